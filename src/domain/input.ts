@@ -1,0 +1,198 @@
+/**
+ * Input shapes: everything that reaches the bot, told apart and unwrapped down to CloudTrail records and
+ * CloudWatch alarm messages. Nesting is followed (an SNS message holding an EventBridge event holding a
+ * CloudTrail record); anything else is an {@link InputError} that names what was seen.
+ */
+
+/** A CloudTrail record as CloudTrail writes it; only the fields the bot reads are typed. */
+export interface CloudTrailRecord {
+  eventVersion?: string;
+  eventID?: string;
+  eventName: string;
+  eventSource: string;
+  eventTime?: unknown;
+  eventType?: string;
+  awsRegion?: string;
+  recipientAccountId?: string;
+  sourceIPAddress?: string;
+  userAgent?: string;
+  userIdentity?: Record<string, unknown>;
+  requestParameters?: Record<string, unknown> | null;
+  responseElements?: Record<string, unknown> | null;
+  errorCode?: string;
+  errorMessage?: string;
+  readOnly?: boolean;
+  managementEvent?: boolean;
+  sessionCredentialFromConsole?: string;
+  requestID?: string;
+  [key: string]: unknown;
+}
+
+/** A CloudWatch alarm state-change message as SNS delivers it. */
+export interface CloudWatchAlarmMessage {
+  AlarmName: string;
+  AlarmDescription?: string | null;
+  AWSAccountId?: string;
+  NewStateValue: string;
+  NewStateReason?: string;
+  StateChangeTime?: string;
+  Region?: string;
+  AlarmArn?: string;
+  OldStateValue?: string;
+  Trigger?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The names of the envelopes an item was found in, outermost first. */
+export type Envelope =
+  | 'lambda-sns-event'
+  | 'lambda-sqs-event'
+  | 'sns-notification'
+  | 'eventbridge-event'
+  | 'cloudtrail-log-file'
+  | 'array';
+
+export type InputItem =
+  | { kind: 'cloudtrail'; record: CloudTrailRecord; via: Envelope[] }
+  | { kind: 'alarm'; message: CloudWatchAlarmMessage; via: Envelope[] };
+
+/** Input the bot cannot read. The message is one line, fit to show a user. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+const MAX_DEPTH = 8;
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A short description of a value for error messages: its type and, for objects, its first keys. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (isObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0) return 'an empty object';
+    const shown = keys
+      .slice(0, 6)
+      .map((key) => JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key))
+      .join(', ');
+    return `an object with keys ${shown}${keys.length > 6 ? `, … (${keys.length} in all)` : ''}`;
+  }
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  return `a ${typeof value}`;
+}
+
+function isCloudTrailRecord(value: JsonObject): boolean {
+  return typeof value.eventName === 'string' && typeof value.eventSource === 'string';
+}
+
+function isAlarmMessage(value: JsonObject): boolean {
+  return typeof value.AlarmName === 'string' && typeof value.NewStateValue === 'string';
+}
+
+/** Parses JSON text, with one line saying what was wrong when it is not JSON. */
+export function parseJsonText(text: string, what = 'the input'): unknown {
+  if (text.trim() === '') throw new InputError(`${what} is empty`);
+  try {
+    return JSON.parse(text);
+  } catch (error: unknown) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new InputError(`${what} is not JSON: ${detail}`);
+  }
+}
+
+function unwrapMessage(message: unknown, via: Envelope[], depth: number, what: string): InputItem[] {
+  if (typeof message !== 'string') {
+    throw new InputError(`${what} has no Message text (found ${describeValue(message)})`);
+  }
+  return walk(parseJsonText(message, `the ${what} Message`), via, depth + 1);
+}
+
+function walk(value: unknown, via: Envelope[], depth: number): InputItem[] {
+  if (depth > MAX_DEPTH) throw new InputError(`the input nests more than ${MAX_DEPTH} envelopes deep`);
+
+  if (Array.isArray(value)) {
+    return value.flatMap((item) => walk(item, [...via, 'array'], depth + 1));
+  }
+  if (!isObject(value)) {
+    throw new InputError(
+      `unrecognised input: ${describeValue(value)} (expected an SNS, EventBridge, CloudTrail or CloudWatch alarm JSON object)`,
+    );
+  }
+
+  if (Array.isArray(value.Records)) {
+    const records: unknown[] = value.Records;
+    const first = records.find(isObject);
+    if (first && ('Sns' in first || first.EventSource === 'aws:sns')) {
+      return records.flatMap((record, index) => {
+        const sns = isObject(record) ? record.Sns : undefined;
+        if (!isObject(sns)) throw new InputError(`Records[${index}] of the SNS event has no Sns object`);
+        return unwrapMessage(sns.Message, [...via, 'lambda-sns-event'], depth, 'SNS record');
+      });
+    }
+    if (first && first.eventSource === 'aws:sqs') {
+      return records.flatMap((record, index) => {
+        const body = isObject(record) ? record.body : undefined;
+        if (typeof body !== 'string') throw new InputError(`Records[${index}] of the SQS event has no body`);
+        return walk(parseJsonText(body, 'the SQS message body'), [...via, 'lambda-sqs-event'], depth + 1);
+      });
+    }
+    // A CloudTrail log file: { "Records": [ record, … ] }.
+    return records.flatMap((record, index) => {
+      if (!isObject(record) || !isCloudTrailRecord(record)) {
+        throw new InputError(
+          `Records[${index}] is not a CloudTrail record (found ${describeValue(record)}, expected eventName and eventSource)`,
+        );
+      }
+      return [
+        {
+          kind: 'cloudtrail' as const,
+          record: record as CloudTrailRecord,
+          via: [...via, 'cloudtrail-log-file'],
+        },
+      ];
+    });
+  }
+
+  if (value.Type === 'Notification' && 'Message' in value) {
+    return unwrapMessage(value.Message, [...via, 'sns-notification'], depth, 'SNS notification');
+  }
+  if (typeof value.Type === 'string' && 'TopicArn' in value) {
+    throw new InputError(
+      `an SNS ${value.Type} message carries no notification (only Type "Notification" does)`,
+    );
+  }
+
+  if ('detail-type' in value && 'detail' in value) {
+    const detailType = String(value['detail-type']);
+    if (!isObject(value.detail) || !isCloudTrailRecord(value.detail)) {
+      throw new InputError(
+        `the EventBridge event (detail-type "${detailType}") has no CloudTrail record in its detail`,
+      );
+    }
+    return [
+      { kind: 'cloudtrail', record: value.detail as CloudTrailRecord, via: [...via, 'eventbridge-event'] },
+    ];
+  }
+
+  if (isCloudTrailRecord(value)) return [{ kind: 'cloudtrail', record: value as CloudTrailRecord, via }];
+  if (isAlarmMessage(value)) return [{ kind: 'alarm', message: value as CloudWatchAlarmMessage, via }];
+
+  throw new InputError(
+    `unrecognised input: ${describeValue(value)} (expected an SNS event or notification, an EventBridge event, a CloudTrail record or log file, or a CloudWatch alarm message)`,
+  );
+}
+
+/** Unwraps any accepted input into the CloudTrail records and alarm messages it carries. */
+export function readInput(value: unknown): InputItem[] {
+  return walk(value, [], 0);
+}
+
+/** {@link readInput} on JSON text. */
+export function readInputText(text: string): InputItem[] {
+  return readInput(parseJsonText(text));
+}

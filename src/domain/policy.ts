@@ -1,0 +1,216 @@
+import type { PolicyDocument, Principal, Statement } from './types';
+
+/** A policy document that could not be read: the text is kept by the caller, the reason is said here. */
+export class PolicyDocumentError extends Error {
+  override name = 'PolicyDocumentError';
+}
+
+function toList(value: unknown, field: string): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...value];
+  throw new PolicyDocumentError(`${field} must be a string or a list of strings`);
+}
+
+function toPrincipal(value: unknown, field: string): Principal | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === '*') return '*';
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    const out: Record<string, string[]> = {};
+    for (const [kind, ids] of Object.entries(value)) {
+      out[kind] = toList(ids, `${field}.${kind}`) ?? [];
+    }
+    return out;
+  }
+  throw new PolicyDocumentError(`${field} must be "*" or an object`);
+}
+
+function toCondition(value: unknown): Statement['Condition'] {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new PolicyDocumentError('Condition must be an object');
+  }
+  const out: NonNullable<Statement['Condition']> = {};
+  for (const [operator, block] of Object.entries(value)) {
+    if (typeof block !== 'object' || block === null || Array.isArray(block)) {
+      throw new PolicyDocumentError(`Condition.${operator} must be an object`);
+    }
+    const keys: Record<string, string[]> = {};
+    for (const [key, raw] of Object.entries(block)) {
+      const list = Array.isArray(raw) ? raw : [raw];
+      keys[key] = list.map((item) => String(item));
+    }
+    out[operator] = keys;
+  }
+  return out;
+}
+
+function toStatement(value: unknown, index: number): Statement {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PolicyDocumentError(`Statement[${index}] must be an object`);
+  }
+  const raw = value as Record<string, unknown>;
+  const effect = raw.Effect;
+  if (effect !== 'Allow' && effect !== 'Deny') {
+    throw new PolicyDocumentError(`Statement[${index}].Effect must be "Allow" or "Deny"`);
+  }
+  const statement: Statement = { Effect: effect };
+  if (typeof raw.Sid === 'string') statement.Sid = raw.Sid;
+  const action = toList(raw.Action, `Statement[${index}].Action`);
+  if (action) statement.Action = action;
+  const notAction = toList(raw.NotAction, `Statement[${index}].NotAction`);
+  if (notAction) statement.NotAction = notAction;
+  const resource = toList(raw.Resource, `Statement[${index}].Resource`);
+  if (resource) statement.Resource = resource;
+  const notResource = toList(raw.NotResource, `Statement[${index}].NotResource`);
+  if (notResource) statement.NotResource = notResource;
+  const principal = toPrincipal(raw.Principal, `Statement[${index}].Principal`);
+  if (principal) statement.Principal = principal;
+  const notPrincipal = toPrincipal(raw.NotPrincipal, `Statement[${index}].NotPrincipal`);
+  if (notPrincipal) statement.NotPrincipal = notPrincipal;
+  const condition = toCondition(raw.Condition);
+  if (condition) statement.Condition = condition;
+  return statement;
+}
+
+/** Turns a parsed JSON value into a canonical policy document (every list-or-string field a list). */
+export function toPolicyDocument(value: unknown): PolicyDocument {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PolicyDocumentError('a policy document must be a JSON object');
+  }
+  const raw = value as Record<string, unknown>;
+  const statements = raw.Statement;
+  if (statements === undefined) throw new PolicyDocumentError('the policy document has no Statement');
+  const list = Array.isArray(statements) ? statements : [statements];
+  const document: PolicyDocument = { Statement: list.map((item, index) => toStatement(item, index)) };
+  if (typeof raw.Version === 'string') document.Version = raw.Version;
+  if (typeof raw.Id === 'string') document.Id = raw.Id;
+  return document;
+}
+
+/**
+ * Reads a policy document as CloudTrail or IAM give it: JSON text (often pretty-printed), URL-encoded JSON
+ * (what IAM `Get*` APIs return), or an already-parsed object.
+ */
+export function parsePolicyDocument(input: unknown): PolicyDocument {
+  if (typeof input !== 'string') return toPolicyDocument(input);
+  const text = input.trim();
+  if (text === '') throw new PolicyDocumentError('the policy document is empty');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // IAM Get*Policy and GetPolicyVersion return the document URL-encoded (RFC 3986).
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(text);
+    } catch {
+      throw new PolicyDocumentError('the policy document is neither JSON nor URL-encoded JSON');
+    }
+    try {
+      json = JSON.parse(decoded);
+    } catch {
+      throw new PolicyDocumentError('the policy document is not valid JSON');
+    }
+  }
+  return toPolicyDocument(json);
+}
+
+/** Sorted, de-duplicated copy of a list, so documents compare and print the same whatever their order. */
+function canonicalList(list: string[] | undefined): string[] | undefined {
+  return list ? [...new Set(list)].sort() : undefined;
+}
+
+/** A document in a stable form: lists sorted, keys in a fixed order. Two equal documents serialise equally. */
+export function canonicalDocument(document: PolicyDocument): PolicyDocument {
+  const out: PolicyDocument = { Statement: [] };
+  if (document.Version) out.Version = document.Version;
+  if (document.Id) out.Id = document.Id;
+  out.Statement = document.Statement.map((statement) => {
+    const canonical: Statement = { Effect: statement.Effect };
+    if (statement.Sid) canonical.Sid = statement.Sid;
+    const fields = ['Action', 'NotAction', 'Resource', 'NotResource'] as const;
+    for (const field of fields) {
+      const list = canonicalList(statement[field]);
+      if (list) canonical[field] = list;
+    }
+    for (const field of ['Principal', 'NotPrincipal'] as const) {
+      const principal = statement[field];
+      if (principal === '*') canonical[field] = '*';
+      else if (principal) {
+        canonical[field] = Object.fromEntries(
+          Object.keys(principal)
+            .sort()
+            .map((kind) => [kind, canonicalList(principal[kind]) ?? []]),
+        );
+      }
+    }
+    if (statement.Condition) {
+      canonical.Condition = Object.fromEntries(
+        Object.keys(statement.Condition)
+          .sort()
+          .map((operator) => {
+            const block = statement.Condition?.[operator] ?? {};
+            return [
+              operator,
+              Object.fromEntries(
+                Object.keys(block)
+                  .sort()
+                  .map((key) => [key, canonicalList(block[key]) ?? []]),
+              ),
+            ];
+          }),
+      );
+    }
+    return canonical;
+  });
+  return out;
+}
+
+const patternCache = new Map<string, RegExp>();
+
+/** IAM wildcard match (`*` any run, `?` one character), case-insensitive as IAM action names are. */
+export function wildcardMatch(pattern: string, value: string): boolean {
+  let regex = patternCache.get(pattern);
+  if (!regex) {
+    const source = pattern
+      .split('')
+      .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    regex = new RegExp(`^${source}$`, 'i');
+    if (patternCache.size > 5000) patternCache.clear();
+    patternCache.set(pattern, regex);
+  }
+  return regex.test(value);
+}
+
+/**
+ * True when a statement's action patterns grant `action`: by `Action` when it has one; by `NotAction` when the
+ * action is not excluded.
+ */
+export function statementCoversAction(statement: Statement, action: string): boolean {
+  if (statement.Action) return statement.Action.some((pattern) => wildcardMatch(pattern, action));
+  if (statement.NotAction) return !statement.NotAction.some((pattern) => wildcardMatch(pattern, action));
+  return false;
+}
+
+/** True when the statement applies to every resource (`Resource: "*"`, or `NotResource` with no resource). */
+export function statementOnAllResources(statement: Statement): boolean {
+  if (statement.Resource) return statement.Resource.includes('*');
+  if (statement.NotResource) return statement.NotResource.length === 0;
+  // Trust policies have no Resource: the role itself is the resource.
+  return true;
+}
+
+/** The principals of a trust statement as a flat list of `kind:value` (`AWS:*`, `Service:ec2.amazonaws.com`). */
+export function principalEntries(principal: Principal | undefined): Array<{ kind: string; value: string }> {
+  if (!principal) return [];
+  if (principal === '*') return [{ kind: '*', value: '*' }];
+  return Object.entries(principal).flatMap(([kind, values]) => values.map((value) => ({ kind, value })));
+}
+
+/** The account id an AWS principal names (`123456789012`, `arn:aws:iam::123456789012:root`), if any. */
+export function principalAccount(value: string): string | undefined {
+  if (/^\d{12}$/.test(value)) return value;
+  return /^arn:aws[\w-]*:(?:iam|sts)::(\d{12}):/.exec(value)?.[1];
+}

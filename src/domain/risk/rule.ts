@@ -1,0 +1,30 @@
+import type { Change, PolicyDocument, RiskLevel } from '../types';
+
+/** What a rule may know beyond the change itself. Everything is optional data, never a look-up. */
+export interface RiskContext {
+  /** ARN globs of expected actors (the CI / Terraform role): their changes are downgraded one level, never hidden. */
+  expectedActors: string[];
+  /** Account ids that are not "external" in a trust policy (the change's own account always counts). */
+  trustedAccounts: string[];
+  /** The document before the change, when known: `null` means it did not exist, `undefined` unknown. */
+  previousDocument?: PolicyDocument | null;
+}
+
+/** One reason a change is risky. */
+export interface RiskFinding {
+  level: RiskLevel;
+  /** In words a responder reads in Slack, e.g. "attaches AdministratorAccess (full access to everything)". */
+  reason: string;
+}
+
+/**
+ * A typed risk rule: one per module under `rules/`, each with its own tests. `evaluate` is pure and returns
+ * `null` when the rule does not apply.
+ */
+export interface RiskRule {
+  id: string;
+  /** The most severe level the rule can give. */
+  level: RiskLevel;
+  description: string;
+  evaluate(change: Change, context: RiskContext): RiskFinding | null;
+}

@@ -1,0 +1,229 @@
+/**
+ * The vocabulary of the domain: what a normalised IAM change, its risk and its revert plan look like.
+ * Everything here is plain data, safe to serialise to JSON and to store.
+ */
+
+/** Risk levels, most severe first. */
+export const RISK_LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+/** The tool or channel a call came from, read from the user agent and the session. */
+export type Client =
+  | 'console'
+  | 'aws-cli'
+  | 'terraform'
+  | 'cloudformation'
+  | 'cdk'
+  | 'sdk-js'
+  | 'boto3'
+  | 'sdk-go'
+  | 'sdk-java'
+  | 'aws-internal'
+  | 'other';
+
+/** Who made a call, as CloudTrail's `userIdentity.type` means it, with SSO sessions told apart. */
+export type ActorType =
+  | 'root'
+  | 'iam-user'
+  | 'assumed-role'
+  | 'sso'
+  | 'federated-user'
+  | 'saml-user'
+  | 'web-identity-user'
+  | 'aws-service'
+  | 'aws-account'
+  | 'identity-center-user'
+  | 'unknown';
+
+/** The caller of an IAM API call. */
+export interface Actor {
+  type: ActorType;
+  /** The caller's ARN (`arn:aws:sts::…:assumed-role/…/session` for sessions); empty when CloudTrail gave none. */
+  arn: string;
+  /** A short name a person recognises: user name, `role/session`, SSO user, `root`, or the service. */
+  name: string;
+  accountId?: string;
+  principalId?: string;
+  accessKeyId?: string;
+  /** For assumed roles and federation: the role (or user) that issued the session. */
+  sessionIssuerArn?: string;
+  sessionIssuerName?: string;
+  /** The session name of an assumed role (often the person's e-mail for SSO). */
+  sessionName?: string;
+  /** For SSO sessions: the IAM Identity Center permission set behind the `AWSReservedSSO_…` role. */
+  ssoPermissionSet?: string;
+  /** The AWS service that made the call on the caller's behalf (`cloudformation.amazonaws.com`). */
+  invokedBy?: string;
+  /** Whether the session was MFA-authenticated; absent when CloudTrail does not say. */
+  mfa?: boolean;
+  /** True when the call came from an AWS Management Console session. */
+  console: boolean;
+  /** The source IP address, or the calling service's name when CloudTrail records one instead. */
+  sourceIp: string;
+  /** True when `sourceIp` is a service name (`cloudformation.amazonaws.com`, `AWS Internal`), not an address. */
+  sourceIsService: boolean;
+  userAgent: string;
+  client: Client;
+}
+
+export type TargetKind = 'role' | 'user' | 'group' | 'policy' | 'account' | 'unknown';
+
+/** What a call acted on. */
+export interface Target {
+  kind: TargetKind;
+  /** Entity name (role, user, group) or managed policy name. */
+  name: string;
+  /** The entity's ARN where it can be known from the record. */
+  arn?: string;
+  /** The managed policy involved (attach, detach, create, delete, versions). */
+  policyArn?: string;
+  /** The inline policy name (Put/Delete…Policy) or managed policy name. */
+  policyName?: string;
+  /** The managed policy version (CreatePolicyVersion, DeletePolicyVersion, SetDefaultPolicyVersion). */
+  versionId?: string;
+  /** The IAM path of a created or deleted managed policy. */
+  path?: string;
+}
+
+/** A principal block of a trust policy statement: `"*"` or a map of principal kinds to lists. */
+export type Principal = '*' | Record<string, string[]>;
+
+/**
+ * One statement, with every list-or-string field turned into a list so rules never branch on shape.
+ */
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string[];
+  NotAction?: string[];
+  Resource?: string[];
+  NotResource?: string[];
+  Principal?: Principal;
+  NotPrincipal?: Principal;
+  Condition?: Record<string, Record<string, string[]>>;
+}
+
+/** A parsed IAM policy document in canonical form. */
+export interface PolicyDocument {
+  Version?: string;
+  Id?: string;
+  Statement: Statement[];
+}
+
+/** What a document in a request is for. */
+export type DocumentRole = 'permissions' | 'trust';
+
+/** A policy document found in a request: parsed when it could be, with the error when not. */
+export interface RequestDocument {
+  role: DocumentRole;
+  /** The `requestParameters` field it came from (`policyDocument`, `assumeRolePolicyDocument`). */
+  field: string;
+  document?: PolicyDocument;
+  /** Why the text could not be read as a policy document. */
+  error?: string;
+}
+
+export type Outcome = 'success' | 'failed';
+
+/** A normalised IAM write call: the unit the bot stores, judges, renders and reverts. */
+export interface Change {
+  /** CloudTrail `eventID`: the identity of a change everywhere. */
+  eventId: string;
+  eventName: string;
+  eventSource: string;
+  /** ISO 8601 UTC. */
+  eventTime: string;
+  accountId: string;
+  /** The account the call acted in (`recipientAccountId`), when it differs from the caller's. */
+  recipientAccountId?: string;
+  region: string;
+  /** True for the 16 calls the CIS 4.4 metric filter counts. */
+  cis44: boolean;
+  outcome: Outcome;
+  errorCode?: string;
+  errorMessage?: string;
+  actor: Actor;
+  target: Target;
+  documents: RequestDocument[];
+  /** `requestParameters` as CloudTrail recorded them (null for some failed calls). */
+  requestParameters: Record<string, unknown> | null;
+  /** `responseElements` as CloudTrail recorded them (null for failed calls). */
+  responseElements: Record<string, unknown> | null;
+}
+
+/** The level of a change and why, in words. */
+export interface Risk {
+  level: RiskLevel;
+  reasons: string[];
+  /** Ids of the rules that matched, most severe first. */
+  rules: string[];
+  /** Set when a configured expected actor made the change and its level was lowered. */
+  expectedActor?: { pattern: string; originalLevel: RiskLevel };
+}
+
+/** A before-state that only a look-up (store, CloudTrail history, IAM) can give. */
+export type BeforeStateNeed = 'previous-document' | 'previous-default-version';
+
+/** One IAM API call of a revert, with parameters in the API's own names. */
+export interface RevertStep {
+  action: `iam:${string}`;
+  params: Record<string, string | boolean>;
+}
+
+/** How to undo a change, or why it cannot be. */
+export interface RevertPlan {
+  supported: boolean;
+  /** The ordered calls. Values still to be looked up appear as `<previous-document>` etc. */
+  steps: RevertStep[];
+  /** The equivalent `aws iam …` command lines. */
+  cli: string[];
+  /** Before-states the plan needs before it can run; absent or empty when the plan is complete. */
+  needs?: BeforeStateNeed[];
+  /** Why the change cannot be reverted (when `supported` is false). */
+  reason?: string;
+  /** What the person running it must know (new policy id, preconditions IAM enforces). */
+  notes?: string[];
+}
+
+/** A change with its judgement: what `explain` prints and what the bot stores and renders. */
+export interface AssessedChange extends Change {
+  risk: Risk;
+  revert: RevertPlan;
+}
+
+/** A read-only or non-IAM record that was seen and set aside. */
+export interface SkippedRecord {
+  eventId?: string;
+  eventName?: string;
+  eventSource?: string;
+  reason: string;
+}
+
+export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
+
+/** A CloudWatch alarm notification, with the window of the calls that made it change state. */
+export interface AlarmEvent {
+  name: string;
+  description?: string;
+  state: AlarmState;
+  previousState?: AlarmState;
+  reason: string;
+  accountId: string;
+  /** Region code from `AlarmArn` (`us-east-1`), or undefined when the ARN is absent or a placeholder. */
+  region?: string;
+  /** The region's display name as the alarm message gives it ("US East (N. Virginia)"). */
+  regionName?: string;
+  alarmArn?: string;
+  metricNamespace?: string;
+  metricName?: string;
+  /** Seconds. */
+  period?: number;
+  evaluationPeriods?: number;
+  stateChangeTime: string;
+  /** ISO 8601: the start of the earliest breaching period. */
+  windowStart: string;
+  /** ISO 8601: the end of the latest breaching period (never after the state change). */
+  windowEnd: string;
+  /** How the window was found. */
+  windowSource: 'datapoints' | 'periods';
+}
