@@ -26,7 +26,15 @@ export function normaliseEventTime(value: unknown): string {
   text = text.replace(/(\.\d{3})\d+/, '$1');
   if (!/(Z|[+-]\d{2}:?\d{2})$/.test(text)) text += 'Z';
   const time = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) || Number.isNaN(time.getTime())) {
+  // V8 rolls impossible days over (2022-02-30 → 2022-03-02) instead of refusing them.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) ||
+    Number.isNaN(time.getTime()) ||
+    calendar.getUTCMonth() !== month - 1 ||
+    calendar.getUTCDate() !== day
+  ) {
     throw new InputError(`the CloudTrail eventTime ${JSON.stringify(value.slice(0, 40))} is not a date`);
   }
   return time.toISOString().replace('.000Z', 'Z');

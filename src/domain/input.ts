@@ -163,15 +163,16 @@ function walk(value: unknown, via: Envelope[], depth: number): InputItem[] {
   }
   if (typeof value.Type === 'string' && 'TopicArn' in value) {
     throw new InputError(
-      `an SNS ${value.Type} message carries no notification (only Type "Notification" does)`,
+      `an SNS ${JSON.stringify(value.Type.slice(0, 40))} message carries no notification (only Type "Notification" does)`,
     );
   }
 
   if ('detail-type' in value && 'detail' in value) {
-    const detailType = String(value['detail-type']);
+    // JSON.stringify quotes and escapes: custom PutEvents detail-types may hold newlines.
+    const detailType = JSON.stringify(String(value['detail-type']).slice(0, 100));
     if (!isObject(value.detail) || !isCloudTrailRecord(value.detail)) {
       throw new InputError(
-        `the EventBridge event (detail-type "${detailType}") has no CloudTrail record in its detail`,
+        `the EventBridge event (detail-type ${detailType}) has no CloudTrail record in its detail`,
       );
     }
     return [

@@ -1,0 +1,473 @@
+import { readAlarm } from '../domain/alarm';
+import { normaliseRecord } from '../domain/change';
+import { CIS44_EVENT_NAMES } from '../domain/events';
+import { assessChange } from '../domain/explain';
+import { type CloudTrailRecord, InputError, type InputItem, readInput } from '../domain/input';
+import { wildcardMatch } from '../domain/policy';
+import { documentAfter, documentKeyOf, resourceOf } from '../domain/resources';
+import type { RiskContext } from '../domain/risk/rule';
+import type { AlarmEvent, AssessedChange, Change, RiskLevel, SkippedRecord } from '../domain/types';
+import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
+import { renderBurstBatch, withBurstCount, withResolved } from '../slack/render-burst';
+import type {
+  Burst,
+  ChangeStore,
+  Clock,
+  LogSearch,
+  SlackGateway,
+  SlackRef,
+  StoredAlarm,
+  StoredChange,
+  TrailHistory,
+} from './ports';
+
+/** Routing and grouping settings the notify path needs (a slice of the parsed configuration). */
+export interface NotifySettings {
+  defaultChannel: string;
+  channelByLevel: Partial<Record<RiskLevel, string>>;
+  mentionOnCritical: boolean;
+  risk: RiskContext;
+  /** ARN globs of the bot's own roles. */
+  botRoleArns: string[];
+  /** Changes from one session within this many seconds of each other share one parent message. */
+  burstWindowSeconds: number;
+  /** Changes listed in one thread message of a burst. */
+  burstBatchSize?: number;
+  /** The least time between two updates of a burst's running count. */
+  burstCountIntervalSeconds?: number;
+  /** How long one invocation may hold a burst's thread lease. */
+  burstLeaseSeconds?: number;
+}
+
+/** What the notify path needs from the outside world. */
+export interface NotifyDependencies {
+  store: ChangeStore;
+  slack: SlackGateway;
+  logs: LogSearch;
+  trail: TrailHistory;
+  clock: Clock;
+  settings: NotifySettings;
+  /** Logs one line per notable event; the handler passes its logger. */
+  log?: (message: string, details?: Record<string, unknown>) => void;
+}
+
+/** What happened to each change and alarm of one notification. */
+export interface NotifyResult {
+  posted: string[];
+  grouped: string[];
+  duplicates: string[];
+  ownCalls: string[];
+  alarms: Array<{ name: string; state: string; calls: number; source: string }>;
+  skipped: SkippedRecord[];
+}
+
+/** The invocation ran out of time with work still queued; failing it makes SNS deliver it again. */
+export class DeliveryIncompleteError extends Error {
+  override name = 'DeliveryIncompleteError';
+}
+
+const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
+const DELIVERED = new Set(['delivered', 'grouped', 'own-call']);
+
+function sessionKey(change: Change): string {
+  return change.actor.arn || change.actor.principalId || change.actor.name;
+}
+
+/**
+ * The notify use case: turns one SNS notification into Slack messages, exactly once per change.
+ *
+ * Every change is claimed in the store by its CloudTrail event id before anything is posted, so SNS
+ * redeliveries and the same change arriving by the alarm path and the EventBridge path give one message.
+ * Critical and high changes get their own message; the rest from one actor session are grouped under the
+ * session's first message with their lines in its thread. Any Slack or store failure is thrown after the change
+ * is recorded as undelivered, so SNS retries and a redrive posts only what is missing.
+ */
+export class NotifyService {
+  private readonly log: NonNullable<NotifyDependencies['log']>;
+
+  constructor(private readonly deps: NotifyDependencies) {
+    this.log = deps.log ?? (() => {});
+  }
+
+  /** Processes one notification (any accepted input shape). `deadline` is the time to stop starting new work. */
+  async process(input: unknown, deadline: number = Number.POSITIVE_INFINITY): Promise<NotifyResult> {
+    const items: InputItem[] = readInput(input);
+    const result: NotifyResult = {
+      posted: [],
+      grouped: [],
+      duplicates: [],
+      ownCalls: [],
+      alarms: [],
+      skipped: [],
+    };
+    for (const item of items) {
+      if (item.kind === 'alarm') await this.processAlarm(readAlarm(item.message), result, deadline);
+      else await this.processRecord(item.record, result, deadline);
+    }
+    return result;
+  }
+
+  private async processRecord(
+    record: CloudTrailRecord,
+    result: NotifyResult,
+    deadline: number,
+  ): Promise<StoredChange | undefined> {
+    let normalised: ReturnType<typeof normaliseRecord>;
+    try {
+      normalised = normaliseRecord(record);
+    } catch (error: unknown) {
+      if (!(error instanceof InputError)) throw error;
+      result.skipped.push({
+        eventName: record.eventName,
+        eventSource: record.eventSource,
+        reason: `unreadable record: ${error.message}`,
+      });
+      return undefined;
+    }
+    if ('skipped' in normalised) {
+      result.skipped.push(normalised.skipped);
+      return undefined;
+    }
+    return this.deliver(normalised.change, result, deadline);
+  }
+
+  /** Judges a change with what the store knows of the document before it, and remembers the one after. */
+  private async assess(change: Change): Promise<AssessedChange> {
+    const key = documentKeyOf(change);
+    const before = key
+      ? await this.deps.store.documentBefore(key, change.eventTime, change.eventId)
+      : undefined;
+    const assessed = assessChange(
+      change,
+      this.deps.settings.risk,
+      before ? { previousDocument: before.document } : undefined,
+    );
+    const after = documentAfter(change);
+    if (key && after !== undefined) {
+      await this.deps.store.putDocument(
+        { resourceKey: key, eventTime: change.eventTime, eventId: change.eventId, document: after },
+        this.deps.clock.now(),
+      );
+    }
+    return assessed;
+  }
+
+  private isOwnCall(change: Change): boolean {
+    const arns = [change.actor.arn, change.actor.sessionIssuerArn].filter((arn): arn is string =>
+      Boolean(arn),
+    );
+    return this.deps.settings.botRoleArns.some((pattern) => arns.some((arn) => wildcardMatch(pattern, arn)));
+  }
+
+  private channelFor(change: AssessedChange): string {
+    return this.deps.settings.channelByLevel[change.risk.level] ?? this.deps.settings.defaultChannel;
+  }
+
+  private async deliver(change: Change, result: NotifyResult, deadline: number): Promise<StoredChange> {
+    const { store, clock } = this.deps;
+    const existing = await store.getChange(change.eventId);
+    if (existing && DELIVERED.has(existing.delivery)) {
+      result.duplicates.push(change.eventId);
+      return existing;
+    }
+    const assessed = existing?.change ?? (await this.assess(change));
+    const claim = existing
+      ? { claimed: false, record: existing }
+      : await store.claimChange(assessed, clock.now());
+    if (!claim.claimed && DELIVERED.has(claim.record.delivery)) {
+      result.duplicates.push(change.eventId);
+      return claim.record;
+    }
+    try {
+      if (this.isOwnCall(assessed)) {
+        const ref = await this.postOwnCallNote(assessed);
+        await store.markDelivery(assessed.eventId, { delivery: 'own-call', slack: ref }, clock.now());
+        result.ownCalls.push(assessed.eventId);
+      } else if (SEVERE.has(assessed.risk.level)) {
+        const ref = await this.postAlert(assessed);
+        result.posted.push(assessed.eventId);
+        return { ...claim.record, delivery: 'delivered', slack: ref };
+      } else {
+        await this.deliverGrouped(assessed, claim.record, result, deadline);
+      }
+    } catch (error: unknown) {
+      const message = error instanceof Error ? error.message : String(error);
+      await store.markFailed(assessed.eventId, message.slice(0, 500), clock.now()).catch(() => undefined);
+      throw error;
+    }
+    return (await store.getChange(assessed.eventId)) ?? claim.record;
+  }
+
+  private async postAlert(change: AssessedChange): Promise<SlackRef> {
+    const message = renderChange(change, { mentionOnCritical: this.deps.settings.mentionOnCritical });
+    const ref = await this.deps.slack.postMessage({ channel: this.channelFor(change), ...message });
+    await this.deps.store.markDelivery(
+      change.eventId,
+      { delivery: 'delivered', slack: ref },
+      this.deps.clock.now(),
+    );
+    return ref;
+  }
+
+  /** The bot's own IAM calls (a revert, a quarantine) are a note in the thread of the change on that resource. */
+  private async postOwnCallNote(change: AssessedChange): Promise<SlackRef> {
+    const earlier = await this.deps.store.latestChangeOnResource(resourceOf(change), change.eventTime);
+    const what = `${change.eventName} on ${resourceOf(change)}`;
+    if (earlier?.slack) {
+      const threadTs = earlier.slack.threadTs ?? earlier.slack.ts;
+      const note = renderThreadNote(
+        `↩️ ${what} by iam-changes (${change.actor.name}) — ${change.outcome === 'success' ? 'done' : `failed: ${change.errorCode ?? 'error'}`}`,
+      );
+      return this.deps.slack.postMessage({ channel: earlier.slack.channel, threadTs, ...note });
+    }
+    const note = renderThreadNote(
+      `↩️ ${what} by iam-changes (${change.actor.name}); no earlier alert on this resource was found.`,
+    );
+    return this.deps.slack.postMessage({ channel: this.deps.settings.defaultChannel, ...note });
+  }
+
+  private async deliverGrouped(
+    change: AssessedChange,
+    stored: StoredChange,
+    result: NotifyResult,
+    deadline: number,
+  ): Promise<void> {
+    const { store, clock, settings } = this.deps;
+    const channel = this.channelFor(change);
+    const key = `${channel}#${sessionKey(change)}`;
+    const windowMs = settings.burstWindowSeconds * 1000;
+
+    // A redelivery of a change already queued in a burst only needs the thread flushed.
+    if (stored.burstId) {
+      await this.flushBurst(key, deadline);
+      result.grouped.push(change.eventId);
+      return;
+    }
+    let burst = await store.getBurst(key);
+    const expired = !burst || Date.parse(change.eventTime) - Date.parse(burst.lastEventTime) > windowMs;
+    if (expired) {
+      const fresh: Burst = {
+        key,
+        burstId: change.eventId,
+        channel,
+        parentEventId: change.eventId,
+        startedAt: change.eventTime,
+        lastEventTime: change.eventTime,
+        count: 1,
+        shownCount: 1,
+      };
+      if (await store.startBurst(fresh, burst?.burstId, clock.now())) {
+        const ref = await this.postAlert(change);
+        await store.setBurstParent(key, ref, clock.now());
+        await store.markDelivery(
+          change.eventId,
+          { delivery: 'delivered', slack: ref, burstId: fresh.burstId },
+          clock.now(),
+        );
+        result.posted.push(change.eventId);
+        await this.flushBurst(key, deadline);
+        return;
+      }
+      burst = await store.getBurst(key);
+    }
+    if (!burst) throw new Error(`burst ${key} vanished while joining it`);
+    await store.addToBurst(
+      key,
+      { burstId: burst.burstId, eventId: change.eventId, eventTime: change.eventTime },
+      clock.now(),
+    );
+    await store.markDelivery(change.eventId, { delivery: 'pending', burstId: burst.burstId }, clock.now());
+    result.grouped.push(change.eventId);
+    await this.flushBurst(key, deadline);
+  }
+
+  /**
+   * Posts a burst's queued changes into its thread, in batches, while this invocation holds the burst's lease.
+   * Whoever queues a change tries the lease after queueing, and the holder looks again after releasing it, so a
+   * queued change is never left behind. Out of time with changes still queued: throw, so SNS tries again.
+   */
+  private async flushBurst(key: string, deadline: number): Promise<void> {
+    const { store, clock, slack, settings } = this.deps;
+    const batchSize = settings.burstBatchSize ?? 40;
+    const countIntervalMs = (settings.burstCountIntervalSeconds ?? 5) * 1000;
+    const leaseMs = (settings.burstLeaseSeconds ?? 60) * 1000;
+
+    for (;;) {
+      const now = clock.now();
+      if (!(await store.acquireBurstLease(key, now, new Date(now.getTime() + leaseMs)))) return;
+      let burst = await store.getBurst(key);
+      let shown: { count: number; at: string } | undefined;
+      try {
+        const parent = burst?.parent;
+        if (!burst || !parent) return;
+        for (;;) {
+          if (clock.now().getTime() > deadline) break;
+          const items = await store.pendingBurstItems(burst.burstId, batchSize);
+          if (items.length === 0) break;
+          const changes = (await Promise.all(items.map((item) => store.getChange(item.eventId))))
+            .filter((entry): entry is StoredChange => entry !== undefined)
+            .map((entry) => entry.change);
+          const ref = await slack.postMessage({
+            channel: parent.channel,
+            threadTs: parent.ts,
+            ...renderBurstBatch(changes),
+          });
+          for (const change of changes) {
+            await store.markDelivery(
+              change.eventId,
+              { delivery: 'grouped', slack: { ...ref, threadTs: parent.ts }, burstId: burst.burstId },
+              clock.now(),
+            );
+          }
+          await store.removeBurstItems(burst.burstId, items);
+        }
+        burst = (await store.getBurst(key)) ?? burst;
+        const stale = burst.count !== burst.shownCount;
+        const due = !burst.shownAt || clock.now().getTime() - Date.parse(burst.shownAt) >= countIntervalMs;
+        const drained = (await store.pendingBurstItems(burst.burstId, 1)).length === 0;
+        if (stale && (due || drained)) {
+          const parentChange = await store.getChange(burst.parentEventId);
+          if (parentChange) {
+            const message = withBurstCount(
+              renderChange(parentChange.change, { mentionOnCritical: settings.mentionOnCritical }),
+              burst.count - 1,
+              burst.startedAt,
+            );
+            await slack.updateMessage(parent, message);
+            shown = { count: burst.count, at: clock.now().toISOString() };
+          }
+        }
+      } finally {
+        await store.releaseBurstLease(key, shown);
+      }
+      const left = burst ? await store.pendingBurstItems(burst.burstId, 1) : [];
+      const parentStale = burst ? burst.count !== (shown?.count ?? burst.shownCount) : false;
+      if (left.length === 0 && !parentStale) return;
+      if (clock.now().getTime() > deadline) {
+        if (left.length > 0)
+          throw new DeliveryIncompleteError(
+            `burst ${key}: ${left.length}+ changes still queued at the deadline`,
+          );
+        return;
+      }
+      if (left.length === 0) {
+        // Only the running count is behind: it is refreshed by the next change, or at the end of the interval.
+        const wait = Math.max(
+          0,
+          countIntervalMs - (clock.now().getTime() - Date.parse(burst?.shownAt ?? clock.now().toISOString())),
+        );
+        if (wait > 0 && clock.now().getTime() + wait < deadline) await sleep(wait);
+        else return;
+      }
+    }
+  }
+
+  private async processAlarm(alarm: AlarmEvent, result: NotifyResult, deadline: number): Promise<void> {
+    const { store, clock, slack, settings } = this.deps;
+    const claim = await store.claimAlarm(alarm, clock.now());
+    if (!claim.claimed && claim.record.slack) {
+      result.alarms.push({
+        name: alarm.name,
+        state: alarm.state,
+        calls: claim.record.calls.length,
+        source: 'duplicate',
+      });
+      return;
+    }
+    if (alarm.state !== 'ALARM') {
+      const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
+      if (earlier?.slack && !earlier.resolvedAt) {
+        const message = withResolved(await this.renderAlarmRecord(earlier), alarm);
+        await slack.updateMessage(earlier.slack, message);
+        await slack.postMessage({
+          channel: earlier.slack.channel,
+          threadTs: earlier.slack.ts,
+          ...renderThreadNote(`Alarm ${alarm.name} is ${alarm.state} again.`),
+        });
+        await store.updateAlarm(earlier.alarm, { resolvedAt: alarm.stateChangeTime }, clock.now());
+      }
+      await store.updateAlarm(alarm, { source: 'none', slack: earlier?.slack }, clock.now());
+      result.alarms.push({ name: alarm.name, state: alarm.state, calls: 0, source: 'none' });
+      return;
+    }
+
+    const { records, source } = await this.findAlarmCalls(alarm);
+    const calls: Array<{ change: AssessedChange; permalink?: string }> = [];
+    for (const record of records) {
+      const stored = await this.processRecord(record, result, deadline);
+      if (stored) calls.push({ change: stored.change });
+    }
+    const linked = await Promise.all(
+      calls.slice(0, 20).map(async (call) => {
+        const stored = await store.getChange(call.change.eventId);
+        const permalink = stored?.slack ? await slack.permalink(stored.slack) : undefined;
+        return permalink ? { change: call.change, permalink } : { change: call.change };
+      }),
+    );
+    const listed = [...linked, ...calls.slice(20).map((call) => ({ change: call.change }))];
+    const message = renderAlarm(alarm, { calls: listed, source, searched: true });
+    const ref = await slack.postMessage({ channel: settings.defaultChannel, ...message });
+    await store.updateAlarm(
+      alarm,
+      { slack: ref, calls: calls.map((call) => call.change.eventId), source },
+      clock.now(),
+    );
+    result.alarms.push({ name: alarm.name, state: alarm.state, calls: calls.length, source });
+  }
+
+  /** Renders a stored alarm summary again, with its calls, to update it in place. */
+  private async renderAlarmRecord(record: StoredAlarm) {
+    const calls = await Promise.all(
+      record.calls.slice(0, 100).map((eventId) => this.deps.store.getChange(eventId)),
+    );
+    const listed = calls
+      .filter((entry): entry is StoredChange => entry !== undefined)
+      .map((entry) => ({ change: entry.change }));
+    return renderAlarm(record.alarm, { calls: listed, source: record.source ?? 'none', searched: true });
+  }
+
+  /**
+   * The calls behind an alarm: the metric filters feeding its metric, searched over the alarm window in their log
+   * groups; CloudTrail `LookupEvents` when there is no filter or its log group can't be read.
+   */
+  private async findAlarmCalls(
+    alarm: AlarmEvent,
+  ): Promise<{ records: CloudTrailRecord[]; source: 'cloudwatch-logs' | 'cloudtrail' | 'none' }> {
+    const start = new Date(alarm.windowStart);
+    const end = new Date(alarm.windowEnd);
+    if (alarm.metricNamespace && alarm.metricName) {
+      try {
+        const filters = await this.deps.logs.metricFilters(alarm.metricNamespace, alarm.metricName);
+        if (filters.length > 0) {
+          const found = await Promise.all(
+            filters.map((filter) =>
+              this.deps.logs.searchRecords(filter.logGroupName, filter.filterPattern, start, end),
+            ),
+          );
+          return { records: found.flat(), source: 'cloudwatch-logs' };
+        }
+      } catch (error: unknown) {
+        this.log('log group search failed; falling back to CloudTrail LookupEvents', {
+          alarm: alarm.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    try {
+      return {
+        records: await this.deps.trail.iamEvents(start, end, CIS44_EVENT_NAMES),
+        source: 'cloudtrail',
+      };
+    } catch (error: unknown) {
+      this.log('CloudTrail LookupEvents failed', {
+        alarm: alarm.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return { records: [], source: 'none' };
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

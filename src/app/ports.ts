@@ -1,0 +1,175 @@
+/**
+ * The ports the use cases need. Implementations live in `src/store` (DynamoDB), `src/aws` (CloudWatch Logs,
+ * CloudTrail) and `src/slack` (the Slack Web API); tests and the local runtime use the same implementations
+ * against dynalite, moto_server and a local Slack server.
+ */
+import type { CloudTrailRecord } from '../domain/input';
+import type { AlarmEvent, AlarmState, AssessedChange, PolicyDocument } from '../domain/types';
+
+/** Where a Slack message is. `threadTs` is set for messages posted in a thread. */
+export interface SlackRef {
+  channel: string;
+  ts: string;
+  threadTs?: string;
+}
+
+/** How far a change got towards Slack. */
+export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'failed';
+
+/** A change as the store keeps it. */
+export interface StoredChange {
+  change: AssessedChange;
+  delivery: DeliveryState;
+  /** Its own message, or its line in a burst thread. */
+  slack?: SlackRef;
+  /** The burst it belongs to, when it was grouped. */
+  burstId?: string;
+  attempts: number;
+  lastError?: string;
+  firstSeenAt: string;
+  updatedAt: string;
+}
+
+/** Outcome of claiming an event id. */
+export type ClaimResult = { claimed: true; record: StoredChange } | { claimed: false; record: StoredChange };
+
+/** A document seen for one resource at one moment: `null` when the resource's document was deleted. */
+export interface DocumentSnapshot {
+  resourceKey: string;
+  eventTime: string;
+  eventId: string;
+  document: PolicyDocument | null;
+}
+
+/** One state change of an alarm, with its Slack summary once posted. */
+export interface StoredAlarm {
+  alarm: AlarmEvent;
+  slack?: SlackRef;
+  /** Event ids of the calls found behind it. */
+  calls: string[];
+  source?: 'cloudwatch-logs' | 'cloudtrail' | 'none';
+  resolvedAt?: string;
+}
+
+/**
+ * A run of grouped changes from one actor session in one channel. The first change is the parent message;
+ * the rest go in its thread in batches, and the parent's running count is updated in place.
+ */
+export interface Burst {
+  key: string;
+  burstId: string;
+  channel: string;
+  /** The change whose message is the parent. */
+  parentEventId: string;
+  parent?: SlackRef;
+  startedAt: string;
+  lastEventTime: string;
+  /** Changes in the burst, the parent included. */
+  count: number;
+  /** The count the parent message last showed. */
+  shownCount: number;
+  shownAt?: string;
+  /** Until when (ISO) one invocation holds the right to post the thread. */
+  leaseUntil?: string;
+}
+
+/** A change waiting to be listed in its burst's thread. */
+export interface BurstItem {
+  burstId: string;
+  eventId: string;
+  eventTime: string;
+}
+
+/** Persistence for everything the bot remembers. Every method throws on storage failure (the caller retries). */
+export interface ChangeStore {
+  /**
+   * Writes the change if its event id is new (a conditional write); otherwise returns what is stored. Two
+   * deliveries of one change (SNS redelivery, alarm path and EventBridge path) see one claim.
+   */
+  claimChange(change: AssessedChange, now: Date): Promise<ClaimResult>;
+  getChange(eventId: string): Promise<StoredChange | undefined>;
+  /** Records where a change went in Slack and its new delivery state. */
+  markDelivery(
+    eventId: string,
+    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string },
+    now: Date,
+  ): Promise<void>;
+  /** Records a failed delivery attempt; the change stays undelivered for the retry. */
+  markFailed(eventId: string, error: string, now: Date): Promise<void>;
+  /** The most recent delivered change on a resource (`role/ci-runner`) before a time, for thread notes. */
+  latestChangeOnResource(resource: string, before: string): Promise<StoredChange | undefined>;
+
+  putDocument(snapshot: DocumentSnapshot, now: Date): Promise<void>;
+  /** The latest snapshot strictly before `eventTime` (a different event), or undefined when none is known. */
+  documentBefore(
+    resourceKey: string,
+    eventTime: string,
+    eventId: string,
+  ): Promise<DocumentSnapshot | undefined>;
+
+  /** Claims an alarm state change (name + state change time); false when already claimed. */
+  claimAlarm(alarm: AlarmEvent, now: Date): Promise<{ claimed: boolean; record: StoredAlarm }>;
+  updateAlarm(alarm: AlarmEvent, update: Partial<Omit<StoredAlarm, 'alarm'>>, now: Date): Promise<void>;
+  /** The latest ALARM occurrence of an alarm before a time, to mark it resolved on OK. */
+  latestAlarmOccurrence(name: string, before: string): Promise<StoredAlarm | undefined>;
+
+  getBurst(key: string): Promise<Burst | undefined>;
+  /** Starts a new burst for the key, replacing an expired one (`expectedBurstId`); false when someone else did. */
+  startBurst(burst: Burst, expectedBurstId: string | undefined, now: Date): Promise<boolean>;
+  /** Adds a change to a burst: counts it and queues it for the thread. */
+  addToBurst(key: string, item: BurstItem, now: Date): Promise<Burst>;
+  setBurstParent(key: string, parent: SlackRef, now: Date): Promise<void>;
+  /** Takes the thread-posting lease until `until` when it is free; false when another invocation holds it. */
+  acquireBurstLease(key: string, now: Date, until: Date): Promise<boolean>;
+  releaseBurstLease(key: string, shown?: { count: number; at: string }): Promise<void>;
+  pendingBurstItems(burstId: string, limit: number): Promise<BurstItem[]>;
+  removeBurstItems(burstId: string, items: BurstItem[]): Promise<void>;
+}
+
+/** A Slack message to post: fallback text and Block Kit blocks. */
+export interface OutgoingMessage {
+  channel: string;
+  text: string;
+  blocks?: unknown[];
+  threadTs?: string;
+}
+
+/** The Slack Web API calls the notify path makes. Errors are thrown (after the client's own retries). */
+export interface SlackGateway {
+  postMessage(message: OutgoingMessage): Promise<SlackRef>;
+  updateMessage(ref: SlackRef, message: Omit<OutgoingMessage, 'channel' | 'threadTs'>): Promise<void>;
+  permalink(ref: SlackRef): Promise<string | undefined>;
+}
+
+/** A metric filter that feeds a metric: where the alarm's calls can be searched. */
+export interface MetricFilterSource {
+  logGroupName: string;
+  filterName: string;
+  filterPattern: string;
+}
+
+/** CloudWatch Logs: the metric filters behind a metric and the CloudTrail records a pattern matches. */
+export interface LogSearch {
+  metricFilters(namespace: string, metricName: string): Promise<MetricFilterSource[]>;
+  /** Every CloudTrail record the pattern matches in the window (all pages). */
+  searchRecords(
+    logGroupName: string,
+    filterPattern: string,
+    start: Date,
+    end: Date,
+  ): Promise<CloudTrailRecord[]>;
+}
+
+/** CloudTrail `LookupEvents`: 2 requests per second, 50 events a page, 90 days. */
+export interface TrailHistory {
+  /** IAM events (EventSource iam.amazonaws.com) in the window whose name is one of `eventNames`. */
+  iamEvents(start: Date, end: Date, eventNames: readonly string[]): Promise<CloudTrailRecord[]>;
+}
+
+/** The time, passed in so use cases and tests agree on it. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Re-exported for adapters that only need the state names. */
+export type { AlarmState };

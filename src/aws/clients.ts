@@ -1,0 +1,82 @@
+/**
+ * The AWS SDK clients, built once per cold start and handed to the adapters through their constructors.
+ *
+ * Every client shares one configuration — explicit connection and request timeouts and a bounded retry
+ * count — so a slow or unreachable endpoint fails the invocation in seconds instead of hanging until the
+ * Lambda timeout. The endpoint is never set here: the SDK reads `AWS_ENDPOINT_URL` (and the per-service
+ * `AWS_ENDPOINT_URL_<SERVICE>`) itself, which is how the bot and its tests run against `moto_server`.
+ */
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** IAM is a global service: CloudTrail delivers its events, and `LookupEvents` finds them, only in us-east-1. */
+export const IAM_EVENTS_REGION = 'us-east-1';
+
+/** Defaults of {@link AwsClientOptions}. */
+export const AWS_CLIENT_DEFAULTS = {
+  requestTimeoutMs: 5_000,
+  connectionTimeoutMs: 2_000,
+  maxAttempts: 3,
+} as const;
+
+/** How the clients are built. Everything is optional: the SDK's own resolution fills the gaps. */
+export interface AwsClientOptions {
+  /** Region of the regional clients (CloudWatch Logs); `AWS_REGION` when omitted. */
+  region?: string;
+  /** Region of the CloudTrail client; us-east-1 unless set, because that is where IAM events are. */
+  cloudTrailRegion?: string;
+  /** Milliseconds a request may take once connected (default 5000). */
+  requestTimeoutMs?: number;
+  /** Milliseconds to establish a connection (default 2000). */
+  connectionTimeoutMs?: number;
+  /** Attempts per call, first try included, with the SDK's standard backoff (default 3). */
+  maxAttempts?: number;
+}
+
+/**
+ * The configuration every client is built with. Exported so clients added later (IAM, SNS, DynamoDB) get
+ * the same timeouts and retries: add a field to {@link AwsClients} and build it with this.
+ *
+ * `requestHandler` is given as options, not as a `NodeHttpHandler` instance: the SDK builds its own Node
+ * handler from them, so the bot does not depend on `@smithy/node-http-handler` directly.
+ */
+export function awsClientConfig(region: string | undefined, options: AwsClientOptions = {}) {
+  return {
+    ...(region === undefined ? {} : { region }),
+    maxAttempts: options.maxAttempts ?? AWS_CLIENT_DEFAULTS.maxAttempts,
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? AWS_CLIENT_DEFAULTS.requestTimeoutMs,
+      connectionTimeout: options.connectionTimeoutMs ?? AWS_CLIENT_DEFAULTS.connectionTimeoutMs,
+    },
+  };
+}
+
+/** The clients the adapters need. One instance per process; adapters receive the client they use. */
+export interface AwsClients {
+  /** CloudWatch Logs in the bot's region: metric filters and `FilterLogEvents` on the CloudTrail log group. */
+  cloudWatchLogs: CloudWatchLogsClient;
+  /** CloudTrail in {@link AwsClientOptions.cloudTrailRegion} (us-east-1): `LookupEvents` for IAM events. */
+  cloudTrail: CloudTrailClient;
+  /** DynamoDB through the document client, for the store; `undefined` attributes are dropped on write. */
+  dynamo: DynamoDBDocumentClient;
+  /** SSM Parameter Store, for the Slack secrets. */
+  ssm: SSMClient;
+}
+
+/**
+ * Builds every AWS client once. Call it at module scope of a handler (once per cold start) and pass the
+ * clients to the adapters' constructors; never build a client inside a request path.
+ */
+export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+  return {
+    cloudWatchLogs: new CloudWatchLogsClient(awsClientConfig(options.region, options)),
+    cloudTrail: new CloudTrailClient(awsClientConfig(options.cloudTrailRegion ?? IAM_EVENTS_REGION, options)),
+    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(options.region, options)), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    ssm: new SSMClient(awsClientConfig(options.region, options)),
+  };
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { RISK_LEVELS, type RiskLevel } from './domain/types';
+
+/** A missing or malformed setting. The message names the key and what was expected. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const list = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value)));
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const number = Number(value);
+      if (!Number.isInteger(number) || number <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'expected a positive whole number' });
+        return z.NEVER;
+      }
+      return number;
+    });
+
+const channel = z
+  .string()
+  .regex(/^[#@]?[\w.-]+$/, 'expected a Slack channel id or #name')
+  .optional();
+
+const schema = z.object({
+  STAGE: z.string().default('local'),
+  TABLE_NAME: z.string().min(1).default('iam-changes'),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xox[a-z]-/, 'expected a Slack bot token (xoxb-…)')
+    .optional(),
+  SLACK_BOT_TOKEN_PARAMETER: z
+    .string()
+    .startsWith('/', 'expected an SSM parameter name starting with /')
+    .optional(),
+  SLACK_API_URL: z.url({ message: 'expected an http(s) URL' }).optional(),
+  SLACK_CHANNEL: z
+    .string()
+    .regex(/^[#@]?[\w.-]+$/, 'expected a Slack channel id or #name')
+    .default('#iam-changes'),
+  SLACK_CHANNEL_CRITICAL: channel,
+  SLACK_CHANNEL_HIGH: channel,
+  SLACK_CHANNEL_MEDIUM: channel,
+  SLACK_CHANNEL_LOW: channel,
+  SLACK_CHANNEL_INFO: channel,
+  SLACK_MENTION_CRITICAL: flag(true),
+  EXPECTED_ACTORS: list,
+  TRUSTED_ACCOUNTS: list.refine(
+    (ids) => ids.every((id) => /^\d{12}$/.test(id)),
+    'expected 12-digit account ids',
+  ),
+  BOT_ROLE_ARNS: list,
+  BURST_WINDOW_SECONDS: positiveInt(300),
+  RETENTION_DAYS: positiveInt(400),
+  CLOUDTRAIL_REGION: z.string().default('us-east-1'),
+});
+
+/** The bot's settings, parsed once at start. */
+export interface Config {
+  stage: string;
+  tableName: string;
+  slack: {
+    /** The bot token, when given directly (local runs, tests). */
+    botToken?: string;
+    /** The SSM parameter holding the bot token (deployed stages). */
+    botTokenParameter?: string;
+    apiUrl?: string;
+    defaultChannel: string;
+    channelByLevel: Partial<Record<RiskLevel, string>>;
+    mentionOnCritical: boolean;
+  };
+  /** ARN globs whose changes are lowered one level and grouped, never dropped. */
+  expectedActors: string[];
+  trustedAccounts: string[];
+  /** ARN globs of the bot's own roles: their IAM calls become thread notes, never alerts. */
+  botRoleArns: string[];
+  burstWindowSeconds: number;
+  retentionDays: number;
+  cloudTrailRegion: string;
+}
+
+/**
+ * Parses the environment. Throws {@link ConfigError} naming each bad key and what it expected.
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const values = result.data;
+  const channelByLevel: Partial<Record<RiskLevel, string>> = {};
+  for (const level of RISK_LEVELS) {
+    const value = values[`SLACK_CHANNEL_${level.toUpperCase()}` as keyof typeof values];
+    if (typeof value === 'string') channelByLevel[level] = value;
+  }
+  return {
+    stage: values.STAGE,
+    tableName: values.TABLE_NAME,
+    slack: {
+      botToken: values.SLACK_BOT_TOKEN,
+      botTokenParameter: values.SLACK_BOT_TOKEN_PARAMETER,
+      apiUrl: values.SLACK_API_URL,
+      defaultChannel: values.SLACK_CHANNEL,
+      channelByLevel,
+      mentionOnCritical: values.SLACK_MENTION_CRITICAL,
+    },
+    expectedActors: values.EXPECTED_ACTORS,
+    trustedAccounts: values.TRUSTED_ACCOUNTS,
+    botRoleArns: values.BOT_ROLE_ARNS,
+    burstWindowSeconds: values.BURST_WINDOW_SECONDS,
+    retentionDays: values.RETENTION_DAYS,
+    cloudTrailRegion: values.CLOUDTRAIL_REGION,
+  };
+}
+
+/** Requires the Slack bot token source for functions that post. */
+export function requireSlackToken(config: Config): { token: string } | { parameter: string } {
+  if (config.slack.botToken) return { token: config.slack.botToken };
+  if (config.slack.botTokenParameter) return { parameter: config.slack.botTokenParameter };
+  throw new ConfigError('invalid configuration: SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_PARAMETER is required');
+}

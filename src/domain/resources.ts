@@ -1,0 +1,52 @@
+import type { Change, PolicyDocument } from './types';
+
+/**
+ * The resource a change acts on, as one key: `role/ci-runner`, `user/bob`, `group/devs`, `policy/<arn>`.
+ * Changes are listed by it (`/iam-changes on role/ci-runner`) and follow-ups are threaded under it.
+ */
+export function resourceOf(change: Change): string {
+  const { target } = change;
+  if (target.kind === 'policy') return `policy/${target.policyArn ?? target.name}`;
+  return `${target.kind}/${target.name}`;
+}
+
+/**
+ * The key of the document a change writes or removes, so the bot can remember documents over time and find
+ * the one before a change: an inline policy (`role/ci-runner/inline/deploy`), a trust policy
+ * (`role/ci-runner/trust`) or a managed policy's default document (`policy/<arn>/default`).
+ * Undefined for changes that carry no document of their own (attach, detach).
+ */
+export function documentKeyOf(change: Change): string | undefined {
+  const { eventName, target } = change;
+  if (/^(Put|Delete)(Role|User|Group)Policy$/.test(eventName) && target.name && target.policyName) {
+    return `${target.kind}/${target.name}/inline/${target.policyName}`;
+  }
+  if ((eventName === 'UpdateAssumeRolePolicy' || eventName === 'CreateRole') && target.name) {
+    return `role/${target.name}/trust`;
+  }
+  if (/^(CreatePolicy|DeletePolicy)$/.test(eventName) && target.policyArn) {
+    return `policy/${target.policyArn}/default`;
+  }
+  if (
+    eventName === 'CreatePolicyVersion' &&
+    target.policyArn &&
+    change.requestParameters?.setAsDefault === true
+  ) {
+    return `policy/${target.policyArn}/default`;
+  }
+  return undefined;
+}
+
+/**
+ * The document a successful change leaves at {@link documentKeyOf}: the new document, `null` when it removed
+ * it, undefined when the record does not say (failed calls, unreadable documents).
+ */
+export function documentAfter(change: Change): PolicyDocument | null | undefined {
+  if (change.outcome !== 'success') return undefined;
+  if (/^Delete(Role|User|Group)?Policy$/.test(change.eventName)) return null;
+  const role =
+    change.eventName === 'UpdateAssumeRolePolicy' || change.eventName === 'CreateRole'
+      ? 'trust'
+      : 'permissions';
+  return change.documents.find((entry) => entry.role === role)?.document;
+}

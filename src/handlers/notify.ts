@@ -1,0 +1,38 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SNSEvent } from 'aws-lambda';
+import type { NotifyResult, NotifyService } from '../app/notify-service';
+import { parseConfig } from '../config';
+import { InputError } from '../domain/input';
+import { buildNotifyService } from '../runtime/notify';
+
+const logger = new Logger({ serviceName: 'iam-changes' });
+let service: Promise<NotifyService> | undefined;
+
+/** Time kept back from the Lambda timeout to record state and answer before being cut off. */
+const SAFETY_MARGIN_MS = 10_000;
+
+/**
+ * SNS alerts topic → Slack. Parses nothing itself: the use case reads the event. Any failure is rethrown so SNS
+ * retries the notification and, after its retries, the function's on-failure destination keeps it.
+ */
+export async function handler(event: SNSEvent, context: Context): Promise<NotifyResult> {
+  service ??= buildNotifyService({
+    config: parseConfig(process.env),
+    log: (message, details) => logger.warn(message, details ?? {}),
+  }).catch((error: unknown) => {
+    service = undefined;
+    throw error;
+  });
+  try {
+    const result = await (await service).process(
+      event,
+      Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+    );
+    logger.info('notification processed', { ...result, skipped: result.skipped.length });
+    return result;
+  } catch (error: unknown) {
+    if (error instanceof InputError) logger.error(`bad notification: ${error.message}`);
+    else logger.error('notification not delivered; SNS will retry', error as Error);
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Links to the AWS consoles for what a message names: the CloudTrail event, the IAM entity or policy, the
+ * CloudWatch alarm. Every variable part is URL-encoded, so a link can be put in Slack's `<url|label>` form.
+ */
+import type { Target } from '../domain/types';
+
+const IAM_CONSOLE = 'https://console.aws.amazon.com/iam/home';
+
+/** A region code as AWS writes it; anything else (a display name, a placeholder) is not put in a host name. */
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+
+function validRegion(region: string | undefined): string | undefined {
+  return region && REGION.test(region) ? region : undefined;
+}
+
+/** True for the ids the bot makes up for records that carry no `eventID`: CloudTrail has no page for them. */
+export function isSyntheticEventId(eventId: string): boolean {
+  return eventId.startsWith('synthetic-');
+}
+
+/**
+ * The CloudTrail console page of an event, or undefined for a synthetic id. IAM events are recorded in
+ * us-east-1, which is used when the region is missing or malformed.
+ */
+export function cloudTrailEventLink(eventId: string, region: string | undefined): string | undefined {
+  if (eventId === '' || isSyntheticEventId(eventId)) return undefined;
+  const code = validRegion(region) ?? 'us-east-1';
+  return `https://${code}.console.aws.amazon.com/cloudtrailv2/home?region=${code}#/events/${encodeURIComponent(eventId)}`;
+}
+
+/** The IAM console page of a role. */
+export function iamRoleLink(roleName: string): string {
+  return `${IAM_CONSOLE}#/roles/details/${encodeURIComponent(roleName)}`;
+}
+
+/** The IAM console page of a user. */
+export function iamUserLink(userName: string): string {
+  return `${IAM_CONSOLE}#/users/details/${encodeURIComponent(userName)}`;
+}
+
+/** The IAM console page of a group. */
+export function iamGroupLink(groupName: string): string {
+  return `${IAM_CONSOLE}#/groups/details/${encodeURIComponent(groupName)}`;
+}
+
+/** The IAM console page of a managed policy, which the console finds by its ARN. */
+export function iamPolicyLink(policyArn: string): string {
+  return `${IAM_CONSOLE}#/policies/details/${encodeURIComponent(policyArn)}`;
+}
+
+/**
+ * The IAM console page of the entity a change acted on (role, user, group, or the managed policy of a policy
+ * call), or undefined when the target has no name or no page.
+ */
+export function iamTargetLink(target: Target): string | undefined {
+  switch (target.kind) {
+    case 'role':
+      return target.name ? iamRoleLink(target.name) : undefined;
+    case 'user':
+      return target.name ? iamUserLink(target.name) : undefined;
+    case 'group':
+      return target.name ? iamGroupLink(target.name) : undefined;
+    case 'policy':
+      return target.policyArn ? iamPolicyLink(target.policyArn) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The CloudWatch console page of an alarm, or undefined when its region is not known. */
+export function alarmConsoleLink(alarm: { name: string; region?: string }): string | undefined {
+  const code = validRegion(alarm.region);
+  if (!code) return undefined;
+  return `https://${code}.console.aws.amazon.com/cloudwatch/home?region=${code}#alarmsV2:alarm/${encodeURIComponent(alarm.name)}`;
+}

@@ -1,0 +1,87 @@
+/**
+ * Pure builders for grouped changes: the lines a burst posts in its parent's thread, the running count on the
+ * parent, and the "resolved" mark on an alarm summary. Same rules as `render.ts`: escaped values, Slack's limits.
+ */
+import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { AlarmEvent, AssessedChange } from '../domain/types';
+import { ACTION_IDS } from './action-ids';
+import { truncate } from './escape';
+import { describeChange, LEVELS, type SlackMessage, slackDate } from './render';
+
+/** Changes one thread message lists at most: one section each, under Slack's 50 blocks. */
+export const MAX_BURST_LINES = 45;
+
+/** Overflow option values carry `<action id>|<eventId>`; Slack allows 150 characters. */
+const MAX_OPTION_VALUE = 150;
+
+function menuFor(change: AssessedChange): SectionBlock['accessory'] | undefined {
+  const options = [
+    { label: 'Acknowledge', action: ACTION_IDS.ACKNOWLEDGE },
+    { label: 'View diff', action: ACTION_IDS.VIEW_DIFF },
+    ...(change.revert.supported ? [{ label: 'Revert…', action: ACTION_IDS.REVERT }] : []),
+  ].map(({ label, action }) => ({
+    text: { type: 'plain_text' as const, text: label },
+    value: `${action}|${change.eventId}`,
+  }));
+  if (options.some((option) => option.value.length > MAX_OPTION_VALUE)) return undefined;
+  // action_id must be unique within a message: one menu per change, keyed by its event id.
+  return {
+    type: 'overflow',
+    action_id: `${ACTION_IDS.CHANGE_MENU}:${change.eventId}`.slice(0, 255),
+    options,
+  };
+}
+
+/** One line per change, each with a menu to acknowledge, see the diff or revert it. */
+export function renderBurstBatch(changes: AssessedChange[]): SlackMessage {
+  const shown = changes.slice(0, MAX_BURST_LINES);
+  const blocks: KnownBlock[] = shown.map((change) => {
+    const level = LEVELS[change.risk.level];
+    const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${truncate(describeChange(change), 2400)} · \`${truncate(change.eventName, 80)}\``;
+    const accessory = menuFor(change);
+    return { type: 'section', text: { type: 'mrkdwn', text: line }, ...(accessory ? { accessory } : {}) };
+  });
+  if (changes.length > shown.length) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `… and ${changes.length - shown.length} more in the next message` }],
+    });
+  }
+  const first = shown[0];
+  const text = first
+    ? `${changes.length} more IAM change${changes.length === 1 ? '' : 's'} from ${truncate(first.actor.name, 200)}`
+    : 'No changes';
+  return { text, blocks };
+}
+
+/** The parent message of a burst with its running count: how many more changes its thread lists. */
+export function withBurstCount(message: SlackMessage, more: number, startedAt: string): SlackMessage {
+  if (more <= 0) return message;
+  const note: ContextBlock = {
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `:repeat: *+${more} more change${more === 1 ? '' : 's'}* from this session since ${slackDate(startedAt)} — listed in the thread`,
+      },
+    ],
+  };
+  return {
+    text: `${message.text} (+${more} more in the thread)`,
+    blocks: [...message.blocks.slice(0, 49), note],
+  };
+}
+
+/** An alarm summary marked resolved, when the alarm went back to OK. */
+export function withResolved(message: SlackMessage, ok: AlarmEvent): SlackMessage {
+  const note: ContextBlock = {
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `:white_check_mark: *Resolved* — back to ${truncate(ok.state, 40)} at ${slackDate(ok.stateChangeTime)}`,
+      },
+    ],
+  };
+  return { text: `[resolved] ${message.text}`, blocks: [note, ...message.blocks.slice(0, 49)] };
+}

@@ -1,0 +1,755 @@
+/**
+ * Pure Block Kit builders: an assessed change, an alarm and a thread note in, a Slack message out. No I/O, no
+ * clock. Every value that comes from an event is escaped (see `escape.ts`), every list that could outgrow a
+ * block says how much it left out, and every message keeps Slack's limits (50 blocks, 3000 characters a
+ * section, 150 a header, 75 a button, a fallback `text`).
+ */
+import type {
+  ActionsBlock,
+  Button,
+  ConfirmationDialog,
+  ContextBlock,
+  HeaderBlock,
+  KnownBlock,
+  MrkdwnElement,
+  SectionBlock,
+} from '@slack/types';
+import { clientLabel, describeActorType } from '../domain/actor';
+import { principalEntries } from '../domain/policy';
+import type {
+  Actor,
+  AlarmEvent,
+  AlarmState,
+  AssessedChange,
+  Change,
+  Principal,
+  RequestDocument,
+  RiskLevel,
+  Statement,
+  Target,
+} from '../domain/types';
+import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
+import { escapeText, inlineCode, truncate } from './escape';
+import { alarmConsoleLink, cloudTrailEventLink, iamPolicyLink, iamTargetLink } from './links';
+
+/** A message ready for `chat.postMessage` / `chat.update`: the fallback `text` and the blocks. */
+export interface SlackMessage {
+  /** What notifications, screen readers and old clients show. Always present, escaped. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export interface RenderOptions {
+  /**
+   * Prefix the fallback text and the first section with `<!here>` when the change is critical. Default true;
+   * turn it off for re-renders (updates, history) so an edit never pings the channel again.
+   */
+  mentionOnCritical?: boolean;
+}
+
+/** Where the calls behind an alarm were looked for. */
+export type CallSource = 'cloudwatch-logs' | 'cloudtrail' | 'none';
+
+/** One call behind an alarm, linked to its own alert when it has one. */
+export interface AlarmCall {
+  change: AssessedChange;
+  /** The permalink of the call's own alert message. */
+  permalink?: string;
+}
+
+export interface AlarmDetails {
+  calls?: AlarmCall[];
+  source?: CallSource;
+  /** True once the look-up ran; defaults to true when `calls` is given. */
+  searched?: boolean;
+}
+
+const LIMIT = {
+  header: 150,
+  section: 3000,
+  field: 2000,
+  confirmTitle: 100,
+  confirmText: 300,
+  text: 40_000,
+} as const;
+
+/** Room kept at the end of a list section for its "… N more" line. */
+const MORE_LINE_ROOM = 120;
+
+/** Calls listed under an alarm at most; the rest are counted. A Terraform apply can make hundreds. */
+const MAX_LISTED_CALLS = 25;
+
+/** Sections an alarm's call list may take. */
+const MAX_CALL_SECTIONS = 6;
+
+/** How each level reads in Slack. */
+export const LEVELS: Record<RiskLevel, { emoji: string; label: string }> = {
+  critical: { emoji: ':rotating_light:', label: 'CRITICAL' },
+  high: { emoji: ':red_circle:', label: 'HIGH' },
+  medium: { emoji: ':large_orange_circle:', label: 'MEDIUM' },
+  low: { emoji: ':large_yellow_circle:', label: 'LOW' },
+  info: { emoji: ':information_source:', label: 'INFO' },
+};
+
+const LEVEL_ORDER: Record<RiskLevel, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+// --- small builders -------------------------------------------------------------------------------------------
+
+function mrkdwn(text: string): MrkdwnElement {
+  return { type: 'mrkdwn', text };
+}
+
+function section(text: string): SectionBlock {
+  return { type: 'section', text: mrkdwn(text) };
+}
+
+function header(text: string): HeaderBlock {
+  return { type: 'header', text: { type: 'plain_text', text: truncate(text, LIMIT.header), emoji: true } };
+}
+
+function context(elements: string[]): ContextBlock {
+  return { type: 'context', elements: elements.slice(0, 10).map(mrkdwn) };
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/**
+ * Console URLs carry names from the event (URL-encoded, so up to three times longer): beyond this a link is
+ * left out rather than letting one name blow a field's limit.
+ */
+const MAX_LINK_URL = 600;
+
+/** A link in Slack's `<url|label>` form; the label is a raw value and is escaped here. */
+function link(url: string | undefined, label: string, max = 150): string {
+  const text = truncate(label, max);
+  return url && url.length <= MAX_LINK_URL ? `<${url}|${text}>` : text;
+}
+
+/** Only https URLs of a sane length and without Slack's delimiters may go in a `<url|label>`. */
+function safeUrl(url: string | undefined): string | undefined {
+  return url && url.length <= 1000 && /^https:\/\/[^\s<>|]+$/.test(url) ? url : undefined;
+}
+
+/**
+ * A time as Slack's date token, shown in each reader's time zone, with the ISO text as the fallback. Returns the
+ * escaped text itself when it is not a time.
+ */
+export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
+  const millis = Date.parse(iso);
+  if (Number.isNaN(millis)) return truncate(iso, 60);
+  const fallback = new Date(millis).toISOString().replace('.000Z', 'Z');
+  return `<!date^${Math.floor(millis / 1000)}^${format}|${fallback}>`;
+}
+
+/**
+ * Joins `head` and as many `lines` as fit in `budget` characters. When some do not fit, the last line says how
+ * many were left out (`more(n)`), so nothing is ever cut silently. Lines are never cut in the middle, so
+ * formatting and links stay whole.
+ */
+function fitLines(head: string, lines: string[], budget: number, more: (hidden: number) => string): string {
+  const all = [head, ...lines].join('\n');
+  if (all.length <= budget) return all;
+  let text = head;
+  let shown = 0;
+  for (const line of lines) {
+    const next = `${text}\n${line}`;
+    if (next.length + 1 + more(lines.length - shown - 1).length > budget) break;
+    text = next;
+    shown += 1;
+  }
+  return `${text}\n${more(lines.length - shown)}`;
+}
+
+/**
+ * Packs lines into as few section texts as possible (each at most `budget`), up to `maxSections`; whatever is
+ * left is counted by a last `more(n)` line. Every line must be shorter than `budget - MORE_LINE_ROOM`.
+ */
+function packSections(
+  head: string,
+  lines: string[],
+  options: { budget: number; maxSections: number; total: number; more: (hidden: number) => string },
+): string[] {
+  const room = options.budget - MORE_LINE_ROOM;
+  const sections: string[] = [];
+  let current = head;
+  let shown = 0;
+  for (const line of lines) {
+    if (current === '' || `${current}\n${line}`.length <= room) {
+      current = current === '' ? line : `${current}\n${line}`;
+    } else {
+      if (sections.length + 1 >= options.maxSections) break;
+      sections.push(current);
+      current = line;
+    }
+    shown += 1;
+  }
+  const hidden = options.total - shown;
+  if (hidden > 0) current = `${current}\n${options.more(hidden)}`;
+  sections.push(current);
+  return sections;
+}
+
+// --- describing a change --------------------------------------------------------------------------------------
+
+function entityLabel(target: Target): string {
+  return target.name ? `${target.kind} ${target.name}` : `a ${target.kind}`;
+}
+
+function targetLabel(target: Target): string {
+  switch (target.kind) {
+    case 'role':
+    case 'user':
+    case 'group':
+    case 'policy':
+      return entityLabel(target);
+    case 'account':
+      return 'the account';
+    default:
+      return target.name;
+  }
+}
+
+function policyLabel(target: Target): string {
+  if (target.policyName) return target.policyName;
+  if (target.policyArn) return target.policyArn.slice(target.policyArn.lastIndexOf('/') + 1);
+  return 'a policy';
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+/** True when a trust document lets anyone assume the role (`Principal: "*"` or `{"AWS": "*"}`). */
+function opensToEveryone(change: Change): boolean {
+  return change.documents.some(
+    (entry) =>
+      entry.role === 'trust' &&
+      entry.document?.Statement.some(
+        (statement) =>
+          statement.Effect === 'Allow' &&
+          principalEntries(statement.Principal).some((principal) => principal.value === '*'),
+      ),
+  );
+}
+
+/** What a call did (`past`) and what a failed call tried to do (`attempt`, after "tried to"). */
+function phrase(change: Change): { past: string; attempt: string } {
+  const target = change.target;
+  const entity = entityLabel(target);
+  const policy = policyLabel(target);
+  const version = target.versionId ? `version ${target.versionId}` : 'a version';
+  const name = change.eventName;
+  const both = (past: string, attempt: string) => ({ past, attempt });
+
+  const entityCall = /^(Attach|Detach|Put|Delete)(?:Role|User|Group)Policy$/.exec(name)?.[1];
+  switch (entityCall) {
+    case 'Attach':
+      return both(`attached ${policy} to ${entity}`, `attach ${policy} to ${entity}`);
+    case 'Detach':
+      return both(`detached ${policy} from ${entity}`, `detach ${policy} from ${entity}`);
+    case 'Put':
+      return both(`wrote inline policy ${policy} on ${entity}`, `write inline policy ${policy} on ${entity}`);
+    case 'Delete':
+      return both(
+        `deleted inline policy ${policy} from ${entity}`,
+        `delete inline policy ${policy} from ${entity}`,
+      );
+  }
+  switch (name) {
+    case 'CreatePolicy': {
+      const path = target.path && target.path !== '/' ? ` at path ${target.path}` : '';
+      return both(`created policy ${policy}${path}`, `create policy ${policy}${path}`);
+    }
+    case 'DeletePolicy':
+      return both(`deleted policy ${policy}`, `delete policy ${policy}`);
+    case 'CreatePolicyVersion': {
+      const isDefault = isTrue(change.requestParameters?.setAsDefault);
+      const created = target.versionId
+        ? `created version ${target.versionId} of policy ${policy}`
+        : `created a new version of policy ${policy}`;
+      return both(
+        `${created}${isDefault ? ' and made it the default' : ' (not the default)'}`,
+        `create a new version of policy ${policy}${isDefault ? ' as the default' : ''}`,
+      );
+    }
+    case 'DeletePolicyVersion':
+      return both(`deleted ${version} of policy ${policy}`, `delete ${version} of policy ${policy}`);
+    case 'SetDefaultPolicyVersion':
+      return both(
+        `made ${version} the default of policy ${policy}`,
+        `make ${version} the default of policy ${policy}`,
+      );
+    case 'UpdateAssumeRolePolicy':
+      return opensToEveryone(change)
+        ? both(
+            `opened the trust policy of ${entity} to everyone`,
+            `open the trust policy of ${entity} to everyone`,
+          )
+        : both(`changed the trust policy of ${entity}`, `change the trust policy of ${entity}`);
+    default: {
+      const on = targetLabel(target) ? ` on ${targetLabel(target)}` : '';
+      return both(`called ${name}${on}`, `call ${name}${on}`);
+    }
+  }
+}
+
+/** True for error codes that mean IAM refused the caller, as opposed to a call that failed for another reason. */
+function isDenied(errorCode: string | undefined): boolean {
+  return /AccessDenied|Unauthori[sz]ed|NotAuthorized|Forbidden/i.test(errorCode ?? '');
+}
+
+/**
+ * One sentence, without its subject, on what a call did — "attached AdministratorAccess to role ci-runner",
+ * "created version v3 of policy Deploy and made it the default" — or, for a failed call, what it tried to do:
+ * "tried to attach AdministratorAccess to role ci-runner but was denied (AccessDenied)". Raw text: escape it
+ * before it goes into a message.
+ */
+export function describeChange(change: Change): string {
+  const { past, attempt } = phrase(change);
+  if (change.outcome === 'success') return past;
+  const code = change.errorCode ?? 'error';
+  return isDenied(change.errorCode)
+    ? `tried to ${attempt} but was denied (${code})`
+    : `tried to ${attempt} but it failed (${code})`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The short "what" of the header: the sentence for a success, "Denied attempt: …" for a failed call. */
+function headline(change: Change): string {
+  if (change.outcome === 'success') return capitalise(describeChange(change));
+  const what = targetLabel(change.target);
+  const kind = isDenied(change.errorCode) ? 'Denied attempt' : 'Failed attempt';
+  return `${kind}: ${change.eventName}${what ? ` on ${what}` : ''}`;
+}
+
+// --- reading policy documents ---------------------------------------------------------------------------------
+
+function codeList(items: string[], max: number, itemMax = 100): string {
+  const shown = items.slice(0, max).map((item) => inlineCode(item, itemMax));
+  const rest = items.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} +${rest} more` : shown.join(', ');
+}
+
+/** `arn:aws:iam::123456789012:root` → `123456789012:root`: the account and the name are what readers need. */
+function shortPrincipal(value: string): string {
+  return value.replace(/^arn:aws[\w-]*:(?:iam|sts)::/, '');
+}
+
+function principalList(principal: Principal): string {
+  const entries = principalEntries(principal);
+  if (principal === '*') return `everyone (${inlineCode('*')})`;
+  return codeList(
+    entries.map((entry) => `${entry.kind}:${shortPrincipal(entry.value)}`),
+    5,
+  );
+}
+
+function conditionSummary(condition: NonNullable<Statement['Condition']>): string {
+  const tests = Object.entries(condition).flatMap(([operator, block]) =>
+    Object.entries(block).map(
+      ([key, values]) => `${inlineCode(key, 80)} ${truncate(operator, 60)} ${codeList(values, 3, 80)}`,
+    ),
+  );
+  const shown = tests.slice(0, 3).join('; ');
+  return tests.length > 3 ? `${shown}; +${plural(tests.length - 3, 'more condition')}` : shown;
+}
+
+/**
+ * A statement in one line: "Allow `iam:*`, `s3:GetObject` on `*`", "Allow `sts:AssumeRole` to
+ * `AWS:123456789012:root`", conditions summarised. Every list is capped, so a line stays well under a section.
+ */
+function readStatement(statement: Statement): string {
+  const parts: string[] = [`*${statement.Effect}*`];
+  if (statement.Action) parts.push(codeList(statement.Action, 8));
+  else if (statement.NotAction) parts.push(`every action except ${codeList(statement.NotAction, 6)}`);
+  else parts.push('no action');
+  if (statement.Principal) parts.push(`to ${principalList(statement.Principal)}`);
+  if (statement.NotPrincipal) parts.push(`to everyone except ${principalList(statement.NotPrincipal)}`);
+  if (statement.Resource) parts.push(`on ${codeList(statement.Resource, 4, 160)}`);
+  else if (statement.NotResource)
+    parts.push(`on every resource except ${codeList(statement.NotResource, 4, 160)}`);
+  if (statement.Condition && Object.keys(statement.Condition).length > 0) {
+    parts.push(`if ${conditionSummary(statement.Condition)}`);
+  }
+  return parts.join(' ');
+}
+
+function documentSection(entry: RequestDocument, failed: boolean): SectionBlock {
+  const kind = entry.role === 'trust' ? 'Trust policy' : 'Policy document';
+  const title = `*${failed ? `Requested ${kind.toLowerCase()}` : kind}* (${inlineCode(entry.field, 60)})`;
+  if (!entry.document) {
+    const why = truncate(entry.error ?? 'unknown error', 1000);
+    return section(`${title}\n:warning: Could not be read: ${why}. View diff shows the text as recorded.`);
+  }
+  const statements = entry.document.Statement;
+  if (statements.length === 0) return section(`${title}\nNo statements.`);
+  const lines = statements.map((statement) => `• ${readStatement(statement)}`);
+  return section(
+    fitLines(
+      title,
+      lines,
+      LIMIT.section,
+      (hidden) => `… ${plural(hidden, 'more statement')} — View diff for the full document`,
+    ),
+  );
+}
+
+// --- the change message ---------------------------------------------------------------------------------------
+
+function mfaLabel(actor: Actor): string {
+  if (actor.mfa === undefined) return 'unknown';
+  return actor.mfa ? 'yes' : 'no';
+}
+
+function whoField(actor: Actor): string {
+  const lines = [
+    '*Who*',
+    `*${truncate(actor.name || 'unknown', 100)}* · ${truncate(describeActorType(actor), 160)}`,
+  ];
+  if (actor.invokedBy && actor.type !== 'aws-service') {
+    lines.push(`via AWS service ${inlineCode(actor.invokedBy, 100)}`);
+  }
+  if (actor.arn) lines.push(inlineCode(actor.arn, 300));
+  lines.push(`MFA: ${mfaLabel(actor)} · Client: ${escapeText(clientLabel(actor.client))}`);
+  if (actor.userAgent) lines.push(`User agent: ${inlineCode(actor.userAgent, 300)}`);
+  if (actor.accessKeyId) lines.push(`Access key: ${inlineCode(actor.accessKeyId, 40)}`);
+  return lines.join('\n');
+}
+
+function whereField(change: Change): string {
+  const lines = ['*Where*', `Account ${inlineCode(change.accountId || 'unknown', 40)}`];
+  if (change.recipientAccountId && change.actor.accountId) {
+    lines.push(`Caller from account ${inlineCode(change.actor.accountId, 40)}`);
+  }
+  lines.push(`Region ${inlineCode(change.region, 40)}`);
+  const actor = change.actor;
+  if (!actor.sourceIp) lines.push('Source not recorded');
+  else if (actor.sourceIsService) lines.push(`Called by service ${inlineCode(actor.sourceIp, 100)}`);
+  else lines.push(`From IP ${inlineCode(actor.sourceIp, 100)}`);
+  return lines.join('\n');
+}
+
+function targetField(change: Change): string {
+  const target = change.target;
+  const lines = ['*Target*'];
+  const label = targetLabel(target) || 'not recorded';
+  lines.push(link(iamTargetLink(target), label));
+  if (target.policyArn && target.kind !== 'policy') {
+    lines.push(`Managed policy ${link(iamPolicyLink(target.policyArn), policyLabel(target))}`);
+  } else if (target.policyName && target.kind !== 'policy') {
+    lines.push(`Inline policy ${inlineCode(target.policyName, 130)}`);
+  }
+  if (target.versionId) lines.push(`Version ${inlineCode(target.versionId, 20)}`);
+  return lines.join('\n');
+}
+
+function reasonsSection(change: AssessedChange): SectionBlock {
+  const level = LEVELS[change.risk.level];
+  const head: string[] = [`*Why ${level.label}*`];
+  const expected = change.risk.expectedActor;
+  if (expected) {
+    head.push(
+      `:arrow_down_small: Lowered from ${LEVELS[expected.originalLevel].label}: made by an expected actor ` +
+        `(${inlineCode(expected.pattern, 200)}). Grouped, never hidden.`,
+    );
+  }
+  const reasons = change.risk.reasons.length > 0 ? change.risk.reasons : ['no risk rule matched'];
+  const lines = reasons.map((reason) => `• ${truncate(reason, 500)}`);
+  return section(
+    fitLines(head.join('\n'), lines, LIMIT.section, (hidden) => `… ${plural(hidden, 'more reason')}`),
+  );
+}
+
+/** Who a quarantine would fence in, in words: the user, or the role behind the session. */
+function quarantineSubject(actor: Actor): string {
+  switch (actor.type) {
+    case 'iam-user':
+      return `user ${actor.name}`;
+    case 'sso':
+      return `role ${actor.sessionIssuerName ?? actor.name} (everyone using permission set ${actor.ssoPermissionSet ?? 'unknown'})`;
+    case 'assumed-role':
+      return `role ${actor.sessionIssuerName ?? actor.name}`;
+    default:
+      return actor.arn || actor.name;
+  }
+}
+
+function confirm(title: string, text: string, confirmLabel: string): ConfirmationDialog {
+  return {
+    title: { type: 'plain_text', text: truncate(title, LIMIT.confirmTitle) },
+    text: { type: 'plain_text', text: truncate(text, LIMIT.confirmText) },
+    confirm: { type: 'plain_text', text: confirmLabel },
+    deny: { type: 'plain_text', text: 'Cancel' },
+    style: 'danger',
+  };
+}
+
+function button(actionId: string, label: string, value: string, extra: Partial<Button> = {}): Button {
+  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text: label }, value, ...extra };
+}
+
+/** Revert only undoes what happened: a supported plan for a call that succeeded. */
+function offersRevert(change: AssessedChange): boolean {
+  return change.outcome === 'success' && change.revert.supported;
+}
+
+/** The root user and AWS services cannot be fenced in with a deny policy; every other caller can. */
+function offersQuarantine(change: AssessedChange): boolean {
+  return change.actor.type !== 'root' && change.actor.type !== 'aws-service';
+}
+
+function actionsBlock(change: AssessedChange): ActionsBlock {
+  const value = change.eventId;
+  const elements: Button[] = [
+    button(ACTION_IDS.ACKNOWLEDGE, 'Acknowledge', value, { style: 'primary' }),
+    button(ACTION_IDS.VIEW_DIFF, 'View diff', value),
+  ];
+  if (offersRevert(change)) {
+    const calls = change.revert.steps.map((step) => step.action);
+    const summary =
+      calls.length > 0 ? `${plural(calls.length, 'IAM call')}: ${calls.join(', ')}` : 'IAM calls';
+    elements.push(
+      button(ACTION_IDS.REVERT, 'Revert', value, {
+        style: 'danger',
+        confirm: confirm(
+          'Revert this change?',
+          `Reverts "${describeChange(change)}" with ${summary}. Next you give a reason; the live state is checked before anything runs.`,
+          'Revert',
+        ),
+      }),
+    );
+  }
+  if (offersQuarantine(change)) {
+    elements.push(
+      button(ACTION_IDS.QUARANTINE, 'Quarantine caller', value, {
+        style: 'danger',
+        confirm: confirm(
+          'Quarantine the caller?',
+          `Denies every IAM action to ${quarantineSubject(change.actor)}. Next you give a reason.`,
+          'Quarantine',
+        ),
+      }),
+    );
+  }
+  return { type: 'actions', elements };
+}
+
+function linksContext(change: Change): ContextBlock | undefined {
+  const links: string[] = [];
+  const trail = cloudTrailEventLink(change.eventId, change.region);
+  if (trail) links.push(link(trail, 'CloudTrail event'));
+  const entity = iamTargetLink(change.target);
+  if (entity) links.push(link(entity, `${targetLabel(change.target)} in IAM`));
+  if (change.target.policyArn && change.target.kind !== 'policy') {
+    links.push(link(iamPolicyLink(change.target.policyArn), `${policyLabel(change.target)} in IAM`));
+  }
+  return links.length > 0 ? context([`:link: ${links.join(' · ')}`]) : undefined;
+}
+
+function metaContext(change: AssessedChange): ContextBlock {
+  const elements = [
+    `Event ${inlineCode(change.eventId, 300)} · ${inlineCode(change.eventName, 100)}`,
+    change.cis44 ? ':white_check_mark: CIS 4.4 policy change' : 'Not one of the 16 CIS 4.4 events',
+  ];
+  if (!change.revert.supported) {
+    elements.push(
+      `Revert not offered: ${truncate(change.revert.reason ?? 'no safe inverse for this call', 400)}`,
+    );
+  } else if (change.outcome === 'failed') {
+    elements.push('Nothing to revert: the call failed');
+  } else if (change.revert.needs && change.revert.needs.length > 0) {
+    elements.push(
+      `Revert first looks up: ${change.revert.needs.map((need) => need.replace(/-/g, ' ')).join(', ')}`,
+    );
+  }
+  if (change.eventId.length > MAX_BUTTON_VALUE_LENGTH) {
+    elements.push('The event id is too long for Slack buttons: use `/iam-changes` to act on it');
+  }
+  return context(elements);
+}
+
+/**
+ * The alert for one change: the level and what happened in the header, who / where / when / target, the risk
+ * reasons, a compact reading of each policy document, console links, and the Acknowledge / View diff / Revert /
+ * Quarantine buttons (Revert only when a plan exists and the call succeeded; Quarantine not for the root user
+ * or an AWS service).
+ */
+export function renderChange(change: AssessedChange, options: RenderOptions = {}): SlackMessage {
+  const level = LEVELS[change.risk.level];
+  const mention = change.risk.level === 'critical' && options.mentionOnCritical !== false ? '<!here> ' : '';
+  const what = describeChange(change);
+  const actorName = change.actor.name || 'unknown caller';
+
+  const summary: string[] = [`${mention}*${truncate(actorName, 100)}* ${truncate(what, 1000)}.`];
+  if (change.outcome === 'failed') {
+    const message = change.errorMessage ? ` — ${truncate(change.errorMessage, 1200)}` : '';
+    summary.push(`:no_entry: ${inlineCode(change.errorCode ?? 'error', 100)}${message}`);
+  }
+
+  const blocks: KnownBlock[] = [
+    header(`${level.emoji} ${level.label} · ${headline(change)}`),
+    section(summary.join('\n')),
+    {
+      type: 'section',
+      fields: [
+        mrkdwn(whoField(change.actor)),
+        mrkdwn(whereField(change)),
+        mrkdwn(`*When*\n${slackDate(change.eventTime)}`),
+        mrkdwn(targetField(change)),
+      ],
+    },
+    reasonsSection(change),
+    ...change.documents.slice(0, 5).map((entry) => documentSection(entry, change.outcome === 'failed')),
+  ];
+  const links = linksContext(change);
+  if (links) blocks.push(links);
+  blocks.push(metaContext(change));
+  if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change));
+
+  const account = change.accountId ? ` in account ${change.accountId}` : '';
+  const text = `${mention}${level.label}: ${truncate(`${actorName} ${what}${account}`, LIMIT.section)}`;
+  return { text, blocks };
+}
+
+// --- the alarm message ----------------------------------------------------------------------------------------
+
+const STATES: Record<AlarmState, { emoji: string; title: string; summary: string }> = {
+  ALARM: {
+    emoji: ':rotating_light:',
+    title: 'Alarm',
+    summary: ':red_circle: *ALARM*: IAM policy changes were counted (CIS 4.4)',
+  },
+  OK: {
+    emoji: ':white_check_mark:',
+    title: 'Resolved',
+    summary: ':large_green_circle: *OK*: resolved, no policy changes counted in the last period',
+  },
+  INSUFFICIENT_DATA: {
+    emoji: ':grey_question:',
+    title: 'Insufficient data',
+    summary: ':white_circle: *INSUFFICIENT_DATA*: the alarm has no data to judge',
+  },
+};
+
+const SOURCES: Record<CallSource, string> = {
+  'cloudwatch-logs': 'CloudWatch Logs',
+  cloudtrail: 'CloudTrail event history',
+  none: 'no source',
+};
+
+function metricLabel(alarm: AlarmEvent): string {
+  const name = [alarm.metricNamespace, alarm.metricName].filter(Boolean).join('/');
+  if (!name) return 'not given';
+  const seconds = alarm.period;
+  const period = seconds ? ` · ${seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`}` : '';
+  const times = alarm.evaluationPeriods ? ` × ${alarm.evaluationPeriods}` : '';
+  return `${inlineCode(name, 200)}${period}${times}`;
+}
+
+function callLine(call: AlarmCall): string {
+  const change = call.change;
+  const level = LEVELS[change.risk.level];
+  const what = link(safeUrl(call.permalink), describeChange(change), 300);
+  return (
+    `• ${slackDate(change.eventTime, '{time}')} · ${level.emoji} ${level.label} · ` +
+    `*${truncate(change.actor.name || 'unknown caller', 80)}* ${what}`
+  );
+}
+
+function levelCounts(calls: AlarmCall[]): string {
+  const counts = new Map<RiskLevel, number>();
+  for (const call of calls) counts.set(call.change.risk.level, (counts.get(call.change.risk.level) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort(([left], [right]) => LEVEL_ORDER[left] - LEVEL_ORDER[right])
+    .map(([level, count]) => `${count} ${level}`)
+    .join(', ');
+}
+
+function callSections(details: AlarmDetails): SectionBlock[] {
+  const calls = details.calls ?? [];
+  const searched = details.searched ?? details.calls !== undefined;
+  const source = details.source ? SOURCES[details.source] : undefined;
+  if (calls.length === 0) {
+    if (!searched) {
+      return [section(':hourglass_flowing_sand: Looking up the calls behind this alarm…')];
+    }
+    if (details.source === 'none') {
+      return [
+        section(
+          ':warning: The calls could not be looked up: no metric filter log group or CloudTrail history to search.',
+        ),
+      ];
+    }
+    return [section(`No calls found in the window${source ? ` (searched ${source})` : ''}.`)];
+  }
+  const sorted = [...calls].sort(
+    (left, right) =>
+      LEVEL_ORDER[left.change.risk.level] - LEVEL_ORDER[right.change.risk.level] ||
+      left.change.eventTime.localeCompare(right.change.eventTime),
+  );
+  const found = source && details.source !== 'none' ? ` found in ${source}` : '';
+  const head = `*${plural(calls.length, 'call')} in the window*${found}: ${levelCounts(calls)}. Most severe first.`;
+  const lines = sorted.slice(0, MAX_LISTED_CALLS).map(callLine);
+  return packSections(head, lines, {
+    budget: LIMIT.section,
+    maxSections: MAX_CALL_SECTIONS,
+    total: calls.length,
+    more: (hidden) => `… and ${hidden} more`,
+  }).map(section);
+}
+
+/**
+ * The summary of a CIS 4.4 alarm: its state (ALARM red, OK resolved), previous state, account, region, metric
+ * and window, and the calls behind it — listed most severe first and capped with "… and N more", "no calls
+ * found" once searched, or "being looked up" before.
+ */
+export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): SlackMessage {
+  const state = STATES[alarm.state];
+  const summary = [state.summary];
+  if (alarm.previousState) summary[0] += ` (was ${alarm.previousState})`;
+  if (alarm.description) summary.push(truncate(alarm.description, 500));
+  if (alarm.reason) summary.push(`>${truncate(alarm.reason, 1000)}`);
+
+  const region = alarm.region
+    ? `${inlineCode(alarm.region, 40)}${alarm.regionName ? ` (${truncate(alarm.regionName, 60)})` : ''}`
+    : truncate(alarm.regionName ?? 'unknown', 60);
+  const windowNote =
+    alarm.windowSource === 'datapoints' ? 'from the breaching datapoints' : 'estimated from the periods';
+  const blocks: KnownBlock[] = [
+    header(`${state.emoji} ${state.title}: ${alarm.name}`),
+    section(summary.join('\n')),
+    {
+      type: 'section',
+      fields: [
+        mrkdwn(`*Account*\n${inlineCode(alarm.accountId || 'unknown', 40)}`),
+        mrkdwn(`*Region*\n${region}`),
+        mrkdwn(`*Metric*\n${metricLabel(alarm)}`),
+        mrkdwn(
+          `*Window*\n${slackDate(alarm.windowStart)} – ${slackDate(alarm.windowEnd, '{time}')}\n_${windowNote}_`,
+        ),
+      ],
+    },
+    ...callSections(details),
+  ];
+  const consoleLink = alarmConsoleLink(alarm);
+  const meta = [`Alarm ${inlineCode(alarm.name, 255)} · changed state ${slackDate(alarm.stateChangeTime)}`];
+  if (consoleLink) meta.push(`:link: <${consoleLink}|Alarm in CloudWatch>`);
+  blocks.push(context(meta));
+
+  const calls = details.calls?.length ? ` · ${plural(details.calls.length, 'call')}` : '';
+  const text = `${alarm.state}: ${truncate(alarm.name, 255)} in account ${truncate(alarm.accountId || 'unknown', 40)}${calls}`;
+  return { text, blocks };
+}
+
+// --- thread notes ---------------------------------------------------------------------------------------------
+
+/** A plain follow-up for an alert's thread. The text is escaped: a note can never mention anyone. */
+export function renderThreadNote(text: string): SlackMessage {
+  const body = text.trim() === '' ? '(empty note)' : text;
+  return { text: truncate(body, LIMIT.text), blocks: [section(truncate(body, LIMIT.section))] };
+}

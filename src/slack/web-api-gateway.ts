@@ -1,0 +1,233 @@
+/**
+ * The {@link SlackGateway} over `@slack/web-api`: `chat.postMessage`, `chat.update` and `chat.getPermalink`, with
+ * retries bounded so a notification fits in a Lambda invocation and every failure surfaced as one
+ * {@link SlackDeliveryError} the caller can record.
+ *
+ * How `WebClient` 8.2.0 retries (read from `dist/WebClient.js` and p-retry 4 / node-retry):
+ * - Each attempt runs inside `p-retry` with the client's `retryConfig` (`retries` = attempts after the first;
+ *   backoff `minTimeout × factor^n`, capped at `maxTimeout`, optionally randomised). The library default is ten
+ *   retries over about thirty minutes, far longer than any Lambda, which is why {@link createSlackClient} sets its own.
+ * - `timeout` is per attempt (an `AbortSignal.timeout` made inside each attempt); a timeout or a network failure is a
+ *   `WebAPIRequestError` and is retried. `chat.postMessage` is not idempotent, so a timed-out attempt that Slack did
+ *   process can be posted twice by the retry.
+ * - Any HTTP status other than 200 and 429 (a 5xx) is a `WebAPIHTTPError` and is retried.
+ * - A 429 with `Retry-After` and `rejectRateLimitedCalls: false`: the client pauses its whole request queue (every
+ *   method, not just the rate-limited call), sleeps `Retry-After` seconds, then throws an ordinary error so p-retry
+ *   retries. The wait therefore counts as one of the `retries`, and p-retry's own backoff is added on top of it. The
+ *   sleep is not capped: a large `Retry-After` is waited out in full. When the retries run out on 429s the client
+ *   throws a `WebAPIRequestError` wrapping its own "A rate limit was exceeded …" error (not a
+ *   `WebAPIRateLimitedError`, which only `rejectRateLimitedCalls: true` produces); it is mapped to code `ratelimited`.
+ * - A 429 without a usable `Retry-After` is not retried at all.
+ * - A 200 with `ok: false` (`channel_not_found`, `not_authed`, …) is a `WebAPIPlatformError` thrown after the retry
+ *   loop: never retried.
+ */
+import {
+  type ChatPostMessageArguments,
+  type Logger,
+  LogLevel,
+  type RetryOptions,
+  WebAPIHTTPError,
+  WebAPIPlatformError,
+  WebAPIRateLimitedError,
+  WebAPIRequestError,
+  WebClient,
+} from '@slack/web-api';
+import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
+import type { ChannelPacer } from './channel-pacer';
+
+/** Options for {@link createSlackClient}. */
+export interface SlackClientOptions {
+  /** The bot token (`xoxb-…`). */
+  token: string;
+  /** Base URL of the Web API, e.g. a local test server's `http://127.0.0.1:PORT/api/`. Default `https://slack.com/api/`. */
+  slackApiUrl?: string;
+  /** Retries after the first attempt, for 5xx, network errors, timeouts and 429s alike. Default 2. */
+  retries?: number;
+  /** First backoff between attempts, in milliseconds (doubled each retry, randomised up to ×2). Default 200. */
+  minRetryDelayMs?: number;
+  /** Largest backoff between attempts, in milliseconds. Default 2000. */
+  maxRetryDelayMs?: number;
+  /** Timeout of each HTTP attempt, in milliseconds. Default 3000. */
+  timeoutMs?: number;
+  /** Where the client logs; without one it logs errors only, to the console. */
+  logger?: Logger;
+}
+
+/** Defaults sized so that a call that keeps failing gives up within about ten seconds (3 × 3 s + backoff). */
+export const SLACK_CLIENT_DEFAULTS = {
+  retries: 2,
+  minRetryDelayMs: 200,
+  maxRetryDelayMs: 2000,
+  timeoutMs: 3000,
+} as const;
+
+/**
+ * Builds the one `WebClient` a process uses (create it once per cold start and pass it in). Retries are few and
+ * short, each attempt has a timeout, and a 429 is honoured by waiting its `Retry-After` (see the module comment for
+ * how that wait counts against the retries).
+ */
+export function createSlackClient(options: SlackClientOptions): WebClient {
+  const retryConfig: RetryOptions = {
+    retries: options.retries ?? SLACK_CLIENT_DEFAULTS.retries,
+    factor: 2,
+    minTimeout: options.minRetryDelayMs ?? SLACK_CLIENT_DEFAULTS.minRetryDelayMs,
+    maxTimeout: options.maxRetryDelayMs ?? SLACK_CLIENT_DEFAULTS.maxRetryDelayMs,
+    randomize: true,
+  };
+  const slackApiUrl =
+    options.slackApiUrl === undefined || options.slackApiUrl.endsWith('/')
+      ? options.slackApiUrl
+      : `${options.slackApiUrl}/`;
+  return new WebClient(options.token, {
+    ...(slackApiUrl === undefined ? {} : { slackApiUrl }),
+    retryConfig,
+    timeout: options.timeoutMs ?? SLACK_CLIENT_DEFAULTS.timeoutMs,
+    rejectRateLimitedCalls: false,
+    // Method names only, never absolute URLs taken from input.
+    allowAbsoluteUrls: false,
+    ...(options.logger === undefined ? { logLevel: LogLevel.ERROR } : { logger: options.logger }),
+  });
+}
+
+/** A Slack call that failed after the client's retries. `code` is Slack's error (`channel_not_found`) when it sent one. */
+export class SlackDeliveryError extends Error {
+  override name = 'SlackDeliveryError';
+  /** The Web API method, e.g. `chat.postMessage`. */
+  readonly method: string;
+  /** Slack's error code (`channel_not_found`, `not_authed`, `ratelimited`, …), when there is one. */
+  readonly code: string | undefined;
+  /** The HTTP status of the last attempt, when Slack answered with something other than 200. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { method: string; code?: string; status?: number; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.method = options.method;
+    this.code = options.code;
+    this.status = options.status;
+  }
+}
+
+/** The shape `@slack/web-api` types blocks as; ours come from the pure builders as plain JSON. */
+type SlackBlocks = Extract<ChatPostMessageArguments, { blocks: unknown }>['blocks'];
+
+/** Options for {@link WebApiSlackGateway}. */
+export interface WebApiSlackGatewayOptions {
+  /** Spaces posts to one channel (Slack allows about one per second per channel); none by default. */
+  pacer?: ChannelPacer;
+}
+
+/**
+ * {@link SlackGateway} backed by a `WebClient`. Posts go out with link and media unfurling off (alerts carry console
+ * links that would otherwise unfurl into noise). Every failure is a {@link SlackDeliveryError}, thrown after the
+ * client's own retries.
+ */
+export class WebApiSlackGateway implements SlackGateway {
+  private readonly client: WebClient;
+  private readonly pacer: ChannelPacer | undefined;
+
+  constructor(client: WebClient, options: WebApiSlackGatewayOptions = {}) {
+    this.client = client;
+    this.pacer = options.pacer;
+  }
+
+  async postMessage(message: OutgoingMessage): Promise<SlackRef> {
+    await this.pacer?.waitTurn(message.channel);
+    const response = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: message.channel,
+        text: message.text,
+        ...(message.blocks === undefined ? {} : { blocks: message.blocks as SlackBlocks }),
+        ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    if (response.ts === undefined) {
+      throw new SlackDeliveryError('chat.postMessage answered ok without a message ts', {
+        method: 'chat.postMessage',
+      });
+    }
+    // Slack answers with the channel id even when the message was addressed to `#name`.
+    const ref: SlackRef = { channel: response.channel ?? message.channel, ts: response.ts };
+    if (message.threadTs !== undefined) ref.threadTs = message.threadTs;
+    return ref;
+  }
+
+  /** Replaces the message's text, and its blocks when given (Slack keeps the previous blocks when none are sent). */
+  async updateMessage(ref: SlackRef, message: Omit<OutgoingMessage, 'channel' | 'threadTs'>): Promise<void> {
+    await this.call('chat.update', () =>
+      this.client.chat.update({
+        channel: ref.channel,
+        ts: ref.ts,
+        text: message.text,
+        ...(message.blocks === undefined ? {} : { blocks: message.blocks as SlackBlocks }),
+      }),
+    );
+  }
+
+  /** The message's permalink, or undefined when Slack no longer knows the message (`message_not_found`). */
+  async permalink(ref: SlackRef): Promise<string | undefined> {
+    try {
+      const response = await this.call('chat.getPermalink', () =>
+        this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts }),
+      );
+      return response.permalink;
+    } catch (error: unknown) {
+      if (error instanceof SlackDeliveryError && error.code === 'message_not_found') return undefined;
+      throw error;
+    }
+  }
+
+  private async call<T>(method: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error: unknown) {
+      throw toDeliveryError(method, error);
+    }
+  }
+}
+
+/** Maps whatever the client threw to one {@link SlackDeliveryError}, keeping the original as `cause`. */
+function toDeliveryError(method: string, error: unknown): SlackDeliveryError {
+  if (error instanceof WebAPIPlatformError) {
+    const code = typeof error.data.error === 'string' ? error.data.error : undefined;
+    return new SlackDeliveryError(`${method} failed: Slack answered ${code ?? 'ok: false'}`, {
+      method,
+      ...(code === undefined ? {} : { code }),
+      cause: error,
+    });
+  }
+  if (error instanceof WebAPIHTTPError) {
+    return new SlackDeliveryError(`${method} failed: HTTP ${error.statusCode} after retries`, {
+      method,
+      status: error.statusCode,
+      cause: error,
+    });
+  }
+  if (error instanceof WebAPIRateLimitedError) {
+    return new SlackDeliveryError(`${method} failed: rate limited (retry after ${error.retryAfter} s)`, {
+      method,
+      code: 'ratelimited',
+      status: 429,
+      cause: error,
+    });
+  }
+  if (error instanceof WebAPIRequestError) {
+    // WebClient gives up on repeated 429s by wrapping its own "A rate limit was exceeded" Error as a request error;
+    // that message is the only sign the attempts were rate limited rather than unreachable.
+    if (/rate limit was exceeded/i.test(error.original.message)) {
+      return new SlackDeliveryError(`${method} failed: still rate limited after retries`, {
+        method,
+        code: 'ratelimited',
+        status: 429,
+        cause: error,
+      });
+    }
+    return new SlackDeliveryError(`${method} failed: ${error.original.message} after retries`, {
+      method,
+      cause: error,
+    });
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SlackDeliveryError(`${method} failed: ${reason}`, { method, cause: error });
+}

@@ -1,0 +1,783 @@
+/**
+ * The one {@link ChangeStore}: a single DynamoDB table through `@aws-sdk/lib-dynamodb`. In AWS the table comes
+ * from `serverless.yml`; tests and the local runtime run the same code against an embedded dynalite.
+ *
+ * Items (see `table.ts` for the keys and indexes):
+ * - change `CHANGE#<eventId>` / `CHANGE`, indexed by day, actor and resource for `/iam-changes`;
+ * - document snapshot `DOC#<resourceKey>` / `<eventTime>#<eventId>`, the document kept as JSON text;
+ * - alarm state change `ALARM#<name>` / `<stateChangeTime>`;
+ * - burst `BURST#<key>` / `BURST`, and its queued thread lines `BURSTITEM#<burstId>` / `<eventTime>#<eventId>`.
+ *
+ * Every item carries `expiresAt` (epoch seconds, `retentionDays` after it was written) for DynamoDB TTL. Times in
+ * keys are rewritten to `Date#toISOString` form, so `…14:00:00Z` and `…14:00:00.500Z` sort by time, not by text.
+ * No transactions: dynalite (tests, local runtime) does not implement them, and no method needs one.
+ */
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  Burst,
+  BurstItem,
+  ChangeStore,
+  ClaimResult,
+  DeliveryState,
+  DocumentSnapshot,
+  SlackRef,
+  StoredAlarm,
+  StoredChange,
+} from '../app/ports';
+import type { AlarmEvent, AssessedChange, Change, PolicyDocument } from '../domain/types';
+import { INDEX_BY_ACTOR, INDEX_BY_RESOURCE, INDEX_BY_TIME, TTL_ATTRIBUTE } from './table';
+
+const DEFAULT_RETENTION_DAYS = 400;
+const DAY_SECONDS = 86_400;
+const DAY_MS = DAY_SECONDS * 1000;
+/** Pages read while looking for the first item a filter accepts, so a hot key cannot make a call unbounded. */
+const MAX_FILTERED_PAGES = 20;
+const FILTERED_PAGE_SIZE = 25;
+/** Pages read while filling a `/iam-changes` answer from one index partition. */
+const MAX_LISTING_PAGES = 100;
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_WRITE_SIZE = 25;
+const BATCH_WRITE_ATTEMPTS = 5;
+const BATCH_WRITE_BACKOFF_MS = 50;
+
+type Item = Record<string, unknown>;
+
+/** An update named an item the table does not hold: never written, expired, or (bursts) replaced. */
+export class StoreItemNotFoundError extends Error {
+  override readonly name = 'StoreItemNotFoundError';
+
+  constructor(
+    readonly item: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${item} is not in the store`, options);
+  }
+}
+
+/** BatchWriteItem kept returning unprocessed requests (throttling) after every retry. */
+export class BatchWriteIncompleteError extends Error {
+  override readonly name = 'BatchWriteIncompleteError';
+
+  constructor(
+    readonly unprocessed: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${unprocessed} batch write request(s) were still unprocessed after ${BATCH_WRITE_ATTEMPTS} attempts`,
+      options,
+    );
+  }
+}
+
+/** A time the store was given to key or compare on is not a date. */
+export class InvalidStoreTimeError extends Error {
+  override readonly name = 'InvalidStoreTimeError';
+
+  constructor(readonly value: string) {
+    super(`expected an ISO 8601 time, got ${JSON.stringify(value.slice(0, 40))}`);
+  }
+}
+
+/** Read-only questions `/iam-changes` asks; times are ISO 8601, ranges are `[start, end)`, newest first. */
+export interface ChangeQueries {
+  /** Changes whose event time is in the range, across day partitions of the `byTime` index. */
+  changesBetween(start: string, end: string, limit: number): Promise<StoredChange[]>;
+  /** Changes by one actor: its ARN, or its name when CloudTrail gave no ARN (see {@link actorOf}). */
+  changesByActor(actor: string, start: string, end: string, limit: number): Promise<StoredChange[]>;
+  /** Changes on one resource, named as {@link resourceOf} names it (`role/ci-runner`). */
+  changesOnResource(resource: string, start: string, end: string, limit: number): Promise<StoredChange[]>;
+}
+
+export interface DynamoChangeStoreOptions {
+  tableName: string;
+  /** How long items live (DynamoDB TTL on `expiresAt`); 400 days unless set. */
+  retentionDays?: number;
+}
+
+/**
+ * The resource a change is about, as the `byResource` index and {@link ChangeStore.latestChangeOnResource} name
+ * it: `role/ci-runner`, `user/bob`, `group/devs`, `policy/<policy ARN>` (or `policy/<name>` when no ARN is
+ * known), otherwise `<kind>/<name>`.
+ */
+export function resourceOf(change: Pick<Change, 'target'>): string {
+  const { kind, name, policyArn } = change.target;
+  if (kind === 'policy') return `policy/${policyArn || name}`;
+  return `${kind}/${name}`;
+}
+
+/** The actor a change is indexed under: the caller's ARN, or its name when CloudTrail gave no ARN. */
+export function actorOf(change: Pick<Change, 'actor'>): string {
+  return change.actor.arn || change.actor.name;
+}
+
+/** `…T14:00:00Z` → `…T14:00:00.000Z`: one text form per instant, so keys sort by time. */
+export function sortableTime(time: string): string {
+  const ms = Date.parse(time);
+  if (Number.isNaN(ms)) throw new InvalidStoreTimeError(time);
+  return new Date(ms).toISOString();
+}
+
+/** A deep copy without `undefined` (which the document client rejects unless told to drop it). */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function isConditionFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+function changeKey(eventId: string): Item {
+  return { pk: `CHANGE#${eventId}`, sk: 'CHANGE' };
+}
+
+function alarmKey(alarm: Pick<AlarmEvent, 'name' | 'stateChangeTime'>): Item {
+  return { pk: `ALARM#${alarm.name}`, sk: sortableTime(alarm.stateChangeTime) };
+}
+
+function burstKey(key: string): Item {
+  return { pk: `BURST#${key}`, sk: 'BURST' };
+}
+
+function burstItemKey(burstId: string, item: Pick<BurstItem, 'eventId' | 'eventTime'>): Item {
+  return { pk: `BURSTITEM#${burstId}`, sk: `${sortableTime(item.eventTime)}#${item.eventId}` };
+}
+
+function toStoredChange(item: Item): StoredChange {
+  const stored = item as unknown as StoredChange;
+  const result: StoredChange = {
+    change: stored.change,
+    delivery: stored.delivery,
+    attempts: stored.attempts,
+    firstSeenAt: stored.firstSeenAt,
+    updatedAt: stored.updatedAt,
+  };
+  if (stored.slack) result.slack = stored.slack;
+  if (stored.burstId !== undefined) result.burstId = stored.burstId;
+  if (stored.lastError !== undefined) result.lastError = stored.lastError;
+  return result;
+}
+
+function toSnapshot(item: Item): DocumentSnapshot {
+  const text = item.document;
+  return {
+    resourceKey: String(item.resourceKey),
+    eventTime: String(item.eventTime),
+    eventId: String(item.eventId),
+    document: typeof text === 'string' ? (JSON.parse(text) as PolicyDocument) : null,
+  };
+}
+
+function toStoredAlarm(item: Item): StoredAlarm {
+  const stored = item as unknown as StoredAlarm;
+  const result: StoredAlarm = { alarm: stored.alarm, calls: stored.calls ?? [] };
+  if (stored.slack) result.slack = stored.slack;
+  if (stored.source !== undefined) result.source = stored.source;
+  if (stored.resolvedAt !== undefined) result.resolvedAt = stored.resolvedAt;
+  return result;
+}
+
+function toBurst(item: Item): Burst {
+  const stored = item as unknown as Burst;
+  const result: Burst = {
+    key: stored.key,
+    burstId: stored.burstId,
+    channel: stored.channel,
+    parentEventId: stored.parentEventId,
+    startedAt: stored.startedAt,
+    lastEventTime: stored.lastEventTime,
+    count: stored.count,
+    shownCount: stored.shownCount,
+  };
+  if (stored.parent) result.parent = stored.parent;
+  if (stored.shownAt !== undefined) result.shownAt = stored.shownAt;
+  if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
+  return result;
+}
+
+function toBurstItem(item: Item): BurstItem {
+  return { burstId: String(item.burstId), eventId: String(item.eventId), eventTime: String(item.eventTime) };
+}
+
+/** `yyyy-mm-dd` days (UTC) from the day of `end` back to the day of `start`, at most `maxDays` of them. */
+function daysDescending(start: string, end: string, maxDays: number): string[] {
+  const first = Date.parse(start.slice(0, 10));
+  const days: string[] = [];
+  for (let day = Date.parse(end.slice(0, 10)); day >= first && days.length < maxDays; day -= DAY_MS) {
+    days.push(new Date(day).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** {@link ChangeStore} and {@link ChangeQueries} on one DynamoDB table (see the module comment for the items). */
+export class DynamoChangeStore implements ChangeStore, ChangeQueries {
+  private readonly tableName: string;
+  private readonly retentionSeconds: number;
+
+  constructor(
+    private readonly documentClient: DynamoDBDocumentClient,
+    options: DynamoChangeStoreOptions,
+  ) {
+    const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    if (!Number.isFinite(retentionDays) || retentionDays <= 0) {
+      throw new RangeError(`retentionDays must be a positive number of days, got ${retentionDays}`);
+    }
+    this.tableName = options.tableName;
+    this.retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
+  }
+
+  async claimChange(change: AssessedChange, now: Date): Promise<ClaimResult> {
+    const at = now.toISOString();
+    const record: StoredChange = {
+      change: plain(change),
+      delivery: 'pending',
+      attempts: 0,
+      firstSeenAt: at,
+      updatedAt: at,
+    };
+    const sortKey = `${sortableTime(change.eventTime)}#${change.eventId}`;
+    const item: Item = {
+      ...changeKey(change.eventId),
+      ...record,
+      eventTime: change.eventTime,
+      gsi1pk: `DAY#${sortKey.slice(0, 10)}`,
+      gsi1sk: sortKey,
+      gsi2pk: `ACTOR#${actorOf(change)}`,
+      gsi2sk: sortKey,
+      gsi3pk: `RESOURCE#${resourceOf(change)}`,
+      gsi3sk: sortKey,
+      [TTL_ATTRIBUTE]: this.expiresAt(now),
+    };
+    if (await this.putIfAbsent(item)) return { claimed: true, record };
+    const existing = await this.getChange(change.eventId);
+    // Only possible if TTL removed it between the two calls; the caller's retry will claim it.
+    if (!existing) throw new StoreItemNotFoundError(`change ${change.eventId}`);
+    return { claimed: false, record: existing };
+  }
+
+  async getChange(eventId: string): Promise<StoredChange | undefined> {
+    const item = await this.get(changeKey(eventId));
+    return item && toStoredChange(item);
+  }
+
+  async markDelivery(
+    eventId: string,
+    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string },
+    now: Date,
+  ): Promise<void> {
+    const values: Item = { ':delivery': update.delivery, ':now': now.toISOString() };
+    const set = ['delivery = :delivery', 'updatedAt = :now'];
+    if (update.slack) {
+      set.push('slack = :slack');
+      values[':slack'] = plain(update.slack);
+    }
+    if (update.burstId !== undefined) {
+      set.push('burstId = :burstId');
+      values[':burstId'] = update.burstId;
+    }
+    await this.updateExisting(`change ${eventId}`, {
+      Key: changeKey(eventId),
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /**
+   * Counts the attempt and keeps the error. The state becomes `failed` only from `pending` or `failed`: a late
+   * failure report must not turn a change another invocation delivered back into one to retry (a double post).
+   */
+  async markFailed(eventId: string, error: string, now: Date): Promise<void> {
+    const values = { ':error': error, ':now': now.toISOString(), ':one': 1 };
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET delivery = :failed, lastError = :error, updatedAt = :now ADD attempts :one',
+          ConditionExpression: 'attribute_exists(pk) AND delivery IN (:pending, :failed)',
+          ExpressionAttributeValues: { ...values, ':pending': 'pending', ':failed': 'failed' },
+        }),
+      );
+      return;
+    } catch (caught: unknown) {
+      if (!isConditionFailed(caught)) throw caught;
+    }
+    await this.updateExisting(`change ${eventId}`, {
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET lastError = :error, updatedAt = :now ADD attempts :one',
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /**
+   * The newest change on the resource at or before `before` (same-second changes included: CloudTrail times
+   * have second precision) that has a Slack message and was delivered on its own or in a burst.
+   */
+  async latestChangeOnResource(resource: string, before: string): Promise<StoredChange | undefined> {
+    const items = this.query(
+      {
+        IndexName: INDEX_BY_RESOURCE,
+        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk < :before',
+        FilterExpression: 'attribute_exists(slack) AND delivery IN (:delivered, :grouped)',
+        ExpressionAttributeValues: {
+          ':pk': `RESOURCE#${resource}`,
+          ':before': `${sortableTime(before)}~`,
+          ':delivered': 'delivered',
+          ':grouped': 'grouped',
+        },
+        ScanIndexForward: false,
+        Limit: FILTERED_PAGE_SIZE,
+      },
+      MAX_FILTERED_PAGES,
+    );
+    for await (const item of items) return toStoredChange(item);
+    return undefined;
+  }
+
+  async putDocument(snapshot: DocumentSnapshot, now: Date): Promise<void> {
+    await this.documentClient.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `DOC#${snapshot.resourceKey}`,
+          sk: `${sortableTime(snapshot.eventTime)}#${snapshot.eventId}`,
+          resourceKey: snapshot.resourceKey,
+          eventTime: snapshot.eventTime,
+          eventId: snapshot.eventId,
+          // Text, not a map: kept exactly as parsed, whatever its nesting or keys.
+          document: snapshot.document === null ? null : JSON.stringify(snapshot.document),
+          [TTL_ATTRIBUTE]: this.expiresAt(now),
+        },
+      }),
+    );
+  }
+
+  /**
+   * The latest snapshot before the event in (event time, event id) order: same-second snapshots count as
+   * earlier when their event id sorts first, since CloudTrail gives nothing finer to order them by.
+   */
+  async documentBefore(
+    resourceKey: string,
+    eventTime: string,
+    eventId: string,
+  ): Promise<DocumentSnapshot | undefined> {
+    const items = this.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND sk < :before',
+        ExpressionAttributeValues: {
+          ':pk': `DOC#${resourceKey}`,
+          ':before': `${sortableTime(eventTime)}#${eventId}`,
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: 5,
+      },
+      MAX_FILTERED_PAGES,
+    );
+    for await (const item of items) {
+      if (item.eventId !== eventId) return toSnapshot(item);
+    }
+    return undefined;
+  }
+
+  async claimAlarm(alarm: AlarmEvent, now: Date): Promise<{ claimed: boolean; record: StoredAlarm }> {
+    const record: StoredAlarm = { alarm: plain(alarm), calls: [] };
+    if (await this.putIfAbsent({ ...alarmKey(alarm), ...record, [TTL_ATTRIBUTE]: this.expiresAt(now) })) {
+      return { claimed: true, record };
+    }
+    const existing = await this.get(alarmKey(alarm));
+    if (!existing) throw new StoreItemNotFoundError(`alarm ${alarm.name} at ${alarm.stateChangeTime}`);
+    return { claimed: false, record: toStoredAlarm(existing) };
+  }
+
+  /** Sets the fields given (an `undefined` field is left as it is). */
+  async updateAlarm(
+    alarm: AlarmEvent,
+    update: Partial<Omit<StoredAlarm, 'alarm'>>,
+    now: Date,
+  ): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Item = { ':now': now.toISOString() };
+    const set = ['updatedAt = :now'];
+    for (const field of ['slack', 'calls', 'source', 'resolvedAt'] as const) {
+      const value = update[field];
+      if (value === undefined) continue;
+      // Names go through placeholders: `source` is a DynamoDB reserved word.
+      names[`#${field}`] = field;
+      set.push(`#${field} = :${field}`);
+      values[`:${field}`] = plain(value);
+    }
+    await this.updateExisting(`alarm ${alarm.name} at ${alarm.stateChangeTime}`, {
+      Key: alarmKey(alarm),
+      UpdateExpression: `SET ${set.join(', ')}`,
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async latestAlarmOccurrence(name: string, before: string): Promise<StoredAlarm | undefined> {
+    const items = this.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND sk < :before',
+        FilterExpression: '#alarm.#state = :alarm',
+        ExpressionAttributeNames: { '#alarm': 'alarm', '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':pk': `ALARM#${name}`,
+          ':before': sortableTime(before),
+          ':alarm': 'ALARM',
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: FILTERED_PAGE_SIZE,
+      },
+      MAX_FILTERED_PAGES,
+    );
+    for await (const item of items) return toStoredAlarm(item);
+    return undefined;
+  }
+
+  async getBurst(key: string): Promise<Burst | undefined> {
+    const item = await this.get(burstKey(key));
+    return item && toBurst(item);
+  }
+
+  /** With `expectedBurstId`, also starts one when the expected burst has meanwhile expired from the table. */
+  async startBurst(burst: Burst, expectedBurstId: string | undefined, now: Date): Promise<boolean> {
+    const item: Item = {
+      ...burstKey(burst.key),
+      ...plain(burst),
+      lastEventKey: sortableTime(burst.lastEventTime),
+      [TTL_ATTRIBUTE]: this.expiresAt(now),
+    };
+    const condition =
+      expectedBurstId === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'attribute_not_exists(pk) OR burstId = :expected',
+            ExpressionAttributeValues: { ':expected': expectedBurstId },
+          };
+    try {
+      await this.documentClient.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
+      return true;
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Queues the item, then counts it and moves `lastEventTime` forward (never back). The burst remembers the
+   * event ids it counted, so a retried call counts a change once. Throws {@link StoreItemNotFoundError} when
+   * the key no longer holds the item's burst.
+   */
+  async addToBurst(key: string, item: BurstItem, now: Date): Promise<Burst> {
+    await this.documentClient.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...burstItemKey(item.burstId, item),
+          burstId: item.burstId,
+          eventId: item.eventId,
+          eventTime: item.eventTime,
+          [TTL_ATTRIBUTE]: this.expiresAt(now),
+        },
+      }),
+    );
+    const values: Item = {
+      ':burstId': item.burstId,
+      ':eventId': item.eventId,
+      ':eventIds': new Set([item.eventId]),
+      ':one': 1,
+      ':now': now.toISOString(),
+    };
+    const counted = 'burstId = :burstId AND NOT contains(eventIds, :eventId)';
+    const attempts: Array<Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>> = [
+      {
+        UpdateExpression:
+          'SET lastEventTime = :eventTime, lastEventKey = :eventKey, updatedAt = :now ADD #count :one, eventIds :eventIds',
+        ConditionExpression: `${counted} AND lastEventKey < :eventKey`,
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: {
+          ...values,
+          ':eventTime': item.eventTime,
+          ':eventKey': sortableTime(item.eventTime),
+        },
+      },
+      {
+        UpdateExpression: 'SET updatedAt = :now ADD #count :one, eventIds :eventIds',
+        ConditionExpression: counted,
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: values,
+      },
+    ];
+    for (const attempt of attempts) {
+      try {
+        const output = await this.documentClient.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: burstKey(key),
+            ReturnValues: 'ALL_NEW',
+            ...attempt,
+          }),
+        );
+        return toBurst(output.Attributes ?? {});
+      } catch (error: unknown) {
+        if (!isConditionFailed(error)) throw error;
+      }
+    }
+    const burst = await this.getBurst(key);
+    if (!burst || burst.burstId !== item.burstId)
+      throw new StoreItemNotFoundError(`burst ${item.burstId} (${key})`);
+    return burst;
+  }
+
+  async setBurstParent(key: string, parent: SlackRef, now: Date): Promise<void> {
+    await this.updateExisting(`burst ${key}`, {
+      Key: burstKey(key),
+      UpdateExpression: 'SET parent = :parent, updatedAt = :now',
+      ExpressionAttributeValues: { ':parent': plain(parent), ':now': now.toISOString() },
+    });
+  }
+
+  async acquireBurstLease(key: string, now: Date, until: Date): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: burstKey(key),
+          UpdateExpression: 'SET leaseUntil = :until',
+          // Both sides are Date#toISOString text, which sorts as time does.
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+          ExpressionAttributeValues: { ':until': until.toISOString(), ':now': now.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Frees the lease and records what the parent message now shows; nothing to do when the burst is gone. */
+  async releaseBurstLease(key: string, shown?: { count: number; at: string }): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: burstKey(key),
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(shown
+            ? {
+                UpdateExpression: 'REMOVE leaseUntil SET shownCount = :count, shownAt = :at',
+                ExpressionAttributeValues: { ':count': shown.count, ':at': shown.at },
+              }
+            : { UpdateExpression: 'REMOVE leaseUntil' }),
+        }),
+      );
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  /** The oldest queued items first (by event time, then event id). */
+  async pendingBurstItems(burstId: string, limit: number): Promise<BurstItem[]> {
+    if (limit <= 0) return [];
+    const output = await this.documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `BURSTITEM#${burstId}` },
+        ScanIndexForward: true,
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (output.Items ?? []).map(toBurstItem);
+  }
+
+  async removeBurstItems(burstId: string, items: BurstItem[]): Promise<void> {
+    const keys = new Map<string, Item>();
+    for (const item of items) {
+      const key = burstItemKey(burstId, item);
+      // BatchWriteItem rejects a request that names one key twice.
+      keys.set(String(key.sk), key);
+    }
+    const all = [...keys.values()];
+    for (let start = 0; start < all.length; start += BATCH_WRITE_SIZE) {
+      await this.deleteBatch(all.slice(start, start + BATCH_WRITE_SIZE));
+    }
+  }
+
+  async changesBetween(start: string, end: string, limit: number): Promise<StoredChange[]> {
+    const from = sortableTime(start);
+    const to = sortableTime(end);
+    const found: StoredChange[] = [];
+    if (limit <= 0 || from >= to) return found;
+    // Items older than the retention are gone, so older days are not worth a request each.
+    const maxDays = Math.ceil(this.retentionSeconds / DAY_SECONDS) + 2;
+    for (const day of daysDescending(from, to, maxDays)) {
+      found.push(
+        ...(await this.listIndex(INDEX_BY_TIME, 'gsi1', `DAY#${day}`, from, to, limit - found.length)),
+      );
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+
+  async changesByActor(actor: string, start: string, end: string, limit: number): Promise<StoredChange[]> {
+    return this.listIndex(
+      INDEX_BY_ACTOR,
+      'gsi2',
+      `ACTOR#${actor}`,
+      sortableTime(start),
+      sortableTime(end),
+      limit,
+    );
+  }
+
+  async changesOnResource(
+    resource: string,
+    start: string,
+    end: string,
+    limit: number,
+  ): Promise<StoredChange[]> {
+    return this.listIndex(
+      INDEX_BY_RESOURCE,
+      'gsi3',
+      `RESOURCE#${resource}`,
+      sortableTime(start),
+      sortableTime(end),
+      limit,
+    );
+  }
+
+  private expiresAt(now: Date): number {
+    return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
+  }
+
+  private async get(key: Item): Promise<Item | undefined> {
+    const output = await this.documentClient.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    return output.Item;
+  }
+
+  /** Writes the item unless its key is taken; false when it was. */
+  private async putIfAbsent(item: Item): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** An update that must not create the item: a missing one is {@link StoreItemNotFoundError}. */
+  private async updateExisting(
+    what: string,
+    input: Pick<
+      UpdateCommandInput,
+      'Key' | 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          ...input,
+          TableName: this.tableName,
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) throw new StoreItemNotFoundError(what, { cause: error });
+      throw error;
+    }
+  }
+
+  /** Items of a query, page after page, for at most `maxPages` pages. */
+  private async *query(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+    maxPages: number,
+  ): AsyncGenerator<Item> {
+    let startKey: Item | undefined;
+    for (let page = 0; page < maxPages; page += 1) {
+      const output = await this.documentClient.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.tableName,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      yield* output.Items ?? [];
+      startKey = output.LastEvaluatedKey;
+      if (!startKey) return;
+    }
+  }
+
+  /** Up to `limit` changes of one index partition with sort keys in `[from, to)`, newest first. */
+  private async listIndex(
+    indexName: string,
+    prefix: 'gsi1' | 'gsi2' | 'gsi3',
+    partition: string,
+    from: string,
+    to: string,
+    limit: number,
+  ): Promise<StoredChange[]> {
+    const found: StoredChange[] = [];
+    if (limit <= 0 || from >= to) return found;
+    const items = this.query(
+      {
+        IndexName: indexName,
+        // `<time>#<eventId>` sorts after `<time>`: BETWEEN from AND to keeps from ≤ time < to.
+        KeyConditionExpression: `${prefix}pk = :pk AND ${prefix}sk BETWEEN :from AND :to`,
+        ExpressionAttributeValues: { ':pk': partition, ':from': from, ':to': to },
+        ScanIndexForward: false,
+        Limit: limit,
+      },
+      MAX_LISTING_PAGES,
+    );
+    for await (const item of items) {
+      found.push(toStoredChange(item));
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+
+  private async deleteBatch(keys: Item[]): Promise<void> {
+    let requests: BatchWriteCommandInput['RequestItems'] = {
+      [this.tableName]: keys.map((key) => ({ DeleteRequest: { Key: key } })),
+    };
+    for (let attempt = 0; attempt < BATCH_WRITE_ATTEMPTS; attempt += 1) {
+      if (attempt > 0) await sleep(BATCH_WRITE_BACKOFF_MS * 2 ** (attempt - 1));
+      const output: BatchWriteCommandOutput = await this.documentClient.send(
+        new BatchWriteCommand({ RequestItems: requests }),
+      );
+      const unprocessed = output.UnprocessedItems?.[this.tableName] ?? [];
+      if (unprocessed.length === 0) return;
+      requests = { [this.tableName]: unprocessed };
+    }
+    throw new BatchWriteIncompleteError(requests[this.tableName]?.length ?? 0);
+  }
+}

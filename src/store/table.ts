@@ -1,0 +1,73 @@
+/**
+ * The single DynamoDB table the bot keeps everything in, as data: tests and the local runtime create it from
+ * {@link createTableInput}, and `serverless.yml` declares the same keys and indexes for AWS.
+ */
+import type {
+  AttributeDefinition,
+  CreateTableCommandInput,
+  GlobalSecondaryIndex,
+  KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
+
+/** The attribute holding each item's expiry (epoch seconds) for DynamoDB TTL. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** The index names, as the store queries them. */
+export const INDEX_BY_TIME = 'byTime';
+export const INDEX_BY_ACTOR = 'byActor';
+export const INDEX_BY_RESOURCE = 'byResource';
+
+/** Primary key: `pk` (what the item is: `CHANGE#…`, `DOC#…`, `ALARM#…`, `BURST#…`) and `sk`. */
+export const TABLE_KEY_SCHEMA: KeySchemaElement[] = [
+  { AttributeName: 'pk', KeyType: 'HASH' },
+  { AttributeName: 'sk', KeyType: 'RANGE' },
+];
+
+/** Every key attribute of the table and its indexes: all strings. */
+export const TABLE_ATTRIBUTES: AttributeDefinition[] = [
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
+
+function index(name: string, partitionKey: string, sortKey: string): GlobalSecondaryIndex {
+  return {
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' },
+      { AttributeName: sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  };
+}
+
+/**
+ * The global secondary indexes, all on changes only (sparse) with every attribute projected:
+ * `byTime` (`DAY#<yyyy-mm-dd>`), `byActor` (`ACTOR#<arn or name>`) and `byResource` (`RESOURCE#<kind>/<name>`),
+ * each sorted by `<eventTime>#<eventId>`.
+ */
+export const TABLE_INDEXES: GlobalSecondaryIndex[] = [
+  index(INDEX_BY_TIME, 'gsi1pk', 'gsi1sk'),
+  index(INDEX_BY_ACTOR, 'gsi2pk', 'gsi2sk'),
+  index(INDEX_BY_RESOURCE, 'gsi3pk', 'gsi3sk'),
+];
+
+/** The `CreateTable` request for the table (on-demand capacity). TTL is enabled separately where supported. */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: TABLE_KEY_SCHEMA.map((element) => ({ ...element })),
+    AttributeDefinitions: TABLE_ATTRIBUTES.map((attribute) => ({ ...attribute })),
+    GlobalSecondaryIndexes: TABLE_INDEXES.map((gsi) => ({
+      ...gsi,
+      KeySchema: gsi.KeySchema?.map((element) => ({ ...element })),
+      Projection: { ...gsi.Projection },
+    })),
+  };
+}

@@ -1,0 +1,493 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Burst, BurstItem, StoredChange } from '../../src/app/ports';
+import type { AlarmEvent, AssessedChange, PolicyDocument } from '../../src/domain/types';
+import { DynamoChangeStore, resourceOf, StoreItemNotFoundError } from '../../src/store/dynamo-change-store';
+import { TTL_ATTRIBUTE } from '../../src/store/table';
+import { changeOf } from '../support/cloudtrail';
+import { type DynaliteServer, startDynalite } from '../support/dynalite';
+
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const NOW = new Date('2026-11-20T15:00:00.000Z');
+const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
+const SLACK = { channel: 'C0SECURITY', ts: '1763650800.000100' };
+
+let db: DynaliteServer;
+let tableName: string;
+let store: DynamoChangeStore;
+
+beforeAll(async () => {
+  db = await startDynalite();
+});
+
+afterAll(async () => {
+  await db?.stop();
+});
+
+beforeEach(async () => {
+  tableName = await db.createTable();
+  store = new DynamoChangeStore(db.documentClient, { tableName });
+});
+
+function assessed(
+  eventName: string,
+  requestParameters: Record<string, unknown>,
+  overrides: Parameters<typeof changeOf>[2] = {},
+): AssessedChange {
+  return {
+    ...changeOf(eventName, requestParameters, overrides),
+    risk: { level: 'critical', reasons: ['x'], rules: ['r'] },
+    revert: { supported: true, steps: [], cli: [] },
+  };
+}
+
+function attachAdmin(roleName: string, eventTime = '2026-11-20T14:00:00Z'): AssessedChange {
+  return assessed('AttachRolePolicy', { roleName, policyArn: ADMIN }, { eventTime });
+}
+
+function alarmAt(
+  stateChangeTime: string,
+  state: AlarmEvent['state'],
+  name = 'iam-policy-changes',
+): AlarmEvent {
+  return {
+    name,
+    state,
+    reason: 'Threshold Crossed',
+    accountId: '111122223333',
+    stateChangeTime,
+    windowStart: '2026-11-20T13:40:00.000Z',
+    windowEnd: stateChangeTime,
+    windowSource: 'periods',
+  };
+}
+
+function burstOf(key: string, burstId: string, overrides: Partial<Burst> = {}): Burst {
+  return {
+    key,
+    burstId,
+    channel: 'C0SECURITY',
+    parentEventId: 'event-0',
+    startedAt: '2026-11-20T14:00:00.000Z',
+    lastEventTime: '2026-11-20T14:00:00Z',
+    count: 1,
+    shownCount: 1,
+    ...overrides,
+  };
+}
+
+function eventIdsOf(records: StoredChange[]): string[] {
+  return records.map((record) => record.change.eventId);
+}
+
+async function rawItems(): Promise<Record<string, unknown>[]> {
+  const output = await db.documentClient.send(
+    new ScanCommand({ TableName: tableName, ConsistentRead: true }),
+  );
+  return output.Items ?? [];
+}
+
+/** Claims the change and records it as delivered with its own message. */
+async function delivered(
+  change: AssessedChange,
+  delivery: 'delivered' | 'grouped' = 'delivered',
+): Promise<void> {
+  await store.claimChange(change, NOW);
+  await store.markDelivery(change.eventId, { delivery, slack: SLACK }, NOW);
+}
+
+describe('DynamoChangeStore', () => {
+  it('wins a claim once and shows the first claim to a second one', async () => {
+    const change = attachAdmin('ci-runner');
+
+    const first = await store.claimChange(change, NOW);
+    const second = await store.claimChange(
+      { ...change, risk: { level: 'low', reasons: [], rules: [] } },
+      NOW,
+    );
+
+    expect(first.claimed).toBe(true);
+    expect(first.record).toMatchObject({ delivery: 'pending', attempts: 0, firstSeenAt: NOW.toISOString() });
+    expect(second.claimed).toBe(false);
+    expect(second.record).toEqual(first.record);
+    expect(second.record.change.risk.level).toBe('critical');
+    expect(await store.getChange(change.eventId)).toEqual(first.record);
+  });
+
+  it('lets exactly one of five concurrent claims win', async () => {
+    const change = attachAdmin('ci-runner');
+
+    const results = await Promise.all(Array.from({ length: 5 }, () => store.claimChange(change, NOW)));
+
+    expect(results.filter((result) => result.claimed)).toHaveLength(1);
+    for (const result of results) expect(result.record.change).toEqual(JSON.parse(JSON.stringify(change)));
+  });
+
+  it('stores a change that has undefined fields without them', async () => {
+    const change = { ...attachAdmin('ci-runner'), errorCode: undefined, recipientAccountId: undefined };
+
+    const { record } = await store.claimChange(change, NOW);
+
+    const stored = await store.getChange(change.eventId);
+    expect(stored).toEqual(record);
+    expect(Object.hasOwn(stored?.change ?? {}, 'errorCode')).toBe(false);
+  });
+
+  it('returns undefined for a change it never stored', async () => {
+    expect(await store.getChange('no-such-event')).toBeUndefined();
+  });
+
+  it('counts failed attempts and records the delivery', async () => {
+    const change = attachAdmin('ci-runner');
+    await store.claimChange(change, NOW);
+
+    await store.markFailed(change.eventId, 'ratelimited', new Date('2026-11-20T15:00:01Z'));
+    await store.markFailed(change.eventId, 'channel_not_found', new Date('2026-11-20T15:00:02Z'));
+    const failed = await store.getChange(change.eventId);
+    await store.markDelivery(
+      change.eventId,
+      { delivery: 'grouped', slack: SLACK, burstId: 'burst-1' },
+      new Date('2026-11-20T15:00:03Z'),
+    );
+    const done = await store.getChange(change.eventId);
+
+    expect(failed).toMatchObject({
+      delivery: 'failed',
+      attempts: 2,
+      lastError: 'channel_not_found',
+      updatedAt: '2026-11-20T15:00:02.000Z',
+    });
+    expect(done).toMatchObject({
+      delivery: 'grouped',
+      slack: SLACK,
+      burstId: 'burst-1',
+      attempts: 2,
+      updatedAt: '2026-11-20T15:00:03.000Z',
+      firstSeenAt: NOW.toISOString(),
+    });
+  });
+
+  it('keeps a delivered change delivered when a late failure is reported', async () => {
+    const change = attachAdmin('ci-runner');
+    await delivered(change);
+
+    await store.markFailed(change.eventId, 'timeout', NOW);
+
+    expect(await store.getChange(change.eventId)).toMatchObject({
+      delivery: 'delivered',
+      attempts: 1,
+      lastError: 'timeout',
+    });
+  });
+
+  it('refuses to mark a change it never claimed instead of creating it', async () => {
+    await expect(store.markDelivery('no-such-event', { delivery: 'delivered' }, NOW)).rejects.toBeInstanceOf(
+      StoreItemNotFoundError,
+    );
+    await expect(store.markFailed('no-such-event', 'x', NOW)).rejects.toBeInstanceOf(StoreItemNotFoundError);
+    expect(await rawItems()).toEqual([]);
+  });
+
+  it('sets expiresAt on every kind of item', async () => {
+    const retentionDays = 30;
+    store = new DynamoChangeStore(db.documentClient, { tableName, retentionDays });
+    const change = attachAdmin('ci-runner');
+    await store.claimChange(change, NOW);
+    await store.putDocument(
+      { resourceKey: 'role/ci-runner', eventTime: change.eventTime, eventId: 'e1', document: null },
+      NOW,
+    );
+    await store.claimAlarm(alarmAt('2026-11-20T14:05:00.000Z', 'ALARM'), NOW);
+    await store.startBurst(burstOf('alice@C0SECURITY', 'burst-1'), undefined, NOW);
+    await store.addToBurst(
+      'alice@C0SECURITY',
+      { burstId: 'burst-1', eventId: 'e2', eventTime: change.eventTime },
+      NOW,
+    );
+
+    const items = await rawItems();
+
+    expect(items.map((item) => String(item.pk).split('#')[0]).sort()).toEqual([
+      'ALARM',
+      'BURST',
+      'BURSTITEM',
+      'CHANGE',
+      'DOC',
+    ]);
+    for (const item of items) expect(item[TTL_ATTRIBUTE]).toBe(NOW_SECONDS + retentionDays * 86_400);
+  });
+
+  it('keeps items 400 days unless told otherwise', async () => {
+    await store.claimChange(attachAdmin('ci-runner'), NOW);
+
+    const [item] = await rawItems();
+
+    expect(item?.[TTL_ATTRIBUTE]).toBe(NOW_SECONDS + 400 * 86_400);
+  });
+
+  it('finds the document before an event and neither that event nor later ones', async () => {
+    const key = 'role/ci-runner/inline/deploy';
+    const v1: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] }],
+    };
+    const v3: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }],
+    };
+    await store.putDocument(
+      { resourceKey: key, eventTime: '2026-11-20T14:00:00Z', eventId: 'e1', document: v1 },
+      NOW,
+    );
+    await store.putDocument(
+      { resourceKey: key, eventTime: '2026-11-20T14:10:00Z', eventId: 'e2', document: null },
+      NOW,
+    );
+    await store.putDocument(
+      { resourceKey: key, eventTime: '2026-11-20T14:20:00Z', eventId: 'e3', document: v3 },
+      NOW,
+    );
+    await store.putDocument(
+      { resourceKey: `${key}x`, eventTime: '2026-11-20T14:15:00Z', eventId: 'o1', document: v3 },
+      NOW,
+    );
+
+    expect(await store.documentBefore(key, '2026-11-20T14:20:00Z', 'e3')).toEqual({
+      resourceKey: key,
+      eventTime: '2026-11-20T14:10:00Z',
+      eventId: 'e2',
+      document: null,
+    });
+    expect((await store.documentBefore(key, '2026-11-20T14:10:00Z', 'e2'))?.document).toEqual(v1);
+    expect(await store.documentBefore(key, '2026-11-20T14:00:00Z', 'e1')).toBeUndefined();
+    expect((await store.documentBefore(key, '2026-11-20T14:15:00.500Z', 'e9'))?.eventId).toBe('e2');
+  });
+
+  it('orders snapshots by time, not by how the time is written', async () => {
+    const key = 'user/bob/inline/ops';
+    await store.putDocument(
+      { resourceKey: key, eventTime: '2026-11-20T14:00:00Z', eventId: 'b', document: null },
+      NOW,
+    );
+    await store.putDocument(
+      { resourceKey: key, eventTime: '2026-11-20T14:00:00.500Z', eventId: 'a', document: null },
+      NOW,
+    );
+
+    expect((await store.documentBefore(key, '2026-11-20T14:00:01Z', 'c'))?.eventId).toBe('a');
+    expect((await store.documentBefore(key, '2026-11-20T14:00:00.500Z', 'a'))?.eventId).toBe('b');
+  });
+
+  it('finds the latest delivered change on a resource before a time', async () => {
+    const first = attachAdmin('ci-runner', '2026-11-20T14:00:00Z');
+    const second = attachAdmin('ci-runner', '2026-11-20T14:05:00Z');
+    const otherRole = attachAdmin('deploy', '2026-11-20T14:07:00Z');
+    const failed = attachAdmin('ci-runner', '2026-11-20T14:08:00Z');
+    await delivered(first);
+    await delivered(second, 'grouped');
+    await delivered(otherRole);
+    await store.claimChange(failed, NOW);
+    await store.markFailed(failed.eventId, 'ratelimited', NOW);
+    // More undelivered changes than one page, so the search has to read on.
+    for (let minute = 10; minute < 40; minute += 1) {
+      await store.claimChange(attachAdmin('ci-runner', `2026-11-20T14:${minute}:00Z`), NOW);
+    }
+
+    const latest = await store.latestChangeOnResource('role/ci-runner', '2026-11-20T15:00:00Z');
+
+    expect(latest?.change.eventId).toBe(second.eventId);
+    expect(latest?.slack).toEqual(SLACK);
+    expect(
+      (await store.latestChangeOnResource('role/ci-runner', '2026-11-20T14:04:59Z'))?.change.eventId,
+    ).toBe(first.eventId);
+    expect(await store.latestChangeOnResource('role/ci-runner', '2026-11-20T13:59:59Z')).toBeUndefined();
+    expect(await store.latestChangeOnResource('role/nobody', '2026-11-20T15:00:00Z')).toBeUndefined();
+  });
+
+  it('names resources by kind and name, and policies by ARN', () => {
+    const policyArn = 'arn:aws:iam::111122223333:policy/deploy';
+    expect(resourceOf(attachAdmin('ci-runner'))).toBe('role/ci-runner');
+    expect(resourceOf(assessed('AttachUserPolicy', { userName: 'bob', policyArn: ADMIN }))).toBe('user/bob');
+    expect(resourceOf(assessed('PutGroupPolicy', { groupName: 'devs', policyName: 'p' }))).toBe('group/devs');
+    expect(resourceOf(assessed('CreatePolicyVersion', { policyArn, setAsDefault: true }))).toBe(
+      `policy/${policyArn}`,
+    );
+  });
+
+  it('claims an alarm state change once, updates it and finds its latest ALARM occurrence', async () => {
+    const fired = alarmAt('2026-11-20T14:05:00.000Z', 'ALARM');
+    const ok = alarmAt('2026-11-20T14:20:00.000Z', 'OK');
+    const firedAgain = alarmAt('2026-11-20T14:30:00.000Z', 'ALARM');
+    const otherAlarm = alarmAt('2026-11-20T14:10:00.000Z', 'ALARM', 'root-usage');
+
+    const first = await store.claimAlarm(fired, NOW);
+    await store.updateAlarm(fired, { slack: SLACK, calls: ['e1', 'e2'], source: 'cloudwatch-logs' }, NOW);
+    const second = await store.claimAlarm(fired, NOW);
+    await store.claimAlarm(ok, NOW);
+    await store.claimAlarm(firedAgain, NOW);
+    await store.claimAlarm(otherAlarm, NOW);
+    await store.updateAlarm(fired, { resolvedAt: ok.stateChangeTime }, NOW);
+
+    expect(first).toEqual({ claimed: true, record: { alarm: fired, calls: [] } });
+    expect(second).toEqual({
+      claimed: false,
+      record: { alarm: fired, calls: ['e1', 'e2'], slack: SLACK, source: 'cloudwatch-logs' },
+    });
+    expect(await store.latestAlarmOccurrence(fired.name, ok.stateChangeTime)).toEqual({
+      alarm: fired,
+      calls: ['e1', 'e2'],
+      slack: SLACK,
+      source: 'cloudwatch-logs',
+      resolvedAt: ok.stateChangeTime,
+    });
+    expect((await store.latestAlarmOccurrence(fired.name, '2026-11-20T15:00:00Z'))?.alarm).toEqual(
+      firedAgain,
+    );
+    expect(await store.latestAlarmOccurrence(fired.name, fired.stateChangeTime)).toBeUndefined();
+    await expect(
+      store.updateAlarm(alarmAt('2026-11-20T09:00:00.000Z', 'ALARM'), {}, NOW),
+    ).rejects.toBeInstanceOf(StoreItemNotFoundError);
+  });
+
+  it('starts a burst once and replaces it only for the caller that expected the old one', async () => {
+    const key = 'alice@C0SECURITY';
+
+    const started = await Promise.all([
+      store.startBurst(burstOf(key, 'burst-a'), undefined, NOW),
+      store.startBurst(burstOf(key, 'burst-b'), undefined, NOW),
+    ]);
+    const winner = started[0] ? 'burst-a' : 'burst-b';
+    const stale = await store.startBurst(burstOf(key, 'burst-c'), 'burst-x', NOW);
+    const replaced = await store.startBurst(burstOf(key, 'burst-d'), winner, NOW);
+    const again = await store.startBurst(burstOf(key, 'burst-e'), winner, NOW);
+
+    expect(started.filter(Boolean)).toHaveLength(1);
+    expect([stale, replaced, again]).toEqual([false, true, false]);
+    expect(await store.getBurst(key)).toEqual(burstOf(key, 'burst-d'));
+    expect(await store.getBurst('nobody@C0SECURITY')).toBeUndefined();
+  });
+
+  it('counts changes added to a burst once each and keeps the latest event time', async () => {
+    const key = 'alice@C0SECURITY';
+    await store.startBurst(burstOf(key, 'burst-1'), undefined, NOW);
+    const item = (eventId: string, eventTime: string): BurstItem => ({
+      burstId: 'burst-1',
+      eventId,
+      eventTime,
+    });
+
+    const afterFirst = await store.addToBurst(key, item('e1', '2026-11-20T14:01:00Z'), NOW);
+    const afterLate = await store.addToBurst(key, item('e2', '2026-11-20T14:03:00Z'), NOW);
+    const afterEarly = await store.addToBurst(key, item('e3', '2026-11-20T14:02:00Z'), NOW);
+    const afterRetry = await store.addToBurst(key, item('e3', '2026-11-20T14:02:00Z'), NOW);
+    await Promise.all(
+      ['e4', 'e5', 'e6'].map((id) => store.addToBurst(key, item(id, '2026-11-20T14:00:30Z'), NOW)),
+    );
+
+    expect(afterFirst).toMatchObject({ count: 2, lastEventTime: '2026-11-20T14:01:00Z' });
+    expect(afterLate).toMatchObject({ count: 3, lastEventTime: '2026-11-20T14:03:00Z' });
+    expect(afterEarly).toMatchObject({ count: 4, lastEventTime: '2026-11-20T14:03:00Z' });
+    expect(afterRetry).toEqual(afterEarly);
+    expect(await store.getBurst(key)).toMatchObject({ count: 7, lastEventTime: '2026-11-20T14:03:00Z' });
+    expect(await store.pendingBurstItems('burst-1', 10)).toHaveLength(6);
+    await expect(
+      store.addToBurst(key, { ...item('e7', '2026-11-20T14:04:00Z'), burstId: 'gone' }, NOW),
+    ).rejects.toBeInstanceOf(StoreItemNotFoundError);
+  });
+
+  it('holds the burst lease for one invocation until it expires or is released', async () => {
+    const key = 'alice@C0SECURITY';
+    const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+    await store.startBurst(burstOf(key, 'burst-1'), undefined, NOW);
+
+    const first = await store.acquireBurstLease(key, at(0), at(30));
+    const whileHeld = await store.acquireBurstLease(key, at(10), at(40));
+    const afterExpiry = await store.acquireBurstLease(key, at(31), at(61));
+    await store.releaseBurstLease(key, { count: 5, at: at(32).toISOString() });
+    const afterRelease = await store.acquireBurstLease(key, at(33), at(63));
+    await store.releaseBurstLease(key);
+    await store.setBurstParent(key, SLACK, NOW);
+
+    expect([first, whileHeld, afterExpiry, afterRelease]).toEqual([true, false, true, true]);
+    expect(await store.acquireBurstLease('nobody@C0SECURITY', at(0), at(30))).toBe(false);
+    const burst = await store.getBurst(key);
+    expect(burst).toMatchObject({ shownCount: 5, shownAt: at(32).toISOString(), parent: SLACK });
+    expect(burst?.leaseUntil).toBeUndefined();
+  });
+
+  it('lists pending burst items oldest first and removes them in batches', async () => {
+    const key = 'alice@C0SECURITY';
+    await store.startBurst(burstOf(key, 'burst-1'), undefined, NOW);
+    const items: BurstItem[] = Array.from({ length: 60 }, (_, index) => ({
+      burstId: 'burst-1',
+      eventId: `e${String(index).padStart(2, '0')}`,
+      eventTime: new Date(Date.parse('2026-11-20T14:00:00Z') + index * 1000).toISOString(),
+    }));
+    for (const item of [...items].reverse()) await store.addToBurst(key, item, NOW);
+    await store.startBurst(burstOf('bob@C0SECURITY', 'burst-2'), undefined, NOW);
+    await store.addToBurst(
+      'bob@C0SECURITY',
+      { burstId: 'burst-2', eventId: 'x', eventTime: NOW.toISOString() },
+      NOW,
+    );
+
+    const firstTen = await store.pendingBurstItems('burst-1', 10);
+    const all = await store.pendingBurstItems('burst-1', 100);
+    await store.removeBurstItems('burst-1', [...items.slice(0, 55), items[0] as BurstItem]);
+    const rest = await store.pendingBurstItems('burst-1', 100);
+
+    expect(firstTen).toEqual(items.slice(0, 10));
+    expect(all).toEqual(items);
+    expect(rest).toEqual(items.slice(55));
+    expect(await store.pendingBurstItems('burst-2', 10)).toHaveLength(1);
+    expect(await store.pendingBurstItems('burst-1', 0)).toEqual([]);
+  });
+
+  it('answers queries by time, actor and resource newest first within [start, end)', async () => {
+    const bob = {
+      userIdentity: {
+        type: 'IAMUser',
+        principalId: 'AIDAEXAMPLEBOB',
+        arn: 'arn:aws:iam::111122223333:user/bob',
+        accountId: '111122223333',
+        userName: 'bob',
+      },
+    };
+    const dayOne = attachAdmin('ci-runner', '2026-11-19T23:59:00Z');
+    const byBob = assessed(
+      'AttachRolePolicy',
+      { roleName: 'deploy', policyArn: ADMIN },
+      { ...bob, eventTime: '2026-11-20T00:00:00Z' },
+    );
+    const midday = attachAdmin('deploy', '2026-11-20T12:00:00Z');
+    const latest = attachAdmin('ci-runner', '2026-11-20T14:00:00Z');
+    const outside = attachAdmin('ci-runner', '2026-11-21T00:00:00Z');
+    for (const change of [midday, outside, dayOne, latest, byBob]) await store.claimChange(change, NOW);
+
+    const start = '2026-11-19T00:00:00Z';
+    const end = '2026-11-21T00:00:00Z';
+    expect(eventIdsOf(await store.changesBetween(start, end, 10))).toEqual(
+      [latest, midday, byBob, dayOne].map((change) => change.eventId),
+    );
+    expect(eventIdsOf(await store.changesBetween(start, end, 3))).toEqual([
+      latest.eventId,
+      midday.eventId,
+      byBob.eventId,
+    ]);
+    expect(
+      eventIdsOf(await store.changesBetween('2026-11-20T00:00:00Z', '2026-11-20T12:00:00Z', 10)),
+    ).toEqual([byBob.eventId]);
+    expect(
+      eventIdsOf(await store.changesByActor('arn:aws:iam::111122223333:user/bob', start, end, 10)),
+    ).toEqual([byBob.eventId]);
+    expect(
+      eventIdsOf(await store.changesByActor('arn:aws:iam::111122223333:user/alice', start, end, 10)),
+    ).toEqual([latest.eventId, midday.eventId, dayOne.eventId]);
+    expect(eventIdsOf(await store.changesOnResource('role/ci-runner', start, end, 10))).toEqual([
+      latest.eventId,
+      dayOne.eventId,
+    ]);
+    expect(eventIdsOf(await store.changesOnResource('role/deploy', start, end, 1))).toEqual([midday.eventId]);
+    expect(await store.changesBetween(end, start, 10)).toEqual([]);
+  });
+});
