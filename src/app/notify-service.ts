@@ -37,6 +37,8 @@ export interface NotifySettings {
   burstCountIntervalSeconds?: number;
   /** How long one invocation may hold a burst's thread lease. */
   burstLeaseSeconds?: number;
+  /** How long one invocation may hold a change's delivery before another may take it over. */
+  deliveryLeaseSeconds?: number;
 }
 
 /** What the notify path needs from the outside world. */
@@ -165,18 +167,20 @@ export class NotifyService {
 
   private async deliver(change: Change, result: NotifyResult, deadline: number): Promise<StoredChange> {
     const { store, clock } = this.deps;
-    const existing = await store.getChange(change.eventId);
-    if (existing && DELIVERED.has(existing.delivery)) {
+    const leaseUntil = () =>
+      new Date(clock.now().getTime() + (this.deps.settings.deliveryLeaseSeconds ?? 120) * 1000);
+    let record = await store.getChange(change.eventId);
+    if (record && DELIVERED.has(record.delivery)) {
       result.duplicates.push(change.eventId);
-      return existing;
+      return record;
     }
-    const assessed = existing?.change ?? (await this.assess(change));
-    const claim = existing
-      ? { claimed: false, record: existing }
-      : await store.claimChange(assessed, clock.now());
-    if (!claim.claimed && DELIVERED.has(claim.record.delivery)) {
-      result.duplicates.push(change.eventId);
-      return claim.record;
+    const assessed = record?.change ?? (await this.assess(change));
+    if (!record) {
+      const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
+      record = claim.record;
+      if (!claim.claimed && !(await this.takeOver(record, result, leaseUntil()))) return record;
+    } else if (!(await this.takeOver(record, result, leaseUntil()))) {
+      return record;
     }
     try {
       if (this.isOwnCall(assessed)) {
@@ -186,16 +190,32 @@ export class NotifyService {
       } else if (SEVERE.has(assessed.risk.level)) {
         const ref = await this.postAlert(assessed);
         result.posted.push(assessed.eventId);
-        return { ...claim.record, delivery: 'delivered', slack: ref };
+        return { ...record, delivery: 'delivered', slack: ref };
       } else {
-        await this.deliverGrouped(assessed, claim.record, result, deadline);
+        await this.deliverGrouped(assessed, record, result, deadline);
       }
     } catch (error: unknown) {
       const message = error instanceof Error ? error.message : String(error);
       await store.markFailed(assessed.eventId, message.slice(0, 500), clock.now()).catch(() => undefined);
       throw error;
     }
-    return (await store.getChange(assessed.eventId)) ?? claim.record;
+    return (await store.getChange(assessed.eventId)) ?? record;
+  }
+
+  /**
+   * A change already claimed: deliver it only if it is still undelivered and nobody is delivering it now (a
+   * failed attempt, or one whose invocation died). Otherwise it is another delivery of the same change.
+   */
+  private async takeOver(record: StoredChange, result: NotifyResult, until: Date): Promise<boolean> {
+    const eventId = record.change.eventId;
+    if (
+      !DELIVERED.has(record.delivery) &&
+      (await this.deps.store.acquireDeliveryLease(eventId, this.deps.clock.now(), until))
+    ) {
+      return true;
+    }
+    result.duplicates.push(eventId);
+    return false;
   }
 
   private async postAlert(change: AssessedChange): Promise<SlackRef> {

@@ -26,6 +26,8 @@ export interface StoredChange {
   burstId?: string;
   attempts: number;
   lastError?: string;
+  /** Until when (ISO) one invocation holds the right to deliver it. */
+  leaseUntil?: string;
   firstSeenAt: string;
   updatedAt: string;
 }
@@ -83,10 +85,16 @@ export interface BurstItem {
 /** Persistence for everything the bot remembers. Every method throws on storage failure (the caller retries). */
 export interface ChangeStore {
   /**
-   * Writes the change if its event id is new (a conditional write); otherwise returns what is stored. Two
-   * deliveries of one change (SNS redelivery, alarm path and EventBridge path) see one claim.
+   * Writes the change if its event id is new (a conditional write), holding its delivery lease until
+   * `leaseUntil`; otherwise returns what is stored. Two deliveries of one change (SNS redelivery, alarm path and
+   * EventBridge path) see one claim.
    */
-  claimChange(change: AssessedChange, now: Date): Promise<ClaimResult>;
+  claimChange(change: AssessedChange, now: Date, leaseUntil: Date): Promise<ClaimResult>;
+  /**
+   * Takes the right to deliver an undelivered change (pending or failed) whose lease is free or expired; false
+   * when it is delivered or another invocation is delivering it now. `markDelivery` and `markFailed` free it.
+   */
+  acquireDeliveryLease(eventId: string, now: Date, until: Date): Promise<boolean>;
   getChange(eventId: string): Promise<StoredChange | undefined>;
   /** Records where a change went in Slack and its new delivery state. */
   markDelivery(
@@ -100,7 +108,7 @@ export interface ChangeStore {
   latestChangeOnResource(resource: string, before: string): Promise<StoredChange | undefined>;
 
   putDocument(snapshot: DocumentSnapshot, now: Date): Promise<void>;
-  /** The latest snapshot strictly before `eventTime` (a different event), or undefined when none is known. */
+  /** The latest snapshot ordered before (`eventTime`, `eventId`), or undefined when none is known. */
   documentBefore(
     resourceKey: string,
     eventTime: string,

@@ -165,6 +165,7 @@ function toStoredChange(item: Item): StoredChange {
   if (stored.slack) result.slack = stored.slack;
   if (stored.burstId !== undefined) result.burstId = stored.burstId;
   if (stored.lastError !== undefined) result.lastError = stored.lastError;
+  if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
   return result;
 }
 
@@ -240,7 +241,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries {
     this.retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
   }
 
-  async claimChange(change: AssessedChange, now: Date): Promise<ClaimResult> {
+  async claimChange(change: AssessedChange, now: Date, leaseUntil: Date): Promise<ClaimResult> {
     const at = now.toISOString();
     const record: StoredChange = {
       change: plain(change),
@@ -248,6 +249,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries {
       attempts: 0,
       firstSeenAt: at,
       updatedAt: at,
+      leaseUntil: leaseUntil.toISOString(),
     };
     const sortKey = `${sortableTime(change.eventTime)}#${change.eventId}`;
     const item: Item = {
@@ -291,9 +293,33 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries {
     }
     await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),
-      UpdateExpression: `SET ${set.join(', ')}`,
+      UpdateExpression: `SET ${set.join(', ')} REMOVE leaseUntil`,
       ExpressionAttributeValues: values,
     });
+  }
+
+  async acquireDeliveryLease(eventId: string, now: Date, until: Date): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET leaseUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND delivery IN (:pending, :failed) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+          ExpressionAttributeValues: {
+            ':until': until.toISOString(),
+            ':now': now.toISOString(),
+            ':pending': 'pending',
+            ':failed': 'failed',
+          },
+        }),
+      );
+      return true;
+    } catch (caught: unknown) {
+      if (isConditionFailed(caught)) return false;
+      throw caught;
+    }
   }
 
   /**
@@ -307,7 +333,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries {
         new UpdateCommand({
           TableName: this.tableName,
           Key: changeKey(eventId),
-          UpdateExpression: 'SET delivery = :failed, lastError = :error, updatedAt = :now ADD attempts :one',
+          UpdateExpression:
+            'SET delivery = :failed, lastError = :error, updatedAt = :now ADD attempts :one REMOVE leaseUntil',
           ConditionExpression: 'attribute_exists(pk) AND delivery IN (:pending, :failed)',
           ExpressionAttributeValues: { ...values, ':pending': 'pending', ':failed': 'failed' },
         }),
@@ -318,7 +345,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries {
     }
     await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),
-      UpdateExpression: 'SET lastError = :error, updatedAt = :now ADD attempts :one',
+      UpdateExpression: 'SET lastError = :error, updatedAt = :now ADD attempts :one REMOVE leaseUntil',
       ExpressionAttributeValues: values,
     });
   }

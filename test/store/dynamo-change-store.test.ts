@@ -9,6 +9,8 @@ import { type DynaliteServer, startDynalite } from '../support/dynalite';
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const NOW = new Date('2026-11-20T15:00:00.000Z');
+/** The delivery lease a claim takes: two minutes. */
+const LEASE = new Date(NOW.getTime() + 120_000);
 const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
 const SLACK = { channel: 'C0SECURITY', ts: '1763650800.000100' };
 
@@ -92,7 +94,7 @@ async function delivered(
   change: AssessedChange,
   delivery: 'delivered' | 'grouped' = 'delivered',
 ): Promise<void> {
-  await store.claimChange(change, NOW);
+  await store.claimChange(change, NOW, LEASE);
   await store.markDelivery(change.eventId, { delivery, slack: SLACK }, NOW);
 }
 
@@ -100,10 +102,11 @@ describe('DynamoChangeStore', () => {
   it('wins a claim once and shows the first claim to a second one', async () => {
     const change = attachAdmin('ci-runner');
 
-    const first = await store.claimChange(change, NOW);
+    const first = await store.claimChange(change, NOW, LEASE);
     const second = await store.claimChange(
       { ...change, risk: { level: 'low', reasons: [], rules: [] } },
       NOW,
+      LEASE,
     );
 
     expect(first.claimed).toBe(true);
@@ -117,16 +120,31 @@ describe('DynamoChangeStore', () => {
   it('lets exactly one of five concurrent claims win', async () => {
     const change = attachAdmin('ci-runner');
 
-    const results = await Promise.all(Array.from({ length: 5 }, () => store.claimChange(change, NOW)));
+    const results = await Promise.all(Array.from({ length: 5 }, () => store.claimChange(change, NOW, LEASE)));
 
     expect(results.filter((result) => result.claimed)).toHaveLength(1);
     for (const result of results) expect(result.record.change).toEqual(JSON.parse(JSON.stringify(change)));
   });
 
+  it('gives the delivery lease to the claimer and to nobody else until it is freed or expires', async () => {
+    const change = attachAdmin('ci-runner');
+    await store.claimChange(change, NOW, LEASE);
+
+    expect(await store.acquireDeliveryLease(change.eventId, NOW, LEASE)).toBe(false);
+    expect(await store.acquireDeliveryLease(change.eventId, new Date(LEASE.getTime() + 1), LEASE)).toBe(true);
+    await store.markFailed(change.eventId, 'Slack down', NOW);
+    expect((await store.getChange(change.eventId))?.leaseUntil).toBeUndefined();
+    expect(await store.acquireDeliveryLease(change.eventId, NOW, LEASE)).toBe(true);
+    await store.markDelivery(change.eventId, { delivery: 'delivered', slack: SLACK }, NOW);
+    expect(await store.acquireDeliveryLease(change.eventId, new Date(LEASE.getTime() + 1), LEASE)).toBe(
+      false,
+    );
+  });
+
   it('stores a change that has undefined fields without them', async () => {
     const change = { ...attachAdmin('ci-runner'), errorCode: undefined, recipientAccountId: undefined };
 
-    const { record } = await store.claimChange(change, NOW);
+    const { record } = await store.claimChange(change, NOW, LEASE);
 
     const stored = await store.getChange(change.eventId);
     expect(stored).toEqual(record);
@@ -139,7 +157,7 @@ describe('DynamoChangeStore', () => {
 
   it('counts failed attempts and records the delivery', async () => {
     const change = attachAdmin('ci-runner');
-    await store.claimChange(change, NOW);
+    await store.claimChange(change, NOW, LEASE);
 
     await store.markFailed(change.eventId, 'ratelimited', new Date('2026-11-20T15:00:01Z'));
     await store.markFailed(change.eventId, 'channel_not_found', new Date('2026-11-20T15:00:02Z'));
@@ -192,7 +210,7 @@ describe('DynamoChangeStore', () => {
     const retentionDays = 30;
     store = new DynamoChangeStore(db.documentClient, { tableName, retentionDays });
     const change = attachAdmin('ci-runner');
-    await store.claimChange(change, NOW);
+    await store.claimChange(change, NOW, LEASE);
     await store.putDocument(
       { resourceKey: 'role/ci-runner', eventTime: change.eventTime, eventId: 'e1', document: null },
       NOW,
@@ -218,7 +236,7 @@ describe('DynamoChangeStore', () => {
   });
 
   it('keeps items 400 days unless told otherwise', async () => {
-    await store.claimChange(attachAdmin('ci-runner'), NOW);
+    await store.claimChange(attachAdmin('ci-runner'), NOW, LEASE);
 
     const [item] = await rawItems();
 
@@ -286,11 +304,11 @@ describe('DynamoChangeStore', () => {
     await delivered(first);
     await delivered(second, 'grouped');
     await delivered(otherRole);
-    await store.claimChange(failed, NOW);
+    await store.claimChange(failed, NOW, LEASE);
     await store.markFailed(failed.eventId, 'ratelimited', NOW);
     // More undelivered changes than one page, so the search has to read on.
     for (let minute = 10; minute < 40; minute += 1) {
-      await store.claimChange(attachAdmin('ci-runner', `2026-11-20T14:${minute}:00Z`), NOW);
+      await store.claimChange(attachAdmin('ci-runner', `2026-11-20T14:${minute}:00Z`), NOW, LEASE);
     }
 
     const latest = await store.latestChangeOnResource('role/ci-runner', '2026-11-20T15:00:00Z');
@@ -462,7 +480,8 @@ describe('DynamoChangeStore', () => {
     const midday = attachAdmin('deploy', '2026-11-20T12:00:00Z');
     const latest = attachAdmin('ci-runner', '2026-11-20T14:00:00Z');
     const outside = attachAdmin('ci-runner', '2026-11-21T00:00:00Z');
-    for (const change of [midday, outside, dayOne, latest, byBob]) await store.claimChange(change, NOW);
+    for (const change of [midday, outside, dayOne, latest, byBob])
+      await store.claimChange(change, NOW, LEASE);
 
     const start = '2026-11-19T00:00:00Z';
     const end = '2026-11-21T00:00:00Z';

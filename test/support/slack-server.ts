@@ -10,6 +10,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /** The Web API methods this server implements. */
+/** The workspace URL permalinks start with. */
+export const PERMALINK_ORIGIN = 'https://iam-changes-test.slack.com';
+
 export const SLACK_METHODS = [
   'chat.postMessage',
   'chat.update',
@@ -194,8 +197,8 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
       const ts = optionalString(params.message_ts);
       if (ts === undefined) throw new ApiError('message_not_found');
       const message = findMessage(channel, ts);
-      const origin = new URL(baseUrl).origin;
-      const path = `${origin}/archives/${channel}/p${ts.replace('.', '')}`;
+      // Real permalinks are https: a workspace URL that needs no network to build.
+      const path = `${PERMALINK_ORIGIN}/archives/${channel}/p${ts.replace('.', '')}`;
       const permalink =
         message.threadTs === undefined ? path : `${path}?thread_ts=${message.threadTs}&cid=${channel}`;
       return { channel, permalink };

@@ -1,0 +1,422 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveryIncompleteError } from '../../src/app/notify-service';
+import { InputError } from '../../src/domain/input';
+import { SlackDeliveryError } from '../../src/slack/web-api-gateway';
+import { assertBlockKitLimits } from '../support/block-kit-limits';
+import { cloudTrailRecord } from '../support/cloudtrail';
+import {
+  alarmNotification,
+  CHANNEL,
+  type Components,
+  cloudTrailLogGroup,
+  eventBridgeNotification,
+  notifyServiceOn,
+  snsEvent,
+  startComponents,
+} from '../support/notify-harness';
+import { PERMALINK_ORIGIN } from '../support/slack-server';
+
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+
+let components: Components;
+
+beforeAll(async () => {
+  components = await startComponents();
+});
+
+afterAll(async () => {
+  await components?.stop();
+});
+
+/** The start of a five-minute period a little in the past (moto refuses log events older than 14 days). */
+function recentPeriod(): Date {
+  const fiveMinutes = 5 * 60_000;
+  return new Date(Math.floor((Date.now() - 20 * 60_000) / fiveMinutes) * fiveMinutes);
+}
+
+function at(start: Date, seconds: number): string {
+  return new Date(start.getTime() + seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function terraformRecord(eventName: string, params: Record<string, unknown>, eventTime: string) {
+  return cloudTrailRecord(eventName, params, {
+    eventTime,
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: 'AROAEXAMPLETF:terraform-apply',
+      arn: 'arn:aws:sts::111122223333:assumed-role/terraform-ci/terraform-apply',
+      accountId: '111122223333',
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          arn: 'arn:aws:iam::111122223333:role/terraform-ci',
+          accountId: '111122223333',
+          userName: 'terraform-ci',
+        },
+        attributes: { creationDate: eventTime, mfaAuthenticated: 'false' },
+      },
+    },
+    userAgent:
+      'APN/1.0 HashiCorp/1.0 Terraform/1.9.5 (+https://www.terraform.io) terraform-provider-aws/5.70.0',
+  });
+}
+
+function inlineDocument(action: string, resource: string): string {
+  return JSON.stringify(
+    { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: resource }] },
+    null,
+    2,
+  );
+}
+
+describe('NotifyService', () => {
+  it('posts one message for a change delivered three times', async () => {
+    const { service, store } = await notifyServiceOn(components);
+    const record = cloudTrailRecord('AttachRolePolicy', { roleName: 'redelivered', policyArn: ADMIN });
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    const results = [];
+    for (let attempt = 0; attempt < 3; attempt++)
+      results.push(await service.process(eventBridgeNotification(record)));
+
+    expect(results.map((result) => result.posted.length)).toEqual([1, 0, 0]);
+    expect(results.map((result) => result.duplicates.length)).toEqual([0, 1, 1]);
+    const posted = components.slack.topLevel(CHANNEL).slice(before);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.text).toContain('AdministratorAccess');
+    expect((await store.getChange(String(record.eventID)))?.delivery).toBe('delivered');
+  });
+
+  it('posts one message when the same change is delivered concurrently', async () => {
+    const { service } = await notifyServiceOn(components);
+    const record = cloudTrailRecord('AttachUserPolicy', { userName: 'racer', policyArn: ADMIN });
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    await Promise.all([1, 2, 3, 4].map(() => service.process(eventBridgeNotification(record))));
+
+    expect(components.slack.topLevel(CHANNEL).slice(before)).toHaveLength(1);
+  });
+
+  it('names the three calls behind a CIS 4.4 alarm and posts each once', async () => {
+    const period = recentPeriod();
+    const calls = [
+      cloudTrailRecord(
+        'AttachRolePolicy',
+        { roleName: 'alarm-a', policyArn: ADMIN },
+        { eventTime: at(period, 30) },
+      ),
+      cloudTrailRecord(
+        'PutUserPolicy',
+        {
+          userName: 'alarm-b',
+          policyName: 'inline',
+          policyDocument: inlineDocument('s3:GetObject', 'arn:aws:s3:::bucket/*'),
+        },
+        { eventTime: at(period, 90) },
+      ),
+      cloudTrailRecord(
+        'CreatePolicyVersion',
+        {
+          policyArn: 'arn:aws:iam::111122223333:policy/alarm-c',
+          policyDocument: inlineDocument('iam:PassRole', '*'),
+          setAsDefault: true,
+        },
+        {
+          eventTime: at(period, 150),
+          responseElements: { policyVersion: { versionId: 'v2', isDefaultVersion: true } },
+        },
+      ),
+    ];
+    // Outside the breaching period: must not be listed.
+    const earlier = cloudTrailRecord(
+      'AttachRolePolicy',
+      { roleName: 'alarm-old', policyArn: ADMIN },
+      { eventTime: at(period, -600) },
+    );
+    await cloudTrailLogGroup(components, [earlier, ...calls], 'ThreeCalls');
+    const { service, store } = await notifyServiceOn(components);
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    const result = await service.process(
+      alarmNotification({ metricName: 'ThreeCalls', periodStart: period }),
+    );
+
+    expect(result.alarms).toEqual([
+      { name: 'CIS-4.4-ThreeCalls', state: 'ALARM', calls: 3, source: 'cloudwatch-logs' },
+    ]);
+    const posted = components.slack.topLevel(CHANNEL).slice(before);
+    const summary = posted.at(-1);
+    expect(summary?.text).toContain('CIS-4.4-ThreeCalls');
+    const summaryJson = JSON.stringify(summary?.blocks);
+    for (const name of ['alarm-a', 'alarm-b', 'alarm-c']) expect(summaryJson).toContain(name);
+    expect(summaryJson).not.toContain('alarm-old');
+    expect(summaryJson).toMatch(/CloudWatch Logs/i);
+    // Every call has its own alert too, and the summary links to them.
+    for (const call of calls) expect((await store.getChange(String(call.eventID)))?.slack).toBeDefined();
+    expect(summaryJson).toContain(`${PERMALINK_ORIGIN}/archives/`);
+    assertBlockKitLimits({ text: summary?.text ?? '', blocks: (summary?.blocks ?? []) as never });
+  });
+
+  it('gives one alert for a change that arrives by EventBridge and by the alarm, linked from the summary', async () => {
+    const period = recentPeriod();
+    const record = cloudTrailRecord(
+      'AttachGroupPolicy',
+      { groupName: 'both-paths', policyArn: ADMIN },
+      { eventTime: at(period, 45) },
+    );
+    await cloudTrailLogGroup(components, [record], 'BothPaths');
+    const { service } = await notifyServiceOn(components);
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    await service.process(eventBridgeNotification(record));
+    const alarm = await service.process(alarmNotification({ metricName: 'BothPaths', periodStart: period }));
+
+    const posted = components.slack.topLevel(CHANNEL).slice(before);
+    const alerts = posted.filter(
+      (message) => message.text.includes('both-paths') && !message.text.includes('CIS-4.4'),
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alarm.duplicates).toEqual([record.eventID]);
+    const summary = posted.find((message) => message.text.includes('CIS-4.4-BothPaths'));
+    expect(JSON.stringify(summary?.blocks)).toContain(alerts[0]?.ts.replace('.', ''));
+  });
+
+  it('falls back to CloudTrail LookupEvents when no metric filter feeds the alarm, and says so', async () => {
+    const period = recentPeriod();
+    const record = cloudTrailRecord(
+      'DetachRolePolicy',
+      { roleName: 'fallback', policyArn: ADMIN },
+      { eventTime: at(period, 60) },
+    );
+    const { service, trailMock } = await notifyServiceOn(components, { lookupEvents: [record] });
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    const result = await service.process(
+      alarmNotification({ metricName: 'NoFilterHere', periodStart: period }),
+    );
+
+    expect(result.alarms[0]).toMatchObject({ calls: 1, source: 'cloudtrail' });
+    expect(trailMock.calls().length).toBeGreaterThan(0);
+    const summary = components.slack.topLevel(CHANNEL).slice(before).at(-1);
+    expect(JSON.stringify(summary?.blocks)).toMatch(/LookupEvents|CloudTrail event history/);
+  });
+
+  it('says when nothing was found behind an alarm', async () => {
+    const period = recentPeriod();
+    const { service } = await notifyServiceOn(components, { lookupEvents: [] });
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    await service.process(alarmNotification({ metricName: 'Empty', periodStart: period }));
+
+    const summary = components.slack.topLevel(CHANNEL).slice(before).at(-1);
+    expect(JSON.stringify(summary?.blocks)).toMatch(/no calls found/i);
+  });
+
+  it('marks the alarm summary resolved when the alarm returns to OK', async () => {
+    const period = recentPeriod();
+    const { service } = await notifyServiceOn(components);
+    await service.process(alarmNotification({ metricName: 'Resolves', periodStart: period }));
+    const summary = components.slack.topLevel(CHANNEL).at(-1);
+
+    await service.process(
+      alarmNotification({
+        metricName: 'Resolves',
+        periodStart: new Date(period.getTime() + 300_000),
+        state: 'OK',
+        stateChangeTime: new Date(period.getTime() + 12 * 60_000),
+      }),
+    );
+
+    const updated = components.slack.messages.find((message) => message.ts === summary?.ts);
+    expect(updated?.updates).toBe(1);
+    expect(updated?.text).toMatch(/^\[resolved\]/);
+    expect(components.slack.thread(summary?.ts ?? '')).toHaveLength(1);
+  });
+
+  it('posts once when Slack answers 500 and then OK', async () => {
+    const { service } = await notifyServiceOn(components);
+    const record = cloudTrailRecord('AttachRolePolicy', { roleName: 'flaky-slack', policyArn: ADMIN });
+    const before = components.slack.topLevel(CHANNEL).length;
+    components.slack.failNext('chat.postMessage', { status: 500 });
+
+    const result = await service.process(eventBridgeNotification(record));
+
+    expect(result.posted).toEqual([record.eventID]);
+    expect(components.slack.topLevel(CHANNEL).slice(before)).toHaveLength(1);
+  });
+
+  it('fails the invocation and keeps the change undelivered while Slack is down, then posts it on the retry', async () => {
+    const { service, store } = await notifyServiceOn(components);
+    const record = cloudTrailRecord('AttachRolePolicy', { roleName: 'slack-down', policyArn: ADMIN });
+    const before = components.slack.topLevel(CHANNEL).length;
+    components.slack.down();
+    try {
+      await expect(service.process(eventBridgeNotification(record))).rejects.toBeInstanceOf(
+        SlackDeliveryError,
+      );
+    } finally {
+      components.slack.up();
+    }
+    const stored = await store.getChange(String(record.eventID));
+    expect(stored?.delivery).toBe('failed');
+    expect(stored?.attempts).toBe(1);
+    expect(components.slack.topLevel(CHANNEL).slice(before)).toHaveLength(0);
+
+    await service.process(eventBridgeNotification(record));
+
+    expect(components.slack.topLevel(CHANNEL).slice(before)).toHaveLength(1);
+    expect((await store.getChange(String(record.eventID)))?.delivery).toBe('delivered');
+  });
+
+  it('groups a burst from one Terraform session under one parent with the rest in its thread', async () => {
+    const { service, store } = await notifyServiceOn(components, {
+      settings: {
+        risk: { expectedActors: ['arn:aws:iam::111122223333:role/terraform-ci'], trustedAccounts: [] },
+      },
+    });
+    const start = new Date(Date.now() - 60_000);
+    const records = Array.from({ length: 12 }, (_, index) =>
+      terraformRecord(
+        'PutRolePolicy',
+        {
+          roleName: `app-${index}`,
+          policyName: 'logs',
+          policyDocument: inlineDocument('logs:PutLogEvents', 'arn:aws:logs:*:*:log-group:/app/*'),
+        },
+        at(start, index),
+      ),
+    );
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    await service.process(eventBridgeNotification(records[0] as never));
+    await Promise.all(records.slice(1).map((record) => service.process(eventBridgeNotification(record))));
+
+    const parents = components.slack.topLevel(CHANNEL).slice(before);
+    expect(parents).toHaveLength(1);
+    const parent = parents[0];
+    const thread = components.slack.thread(parent?.ts ?? '');
+    const listed = JSON.stringify(thread.map((message) => message.blocks));
+    for (let index = 1; index < 12; index++) expect(listed).toContain(`role app-${index} `);
+    expect(thread.length).toBeLessThan(11);
+    expect(parent?.text).toContain('+11 more');
+    for (const record of records) {
+      expect(['delivered', 'grouped']).toContain((await store.getChange(String(record.eventID)))?.delivery);
+    }
+  });
+
+  it('gives critical changes their own message even inside a burst', async () => {
+    const { service } = await notifyServiceOn(components);
+    const start = new Date(Date.now() - 30_000);
+    const low = terraformRecord(
+      'PutRolePolicy',
+      {
+        roleName: 'quiet',
+        policyName: 'logs',
+        policyDocument: inlineDocument('logs:PutLogEvents', 'arn:aws:logs:*:*:log-group:/q/*'),
+      },
+      at(start, 0),
+    );
+    const critical = terraformRecord(
+      'AttachRolePolicy',
+      { roleName: 'loud', policyArn: ADMIN },
+      at(start, 1),
+    );
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    await service.process(eventBridgeNotification(low));
+    await service.process(eventBridgeNotification(critical));
+
+    expect(components.slack.topLevel(CHANNEL).slice(before)).toHaveLength(2);
+  });
+
+  it("threads the bot's own IAM calls under the change they revert, without buttons", async () => {
+    const botRole = 'arn:aws:iam::111122223333:role/iam-changes-worker-test';
+    const { service } = await notifyServiceOn(components, { settings: { botRoleArns: [botRole] } });
+    const change = cloudTrailRecord('AttachRolePolicy', { roleName: 'reverted', policyArn: ADMIN });
+    const revert = cloudTrailRecord(
+      'DetachRolePolicy',
+      { roleName: 'reverted', policyArn: ADMIN },
+      {
+        eventTime: '2026-11-20T14:05:00Z',
+        userIdentity: {
+          type: 'AssumedRole',
+          arn: 'arn:aws:sts::111122223333:assumed-role/iam-changes-worker-test/revert-1',
+          accountId: '111122223333',
+          sessionContext: {
+            sessionIssuer: { type: 'Role', arn: botRole, userName: 'iam-changes-worker-test' },
+          },
+        },
+      },
+    );
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    await service.process(eventBridgeNotification(change));
+    const result = await service.process(eventBridgeNotification(revert));
+
+    expect(result.ownCalls).toEqual([revert.eventID]);
+    const top = components.slack.topLevel(CHANNEL).slice(before);
+    expect(top).toHaveLength(1);
+    const thread = components.slack.thread(top[0]?.ts ?? '');
+    expect(thread).toHaveLength(1);
+    expect(thread[0]?.text).toContain('iam-changes');
+    expect(JSON.stringify(thread[0]?.blocks ?? [])).not.toContain('"type":"button"');
+  });
+
+  it('rejects a notification it cannot read with a one-line input error', async () => {
+    const { service } = await notifyServiceOn(components);
+
+    await expect(service.process(snsEvent('not json at all'))).rejects.toThrow(InputError);
+    await expect(service.process({ hello: 'world' })).rejects.toThrow(
+      /unrecognised input: an object with keys "hello"/,
+    );
+  });
+
+  it('skips read-only and non-IAM records with the reason', async () => {
+    const { service } = await notifyServiceOn(components);
+    const read = cloudTrailRecord('GetRolePolicy', { roleName: 'x', policyName: 'y' }, { readOnly: true });
+    const organizations = cloudTrailRecord(
+      'CreatePolicy',
+      { name: 'scp' },
+      { eventSource: 'organizations.amazonaws.com' },
+    );
+
+    const result = await service.process({ Records: [read, organizations] });
+
+    expect(result.skipped.map((entry) => entry.reason)).toEqual([
+      'read-only IAM call',
+      'AWS Organizations call (organizations.amazonaws.com), not IAM',
+    ]);
+    expect(result.posted).toEqual([]);
+  });
+
+  it('stops at the deadline with changes still queued and fails so SNS retries', async () => {
+    const { service } = await notifyServiceOn(components);
+    const start = new Date(Date.now() - 10_000);
+    const first = terraformRecord(
+      'PutRolePolicy',
+      {
+        roleName: 'late-0',
+        policyName: 'p',
+        policyDocument: inlineDocument('logs:PutLogEvents', 'arn:aws:logs:*:*:*'),
+      },
+      at(start, 0),
+    );
+    const second = terraformRecord(
+      'PutRolePolicy',
+      {
+        roleName: 'late-1',
+        policyName: 'p',
+        policyDocument: inlineDocument('logs:PutLogEvents', 'arn:aws:logs:*:*:*'),
+      },
+      at(start, 1),
+    );
+    await service.process(eventBridgeNotification(first));
+
+    await expect(service.process(eventBridgeNotification(second), Date.now() - 1)).rejects.toBeInstanceOf(
+      DeliveryIncompleteError,
+    );
+    // The retry, with time to spare, lists it in the thread.
+    const retry = await service.process(eventBridgeNotification(second));
+    expect(retry.grouped).toEqual([second.eventID]);
+  });
+});
