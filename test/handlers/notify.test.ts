@@ -1,5 +1,5 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { Context, SNSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../src/handlers/notify';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -51,7 +51,7 @@ afterAll(async () => {
 describe('notify handler', () => {
   it('reads the Slack token from SSM and posts a change once however often SNS delivers it', async () => {
     const record = cloudTrailRecord('AttachRolePolicy', { roleName: 'handler-role', policyArn: ADMIN });
-    const event = eventBridgeNotification(record) as SNSEvent;
+    const event = eventBridgeNotification(record);
 
     const results = [
       await handler(event, context),
@@ -69,8 +69,6 @@ describe('notify handler', () => {
   });
 
   it('fails on a notification it cannot read, so the on-failure destination keeps it', async () => {
-    await expect(handler(snsEvent('{"AlarmName": 1}') as SNSEvent, context)).rejects.toThrow(
-      /unrecognised input/,
-    );
+    await expect(handler(snsEvent('{"AlarmName": 1}'), context)).rejects.toThrow(/unrecognised input/);
   });
 });

@@ -10,6 +10,7 @@ import {
   PutLogEventsCommand,
   PutMetricFilterCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { NotifyService, type NotifySettings } from '../../src/app/notify-service';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
@@ -179,7 +180,7 @@ export function alarmNotification(options: {
 }
 
 /** A Lambda SNS event carrying one message (an object is JSON-encoded, as SNS delivers it). */
-export function snsEvent(message: unknown) {
+export function snsEvent(message: unknown): SNSEvent {
   return {
     Records: [
       {
@@ -190,7 +191,6 @@ export function snsEvent(message: unknown) {
           Type: 'Notification',
           MessageId: crypto.randomUUID(),
           TopicArn: 'arn:aws:sns:us-east-1:111122223333:iam-changes-alerts-test',
-          Subject: null,
           Message: typeof message === 'string' ? message : JSON.stringify(message),
           Timestamp: new Date().toISOString(),
           SignatureVersion: '1',
