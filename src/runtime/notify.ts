@@ -24,7 +24,8 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   const source = requireSlackToken(config);
   const token = 'token' in source ? source.token : await readSecret(clients.ssm, source.parameter);
   const slack = new WebApiSlackGateway(createSlackClient({ token, slackApiUrl: config.slack.apiUrl }), {
-    pacer: new ChannelPacer(),
+    // A little over Slack's one message per second per channel, so network jitter does not earn a 429.
+    pacer: new ChannelPacer({ intervalMs: 1100 }),
   });
   return new NotifyService({
     store: new DynamoChangeStore(clients.dynamo, {

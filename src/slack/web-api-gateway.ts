@@ -124,6 +124,8 @@ export interface WebApiSlackGatewayOptions {
 export class WebApiSlackGateway implements SlackGateway {
   private readonly client: WebClient;
   private readonly pacer: ChannelPacer | undefined;
+  /** `#name` → channel id, learnt from Slack's answers, so posts by name and by id share one pace. */
+  private readonly channelIds = new Map<string, string>();
 
   constructor(client: WebClient, options: WebApiSlackGatewayOptions = {}) {
     this.client = client;
@@ -131,7 +133,7 @@ export class WebApiSlackGateway implements SlackGateway {
   }
 
   async postMessage(message: OutgoingMessage): Promise<SlackRef> {
-    await this.pacer?.waitTurn(message.channel);
+    await this.pacer?.waitTurn(this.channelIds.get(message.channel) ?? message.channel);
     const response = await this.call('chat.postMessage', () =>
       this.client.chat.postMessage({
         channel: message.channel,
@@ -149,6 +151,8 @@ export class WebApiSlackGateway implements SlackGateway {
     }
     // Slack answers with the channel id even when the message was addressed to `#name`.
     const ref: SlackRef = { channel: response.channel ?? message.channel, ts: response.ts };
+    if (ref.channel !== message.channel && this.channelIds.size < 1000)
+      this.channelIds.set(message.channel, ref.channel);
     if (message.threadTs !== undefined) ref.threadTs = message.threadTs;
     return ref;
   }
