@@ -7,7 +7,7 @@ import {
   SlackDeliveryError,
   WebApiSlackGateway,
 } from '../../src/slack/web-api-gateway';
-import { type LocalSlack, type LocalSlackOptions, startSlackServer } from '../support/slack-server';
+import { type LocalSlack, type LocalSlackOptions, PERMALINK_ORIGIN, startSlackServer } from '../support/slack-server';
 
 const TOKEN = 'xoxb-local-test-token';
 
@@ -246,7 +246,7 @@ describe('WebApiSlackGateway', () => {
 
     const permalink = await gateway.permalink(ref);
 
-    expect(permalink).toBe(`${new URL(server.url).origin}/archives/C0ALERTS/p${ref.ts.replace('.', '')}`);
+    expect(permalink).toBe(`${PERMALINK_ORIGIN}/archives/C0ALERTS/p${ref.ts.replace('.', '')}`);
   });
 
   it('returns no permalink for a message Slack does not have', async () => {
