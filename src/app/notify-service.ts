@@ -2,6 +2,12 @@ import { readAlarm } from '../domain/alarm';
 import { normaliseRecord } from '../domain/change';
 import { CIS44_EVENT_NAMES } from '../domain/events';
 import { assessChange } from '../domain/explain';
+import {
+  type FilterPattern,
+  FilterPatternError,
+  matchesFilterPattern,
+  parseFilterPattern,
+} from '../domain/filter-pattern';
 import { type CloudTrailRecord, InputError, type InputItem, readInput } from '../domain/input';
 import { wildcardMatch } from '../domain/policy';
 import { documentAfter, documentKeyOf, resourceOf } from '../domain/resources';
@@ -433,6 +439,27 @@ export class NotifyService {
       clock.now(),
     );
     result.alarms.push({ name: alarm.name, state: alarm.state, calls: calls.length, source });
+  }
+
+  /**
+   * The records a metric filter really counts. CloudWatch Logs already applied the pattern; evaluating it again
+   * keeps the summary exact where an endpoint applies it loosely (moto_server ignores JSON patterns).
+   */
+  private keepMatching(records: CloudTrailRecord[], pattern: string): CloudTrailRecord[] {
+    let parsed: FilterPattern;
+    try {
+      parsed = parseFilterPattern(pattern);
+    } catch (error: unknown) {
+      if (!(error instanceof FilterPatternError)) throw error;
+      this.log('metric filter pattern not understood; listing every record found', {
+        pattern,
+        error: error.message,
+      });
+      return records;
+    }
+    return records.filter((record) =>
+      matchesFilterPattern(parsed, { message: JSON.stringify(record), json: record }),
+    );
   }
 
   /** Renders a stored alarm summary again, with its calls, to update it in place. */

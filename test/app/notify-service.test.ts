@@ -150,6 +150,7 @@ describe('NotifyService', () => {
     const summaryJson = JSON.stringify(summary?.blocks);
     for (const name of ['alarm-a', 'alarm-b', 'alarm-c']) expect(summaryJson).toContain(name);
     expect(summaryJson).not.toContain('alarm-old');
+    expect(summaryJson).not.toContain('alarm-not-cis');
     expect(summaryJson).toMatch(/CloudWatch Logs/i);
     // Every call has its own alert too, and the summary links to them.
     for (const call of calls) expect((await store.getChange(String(call.eventID)))?.slack).toBeDefined();
