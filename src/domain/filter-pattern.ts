@@ -272,7 +272,10 @@ class Parser {
     return { kind: 'regex', source: this.src, regex };
   }
 
-  /** `%…%` at the current position, checked against the guide's dialect and compiled once to prove it. */
+  /**
+   * `%…%` at the current position, checked against the guide's dialect and compiled once to prove it. The
+   * dialect has no groups, so quantifiers cannot nest and backtracking stays polynomial.
+   */
   private readRegex(): string {
     const start = this.pos;
     this.pos++;
