@@ -1,4 +1,6 @@
 import { type CliCommand, type CliIo, UsageError } from './cli/command';
+import { auditCommand } from './cli/audit';
+import { checkPatternCommand } from './cli/check-pattern';
 import { explainCommand, renderCommand } from './cli/explain';
 import { InputError } from './domain/input';
 
@@ -6,7 +8,7 @@ export type { CliIo } from './cli/command';
 export { UsageError } from './cli/command';
 
 /** Every subcommand, in the order `help` lists them. */
-const COMMANDS: CliCommand[] = [explainCommand, renderCommand];
+const COMMANDS: CliCommand[] = [explainCommand, renderCommand, checkPatternCommand, auditCommand];
 
 function usage(): string {
   return `usage: iam-changes <command> [options]

@@ -7,13 +7,19 @@
  * `AWS_ENDPOINT_URL_<SERVICE>`) itself, which is how the bot and its tests run against `moto_server`.
  */
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** IAM is a global service: CloudTrail delivers its events, and `LookupEvents` finds them, only in us-east-1. */
 export const IAM_EVENTS_REGION = 'us-east-1';
+
+/** IAM's one endpoint (`iam.amazonaws.com`) signs in us-east-1 whatever the bot's own region is. */
+export const IAM_REGION = 'us-east-1';
 
 /** Defaults of {@link AwsClientOptions}. */
 export const AWS_CLIENT_DEFAULTS = {
@@ -64,6 +70,12 @@ export interface AwsClients {
   dynamo: DynamoDBDocumentClient;
   /** SSM Parameter Store, for the Slack secrets. */
   ssm: SSMClient;
+  /** CloudWatch in the bot's region: the CIS 4.4 alarms (`DescribeAlarmsForMetric`). */
+  cloudWatch: CloudWatchClient;
+  /** SNS in the bot's region: the topics and subscriptions the CIS 4.4 alarm notifies. */
+  sns: SNSClient;
+  /** IAM (global, signed in us-east-1): reverts, drift checks, quarantine and diffs. */
+  iam: IAMClient;
 }
 
 /**
@@ -78,5 +90,8 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       marshallOptions: { removeUndefinedValues: true },
     }),
     ssm: new SSMClient(awsClientConfig(options.region, options)),
+    cloudWatch: new CloudWatchClient(awsClientConfig(options.region, options)),
+    sns: new SNSClient(awsClientConfig(options.region, options)),
+    iam: new IAMClient(awsClientConfig(IAM_REGION, options)),
   };
 }

@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { evaluateCis44Coverage } from '../domain/filter-pattern';
+import { type CliCommand, readSource, UsageError, writeJson } from './command';
+
+const USAGE = `usage: iam-changes check-pattern PATTERN [--compact]
+       iam-changes check-pattern - [--compact]       (the pattern on standard input)
+
+Judges a CloudWatch Logs metric filter pattern against one CloudTrail record of each of the 16 calls
+CIS AWS Foundations Benchmark 4.4 counts, with the same evaluator the audit uses, and prints
+{"valid": true|false, "error"?: "...", "position"?: N, "covered": [...], "missing": [...]}.
+A pattern starting with "-" (an excluded term) goes after "--": iam-changes check-pattern -- '-DEBUG'.
+Read from standard input, one trailing newline is dropped.
+
+exit codes: 0 all 16 calls counted, 1 some missing, 2 the pattern is invalid (the error names the
+position) or bad usage`;
+
+/**
+ * `iam-changes check-pattern PATTERN|-`: which of the 16 CIS 4.4 calls a metric filter pattern counts.
+ * Exit 0 when all 16 are counted, 1 when some are missing, 2 when the pattern is invalid (the JSON is still
+ * printed, and one line on stderr names the position).
+ */
+export const checkPatternCommand: CliCommand = {
+  name: 'check-pattern',
+  summary: 'check-pattern PATTERN|-  print which of the 16 CIS 4.4 calls a metric filter pattern counts',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { compact: { type: 'boolean', default: false } },
+    });
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        positionals.length === 0
+          ? 'give the PATTERN, or - to read it from standard input'
+          : `give one PATTERN (got ${positionals.length}); quote it so the shell keeps it whole`,
+      );
+    }
+    const argument = positionals[0] as string;
+    const pattern = argument === '-' ? (await readSource('-', io)).replace(/\r?\n$/, '') : argument;
+    const coverage = evaluateCis44Coverage(pattern);
+    writeJson(io, coverage, values.compact);
+    if (!coverage.valid) {
+      io.stderr.write(`iam-changes: invalid filter pattern: ${coverage.error ?? 'unreadable'}\n`);
+      return 2;
+    }
+    return coverage.missing.length === 0 ? 0 : 1;
+  },
+};
