@@ -50,6 +50,8 @@ export interface NotifySettings {
 /** What the notify path needs from the outside world. */
 export interface NotifyDependencies {
   store: ChangeStore;
+  /** Daily counters for `/iam-changes stats`. */
+  stats?: StatsStore;
   slack: SlackGateway;
   logs: LogSearch;
   trail: TrailHistory;
@@ -184,6 +186,15 @@ export class NotifyService {
     if (!record) {
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
+      // Counted once, by the claimer; a counting failure must not hold back the alert.
+      if (claim.claimed) {
+        await this.deps.stats?.record(assessed, clock.now()).catch((error: unknown) => {
+          this.log('stats not counted', {
+            eventId: assessed.eventId,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        });
+      }
       if (!claim.claimed && !(await this.takeOver(record, result, leaseUntil()))) return record;
     } else if (!(await this.takeOver(record, result, leaseUntil()))) {
       return record;

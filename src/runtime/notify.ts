@@ -7,6 +7,7 @@ import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoStatsStore } from '../store/dynamo-stats';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
