@@ -26,6 +26,7 @@ import type {
   StoredChange,
   TrailHistory,
 } from './ports';
+import type { StatsStore } from './query-port';
 
 /** Routing and grouping settings the notify path needs (a slice of the parsed configuration). */
 export interface NotifySettings {
