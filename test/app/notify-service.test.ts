@@ -70,8 +70,8 @@ function inlineDocument(action: string, resource: string): string {
 }
 
 describe('NotifyService', () => {
-  it('posts one message for a change delivered three times', async () => {
-    const { service, store } = await notifyServiceOn(components);
+  it('posts one message for a change delivered three times, and counts it once', async () => {
+    const { service, store, stats } = await notifyServiceOn(components);
     const record = cloudTrailRecord('AttachRolePolicy', { roleName: 'redelivered', policyArn: ADMIN });
     const before = components.slack.topLevel(CHANNEL).length;
 
@@ -85,6 +85,10 @@ describe('NotifyService', () => {
     expect(posted).toHaveLength(1);
     expect(posted[0]?.text).toContain('AdministratorAccess');
     expect((await store.getChange(String(record.eventID)))?.delivery).toBe('delivered');
+    const day = String(record.eventTime).slice(0, 10);
+    const [counted] = await stats.read(`${day}T00:00:00Z`, `${day}T23:59:59Z`);
+    expect(counted?.total).toBe(1);
+    expect(counted?.byEvent.AttachRolePolicy).toBe(1);
   });
 
   it('posts one message when the same change is delivered concurrently', async () => {

@@ -18,6 +18,7 @@ import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { DynamoStatsStore } from '../../src/store/dynamo-stats';
 import { type DynaliteServer, startDynalite } from './dynalite';
 import { awsTestEnv, type MotoServer, startMoto } from './moto';
 import { type LocalSlack, startSlackServer } from './slack-server';
@@ -71,6 +72,7 @@ export async function notifyServiceOn(
     })),
   });
   const store = new DynamoChangeStore(components.dynalite.documentClient, { tableName });
+  const stats = new DynamoStatsStore(components.dynalite.documentClient, { tableName });
   const slackClient = createSlackClient({
     token: 'xoxb-test-token',
     slackApiUrl: components.slack.url,
@@ -80,6 +82,7 @@ export async function notifyServiceOn(
   });
   const service = new NotifyService({
     store,
+    stats,
     slack: new WebApiSlackGateway(slackClient),
     logs: new CloudWatchLogsSearch(components.logs),
     trail: new CloudTrailHistory(cloudTrail, { requestsPerSecond: 1000 }),
@@ -95,7 +98,7 @@ export async function notifyServiceOn(
       ...options.settings,
     },
   });
-  return { service, store, trailMock, tableName };
+  return { service, store, stats, trailMock, tableName };
 }
 
 let groups = 0;
