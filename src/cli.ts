@@ -2,13 +2,14 @@ import { type CliCommand, type CliIo, UsageError } from './cli/command';
 import { auditCommand } from './cli/audit';
 import { checkPatternCommand } from './cli/check-pattern';
 import { explainCommand, renderCommand } from './cli/explain';
+import { revertCommand } from './cli/revert';
 import { InputError } from './domain/input';
 
 export type { CliIo } from './cli/command';
 export { UsageError } from './cli/command';
 
 /** Every subcommand, in the order `help` lists them. */
-const COMMANDS: CliCommand[] = [explainCommand, renderCommand, checkPatternCommand, auditCommand];
+const COMMANDS: CliCommand[] = [explainCommand, renderCommand, checkPatternCommand, auditCommand, revertCommand];
 
 function usage(): string {
   return `usage: iam-changes <command> [options]

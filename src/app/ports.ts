@@ -172,6 +172,11 @@ export interface LogSearch {
 export interface TrailHistory {
   /** IAM events (EventSource iam.amazonaws.com) in the window whose name is one of `eventNames`. */
   iamEvents(start: Date, end: Date, eventNames: readonly string[]): Promise<CloudTrailRecord[]>;
+  /**
+   * Every event in `[start, end]` naming `resourceName` (a role, user or group name, or a policy ARN), newest
+   * first, deduplicated by `eventID`: the history the before-state resolver reads a previous document from.
+   */
+  resourceEvents(resourceName: string, start: Date, end: Date): Promise<CloudTrailRecord[]>;
 }
 
 /** The time, passed in so use cases and tests agree on it. */

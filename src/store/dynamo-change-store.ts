@@ -3,7 +3,8 @@
  * from `serverless.yml`; tests and the local runtime run the same code against an embedded dynalite.
  *
  * Items (see `table.ts` for the keys and indexes):
- * - change `CHANGE#<eventId>` / `CHANGE`, indexed by day, actor and resource for `/iam-changes`;
+ * - change `CHANGE#<eventId>` / `CHANGE`, indexed by day, actor and resource for `/iam-changes`, with what
+ *   responders did about it (`acknowledgement`, `revert`, `quarantine`: see `app/revert-port.ts`);
  * - document snapshot `DOC#<resourceKey>` / `<eventTime>#<eventId>`, the document kept as JSON text;
  * - alarm state change `ALARM#<name>` / `<stateChangeTime>`;
  * - burst `BURST#<key>` / `BURST`, and its queued thread lines `BURSTITEM#<burstId>` / `<eventTime>#<eventId>`.
@@ -35,6 +36,17 @@ import type {
   StoredAlarm,
   StoredChange,
 } from '../app/ports';
+import type {
+  Acknowledgement,
+  AcknowledgeResult,
+  AckStore,
+  QuarantineRecord,
+  QuarantineStore,
+  RespondedChange,
+  RevertClaimResult,
+  RevertRecord,
+  RevertStore,
+} from '../app/revert-port';
 import type { AlarmEvent, AssessedChange, Change, PolicyDocument } from '../domain/types';
 import { INDEX_BY_ACTOR, INDEX_BY_RESOURCE, INDEX_BY_TIME, TTL_ATTRIBUTE } from './table';
 
@@ -77,6 +89,19 @@ export class BatchWriteIncompleteError extends Error {
       `${unprocessed} batch write request(s) were still unprocessed after ${BATCH_WRITE_ATTEMPTS} attempts`,
       options,
     );
+  }
+}
+
+/** A revert was finished by someone who no longer holds its claim (another claim replaced a refused one). */
+export class RevertClaimLostError extends Error {
+  override readonly name = 'RevertClaimLostError';
+
+  constructor(
+    readonly eventId: string,
+    readonly claimId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the revert claim ${claimId} on change ${eventId} is no longer held`, options);
   }
 }
 
@@ -153,9 +178,9 @@ function burstItemKey(burstId: string, item: Pick<BurstItem, 'eventId' | 'eventT
   return { pk: `BURSTITEM#${burstId}`, sk: `${sortableTime(item.eventTime)}#${item.eventId}` };
 }
 
-function toStoredChange(item: Item): StoredChange {
-  const stored = item as unknown as StoredChange;
-  const result: StoredChange = {
+function toStoredChange(item: Item): RespondedChange {
+  const stored = item as unknown as RespondedChange;
+  const result: RespondedChange = {
     change: stored.change,
     delivery: stored.delivery,
     attempts: stored.attempts,
@@ -166,6 +191,9 @@ function toStoredChange(item: Item): StoredChange {
   if (stored.burstId !== undefined) result.burstId = stored.burstId;
   if (stored.lastError !== undefined) result.lastError = stored.lastError;
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
+  if (stored.revert) result.revert = stored.revert;
+  if (stored.acknowledgement) result.acknowledgement = stored.acknowledgement;
+  if (stored.quarantine) result.quarantine = stored.quarantine;
   return result;
 }
 
@@ -224,8 +252,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** {@link ChangeStore} and {@link ChangeQueries} on one DynamoDB table (see the module comment for the items). */
-export class DynamoChangeStore implements ChangeStore, ChangeQueries {
+/**
+ * {@link ChangeStore}, {@link ChangeQueries} and the responder ports ({@link RevertStore}, {@link AckStore},
+ * {@link QuarantineStore}) on one DynamoDB table (see the module comment for the items).
+ */
+export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStore, AckStore, QuarantineStore {
   private readonly tableName: string;
   private readonly retentionSeconds: number;
 
@@ -271,9 +302,96 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries {
     return { claimed: false, record: existing };
   }
 
-  async getChange(eventId: string): Promise<StoredChange | undefined> {
+  async getChange(eventId: string): Promise<RespondedChange | undefined> {
     const item = await this.get(changeKey(eventId));
     return item && toStoredChange(item);
+  }
+
+  /**
+   * A conditional write on the change item: the claim is taken when the change has no revert or its last one
+   * was refused, so two clicks (or a click and the CLI) revert once. Throws {@link StoreItemNotFoundError} when
+   * the change is not stored.
+   */
+  async claimRevert(eventId: string, claim: RevertRecord, now: Date): Promise<RevertClaimResult> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #revert = :claim, updatedAt = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(#revert) OR #revert.#status = :refused)',
+          ExpressionAttributeNames: { '#revert': 'revert', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':claim': plain(claim),
+            ':now': now.toISOString(),
+            ':refused': 'refused',
+          },
+        }),
+      );
+      return { claimed: true };
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    const existing = await this.getChange(eventId);
+    if (!existing) throw new StoreItemNotFoundError(`change ${eventId}`);
+    if (!existing.revert) {
+      // Only possible when the revert was removed between the two calls: the caller may try again.
+      throw new RevertClaimLostError(eventId, claim.claimId);
+    }
+    return { claimed: false, existing: existing.revert };
+  }
+
+  /** Replaces the claim with its result; {@link RevertClaimLostError} when the claim is not the caller's. */
+  async finishRevert(eventId: string, result: RevertRecord, now: Date): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #revert = :result, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND #revert.claimId = :claimId',
+          ExpressionAttributeNames: { '#revert': 'revert' },
+          ExpressionAttributeValues: {
+            ':result': plain(result),
+            ':now': now.toISOString(),
+            ':claimId': result.claimId,
+          },
+        }),
+      );
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) throw new RevertClaimLostError(eventId, result.claimId, { cause: error });
+      throw error;
+    }
+  }
+
+  /** First acknowledgement wins (a conditional write); later ones get the first back. */
+  async recordAcknowledgement(eventId: string, ack: Acknowledgement, now: Date): Promise<AcknowledgeResult> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET acknowledgement = :ack, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(acknowledgement)',
+          ExpressionAttributeValues: { ':ack': plain(ack), ':now': now.toISOString() },
+        }),
+      );
+      return { recorded: true };
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    const existing = await this.getChange(eventId);
+    if (!existing?.acknowledgement) throw new StoreItemNotFoundError(`change ${eventId}`);
+    return { recorded: false, existing: existing.acknowledgement };
+  }
+
+  async recordQuarantine(eventId: string, record: QuarantineRecord, now: Date): Promise<void> {
+    await this.updateExisting(`change ${eventId}`, {
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET quarantine = :quarantine, updatedAt = :now',
+      ExpressionAttributeValues: { ':quarantine': plain(record), ':now': now.toISOString() },
+    });
   }
 
   async markDelivery(

@@ -1,0 +1,309 @@
+/**
+ * QuarantineService on moto_server (IAM) and dynalite (the store and the audit log): the deny policy is created,
+ * attached, read back and lifted for real.
+ */
+import { CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../src/app/audit-port';
+import { QuarantineService } from '../../src/app/quarantine-service';
+import { AwsIamGateway } from '../../src/aws/iam-gateway';
+import { normaliseRecord } from '../../src/domain/change';
+import { assessChange } from '../../src/domain/explain';
+import { quarantineDocument, quarantinePolicyArn } from '../../src/domain/quarantine';
+import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
+import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { cloudTrailRecord } from '../support/cloudtrail';
+import { type DynaliteServer, startDynalite } from '../support/dynalite';
+import { awsTestEnv, type MotoServer, startMoto } from '../support/moto';
+
+/** moto's account. */
+const ACCOUNT = '123456789012';
+const POLICY_ARN = quarantinePolicyArn(ACCOUNT);
+const ALICE = { slackUserId: 'U0ALICE', name: 'alice' };
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+let db: DynaliteServer;
+let moto: MotoServer;
+let iamClient: IAMClient;
+let gateway: AwsIamGateway;
+let store: DynamoChangeStore;
+let audit: DynamoAuditLog;
+let counter = 0;
+
+beforeAll(async () => {
+  [db, moto] = await Promise.all([startDynalite(), startMoto()]);
+  iamClient = new IAMClient(awsTestEnv(moto.endpoint));
+  gateway = new AwsIamGateway(iamClient);
+});
+
+afterAll(async () => {
+  iamClient?.destroy();
+  await Promise.all([db?.stop(), moto?.stop()]);
+});
+
+beforeEach(async () => {
+  const tableName = await db.createTable();
+  store = new DynamoChangeStore(db.documentClient, { tableName });
+  audit = new DynamoAuditLog(db.documentClient, { tableName });
+});
+
+function service(protectedPrincipals: string[] = []): QuarantineService {
+  return new QuarantineService({
+    store,
+    iam: gateway,
+    clock: { now: () => new Date() },
+    audit,
+    settings: { botRoleArns: [`arn:aws:iam::${ACCOUNT}:role/iam-changes-*`], protectedPrincipals },
+  });
+}
+
+function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}
+
+/** Stores a change made by the given caller (in moto's account); returns its event id. */
+async function changeBy(userIdentity: Record<string, unknown>): Promise<string> {
+  const record = cloudTrailRecord(
+    'AttachRolePolicy',
+    { roleName: 'victim', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+    {
+      userIdentity: { accountId: ACCOUNT, ...userIdentity },
+      recipientAccountId: ACCOUNT,
+      eventTime: new Date().toISOString(),
+    },
+  );
+  const result = normaliseRecord(record);
+  if (!('change' in result)) throw new Error(result.skipped.reason);
+  const now = new Date();
+  await store.claimChange(assessChange(result.change, { expectedActors: [], trustedAccounts: [] }), now, now);
+  return result.change.eventId;
+}
+
+async function iamUser(): Promise<string> {
+  const name = unique('mallory');
+  await iamClient.send(new CreateUserCommand({ UserName: name }));
+  return name;
+}
+
+async function iamRole(name = unique('ci')): Promise<string> {
+  await iamClient.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }));
+  return name;
+}
+
+function userIdentity(name: string) {
+  return {
+    type: 'IAMUser',
+    principalId: 'AIDAEXAMPLE',
+    arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
+    userName: name,
+  };
+}
+
+function roleSession(role: string) {
+  return {
+    type: 'AssumedRole',
+    principalId: 'AROAEXAMPLE:session',
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/session`,
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAEXAMPLE',
+        arn: `arn:aws:iam::${ACCOUNT}:role/${role}`,
+        userName: role,
+      },
+    },
+  };
+}
+
+async function entries(): Promise<AuditEntry[]> {
+  return audit.list(new Date(Date.now() - 3_600_000), 50);
+}
+
+describe('QuarantineService', () => {
+  it('quarantines an IAM user: creates the deny policy at /iam-changes/, attaches it and records it', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+
+    const preview = await service().prepare(eventId);
+    expect(preview.refusal).toBeUndefined();
+    expect(preview.target).toMatchObject({ kind: 'user', name: user });
+    expect(preview.cli.at(-1)).toBe(
+      `aws iam attach-user-policy --user-name ${user} --policy-arn ${POLICY_ARN}`,
+    );
+
+    const outcome = await service().quarantine(eventId, ALICE, 'created keys for another user');
+
+    expect(outcome).toEqual({
+      status: 'done',
+      target: { kind: 'user', name: user },
+      policyArn: POLICY_ARN,
+      createdPolicy: true,
+    });
+    expect(
+      (await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((policy) => policy.arn),
+    ).toEqual([POLICY_ARN]);
+    const policy = await gateway.getManagedPolicy(POLICY_ARN);
+    expect(policy).toMatchObject({ name: 'iam-changes-quarantine', path: '/iam-changes/' });
+    await expect(gateway.getPolicyVersion(POLICY_ARN, policy?.defaultVersionId ?? '')).resolves.toMatchObject(
+      {
+        document: quarantineDocument(),
+      },
+    );
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({
+      status: 'active',
+      target: { kind: 'user', name: user },
+      policyArn: POLICY_ARN,
+      by: ALICE,
+    });
+    expect(await entries()).toEqual([
+      expect.objectContaining({
+        action: 'quarantine',
+        result: 'done',
+        eventId,
+        target: `user/${user}`,
+        actor: ALICE,
+      }),
+    ]);
+  });
+
+  it('quarantines the role behind an assumed-role session, reusing the existing policy, then lifts it', async () => {
+    const role = await iamRole();
+    const eventId = await changeBy(roleSession(role));
+
+    const outcome = await service().quarantine(eventId, ALICE, 'unexpected admin grant');
+    expect(outcome).toMatchObject({ status: 'done', target: { kind: 'role', name: role } });
+    expect(
+      (await gateway.listAttachedPolicies({ kind: 'role', name: role })).map((policy) => policy.arn),
+    ).toEqual([POLICY_ARN]);
+
+    await expect(service().quarantine(eventId, ALICE, 'again')).resolves.toMatchObject({
+      status: 'already-quarantined',
+    });
+
+    const lifted = await service().lift({ eventId }, ALICE, 'false alarm');
+    expect(lifted).toEqual({ status: 'lifted', target: { kind: 'role', name: role }, policyArn: POLICY_ARN });
+    expect(await gateway.listAttachedPolicies({ kind: 'role', name: role })).toEqual([]);
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({
+      status: 'lifted',
+      lifted: { by: ALICE, reason: 'false alarm' },
+    });
+    await expect(
+      service().lift({ principal: { kind: 'role', name: role } }, ALICE, 'again'),
+    ).resolves.toMatchObject({
+      status: 'not-quarantined',
+    });
+    expect((await entries()).map((entry) => `${entry.action}:${entry.result}`).sort()).toEqual([
+      'lift-quarantine:lifted',
+      'lift-quarantine:not-quarantined',
+      'quarantine:already-quarantined',
+      'quarantine:done',
+    ]);
+  });
+
+  it('lifts a quarantine by principal, without a change', async () => {
+    const user = await iamUser();
+    await service().quarantine(await changeBy(userIdentity(user)), ALICE, 'x');
+    const lifted = await service().lift({ principal: { kind: 'user', name: user } }, ALICE, 'cleared');
+    expect(lifted).toMatchObject({ status: 'lifted' });
+    expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
+  });
+
+  it.each([
+    [
+      'the root user',
+      { type: 'Root', principalId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root` },
+      "the root user can't be quarantined by policy: secure the root credentials",
+    ],
+    [
+      'an SSO session',
+      roleSession('AWSReservedSSO_AdministratorAccess_0123456789abcdef'),
+      'session signed in through IAM Identity Center (permission set AdministratorAccess): revoke the permission set in IAM Identity Center instead',
+    ],
+    [
+      "the bot's own role",
+      roleSession('iam-changes-worker'),
+      `role iam-changes-worker is the bot's own role (arn:aws:iam::${ACCOUNT}:role/iam-changes-*): quarantining it would stop the bot`,
+    ],
+  ])('refuses %s, audits the attempt and attaches nothing', async (_name, identity, reason) => {
+    const eventId = await changeBy(identity);
+    const outcome = await service().quarantine(eventId, ALICE, 'x');
+    expect(outcome).toEqual({ status: 'refused', reason });
+    expect((await store.getChange(eventId))?.quarantine).toBeUndefined();
+    expect(await entries()).toEqual([
+      expect.objectContaining({ action: 'quarantine-refused', result: `refused: ${reason}` }),
+    ]);
+  });
+
+  it('refuses a protected principal', async () => {
+    const role = await iamRole(unique('break-glass'));
+    const eventId = await changeBy(roleSession(role));
+    const outcome = await service([`arn:aws:iam::${ACCOUNT}:role/break-glass*`]).quarantine(
+      eventId,
+      ALICE,
+      'x',
+    );
+    expect(outcome).toMatchObject({
+      status: 'refused',
+      reason: expect.stringContaining('is a protected principal'),
+    });
+    expect(await gateway.listAttachedPolicies({ kind: 'role', name: role })).toEqual([]);
+  });
+
+  it('fails, recorded and audited, when the principal no longer exists', async () => {
+    const eventId = await changeBy(userIdentity('deleted-since'));
+    const outcome = await service().quarantine(eventId, ALICE, 'x');
+    expect(outcome).toMatchObject({ status: 'failed', error: expect.stringContaining('NoSuchEntity') });
+    expect(await entries()).toEqual([expect.objectContaining({ action: 'quarantine', result: 'failed' })]);
+  });
+});
+
+describe('QuarantineService with a tampered policy', () => {
+  let tampered: MotoServer;
+  let client: IAMClient;
+
+  beforeAll(async () => {
+    tampered = await startMoto();
+    client = new IAMClient(awsTestEnv(tampered.endpoint));
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await tampered?.stop();
+  });
+
+  it('refuses to attach an iam-changes-quarantine policy whose document is not the deny', async () => {
+    await client.send(
+      new CreatePolicyCommand({
+        PolicyName: 'iam-changes-quarantine',
+        Path: '/iam-changes/',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        }),
+      }),
+    );
+    const user = unique('mallory');
+    await client.send(new CreateUserCommand({ UserName: user }));
+    const eventId = await changeBy(userIdentity(user));
+    const iam = new AwsIamGateway(client);
+    const quarantine = new QuarantineService({
+      store,
+      iam,
+      clock: { now: () => new Date() },
+      audit,
+      settings: { botRoleArns: [], protectedPrincipals: [] },
+    });
+
+    const outcome = await quarantine.quarantine(eventId, ALICE, 'x');
+
+    expect(outcome).toMatchObject({
+      status: 'refused',
+      reason: expect.stringContaining('is not the quarantine deny'),
+    });
+    expect(await iam.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
+  });
+});
