@@ -1,15 +1,24 @@
-import { type CliCommand, type CliIo, UsageError } from './cli/command';
 import { auditCommand } from './cli/audit';
 import { checkPatternCommand } from './cli/check-pattern';
+import { type CliCommand, type CliIo, UsageError } from './cli/command';
 import { explainCommand, renderCommand } from './cli/explain';
+import { redriveCommand } from './cli/redrive';
 import { revertCommand } from './cli/revert';
+import { ConfigError } from './config';
 import { InputError } from './domain/input';
 
 export type { CliIo } from './cli/command';
 export { UsageError } from './cli/command';
 
 /** Every subcommand, in the order `help` lists them. */
-const COMMANDS: CliCommand[] = [explainCommand, renderCommand, checkPatternCommand, auditCommand, revertCommand];
+const COMMANDS: CliCommand[] = [
+  explainCommand,
+  renderCommand,
+  checkPatternCommand,
+  auditCommand,
+  revertCommand,
+  redriveCommand,
+];
 
 function usage(): string {
   return `usage: iam-changes <command> [options]
@@ -51,7 +60,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     return await command.run(args, io);
   } catch (error: unknown) {
-    if (error instanceof InputError || error instanceof UsageError || isParseArgsError(error)) {
+    if (
+      error instanceof InputError ||
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      isParseArgsError(error)
+    ) {
       io.stderr.write(`iam-changes: ${error.message.split('\n')[0]}\n`);
       return 2;
     }

@@ -12,6 +12,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -74,6 +75,8 @@ export interface AwsClients {
   cloudWatch: CloudWatchClient;
   /** SNS in the bot's region: the topics and subscriptions the CIS 4.4 alarm notifies. */
   sns: SNSClient;
+  /** SQS, to read the dead-letter queues back (`iam-changes redrive`). */
+  sqs: SQSClient;
   /** IAM (global, signed in us-east-1): reverts, drift checks, quarantine and diffs. */
   iam: IAMClient;
 }
@@ -92,6 +95,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     ssm: new SSMClient(awsClientConfig(options.region, options)),
     cloudWatch: new CloudWatchClient(awsClientConfig(options.region, options)),
     sns: new SNSClient(awsClientConfig(options.region, options)),
+    sqs: new SQSClient(awsClientConfig(options.region, options)),
     iam: new IAMClient(awsClientConfig(IAM_REGION, options)),
   };
 }

@@ -50,6 +50,7 @@ export type Envelope =
   | 'sns-notification'
   | 'eventbridge-event'
   | 'cloudtrail-log-file'
+  | 'lambda-destination-record'
   | 'array';
 
 export type InputItem =
@@ -156,6 +157,11 @@ function walk(value: unknown, via: Envelope[], depth: number): InputItem[] {
         },
       ];
     });
+  }
+
+  // A Lambda on-failure destination record (what the dead-letter queue holds): the original event is requestPayload.
+  if ('requestPayload' in value && 'requestContext' in value) {
+    return walk(value.requestPayload, [...via, 'lambda-destination-record'], depth + 1);
   }
 
   if (value.Type === 'Notification' && 'Message' in value) {
