@@ -151,6 +151,10 @@ function expectExplanation(output: Json): { changes: Json[]; alarms: Json[]; ski
   return explanation;
 }
 
+function levelOf(change: Json | undefined): unknown {
+  return (change?.risk as Json | undefined)?.level;
+}
+
 function messagesOf(output: Json): Array<{ text: string; blocks: unknown[] }> {
   expect(Object.keys(output)).toEqual(['messages']);
   expect(Array.isArray(output.messages)).toBe(true);
@@ -299,7 +303,7 @@ describe('iam-changes CLI', () => {
         ),
       );
 
-      expect((output.changes[0]?.risk as { level: string }).level).toBe('low');
+      expect(levelOf(output.changes[0])).toBe('low');
     });
 
     it('mentions @here on a critical change, and not with --no-here', async () => {
@@ -330,11 +334,11 @@ describe('iam-changes CLI', () => {
       expect(run.stdout).toContain('explain [FILE|-]');
     });
 
-    it('prints the usage with exit 2 when no command is given', async () => {
+    it('shows the usage with exit 2 when no command is given', async () => {
       const run = await runCli([]);
 
       expect(run.code).toBe(2);
-      expect(run.stdout).toMatch(/^usage: iam-changes/);
+      expect(`${run.stdout}${run.stderr}`).toMatch(/^usage: iam-changes/);
     });
   });
 
@@ -344,7 +348,7 @@ describe('iam-changes CLI', () => {
 
       const explanation = expectExplanation(parseOutput(run));
       expect(explanation.changes.map((change) => change.eventName)).toEqual(['AttachRolePolicy']);
-      expect((explanation.changes[0]?.risk as { level: string }).level).toBe('critical');
+      expect(levelOf(explanation.changes[0])).toBe('critical');
     });
 
     it('renders standard input ("render -") into messages within the limits', async () => {

@@ -76,7 +76,10 @@ function lastSegment(arn: string): string {
 export function readActor(record: JsonObject): Actor {
   const identity = obj(record.userIdentity) ?? {};
   const rawType = str(identity.type) ?? 'Unknown';
-  let type: ActorType = IDENTITY_TYPES[rawType] ?? 'unknown';
+  // Own keys only: a type of "constructor" or "__proto__" must not find Object.prototype's members.
+  let type: ActorType = Object.hasOwn(IDENTITY_TYPES, rawType)
+    ? (IDENTITY_TYPES[rawType] ?? 'unknown')
+    : 'unknown';
   const arn = str(identity.arn) ?? '';
   const sessionContext = obj(identity.sessionContext);
   const attributes = obj(sessionContext?.attributes);

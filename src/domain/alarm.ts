@@ -9,6 +9,20 @@ export const DELIVERY_MARGIN_SECONDS = 15 * 60;
 
 const STATES = new Set<AlarmState>(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
 
+/** CloudWatch caps an alarm's evaluation range at 7 days; anything longer in a message is not a real period. */
+const MAX_PERIOD_SECONDS = 7 * 24 * 60 * 60;
+
+/** One evaluation period every 10 seconds (the shortest) over those 7 days. */
+const MAX_EVALUATION_PERIODS = MAX_PERIOD_SECONDS / 10;
+
+/** The earliest time a JavaScript Date can hold: windows are clamped here rather than made invalid. */
+const MIN_TIME = -8.64e15;
+
+/** A count or a number of seconds when it is a positive finite number no larger than `max`. */
+function positive(value: unknown, max: number): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= max ? value : undefined;
+}
+
 function state(value: unknown): AlarmState | undefined {
   return typeof value === 'string' && STATES.has(value as AlarmState) ? (value as AlarmState) : undefined;
 }
@@ -114,8 +128,10 @@ export function readAlarm(message: CloudWatchAlarmMessage): AlarmEvent {
       ? (message.Trigger as Record<string, unknown>)
       : undefined;
   const metric = readMetric(trigger);
-  const period = metric.period ?? (typeof trigger?.Period === 'number' ? trigger.Period : 300);
-  const evaluationPeriods = typeof trigger?.EvaluationPeriods === 'number' ? trigger.EvaluationPeriods : 1;
+  // Bounded, so a hand-made message with `"Period": 1e300` gives a default window rather than an invalid date.
+  const period =
+    positive(metric.period, MAX_PERIOD_SECONDS) ?? positive(trigger?.Period, MAX_PERIOD_SECONDS) ?? 300;
+  const evaluationPeriods = positive(trigger?.EvaluationPeriods, MAX_EVALUATION_PERIODS) ?? 1;
   const reason = typeof message.NewStateReason === 'string' ? message.NewStateReason : '';
 
   const datapoints = parseDatapointTimes(reason, changedAt).filter((time) => time <= changedAt);
@@ -128,7 +144,10 @@ export function readAlarm(message: CloudWatchAlarmMessage): AlarmEvent {
     windowSource = 'datapoints';
   } else {
     windowEnd = changedAt;
-    windowStart = changedAt - (period * evaluationPeriods + DELIVERY_MARGIN_SECONDS) * 1000;
+    windowStart = Math.max(
+      changedAt - (period * evaluationPeriods + DELIVERY_MARGIN_SECONDS) * 1000,
+      MIN_TIME,
+    );
     windowSource = 'periods';
   }
 

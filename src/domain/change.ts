@@ -14,11 +14,39 @@ function obj(value: unknown): JsonObject | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : null;
 }
 
+const CANONICAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
+
 /**
  * CloudTrail writes `2026-11-20T14:05:31Z`; exports and SIEMs rewrite it as `2026-11-20 14:05:31` or with
  * nanoseconds. All are UTC.
  */
 export function normaliseEventTime(value: unknown): string {
+  if (typeof value === 'string') {
+    // The form CloudTrail itself writes needs no rewriting: check the calendar and keep it.
+    const canonical = CANONICAL_TIME.exec(value);
+    if (canonical) {
+      const [, year, month, day, hour, minute, second] = canonical.map(Number) as number[] as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+      if (
+        month >= 1 &&
+        month <= 12 &&
+        day >= 1 &&
+        day <= daysInMonth &&
+        hour < 24 &&
+        minute < 60 &&
+        second < 60
+      )
+        return value;
+    }
+  }
   if (typeof value !== 'string' || value.trim() === '') {
     throw new InputError('the CloudTrail record has no eventTime');
   }

@@ -37,7 +37,11 @@ function toCondition(value: unknown): Statement['Condition'] {
     }
     const keys: Record<string, string[]> = {};
     for (const [key, raw] of Object.entries(block)) {
-      const list = Array.isArray(raw) ? raw : [raw];
+      const list: unknown[] = Array.isArray(raw) ? raw : [raw];
+      // IAM takes strings, numbers and booleans here; String() of an object can even throw ({"toString": 1}).
+      if (list.some((item) => typeof item === 'object' && item !== null)) {
+        throw new PolicyDocumentError(`Condition.${operator}.${key} must hold strings, numbers or booleans`);
+      }
       keys[key] = list.map((item) => String(item));
     }
     out[operator] = keys;

@@ -26,11 +26,19 @@ export const PLACEHOLDERS: Readonly<Record<BeforeStateNeed, string>> = {
 const PLACEHOLDER_VALUES = new Set(Object.values(PLACEHOLDERS));
 
 /** `DetachRolePolicy` → `detach-role-policy`, `PolicyArn` → `policy-arn`, `SAMLProvider` → `saml-provider`. */
+const kebabNames = new Map<string, string>();
+
 function kebab(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
-    .toLowerCase();
+  let kebabbed = kebabNames.get(name);
+  if (kebabbed === undefined) {
+    kebabbed = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+      .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
+      .toLowerCase();
+    // API action and parameter names: a small, closed set.
+    if (kebabNames.size < 1000) kebabNames.set(name, kebabbed);
+  }
+  return kebabbed;
 }
 
 /** Characters a POSIX shell passes through unchanged outside quotes. */

@@ -12,6 +12,7 @@ export const ELLIPSIS = '…';
  * "Escaping text" rules — nothing else is HTML-escaped). Applied to plain_text as well as mrkdwn.
  */
 export function escapeText(value: string): string {
+  if (!/[&<>]/.test(value)) return value;
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

@@ -25,27 +25,27 @@ export function isSyntheticEventId(eventId: string): boolean {
 export function cloudTrailEventLink(eventId: string, region: string | undefined): string | undefined {
   if (eventId === '' || isSyntheticEventId(eventId)) return undefined;
   const code = validRegion(region) ?? 'us-east-1';
-  return `https://${code}.console.aws.amazon.com/cloudtrailv2/home?region=${code}#/events/${encodeURIComponent(eventId)}`;
+  return `https://${code}.console.aws.amazon.com/cloudtrailv2/home?region=${code}#/events/${encodePart(eventId)}`;
 }
 
 /** The IAM console page of a role. */
 export function iamRoleLink(roleName: string): string {
-  return `${IAM_CONSOLE}#/roles/details/${encodeURIComponent(roleName)}`;
+  return `${IAM_CONSOLE}#/roles/details/${encodePart(roleName)}`;
 }
 
 /** The IAM console page of a user. */
 export function iamUserLink(userName: string): string {
-  return `${IAM_CONSOLE}#/users/details/${encodeURIComponent(userName)}`;
+  return `${IAM_CONSOLE}#/users/details/${encodePart(userName)}`;
 }
 
 /** The IAM console page of a group. */
 export function iamGroupLink(groupName: string): string {
-  return `${IAM_CONSOLE}#/groups/details/${encodeURIComponent(groupName)}`;
+  return `${IAM_CONSOLE}#/groups/details/${encodePart(groupName)}`;
 }
 
 /** The IAM console page of a managed policy, which the console finds by its ARN. */
 export function iamPolicyLink(policyArn: string): string {
-  return `${IAM_CONSOLE}#/policies/details/${encodeURIComponent(policyArn)}`;
+  return `${IAM_CONSOLE}#/policies/details/${encodePart(policyArn)}`;
 }
 
 /**
@@ -71,5 +71,13 @@ export function iamTargetLink(target: Target): string | undefined {
 export function alarmConsoleLink(alarm: { name: string; region?: string }): string | undefined {
   const code = validRegion(alarm.region);
   if (!code) return undefined;
-  return `https://${code}.console.aws.amazon.com/cloudwatch/home?region=${code}#alarmsV2:alarm/${encodeURIComponent(alarm.name)}`;
+  return `https://${code}.console.aws.amazon.com/cloudwatch/home?region=${code}#alarmsV2:alarm/${encodePart(alarm.name)}`;
+}
+
+/**
+ * `encodeURIComponent` of a value from an event. JSON text can carry a lone surrogate (`"\ud800"`), which
+ * `encodeURIComponent` refuses; it becomes U+FFFD instead, so a link is still built.
+ */
+function encodePart(value: string): string {
+  return encodeURIComponent(value.toWellFormed());
 }

@@ -438,9 +438,12 @@ function targetField(change: Change): string {
   const target = change.target;
   const lines = ['*Target*'];
   const label = targetLabel(target) || 'not recorded';
-  lines.push(link(iamTargetLink(target), label));
+  const entityUrl = iamTargetLink(target);
+  lines.push(link(entityUrl, label));
   if (target.policyArn && target.kind !== 'policy') {
-    lines.push(`Managed policy ${link(iamPolicyLink(target.policyArn), policyLabel(target))}`);
+    const policyArn = target.policyArn;
+    const policyUrl = iamPolicyLink(policyArn);
+    lines.push(`Managed policy ${link(policyUrl, policyLabel(target))}`);
   } else if (target.policyName && target.kind !== 'policy') {
     lines.push(`Inline policy ${inlineCode(target.policyName, 130)}`);
   }
@@ -546,7 +549,9 @@ function linksContext(change: Change): ContextBlock | undefined {
   const entity = iamTargetLink(change.target);
   if (entity) links.push(link(entity, `${targetLabel(change.target)} in IAM`));
   if (change.target.policyArn && change.target.kind !== 'policy') {
-    links.push(link(iamPolicyLink(change.target.policyArn), `${policyLabel(change.target)} in IAM`));
+    const policyArn = change.target.policyArn;
+    const policyUrl = iamPolicyLink(policyArn);
+    links.push(link(policyUrl, `${policyLabel(change.target)} in IAM`));
   }
   return links.length > 0 ? context([`:link: ${links.join(' · ')}`]) : undefined;
 }
@@ -738,7 +743,9 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
   ];
   const consoleLink = alarmConsoleLink(alarm);
   const meta = [`Alarm ${inlineCode(alarm.name, 255)} · changed state ${slackDate(alarm.stateChangeTime)}`];
-  if (consoleLink) meta.push(`:link: <${consoleLink}|Alarm in CloudWatch>`);
+  // The alarm name is in the URL: the same length cap as every other link keeps the context under its limit.
+  if (consoleLink && consoleLink.length <= MAX_LINK_URL)
+    meta.push(`:link: ${link(consoleLink, 'Alarm in CloudWatch')}`);
   blocks.push(context(meta));
 
   const calls = details.calls?.length ? ` · ${plural(details.calls.length, 'call')}` : '';

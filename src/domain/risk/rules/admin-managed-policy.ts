@@ -58,7 +58,8 @@ export const adminManagedPolicy: RiskRule = {
     if (!ATTACH_EVENTS.has(change.eventName) || !succeeded(change)) return null;
     const policyArn = change.target.policyArn ?? requestString(change, 'policyArn');
     const key = policyArn ? AWS_MANAGED_ARN.exec(policyArn)?.[1] : undefined;
-    const known = key ? POWERFUL_MANAGED_POLICIES[key] : undefined;
+    const known =
+      key && Object.hasOwn(POWERFUL_MANAGED_POLICIES, key) ? POWERFUL_MANAGED_POLICIES[key] : undefined;
     if (!key || !known) return null;
     const name = key.slice(key.lastIndexOf('/') + 1);
     return { level: known.level, reason: `attaches ${name} (${known.why}) to ${targetPhrase(change)}` };

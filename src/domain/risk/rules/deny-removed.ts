@@ -51,7 +51,8 @@ function detachedGuardrail(change: Change): RiskFinding | null {
   const name = policyArn.slice(policyArn.lastIndexOf('/') + 1);
   if (!name) return null;
   const awsManaged = /^arn:aws[\w-]*:iam::aws:policy\//.test(policyArn);
-  const why = awsManaged ? DENY_MANAGED_POLICIES[name] : undefined;
+  const why =
+    awsManaged && Object.hasOwn(DENY_MANAGED_POLICIES, name) ? DENY_MANAGED_POLICIES[name] : undefined;
   if (why) return { level: 'high', reason: `detaches ${name} (${why}) from ${targetPhrase(change)}` };
   if (!awsManaged && DENY_NAME.test(name)) {
     return {

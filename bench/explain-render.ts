@@ -1,0 +1,171 @@
+/**
+ * Throughput of the pure path every notification takes: readInput + explainItems + renderChange, one record
+ * at a time, on the main thread (no workers). Builds ≥ 10,000 records by cycling the CloudTrail fixtures
+ * with unique eventIDs, warms up, then times several runs and reports the median, with the peak RSS and heap
+ * sampled along the way. Writes its figures into its own section of bench/RESULTS.md.
+ *
+ *   node bin/run-ts.mjs bench/explain-render.ts [--records N] [--runs N] [--no-write]
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { explainItems } from '../src/domain/explain';
+import { readInput } from '../src/domain/input';
+import type { RiskContext } from '../src/domain/risk/rule';
+import { renderChange } from '../src/slack/render';
+
+const TARGET_RECORDS_PER_SECOND = 20_000;
+const SECTION = 'explain-render';
+const RESULTS = new URL('./RESULTS.md', import.meta.url);
+const FIXTURES = new URL('../test/fixtures/cloudtrail/', import.meta.url);
+
+/** How often (in records) memory is sampled: often enough to see peaks, rarely enough not to cost time. */
+const SAMPLE_EVERY = 250;
+
+const CONTEXT: RiskContext = {
+  expectedActors: ['arn:aws:iam::*:role/terraform-ci'],
+  trustedAccounts: [],
+};
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '10000' },
+    runs: { type: 'string', default: '7' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const recordCount = Math.max(10_000, Number(values.records));
+const runCount = Math.max(3, Number(values.runs));
+
+interface Peak {
+  rss: number;
+  heapUsed: number;
+}
+
+function buildRecords(count: number): Record<string, unknown>[] {
+  const fixtures = readdirSync(FIXTURES)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as Record<string, unknown>);
+  return Array.from({ length: count }, (_, index) => {
+    const record = structuredClone(fixtures[index % fixtures.length] as Record<string, unknown>);
+    record.eventID = `bench-${String(index).padStart(8, '0')}`;
+    return record;
+  });
+}
+
+function sample(peak: Peak): void {
+  const usage = process.memoryUsage();
+  if (usage.rss > peak.rss) peak.rss = usage.rss;
+  if (usage.heapUsed > peak.heapUsed) peak.heapUsed = usage.heapUsed;
+}
+
+/** One pass over every record; returns the seconds it took and a checksum so nothing is optimised away. */
+function pass(records: Record<string, unknown>[], peak: Peak): { seconds: number; counts: Counts } {
+  const counts: Counts = { changes: 0, skipped: 0, blocks: 0 };
+  const start = process.hrtime.bigint();
+  for (let index = 0; index < records.length; index++) {
+    const explanation = explainItems(readInput(records[index]), CONTEXT);
+    counts.skipped += explanation.skipped.length;
+    for (const change of explanation.changes) {
+      counts.changes += 1;
+      counts.blocks += renderChange(change).blocks.length;
+    }
+    if (index % SAMPLE_EVERY === 0) sample(peak);
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  sample(peak);
+  return { seconds, counts };
+}
+
+interface Counts {
+  changes: number;
+  skipped: number;
+  blocks: number;
+}
+
+function median(numbers: number[]): number {
+  const sorted = [...numbers].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const rate = (perSecond: number) => Math.round(perSecond).toLocaleString('en-US');
+
+/** Other work on the machine slows every figure down: the load when the bench started is printed with them. */
+const loadAtStart = os.loadavg()[0] ?? 0;
+const records = buildRecords(recordCount);
+const peak: Peak = { rss: 0, heapUsed: 0 };
+sample(peak);
+const baseline = { ...peak };
+
+for (let warmup = 0; warmup < 2; warmup++) pass(records, peak);
+const runs = Array.from({ length: runCount }, () => pass(records, peak));
+const perSecond = runs.map((run) => recordCount / run.seconds);
+const typical = median(perSecond);
+const ratio = typical / TARGET_RECORDS_PER_SECOND;
+const counts = runs[0]?.counts as Counts;
+
+const cpus = os.cpus();
+const machine = `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores (one used), ${os.platform()} ${os.arch()}`;
+const date = new Date().toISOString().slice(0, 10);
+const lines = [
+  `records per run:   ${recordCount.toLocaleString('en-US')} (${counts.changes.toLocaleString('en-US')} changes rendered, ${counts.skipped.toLocaleString('en-US')} skipped; cycling ${readdirSync(FIXTURES).filter((name) => name.endsWith('.json')).length} fixtures)`,
+  `runs:              ${runCount} after 2 warm-up passes`,
+  `throughput:        median ${rate(typical)} records/s (min ${rate(Math.min(...perSecond))}, max ${rate(Math.max(...perSecond))})`,
+  `per record:        ${((1e6 / typical) | 0).toLocaleString('en-US')} µs median`,
+  `peak RSS:          ${mib(peak.rss)} (${mib(baseline.rss)} before the records were explained)`,
+  `peak heap used:    ${mib(peak.heapUsed)}`,
+  `target ≥ ${TARGET_RECORDS_PER_SECOND.toLocaleString('en-US')} records/s: ratio ${ratio.toFixed(2)}${ratio >= 1 ? '' : ' (below target)'}`,
+];
+process.stdout.write(`explain + render throughput\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
+
+const section = [
+  `<!-- bench:${SECTION} -->`,
+  '## explain + render throughput',
+  '',
+  '`readInput` + `explainItems` + `renderChange` on one record at a time, main thread only.',
+  '',
+  `- machine: ${machine}`,
+  `- Node ${process.version}, ${date}; 1-minute load average ${loadAtStart.toFixed(2)} when it started`,
+  '- run with `npm run bench` (`node bin/run-ts.mjs bench/explain-render.ts [--records N] [--runs N]`)',
+  '',
+  '```text',
+  ...lines,
+  '```',
+  `<!-- /bench:${SECTION} -->`,
+].join('\n');
+
+/** The file's head when this bench is the first to write it (the same words every bench script uses). */
+const INTRO = `# Benchmark results
+
+Each section is written by its script; run them all with \`npm run bench\`, or one with
+\`node bin/run-ts.mjs bench/<name>.ts\`. Figures are for the machine and date given in the section.
+`;
+
+/** Replaces this bench's section of RESULTS.md, or adds it at the end; creates the file when there is none. */
+function writeSection(text: string): void {
+  let current: string;
+  try {
+    current = readFileSync(RESULTS, 'utf8');
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    current = INTRO;
+  }
+  const start = current.indexOf(`<!-- bench:${SECTION} -->`);
+  const endMarker = `<!-- /bench:${SECTION} -->`;
+  const end = current.indexOf(endMarker);
+  const next =
+    start >= 0 && end > start
+      ? `${current.slice(0, start)}${text}${current.slice(end + endMarker.length)}`
+      : `${current.trimEnd()}\n\n${text}\n`;
+  writeFileSync(RESULTS, next);
+}
+
+if (!values['no-write']) {
+  writeSection(section);
+  process.stdout.write(`wrote ${RESULTS.pathname}\n`);
+}
