@@ -6,17 +6,16 @@
  *
  *   node bin/run-ts.mjs bench/explain-render.ts [--records N] [--runs N] [--no-write]
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { explainItems } from '../src/domain/explain';
 import { readInput } from '../src/domain/input';
 import type { RiskContext } from '../src/domain/risk/rule';
 import { renderChange } from '../src/slack/render';
+import { writeSection } from './results';
 
 const TARGET_RECORDS_PER_SECOND = 20_000;
-const SECTION = 'explain-render';
-const RESULTS = new URL('./RESULTS.md', import.meta.url);
 const FIXTURES = new URL('../test/fixtures/cloudtrail/', import.meta.url);
 
 /** How often (in records) memory is sampled: often enough to see peaks, rarely enough not to cost time. */
@@ -111,7 +110,6 @@ const counts = runs[0]?.counts as Counts;
 
 const cpus = os.cpus();
 const machine = `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores (one used), ${os.platform()} ${os.arch()}`;
-const date = new Date().toISOString().slice(0, 10);
 const lines = [
   `records per run:   ${recordCount.toLocaleString('en-US')} (${counts.changes.toLocaleString('en-US')} changes rendered, ${counts.skipped.toLocaleString('en-US')} skipped; cycling ${readdirSync(FIXTURES).filter((name) => name.endsWith('.json')).length} fixtures)`,
   `runs:              ${runCount} after 2 warm-up passes`,
@@ -123,49 +121,18 @@ const lines = [
 ];
 process.stdout.write(`explain + render throughput\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
 
-const section = [
-  `<!-- bench:${SECTION} -->`,
-  '## explain + render throughput',
-  '',
+const body = [
   '`readInput` + `explainItems` + `renderChange` on one record at a time, main thread only.',
   '',
-  `- machine: ${machine}`,
-  `- Node ${process.version}, ${date}; 1-minute load average ${loadAtStart.toFixed(2)} when it started`,
+  `- ${machine}; 1-minute load average ${loadAtStart.toFixed(2)} when it started (other work slows every figure)`,
   '- run with `npm run bench` (`node bin/run-ts.mjs bench/explain-render.ts [--records N] [--runs N]`)',
   '',
   '```text',
   ...lines,
   '```',
-  `<!-- /bench:${SECTION} -->`,
 ].join('\n');
 
-/** The file's head when this bench is the first to write it (the same words every bench script uses). */
-const INTRO = `# Benchmark results
-
-Each section is written by its script; run them all with \`npm run bench\`, or one with
-\`node bin/run-ts.mjs bench/<name>.ts\`. Figures are for the machine and date given in the section.
-`;
-
-/** Replaces this bench's section of RESULTS.md, or adds it at the end; creates the file when there is none. */
-function writeSection(text: string): void {
-  let current: string;
-  try {
-    current = readFileSync(RESULTS, 'utf8');
-  } catch (error: unknown) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    current = INTRO;
-  }
-  const start = current.indexOf(`<!-- bench:${SECTION} -->`);
-  const endMarker = `<!-- /bench:${SECTION} -->`;
-  const end = current.indexOf(endMarker);
-  const next =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${text}${current.slice(end + endMarker.length)}`
-      : `${current.trimEnd()}\n\n${text}\n`;
-  writeFileSync(RESULTS, next);
-}
-
 if (!values['no-write']) {
-  writeSection(section);
-  process.stdout.write(`wrote ${RESULTS.pathname}\n`);
+  writeSection('explain-render', 'explain + render throughput', body);
+  process.stdout.write('wrote bench/RESULTS.md\n');
 }
