@@ -36,6 +36,9 @@ const positiveInt = (fallback: number) =>
       return number;
     });
 
+/** A Slack user (`U…`, `W…` on Enterprise Grid) or user group (`S…`) id. */
+const SLACK_RESPONDER_ID = /^[UWS][A-Z0-9]{2,}$/;
+
 const channel = z
   .string()
   .regex(/^[#@]?[\w.-]+$/, 'expected a Slack channel id or #name')
@@ -53,6 +56,15 @@ const schema = z.object({
     .startsWith('/', 'expected an SSM parameter name starting with /')
     .optional(),
   SLACK_API_URL: z.url({ message: 'expected an http(s) URL' }).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8, 'expected the Slack app signing secret').optional(),
+  SLACK_SIGNING_SECRET_PARAMETER: z
+    .string()
+    .startsWith('/', 'expected an SSM parameter name starting with /')
+    .optional(),
+  SLACK_RESPONDERS: list.refine(
+    (ids) => ids.every((id) => SLACK_RESPONDER_ID.test(id)),
+    'expected Slack user ids (U…, W…) and user group ids (S…), comma-separated',
+  ),
   SLACK_CHANNEL: z
     .string()
     .regex(/^[#@]?[\w.-]+$/, 'expected a Slack channel id or #name')
@@ -69,9 +81,22 @@ const schema = z.object({
     'expected 12-digit account ids',
   ),
   BOT_ROLE_ARNS: list,
+  PROTECTED_PRINCIPALS: list.refine(
+    (globs) => globs.every((glob) => /^(arn:|\*)/.test(glob)),
+    'expected ARN globs (arn:aws:iam::*:role/break-glass*), comma-separated',
+  ),
+  JOBS_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN')
+    .optional(),
+  QUARANTINE_POLICY_NAME: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,128}$/, 'expected an IAM policy name (letters, digits and +=,.@_-)')
+    .default('iam-changes-quarantine'),
   BURST_WINDOW_SECONDS: positiveInt(300),
   RETENTION_DAYS: positiveInt(400),
   CLOUDTRAIL_REGION: z.string().default('us-east-1'),
+  AWS_ENDPOINT_URL: z.url({ message: 'expected an http(s) URL' }).optional(),
 });
 
 /** The bot's settings, parsed once at start. */
@@ -87,15 +112,35 @@ export interface Config {
     defaultChannel: string;
     channelByLevel: Partial<Record<RiskLevel, string>>;
     mentionOnCritical: boolean;
+    /** The signing secret, when given directly (local runs, tests). */
+    signingSecret?: string;
+    /** The SSM parameter holding the signing secret (deployed stages). */
+    signingSecretParameter?: string;
+    /**
+     * Who may revert and quarantine: Slack user ids (`U…`, `W…`) and user group ids (`S…`). Empty means nobody:
+     * the buttons then refuse everyone, and say so.
+     */
+    responders: string[];
   };
   /** ARN globs whose changes are lowered one level and grouped, never dropped. */
   expectedActors: string[];
   trustedAccounts: string[];
   /** ARN globs of the bot's own roles: their IAM calls become thread notes, never alerts. */
   botRoleArns: string[];
+  /** ARN globs of principals never quarantined (break-glass roles, the organisation's admin role). */
+  protectedPrincipals: string[];
+  /** The SNS topic the Slack listeners publish slow work to (the worker's trigger). */
+  jobsTopicArn?: string;
+  /** The name of the deny policy the quarantine attaches (at path `/iam-changes/`). */
+  quarantinePolicyName: string;
   burstWindowSeconds: number;
   retentionDays: number;
   cloudTrailRegion: string;
+  /**
+   * `AWS_ENDPOINT_URL`, when every AWS call goes to an emulator (`moto_server`). The SDK reads it by itself; the
+   * bot only needs to know, to skip calls emulators lack (`TestMetricFilter`).
+   */
+  awsEndpointUrl?: string;
 }
 
 /**
@@ -126,13 +171,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       defaultChannel: values.SLACK_CHANNEL,
       channelByLevel,
       mentionOnCritical: values.SLACK_MENTION_CRITICAL,
+      signingSecret: values.SLACK_SIGNING_SECRET,
+      signingSecretParameter: values.SLACK_SIGNING_SECRET_PARAMETER,
+      responders: values.SLACK_RESPONDERS,
     },
     expectedActors: values.EXPECTED_ACTORS,
     trustedAccounts: values.TRUSTED_ACCOUNTS,
     botRoleArns: values.BOT_ROLE_ARNS,
+    protectedPrincipals: values.PROTECTED_PRINCIPALS,
+    jobsTopicArn: values.JOBS_TOPIC_ARN,
+    quarantinePolicyName: values.QUARANTINE_POLICY_NAME,
     burstWindowSeconds: values.BURST_WINDOW_SECONDS,
     retentionDays: values.RETENTION_DAYS,
     cloudTrailRegion: values.CLOUDTRAIL_REGION,
+    awsEndpointUrl: values.AWS_ENDPOINT_URL,
   };
 }
 
@@ -141,4 +193,19 @@ export function requireSlackToken(config: Config): { token: string } | { paramet
   if (config.slack.botToken) return { token: config.slack.botToken };
   if (config.slack.botTokenParameter) return { parameter: config.slack.botTokenParameter };
   throw new ConfigError('invalid configuration: SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_PARAMETER is required');
+}
+
+/** Requires the Slack signing secret source for the function that receives Slack's requests. */
+export function requireSigningSecret(config: Config): { secret: string } | { parameter: string } {
+  if (config.slack.signingSecret) return { secret: config.slack.signingSecret };
+  if (config.slack.signingSecretParameter) return { parameter: config.slack.signingSecretParameter };
+  throw new ConfigError(
+    'invalid configuration: SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_PARAMETER is required',
+  );
+}
+
+/** Requires the jobs topic for functions that hand slow work to the worker. */
+export function requireJobsTopic(config: Config): string {
+  if (config.jobsTopicArn) return config.jobsTopicArn;
+  throw new ConfigError('invalid configuration: JOBS_TOPIC_ARN is required');
 }

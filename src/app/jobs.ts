@@ -16,6 +16,7 @@ export interface AlertRef {
   ts: string;
 }
 
+/** One piece of slow work, published by a listener and run by the worker; `kind` says which. */
 export type Job =
   | {
       kind: 'revert';
@@ -62,8 +63,20 @@ export type Job =
       responseUrl: string;
       by: Requester;
       channelId: string;
+      /** The workspace's archive URL (`https://acme.slack.com/archives`), so listed changes link to their alerts. */
+      permalinkBase?: string;
+    }
+  | {
+      /** `/iam-changes status`: the CIS 4.4 audit (several AWS calls), answered through `response_url`. */
+      kind: 'status';
+      responseUrl: string;
+      by: Requester;
+      channelId: string;
+      /** Post the report in the channel (`/iam-changes status share`) instead of only to the person who asked. */
+      share?: boolean;
     };
 
+/** The kinds of job: `revert`, `quarantine`, `lift-quarantine`, `diff`, `prepare-confirmation`, `history`, `status`. */
 export type JobKind = Job['kind'];
 
 /** Publishes jobs for the worker. Throws when the job could not be queued (the listener tells the user). */
@@ -83,9 +96,26 @@ const KINDS: ReadonlySet<string> = new Set<JobKind>([
   'diff',
   'prepare-confirmation',
   'history',
+  'status',
 ]);
 
-/** Reads a job from its JSON text (an SNS message), checking the fields every job kind needs. */
+/** The text fields each kind needs beyond `kind` and `by`. */
+const REQUIRED: Record<JobKind, readonly string[]> = {
+  revert: ['eventId', 'reason'],
+  quarantine: ['eventId', 'reason'],
+  'lift-quarantine': ['eventId', 'reason'],
+  diff: ['eventId', 'viewId'],
+  'prepare-confirmation': ['eventId', 'viewId', 'action'],
+  history: ['text', 'responseUrl', 'channelId'],
+  status: ['responseUrl', 'channelId'],
+};
+
+const CONFIRMABLE: ReadonlySet<string> = new Set(['revert', 'quarantine', 'lift-quarantine']);
+
+/**
+ * Reads a job from its JSON text (an SNS message), checking the fields its kind needs. Throws
+ * {@link JobFormatError} with one line naming what is wrong.
+ */
 export function parseJob(text: string): Job {
   let value: unknown;
   try {
@@ -102,8 +132,20 @@ export function parseJob(text: string): Job {
   if (typeof by?.slackUserId !== 'string' || typeof by.name !== 'string') {
     throw new JobFormatError(`the ${job.kind} job does not say who asked`);
   }
-  if (job.kind !== 'history' && typeof job.eventId !== 'string') {
-    throw new JobFormatError(`the ${job.kind} job has no eventId`);
+  for (const field of REQUIRED[job.kind as JobKind]) {
+    if (typeof job[field] !== 'string') throw new JobFormatError(`the ${job.kind} job has no ${field}`);
+  }
+  if (job.kind === 'prepare-confirmation' && !CONFIRMABLE.has(String(job.action))) {
+    throw new JobFormatError(
+      `the prepare-confirmation job has an unknown action ${JSON.stringify(job.action)}`,
+    );
+  }
+  if (
+    job.kind === 'diff' &&
+    job.page !== undefined &&
+    !(Number.isInteger(job.page) && Number(job.page) >= 0)
+  ) {
+    throw new JobFormatError('the diff job has a page that is not a whole number');
   }
   return value as Job;
 }

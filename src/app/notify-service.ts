@@ -15,6 +15,7 @@ import type { RiskContext } from '../domain/risk/rule';
 import type { AlarmEvent, AssessedChange, Change, RiskLevel, SkippedRecord } from '../domain/types';
 import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
 import { renderBurstBatch, withBurstCount, withResolved } from '../slack/render-burst';
+import { withResponseState } from '../slack/render-state';
 import type {
   Burst,
   ChangeStore,
@@ -366,10 +367,14 @@ export class NotifyService {
         if (stale && (due || drained)) {
           const parentChange = await store.getChange(burst.parentEventId);
           if (parentChange) {
-            const message = withBurstCount(
-              renderChange(parentChange.change, { mentionOnCritical: settings.mentionOnCritical }),
-              burst.count - 1,
-              burst.startedAt,
+            // An update: the responders' state stays (acknowledged, reverted, …) and nobody is pinged again.
+            const message = withResponseState(
+              withBurstCount(
+                renderChange(parentChange.change, { mentionOnCritical: false }),
+                burst.count - 1,
+                burst.startedAt,
+              ),
+              parentChange,
             );
             await slack.updateMessage(parent, message);
             shown = { count: burst.count, at: clock.now().toISOString() };

@@ -48,6 +48,23 @@ export interface QuarantinePreview {
   refusal?: string;
 }
 
+/** What the confirmation modal shows before lifting a quarantine. */
+export interface LiftPreview {
+  change: AssessedChange;
+  /** The quarantine recorded on the change, if any. */
+  quarantine?: QuarantineRecord;
+  /** The principal the deny policy would be detached from. */
+  target?: IamEntity;
+  /** The attached deny policy's ARN. */
+  policyArn?: string;
+  /** The calls, in order (one detach). */
+  steps: RevertStep[];
+  /** The equivalent `aws iam` command lines. */
+  cli: string[];
+  /** Why the lift would not run. */
+  refusal?: string;
+}
+
 /** How a quarantine ended. */
 export type QuarantineOutcome =
   | { status: 'done'; target: IamEntity; policyArn: string; createdPolicy: boolean }
@@ -74,8 +91,6 @@ function entityKey(entity: IamEntity): string {
   return `${entity.kind}/${entity.name}`;
 }
 
-const QUARANTINE_ARN_SUFFIX = `:policy${QUARANTINE_POLICY_PATH}${QUARANTINE_POLICY_NAME}`;
-
 function kindName(entity: IamEntity): string {
   return entity.kind === 'role' ? 'Role' : entity.kind === 'user' ? 'User' : 'Group';
 }
@@ -89,7 +104,11 @@ function attachStep(entity: IamEntity, policyArn: string, verb: 'Attach' | 'Deta
 
 /** The quarantine use case. */
 export class QuarantineService {
-  constructor(private readonly deps: QuarantineDependencies) {}
+  private readonly policyName: string;
+
+  constructor(private readonly deps: QuarantineDependencies) {
+    this.policyName = deps.settings.policyName ?? QUARANTINE_POLICY_NAME;
+  }
 
   /** Who would be quarantined and how, or why not. Reads only. */
   async prepare(eventId: string): Promise<QuarantinePreview> {
@@ -98,7 +117,7 @@ export class QuarantineService {
     const change = stored.change;
     const accountId = this.deps.settings.accountId ?? change.accountId;
     const target = quarantineTarget(change.actor, { ...this.deps.settings, accountId });
-    const policyArn = quarantinePolicyArn(accountId);
+    const policyArn = quarantinePolicyArn(accountId, this.policyName);
     const preview: QuarantinePreview = {
       change,
       target,
@@ -117,7 +136,7 @@ export class QuarantineService {
       preview.steps.push({
         action: 'iam:CreatePolicy',
         params: {
-          PolicyName: QUARANTINE_POLICY_NAME,
+          PolicyName: this.policyName,
           Path: QUARANTINE_POLICY_PATH,
           PolicyDocument: JSON.stringify(quarantineDocument()),
         },
@@ -126,6 +145,48 @@ export class QuarantineService {
     const attached = await this.deps.iam.listAttachedPolicies(entity);
     preview.alreadyQuarantined = attached.some((item) => item.arn === policyArn);
     if (!preview.alreadyQuarantined) preview.steps.push(attachStep(entity, policyArn, 'Attach'));
+    preview.cli = preview.steps.map(toCliCommand);
+    return preview;
+  }
+
+  /**
+   * What lifting the quarantine recorded on a change would do: detach the deny policy from the principal it was
+   * attached to, or why not (no active quarantine on the change, the principal gone, the policy no longer
+   * attached). Reads only. Throws {@link ChangeNotFoundError} for an unknown event id.
+   */
+  async prepareLift(eventId: string): Promise<LiftPreview> {
+    const stored = await this.deps.store.getChange(eventId);
+    if (!stored) throw new ChangeNotFoundError(eventId);
+    const record = stored.quarantine;
+    const preview: LiftPreview = { change: stored.change, steps: [], cli: [] };
+    if (record) preview.quarantine = record;
+    if (!record || record.status === 'failed') {
+      preview.refusal = record
+        ? `the quarantine by ${record.by.name} failed (${record.error ?? 'see the audit log'}): nothing was attached to lift`
+        : 'no quarantine is recorded on this change: nothing to lift';
+      return preview;
+    }
+    preview.target = record.target;
+    if (record.status === 'lifted') {
+      const by = record.lifted ? ` by ${record.lifted.by.name} at ${record.lifted.at}` : '';
+      preview.refusal = `the quarantine was already lifted${by}`;
+      return preview;
+    }
+    let attached: Awaited<ReturnType<IamGateway['listAttachedPolicies']>>;
+    try {
+      attached = await this.deps.iam.listAttachedPolicies(record.target);
+    } catch (error: unknown) {
+      preview.refusal = `the policies of ${entityKey(record.target)} could not be read (${message(error)})`;
+      return preview;
+    }
+    const suffix = `:policy${QUARANTINE_POLICY_PATH}${this.policyName}`;
+    const policy = attached.find((item) => item.arn === record.policyArn || item.arn.endsWith(suffix));
+    if (!policy) {
+      preview.refusal = `${entityKey(record.target)} no longer has the quarantine policy attached: someone lifted it by hand, nothing to lift`;
+      return preview;
+    }
+    preview.policyArn = policy.arn;
+    preview.steps.push(attachStep(record.target, policy.arn, 'Detach'));
     preview.cli = preview.steps.map(toCliCommand);
     return preview;
   }
@@ -176,7 +237,7 @@ export class QuarantineService {
         }
       } else {
         await this.deps.iam.createManagedPolicy({
-          name: QUARANTINE_POLICY_NAME,
+          name: this.policyName,
           path: QUARANTINE_POLICY_PATH,
           document: quarantineDocument(),
           description: QUARANTINE_POLICY_DESCRIPTION,
@@ -232,7 +293,8 @@ export class QuarantineService {
     }
     try {
       const attached = await this.deps.iam.listAttachedPolicies(entity);
-      const quarantine = attached.find((item) => item.arn.endsWith(QUARANTINE_ARN_SUFFIX));
+      const suffix = `:policy${QUARANTINE_POLICY_PATH}${this.policyName}`;
+      const quarantine = attached.find((item) => item.arn.endsWith(suffix));
       if (!quarantine) {
         await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'not-quarantined');
         return { status: 'not-quarantined', target: entity };

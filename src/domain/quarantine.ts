@@ -42,9 +42,9 @@ export function quarantineDocument(): PolicyDocument {
   };
 }
 
-/** The ARN of the quarantine policy in an account. */
-export function quarantinePolicyArn(accountId: string): string {
-  return `arn:aws:iam::${accountId}:policy${QUARANTINE_POLICY_PATH}${QUARANTINE_POLICY_NAME}`;
+/** The ARN of the quarantine policy in an account (named {@link QUARANTINE_POLICY_NAME} unless configured). */
+export function quarantinePolicyArn(accountId: string, policyName = QUARANTINE_POLICY_NAME): string {
+  return `arn:aws:iam::${accountId}:policy${QUARANTINE_POLICY_PATH}${policyName}`;
 }
 
 /** Who may not be quarantined beyond the built-in refusals. */
@@ -55,6 +55,8 @@ export interface QuarantineSettings {
   protectedPrincipals: string[];
   /** The account the bot acts in; a principal of another account is refused (its IAM is not ours to change). */
   accountId?: string;
+  /** The deny policy's name, {@link QUARANTINE_POLICY_NAME} unless configured (`QUARANTINE_POLICY_NAME`). */
+  policyName?: string;
 }
 
 /** The principal to quarantine, or why none may be. */

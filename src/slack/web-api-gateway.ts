@@ -1,5 +1,7 @@
 /**
- * The {@link SlackGateway} over `@slack/web-api`: `chat.postMessage`, `chat.update` and `chat.getPermalink`, with
+ * The {@link SlackGateway} over `@slack/web-api`: `chat.postMessage`, `chat.update` and `chat.getPermalink` (and,
+ * for the responder path, the {@link SlackInteractionGateway}: modals, ephemeral messages, user groups, user
+ * names and `response_url` answers), with
  * retries bounded so a notification fits in a Lambda invocation and every failure surfaced as one
  * {@link SlackDeliveryError} the caller can record.
  *
@@ -26,6 +28,7 @@ import {
   type Logger,
   LogLevel,
   type RetryOptions,
+  type ViewsOpenArguments,
   WebAPIHTTPError,
   WebAPIPlatformError,
   WebAPIRateLimitedError,
@@ -33,6 +36,13 @@ import {
   WebClient,
 } from '@slack/web-api';
 import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
+import type {
+  EphemeralMessage,
+  ResponseMessage,
+  SlackInteractionGateway,
+  SlackView,
+  ViewRef,
+} from '../app/slack-port';
 import type { ChannelPacer } from './channel-pacer';
 
 /** Options for {@link createSlackClient}. */
@@ -110,26 +120,57 @@ export class SlackDeliveryError extends Error {
 /** The shape `@slack/web-api` types blocks as; ours come from the pure builders as plain JSON. */
 type SlackBlocks = Extract<ChatPostMessageArguments, { blocks: unknown }>['blocks'];
 
+/** The shape `@slack/web-api` types views as; ours come from the pure builders as plain JSON. */
+type SlackViewArgument = ViewsOpenArguments['view'];
+
 /** Options for {@link WebApiSlackGateway}. */
 export interface WebApiSlackGatewayOptions {
   /** Spaces posts to one channel (Slack allows about one per second per channel); none by default. */
   pacer?: ChannelPacer;
+  /**
+   * Origins besides Slack's own (`https://*.slack.com`, `https://*.slack-gov.com`) that `respond` may post to:
+   * the local Slack server's, in tests and the local runtime. A `response_url` reaches the worker through the
+   * jobs topic, so it is never trusted to point anywhere else.
+   */
+  responseUrlOrigins?: string[];
+  /** Timeout of a `response_url` POST, in milliseconds. Default 3000. */
+  responseTimeoutMs?: number;
+  /** How many user names `userName` remembers (per cold start). Default 500. */
+  userNameCacheSize?: number;
 }
+
+/** Slack's own hosts for `response_url`s (`hooks.slack.com`, and GovSlack's). */
+const SLACK_RESPONSE_HOST = /(^|\.)slack(-gov)?\.com$/;
 
 /**
  * {@link SlackGateway} backed by a `WebClient`. Posts go out with link and media unfurling off (alerts carry console
  * links that would otherwise unfurl into noise). Every failure is a {@link SlackDeliveryError}, thrown after the
  * client's own retries.
  */
-export class WebApiSlackGateway implements SlackGateway {
+export class WebApiSlackGateway implements SlackGateway, SlackInteractionGateway {
   private readonly client: WebClient;
   private readonly pacer: ChannelPacer | undefined;
   /** `#name` → channel id, learnt from Slack's answers, so posts by name and by id share one pace. */
   private readonly channelIds = new Map<string, string>();
+  private readonly responseOrigins: Set<string>;
+  private readonly responseTimeoutMs: number;
+  private readonly userNames = new Map<string, string>();
+  private readonly userNameCacheSize: number;
 
   constructor(client: WebClient, options: WebApiSlackGatewayOptions = {}) {
     this.client = client;
     this.pacer = options.pacer;
+    this.responseOrigins = new Set(
+      (options.responseUrlOrigins ?? []).flatMap((origin) => {
+        try {
+          return [new URL(origin).origin];
+        } catch {
+          return [];
+        }
+      }),
+    );
+    this.responseTimeoutMs = options.responseTimeoutMs ?? SLACK_CLIENT_DEFAULTS.timeoutMs;
+    this.userNameCacheSize = options.userNameCacheSize ?? 500;
   }
 
   async postMessage(message: OutgoingMessage): Promise<SlackRef> {
@@ -182,6 +223,99 @@ export class WebApiSlackGateway implements SlackGateway {
     }
   }
 
+  async openView(triggerId: string, view: SlackView): Promise<ViewRef> {
+    const response = await this.call('views.open', () =>
+      this.client.views.open({ trigger_id: triggerId, view: view as SlackViewArgument }),
+    );
+    return viewRef('views.open', response.view);
+  }
+
+  async updateView(viewId: string, view: SlackView, hash?: string): Promise<ViewRef> {
+    const response = await this.call('views.update', () =>
+      this.client.views.update({
+        view_id: viewId,
+        view: view as SlackViewArgument,
+        ...(hash === undefined ? {} : { hash }),
+      }),
+    );
+    return viewRef('views.update', response.view);
+  }
+
+  async postEphemeral(message: EphemeralMessage): Promise<void> {
+    await this.call('chat.postEphemeral', () =>
+      this.client.chat.postEphemeral({
+        channel: message.channel,
+        user: message.user,
+        text: message.text,
+        ...(message.blocks === undefined ? {} : { blocks: message.blocks as SlackBlocks }),
+        ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
+      }),
+    );
+  }
+
+  async userGroupMembers(groupId: string): Promise<string[]> {
+    const response = await this.call('usergroups.users.list', () =>
+      this.client.usergroups.users.list({ usergroup: groupId }),
+    );
+    return (response.users ?? []).filter((user): user is string => typeof user === 'string');
+  }
+
+  /** Remembered per process (names rarely change); falls back to the user id when Slack gives no name. */
+  async userName(userId: string): Promise<string> {
+    const known = this.userNames.get(userId);
+    if (known !== undefined) return known;
+    const response = await this.call('users.info', () => this.client.users.info({ user: userId }));
+    const user = response.user;
+    const name =
+      [user?.profile?.display_name, user?.profile?.real_name, user?.real_name, user?.name].find(
+        (candidate): candidate is string => typeof candidate === 'string' && candidate.trim() !== '',
+      ) ?? userId;
+    if (this.userNames.size >= this.userNameCacheSize) this.userNames.clear();
+    this.userNames.set(userId, name);
+    return name;
+  }
+
+  async respond(responseUrl: string, message: ResponseMessage): Promise<void> {
+    const method = 'response_url';
+    let url: URL;
+    try {
+      url = new URL(responseUrl);
+    } catch (error: unknown) {
+      throw new SlackDeliveryError(`${method} failed: not a URL`, { method, cause: error });
+    }
+    const slackHost = url.protocol === 'https:' && SLACK_RESPONSE_HOST.test(url.hostname);
+    if (!slackHost && !this.responseOrigins.has(url.origin)) {
+      throw new SlackDeliveryError(`${method} failed: ${url.origin} is not a Slack host`, {
+        method,
+        code: 'untrusted_response_url',
+      });
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(message),
+        signal: AbortSignal.timeout(this.responseTimeoutMs),
+      });
+    } catch (error: unknown) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new SlackDeliveryError(`${method} failed: ${reason}`, { method, cause: error });
+    }
+    const body = await response.text();
+    if (!response.ok) {
+      throw new SlackDeliveryError(`${method} failed: HTTP ${response.status} ${body.slice(0, 200)}`.trim(), {
+        method,
+        status: response.status,
+      });
+    }
+    // Slack answers `{"ok":false,"error":"expired_url"}` (or `used_url`) with a 200 when the URL is spent.
+    const error = /"ok"\s*:\s*false/.test(body) ? /"error"\s*:\s*"([^"]+)"/.exec(body)?.[1] : undefined;
+    if (error !== undefined) {
+      throw new SlackDeliveryError(`${method} failed: Slack answered ${error}`, { method, code: error });
+    }
+  }
+
   private async call<T>(method: string, send: () => Promise<T>): Promise<T> {
     try {
       return await send();
@@ -189,6 +323,13 @@ export class WebApiSlackGateway implements SlackGateway {
       throw toDeliveryError(method, error);
     }
   }
+}
+
+function viewRef(method: string, view: { id?: string; hash?: string } | undefined): ViewRef {
+  if (view?.id === undefined) {
+    throw new SlackDeliveryError(`${method} answered ok without a view id`, { method });
+  }
+  return view.hash === undefined ? { viewId: view.id } : { viewId: view.id, hash: view.hash };
 }
 
 /** Maps whatever the client threw to one {@link SlackDeliveryError}, keeping the original as `cause`. */

@@ -309,6 +309,35 @@ describe('NotifyService', () => {
     }
   });
 
+  it("keeps a burst parent's acknowledgement when its running count is updated", async () => {
+    const { service, store } = await notifyServiceOn(components, {
+      settings: {
+        risk: { expectedActors: ['arn:aws:iam::111122223333:role/terraform-ci'], trustedAccounts: [] },
+      },
+    });
+    const start = new Date(Date.now() - 30_000);
+    const records = Array.from({ length: 3 }, (_, index) =>
+      terraformRecord(
+        'PutRolePolicy',
+        { roleName: `acked-${index}`, policyName: 'logs', policyDocument: inlineDocument('logs:*', '*') },
+        at(start, index),
+      ),
+    );
+    await service.process(eventBridgeNotification(records[0] as never));
+    const parentId = String(records[0]?.eventID);
+    const ack = { by: { slackUserId: 'U0CAROL', name: 'carol' }, at: new Date().toISOString() };
+    await store.recordAcknowledgement(parentId, ack, new Date());
+
+    for (const record of records.slice(1)) await service.process(eventBridgeNotification(record));
+
+    const parentTs = (await store.getChange(parentId))?.slack?.ts;
+    const parent = components.slack.messages.find((message) => message.ts === parentTs);
+    expect(parent?.text).toContain('+2 more');
+    expect(JSON.stringify(parent?.blocks)).toContain('Acknowledged* by <@U0CAROL>');
+    expect(JSON.stringify(parent?.blocks)).not.toContain('change.acknowledge');
+    assertBlockKitLimits(parent ?? {});
+  });
+
   it('gives critical changes their own message even inside a burst', async () => {
     const { service } = await notifyServiceOn(components);
     const start = new Date(Date.now() - 30_000);

@@ -261,6 +261,58 @@ describe('QuarantineService', () => {
   });
 });
 
+describe('QuarantineService.prepareLift', () => {
+  it('plans the detach of an active quarantine, and refuses once it is lifted', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    await service().quarantine(eventId, ALICE, 'leaked keys');
+
+    const before = await service().prepareLift(eventId);
+    expect(before.refusal).toBeUndefined();
+    expect(before.target).toEqual({ kind: 'user', name: user });
+    expect(before.cli).toEqual([`aws iam detach-user-policy --user-name ${user} --policy-arn ${POLICY_ARN}`]);
+
+    await service().lift({ eventId }, ALICE, 'rotated');
+    const after = await service().prepareLift(eventId);
+    expect(after.steps).toEqual([]);
+    expect(after.refusal).toMatch(/^the quarantine was already lifted by alice at /);
+  });
+
+  it('refuses when nothing was quarantined, or the policy was detached by hand', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    expect((await service().prepareLift(eventId)).refusal).toBe(
+      'no quarantine is recorded on this change: nothing to lift',
+    );
+
+    await service().quarantine(eventId, ALICE, 'x');
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, POLICY_ARN);
+    expect((await service().prepareLift(eventId)).refusal).toMatch(
+      /no longer has the quarantine policy attached/,
+    );
+  });
+
+  it('uses the configured policy name (QUARANTINE_POLICY_NAME) to quarantine and to lift', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const named = new QuarantineService({
+      store,
+      iam: gateway,
+      clock: { now: () => new Date() },
+      audit,
+      settings: { botRoleArns: [], protectedPrincipals: [], policyName: 'acme-deny-iam' },
+    });
+
+    const outcome = await named.quarantine(eventId, ALICE, 'x');
+    const arn = quarantinePolicyArn(ACCOUNT, 'acme-deny-iam');
+    expect(outcome).toMatchObject({ status: 'done', policyArn: arn });
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      arn,
+    ]);
+    expect(await named.lift({ eventId }, ALICE, 'y')).toMatchObject({ status: 'lifted', policyArn: arn });
+  });
+});
+
 describe('QuarantineService with a tampered policy', () => {
   let tampered: MotoServer;
   let client: IAMClient;

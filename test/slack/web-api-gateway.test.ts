@@ -7,7 +7,12 @@ import {
   SlackDeliveryError,
   WebApiSlackGateway,
 } from '../../src/slack/web-api-gateway';
-import { type LocalSlack, type LocalSlackOptions, PERMALINK_ORIGIN, startSlackServer } from '../support/slack-server';
+import {
+  type LocalSlack,
+  type LocalSlackOptions,
+  PERMALINK_ORIGIN,
+  startSlackServer,
+} from '../support/slack-server';
 
 const TOKEN = 'xoxb-local-test-token';
 
@@ -301,5 +306,92 @@ describe('WebApiSlackGateway', () => {
     await posts(gatewayFor(paced, {}, new ChannelPacer({ intervalMs: 600 })));
     expect(paced.callsTo('chat.postMessage').map((c) => c.status)).toEqual([200, 200, 200]);
     expect(paced.messages).toHaveLength(3);
+  });
+});
+
+describe('WebApiSlackGateway: the responder calls', () => {
+  function interactive(server: LocalSlack, options: Partial<SlackClientOptions> = {}): WebApiSlackGateway {
+    return new WebApiSlackGateway(
+      createSlackClient({
+        token: TOKEN,
+        slackApiUrl: server.url,
+        minRetryDelayMs: 20,
+        maxRetryDelayMs: 50,
+        ...options,
+      }),
+      { responseUrlOrigins: [new URL(server.url).origin] },
+    );
+  }
+
+  const modal = (text: string) => ({
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Test' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  });
+
+  it('opens a modal and updates it by view id, refusing a stale hash', async () => {
+    const server = await start();
+    const gateway = interactive(server);
+
+    const opened = await gateway.openView('trigger-1', modal('loading'));
+    const updated = await gateway.updateView(opened.viewId, modal('done'), opened.hash);
+    const stale = await rejection(gateway.updateView(opened.viewId, modal('again'), opened.hash));
+
+    expect(updated.viewId).toBe(opened.viewId);
+    expect(updated.hash).not.toBe(opened.hash);
+    expect(server.views[0]?.view.blocks).toEqual(modal('done').blocks);
+    expect(stale.code).toBe('hash_conflict');
+  });
+
+  it('posts an ephemeral message, in a thread when asked', async () => {
+    const server = await start();
+    await interactive(server).postEphemeral({
+      channel: 'C0ALERTS',
+      user: 'U0ALICE',
+      text: 'only you',
+      threadTs: '1.1',
+    });
+    expect(server.ephemerals).toEqual([
+      expect.objectContaining({ channel: 'C0ALERTS', user: 'U0ALICE', text: 'only you', threadTs: '1.1' }),
+    ]);
+  });
+
+  it('lists a user group, and says when Slack does not know it', async () => {
+    const server = await start({ userGroups: { S0SECOPS: ['U0BOB', 'U0CAROL'] } });
+    const gateway = interactive(server);
+    expect(await gateway.userGroupMembers('S0SECOPS')).toEqual(['U0BOB', 'U0CAROL']);
+    expect((await rejection(gateway.userGroupMembers('S0NOPE'))).code).toBe('no_such_subteam');
+  });
+
+  it('names a user by display name, remembering it, and falls back to the id', async () => {
+    const server = await start({ users: { U0ALICE: { name: 'alice', realName: 'Alice Admin' } } });
+    const gateway = interactive(server);
+
+    expect(await gateway.userName('U0ALICE')).toBe('alice');
+    expect(await gateway.userName('U0ALICE')).toBe('alice');
+    expect(server.callsTo('users.info')).toHaveLength(1);
+    expect((await rejection(gateway.userName('U0NOBODY'))).code).toBe('user_not_found');
+  });
+
+  it('posts JSON to a response_url of its own Slack', async () => {
+    const server = await start();
+    await interactive(server).respond(server.responseUrl('cmd-1'), {
+      response_type: 'in_channel',
+      text: 'answer',
+      replace_original: false,
+    });
+    expect(server.responsesTo('cmd-1')).toEqual([
+      { response_type: 'in_channel', text: 'answer', replace_original: false },
+    ]);
+  });
+
+  it('never posts to a response_url that is not Slack’s', async () => {
+    const server = await start();
+    const gateway = interactive(server);
+    for (const url of ['https://attacker.example/hook', 'http://hooks.slack.com/commands/1', 'not a url']) {
+      const failure = await rejection(gateway.respond(url, { text: 'x' }));
+      expect(failure.method).toBe('response_url');
+    }
+    expect(server.responses).toEqual([]);
   });
 });

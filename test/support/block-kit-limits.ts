@@ -29,6 +29,10 @@ const LIMITS = {
   confirmText: 300,
   confirmButton: 30,
   fallbackText: 40_000,
+  inputLabel: 2000,
+  inputHint: 2000,
+  placeholder: 150,
+  inputMaxLength: 3000,
 } as const;
 
 function isObject(value: unknown): value is Json {
@@ -140,6 +144,26 @@ function checkBlock(where: string, block: Json, actionIds: string[], out: string
     }
     case 'divider':
       break;
+    case 'input': {
+      checkText(`${where}.label`, block.label, LIMITS.inputLabel, out, { plainOnly: true });
+      if (block.hint !== undefined)
+        checkText(`${where}.hint`, block.hint, LIMITS.inputHint, out, { plainOnly: true });
+      const element = block.element;
+      if (!isObject(element)) {
+        out.push(`${where}.element: missing`);
+        break;
+      }
+      checkElement(`${where}.element`, element, actionIds, out);
+      if (element.placeholder !== undefined) {
+        checkText(`${where}.element.placeholder`, element.placeholder, LIMITS.placeholder, out, {
+          plainOnly: true,
+        });
+      }
+      if (typeof element.max_length === 'number' && element.max_length > LIMITS.inputMaxLength) {
+        out.push(`${where}.element.max_length: ${element.max_length} (max ${LIMITS.inputMaxLength})`);
+      }
+      break;
+    }
     default:
       out.push(`${where}: block type ${String(block.type)} is not checked by this helper`);
   }

@@ -21,6 +21,7 @@ export const SLACK_METHODS = [
   'views.open',
   'views.update',
   'users.info',
+  'usergroups.users.list',
   'auth.test',
 ] as const;
 
@@ -58,6 +59,14 @@ export interface StoredView {
   triggerId: string;
   view: Record<string, unknown>;
   updates: number;
+  /** Changes with every update; `views.update` with a stale `hash` is refused with `hash_conflict`. */
+  hash: string;
+}
+
+/** A JSON body POSTed to a `response_url` (`POST /response/<id>`). */
+export interface StoredResponse {
+  id: string;
+  body: Record<string, unknown>;
 }
 
 /** One request as it arrived, decoded, with the HTTP status it was answered with. */
@@ -78,6 +87,8 @@ export interface LocalSlackOptions {
   rateLimit?: { perChannelPerSecond: number };
   /** Users `users.info` knows; when given, other ids are `user_not_found`. Default: every id is a made-up user. */
   users?: Record<string, LocalSlackUser>;
+  /** User groups `usergroups.users.list` knows (`S…` → member ids); other ids are `no_such_subteam`. */
+  userGroups?: Record<string, string[]>;
 }
 
 export interface LocalSlack {
@@ -87,6 +98,14 @@ export interface LocalSlack {
   ephemerals: StoredEphemeral[];
   views: StoredView[];
   calls: RecordedCall[];
+  /** Bodies POSTed to `response_url`s of this server, in arrival order. */
+  responses: StoredResponse[];
+  /** User groups `usergroups.users.list` answers from; change it to move people in and out. */
+  userGroups: Map<string, string[]>;
+  /** A `response_url` on this server: `http://127.0.0.1:PORT/response/<id>`. */
+  responseUrl(id: string): string;
+  /** Bodies posted to one `response_url` id. */
+  responsesTo(id: string): Array<Record<string, unknown>>;
   /** Answer the next `times` calls to `method` with `failure` instead of handling them. */
   failNext(method: SlackMethod, failure: InjectedFailure, times?: number): void;
   /** Every call answers 503 until {@link LocalSlack.up}. */
@@ -132,6 +151,8 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
   const ephemerals: StoredEphemeral[] = [];
   const views: StoredView[] = [];
   const calls: RecordedCall[] = [];
+  const responses: StoredResponse[] = [];
+  const userGroups = new Map<string, string[]>(Object.entries(options.userGroups ?? {}));
   const failures = new Map<string, InjectedFailure[]>();
   const recentPosts = new Map<string, number[]>();
   let isDown = false;
@@ -220,12 +241,8 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
       const triggerId = optionalString(params.trigger_id);
       if (triggerId === undefined) throw new ApiError('invalid_trigger_id');
       const view = requireView(params.view);
-      const stored: StoredView = {
-        id: `V${String(views.length + 1).padStart(8, '0')}`,
-        triggerId,
-        view,
-        updates: 0,
-      };
+      const id = `V${String(views.length + 1).padStart(8, '0')}`;
+      const stored: StoredView = { id, triggerId, view, updates: 0, hash: `${id}.0` };
       const externalId = optionalString(view.external_id);
       if (externalId !== undefined) stored.externalId = externalId;
       views.push(stored);
@@ -240,8 +257,11 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
           (externalId !== undefined && v.externalId === externalId),
       );
       if (stored === undefined) throw new ApiError('not_found');
+      const hash = optionalString(params.hash);
+      if (hash !== undefined && hash !== stored.hash) throw new ApiError('hash_conflict');
       stored.view = requireView(params.view);
       stored.updates += 1;
+      stored.hash = `${stored.id}.${stored.updates}`;
       return { view: viewJson(stored) };
     },
     'users.info': (params) => {
@@ -261,6 +281,12 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
           profile: { real_name: realName, display_name: known.name },
         },
       };
+    },
+    'usergroups.users.list': (params) => {
+      const id = optionalString(params.usergroup);
+      const members = id === undefined ? undefined : userGroups.get(id);
+      if (members === undefined) throw new ApiError('no_such_subteam');
+      return { users: [...members] };
     },
     'auth.test': () => ({
       url: `https://${TEAM.domain}.slack.com/`,
@@ -295,6 +321,21 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path.startsWith('/response/') && request.method === 'POST') {
+      const id = decodeURIComponent(path.slice('/response/'.length));
+      let reply: Answer;
+      try {
+        const body = parseBody(await readBody(request), request.headers['content-type']);
+        responses.push({ id, body });
+        calls.push({ method: `response/${id}`, body, status: 200 });
+        reply = { status: 200, body: { ok: true } };
+      } catch {
+        reply = { status: 400, body: { ok: false, error: 'invalid_payload' } };
+      }
+      response.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify(reply.body));
+      return;
+    }
     const method = path.startsWith('/api/') ? path.slice('/api/'.length) : '';
     let params: Params = {};
     let reply: Answer;
@@ -336,6 +377,14 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
     ephemerals,
     views,
     calls,
+    responses,
+    userGroups,
+    responseUrl(id) {
+      return `${baseUrl.replace(/\/api\/$/, '')}/response/${encodeURIComponent(id)}`;
+    },
+    responsesTo(id) {
+      return responses.filter((entry) => entry.id === id).map((entry) => entry.body);
+    },
     failNext(method, failure, times = 1) {
       const queue = failures.get(method) ?? [];
       for (let i = 0; i < times; i += 1) queue.push(failure);
@@ -454,6 +503,7 @@ function viewJson(view: StoredView): Params {
   return {
     ...view.view,
     id: view.id,
+    hash: view.hash,
     team_id: TEAM.id,
     ...(view.externalId ? { external_id: view.externalId } : {}),
   };

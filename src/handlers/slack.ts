@@ -1,0 +1,29 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { parseConfig } from '../config';
+import { buildSlackHandler, type SlackHandler } from '../runtime/slack';
+
+const logger = new Logger({ serviceName: 'iam-changes' });
+let built: Promise<SlackHandler> | undefined;
+
+/**
+ * API Gateway HTTP API → Bolt: Slack's button clicks, modal submissions and `/iam-changes`. Built once per cold
+ * start (the signing secret and bot token from SSM); a request without a valid, fresh signature is a 401 and
+ * reaches no listener. Listeners answer within Slack's 3 seconds and leave slow work to the worker.
+ */
+export async function handler(
+  event: APIGatewayProxyEventV2,
+  context: Context,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  built ??= buildSlackHandler({
+    config: parseConfig(process.env),
+    log: {
+      error: (message, details) => logger.error(message, details ?? {}),
+      warn: (message, details) => logger.warn(message, details ?? {}),
+    },
+  }).catch((error: unknown) => {
+    built = undefined;
+    throw error;
+  });
+  return (await built)(event, context);
+}

@@ -1,0 +1,150 @@
+/**
+ * Wiring of the Slack handler: Bolt's `App` on an `AwsLambdaReceiver` (the signing secret from SSM, or the
+ * environment locally), the listeners of `src/slack/app.ts`, and their dependencies — the store, the audit
+ * log, the authoriser, the query service, Slack, and the jobs topic. This is the only module that loads Bolt;
+ * the notify and worker paths never do.
+ *
+ * The local runtime builds the same thing with its own parts: `buildListenerDependencies({ config, aws, jobs })`
+ * with an `InProcessJobQueue` (and `SLACK_API_URL` pointing at the local Slack) gives listeners it can register
+ * on any `App` with `registerListeners` (Socket Mode included); `buildSlackHandler` with the same wiring gives
+ * the Lambda-shaped handler, to feed signed API Gateway v2 requests.
+ */
+import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ResponderAuthorizer } from '../app/authorize';
+import type { JobQueue } from '../app/jobs';
+import type { SlackInteractionGateway } from '../app/slack-port';
+import { type AwsClients, createAwsClients } from '../aws/clients';
+import { SnsJobQueue } from '../aws/sns-job-queue';
+import { readSecret } from '../aws/ssm-secrets';
+import { type Config, requireJobsTopic, requireSigningSecret } from '../config';
+import { registerListeners } from '../slack/app';
+import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
+import {
+  buildInteractionGateway,
+  buildQueryService,
+  buildStores,
+  buildTrailHistory,
+  readBotToken,
+} from './responders';
+
+/** The Slack function's Lambda handler: an API Gateway HTTP API (payload v2) request in, the answer out. */
+export type SlackHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** What the Slack side is built from; everything but `config` defaults to the real thing. */
+export interface SlackWiring {
+  config: Config;
+  /** The AWS clients (built once per cold start when not given). */
+  aws?: AwsClients;
+  /** Where listeners publish slow work: the SNS jobs topic (`JOBS_TOPIC_ARN`) unless given. */
+  jobs?: JobQueue;
+  /** Slack (a `WebApiSlackGateway` with the bot token when not given). */
+  slack?: SlackInteractionGateway;
+  log?: ListenerLog;
+}
+
+const consoleLog: ListenerLog = {
+  error: (message, details) => console.error(message, details ?? {}),
+  warn: (message, details) => console.warn(message, details ?? {}),
+};
+
+/** The listeners' dependencies on the real adapters (or those given). */
+export async function buildListenerDependencies(wiring: SlackWiring): Promise<ListenerDependencies> {
+  const { config } = wiring;
+  const clients = wiring.aws ?? createAwsClients({ cloudTrailRegion: config.cloudTrailRegion });
+  return listenerDependencies(
+    wiring,
+    clients,
+    wiring.slack ?? buildInteractionGateway(config, await readBotToken(config, clients)),
+  );
+}
+
+function listenerDependencies(
+  wiring: SlackWiring,
+  clients: AwsClients,
+  slack: SlackInteractionGateway,
+): ListenerDependencies {
+  const { config } = wiring;
+  const { store, audit, stats } = buildStores(config, clients);
+  const clock = { now: () => new Date() };
+  return {
+    slack,
+    store,
+    audit,
+    authorizer: new ResponderAuthorizer({ responders: config.slack.responders, slack, clock, audit }),
+    jobs: wiring.jobs ?? new SnsJobQueue(clients.sns, requireJobsTopic(config)),
+    queries: buildQueryService(config, { store, stats, trail: buildTrailHistory(clients) }),
+    clock,
+    log: wiring.log ?? consoleLog,
+  };
+}
+
+/** The signing secret Slack signs requests with: from the environment, or SSM at cold start. */
+export async function readSigningSecret(config: Config, clients: AwsClients): Promise<string> {
+  const source = requireSigningSecret(config);
+  return 'secret' in source ? source.secret : readSecret(clients.ssm, source.parameter);
+}
+
+/**
+ * Bolt on Lambda: an `App` whose receiver verifies every request's signature (HMAC-SHA256 of
+ * `v0:<timestamp>:<body>`, no older than five minutes; anything else is a 401 and reaches no listener) and
+ * answers with what the listener acked, after the listener returns — so listeners ack first and do only fast
+ * work. The bot token goes to Bolt through `authorize`, with no `auth.test` call at cold start.
+ */
+export async function buildSlackApp(
+  wiring: SlackWiring,
+): Promise<{ app: App; receiver: AwsLambdaReceiver; deps: ListenerDependencies }> {
+  const { config } = wiring;
+  const clients = wiring.aws ?? createAwsClients({ cloudTrailRegion: config.cloudTrailRegion });
+  const hasToken = wiring.slack === undefined || config.slack.botToken || config.slack.botTokenParameter;
+  const [signingSecret, token] = await Promise.all([
+    readSigningSecret(config, clients),
+    hasToken ? readBotToken(config, clients) : Promise.resolve(undefined),
+  ]);
+  const slack = wiring.slack ?? buildInteractionGateway(config, token ?? '');
+  const deps = listenerDependencies(wiring, clients, slack);
+  const log = deps.log;
+  const receiver = new AwsLambdaReceiver({
+    signingSecret,
+    logLevel: LogLevel.WARN,
+    invalidRequestSignatureHandler: ({ ts }) =>
+      log.warn('request with an invalid or stale signature refused', { ts }),
+  });
+  const apiUrl = wiring.config.slack.apiUrl;
+  const app = new App({
+    receiver,
+    // One workspace, one token: no `auth.test` at cold start. Listeners talk to Slack through the gateway; Bolt's
+    // own client (unused) is pointed at the same API all the same.
+    authorize: async () => (token ? { botToken: token } : {}),
+    ...(apiUrl ? { clientOptions: { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } } : {}),
+    convoStore: false,
+    logLevel: LogLevel.WARN,
+  });
+  app.error(async (error) => {
+    log.error('a Slack listener threw', { error: error.message, code: error.code });
+  });
+  registerListeners(app, deps);
+  return { app, receiver, deps };
+}
+
+/**
+ * The Lambda handler for the Slack function, built once per cold start. A request Bolt cannot even read (no
+ * headers, a body that is not JSON or a form) is a 400, before any listener runs.
+ */
+export async function buildSlackHandler(wiring: SlackWiring): Promise<SlackHandler> {
+  const { receiver, deps } = await buildSlackApp(wiring);
+  const bolt = receiver.toHandler();
+  return async (event, context) => {
+    try {
+      return (await bolt(event as Parameters<typeof bolt>[0], context)) as APIGatewayProxyStructuredResultV2;
+    } catch (error: unknown) {
+      deps.log.warn('unreadable request refused', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return { statusCode: 400, body: '' };
+    }
+  };
+}

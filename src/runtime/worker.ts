@@ -1,0 +1,92 @@
+/**
+ * Wiring of the worker: the use cases a job may need (revert, quarantine, diff, history search, CIS 4.4 audit)
+ * on the real adapters — IAM, CloudTrail, the store, the audit log, Slack. Used by the `worker` Lambda and, with
+ * an in-process job queue, by the local runtime.
+ */
+import { BeforeStateResolver } from '../app/before-state';
+import type { CisAuditGateway } from '../app/cis-audit-service';
+import { QuarantineService } from '../app/quarantine-service';
+import { RevertService } from '../app/revert-service';
+import type { SlackInteractionGateway } from '../app/slack-port';
+import { WorkerService } from '../app/worker-service';
+import { AwsCisAuditGateway, createCisAuditClients } from '../aws/cis-audit-gateway';
+import { type AwsClients, createAwsClients } from '../aws/clients';
+import { AwsIamGateway } from '../aws/iam-gateway';
+import type { Config } from '../config';
+import {
+  buildInteractionGateway,
+  buildQueryService,
+  buildStores,
+  buildTrailHistory,
+  readBotToken,
+} from './responders';
+
+/** What the worker is built from; everything but `config` defaults to the real thing. */
+export interface WorkerWiring {
+  config: Config;
+  /** The AWS clients (built once per cold start when not given). */
+  aws?: AwsClients;
+  /** Slack (a `WebApiSlackGateway` with the bot token when not given). */
+  slack?: SlackInteractionGateway;
+  /** The CIS 4.4 audit's facts (the bot's own region when not given). */
+  cisAudit?: CisAuditGateway;
+  log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+/**
+ * Builds the worker use case. The CIS 4.4 audit reads the bot's own region with clients of its own (the shared
+ * CloudTrail client is pinned to us-east-1 for `LookupEvents`), and skips `TestMetricFilter` against an emulator.
+ */
+export async function buildWorkerService({
+  config,
+  aws,
+  slack,
+  cisAudit,
+  log,
+}: WorkerWiring): Promise<WorkerService> {
+  const clients = aws ?? createAwsClients({ cloudTrailRegion: config.cloudTrailRegion });
+  const { store, audit, stats } = buildStores(config, clients);
+  const iam = new AwsIamGateway(clients.iam);
+  const trail = buildTrailHistory(clients);
+  const clock = { now: () => new Date() };
+  const resolver = new BeforeStateResolver({ store, trail, iam, clock });
+  const gateway = slack ?? buildInteractionGateway(config, await readBotToken(config, clients));
+  const audit44 =
+    cisAudit ??
+    new AwsCisAuditGateway(
+      createCisAuditClients(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {}),
+      {
+        testMetricFilter: config.awsEndpointUrl === undefined,
+      },
+    );
+  return new WorkerService({
+    slack: gateway,
+    store,
+    revert: new RevertService({
+      store,
+      iam,
+      resolver,
+      clock,
+      audit,
+      settings: { botRoleArns: config.botRoleArns },
+    }),
+    quarantine: new QuarantineService({
+      store,
+      iam,
+      clock,
+      audit,
+      settings: {
+        botRoleArns: config.botRoleArns,
+        protectedPrincipals: config.protectedPrincipals,
+        policyName: config.quarantinePolicyName,
+      },
+    }),
+    resolver,
+    iam,
+    queries: buildQueryService(config, { store, stats, trail }),
+    cisAudit: audit44,
+    clock,
+    settings: { trustedAccounts: config.trustedAccounts },
+    ...(log ? { log } : {}),
+  });
+}

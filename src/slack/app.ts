@@ -1,0 +1,77 @@
+/**
+ * Registers the bot's Slack listeners on a Bolt `App`, one per kind — buttons, the burst thread's menu, the
+ * diff's pager, the confirmation modals' submissions, `/iam-changes`. Each listener is a named export of
+ * `src/slack/listeners/*` taking `(args, deps)`, testable without Bolt; this module only maps Bolt's arguments
+ * onto them. Bolt is imported for its types only, so nothing here loads it at run time.
+ */
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  SlackActionMiddlewareArgs,
+  SlackCommandMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
+import { ACTION_IDS, CHANGE_MENU_ACTION_PATTERN, SLASH_COMMAND, VIEW_IDS } from './action-ids';
+import { onAcknowledge } from './listeners/acknowledge';
+import { onChangeMenu } from './listeners/change-menu';
+import { type CommandArgs, onCommand } from './listeners/command';
+import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
+import type { ActionArgs, ListenerDependencies } from './listeners/context';
+import { onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
+import { onDiffPage, onViewDiff } from './listeners/view-diff';
+import { DIFF_PAGE_ACTION_PATTERN } from './render-diff';
+
+export type { ListenerDependencies } from './listeners/context';
+
+type BoltAction = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+/** Bolt's block action arguments as the listeners read them (the payloads are Slack's own JSON). */
+function actionArgs(args: BoltAction): ActionArgs {
+  return {
+    ack: () => args.ack(),
+    body: args.body as ActionArgs['body'],
+    action: args.action as ActionArgs['action'],
+  };
+}
+
+type ActionListener = (args: ActionArgs, deps: ListenerDependencies) => Promise<void>;
+
+/** Every listener of the bot, on `app`. Call once per `App`. */
+export function registerListeners(app: App, deps: ListenerDependencies): void {
+  const action = (constraint: string | RegExp, listener: ActionListener) => {
+    app.action<BlockAction>({ type: 'block_actions', action_id: constraint }, async (args) =>
+      listener(actionArgs(args), deps),
+    );
+  };
+  action(ACTION_IDS.ACKNOWLEDGE, onAcknowledge);
+  action(ACTION_IDS.VIEW_DIFF, onViewDiff);
+  action(ACTION_IDS.REVERT, onRevert);
+  action(ACTION_IDS.QUARANTINE, onQuarantine);
+  action(ACTION_IDS.LIFT_QUARANTINE, onLiftQuarantine);
+  action(CHANGE_MENU_ACTION_PATTERN, onChangeMenu);
+  action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
+
+  for (const callbackId of Object.values(VIEW_IDS)) {
+    app.view<ViewSubmitAction>(
+      { type: 'view_submission', callback_id: callbackId },
+      async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) =>
+        onConfirmSubmission(
+          {
+            ack: (response) => args.ack(response),
+            body: args.body,
+            view: args.view as ViewSubmissionArgs['view'],
+          },
+          deps,
+        ),
+    );
+  }
+
+  app.command(SLASH_COMMAND, async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) =>
+    onCommand(
+      { ack: (response) => args.ack(response), command: args.command as CommandArgs['command'] },
+      deps,
+    ),
+  );
+}

@@ -1,0 +1,472 @@
+/**
+ * Pure Block Kit builders for the confirmation modals of Revert, Quarantine caller and Lift quarantine: a
+ * loading state while the worker prepares, the confirmation (the exact IAM calls, the same as `aws iam`
+ * commands, where the before-state came from, the drift check, a required reason), a refusal without a submit
+ * button that says why, and an error state.
+ *
+ * Every modal of one action shares its `callback_id` ({@link VIEW_IDS}) and carries `private_metadata` JSON
+ * `{eventId, channel, ts}` (the alert's channel and thread), so the submission listener knows what to act on and
+ * where to answer. Every value from an event or from IAM is escaped; long commands are split over as many code
+ * blocks as they need, and anything left out is said, never silently cut.
+ */
+import type { InputBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import type { BeforeStateSource } from '../app/before-state';
+import type { LiftPreview, QuarantinePreview } from '../app/quarantine-service';
+import type { DriftCheck, RevertPreview } from '../app/revert-service';
+import { quarantineDocument } from '../domain/quarantine';
+import type { Change, RevertStep } from '../domain/types';
+import { REASON_INPUT, VIEW_IDS, type ViewId } from './action-ids';
+import { escapeText, inlineCode, truncate } from './escape';
+import { describeChange, slackDate } from './render';
+import { mentionOf, reasonText } from './render-state';
+
+/** The three confirmable actions. */
+export type ConfirmAction = 'revert' | 'quarantine' | 'lift-quarantine';
+
+/** What a confirmation modal carries in `private_metadata`: the change and where its alert (thread) is. */
+export interface ConfirmMetadata {
+  eventId: string;
+  /** The alert's channel id. */
+  channel?: string;
+  /** The ts of the message whose thread answers go to (the alert, or the burst parent). */
+  ts?: string;
+}
+
+/** The callback id of each action's modals. */
+export const CONFIRM_CALLBACK_IDS: Readonly<Record<ConfirmAction, ViewId>> = Object.freeze({
+  revert: VIEW_IDS.REVERT_CONFIRM,
+  quarantine: VIEW_IDS.QUARANTINE_CONFIRM,
+  'lift-quarantine': VIEW_IDS.LIFT_QUARANTINE_CONFIRM,
+});
+
+/** The action a confirmation modal's callback id belongs to, or undefined for other views. */
+export function confirmActionOf(callbackId: string): ConfirmAction | undefined {
+  const entry = Object.entries(CONFIRM_CALLBACK_IDS).find(([, id]) => id === callbackId);
+  return entry?.[0] as ConfirmAction | undefined;
+}
+
+const LIMIT = { title: 24, section: 3000, privateMetadata: 3000 } as const;
+/** Section texts are packed to this, leaving room under Slack's 3000. */
+const SECTION_BUDGET = 2900;
+/** An escaped command line longer than this is wrapped onto `↪ ` continuation lines. */
+const MAX_CODE_LINE = 1800;
+/** Code blocks one modal shows at most (a modal holds 100 blocks and 250 KB). */
+const MAX_CODE_BLOCKS = 60;
+const MAX_REASON_LENGTH = 1000;
+
+const WORDS: Record<ConfirmAction, { title: string; refused: string; submit: string; verb: string }> = {
+  revert: { title: 'Revert change', refused: 'Revert not possible', submit: 'Revert', verb: 'revert' },
+  quarantine: {
+    title: 'Quarantine caller',
+    refused: 'Quarantine not possible',
+    submit: 'Quarantine',
+    verb: 'quarantine',
+  },
+  'lift-quarantine': {
+    title: 'Lift quarantine',
+    refused: 'Nothing to lift',
+    submit: 'Lift quarantine',
+    verb: 'lift the quarantine',
+  },
+};
+
+// --- small builders -------------------------------------------------------------------------------------------
+
+function plain(text: string) {
+  return { type: 'plain_text' as const, text };
+}
+
+function section(text: string): SectionBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+function context(texts: string[]): KnownBlock {
+  return { type: 'context', elements: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) };
+}
+
+/** The metadata as JSON within Slack's 3000 characters: the alert's place is dropped before the event id. */
+export function confirmMetadataText(meta: ConfirmMetadata): string | undefined {
+  const full = JSON.stringify(meta);
+  if (full.length <= LIMIT.privateMetadata) return full;
+  const bare = JSON.stringify({ eventId: meta.eventId });
+  return bare.length <= LIMIT.privateMetadata ? bare : undefined;
+}
+
+/** Reads `private_metadata` back; undefined when it is not the bot's. */
+export function parseConfirmMetadata(text: string | undefined): ConfirmMetadata | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    if (typeof value?.eventId !== 'string' || value.eventId === '') return undefined;
+    const meta: ConfirmMetadata = { eventId: value.eventId };
+    if (typeof value.channel === 'string') meta.channel = value.channel;
+    if (typeof value.ts === 'string') meta.ts = value.ts;
+    return meta;
+  } catch {
+    return undefined;
+  }
+}
+
+function modal(
+  action: ConfirmAction,
+  meta: ConfirmMetadata,
+  blocks: KnownBlock[],
+  options: { submit?: boolean; refused?: boolean } = {},
+): ModalView {
+  const words = WORDS[action];
+  const view: ModalView = {
+    type: 'modal',
+    callback_id: CONFIRM_CALLBACK_IDS[action],
+    title: plain(truncate(options.refused ? words.refused : words.title, LIMIT.title)),
+    close: plain(options.submit ? 'Cancel' : 'Close'),
+    blocks,
+  };
+  if (options.submit) view.submit = plain(words.submit);
+  const metadata = confirmMetadataText(meta);
+  if (metadata) view.private_metadata = metadata;
+  return view;
+}
+
+function headBlocks(change: Change): KnownBlock[] {
+  const actor = truncate(change.actor.name || 'unknown caller', 100);
+  return [
+    section(`*${actor}* ${truncate(describeChange(change), 1500)}.`),
+    context([`Event ${inlineCode(change.eventId, 200)} · ${slackDate(change.eventTime)}`]),
+  ];
+}
+
+/** Slack quirk: three backticks in a row close a code block, so a zero-width space goes between backticks. */
+function breakFences(line: string): string {
+  return line.replace(/`(?=`)/g, '`\u200b');
+}
+
+/** An escaped line cut into pieces of at most `max`, never inside an entity or a code point. */
+function wrapEscaped(escaped: string, max: number): string[] {
+  if (escaped.length <= max) return [escaped];
+  const pieces: string[] = [];
+  let current = '';
+  for (const [piece] of escaped.matchAll(/&(?:amp|lt|gt);|[\s\S]/gu)) {
+    if (current.length + piece.length > max) {
+      pieces.push(current);
+      current = '';
+    }
+    current += piece;
+  }
+  if (current !== '') pieces.push(current);
+  return pieces.map((piece, index) => (index === 0 ? piece : `↪ ${piece}`));
+}
+
+/**
+ * Raw lines as code-block sections (escaped, wrapped, fences included), at most `maxBlocks` of them; when more
+ * would be needed, the last section says how many lines are not shown and where to read them all.
+ */
+export function codeSections(lines: string[], maxBlocks = MAX_CODE_BLOCKS, where = ''): SectionBlock[] {
+  const room = SECTION_BUDGET - '```\n\n```'.length;
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  const owners: number[] = [];
+  lines.forEach((line, index) => {
+    for (const piece of wrapEscaped(escapeText(breakFences(line)), MAX_CODE_LINE)) {
+      const added = (current.length > 0 ? 1 : 0) + piece.length;
+      if (current.length > 0 && size + added > room) {
+        chunks.push(current);
+        current = [];
+        size = 0;
+      }
+      size += (current.length > 0 ? 1 : 0) + piece.length;
+      current.push(piece);
+      owners.push(index);
+    }
+  });
+  if (current.length > 0) chunks.push(current);
+  const sections = chunks.map((chunk) => section(`\`\`\`\n${chunk.join('\n')}\n\`\`\``));
+  if (sections.length <= maxBlocks) return sections;
+  const shown = chunks.slice(0, maxBlocks - 1).reduce((sum, chunk) => sum + chunk.length, 0);
+  const firstHidden = owners[shown] ?? lines.length;
+  const hidden = lines.length - firstHidden;
+  return [
+    ...sections.slice(0, maxBlocks - 1),
+    section(
+      `:warning: ${hidden} more line${hidden === 1 ? '' : 's'} ${hidden === 1 ? 'does' : 'do'} not fit this modal${where ? `: ${where}` : ''}.`,
+    ),
+  ];
+}
+
+/** A step's parameters in words: names and short values; documents are in the commands below. */
+function stepLine(step: RevertStep, index: number): string {
+  const params = Object.entries(step.params).map(([name, value]) => {
+    if (typeof value === 'boolean') return `${name} ${inlineCode(String(value))}`;
+    if (/Document$/.test(name))
+      return `${name} (a document of ${value.length} characters: in the command below)`;
+    return `${name} ${inlineCode(value, 300)}`;
+  });
+  return `${index + 1}. ${inlineCode(step.action, 80)} — ${params.join(', ')}`;
+}
+
+/** Lines packed into sections of at most {@link SECTION_BUDGET} characters; every line is short. */
+function packLines(lines: string[]): SectionBlock[] {
+  const out: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    const piece = line.length > SECTION_BUDGET ? `${line.slice(0, SECTION_BUDGET - 1)}…` : line;
+    if (current === '') current = piece;
+    else if (current.length + 1 + piece.length <= SECTION_BUDGET) current = `${current}\n${piece}`;
+    else {
+      out.push(current);
+      current = piece;
+    }
+  }
+  if (current !== '') out.push(current);
+  return out.map(section);
+}
+
+function callBlocks(heading: string, steps: RevertStep[], cli: string[], where: string): KnownBlock[] {
+  if (steps.length === 0) return [];
+  return [
+    ...packLines([heading, ...steps.map(stepLine)]),
+    section('*The same as `aws iam` commands* (paste into a shell):'),
+    ...codeSections(cli, MAX_CODE_BLOCKS, where),
+  ];
+}
+
+function reasonInput(action: ConfirmAction): InputBlock {
+  return {
+    type: 'input',
+    block_id: REASON_INPUT.BLOCK_ID,
+    label: plain('Reason'),
+    element: {
+      type: 'plain_text_input',
+      action_id: REASON_INPUT.ACTION_ID,
+      multiline: true,
+      max_length: MAX_REASON_LENGTH,
+      placeholder: plain(`Why ${WORDS[action].verb}? Recorded in the thread and the audit log.`),
+    },
+    hint: plain('Required. Who asked, the ticket, what was wrong with the change.'),
+  };
+}
+
+// --- where the before-state came from, and the drift check ----------------------------------------------------
+
+/** Where the before-state came from, in words (escaped mrkdwn). */
+export function describeBeforeSource(source: BeforeStateSource): string {
+  const detail = source.detail ? ` — ${truncate(source.detail, 600)}` : '';
+  const event = source.eventId
+    ? ` (event ${inlineCode(source.eventId, 120)}${source.eventTime ? ` of ${slackDate(source.eventTime)}` : ''})`
+    : '';
+  switch (source.kind) {
+    case 'store':
+      return `the bot's own record of the last document it saw${event}${detail}`;
+    case 'cloudtrail':
+      return `CloudTrail history${event}${detail}`;
+    case 'iam':
+      return `IAM${source.versionId ? ` (policy version ${inlineCode(source.versionId, 40)})` : ''}${detail}`;
+    case 'record':
+      return `the call itself${detail}`;
+    case 'unknown':
+      return `:grey_question: unknown${detail}`;
+  }
+}
+
+/** The drift check in words: ok, drifted (current vs expected), could not be read, or nothing to check. */
+export function describeDrift(drift: DriftCheck): string {
+  if ('skipped' in drift) return `not needed: ${truncate(drift.skipped, 400)}`;
+  if ('error' in drift) return `:warning: the live state could not be read: ${truncate(drift.error, 600)}`;
+  if (!drift.drifted) {
+    return `:white_check_mark: the live state matches the state right after the change (${truncate(drift.expected, 600)})`;
+  }
+  return `:warning: *drifted* — the live state changed since the change\n• *now:* ${truncate(drift.current, 800)}\n• *expected:* ${truncate(drift.expected, 800)}`;
+}
+
+// --- loading and error ----------------------------------------------------------------------------------------
+
+/** The modal opened at once on Revert / Quarantine caller / Lift quarantine, while the worker prepares. */
+export function renderConfirmLoading(
+  action: ConfirmAction,
+  change: Change,
+  meta: ConfirmMetadata,
+): ModalView {
+  const what: Record<ConfirmAction, string> = {
+    revert:
+      'Planning the revert: looking up the document before the change and reading the live state from IAM…',
+    quarantine: 'Working out who the caller is and reading what is attached to them in IAM…',
+    'lift-quarantine': 'Reading the quarantine recorded on this change and what is attached in IAM…',
+  };
+  return modal(action, meta, [
+    ...headBlocks(change),
+    section(`:hourglass_flowing_sand: *${what[action]}*`),
+    context(['This view updates by itself in a few seconds. Nothing runs until you confirm.']),
+  ]);
+}
+
+/** The modal when the confirmation could not be prepared: what went wrong, in one line, and what to do. */
+export function renderConfirmError(
+  action: ConfirmAction,
+  message: string,
+  meta: ConfirmMetadata,
+  change?: Change,
+): ModalView {
+  const text = message.trim() === '' ? 'unknown error' : message;
+  return modal(action, meta, [
+    ...(change ? headBlocks(change) : []),
+    section(`:warning: *Could not prepare this.* Nothing was changed.\n${truncate(text, 2000)}`),
+    context([
+      `Close this and try again in a minute. From a terminal: ${inlineCode('npx iam-changes revert <record.json>')} shows the plan.`,
+    ]),
+  ]);
+}
+
+// --- revert ---------------------------------------------------------------------------------------------------
+
+function refusalLine(preview: RevertPreview): string {
+  const record = preview.revert;
+  if (record && record.status !== 'refused') {
+    const who = mentionOf(record.by);
+    switch (record.status) {
+      case 'claimed':
+        return `Already being reverted by ${who} (since ${slackDate(record.at)}).`;
+      case 'done':
+        return `Already reverted by ${who} at ${slackDate(record.finishedAt ?? record.at)} — ${reasonText(record.reason)}`;
+      case 'failed':
+        return `A revert by ${who} failed at ${slackDate(record.finishedAt ?? record.at)}: ${truncate(record.error ?? 'see the thread', 800)}. Check IAM and finish it by hand.`;
+    }
+  }
+  return `${truncate(capitalise(preview.refusal ?? 'refused'), 1500)}.`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The revert confirmation: the exact IAM calls in order (with their parameters), the equivalent `aws iam`
+ * commands in code blocks, where the before-state came from, the drift check, the plan's notes and a required
+ * "Reason". When the preview carries a refusal (not supported, unknown before-state, drifted, already reverted,
+ * the bot's own call, a created policy still attached), the refusal variant: no submit button, the reason in
+ * words, and the same facts for reference.
+ */
+export function renderRevertConfirm(preview: RevertPreview, meta: ConfirmMetadata): ModalView {
+  const { change, plan } = preview;
+  const refused = preview.refusal !== undefined;
+  const where = `run ${inlineCode('npx iam-changes revert <record.json>')} to see every command`;
+  const blocks: KnownBlock[] = [...headBlocks(change)];
+  if (refused)
+    blocks.push(section(`:no_entry: *This change can't be reverted from Slack.*\n${refusalLine(preview)}`));
+  const heading = refused
+    ? '*The revert would make these IAM calls* (nothing will run):'
+    : ':warning: *These IAM calls will run, in this order:*';
+  blocks.push(...callBlocks(heading, plan.steps, plan.cli, where));
+  const facts = [
+    `*Before-state:* ${describeBeforeSource(preview.beforeSource)}`,
+    `*Drift check:* ${describeDrift(preview.drift)}`,
+  ];
+  blocks.push(...packLines(facts));
+  const notes = (plan.notes ?? []).map((note) => `_${truncate(note, 600)}_`);
+  if (notes.length > 0) blocks.push(context(notes.slice(0, 10)));
+  if (refused) return modal('revert', meta, blocks, { refused: true });
+  blocks.push(
+    reasonInput('revert'),
+    context([
+      'Just before the calls run the live state is read again: if it changed, nothing runs. A second click sees this revert and does nothing.',
+    ]),
+  );
+  return modal('revert', meta, blocks, { submit: true });
+}
+
+// --- quarantine -----------------------------------------------------------------------------------------------
+
+function principalText(target: { kind: string; name: string; arn?: string }): string {
+  const arn = target.arn ? ` (${inlineCode(target.arn, 300)})` : '';
+  return `${target.kind} ${inlineCode(target.name, 150)}${arn}`;
+}
+
+/**
+ * The quarantine confirmation: the principal behind the change (the IAM user, or the role behind an assumed-role
+ * session), the deny policy (its ARN and document), the calls and their `aws iam` commands, and a required
+ * reason. Refused (root, SSO, an AWS service, another account, the bot's own role, a protected principal, or
+ * already quarantined): no submit button, and why.
+ */
+export function renderQuarantineConfirm(preview: QuarantinePreview, meta: ConfirmMetadata): ModalView {
+  const { change, target } = preview;
+  const blocks: KnownBlock[] = [...headBlocks(change)];
+  const refusal =
+    'refused' in target
+      ? target.refused
+      : (preview.refusal ??
+        (preview.alreadyQuarantined
+          ? `${target.kind} ${target.name} is already quarantined: ${preview.policyArn} is attached. Lift it from the alert when done`
+          : undefined));
+  if (refusal !== undefined) {
+    blocks.push(
+      section(
+        `:no_entry: *The caller can't be quarantined from Slack.*\n${truncate(capitalise(refusal), 1500)}.`,
+      ),
+    );
+    return modal('quarantine', meta, blocks, { refused: true });
+  }
+  // Narrowed for the compiler: a refused target returned above.
+  if ('refused' in target) return modal('quarantine', meta, blocks, { refused: true });
+  const sessions =
+    target.kind === 'role'
+      ? ' The deny applies to every session of the role, those already running included.'
+      : '';
+  blocks.push(
+    section(
+      `:lock: *Quarantine ${principalText(target)}*\nAttaches the deny policy ${inlineCode(preview.policyArn, 300)}: every IAM action and ${inlineCode('sts:AssumeRole')} is denied to it until the quarantine is lifted.${sessions} Its other permissions keep working.`,
+    ),
+    section('*The deny policy*'),
+    ...codeSections(JSON.stringify(quarantineDocument(), null, 2).split('\n'), 5),
+    ...callBlocks(':warning: *These IAM calls will run, in this order:*', preview.steps, preview.cli, ''),
+    context([
+      'Sessions of other roles assumed before the quarantine are not affected: revoke those separately. Lift the quarantine from the alert ("Lift quarantine").',
+    ]),
+    reasonInput('quarantine'),
+  );
+  return modal('quarantine', meta, blocks, { submit: true });
+}
+
+/**
+ * The lift confirmation: who is quarantined, by whom and why, the detach call and its `aws iam` command, and a
+ * required reason. Refused (no quarantine recorded, already lifted, the policy no longer attached): no submit.
+ */
+export function renderLiftConfirm(preview: LiftPreview, meta: ConfirmMetadata): ModalView {
+  const blocks: KnownBlock[] = [...headBlocks(preview.change)];
+  const record = preview.quarantine;
+  if (record) {
+    blocks.push(
+      section(
+        `Quarantined: ${principalText(record.target)} by ${mentionOf(record.by)} at ${slackDate(record.at)} — ${reasonText(record.reason)}`,
+      ),
+    );
+  }
+  if (preview.refusal !== undefined || !preview.target) {
+    blocks.push(
+      section(
+        `:no_entry: *Nothing to lift from Slack.*\n${truncate(capitalise(preview.refusal ?? 'no quarantine'), 1500)}.`,
+      ),
+    );
+    return modal('lift-quarantine', meta, blocks, { refused: true });
+  }
+  blocks.push(
+    section(
+      `:unlock: *Lift the quarantine of ${principalText(preview.target)}*: detaches ${inlineCode(preview.policyArn ?? '', 300)}, so IAM and ${inlineCode('sts:AssumeRole')} work for it again.`,
+    ),
+    ...callBlocks('*This IAM call will run:*', preview.steps, preview.cli, ''),
+    reasonInput('lift-quarantine'),
+  );
+  return modal('lift-quarantine', meta, blocks, { submit: true });
+}
+
+/**
+ * A modal that only says what went wrong, for when there is no change to show (it is no longer stored). The
+ * callback id is the action's, or the diff's for the "View diff" modal.
+ */
+export function renderProblemModal(callbackId: string, title: string, message: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: callbackId,
+    title: plain(truncate(title, LIMIT.title)),
+    close: plain('Close'),
+    blocks: [section(`:warning: ${truncate(message.trim() === '' ? 'unknown error' : message, 2500)}`)],
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * Pure builders for what the responder path says besides the alert itself: the thread notes (acknowledged,
+ * revert requested, what a revert or quarantine did) and the ephemeral answers to one person (not allowed,
+ * already acknowledged, already reverted, something went wrong and what to do). Every value from an event, from
+ * IAM or typed by a person is escaped, and each message keeps Slack's limits.
+ */
+import type { KnownBlock, SectionBlock } from '@slack/types';
+import type { AuditActor } from '../app/audit-port';
+import type { ResponderAction } from '../app/authorize';
+import type { LiftOutcome, QuarantineOutcome } from '../app/quarantine-service';
+import type { Acknowledgement, RevertRecord, RevertStepResult } from '../app/revert-port';
+import type { DriftCheck, RevertOutcome } from '../app/revert-service';
+import type { IamEntity } from '../domain/drift';
+import { toCliCommand } from '../domain/revert';
+import { inlineCode, truncate } from './escape';
+import type { SlackMessage } from './render';
+import { slackDate } from './render';
+import { codeSections } from './render-confirm';
+import { mentionOf, reasonText } from './render-state';
+
+const MAX_BLOCKS = 50;
+/** Code blocks a thread note may take: the rest of the note needs a few of Slack's 50. */
+const MAX_CODE_BLOCKS = 40;
+
+function section(text: string): SectionBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+function note(text: string, blocks: KnownBlock[]): SlackMessage {
+  return { text: truncate(text, 3000), blocks: blocks.slice(0, MAX_BLOCKS) };
+}
+
+const VERBS: Record<ResponderAction, string> = {
+  revert: 'revert changes',
+  quarantine: 'quarantine callers',
+  'lift-quarantine': 'lift quarantines',
+};
+
+/** `<@U…>` for users, `<!subteam^S…>` for user groups: how Slack shows the configured responders. */
+function responderMention(id: string): string {
+  if (/^S[A-Z0-9]+$/.test(id)) return `<!subteam^${id}>`;
+  if (/^[UW][A-Z0-9]+$/.test(id)) return `<@${id}>`;
+  return inlineCode(id, 40);
+}
+
+/**
+ * The ephemeral refusal for someone not allowed to revert or quarantine: who may ("Only @alice, @secops may
+ * revert changes"), and where to ask. Sent only to the person who clicked, so the group mention pings nobody.
+ */
+export function renderUnauthorised(
+  action: ResponderAction,
+  responders: readonly string[],
+  channel?: string,
+): SlackMessage {
+  const where = channel && /^[CGD][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : 'the alert channel';
+  if (responders.length === 0) {
+    return note('Nobody may revert or quarantine from Slack yet', [
+      section(
+        `:no_entry: Nobody may ${VERBS[action]} from Slack yet: no responders are configured (${inlineCode('SLACK_RESPONDERS')}). Ask the team that runs iam-changes in ${where}.`,
+      ),
+    ]);
+  }
+  const shown = responders.slice(0, 20).map(responderMention);
+  const more = responders.length > shown.length ? ` and ${responders.length - shown.length} more` : '';
+  return note(`You are not allowed to ${VERBS[action]}`, [
+    section(
+      `:no_entry: Only ${shown.join(', ')}${more} may ${VERBS[action]}. Ask one of them in ${where}. Your attempt was recorded in the audit log.`,
+    ),
+  ]);
+}
+
+/** Ephemeral: someone acknowledged first. */
+export function renderAlreadyAcknowledged(ack: Acknowledgement): SlackMessage {
+  return note(`Already acknowledged by ${ack.by.name}`, [
+    section(`:raised_hand: Already acknowledged by ${mentionOf(ack.by)} at ${slackDate(ack.at)}.`),
+  ]);
+}
+
+/** Thread note: who took the alert. */
+export function renderAcknowledgedNote(ack: Acknowledgement): SlackMessage {
+  return note(`Acknowledged by ${ack.by.name}`, [
+    section(`:raised_hand: ${mentionOf(ack.by)} acknowledged this at ${slackDate(ack.at)} — they're on it.`),
+  ]);
+}
+
+const REQUESTED: Record<ResponderAction, string> = {
+  revert: ':hourglass_flowing_sand: *Revert requested*',
+  quarantine: ':hourglass_flowing_sand: *Quarantine of the caller requested*',
+  'lift-quarantine': ':hourglass_flowing_sand: *Lift of the quarantine requested*',
+};
+
+/** Thread note posted when a confirmation is submitted, before the worker runs it. */
+export function renderRequestedNote(action: ResponderAction, by: AuditActor, reason: string): SlackMessage {
+  return note(`${action} requested by ${by.name}`, [
+    section(
+      `${REQUESTED[action]} by ${mentionOf(by)} — ${reasonText(reason)}\nThe result follows in this thread.`,
+    ),
+  ]);
+}
+
+/** Ephemeral: something went wrong on the way; nothing (more) happened, and what to do. */
+export function renderProblem(what: string, detail: string, advice = 'Try again in a minute.'): SlackMessage {
+  return note(`${what}: ${detail}`, [
+    section(`:warning: *${truncate(what, 200)}*: ${truncate(detail, 1200)}\n${truncate(advice, 600)}`),
+  ]);
+}
+
+const STEP_MARKS: Record<RevertStepResult['status'], string> = { done: '✓', failed: '✗', 'not-run': '–' };
+
+/** The steps as they ran: one line each, its mark and its `aws iam` command (and the error of a failed one). */
+function stepLines(steps: RevertStepResult[]): string[] {
+  return steps.map(
+    (step) =>
+      `${STEP_MARKS[step.status]} ${step.cli}${step.error ? `\n    ✗ ${step.error.split('\n')[0]}` : ''}`,
+  );
+}
+
+function driftLines(drift: DriftCheck | undefined): string[] {
+  if (!drift || !('drifted' in drift) || !drift.drifted) return [];
+  return [`*Now:* ${truncate(drift.current, 1000)}`, `*Expected:* ${truncate(drift.expected, 1000)}`];
+}
+
+/** Ephemeral or note: a revert someone else claimed first. */
+export function describeClaimed(existing: RevertRecord): string {
+  const who = mentionOf(existing.by);
+  switch (existing.status) {
+    case 'claimed':
+      return `Already being reverted by ${who} (since ${slackDate(existing.at)}): nothing more was done.`;
+    case 'done':
+      return `Already reverted by ${who} at ${slackDate(existing.finishedAt ?? existing.at)}: nothing more was done.`;
+    case 'failed':
+      return `A revert by ${who} failed at ${slackDate(existing.finishedAt ?? existing.at)}: check IAM and finish it by hand.`;
+    case 'refused':
+      return `The last revert by ${who} was refused.`;
+  }
+}
+
+/**
+ * The thread note on how a revert ended: done (the calls that ran, as `aws iam` commands, and what IAM shows
+ * now), refused (why, with current vs expected on drift: nothing ran), failed (which calls ran, which failed and
+ * which did not run), or already claimed by someone else.
+ */
+export function renderRevertOutcome(outcome: RevertOutcome, by: AuditActor): SlackMessage {
+  const where = `see the audit log (${inlineCode('revert')} entries) for every call`;
+  switch (outcome.status) {
+    case 'done': {
+      const record = outcome.record;
+      return note(`Reverted by ${by.name}`, [
+        section(
+          `:leftwards_arrow_with_hook: *Reverted* by ${mentionOf(by)} — ${reasonText(record.reason)}\n*Ran:*`,
+        ),
+        ...codeSections(stepLines(record.steps), MAX_CODE_BLOCKS, where),
+        section(`*IAM now shows:* ${truncate(outcome.verification.current, 1500)}`),
+      ]);
+    }
+    case 'refused':
+      return note(`Revert refused: ${outcome.reason}`, [
+        section(
+          [
+            `:no_entry: *Revert refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1200)}`,
+            ...driftLines(outcome.preview.drift),
+            'Nothing ran.',
+          ].join('\n'),
+        ),
+      ]);
+    case 'failed': {
+      const steps = outcome.record.steps;
+      const blocks: KnownBlock[] = [
+        section(
+          `:x: *Revert failed* (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: the calls marked ✓ ran, ✗ failed, – did not run. Finish it by hand.`,
+        ),
+      ];
+      if (steps.length > 0) blocks.push(...codeSections(stepLines(steps), MAX_CODE_BLOCKS, where));
+      return note(`Revert failed: ${outcome.error}`, blocks);
+    }
+    case 'already-claimed':
+      return note('Already reverted', [section(`:information_source: ${describeClaimed(outcome.existing)}`)]);
+  }
+}
+
+function kindName(entity: IamEntity): string {
+  return entity.kind === 'role' ? 'Role' : entity.kind === 'user' ? 'User' : 'Group';
+}
+
+function entityCli(entity: IamEntity, policyArn: string, verb: 'Attach' | 'Detach'): string {
+  return toCliCommand({
+    action: `iam:${verb}${kindName(entity)}Policy`,
+    params: { [`${kindName(entity)}Name`]: entity.name, PolicyArn: policyArn },
+  });
+}
+
+function entityText(entity: IamEntity): string {
+  return inlineCode(`${entity.kind}/${entity.name}`, 200);
+}
+
+/** The thread note on how a quarantine ended. */
+export function renderQuarantineOutcome(
+  outcome: QuarantineOutcome,
+  by: AuditActor,
+  reason: string,
+): SlackMessage {
+  switch (outcome.status) {
+    case 'done':
+      return note(`Caller quarantined by ${by.name}`, [
+        section(
+          `:lock: *Quarantined* ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}\nIAM and sts:AssumeRole are denied to it until the quarantine is lifted.${outcome.createdPolicy ? ' (The deny policy was created first.)' : ''}\n*Ran:*`,
+        ),
+        ...codeSections([`✓ ${entityCli(outcome.target, outcome.policyArn, 'Attach')}`], 4),
+      ]);
+    case 'already-quarantined':
+      return note('Already quarantined', [
+        section(
+          `:information_source: ${entityText(outcome.target)} is already quarantined (${inlineCode(outcome.policyArn, 300)} is attached): nothing more was done.`,
+        ),
+      ]);
+    case 'refused':
+      return note(`Quarantine refused: ${outcome.reason}`, [
+        section(
+          `:no_entry: *Quarantine refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1500)}. Nothing ran.`,
+        ),
+      ]);
+    case 'failed':
+      return note(`Quarantine failed: ${outcome.error}`, [
+        section(
+          `:x: *Quarantine failed* (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: ${outcome.target ? `${entityText(outcome.target)} may or may not have the deny policy attached.` : 'nothing was attached.'}`,
+        ),
+      ]);
+  }
+}
+
+/** The thread note on how lifting a quarantine ended. */
+export function renderLiftOutcome(outcome: LiftOutcome, by: AuditActor, reason: string): SlackMessage {
+  switch (outcome.status) {
+    case 'lifted':
+      return note(`Quarantine lifted by ${by.name}`, [
+        section(
+          `:unlock: *Quarantine lifted* from ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}\n*Ran:*`,
+        ),
+        ...codeSections([`✓ ${entityCli(outcome.target, outcome.policyArn, 'Detach')}`], 4),
+      ]);
+    case 'not-quarantined':
+      return note('Not quarantined', [
+        section(
+          `:information_source: ${entityText(outcome.target)} has no quarantine policy attached: nothing to lift.`,
+        ),
+      ]);
+    case 'refused':
+      return note(`Lift refused: ${outcome.reason}`, [
+        section(
+          `:no_entry: *Lift refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1500)}.`,
+        ),
+      ]);
+    case 'failed':
+      return note(`Lift failed: ${outcome.error}`, [
+        section(
+          `:x: *Lifting the quarantine failed* (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: ${entityText(outcome.target)} may still have the deny policy attached.`,
+        ),
+      ]);
+  }
+}
+
+/** The first answer to `/iam-changes status`: the audit takes several AWS calls, so the report follows. */
+export function renderStatusChecking(): SlackMessage & { response_type: 'ephemeral' } {
+  return {
+    response_type: 'ephemeral',
+    text: 'Checking CIS 4.4…',
+    blocks: [
+      section(
+        ':hourglass_flowing_sand: Checking CIS 4.4 in this account: trail → log group → metric filter → alarm → SNS topic → subscriber. The report will appear here in a few seconds.',
+      ),
+    ],
+  };
+}

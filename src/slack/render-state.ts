@@ -1,0 +1,182 @@
+/**
+ * Pure builder: an alert re-rendered with what responders did about it — acknowledged, reverted (or the revert
+ * in progress, failed or refused), the caller quarantined or the quarantine lifted. Buttons that no longer make
+ * sense go (Acknowledge once acknowledged, Revert once a revert ran), Quarantine becomes Lift quarantine while
+ * the caller is quarantined, and an update never pings `<!here>` again.
+ */
+import type { ActionsBlock, Button, ContextBlock, KnownBlock } from '@slack/types';
+import type { AuditActor } from '../app/audit-port';
+import type { RespondedChange } from '../app/revert-port';
+import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
+import { inlineCode, truncate } from './escape';
+import { type SlackMessage, slackDate } from './render';
+
+const MAX_BLOCKS = 50;
+const MAX_REASON = 500;
+const MAX_ERROR = 800;
+const MENTION = '<!here> ';
+
+/** A Slack user id as Slack writes it in a mention: `U…`, or `W…` on Enterprise Grid. */
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+/**
+ * Who did something, for a message: a `<@U…>` mention (shown as their current name) when the Slack user id is
+ * known and well formed, else their name in bold, escaped.
+ */
+export function mentionOf(actor: AuditActor): string {
+  if (actor.slackUserId && USER_ID.test(actor.slackUserId)) return `<@${actor.slackUserId}>`;
+  return `*${truncate(actor.name || 'someone', 100)}*`;
+}
+
+/** A reason a person typed, escaped and cut for a message line. */
+export function reasonText(reason: string, max = MAX_REASON): string {
+  const text = reason.trim() === '' ? '(no reason given)' : reason.replace(/\s+/g, ' ').trim();
+  return `_${truncate(text, max)}_`;
+}
+
+/** The lines that say what responders did, in the order it matters: revert, quarantine, acknowledgement. */
+function stateLines(stored: RespondedChange): string[] {
+  const lines: string[] = [];
+  const revert = stored.revert;
+  if (revert) {
+    const who = mentionOf(revert.by);
+    const when = slackDate(revert.finishedAt ?? revert.at);
+    switch (revert.status) {
+      case 'claimed':
+        lines.push(
+          `:hourglass_flowing_sand: *Revert in progress* — requested by ${who} at ${slackDate(revert.at)}: ${reasonText(revert.reason)}`,
+        );
+        break;
+      case 'done':
+        lines.push(
+          `:leftwards_arrow_with_hook: *Reverted* by ${who} at ${when} — ${reasonText(revert.reason)}`,
+        );
+        break;
+      case 'failed':
+        lines.push(
+          `:x: *Revert failed*: ${truncate(revert.error ?? 'see the thread', MAX_ERROR)} — requested by ${who} at ${when}. Check IAM and finish it by hand.`,
+        );
+        break;
+      case 'refused':
+        lines.push(
+          `:no_entry: *Revert refused*: ${truncate(revert.error ?? 'see the thread', MAX_ERROR)} — requested by ${who} at ${when}`,
+        );
+        break;
+    }
+  }
+  const quarantine = stored.quarantine;
+  if (quarantine) {
+    const principal = inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150);
+    const who = mentionOf(quarantine.by);
+    switch (quarantine.status) {
+      case 'active':
+        lines.push(
+          `:lock: *Caller quarantined* by ${who} at ${slackDate(quarantine.at)}: ${principal} is denied IAM and sts:AssumeRole — ${reasonText(quarantine.reason)}`,
+        );
+        break;
+      case 'lifted': {
+        const lifted = quarantine.lifted;
+        const by = lifted
+          ? ` by ${mentionOf(lifted.by)} at ${slackDate(lifted.at)} — ${reasonText(lifted.reason)}`
+          : '';
+        lines.push(`:unlock: *Quarantine lifted*${by} (${principal} was quarantined by ${who})`);
+        break;
+      }
+      case 'failed':
+        lines.push(
+          `:warning: *Quarantine failed*: ${truncate(quarantine.error ?? 'see the thread', MAX_ERROR)} — requested by ${who} at ${slackDate(quarantine.at)}`,
+        );
+        break;
+    }
+  }
+  const ack = stored.acknowledgement;
+  if (ack) lines.push(`:raised_hand: *Acknowledged* by ${mentionOf(ack.by)} at ${slackDate(ack.at)}`);
+  return lines;
+}
+
+/** Short tags for the fallback text (notifications, screen readers). */
+function stateTags(stored: RespondedChange): string[] {
+  const tags: string[] = [];
+  if (stored.revert) {
+    const words = {
+      claimed: 'reverting',
+      done: 'reverted',
+      failed: 'revert failed',
+      refused: 'revert refused',
+    };
+    tags.push(words[stored.revert.status]);
+  }
+  if (stored.quarantine?.status === 'active') tags.push('caller quarantined');
+  if (stored.quarantine?.status === 'lifted') tags.push('quarantine lifted');
+  if (stored.acknowledgement) tags.push(`acknowledged by ${stored.acknowledgement.by.name}`);
+  return tags;
+}
+
+function liftButton(eventId: string): Button {
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.LIFT_QUARANTINE,
+    text: { type: 'plain_text', text: 'Lift quarantine' },
+    value: eventId,
+  };
+}
+
+/** The alert's buttons as they should be now; undefined when none is left. */
+function actionsFor(block: ActionsBlock | undefined, stored: RespondedChange): ActionsBlock | undefined {
+  const eventId = stored.change.eventId;
+  const revertTaken = stored.revert !== undefined && stored.revert.status !== 'refused';
+  const quarantined = stored.quarantine?.status === 'active';
+  const elements: ActionsBlock['elements'] = [];
+  for (const element of block?.elements ?? []) {
+    const id = 'action_id' in element ? element.action_id : undefined;
+    if (id === ACTION_IDS.ACKNOWLEDGE && stored.acknowledgement) continue;
+    if (id === ACTION_IDS.REVERT && revertTaken) continue;
+    if (id === ACTION_IDS.LIFT_QUARANTINE) continue;
+    if (id === ACTION_IDS.QUARANTINE && quarantined) continue;
+    elements.push(element);
+  }
+  if (quarantined && eventId.length <= MAX_BUTTON_VALUE_LENGTH) elements.push(liftButton(eventId));
+  if (elements.length === 0) return undefined;
+  return { ...block, type: 'actions', elements };
+}
+
+/** The first section loses the `<!here> ` the alert may have been posted with: an update never pings again. */
+function withoutMention(block: KnownBlock): KnownBlock {
+  if (block.type === 'section' && block.text?.text.startsWith(MENTION)) {
+    return { ...block, text: { ...block.text, text: block.text.text.slice(MENTION.length) } };
+  }
+  return block;
+}
+
+/**
+ * The alert `message` (as `renderChange` made it, or with a burst's running count) with its response state:
+ * a context block before the buttons saying who acknowledged, reverted or quarantined and when (with the
+ * reason), and the buttons adjusted — Acknowledge gone once acknowledged, Revert gone once a revert is under
+ * way, done or failed (a refused revert may be tried again), Quarantine replaced by "Lift quarantine"
+ * ({@link ACTION_IDS.LIFT_QUARANTINE}) while the caller is quarantined. `<!here>` is never in the result.
+ */
+export function withResponseState(message: SlackMessage, stored: RespondedChange): SlackMessage {
+  const lines = stateLines(stored);
+  const tags = stateTags(stored);
+  const text = message.text.startsWith(MENTION) ? message.text.slice(MENTION.length) : message.text;
+  const blocks: KnownBlock[] = [];
+  let actions: ActionsBlock | undefined;
+  for (const block of message.blocks) {
+    if (block.type === 'actions' && actions === undefined) actions = block;
+    else blocks.push(withoutMention(block));
+  }
+  if (lines.length > 0) {
+    const context: ContextBlock = {
+      type: 'context',
+      // Each line is a few hundred characters at most (reasons and errors are cut): far under 3000.
+      elements: lines.map((line) => ({ type: 'mrkdwn', text: line })),
+    };
+    blocks.push(context);
+  }
+  const adjusted = actionsFor(actions, stored);
+  if (adjusted) blocks.push(adjusted);
+  // Slack's 50 blocks: the head, the state and the buttons stay; the policy readings give way first.
+  while (blocks.length > MAX_BLOCKS) blocks.splice(4, 1);
+  const fallback = tags.length > 0 ? `[${tags.join(', ')}] ${text}` : text;
+  return { text: fallback.slice(0, 40_000), blocks };
+}

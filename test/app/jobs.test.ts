@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { type Job, JobFormatError, parseJob } from '../../src/app/jobs';
+
+const by = { slackUserId: 'U0ALICE', name: 'alice' };
+
+describe('parseJob', () => {
+  const jobs: Job[] = [
+    { kind: 'revert', eventId: 'e', by, reason: 'r', alert: { channel: 'C1', ts: '1.1' } },
+    { kind: 'quarantine', eventId: 'e', by, reason: 'r' },
+    { kind: 'lift-quarantine', eventId: 'e', by, reason: 'r' },
+    { kind: 'diff', eventId: 'e', viewId: 'V1', by, page: 2 },
+    { kind: 'prepare-confirmation', action: 'quarantine', eventId: 'e', viewId: 'V1', by },
+    { kind: 'history', text: '90d', responseUrl: 'https://hooks.slack.com/x', by, channelId: 'C1' },
+    { kind: 'status', responseUrl: 'https://hooks.slack.com/x', by, channelId: 'C1', share: true },
+  ];
+
+  it.each(jobs.map((job) => [job.kind, job] as const))(
+    'reads back a %s job as it was published',
+    (_kind, job) => {
+      expect(parseJob(JSON.stringify(job))).toEqual(job);
+    },
+  );
+
+  it.each([
+    ['[1]', 'unknown job kind undefined'],
+    ['null', 'the job is not an object'],
+    [JSON.stringify({ kind: 'diff', eventId: 'e', by }), 'the diff job has no viewId'],
+    [JSON.stringify({ kind: 'status', by, channelId: 'C1' }), 'the status job has no responseUrl'],
+    [
+      JSON.stringify({ kind: 'history', by, responseUrl: 'u', channelId: 'C1' }),
+      'the history job has no text',
+    ],
+    [
+      JSON.stringify({ kind: 'prepare-confirmation', action: 'delete', eventId: 'e', viewId: 'V', by }),
+      'unknown action "delete"',
+    ],
+    [
+      JSON.stringify({ kind: 'diff', eventId: 'e', viewId: 'V', by, page: -1 }),
+      'page that is not a whole number',
+    ],
+  ])('refuses %s in one line', (text, words) => {
+    expect(() => parseJob(text)).toThrow(JobFormatError);
+    expect(() => parseJob(text)).toThrow(words);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, requireJobsTopic, requireSigningSecret } from '../src/config';
+
+describe('parseConfig: the responder settings', () => {
+  it('reads responders, protected principals, the jobs topic, the quarantine policy name and the signing secret', () => {
+    const config = parseConfig({
+      SLACK_RESPONDERS: 'U0ALICE, S0SECOPS ,W0GRID',
+      PROTECTED_PRINCIPALS: 'arn:aws:iam::*:role/break-glass*,*:role/OrganizationAccountAccessRole',
+      JOBS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:iam-changes-jobs-prod',
+      QUARANTINE_POLICY_NAME: 'acme-deny-iam',
+      SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/prod/slack-signing-secret',
+    });
+
+    expect(config.slack.responders).toEqual(['U0ALICE', 'S0SECOPS', 'W0GRID']);
+    expect(config.protectedPrincipals).toEqual([
+      'arn:aws:iam::*:role/break-glass*',
+      '*:role/OrganizationAccountAccessRole',
+    ]);
+    expect(requireJobsTopic(config)).toBe('arn:aws:sns:us-east-1:111122223333:iam-changes-jobs-prod');
+    expect(config.quarantinePolicyName).toBe('acme-deny-iam');
+    expect(requireSigningSecret(config)).toEqual({ parameter: '/iam-changes/prod/slack-signing-secret' });
+  });
+
+  it('defaults to nobody responding, nothing protected and the iam-changes-quarantine policy', () => {
+    const config = parseConfig({});
+    expect(config.slack.responders).toEqual([]);
+    expect(config.protectedPrincipals).toEqual([]);
+    expect(config.quarantinePolicyName).toBe('iam-changes-quarantine');
+    expect(config.jobsTopicArn).toBeUndefined();
+  });
+
+  it('prefers a signing secret given directly (local runs)', () => {
+    expect(requireSigningSecret(parseConfig({ SLACK_SIGNING_SECRET: 'abcdef0123456789' }))).toEqual({
+      secret: 'abcdef0123456789',
+    });
+  });
+
+  it.each([
+    [
+      { SLACK_RESPONDERS: 'alice' },
+      'SLACK_RESPONDERS: expected Slack user ids (U…, W…) and user group ids (S…)',
+    ],
+    [{ PROTECTED_PRINCIPALS: 'break-glass' }, 'PROTECTED_PRINCIPALS: expected ARN globs'],
+    [{ JOBS_TOPIC_ARN: 'iam-changes-jobs' }, 'JOBS_TOPIC_ARN: expected an SNS topic ARN'],
+    [{ QUARANTINE_POLICY_NAME: 'no spaces' }, 'QUARANTINE_POLICY_NAME: expected an IAM policy name'],
+    [
+      { SLACK_SIGNING_SECRET_PARAMETER: 'secret' },
+      'SLACK_SIGNING_SECRET_PARAMETER: expected an SSM parameter name',
+    ],
+    [{ SLACK_SIGNING_SECRET: 'short' }, 'SLACK_SIGNING_SECRET: expected the Slack app signing secret'],
+  ])('names the key of a malformed value: %o', (env, words) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(words);
+  });
+
+  it('names the missing keys when the Slack function needs them', () => {
+    const config = parseConfig({});
+    expect(() => requireSigningSecret(config)).toThrow(
+      'SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_PARAMETER is required',
+    );
+    expect(() => requireJobsTopic(config)).toThrow('JOBS_TOPIC_ARN is required');
+  });
+});

@@ -1,0 +1,330 @@
+/**
+ * The Slack Lambda handler end to end: real HMAC-signed API Gateway v2 requests into the real handler (Bolt's
+ * AwsLambdaReceiver), the signing secret from SSM on moto_server, the store on dynalite, Slack on the local
+ * server, and jobs published to an SNS topic on moto (read back through a subscribed SQS queue).
+ */
+import { createHmac } from 'node:crypto';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJob } from '../../src/app/jobs';
+import { handler } from '../../src/handlers/slack';
+import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
+import { awsTestEnv } from '../support/moto';
+import {
+  ACCOUNT,
+  ALICE,
+  CAROL,
+  CHANNEL,
+  type Components,
+  type Harness,
+  recordOf,
+  responderHarness,
+  startComponents,
+  textOf,
+} from '../support/responder-harness';
+
+const SECRET = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
+const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
+
+let components: Components;
+let h: Harness;
+let sqs: SQSClient;
+let queueUrl: string;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  components = await startComponents();
+  h = await responderHarness(components);
+  const aws = awsTestEnv(components.moto.endpoint);
+  const ssm = new SSMClient(aws);
+  await ssm.send(
+    new PutParameterCommand({
+      Name: '/iam-changes/test/slack-signing-secret',
+      Type: 'SecureString',
+      Value: SECRET,
+    }),
+  );
+  ssm.destroy();
+  const sns = new SNSClient(aws);
+  const topic = await sns.send(new CreateTopicCommand({ Name: 'iam-changes-jobs-test' }));
+  sqs = new SQSClient(aws);
+  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'jobs-tap' }))).QueueUrl ?? '';
+  const attributes = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: topic.TopicArn,
+      Protocol: 'sqs',
+      Endpoint: attributes.Attributes?.QueueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  sns.destroy();
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ENDPOINT_URL: components.moto.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
+    TABLE_NAME: h.tableName,
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/test/slack-signing-secret',
+    SLACK_API_URL: components.slack.url,
+    SLACK_RESPONDERS: `${ALICE},S0SECOPS`,
+    JOBS_TOPIC_ARN: topic.TopicArn,
+  });
+  // The store has known changes for a few days: a 24-hour query is answered from it.
+  const old = recordOf('DetachRolePolicy', {
+    roleName: 'long-ago',
+    policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+  });
+  old.eventTime = new Date(Date.now() - 3 * 86_400_000).toISOString();
+  await h.storeChange(old, { post: false });
+});
+
+afterAll(async () => {
+  process.env = saved;
+  sqs?.destroy();
+  await components?.stop();
+});
+
+function sign(body: string, timestamp: number, secret = SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** An API Gateway HTTP API (payload v2) request, its form body base64-encoded as HTTP APIs deliver it. */
+function request(body: string, headers: Record<string, string>): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    requestContext: {
+      accountId: ACCOUNT,
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: {
+        method: 'POST',
+        path: '/slack/events',
+        protocol: 'HTTP/1.1',
+        sourceIp: '3.1.2.3',
+        userAgent: 'Slackbot 1.0',
+      },
+      requestId: 'r',
+      routeKey: 'POST /slack/events',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+/** A request signed as Slack signs it (now, unless `at` says otherwise). */
+function signed(body: string, at = Math.floor(Date.now() / 1000), secret = SECRET): APIGatewayProxyEventV2 {
+  return request(body, {
+    'x-slack-request-timestamp': String(at),
+    'x-slack-signature': sign(body, at, secret),
+  });
+}
+
+function interaction(payload: unknown): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+function buttonClick(actionId: string, eventId: string, user: string, messageTs: string) {
+  return interaction({
+    type: 'block_actions',
+    team: { id: 'T0LOCAL', domain: 'local-slack' },
+    user: { id: user, username: user.toLowerCase(), team_id: 'T0LOCAL' },
+    api_app_id: 'A0BOT',
+    token: 'legacy',
+    trigger_id: `trigger-${Date.now()}`,
+    container: { type: 'message', message_ts: messageTs, channel_id: CHANNEL, is_ephemeral: false },
+    channel: { id: CHANNEL, name: 'iam-changes' },
+    message: { type: 'message', ts: messageTs, text: 'alert' },
+    response_url: components.slack.responseUrl(`click-${Date.now()}`),
+    actions: [{ type: 'button', action_id: actionId, block_id: 'b', value: eventId, action_ts: '1' }],
+  });
+}
+
+async function jobsPublished() {
+  const received = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+  );
+  return (received.Messages ?? []).map((message) => parseJob(message.Body ?? ''));
+}
+
+describe('slack handler', () => {
+  it('acknowledges a signed button click: 200, the alert updated in place, the acknowledgement stored', async () => {
+    const change = await h.storeChange(
+      recordOf('AttachRolePolicy', {
+        roleName: 'signed',
+        policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      }),
+    );
+    const ts = (await h.stored(change.eventId)).slack?.ts ?? '';
+
+    const response = await handler(
+      signed(buttonClick(ACTION_IDS.ACKNOWLEDGE, change.eventId, CAROL, ts)),
+      context,
+    );
+
+    expect(response.statusCode).toBe(200);
+    expect((await h.stored(change.eventId)).acknowledgement?.by).toEqual({
+      slackUserId: CAROL,
+      name: 'carol',
+    });
+    const message = components.slack.messages.find((m) => m.ts === ts);
+    expect(message?.updates).toBe(1);
+    expect(textOf(message?.blocks)).toContain(`Acknowledged* by <@${CAROL}>`);
+  });
+
+  it('opens the loading confirmation for a responder and publishes the job to the jobs topic', async () => {
+    const change = await h.storeChange(
+      recordOf('AttachRolePolicy', {
+        roleName: 'to-revert',
+        policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      }),
+    );
+    const ts = (await h.stored(change.eventId)).slack?.ts ?? '';
+
+    const response = await handler(
+      signed(buttonClick(ACTION_IDS.REVERT, change.eventId, ALICE, ts)),
+      context,
+    );
+
+    expect(response.statusCode).toBe(200);
+    const view = components.slack.views.at(-1);
+    expect(view?.view.callback_id).toBe(VIEW_IDS.REVERT_CONFIRM);
+    expect(await jobsPublished()).toEqual([
+      {
+        kind: 'prepare-confirmation',
+        action: 'revert',
+        eventId: change.eventId,
+        viewId: view?.id,
+        by: { slackUserId: ALICE, name: 'alice' },
+        alert: { channel: CHANNEL, ts },
+      },
+    ]);
+  });
+
+  it('answers a blank reason in the response body, keeping the modal open', async () => {
+    const body = interaction({
+      type: 'view_submission',
+      team: { id: 'T0LOCAL', domain: 'local-slack' },
+      user: { id: ALICE, username: 'alice', team_id: 'T0LOCAL' },
+      api_app_id: 'A0BOT',
+      token: 'legacy',
+      trigger_id: 't',
+      view: {
+        id: 'V1',
+        type: 'modal',
+        callback_id: VIEW_IDS.REVERT_CONFIRM,
+        private_metadata: JSON.stringify({ eventId: 'e-1', channel: CHANNEL, ts: '1.1' }),
+        state: { values: { reason: { 'change.reason': { type: 'plain_text_input', value: '  ' } } } },
+        hash: 'h',
+      },
+    });
+
+    const response = await handler(signed(body), context);
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(String(response.body))).toEqual({
+      response_action: 'errors',
+      errors: { reason: expect.stringMatching(/Give a reason/) },
+    });
+  });
+
+  it('answers a signed /iam-changes through response_url', async () => {
+    await h.storeChange(
+      recordOf('AttachRolePolicy', {
+        roleName: 'queried-role',
+        policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      }),
+    );
+    const body = new URLSearchParams({
+      token: 'legacy',
+      team_id: 'T0LOCAL',
+      team_domain: 'local-slack',
+      channel_id: CHANNEL,
+      channel_name: 'iam-changes',
+      user_id: CAROL,
+      user_name: 'carol',
+      command: '/iam-changes',
+      text: '24h on role/queried-role',
+      api_app_id: 'A0BOT',
+      response_url: components.slack.responseUrl('signed-command'),
+      trigger_id: 't',
+    }).toString();
+
+    const response = await handler(signed(body), context);
+
+    expect(response.statusCode).toBe(200);
+    const [answer] = components.slack.responsesTo('signed-command');
+    expect(textOf(answer?.blocks)).toContain('queried-role');
+  });
+
+  it.each([
+    ['unsigned', (body: string) => request(body, {})],
+    [
+      'forged',
+      (body: string) => signed(body, Math.floor(Date.now() / 1000), 'not-the-secret-at-all-0000000000'),
+    ],
+    [
+      'stale (more than 5 minutes old)',
+      (body: string) => signed(body, Math.floor(Date.now() / 1000) - 6 * 60),
+    ],
+    [
+      'signed for another body',
+      (body: string) => {
+        const at = Math.floor(Date.now() / 1000);
+        return request(body, {
+          'x-slack-request-timestamp': String(at),
+          'x-slack-signature': sign(`${body}x`, at),
+        });
+      },
+    ],
+  ])('refuses a %s request with 401 and changes nothing', async (_name, build) => {
+    const change = await h.storeChange(
+      recordOf('AttachRolePolicy', {
+        roleName: 'untouched',
+        policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      }),
+    );
+    const ts = (await h.stored(change.eventId)).slack?.ts ?? '';
+    const calls = components.slack.calls.length;
+
+    const response = await handler(
+      build(buttonClick(ACTION_IDS.ACKNOWLEDGE, change.eventId, CAROL, ts)),
+      context,
+    );
+
+    expect(response.statusCode).toBe(401);
+    expect((await h.stored(change.eventId)).acknowledgement).toBeUndefined();
+    expect(components.slack.calls.length).toBe(calls);
+  });
+
+  it('refuses a request it cannot read with 400, before any listener', async () => {
+    const calls = components.slack.calls.length;
+    const event = request('{not json', {});
+    event.headers['content-type'] = 'application/json';
+
+    const response = await handler(event, context);
+
+    expect(response.statusCode).toBe(400);
+    expect(components.slack.calls.length).toBe(calls);
+  });
+});
