@@ -149,9 +149,12 @@ describe('serverless.yml', () => {
   it('routes every IAM write by name prefix with allWrites=true', () => {
     const rules = active(withParams, 'AWS::Events::Rule');
     expect(rules).toHaveLength(1);
-    const names = (
-      rules[0]?.[1].Properties?.EventPattern as { detail: { eventName: Array<{ prefix: string }> } }
-    ).detail.eventName;
+    const names =
+      (
+        rules[0]?.[1].Properties?.EventPattern as
+          | { detail: { eventName: Array<{ prefix: string }> } }
+          | undefined
+      )?.detail.eventName ?? [];
     expect(names.map((entry) => entry.prefix)).toEqual(
       expect.arrayContaining(['Attach', 'Put', 'Create', 'Delete', 'Update']),
     );
@@ -191,12 +194,12 @@ describe('serverless.yml', () => {
     expect(table?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(table?.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
     expect(table?.KeySchema).toEqual(TABLE_KEY_SCHEMA);
-    const indexes = (table?.GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: unknown }>).map(
-      (index) => ({
-        IndexName: index.IndexName,
-        KeySchema: index.KeySchema,
-      }),
-    );
+    const indexes = (
+      (table?.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string; KeySchema: unknown }>
+    ).map((index) => ({
+      IndexName: index.IndexName,
+      KeySchema: index.KeySchema,
+    }));
     expect(indexes).toEqual(
       TABLE_INDEXES.map((index) => ({ IndexName: index.IndexName, KeySchema: index.KeySchema })),
     );
