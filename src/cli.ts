@@ -1,6 +1,7 @@
 import { auditCommand } from './cli/audit';
 import { checkPatternCommand } from './cli/check-pattern';
 import { type CliCommand, type CliIo, UsageError } from './cli/command';
+import { devCommand } from './cli/dev';
 import { explainCommand, renderCommand } from './cli/explain';
 import { redriveCommand } from './cli/redrive';
 import { revertCommand } from './cli/revert';
@@ -12,6 +13,7 @@ export { UsageError } from './cli/command';
 
 /** Every subcommand, in the order `help` lists them. */
 const COMMANDS: CliCommand[] = [
+  devCommand,
   explainCommand,
   renderCommand,
   checkPatternCommand,

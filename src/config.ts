@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the same schemas, tree-shakable, so every Lambda bundle carries only the validators it uses.
+import * as z from 'zod/mini';
 import { RISK_LEVELS, type RiskLevel } from './domain/types';
 
 /** A missing or malformed setting. The message names the key and what was expected. */
@@ -6,97 +7,90 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const list = z
-  .string()
-  .optional()
-  .transform((value) =>
-    (value ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
+function split(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** A comma-separated list whose every item passes `test`. */
+const list = (test?: (item: string) => boolean, message = 'expected a comma-separated list') =>
+  z
+    .pipe(z.optional(z.string()), z.transform(split))
+    .check(z.refine((items: string[]) => !test || items.every(test), message));
 
 const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value)));
+  z.pipe(
+    z.optional(z.enum(['true', 'false', '1', '0', 'yes', 'no'], 'expected true or false')),
+    z.transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value))),
+  );
 
 const positiveInt = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx) => {
       if (value === undefined || value === '') return fallback;
       const number = Number(value);
       if (!Number.isInteger(number) || number <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'expected a positive whole number' });
+        ctx.issues.push({ code: 'custom', message: 'expected a positive whole number', input: value });
         return z.NEVER;
       }
       return number;
-    });
+    }),
+  );
+
+const matching = (pattern: RegExp, message: string) =>
+  z.optional(z.string().check(z.regex(pattern, message)));
+const url = () => z.optional(z.url('expected an http(s) URL'));
 
 /** A Slack user (`U…`, `W…` on Enterprise Grid) or user group (`S…`) id. */
 const SLACK_RESPONDER_ID = /^[UWS][A-Z0-9]{2,}$/;
+const CHANNEL = /^[#@]?[\w.-]+$/;
+const SSM_NAME = /^\//;
 
-const channel = z
-  .string()
-  .regex(/^[#@]?[\w.-]+$/, 'expected a Slack channel id or #name')
-  .optional();
+const channel = matching(CHANNEL, 'expected a Slack channel id or #name');
 
 const schema = z.object({
-  STAGE: z.string().default('local'),
-  TABLE_NAME: z.string().min(1).default('iam-changes'),
-  SLACK_BOT_TOKEN: z
-    .string()
-    .regex(/^xox[a-z]-/, 'expected a Slack bot token (xoxb-…)')
-    .optional(),
-  SLACK_BOT_TOKEN_PARAMETER: z
-    .string()
-    .startsWith('/', 'expected an SSM parameter name starting with /')
-    .optional(),
-  SLACK_API_URL: z.url({ message: 'expected an http(s) URL' }).optional(),
-  SLACK_SIGNING_SECRET: z.string().min(8, 'expected the Slack app signing secret').optional(),
-  SLACK_SIGNING_SECRET_PARAMETER: z
-    .string()
-    .startsWith('/', 'expected an SSM parameter name starting with /')
-    .optional(),
-  SLACK_RESPONDERS: list.refine(
-    (ids) => ids.every((id) => SLACK_RESPONDER_ID.test(id)),
+  STAGE: z._default(z.string(), 'local'),
+  TABLE_NAME: z._default(z.string().check(z.minLength(1)), 'iam-changes'),
+  SLACK_BOT_TOKEN: matching(/^xox[a-z]-/, 'expected a Slack bot token (xoxb-…)'),
+  SLACK_BOT_TOKEN_PARAMETER: matching(SSM_NAME, 'expected an SSM parameter name starting with /'),
+  SLACK_API_URL: url(),
+  SLACK_SIGNING_SECRET: z.optional(z.string().check(z.minLength(8, 'expected the Slack app signing secret'))),
+  SLACK_SIGNING_SECRET_PARAMETER: matching(SSM_NAME, 'expected an SSM parameter name starting with /'),
+  SLACK_RESPONDERS: list(
+    (id) => SLACK_RESPONDER_ID.test(id),
     'expected Slack user ids (U…, W…) and user group ids (S…), comma-separated',
   ),
-  SLACK_CHANNEL: z
-    .string()
-    .regex(/^[#@]?[\w.-]+$/, 'expected a Slack channel id or #name')
-    .default('#iam-changes'),
+  SLACK_CHANNEL: z._default(
+    z.string().check(z.regex(CHANNEL, 'expected a Slack channel id or #name')),
+    '#iam-changes',
+  ),
   SLACK_CHANNEL_CRITICAL: channel,
   SLACK_CHANNEL_HIGH: channel,
   SLACK_CHANNEL_MEDIUM: channel,
   SLACK_CHANNEL_LOW: channel,
   SLACK_CHANNEL_INFO: channel,
   SLACK_MENTION_CRITICAL: flag(true),
-  EXPECTED_ACTORS: list,
-  TRUSTED_ACCOUNTS: list.refine(
-    (ids) => ids.every((id) => /^\d{12}$/.test(id)),
-    'expected 12-digit account ids',
-  ),
-  BOT_ROLE_ARNS: list,
-  PROTECTED_PRINCIPALS: list.refine(
-    (globs) => globs.every((glob) => /^(arn:|\*)/.test(glob)),
+  EXPECTED_ACTORS: list(),
+  TRUSTED_ACCOUNTS: list((id) => /^\d{12}$/.test(id), 'expected 12-digit account ids'),
+  BOT_ROLE_ARNS: list(),
+  PROTECTED_PRINCIPALS: list(
+    (glob) => /^(arn:|\*)/.test(glob),
     'expected ARN globs (arn:aws:iam::*:role/break-glass*), comma-separated',
   ),
-  JOBS_TOPIC_ARN: z
-    .string()
-    .regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN')
-    .optional(),
-  QUARANTINE_POLICY_NAME: z
-    .string()
-    .regex(/^[\w+=,.@-]{1,128}$/, 'expected an IAM policy name (letters, digits and +=,.@_-)')
-    .default('iam-changes-quarantine'),
+  JOBS_TOPIC_ARN: matching(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN'),
+  QUARANTINE_POLICY_NAME: z._default(
+    z
+      .string()
+      .check(z.regex(/^[\w+=,.@-]{1,128}$/, 'expected an IAM policy name (letters, digits and +=,.@_-)')),
+    'iam-changes-quarantine',
+  ),
   BURST_WINDOW_SECONDS: positiveInt(300),
   RETENTION_DAYS: positiveInt(400),
-  CLOUDTRAIL_REGION: z.string().default('us-east-1'),
-  AWS_ENDPOINT_URL: z.url({ message: 'expected an http(s) URL' }).optional(),
+  CLOUDTRAIL_REGION: z._default(z.string(), 'us-east-1'),
+  AWS_ENDPOINT_URL: url(),
 });
 
 /** The bot's settings, parsed once at start. */

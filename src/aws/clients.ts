@@ -9,57 +9,22 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** IAM is a global service: CloudTrail delivers its events, and `LookupEvents` finds them, only in us-east-1. */
-export const IAM_EVENTS_REGION = 'us-east-1';
+import {
+  AWS_CLIENT_DEFAULTS,
+  type AwsClientOptions,
+  awsClientConfig,
+  IAM_EVENTS_REGION,
+  IAM_REGION,
+} from './client-config';
+import { createDocumentClient } from './dynamo-client';
 
-/** IAM's one endpoint (`iam.amazonaws.com`) signs in us-east-1 whatever the bot's own region is. */
-export const IAM_REGION = 'us-east-1';
-
-/** Defaults of {@link AwsClientOptions}. */
-export const AWS_CLIENT_DEFAULTS = {
-  requestTimeoutMs: 5_000,
-  connectionTimeoutMs: 2_000,
-  maxAttempts: 3,
-} as const;
-
-/** How the clients are built. Everything is optional: the SDK's own resolution fills the gaps. */
-export interface AwsClientOptions {
-  /** Region of the regional clients (CloudWatch Logs); `AWS_REGION` when omitted. */
-  region?: string;
-  /** Region of the CloudTrail client; us-east-1 unless set, because that is where IAM events are. */
-  cloudTrailRegion?: string;
-  /** Milliseconds a request may take once connected (default 5000). */
-  requestTimeoutMs?: number;
-  /** Milliseconds to establish a connection (default 2000). */
-  connectionTimeoutMs?: number;
-  /** Attempts per call, first try included, with the SDK's standard backoff (default 3). */
-  maxAttempts?: number;
-}
-
-/**
- * The configuration every client is built with. Exported so clients added later (IAM, SNS, DynamoDB) get
- * the same timeouts and retries: add a field to {@link AwsClients} and build it with this.
- *
- * `requestHandler` is given as options, not as a `NodeHttpHandler` instance: the SDK builds its own Node
- * handler from them, so the bot does not depend on `@smithy/node-http-handler` directly.
- */
-export function awsClientConfig(region: string | undefined, options: AwsClientOptions = {}) {
-  return {
-    ...(region === undefined ? {} : { region }),
-    maxAttempts: options.maxAttempts ?? AWS_CLIENT_DEFAULTS.maxAttempts,
-    requestHandler: {
-      requestTimeout: options.requestTimeoutMs ?? AWS_CLIENT_DEFAULTS.requestTimeoutMs,
-      connectionTimeout: options.connectionTimeoutMs ?? AWS_CLIENT_DEFAULTS.connectionTimeoutMs,
-    },
-  };
-}
+export { AWS_CLIENT_DEFAULTS, type AwsClientOptions, awsClientConfig, IAM_EVENTS_REGION, IAM_REGION };
 
 /** The clients the adapters need. One instance per process; adapters receive the client they use. */
 export interface AwsClients {
@@ -89,9 +54,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   return {
     cloudWatchLogs: new CloudWatchLogsClient(awsClientConfig(options.region, options)),
     cloudTrail: new CloudTrailClient(awsClientConfig(options.cloudTrailRegion ?? IAM_EVENTS_REGION, options)),
-    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig(options.region, options)), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
+    dynamo: createDocumentClient(options),
     ssm: new SSMClient(awsClientConfig(options.region, options)),
     cloudWatch: new CloudWatchClient(awsClientConfig(options.region, options)),
     sns: new SNSClient(awsClientConfig(options.region, options)),

@@ -1,4 +1,5 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { type AwsClientOptions, awsClientConfig } from './client-config';
 
 /** A secret that could not be read from SSM Parameter Store. */
 export class SecretUnavailableError extends Error {
@@ -20,4 +21,9 @@ export async function readSecret(client: SSMClient, name: string): Promise<strin
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new SecretUnavailableError(`cannot read SSM parameter ${name} (${reason})`, { cause: error });
   }
+}
+
+/** An SSM client of its own, for a process that reads its secrets once at cold start and needs nothing else of SSM. */
+export function createSsmClient(options: AwsClientOptions = {}): SSMClient {
+  return new SSMClient(awsClientConfig(options.region, options));
 }

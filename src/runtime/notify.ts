@@ -1,8 +1,6 @@
 import { NotifyService } from '../app/notify-service';
-import { type AwsClients, createAwsClients } from '../aws/clients';
-import { CloudTrailHistory } from '../aws/cloudtrail-history';
-import { CloudWatchLogsSearch } from '../aws/cloudwatch-logs-search';
-import { readSecret } from '../aws/ssm-secrets';
+import type { AwsClients } from '../aws/clients';
+import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
@@ -21,21 +19,48 @@ export interface NotifyWiring {
  * environment, locally), the DynamoDB store, and a per-channel pacer shared by every post of this process.
  */
 export async function buildNotifyService({ config, aws, log }: NotifyWiring): Promise<NotifyService> {
-  const clients = aws ?? createAwsClients({ cloudTrailRegion: config.cloudTrailRegion });
+  const options = { cloudTrailRegion: config.cloudTrailRegion };
+  const dynamo = aws?.dynamo ?? createDocumentClient(options);
   const source = requireSlackToken(config);
-  const token = 'token' in source ? source.token : await readSecret(clients.ssm, source.parameter);
+  // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.
+  const token =
+    'token' in source
+      ? source.token
+      : await import('../aws/ssm-secrets').then(({ createSsmClient, readSecret }) =>
+          readSecret(aws?.ssm ?? createSsmClient(options), source.parameter),
+        );
   const slack = new WebApiSlackGateway(createSlackClient({ token, slackApiUrl: config.slack.apiUrl }), {
     // A little over Slack's one message per second per channel, so network jitter does not earn a 429.
     pacer: new ChannelPacer({ intervalMs: 1100 }),
   });
+  const search = lazily(async () => {
+    if (aws) {
+      const [{ CloudWatchLogsSearch }, { CloudTrailHistory }] = await Promise.all([
+        import('../aws/cloudwatch-logs-search'),
+        import('../aws/cloudtrail-history'),
+      ]);
+      return {
+        logs: new CloudWatchLogsSearch(aws.cloudWatchLogs),
+        trail: new CloudTrailHistory(aws.cloudTrail),
+      };
+    }
+    return (await import('../aws/alarm-search')).createAlarmSearch(options);
+  });
+  const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
   return new NotifyService({
-    store: new DynamoChangeStore(clients.dynamo, {
-      tableName: config.tableName,
-      retentionDays: config.retentionDays,
-    }),
+    store: new DynamoChangeStore(dynamo, tableOptions),
+    stats: new DynamoStatsStore(dynamo, tableOptions),
     slack,
-    logs: new CloudWatchLogsSearch(clients.cloudWatchLogs),
-    trail: new CloudTrailHistory(clients.cloudTrail),
+    logs: {
+      metricFilters: async (namespace, metricName) =>
+        (await search()).logs.metricFilters(namespace, metricName),
+      searchRecords: async (group, pattern, start, end) =>
+        (await search()).logs.searchRecords(group, pattern, start, end),
+    },
+    trail: {
+      iamEvents: async (start, end, names) => (await search()).trail.iamEvents(start, end, names),
+      resourceEvents: async (name, start, end) => (await search()).trail.resourceEvents(name, start, end),
+    },
     clock: { now: () => new Date() },
     settings: {
       defaultChannel: config.slack.defaultChannel,
@@ -47,4 +72,16 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     },
     ...(log ? { log } : {}),
   });
+}
+
+/** A value built on first use and kept (a failed build is tried again next time). */
+function lazily<T>(build: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= build().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
 }

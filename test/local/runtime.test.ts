@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime';
+
+function actionsBlockId(blocks: unknown[] | undefined): string {
+  const actions = blocks?.find((block) => (block as { type?: string }).type === 'actions') as
+    | { block_id: string }
+    | undefined;
+  if (!actions) throw new Error('the message has no buttons');
+  return actions.block_id;
+}
+
+describe('the local runtime without AWS', () => {
+  let dataDir: string;
+  let runtime: LocalRuntime;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'iam-changes-runtime-'));
+    runtime = await startLocalRuntime({
+      port: 0,
+      dataDir,
+      moto: false,
+      env: {},
+      log: (line) => lines.push(line),
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await runtime?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('says that reverts are a dry run, on the page and in its status', () => {
+    expect(runtime.mode).toEqual({ slack: 'sandbox', aws: 'none' });
+    expect(runtime.urls.aws).toBeUndefined();
+    const aws = runtime.status.find((line) => line.label === 'AWS');
+    expect(aws).toMatchObject({ level: 'warn' });
+    expect(aws?.value).toMatch(/dry run/);
+    const notices = runtime.sandbox?.workspace.notices.map((notice) => notice.text) ?? [];
+    expect(notices.some((text) => /dry run/.test(text))).toBe(true);
+  });
+
+  it('feeds the admin-policy records only, and reverts on the simulated IAM', async () => {
+    const sandbox = runtime.sandbox;
+    if (!sandbox) throw new Error('no sandbox');
+    await runtime.runScenario('admin-policy');
+    const alert = sandbox.workspace.messages.find((message) =>
+      message.text.includes('attached AdministratorAccess'),
+    );
+    if (!alert) throw new Error('no alert');
+    const blockId = actionsBlockId(alert.blocks);
+    await sandbox.interactions.clickInMessage(
+      { channel: alert.channel, ts: alert.ts },
+      { blockId, actionId: 'change.revert' },
+    );
+    await runtime.idle();
+    const view = sandbox.workspace.viewStack('U0LOCALDEV').at(-1);
+    if (!view) throw new Error('no confirmation modal');
+    expect(JSON.stringify(view.view)).toContain('the live state matches the state right after the change');
+    await sandbox.interactions.submitView(view.id, { reason: { 'change.reason': 'dry run' } });
+    await runtime.idle();
+    expect(sandbox.workspace.messages.find((message) => message.ts === alert.ts)?.text).toMatch(/reverted/i);
+    expect(
+      lines.some((line) => line.startsWith('dry run (simulated IAM): iam:DetachRolePolicy ci-runner')),
+    ).toBe(true);
+  }, 30_000);
+
+  it('keeps the store and the channel across a restart on the same data folder', async () => {
+    const before = runtime.sandbox?.workspace.messages.length ?? 0;
+    expect(before).toBeGreaterThan(0);
+    await runtime.stop();
+    runtime = await startLocalRuntime({ port: 0, dataDir, moto: false, env: {} });
+    expect(runtime.status.find((line) => line.label === 'Store')?.value).not.toContain('created now');
+    expect(runtime.sandbox?.workspace.messages).toHaveLength(before);
+  }, 30_000);
+});
