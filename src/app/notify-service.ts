@@ -504,8 +504,11 @@ export class NotifyService {
         const filters = await this.deps.logs.metricFilters(alarm.metricNamespace, alarm.metricName);
         if (filters.length > 0) {
           const found = await Promise.all(
-            filters.map((filter) =>
-              this.deps.logs.searchRecords(filter.logGroupName, filter.filterPattern, start, end),
+            filters.map(async (filter) =>
+              this.keepMatching(
+                await this.deps.logs.searchRecords(filter.logGroupName, filter.filterPattern, start, end),
+                filter.filterPattern,
+              ),
             ),
           );
           return { records: found.flat(), source: 'cloudwatch-logs' };
