@@ -104,12 +104,15 @@ async function stopByPid(child: ChildProcess, pid: number): Promise<void> {
  * Starts `moto_server` from `executable` on a free loopback port and resolves once it answers. Throws
  * {@link MotoStartError} when it exits early or does not answer within 30 s (it is stopped first).
  */
-export async function startLocalMoto(executable: string): Promise<LocalMoto> {
+export async function startLocalMoto(
+  executable: string,
+  env: Record<string, string> = {},
+): Promise<LocalMoto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', ...env },
   });
   // moto logs every request on stderr: drain it (a full pipe would block it) and keep a tail for errors.
   let stderrTail = '';

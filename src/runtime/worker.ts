@@ -3,8 +3,10 @@
  * on the real adapters — IAM, CloudTrail, the store, the audit log, Slack. Used by the `worker` Lambda and, with
  * an in-process job queue, by the local runtime.
  */
+
 import { BeforeStateResolver } from '../app/before-state';
 import type { CisAuditGateway } from '../app/cis-audit-service';
+import type { IamGateway } from '../app/iam-port';
 import { QuarantineService } from '../app/quarantine-service';
 import { RevertService } from '../app/revert-service';
 import type { SlackInteractionGateway } from '../app/slack-port';
@@ -30,6 +32,10 @@ export interface WorkerWiring {
   slack?: SlackInteractionGateway;
   /** The CIS 4.4 audit's facts (the bot's own region when not given). */
   cisAudit?: CisAuditGateway;
+  /** IAM (the AWS IAM gateway on `aws.iam` when not given; the local runtime's simulation otherwise). */
+  iam?: IamGateway;
+  /** Pause between read-backs after a revert, for IAM's eventual consistency (the service's default when not given). */
+  verifyDelayMs?: number;
   log?: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -42,11 +48,13 @@ export async function buildWorkerService({
   aws,
   slack,
   cisAudit,
+  iam: givenIam,
+  verifyDelayMs,
   log,
 }: WorkerWiring): Promise<WorkerService> {
   const clients = aws ?? createAwsClients({ cloudTrailRegion: config.cloudTrailRegion });
   const { store, audit, stats } = buildStores(config, clients);
-  const iam = new AwsIamGateway(clients.iam);
+  const iam = givenIam ?? new AwsIamGateway(clients.iam);
   const trail = buildTrailHistory(clients);
   const clock = { now: () => new Date() };
   const resolver = new BeforeStateResolver({ store, trail, iam, clock });
@@ -68,7 +76,10 @@ export async function buildWorkerService({
       resolver,
       clock,
       audit,
-      settings: { botRoleArns: config.botRoleArns },
+      settings: {
+        botRoleArns: config.botRoleArns,
+        ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
+      },
     }),
     quarantine: new QuarantineService({
       store,
