@@ -25,8 +25,10 @@ app.action('ack', async ({ ack }) => { await ack(); });
 export const handler = async (event, context) => (await receiver.start())(event, context);
 `;
 
-async function bundle(entry: string, outfile: string): Promise<number> {
-  await build({
+/** The bundle's size and its largest packages (bytes in the output). */
+async function bundle(entry: string, outfile: string): Promise<{ size: number; largest: string }> {
+  const result = await build({
+    metafile: true,
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -40,7 +42,19 @@ async function bundle(entry: string, outfile: string): Promise<number> {
     },
     logLevel: 'silent',
   });
-  return statSync(outfile).size;
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? 'iam-changes';
+      bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  const largest = [...bytes]
+    .sort((left, right) => right[1] - left[1])
+    .slice(0, 4)
+    .map(([name, size]) => `${name} ${(size / 1024).toFixed(0)} KiB`)
+    .join(', ');
+  return { size: statSync(outfile).size, largest };
 }
 
 /** Milliseconds a fresh `node` takes to import the bundle, measured inside that process. */
@@ -73,7 +87,7 @@ async function main(): Promise<void> {
   try {
     const baselineEntry = path.join(ROOT, 'node_modules', '.iam-changes-bench-baseline.mjs');
     writeFileSync(baselineEntry, BASELINE_SOURCE);
-    const bundles: Record<string, { file: string; size: number }> = {};
+    const bundles: Record<string, { file: string; size: number; largest: string }> = {};
     for (const [name, entry] of [
       ['baseline', baselineEntry],
       ['notify', path.join(ROOT, 'src/handlers/notify.ts')],
@@ -81,7 +95,7 @@ async function main(): Promise<void> {
       ['slack', path.join(ROOT, 'src/handlers/slack.ts')],
     ] as const) {
       const file = path.join(dir, `${name}.mjs`);
-      bundles[name] = { file, size: await bundle(entry, file) };
+      bundles[name] = { file, ...(await bundle(entry, file)) };
     }
     rmSync(baselineEntry, { force: true });
 
@@ -95,20 +109,20 @@ async function main(): Promise<void> {
       }
     }
     const baseline = median(times.baseline ?? []);
-    const rows = Object.entries(bundles).map(([name, { size }]) => {
+    const rows = Object.entries(bundles).map(([name, { size, largest }]) => {
       const init = median(times[name] ?? []);
       const ratio = init / baseline;
       const target = TARGETS[name];
       const verdict =
         target === undefined ? 'baseline' : `≤ ${target} (${ratio <= target ? 'met' : 'missed'})`;
-      return { name, size, init, ratio, target, verdict };
+      return { name, size, largest, init, ratio, target, verdict };
     });
     const table = [
-      '| bundle | size | init (median) | ratio to baseline | target |',
-      '| --- | --- | --- | --- | --- |',
+      '| bundle | size | init (median) | ratio to baseline | target | largest packages |',
+      '| --- | --- | --- | --- | --- | --- |',
       ...rows.map(
         (row) =>
-          `| ${row.name} | ${(row.size / 1024).toFixed(0)} KiB | ${row.init.toFixed(1)} ms | ${row.ratio.toFixed(2)} | ${row.verdict} |`,
+          `| ${row.name} | ${(row.size / 1024).toFixed(0)} KiB | ${row.init.toFixed(1)} ms | ${row.ratio.toFixed(2)} | ${row.verdict} | ${row.largest} |`,
       ),
     ].join('\n');
     const body = `Each function bundled as \`serverless package\` does (esbuild, ESM, node22, minified); init = importing the bundle in a fresh \`node\`, median of ${RUNS} processes each, interleaved. Baseline: a minimal Bolt \`AwsLambdaReceiver\` handler.\n\n${table}`;
