@@ -1,8 +1,4 @@
 import { parseArgs } from 'node:util';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditLog } from '../app/audit-port';
 import { BeforeStateResolver } from '../app/before-state';
 import type { ChangeStore, DocumentSnapshot } from '../app/ports';
@@ -14,8 +10,9 @@ import {
   type RevertPreview,
   RevertService,
 } from '../app/revert-service';
-import { awsClientConfig, IAM_EVENTS_REGION, IAM_REGION } from '../aws/clients';
+import { IAM_REGION } from '../aws/client-config';
 import { CloudTrailHistory } from '../aws/cloudtrail-history';
+import { createClientsFromEnv, credentialsFrom } from '../aws/env-clients';
 import { AwsIamGateway } from '../aws/iam-gateway';
 import { explainItems } from '../domain/explain';
 import { readInputText } from '../domain/input';
@@ -58,25 +55,6 @@ const DEFAULT_REASON = 'reverted with the iam-changes CLI';
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function credentialsFrom(env: Env) {
-  const accessKeyId = nonEmpty(env.AWS_ACCESS_KEY_ID);
-  const secretAccessKey = nonEmpty(env.AWS_SECRET_ACCESS_KEY);
-  if (accessKeyId === undefined || secretAccessKey === undefined) return undefined;
-  const sessionToken = nonEmpty(env.AWS_SESSION_TOKEN);
-  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
-}
-
-/** A client configuration from the environment the CLI was given (its endpoint and keys win over the SDK's). */
-function configFor(env: Env, region: string | undefined, service: string) {
-  const endpoint = nonEmpty(env[`AWS_ENDPOINT_URL_${service}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
-  const credentials = credentialsFrom(env);
-  return {
-    ...awsClientConfig(region),
-    ...(endpoint ? { endpoint } : {}),
-    ...(credentials ? { credentials } : {}),
-  };
 }
 
 /** True when the environment names a table and a way to reach it as someone. */
@@ -249,9 +227,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const env: Env = io.env ?? process.env;
   const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? IAM_REGION;
 
-  const iamClient = new IAMClient(configFor(env, IAM_REGION, 'IAM'));
-  const cloudTrail = new CloudTrailClient(configFor(env, IAM_EVENTS_REGION, 'CLOUDTRAIL'));
-  const dynamo = hasTable(env) ? new DynamoDBClient(configFor(env, region, 'DYNAMODB')) : undefined;
+  const { iam: iamClient, cloudTrail, dynamo } = createClientsFromEnv(env, region, { table: hasTable(env) });
   try {
     const now = new Date();
     let store: RevertStore & Pick<ChangeStore, 'documentBefore'>;
@@ -259,9 +235,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     let storeNote: string;
     if (dynamo) {
       const tableName = nonEmpty(env.TABLE_NAME) ?? '';
-      const documents = DynamoDBDocumentClient.from(dynamo, {
-        marshallOptions: { removeUndefinedValues: true },
-      });
+      const documents = dynamo;
       const table = new DynamoChangeStore(documents, { tableName });
       if (!(await table.getChange(change.eventId))) await table.claimChange(change, now, now);
       store = table;

@@ -7,15 +7,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { awsClientConfig } from '../aws/clients';
-import { createTableInput } from '../store/table';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../aws/dynamo-client';
+import { ensureTable } from '../store/table';
 
 /**
  * Credentials dynalite and moto_server accept (they check that requests are signed, not by whom). Not frozen: the
@@ -129,13 +123,13 @@ export async function startEmbeddedStore(options: {
   }
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    ...awsClientConfig('us-east-1'),
+  const documentClient = createDocumentClient({
+    region: 'us-east-1',
     endpoint,
     credentials: localCredentials(),
   });
   const stop = async () => {
-    client.destroy();
+    documentClient.destroy();
     server.closeAllConnections();
     try {
       await new Promise<void>((resolve, reject) =>
@@ -145,22 +139,18 @@ export async function startEmbeddedStore(options: {
       await release();
     }
   };
-  let created = false;
+  let created: boolean;
   try {
-    await client.send(new DescribeTableCommand({ TableName: options.tableName }));
+    created = await ensureTable(documentClient, options.tableName);
   } catch (error: unknown) {
-    if (!(error instanceof ResourceNotFoundException)) {
-      await stop();
-      throw error;
-    }
-    await client.send(new CreateTableCommand(createTableInput(options.tableName)));
-    created = true;
+    await stop();
+    throw error;
   }
   return {
     endpoint,
     path,
     tableName: options.tableName,
-    documentClient: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    documentClient,
     created,
     stop,
   };

@@ -2,12 +2,16 @@
  * The single DynamoDB table the bot keeps everything in, as data: tests and the local runtime create it from
  * {@link createTableInput}, and `serverless.yml` declares the same keys and indexes for AWS.
  */
-import type {
-  AttributeDefinition,
-  CreateTableCommandInput,
-  GlobalSecondaryIndex,
-  KeySchemaElement,
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** The attribute holding each item's expiry (epoch seconds) for DynamoDB TTL. */
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -70,4 +74,19 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
       Projection: { ...gsi.Projection },
     })),
   };
+}
+
+/**
+ * Creates the table when it does not exist (the local runtime's embedded store; in AWS the stack creates it).
+ * Returns true when it was created now.
+ */
+export async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return false;
+  } catch (error: unknown) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  return true;
 }
