@@ -7,6 +7,7 @@ import { type CloudTrailClient, type LookupAttribute, LookupEventsCommand } from
 import type { TrailHistory } from '../app/ports';
 import { IAM_EVENT_SOURCE } from '../domain/events';
 import type { CloudTrailRecord } from '../domain/input';
+import { parseCloudTrailRecordText } from '../domain/input';
 import { createPacer, type Pacer } from './pacer';
 
 /** How {@link CloudTrailHistory} paces and bounds its lookups. */
@@ -51,21 +52,6 @@ export interface TrailLookupResult extends TrailLookupSummary {
 export const LOOKUP_EVENTS_PAGE_SIZE = 50;
 const DEFAULT_REQUESTS_PER_SECOND = 2;
 const DEFAULT_MAX_PAGES = 100;
-
-/** The CloudTrail record an event's `CloudTrailEvent` text holds, or `undefined`. */
-function parseRecord(text: string | undefined): CloudTrailRecord | undefined {
-  if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const record = value as Record<string, unknown>;
-  if (typeof record.eventName !== 'string' || typeof record.eventSource !== 'string') return undefined;
-  return record as CloudTrailRecord;
-}
 
 /**
  * {@link TrailHistory} on CloudTrail `LookupEvents`.
@@ -160,7 +146,7 @@ export class CloudTrailHistory implements TrailHistory {
       result.pages += 1;
       for (const event of response.Events ?? []) {
         result.events += 1;
-        const record = parseRecord(event.CloudTrailEvent);
+        const record = parseCloudTrailRecordText(event.CloudTrailEvent);
         if (!record) {
           result.skipped += 1;
           continue;

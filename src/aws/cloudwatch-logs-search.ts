@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { LogSearch, MetricFilterSource } from '../app/ports';
 import type { CloudTrailRecord } from '../domain/input';
+import { parseCloudTrailRecordText } from '../domain/input';
 
 /** Limits of {@link CloudWatchLogsSearch}. */
 export interface CloudWatchLogsSearchOptions {
@@ -46,21 +47,6 @@ export interface LogSearchResult extends LogSearchSummary {
 const DEFAULT_MAX_PAGES = 1000;
 const DEFAULT_MAX_RECORDS = 10_000;
 const DEFAULT_MAX_FILTER_PAGES = 100;
-
-/** The CloudTrail record a log line holds, or `undefined` when it holds something else. */
-function parseRecord(message: string | undefined): CloudTrailRecord | undefined {
-  if (message === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const record = value as Record<string, unknown>;
-  if (typeof record.eventName !== 'string' || typeof record.eventSource !== 'string') return undefined;
-  return record as CloudTrailRecord;
-}
 
 /**
  * {@link LogSearch} on CloudWatch Logs.
@@ -162,7 +148,7 @@ export class CloudWatchLogsSearch implements LogSearch {
       const events = response.events ?? [];
       for (const [index, event] of events.entries()) {
         result.events += 1;
-        const record = parseRecord(event.message);
+        const record = parseCloudTrailRecordText(event.message);
         if (!record) {
           result.skipped += 1;
           continue;

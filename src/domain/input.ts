@@ -199,6 +199,21 @@ export function readInput(value: unknown): InputItem[] {
   return walk(value, [], 0);
 }
 
+/**
+ * The CloudTrail record one JSON text holds (a CloudWatch Logs line, a `LookupEvents` `CloudTrailEvent`), or
+ * `undefined` when it holds anything else: such sources also carry lines that are not records.
+ */
+export function parseCloudTrailRecordText(text: string | undefined): CloudTrailRecord | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return isObject(value) && isCloudTrailRecord(value) ? (value as CloudTrailRecord) : undefined;
+}
+
 /** {@link readInput} on JSON text. */
 export function readInputText(text: string): InputItem[] {
   return readInput(parseJsonText(text));

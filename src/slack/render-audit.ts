@@ -3,8 +3,9 @@
  * `render.ts`: every value that comes from AWS (names, ARNs, patterns inside fix commands, error messages) is
  * escaped, nothing is cut without saying so, and the message keeps Slack's limits.
  */
-import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import type { AuditReport, CisAuditChain, CisAuditCheck } from '../domain/cis-audit';
+import { context, section } from './blocks';
 import { escapeText, inlineCode, truncate, truncateEscaped } from './escape';
 import { type SlackMessage, slackDate } from './render';
 
@@ -14,16 +15,8 @@ const HEADER_LIMIT = 150;
 const DETAIL_LIMIT = 900;
 const CUT_NOTE = '_(cut to fit Slack: run `npx iam-changes audit` for the whole command)_';
 
-function section(text: string): SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
-}
-
 function header(text: string): HeaderBlock {
   return { type: 'header', text: { type: 'plain_text', text: truncate(text, HEADER_LIMIT), emoji: true } };
-}
-
-function context(elements: string[]): ContextBlock {
-  return { type: 'context', elements: elements.map((text) => ({ type: 'mrkdwn' as const, text })) };
 }
 
 /**

@@ -16,6 +16,7 @@ import type { DriftCheck, RevertPreview } from '../app/revert-service';
 import { quarantineDocument } from '../domain/quarantine';
 import type { Change, RevertStep } from '../domain/types';
 import { REASON_INPUT, VIEW_IDS, type ViewId } from './action-ids';
+import { context, plain, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { describeChange, slackDate } from './render';
 import { mentionOf, reasonText } from './render-state';
@@ -71,18 +72,6 @@ const WORDS: Record<ConfirmAction, { title: string; refused: string; submit: str
 };
 
 // --- small builders -------------------------------------------------------------------------------------------
-
-function plain(text: string) {
-  return { type: 'plain_text' as const, text };
-}
-
-function section(text: string): SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
-}
-
-function context(texts: string[]): KnownBlock {
-  return { type: 'context', elements: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) };
-}
 
 /** The metadata as JSON within Slack's 3000 characters: the alert's place is dropped before the event id. */
 export function confirmMetadataText(meta: ConfirmMetadata): string | undefined {

@@ -4,7 +4,7 @@
  * in code blocks), and an error state. Every value from an event is escaped. A diff too long for one modal is
  * paged with Previous / Next buttons and "page N of M": nothing is ever cut without saying so.
  */
-import type { ActionsBlock, Button, ContextBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import type { ActionsBlock, Button, KnownBlock, ModalView, SectionBlock } from '@slack/types';
 import {
   diffScope,
   documentText,
@@ -18,6 +18,7 @@ import {
 import { principalEntries } from '../domain/policy';
 import type { Change, Principal, Statement } from '../domain/types';
 import { MAX_BUTTON_VALUE_LENGTH } from './action-ids';
+import { context as contextBlock, plain, section } from './blocks';
 import { escapeText, inlineCode, truncate, truncateEscaped } from './escape';
 import { describeChange, LEVELS, slackDate } from './render';
 
@@ -105,18 +106,6 @@ const FIELD_LABELS: Record<StatementField, string> = {
 };
 
 // --- small builders -------------------------------------------------------------------------------------------
-
-function plain(text: string) {
-  return { type: 'plain_text' as const, text };
-}
-
-function section(text: string): SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
-}
-
-function contextBlock(elements: string[]): ContextBlock {
-  return { type: 'context', elements: elements.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) };
-}
 
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;

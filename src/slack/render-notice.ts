@@ -4,7 +4,7 @@
  * already acknowledged, already reverted, something went wrong and what to do). Every value from an event, from
  * IAM or typed by a person is escaped, and each message keeps Slack's limits.
  */
-import type { KnownBlock, SectionBlock } from '@slack/types';
+import type { KnownBlock } from '@slack/types';
 import type { AuditActor } from '../app/audit-port';
 import type { ResponderAction } from '../app/authorize';
 import type { LiftOutcome, QuarantineOutcome } from '../app/quarantine-service';
@@ -12,6 +12,7 @@ import type { Acknowledgement, RevertRecord, RevertStepResult } from '../app/rev
 import type { DriftCheck, RevertOutcome } from '../app/revert-service';
 import type { IamEntity } from '../domain/drift';
 import { toCliCommand } from '../domain/revert';
+import { section } from './blocks';
 import { inlineCode, truncate } from './escape';
 import type { SlackMessage } from './render';
 import { slackDate } from './render';
@@ -21,10 +22,6 @@ import { mentionOf, reasonText } from './render-state';
 const MAX_BLOCKS = 50;
 /** Code blocks a thread note may take: the rest of the note needs a few of Slack's 50. */
 const MAX_CODE_BLOCKS = 40;
-
-function section(text: string): SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
-}
 
 function note(text: string, blocks: KnownBlock[]): SlackMessage {
   return { text: truncate(text, 3000), blocks: blocks.slice(0, MAX_BLOCKS) };

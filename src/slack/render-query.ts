@@ -4,12 +4,13 @@
  * are slash-command responses (`response_type` + `text` + `blocks`): ephemeral unless the query says `share`.
  * Every value that comes from an event is escaped, lists say how much they left out, and Slack's limits hold.
  */
-import type { ContextBlock, HeaderBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
+import type { HeaderBlock, KnownBlock } from '@slack/types';
 import type { StoredChange } from '../app/ports';
 import type { ListAnswer, QueryAnswer, QueryEntry, StatsAnswer, Tally } from '../app/query-service';
 import { clientLabel } from '../domain/actor';
 import { cleanCommandText, MAX_LIMIT, QUERY_HELP, type Query, type QueryError } from '../domain/query';
 import { type Client, RISK_LEVELS } from '../domain/types';
+import { context, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { describeChange, LEVELS, slackDate } from './render';
 
@@ -45,20 +46,8 @@ const COMMAND = '/iam-changes';
 
 // --- small builders -------------------------------------------------------------------------------------------
 
-function mrkdwn(text: string): MrkdwnElement {
-  return { type: 'mrkdwn', text };
-}
-
-function section(text: string): SectionBlock {
-  return { type: 'section', text: mrkdwn(text) };
-}
-
 function header(text: string): HeaderBlock {
   return { type: 'header', text: { type: 'plain_text', text: truncate(text, LIMIT.header), emoji: true } };
-}
-
-function context(texts: string[]): ContextBlock {
-  return { type: 'context', elements: texts.slice(0, 10).map(mrkdwn) };
 }
 
 function plural(count: number, one: string, many = `${one}s`): string {

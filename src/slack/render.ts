@@ -29,6 +29,7 @@ import type {
   Target,
 } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
+import { context, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { alarmConsoleLink, cloudTrailEventLink, iamPolicyLink, iamTargetLink } from './links';
 
@@ -99,16 +100,8 @@ function mrkdwn(text: string): MrkdwnElement {
   return { type: 'mrkdwn', text };
 }
 
-function section(text: string): SectionBlock {
-  return { type: 'section', text: mrkdwn(text) };
-}
-
 function header(text: string): HeaderBlock {
   return { type: 'header', text: { type: 'plain_text', text: truncate(text, LIMIT.header), emoji: true } };
-}
-
-function context(elements: string[]): ContextBlock {
-  return { type: 'context', elements: elements.slice(0, 10).map(mrkdwn) };
 }
 
 function plural(count: number, one: string, many = `${one}s`): string {
