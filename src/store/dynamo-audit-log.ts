@@ -7,9 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditLog } from '../app/audit-port';
 import { sortableTime } from './dynamo-change-store';
-import { TTL_ATTRIBUTE } from './table';
+import { retentionSeconds, TTL_ATTRIBUTE } from './table';
 
-const DEFAULT_RETENTION_DAYS = 400;
 const DAY_SECONDS = 86_400;
 const DAY_MS = DAY_SECONDS * 1000;
 
@@ -53,12 +52,8 @@ export class DynamoAuditLog implements AuditLog {
     private readonly documentClient: DynamoDBDocumentClient,
     options: DynamoAuditLogOptions,
   ) {
-    const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
-    if (!Number.isFinite(retentionDays) || retentionDays <= 0) {
-      throw new RangeError(`retentionDays must be a positive number of days, got ${retentionDays}`);
-    }
     this.tableName = options.tableName;
-    this.retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
+    this.retentionSeconds = retentionSeconds(options.retentionDays);
     this.now = options.now ?? (() => new Date());
   }
 

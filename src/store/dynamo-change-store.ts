@@ -48,9 +48,8 @@ import type {
   RevertStore,
 } from '../app/revert-port';
 import type { AlarmEvent, AssessedChange, Change, PolicyDocument } from '../domain/types';
-import { INDEX_BY_ACTOR, INDEX_BY_RESOURCE, INDEX_BY_TIME, TTL_ATTRIBUTE } from './table';
+import { INDEX_BY_ACTOR, INDEX_BY_RESOURCE, INDEX_BY_TIME, retentionSeconds, TTL_ATTRIBUTE } from './table';
 
-const DEFAULT_RETENTION_DAYS = 400;
 const DAY_SECONDS = 86_400;
 const DAY_MS = DAY_SECONDS * 1000;
 /** Pages read while looking for the first item a filter accepts, so a hot key cannot make a call unbounded. */
@@ -264,12 +263,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     private readonly documentClient: DynamoDBDocumentClient,
     options: DynamoChangeStoreOptions,
   ) {
-    const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
-    if (!Number.isFinite(retentionDays) || retentionDays <= 0) {
-      throw new RangeError(`retentionDays must be a positive number of days, got ${retentionDays}`);
-    }
     this.tableName = options.tableName;
-    this.retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
+    this.retentionSeconds = retentionSeconds(options.retentionDays);
   }
 
   async claimChange(change: AssessedChange, now: Date, leaseUntil: Date): Promise<ClaimResult> {

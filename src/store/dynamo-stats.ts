@@ -21,9 +21,8 @@ import {
 import type { DailyStats, StatsStore } from '../app/query-port';
 import { type AssessedChange, RISK_LEVELS, type RiskLevel } from '../domain/types';
 import { actorOf, sortableTime } from './dynamo-change-store';
-import { TTL_ATTRIBUTE } from './table';
+import { retentionSeconds, TTL_ATTRIBUTE } from './table';
 
-const DEFAULT_RETENTION_DAYS = 400;
 const DAY_SECONDS = 86_400;
 const DAY_MS = DAY_SECONDS * 1000;
 /** BatchGetItem takes at most 100 keys. */
@@ -164,12 +163,8 @@ export class DynamoStatsStore implements StatsStore {
     private readonly documentClient: DynamoDBDocumentClient,
     options: DynamoStatsStoreOptions,
   ) {
-    const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
-    if (!Number.isFinite(retentionDays) || retentionDays <= 0) {
-      throw new RangeError(`retentionDays must be a positive number of days, got ${retentionDays}`);
-    }
     this.tableName = options.tableName;
-    this.retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
+    this.retentionSeconds = retentionSeconds(options.retentionDays);
   }
 
   /**

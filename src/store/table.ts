@@ -16,6 +16,17 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 /** The attribute holding each item's expiry (epoch seconds) for DynamoDB TTL. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
+/** How long items live unless configured otherwise (`RETENTION_DAYS`). */
+export const DEFAULT_RETENTION_DAYS = 400;
+
+/** Retention days (default {@link DEFAULT_RETENTION_DAYS}) as seconds; anything but a positive number is refused. */
+export function retentionSeconds(retentionDays: number = DEFAULT_RETENTION_DAYS): number {
+  if (!Number.isFinite(retentionDays) || retentionDays <= 0) {
+    throw new RangeError(`retentionDays must be a positive number of days, got ${retentionDays}`);
+  }
+  return Math.round(retentionDays * 86_400);
+}
+
 /** The index names, as the store queries them. */
 export const INDEX_BY_TIME = 'byTime';
 export const INDEX_BY_ACTOR = 'byActor';
