@@ -2,19 +2,16 @@
  * What the notify path needs only for CloudWatch alarms: the CloudWatch Logs search and CloudTrail history.
  * Loaded on the first alarm, so EventBridge deliveries never load these SDK clients.
  */
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { LogSearch, TrailHistory } from '../app/ports';
-import { type AwsClientOptions, awsClientConfig, IAM_EVENTS_REGION } from './client-config';
-import { CloudTrailHistory } from './cloudtrail-history';
+import { type AwsClientOptions, awsClientConfig } from './client-config';
+import { createCloudTrailHistory } from './cloudtrail-history';
 import { CloudWatchLogsSearch } from './cloudwatch-logs-search';
 
 /** The alarm path's adapters, each on a client built here once. */
 export function createAlarmSearch(options: AwsClientOptions = {}): { logs: LogSearch; trail: TrailHistory } {
   return {
     logs: new CloudWatchLogsSearch(new CloudWatchLogsClient(awsClientConfig(options.region, options))),
-    trail: new CloudTrailHistory(
-      new CloudTrailClient(awsClientConfig(options.cloudTrailRegion ?? IAM_EVENTS_REGION, options)),
-    ),
+    trail: createCloudTrailHistory(options),
   };
 }

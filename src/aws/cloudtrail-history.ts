@@ -3,11 +3,12 @@
  * an alarm when the CloudTrail log group cannot be searched, and the 90-day history of one resource that
  * the before-state resolver reads.
  */
-import { type CloudTrailClient, type LookupAttribute, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudTrailClient, type LookupAttribute, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import type { TrailHistory } from '../app/ports';
 import { IAM_EVENT_SOURCE } from '../domain/events';
 import type { CloudTrailRecord } from '../domain/input';
 import { parseCloudTrailRecordText } from '../domain/input';
+import { type AwsClientOptions, awsClientConfig, IAM_EVENTS_REGION } from './client-config';
 import { createPacer, type Pacer } from './pacer';
 
 /** How {@link CloudTrailHistory} paces and bounds its lookups. */
@@ -175,4 +176,14 @@ export class CloudTrailHistory implements TrailHistory {
     });
     return result;
   }
+}
+
+/**
+ * A {@link CloudTrailHistory} on a client of its own in {@link AwsClientOptions.cloudTrailRegion} (us-east-1
+ * unless set: where IAM events are), for a process that builds it once and shares it.
+ */
+export function createCloudTrailHistory(options: AwsClientOptions = {}): CloudTrailHistory {
+  return new CloudTrailHistory(
+    new CloudTrailClient(awsClientConfig(options.cloudTrailRegion ?? IAM_EVENTS_REGION, options)),
+  );
 }

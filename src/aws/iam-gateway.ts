@@ -23,7 +23,7 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
-  type IAMClient,
+  IAMClient,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
@@ -51,6 +51,7 @@ import {
 import { parsePolicyDocument } from '../domain/policy';
 import { PLACEHOLDERS } from '../domain/revert';
 import type { PolicyDocument, RevertStep } from '../domain/types';
+import { type AwsClientOptions, awsClientConfig, IAM_REGION } from './client-config';
 
 /** Pages read from one IAM list call before giving up (IAM pages hold up to 1000 items). */
 const MAX_PAGES = 50;
@@ -111,6 +112,11 @@ function param(step: RevertStep, name: string): string {
 function flag(step: RevertStep, name: string): boolean {
   const value = step.params[name];
   return value === true || value === 'true';
+}
+
+/** An IAM client of its own (signed in us-east-1: IAM is global), for a process that needs no other client. */
+export function createIamClient(options: AwsClientOptions = {}): IAMClient {
+  return new IAMClient(awsClientConfig(IAM_REGION, options));
 }
 
 /** {@link IamGateway} on an `IAMClient`. */

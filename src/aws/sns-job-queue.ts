@@ -3,8 +3,9 @@
  * dead-letter queue) runs it. One SNS message per job, its JSON as the body and its kind as a message
  * attribute (for subscription filters and for reading the DLQ).
  */
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Job, JobQueue } from '../app/jobs';
+import { type AwsClientOptions, awsClientConfig } from './client-config';
 
 /** A job could not be published; the listener tells the person who asked. */
 export class JobPublishError extends Error {
@@ -34,4 +35,9 @@ export class SnsJobQueue implements JobQueue {
       });
     }
   }
+}
+
+/** An SNS client of its own in the bot's region, for a process that only publishes jobs. */
+export function createSnsClient(options: AwsClientOptions = {}): SNSClient {
+  return new SNSClient(awsClientConfig(options.region, options));
 }

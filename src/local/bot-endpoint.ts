@@ -21,7 +21,7 @@ export interface LambdaHttpResult {
   cookies?: string[];
 }
 
-/** A Lambda handler behind API Gateway v2, as `src/handlers/slack.ts` exports it. */
+/** A Lambda handler behind API Gateway v2, as `src/handlers/slack/index.ts` exports it. */
 export type HttpLambdaHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,

@@ -6,6 +6,7 @@ import { ChannelPacer } from '../slack/channel-pacer';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
+import { lazily, onDemandSecrets } from './on-demand';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -23,12 +24,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
   const source = requireSlackToken(config);
   // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.
-  const token =
-    'token' in source
-      ? source.token
-      : await import('../aws/ssm-secrets').then(({ createSsmClient, readSecret }) =>
-          readSecret(aws?.ssm ?? createSsmClient(options), source.parameter),
-        );
+  const token = 'token' in source ? source.token : await onDemandSecrets(options, aws?.ssm)(source.parameter);
   const slack = new WebApiSlackGateway(createSlackClient({ token, slackApiUrl: config.slack.apiUrl }), {
     // A little over Slack's one message per second per channel, so network jitter does not earn a 429.
     pacer: new ChannelPacer({ intervalMs: 1100 }),
@@ -72,16 +68,4 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     },
     ...(log ? { log } : {}),
   });
-}
-
-/** A value built on first use and kept (a failed build is tried again next time). */
-function lazily<T>(build: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () => {
-    value ??= build().catch((error: unknown) => {
-      value = undefined;
-      throw error;
-    });
-    return value;
-  };
 }

@@ -1,22 +1,22 @@
 /**
  * Wiring shared by the Slack handler and the worker: the Slack gateway (the bot token from SSM, or the
  * environment locally), the store, the audit log, and the `/iam-changes` query service. Built once per cold
- * start from {@link AwsClients} that were themselves built once.
+ * start.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { HistoryLookup } from '../app/query-port';
 import { QueryService } from '../app/query-service';
-import type { AwsClients } from '../aws/clients';
-import { CloudTrailHistory } from '../aws/cloudtrail-history';
-import { readSecret } from '../aws/ssm-secrets';
 import { type Config, requireSlackToken } from '../config';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAuditLog } from '../store/dynamo-audit-log';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
+import type { SecretReader } from './on-demand';
 
 /** The bot token: from the environment, or SSM at cold start. */
-export async function readBotToken(config: Config, clients: AwsClients): Promise<string> {
+export async function readBotToken(config: Config, secrets: SecretReader): Promise<string> {
   const source = requireSlackToken(config);
-  return 'token' in source ? source.token : readSecret(clients.ssm, source.parameter);
+  return 'token' in source ? source.token : secrets(source.parameter);
 }
 
 /** The Slack gateway of the responder path, `SLACK_API_URL` honoured. */
@@ -29,19 +29,19 @@ export function buildInteractionGateway(config: Config, token: string): WebApiSl
 }
 
 /** The store, the audit log and the stats on the bot's one table. */
-export function buildStores(config: Config, clients: AwsClients) {
+export function buildStores(config: Config, dynamo: DynamoDBDocumentClient) {
   const options = { tableName: config.tableName, retentionDays: config.retentionDays };
   return {
-    store: new DynamoChangeStore(clients.dynamo, options),
-    audit: new DynamoAuditLog(clients.dynamo, options),
-    stats: new DynamoStatsStore(clients.dynamo, options),
+    store: new DynamoChangeStore(dynamo, options),
+    audit: new DynamoAuditLog(dynamo, options),
+    stats: new DynamoStatsStore(dynamo, options),
   };
 }
 
 /** The `/iam-changes` query service on the store, the daily counters and CloudTrail history. */
 export function buildQueryService(
   config: Config,
-  parts: { store: DynamoChangeStore; stats: DynamoStatsStore; trail: CloudTrailHistory },
+  parts: { store: DynamoChangeStore; stats: DynamoStatsStore; trail: HistoryLookup },
 ): QueryService {
   return new QueryService({
     changes: parts.store,
@@ -51,9 +51,4 @@ export function buildQueryService(
     retentionDays: config.retentionDays,
     risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
   });
-}
-
-/** CloudTrail `LookupEvents`, paced to its quota: one per process, shared by every reader. */
-export function buildTrailHistory(clients: AwsClients): CloudTrailHistory {
-  return new CloudTrailHistory(clients.cloudTrail);
 }

@@ -9,24 +9,18 @@
  * on any `App` with `registerListeners` (Socket Mode included); `buildSlackHandler` with the same wiring gives
  * the Lambda-shaped handler, to feed signed API Gateway v2 requests.
  */
-import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ResponderAuthorizer } from '../app/authorize';
 import type { JobQueue } from '../app/jobs';
 import type { SlackInteractionGateway } from '../app/slack-port';
-import { type AwsClients, createAwsClients } from '../aws/clients';
-import { SnsJobQueue } from '../aws/sns-job-queue';
-import { readSecret } from '../aws/ssm-secrets';
+import type { AwsClients } from '../aws/clients';
+import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireJobsTopic, requireSigningSecret } from '../config';
 import { registerListeners } from '../slack/app';
+import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
-import {
-  buildInteractionGateway,
-  buildQueryService,
-  buildStores,
-  buildTrailHistory,
-  readBotToken,
-} from './responders';
+import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory, type SecretReader } from './on-demand';
+import { buildInteractionGateway, buildQueryService, buildStores, readBotToken } from './responders';
 
 /** The Slack function's Lambda handler: an API Gateway HTTP API (payload v2) request in, the answer out. */
 export type SlackHandler = (
@@ -37,7 +31,10 @@ export type SlackHandler = (
 /** What the Slack side is built from; everything but `config` defaults to the real thing. */
 export interface SlackWiring {
   config: Config;
-  /** The AWS clients (built once per cold start when not given). */
+  /**
+   * The AWS clients (when not given: DynamoDB built at cold start; SSM, SNS and CloudTrail on first use — the
+   * secrets, the first job, the first history search).
+   */
   aws?: AwsClients;
   /** Where listeners publish slow work: the SNS jobs topic (`JOBS_TOPIC_ARN`) unless given. */
   jobs?: JobQueue;
@@ -54,38 +51,38 @@ const consoleLog: ListenerLog = {
 /** The listeners' dependencies on the real adapters (or those given). */
 export async function buildListenerDependencies(wiring: SlackWiring): Promise<ListenerDependencies> {
   const { config } = wiring;
-  const clients = wiring.aws ?? createAwsClients({ cloudTrailRegion: config.cloudTrailRegion });
+  const secrets = onDemandSecrets({}, wiring.aws?.ssm);
   return listenerDependencies(
     wiring,
-    clients,
-    wiring.slack ?? buildInteractionGateway(config, await readBotToken(config, clients)),
+    wiring.slack ?? buildInteractionGateway(config, await readBotToken(config, secrets)),
   );
 }
 
-function listenerDependencies(
-  wiring: SlackWiring,
-  clients: AwsClients,
-  slack: SlackInteractionGateway,
-): ListenerDependencies {
-  const { config } = wiring;
-  const { store, audit, stats } = buildStores(config, clients);
+function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGateway): ListenerDependencies {
+  const { config, aws } = wiring;
+  const options = { cloudTrailRegion: config.cloudTrailRegion };
+  const { store, audit, stats } = buildStores(config, aws?.dynamo ?? createDocumentClient(options));
   const clock = { now: () => new Date() };
   return {
     slack,
     store,
     audit,
     authorizer: new ResponderAuthorizer({ responders: config.slack.responders, slack, clock, audit }),
-    jobs: wiring.jobs ?? new SnsJobQueue(clients.sns, requireJobsTopic(config)),
-    queries: buildQueryService(config, { store, stats, trail: buildTrailHistory(clients) }),
+    jobs: wiring.jobs ?? onDemandJobQueue(options, requireJobsTopic(config), aws?.sns),
+    queries: buildQueryService(config, {
+      store,
+      stats,
+      trail: onDemandTrailHistory(options, aws?.cloudTrail),
+    }),
     clock,
     log: wiring.log ?? consoleLog,
   };
 }
 
 /** The signing secret Slack signs requests with: from the environment, or SSM at cold start. */
-export async function readSigningSecret(config: Config, clients: AwsClients): Promise<string> {
+export async function readSigningSecret(config: Config, secrets: SecretReader): Promise<string> {
   const source = requireSigningSecret(config);
-  return 'secret' in source ? source.secret : readSecret(clients.ssm, source.parameter);
+  return 'secret' in source ? source.secret : secrets(source.parameter);
 }
 
 /**
@@ -98,14 +95,14 @@ export async function buildSlackApp(
   wiring: SlackWiring,
 ): Promise<{ app: App; receiver: AwsLambdaReceiver; deps: ListenerDependencies }> {
   const { config } = wiring;
-  const clients = wiring.aws ?? createAwsClients({ cloudTrailRegion: config.cloudTrailRegion });
+  const secrets = onDemandSecrets({}, wiring.aws?.ssm);
   const hasToken = wiring.slack === undefined || config.slack.botToken || config.slack.botTokenParameter;
   const [signingSecret, token] = await Promise.all([
-    readSigningSecret(config, clients),
-    hasToken ? readBotToken(config, clients) : Promise.resolve(undefined),
+    readSigningSecret(config, secrets),
+    hasToken ? readBotToken(config, secrets) : Promise.resolve(undefined),
   ]);
   const slack = wiring.slack ?? buildInteractionGateway(config, token ?? '');
-  const deps = listenerDependencies(wiring, clients, slack);
+  const deps = listenerDependencies(wiring, slack);
   const log = deps.log;
   const receiver = new AwsLambdaReceiver({
     signingSecret,

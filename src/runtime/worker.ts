@@ -11,22 +11,20 @@ import { QuarantineService } from '../app/quarantine-service';
 import { RevertService } from '../app/revert-service';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import { WorkerService } from '../app/worker-service';
-import { AwsCisAuditGateway, createCisAuditClients } from '../aws/cis-audit-gateway';
-import { type AwsClients, createAwsClients } from '../aws/clients';
-import { AwsIamGateway } from '../aws/iam-gateway';
+import type { AwsClients } from '../aws/clients';
+import { createDocumentClient } from '../aws/dynamo-client';
+import { AwsIamGateway, createIamClient } from '../aws/iam-gateway';
 import type { Config } from '../config';
-import {
-  buildInteractionGateway,
-  buildQueryService,
-  buildStores,
-  buildTrailHistory,
-  readBotToken,
-} from './responders';
+import { onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
+import { buildInteractionGateway, buildQueryService, buildStores, readBotToken } from './responders';
 
 /** What the worker is built from; everything but `config` defaults to the real thing. */
 export interface WorkerWiring {
   config: Config;
-  /** The AWS clients (built once per cold start when not given). */
+  /**
+   * The AWS clients (when not given: DynamoDB and IAM built at cold start, CloudTrail, SSM and the audit's
+   * clients on first use).
+   */
   aws?: AwsClients;
   /** Slack (a `WebApiSlackGateway` with the bot token when not given). */
   slack?: SlackInteractionGateway;
@@ -52,21 +50,16 @@ export async function buildWorkerService({
   verifyDelayMs,
   log,
 }: WorkerWiring): Promise<WorkerService> {
-  const clients = aws ?? createAwsClients({ cloudTrailRegion: config.cloudTrailRegion });
-  const { store, audit, stats } = buildStores(config, clients);
-  const iam = givenIam ?? new AwsIamGateway(clients.iam);
-  const trail = buildTrailHistory(clients);
+  const options = { cloudTrailRegion: config.cloudTrailRegion };
+  const { store, audit, stats } = buildStores(config, aws?.dynamo ?? createDocumentClient(options));
+  const iam = givenIam ?? new AwsIamGateway(aws?.iam ?? createIamClient(options));
+  const trail = onDemandTrailHistory(options, aws?.cloudTrail);
   const clock = { now: () => new Date() };
   const resolver = new BeforeStateResolver({ store, trail, iam, clock });
-  const gateway = slack ?? buildInteractionGateway(config, await readBotToken(config, clients));
+  const gateway =
+    slack ?? buildInteractionGateway(config, await readBotToken(config, onDemandSecrets(options, aws?.ssm)));
   const audit44 =
-    cisAudit ??
-    new AwsCisAuditGateway(
-      createCisAuditClients(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {}),
-      {
-        testMetricFilter: config.awsEndpointUrl === undefined,
-      },
-    );
+    cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
   return new WorkerService({
     slack: gateway,
     store,

@@ -1,36 +1,81 @@
 /**
- * What each Lambda bundles: Bolt belongs to the Slack function only. The notify and worker functions must not
- * load it (a cold start pays for every module), so their import graphs — as esbuild resolves them for
- * `serverless-esbuild` — are checked here.
+ * What each Lambda loads at cold start, as `serverless package` bundles it (the options of `esbuild.config.cjs`):
+ * Bolt belongs to the Slack function only, and without its Express receiver; the SDK clients only some paths need
+ * (SSM, CloudTrail, SNS, the CIS 4.4 audit's) are in chunks loaded on first use, never in what the entry imports.
  */
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { esbuildOptions } from '../../esbuild.config.cjs';
 
-async function bundledPackages(entry: string): Promise<string[]> {
+/** The packages of everything the entry imports statically (read at cold start), and of the whole bundle. */
+async function bundledPackages(name: string): Promise<{ atStart: Set<string>; all: Set<string> }> {
   const result = await build({
-    entryPoints: [entry],
-    bundle: true,
+    ...esbuildOptions(),
+    entryPoints: [`src/handlers/${name}/index.ts`],
+    outdir: `/virtual/${name}`,
     write: false,
     metafile: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
     logLevel: 'silent',
   });
-  const packages = Object.keys(result.metafile.inputs).flatMap(
-    (input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1] ?? [],
-  );
-  return [...new Set(packages)];
+  const outputs = result.metafile.outputs;
+  const entry = Object.keys(outputs).find((file) => file.endsWith(`${name}/index.mjs`));
+  const atStart = new Set<string>();
+  const pending = entry ? [entry] : [];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (atStart.has(file)) continue;
+    atStart.add(file);
+    for (const { path, kind } of outputs[file]?.imports ?? []) {
+      if (kind === 'import-statement' && outputs[path]) pending.push(path);
+    }
+  }
+  const packagesOf = (files: Iterable<string>) =>
+    new Set(
+      [...files].flatMap((file) =>
+        Object.keys(outputs[file]?.inputs ?? {}).flatMap(
+          (input) => /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1] ?? [],
+        ),
+      ),
+    );
+  return { atStart: packagesOf(atStart), all: packagesOf(Object.keys(outputs)) };
 }
+
+const ON_DEMAND = [
+  '@aws-sdk/client-ssm',
+  '@aws-sdk/client-cloudtrail',
+  '@aws-sdk/client-sns',
+  '@aws-sdk/client-cloudwatch',
+  '@aws-sdk/client-cloudwatch-logs',
+  '@aws-sdk/client-sqs',
+];
 
 describe('handler bundles', () => {
   it.each(['notify', 'worker'])('the %s handler does not bundle Bolt', async (name) => {
-    const packages = await bundledPackages(`src/handlers/${name}.ts`);
-    expect(packages).toContain('@slack/web-api');
-    expect(packages).not.toContain('@slack/bolt');
+    const { atStart, all } = await bundledPackages(name);
+    expect(atStart).toContain('@slack/web-api');
+    expect(atStart).toContain('@aws-sdk/client-dynamodb');
+    expect(all).not.toContain('@slack/bolt');
   });
 
-  it('the slack handler bundles Bolt', async () => {
-    expect(await bundledPackages('src/handlers/slack.ts')).toContain('@slack/bolt');
+  it('the slack handler loads Bolt without its Express receiver', async () => {
+    const { atStart, all } = await bundledPackages('slack');
+    expect(atStart).toContain('@slack/bolt');
+    expect(all).not.toContain('express');
+    expect(all).not.toContain('body-parser');
+  });
+
+  it.each(['notify', 'worker', 'slack'])(
+    'the %s handler loads SSM, CloudTrail, SNS and the audit clients only on first use',
+    async (name) => {
+      const { atStart, all } = await bundledPackages(name);
+      for (const client of ON_DEMAND) expect(atStart).not.toContain(client);
+      expect(all).toContain('@aws-sdk/client-ssm');
+      expect(all).toContain('@aws-sdk/client-cloudtrail');
+    },
+  );
+
+  it('only the worker may load the IAM client', async () => {
+    expect((await bundledPackages('worker')).atStart).toContain('@aws-sdk/client-iam');
+    expect((await bundledPackages('notify')).all).not.toContain('@aws-sdk/client-iam');
+    expect((await bundledPackages('slack')).all).not.toContain('@aws-sdk/client-iam');
   });
 });

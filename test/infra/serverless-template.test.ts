@@ -1,16 +1,34 @@
 /**
  * Packages the service with the Serverless Framework (offline: no AWS account is needed to package) with and
- * without parameters, and reads the generated CloudFormation.
+ * without parameters, reads the generated CloudFormation, and runs the packaged functions themselves: each zip
+ * extracted outside the repository (no node_modules to fall back on) and its handler invoked in a fresh `node`
+ * process, as Lambda does, against dynalite, moto_server and a local Slack.
+ *
+ * This is the only test that runs `serverless package`: two packagings in the repository at once collide.
  */
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import AdmZip from 'adm-zip';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CIS44_EVENT_NAMES } from '../../src/domain/events';
 import { CIS44_FILTER_PATTERN, evaluateCis44Coverage } from '../../src/domain/filter-pattern';
 import { TABLE_INDEXES, TABLE_KEY_SCHEMA, TTL_ATTRIBUTE } from '../../src/store/table';
+import { cloudTrailRecord } from '../support/cloudtrail';
+import { awsTestEnv } from '../support/moto';
+import {
+  CHANNEL,
+  type Components,
+  eventBridgeNotification,
+  snsEvent,
+  startComponents,
+} from '../support/notify-harness';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SERVERLESS = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -244,3 +262,286 @@ describe('serverless.yml', () => {
     expect(text).not.toMatch(/xox[bpa]-/);
   });
 });
+
+const FUNCTIONS = ['notify', 'slack', 'worker'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
+/** A function as deployed: its zip, and its handler (`src/handlers/notify/index.handler`), from the template. */
+function deployed(name: FunctionName): { zip: string; handler: string } {
+  const found = active(plain, 'AWS::Lambda::Function').find(
+    ([, resource]) => resource.Properties?.FunctionName === `iam-changes-test-${name}`,
+  );
+  const properties = found?.[1].Properties as { Handler: string; Code: { S3Key: string } } | undefined;
+  if (!properties) throw new Error(`no ${name} function in the template`);
+  return {
+    zip: path.join(dir, 'plain', path.posix.basename(properties.Code.S3Key)),
+    handler: properties.Handler,
+  };
+}
+
+/** The files (not directories) a zip holds. */
+function filesIn(zip: string): string[] {
+  return new AdmZip(zip)
+    .getEntries()
+    .filter((entry) => !entry.isDirectory)
+    .map((entry) => entry.entryName);
+}
+
+const RESULT_MARK = '@@handler-result ';
+
+/**
+ * What the Lambda Node.js runtime does, in small: imports the handler's module, calls it with the event (read
+ * from stdin) and a context, and prints the result — on a line of its own after the function's logs — or the
+ * error's message with a non-zero exit.
+ */
+const RUNNER = `
+import { pathToFileURL } from 'node:url';
+const [file, exportName] = process.argv.slice(1);
+const finish = (stream, text, code) => stream.write(text + '\\n', () => process.exit(code));
+try {
+  let input = '';
+  for await (const chunk of process.stdin) input += chunk;
+  const context = {
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    awsRequestId: 'packaged-function-test',
+    getRemainingTimeInMillis: () => 60000,
+  };
+  const bundle = await import(pathToFileURL(file).href);
+  const result = await bundle[exportName](JSON.parse(input), context);
+  finish(process.stdout, '${RESULT_MARK}' + JSON.stringify(result ?? null), 0);
+} catch (error) {
+  finish(process.stderr, error instanceof Error ? error.message : String(error), 1);
+}
+`;
+
+describe('the packaged functions', () => {
+  const SIGNING_SECRET = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
+  const BOT_TOKEN_PARAMETER = '/iam-changes/test/slack-bot-token';
+  let extracted: string;
+  let components: Components;
+  let tableName: string;
+
+  beforeAll(async () => {
+    // Outside the repository: a bare import the bundle left out finds no node_modules and fails, as on Lambda.
+    extracted = path.join(dir, 'extracted');
+    for (const name of FUNCTIONS) {
+      new AdmZip(deployed(name).zip).extractAllTo(path.join(extracted, name), true);
+    }
+    components = await startComponents();
+    tableName = await components.dynalite.createTable();
+    const ssm = new SSMClient(awsTestEnv(components.moto.endpoint));
+    await ssm.send(
+      new PutParameterCommand({ Name: BOT_TOKEN_PARAMETER, Type: 'SecureString', Value: 'xoxb-from-ssm' }),
+    );
+    ssm.destroy();
+  });
+
+  afterAll(async () => {
+    await components?.stop();
+  });
+
+  /** The environment Lambda would give the function, built from nothing: no variable of this process leaks in. */
+  function lambdaEnv(name: FunctionName, settings: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      LAMBDA_TASK_ROOT: path.join(extracted, name),
+      AWS_LAMBDA_FUNCTION_NAME: `iam-changes-test-${name}`,
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      // No shared AWS config or credentials of whoever runs the tests.
+      AWS_CONFIG_FILE: path.join(extracted, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(extracted, 'no-aws-credentials'),
+      AWS_ENDPOINT_URL: components.moto.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
+      STAGE: 'test',
+      TABLE_NAME: tableName,
+      SLACK_API_URL: components.slack.url,
+      SLACK_CHANNEL: CHANNEL,
+      POWERTOOLS_SERVICE_NAME: 'iam-changes',
+      ...settings,
+    };
+  }
+
+  /** Invokes a packaged function's handler once, in a fresh `node` process (a cold start); resolves its result. */
+  async function invoke(
+    name: FunctionName,
+    event: unknown,
+    settings: Record<string, string>,
+  ): Promise<unknown> {
+    const root = path.join(extracted, name);
+    const { handler } = deployed(name);
+    const exportName = handler.slice(handler.lastIndexOf('.') + 1);
+    const modulePath = handler.slice(0, handler.lastIndexOf('.'));
+    // The runtime's lookup order for a handler module.
+    const file = ['.js', '.mjs', '.cjs']
+      .map((extension) => path.join(root, `${modulePath}${extension}`))
+      .find((candidate) => existsSync(candidate));
+    if (!file)
+      throw new Error(`${name}: the handler ${handler} is not in ${path.basename(deployed(name).zip)}`);
+    const child = spawn(process.execPath, ['--input-type=module', '-e', RUNNER, file, exportName], {
+      cwd: root,
+      env: lambdaEnv(name, settings),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdin.end(JSON.stringify(event));
+    const [code] = (await once(child, 'close')) as [number | null];
+    clearTimeout(timer);
+    const line = stdout
+      .split('\n')
+      .filter((text) => text.startsWith(RESULT_MARK))
+      .at(-1);
+    if (code !== 0 || line === undefined) {
+      throw new Error(`${name} failed (exit ${code}): ${stderr.trim()}\n${stdout.slice(-3000)}`);
+    }
+    return JSON.parse(line.slice(RESULT_MARK.length));
+  }
+
+  it.each(FUNCTIONS)(
+    'packs %s alone: its handler and its chunks, no source maps, no node_modules',
+    (name) => {
+      const files = filesIn(deployed(name).zip);
+      const own = new RegExp(`^src/handlers/${name}/(index\\.mjs|chunks/[^/]+\\.mjs)$`);
+
+      expect(files).toContain(`src/handlers/${name}/index.mjs`);
+      expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
+      expect(files.filter((file) => file.includes('node_modules'))).toEqual([]);
+      expect(files.filter((file) => !own.test(file))).toEqual([]);
+    },
+  );
+
+  it('notify: reads the bot token from SSM and posts the change to Slack', async () => {
+    const event = eventBridgeNotification(
+      cloudTrailRecord('AttachRolePolicy', {
+        roleName: 'packaged-notify-role',
+        policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+      }),
+    );
+
+    const result = (await invoke('notify', event, { SLACK_BOT_TOKEN_PARAMETER: BOT_TOKEN_PARAMETER })) as {
+      posted: unknown[];
+    };
+
+    expect(result.posted).toHaveLength(1);
+    const posted = components.slack
+      .topLevel(CHANNEL)
+      .filter((message) => message.text.includes('packaged-notify-role'));
+    expect(posted).toHaveLength(1);
+  });
+
+  describe('slack', () => {
+    const settings = {
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      JOBS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:iam-changes-jobs-test',
+    };
+    const helpCommand = () =>
+      new URLSearchParams({
+        token: 'legacy',
+        team_id: 'T0LOCAL',
+        team_domain: 'local-slack',
+        channel_id: 'C0IAMCHANGES',
+        channel_name: 'iam-changes',
+        user_id: 'U0CAROL',
+        user_name: 'carol',
+        command: '/iam-changes',
+        text: 'help',
+        api_app_id: 'A0BOT',
+        response_url: components.slack.responseUrl('packaged-help'),
+        trigger_id: 'trigger-packaged',
+      }).toString();
+
+    it('answers a signed /iam-changes help with 200 and the help text', async () => {
+      const response = (await invoke('slack', signedRequest(helpCommand(), SIGNING_SECRET), settings)) as {
+        statusCode: number;
+        body: string;
+      };
+
+      expect(response.statusCode).toBe(200);
+      const answer = JSON.parse(response.body) as { text: string; blocks: unknown[] };
+      expect(answer.text).toContain('How to use /iam-changes');
+      expect(JSON.stringify(answer.blocks)).toContain('/iam-changes');
+    });
+
+    it('refuses the same request with a forged signature: 401', async () => {
+      const response = (await invoke(
+        'slack',
+        signedRequest(helpCommand(), 'not-the-signing-secret-0000000000'),
+        settings,
+      )) as { statusCode: number };
+
+      expect(response.statusCode).toBe(401);
+    });
+  });
+
+  it('worker: runs a status job (the CIS 4.4 audit on moto) and answers through response_url', async () => {
+    const job = {
+      kind: 'status',
+      responseUrl: components.slack.responseUrl('packaged-status'),
+      by: { slackUserId: 'U0ALICE', name: 'alice' },
+      channelId: 'C0IAMCHANGES',
+    };
+
+    const results = (await invoke('worker', snsEvent(JSON.stringify(job)), {
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+    })) as Array<{ kind: string }>;
+
+    expect(results.map((result) => result.kind)).toEqual(['status']);
+    const answers = components.slack.responsesTo('packaged-status');
+    expect(answers).toHaveLength(1);
+    expect(String(answers[0]?.text)).toMatch(/^CIS 4.4 audit: (PASS|FAIL)/);
+  });
+});
+
+/** Slack's request signature: HMAC-SHA256 of `v0:<timestamp>:<body>` with the app's signing secret. */
+function sign(body: string, timestamp: number, secret: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** A request Slack signed now with `secret`, as an API Gateway HTTP API (payload v2) delivers it: body base64. */
+function signedRequest(body: string, secret: string): APIGatewayProxyEventV2 {
+  const at = Math.floor(Date.now() / 1000);
+  return {
+    version: '2.0',
+    routeKey: 'POST /slack/events',
+    rawPath: '/slack/events',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(at),
+      'x-slack-signature': sign(body, at, secret),
+    },
+    requestContext: {
+      accountId: '111122223333',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: {
+        method: 'POST',
+        path: '/slack/events',
+        protocol: 'HTTP/1.1',
+        sourceIp: '3.1.2.3',
+        userAgent: 'Slackbot 1.0',
+      },
+      requestId: 'r',
+      routeKey: 'POST /slack/events',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  };
+}

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { parseConfig } from '../config';
-import { buildSlackHandler, type SlackHandler } from '../runtime/slack';
+import { parseConfig } from '../../config';
+import { buildSlackHandler, type SlackHandler } from '../../runtime/slack';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
 let built: Promise<SlackHandler> | undefined;

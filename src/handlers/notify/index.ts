@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SNSEvent } from 'aws-lambda';
-import type { NotifyResult, NotifyService } from '../app/notify-service';
-import { parseConfig } from '../config';
-import { InputError } from '../domain/input';
-import { buildNotifyService } from '../runtime/notify';
+import type { NotifyResult, NotifyService } from '../../app/notify-service';
+import { parseConfig } from '../../config';
+import { InputError } from '../../domain/input';
+import { buildNotifyService } from '../../runtime/notify';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
 let service: Promise<NotifyService> | undefined;

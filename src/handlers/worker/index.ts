@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SNSEvent } from 'aws-lambda';
-import { JobFormatError, parseJob } from '../app/jobs';
-import type { JobResult, WorkerService } from '../app/worker-service';
-import { parseConfig } from '../config';
-import { buildWorkerService } from '../runtime/worker';
+import { JobFormatError, parseJob } from '../../app/jobs';
+import type { JobResult, WorkerService } from '../../app/worker-service';
+import { parseConfig } from '../../config';
+import { buildWorkerService } from '../../runtime/worker';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
 let service: Promise<WorkerService> | undefined;

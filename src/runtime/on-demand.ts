@@ -1,0 +1,85 @@
+/**
+ * Adapters a function builds on first use, so its cold start loads only the AWS SDK clients every invocation
+ * needs. Each adapter comes from a dynamic `import()`; `serverless-esbuild` (with `splitting`) puts each such
+ * module, with its SDK client, in a chunk of its own that is neither parsed nor run until that first use — the
+ * SSM read at cold start, a CloudTrail history search, a publish to the jobs topic, a CIS 4.4 audit.
+ *
+ * This module imports no SDK package and no adapter at run time: only types.
+ */
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { CisAuditGateway } from '../app/cis-audit-service';
+import type { JobQueue } from '../app/jobs';
+import type { TrailHistory } from '../app/ports';
+import type { HistoryLookup } from '../app/query-port';
+import type { AwsClientOptions } from '../aws/client-config';
+
+/** A value built on first use and kept; a build that failed is tried again on the next use. */
+export function lazily<T>(build: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= build().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
+}
+
+/** Reads a SecureString from SSM Parameter Store; SSM is loaded on the first read. */
+export type SecretReader = (name: string) => Promise<string>;
+
+/** SSM Parameter Store on `given`, or on a client of its own built on the first read. */
+export function onDemandSecrets(options: AwsClientOptions, given?: SSMClient): SecretReader {
+  const load = lazily(async () => {
+    const { createSsmClient, readSecret } = await import('../aws/ssm-secrets');
+    const client = given ?? createSsmClient(options);
+    return (name: string) => readSecret(client, name);
+  });
+  return async (name) => (await load())(name);
+}
+
+/**
+ * CloudTrail event history (`LookupEvents`, paced to its quota: one instance per process, shared by every
+ * reader) on `given`, or on a client of its own in {@link AwsClientOptions.cloudTrailRegion}, built on first use.
+ */
+export function onDemandTrailHistory(
+  options: AwsClientOptions,
+  given?: CloudTrailClient,
+): TrailHistory & HistoryLookup {
+  const load = lazily(async () => {
+    const { CloudTrailHistory, createCloudTrailHistory } = await import('../aws/cloudtrail-history');
+    return given ? new CloudTrailHistory(given) : createCloudTrailHistory(options);
+  });
+  return {
+    iamEvents: async (start, end, names) => (await load()).iamEvents(start, end, names),
+    resourceEvents: async (name, start, end) => (await load()).resourceEvents(name, start, end),
+    lookup: async (attribute, start, end) => (await load()).lookup(attribute, start, end),
+  };
+}
+
+/** The SNS jobs topic on `given`, or on a client of its own built on the first publish. */
+export function onDemandJobQueue(options: AwsClientOptions, topicArn: string, given?: SNSClient): JobQueue {
+  const load = lazily(async () => {
+    const { SnsJobQueue, createSnsClient } = await import('../aws/sns-job-queue');
+    return new SnsJobQueue(given ?? createSnsClient(options), topicArn);
+  });
+  return { publish: async (job) => (await load()).publish(job) };
+}
+
+/**
+ * The CIS 4.4 audit of the bot's own region, on four clients of its own (CloudTrail, CloudWatch Logs,
+ * CloudWatch, SNS) built on the first audit. Against an emulator (`endpoint`) `TestMetricFilter` is skipped:
+ * moto does not have it.
+ */
+export function onDemandCisAudit(settings: { endpoint?: string }): CisAuditGateway {
+  const load = lazily(async () => {
+    const { AwsCisAuditGateway, createCisAuditClients } = await import('../aws/cis-audit-gateway');
+    return new AwsCisAuditGateway(
+      createCisAuditClients(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+      { testMetricFilter: settings.endpoint === undefined },
+    );
+  });
+  return { gatherFacts: async () => (await load()).gatherFacts() };
+}
