@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { esbuildOptions } from '../esbuild.config.cjs';
 import type * as Explain from '../src/domain/explain';
 import type * as Input from '../src/domain/input';
 import type { RiskContext } from '../src/domain/risk/rule';
@@ -19,8 +20,9 @@ import type * as Render from '../src/slack/render';
 import { writeSection } from './results';
 
 /**
- * The code under test is bundled the way `serverless package` bundles a function (esbuild, ESM, minified), so
- * the figures are those of the deployed code, not of the TypeScript loader running the bench.
+ * The code under test is bundled the way `serverless package` bundles a function (the options of
+ * `esbuild.config.cjs`), so the figures are those of the deployed code, not of the TypeScript loader running the
+ * bench.
  */
 async function loadBundled(): Promise<{
   explainItems: typeof Explain.explainItems;
@@ -28,7 +30,6 @@ async function loadBundled(): Promise<{
   renderChange: typeof Render.renderChange;
 }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'iam-changes-bench-'));
-  const outfile = path.join(dir, 'explain-render.mjs');
   const root = path.resolve(import.meta.dirname, '..');
   await build({
     stdin: {
@@ -40,16 +41,12 @@ async function loadBundled(): Promise<{
       resolveDir: root,
       loader: 'ts',
     },
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
+    ...esbuildOptions(),
+    outdir: dir,
     logLevel: 'silent',
   });
   try {
-    return await import(pathToFileURL(outfile).href);
+    return await import(pathToFileURL(path.join(dir, 'stdin.mjs')).href);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
