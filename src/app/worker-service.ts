@@ -7,12 +7,9 @@
  * Slack hears of them: a Slack failure afterwards is logged, never turned into a second attempt.
  */
 
-import { diffDocuments, diffInputsFor, riskDelta } from '../domain/diff';
 import { becameDefault } from '../domain/drift';
-import { parseQuery } from '../domain/query';
 import type { Change, PolicyDocument } from '../domain/types';
 import { renderChange, type SlackMessage } from '../slack/render';
-import { renderCisStatus } from '../slack/render-audit';
 import {
   type ConfirmMetadata,
   renderConfirmError,
@@ -21,22 +18,16 @@ import {
   renderQuarantineConfirm,
   renderRevertConfirm,
 } from '../slack/render-confirm';
-import {
-  DIFF_VIEW_CALLBACK_ID,
-  type DiffSource,
-  renderDiffError,
-  renderDiffModal,
-} from '../slack/render-diff';
+import type { DiffSource } from '../slack/render-diff';
 import {
   renderLiftOutcome,
   renderProblem,
   renderQuarantineOutcome,
   renderRevertOutcome,
 } from '../slack/render-notice';
-import { renderQueryAnswer, renderQueryError, renderSearchProgress } from '../slack/render-query';
 import { withResponseState } from '../slack/render-state';
 import type { BeforeStateResolver, BeforeStateSource } from './before-state';
-import { type CisAuditGateway, runCisAudit } from './cis-audit-service';
+import type { CisAuditGateway } from './cis-audit-service';
 import type { IamGateway } from './iam-port';
 import type { AlertRef, Job, Requester } from './jobs';
 import type { Clock } from './ports';
@@ -96,7 +87,11 @@ function diffSource(source: BeforeStateSource): DiffSource {
   return out;
 }
 
-/** Runs jobs. One instance per process; `run` is safe to call concurrently. */
+/**
+ * Runs jobs. One instance per process; `run` is safe to call concurrently. The code only one kind of job needs —
+ * the diff, the history search's query grammar, the CIS 4.4 audit — is imported by that kind's first job, so a
+ * worker started for a revert never loads the audit.
+ */
 export class WorkerService {
   private readonly log: NonNullable<WorkerDependencies['log']>;
 
@@ -292,6 +287,10 @@ export class WorkerService {
   // --- diff -------------------------------------------------------------------------------------------------
 
   private async showDiff(job: Extract<Job, { kind: 'diff' }>): Promise<JobResult> {
+    const [
+      { diffDocuments, diffInputsFor, riskDelta },
+      { DIFF_VIEW_CALLBACK_ID, renderDiffError, renderDiffModal },
+    ] = await Promise.all([import('../domain/diff'), import('../slack/render-diff')]);
     let stored: RespondedChange | undefined;
     try {
       stored = await this.deps.store.getChange(job.eventId);
@@ -408,6 +407,9 @@ export class WorkerService {
    * `response_url` is used at most five times, as Slack allows.
    */
   private async searchHistory(job: Extract<Job, { kind: 'history' }>): Promise<JobResult> {
+    const [{ parseQuery }, { renderQueryAnswer, renderQueryError, renderSearchProgress }] = await Promise.all(
+      [import('../domain/query'), import('../slack/render-query')],
+    );
     const now = this.deps.clock.now();
     const parsed = parseQuery(job.text, now);
     if (!parsed.ok) {
@@ -462,6 +464,10 @@ export class WorkerService {
   /** `/iam-changes status`: the CIS 4.4 audit, answered through `response_url`. */
   private async reportStatus(job: Extract<Job, { kind: 'status' }>): Promise<JobResult> {
     try {
+      const [{ runCisAudit }, { renderCisStatus }] = await Promise.all([
+        import('./cis-audit-service'),
+        import('../slack/render-audit'),
+      ]);
       const report = await runCisAudit(this.deps.cisAudit);
       const rendered = renderCisStatus(report, this.deps.clock.now());
       const delivered = await this.respond(job.responseUrl, {

@@ -1,11 +1,8 @@
 /**
  * Wiring shared by the Slack handler and the worker: the Slack gateway (the bot token from SSM, or the
- * environment locally), the store, the audit log, and the `/iam-changes` query service. Built once per cold
- * start.
+ * environment locally), the store, the audit log and the daily counters. Built once per cold start.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HistoryLookup } from '../app/query-port';
-import { QueryService } from '../app/query-service';
 import { type Config, requireSlackToken } from '../config';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAuditLog } from '../store/dynamo-audit-log';
@@ -36,19 +33,4 @@ export function buildStores(config: Config, dynamo: DynamoDBDocumentClient) {
     audit: new DynamoAuditLog(dynamo, options),
     stats: new DynamoStatsStore(dynamo, options),
   };
-}
-
-/** The `/iam-changes` query service on the store, the daily counters and CloudTrail history. */
-export function buildQueryService(
-  config: Config,
-  parts: { store: DynamoChangeStore; stats: DynamoStatsStore; trail: HistoryLookup },
-): QueryService {
-  return new QueryService({
-    changes: parts.store,
-    stats: parts.stats,
-    history: parts.trail,
-    clock: { now: () => new Date() },
-    retentionDays: config.retentionDays,
-    risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
-  });
 }

@@ -20,7 +20,8 @@ import { registerListeners } from '../slack/app';
 import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory, type SecretReader } from './on-demand';
-import { buildInteractionGateway, buildQueryService, buildStores, readBotToken } from './responders';
+import { buildQueryService } from './queries';
+import { buildInteractionGateway, buildStores, readBotToken } from './responders';
 
 /** The Slack function's Lambda handler: an API Gateway HTTP API (payload v2) request in, the answer out. */
 export type SlackHandler = (

@@ -15,8 +15,8 @@ import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { AwsIamGateway, createIamClient } from '../aws/iam-gateway';
 import type { Config } from '../config';
-import { onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
-import { buildInteractionGateway, buildQueryService, buildStores, readBotToken } from './responders';
+import { lazily, onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
+import { buildInteractionGateway, buildStores, readBotToken } from './responders';
 
 /** What the worker is built from; everything but `config` defaults to the real thing. */
 export interface WorkerWiring {
@@ -58,6 +58,10 @@ export async function buildWorkerService({
   const resolver = new BeforeStateResolver({ store, trail, iam, clock });
   const gateway =
     slack ?? buildInteractionGateway(config, await readBotToken(config, onDemandSecrets(options, aws?.ssm)));
+  // Only a history search needs the query service: it is built (and its code loaded) on the first one.
+  const queries = lazily(async () =>
+    (await import('./queries')).buildQueryService(config, { store, stats, trail }),
+  );
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
   return new WorkerService({
@@ -87,7 +91,9 @@ export async function buildWorkerService({
     }),
     resolver,
     iam,
-    queries: buildQueryService(config, { store, stats, trail }),
+    queries: {
+      searchHistory: async (query, onProgress) => (await queries()).searchHistory(query, onProgress),
+    },
     cisAudit: audit44,
     clock,
     settings: { trustedAccounts: config.trustedAccounts },

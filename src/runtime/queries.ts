@@ -1,0 +1,24 @@
+/**
+ * The `/iam-changes` query service's wiring: the Slack handler builds it at cold start (every query goes through
+ * it); the worker imports this module on its first history search.
+ */
+import type { HistoryLookup } from '../app/query-port';
+import { QueryService } from '../app/query-service';
+import type { Config } from '../config';
+import type { DynamoChangeStore } from '../store/dynamo-change-store';
+import type { DynamoStatsStore } from '../store/dynamo-stats';
+
+/** The `/iam-changes` query service on the store, the daily counters and CloudTrail history. */
+export function buildQueryService(
+  config: Config,
+  parts: { store: DynamoChangeStore; stats: DynamoStatsStore; trail: HistoryLookup },
+): QueryService {
+  return new QueryService({
+    changes: parts.store,
+    stats: parts.stats,
+    history: parts.trail,
+    clock: { now: () => new Date() },
+    retentionDays: config.retentionDays,
+    risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
+  });
+}
