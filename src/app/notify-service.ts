@@ -14,8 +14,8 @@ import { documentAfter, documentKeyOf, resourceOf } from '../domain/resources';
 import type { RiskContext } from '../domain/risk/rule';
 import type { AlarmEvent, AssessedChange, Change, RiskLevel, SkippedRecord } from '../domain/types';
 import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
-import { renderBurstBatch, withBurstCount, withResolved } from '../slack/render-burst';
-import { withResponseState } from '../slack/render-state';
+import { renderBurstBatch, withResolved } from '../slack/render-burst';
+import { renderAlertUpdate } from '../slack/render-state';
 import type {
   Burst,
   ChangeStore,
@@ -367,16 +367,10 @@ export class NotifyService {
         if (stale && (due || drained)) {
           const parentChange = await store.getChange(burst.parentEventId);
           if (parentChange) {
-            // An update: the responders' state stays (acknowledged, reverted, …) and nobody is pinged again.
-            const message = withResponseState(
-              withBurstCount(
-                renderChange(parentChange.change, { mentionOnCritical: false }),
-                burst.count - 1,
-                burst.startedAt,
-              ),
-              parentChange,
-            );
-            await slack.updateMessage(parent, message);
+            // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
+            const burstNote = { more: burst.count - 1, startedAt: burst.startedAt };
+            await store.recordBurstNote(burst.parentEventId, burstNote);
+            await slack.updateMessage(parent, renderAlertUpdate({ ...parentChange, burstNote }));
             shown = { count: burst.count, at: clock.now().toISOString() };
           }
         }

@@ -24,12 +24,20 @@ export interface StoredChange {
   slack?: SlackRef;
   /** The burst it belongs to, when it was grouped. */
   burstId?: string;
+  /** For a burst's parent: the running count its message shows, so every re-render of it keeps the count. */
+  burstNote?: BurstNote;
   attempts: number;
   lastError?: string;
   /** Until when (ISO) one invocation holds the right to deliver it. */
   leaseUntil?: string;
   firstSeenAt: string;
   updatedAt: string;
+}
+
+/** How many more changes a burst's thread lists than its parent message, since when. */
+export interface BurstNote {
+  more: number;
+  startedAt: string;
 }
 
 /** Outcome of claiming an event id. */
@@ -132,6 +140,8 @@ export interface ChangeStore {
   releaseBurstLease(key: string, shown?: { count: number; at: string }): Promise<void>;
   pendingBurstItems(burstId: string, limit: number): Promise<BurstItem[]>;
   removeBurstItems(burstId: string, items: BurstItem[]): Promise<void>;
+  /** Keeps the running count a burst's parent shows on the parent change; a lower count than stored is ignored. */
+  recordBurstNote(parentEventId: string, note: BurstNote): Promise<void>;
 }
 
 /** A Slack message to post: fallback text and Block Kit blocks. */

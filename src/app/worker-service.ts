@@ -9,7 +9,7 @@
 
 import { becameDefault } from '../domain/drift';
 import type { Change, PolicyDocument } from '../domain/types';
-import { renderChange, type SlackMessage } from '../slack/render';
+import type { SlackMessage } from '../slack/render';
 import {
   type ConfirmMetadata,
   renderConfirmError,
@@ -25,7 +25,7 @@ import {
   renderQuarantineOutcome,
   renderRevertOutcome,
 } from '../slack/render-notice';
-import { withResponseState } from '../slack/render-state';
+import { renderAlertUpdate } from '../slack/render-state';
 import type { BeforeStateResolver, BeforeStateSource } from './before-state';
 import type { CisAuditGateway } from './cis-audit-service';
 import type { IamGateway } from './iam-port';
@@ -240,7 +240,7 @@ export class WorkerService {
   private async refreshAlert(stored: RespondedChange | undefined): Promise<void> {
     if (!stored?.slack || stored.slack.threadTs !== undefined) return;
     try {
-      const message = withResponseState(renderChange(stored.change, { mentionOnCritical: false }), stored);
+      const message = renderAlertUpdate(stored);
       await this.deps.slack.updateMessage(stored.slack, message);
     } catch (error: unknown) {
       this.log('alert not updated', { eventId: stored.change.eventId, error: message(error) });

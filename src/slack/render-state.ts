@@ -9,7 +9,8 @@ import type { AuditActor } from '../app/audit-port';
 import type { RespondedChange } from '../app/revert-port';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { inlineCode, truncate } from './escape';
-import { type SlackMessage, slackDate } from './render';
+import { renderChange, type SlackMessage, slackDate } from './render';
+import { withBurstCount } from './render-burst';
 
 const MAX_BLOCKS = 50;
 const MAX_REASON = 500;
@@ -179,4 +180,15 @@ export function withResponseState(message: SlackMessage, stored: RespondedChange
   while (blocks.length > MAX_BLOCKS) blocks.splice(4, 1);
   const fallback = tags.length > 0 ? `[${tags.join(', ')}] ${text}` : text;
   return { text: fallback.slice(0, 40_000), blocks };
+}
+
+/**
+ * A change's alert as it now stands, for an update in place: its message without the `<!here>`, the running
+ * count when it is a burst's parent, and what responders did. Every re-render — an acknowledgement, a revert, a
+ * new count — goes through here, so none of them drops what another added.
+ */
+export function renderAlertUpdate(stored: RespondedChange): SlackMessage {
+  const message = renderChange(stored.change, { mentionOnCritical: false });
+  const note = stored.burstNote;
+  return withResponseState(note ? withBurstCount(message, note.more, note.startedAt) : message, stored);
 }

@@ -28,6 +28,7 @@ import {
 import type {
   Burst,
   BurstItem,
+  BurstNote,
   ChangeStore,
   ClaimResult,
   DeliveryState,
@@ -188,6 +189,7 @@ function toStoredChange(item: Item): RespondedChange {
   };
   if (stored.slack) result.slack = stored.slack;
   if (stored.burstId !== undefined) result.burstId = stored.burstId;
+  if (stored.burstNote) result.burstNote = stored.burstNote;
   if (stored.lastError !== undefined) result.lastError = stored.lastError;
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
   if (stored.revert) result.revert = stored.revert;
@@ -748,6 +750,24 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       }),
     );
     return (output.Items ?? []).map(toBurstItem);
+  }
+
+  async recordBurstNote(parentEventId: string, note: BurstNote): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(parentEventId),
+          UpdateExpression: 'SET burstNote = :note',
+          // Two notify invocations may refresh the same parent: the higher count wins.
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(burstNote) OR burstNote.more < :more)',
+          ExpressionAttributeValues: { ':note': plain(note), ':more': note.more },
+        }),
+      );
+    } catch (caught: unknown) {
+      if (!isConditionFailed(caught)) throw caught;
+    }
   }
 
   async removeBurstItems(burstId: string, items: BurstItem[]): Promise<void> {

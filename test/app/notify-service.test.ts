@@ -340,6 +340,8 @@ describe('NotifyService', () => {
     const parent = components.slack.messages.find((message) => message.ts === parentTs);
     expect(parent?.text).toContain('+2 more');
     expect(JSON.stringify(parent?.blocks)).toContain('Acknowledged* by <@U0CAROL>');
+    // Kept on the parent, so the next re-render by a listener or the worker keeps the count too.
+    expect((await store.getChange(parentId))?.burstNote?.more).toBe(2);
     expect(JSON.stringify(parent?.blocks)).not.toContain('change.acknowledge');
     assertBlockKitLimits(parent ?? {});
   });

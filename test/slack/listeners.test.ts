@@ -150,6 +150,36 @@ describe('Acknowledge', () => {
     expect(h.log.lines).toEqual([]);
   });
 
+  it("keeps a burst parent's running count when it is acknowledged", async () => {
+    const change = await h.storeChange(
+      recordOf('PutRolePolicy', {
+        roleName: 'burst-parent',
+        policyName: 'logs',
+        policyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'logs:*', Resource: '*' }],
+        },
+      }),
+    );
+    await h.store.recordBurstNote(change.eventId, { more: 4, startedAt: change.eventTime });
+    const ts = (await h.stored(change.eventId)).slack?.ts ?? '';
+
+    await onAcknowledge(
+      click(components.slack, {
+        actionId: ACTION_IDS.ACKNOWLEDGE,
+        value: change.eventId,
+        user: CAROL,
+        messageTs: ts,
+      }).args,
+      h.deps,
+    );
+
+    const message = messageOf(ts);
+    expect(textOf(message.blocks)).toContain('+4 more changes');
+    expect(textOf(message.blocks)).toContain(`Acknowledged* by <@${CAROL}>`);
+    assertBlockKitLimits(message);
+  });
+
   it('answers a second click ephemerally with who was first, and changes nothing', async () => {
     const change = await h.storeChange(
       recordOf('DetachRolePolicy', { roleName: 'web', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }),

@@ -5,7 +5,7 @@ import type { AssessedChange } from '../../src/domain/types';
 import { ACTION_IDS } from '../../src/slack/action-ids';
 import { renderChange, type SlackMessage } from '../../src/slack/render';
 import { withBurstCount } from '../../src/slack/render-burst';
-import { mentionOf, withResponseState } from '../../src/slack/render-state';
+import { mentionOf, renderAlertUpdate, withResponseState } from '../../src/slack/render-state';
 import { assertBlockKitLimits } from '../support/block-kit-limits';
 import { changeOf } from '../support/cloudtrail';
 
@@ -212,6 +212,31 @@ describe('withResponseState', () => {
     const change = critical();
     const quiet = renderChange(change, { mentionOnCritical: false });
     expect(withResponseState(renderChange(change), stored(change))).toEqual(quiet);
+  });
+});
+
+describe('renderAlertUpdate', () => {
+  it('re-renders a burst parent with its running count and what responders did, pinging nobody', () => {
+    const change = critical();
+    const message = renderAlertUpdate(
+      stored(change, {
+        burstNote: { more: 7, startedAt: '2026-11-20T14:00:00Z' },
+        acknowledgement: { by: ALICE, at: '2026-11-20T14:02:00Z' },
+      }),
+    );
+    expect(text(message)).toContain('+7 more changes');
+    expect(text(message)).toContain('Acknowledged* by <@U0ALICE>');
+    expect(text(message)).not.toContain('<!here>');
+    expect(buttons(message)).not.toContain(ACTION_IDS.ACKNOWLEDGE);
+    assertBlockKitLimits(message);
+  });
+
+  it('re-renders any other alert as its responded state alone', () => {
+    const change = critical();
+    const responded = stored(change, { revert: revert('done') });
+    expect(renderAlertUpdate(responded)).toEqual(
+      withResponseState(renderChange(change, { mentionOnCritical: false }), responded),
+    );
   });
 });
 

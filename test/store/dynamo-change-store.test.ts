@@ -433,6 +433,23 @@ describe('DynamoChangeStore', () => {
     expect(burst?.leaseUntil).toBeUndefined();
   });
 
+  it("keeps the highest running count shown on a burst's parent", async () => {
+    const change = assessed('AttachRolePolicy', {
+      roleName: 'parent',
+      policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+    });
+    await store.claimChange(change, NOW, LEASE);
+
+    await store.recordBurstNote(change.eventId, { more: 5, startedAt: NOW.toISOString() });
+    await store.recordBurstNote(change.eventId, { more: 3, startedAt: NOW.toISOString() });
+    expect((await store.getChange(change.eventId))?.burstNote).toEqual({
+      more: 5,
+      startedAt: NOW.toISOString(),
+    });
+    await store.recordBurstNote(change.eventId, { more: 9, startedAt: NOW.toISOString() });
+    expect((await store.getChange(change.eventId))?.burstNote?.more).toBe(9);
+  });
+
   it('lists pending burst items oldest first and removes them in batches', async () => {
     const key = 'alice@C0SECURITY';
     await store.startBurst(burstOf(key, 'burst-1'), undefined, NOW);

@@ -5,9 +5,8 @@
  */
 import type { Acknowledgement } from '../../app/revert-port';
 import { resourceOf } from '../../domain/resources';
-import { renderChange } from '../render';
 import { renderAcknowledgedNote, renderAlreadyAcknowledged } from '../render-notice';
-import { withResponseState } from '../render-state';
+import { renderAlertUpdate } from '../render-state';
 import {
   type ActionArgs,
   guarded,
@@ -49,7 +48,7 @@ export async function acknowledgeChange(interaction: Interaction, deps: Listener
     const fresh = (await deps.store.getChange(eventId)) ?? { ...stored, acknowledgement };
     // A change grouped into a burst has no message of its own: its line is one of many in a thread message.
     if (fresh.slack && fresh.slack.threadTs === undefined) {
-      const message = withResponseState(renderChange(fresh.change, { mentionOnCritical: false }), fresh);
+      const message = renderAlertUpdate(fresh);
       await deps.slack.updateMessage(fresh.slack, message);
     }
     const thread = threadOf(fresh.slack, interaction);
