@@ -91,6 +91,15 @@ const schema = z.object({
   RETENTION_DAYS: positiveInt(400),
   CLOUDTRAIL_REGION: z._default(z.string(), 'us-east-1'),
   AWS_ENDPOINT_URL: url(),
+  HOME_ACCOUNT_ID: matching(/^\d{12}$/, 'expected a 12-digit account id'),
+  RESPONDER_ROLE_NAME: z._default(
+    z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name')),
+    'iam-changes-responder',
+  ),
+  RESPONDER_EXTERNAL_ID: z.optional(
+    z.string().check(z.minLength(16, 'expected the external id of the responder role (16+ characters)')),
+  ),
+  RESPONDER_EXTERNAL_ID_PARAMETER: matching(SSM_NAME, 'expected an SSM parameter name starting with /'),
 });
 
 /** The bot's settings, parsed once at start. */
@@ -135,6 +144,20 @@ export interface Config {
    * bot only needs to know, to skip calls emulators lack (`TestMetricFilter`).
    */
   awsEndpointUrl?: string;
+  /**
+   * Member accounts of an AWS Organization: a change in another account than `homeAccountId` is read, reverted
+   * and quarantined through the role `roleName` that `templates/responder-role.yml` creates there, assumed with
+   * the external id. Without `homeAccountId` every change is acted on with the worker's own credentials.
+   */
+  responder: {
+    /** The account the bot runs in (`HOME_ACCOUNT_ID`, set by the stack). */
+    homeAccountId?: string;
+    roleName: string;
+    /** The external id, when given directly (tests). */
+    externalId?: string;
+    /** The SSM parameter holding the external id (deployed stages). */
+    externalIdParameter?: string;
+  };
 }
 
 /**
@@ -179,6 +202,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     retentionDays: values.RETENTION_DAYS,
     cloudTrailRegion: values.CLOUDTRAIL_REGION,
     awsEndpointUrl: values.AWS_ENDPOINT_URL,
+    responder: {
+      homeAccountId: values.HOME_ACCOUNT_ID,
+      roleName: values.RESPONDER_ROLE_NAME,
+      externalId: values.RESPONDER_EXTERNAL_ID,
+      externalIdParameter: values.RESPONDER_EXTERNAL_ID_PARAMETER,
+    },
   };
 }
 
@@ -202,4 +231,13 @@ export function requireSigningSecret(config: Config): { secret: string } | { par
 export function requireJobsTopic(config: Config): string {
   if (config.jobsTopicArn) return config.jobsTopicArn;
   throw new ConfigError('invalid configuration: JOBS_TOPIC_ARN is required');
+}
+
+/** The responder role's external id source, for a change in a member account; a clear error when none is set. */
+export function requireResponderExternalId(config: Config): { externalId: string } | { parameter: string } {
+  if (config.responder.externalId) return { externalId: config.responder.externalId };
+  if (config.responder.externalIdParameter) return { parameter: config.responder.externalIdParameter };
+  throw new ConfigError(
+    'invalid configuration: RESPONDER_EXTERNAL_ID or RESPONDER_EXTERNAL_ID_PARAMETER is required to act in member accounts',
+  );
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, requireJobsTopic, requireSigningSecret } from '../src/config';
+import {
+  ConfigError,
+  parseConfig,
+  requireJobsTopic,
+  requireResponderExternalId,
+  requireSigningSecret,
+} from '../src/config';
 
 describe('parseConfig: the responder settings', () => {
   it('reads responders, protected principals, the jobs topic, the quarantine policy name and the signing secret', () => {
@@ -59,5 +65,52 @@ describe('parseConfig: the responder settings', () => {
       'SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_PARAMETER is required',
     );
     expect(() => requireJobsTopic(config)).toThrow('JOBS_TOPIC_ARN is required');
+  });
+});
+
+describe('parseConfig: member accounts', () => {
+  it('reads the home account, the responder role and where its external id is', () => {
+    const config = parseConfig({
+      HOME_ACCOUNT_ID: '111122223333',
+      RESPONDER_ROLE_NAME: 'acme-iam-responder',
+      RESPONDER_EXTERNAL_ID_PARAMETER: '/iam-changes/prod/responder-external-id',
+    });
+    expect(config.responder).toEqual({
+      homeAccountId: '111122223333',
+      roleName: 'acme-iam-responder',
+      externalIdParameter: '/iam-changes/prod/responder-external-id',
+    });
+    expect(requireResponderExternalId(config)).toEqual({
+      parameter: '/iam-changes/prod/responder-external-id',
+    });
+  });
+
+  it('acts in one account only, as iam-changes-responder, when nothing is set', () => {
+    const config = parseConfig({});
+    expect(config.responder.homeAccountId).toBeUndefined();
+    expect(config.responder.roleName).toBe('iam-changes-responder');
+    expect(() => requireResponderExternalId(config)).toThrow(
+      'RESPONDER_EXTERNAL_ID or RESPONDER_EXTERNAL_ID_PARAMETER is required to act in member accounts',
+    );
+  });
+
+  it('prefers an external id given directly', () => {
+    const config = parseConfig({
+      RESPONDER_EXTERNAL_ID: 'a-long-shared-secret',
+      RESPONDER_EXTERNAL_ID_PARAMETER: '/x',
+    });
+    expect(requireResponderExternalId(config)).toEqual({ externalId: 'a-long-shared-secret' });
+  });
+
+  it.each([
+    [{ HOME_ACCOUNT_ID: '1234' }, 'HOME_ACCOUNT_ID: expected a 12-digit account id'],
+    [{ RESPONDER_ROLE_NAME: 'role/with/slashes' }, 'RESPONDER_ROLE_NAME: expected an IAM role name'],
+    [{ RESPONDER_EXTERNAL_ID: 'short' }, 'RESPONDER_EXTERNAL_ID: expected the external id'],
+    [
+      { RESPONDER_EXTERNAL_ID_PARAMETER: 'x' },
+      'RESPONDER_EXTERNAL_ID_PARAMETER: expected an SSM parameter name',
+    ],
+  ])('names the key of a malformed value: %o', (env, words) => {
+    expect(() => parseConfig(env)).toThrow(words);
   });
 });

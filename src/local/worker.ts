@@ -3,9 +3,10 @@
  * deployed worker (`buildWorkerService`). Without one, it is the same use cases on the simulated IAM of
  * `simulated-iam.ts`, so reverts and quarantines run as a dry run against an in-memory account.
  */
+
+import type { JobRunner } from '../app/account-router';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { IamGateway } from '../app/iam-port';
-import type { WorkerService } from '../app/worker-service';
 import type { AwsClients } from '../aws/clients';
 import type { Config } from '../config';
 import { buildWorkerService } from '../runtime/worker';
@@ -21,7 +22,7 @@ export interface LocalWorkerWiring {
 }
 
 /** Builds the worker use case for the local runtime: the deployed worker, on the simulated IAM when there is one. */
-export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<WorkerService> {
+export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRunner> {
   const { config, aws, cisAudit, simulatedIam, log } = wiring;
   return buildWorkerService({
     config,

@@ -4,6 +4,7 @@
  * an in-process job queue, by the local runtime.
  */
 
+import { AccountRouter, type JobRunner } from '../app/account-router';
 import { BeforeStateResolver } from '../app/before-state';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { IamGateway } from '../app/iam-port';
@@ -14,7 +15,8 @@ import { WorkerService } from '../app/worker-service';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { AwsIamGateway, createIamClient } from '../aws/iam-gateway';
-import type { Config } from '../config';
+import { createMemberIamClient } from '../aws/member-accounts';
+import { type Config, requireResponderExternalId } from '../config';
 import { lazily, onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildInteractionGateway, buildStores, readBotToken } from './responders';
 
@@ -38,8 +40,12 @@ export interface WorkerWiring {
 }
 
 /**
- * Builds the worker use case. The CIS 4.4 audit reads the bot's own region with clients of its own (the shared
+ * Builds the worker. The CIS 4.4 audit reads the bot's own region with clients of its own (the shared
  * CloudTrail client is pinned to us-east-1 for `LookupEvents`), and skips `TestMetricFilter` against an emulator.
+ *
+ * With `HOME_ACCOUNT_ID` set (the stack sets it), a job about a change in another account of the organisation
+ * runs on a worker whose IAM is that account's, through the responder role (`RESPONDER_ROLE_NAME`, assumed with
+ * the external id from `RESPONDER_EXTERNAL_ID_PARAMETER`); one such worker per account, kept for the process.
  */
 export async function buildWorkerService({
   config,
@@ -49,54 +55,86 @@ export async function buildWorkerService({
   iam: givenIam,
   verifyDelayMs,
   log,
-}: WorkerWiring): Promise<WorkerService> {
+}: WorkerWiring): Promise<JobRunner> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const { store, audit, stats } = buildStores(config, aws?.dynamo ?? createDocumentClient(options));
-  const iam = givenIam ?? new AwsIamGateway(aws?.iam ?? createIamClient(options));
   const trail = onDemandTrailHistory(options, aws?.cloudTrail);
   const clock = { now: () => new Date() };
-  const resolver = new BeforeStateResolver({ store, trail, iam, clock });
-  const gateway =
-    slack ?? buildInteractionGateway(config, await readBotToken(config, onDemandSecrets(options, aws?.ssm)));
+  const secrets = onDemandSecrets(options, aws?.ssm);
+  const gateway = slack ?? buildInteractionGateway(config, await readBotToken(config, secrets));
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
   const queries = lazily(async () =>
     (await import('./queries')).buildQueryService(config, { store, stats, trail }),
   );
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
-  return new WorkerService({
-    slack: gateway,
-    store,
-    revert: new RevertService({
+
+  /** The use cases on one account's IAM (`accountId`: that account, when known). */
+  const workerOn = (iam: IamGateway, accountId?: string): WorkerService => {
+    const resolver = new BeforeStateResolver({ store, trail, iam, clock });
+    return new WorkerService({
+      slack: gateway,
       store,
-      iam,
+      revert: new RevertService({
+        store,
+        iam,
+        resolver,
+        clock,
+        audit,
+        settings: {
+          botRoleArns: config.botRoleArns,
+          ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
+        },
+      }),
+      quarantine: new QuarantineService({
+        store,
+        iam,
+        clock,
+        audit,
+        settings: {
+          botRoleArns: config.botRoleArns,
+          protectedPrincipals: config.protectedPrincipals,
+          policyName: config.quarantinePolicyName,
+          // The account this worker's IAM acts in: its deny policy is made there, for its principals only.
+          ...(accountId === undefined ? {} : { accountId }),
+        },
+      }),
       resolver,
-      clock,
-      audit,
-      settings: {
-        botRoleArns: config.botRoleArns,
-        ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
-      },
-    }),
-    quarantine: new QuarantineService({
-      store,
       iam,
-      clock,
-      audit,
-      settings: {
-        botRoleArns: config.botRoleArns,
-        protectedPrincipals: config.protectedPrincipals,
-        policyName: config.quarantinePolicyName,
+      queries: {
+        searchHistory: async (query, onProgress) => (await queries()).searchHistory(query, onProgress),
       },
-    }),
-    resolver,
-    iam,
-    queries: {
-      searchHistory: async (query, onProgress) => (await queries()).searchHistory(query, onProgress),
+      cisAudit: audit44,
+      clock,
+      settings: { trustedAccounts: config.trustedAccounts },
+      ...(log ? { log } : {}),
+    });
+  };
+
+  const homeAccountId = config.responder.homeAccountId;
+  const home = workerOn(givenIam ?? new AwsIamGateway(aws?.iam ?? createIamClient(options)), homeAccountId);
+  if (givenIam || homeAccountId === undefined) return home;
+
+  const externalId = lazily(async () => {
+    const source = requireResponderExternalId(config);
+    return 'externalId' in source ? source.externalId : secrets(source.parameter);
+  });
+  const members = new Map<string, WorkerService>();
+  return new AccountRouter({
+    store,
+    workerFor(accountId) {
+      if (accountId === undefined || accountId === homeAccountId) return home;
+      let worker = members.get(accountId);
+      if (!worker) {
+        const client = createMemberIamClient(
+          accountId,
+          { roleName: config.responder.roleName, externalId },
+          options,
+        );
+        worker = workerOn(new AwsIamGateway(client), accountId);
+        members.set(accountId, worker);
+      }
+      return worker;
     },
-    cisAudit: audit44,
-    clock,
-    settings: { trustedAccounts: config.trustedAccounts },
-    ...(log ? { log } : {}),
   });
 }

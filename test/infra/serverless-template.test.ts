@@ -255,6 +255,26 @@ describe('serverless.yml', () => {
     }
   });
 
+  it('lets the worker act in member accounts only through the responder role, and knows its own account', () => {
+    const worker = Object.fromEntries(active(plain, 'AWS::IAM::Role')).WorkerRole;
+    const assume = statementsOf(worker ?? {}).filter(
+      (statement) => statement.Effect === 'Allow' && actions(statement).includes('sts:AssumeRole'),
+    );
+    expect(JSON.stringify(assume.map((statement) => statement.Resource))).toContain(
+      ':iam::*:role/iam-changes-responder',
+    );
+    const environment = JSON.stringify(
+      active(plain, 'AWS::Lambda::Function').find(([, fn]) =>
+        String(fn.Properties?.FunctionName).endsWith('-worker'),
+      )?.[1].Properties?.Environment,
+    );
+    expect(environment).toContain('HOME_ACCOUNT_ID');
+    expect(environment).toContain('AWS::AccountId');
+    expect(environment).toContain('/iam-changes/test/responder-external-id');
+    // The responder role's calls in member accounts are the bot's own: thread notes, never alerts.
+    expect(environment).toContain('arn:aws:iam::*:role/iam-changes-responder');
+  });
+
   it('reads Slack secrets from SSM and never carries them in the template', () => {
     const text = JSON.stringify(plain);
     expect(text).toContain('/iam-changes/test/slack-bot-token');

@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SNSEvent } from 'aws-lambda';
+import type { JobRunner } from '../../app/account-router';
 import { JobFormatError, parseJob } from '../../app/jobs';
-import type { JobResult, WorkerService } from '../../app/worker-service';
+import type { JobResult } from '../../app/worker-service';
 import { parseConfig } from '../../config';
 import { buildWorkerService } from '../../runtime/worker';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
-let service: Promise<WorkerService> | undefined;
+let service: Promise<JobRunner> | undefined;
 
 /**
  * SNS jobs topic → the worker use case, one job per record. A job that can't be read is logged in one line and
