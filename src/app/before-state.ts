@@ -216,6 +216,11 @@ export class BeforeStateResolver {
     if (!key) return { missing: 'the store: no document key for this change' };
     const snapshot = await this.deps.store.documentBefore(key, change.eventTime, change.eventId);
     if (!snapshot) return { missing: `the store: no document of ${key} recorded before the change` };
+    if (snapshot.document === undefined) {
+      return {
+        missing: `the store: ${key} changed at ${snapshot.eventTime} to a document it never saw (${snapshot.unknownReason ?? 'unknown'})`,
+      };
+    }
     return {
       state: { previousDocument: snapshot.document },
       source: {

@@ -10,9 +10,22 @@ import {
 } from '../domain/filter-pattern';
 import { type CloudTrailRecord, InputError, type InputItem, readInput } from '../domain/input';
 import { wildcardMatch } from '../domain/policy';
-import { documentAfter, documentKeyOf, resourceOf } from '../domain/resources';
+import {
+  defaultSwitchOf,
+  documentAfter,
+  documentKeyOf,
+  resourceOf,
+  versionSnapshotOf,
+} from '../domain/resources';
 import type { RiskContext } from '../domain/risk/rule';
-import type { AlarmEvent, AssessedChange, Change, RiskLevel, SkippedRecord } from '../domain/types';
+import type {
+  AlarmEvent,
+  AssessedChange,
+  Change,
+  PolicyDocument,
+  RiskLevel,
+  SkippedRecord,
+} from '../domain/types';
 import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
 import { renderBurstBatch, withResolved } from '../slack/render-burst';
 import { renderAlertUpdate } from '../slack/render-state';
@@ -155,13 +168,46 @@ export class NotifyService {
       before ? { previousDocument: before.document } : undefined,
     );
     const after = documentAfter(change);
-    if (key && after !== undefined) {
-      await this.deps.store.putDocument(
-        { resourceKey: key, eventTime: change.eventTime, eventId: change.eventId, document: after },
-        this.deps.clock.now(),
+    if (key && after !== undefined) await this.remember(change, key, after);
+    const version = versionSnapshotOf(change);
+    if (version) await this.remember(change, version.key, version.document);
+    const switched = defaultSwitchOf(change);
+    if (switched) {
+      // The default becomes a version's document: the one the bot saw created, or, if it never saw it, unknown —
+      // so the store never offers the document from before the switch as the policy's default.
+      const created = await this.deps.store.documentBefore(
+        switched.versionKey,
+        change.eventTime,
+        change.eventId,
+      );
+      const document = created?.document ?? undefined;
+      await this.remember(
+        change,
+        switched.defaultKey,
+        document,
+        `default set to ${change.target.versionId}, a version the bot did not see created`,
       );
     }
     return assessed;
+  }
+
+  /** Records what a document became at this change. */
+  private async remember(
+    change: Change,
+    resourceKey: string,
+    document: PolicyDocument | null | undefined,
+    unknownReason?: string,
+  ): Promise<void> {
+    await this.deps.store.putDocument(
+      {
+        resourceKey,
+        eventTime: change.eventTime,
+        eventId: change.eventId,
+        document,
+        ...(document === undefined && unknownReason ? { unknownReason } : {}),
+      },
+      this.deps.clock.now(),
+    );
   }
 
   private isOwnCall(change: Change): boolean {

@@ -43,12 +43,17 @@ export interface BurstNote {
 /** Outcome of claiming an event id. */
 export type ClaimResult = { claimed: true; record: StoredChange } | { claimed: false; record: StoredChange };
 
-/** A document seen for one resource at one moment: `null` when the resource's document was deleted. */
+/**
+ * A document seen for one resource at one moment: `null` when the resource's document was deleted, `undefined`
+ * when it changed to something the bot never saw (a `SetDefaultPolicyVersion` to a version it has no record of),
+ * with `unknownReason` saying so. An unknown snapshot ends what the store can tell about the document.
+ */
 export interface DocumentSnapshot {
   resourceKey: string;
   eventTime: string;
   eventId: string;
-  document: PolicyDocument | null;
+  document: PolicyDocument | null | undefined;
+  unknownReason?: string;
 }
 
 /** One state change of an alarm, with its Slack summary once posted. */

@@ -50,3 +50,32 @@ export function documentAfter(change: Change): PolicyDocument | null | undefined
       : 'permissions';
   return change.documents.find((entry) => entry.role === role)?.document;
 }
+
+/** The key of one version's document of a managed policy (`policy/<arn>/version/v3`): it never changes. */
+export function policyVersionKey(policyArn: string, versionId: string): string {
+  return `policy/${policyArn}/version/${versionId}`;
+}
+
+/**
+ * The version document a successful change creates, so a later `SetDefaultPolicyVersion` to it can say what
+ * the default became: `CreatePolicy` makes `v1`, `CreatePolicyVersion` the version its response names.
+ */
+export function versionSnapshotOf(change: Change): { key: string; document: PolicyDocument } | undefined {
+  if (change.outcome !== 'success') return undefined;
+  const { policyArn } = change.target;
+  const versionId = change.eventName === 'CreatePolicy' ? 'v1' : change.target.versionId;
+  if (!policyArn || !versionId || !/^Create(Policy|PolicyVersion)$/.test(change.eventName)) return undefined;
+  const document = change.documents.find((entry) => entry.role === 'permissions')?.document;
+  return document ? { key: policyVersionKey(policyArn, versionId), document } : undefined;
+}
+
+/**
+ * A successful `SetDefaultPolicyVersion`: the managed policy's default document becomes that of the version
+ * (`versionKey`), which the record itself does not carry.
+ */
+export function defaultSwitchOf(change: Change): { defaultKey: string; versionKey: string } | undefined {
+  const { policyArn, versionId } = change.target;
+  if (change.eventName !== 'SetDefaultPolicyVersion' || change.outcome !== 'success') return undefined;
+  if (!policyArn || !versionId) return undefined;
+  return { defaultKey: `policy/${policyArn}/default`, versionKey: policyVersionKey(policyArn, versionId) };
+}

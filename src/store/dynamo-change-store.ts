@@ -200,12 +200,16 @@ function toStoredChange(item: Item): RespondedChange {
 
 function toSnapshot(item: Item): DocumentSnapshot {
   const text = item.document;
-  return {
+  const snapshot: DocumentSnapshot = {
     resourceKey: String(item.resourceKey),
     eventTime: String(item.eventTime),
     eventId: String(item.eventId),
-    document: typeof text === 'string' ? (JSON.parse(text) as PolicyDocument) : null,
+    // Text: the document; null: deleted; absent: changed to something the bot never saw.
+    document:
+      typeof text === 'string' ? (JSON.parse(text) as PolicyDocument) : text === null ? null : undefined,
   };
+  if (typeof item.unknownReason === 'string') snapshot.unknownReason = item.unknownReason;
+  return snapshot;
 }
 
 function toStoredAlarm(item: Item): StoredAlarm {
@@ -500,8 +504,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           resourceKey: snapshot.resourceKey,
           eventTime: snapshot.eventTime,
           eventId: snapshot.eventId,
-          // Text, not a map: kept exactly as parsed, whatever its nesting or keys.
-          document: snapshot.document === null ? null : JSON.stringify(snapshot.document),
+          // Text, not a map: kept exactly as parsed, whatever its nesting or keys. Absent when unknown.
+          ...(snapshot.document === undefined
+            ? { unknownReason: snapshot.unknownReason ?? 'the document is not known' }
+            : { document: snapshot.document === null ? null : JSON.stringify(snapshot.document) }),
           [TTL_ATTRIBUTE]: this.expiresAt(now),
         },
       }),
