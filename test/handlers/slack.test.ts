@@ -3,7 +3,6 @@
  * AwsLambdaReceiver), the signing secret from SSM on moto_server, the store on dynalite, Slack on the local
  * server, and jobs published to an SNS topic on moto (read back through a subscribed SQS queue).
  */
-import { createHmac } from 'node:crypto';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -30,6 +29,7 @@ import {
   startComponents,
   textOf,
 } from '../support/responder-harness';
+import { apiGatewayRequest, signedSlackRequest, slackSignature } from '../support/slack-requests';
 
 const SECRET = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
 const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
@@ -98,46 +98,16 @@ afterAll(async () => {
 });
 
 function sign(body: string, timestamp: number, secret = SECRET): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return slackSignature(body, timestamp, secret);
 }
 
-/** An API Gateway HTTP API (payload v2) request, its form body base64-encoded as HTTP APIs deliver it. */
 function request(body: string, headers: Record<string, string>): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/events',
-    rawPath: '/slack/events',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    requestContext: {
-      accountId: ACCOUNT,
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: {
-        method: 'POST',
-        path: '/slack/events',
-        protocol: 'HTTP/1.1',
-        sourceIp: '3.1.2.3',
-        userAgent: 'Slackbot 1.0',
-      },
-      requestId: 'r',
-      routeKey: 'POST /slack/events',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    body: Buffer.from(body).toString('base64'),
-    isBase64Encoded: true,
-  };
+  return apiGatewayRequest(body, headers, ACCOUNT);
 }
 
 /** A request signed as Slack signs it (now, unless `at` says otherwise). */
 function signed(body: string, at = Math.floor(Date.now() / 1000), secret = SECRET): APIGatewayProxyEventV2 {
-  return request(body, {
-    'x-slack-request-timestamp': String(at),
-    'x-slack-signature': sign(body, at, secret),
-  });
+  return signedSlackRequest(body, secret, at);
 }
 
 function interaction(payload: unknown): string {

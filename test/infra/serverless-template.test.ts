@@ -7,7 +7,6 @@
  * This is the only test that runs `serverless package`: two packagings in the repository at once collide.
  */
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,7 +14,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import AdmZip from 'adm-zip';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CIS44_EVENT_NAMES } from '../../src/domain/events';
 import { CIS44_FILTER_PATTERN, evaluateCis44Coverage } from '../../src/domain/filter-pattern';
@@ -29,6 +27,7 @@ import {
   snsEvent,
   startComponents,
 } from '../support/notify-harness';
+import { signedSlackRequest } from '../support/slack-requests';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SERVERLESS = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -484,7 +483,11 @@ describe('the packaged functions', () => {
       }).toString();
 
     it('answers a signed /iam-changes help with 200 and the help text', async () => {
-      const response = (await invoke('slack', signedRequest(helpCommand(), SIGNING_SECRET), settings)) as {
+      const response = (await invoke(
+        'slack',
+        signedSlackRequest(helpCommand(), SIGNING_SECRET),
+        settings,
+      )) as {
         statusCode: number;
         body: string;
       };
@@ -498,7 +501,7 @@ describe('the packaged functions', () => {
     it('refuses the same request with a forged signature: 401', async () => {
       const response = (await invoke(
         'slack',
-        signedRequest(helpCommand(), 'not-the-signing-secret-0000000000'),
+        signedSlackRequest(helpCommand(), 'not-the-signing-secret-0000000000'),
         settings,
       )) as { statusCode: number };
 
@@ -524,44 +527,3 @@ describe('the packaged functions', () => {
     expect(String(answers[0]?.text)).toMatch(/^CIS 4.4 audit: (PASS|FAIL)/);
   });
 });
-
-/** Slack's request signature: HMAC-SHA256 of `v0:<timestamp>:<body>` with the app's signing secret. */
-function sign(body: string, timestamp: number, secret: string): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
-
-/** A request Slack signed now with `secret`, as an API Gateway HTTP API (payload v2) delivers it: body base64. */
-function signedRequest(body: string, secret: string): APIGatewayProxyEventV2 {
-  const at = Math.floor(Date.now() / 1000);
-  return {
-    version: '2.0',
-    routeKey: 'POST /slack/events',
-    rawPath: '/slack/events',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(at),
-      'x-slack-signature': sign(body, at, secret),
-    },
-    requestContext: {
-      accountId: '111122223333',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: {
-        method: 'POST',
-        path: '/slack/events',
-        protocol: 'HTTP/1.1',
-        sourceIp: '3.1.2.3',
-        userAgent: 'Slackbot 1.0',
-      },
-      requestId: 'r',
-      routeKey: 'POST /slack/events',
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-    },
-    body: Buffer.from(body).toString('base64'),
-    isBase64Encoded: true,
-  };
-}
