@@ -12,17 +12,19 @@ export function resourceOf(change: Change): string {
 
 /**
  * The key of the document a change writes or removes, so the bot can remember documents over time and find
- * the one before a change: an inline policy (`role/ci-runner/inline/deploy`), a trust policy
- * (`role/ci-runner/trust`) or a managed policy's default document (`policy/<arn>/default`).
+ * the one before a change: an inline policy (`111122223333/role/ci-runner/inline/deploy`), a trust policy
+ * (`111122223333/role/ci-runner/trust`) or a managed policy's default document (`policy/<arn>/default`). Names
+ * are unique only within an account, so the account the change acted in leads the key (an ARN already names it).
  * Undefined for changes that carry no document of their own (attach, detach).
  */
 export function documentKeyOf(change: Change): string | undefined {
   const { eventName, target } = change;
+  const inAccount = (key: string) => (change.accountId ? `${change.accountId}/${key}` : key);
   if (/^(Put|Delete)(Role|User|Group)Policy$/.test(eventName) && target.name && target.policyName) {
-    return `${target.kind}/${target.name}/inline/${target.policyName}`;
+    return inAccount(`${target.kind}/${target.name}/inline/${target.policyName}`);
   }
   if ((eventName === 'UpdateAssumeRolePolicy' || eventName === 'CreateRole') && target.name) {
-    return `role/${target.name}/trust`;
+    return inAccount(`role/${target.name}/trust`);
   }
   if (/^(CreatePolicy|DeletePolicy)$/.test(eventName) && target.policyArn) {
     return `policy/${target.policyArn}/default`;

@@ -156,7 +156,7 @@ describe('BeforeStateResolver', () => {
       const now = new Date();
       await store.putDocument(
         {
-          resourceKey: 'role/ci-runner/inline/deploy',
+          resourceKey: '111122223333/role/ci-runner/inline/deploy',
           eventTime: '2026-11-19T09:00:00Z',
           eventId: 'older',
           document: OLDER,
@@ -165,7 +165,7 @@ describe('BeforeStateResolver', () => {
       );
       await store.putDocument(
         {
-          resourceKey: 'role/ci-runner/inline/deploy',
+          resourceKey: '111122223333/role/ci-runner/inline/deploy',
           eventTime: '2026-11-20T10:00:00Z',
           eventId: 'previous',
           document: OLD,
@@ -192,7 +192,7 @@ describe('BeforeStateResolver', () => {
       });
       await store.putDocument(
         {
-          resourceKey: 'user/bob/inline/p',
+          resourceKey: '111122223333/user/bob/inline/p',
           eventTime: '2026-11-20T10:00:00Z',
           eventId: 'deleted',
           document: null,

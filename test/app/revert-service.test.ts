@@ -296,7 +296,7 @@ describe('RevertService', () => {
       await putInline(target, 'deploy', ADMIN_LIKE);
       await store.putDocument(
         {
-          resourceKey: `role/${target.name}/inline/deploy`,
+          resourceKey: `111122223333/role/${target.name}/inline/deploy`,
           eventTime: ago(60),
           eventId: 'seen-before',
           document: READ,
@@ -370,7 +370,7 @@ describe('RevertService', () => {
       await deleteInline(target, 'kept');
       await store.putDocument(
         {
-          resourceKey: `${kind}/${target.name}/inline/kept`,
+          resourceKey: `111122223333/${kind}/${target.name}/inline/kept`,
           eventTime: ago(60),
           eventId: 'seen-before',
           document: WRITE,
@@ -612,7 +612,7 @@ describe('RevertService', () => {
       await putInline(target, 'deploy', ADMIN_LIKE);
       await store.putDocument(
         {
-          resourceKey: `role/${target.name}/inline/deploy`,
+          resourceKey: `111122223333/role/${target.name}/inline/deploy`,
           eventTime: ago(60),
           eventId: 'seen-before',
           document: READ,

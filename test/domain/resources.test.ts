@@ -98,3 +98,39 @@ describe('defaultSwitchOf', () => {
     expect(defaultSwitchOf(switched)?.defaultKey).toBe(documentKeyOf(created));
   });
 });
+
+describe('documentKeyOf', () => {
+  it.each([
+    [
+      'an inline policy, in the account the call acted in',
+      changeOf('PutRolePolicy', { roleName: 'ci', policyName: 'deploy', policyDocument: DOCUMENT }),
+      '111122223333/role/ci/inline/deploy',
+    ],
+    [
+      'the same inline policy in another account is another document',
+      changeOf(
+        'PutRolePolicy',
+        { roleName: 'ci', policyName: 'deploy', policyDocument: DOCUMENT },
+        { recipientAccountId: '444455556666' },
+      ),
+      '444455556666/role/ci/inline/deploy',
+    ],
+    [
+      'a trust policy',
+      changeOf('UpdateAssumeRolePolicy', { roleName: 'ci', policyDocument: DOCUMENT }),
+      '111122223333/role/ci/trust',
+    ],
+    [
+      'a managed policy (its ARN names the account)',
+      changeOf('DeletePolicy', { policyArn: ARN }),
+      `policy/${ARN}/default`,
+    ],
+    [
+      'attach carries no document',
+      changeOf('AttachRolePolicy', { roleName: 'ci', policyArn: ARN }),
+      undefined,
+    ],
+  ])('%s', (_name, change, key) => {
+    expect(documentKeyOf(change)).toBe(key);
+  });
+});

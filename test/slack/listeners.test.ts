@@ -256,9 +256,7 @@ describe('View diff', () => {
     const earlier = cloudTrailRecord(
       'PutRolePolicy',
       { roleName: 'web', policyName: 'inline', policyDocument: JSON.stringify(before) },
-      {
-        eventTime: new Date(Date.now() - 3_600_000).toISOString(),
-      },
+      { eventTime: new Date(Date.now() - 3_600_000).toISOString(), recipientAccountId: ACCOUNT },
     );
     h.trailMock
       .on(LookupEventsCommand)
