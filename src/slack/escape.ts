@@ -51,3 +51,24 @@ export function truncate(text: string, max: number): string {
 export function inlineCode(value: string, max = 200): string {
   return `\`${truncate(value.replace(/`/g, "'"), max)}\``;
 }
+
+/** Slack quirk: three backticks in a row close a code block, so a zero-width space goes between backticks. */
+export function breakFences(line: string): string {
+  return line.replace(/`(?=`)/g, '`\u200b');
+}
+
+/** An escaped line cut into pieces of at most `max`, never inside an entity or a code point. */
+export function wrapEscaped(escaped: string, max: number): string[] {
+  if (escaped.length <= max) return [escaped];
+  const pieces: string[] = [];
+  let current = '';
+  for (const [piece] of escaped.matchAll(/&(?:amp|lt|gt);|[\s\S]/gu)) {
+    if (current.length + piece.length > max) {
+      pieces.push(current);
+      current = '';
+    }
+    current += piece;
+  }
+  if (current !== '') pieces.push(current);
+  return pieces.map((piece, index) => (index === 0 ? piece : `↪ ${piece}`));
+}

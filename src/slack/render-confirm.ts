@@ -17,7 +17,7 @@ import { quarantineDocument } from '../domain/quarantine';
 import type { Change, RevertStep } from '../domain/types';
 import { REASON_INPUT, VIEW_IDS, type ViewId } from './action-ids';
 import { context, plain, section } from './blocks';
-import { escapeText, inlineCode, truncate } from './escape';
+import { breakFences, escapeText, inlineCode, truncate, wrapEscaped } from './escape';
 import { describeChange, slackDate } from './render';
 import { mentionOf, reasonText } from './render-state';
 
@@ -122,27 +122,6 @@ function headBlocks(change: Change): KnownBlock[] {
     section(`*${actor}* ${truncate(describeChange(change), 1500)}.`),
     context([`Event ${inlineCode(change.eventId, 200)} · ${slackDate(change.eventTime)}`]),
   ];
-}
-
-/** Slack quirk: three backticks in a row close a code block, so a zero-width space goes between backticks. */
-function breakFences(line: string): string {
-  return line.replace(/`(?=`)/g, '`\u200b');
-}
-
-/** An escaped line cut into pieces of at most `max`, never inside an entity or a code point. */
-function wrapEscaped(escaped: string, max: number): string[] {
-  if (escaped.length <= max) return [escaped];
-  const pieces: string[] = [];
-  let current = '';
-  for (const [piece] of escaped.matchAll(/&(?:amp|lt|gt);|[\s\S]/gu)) {
-    if (current.length + piece.length > max) {
-      pieces.push(current);
-      current = '';
-    }
-    current += piece;
-  }
-  if (current !== '') pieces.push(current);
-  return pieces.map((piece, index) => (index === 0 ? piece : `↪ ${piece}`));
 }
 
 /**

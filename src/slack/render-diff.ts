@@ -19,7 +19,7 @@ import { principalEntries } from '../domain/policy';
 import type { Change, Principal, Statement } from '../domain/types';
 import { MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context as contextBlock, plain, section } from './blocks';
-import { escapeText, inlineCode, truncate, truncateEscaped } from './escape';
+import { breakFences, escapeText, inlineCode, truncate, truncateEscaped, wrapEscaped } from './escape';
 import { describeChange, LEVELS, slackDate } from './render';
 
 /** The `callback_id` of every diff modal (loading, diff, error), so listeners can tell them from other views. */
@@ -401,27 +401,6 @@ function summaryLines(diff: PolicyDiff): string[] {
   add('*Principals newly trusted*', s.principalsAdded);
   add('*Principals no longer trusted*', s.principalsRemoved);
   return lines.length > 0 ? ['*In short*', ...lines] : [];
-}
-
-/** Slack quirk: three backticks in a row close a code block, so a zero-width space goes between backticks. */
-function breakFences(line: string): string {
-  return line.replace(/`(?=`)/g, '`\u200b');
-}
-
-/** An escaped line cut into pieces of at most `max`, never inside an entity or a code point. */
-function wrapEscaped(escaped: string, max: number): string[] {
-  if (escaped.length <= max) return [escaped];
-  const pieces: string[] = [];
-  let current = '';
-  for (const [piece] of escaped.matchAll(/&(?:amp|lt|gt);|[\s\S]/gu)) {
-    if (current.length + piece.length > max) {
-      pieces.push(current);
-      current = '';
-    }
-    current += piece;
-  }
-  if (current !== '') pieces.push(current);
-  return pieces.map((piece, index) => (index === 0 ? piece : `↪ ${piece}`));
 }
 
 /** Lines of raw text as code-block sections of at most {@link SECTION_BUDGET} characters, fences included. */
