@@ -1,30 +1,31 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SNSEvent } from 'aws-lambda';
-import type { NotifyResult, NotifyService } from '../../app/notify-service';
+import type { NotifyResult } from '../../app/notify-service';
 import { parseConfig } from '../../config';
 import { InputError } from '../../domain/input';
 import { buildNotifyService } from '../../runtime/notify';
+import { lazily } from '../../runtime/on-demand';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
-let service: Promise<NotifyService> | undefined;
 
 /** Time kept back from the Lambda timeout to record state and answer before being cut off. */
 const SAFETY_MARGIN_MS = 10_000;
+
+/** Built on the first invocation and kept for the process; a build that failed is tried again. */
+const service = lazily(async () =>
+  buildNotifyService({
+    config: parseConfig(process.env),
+    log: (message, details) => logger.warn(message, details ?? {}),
+  }),
+);
 
 /**
  * SNS alerts topic → Slack. Parses nothing itself: the use case reads the event. Any failure is rethrown so SNS
  * retries the notification and, after its retries, the function's on-failure destination keeps it.
  */
 export async function handler(event: SNSEvent, context: Context): Promise<NotifyResult> {
-  service ??= buildNotifyService({
-    config: parseConfig(process.env),
-    log: (message, details) => logger.warn(message, details ?? {}),
-  }).catch((error: unknown) => {
-    service = undefined;
-    throw error;
-  });
   try {
-    const result = await (await service).process(
+    const result = await (await service()).process(
       event,
       Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
     );

@@ -1,10 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { parseConfig } from '../../config';
-import { buildSlackHandler, type SlackHandler } from '../../runtime/slack';
+import { lazily } from '../../runtime/on-demand';
+import { buildSlackHandler } from '../../runtime/slack';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
-let built: Promise<SlackHandler> | undefined;
+/** Built on the first request and kept for the process; a build that failed is tried again. */
+const built = lazily(async () =>
+  buildSlackHandler({
+    config: parseConfig(process.env),
+    log: {
+      error: (message, details) => logger.error(message, details ?? {}),
+      warn: (message, details) => logger.warn(message, details ?? {}),
+    },
+  }),
+);
 
 /**
  * API Gateway HTTP API → Bolt: Slack's button clicks, modal submissions and `/iam-changes`. Built once per cold
@@ -15,15 +25,5 @@ export async function handler(
   event: APIGatewayProxyEventV2,
   context: Context,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  built ??= buildSlackHandler({
-    config: parseConfig(process.env),
-    log: {
-      error: (message, details) => logger.error(message, details ?? {}),
-      warn: (message, details) => logger.warn(message, details ?? {}),
-    },
-  }).catch((error: unknown) => {
-    built = undefined;
-    throw error;
-  });
-  return (await built)(event, context);
+  return (await built())(event, context);
 }

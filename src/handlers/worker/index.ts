@@ -1,13 +1,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SNSEvent } from 'aws-lambda';
-import type { JobRunner } from '../../app/account-router';
 import { JobFormatError, parseJob } from '../../app/jobs';
 import type { JobResult } from '../../app/worker-service';
 import { parseConfig } from '../../config';
+import { lazily } from '../../runtime/on-demand';
 import { buildWorkerService } from '../../runtime/worker';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
-let service: Promise<JobRunner> | undefined;
+/** Built on the first invocation and kept for the process; a build that failed is tried again. */
+const service = lazily(async () =>
+  buildWorkerService({
+    config: parseConfig(process.env),
+    log: (message, details) => logger.warn(message, details),
+  }),
+);
 
 /**
  * SNS jobs topic → the worker use case, one job per record. A job that can't be read is logged in one line and
@@ -15,14 +21,7 @@ let service: Promise<JobRunner> | undefined;
  * nobody.
  */
 export async function handler(event: SNSEvent, _context: Context): Promise<JobResult[]> {
-  service ??= buildWorkerService({
-    config: parseConfig(process.env),
-    log: (message, details) => logger.warn(message, details),
-  }).catch((error: unknown) => {
-    service = undefined;
-    throw error;
-  });
-  const worker = await service;
+  const worker = await service();
   const results: JobResult[] = [];
   for (const record of event.Records ?? []) {
     let job: ReturnType<typeof parseJob>;
