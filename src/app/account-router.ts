@@ -4,13 +4,15 @@
  * in and hands it to the worker built for that account; the worker's own use cases stay single-account.
  */
 import type { Change } from '../domain/types';
+import type { JobDelivery } from './job-verification';
 import type { Job } from './jobs';
 import type { RevertStore } from './revert-port';
 import type { JobResult } from './worker-service';
 
 /** Anything that runs jobs: the worker of one account, or the router over several. */
 export interface JobRunner {
-  run(job: Job): Promise<JobResult>;
+  /** Runs one job; `delivery` names the message it came in (SNS redeliveries of one message share it). */
+  run(job: Job, delivery?: JobDelivery): Promise<JobResult>;
 }
 
 /**

@@ -19,7 +19,11 @@ export type AuditAction =
   | 'quarantine'
   | 'quarantine-refused'
   | 'lift-quarantine'
-  | 'unauthorised';
+  | 'unauthorised'
+  /** A job whose Slack request could not be verified: the actor is "unverified job", never the user it claims. */
+  | 'unverified-job'
+  /** A verified job refused for what it is about (an unknown event id, a stored item that is not the change). */
+  | 'job-refused';
 
 /** One audit entry. */
 export interface AuditEntry {

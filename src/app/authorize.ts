@@ -94,7 +94,7 @@ export class ResponderAuthorizer {
     actor: AuditActor & { slackUserId: string },
     action: ResponderAction,
     eventId: string,
-    stage: 'button' | 'submission' = 'button',
+    stage: 'button' | 'submission' | 'worker' = 'button',
   ): Promise<AuthorizationDecision & { auditError?: string }> {
     const decision = await this.canRespond(actor.slackUserId);
     if (decision.allowed) return decision;

@@ -10,71 +10,89 @@ export interface Requester {
   name: string;
 }
 
+/**
+ * The Slack request that caused a job, exactly as Slack signed it: the raw form body, `X-Slack-Request-Timestamp`
+ * and `X-Slack-Signature`. The worker checks the signature itself and reads what was asked from the body, so a
+ * job is worth no more than the interaction it carries (DESIGN §9).
+ */
+export interface JobOrigin {
+  body: string;
+  timestamp: string;
+  signature: string;
+}
+
 /** Where the alert a job is about lives, so the worker can update it and reply in its thread. */
 export interface AlertRef {
   channel: string;
   ts: string;
 }
 
+/** What every job carries: the signed interaction behind it (absent only for in-process jobs in Socket Mode). */
+interface JobBase {
+  origin?: JobOrigin;
+}
+
 /** One piece of slow work, published by a listener and run by the worker; `kind` says which. */
-export type Job =
-  | {
-      kind: 'revert';
-      eventId: string;
-      by: Requester;
-      reason: string;
-      alert?: AlertRef;
-    }
-  | {
-      kind: 'quarantine';
-      eventId: string;
-      by: Requester;
-      reason: string;
-      alert?: AlertRef;
-    }
-  | {
-      kind: 'lift-quarantine';
-      eventId: string;
-      by: Requester;
-      reason: string;
-      alert?: AlertRef;
-    }
-  | {
-      /** Resolve the before-state and fill the diff modal opened in a loading state. */
-      kind: 'diff';
-      eventId: string;
-      viewId: string;
-      by: Requester;
-      page?: number;
-    }
-  | {
-      /** Fill the revert (or quarantine) confirmation modal opened in a loading state. */
-      kind: 'prepare-confirmation';
-      action: 'revert' | 'quarantine' | 'lift-quarantine';
-      eventId: string;
-      viewId: string;
-      by: Requester;
-      alert?: AlertRef;
-    }
-  | {
-      /** A `/iam-changes` query older than the store: searched in CloudTrail, answered through `response_url`. */
-      kind: 'history';
-      text: string;
-      responseUrl: string;
-      by: Requester;
-      channelId: string;
-      /** The workspace's archive URL (`https://acme.slack.com/archives`), so listed changes link to their alerts. */
-      permalinkBase?: string;
-    }
-  | {
-      /** `/iam-changes status`: the CIS 4.4 audit (several AWS calls), answered through `response_url`. */
-      kind: 'status';
-      responseUrl: string;
-      by: Requester;
-      channelId: string;
-      /** Post the report in the channel (`/iam-changes status share`) instead of only to the person who asked. */
-      share?: boolean;
-    };
+export type Job = JobBase &
+  (
+    | {
+        kind: 'revert';
+        eventId: string;
+        by: Requester;
+        reason: string;
+        alert?: AlertRef;
+      }
+    | {
+        kind: 'quarantine';
+        eventId: string;
+        by: Requester;
+        reason: string;
+        alert?: AlertRef;
+      }
+    | {
+        kind: 'lift-quarantine';
+        eventId: string;
+        by: Requester;
+        reason: string;
+        alert?: AlertRef;
+      }
+    | {
+        /** Resolve the before-state and fill the diff modal opened in a loading state. */
+        kind: 'diff';
+        eventId: string;
+        viewId: string;
+        by: Requester;
+        page?: number;
+      }
+    | {
+        /** Fill the revert (or quarantine) confirmation modal opened in a loading state. */
+        kind: 'prepare-confirmation';
+        action: 'revert' | 'quarantine' | 'lift-quarantine';
+        eventId: string;
+        viewId: string;
+        by: Requester;
+        alert?: AlertRef;
+      }
+    | {
+        /** A `/iam-changes` query older than the store: searched in CloudTrail, answered through `response_url`. */
+        kind: 'history';
+        text: string;
+        responseUrl: string;
+        by: Requester;
+        channelId: string;
+        /** The workspace's archive URL (`https://acme.slack.com/archives`), so listed changes link to their alerts. */
+        permalinkBase?: string;
+      }
+    | {
+        /** `/iam-changes status`: the CIS 4.4 audit (several AWS calls), answered through `response_url`. */
+        kind: 'status';
+        responseUrl: string;
+        by: Requester;
+        channelId: string;
+        /** Post the report in the channel (`/iam-changes status share`) instead of only to the person who asked. */
+        share?: boolean;
+      }
+  );
 
 /** The kinds of job: `revert`, `quarantine`, `lift-quarantine`, `diff`, `prepare-confirmation`, `history`, `status`. */
 export type JobKind = Job['kind'];
@@ -139,6 +157,18 @@ export function parseJob(text: string): Job {
     throw new JobFormatError(
       `the prepare-confirmation job has an unknown action ${JSON.stringify(job.action)}`,
     );
+  }
+  if (job.origin !== undefined) {
+    const origin = job.origin as Record<string, unknown> | null;
+    if (
+      typeof origin !== 'object' ||
+      origin === null ||
+      typeof origin.body !== 'string' ||
+      typeof origin.timestamp !== 'string' ||
+      typeof origin.signature !== 'string'
+    ) {
+      throw new JobFormatError(`the ${job.kind} job's origin is not a signed Slack request`);
+    }
   }
   if (
     job.kind === 'diff' &&

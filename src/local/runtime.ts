@@ -322,6 +322,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       cisAudit,
       ...(simulatedIam ? { simulatedIam } : {}),
       log: botLog,
+      // Socket Mode requests arrive unsigned over the app's WebSocket and their jobs never leave this process;
+      // the sandbox signs every request, so its jobs are verified exactly as the deployed worker verifies them.
+      trust: socketMode ? 'in-process' : 'signed-by-slack',
     });
     const jobs = new InProcessJobQueue((job) => worker.run(job), {
       log: (line, details) => report('error', `worker: ${line}${detailsText(details)}`),

@@ -7,9 +7,10 @@
 import type { JobRunner } from '../app/account-router';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { IamGateway } from '../app/iam-port';
+import type { JobTrust } from '../app/job-verification';
 import type { AwsClients } from '../aws/clients';
 import type { Config } from '../config';
-import { buildWorkerService } from '../runtime/worker';
+import { buildWorkerService, type WorkerWiring } from '../runtime/worker';
 
 /** What the local worker is built from. */
 export interface LocalWorkerWiring {
@@ -19,11 +20,13 @@ export interface LocalWorkerWiring {
   /** The simulated IAM of a run without AWS; absent, IAM is `aws.iam`. */
   simulatedIam?: IamGateway;
   log?: (message: string, details: Record<string, unknown>) => void;
+  /** How far jobs are trusted (see {@link WorkerWiring.trust}); signed by Slack unless set. */
+  trust?: JobTrust;
 }
 
 /** Builds the worker use case for the local runtime: the deployed worker, on the simulated IAM when there is one. */
 export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRunner> {
-  const { config, aws, cisAudit, simulatedIam, log } = wiring;
+  const { config, aws, cisAudit, simulatedIam, log, trust } = wiring;
   return buildWorkerService({
     config,
     aws,
@@ -33,5 +36,6 @@ export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRu
         { iam: simulatedIam, verifyDelayMs: 0 }
       : {}),
     ...(log ? { log } : {}),
+    ...(trust ? { trust } : {}),
   });
 }

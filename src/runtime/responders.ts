@@ -3,7 +3,7 @@
  * environment locally), the store, the audit log and the daily counters. Built once per cold start.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Config, requireSlackToken } from '../config';
+import { type Config, requireSigningSecret, requireSlackToken } from '../config';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAuditLog } from '../store/dynamo-audit-log';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
@@ -14,6 +14,12 @@ import type { SecretReader } from './on-demand';
 export async function readBotToken(config: Config, secrets: SecretReader): Promise<string> {
   const source = requireSlackToken(config);
   return 'token' in source ? source.token : secrets(source.parameter);
+}
+
+/** The signing secret Slack signs requests with: from the environment, or SSM at cold start. */
+export async function readSigningSecret(config: Config, secrets: SecretReader): Promise<string> {
+  const source = requireSigningSecret(config);
+  return 'secret' in source ? source.secret : secrets(source.parameter);
 }
 
 /** The Slack gateway of the responder path, `SLACK_API_URL` honoured. */

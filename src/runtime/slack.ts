@@ -11,17 +11,19 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ResponderAuthorizer } from '../app/authorize';
-import type { JobQueue } from '../app/jobs';
+import type { JobOrigin, JobQueue } from '../app/jobs';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
-import { type Config, requireJobsTopic, requireSigningSecret } from '../config';
+import { type Config, requireJobsTopic } from '../config';
 import { registerListeners } from '../slack/app';
 import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory, type SecretReader } from './on-demand';
 import { buildQueryService } from './queries';
-import { buildInteractionGateway, buildStores, readBotToken } from './responders';
+import { buildInteractionGateway, buildStores, readBotToken, readSigningSecret } from './responders';
+
+export { readSigningSecret } from './responders';
 
 /** The Slack function's Lambda handler: an API Gateway HTTP API (payload v2) request in, the answer out. */
 export type SlackHandler = (
@@ -80,10 +82,19 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
   };
 }
 
-/** The signing secret Slack signs requests with: from the environment, or SSM at cold start. */
-export async function readSigningSecret(config: Config, secrets: SecretReader): Promise<string> {
-  const source = requireSigningSecret(config);
-  return 'secret' in source ? source.secret : secrets(source.parameter);
+/** The raw body and signature headers of an API Gateway request, as Slack signed them. */
+export function signedRequestOfEvent(event: {
+  body?: string | null;
+  isBase64Encoded?: boolean;
+  headers?: Record<string, string | undefined>;
+}): JobOrigin | undefined {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  const timestamp = headers['x-slack-request-timestamp'];
+  const signature = headers['x-slack-signature'];
+  if (typeof event.body !== 'string' || !timestamp || !signature) return undefined;
+  const body = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return { body, timestamp, signature };
 }
 
 /**
@@ -110,6 +121,8 @@ export async function buildSlackApp(
     logLevel: LogLevel.WARN,
     invalidRequestSignatureHandler: ({ ts }) =>
       log.warn('request with an invalid or stale signature refused', { ts }),
+    // The request as Slack signed it rides on every job it causes, for the worker to verify itself.
+    customPropertiesExtractor: (event) => ({ slackRequest: signedRequestOfEvent(event) }),
   });
   const apiUrl = wiring.config.slack.apiUrl;
   const app = new App({

@@ -5,9 +5,11 @@
  */
 
 import { AccountRouter, type JobRunner } from '../app/account-router';
+import { ResponderAuthorizer } from '../app/authorize';
 import { BeforeStateResolver } from '../app/before-state';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { IamGateway } from '../app/iam-port';
+import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
 import { QuarantineService } from '../app/quarantine-service';
 import { RevertService } from '../app/revert-service';
 import type { SlackInteractionGateway } from '../app/slack-port';
@@ -17,8 +19,10 @@ import { createDocumentClient } from '../aws/dynamo-client';
 import { AwsIamGateway, createIamClient } from '../aws/iam-gateway';
 import { createMemberIamClient } from '../aws/member-accounts';
 import { type Config, requireResponderExternalId } from '../config';
+import { SlackInteractionVerifier } from '../slack/interaction-verifier';
+import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import { lazily, onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
-import { buildInteractionGateway, buildStores, readBotToken } from './responders';
+import { buildInteractionGateway, buildStores, readBotToken, readSigningSecret } from './responders';
 
 /** What the worker is built from; everything but `config` defaults to the real thing. */
 export interface WorkerWiring {
@@ -37,6 +41,11 @@ export interface WorkerWiring {
   /** Pause between read-backs after a revert, for IAM's eventual consistency (the service's default when not given). */
   verifyDelayMs?: number;
   log?: (message: string, details: Record<string, unknown>) => void;
+  /**
+   * How far jobs are trusted: `signed-by-slack` (the default, and the only choice for the deployed worker) or
+   * `in-process` for the local runtime in Socket Mode, whose requests come unsigned over the app's WebSocket.
+   */
+  trust?: JobTrust;
 }
 
 /**
@@ -55,9 +64,11 @@ export async function buildWorkerService({
   iam: givenIam,
   verifyDelayMs,
   log,
+  trust = 'signed-by-slack',
 }: WorkerWiring): Promise<JobRunner> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const { store, audit, stats } = buildStores(config, aws?.dynamo ?? createDocumentClient(options));
+  const dynamo = aws?.dynamo ?? createDocumentClient(options);
+  const { store, audit, stats } = buildStores(config, dynamo);
   const trail = onDemandTrailHistory(options, aws?.cloudTrail);
   const clock = { now: () => new Date() };
   const secrets = onDemandSecrets(options, aws?.ssm);
@@ -111,16 +122,37 @@ export async function buildWorkerService({
     });
   };
 
+  // Every job passes the verification first: the signed Slack request it carries, what it asked, who asked.
+  const signingSecret = lazily(async () => readSigningSecret(config, secrets));
+  const verified = (next: JobRunner): JobRunner =>
+    new VerifiedJobRunner({
+      verifier: new SlackInteractionVerifier(signingSecret),
+      proofs: new DynamoJobProofStore(dynamo, { tableName: config.tableName }),
+      authorizer: new ResponderAuthorizer({
+        responders: config.slack.responders,
+        slack: gateway,
+        clock,
+        audit,
+      }),
+      audit,
+      store,
+      slack: gateway,
+      clock,
+      settings: { trust },
+      next,
+      ...(log ? { log } : {}),
+    });
+
   const homeAccountId = config.responder.homeAccountId;
   const home = workerOn(givenIam ?? new AwsIamGateway(aws?.iam ?? createIamClient(options)), homeAccountId);
-  if (givenIam || homeAccountId === undefined) return home;
+  if (givenIam || homeAccountId === undefined) return verified(home);
 
   const externalId = lazily(async () => {
     const source = requireResponderExternalId(config);
     return 'externalId' in source ? source.externalId : secrets(source.parameter);
   });
   const members = new Map<string, WorkerService>();
-  return new AccountRouter({
+  const router = new AccountRouter({
     store,
     workerFor(accountId) {
       if (accountId === undefined || accountId === homeAccountId) return home;
@@ -137,4 +169,5 @@ export async function buildWorkerService({
       return worker;
     },
   });
+  return verified(router);
 }

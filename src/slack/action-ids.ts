@@ -11,10 +11,36 @@ export const ACTION_IDS = Object.freeze({
   LIFT_QUARANTINE: 'change.lift_quarantine',
   /** The overflow menu on a change's line in a burst thread; its option values are `<action id>|<eventId>`. */
   CHANGE_MENU: 'change.menu',
+  /** "Check again" in a confirmation modal waiting for CloudTrail; its value is `<action>|<eventId>`. */
+  CONFIRM_RETRY: 'change.confirm_retry',
 } as const);
 
 /** Matches the burst thread menus' action ids (`change.menu:<eventId>`), for `app.action(...)`. */
 export const CHANGE_MENU_ACTION_PATTERN = /^change\.menu:/;
+
+/** Reads a burst menu option's value `<action id>|<eventId>`; undefined when it is not one. */
+export function parseMenuValue(value: string): { actionId: string; eventId: string } | undefined {
+  const bar = value.indexOf('|');
+  if (bar <= 0 || bar === value.length - 1) return undefined;
+  return { actionId: value.slice(0, bar), eventId: value.slice(bar + 1) };
+}
+
+/** The "Check again" button's value: the action and the change it retries. */
+export function retryValue(action: 'revert' | 'quarantine' | 'lift-quarantine', eventId: string): string {
+  return `${action}|${eventId}`;
+}
+
+/** Reads a "Check again" value back; undefined when it is not `<action>|<eventId>`. */
+export function parseRetryValue(
+  value: string,
+): { action: 'revert' | 'quarantine' | 'lift-quarantine'; eventId: string } | undefined {
+  const bar = value.indexOf('|');
+  const action = value.slice(0, bar);
+  const eventId = value.slice(bar + 1);
+  if (bar <= 0 || eventId === '') return undefined;
+  if (action !== 'revert' && action !== 'quarantine' && action !== 'lift-quarantine') return undefined;
+  return { action, eventId };
+}
 
 /** One of the bot's action ids. */
 export type ActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

@@ -13,6 +13,7 @@ import type {
   SlackViewMiddlewareArgs,
   ViewSubmitAction,
 } from '@slack/bolt';
+import type { JobOrigin } from '../app/jobs';
 import { ACTION_IDS, CHANGE_MENU_ACTION_PATTERN, SLASH_COMMAND, VIEW_IDS } from './action-ids';
 import { onAcknowledge } from './listeners/acknowledge';
 import { onChangeMenu } from './listeners/change-menu';
@@ -27,12 +28,31 @@ export type { ListenerDependencies } from './listeners/context';
 
 type BoltAction = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
+/**
+ * The signed request the Slack function's receiver put in Bolt's `context` (`slackRequest`, see
+ * `src/runtime/slack.ts`): absent in Socket Mode, where requests are not signed.
+ */
+export function signedRequestOf(context: Record<string, unknown>): JobOrigin | undefined {
+  const value = context.slackRequest as Partial<JobOrigin> | undefined;
+  return typeof value?.body === 'string' &&
+    typeof value.timestamp === 'string' &&
+    typeof value.signature === 'string'
+    ? { body: value.body, timestamp: value.timestamp, signature: value.signature }
+    : undefined;
+}
+
+function signed(context: Record<string, unknown>): { signed?: JobOrigin } {
+  const origin = signedRequestOf(context);
+  return origin ? { signed: origin } : {};
+}
+
 /** Bolt's block action arguments as the listeners read them (the payloads are Slack's own JSON). */
 function actionArgs(args: BoltAction): ActionArgs {
   return {
     ack: () => args.ack(),
     body: args.body as ActionArgs['body'],
     action: args.action as ActionArgs['action'],
+    ...signed(args.context),
   };
 }
 
@@ -62,6 +82,7 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
             ack: (response) => args.ack(response),
             body: args.body,
             view: args.view as ViewSubmissionArgs['view'],
+            ...signed(args.context),
           },
           deps,
         ),
@@ -70,7 +91,11 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
 
   app.command(SLASH_COMMAND, async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) =>
     onCommand(
-      { ack: (response) => args.ack(response), command: args.command as CommandArgs['command'] },
+      {
+        ack: (response) => args.ack(response),
+        command: args.command as CommandArgs['command'],
+        ...signed(args.context),
+      },
       deps,
     ),
   );

@@ -438,3 +438,8 @@ export function renderProblemModal(callbackId: string, title: string, message: s
     blocks: [section(`:warning: ${truncate(message.trim() === '' ? 'unknown error' : message, 2500)}`)],
   };
 }
+
+/** The quarantine modes ticked in a submitted confirmation modal. */
+export function quarantineModesOf(_values: Record<string, unknown>): string[] {
+  return [];
+}

@@ -158,7 +158,8 @@ function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-function isConditionFailed(error: unknown): boolean {
+/** True for DynamoDB's answer to a write whose condition did not hold. */
+export function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 

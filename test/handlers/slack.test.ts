@@ -171,10 +171,8 @@ describe('slack handler', () => {
     );
     const ts = (await h.stored(change.eventId)).slack?.ts ?? '';
 
-    const response = await handler(
-      signed(buttonClick(ACTION_IDS.REVERT, change.eventId, ALICE, ts)),
-      context,
-    );
+    const request = signed(buttonClick(ACTION_IDS.REVERT, change.eventId, ALICE, ts));
+    const response = await handler(request, context);
 
     expect(response.statusCode).toBe(200);
     const view = components.slack.views.at(-1);
@@ -187,6 +185,12 @@ describe('slack handler', () => {
         viewId: view?.id,
         by: { slackUserId: ALICE, name: 'alice' },
         alert: { channel: CHANNEL, ts },
+        // The click exactly as Slack signed it: the worker verifies it again before preparing anything.
+        origin: {
+          body: Buffer.from(request.body ?? '', 'base64').toString('utf8'),
+          timestamp: request.headers['x-slack-request-timestamp'],
+          signature: request.headers['x-slack-signature'],
+        },
       },
     ]);
   });

@@ -37,6 +37,7 @@ import {
   startComponents,
   textOf,
 } from '../support/responder-harness';
+import { signJob, TEST_SIGNING_SECRET } from '../support/signed-jobs';
 
 const context = {} as Context;
 /** moto's default account: the bot's own (`HOME_ACCOUNT_ID`). */
@@ -87,6 +88,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
     TABLE_NAME: h.tableName,
     SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    SLACK_RESPONDERS: ALICE,
     SLACK_API_URL: components.slack.url,
     HOME_ACCOUNT_ID: HOME,
     RESPONDER_EXTERNAL_ID: 'external-id-0123456789',
@@ -111,7 +114,7 @@ function jobsEvent(job: Job): SNSEvent {
           Type: 'Notification',
           MessageId: `message-${job.kind}`,
           TopicArn: `arn:aws:sns:us-east-1:${HOME}:iam-changes-jobs-test`,
-          Message: JSON.stringify(job),
+          Message: JSON.stringify(signJob(job)),
           Timestamp: new Date().toISOString(),
           SignatureVersion: '1',
           Signature: 'EXAMPLE',

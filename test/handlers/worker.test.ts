@@ -16,6 +16,7 @@ import {
   startComponents,
   textOf,
 } from '../support/responder-harness';
+import { signJob, TEST_SIGNING_SECRET } from '../support/signed-jobs';
 
 const context = {} as Context;
 let components: Components;
@@ -33,6 +34,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
     TABLE_NAME: h.tableName,
     SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    SLACK_RESPONDERS: ALICE,
     SLACK_API_URL: components.slack.url,
   });
 });
@@ -72,13 +75,13 @@ describe('worker handler', () => {
     const { role, record } = await attachedPolicy(components);
     const change = await h.storeChange(record);
     const ts = (await h.stored(change.eventId)).slack?.ts ?? '';
-    const job = {
-      kind: 'revert',
+    const job = signJob({
+      kind: 'revert' as const,
       eventId: change.eventId,
       by: { slackUserId: ALICE, name: 'alice' },
       reason: 'from the jobs topic',
       alert: { channel: CHANNEL, ts },
-    };
+    });
 
     const results = await handler(jobsEvent(JSON.stringify(job)), context);
 
@@ -91,12 +94,12 @@ describe('worker handler', () => {
   });
 
   it('answers a status job through response_url', async () => {
-    const job = {
-      kind: 'status',
+    const job = signJob({
+      kind: 'status' as const,
       responseUrl: components.slack.responseUrl('worker-status'),
       by: { slackUserId: ALICE, name: 'alice' },
       channelId: CHANNEL,
-    };
+    });
 
     const [result] = await handler(jobsEvent(JSON.stringify(job)), context);
 

@@ -34,7 +34,7 @@ export async function handler(event: SNSEvent, _context: Context): Promise<JobRe
       throw error;
     }
     try {
-      const result = await worker.run(job);
+      const result = await worker.run(job, { id: record.Sns.MessageId });
       logger.info('job done', { ...result });
       results.push(result);
     } catch (error: unknown) {

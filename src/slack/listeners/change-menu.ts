@@ -2,22 +2,18 @@
  * The overflow menu on a change's line in a burst thread (`change.menu:<eventId>`): each option's value is
  * `<action id>|<eventId>`, dispatched to the same handlers as the alert's own buttons.
  */
-import { ACTION_IDS } from '../action-ids';
+import { ACTION_IDS, parseMenuValue } from '../action-ids';
+
+export { parseMenuValue } from '../action-ids';
+
 import { acknowledgeChange } from './acknowledge';
 import { type ActionArgs, interactionOf, type ListenerDependencies } from './context';
 import { openConfirmation } from './respond';
 import { openDiff } from './view-diff';
 
-/** Reads an option value `<action id>|<eventId>`; undefined when it is not one. */
-export function parseMenuValue(value: string): { actionId: string; eventId: string } | undefined {
-  const bar = value.indexOf('|');
-  if (bar <= 0 || bar === value.length - 1) return undefined;
-  return { actionId: value.slice(0, bar), eventId: value.slice(bar + 1) };
-}
-
 /** The burst thread's menu: `ack()`, then the chosen option's handler. */
 export async function onChangeMenu(
-  { ack, body, action }: ActionArgs,
+  { ack, body, action, signed }: ActionArgs,
   deps: ListenerDependencies,
 ): Promise<void> {
   await ack();
@@ -26,7 +22,7 @@ export async function onChangeMenu(
     deps.log.warn('a menu option the bot cannot read', { actionId: action.action_id });
     return;
   }
-  const interaction = interactionOf(body, chosen.eventId);
+  const interaction = interactionOf(body, chosen.eventId, signed);
   switch (chosen.actionId) {
     case ACTION_IDS.ACKNOWLEDGE:
       return acknowledgeChange(interaction, deps);

@@ -5,10 +5,11 @@
  * right after the ack, unless the range reaches back before what the store holds — then the "searching" note
  * goes out and a `history` job searches CloudTrail.
  */
+import type { JobOrigin } from '../../app/jobs';
 import { parseQuery } from '../../domain/query';
 import { renderProblem, renderStatusChecking } from '../render-notice';
 import { renderHelp, renderQueryAnswer, renderQueryError, renderSearching } from '../render-query';
-import { type Interaction, type ListenerDependencies, requesterOf, tellUser } from './context';
+import { type Interaction, type ListenerDependencies, originOf, requesterOf, tellUser } from './context';
 
 /** The parts of a slash command payload the listener reads (a subset of Bolt's). */
 export interface SlashCommand {
@@ -32,6 +33,8 @@ export interface CommandAnswer {
 export interface CommandArgs {
   ack: (response?: CommandAnswer) => Promise<void>;
   command: SlashCommand;
+  /** The command exactly as Slack signed it, when it came over HTTP: the job carries it. */
+  signed?: JobOrigin;
 }
 
 function message(error: unknown): string {
@@ -47,7 +50,10 @@ export function permalinkBaseOf(teamDomain: string | undefined): string | undefi
 }
 
 /** The `/iam-changes` listener. Never throws: every failure is answered ephemerally through `response_url`. */
-export async function onCommand({ ack, command }: CommandArgs, deps: ListenerDependencies): Promise<void> {
+export async function onCommand(
+  { ack, command, signed }: CommandArgs,
+  deps: ListenerDependencies,
+): Promise<void> {
   const now = deps.clock.now();
   const parsed = parseQuery(command.text ?? '', now);
   if (!parsed.ok) {
@@ -75,6 +81,7 @@ export async function onCommand({ ack, command }: CommandArgs, deps: ListenerDep
         by,
         channelId: command.channel_id,
         ...(query.share ? { share: true } : {}),
+        ...originOf(signed),
       });
     } catch (error: unknown) {
       deps.log.error('status job not published', { error: message(error) });
@@ -103,6 +110,7 @@ export async function onCommand({ ack, command }: CommandArgs, deps: ListenerDep
         by,
         channelId: command.channel_id,
         ...(permalinkBase ? { permalinkBase } : {}),
+        ...originOf(signed),
       });
       return;
     }

@@ -5,6 +5,7 @@
  * the responder groups are remembered for a minute. After the ack the modal closes, the thread hears who asked
  * and why, and the job is published for the worker.
  */
+import type { JobOrigin } from '../../app/jobs';
 import { REASON_INPUT } from '../action-ids';
 import { confirmActionOf, parseConfirmMetadata } from '../render-confirm';
 import { renderProblem, renderRequestedNote } from '../render-notice';
@@ -12,6 +13,7 @@ import {
   guarded,
   type Interaction,
   type ListenerDependencies,
+  originOf,
   requesterOf,
   type SlackUser,
   tellUser,
@@ -27,6 +29,8 @@ export interface ViewErrors {
 export interface ViewSubmissionArgs {
   ack: (response?: ViewErrors) => Promise<void>;
   body: { user: SlackUser };
+  /** The submission exactly as Slack signed it, when it came over HTTP: the job carries it. */
+  signed?: JobOrigin;
   view: {
     id?: string;
     callback_id: string;
@@ -57,7 +61,7 @@ function errors(text: string): ViewErrors {
  * `lift-quarantine` job. Submitting twice publishes twice; the revert's claim makes the second a no-op.
  */
 export async function onConfirmSubmission(
-  { ack, body, view }: ViewSubmissionArgs,
+  { ack, body, view, signed }: ViewSubmissionArgs,
   deps: ListenerDependencies,
 ): Promise<void> {
   const action = confirmActionOf(view.callback_id);
@@ -116,6 +120,7 @@ export async function onConfirmSubmission(
         by,
         reason,
         ...(alert ? { alert } : {}),
+        ...originOf(signed),
       });
     } catch (error: unknown) {
       deps.log.error(`${action} job not published`, { eventId: meta.eventId, error: message(error) });

@@ -5,7 +5,7 @@
  */
 import type { AuditLog } from '../../app/audit-port';
 import type { ResponderAuthorizer } from '../../app/authorize';
-import type { JobQueue, Requester } from '../../app/jobs';
+import type { JobOrigin, JobQueue, Requester } from '../../app/jobs';
 import type { Clock, SlackRef } from '../../app/ports';
 import type { QueryService } from '../../app/query-service';
 import type { AckStore, RevertStore } from '../../app/revert-port';
@@ -63,6 +63,8 @@ export interface ActionArgs {
   ack: () => Promise<void>;
   body: ActionBody;
   action: ActionPayload;
+  /** The request exactly as Slack signed it, when it came over HTTP: every job it causes carries it. */
+  signed?: JobOrigin;
 }
 
 /** One interaction with a change, whatever element it came from (a button, or the burst thread's menu). */
@@ -75,11 +77,14 @@ export interface Interaction {
   messageTs?: string;
   threadTs?: string;
   responseUrl?: string;
+  /** The signed Slack request behind it, for the jobs it causes (absent in Socket Mode). */
+  origin?: JobOrigin;
 }
 
-/** The interaction an action payload describes, for the change `eventId`. */
-export function interactionOf(body: ActionBody, eventId: string): Interaction {
+/** The interaction an action payload describes, for the change `eventId`; `signed` is the request behind it. */
+export function interactionOf(body: ActionBody, eventId: string, signed?: JobOrigin): Interaction {
   const interaction: Interaction = { eventId, user: body.user };
+  if (signed) interaction.origin = signed;
   if (body.trigger_id) interaction.triggerId = body.trigger_id;
   const channel = body.channel?.id ?? body.container?.channel_id;
   if (channel) interaction.channel = channel;
@@ -175,6 +180,11 @@ export async function guarded(
       ),
     );
   }
+}
+
+/** The `origin` field of a job caused by a request signed as `signed` (nothing when it was not signed). */
+export function originOf(signed: JobOrigin | undefined): { origin?: JobOrigin } {
+  return signed ? { origin: signed } : {};
 }
 
 /** "This change is no longer stored": its ephemeral answer. */

@@ -13,6 +13,7 @@ import {
   interactionOf,
   type ListenerDependencies,
   notStored,
+  originOf,
   requesterOf,
   tellUser,
   threadOf,
@@ -30,27 +31,30 @@ function message(error: unknown): string {
 }
 
 /** The Revert button's listener. */
-export async function onRevert({ ack, body, action }: ActionArgs, deps: ListenerDependencies): Promise<void> {
+export async function onRevert(
+  { ack, body, action, signed }: ActionArgs,
+  deps: ListenerDependencies,
+): Promise<void> {
   await ack();
-  await openConfirmation('revert', interactionOf(body, action.value ?? ''), deps);
+  await openConfirmation('revert', interactionOf(body, action.value ?? '', signed), deps);
 }
 
 /** The Quarantine caller button's listener. */
 export async function onQuarantine(
-  { ack, body, action }: ActionArgs,
+  { ack, body, action, signed }: ActionArgs,
   deps: ListenerDependencies,
 ): Promise<void> {
   await ack();
-  await openConfirmation('quarantine', interactionOf(body, action.value ?? ''), deps);
+  await openConfirmation('quarantine', interactionOf(body, action.value ?? '', signed), deps);
 }
 
 /** The Lift quarantine button's listener. */
 export async function onLiftQuarantine(
-  { ack, body, action }: ActionArgs,
+  { ack, body, action, signed }: ActionArgs,
   deps: ListenerDependencies,
 ): Promise<void> {
   await ack();
-  await openConfirmation('lift-quarantine', interactionOf(body, action.value ?? ''), deps);
+  await openConfirmation('lift-quarantine', interactionOf(body, action.value ?? '', signed), deps);
 }
 
 /**
@@ -103,6 +107,7 @@ export async function openConfirmation(
         viewId: view.viewId,
         by,
         ...(thread ? { alert: thread } : {}),
+        ...originOf(interaction.origin),
       });
     } catch (error: unknown) {
       deps.log.error('prepare-confirmation job not published', { eventId, error: message(error) });

@@ -11,6 +11,7 @@ import {
   interactionOf,
   type ListenerDependencies,
   notStored,
+  originOf,
   requesterOf,
   tellUser,
 } from './context';
@@ -22,11 +23,11 @@ function message(error: unknown): string {
 
 /** The View diff button's listener: `ack()`, then {@link openDiff}. */
 export async function onViewDiff(
-  { ack, body, action }: ActionArgs,
+  { ack, body, action, signed }: ActionArgs,
   deps: ListenerDependencies,
 ): Promise<void> {
   await ack();
-  await openDiff(interactionOf(body, action.value ?? ''), deps);
+  await openDiff(interactionOf(body, action.value ?? '', signed), deps);
 }
 
 /** Opens the loading diff modal and publishes the `diff` job that fills it. */
@@ -42,7 +43,13 @@ export async function openDiff(interaction: Interaction, deps: ListenerDependenc
     const view = await deps.slack.openView(triggerId, renderDiffLoading(stored.change));
     const by = await requesterOf(interaction.user, deps);
     try {
-      await deps.jobs.publish({ kind: 'diff', eventId, viewId: view.viewId, by });
+      await deps.jobs.publish({
+        kind: 'diff',
+        eventId,
+        viewId: view.viewId,
+        by,
+        ...originOf(interaction.origin),
+      });
     } catch (error: unknown) {
       deps.log.error('diff job not published', { eventId, error: message(error) });
       await deps.slack.updateView(
@@ -58,7 +65,7 @@ export async function openDiff(interaction: Interaction, deps: ListenerDependenc
 
 /** The diff modal's Previous / Next: shows the loading state again and asks the worker for that page. */
 export async function onDiffPage(
-  { ack, body, action }: ActionArgs,
+  { ack, body, action, signed }: ActionArgs,
   deps: ListenerDependencies,
 ): Promise<void> {
   await ack();
@@ -72,7 +79,14 @@ export async function onDiffPage(
     await deps.slack.updateView(viewId, renderDiffLoading(stored.change));
     const by = await requesterOf(body.user, deps);
     try {
-      await deps.jobs.publish({ kind: 'diff', eventId: target.eventId, viewId, by, page: target.page });
+      await deps.jobs.publish({
+        kind: 'diff',
+        eventId: target.eventId,
+        viewId,
+        by,
+        page: target.page,
+        ...originOf(signed),
+      });
     } catch (error: unknown) {
       deps.log.error('diff job not published', { eventId: target.eventId, error: message(error) });
       // A modal has no channel to answer in: the modal itself says what went wrong.

@@ -1,0 +1,87 @@
+/**
+ * Jobs as the Slack function publishes them: each with the Slack request that caused it (`origin`), built here
+ * the way Slack sends it — a `block_actions` click, a `view_submission` of a confirmation modal or a slash
+ * command, form-encoded and signed with the app's signing secret.
+ */
+import type { Job, JobOrigin } from '../../src/app/jobs';
+import { ACTION_IDS, REASON_INPUT } from '../../src/slack/action-ids';
+import { CONFIRM_CALLBACK_IDS } from '../../src/slack/render-confirm';
+import { DIFF_PAGE_ACTION_IDS, diffPageValue } from '../../src/slack/render-diff';
+import { signSlackRequest } from '../../src/slack/signature';
+
+/** The signing secret the signed-job tests configure (`SLACK_SIGNING_SECRET`). */
+export const TEST_SIGNING_SECRET = 'test-signing-secret';
+
+const BUTTON = {
+  revert: ACTION_IDS.REVERT,
+  quarantine: ACTION_IDS.QUARANTINE,
+  'lift-quarantine': ACTION_IDS.LIFT_QUARANTINE,
+} as const;
+
+/** The interaction payload or command fields Slack would have sent for `job`. */
+export function slackBodyOf(job: Job): string {
+  const user = { id: job.by.slackUserId, username: job.by.name, name: job.by.name };
+  const form = (payload: unknown) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  switch (job.kind) {
+    case 'prepare-confirmation':
+      return form({
+        type: 'block_actions',
+        user,
+        actions: [{ action_id: BUTTON[job.action], value: job.eventId, type: 'button' }],
+      });
+    case 'revert':
+    case 'quarantine':
+    case 'lift-quarantine': {
+      const values: Record<string, Record<string, unknown>> = {
+        [REASON_INPUT.BLOCK_ID]: {
+          [REASON_INPUT.ACTION_ID]: { type: 'plain_text_input', value: job.reason },
+        },
+      };
+      return form({
+        type: 'view_submission',
+        user,
+        view: {
+          id: 'V-SIGNED',
+          callback_id: CONFIRM_CALLBACK_IDS[job.kind],
+          private_metadata: JSON.stringify({ eventId: job.eventId }),
+          state: { values },
+        },
+      });
+    }
+    case 'diff':
+      return form({
+        type: 'block_actions',
+        user,
+        actions: [
+          job.page === undefined
+            ? { action_id: ACTION_IDS.VIEW_DIFF, value: job.eventId, type: 'button' }
+            : {
+                action_id: DIFF_PAGE_ACTION_IDS.next,
+                value: diffPageValue(job.eventId, job.page),
+                type: 'button',
+              },
+        ],
+      });
+    case 'history':
+    case 'status':
+      return new URLSearchParams({
+        command: '/iam-changes',
+        text: job.kind === 'history' ? job.text : job.share ? 'status share' : 'status',
+        response_url: job.responseUrl,
+        channel_id: job.channelId,
+        user_id: job.by.slackUserId,
+        user_name: job.by.name,
+      }).toString();
+  }
+}
+
+/** A signed origin for `body`, signed at `at` (epoch seconds; now unless given) with `secret`. */
+export function signedOrigin(body: string, secret = TEST_SIGNING_SECRET, at?: number): JobOrigin {
+  const timestamp = String(at ?? Math.floor(Date.now() / 1000));
+  return { body, timestamp, signature: signSlackRequest(secret, timestamp, body) };
+}
+
+/** `job` with the signed Slack request that would have caused it. */
+export function signJob<T extends Job>(job: T, options: { secret?: string; at?: number } = {}): T {
+  return { ...job, origin: signedOrigin(slackBodyOf(job), options.secret, options.at) };
+}
