@@ -8,6 +8,7 @@
  * records all of it on the change item and in the audit log.
  */
 import { randomUUID } from 'node:crypto';
+import { planAddsAccess } from '../domain/confirmation';
 import {
   compareAllLive,
   compareLive,
@@ -24,6 +25,7 @@ import { planRevert, toCliCommand } from '../domain/revert';
 import type { AssessedChange, BeforeStateNeed, Change, RevertPlan, RevertStep } from '../domain/types';
 import type { AuditActor, AuditEntry, AuditLog } from './audit-port';
 import type { BeforeStateResolver, BeforeStateSource, ResolvedBeforeState } from './before-state';
+import type { Confirmation, EventConfirmer } from './event-confirmation';
 import { type IamGateway, isIamError } from './iam-port';
 import type { Clock } from './ports';
 import type { RespondedChange, RevertRecord, RevertStepResult, RevertStore } from './revert-port';
@@ -46,6 +48,11 @@ export interface RevertDependencies {
   clock: Clock;
   audit: AuditLog;
   settings?: RevertSettings;
+  /**
+   * CloudTrail's confirmation of the change, required before a revert that adds access back. The worker always
+   * has one; only the break-glass CLI, where a person hands in the CloudTrail record themselves, runs without.
+   */
+  confirmer?: EventConfirmer;
   /** Waits between verification reads; a timer unless set. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -65,6 +72,11 @@ export interface RevertPreview {
   refusal?: string;
   /** The revert already recorded on the change, if any. */
   revert?: RevertRecord;
+  /**
+   * What CloudTrail said of the change, for a revert that adds access (absent for one that only removes). While
+   * it is `pending` the revert is refused and the modal offers to check again.
+   */
+  confirmation?: Confirmation;
 }
 
 /** Who asks for a revert, and why. */
@@ -103,6 +115,20 @@ const NEED_WORDS: Record<BeforeStateNeed, string> = {
 function message(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0] ?? text;
+}
+
+/** Why a revert that adds access may not run on what CloudTrail said, or `undefined` once it confirmed. */
+function unconfirmed(confirmation: Confirmation): string | undefined {
+  switch (confirmation.status) {
+    case 'confirmed':
+      return undefined;
+    case 'pending':
+      return 'CloudTrail does not show this event yet (its event history can lag minutes behind the alert). This revert grants access back, so it waits for CloudTrail to confirm the change: check again in a minute';
+    case 'mismatch':
+      return `the stored change is not the call CloudTrail recorded (${confirmation.difference}): the bot's store may have been written by someone else. No revert`;
+    case 'error':
+      return `CloudTrail could not confirm the change (${confirmation.error}): no revert that grants access without it`;
+  }
 }
 
 function isDriftReport(check: DriftCheck): check is DriftReport {
@@ -350,6 +376,11 @@ export class RevertService {
       }
     }
     if (plan.supported && !refusal) refusal = await this.missingPreviousDefault(plan);
+    let confirmation: Confirmation | undefined;
+    if (plan.supported && !refusal && this.deps.confirmer && planAddsAccess(plan)) {
+      confirmation = await this.deps.confirmer.confirm(change);
+      refusal = unconfirmed(confirmation);
+    }
     if (plan.supported && !refusal && change.eventName === 'CreatePolicy') {
       try {
         const expanded = await this.expandCreatePolicy(change, plan);
@@ -368,6 +399,7 @@ export class RevertService {
     };
     if (refusal) preview.refusal = refusal;
     if (stored.revert) preview.revert = stored.revert;
+    if (confirmation) preview.confirmation = confirmation;
     return preview;
   }
 

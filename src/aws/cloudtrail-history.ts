@@ -111,6 +111,15 @@ export class CloudTrailHistory implements TrailHistory {
   }
 
   /**
+   * The record of one event by its id (`LookupEvents` with `EventId`) between `start` and `end`, or `undefined`
+   * when this account's event history does not hold it (yet: CloudTrail can lag minutes behind EventBridge).
+   */
+  async eventById(eventId: string, start: Date, end: Date): Promise<CloudTrailRecord | undefined> {
+    const { records } = await this.lookup({ AttributeKey: 'EventId', AttributeValue: eventId }, start, end);
+    return records.find((record) => record.eventID === eventId);
+  }
+
+  /**
    * One paced `LookupEvents` walk: 50 events a page, all pages by `NextToken` up to `maxPages`, each
    * `CloudTrailEvent` parsed into a record, duplicates (by `eventID`) dropped. CloudTrail returns newest
    * first; the order is kept.

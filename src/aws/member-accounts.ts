@@ -29,31 +29,35 @@ export function responderRoleArn(
 }
 
 /**
- * An IAM client acting in `accountId` as the responder role. Its session is named `iam-changes-worker`, so the
- * member account's CloudTrail names the bot, and the notify path recognises the role as the bot's own (thread
- * notes, never alerts) through `BOT_ROLE_ARNS`.
+ * Credentials of the responder role in `accountId`, for any client: `sts:AssumeRole` with the external id, the
+ * session named `iam-changes-worker` so the member account's CloudTrail names the bot. The client memoises what
+ * this returns and asks again shortly before `expiration`.
  */
+export function memberCredentials(accountId: string, role: ResponderRole, options: AwsClientOptions = {}) {
+  const roleArn = responderRoleArn(accountId, role);
+  return async () => {
+    const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
+    const provide = fromTemporaryCredentials({
+      params: {
+        RoleArn: roleArn,
+        ExternalId: await role.externalId(),
+        RoleSessionName: 'iam-changes-worker',
+        DurationSeconds: SESSION_SECONDS,
+      },
+      clientConfig: awsClientConfig(options.region, options),
+    });
+    return provide();
+  };
+}
+
+/** An IAM client acting in `accountId` as the responder role. */
 export function createMemberIamClient(
   accountId: string,
   role: ResponderRole,
   options: AwsClientOptions = {},
 ): IAMClient {
-  const roleArn = responderRoleArn(accountId, role);
   return new IAMClient({
     ...awsClientConfig(IAM_REGION, options),
-    // The client memoises what this returns and asks again shortly before `expiration`.
-    credentials: async () => {
-      const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
-      const provide = fromTemporaryCredentials({
-        params: {
-          RoleArn: roleArn,
-          ExternalId: await role.externalId(),
-          RoleSessionName: 'iam-changes-worker',
-          DurationSeconds: SESSION_SECONDS,
-        },
-        clientConfig: awsClientConfig(options.region, options),
-      });
-      return provide();
-    },
+    credentials: memberCredentials(accountId, role, options),
   });
 }

@@ -10,6 +10,7 @@ import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CisAuditGateway } from '../app/cis-audit-service';
+import type { TrailEventLookup } from '../app/event-confirmation';
 import type { JobQueue } from '../app/jobs';
 import type { TrailHistory } from '../app/ports';
 import type { HistoryLookup } from '../app/query-port';
@@ -46,16 +47,18 @@ export function onDemandSecrets(options: AwsClientOptions, given?: SSMClient): S
  */
 export function onDemandTrailHistory(
   options: AwsClientOptions,
-  given?: CloudTrailClient,
-): TrailHistory & HistoryLookup {
+  given?: CloudTrailClient | (() => Promise<CloudTrailClient>),
+): TrailHistory & HistoryLookup & TrailEventLookup {
   const load = lazily(async () => {
     const { CloudTrailHistory, createCloudTrailHistory } = await import('../aws/cloudtrail-history');
+    if (typeof given === 'function') return new CloudTrailHistory(await given());
     return given ? new CloudTrailHistory(given) : createCloudTrailHistory(options);
   });
   return {
     iamEvents: async (start, end, names) => (await load()).iamEvents(start, end, names),
     resourceEvents: async (name, start, end) => (await load()).resourceEvents(name, start, end),
     lookup: async (attribute, start, end) => (await load()).lookup(attribute, start, end),
+    eventById: async (eventId, start, end) => (await load()).eventById(eventId, start, end),
   };
 }
 

@@ -8,6 +8,7 @@ import { AccountRouter, type JobRunner } from '../app/account-router';
 import { ResponderAuthorizer } from '../app/authorize';
 import { BeforeStateResolver } from '../app/before-state';
 import type { CisAuditGateway } from '../app/cis-audit-service';
+import { CloudTrailConfirmer, type TrailEventLookup } from '../app/event-confirmation';
 import type { IamGateway } from '../app/iam-port';
 import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
 import { QuarantineService } from '../app/quarantine-service';
@@ -81,7 +82,7 @@ export async function buildWorkerService({
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
 
   /** The use cases on one account's IAM (`accountId`: that account, when known). */
-  const workerOn = (iam: IamGateway, accountId?: string): WorkerService => {
+  const workerOn = (iam: IamGateway, accountId?: string, events: TrailEventLookup = trail): WorkerService => {
     const resolver = new BeforeStateResolver({ store, trail, iam, clock });
     return new WorkerService({
       slack: gateway,
@@ -92,6 +93,8 @@ export async function buildWorkerService({
         resolver,
         clock,
         audit,
+        // A revert that grants access back waits for this account's CloudTrail to confirm the change.
+        confirmer: new CloudTrailConfirmer(events, clock),
         settings: {
           botRoleArns: config.botRoleArns,
           ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
@@ -158,12 +161,12 @@ export async function buildWorkerService({
       if (accountId === undefined || accountId === homeAccountId) return home;
       let worker = members.get(accountId);
       if (!worker) {
-        const client = createMemberIamClient(
-          accountId,
-          { roleName: config.responder.roleName, externalId },
-          options,
+        const role = { roleName: config.responder.roleName, externalId };
+        const client = createMemberIamClient(accountId, role, options);
+        const memberTrail = onDemandTrailHistory(options, async () =>
+          (await import('../aws/member-cloudtrail')).createMemberCloudTrailClient(accountId, role, options),
         );
-        worker = workerOn(new AwsIamGateway(client), accountId);
+        worker = workerOn(new AwsIamGateway(client), accountId, memberTrail);
         members.set(accountId, worker);
       }
       return worker;

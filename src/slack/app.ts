@@ -20,7 +20,7 @@ import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
-import { onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
+import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
 import { DIFF_PAGE_ACTION_PATTERN } from './render-diff';
 
@@ -70,6 +70,7 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(ACTION_IDS.REVERT, onRevert);
   action(ACTION_IDS.QUARANTINE, onQuarantine);
   action(ACTION_IDS.LIFT_QUARANTINE, onLiftQuarantine);
+  action(ACTION_IDS.CONFIRM_RETRY, onConfirmRetry);
   action(CHANGE_MENU_ACTION_PATTERN, onChangeMenu);
   action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
 

@@ -15,7 +15,7 @@ import type { LiftPreview, QuarantinePreview } from '../app/quarantine-service';
 import type { DriftCheck, RevertPreview } from '../app/revert-service';
 import { quarantineDocument } from '../domain/quarantine';
 import type { Change, RevertStep } from '../domain/types';
-import { REASON_INPUT, VIEW_IDS, type ViewId } from './action-ids';
+import { ACTION_IDS, REASON_INPUT, retryValue, VIEW_IDS, type ViewId } from './action-ids';
 import { context, plain, section } from './blocks';
 import { breakFences, escapeText, inlineCode, truncate, wrapEscaped } from './escape';
 import { describeChange, slackDate } from './render';
@@ -318,7 +318,21 @@ export function renderRevertConfirm(preview: RevertPreview, meta: ConfirmMetadat
   const refused = preview.refusal !== undefined;
   const where = `run ${inlineCode('npx iam-changes revert <record.json>')} to see every command`;
   const blocks: KnownBlock[] = [...headBlocks(change)];
-  if (refused)
+  const waiting = preview.confirmation?.status === 'pending';
+  if (waiting) {
+    blocks.push(section(`:hourglass_flowing_sand: *Waiting for CloudTrail.*\n${refusalLine(preview)}`), {
+      type: 'actions',
+      block_id: 'confirm_retry',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.CONFIRM_RETRY,
+          text: { type: 'plain_text', text: 'Check again' },
+          value: retryValue('revert', change.eventId),
+        },
+      ],
+    });
+  } else if (refused)
     blocks.push(section(`:no_entry: *This change can't be reverted from Slack.*\n${refusalLine(preview)}`));
   const heading = refused
     ? '*The revert would make these IAM calls* (nothing will run):'

@@ -4,7 +4,13 @@
  * state and a `prepare-confirmation` job fills it with the plan, or with why it would be refused.
  */
 import type { ResponderAction } from '../../app/authorize';
-import { type ConfirmMetadata, renderConfirmError, renderConfirmLoading } from '../render-confirm';
+import { parseRetryValue } from '../action-ids';
+import {
+  type ConfirmMetadata,
+  parseConfirmMetadata,
+  renderConfirmError,
+  renderConfirmLoading,
+} from '../render-confirm';
 import { renderUnauthorised } from '../render-notice';
 import {
   type ActionArgs,
@@ -58,6 +64,26 @@ export async function onLiftQuarantine(
 }
 
 /**
+ * "Check again" in a confirmation modal waiting for CloudTrail: the same checks as the button, then the modal
+ * (not a new one) goes back to its loading state and a `prepare-confirmation` job fills it again.
+ */
+export async function onConfirmRetry(
+  { ack, body, action, signed }: ActionArgs,
+  deps: ListenerDependencies,
+): Promise<void> {
+  await ack();
+  const retry = parseRetryValue(action.value ?? '');
+  const viewId = body.view?.id;
+  const interaction = interactionOf(body, retry?.eventId ?? '', signed);
+  if (!retry || !viewId) {
+    deps.log.warn('a retry the bot cannot read', { actionId: action.action_id });
+    return;
+  }
+  const meta = parseConfirmMetadata(body.view?.private_metadata) ?? { eventId: retry.eventId };
+  await openConfirmation(retry.action, interaction, deps, { viewId, meta });
+}
+
+/**
  * Authorises the person, then opens the loading confirmation modal and publishes the `prepare-confirmation`
  * job. A refusal is ephemeral and audited; nothing opens.
  */
@@ -65,6 +91,8 @@ export async function openConfirmation(
   action: ResponderAction,
   interaction: Interaction,
   deps: ListenerDependencies,
+  /** The modal already open (a retry): updated in place instead of opening another. */
+  open?: { viewId: string; meta: ConfirmMetadata },
 ): Promise<void> {
   await guarded(deps, interaction, WHAT[action], async () => {
     const { eventId, triggerId } = interaction;
@@ -95,10 +123,20 @@ export async function openConfirmation(
       await tellUser(deps, interaction, notStored(eventId));
       return;
     }
-    if (!triggerId) throw new Error('Slack sent no trigger_id to open a modal with');
-    const thread = threadOf(stored.slack, interaction);
+    const thread =
+      open?.meta.channel && open.meta.ts
+        ? { channel: open.meta.channel, ts: open.meta.ts }
+        : threadOf(stored.slack, interaction);
     const meta: ConfirmMetadata = { eventId, ...(thread ? { channel: thread.channel, ts: thread.ts } : {}) };
-    const view = await deps.slack.openView(triggerId, renderConfirmLoading(action, stored.change, meta));
+    const loading = renderConfirmLoading(action, stored.change, meta);
+    let view: { viewId: string };
+    if (open) {
+      await deps.slack.updateView(open.viewId, loading);
+      view = { viewId: open.viewId };
+    } else {
+      if (!triggerId) throw new Error('Slack sent no trigger_id to open a modal with');
+      view = await deps.slack.openView(triggerId, loading);
+    }
     try {
       await deps.jobs.publish({
         kind: 'prepare-confirmation',
