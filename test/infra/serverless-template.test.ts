@@ -27,6 +27,7 @@ import {
   snsEvent,
   startComponents,
 } from '../support/notify-harness';
+import { signJob, TEST_SIGNING_SECRET } from '../support/signed-jobs';
 import { signedSlackRequest } from '../support/slack-requests';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -510,18 +511,20 @@ describe('the packaged functions', () => {
   });
 
   it('worker: runs a status job (the CIS 4.4 audit on moto) and answers through response_url', async () => {
-    const job = {
-      kind: 'status',
+    // As the Slack function publishes it: with the signed command, which the packaged worker verifies itself.
+    const job = signJob({
+      kind: 'status' as const,
       responseUrl: components.slack.responseUrl('packaged-status'),
       by: { slackUserId: 'U0ALICE', name: 'alice' },
       channelId: 'C0IAMCHANGES',
-    };
+    });
 
     const results = (await invoke('worker', snsEvent(JSON.stringify(job)), {
       SLACK_BOT_TOKEN: 'xoxb-test-token',
-    })) as Array<{ kind: string }>;
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    })) as Array<{ kind: string; outcome: string }>;
 
-    expect(results.map((result) => result.kind)).toEqual(['status']);
+    expect(results).toEqual([{ kind: 'status', outcome: expect.not.stringMatching(/unverified/) }]);
     const answers = components.slack.responsesTo('packaged-status');
     expect(answers).toHaveLength(1);
     expect(String(answers[0]?.text)).toMatch(/^CIS 4.4 audit: (PASS|FAIL)/);

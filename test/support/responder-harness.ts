@@ -365,7 +365,8 @@ export function command(slack: LocalSlack, text: string, user = CAROL) {
   return { args, spy, responses: () => slack.responsesTo(id) };
 }
 
-function unique(prefix: string): string {
+/** A name no other test of the run uses (moto and the table are shared within a file). */
+export function unique(prefix: string): string {
   counter += 1;
   return `${prefix}-${counter}`;
 }
