@@ -2,12 +2,12 @@
  * Requests as Slack sends them to the bot's HTTP API: API Gateway HTTP API (payload v2) events, the form body
  * base64-encoded as HTTP APIs deliver it, signed with the app's signing secret.
  */
-import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { signSlackRequest } from '../../src/slack/signature';
 
 /** Slack's request signature: HMAC-SHA256 of `v0:<timestamp>:<body>` with the app's signing secret. */
 export function slackSignature(body: string, timestamp: number, secret: string): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return signSlackRequest(secret, String(timestamp), body);
 }
 
 /** An API Gateway HTTP API (payload v2) request carrying `body`, with `headers` beside the form content type. */

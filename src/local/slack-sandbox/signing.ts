@@ -4,7 +4,7 @@
  * the app's signing secret. The sandbox signs with the same secret the bot verifies with, so the bot's own check
  * (Bolt's receiver) runs exactly as it does against Slack.
  */
-import { createHmac } from 'node:crypto';
+import { signSlackRequest as signature } from '../../slack/signature';
 
 /** The two headers of a signed request. */
 export interface SlackSignatureHeaders {
@@ -18,8 +18,10 @@ export function signSlackRequest(
   rawBody: string,
   timestamp: number = Math.floor(Date.now() / 1000),
 ): SlackSignatureHeaders {
-  const digest = createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex');
-  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': `v0=${digest}` };
+  return {
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': signature(signingSecret, String(timestamp), rawBody),
+  };
 }
 
 /** The form body Slack sends interaction payloads in: `payload=<JSON>`, URL-encoded. */
