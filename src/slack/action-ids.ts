@@ -76,3 +76,39 @@ export const SLASH_COMMAND = '/iam-changes';
 
 /** Slack's limit on a button's `value`: a longer event id cannot ride on a button. */
 export const MAX_BUTTON_VALUE_LENGTH = 2000;
+
+/**
+ * The stem of the paging buttons' action ids. Slack wants action ids unique within a view, so Previous and
+ * Next carry {@link DIFF_PAGE_ACTION_IDS}, both starting with this stem: listen with
+ * {@link DIFF_PAGE_ACTION_PATTERN} or test with {@link isDiffPageAction}. The button `value` is
+ * `<eventId>|<page>`, the page to show counted from 0 (see {@link parseDiffPageValue}).
+ */
+export const DIFF_PAGE_ACTION_ID = 'change.diff_page';
+
+/** The action ids of the Previous and Next buttons. */
+export const DIFF_PAGE_ACTION_IDS = Object.freeze({
+  previous: `${DIFF_PAGE_ACTION_ID}.previous`,
+  next: `${DIFF_PAGE_ACTION_ID}.next`,
+} as const);
+
+/** Matches the action id of either paging button (for `app.action(...)`). */
+export const DIFF_PAGE_ACTION_PATTERN = /^change\.diff_page(?:\.(?:previous|next))?$/;
+
+/** True when an incoming `action_id` is a diff paging button. */
+export function isDiffPageAction(actionId: string): boolean {
+  return DIFF_PAGE_ACTION_PATTERN.test(actionId);
+}
+
+/** A paging button's `value`: the change's event id and the page to show (from 0). */
+export function diffPageValue(eventId: string, page: number): string {
+  return `${eventId}|${page}`;
+}
+
+/** Reads a paging button's `value` back; undefined when it is not `<eventId>|<page>`. */
+export function parseDiffPageValue(value: string): { eventId: string; page: number } | undefined {
+  const bar = value.lastIndexOf('|');
+  if (bar <= 0) return undefined;
+  const page = Number(value.slice(bar + 1));
+  if (!Number.isInteger(page) || page < 0) return undefined;
+  return { eventId: value.slice(0, bar), page };
+}

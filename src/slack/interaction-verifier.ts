@@ -11,12 +11,13 @@ import type { JobOrigin } from '../app/jobs';
 import {
   ACTION_IDS,
   CHANGE_MENU_ACTION_PATTERN,
+  DIFF_PAGE_ACTION_PATTERN,
+  parseDiffPageValue,
   parseMenuValue,
   parseRetryValue,
   REASON_INPUT,
 } from './action-ids';
 import { confirmActionOf, parseConfirmMetadata, quarantineModesOf } from './render-confirm';
-import { DIFF_PAGE_ACTION_PATTERN, parseDiffPageValue } from './render-diff';
 import { checkSlackSignature } from './signature';
 
 const BUTTON_ACTIONS: Readonly<Record<string, ResponderAction>> = {
