@@ -19,7 +19,7 @@ import { type Config, requireJobsTopic } from '../config';
 import { registerListeners } from '../slack/app';
 import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
-import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory, type SecretReader } from './on-demand';
+import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildQueryService } from './queries';
 import { buildInteractionGateway, buildStores, readBotToken, readSigningSecret } from './responders';
 
