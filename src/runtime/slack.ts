@@ -19,6 +19,7 @@ import { type Config, requireJobsTopic } from '../config';
 import { registerListeners } from '../slack/app';
 import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
+import { guardSlackRequest, type MAX_SLACK_BODY_BYTES } from '../slack/request-guard';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildQueryService } from './queries';
 import { buildInteractionGateway, buildStores, readBotToken, readSigningSecret } from './responders';
@@ -105,7 +106,7 @@ export function signedRequestOfEvent(event: {
  */
 export async function buildSlackApp(
   wiring: SlackWiring,
-): Promise<{ app: App; receiver: AwsLambdaReceiver; deps: ListenerDependencies }> {
+): Promise<{ app: App; receiver: AwsLambdaReceiver; deps: ListenerDependencies; signingSecret: string }> {
   const { config } = wiring;
   const secrets = onDemandSecrets({}, wiring.aws?.ssm);
   const hasToken = wiring.slack === undefined || config.slack.botToken || config.slack.botTokenParameter;
@@ -138,17 +139,24 @@ export async function buildSlackApp(
     log.error('a Slack listener threw', { error: error.message, code: error.code });
   });
   registerListeners(app, deps);
-  return { app, receiver, deps };
+  return { app, receiver, deps, signingSecret };
 }
 
 /**
- * The Lambda handler for the Slack function, built once per cold start. A request Bolt cannot even read (no
- * headers, a body that is not JSON or a form) is a 400, before any listener runs.
+ * The Lambda handler for the Slack function, built once per cold start. Before Bolt sees a request, a body over
+ * {@link MAX_SLACK_BODY_BYTES} is a 413 and a request without a valid signature, or signed more than five minutes
+ * from now either way, a 401 (`src/slack/request-guard.ts`). A signed request Bolt cannot read is a 400.
  */
 export async function buildSlackHandler(wiring: SlackWiring): Promise<SlackHandler> {
-  const { receiver, deps } = await buildSlackApp(wiring);
+  const { receiver, deps, signingSecret } = await buildSlackApp(wiring);
   const bolt = receiver.toHandler();
   return async (event, context) => {
+    // Size and signature first: nothing reads a body that is too large or that Slack did not sign.
+    const guard = guardSlackRequest(event, { signingSecret, now: new Date() });
+    if (!guard.ok) {
+      deps.log.warn('request refused', { status: guard.statusCode, reason: guard.reason });
+      return { statusCode: guard.statusCode, body: '' };
+    }
     try {
       return (await bolt(event as Parameters<typeof bolt>[0], context)) as APIGatewayProxyStructuredResultV2;
     } catch (error: unknown) {

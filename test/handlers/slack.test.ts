@@ -291,14 +291,25 @@ describe('slack handler', () => {
     expect(components.slack.calls.length).toBe(calls);
   });
 
-  it('refuses a request it cannot read with 400, before any listener', async () => {
+  it('refuses a signed request it cannot read with 400, before any listener', async () => {
+    const calls = components.slack.calls.length;
+    const event = signed('{not json');
+    event.headers['content-type'] = 'application/json';
+
+    const response = await handler(event, context);
+
+    expect(response.statusCode).toBe(400);
+    expect(components.slack.calls.length).toBe(calls);
+  });
+
+  it('refuses an unsigned request with 401 without reading it', async () => {
     const calls = components.slack.calls.length;
     const event = request('{not json', {});
     event.headers['content-type'] = 'application/json';
 
     const response = await handler(event, context);
 
-    expect(response.statusCode).toBe(400);
+    expect(response.statusCode).toBe(401);
     expect(components.slack.calls.length).toBe(calls);
   });
 });
