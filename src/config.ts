@@ -1,5 +1,7 @@
 // zod/mini: the same schemas, tree-shakable, so every Lambda bundle carries only the validators it uses.
 import * as z from 'zod/mini';
+import type { BotIdentity } from './domain/bot-identity';
+import type { BotSurface } from './domain/quarantine';
 import { RISK_LEVELS, type RiskLevel } from './domain/types';
 
 /** A missing or malformed setting. The message names the key and what was expected. */
@@ -75,7 +77,26 @@ const schema = z.object({
   SLACK_MENTION_CRITICAL: flag(true),
   EXPECTED_ACTORS: list(),
   TRUSTED_ACCOUNTS: list((id) => /^\d{12}$/.test(id), 'expected 12-digit account ids'),
-  BOT_ROLE_ARNS: list(),
+  BOT_WORKER_ROLE_ARN: matching(
+    /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    'expected the worker role ARN',
+  ),
+  MEMBER_ACCOUNTS: list((id) => /^\d{12}$/.test(id), 'expected 12-digit account ids'),
+  ORGANIZATION_ID: matching(/^o-[a-z0-9]{10,32}$/, 'expected an AWS Organizations id (o-…)'),
+  ALERTS_TOPIC_ARN: matching(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN'),
+  TABLE_ARN: matching(
+    /^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/[\w.-]+$/,
+    'expected a DynamoDB table ARN',
+  ),
+  FUNCTION_ARN_PREFIX: matching(
+    /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]*$/,
+    'expected a Lambda function ARN prefix',
+  ),
+  PARAMETER_ARN_PREFIX: matching(
+    /^arn:aws[\w-]*:ssm:[\w-]+:\d{12}:parameter\/[\w./-]*$/,
+    'expected an SSM parameter ARN prefix',
+  ),
+  NOTIFY_DEAD_LETTER_QUEUE_URL: url(),
   PROTECTED_PRINCIPALS: list(
     (glob) => /^(arn:|\*)/.test(glob),
     'expected ARN globs (arn:aws:iam::*:role/break-glass*), comma-separated',
@@ -128,8 +149,15 @@ export interface Config {
   /** ARN globs whose changes are lowered one level and grouped, never dropped. */
   expectedActors: string[];
   trustedAccounts: string[];
-  /** ARN globs of the bot's own roles: their IAM calls become thread notes, never alerts. */
-  botRoleArns: string[];
+  /** Who the bot is in CloudTrail: its worker role exactly, its responder role in the organisation's accounts. */
+  bot: BotIdentity;
+  /**
+   * The bot's own resources a quarantine also denies to the quarantined principal: its topics, table, functions
+   * and parameters (each absent locally).
+   */
+  surface: BotSurface;
+  /** Where notify keeps a record it could not read (the notify dead-letter queue), so nothing is lost. */
+  notifyDeadLetterQueueUrl?: string;
   /** ARN globs of principals never quarantined (break-glass roles, the organisation's admin role). */
   protectedPrincipals: string[];
   /** The SNS topic the Slack listeners publish slow work to (the worker's trigger). */
@@ -194,7 +222,26 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     expectedActors: values.EXPECTED_ACTORS,
     trustedAccounts: values.TRUSTED_ACCOUNTS,
-    botRoleArns: values.BOT_ROLE_ARNS,
+    bot: {
+      ...(values.BOT_WORKER_ROLE_ARN ? { workerRoleArn: values.BOT_WORKER_ROLE_ARN } : {}),
+      // The responder role is the bot's only where the worker may assume it: the organisation's accounts.
+      ...(values.MEMBER_ACCOUNTS.length > 0 || values.ORGANIZATION_ID
+        ? { responderRoleName: values.RESPONDER_ROLE_NAME }
+        : {}),
+      memberAccounts: values.MEMBER_ACCOUNTS,
+      ...(values.ORGANIZATION_ID ? { organizationId: values.ORGANIZATION_ID } : {}),
+    },
+    surface: {
+      topicArns: [values.ALERTS_TOPIC_ARN, values.JOBS_TOPIC_ARN].filter((arn): arn is string =>
+        Boolean(arn),
+      ),
+      ...(values.TABLE_ARN ? { tableArn: values.TABLE_ARN } : {}),
+      ...(values.FUNCTION_ARN_PREFIX ? { functionArnPrefix: values.FUNCTION_ARN_PREFIX } : {}),
+      ...(values.PARAMETER_ARN_PREFIX ? { parameterArnPrefix: values.PARAMETER_ARN_PREFIX } : {}),
+    },
+    ...(values.NOTIFY_DEAD_LETTER_QUEUE_URL
+      ? { notifyDeadLetterQueueUrl: values.NOTIFY_DEAD_LETTER_QUEUE_URL }
+      : {}),
     protectedPrincipals: values.PROTECTED_PRINCIPALS,
     jobsTopicArn: values.JOBS_TOPIC_ARN,
     quarantinePolicyName: values.QUARANTINE_POLICY_NAME,

@@ -169,8 +169,8 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
         return 'the query differs from the command typed';
       }
       if (job.kind === 'status' && !/^\s*status\b/i.test(request.text)) return 'the command is not status';
-      if (job.kind === 'status' && job.share && !/\bshare\b/i.test(request.text)) {
-        return 'the command did not ask to share';
+      if (job.kind === 'status' && Boolean(job.share) !== /\bshare\b/i.test(request.text)) {
+        return job.share ? 'the command did not ask to share' : 'the command asked to share';
       }
       return undefined;
   }

@@ -1,4 +1,5 @@
 import { readAlarm } from '../domain/alarm';
+import { type BotIdentity, botRoleOf, callKey, unrecordedBotChange } from '../domain/bot-identity';
 import { normaliseRecord } from '../domain/change';
 import { CIS44_EVENT_NAMES } from '../domain/events';
 import { assessChange } from '../domain/explain';
@@ -9,7 +10,6 @@ import {
   parseFilterPattern,
 } from '../domain/filter-pattern';
 import { type CloudTrailRecord, InputError, type InputItem, readInput } from '../domain/input';
-import { wildcardMatch } from '../domain/policy';
 import {
   defaultSwitchOf,
   documentAfter,
@@ -29,6 +29,7 @@ import type {
 import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
 import { renderBurstBatch, withResolved } from '../slack/render-burst';
 import { renderAlertUpdate } from '../slack/render-state';
+import type { BotStepStore } from './bot-steps';
 import type {
   Burst,
   ChangeStore,
@@ -48,8 +49,8 @@ export interface NotifySettings {
   channelByLevel: Partial<Record<RiskLevel, string>>;
   mentionOnCritical: boolean;
   risk: RiskContext;
-  /** ARN globs of the bot's own roles. */
-  botRoleArns: string[];
+  /** Who the bot is in CloudTrail: its worker role exactly, its responder role in the organisation's accounts. */
+  bot: BotIdentity;
   /** Changes from one session within this many seconds of each other share one parent message. */
   burstWindowSeconds: number;
   /** Changes listed in one thread message of a burst. */
@@ -72,6 +73,11 @@ export interface NotifyDependencies {
   trail: TrailHistory;
   clock: Clock;
   settings: NotifySettings;
+  /**
+   * The steps the worker recorded before its IAM writes: a call by the bot's role is the bot's own only when it
+   * matches one. Without it, every call by the bot's roles is taken as not the bot's (a critical alert).
+   */
+  botSteps?: Pick<BotStepStore, 'consume'>;
   /** Logs one line per notable event; the handler passes its logger. */
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
@@ -210,11 +216,37 @@ export class NotifyService {
     );
   }
 
-  private isOwnCall(change: Change): boolean {
-    const arns = [change.actor.arn, change.actor.sessionIssuerArn].filter((arn): arn is string =>
-      Boolean(arn),
+  /**
+   * A call by the bot's own role is the bot's (a quiet thread note) only when it matches a step the worker
+   * recorded before making it; otherwise it is critical. Any other caller's change is returned as it is.
+   */
+  private async judgeBotCall(change: AssessedChange): Promise<AssessedChange> {
+    const role = botRoleOf(change.actor, this.deps.settings.bot);
+    if (!role) return change;
+    const eventTime = Date.parse(change.eventTime);
+    // CloudTrail's event time is whole seconds and the worker records just before calling: allow for both.
+    const before = new Date(
+      (Number.isNaN(eventTime) ? this.deps.clock.now().getTime() : eventTime) + 300_000,
     );
-    return this.deps.settings.botRoleArns.some((pattern) => arns.some((arn) => wildcardMatch(pattern, arn)));
+    let recorded = false;
+    try {
+      recorded =
+        (await this.deps.botSteps?.consume(
+          change.accountId,
+          callKey(change.eventName, change.requestParameters),
+          before,
+          change.eventId,
+        )) ?? false;
+    } catch (error: unknown) {
+      // The step can't be read: say so loudly rather than stay quiet about a change by the bot's role.
+      this.log("the bot's recorded steps could not be read", {
+        eventId: change.eventId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    if (recorded) return { ...change, bot: { role, recorded: true } };
+    this.log("the bot's role made a change it did not record", { eventId: change.eventId, role });
+    return unrecordedBotChange(change, role);
   }
 
   private channelFor(change: AssessedChange): string {
@@ -230,11 +262,14 @@ export class NotifyService {
       result.duplicates.push(change.eventId);
       return record;
     }
-    const assessed = record?.change ?? (await this.assess(change));
+    let assessed = record?.change ?? (await this.assess(change));
     if (!record) {
+      assessed = await this.judgeBotCall(assessed);
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.
+      // Whoever claimed it first judged it: deliver what is stored.
+      assessed = record.change;
       if (claim.claimed) {
         await this.deps.stats?.record(assessed, clock.now()).catch((error: unknown) => {
           this.log('stats not counted', {
@@ -248,7 +283,7 @@ export class NotifyService {
       return record;
     }
     try {
-      if (this.isOwnCall(assessed)) {
+      if (assessed.bot?.recorded) {
         const ref = await this.postOwnCallNote(assessed);
         await store.markDelivery(assessed.eventId, { delivery: 'own-call', slack: ref }, clock.now());
         result.ownCalls.push(assessed.eventId);

@@ -278,7 +278,7 @@ export class QuarantineService {
       else {
         const accountId = this.deps.settings.accountId ?? stored.change.accountId;
         const target = quarantineTarget(stored.change.actor, {
-          botRoleArns: [],
+          bot: { memberAccounts: [] },
           protectedPrincipals: [],
           accountId,
         });

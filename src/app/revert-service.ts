@@ -19,7 +19,6 @@ import {
   sameDocument,
   type VersionProbe,
 } from '../domain/drift';
-import { wildcardMatch } from '../domain/policy';
 import { resourceOf } from '../domain/resources';
 import { planRevert, toCliCommand } from '../domain/revert';
 import type { AssessedChange, BeforeStateNeed, Change, RevertPlan, RevertStep } from '../domain/types';
@@ -32,8 +31,6 @@ import type { RespondedChange, RevertRecord, RevertStepResult, RevertStore } fro
 
 /** Settings of the revert path. */
 export interface RevertSettings {
-  /** ARN globs of the bot's own roles: a change they made is the bot's own revert or quarantine, not reverted. */
-  botRoleArns?: string[];
   /** Reads of IAM after the revert before calling it failed (IAM is eventually consistent); 5 unless set. */
   verifyAttempts?: number;
   /** Milliseconds between those reads; 1000 unless set. */
@@ -403,12 +400,9 @@ export class RevertService {
     return preview;
   }
 
-  private isOwnCall(change: Change): boolean {
-    const globs = this.deps.settings?.botRoleArns ?? [];
-    const arns = [change.actor.arn, change.actor.sessionIssuerArn].filter((arn): arn is string =>
-      Boolean(arn),
-    );
-    return globs.some((glob) => arns.some((arn) => wildcardMatch(glob, arn)));
+  /** The bot's own recorded revert or quarantine step (notify decided it when the change arrived). */
+  private isOwnCall(change: AssessedChange): boolean {
+    return change.bot?.recorded === true;
   }
 
   /** Compares the live state with the state right after the change. */

@@ -14,6 +14,7 @@ import { IAM_REGION } from '../aws/client-config';
 import { CloudTrailHistory } from '../aws/cloudtrail-history';
 import { createClientsFromEnv, credentialsFrom } from '../aws/env-clients';
 import { AwsIamGateway } from '../aws/iam-gateway';
+import { botRoleOf } from '../domain/bot-identity';
 import { explainItems } from '../domain/explain';
 import { readInputText } from '../domain/input';
 import { resourceOf } from '../domain/resources';
@@ -45,7 +46,7 @@ options:
 AWS is reached with the usual credentials; AWS_ENDPOINT_URL points every call elsewhere (moto_server).
 With TABLE_NAME and AWS credentials the bot's DynamoDB table holds the claim, the result and the audit
 entry, shared with the Slack bot; otherwise they are kept in memory for this run only (it says so).
-BOT_ROLE_ARNS (comma-separated ARN globs) marks the bot's own calls, which are never reverted.
+BOT_WORKER_ROLE_ARN (the worker role's exact ARN) marks the bot's own calls, which are never reverted from here.
 
 exit codes: 0 done or planned, 1 refused (drift, unknown before-state, unsupported) or failed, 2 bad input`;
 
@@ -223,8 +224,12 @@ function formatOutcome(outcome: RevertOutcome): string {
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values, file } = parse(args);
   if (file === undefined) throw new UsageError('give the FILE holding the change to revert (or - for stdin)');
-  const change = pickChange(await readSource(file, io), values['event-id']);
+  const picked = pickChange(await readSource(file, io), values['event-id']);
   const env: Env = io.env ?? process.env;
+  // A call by the bot's own worker role is the bot's revert or quarantine: undone by hand, never from here.
+  const workerRoleArn = nonEmpty(env.BOT_WORKER_ROLE_ARN);
+  const botRole = workerRoleArn ? botRoleOf(picked.actor, { workerRoleArn, memberAccounts: [] }) : undefined;
+  const change: AssessedChange = botRole ? { ...picked, bot: { role: botRole, recorded: true } } : picked;
   const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? IAM_REGION;
 
   const { iam: iamClient, cloudTrail, dynamo } = createClientsFromEnv(env, region, { table: hasTable(env) });
@@ -257,12 +262,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
       resolver: new BeforeStateResolver({ store, trail: new CloudTrailHistory(cloudTrail), iam, clock }),
       clock,
       audit,
-      settings: {
-        botRoleArns: (env.BOT_ROLE_ARNS ?? '')
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean),
-      },
     });
 
     if (!values.execute) {

@@ -45,26 +45,52 @@ function sortKeys(value: unknown): unknown {
   return sorted;
 }
 
+/** Every field of a change that comes from its CloudTrail record, and so must agree with CloudTrail's own. */
+const CALL_FIELDS = [
+  'eventId',
+  'eventName',
+  'eventSource',
+  'eventTime',
+  'accountId',
+  'recipientAccountId',
+  'region',
+  'outcome',
+  'errorCode',
+  'actor',
+  'target',
+  'documents',
+  'requestParameters',
+  'responseElements',
+] as const satisfies ReadonlyArray<keyof Change>;
+
+const FIELD_WORDS: Partial<Record<(typeof CALL_FIELDS)[number], string>> = {
+  eventId: 'event id',
+  eventName: 'event name',
+  eventSource: 'event source',
+  eventTime: 'event time',
+  accountId: 'account',
+  recipientAccountId: 'account acted in',
+  actor: 'caller',
+  target: 'target',
+  documents: 'policy documents',
+  requestParameters: 'request parameters',
+  responseElements: 'response',
+};
+
 /**
- * How the stored change differs from CloudTrail's record of it (both normalised), in words naming the first
- * field that differs; `undefined` when they agree on the call — its name, source, account, time, caller, outcome
- * and every request parameter.
+ * How the stored change differs from CloudTrail's record of it (both normalised the same way), naming the first
+ * field that differs; `undefined` when they agree on everything taken from the record — the call, its caller,
+ * what it acted on (the revert is planned from that), its documents and parameters.
  */
 export function callDifference(stored: Change, trail: Change): string | undefined {
-  const fields: Array<[string, unknown, unknown]> = [
-    ['event id', stored.eventId, trail.eventId],
-    ['event name', stored.eventName, trail.eventName],
-    ['event source', stored.eventSource, trail.eventSource],
-    ['account', stored.accountId, trail.accountId],
-    ['event time', stored.eventTime, trail.eventTime],
-    ['caller', stored.actor.arn ?? stored.actor.name, trail.actor.arn ?? trail.actor.name],
-    ['outcome', stored.outcome, trail.outcome],
-  ];
-  for (const [name, mine, theirs] of fields) {
-    if (mine !== theirs) return `the ${name} differs (stored ${String(mine)}, CloudTrail ${String(theirs)})`;
-  }
-  if (canonicalJson(stored.requestParameters) !== canonicalJson(trail.requestParameters)) {
-    return 'the request parameters differ';
+  for (const field of CALL_FIELDS) {
+    if (canonicalJson(stored[field]) === canonicalJson(trail[field])) continue;
+    const words = FIELD_WORDS[field] ?? field;
+    const mine = field === 'actor' ? stored.actor.arn || stored.actor.name : stored[field];
+    const theirs = field === 'actor' ? trail.actor.arn || trail.actor.name : trail[field];
+    return typeof mine === 'string' && typeof theirs === 'string'
+      ? `the ${words} differs (stored ${mine}, CloudTrail ${theirs})`
+      : `the ${words} differ${words.endsWith('s') ? '' : 's'}`;
   }
   return undefined;
 }

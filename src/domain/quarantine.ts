@@ -6,6 +6,7 @@
  * an unexpected IAM change by attaching an explicit Deny to the caller, which wins over every Allow it has,
  * takes effect on its very next request (existing sessions included), and is lifted by detaching one policy.
  */
+import { type BotIdentity, botRoleOf } from './bot-identity';
 import { wildcardMatch } from './policy';
 import type { Actor, PolicyDocument } from './types';
 
@@ -47,10 +48,25 @@ export function quarantinePolicyArn(accountId: string, policyName = QUARANTINE_P
   return `arn:aws:iam::${accountId}:policy${QUARANTINE_POLICY_PATH}${policyName}`;
 }
 
+/**
+ * The bot's own resources, denied to a quarantined principal in every mode: without this an administrator could
+ * publish a job, read the Slack signing secret, rewrite the table or replace a function, and lift its own
+ * quarantine that way.
+ */
+export interface BotSurface {
+  /** The alerts and jobs topics. */
+  topicArns: readonly string[];
+  tableArn?: string;
+  /** `arn:aws:lambda:REGION:ACCOUNT:function:iam-changes-STAGE-`: every function of the stage. */
+  functionArnPrefix?: string;
+  /** `arn:aws:ssm:REGION:ACCOUNT:parameter/iam-changes/STAGE/`: every parameter of the stage. */
+  parameterArnPrefix?: string;
+}
+
 /** Who may not be quarantined beyond the built-in refusals. */
 export interface QuarantineSettings {
-  /** ARN globs of the bot's own roles: quarantining them would stop the bot (and its ability to lift). */
-  botRoleArns: string[];
+  /** The bot's own roles: quarantining them would stop the bot (and its ability to lift). */
+  bot: BotIdentity;
   /** ARN globs of principals never to quarantine (break-glass roles, the organisation's admin role). */
   protectedPrincipals: string[];
   /** The account the bot acts in; a principal of another account is refused (its IAM is not ours to change). */
@@ -144,10 +160,11 @@ export function quarantineTarget(actor: Actor, settings: QuarantineSettings): Qu
     };
   }
   const arns = [actor.arn, actor.sessionIssuerArn, target.arn].filter((arn): arn is string => Boolean(arn));
-  const bot = matching(settings.botRoleArns, arns);
+  const bot =
+    botRoleOf(actor, settings.bot) ?? (target.arn ? botRoleOf({ arn: target.arn }, settings.bot) : undefined);
   if (bot) {
     return {
-      refused: `${target.kind} ${target.name} is the bot's own role (${bot}): quarantining it would stop the bot`,
+      refused: `${target.kind} ${target.name} is the bot's own role (its ${bot} role): quarantining it would stop the bot`,
     };
   }
   const protectedBy = matching(settings.protectedPrincipals, arns);

@@ -189,6 +189,11 @@ export interface RevertPlan {
 export interface AssessedChange extends Change {
   risk: Risk;
   revert: RevertPlan;
+  /**
+   * Set when the bot's own role made the call: `recorded` when it was a step the bot recorded (a revert or a
+   * quarantine, posted as a thread note), not when someone else used the role (a critical alert).
+   */
+  bot?: { role: 'worker' | 'responder'; recorded: boolean };
 }
 
 /** A read-only or non-IAM record that was seen and set aside. */

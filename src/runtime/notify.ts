@@ -4,6 +4,7 @@ import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
+import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import { lazily, onDemandSecrets } from './on-demand';
@@ -46,6 +47,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   return new NotifyService({
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
+    botSteps: new DynamoBotStepStore(dynamo, tableOptions),
     slack,
     logs: {
       metricFilters: async (namespace, metricName) =>
@@ -63,7 +65,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       channelByLevel: config.slack.channelByLevel,
       mentionOnCritical: config.slack.mentionOnCritical,
       risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
-      botRoleArns: config.botRoleArns,
+      bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
     },
     ...(log ? { log } : {}),

@@ -7,6 +7,7 @@
 import { AccountRouter, type JobRunner } from '../app/account-router';
 import { ResponderAuthorizer } from '../app/authorize';
 import { BeforeStateResolver } from '../app/before-state';
+import { RecordingIamGateway } from '../app/bot-steps';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import { CloudTrailConfirmer, type TrailEventLookup } from '../app/event-confirmation';
 import type { IamGateway } from '../app/iam-port';
@@ -21,6 +22,7 @@ import { AwsIamGateway, createIamClient } from '../aws/iam-gateway';
 import { createMemberIamClient } from '../aws/member-accounts';
 import { type Config, requireResponderExternalId } from '../config';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
+import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import { lazily, onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildInteractionGateway, buildStores, readBotToken, readSigningSecret } from './responders';
@@ -81,8 +83,14 @@ export async function buildWorkerService({
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
 
-  /** The use cases on one account's IAM (`accountId`: that account, when known). */
-  const workerOn = (iam: IamGateway, accountId?: string, events: TrailEventLookup = trail): WorkerService => {
+  const steps = new DynamoBotStepStore(dynamo, { tableName: config.tableName });
+  /** The use cases on one account's IAM (`accountId`: that account), every IAM write recorded before it is made. */
+  const workerOn = (
+    accountIam: IamGateway,
+    accountId: string | undefined,
+    events: TrailEventLookup = trail,
+  ): WorkerService => {
+    const iam = accountId ? new RecordingIamGateway(accountIam, steps, accountId, clock) : accountIam;
     const resolver = new BeforeStateResolver({ store, trail, iam, clock });
     return new WorkerService({
       slack: gateway,
@@ -96,7 +104,6 @@ export async function buildWorkerService({
         // A revert that grants access back waits for this account's CloudTrail to confirm the change.
         confirmer: new CloudTrailConfirmer(events, clock),
         settings: {
-          botRoleArns: config.botRoleArns,
           ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
         },
       }),
@@ -106,7 +113,7 @@ export async function buildWorkerService({
         clock,
         audit,
         settings: {
-          botRoleArns: config.botRoleArns,
+          bot: config.bot,
           protectedPrincipals: config.protectedPrincipals,
           policyName: config.quarantinePolicyName,
           // The account this worker's IAM acts in: its deny policy is made there, for its principals only.

@@ -108,7 +108,8 @@ export function diffPageValue(eventId: string, page: number): string {
 export function parseDiffPageValue(value: string): { eventId: string; page: number } | undefined {
   const bar = value.lastIndexOf('|');
   if (bar <= 0) return undefined;
-  const page = Number(value.slice(bar + 1));
-  if (!Number.isInteger(page) || page < 0) return undefined;
+  const digits = value.slice(bar + 1);
+  if (!/^\d{1,6}$/.test(digits)) return undefined;
+  const page = Number(digits);
   return { eventId: value.slice(0, bar), page };
 }

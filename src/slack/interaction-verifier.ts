@@ -58,9 +58,11 @@ function blockActionRequest(payload: Json): InteractionRequest {
   const actionId = text(action?.action_id) ?? '';
   if (CHANGE_MENU_ACTION_PATTERN.test(actionId)) {
     const chosen = parseMenuValue(text(object(action?.selected_option)?.value) ?? '');
-    return chosen
-      ? buttonRequest(chosen.actionId, chosen.eventId)
-      : { kind: 'other', what: 'an unreadable menu' };
+    // The menu is rendered for one change (`change.menu:<eventId>`): an option naming another is not the bot's.
+    if (!chosen || actionId !== `${ACTION_IDS.CHANGE_MENU}:${chosen.eventId}`.slice(0, 255)) {
+      return { kind: 'other', what: 'an unreadable menu' };
+    }
+    return buttonRequest(chosen.actionId, chosen.eventId);
   }
   return buttonRequest(actionId, text(action?.value) ?? '');
 }

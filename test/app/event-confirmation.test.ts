@@ -98,7 +98,7 @@ describe('CloudTrailConfirmer', () => {
     [
       'another role',
       (r) => ({ ...r, requestParameters: { ...PARAMS, roleName: 'admin' } }),
-      /^the request parameters differ$/,
+      /^the (target|request parameters) differs?$/,
     ],
     [
       'another policy',
@@ -106,7 +106,7 @@ describe('CloudTrailConfirmer', () => {
         ...r,
         requestParameters: { ...PARAMS, policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
       }),
-      /^the request parameters differ$/,
+      /^the (target|request parameters) differs?$/,
     ],
     ['another call', (r) => ({ ...r, eventName: 'AttachRolePolicy' }), /^the event name differs/],
     ['another time', (r) => ({ ...r, eventTime: '2026-11-20T13:59:59Z' }), /^the event time differs/],

@@ -250,10 +250,10 @@ describe('jobMismatch', () => {
     ['a status as typed', status, cmd('status'), undefined],
     ['a status typed in capitals with space', status, cmd('  STATUS  '), undefined],
     [
-      'a status from a status share command (not shared: less than asked)',
+      'a status from a status share command (the job must share what was asked to)',
       status,
       cmd('status share'),
-      undefined,
+      'the command asked to share',
     ],
     ['a status from a history command', status, cmd('role/ci 30d'), 'the command is not status'],
     ['a status from an empty command', status, cmd(''), 'the command is not status'],

@@ -373,7 +373,18 @@ describe('NotifyService', () => {
 
   it("threads the bot's own IAM calls under the change they revert, without buttons", async () => {
     const botRole = 'arn:aws:iam::111122223333:role/iam-changes-worker-test';
-    const { service } = await notifyServiceOn(components, { settings: { botRoleArns: [botRole] } });
+    const { service, botSteps } = await notifyServiceOn(components, {
+      settings: { bot: { workerRoleArn: botRole, memberAccounts: [] } },
+    });
+    // The worker recorded the detach before making it.
+    await botSteps.record(
+      {
+        accountId: '111122223333',
+        key: `DetachRolePolicy|roleName=reverted|policyArn=${ADMIN}`,
+        at: '2026-11-20T14:04:59.500Z',
+      },
+      new Date(Date.now() + 3_600_000),
+    );
     const change = cloudTrailRecord('AttachRolePolicy', { roleName: 'reverted', policyArn: ADMIN });
     const revert = cloudTrailRecord(
       'DetachRolePolicy',

@@ -56,7 +56,10 @@ function service(protectedPrincipals: string[] = []): QuarantineService {
     iam: gateway,
     clock: { now: () => new Date() },
     audit,
-    settings: { botRoleArns: [`arn:aws:iam::${ACCOUNT}:role/iam-changes-*`], protectedPrincipals },
+    settings: {
+      bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
+      protectedPrincipals,
+    },
   });
 }
 
@@ -226,7 +229,7 @@ describe('QuarantineService', () => {
     [
       "the bot's own role",
       roleSession('iam-changes-worker'),
-      `role iam-changes-worker is the bot's own role (arn:aws:iam::${ACCOUNT}:role/iam-changes-*): quarantining it would stop the bot`,
+      "role iam-changes-worker is the bot's own role (its worker role): quarantining it would stop the bot",
     ],
   ])('refuses %s, audits the attempt and attaches nothing', async (_name, identity, reason) => {
     const eventId = await changeBy(identity);
@@ -300,7 +303,7 @@ describe('QuarantineService.prepareLift', () => {
       iam: gateway,
       clock: { now: () => new Date() },
       audit,
-      settings: { botRoleArns: [], protectedPrincipals: [], policyName: 'acme-deny-iam' },
+      settings: { bot: { memberAccounts: [] }, protectedPrincipals: [], policyName: 'acme-deny-iam' },
     });
 
     const outcome = await named.quarantine(eventId, ALICE, 'x');
@@ -347,7 +350,7 @@ describe('QuarantineService with a tampered policy', () => {
       iam,
       clock: { now: () => new Date() },
       audit,
-      settings: { botRoleArns: [], protectedPrincipals: [] },
+      settings: { bot: { memberAccounts: [] }, protectedPrincipals: [] },
     });
 
     const outcome = await quarantine.quarantine(eventId, ALICE, 'x');

@@ -39,7 +39,7 @@ import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { normaliseRecord } from '../../src/domain/change';
 import { assessChange } from '../../src/domain/explain';
 import type { CloudTrailRecord } from '../../src/domain/input';
-import type { PolicyDocument, RevertStep } from '../../src/domain/types';
+import type { AssessedChange, PolicyDocument, RevertStep } from '../../src/domain/types';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -142,11 +142,12 @@ function history(...records: CloudTrailRecord[]): void {
 }
 
 /** Normalises and judges the record and stores it as the notify path would; returns its event id. */
-async function stored(record: CloudTrailRecord): Promise<string> {
+async function stored(record: CloudTrailRecord, bot?: AssessedChange['bot']): Promise<string> {
   const result = normaliseRecord(record);
   if (!('change' in result)) throw new Error(result.skipped.reason);
   const now = new Date();
-  await store.claimChange(assessChange(result.change, { expectedActors: [], trustedAccounts: [] }), now, now);
+  const assessed = assessChange(result.change, { expectedActors: [], trustedAccounts: [] });
+  await store.claimChange(bot ? { ...assessed, bot } : assessed, now, now);
   return result.change.eventId;
 }
 
@@ -733,7 +734,7 @@ describe('RevertService', () => {
       await expect(gateway.getManagedPolicy(arn)).resolves.not.toBeNull();
     });
 
-    it("refuses a change the bot's own role made", async () => {
+    it("refuses a change notify recognised as the bot's own recorded step", async () => {
       const target = await entity('role');
       const arn = await managedPolicy();
       await attach(target, arn);
@@ -756,10 +757,8 @@ describe('RevertService', () => {
           },
         },
       );
-      const eventId = await stored(record);
-      const outcome = await service({
-        settings: { botRoleArns: [`arn:aws:iam::${ACCOUNT}:role/iam-changes-*`] },
-      }).execute(eventId, {
+      const eventId = await stored(record, { role: 'worker', recorded: true });
+      const outcome = await service().execute(eventId, {
         by: ALICE,
         reason: REASON,
       });

@@ -15,7 +15,11 @@ import { cloudTrailRecord } from '../support/cloudtrail';
 
 const ACCOUNT = '111122223333';
 const SETTINGS: QuarantineSettings = {
-  botRoleArns: ['arn:aws:iam::111122223333:role/iam-changes-*'],
+  bot: {
+    workerRoleArn: 'arn:aws:iam::111122223333:role/iam-changes-worker-prod',
+    responderRoleName: 'iam-changes-responder',
+    memberAccounts: ['444455556666'],
+  },
   protectedPrincipals: ['arn:aws:iam::111122223333:role/break-glass*', 'arn:aws:iam::*:user/admin'],
   accountId: ACCOUNT,
 };

@@ -79,12 +79,13 @@ async function packageWith(dir: string, params: string[]): Promise<Template> {
   ) as Template;
 }
 
-/** Evaluates the template's `Fn::Equals` / `Fn::Not` conditions (all this template uses). */
+/** Evaluates the template's `Fn::Equals` / `Fn::Not` / `Fn::Or` conditions (all this template uses). */
 function conditionHolds(template: Template, name: string | undefined): boolean {
   if (!name) return true;
   const evaluate = (node: unknown): boolean => {
     const value = node as Json;
     if ('Fn::Not' in value) return !evaluate((value['Fn::Not'] as unknown[])[0]);
+    if ('Fn::Or' in value) return (value['Fn::Or'] as unknown[]).some(evaluate);
     if ('Fn::Equals' in value) {
       const [left, right] = value['Fn::Equals'] as unknown[];
       return JSON.stringify(left) === JSON.stringify(right);
@@ -102,16 +103,64 @@ function active(template: Template, type: string) {
 }
 
 interface PolicyStatement {
+  Sid?: string;
   Effect: string;
+  Principal?: unknown;
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, unknown>;
 }
 
-function statementsOf(role: { Properties?: Json }): PolicyStatement[] {
+function roleOf(template: Template, name: string): { Properties?: Json } {
+  const role = template.Resources[name];
+  if (!role) throw new Error(`no ${name} in the template`);
+  return role;
+}
+
+function functionOf(template: Template, name: string): { Properties?: Json } {
+  const found = active(template, 'AWS::Lambda::Function').find(([, fn]) =>
+    String(fn.Properties?.FunctionName).endsWith(`-${name}`),
+  );
+  if (!found) throw new Error(`no ${name} function in the template`);
+  return found[1];
+}
+
+/** The statements of the topic policy on `topic`. */
+function topicPolicyOf(template: Template, topic: string): PolicyStatement[] {
+  const found = active(template, 'AWS::SNS::TopicPolicy').find(
+    ([, policy]) => JSON.stringify(policy.Properties?.Topics) === JSON.stringify([{ Ref: topic }]),
+  );
+  const document = found?.[1].Properties?.PolicyDocument as { Statement: PolicyStatement[] } | undefined;
+  if (!document) throw new Error(`no topic policy on ${topic}`);
+  return document.Statement;
+}
+
+/**
+ * A role's statements, with `Fn::If` resolved as the template's conditions hold (a statement whose branch is
+ * `AWS::NoValue` is left out).
+ */
+function statementsOf(role: { Properties?: Json }, template: Template = plain): PolicyStatement[] {
   const policies = (role.Properties?.Policies ?? []) as Array<{
-    PolicyDocument: { Statement: PolicyStatement[] };
+    PolicyDocument: { Statement: unknown[] };
   }>;
-  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+  return policies
+    .flatMap((policy) => policy.PolicyDocument.Statement)
+    .map((statement) => resolveIf(template, statement))
+    .filter((statement): statement is PolicyStatement => statement !== undefined);
+}
+
+/** `node` with every `Fn::If` chosen by its condition; `undefined` for `AWS::NoValue`. */
+function resolveIf(template: Template, node: unknown): unknown {
+  if (Array.isArray(node))
+    return node.map((item) => resolveIf(template, item)).filter((item) => item !== undefined);
+  if (node === null || typeof node !== 'object') return node;
+  const value = node as Json;
+  if ('Fn::If' in value) {
+    const [condition, yes, no] = value['Fn::If'] as [string, unknown, unknown];
+    return resolveIf(template, conditionHolds(template, condition) ? yes : no);
+  }
+  if (JSON.stringify(value) === JSON.stringify({ Ref: 'AWS::NoValue' })) return undefined;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveIf(template, item)]));
 }
 
 function actions(statement: PolicyStatement): string[] {
@@ -123,6 +172,7 @@ const IAM_WRITE = /^iam:(Attach|Detach|Put|Delete|Create|Update|Set|Add|Remove|T
 let dir: string;
 let plain: Template;
 let withParams: Template;
+let inOrganization: Template;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'iam-changes-package-'));
@@ -131,6 +181,11 @@ beforeAll(async () => {
   withParams = await packageWith(path.join(dir, 'params'), [
     'cloudTrailLogGroup=aws-cloudtrail-logs-org',
     'allWrites=true',
+  ]);
+  inOrganization = await packageWith(path.join(dir, 'organization'), [
+    'organizationId=o-a1b2c3d4e5',
+    'protectedPrincipals=arn:aws:iam::*:role/break-glass,arn:aws:iam::111122223333:user/root-admin',
+    'extraAlarmArns=arn:aws:cloudwatch:us-east-1:111122223333:alarm:existing-cis-4.4',
   ]);
 }, 240_000);
 
@@ -255,24 +310,161 @@ describe('serverless.yml', () => {
     }
   });
 
-  it('lets the worker act in member accounts only through the responder role, and knows its own account', () => {
-    const worker = Object.fromEntries(active(plain, 'AWS::IAM::Role')).WorkerRole;
-    const assume = statementsOf(worker ?? {}).filter(
-      (statement) => statement.Effect === 'Allow' && actions(statement).includes('sts:AssumeRole'),
-    );
-    expect(JSON.stringify(assume.map((statement) => statement.Resource))).toContain(
-      ':iam::*:role/iam-changes-responder',
-    );
-    const environment = JSON.stringify(
-      active(plain, 'AWS::Lambda::Function').find(([, fn]) =>
-        String(fn.Properties?.FunctionName).endsWith('-worker'),
-      )?.[1].Properties?.Environment,
-    );
+  it('lets the worker assume the responder role only in the organisation, and knows its own account', () => {
+    const assumeIn = (template: Template) =>
+      statementsOf(roleOf(template, 'WorkerRole'), template).filter(
+        (statement) => statement.Effect === 'Allow' && actions(statement).includes('sts:AssumeRole'),
+      );
+    // No organisation and no member accounts: the worker acts in its own account only.
+    expect(assumeIn(plain)).toEqual([]);
+    const [assume] = assumeIn(inOrganization);
+    expect(JSON.stringify(assume?.Resource)).toContain(':iam::*:role/iam-changes-responder');
+    expect(assume?.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } });
+    const environment = JSON.stringify(functionOf(plain, 'worker').Properties?.Environment);
     expect(environment).toContain('HOME_ACCOUNT_ID');
     expect(environment).toContain('AWS::AccountId');
     expect(environment).toContain('/iam-changes/test/responder-external-id');
-    // The responder role's calls in member accounts are the bot's own: thread notes, never alerts.
-    expect(environment).toContain('arn:aws:iam::*:role/iam-changes-responder');
+    // The bot's own calls are exactly the worker's role (and the responder role in the organisation's accounts).
+    expect(environment).toContain('"BOT_WORKER_ROLE_ARN":{"Fn::GetAtt":["WorkerRole","Arn"]}');
+    expect(environment).not.toContain('arn:aws:iam::*:role/iam-changes-responder');
+    expect(JSON.stringify(functionOf(inOrganization, 'notify').Properties?.Environment)).toContain(
+      '"ORGANIZATION_ID":"o-a1b2c3d4e5"',
+    );
+  });
+
+  it('lets only the Slack function publish jobs: an explicit deny for everyone else', () => {
+    const policy = topicPolicyOf(plain, 'JobsTopic');
+    const allow = policy.filter((statement) => statement.Effect === 'Allow');
+    expect(allow).toHaveLength(1);
+    expect(allow[0]?.Principal).toEqual({ AWS: { 'Fn::GetAtt': ['SlackRole', 'Arn'] } });
+    expect(policy).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['SlackRole', 'Arn'] } } },
+      }),
+    );
+  });
+
+  it("takes alerts only from the stack's EventBridge rules and CloudWatch alarm: everyone else is denied", () => {
+    const policy = topicPolicyOf(inOrganization, 'AlertsTopic');
+    const byService = (service: string) =>
+      policy.find(
+        (statement) => JSON.stringify(statement.Principal) === JSON.stringify({ Service: service }),
+      );
+    const events = JSON.stringify(byService('events.amazonaws.com')?.Condition);
+    expect(events).toContain('rule/iam-changes-cis44-test');
+    expect(events).toContain('rule/iam-changes-all-writes-test');
+    expect(events).toContain('aws:SourceAccount');
+    const alarms = JSON.stringify(byService('cloudwatch.amazonaws.com')?.Condition);
+    expect(alarms).toContain('alarm:CIS-4.4-IAMPolicyChanges');
+    expect(alarms).toContain('alarm:existing-cis-4.4');
+    const deny = policy.find((statement) => statement.Effect === 'Deny');
+    expect(deny).toMatchObject({ Principal: '*', Action: 'sns:Publish' });
+    const denied = JSON.stringify(deny?.Condition);
+    expect(Object.keys((deny?.Condition ?? {}) as Json)).toEqual(['ArnNotEquals']);
+    for (const source of [
+      'rule/iam-changes-cis44-test',
+      'alarm:CIS-4.4-IAMPolicyChanges',
+      'alarm:existing-cis-4.4',
+    ]) {
+      expect(denied).toContain(source);
+    }
+  });
+
+  it('scopes each role to the table items it owns: the Slack function cannot write a change, nor the worker create one', () => {
+    const writes = (role: string) =>
+      statementsOf(roleOf(plain, role)).filter(
+        (statement) =>
+          statement.Effect === 'Allow' &&
+          actions(statement).some((action) => /^dynamodb:(Put|Update|BatchWrite|Delete)/.test(action)),
+      );
+    const leading = (statement: PolicyStatement) =>
+      (statement.Condition?.['ForAllValues:StringLike'] as Json | undefined)?.['dynamodb:LeadingKeys'];
+    const attributes = (statement: PolicyStatement) =>
+      (statement.Condition?.['ForAllValues:StringEquals'] as Json | undefined)?.['dynamodb:Attributes'];
+    for (const role of ['NotifyRole', 'SlackRole', 'WorkerRole']) {
+      for (const statement of writes(role)) expect(leading(statement), role).toBeDefined();
+    }
+    const slack = writes('SlackRole');
+    expect(slack.map((statement) => [actions(statement), leading(statement), attributes(statement)])).toEqual(
+      [
+        [['dynamodb:UpdateItem'], ['CHANGE#*'], ['pk', 'sk', 'acknowledgement', 'updatedAt']],
+        [['dynamodb:PutItem'], ['AUDIT#*'], undefined],
+      ],
+    );
+    const worker = writes('WorkerRole');
+    const onChanges = worker.filter((statement) => JSON.stringify(leading(statement)).includes('CHANGE#'));
+    expect(onChanges.map((statement) => actions(statement))).toEqual([['dynamodb:UpdateItem']]);
+    expect(attributes(onChanges[0] as PolicyStatement)).toEqual([
+      'pk',
+      'sk',
+      'revert',
+      'quarantine',
+      'updatedAt',
+    ]);
+    expect(worker.flatMap((statement) => leading(statement) as string[])).toEqual(
+      expect.arrayContaining(['AUDIT#*', 'JOBPROOF#*', 'BOTSTEP#*']),
+    );
+    expect(JSON.stringify(writes('NotifyRole').map(leading))).not.toContain('AUDIT#');
+  });
+
+  it('lets each function read only its own SSM parameters, and notify only the configured log group', () => {
+    const parameters = (template: Template, role: string) =>
+      statementsOf(roleOf(template, role), template)
+        .filter((statement) => actions(statement).includes('ssm:GetParameter'))
+        .flatMap((statement) => [statement.Resource].flat())
+        .map((resource) =>
+          JSON.stringify(resource)
+            .replace(/^.*parameter\/iam-changes\/test\//, '')
+            .replace(/"}$/, ''),
+        );
+    expect(parameters(plain, 'NotifyRole')).toEqual(['slack-bot-token']);
+    expect(parameters(plain, 'SlackRole').sort()).toEqual(['slack-bot-token', 'slack-signing-secret']);
+    expect(parameters(plain, 'WorkerRole').sort()).toEqual([
+      'responder-external-id',
+      'slack-bot-token',
+      'slack-signing-secret',
+    ]);
+    const reads = (template: Template) =>
+      statementsOf(roleOf(template, 'NotifyRole'), template).filter((statement) =>
+        actions(statement).includes('logs:FilterLogEvents'),
+      );
+    expect(reads(plain)).toEqual([]);
+    expect(JSON.stringify(reads(withParams).map((statement) => statement.Resource))).toContain(
+      'log-group:aws-cloudtrail-logs-org:*',
+    );
+    expect(JSON.stringify(reads(withParams).map((statement) => statement.Resource))).not.toContain(
+      'log-group:*',
+    );
+  });
+
+  it("denies the worker's IAM writes on the bot's own roles and on protected principals, for reverts too", () => {
+    const worker = statementsOf(roleOf(inOrganization, 'WorkerRole'), inOrganization);
+    const allowedWrites = worker
+      .filter((statement) => statement.Effect === 'Allow')
+      .flatMap(actions)
+      .filter((action) => IAM_WRITE.test(action));
+    const denies = worker.filter((statement) => statement.Effect === 'Deny');
+    const onBot = denies.find((statement) =>
+      JSON.stringify(statement.Resource).includes('role/iam-changes-*'),
+    );
+    expect([...actions(onBot as PolicyStatement)].sort()).toEqual([...allowedWrites].sort());
+    const onProtected = denies.find((statement) =>
+      JSON.stringify(statement.Resource).includes('break-glass'),
+    );
+    expect([...actions(onProtected as PolicyStatement)].sort()).toEqual([...allowedWrites].sort());
+    expect(JSON.stringify(onProtected?.Resource)).toContain('user/root-admin');
+  });
+
+  it('throttles the Slack endpoint and lets a job wait no longer than the worker accepts its signature', () => {
+    const stage = active(plain, 'AWS::ApiGatewayV2::Stage')[0]?.[1].Properties;
+    expect(stage?.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 50 });
+    const config = active(plain, 'AWS::Lambda::EventInvokeConfig').find(([id]) =>
+      id.startsWith('Worker'),
+    )?.[1];
+    expect(config?.Properties).toMatchObject({ MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 });
   });
 
   it('reads Slack secrets from SSM and never carries them in the template', () => {

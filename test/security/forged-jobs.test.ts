@@ -358,7 +358,7 @@ describe('a forged alert and a responder who reverts it', () => {
     expect(result?.outcome).toBe('refused');
     expect(await attachedTo(victim)).toEqual([]);
     const refusal = (await auditOf(change.eventId)).find((entry) => entry.action === 'revert-refused');
-    expect(refusal?.result).toContain('request parameters differ');
+    expect(refusal?.result).toContain('is not the call CloudTrail recorded');
   });
 
   it('once CloudTrail has the event and it is the stored call, the revert runs', async () => {

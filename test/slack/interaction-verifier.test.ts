@@ -135,9 +135,9 @@ describe('readInteraction', () => {
       { kind: 'diff', eventId: EVENT, page: 0 },
     ],
     [
-      'a menu option naming another change than its menu (the option wins)',
+      "a menu option naming another change than its menu (not the bot's menu)",
       menu('other-event', `${ACTION_IDS.REVERT}|${EVENT}`),
-      { kind: 'open-confirmation', action: 'revert', eventId: EVENT },
+      { kind: 'other', what: 'an unreadable menu' },
     ],
     [
       'Acknowledge in the burst thread menu',
@@ -187,9 +187,9 @@ describe('readInteraction', () => {
       { kind: 'other', what: 'an unreadable diff page' },
     ],
     [
-      'a diff pager menu option',
+      'a diff pager value in a menu option (the menu offers no pages)',
       menu(EVENT, `${DIFF_PAGE_ACTION_IDS.next}|${diffPageValue(EVENT, 1)}`),
-      { kind: 'diff', eventId: EVENT, page: 1 },
+      { kind: 'other', what: 'an unreadable menu' },
     ],
     [
       '"Check again" in the revert confirmation',

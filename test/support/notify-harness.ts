@@ -17,6 +17,7 @@ import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
+import { DynamoBotStepStore } from '../../src/store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { DynamoStatsStore } from '../../src/store/dynamo-stats';
 import { type DynaliteServer, startDynalite } from './dynalite';
@@ -73,6 +74,7 @@ export async function notifyServiceOn(
   });
   const store = new DynamoChangeStore(components.dynalite.documentClient, { tableName });
   const stats = new DynamoStatsStore(components.dynalite.documentClient, { tableName });
+  const botSteps = new DynamoBotStepStore(components.dynalite.documentClient, { tableName });
   const slackClient = createSlackClient({
     token: 'xoxb-test-token',
     slackApiUrl: components.slack.url,
@@ -83,6 +85,7 @@ export async function notifyServiceOn(
   const service = new NotifyService({
     store,
     stats,
+    botSteps,
     slack: new WebApiSlackGateway(slackClient),
     logs: new CloudWatchLogsSearch(components.logs),
     trail: new CloudTrailHistory(cloudTrail, { requestsPerSecond: 1000 }),
@@ -92,13 +95,13 @@ export async function notifyServiceOn(
       channelByLevel: {},
       mentionOnCritical: true,
       risk: { expectedActors: [], trustedAccounts: [] },
-      botRoleArns: [],
+      bot: { memberAccounts: [] },
       burstWindowSeconds: 300,
       burstCountIntervalSeconds: 0,
       ...options.settings,
     },
   });
-  return { service, store, stats, trailMock, tableName };
+  return { service, store, stats, botSteps, trailMock, tableName };
 }
 
 let groups = 0;
