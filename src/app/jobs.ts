@@ -2,6 +2,7 @@
  * Slow work the Slack listeners hand off: they `ack()` within Slack's 3 seconds and publish a job; the worker
  * (an SNS-subscribed Lambda with a dead-letter queue, or in process locally) runs it and answers in Slack.
  */
+import { isQuarantineMode, type QuarantineMode } from '../domain/quarantine';
 
 /** Who asked, as Slack names them. */
 export interface Requester {
@@ -31,6 +32,8 @@ export type Job =
       by: Requester;
       reason: string;
       alert?: AlertRef;
+      /** What the quarantine stops, as ticked in the modal; `deny-iam` alone when absent. */
+      modes?: QuarantineMode[];
     }
   | {
       kind: 'lift-quarantine';
@@ -139,6 +142,13 @@ export function parseJob(text: string): Job {
     throw new JobFormatError(
       `the prepare-confirmation job has an unknown action ${JSON.stringify(job.action)}`,
     );
+  }
+  if (
+    job.kind === 'quarantine' &&
+    job.modes !== undefined &&
+    !(Array.isArray(job.modes) && job.modes.every(isQuarantineMode))
+  ) {
+    throw new JobFormatError('the quarantine job has modes that are not a list of known quarantine modes');
   }
   if (
     job.kind === 'diff' &&

@@ -16,7 +16,7 @@ import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { AwsIamGateway, createIamClient } from '../aws/iam-gateway';
 import { createMemberIamClient } from '../aws/member-accounts';
-import { type Config, requireResponderExternalId } from '../config';
+import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
 import { lazily, onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildInteractionGateway, buildStores, readBotToken } from './responders';
 
@@ -95,6 +95,7 @@ export async function buildWorkerService({
           botRoleArns: config.botRoleArns,
           protectedPrincipals: config.protectedPrincipals,
           policyName: config.quarantinePolicyName,
+          botSurface: botSurfaceOf(config),
           // The account this worker's IAM acts in: its deny policy is made there, for its principals only.
           ...(accountId === undefined ? {} : { accountId }),
         },

@@ -6,7 +6,7 @@
  * and why, and the job is published for the worker.
  */
 import { REASON_INPUT } from '../action-ids';
-import { confirmActionOf, parseConfirmMetadata } from '../render-confirm';
+import { confirmActionOf, parseConfirmMetadata, quarantineModesOf } from '../render-confirm';
 import { renderProblem, renderRequestedNote } from '../render-notice';
 import {
   guarded,
@@ -31,7 +31,16 @@ export interface ViewSubmissionArgs {
     id?: string;
     callback_id: string;
     private_metadata?: string;
-    state: { values: Record<string, Record<string, { value?: string | null } | undefined> | undefined> };
+    state: {
+      values: Record<
+        string,
+        | Record<
+            string,
+            { value?: string | null; selected_options?: { value?: string }[] | null } | undefined
+          >
+        | undefined
+      >;
+    };
   };
 }
 
@@ -116,6 +125,7 @@ export async function onConfirmSubmission(
         by,
         reason,
         ...(alert ? { alert } : {}),
+        ...(action === 'quarantine' ? { modes: quarantineModesOf(view.state.values) } : {}),
       });
     } catch (error: unknown) {
       deps.log.error(`${action} job not published`, { eventId: meta.eventId, error: message(error) });
