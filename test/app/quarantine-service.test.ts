@@ -2,7 +2,14 @@
  * QuarantineService on moto_server (IAM) and dynalite (the store and the audit log): the deny policy is created,
  * attached, read back and lifted for real.
  */
-import { CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/app/audit-port';
 import { QuarantineService } from '../../src/app/quarantine-service';
@@ -398,6 +405,94 @@ describe('QuarantineService with a tampered policy', () => {
     const own = await iam.getManagedPolicy(attached[0]?.arn ?? '');
     await expect(iam.getPolicyVersion(own?.arn ?? '', own?.defaultVersionId ?? '')).resolves.toMatchObject({
       document: quarantineDocument(),
+    });
+  });
+});
+
+describe('QuarantineService claims a change once', () => {
+  it('runs one of two concurrent quarantines of a change; the other says it is already claimed', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const bob = { slackUserId: 'U0BOB', name: 'bob' };
+
+    const outcomes = await Promise.all([
+      service().quarantine(eventId, ALICE, 'first click'),
+      service().quarantine(eventId, bob, 'second click'),
+    ]);
+
+    const statuses = outcomes.map((outcome) => outcome.status).sort();
+    expect(statuses).toEqual(['already-claimed', 'done']);
+    const done = outcomes.find((outcome) => outcome.status === 'done');
+    const other = outcomes.find((outcome) => outcome.status === 'already-claimed');
+    const arn = done?.status === 'done' ? done.policyArn : '';
+    expect(other).toMatchObject({ existing: { policyArn: arn } });
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      arn,
+    ]);
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({ status: 'active', policyArn: arn });
+    const results = (await entries()).map((entry) => `${entry.action}:${entry.result}`).sort();
+    expect(results).toEqual(['quarantine-refused:already-claimed', 'quarantine:done']);
+  });
+
+  it('may quarantine the change again once the quarantine is lifted', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    await service().quarantine(eventId, ALICE, 'first');
+    await service().lift({ eventId }, ALICE, 'cleared');
+    await expect(service().quarantine(eventId, ALICE, 'back again')).resolves.toMatchObject({
+      status: 'done',
+    });
+  });
+});
+
+describe('QuarantineService deactivate-keys', () => {
+  it('deactivates only the active keys, records them, and restores only those on lift', async () => {
+    const user = await iamUser();
+    const [first, second] = await Promise.all([
+      iamClient.send(new CreateAccessKeyCommand({ UserName: user })),
+      iamClient.send(new CreateAccessKeyCommand({ UserName: user })),
+    ]);
+    const active = first.AccessKey?.AccessKeyId ?? '';
+    const inactive = second.AccessKey?.AccessKeyId ?? '';
+    await gateway.setAccessKeyStatus(user, inactive, 'Inactive');
+    const eventId = await changeBy(userIdentity(user));
+
+    const preview = await service().prepare(eventId, ['deactivate-keys']);
+    expect(preview.activeKeys).toEqual([active]);
+    expect(preview.cli.at(-1)).toBe(
+      `aws iam update-access-key --user-name ${user} --access-key-id ${active} --status Inactive`,
+    );
+
+    const outcome = await service().quarantine(eventId, ALICE, 'keys leaked', ['deactivate-keys']);
+    expect(outcome).toMatchObject({
+      status: 'done',
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [active],
+    });
+    const status = async () =>
+      Object.fromEntries((await gateway.listAccessKeys(user)).map((key) => [key.id, key.status]));
+    expect(await status()).toEqual({ [active]: 'Inactive', [inactive]: 'Inactive' });
+    expect((await store.getChange(eventId))?.quarantine?.deactivatedKeys).toEqual([active]);
+
+    expect((await service().prepareLift(eventId)).keysToRestore).toEqual([active]);
+    const lifted = await service().lift({ eventId }, ALICE, 'rotated');
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [active], warnings: [] });
+    expect(await status()).toEqual({ [active]: 'Active', [inactive]: 'Inactive' });
+    expect((await store.getChange(eventId))?.quarantine?.lifted?.restoredKeys).toEqual([active]);
+  });
+
+  it('says so when a deactivated key was deleted before the lift', async () => {
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const eventId = await changeBy(userIdentity(user));
+    await service().quarantine(eventId, ALICE, 'x', ['deactivate-keys']);
+    await iamClient.send(new DeleteAccessKeyCommand({ UserName: user, AccessKeyId: key }));
+
+    await expect(service().lift({ eventId }, ALICE, 'y')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+      warnings: [`access key ${key} no longer exists: nothing to reactivate`],
     });
   });
 });
