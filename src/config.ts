@@ -83,25 +83,25 @@ const schema = z.object({
   ),
   MEMBER_ACCOUNTS: list((id) => /^\d{12}$/.test(id), 'expected 12-digit account ids'),
   ORGANIZATION_ID: matching(/^o-[a-z0-9]{10,32}$/, 'expected an AWS Organizations id (o-…)'),
-  ALERTS_TOPIC_ARN: matching(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN'),
-  TABLE_ARN: matching(
-    /^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/[\w.-]+$/,
-    'expected a DynamoDB table ARN',
-  ),
-  FUNCTION_ARN_PREFIX: matching(
-    /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]*$/,
-    'expected a Lambda function ARN prefix',
-  ),
-  PARAMETER_ARN_PREFIX: matching(
-    /^arn:aws[\w-]*:ssm:[\w-]+:\d{12}:parameter\/[\w./-]*$/,
-    'expected an SSM parameter ARN prefix',
-  ),
   NOTIFY_DEAD_LETTER_QUEUE_URL: url(),
   PROTECTED_PRINCIPALS: list(
     (glob) => /^(arn:|\*)/.test(glob),
     'expected ARN globs (arn:aws:iam::*:role/break-glass*), comma-separated',
   ),
   JOBS_TOPIC_ARN: matching(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN'),
+  ALERTS_TOPIC_ARN: matching(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN'),
+  TABLE_ARN: matching(
+    /^arn:aws[\w-]*:dynamodb:[\w-]+:\d{12}:table\/[\w.-]{3,255}$/,
+    'expected a DynamoDB table ARN',
+  ),
+  SSM_PARAMETER_ARN_PREFIX: matching(
+    /^arn:aws[\w-]*:ssm:[\w-]+:\d{12}:parameter\/[\w./-]*\/$/,
+    'expected an SSM parameter ARN prefix ending in / (arn:aws:ssm:REGION:ACCOUNT:parameter/iam-changes/STAGE/)',
+  ),
+  FUNCTION_ARN_PREFIX: matching(
+    /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+$/,
+    'expected a Lambda function ARN prefix (arn:aws:lambda:REGION:ACCOUNT:function:iam-changes-STAGE-)',
+  ),
   QUARANTINE_POLICY_NAME: z._default(
     z
       .string()
@@ -151,19 +151,26 @@ export interface Config {
   trustedAccounts: string[];
   /** Who the bot is in CloudTrail: its worker role exactly, its responder role in the organisation's accounts. */
   bot: BotIdentity;
-  /**
-   * The bot's own resources a quarantine also denies to the quarantined principal: its topics, table, functions
-   * and parameters (each absent locally).
-   */
-  surface: BotSurface;
   /** Where notify keeps a record it could not read (the notify dead-letter queue), so nothing is lost. */
   notifyDeadLetterQueueUrl?: string;
   /** ARN globs of principals never quarantined (break-glass roles, the organisation's admin role). */
   protectedPrincipals: string[];
   /** The SNS topic the Slack listeners publish slow work to (the worker's trigger). */
   jobsTopicArn?: string;
-  /** The name of the deny policy the quarantine attaches (at path `/iam-changes/`). */
+  /** The name of the deny policies the quarantine attaches (at path `/iam-changes/`), then `-<id>` for each. */
   quarantinePolicyName: string;
+  /**
+   * The bot's own resources, denied to every quarantined principal so it cannot forge a job or change the bot
+   * to lift itself: the alerts topic (`ALERTS_TOPIC_ARN`; the jobs topic is `jobsTopicArn`), the table
+   * (`TABLE_ARN`), its SSM parameters (`SSM_PARAMETER_ARN_PREFIX`) and functions (`FUNCTION_ARN_PREFIX`). Each
+   * optional: what is not set is not denied (the local runtime sets none).
+   */
+  botSurface: {
+    alertsTopicArn?: string;
+    tableArn?: string;
+    parameterArnPrefix?: string;
+    functionArnPrefix?: string;
+  };
   burstWindowSeconds: number;
   retentionDays: number;
   cloudTrailRegion: string;
@@ -231,20 +238,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       memberAccounts: values.MEMBER_ACCOUNTS,
       ...(values.ORGANIZATION_ID ? { organizationId: values.ORGANIZATION_ID } : {}),
     },
-    surface: {
-      topicArns: [values.ALERTS_TOPIC_ARN, values.JOBS_TOPIC_ARN].filter((arn): arn is string =>
-        Boolean(arn),
-      ),
-      ...(values.TABLE_ARN ? { tableArn: values.TABLE_ARN } : {}),
-      ...(values.FUNCTION_ARN_PREFIX ? { functionArnPrefix: values.FUNCTION_ARN_PREFIX } : {}),
-      ...(values.PARAMETER_ARN_PREFIX ? { parameterArnPrefix: values.PARAMETER_ARN_PREFIX } : {}),
-    },
     ...(values.NOTIFY_DEAD_LETTER_QUEUE_URL
       ? { notifyDeadLetterQueueUrl: values.NOTIFY_DEAD_LETTER_QUEUE_URL }
       : {}),
     protectedPrincipals: values.PROTECTED_PRINCIPALS,
     jobsTopicArn: values.JOBS_TOPIC_ARN,
     quarantinePolicyName: values.QUARANTINE_POLICY_NAME,
+    botSurface: {
+      alertsTopicArn: values.ALERTS_TOPIC_ARN,
+      tableArn: values.TABLE_ARN,
+      parameterArnPrefix: values.SSM_PARAMETER_ARN_PREFIX,
+      functionArnPrefix: values.FUNCTION_ARN_PREFIX,
+    },
     burstWindowSeconds: values.BURST_WINDOW_SECONDS,
     retentionDays: values.RETENTION_DAYS,
     cloudTrailRegion: values.CLOUDTRAIL_REGION,
@@ -272,6 +277,18 @@ export function requireSigningSecret(config: Config): { secret: string } | { par
   throw new ConfigError(
     'invalid configuration: SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_PARAMETER is required',
   );
+}
+
+/** The bot's resources a quarantine denies, from the configuration: only what is set. */
+export function botSurfaceOf(config: Config): BotSurface {
+  const { alertsTopicArn, tableArn, parameterArnPrefix, functionArnPrefix } = config.botSurface;
+  const surface: BotSurface = {
+    topicArns: [alertsTopicArn, config.jobsTopicArn].filter((arn): arn is string => Boolean(arn)),
+  };
+  if (tableArn) surface.tableArn = tableArn;
+  if (parameterArnPrefix) surface.parameterArnPrefix = parameterArnPrefix;
+  if (functionArnPrefix) surface.functionArnPrefix = functionArnPrefix;
+  return surface;
 }
 
 /** Requires the jobs topic for functions that hand slow work to the worker. */

@@ -7,7 +7,7 @@
 import { callKey, stepKey } from '../domain/bot-identity';
 import type { IamEntity } from '../domain/drift';
 import type { PolicyDocument, RevertStep } from '../domain/types';
-import type { IamGateway, ManagedPolicy, NewManagedPolicy } from './iam-port';
+import type { AccessKeyStatus, IamGateway, ManagedPolicy, NewManagedPolicy } from './iam-port';
 import type { Clock } from './ports';
 
 /** One IAM call the bot is about to make. */
@@ -77,6 +77,15 @@ export class RecordingIamGateway implements IamGateway {
   }
   getRoleTrustPolicy(roleName: string) {
     return this.iam.getRoleTrustPolicy(roleName);
+  }
+
+  listAccessKeys(userName: string) {
+    return this.iam.listAccessKeys(userName);
+  }
+
+  async setAccessKeyStatus(userName: string, accessKeyId: string, status: AccessKeyStatus): Promise<void> {
+    await this.recordCall(callKey('UpdateAccessKey', { userName, accessKeyId }));
+    await this.iam.setAccessKeyStatus(userName, accessKeyId, status);
   }
 
   async execute(step: RevertStep): Promise<void> {

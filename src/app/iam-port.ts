@@ -83,6 +83,17 @@ export interface NewManagedPolicy {
   description?: string;
 }
 
+/** Whether an access key may sign requests. */
+export type AccessKeyStatus = 'Active' | 'Inactive';
+
+/** An IAM user's access key, as `ListAccessKeys` describes it (never its secret). */
+export interface AccessKey {
+  id: string;
+  status: AccessKeyStatus;
+  /** ISO 8601, when IAM gave it. */
+  createDate?: string;
+}
+
 /** The IAM reads and writes of reverts, drift checks, quarantine and diffs. */
 export interface IamGateway {
   /** An inline policy's document, or `null` when the policy (or the entity) does not exist. */
@@ -112,4 +123,8 @@ export interface IamGateway {
   attachManagedPolicy(entity: IamEntity, policyArn: string): Promise<void>;
   /** Detaches a managed policy from a user, role or group. */
   detachManagedPolicy(entity: IamEntity, policyArn: string): Promise<void>;
+  /** An IAM user's access keys (all pages). Throws `NoSuchEntity` when the user is gone. */
+  listAccessKeys(userName: string): Promise<AccessKey[]>;
+  /** Sets an access key Active or Inactive (`UpdateAccessKey`); `NoSuchEntity` when the key or user is gone. */
+  setAccessKeyStatus(userName: string, accessKeyId: string, status: AccessKeyStatus): Promise<void>;
 }

@@ -151,7 +151,11 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
       if (request.action !== job.kind) return `the request confirms a ${request.action}, not a ${job.kind}`;
       if (request.eventId !== job.eventId) return 'the request names another change';
       if (request.reason.trim() !== job.reason.trim()) return 'the reason differs from the one submitted';
-      if (job.kind === 'quarantine' && !sameModes((job as { modes?: string[] }).modes, request.modes ?? [])) {
+      // Denying IAM is in every quarantine, ticked or not.
+      if (
+        job.kind === 'quarantine' &&
+        !sameModes(['deny-iam', ...(job.modes ?? [])], ['deny-iam', ...(request.modes ?? [])])
+      ) {
         return 'the quarantine modes differ from the ones submitted';
       }
       return undefined;

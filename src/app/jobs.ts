@@ -2,6 +2,7 @@
  * Slow work the Slack listeners hand off: they `ack()` within Slack's 3 seconds and publish a job; the worker
  * (an SNS-subscribed Lambda with a dead-letter queue, or in process locally) runs it and answers in Slack.
  */
+import { isQuarantineMode, type QuarantineMode } from '../domain/quarantine';
 
 /** Who asked, as Slack names them. */
 export interface Requester {
@@ -48,6 +49,8 @@ export type Job = JobBase &
         by: Requester;
         reason: string;
         alert?: AlertRef;
+        /** What the quarantine stops, as ticked in the modal; `deny-iam` alone when absent. */
+        modes?: QuarantineMode[];
       }
     | {
         kind: 'lift-quarantine';
@@ -169,6 +172,13 @@ export function parseJob(text: string): Job {
     ) {
       throw new JobFormatError(`the ${job.kind} job's origin is not a signed Slack request`);
     }
+  }
+  if (
+    job.kind === 'quarantine' &&
+    job.modes !== undefined &&
+    !(Array.isArray(job.modes) && job.modes.every(isQuarantineMode))
+  ) {
+    throw new JobFormatError('the quarantine job has modes that are not a list of known quarantine modes');
   }
   if (
     job.kind === 'diff' &&

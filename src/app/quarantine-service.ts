@@ -1,24 +1,34 @@
 /**
- * The quarantine use case: attach the bot's deny policy (`iam-changes-quarantine` at `/iam-changes/`, see
- * `domain/quarantine.ts`) to the principal behind a change, prove it is attached, and lift it again. Every
- * attempt — done, refused or failed — is audited, and the state is recorded on the change item.
+ * The quarantine use case: give the principal behind a change its own deny policy (at `/iam-changes/`, see
+ * `domain/quarantine.ts`) with the modes the responder chose, prove it is attached, deactivate an IAM user's
+ * access keys when asked, and undo exactly that on lift. A quarantine of a change is claimed exactly once (a
+ * conditional write on the change item). Every attempt — done, refused, already claimed or failed — is audited,
+ * and the state is recorded on the change item.
  */
+import { randomUUID } from 'node:crypto';
 import type { IamEntity } from '../domain/drift';
-import { sameDocument } from '../domain/drift';
 import {
-  QUARANTINE_POLICY_DESCRIPTION,
+  effectiveModes,
+  isQuarantinePolicyArn,
+  MANAGED_POLICY_MAX_CHARS,
+  modeAvailability,
+  policySize,
+  QUARANTINE_MODES,
   QUARANTINE_POLICY_NAME,
   QUARANTINE_POLICY_PATH,
+  type QuarantineMode,
   type QuarantineSettings,
   type QuarantineTarget,
   quarantineDocument,
   quarantinePolicyArn,
+  quarantinePolicyDescription,
+  quarantinePolicyName,
   quarantineTarget,
 } from '../domain/quarantine';
 import { toCliCommand } from '../domain/revert';
-import type { AssessedChange, RevertStep } from '../domain/types';
+import type { AssessedChange, PolicyDocument, RevertStep } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
-import type { IamGateway } from './iam-port';
+import type { AccessKey, IamGateway } from './iam-port';
 import type { Clock } from './ports';
 import type { QuarantineRecord, QuarantineStore } from './revert-port';
 import { ChangeNotFoundError } from './revert-service';
@@ -29,21 +39,40 @@ export interface QuarantineDependencies {
   iam: IamGateway;
   clock: Clock;
   audit: AuditLog;
-  /** Who may not be quarantined; `accountId` defaults to the change's account. */
+  /** Who may not be quarantined, the policy name and the bot's surface; `accountId` defaults to the change's. */
   settings: QuarantineSettings;
+}
+
+/** One mode as the confirmation modal offers it: whether it applies to this principal, and why not. */
+export interface QuarantineModeOption {
+  mode: QuarantineMode;
+  available: boolean;
+  /** Why it is not offered (a role has no access keys). */
+  why?: string;
 }
 
 /** What the confirmation modal shows before a quarantine. */
 export interface QuarantinePreview {
   change: AssessedChange;
   target: QuarantineTarget;
+  /** The ARN the quarantine's own policy will have (its id is chosen when it runs: `<id>`). */
   policyArn: string;
-  /** The calls, in order (creating the policy only when it does not exist yet). */
+  /** The deny document for the modes previewed (`revoke-sessions` with the time of the preview). */
+  document: PolicyDocument;
+  /** The modes previewed (`deny-iam` always). */
+  modes: QuarantineMode[];
+  /** Every mode, and whether it can apply to this principal. */
+  options: QuarantineModeOption[];
+  /** An IAM user's access keys that are active now: what `deactivate-keys` would set Inactive. */
+  activeKeys: string[];
+  /** The calls, in order, for the modes previewed. */
   steps: RevertStep[];
   /** The equivalent `aws iam` command lines. */
   cli: string[];
-  /** True when the deny policy is already attached to the target. */
+  /** True when a quarantine policy of the bot is already attached to the target. */
   alreadyQuarantined: boolean;
+  /** The quarantine recorded on the change, when one is being applied or holds. */
+  existing?: QuarantineRecord;
   /** Why the quarantine would not run. */
   refusal?: string;
 }
@@ -57,7 +86,9 @@ export interface LiftPreview {
   target?: IamEntity;
   /** The attached deny policy's ARN. */
   policyArn?: string;
-  /** The calls, in order (one detach). */
+  /** The access keys the quarantine deactivated, set Active again. */
+  keysToRestore: string[];
+  /** The calls, in order (detach, delete the quarantine's policy, reactivate keys). */
   steps: RevertStep[];
   /** The equivalent `aws iam` command lines. */
   cli: string[];
@@ -67,14 +98,34 @@ export interface LiftPreview {
 
 /** How a quarantine ended. */
 export type QuarantineOutcome =
-  | { status: 'done'; target: IamEntity; policyArn: string; createdPolicy: boolean }
+  | {
+      status: 'done';
+      target: IamEntity;
+      policyArn: string;
+      modes: QuarantineMode[];
+      /** Access keys set Inactive (restored on lift). */
+      deactivatedKeys: string[];
+      /** What did not go as planned while the quarantine holds. */
+      warnings: string[];
+    }
   | { status: 'already-quarantined'; target: IamEntity; policyArn: string }
+  | { status: 'already-claimed'; existing: QuarantineRecord }
   | { status: 'refused'; reason: string }
   | { status: 'failed'; error: string; target?: IamEntity; policyArn?: string };
 
 /** How a lift ended. */
 export type LiftOutcome =
-  | { status: 'lifted'; target: IamEntity; policyArn: string }
+  | {
+      status: 'lifted';
+      target: IamEntity;
+      policyArn: string;
+      /** The modes that were lifted, when the quarantine was recorded. */
+      modes?: QuarantineMode[];
+      /** Access keys set Active again (only those the quarantine deactivated). */
+      restoredKeys: string[];
+      /** What did not go as planned (a key deleted meanwhile, a policy left behind). */
+      warnings: string[];
+    }
   | { status: 'not-quarantined'; target: IamEntity }
   | { status: 'refused'; reason: string }
   | { status: 'failed'; error: string; target: IamEntity };
@@ -102,6 +153,13 @@ function attachStep(entity: IamEntity, policyArn: string, verb: 'Attach' | 'Deta
   };
 }
 
+function keyStep(userName: string, keyId: string, status: 'Active' | 'Inactive'): RevertStep {
+  return {
+    action: 'iam:UpdateAccessKey',
+    params: { UserName: userName, AccessKeyId: keyId, Status: status },
+  };
+}
+
 /** The quarantine use case. */
 export class QuarantineService {
   private readonly policyName: string;
@@ -110,18 +168,33 @@ export class QuarantineService {
     this.policyName = deps.settings.policyName ?? QUARANTINE_POLICY_NAME;
   }
 
-  /** Who would be quarantined and how, or why not. Reads only. */
-  async prepare(eventId: string): Promise<QuarantinePreview> {
+  /**
+   * Who would be quarantined and how (with `modes`, `deny-iam` alone unless given), or why not: refused
+   * principals, a quarantine of this change that is being applied or holds. Reads only.
+   */
+  async prepare(eventId: string, modes?: readonly QuarantineMode[]): Promise<QuarantinePreview> {
     const stored = await this.deps.store.getChange(eventId);
     if (!stored) throw new ChangeNotFoundError(eventId);
     const change = stored.change;
     const accountId = this.deps.settings.accountId ?? change.accountId;
     const target = quarantineTarget(change.actor, { ...this.deps.settings, accountId });
-    const policyArn = quarantinePolicyArn(accountId, this.policyName);
+    const kind = 'refused' in target ? 'role' : target.kind;
+    const applied = effectiveModes(modes, kind);
+    const policyArn = quarantinePolicyArn(accountId, `${this.policyName}-<id>`);
+    const document = this.document(applied, this.deps.clock.now());
     const preview: QuarantinePreview = {
       change,
       target,
       policyArn,
+      document,
+      modes: applied,
+      options: QUARANTINE_MODES.map((mode) => {
+        const availability = modeAvailability(mode, kind);
+        return availability.available
+          ? { mode, available: true }
+          : { mode, available: false, why: availability.why };
+      }),
+      activeKeys: [],
       steps: [],
       cli: [],
       alreadyQuarantined: false,
@@ -130,35 +203,57 @@ export class QuarantineService {
       preview.refusal = target.refused;
       return preview;
     }
+    const existing = stored.quarantine;
+    if (existing && (existing.status === 'claimed' || existing.status === 'active')) {
+      preview.existing = existing;
+      preview.refusal =
+        existing.status === 'claimed'
+          ? `a quarantine of this change by ${existing.by.name} is being applied now (since ${existing.at})`
+          : `${entityKey(existing.target)} is already quarantined for this change by ${existing.by.name}: lift it from the alert when done`;
+      return preview;
+    }
     const entity: IamEntity = { kind: target.kind, name: target.name };
-    const policy = await this.deps.iam.getManagedPolicy(policyArn);
-    if (!policy) {
-      preview.steps.push({
+    const attached = await this.deps.iam.listAttachedPolicies(entity);
+    const current = attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName));
+    if (current) {
+      preview.alreadyQuarantined = true;
+      preview.policyArn = current.arn;
+      return preview;
+    }
+    if (entity.kind === 'user') {
+      preview.activeKeys = (await this.deps.iam.listAccessKeys(entity.name))
+        .filter((key) => key.status === 'Active')
+        .map((key) => key.id);
+    }
+    preview.steps.push(
+      {
         action: 'iam:CreatePolicy',
         params: {
-          PolicyName: this.policyName,
+          PolicyName: `${this.policyName}-<id>`,
           Path: QUARANTINE_POLICY_PATH,
-          PolicyDocument: JSON.stringify(quarantineDocument()),
+          PolicyDocument: JSON.stringify(document),
         },
-      });
+      },
+      attachStep(entity, policyArn, 'Attach'),
+    );
+    if (applied.includes('deactivate-keys')) {
+      for (const key of preview.activeKeys) preview.steps.push(keyStep(entity.name, key, 'Inactive'));
     }
-    const attached = await this.deps.iam.listAttachedPolicies(entity);
-    preview.alreadyQuarantined = attached.some((item) => item.arn === policyArn);
-    if (!preview.alreadyQuarantined) preview.steps.push(attachStep(entity, policyArn, 'Attach'));
     preview.cli = preview.steps.map(toCliCommand);
     return preview;
   }
 
   /**
-   * What lifting the quarantine recorded on a change would do: detach the deny policy from the principal it was
-   * attached to, or why not (no active quarantine on the change, the principal gone, the policy no longer
-   * attached). Reads only. Throws {@link ChangeNotFoundError} for an unknown event id.
+   * What lifting the quarantine recorded on a change would do: detach its deny policy, delete that policy, set
+   * the access keys it deactivated Active again — or why not (no quarantine on the change, one being applied,
+   * already lifted, the principal gone, nothing attached and no keys to restore). Reads only. Throws
+   * {@link ChangeNotFoundError} for an unknown event id.
    */
   async prepareLift(eventId: string): Promise<LiftPreview> {
     const stored = await this.deps.store.getChange(eventId);
     if (!stored) throw new ChangeNotFoundError(eventId);
     const record = stored.quarantine;
-    const preview: LiftPreview = { change: stored.change, steps: [], cli: [] };
+    const preview: LiftPreview = { change: stored.change, keysToRestore: [], steps: [], cli: [] };
     if (record) preview.quarantine = record;
     if (!record || record.status === 'failed') {
       preview.refusal = record
@@ -172,6 +267,10 @@ export class QuarantineService {
       preview.refusal = `the quarantine was already lifted${by}`;
       return preview;
     }
+    if (record.status === 'claimed') {
+      preview.refusal = `the quarantine by ${record.by.name} is being applied now: lift it once it is done`;
+      return preview;
+    }
     let attached: Awaited<ReturnType<IamGateway['listAttachedPolicies']>>;
     try {
       attached = await this.deps.iam.listAttachedPolicies(record.target);
@@ -179,91 +278,135 @@ export class QuarantineService {
       preview.refusal = `the policies of ${entityKey(record.target)} could not be read (${message(error)})`;
       return preview;
     }
-    const suffix = `:policy${QUARANTINE_POLICY_PATH}${this.policyName}`;
-    const policy = attached.find((item) => item.arn === record.policyArn || item.arn.endsWith(suffix));
-    if (!policy) {
+    const policy = this.recordedPolicy(attached, record);
+    preview.keysToRestore = [...(record.deactivatedKeys ?? [])];
+    if (!policy && preview.keysToRestore.length === 0) {
       preview.refusal = `${entityKey(record.target)} no longer has the quarantine policy attached: someone lifted it by hand, nothing to lift`;
       return preview;
     }
-    preview.policyArn = policy.arn;
-    preview.steps.push(attachStep(record.target, policy.arn, 'Detach'));
+    if (policy) {
+      preview.policyArn = policy;
+      preview.steps.push(attachStep(record.target, policy, 'Detach'));
+      if (this.ownPolicy(policy))
+        preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: policy } });
+    }
+    for (const key of preview.keysToRestore) preview.steps.push(keyStep(record.target.name, key, 'Active'));
     preview.cli = preview.steps.map(toCliCommand);
     return preview;
   }
 
   /**
-   * Quarantines the change's caller: creates the deny policy when missing (refusing to use one whose document
-   * is not the bot's deny: someone changed it), attaches it, reads the attachment back, records it on the change
-   * and audits it. Refusals (root, SSO, the bot's own role, protected principals, …) are audited too.
+   * Quarantines the change's caller with `modes` (`deny-iam` always; `deactivate-keys` for IAM users only):
+   * claims the change's quarantine (a second, concurrent one gets `already-claimed`), creates the quarantine's
+   * own deny policy, attaches it, reads the attachment back, deactivates the user's active access keys when asked
+   * (recording which), records it on the change and audits it. Refusals are audited too.
    */
-  async quarantine(eventId: string, by: AuditActor, reason: string): Promise<QuarantineOutcome> {
+  async quarantine(
+    eventId: string,
+    by: AuditActor,
+    reason: string,
+    modes?: readonly QuarantineMode[],
+  ): Promise<QuarantineOutcome> {
     let preview: QuarantinePreview;
     try {
-      preview = await this.prepare(eventId);
+      preview = await this.prepare(eventId, modes);
     } catch (error: unknown) {
       if (error instanceof ChangeNotFoundError) throw error;
       const text = `could not read IAM: ${message(error)}`;
       await this.audit(by, 'quarantine', eventId, undefined, reason, 'failed', { error: text });
       return { status: 'failed', error: text };
     }
-    const { target, policyArn } = preview;
+    const { target } = preview;
     if ('refused' in target) {
       await this.audit(by, 'quarantine-refused', eventId, undefined, reason, `refused: ${target.refused}`);
       return { status: 'refused', reason: target.refused };
     }
     const entity: IamEntity = { kind: target.kind, name: target.name };
+    if (preview.existing) return this.alreadyClaimed(by, eventId, entity, reason, preview.existing);
     if (preview.alreadyQuarantined) {
-      await this.audit(by, 'quarantine', eventId, entity, reason, 'already-quarantined', { policyArn });
-      return { status: 'already-quarantined', target: entity, policyArn };
+      await this.audit(by, 'quarantine', eventId, entity, reason, 'already-quarantined', {
+        policyArn: preview.policyArn,
+      });
+      return { status: 'already-quarantined', target: entity, policyArn: preview.policyArn };
     }
     const now = this.deps.clock.now();
+    const claimId = randomUUID();
+    const accountId = this.deps.settings.accountId ?? preview.change.accountId;
+    const name = quarantinePolicyName(this.policyName, claimId);
+    const policyArn = quarantinePolicyArn(accountId, name);
     const record: QuarantineRecord = {
-      status: 'active',
+      status: 'claimed',
+      claimId,
       target: entity,
       policyArn,
+      modes: preview.modes,
       by,
       reason,
       at: now.toISOString(),
     };
-    let createdPolicy = false;
+    const claim = await this.deps.store.claimQuarantine(eventId, record, now);
+    if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
+
+    const document = this.document(preview.modes, now);
+    let created = false;
+    let attachedPolicy = false;
     try {
-      const existing = await this.deps.iam.getManagedPolicy(policyArn);
-      if (existing) {
-        const version = await this.deps.iam.getPolicyVersion(policyArn, existing.defaultVersionId);
-        if (!version?.document || !sameDocument(version.document, quarantineDocument())) {
-          const refusal = `${policyArn} exists but its default document is not the quarantine deny: someone changed it — check it before quarantining anyone`;
-          await this.audit(by, 'quarantine-refused', eventId, entity, reason, `refused: ${refusal}`);
-          return { status: 'refused', reason: refusal };
-        }
-      } else {
-        await this.deps.iam.createManagedPolicy({
-          name: this.policyName,
-          path: QUARANTINE_POLICY_PATH,
-          document: quarantineDocument(),
-          description: QUARANTINE_POLICY_DESCRIPTION,
-        });
-        createdPolicy = true;
+      if (policySize(document) > MANAGED_POLICY_MAX_CHARS) {
+        throw new Error(
+          `the deny document is ${policySize(document)} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}: shorten the bot surface settings`,
+        );
       }
+      await this.deps.iam.createManagedPolicy({
+        name,
+        path: QUARANTINE_POLICY_PATH,
+        document,
+        description: quarantinePolicyDescription(entityKey(entity), eventId),
+      });
+      created = true;
       await this.deps.iam.attachManagedPolicy(entity, policyArn);
+      attachedPolicy = true;
       const attached = await this.deps.iam.listAttachedPolicies(entity);
       if (!attached.some((item) => item.arn === policyArn)) {
         throw new Error(`${policyArn} is not listed on ${entityKey(entity)} after attaching it`);
       }
     } catch (error: unknown) {
       const text = message(error);
-      await this.deps.store.recordQuarantine(eventId, { ...record, status: 'failed', error: text }, now);
+      const warnings = created && !attachedPolicy ? await this.removePolicy(policyArn) : [];
+      const failed: QuarantineRecord = { ...record, status: 'failed', error: text };
+      if (warnings.length > 0) failed.warnings = warnings;
+      await this.deps.store.recordQuarantine(eventId, failed, this.deps.clock.now());
       await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, policyArn });
       return { status: 'failed', error: text, target: entity, policyArn };
     }
-    await this.deps.store.recordQuarantine(eventId, record, now);
-    await this.audit(by, 'quarantine', eventId, entity, reason, 'done', { policyArn, createdPolicy });
-    return { status: 'done', target: entity, policyArn, createdPolicy };
+
+    const { deactivated, warnings } = preview.modes.includes('deactivate-keys')
+      ? await this.deactivateKeys(entity.name)
+      : { deactivated: [], warnings: [] };
+    const active: QuarantineRecord = { ...record, status: 'active' };
+    if (deactivated.length > 0) active.deactivatedKeys = deactivated;
+    if (warnings.length > 0) active.warnings = warnings;
+    await this.deps.store.recordQuarantine(eventId, active, this.deps.clock.now());
+    await this.audit(by, 'quarantine', eventId, entity, reason, 'done', {
+      policyArn,
+      modes: preview.modes,
+      deactivatedKeys: deactivated,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    });
+    return {
+      status: 'done',
+      target: entity,
+      policyArn,
+      modes: preview.modes,
+      deactivatedKeys: deactivated,
+      warnings,
+    };
   }
 
   /**
-   * Lifts a quarantine: detaches the deny policy from the principal recorded on the change (or the one given)
-   * and reads it back. The policy is found among the principal's attached policies by its path and name, so
-   * lifting needs no account id. Audited; recorded on the change when lifted by event id.
+   * Lifts a quarantine: detaches the bot's deny policy from the principal recorded on the change (or the one
+   * given), reads it back, deletes the quarantine's own policy, and sets Active again the access keys the
+   * quarantine recorded as deactivated (only those, and only while they still exist). Lifting by principal
+   * restores no keys: no record says which were the bot's. Audited; recorded on the change when lifted by event id.
    */
   async lift(subject: LiftSubject, by: AuditActor, reason: string): Promise<LiftOutcome> {
     let entity: IamEntity;
@@ -274,6 +417,11 @@ export class QuarantineService {
       const stored = await this.deps.store.getChange(subject.eventId);
       if (!stored) throw new ChangeNotFoundError(subject.eventId);
       recorded = stored.quarantine;
+      if (recorded?.status === 'claimed') {
+        const refusal = `the quarantine by ${recorded.by.name} is being applied now: lift it once it is done`;
+        await this.audit(by, 'lift-quarantine', eventId, recorded.target, reason, `refused: ${refusal}`);
+        return { status: 'refused', reason: refusal };
+      }
       if (recorded) entity = recorded.target;
       else {
         const accountId = this.deps.settings.accountId ?? stored.change.accountId;
@@ -291,37 +439,165 @@ export class QuarantineService {
     } else {
       entity = subject.principal;
     }
+    const keys = recorded?.status === 'active' ? (recorded.deactivatedKeys ?? []) : [];
     try {
       const attached = await this.deps.iam.listAttachedPolicies(entity);
-      const suffix = `:policy${QUARANTINE_POLICY_PATH}${this.policyName}`;
-      const quarantine = attached.find((item) => item.arn.endsWith(suffix));
-      if (!quarantine) {
+      const policies = recorded
+        ? [this.recordedPolicy(attached, recorded)].filter((arn): arn is string => arn !== undefined)
+        : attached.map((item) => item.arn).filter((arn) => isQuarantinePolicyArn(arn, this.policyName));
+      if (policies.length === 0 && keys.length === 0) {
         await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'not-quarantined');
         return { status: 'not-quarantined', target: entity };
       }
-      await this.deps.iam.detachManagedPolicy(entity, quarantine.arn);
-      const after = await this.deps.iam.listAttachedPolicies(entity);
-      if (after.some((item) => item.arn === quarantine.arn)) {
-        throw new Error(`${quarantine.arn} is still attached to ${entityKey(entity)} after detaching it`);
+      const ran: RevertStep[] = [];
+      const warnings: string[] = [];
+      for (const policyArn of policies) {
+        await this.deps.iam.detachManagedPolicy(entity, policyArn);
+        ran.push(attachStep(entity, policyArn, 'Detach'));
       }
+      const after = await this.deps.iam.listAttachedPolicies(entity);
+      const still = policies.find((arn) => after.some((item) => item.arn === arn));
+      if (still) throw new Error(`${still} is still attached to ${entityKey(entity)} after detaching it`);
+      for (const policyArn of policies.filter((arn) => this.ownPolicy(arn))) {
+        const problems = await this.removePolicy(policyArn);
+        if (problems.length === 0) ran.push({ action: 'iam:DeletePolicy', params: { PolicyArn: policyArn } });
+        warnings.push(...problems);
+      }
+      const restored = await this.restoreKeys(entity.name, keys, warnings);
+      for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
       const now = this.deps.clock.now();
       if (eventId && recorded) {
         await this.deps.store.recordQuarantine(
           eventId,
-          { ...recorded, status: 'lifted', lifted: { by, reason, at: now.toISOString() } },
+          {
+            ...recorded,
+            status: 'lifted',
+            lifted: {
+              by,
+              reason,
+              at: now.toISOString(),
+              ...(restored.length > 0 ? { restoredKeys: restored } : {}),
+            },
+          },
           now,
         );
       }
+      const policyArn = policies[0] ?? recorded?.policyArn ?? '';
       await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'lifted', {
-        policyArn: quarantine.arn,
-        cli: [toCliCommand(attachStep(entity, quarantine.arn, 'Detach'))],
+        policyArn,
+        restoredKeys: restored,
+        cli: ran.map(toCliCommand),
+        ...(warnings.length > 0 ? { warnings } : {}),
       });
-      return { status: 'lifted', target: entity, policyArn: quarantine.arn };
+      return {
+        status: 'lifted',
+        target: entity,
+        policyArn,
+        ...(recorded ? { modes: recorded.modes ?? ['deny-iam'] } : {}),
+        restoredKeys: restored,
+        warnings,
+      };
     } catch (error: unknown) {
       const text = message(error);
       await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'failed', { error: text });
       return { status: 'failed', error: text, target: entity };
     }
+  }
+
+  private document(modes: readonly QuarantineMode[], at: Date): PolicyDocument {
+    const surface = this.deps.settings.botSurface;
+    return quarantineDocument({ modes, at, ...(surface ? { surface } : {}) });
+  }
+
+  /** The recorded quarantine's policy among those attached: its own ARN, or a bot quarantine policy by name. */
+  private recordedPolicy(attached: { arn: string }[], record: QuarantineRecord): string | undefined {
+    return (
+      attached.find((item) => item.arn === record.policyArn)?.arn ??
+      attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName))?.arn
+    );
+  }
+
+  /** True for a quarantine's own policy (`<name>-<id>`), which lifting deletes; not a shared one by the bare name. */
+  private ownPolicy(policyArn: string): boolean {
+    return isQuarantinePolicyArn(policyArn, this.policyName) && !policyArn.endsWith(`/${this.policyName}`);
+  }
+
+  /** Deletes a quarantine's own policy once nothing has it attached; what went wrong, in words. */
+  private async removePolicy(policyArn: string): Promise<string[]> {
+    try {
+      const left = await this.deps.iam.listPolicyAttachments(policyArn);
+      const count = left.roles.length + left.users.length + left.groups.length;
+      if (count > 0) return [`${policyArn} is still attached to ${count} other principal(s): left in place`];
+      await this.deps.iam.execute({ action: 'iam:DeletePolicy', params: { PolicyArn: policyArn } });
+      return [];
+    } catch (error: unknown) {
+      return [`${policyArn} was not deleted (${message(error)}): delete it by hand`];
+    }
+  }
+
+  private async deactivateKeys(userName: string): Promise<{ deactivated: string[]; warnings: string[] }> {
+    const deactivated: string[] = [];
+    const warnings: string[] = [];
+    let keys: AccessKey[];
+    try {
+      keys = await this.deps.iam.listAccessKeys(userName);
+    } catch (error: unknown) {
+      return {
+        deactivated,
+        warnings: [`the access keys could not be listed (${message(error)}): none deactivated`],
+      };
+    }
+    for (const key of keys.filter((item) => item.status === 'Active')) {
+      try {
+        await this.deps.iam.setAccessKeyStatus(userName, key.id, 'Inactive');
+        deactivated.push(key.id);
+      } catch (error: unknown) {
+        warnings.push(`access key ${key.id} was not deactivated (${message(error)})`);
+      }
+    }
+    return { deactivated, warnings };
+  }
+
+  private async restoreKeys(userName: string, keys: string[], warnings: string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const restored: string[] = [];
+    let current: AccessKey[];
+    try {
+      current = await this.deps.iam.listAccessKeys(userName);
+    } catch (error: unknown) {
+      warnings.push(
+        `the access keys could not be listed (${message(error)}): ${keys.join(', ')} not reactivated`,
+      );
+      return restored;
+    }
+    for (const id of keys) {
+      const key = current.find((item) => item.id === id);
+      if (!key) {
+        warnings.push(`access key ${id} no longer exists: nothing to reactivate`);
+        continue;
+      }
+      if (key.status === 'Active') continue;
+      try {
+        await this.deps.iam.setAccessKeyStatus(userName, id, 'Active');
+        restored.push(id);
+      } catch (error: unknown) {
+        warnings.push(`access key ${id} was not reactivated (${message(error)})`);
+      }
+    }
+    return restored;
+  }
+
+  private async alreadyClaimed(
+    by: AuditActor,
+    eventId: string,
+    entity: IamEntity,
+    reason: string,
+    existing: QuarantineRecord,
+  ): Promise<QuarantineOutcome> {
+    await this.audit(by, 'quarantine-refused', eventId, entity, reason, 'already-claimed', {
+      existing: { status: existing.status, by: existing.by, at: existing.at },
+    });
+    return { status: 'already-claimed', existing };
   }
 
   private async audit(

@@ -5,6 +5,7 @@
  * The notify path ignores these fields; the Slack listeners and the worker read and write them.
  */
 import type { IamEntity } from '../domain/drift';
+import type { QuarantineMode } from '../domain/quarantine';
 import type { RevertStep } from '../domain/types';
 import type { AuditActor } from './audit-port';
 import type { StoredChange } from './ports';
@@ -44,17 +45,32 @@ export interface Acknowledgement {
   at: string;
 }
 
+/**
+ * Where a quarantine is: `claimed` while one worker applies it (no other may), `active` once the deny policy is
+ * attached, `lifted`, or `failed` (nothing holds: a new quarantine may claim the change again, as after a lift).
+ */
+export type QuarantineStatus = 'claimed' | 'active' | 'lifted' | 'failed';
+
 /** A quarantine of a change's caller, as recorded on the change item (`quarantine`). */
 export interface QuarantineRecord {
-  status: 'active' | 'lifted' | 'failed';
+  status: QuarantineStatus;
+  /** Identifies one claim, so two quarantines of one change never both run. */
+  claimId?: string;
   target: IamEntity;
+  /** This quarantine's own deny policy. */
   policyArn: string;
+  /** What was applied (`deny-iam` always). Absent on records from before modes existed: `deny-iam` only. */
+  modes?: QuarantineMode[];
+  /** The access keys the bot set Inactive: only these are set Active again on lift. */
+  deactivatedKeys?: string[];
+  /** What did not go as planned while the quarantine still holds (a key that could not be deactivated). */
+  warnings?: string[];
   by: AuditActor;
   reason: string;
-  /** ISO time the quarantine was applied (or attempted). */
+  /** ISO time the quarantine was claimed; `revoke-sessions` denies credentials issued before it. */
   at: string;
   error?: string;
-  lifted?: { by: AuditActor; reason: string; at: string };
+  lifted?: { by: AuditActor; reason: string; at: string; restoredKeys?: string[] };
 }
 
 /** A stored change with what responders did about it. */
@@ -88,9 +104,17 @@ export interface AckStore {
   recordAcknowledgement(eventId: string, ack: Acknowledgement, now: Date): Promise<AcknowledgeResult>;
 }
 
-/** Quarantine as recorded on the change item. */
+/** Outcome of claiming a quarantine: the claim, or the quarantine someone else holds. */
+export type QuarantineClaimResult = { claimed: true } | { claimed: false; existing: QuarantineRecord };
+
+/** Quarantine as recorded on the change item, claimed exactly once. */
 export interface QuarantineStore {
   getChange(eventId: string): Promise<RespondedChange | undefined>;
+  /**
+   * Claims the change's quarantine with a conditional write: succeeds when the change has none, or its last one
+   * failed or was lifted; otherwise returns the one recorded. Throws when the change is not stored.
+   */
+  claimQuarantine(eventId: string, claim: QuarantineRecord, now: Date): Promise<QuarantineClaimResult>;
   /** Sets the change's quarantine record (the latest state wins); throws when the change is not stored. */
   recordQuarantine(eventId: string, record: QuarantineRecord, now: Date): Promise<void>;
 }

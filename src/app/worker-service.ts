@@ -183,7 +183,7 @@ export class WorkerService {
     let status: string;
     try {
       if (job.kind === 'quarantine') {
-        const outcome = await this.deps.quarantine.quarantine(job.eventId, job.by, job.reason);
+        const outcome = await this.deps.quarantine.quarantine(job.eventId, job.by, job.reason, job.modes);
         note = renderQuarantineOutcome(outcome, job.by, job.reason);
         status = outcome.status;
       } else {

@@ -24,6 +24,7 @@ import {
   GetRolePolicyCommand,
   GetUserPolicyCommand,
   IAMClient,
+  ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
@@ -34,9 +35,12 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   SetDefaultPolicyVersionCommand,
+  UpdateAccessKeyCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
+  type AccessKey,
+  type AccessKeyStatus,
   type AttachedPolicy,
   IamCallError,
   type IamEntity,
@@ -310,6 +314,37 @@ export class AwsIamGateway implements IamGateway {
       action: `iam:Detach${kindName(entity)}Policy`,
       params: { [`${kindName(entity)}Name`]: entity.name, PolicyArn: policyArn },
     });
+  }
+
+  async listAccessKeys(userName: string): Promise<AccessKey[]> {
+    const keys: AccessKey[] = [];
+    let marker: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const output = await this.call('iam:ListAccessKeys', () =>
+        this.client.send(new ListAccessKeysCommand({ UserName: userName, Marker: marker })),
+      );
+      for (const key of output.AccessKeyMetadata ?? []) {
+        if (!key.AccessKeyId) continue;
+        const entry: AccessKey = {
+          id: key.AccessKeyId,
+          status: key.Status === 'Active' ? 'Active' : 'Inactive',
+        };
+        const created = isoDate(key.CreateDate);
+        if (created) entry.createDate = created;
+        keys.push(entry);
+      }
+      if (!output.IsTruncated || !output.Marker) break;
+      marker = output.Marker;
+    }
+    return keys;
+  }
+
+  async setAccessKeyStatus(userName: string, accessKeyId: string, status: AccessKeyStatus): Promise<void> {
+    await this.call('iam:UpdateAccessKey', () =>
+      this.client.send(
+        new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+      ),
+    );
   }
 
   /** Runs one SDK call, turning any failure into an {@link IamCallError} named after the IAM action. */

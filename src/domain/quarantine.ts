@@ -8,59 +8,217 @@
  */
 import { type BotIdentity, botRoleOf } from './bot-identity';
 import { wildcardMatch } from './policy';
-import type { Actor, PolicyDocument } from './types';
+import type { Actor, PolicyDocument, Statement } from './types';
 
 /** The customer managed policy the bot attaches. */
 export const QUARANTINE_POLICY_NAME = 'iam-changes-quarantine';
 /** Its IAM path, so the bot's own policies are easy to find and to scope its permissions to. */
 export const QUARANTINE_POLICY_PATH = '/iam-changes/';
-/** The description IAM keeps on it. */
-export const QUARANTINE_POLICY_DESCRIPTION =
-  'Attached by iam-changes to the caller of an unexpected IAM change: denies IAM and role assumption until lifted';
-
-/**
- * The quarantine document: `Deny` on `*` for
- * - `iam:*` — no more IAM changes, reads included (listing policies is how an intruder plans the next step);
- * - `sts:AssumeRole` — without it the principal walks around the deny by assuming another role that still has
- *   IAM permissions: a Deny on the caller does not follow it into the role's session. It also stops role
- *   chaining from the quarantined role's sessions.
- *
- * Deliberately not denied: everything else (the principal's workload keeps running while people look) and
- * `sts:GetFederationToken` (a federated session's permissions are bounded by its user's, so the Deny applies to
- * it anyway). Sessions of other roles assumed before the quarantine are not affected: revoke those separately.
- */
-export function quarantineDocument(): PolicyDocument {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'IamChangesQuarantine',
-        Effect: 'Deny',
-        Action: ['iam:*', 'sts:AssumeRole'],
-        Resource: ['*'],
-      },
-    ],
-  };
+/** The description IAM keeps on each quarantine policy, naming who it fences in and for which change. */
+export function quarantinePolicyDescription(target: string, eventId: string): string {
+  return `Attached by iam-changes to ${target} for CloudTrail event ${eventId}; deleted when the quarantine is lifted`.slice(
+    0,
+    1000,
+  );
 }
 
-/** The ARN of the quarantine policy in an account (named {@link QUARANTINE_POLICY_NAME} unless configured). */
+/** IAM's limit on a customer managed policy document, in characters without whitespace. */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+
+/**
+ * What a quarantine does, chosen in the confirmation modal:
+ * - `deny-iam` — always applied: `Deny iam:*` and `sts:AssumeRole`;
+ * - `revoke-sessions` — `Deny *` for credentials issued before the quarantine (`aws:TokenIssueTime`);
+ * - `deactivate-keys` — IAM users only: their active access keys are set Inactive (restored on lift).
+ */
+export type QuarantineMode = 'deny-iam' | 'revoke-sessions' | 'deactivate-keys';
+
+/** Every mode, in the order they are shown and applied. */
+export const QUARANTINE_MODES: readonly QuarantineMode[] = Object.freeze([
+  'deny-iam',
+  'revoke-sessions',
+  'deactivate-keys',
+]);
+
+/** True for a known {@link QuarantineMode}. */
+export function isQuarantineMode(value: unknown): value is QuarantineMode {
+  return typeof value === 'string' && (QUARANTINE_MODES as readonly string[]).includes(value);
+}
+
+/** Whether a mode can be applied to a kind of principal, and why not when it can't. */
+export function modeAvailability(
+  mode: QuarantineMode,
+  kind: 'user' | 'role',
+): { available: true } | { available: false; why: string } {
+  if (mode === 'deactivate-keys' && kind === 'role') {
+    return {
+      available: false,
+      why: 'a role has no access keys: its sessions run on temporary credentials, which revoke-sessions stops',
+    };
+  }
+  return { available: true };
+}
+
+/**
+ * The modes a quarantine applies: `deny-iam` always, then the chosen ones that fit the principal, each once and
+ * in {@link QUARANTINE_MODES} order (`deactivate-keys` is dropped for a role).
+ */
+export function effectiveModes(
+  chosen: readonly QuarantineMode[] | undefined,
+  kind: 'user' | 'role',
+): QuarantineMode[] {
+  const wanted = new Set<QuarantineMode>(['deny-iam', ...(chosen ?? [])]);
+  return QUARANTINE_MODES.filter((mode) => wanted.has(mode) && modeAvailability(mode, kind).available);
+}
+
+/** The bot's own resources, which a quarantined principal may not reach whatever the mode. */
+export interface BotSurface {
+  /** The alerts and jobs SNS topics. */
+  topicArns: string[];
+  /** `arn:aws:ssm:REGION:ACCOUNT:parameter/iam-changes/STAGE/`: every parameter under it. */
+  parameterArnPrefix?: string;
+  /** The DynamoDB table's ARN (its indexes included). */
+  tableArn?: string;
+  /** `arn:aws:lambda:REGION:ACCOUNT:function:iam-changes-STAGE-`: every function (and version, alias) under it. */
+  functionArnPrefix?: string;
+}
+
+/** What a quarantine document is built from. */
+export interface QuarantineDocumentOptions {
+  /** The modes applied; `deny-iam` is in the document whatever this says. */
+  modes?: readonly QuarantineMode[];
+  /** When the quarantine started: `revoke-sessions` denies credentials issued before it. */
+  at?: Date;
+  /** The bot's resources to fence off. */
+  surface?: BotSurface;
+}
+
+function surfaceStatements(surface: BotSurface | undefined): Statement[] {
+  if (!surface) return [];
+  const statements: Statement[] = [];
+  if (surface.topicArns.length > 0) {
+    statements.push({
+      Sid: 'IamChangesQuarantineBotTopics',
+      Effect: 'Deny',
+      Action: [
+        'sns:Publish',
+        'sns:Subscribe',
+        'sns:SetTopicAttributes',
+        'sns:AddPermission',
+        'sns:RemovePermission',
+        'sns:DeleteTopic',
+      ],
+      Resource: [...surface.topicArns],
+    });
+  }
+  if (surface.parameterArnPrefix) {
+    statements.push({
+      Sid: 'IamChangesQuarantineBotParameters',
+      Effect: 'Deny',
+      Action: ['ssm:GetParameter*', 'ssm:PutParameter', 'ssm:DeleteParameter*', 'ssm:LabelParameterVersion'],
+      Resource: [`${surface.parameterArnPrefix}*`],
+    });
+  }
+  if (surface.tableArn) {
+    statements.push({
+      Sid: 'IamChangesQuarantineBotTable',
+      Effect: 'Deny',
+      Action: [
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:PartiQLInsert',
+        'dynamodb:PartiQLUpdate',
+        'dynamodb:PartiQLDelete',
+        'dynamodb:UpdateTable',
+        'dynamodb:DeleteTable',
+      ],
+      Resource: [surface.tableArn, `${surface.tableArn}/*`],
+    });
+  }
+  if (surface.functionArnPrefix) {
+    statements.push({
+      Sid: 'IamChangesQuarantineBotFunctions',
+      Effect: 'Deny',
+      Action: [
+        'lambda:Update*',
+        'lambda:Invoke*',
+        'lambda:Add*',
+        'lambda:Remove*',
+        'lambda:Put*',
+        'lambda:Delete*',
+      ],
+      Resource: [`${surface.functionArnPrefix}*`],
+    });
+  }
+  return statements;
+}
+
+/**
+ * A quarantine document: `Deny` statements only, so it never grants anything.
+ * - `deny-iam` (always) — `iam:*` and `sts:AssumeRole` on `*`. `iam:*` covers detaching or deleting this very
+ *   policy and creating access keys, so the principal cannot lift its own quarantine through IAM;
+ *   `sts:AssumeRole` stops it walking around the deny into a role that still has IAM permissions (a Deny on the
+ *   caller does not follow it into the role's session).
+ * - `revoke-sessions` — `Deny *` on `*` while `aws:TokenIssueTime` is before the quarantine: AWS's "revoke active
+ *   sessions". Every temporary credential issued before then stops working (role sessions, console sessions,
+ *   `GetSessionToken` / `GetFederationToken`). Credentials issued later, and long-term access keys (which carry
+ *   no issue time), are not stopped by this statement.
+ * - the bot's surface (every mode) — publishing to its topics, its SSM parameters, writing its table, changing
+ *   or invoking its functions: so the principal cannot forge a job, read or replace the secrets a job is checked
+ *   with, or rewrite the bot's records or code to lift itself.
+ *
+ * Deliberately not denied: the principal's other permissions (its workload keeps running while people look).
+ */
+export function quarantineDocument(options: QuarantineDocumentOptions = {}): PolicyDocument {
+  const statements: Statement[] = [
+    { Sid: 'IamChangesQuarantine', Effect: 'Deny', Action: ['iam:*', 'sts:AssumeRole'], Resource: ['*'] },
+  ];
+  if (options.modes?.includes('revoke-sessions')) {
+    if (!options.at) throw new RangeError('revoke-sessions needs the time the quarantine starts');
+    statements.push({
+      Sid: 'IamChangesQuarantineRevokeSessions',
+      Effect: 'Deny',
+      Action: ['*'],
+      Resource: ['*'],
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': [options.at.toISOString()] } },
+    });
+  }
+  statements.push(...surfaceStatements(options.surface));
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** The document's size as IAM counts it against {@link MANAGED_POLICY_MAX_CHARS} (JSON without whitespace). */
+export function policySize(document: PolicyDocument): number {
+  return JSON.stringify(document).length;
+}
+
+/** The ARN of a quarantine policy in an account (named {@link QUARANTINE_POLICY_NAME} unless given). */
 export function quarantinePolicyArn(accountId: string, policyName = QUARANTINE_POLICY_NAME): string {
   return `arn:aws:iam::${accountId}:policy${QUARANTINE_POLICY_PATH}${policyName}`;
 }
 
 /**
- * The bot's own resources, denied to a quarantined principal in every mode: without this an administrator could
- * publish a job, read the Slack signing secret, rewrite the table or replace a function, and lift its own
- * quarantine that way.
+ * The name of one quarantine's own policy: the configured name, a dash and up to 8 letters or digits of `id`
+ * (the claim's), within IAM's 128 characters. Each quarantine has its own document (its modes, its time), so
+ * its own policy, deleted when it is lifted.
  */
-export interface BotSurface {
-  /** The alerts and jobs topics. */
-  topicArns: readonly string[];
-  tableArn?: string;
-  /** `arn:aws:lambda:REGION:ACCOUNT:function:iam-changes-STAGE-`: every function of the stage. */
-  functionArnPrefix?: string;
-  /** `arn:aws:ssm:REGION:ACCOUNT:parameter/iam-changes/STAGE/`: every parameter of the stage. */
-  parameterArnPrefix?: string;
+export function quarantinePolicyName(prefix: string, id: string): string {
+  const suffix = `-${id.replace(/[^A-Za-z0-9]/g, '').slice(0, 8)}`;
+  return `${prefix.slice(0, 128 - suffix.length)}${suffix}`;
+}
+
+/** True for the ARN of a policy the bot attaches as a quarantine: `/iam-changes/<prefix>` or `…/<prefix>-<id>`. */
+export function isQuarantinePolicyArn(arn: string, prefix = QUARANTINE_POLICY_NAME): boolean {
+  const marker = `:policy${QUARANTINE_POLICY_PATH}`;
+  const at = arn.indexOf(marker);
+  if (at < 0) return false;
+  const name = arn.slice(at + marker.length);
+  return (
+    name === prefix ||
+    /^[A-Za-z0-9]+$/.test(name.startsWith(`${prefix}-`) ? name.slice(prefix.length + 1) : '')
+  );
 }
 
 /** Who may not be quarantined beyond the built-in refusals. */
@@ -71,8 +229,13 @@ export interface QuarantineSettings {
   protectedPrincipals: string[];
   /** The account the bot acts in; a principal of another account is refused (its IAM is not ours to change). */
   accountId?: string;
-  /** The deny policy's name, {@link QUARANTINE_POLICY_NAME} unless configured (`QUARANTINE_POLICY_NAME`). */
+  /**
+   * The deny policies' name, {@link QUARANTINE_POLICY_NAME} unless configured (`QUARANTINE_POLICY_NAME`); each
+   * quarantine's own policy is this name, a dash and an id.
+   */
   policyName?: string;
+  /** The bot's own resources, denied to every quarantined principal. */
+  botSurface?: BotSurface;
 }
 
 /** The principal to quarantine, or why none may be. */

@@ -5,6 +5,8 @@
  * changes nothing outside this process. It starts empty on each run.
  */
 import type {
+  AccessKey,
+  AccessKeyStatus,
   AttachedPolicy,
   IamGateway,
   ManagedPolicy,
@@ -73,6 +75,7 @@ function noSuchEntity(action: string, what: string): IamCallError {
 export class SimulatedIamGateway implements IamGateway {
   private readonly entities = new Map<string, SimulatedEntity>();
   private readonly policies = new Map<string, SimulatedPolicy>();
+  private readonly accessKeys = new Map<string, AccessKey[]>();
 
   constructor(
     private readonly accountId: string,
@@ -351,5 +354,27 @@ export class SimulatedIamGateway implements IamGateway {
   async detachManagedPolicy(entity: IamEntity, policyArn: string): Promise<void> {
     this.entity(entity).attached.delete(policyArn);
     this.onWrite(`iam:Detach${entity.kind}Policy ${entity.name} ${policyArn}`);
+  }
+
+  /** A user the simulation has not seen keys for is taken to have one active key, so a quarantine has one to stop. */
+  async listAccessKeys(userName: string): Promise<AccessKey[]> {
+    return this.keysOf(userName).map((key) => ({ ...key }));
+  }
+
+  async setAccessKeyStatus(userName: string, accessKeyId: string, status: AccessKeyStatus): Promise<void> {
+    const key = this.keysOf(userName).find((item) => item.id === accessKeyId);
+    if (!key) throw noSuchEntity('iam:UpdateAccessKey', `Access key ${accessKeyId} of user ${userName}`);
+    key.status = status;
+    this.onWrite(`iam:UpdateAccessKey ${userName} ${accessKeyId} ${status}`);
+  }
+
+  private keysOf(userName: string): AccessKey[] {
+    let keys = this.accessKeys.get(userName);
+    if (!keys) {
+      const id = `AKIASIMULATED${(this.accessKeys.size + 1).toString().padStart(7, '0')}`;
+      keys = [{ id, status: 'Active' }];
+      this.accessKeys.set(userName, keys);
+    }
+    return keys;
   }
 }

@@ -20,7 +20,8 @@ import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { AwsIamGateway, createIamClient } from '../aws/iam-gateway';
 import { createMemberIamClient } from '../aws/member-accounts';
-import { type Config, requireResponderExternalId } from '../config';
+import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
+
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
@@ -116,6 +117,7 @@ export async function buildWorkerService({
           bot: config.bot,
           protectedPrincipals: config.protectedPrincipals,
           policyName: config.quarantinePolicyName,
+          botSurface: botSurfaceOf(config),
           // The account this worker's IAM acts in: its deny policy is made there, for its principals only.
           ...(accountId === undefined ? {} : { accountId }),
         },

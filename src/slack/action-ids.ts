@@ -71,6 +71,15 @@ export const REASON_INPUT = Object.freeze({
   ACTION_ID: 'change.reason',
 } as const);
 
+/**
+ * The quarantine confirmation's checkboxes of modes (`deny-iam` is ticked and always applied): block id and
+ * element action id. The options' values are the {@link QuarantineMode}s.
+ */
+export const QUARANTINE_MODES_INPUT = Object.freeze({
+  BLOCK_ID: 'quarantine_modes',
+  ACTION_ID: 'change.quarantine_modes',
+} as const);
+
 /** The slash command the bot answers. */
 export const SLASH_COMMAND = '/iam-changes';
 

@@ -9,15 +9,30 @@
  * where to answer. Every value from an event or from IAM is escaped; long commands are split over as many code
  * blocks as they need, and anything left out is said, never silently cut.
  */
-import type { InputBlock, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import type {
+  Checkboxes,
+  InputBlock,
+  KnownBlock,
+  ModalView,
+  PlainTextOption,
+  SectionBlock,
+} from '@slack/types';
 import type { BeforeStateSource } from '../app/before-state';
 import type { LiftPreview, QuarantinePreview } from '../app/quarantine-service';
 import type { DriftCheck, RevertPreview } from '../app/revert-service';
-import { quarantineDocument } from '../domain/quarantine';
+import { isQuarantineMode, type QuarantineMode } from '../domain/quarantine';
 import type { Change, RevertStep } from '../domain/types';
-import { ACTION_IDS, REASON_INPUT, retryValue, VIEW_IDS, type ViewId } from './action-ids';
+import {
+  ACTION_IDS,
+  QUARANTINE_MODES_INPUT,
+  REASON_INPUT,
+  retryValue,
+  VIEW_IDS,
+  type ViewId,
+} from './action-ids';
 import { context, plain, section } from './blocks';
 import { breakFences, escapeText, inlineCode, truncate, wrapEscaped } from './escape';
+import { MODE_WORDS } from './quarantine-words';
 import { describeChange, slackDate } from './render';
 import { mentionOf, reasonText } from './render-state';
 
@@ -392,19 +407,103 @@ export function renderQuarantineConfirm(preview: QuarantinePreview, meta: Confir
     target.kind === 'role'
       ? ' The deny applies to every session of the role, those already running included.'
       : '';
+  const unavailable = preview.options
+    .filter((option) => !option.available)
+    .map(
+      (option) => `_${MODE_WORDS[option.mode].label}_ is not offered: ${truncate(option.why ?? '', 300)}.`,
+    );
+  const keys =
+    target.kind === 'user'
+      ? preview.activeKeys.length > 0
+        ? `Active access keys now: ${preview.activeKeys.map((key) => inlineCode(key, 40)).join(', ')}.`
+        : 'The user has no active access keys now.'
+      : undefined;
   blocks.push(
     section(
-      `:lock: *Quarantine ${principalText(target)}*\nAttaches the deny policy ${inlineCode(preview.policyArn, 300)}: every IAM action and ${inlineCode('sts:AssumeRole')} is denied to it until the quarantine is lifted.${sessions} Its other permissions keep working.`,
+      `:lock: *Quarantine ${principalText(target)}*\nCreates this quarantine's own deny policy (${inlineCode(preview.policyArn, 300)}) and attaches it until the quarantine is lifted.${sessions} Choose below what it stops.`,
     ),
-    section('*The deny policy*'),
-    ...codeSections(JSON.stringify(quarantineDocument(), null, 2).split('\n'), 5),
-    ...callBlocks(':warning: *These IAM calls will run, in this order:*', preview.steps, preview.cli, ''),
+    modesInput(preview),
+    ...(unavailable.length > 0 || keys ? [context([...unavailable, ...(keys ? [keys] : [])])] : []),
+    section(
+      "*The deny policy* (deny IAM and the bot's own resources; _Revoke active sessions_ adds a `Deny *` while `aws:TokenIssueTime` is before the quarantine):",
+    ),
+    ...codeSections(JSON.stringify(preview.document, null, 2).split('\n'), 5),
+    ...callBlocks(
+      ':warning: *These IAM calls will run, in this order* (plus `UpdateAccessKey` for each active key with _Deactivate access keys_):',
+      preview.steps,
+      preview.cli,
+      '',
+    ),
     context([
-      'Sessions of other roles assumed before the quarantine are not affected: revoke those separately. Lift the quarantine from the alert ("Lift quarantine").',
+      'Lift the quarantine from the alert ("Lift quarantine"): it detaches and deletes the policy and sets Active again only the keys the quarantine deactivated.',
     ]),
     reasonInput('quarantine'),
   );
   return modal('quarantine', meta, blocks, { submit: true });
+}
+
+function modeOption(mode: QuarantineMode): PlainTextOption {
+  const words = MODE_WORDS[mode];
+  return {
+    text: plain(words.label),
+    value: mode,
+    description: plain(truncate(words.summary, 75)),
+  };
+}
+
+/**
+ * The checkboxes of modes. Slack holds an option's description to 75 characters, so the full words of each mode
+ * (what it stops and what it does not) are in the hint under them; `deny-iam` is ticked (it is applied whatever is submitted).
+ */
+function modesInput(preview: QuarantinePreview): InputBlock {
+  const options = preview.options
+    .filter((option) => option.available)
+    .map((option) => modeOption(option.mode));
+  const base = options.find((option) => option.value === 'deny-iam');
+  const element: Checkboxes = {
+    type: 'checkboxes',
+    action_id: QUARANTINE_MODES_INPUT.ACTION_ID,
+    options,
+    ...(base ? { initial_options: [base] } : {}),
+  };
+  return {
+    type: 'input',
+    block_id: QUARANTINE_MODES_INPUT.BLOCK_ID,
+    label: plain('What the quarantine stops'),
+    element,
+    optional: true,
+    hint: plain(
+      truncate(
+        preview.options
+          .filter((option) => option.available)
+          .map(
+            (option) =>
+              `${MODE_WORDS[option.mode].label}: stops ${MODE_WORDS[option.mode].stops} Not: ${MODE_WORDS[option.mode].doesNotStop}`,
+          )
+          .join(' | '),
+        2000,
+      ),
+    ),
+  };
+}
+
+/** A view submission's `state.values`, as far as the quarantine modes are read from it. */
+export type ModeStateValues = Record<
+  string,
+  Record<string, { selected_options?: { value?: string }[] | null } | undefined> | undefined
+>;
+
+/**
+ * The quarantine modes chosen in a submitted confirmation: the ticked known modes, `deny-iam` always first and
+ * each once. Unknown values are dropped (a forged option selects nothing); `deactivate-keys` for a role is
+ * dropped later by the quarantine itself.
+ */
+export function quarantineModesOf(values: ModeStateValues | undefined): QuarantineMode[] {
+  const selected =
+    values?.[QUARANTINE_MODES_INPUT.BLOCK_ID]?.[QUARANTINE_MODES_INPUT.ACTION_ID]?.selected_options ?? [];
+  const chosen = new Set<QuarantineMode>(['deny-iam']);
+  for (const option of selected) if (isQuarantineMode(option.value)) chosen.add(option.value);
+  return (['deny-iam', 'revoke-sessions', 'deactivate-keys'] as const).filter((mode) => chosen.has(mode));
 }
 
 /**
@@ -417,7 +516,7 @@ export function renderLiftConfirm(preview: LiftPreview, meta: ConfirmMetadata): 
   if (record) {
     blocks.push(
       section(
-        `Quarantined: ${principalText(record.target)} by ${mentionOf(record.by)} at ${slackDate(record.at)} — ${reasonText(record.reason)}`,
+        `Quarantined: ${principalText(record.target)} by ${mentionOf(record.by)} at ${slackDate(record.at)} (modes ${inlineCode((record.modes ?? ['deny-iam']).join(', '), 100)}) — ${reasonText(record.reason)}`,
       ),
     );
   }
@@ -431,9 +530,9 @@ export function renderLiftConfirm(preview: LiftPreview, meta: ConfirmMetadata): 
   }
   blocks.push(
     section(
-      `:unlock: *Lift the quarantine of ${principalText(preview.target)}*: detaches ${inlineCode(preview.policyArn ?? '', 300)}, so IAM and ${inlineCode('sts:AssumeRole')} work for it again.`,
+      `:unlock: *Lift the quarantine of ${principalText(preview.target)}*: ${preview.policyArn ? `detaches and deletes ${inlineCode(preview.policyArn, 300)}, so IAM, ${inlineCode('sts:AssumeRole')} and everything else it denied work for it again` : 'its deny policy is no longer attached'}.${preview.keysToRestore.length > 0 ? ` Sets Active again the access keys the quarantine deactivated: ${preview.keysToRestore.map((key) => inlineCode(key, 40)).join(', ')}.` : ''}`,
     ),
-    ...callBlocks('*This IAM call will run:*', preview.steps, preview.cli, ''),
+    ...callBlocks('*These IAM calls will run:*', preview.steps, preview.cli, ''),
     reasonInput('lift-quarantine'),
   );
   return modal('lift-quarantine', meta, blocks, { submit: true });
@@ -451,9 +550,4 @@ export function renderProblemModal(callbackId: string, title: string, message: s
     close: plain('Close'),
     blocks: [section(`:warning: ${truncate(message.trim() === '' ? 'unknown error' : message, 2500)}`)],
   };
-}
-
-/** The quarantine modes ticked in a submitted confirmation modal. */
-export function quarantineModesOf(_values: Record<string, unknown>): string[] {
-  return [];
 }

@@ -8,12 +8,13 @@ import type { KnownBlock } from '@slack/types';
 import type { AuditActor } from '../app/audit-port';
 import type { ResponderAction } from '../app/authorize';
 import type { LiftOutcome, QuarantineOutcome } from '../app/quarantine-service';
-import type { Acknowledgement, RevertRecord, RevertStepResult } from '../app/revert-port';
+import type { Acknowledgement, QuarantineRecord, RevertRecord, RevertStepResult } from '../app/revert-port';
 import type { DriftCheck, RevertOutcome } from '../app/revert-service';
 import type { IamEntity } from '../domain/drift';
 import { toCliCommand } from '../domain/revert';
 import { section } from './blocks';
 import { inlineCode, truncate } from './escape';
+import { modeList, stillPossible } from './quarantine-words';
 import type { SlackMessage } from './render';
 import { slackDate } from './render';
 import { codeSections } from './render-confirm';
@@ -186,6 +187,20 @@ function entityCli(entity: IamEntity, policyArn: string, verb: 'Attach' | 'Detac
   });
 }
 
+/** Who holds a change's quarantine, and since when. */
+function describeQuarantineClaim(record: QuarantineRecord): string {
+  const who = mentionOf(record.by);
+  const principal = entityText(record.target);
+  switch (record.status) {
+    case 'claimed':
+      return `A quarantine of ${principal} by ${who} is already being applied (since ${slackDate(record.at)})`;
+    case 'active':
+      return `${principal} is already quarantined for this change by ${who} (${slackDate(record.at)})`;
+    default:
+      return `The quarantine of ${principal} by ${who} is ${record.status}`;
+  }
+}
+
 function entityText(entity: IamEntity): string {
   return inlineCode(`${entity.kind}/${entity.name}`, 200);
 }
@@ -197,12 +212,46 @@ export function renderQuarantineOutcome(
   reason: string,
 ): SlackMessage {
   switch (outcome.status) {
-    case 'done':
-      return note(`Caller quarantined by ${by.name}`, [
-        section(
-          `:lock: *Quarantined* ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}\nIAM and sts:AssumeRole are denied to it until the quarantine is lifted.${outcome.createdPolicy ? ' (The deny policy was created first.)' : ''}\n*Ran:*`,
+    case 'done': {
+      const ran = [
+        `✓ ${entityCli(outcome.target, outcome.policyArn, 'Attach')}`,
+        ...outcome.deactivatedKeys.map(
+          (key) =>
+            `✓ ${toCliCommand({ action: 'iam:UpdateAccessKey', params: { UserName: outcome.target.name, AccessKeyId: key, Status: 'Inactive' } })}`,
         ),
-        ...codeSections([`✓ ${entityCli(outcome.target, outcome.policyArn, 'Attach')}`], 4),
+      ];
+      const keys =
+        outcome.deactivatedKeys.length > 0
+          ? ` Access keys set Inactive (restored on lift): ${outcome.deactivatedKeys.map((key) => inlineCode(key, 40)).join(', ')}.`
+          : outcome.modes.includes('deactivate-keys')
+            ? ' It had no active access keys to deactivate.'
+            : '';
+      const blocks: KnownBlock[] = [
+        section(
+          `:lock: *Quarantined* ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}
+*Modes:* ${inlineCode(modeList(outcome.modes), 100)}.${keys}
+${stillPossible(outcome.modes, outcome.target.kind)}
+*Ran:*`,
+        ),
+        ...codeSections(ran, 4),
+      ];
+      if (outcome.warnings.length > 0) {
+        blocks.push(
+          section(
+            `:warning: ${outcome.warnings
+              .slice(0, 10)
+              .map((warning) => truncate(warning, 300))
+              .join('\n')}`,
+          ),
+        );
+      }
+      return note(`Caller quarantined by ${by.name}`, blocks);
+    }
+    case 'already-claimed':
+      return note('Quarantine already claimed', [
+        section(
+          `:information_source: ${describeQuarantineClaim(outcome.existing)}: this request did nothing.`,
+        ),
       ]);
     case 'already-quarantined':
       return note('Already quarantined', [
@@ -228,13 +277,39 @@ export function renderQuarantineOutcome(
 /** The thread note on how lifting a quarantine ended. */
 export function renderLiftOutcome(outcome: LiftOutcome, by: AuditActor, reason: string): SlackMessage {
   switch (outcome.status) {
-    case 'lifted':
-      return note(`Quarantine lifted by ${by.name}`, [
-        section(
-          `:unlock: *Quarantine lifted* from ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}\n*Ran:*`,
+    case 'lifted': {
+      const ran = [
+        `✓ ${entityCli(outcome.target, outcome.policyArn, 'Detach')}`,
+        ...outcome.restoredKeys.map(
+          (key) =>
+            `✓ ${toCliCommand({ action: 'iam:UpdateAccessKey', params: { UserName: outcome.target.name, AccessKeyId: key, Status: 'Active' } })}`,
         ),
-        ...codeSections([`✓ ${entityCli(outcome.target, outcome.policyArn, 'Detach')}`], 4),
-      ]);
+      ];
+      const modes = outcome.modes ? ` (modes ${inlineCode(modeList(outcome.modes), 100)})` : '';
+      const keys =
+        outcome.restoredKeys.length > 0
+          ? `
+Access keys set Active again: ${outcome.restoredKeys.map((key) => inlineCode(key, 40)).join(', ')}.`
+          : '';
+      const blocks: KnownBlock[] = [
+        section(
+          `:unlock: *Quarantine lifted*${modes} from ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}${keys}
+*Ran:*`,
+        ),
+        ...codeSections(ran, 4),
+      ];
+      if (outcome.warnings.length > 0) {
+        blocks.push(
+          section(
+            `:warning: ${outcome.warnings
+              .slice(0, 10)
+              .map((warning) => truncate(warning, 300))
+              .join('\n')}`,
+          ),
+        );
+      }
+      return note(`Quarantine lifted by ${by.name}`, blocks);
+    }
     case 'not-quarantined':
       return note('Not quarantined', [
         section(

@@ -70,9 +70,14 @@ function stateLines(stored: RespondedChange): string[] {
     const principal = inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150);
     const who = mentionOf(quarantine.by);
     switch (quarantine.status) {
+      case 'claimed':
+        lines.push(
+          `:hourglass_flowing_sand: *Quarantine being applied* by ${who} since ${slackDate(quarantine.at)}: ${principal}`,
+        );
+        break;
       case 'active':
         lines.push(
-          `:lock: *Caller quarantined* by ${who} at ${slackDate(quarantine.at)}: ${principal} is denied IAM and sts:AssumeRole — ${reasonText(quarantine.reason)}`,
+          `:lock: *Caller quarantined* by ${who} at ${slackDate(quarantine.at)}: ${principal} is denied IAM and sts:AssumeRole (modes ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}) — ${reasonText(quarantine.reason)}`,
         );
         break;
       case 'lifted': {

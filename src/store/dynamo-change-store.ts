@@ -41,6 +41,7 @@ import type {
   Acknowledgement,
   AcknowledgeResult,
   AckStore,
+  QuarantineClaimResult,
   QuarantineRecord,
   QuarantineStore,
   RespondedChange,
@@ -386,6 +387,39 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     const existing = await this.getChange(eventId);
     if (!existing?.acknowledgement) throw new StoreItemNotFoundError(`change ${eventId}`);
     return { recorded: false, existing: existing.acknowledgement };
+  }
+
+  /**
+   * A conditional write on the change item: the claim is taken when the change has no quarantine, or its last one
+   * failed or was lifted, so two confirmations of one change quarantine once. Throws
+   * {@link StoreItemNotFoundError} when the change is not stored.
+   */
+  async claimQuarantine(eventId: string, claim: QuarantineRecord, now: Date): Promise<QuarantineClaimResult> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #quarantine = :claim, updatedAt = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(#quarantine) OR #quarantine.#status IN (:failed, :lifted))',
+          ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':claim': plain(claim),
+            ':now': now.toISOString(),
+            ':failed': 'failed',
+            ':lifted': 'lifted',
+          },
+        }),
+      );
+      return { claimed: true };
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    const existing = await this.getChange(eventId);
+    if (!existing) throw new StoreItemNotFoundError(`change ${eventId}`);
+    if (!existing.quarantine) throw new StoreItemNotFoundError(`quarantine of change ${eventId}`);
+    return { claimed: false, existing: existing.quarantine };
   }
 
   async recordQuarantine(eventId: string, record: QuarantineRecord, now: Date): Promise<void> {

@@ -150,14 +150,14 @@ describe('jobMismatch', () => {
     ],
     [
       'a quarantine whose modes match in another order and with repeats',
-      { ...quarantine, modes: ['b', 'a'] } as Job,
-      confirm('quarantine', 'stolen keys', EVENT, ['a', 'b', 'a']),
+      { ...quarantine, modes: ['revoke-sessions', 'deny-iam'] } as Job,
+      confirm('quarantine', 'stolen keys', EVENT, ['deny-iam', 'revoke-sessions', 'deny-iam']),
       undefined,
     ],
     [
       'a quarantine with a mode the submission lacks',
-      { ...quarantine, modes: ['a', 'b'] } as Job,
-      confirm('quarantine', 'stolen keys', EVENT, ['a']),
+      { ...quarantine, modes: ['deny-iam', 'revoke-sessions'] } as Job,
+      confirm('quarantine', 'stolen keys', EVENT, ['deny-iam']),
       'the quarantine modes differ from the ones submitted',
     ],
     [

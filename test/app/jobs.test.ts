@@ -43,3 +43,20 @@ describe('parseJob', () => {
     expect(() => parseJob(text)).toThrow(words);
   });
 });
+
+describe('parseJob quarantine modes', () => {
+  const base = { kind: 'quarantine', eventId: 'e-1', reason: 'x', by: { slackUserId: 'U1', name: 'a' } };
+
+  it('reads a quarantine job with known modes, or without any', () => {
+    expect(parseJob(JSON.stringify({ ...base, modes: ['deny-iam', 'revoke-sessions'] }))).toMatchObject({
+      modes: ['deny-iam', 'revoke-sessions'],
+    });
+    expect(parseJob(JSON.stringify(base))).not.toHaveProperty('modes');
+  });
+
+  it.each([['allow-all'], 'deny-iam', [1]])('refuses modes %j', (modes) => {
+    expect(() => parseJob(JSON.stringify({ ...base, modes }))).toThrow(
+      'the quarantine job has modes that are not a list of known quarantine modes',
+    );
+  });
+});

@@ -2,7 +2,14 @@
  * QuarantineService on moto_server (IAM) and dynalite (the store and the audit log): the deny policy is created,
  * attached, read back and lifted for real.
  */
-import { CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/app/audit-port';
 import { QuarantineService } from '../../src/app/quarantine-service';
@@ -19,6 +26,8 @@ import { awsTestEnv, type MotoServer, startMoto } from '../support/moto';
 /** moto's account. */
 const ACCOUNT = '123456789012';
 const POLICY_ARN = quarantinePolicyArn(ACCOUNT);
+/** Each quarantine's own policy: the configured name, a dash and 8 letters or digits. */
+const OWN_POLICY = new RegExp(`^${POLICY_ARN}-[A-Za-z0-9]{8}$`);
 const ALICE = { slackUserId: 'U0ALICE', name: 'alice' };
 const TRUST = JSON.stringify({
   Version: '2012-10-17',
@@ -135,7 +144,7 @@ describe('QuarantineService', () => {
     expect(preview.refusal).toBeUndefined();
     expect(preview.target).toMatchObject({ kind: 'user', name: user });
     expect(preview.cli.at(-1)).toBe(
-      `aws iam attach-user-policy --user-name ${user} --policy-arn ${POLICY_ARN}`,
+      `aws iam attach-user-policy --user-name ${user} --policy-arn '${POLICY_ARN}-<id>'`,
     );
 
     const outcome = await service().quarantine(eventId, ALICE, 'created keys for another user');
@@ -143,23 +152,28 @@ describe('QuarantineService', () => {
     expect(outcome).toEqual({
       status: 'done',
       target: { kind: 'user', name: user },
-      policyArn: POLICY_ARN,
-      createdPolicy: true,
+      policyArn: expect.stringMatching(OWN_POLICY),
+      modes: ['deny-iam'],
+      deactivatedKeys: [],
+      warnings: [],
     });
+    const arn = outcome.status === 'done' ? outcome.policyArn : '';
     expect(
       (await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((policy) => policy.arn),
-    ).toEqual([POLICY_ARN]);
-    const policy = await gateway.getManagedPolicy(POLICY_ARN);
-    expect(policy).toMatchObject({ name: 'iam-changes-quarantine', path: '/iam-changes/' });
-    await expect(gateway.getPolicyVersion(POLICY_ARN, policy?.defaultVersionId ?? '')).resolves.toMatchObject(
-      {
-        document: quarantineDocument(),
-      },
-    );
+    ).toEqual([arn]);
+    const policy = await gateway.getManagedPolicy(arn);
+    expect(policy).toMatchObject({
+      name: expect.stringMatching(/^iam-changes-quarantine-/),
+      path: '/iam-changes/',
+    });
+    await expect(gateway.getPolicyVersion(arn, policy?.defaultVersionId ?? '')).resolves.toMatchObject({
+      document: quarantineDocument(),
+    });
     expect((await store.getChange(eventId))?.quarantine).toMatchObject({
       status: 'active',
       target: { kind: 'user', name: user },
-      policyArn: POLICY_ARN,
+      policyArn: arn,
+      modes: ['deny-iam'],
       by: ALICE,
     });
     expect(await entries()).toEqual([
@@ -173,23 +187,45 @@ describe('QuarantineService', () => {
     ]);
   });
 
-  it('quarantines the role behind an assumed-role session, reusing the existing policy, then lifts it', async () => {
+  it('quarantines the role behind an assumed-role session, then lifts it and deletes its policy', async () => {
     const role = await iamRole();
     const eventId = await changeBy(roleSession(role));
+    const other = await changeBy(roleSession(role));
 
-    const outcome = await service().quarantine(eventId, ALICE, 'unexpected admin grant');
-    expect(outcome).toMatchObject({ status: 'done', target: { kind: 'role', name: role } });
+    const outcome = await service().quarantine(eventId, ALICE, 'unexpected admin grant', [
+      'deny-iam',
+      'deactivate-keys',
+    ]);
+    expect(outcome).toMatchObject({
+      status: 'done',
+      target: { kind: 'role', name: role },
+      modes: ['deny-iam'],
+    });
+    const arn = outcome.status === 'done' ? outcome.policyArn : '';
     expect(
       (await gateway.listAttachedPolicies({ kind: 'role', name: role })).map((policy) => policy.arn),
-    ).toEqual([POLICY_ARN]);
+    ).toEqual([arn]);
 
     await expect(service().quarantine(eventId, ALICE, 'again')).resolves.toMatchObject({
+      status: 'already-claimed',
+      existing: { status: 'active', policyArn: arn },
+    });
+    await expect(service().quarantine(other, ALICE, 'another change')).resolves.toMatchObject({
       status: 'already-quarantined',
+      policyArn: arn,
     });
 
     const lifted = await service().lift({ eventId }, ALICE, 'false alarm');
-    expect(lifted).toEqual({ status: 'lifted', target: { kind: 'role', name: role }, policyArn: POLICY_ARN });
+    expect(lifted).toEqual({
+      status: 'lifted',
+      target: { kind: 'role', name: role },
+      policyArn: arn,
+      modes: ['deny-iam'],
+      restoredKeys: [],
+      warnings: [],
+    });
     expect(await gateway.listAttachedPolicies({ kind: 'role', name: role })).toEqual([]);
+    await expect(gateway.getManagedPolicy(arn)).resolves.toBeNull();
     expect((await store.getChange(eventId))?.quarantine).toMatchObject({
       status: 'lifted',
       lifted: { by: ALICE, reason: 'false alarm' },
@@ -202,6 +238,7 @@ describe('QuarantineService', () => {
     expect((await entries()).map((entry) => `${entry.action}:${entry.result}`).sort()).toEqual([
       'lift-quarantine:lifted',
       'lift-quarantine:not-quarantined',
+      'quarantine-refused:already-claimed',
       'quarantine:already-quarantined',
       'quarantine:done',
     ]);
@@ -273,7 +310,12 @@ describe('QuarantineService.prepareLift', () => {
     const before = await service().prepareLift(eventId);
     expect(before.refusal).toBeUndefined();
     expect(before.target).toEqual({ kind: 'user', name: user });
-    expect(before.cli).toEqual([`aws iam detach-user-policy --user-name ${user} --policy-arn ${POLICY_ARN}`]);
+    const arn = before.policyArn ?? '';
+    expect(arn).toMatch(OWN_POLICY);
+    expect(before.cli).toEqual([
+      `aws iam detach-user-policy --user-name ${user} --policy-arn ${arn}`,
+      `aws iam delete-policy --policy-arn ${arn}`,
+    ]);
 
     await service().lift({ eventId }, ALICE, 'rotated');
     const after = await service().prepareLift(eventId);
@@ -288,8 +330,11 @@ describe('QuarantineService.prepareLift', () => {
       'no quarantine is recorded on this change: nothing to lift',
     );
 
-    await service().quarantine(eventId, ALICE, 'x');
-    await gateway.detachManagedPolicy({ kind: 'user', name: user }, POLICY_ARN);
+    const outcome = await service().quarantine(eventId, ALICE, 'x');
+    await gateway.detachManagedPolicy(
+      { kind: 'user', name: user },
+      outcome.status === 'done' ? outcome.policyArn : '',
+    );
     expect((await service().prepareLift(eventId)).refusal).toMatch(
       /no longer has the quarantine policy attached/,
     );
@@ -307,8 +352,8 @@ describe('QuarantineService.prepareLift', () => {
     });
 
     const outcome = await named.quarantine(eventId, ALICE, 'x');
-    const arn = quarantinePolicyArn(ACCOUNT, 'acme-deny-iam');
-    expect(outcome).toMatchObject({ status: 'done', policyArn: arn });
+    const arn = outcome.status === 'done' ? outcome.policyArn : '';
+    expect(arn).toMatch(new RegExp(`^${quarantinePolicyArn(ACCOUNT, 'acme-deny-iam')}-[A-Za-z0-9]{8}$`));
     expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
       arn,
     ]);
@@ -330,7 +375,7 @@ describe('QuarantineService with a tampered policy', () => {
     await tampered?.stop();
   });
 
-  it('refuses to attach an iam-changes-quarantine policy whose document is not the deny', async () => {
+  it('never attaches a policy someone made at the bare name: each quarantine creates its own deny', async () => {
     await client.send(
       new CreatePolicyCommand({
         PolicyName: 'iam-changes-quarantine',
@@ -355,10 +400,102 @@ describe('QuarantineService with a tampered policy', () => {
 
     const outcome = await quarantine.quarantine(eventId, ALICE, 'x');
 
-    expect(outcome).toMatchObject({
-      status: 'refused',
-      reason: expect.stringContaining('is not the quarantine deny'),
+    expect(outcome).toMatchObject({ status: 'done', policyArn: expect.stringMatching(OWN_POLICY) });
+    const attached = await iam.listAttachedPolicies({ kind: 'user', name: user });
+    expect(attached.map((policy) => policy.arn)).toEqual([
+      outcome.status === 'done' ? outcome.policyArn : '',
+    ]);
+    const own = await iam.getManagedPolicy(attached[0]?.arn ?? '');
+    await expect(iam.getPolicyVersion(own?.arn ?? '', own?.defaultVersionId ?? '')).resolves.toMatchObject({
+      document: quarantineDocument(),
     });
-    expect(await iam.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
+  });
+});
+
+describe('QuarantineService claims a change once', () => {
+  it('runs one of two concurrent quarantines of a change; the other says it is already claimed', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const bob = { slackUserId: 'U0BOB', name: 'bob' };
+
+    const outcomes = await Promise.all([
+      service().quarantine(eventId, ALICE, 'first click'),
+      service().quarantine(eventId, bob, 'second click'),
+    ]);
+
+    const statuses = outcomes.map((outcome) => outcome.status).sort();
+    expect(statuses).toEqual(['already-claimed', 'done']);
+    const done = outcomes.find((outcome) => outcome.status === 'done');
+    const other = outcomes.find((outcome) => outcome.status === 'already-claimed');
+    const arn = done?.status === 'done' ? done.policyArn : '';
+    expect(other).toMatchObject({ existing: { policyArn: arn } });
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      arn,
+    ]);
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({ status: 'active', policyArn: arn });
+    const results = (await entries()).map((entry) => `${entry.action}:${entry.result}`).sort();
+    expect(results).toEqual(['quarantine-refused:already-claimed', 'quarantine:done']);
+  });
+
+  it('may quarantine the change again once the quarantine is lifted', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    await service().quarantine(eventId, ALICE, 'first');
+    await service().lift({ eventId }, ALICE, 'cleared');
+    await expect(service().quarantine(eventId, ALICE, 'back again')).resolves.toMatchObject({
+      status: 'done',
+    });
+  });
+});
+
+describe('QuarantineService deactivate-keys', () => {
+  it('deactivates only the active keys, records them, and restores only those on lift', async () => {
+    const user = await iamUser();
+    const [first, second] = await Promise.all([
+      iamClient.send(new CreateAccessKeyCommand({ UserName: user })),
+      iamClient.send(new CreateAccessKeyCommand({ UserName: user })),
+    ]);
+    const active = first.AccessKey?.AccessKeyId ?? '';
+    const inactive = second.AccessKey?.AccessKeyId ?? '';
+    await gateway.setAccessKeyStatus(user, inactive, 'Inactive');
+    const eventId = await changeBy(userIdentity(user));
+
+    const preview = await service().prepare(eventId, ['deactivate-keys']);
+    expect(preview.activeKeys).toEqual([active]);
+    expect(preview.cli.at(-1)).toBe(
+      `aws iam update-access-key --user-name ${user} --access-key-id ${active} --status Inactive`,
+    );
+
+    const outcome = await service().quarantine(eventId, ALICE, 'keys leaked', ['deactivate-keys']);
+    expect(outcome).toMatchObject({
+      status: 'done',
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [active],
+    });
+    const status = async () =>
+      Object.fromEntries((await gateway.listAccessKeys(user)).map((key) => [key.id, key.status]));
+    expect(await status()).toEqual({ [active]: 'Inactive', [inactive]: 'Inactive' });
+    expect((await store.getChange(eventId))?.quarantine?.deactivatedKeys).toEqual([active]);
+
+    expect((await service().prepareLift(eventId)).keysToRestore).toEqual([active]);
+    const lifted = await service().lift({ eventId }, ALICE, 'rotated');
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [active], warnings: [] });
+    expect(await status()).toEqual({ [active]: 'Active', [inactive]: 'Inactive' });
+    expect((await store.getChange(eventId))?.quarantine?.lifted?.restoredKeys).toEqual([active]);
+  });
+
+  it('says so when a deactivated key was deleted before the lift', async () => {
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const eventId = await changeBy(userIdentity(user));
+    await service().quarantine(eventId, ALICE, 'x', ['deactivate-keys']);
+    await iamClient.send(new DeleteAccessKeyCommand({ UserName: user, AccessKeyId: key }));
+
+    await expect(service().lift({ eventId }, ALICE, 'y')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+      warnings: [`access key ${key} no longer exists: nothing to reactivate`],
+    });
   });
 });

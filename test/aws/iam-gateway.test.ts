@@ -7,6 +7,7 @@ import {
   AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
   CreateGroupCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
@@ -357,6 +358,29 @@ describe('AwsIamGateway', () => {
         await gateway.detachManagedPolicy(entity, created.arn);
         expect(await gateway.listAttachedPolicies(entity)).toEqual([]);
       }
+    });
+  });
+});
+
+describe('AwsIamGateway access keys', () => {
+  it('lists a user’s keys and sets them Inactive and Active again', async () => {
+    const name = await user();
+    const created = await client.send(new CreateAccessKeyCommand({ UserName: name }));
+    const id = created.AccessKey?.AccessKeyId ?? '';
+
+    await expect(gateway.listAccessKeys(name)).resolves.toEqual([
+      { id, status: 'Active', createDate: expect.any(String) },
+    ]);
+    await gateway.setAccessKeyStatus(name, id, 'Inactive');
+    await expect(gateway.listAccessKeys(name)).resolves.toMatchObject([{ id, status: 'Inactive' }]);
+    await gateway.setAccessKeyStatus(name, id, 'Active');
+    await expect(gateway.listAccessKeys(name)).resolves.toMatchObject([{ id, status: 'Active' }]);
+  });
+
+  it('says NoSuchEntity for a user that does not exist', async () => {
+    await expect(gateway.listAccessKeys('nobody-here')).rejects.toMatchObject({
+      name: 'IamCallError',
+      code: 'NoSuchEntity',
     });
   });
 });

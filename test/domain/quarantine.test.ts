@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { readActor } from '../../src/domain/actor';
-import { parsePolicyDocument, statementCoversAction } from '../../src/domain/policy';
+import { parsePolicyDocument, statementCoversAction, wildcardMatch } from '../../src/domain/policy';
 import {
+  effectiveModes,
+  isQuarantinePolicyArn,
+  MANAGED_POLICY_MAX_CHARS,
+  modeAvailability,
+  policySize,
   QUARANTINE_POLICY_NAME,
   QUARANTINE_POLICY_PATH,
   type QuarantineSettings,
   type QuarantineTarget,
   quarantineDocument,
   quarantinePolicyArn,
+  quarantinePolicyName,
   quarantineTarget,
 } from '../../src/domain/quarantine';
 import type { Actor } from '../../src/domain/types';
@@ -182,5 +188,85 @@ describe('quarantineTarget', () => {
     const target = quarantineTarget(actor, SETTINGS);
     expect(target).toHaveProperty('refused');
     expect('refused' in target && target.refused).toMatch(reason);
+  });
+});
+
+describe('quarantine modes and the bot surface', () => {
+  const surface = {
+    topicArns: [
+      'arn:aws:sns:eu-central-1:111122223333:iam-changes-production-alerts-with-a-long-name',
+      'arn:aws:sns:eu-central-1:111122223333:iam-changes-production-jobs-with-a-long-name',
+    ],
+    parameterArnPrefix: 'arn:aws:ssm:eu-central-1:111122223333:parameter/iam-changes/production/',
+    tableArn: 'arn:aws:dynamodb:eu-central-1:111122223333:table/iam-changes-production-table',
+    functionArnPrefix: 'arn:aws:lambda:eu-central-1:111122223333:function:iam-changes-production-',
+  };
+  const at = new Date('2026-11-20T14:06:00.000Z');
+
+  it('always applies deny-iam, in order, and drops deactivate-keys for a role', () => {
+    expect(effectiveModes(undefined, 'user')).toEqual(['deny-iam']);
+    expect(effectiveModes(['deactivate-keys', 'revoke-sessions'], 'user')).toEqual([
+      'deny-iam',
+      'revoke-sessions',
+      'deactivate-keys',
+    ]);
+    expect(effectiveModes(['deactivate-keys'], 'role')).toEqual(['deny-iam']);
+    expect(modeAvailability('deactivate-keys', 'role')).toMatchObject({ available: false });
+  });
+
+  it('revokes sessions issued before the quarantine with aws:TokenIssueTime', () => {
+    const document = quarantineDocument({ modes: ['deny-iam', 'revoke-sessions'], at });
+    expect(document.Statement[1]).toEqual({
+      Sid: 'IamChangesQuarantineRevokeSessions',
+      Effect: 'Deny',
+      Action: ['*'],
+      Resource: ['*'],
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': ['2026-11-20T14:06:00.000Z'] } },
+    });
+    expect(() => quarantineDocument({ modes: ['revoke-sessions'] })).toThrow(RangeError);
+  });
+
+  it('denies the bot surface in every mode, with Deny statements only', () => {
+    for (const modes of [['deny-iam'], ['deny-iam', 'revoke-sessions', 'deactivate-keys']] as const) {
+      const document = quarantineDocument({ modes, at, surface });
+      expect(document.Statement.every((statement) => statement.Effect === 'Deny')).toBe(true);
+      const covers = (action: string, resource: string) =>
+        document.Statement.some(
+          (statement) =>
+            statement.Condition === undefined &&
+            statementCoversAction(statement, action) &&
+            (statement.Resource ?? []).some((glob) => glob === '*' || wildcardMatch(glob, resource)),
+        );
+      expect(covers('sns:Publish', surface.topicArns[1] ?? '')).toBe(true);
+      expect(covers('ssm:GetParameter', `${surface.parameterArnPrefix}slack/signing-secret`)).toBe(true);
+      expect(covers('dynamodb:PutItem', surface.tableArn)).toBe(true);
+      expect(covers('lambda:UpdateFunctionCode', `${surface.functionArnPrefix}worker`)).toBe(true);
+      expect(covers('iam:DetachUserPolicy', 'arn:aws:iam::111122223333:user/mallory')).toBe(true);
+      expect(covers('sns:Publish', 'arn:aws:sns:eu-central-1:111122223333:someone-else')).toBe(false);
+    }
+  });
+
+  it('stays under the managed policy size limit with every mode and a long surface', () => {
+    const document = quarantineDocument({
+      modes: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+      at,
+      surface,
+    });
+    expect(policySize(document)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+    expect(MANAGED_POLICY_MAX_CHARS).toBe(6144);
+  });
+
+  it('names each quarantine its own policy and recognises the bot policies by name', () => {
+    const name = quarantinePolicyName(QUARANTINE_POLICY_NAME, '3f9a1c2b-0000-4000-8000-000000000000');
+    expect(name).toBe('iam-changes-quarantine-3f9a1c2b');
+    expect(quarantinePolicyName('x'.repeat(128), 'abcdefgh12')).toHaveLength(128);
+    expect(isQuarantinePolicyArn(quarantinePolicyArn(ACCOUNT, name))).toBe(true);
+    expect(isQuarantinePolicyArn(quarantinePolicyArn(ACCOUNT))).toBe(true);
+    expect(
+      isQuarantinePolicyArn(`arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-x/y`),
+    ).toBe(false);
+    expect(isQuarantinePolicyArn(`arn:aws:iam::${ACCOUNT}:policy/iam-changes-quarantine-3f9a1c2b`)).toBe(
+      false,
+    );
   });
 });

@@ -308,7 +308,9 @@ describe('worker handler with HOME_ACCOUNT_ID, a change in a member account', ()
     expect(result).toEqual({ kind: 'quarantine', outcome: 'done' });
     const attached = await memberIam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }));
     expect((attached.AttachedPolicies ?? []).map((p) => p.PolicyArn)).toEqual([
-      `arn:aws:iam::${MEMBER}:policy/iam-changes/iam-changes-quarantine`,
+      expect.stringMatching(
+        new RegExp(`^arn:aws:iam::${MEMBER}:policy/iam-changes/iam-changes-quarantine-[A-Za-z0-9]{8}$`),
+      ),
     ]);
     const slack = await slackOf(change.eventId);
     expect(slack.thread).toContain(`*Quarantined*`);
@@ -343,7 +345,9 @@ describe('worker handler with HOME_ACCOUNT_ID, a change in a member account', ()
     expect(result).toEqual({ kind: 'quarantine', outcome: 'done' });
     const attached = await memberIam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }));
     expect((attached.AttachedPolicies ?? []).map((p) => p.PolicyArn)).toEqual([
-      `arn:aws:iam::${MEMBER}:policy/iam-changes/iam-changes-quarantine`,
+      expect.stringMatching(
+        new RegExp(`^arn:aws:iam::${MEMBER}:policy/iam-changes/iam-changes-quarantine-[A-Za-z0-9]{8}$`),
+      ),
     ]);
   });
 });

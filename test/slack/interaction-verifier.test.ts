@@ -244,7 +244,7 @@ describe('readInteraction', () => {
     [
       'the quarantine confirmation submitted',
       submission(CONFIRM_CALLBACK_IDS.quarantine, metadata, 'stolen keys'),
-      { kind: 'confirm', action: 'quarantine', eventId: EVENT, reason: 'stolen keys', modes: [] },
+      { kind: 'confirm', action: 'quarantine', eventId: EVENT, reason: 'stolen keys', modes: ['deny-iam'] },
     ],
     [
       'the lift confirmation submitted',

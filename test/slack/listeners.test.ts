@@ -478,8 +478,11 @@ describe('Quarantine caller', () => {
     await onConfirmSubmission(submit(components.slack, modal.id, BOB, 'credentials leaked').args, h.deps);
     await h.idle();
 
-    const quarantineArn = `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine`;
-    expect(await attachedArns('user', intruder)).toEqual([quarantineArn]);
+    expect(await attachedArns('user', intruder)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-[A-Za-z0-9]{8}$`),
+      ),
+    ]);
     let alert = messageOf(alertTs);
     expect(textOf(alert.blocks)).toContain(`Caller quarantined* by <@${BOB}>`);
     expect(buttonIds(alert.blocks)).toContain(ACTION_IDS.LIFT_QUARANTINE);
@@ -527,7 +530,9 @@ describe('Quarantine caller', () => {
     await h.idle();
 
     expect(await attachedArns('role', role)).toEqual([
-      `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine`,
+      expect.stringMatching(
+        new RegExp(`^arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-[A-Za-z0-9]{8}$`),
+      ),
     ]);
   });
 

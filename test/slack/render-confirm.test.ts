@@ -3,15 +3,16 @@ import { describe, expect, it } from 'vitest';
 import type { LiftPreview, QuarantinePreview } from '../../src/app/quarantine-service';
 import type { RevertPreview } from '../../src/app/revert-service';
 import { assessChange } from '../../src/domain/explain';
-import { quarantinePolicyArn } from '../../src/domain/quarantine';
+import { quarantineDocument, quarantinePolicyArn } from '../../src/domain/quarantine';
 import { planRevert } from '../../src/domain/revert';
 import type { AssessedChange, PolicyDocument } from '../../src/domain/types';
-import { REASON_INPUT, VIEW_IDS } from '../../src/slack/action-ids';
+import { QUARANTINE_MODES_INPUT, REASON_INPUT, VIEW_IDS } from '../../src/slack/action-ids';
 import {
   codeSections,
   confirmActionOf,
   confirmMetadataText,
   parseConfirmMetadata,
+  quarantineModesOf,
   renderConfirmError,
   renderConfirmLoading,
   renderLiftConfirm,
@@ -211,6 +212,14 @@ describe('renderQuarantineConfirm', () => {
       change,
       target,
       policyArn,
+      document: quarantineDocument(),
+      modes: ['deny-iam'],
+      options: [
+        { mode: 'deny-iam', available: true },
+        { mode: 'revoke-sessions', available: true },
+        { mode: 'deactivate-keys', available: true },
+      ],
+      activeKeys: ['AKIAALICEKEY00000001'],
       steps: [{ action: 'iam:AttachUserPolicy', params: { UserName: 'alice', PolicyArn: policyArn } }],
       cli: [`aws iam attach-user-policy --user-name alice --policy-arn ${policyArn}`],
       alreadyQuarantined: false,
@@ -231,6 +240,52 @@ describe('renderQuarantineConfirm', () => {
       `aws iam attach-user-policy --user-name alice --policy-arn ${policyArn}`,
     );
     assertModalLimits(view);
+  });
+
+  it('offers the modes as checkboxes, deny-iam ticked, each saying what it does and does not stop', () => {
+    const view = renderQuarantineConfirm(quarantine(), META);
+    const input = view.blocks.find((block) => block.block_id === QUARANTINE_MODES_INPUT.BLOCK_ID);
+    expect(input?.type).toBe('input');
+    const element = input && 'element' in input ? input.element : undefined;
+    expect(element).toMatchObject({ type: 'checkboxes', action_id: QUARANTINE_MODES_INPUT.ACTION_ID });
+    const checkboxes = element as {
+      options: { value: string; description?: { text: string } }[];
+      initial_options?: { value: string }[];
+    };
+    expect(checkboxes.options.map((option) => option.value)).toEqual([
+      'deny-iam',
+      'revoke-sessions',
+      'deactivate-keys',
+    ]);
+    expect(checkboxes.initial_options?.map((option) => option.value)).toEqual(['deny-iam']);
+    for (const option of checkboxes.options) expect(option.description?.text.length).toBeLessThanOrEqual(75);
+    const hint = input && 'hint' in input ? input.hint?.text : '';
+    expect(hint).toContain('aws:TokenIssueTime');
+    expect(hint).toContain('Not: Credentials issued after now');
+    expect(hint).toContain('Not: The console password');
+    expect(text(view)).toContain('`AKIAALICEKEY00000001`');
+    assertModalLimits(view);
+  });
+
+  it('does not offer deactivate-keys for a role, and says why', () => {
+    const view = renderQuarantineConfirm(
+      quarantine({
+        target: { kind: 'role', name: 'web' },
+        activeKeys: [],
+        options: [
+          { mode: 'deny-iam', available: true },
+          { mode: 'revoke-sessions', available: true },
+          { mode: 'deactivate-keys', available: false, why: 'a role has no access keys' },
+        ],
+      }),
+      META,
+    );
+    const input = view.blocks.find((block) => block.block_id === QUARANTINE_MODES_INPUT.BLOCK_ID);
+    const element = (input && 'element' in input ? input.element : undefined) as {
+      options: { value: string }[];
+    };
+    expect(element.options.map((option) => option.value)).toEqual(['deny-iam', 'revoke-sessions']);
+    expect(text(view)).toContain('is not offered: a role has no access keys');
   });
 
   it.each([
@@ -270,6 +325,7 @@ describe('renderLiftConfirm', () => {
       quarantine: record,
       target: record.target,
       policyArn: record.policyArn,
+      keysToRestore: [],
       steps: [{ action: 'iam:DetachUserPolicy', params: { UserName: 'alice', PolicyArn: record.policyArn } }],
       cli: [`aws iam detach-user-policy --user-name alice --policy-arn ${record.policyArn}`],
     };
@@ -283,7 +339,13 @@ describe('renderLiftConfirm', () => {
 
   it('refuses when there is nothing to lift', () => {
     const view = renderLiftConfirm(
-      { change, steps: [], cli: [], refusal: 'no quarantine is recorded on this change: nothing to lift' },
+      {
+        change,
+        keysToRestore: [],
+        steps: [],
+        cli: [],
+        refusal: 'no quarantine is recorded on this change: nothing to lift',
+      },
       META,
     );
     expect(view.submit).toBeUndefined();
@@ -341,5 +403,28 @@ describe('metadata and code blocks', () => {
       .flatMap((section) => (section.text?.text ?? '').split('\n').filter((line) => /^\d+ /.test(line)));
     const hidden = Number(/(\d+) more lines/.exec(sections.at(-1)?.text?.text ?? '')?.[1]);
     expect(shownLines.length + hidden).toBe(40);
+  });
+});
+
+describe('quarantineModesOf', () => {
+  const values = (selected: { value?: string }[] | null | undefined) => ({
+    [QUARANTINE_MODES_INPUT.BLOCK_ID]: { [QUARANTINE_MODES_INPUT.ACTION_ID]: { selected_options: selected } },
+  });
+
+  it('reads the ticked modes, deny-iam always first and each once', () => {
+    expect(quarantineModesOf(values([{ value: 'deactivate-keys' }, { value: 'revoke-sessions' }]))).toEqual([
+      'deny-iam',
+      'revoke-sessions',
+      'deactivate-keys',
+    ]);
+    expect(quarantineModesOf(values([]))).toEqual(['deny-iam']);
+    expect(quarantineModesOf(values(null))).toEqual(['deny-iam']);
+    expect(quarantineModesOf(undefined)).toEqual(['deny-iam']);
+  });
+
+  it('drops values that are not modes', () => {
+    expect(
+      quarantineModesOf(values([{ value: 'allow-everything' }, { value: 'revoke-sessions' }, {}])),
+    ).toEqual(['deny-iam', 'revoke-sessions']);
   });
 });

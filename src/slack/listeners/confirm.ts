@@ -7,7 +7,7 @@
  */
 import type { JobOrigin } from '../../app/jobs';
 import { REASON_INPUT } from '../action-ids';
-import { confirmActionOf, parseConfirmMetadata } from '../render-confirm';
+import { confirmActionOf, parseConfirmMetadata, quarantineModesOf } from '../render-confirm';
 import { renderProblem, renderRequestedNote } from '../render-notice';
 import {
   guarded,
@@ -35,7 +35,16 @@ export interface ViewSubmissionArgs {
     id?: string;
     callback_id: string;
     private_metadata?: string;
-    state: { values: Record<string, Record<string, { value?: string | null } | undefined> | undefined> };
+    state: {
+      values: Record<
+        string,
+        | Record<
+            string,
+            { value?: string | null; selected_options?: { value?: string }[] | null } | undefined
+          >
+        | undefined
+      >;
+    };
   };
 }
 
@@ -120,6 +129,7 @@ export async function onConfirmSubmission(
         by,
         reason,
         ...(alert ? { alert } : {}),
+        ...(action === 'quarantine' ? { modes: quarantineModesOf(view.state.values) } : {}),
         ...originOf(signed),
       });
     } catch (error: unknown) {
