@@ -4,7 +4,7 @@
  * command, form-encoded and signed with the app's signing secret.
  */
 import type { Job, JobOrigin } from '../../src/app/jobs';
-import { ACTION_IDS, REASON_INPUT } from '../../src/slack/action-ids';
+import { ACTION_IDS, QUARANTINE_MODES_INPUT, REASON_INPUT } from '../../src/slack/action-ids';
 import { CONFIRM_CALLBACK_IDS } from '../../src/slack/render-confirm';
 import { DIFF_PAGE_ACTION_IDS, diffPageValue } from '../../src/slack/render-diff';
 import { signSlackRequest } from '../../src/slack/signature';
@@ -37,6 +37,14 @@ export function slackBodyOf(job: Job): string {
           [REASON_INPUT.ACTION_ID]: { type: 'plain_text_input', value: job.reason },
         },
       };
+      if (job.kind === 'quarantine' && job.modes) {
+        values[QUARANTINE_MODES_INPUT.BLOCK_ID] = {
+          [QUARANTINE_MODES_INPUT.ACTION_ID]: {
+            type: 'checkboxes',
+            selected_options: job.modes.map((value) => ({ value })),
+          },
+        };
+      }
       return form({
         type: 'view_submission',
         user,
