@@ -15,6 +15,7 @@ import path from 'node:path';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import AdmZip from 'adm-zip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_JOB_MAX_AGE_SECONDS } from '../../src/app/job-verification';
 import { CIS44_EVENT_NAMES } from '../../src/domain/events';
 import { CIS44_FILTER_PATTERN, evaluateCis44Coverage } from '../../src/domain/filter-pattern';
 import { TABLE_INDEXES, TABLE_KEY_SCHEMA, TTL_ATTRIBUTE } from '../../src/store/table';
@@ -35,6 +36,7 @@ const SERVERLESS = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverl
 
 type Json = Record<string, unknown>;
 interface Template {
+  Parameters?: Record<string, { Type: string; Default?: unknown }>;
   Conditions?: Record<string, unknown>;
   Resources: Record<string, { Type: string; Condition?: string; Properties?: Json }>;
   Outputs?: Json;
@@ -79,21 +81,91 @@ async function packageWith(dir: string, params: string[]): Promise<Template> {
   ) as Template;
 }
 
-/** Evaluates the template's `Fn::Equals` / `Fn::Not` / `Fn::Or` conditions (all this template uses). */
+/** What the stack's pseudo parameters stand for when the template is read here. */
+const ACCOUNT = '123456789012';
+const PSEUDO: Record<string, string> = {
+  'AWS::AccountId': ACCOUNT,
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * The value CloudFormation would give `node` in this template with its parameters' defaults: intrinsic functions
+ * evaluated, `AWS::NoValue` dropped, a resource's `Ref` as `ref:<id>` and its `Fn::GetAtt` as `<id>.<attribute>`.
+ */
+function resolve(template: Template, node: unknown): unknown {
+  const refOf = (name: string): unknown => {
+    if (name === 'AWS::NoValue') return NO_VALUE;
+    if (name in PSEUDO) return PSEUDO[name];
+    const parameter = template.Parameters?.[name];
+    if (parameter) {
+      const value = String(parameter.Default ?? '');
+      return parameter.Type === 'CommaDelimitedList' ? value.split(',') : value;
+    }
+    if (name in template.Resources) return `ref:${name}`;
+    throw new Error(`Ref to nothing: ${name}`);
+  };
+  const sub = (text: string, variables: Record<string, unknown>) =>
+    text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+      if (name in variables) return String(variables[name]);
+      return name.includes('.') && !name.startsWith('AWS::') ? name : String(refOf(name));
+    });
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk).filter((item) => item !== NO_VALUE);
+    if (value === null || typeof value !== 'object') return value;
+    const object = value as Json;
+    const [key] = Object.keys(object);
+    const argument = key === undefined ? undefined : object[key];
+    switch (Object.keys(object).length === 1 ? key : undefined) {
+      case 'Ref':
+        return refOf(String(argument));
+      case 'Fn::GetAtt': {
+        const [id, attribute] = Array.isArray(argument) ? argument : String(argument).split('.');
+        return `${id}.${attribute}`;
+      }
+      case 'Fn::If': {
+        const [condition, whenTrue, whenFalse] = argument as unknown[];
+        return walk(conditionHolds(template, String(condition)) ? whenTrue : whenFalse);
+      }
+      case 'Fn::Join': {
+        const [delimiter, items] = argument as [string, unknown];
+        return (walk(items) as unknown[]).join(delimiter);
+      }
+      case 'Fn::Split': {
+        const [delimiter, text] = argument as [string, unknown];
+        return String(walk(text)).split(delimiter);
+      }
+      case 'Fn::Sub': {
+        if (typeof argument === 'string') return sub(argument, {});
+        const [text, variables] = argument as [string, Json];
+        return sub(text, walk(variables) as Json);
+      }
+      case 'Fn::Equals': {
+        const [left, right] = (argument as unknown[]).map(walk);
+        return JSON.stringify(left) === JSON.stringify(right);
+      }
+      case 'Fn::Not':
+        return !walk((argument as unknown[])[0]);
+      case 'Condition':
+        return conditionHolds(template, String(argument));
+      default:
+        return Object.fromEntries(
+          Object.entries(object)
+            .map(([name, item]) => [name, walk(item)])
+            .filter(([, item]) => item !== NO_VALUE),
+        );
+    }
+  };
+  return walk(node);
+}
+
 function conditionHolds(template: Template, name: string | undefined): boolean {
   if (!name) return true;
-  const evaluate = (node: unknown): boolean => {
-    const value = node as Json;
-    if ('Fn::Not' in value) return !evaluate((value['Fn::Not'] as unknown[])[0]);
-    if ('Fn::Or' in value) return (value['Fn::Or'] as unknown[]).some(evaluate);
-    if ('Fn::Equals' in value) {
-      const [left, right] = value['Fn::Equals'] as unknown[];
-      return JSON.stringify(left) === JSON.stringify(right);
-    }
-    if ('Condition' in value) return conditionHolds(template, String(value.Condition));
-    throw new Error(`condition form not handled: ${JSON.stringify(value)}`);
-  };
-  return evaluate(template.Conditions?.[name]);
+  const condition = template.Conditions?.[name];
+  if (condition === undefined) throw new Error(`no condition ${name}`);
+  return resolve(template, condition) === true;
 }
 
 function active(template: Template, type: string) {
@@ -102,90 +174,172 @@ function active(template: Template, type: string) {
   );
 }
 
+function resource(template: Template, id: string): { Type: string; Properties?: Json } {
+  const found = template.Resources[id];
+  if (!found || !conditionHolds(template, found.Condition)) throw new Error(`no ${id} in the template`);
+  return found;
+}
+
+type Condition = Record<string, Record<string, unknown>>;
 interface PolicyStatement {
   Sid?: string;
-  Effect: string;
+  Effect: 'Allow' | 'Deny';
   Principal?: unknown;
   Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, unknown>;
+  Resource: string | string[];
+  Condition?: Condition;
 }
 
-function roleOf(template: Template, name: string): { Properties?: Json } {
-  const role = template.Resources[name];
-  if (!role) throw new Error(`no ${name} in the template`);
-  return role;
-}
-
-function functionOf(template: Template, name: string): { Properties?: Json } {
-  const found = active(template, 'AWS::Lambda::Function').find(([, fn]) =>
-    String(fn.Properties?.FunctionName).endsWith(`-${name}`),
-  );
-  if (!found) throw new Error(`no ${name} function in the template`);
-  return found[1];
-}
-
-/** The statements of the topic policy on `topic`. */
-function topicPolicyOf(template: Template, topic: string): PolicyStatement[] {
-  const found = active(template, 'AWS::SNS::TopicPolicy').find(
-    ([, policy]) => JSON.stringify(policy.Properties?.Topics) === JSON.stringify([{ Ref: topic }]),
-  );
-  const document = found?.[1].Properties?.PolicyDocument as { Statement: PolicyStatement[] } | undefined;
-  if (!document) throw new Error(`no topic policy on ${topic}`);
-  return document.Statement;
-}
-
-/**
- * A role's statements, with `Fn::If` resolved as the template's conditions hold (a statement whose branch is
- * `AWS::NoValue` is left out).
- */
-function statementsOf(role: { Properties?: Json }, template: Template = plain): PolicyStatement[] {
-  const policies = (role.Properties?.Policies ?? []) as Array<{
-    PolicyDocument: { Statement: unknown[] };
+/** A role's statements, resolved. */
+function statementsOf(template: Template, roleId: string): PolicyStatement[] {
+  const role = resolve(template, resource(template, roleId)) as { Properties: Json };
+  const policies = (role.Properties.Policies ?? []) as Array<{
+    PolicyDocument: { Statement: PolicyStatement[] };
   }>;
-  return policies
-    .flatMap((policy) => policy.PolicyDocument.Statement)
-    .map((statement) => resolveIf(template, statement))
-    .filter((statement): statement is PolicyStatement => statement !== undefined);
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
 }
 
-/** `node` with every `Fn::If` chosen by its condition; `undefined` for `AWS::NoValue`. */
-function resolveIf(template: Template, node: unknown): unknown {
-  if (Array.isArray(node))
-    return node.map((item) => resolveIf(template, item)).filter((item) => item !== undefined);
-  if (node === null || typeof node !== 'object') return node;
-  const value = node as Json;
-  if ('Fn::If' in value) {
-    const [condition, yes, no] = value['Fn::If'] as [string, unknown, unknown];
-    return resolveIf(template, conditionHolds(template, condition) ? yes : no);
-  }
-  if (JSON.stringify(value) === JSON.stringify({ Ref: 'AWS::NoValue' })) return undefined;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveIf(template, item)]));
+/** A topic policy's statements, resolved. */
+function topicStatements(template: Template, policyId: string): PolicyStatement[] {
+  const policy = resolve(template, resource(template, policyId)) as {
+    Properties: { PolicyDocument: { Statement: PolicyStatement[] } };
+  };
+  return policy.Properties.PolicyDocument.Statement;
+}
+
+function listOf(value: unknown): string[] {
+  return (Array.isArray(value) ? value : [value]).map(String);
 }
 
 function actions(statement: PolicyStatement): string[] {
-  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+  return listOf(statement.Action);
+}
+
+/** IAM's wildcard match: `*` any run of characters, `?` one. */
+function globMatches(pattern: string, value: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`).test(value);
+}
+
+/** A request as IAM evaluates it: who (for resource policies), what, on what, and its context keys. */
+interface Request {
+  action: string;
+  resource: string;
+  principal?: { AWS?: string; Service?: string };
+  context?: Record<string, string | string[]>;
+}
+
+/** The condition operators this template uses, with IAM's rules for a missing key. */
+function conditionMatches(
+  condition: Condition | undefined,
+  context: Record<string, string | string[]>,
+): boolean {
+  return Object.entries(condition ?? {}).every(([operator, keys]) =>
+    Object.entries(keys).every(([key, expected]) => {
+      const wanted = listOf(expected);
+      const present = context[key];
+      const values = present === undefined ? [] : listOf(present);
+      const equal = (value: string) => wanted.includes(value);
+      const like = (value: string) => wanted.some((pattern) => globMatches(pattern, value));
+      switch (operator) {
+        case 'StringEquals':
+          return values.length > 0 && values.every(equal);
+        case 'StringEqualsIfExists':
+          return values.every(equal);
+        case 'ArnEquals':
+        case 'ArnLike':
+          return values.length > 0 && values.every(like);
+        // A negated operator holds when the key is missing.
+        case 'ArnNotEquals':
+        case 'ArnNotLike':
+          return values.every((value) => !like(value));
+        case 'ForAllValues:StringEquals':
+          return values.every(equal);
+        case 'ForAllValues:StringLike':
+          return values.every(like);
+        default:
+          throw new Error(`condition operator not handled: ${operator}`);
+      }
+    }),
+  );
+}
+
+function statementMatches(statement: PolicyStatement, request: Request): boolean {
+  if (!actions(statement).some((action) => globMatches(action, request.action))) return false;
+  if (!listOf(statement.Resource).some((pattern) => globMatches(pattern, request.resource))) return false;
+  if (statement.Principal !== undefined && statement.Principal !== '*') {
+    const principal = statement.Principal as { AWS?: string; Service?: string };
+    const matches =
+      (principal.AWS !== undefined && principal.AWS === request.principal?.AWS) ||
+      (principal.Service !== undefined && principal.Service === request.principal?.Service);
+    if (!matches) return false;
+  }
+  return conditionMatches(statement.Condition, request.context ?? {});
+}
+
+/** Allowed by these statements: some Allow matches and no Deny does. */
+function allows(statements: PolicyStatement[], request: Request): boolean {
+  const matching = statements.filter((statement) => statementMatches(statement, request));
+  return matching.some((s) => s.Effect === 'Allow') && !matching.some((s) => s.Effect === 'Deny');
+}
+
+function deniedExplicitly(statements: PolicyStatement[], request: Request): boolean {
+  return statements.some((statement) => statement.Effect === 'Deny' && statementMatches(statement, request));
 }
 
 const IAM_WRITE = /^iam:(Attach|Detach|Put|Delete|Create|Update|Set|Add|Remove|Tag|Untag)/;
+const TABLE = 'ChangesTable.Arn';
+
+/** A write to the table's item with partition key `pk`, touching `attributes` (UpdateItem). */
+function tableWrite(action: string, pk: string, attributes?: string[]): Request {
+  return {
+    action: `dynamodb:${action}`,
+    resource: TABLE,
+    context: { 'dynamodb:LeadingKeys': [pk], ...(attributes ? { 'dynamodb:Attributes': attributes } : {}) },
+  };
+}
+
+function functionEnvironment(template: Template, name: FunctionName): Record<string, unknown> {
+  const found = active(template, 'AWS::Lambda::Function').find(
+    ([, fn]) => fn.Properties?.FunctionName === `iam-changes-test-${name}`,
+  );
+  if (!found) throw new Error(`no ${name} function`);
+  return (resolve(template, found[1].Properties?.Environment) as { Variables: Record<string, unknown> })
+    .Variables;
+}
+
+const FUNCTIONS = ['notify', 'slack', 'worker'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
+const ORGANIZATION = 'o-a1b2c3d4e5';
+const MEMBERS = ['111111111111', '222222222222'];
+const EXTRA_ALARMS = [
+  'arn:aws:cloudwatch:us-east-1:123456789012:alarm:CIS-3.4-IAMPolicyChanges',
+  'arn:aws:cloudwatch:us-east-1:444455556666:alarm:org-iam-changes',
+];
+const PROTECTED = ['arn:aws:iam::*:role/break-glass*', 'arn:aws:iam::123456789012:user/root-admin'];
+const LOG_GROUP = 'aws-cloudtrail-logs-org';
 
 let dir: string;
 let plain: Template;
 let withParams: Template;
-let inOrganization: Template;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'iam-changes-package-'));
   // One after the other: serverless-esbuild builds in the service's own .esbuild folder.
   plain = await packageWith(path.join(dir, 'plain'), []);
   withParams = await packageWith(path.join(dir, 'params'), [
-    'cloudTrailLogGroup=aws-cloudtrail-logs-org',
+    `cloudTrailLogGroup=${LOG_GROUP}`,
     'allWrites=true',
-  ]);
-  inOrganization = await packageWith(path.join(dir, 'organization'), [
-    'organizationId=o-a1b2c3d4e5',
-    'protectedPrincipals=arn:aws:iam::*:role/break-glass,arn:aws:iam::111122223333:user/root-admin',
-    'extraAlarmArns=arn:aws:cloudwatch:us-east-1:111122223333:alarm:existing-cis-4.4',
+    `extraAlarmArns=${EXTRA_ALARMS.join(',')}`,
+    `organizationId=${ORGANIZATION}`,
+    `memberAccounts=${MEMBERS.join(',')}`,
+    `protectedPrincipals=${PROTECTED.join(',')}`,
+    'httpApiThrottlingBurstLimit=10',
+    'httpApiThrottlingRateLimit=4',
   ]);
 }, 240_000);
 
@@ -195,7 +349,9 @@ afterAll(async () => {
 
 describe('serverless.yml', () => {
   it('declares both topics, letting EventBridge and CloudWatch publish alerts', () => {
-    const policy = active(plain, 'AWS::SNS::TopicPolicy')[0]?.[1];
+    const policy = active(withParams, 'AWS::SNS::TopicPolicy').find(
+      ([id]) => id === 'AlertsTopicPolicy',
+    )?.[1];
     const principals = JSON.stringify(policy?.Properties);
     expect(principals).toContain('events.amazonaws.com');
     expect(principals).toContain('cloudwatch.amazonaws.com');
@@ -204,6 +360,126 @@ describe('serverless.yml', () => {
         .map(([id]) => id)
         .sort(),
     ).toEqual(['AlertsTopic', 'JobsTopic']);
+  });
+
+  it('takes jobs only from the Slack function: an Allow for its role and a Deny of Publish for everyone else', () => {
+    const statements = topicStatements(plain, 'JobsTopicPolicy');
+    const publish = (principal: Request['principal'], principalArn?: string): Request => ({
+      action: 'sns:Publish',
+      resource: 'ref:JobsTopic',
+      principal,
+      context: principalArn ? { 'aws:PrincipalArn': principalArn } : {},
+    });
+
+    expect(statements).toContainEqual({
+      Sid: 'SlackFunction',
+      Effect: 'Allow',
+      Principal: { AWS: 'SlackRole.Arn' },
+      Action: 'sns:Publish',
+      Resource: 'ref:JobsTopic',
+    });
+    expect(statements).toContainEqual({
+      Sid: 'NoOtherPublisher',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sns:Publish',
+      Resource: 'ref:JobsTopic',
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': 'SlackRole.Arn' } },
+    });
+    expect(allows(statements, publish({ AWS: 'SlackRole.Arn' }, 'SlackRole.Arn'))).toBe(true);
+    expect(deniedExplicitly(statements, publish({ AWS: 'WorkerRole.Arn' }, 'WorkerRole.Arn'))).toBe(true);
+    expect(deniedExplicitly(statements, publish({ Service: 'events.amazonaws.com' }))).toBe(true);
+    // Managing the topic is left to the account's own IAM policies.
+    expect(statements.filter((s) => s.Effect === 'Deny').flatMap(actions)).toEqual(['sns:Publish']);
+  });
+
+  it("takes alerts only from the stack's CIS 4.4 rule by default, and denies every other publisher", () => {
+    const statements = topicStatements(plain, 'AlertsTopicPolicy');
+    const publish = (service: string, sourceArn?: string, account = ACCOUNT): Request => ({
+      action: 'sns:Publish',
+      resource: 'ref:AlertsTopic',
+      principal: { Service: service },
+      context: sourceArn ? { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': account } : {},
+    });
+
+    expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([
+      {
+        Sid: 'EventBridgeRule',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: 'ref:AlertsTopic',
+        Condition: {
+          ArnEquals: { 'aws:SourceArn': ['IamChangesRule.Arn'] },
+          StringEquals: { 'aws:SourceAccount': ACCOUNT },
+        },
+      },
+    ]);
+    expect(statements.filter((s) => s.Effect === 'Deny')).toEqual([
+      {
+        Sid: 'NoOtherPublisher',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: 'ref:AlertsTopic',
+        Condition: { ArnNotEquals: { 'aws:SourceArn': ['IamChangesRule.Arn'] } },
+      },
+    ]);
+    expect(allows(statements, publish('events.amazonaws.com', 'IamChangesRule.Arn'))).toBe(true);
+    expect(allows(statements, publish('events.amazonaws.com', 'IamChangesRule.Arn', '999999999999'))).toBe(
+      false,
+    );
+    expect(deniedExplicitly(statements, publish('events.amazonaws.com', 'another-rule'))).toBe(true);
+    expect(deniedExplicitly(statements, publish('cloudwatch.amazonaws.com', EXTRA_ALARMS[0]))).toBe(true);
+    // An IAM principal's request carries no aws:SourceArn: ArnNotEquals holds, the Deny applies.
+    expect(
+      deniedExplicitly(statements, {
+        action: 'sns:Publish',
+        resource: 'ref:AlertsTopic',
+        principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/admin` },
+      }),
+    ).toBe(true);
+  });
+
+  it('takes alerts from the all-writes rule, the CIS 4.4 alarm and the extra alarms when they are configured', () => {
+    const statements = topicStatements(withParams, 'AlertsTopicPolicy');
+    const publish = (service: string, sourceArn: string, account = ACCOUNT): Request => ({
+      action: 'sns:Publish',
+      resource: 'ref:AlertsTopic',
+      principal: { Service: service },
+      context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': account },
+    });
+
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.EventBridgeRule?.Condition).toEqual({
+      ArnEquals: { 'aws:SourceArn': ['IamWritesRule.Arn'] },
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+    });
+    expect(bySid.Cis44Alarm).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Condition: {
+        ArnEquals: { 'aws:SourceArn': 'Cis44Alarm.Arn' },
+        StringEquals: { 'aws:SourceAccount': ACCOUNT },
+      },
+    });
+    expect(bySid.ExtraAlarms).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Condition: { ArnEquals: { 'aws:SourceArn': EXTRA_ALARMS } },
+    });
+    expect(bySid.NoOtherPublisher?.Condition).toEqual({
+      ArnNotEquals: { 'aws:SourceArn': ['IamWritesRule.Arn', 'Cis44Alarm.Arn', ...EXTRA_ALARMS] },
+    });
+    expect(allows(statements, publish('events.amazonaws.com', 'IamWritesRule.Arn'))).toBe(true);
+    expect(allows(statements, publish('cloudwatch.amazonaws.com', 'Cis44Alarm.Arn'))).toBe(true);
+    expect(
+      allows(statements, publish('cloudwatch.amazonaws.com', EXTRA_ALARMS[1] ?? '', '444455556666')),
+    ).toBe(true);
+    expect(
+      deniedExplicitly(
+        statements,
+        publish('cloudwatch.amazonaws.com', `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:other`),
+      ),
+    ).toBe(true);
   });
 
   it('routes the 16 CIS 4.4 calls from aws.iam to the alerts topic by default', () => {
@@ -239,13 +515,16 @@ describe('serverless.yml', () => {
   });
 
   it("creates the CIS 4.4 metric filter with the benchmark's exact pattern and an alarm that fires on one call", () => {
-    const filter = active(withParams, 'AWS::Logs::MetricFilter')[0]?.[1].Properties;
-    expect(filter?.LogGroupName).toBe('aws-cloudtrail-logs-org');
-    expect(filter?.FilterPattern).toBe(CIS44_FILTER_PATTERN);
-    const coverage = evaluateCis44Coverage(String(filter?.FilterPattern));
+    const filter = resolve(
+      withParams,
+      active(withParams, 'AWS::Logs::MetricFilter')[0]?.[1].Properties,
+    ) as Json;
+    expect(filter.LogGroupName).toBe(LOG_GROUP);
+    expect(filter.FilterPattern).toBe(CIS44_FILTER_PATTERN);
+    const coverage = evaluateCis44Coverage(String(filter.FilterPattern));
     expect(coverage.missing).toEqual([]);
     expect(coverage.covered).toHaveLength(16);
-    expect(filter?.MetricTransformations).toEqual([
+    expect(filter.MetricTransformations).toEqual([
       { MetricNamespace: 'CISBenchmark', MetricName: 'IAMPolicyChanges', MetricValue: '1' },
     ]);
     const alarm = active(withParams, 'AWS::CloudWatch::Alarm')[0]?.[1].Properties;
@@ -284,6 +563,16 @@ describe('serverless.yml', () => {
     expect(JSON.stringify(plain.Outputs?.SlackRequestUrl)).toContain('/slack/events');
   });
 
+  it("throttles the HTTP API's default route: 50 burst and 20 per second unless set", () => {
+    expect(resource(plain, 'HttpApiStage').Properties?.DefaultRouteSettings).toEqual({
+      ThrottlingBurstLimit: 50,
+      ThrottlingRateLimit: 20,
+    });
+    const settings = resource(withParams, 'HttpApiStage').Properties?.DefaultRouteSettings as Json;
+    expect(Number(settings.ThrottlingBurstLimit)).toBe(10);
+    expect(Number(settings.ThrottlingRateLimit)).toBe(4);
+  });
+
   it('keeps failed notifications and jobs in dead-letter queues', () => {
     const queues = active(plain, 'AWS::SQS::Queue').map(([id]) => id);
     expect(queues).toEqual(expect.arrayContaining(['NotifyDeadLetterQueue', 'WorkerDeadLetterQueue']));
@@ -294,11 +583,19 @@ describe('serverless.yml', () => {
     expect(destinations.some((text) => text.includes('WorkerDeadLetterQueue'))).toBe(true);
   });
 
+  it("lets no job wait for the worker past its signature's age limit: 10 minutes, 2 retries", () => {
+    const config = active(plain, 'AWS::Lambda::EventInvokeConfig').find(
+      ([, invoke]) => JSON.stringify(invoke.Properties?.FunctionName) === '{"Ref":"WorkerLambdaFunction"}',
+    )?.[1].Properties;
+    expect(config).toMatchObject({ MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 });
+    expect(Number(config?.MaximumEventAgeInSeconds)).toBeLessThan(DEFAULT_JOB_MAX_AGE_SECONDS);
+  });
+
   it('gives each function its own role, lets only the worker write IAM, and grants no wildcard action', () => {
-    const roles = Object.fromEntries(active(plain, 'AWS::IAM::Role'));
-    expect(Object.keys(roles).sort()).toEqual(['NotifyRole', 'SlackRole', 'WorkerRole']);
-    for (const [name, role] of Object.entries(roles)) {
-      const allowed = statementsOf(role)
+    const roles = active(plain, 'AWS::IAM::Role').map(([id]) => id);
+    expect(roles.sort()).toEqual(['NotifyRole', 'SlackRole', 'WorkerRole']);
+    for (const name of roles) {
+      const allowed = statementsOf(plain, name)
         .filter((statement) => statement.Effect === 'Allow')
         .flatMap(actions);
       expect(
@@ -310,161 +607,247 @@ describe('serverless.yml', () => {
     }
   });
 
-  it('lets the worker assume the responder role only in the organisation, and knows its own account', () => {
-    const assumeIn = (template: Template) =>
-      statementsOf(roleOf(template, 'WorkerRole'), template).filter(
-        (statement) => statement.Effect === 'Allow' && actions(statement).includes('sts:AssumeRole'),
-      );
-    // No organisation and no member accounts: the worker acts in its own account only.
-    expect(assumeIn(plain)).toEqual([]);
-    const [assume] = assumeIn(inOrganization);
-    expect(JSON.stringify(assume?.Resource)).toContain(':iam::*:role/iam-changes-responder');
-    expect(assume?.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': 'o-a1b2c3d4e5' } });
-    const environment = JSON.stringify(functionOf(plain, 'worker').Properties?.Environment);
-    expect(environment).toContain('HOME_ACCOUNT_ID');
-    expect(environment).toContain('AWS::AccountId');
-    expect(environment).toContain('/iam-changes/test/responder-external-id');
-    // The bot's own calls are exactly the worker's role (and the responder role in the organisation's accounts).
-    expect(environment).toContain('"BOT_WORKER_ROLE_ARN":{"Fn::GetAtt":["WorkerRole","Arn"]}');
-    expect(environment).not.toContain('arn:aws:iam::*:role/iam-changes-responder');
-    expect(JSON.stringify(functionOf(inOrganization, 'notify').Properties?.Environment)).toContain(
-      '"ORGANIZATION_ID":"o-a1b2c3d4e5"',
-    );
-  });
-
-  it('lets only the Slack function publish jobs: an explicit deny for everyone else', () => {
-    const policy = topicPolicyOf(plain, 'JobsTopic');
-    const allow = policy.filter((statement) => statement.Effect === 'Allow');
-    expect(allow).toHaveLength(1);
-    expect(allow[0]?.Principal).toEqual({ AWS: { 'Fn::GetAtt': ['SlackRole', 'Arn'] } });
-    expect(policy).toContainEqual(
-      expect.objectContaining({
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 'sns:Publish',
-        Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['SlackRole', 'Arn'] } } },
-      }),
-    );
-  });
-
-  it("takes alerts only from the stack's EventBridge rules and CloudWatch alarm: everyone else is denied", () => {
-    const policy = topicPolicyOf(inOrganization, 'AlertsTopic');
-    const byService = (service: string) =>
-      policy.find(
-        (statement) => JSON.stringify(statement.Principal) === JSON.stringify({ Service: service }),
-      );
-    const events = JSON.stringify(byService('events.amazonaws.com')?.Condition);
-    expect(events).toContain('rule/iam-changes-cis44-test');
-    expect(events).toContain('rule/iam-changes-all-writes-test');
-    expect(events).toContain('aws:SourceAccount');
-    const alarms = JSON.stringify(byService('cloudwatch.amazonaws.com')?.Condition);
-    expect(alarms).toContain('alarm:CIS-4.4-IAMPolicyChanges');
-    expect(alarms).toContain('alarm:existing-cis-4.4');
-    const deny = policy.find((statement) => statement.Effect === 'Deny');
-    expect(deny).toMatchObject({ Principal: '*', Action: 'sns:Publish' });
-    const denied = JSON.stringify(deny?.Condition);
-    expect(Object.keys((deny?.Condition ?? {}) as Json)).toEqual(['ArnNotEquals']);
-    for (const source of [
-      'rule/iam-changes-cis44-test',
-      'alarm:CIS-4.4-IAMPolicyChanges',
-      'alarm:existing-cis-4.4',
-    ]) {
-      expect(denied).toContain(source);
-    }
-  });
-
-  it('scopes each role to the table items it owns: the Slack function cannot write a change, nor the worker create one', () => {
-    const writes = (role: string) =>
-      statementsOf(roleOf(plain, role)).filter(
-        (statement) =>
-          statement.Effect === 'Allow' &&
-          actions(statement).some((action) => /^dynamodb:(Put|Update|BatchWrite|Delete)/.test(action)),
-      );
-    const leading = (statement: PolicyStatement) =>
-      (statement.Condition?.['ForAllValues:StringLike'] as Json | undefined)?.['dynamodb:LeadingKeys'];
-    const attributes = (statement: PolicyStatement) =>
-      (statement.Condition?.['ForAllValues:StringEquals'] as Json | undefined)?.['dynamodb:Attributes'];
+  it('lets every role read the whole table and its indexes', () => {
     for (const role of ['NotifyRole', 'SlackRole', 'WorkerRole']) {
-      for (const statement of writes(role)) expect(leading(statement), role).toBeDefined();
+      const statements = statementsOf(plain, role);
+      for (const action of ['GetItem', 'Query', 'BatchGetItem']) {
+        expect(
+          allows(statements, { action: `dynamodb:${action}`, resource: TABLE }),
+          `${role} ${action}`,
+        ).toBe(true);
+        expect(
+          allows(statements, { action: `dynamodb:${action}`, resource: `${TABLE}/index/byTime` }),
+          `${role} ${action}`,
+        ).toBe(true);
+      }
+      expect(allows(statements, tableWrite('DeleteItem', 'CHANGE#e1')), role).toBe(false);
     }
-    const slack = writes('SlackRole');
-    expect(slack.map((statement) => [actions(statement), leading(statement), attributes(statement)])).toEqual(
-      [
-        [['dynamodb:UpdateItem'], ['CHANGE#*'], ['pk', 'sk', 'acknowledgement', 'updatedAt']],
-        [['dynamodb:PutItem'], ['AUDIT#*'], undefined],
+  });
+
+  it('lets the Slack function only acknowledge changes and append audit entries', () => {
+    const slack = statementsOf(plain, 'SlackRole');
+    const acknowledge = ['pk', 'sk', 'acknowledgement', 'updatedAt'];
+    expect(allows(slack, tableWrite('UpdateItem', 'CHANGE#e1', acknowledge))).toBe(true);
+    expect(allows(slack, tableWrite('UpdateItem', 'CHANGE#e1', [...acknowledge, 'revert']))).toBe(false);
+    expect(allows(slack, tableWrite('UpdateItem', 'CHANGE#e1', ['quarantine']))).toBe(false);
+    expect(allows(slack, tableWrite('UpdateItem', 'AUDIT#2025-01-01', acknowledge))).toBe(false);
+    expect(allows(slack, tableWrite('PutItem', 'AUDIT#2025-01-01'))).toBe(true);
+    for (const pk of [
+      'CHANGE#e1',
+      'DOC#111122223333#role/x',
+      'BOTSTEP#s1',
+      'JOBPROOF#p1',
+      'STATS#2025-01-01',
+    ]) {
+      expect(allows(slack, tableWrite('PutItem', pk)), pk).toBe(false);
+    }
+    expect(allows(slack, tableWrite('BatchWriteItem', 'AUDIT#2025-01-01'))).toBe(false);
+  });
+
+  it('lets the worker record reverts and quarantines on changes, and put only audit, bot-step and job-proof items', () => {
+    const worker = statementsOf(plain, 'WorkerRole');
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'revert', 'updatedAt']))).toBe(
+      true,
+    );
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'quarantine', 'updatedAt']))).toBe(
+      true,
+    );
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['acknowledgement']))).toBe(false);
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['revert', 'delivery']))).toBe(false);
+    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1']) {
+      expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(true);
+    }
+    for (const pk of ['CHANGE#e1', 'DOC#111122223333#role/x', 'ALARM#a', 'BURST#b', 'STATS#2025-01-01']) {
+      expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(false);
+    }
+    expect(allows(worker, tableWrite('BatchWriteItem', 'CHANGE#e1'))).toBe(false);
+  });
+
+  it('lets notify write its own kinds of items and mark bot steps consumed, nothing else', () => {
+    const notify = statementsOf(plain, 'NotifyRole');
+    for (const pk of [
+      'CHANGE#e1',
+      'DOC#111122223333#role/x',
+      'ALARM#a',
+      'BURST#b',
+      'BURSTITEM#b',
+      'STATS#d',
+    ]) {
+      expect(allows(notify, tableWrite('PutItem', pk)), pk).toBe(true);
+      expect(allows(notify, tableWrite('UpdateItem', pk)), pk).toBe(true);
+    }
+    expect(allows(notify, tableWrite('BatchWriteItem', 'BURSTITEM#b'))).toBe(true);
+    expect(allows(notify, tableWrite('UpdateItem', 'BOTSTEP#s1'))).toBe(true);
+    expect(allows(notify, tableWrite('PutItem', 'BOTSTEP#s1'))).toBe(false);
+    expect(allows(notify, tableWrite('PutItem', 'AUDIT#2025-01-01'))).toBe(false);
+    expect(allows(notify, tableWrite('PutItem', 'JOBPROOF#p1'))).toBe(false);
+  });
+
+  it('lets each function read only its own SSM parameters, by exact ARN', () => {
+    const parameter = (name: string) => `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/iam-changes/test/${name}`;
+    const expected: Record<string, string[]> = {
+      NotifyRole: [parameter('slack-bot-token')],
+      SlackRole: [parameter('slack-bot-token'), parameter('slack-signing-secret')],
+      WorkerRole: [
+        parameter('slack-bot-token'),
+        parameter('slack-signing-secret'),
+        parameter('responder-external-id'),
       ],
-    );
-    const worker = writes('WorkerRole');
-    const onChanges = worker.filter((statement) => JSON.stringify(leading(statement)).includes('CHANGE#'));
-    expect(onChanges.map((statement) => actions(statement))).toEqual([['dynamodb:UpdateItem']]);
-    expect(attributes(onChanges[0] as PolicyStatement)).toEqual([
-      'pk',
-      'sk',
-      'revert',
-      'quarantine',
-      'updatedAt',
-    ]);
-    expect(worker.flatMap((statement) => leading(statement) as string[])).toEqual(
-      expect.arrayContaining(['AUDIT#*', 'JOBPROOF#*', 'BOTSTEP#*']),
-    );
-    expect(JSON.stringify(writes('NotifyRole').map(leading))).not.toContain('AUDIT#');
-  });
-
-  it('lets each function read only its own SSM parameters, and notify only the configured log group', () => {
-    const parameters = (template: Template, role: string) =>
-      statementsOf(roleOf(template, role), template)
-        .filter((statement) => actions(statement).includes('ssm:GetParameter'))
-        .flatMap((statement) => [statement.Resource].flat())
-        .map((resource) =>
-          JSON.stringify(resource)
-            .replace(/^.*parameter\/iam-changes\/test\//, '')
-            .replace(/"}$/, ''),
-        );
-    expect(parameters(plain, 'NotifyRole')).toEqual(['slack-bot-token']);
-    expect(parameters(plain, 'SlackRole').sort()).toEqual(['slack-bot-token', 'slack-signing-secret']);
-    expect(parameters(plain, 'WorkerRole').sort()).toEqual([
-      'responder-external-id',
-      'slack-bot-token',
-      'slack-signing-secret',
-    ]);
-    const reads = (template: Template) =>
-      statementsOf(roleOf(template, 'NotifyRole'), template).filter((statement) =>
-        actions(statement).includes('logs:FilterLogEvents'),
+    };
+    for (const [role, arns] of Object.entries(expected)) {
+      const ssm = statementsOf(plain, role).filter((statement) =>
+        actions(statement).some((action) => action.startsWith('ssm:')),
       );
-    expect(reads(plain)).toEqual([]);
-    expect(JSON.stringify(reads(withParams).map((statement) => statement.Resource))).toContain(
-      'log-group:aws-cloudtrail-logs-org:*',
-    );
-    expect(JSON.stringify(reads(withParams).map((statement) => statement.Resource))).not.toContain(
-      'log-group:*',
-    );
+      expect(ssm.flatMap(actions), role).toEqual(['ssm:GetParameter']);
+      expect(ssm.flatMap((statement) => listOf(statement.Resource)).sort(), role).toEqual([...arns].sort());
+    }
   });
 
-  it("denies the worker's IAM writes on the bot's own roles and on protected principals, for reverts too", () => {
-    const worker = statementsOf(roleOf(inOrganization, 'WorkerRole'), inOrganization);
-    const allowedWrites = worker
-      .filter((statement) => statement.Effect === 'Allow')
-      .flatMap(actions)
-      .filter((action) => IAM_WRITE.test(action));
-    const denies = worker.filter((statement) => statement.Effect === 'Deny');
-    const onBot = denies.find((statement) =>
-      JSON.stringify(statement.Resource).includes('role/iam-changes-*'),
-    );
-    expect([...actions(onBot as PolicyStatement)].sort()).toEqual([...allowedWrites].sort());
-    const onProtected = denies.find((statement) =>
-      JSON.stringify(statement.Resource).includes('break-glass'),
-    );
-    expect([...actions(onProtected as PolicyStatement)].sort()).toEqual([...allowedWrites].sort());
-    expect(JSON.stringify(onProtected?.Resource)).toContain('user/root-admin');
+  it('lets notify search no log group without a CloudTrail log group, and only that one with it', () => {
+    const SEARCH = [
+      'logs:DescribeMetricFilters',
+      'logs:FilterLogEvents',
+      'logs:GetLogEvents',
+      'logs:StartQuery',
+    ];
+    const searches = (template: Template) =>
+      statementsOf(template, 'NotifyRole').filter((statement) =>
+        actions(statement).some((action) => SEARCH.some((search) => globMatches(action, search))),
+      );
+    expect(searches(plain)).toEqual([]);
+
+    const notify = statementsOf(withParams, 'NotifyRole');
+    const group = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${LOG_GROUP}`;
+    const filter = notify.filter((statement) => actions(statement).includes('logs:FilterLogEvents'));
+    expect(filter.flatMap((statement) => listOf(statement.Resource))).toEqual([group, `${group}:*`]);
+    expect(allows(notify, { action: 'logs:FilterLogEvents', resource: `${group}:*` })).toBe(true);
+    expect(
+      allows(notify, {
+        action: 'logs:FilterLogEvents',
+        resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/other:*`,
+      }),
+    ).toBe(false);
+    // Only the metric filter look-up is account-wide: it lists filters and reads no logs.
+    expect(
+      searches(withParams)
+        .filter((statement) => statement.Resource === '*')
+        .flatMap(actions),
+    ).toEqual(['logs:DescribeMetricFilters']);
   });
 
-  it('throttles the Slack endpoint and lets a job wait no longer than the worker accepts its signature', () => {
-    const stage = active(plain, 'AWS::ApiGatewayV2::Stage')[0]?.[1].Properties;
-    expect(stage?.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 50 });
-    const config = active(plain, 'AWS::Lambda::EventInvokeConfig').find(([id]) =>
-      id.startsWith('Worker'),
-    )?.[1];
-    expect(config?.Properties).toMatchObject({ MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 });
+  it('lets the worker assume the responder role in no other account by default', () => {
+    const worker = statementsOf(plain, 'WorkerRole');
+    expect(worker.filter((statement) => actions(statement).includes('sts:AssumeRole'))).toEqual([]);
+    const environment = functionEnvironment(plain, 'worker');
+    expect(environment.HOME_ACCOUNT_ID).toBe(ACCOUNT);
+    expect(environment.RESPONDER_EXTERNAL_ID_PARAMETER).toBe('/iam-changes/test/responder-external-id');
+    // The bot's own calls are exactly the worker's role (and the responder role only in the organisation's
+    // accounts, set for every function that judges calls): never a role that merely has the responder's name.
+    expect(environment.BOT_WORKER_ROLE_ARN).toBe('WorkerRole.Arn');
+    expect(environment.BOT_ROLE_ARNS).toBeUndefined();
+    const notify = functionEnvironment(plain, 'notify');
+    expect(notify.BOT_WORKER_ROLE_ARN).toBe('WorkerRole.Arn');
+    expect(notify.RESPONDER_ROLE_NAME).toBe('iam-changes-responder');
+    expect(notify.MEMBER_ACCOUNTS).toBe('');
+    expect(functionEnvironment(withParams, 'notify').ORGANIZATION_ID).toBe(ORGANIZATION);
+  });
+
+  it("lets the worker assume the responder role in the organisation's accounts and the listed ones only", () => {
+    const worker = statementsOf(withParams, 'WorkerRole');
+    const assume = (account: string, organization?: string): Request => ({
+      action: 'sts:AssumeRole',
+      resource: `arn:aws:iam::${account}:role/iam-changes-responder`,
+      context: organization ? { 'aws:ResourceOrgID': organization } : {},
+    });
+    const bySid = Object.fromEntries(worker.map((statement) => [statement.Sid, statement]));
+    expect(bySid.ResponderInOrganization).toEqual({
+      Sid: 'ResponderInOrganization',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: 'arn:aws:iam::*:role/iam-changes-responder',
+      Condition: { StringEquals: { 'aws:ResourceOrgID': ORGANIZATION } },
+    });
+    expect(bySid.ResponderInMemberAccounts?.Resource).toEqual(
+      MEMBERS.map((account) => `arn:aws:iam::${account}:role/iam-changes-responder`),
+    );
+    expect(allows(worker, assume('333333333333', ORGANIZATION))).toBe(true);
+    expect(allows(worker, assume('333333333333', 'o-zzzzzzzzzz'))).toBe(false);
+    expect(allows(worker, assume('111111111111'))).toBe(true);
+    expect(allows(worker, assume('444444444444'))).toBe(false);
+    expect(
+      allows(worker, {
+        action: 'sts:AssumeRole',
+        resource: 'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole',
+      }),
+    ).toBe(false);
+  });
+
+  it("denies every IAM write the worker may make on the bot's roles and on protected principals", () => {
+    const writes = (template: Template) =>
+      statementsOf(template, 'WorkerRole')
+        .filter((statement) => statement.Effect === 'Allow')
+        .flatMap(actions)
+        .filter((action) => IAM_WRITE.test(action));
+    expect(writes(plain)).toEqual(expect.arrayContaining(['iam:UpdateAccessKey', 'iam:PutUserPolicy']));
+    expect(allows(statementsOf(plain, 'WorkerRole'), { action: 'iam:ListAccessKeys', resource: '*' })).toBe(
+      true,
+    );
+
+    const botRole = `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker-test`;
+    const breakGlass = 'arn:aws:iam::123456789012:role/break-glass-admin';
+    const rootAdmin = 'arn:aws:iam::123456789012:user/root-admin';
+    const plainWorker = statementsOf(plain, 'WorkerRole');
+    const configured = statementsOf(withParams, 'WorkerRole');
+    for (const action of writes(plain)) {
+      expect(deniedExplicitly(plainWorker, { action, resource: botRole }), action).toBe(true);
+      expect(deniedExplicitly(configured, { action, resource: botRole }), action).toBe(true);
+      expect(deniedExplicitly(configured, { action, resource: breakGlass }), action).toBe(true);
+      expect(deniedExplicitly(configured, { action, resource: rootAdmin }), action).toBe(true);
+      expect(allows(configured, { action, resource: 'arn:aws:iam::123456789012:role/app' }), action).toBe(
+        true,
+      );
+    }
+    // No protected principals configured: nothing but the bot's roles is out of reach.
+    expect(plainWorker.some((statement) => statement.Sid === 'NeverProtectedPrincipals')).toBe(false);
+    expect(allows(plainWorker, { action: 'iam:PutRolePolicy', resource: breakGlass })).toBe(true);
+  });
+
+  it('gives each function the environment it reads, and the parameter names of its own secrets only', () => {
+    const notify = functionEnvironment(plain, 'notify');
+    const slack = functionEnvironment(plain, 'slack');
+    const worker = functionEnvironment(plain, 'worker');
+    for (const environment of [notify, slack, worker]) {
+      expect(environment).toMatchObject({
+        TABLE_NAME: 'ref:ChangesTable',
+        TABLE_ARN: 'ChangesTable.Arn',
+        BOT_WORKER_ROLE_ARN: 'WorkerRole.Arn',
+        SLACK_BOT_TOKEN_PARAMETER: '/iam-changes/test/slack-bot-token',
+      });
+    }
+    expect(notify).toMatchObject({
+      ALERTS_TOPIC_ARN: 'ref:AlertsTopic',
+      NOTIFY_DEAD_LETTER_QUEUE_URL: 'ref:NotifyDeadLetterQueue',
+    });
+    expect(Object.keys(notify)).not.toContain('SLACK_SIGNING_SECRET_PARAMETER');
+    expect(Object.keys(notify)).not.toContain('RESPONDER_EXTERNAL_ID_PARAMETER');
+    expect(slack).toMatchObject({
+      SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/test/slack-signing-secret',
+      JOBS_TOPIC_ARN: 'ref:JobsTopic',
+    });
+    expect(Object.keys(slack)).not.toContain('RESPONDER_EXTERNAL_ID_PARAMETER');
+    expect(Object.keys(slack)).not.toContain('NOTIFY_DEAD_LETTER_QUEUE_URL');
+    expect(worker).toMatchObject({
+      SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/test/slack-signing-secret',
+      RESPONDER_EXTERNAL_ID_PARAMETER: '/iam-changes/test/responder-external-id',
+      MEMBER_ACCOUNTS: '',
+      ORGANIZATION_ID: '',
+    });
+    expect(Object.keys(worker)).not.toContain('NOTIFY_DEAD_LETTER_QUEUE_URL');
+    expect(functionEnvironment(withParams, 'worker')).toMatchObject({
+      MEMBER_ACCOUNTS: MEMBERS.join(','),
+      ORGANIZATION_ID: ORGANIZATION,
+      PROTECTED_PRINCIPALS: PROTECTED.join(','),
+    });
   });
 
   it('reads Slack secrets from SSM and never carries them in the template', () => {
@@ -474,9 +857,6 @@ describe('serverless.yml', () => {
     expect(text).not.toMatch(/xox[bpa]-/);
   });
 });
-
-const FUNCTIONS = ['notify', 'slack', 'worker'] as const;
-type FunctionName = (typeof FUNCTIONS)[number];
 
 /** A function as deployed: its zip, and its handler (`src/handlers/notify/index.handler`), from the template. */
 function deployed(name: FunctionName): { zip: string; handler: string } {
