@@ -106,7 +106,7 @@ export function stepKey(step: RevertStep): string {
  * reasons.
  */
 export function unrecordedBotChange(change: AssessedChange, role: BotRole): AssessedChange {
-  const which = role === 'worker' ? "the bot's worker role" : "the bot's responder role";
+  const which = role === 'worker' ? 'its worker role' : 'its responder role in a member account';
   return {
     ...change,
     bot: { role, recorded: false },
@@ -114,7 +114,7 @@ export function unrecordedBotChange(change: AssessedChange, role: BotRole): Asse
       ...change.risk,
       level: 'critical',
       reasons: [
-        `${which} made a change it did not record: someone else is using the bot's role`,
+        `the bot's role made a change it did not record (${which}): someone else is using it`,
         ...change.risk.reasons,
       ],
       rules: ['bot-role-unrecorded-change', ...change.risk.rules],
