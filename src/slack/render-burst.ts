@@ -2,9 +2,10 @@
  * Pure builders for grouped changes: the lines a burst posts in its parent's thread, the running count on the
  * parent, and the "resolved" mark on an alarm summary. Same rules as `render.ts`: escaped values, Slack's limits.
  */
-import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import type { AlarmEvent, AssessedChange } from '../domain/types';
 import { ACTION_IDS } from './action-ids';
+import { context, section } from './blocks';
 import { truncate } from './escape';
 import { describeChange, LEVELS, type SlackMessage, slackDate } from './render';
 
@@ -39,13 +40,10 @@ export function renderBurstBatch(changes: AssessedChange[]): SlackMessage {
     const level = LEVELS[change.risk.level];
     const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${truncate(describeChange(change), 2400)} · \`${truncate(change.eventName, 80)}\``;
     const accessory = menuFor(change);
-    return { type: 'section', text: { type: 'mrkdwn', text: line }, ...(accessory ? { accessory } : {}) };
+    return { ...section(line), ...(accessory ? { accessory } : {}) };
   });
   if (changes.length > shown.length) {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: `… and ${changes.length - shown.length} more in the next message` }],
-    });
+    blocks.push(context([`… and ${changes.length - shown.length} more in the next message`]));
   }
   const first = shown[0];
   const text = first
@@ -57,15 +55,9 @@ export function renderBurstBatch(changes: AssessedChange[]): SlackMessage {
 /** The parent message of a burst with its running count: how many more changes its thread lists. */
 export function withBurstCount(message: SlackMessage, more: number, startedAt: string): SlackMessage {
   if (more <= 0) return message;
-  const note: ContextBlock = {
-    type: 'context',
-    elements: [
-      {
-        type: 'mrkdwn',
-        text: `:repeat: *+${more} more change${more === 1 ? '' : 's'}* from this session since ${slackDate(startedAt)} — listed in the thread`,
-      },
-    ],
-  };
+  const note = context([
+    `:repeat: *+${more} more change${more === 1 ? '' : 's'}* from this session since ${slackDate(startedAt)} — listed in the thread`,
+  ]);
   return {
     text: `${message.text} (+${more} more in the thread)`,
     blocks: [...message.blocks.slice(0, 49), note],
@@ -74,14 +66,8 @@ export function withBurstCount(message: SlackMessage, more: number, startedAt: s
 
 /** An alarm summary marked resolved, when the alarm went back to OK. */
 export function withResolved(message: SlackMessage, ok: AlarmEvent): SlackMessage {
-  const note: ContextBlock = {
-    type: 'context',
-    elements: [
-      {
-        type: 'mrkdwn',
-        text: `:white_check_mark: *Resolved* — back to ${truncate(ok.state, 40)} at ${slackDate(ok.stateChangeTime)}`,
-      },
-    ],
-  };
+  const note = context([
+    `:white_check_mark: *Resolved* — back to ${truncate(ok.state, 40)} at ${slackDate(ok.stateChangeTime)}`,
+  ]);
   return { text: `[resolved] ${message.text}`, blocks: [note, ...message.blocks.slice(0, 49)] };
 }

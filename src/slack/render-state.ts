@@ -4,11 +4,12 @@
  * sense go (Acknowledge once acknowledged, Revert once a revert ran), Quarantine becomes Lift quarantine while
  * the caller is quarantined, and an update never pings `<!here>` again.
  */
-import type { ActionsBlock, Button, ContextBlock, KnownBlock } from '@slack/types';
+import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import type { AuditActor } from '../app/audit-port';
 import type { RespondedChange } from '../app/revert-port';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
-import { inlineCode, truncate } from './escape';
+import { context } from './blocks';
+import { inlineCode, truncate, truncateEscaped } from './escape';
 import { renderChange, type SlackMessage, slackDate } from './render';
 import { withBurstCount } from './render-burst';
 
@@ -100,7 +101,7 @@ function stateLines(stored: RespondedChange): string[] {
   return lines;
 }
 
-/** Short tags for the fallback text (notifications, screen readers). */
+/** Short tags for the fallback text (notifications, screen readers), escaped like the rest of it. */
 function stateTags(stored: RespondedChange): string[] {
   const tags: string[] = [];
   if (stored.revert) {
@@ -114,7 +115,9 @@ function stateTags(stored: RespondedChange): string[] {
   }
   if (stored.quarantine?.status === 'active') tags.push('caller quarantined');
   if (stored.quarantine?.status === 'lifted') tags.push('quarantine lifted');
-  if (stored.acknowledgement) tags.push(`acknowledged by ${stored.acknowledgement.by.name}`);
+  if (stored.acknowledgement) {
+    tags.push(`acknowledged by ${truncate(stored.acknowledgement.by.name || 'someone', 100)}`);
+  }
   return tags;
 }
 
@@ -171,20 +174,14 @@ export function withResponseState(message: SlackMessage, stored: RespondedChange
     if (block.type === 'actions' && actions === undefined) actions = block;
     else blocks.push(withoutMention(block));
   }
-  if (lines.length > 0) {
-    const context: ContextBlock = {
-      type: 'context',
-      // Each line is a few hundred characters at most (reasons and errors are cut): far under 3000.
-      elements: lines.map((line) => ({ type: 'mrkdwn', text: line })),
-    };
-    blocks.push(context);
-  }
+  // At most three lines, each a few hundred characters (reasons and errors are cut): far under Slack's limits.
+  if (lines.length > 0) blocks.push(context(lines));
   const adjusted = actionsFor(actions, stored);
   if (adjusted) blocks.push(adjusted);
   // Slack's 50 blocks: the head, the state and the buttons stay; the policy readings give way first.
   while (blocks.length > MAX_BLOCKS) blocks.splice(4, 1);
   const fallback = tags.length > 0 ? `[${tags.join(', ')}] ${text}` : text;
-  return { text: fallback.slice(0, 40_000), blocks };
+  return { text: truncateEscaped(fallback, 40_000), blocks };
 }
 
 /**

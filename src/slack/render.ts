@@ -11,7 +11,6 @@ import type {
   ContextBlock,
   HeaderBlock,
   KnownBlock,
-  MrkdwnElement,
   SectionBlock,
 } from '@slack/types';
 import { clientLabel, describeActorType } from '../domain/actor';
@@ -29,7 +28,7 @@ import type {
   Target,
 } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
-import { context, section } from './blocks';
+import { context, mrkdwn, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { alarmConsoleLink, cloudTrailEventLink, iamPolicyLink, iamTargetLink } from './links';
 
@@ -95,10 +94,6 @@ export const LEVELS: Record<RiskLevel, { emoji: string; label: string }> = {
 const LEVEL_ORDER: Record<RiskLevel, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 // --- small builders -------------------------------------------------------------------------------------------
-
-function mrkdwn(text: string): MrkdwnElement {
-  return { type: 'mrkdwn', text };
-}
 
 function header(text: string): HeaderBlock {
   return { type: 'header', text: { type: 'plain_text', text: truncate(text, LIMIT.header), emoji: true } };

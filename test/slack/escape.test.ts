@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ELLIPSIS, escapeText, inlineCode, truncate, truncateEscaped } from '../../src/slack/escape';
+import {
+  ELLIPSIS,
+  escapeText,
+  inlineCode,
+  truncate,
+  truncateEscaped,
+  wrapEscaped,
+} from '../../src/slack/escape';
 
 /** True when every `&` in the text starts one of the three entities Slack knows. */
 function onlyWholeEntities(text: string): boolean {
@@ -25,6 +32,57 @@ describe('escapeText', () => {
   });
 });
 
+describe('escapeText: invisible characters', () => {
+  it.each([
+    ['a right-to-left override', 'invoice\u202Efdp.exe', 'invoice[U+202E]fdp.exe'],
+    [
+      'the other bidi embeddings, overrides and isolates',
+      '\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069',
+      '[U+202A][U+202B][U+202C][U+202D][U+2066][U+2067][U+2068][U+2069]',
+    ],
+    ['the bidi marks', 'a\u200Eb\u200Fc\u061Cd', 'a[U+200E]b[U+200F]c[U+061C]d'],
+    [
+      'NUL and the other C0 controls, and DEL',
+      'a\u0000b\u0007c\rd\u001Be\u007F',
+      'a[U+0000]b[U+0007]c[U+000D]d[U+001B]e[U+007F]',
+    ],
+    ['controls next to Slack’s characters', '<\u202E!channel\u0000>', '&lt;[U+202E]!channel[U+0000]&gt;'],
+  ])('shows %s as visible [U+XXXX] marks', (_name, raw, shown) => {
+    expect(escapeText(raw)).toBe(shown);
+  });
+
+  it('keeps line feeds, tabs and the zero-width space that breaks code fences', () => {
+    expect(escapeText('a\n\tb`\u200b`')).toBe('a\n\tb`\u200b`');
+  });
+
+  it('gives plain ASCII back as it is', () => {
+    const plain = 'arn:aws:iam::111122223333:role/ci-runner *bold* _x_ "q"';
+    expect(escapeText(plain)).toBe(plain);
+  });
+
+  it('leaves no invisible character and no raw bracket in any text', () => {
+    const text = fc
+      .array(
+        fc.constantFrom('a', '<', '>', '&', '\u0000', '\u202E', '\u2066', '\u200F', '\n', '\t', 'é', '😀'),
+        {
+          maxLength: 60,
+        },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (value) => {
+        const out = escapeText(value);
+        expect(out).not.toMatch(
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: the controls are what must not survive
+          /[<>\u0000-\u0008\u000b-\u001f\u007f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
+        );
+        expect(onlyWholeEntities(out)).toBe(true);
+        expect(out.split('\n').length).toBe(value.split('\n').length);
+      }),
+    );
+  });
+});
+
 describe('truncate', () => {
   it('returns short text escaped and uncut', () => {
     expect(truncate('a & b', 20)).toBe('a &amp; b');
@@ -45,6 +103,11 @@ describe('truncate', () => {
   it('never splits an entity', () => {
     expect(truncate('ab<cd', 6)).toBe(`ab${ELLIPSIS}`);
     expect(truncate('ab<cd', 7)).toBe(`ab&lt;${ELLIPSIS}`);
+  });
+
+  it('never splits a [U+XXXX] mark', () => {
+    expect(truncate('ab\u202Ecd', 9)).toBe(`ab${ELLIPSIS}`);
+    expect(truncate('ab\u202Ecd', 11)).toBe(`ab[U+202E]${ELLIPSIS}`);
   });
 
   it('never splits a character made of two UTF-16 units', () => {
@@ -94,5 +157,11 @@ describe('inlineCode', () => {
 
   it('cuts the content to the limit', () => {
     expect(inlineCode('abcdef', 4)).toBe(`\`abc${ELLIPSIS}\``);
+  });
+});
+
+describe('wrapEscaped', () => {
+  it('never splits a [U+XXXX] mark across pieces', () => {
+    expect(wrapEscaped(escapeText('abc\u0000d'), 9)).toEqual(['abc', '↪ [U+0000]d']);
   });
 });
