@@ -3,6 +3,7 @@
  * #general` with a right-to-left override and a NUL in it, and a responder whose display name is `<!here>`. None
  * may ping, link or reorder anything — in the blocks or in the fallback `text`.
  */
+
 import type { KnownBlock, ModalView } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { QuarantinePreview } from '../../src/app/quarantine-service';
@@ -11,6 +12,7 @@ import type { RevertOutcome, RevertPreview } from '../../src/app/revert-service'
 import { diffDocuments, riskDelta } from '../../src/domain/diff';
 import { assessChange } from '../../src/domain/explain';
 import { parsePolicyDocument } from '../../src/domain/policy';
+import { quarantineDocument } from '../../src/domain/quarantine';
 import { planRevert, toCliCommand } from '../../src/domain/revert';
 import type { AssessedChange } from '../../src/domain/types';
 import { renderChange, type SlackMessage } from '../../src/slack/render';
@@ -152,6 +154,14 @@ function hostileMessages(): Array<[string, SlackMessage | ModalView]> {
     steps: [],
     cli: [`aws iam attach-role-policy --role-name '${HOSTILE}'`],
     alreadyQuarantined: false,
+    document: quarantineDocument({ modes: ['deny-iam'] }),
+    modes: ['deny-iam'],
+    options: [
+      { mode: 'deny-iam', available: true },
+      { mode: 'revoke-sessions', available: true },
+      { mode: 'deactivate-keys', available: false, why: `${HOSTILE} is a role: it has no access keys` },
+    ],
+    activeKeys: [],
   };
   const after = parsePolicyDocument({
     Version: '2012-10-17',
@@ -193,7 +203,14 @@ function hostileMessages(): Array<[string, SlackMessage | ModalView]> {
     [
       'the quarantine outcome (done)',
       renderQuarantineOutcome(
-        { status: 'done', target, policyArn: quarantine.policyArn, createdPolicy: false },
+        {
+          status: 'done',
+          target,
+          policyArn: quarantine.policyArn,
+          modes: ['deny-iam', 'revoke-sessions'],
+          deactivatedKeys: [],
+          warnings: [HOSTILE],
+        },
         BY_NAME,
         HOSTILE,
       ),
