@@ -7,6 +7,7 @@
 import type { JobRunner } from '../app/account-router';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { IamGateway } from '../app/iam-port';
+import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { AwsClients } from '../aws/clients';
 import type { Config } from '../config';
 import { buildWorkerService } from '../runtime/worker';
@@ -19,11 +20,13 @@ export interface LocalWorkerWiring {
   /** The simulated IAM of a run without AWS; absent, IAM is `aws.iam`. */
   simulatedIam?: IamGateway;
   log?: (message: string, details: Record<string, unknown>) => void;
+  /** Where audit entries are written as log lines (standard output when not given). */
+  auditLine?: AuditLineWriter;
 }
 
 /** Builds the worker use case for the local runtime: the deployed worker, on the simulated IAM when there is one. */
 export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRunner> {
-  const { config, aws, cisAudit, simulatedIam, log } = wiring;
+  const { config, aws, cisAudit, simulatedIam, log, auditLine } = wiring;
   return buildWorkerService({
     config,
     aws,
@@ -33,5 +36,6 @@ export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRu
         { iam: simulatedIam, verifyDelayMs: 0 }
       : {}),
     ...(log ? { log } : {}),
+    ...(auditLine ? { auditLine } : {}),
   });
 }

@@ -12,6 +12,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ResponderAuthorizer } from '../app/authorize';
 import type { JobQueue } from '../app/jobs';
+import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
@@ -21,7 +22,7 @@ import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory, type SecretReader } from './on-demand';
 import { buildQueryService } from './queries';
-import { buildInteractionGateway, buildStores, readBotToken } from './responders';
+import { buildInteractionGateway, buildStores, jsonLineAuditWriter, readBotToken } from './responders';
 
 /** The Slack function's Lambda handler: an API Gateway HTTP API (payload v2) request in, the answer out. */
 export type SlackHandler = (
@@ -42,6 +43,8 @@ export interface SlackWiring {
   /** Slack (a `WebApiSlackGateway` with the bot token when not given). */
   slack?: SlackInteractionGateway;
   log?: ListenerLog;
+  /** Where each audit entry is written as a log line before the table (standard output when not given). */
+  auditLine?: AuditLineWriter;
 }
 
 const consoleLog: ListenerLog = {
@@ -62,7 +65,11 @@ export async function buildListenerDependencies(wiring: SlackWiring): Promise<Li
 function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGateway): ListenerDependencies {
   const { config, aws } = wiring;
   const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const { store, audit, stats } = buildStores(config, aws?.dynamo ?? createDocumentClient(options));
+  const { store, audit, stats } = buildStores(
+    config,
+    aws?.dynamo ?? createDocumentClient(options),
+    wiring.auditLine ?? jsonLineAuditWriter(),
+  );
   const clock = { now: () => new Date() };
   return {
     slack,

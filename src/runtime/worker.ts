@@ -8,6 +8,7 @@ import { AccountRouter, type JobRunner } from '../app/account-router';
 import { BeforeStateResolver } from '../app/before-state';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { IamGateway } from '../app/iam-port';
+import type { AuditLineWriter } from '../app/logged-audit-log';
 import { QuarantineService } from '../app/quarantine-service';
 import { RevertService } from '../app/revert-service';
 import type { SlackInteractionGateway } from '../app/slack-port';
@@ -18,7 +19,7 @@ import { AwsIamGateway, createIamClient } from '../aws/iam-gateway';
 import { createMemberIamClient } from '../aws/member-accounts';
 import { type Config, requireResponderExternalId } from '../config';
 import { lazily, onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
-import { buildInteractionGateway, buildStores, readBotToken } from './responders';
+import { buildInteractionGateway, buildStores, jsonLineAuditWriter, readBotToken } from './responders';
 
 /** What the worker is built from; everything but `config` defaults to the real thing. */
 export interface WorkerWiring {
@@ -37,6 +38,8 @@ export interface WorkerWiring {
   /** Pause between read-backs after a revert, for IAM's eventual consistency (the service's default when not given). */
   verifyDelayMs?: number;
   log?: (message: string, details: Record<string, unknown>) => void;
+  /** Where each audit entry is written as a log line before the table (standard output when not given). */
+  auditLine?: AuditLineWriter;
 }
 
 /**
@@ -55,9 +58,14 @@ export async function buildWorkerService({
   iam: givenIam,
   verifyDelayMs,
   log,
+  auditLine = jsonLineAuditWriter(),
 }: WorkerWiring): Promise<JobRunner> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const { store, audit, stats } = buildStores(config, aws?.dynamo ?? createDocumentClient(options));
+  const { store, audit, stats } = buildStores(
+    config,
+    aws?.dynamo ?? createDocumentClient(options),
+    auditLine,
+  );
   const trail = onDemandTrailHistory(options, aws?.cloudTrail);
   const clock = { now: () => new Date() };
   const secrets = onDemandSecrets(options, aws?.ssm);
