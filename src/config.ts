@@ -80,6 +80,7 @@ const schema = z.object({
     (glob) => /^(arn:|\*)/.test(glob),
     'expected ARN globs (arn:aws:iam::*:role/break-glass*), comma-separated',
   ),
+  NOTIFY_DEAD_LETTER_QUEUE_URL: url(),
   JOBS_TOPIC_ARN: matching(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/, 'expected an SNS topic ARN'),
   QUARANTINE_POLICY_NAME: z._default(
     z
@@ -134,6 +135,11 @@ export interface Config {
   protectedPrincipals: string[];
   /** The SNS topic the Slack listeners publish slow work to (the worker's trigger). */
   jobsTopicArn?: string;
+  /**
+   * The notify dead-letter queue (`NOTIFY_DEAD_LETTER_QUEUE_URL`): where the notify path keeps what it cannot
+   * read. Unset (local runs), such parts are only logged.
+   */
+  notifyDeadLetterQueueUrl?: string;
   /** The name of the deny policy the quarantine attaches (at path `/iam-changes/`). */
   quarantinePolicyName: string;
   burstWindowSeconds: number;
@@ -197,6 +203,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     botRoleArns: values.BOT_ROLE_ARNS,
     protectedPrincipals: values.PROTECTED_PRINCIPALS,
     jobsTopicArn: values.JOBS_TOPIC_ARN,
+    notifyDeadLetterQueueUrl: values.NOTIFY_DEAD_LETTER_QUEUE_URL,
     quarantinePolicyName: values.QUARANTINE_POLICY_NAME,
     burstWindowSeconds: values.BURST_WINDOW_SECONDS,
     retentionDays: values.RETENTION_DAYS,
