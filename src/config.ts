@@ -238,11 +238,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       memberAccounts: values.MEMBER_ACCOUNTS,
       ...(values.ORGANIZATION_ID ? { organizationId: values.ORGANIZATION_ID } : {}),
     },
-    ...(values.NOTIFY_DEAD_LETTER_QUEUE_URL
-      ? { notifyDeadLetterQueueUrl: values.NOTIFY_DEAD_LETTER_QUEUE_URL }
-      : {}),
     protectedPrincipals: values.PROTECTED_PRINCIPALS,
     jobsTopicArn: values.JOBS_TOPIC_ARN,
+    notifyDeadLetterQueueUrl: values.NOTIFY_DEAD_LETTER_QUEUE_URL,
     quarantinePolicyName: values.QUARANTINE_POLICY_NAME,
     botSurface: {
       alertsTopicArn: values.ALERTS_TOPIC_ARN,

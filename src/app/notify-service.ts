@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readAlarm } from '../domain/alarm';
 import { type BotIdentity, botRoleOf, callKey, unrecordedBotChange } from '../domain/bot-identity';
 import { normaliseRecord } from '../domain/change';
@@ -9,7 +10,7 @@ import {
   matchesFilterPattern,
   parseFilterPattern,
 } from '../domain/filter-pattern';
-import { type CloudTrailRecord, InputError, type InputItem, readInput } from '../domain/input';
+import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
 import {
   defaultSwitchOf,
   documentAfter,
@@ -34,6 +35,7 @@ import type {
   Burst,
   ChangeStore,
   Clock,
+  DeadLetterSink,
   LogSearch,
   SlackGateway,
   SlackRef,
@@ -61,6 +63,11 @@ export interface NotifySettings {
   burstLeaseSeconds?: number;
   /** How long one invocation may hold a change's delivery before another may take it over. */
   deliveryLeaseSeconds?: number;
+  /**
+   * How long one invocation may hold an alarm's summary before another may take it over: 900 unless set, the
+   * longest a Lambda invocation runs, so a claim older than that belongs to an invocation that is gone.
+   */
+  alarmClaimSeconds?: number;
 }
 
 /** What the notify path needs from the outside world. */
@@ -78,6 +85,11 @@ export interface NotifyDependencies {
    * matches one. Without it, every call by the bot's roles is taken as not the bot's (a critical alert).
    */
   botSteps?: Pick<BotStepStore, 'consume'>;
+  /**
+   * Where the parts of a notification that cannot be read are kept (the notify dead-letter queue). Without it
+   * each such part is only logged, and a notification with nothing readable in it fails.
+   */
+  deadLetters?: DeadLetterSink;
   /** Logs one line per notable event; the handler passes its logger. */
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
@@ -90,6 +102,13 @@ export interface NotifyResult {
   ownCalls: string[];
   alarms: Array<{ name: string; state: string; calls: number; source: string }>;
   skipped: SkippedRecord[];
+  /** Parts of the notification that could not be read, and the dead-letter message each is kept as. */
+  unreadable: Array<{ reason: string; keptAs?: string }>;
+}
+
+/** An unreadable part could not be kept in the dead-letter queue; failing makes SNS deliver it all again. */
+export class DeadLetterError extends Error {
+  override name = 'DeadLetterError';
 }
 
 /** The invocation ran out of time with work still queued; failing it makes SNS deliver it again. */
@@ -120,9 +139,23 @@ export class NotifyService {
     this.log = deps.log ?? (() => {});
   }
 
-  /** Processes one notification (any accepted input shape). `deadline` is the time to stop starting new work. */
-  async process(input: unknown, deadline: number = Number.POSITIVE_INFINITY): Promise<NotifyResult> {
-    const items: InputItem[] = readInput(input);
+  /**
+   * Processes one notification (any accepted input shape). `deadline` is the time to stop starting new work;
+   * `invocationId` names the invocation for its claims (the Lambda request id, which its retries keep).
+   *
+   * A part that cannot be read (an element of a batch, or the whole notification) is logged with its reason and
+   * kept in the dead-letter queue once the rest is delivered; if it cannot be kept, this throws, so the whole
+   * notification is delivered again.
+   */
+  async process(
+    input: unknown,
+    deadline: number = Number.POSITIVE_INFINITY,
+    invocationId: string = randomUUID(),
+  ): Promise<NotifyResult> {
+    const { items, unreadable } = readInputParts(input);
+    const first = unreadable[0];
+    // Nowhere to keep it and nothing else in it: fail as a whole, so the on-failure destination keeps it.
+    if (first && items.length === 0 && !this.deps.deadLetters) throw new InputError(first.reason);
     const result: NotifyResult = {
       posted: [],
       grouped: [],
@@ -130,29 +163,68 @@ export class NotifyService {
       ownCalls: [],
       alarms: [],
       skipped: [],
+      unreadable: [],
     };
+    const setAside: UnreadablePart[] = [...unreadable];
     for (const item of items) {
-      if (item.kind === 'alarm') await this.processAlarm(readAlarm(item.message), result, deadline);
-      else await this.processRecord(item.record, result, deadline);
+      if (item.kind === 'alarm') {
+        let alarm: AlarmEvent;
+        try {
+          alarm = readAlarm(item.message);
+        } catch (error: unknown) {
+          if (!(error instanceof InputError)) throw error;
+          setAside.push({ reason: error.message, input: item.message });
+          continue;
+        }
+        await this.processAlarm(alarm, result, deadline, invocationId);
+      } else {
+        await this.processRecord(item.record, result, deadline, (reason) =>
+          setAside.push({ reason, input: item.record }),
+        );
+      }
     }
+    await this.keepUnreadable(setAside, result);
     return result;
   }
 
+  /** Keeps each unreadable part in the dead-letter queue (or, without one, only logs it), one line each. */
+  private async keepUnreadable(parts: UnreadablePart[], result: NotifyResult): Promise<void> {
+    const sink = this.deps.deadLetters;
+    for (const part of parts) {
+      if (!sink) {
+        this.log('unreadable input not kept: no dead-letter queue configured', { reason: part.reason });
+        result.unreadable.push({ reason: part.reason });
+        continue;
+      }
+      let keptAs: string;
+      try {
+        keptAs = await sink.keep(part.input, part.reason);
+      } catch (error: unknown) {
+        throw new DeadLetterError(
+          `unreadable input could not be kept in the dead-letter queue: ${part.reason}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      this.log('unreadable input kept in the dead-letter queue', { reason: part.reason, keptAs });
+      result.unreadable.push({ reason: part.reason, keptAs });
+    }
+  }
+
+  /** Delivers one CloudTrail record; one that cannot be read is handed to `unreadable` with the reason. */
   private async processRecord(
     record: CloudTrailRecord,
     result: NotifyResult,
     deadline: number,
+    unreadable: (reason: string) => void,
   ): Promise<StoredChange | undefined> {
     let normalised: ReturnType<typeof normaliseRecord>;
     try {
       normalised = normaliseRecord(record);
     } catch (error: unknown) {
       if (!(error instanceof InputError)) throw error;
-      result.skipped.push({
-        eventName: record.eventName,
-        eventSource: record.eventSource,
-        reason: `unreadable record: ${error.message}`,
-      });
+      unreadable(`unreadable record: ${error.message}`);
       return undefined;
     }
     if ('skipped' in normalised) {
@@ -480,18 +552,47 @@ export class NotifyService {
     }
   }
 
-  private async processAlarm(alarm: AlarmEvent, result: NotifyResult, deadline: number): Promise<void> {
-    const { store, clock, slack, settings } = this.deps;
-    const claim = await store.claimAlarm(alarm, clock.now());
-    if (!claim.claimed && claim.record.slack) {
+  /**
+   * Posts an alarm state change's summary once, however many deliveries of it run at the same time: only the
+   * invocation holding its claim posts. Another delivery meanwhile leaves it be — the holder's own retries keep
+   * the notification — and a claim left by an invocation that died is taken over once it expires. A holder that
+   * fails gives the claim up, so the retry of any delivery may post at once.
+   */
+  private async processAlarm(
+    alarm: AlarmEvent,
+    result: NotifyResult,
+    deadline: number,
+    owner: string,
+  ): Promise<void> {
+    const { store, clock, settings } = this.deps;
+    const now = clock.now();
+    const until = new Date(now.getTime() + (settings.alarmClaimSeconds ?? 900) * 1000);
+    const claim = await store.claimAlarm(alarm, { owner, until }, now);
+    if (!claim.claimed) {
+      const posted = claim.record.summary === 'posted' || claim.record.slack !== undefined;
       result.alarms.push({
         name: alarm.name,
         state: alarm.state,
         calls: claim.record.calls.length,
-        source: 'duplicate',
+        source: posted ? 'duplicate' : 'claimed-elsewhere',
       });
       return;
     }
+    try {
+      await this.postAlarm(alarm, result, deadline);
+    } catch (error: unknown) {
+      await store.releaseAlarm(alarm, owner).catch((release: unknown) => {
+        this.log('alarm claim not released; it is taken over once it expires', {
+          alarm: alarm.name,
+          error: release instanceof Error ? release.message : String(release),
+        });
+      });
+      throw error;
+    }
+  }
+
+  private async postAlarm(alarm: AlarmEvent, result: NotifyResult, deadline: number): Promise<void> {
+    const { store, clock, slack, settings } = this.deps;
     if (alarm.state !== 'ALARM') {
       const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
       if (earlier?.slack && !earlier.resolvedAt) {
@@ -504,7 +605,11 @@ export class NotifyService {
         });
         await store.updateAlarm(earlier.alarm, { resolvedAt: alarm.stateChangeTime }, clock.now());
       }
-      await store.updateAlarm(alarm, { source: 'none', slack: earlier?.slack }, clock.now());
+      await store.updateAlarm(
+        alarm,
+        { source: 'none', slack: earlier?.slack, summary: 'posted' },
+        clock.now(),
+      );
       result.alarms.push({ name: alarm.name, state: alarm.state, calls: 0, source: 'none' });
       return;
     }
@@ -512,7 +617,11 @@ export class NotifyService {
     const { records, source } = await this.findAlarmCalls(alarm);
     const calls: Array<{ change: AssessedChange; permalink?: string }> = [];
     for (const record of records) {
-      const stored = await this.processRecord(record, result, deadline);
+      const stored = await this.processRecord(record, result, deadline, (reason) => {
+        // Found in CloudTrail's own logs, which keep it: noted, not kept again.
+        result.skipped.push({ eventName: record.eventName, eventSource: record.eventSource, reason });
+        this.log('record behind the alarm not readable', { alarm: alarm.name, reason });
+      });
       if (stored) calls.push({ change: stored.change });
     }
     const linked = await Promise.all(
@@ -527,7 +636,7 @@ export class NotifyService {
     const ref = await slack.postMessage({ channel: settings.defaultChannel, ...message });
     await store.updateAlarm(
       alarm,
-      { slack: ref, calls: calls.map((call) => call.change.eventId), source },
+      { slack: ref, calls: calls.map((call) => call.change.eventId), source, summary: 'posted' },
       clock.now(),
     );
     result.alarms.push({ name: alarm.name, state: alarm.state, calls: calls.length, source });

@@ -64,6 +64,19 @@ export interface StoredAlarm {
   calls: string[];
   source?: 'cloudwatch-logs' | 'cloudtrail' | 'none';
   resolvedAt?: string;
+  /**
+   * Who is posting its summary: `claimed` while one invocation holds it (until `claimUntil`), `posted` once done.
+   * Absent on items written before claims existed: posted when `slack` is set.
+   */
+  summary?: 'claimed' | 'posted';
+  claimOwner?: string;
+  claimUntil?: string;
+}
+
+/** The right to post an alarm's summary, held by one invocation (`owner`) until `until`. */
+export interface AlarmClaim {
+  owner: string;
+  until: Date;
 }
 
 /**
@@ -128,8 +141,19 @@ export interface ChangeStore {
     eventId: string,
   ): Promise<DocumentSnapshot | undefined>;
 
-  /** Claims an alarm state change (name + state change time); false when already claimed. */
-  claimAlarm(alarm: AlarmEvent, now: Date): Promise<{ claimed: boolean; record: StoredAlarm }>;
+  /**
+   * Takes the right to post an alarm state change's summary (name + state change time), with conditional writes
+   * only: granted when the state change is new, or its summary is not posted and its claim is free, expired or
+   * already the caller's (a retry of the same invocation). Otherwise `claimed: false` with what is stored — the
+   * summary posted, or being posted by another invocation, whose own retries keep the notification.
+   */
+  claimAlarm(
+    alarm: AlarmEvent,
+    claim: AlarmClaim,
+    now: Date,
+  ): Promise<{ claimed: boolean; record: StoredAlarm }>;
+  /** Gives up a claim that is still the owner's and not posted, so a redelivery may post at once. */
+  releaseAlarm(alarm: AlarmEvent, owner: string): Promise<void>;
   updateAlarm(alarm: AlarmEvent, update: Partial<Omit<StoredAlarm, 'alarm'>>, now: Date): Promise<void>;
   /** The latest ALARM occurrence of an alarm before a time, to mark it resolved on OK. */
   latestAlarmOccurrence(name: string, before: string): Promise<StoredAlarm | undefined>;
@@ -192,6 +216,15 @@ export interface TrailHistory {
    * first, deduplicated by `eventID`: the history the before-state resolver reads a previous document from.
    */
   resourceEvents(resourceName: string, start: Date, end: Date): Promise<CloudTrailRecord[]>;
+}
+
+/**
+ * Where the parts of a notification the bot cannot read are kept (the notify dead-letter queue), in a shape the
+ * redrive reads back. Throws when the part could not be kept: the caller then fails, and nothing is lost.
+ */
+export interface DeadLetterSink {
+  /** Keeps `input` with the reason it could not be read; returns the id it is kept under. */
+  keep(input: unknown, reason: string): Promise<string>;
 }
 
 /** The time, passed in so use cases and tests agree on it. */

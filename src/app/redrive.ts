@@ -25,7 +25,8 @@ export interface RedriveResult {
 /**
  * Feeds the notifications of a dead-letter queue back through the notify use case. Every change is stored with
  * its delivery state, so only what is missing gets posted; a message is deleted only after it went through, and
- * one that fails again stays in the queue.
+ * one that fails again stays in the queue — as does one holding a part that still cannot be read (give `notify`
+ * no dead-letter queue of its own, so such a part is not queued a second time).
  */
 export async function redrive(
   queue: DeadLetterQueue,
@@ -42,7 +43,12 @@ export async function redrive(
     for (const message of batch) {
       seen.add(message.id);
       try {
-        await notify.process(parseJsonText(message.body, 'the dead-letter message'));
+        const delivered = await notify.process(parseJsonText(message.body, 'the dead-letter message'));
+        const unreadable = delivered.unreadable[0];
+        if (unreadable) {
+          result.failed.push({ id: message.id, error: `still unreadable: ${unreadable.reason}` });
+          continue;
+        }
         await queue.delete(message);
         result.delivered += 1;
       } catch (error: unknown) {

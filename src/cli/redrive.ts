@@ -30,7 +30,11 @@ only once delivered. Exit 0 when everything went through, 1 when some failed aga
     if (!Number.isInteger(max) || max <= 0) throw new UsageError('--max takes a positive whole number');
     const config = parseConfig(io.env ?? process.env);
     const clients = createAwsClients({ cloudTrailRegion: config.cloudTrailRegion });
-    const notify = await buildNotifyService({ config, aws: clients });
+    // What still cannot be read stays in the queue it is read from, not queued again.
+    const notify = await buildNotifyService({
+      config: { ...config, notifyDeadLetterQueueUrl: undefined },
+      aws: clients,
+    });
     const result = await redrive(new SqsDeadLetterQueue(clients.sqs, values.queue), notify, { max });
     writeJson(io, result);
     return result.failed.length === 0 ? 0 : 1;

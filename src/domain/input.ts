@@ -106,18 +106,67 @@ export function parseJsonText(text: string, what = 'the input'): unknown {
   }
 }
 
-function unwrapMessage(message: unknown, via: Envelope[], depth: number, what: string): InputItem[] {
+/**
+ * A piece of the input the bot could not read, with why, and the piece itself in a shape {@link readInput} takes
+ * back (an element of a batch on its own, an SNS record as a one-record event), so it can be kept and read again.
+ */
+export interface UnreadablePart {
+  reason: string;
+  input: unknown;
+}
+
+/** What an input holds: the items read, and the parts of it that could not be read. */
+export interface InputParts {
+  items: InputItem[];
+  unreadable: UnreadablePart[];
+}
+
+/** Walks each element of a batch on its own: an element that cannot be read is set aside, not the batch. */
+function eachElement(
+  elements: unknown[],
+  parts: InputParts,
+  read: (element: unknown, index: number) => void,
+  alone: (element: unknown) => unknown,
+): void {
+  elements.forEach((element, index) => {
+    const before = parts.items.length;
+    const unreadableBefore = parts.unreadable.length;
+    try {
+      read(element, index);
+    } catch (error: unknown) {
+      if (!(error instanceof InputError)) throw error;
+      // The element is kept whole: what it yielded before failing is dropped with it, to be read again later.
+      parts.items.length = before;
+      parts.unreadable.length = unreadableBefore;
+      parts.unreadable.push({ reason: error.message, input: alone(element) });
+    }
+  });
+}
+
+function unwrapMessage(
+  message: unknown,
+  via: Envelope[],
+  depth: number,
+  what: string,
+  parts: InputParts,
+): void {
   if (typeof message !== 'string') {
     throw new InputError(`${what} has no Message text (found ${describeValue(message)})`);
   }
-  return walk(parseJsonText(message, `the ${what} Message`), via, depth + 1);
+  walk(parseJsonText(message, `the ${what} Message`), via, depth + 1, parts);
 }
 
-function walk(value: unknown, via: Envelope[], depth: number): InputItem[] {
+function walk(value: unknown, via: Envelope[], depth: number, parts: InputParts): void {
   if (depth > MAX_DEPTH) throw new InputError(`the input nests more than ${MAX_DEPTH} envelopes deep`);
 
   if (Array.isArray(value)) {
-    return value.flatMap((item) => walk(item, [...via, 'array'], depth + 1));
+    eachElement(
+      value,
+      parts,
+      (item) => walk(item, [...via, 'array'], depth + 1, parts),
+      (item) => item,
+    );
+    return;
   }
   if (!isObject(value)) {
     throw new InputError(
@@ -128,44 +177,64 @@ function walk(value: unknown, via: Envelope[], depth: number): InputItem[] {
   if (Array.isArray(value.Records)) {
     const records: unknown[] = value.Records;
     const first = records.find(isObject);
+    const alone = (record: unknown) => ({ Records: [record] });
     if (first && ('Sns' in first || first.EventSource === 'aws:sns')) {
-      return records.flatMap((record, index) => {
-        const sns = isObject(record) ? record.Sns : undefined;
-        if (!isObject(sns)) throw new InputError(`Records[${index}] of the SNS event has no Sns object`);
-        return unwrapMessage(sns.Message, [...via, 'lambda-sns-event'], depth, 'SNS record');
-      });
+      eachElement(
+        records,
+        parts,
+        (record, index) => {
+          const sns = isObject(record) ? record.Sns : undefined;
+          if (!isObject(sns)) throw new InputError(`Records[${index}] of the SNS event has no Sns object`);
+          unwrapMessage(sns.Message, [...via, 'lambda-sns-event'], depth, 'SNS record', parts);
+        },
+        alone,
+      );
+      return;
     }
     if (first && first.eventSource === 'aws:sqs') {
-      return records.flatMap((record, index) => {
-        const body = isObject(record) ? record.body : undefined;
-        if (typeof body !== 'string') throw new InputError(`Records[${index}] of the SQS event has no body`);
-        return walk(parseJsonText(body, 'the SQS message body'), [...via, 'lambda-sqs-event'], depth + 1);
-      });
+      eachElement(
+        records,
+        parts,
+        (record, index) => {
+          const body = isObject(record) ? record.body : undefined;
+          if (typeof body !== 'string')
+            throw new InputError(`Records[${index}] of the SQS event has no body`);
+          walk(parseJsonText(body, 'the SQS message body'), [...via, 'lambda-sqs-event'], depth + 1, parts);
+        },
+        alone,
+      );
+      return;
     }
     // A CloudTrail log file: { "Records": [ record, … ] }.
-    return records.flatMap((record, index) => {
-      if (!isObject(record) || !isCloudTrailRecord(record)) {
-        throw new InputError(
-          `Records[${index}] is not a CloudTrail record (found ${describeValue(record)}, expected eventName and eventSource)`,
-        );
-      }
-      return [
-        {
-          kind: 'cloudtrail' as const,
+    eachElement(
+      records,
+      parts,
+      (record, index) => {
+        if (!isObject(record) || !isCloudTrailRecord(record)) {
+          throw new InputError(
+            `Records[${index}] is not a CloudTrail record (found ${describeValue(record)}, expected eventName and eventSource)`,
+          );
+        }
+        parts.items.push({
+          kind: 'cloudtrail',
           record: record as CloudTrailRecord,
           via: [...via, 'cloudtrail-log-file'],
-        },
-      ];
-    });
+        });
+      },
+      alone,
+    );
+    return;
   }
 
   // A Lambda on-failure destination record (what the dead-letter queue holds): the original event is requestPayload.
   if ('requestPayload' in value && 'requestContext' in value) {
-    return walk(value.requestPayload, [...via, 'lambda-destination-record'], depth + 1);
+    walk(value.requestPayload, [...via, 'lambda-destination-record'], depth + 1, parts);
+    return;
   }
 
   if (value.Type === 'Notification' && 'Message' in value) {
-    return unwrapMessage(value.Message, [...via, 'sns-notification'], depth, 'SNS notification');
+    unwrapMessage(value.Message, [...via, 'sns-notification'], depth, 'SNS notification', parts);
+    return;
   }
   if (typeof value.Type === 'string' && 'TopicArn' in value) {
     throw new InputError(
@@ -181,22 +250,52 @@ function walk(value: unknown, via: Envelope[], depth: number): InputItem[] {
         `the EventBridge event (detail-type ${detailType}) has no CloudTrail record in its detail`,
       );
     }
-    return [
-      { kind: 'cloudtrail', record: value.detail as CloudTrailRecord, via: [...via, 'eventbridge-event'] },
-    ];
+    parts.items.push({
+      kind: 'cloudtrail',
+      record: value.detail as CloudTrailRecord,
+      via: [...via, 'eventbridge-event'],
+    });
+    return;
   }
 
-  if (isCloudTrailRecord(value)) return [{ kind: 'cloudtrail', record: value as CloudTrailRecord, via }];
-  if (isAlarmMessage(value)) return [{ kind: 'alarm', message: value as CloudWatchAlarmMessage, via }];
+  if (isCloudTrailRecord(value)) {
+    parts.items.push({ kind: 'cloudtrail', record: value as CloudTrailRecord, via });
+    return;
+  }
+  if (isAlarmMessage(value)) {
+    parts.items.push({ kind: 'alarm', message: value as CloudWatchAlarmMessage, via });
+    return;
+  }
 
   throw new InputError(
     `unrecognised input: ${describeValue(value)} (expected an SNS event or notification, an EventBridge event, a CloudTrail record or log file, or a CloudWatch alarm message)`,
   );
 }
 
-/** Unwraps any accepted input into the CloudTrail records and alarm messages it carries. */
+/**
+ * Unwraps any accepted input into the CloudTrail records and alarm messages it carries, setting aside each part
+ * it cannot read (an element of a batch, or the whole input) with the reason, so the rest is still delivered.
+ */
+export function readInputParts(value: unknown): InputParts {
+  const parts: InputParts = { items: [], unreadable: [] };
+  try {
+    walk(value, [], 0, parts);
+  } catch (error: unknown) {
+    if (!(error instanceof InputError)) throw error;
+    return { items: [], unreadable: [{ reason: error.message, input: value }] };
+  }
+  return parts;
+}
+
+/**
+ * Unwraps any accepted input into the CloudTrail records and alarm messages it carries; throws the
+ * {@link InputError} of the first part it cannot read.
+ */
 export function readInput(value: unknown): InputItem[] {
-  return walk(value, [], 0);
+  const { items, unreadable } = readInputParts(value);
+  const first = unreadable[0];
+  if (first) throw new InputError(first.reason);
+  return items;
 }
 
 /**

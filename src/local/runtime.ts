@@ -16,6 +16,7 @@ import { resolve } from 'node:path';
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import { InProcessJobQueue } from '../app/in-process-job-queue';
+import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { NotifyService } from '../app/notify-service';
 import { AwsCisAuditGateway, createCisAuditClients } from '../aws/cis-audit-gateway';
 import type { AwsClients } from '../aws/clients';
@@ -315,6 +316,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     );
     const botLog = (message: string, details?: Record<string, unknown>) =>
       report('warn', `bot: ${message}${detailsText(details)}`);
+    const auditLine: AuditLineWriter = (message, line) =>
+      report('info', `${message}: ${JSON.stringify(line)}`);
     notify = await buildNotifyService({ config, aws: clients, log: botLog });
     const worker = await buildLocalWorker({
       config,
@@ -325,6 +328,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // Socket Mode requests arrive unsigned over the app's WebSocket and their jobs never leave this process;
       // the sandbox signs every request, so its jobs are verified exactly as the deployed worker verifies them.
       trust: socketMode ? 'in-process' : 'signed-by-slack',
+      auditLine,
     });
     const jobs = new InProcessJobQueue((job) => worker.run(job), {
       log: (line, details) => report('error', `worker: ${line}${detailsText(details)}`),
@@ -339,7 +343,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let botEndpoint: BotEndpoint | undefined;
     let slackLine: string;
     if (socketMode) {
-      const deps = await buildListenerDependencies({ config, aws: clients, jobs, log: listenerLog });
+      const deps = await buildListenerDependencies({
+        config,
+        aws: clients,
+        jobs,
+        log: listenerLog,
+        auditLine,
+      });
       const receiver = new SocketModeReceiver({
         appToken: String(env.SLACK_APP_TOKEN),
         logLevel: LogLevel.WARN,
@@ -357,7 +367,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       const team = await app.client.auth.test({ token: botToken }).catch(() => undefined);
       slackLine = `Socket Mode to ${team?.team ?? 'your workspace'}${team?.url ? ` (${team.url})` : ''}, posting to ${config.slack.defaultChannel}`;
     } else {
-      const handler = await buildSlackHandler({ config, aws: clients, jobs, log: listenerLog });
+      const handler = await buildSlackHandler({
+        config,
+        aws: clients,
+        jobs,
+        log: listenerLog,
+        auditLine,
+      });
       botEndpoint = await startBotEndpoint({
         handler,
         onError: (error) => report('error', `the Slack handler failed: ${message(error)}`),

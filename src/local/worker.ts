@@ -8,6 +8,7 @@ import type { JobRunner } from '../app/account-router';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { IamGateway } from '../app/iam-port';
 import type { JobTrust } from '../app/job-verification';
+import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { AwsClients } from '../aws/clients';
 import type { Config } from '../config';
 import { buildWorkerService, type WorkerWiring } from '../runtime/worker';
@@ -22,11 +23,13 @@ export interface LocalWorkerWiring {
   log?: (message: string, details: Record<string, unknown>) => void;
   /** How far jobs are trusted (see {@link WorkerWiring.trust}); signed by Slack unless set. */
   trust?: JobTrust;
+  /** Where audit entries are written as log lines (standard output when not given). */
+  auditLine?: AuditLineWriter;
 }
 
 /** Builds the worker use case for the local runtime: the deployed worker, on the simulated IAM when there is one. */
 export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRunner> {
-  const { config, aws, cisAudit, simulatedIam, log, trust } = wiring;
+  const { config, aws, cisAudit, simulatedIam, log, trust, auditLine } = wiring;
   return buildWorkerService({
     config,
     aws,
@@ -37,5 +40,6 @@ export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRu
       : {}),
     ...(log ? { log } : {}),
     ...(trust ? { trust } : {}),
+    ...(auditLine ? { auditLine } : {}),
   });
 }

@@ -7,7 +7,7 @@ import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway'
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
-import { lazily, onDemandSecrets } from './on-demand';
+import { lazily, onDemandDeadLetters, onDemandSecrets } from './on-demand';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -18,7 +18,8 @@ export interface NotifyWiring {
 
 /**
  * Builds the notify use case from configuration: AWS clients once, the Slack token from SSM (or the
- * environment, locally), the DynamoDB store, and a per-channel pacer shared by every post of this process.
+ * environment, locally), the DynamoDB store, a per-channel pacer shared by every post of this process, and the
+ * dead-letter queue for unreadable input when `NOTIFY_DEAD_LETTER_QUEUE_URL` is set.
  */
 export async function buildNotifyService({ config, aws, log }: NotifyWiring): Promise<NotifyService> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
@@ -44,6 +45,9 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     return (await import('../aws/alarm-search')).createAlarmSearch(options);
   });
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
+  const queueUrl = config.notifyDeadLetterQueueUrl;
+  // SQS is loaded only when something has to be kept.
+  const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
   return new NotifyService({
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
@@ -68,6 +72,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
     },
+    ...(deadLetters ? { deadLetters } : {}),
     ...(log ? { log } : {}),
   });
 }

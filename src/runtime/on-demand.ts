@@ -8,11 +8,12 @@
  */
 import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { TrailEventLookup } from '../app/event-confirmation';
 import type { JobQueue } from '../app/jobs';
-import type { TrailHistory } from '../app/ports';
+import type { DeadLetterSink, TrailHistory } from '../app/ports';
 import type { HistoryLookup } from '../app/query-port';
 import type { AwsClientOptions } from '../aws/client-config';
 
@@ -69,6 +70,19 @@ export function onDemandJobQueue(options: AwsClientOptions, topicArn: string, gi
     return new SnsJobQueue(given ?? createSnsClient(options), topicArn);
   });
   return { publish: async (job) => (await load()).publish(job) };
+}
+
+/** The notify dead-letter queue on `given`, or on a client of its own built the first time something is kept. */
+export function onDemandDeadLetters(
+  options: AwsClientOptions,
+  queueUrl: string,
+  given?: SQSClient,
+): DeadLetterSink {
+  const load = lazily(async () => {
+    const { SqsDeadLetterSink, createSqsClient } = await import('../aws/sqs-dead-letter-queue');
+    return new SqsDeadLetterSink(given ?? createSqsClient(options), queueUrl);
+  });
+  return { keep: async (input, reason) => (await load()).keep(input, reason) };
 }
 
 /**

@@ -3,6 +3,7 @@
  * environment locally), the store, the audit log and the daily counters. Built once per cold start.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AuditLineWriter, LoggedAuditLog } from '../app/logged-audit-log';
 import { type Config, requireSigningSecret, requireSlackToken } from '../config';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAuditLog } from '../store/dynamo-audit-log';
@@ -31,12 +32,26 @@ export function buildInteractionGateway(config: Config, token: string): WebApiSl
   });
 }
 
-/** The store, the audit log and the stats on the bot's one table. */
-export function buildStores(config: Config, dynamo: DynamoDBDocumentClient) {
+/**
+ * An {@link AuditLineWriter} printing one JSON line to standard output, shaped like the Powertools logger's: for
+ * builders not given the handler's logger (the local runtime, tests).
+ */
+export function jsonLineAuditWriter(
+  print: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
+): AuditLineWriter {
+  return (message, line) =>
+    print(JSON.stringify({ level: 'INFO', message, timestamp: new Date().toISOString(), ...line }));
+}
+
+/**
+ * The store, the audit log and the stats on the bot's one table. Every audit entry is first written as a log line
+ * through `auditLine`, then to the table.
+ */
+export function buildStores(config: Config, dynamo: DynamoDBDocumentClient, auditLine: AuditLineWriter) {
   const options = { tableName: config.tableName, retentionDays: config.retentionDays };
   return {
     store: new DynamoChangeStore(dynamo, options),
-    audit: new DynamoAuditLog(dynamo, options),
+    audit: new LoggedAuditLog(new DynamoAuditLog(dynamo, options), auditLine),
     stats: new DynamoStatsStore(dynamo, options),
   };
 }

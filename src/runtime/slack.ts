@@ -12,6 +12,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ResponderAuthorizer } from '../app/authorize';
 import type { JobOrigin, JobQueue } from '../app/jobs';
+import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
@@ -22,7 +23,13 @@ import type { ListenerDependencies, ListenerLog } from '../slack/listeners/conte
 import { guardSlackRequest, type MAX_SLACK_BODY_BYTES } from '../slack/request-guard';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildQueryService } from './queries';
-import { buildInteractionGateway, buildStores, readBotToken, readSigningSecret } from './responders';
+import {
+  buildInteractionGateway,
+  buildStores,
+  jsonLineAuditWriter,
+  readBotToken,
+  readSigningSecret,
+} from './responders';
 
 export { readSigningSecret } from './responders';
 
@@ -45,6 +52,8 @@ export interface SlackWiring {
   /** Slack (a `WebApiSlackGateway` with the bot token when not given). */
   slack?: SlackInteractionGateway;
   log?: ListenerLog;
+  /** Where each audit entry is written as a log line before the table (standard output when not given). */
+  auditLine?: AuditLineWriter;
 }
 
 const consoleLog: ListenerLog = {
@@ -65,7 +74,11 @@ export async function buildListenerDependencies(wiring: SlackWiring): Promise<Li
 function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGateway): ListenerDependencies {
   const { config, aws } = wiring;
   const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const { store, audit, stats } = buildStores(config, aws?.dynamo ?? createDocumentClient(options));
+  const { store, audit, stats } = buildStores(
+    config,
+    aws?.dynamo ?? createDocumentClient(options),
+    wiring.auditLine ?? jsonLineAuditWriter(),
+  );
   const clock = { now: () => new Date() };
   return {
     slack,

@@ -12,6 +12,7 @@ import type { CisAuditGateway } from '../app/cis-audit-service';
 import { CloudTrailConfirmer, type TrailEventLookup } from '../app/event-confirmation';
 import type { IamGateway } from '../app/iam-port';
 import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
+import type { AuditLineWriter } from '../app/logged-audit-log';
 import { QuarantineService } from '../app/quarantine-service';
 import { RevertService } from '../app/revert-service';
 import type { SlackInteractionGateway } from '../app/slack-port';
@@ -26,7 +27,13 @@ import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import { lazily, onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
-import { buildInteractionGateway, buildStores, readBotToken, readSigningSecret } from './responders';
+import {
+  buildInteractionGateway,
+  buildStores,
+  jsonLineAuditWriter,
+  readBotToken,
+  readSigningSecret,
+} from './responders';
 
 /** What the worker is built from; everything but `config` defaults to the real thing. */
 export interface WorkerWiring {
@@ -50,6 +57,8 @@ export interface WorkerWiring {
    * `in-process` for the local runtime in Socket Mode, whose requests come unsigned over the app's WebSocket.
    */
   trust?: JobTrust;
+  /** Where each audit entry is written as a log line before the table (standard output when not given). */
+  auditLine?: AuditLineWriter;
 }
 
 /**
@@ -69,10 +78,11 @@ export async function buildWorkerService({
   verifyDelayMs,
   log,
   trust = 'signed-by-slack',
+  auditLine = jsonLineAuditWriter(),
 }: WorkerWiring): Promise<JobRunner> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
-  const { store, audit, stats } = buildStores(config, dynamo);
+  const { store, audit, stats } = buildStores(config, dynamo, auditLine);
   const trail = onDemandTrailHistory(options, aws?.cloudTrail);
   const clock = { now: () => new Date() };
   const secrets = onDemandSecrets(options, aws?.ssm);

@@ -6,7 +6,8 @@
  * - change `CHANGE#<eventId>` / `CHANGE`, indexed by day, actor and resource for `/iam-changes`, with what
  *   responders did about it (`acknowledgement`, `revert`, `quarantine`: see `app/revert-port.ts`);
  * - document snapshot `DOC#<resourceKey>` / `<eventTime>#<eventId>`, the document kept as JSON text;
- * - alarm state change `ALARM#<name>` / `<stateChangeTime>`;
+ * - alarm state change `ALARM#<name>` / `<stateChangeTime>`, with the claim on its summary (`summary`
+ *   `claimed` by `claimOwner` until `claimUntil`, then `posted`);
  * - burst `BURST#<key>` / `BURST`, and its queued thread lines `BURSTITEM#<burstId>` / `<eventTime>#<eventId>`.
  *
  * Every item carries `expiresAt` (epoch seconds, `retentionDays` after it was written) for DynamoDB TTL. Times in
@@ -26,6 +27,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type {
+  AlarmClaim,
   Burst,
   BurstItem,
   BurstNote,
@@ -220,6 +222,9 @@ function toStoredAlarm(item: Item): StoredAlarm {
   if (stored.slack) result.slack = stored.slack;
   if (stored.source !== undefined) result.source = stored.source;
   if (stored.resolvedAt !== undefined) result.resolvedAt = stored.resolvedAt;
+  if (stored.summary !== undefined) result.summary = stored.summary;
+  if (stored.claimOwner !== undefined) result.claimOwner = stored.claimOwner;
+  if (stored.claimUntil !== undefined) result.claimUntil = stored.claimUntil;
   return result;
 }
 
@@ -577,14 +582,69 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     return undefined;
   }
 
-  async claimAlarm(alarm: AlarmEvent, now: Date): Promise<{ claimed: boolean; record: StoredAlarm }> {
-    const record: StoredAlarm = { alarm: plain(alarm), calls: [] };
+  async claimAlarm(
+    alarm: AlarmEvent,
+    claim: AlarmClaim,
+    now: Date,
+  ): Promise<{ claimed: boolean; record: StoredAlarm }> {
+    const what = `alarm ${alarm.name} at ${alarm.stateChangeTime}`;
+    const record: StoredAlarm = {
+      alarm: plain(alarm),
+      calls: [],
+      summary: 'claimed',
+      claimOwner: claim.owner,
+      claimUntil: claim.until.toISOString(),
+    };
     if (await this.putIfAbsent({ ...alarmKey(alarm), ...record, [TTL_ATTRIBUTE]: this.expiresAt(now) })) {
       return { claimed: true, record };
     }
+    try {
+      const output = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: alarmKey(alarm),
+          UpdateExpression: 'SET #summary = :claimed, #owner = :owner, #until = :until, updatedAt = :now',
+          // Not posted (items from before claims only have `slack`), and the claim free, expired or the caller's.
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(slack) AND (attribute_not_exists(#summary) OR #summary <> :posted) AND (attribute_not_exists(#until) OR #until < :now OR #owner = :owner)',
+          ExpressionAttributeNames: { '#summary': 'summary', '#owner': 'claimOwner', '#until': 'claimUntil' },
+          ExpressionAttributeValues: {
+            ':claimed': 'claimed',
+            ':posted': 'posted',
+            ':owner': claim.owner,
+            ':until': claim.until.toISOString(),
+            ':now': now.toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!output.Attributes) throw new StoreItemNotFoundError(what);
+      return { claimed: true, record: toStoredAlarm(output.Attributes) };
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
     const existing = await this.get(alarmKey(alarm));
-    if (!existing) throw new StoreItemNotFoundError(`alarm ${alarm.name} at ${alarm.stateChangeTime}`);
+    // Only possible if TTL removed it between the two calls; the caller's retry will claim it.
+    if (!existing) throw new StoreItemNotFoundError(what);
     return { claimed: false, record: toStoredAlarm(existing) };
+  }
+
+  async releaseAlarm(alarm: AlarmEvent, owner: string): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: alarmKey(alarm),
+          UpdateExpression: 'REMOVE #owner, #until',
+          ConditionExpression: 'attribute_exists(pk) AND #summary = :claimed AND #owner = :owner',
+          ExpressionAttributeNames: { '#summary': 'summary', '#owner': 'claimOwner', '#until': 'claimUntil' },
+          ExpressionAttributeValues: { ':claimed': 'claimed', ':owner': owner },
+        }),
+      );
+    } catch (error: unknown) {
+      // Posted meanwhile, or taken over: nothing of the caller's is left to give up.
+      if (!isConditionFailed(error)) throw error;
+    }
   }
 
   /** Sets the fields given (an `undefined` field is left as it is). */
@@ -596,10 +656,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     const names: Record<string, string> = {};
     const values: Item = { ':now': now.toISOString() };
     const set = ['updatedAt = :now'];
-    for (const field of ['slack', 'calls', 'source', 'resolvedAt'] as const) {
+    for (const field of ['slack', 'calls', 'source', 'resolvedAt', 'summary'] as const) {
       const value = update[field];
       if (value === undefined) continue;
-      // Names go through placeholders: `source` is a DynamoDB reserved word.
+      // Names go through placeholders: `source` and others are DynamoDB reserved words.
       names[`#${field}`] = field;
       set.push(`#${field} = :${field}`);
       values[`:${field}`] = plain(value);

@@ -1,9 +1,14 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryIncompleteError } from '../../src/app/notify-service';
-import { InputError } from '../../src/domain/input';
+import { DeadLetterError, DeliveryIncompleteError } from '../../src/app/notify-service';
+import { redrive } from '../../src/app/redrive';
+import { SqsDeadLetterQueue, SqsDeadLetterSink } from '../../src/aws/sqs-dead-letter-queue';
+import { readAlarm } from '../../src/domain/alarm';
+import { InputError, readInput } from '../../src/domain/input';
 import { SlackDeliveryError } from '../../src/slack/web-api-gateway';
 import { assertBlockKitLimits } from '../support/block-kit-limits';
 import { cloudTrailRecord } from '../support/cloudtrail';
+import { awsTestEnv } from '../support/moto';
 import {
   alarmNotification,
   CHANNEL,
@@ -471,5 +476,260 @@ describe('NotifyService', () => {
     // The retry, with time to spare, lists it in the thread.
     const retry = await service.process(eventBridgeNotification(second));
     expect(retry.grouped).toEqual([second.eventID]);
+  });
+});
+
+describe('NotifyService with what it cannot read', () => {
+  let sqs: SQSClient;
+
+  beforeAll(() => {
+    sqs = new SQSClient(awsTestEnv(components.moto.endpoint));
+  });
+
+  afterAll(() => {
+    sqs?.destroy();
+  });
+
+  async function deadLetterQueue() {
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: `notify-dlq-${crypto.randomUUID()}` }),
+    );
+    return String(QueueUrl);
+  }
+
+  async function messagesIn(queueUrl: string): Promise<number> {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  }
+
+  function logLines() {
+    const lines: Array<{ message: string; details: Record<string, unknown> }> = [];
+    return {
+      lines,
+      log: (message: string, details?: Record<string, unknown>) => {
+        lines.push({ message, details: details ?? {} });
+      },
+    };
+  }
+
+  it('keeps each unreadable record of a batch in the dead-letter queue with its reason and delivers the rest', async () => {
+    const queueUrl = await deadLetterQueue();
+    const { lines, log } = logLines();
+    const { service, tableName } = await notifyServiceOn(components, {
+      deadLetters: new SqsDeadLetterSink(sqs, queueUrl),
+      log,
+    });
+    const first = cloudTrailRecord('AttachRolePolicy', { roleName: 'batch-first', policyArn: ADMIN });
+    const undated = cloudTrailRecord(
+      'AttachRolePolicy',
+      { roleName: 'batch-undated', policyArn: ADMIN },
+      { eventTime: 'yesterday' },
+    );
+    const last = cloudTrailRecord('AttachUserPolicy', { userName: 'batch-last', policyArn: ADMIN });
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    const result = await service.process(snsEvent({ Records: [first, undated, 'junk', last] }));
+
+    expect(result.posted).toEqual([first.eventID, last.eventID]);
+    const reasons = [
+      'unreadable record: the CloudTrail eventTime "yesterday" is not a date',
+      'Records[2] is not a CloudTrail record (found a string of 4 characters, expected eventName and eventSource)',
+    ];
+    expect(result.unreadable.map((entry) => entry.reason).sort()).toEqual([...reasons].sort());
+    expect(result.unreadable.every((entry) => Boolean(entry.keptAs))).toBe(true);
+    const kept = lines.filter((line) => line.message === 'unreadable input kept in the dead-letter queue');
+    expect(kept.map((line) => line.details.reason).sort()).toEqual([...reasons].sort());
+    expect(kept.map((line) => line.details.keptAs).sort()).toEqual(
+      result.unreadable.map((entry) => entry.keptAs).sort(),
+    );
+    expect(components.slack.topLevel(CHANNEL).length - before).toBe(2);
+    expect(await messagesIn(queueUrl)).toBe(2);
+
+    // Read back by a redrive, each is read as the same part again: reported and left in the queue.
+    const { service: redriving } = await notifyServiceOn(components, { tableName });
+    const redriven = await redrive(new SqsDeadLetterQueue(sqs, queueUrl, 0), redriving, { max: 10 });
+    expect(redriven.delivered).toBe(0);
+    expect(redriven.failed.map((entry) => entry.error).sort()).toEqual([
+      // Alone in its message, the element is the first of its batch.
+      'Records[0] is not a CloudTrail record (found a string of 4 characters, expected eventName and eventSource)',
+      `still unreadable: ${reasons[0]}`,
+    ]);
+    expect(await messagesIn(queueUrl)).toBe(2);
+  });
+
+  it('keeps a notification that is not JSON, or of no known shape, with one line each and no stack', async () => {
+    const queueUrl = await deadLetterQueue();
+    const { lines, log } = logLines();
+    const { service } = await notifyServiceOn(components, {
+      deadLetters: new SqsDeadLetterSink(sqs, queueUrl),
+      log,
+    });
+
+    const notJson = await service.process(snsEvent('not json at all'));
+    const unknown = await service.process({ hello: 'world' });
+
+    expect(notJson.unreadable).toEqual([
+      {
+        reason: expect.stringMatching(/^the SNS record Message is not JSON: /),
+        keptAs: expect.any(String),
+      },
+    ]);
+    expect(unknown.unreadable).toEqual([
+      {
+        reason: expect.stringMatching(/^unrecognised input: an object with keys "hello"/),
+        keptAs: expect.any(String),
+      },
+    ]);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(JSON.stringify(line)).not.toMatch(/\\n|\bat .*\.ts:\d+/);
+      expect(Object.keys(line.details).sort()).toEqual(['keptAs', 'reason']);
+    }
+    expect(await messagesIn(queueUrl)).toBe(2);
+  });
+
+  it('delivers through redrive what the dead-letter queue keeps once it can be read', async () => {
+    const queueUrl = await deadLetterQueue();
+    const { service } = await notifyServiceOn(components);
+    const record = cloudTrailRecord('AttachRolePolicy', { roleName: 'kept-then-read', policyArn: ADMIN });
+    await new SqsDeadLetterSink(sqs, queueUrl).keep(
+      eventBridgeNotification(record),
+      'an older bot could not read it',
+    );
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    const result = await redrive(new SqsDeadLetterQueue(sqs, queueUrl, 0), service, { max: 10 });
+
+    expect(result).toEqual({ delivered: 1, failed: [] });
+    const posted = components.slack.topLevel(CHANNEL).slice(before);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.text).toContain('kept-then-read');
+    expect(await messagesIn(queueUrl)).toBe(0);
+  });
+
+  it('fails the whole notification when the dead-letter queue cannot take an unreadable part', async () => {
+    const missing = `${await deadLetterQueue()}-deleted`;
+    const { service } = await notifyServiceOn(components, {
+      deadLetters: new SqsDeadLetterSink(sqs, missing),
+    });
+    const record = cloudTrailRecord('AttachRolePolicy', { roleName: 'dlq-down', policyArn: ADMIN });
+
+    const processing = service.process(snsEvent({ Records: [record, 'junk'] }));
+
+    await expect(processing).rejects.toBeInstanceOf(DeadLetterError);
+    await expect(processing).rejects.toThrow(/Records\[1\] is not a CloudTrail record/);
+  });
+
+  it('without a dead-letter queue, logs each unreadable part and delivers the rest', async () => {
+    const { lines, log } = logLines();
+    const { service } = await notifyServiceOn(components, { log });
+    const record = cloudTrailRecord('AttachRolePolicy', { roleName: 'no-dlq', policyArn: ADMIN });
+
+    const result = await service.process(snsEvent({ Records: [record, 'junk'] }));
+
+    expect(result.posted).toEqual([record.eventID]);
+    expect(result.unreadable).toEqual([{ reason: expect.stringMatching(/^Records\[1\] is not/) }]);
+    expect(lines).toEqual([
+      {
+        message: 'unreadable input not kept: no dead-letter queue configured',
+        details: { reason: result.unreadable[0]?.reason },
+      },
+    ]);
+  });
+});
+
+describe('NotifyService with one alarm delivered more than once', () => {
+  function noCallsAlarm(metricName: string) {
+    // No metric filter feeds it and LookupEvents finds nothing: the summary is its only message.
+    return alarmNotification({ metricName, periodStart: recentPeriod() });
+  }
+
+  function summariesOf(metricName: string) {
+    return components.slack
+      .topLevel(CHANNEL)
+      .filter((message) => message.text.includes(`CIS-4.4-${metricName}`));
+  }
+
+  it('posts one summary for two deliveries of an alarm processed at the same time', async () => {
+    const period = recentPeriod();
+    const call = cloudTrailRecord(
+      'PutUserPolicy',
+      { userName: 'twice', policyName: 'p', policyDocument: inlineDocument('s3:*', '*') },
+      { eventTime: at(period, 30) },
+    );
+    await cloudTrailLogGroup(components, [call], 'Twice');
+    const one = await notifyServiceOn(components);
+    const other = await notifyServiceOn(components, { tableName: one.tableName });
+    const message = alarmNotification({ metricName: 'Twice', periodStart: period });
+
+    const results = await Promise.all([one.service.process(message), other.service.process(message)]);
+
+    expect(summariesOf('Twice')).toHaveLength(1);
+    expect(results.map((result) => result.alarms[0]?.source).sort()).toEqual(
+      ['claimed-elsewhere', 'cloudwatch-logs'].sort(),
+    );
+    const alerts = components.slack.topLevel(CHANNEL).filter((posted) => posted.text.includes('twice'));
+    expect(alerts).toHaveLength(1);
+  });
+
+  it('lets a redelivery post the summary once the claim of an invocation that died has expired', async () => {
+    const message = noCallsAlarm('DiedHolding');
+    const now = new Date();
+    const later = new Date(now.getTime() + 901_000);
+    const { service, store, tableName } = await notifyServiceOn(components, { now: () => now });
+    const [item] = readInput(message);
+    if (item?.kind !== 'alarm') throw new Error('expected an alarm');
+    const alarm = readAlarm(item.message);
+    await store.claimAlarm(alarm, { owner: 'died', until: new Date(now.getTime() + 900_000) }, now);
+
+    const meanwhile = await service.process(message, Number.POSITIVE_INFINITY, 'redelivery-1');
+    const { service: afterwards } = await notifyServiceOn(components, { tableName, now: () => later });
+    const expired = await afterwards.process(message, Number.POSITIVE_INFINITY, 'redelivery-2');
+    const again = await afterwards.process(message, Number.POSITIVE_INFINITY, 'redelivery-3');
+
+    expect(meanwhile.alarms[0]?.source).toBe('claimed-elsewhere');
+    expect(expired.alarms[0]?.source).toBe('cloudtrail');
+    expect(again.alarms[0]?.source).toBe('duplicate');
+    expect(summariesOf('DiedHolding')).toHaveLength(1);
+  });
+
+  it('lets the retry of the invocation holding the claim post at once', async () => {
+    const message = noCallsAlarm('RetriedHolder');
+    const { service, store } = await notifyServiceOn(components);
+    const [item] = readInput(message);
+    if (item?.kind !== 'alarm') throw new Error('expected an alarm');
+    const now = new Date();
+    await store.claimAlarm(
+      readAlarm(item.message),
+      { owner: 'request-1', until: new Date(now.getTime() + 900_000) },
+      now,
+    );
+
+    const retry = await service.process(message, Number.POSITIVE_INFINITY, 'request-1');
+
+    expect(retry.alarms[0]?.source).toBe('cloudtrail');
+    expect(summariesOf('RetriedHolder')).toHaveLength(1);
+  });
+
+  it('gives the claim up when posting fails, so the next delivery posts', async () => {
+    const message = noCallsAlarm('SlackDown');
+    const { service } = await notifyServiceOn(components);
+    components.slack.failNext('chat.postMessage', { status: 503 }, 3);
+
+    await expect(service.process(message, Number.POSITIVE_INFINITY, 'first')).rejects.toBeInstanceOf(
+      SlackDeliveryError,
+    );
+    const next = await service.process(message, Number.POSITIVE_INFINITY, 'second');
+
+    expect(next.alarms[0]?.source).toBe('cloudtrail');
+    expect(summariesOf('SlackDown')).toHaveLength(1);
   });
 });

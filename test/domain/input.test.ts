@@ -7,6 +7,7 @@ import {
   type InputItem,
   parseJsonText,
   readInput,
+  readInputParts,
   readInputText,
 } from '../../src/domain/input';
 
@@ -262,5 +263,70 @@ describe('describeValue', () => {
     [{ ['k'.repeat(50)]: 1 }, `an object with keys "${'k'.repeat(40)}…"`],
   ])('describes %j as %s', (value, text) => {
     expect(describeValue(value)).toBe(text);
+  });
+});
+
+describe('readInputParts', () => {
+  const record = { eventName: 'PutRolePolicy', eventSource: 'iam.amazonaws.com', eventID: 'e-1' };
+  const snsRecord = (message: string) => ({
+    EventSource: 'aws:sns',
+    Sns: { Type: 'Notification', Message: message },
+  });
+
+  it('sets aside each element of a batch it cannot read, alone and readable again, and keeps the rest', () => {
+    const logFile = { Records: [record, 7, { ...record, eventID: 'e-2' }] };
+    const event = { Records: [snsRecord(JSON.stringify(logFile)), snsRecord('not json')] };
+
+    const { items, unreadable } = readInputParts(event);
+
+    expect(items.map((item) => (item.kind === 'cloudtrail' ? item.record.eventID : ''))).toEqual([
+      'e-1',
+      'e-2',
+    ]);
+    expect(unreadable).toEqual([
+      {
+        reason: 'Records[1] is not a CloudTrail record (found a number, expected eventName and eventSource)',
+        input: { Records: [7] },
+      },
+      {
+        reason: expect.stringMatching(/^the SNS record Message is not JSON: /),
+        input: { Records: [snsRecord('not json')] },
+      },
+    ]);
+    for (const part of unreadable) expect(readInputParts(part.input).items).toEqual([]);
+  });
+
+  it('sets aside an element of an array on its own', () => {
+    const { items, unreadable } = readInputParts([record, { hello: 'world' }]);
+
+    expect(items).toHaveLength(1);
+    expect(unreadable).toEqual([
+      {
+        reason: expect.stringMatching(/^unrecognised input: an object with keys "hello"/),
+        input: { hello: 'world' },
+      },
+    ]);
+  });
+
+  it('sets aside the whole input when nothing in it can be read', () => {
+    expect(readInputParts('text')).toEqual({
+      items: [],
+      unreadable: [{ reason: expect.stringMatching(/^unrecognised input: a string/), input: 'text' }],
+    });
+  });
+
+  it('reads what the notify dead-letter queue keeps back to the part it was', () => {
+    const kept = {
+      requestContext: { condition: 'UnreadableInput' },
+      requestPayload: { Records: [7] },
+      responsePayload: { errorType: 'InputError', errorMessage: 'why' },
+    };
+
+    expect(readInputParts(kept).unreadable).toEqual([
+      {
+        reason: 'Records[0] is not a CloudTrail record (found a number, expected eventName and eventSource)',
+        input: { Records: [7] },
+      },
+    ]);
   });
 });

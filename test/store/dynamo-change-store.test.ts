@@ -12,6 +12,9 @@ const NOW = new Date('2026-11-20T15:00:00.000Z');
 /** The delivery lease a claim takes: two minutes. */
 const LEASE = new Date(NOW.getTime() + 120_000);
 const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
+/** An alarm summary claim held by one invocation for fifteen minutes. */
+const CLAIM = { owner: 'invocation-1', until: new Date(NOW.getTime() + 900_000) };
+const HELD = { summary: 'claimed', claimOwner: 'invocation-1', claimUntil: CLAIM.until.toISOString() };
 const SLACK = { channel: 'C0SECURITY', ts: '1763650800.000100' };
 
 let db: DynaliteServer;
@@ -215,7 +218,7 @@ describe('DynamoChangeStore', () => {
       { resourceKey: 'role/ci-runner', eventTime: change.eventTime, eventId: 'e1', document: null },
       NOW,
     );
-    await store.claimAlarm(alarmAt('2026-11-20T14:05:00.000Z', 'ALARM'), NOW);
+    await store.claimAlarm(alarmAt('2026-11-20T14:05:00.000Z', 'ALARM'), CLAIM, NOW);
     await store.startBurst(burstOf('alice@C0SECURITY', 'burst-1'), undefined, NOW);
     await store.addToBurst(
       'alice@C0SECURITY',
@@ -338,24 +341,30 @@ describe('DynamoChangeStore', () => {
     const firedAgain = alarmAt('2026-11-20T14:30:00.000Z', 'ALARM');
     const otherAlarm = alarmAt('2026-11-20T14:10:00.000Z', 'ALARM', 'root-usage');
 
-    const first = await store.claimAlarm(fired, NOW);
-    await store.updateAlarm(fired, { slack: SLACK, calls: ['e1', 'e2'], source: 'cloudwatch-logs' }, NOW);
-    const second = await store.claimAlarm(fired, NOW);
-    await store.claimAlarm(ok, NOW);
-    await store.claimAlarm(firedAgain, NOW);
-    await store.claimAlarm(otherAlarm, NOW);
+    const first = await store.claimAlarm(fired, CLAIM, NOW);
+    await store.updateAlarm(
+      fired,
+      { slack: SLACK, calls: ['e1', 'e2'], source: 'cloudwatch-logs', summary: 'posted' },
+      NOW,
+    );
+    const second = await store.claimAlarm(fired, { ...CLAIM, owner: 'invocation-2' }, NOW);
+    await store.claimAlarm(ok, CLAIM, NOW);
+    await store.claimAlarm(firedAgain, CLAIM, NOW);
+    await store.claimAlarm(otherAlarm, CLAIM, NOW);
     await store.updateAlarm(fired, { resolvedAt: ok.stateChangeTime }, NOW);
 
-    expect(first).toEqual({ claimed: true, record: { alarm: fired, calls: [] } });
-    expect(second).toEqual({
-      claimed: false,
-      record: { alarm: fired, calls: ['e1', 'e2'], slack: SLACK, source: 'cloudwatch-logs' },
-    });
-    expect(await store.latestAlarmOccurrence(fired.name, ok.stateChangeTime)).toEqual({
+    expect(first).toEqual({ claimed: true, record: { alarm: fired, calls: [], ...HELD } });
+    const posted = {
       alarm: fired,
       calls: ['e1', 'e2'],
       slack: SLACK,
       source: 'cloudwatch-logs',
+      ...HELD,
+      summary: 'posted',
+    };
+    expect(second).toEqual({ claimed: false, record: posted });
+    expect(await store.latestAlarmOccurrence(fired.name, ok.stateChangeTime)).toEqual({
+      ...posted,
       resolvedAt: ok.stateChangeTime,
     });
     expect((await store.latestAlarmOccurrence(fired.name, '2026-11-20T15:00:00Z'))?.alarm).toEqual(
@@ -365,6 +374,39 @@ describe('DynamoChangeStore', () => {
     await expect(
       store.updateAlarm(alarmAt('2026-11-20T09:00:00.000Z', 'ALARM'), {}, NOW),
     ).rejects.toBeInstanceOf(StoreItemNotFoundError);
+  });
+
+  it('gives an alarm summary claim to one caller until it expires, is given up or is posted', async () => {
+    const fired = alarmAt('2026-11-20T14:05:00.000Z', 'ALARM');
+    const expired = new Date(CLAIM.until.getTime() + 1);
+    const other = { owner: 'invocation-2', until: new Date(expired.getTime() + 900_000) };
+
+    const both = await Promise.all([
+      store.claimAlarm(fired, CLAIM, NOW),
+      store.claimAlarm(fired, { ...CLAIM, owner: 'invocation-2' }, NOW),
+    ]);
+    expect(both.map((claim) => claim.claimed).sort()).toEqual([false, true]);
+    // From here on invocation-1 holds it, whichever won the race.
+    if (!both[0]?.claimed) await store.releaseAlarm(fired, 'invocation-2');
+    const held = await store.claimAlarm(fired, CLAIM, NOW);
+    const whileHeld = await store.claimAlarm(fired, other, NOW);
+    const retryOfHolder = await store.claimAlarm(fired, CLAIM, NOW);
+    const afterExpiry = await store.claimAlarm(fired, other, expired);
+    const formerHolder = await store.claimAlarm(fired, CLAIM, expired);
+    await store.releaseAlarm(fired, 'invocation-1');
+    const stillHeld = await store.claimAlarm(fired, CLAIM, expired);
+    await store.releaseAlarm(fired, 'invocation-2');
+    const afterRelease = await store.claimAlarm(fired, CLAIM, expired);
+    await store.updateAlarm(fired, { slack: SLACK, summary: 'posted' }, expired);
+    const afterPost = await store.claimAlarm(fired, other, new Date(expired.getTime() + 3_600_000));
+
+    expect([held.claimed, whileHeld.claimed, retryOfHolder.claimed]).toEqual([true, false, true]);
+    expect(whileHeld.record).toMatchObject({ summary: 'claimed', claimOwner: 'invocation-1' });
+    expect(afterExpiry).toMatchObject({ claimed: true, record: { claimOwner: 'invocation-2' } });
+    expect(formerHolder).toMatchObject({ claimed: false, record: { claimOwner: 'invocation-2' } });
+    expect(stillHeld.claimed).toBe(false);
+    expect(afterRelease).toMatchObject({ claimed: true, record: { claimOwner: 'invocation-1' } });
+    expect(afterPost).toMatchObject({ claimed: false, record: { summary: 'posted', slack: SLACK } });
   });
 
   it('starts a burst once and replaces it only for the caller that expected the old one', async () => {

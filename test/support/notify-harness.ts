@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { NotifyService, type NotifySettings } from '../../src/app/notify-service';
+import { type NotifyDependencies, NotifyService, type NotifySettings } from '../../src/app/notify-service';
+import type { DeadLetterSink } from '../../src/app/ports';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
 import type { CloudTrailRecord } from '../../src/domain/input';
@@ -54,12 +55,22 @@ export async function startComponents(): Promise<Components> {
   };
 }
 
-/** A notify service on a fresh table; `lookupEvents` answers CloudTrail `LookupEvents` (default: nothing). */
+/**
+ * A notify service on a fresh table (or on `tableName`, to run several as separate Lambda containers would);
+ * `lookupEvents` answers CloudTrail `LookupEvents` (default: nothing).
+ */
 export async function notifyServiceOn(
   components: Components,
-  options: { settings?: Partial<NotifySettings>; lookupEvents?: CloudTrailRecord[]; now?: () => Date } = {},
+  options: {
+    settings?: Partial<NotifySettings>;
+    lookupEvents?: CloudTrailRecord[];
+    now?: () => Date;
+    tableName?: string;
+    deadLetters?: DeadLetterSink;
+    log?: NotifyDependencies['log'];
+  } = {},
 ) {
-  const tableName = await components.dynalite.createTable();
+  const tableName = options.tableName ?? (await components.dynalite.createTable());
   const cloudTrail = new CloudTrailClient({
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
@@ -100,6 +111,8 @@ export async function notifyServiceOn(
       burstCountIntervalSeconds: 0,
       ...options.settings,
     },
+    ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };
 }

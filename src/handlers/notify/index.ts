@@ -20,16 +20,23 @@ const service = lazily(async () =>
 );
 
 /**
- * SNS alerts topic → Slack. Parses nothing itself: the use case reads the event. Any failure is rethrown so SNS
- * retries the notification and, after its retries, the function's on-failure destination keeps it.
+ * SNS alerts topic → Slack. Parses nothing itself: the use case reads the event, and keeps what it cannot read in
+ * the dead-letter queue (`NOTIFY_DEAD_LETTER_QUEUE_URL`). Any failure is rethrown so SNS retries the notification
+ * and, after its retries, the function's on-failure destination keeps it. The request id names this invocation's
+ * claims: Lambda keeps it across its retries of the event.
  */
 export async function handler(event: SNSEvent, context: Context): Promise<NotifyResult> {
   try {
     const result = await (await service()).process(
       event,
       Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+      context.awsRequestId,
     );
-    logger.info('notification processed', { ...result, skipped: result.skipped.length });
+    logger.info('notification processed', {
+      ...result,
+      skipped: result.skipped.length,
+      unreadable: result.unreadable.length,
+    });
     return result;
   } catch (error: unknown) {
     if (error instanceof InputError) logger.error(`bad notification: ${error.message}`);

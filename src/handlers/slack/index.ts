@@ -5,6 +5,8 @@ import { lazily } from '../../runtime/on-demand';
 import { buildSlackHandler } from '../../runtime/slack';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
+/** Audit lines at a level of their own: a quieter `POWERTOOLS_LOG_LEVEL` must not drop them. */
+const auditLogger = new Logger({ serviceName: 'iam-changes', logLevel: 'INFO' });
 /** Built on the first request and kept for the process; a build that failed is tried again. */
 const built = lazily(async () =>
   buildSlackHandler({
@@ -13,6 +15,7 @@ const built = lazily(async () =>
       error: (message, details) => logger.error(message, details ?? {}),
       warn: (message, details) => logger.warn(message, details ?? {}),
     },
+    auditLine: (message, line) => auditLogger.info(message, { ...line }),
   }),
 );
 

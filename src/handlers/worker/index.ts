@@ -7,11 +7,14 @@ import { lazily } from '../../runtime/on-demand';
 import { buildWorkerService } from '../../runtime/worker';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
+/** Audit lines at a level of their own: a quieter `POWERTOOLS_LOG_LEVEL` must not drop them. */
+const auditLogger = new Logger({ serviceName: 'iam-changes', logLevel: 'INFO' });
 /** Built on the first invocation and kept for the process; a build that failed is tried again. */
 const service = lazily(async () =>
   buildWorkerService({
     config: parseConfig(process.env),
     log: (message, details) => logger.warn(message, details),
+    auditLine: (message, line) => auditLogger.info(message, { ...line }),
   }),
 );
 
