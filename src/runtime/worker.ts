@@ -101,7 +101,9 @@ export async function buildWorkerService({
     accountId: string | undefined,
     events: TrailEventLookup = trail,
   ): WorkerService => {
-    const iam = accountId ? new RecordingIamGateway(accountIam, steps, accountId, clock) : accountIam;
+    // Without a home account configured, the worker's own account is the one its role ARN names.
+    const actsIn = accountId ?? /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
+    const iam = actsIn ? new RecordingIamGateway(accountIam, steps, actsIn, clock) : accountIam;
     const resolver = new BeforeStateResolver({ store, trail, iam, clock });
     return new WorkerService({
       slack: gateway,

@@ -18,15 +18,19 @@ import {
   DetachUserPolicyCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VerifiedJobRunner } from '../../src/app/job-verification';
+import { type Job, parseJob } from '../../src/app/jobs';
 import { QuarantineService } from '../../src/app/quarantine-service';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { normaliseRecord } from '../../src/domain/change';
 import { assessChange } from '../../src/domain/explain';
 import type { PolicyDocument } from '../../src/domain/types';
+import { SlackInteractionVerifier } from '../../src/slack/interaction-verifier';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { DynamoJobProofStore } from '../../src/store/dynamo-job-proofs';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { type DynaliteServer, startDynalite } from '../support/dynalite';
 import { type MotoServer, startMoto } from '../support/moto';
@@ -82,14 +86,20 @@ async function administrator(iam: IAMClient, name: string): Promise<Keys> {
   return { accessKeyId: key?.AccessKeyId ?? '', secretAccessKey: key?.SecretAccessKey ?? '' };
 }
 
-async function quarantineService(): Promise<{ service: QuarantineService; store: DynamoChangeStore }> {
+async function quarantineService(): Promise<{
+  service: QuarantineService;
+  store: DynamoChangeStore;
+  audit: DynamoAuditLog;
+  tableName: string;
+}> {
   const tableName = await db.createTable();
   const store = new DynamoChangeStore(db.documentClient, { tableName });
+  const audit = new DynamoAuditLog(db.documentClient, { tableName, now: () => AT });
   const service = new QuarantineService({
     store,
     iam: new AwsIamGateway(iamAs(admin)),
     clock: { now: () => AT },
-    audit: new DynamoAuditLog(db.documentClient, { tableName }),
+    audit,
     settings: {
       bot: { memberAccounts: [] },
       protectedPrincipals: [],
@@ -101,7 +111,7 @@ async function quarantineService(): Promise<{ service: QuarantineService; store:
       },
     },
   });
-  return { service, store };
+  return { service, store, audit, tableName };
 }
 
 async function changeBy(store: DynamoChangeStore, user: string): Promise<string> {
@@ -253,5 +263,65 @@ describe('a quarantine that holds', () => {
     await expect(denied(iamAs(attacker).send(new CreateUserCommand({ UserName: 'trudy-2' })))).resolves.toBe(
       'allowed',
     );
+  });
+
+  it('refuses a lift job the quarantined administrator publishes itself: it cannot sign as Slack', async () => {
+    const attacker = await administrator(iamAs(admin), 'eve');
+    const { service, store, audit, tableName } = await quarantineService();
+    const eventId = await changeBy(store, 'eve');
+    const outcome = await service.quarantine(eventId, ALICE, 'admin grant by an unknown user');
+    const policyArn = outcome.status === 'done' ? outcome.policyArn : '';
+    expect(policyArn).not.toBe('');
+
+    // The forged lift, claiming a responder, with a signature the attacker made up (it cannot read the secret).
+    const at = String(Math.floor(AT.getTime() / 1000));
+    const forged: Job = {
+      kind: 'lift-quarantine',
+      eventId,
+      by: ALICE,
+      reason: 'done here',
+      origin: { body: 'payload=%7B%7D', timestamp: at, signature: `v0=${'0'.repeat(64)}` },
+    };
+    // moto applies no topic-scoped deny (it evaluates every non-IAM request against "*"), so the publish may
+    // well go through here; in AWS the topic policy and the quarantine both refuse it. The worker must refuse it
+    // either way.
+    const published = await denied(
+      snsAs(attacker).send(new PublishCommand({ TopicArn: jobsTopic, Message: JSON.stringify(forged) })),
+    );
+    expect(['allowed', 'AccessDenied', 'AuthorizationError']).toContain(published);
+
+    let lifted = false;
+    const worker = new VerifiedJobRunner({
+      verifier: new SlackInteractionVerifier(async () => 'the-real-signing-secret'),
+      proofs: new DynamoJobProofStore(db.documentClient, { tableName }),
+      authorizer: { authorize: async () => ({ allowed: true, reason: 'listed' }) },
+      audit,
+      store,
+      slack: { userName: async (id) => id },
+      clock: { now: () => AT },
+      settings: { trust: 'signed-by-slack' },
+      next: {
+        async run(job) {
+          lifted = true;
+          await service.lift({ eventId }, job.by, 'lifted');
+          return { kind: job.kind, outcome: 'lifted' };
+        },
+      },
+      log: () => undefined,
+    });
+    const result = await worker.run(parseJob(JSON.stringify(forged)), { id: 'sns-message-1' });
+
+    expect(result).toEqual({ kind: 'lift-quarantine', outcome: 'unverified' });
+    expect(lifted).toBe(false);
+    const attached = await new AwsIamGateway(iamAs(admin)).listAttachedPolicies({
+      kind: 'user',
+      name: 'eve',
+    });
+    expect(attached.map((policy) => policy.arn)).toContain(policyArn);
+    const entries = await audit.list(new Date(AT.getTime() - 60_000), 20);
+    expect(entries.find((entry) => entry.action === 'unverified-job')).toMatchObject({
+      actor: { name: 'unverified job' },
+      eventId,
+    });
   });
 });
