@@ -2,10 +2,11 @@
  * The worker Lambda handler end to end: SNS jobs events into the real handler, built from the environment —
  * IAM (and the CIS 4.4 audit's reads) on moto_server, the store on dynalite, Slack on the local server.
  */
-import type { Context, SNSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JobFormatError } from '../../src/app/jobs';
 import { handler } from '../../src/handlers/worker';
+import { handlerEnv, jobsEvent } from '../support/lambda-env';
 import {
   ALICE,
   attachedPolicy,
@@ -26,49 +27,19 @@ const saved = { ...process.env };
 beforeAll(async () => {
   components = await startComponents();
   h = await responderHarness(components);
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: components.moto.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
-    TABLE_NAME: h.tableName,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    SLACK_RESPONDERS: ALICE,
-    SLACK_API_URL: components.slack.url,
-  });
+  Object.assign(
+    process.env,
+    handlerEnv(components, h.tableName, {
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      SLACK_RESPONDERS: ALICE,
+    }),
+  );
 });
 
 afterAll(async () => {
   process.env = saved;
   await components?.stop();
 });
-
-/** The Lambda SNS event of one message on the jobs topic. */
-function jobsEvent(message: string): SNSEvent {
-  return {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:iam-changes-jobs-test:sub',
-        Sns: {
-          Type: 'Notification',
-          MessageId: 'message-1',
-          TopicArn: 'arn:aws:sns:us-east-1:123456789012:iam-changes-jobs-test',
-          Message: message,
-          Timestamp: new Date().toISOString(),
-          SignatureVersion: '1',
-          Signature: 'EXAMPLE',
-          SigningCertUrl: 'EXAMPLE',
-          UnsubscribeUrl: 'EXAMPLE',
-          MessageAttributes: {},
-        },
-      },
-    ],
-  };
-}
 
 describe('worker handler', () => {
   it('runs a revert job from the jobs topic: IAM reverted on moto, the alert and its thread updated', async () => {
@@ -137,7 +108,9 @@ describe('worker handler', () => {
       vi.spyOn(process.stderr, 'write').mockImplementation(capture),
     ];
     try {
-      const failure = await handler(jobsEvent(message), context).catch((error: unknown) => error);
+      const failure = await handler(jobsEvent(message, 'message-1'), context).catch(
+        (error: unknown) => error,
+      );
       expect(failure).toBeInstanceOf(JobFormatError);
       expect((failure as Error).message).toContain(words);
     } finally {

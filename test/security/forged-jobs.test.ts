@@ -14,12 +14,13 @@ import {
   ListAttachedRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, SNSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/app/jobs';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { handler } from '../../src/handlers/worker';
+import { handlerEnv, jobsEvent as snsJobsEvent } from '../support/lambda-env';
 import {
   ALICE,
   type Components,
@@ -36,6 +37,11 @@ const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const READ_ONLY_ACCESS = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const context = {} as Context;
 const trail = mockClient(CloudTrailClient);
+/** The SNS event carrying `job` (a new message id unless given). */
+function jobsEvent(job: Job, messageId?: string) {
+  return snsJobsEvent(JSON.stringify(job), messageId);
+}
+
 let components: Components;
 let h: Harness;
 const saved = { ...process.env };
@@ -43,18 +49,13 @@ const saved = { ...process.env };
 beforeAll(async () => {
   components = await startComponents();
   h = await responderHarness(components);
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: components.moto.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
-    TABLE_NAME: h.tableName,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    SLACK_RESPONDERS: ALICE,
-    SLACK_API_URL: components.slack.url,
-  });
+  Object.assign(
+    process.env,
+    handlerEnv(components, h.tableName, {
+      SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      SLACK_RESPONDERS: ALICE,
+    }),
+  );
 });
 
 afterEach(() => {
@@ -66,33 +67,6 @@ afterAll(async () => {
   process.env = saved;
   await components?.stop();
 });
-
-let messages = 0;
-
-/** The Lambda SNS event of one message on the jobs topic (a new message id unless given). */
-function jobsEvent(job: Job, messageId = `message-${++messages}`): SNSEvent {
-  return {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:iam-changes-jobs-test:sub',
-        Sns: {
-          Type: 'Notification',
-          MessageId: messageId,
-          TopicArn: 'arn:aws:sns:us-east-1:123456789012:iam-changes-jobs-test',
-          Message: JSON.stringify(job),
-          Timestamp: new Date().toISOString(),
-          SignatureVersion: '1',
-          Signature: 'EXAMPLE',
-          SigningCertUrl: 'EXAMPLE',
-          UnsubscribeUrl: 'EXAMPLE',
-          MessageAttributes: {},
-        },
-      },
-    ],
-  };
-}
 
 /** A role on moto with `attached` managed policies, and the names of what is attached to it now. */
 async function role(attached: string[] = []): Promise<string> {

@@ -6,6 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../src/handlers/slack';
+import { handlerEnv } from '../support/lambda-env';
 import {
   ALICE,
   type Components,
@@ -24,19 +25,14 @@ const saved = { ...process.env };
 beforeAll(async () => {
   components = await startComponents();
   h = await responderHarness(components);
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: components.moto.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
-    TABLE_NAME: h.tableName,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: components.slack.url,
-    SLACK_RESPONDERS: ALICE,
-    JOBS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:iam-changes-jobs-edge',
-  });
+  Object.assign(
+    process.env,
+    handlerEnv(components, h.tableName, {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_RESPONDERS: ALICE,
+      JOBS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:iam-changes-jobs-edge',
+    }),
+  );
   // Built (and the secret read) before anything is measured.
   await handler(signedSlackRequest(helpCommand(), SECRET), context);
 });
