@@ -20,7 +20,7 @@ import {
   type VersionProbe,
 } from '../domain/drift';
 import { resourceOf } from '../domain/resources';
-import { planRevert, toCliCommand } from '../domain/revert';
+import { planRevert, protectedTarget, type RevertGuard, toCliCommand } from '../domain/revert';
 import type { AssessedChange, BeforeStateNeed, Change, RevertPlan, RevertStep } from '../domain/types';
 import type { AuditActor, AuditEntry, AuditLog } from './audit-port';
 import type { BeforeStateResolver, BeforeStateSource, ResolvedBeforeState } from './before-state';
@@ -31,6 +31,8 @@ import type { RespondedChange, RevertRecord, RevertStepResult, RevertStore } fro
 
 /** Settings of the revert path. */
 export interface RevertSettings {
+  /** Principals no revert writes to (protected principals, the bot's own roles); none unless set. */
+  guard?: RevertGuard;
   /** Reads of IAM after the revert before calling it failed (IAM is eventually consistent); 5 unless set. */
   verifyAttempts?: number;
   /** Milliseconds between those reads; 1000 unless set. */
@@ -362,6 +364,8 @@ export class RevertService {
     } else if (!plan.supported) refusal = plan.reason ?? 'the change has no revert';
     else if (plan.needs && plan.needs.length > 0)
       refusal = plan.needs.map((need) => NEED_WORDS[need]).join('; ');
+    const guard = this.deps.settings?.guard;
+    if (!refusal && guard) refusal = protectedTarget(change, guard);
 
     let drift: DriftCheck = { skipped: 'the change has no revert' };
     if (plan.supported) {

@@ -3,6 +3,7 @@
  * Pure: the before-state (previous document, previous default version) is looked up elsewhere and passed in;
  * when it is not known the plan says what it needs and carries a placeholder instead of a guess.
  */
+import { wildcardMatch } from './policy';
 import type { BeforeStateNeed, Change, PolicyDocument, RevertPlan, RevertStep } from './types';
 
 /** What was there before a change, as far as the look-ups (store, CloudTrail history, IAM, Config) found it. */
@@ -302,4 +303,27 @@ export function planRevert(change: Change, before?: BeforeState): RevertPlan {
     default:
       return unsupported(`${change.eventName} has no safe automatic inverse: review and undo it by hand`);
   }
+}
+
+/** Principals a revert must not write to: configured globs, and the bot's own roles. */
+export interface RevertGuard {
+  /** ARN globs of principals never written (break-glass roles, the organisation's admin role). */
+  protectedPrincipals: readonly string[];
+  /** The bot's role names: `iam-changes-*` and the responder role's. */
+  botRoleName?: (name: string) => boolean;
+}
+
+/**
+ * Why a revert of `change` would write to a principal it must not — a protected principal, or one of the bot's
+ * own roles — or `undefined`. The worker's IAM policy denies those writes too; this says so before any call.
+ */
+export function protectedTarget(change: Change, guard: RevertGuard): string | undefined {
+  const { kind, name } = change.target;
+  if (kind !== 'role' && kind !== 'user' && kind !== 'group') return undefined;
+  const arn = change.target.arn ?? `arn:aws:iam::${change.accountId}:${kind}/${name}`;
+  if (kind === 'role' && guard.botRoleName?.(name)) {
+    return `${kind} ${name} is one of the bot's own roles: the bot never changes itself, undo it by hand`;
+  }
+  const glob = guard.protectedPrincipals.find((pattern) => wildcardMatch(pattern, arn));
+  return glob ? `${kind} ${name} is a protected principal (${glob}): undo it by hand` : undefined;
 }

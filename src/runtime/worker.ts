@@ -117,6 +117,11 @@ export async function buildWorkerService({
         // A revert that grants access back waits for this account's CloudTrail to confirm the change.
         confirmer: new CloudTrailConfirmer(events, clock),
         settings: {
+          // Reverts never write to protected principals or the bot's own roles (the IAM policy denies it too).
+          guard: {
+            protectedPrincipals: config.protectedPrincipals,
+            botRoleName: (name) => name.startsWith('iam-changes-') || name === config.responder.roleName,
+          },
           ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
         },
       }),

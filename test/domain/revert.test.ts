@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CloudTrailRecord } from '../../src/domain/input';
-import { type BeforeState, planRevert, toCliCommand } from '../../src/domain/revert';
+import { type BeforeState, planRevert, protectedTarget, toCliCommand } from '../../src/domain/revert';
 import type { PolicyDocument, RevertPlan, RevertStep } from '../../src/domain/types';
 import { changeOf } from '../support/cloudtrail';
 
@@ -824,5 +824,50 @@ describe('toCliCommand', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('protectedTarget', () => {
+  const guard = {
+    protectedPrincipals: ['arn:aws:iam::*:role/break-glass*', 'arn:aws:iam::111122223333:user/admin'],
+    botRoleName: (name: string) => name.startsWith('iam-changes-') || name === 'iam-changes-responder',
+  };
+  const changeOn = (eventName: string, params: Record<string, unknown>) =>
+    changeOf(eventName, params, { recipientAccountId: '111122223333' });
+
+  it.each([
+    [
+      'a break-glass role',
+      changeOn('AttachRolePolicy', { roleName: 'break-glass-1', policyArn: 'p' }),
+      /protected principal/,
+    ],
+    [
+      'a protected user',
+      changeOn('PutUserPolicy', { userName: 'admin', policyName: 'x', policyDocument: '{}' }),
+      /protected principal/,
+    ],
+    [
+      "the bot's worker role",
+      changeOn('DetachRolePolicy', { roleName: 'iam-changes-worker-prod', policyArn: 'p' }),
+      /bot's own roles/,
+    ],
+    ['an ordinary role', changeOn('AttachRolePolicy', { roleName: 'app', policyArn: 'p' }), undefined],
+    [
+      'a user named like a protected role',
+      changeOn('AttachUserPolicy', { userName: 'break-glass-1', policyArn: 'p' }),
+      undefined,
+    ],
+    [
+      'a managed policy',
+      changeOn('CreatePolicyVersion', {
+        policyArn: 'arn:aws:iam::111122223333:policy/iam-changes-x',
+        policyDocument: '{}',
+      }),
+      undefined,
+    ],
+  ])('%s', (_name, change, expected) => {
+    const found = protectedTarget(change, guard);
+    if (expected === undefined) expect(found).toBeUndefined();
+    else expect(found).toMatch(expected);
   });
 });
