@@ -12,6 +12,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { TrailEventLookup } from '../app/event-confirmation';
+import type { IamGateway } from '../app/iam-port';
 import type { JobQueue } from '../app/jobs';
 import type { DeadLetterSink, TrailHistory } from '../app/ports';
 import type { HistoryLookup } from '../app/query-port';
@@ -61,6 +62,26 @@ export function onDemandTrailHistory(
     lookup: async (attribute, start, end) => (await load()).lookup(attribute, start, end),
     eventById: async (eventId, start, end) => (await load()).eventById(eventId, start, end),
   };
+}
+
+/**
+ * The IAM port on a gateway built by `build` on the first IAM call, so a worker started for a query or the CIS
+ * 4.4 status never loads the IAM client. Every method of the port is forwarded as it is.
+ */
+export function onDemandIam(build: () => Promise<IamGateway>): IamGateway {
+  const load = lazily(build);
+  return new Proxy({} as IamGateway, {
+    get(_target, name) {
+      // Not a promise: `await` on the port must not mistake it for one.
+      if (name === 'then') return undefined;
+      return async (...args: unknown[]) => {
+        const iam = (await load()) as unknown as Record<PropertyKey, (...values: unknown[]) => unknown>;
+        const method = iam[name];
+        if (typeof method !== 'function') throw new TypeError(`the IAM port has no ${String(name)}`);
+        return method.apply(iam, args);
+      };
+    },
+  });
 }
 
 /** The SNS jobs topic on `given`, or on a client of its own built on the first publish. */

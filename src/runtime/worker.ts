@@ -19,14 +19,12 @@ import type { SlackInteractionGateway } from '../app/slack-port';
 import { WorkerService } from '../app/worker-service';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
-import { AwsIamGateway, createIamClient } from '../aws/iam-gateway';
-import { createMemberIamClient } from '../aws/member-accounts';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
 
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
-import { lazily, onDemandCisAudit, onDemandSecrets, onDemandTrailHistory } from './on-demand';
+import { lazily, onDemandCisAudit, onDemandIam, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import {
   buildInteractionGateway,
   buildStores,
@@ -173,7 +171,14 @@ export async function buildWorkerService({
     });
 
   const homeAccountId = config.responder.homeAccountId;
-  const home = workerOn(givenIam ?? new AwsIamGateway(aws?.iam ?? createIamClient(options)), homeAccountId);
+  // The IAM client and gateway load with the first IAM call: a query or status job never needs them.
+  const homeIam =
+    givenIam ??
+    onDemandIam(async () => {
+      const { AwsIamGateway, createIamClient } = await import('../aws/iam-gateway');
+      return new AwsIamGateway(aws?.iam ?? createIamClient(options));
+    });
+  const home = workerOn(homeIam, homeAccountId);
   if (givenIam || homeAccountId === undefined) return verified(home);
 
   const externalId = lazily(async () => {
@@ -188,11 +193,17 @@ export async function buildWorkerService({
       let worker = members.get(accountId);
       if (!worker) {
         const role = { roleName: config.responder.roleName, externalId };
-        const client = createMemberIamClient(accountId, role, options);
+        const memberIam = onDemandIam(async () => {
+          const [{ AwsIamGateway }, { createMemberIamClient }] = await Promise.all([
+            import('../aws/iam-gateway'),
+            import('../aws/member-accounts'),
+          ]);
+          return new AwsIamGateway(createMemberIamClient(accountId, role, options));
+        });
         const memberTrail = onDemandTrailHistory(options, async () =>
           (await import('../aws/member-cloudtrail')).createMemberCloudTrailClient(accountId, role, options),
         );
-        worker = workerOn(new AwsIamGateway(client), accountId, memberTrail);
+        worker = workerOn(memberIam, accountId, memberTrail);
         members.set(accountId, worker);
       }
       return worker;

@@ -73,8 +73,10 @@ describe('handler bundles', () => {
     },
   );
 
-  it('only the worker may load the IAM client', async () => {
-    expect((await bundledPackages('worker')).atStart).toContain('@aws-sdk/client-iam');
+  it('only the worker may load the IAM client, and only with its first IAM call', async () => {
+    const worker = await bundledPackages('worker');
+    expect(worker.atStart).not.toContain('@aws-sdk/client-iam');
+    expect(worker.all).toContain('@aws-sdk/client-iam');
     expect((await bundledPackages('notify')).all).not.toContain('@aws-sdk/client-iam');
     expect((await bundledPackages('slack')).all).not.toContain('@aws-sdk/client-iam');
   });
