@@ -25,10 +25,15 @@ export interface BotStepStore {
   /** Records a step, kept until `expiresAt`. Throws on storage failure (the call must then not be made). */
   record(step: BotStep, expiresAt: Date): Promise<void>;
   /**
-   * Marks one recorded, not yet matched step of `accountId` with `key`, recorded at or before `before`, as
-   * matched by `eventId`: true when there was one (each step matches one event), false otherwise.
+   * Marks one recorded, not yet matched step of `accountId` with `key`, recorded between `after` and `before`,
+   * as matched by `eventId`: true when there was one (each step matches one event), false otherwise.
    */
-  consume(accountId: string, key: string, before: Date, eventId: string): Promise<boolean>;
+  consume(
+    accountId: string,
+    key: string,
+    window: { after: Date; before: Date },
+    eventId: string,
+  ): Promise<boolean>;
 }
 
 /** How long a recorded step waits for its CloudTrail event (EventBridge delivers within minutes). */

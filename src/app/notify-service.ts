@@ -296,17 +296,17 @@ export class NotifyService {
     const role = botRoleOf(change.actor, this.deps.settings.bot);
     if (!role) return change;
     const eventTime = Date.parse(change.eventTime);
-    // CloudTrail's event time is whole seconds and the worker records just before calling: allow for both.
-    const before = new Date(
-      (Number.isNaN(eventTime) ? this.deps.clock.now().getTime() : eventTime) + 300_000,
-    );
+    // CloudTrail's event time is whole seconds and the worker records just before calling: a step speaks for a
+    // call made within the hour after it (EventBridge delivers within minutes), never for one long after.
+    const at = Number.isNaN(eventTime) ? this.deps.clock.now().getTime() : eventTime;
+    const window = { after: new Date(at - 3_600_000), before: new Date(at + 300_000) };
     let recorded = false;
     try {
       recorded =
         (await this.deps.botSteps?.consume(
           change.accountId,
           callKey(change.eventName, change.requestParameters),
-          before,
+          window,
           change.eventId,
         )) ?? false;
     } catch (error: unknown) {

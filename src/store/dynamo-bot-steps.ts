@@ -30,21 +30,30 @@ export class DynamoBotStepStore implements BotStepStore {
     );
   }
 
-  async consume(accountId: string, key: string, before: Date, eventId: string): Promise<boolean> {
+  async consume(
+    accountId: string,
+    key: string,
+    window: { after: Date; before: Date },
+    eventId: string,
+  ): Promise<boolean> {
     const pk = `BOTSTEP#${accountId}#${key}`;
     const nowSeconds = Math.floor(Date.now() / 1000);
     const { Items = [] } = await this.documentClient.send(
       new QueryCommand({
         TableName: this.options.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk <= :before',
-        ExpressionAttributeValues: { ':pk': pk, ':before': `${before.toISOString()}#~` },
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :before',
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ':after': window.after.toISOString(),
+          ':before': `${window.before.toISOString()}#~`,
+        },
         ConsistentRead: true,
       }),
     );
     for (const item of Items) {
       if (item.matchedBy === eventId) return true;
       // TTL deletes lazily: an expired step no longer speaks for the bot.
-      if (item.matchedBy !== undefined || Number(item[TTL_ATTRIBUTE]) < nowSeconds) continue;
+      if (item.matchedBy !== undefined || Number(item[TTL_ATTRIBUTE]) <= nowSeconds) continue;
       try {
         await this.documentClient.send(
           new UpdateCommand({
