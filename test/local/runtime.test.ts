@@ -67,6 +67,31 @@ describe('the local runtime without AWS', () => {
     ).toBe(true);
   }, 30_000);
 
+  it('reverts the trust-policy scenario once the local CloudTrail history confirms the change', async () => {
+    const sandbox = runtime.sandbox;
+    if (!sandbox) throw new Error('no sandbox');
+    await runtime.runScenario('trust-policy');
+    const alert = sandbox.workspace.messages.find((message) =>
+      message.text.includes('opened the trust policy'),
+    );
+    if (!alert)
+      throw new Error(`no alert among ${sandbox.workspace.messages.map((m) => m.text).join(' | ')}`);
+    await sandbox.interactions.clickInMessage(
+      { channel: alert.channel, ts: alert.ts },
+      { blockId: actionsBlockId(alert.blocks), actionId: 'change.revert' },
+    );
+    await runtime.idle();
+    const view = sandbox.workspace.viewStack('U0LOCALDEV').at(-1);
+    if (!view) throw new Error('no confirmation modal');
+    const shown = JSON.stringify(view.view);
+    // Restoring the previous trust policy grants access back: it ran only because CloudTrail had the event.
+    expect(shown).not.toContain('Waiting for CloudTrail');
+    expect(shown).toContain('iam:UpdateAssumeRolePolicy');
+    await sandbox.interactions.submitView(view.id, { reason: { 'change.reason': 'open trust' } });
+    await runtime.idle();
+    expect(sandbox.workspace.messages.find((message) => message.ts === alert.ts)?.text).toMatch(/reverted/i);
+  }, 30_000);
+
   it('keeps the store and the channel across a restart on the same data folder', async () => {
     const before = runtime.sandbox?.workspace.messages.length ?? 0;
     expect(before).toBeGreaterThan(0);
