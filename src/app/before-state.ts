@@ -110,8 +110,15 @@ function sourceOf(
 export class BeforeStateResolver {
   constructor(private readonly deps: BeforeStateDependencies) {}
 
-  /** The state before `change` that its revert (and its diff) needs, and where it came from. */
-  async resolveBeforeState(change: Change): Promise<ResolvedBeforeState> {
+  /**
+   * The state before `change` that its revert (and its diff) needs, and where it came from. With `trusted`, only
+   * from what the bot's store cannot be made to say: CloudTrail's own history and IAM — what a revert that grants
+   * access back is planned from, since a document in the store is only as honest as whoever could write it.
+   */
+  async resolveBeforeState(
+    change: Change,
+    options: { trusted?: boolean } = {},
+  ): Promise<ResolvedBeforeState> {
     if (change.outcome !== 'success') {
       return {
         state: {},
@@ -123,7 +130,10 @@ export class BeforeStateResolver {
     if (ATTACH_DETACH.test(event)) return this.attachedPolicy(change);
     if (ENTITY_POLICY.test(event) || event === 'UpdateAssumeRolePolicy' || event === 'DeletePolicy') {
       return this.firstFound([
-        () => this.fromStore(change),
+        async () =>
+          options.trusted
+            ? { missing: "the bot's own record is not trusted for a revert that grants access" }
+            : this.fromStore(change),
         () => this.documentFromTrail(change, history),
         async () => ({ missing: this.iamHasNoDocument(change) }),
       ]);

@@ -354,8 +354,14 @@ export class RevertService {
 
   private async preview(stored: RespondedChange): Promise<RevertPreview> {
     const change = stored.change;
-    const beforeState = await this.deps.resolver.resolveBeforeState(change);
+    let beforeState = await this.deps.resolver.resolveBeforeState(change);
     let plan = planRevert(change, beforeState.state);
+    // A revert that grants access back writes a document: only CloudTrail's history or IAM may supply it, never
+    // the bot's own store alone (whoever could write the store would choose what is granted).
+    if (this.deps.confirmer && beforeState.source.kind === 'store' && planAddsAccess(plan)) {
+      beforeState = await this.deps.resolver.resolveBeforeState(change, { trusted: true });
+      plan = planRevert(change, beforeState.state);
+    }
     let refusal: string | undefined;
     if (stored.revert && stored.revert.status !== 'refused') refusal = describeRevertRecord(stored.revert);
     else if (this.isOwnCall(change)) {

@@ -13,6 +13,7 @@ import { CloudTrailConfirmer, type TrailEventLookup } from '../app/event-confirm
 import type { IamGateway } from '../app/iam-port';
 import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
 import type { AuditLineWriter } from '../app/logged-audit-log';
+import type { TrailHistory } from '../app/ports';
 import { QuarantineService } from '../app/quarantine-service';
 import { RevertService } from '../app/revert-service';
 import type { SlackInteractionGateway } from '../app/slack-port';
@@ -97,12 +98,13 @@ export async function buildWorkerService({
   const workerOn = (
     accountIam: IamGateway,
     accountId: string | undefined,
-    events: TrailEventLookup = trail,
+    events: TrailHistory & TrailEventLookup = trail,
   ): WorkerService => {
     // Without a home account configured, the worker's own account is the one its role ARN names.
     const actsIn = accountId ?? /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
     const iam = actsIn ? new RecordingIamGateway(accountIam, steps, actsIn, clock) : accountIam;
-    const resolver = new BeforeStateResolver({ store, trail, iam, clock });
+    // Before-states and confirmations come from the CloudTrail history of the account the change was made in.
+    const resolver = new BeforeStateResolver({ store, trail: events, iam, clock });
     return new WorkerService({
       slack: gateway,
       store,

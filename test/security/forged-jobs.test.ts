@@ -12,6 +12,7 @@ import {
   CreateRoleCommand,
   DetachRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -19,6 +20,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/app/jobs';
 import type { CloudTrailRecord } from '../../src/domain/input';
+import { documentKeyOf } from '../../src/domain/resources';
 import { handler } from '../../src/handlers/worker';
 import { handlerEnv, jobsEvent as snsJobsEvent } from '../support/lambda-env';
 import {
@@ -361,5 +363,33 @@ describe('a forged alert and a responder who reverts it', () => {
     expect(result?.outcome).toBe('done');
     expect(await attachedTo(attached)).toEqual([]);
     expect(trail.commandCalls(LookupEventsCommand)).toHaveLength(0);
+  });
+
+  it('a forged earlier document in the store is never what a revert grants back: only CloudTrail or IAM say it', async () => {
+    const victim = await role();
+    // A real deletion of an inline policy, confirmed by CloudTrail…
+    const record = recordOf('DeleteRolePolicy', { roleName: victim, policyName: 'app-reads' });
+    const change = await h.storeChange(record);
+    cloudTrailHas([record]);
+    // …and a forged "document before it" written straight into the table, granting everything.
+    const resourceKey = documentKeyOf(change);
+    if (!resourceKey) throw new Error('no document key');
+    await h.store.putDocument(
+      {
+        resourceKey,
+        eventTime: new Date(Date.parse(change.eventTime) - 60_000).toISOString(),
+        eventId: 'forged-earlier-event',
+        document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }] },
+      },
+      new Date(),
+    );
+
+    const [result] = await handler(jobsEvent(signJob(revertJob(change.eventId))), context);
+
+    expect(result?.outcome).toBe('refused');
+    const inline = await components.iamClient.send(new ListRolePoliciesCommand({ RoleName: victim }));
+    expect(inline.PolicyNames).toEqual([]);
+    const refusal = (await auditOf(change.eventId)).find((entry) => entry.action === 'revert-refused');
+    expect(refusal?.result).toContain('previous document is unknown');
   });
 });
