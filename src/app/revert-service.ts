@@ -21,7 +21,14 @@ import {
 } from '../domain/drift';
 import { resourceOf } from '../domain/resources';
 import { planRevert, protectedTarget, type RevertGuard, toCliCommand } from '../domain/revert';
-import type { AssessedChange, BeforeStateNeed, Change, RevertPlan, RevertStep } from '../domain/types';
+import type {
+  AssessedChange,
+  BeforeStateNeed,
+  Change,
+  PolicyDocument,
+  RevertPlan,
+  RevertStep,
+} from '../domain/types';
 import type { AuditActor, AuditEntry, AuditLog } from './audit-port';
 import type { BeforeStateResolver, BeforeStateSource, ResolvedBeforeState } from './before-state';
 import type { Confirmation, EventConfirmer } from './event-confirmation';
@@ -384,7 +391,7 @@ export class RevertService {
     }
     if (plan.supported && !refusal) refusal = await this.missingPreviousDefault(plan);
     let confirmation: Confirmation | undefined;
-    if (plan.supported && !refusal && this.deps.confirmer && planAddsAccess(plan)) {
+    if (plan.supported && !refusal && this.deps.confirmer && (await this.grantsAccess(plan))) {
       confirmation = await this.deps.confirmer.confirm(change);
       refusal = unconfirmed(confirmation);
     }
@@ -408,6 +415,51 @@ export class RevertService {
     if (stored.revert) preview.revert = stored.revert;
     if (confirmation) preview.confirmation = confirmation;
     return preview;
+  }
+
+  /**
+   * True when the plan can grant access: any step that adds (re-attach, restore, recreate), and a detach or
+   * delete whose policy denies something — taking away a Deny (a quarantine, a guardrail) grants. A policy that
+   * can't be read counts as granting: the revert then waits for CloudTrail rather than run on a guess.
+   */
+  private async grantsAccess(plan: RevertPlan): Promise<boolean> {
+    if (planAddsAccess(plan)) return true;
+    for (const step of plan.steps) {
+      try {
+        const document = await this.documentRemovedBy(step);
+        if (document === undefined) return true;
+        if (document?.Statement.some((statement) => statement.Effect === 'Deny')) return true;
+      } catch {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The live document a removing step takes away (`null`: nothing to take), `undefined` when unknown. */
+  private async documentRemovedBy(step: RevertStep): Promise<PolicyDocument | null | undefined> {
+    const { iam } = this.deps;
+    const detach = /^iam:Detach(Role|User|Group)Policy$/.exec(step.action);
+    const inline = /^iam:Delete(Role|User|Group)Policy$/.exec(step.action);
+    if (detach || step.action === 'iam:DeletePolicy') {
+      const arn = String(step.params.PolicyArn ?? '');
+      const policy = await iam.getManagedPolicy(arn);
+      if (!policy) return null;
+      return (await iam.getPolicyVersion(arn, policy.defaultVersionId))?.document;
+    }
+    if (step.action === 'iam:DeletePolicyVersion') {
+      const version = await iam.getPolicyVersion(
+        String(step.params.PolicyArn ?? ''),
+        String(step.params.VersionId ?? ''),
+      );
+      return version ? version.document : null;
+    }
+    if (inline?.[1]) {
+      const kind = inline[1].toLowerCase() as 'role' | 'user' | 'group';
+      const name = String(step.params[`${inline[1]}Name`] ?? '');
+      return iam.getInlinePolicy({ kind, name }, String(step.params.PolicyName ?? ''));
+    }
+    return undefined;
   }
 
   /** The bot's own recorded revert or quarantine step (notify decided it when the change arrived). */

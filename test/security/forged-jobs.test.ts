@@ -9,6 +9,7 @@
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import {
   AttachRolePolicyCommand,
+  CreatePolicyCommand,
   CreateRoleCommand,
   DetachRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
@@ -391,5 +392,31 @@ describe('a forged alert and a responder who reverts it', () => {
     expect(inline.PolicyNames).toEqual([]);
     const refusal = (await auditOf(change.eventId)).find((entry) => entry.action === 'revert-refused');
     expect(refusal?.result).toContain('previous document is unknown');
+  });
+
+  it('a forged "attached a Deny" is not detached unconfirmed: taking a Deny away grants access', async () => {
+    const guarded = await role();
+    const deny = await components.iamClient.send(
+      new CreatePolicyCommand({
+        PolicyName: unique('guardrail'),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Deny', Action: 's3:*', Resource: '*' }],
+        }),
+      }),
+    );
+    const denyArn = deny.Policy?.Arn ?? '';
+    await components.iamClient.send(new AttachRolePolicyCommand({ RoleName: guarded, PolicyArn: denyArn }));
+    const change = await h.storeChange(
+      recordOf('AttachRolePolicy', { roleName: guarded, policyArn: denyArn }),
+    );
+    cloudTrailHas([]);
+
+    const [result] = await handler(jobsEvent(signJob(revertJob(change.eventId))), context);
+
+    expect(result?.outcome).toBe('refused');
+    expect(await attachedTo(guarded)).toEqual([denyArn]);
+    const refusal = (await auditOf(change.eventId)).find((entry) => entry.action === 'revert-refused');
+    expect(refusal?.result).toContain('CloudTrail does not show this event yet');
   });
 });
