@@ -50,6 +50,8 @@ export interface ManagedPolicy {
   defaultVersionId: string;
   /** Roles, users and groups it is attached to (IAM's count). */
   attachmentCount: number;
+  /** The description IAM keeps on it (set at creation, never changed after). */
+  description?: string;
 }
 
 /** One version of a managed policy (`ListPolicyVersions`), with its document when it was read. */

@@ -10,6 +10,7 @@ import type { IamEntity } from '../domain/drift';
 import {
   effectiveModes,
   isQuarantinePolicyArn,
+  keysInDescription,
   MANAGED_POLICY_MAX_CHARS,
   modeAvailability,
   policySize,
@@ -348,6 +349,11 @@ export class QuarantineService {
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
 
     const document = this.document(preview.modes, now);
+    // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
+    // only keys named there, whatever the table says.
+    const keysListed = preview.modes.includes('deactivate-keys')
+      ? await this.activeKeys(entity.name)
+      : { ids: [], warnings: [] };
     let created = false;
     let attachedPolicy = false;
     try {
@@ -360,7 +366,7 @@ export class QuarantineService {
         name,
         path: QUARANTINE_POLICY_PATH,
         document,
-        description: quarantinePolicyDescription(entityKey(entity), eventId),
+        description: quarantinePolicyDescription(entityKey(entity), eventId, keysListed.ids),
       });
       created = true;
       await this.deps.iam.attachManagedPolicy(entity, policyArn);
@@ -379,9 +385,8 @@ export class QuarantineService {
       return { status: 'failed', error: text, target: entity, policyArn };
     }
 
-    const { deactivated, warnings } = preview.modes.includes('deactivate-keys')
-      ? await this.deactivateKeys(entity.name)
-      : { deactivated: [], warnings: [] };
+    const { deactivated, warnings } = await this.deactivateKeys(entity.name, keysListed.ids);
+    warnings.unshift(...keysListed.warnings);
     const active: QuarantineRecord = { ...record, status: 'active' };
     if (deactivated.length > 0) active.deactivatedKeys = deactivated;
     if (warnings.length > 0) active.warnings = warnings;
@@ -439,8 +444,22 @@ export class QuarantineService {
     } else {
       entity = subject.principal;
     }
-    const keys = recorded?.status === 'active' ? (recorded.deactivatedKeys ?? []) : [];
+    const recordedKeys = recorded?.status === 'active' ? (recorded.deactivatedKeys ?? []) : [];
     try {
+      // Only keys named both in the record and in the quarantine policy's description in IAM: the table alone
+      // can't be trusted to say which keys the bot turned off.
+      const keyWarnings: string[] = [];
+      let keys: string[] = [];
+      if (recordedKeys.length > 0 && recorded) {
+        const named = keysInDescription(
+          (await this.deps.iam.getManagedPolicy(recorded.policyArn))?.description,
+          entityKey(entity),
+        );
+        keys = recordedKeys.filter((id) => named.includes(id));
+        for (const id of recordedKeys.filter((key) => !named.includes(key))) {
+          keyWarnings.push(`access key ${id} is not named by the quarantine policy in IAM: not reactivated`);
+        }
+      }
       const attached = await this.deps.iam.listAttachedPolicies(entity);
       const policies = recorded
         ? [this.recordedPolicy(attached, recorded)].filter((arn): arn is string => arn !== undefined)
@@ -450,7 +469,7 @@ export class QuarantineService {
         return { status: 'not-quarantined', target: entity };
       }
       const ran: RevertStep[] = [];
-      const warnings: string[] = [];
+      const warnings: string[] = [...keyWarnings];
       for (const policyArn of policies) {
         await this.deps.iam.detachManagedPolicy(entity, policyArn);
         ran.push(attachStep(entity, policyArn, 'Detach'));
@@ -535,24 +554,32 @@ export class QuarantineService {
     }
   }
 
-  private async deactivateKeys(userName: string): Promise<{ deactivated: string[]; warnings: string[] }> {
-    const deactivated: string[] = [];
-    const warnings: string[] = [];
+  /** The user's active access keys, or why they could not be listed. */
+  private async activeKeys(userName: string): Promise<{ ids: string[]; warnings: string[] }> {
     let keys: AccessKey[];
     try {
       keys = await this.deps.iam.listAccessKeys(userName);
     } catch (error: unknown) {
       return {
-        deactivated,
+        ids: [],
         warnings: [`the access keys could not be listed (${message(error)}): none deactivated`],
       };
     }
-    for (const key of keys.filter((item) => item.status === 'Active')) {
+    return { ids: keys.filter((item) => item.status === 'Active').map((item) => item.id), warnings: [] };
+  }
+
+  private async deactivateKeys(
+    userName: string,
+    ids: readonly string[],
+  ): Promise<{ deactivated: string[]; warnings: string[] }> {
+    const deactivated: string[] = [];
+    const warnings: string[] = [];
+    for (const id of ids) {
       try {
-        await this.deps.iam.setAccessKeyStatus(userName, key.id, 'Inactive');
-        deactivated.push(key.id);
+        await this.deps.iam.setAccessKeyStatus(userName, id, 'Inactive');
+        deactivated.push(id);
       } catch (error: unknown) {
-        warnings.push(`access key ${key.id} was not deactivated (${message(error)})`);
+        warnings.push(`access key ${id} was not deactivated (${message(error)})`);
       }
     }
     return { deactivated, warnings };

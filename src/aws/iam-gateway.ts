@@ -91,6 +91,7 @@ function toManagedPolicy(policy: Policy | undefined, arn: string): ManagedPolicy
     attachmentCount: policy?.AttachmentCount ?? 0,
   };
   if (policy?.PolicyId) out.policyId = policy.PolicyId;
+  if (policy?.Description) out.description = policy.Description;
   return out;
 }
 

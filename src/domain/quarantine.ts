@@ -15,11 +15,25 @@ export const QUARANTINE_POLICY_NAME = 'iam-changes-quarantine';
 /** Its IAM path, so the bot's own policies are easy to find and to scope its permissions to. */
 export const QUARANTINE_POLICY_PATH = '/iam-changes/';
 /** The description IAM keeps on each quarantine policy, naming who it fences in and for which change. */
-export function quarantinePolicyDescription(target: string, eventId: string): string {
-  return `Attached by iam-changes to ${target} for CloudTrail event ${eventId}; deleted when the quarantine is lifted`.slice(
-    0,
-    1000,
-  );
+export function quarantinePolicyDescription(
+  target: string,
+  eventId: string,
+  keys: readonly string[] = [],
+): string {
+  const text = `Attached by iam-changes to ${target} for CloudTrail event ${eventId}; deleted when the quarantine is lifted`;
+  // The keys the quarantine deactivates are written here, in IAM, where only IAM writers can change them: the
+  // lift reactivates no key that is not named both here and in the bot's record.
+  return (keys.length > 0 ? `${text}; access keys deactivated: ${keys.join(',')}` : text).slice(0, 1000);
+}
+
+/**
+ * The access keys a quarantine policy's description says it deactivated for `target` (empty when the
+ * description is not the bot's for that target).
+ */
+export function keysInDescription(description: string | undefined, target: string): string[] {
+  if (!description?.startsWith(`Attached by iam-changes to ${target} for CloudTrail event `)) return [];
+  const match = /; access keys deactivated: ([A-Z0-9,]+)$/.exec(description);
+  return match?.[1] ? match[1].split(',').filter(Boolean) : [];
 }
 
 /** IAM's limit on a customer managed policy document, in characters without whitespace. */

@@ -30,6 +30,7 @@ interface SimulatedEntity {
 interface SimulatedPolicy {
   name: string;
   path: string;
+  description?: string;
   versions: Map<string, { document: PolicyDocument; createDate: string }>;
   defaultVersionId: string;
   nextVersion: number;
@@ -205,6 +206,7 @@ export class SimulatedIamGateway implements IamGateway {
       path: policy.path,
       defaultVersionId: policy.defaultVersionId,
       attachmentCount: attachments.roles.length + attachments.users.length + attachments.groups.length,
+      ...(policy.description ? { description: policy.description } : {}),
     };
   }
 
@@ -337,6 +339,7 @@ export class SimulatedIamGateway implements IamGateway {
     this.policies.set(arn, {
       name: policy.name,
       path,
+      ...(policy.description ? { description: policy.description } : {}),
       versions: new Map([['v1', { document: policy.document, createDate: new Date().toISOString() }]]),
       defaultVersionId: 'v1',
       nextVersion: 2,

@@ -265,6 +265,36 @@ describe('a quarantine that holds', () => {
     );
   });
 
+  it('reactivates on lift no key the table names but the quarantine policy in IAM does not', async () => {
+    const attacker = await administrator(iamAs(admin), 'oscar');
+    const gateway = new AwsIamGateway(iamAs(admin));
+    // A key the security team turned off by hand, before and apart from the quarantine.
+    const disabled = (await iamAs(admin).send(new CreateAccessKeyCommand({ UserName: 'oscar' }))).AccessKey;
+    const disabledId = disabled?.AccessKeyId ?? '';
+    await gateway.setAccessKeyStatus('oscar', disabledId, 'Inactive');
+    const { service, store } = await quarantineService();
+    const eventId = await changeBy(store, 'oscar');
+    const outcome = await service.quarantine(eventId, ALICE, 'leaked keys', ['deactivate-keys']);
+    expect(outcome).toMatchObject({ status: 'done', deactivatedKeys: [attacker.accessKeyId] });
+
+    // Someone with write access to the table adds the disabled key to the record.
+    const record = (await store.getChange(eventId))?.quarantine;
+    if (!record) throw new Error('no quarantine recorded');
+    await store.recordQuarantine(
+      eventId,
+      { ...record, deactivatedKeys: [attacker.accessKeyId, disabledId] },
+      AT,
+    );
+
+    const lifted = await service.lift({ eventId }, ALICE, 'rotated');
+
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [attacker.accessKeyId] });
+    const keys = Object.fromEntries(
+      (await gateway.listAccessKeys('oscar')).map((key) => [key.id, key.status]),
+    );
+    expect(keys).toEqual({ [attacker.accessKeyId]: 'Active', [disabledId]: 'Inactive' });
+  });
+
   it('refuses a lift job the quarantined administrator publishes itself: it cannot sign as Slack', async () => {
     const attacker = await administrator(iamAs(admin), 'eve');
     const { service, store, audit, tableName } = await quarantineService();
