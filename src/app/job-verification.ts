@@ -29,11 +29,26 @@ export type InteractionRequest =
   /** A Revert / Quarantine / Lift button (or the burst thread's menu, or the modal's "Check again"). */
   | { kind: 'open-confirmation'; action: ResponderAction; eventId: string }
   /** A confirmation modal submitted, with its reason (and, for a quarantine, the modes ticked). */
-  | { kind: 'confirm'; action: ResponderAction; eventId: string; reason: string; modes?: string[] }
+  | {
+      kind: 'confirm';
+      action: ResponderAction;
+      eventId: string;
+      reason: string;
+      modes?: string[];
+      /** The alert thread the modal was opened for (its metadata). */
+      alert?: { channel: string; ts: string };
+    }
   /** View diff, or one of the diff modal's pages. */
   | { kind: 'diff'; eventId: string; page: number }
   /** `/iam-changes …`. */
-  | { kind: 'command'; text: string; responseUrl: string; channelId: string }
+  | {
+      kind: 'command';
+      text: string;
+      responseUrl: string;
+      channelId: string;
+      /** Where listed changes link to, from the workspace that sent the command. */
+      permalinkBase?: string;
+    }
   /** Anything else Slack may send (acknowledge, an unknown element): no job comes from it. */
   | { kind: 'other'; what: string };
 
@@ -151,6 +166,9 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
       if (request.action !== job.kind) return `the request confirms a ${request.action}, not a ${job.kind}`;
       if (request.eventId !== job.eventId) return 'the request names another change';
       if (request.reason.trim() !== job.reason.trim()) return 'the reason differs from the one submitted';
+      if (job.alert?.channel !== request.alert?.channel || job.alert?.ts !== request.alert?.ts) {
+        return 'the alert thread differs from the one the modal was opened for';
+      }
       // Denying IAM is in every quarantine, ticked or not.
       if (
         job.kind === 'quarantine' &&
@@ -171,6 +189,9 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
       if (request.channelId !== job.channelId) return 'the command came from another channel';
       if (job.kind === 'history' && request.text.trim() !== job.text.trim()) {
         return 'the query differs from the command typed';
+      }
+      if (job.kind === 'history' && job.permalinkBase !== request.permalinkBase) {
+        return "the links would point elsewhere than the workspace's archive";
       }
       if (job.kind === 'status' && !/^\s*status\b/i.test(request.text)) return 'the command is not status';
       if (job.kind === 'status' && Boolean(job.share) !== /\bshare\b/i.test(request.text)) {

@@ -17,6 +17,7 @@ import {
   parseRetryValue,
   REASON_INPUT,
 } from './action-ids';
+import { permalinkBaseOf } from './links';
 import { confirmActionOf, parseConfirmMetadata, quarantineModesOf } from './render-confirm';
 import { checkSlackSignature } from './signature';
 
@@ -76,6 +77,7 @@ function submissionRequest(payload: Json): InteractionRequest {
   const reasonBlock = object(values[REASON_INPUT.BLOCK_ID]);
   const reason = text(object(reasonBlock?.[REASON_INPUT.ACTION_ID])?.value) ?? '';
   const request: InteractionRequest = { kind: 'confirm', action, eventId: meta.eventId, reason };
+  if (meta.channel && meta.ts) request.alert = { channel: meta.channel, ts: meta.ts };
   if (action === 'quarantine') request.modes = quarantineModesOf(values as never);
   return request;
 }
@@ -109,6 +111,7 @@ export function readInteraction(
   const command = form.get('command');
   if (!userId || !command) return undefined;
   const userName = form.get('user_name');
+  const permalinkBase = permalinkBaseOf(form.get('team_domain') ?? undefined);
   return {
     userId,
     ...(userName ? { userName } : {}),
@@ -117,6 +120,7 @@ export function readInteraction(
       text: form.get('text') ?? '',
       responseUrl: form.get('response_url') ?? '',
       channelId: form.get('channel_id') ?? '',
+      ...(permalinkBase ? { permalinkBase } : {}),
     },
   };
 }

@@ -81,3 +81,10 @@ export function alarmConsoleLink(alarm: { name: string; region?: string }): stri
 function encodePart(value: string): string {
   return encodeURIComponent(value.toWellFormed());
 }
+
+/** `https://<team>.slack.com/archives`, so listed changes link to their alerts; undefined when unknown. */
+export function permalinkBaseOf(teamDomain: string | undefined): string | undefined {
+  return teamDomain && /^[a-z0-9][a-z0-9-]{0,62}$/.test(teamDomain)
+    ? `https://${teamDomain}.slack.com/archives`
+    : undefined;
+}

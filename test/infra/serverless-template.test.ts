@@ -679,7 +679,9 @@ describe('serverless.yml', () => {
     expect(allows(notify, tableWrite('BatchWriteItem', 'BURSTITEM#b'))).toBe(true);
     expect(allows(notify, tableWrite('UpdateItem', 'BOTSTEP#s1', ['pk', 'sk', 'matchedBy']))).toBe(true);
     // Marking a step as matched, never making one up (UpdateItem creates a missing item).
-    expect(allows(notify, tableWrite('UpdateItem', 'BOTSTEP#s1', ['pk', 'sk', 'at', 'expiresAt']))).toBe(false);
+    expect(allows(notify, tableWrite('UpdateItem', 'BOTSTEP#s1', ['pk', 'sk', 'at', 'expiresAt']))).toBe(
+      false,
+    );
     expect(allows(notify, tableWrite('PutItem', 'BOTSTEP#s1'))).toBe(false);
     expect(allows(notify, tableWrite('PutItem', 'AUDIT#2025-01-01'))).toBe(false);
     expect(allows(notify, tableWrite('PutItem', 'JOBPROOF#p1'))).toBe(false);

@@ -170,6 +170,23 @@ describe('a job the worker cannot verify', () => {
     expect((await auditOf(forged.eventId))[0]?.result).toContain('names another change');
   });
 
+  it('a genuine submission whose job posts to another thread than the modal was opened for: refused', async () => {
+    const attached = await role([READ_ONLY_ACCESS]);
+    const change = await h.storeChange(
+      recordOf('AttachRolePolicy', { roleName: attached, policyArn: READ_ONLY_ACCESS }),
+    );
+    const signed = signJob({ ...revertJob(change.eventId), alert: { channel: 'C0ALERTS', ts: '1.000100' } });
+
+    const [result] = await handler(
+      jobsEvent({ ...signed, alert: { channel: 'C0ELSEWHERE', ts: '2.000200' } }),
+      context,
+    );
+
+    expect(result?.outcome).toBe('unverified');
+    expect(await attachedTo(attached)).toEqual([READ_ONLY_ACCESS]);
+    expect((await auditOf(change.eventId))[0]?.result).toContain('alert thread differs');
+  });
+
   it('a job that names another user than the one Slack signed for: refused, never audited under the claimed user', async () => {
     const victim = await role();
     const change = await forgedDetach(victim);

@@ -239,17 +239,36 @@ describe('readInteraction', () => {
     [
       'the revert confirmation submitted',
       submission(CONFIRM_CALLBACK_IDS.revert, metadata, 'rolled out by mistake'),
-      { kind: 'confirm', action: 'revert', eventId: EVENT, reason: 'rolled out by mistake' },
+      {
+        kind: 'confirm',
+        action: 'revert',
+        eventId: EVENT,
+        reason: 'rolled out by mistake',
+        alert: { channel: 'C0ALERTS', ts: '1700000000.000100' },
+      },
     ],
     [
       'the quarantine confirmation submitted',
       submission(CONFIRM_CALLBACK_IDS.quarantine, metadata, 'stolen keys'),
-      { kind: 'confirm', action: 'quarantine', eventId: EVENT, reason: 'stolen keys', modes: ['deny-iam'] },
+      {
+        kind: 'confirm',
+        action: 'quarantine',
+        eventId: EVENT,
+        reason: 'stolen keys',
+        modes: ['deny-iam'],
+        alert: { channel: 'C0ALERTS', ts: '1700000000.000100' },
+      },
     ],
     [
       'the lift confirmation submitted',
       submission(CONFIRM_CALLBACK_IDS['lift-quarantine'], metadata, 'keys rotated'),
-      { kind: 'confirm', action: 'lift-quarantine', eventId: EVENT, reason: 'keys rotated' },
+      {
+        kind: 'confirm',
+        action: 'lift-quarantine',
+        eventId: EVENT,
+        reason: 'keys rotated',
+        alert: { channel: 'C0ALERTS', ts: '1700000000.000100' },
+      },
     ],
     [
       'a confirmation whose metadata holds only the event id',
@@ -259,12 +278,24 @@ describe('readInteraction', () => {
     [
       'a confirmation with no reason block',
       submission(CONFIRM_CALLBACK_IDS.revert, metadata, undefined),
-      { kind: 'confirm', action: 'revert', eventId: EVENT, reason: '' },
+      {
+        kind: 'confirm',
+        action: 'revert',
+        eventId: EVENT,
+        reason: '',
+        alert: { channel: 'C0ALERTS', ts: '1700000000.000100' },
+      },
     ],
     [
       'a reason with form-encoding characters in it',
       submission(CONFIRM_CALLBACK_IDS.revert, metadata, 'a&b=c+d %20 é'),
-      { kind: 'confirm', action: 'revert', eventId: EVENT, reason: 'a&b=c+d %20 é' },
+      {
+        kind: 'confirm',
+        action: 'revert',
+        eventId: EVENT,
+        reason: 'a&b=c+d %20 é',
+        alert: { channel: 'C0ALERTS', ts: '1700000000.000100' },
+      },
     ],
     [
       'a submission of an unknown view',
@@ -311,12 +342,19 @@ describe('readInteraction', () => {
         text: 'role/ci-runner 30d',
         responseUrl: 'https://hooks.slack.com/commands/T0ACME/1/abc',
         channelId: 'C0ALERTS',
+        permalinkBase: 'https://acme.slack.com/archives',
       },
     ],
     [
       '/iam-changes with no text, URL or channel',
       command({ command: '/iam-changes', user_id: 'U0ALICE' }),
-      { kind: 'command', text: '', responseUrl: '', channelId: '' },
+      {
+        kind: 'command',
+        text: '',
+        responseUrl: '',
+        channelId: '',
+        permalinkBase: 'https://acme.slack.com/archives',
+      },
     ],
   ];
 

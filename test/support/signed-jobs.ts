@@ -51,7 +51,10 @@ export function slackBodyOf(job: Job): string {
         view: {
           id: 'V-SIGNED',
           callback_id: CONFIRM_CALLBACK_IDS[job.kind],
-          private_metadata: JSON.stringify({ eventId: job.eventId }),
+          private_metadata: JSON.stringify({
+            eventId: job.eventId,
+            ...(job.alert ? { channel: job.alert.channel, ts: job.alert.ts } : {}),
+          }),
           state: { values },
         },
       });
@@ -79,6 +82,9 @@ export function slackBodyOf(job: Job): string {
         channel_id: job.channelId,
         user_id: job.by.slackUserId,
         user_name: job.by.name,
+        ...(job.kind === 'history' && job.permalinkBase
+          ? { team_domain: new URL(job.permalinkBase).hostname.split('.')[0] ?? '' }
+          : {}),
       }).toString();
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { JobOrigin } from '../../app/jobs';
 import { parseQuery } from '../../domain/query';
+import { permalinkBaseOf } from '../links';
 import { renderProblem, renderStatusChecking } from '../render-notice';
 import { renderHelp, renderQueryAnswer, renderQueryError, renderSearching } from '../render-query';
 import { type Interaction, type ListenerDependencies, originOf, requesterOf, tellUser } from './context';
@@ -42,12 +43,7 @@ function message(error: unknown): string {
   return text.split('\n')[0] ?? text;
 }
 
-/** `https://<team>.slack.com/archives`, so listed changes link to their alerts; undefined when unknown. */
-export function permalinkBaseOf(teamDomain: string | undefined): string | undefined {
-  return teamDomain && /^[a-z0-9][a-z0-9-]{0,62}$/.test(teamDomain)
-    ? `https://${teamDomain}.slack.com/archives`
-    : undefined;
-}
+export { permalinkBaseOf } from '../links';
 
 /** The `/iam-changes` listener. Never throws: every failure is answered ephemerally through `response_url`. */
 export async function onCommand(
