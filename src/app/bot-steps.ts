@@ -4,6 +4,7 @@
  * using the bot's role. {@link RecordingIamGateway} records every write of the IAM port; a step that could not be
  * recorded is never sent.
  */
+import { createHash } from 'node:crypto';
 import { callKey, stepKey } from '../domain/bot-identity';
 import type { IamEntity } from '../domain/drift';
 import type { PolicyDocument, RevertStep } from '../domain/types';
@@ -34,6 +35,11 @@ export interface BotStepStore {
     window: { after: Date; before: Date },
     eventId: string,
   ): Promise<boolean>;
+}
+
+/** The digest of a written document in a step's key (the same on the worker's side and on notify's). */
+export function documentDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
 /** How long a recorded step waits for its CloudTrail event (EventBridge delivers within minutes). */
@@ -94,12 +100,14 @@ export class RecordingIamGateway implements IamGateway {
   }
 
   async execute(step: RevertStep): Promise<void> {
-    await this.recordCall(stepKey(step));
+    await this.recordCall(stepKey(step, documentDigest));
     await this.iam.execute(step);
   }
 
   async createManagedPolicy(policy: NewManagedPolicy): Promise<ManagedPolicy> {
-    await this.recordCall(callKey('CreatePolicy', { policyName: policy.name }));
+    await this.recordCall(
+      callKey('CreatePolicy', { policyName: policy.name, policyDocument: policy.document }, documentDigest),
+    );
     return this.iam.createManagedPolicy(policy);
   }
 

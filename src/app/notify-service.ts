@@ -30,7 +30,7 @@ import type {
 import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
 import { renderBurstBatch, withResolved } from '../slack/render-burst';
 import { renderAlertUpdate } from '../slack/render-state';
-import type { BotStepStore } from './bot-steps';
+import { type BotStepStore, documentDigest } from './bot-steps';
 import type {
   Burst,
   ChangeStore,
@@ -305,7 +305,7 @@ export class NotifyService {
       recorded =
         (await this.deps.botSteps?.consume(
           change.accountId,
-          callKey(change.eventName, change.requestParameters),
+          callKey(change.eventName, change.requestParameters, documentDigest),
           window,
           change.eventId,
         )) ?? false;

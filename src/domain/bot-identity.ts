@@ -5,6 +5,7 @@
  * same name. A call by those roles that matches no recorded step is critical: whoever holds the bot's role is
  * doing something the bot did not do.
  */
+import { canonicalJson } from './confirmation';
 import type { Actor, AssessedChange, RevertStep } from './types';
 
 /** Who the bot is in CloudTrail. */
@@ -82,23 +83,57 @@ const IDENTIFYING = [
   'accessKeyId',
 ];
 
+/** A document's text in one canonical form: parsed (URL-decoded if need be), keys sorted; the raw text otherwise. */
+function canonicalDocument(value: unknown): string {
+  if (typeof value !== 'string') return canonicalJson(value);
+  for (const text of [value, safeDecode(value)]) {
+    try {
+      return canonicalJson(JSON.parse(text));
+    } catch {
+      // Not JSON as it is: try the next form.
+    }
+  }
+  return value;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /**
- * The key of one IAM call the bot makes or sees: its event name and the parameters that say what it acted on
- * (never documents), whatever their case — `RoleName` in an API call, `roleName` in CloudTrail.
+ * The key of one IAM call the bot makes or sees: its event name, the parameters that say what it acted on,
+ * whether a new version becomes the default, and a digest (`digest`) of the document it writes — whatever the
+ * parameters' case (`RoleName` in an API call, `roleName` in CloudTrail) or the document's formatting. So a step
+ * speaks only for the very call the bot made, not for another document under the same name.
  */
-export function callKey(eventName: string, params: Record<string, unknown> | null | undefined): string {
+export function callKey(
+  eventName: string,
+  params: Record<string, unknown> | null | undefined,
+  digest?: (text: string) => string,
+): string {
   const byLower = new Map<string, unknown>();
   for (const [name, value] of Object.entries(params ?? {})) byLower.set(name.toLowerCase(), value);
   const parts = IDENTIFYING.flatMap((name) => {
     const value = byLower.get(name.toLowerCase());
     return typeof value === 'string' && value !== '' ? [`${name}=${value}`] : [];
   });
+  const setAsDefault = byLower.get('setasdefault');
+  if (typeof setAsDefault === 'boolean' || setAsDefault === 'true' || setAsDefault === 'false') {
+    parts.push(`setAsDefault=${String(setAsDefault)}`);
+  }
+  const document = byLower.get('policydocument');
+  if (digest && document !== undefined && document !== null)
+    parts.push(`document=${digest(canonicalDocument(document))}`);
   return [eventName, ...parts].join('|');
 }
 
 /** The key of a revert step (`iam:AttachRolePolicy` with `RoleName`, `PolicyArn`): the call CloudTrail will show. */
-export function stepKey(step: RevertStep): string {
-  return callKey(step.action.replace(/^iam:/, ''), step.params);
+export function stepKey(step: RevertStep, digest?: (text: string) => string): string {
+  return callKey(step.action.replace(/^iam:/, ''), step.params, digest);
 }
 
 /**

@@ -154,3 +154,53 @@ describe('unrecordedBotChange', () => {
     expect(judged.bot).toEqual({ role: 'worker', recorded: false });
   });
 });
+
+describe('callKey with a document digest', () => {
+  const digest = (text: string) => `#${text.length}:${text}`;
+  const doc = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+  };
+
+  it('keys the step the worker sends and the call CloudTrail shows the same, however the document is formatted', () => {
+    const sent = stepKey(
+      {
+        action: 'iam:PutRolePolicy',
+        params: { RoleName: 'r', PolicyName: 'p', PolicyDocument: JSON.stringify(doc) },
+      },
+      digest,
+    );
+    const seen = callKey(
+      'PutRolePolicy',
+      { roleName: 'r', policyName: 'p', policyDocument: JSON.stringify(doc, null, 2) },
+      digest,
+    );
+    expect(seen).toBe(sent);
+    expect(
+      callKey(
+        'PutRolePolicy',
+        { roleName: 'r', policyName: 'p', policyDocument: encodeURIComponent(JSON.stringify(doc)) },
+        digest,
+      ),
+    ).toBe(sent);
+  });
+
+  it('tells another document, or another default, apart', () => {
+    const mine = callKey(
+      'PutRolePolicy',
+      { roleName: 'r', policyName: 'p', policyDocument: JSON.stringify(doc) },
+      digest,
+    );
+    const wider = { ...doc, Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+    expect(
+      callKey(
+        'PutRolePolicy',
+        { roleName: 'r', policyName: 'p', policyDocument: JSON.stringify(wider) },
+        digest,
+      ),
+    ).not.toBe(mine);
+    expect(callKey('CreatePolicyVersion', { policyArn: 'a', setAsDefault: true }, digest)).not.toBe(
+      callKey('CreatePolicyVersion', { policyArn: 'a', setAsDefault: false }, digest),
+    );
+  });
+});
