@@ -286,6 +286,11 @@ export function botSurfaceOf(config: Config): BotSurface {
   if (tableArn) surface.tableArn = tableArn;
   if (parameterArnPrefix) surface.parameterArnPrefix = parameterArnPrefix;
   if (functionArnPrefix) surface.functionArnPrefix = functionArnPrefix;
+  // The topic's ARN says where the rest of the stack lives: its rules, queues and alarm.
+  const where = /^arn:(aws[\w-]*):sns:([\w-]+):(\d{12}):/.exec(alertsTopicArn ?? config.jobsTopicArn ?? '');
+  if (where?.[1] && where[2] && where[3]) {
+    surface.arnParts = { partition: where[1], region: where[2], account: where[3] };
+  }
   return surface;
 }
 

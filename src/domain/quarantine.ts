@@ -95,6 +95,12 @@ export interface BotSurface {
   tableArn?: string;
   /** `arn:aws:lambda:REGION:ACCOUNT:function:iam-changes-STAGE-`: every function (and version, alias) under it. */
   functionArnPrefix?: string;
+  /**
+   * Where the bot's other pieces live — `arn:PARTITION:SERVICE:REGION:ACCOUNT:` — so its EventBridge rules
+   * (`rule/iam-changes-*`), dead-letter queues (`iam-changes-*`, which hold signed Slack requests) and CloudWatch
+   * alarms are fenced off too.
+   */
+  arnParts?: { partition: string; region: string; account: string };
 }
 
 /** What a quarantine document is built from. */
@@ -164,6 +170,50 @@ function surfaceStatements(surface: BotSurface | undefined): Statement[] {
         'lambda:Delete*',
       ],
       Resource: [`${surface.functionArnPrefix}*`],
+    });
+  }
+  if (surface.arnParts) {
+    const { partition, region, account } = surface.arnParts;
+    statements.push({
+      Sid: 'IamChangesQuarantineBotPlumbing',
+      Effect: 'Deny',
+      Action: [
+        'events:DisableRule',
+        'events:DeleteRule',
+        'events:PutRule',
+        'events:PutTargets',
+        'events:RemoveTargets',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:PurgeQueue',
+        'sqs:SetQueueAttributes',
+        'sqs:DeleteQueue',
+        'cloudwatch:DeleteAlarms',
+        'cloudwatch:DisableAlarmActions',
+        'cloudwatch:PutMetricAlarm',
+      ],
+      Resource: [
+        `arn:${partition}:events:${region}:${account}:rule/iam-changes-*`,
+        `arn:${partition}:sqs:${region}:${account}:iam-changes-*`,
+        `arn:${partition}:cloudwatch:${region}:${account}:alarm:*`,
+      ],
+    });
+  }
+  if (surface.topicArns.length > 0 || surface.arnParts) {
+    // The trail is what the bot sees through: a quarantined principal may not blind it.
+    statements.push({
+      Sid: 'IamChangesQuarantineTrail',
+      Effect: 'Deny',
+      Action: [
+        'cloudtrail:StopLogging',
+        'cloudtrail:DeleteTrail',
+        'cloudtrail:UpdateTrail',
+        'cloudtrail:PutEventSelectors',
+        'logs:DeleteMetricFilter',
+        'logs:PutMetricFilter',
+        'logs:DeleteLogGroup',
+      ],
+      Resource: ['*'],
     });
   }
   return statements;

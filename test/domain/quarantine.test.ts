@@ -200,6 +200,7 @@ describe('quarantine modes and the bot surface', () => {
     parameterArnPrefix: 'arn:aws:ssm:eu-central-1:111122223333:parameter/iam-changes/production/',
     tableArn: 'arn:aws:dynamodb:eu-central-1:111122223333:table/iam-changes-production-table',
     functionArnPrefix: 'arn:aws:lambda:eu-central-1:111122223333:function:iam-changes-production-',
+    arnParts: { partition: 'aws', region: 'eu-central-1', account: '111122223333' },
   };
   const at = new Date('2026-11-20T14:06:00.000Z');
 
@@ -243,6 +244,22 @@ describe('quarantine modes and the bot surface', () => {
       expect(covers('lambda:UpdateFunctionCode', `${surface.functionArnPrefix}worker`)).toBe(true);
       expect(covers('iam:DetachUserPolicy', 'arn:aws:iam::111122223333:user/mallory')).toBe(true);
       expect(covers('sns:Publish', 'arn:aws:sns:eu-central-1:111122223333:someone-else')).toBe(false);
+      // Nor may it blind the bot: its rules, the queues holding signed requests, the trail itself.
+      expect(
+        covers(
+          'events:DisableRule',
+          'arn:aws:events:eu-central-1:111122223333:rule/iam-changes-cis44-production',
+        ),
+      ).toBe(true);
+      expect(
+        covers(
+          'sqs:ReceiveMessage',
+          'arn:aws:sqs:eu-central-1:111122223333:iam-changes-worker-dlq-production',
+        ),
+      ).toBe(true);
+      expect(covers('cloudtrail:StopLogging', 'arn:aws:cloudtrail:eu-central-1:111122223333:trail/org')).toBe(
+        true,
+      );
     }
   });
 
