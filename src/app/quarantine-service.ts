@@ -32,7 +32,7 @@ import type { AuditActor, AuditLog } from './audit-port';
 import type { AccessKey, IamGateway } from './iam-port';
 import type { Clock } from './ports';
 import type { QuarantineRecord, QuarantineStore } from './revert-port';
-import { ChangeNotFoundError } from './revert-service';
+import { ChangeNotFoundError } from './revert-port';
 
 /** What the quarantine path needs. */
 export interface QuarantineDependencies {

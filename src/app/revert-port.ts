@@ -118,3 +118,12 @@ export interface QuarantineStore {
   /** Sets the change's quarantine record (the latest state wins); throws when the change is not stored. */
   recordQuarantine(eventId: string, record: QuarantineRecord, now: Date): Promise<void>;
 }
+
+/** The event id names no stored change. */
+export class ChangeNotFoundError extends Error {
+  override readonly name = 'ChangeNotFoundError';
+
+  constructor(readonly eventId: string) {
+    super(`no change with event id ${eventId} is stored`);
+  }
+}

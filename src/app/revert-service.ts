@@ -34,7 +34,13 @@ import type { BeforeStateResolver, BeforeStateSource, ResolvedBeforeState } from
 import type { Confirmation, EventConfirmer } from './event-confirmation';
 import { type IamGateway, isIamError } from './iam-port';
 import type { Clock } from './ports';
-import type { RespondedChange, RevertRecord, RevertStepResult, RevertStore } from './revert-port';
+import {
+  ChangeNotFoundError,
+  type RespondedChange,
+  type RevertRecord,
+  type RevertStepResult,
+  type RevertStore,
+} from './revert-port';
 
 /** Settings of the revert path. */
 export interface RevertSettings {
@@ -104,14 +110,7 @@ export type RevertOutcome =
   | { status: 'refused'; record: RevertRecord; preview: RevertPreview; reason: string }
   | { status: 'already-claimed'; existing: RevertRecord };
 
-/** The event id names no stored change. */
-export class ChangeNotFoundError extends Error {
-  override readonly name = 'ChangeNotFoundError';
-
-  constructor(readonly eventId: string) {
-    super(`no change with event id ${eventId} is stored`);
-  }
-}
+export { ChangeNotFoundError } from './revert-port';
 
 const NEED_WORDS: Record<BeforeStateNeed, string> = {
   'previous-document': 'the previous document is unknown: no revert',

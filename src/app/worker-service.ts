@@ -33,8 +33,13 @@ import type { AlertRef, Job, Requester } from './jobs';
 import type { Clock } from './ports';
 import type { QuarantineService } from './quarantine-service';
 import type { QueryService } from './query-service';
-import type { QuarantineStore, RespondedChange, RevertStore } from './revert-port';
-import { ChangeNotFoundError, type RevertService } from './revert-service';
+import {
+  ChangeNotFoundError,
+  type QuarantineStore,
+  type RespondedChange,
+  type RevertStore,
+} from './revert-port';
+import type { RevertService } from './revert-service';
 import type { SlackInteractionGateway, SlackView } from './slack-port';
 
 /** Settings of the worker. */

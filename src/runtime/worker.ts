@@ -6,16 +6,13 @@
 
 import { AccountRouter, type JobRunner } from '../app/account-router';
 import { ResponderAuthorizer } from '../app/authorize';
-import { BeforeStateResolver } from '../app/before-state';
 import { RecordingIamGateway } from '../app/bot-steps';
 import type { CisAuditGateway } from '../app/cis-audit-service';
-import { CloudTrailConfirmer, type TrailEventLookup } from '../app/event-confirmation';
+import type { TrailEventLookup } from '../app/event-confirmation';
 import type { IamGateway } from '../app/iam-port';
 import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { TrailHistory } from '../app/ports';
-import { QuarantineService } from '../app/quarantine-service';
-import { RevertService } from '../app/revert-service';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import { WorkerService } from '../app/worker-service';
 import type { AwsClients } from '../aws/clients';
@@ -103,12 +100,19 @@ export async function buildWorkerService({
     // Without a home account configured, the worker's own account is the one its role ARN names.
     const actsIn = accountId ?? /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
     const iam = actsIn ? new RecordingIamGateway(accountIam, steps, actsIn, clock) : accountIam;
-    // Before-states and confirmations come from the CloudTrail history of the account the change was made in.
-    const resolver = new BeforeStateResolver({ store, trail: events, iam, clock });
-    return new WorkerService({
-      slack: gateway,
-      store,
-      revert: new RevertService({
+    // The revert, quarantine and before-state use cases load with the first job that needs them (a query or
+    // status job never does). Before-states and confirmations come from the CloudTrail history of the account
+    // the change was made in.
+    const useCases = lazily(async () => {
+      const [{ BeforeStateResolver }, { RevertService }, { QuarantineService }, { CloudTrailConfirmer }] =
+        await Promise.all([
+          import('../app/before-state'),
+          import('../app/revert-service'),
+          import('../app/quarantine-service'),
+          import('../app/event-confirmation'),
+        ]);
+      const resolver = new BeforeStateResolver({ store, trail: events, iam, clock });
+      const revert = new RevertService({
         store,
         iam,
         resolver,
@@ -124,8 +128,8 @@ export async function buildWorkerService({
           },
           ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
         },
-      }),
-      quarantine: new QuarantineService({
+      });
+      const quarantine = new QuarantineService({
         store,
         iam,
         clock,
@@ -138,8 +142,27 @@ export async function buildWorkerService({
           // The account this worker's IAM acts in: its deny policy is made there, for its principals only.
           ...(accountId === undefined ? {} : { accountId }),
         },
-      }),
-      resolver,
+      });
+      return { resolver, revert, quarantine };
+    });
+    return new WorkerService({
+      slack: gateway,
+      store,
+      revert: {
+        prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
+        execute: async (eventId, request) => (await useCases()).revert.execute(eventId, request),
+      },
+      quarantine: {
+        prepare: async (eventId) => (await useCases()).quarantine.prepare(eventId),
+        prepareLift: async (eventId) => (await useCases()).quarantine.prepareLift(eventId),
+        quarantine: async (eventId, by, reason, modes) =>
+          (await useCases()).quarantine.quarantine(eventId, by, reason, modes),
+        lift: async (subject, by, reason) => (await useCases()).quarantine.lift(subject, by, reason),
+      },
+      resolver: {
+        resolveBeforeState: async (change, options) =>
+          (await useCases()).resolver.resolveBeforeState(change, options),
+      },
       iam,
       queries: {
         searchHistory: async (query, onProgress) => (await queries()).searchHistory(query, onProgress),
