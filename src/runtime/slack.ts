@@ -11,7 +11,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ResponderAuthorizer } from '../app/authorize';
-import type { JobOrigin, JobQueue } from '../app/jobs';
+import type { JobQueue } from '../app/jobs';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import type { AwsClients } from '../aws/clients';
@@ -20,7 +20,7 @@ import { type Config, requireJobsTopic } from '../config';
 import { registerListeners } from '../slack/app';
 import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
-import { guardSlackRequest, type MAX_SLACK_BODY_BYTES } from '../slack/request-guard';
+import { guardSlackRequest, type MAX_SLACK_BODY_BYTES, readSignedRequest } from '../slack/request-guard';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildQueryService } from './queries';
 import {
@@ -96,21 +96,6 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
   };
 }
 
-/** The raw body and signature headers of an API Gateway request, as Slack signed them. */
-export function signedRequestOfEvent(event: {
-  body?: string | null;
-  isBase64Encoded?: boolean;
-  headers?: Record<string, string | undefined>;
-}): JobOrigin | undefined {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
-  const timestamp = headers['x-slack-request-timestamp'];
-  const signature = headers['x-slack-signature'];
-  if (typeof event.body !== 'string' || !timestamp || !signature) return undefined;
-  const body = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  return { body, timestamp, signature };
-}
-
 /**
  * Bolt on Lambda: an `App` whose receiver verifies every request's signature (HMAC-SHA256 of
  * `v0:<timestamp>:<body>`, no older than five minutes; anything else is a 401 and reaches no listener) and
@@ -136,7 +121,7 @@ export async function buildSlackApp(
     invalidRequestSignatureHandler: ({ ts }) =>
       log.warn('request with an invalid or stale signature refused', { ts }),
     // The request as Slack signed it rides on every job it causes, for the worker to verify itself.
-    customPropertiesExtractor: (event) => ({ slackRequest: signedRequestOfEvent(event) }),
+    customPropertiesExtractor: (event) => ({ slackRequest: readSignedRequest(event) }),
   });
   const apiUrl = wiring.config.slack.apiUrl;
   const app = new App({

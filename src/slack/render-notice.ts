@@ -235,16 +235,7 @@ ${stillPossible(outcome.modes, outcome.target.kind)}
         ),
         ...codeSections(ran, 4),
       ];
-      if (outcome.warnings.length > 0) {
-        blocks.push(
-          section(
-            `:warning: ${outcome.warnings
-              .slice(0, 10)
-              .map((warning) => truncate(warning, 300))
-              .join('\n')}`,
-          ),
-        );
-      }
+      if (outcome.warnings.length > 0) blocks.push(warningsSection(outcome.warnings));
       return note(`Caller quarantined by ${by.name}`, blocks);
     }
     case 'already-claimed':
@@ -274,6 +265,16 @@ ${stillPossible(outcome.modes, outcome.target.kind)}
   }
 }
 
+/** What went wrong on the side of a quarantine or a lift that did its main work: the first ten, each cut short. */
+function warningsSection(warnings: readonly string[]): KnownBlock {
+  return section(
+    `:warning: ${warnings
+      .slice(0, 10)
+      .map((warning) => truncate(warning, 300))
+      .join('\n')}`,
+  );
+}
+
 /** The thread note on how lifting a quarantine ended. */
 export function renderLiftOutcome(outcome: LiftOutcome, by: AuditActor, reason: string): SlackMessage {
   switch (outcome.status) {
@@ -298,16 +299,7 @@ Access keys set Active again: ${outcome.restoredKeys.map((key) => inlineCode(key
         ),
         ...codeSections(ran, 4),
       ];
-      if (outcome.warnings.length > 0) {
-        blocks.push(
-          section(
-            `:warning: ${outcome.warnings
-              .slice(0, 10)
-              .map((warning) => truncate(warning, 300))
-              .join('\n')}`,
-          ),
-        );
-      }
+      if (outcome.warnings.length > 0) blocks.push(warningsSection(outcome.warnings));
       return note(`Quarantine lifted by ${by.name}`, blocks);
     }
     case 'not-quarantined':

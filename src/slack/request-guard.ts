@@ -47,6 +47,19 @@ function bodyBytes(body: string, base64: boolean): number {
 }
 
 /**
+ * The request as Slack signed it — the raw body (decoded from base64 when API Gateway encoded it) and the
+ * signature headers, whatever their case — or `undefined` when a part is missing. Checks nothing.
+ */
+export function readSignedRequest(event: GuardedEvent): JobOrigin | undefined {
+  const timestamp = header(event.headers, 'x-slack-request-timestamp');
+  const signature = header(event.headers, 'x-slack-signature');
+  if (typeof event.body !== 'string' || !timestamp || !signature) return undefined;
+  const body =
+    event.isBase64Encoded === true ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return { body, timestamp, signature };
+}
+
+/**
  * Checks a request before anything parses it: its size, then Slack's signature over the raw body and a
  * timestamp within five minutes of `now` either way.
  */
@@ -57,15 +70,13 @@ export function guardSlackRequest(event: GuardedEvent, options: GuardOptions): G
   // A string's length counts UTF-16 units, at most the UTF-8 bytes: the estimate never lets an oversized body by
   // unless it is mostly multi-byte text, and that one is refused once decoded.
   if (bodyBytes(raw, base64) > max) return { ok: false, statusCode: 413, reason: 'body too large' };
-  const timestamp = header(event.headers, 'x-slack-request-timestamp');
-  const signature = header(event.headers, 'x-slack-signature');
-  if (!timestamp || !signature) return { ok: false, statusCode: 401, reason: 'missing signature headers' };
-  const body = base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(body) > max) return { ok: false, statusCode: 413, reason: 'body too large' };
-  const check = checkSlackSignature({ body, timestamp, signature }, options.signingSecret, options.now, {
+  const request = readSignedRequest({ ...event, body: raw });
+  if (!request) return { ok: false, statusCode: 401, reason: 'missing signature headers' };
+  if (Buffer.byteLength(request.body) > max) return { ok: false, statusCode: 413, reason: 'body too large' };
+  const check = checkSlackSignature(request, options.signingSecret, options.now, {
     pastSeconds: SIGNATURE_TOLERANCE_SECONDS,
     futureSeconds: SIGNATURE_TOLERANCE_SECONDS,
   });
   if (!check.ok) return { ok: false, statusCode: 401, reason: check.problem };
-  return { ok: true, request: { body, timestamp, signature } };
+  return { ok: true, request };
 }
