@@ -17,7 +17,7 @@ import {
   ListAttachedUserPoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { Context, SNSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/app/jobs';
 import type { CloudTrailRecord } from '../../src/domain/input';
@@ -25,6 +25,7 @@ import type { PolicyDocument } from '../../src/domain/types';
 import { handler } from '../../src/handlers/worker';
 import { VIEW_IDS } from '../../src/slack/action-ids';
 import { cloudTrailRecord } from '../support/cloudtrail';
+import { jobsEvent as snsJobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
 import {
   ACCOUNT,
@@ -103,28 +104,9 @@ afterAll(async () => {
 });
 
 /** The Lambda SNS event of one job on the jobs topic. */
-function jobsEvent(job: Job): SNSEvent {
-  return {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: `arn:aws:sns:us-east-1:${HOME}:iam-changes-jobs-test:sub`,
-        Sns: {
-          Type: 'Notification',
-          MessageId: `message-${job.kind}`,
-          TopicArn: `arn:aws:sns:us-east-1:${HOME}:iam-changes-jobs-test`,
-          Message: JSON.stringify(signJob(job)),
-          Timestamp: new Date().toISOString(),
-          SignatureVersion: '1',
-          Signature: 'EXAMPLE',
-          SigningCertUrl: 'EXAMPLE',
-          UnsubscribeUrl: 'EXAMPLE',
-          MessageAttributes: {},
-        },
-      },
-    ],
-  };
+/** The jobs-topic event of `job`, signed as the Slack function publishes it. */
+function jobsEvent(job: Job) {
+  return snsJobsEvent(JSON.stringify(signJob(job)));
 }
 
 let counter = 0;

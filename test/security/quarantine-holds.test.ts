@@ -51,8 +51,12 @@ let admin: Keys;
 let jobsTopic: string;
 const clients: { destroy(): void }[] = [];
 
-function iamAs(keys: Keys): IAMClient {
-  const client = new IAMClient({
+/** A client of moto signing with `keys` (closed after the file). */
+function clientAs<T extends { destroy(): void }>(
+  Client: new (config: Record<string, unknown>) => T,
+  keys: Keys,
+): T {
+  const client = new Client({
     region: 'us-east-1',
     endpoint: moto.endpoint,
     credentials: keys,
@@ -62,16 +66,8 @@ function iamAs(keys: Keys): IAMClient {
   return client;
 }
 
-function snsAs(keys: Keys): SNSClient {
-  const client = new SNSClient({
-    region: 'us-east-1',
-    endpoint: moto.endpoint,
-    credentials: keys,
-    maxAttempts: 1,
-  });
-  clients.push(client);
-  return client;
-}
+const iamAs = (keys: Keys) => clientAs(IAMClient, keys);
+const snsAs = (keys: Keys) => clientAs(SNSClient, keys);
 
 async function enforce(count: string): Promise<void> {
   const response = await fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: 'POST', body: count });
