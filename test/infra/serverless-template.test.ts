@@ -148,6 +148,8 @@ function resolve(template: Template, node: unknown): unknown {
       }
       case 'Fn::Not':
         return !walk((argument as unknown[])[0]);
+      case 'Fn::And':
+        return (argument as unknown[]).every((item) => walk(item) === true);
       case 'Condition':
         return conditionHolds(template, String(argument));
       default:
@@ -326,6 +328,8 @@ const LOG_GROUP = 'aws-cloudtrail-logs-org';
 let dir: string;
 let plain: Template;
 let withParams: Template;
+/** The organisation id alone: the central bus with the CIS 4.4 rule. */
+let orgOnly: Template;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'iam-changes-package-'));
@@ -341,6 +345,7 @@ beforeAll(async () => {
     'httpApiThrottlingBurstLimit=10',
     'httpApiThrottlingRateLimit=4',
   ]);
+  orgOnly = await packageWith(path.join(dir, 'org'), [`organizationId=${ORGANIZATION}`]);
 }, 240_000);
 
 afterAll(async () => {
@@ -452,7 +457,7 @@ describe('serverless.yml', () => {
 
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(bySid.EventBridgeRule?.Condition).toEqual({
-      ArnEquals: { 'aws:SourceArn': ['IamWritesRule.Arn'] },
+      ArnEquals: { 'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn'] },
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
     });
     expect(bySid.Cis44Alarm).toMatchObject({
@@ -467,7 +472,9 @@ describe('serverless.yml', () => {
       Condition: { ArnEquals: { 'aws:SourceArn': EXTRA_ALARMS } },
     });
     expect(bySid.NoOtherPublisher?.Condition).toEqual({
-      ArnNotEquals: { 'aws:SourceArn': ['IamWritesRule.Arn', 'Cis44Alarm.Arn', ...EXTRA_ALARMS] },
+      ArnNotEquals: {
+        'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn', 'Cis44Alarm.Arn', ...EXTRA_ALARMS],
+      },
     });
     expect(allows(statements, publish('events.amazonaws.com', 'IamWritesRule.Arn'))).toBe(true);
     expect(allows(statements, publish('cloudwatch.amazonaws.com', 'Cis44Alarm.Arn'))).toBe(true);
@@ -496,7 +503,9 @@ describe('serverless.yml', () => {
   });
 
   it('routes every IAM write by name prefix with allWrites=true', () => {
-    const rules = active(withParams, 'AWS::Events::Rule');
+    const rules = active(withParams, 'AWS::Events::Rule').filter(
+      ([, rule]) => !rule.Properties?.EventBusName,
+    );
     expect(rules).toHaveLength(1);
     const names =
       (
@@ -506,6 +515,73 @@ describe('serverless.yml', () => {
       )?.detail.eventName ?? [];
     expect(names.map((entry) => entry.prefix)).toEqual(
       expect.arrayContaining(['Attach', 'Put', 'Create', 'Delete', 'Update']),
+    );
+  });
+
+  it('creates no central event bus, bus policy or organisation rule without an organisation id', () => {
+    expect(active(plain, 'AWS::Events::EventBus')).toEqual([]);
+    expect(active(plain, 'AWS::Events::EventBusPolicy')).toEqual([]);
+    expect(active(plain, 'AWS::Events::Rule').map(([id]) => id)).toEqual(['IamChangesRule']);
+    expect(plain.Outputs?.CentralEventBusArn).toMatchObject({ Condition: 'HasOrganizationId' });
+    expect(conditionHolds(plain, 'HasOrganizationId')).toBe(false);
+  });
+
+  it("admits events:PutEvents on the central bus from the organisation's accounts only", () => {
+    expect(active(orgOnly, 'AWS::Events::EventBus').map(([id]) => id)).toEqual(['OrgEventBus']);
+    const [[, policy] = ['', { Type: '' }]] = active(orgOnly, 'AWS::Events::EventBusPolicy');
+    const resolved = resolve(orgOnly, policy.Properties) as {
+      EventBusName: string;
+      Statement: PolicyStatement;
+    };
+    expect(resolved.EventBusName).toBe('ref:OrgEventBus');
+    expect(resolved.Statement).toEqual({
+      Sid: 'OrganizationPutEvents',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: 'OrgEventBus.Arn',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION } },
+    });
+    const putEvents = (context: Record<string, string>): Request => ({
+      action: 'events:PutEvents',
+      resource: 'OrgEventBus.Arn',
+      principal: { AWS: 'arn:aws:iam::111111111111:role/iam-changes-forwarder' },
+      context,
+    });
+    expect(allows([resolved.Statement], putEvents({ 'aws:PrincipalOrgID': ORGANIZATION }))).toBe(true);
+    expect(allows([resolved.Statement], putEvents({ 'aws:PrincipalOrgID': 'o-zzzzzzzzzz' }))).toBe(false);
+    expect(allows([resolved.Statement], putEvents({}))).toBe(false);
+  });
+
+  it('routes the same IAM events from the central bus to the alerts topic, and lets that rule publish', () => {
+    const rules = Object.fromEntries(active(orgOnly, 'AWS::Events::Rule'));
+    expect(Object.keys(rules).sort()).toEqual(['IamChangesRule', 'OrgIamChangesRule']);
+    const central = resolve(orgOnly, rules.OrgIamChangesRule?.Properties) as Json;
+    const local = resolve(orgOnly, rules.IamChangesRule?.Properties) as Json;
+    expect(central.EventBusName).toBe('ref:OrgEventBus');
+    // The default bus's rule stays: a single-account deploy keeps working.
+    expect(local.EventBusName).toBeUndefined();
+    expect(central.EventPattern).toEqual(local.EventPattern);
+    expect(central.Targets).toEqual([{ Id: 'alerts', Arn: 'ref:AlertsTopic' }]);
+
+    const statements = topicStatements(orgOnly, 'AlertsTopicPolicy');
+    const publish = (sourceArn: string): Request => ({
+      action: 'sns:Publish',
+      resource: 'ref:AlertsTopic',
+      principal: { Service: 'events.amazonaws.com' },
+      context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': ACCOUNT },
+    });
+    expect(allows(statements, publish('OrgIamChangesRule.Arn'))).toBe(true);
+    expect(allows(statements, publish('IamChangesRule.Arn'))).toBe(true);
+    expect(deniedExplicitly(statements, publish('OrgIamWritesRule.Arn'))).toBe(true);
+    expect(resolve(orgOnly, orgOnly.Outputs?.CentralEventBusArn)).toMatchObject({ Value: 'OrgEventBus.Arn' });
+  });
+
+  it('routes every IAM write from the central bus too with allWrites=true, with the same pattern', () => {
+    const rules = Object.fromEntries(active(withParams, 'AWS::Events::Rule'));
+    expect(Object.keys(rules).sort()).toEqual(['IamWritesRule', 'OrgIamWritesRule']);
+    expect(rules.OrgIamWritesRule?.Properties?.EventPattern).toEqual(
+      rules.IamWritesRule?.Properties?.EventPattern,
     );
   });
 
