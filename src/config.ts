@@ -181,7 +181,7 @@ export interface Config {
   awsEndpointUrl?: string;
   /**
    * Member accounts of an AWS Organization: a change in another account than `homeAccountId` is read, reverted
-   * and quarantined through the role `roleName` that `templates/responder-role.yml` creates there, assumed with
+   * and quarantined through the role `roleName` that `templates/member-account.yml` creates there, assumed with
    * the external id. Without `homeAccountId` every change is acted on with the worker's own credentials.
    */
   responder: {
