@@ -19,6 +19,7 @@ import {
   versionSnapshotOf,
 } from '../domain/resources';
 import type { RiskContext } from '../domain/risk/rule';
+import { routeChange } from '../domain/routing';
 import type {
   AlarmEvent,
   AssessedChange,
@@ -30,6 +31,7 @@ import type {
 import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
 import { renderBurstBatch, withResolved } from '../slack/render-burst';
 import { renderAlertUpdate } from '../slack/render-state';
+import type { AccountDirectory } from './account-directory';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type {
   Burst,
@@ -44,6 +46,7 @@ import type {
   TrailHistory,
 } from './ports';
 import type { StatsStore } from './query-port';
+import type { RoutingTableSource } from './routing-port';
 
 /** Routing and grouping settings the notify path needs (a slice of the parsed configuration). */
 export interface NotifySettings {
@@ -92,6 +95,10 @@ export interface NotifyDependencies {
   deadLetters?: DeadLetterSink;
   /** Logs one line per notable event; the handler passes its logger. */
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /** Names and OU paths of the organisation's accounts, added to each change before it is stored. */
+  accounts?: AccountDirectory;
+  /** The routing table; without it, each change goes to its level's channel or the default one. */
+  routes?: RoutingTableSource;
 }
 
 /** What happened to each change and alarm of one notification. */
@@ -321,8 +328,18 @@ export class NotifyService {
     return unrecordedBotChange(change, role);
   }
 
-  private channelFor(change: AssessedChange): string {
-    return this.deps.settings.channelByLevel[change.risk.level] ?? this.deps.settings.defaultChannel;
+  /** The routing table's first matching rule's channel, else the level's channel, else the default. */
+  private async channelFor(change: AssessedChange): Promise<string> {
+    const table = (await this.deps.routes?.table()) ?? [];
+    return routeChange(table, change, this.deps.settings).channel;
+  }
+
+  /** The change with its account's name and OU path, when the directory knows them (it never throws). */
+  private async withAccount(change: AssessedChange): Promise<AssessedChange> {
+    const directory = this.deps.accounts;
+    if (!directory || !change.accountId) return change;
+    const account = await directory.describe(change.accountId);
+    return account.name || account.ouPath ? { ...change, account } : change;
   }
 
   private async deliver(change: Change, result: NotifyResult, deadline: number): Promise<StoredChange> {
@@ -336,7 +353,7 @@ export class NotifyService {
     }
     let assessed = record?.change ?? (await this.assess(change));
     if (!record) {
-      assessed = await this.judgeBotCall(assessed);
+      assessed = await this.withAccount(await this.judgeBotCall(assessed));
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.
@@ -392,7 +409,7 @@ export class NotifyService {
 
   private async postAlert(change: AssessedChange): Promise<SlackRef> {
     const message = renderChange(change, { mentionOnCritical: this.deps.settings.mentionOnCritical });
-    const ref = await this.deps.slack.postMessage({ channel: this.channelFor(change), ...message });
+    const ref = await this.deps.slack.postMessage({ channel: await this.channelFor(change), ...message });
     await this.deps.store.markDelivery(
       change.eventId,
       { delivery: 'delivered', slack: ref },
@@ -425,7 +442,7 @@ export class NotifyService {
     deadline: number,
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
-    const channel = this.channelFor(change);
+    const channel = await this.channelFor(change);
     const key = `${channel}#${sessionKey(change)}`;
     const windowMs = settings.burstWindowSeconds * 1000;
 

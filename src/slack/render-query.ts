@@ -183,6 +183,7 @@ function entryLine(entry: QueryEntry, options: QueryRenderOptions): string {
   return (
     `• ${slackDate(change.eventTime)} · ${level.emoji} ${level.label} · ` +
     `*${truncate(change.actor.name || 'unknown caller', 80)}* ${linked}` +
+    (change.account?.name ? ` in ${truncate(change.account.name, 60)}` : '') +
     (states.length > 0 ? ` · ${states.join(' · ')}` : '')
   );
 }

@@ -31,6 +31,7 @@ import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, mrkdwn, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { alarmConsoleLink, cloudTrailEventLink, iamPolicyLink, iamTargetLink } from './links';
+import { changeAccountMrkdwn, changeAccountPlain } from './render-account';
 
 /** A message ready for `chat.postMessage` / `chat.update`: the fallback `text` and the blocks. */
 export interface SlackMessage {
@@ -410,7 +411,7 @@ function whoField(actor: Actor): string {
 }
 
 function whereField(change: Change): string {
-  const lines = ['*Where*', `Account ${inlineCode(change.accountId || 'unknown', 40)}`];
+  const lines = ['*Where*', `Account ${changeAccountMrkdwn(change)}`];
   if (change.recipientAccountId && change.actor.accountId) {
     lines.push(`Caller from account ${inlineCode(change.actor.accountId, 40)}`);
   }
@@ -604,7 +605,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   blocks.push(metaContext(change));
   if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change));
 
-  const account = change.accountId ? ` in account ${change.accountId}` : '';
+  const account = change.accountId ? ` in account ${changeAccountPlain(change)}` : '';
   const text = `${mention}${level.label}: ${truncate(`${actorName} ${what}${account}`, LIMIT.section)}`;
   return { text, blocks };
 }

@@ -68,6 +68,8 @@ export async function notifyServiceOn(
     tableName?: string;
     deadLetters?: DeadLetterSink;
     log?: NotifyDependencies['log'];
+    accounts?: NotifyDependencies['accounts'];
+    routes?: NotifyDependencies['routes'];
   } = {},
 ) {
   const tableName = options.tableName ?? (await components.dynalite.createTable());
@@ -113,6 +115,8 @@ export async function notifyServiceOn(
     },
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.accounts ? { accounts: options.accounts } : {}),
+    ...(options.routes ? { routes: options.routes } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };
 }
