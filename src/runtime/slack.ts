@@ -74,11 +74,8 @@ export async function buildListenerDependencies(wiring: SlackWiring): Promise<Li
 function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGateway): ListenerDependencies {
   const { config, aws } = wiring;
   const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const { store, audit, stats } = buildStores(
-    config,
-    aws?.dynamo ?? createDocumentClient(options),
-    wiring.auditLine ?? jsonLineAuditWriter(),
-  );
+  const dynamo = aws?.dynamo ?? createDocumentClient(options);
+  const { store, audit, stats } = buildStores(config, dynamo, wiring.auditLine ?? jsonLineAuditWriter());
   const clock = { now: () => new Date() };
   return {
     slack,
@@ -90,6 +87,7 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
       store,
       stats,
       trail: onDemandTrailHistory(options, aws?.cloudTrail),
+      dynamo,
     }),
     clock,
     log: wiring.log ?? consoleLog,
