@@ -163,6 +163,28 @@ describe('templates/member-account.yml', () => {
     ]);
   });
 
+  it('creates the directory role only when given the reader (the management account), and lets it only list', () => {
+    expect(resourcesIn(member, inMember()).DirectoryRole).toBeUndefined();
+    const reader = 'arn:aws:iam::222233334444:role/iam-changes-prod-NotifyRole-ABC';
+    const role = resourcesIn(member, inMember({ DirectoryReaderArn: reader })).DirectoryRole?.Properties as {
+      RoleName: string;
+      AssumeRolePolicyDocument: { Statement: Statement[] };
+      Policies: Array<{ PolicyDocument: { Statement: Statement[] } }>;
+    };
+    expect(role.RoleName).toMatch(/^iam-changes-/);
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Principal: { AWS: reader }, Action: 'sts:AssumeRole' },
+    ]);
+    const granted = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement).flatMap((statement) =>
+      Array.isArray(statement.Action) ? statement.Action : [statement.Action],
+    );
+    expect(granted).toEqual([
+      'organizations:ListRoots',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListAccountsForParent',
+    ]);
+  });
+
   it('forwards nothing from the central account itself, whose own rule already sends its events', () => {
     const central: StackContext = { accountId: CENTRAL, parameters: PARAMETERS };
     expect(conditionHoldsIn(member, central, 'ForwardEvents')).toBe(false);

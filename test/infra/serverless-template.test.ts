@@ -330,6 +330,9 @@ let plain: Template;
 let withParams: Template;
 /** The organisation id alone: the central bus with the CIS 4.4 rule. */
 let orgOnly: Template;
+/** An organisation whose accounts are listed through a role in the management account. */
+let withRole: Template;
+const DIRECTORY_ROLE = 'arn:aws:iam::111111111111:role/iam-changes-directory';
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'iam-changes-package-'));
@@ -346,6 +349,10 @@ beforeAll(async () => {
     'httpApiThrottlingRateLimit=4',
   ]);
   orgOnly = await packageWith(path.join(dir, 'org'), [`organizationId=${ORGANIZATION}`]);
+  withRole = await packageWith(path.join(dir, 'role'), [
+    `organizationId=${ORGANIZATION}`,
+    `organizationsRoleArn=${DIRECTORY_ROLE}`,
+  ]);
 }, 240_000);
 
 afterAll(async () => {
@@ -748,6 +755,7 @@ describe('serverless.yml', () => {
       'BURST#b',
       'BURSTITEM#b',
       'STATS#d',
+      'ACCOUNTS#',
     ]) {
       expect(allows(notify, tableWrite('PutItem', pk)), pk).toBe(true);
       expect(allows(notify, tableWrite('UpdateItem', pk)), pk).toBe(true);
@@ -761,12 +769,69 @@ describe('serverless.yml', () => {
     expect(allows(notify, tableWrite('PutItem', 'BOTSTEP#s1'))).toBe(false);
     expect(allows(notify, tableWrite('PutItem', 'AUDIT#2025-01-01'))).toBe(false);
     expect(allows(notify, tableWrite('PutItem', 'JOBPROOF#p1'))).toBe(false);
+    // Only notify keeps the account directory's copy.
+    for (const role of ['SlackRole', 'WorkerRole']) {
+      expect(allows(statementsOf(plain, role), tableWrite('PutItem', 'ACCOUNTS#')), role).toBe(false);
+    }
+  });
+
+  it('keeps the routing table in an SSM parameter from the routingTable param, read by notify', () => {
+    const stored = (template: Template) =>
+      resolve(template, resource(template, 'RoutingTableParameter').Properties) as Json;
+    expect(stored(plain)).toMatchObject({
+      Name: '/iam-changes/test/routing-table',
+      Type: 'String',
+      Value: '[]',
+    });
+    expect(stored(orgOnly).Value).toBe('[]');
+    expect(functionEnvironment(plain, 'notify').ROUTING_TABLE_PARAMETER).toBe(
+      '/iam-changes/test/routing-table',
+    );
+    for (const level of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO']) {
+      expect(functionEnvironment(plain, 'notify')[`SLACK_CHANNEL_${level}`], level).toBe('');
+    }
+  });
+
+  it('lets notify read Organizations only for an organisation, directly or through the configured role', () => {
+    const ORGANIZATIONS = [
+      'organizations:ListRoots',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListAccountsForParent',
+    ];
+    const reads = (template: Template) =>
+      statementsOf(template, 'NotifyRole').filter((statement) =>
+        actions(statement).some(
+          (action) => action.startsWith('organizations:') || action === 'sts:AssumeRole',
+        ),
+      );
+    expect(reads(plain)).toEqual([]);
+    expect(reads(orgOnly)).toEqual([
+      { Sid: 'ListOrganization', Effect: 'Allow', Action: ORGANIZATIONS, Resource: '*' },
+    ]);
+    // Nothing in the organisation writes: no organizations: action beyond listing.
+    for (const statement of [
+      ...statementsOf(orgOnly, 'NotifyRole'),
+      ...statementsOf(orgOnly, 'WorkerRole'),
+    ]) {
+      for (const action of actions(statement).filter((name) => name.startsWith('organizations:'))) {
+        expect(ORGANIZATIONS).toContain(action);
+      }
+    }
+    expect(reads(withRole)).toEqual([
+      {
+        Sid: 'ListOrganizationThroughRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: DIRECTORY_ROLE,
+      },
+    ]);
+    expect(functionEnvironment(withRole, 'notify').ORGANIZATIONS_ROLE_ARN).toBe(DIRECTORY_ROLE);
   });
 
   it('lets each function read only its own SSM parameters, by exact ARN', () => {
     const parameter = (name: string) => `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/iam-changes/test/${name}`;
     const expected: Record<string, string[]> = {
-      NotifyRole: [parameter('slack-bot-token')],
+      NotifyRole: [parameter('slack-bot-token'), parameter('routing-table')],
       SlackRole: [parameter('slack-bot-token'), parameter('slack-signing-secret')],
       WorkerRole: [
         parameter('slack-bot-token'),
