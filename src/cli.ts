@@ -1,5 +1,6 @@
 import { auditCommand } from './cli/audit';
 import { checkPatternCommand } from './cli/check-pattern';
+import { checkRoutingCommand } from './cli/check-routing';
 import { type CliCommand, type CliIo, UsageError } from './cli/command';
 import { devCommand } from './cli/dev';
 import { explainCommand, renderCommand } from './cli/explain';
@@ -17,6 +18,7 @@ const COMMANDS: CliCommand[] = [
   explainCommand,
   renderCommand,
   checkPatternCommand,
+  checkRoutingCommand,
   auditCommand,
   revertCommand,
   redriveCommand,
