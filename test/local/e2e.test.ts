@@ -10,6 +10,7 @@ import { IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam'
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime';
+import { localRuntimeEnv, runtimeMotoEndpoint } from '../support/moto';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/iam-changes-e2e.png';
@@ -36,7 +37,7 @@ describe('the local runtime, in a browser', () => {
     await requireChromium();
     dataDir = await mkdtemp(join(tmpdir(), 'iam-changes-e2e-data-'));
     profileDir = await mkdtemp(join(tmpdir(), 'iam-changes-e2e-profile-'));
-    runtime = await startLocalRuntime({ port: 0, dataDir, moto: true, env: { PATH: process.env.PATH } });
+    runtime = await startLocalRuntime({ port: 0, dataDir, moto: true, env: localRuntimeEnv() });
     browser = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
@@ -105,7 +106,7 @@ describe('the local runtime, in a browser', () => {
 
     const iam = new IAMClient({
       region: 'us-east-1',
-      endpoint: runtime.urls.aws,
+      endpoint: runtimeMotoEndpoint(runtime),
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
     try {
