@@ -105,7 +105,19 @@ export function actionsInSource(source: string, module: string): BundledCall[] {
  * the bundled code still constructs (`new XxxCommand(` in the output: identifiers are kept, tree-shaken code is
  * gone). A chunk the entry cannot reach is never loaded by this function.
  */
-export async function bundledCalls(name: string): Promise<BundledCall[]> {
+export function bundledCalls(name: string): Promise<BundledCall[]> {
+  let calls = bundled.get(name);
+  if (calls === undefined) {
+    calls = readBundledCalls(name);
+    bundled.set(name, calls);
+  }
+  return calls;
+}
+
+/** Each handler is bundled once per test file. */
+const bundled = new Map<string, Promise<BundledCall[]>>();
+
+async function readBundledCalls(name: string): Promise<BundledCall[]> {
   const result = await build({
     ...esbuildOptions(),
     entryPoints: [`src/handlers/${name}/index.ts`],
