@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMotoServer, MotoStartError } from '../../src/local/moto';
+import type { LocalRuntime } from '../../src/local/runtime';
+import { runtimeMotoEndpoint } from '../support/moto';
 
 let root: string;
 
@@ -46,6 +48,22 @@ describe('findMotoServer', () => {
     ).rejects.toThrow(MotoStartError);
     await expect(findMotoServer({ MOTO_SERVER: join(root, 'missing') }, root)).rejects.toThrow(
       /is not an executable file/,
+    );
+  });
+});
+
+describe('runtimeMotoEndpoint', () => {
+  const runtime = (aws: LocalRuntime['mode']['aws'], url?: string) =>
+    ({ mode: { slack: 'sandbox', aws }, urls: url ? { aws: url } : {} }) as unknown as LocalRuntime;
+
+  it("gives a test the runtime's moto endpoint", () => {
+    expect(runtimeMotoEndpoint(runtime('moto', 'http://127.0.0.1:40121'))).toBe('http://127.0.0.1:40121');
+  });
+
+  it('refuses a runtime without moto, so no test client is built without an endpoint and reaches the real AWS', () => {
+    expect(() => runtimeMotoEndpoint(runtime('none'))).toThrow(/not on moto_server \(AWS: none\)/);
+    expect(() => runtimeMotoEndpoint(runtime('external', 'https://iam.amazonaws.com'))).toThrow(
+      /AWS: external/,
     );
   });
 });
