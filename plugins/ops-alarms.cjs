@@ -124,6 +124,12 @@ function addOperationalAlarms(template, { prefix }) {
   for (const [id, rule] of rules) {
     const name = rule.Properties?.Name ?? id;
     const bus = rule.Properties?.EventBusName;
+    // On a custom bus a rule's Ref is "bus|rule", not the RuleName dimension of its metrics.
+    if (bus && !rule.Properties?.Name) {
+      throw new Error(
+        `ops-alarms: rule ${id} is on event bus ${JSON.stringify(bus)}: give it a Name to alarm on`,
+      );
+    }
     add(resources, `${id}FailedInvocationsAlarm`, {
       ...conditionOf(rule),
       ...anyAlarm({

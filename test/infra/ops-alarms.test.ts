@@ -90,6 +90,14 @@ describe('addOperationalAlarms', () => {
     ]);
   });
 
+  it('refuses a rule on another bus without a Name, whose Ref is no metric dimension', () => {
+    const unnamed = template({
+      BusRule: { Type: 'AWS::Events::Rule', Properties: { EventBusName: 'org-iam-events', Targets: [] } },
+    });
+
+    expect(() => addOperationalAlarms(unnamed, { prefix: 'p' })).toThrow(/rule BusRule .*give it a Name/);
+  });
+
   it('refuses a template without the ops topic to alarm to', () => {
     expect(() => addOperationalAlarms({ Resources: {} }, { prefix: 'p' })).toThrow(/no OpsTopic/);
   });
