@@ -295,7 +295,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // --- the bot's configuration, notify, the worker and the jobs ------------------------------------------------
     const config: Config = parseConfig(
       configEnv(
-        env,
+        // On its own moto (or none) the runtime acts in that one account: a HOME_ACCOUNT_ID copied from a
+        // deployment would send other accounts' changes through the responder role, to the real AWS.
+        awsMode === 'external' ? env : { ...env, HOME_ACCOUNT_ID: undefined },
         socketMode
           ? {
               SLACK_SIGNING_SECRET: signingSecret,
