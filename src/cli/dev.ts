@@ -71,7 +71,6 @@ function untilSignal(): Promise<NodeJS.Signals> {
  */
 export const devCommand: CliCommand = {
   name: 'dev',
-  summary: 'dev [--port N]     run the whole bot locally: Slack sandbox page, moto_server, demo scenarios',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const options = parse(args);

@@ -328,8 +328,6 @@ function previewJson(preview: RevertPreview) {
  */
 export const revertCommand: CliCommand = {
   name: 'revert',
-  summary:
-    'revert FILE        dry-run (or --execute) the revert of a change: plan, drift check, aws iam commands',
   usage: USAGE,
   run,
 };
