@@ -58,6 +58,9 @@ function cliOptions() {
     ...esbuildOptions(),
     target: 'node20',
     entryPoints: { cli: 'src/cli.ts' },
+    // dynalite (the local runtime's store, `dev` only) stores on LevelDB, a native addon found relative to its own
+    // files: it is loaded from node_modules.
+    external: ['dynalite'],
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
   };
@@ -79,9 +82,14 @@ async function buildCli(root = __dirname) {
   fs.rmSync(staging, { recursive: true, force: true });
   try {
     const result = await build({ ...cliOptions(), absWorkingDir: root, outdir: staging, metafile: true });
+    // The sandbox page's files, read at run time from beside the code (`new URL('./page/', import.meta.url)`),
+    // which in the bundle is a chunk.
+    const page = path.join('src', 'local', 'slack-sandbox', 'page');
+    fs.cpSync(path.join(root, page), path.join(staging, 'chunks', 'page'), { recursive: true });
+    const pageFiles = fs.readdirSync(path.join(root, page)).map((file) => path.posix.join(page, file));
     const sources = Object.keys(result.metafile.inputs)
       .filter((input) => !input.includes('node_modules/'))
-      .concat(['package.json', 'package-lock.json', 'esbuild.config.cjs'])
+      .concat(pageFiles, ['package.json', 'package-lock.json', 'esbuild.config.cjs'])
       .sort();
     const manifest = { builtAt, entry: 'cli.mjs', sources };
     fs.writeFileSync(path.join(staging, 'build.json'), `${JSON.stringify(manifest, null, 2)}\n`);

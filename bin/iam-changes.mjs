@@ -42,3 +42,6 @@ process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
 });
+// A command that has returned is done: should anything still hold the event loop (a socket a library left
+// open), the process ends anyway once its output is out.
+setTimeout(() => process.exit(), 1_000).unref();

@@ -96,6 +96,11 @@ export interface LocalRuntime {
   sandbox?: SlackSandbox;
   /** Stops everything it started: servers, Socket Mode, the poller, moto_server (by PID), dynalite. */
   stop(): Promise<void>;
+  /**
+   * Kills at once what runs outside this process (moto_server), for when {@link stop} takes too long; what runs
+   * inside ends with the process.
+   */
+  kill(): void;
 }
 
 /** True when the environment names credentials for the SDK's provider chain (files alone do not count). */
@@ -333,7 +338,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const jobs = new InProcessJobQueue((job) => worker.run(job), {
       log: (line, details) => report('error', `worker: ${line}${detailsText(details)}`),
     });
-    stops.push({ name: 'jobs', stop: () => withTimeout(jobs.idle(), 10_000) });
+    // A job half-way through (a revert) gets a moment to finish and record itself; stopping takes at most 3 s.
+    stops.push({ name: 'jobs', stop: () => withTimeout(jobs.idle(), 1_500) });
     const listenerLog: ListenerLog = {
       error: (line, details) => report('error', `slack: ${line}${detailsText(details)}`),
       warn: (line, details) => report('warn', `slack: ${line}${detailsText(details)}`),
@@ -409,7 +415,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       { label: 'AWS', value: awsLine, ...(awsMode === 'none' ? { level: 'warn' as const } : {}) },
       {
         label: 'Store',
-        value: `dynalite in ${store.path} (table ${tableName}${store.created ? ', created now' : ''})`,
+        value: `dynalite ${store.endpoint} in ${store.path} (table ${tableName}${store.created ? ', created now' : ''})`,
       },
       {
         label: 'Responders',
@@ -438,6 +444,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       idle: jobsIdle,
       ...(socketMode ? {} : { sandbox }),
       stop: stopAll,
+      kill: () => moto?.kill(),
     };
   } catch (error: unknown) {
     await stopAll().catch(() => undefined);
