@@ -487,7 +487,10 @@ export class WorkerService {
         ...renderProblem(
           'The CIS 4.4 status could not be checked',
           message(error),
-          'Check that the worker may read CloudTrail, CloudWatch Logs, CloudWatch and SNS, or run `npx iam-changes audit`.',
+          // No account at all (the local runtime without AWS) needs another next step than a missing permission.
+          error instanceof Error && error.name === 'AuditUnavailableError' && 'advice' in error
+            ? String(error.advice)
+            : 'Check that the worker may read CloudTrail, CloudWatch Logs, CloudWatch and SNS, or run `npx iam-changes audit`.',
         ),
         replace_original: true,
       });
