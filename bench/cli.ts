@@ -6,8 +6,13 @@
  *
  * Every command runs once per round, rounds interleaved, so load on the machine falls on each alike; figures are
  * medians. Targets: `help` at most 2× and `explain` at most 3× the bare `node -e 0`.
+ *
+ * Then how long `npm start` takes to stop: started with moto_server on free ports and a fresh data folder, sent
+ * SIGINT or SIGTERM (to npm, or to node), timed until every process is gone and every port free. Target: 3 s.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCli } from '../esbuild.config.cjs';
@@ -66,6 +71,70 @@ function median(values: number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+const STOP_RUNS = Number(process.env.CLI_BENCH_STOP_RUNS ?? 3);
+const STOP_TARGET_MS = 3_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
+  });
+}
+
+/** Starts `npm start`, signals it once ready, and returns the milliseconds until everything is gone. */
+async function stopTime(signal: NodeJS.Signals, target: 'npm' | 'node'): Promise<number> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'iam-changes-bench-stop-'));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(AWS_|SLACK_|TABLE_NAME$)/.test(key)),
+  );
+  const npm = spawn('npm', ['start', '--', '--port', '0', '--data', dataDir], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  npm.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+  });
+  npm.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+  });
+  try {
+    const ready = Date.now() + 120_000;
+    while (!/Press Ctrl-C/.test(text)) {
+      if (npm.exitCode !== null || Date.now() > ready) throw new Error(`npm start did not start:\n${text}`);
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    const nodePid = Number(/or: kill (\d+)/.exec(text)?.[1]);
+    const motoPid = Number(/\(pid (\d+)\)/.exec(text)?.[1]);
+    const ports = [...new Set([...text.matchAll(/127\.0\.0\.1:(\d+)/g)].map((match) => Number(match[1])))];
+    const pids = [npm.pid as number, nodePid, motoPid];
+    const start = process.hrtime.bigint();
+    process.kill(target === 'npm' ? (npm.pid as number) : nodePid, signal);
+    for (;;) {
+      const free = await Promise.all(ports.map(portFree));
+      if (pids.every((pid) => !alive(pid)) && free.every(Boolean)) break;
+      if (Number(process.hrtime.bigint() - start) / 1e6 > 30_000)
+        throw new Error(`npm start did not stop:\n${text}`);
+      await new Promise((done) => setTimeout(done, 10));
+    }
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  } finally {
+    if (npm.exitCode === null) npm.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const manifest = await buildCli(ROOT);
   const load = os.loadavg()[0]?.toFixed(2) ?? '?';
@@ -93,8 +162,30 @@ async function main(): Promise<void> {
 | command | median | ratio to \`node -e 0\` | target | runs |
 | --- | --- | --- | --- | --- |
 ${rows.join('\n')}`;
-  console.log(body);
-  writeSection('cli', 'CLI start', body);
+  const stopRows: string[] = [];
+  for (const [signal, target] of [
+    ['SIGINT', 'npm'],
+    ['SIGTERM', 'npm'],
+    ['SIGINT', 'node'],
+    ['SIGTERM', 'node'],
+  ] as const) {
+    const samples: number[] = [];
+    for (let run = 0; run < STOP_RUNS; run++) samples.push(await stopTime(signal, target));
+    const value = median(samples);
+    const met = value <= STOP_TARGET_MS;
+    missed ||= !met;
+    stopRows.push(
+      `| ${signal} to ${target} | ${value.toFixed(0)} ms | ${Math.max(...samples).toFixed(0)} ms | ≤ 3 s (${met ? 'met' : 'missed'}) | ${STOP_RUNS} |`,
+    );
+  }
+  const stopBody = `\`npm start\` with moto_server, stopped: from the signal until npm, node and moto_server are gone and every port it listened on (page, bot endpoint, moto_server, dynalite) can be bound again (\`CLI_BENCH_STOP_RUNS\`).
+
+| signal | median | slowest | target | runs |
+| --- | --- | --- | --- | --- |
+${stopRows.join('\n')}`;
+  const all = `${body}\n\n${stopBody}`;
+  console.log(all);
+  writeSection('cli', 'CLI start and npm start stop', all);
   if (missed) process.exitCode = 1;
 }
 
