@@ -142,4 +142,25 @@ describe('npm start', () => {
     },
     START_DEADLINE_MS + 2 * STOP_DEADLINE_MS,
   );
+
+  it(
+    'stops when npm itself is killed outright (SIGKILL): node sees its parent gone',
+    async () => {
+      const started = await startNpm();
+
+      process.kill(started.npm.pid as number, 'SIGKILL');
+
+      const pids = [started.nodePid, started.motoPid];
+      await poll(
+        'a process is still running',
+        () => pids.every((pid) => !alive(pid)),
+        STOP_DEADLINE_MS,
+        started.output,
+      );
+      for (const port of started.ports) {
+        await poll(`port ${port} is still taken`, () => portFree(port), STOP_DEADLINE_MS, started.output);
+      }
+    },
+    START_DEADLINE_MS + 2 * STOP_DEADLINE_MS,
+  );
 });
