@@ -11,7 +11,7 @@
  * SIGINT or SIGTERM (to npm, or to node), timed until every process is gone and every port free. Target: 3 s.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,8 +32,13 @@ interface Case {
   runs: number;
 }
 
+/** An empty ES module: what any `.mjs` bin costs before it runs a line (Node's ES module loader starting). */
+const EMPTY_MODULE = path.join(mkdtempSync(path.join(os.tmpdir(), 'iam-changes-bench-cli-')), 'empty.mjs');
+writeFileSync(EMPTY_MODULE, '');
+
 const CASES: Case[] = [
   { name: 'node -e 0', args: ['-e', '0'], runs: RUNS },
+  { name: 'node empty.mjs (the floor of an ESM bin)', args: [EMPTY_MODULE], runs: RUNS },
   { name: 'iam-changes help', args: [BIN, 'help'], target: 2, runs: RUNS },
   { name: 'iam-changes explain (1 record)', args: [BIN, 'explain', RECORD], target: 3, runs: RUNS },
   {
@@ -186,6 +191,7 @@ ${stopRows.join('\n')}`;
   const all = `${body}\n\n${stopBody}`;
   console.log(all);
   writeSection('cli', 'CLI start and npm start stop', all);
+  rmSync(path.dirname(EMPTY_MODULE), { recursive: true, force: true });
   if (missed) process.exitCode = 1;
 }
 

@@ -8,6 +8,9 @@ import module from 'node:module';
 
 // Node 22.1 and later keep compiled code between runs (a no-op on Node 20, which lacks it).
 module.enableCompileCache?.();
+// The AWS SDK's notice that its later releases need Node 22 (on every command that reaches AWS): this CLI supports
+// Node 20 on purpose (package.json engines), so the SDK's own switch turns the notice off unless set otherwise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const root = new URL('../', import.meta.url);
 
@@ -37,8 +40,11 @@ async function loadMain() {
 }
 
 const main = await loadMain();
+// Standard input is opened only by a command that reads it (opening it costs every other command time).
 process.exitCode = await main(process.argv.slice(2), {
-  stdin: process.stdin,
+  get stdin() {
+    return process.stdin;
+  },
   stdout: process.stdout,
   stderr: process.stderr,
 });
