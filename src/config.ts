@@ -1,13 +1,11 @@
 // zod/mini: the same schemas, tree-shakable, so every Lambda bundle carries only the validators it uses.
 import * as z from 'zod/mini';
+import { ConfigError } from './config-error';
 import type { BotIdentity } from './domain/bot-identity';
 import type { BotSurface } from './domain/quarantine';
 import { RISK_LEVELS, type RiskLevel } from './domain/types';
 
-/** A missing or malformed setting. The message names the key and what was expected. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from './config-error';
 
 function split(value: string | undefined): string[] {
   return (value ?? '')

@@ -21,7 +21,6 @@ position) or bad usage`;
  */
 export const checkPatternCommand: CliCommand = {
   name: 'check-pattern',
-  summary: 'check-pattern PATTERN|-  print which of the 16 CIS 4.4 calls a metric filter pattern counts',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseArgs({

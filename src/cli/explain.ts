@@ -40,7 +40,6 @@ async function explainSource(args: string[], io: CliIo) {
 /** `iam-changes explain`: the normalised, judged changes, alarms and skipped records of any input. */
 export const explainCommand: CliCommand = {
   name: 'explain',
-  summary: 'explain [FILE|-]   print the changes, alarms and skipped records of a notification as JSON',
   usage: `usage: iam-changes explain [FILE|-] [options]\n\n${INPUT_HELP}`,
   async run(args, io) {
     const { values, explanation } = await explainSource(args, io);
@@ -52,7 +51,6 @@ export const explainCommand: CliCommand = {
 /** `iam-changes render`: the Slack messages (fallback text + Block Kit) the bot would post. */
 export const renderCommand: CliCommand = {
   name: 'render',
-  summary: 'render [FILE|-]    print the Slack messages (text + Block Kit) the bot would post for it',
   usage: `usage: iam-changes render [FILE|-] [options]\n\n${INPUT_HELP}\n  --no-here               do not mention @here on critical changes`,
   async run(args, io) {
     const { values, explanation } = await explainSource(args, io);
