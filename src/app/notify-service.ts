@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readAlarm } from '../domain/alarm';
+import { classifyAlarm, type OtherAlarmsMode } from '../domain/alarm-kind';
 import { type BotIdentity, botRoleOf, callKey, unrecordedBotChange } from '../domain/bot-identity';
 import { normaliseRecord } from '../domain/change';
 import { CIS44_EVENT_NAMES } from '../domain/events';
@@ -68,6 +69,10 @@ export interface NotifySettings {
    * longest a Lambda invocation runs, so a claim older than that belongs to an invocation that is gone.
    */
   alarmClaimSeconds?: number;
+  /** Alarms taken as CIS 4.4 alarms by name, whatever their metric. */
+  cisAlarmNames?: string[];
+  /** What to do with an alarm that is not a CIS 4.4 alarm: post it plainly (default) or skip it. */
+  otherAlarms?: OtherAlarmsMode;
 }
 
 /** What the notify path needs from the outside world. */
@@ -559,12 +564,21 @@ export class NotifyService {
    * fails gives the claim up, so the retry of any delivery may post at once.
    */
   private async processAlarm(
-    alarm: AlarmEvent,
+    received: AlarmEvent,
     result: NotifyResult,
     deadline: number,
     owner: string,
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
+    const kind = await this.classifyAlarm(received);
+    if (!kind.cis44 && settings.otherAlarms === 'skip') {
+      const reason = `alarm ${received.name} (${received.state}) skipped: not a CIS 4.4 alarm, ${kind.reason}`;
+      result.skipped.push({ eventName: received.name, eventSource: 'cloudwatch', reason });
+      result.alarms.push({ name: received.name, state: received.state, calls: 0, source: 'skipped' });
+      this.log('alarm skipped', { alarm: received.name, reason: kind.reason });
+      return;
+    }
+    const alarm = kind.cis44 ? received : { ...received, notCis44: kind.reason };
     const now = clock.now();
     const until = new Date(now.getTime() + (settings.alarmClaimSeconds ?? 900) * 1000);
     const claim = await store.claimAlarm(alarm, { owner, until }, now);
@@ -614,6 +628,13 @@ export class NotifyService {
       return;
     }
 
+    if (alarm.notCis44 !== undefined) {
+      // Not IAM changes: no calls to look for. The message names the alarm's metric and says why.
+      const ref = await slack.postMessage({ channel: settings.defaultChannel, ...renderAlarm(alarm) });
+      await store.updateAlarm(alarm, { slack: ref, source: 'none', summary: 'posted' }, clock.now());
+      result.alarms.push({ name: alarm.name, state: alarm.state, calls: 0, source: 'not-cis44' });
+      return;
+    }
     const { records, source } = await this.findAlarmCalls(alarm);
     const calls: Array<{ change: AssessedChange; permalink?: string }> = [];
     for (const record of records) {
@@ -661,6 +682,23 @@ export class NotifyService {
     return records.filter((record) =>
       matchesFilterPattern(parsed, { message: JSON.stringify(record), json: record }),
     );
+  }
+
+  /** A CIS 4.4 alarm, or another alarm sharing the topic (its metric's filters say which). */
+  private async classifyAlarm(alarm: AlarmEvent) {
+    const configured = this.deps.settings.cisAlarmNames ?? [];
+    let filters: { filterName: string; filterPattern: string }[] | undefined;
+    if (!configured.includes(alarm.name) && alarm.metricNamespace && alarm.metricName) {
+      try {
+        filters = await this.deps.logs.metricFilters(alarm.metricNamespace, alarm.metricName);
+      } catch (error: unknown) {
+        this.log('metric filters of the alarm not readable; taken as a CIS 4.4 alarm', {
+          alarm: alarm.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    return classifyAlarm(alarm, filters, configured);
   }
 
   /** Renders a stored alarm summary again, with its calls, to update it in place. */

@@ -83,6 +83,13 @@ export interface Target {
   versionId?: string;
   /** The IAM path of a created or deleted managed policy. */
   path?: string;
+  /**
+   * The new name of a user or group a successful `UpdateUser` / `UpdateGroup` renamed (`newUserName`,
+   * `newGroupName`): `name` is the old one, which no longer exists.
+   */
+  newName?: string;
+  /** The service a service-linked role was created for (`CreateServiceLinkedRole`). */
+  service?: string;
 }
 
 /** A principal block of a trust policy statement: `"*"` or a map of principal kinds to lists. */
@@ -231,4 +238,9 @@ export interface AlarmEvent {
   windowEnd: string;
   /** How the window was found. */
   windowSource: 'datapoints' | 'periods';
+  /**
+   * Set when the alarm is not a CIS 4.4 alarm (another alarm on a shared topic): why, in words. Such an
+   * alarm is shown plainly, naming its metric, and never as IAM policy changes.
+   */
+  notCis44?: string;
 }

@@ -71,6 +71,8 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
       bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
+      cisAlarmNames: config.cisAlarmNames,
+      otherAlarms: config.otherAlarms,
     },
     ...(deadLetters ? { deadLetters } : {}),
     ...(log ? { log } : {}),

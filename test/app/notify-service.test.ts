@@ -23,6 +23,16 @@ import { PERMALINK_ORIGIN } from '../support/slack-server';
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
+/**
+ * Alarms no metric filter feeds in these tests: CIS 4.4 alarms only because they are configured as such
+ * (`CIS_ALARM_NAMES`), as an alarm on a filter in another account or region must be.
+ */
+const CONFIGURED = {
+  cisAlarmNames: ['NoFilterHere', 'Empty', 'DiedHolding', 'RetriedHolder', 'SlackDown'].map(
+    (metric) => `CIS-4.4-${metric}`,
+  ),
+};
+
 let components: Components;
 
 beforeAll(async () => {
@@ -204,7 +214,10 @@ describe('NotifyService', () => {
       { roleName: 'fallback', policyArn: ADMIN },
       { eventTime: at(period, 60) },
     );
-    const { service, trailMock } = await notifyServiceOn(components, { lookupEvents: [record] });
+    const { service, trailMock } = await notifyServiceOn(components, {
+      lookupEvents: [record],
+      settings: CONFIGURED,
+    });
     const before = components.slack.topLevel(CHANNEL).length;
 
     const result = await service.process(
@@ -217,9 +230,50 @@ describe('NotifyService', () => {
     expect(JSON.stringify(summary?.blocks)).toMatch(/LookupEvents|CloudTrail event history/);
   });
 
+  it('posts an alarm no IAM-change filter feeds plainly, naming its metric, without looking for IAM calls', async () => {
+    const period = recentPeriod();
+    const { service, trailMock } = await notifyServiceOn(components, { lookupEvents: [] });
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    const result = await service.process(alarmNotification({ metricName: 'Unrelated', periodStart: period }));
+
+    expect(result.alarms).toEqual([
+      { name: 'CIS-4.4-Unrelated', state: 'ALARM', calls: 0, source: 'not-cis44' },
+    ]);
+    expect(trailMock.calls()).toHaveLength(0);
+    const posted = components.slack.topLevel(CHANNEL).slice(before);
+    expect(posted).toHaveLength(1);
+    const blocks = JSON.stringify(posted[0]?.blocks);
+    expect(blocks).not.toContain('IAM policy changes were counted');
+    expect(blocks).toContain("`CISBenchmark/Unrelated` crossed the alarm's threshold");
+    expect(blocks).toContain(
+      'Not a CIS 4.4 alarm: no metric filter on IAM changes feeds CISBenchmark/Unrelated',
+    );
+  });
+
+  it('skips an alarm that is not a CIS 4.4 alarm when so configured, and says why', async () => {
+    const period = recentPeriod();
+    const { service, trailMock } = await notifyServiceOn(components, { settings: { otherAlarms: 'skip' } });
+    const before = components.slack.messages.length;
+
+    const result = await service.process(alarmNotification({ metricName: 'SkipMe', periodStart: period }));
+
+    expect(components.slack.messages).toHaveLength(before);
+    expect(trailMock.calls()).toHaveLength(0);
+    expect(result.alarms).toEqual([{ name: 'CIS-4.4-SkipMe', state: 'ALARM', calls: 0, source: 'skipped' }]);
+    expect(result.skipped).toEqual([
+      {
+        eventName: 'CIS-4.4-SkipMe',
+        eventSource: 'cloudwatch',
+        reason:
+          'alarm CIS-4.4-SkipMe (ALARM) skipped: not a CIS 4.4 alarm, no metric filter on IAM changes feeds CISBenchmark/SkipMe',
+      },
+    ]);
+  });
+
   it('says when nothing was found behind an alarm', async () => {
     const period = recentPeriod();
-    const { service } = await notifyServiceOn(components, { lookupEvents: [] });
+    const { service } = await notifyServiceOn(components, { lookupEvents: [], settings: CONFIGURED });
     const before = components.slack.topLevel(CHANNEL).length;
 
     await service.process(alarmNotification({ metricName: 'Empty', periodStart: period }));
@@ -684,14 +738,21 @@ describe('NotifyService with one alarm delivered more than once', () => {
     const message = noCallsAlarm('DiedHolding');
     const now = new Date();
     const later = new Date(now.getTime() + 901_000);
-    const { service, store, tableName } = await notifyServiceOn(components, { now: () => now });
+    const { service, store, tableName } = await notifyServiceOn(components, {
+      now: () => now,
+      settings: CONFIGURED,
+    });
     const [item] = readInput(message);
     if (item?.kind !== 'alarm') throw new Error('expected an alarm');
     const alarm = readAlarm(item.message);
     await store.claimAlarm(alarm, { owner: 'died', until: new Date(now.getTime() + 900_000) }, now);
 
     const meanwhile = await service.process(message, Number.POSITIVE_INFINITY, 'redelivery-1');
-    const { service: afterwards } = await notifyServiceOn(components, { tableName, now: () => later });
+    const { service: afterwards } = await notifyServiceOn(components, {
+      tableName,
+      now: () => later,
+      settings: CONFIGURED,
+    });
     const expired = await afterwards.process(message, Number.POSITIVE_INFINITY, 'redelivery-2');
     const again = await afterwards.process(message, Number.POSITIVE_INFINITY, 'redelivery-3');
 
@@ -703,7 +764,7 @@ describe('NotifyService with one alarm delivered more than once', () => {
 
   it('lets the retry of the invocation holding the claim post at once', async () => {
     const message = noCallsAlarm('RetriedHolder');
-    const { service, store } = await notifyServiceOn(components);
+    const { service, store } = await notifyServiceOn(components, { settings: CONFIGURED });
     const [item] = readInput(message);
     if (item?.kind !== 'alarm') throw new Error('expected an alarm');
     const now = new Date();
@@ -721,7 +782,7 @@ describe('NotifyService with one alarm delivered more than once', () => {
 
   it('gives the claim up when posting fails, so the next delivery posts', async () => {
     const message = noCallsAlarm('SlackDown');
-    const { service } = await notifyServiceOn(components);
+    const { service } = await notifyServiceOn(components, { settings: CONFIGURED });
     components.slack.failNext('chat.postMessage', { status: 503 }, 3);
 
     await expect(service.process(message, Number.POSITIVE_INFINITY, 'first')).rejects.toBeInstanceOf(
