@@ -77,6 +77,7 @@ const schema = z.object({
   SLACK_MENTION_CRITICAL: flag(true),
   EXPECTED_ACTORS: list(),
   CIS_ALARM_NAMES: list(),
+  POLICY_VALIDATION: flag(true),
   OTHER_ALARMS: z._default(z.enum(['post', 'skip'], 'expected post or skip'), 'post'),
   TRUSTED_ACCOUNTS: list((id) => /^\d{12}$/.test(id), 'expected 12-digit account ids'),
   BOT_WORKER_ROLE_ARN: matching(
@@ -152,6 +153,8 @@ export interface Config {
   expectedActors: string[];
   /** Alarms taken as CIS 4.4 alarms by name, whatever their metric. */
   cisAlarmNames: string[];
+  /** Validate new and changed documents with IAM Access Analyzer `ValidatePolicy` before posting. */
+  policyValidation: boolean;
   /** An alarm on the alerts topic that is not a CIS 4.4 alarm: posted plainly, naming its metric, or skipped. */
   otherAlarms: 'post' | 'skip';
   trustedAccounts: string[];
@@ -235,6 +238,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     expectedActors: values.EXPECTED_ACTORS,
     cisAlarmNames: values.CIS_ALARM_NAMES,
+    policyValidation: values.POLICY_VALIDATION,
     otherAlarms: values.OTHER_ALARMS,
     trustedAccounts: values.TRUSTED_ACCOUNTS,
     bot: {

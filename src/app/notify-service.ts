@@ -12,6 +12,7 @@ import {
   parseFilterPattern,
 } from '../domain/filter-pattern';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
+import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
   defaultSwitchOf,
   documentAfter,
@@ -32,6 +33,7 @@ import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
 import { renderBurstBatch, withResolved } from '../slack/render-burst';
 import { renderAlertUpdate } from '../slack/render-state';
 import { type BotStepStore, documentDigest } from './bot-steps';
+import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
   Burst,
   ChangeStore,
@@ -97,6 +99,11 @@ export interface NotifyDependencies {
   deadLetters?: DeadLetterSink;
   /** Logs one line per notable event; the handler passes its logger. */
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /**
+   * AWS's policy validator: the documents a change sets are validated before the alert is posted, and its
+   * security warnings and errors join the reasons. Without it, nothing is validated.
+   */
+  validator?: PolicyValidator;
 }
 
 /** What happened to each change and alarm of one notification. */
@@ -245,11 +252,12 @@ export class NotifyService {
     const before = key
       ? await this.deps.store.documentBefore(key, change.eventTime, change.eventId)
       : undefined;
-    const assessed = assessChange(
+    const judged = assessChange(
       change,
       this.deps.settings.risk,
       before ? { previousDocument: before.document } : undefined,
     );
+    const assessed = await this.validate(judged);
     const after = documentAfter(change);
     if (key && after !== undefined) await this.remember(change, key, after);
     const version = versionSnapshotOf(change);
@@ -272,6 +280,17 @@ export class NotifyService {
       );
     }
     return assessed;
+  }
+
+  /** AWS's findings on the documents the change set, when a validator is configured and there are any. */
+  private async validate(change: AssessedChange): Promise<AssessedChange> {
+    const documents = documentsToValidate(change);
+    if (this.deps.validator === undefined || documents.length === 0) return change;
+    const validation = await validateDocuments(this.deps.validator, documents);
+    if (validation.status === 'unavailable') {
+      this.log('AWS policy validation unavailable', { eventId: change.eventId, reason: validation.reason });
+    }
+    return withValidation(change, validation);
   }
 
   /** Records what a document became at this change. */

@@ -3,6 +3,8 @@
  * Everything here is plain data, safe to serialise to JSON and to store.
  */
 
+import type { PolicyValidation } from './policy-validation';
+
 /** Risk levels, most severe first. */
 export const RISK_LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -201,6 +203,8 @@ export interface AssessedChange extends Change {
    * quarantine, posted as a thread note), not when someone else used the role (a critical alert).
    */
   bot?: { role: 'worker' | 'responder'; recorded: boolean };
+  /** AWS Access Analyzer's findings on the documents the change set, or why they could not be had. */
+  validation?: PolicyValidation;
 }
 
 /** A read-only or non-IAM record that was seen and set aside. */

@@ -15,6 +15,7 @@ import type {
 } from '@slack/types';
 import { clientLabel, describeActorType } from '../domain/actor';
 import { principalEntries } from '../domain/policy';
+import { unavailableNote } from '../domain/policy-validation';
 import type {
   Actor,
   AlarmEvent,
@@ -579,6 +580,8 @@ function metaContext(change: AssessedChange): ContextBlock {
   if (change.eventId.length > MAX_BUTTON_VALUE_LENGTH) {
     elements.push('The event id is too long for Slack buttons: use `/iam-changes` to act on it');
   }
+  const unavailable = change.validation ? unavailableNote(change.validation) : undefined;
+  if (unavailable) elements.push(`:grey_question: ${truncate(unavailable, 300)}`);
   return context(elements);
 }
 
@@ -761,8 +764,7 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
   ];
   const consoleLink = alarmConsoleLink(alarm);
   const meta = [`Alarm ${inlineCode(alarm.name, 255)} · changed state ${slackDate(alarm.stateChangeTime)}`];
-  if (alarm.notCis44 !== undefined)
-    meta.push(`Not a CIS 4.4 alarm: ${escapeText(truncate(alarm.notCis44, 500))}`);
+  if (alarm.notCis44 !== undefined) meta.push(`Not a CIS 4.4 alarm: ${truncate(alarm.notCis44, 500)}`);
   // The alarm name is in the URL: the same length cap as every other link keeps the context under its limit.
   if (consoleLink && consoleLink.length <= MAX_LINK_URL)
     meta.push(`:link: ${link(consoleLink, 'Alarm in CloudWatch')}`);
