@@ -11,7 +11,7 @@ import { maxLevel } from './risk/levels';
 import type { AssessedChange, Change } from './types';
 
 /** The finding types `ValidatePolicy` reports, most serious first. */
-export const VALIDATION_FINDING_TYPES = ['ERROR', 'SECURITY_WARNING', 'WARNING', 'SUGGESTION'] as const;
+export const VALIDATION_FINDING_TYPES = ['SECURITY_WARNING', 'ERROR', 'WARNING', 'SUGGESTION'] as const;
 
 export type ValidationFindingType = (typeof VALIDATION_FINDING_TYPES)[number];
 

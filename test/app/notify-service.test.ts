@@ -1,7 +1,15 @@
+import {
+  AccessAnalyzerClient,
+  AccessDeniedException,
+  ThrottlingException,
+  ValidatePolicyCommand,
+} from '@aws-sdk/client-accessanalyzer';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterError, DeliveryIncompleteError } from '../../src/app/notify-service';
 import { redrive } from '../../src/app/redrive';
+import { AccessAnalyzerPolicyValidator } from '../../src/aws/access-analyzer-validator';
 import { SqsDeadLetterQueue, SqsDeadLetterSink } from '../../src/aws/sqs-dead-letter-queue';
 import { readAlarm } from '../../src/domain/alarm';
 import { InputError, readInput } from '../../src/domain/input';
@@ -792,5 +800,92 @@ describe('NotifyService with one alarm delivered more than once', () => {
 
     expect(next.alarms[0]?.source).toBe('cloudtrail');
     expect(summariesOf('SlackDown')).toHaveLength(1);
+  });
+});
+
+describe('NotifyService with AWS policy validation', () => {
+  const analyzer = new AccessAnalyzerClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  const analyzerMock = mockClient(analyzer);
+  const validator = new AccessAnalyzerPolicyValidator(analyzer);
+
+  function readOnlyPut(roleName: string) {
+    return cloudTrailRecord('PutRolePolicy', {
+      roleName,
+      policyName: 'read-reports',
+      policyDocument: inlineDocument('s3:GetObject', 'arn:aws:s3:::reports/*'),
+    });
+  }
+
+  it('adds the security warnings AWS finds to the alert before posting it', async () => {
+    analyzerMock.reset();
+    analyzerMock.on(ValidatePolicyCommand).resolves({
+      findings: [
+        {
+          findingType: 'SECURITY_WARNING',
+          issueCode: 'PASS_ROLE_WITH_STAR_IN_RESOURCE',
+          findingDetails:
+            'Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive.',
+          learnMoreLink:
+            'https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html',
+          locations: [],
+        },
+      ],
+    });
+    const { service, store } = await notifyServiceOn(components, { validator });
+    const record = readOnlyPut('validated-role');
+
+    await service.process(eventBridgeNotification(record));
+
+    const stored = await store.getChange(String(record.eventID));
+    expect(stored?.change.risk.reasons).toContain(
+      'AWS Access Analyzer security warning (PASS_ROLE_WITH_STAR_IN_RESOURCE): Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive.',
+    );
+    expect(stored?.change.validation?.status).toBe('validated');
+    const alert = components.slack
+      .topLevel(CHANNEL)
+      .find((message) => message.text.includes('validated-role'));
+    expect(JSON.stringify(alert?.blocks)).toContain('PASS_ROLE_WITH_STAR_IN_RESOURCE');
+    expect(analyzerMock.commandCalls(ValidatePolicyCommand)[0]?.args[0].input.policyType).toBe(
+      'IDENTITY_POLICY',
+    );
+  });
+
+  it.each([
+    ['AccessDenied', new AccessDeniedException({ message: 'not authorized', $metadata: {} })],
+    ['Throttling', new ThrottlingException({ message: 'Rate exceeded', $metadata: {} })],
+  ])('says validation was unavailable (%s) and changes nothing else', async (reason, error) => {
+    analyzerMock.reset();
+    analyzerMock.on(ValidatePolicyCommand).rejects(error);
+    const { service, store } = await notifyServiceOn(components, { validator });
+    const plain = await notifyServiceOn(components);
+    const record = readOnlyPut(`unvalidated-${reason}`);
+    const twin = { ...readOnlyPut(`unvalidated-${reason}`), eventID: `${String(record.eventID)}-twin` };
+
+    await service.process(eventBridgeNotification(record));
+    await plain.service.process(eventBridgeNotification(twin));
+
+    const stored = (await store.getChange(String(record.eventID)))?.change;
+    const without = (await plain.store.getChange(twin.eventID))?.change;
+    expect(stored?.validation).toEqual({ status: 'unavailable', reason, findings: [] });
+    expect(stored?.risk).toEqual(without?.risk);
+    const alert = components.slack
+      .topLevel(CHANNEL)
+      .find((message) => message.text.includes(`unvalidated-${reason}`));
+    expect(JSON.stringify(alert?.blocks)).toContain(`AWS policy validation unavailable: ${reason}`);
+  });
+
+  it('asks nothing of AWS for a change that sets no document', async () => {
+    analyzerMock.reset();
+    const { service } = await notifyServiceOn(components, { validator });
+    await service.process(
+      eventBridgeNotification(
+        cloudTrailRecord('AttachRolePolicy', { roleName: 'no-document', policyArn: ADMIN }),
+      ),
+    );
+    expect(analyzerMock.commandCalls(ValidatePolicyCommand)).toHaveLength(0);
   });
 });

@@ -664,6 +664,15 @@ describe('serverless.yml', () => {
     expect(allows(worker, tableWrite('BatchWriteItem', 'CHANGE#e1'))).toBe(false);
   });
 
+  it('lets only notify ask Access Analyzer to validate a policy, and nothing else of Access Analyzer', () => {
+    for (const role of ['NotifyRole', 'SlackRole', 'WorkerRole']) {
+      const granted = statementsOf(plain, role)
+        .flatMap(actions)
+        .filter((action) => action.startsWith('access-analyzer:'));
+      expect(granted, role).toEqual(role === 'NotifyRole' ? ['access-analyzer:ValidatePolicy'] : []);
+    }
+  });
+
   it('lets notify write its own kinds of items and mark bot steps consumed, nothing else', () => {
     const notify = statementsOf(plain, 'NotifyRole');
     for (const pk of [
