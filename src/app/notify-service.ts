@@ -706,10 +706,16 @@ export class NotifyService {
   /** A CIS 4.4 alarm, or another alarm sharing the topic (its metric's filters say which). */
   private async classifyAlarm(alarm: AlarmEvent) {
     const configured = this.deps.settings.cisAlarmNames ?? [];
-    let filters: { filterName: string; filterPattern: string }[] | undefined;
+    let filters: { filterName: string; countsIamChanges: boolean }[] | undefined;
     if (!configured.includes(alarm.name) && alarm.metricNamespace && alarm.metricName) {
       try {
-        filters = await this.deps.logs.metricFilters(alarm.metricNamespace, alarm.metricName);
+        const found = await this.deps.logs.metricFilters(alarm.metricNamespace, alarm.metricName);
+        // The coverage analysis is loaded with the first alarm: most notifications carry none.
+        const { selectsCis44Calls } = await import('../domain/cis44-coverage');
+        filters = found.map((filter) => ({
+          filterName: filter.filterName,
+          countsIamChanges: selectsCis44Calls(filter.filterPattern),
+        }));
       } catch (error: unknown) {
         this.log('metric filters of the alarm not readable; taken as a CIS 4.4 alarm', {
           alarm: alarm.name,

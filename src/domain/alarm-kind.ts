@@ -1,4 +1,3 @@
-import { selectsCis44Calls } from './cis44-coverage';
 import type { AlarmEvent } from './types';
 
 /**
@@ -13,14 +12,15 @@ export type OtherAlarmsMode = 'post' | 'skip';
 
 /**
  * Tells a CIS 4.4 alarm from any other. An alarm is a CIS 4.4 alarm when it is configured as one (by name),
- * or when a metric filter feeding its metric picks out IAM policy changes (see {@link selectsCis44Calls}); a
- * metric in an `AWS/` namespace is an AWS service metric and never comes from a metric filter.
- * `filters` undefined means they could not be read: the alarm is then taken as a CIS 4.4 alarm, so an
+ * or when a metric filter feeding its metric picks out IAM policy changes (`countsIamChanges`, judged by
+ * `selectsCis44Calls` of src/domain/cis44-coverage.ts — left to the caller, which loads that module only when
+ * an alarm arrives); a metric in an `AWS/` namespace is an AWS service metric and never comes from a metric
+ * filter. `filters` undefined means they could not be read: the alarm is then taken as a CIS 4.4 alarm, so an
  * IAM change is never lost to a failed look-up, and the reason says so.
  */
 export function classifyAlarm(
   alarm: Pick<AlarmEvent, 'name' | 'metricNamespace' | 'metricName'>,
-  filters: readonly { filterName?: string; filterPattern: string }[] | undefined,
+  filters: readonly { filterName?: string; countsIamChanges: boolean }[] | undefined,
   configuredNames: readonly string[],
 ): AlarmKind {
   if (configuredNames.includes(alarm.name)) return { cis44: true, because: 'configured as a CIS 4.4 alarm' };
@@ -44,7 +44,7 @@ export function classifyAlarm(
       because: `the metric filters feeding ${metric} could not be read; taken as CIS 4.4`,
     };
   }
-  const counting = filters.find((filter) => selectsCis44Calls(filter.filterPattern));
+  const counting = filters.find((filter) => filter.countsIamChanges);
   if (counting) {
     const name = counting.filterName ? ` ${JSON.stringify(counting.filterName)}` : '';
     return { cis44: true, because: `metric filter${name} feeding ${metric} counts IAM policy changes` };

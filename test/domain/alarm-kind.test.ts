@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AlarmKind, classifyAlarm } from '../../src/domain/alarm-kind';
+import { selectsCis44Calls } from '../../src/domain/cis44-coverage';
 import { CIS44_FILTER_PATTERN } from '../../src/domain/filter-pattern';
 
 const CIS = { filterName: 'CIS-4.4-IAMPolicyChanges', filterPattern: CIS44_FILTER_PATTERN };
@@ -14,7 +15,7 @@ describe('classifyAlarm', () => {
     [
       string,
       { ns?: string; name?: string; alarm?: string },
-      Parameters<typeof classifyAlarm>[1],
+      { filterName: string; filterPattern: string }[] | undefined,
       string[],
       AlarmKind,
     ]
@@ -103,6 +104,10 @@ describe('classifyAlarm', () => {
       metricNamespace: metric.ns ?? 'CISBenchmark',
       metricName: metric.name ?? 'IAMPolicyChanges',
     };
-    expect(classifyAlarm(alarm, filters, configured)).toEqual(expected);
+    const judged = filters?.map((filter) => ({
+      filterName: filter.filterName,
+      countsIamChanges: selectsCis44Calls(filter.filterPattern),
+    }));
+    expect(classifyAlarm(alarm, judged, configured)).toEqual(expected);
   });
 });
