@@ -1,7 +1,7 @@
 import { readAlarm } from './alarm';
 import { classifyAlarm } from './alarm-kind';
 import { normaliseRecord } from './change';
-import { InputError, type InputItem } from './input';
+import { type CloudTrailRecord, InputError, type InputItem } from './input';
 import { type BeforeState, planRevert } from './revert';
 import { assessRisk } from './risk/assess';
 import type { RiskContext } from './risk/rule';
@@ -40,8 +40,8 @@ export function explainItems(
   options: ExplainOptions = {},
 ): Explanation {
   const out: Explanation = { changes: [], alarms: [], skipped: [] };
-  /** eventID → the record's text, to tell a redelivery from a different record reusing the id. */
-  const seen = new Map<string, string>();
+  /** eventID → the first record with it, to tell a redelivery from a different record reusing the id. */
+  const seen = new Map<string, CloudTrailRecord>();
   for (const item of items) {
     if (item.kind === 'alarm') {
       // Offline there are no metric filters to read: configured names and AWS service metrics still tell.
@@ -74,13 +74,13 @@ export function explainItems(
         eventName: result.change.eventName,
         eventSource: result.change.eventSource,
         reason:
-          JSON.stringify(item.record) === earlier
+          JSON.stringify(item.record) === JSON.stringify(earlier)
             ? 'duplicate eventID: the same record appeared earlier in the input and is listed once'
             : 'duplicate eventID: a different record with the same eventID appeared earlier in the input; the first is kept',
       });
       continue;
     }
-    seen.set(result.change.eventId, JSON.stringify(item.record));
+    seen.set(result.change.eventId, item.record);
     out.changes.push(assessChange(result.change, context));
   }
   return out;
