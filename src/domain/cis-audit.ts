@@ -695,6 +695,12 @@ function coverageOf(
       `TestMetricFilter did not match every sample record of ${listNames(unmatched)}, so they are not counted as covered`,
     );
   }
+  const someSamples = (test.partial ?? []).filter(
+    (call) => !local.partial.some((p) => p.eventName === call.eventName),
+  );
+  for (const call of someSamples.slice(0, 3)) {
+    words.push(`TestMetricFilter matched only the ${call.matched.join(', ')} samples of ${call.eventName}`);
+  }
   if (beyond.length > 0) {
     words.push(
       `TestMetricFilter matched every sample of ${listNames(beyond)}, but other records of those calls would not be counted`,

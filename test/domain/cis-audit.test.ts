@@ -568,6 +568,26 @@ const CASES: Case[] = [
     missing: ['CreatePolicy'],
   },
   {
+    name: 'TestMetricFilter matching only some samples of a call is said',
+    facts: facts({
+      metricFilters: [
+        filter({
+          awsTest: {
+            covered: CIS44_EVENT_NAMES.filter((name) => name !== 'PutRolePolicy'),
+            missing: ['PutRolePolicy'],
+            partial: [{ eventName: 'PutRolePolicy', matched: ['user', 'role'] }],
+          },
+        }),
+      ],
+      testMetricFilter: true,
+    }),
+    failing: ['metric-filter-covers-16'],
+    detail: {
+      'metric-filter-covers-16': /TestMetricFilter matched only the user, role samples of PutRolePolicy/,
+    },
+    missing: ['PutRolePolicy'],
+  },
+  {
     name: 'TestMetricFilter agreeing is said',
     facts: facts({
       metricFilters: [filter({ awsTest: { covered: [...CIS44_EVENT_NAMES], missing: [] } })],
