@@ -39,7 +39,8 @@ const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'check-pattern',
-    summary: 'check-pattern PATTERN|-  print which of the 16 CIS 4.4 calls a metric filter pattern counts',
+    summary:
+      'check-pattern PATTERN|-  print which of the 16 CIS 4.4 calls a metric filter pattern counts, fully or partly',
     load: async () => (await import('./cli/check-pattern')).checkPatternCommand,
   },
   {

@@ -25,6 +25,7 @@ import { CloudTrailHistory } from '../aws/cloudtrail-history';
 import { createPinnedAwsClients } from '../aws/pinned-clients';
 import { EmulatorScenarioAccount } from '../aws/scenario-account';
 import { type Config, parseConfig } from '../config';
+import { CIS44_FIX_DEFAULTS } from '../domain/cis-audit';
 import { buildNotifyService } from '../runtime/notify';
 import { buildListenerDependencies, buildSlackHandler } from '../runtime/slack';
 import { registerListeners } from '../slack/app';
@@ -145,6 +146,11 @@ function configEnv(
   const out: Record<string, string | undefined> = { ...env, STAGE: env.STAGE ?? 'local', ...overrides };
   // The demo's Terraform role is an expected actor unless the environment says who is.
   out.EXPECTED_ACTORS = env.EXPECTED_ACTORS ?? 'arn:aws:iam::*:role/terraform-ci';
+  // The demo's CIS 4.4 alarm is the stack's own alarm (serverless.yml always configures that one), so it is a
+  // CIS 4.4 alarm even when no log group is there to hold its metric filter (without moto).
+  // moto_server has no Access Analyzer: validation is asked for only where the environment says so.
+  out.POLICY_VALIDATION = env.POLICY_VALIDATION ?? 'false';
+  out.CIS_ALARM_NAMES = [CIS44_FIX_DEFAULTS.alarmName, env.CIS_ALARM_NAMES ?? ''].filter(Boolean).join(',');
   return out;
 }
 
