@@ -15,7 +15,6 @@ exit codes: 0 valid, 2 invalid or bad usage`;
 /** `iam-changes check-routing FILE|-`: validates a routing table as notify reads it. */
 export const checkRoutingCommand: CliCommand = {
   name: 'check-routing',
-  summary: 'check-routing FILE|-     validate a routing table before deploying it',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseArgs({

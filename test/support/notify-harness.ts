@@ -71,6 +71,7 @@ export async function notifyServiceOn(
     log?: NotifyDependencies['log'];
     accounts?: NotifyDependencies['accounts'];
     routes?: NotifyDependencies['routes'];
+    validator?: NotifyDependencies['validator'];
   } = {},
 ) {
   const tableName = options.tableName ?? (await components.dynalite.createTable());
@@ -118,6 +119,7 @@ export async function notifyServiceOn(
     ...(options.log ? { log: options.log } : {}),
     ...(options.accounts ? { accounts: options.accounts } : {}),
     ...(options.routes ? { routes: options.routes } : {}),
+    ...(options.validator ? { validator: options.validator } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };
 }
