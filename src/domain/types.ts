@@ -2,6 +2,7 @@
  * The vocabulary of the domain: what a normalised IAM change, its risk and its revert plan look like.
  * Everything here is plain data, safe to serialise to JSON and to store.
  */
+import type { AccountFacts } from './accounts';
 
 /** Risk levels, most severe first. */
 export const RISK_LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -194,6 +195,11 @@ export interface AssessedChange extends Change {
    * quarantine, posted as a thread note), not when someone else used the role (a critical alert).
    */
   bot?: { role: 'worker' | 'responder'; recorded: boolean };
+  /**
+   * The account the call acted in (`accountId`) as the organisation names it, when the account directory knew
+   * it at the time the change was assessed: rendered beside the id in every message.
+   */
+  account?: AccountFacts;
 }
 
 /** A read-only or non-IAM record that was seen and set aside. */
