@@ -87,3 +87,22 @@ export function fleetKey(change: Change): string {
 export function accountOf(change: Pick<Change, 'accountId'>): string {
   return change.accountId;
 }
+
+/** How changes are grouped into one message: a caller's run of changes, or one change made in many accounts. */
+export type GroupKind = 'session' | 'fleet';
+
+/**
+ * The group a change joins in `channel`. A severe change (critical, high) is grouped only with the same change —
+ * same caller identity, event, outcome, target and level — in other accounts (`fleet`), so its message stays
+ * about one thing and keeps its single `@here`; any other change joins its caller's run (`session`), keyed by
+ * the caller's identity regardless of account. The channel is part of the key: a group never spans channels.
+ */
+export function groupOf(
+  change: Change & { risk: { level: string } },
+  channel: string,
+  severe: boolean,
+): { key: string; kind: GroupKind } {
+  return severe
+    ? { key: `${channel}#fleet#${change.risk.level}#${fleetKey(change)}`, kind: 'fleet' }
+    : { key: `${channel}#${actorIdentity(change.actor)}`, kind: 'session' };
+}

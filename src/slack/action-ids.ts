@@ -13,6 +13,10 @@ export const ACTION_IDS = Object.freeze({
   CHANGE_MENU: 'change.menu',
   /** "Check again" in a confirmation modal waiting for CloudTrail; its value is `<action>|<eventId>`. */
   CONFIRM_RETRY: 'change.confirm_retry',
+  /** On a fleet group's message (one change made in many accounts): revert it in every account. Value: group id. */
+  FLEET_REVERT: 'fleet.revert',
+  /** On a fleet group's message: quarantine the caller in every account. Value: group id. */
+  FLEET_QUARANTINE: 'fleet.quarantine',
 } as const);
 
 /** Matches the burst thread menus' action ids (`change.menu:<eventId>`), for `app.action(...)`. */

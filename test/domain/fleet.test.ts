@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { actorIdentity, fleetKey, sessionPattern, targetIdentity, withoutAccount } from '../../src/domain/fleet';
+import {
+  actorIdentity,
+  fleetKey,
+  sessionPattern,
+  targetIdentity,
+  withoutAccount,
+} from '../../src/domain/fleet';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { changeOf } from '../support/cloudtrail';
 
@@ -37,7 +43,12 @@ function iamUser(account: string, name: string): Partial<CloudTrailRecord> {
 function root(account: string): Partial<CloudTrailRecord> {
   return {
     recipientAccountId: account,
-    userIdentity: { type: 'Root', principalId: account, arn: `arn:aws:iam::${account}:root`, accountId: account },
+    userIdentity: {
+      type: 'Root',
+      principalId: account,
+      arn: `arn:aws:iam::${account}:root`,
+      accountId: account,
+    },
   };
 }
 
@@ -125,7 +136,11 @@ describe('fleetKey', () => {
     {
       name: 'another policy',
       a: attach('Admin', assumedRole('111111111111', 'org-rollout', 's')),
-      b: attach('Admin', assumedRole('222222222222', 'org-rollout', 's'), 'arn:aws:iam::aws:policy/ReadOnlyAccess'),
+      b: attach(
+        'Admin',
+        assumedRole('222222222222', 'org-rollout', 's'),
+        'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      ),
       same: false,
     },
     {
@@ -137,7 +152,11 @@ describe('fleetKey', () => {
     {
       name: 'another event on the same target',
       a: attach('Admin', assumedRole('111111111111', 'r', 's')),
-      b: changeOf('DetachRolePolicy', { roleName: 'Admin', policyArn: ADMIN }, assumedRole('222222222222', 'r', 's')),
+      b: changeOf(
+        'DetachRolePolicy',
+        { roleName: 'Admin', policyArn: ADMIN },
+        assumedRole('222222222222', 'r', 's'),
+      ),
       same: false,
     },
     {
@@ -156,7 +175,11 @@ describe('fleetKey', () => {
   });
 
   it('keeps no account id of either change in the key', () => {
-    const change = attach('Admin', assumedRole('123456789012', 'org-rollout', 'stackset-1733300000'), 'arn:aws:iam::123456789012:policy/p');
+    const change = attach(
+      'Admin',
+      assumedRole('123456789012', 'org-rollout', 'stackset-1733300000'),
+      'arn:aws:iam::123456789012:policy/p',
+    );
     expect(fleetKey(change)).not.toContain('123456789012');
     expect(actorIdentity(change.actor)).toBe('role:org-rollout/stackset-*');
     expect(targetIdentity(change)).toContain('arn:aws:iam::*:policy/p');
