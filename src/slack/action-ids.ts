@@ -64,6 +64,9 @@ export const VIEW_IDS = Object.freeze({
   REVERT_CONFIRM: 'change.revert_confirm',
   QUARANTINE_CONFIRM: 'change.quarantine_confirm',
   LIFT_QUARANTINE_CONFIRM: 'change.lift_quarantine_confirm',
+  /** A fleet group's confirmations; their `private_metadata` is JSON `{groupId, asOf, channel, ts}`. */
+  FLEET_REVERT_CONFIRM: 'fleet.revert_confirm',
+  FLEET_QUARANTINE_CONFIRM: 'fleet.quarantine_confirm',
 } as const);
 
 /** One of the confirmation modals' callback ids. */
