@@ -55,6 +55,8 @@ export interface NotifySettings {
   risk: RiskContext;
   /** Who the bot is in CloudTrail: its worker role exactly, its responder role in the organisation's accounts. */
   bot: BotIdentity;
+  /** Levels not posted one by one but in the daily digest (`digest-service.ts`); still stored and queryable. */
+  digestLevels?: readonly RiskLevel[];
   /** Changes from one session within this many seconds of each other share one parent message. */
   burstWindowSeconds: number;
   /** Changes listed in one thread message of a burst. */
@@ -100,6 +102,8 @@ export interface NotifyDependencies {
 export interface NotifyResult {
   posted: string[];
   grouped: string[];
+  /** Kept for the daily digest (a digest level): posted there, not now. */
+  digested: string[];
   duplicates: string[];
   ownCalls: string[];
   alarms: Array<{ name: string; state: string; calls: number; source: string }>;
@@ -119,7 +123,7 @@ export class DeliveryIncompleteError extends Error {
 }
 
 const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
-const DELIVERED = new Set(['delivered', 'grouped', 'own-call']);
+const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'digest']);
 
 /**
  * The notify use case: turns one SNS notification into Slack messages, exactly once per change.
@@ -159,6 +163,7 @@ export class NotifyService {
     const result: NotifyResult = {
       posted: [],
       grouped: [],
+      digested: [],
       duplicates: [],
       ownCalls: [],
       alarms: [],
@@ -359,6 +364,9 @@ export class NotifyService {
         const ref = await this.postOwnCallNote(assessed);
         await store.markDelivery(assessed.eventId, { delivery: 'own-call', slack: ref }, clock.now());
         result.ownCalls.push(assessed.eventId);
+      } else if (this.deps.settings.digestLevels?.includes(assessed.risk.level)) {
+        await store.markDelivery(assessed.eventId, { delivery: 'digest' }, clock.now());
+        result.digested.push(assessed.eventId);
       } else {
         await this.deliverGrouped(assessed, record, result, deadline);
       }

@@ -13,8 +13,8 @@ export interface SlackRef {
   threadTs?: string;
 }
 
-/** How far a change got towards Slack. */
-export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'failed';
+/** How far a change got towards Slack; `digest`: kept for the daily digest of its channel (a digest level). */
+export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'failed' | 'digest';
 
 /** A change as the store keeps it. */
 export interface StoredChange {

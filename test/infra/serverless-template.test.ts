@@ -483,7 +483,7 @@ describe('serverless.yml', () => {
   });
 
   it('routes the 16 CIS 4.4 calls from aws.iam to the alerts topic by default', () => {
-    const rules = active(plain, 'AWS::Events::Rule');
+    const rules = active(plain, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
     expect(rules).toHaveLength(1);
     const pattern = rules[0]?.[1].Properties?.EventPattern as {
       source: string[];
@@ -495,8 +495,20 @@ describe('serverless.yml', () => {
     expect(JSON.stringify(rules[0]?.[1].Properties?.Targets)).toContain('AlertsTopic');
   });
 
+  it('schedules the daily digest on the notify function, with the digest event as its input', () => {
+    const schedules = active(plain, 'AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties?.ScheduleExpression,
+    );
+    expect(schedules).toHaveLength(1);
+    const rule = schedules[0]?.[1].Properties;
+    expect(rule?.ScheduleExpression).toBe('cron(0 8 * * ? *)');
+    const targets = JSON.stringify(rule?.Targets);
+    expect(targets).toContain('NotifyLambdaFunction');
+    expect(targets).toContain('iam-changes.digest');
+  });
+
   it('routes every IAM write by name prefix with allWrites=true', () => {
-    const rules = active(withParams, 'AWS::Events::Rule');
+    const rules = active(withParams, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
     expect(rules).toHaveLength(1);
     const names =
       (
