@@ -32,8 +32,8 @@ const WORDS: Record<FleetAction, { title: string; verb: string; done: string }> 
   quarantine: { title: 'Quarantine everywhere', verb: 'Quarantine the caller', done: 'caller quarantined' },
 };
 
-/** Groups of listed accounts one modal shows at most (each a section and a code block, under 100 blocks). */
-const MAX_GROUPS = 30;
+/** Groups of listed accounts one modal shows at most (each up to seven blocks, under 100 blocks). */
+const MAX_GROUPS = 12;
 const SECTION_BUDGET = 2900;
 /** Result lines one thread message carries. */
 const RESULT_LINES = 40;
@@ -89,8 +89,30 @@ export function renderFleetProblem(action: FleetAction, text: string, meta: Flee
   return modal(action, meta, [section(`:no_entry: ${truncate(text, 2800)}`)]);
 }
 
-function accountsText(entries: RespondedChange[]): string {
-  return entries.map((stored) => accountLabel(stored.change)).join(', ');
+/** Sections a group's list of accounts takes at most; beyond, the rest is counted (each is in the thread too). */
+const ACCOUNT_SECTIONS = 4;
+
+/** Every account of a group, by name and id, in as few sections as fit. */
+function accountSections(entries: RespondedChange[]): KnownBlock[] {
+  const sections: string[] = [];
+  let current = '';
+  let listed = 0;
+  for (const stored of entries) {
+    const label = accountLabel(stored.change);
+    if (current.length + label.length + 2 > SECTION_BUDGET) {
+      if (sections.length + 1 >= ACCOUNT_SECTIONS) break;
+      sections.push(current);
+      current = '';
+    }
+    current = current ? `${current}, ${label}` : label;
+    listed += 1;
+  }
+  if (current) sections.push(current);
+  const blocks: KnownBlock[] = sections.map((text) => section(text));
+  if (listed < entries.length) {
+    blocks.push(context([`… and ${entries.length - listed} more accounts, each on its line in the thread`]));
+  }
+  return blocks;
 }
 
 /** The calls of one plan with the account id replaced, so accounts with the same calls share one listing. */
@@ -132,19 +154,18 @@ export function renderFleetConfirm(action: FleetAction, plans: FleetPlan[], meta
   let shown = 0;
   for (const [key, group] of [...groups.entries()].slice(0, MAX_GROUPS)) {
     shown += group.plans.length;
-    const accounts = truncateEscaped(accountsText(group.plans.map((plan) => plan.stored)), 1500);
     const count = group.plans.length;
+    const accounts = accountSections(group.plans.map((plan) => plan.stored));
     if (key.startsWith('run:')) {
-      blocks.push(section(`:white_check_mark: *In ${count} account${count === 1 ? '' : 's'}:* ${accounts}`));
+      blocks.push(section(`:white_check_mark: *In ${count} account${count === 1 ? '' : 's'}:*`), ...accounts);
       const code = group.lines.map((line) => breakFences(escapeText(line))).join('\n');
       blocks.push(section(`\`\`\`${truncateEscaped(code, SECTION_BUDGET - 10)}\`\`\``));
     } else {
       const why = key.slice(key.indexOf(':') + 1);
       const label = key.startsWith('refused:') ? 'Refused' : 'Could not be prepared';
       blocks.push(
-        section(
-          `:no_entry: *${label} in ${count} account${count === 1 ? '' : 's'}:* ${accounts}\n${truncate(why, 1000)}`,
-        ),
+        section(`:no_entry: *${label} in ${count} account${count === 1 ? '' : 's'}:* ${truncate(why, 1000)}`),
+        ...accounts,
       );
     }
   }
