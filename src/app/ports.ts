@@ -87,8 +87,9 @@ export interface AlarmClaim {
 }
 
 /**
- * A run of grouped changes from one actor session in one channel. The first change is the parent message;
- * the rest go in its thread in batches, and the parent's running count is updated in place.
+ * Grouped changes in one channel: one caller's run of changes, or one change made in many accounts (a fleet
+ * group, see `domain/fleet.ts`). The first change is the parent message; the rest go in its thread in batches,
+ * and the parent's running count (changes and accounts) is updated in place.
  */
 export interface Burst {
   key: string;

@@ -182,4 +182,14 @@ describe('renderDigest', () => {
     for (const message of messages) assertBlockKitLimits(message as never);
     expect(JSON.stringify(messages)).toContain('500000000299');
   });
+
+  it('escapes caller names from the event', () => {
+    const normalised = normaliseRecord(putBy('111111111111', '<!channel>', '2026-11-20T09:00:00Z', 'r'));
+    if (!('change' in normalised)) throw new Error('skipped');
+    const change = assessChange(normalised.change, { expectedActors: [], trustedAccounts: [] });
+    const text = JSON.stringify(renderDigest(buildDigest('2026-11-20', [change]), ['low']));
+
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('&lt;!channel&gt;');
+  });
 });
