@@ -5,6 +5,7 @@ import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
 import { renderDigest } from '../slack/render-digest';
+import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
@@ -87,7 +88,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
-    slack,
+    slack: new SlackAlertChannel(slack),
     logs: {
       metricFilters: async (namespace, metricName) =>
         (await search()).logs.metricFilters(namespace, metricName),

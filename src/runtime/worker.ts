@@ -23,6 +23,7 @@ import { botSurfaceOf, type Config, requireResponderExternalId } from '../config
 
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
+import { SlackResponderChannel } from '../slack/slack-alert-channel';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import { lazily, onDemandCisAudit, onDemandIam, onDemandSecrets, onDemandTrailHistory } from './on-demand';
@@ -163,7 +164,7 @@ export async function buildWorkerService({
       },
     });
     return new WorkerService({
-      slack: gateway,
+      slack: new SlackResponderChannel(gateway),
       store,
       revert: {
         prepare: async (eventId) => (await useCases()).revert.prepare(eventId),

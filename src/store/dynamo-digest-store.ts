@@ -3,7 +3,6 @@
  * `claimed` by one invocation (`owner`, until `claimUntil`) and then `posted` with where. Conditional writes only.
  */
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,

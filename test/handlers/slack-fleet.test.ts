@@ -26,6 +26,7 @@ import { NotifyService } from '../../src/app/notify-service';
 import { handler as slackHandler } from '../../src/handlers/slack';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
+import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { jobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
@@ -199,7 +200,7 @@ async function fleetGroup() {
   }
   const notify = new NotifyService({
     store: h.store,
-    slack: h.slack,
+    slack: new SlackAlertChannel(h.slack),
     logs: { metricFilters: async () => [], searchRecords: async () => [] },
     trail: { iamEvents: async () => [], resourceEvents: async () => [] },
     clock: { now: () => new Date() },

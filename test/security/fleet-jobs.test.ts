@@ -20,6 +20,7 @@ import { NotifyService } from '../../src/app/notify-service';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { handler } from '../../src/handlers/worker';
 import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
+import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { jobsEvent as snsJobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
@@ -163,7 +164,7 @@ async function fleetGroup(rolePrefix = 'break-glass') {
   }
   const notify = new NotifyService({
     store: h.store,
-    slack: h.slack,
+    slack: new SlackAlertChannel(h.slack),
     logs: { metricFilters: async () => [], searchRecords: async () => [] },
     trail: { iamEvents: async () => [], resourceEvents: async () => [] },
     clock: { now: () => new Date() },
