@@ -1,13 +1,9 @@
 /**
  * The {@link DigestStore} on the bot's one table: one item per channel and day, `DIGEST#<channel>` / `<day>`,
- * `claimed` by one invocation (`owner`, until `claimUntil`) and then `posted` with where. Conditional writes only.
+ * `claimed` by one invocation (`owner`, until `claimUntil`) and then `posted` with where. Conditional writes
+ * only.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DigestStore } from '../app/digest-service';
 import type { SlackRef } from '../app/ports';
 import { isConditionFailed } from './dynamo-change-store';
