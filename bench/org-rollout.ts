@@ -239,7 +239,7 @@ async function main(): Promise<void> {
       `| wall time | ${seconds.toFixed(1)} s | |`,
       `| peak memory | RSS ${peakRssMiB.toFixed(0)} MiB, heap ${peakHeapMiB.toFixed(0)} MiB | |`,
     ];
-    const body = `${ROLLOUT_ACCOUNTS} accounts × the same \`AttachRolePolicy AdministratorAccess\` by the StackSet execution role within 60 s, plus a Terraform apply of ${TERRAFORM_CHANGES_PER_ACCOUNT} inline policies in each of ${TERRAFORM_ACCOUNTS} accounts (an expected actor), ${total} changes, ${CONCURRENCY} invocations at once, Slack limited to 1 message per second per channel.\n\n${lines.join('\n')}`;
+    const body = `${ROLLOUT_ACCOUNTS} accounts × the same \`AttachRolePolicy AdministratorAccess\` by the StackSet execution role within 60 s, plus a Terraform apply of ${TERRAFORM_CHANGES_PER_ACCOUNT} inline policies in each of ${TERRAFORM_ACCOUNTS} accounts (an expected actor), ${total} changes, ${CONCURRENCY} invocations at once, Slack limited to 1 message per second per channel.\n\n${lines.join('\n')}\n\nThe local Slack server answers 429 to a second post in a channel within one second, so accepted posts cannot exceed one a second: the 429 count is the figure that shows whether the bot tried to post faster (it then waits \`Retry-After\` and posts again).`;
     console.log(body);
     writeSection('org-rollout', 'notify: an organisation-wide rollout', body);
     if (lost > 0 || topLevel.length > TARGETS.topLevel || peak > TARGETS.postsPerSecond) process.exitCode = 1;
