@@ -1,5 +1,5 @@
 import { readActor } from './actor';
-import { IAM_EVENT_SOURCE, isCis44Event, isIamWrite } from './events';
+import { IAM_EVENT_SOURCE, isCis44Event, isIamWriteRecord } from './events';
 import { type CloudTrailRecord, InputError } from './input';
 import { PolicyDocumentError, parsePolicyDocument } from './policy';
 import type { Actor, Change, DocumentRole, RequestDocument, SkippedRecord, Target } from './types';
@@ -228,7 +228,7 @@ export function normaliseRecord(record: CloudTrailRecord): NormaliseResult {
         : `not an IAM call (eventSource ${eventSource})`;
     return { skipped: { eventId, eventName, eventSource, reason } };
   }
-  if (record.readOnly === true || !isIamWrite(eventName)) {
+  if (!isIamWriteRecord(record.readOnly, eventName)) {
     return { skipped: { eventId, eventName, eventSource, reason: 'read-only IAM call' } };
   }
 

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
 /** A running moto_server started by the local runtime. */
 export interface LocalMoto {
@@ -44,6 +44,42 @@ export async function findOnPath(
     }
   }
   return undefined;
+}
+
+/** The environment variable that names the moto_server executable to use, ahead of PATH. */
+export const MOTO_SERVER_ENV = 'MOTO_SERVER';
+
+/** The project-local virtual environment the test setup installs moto into when it is nowhere else (gitignored). */
+export const PROJECT_MOTO_VENV = '.venv-moto';
+
+/**
+ * The moto_server to run: `MOTO_SERVER` when set (it must be executable: a wrong path is an error, not a fallback
+ * to some other moto), else the first on PATH, else the project's own `.venv-moto/bin/moto_server` under `cwd`.
+ * Undefined when there is none.
+ */
+export async function findMotoServer(
+  env: Record<string, string | undefined> = process.env,
+  cwd: string = process.cwd(),
+): Promise<string | undefined> {
+  const named = env[MOTO_SERVER_ENV]?.trim();
+  if (named) {
+    const path = resolve(cwd, named);
+    if (await isExecutable(path)) return path;
+    throw new MotoStartError(`${MOTO_SERVER_ENV}=${named} is not an executable file`);
+  }
+  const onPath = await findOnPath('moto_server', env.PATH);
+  if (onPath) return onPath;
+  const inVenv = join(resolve(cwd, PROJECT_MOTO_VENV), 'bin', 'moto_server');
+  return (await isExecutable(inVenv)) ? inVenv : undefined;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A free TCP port on 127.0.0.1: bind port 0, read what the kernel chose, release it. */

@@ -32,7 +32,7 @@ import { type BotEndpoint, startBotEndpoint } from './bot-endpoint';
 import { type CloudTrailPoller, startCloudTrailPoller } from './cloudtrail-poller';
 import { type EmbeddedStore, localCredentials, startEmbeddedStore } from './embedded-store';
 import { startLocalEventHistory } from './event-history';
-import { findOnPath, freePort, type LocalMoto, startLocalMoto } from './moto';
+import { findMotoServer, freePort, type LocalMoto, startLocalMoto } from './moto';
 import { isScenarioName, runScenario, SCENARIOS, type ScenarioContext, type ScenarioName } from './scenarios';
 import { SimulatedIamGateway } from './simulated-iam';
 import type { StatusLine } from './slack-sandbox/page-state';
@@ -178,9 +178,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let awsMode: LocalRuntimeMode['aws'] = externalAws ? 'external' : 'none';
     let noAwsReason = 'started with --no-moto';
     if (!externalAws && options.moto !== false) {
-      const executable = await findOnPath('moto_server', env.PATH);
+      const executable = await findMotoServer(env);
       if (executable === undefined) {
-        noAwsReason = "moto_server is not on PATH (pip install 'moto[server]')";
+        noAwsReason =
+          "moto_server is not on PATH (pip install 'moto[server]', or set MOTO_SERVER to its path)";
       } else {
         moto = await startLocalMoto(executable);
         stops.push({ name: 'moto_server', stop: moto.stop });
@@ -294,7 +295,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // --- the bot's configuration, notify, the worker and the jobs ------------------------------------------------
     const config: Config = parseConfig(
       configEnv(
-        env,
+        // On its own moto (or none) the runtime acts in that one account: a HOME_ACCOUNT_ID copied from a
+        // deployment would send other accounts' changes through the responder role, to the real AWS.
+        awsMode === 'external' ? env : { ...env, HOME_ACCOUNT_ID: undefined },
         socketMode
           ? {
               SLACK_SIGNING_SECRET: signingSecret,

@@ -437,6 +437,25 @@ describe('normaliseRecord skipping', () => {
     expect(normaliseRecord(raw)).toMatchObject({ skipped: { reason: 'read-only IAM call' } });
   });
 
+  it.each([
+    ['DisableOrganizationsRootCredentialsManagement', {}],
+    ['DisableOrganizationsRootSessions', {}],
+    ['SetSecurityTokenServicePreferences', { globalEndpointTokenVersion: 'v2Token' }],
+  ])(
+    'takes %s, a write CloudTrail marks readOnly false, whatever verb its name starts with',
+    (name, request) => {
+      const raw = cloudTrailRecord(name, request, { readOnly: false });
+
+      expect(normaliseRecord(raw)).toMatchObject({ change: { eventName: name } });
+    },
+  );
+
+  it("trusts CloudTrail's readOnly over the verb: a record marked read-only is set aside", () => {
+    const raw = cloudTrailRecord('UpdateRole', { roleName: 'ci-runner' }, { readOnly: true });
+
+    expect(normaliseRecord(raw)).toMatchObject({ skipped: { reason: 'read-only IAM call' } });
+  });
+
   it('sets aside calls of other services, naming the event source', () => {
     const raw = cloudTrailRecord(
       'AssumeRole',

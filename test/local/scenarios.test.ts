@@ -9,6 +9,7 @@ import { GetRoleCommand, GetUserPolicyCommand, IAMClient } from '@aws-sdk/client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime';
 import type { SandboxMessage } from '../../src/local/slack-sandbox/workspace';
+import { localRuntimeEnv, runtimeMotoEndpoint } from '../support/moto';
 
 let runtime: LocalRuntime;
 let dataDir: string;
@@ -61,10 +62,10 @@ async function revert(alert: SandboxMessage, reason: string): Promise<void> {
 describe('demo scenarios on moto_server', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'iam-changes-scenarios-'));
-    runtime = await startLocalRuntime({ port: 0, dataDir, env: { PATH: process.env.PATH } });
+    runtime = await startLocalRuntime({ port: 0, dataDir, env: localRuntimeEnv() });
     iam = new IAMClient({
       region: 'us-east-1',
-      endpoint: runtime.urls.aws,
+      endpoint: runtimeMotoEndpoint(runtime),
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
   }, 60_000);
