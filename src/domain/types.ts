@@ -4,6 +4,8 @@
  */
 import type { AccountFacts } from './accounts';
 
+import type { PolicyValidation } from './policy-validation';
+
 /** Risk levels, most severe first. */
 export const RISK_LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -84,6 +86,13 @@ export interface Target {
   versionId?: string;
   /** The IAM path of a created or deleted managed policy. */
   path?: string;
+  /**
+   * The new name of a user or group a successful `UpdateUser` / `UpdateGroup` renamed (`newUserName`,
+   * `newGroupName`): `name` is the old one, which no longer exists.
+   */
+  newName?: string;
+  /** The service a service-linked role was created for (`CreateServiceLinkedRole`). */
+  service?: string;
 }
 
 /** A principal block of a trust policy statement: `"*"` or a map of principal kinds to lists. */
@@ -200,6 +209,8 @@ export interface AssessedChange extends Change {
    * it at the time the change was assessed: rendered beside the id in every message.
    */
   account?: AccountFacts;
+  /** AWS Access Analyzer's findings on the documents the change set, or why they could not be had. */
+  validation?: PolicyValidation;
 }
 
 /** A read-only or non-IAM record that was seen and set aside. */
@@ -237,4 +248,9 @@ export interface AlarmEvent {
   windowEnd: string;
   /** How the window was found. */
   windowSource: 'datapoints' | 'periods';
+  /**
+   * Set when the alarm is not a CIS 4.4 alarm (another alarm on a shared topic): why, in words. Such an
+   * alarm is shown plainly, naming its metric, and never as IAM policy changes.
+   */
+  notCis44?: string;
 }

@@ -11,7 +11,7 @@ import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoDigestStore } from '../store/dynamo-digest-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
-import { lazily, onDemandDeadLetters, onDemandSecrets } from './on-demand';
+import { lazily, onDemandDeadLetters, onDemandPolicyValidator, onDemandSecrets } from './on-demand';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -84,7 +84,10 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
+  // Access Analyzer is loaded with the first document to validate.
+  const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   return new NotifyService({
+    ...(validator ? { validator } : {}),
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
@@ -108,6 +111,8 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
       digestLevels: config.digestLevels,
+      cisAlarmNames: config.cisAlarmNames,
+      otherAlarms: config.otherAlarms,
     },
     ...(deadLetters ? { deadLetters } : {}),
     ...(log ? { log } : {}),
