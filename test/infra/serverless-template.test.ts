@@ -178,6 +178,11 @@ function active(template: Template, type: string) {
   );
 }
 
+/** The rules matching IAM events (not schedules such as the daily digest's). */
+function iamRules(template: Template) {
+  return active(template, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
+}
+
 function resource(template: Template, id: string): { Type: string; Properties?: Json } {
   const found = template.Resources[id];
   if (!found || !conditionHolds(template, found.Condition)) throw new Error(`no ${id} in the template`);
@@ -503,7 +508,7 @@ describe('serverless.yml', () => {
   });
 
   it('routes the 16 CIS 4.4 calls from aws.iam to the alerts topic by default', () => {
-    const rules = active(plain, 'AWS::Events::Rule');
+    const rules = active(plain, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
     expect(rules).toHaveLength(1);
     const pattern = rules[0]?.[1].Properties?.EventPattern as {
       source: string[];
@@ -515,10 +520,22 @@ describe('serverless.yml', () => {
     expect(JSON.stringify(rules[0]?.[1].Properties?.Targets)).toContain('AlertsTopic');
   });
 
+  it('schedules the daily digest on the notify function, with the digest event as its input', () => {
+    const schedules = active(plain, 'AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties?.ScheduleExpression,
+    );
+    expect(schedules).toHaveLength(1);
+    const rule = schedules[0]?.[1].Properties;
+    expect(rule?.ScheduleExpression).toBe('cron(0 8 * * ? *)');
+    const targets = JSON.stringify(rule?.Targets);
+    expect(targets).toContain('NotifyLambdaFunction');
+    expect(targets).toContain('iam-changes.digest');
+  });
+
   it('routes every IAM call CloudTrail records as a write with allWrites=true, whatever its name', () => {
-    // The default bus's rule; the central bus's rule is checked with the organisation.
+    // The default bus's IAM rule (not the digest's schedule); the central bus's rule is checked with the organisation.
     const rules = active(withParams, 'AWS::Events::Rule').filter(
-      ([, rule]) => !rule.Properties?.EventBusName,
+      ([, rule]) => rule.Properties?.EventPattern && !rule.Properties?.EventBusName,
     );
     expect(rules).toHaveLength(1);
     // Names matter no more: Disable*, Resync*, … are writes too.
@@ -532,7 +549,7 @@ describe('serverless.yml', () => {
   it('creates no central event bus, bus policy or organisation rule without an organisation id', () => {
     expect(active(plain, 'AWS::Events::EventBus')).toEqual([]);
     expect(active(plain, 'AWS::Events::EventBusPolicy')).toEqual([]);
-    expect(active(plain, 'AWS::Events::Rule').map(([id]) => id)).toEqual(['IamChangesRule']);
+    expect(iamRules(plain).map(([id]) => id)).toEqual(['IamChangesRule']);
     expect(plain.Outputs?.CentralEventBusArn).toMatchObject({ Condition: 'HasOrganizationId' });
     expect(conditionHolds(plain, 'HasOrganizationId')).toBe(false);
   });
@@ -565,7 +582,7 @@ describe('serverless.yml', () => {
   });
 
   it('routes the same IAM events from the central bus to the alerts topic, and lets that rule publish', () => {
-    const rules = Object.fromEntries(active(orgOnly, 'AWS::Events::Rule'));
+    const rules = Object.fromEntries(iamRules(orgOnly));
     expect(Object.keys(rules).sort()).toEqual(['IamChangesRule', 'OrgIamChangesRule']);
     const central = resolve(orgOnly, rules.OrgIamChangesRule?.Properties) as Json;
     const local = resolve(orgOnly, rules.IamChangesRule?.Properties) as Json;
@@ -591,7 +608,7 @@ describe('serverless.yml', () => {
   });
 
   it('routes every IAM write from the central bus too with allWrites=true, with the same pattern', () => {
-    const rules = Object.fromEntries(active(withParams, 'AWS::Events::Rule'));
+    const rules = Object.fromEntries(iamRules(withParams));
     expect(Object.keys(rules).sort()).toEqual(['IamWritesRule', 'OrgIamWritesRule']);
     expect(rules.OrgIamWritesRule?.Properties?.EventPattern).toEqual(
       rules.IamWritesRule?.Properties?.EventPattern,
@@ -1102,10 +1119,11 @@ describe("serverless.yml: the stack's own failures", () => {
         }
       }
     }
-    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does.
-    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(1);
-    // With an organisation: the default bus's rule and the central bus's.
-    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(2);
+    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does (the IAM rule in use and
+    // the daily digest's schedule).
+    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(2);
+    // With an organisation: the central bus's rule too.
+    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
   });
 
   it("lets EventBridge write to the rules' dead-letter queue for this stack's active rule only", () => {
