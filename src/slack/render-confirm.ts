@@ -249,14 +249,50 @@ export function describeBeforeSource(source: BeforeStateSource): string {
   }
 }
 
-/** The drift check in words: ok, drifted (current vs expected), could not be read, or nothing to check. */
-export function describeDrift(drift: DriftCheck): string {
-  if ('skipped' in drift) return `not needed: ${truncate(drift.skipped, 400)}`;
-  if ('error' in drift) return `:warning: the live state could not be read: ${truncate(drift.error, 600)}`;
-  if (!drift.drifted) {
-    return `:white_check_mark: the live state matches the state right after the change (${truncate(drift.expected, 600)})`;
+/** Code sections one described state (a document, in words and JSON) may take in a modal or a note. */
+const MAX_STATE_BLOCKS = 5;
+
+/**
+ * A described state (`inline policy x on role web: {"Version":…}`) as code lines: the words, then the document
+ * pretty-printed so each statement reads on its own lines; several states (`…; …`) one a line.
+ */
+export function stateLines(described: string): string[] {
+  const start = described.indexOf('{');
+  if (start >= 0) {
+    try {
+      const document: unknown = JSON.parse(described.slice(start));
+      const head = described.slice(0, start).trimEnd();
+      return [...(head === '' ? [] : [head]), ...JSON.stringify(document, null, 2).split('\n')];
+    } catch {
+      // Not one document after the words (several states joined, or a document cut short): shown as it is.
+    }
   }
-  return `:warning: *drifted* — the live state changed since the change\n• *now:* ${truncate(drift.current, 800)}\n• *expected:* ${truncate(drift.expected, 800)}`;
+  return described.split('; ');
+}
+
+/**
+ * The drift check as blocks: ok (and the state it matched), drifted (the live state and the expected one), could
+ * not be read, or nothing to check. A described state holds policy JSON, so it always goes in a code block —
+ * in mrkdwn `"iam:*","s3:*"` would read as bold — escaped, wrapped, and cut only with a line saying so.
+ */
+export function driftBlocks(drift: DriftCheck, where = ''): SectionBlock[] {
+  if ('skipped' in drift) return [section(`*Drift check:* not needed: ${truncate(drift.skipped, 400)}`)];
+  if ('error' in drift)
+    return [
+      section(`*Drift check:* :warning: the live state could not be read: ${truncate(drift.error, 600)}`),
+    ];
+  if (!drift.drifted) {
+    return [
+      section('*Drift check:* :white_check_mark: the live state matches the state right after the change:'),
+      ...codeSections(stateLines(drift.expected), MAX_STATE_BLOCKS, where),
+    ];
+  }
+  return [
+    section('*Drift check:* :warning: *drifted* — the live state changed since the change.\n*Now:*'),
+    ...codeSections(stateLines(drift.current), MAX_STATE_BLOCKS, where),
+    section('*Expected:*'),
+    ...codeSections(stateLines(drift.expected), MAX_STATE_BLOCKS, where),
+  ];
 }
 
 // --- loading and error ----------------------------------------------------------------------------------------
@@ -351,11 +387,8 @@ export function renderRevertConfirm(preview: RevertPreview, meta: ConfirmMetadat
     ? '*The revert would make these IAM calls* (nothing will run):'
     : ':warning: *These IAM calls will run, in this order:*';
   blocks.push(...callBlocks(heading, plan.steps, plan.cli, where));
-  const facts = [
-    `*Before-state:* ${describeBeforeSource(preview.beforeSource)}`,
-    `*Drift check:* ${describeDrift(preview.drift)}`,
-  ];
-  blocks.push(...packLines(facts));
+  blocks.push(...packLines([`*Before-state:* ${describeBeforeSource(preview.beforeSource)}`]));
+  blocks.push(...driftBlocks(preview.drift, where));
   const notes = (plan.notes ?? []).map((note) => `_${truncate(note, 600)}_`);
   if (notes.length > 0) blocks.push(context(notes.slice(0, 10)));
   if (refused) return modal('revert', meta, blocks, { refused: true });

@@ -17,12 +17,14 @@ import { inlineCode, truncate } from './escape';
 import { modeList, stillPossible } from './quarantine-words';
 import type { SlackMessage } from './render';
 import { slackDate } from './render';
-import { codeSections } from './render-confirm';
+import { codeSections, driftBlocks, stateLines } from './render-confirm';
 import { mentionOf, reasonText } from './render-state';
 
 const MAX_BLOCKS = 50;
 /** Code blocks a thread note may take: the rest of the note needs a few of Slack's 50. */
 const MAX_CODE_BLOCKS = 40;
+/** Code blocks a described state (what IAM shows now) may take in a note. */
+const MAX_STATE_BLOCKS = 5;
 
 function note(text: string, blocks: KnownBlock[]): SlackMessage {
   return { text: truncate(text, 3000), blocks: blocks.slice(0, MAX_BLOCKS) };
@@ -113,9 +115,10 @@ function stepLines(steps: RevertStepResult[]): string[] {
   );
 }
 
-function driftLines(drift: DriftCheck | undefined): string[] {
+/** A drift that refused a revert, as the modal shows it: the live and the expected state in code blocks. */
+function refusedDrift(drift: DriftCheck | undefined): KnownBlock[] {
   if (!drift || !('drifted' in drift) || !drift.drifted) return [];
-  return [`*Now:* ${truncate(drift.current, 1000)}`, `*Expected:* ${truncate(drift.expected, 1000)}`];
+  return driftBlocks(drift);
 }
 
 /** Ephemeral or note: a revert someone else claimed first. */
@@ -148,18 +151,16 @@ export function renderRevertOutcome(outcome: RevertOutcome, by: AuditActor): Sla
           `:leftwards_arrow_with_hook: *Reverted* by ${mentionOf(by)} — ${reasonText(record.reason)}\n*Ran:*`,
         ),
         ...codeSections(stepLines(record.steps), MAX_CODE_BLOCKS, where),
-        section(`*IAM now shows:* ${truncate(outcome.verification.current, 1500)}`),
+        section('*IAM now shows:*'),
+        ...codeSections(stateLines(outcome.verification.current), MAX_STATE_BLOCKS),
       ]);
     }
     case 'refused':
       return note(`Revert refused: ${outcome.reason}`, [
         section(
-          [
-            `:no_entry: *Revert refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1200)}`,
-            ...driftLines(outcome.preview.drift),
-            'Nothing ran.',
-          ].join('\n'),
+          `:no_entry: *Revert refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1200)}\nNothing ran.`,
         ),
+        ...refusedDrift(outcome.preview.drift),
       ]);
     case 'failed': {
       const steps = outcome.record.steps;

@@ -447,13 +447,16 @@ describe('Revert', () => {
 
     const thread = textOf(components.slack.thread(alertTs).map((m) => m.blocks));
     expect(thread).toContain('Revert refused');
-    expect(thread).toMatch(/\*Now:\*.*\n\*Expected:\*/);
+    // The live and the expected state, each in its own code block.
+    expect(thread).toMatch(
+      /\*Now:\*\s+section\s+mrkdwn\s+```\n[^`]*not attached[^`]*```[\s\S]*\*Expected:\*\s+section\s+mrkdwn\s+```\n[^`]* attached/,
+    );
     expect(thread).toContain('Nothing ran.');
     expect(textOf(ephemeralsTo(ALICE).map((e) => e.blocks))).toContain('Revert refused');
 
     const again = await openConfirmation(onRevert, ACTION_IDS.REVERT, change.eventId, ALICE, alertTs);
     expect(again.view.submit).toBeUndefined();
-    expect(textOf(again.view)).toMatch(/drifted[\s\S]*now:[\s\S]*expected:/);
+    expect(textOf(again.view)).toMatch(/drifted[\s\S]*Now:[\s\S]*Expected:/);
     assertModalLimits(again.view);
   });
 });

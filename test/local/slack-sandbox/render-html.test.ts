@@ -55,9 +55,7 @@ describe('messageHtml', () => {
     expect(html).toContain('<div class="bk-attachment" style="border-left-color:#E01E5A">');
     expect(html).toContain('<b>Open critical</b>');
 
-    const hostile = messageHtml('x', undefined, {}, [
-      { color: 'red;background:url(https://x)', blocks: [] },
-    ]);
+    const hostile = messageHtml('x', undefined, {}, [{ color: 'red;background:url(https://x)', blocks: [] }]);
     expect(hostile).toContain('<div class="bk-attachment">');
     expect(hostile).not.toContain('url(');
   });
