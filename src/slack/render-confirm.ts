@@ -113,7 +113,7 @@ function modal(
   action: ConfirmAction,
   meta: ConfirmMetadata,
   blocks: KnownBlock[],
-  options: { submit?: boolean; refused?: boolean } = {},
+  options: { submit?: boolean; refused?: boolean; dryRun?: boolean } = {},
 ): ModalView {
   const words = WORDS[action];
   const view: ModalView = {
@@ -123,10 +123,30 @@ function modal(
     close: plain(options.submit ? 'Cancel' : 'Close'),
     blocks,
   };
-  if (options.submit) view.submit = plain(words.submit);
+  if (options.submit) view.submit = plain(options.dryRun ? `${words.submit} (dry run)` : words.submit);
   const metadata = confirmMetadataText(meta);
   if (metadata) view.private_metadata = metadata;
   return view;
+}
+
+/** Said first in every confirmation whose calls would only be simulated. */
+function dryRunBlocks(dryRun: boolean | undefined): KnownBlock[] {
+  if (!dryRun) return [];
+  return [
+    section(
+      ':test_tube: *Dry run.* No AWS is configured: IAM is simulated in memory on this machine. Nothing confirmed here changes any AWS account.',
+    ),
+  ];
+}
+
+/**
+ * The heading over the calls: they will run, or (in a dry run) be made to the simulated IAM only. `extra` goes
+ * after the bold words, before the colon.
+ */
+function runHeading(dryRun: boolean | undefined, extra = ''): string {
+  return dryRun
+    ? `:test_tube: *Dry run: these IAM calls will be made, in this order, to the simulated IAM only — nothing in AWS*${extra}:`
+    : `:warning: *These IAM calls will run, in this order*${extra}:`;
 }
 
 function headBlocks(change: Change): KnownBlock[] {
@@ -366,7 +386,7 @@ export function renderRevertConfirm(preview: RevertPreview, meta: ConfirmMetadat
   const { change, plan } = preview;
   const refused = preview.refusal !== undefined;
   const where = `run ${inlineCode('npx iam-changes revert <record.json>')} to see every command`;
-  const blocks: KnownBlock[] = [...headBlocks(change)];
+  const blocks: KnownBlock[] = [...headBlocks(change), ...dryRunBlocks(preview.dryRun)];
   const waiting = preview.confirmation?.status === 'pending';
   if (waiting) {
     blocks.push(section(`:hourglass_flowing_sand: *Waiting for CloudTrail.*\n${refusalLine(preview)}`), {
@@ -385,7 +405,7 @@ export function renderRevertConfirm(preview: RevertPreview, meta: ConfirmMetadat
     blocks.push(section(`:no_entry: *This change can't be reverted from Slack.*\n${refusalLine(preview)}`));
   const heading = refused
     ? '*The revert would make these IAM calls* (nothing will run):'
-    : ':warning: *These IAM calls will run, in this order:*';
+    : runHeading(preview.dryRun);
   blocks.push(...callBlocks(heading, plan.steps, plan.cli, where));
   blocks.push(...packLines([`*Before-state:* ${describeBeforeSource(preview.beforeSource)}`]));
   blocks.push(...driftBlocks(preview.drift, where));
@@ -398,7 +418,7 @@ export function renderRevertConfirm(preview: RevertPreview, meta: ConfirmMetadat
       'Just before the calls run the live state is read again: if it changed, nothing runs. A second click sees this revert and does nothing.',
     ]),
   );
-  return modal('revert', meta, blocks, { submit: true });
+  return modal('revert', meta, blocks, { submit: true, ...(preview.dryRun ? { dryRun: true } : {}) });
 }
 
 // --- quarantine -----------------------------------------------------------------------------------------------
@@ -416,7 +436,7 @@ function principalText(target: { kind: string; name: string; arn?: string }): st
  */
 export function renderQuarantineConfirm(preview: QuarantinePreview, meta: ConfirmMetadata): ModalView {
   const { change, target } = preview;
-  const blocks: KnownBlock[] = [...headBlocks(change)];
+  const blocks: KnownBlock[] = [...headBlocks(change), ...dryRunBlocks(preview.dryRun)];
   const refusal =
     'refused' in target
       ? target.refused
@@ -460,7 +480,10 @@ export function renderQuarantineConfirm(preview: QuarantinePreview, meta: Confir
     ),
     ...codeSections(JSON.stringify(preview.document, null, 2).split('\n'), 5),
     ...callBlocks(
-      ':warning: *These IAM calls will run, in this order* (plus `UpdateAccessKey` for each active key with _Deactivate access keys_):',
+      runHeading(
+        preview.dryRun,
+        ' (plus `UpdateAccessKey` for each active key with _Deactivate access keys_)',
+      ),
       preview.steps,
       preview.cli,
       '',
@@ -470,7 +493,7 @@ export function renderQuarantineConfirm(preview: QuarantinePreview, meta: Confir
     ]),
     reasonInput('quarantine'),
   );
-  return modal('quarantine', meta, blocks, { submit: true });
+  return modal('quarantine', meta, blocks, { submit: true, ...(preview.dryRun ? { dryRun: true } : {}) });
 }
 
 function modeOption(mode: QuarantineMode): PlainTextOption {
@@ -542,7 +565,7 @@ export function quarantineModesOf(values: ModeStateValues | undefined): Quaranti
  * required reason. Refused (no quarantine recorded, already lifted, the policy no longer attached): no submit.
  */
 export function renderLiftConfirm(preview: LiftPreview, meta: ConfirmMetadata): ModalView {
-  const blocks: KnownBlock[] = [...headBlocks(preview.change)];
+  const blocks: KnownBlock[] = [...headBlocks(preview.change), ...dryRunBlocks(preview.dryRun)];
   const record = preview.quarantine;
   if (record) {
     blocks.push(
@@ -563,10 +586,13 @@ export function renderLiftConfirm(preview: LiftPreview, meta: ConfirmMetadata): 
     section(
       `:unlock: *Lift the quarantine of ${principalText(preview.target)}*: ${preview.policyArn ? `detaches and deletes ${inlineCode(preview.policyArn, 300)}, so IAM, ${inlineCode('sts:AssumeRole')} and everything else it denied work for it again` : 'its deny policy is no longer attached'}.${preview.keysToRestore.length > 0 ? ` Sets Active again the access keys the quarantine deactivated: ${preview.keysToRestore.map((key) => inlineCode(key, 40)).join(', ')}.` : ''}`,
     ),
-    ...callBlocks('*These IAM calls will run:*', preview.steps, preview.cli, ''),
+    ...callBlocks(runHeading(preview.dryRun), preview.steps, preview.cli, ''),
     reasonInput('lift-quarantine'),
   );
-  return modal('lift-quarantine', meta, blocks, { submit: true });
+  return modal('lift-quarantine', meta, blocks, {
+    submit: true,
+    ...(preview.dryRun ? { dryRun: true } : {}),
+  });
 }
 
 /**

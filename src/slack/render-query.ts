@@ -195,6 +195,13 @@ function totalsLine(title: string, tallies: Tally[], unit: string): string {
   return `*${title}:* ${shown.join(' · ')}${rest > 0 ? ` · +${plural(rest, `more ${unit}`)}` : ''}`;
 }
 
+/** `🚨 *2 critical* · 🔴 *5 high* · …`: the matched changes per level, most severe first, levels seen only. */
+function levelCounts(byLevel: ListAnswer['byLevel']): string {
+  return RISK_LEVELS.filter((level) => (byLevel[level] ?? 0) > 0)
+    .map((level) => `${LEVELS[level].emoji} *${(byLevel[level] ?? 0).toLocaleString('en-US')} ${level}*`)
+    .join(' · ');
+}
+
 function renderList(query: Query, answer: ListAnswer, now: Date, options: QueryRenderOptions): QueryMessage {
   const described = describeQuery(query, now);
   const count = answer.complete
@@ -208,7 +215,11 @@ function renderList(query: Query, answer: ListAnswer, now: Date, options: QueryR
       ),
     );
   } else {
-    blocks.push(section(`*${count}* ${described}. Newest first.`));
+    blocks.push(
+      section(
+        `*${count}* ${described}.\n${levelCounts(answer.byLevel)}\n_Most severe first, newest first within a level._`,
+      ),
+    );
     const lines = answer.entries.map((entry) => entryLine(entry, options));
     blocks.push(
       ...packLines(
