@@ -441,12 +441,15 @@ export function renderQueryError(error: QueryError, text: string): QueryMessage 
   ]);
 }
 
-/** The first answer to a query that needs CloudTrail history: the results follow when the search ends. */
+/**
+ * The first answer to a query that needs CloudTrail history: the results replace it when the search ends. Only
+ * the asker sees it, even for `share`: the channel sees the answer alone.
+ */
 export function renderSearching(query: Query, now: Date = new Date(query.end)): QueryMessage {
   const note =
     `:mag: Searching CloudTrail event history for IAM changes ${describeQuery(query, now)}…\n` +
     'The bot keeps only what it has seen since it was installed; older changes are read from CloudTrail at 50 ' +
-    'events a page and 2 pages a second, so this can take a few minutes. The answer will appear here.';
+    `events a page and 2 pages a second, so this can take a few minutes. ${query.share ? 'The answer will be posted in the channel, and this note removed.' : 'The answer will replace this note.'}`;
   return message(undefined, 'Searching CloudTrail event history…', [section(note)]);
 }
 

@@ -335,6 +335,8 @@ export class SandboxWorkspace {
     if (body.delete_original === true || body.delete_original === 'true') {
       const index = this.messages.findIndex((m) => m.channel === target.channel && m.ts === target.messageTs);
       if (index >= 0) this.messages.splice(index, 1);
+      const ephemeral = this.ephemerals.findIndex((e) => e.ts === target.messageTs);
+      if (ephemeral >= 0) this.ephemerals.splice(ephemeral, 1);
       this.changed(true);
       return { status: 200, body: { ok: true } };
     }
@@ -357,7 +359,7 @@ export class SandboxWorkspace {
     }
     if (body.response_type === 'in_channel') {
       const threadTs = str(body.thread_ts) ?? target.threadTs;
-      this.addMessage({
+      const posted = this.addMessage({
         channel: target.channel,
         user: SANDBOX_BOT.userId,
         text,
@@ -365,16 +367,26 @@ export class SandboxWorkspace {
         ...(threadTs === undefined ? {} : { threadTs }),
         ...(target.command === undefined ? {} : { command: target.command }),
       });
+      if (target.command !== undefined) target.messageTs = posted.ts;
     } else {
-      this.addEphemeral({
+      const posted = this.addEphemeral({
         channel: target.channel,
         user: target.user,
         text,
         ...(blocks === undefined ? {} : { blocks }),
         ...(target.threadTs === undefined ? {} : { threadTs: target.threadTs }),
       });
+      // A slash command's later posts replace (or delete) the last answer it gave.
+      if (target.command !== undefined) target.messageTs = posted.ts;
     }
     return { status: 200, body: { ok: true } };
+  }
+
+  /** A slash command's ack reply is what its `response_url` replaces or deletes next. */
+  rememberCommandReply(responseUrl: string, ts: string): void {
+    const token = responseUrl.slice(responseUrl.lastIndexOf('/') + 1);
+    const target = this.responseTargets.get(token);
+    if (target) target.messageTs = ts;
   }
 
   /** Shows the current user a reply to something they did (a slash command's ack body). */
