@@ -20,6 +20,7 @@ import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
+import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
 import { DIFF_PAGE_ACTION_PATTERN } from './render-diff';
@@ -91,6 +92,13 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
         ),
     );
   }
+
+  // HTTP events arrive on the same endpoint as every other request, signed and verified the same way.
+  app.event('app_home_opened', async ({ event }) => {
+    const home = deps.home;
+    if (!home) return;
+    await onHomeOpened(event as HomeOpenedEvent, { home, slack: deps.slack, log: deps.log });
+  });
 
   app.command(SLASH_COMMAND, async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) =>
     onCommand(
