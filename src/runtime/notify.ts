@@ -8,7 +8,7 @@ import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway'
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
-import { lazily, onDemandDeadLetters, onDemandSecrets } from './on-demand';
+import { lazily, onDemandDeadLetters, onDemandPolicyValidator, onDemandSecrets } from './on-demand';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -49,7 +49,10 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
+  // Access Analyzer is loaded with the first document to validate.
+  const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   return new NotifyService({
+    ...(validator ? { validator } : {}),
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
@@ -72,6 +75,8 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
       bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
+      cisAlarmNames: config.cisAlarmNames,
+      otherAlarms: config.otherAlarms,
     },
     ...(deadLetters ? { deadLetters } : {}),
     ...(log ? { log } : {}),
