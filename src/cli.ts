@@ -5,6 +5,7 @@ import { devCommand } from './cli/dev';
 import { explainCommand, renderCommand } from './cli/explain';
 import { redriveCommand } from './cli/redrive';
 import { revertCommand } from './cli/revert';
+import { scanCommand } from './cli/scan';
 import { ConfigError } from './config';
 import { InputError } from './domain/input';
 
@@ -20,6 +21,7 @@ const COMMANDS: CliCommand[] = [
   auditCommand,
   revertCommand,
   redriveCommand,
+  scanCommand,
 ];
 
 function usage(): string {

@@ -13,8 +13,11 @@ export interface SlackRef {
   threadTs?: string;
 }
 
-/** How far a change got towards Slack. */
-export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'failed';
+/**
+ * How far a change got towards Slack. `imported`: backfilled from the trail's S3 archive (`iam-changes scan
+ * --import`), never posted; a live delivery of the same call may still post it.
+ */
+export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'failed' | 'imported';
 
 /** A change as the store keeps it. */
 export interface StoredChange {
