@@ -1,9 +1,11 @@
+import { AlarmFollowService } from '../app/alarm-follow';
 import { NotifyService } from '../app/notify-service';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
+import { DynamoAlarmCursorStore } from '../store/dynamo-alarm-cursors';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
@@ -21,7 +23,19 @@ export interface NotifyWiring {
  * environment, locally), the DynamoDB store, a per-channel pacer shared by every post of this process, and the
  * dead-letter queue for unreadable input when `NOTIFY_DEAD_LETTER_QUEUE_URL` is set.
  */
-export async function buildNotifyService({ config, aws, log }: NotifyWiring): Promise<NotifyService> {
+export async function buildNotifyService(wiring: NotifyWiring): Promise<NotifyService> {
+  return (await buildNotifyRuntime(wiring)).notify;
+}
+
+/**
+ * The notify use case and the alarm follow-up it tells about alarms (which hands the calls it finds back to it):
+ * what the notify function and the scheduled follow-up function run.
+ */
+export async function buildNotifyRuntime({
+  config,
+  aws,
+  log,
+}: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
   const source = requireSlackToken(config);
@@ -48,7 +62,20 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
-  return new NotifyService({
+  const follow = new AlarmFollowService({
+    cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
+    logs: {
+      searchRecords: async (group, pattern, start, end) =>
+        (await search()).logs.searchRecords(group, pattern, start, end),
+    },
+    deliver: async (records, deadline) => {
+      await notify.deliverRecords(records, deadline);
+    },
+    clock: { now: () => new Date() },
+    ...(log ? { log } : {}),
+  });
+  const notify = new NotifyService({
+    followUp: follow,
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
@@ -75,4 +102,5 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     ...(deadLetters ? { deadLetters } : {}),
     ...(log ? { log } : {}),
   });
+  return { notify, follow };
 }

@@ -311,7 +311,7 @@ function functionEnvironment(template: Template, name: FunctionName): Record<str
     .Variables;
 }
 
-const FUNCTIONS = ['notify', 'slack', 'worker'] as const;
+const FUNCTIONS = ['notify', 'slack', 'worker', 'follow'] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 const ORGANIZATION = 'o-a1b2c3d4e5';
@@ -1017,6 +1017,10 @@ describe('the packaged functions', () => {
       expect(files.filter((file) => !own.test(file))).toEqual([]);
     },
   );
+
+  it('follow: with no alarm in ALARM, reads its cursors and loads nothing else (no Slack token needed)', async () => {
+    expect(await invoke('follow', {}, {})).toEqual([]);
+  });
 
   it('notify: reads the bot token from SSM and posts the change to Slack', async () => {
     const event = eventBridgeNotification(

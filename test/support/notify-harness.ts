@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { AlarmFollowPort } from '../../src/app/alarm-follow';
 import { type NotifyDependencies, NotifyService, type NotifySettings } from '../../src/app/notify-service';
 import type { DeadLetterSink } from '../../src/app/ports';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
@@ -68,6 +69,7 @@ export async function notifyServiceOn(
     tableName?: string;
     deadLetters?: DeadLetterSink;
     log?: NotifyDependencies['log'];
+    followUp?: AlarmFollowPort;
   } = {},
 ) {
   const tableName = options.tableName ?? (await components.dynalite.createTable());
@@ -113,6 +115,7 @@ export async function notifyServiceOn(
     },
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.followUp ? { followUp: options.followUp } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };
 }
