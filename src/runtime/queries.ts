@@ -7,18 +7,25 @@ import { QueryService } from '../app/query-service';
 import type { Config } from '../config';
 import type { DynamoChangeStore } from '../store/dynamo-change-store';
 import type { DynamoStatsStore } from '../store/dynamo-stats';
+import { archiveHistoryOf } from './archive-history';
 
-/** The `/iam-changes` query service on the store, the daily counters and CloudTrail history. */
+/**
+ * The `/iam-changes` query service on the store, the daily counters, the trail's S3 log archive when configured,
+ * and CloudTrail history.
+ */
 export function buildQueryService(
   config: Config,
   parts: { store: DynamoChangeStore; stats: DynamoStatsStore; trail: HistoryLookup },
 ): QueryService {
+  const risk = { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts };
+  const archive = archiveHistoryOf(config, risk);
   return new QueryService({
     changes: parts.store,
     stats: parts.stats,
     history: parts.trail,
     clock: { now: () => new Date() },
     retentionDays: config.retentionDays,
-    risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
+    risk,
+    ...(archive ? { archive } : {}),
   });
 }

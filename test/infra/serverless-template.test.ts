@@ -251,6 +251,7 @@ function conditionMatches(
           return values.every(equal);
         case 'ArnEquals':
         case 'ArnLike':
+        case 'StringLike':
           return values.length > 0 && values.every(like);
         // A negated operator holds when the key is missing.
         case 'ArnNotEquals':
@@ -322,6 +323,7 @@ const EXTRA_ALARMS = [
 ];
 const PROTECTED = ['arn:aws:iam::*:role/break-glass*', 'arn:aws:iam::123456789012:user/root-admin'];
 const LOG_GROUP = 'aws-cloudtrail-logs-org';
+const HISTORY_BUCKET = 'org-trail-logs';
 
 let dir: string;
 let plain: Template;
@@ -340,6 +342,8 @@ beforeAll(async () => {
     `protectedPrincipals=${PROTECTED.join(',')}`,
     'httpApiThrottlingBurstLimit=10',
     'httpApiThrottlingRateLimit=4',
+    `historyBucket=${HISTORY_BUCKET}`,
+    'historyPrefix=AWSLogs/o-a1b2c3d4e5/',
   ]);
 }, 240_000);
 
@@ -483,7 +487,7 @@ describe('serverless.yml', () => {
   });
 
   it('routes the 16 CIS 4.4 calls from aws.iam to the alerts topic by default', () => {
-    const rules = active(plain, 'AWS::Events::Rule');
+    const rules = active(plain, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
     expect(rules).toHaveLength(1);
     const pattern = rules[0]?.[1].Properties?.EventPattern as {
       source: string[];
@@ -496,7 +500,7 @@ describe('serverless.yml', () => {
   });
 
   it('routes every IAM write by name prefix with allWrites=true', () => {
-    const rules = active(withParams, 'AWS::Events::Rule');
+    const rules = active(withParams, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
     expect(rules).toHaveLength(1);
     const names =
       (
@@ -507,6 +511,17 @@ describe('serverless.yml', () => {
     expect(names.map((entry) => entry.prefix)).toEqual(
       expect.arrayContaining(['Attach', 'Put', 'Create', 'Delete', 'Update']),
     );
+  });
+
+  it('runs the alarm follow-up on a schedule, with the notify role', () => {
+    const schedules = active(plain, 'AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties?.ScheduleExpression,
+    );
+    expect(schedules.map(([, rule]) => rule.Properties?.ScheduleExpression)).toEqual(['rate(5 minutes)']);
+    const follow = active(plain, 'AWS::Lambda::Function').find(
+      ([, fn]) => fn.Properties?.FunctionName === 'iam-changes-test-follow',
+    );
+    expect(JSON.stringify(follow?.[1].Properties?.Role)).toContain('NotifyRole');
   });
 
   it('creates no metric filter or alarm without a CloudTrail log group', () => {
@@ -669,6 +684,7 @@ describe('serverless.yml', () => {
       'CHANGE#e1',
       'DOC#111122223333#role/x',
       'ALARM#a',
+      'ALARMCURSOR',
       'BURST#b',
       'BURSTITEM#b',
       'STATS#d',
@@ -685,6 +701,35 @@ describe('serverless.yml', () => {
     expect(allows(notify, tableWrite('PutItem', 'BOTSTEP#s1'))).toBe(false);
     expect(allows(notify, tableWrite('PutItem', 'AUDIT#2025-01-01'))).toBe(false);
     expect(allows(notify, tableWrite('PutItem', 'JOBPROOF#p1'))).toBe(false);
+  });
+
+  it('lets only the worker read the history bucket, under its prefix, and only when it is set', () => {
+    const object = (key: string) => ({
+      action: 's3:GetObject',
+      resource: `arn:aws:s3:::${HISTORY_BUCKET}/${key}`,
+    });
+    const list = (prefix: string) => ({
+      action: 's3:ListBucket',
+      resource: `arn:aws:s3:::${HISTORY_BUCKET}`,
+      context: { 's3:prefix': [prefix] },
+    });
+    const worker = statementsOf(withParams, 'WorkerRole');
+    expect(
+      allows(worker, object('AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/us-east-1/2026/01/01/f.json.gz')),
+    ).toBe(true);
+    expect(allows(worker, list('AWSLogs/o-a1b2c3d4e5/111122223333/'))).toBe(true);
+    expect(allows(worker, object('other/secret.txt'))).toBe(false);
+    expect(allows(worker, list('other/'))).toBe(false);
+    expect(functionEnvironment(withParams, 'worker')).toMatchObject({
+      HISTORY_BUCKET,
+      HISTORY_PREFIX: 'AWSLogs/o-a1b2c3d4e5/',
+    });
+    for (const role of ['NotifyRole', 'SlackRole']) {
+      expect(allows(statementsOf(withParams, role), object('AWSLogs/o-a1b2c3d4e5/x.json.gz')), role).toBe(
+        false,
+      );
+    }
+    expect(allows(statementsOf(plain, 'WorkerRole'), object('AWSLogs/x.json.gz'))).toBe(false);
   });
 
   it('lets each function read only its own SSM parameters, by exact ARN', () => {
