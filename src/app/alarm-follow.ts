@@ -189,7 +189,10 @@ export class AlarmFollowService implements AlarmFollowPort {
         outcome.handedOver += fresh.length + anonymous.length;
         outcome.state = next.state;
         // Caught up with now (or the OK time): the next scheduled run goes on from here.
-        break;
+        if (!window.behind || this.deps.clock.now().getTime() > deadline) break;
+        // Left behind (runs that failed): search on at once, one bounded window after another.
+        cursor = next;
+        continue;
       }
       // Another run or notification moved it meanwhile: read it again and search on from where it now is. The
       // calls just handed over are claimed by event id, so searching them again posts nothing twice.

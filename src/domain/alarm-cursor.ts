@@ -47,10 +47,20 @@ export interface AlarmCursor {
   version: number;
 }
 
-/** A search to make: `[start, end]`, inclusive, as `FilterLogEvents` takes it. */
+/**
+ * The most one search covers after where the last one stopped: a cursor left behind (runs that failed for hours)
+ * catches up in several bounded searches, each under the log search's own record limit.
+ */
+export const MAX_FOLLOW_SPAN_MS = 30 * 60_000;
+
+/**
+ * A search to make: `[start, end]`, inclusive, as `FilterLogEvents` takes it. `behind` when it stops short of now
+ * (or of the OK time) because of {@link MAX_FOLLOW_SPAN_MS}: another search should follow at once.
+ */
 export interface FollowWindow {
   start: Date;
   end: Date;
+  behind?: boolean;
 }
 
 function ms(time: string): number {
@@ -59,22 +69,27 @@ function ms(time: string): number {
 
 /**
  * The next search of a cursor: from {@link FOLLOW_OVERLAP_MS} before where it stopped, to now — or to the OK time
- * once closing. Undefined for a closed cursor, or when there is nothing after where it stopped.
+ * once closing — but at most {@link MAX_FOLLOW_SPAN_MS} past where it stopped. Undefined for a closed cursor, or
+ * when there is nothing after where it stopped.
  */
 export function followWindow(
   cursor: AlarmCursor,
   now: Date,
   overlapMs: number = FOLLOW_OVERLAP_MS,
+  maxSpanMs: number = MAX_FOLLOW_SPAN_MS,
 ): FollowWindow | undefined {
   if (cursor.state === 'closed') return undefined;
   const until = ms(cursor.searchedUntil);
-  const end = Math.min(
+  const target = Math.min(
     now.getTime(),
     cursor.closeAt === undefined ? Number.POSITIVE_INFINITY : ms(cursor.closeAt),
   );
   const start = until - overlapMs;
-  if (!(end > start)) return undefined;
-  return { start: new Date(start), end: new Date(end) };
+  if (!(target > start)) return undefined;
+  const end = Math.min(target, until + maxSpanMs);
+  return end < target
+    ? { start: new Date(start), end: new Date(end), behind: true }
+    : { start: new Date(start), end: new Date(end) };
 }
 
 /** The calls of `found` the cursor has not seen yet (by event id), each once. */

@@ -228,6 +228,24 @@ describe('AlarmFollowService', () => {
     expect(Date.parse(cursor?.searchedUntil ?? '')).toBeGreaterThanOrEqual(at(19).getTime());
   });
 
+  it('catches up in bounded searches after runs were missed, posting every call', async () => {
+    const base = basePeriod();
+    const at = (minutes: number) => new Date(base.getTime() + minutes * MINUTE);
+    const clock = { now: at(7) };
+    const group = await cloudTrailLogGroup(components, [call('cu-first', base, 1)], 'CaughtUp');
+    const { service, follow } = await followedNotify(clock);
+    await service.process(alarmNotification({ metricName: 'CaughtUp', periodStart: base }));
+    await deliver(group, [call('cu-a', base, 20), call('cu-b', base, 50), call('cu-c', base, 80)]);
+
+    clock.now = at(88);
+    const [outcome] = await follow.run(Number.POSITIVE_INFINITY);
+
+    expect(outcome?.searches).toBeGreaterThanOrEqual(3);
+    expect(outcome?.handedOver).toBe(3);
+    for (const name of ['cu-a', 'cu-b', 'cu-c'])
+      expect({ name, alerts: alertsFor(name).length }).toEqual({ name, alerts: 1 });
+  });
+
   it('follows nothing for an alarm whose calls were not found in a log group', async () => {
     const base = basePeriod();
     const clock = { now: new Date(base.getTime() + 7 * MINUTE) };

@@ -45,12 +45,25 @@ describe('followWindow', () => {
     ],
     ['closed: nothing', cursor({ state: 'closed', closeAt: iso(12) }), 20, undefined],
     ['now before the overlap start (a clock behind): nothing', cursor(), -20, undefined],
+    [
+      'two hours behind: 30 minutes past where it stopped, and more to come',
+      cursor(),
+      125,
+      { start: -10, end: 35, behind: true },
+    ],
+    [
+      'closing two hours behind: bounded too',
+      cursor({ state: 'closing', closeAt: iso(100) }),
+      125,
+      { start: -10, end: 35, behind: true },
+    ],
   ])('%s', (_what, given, now, expected) => {
     const window = followWindow(given, T(now), FOLLOW_OVERLAP_MS);
     expect(
       window && {
         start: (window.start.getTime() - T(0).getTime()) / 60_000,
         end: (window.end.getTime() - T(0).getTime()) / 60_000,
+        ...(window.behind ? { behind: true } : {}),
       },
     ).toEqual(expected);
   });
