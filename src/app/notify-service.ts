@@ -27,10 +27,8 @@ import type {
   RiskLevel,
   SkippedRecord,
 } from '../domain/types';
-import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
-import { renderBurstBatch, withResolved } from '../slack/render-burst';
-import { renderAlertUpdate } from '../slack/render-state';
 import type { AlarmFollowPort } from './alarm-follow';
+import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type {
   Burst,
@@ -38,7 +36,6 @@ import type {
   Clock,
   DeadLetterSink,
   LogSearch,
-  SlackGateway,
   SlackRef,
   StoredAlarm,
   StoredChange,
@@ -76,7 +73,8 @@ export interface NotifyDependencies {
   store: ChangeStore;
   /** Daily counters for `/iam-changes stats`. */
   stats?: StatsStore;
-  slack: SlackGateway;
+  /** Slack, told in facts: the adapter renders alerts, summaries and notes. */
+  slack: AlertChannel;
   logs: LogSearch;
   trail: TrailHistory;
   clock: Clock;
@@ -420,8 +418,8 @@ export class NotifyService {
   }
 
   private async postAlert(change: AssessedChange): Promise<SlackRef> {
-    const message = renderChange(change, { mentionOnCritical: this.deps.settings.mentionOnCritical });
-    const ref = await this.deps.slack.postMessage({ channel: this.channelFor(change), ...message });
+    const mention = this.deps.settings.mentionOnCritical && change.risk.level === 'critical';
+    const ref = await this.deps.slack.postChange(this.channelFor(change), change, { mention });
     await this.deps.store.markDelivery(
       change.eventId,
       { delivery: 'delivered', slack: ref },
@@ -433,18 +431,17 @@ export class NotifyService {
   /** The bot's own IAM calls (a revert, a quarantine) are a note in the thread of the change on that resource. */
   private async postOwnCallNote(change: AssessedChange): Promise<SlackRef> {
     const earlier = await this.deps.store.latestChangeOnResource(resourceOf(change), change.eventTime);
-    const what = `${change.eventName} on ${resourceOf(change)}`;
     if (earlier?.slack) {
       const threadTs = earlier.slack.threadTs ?? earlier.slack.ts;
-      const note = renderThreadNote(
-        `↩️ ${what} by iam-changes (${change.actor.name}) — ${change.outcome === 'success' ? 'done' : `failed: ${change.errorCode ?? 'error'}`}`,
+      return this.deps.slack.postThreadNote(
+        { channel: earlier.slack.channel, threadTs },
+        { kind: 'own-call', change, earlierAlertFound: true },
       );
-      return this.deps.slack.postMessage({ channel: earlier.slack.channel, threadTs, ...note });
     }
-    const note = renderThreadNote(
-      `↩️ ${what} by iam-changes (${change.actor.name}); no earlier alert on this resource was found.`,
+    return this.deps.slack.postThreadNote(
+      { channel: this.deps.settings.defaultChannel },
+      { kind: 'own-call', change, earlierAlertFound: false },
     );
-    return this.deps.slack.postMessage({ channel: this.deps.settings.defaultChannel, ...note });
   }
 
   private async deliverGrouped(
@@ -528,11 +525,7 @@ export class NotifyService {
           const changes = (await Promise.all(items.map((item) => store.getChange(item.eventId))))
             .filter((entry): entry is StoredChange => entry !== undefined)
             .map((entry) => entry.change);
-          const ref = await slack.postMessage({
-            channel: parent.channel,
-            threadTs: parent.ts,
-            ...renderBurstBatch(changes),
-          });
+          const ref = await slack.postBurstLines(parent, changes);
           for (const change of changes) {
             await store.markDelivery(
               change.eventId,
@@ -552,7 +545,7 @@ export class NotifyService {
             // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
             const burstNote = { more: burst.count - 1, startedAt: burst.startedAt };
             await store.recordBurstNote(burst.parentEventId, burstNote);
-            await slack.updateMessage(parent, renderAlertUpdate({ ...parentChange, burstNote }));
+            await slack.updateAlert(parent, { ...parentChange, burstNote });
             shown = { count: burst.count, at: clock.now().toISOString() };
           }
         }
@@ -627,13 +620,11 @@ export class NotifyService {
       await this.deps.followUp?.closed(alarm, deadline);
       const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
       if (earlier?.slack && !earlier.resolvedAt) {
-        const message = withResolved(await this.renderAlarmRecord(earlier), alarm);
-        await slack.updateMessage(earlier.slack, message);
-        await slack.postMessage({
-          channel: earlier.slack.channel,
-          threadTs: earlier.slack.ts,
-          ...renderThreadNote(`Alarm ${alarm.name} is ${alarm.state} again.`),
-        });
+        await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
+        await slack.postThreadNote(
+          { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
+          { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
+        );
         await store.updateAlarm(earlier.alarm, { resolvedAt: alarm.stateChangeTime }, clock.now());
       }
       await store.updateAlarm(
@@ -648,7 +639,7 @@ export class NotifyService {
     const { records, source, sources } = await this.findAlarmCalls(alarm);
     // Followed from the end of this window before the summary is posted: a failure here retries the whole.
     if (sources.length > 0) await this.deps.followUp?.opened(alarm, sources, records);
-    const calls: Array<{ change: AssessedChange; permalink?: string }> = [];
+    const calls: AlarmCall[] = [];
     for (const record of records) {
       const stored = await this.processRecord(record, result, deadline, (reason) => {
         // Found in CloudTrail's own logs, which keep it: noted, not kept again.
@@ -665,8 +656,7 @@ export class NotifyService {
       }),
     );
     const listed = [...linked, ...calls.slice(20).map((call) => ({ change: call.change }))];
-    const message = renderAlarm(alarm, { calls: listed, source, searched: true });
-    const ref = await slack.postMessage({ channel: settings.defaultChannel, ...message });
+    const ref = await slack.postAlarm(settings.defaultChannel, { alarm, calls: listed, source });
     await store.updateAlarm(
       alarm,
       { slack: ref, calls: calls.map((call) => call.change.eventId), source, summary: 'posted' },
@@ -696,15 +686,15 @@ export class NotifyService {
     );
   }
 
-  /** Renders a stored alarm summary again, with its calls, to update it in place. */
-  private async renderAlarmRecord(record: StoredAlarm) {
+  /** A stored alarm summary's facts again, with its calls, to update it in place. */
+  private async summaryOf(record: StoredAlarm): Promise<AlarmSummary> {
     const calls = await Promise.all(
       record.calls.slice(0, 100).map((eventId) => this.deps.store.getChange(eventId)),
     );
     const listed = calls
       .filter((entry): entry is StoredChange => entry !== undefined)
       .map((entry) => ({ change: entry.change }));
-    return renderAlarm(record.alarm, { calls: listed, source: record.source ?? 'none', searched: true });
+    return { alarm: record.alarm, calls: listed, source: record.source ?? 'none' };
   }
 
   /**

@@ -4,6 +4,7 @@ import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
+import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAlarmCursorStore } from '../store/dynamo-alarm-cursors';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
@@ -79,7 +80,7 @@ export async function buildNotifyRuntime({
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
-    slack,
+    slack: new SlackAlertChannel(slack),
     logs: {
       metricFilters: async (namespace, metricName) =>
         (await search()).logs.metricFilters(namespace, metricName),

@@ -20,6 +20,7 @@ import { createDocumentClient } from '../aws/dynamo-client';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
 
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
+import { SlackResponderChannel } from '../slack/slack-alert-channel';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import { lazily, onDemandCisAudit, onDemandIam, onDemandSecrets, onDemandTrailHistory } from './on-demand';
@@ -146,7 +147,7 @@ export async function buildWorkerService({
       return { resolver, revert, quarantine };
     });
     return new WorkerService({
-      slack: gateway,
+      slack: new SlackResponderChannel(gateway),
       store,
       revert: {
         prepare: async (eventId) => (await useCases()).revert.prepare(eventId),

@@ -5,6 +5,7 @@
  * paged with Previous / Next buttons and "page N of M": nothing is ever cut without saying so.
  */
 import type { ActionsBlock, Button, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import type { DiffSource } from '../app/alert-port';
 import {
   diffScope,
   documentText,
@@ -25,6 +26,8 @@ import { describeChange, LEVELS, slackDate } from './render';
 /** The `callback_id` of every diff modal (loading, diff, error), so listeners can tell them from other views. */
 export const DIFF_VIEW_CALLBACK_ID = 'change.diff_view';
 
+/** The before-state's origin, as the diff modal states it (the worker's fact, `src/app/alert-port.ts`). */
+export type { DiffSource, DiffSourceKind } from '../app/alert-port';
 export {
   DIFF_PAGE_ACTION_ID,
   DIFF_PAGE_ACTION_IDS,
@@ -33,22 +36,6 @@ export {
   isDiffPageAction,
   parseDiffPageValue,
 } from './action-ids';
-
-/** Where the document before the change came from (DESIGN §3, in the order the look-ups try). */
-export type DiffSourceKind = 'store' | 'cloudtrail' | 'iam' | 'unknown';
-
-/** The before-state's origin, as the diff modal states it. */
-export interface DiffSource {
-  kind: DiffSourceKind;
-  /** The CloudTrail event that carried the before-state (`cloudtrail`), or that the bot's record came from. */
-  eventId?: string;
-  /** ISO 8601 time of that event or record. */
-  eventTime?: string;
-  /** The IAM policy version read (`iam`). */
-  versionId?: string;
-  /** More in words: why it is unknown, which look-ups ran. Raw text: escaped here. */
-  detail?: string;
-}
 
 const LIMIT = { section: 3000, title: 24, privateMetadata: 3000 } as const;
 

@@ -13,6 +13,7 @@ import type {
   KnownBlock,
   SectionBlock,
 } from '@slack/types';
+import type { AlarmCall, CallSource } from '../app/alert-port';
 import { clientLabel, describeActorType } from '../domain/actor';
 import { principalEntries } from '../domain/policy';
 import type {
@@ -47,15 +48,8 @@ export interface RenderOptions {
   mentionOnCritical?: boolean;
 }
 
-/** Where the calls behind an alarm were looked for. */
-export type CallSource = 'cloudwatch-logs' | 'cloudtrail' | 'none';
-
-/** One call behind an alarm, linked to its own alert when it has one. */
-export interface AlarmCall {
-  change: AssessedChange;
-  /** The permalink of the call's own alert message. */
-  permalink?: string;
-}
+/** Where an alarm's calls were looked for, and one call behind it: the notify path's facts. */
+export type { AlarmCall, CallSource } from '../app/alert-port';
 
 export interface AlarmDetails {
   calls?: AlarmCall[];

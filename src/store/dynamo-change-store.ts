@@ -39,6 +39,7 @@ import type {
   StoredAlarm,
   StoredChange,
 } from '../app/ports';
+import type { ChangeQueries } from '../app/query-port';
 import type {
   Acknowledgement,
   AcknowledgeResult,
@@ -115,16 +116,6 @@ export class InvalidStoreTimeError extends Error {
   constructor(readonly value: string) {
     super(`expected an ISO 8601 time, got ${JSON.stringify(value.slice(0, 40))}`);
   }
-}
-
-/** Read-only questions `/iam-changes` asks; times are ISO 8601, ranges are `[start, end)`, newest first. */
-export interface ChangeQueries {
-  /** Changes whose event time is in the range, across day partitions of the `byTime` index. */
-  changesBetween(start: string, end: string, limit: number): Promise<StoredChange[]>;
-  /** Changes by one actor: its ARN, or its name when CloudTrail gave no ARN (see {@link actorOf}). */
-  changesByActor(actor: string, start: string, end: string, limit: number): Promise<StoredChange[]>;
-  /** Changes on one resource, named as {@link resourceOf} names it (`role/ci-runner`). */
-  changesOnResource(resource: string, start: string, end: string, limit: number): Promise<StoredChange[]>;
 }
 
 export interface DynamoChangeStoreOptions {

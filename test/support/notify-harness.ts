@@ -18,6 +18,7 @@ import type { DeadLetterSink } from '../../src/app/ports';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
 import type { CloudTrailRecord } from '../../src/domain/input';
+import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoBotStepStore } from '../../src/store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
@@ -99,7 +100,7 @@ export async function notifyServiceOn(
     store,
     stats,
     botSteps,
-    slack: new WebApiSlackGateway(slackClient),
+    slack: new SlackAlertChannel(new WebApiSlackGateway(slackClient)),
     logs: new CloudWatchLogsSearch(components.logs),
     trail: new CloudTrailHistory(cloudTrail, { requestsPerSecond: 1000 }),
     clock: { now: options.now ?? (() => new Date()) },
