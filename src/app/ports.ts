@@ -120,7 +120,7 @@ export interface ChangeStore {
    */
   claimChange(change: AssessedChange, now: Date, leaseUntil: Date): Promise<ClaimResult>;
   /**
-   * Takes the right to deliver an undelivered change (pending or failed) whose lease is free or expired; false
+   * Takes the right to deliver an undelivered change (pending, failed or imported) whose lease is free or expired; false
    * when it is delivered or another invocation is delivering it now. `markDelivery` and `markFailed` free it.
    */
   acquireDeliveryLease(eventId: string, now: Date, until: Date): Promise<boolean>;

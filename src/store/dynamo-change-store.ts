@@ -290,9 +290,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   /**
    * Stores a change found in the trail's S3 archive when its event id is new (the same conditional write as
-   * {@link claimChange}), as `imported`: indexed for `/iam-changes`, never posted. True when it was new. Its
-   * expiry counts from the call, not from now, so an import older than the retention is not kept longer than a
-   * live change would have been.
+   * {@link claimChange}), as `imported`: indexed for `/iam-changes`, never posted. True when it was new. It lives
+   * `retentionDays` from the import, like anything else the bot writes.
    */
   async importChange(change: AssessedChange, now: Date): Promise<boolean> {
     const at = now.toISOString();
@@ -303,15 +302,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       firstSeenAt: at,
       updatedAt: at,
     };
-    const eventTime = Date.parse(change.eventTime);
-    const item = this.changeItem(record, now);
-    if (Number.isFinite(eventTime)) {
-      item[TTL_ATTRIBUTE] = Math.max(
-        this.expiresAt(new Date(eventTime)),
-        Math.floor(now.getTime() / 1000) + DAY_SECONDS,
-      );
-    }
-    return this.putIfAbsent(item);
+    return this.putIfAbsent(this.changeItem(record, now));
   }
 
   /** A change's item with its index keys (day, actor, resource). */
