@@ -46,7 +46,7 @@ export interface ScanReport {
   skippedFiles: SkippedFile[];
   /** IAM records that could not be normalised. */
   unreadableRecords: number;
-  /** True when `maxFiles` stopped the scan before every file was read. */
+  /** True when `maxFiles` or `deadline` stopped the scan before every file was read. */
   truncated: boolean;
 }
 
@@ -58,6 +58,10 @@ export interface ScanOptions {
   concurrency?: number;
   /** Files read at most, the first in name order (oldest days first within a folder); default all. */
   maxFiles?: number;
+  /** Epoch milliseconds after which no new file is started (the worker's time); the report says it stopped. */
+  deadline?: number;
+  /** The time, for `deadline` (default the system clock). */
+  now?: () => number;
   /** Told about each IAM write once, as it is found (in file order within a file, files in completion order). */
   onChange?: (change: AssessedChange) => void | Promise<void>;
   /** Told after each file. */
@@ -147,8 +151,13 @@ export async function scanArchive(
   };
 
   let next = 0;
+  const now = options.now ?? Date.now;
   const worker = async () => {
     while (next < files.length) {
+      if (options.deadline !== undefined && now() > options.deadline) {
+        report.truncated = true;
+        return;
+      }
       const file = files[next] as ArchiveFile;
       next += 1;
       await scanFile(file);

@@ -12,6 +12,9 @@ import { lazily } from './on-demand';
 /** Files one search reads at most (a day of an organisation's trail in one region is hundreds of files). */
 export const ARCHIVE_MAX_FILES = 3000;
 
+/** How long one search may read: the worker has 300 s for the whole job, answer included. */
+export const ARCHIVE_SEARCH_SECONDS = 200;
+
 /** Files read at once by a search. */
 const ARCHIVE_CONCURRENCY = 8;
 
@@ -36,6 +39,7 @@ export function archiveHistoryOf(config: Config, risk: RiskContext): ArchiveHist
           risk,
           concurrency: ARCHIVE_CONCURRENCY,
           maxFiles: ARCHIVE_MAX_FILES,
+          deadline: Date.now() + ARCHIVE_SEARCH_SECONDS * 1000,
           onChange: (change) => {
             changes.push(change);
           },

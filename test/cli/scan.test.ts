@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanArchive } from '../../src/app/archive-scan';
 import { QueryService } from '../../src/app/query-service';
+import { FolderTrailArchive } from '../../src/archive/folder-trail-archive';
 import { S3TrailArchive } from '../../src/aws/s3-trail-archive';
 import { main } from '../../src/cli';
 import { parseScanTime } from '../../src/cli/scan';
@@ -252,6 +254,27 @@ describe('iam-changes scan --import', () => {
     expect(answer.kind === 'list' && answer.entries.map((entry) => entry.change.eventId)).toEqual(
       ids(writeB, writeA, writeC),
     );
+  });
+});
+
+describe('scanArchive bounds', () => {
+  const risk = { expectedActors: [], trustedAccounts: [] };
+
+  it('stops at the file limit and at the deadline, and says so', async () => {
+    const limited = await scanArchive(new FolderTrailArchive(folder), {}, { risk, maxFiles: 2 });
+    expect(limited).toMatchObject({ files: 2, truncated: true });
+    const late = await scanArchive(
+      new FolderTrailArchive(folder),
+      {},
+      { risk, deadline: 1000, now: () => 2000 },
+    );
+    expect(late).toMatchObject({ files: 0, truncated: true });
+    const all = await scanArchive(
+      new FolderTrailArchive(folder),
+      {},
+      { risk, deadline: 3000, now: () => 2000 },
+    );
+    expect(all).toMatchObject({ files: 6, truncated: false });
   });
 });
 
