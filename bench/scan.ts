@@ -520,6 +520,7 @@ ${rows.map(([what, pass]) => `| ${what} | ${pass.seconds.toFixed(1)} s | ${(mb /
 
 - every IAM write found: ${found.toLocaleString('en')} of ${generated.iamWrites.toLocaleString('en')}${found === generated.iamWrites ? '' : ' (MISMATCH)'}; ${four.report.skippedFiles.length} files skipped, ${four.report.filesWithoutIam} files without IAM bytes
 - \`gzip -dc\` uses one core; \`scan\` decompresses on libuv's thread pool, so with several files at once it uses both cores of this machine. CPU time (every thread of the process; the \`gzip\` children's own) is the fairer comparison on a shared machine: it is what the work costs, whatever else runs
+- CPU each pass got, in cores: ${rows.map(([what, pass]) => `${what.split(' (')[0]} ${(pass.cpu / pass.seconds).toFixed(2)}`).join(', ')}: under load the wall times measure the scheduler more than the work
 - 1-minute load average ${load} at the end (the machine is shared; other work slows every figure)
 - run with \`node bin/run-ts.mjs bench/scan.ts\` (\`--gib N\`, \`--keep\` to keep the generated logs for another run)`;
   process.stdout.write(`${body}\n`);
