@@ -453,7 +453,14 @@ export class WorkerService {
       this.log('CIS 4.4 audit failed', { error: message(error) });
       const delivered = await this.respond(job.responseUrl, {
         kind: 'failure',
-        failure: { task: 'status', detail: message(error) },
+        failure: {
+          task: 'status',
+          detail: message(error),
+          // No account at all (the local runtime without AWS) needs another next step than a missing permission.
+          ...(error instanceof Error && error.name === 'AuditUnavailableError' && 'advice' in error
+            ? { advice: String(error.advice) }
+            : {}),
+        },
       });
       if (!delivered) throw error;
       return { kind: job.kind, outcome: 'failed' };

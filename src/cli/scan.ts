@@ -90,7 +90,7 @@ async function openArchive(source: string, env: Record<string, string | undefine
 }
 
 async function openImporter(env: Record<string, string | undefined>): Promise<ArchiveImporter> {
-  const [{ parseConfig }, { createDocumentClientFromEnv }, { DynamoChangeStore }, { DynamoStatsStore }] =
+  const [{ parseConfig }, { createTableClientFromEnv }, { DynamoChangeStore }, { DynamoStatsStore }] =
     await Promise.all([
       import('../config'),
       import('../aws/env-clients'),
@@ -99,7 +99,7 @@ async function openImporter(env: Record<string, string | undefined>): Promise<Ar
     ]);
   if (!env.TABLE_NAME) throw new UsageError("--import needs TABLE_NAME (the bot's table) in the environment");
   const config = parseConfig(env);
-  const dynamo = createDocumentClientFromEnv(env, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
+  const dynamo = createTableClientFromEnv(env, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1');
   const options = { tableName: config.tableName, retentionDays: config.retentionDays };
   return new ArchiveImporter({
     store: new DynamoChangeStore(dynamo, options),
@@ -204,8 +204,6 @@ export async function runScan(args: string[], io: CliIo): Promise<number> {
 /** `iam-changes scan`: registered in the CLI's command list; the work is in {@link runScan}. */
 export const scanCommand: CliCommand = {
   name: 'scan',
-  summary:
-    "scan SOURCE        the IAM writes in CloudTrail's S3 log files (folder or s3://); --import backfills the store",
   usage: USAGE,
   run: runScan,
 };

@@ -10,7 +10,7 @@ import { DynamoAlarmCursorStore } from '../store/dynamo-alarm-cursors';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
-import { lazily, onDemandDeadLetters, onDemandSecrets } from './on-demand';
+import { lazily, onDemandDeadLetters, onDemandPolicyValidator, onDemandSecrets } from './on-demand';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -63,6 +63,8 @@ export async function buildNotifyRuntime({
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
+  // Access Analyzer is loaded with the first document to validate.
+  const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   const follow = new AlarmFollowService({
     cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
     logs: {
@@ -77,6 +79,7 @@ export async function buildNotifyRuntime({
   });
   const notify = new NotifyService({
     followUp: follow,
+    ...(validator ? { validator } : {}),
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
@@ -99,6 +102,8 @@ export async function buildNotifyRuntime({
       risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
       bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
+      cisAlarmNames: config.cisAlarmNames,
+      otherAlarms: config.otherAlarms,
     },
     ...(deadLetters ? { deadLetters } : {}),
     ...(log ? { log } : {}),

@@ -70,6 +70,7 @@ export async function notifyServiceOn(
     tableName?: string;
     deadLetters?: DeadLetterSink;
     log?: NotifyDependencies['log'];
+    validator?: NotifyDependencies['validator'];
     followUp?: AlarmFollowPort;
   } = {},
 ) {
@@ -116,6 +117,7 @@ export async function notifyServiceOn(
     },
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.validator ? { validator: options.validator } : {}),
     ...(options.followUp ? { followUp: options.followUp } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };
