@@ -505,6 +505,18 @@ describe('serverless.yml', () => {
     expect(JSON.stringify(rules[0]?.[1].Properties?.Targets)).toContain('AlertsTopic');
   });
 
+  it('schedules the daily digest on the notify function, with the digest event as its input', () => {
+    const schedules = active(plain, 'AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties?.ScheduleExpression,
+    );
+    expect(schedules).toHaveLength(1);
+    const rule = schedules[0]?.[1].Properties;
+    expect(rule?.ScheduleExpression).toBe('cron(0 8 * * ? *)');
+    const targets = JSON.stringify(rule?.Targets);
+    expect(targets).toContain('NotifyLambdaFunction');
+    expect(targets).toContain('iam-changes.digest');
+  });
+
   it('routes every IAM call CloudTrail records as a write with allWrites=true, whatever its name', () => {
     const rules = active(withParams, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
     expect(rules).toHaveLength(1);
@@ -1003,10 +1015,10 @@ describe("serverless.yml: the stack's own failures", () => {
         }
       }
     }
-    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does (the IAM rule in force, and
-    // the follow function's schedule).
-    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(2);
-    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(2);
+    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does (the IAM rule in use, the daily
+    // digest's schedule and the follow function's schedule).
+    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
+    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
   });
 
   it("lets EventBridge write to the rules' dead-letter queue for this stack's active rule only", () => {
