@@ -118,12 +118,13 @@ describe('QueryService with the trail S3 archive', () => {
 
     const answer = await service.searchHistory(year);
 
+    // Most severe first (the archive's AdministratorAccess attachments), newest first within a level.
     expect(answer.entries.map((entry) => entry.change.eventId)).toEqual([
-      recent.eventId,
       monthOld.eventID,
       yearOld.eventID,
+      recent.eventId,
     ]);
-    expect(answer.entries.map((entry) => entry.change.accountId)).toEqual(['111122223333', OTHER, MEMBER]);
+    expect(answer.entries.map((entry) => entry.change.accountId)).toEqual([OTHER, MEMBER, '111122223333']);
     expect(answer.archive).toMatchObject({
       location: `s3://${BUCKET}/${PREFIX}`,
       files: 2,
