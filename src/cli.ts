@@ -66,6 +66,12 @@ const COMMANDS: CommandEntry[] = [
       'check-routing FILE|-  validate a routing table before deploying it (the bad rule named in one line)',
     load: async () => (await import('./cli/check-routing')).checkRoutingCommand,
   },
+  {
+    name: 'scan',
+    summary:
+      "scan SOURCE        the IAM writes in CloudTrail's S3 log files (folder or s3://); --import backfills the store",
+    load: async () => (await import('./cli/scan')).scanCommand,
+  },
 ];
 
 function usage(): string {

@@ -133,10 +133,17 @@ const schema = z.object({
     /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
     'expected the ARN of a role in the management account that may read Organizations',
   ),
+  HISTORY_BUCKET: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
+  HISTORY_PREFIX: matching(/^\S*$/, 'expected an S3 key prefix without spaces'),
 });
 
 /** The bot's settings, parsed once at start. */
 export interface Config {
+  /**
+   * The organisation trail's S3 log archive (`HISTORY_BUCKET`, `HISTORY_PREFIX`): `/iam-changes` reads it for
+   * ranges older than the store. Unset: CloudTrail `LookupEvents` only.
+   */
+  history?: { bucket: string; prefix: string };
   stage: string;
   tableName: string;
   slack: {
@@ -302,6 +309,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     retentionDays: values.RETENTION_DAYS,
     cloudTrailRegion: values.CLOUDTRAIL_REGION,
     awsEndpointUrl: values.AWS_ENDPOINT_URL,
+    ...(values.HISTORY_BUCKET
+      ? { history: { bucket: values.HISTORY_BUCKET, prefix: values.HISTORY_PREFIX ?? '' } }
+      : {}),
     responder: {
       homeAccountId: values.HOME_ACCOUNT_ID,
       roleName: values.RESPONDER_ROLE_NAME,

@@ -32,6 +32,7 @@ import type {
   SkippedRecord,
 } from '../domain/types';
 import type { AccountDirectory } from './account-directory';
+import type { AlarmFollowPort } from './alarm-follow';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
@@ -113,6 +114,11 @@ export interface NotifyDependencies {
    * security warnings and errors join the reasons. Without it, nothing is validated.
    */
   validator?: PolicyValidator;
+  /**
+   * Follows an alarm while it stays in ALARM (`AlarmFollowService`): told which log groups the summary searched
+   * and up to when, and when the alarm leaves ALARM. Without it only the calls of the firing window are named.
+   */
+  followUp?: AlarmFollowPort;
 }
 
 /** What happened to each change and alarm of one notification. */
@@ -206,6 +212,30 @@ export class NotifyService {
       }
     }
     await this.keepUnreadable(setAside, result);
+    return result;
+  }
+
+  /**
+   * Delivers CloudTrail records found elsewhere (the alarm follow-up's searches), each claimed by event id first,
+   * so a call the EventBridge path or an earlier search already delivered is not posted again.
+   */
+  async deliverRecords(records: CloudTrailRecord[], deadline: number): Promise<NotifyResult> {
+    const result: NotifyResult = {
+      posted: [],
+      grouped: [],
+      digested: [],
+      duplicates: [],
+      ownCalls: [],
+      alarms: [],
+      skipped: [],
+      unreadable: [],
+    };
+    for (const record of records) {
+      await this.processRecord(record, result, deadline, (reason) => {
+        // Found in CloudTrail's own logs, which keep it: noted, not kept again.
+        result.skipped.push({ eventName: record.eventName, eventSource: record.eventSource, reason });
+      });
+    }
     return result;
   }
 
@@ -682,6 +712,8 @@ export class NotifyService {
   private async postAlarm(alarm: AlarmEvent, result: NotifyResult, deadline: number): Promise<void> {
     const { store, clock, slack, settings } = this.deps;
     if (alarm.state !== 'ALARM') {
+      // The calls up to this state change are searched before it is marked done: a failure retries the whole.
+      await this.deps.followUp?.closed(alarm, deadline);
       const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
       if (earlier?.slack && !earlier.resolvedAt) {
         await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
@@ -707,7 +739,9 @@ export class NotifyService {
       result.alarms.push({ name: alarm.name, state: alarm.state, calls: 0, source: 'not-cis44' });
       return;
     }
-    const { records, source } = await this.findAlarmCalls(alarm);
+    const { records, source, sources } = await this.findAlarmCalls(alarm);
+    // Followed from the end of this window before the summary is posted: a failure here retries the whole.
+    if (sources.length > 0) await this.deps.followUp?.opened(alarm, sources, records);
     const calls: AlarmCall[] = [];
     for (const record of records) {
       const stored = await this.processRecord(record, result, deadline, (reason) => {
@@ -793,9 +827,12 @@ export class NotifyService {
    * The calls behind an alarm: the metric filters feeding its metric, searched over the alarm window in their log
    * groups; CloudTrail `LookupEvents` when there is no filter or its log group can't be read.
    */
-  private async findAlarmCalls(
-    alarm: AlarmEvent,
-  ): Promise<{ records: CloudTrailRecord[]; source: 'cloudwatch-logs' | 'cloudtrail' | 'none' }> {
+  private async findAlarmCalls(alarm: AlarmEvent): Promise<{
+    records: CloudTrailRecord[];
+    source: 'cloudwatch-logs' | 'cloudtrail' | 'none';
+    /** The log groups and patterns searched, when the search was theirs. */
+    sources: Array<{ logGroupName: string; filterPattern: string }>;
+  }> {
     const start = new Date(alarm.windowStart);
     const end = new Date(alarm.windowEnd);
     if (alarm.metricNamespace && alarm.metricName) {
@@ -810,7 +847,11 @@ export class NotifyService {
               ),
             ),
           );
-          return { records: found.flat(), source: 'cloudwatch-logs' };
+          return {
+            records: found.flat(),
+            source: 'cloudwatch-logs',
+            sources: filters.map(({ logGroupName, filterPattern }) => ({ logGroupName, filterPattern })),
+          };
         }
       } catch (error: unknown) {
         this.log('log group search failed; falling back to CloudTrail LookupEvents', {
@@ -823,13 +864,14 @@ export class NotifyService {
       return {
         records: await this.deps.trail.iamEvents(start, end, CIS44_EVENT_NAMES),
         source: 'cloudtrail',
+        sources: [],
       };
     } catch (error: unknown) {
       this.log('CloudTrail LookupEvents failed', {
         alarm: alarm.name,
         error: error instanceof Error ? error.message : String(error),
       });
-      return { records: [], source: 'none' };
+      return { records: [], source: 'none', sources: [] };
     }
   }
 }

@@ -13,8 +13,19 @@ export interface SlackRef {
   threadTs?: string;
 }
 
-/** How far a change got towards Slack; `digest`: kept for the daily digest of its channel (a digest level). */
-export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'failed' | 'digest';
+/**
+ * How far a change got towards Slack. `digest`: kept for the daily digest of its channel (a digest level).
+ * `imported`: backfilled from the trail's S3 archive (`iam-changes scan --import`), never posted; a live delivery
+ * of the same call may still post it.
+ */
+export type DeliveryState =
+  | 'pending'
+  | 'delivered'
+  | 'grouped'
+  | 'own-call'
+  | 'failed'
+  | 'digest'
+  | 'imported';
 
 /** A change as the store keeps it. */
 export interface StoredChange {
@@ -131,7 +142,7 @@ export interface ChangeStore {
    */
   claimChange(change: AssessedChange, now: Date, leaseUntil: Date): Promise<ClaimResult>;
   /**
-   * Takes the right to deliver an undelivered change (pending or failed) whose lease is free or expired; false
+   * Takes the right to deliver an undelivered change (pending, failed or imported) whose lease is free or expired; false
    * when it is delivered or another invocation is delivering it now. `markDelivery` and `markFailed` free it.
    */
   acquireDeliveryLease(eventId: string, now: Date, until: Date): Promise<boolean>;

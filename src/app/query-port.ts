@@ -86,3 +86,33 @@ export interface HistoryLookupResult {
 export interface HistoryLookup {
   lookup(attribute: HistoryAttribute, start: Date, end: Date): Promise<HistoryLookupResult>;
 }
+
+/** What a search of the trail's S3 log archive read. */
+export interface ArchiveSearchSummary {
+  /** The window searched, ISO 8601. */
+  start: string;
+  end: string;
+  /** `s3://bucket/prefix`. */
+  location: string;
+  files: number;
+  /** Compressed bytes read. */
+  bytes: number;
+  /** Files that could not be read (corrupt, truncated, gone). */
+  skippedFiles: number;
+  /** True when the file bound stopped the search before every file was read. */
+  truncated: boolean;
+  /** Set when the archive could not be searched at all. */
+  error?: string;
+}
+
+/**
+ * The organisation trail's S3 log archive as a history source: the IAM writes, judged, of `[start, end)`, every
+ * account. `runtime/archive-history.ts` implements it with the `scan` use case on `S3TrailArchive`.
+ */
+export interface ArchiveHistory {
+  readonly location: string;
+  search(window: { start: Date; end: Date }): Promise<{
+    changes: AssessedChange[];
+    summary: Omit<ArchiveSearchSummary, 'start' | 'end'>;
+  }>;
+}

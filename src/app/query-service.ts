@@ -11,7 +11,15 @@ import type { RiskContext } from '../domain/risk/rule';
 import type { AssessedChange, RiskLevel } from '../domain/types';
 import { type AccountDirectory, NO_ACCOUNT_DIRECTORY } from './account-directory';
 import type { Clock, StoredChange } from './ports';
-import type { ChangeQueries, DailyStats, HistoryAttribute, HistoryLookup, StatsStore } from './query-port';
+import type {
+  ArchiveHistory,
+  ArchiveSearchSummary,
+  ChangeQueries,
+  DailyStats,
+  HistoryAttribute,
+  HistoryLookup,
+  StatsStore,
+} from './query-port';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -29,6 +37,8 @@ const MIN_SLICE_MS = 5 * 60_000;
 /** Actor index partitions one answer reads at most; a name matching more is answered from the time index. */
 const MAX_ACTOR_KEYS = 25;
 const IAM_EVENT_SOURCE = 'iam.amazonaws.com';
+/** CloudTrail writes a log file to S3 within minutes: the last hour is asked of `LookupEvents` as well. */
+const ARCHIVE_DELIVERY_LAG_MS = HOUR_MS;
 
 /** What the query use case is built from. */
 export interface QueryServiceDependencies {
@@ -52,6 +62,11 @@ export interface QueryServiceDependencies {
   historyMaxPages?: number;
   /** About how many pages are read between two progress reports (default 10). */
   historyPagesPerSlice?: number;
+  /**
+   * The organisation trail's S3 log archive (`HISTORY_BUCKET`): searched for the part of a range older than the
+   * store, whatever its age, before CloudTrail `LookupEvents` (90 days, one account). Without it, only the latter.
+   */
+  archive?: ArchiveHistory;
 }
 
 /** One change in an answer; `stored` is set when the bot has it (and so its Slack message and state). */
@@ -97,6 +112,8 @@ export interface ListAnswer {
   byActor: Tally[];
   /** Set when CloudTrail history was searched. */
   history?: HistorySearchSummary;
+  /** Set when the trail's S3 log archive was searched. */
+  archive?: ArchiveSearchSummary;
 }
 
 /** The answer to `stats`: the days and their totals. */
@@ -304,6 +321,7 @@ export class QueryService {
   async historyNeeded(query: Query): Promise<boolean> {
     if (query.kind !== 'list') return false;
     await this.resolveAccounts(query);
+    if (this.deps.archive && (await this.archiveWindow(query))) return true;
     const window = await this.historyWindow(query);
     return window !== undefined;
   }
@@ -319,8 +337,20 @@ export class QueryService {
   ): Promise<ListAnswer> {
     const query = await this.resolveAccounts(given);
     const stored = await this.fromStore(query);
-    const window = await this.historyWindow(query);
-    if (!window) return listAnswer(stored.entries, query, stored.complete);
+    const archived = await this.searchArchive(query);
+    let window = await this.historyWindow(query);
+    // What the archive answered is not asked again: LookupEvents only for what S3 may not have yet.
+    if (window && archived && !archived.summary.error) {
+      const start = Math.max(
+        window.start.getTime(),
+        this.deps.clock.now().getTime() - ARCHIVE_DELIVERY_LAG_MS,
+      );
+      window = start < window.end.getTime() ? { start: new Date(start), end: window.end } : undefined;
+    }
+    if (!window) {
+      const answer = listAnswer([...stored.entries, ...(archived?.entries ?? [])], query, stored.complete);
+      return archived ? { ...answer, archive: archived.summary } : answer;
+    }
 
     const attribute = historyAttribute(query);
     const found: QueryEntry[] = [];
@@ -361,8 +391,56 @@ export class QueryService {
         searchedFrom: summary.searchedFrom,
       });
     }
-    const answer = listAnswer([...stored.entries, ...found], query, stored.complete);
-    return { ...answer, history: summary };
+    const answer = listAnswer(
+      [...stored.entries, ...(archived?.entries ?? []), ...found],
+      query,
+      stored.complete,
+    );
+    return { ...answer, history: summary, ...(archived ? { archive: archived.summary } : {}) };
+  }
+
+  /**
+   * The changes the S3 log archive holds for the part of the range the store does not cover; undefined when there
+   * is no archive or no such part. A failed search is reported in the summary (`error`), and CloudTrail
+   * `LookupEvents` then answers what it can, as without an archive.
+   */
+  private async searchArchive(
+    query: Query,
+  ): Promise<{ entries: QueryEntry[]; summary: ArchiveSearchSummary } | undefined> {
+    const archive = this.deps.archive;
+    const window = archive ? await this.archiveWindow(query) : undefined;
+    if (!archive || !window) return undefined;
+    const base = { start: window.start.toISOString(), end: window.end.toISOString() };
+    try {
+      const result = await archive.search(window);
+      const entries = result.changes
+        .filter((change) => matchesQuery(change, query))
+        .map((change) => ({ change }));
+      return { entries, summary: { ...base, ...result.summary } };
+    } catch (error: unknown) {
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        entries: [],
+        summary: {
+          ...base,
+          location: archive.location,
+          files: 0,
+          bytes: 0,
+          skippedFiles: 0,
+          truncated: false,
+          error: message,
+        },
+      };
+    }
+  }
+
+  /** The part of the query's range older than what the store holds, whatever its age. */
+  private async archiveWindow(query: Query): Promise<{ start: Date; end: Date } | undefined> {
+    if (query.kind !== 'list') return undefined;
+    const coverage = (await this.coverageStart()).getTime();
+    const start = Date.parse(query.start);
+    const end = Math.min(Date.parse(query.end), coverage);
+    return start < end ? { start: new Date(start), end: new Date(end) } : undefined;
   }
 
   /** The part of the query's range only CloudTrail can answer, or undefined when there is none. */

@@ -26,7 +26,7 @@ export function credentialsFrom(env: Env) {
 }
 
 /** A client configuration from the environment the CLI was given (its endpoint and keys win over the SDK's). */
-function configFor(env: Env, region: string | undefined, service: string) {
+export function configFor(env: Env, region: string | undefined, service: string) {
   const endpoint = nonEmpty(env[`AWS_ENDPOINT_URL_${service}`]) ?? nonEmpty(env.AWS_ENDPOINT_URL);
   const credentials = credentialsFrom(env);
   return {

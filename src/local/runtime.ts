@@ -26,7 +26,7 @@ import { createPinnedAwsClients } from '../aws/pinned-clients';
 import { EmulatorScenarioAccount } from '../aws/scenario-account';
 import { type Config, parseConfig } from '../config';
 import { CIS44_FIX_DEFAULTS } from '../domain/cis-audit';
-import { buildNotifyService } from '../runtime/notify';
+import { buildNotifyRuntime } from '../runtime/notify';
 import { buildListenerDependencies, buildSlackHandler } from '../runtime/slack';
 import { registerListeners } from '../slack/app';
 import type { ListenerLog } from '../slack/listeners/context';
@@ -363,7 +363,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       report('warn', `bot: ${message}${detailsText(details)}`);
     const auditLine: AuditLineWriter = (message, line) =>
       report('info', `${message}: ${JSON.stringify(line)}`);
-    notify = await buildNotifyService({ config, aws: clients, log: botLog });
+    const notifyRuntime = await buildNotifyRuntime({ config, aws: clients, log: botLog });
+    notify = notifyRuntime.notify;
+    // The deployed `follow` function's schedule, every minute here: alarms that stay in ALARM are searched on.
+    const follow = setInterval(() => {
+      notifyRuntime.follow.run(Date.now() + 50_000).catch((error: unknown) => {
+        report('warn', `alarm follow-up: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }, 60_000);
+    follow.unref();
+    stops.push({ name: 'alarm follow-up', stop: async () => clearInterval(follow) });
     const worker = await buildLocalWorker({
       config,
       aws: clients,

@@ -1,4 +1,5 @@
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
+import { AlarmFollowService } from '../app/alarm-follow';
 import { DigestService } from '../app/digest-service';
 import { NotifyService } from '../app/notify-service';
 import type { RoutingTableSource } from '../app/routing-port';
@@ -11,6 +12,7 @@ import { renderDigest } from '../slack/render-digest';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
+import { DynamoAlarmCursorStore } from '../store/dynamo-alarm-cursors';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoDigestStore } from '../store/dynamo-digest-store';
@@ -67,7 +69,19 @@ export async function buildDigestService({ config, aws, log }: NotifyWiring): Pr
  * environment, locally), the DynamoDB store, a per-channel pacer shared by every post of this process, and the
  * dead-letter queue for unreadable input when `NOTIFY_DEAD_LETTER_QUEUE_URL` is set.
  */
-export async function buildNotifyService({ config, aws, log }: NotifyWiring): Promise<NotifyService> {
+export async function buildNotifyService(wiring: NotifyWiring): Promise<NotifyService> {
+  return (await buildNotifyRuntime(wiring)).notify;
+}
+
+/**
+ * The notify use case and the alarm follow-up it tells about alarms (which hands the calls it finds back to it):
+ * what the notify function and the scheduled follow-up function run.
+ */
+export async function buildNotifyRuntime({
+  config,
+  aws,
+  log,
+}: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
   const slack = await pacedSlack(config, aws);
@@ -97,7 +111,20 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
   // Access Analyzer is loaded with the first document to validate.
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
-  return new NotifyService({
+  const follow = new AlarmFollowService({
+    cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
+    logs: {
+      searchRecords: async (group, pattern, start, end) =>
+        (await search()).logs.searchRecords(group, pattern, start, end),
+    },
+    deliver: async (records, deadline) => {
+      await notify.deliverRecords(records, deadline);
+    },
+    clock: { now: () => new Date() },
+    ...(log ? { log } : {}),
+  });
+  const notify = new NotifyService({
+    followUp: follow,
     ...(validator ? { validator } : {}),
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
@@ -130,6 +157,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     ...(deadLetters ? { deadLetters } : {}),
     ...(log ? { log } : {}),
   });
+  return { notify, follow };
 }
 
 /** Organizations, loaded on the directory's first refresh (once a day): most cold starts never load it. */

@@ -10,11 +10,12 @@ import type { Config } from '../config';
 import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
 import type { DynamoChangeStore } from '../store/dynamo-change-store';
 import type { DynamoStatsStore } from '../store/dynamo-stats';
+import { archiveHistoryOf } from './archive-history';
 
 /**
- * The `/iam-changes` query service on the store, the daily counters and CloudTrail history; with `dynamo`, `in
- * <account or OU>` is resolved through the account directory's copy in the table (kept fresh by notify: these
- * functions never call Organizations).
+ * The `/iam-changes` query service on the store, the daily counters, the trail's S3 log archive when configured,
+ * and CloudTrail history; with `dynamo`, `in <account or OU>` is resolved through the account directory's copy in
+ * the table (kept fresh by notify: these functions never call Organizations).
  */
 export function buildQueryService(
   config: Config,
@@ -26,6 +27,8 @@ export function buildQueryService(
   },
 ): QueryService {
   const clock = { now: () => new Date() };
+  const risk = { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts };
+  const archive = archiveHistoryOf(config, risk);
   return new QueryService({
     ...(parts.dynamo
       ? {
@@ -40,6 +43,7 @@ export function buildQueryService(
     history: parts.trail,
     clock: { now: () => new Date() },
     retentionDays: config.retentionDays,
-    risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
+    risk,
+    ...(archive ? { archive } : {}),
   });
 }

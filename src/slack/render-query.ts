@@ -249,6 +249,8 @@ function renderList(query: Query, answer: ListAnswer, now: Date, options: QueryR
       ]),
     );
   }
+  const archive = answer.archive;
+  if (archive) blocks.push(context([archiveNote(archive)]));
   const history = answer.history;
   if (history) {
     const stopped = history.truncated
@@ -266,6 +268,19 @@ function renderList(query: Query, answer: ListAnswer, now: Date, options: QueryR
       ? `No IAM changes ${plainQuery(query)}`
       : `${answer.complete ? '' : 'At least '}${answer.matched} IAM changes ${plainQuery(query)}`;
   return message(query, fallback, blocks);
+}
+
+/** What the search of the trail's S3 log archive read, or why it could not. */
+function archiveNote(archive: NonNullable<ListAnswer['archive']>): string {
+  const where = `the trail's S3 logs (${inlineCode(archive.location)}) ${slackDate(archive.start)} – ${slackDate(archive.end)}`;
+  if (archive.error) {
+    return `:warning: Could not search ${where}: ${truncate(archive.error, 300)}`;
+  }
+  const megabytes = (archive.bytes / 1_048_576).toFixed(1);
+  const skipped =
+    archive.skippedFiles > 0 ? ` ${plural(archive.skippedFiles, 'file')} could not be read.` : '';
+  const stopped = archive.truncated ? ' Stopped at the file limit: narrow the range for the rest.' : '';
+  return `:mag: Also searched ${where}: ${plural(archive.files, 'file')}, ${megabytes} MB read.${skipped}${stopped}`;
 }
 
 /** The query in plain words for the fallback text (escaped, no date tokens). */

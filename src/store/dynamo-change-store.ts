@@ -292,8 +292,35 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       updatedAt: at,
       leaseUntil: leaseUntil.toISOString(),
     };
+    if (await this.putIfAbsent(this.changeItem(record, now))) return { claimed: true, record };
+    const existing = await this.getChange(change.eventId);
+    // Only possible if TTL removed it between the two calls; the caller's retry will claim it.
+    if (!existing) throw new StoreItemNotFoundError(`change ${change.eventId}`);
+    return { claimed: false, record: existing };
+  }
+
+  /**
+   * Stores a change found in the trail's S3 archive when its event id is new (the same conditional write as
+   * {@link claimChange}), as `imported`: indexed for `/iam-changes`, never posted. True when it was new. It lives
+   * `retentionDays` from the import, like anything else the bot writes.
+   */
+  async importChange(change: AssessedChange, now: Date): Promise<boolean> {
+    const at = now.toISOString();
+    const record: StoredChange = {
+      change: plain(change),
+      delivery: 'imported',
+      attempts: 0,
+      firstSeenAt: at,
+      updatedAt: at,
+    };
+    return this.putIfAbsent(this.changeItem(record, now));
+  }
+
+  /** A change's item with its index keys (day, actor, resource). */
+  private changeItem(record: StoredChange, now: Date): Item {
+    const change = record.change;
     const sortKey = `${sortableTime(change.eventTime)}#${change.eventId}`;
-    const item: Item = {
+    return {
       ...changeKey(change.eventId),
       ...record,
       eventTime: change.eventTime,
@@ -305,11 +332,6 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       gsi3sk: sortKey,
       [TTL_ATTRIBUTE]: this.expiresAt(now),
     };
-    if (await this.putIfAbsent(item)) return { claimed: true, record };
-    const existing = await this.getChange(change.eventId);
-    // Only possible if TTL removed it between the two calls; the caller's retry will claim it.
-    if (!existing) throw new StoreItemNotFoundError(`change ${change.eventId}`);
-    return { claimed: false, record: existing };
   }
 
   async getChange(eventId: string): Promise<RespondedChange | undefined> {
@@ -485,12 +507,14 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           Key: changeKey(eventId),
           UpdateExpression: 'SET leaseUntil = :until',
           ConditionExpression:
-            'attribute_exists(pk) AND delivery IN (:pending, :failed) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+            'attribute_exists(pk) AND delivery IN (:pending, :failed, :imported) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
           ExpressionAttributeValues: {
             ':until': until.toISOString(),
             ':now': now.toISOString(),
             ':pending': 'pending',
             ':failed': 'failed',
+            // Backfilled from the archive before it arrived live: the live delivery still posts it.
+            ':imported': 'imported',
           },
         }),
       );

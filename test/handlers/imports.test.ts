@@ -58,6 +58,7 @@ const ON_DEMAND = [
   '@aws-sdk/client-cloudwatch',
   '@aws-sdk/client-cloudwatch-logs',
   '@aws-sdk/client-sqs',
+  '@aws-sdk/client-s3',
 ];
 
 describe('handler bundles', () => {
@@ -84,6 +85,23 @@ describe('handler bundles', () => {
       expect(all).toContain('@aws-sdk/client-cloudtrail');
     },
   );
+
+  it('the follow handler loads only DynamoDB at start: Slack and CloudWatch Logs come with an alarm in ALARM', async () => {
+    const { atStart, all } = await bundledPackages('follow');
+    expect(atStart).toContain('@aws-sdk/client-dynamodb');
+    expect(atStart).not.toContain('@slack/web-api');
+    expect(atStart).not.toContain('@aws-sdk/client-cloudwatch-logs');
+    expect(all).toContain('@slack/web-api');
+    expect(all).toContain('@aws-sdk/client-cloudwatch-logs');
+    expect(all).not.toContain('@slack/bolt');
+  });
+
+  it('only the worker reads the trail S3 logs, and loads S3 with its first history search', async () => {
+    const worker = await bundledPackages('worker');
+    expect(worker.atStart).not.toContain('@aws-sdk/client-s3');
+    expect(worker.all).toContain('@aws-sdk/client-s3');
+    expect((await bundledPackages('notify')).all).not.toContain('@aws-sdk/client-s3');
+  });
 
   it('only the worker may load the IAM client, and only with its first IAM call', async () => {
     const worker = await bundledPackages('worker');

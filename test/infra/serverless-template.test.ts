@@ -260,6 +260,7 @@ function conditionMatches(
           return values.every(equal);
         case 'ArnEquals':
         case 'ArnLike':
+        case 'StringLike':
           return values.length > 0 && values.every(like);
         // A negated operator holds when the key is missing.
         case 'ArnNotEquals':
@@ -320,7 +321,7 @@ function functionEnvironment(template: Template, name: FunctionName): Record<str
     .Variables;
 }
 
-const FUNCTIONS = ['notify', 'slack', 'worker'] as const;
+const FUNCTIONS = ['notify', 'slack', 'worker', 'follow'] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 const ORGANIZATION = 'o-a1b2c3d4e5';
@@ -332,6 +333,7 @@ const EXTRA_ALARMS = [
 const PROTECTED = ['arn:aws:iam::*:role/break-glass*', 'arn:aws:iam::123456789012:user/root-admin'];
 const LOG_GROUP = 'aws-cloudtrail-logs-org';
 const OPS_EMAIL = 'secops-oncall@example.com';
+const HISTORY_BUCKET = 'org-trail-logs';
 
 let dir: string;
 let plain: Template;
@@ -358,6 +360,8 @@ beforeAll(async () => {
     `opsEmail=${OPS_EMAIL}`,
     'notifyReservedConcurrency=20',
     'workerReservedConcurrency=5',
+    `historyBucket=${HISTORY_BUCKET}`,
+    'historyPrefix=AWSLogs/o-a1b2c3d4e5/',
   ]);
   orgOnly = await packageWith(path.join(dir, 'org'), [`organizationId=${ORGANIZATION}`]);
   withRole = await packageWith(path.join(dir, 'role'), [
@@ -521,8 +525,8 @@ describe('serverless.yml', () => {
   });
 
   it('schedules the daily digest on the notify function, with the digest event as its input', () => {
-    const schedules = active(plain, 'AWS::Events::Rule').filter(
-      ([, rule]) => rule.Properties?.ScheduleExpression,
+    const schedules = active(plain, 'AWS::Events::Rule').filter(([, rule]) =>
+      String(rule.Properties?.ScheduleExpression ?? '').startsWith('cron('),
     );
     expect(schedules).toHaveLength(1);
     const rule = schedules[0]?.[1].Properties;
@@ -613,6 +617,19 @@ describe('serverless.yml', () => {
     expect(rules.OrgIamWritesRule?.Properties?.EventPattern).toEqual(
       rules.IamWritesRule?.Properties?.EventPattern,
     );
+  });
+
+  it('runs the alarm follow-up on a schedule, with the notify role', () => {
+    const schedules = active(plain, 'AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties?.ScheduleExpression,
+    );
+    expect(schedules.map(([, rule]) => rule.Properties?.ScheduleExpression)).toContain('rate(5 minutes)');
+    const schedule = schedules.find(([, rule]) => rule.Properties?.ScheduleExpression === 'rate(5 minutes)');
+    expect(JSON.stringify(schedule?.[1].Properties?.Targets)).toContain('FollowLambdaFunction');
+    const follow = active(plain, 'AWS::Lambda::Function').find(
+      ([, fn]) => fn.Properties?.FunctionName === 'iam-changes-test-follow',
+    );
+    expect(JSON.stringify(follow?.[1].Properties?.Role)).toContain('NotifyRole');
   });
 
   it('creates no metric filter or alarm without a CloudTrail log group', () => {
@@ -788,6 +805,7 @@ describe('serverless.yml', () => {
       'CHANGE#e1',
       'DOC#111122223333#role/x',
       'ALARM#a',
+      'ALARMCURSOR',
       'BURST#b',
       'BURSTITEM#b',
       'STATS#d',
@@ -862,6 +880,35 @@ describe('serverless.yml', () => {
       },
     ]);
     expect(functionEnvironment(withRole, 'notify').ORGANIZATIONS_ROLE_ARN).toBe(DIRECTORY_ROLE);
+  });
+
+  it('lets only the worker read the history bucket, under its prefix, and only when it is set', () => {
+    const object = (key: string) => ({
+      action: 's3:GetObject',
+      resource: `arn:aws:s3:::${HISTORY_BUCKET}/${key}`,
+    });
+    const list = (prefix: string) => ({
+      action: 's3:ListBucket',
+      resource: `arn:aws:s3:::${HISTORY_BUCKET}`,
+      context: { 's3:prefix': [prefix] },
+    });
+    const worker = statementsOf(withParams, 'WorkerRole');
+    expect(
+      allows(worker, object('AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/us-east-1/2026/01/01/f.json.gz')),
+    ).toBe(true);
+    expect(allows(worker, list('AWSLogs/o-a1b2c3d4e5/111122223333/'))).toBe(true);
+    expect(allows(worker, object('other/secret.txt'))).toBe(false);
+    expect(allows(worker, list('other/'))).toBe(false);
+    expect(functionEnvironment(withParams, 'worker')).toMatchObject({
+      HISTORY_BUCKET,
+      HISTORY_PREFIX: 'AWSLogs/o-a1b2c3d4e5/',
+    });
+    for (const role of ['NotifyRole', 'SlackRole']) {
+      expect(allows(statementsOf(withParams, role), object('AWSLogs/o-a1b2c3d4e5/x.json.gz')), role).toBe(
+        false,
+      );
+    }
+    expect(allows(statementsOf(plain, 'WorkerRole'), object('AWSLogs/x.json.gz'))).toBe(false);
   });
 
   it('lets each function read only its own SSM parameters, by exact ARN', () => {
@@ -1072,7 +1119,7 @@ describe("serverless.yml: the stack's own failures", () => {
   it("alarms to the ops topic on every function's errors and throttles", () => {
     for (const template of [plain, withParams]) {
       const functions = active(template, 'AWS::Lambda::Function');
-      expect(functions).toHaveLength(3);
+      expect(functions).toHaveLength(4);
       for (const [id] of functions) {
         for (const metric of ['Errors', 'Throttles']) {
           expect(alarmFor(template, 'AWS/Lambda', metric, 'FunctionName', `ref:${id}`)).toMatchObject({
@@ -1119,9 +1166,9 @@ describe("serverless.yml: the stack's own failures", () => {
         }
       }
     }
-    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does (the IAM rule in use and
-    // the daily digest's schedule).
-    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(2);
+    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does (the IAM rule in use, the
+    // daily digest's schedule and the follow function's schedule).
+    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
     // With an organisation: the central bus's rule too.
     expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
   });
@@ -1251,9 +1298,19 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
   },
   slack: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
+    's3:ListBucket':
+      'the query service’s S3 history: the Slack function only asks whether a range needs it, the worker searches',
+    's3:GetObject':
+      'the query service’s S3 history: the Slack function only asks whether a range needs it, the worker searches',
   },
   worker: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
+  },
+  // The scheduled follow-up runs the notify path with notify's role.
+  follow: {
+    'sqs:ReceiveMessage':
+      '`iam-changes redrive` reads the dead-letter queue, with the operator’s credentials',
+    'sqs:DeleteMessage': '`iam-changes redrive` deletes what it delivered, with the operator’s credentials',
   },
 };
 
@@ -1457,6 +1514,10 @@ describe('the packaged functions', () => {
       expect(files.filter((file) => !own.test(file))).toEqual([]);
     },
   );
+
+  it('follow: with no alarm in ALARM, reads its cursors and loads nothing else (no Slack token needed)', async () => {
+    expect(await invoke('follow', {}, {})).toEqual([]);
+  });
 
   it('notify: reads the bot token from SSM and posts the change to Slack', async () => {
     const event = eventBridgeNotification(

@@ -258,6 +258,34 @@ describe('renderQueryAnswer (list)', () => {
     expect(text).toContain('Stopped at <!date^1793491200^');
   });
 
+  it("notes a search of the trail's S3 logs, what it could not read, and a failed one with its reason escaped", () => {
+    const archive = {
+      start: '2025-01-01T00:00:00.000Z',
+      end: '2026-10-21T15:00:00.000Z',
+      location: 's3://org-trail-logs/AWSLogs/o-a1b2c3d4e5/',
+      files: 1200,
+      bytes: 3 * 1_048_576,
+      skippedFiles: 2,
+      truncated: true,
+    };
+    const searched = renderQueryAnswer(query('30d'), { ...listAnswer([{ change: change() }]), archive }, NOW);
+    assertBlockKitLimits(searched);
+    expect(allText(searched)).toContain(
+      "Also searched the trail's S3 logs (`s3://org-trail-logs/AWSLogs/o-a1b2c3d4e5/`)",
+    );
+    expect(allText(searched)).toContain(
+      '1,200 files, 3.0 MB read. 2 files could not be read. Stopped at the file limit',
+    );
+
+    const failed = renderQueryAnswer(
+      query('30d'),
+      { ...listAnswer([]), archive: { ...archive, files: 0, error: 'Access Denied <@U1>' } },
+      NOW,
+    );
+    expect(allText(failed)).toContain(':warning: Could not search');
+    expect(allText(failed)).toContain('Access Denied &lt;@U1&gt;');
+  });
+
   it('points status at the CIS 4.4 audit and renders help', () => {
     assertBlockKitLimits(renderQueryAnswer(query('status'), { kind: 'status' }, NOW));
     expect(renderQueryAnswer(query('help'), { kind: 'help' }, NOW)).toEqual(renderHelp());

@@ -144,6 +144,35 @@ describe('DynamoChangeStore', () => {
     );
   });
 
+  it('imports a change once, indexed but never delivered, and lets the live delivery of the same call post it once', async () => {
+    const change = attachAdmin('imported-role');
+    expect(await store.importChange(change, NOW)).toBe(true);
+    expect(await store.importChange(change, NOW)).toBe(false);
+    expect((await store.getChange(change.eventId))?.delivery).toBe('imported');
+    expect(
+      (
+        await store.changesOnResource(
+          'role/imported-role',
+          '2026-11-20T00:00:00Z',
+          '2026-11-21T00:00:00Z',
+          10,
+        )
+      ).map((stored) => stored.change.eventId),
+    ).toEqual([change.eventId]);
+
+    // The call arrives live after the import: the claim finds it, and one delivery takes it over.
+    expect((await store.claimChange(change, NOW, LEASE)).claimed).toBe(false);
+    expect(await store.acquireDeliveryLease(change.eventId, NOW, LEASE)).toBe(true);
+    expect(await store.acquireDeliveryLease(change.eventId, NOW, LEASE)).toBe(false);
+    await store.markDelivery(change.eventId, { delivery: 'delivered', slack: SLACK }, NOW);
+    expect(await store.acquireDeliveryLease(change.eventId, new Date(LEASE.getTime() + 1), LEASE)).toBe(
+      false,
+    );
+    // An import after the live delivery changes nothing.
+    expect(await store.importChange(change, NOW)).toBe(false);
+    expect((await store.getChange(change.eventId))?.delivery).toBe('delivered');
+  });
+
   it('stores a change that has undefined fields without them', async () => {
     const change = { ...attachAdmin('ci-runner'), errorCode: undefined, recipientAccountId: undefined };
 

@@ -37,6 +37,11 @@ const SERVICE_PREFIX: Record<string, string> = {
   '@aws-sdk/client-sts': 'sts',
 };
 
+/** Commands whose IAM action is not named like them. */
+const COMMAND_ACTION: Record<string, string> = {
+  's3:ListObjectsV2': 's3:ListBucket',
+};
+
 /** The document client's commands, by the DynamoDB action each one sends. */
 const DOCUMENT_CLIENT_ACTION: Record<string, string> = {
   BatchGet: 'BatchGetItem',
@@ -91,7 +96,11 @@ export function actionsInSource(source: string, module: string): BundledCall[] {
       throw new Error(
         `${module}: cannot tell which service ${name}Command is sent to (${pkg ?? 'no import'})`,
       );
-    calls.push({ action: `${prefix}:${name}`, module, via: `new ${name}Command` });
+    calls.push({
+      action: COMMAND_ACTION[`${prefix}:${name}`] ?? `${prefix}:${name}`,
+      module,
+      via: `new ${name}Command`,
+    });
   }
   // The responder role in another account: the credential provider calls sts:AssumeRole with the function's role.
   if (/\bfromTemporaryCredentials\s*\(/.test(source))

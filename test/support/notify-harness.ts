@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { AlarmFollowPort } from '../../src/app/alarm-follow';
 import { type NotifyDependencies, NotifyService, type NotifySettings } from '../../src/app/notify-service';
 import type { DeadLetterSink } from '../../src/app/ports';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
@@ -72,6 +73,7 @@ export async function notifyServiceOn(
     accounts?: NotifyDependencies['accounts'];
     routes?: NotifyDependencies['routes'];
     validator?: NotifyDependencies['validator'];
+    followUp?: AlarmFollowPort;
   } = {},
 ) {
   const tableName = options.tableName ?? (await components.dynalite.createTable());
@@ -120,6 +122,7 @@ export async function notifyServiceOn(
     ...(options.accounts ? { accounts: options.accounts } : {}),
     ...(options.routes ? { routes: options.routes } : {}),
     ...(options.validator ? { validator: options.validator } : {}),
+    ...(options.followUp ? { followUp: options.followUp } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };
 }

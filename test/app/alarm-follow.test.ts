@@ -1,0 +1,256 @@
+/**
+ * The alarm follow-up on real components: CloudWatch Logs on moto_server (records put as CloudTrail writes them,
+ * searched with FilterLogEvents), the store and the cursors on dynalite, and the local Slack server. The clock is
+ * the test's, moved between the scheduled runs; the log events are put when CloudTrail would deliver them.
+ */
+import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AlarmFollowPort, AlarmFollowService } from '../../src/app/alarm-follow';
+import type { NotifyService } from '../../src/app/notify-service';
+import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
+import type { CloudTrailRecord } from '../../src/domain/input';
+import { DynamoAlarmCursorStore } from '../../src/store/dynamo-alarm-cursors';
+import type { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { cloudTrailRecord } from '../support/cloudtrail';
+import {
+  alarmNotification,
+  CHANNEL,
+  type Components,
+  cloudTrailLogGroup,
+  eventBridgeNotification,
+  notifyServiceOn,
+  startComponents,
+} from '../support/notify-harness';
+
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const TRAIL_ACCOUNT = '111122223333';
+const MEMBER = '444455556666';
+const MINUTE = 60_000;
+
+let components: Components;
+
+beforeAll(async () => {
+  components = await startComponents();
+}, 60_000);
+
+afterAll(async () => {
+  await components?.stop();
+});
+
+/** A five-minute period that started 90 minutes ago, so every call of a test is in CloudWatch Logs' past. */
+function basePeriod(): Date {
+  return new Date(Math.floor((Date.now() - 90 * MINUTE) / (5 * MINUTE)) * 5 * MINUTE);
+}
+
+/** A critical call (its own message) by a user named `name`, at `minutes` after `base`. */
+function call(name: string, base: Date, minutes: number, overrides: Partial<CloudTrailRecord> = {}) {
+  return cloudTrailRecord(
+    'AttachUserPolicy',
+    { userName: name, policyArn: ADMIN },
+    {
+      eventTime: new Date(base.getTime() + minutes * MINUTE).toISOString().replace('.000Z', 'Z'),
+      ...overrides,
+    },
+  );
+}
+
+/** An organisation trail's record of a call in a member account: the change is that account's. */
+function memberCall(name: string, base: Date, minutes: number) {
+  return call(name, base, minutes, {
+    recipientAccountId: MEMBER,
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: 'AROAMEMBER:deployer',
+      arn: `arn:aws:sts::${MEMBER}:assumed-role/deployer/ci`,
+      accountId: MEMBER,
+      sessionContext: {
+        sessionIssuer: { type: 'Role', arn: `arn:aws:iam::${MEMBER}:role/deployer`, userName: 'deployer' },
+      },
+    },
+  });
+}
+
+let streams = 0;
+
+/** Delivers records to the log group, as CloudTrail does minutes after the calls (a new stream each time). */
+async function deliver(logGroupName: string, records: CloudTrailRecord[]) {
+  streams += 1;
+  const logStreamName = `${TRAIL_ACCOUNT}_CloudTrail_us-east-1_${streams}`;
+  await components.logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName }));
+  await components.logs.send(
+    new PutLogEventsCommand({
+      logGroupName,
+      logStreamName,
+      logEvents: records
+        .map((record) => ({
+          timestamp: Date.parse(String(record.eventTime)),
+          message: JSON.stringify(record),
+        }))
+        .sort((left, right) => left.timestamp - right.timestamp),
+    }),
+  );
+}
+
+/** The notify path and the follow-up on one table, sharing a clock the test moves. */
+async function followedNotify(clock: { now: Date }, tableName?: string) {
+  let follow: AlarmFollowService | undefined;
+  const port: AlarmFollowPort = {
+    opened: (...args) => (follow as AlarmFollowService).opened(...args),
+    closed: (...args) => (follow as AlarmFollowService).closed(...args),
+  };
+  const notify = await notifyServiceOn(components, {
+    now: () => clock.now,
+    followUp: port,
+    ...(tableName ? { tableName } : {}),
+  });
+  const cursors = new DynamoAlarmCursorStore(components.dynalite.documentClient, {
+    tableName: notify.tableName,
+  });
+  follow = new AlarmFollowService({
+    cursors,
+    logs: new CloudWatchLogsSearch(components.logs),
+    deliver: async (records, deadline) => {
+      await (notify.service as NotifyService).deliverRecords(records, deadline);
+    },
+    clock: { now: () => clock.now },
+  });
+  return { ...notify, follow, cursors };
+}
+
+/** Top-level alerts naming this user (the alarm summaries, which list calls too, left out). */
+function alertsFor(name: string) {
+  return components.slack
+    .topLevel(CHANNEL)
+    .filter((message) => message.text.includes(name) && !message.text.includes('CIS-4.4-'));
+}
+
+async function deliveryOf(store: DynamoChangeStore, record: CloudTrailRecord) {
+  return (await store.getChange(String(record.eventID)))?.delivery;
+}
+
+describe('AlarmFollowService', () => {
+  it('posts the calls that arrive over three scheduled runs while in ALARM, each once, and stops after OK', async () => {
+    const base = basePeriod();
+    const at = (minutes: number) => new Date(base.getTime() + minutes * MINUTE);
+    const clock = { now: at(7) };
+    const first = call('fl-first', base, 1);
+    const group = await cloudTrailLogGroup(components, [first], 'Followed');
+    const { service, store, follow, cursors } = await followedNotify(clock);
+
+    await service.process(alarmNotification({ metricName: 'Followed', periodStart: base }));
+    expect(alertsFor('fl-first')).toHaveLength(1);
+    expect((await cursors.activeCursors()).map((cursor) => cursor.state)).toEqual(['open']);
+
+    // Run 1: one call made after the alarm fired.
+    const second = call('fl-second', base, 9);
+    await deliver(group, [second]);
+    clock.now = at(10);
+    const [run1] = await follow.run(Number.POSITIVE_INFINITY);
+    expect(run1).toMatchObject({ handedOver: 1, state: 'open' });
+
+    // Run 2: a call in this account and one an organisation trail recorded in a member account.
+    const third = call('fl-third', base, 12);
+    const member = memberCall('fl-member', base, 14);
+    await deliver(group, [third, member]);
+    // The EventBridge path delivers one call before the log group has it.
+    const viaEventBridge = call('fl-eventbridge', base, 14);
+    await service.process(eventBridgeNotification(viaEventBridge));
+    clock.now = at(15);
+    await follow.run(Number.POSITIVE_INFINITY);
+
+    // Run 3: a call made before run 2 that reached the log group late, and the EventBridge call reaching it too.
+    const late = call('fl-late', base, 13);
+    await deliver(group, [late, viaEventBridge]);
+    clock.now = at(20);
+    const [run3] = await follow.run(Number.POSITIVE_INFINITY);
+    expect(run3?.state).toBe('open');
+
+    for (const name of ['fl-first', 'fl-second', 'fl-third', 'fl-member', 'fl-eventbridge', 'fl-late']) {
+      expect({ name, alerts: alertsFor(name).length }).toEqual({ name, alerts: 1 });
+    }
+    const stored = await store.getChange(String(member.eventID));
+    expect(stored?.change.accountId).toBe(MEMBER);
+
+    // OK at minute 22: the calls up to it are searched at once; one after it is not the alarm's.
+    const beforeOk = call('fl-before-ok', base, 21);
+    const afterOk = call('fl-after-ok', base, 23);
+    await deliver(group, [beforeOk, afterOk]);
+    clock.now = at(23);
+    await service.process(
+      alarmNotification({ metricName: 'Followed', periodStart: base, state: 'OK', stateChangeTime: at(22) }),
+    );
+    expect(alertsFor('fl-before-ok')).toHaveLength(1);
+    expect(await deliveryOf(store, afterOk)).toBeUndefined();
+    expect((await cursors.activeCursors()).map((cursor) => cursor.state)).toEqual(['closing']);
+
+    // A call made before the OK that reaches the log group after it is still found, by the last run.
+    const straggler = call('fl-straggler', base, 21.5);
+    await deliver(group, [straggler]);
+    clock.now = at(40);
+    await follow.run(Number.POSITIVE_INFINITY);
+    expect(alertsFor('fl-straggler')).toHaveLength(1);
+    expect(await cursors.activeCursors()).toEqual([]);
+    expect(await deliveryOf(store, afterOk)).toBeUndefined();
+    // Nothing is in ALARM: a run finds nothing to do.
+    expect(await follow.run(Number.POSITIVE_INFINITY)).toEqual([]);
+  });
+
+  it('posts nothing twice and misses nothing when a scheduled run and the OK run at once', async () => {
+    const base = basePeriod();
+    const at = (minutes: number) => new Date(base.getTime() + minutes * MINUTE);
+    const clock = { now: at(7) };
+    const group = await cloudTrailLogGroup(components, [call('cc-first', base, 1)], 'Concurrent');
+    const one = await followedNotify(clock);
+    // Another Lambda container on the same table: the scheduled function.
+    const other = await followedNotify(clock, one.tableName);
+    await one.service.process(alarmNotification({ metricName: 'Concurrent', periodStart: base }));
+
+    const calls = Array.from({ length: 6 }, (_, index) => call(`cc-call-${index}`, base, 8 + index));
+    await deliver(group, calls);
+    clock.now = at(20);
+    await Promise.all([
+      other.follow.run(Number.POSITIVE_INFINITY),
+      one.follow.run(Number.POSITIVE_INFINITY),
+      one.service.process(
+        alarmNotification({
+          metricName: 'Concurrent',
+          periodStart: base,
+          state: 'OK',
+          stateChangeTime: at(19),
+        }),
+      ),
+    ]);
+    for (const index of calls.keys()) {
+      expect({ index, alerts: alertsFor(`cc-call-${index}`).length }).toEqual({ index, alerts: 1 });
+    }
+    const [cursor] = await one.cursors.activeCursors();
+    expect(cursor).toMatchObject({ state: 'closing', closeAt: at(19).toISOString() });
+    expect(Date.parse(cursor?.searchedUntil ?? '')).toBeGreaterThanOrEqual(at(19).getTime());
+  });
+
+  it('catches up in bounded searches after runs were missed, posting every call', async () => {
+    const base = basePeriod();
+    const at = (minutes: number) => new Date(base.getTime() + minutes * MINUTE);
+    const clock = { now: at(7) };
+    const group = await cloudTrailLogGroup(components, [call('cu-first', base, 1)], 'CaughtUp');
+    const { service, follow } = await followedNotify(clock);
+    await service.process(alarmNotification({ metricName: 'CaughtUp', periodStart: base }));
+    await deliver(group, [call('cu-a', base, 20), call('cu-b', base, 50), call('cu-c', base, 80)]);
+
+    clock.now = at(88);
+    const [outcome] = await follow.run(Number.POSITIVE_INFINITY);
+
+    expect(outcome?.searches).toBeGreaterThanOrEqual(3);
+    expect(outcome?.handedOver).toBe(3);
+    for (const name of ['cu-a', 'cu-b', 'cu-c'])
+      expect({ name, alerts: alertsFor(name).length }).toEqual({ name, alerts: 1 });
+  });
+
+  it('follows nothing for an alarm whose calls were not found in a log group', async () => {
+    const base = basePeriod();
+    const clock = { now: new Date(base.getTime() + 7 * MINUTE) };
+    const { service, cursors } = await followedNotify(clock);
+    await service.process(alarmNotification({ metricName: 'NoLogGroup', periodStart: base }));
+    expect(await cursors.activeCursors()).toEqual([]);
+  });
+});
