@@ -1169,8 +1169,9 @@ describe("serverless.yml: the stack's own failures", () => {
     // No alarm outlives its rule: each rule's alarm exists exactly when the rule does (the IAM rule in use, the
     // daily digest's schedule and the follow function's schedule).
     expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
-    // With an organisation: the central bus's rule too.
-    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
+    // With every option on: the all-writes rule in place of the CIS rule, the digest's and the follow-up's schedules,
+    // and the central bus's rule.
+    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(4);
   });
 
   it("lets EventBridge write to the rules' dead-letter queue for this stack's active rule only", () => {
@@ -1308,6 +1309,8 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
   },
   // The scheduled follow-up runs the notify path with notify's role.
   follow: {
+    // As for notify: the account directory's refresh assumes organizationsRoleArn only when that parameter is set.
+    'sts:AssumeRole': 'account names through organizationsRoleArn, a parameter this template does not set',
     'sqs:ReceiveMessage':
       '`iam-changes redrive` reads the dead-letter queue, with the operator’s credentials',
     'sqs:DeleteMessage': '`iam-changes redrive` deletes what it delivered, with the operator’s credentials',
