@@ -3,12 +3,32 @@
  * stays a few lines and every rule reads documents the same way. Everything tolerates odd input: missing
  * documents, documents that could not be parsed, `null` request parameters.
  */
+import { type ActionCatalogue, expandStatement, grantsWholeService } from '../actions';
 import { statementOnAllResources, wildcardMatch } from '../policy';
 import type { Change, DocumentRole, PolicyDocument, Statement } from '../types';
 
-/** The parsed documents of a change that play `role`; unreadable ones are left out. */
+/**
+ * The parsed documents of a change that play `role`; unreadable ones are left out. The document of a managed
+ * policy the change attaches counts as a permissions document of the change, so every rule judges it.
+ */
 export function documentsOf(change: Change, role: DocumentRole): PolicyDocument[] {
-  return change.documents.flatMap((entry) => (entry.role === role && entry.document ? [entry.document] : []));
+  const own = change.documents.flatMap((entry) =>
+    entry.role === role && entry.document ? [entry.document] : [],
+  );
+  const attached = change.managedPolicy;
+  if (role === 'permissions' && attached?.use === 'attached' && attached.document)
+    own.push(attached.document);
+  return own;
+}
+
+/**
+ * "attaches ReadOnlyHelper to role app, which ": how a reason about a statement starts when the statement came
+ * from an attached managed policy; empty otherwise.
+ */
+export function attachedPrefix(change: Change, statement: Statement): string {
+  const attached = change.managedPolicy;
+  if (attached?.use !== 'attached' || !attached.document?.Statement.includes(statement)) return '';
+  return `attaches ${attached.policyArn.slice(attached.policyArn.lastIndexOf('/') + 1)} to ${targetPhrase(change)}, which `;
 }
 
 /** Every `Allow` statement of the change's documents that play `role`. */
@@ -90,15 +110,24 @@ export type AdminGrant =
 
 /**
  * Whether an `Allow` statement grants every action, or every IAM action (which lets its holder grant itself
- * anything else). `NotAction` counts when none of its patterns can exclude an IAM action.
+ * anything else). `NotAction` counts when none of its patterns can exclude an IAM action. With a catalogue that
+ * holds IAM, the statement's patterns are expanded together: `iam:Get*`, `iam:List*`, `iam:Put*` … that between
+ * them cover every IAM action count, which no single pattern shows.
  */
-export function adminGrant(statement: Statement): AdminGrant | undefined {
+export function adminGrant(statement: Statement, catalogue?: ActionCatalogue): AdminGrant | undefined {
   if (statement.Effect !== 'Allow') return undefined;
   if (statement.Action) {
     const everything = statement.Action.find(patternGrantsEverything);
     if (everything) return { kind: 'everything', pattern: everything };
     const iam = statement.Action.find((pattern) => patternGrantsService(pattern, 'iam'));
     if (iam) return { kind: 'all-iam', pattern: iam };
+    if (catalogue?.actionsOf('iam')) {
+      const iamPatterns = statement.Action.filter((pattern) => wildcardMatch(servicePart(pattern), 'iam'));
+      const grant = expandStatement({ ...statement, Action: iamPatterns }, catalogue);
+      if (iamPatterns.length > 0 && grantsWholeService(grant, 'iam')) {
+        return { kind: 'all-iam', pattern: formatList(iamPatterns, 3) };
+      }
+    }
     return undefined;
   }
   if (statement.NotAction) {
