@@ -31,6 +31,8 @@ import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
 import { renderBurstBatch, withResolved } from '../slack/render-burst';
 import { renderAlertUpdate } from '../slack/render-state';
 import { type BotStepStore, documentDigest } from './bot-steps';
+import type { ChangeContent } from './change-content';
+import type { EscalationStep } from './escalation-check';
 import type {
   Burst,
   ChangeStore,
@@ -92,6 +94,10 @@ export interface NotifyDependencies {
   deadLetters?: DeadLetterSink;
   /** Logs one line per notable event; the handler passes its logger. */
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /** Resolves attached policies' documents and loads the action catalogue before judging (none when absent). */
+  content?: Pick<ChangeContent, 'prepare'>;
+  /** The escalation check: inline before posting, or queued for the worker once posted (none when absent). */
+  escalation?: EscalationStep;
 }
 
 /** What happened to each change and alarm of one notification. */
@@ -240,9 +246,11 @@ export class NotifyService {
     const before = key
       ? await this.deps.store.documentBefore(key, change.eventTime, change.eventId)
       : undefined;
+    const prepared = this.deps.content ? await this.deps.content.prepare(change) : { change };
+    const { risk } = this.deps.settings;
     const assessed = assessChange(
-      change,
-      this.deps.settings.risk,
+      prepared.change,
+      prepared.actions ? { ...risk, actions: prepared.actions } : risk,
       before ? { previousDocument: before.document } : undefined,
     );
     const after = documentAfter(change);
@@ -337,6 +345,7 @@ export class NotifyService {
     let assessed = record?.change ?? (await this.assess(change));
     if (!record) {
       assessed = await this.judgeBotCall(assessed);
+      if (this.deps.escalation) assessed = await this.deps.escalation.prepare(assessed);
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.
@@ -362,9 +371,11 @@ export class NotifyService {
       } else if (SEVERE.has(assessed.risk.level)) {
         const ref = await this.postAlert(assessed);
         result.posted.push(assessed.eventId);
+        await this.deps.escalation?.delivered(assessed);
         return { ...record, delivery: 'delivered', slack: ref };
       } else {
         await this.deliverGrouped(assessed, record, result, deadline);
+        await this.deps.escalation?.delivered(assessed);
       }
     } catch (error: unknown) {
       const message = error instanceof Error ? error.message : String(error);

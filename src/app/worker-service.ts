@@ -28,6 +28,7 @@ import {
 import { renderAlertUpdate } from '../slack/render-state';
 import type { BeforeStateResolver, BeforeStateSource } from './before-state';
 import type { CisAuditGateway } from './cis-audit-service';
+import type { EscalationCheckService } from './escalation-check';
 import type { IamGateway } from './iam-port';
 import type { AlertRef, Job, Requester } from './jobs';
 import type { Clock } from './ports';
@@ -62,6 +63,8 @@ export interface WorkerDependencies {
   iam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
   queries: Pick<QueryService, 'searchHistory'>;
   cisAudit: CisAuditGateway;
+  /** The escalation check of a stored change (read-only); without it such jobs end `not-configured`. */
+  escalation?: Pick<EscalationCheckService, 'run'>;
   clock: Clock;
   settings: WorkerSettings;
   /** Where problems that are not the job's outcome go (a Slack update that failed). */
@@ -123,6 +126,11 @@ export class WorkerService {
         return this.searchHistory(job);
       case 'status':
         return this.reportStatus(job);
+      case 'escalation-check':
+        return {
+          kind: job.kind,
+          outcome: (await this.deps.escalation?.run(job.eventId))?.outcome ?? 'not-configured',
+        };
     }
   }
 

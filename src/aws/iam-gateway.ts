@@ -76,7 +76,8 @@ function errorCode(error: unknown): string {
   return raw.endsWith('Exception') && raw !== 'Exception' ? raw.slice(0, -'Exception'.length) : raw;
 }
 
-function toIamError(action: string, error: unknown): IamCallError {
+/** An SDK error as the port's {@link IamCallError}, for the adapters beside this one. */
+export function toIamError(action: string, error: unknown): IamCallError {
   if (error instanceof IamCallError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new IamCallError(action, errorCode(error), message.split('\n')[0] ?? message, { cause: error });

@@ -1,3 +1,4 @@
+import type { ActionCatalogue } from './actions';
 import { readAlarm } from './alarm';
 import { normaliseRecord } from './change';
 import { InputError, type InputItem } from './input';
@@ -5,6 +6,12 @@ import { type BeforeState, planRevert } from './revert';
 import { assessRisk } from './risk/assess';
 import type { RiskContext } from './risk/rule';
 import type { AlarmEvent, AssessedChange, Change, SkippedRecord } from './types';
+
+/**
+ * What judging a change needs beyond its record, found beforehand by the caller (the document of an attached
+ * managed policy, the action catalogue): a pure, synchronous step over data already loaded.
+ */
+export type PrepareChange = (change: Change) => { change: Change; actions?: ActionCatalogue };
 
 /** What one notification (or file) holds, judged: the output of `iam-changes explain`. */
 export interface Explanation {
@@ -26,7 +33,7 @@ export function assessChange(change: Change, context: RiskContext, before?: Befo
  * Normalises and judges every item of an input. A change that appears twice (same `eventID`) is kept once;
  * a record that can't be read is set aside with the reason rather than failing its neighbours.
  */
-export function explainItems(items: InputItem[], context: RiskContext): Explanation {
+export function explainItems(items: InputItem[], context: RiskContext, prepare?: PrepareChange): Explanation {
   const out: Explanation = { changes: [], alarms: [], skipped: [] };
   const seen = new Set<string>();
   for (const item of items) {
@@ -53,7 +60,10 @@ export function explainItems(items: InputItem[], context: RiskContext): Explanat
     }
     if (seen.has(result.change.eventId)) continue;
     seen.add(result.change.eventId);
-    out.changes.push(assessChange(result.change, context));
+    const prepared = prepare ? prepare(result.change) : { change: result.change };
+    out.changes.push(
+      assessChange(prepared.change, prepared.actions ? { ...context, actions: prepared.actions } : context),
+    );
   }
   return out;
 }

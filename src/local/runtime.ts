@@ -23,6 +23,7 @@ import type { AwsClients } from '../aws/clients';
 import { CloudTrailHistory } from '../aws/cloudtrail-history';
 import { createPinnedAwsClients } from '../aws/pinned-clients';
 import { EmulatorScenarioAccount } from '../aws/scenario-account';
+import { GeneratedManagedPolicyCatalogue } from '../catalogue/managed-policies';
 import { type Config, parseConfig } from '../config';
 import { buildNotifyService } from '../runtime/notify';
 import { buildListenerDependencies, buildSlackHandler } from '../runtime/slack';
@@ -318,7 +319,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       report('warn', `bot: ${message}${detailsText(details)}`);
     const auditLine: AuditLineWriter = (message, line) =>
       report('info', `${message}: ${JSON.stringify(line)}`);
-    notify = await buildNotifyService({ config, aws: clients, log: botLog });
+    notify = await buildNotifyService({
+      config,
+      aws: clients,
+      log: botLog,
+      ...(simulatedIam ? { iam: simulatedIam } : {}),
+      managedPolicies: new GeneratedManagedPolicyCatalogue(),
+    });
     const worker = await buildLocalWorker({
       config,
       aws: clients,

@@ -1,4 +1,15 @@
+import { ChangeContent } from '../app/change-content';
+import { DeferredEscalation, type EscalationStep } from '../app/escalation-check';
+import type { IamGateway } from '../app/iam-port';
+import type { JobQueue } from '../app/jobs';
 import { NotifyService } from '../app/notify-service';
+import {
+  CataloguePolicyDocuments,
+  IamPolicyDocuments,
+  type ManagedPolicyCatalogue,
+  PolicyDocumentResolver,
+  StoredPolicyDocuments,
+} from '../app/policy-documents';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
@@ -7,13 +18,24 @@ import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway'
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
-import { lazily, onDemandDeadLetters, onDemandSecrets } from './on-demand';
+import { lazily, onDemandDeadLetters, onDemandIam, onDemandJobQueue, onDemandSecrets } from './on-demand';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
   config: Config;
   aws?: AwsClients;
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /** IAM for policy documents (`GetPolicy`, `GetPolicyVersion`); the AWS IAM gateway, loaded on first use, when not given. */
+  iam?: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
+  /**
+   * How the escalation check runs: queued for the worker on the jobs topic (`JOBS_TOPIC_ARN`) when not given, not
+   * at all without a jobs topic; the local runtime runs it inline.
+   */
+  escalation?: EscalationStep;
+  /** Where escalation jobs go instead of the jobs topic (the local runtime's in-process queue). */
+  jobs?: JobQueue;
+  /** AWS managed policies offline, asked after IAM (the local runtime); none when not given. */
+  managedPolicies?: ManagedPolicyCatalogue;
 }
 
 /**
@@ -21,7 +43,15 @@ export interface NotifyWiring {
  * environment, locally), the DynamoDB store, a per-channel pacer shared by every post of this process, and the
  * dead-letter queue for unreadable input when `NOTIFY_DEAD_LETTER_QUEUE_URL` is set.
  */
-export async function buildNotifyService({ config, aws, log }: NotifyWiring): Promise<NotifyService> {
+export async function buildNotifyService({
+  config,
+  aws,
+  log,
+  iam,
+  escalation,
+  jobs,
+  managedPolicies,
+}: NotifyWiring): Promise<NotifyService> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
   const source = requireSlackToken(config);
@@ -48,8 +78,41 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
+  const store = new DynamoChangeStore(dynamo, tableOptions);
+  const clock = { now: () => new Date() };
+  // An attach is judged by the policy's document: seen before (the store), else IAM (loaded with the first look-up).
+  const policyIam =
+    iam ??
+    onDemandIam(async () => {
+      const { AwsIamGateway, createIamClient } = await import('../aws/iam-gateway');
+      return new AwsIamGateway(aws?.iam ?? createIamClient(options));
+    });
+  const policies = new PolicyDocumentResolver(
+    [
+      new StoredPolicyDocuments(store),
+      new IamPolicyDocuments(policyIam, store, clock.now),
+      ...(managedPolicies ? [new CataloguePolicyDocuments(managedPolicies)] : []),
+    ],
+    log,
+  );
+  // The action catalogue loads with the first document that has a wildcard or NotAction to expand.
+  const catalogue = lazily(
+    async () => new (await import('../catalogue/action-catalogue')).IamDataActionCatalogue(),
+  );
+  const content = new ChangeContent({
+    policies,
+    actions: { forStatements: async (statements) => (await catalogue()).forStatements(statements) },
+    ...(log ? { log } : {}),
+  });
+  const queue =
+    jobs ?? (config.jobsTopicArn ? onDemandJobQueue(options, config.jobsTopicArn, aws?.sns) : undefined);
+  const escalationStep =
+    escalation ??
+    (queue ? new DeferredEscalation(queue, (text, details) => log?.(text, details)) : undefined);
   return new NotifyService({
-    store: new DynamoChangeStore(dynamo, tableOptions),
+    store,
+    content,
+    ...(escalationStep ? { escalation: escalationStep } : {}),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
     slack,
@@ -63,7 +126,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       iamEvents: async (start, end, names) => (await search()).trail.iamEvents(start, end, names),
       resourceEvents: async (name, start, end) => (await search()).trail.resourceEvents(name, start, end),
     },
-    clock: { now: () => new Date() },
+    clock,
     settings: {
       defaultChannel: config.slack.defaultChannel,
       channelByLevel: config.slack.channelByLevel,

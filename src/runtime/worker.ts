@@ -8,10 +8,12 @@ import { AccountRouter, type JobRunner } from '../app/account-router';
 import { ResponderAuthorizer } from '../app/authorize';
 import { RecordingIamGateway } from '../app/bot-steps';
 import type { CisAuditGateway } from '../app/cis-audit-service';
+import { EscalationChecker, EscalationCheckService, type PrincipalDirectory } from '../app/escalation-check';
 import type { TrailEventLookup } from '../app/event-confirmation';
 import type { IamGateway } from '../app/iam-port';
 import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
 import type { AuditLineWriter } from '../app/logged-audit-log';
+import { IamPolicyDocuments, PolicyDocumentResolver, StoredPolicyDocuments } from '../app/policy-documents';
 import type { TrailHistory } from '../app/ports';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import { WorkerService } from '../app/worker-service';
@@ -19,10 +21,22 @@ import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
 
+import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import { lazily, onDemandCisAudit, onDemandIam, onDemandSecrets, onDemandTrailHistory } from './on-demand';
+
+/** A principal directory built on its first call. */
+function onDemandDirectory(build: () => Promise<PrincipalDirectory>): PrincipalDirectory {
+  const load = lazily(build);
+  return {
+    inlinePolicyNames: async (entity) => (await load()).inlinePolicyNames(entity),
+    groupsOf: async (userName) => (await load()).groupsOf(userName),
+    permissionsBoundary: async (entity) => (await load()).permissionsBoundary(entity),
+  };
+}
+
 import {
   buildInteractionGateway,
   buildStores,
@@ -45,6 +59,8 @@ export interface WorkerWiring {
   cisAudit?: CisAuditGateway;
   /** IAM (the AWS IAM gateway on `aws.iam` when not given; the local runtime's simulation otherwise). */
   iam?: IamGateway;
+  /** The escalation check's IAM reads beyond the gateway's (the AWS one on `aws.iam` when not given). */
+  directory?: PrincipalDirectory;
   /** Pause between read-backs after a revert, for IAM's eventual consistency (the service's default when not given). */
   verifyDelayMs?: number;
   log?: (message: string, details: Record<string, unknown>) => void;
@@ -71,6 +87,7 @@ export async function buildWorkerService({
   slack,
   cisAudit,
   iam: givenIam,
+  directory: givenDirectory,
   verifyDelayMs,
   log,
   trust = 'signed-by-slack',
@@ -96,6 +113,7 @@ export async function buildWorkerService({
     accountIam: IamGateway,
     accountId: string | undefined,
     events: TrailHistory & TrailEventLookup = trail,
+    directory: PrincipalDirectory = homeDirectory,
   ): WorkerService => {
     // Without a home account configured, the worker's own account is the one its role ARN names.
     const actsIn = accountId ?? /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
@@ -145,9 +163,22 @@ export async function buildWorkerService({
       });
       return { resolver, revert, quarantine };
     });
+    // The escalation check reads only: the account's IAM before the recording wrapper, the store, Slack.
+    const policies = new PolicyDocumentResolver(
+      [new StoredPolicyDocuments(store), new IamPolicyDocuments(accountIam, store, clock.now)],
+      (text, details) => log?.(text, details ?? {}),
+    );
+    const escalation = new EscalationCheckService({
+      checker: new EscalationChecker({ iam: accountIam, directory, policies, store, now: clock.now }),
+      store,
+      alerts: new SlackAlertRefresher(gateway),
+      now: clock.now,
+      ...(log ? { log } : {}),
+    });
     return new WorkerService({
       slack: gateway,
       store,
+      escalation,
       revert: {
         prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
         execute: async (eventId, request) => (await useCases()).revert.execute(eventId, request),
@@ -196,6 +227,13 @@ export async function buildWorkerService({
     });
 
   const homeAccountId = config.responder.homeAccountId;
+  const homeDirectory = onDemandDirectory(
+    async () =>
+      givenDirectory ??
+      new (await import('../aws/principal-directory')).AwsPrincipalDirectory(
+        aws?.iam ?? (await import('../aws/iam-gateway')).createIamClient(options),
+      ),
+  );
   // The IAM client and gateway load with the first IAM call: a query or status job never needs them.
   const homeIam =
     givenIam ??
@@ -228,7 +266,14 @@ export async function buildWorkerService({
         const memberTrail = onDemandTrailHistory(options, async () =>
           (await import('../aws/member-cloudtrail')).createMemberCloudTrailClient(accountId, role, options),
         );
-        worker = workerOn(memberIam, accountId, memberTrail);
+        const memberDirectory = onDemandDirectory(async () => {
+          const [{ AwsPrincipalDirectory }, { createMemberIamClient }] = await Promise.all([
+            import('../aws/principal-directory'),
+            import('../aws/member-accounts'),
+          ]);
+          return new AwsPrincipalDirectory(createMemberIamClient(accountId, role, options));
+        });
+        worker = workerOn(memberIam, accountId, memberTrail, memberDirectory);
         members.set(accountId, worker);
       }
       return worker;

@@ -31,6 +31,7 @@ import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, mrkdwn, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { alarmConsoleLink, cloudTrailEventLink, iamPolicyLink, iamTargetLink } from './links';
+import { escalationContext, managedPolicyDocumentEntry } from './render-grants';
 
 /** A message ready for `chat.postMessage` / `chat.update`: the fallback `text` and the blocks. */
 export interface SlackMessage {
@@ -597,7 +598,11 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
       ],
     },
     reasonsSection(change),
-    ...change.documents.slice(0, 5).map((entry) => documentSection(entry, change.outcome === 'failed')),
+    ...escalationContext(change),
+    ...[...change.documents, managedPolicyDocumentEntry(change)]
+      .filter((entry): entry is RequestDocument => entry !== undefined)
+      .slice(0, 5)
+      .map((entry) => documentSection(entry, change.outcome === 'failed')),
   ];
   const links = linksContext(change);
   if (links) blocks.push(links);

@@ -2,7 +2,14 @@ import { actionsFor, ESCALATION_METHODS, findEscalationPaths, type PrincipalKind
 import { statementCoversAction } from '../../policy';
 import type { Change, Statement } from '../../types';
 import type { RiskRule } from '../rule';
-import { adminGrant, allowStatements, formatList, succeeded, wideResourceScope } from '../statements';
+import {
+  adminGrant,
+  allowStatements,
+  attachedPrefix,
+  formatList,
+  succeeded,
+  wideResourceScope,
+} from '../statements';
 
 /** Every action some known escalation method needs, in the methods' table order. */
 export const PRIVILEGE_ESCALATION_ACTIONS: readonly string[] = [
@@ -44,6 +51,8 @@ export const privilegeEscalationActions: RiskRule = {
     if (statements.length === 0) return null;
     const scopes = [...new Set(statements.map((statement) => wideResourceScope(statement) ?? 'on *'))];
     const kind = principalKind(change);
+    const first = statements[0];
+    const prefix = first ? attachedPrefix(change, first) : '';
     const document = { Statement: statements.map(({ Condition: _condition, ...rest }) => rest) };
     const paths = findEscalationPaths({
       kind,
@@ -53,7 +62,7 @@ export const privilegeEscalationActions: RiskRule = {
     if (paths.length > 0) {
       return {
         level: 'high',
-        reason: `grants privilege-escalation paths ${formatList(
+        reason: `${prefix}grants privilege-escalation paths ${formatList(
           paths.map((path) => path.actions.join(' + ')),
           4,
         )} ${scopes.join(' and ')}`,
@@ -68,7 +77,7 @@ export const privilegeEscalationActions: RiskRule = {
     const held = PRIVILEGE_ESCALATION_ACTIONS.filter((action) => granted.has(action));
     return {
       level: 'medium',
-      reason: `grants ${formatList(held, 3)} ${scopes.join(' and ')}, part of privilege-escalation paths such as ${formatList(
+      reason: `${prefix}grants ${formatList(held, 3)} ${scopes.join(' and ')}, part of privilege-escalation paths such as ${formatList(
         partial.slice(0, 2).map((method) => actionsFor(method, kind).join(' + ')),
         2,
       )}`,

@@ -1,11 +1,14 @@
-import { describeServiceGrant, expandStatement, serviceOf } from '../../actions';
+import {
+  type ActionCatalogue,
+  describeServiceGrant,
+  expandStatement,
+  type ServiceGrant,
+  serviceOf,
+} from '../../actions';
+import { wildcardMatch } from '../../policy';
+import type { Statement } from '../../types';
 import type { RiskRule } from '../rule';
 import { allowStatements, attachedPrefix, formatList, succeeded } from '../statements';
-
-/** Wildcards and `NotAction` are what hide how much a statement grants; plain action names say it themselves. */
-function hidesActions(patterns: readonly string[]): boolean {
-  return patterns.some((pattern) => /[*?]/.test(pattern));
-}
 
 /** How a person names a service prefix in a reason. */
 function label(service: string): string {
@@ -13,9 +16,42 @@ function label(service: string): string {
 }
 
 /**
+ * The catalogue files a few readers (`GetResourcePolicy`, `SearchRecoveryPoint`) as permissions management; what
+ * changes who may do what is written by the other verbs.
+ */
+const READ_VERB = /^(Get|List|Describe|Search|View|Batch(Get|Describe))/;
+
+/** The statement's patterns that reach into `service`, as written. */
+function patternsFor(statement: Statement, service: string): string {
+  if (statement.NotAction)
+    return `NotAction ${formatList(
+      statement.NotAction.map((pattern) => `\`${pattern}\``),
+      2,
+    )}`;
+  const patterns = (statement.Action ?? []).filter(
+    (pattern) => /[*?]/.test(pattern) && wildcardMatch(serviceOf(pattern), service),
+  );
+  return formatList(
+    patterns.map((pattern) => `\`${pattern}\``),
+    2,
+  );
+}
+
+/** The permissions-management actions a service grant holds that write (not the catalogue's odd readers). */
+function managing(grant: ServiceGrant, catalogue: ActionCatalogue): number {
+  const writers = new Set(
+    (catalogue.actionsOf(grant.service) ?? [])
+      .filter((action) => action.accessLevel === 'Permissions management' && !READ_VERB.test(action.name))
+      .map((action) => `${grant.service}:${action.name}`.toLowerCase()),
+  );
+  return grant.actions.filter((action) => writers.has(action.toLowerCase())).length;
+}
+
+/**
  * A wildcard or `NotAction` that grants permissions-management actions (the ones that change who may do what),
  * said in real actions: "`iam:*Policy*` grants 31 IAM actions, 12 of them permissions management". Needs the
- * action catalogue; without it the rule says nothing rather than guess a count.
+ * action catalogue; without it the rule says nothing rather than guess a count. Plain action names say what they
+ * grant themselves and are left to the other rules.
  */
 export const wideActionGrant: RiskRule = {
   id: 'wide-action-grant',
@@ -27,27 +63,36 @@ export const wideActionGrant: RiskRule = {
     if (!catalogue || !succeeded(change)) return null;
     const parts: string[] = [];
     for (const statement of allowStatements(change, 'permissions')) {
-      const patterns = statement.Action ?? statement.NotAction ?? [];
-      if (!statement.NotAction && !hidesActions(patterns)) continue;
+      const patterns = statement.Action ?? [];
+      if (!statement.NotAction && !patterns.some((pattern) => /[*?]/.test(pattern))) continue;
       // Every action of everything is full-admin-statement's finding; its count says nothing more.
-      if (statement.Action?.some((pattern) => serviceOf(pattern) === '*')) continue;
-      const grant = expandStatement(statement, catalogue);
-      const managing = grant.services.filter((entry) => (entry.byLevel['Permissions management'] ?? 0) > 0);
-      if (managing.length === 0) continue;
-      const shown = statement.NotAction
-        ? `NotAction ${formatList(
-            statement.NotAction.map((pattern) => `\`${pattern}\``),
-            2,
-          )}`
-        : formatList(
-            patterns.map((pattern) => `\`${pattern}\``),
-            2,
-          );
-      const counts = managing.slice(0, 3).map((entry) => describeServiceGrant(entry, label(entry.service)));
-      const more = managing.length > 3 ? ` and ${managing.length - 3} more services` : '';
-      parts.push(`${attachedPrefix(change, statement)}${shown} grants ${counts.join('; ')}${more}`);
+      if (patterns.some((pattern) => serviceOf(pattern) === '*')) continue;
+      const grant = expandStatement(
+        statement.NotAction
+          ? statement
+          : { ...statement, Action: patterns.filter((pattern) => /[*?]/.test(pattern)) },
+        catalogue,
+      );
+      const telling = grant.services.filter((entry) => managing(entry, catalogue) > 0);
+      if (telling.length === 0) continue;
+      const prefix = attachedPrefix(change, statement);
+      if (statement.NotAction) {
+        const counts = telling.slice(0, 3).map((entry) => describeServiceGrant(entry, label(entry.service)));
+        const more = telling.length > 3 ? ` and ${telling.length - 3} more services` : '';
+        parts.push(`${prefix}${patternsFor(statement, '*')} grants ${counts.join('; ')}${more}`);
+        continue;
+      }
+      for (const entry of telling) {
+        const head = parts.length === 0 ? prefix : '';
+        parts.push(
+          `${head}${patternsFor(statement, entry.service)} grants ${describeServiceGrant(entry, label(entry.service))}`,
+        );
+      }
     }
     if (parts.length === 0) return null;
-    return { level: 'medium', reason: formatList(parts, 2) };
+    return {
+      level: 'medium',
+      reason: formatList(parts, 3).replace(/ and (\d+) more$/, '; and $1 more services'),
+    };
   },
 };
