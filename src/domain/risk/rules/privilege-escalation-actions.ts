@@ -34,8 +34,9 @@ function principalKind(change: Change): PrincipalKind {
 
 /**
  * A permissions document that by itself opens known privilege-escalation paths on every resource (high), or
- * grants part of a combination — `iam:PassRole` without a service to pass the role to (medium): whether the
- * principal holds the rest is the escalation check's question, asked of all its policies. Statements granting
+ * grants part of a combination on every resource — `iam:PassRole` without a service to pass the role to (high
+ * too: the rest is often held elsewhere; whether this principal holds it is the escalation check's question,
+ * asked of all its policies). Statements granting
  * all of IAM are full-admin-statement's (critical) finding and are left out here.
  */
 export const privilegeEscalationActions: RiskRule = {
@@ -59,28 +60,32 @@ export const privilegeEscalationActions: RiskRule = {
       name: change.target.name,
       identity: [{ name: 'this document', document }],
     });
+    const used = new Set(paths.flatMap((path) => path.actions));
+    const granted = new Set(statements.flatMap(escalationActionsOf));
+    const held = PRIVILEGE_ESCALATION_ACTIONS.filter((action) => granted.has(action) && !used.has(action));
+    const partial = ESCALATION_METHODS.filter((method) =>
+      actionsFor(method, kind).some((action) => held.includes(action)),
+    );
+    const scope = scopes.join(' and ');
+    const parts: string[] = [];
     if (paths.length > 0) {
-      return {
-        level: 'high',
-        reason: `${prefix}grants privilege-escalation paths ${formatList(
+      parts.push(
+        `grants privilege-escalation paths ${formatList(
           paths.map((path) => path.actions.join(' + ')),
           4,
-        )} ${scopes.join(' and ')}`,
-      };
+        )} ${scope}`,
+      );
     }
-    const granted = new Set(statements.flatMap(escalationActionsOf));
-    const partial = ESCALATION_METHODS.filter((method) => {
-      const needed = actionsFor(method, kind);
-      return needed.some((action) => granted.has(action));
-    });
-    if (partial.length === 0) return null;
-    const held = PRIVILEGE_ESCALATION_ACTIONS.filter((action) => granted.has(action));
-    return {
-      level: 'medium',
-      reason: `${prefix}grants ${formatList(held, 3)} ${scopes.join(' and ')}, part of privilege-escalation paths such as ${formatList(
+    if (held.length > 0 && partial.length > 0) {
+      const such = formatList(
         partial.slice(0, 2).map((method) => actionsFor(method, kind).join(' + ')),
         2,
-      )}`,
-    };
+      );
+      parts.push(
+        `${paths.length > 0 ? 'and ' : 'grants '}${formatList(held, 3)}${paths.length > 0 ? '' : ` ${scope}`}, part of privilege-escalation paths such as ${such}`,
+      );
+    }
+    if (parts.length === 0) return null;
+    return { level: 'high', reason: `${prefix}${parts.join(', ')}` };
   },
 };
