@@ -12,10 +12,17 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { ChangeContent } from '../../src/app/change-content';
 import { type NotifyDependencies, NotifyService, type NotifySettings } from '../../src/app/notify-service';
+import {
+  CataloguePolicyDocuments,
+  PolicyDocumentResolver,
+  StoredPolicyDocuments,
+} from '../../src/app/policy-documents';
 import type { DeadLetterSink } from '../../src/app/ports';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
+import { GeneratedManagedPolicyCatalogue } from '../../src/catalogue/managed-policies';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoBotStepStore } from '../../src/store/dynamo-bot-steps';
@@ -68,6 +75,9 @@ export async function notifyServiceOn(
     tableName?: string;
     deadLetters?: DeadLetterSink;
     log?: NotifyDependencies['log'];
+    /** What prepares a change for judging; by default the store, then the catalogue of AWS managed policies. */
+    content?: NotifyDependencies['content'];
+    escalation?: NotifyDependencies['escalation'];
   } = {},
 ) {
   const tableName = options.tableName ?? (await components.dynalite.createTable());
@@ -111,6 +121,15 @@ export async function notifyServiceOn(
       burstCountIntervalSeconds: 0,
       ...options.settings,
     },
+    content:
+      options.content ??
+      new ChangeContent({
+        policies: new PolicyDocumentResolver([
+          new StoredPolicyDocuments(store),
+          new CataloguePolicyDocuments(new GeneratedManagedPolicyCatalogue()),
+        ]),
+      }),
+    ...(options.escalation ? { escalation: options.escalation } : {}),
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
