@@ -4,7 +4,7 @@
  * it, so it stays pure and synchronous. Without a catalogue, or for a service it does not hold, callers fall back
  * to wildcard matching and say the count is unknown.
  */
-import { wildcardMatch } from './policy';
+import { anyWildcardMatch, wildcardMatch } from './policy';
 import type { Statement } from './types';
 
 /** The access levels of the AWS Service Authorization Reference, one per action. */
@@ -60,12 +60,13 @@ function grantedIn(statement: Statement, service: string, actions: readonly Cata
     const patterns = statement.Action.filter((pattern) => wildcardMatch(serviceOf(pattern), service));
     if (patterns.length === 0) return [];
     return actions
-      .filter((action) => patterns.some((pattern) => wildcardMatch(pattern, full(action.name))))
+      .filter((action) => anyWildcardMatch(patterns, full(action.name)))
       .map((action) => full(action.name));
   }
-  if (statement.NotAction) {
+  const excluded = statement.NotAction;
+  if (excluded) {
     return actions
-      .filter((action) => !statement.NotAction?.some((pattern) => wildcardMatch(pattern, full(action.name))))
+      .filter((action) => !anyWildcardMatch(excluded, full(action.name)))
       .map((action) => full(action.name));
   }
   return [];

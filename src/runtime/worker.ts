@@ -8,12 +8,11 @@ import { AccountRouter, type JobRunner } from '../app/account-router';
 import { ResponderAuthorizer } from '../app/authorize';
 import { RecordingIamGateway } from '../app/bot-steps';
 import type { CisAuditGateway } from '../app/cis-audit-service';
-import { EscalationChecker, EscalationCheckService, type PrincipalDirectory } from '../app/escalation-check';
+import type { PrincipalDirectory } from '../app/escalation-check';
 import type { TrailEventLookup } from '../app/event-confirmation';
 import type { IamGateway } from '../app/iam-port';
 import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
 import type { AuditLineWriter } from '../app/logged-audit-log';
-import { IamPolicyDocuments, PolicyDocumentResolver, StoredPolicyDocuments } from '../app/policy-documents';
 import type { TrailHistory } from '../app/ports';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import { WorkerService } from '../app/worker-service';
@@ -21,7 +20,6 @@ import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
 
-import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
@@ -163,22 +161,34 @@ export async function buildWorkerService({
       });
       return { resolver, revert, quarantine };
     });
-    // The escalation check reads only: the account's IAM before the recording wrapper, the store, Slack.
-    const policies = new PolicyDocumentResolver(
-      [new StoredPolicyDocuments(store), new IamPolicyDocuments(accountIam, store, clock.now)],
-      (text, details) => log?.(text, details ?? {}),
-    );
-    const escalation = new EscalationCheckService({
-      checker: new EscalationChecker({ iam: accountIam, directory, policies, store, now: clock.now }),
-      store,
-      alerts: new SlackAlertRefresher(gateway),
-      now: clock.now,
-      ...(log ? { log } : {}),
+    // The escalation check reads only: the account's IAM before the recording wrapper, the store, Slack. Its code
+    // loads with the first escalation job.
+    const escalation = lazily(async () => {
+      const [{ EscalationCheckService, EscalationChecker }, policyDocuments, { SlackAlertRefresher }] =
+        await Promise.all([
+          import('../app/escalation-check'),
+          import('../app/policy-documents'),
+          import('../slack/alert-refresher'),
+        ]);
+      const policies = new policyDocuments.PolicyDocumentResolver(
+        [
+          new policyDocuments.StoredPolicyDocuments(store),
+          new policyDocuments.IamPolicyDocuments(accountIam, store, clock.now),
+        ],
+        (text, details) => log?.(text, details ?? {}),
+      );
+      return new EscalationCheckService({
+        checker: new EscalationChecker({ iam: accountIam, directory, policies, store, now: clock.now }),
+        store,
+        alerts: new SlackAlertRefresher(gateway),
+        now: clock.now,
+        ...(log ? { log } : {}),
+      });
     });
     return new WorkerService({
       slack: gateway,
       store,
-      escalation,
+      escalation: { run: async (eventId) => (await escalation()).run(eventId) },
       revert: {
         prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
         execute: async (eventId, request) => (await useCases()).revert.execute(eventId, request),

@@ -86,6 +86,8 @@ export function wideResourceScope(statement: Statement): string | undefined {
  * star: the two probes of other lengths rule that out.
  */
 function patternGrantsService(pattern: string, service: string): boolean {
+  // Only a pattern with a wildcard can grant more than one action.
+  if (!pattern.includes('*') && !pattern.includes('?')) return false;
   return [`${service}:*`, `${service}:PassRole`, `${service}:GetAccountSummary`].every((probe) =>
     wildcardMatch(pattern, probe),
   );
@@ -93,6 +95,7 @@ function patternGrantsService(pattern: string, service: string): boolean {
 
 /** True when an action pattern grants every action of every service (`*`, `*:*`). */
 function patternGrantsEverything(pattern: string): boolean {
+  if (!pattern.includes('*') && !pattern.includes('?')) return false;
   return ['*:*', 's3:GetObject', 'iam:PassRole'].every((probe) => wildcardMatch(pattern, probe));
 }
 
