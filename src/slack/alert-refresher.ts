@@ -5,7 +5,6 @@
  */
 import type { AlertRefresher } from '../app/escalation-check';
 import type { SlackGateway, StoredChange } from '../app/ports';
-import { escapeText } from './escape';
 import { renderThreadNote } from './render';
 import { renderAlertUpdate } from './render-state';
 
@@ -26,9 +25,8 @@ export class SlackAlertRefresher implements AlertRefresher {
     await this.slack.postMessage({
       channel: ref.channel,
       threadTs: ref.threadTs ?? ref.ts,
-      ...renderThreadNote(
-        `:warning: ${escapeText(stored.change.actor.name)} (${stored.change.eventName}): ${escapeText(reason)}`,
-      ),
+      // The note's builder escapes what it is given.
+      ...renderThreadNote(`:warning: ${stored.change.actor.name} (${stored.change.eventName}): ${reason}`),
     });
   }
 }

@@ -7,7 +7,7 @@ import type { ContextBlock, KnownBlock } from '@slack/types';
 import { policyNameOf } from '../domain/managed-policy';
 import type { AssessedChange, ManagedPolicyDocument, RequestDocument } from '../domain/types';
 import { context } from './blocks';
-import { escapeText, inlineCode, truncate } from './escape';
+import { inlineCode, truncate, truncateEscaped } from './escape';
 
 const SOURCE_WORDS: Record<ManagedPolicyDocument['source'], string> = {
   store: 'as the bot saw it written',
@@ -47,7 +47,7 @@ export function escalationContext(change: AssessedChange): KnownBlock[] {
       line = ':hourglass_flowing_sand: Checking escalation paths…';
       break;
     case 'unavailable':
-      line = `:grey_question: Escalation paths not checked: ${escapeText(truncate(check.reason, 500))}`;
+      line = `:grey_question: Escalation paths not checked: ${truncate(check.reason, 500)}`;
       break;
     case 'done': {
       const already =
@@ -56,18 +56,18 @@ export function escalationContext(change: AssessedChange): KnownBlock[] {
           : '';
       const partial =
         check.incomplete && check.incomplete.length > 0
-          ? ` Not everything could be read: ${escapeText(truncate(check.incomplete.slice(0, 3).join('; '), 600))}.`
+          ? ` Not everything could be read: ${truncate(check.incomplete.slice(0, 3).join('; '), 600)}.`
           : '';
       line =
         check.opened.length > 0
-          ? `:warning: Escalation paths opened for ${escapeText(check.principal)}: ${check.opened
+          ? `:warning: Escalation paths opened for ${truncate(check.principal, 200)}: ${check.opened
               .slice(0, 5)
               .map((path) => inlineCode(path.actions.join(' + '), 200))
               .join(', ')}.${already}${partial}`
-          : `:white_check_mark: No new escalation path for ${escapeText(check.principal)}.${already}${partial}`;
+          : `:white_check_mark: No new escalation path for ${truncate(check.principal, 200)}.${already}${partial}`;
       break;
     }
   }
-  const block: ContextBlock = context([truncate(line, 2900)]);
+  const block: ContextBlock = context([truncateEscaped(line, 2900)]);
   return [block];
 }

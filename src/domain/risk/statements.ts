@@ -118,6 +118,23 @@ export type AdminGrant =
  * them cover every IAM action count, which no single pattern shows.
  */
 export function adminGrant(statement: Statement, catalogue?: ActionCatalogue): AdminGrant | undefined {
+  // Attached AWS managed policies are the same objects change after change: their answer is kept.
+  let known = adminGrants.get(statement);
+  if (!known) {
+    known = new Map();
+    adminGrants.set(statement, known);
+  }
+  const key = catalogue ?? NO_CATALOGUE;
+  if (known.has(key)) return known.get(key);
+  const grant = judgeAdminGrant(statement, catalogue);
+  known.set(key, grant);
+  return grant;
+}
+
+const NO_CATALOGUE: ActionCatalogue = { actionsOf: () => undefined };
+const adminGrants = new WeakMap<Statement, Map<ActionCatalogue, AdminGrant | undefined>>();
+
+function judgeAdminGrant(statement: Statement, catalogue?: ActionCatalogue): AdminGrant | undefined {
   if (statement.Effect !== 'Allow') return undefined;
   if (statement.Action) {
     const everything = statement.Action.find(patternGrantsEverything);

@@ -63,36 +63,55 @@ export const wideActionGrant: RiskRule = {
     if (!catalogue || !succeeded(change)) return null;
     const parts: string[] = [];
     for (const statement of allowStatements(change, 'permissions')) {
-      const patterns = statement.Action ?? [];
-      if (!statement.NotAction && !patterns.some((pattern) => /[*?]/.test(pattern))) continue;
-      // Every action of everything is full-admin-statement's finding; its count says nothing more.
-      if (patterns.some((pattern) => serviceOf(pattern) === '*')) continue;
-      const grant = expandStatement(
-        statement.NotAction
-          ? statement
-          : { ...statement, Action: patterns.filter((pattern) => /[*?]/.test(pattern)) },
-        catalogue,
-      );
-      const telling = grant.services.filter((entry) => managing(entry, catalogue) > 0);
-      if (telling.length === 0) continue;
+      const phrases = phrasesOf(statement, catalogue);
+      if (phrases.length === 0) continue;
       const prefix = attachedPrefix(change, statement);
-      if (statement.NotAction) {
-        const counts = telling.slice(0, 3).map((entry) => describeServiceGrant(entry, label(entry.service)));
-        const more = telling.length > 3 ? ` and ${telling.length - 3} more services` : '';
-        parts.push(`${prefix}${patternsFor(statement, '*')} grants ${counts.join('; ')}${more}`);
-        continue;
-      }
-      for (const entry of telling) {
-        const head = parts.length === 0 ? prefix : '';
-        parts.push(
-          `${head}${patternsFor(statement, entry.service)} grants ${describeServiceGrant(entry, label(entry.service))}`,
-        );
-      }
+      phrases.forEach((phrase, index) =>
+        parts.push(`${index === 0 && parts.length === 0 ? prefix : ''}${phrase}`),
+      );
     }
     if (parts.length === 0) return null;
-    return {
-      level: 'medium',
-      reason: formatList(parts, 3).replace(/ and (\d+) more$/, '; and $1 more services'),
-    };
+    return { level: 'medium', reason: formatList(parts, 3) };
   },
 };
+
+/** Kept per statement and catalogue: an attached managed policy is the same object change after change. */
+const phraseCache = new WeakMap<Statement, WeakMap<ActionCatalogue, string[]>>();
+
+/** What one statement's wildcards or NotAction grant, as phrases; none when they grant no permissions management. */
+function phrasesOf(statement: Statement, catalogue: ActionCatalogue): string[] {
+  let byCatalogue = phraseCache.get(statement);
+  if (!byCatalogue) {
+    byCatalogue = new WeakMap();
+    phraseCache.set(statement, byCatalogue);
+  }
+  const known = byCatalogue.get(catalogue);
+  if (known) return known;
+  const phrases = judgePhrases(statement, catalogue);
+  byCatalogue.set(catalogue, phrases);
+  return phrases;
+}
+
+function judgePhrases(statement: Statement, catalogue: ActionCatalogue): string[] {
+  const patterns = statement.Action ?? [];
+  if (!statement.NotAction && !patterns.some((pattern) => /[*?]/.test(pattern))) return [];
+  // Every action of everything is full-admin-statement's finding; its count says nothing more.
+  if (patterns.some((pattern) => serviceOf(pattern) === '*')) return [];
+  const grant = expandStatement(
+    statement.NotAction
+      ? statement
+      : { ...statement, Action: patterns.filter((pattern) => /[*?]/.test(pattern)) },
+    catalogue,
+  );
+  const telling = grant.services.filter((entry) => managing(entry, catalogue) > 0);
+  if (telling.length === 0) return [];
+  if (statement.NotAction) {
+    const counts = telling.slice(0, 3).map((entry) => describeServiceGrant(entry, label(entry.service)));
+    const more = telling.length > 3 ? ` and ${telling.length - 3} more services` : '';
+    return [`${patternsFor(statement, '*')} grants ${counts.join('; ')}${more}`];
+  }
+  return telling.map(
+    (entry) =>
+      `${patternsFor(statement, entry.service)} grants ${describeServiceGrant(entry, label(entry.service))}`,
+  );
+}
