@@ -65,11 +65,40 @@ function grantedIn(statement: Statement, service: string, actions: readonly Cata
   }
   const excluded = statement.NotAction;
   if (excluded) {
+    // A service NotAction does not name is granted whole: no action of it needs testing.
+    if (!excluded.some((pattern) => wildcardMatch(serviceOf(pattern), service)))
+      return fullNames(service, actions);
     return actions
       .filter((action) => !anyWildcardMatch(excluded, full(action.name)))
       .map((action) => full(action.name));
   }
   return [];
+}
+
+const fullNameLists = new WeakMap<readonly CatalogueAction[], string[]>();
+
+/** Every action of a loaded service as `service:Action`, built once. */
+function fullNames(service: string, actions: readonly CatalogueAction[]): string[] {
+  let names = fullNameLists.get(actions);
+  if (!names) {
+    names = actions.map((action) => `${service}:${action.name}`);
+    fullNameLists.set(actions, names);
+  }
+  return names;
+}
+
+const wholeServiceLevels = new WeakMap<readonly CatalogueAction[], Partial<Record<AccessLevel, number>>>();
+
+const levelIndexes = new WeakMap<readonly CatalogueAction[], Map<string, AccessLevel>>();
+
+/** `service:action` (lower case) → access level, built once per loaded service. */
+function levelIndex(service: string, actions: readonly CatalogueAction[]): Map<string, AccessLevel> {
+  let index = levelIndexes.get(actions);
+  if (!index) {
+    index = new Map(actions.map((action) => [`${service}:${action.name}`.toLowerCase(), action.accessLevel]));
+    levelIndexes.set(actions, index);
+  }
+  return index;
 }
 
 /** What a statement's action patterns expand to in one service. */
@@ -107,11 +136,15 @@ export function expandStatement(statement: Statement, catalogue: ActionCatalogue
     }
     const granted = grantedIn(statement, service, actions);
     if (granted.length === 0) continue;
-    const byLevel: Partial<Record<AccessLevel, number>> = {};
-    const levels = new Map(actions.map((action) => [`${service}:${action.name}`.toLowerCase(), action]));
-    for (const name of granted) {
-      const level = levels.get(name.toLowerCase())?.accessLevel;
-      if (level) byLevel[level] = (byLevel[level] ?? 0) + 1;
+    const whole = granted === fullNameLists.get(actions) ? wholeServiceLevels.get(actions) : undefined;
+    const byLevel: Partial<Record<AccessLevel, number>> = whole ? { ...whole } : {};
+    if (!whole) {
+      const levels = levelIndex(service, actions);
+      for (const name of granted) {
+        const level = levels.get(name.toLowerCase());
+        if (level) byLevel[level] = (byLevel[level] ?? 0) + 1;
+      }
+      if (granted === fullNameLists.get(actions)) wholeServiceLevels.set(actions, { ...byLevel });
     }
     out.services.push({ service, actions: granted, total: actions.length, byLevel });
   }

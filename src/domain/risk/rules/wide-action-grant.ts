@@ -1,5 +1,6 @@
 import {
   type ActionCatalogue,
+  type CatalogueAction,
   describeServiceGrant,
   expandStatement,
   type ServiceGrant,
@@ -39,13 +40,23 @@ function patternsFor(statement: Statement, service: string): string {
 
 /** The permissions-management actions a service grant holds that write (not the catalogue's odd readers). */
 function managing(grant: ServiceGrant, catalogue: ActionCatalogue): number {
-  const writers = new Set(
-    (catalogue.actionsOf(grant.service) ?? [])
-      .filter((action) => action.accessLevel === 'Permissions management' && !READ_VERB.test(action.name))
-      .map((action) => `${grant.service}:${action.name}`.toLowerCase()),
-  );
-  return grant.actions.filter((action) => writers.has(action.toLowerCase())).length;
+  const actions = catalogue.actionsOf(grant.service) ?? [];
+  let writers = writerSets.get(actions);
+  if (!writers) {
+    writers = new Set(
+      actions
+        .filter((action) => action.accessLevel === 'Permissions management' && !READ_VERB.test(action.name))
+        .map((action) => `${grant.service}:${action.name}`.toLowerCase()),
+    );
+    writerSets.set(actions, writers);
+  }
+  const known = writers;
+  // A whole service: every writer of it.
+  if (grant.actions.length === actions.length) return known.size;
+  return grant.actions.filter((action) => known.has(action.toLowerCase())).length;
 }
+
+const writerSets = new WeakMap<readonly CatalogueAction[], Set<string>>();
 
 /**
  * A wildcard or `NotAction` that grants permissions-management actions (the ones that change who may do what),
