@@ -77,9 +77,9 @@ export const wideActionGrant: RiskRule = {
       const phrases = phrasesOf(statement, catalogue);
       if (phrases.length === 0) continue;
       const prefix = attachedPrefix(change, statement);
-      phrases.forEach((phrase, index) =>
-        parts.push(`${index === 0 && parts.length === 0 ? prefix : ''}${phrase}`),
-      );
+      for (const [index, phrase] of phrases.entries()) {
+        parts.push(`${index === 0 && parts.length === 0 ? prefix : ''}${phrase}`);
+      }
     }
     if (parts.length === 0) return null;
     return { level: 'medium', reason: formatList(parts, 3) };
