@@ -123,7 +123,7 @@ function pass(records: Record<string, unknown>[], peak: Peak): { seconds: number
   const counts: Counts = { changes: 0, skipped: 0, blocks: 0 };
   const start = process.hrtime.bigint();
   for (let index = 0; index < records.length; index++) {
-    const explanation = explainItems(readInput(records[index]), CONTEXT, prepare);
+    const explanation = explainItems(readInput(records[index]), CONTEXT, { prepare });
     counts.skipped += explanation.skipped.length;
     for (const change of explanation.changes) {
       counts.changes += 1;

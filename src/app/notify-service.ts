@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readAlarm } from '../domain/alarm';
+import { classifyAlarm, type OtherAlarmsMode } from '../domain/alarm-kind';
 import { type BotIdentity, botRoleOf, callKey, unrecordedBotChange } from '../domain/bot-identity';
 import { normaliseRecord } from '../domain/change';
 import { CIS44_EVENT_NAMES } from '../domain/events';
@@ -10,7 +11,9 @@ import {
   matchesFilterPattern,
   parseFilterPattern,
 } from '../domain/filter-pattern';
+import { accountOf, groupOf } from '../domain/fleet';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
+import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
   defaultSwitchOf,
   documentAfter,
@@ -27,19 +30,18 @@ import type {
   RiskLevel,
   SkippedRecord,
 } from '../domain/types';
-import { renderAlarm, renderChange, renderThreadNote } from '../slack/render';
-import { renderBurstBatch, withResolved } from '../slack/render-burst';
-import { renderAlertUpdate } from '../slack/render-state';
+import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
 import type { EscalationStep } from './escalation-check';
+import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
   Burst,
+  BurstNote,
   ChangeStore,
   Clock,
   DeadLetterSink,
   LogSearch,
-  SlackGateway,
   SlackRef,
   StoredAlarm,
   StoredChange,
@@ -55,6 +57,8 @@ export interface NotifySettings {
   risk: RiskContext;
   /** Who the bot is in CloudTrail: its worker role exactly, its responder role in the organisation's accounts. */
   bot: BotIdentity;
+  /** Levels not posted one by one but in the daily digest (`digest-service.ts`); still stored and queryable. */
+  digestLevels?: readonly RiskLevel[];
   /** Changes from one session within this many seconds of each other share one parent message. */
   burstWindowSeconds: number;
   /** Changes listed in one thread message of a burst. */
@@ -70,6 +74,10 @@ export interface NotifySettings {
    * longest a Lambda invocation runs, so a claim older than that belongs to an invocation that is gone.
    */
   alarmClaimSeconds?: number;
+  /** Alarms taken as CIS 4.4 alarms by name, whatever their metric. */
+  cisAlarmNames?: string[];
+  /** What to do with an alarm that is not a CIS 4.4 alarm: post it plainly (default) or skip it. */
+  otherAlarms?: OtherAlarmsMode;
 }
 
 /** What the notify path needs from the outside world. */
@@ -77,7 +85,8 @@ export interface NotifyDependencies {
   store: ChangeStore;
   /** Daily counters for `/iam-changes stats`. */
   stats?: StatsStore;
-  slack: SlackGateway;
+  /** Slack, told in facts: the adapter renders alerts, summaries and notes. */
+  slack: AlertChannel;
   logs: LogSearch;
   trail: TrailHistory;
   clock: Clock;
@@ -98,12 +107,19 @@ export interface NotifyDependencies {
   content?: Pick<ChangeContent, 'prepare'>;
   /** The escalation check: inline before posting, or queued for the worker once posted (none when absent). */
   escalation?: EscalationStep;
+  /**
+   * AWS's policy validator: the documents a change sets are validated before the alert is posted, and its
+   * security warnings and errors join the reasons. Without it, nothing is validated.
+   */
+  validator?: PolicyValidator;
 }
 
 /** What happened to each change and alarm of one notification. */
 export interface NotifyResult {
   posted: string[];
   grouped: string[];
+  /** Kept for the daily digest (a digest level): posted there, not now. */
+  digested: string[];
   duplicates: string[];
   ownCalls: string[];
   alarms: Array<{ name: string; state: string; calls: number; source: string }>;
@@ -123,19 +139,17 @@ export class DeliveryIncompleteError extends Error {
 }
 
 const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
-const DELIVERED = new Set(['delivered', 'grouped', 'own-call']);
-
-function sessionKey(change: Change): string {
-  return change.actor.arn || change.actor.principalId || change.actor.name;
-}
+const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'digest']);
 
 /**
  * The notify use case: turns one SNS notification into Slack messages, exactly once per change.
  *
  * Every change is claimed in the store by its CloudTrail event id before anything is posted, so SNS
  * redeliveries and the same change arriving by the alarm path and the EventBridge path give one message.
- * Critical and high changes get their own message; the rest from one actor session are grouped under the
- * session's first message with their lines in its thread. Any Slack or store failure is thrown after the change
+ * A critical or high change is grouped only with the same change (same caller identity, event and target) made
+ * in other accounts within the burst window — one message with one `@here`, a running count of accounts, each
+ * account's line in its thread; the rest from one caller (regardless of account) are grouped under the first
+ * one's message with their lines in its thread (see `domain/fleet.ts`). Any Slack or store failure is thrown after the change
  * is recorded as undelivered, so SNS retries and a redrive posts only what is missing.
  */
 export class NotifyService {
@@ -165,6 +179,7 @@ export class NotifyService {
     const result: NotifyResult = {
       posted: [],
       grouped: [],
+      digested: [],
       duplicates: [],
       ownCalls: [],
       alarms: [],
@@ -248,11 +263,12 @@ export class NotifyService {
       : undefined;
     const prepared = this.deps.content ? await this.deps.content.prepare(change) : { change };
     const { risk } = this.deps.settings;
-    const assessed = assessChange(
+    const judged = assessChange(
       prepared.change,
       prepared.actions ? { ...risk, actions: prepared.actions } : risk,
       before ? { previousDocument: before.document } : undefined,
     );
+    const assessed = await this.validate(judged);
     const after = documentAfter(change);
     if (key && after !== undefined) await this.remember(change, key, after);
     const version = versionSnapshotOf(change);
@@ -275,6 +291,17 @@ export class NotifyService {
       );
     }
     return assessed;
+  }
+
+  /** AWS's findings on the documents the change set, when a validator is configured and there are any. */
+  private async validate(change: AssessedChange): Promise<AssessedChange> {
+    const documents = documentsToValidate(change);
+    if (this.deps.validator === undefined || documents.length === 0) return change;
+    const validation = await validateDocuments(this.deps.validator, documents);
+    if (validation.status === 'unavailable') {
+      this.log('AWS policy validation unavailable', { eventId: change.eventId, reason: validation.reason });
+    }
+    return withValidation(change, validation);
   }
 
   /** Records what a document became at this change. */
@@ -368,11 +395,10 @@ export class NotifyService {
         const ref = await this.postOwnCallNote(assessed);
         await store.markDelivery(assessed.eventId, { delivery: 'own-call', slack: ref }, clock.now());
         result.ownCalls.push(assessed.eventId);
-      } else if (SEVERE.has(assessed.risk.level)) {
-        const ref = await this.postAlert(assessed);
-        result.posted.push(assessed.eventId);
+      } else if (this.deps.settings.digestLevels?.includes(assessed.risk.level)) {
+        await store.markDelivery(assessed.eventId, { delivery: 'digest' }, clock.now());
+        result.digested.push(assessed.eventId);
         await this.deps.escalation?.delivered(assessed);
-        return { ...record, delivery: 'delivered', slack: ref };
       } else {
         await this.deliverGrouped(assessed, record, result, deadline);
         await this.deps.escalation?.delivered(assessed);
@@ -402,8 +428,8 @@ export class NotifyService {
   }
 
   private async postAlert(change: AssessedChange): Promise<SlackRef> {
-    const message = renderChange(change, { mentionOnCritical: this.deps.settings.mentionOnCritical });
-    const ref = await this.deps.slack.postMessage({ channel: this.channelFor(change), ...message });
+    const mention = this.deps.settings.mentionOnCritical && change.risk.level === 'critical';
+    const ref = await this.deps.slack.postChange(this.channelFor(change), change, { mention });
     await this.deps.store.markDelivery(
       change.eventId,
       { delivery: 'delivered', slack: ref },
@@ -415,18 +441,17 @@ export class NotifyService {
   /** The bot's own IAM calls (a revert, a quarantine) are a note in the thread of the change on that resource. */
   private async postOwnCallNote(change: AssessedChange): Promise<SlackRef> {
     const earlier = await this.deps.store.latestChangeOnResource(resourceOf(change), change.eventTime);
-    const what = `${change.eventName} on ${resourceOf(change)}`;
     if (earlier?.slack) {
       const threadTs = earlier.slack.threadTs ?? earlier.slack.ts;
-      const note = renderThreadNote(
-        `↩️ ${what} by iam-changes (${change.actor.name}) — ${change.outcome === 'success' ? 'done' : `failed: ${change.errorCode ?? 'error'}`}`,
+      return this.deps.slack.postThreadNote(
+        { channel: earlier.slack.channel, threadTs },
+        { kind: 'own-call', change, earlierAlertFound: true },
       );
-      return this.deps.slack.postMessage({ channel: earlier.slack.channel, threadTs, ...note });
     }
-    const note = renderThreadNote(
-      `↩️ ${what} by iam-changes (${change.actor.name}); no earlier alert on this resource was found.`,
+    return this.deps.slack.postThreadNote(
+      { channel: this.deps.settings.defaultChannel },
+      { kind: 'own-call', change, earlierAlertFound: false },
     );
-    return this.deps.slack.postMessage({ channel: this.deps.settings.defaultChannel, ...note });
   }
 
   private async deliverGrouped(
@@ -437,7 +462,8 @@ export class NotifyService {
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
     const channel = this.channelFor(change);
-    const key = `${channel}#${sessionKey(change)}`;
+    // Severe changes group only with the same change in other accounts; the rest by caller, across accounts.
+    const { key, kind } = groupOf(change, channel, SEVERE.has(change.risk.level));
     const windowMs = settings.burstWindowSeconds * 1000;
 
     // A redelivery of a change already queued in a burst only needs the thread flushed.
@@ -458,29 +484,49 @@ export class NotifyService {
         lastEventTime: change.eventTime,
         count: 1,
         shownCount: 1,
+        kind,
+        accountIds: [accountOf(change)],
       };
       if (await store.startBurst(fresh, burst?.burstId, clock.now())) {
-        const ref = await this.postAlert(change);
-        await store.setBurstParent(key, ref, clock.now());
-        await store.markDelivery(
-          change.eventId,
-          { delivery: 'delivered', slack: ref, burstId: fresh.burstId },
-          clock.now(),
-        );
-        result.posted.push(change.eventId);
-        await this.flushBurst(key, deadline);
+        await this.postParent(change, key, fresh.burstId, result, deadline);
         return;
       }
       burst = await store.getBurst(key);
     }
     if (!burst) throw new Error(`burst ${key} vanished while joining it`);
+    // This change started the burst but its message failed to post: it is the parent, posted now (its lease held).
+    if (burst.parentEventId === change.eventId && !burst.parent) {
+      await this.postParent(change, key, burst.burstId, result, deadline);
+      return;
+    }
     await store.addToBurst(
       key,
-      { burstId: burst.burstId, eventId: change.eventId, eventTime: change.eventTime },
+      {
+        burstId: burst.burstId,
+        eventId: change.eventId,
+        eventTime: change.eventTime,
+        accountId: accountOf(change),
+      },
       clock.now(),
     );
     await store.markDelivery(change.eventId, { delivery: 'pending', burstId: burst.burstId }, clock.now());
     result.grouped.push(change.eventId);
+    await this.flushBurst(key, deadline);
+  }
+
+  /** Posts the message a burst's thread hangs under, then whatever was queued meanwhile. */
+  private async postParent(
+    change: AssessedChange,
+    key: string,
+    burstId: string,
+    result: NotifyResult,
+    deadline: number,
+  ): Promise<void> {
+    const { store, clock } = this.deps;
+    const ref = await this.postAlert(change);
+    await store.setBurstParent(key, ref, clock.now());
+    await store.markDelivery(change.eventId, { delivery: 'delivered', slack: ref, burstId }, clock.now());
+    result.posted.push(change.eventId);
     await this.flushBurst(key, deadline);
   }
 
@@ -490,8 +536,7 @@ export class NotifyService {
    * queued change is never left behind. Out of time with changes still queued: throw, so SNS tries again.
    */
   private async flushBurst(key: string, deadline: number): Promise<void> {
-    const { store, clock, slack, settings } = this.deps;
-    const batchSize = settings.burstBatchSize ?? 40;
+    const { store, clock, settings } = this.deps;
     const countIntervalMs = (settings.burstCountIntervalSeconds ?? 5) * 1000;
     const leaseMs = (settings.burstLeaseSeconds ?? 60) * 1000;
 
@@ -502,47 +547,18 @@ export class NotifyService {
       let shown: { count: number; at: string } | undefined;
       try {
         const parent = burst?.parent;
-        if (!burst || !parent) return;
-        for (;;) {
-          if (clock.now().getTime() > deadline) break;
-          const items = await store.pendingBurstItems(burst.burstId, batchSize);
-          if (items.length === 0) break;
-          const changes = (await Promise.all(items.map((item) => store.getChange(item.eventId))))
-            .filter((entry): entry is StoredChange => entry !== undefined)
-            .map((entry) => entry.change);
-          const ref = await slack.postMessage({
-            channel: parent.channel,
-            threadTs: parent.ts,
-            ...renderBurstBatch(changes),
-          });
-          for (const change of changes) {
-            await store.markDelivery(
-              change.eventId,
-              { delivery: 'grouped', slack: { ...ref, threadTs: parent.ts }, burstId: burst.burstId },
-              clock.now(),
-            );
-          }
-          await store.removeBurstItems(burst.burstId, items);
-        }
-        burst = (await store.getBurst(key)) ?? burst;
-        const stale = burst.count !== burst.shownCount;
-        const due = !burst.shownAt || clock.now().getTime() - Date.parse(burst.shownAt) >= countIntervalMs;
-        const drained = (await store.pendingBurstItems(burst.burstId, 1)).length === 0;
-        if (stale && (due || drained)) {
-          const parentChange = await store.getChange(burst.parentEventId);
-          if (parentChange) {
-            // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
-            const burstNote = { more: burst.count - 1, startedAt: burst.startedAt };
-            await store.recordBurstNote(burst.parentEventId, burstNote);
-            await slack.updateMessage(parent, renderAlertUpdate({ ...parentChange, burstNote }));
-            shown = { count: burst.count, at: clock.now().toISOString() };
-          }
-        }
+        if (burst && parent) ({ burst, shown } = await this.drainBurst(key, burst, parent, deadline));
       } finally {
         await store.releaseBurstLease(key, shown);
       }
-      const left = burst ? await store.pendingBurstItems(burst.burstId, 1) : [];
-      const parentStale = burst ? burst.count !== (shown?.count ?? burst.shownCount) : false;
+      if (!burst?.parent) {
+        // The parent is still being posted: its poster flushes once it is, unless it found the lease held here —
+        // so look again now that the lease is free.
+        if ((await store.getBurst(key))?.parent) continue;
+        return;
+      }
+      const left = await store.pendingBurstItems(burst.burstId, 1);
+      const parentStale = burst.count !== (shown?.count ?? burst.shownCount);
       if (left.length === 0 && !parentStale) return;
       if (clock.now().getTime() > deadline) {
         if (left.length > 0)
@@ -563,6 +579,52 @@ export class NotifyService {
     }
   }
 
+  /** Posts a burst's queued lines and refreshes its parent's count, while holding the burst's lease. */
+  private async drainBurst(
+    key: string,
+    held: Burst,
+    parent: SlackRef,
+    deadline: number,
+  ): Promise<{ burst: Burst; shown?: { count: number; at: string } }> {
+    const { store, clock, slack, settings } = this.deps;
+    const batchSize = settings.burstBatchSize ?? 40;
+    const countIntervalMs = (settings.burstCountIntervalSeconds ?? 5) * 1000;
+    let burst = held;
+    let shown: { count: number; at: string } | undefined;
+    for (;;) {
+      if (clock.now().getTime() > deadline) break;
+      const items = await store.pendingBurstItems(burst.burstId, batchSize);
+      if (items.length === 0) break;
+      const changes = (await Promise.all(items.map((item) => store.getChange(item.eventId))))
+        .filter((entry): entry is StoredChange => entry !== undefined)
+        .map((entry) => entry.change);
+      const ref = await slack.postBurstLines(parent, changes);
+      for (const change of changes) {
+        await store.markDelivery(
+          change.eventId,
+          { delivery: 'grouped', slack: { ...ref, threadTs: parent.ts }, burstId: burst.burstId },
+          clock.now(),
+        );
+      }
+      await store.removeBurstItems(burst.burstId, items);
+    }
+    burst = (await store.getBurst(key)) ?? burst;
+    const stale = burst.count !== burst.shownCount;
+    const due = !burst.shownAt || clock.now().getTime() - Date.parse(burst.shownAt) >= countIntervalMs;
+    const drained = (await store.pendingBurstItems(burst.burstId, 1)).length === 0;
+    if (stale && (due || drained)) {
+      const parentChange = await store.getChange(burst.parentEventId);
+      if (parentChange) {
+        // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
+        const burstNote = burstNoteOf(burst);
+        await store.recordBurstNote(burst.parentEventId, burstNote);
+        await slack.updateAlert(parent, { ...parentChange, burstNote });
+        shown = { count: burst.count, at: clock.now().toISOString() };
+      }
+    }
+    return shown ? { burst, shown } : { burst };
+  }
+
   /**
    * Posts an alarm state change's summary once, however many deliveries of it run at the same time: only the
    * invocation holding its claim posts. Another delivery meanwhile leaves it be — the holder's own retries keep
@@ -570,12 +632,21 @@ export class NotifyService {
    * fails gives the claim up, so the retry of any delivery may post at once.
    */
   private async processAlarm(
-    alarm: AlarmEvent,
+    received: AlarmEvent,
     result: NotifyResult,
     deadline: number,
     owner: string,
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
+    const kind = await this.classifyAlarm(received);
+    if (!kind.cis44 && settings.otherAlarms === 'skip') {
+      const reason = `alarm ${received.name} (${received.state}) skipped: not a CIS 4.4 alarm, ${kind.reason}`;
+      result.skipped.push({ eventName: received.name, eventSource: 'cloudwatch', reason });
+      result.alarms.push({ name: received.name, state: received.state, calls: 0, source: 'skipped' });
+      this.log('alarm skipped', { alarm: received.name, reason: kind.reason });
+      return;
+    }
+    const alarm = kind.cis44 ? received : { ...received, notCis44: kind.reason };
     const now = clock.now();
     const until = new Date(now.getTime() + (settings.alarmClaimSeconds ?? 900) * 1000);
     const claim = await store.claimAlarm(alarm, { owner, until }, now);
@@ -607,13 +678,11 @@ export class NotifyService {
     if (alarm.state !== 'ALARM') {
       const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
       if (earlier?.slack && !earlier.resolvedAt) {
-        const message = withResolved(await this.renderAlarmRecord(earlier), alarm);
-        await slack.updateMessage(earlier.slack, message);
-        await slack.postMessage({
-          channel: earlier.slack.channel,
-          threadTs: earlier.slack.ts,
-          ...renderThreadNote(`Alarm ${alarm.name} is ${alarm.state} again.`),
-        });
+        await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
+        await slack.postThreadNote(
+          { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
+          { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
+        );
         await store.updateAlarm(earlier.alarm, { resolvedAt: alarm.stateChangeTime }, clock.now());
       }
       await store.updateAlarm(
@@ -625,8 +694,15 @@ export class NotifyService {
       return;
     }
 
+    if (alarm.notCis44 !== undefined) {
+      // Not IAM changes: no calls to look for. The message names the alarm's metric and says why.
+      const ref = await slack.postAlarm(settings.defaultChannel, { alarm, calls: [], source: 'none' });
+      await store.updateAlarm(alarm, { slack: ref, source: 'none', summary: 'posted' }, clock.now());
+      result.alarms.push({ name: alarm.name, state: alarm.state, calls: 0, source: 'not-cis44' });
+      return;
+    }
     const { records, source } = await this.findAlarmCalls(alarm);
-    const calls: Array<{ change: AssessedChange; permalink?: string }> = [];
+    const calls: AlarmCall[] = [];
     for (const record of records) {
       const stored = await this.processRecord(record, result, deadline, (reason) => {
         // Found in CloudTrail's own logs, which keep it: noted, not kept again.
@@ -643,8 +719,7 @@ export class NotifyService {
       }),
     );
     const listed = [...linked, ...calls.slice(20).map((call) => ({ change: call.change }))];
-    const message = renderAlarm(alarm, { calls: listed, source, searched: true });
-    const ref = await slack.postMessage({ channel: settings.defaultChannel, ...message });
+    const ref = await slack.postAlarm(settings.defaultChannel, { alarm, calls: listed, source });
     await store.updateAlarm(
       alarm,
       { slack: ref, calls: calls.map((call) => call.change.eventId), source, summary: 'posted' },
@@ -674,15 +749,38 @@ export class NotifyService {
     );
   }
 
-  /** Renders a stored alarm summary again, with its calls, to update it in place. */
-  private async renderAlarmRecord(record: StoredAlarm) {
+  /** A CIS 4.4 alarm, or another alarm sharing the topic (its metric's filters say which). */
+  private async classifyAlarm(alarm: AlarmEvent) {
+    const configured = this.deps.settings.cisAlarmNames ?? [];
+    let filters: { filterName: string; countsIamChanges: boolean }[] | undefined;
+    if (!configured.includes(alarm.name) && alarm.metricNamespace && alarm.metricName) {
+      try {
+        const found = await this.deps.logs.metricFilters(alarm.metricNamespace, alarm.metricName);
+        // The coverage analysis is loaded with the first alarm: most notifications carry none.
+        const { selectsCis44Calls } = await import('../domain/cis44-coverage');
+        filters = found.map((filter) => ({
+          filterName: filter.filterName,
+          countsIamChanges: selectsCis44Calls(filter.filterPattern),
+        }));
+      } catch (error: unknown) {
+        this.log('metric filters of the alarm not readable; taken as a CIS 4.4 alarm', {
+          alarm: alarm.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    return classifyAlarm(alarm, filters, configured);
+  }
+
+  /** A stored alarm summary's facts again, with its calls, to update it in place. */
+  private async summaryOf(record: StoredAlarm): Promise<AlarmSummary> {
     const calls = await Promise.all(
       record.calls.slice(0, 100).map((eventId) => this.deps.store.getChange(eventId)),
     );
     const listed = calls
       .filter((entry): entry is StoredChange => entry !== undefined)
       .map((entry) => ({ change: entry.change }));
-    return renderAlarm(record.alarm, { calls: listed, source: record.source ?? 'none', searched: true });
+    return { alarm: record.alarm, calls: listed, source: record.source ?? 'none' };
   }
 
   /**
@@ -728,6 +826,17 @@ export class NotifyService {
       return { records: [], source: 'none' };
     }
   }
+}
+
+/** What a burst's parent shows: how many more changes, in how many accounts, and a fleet group's id. */
+function burstNoteOf(burst: Burst): BurstNote {
+  const accounts = burst.accountIds?.length ?? 0;
+  return {
+    more: burst.count - 1,
+    startedAt: burst.startedAt,
+    ...(accounts > 1 ? { accounts } : {}),
+    ...(burst.kind === 'fleet' ? { groupId: burst.burstId } : {}),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

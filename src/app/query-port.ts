@@ -5,12 +5,20 @@
  */
 import type { CloudTrailRecord } from '../domain/input';
 import type { AssessedChange, RiskLevel } from '../domain/types';
+import type { StoredChange } from './ports';
 
 /**
- * The change store's read-only index queries, owned by the store adapter (`DynamoChangeStore` implements them);
- * re-exported here so the query use case names its dependency beside its other ports.
+ * Read-only questions `/iam-changes` asks of the change store's indexes (`DynamoChangeStore` implements them):
+ * times are ISO 8601, ranges are `[start, end)`, at most `limit` changes, newest first. Throws on storage failure.
  */
-export type { ChangeQueries } from '../store/dynamo-change-store';
+export interface ChangeQueries {
+  /** Changes whose event time is in the range, across day partitions of the `byTime` index. */
+  changesBetween(start: string, end: string, limit: number): Promise<StoredChange[]>;
+  /** Changes by one actor: its ARN, or its name when CloudTrail gave no ARN (the store's `actorOf`). */
+  changesByActor(actor: string, start: string, end: string, limit: number): Promise<StoredChange[]>;
+  /** Changes on one resource, named as the domain's `resourceOf` names it (`role/ci-runner`). */
+  changesOnResource(resource: string, start: string, end: string, limit: number): Promise<StoredChange[]>;
+}
 
 /** The counters of one UTC day. Every map holds only the keys that were counted. */
 export interface DailyStats {

@@ -9,23 +9,15 @@
 
 import { becameDefault } from '../domain/drift';
 import type { Change, PolicyDocument } from '../domain/types';
-import type { SlackMessage } from '../slack/render';
-import {
-  type ConfirmMetadata,
-  renderConfirmError,
-  renderLiftConfirm,
-  renderProblemModal,
-  renderQuarantineConfirm,
-  renderRevertConfirm,
-} from '../slack/render-confirm';
-import type { DiffSource } from '../slack/render-diff';
-import {
-  renderLiftOutcome,
-  renderProblem,
-  renderQuarantineOutcome,
-  renderRevertOutcome,
-} from '../slack/render-notice';
-import { renderAlertUpdate } from '../slack/render-state';
+import type {
+  CommandAnswer,
+  Confirmation,
+  ConfirmSubject,
+  DiffResult,
+  DiffSource,
+  ResponderChannel,
+  ThreadNote,
+} from './alert-port';
 import type { BeforeStateResolver, BeforeStateSource } from './before-state';
 import type { CisAuditGateway } from './cis-audit-service';
 import type { EscalationCheckService } from './escalation-check';
@@ -41,7 +33,6 @@ import {
   type RevertStore,
 } from './revert-port';
 import type { RevertService } from './revert-service';
-import type { SlackInteractionGateway, SlackView } from './slack-port';
 
 /** Settings of the worker. */
 export interface WorkerSettings {
@@ -55,7 +46,8 @@ export interface WorkerSettings {
 
 /** What the worker is built from. */
 export interface WorkerDependencies {
-  slack: SlackInteractionGateway;
+  /** Slack, told in facts: the adapter renders modals, notes and answers. */
+  slack: ResponderChannel;
   store: Pick<RevertStore & QuarantineStore, 'getChange'>;
   revert: Pick<RevertService, 'prepare' | 'execute'>;
   quarantine: Pick<QuarantineService, 'prepare' | 'prepareLift' | 'quarantine' | 'lift'>;
@@ -126,6 +118,11 @@ export class WorkerService {
         return this.searchHistory(job);
       case 'status':
         return this.reportStatus(job);
+      case 'prepare-fleet-confirmation':
+      case 'fleet-revert':
+      case 'fleet-quarantine':
+        // Run by the fleet runner in front of the per-account workers (`fleet-actions.ts`), never here.
+        return { kind: job.kind, outcome: 'not-handled' };
       case 'escalation-check':
         return {
           kind: job.kind,
@@ -137,33 +134,40 @@ export class WorkerService {
   // --- confirmation modals ----------------------------------------------------------------------------------
 
   private async prepareConfirmation(job: Extract<Job, { kind: 'prepare-confirmation' }>): Promise<JobResult> {
-    const meta: ConfirmMetadata = { eventId: job.eventId };
-    if (job.alert) Object.assign(meta, { channel: job.alert.channel, ts: job.alert.ts });
-    let view: SlackView;
+    const subject: ConfirmSubject = { eventId: job.eventId };
+    if (job.alert) Object.assign(subject, { channel: job.alert.channel, ts: job.alert.ts });
+    let confirmation: Confirmation;
     let outcome = 'view-updated';
     try {
       if (job.action === 'revert')
-        view = renderRevertConfirm(await this.deps.revert.prepare(job.eventId), meta);
+        confirmation = { action: 'revert', preview: await this.deps.revert.prepare(job.eventId) };
       else if (job.action === 'quarantine') {
-        view = renderQuarantineConfirm(await this.deps.quarantine.prepare(job.eventId), meta);
-      } else view = renderLiftConfirm(await this.deps.quarantine.prepareLift(job.eventId), meta);
+        confirmation = { action: 'quarantine', preview: await this.deps.quarantine.prepare(job.eventId) };
+      } else
+        confirmation = {
+          action: 'lift-quarantine',
+          preview: await this.deps.quarantine.prepareLift(job.eventId),
+        };
     } catch (error: unknown) {
-      outcome = error instanceof ChangeNotFoundError ? 'not-found' : 'failed';
-      const text =
-        error instanceof ChangeNotFoundError
-          ? `This change is no longer stored (event ${job.eventId}): the bot keeps changes for its retention period only.`
-          : `The ${job.action} could not be prepared: ${message(error)}`;
+      const notFound = error instanceof ChangeNotFoundError;
+      outcome = notFound ? 'not-found' : 'failed';
       if (outcome === 'failed')
         this.log('confirmation not prepared', { eventId: job.eventId, error: message(error) });
-      view = renderConfirmError(job.action, text, meta);
+      confirmation = { action: job.action, problem: { detail: message(error), notFound } };
     }
-    await this.updateView(job.viewId, view, job.eventId);
+    await this.updateView(job.viewId, job.eventId, (viewId) =>
+      this.deps.slack.showConfirmation(viewId, subject, confirmation),
+    );
     return { kind: job.kind, outcome };
   }
 
-  private async updateView(viewId: string, view: SlackView, eventId: string): Promise<void> {
+  private async updateView(
+    viewId: string,
+    eventId: string,
+    show: (viewId: string) => Promise<void>,
+  ): Promise<void> {
     try {
-      await this.deps.slack.updateView(viewId, view);
+      await show(viewId);
     } catch (error: unknown) {
       // The person may have closed the modal: nothing is waiting for it any more.
       this.log('modal not updated', { viewId, eventId, error: message(error) });
@@ -177,10 +181,10 @@ export class WorkerService {
     try {
       outcome = await this.deps.revert.execute(job.eventId, { by: job.by, reason: job.reason });
     } catch (error: unknown) {
-      return this.failed(job, job.alert, 'The revert did not run', error);
+      return this.failed(job, job.alert, error);
     }
     const stored = await this.stored(job.eventId);
-    const note = renderRevertOutcome(outcome, job.by);
+    const note: ThreadNote = { kind: 'revert', outcome, by: job.by };
     if (outcome.status !== 'already-claimed') {
       await this.refreshAlert(stored);
       await this.replyInThread(stored, job.alert, note);
@@ -192,21 +196,20 @@ export class WorkerService {
   private async quarantineCaller(
     job: Extract<Job, { kind: 'quarantine' | 'lift-quarantine' }>,
   ): Promise<JobResult> {
-    let note: SlackMessage;
+    let note: ThreadNote;
     let status: string;
     try {
       if (job.kind === 'quarantine') {
         const outcome = await this.deps.quarantine.quarantine(job.eventId, job.by, job.reason, job.modes);
-        note = renderQuarantineOutcome(outcome, job.by, job.reason);
+        note = { kind: 'quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
       } else {
         const outcome = await this.deps.quarantine.lift({ eventId: job.eventId }, job.by, job.reason);
-        note = renderLiftOutcome(outcome, job.by, job.reason);
+        note = { kind: 'lift-quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
       }
     } catch (error: unknown) {
-      const what = job.kind === 'quarantine' ? 'The quarantine did not run' : 'The quarantine was not lifted';
-      return this.failed(job, job.alert, what, error);
+      return this.failed(job, job.alert, error);
     }
     const stored = await this.stored(job.eventId);
     await this.refreshAlert(stored);
@@ -219,17 +222,15 @@ export class WorkerService {
   private async failed(
     job: Extract<Job, { kind: 'revert' | 'quarantine' | 'lift-quarantine' }>,
     alert: AlertRef | undefined,
-    what: string,
     error: unknown,
   ): Promise<JobResult> {
     const notFound = error instanceof ChangeNotFoundError;
-    const problem = notFound
-      ? renderProblem(what, `this change is no longer stored (event ${job.eventId})`, 'Nothing was changed.')
-      : renderProblem(
-          what,
-          message(error),
-          'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
-        );
+    const problem: ThreadNote = {
+      kind: 'failure',
+      failure: notFound
+        ? { task: job.kind, detail: job.eventId, notFound: true }
+        : { task: job.kind, detail: message(error) },
+    };
     this.log(`${job.kind} job failed`, { eventId: job.eventId, error: message(error) });
     const stored = notFound ? undefined : await this.stored(job.eventId);
     const told = await this.tellRequester(stored, alert, job.by, problem);
@@ -253,8 +254,7 @@ export class WorkerService {
   private async refreshAlert(stored: RespondedChange | undefined): Promise<void> {
     if (!stored?.slack || stored.slack.threadTs !== undefined) return;
     try {
-      const message = renderAlertUpdate(stored);
-      await this.deps.slack.updateMessage(stored.slack, message);
+      await this.deps.slack.updateAlert(stored.slack, stored);
     } catch (error: unknown) {
       this.log('alert not updated', { eventId: stored.change.eventId, error: message(error) });
     }
@@ -263,12 +263,12 @@ export class WorkerService {
   private async replyInThread(
     stored: RespondedChange | undefined,
     alert: AlertRef | undefined,
-    note: SlackMessage,
+    note: ThreadNote,
   ): Promise<void> {
     const place = threadOf(stored, alert);
     if (!place) return;
     try {
-      await this.deps.slack.postMessage({ channel: place.channel, threadTs: place.threadTs, ...note });
+      await this.deps.slack.postThreadNote(place, note);
     } catch (error: unknown) {
       this.log('thread reply not posted', { channel: place.channel, error: message(error) });
     }
@@ -279,17 +279,19 @@ export class WorkerService {
     stored: RespondedChange | undefined,
     alert: AlertRef | undefined,
     by: Requester,
-    note: SlackMessage,
+    note: ThreadNote,
   ): Promise<boolean> {
     const place = threadOf(stored, alert);
     if (!place) return false;
     try {
-      await this.deps.slack.postEphemeral({
-        channel: place.channel,
-        user: by.slackUserId,
-        ...note,
-        ...(stored?.slack?.threadTs ? { threadTs: stored.slack.threadTs } : {}),
-      });
+      await this.deps.slack.tellUser(
+        {
+          channel: place.channel,
+          ...(stored?.slack?.threadTs ? { threadTs: stored.slack.threadTs } : {}),
+        },
+        by.slackUserId,
+        note,
+      );
       return true;
     } catch (error: unknown) {
       this.log('ephemeral not posted', { user: by.slackUserId, error: message(error) });
@@ -300,52 +302,35 @@ export class WorkerService {
   // --- diff -------------------------------------------------------------------------------------------------
 
   private async showDiff(job: Extract<Job, { kind: 'diff' }>): Promise<JobResult> {
-    const [
-      { diffDocuments, diffInputsFor, riskDelta },
-      { DIFF_VIEW_CALLBACK_ID, renderDiffError, renderDiffModal },
-    ] = await Promise.all([import('../domain/diff'), import('../slack/render-diff')]);
+    const { diffDocuments, diffInputsFor, riskDelta } = await import('../domain/diff');
+    const show = (result: DiffResult) =>
+      this.updateView(job.viewId, job.eventId, (viewId) => this.deps.slack.showDiff(viewId, result));
     let stored: RespondedChange | undefined;
     try {
       stored = await this.deps.store.getChange(job.eventId);
     } catch (error: unknown) {
-      await this.updateView(
-        job.viewId,
-        renderProblemModal(
-          DIFF_VIEW_CALLBACK_ID,
-          'Policy diff',
-          `The change could not be read: ${message(error)}`,
-        ),
-        job.eventId,
-      );
+      await show({ kind: 'unreadable', eventId: job.eventId, detail: message(error) });
       return { kind: job.kind, outcome: 'failed' };
     }
     if (!stored) {
-      await this.updateView(
-        job.viewId,
-        renderProblemModal(
-          DIFF_VIEW_CALLBACK_ID,
-          'Policy diff',
-          `This change is no longer stored (event ${job.eventId}): the bot keeps changes for its retention period only.`,
-        ),
-        job.eventId,
-      );
+      await show({ kind: 'not-found', eventId: job.eventId });
       return { kind: job.kind, outcome: 'not-found' };
     }
     const change = stored.change;
-    let view: SlackView;
+    let result: DiffResult;
     let outcome = 'view-updated';
     try {
       const { previousDocument, managedPolicyDocument, source } = await this.diffDocumentsOf(change);
       const inputs = diffInputsFor(change, { previousDocument, managedPolicyDocument });
       const diff = diffDocuments(inputs.before, inputs.after);
       const delta = riskDelta(change, diff, { trustedAccounts: this.deps.settings.trustedAccounts });
-      view = renderDiffModal(change, diff, source, delta, job.page ?? 0);
+      result = { kind: 'diff', change, diff, source, delta, page: job.page ?? 0 };
     } catch (error: unknown) {
       outcome = 'failed';
       this.log('diff not computed', { eventId: job.eventId, error: message(error) });
-      view = renderDiffError(change, message(error));
+      result = { kind: 'failed', change, detail: message(error) };
     }
-    await this.updateView(job.viewId, view, job.eventId);
+    await show(result);
     return { kind: job.kind, outcome };
   }
 
@@ -420,16 +405,11 @@ export class WorkerService {
    * `response_url` is used at most five times, as Slack allows.
    */
   private async searchHistory(job: Extract<Job, { kind: 'history' }>): Promise<JobResult> {
-    const [{ parseQuery }, { renderQueryAnswer, renderQueryError, renderSearchProgress }] = await Promise.all(
-      [import('../domain/query'), import('../slack/render-query')],
-    );
+    const { parseQuery } = await import('../domain/query');
     const now = this.deps.clock.now();
     const parsed = parseQuery(job.text, now);
     if (!parsed.ok) {
-      await this.respond(job.responseUrl, {
-        ...renderQueryError(parsed.error, job.text),
-        replace_original: true,
-      });
+      await this.respond(job.responseUrl, { kind: 'query-error', error: parsed.error, text: job.text });
       return { kind: job.kind, outcome: 'bad-query' };
     }
     const query = parsed.query;
@@ -443,31 +423,27 @@ export class WorkerService {
         if (posts >= maxPosts || at - lastPost < intervalMs) return;
         posts += 1;
         lastPost = at;
-        await this.respond(job.responseUrl, {
-          ...renderSearchProgress(progress.pages, progress.events, progress.searchedFrom),
-          replace_original: true,
-        });
+        const note: CommandAnswer = {
+          kind: 'search-progress',
+          pages: progress.pages,
+          events: progress.events,
+        };
+        if (progress.searchedFrom) note.searchedFrom = progress.searchedFrom;
+        await this.respond(job.responseUrl, note);
       });
-      const rendered = renderQueryAnswer(
+      const delivered = await this.respond(job.responseUrl, {
+        kind: 'query',
         query,
         answer,
-        this.deps.clock.now(),
-        job.permalinkBase ? { permalinkBase: job.permalinkBase } : {},
-      );
-      const delivered = await this.respond(job.responseUrl, {
-        ...rendered,
-        replace_original: rendered.response_type === 'ephemeral',
+        now: this.deps.clock.now(),
+        ...(job.permalinkBase ? { permalinkBase: job.permalinkBase } : {}),
       });
       return { kind: job.kind, outcome: delivered ? 'answered' : 'not-delivered' };
     } catch (error: unknown) {
       this.log('history search failed', { error: message(error) });
       const delivered = await this.respond(job.responseUrl, {
-        ...renderProblem(
-          'The CloudTrail search failed',
-          message(error),
-          'Try again, or narrow the query (a shorter range, `on role/…`).',
-        ),
-        replace_original: true,
+        kind: 'failure',
+        failure: { task: 'history', detail: message(error) },
       });
       if (!delivered) throw error;
       return { kind: job.kind, outcome: 'failed' };
@@ -477,44 +453,37 @@ export class WorkerService {
   /** `/iam-changes status`: the CIS 4.4 audit, answered through `response_url`. */
   private async reportStatus(job: Extract<Job, { kind: 'status' }>): Promise<JobResult> {
     try {
-      const [{ runCisAudit }, { renderCisStatus }] = await Promise.all([
-        import('./cis-audit-service'),
-        import('../slack/render-audit'),
-      ]);
+      const { runCisAudit } = await import('./cis-audit-service');
       const report = await runCisAudit(this.deps.cisAudit);
-      const rendered = renderCisStatus(report, this.deps.clock.now());
       const delivered = await this.respond(job.responseUrl, {
-        response_type: job.share ? 'in_channel' : 'ephemeral',
-        ...rendered,
-        replace_original: !job.share,
+        kind: 'cis-status',
+        report,
+        now: this.deps.clock.now(),
+        share: job.share === true,
       });
       return { kind: job.kind, outcome: delivered ? (report.pass ? 'pass' : 'fail') : 'not-delivered' };
     } catch (error: unknown) {
       this.log('CIS 4.4 audit failed', { error: message(error) });
       const delivered = await this.respond(job.responseUrl, {
-        ...renderProblem(
-          'The CIS 4.4 status could not be checked',
-          message(error),
-          'Check that the worker may read CloudTrail, CloudWatch Logs, CloudWatch and SNS, or run `npx iam-changes audit`.',
-        ),
-        replace_original: true,
+        kind: 'failure',
+        failure: {
+          task: 'status',
+          detail: message(error),
+          // No account at all (the local runtime without AWS) needs another next step than a missing permission.
+          ...(error instanceof Error && error.name === 'AuditUnavailableError' && 'advice' in error
+            ? { advice: String(error.advice) }
+            : {}),
+        },
       });
       if (!delivered) throw error;
       return { kind: job.kind, outcome: 'failed' };
     }
   }
 
-  private async respond(
-    responseUrl: string,
-    answer: SlackMessage & { response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean },
-  ): Promise<boolean> {
+  /** Answers through `response_url`; false (logged) when it could not be delivered. */
+  private async respond(responseUrl: string, answer: CommandAnswer): Promise<boolean> {
     try {
-      await this.deps.slack.respond(responseUrl, {
-        response_type: answer.response_type ?? 'ephemeral',
-        text: answer.text,
-        blocks: answer.blocks,
-        ...(answer.replace_original === undefined ? {} : { replace_original: answer.replace_original }),
-      });
+      await this.deps.slack.answer(responseUrl, answer);
       return true;
     } catch (error: unknown) {
       this.log('response_url not answered', { error: message(error) });

@@ -7,12 +7,13 @@ import { type CliCommand, type CliIo, readSource, writeJson } from './command';
 import { loadOfflineContent } from './offline-content';
 
 const INPUT_HELP = `FILE is any input the bot accepts: a Lambda SNS event, an SNS notification, an EventBridge event,
-a CloudTrail record, a CloudTrail log file ({"Records": [...]}), an array of records, or a
-CloudWatch alarm message. Without FILE (or with -) the input is read from standard input.
+a CloudTrail record, a CloudTrail log file ({"Records": [...]}), an array of records, the output of
+aws cloudtrail lookup-events ({"Events": [{"CloudTrailEvent": "..."}]}), or a CloudWatch alarm message. Without FILE (or with -) the input is read from standard input.
 
 options:
   --expected-actor GLOB   an ARN glob whose changes are lowered one level (repeatable)
   --trusted-account ID    an account id trust policies may name without alarm (repeatable)
+  --cis-alarm NAME        an alarm to take as a CIS 4.4 alarm whatever its metric (repeatable)
   --compact               print JSON on one line`;
 
 function parse(args: string[]) {
@@ -22,6 +23,7 @@ function parse(args: string[]) {
     options: {
       'expected-actor': { type: 'string', multiple: true, default: [] },
       'trusted-account': { type: 'string', multiple: true, default: [] },
+      'cis-alarm': { type: 'string', multiple: true, default: [] },
       'no-here': { type: 'boolean', default: false },
       compact: { type: 'boolean', default: false },
     },
@@ -38,13 +40,15 @@ async function explainSource(args: string[], io: CliIo) {
   const items = readInputText(await readSource(file, io));
   // Attached AWS managed policies are judged by their documents, wildcards in real actions: both offline.
   const prepare = await loadOfflineContent(items);
-  return { values, explanation: explainItems(items, context, prepare) };
+  return {
+    values,
+    explanation: explainItems(items, context, { cisAlarmNames: values['cis-alarm'] ?? [], prepare }),
+  };
 }
 
 /** `iam-changes explain`: the normalised, judged changes, alarms and skipped records of any input. */
 export const explainCommand: CliCommand = {
   name: 'explain',
-  summary: 'explain [FILE|-]   print the changes, alarms and skipped records of a notification as JSON',
   usage: `usage: iam-changes explain [FILE|-] [options]\n\n${INPUT_HELP}`,
   async run(args, io) {
     const { values, explanation } = await explainSource(args, io);
@@ -56,7 +60,6 @@ export const explainCommand: CliCommand = {
 /** `iam-changes render`: the Slack messages (fallback text + Block Kit) the bot would post. */
 export const renderCommand: CliCommand = {
   name: 'render',
-  summary: 'render [FILE|-]    print the Slack messages (text + Block Kit) the bot would post for it',
   usage: `usage: iam-changes render [FILE|-] [options]\n\n${INPUT_HELP}\n  --no-here               do not mention @here on critical changes`,
   async run(args, io) {
     const { values, explanation } = await explainSource(args, io);

@@ -27,7 +27,7 @@ export type Cis44EventName = (typeof CIS44_EVENT_NAMES)[number];
 
 const CIS44 = new Set<string>(CIS44_EVENT_NAMES);
 
-/** Verbs that start the name of every IAM write call (EventBridge rule `prefix` matches use the same list). */
+/** Verbs that start the name of IAM write calls: how a record without CloudTrail's `readOnly` is judged. */
 export const IAM_WRITE_PREFIXES = [
   'Add',
   'Attach',
@@ -54,6 +54,15 @@ export const IAM_EVENT_SOURCE = 'iam.amazonaws.com';
 /** True for the 16 CIS 4.4 policy calls. */
 export function isCis44Event(eventName: string): eventName is Cis44EventName {
   return CIS44.has(eventName);
+}
+
+/**
+ * True when a CloudTrail record of IAM is a write: CloudTrail's own `readOnly` when the record has it (so a write
+ * whose name starts with no listed verb, `DisableOrganizationsRootCredentialsManagement`, counts), else the verb
+ * its name starts with (a record written by hand).
+ */
+export function isIamWriteRecord(readOnly: boolean | undefined, eventName: string): boolean {
+  return readOnly === undefined ? isIamWrite(eventName) : !readOnly;
 }
 
 /** True when the call changes IAM (by the verb its name starts with). */

@@ -2,6 +2,9 @@
  * The vocabulary of the domain: what a normalised IAM change, its risk and its revert plan look like.
  * Everything here is plain data, safe to serialise to JSON and to store.
  */
+import type { AccountFacts } from './accounts';
+
+import type { PolicyValidation } from './policy-validation';
 
 /** Risk levels, most severe first. */
 export const RISK_LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -83,6 +86,13 @@ export interface Target {
   versionId?: string;
   /** The IAM path of a created or deleted managed policy. */
   path?: string;
+  /**
+   * The new name of a user or group a successful `UpdateUser` / `UpdateGroup` renamed (`newUserName`,
+   * `newGroupName`): `name` is the old one, which no longer exists.
+   */
+  newName?: string;
+  /** The service a service-linked role was created for (`CreateServiceLinkedRole`). */
+  service?: string;
 }
 
 /** A principal block of a trust policy statement: `"*"` or a map of principal kinds to lists. */
@@ -218,6 +228,13 @@ export interface AssessedChange extends Change {
    * quarantine, posted as a thread note), not when someone else used the role (a critical alert).
    */
   bot?: { role: 'worker' | 'responder'; recorded: boolean };
+  /**
+   * The account the call acted in (`accountId`) as the organisation names it, when the account directory knew
+   * it at the time the change was assessed: rendered beside the id in every message.
+   */
+  account?: AccountFacts;
+  /** AWS Access Analyzer's findings on the documents the change set, or why they could not be had. */
+  validation?: PolicyValidation;
   /** The check of what the changed principal can reach now; absent for changes that touch no principal. */
   escalation?: EscalationCheck;
 }
@@ -288,4 +305,9 @@ export interface AlarmEvent {
   windowEnd: string;
   /** How the window was found. */
   windowSource: 'datapoints' | 'periods';
+  /**
+   * Set when the alarm is not a CIS 4.4 alarm (another alarm on a shared topic): why, in words. Such an
+   * alarm is shown plainly, naming its metric, and never as IAM policy changes.
+   */
+  notCis44?: string;
 }

@@ -7,7 +7,7 @@
  * window's last 15 minutes; the store's claim by event id would drop a repeat anyway, and a bounded set of fed ids
  * saves it the work.
  */
-import { IAM_EVENT_SOURCE, isIamWrite } from '../domain/events';
+import { IAM_EVENT_SOURCE, isIamWriteRecord } from '../domain/events';
 import type { CloudTrailRecord } from '../domain/input';
 
 /** The part of `CloudTrailHistory` the poller uses. */
@@ -65,7 +65,7 @@ export function startCloudTrailPoller(options: CloudTrailPollerOptions): CloudTr
       end,
     );
     const fresh = records
-      .filter((record) => record.readOnly !== true && isIamWrite(String(record.eventName)))
+      .filter((record) => isIamWriteRecord(record.readOnly, String(record.eventName)))
       .filter((record) => !fed.has(String(record.eventID)))
       .sort((a, b) => String(a.eventTime).localeCompare(String(b.eventTime)));
     if (fresh.length > 0) {

@@ -1,14 +1,15 @@
 /**
  * The local runtime's AWS: a `moto_server` child process on a free loopback port, when `moto_server` is on PATH.
- * It is started with AWS managed policies loaded (so `AdministratorAccess` exists to attach) and stopped by its
- * PID — SIGTERM, then SIGKILL — so no emulator outlives the runtime; if the process exits without stopping it (an
- * uncaught error), an exit hook kills it by PID.
+ * It is started with AWS managed policies loaded (so `AdministratorAccess` exists to attach), in a process group
+ * of its own (a Ctrl-C in the terminal reaches the runtime, which stops it in order), and stopped by that group —
+ * SIGTERM, then SIGKILL — so no emulator, nor anything it started, outlives the runtime; if the process exits
+ * without stopping it (an uncaught error), an exit hook kills the group.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
 /** A running moto_server started by the local runtime. */
 export interface LocalMoto {
@@ -17,6 +18,8 @@ export interface LocalMoto {
   pid: number;
   /** Stops it by PID and waits until it has exited. Safe to call twice. */
   stop(): Promise<void>;
+  /** Kills it (SIGKILL to its process group) at once, without waiting. */
+  kill(): void;
 }
 
 /** moto_server exited or did not answer in time. */
@@ -25,7 +28,8 @@ export class MotoStartError extends Error {
 }
 
 const READY_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 5_000;
+/** SIGTERM, then SIGKILL after this long: `npm start` stops within 3 s. */
+const STOP_GRACE_MS = 1_500;
 const STDERR_TAIL_CHARS = 4_000;
 
 /** The full path of an executable on PATH, or undefined. */
@@ -44,6 +48,42 @@ export async function findOnPath(
     }
   }
   return undefined;
+}
+
+/** The environment variable that names the moto_server executable to use, ahead of PATH. */
+export const MOTO_SERVER_ENV = 'MOTO_SERVER';
+
+/** The project-local virtual environment the test setup installs moto into when it is nowhere else (gitignored). */
+export const PROJECT_MOTO_VENV = '.venv-moto';
+
+/**
+ * The moto_server to run: `MOTO_SERVER` when set (it must be executable: a wrong path is an error, not a fallback
+ * to some other moto), else the first on PATH, else the project's own `.venv-moto/bin/moto_server` under `cwd`.
+ * Undefined when there is none.
+ */
+export async function findMotoServer(
+  env: Record<string, string | undefined> = process.env,
+  cwd: string = process.cwd(),
+): Promise<string | undefined> {
+  const named = env[MOTO_SERVER_ENV]?.trim();
+  if (named) {
+    const path = resolve(cwd, named);
+    if (await isExecutable(path)) return path;
+    throw new MotoStartError(`${MOTO_SERVER_ENV}=${named} is not an executable file`);
+  }
+  const onPath = await findOnPath('moto_server', env.PATH);
+  if (onPath) return onPath;
+  const inVenv = join(resolve(cwd, PROJECT_MOTO_VENV), 'bin', 'moto_server');
+  return (await isExecutable(inVenv)) ? inVenv : undefined;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A free TCP port on 127.0.0.1: bind port 0, read what the kernel chose, release it. */
@@ -83,9 +123,10 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/** Signals the process group `pid` leads (the child was spawned detached, as its leader). */
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(pid, name);
+    process.kill(-pid, name);
   } catch (error: unknown) {
     // ESRCH: it is already gone.
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
@@ -113,6 +154,7 @@ export async function startLocalMoto(
   const child = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', ...env },
+    detached: true,
   });
   // moto logs every request on stderr: drain it (a full pipe would block it) and keep a tail for errors.
   let stderrTail = '';
@@ -163,5 +205,5 @@ export async function startLocalMoto(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (pid === undefined) throw new MotoStartError('moto_server started without a process id');
-  return { endpoint, pid, stop };
+  return { endpoint, pid, stop, kill: onExit };
 }

@@ -13,8 +13,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import type { CisAuditGateway } from '../app/cis-audit-service';
+import { AuditUnavailableError, type CisAuditGateway } from '../app/cis-audit-service';
 import { InProcessJobQueue } from '../app/in-process-job-queue';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { NotifyService } from '../app/notify-service';
@@ -25,6 +26,7 @@ import { createPinnedAwsClients } from '../aws/pinned-clients';
 import { EmulatorScenarioAccount } from '../aws/scenario-account';
 import { GeneratedManagedPolicyCatalogue } from '../catalogue/managed-policies';
 import { type Config, parseConfig } from '../config';
+import { CIS44_FIX_DEFAULTS } from '../domain/cis-audit';
 import { buildNotifyService } from '../runtime/notify';
 import { buildListenerDependencies, buildSlackHandler } from '../runtime/slack';
 import { registerListeners } from '../slack/app';
@@ -33,7 +35,7 @@ import { type BotEndpoint, startBotEndpoint } from './bot-endpoint';
 import { type CloudTrailPoller, startCloudTrailPoller } from './cloudtrail-poller';
 import { type EmbeddedStore, localCredentials, startEmbeddedStore } from './embedded-store';
 import { startLocalEventHistory } from './event-history';
-import { findOnPath, freePort, type LocalMoto, startLocalMoto } from './moto';
+import { findMotoServer, freePort, type LocalMoto, startLocalMoto } from './moto';
 import { isScenarioName, runScenario, SCENARIOS, type ScenarioContext, type ScenarioName } from './scenarios';
 import { SimulatedIamGateway } from './simulated-iam';
 import type { StatusLine } from './slack-sandbox/page-state';
@@ -97,6 +99,11 @@ export interface LocalRuntime {
   sandbox?: SlackSandbox;
   /** Stops everything it started: servers, Socket Mode, the poller, moto_server (by PID), dynalite. */
   stop(): Promise<void>;
+  /**
+   * Kills at once what runs outside this process (moto_server), for when {@link stop} takes too long; what runs
+   * inside ends with the process.
+   */
+  kill(): void;
 }
 
 /** True when the environment names credentials for the SDK's provider chain (files alone do not count). */
@@ -140,6 +147,11 @@ function configEnv(
   const out: Record<string, string | undefined> = { ...env, STAGE: env.STAGE ?? 'local', ...overrides };
   // The demo's Terraform role is an expected actor unless the environment says who is.
   out.EXPECTED_ACTORS = env.EXPECTED_ACTORS ?? 'arn:aws:iam::*:role/terraform-ci';
+  // The demo's CIS 4.4 alarm is the stack's own alarm (serverless.yml always configures that one), so it is a
+  // CIS 4.4 alarm even when no log group is there to hold its metric filter (without moto).
+  // moto_server has no Access Analyzer: validation is asked for only where the environment says so.
+  out.POLICY_VALIDATION = env.POLICY_VALIDATION ?? 'false';
+  out.CIS_ALARM_NAMES = [CIS44_FIX_DEFAULTS.alarmName, env.CIS_ALARM_NAMES ?? ''].filter(Boolean).join(',');
   return out;
 }
 
@@ -179,9 +191,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let awsMode: LocalRuntimeMode['aws'] = externalAws ? 'external' : 'none';
     let noAwsReason = 'started with --no-moto';
     if (!externalAws && options.moto !== false) {
-      const executable = await findOnPath('moto_server', env.PATH);
+      const executable = await findMotoServer(env);
       if (executable === undefined) {
-        noAwsReason = "moto_server is not on PATH (pip install 'moto[server]')";
+        noAwsReason =
+          "moto_server is not on PATH (pip install 'moto[server]', or set MOTO_SERVER to its path)";
       } else {
         moto = await startLocalMoto(executable);
         stops.push({ name: 'moto_server', stop: moto.stop });
@@ -217,14 +230,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         for (const client of Object.values(clients)) client.destroy();
       },
     });
-    const cisAudit: CisAuditGateway = new AwsCisAuditGateway(
-      createCisAuditClients({
-        region,
-        ...(endpoint ? { endpoint } : {}),
-        ...(awsCredentials ? { credentials: { ...awsCredentials } } : {}),
-      }),
-      { testMetricFilter: endpoint === undefined },
-    );
+    const cisClients = createCisAuditClients({
+      region,
+      ...(endpoint ? { endpoint } : {}),
+      ...(awsCredentials ? { credentials: { ...awsCredentials } } : {}),
+    });
+    stops.push({
+      name: 'CIS 4.4 audit clients',
+      stop: async () => {
+        for (const client of Object.values(cisClients)) client.destroy();
+      },
+    });
+    const cisAudit: CisAuditGateway =
+      awsMode === 'none'
+        ? {
+            gatherFacts: async () => {
+              throw new AuditUnavailableError(
+                `this local run has no AWS (${noAwsReason}), so there is no trail, filter or alarm to check`,
+                "Start it with moto_server on PATH (pip install 'moto[server]') and run the CIS 4.4 alarm scenario, or with AWS credentials to check your account.",
+              );
+            },
+          }
+        : new AwsCisAuditGateway(cisClients, { testMetricFilter: endpoint === undefined });
     const simulatedIam =
       awsMode === 'none'
         ? new SimulatedIamGateway(LOCAL_ACCOUNT_ID, (line) => log(`dry run (simulated IAM): ${line}`))
@@ -237,8 +264,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const botToken = socketMode
       ? String(env.SLACK_BOT_TOKEN)
       : `xoxb-local-${randomBytes(12).toString('hex')}`;
-    const scenarioAccount =
-      awsMode === 'moto' ? new EmulatorScenarioAccount(clients.iam, clients.cloudWatchLogs) : undefined;
+    let scenarioAccount: EmulatorScenarioAccount | undefined;
+    if (awsMode === 'moto' && moto) {
+      // The CIS 4.4 scenario builds the whole chain on moto: the trail's bucket too (moto wants path-style).
+      const s3 = new S3Client({
+        region,
+        endpoint: moto.endpoint,
+        forcePathStyle: true,
+        credentials: localCredentials(),
+      });
+      stops.push({ name: 'S3 client', stop: async () => s3.destroy() });
+      scenarioAccount = new EmulatorScenarioAccount(clients.iam, clients.cloudWatchLogs, {
+        s3,
+        cloudTrail: cisClients.cloudTrail,
+        cloudWatch: cisClients.cloudWatch,
+        sns: cisClients.sns,
+      });
+    }
     let notify: NotifyService | undefined;
     let status: StatusLine[] = [];
     const scenarioContext = (): ScenarioContext => {
@@ -252,6 +294,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           simulatedIam?.follow(record);
           history?.add(record);
         },
+        ...(history ? { history: (start: Date, end: Date) => history.between(start, end) } : {}),
       };
     };
     const realAccount = awsMode === 'external' && !env.AWS_ENDPOINT_URL;
@@ -295,7 +338,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // --- the bot's configuration, notify, the worker and the jobs ------------------------------------------------
     const config: Config = parseConfig(
       configEnv(
-        env,
+        // On its own moto (or none) the runtime acts in that one account: a HOME_ACCOUNT_ID copied from a
+        // deployment would send other accounts' changes through the responder role, to the real AWS.
+        awsMode === 'external' ? env : { ...env, HOME_ACCOUNT_ID: undefined },
         socketMode
           ? {
               SLACK_SIGNING_SECRET: signingSecret,
@@ -340,7 +385,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const jobs = new InProcessJobQueue((job) => worker.run(job), {
       log: (line, details) => report('error', `worker: ${line}${detailsText(details)}`),
     });
-    stops.push({ name: 'jobs', stop: () => withTimeout(jobs.idle(), 10_000) });
+    // A job half-way through (a revert) gets a moment to finish and record itself; stopping takes at most 3 s.
+    stops.push({ name: 'jobs', stop: () => withTimeout(jobs.idle(), 1_500) });
     const listenerLog: ListenerLog = {
       error: (line, details) => report('error', `slack: ${line}${detailsText(details)}`),
       warn: (line, details) => report('warn', `slack: ${line}${detailsText(details)}`),
@@ -416,7 +462,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       { label: 'AWS', value: awsLine, ...(awsMode === 'none' ? { level: 'warn' as const } : {}) },
       {
         label: 'Store',
-        value: `dynalite in ${store.path} (table ${tableName}${store.created ? ', created now' : ''})`,
+        value: `dynalite ${store.endpoint} in ${store.path} (table ${tableName}${store.created ? ', created now' : ''})`,
       },
       {
         label: 'Responders',
@@ -445,6 +491,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       idle: jobsIdle,
       ...(socketMode ? {} : { sandbox }),
       stop: stopAll,
+      kill: () => moto?.kill(),
     };
   } catch (error: unknown) {
     await stopAll().catch(() => undefined);

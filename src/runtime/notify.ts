@@ -1,4 +1,5 @@
 import { ChangeContent } from '../app/change-content';
+import { DigestService } from '../app/digest-service';
 import { DeferredEscalation, type EscalationStep } from '../app/escalation-check';
 import type { IamGateway } from '../app/iam-port';
 import type { JobQueue } from '../app/jobs';
@@ -14,11 +15,21 @@ import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
+import { renderDigest } from '../slack/render-digest';
+import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoDigestStore } from '../store/dynamo-digest-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
-import { lazily, onDemandDeadLetters, onDemandIam, onDemandJobQueue, onDemandSecrets } from './on-demand';
+import {
+  lazily,
+  onDemandDeadLetters,
+  onDemandIam,
+  onDemandJobQueue,
+  onDemandPolicyValidator,
+  onDemandSecrets,
+} from './on-demand';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -38,6 +49,44 @@ export interface NotifyWiring {
   managedPolicies?: ManagedPolicyCatalogue;
 }
 
+/** One pacer for every post of this process: alerts, bursts and digests share each channel's second. */
+const sharedPacer = new ChannelPacer({ intervalMs: 1100 });
+
+/** The Slack gateway of this process, with its token from SSM (or the environment) and per-channel pacing. */
+async function pacedSlack(config: Config, aws: AwsClients | undefined): Promise<WebApiSlackGateway> {
+  const options = { cloudTrailRegion: config.cloudTrailRegion };
+  const source = requireSlackToken(config);
+  // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.
+  const token = 'token' in source ? source.token : await onDemandSecrets(options, aws?.ssm)(source.parameter);
+  return new WebApiSlackGateway(createSlackClient({ token, slackApiUrl: config.slack.apiUrl }), {
+    // A little over Slack's one message per second per channel, so network jitter does not earn a 429.
+    pacer: sharedPacer,
+  });
+}
+
+/**
+ * Builds the daily digest (`DIGEST_LEVELS`): the store's changes of the day, a claim per channel and day on the
+ * same table, posts through the same paced Slack gateway as the notify path.
+ */
+export async function buildDigestService({ config, aws, log }: NotifyWiring): Promise<DigestService> {
+  const options = { cloudTrailRegion: config.cloudTrailRegion };
+  const dynamo = aws?.dynamo ?? createDocumentClient(options);
+  const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
+  return new DigestService({
+    changes: new DynamoChangeStore(dynamo, tableOptions),
+    claims: new DynamoDigestStore(dynamo, tableOptions),
+    slack: await pacedSlack(config, aws),
+    render: renderDigest,
+    clock: { now: () => new Date() },
+    settings: {
+      levels: config.digestLevels,
+      defaultChannel: config.slack.defaultChannel,
+      channelByLevel: config.slack.channelByLevel,
+    },
+    ...(log ? { log } : {}),
+  });
+}
+
 /**
  * Builds the notify use case from configuration: AWS clients once, the Slack token from SSM (or the
  * environment, locally), the DynamoDB store, a per-channel pacer shared by every post of this process, and the
@@ -54,13 +103,7 @@ export async function buildNotifyService({
 }: NotifyWiring): Promise<NotifyService> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
-  const source = requireSlackToken(config);
-  // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.
-  const token = 'token' in source ? source.token : await onDemandSecrets(options, aws?.ssm)(source.parameter);
-  const slack = new WebApiSlackGateway(createSlackClient({ token, slackApiUrl: config.slack.apiUrl }), {
-    // A little over Slack's one message per second per channel, so network jitter does not earn a 429.
-    pacer: new ChannelPacer({ intervalMs: 1100 }),
-  });
+  const slack = await pacedSlack(config, aws);
   const search = lazily(async () => {
     if (aws) {
       const [{ CloudWatchLogsSearch }, { CloudTrailHistory }] = await Promise.all([
@@ -109,13 +152,16 @@ export async function buildNotifyService({
   const escalationStep =
     escalation ??
     (queue ? new DeferredEscalation(queue, (text, details) => log?.(text, details)) : undefined);
+  // Access Analyzer is loaded with the first document to validate.
+  const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   return new NotifyService({
+    ...(validator ? { validator } : {}),
     store,
     content,
     ...(escalationStep ? { escalation: escalationStep } : {}),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
-    slack,
+    slack: new SlackAlertChannel(slack),
     logs: {
       metricFilters: async (namespace, metricName) =>
         (await search()).logs.metricFilters(namespace, metricName),
@@ -134,6 +180,9 @@ export async function buildNotifyService({
       risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
       bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
+      digestLevels: config.digestLevels,
+      cisAlarmNames: config.cisAlarmNames,
+      otherAlarms: config.otherAlarms,
     },
     ...(deadLetters ? { deadLetters } : {}),
     ...(log ? { log } : {}),

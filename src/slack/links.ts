@@ -56,10 +56,11 @@ export function iamTargetLink(target: Target): string | undefined {
   switch (target.kind) {
     case 'role':
       return target.name ? iamRoleLink(target.name) : undefined;
+    // A renamed user or group is linked by its new name: the page of the old one no longer exists.
     case 'user':
-      return target.name ? iamUserLink(target.name) : undefined;
+      return target.name ? iamUserLink(target.newName ?? target.name) : undefined;
     case 'group':
-      return target.name ? iamGroupLink(target.name) : undefined;
+      return target.name ? iamGroupLink(target.newName ?? target.name) : undefined;
     case 'policy':
       return target.policyArn ? iamPolicyLink(target.policyArn) : undefined;
     default:

@@ -17,6 +17,7 @@ import type {
   PlainTextOption,
   SectionBlock,
 } from '@slack/types';
+import type { ConfirmAction, ConfirmSubject } from '../app/alert-port';
 import type { BeforeStateSource } from '../app/before-state';
 import type { LiftPreview, QuarantinePreview } from '../app/quarantine-service';
 import type { DriftCheck, RevertPreview } from '../app/revert-service';
@@ -36,17 +37,14 @@ import { MODE_WORDS } from './quarantine-words';
 import { describeChange, slackDate } from './render';
 import { mentionOf, reasonText } from './render-state';
 
-/** The three confirmable actions. */
-export type ConfirmAction = 'revert' | 'quarantine' | 'lift-quarantine';
+/** The three confirmable actions (the worker's {@link ConfirmAction}). */
+export type { ConfirmAction } from '../app/alert-port';
 
-/** What a confirmation modal carries in `private_metadata`: the change and where its alert (thread) is. */
-export interface ConfirmMetadata {
-  eventId: string;
-  /** The alert's channel id. */
-  channel?: string;
-  /** The ts of the message whose thread answers go to (the alert, or the burst parent). */
-  ts?: string;
-}
+/**
+ * What a confirmation modal carries in `private_metadata`: the change and where its alert (thread) is — the
+ * worker's {@link ConfirmSubject}.
+ */
+export type ConfirmMetadata = ConfirmSubject;
 
 /** The callback id of each action's modals. */
 export const CONFIRM_CALLBACK_IDS: Readonly<Record<ConfirmAction, ViewId>> = Object.freeze({

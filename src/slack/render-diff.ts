@@ -5,6 +5,7 @@
  * paged with Previous / Next buttons and "page N of M": nothing is ever cut without saying so.
  */
 import type { ActionsBlock, Button, KnownBlock, ModalView, SectionBlock } from '@slack/types';
+import type { DiffSource } from '../app/alert-port';
 import {
   diffScope,
   documentText,
@@ -16,6 +17,13 @@ import {
   type StatementField,
 } from '../domain/diff';
 import { principalEntries } from '../domain/policy';
+import {
+  DIFF_FINDING_TYPES,
+  describeFinding,
+  findingsOf,
+  type PolicyValidation,
+  unavailableNote,
+} from '../domain/policy-validation';
 import type { Change, Principal, Statement } from '../domain/types';
 import { DIFF_PAGE_ACTION_IDS, diffPageValue, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context as contextBlock, plain, section } from './blocks';
@@ -25,6 +33,8 @@ import { describeChange, LEVELS, slackDate } from './render';
 /** The `callback_id` of every diff modal (loading, diff, error), so listeners can tell them from other views. */
 export const DIFF_VIEW_CALLBACK_ID = 'change.diff_view';
 
+/** The before-state's origin, as the diff modal states it (the worker's fact, `src/app/alert-port.ts`). */
+export type { DiffSource, DiffSourceKind } from '../app/alert-port';
 export {
   DIFF_PAGE_ACTION_ID,
   DIFF_PAGE_ACTION_IDS,
@@ -33,22 +43,6 @@ export {
   isDiffPageAction,
   parseDiffPageValue,
 } from './action-ids';
-
-/** Where the document before the change came from (DESIGN §3, in the order the look-ups try). */
-export type DiffSourceKind = 'store' | 'cloudtrail' | 'iam' | 'unknown';
-
-/** The before-state's origin, as the diff modal states it. */
-export interface DiffSource {
-  kind: DiffSourceKind;
-  /** The CloudTrail event that carried the before-state (`cloudtrail`), or that the bot's record came from. */
-  eventId?: string;
-  /** ISO 8601 time of that event or record. */
-  eventTime?: string;
-  /** The IAM policy version read (`iam`). */
-  versionId?: string;
-  /** More in words: why it is unknown, which look-ups ran. Raw text: escaped here. */
-  detail?: string;
-}
 
 const LIMIT = { section: 3000, title: 24, privateMetadata: 3000 } as const;
 
@@ -474,6 +468,30 @@ function pagerBlocks(change: Change, page: number, count: number): KnownBlock[] 
 }
 
 /**
+ * AWS Access Analyzer's findings on the new documents — security warnings, errors and warnings, most serious
+ * first — or why they could not be had. Nothing when the change was not validated.
+ */
+function validationLines(validation: PolicyValidation | undefined): string[] {
+  if (validation === undefined) return [];
+  const note = unavailableNote(validation);
+  const findings = findingsOf(validation, DIFF_FINDING_TYPES);
+  if (findings.length === 0) {
+    return note
+      ? [`:grey_question: ${truncate(note, 300)}`]
+      : ['*AWS Access Analyzer*: no security warnings, errors or warnings'];
+  }
+  const lines = ['*AWS Access Analyzer*'];
+  for (const finding of findings) {
+    const more = /^https:\/\/[^\s<>|]+$/.test(finding.learnMoreLink ?? '')
+      ? ` <${finding.learnMoreLink}|more>`
+      : '';
+    lines.push(`• ${truncate(describeFinding(finding), 600)} (${inlineCode(finding.field, 40)})${more}`);
+  }
+  if (note) lines.push(`:grey_question: ${truncate(note, 300)}`);
+  return lines;
+}
+
+/**
  * The diff modal, one page of it. Page 1 starts with where the before-state came from (the bot's own record,
  * a CloudTrail event, an IAM policy version, or an explicit "unknown"), what the change does to the risk, the
  * statement changes (➕ added, ➖ removed, ✏️ changed) and a summary; then the unified diff of the canonical JSON
@@ -483,7 +501,7 @@ function pagerBlocks(change: Change, page: number, count: number): KnownBlock[] 
  * @param page the page to show, from 0; out of range is brought into range.
  */
 export function renderDiffModal(
-  change: Change,
+  change: Change & { validation?: PolicyValidation },
   diff: PolicyDiff,
   source: DiffSource,
   delta: RiskDelta,
@@ -492,6 +510,7 @@ export function renderDiffModal(
   const content: KnownBlock[] = [
     ...packLines(originLines(change, diff, source)).map(section),
     ...packLines(riskLines(delta)).map(section),
+    ...packLines(validationLines(change.validation)).map(section),
     { type: 'divider' },
     ...packLines(statementLines(change, diff)).map(section),
     ...packLines(summaryLines(diff)).map(section),

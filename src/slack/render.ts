@@ -13,8 +13,10 @@ import type {
   KnownBlock,
   SectionBlock,
 } from '@slack/types';
+import type { AlarmCall, CallSource } from '../app/alert-port';
 import { clientLabel, describeActorType } from '../domain/actor';
 import { principalEntries } from '../domain/policy';
+import { unavailableNote } from '../domain/policy-validation';
 import type {
   Actor,
   AlarmEvent,
@@ -48,15 +50,8 @@ export interface RenderOptions {
   mentionOnCritical?: boolean;
 }
 
-/** Where the calls behind an alarm were looked for. */
-export type CallSource = 'cloudwatch-logs' | 'cloudtrail' | 'none';
-
-/** One call behind an alarm, linked to its own alert when it has one. */
-export interface AlarmCall {
-  change: AssessedChange;
-  /** The permalink of the call's own alert message. */
-  permalink?: string;
-}
+/** Where an alarm's calls were looked for, and one call behind it: the notify path's facts. */
+export type { AlarmCall, CallSource } from '../app/alert-port';
 
 export interface AlarmDetails {
   calls?: AlarmCall[];
@@ -183,7 +178,10 @@ function packSections(
 // --- describing a change --------------------------------------------------------------------------------------
 
 function entityLabel(target: Target): string {
-  return target.name ? `${target.kind} ${target.name}` : `a ${target.kind}`;
+  if (!target.name) return `a ${target.kind}`;
+  return target.newName
+    ? `${target.kind} ${target.name} → ${target.newName}`
+    : `${target.kind} ${target.name}`;
 }
 
 function targetLabel(target: Target): string {
@@ -277,11 +275,24 @@ function phrase(change: Change): { past: string; attempt: string } {
             `open the trust policy of ${entity} to everyone`,
           )
         : both(`changed the trust policy of ${entity}`, `change the trust policy of ${entity}`);
-    default: {
-      const on = targetLabel(target) ? ` on ${targetLabel(target)}` : '';
-      return both(`called ${name}${on}`, `call ${name}${on}`);
-    }
+    case 'UpdateUser':
+    case 'UpdateGroup':
+      if (target.newName) {
+        const old = `${target.kind} ${target.name}`;
+        return both(`renamed ${old} to ${target.newName}`, `rename ${old} to ${target.newName}`);
+      }
+      break;
+    case 'CreateServiceLinkedRole':
+      if (target.kind === 'role' && target.service) {
+        return both(
+          `created service-linked role ${target.name} for ${target.service}`,
+          `create a service-linked role for ${target.service}`,
+        );
+      }
+      break;
   }
+  const on = targetLabel(target) ? ` on ${targetLabel(target)}` : '';
+  return both(`called ${name}${on}`, `call ${name}${on}`);
 }
 
 /** True for error codes that mean IAM refused the caller, as opposed to a call that failed for another reason. */
@@ -564,6 +575,8 @@ function metaContext(change: AssessedChange): ContextBlock {
   if (change.eventId.length > MAX_BUTTON_VALUE_LENGTH) {
     elements.push('The event id is too long for Slack buttons: use `/iam-changes` to act on it');
   }
+  const unavailable = change.validation ? unavailableNote(change.validation) : undefined;
+  if (unavailable) elements.push(`:grey_question: ${truncate(unavailable, 300)}`);
   return context(elements);
 }
 
@@ -640,6 +653,20 @@ const SOURCES: Record<CallSource, string> = {
   none: 'no source',
 };
 
+/** The summary of an alarm that shares the topic but is not about IAM changes: its metric, never "IAM". */
+function otherAlarmSummary(alarm: AlarmEvent): string {
+  const metric = [alarm.metricNamespace, alarm.metricName].filter(Boolean).join('/');
+  const named = metric ? inlineCode(metric, 200) : 'its metric';
+  switch (alarm.state) {
+    case 'ALARM':
+      return `:red_circle: *ALARM*: ${named} crossed the alarm's threshold`;
+    case 'OK':
+      return `:large_green_circle: *OK*: ${named} is back within the alarm's threshold`;
+    case 'INSUFFICIENT_DATA':
+      return `:white_circle: *INSUFFICIENT_DATA*: the alarm has no data on ${named} to judge`;
+  }
+}
+
 function metricLabel(alarm: AlarmEvent): string {
   const name = [alarm.metricNamespace, alarm.metricName].filter(Boolean).join('/');
   if (!name) return 'not given';
@@ -708,7 +735,7 @@ function callSections(details: AlarmDetails): SectionBlock[] {
  */
 export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): SlackMessage {
   const state = STATES[alarm.state];
-  const summary = [state.summary];
+  const summary = [alarm.notCis44 === undefined ? state.summary : otherAlarmSummary(alarm)];
   if (alarm.previousState) summary[0] += ` (was ${alarm.previousState})`;
   if (alarm.description) summary.push(truncate(alarm.description, 500));
   if (alarm.reason) summary.push(`>${truncate(alarm.reason, 1000)}`);
@@ -732,10 +759,11 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
         ),
       ],
     },
-    ...callSections(details),
+    ...(alarm.notCis44 === undefined ? callSections(details) : []),
   ];
   const consoleLink = alarmConsoleLink(alarm);
   const meta = [`Alarm ${inlineCode(alarm.name, 255)} · changed state ${slackDate(alarm.stateChangeTime)}`];
+  if (alarm.notCis44 !== undefined) meta.push(`Not a CIS 4.4 alarm: ${truncate(alarm.notCis44, 500)}`);
   // The alarm name is in the URL: the same length cap as every other link keeps the context under its limit.
   if (consoleLink && consoleLink.length <= MAX_LINK_URL)
     meta.push(`:link: ${link(consoleLink, 'Alarm in CloudWatch')}`);

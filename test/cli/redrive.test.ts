@@ -119,6 +119,51 @@ describe('iam-changes redrive', () => {
     expect(left).toBe(1);
   });
 
+  it("delivers the IAM events the EventBridge rule's dead-letter queue kept: bare events, as EventBridge sends them", async () => {
+    const { tableName } = await notifyServiceOn(components);
+    const undelivered = cloudTrailRecord('PutRolePolicy', {
+      roleName: 'rule-dlq-role',
+      policyName: 'wide',
+      policyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      }),
+    });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `rule-dlq-${Date.now()}` }));
+    const queueUrl = String(QueueUrl);
+    // What EventBridge keeps when it cannot publish to the alerts topic: the matched event itself.
+    const event = {
+      version: '0',
+      id: crypto.randomUUID(),
+      'detail-type': 'AWS API Call via CloudTrail',
+      source: 'aws.iam',
+      account: '111122223333',
+      time: undelivered.eventTime,
+      region: 'us-east-1',
+      resources: [],
+      detail: undelivered,
+    };
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }));
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    const result = await run(['redrive', '--queue', queueUrl], {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_ENDPOINT_URL: components.moto.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
+      TABLE_NAME: tableName,
+      SLACK_BOT_TOKEN: 'xoxb-redrive',
+      SLACK_API_URL: components.slack.url,
+      SLACK_CHANNEL: CHANNEL,
+    });
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toMatchObject({ delivered: 1, failed: [] });
+    const posted = components.slack.topLevel(CHANNEL).slice(before);
+    expect(posted.map((message) => message.text).join('\n')).toContain('rule-dlq-role');
+  });
+
   it('needs a queue', async () => {
     const result = await run(['redrive'], {});
     expect(result.code).toBe(2);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { startCloudTrailPoller } from '../../src/local/cloudtrail-poller';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -35,7 +35,8 @@ describe('startCloudTrailPoller', () => {
       now: () => now,
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The first poll runs at start: wait for it to have fed, however long a loaded machine takes.
+      await vi.waitFor(() => expect(fed).toHaveLength(1), { timeout: 30_000, interval: 10 });
       expect(fed).toEqual([['PutUserPolicy', 'AttachRolePolicy']]);
       now = new Date('2026-11-20T14:06:00Z');
       answer = [

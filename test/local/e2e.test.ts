@@ -10,6 +10,7 @@ import { IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam'
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime';
+import { localRuntimeEnv, runtimeMotoEndpoint } from '../support/moto';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/iam-changes-e2e.png';
@@ -36,7 +37,7 @@ describe('the local runtime, in a browser', () => {
     await requireChromium();
     dataDir = await mkdtemp(join(tmpdir(), 'iam-changes-e2e-data-'));
     profileDir = await mkdtemp(join(tmpdir(), 'iam-changes-e2e-profile-'));
-    runtime = await startLocalRuntime({ port: 0, dataDir, moto: true, env: { PATH: process.env.PATH } });
+    runtime = await startLocalRuntime({ port: 0, dataDir, moto: true, env: localRuntimeEnv() });
     browser = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
@@ -54,7 +55,7 @@ describe('the local runtime, in a browser', () => {
     });
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -80,32 +81,32 @@ describe('the local runtime, in a browser', () => {
     expect(await alert.locator('.mk-broadcast').textContent()).toBe('@here');
 
     await alert.getByRole('button', { name: 'Acknowledge' }).click();
-    await alert.getByText(/Acknowledged by/).waitFor({ timeout: 15_000 });
+    await alert.getByText(/Acknowledged by/).waitFor({ timeout: 30_000 });
 
     await alert.getByRole('button', { name: 'Revert', exact: true }).click();
     // The button's confirm dialog first, as Slack shows it.
-    await page.locator('#confirm-title', { hasText: 'Revert this change?' }).waitFor({ timeout: 5_000 });
+    await page.locator('#confirm-title', { hasText: 'Revert this change?' }).waitFor({ timeout: 30_000 });
     await page.locator('#confirm-ok').click();
 
     const reason = page.locator('#modal-form textarea');
-    await reason.waitFor({ timeout: 15_000 });
+    await reason.waitFor({ timeout: 30_000 });
     expect(await page.locator('#modal-title').textContent()).toBe('Revert change');
     expect(await page.locator('#modal-form').textContent()).toContain('iam:DetachRolePolicy');
     await reason.fill('CI must never be admin: ticket SEC-1234');
     await page.locator('#modal-submit').click();
-    await page.locator('#modal-backdrop').waitFor({ state: 'hidden', timeout: 15_000 });
+    await page.locator('#modal-backdrop').waitFor({ state: 'hidden', timeout: 30_000 });
 
     await alert
       .getByText(/Reverted/)
       .first()
-      .waitFor({ timeout: 20_000 });
+      .waitFor({ timeout: 30_000 });
     expect(await alert.textContent()).toContain('CI must never be admin');
     expect(await alert.getByRole('button', { name: 'Revert', exact: true }).count()).toBe(0);
     await page.screenshot({ path: SCREENSHOT, fullPage: false });
 
     const iam = new IAMClient({
       region: 'us-east-1',
-      endpoint: runtime.urls.aws,
+      endpoint: runtimeMotoEndpoint(runtime),
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
     try {
@@ -117,7 +118,7 @@ describe('the local runtime, in a browser', () => {
       iam.destroy();
     }
     expect(pageErrors).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 
   it('lists the replies in the alert thread', async () => {
     const alert = page
@@ -128,7 +129,7 @@ describe('the local runtime, in a browser', () => {
     await thread
       .getByText(/Reverted by/)
       .first()
-      .waitFor({ timeout: 10_000 });
+      .waitFor({ timeout: 30_000 });
     expect(await thread.textContent()).toContain('Acknowledged by');
-  }, 30_000);
+  }, 60_000);
 });

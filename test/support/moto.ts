@@ -1,9 +1,12 @@
 /**
  * A real `moto_server` for tests that talk to AWS APIs moto emulates (CloudWatch Logs, IAM, SNS, SQS, …): one
  * process per test file, on a free loopback port, stopped by PID in `afterAll`. It is the local runtime's own
- * starter (`src/local/moto.ts`), so tests and `npm start` run the emulator the same way.
+ * starter (`src/local/moto.ts`), so tests and `npm start` run the emulator the same way. Which executable: the
+ * one the global setup (`test/setup/moto.ts`) found or installed, handed down as `MOTO_SERVER`.
  */
-import { findOnPath, startLocalMoto } from '../../src/local/moto';
+
+import { findMotoServer, MOTO_SERVER_ENV, startLocalMoto } from '../../src/local/moto';
+import type { LocalRuntime } from '../../src/local/runtime';
 
 /** A running moto_server. */
 export interface MotoServer {
@@ -14,7 +17,7 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-const INSTALL_HINT = "install it with pip install 'moto[server]'";
+const INSTALL_HINT = "install it with pip install 'moto[server]' (or set MOTO_SERVER to its path)";
 
 /**
  * Starts `moto_server -H 127.0.0.1 -p PORT` and resolves once it answers. `MOTO_IAM_LOAD_MANAGED_POLICIES=true`
@@ -23,7 +26,7 @@ const INSTALL_HINT = "install it with pip install 'moto[server]'";
  * Throws when moto_server is not installed — in CI and locally alike, so tests never skip silently.
  */
 export async function startMoto(env: Record<string, string> = {}): Promise<MotoServer> {
-  const executable = await findOnPath('moto_server');
+  const executable = await findMotoServer(process.env);
   if (!executable) {
     throw new Error(
       process.env.CI
@@ -42,4 +45,23 @@ export function awsTestEnv(endpoint: string) {
     endpoint,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   };
+}
+
+/**
+ * The environment a test hands the local runtime so that it starts the same moto_server as every other test:
+ * PATH and `MOTO_SERVER`, nothing else of this process (no credentials, no `AWS_ENDPOINT_URL`).
+ */
+export function localRuntimeEnv(): Record<string, string | undefined> {
+  return { PATH: process.env.PATH, [MOTO_SERVER_ENV]: process.env[MOTO_SERVER_ENV] };
+}
+
+/**
+ * The moto endpoint of a local runtime that must be running on moto. Throws otherwise, so a test's own client is
+ * never built without an endpoint — which would send its calls to the real AWS.
+ */
+export function runtimeMotoEndpoint(runtime: LocalRuntime): string {
+  if (runtime.mode.aws !== 'moto' || runtime.urls.aws === undefined) {
+    throw new Error(`the local runtime is not on moto_server (AWS: ${runtime.mode.aws}): ${INSTALL_HINT}`);
+  }
+  return runtime.urls.aws;
 }

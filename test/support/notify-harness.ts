@@ -24,6 +24,7 @@ import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
 import { GeneratedManagedPolicyCatalogue } from '../../src/catalogue/managed-policies';
 import type { CloudTrailRecord } from '../../src/domain/input';
+import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoBotStepStore } from '../../src/store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
@@ -78,6 +79,7 @@ export async function notifyServiceOn(
     /** What prepares a change for judging; by default the store, then the catalogue of AWS managed policies. */
     content?: NotifyDependencies['content'];
     escalation?: NotifyDependencies['escalation'];
+    validator?: NotifyDependencies['validator'];
   } = {},
 ) {
   const tableName = options.tableName ?? (await components.dynalite.createTable());
@@ -107,7 +109,7 @@ export async function notifyServiceOn(
     store,
     stats,
     botSteps,
-    slack: new WebApiSlackGateway(slackClient),
+    slack: new SlackAlertChannel(new WebApiSlackGateway(slackClient)),
     logs: new CloudWatchLogsSearch(components.logs),
     trail: new CloudTrailHistory(cloudTrail, { requestsPerSecond: 1000 }),
     clock: { now: options.now ?? (() => new Date()) },
@@ -132,6 +134,7 @@ export async function notifyServiceOn(
     ...(options.escalation ? { escalation: options.escalation } : {}),
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.validator ? { validator: options.validator } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };
 }

@@ -1,0 +1,257 @@
+/**
+ * The Slack side of the fact ports ({@link AlertChannel}, {@link ResponderChannel}): each fact a use case hands
+ * over is rendered by the pure builders of this folder and sent through the Web API gateway. Wording, layout,
+ * `@here`, `replace_original` — every choice of how something looks in Slack — is made here, never in
+ * `src/app`. The builders only some jobs need (the diff, the query answers, the CIS 4.4 report) are imported
+ * with the first job that needs them, as before, so a cold start for a revert does not load them.
+ */
+import type {
+  AlarmSummary,
+  AlertChannel,
+  AlertPlace,
+  ChangeAlertOptions,
+  CommandAnswer,
+  Confirmation,
+  ConfirmSubject,
+  DiffResult,
+  ResponderChannel,
+  TaskFailure,
+  ThreadNote,
+} from '../app/alert-port';
+import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
+import type { RespondedChange } from '../app/revert-port';
+import type { ResponseMessage, SlackInteractionGateway, SlackView } from '../app/slack-port';
+import { resourceOf } from '../domain/resources';
+import type { AssessedChange } from '../domain/types';
+import { renderAlarm, renderChange, renderThreadNote, type SlackMessage } from './render';
+import { renderBurstBatch, withResolved } from './render-burst';
+import {
+  renderConfirmError,
+  renderLiftConfirm,
+  renderQuarantineConfirm,
+  renderRevertConfirm,
+} from './render-confirm';
+import {
+  renderLiftOutcome,
+  renderProblem,
+  renderQuarantineOutcome,
+  renderRevertOutcome,
+} from './render-notice';
+import { renderAlertUpdate } from './render-state';
+
+const FAILED_TASK: Record<TaskFailure['task'], string> = {
+  revert: 'The revert did not run',
+  quarantine: 'The quarantine did not run',
+  'lift-quarantine': 'The quarantine was not lifted',
+  history: 'The CloudTrail search failed',
+  status: 'The CIS 4.4 status could not be checked',
+};
+
+const FAILURE_ADVICE: Record<TaskFailure['task'], string> = {
+  revert: 'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
+  quarantine: 'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
+  'lift-quarantine': 'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
+  history: 'Try again, or narrow the query (a shorter range, `on role/…`).',
+  status:
+    'Check that the worker may read CloudTrail, CloudWatch Logs, CloudWatch and SNS, or run `npx iam-changes audit`.',
+};
+
+const NO_LONGER_STORED = (eventId: string) =>
+  `This change is no longer stored (event ${eventId}): the bot keeps changes for its retention period only.`;
+
+/** A failed task in words: what did not happen, why, and what to do now. */
+export function renderFailure(failure: TaskFailure): SlackMessage {
+  const what = FAILED_TASK[failure.task];
+  if (failure.notFound)
+    return renderProblem(
+      what,
+      `this change is no longer stored (event ${failure.detail})`,
+      'Nothing was changed.',
+    );
+  return renderProblem(what, failure.detail, failure.advice ?? FAILURE_ADVICE[failure.task]);
+}
+
+/** The one-line note for one of the bot's own IAM calls that came back from CloudTrail. */
+function ownCallText(change: AssessedChange, earlierAlertFound: boolean): string {
+  const what = `${change.eventName} on ${resourceOf(change)}`;
+  if (!earlierAlertFound)
+    return `↩️ ${what} by iam-changes (${change.actor.name}); no earlier alert on this resource was found.`;
+  const result = change.outcome === 'success' ? 'done' : `failed: ${change.errorCode ?? 'error'}`;
+  return `↩️ ${what} by iam-changes (${change.actor.name}) — ${result}`;
+}
+
+/** A thread note (or a note to one person) as a message. */
+export function renderNote(note: ThreadNote): SlackMessage {
+  switch (note.kind) {
+    case 'own-call':
+      return renderThreadNote(ownCallText(note.change, note.earlierAlertFound));
+    case 'alarm-state':
+      return renderThreadNote(`Alarm ${note.alarmName} is ${note.state} again.`);
+    case 'revert':
+      return renderRevertOutcome(note.outcome, note.by);
+    case 'quarantine':
+      return renderQuarantineOutcome(note.outcome, note.by, note.reason);
+    case 'lift-quarantine':
+      return renderLiftOutcome(note.outcome, note.by, note.reason);
+    case 'failure':
+      return renderFailure(note.failure);
+  }
+}
+
+/** An alarm summary as a message, marked resolved once it is. */
+export function renderAlarmSummary(summary: AlarmSummary): SlackMessage {
+  const message = renderAlarm(summary.alarm, {
+    calls: summary.calls,
+    source: summary.source,
+    searched: true,
+  });
+  return summary.resolvedBy ? withResolved(message, summary.resolvedBy) : message;
+}
+
+/** The notify path's {@link AlertChannel} over any {@link SlackGateway} (the Web API gateway, in production). */
+export class SlackAlertChannel implements AlertChannel {
+  constructor(protected readonly gateway: SlackGateway) {}
+
+  postChange(channel: string, change: AssessedChange, options: ChangeAlertOptions): Promise<SlackRef> {
+    return this.post({ channel }, renderChange(change, { mentionOnCritical: options.mention }));
+  }
+
+  updateAlert(ref: SlackRef, state: RespondedChange): Promise<void> {
+    return this.gateway.updateMessage(ref, renderAlertUpdate(state));
+  }
+
+  postBurstLines(parent: SlackRef, changes: AssessedChange[]): Promise<SlackRef> {
+    return this.post({ channel: parent.channel, threadTs: parent.ts }, renderBurstBatch(changes));
+  }
+
+  postAlarm(channel: string, summary: AlarmSummary): Promise<SlackRef> {
+    return this.post({ channel }, renderAlarmSummary(summary));
+  }
+
+  updateAlarm(ref: SlackRef, summary: AlarmSummary): Promise<void> {
+    return this.gateway.updateMessage(ref, renderAlarmSummary(summary));
+  }
+
+  postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef> {
+    return this.post(place, renderNote(note));
+  }
+
+  permalink(ref: SlackRef): Promise<string | undefined> {
+    return this.gateway.permalink(ref);
+  }
+
+  protected post(place: AlertPlace, message: SlackMessage): Promise<SlackRef> {
+    const outgoing: OutgoingMessage = { channel: place.channel, ...message };
+    if (place.threadTs !== undefined) outgoing.threadTs = place.threadTs;
+    return this.gateway.postMessage(outgoing);
+  }
+}
+
+/** The worker's {@link ResponderChannel}: the alert channel plus modals, ephemeral notes and command answers. */
+export class SlackResponderChannel extends SlackAlertChannel implements ResponderChannel {
+  constructor(protected override readonly gateway: SlackInteractionGateway) {
+    super(gateway);
+  }
+
+  async showConfirmation(viewId: string, subject: ConfirmSubject, confirmation: Confirmation): Promise<void> {
+    const meta: ConfirmSubject = { eventId: subject.eventId };
+    if (subject.channel !== undefined && subject.ts !== undefined)
+      Object.assign(meta, { channel: subject.channel, ts: subject.ts });
+    let view: SlackView;
+    if ('problem' in confirmation) {
+      const { detail, notFound } = confirmation.problem;
+      const text = notFound
+        ? NO_LONGER_STORED(subject.eventId)
+        : `The ${confirmation.action} could not be prepared: ${detail}`;
+      view = renderConfirmError(confirmation.action, text, meta);
+    } else if (confirmation.action === 'revert') view = renderRevertConfirm(confirmation.preview, meta);
+    else if (confirmation.action === 'quarantine') view = renderQuarantineConfirm(confirmation.preview, meta);
+    else view = renderLiftConfirm(confirmation.preview, meta);
+    await this.gateway.updateView(viewId, view);
+  }
+
+  async showDiff(viewId: string, result: DiffResult): Promise<void> {
+    const { DIFF_VIEW_CALLBACK_ID, renderDiffError, renderDiffModal } = await import('./render-diff');
+    const { renderProblemModal } = await import('./render-confirm');
+    let view: SlackView;
+    switch (result.kind) {
+      case 'diff':
+        view = renderDiffModal(result.change, result.diff, result.source, result.delta, result.page);
+        break;
+      case 'failed':
+        view = renderDiffError(result.change, result.detail);
+        break;
+      case 'unreadable':
+        view = renderProblemModal(
+          DIFF_VIEW_CALLBACK_ID,
+          'Policy diff',
+          `The change could not be read: ${result.detail}`,
+        );
+        break;
+      case 'not-found':
+        view = renderProblemModal(DIFF_VIEW_CALLBACK_ID, 'Policy diff', NO_LONGER_STORED(result.eventId));
+        break;
+    }
+    await this.gateway.updateView(viewId, view);
+  }
+
+  async tellUser(place: AlertPlace, user: string, note: ThreadNote): Promise<void> {
+    const message = renderNote(note);
+    await this.gateway.postEphemeral({
+      channel: place.channel,
+      user,
+      ...message,
+      ...(place.threadTs === undefined ? {} : { threadTs: place.threadTs }),
+    });
+  }
+
+  async answer(responseUrl: string, answer: CommandAnswer): Promise<void> {
+    await this.gateway.respond(responseUrl, await this.responseTo(answer));
+  }
+
+  /** How each answer replaces what the person saw before: an ephemeral answer replaces the earlier note. */
+  private async responseTo(answer: CommandAnswer): Promise<ResponseMessage> {
+    switch (answer.kind) {
+      case 'query': {
+        const { renderQueryAnswer } = await import('./render-query');
+        const rendered = renderQueryAnswer(
+          answer.query,
+          answer.answer,
+          answer.now,
+          answer.permalinkBase ? { permalinkBase: answer.permalinkBase } : {},
+        );
+        return response(rendered, rendered.response_type, rendered.response_type === 'ephemeral');
+      }
+      case 'query-error': {
+        const { renderQueryError } = await import('./render-query');
+        const rendered = renderQueryError(answer.error, answer.text);
+        return response(rendered, rendered.response_type, true);
+      }
+      case 'search-progress': {
+        const { renderSearchProgress } = await import('./render-query');
+        const rendered = renderSearchProgress(answer.pages, answer.events, answer.searchedFrom);
+        return response(rendered, rendered.response_type, true);
+      }
+      case 'cis-status': {
+        const { renderCisStatus } = await import('./render-audit');
+        const rendered = renderCisStatus(answer.report, answer.now);
+        return response(rendered, answer.share ? 'in_channel' : 'ephemeral', !answer.share);
+      }
+      case 'failure':
+        return response(renderFailure(answer.failure), 'ephemeral', true);
+    }
+  }
+}
+
+function response(
+  message: SlackMessage,
+  responseType: 'ephemeral' | 'in_channel',
+  replaceOriginal: boolean,
+): ResponseMessage {
+  return {
+    response_type: responseType,
+    text: message.text,
+    blocks: message.blocks,
+    replace_original: replaceOriginal,
+  };
+}
