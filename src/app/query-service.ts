@@ -9,6 +9,7 @@ import { InputError } from '../domain/input';
 import { actorMatches, actorNamesOfKey, hasWildcard, matchesQuery, type Query } from '../domain/query';
 import type { RiskContext } from '../domain/risk/rule';
 import type { AssessedChange, RiskLevel } from '../domain/types';
+import { type AccountDirectory, NO_ACCOUNT_DIRECTORY } from './account-directory';
 import type { Clock, StoredChange } from './ports';
 import type { ChangeQueries, DailyStats, HistoryAttribute, HistoryLookup, StatsStore } from './query-port';
 
@@ -41,6 +42,8 @@ export interface QueryServiceDependencies {
   retentionDays: number;
   /** How changes found only in CloudTrail are judged (the notify path's settings). */
   risk: RiskContext;
+  /** Resolves `in <account or OU>`; without it, only a 12-digit account id is understood there. */
+  accounts?: AccountDirectory;
   /** Changes read from the store for one answer at most (default 1,000). */
   scanLimit?: number;
   /** How far back CloudTrail history reaches (default 90 days). */
@@ -78,10 +81,15 @@ export interface HistorySearchSummary {
 /** The answer to a list query. */
 export interface ListAnswer {
   kind: 'list';
-  /** The newest matching changes, at most `query.limit`. */
+  /**
+   * The most severe matching changes, newest first within a level, at most `query.limit`: a critical change is
+   * never pushed out of the list by newer low ones.
+   */
   entries: QueryEntry[];
   /** Matching changes counted (a lower bound when `complete` is false). */
   matched: number;
+  /** Matching changes by risk level (only the levels seen), over every matched change. */
+  byLevel: Partial<Record<RiskLevel, number>>;
   /** False when reading stopped at the scan limit: there may be more than `matched`. */
   complete: boolean;
   /** Totals over every matched change, most first. */
@@ -148,7 +156,12 @@ export function summariseStats(days: DailyStats[]): StatsAnswer {
   };
 }
 
-function newestFirst(left: QueryEntry, right: QueryEntry): number {
+const SEVERITY: Record<RiskLevel, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** Most severe first; newest first within a level; the event id breaks ties, so the order is stable. */
+function severeThenNewest(left: QueryEntry, right: QueryEntry): number {
+  const bySeverity = SEVERITY[left.change.risk.level] - SEVERITY[right.change.risk.level];
+  if (bySeverity !== 0) return bySeverity;
   const byTime = Date.parse(right.change.eventTime) - Date.parse(left.change.eventTime);
   return byTime !== 0 ? byTime : right.change.eventId.localeCompare(left.change.eventId);
 }
@@ -160,11 +173,14 @@ function listAnswer(matches: QueryEntry[], query: Query, complete: boolean): Lis
     // The store's copy wins over CloudTrail's: it knows the Slack message and the state.
     if (!seen || (!seen.stored && entry.stored)) unique.set(entry.change.eventId, entry);
   }
-  const sorted = [...unique.values()].sort(newestFirst);
+  const sorted = [...unique.values()].sort(severeThenNewest);
+  const byLevel: Partial<Record<RiskLevel, number>> = {};
+  for (const entry of sorted) byLevel[entry.change.risk.level] = (byLevel[entry.change.risk.level] ?? 0) + 1;
   return {
     kind: 'list',
     entries: sorted.slice(0, query.limit),
     matched: sorted.length,
+    byLevel,
     complete,
     byEvent: tally(sorted.map((entry) => [entry.change.eventName, 1])),
     byActor: tally(sorted.map((entry) => [entry.change.actor.name || 'unknown', 1])),
@@ -214,6 +230,11 @@ export function historyAttribute(query: Query): HistoryAttribute {
   return { AttributeKey: 'EventSource', AttributeValue: IAM_EVENT_SOURCE };
 }
 
+/** `in <term>` names no account the bot knows of. The message is one line for the person who asked. */
+export class UnknownAccountError extends Error {
+  override readonly name = 'UnknownAccountError';
+}
+
 /**
  * Answers `/iam-changes` queries. List queries read one store index — by resource for `on role/x`, by actor
  * for `by alice` (the actor's index keys are found in the daily counters), else by time — and filter the rest
@@ -233,8 +254,24 @@ export class QueryService {
     this.pagesPerSlice = deps.historyPagesPerSlice ?? DEFAULT_PAGES_PER_SLICE;
   }
 
+  /**
+   * The query with `in <term>` resolved to account ids through the account directory. Throws
+   * {@link UnknownAccountError} when the term names no account.
+   */
+  async resolveAccounts(query: Query): Promise<Query> {
+    if (query.account === undefined || query.accountIds) return query;
+    const accounts = await (this.deps.accounts ?? NO_ACCOUNT_DIRECTORY).resolve(query.account);
+    if (accounts.length === 0) {
+      throw new UnknownAccountError(
+        `no account or OU is named "${query.account}": use an account name, a 12-digit account id, or an OU path such as Root/Workloads`,
+      );
+    }
+    return { ...query, accountIds: accounts.map((account) => account.id) };
+  }
+
   /** Answers from the store alone: fast (a few index queries), whatever the range. */
-  async answer(query: Query): Promise<QueryAnswer> {
+  async answer(given: Query): Promise<QueryAnswer> {
+    const query = await this.resolveAccounts(given);
     switch (query.kind) {
       case 'help':
         return { kind: 'help' };
@@ -266,6 +303,7 @@ export class QueryService {
    */
   async historyNeeded(query: Query): Promise<boolean> {
     if (query.kind !== 'list') return false;
+    await this.resolveAccounts(query);
     const window = await this.historyWindow(query);
     return window !== undefined;
   }
@@ -276,9 +314,10 @@ export class QueryService {
    * Stops at `historyMaxPages` (the summary says so). Changes found in both keep the store's record.
    */
   async searchHistory(
-    query: Query,
+    given: Query,
     onProgress?: (progress: SearchProgress) => void | Promise<void>,
   ): Promise<ListAnswer> {
+    const query = await this.resolveAccounts(given);
     const stored = await this.fromStore(query);
     const window = await this.historyWindow(query);
     if (!window) return listAnswer(stored.entries, query, stored.complete);

@@ -35,6 +35,11 @@ export interface ResponseMessage {
   blocks?: unknown[];
   /** Replace the message the `response_url` belongs to (an earlier answer) instead of adding one. */
   replace_original?: boolean;
+  /**
+   * Delete the message the `response_url` belongs to (an earlier ephemeral answer, such as a "searching" note)
+   * instead of posting: an ephemeral note cannot be replaced by a message the whole channel sees.
+   */
+  delete_original?: boolean;
 }
 
 /**
@@ -46,6 +51,8 @@ export interface SlackInteractionGateway extends SlackGateway {
   openView(triggerId: string, view: SlackView): Promise<ViewRef>;
   /** `views.update` by view id; with `hash`, only when the view is still the version that hash names. */
   updateView(viewId: string, view: SlackView, hash?: string): Promise<ViewRef>;
+  /** `views.publish`: sets a user's Home tab of the app to `view` (`type: home`). */
+  publishView(userId: string, view: SlackView): Promise<void>;
   /** `chat.postEphemeral`: a message only `user` sees. */
   postEphemeral(message: EphemeralMessage): Promise<void>;
   /** `usergroups.users.list`: the user ids in a user group (`S…`). */

@@ -21,6 +21,7 @@ import type {
 import type { BeforeStateResolver, BeforeStateSource } from './before-state';
 import type { CisAuditGateway } from './cis-audit-service';
 import type { EscalationCheckService } from './escalation-check';
+import type { CisStatusCache } from './home-service';
 import type { IamGateway } from './iam-port';
 import type { AlertRef, Job, Requester } from './jobs';
 import type { Clock } from './ports';
@@ -38,7 +39,10 @@ import type { RevertService } from './revert-service';
 export interface WorkerSettings {
   /** Accounts whose principals are trusted in trust policies, for the diff's risk delta. */
   trustedAccounts: string[];
-  /** Progress posts one history search makes at most (Slack allows five posts per `response_url`). Default 3. */
+  /**
+   * Progress posts one history search makes at most. Slack allows five posts per `response_url`: the searching
+   * note, these, and up to two for the answer (a shared answer removes the private note, then posts). Default 2.
+   */
   maxProgressPosts?: number;
   /** Seconds between two progress posts of a history search. Default 15. */
   progressIntervalSeconds?: number;
@@ -55,6 +59,8 @@ export interface WorkerDependencies {
   iam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
   queries: Pick<QueryService, 'searchHistory'>;
   cisAudit: CisAuditGateway;
+  /** Where each CIS 4.4 audit's result is kept for the Home tab; without it, none is kept. */
+  cisStatus?: Pick<CisStatusCache, 'save'>;
   /** The escalation check of a stored change (read-only); without it such jobs end `not-configured`. */
   escalation?: Pick<EscalationCheckService, 'run'>;
   clock: Clock;
@@ -413,7 +419,7 @@ export class WorkerService {
       return { kind: job.kind, outcome: 'bad-query' };
     }
     const query = parsed.query;
-    const maxPosts = this.deps.settings.maxProgressPosts ?? 3;
+    const maxPosts = this.deps.settings.maxProgressPosts ?? 2;
     const intervalMs = (this.deps.settings.progressIntervalSeconds ?? 15) * 1000;
     let posts = 0;
     let lastPost = now.getTime();
@@ -455,6 +461,11 @@ export class WorkerService {
     try {
       const { runCisAudit } = await import('./cis-audit-service');
       const report = await runCisAudit(this.deps.cisAudit);
+      await this.deps.cisStatus
+        ?.save({ checkedAt: this.deps.clock.now().toISOString(), report })
+        .catch((error: unknown) =>
+          this.log('CIS 4.4 status not kept for the Home tab', { error: message(error) }),
+        );
       const delivered = await this.respond(job.responseUrl, {
         kind: 'cis-status',
         report,

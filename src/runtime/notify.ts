@@ -1,3 +1,4 @@
+import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
 import { ChangeContent } from '../app/change-content';
 import { DigestService } from '../app/digest-service';
 import { DeferredEscalation, type EscalationStep } from '../app/escalation-check';
@@ -11,6 +12,8 @@ import {
   PolicyDocumentResolver,
   StoredPolicyDocuments,
 } from '../app/policy-documents';
+import type { RoutingTableSource } from '../app/routing-port';
+import { fixedRoutingTable, RoutingTextSource } from '../app/routing-table';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
@@ -18,6 +21,7 @@ import { ChannelPacer } from '../slack/channel-pacer';
 import { renderDigest } from '../slack/render-digest';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
+import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoDigestStore } from '../store/dynamo-digest-store';
@@ -117,11 +121,17 @@ export async function buildNotifyService({
     return (await import('../aws/alarm-search')).createAlarmSearch(options);
   });
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
+  const clock = { now: () => new Date() };
+  const accounts = new CachedAccountDirectory({
+    store: new DynamoAccountDirectoryStore(dynamo, tableOptions),
+    ...(config.accounts.readOrganizations ? { source: organizationsSource(config, options) } : {}),
+    clock,
+    ...(log ? { log } : {}),
+  });
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
   const store = new DynamoChangeStore(dynamo, tableOptions);
-  const clock = { now: () => new Date() };
   // An attach is judged by the policy's document: seen before (the store), else IAM (loaded with the first look-up).
   const reader = lazily(async () => {
     const [{ AwsPolicyReader }, { IAMClient }, { awsClientConfig, IAM_REGION }] = await Promise.all([
@@ -178,6 +188,8 @@ export async function buildNotifyService({
       resourceEvents: async (name, start, end) => (await search()).trail.resourceEvents(name, start, end),
     },
     clock,
+    accounts,
+    routes: routingSource(config, options, aws, log),
     settings: {
       defaultChannel: config.slack.defaultChannel,
       channelByLevel: config.slack.channelByLevel,
@@ -190,6 +202,37 @@ export async function buildNotifyService({
       otherAlarms: config.otherAlarms,
     },
     ...(deadLetters ? { deadLetters } : {}),
+    ...(log ? { log } : {}),
+  });
+}
+
+/** Organizations, loaded on the directory's first refresh (once a day): most cold starts never load it. */
+function organizationsSource(config: Config, options: { cloudTrailRegion: string }): AccountSource {
+  const source = lazily(async () => {
+    const { createOrganizationsClient, OrganizationsAccountSource } = await import(
+      '../aws/organizations-accounts'
+    );
+    return new OrganizationsAccountSource(
+      createOrganizationsClient(config.accounts.organizationsRoleArn, options),
+    );
+  });
+  return { listAccounts: async () => (await source()).listAccounts() };
+}
+
+/** The routing table: given inline (validated with the configuration), or the SSM parameter, read every 5 minutes. */
+function routingSource(
+  config: Config,
+  options: { cloudTrailRegion: string },
+  aws: AwsClients | undefined,
+  log: NotifyWiring['log'],
+): RoutingTableSource | undefined {
+  if (config.routing.table) return fixedRoutingTable(config.routing.table);
+  const parameter = config.routing.parameter;
+  if (!parameter) return undefined;
+  const read = onDemandSecrets(options, aws?.ssm);
+  return new RoutingTextSource({
+    read: () => read(parameter),
+    clock: { now: () => new Date() },
     ...(log ? { log } : {}),
   });
 }

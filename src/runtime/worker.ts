@@ -97,14 +97,14 @@ export async function buildWorkerService({
 }: WorkerWiring): Promise<JobRunner> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
-  const { store, audit, stats } = buildStores(config, dynamo, auditLine);
+  const { store, audit, stats, cisStatus } = buildStores(config, dynamo, auditLine);
   const trail = onDemandTrailHistory(options, aws?.cloudTrail);
   const clock = { now: () => new Date() };
   const secrets = onDemandSecrets(options, aws?.ssm);
   const gateway = slack ?? buildInteractionGateway(config, await readBotToken(config, secrets));
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
   const queries = lazily(async () =>
-    (await import('./queries')).buildQueryService(config, { store, stats, trail }),
+    (await import('./queries')).buildQueryService(config, { store, stats, trail, dynamo }),
   );
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
@@ -227,6 +227,7 @@ export async function buildWorkerService({
         searchHistory: async (query, onProgress) => (await queries()).searchHistory(query, onProgress),
       },
       cisAudit: audit44,
+      cisStatus,
       clock,
       settings: { trustedAccounts: config.trustedAccounts },
       ...(log ? { log } : {}),

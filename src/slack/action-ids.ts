@@ -17,6 +17,8 @@ export const ACTION_IDS = Object.freeze({
   FLEET_REVERT: 'fleet.revert',
   /** On a fleet group's message: quarantine the caller in every account. Value: group id. */
   FLEET_QUARANTINE: 'fleet.quarantine',
+  /** A button that only opens a link (IAM Identity Center): Slack still sends the click, which is only acked. */
+  OPEN_LINK: 'change.open_link',
 } as const);
 
 /** Matches the burst thread menus' action ids (`change.menu:<eventId>`), for `app.action(...)`. */

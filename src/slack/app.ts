@@ -21,6 +21,7 @@ import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
 import { onFleetQuarantine, onFleetRevert, onFleetSubmission } from './listeners/fleet';
+import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
 import { DIFF_PAGE_ACTION_PATTERN } from './render-diff';
@@ -76,6 +77,8 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
   action(ACTION_IDS.FLEET_REVERT, onFleetRevert);
   action(ACTION_IDS.FLEET_QUARANTINE, onFleetQuarantine);
+  // A link button: Slack opens the page and still tells the app; nothing to do but acknowledge.
+  action(ACTION_IDS.OPEN_LINK, async (args) => args.ack());
 
   const fleetViews: ReadonlySet<string> = new Set([
     VIEW_IDS.FLEET_REVERT_CONFIRM,
@@ -97,6 +100,13 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
         ),
     );
   }
+
+  // HTTP events arrive on the same endpoint as every other request, signed and verified the same way.
+  app.event('app_home_opened', async ({ event }) => {
+    const home = deps.home;
+    if (!home) return;
+    await onHomeOpened(event as HomeOpenedEvent, { home, slack: deps.slack, log: deps.log });
+  });
 
   app.command(SLASH_COMMAND, async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) =>
     onCommand(

@@ -98,7 +98,7 @@ export function withBurstCount(message: SlackMessage, note: BurstNote, revertabl
     });
   }
   const where = accounts ? ` in ${accounts} accounts` : '';
-  return { text: `${message.text} (+${more} more${where} in the thread)`, blocks };
+  return { ...message, text: `${message.text} (+${more} more${where} in the thread)`, blocks };
 }
 
 /** An alarm summary marked resolved, when the alarm went back to OK. */

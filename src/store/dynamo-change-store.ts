@@ -196,6 +196,7 @@ function toStoredChange(item: Item): RespondedChange {
   if (stored.revert) result.revert = stored.revert;
   if (stored.acknowledgement) result.acknowledgement = stored.acknowledgement;
   if (stored.quarantine) result.quarantine = stored.quarantine;
+  if (stored.actorAnswer) result.actorAnswer = stored.actorAnswer;
   return result;
 }
 
@@ -954,10 +955,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     }
   }
 
-  async changesBetween(start: string, end: string, limit: number): Promise<StoredChange[]> {
+  async changesBetween(start: string, end: string, limit: number): Promise<RespondedChange[]> {
     const from = sortableTime(start);
     const to = sortableTime(end);
-    const found: StoredChange[] = [];
+    const found: RespondedChange[] = [];
     if (limit <= 0 || from >= to) return found;
     // Items older than the retention are gone, so older days are not worth a request each.
     const maxDays = Math.ceil(this.retentionSeconds / DAY_SECONDS) + 2;
@@ -970,7 +971,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     return found;
   }
 
-  async changesByActor(actor: string, start: string, end: string, limit: number): Promise<StoredChange[]> {
+  async changesByActor(actor: string, start: string, end: string, limit: number): Promise<RespondedChange[]> {
     return this.listIndex(
       INDEX_BY_ACTOR,
       'gsi2',
@@ -986,7 +987,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     start: string,
     end: string,
     limit: number,
-  ): Promise<StoredChange[]> {
+  ): Promise<RespondedChange[]> {
     return this.listIndex(
       INDEX_BY_RESOURCE,
       'gsi3',
@@ -1075,8 +1076,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     from: string,
     to: string,
     limit: number,
-  ): Promise<StoredChange[]> {
-    const found: StoredChange[] = [];
+  ): Promise<RespondedChange[]> {
+    const found: RespondedChange[] = [];
     if (limit <= 0 || from >= to) return found;
     const items = this.query(
       {

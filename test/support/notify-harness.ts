@@ -79,6 +79,8 @@ export async function notifyServiceOn(
     /** What prepares a change for judging; by default the store, then the catalogue of AWS managed policies. */
     content?: NotifyDependencies['content'];
     escalation?: NotifyDependencies['escalation'];
+    accounts?: NotifyDependencies['accounts'];
+    routes?: NotifyDependencies['routes'];
     validator?: NotifyDependencies['validator'];
   } = {},
 ) {
@@ -134,6 +136,8 @@ export async function notifyServiceOn(
     ...(options.escalation ? { escalation: options.escalation } : {}),
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.accounts ? { accounts: options.accounts } : {}),
+    ...(options.routes ? { routes: options.routes } : {}),
     ...(options.validator ? { validator: options.validator } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };

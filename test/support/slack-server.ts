@@ -20,6 +20,7 @@ export const SLACK_METHODS = [
   'chat.postEphemeral',
   'views.open',
   'views.update',
+  'views.publish',
   'users.info',
   'usergroups.users.list',
   'auth.test',
@@ -40,6 +41,8 @@ export interface StoredMessage {
   threadTs?: string;
   text: string;
   blocks: unknown[] | undefined;
+  /** Secondary attachments (an alert's coloured status bar), when sent. */
+  attachments?: unknown[];
   /** How many times `chat.update` changed it. */
   updates: number;
 }
@@ -102,6 +105,8 @@ export interface LocalSlack {
   responses: StoredResponse[];
   /** User groups `usergroups.users.list` answers from; change it to move people in and out. */
   userGroups: Map<string, string[]>;
+  /** Each user's Home tab as `views.publish` last set it, by user id. */
+  homes: Map<string, Record<string, unknown>>;
   /** A `response_url` on this server: `http://127.0.0.1:PORT/response/<id>`. */
   responseUrl(id: string): string;
   /** Bodies posted to one `response_url` id. */
@@ -153,6 +158,7 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
   const calls: RecordedCall[] = [];
   const responses: StoredResponse[] = [];
   const userGroups = new Map<string, string[]>(Object.entries(options.userGroups ?? {}));
+  const homes = new Map<string, Record<string, unknown>>();
   const failures = new Map<string, InjectedFailure[]>();
   const recentPosts = new Map<string, number[]>();
   let isDown = false;
@@ -196,6 +202,8 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
       const threadTs = optionalString(params.thread_ts);
       const message: StoredMessage = { channel, ts: nextTs(), text: text ?? '', blocks, updates: 0 };
       if (threadTs !== undefined) message.threadTs = threadTs;
+      const attachments = optionalAttachments(params.attachments);
+      if (attachments !== undefined) message.attachments = attachments;
       messages.push(message);
       return { channel, ts: message.ts, message: messageJson(message) };
     },
@@ -210,6 +218,11 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
       // Like Slack: text is replaced when sent, and blocks only when sent (an empty array removes them).
       if (text !== undefined) message.text = text;
       if (blocks !== undefined) message.blocks = blocks.length === 0 ? undefined : blocks;
+      const attachments = optionalAttachments(params.attachments);
+      if (attachments !== undefined) {
+        if (attachments.length === 0) delete message.attachments;
+        else message.attachments = attachments;
+      }
       message.updates += 1;
       return { channel, ts, text: message.text, message: messageJson(message) };
     },
@@ -263,6 +276,14 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
       stored.updates += 1;
       stored.hash = `${stored.id}.${stored.updates}`;
       return { view: viewJson(stored) };
+    },
+    'views.publish': (params) => {
+      const user = optionalString(params.user_id);
+      if (user === undefined) throw new ApiError('invalid_arguments');
+      const view = requireView(params.view);
+      if (view.type !== 'home') throw new ApiError('invalid_arguments');
+      homes.set(user, view);
+      return { view: { id: `VHOME${user}`, ...view } };
     },
     'users.info': (params) => {
       const id = optionalString(params.user);
@@ -379,6 +400,7 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
     calls,
     responses,
     userGroups,
+    homes,
     responseUrl(id) {
       return `${baseUrl.replace(/\/api\/$/, '')}/response/${encodeURIComponent(id)}`;
     },
@@ -481,6 +503,12 @@ function optionalBlocks(value: unknown): unknown[] | undefined {
   return value;
 }
 
+function optionalAttachments(value: unknown): unknown[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new ApiError('invalid_attachments');
+  return value;
+}
+
 function requireView(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new ApiError('invalid_arguments');
@@ -496,6 +524,7 @@ function messageJson(message: StoredMessage): Params {
     ts: message.ts,
     ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
     ...(message.blocks === undefined ? {} : { blocks: message.blocks }),
+    ...(message.attachments === undefined ? {} : { attachments: message.attachments }),
   };
 }
 
