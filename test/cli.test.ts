@@ -304,13 +304,15 @@ describe('iam-changes CLI', () => {
         reasons: string[];
         expectedActor?: { pattern: string; originalLevel: string };
       };
-      expect(before.level).toBe('low');
-      expect(after.level).toBe('info');
+      // A customer managed policy is not in the offline catalogue: its document is unknown, and said so.
+      expect(before.level).toBe('medium');
+      expect(before.reasons[0]).toContain('its document is unknown');
+      expect(after.level).toBe('low');
       expect(after.expectedActor).toEqual({
         pattern: 'arn:aws:iam::*:role/terraform-ci',
-        originalLevel: 'low',
+        originalLevel: 'medium',
       });
-      expect(after.reasons.at(-1)).toMatch(/expected actor .*terraform-ci.*lowered from low/);
+      expect(after.reasons.at(-1)).toMatch(/expected actor .*terraform-ci.*lowered from medium/);
     });
 
     it('leaves the level alone when the expected-actor glob does not match', async () => {
@@ -320,7 +322,7 @@ describe('iam-changes CLI', () => {
         ),
       );
 
-      expect(levelOf(output.changes[0])).toBe('low');
+      expect(levelOf(output.changes[0])).toBe('medium');
     });
 
     it('mentions @here on a critical change, and not with --no-here', async () => {

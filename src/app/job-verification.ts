@@ -18,7 +18,14 @@
 import type { JobRunner } from './account-router';
 import type { AuditLog } from './audit-port';
 import type { ResponderAction, ResponderAuthorizer } from './authorize';
-import type { FleetAction, Job, JobOrigin, Requester } from './jobs';
+import {
+  type FleetAction,
+  type Job,
+  type JobOrigin,
+  type Requester,
+  SYSTEM_JOB_KINDS,
+  SYSTEM_REQUESTER,
+} from './jobs';
 import type { Clock } from './ports';
 import type { RevertStore } from './revert-port';
 import type { SlackInteractionGateway } from './slack-port';
@@ -232,6 +239,8 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
       if (request.eventId !== job.eventId) return 'the request names another change';
       if (request.page !== (job.page ?? 0)) return 'the request asks for another page';
       return undefined;
+    case 'escalation-check':
+      return 'an escalation check is queued by the bot, never by a Slack request';
     case 'history':
     case 'status':
       if (request.kind !== 'command') return `a ${request.kind} request is not a command`;
@@ -269,6 +278,7 @@ export class VerifiedJobRunner implements JobRunner {
   }
 
   async run(job: Job, delivery?: JobDelivery): Promise<JobResult> {
+    if (SYSTEM_JOB_KINDS.has(job.kind)) return this.runSystemJob(job, delivery);
     const verdict = await this.verify(job, delivery);
     if (!verdict.ok) {
       await this.refuse(job, verdict.problem);
@@ -280,6 +290,25 @@ export class VerifiedJobRunner implements JobRunner {
       return { kind: job.kind, outcome: 'refused' };
     }
     return this.deps.next.run(verified, delivery);
+  }
+
+  /**
+   * A job the bot queued itself (an escalation check from notify): it carries no signed request, so it is
+   * honoured only as what it is — a read-only check of a change the store holds, run as no one. Whatever else it
+   * claims is dropped here; the worker's use case for it reads IAM and updates only that change's message.
+   */
+  private async runSystemJob(job: Job, delivery?: JobDelivery): Promise<JobResult> {
+    if (job.kind !== 'escalation-check' || job.origin !== undefined) {
+      await this.refuse(job, 'a system job carries no Slack request');
+      return { kind: job.kind, outcome: 'unverified' };
+    }
+    const stored = await this.deps.store.getChange(job.eventId);
+    if (!stored || stored.change.eventId !== job.eventId)
+      return { kind: job.kind, outcome: 'unknown-change' };
+    return this.deps.next.run(
+      { kind: job.kind, eventId: job.eventId, by: { ...SYSTEM_REQUESTER } },
+      delivery,
+    );
   }
 
   private async verify(

@@ -113,6 +113,17 @@ export type Job = JobBase &
         permalinkBase?: string;
       }
     | {
+        /**
+         * Check what the principal a stored change touched can reach now, and update that change's alert. Queued
+         * by notify, not by a Slack interaction: it carries no signed request, `by` is always
+         * {@link SYSTEM_REQUESTER}, and the worker lets it only read (the store, IAM) and update the change's own
+         * message.
+         */
+        kind: 'escalation-check';
+        eventId: string;
+        by: Requester;
+      }
+    | {
         /** `/iam-changes status`: the CIS 4.4 audit (several AWS calls), answered through `response_url`. */
         kind: 'status';
         responseUrl: string;
@@ -128,9 +139,19 @@ export type FleetAction = 'revert' | 'quarantine';
 
 /**
  * The kinds of job: `revert`, `quarantine`, `lift-quarantine`, `diff`, `prepare-confirmation`, `history`,
- * `status`, and on fleet groups `prepare-fleet-confirmation`, `fleet-revert`, `fleet-quarantine`.
+ * `status`, on fleet groups `prepare-fleet-confirmation`, `fleet-revert`, `fleet-quarantine` (from Slack
+ * interactions), and `escalation-check` (from notify).
  */
 export type JobKind = Job['kind'];
+
+/** Who `by` names on a job the bot queues itself: no Slack user. */
+export const SYSTEM_REQUESTER: Readonly<Requester> = Object.freeze({
+  slackUserId: 'iam-changes',
+  name: 'iam-changes',
+});
+
+/** Jobs the bot queues itself (not from Slack): read-only, about a stored change. */
+export const SYSTEM_JOB_KINDS: ReadonlySet<JobKind> = new Set(['escalation-check']);
 
 /** Publishes jobs for the worker. Throws when the job could not be queued (the listener tells the user). */
 export interface JobQueue {
@@ -153,6 +174,7 @@ const KINDS: ReadonlySet<string> = new Set<JobKind>([
   'prepare-fleet-confirmation',
   'fleet-revert',
   'fleet-quarantine',
+  'escalation-check',
 ]);
 
 /** The text fields each kind needs beyond `kind` and `by`. */
@@ -167,6 +189,7 @@ const REQUIRED: Record<JobKind, readonly string[]> = {
   'prepare-fleet-confirmation': ['groupId', 'viewId', 'action'],
   'fleet-revert': ['groupId', 'asOf', 'reason'],
   'fleet-quarantine': ['groupId', 'asOf', 'reason'],
+  'escalation-check': ['eventId'],
 };
 
 const CONFIRMABLE: ReadonlySet<string> = new Set(['revert', 'quarantine', 'lift-quarantine']);
@@ -188,7 +211,12 @@ export function parseJob(text: string): Job {
     throw new JobFormatError(`unknown job kind ${JSON.stringify(job.kind)}`);
   }
   const by = job.by as Record<string, unknown> | undefined;
-  if (typeof by?.slackUserId !== 'string' || typeof by.name !== 'string') {
+  if (SYSTEM_JOB_KINDS.has(job.kind as JobKind)) {
+    // Nothing but the change it is about: no person, no signed request, nothing asked on someone's behalf.
+    if (by?.slackUserId !== SYSTEM_REQUESTER.slackUserId || job.origin !== undefined) {
+      throw new JobFormatError(`the ${job.kind} job names a user or carries a Slack request it cannot have`);
+    }
+  } else if (typeof by?.slackUserId !== 'string' || typeof by.name !== 'string') {
     throw new JobFormatError(`the ${job.kind} job does not say who asked`);
   }
   for (const field of REQUIRED[job.kind as JobKind]) {

@@ -35,6 +35,8 @@ import type { AccountDirectory } from './account-directory';
 import type { AlarmFollowPort } from './alarm-follow';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import { type BotStepStore, documentDigest } from './bot-steps';
+import type { ChangeContent } from './change-content';
+import type { EscalationStep } from './escalation-check';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
   Burst,
@@ -105,6 +107,10 @@ export interface NotifyDependencies {
   deadLetters?: DeadLetterSink;
   /** Logs one line per notable event; the handler passes its logger. */
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /** Resolves attached policies' documents and loads the action catalogue before judging (none when absent). */
+  content?: Pick<ChangeContent, 'prepare'>;
+  /** The escalation check: inline before posting, or queued for the worker once posted (none when absent). */
+  escalation?: EscalationStep;
   /** Names and OU paths of the organisation's accounts, added to each change before it is stored. */
   accounts?: AccountDirectory;
   /** The routing table; without it, each change goes to its level's channel or the default one. */
@@ -292,9 +298,11 @@ export class NotifyService {
     const before = key
       ? await this.deps.store.documentBefore(key, change.eventTime, change.eventId)
       : undefined;
+    const prepared = this.deps.content ? await this.deps.content.prepare(change) : { change };
+    const { risk } = this.deps.settings;
     const judged = assessChange(
-      change,
-      this.deps.settings.risk,
+      prepared.change,
+      prepared.actions ? { ...risk, actions: prepared.actions } : risk,
       before ? { previousDocument: before.document } : undefined,
     );
     const assessed = await this.validate(judged);
@@ -411,6 +419,7 @@ export class NotifyService {
     let assessed = record?.change ?? (await this.assess(change));
     if (!record) {
       assessed = await this.withAccount(await this.judgeBotCall(assessed));
+      if (this.deps.escalation) assessed = await this.deps.escalation.prepare(assessed);
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.
@@ -436,8 +445,10 @@ export class NotifyService {
       } else if (this.deps.settings.digestLevels?.includes(assessed.risk.level)) {
         await store.markDelivery(assessed.eventId, { delivery: 'digest' }, clock.now());
         result.digested.push(assessed.eventId);
+        await this.deps.escalation?.delivered(assessed);
       } else {
         await this.deliverGrouped(assessed, record, result, deadline);
+        await this.deps.escalation?.delivered(assessed);
       }
     } catch (error: unknown) {
       const message = error instanceof Error ? error.message : String(error);

@@ -20,6 +20,7 @@ import type {
 } from './alert-port';
 import type { BeforeStateResolver, BeforeStateSource } from './before-state';
 import type { CisAuditGateway } from './cis-audit-service';
+import type { EscalationCheckService } from './escalation-check';
 import type { CisStatusCache } from './home-service';
 import type { IamGateway } from './iam-port';
 import type { AlertRef, Job, Requester } from './jobs';
@@ -60,6 +61,8 @@ export interface WorkerDependencies {
   cisAudit: CisAuditGateway;
   /** Where each CIS 4.4 audit's result is kept for the Home tab; without it, none is kept. */
   cisStatus?: Pick<CisStatusCache, 'save'>;
+  /** The escalation check of a stored change (read-only); without it such jobs end `not-configured`. */
+  escalation?: Pick<EscalationCheckService, 'run'>;
   clock: Clock;
   settings: WorkerSettings;
   /** Where problems that are not the job's outcome go (a Slack update that failed). */
@@ -126,6 +129,11 @@ export class WorkerService {
       case 'fleet-quarantine':
         // Run by the fleet runner in front of the per-account workers (`fleet-actions.ts`), never here.
         return { kind: job.kind, outcome: 'not-handled' };
+      case 'escalation-check':
+        return {
+          kind: job.kind,
+          outcome: (await this.deps.escalation?.run(job.eventId))?.outcome ?? 'not-configured',
+        };
     }
   }
 

@@ -56,31 +56,13 @@ import { parsePolicyDocument } from '../domain/policy';
 import { PLACEHOLDERS } from '../domain/revert';
 import type { PolicyDocument, RevertStep } from '../domain/types';
 import { type AwsClientOptions, awsClientConfig, IAM_REGION } from './client-config';
+import { toIamError } from './iam-gateway-errors';
+
+export { toIamError };
 
 /** Pages read from one IAM list call before giving up (IAM pages hold up to 1000 items). */
 const MAX_PAGES = 50;
 const PLACEHOLDER_VALUES = new Set<string>(Object.values(PLACEHOLDERS));
-
-/** The AWS error name without the SDK's `Exception` suffix, or a network error's code. */
-function errorCode(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return 'Unknown';
-  const fields = error as { name?: unknown; code?: unknown; Code?: unknown; $metadata?: unknown };
-  const raw =
-    typeof fields.Code === 'string'
-      ? fields.Code
-      : typeof fields.code === 'string' && fields.$metadata === undefined
-        ? fields.code
-        : typeof fields.name === 'string'
-          ? fields.name
-          : 'Unknown';
-  return raw.endsWith('Exception') && raw !== 'Exception' ? raw.slice(0, -'Exception'.length) : raw;
-}
-
-function toIamError(action: string, error: unknown): IamCallError {
-  if (error instanceof IamCallError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new IamCallError(action, errorCode(error), message.split('\n')[0] ?? message, { cause: error });
-}
 
 function toManagedPolicy(policy: Policy | undefined, arn: string): ManagedPolicy {
   const out: ManagedPolicy = {

@@ -4,6 +4,7 @@ import { readInputText } from '../domain/input';
 import type { RiskContext } from '../domain/risk/rule';
 import { renderAlarm, renderChange } from '../slack/render';
 import { type CliCommand, type CliIo, readSource, writeJson } from './command';
+import { loadOfflineContent } from './offline-content';
 
 const INPUT_HELP = `FILE is any input the bot accepts: a Lambda SNS event, an SNS notification, an EventBridge event,
 a CloudTrail record, a CloudTrail log file ({"Records": [...]}), an array of records, the output of
@@ -37,7 +38,12 @@ function parse(args: string[]) {
 async function explainSource(args: string[], io: CliIo) {
   const { values, file, context } = parse(args);
   const items = readInputText(await readSource(file, io));
-  return { values, explanation: explainItems(items, context, { cisAlarmNames: values['cis-alarm'] ?? [] }) };
+  // Attached AWS managed policies are judged by their documents, wildcards in real actions: both offline.
+  const prepare = await loadOfflineContent(items);
+  return {
+    values,
+    explanation: explainItems(items, context, { cisAlarmNames: values['cis-alarm'] ?? [], prepare }),
+  };
 }
 
 /** `iam-changes explain`: the normalised, judged changes, alarms and skipped records of any input. */

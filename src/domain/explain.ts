@@ -1,3 +1,4 @@
+import type { ActionCatalogue } from './actions';
 import { readAlarm } from './alarm';
 import { classifyAlarm } from './alarm-kind';
 import { normaliseRecord } from './change';
@@ -6,6 +7,12 @@ import { type BeforeState, planRevert } from './revert';
 import { assessRisk } from './risk/assess';
 import type { RiskContext } from './risk/rule';
 import type { AlarmEvent, AssessedChange, Change, SkippedRecord } from './types';
+
+/**
+ * What judging a change needs beyond its record, found beforehand by the caller (the document of an attached
+ * managed policy, the action catalogue): a pure, synchronous step over data already loaded.
+ */
+export type PrepareChange = (change: Change) => { change: Change; actions?: ActionCatalogue };
 
 /** What one notification (or file) holds, judged: the output of `iam-changes explain`. */
 export interface Explanation {
@@ -18,6 +25,8 @@ export interface Explanation {
 export interface ExplainOptions {
   /** Alarms taken as CIS 4.4 alarms by name (`CIS_ALARM_NAMES`). */
   cisAlarmNames?: string[];
+  /** Adds what judging needs beyond the record (an attached policy's document, the action catalogue). */
+  prepare?: PrepareChange;
 }
 
 /** Judges one change: its risk and its revert plan, given what is known of the state before it. */
@@ -81,7 +90,10 @@ export function explainItems(
       continue;
     }
     seen.set(result.change.eventId, item.record);
-    out.changes.push(assessChange(result.change, context));
+    const prepared = options.prepare ? options.prepare(result.change) : { change: result.change };
+    out.changes.push(
+      assessChange(prepared.change, prepared.actions ? { ...context, actions: prepared.actions } : context),
+    );
   }
   return out;
 }

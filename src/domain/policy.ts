@@ -173,19 +173,66 @@ export function canonicalDocument(document: PolicyDocument): PolicyDocument {
 
 const patternCache = new Map<string, RegExp>();
 
+/** The regular expression source of one IAM wildcard pattern. */
+function wildcardSource(pattern: string): string {
+  return pattern
+    .split('')
+    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+}
+
 /** IAM wildcard match (`*` any run, `?` one character), case-insensitive as IAM action names are. */
 export function wildcardMatch(pattern: string, value: string): boolean {
   let regex = patternCache.get(pattern);
   if (!regex) {
-    const source = pattern
-      .split('')
-      .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('');
-    regex = new RegExp(`^${source}$`, 'i');
+    regex = new RegExp(`^${wildcardSource(pattern)}$`, 'i');
     if (patternCache.size > 5000) patternCache.clear();
     patternCache.set(pattern, regex);
   }
   return regex.test(value);
+}
+
+/** A list of action patterns compiled for quick tests: one expression per service prefix, one for the rest. */
+interface CompiledList {
+  byService: Map<string, RegExp>;
+  /** Patterns whose service part has a wildcard (`*`, `ia*:Get*`), or that name no service. */
+  other?: RegExp;
+}
+
+const listCache = new WeakMap<readonly string[], CompiledList>();
+
+function compileList(patterns: readonly string[]): CompiledList {
+  const groups = new Map<string, string[]>();
+  const other: string[] = [];
+  for (const pattern of patterns) {
+    const colon = pattern.indexOf(':');
+    const service = colon === -1 ? '' : pattern.slice(0, colon).toLowerCase();
+    if (service === '' || /[*?]/.test(service)) other.push(pattern);
+    else groups.set(service, [...(groups.get(service) ?? []), pattern]);
+  }
+  const expression = (list: string[]) => new RegExp(`^(?:${list.map(wildcardSource).join('|')})$`, 'i');
+  const out: CompiledList = {
+    byService: new Map([...groups].map(([service, list]) => [service, expression(list)])),
+  };
+  if (other.length > 0) out.other = expression(other);
+  return out;
+}
+
+/**
+ * True when any pattern of a list matches `value`. The list is compiled once (kept while the list lives) into one
+ * expression per service prefix: AWS managed policies list up to thousands of patterns, each asked about dozens
+ * of actions, and an action can only match the patterns of its own service (or those with a wildcard service).
+ */
+export function anyWildcardMatch(patterns: readonly string[], value: string): boolean {
+  let compiled = listCache.get(patterns);
+  if (!compiled) {
+    compiled = compileList(patterns);
+    listCache.set(patterns, compiled);
+  }
+  const colon = value.indexOf(':');
+  const service = colon === -1 ? '' : value.slice(0, colon).toLowerCase();
+  if (compiled.byService.get(service)?.test(value)) return true;
+  return compiled.other?.test(value) ?? false;
 }
 
 /**
@@ -193,8 +240,8 @@ export function wildcardMatch(pattern: string, value: string): boolean {
  * action is not excluded.
  */
 export function statementCoversAction(statement: Statement, action: string): boolean {
-  if (statement.Action) return statement.Action.some((pattern) => wildcardMatch(pattern, action));
-  if (statement.NotAction) return !statement.NotAction.some((pattern) => wildcardMatch(pattern, action));
+  if (statement.Action) return anyWildcardMatch(statement.Action, action);
+  if (statement.NotAction) return !anyWildcardMatch(statement.NotAction, action);
   return false;
 }
 

@@ -159,6 +159,30 @@ export interface Change {
   requestParameters: Record<string, unknown> | null;
   /** `responseElements` as CloudTrail recorded them (null for failed calls). */
   responseElements: Record<string, unknown> | null;
+  /**
+   * The managed policy an attach, detach or permissions-boundary call names, with its document as the bot
+   * resolved it (the record carries only the ARN). Absent until resolved, and for other calls.
+   */
+  managedPolicy?: ManagedPolicyDocument;
+}
+
+/** Where the document of a managed policy named by a call was found: never guessed, `unknown` when nowhere. */
+export type PolicyDocumentSource = 'store' | 'iam' | 'catalogue' | 'unknown';
+
+/** What a call does with the managed policy it names. */
+export type ManagedPolicyUse = 'attached' | 'detached' | 'boundary-set';
+
+/** The document of the managed policy an attach, detach or `Put…PermissionsBoundary` names. */
+export interface ManagedPolicyDocument {
+  policyArn: string;
+  use: ManagedPolicyUse;
+  source: PolicyDocumentSource;
+  /** The version the document is of, when known (IAM and the catalogue say; the store may not). */
+  versionId?: string;
+  /** The document; absent when `source` is `unknown`. */
+  document?: PolicyDocument;
+  /** Why the document is unknown, in words (`IAM: AccessDenied`, `not an AWS managed policy`). */
+  unknownReason?: string;
 }
 
 /** The level of a change and why, in words. */
@@ -211,7 +235,40 @@ export interface AssessedChange extends Change {
   account?: AccountFacts;
   /** AWS Access Analyzer's findings on the documents the change set, or why they could not be had. */
   validation?: PolicyValidation;
+  /** The check of what the changed principal can reach now; absent for changes that touch no principal. */
+  escalation?: EscalationCheck;
 }
+
+/** One escalation path a change opened, as stored and rendered. */
+export interface OpenedPath {
+  /** The method's id (`pass-role-ec2`). */
+  id: string;
+  /** The actions it needs, as IAM names them. */
+  actions: string[];
+  /** How it leads to more access, in words. */
+  how: string;
+  /** `conditional` when resources or conditions limit it. */
+  reach: 'yes' | 'conditional';
+  why: string[];
+}
+
+/**
+ * Where the escalation check of a change stands: `checking` while the worker reads the principal's policies,
+ * `done` with the paths the change opened (and how many were open already), `unavailable` with why.
+ */
+export type EscalationCheck =
+  | { state: 'checking' }
+  | {
+      state: 'done';
+      /** `role ci-runner`. */
+      principal: string;
+      opened: OpenedPath[];
+      /** Paths that were open before the change too. */
+      alreadyOpen: number;
+      /** What could not be read: the check may have missed paths. */
+      incomplete?: string[];
+    }
+  | { state: 'unavailable'; reason: string };
 
 /** A read-only or non-IAM record that was seen and set aside. */
 export interface SkippedRecord {

@@ -24,6 +24,7 @@ import type { AwsClients } from '../aws/clients';
 import { CloudTrailHistory } from '../aws/cloudtrail-history';
 import { createPinnedAwsClients } from '../aws/pinned-clients';
 import { EmulatorScenarioAccount } from '../aws/scenario-account';
+import { GeneratedManagedPolicyCatalogue } from '../catalogue/managed-policies';
 import { type Config, parseConfig } from '../config';
 import { CIS44_FIX_DEFAULTS } from '../domain/cis-audit';
 import { buildNotifyRuntime } from '../runtime/notify';
@@ -363,7 +364,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       report('warn', `bot: ${message}${detailsText(details)}`);
     const auditLine: AuditLineWriter = (message, line) =>
       report('info', `${message}: ${JSON.stringify(line)}`);
-    const notifyRuntime = await buildNotifyRuntime({ config, aws: clients, log: botLog });
+    const notifyRuntime = await buildNotifyRuntime({
+      config,
+      aws: clients,
+      log: botLog,
+      ...(simulatedIam ? { iam: simulatedIam } : {}),
+      managedPolicies: new GeneratedManagedPolicyCatalogue(),
+    });
     notify = notifyRuntime.notify;
     // The deployed `follow` function's schedule, every minute here: alarms that stay in ALARM are searched on.
     const follow = setInterval(() => {

@@ -1,7 +1,18 @@
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
 import { AlarmFollowService } from '../app/alarm-follow';
+import { ChangeContent } from '../app/change-content';
 import { DigestService } from '../app/digest-service';
+import { DeferredEscalation, type EscalationStep } from '../app/escalation-check';
+import type { IamGateway } from '../app/iam-port';
+import type { JobQueue } from '../app/jobs';
 import { NotifyService } from '../app/notify-service';
+import {
+  CataloguePolicyDocuments,
+  IamPolicyDocuments,
+  type ManagedPolicyCatalogue,
+  PolicyDocumentResolver,
+  StoredPolicyDocuments,
+} from '../app/policy-documents';
 import type { RoutingTableSource } from '../app/routing-port';
 import { fixedRoutingTable, RoutingTextSource } from '../app/routing-table';
 import type { AwsClients } from '../aws/clients';
@@ -17,13 +28,30 @@ import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoDigestStore } from '../store/dynamo-digest-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
-import { lazily, onDemandDeadLetters, onDemandPolicyValidator, onDemandSecrets } from './on-demand';
+import {
+  lazily,
+  onDemandDeadLetters,
+  onDemandJobQueue,
+  onDemandPolicyValidator,
+  onDemandSecrets,
+} from './on-demand';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
   config: Config;
   aws?: AwsClients;
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /** IAM for policy documents (`GetPolicy`, `GetPolicyVersion`); the AWS IAM gateway, loaded on first use, when not given. */
+  iam?: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
+  /**
+   * How the escalation check runs: queued for the worker on the jobs topic (`JOBS_TOPIC_ARN`) when not given, not
+   * at all without a jobs topic; the local runtime runs it inline.
+   */
+  escalation?: EscalationStep;
+  /** Where escalation jobs go instead of the jobs topic (the local runtime's in-process queue). */
+  jobs?: JobQueue;
+  /** AWS managed policies offline, asked after IAM (the local runtime); none when not given. */
+  managedPolicies?: ManagedPolicyCatalogue;
 }
 
 /** One pacer for every post of this process: alerts, bursts and digests share each channel's second. */
@@ -81,6 +109,10 @@ export async function buildNotifyRuntime({
   config,
   aws,
   log,
+  iam,
+  escalation,
+  jobs,
+  managedPolicies,
 }: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
@@ -109,6 +141,42 @@ export async function buildNotifyRuntime({
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
+  const store = new DynamoChangeStore(dynamo, tableOptions);
+  // An attach is judged by the policy's document: seen before (the store), else IAM (loaded with the first look-up).
+  const reader = lazily(async () => {
+    const [{ AwsPolicyReader }, { IAMClient }, { awsClientConfig, IAM_REGION }] = await Promise.all([
+      import('../aws/policy-reader'),
+      import('@aws-sdk/client-iam'),
+      import('../aws/client-config'),
+    ]);
+    return new AwsPolicyReader(aws?.iam ?? new IAMClient(awsClientConfig(IAM_REGION, options)));
+  });
+  const policyIam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'> = iam ?? {
+    getManagedPolicy: async (arn) => (await reader()).getManagedPolicy(arn),
+    getPolicyVersion: async (arn, version) => (await reader()).getPolicyVersion(arn, version),
+  };
+  const policies = new PolicyDocumentResolver(
+    [
+      new StoredPolicyDocuments(store),
+      new IamPolicyDocuments(policyIam, store, clock.now),
+      ...(managedPolicies ? [new CataloguePolicyDocuments(managedPolicies)] : []),
+    ],
+    log,
+  );
+  // The action catalogue loads with the first document that has a wildcard or NotAction to expand.
+  const catalogue = lazily(
+    async () => new (await import('../catalogue/action-catalogue')).IamDataActionCatalogue(),
+  );
+  const content = new ChangeContent({
+    policies,
+    actions: { forStatements: async (statements) => (await catalogue()).forStatements(statements) },
+    ...(log ? { log } : {}),
+  });
+  const queue =
+    jobs ?? (config.jobsTopicArn ? onDemandJobQueue(options, config.jobsTopicArn, aws?.sns) : undefined);
+  const escalationStep =
+    escalation ??
+    (queue ? new DeferredEscalation(queue, (text, details) => log?.(text, details)) : undefined);
   // Access Analyzer is loaded with the first document to validate.
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   const follow = new AlarmFollowService({
@@ -126,7 +194,9 @@ export async function buildNotifyRuntime({
   const notify = new NotifyService({
     followUp: follow,
     ...(validator ? { validator } : {}),
-    store: new DynamoChangeStore(dynamo, tableOptions),
+    store,
+    content,
+    ...(escalationStep ? { escalation: escalationStep } : {}),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
     slack: new SlackAlertChannel(slack),

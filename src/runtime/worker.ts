@@ -8,6 +8,7 @@ import { AccountRouter, type JobRunner } from '../app/account-router';
 import { ResponderAuthorizer } from '../app/authorize';
 import { RecordingIamGateway } from '../app/bot-steps';
 import type { CisAuditGateway } from '../app/cis-audit-service';
+import type { PrincipalDirectory } from '../app/escalation-check';
 import type { TrailEventLookup } from '../app/event-confirmation';
 import { type AccountUseCases, FleetActionRunner } from '../app/fleet-actions';
 import type { IamGateway } from '../app/iam-port';
@@ -27,6 +28,17 @@ import { SlackResponderChannel } from '../slack/slack-alert-channel';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import { lazily, onDemandCisAudit, onDemandIam, onDemandSecrets, onDemandTrailHistory } from './on-demand';
+
+/** A principal directory built on its first call. */
+function onDemandDirectory(build: () => Promise<PrincipalDirectory>): PrincipalDirectory {
+  const load = lazily(build);
+  return {
+    inlinePolicyNames: async (entity) => (await load()).inlinePolicyNames(entity),
+    groupsOf: async (userName) => (await load()).groupsOf(userName),
+    permissionsBoundary: async (entity) => (await load()).permissionsBoundary(entity),
+  };
+}
+
 import {
   buildInteractionGateway,
   buildStores,
@@ -49,6 +61,8 @@ export interface WorkerWiring {
   cisAudit?: CisAuditGateway;
   /** IAM (the AWS IAM gateway on `aws.iam` when not given; the local runtime's simulation otherwise). */
   iam?: IamGateway;
+  /** The escalation check's IAM reads beyond the gateway's (the AWS one on `aws.iam` when not given). */
+  directory?: PrincipalDirectory;
   /** Pause between read-backs after a revert, for IAM's eventual consistency (the service's default when not given). */
   verifyDelayMs?: number;
   log?: (message: string, details: Record<string, unknown>) => void;
@@ -75,6 +89,7 @@ export async function buildWorkerService({
   slack,
   cisAudit,
   iam: givenIam,
+  directory: givenDirectory,
   verifyDelayMs,
   log,
   trust = 'signed-by-slack',
@@ -103,6 +118,7 @@ export async function buildWorkerService({
     accountIam: IamGateway,
     accountId: string | undefined,
     events: TrailHistory & TrailEventLookup = trail,
+    directory: PrincipalDirectory = homeDirectory,
   ): WorkerService => {
     // Without a home account configured, the worker's own account is the one its role ARN names.
     const actsIn = accountId ?? /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
@@ -152,6 +168,30 @@ export async function buildWorkerService({
       });
       return { resolver, revert, quarantine };
     });
+    // The escalation check reads only: the account's IAM before the recording wrapper, the store, Slack. Its code
+    // loads with the first escalation job.
+    const escalation = lazily(async () => {
+      const [{ EscalationCheckService, EscalationChecker }, policyDocuments, { SlackAlertRefresher }] =
+        await Promise.all([
+          import('../app/escalation-check'),
+          import('../app/policy-documents'),
+          import('../slack/alert-refresher'),
+        ]);
+      const policies = new policyDocuments.PolicyDocumentResolver(
+        [
+          new policyDocuments.StoredPolicyDocuments(store),
+          new policyDocuments.IamPolicyDocuments(accountIam, store, clock.now),
+        ],
+        (text, details) => log?.(text, details ?? {}),
+      );
+      return new EscalationCheckService({
+        checker: new EscalationChecker({ iam: accountIam, directory, policies, store, now: clock.now }),
+        store,
+        alerts: new SlackAlertRefresher(gateway),
+        now: clock.now,
+        ...(log ? { log } : {}),
+      });
+    });
     accountUseCases.set(accountId ?? HOME, {
       revert: {
         prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
@@ -166,6 +206,7 @@ export async function buildWorkerService({
     return new WorkerService({
       slack: new SlackResponderChannel(gateway),
       store,
+      escalation: { run: async (eventId) => (await escalation()).run(eventId) },
       revert: {
         prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
         execute: async (eventId, request) => (await useCases()).revert.execute(eventId, request),
@@ -215,6 +256,13 @@ export async function buildWorkerService({
     });
 
   const homeAccountId = config.responder.homeAccountId;
+  const homeDirectory = onDemandDirectory(
+    async () =>
+      givenDirectory ??
+      new (await import('../aws/principal-directory')).AwsPrincipalDirectory(
+        aws?.iam ?? (await import('../aws/iam-gateway')).createIamClient(options),
+      ),
+  );
   // The IAM client and gateway load with the first IAM call: a query or status job never needs them.
   const homeIam =
     givenIam ??
@@ -272,7 +320,14 @@ export async function buildWorkerService({
         const memberTrail = onDemandTrailHistory(options, async () =>
           (await import('../aws/member-cloudtrail')).createMemberCloudTrailClient(accountId, role, options),
         );
-        worker = workerOn(memberIam, accountId, memberTrail);
+        const memberDirectory = onDemandDirectory(async () => {
+          const [{ AwsPrincipalDirectory }, { createMemberIamClient }] = await Promise.all([
+            import('../aws/principal-directory'),
+            import('../aws/member-accounts'),
+          ]);
+          return new AwsPrincipalDirectory(createMemberIamClient(accountId, role, options));
+        });
+        worker = workerOn(memberIam, accountId, memberTrail, memberDirectory);
         members.set(accountId, worker);
       }
       return worker;

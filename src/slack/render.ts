@@ -42,6 +42,7 @@ import {
   identityCenterLink,
 } from './links';
 import { changeAccountMrkdwn, changeAccountPlain } from './render-account';
+import { escalationContext, managedPolicyDocumentEntry } from './render-grants';
 
 /** A message ready for `chat.postMessage` / `chat.update`: the fallback `text` and the blocks. */
 export interface SlackMessage {
@@ -645,7 +646,11 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
       ],
     },
     reasonsSection(change),
-    ...change.documents.slice(0, 5).map((entry) => documentSection(entry, change.outcome === 'failed')),
+    ...escalationContext(change),
+    ...[...change.documents, managedPolicyDocumentEntry(change)]
+      .filter((entry): entry is RequestDocument => entry !== undefined)
+      .slice(0, 5)
+      .map((entry) => documentSection(entry, change.outcome === 'failed')),
   ];
   const links = linksContext(change);
   if (links) blocks.push(links);

@@ -903,6 +903,23 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     return (output.Items ?? []).map(toBurstItem);
   }
 
+  /**
+   * Replaces a stored change's judgement with the one its escalation check settled (its `risk` and `escalation`);
+   * the rest of the item — delivery, responses — is left as it is. Throws {@link StoreItemNotFoundError} when the
+   * change is not stored.
+   */
+  async recordEscalation(eventId: string, change: AssessedChange, _now: Date): Promise<void> {
+    await this.updateExisting(`change ${eventId}`, {
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET #change.#risk = :risk, #change.#escalation = :escalation',
+      ExpressionAttributeNames: { '#change': 'change', '#risk': 'risk', '#escalation': 'escalation' },
+      ExpressionAttributeValues: {
+        ':risk': plain(change.risk),
+        ':escalation': plain(change.escalation ?? null),
+      },
+    });
+  }
+
   async recordBurstNote(parentEventId: string, note: BurstNote): Promise<void> {
     try {
       await this.documentClient.send(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Job, JobFormatError, parseJob } from '../../src/app/jobs';
+import { type Job, JobFormatError, parseJob, SYSTEM_REQUESTER } from '../../src/app/jobs';
 
 const by = { slackUserId: 'U0ALICE', name: 'alice' };
 
@@ -12,6 +12,7 @@ describe('parseJob', () => {
     { kind: 'prepare-confirmation', action: 'quarantine', eventId: 'e', viewId: 'V1', by },
     { kind: 'history', text: '90d', responseUrl: 'https://hooks.slack.com/x', by, channelId: 'C1' },
     { kind: 'status', responseUrl: 'https://hooks.slack.com/x', by, channelId: 'C1', share: true },
+    { kind: 'escalation-check', eventId: 'e', by: { ...SYSTEM_REQUESTER } },
   ];
 
   it.each(jobs.map((job) => [job.kind, job] as const))(
@@ -37,6 +38,23 @@ describe('parseJob', () => {
     [
       JSON.stringify({ kind: 'diff', eventId: 'e', viewId: 'V', by, page: -1 }),
       'page that is not a whole number',
+    ],
+    [
+      JSON.stringify({ kind: 'escalation-check', by: SYSTEM_REQUESTER }),
+      'the escalation-check job has no eventId',
+    ],
+    [
+      JSON.stringify({ kind: 'escalation-check', eventId: 'e', by }),
+      'the escalation-check job names a user or carries a Slack request it cannot have',
+    ],
+    [
+      JSON.stringify({
+        kind: 'escalation-check',
+        eventId: 'e',
+        by: SYSTEM_REQUESTER,
+        origin: { body: 'b', timestamp: '1', signature: 'v0=x' },
+      }),
+      'names a user or carries a Slack request',
     ],
   ])('refuses %s in one line', (text, words) => {
     expect(() => parseJob(text)).toThrow(JobFormatError);

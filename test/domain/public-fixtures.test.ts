@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadOfflineContent } from '../../src/cli/offline-content';
 import { type Explanation, explainItems } from '../../src/domain/explain';
 import { InputError, readInput, readInputText } from '../../src/domain/input';
 import type { RiskContext } from '../../src/domain/risk/rule';
@@ -69,6 +70,14 @@ function outcomeOf(record: Json, label: string): { change?: AssessedChange; skip
   return change ? { change } : { skipped: explanation.skipped[0]?.reason };
 }
 
+/** One record judged as `explain` judges it offline: attached AWS managed policies by their catalogue document. */
+async function offlineChangeOf(record: Json | undefined): Promise<AssessedChange> {
+  const items = readInput(record);
+  const [change] = explainItems(items, CONTEXT, { prepare: await loadOfflineContent(items) }).changes;
+  if (!change) throw new Error(`expected a change from ${JSON.stringify(record).slice(0, 200)}`);
+  return change;
+}
+
 function changeOf(record: Json | undefined): AssessedChange {
   const [change] = explain(record).changes;
   if (!change) throw new Error(`expected a change from ${JSON.stringify(record).slice(0, 200)}`);
@@ -95,16 +104,23 @@ describe('published CloudTrail records and payloads', () => {
       }
     });
 
-    it.skipIf(!exists)('judges the AttachUserPolicy of AdministratorAccess critical and pings @here', () => {
-      const attach = records.find(({ record }) => record.eventName === 'AttachUserPolicy');
-      const change = changeOf(attach?.record);
+    it.skipIf(!exists)(
+      'judges the AttachUserPolicy of AdministratorAccess critical and pings @here',
+      async () => {
+        const attach = records.find(({ record }) => record.eventName === 'AttachUserPolicy');
+        const change = await offlineChangeOf(attach?.record);
 
-      expect(change.target).toMatchObject({ kind: 'user', name: 'malicious-iam-user' });
-      expect(change.risk.level).toBe('critical');
-      expect(change.risk.reasons[0]).toMatch(/^attaches AdministratorAccess .* to user malicious-iam-user$/);
-      expect(renderChange(change).text).toMatch(/^<!here> CRITICAL: christophe attached AdministratorAccess/);
-      expect(change.revert).toMatchObject({ supported: true, steps: [{ action: 'iam:DetachUserPolicy' }] });
-    });
+        expect(change.target).toMatchObject({ kind: 'user', name: 'malicious-iam-user' });
+        expect(change.risk.level).toBe('critical');
+        expect(change.risk.reasons[0]).toMatch(
+          /^attaches AdministratorAccess to user malicious-iam-user, which allows every action .*full administrator access$/,
+        );
+        expect(renderChange(change).text).toMatch(
+          /^<!here> CRITICAL: christophe attached AdministratorAccess/,
+        );
+        expect(change.revert).toMatchObject({ supported: true, steps: [{ action: 'iam:DetachUserPolicy' }] });
+      },
+    );
 
     it.skipIf(!exists)('judges a trust policy that lets another account in critical', () => {
       for (const eventName of ['UpdateAssumeRolePolicy', 'CreateRole']) {
@@ -163,9 +179,9 @@ describe('published CloudTrail records and payloads', () => {
       },
     );
 
-    it.skipIf(!exists)('tells the attach of AdministratorAccess from another attach', () => {
-      const withAdmin = changeOf(records[5]?.record);
-      const without = changeOf(records[6]?.record);
+    it.skipIf(!exists)('tells the attach of AdministratorAccess from another attach', async () => {
+      const withAdmin = await offlineChangeOf(records[5]?.record);
+      const without = await offlineChangeOf(records[6]?.record);
 
       expect(records[5]?.label).toContain('with Administrator Access');
       expect(withAdmin.risk.level).toBe('critical');

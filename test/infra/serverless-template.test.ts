@@ -389,7 +389,7 @@ describe('serverless.yml', () => {
     ).toEqual(['AlertsTopic', 'JobsTopic', 'OpsTopic']);
   });
 
-  it('takes jobs only from the Slack function: an Allow for its role and a Deny of Publish for everyone else', () => {
+  it('takes jobs only from the Slack function and notify: an Allow for their roles and a Deny of Publish for everyone else', () => {
     const statements = topicStatements(plain, 'JobsTopicPolicy');
     const publish = (principal: Request['principal'], principalArn?: string): Request => ({
       action: 'sns:Publish',
@@ -411,9 +411,18 @@ describe('serverless.yml', () => {
       Principal: '*',
       Action: 'sns:Publish',
       Resource: 'ref:JobsTopic',
-      Condition: { ArnNotEquals: { 'aws:PrincipalArn': 'SlackRole.Arn' } },
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': ['SlackRole.Arn', 'NotifyRole.Arn'] } },
+    });
+    expect(statements).toContainEqual({
+      Sid: 'NotifyEscalationChecks',
+      Effect: 'Allow',
+      Principal: { AWS: 'NotifyRole.Arn' },
+      Action: 'sns:Publish',
+      Resource: 'ref:JobsTopic',
     });
     expect(allows(statements, publish({ AWS: 'SlackRole.Arn' }, 'SlackRole.Arn'))).toBe(true);
+    expect(allows(statements, publish({ AWS: 'NotifyRole.Arn' }, 'NotifyRole.Arn'))).toBe(true);
+    expect(deniedExplicitly(statements, publish({ AWS: 'NotifyRole.Arn' }, 'NotifyRole.Arn'))).toBe(false);
     expect(deniedExplicitly(statements, publish({ AWS: 'WorkerRole.Arn' }, 'WorkerRole.Arn'))).toBe(true);
     expect(deniedExplicitly(statements, publish({ Service: 'events.amazonaws.com' }))).toBe(true);
     // Managing the topic is left to the account's own IAM policies.

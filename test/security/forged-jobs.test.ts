@@ -436,3 +436,72 @@ describe('a forged alert and a responder who reverts it', () => {
     expect(refusal?.result).toContain('CloudTrail does not show this event yet');
   });
 });
+
+describe("a job that claims to be the bot's own escalation check", () => {
+  const system = { slackUserId: 'iam-changes', name: 'iam-changes' };
+
+  it('an unsigned escalation check of a forged change only reads: IAM untouched, no revert, nobody audited as acting', async () => {
+    const victim = await role();
+    const change = await forgedDetach(victim);
+
+    const [result] = await handler(
+      jobsEvent({ kind: 'escalation-check', eventId: change.eventId, by: system }),
+      context,
+    );
+
+    expect(result).toEqual({ kind: 'escalation-check', outcome: 'checked' });
+    expect(await attachedTo(victim)).toEqual([]);
+    const stored = await h.stored(change.eventId);
+    expect(stored.revert).toBeUndefined();
+    expect(stored.quarantine).toBeUndefined();
+    expect(stored.change.escalation).toMatchObject({
+      state: 'done',
+      principal: `role ${victim}`,
+      opened: [],
+    });
+    expect((await auditOf(change.eventId)).filter((entry) => entry.action !== 'unverified-job')).toEqual([]);
+  });
+
+  it('an escalation check about a change the store does not hold does nothing', async () => {
+    const [result] = await handler(
+      jobsEvent({ kind: 'escalation-check', eventId: 'never-stored', by: system }),
+      context,
+    );
+
+    expect(result).toEqual({ kind: 'escalation-check', outcome: 'unknown-change' });
+  });
+
+  it("a revert job dressed as the bot's own (its requester, no Slack request): refused, IAM untouched", async () => {
+    const victim = await role();
+    const change = await forgedDetach(victim);
+
+    const [result] = await handler(jobsEvent(revertJob(change.eventId, system)), context);
+
+    expect(result).toEqual({ kind: 'revert', outcome: 'unverified' });
+    expect(await attachedTo(victim)).toEqual([]);
+  });
+
+  it('an escalation check that carries a Slack request or names a person is not read as a job at all', async () => {
+    const victim = await role();
+    const change = await forgedDetach(victim);
+    const signed = signJob(revertJob(change.eventId));
+
+    await expect(
+      handler(
+        jobsEvent({ kind: 'escalation-check', eventId: change.eventId, by: system, origin: signed.origin }),
+        context,
+      ),
+    ).rejects.toThrow(/carries a Slack request it cannot have|names a user/);
+    await expect(
+      handler(
+        jobsEvent({
+          kind: 'escalation-check',
+          eventId: change.eventId,
+          by: { slackUserId: ALICE, name: 'alice' },
+        }),
+        context,
+      ),
+    ).rejects.toThrow(/names a user or carries a Slack request/);
+    expect(await attachedTo(victim)).toEqual([]);
+  });
+});

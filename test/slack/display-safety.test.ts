@@ -11,6 +11,7 @@ import type { RespondedChange, RevertRecord, RevertStepResult } from '../../src/
 import type { RevertOutcome, RevertPreview } from '../../src/app/revert-service';
 import { diffDocuments, riskDelta } from '../../src/domain/diff';
 import { assessChange } from '../../src/domain/explain';
+import { withManagedPolicy } from '../../src/domain/managed-policy';
 import { parsePolicyDocument } from '../../src/domain/policy';
 import { quarantineDocument } from '../../src/domain/quarantine';
 import { planRevert, toCliCommand } from '../../src/domain/revert';
@@ -87,10 +88,12 @@ function expectSafe(shown: { blocks: unknown; text?: string }): void {
 }
 
 function hostileChange(): AssessedChange {
-  return assessChange(changeOf('AttachRolePolicy', { roleName: HOSTILE, policyArn: ADMIN }), {
-    expectedActors: [],
-    trustedAccounts: [],
+  const attach = withManagedPolicy(changeOf('AttachRolePolicy', { roleName: HOSTILE, policyArn: ADMIN }), {
+    source: 'catalogue',
+    versionId: 'v1',
+    document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }] },
   });
+  return assessChange(attach, { expectedActors: [], trustedAccounts: [] });
 }
 
 function responded(change: AssessedChange, extra: Partial<RespondedChange>): RespondedChange {

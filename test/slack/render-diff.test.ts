@@ -203,7 +203,7 @@ describe('renderDiffModal', () => {
     expect(text).toMatch(
       /What it does to the risk:\* :large_yellow_circle: LOW → :red_circle: HIGH \(:arrow_up: raised\)/,
     );
-    expect(text).toMatch(/➕ grants privilege-escalation actions iam:PassRole on \*/);
+    expect(text).toMatch(/➕ grants iam:PassRole on \*, part of privilege-escalation paths/);
     expect(text).toMatch(/➕ removes a Deny statement \(NoDelete\)/);
     expect(text).toMatch(/:warning: \*Deny statements removed\*: #2 `NoDelete`/);
     expect(text).toMatch(/\*Newly allowed actions\*: `s3:ListBucket`, `iam:PassRole`/);

@@ -13,10 +13,17 @@ import {
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AlarmFollowPort } from '../../src/app/alarm-follow';
+import { ChangeContent } from '../../src/app/change-content';
 import { type NotifyDependencies, NotifyService, type NotifySettings } from '../../src/app/notify-service';
+import {
+  CataloguePolicyDocuments,
+  PolicyDocumentResolver,
+  StoredPolicyDocuments,
+} from '../../src/app/policy-documents';
 import type { DeadLetterSink } from '../../src/app/ports';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
+import { GeneratedManagedPolicyCatalogue } from '../../src/catalogue/managed-policies';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
@@ -70,6 +77,9 @@ export async function notifyServiceOn(
     tableName?: string;
     deadLetters?: DeadLetterSink;
     log?: NotifyDependencies['log'];
+    /** What prepares a change for judging; by default the store, then the catalogue of AWS managed policies. */
+    content?: NotifyDependencies['content'];
+    escalation?: NotifyDependencies['escalation'];
     accounts?: NotifyDependencies['accounts'];
     routes?: NotifyDependencies['routes'];
     validator?: NotifyDependencies['validator'];
@@ -117,6 +127,15 @@ export async function notifyServiceOn(
       burstCountIntervalSeconds: 0,
       ...options.settings,
     },
+    content:
+      options.content ??
+      new ChangeContent({
+        policies: new PolicyDocumentResolver([
+          new StoredPolicyDocuments(store),
+          new CataloguePolicyDocuments(new GeneratedManagedPolicyCatalogue()),
+        ]),
+      }),
+    ...(options.escalation ? { escalation: options.escalation } : {}),
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.accounts ? { accounts: options.accounts } : {}),

@@ -121,6 +121,9 @@ export function slackBodyOf(job: Job): string {
           ? { team_domain: new URL(job.permalinkBase).hostname.split('.')[0] ?? '' }
           : {}),
       }).toString();
+    case 'escalation-check':
+      // No Slack request causes one; a forged one carries a block action that asks for nothing.
+      return form({ type: 'block_actions', user, actions: [] });
   }
 }
 

@@ -1,4 +1,5 @@
-import type { Change, PolicyDocument, RiskLevel } from '../types';
+import type { ActionCatalogue } from '../actions';
+import type { Change, EscalationCheck, PolicyDocument, RiskLevel } from '../types';
 
 /** What a rule may know beyond the change itself. Everything is optional data, never a look-up. */
 export interface RiskContext {
@@ -8,6 +9,13 @@ export interface RiskContext {
   trustedAccounts: string[];
   /** The document before the change, when known: `null` means it did not exist, `undefined` unknown. */
   previousDocument?: PolicyDocument | null;
+  /**
+   * Real actions and access levels of the services the change's documents name (loaded per service by an
+   * adapter). Without it, rules match wildcards against the actions they ask about and give no counts.
+   */
+  actions?: ActionCatalogue;
+  /** What the changed principal can reach after the change, once the worker (or notify) has checked it. */
+  escalation?: EscalationCheck;
 }
 
 /** One reason a change is risky. */

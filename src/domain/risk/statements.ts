@@ -3,12 +3,32 @@
  * stays a few lines and every rule reads documents the same way. Everything tolerates odd input: missing
  * documents, documents that could not be parsed, `null` request parameters.
  */
+import { type ActionCatalogue, expandStatement, grantsWholeService } from '../actions';
 import { statementOnAllResources, wildcardMatch } from '../policy';
 import type { Change, DocumentRole, PolicyDocument, Statement } from '../types';
 
-/** The parsed documents of a change that play `role`; unreadable ones are left out. */
+/**
+ * The parsed documents of a change that play `role`; unreadable ones are left out. The document of a managed
+ * policy the change attaches counts as a permissions document of the change, so every rule judges it.
+ */
 export function documentsOf(change: Change, role: DocumentRole): PolicyDocument[] {
-  return change.documents.flatMap((entry) => (entry.role === role && entry.document ? [entry.document] : []));
+  const own = change.documents.flatMap((entry) =>
+    entry.role === role && entry.document ? [entry.document] : [],
+  );
+  const attached = change.managedPolicy;
+  if (role === 'permissions' && attached?.use === 'attached' && attached.document)
+    own.push(attached.document);
+  return own;
+}
+
+/**
+ * "attaches ReadOnlyHelper to role app, which ": how a reason about a statement starts when the statement came
+ * from an attached managed policy; empty otherwise.
+ */
+export function attachedPrefix(change: Change, statement: Statement): string {
+  const attached = change.managedPolicy;
+  if (attached?.use !== 'attached' || !attached.document?.Statement.includes(statement)) return '';
+  return `attaches ${attached.policyArn.slice(attached.policyArn.lastIndexOf('/') + 1)} to ${targetPhrase(change)}, which `;
 }
 
 /** Every `Allow` statement of the change's documents that play `role`. */
@@ -66,6 +86,8 @@ export function wideResourceScope(statement: Statement): string | undefined {
  * star: the two probes of other lengths rule that out.
  */
 function patternGrantsService(pattern: string, service: string): boolean {
+  // Only a pattern with a wildcard can grant more than one action.
+  if (!pattern.includes('*') && !pattern.includes('?')) return false;
   return [`${service}:*`, `${service}:PassRole`, `${service}:GetAccountSummary`].every((probe) =>
     wildcardMatch(pattern, probe),
   );
@@ -73,6 +95,7 @@ function patternGrantsService(pattern: string, service: string): boolean {
 
 /** True when an action pattern grants every action of every service (`*`, `*:*`). */
 function patternGrantsEverything(pattern: string): boolean {
+  if (!pattern.includes('*') && !pattern.includes('?')) return false;
   return ['*:*', 's3:GetObject', 'iam:PassRole'].every((probe) => wildcardMatch(pattern, probe));
 }
 
@@ -90,15 +113,41 @@ export type AdminGrant =
 
 /**
  * Whether an `Allow` statement grants every action, or every IAM action (which lets its holder grant itself
- * anything else). `NotAction` counts when none of its patterns can exclude an IAM action.
+ * anything else). `NotAction` counts when none of its patterns can exclude an IAM action. With a catalogue that
+ * holds IAM, the statement's patterns are expanded together: `iam:Get*`, `iam:List*`, `iam:Put*` … that between
+ * them cover every IAM action count, which no single pattern shows.
  */
-export function adminGrant(statement: Statement): AdminGrant | undefined {
+export function adminGrant(statement: Statement, catalogue?: ActionCatalogue): AdminGrant | undefined {
+  // Attached AWS managed policies are the same objects change after change: their answer is kept.
+  let known = adminGrants.get(statement);
+  if (!known) {
+    known = new Map();
+    adminGrants.set(statement, known);
+  }
+  const key = catalogue ?? NO_CATALOGUE;
+  if (known.has(key)) return known.get(key);
+  const grant = judgeAdminGrant(statement, catalogue);
+  known.set(key, grant);
+  return grant;
+}
+
+const NO_CATALOGUE: ActionCatalogue = { actionsOf: () => undefined };
+const adminGrants = new WeakMap<Statement, Map<ActionCatalogue, AdminGrant | undefined>>();
+
+function judgeAdminGrant(statement: Statement, catalogue?: ActionCatalogue): AdminGrant | undefined {
   if (statement.Effect !== 'Allow') return undefined;
   if (statement.Action) {
     const everything = statement.Action.find(patternGrantsEverything);
     if (everything) return { kind: 'everything', pattern: everything };
     const iam = statement.Action.find((pattern) => patternGrantsService(pattern, 'iam'));
     if (iam) return { kind: 'all-iam', pattern: iam };
+    if (catalogue?.actionsOf('iam')) {
+      const iamPatterns = statement.Action.filter((pattern) => wildcardMatch(servicePart(pattern), 'iam'));
+      const grant = expandStatement({ ...statement, Action: iamPatterns }, catalogue);
+      if (iamPatterns.length > 0 && grantsWholeService(grant, 'iam')) {
+        return { kind: 'all-iam', pattern: formatList(iamPatterns, 3) };
+      }
+    }
     return undefined;
   }
   if (statement.NotAction) {

@@ -1,14 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { withManagedPolicy } from '../../../src/domain/managed-policy';
 import { assessRisk, DEFAULT_RISK_CONTEXT } from '../../../src/domain/risk/assess';
 import { atLeast } from '../../../src/domain/risk/levels';
 import type { RiskContext, RiskRule } from '../../../src/domain/risk/rule';
 import { RISK_RULES } from '../../../src/domain/risk/rules';
-import { RISK_LEVELS, type RiskLevel } from '../../../src/domain/types';
+import { RISK_LEVELS, type RiskLevel, type Statement } from '../../../src/domain/types';
 import { changeOf } from '../../support/cloudtrail';
 import { assumedRoleIdentity, iamUserIdentity, policyText, ROOT_IDENTITY } from './support';
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+
+/** An attach of `policyArn` with the document the bot resolved for it (as IAM or the catalogue give it). */
+function attach(policyArn: string, statements: Statement[], overrides: Parameters<typeof changeOf>[2] = {}) {
+  return withManagedPolicy(changeOf('AttachRolePolicy', { roleName: 'app', policyArn }, overrides), {
+    source: 'iam',
+    versionId: 'v1',
+    document: { Version: '2012-10-17', Statement: statements },
+  });
+}
+const EVERYTHING: Statement[] = [{ Effect: 'Allow', Action: ['*'], Resource: ['*'] }];
 const CI_ROLE = 'arn:aws:iam::111122223333:role/terraform-ci';
 const ciContext: RiskContext = {
   ...DEFAULT_RISK_CONTEXT,
@@ -17,29 +28,35 @@ const ciContext: RiskContext = {
 
 describe('assessRisk', () => {
   it('takes the level of the most severe finding', () => {
-    const risk = assessRisk(
-      changeOf('AttachRolePolicy', { roleName: 'app', policyArn: ADMIN }),
-      DEFAULT_RISK_CONTEXT,
-    );
+    const risk = assessRisk(attach(ADMIN, EVERYTHING), DEFAULT_RISK_CONTEXT);
     expect(risk).toEqual({
       level: 'critical',
-      reasons: ['attaches AdministratorAccess (full access to every service) to role app'],
-      rules: ['admin-managed-policy'],
+      reasons: [
+        'attaches AdministratorAccess to role app, which allows every action ("*") on *: full administrator access',
+      ],
+      rules: ['full-admin-statement'],
     });
   });
 
   it('orders reasons and rule ids most severe first', () => {
-    const change = changeOf(
-      'AttachRolePolicy',
-      { roleName: 'app', policyArn: 'arn:aws:iam::aws:policy/PowerUserAccess' },
+    const change = attach(
+      'arn:aws:iam::aws:policy/PowerUserAccess',
+      [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: ['*'] }],
       { userIdentity: ROOT_IDENTITY },
     );
     const risk = assessRisk(change, DEFAULT_RISK_CONTEXT);
     expect(risk.level).toBe('critical');
-    expect(risk.rules).toEqual(['root-actor', 'admin-managed-policy', 'no-mfa-human']);
+    expect(risk.rules).toEqual([
+      'root-actor',
+      'privilege-escalation-actions',
+      'allow-not-action',
+      'no-mfa-human',
+    ]);
     expect(risk.reasons[0]).toContain('root user');
-    expect(risk.reasons[1]).toContain('attaches PowerUserAccess');
-    expect(risk.reasons[2]).toBe('made by the root user without MFA');
+    expect(risk.reasons[1]).toContain(
+      'attaches PowerUserAccess to role app, which grants privilege-escalation paths',
+    );
+    expect(risk.reasons[3]).toBe('made by the root user without MFA');
   });
 
   it('keeps every reason of a policy that trips several rules', () => {
@@ -91,16 +108,14 @@ describe('assessRisk', () => {
 
   describe('expected actors', () => {
     it('lowers a change by the expected role one step, keeps the reasons and says why', () => {
-      const change = changeOf(
-        'AttachRolePolicy',
-        { roleName: 'app', policyArn: ADMIN },
-        { userIdentity: assumedRoleIdentity('terraform-ci', 'run-42') },
-      );
+      const change = attach(ADMIN, EVERYTHING, {
+        userIdentity: assumedRoleIdentity('terraform-ci', 'run-42'),
+      });
       const risk = assessRisk(change, ciContext);
       expect(risk.level).toBe('high');
-      expect(risk.rules).toEqual(['admin-managed-policy']);
+      expect(risk.rules).toEqual(['full-admin-statement']);
       expect(risk.reasons).toEqual([
-        'attaches AdministratorAccess (full access to every service) to role app',
+        'attaches AdministratorAccess to role app, which allows every action ("*") on *: full administrator access',
         `made by expected actor ${CI_ROLE} (lowered from critical)`,
       ]);
       expect(risk.expectedActor).toEqual({
@@ -143,11 +158,7 @@ describe('assessRisk', () => {
     });
 
     it('leaves other actors alone', () => {
-      const change = changeOf(
-        'AttachRolePolicy',
-        { roleName: 'app', policyArn: ADMIN },
-        { userIdentity: assumedRoleIdentity('terraform-ci-evil') },
-      );
+      const change = attach(ADMIN, EVERYTHING, { userIdentity: assumedRoleIdentity('terraform-ci-evil') });
       const risk = assessRisk(change, ciContext);
       expect(risk.level).toBe('critical');
       expect(risk.expectedActor).toBeUndefined();

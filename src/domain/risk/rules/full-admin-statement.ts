@@ -1,5 +1,12 @@
 import type { RiskRule } from '../rule';
-import { adminGrant, allowStatements, formatList, succeeded, wideResourceScope } from '../statements';
+import {
+  adminGrant,
+  allowStatements,
+  attachedPrefix,
+  formatList,
+  succeeded,
+  wideResourceScope,
+} from '../statements';
 
 /** A permissions document that grants every action, or every IAM action, on every resource. */
 export const fullAdminStatement: RiskRule = {
@@ -7,27 +14,28 @@ export const fullAdminStatement: RiskRule = {
   level: 'critical',
   description:
     'A permissions document with an Allow statement granting "*" or "iam:*" (or a wildcard or NotAction equivalent) on every resource.',
-  evaluate(change) {
+  evaluate(change, context) {
     if (!succeeded(change)) return null;
     for (const statement of allowStatements(change, 'permissions')) {
       const scope = wideResourceScope(statement);
-      const grant = adminGrant(statement);
+      const grant = adminGrant(statement, context.actions);
       if (!scope || !grant) continue;
+      const from = attachedPrefix(change, statement);
       switch (grant.kind) {
         case 'everything':
           return {
             level: 'critical',
-            reason: `allows every action ("${grant.pattern}") ${scope}: full administrator access`,
+            reason: `${from}allows every action ("${grant.pattern}") ${scope}: full administrator access`,
           };
         case 'all-iam':
           return {
             level: 'critical',
-            reason: `allows every IAM action ("${grant.pattern}") ${scope}: can grant itself anything`,
+            reason: `${from}allows every IAM action ("${grant.pattern}") ${scope}: can grant itself anything`,
           };
         case 'not-action':
           return {
             level: 'critical',
-            reason: `allows every action except ${formatList(grant.excluded, 3)} (NotAction) ${scope}, including all of IAM`,
+            reason: `${from}allows every action except ${formatList(grant.excluded, 3)} (NotAction) ${scope}, including all of IAM`,
           };
       }
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withManagedPolicy } from '../../../../src/domain/managed-policy';
 import { privilegeEscalationActions } from '../../../../src/domain/risk/rules/privilege-escalation-actions';
 import { changeOf } from '../../../support/cloudtrail';
 import { NO_CONTEXT, policyText } from '../support';
@@ -13,26 +14,41 @@ const put = (...statements: Array<Record<string, unknown>>) =>
 describe('privilege-escalation-actions', () => {
   it.each([
     {
-      behaviour: 'names iam:PassRole and iam:CreatePolicyVersion on *',
+      behaviour: 'names a complete path and the part of another it grants',
       change: put({ Effect: 'Allow', Action: ['iam:PassRole', 'iam:CreatePolicyVersion'], Resource: '*' }),
-      reason: 'grants privilege-escalation actions iam:CreatePolicyVersion, iam:PassRole on *',
+      reason:
+        'grants privilege-escalation paths iam:CreatePolicyVersion on *, and iam:PassRole, part of privilege-escalation paths such as iam:PassRole + ec2:RunInstances',
     },
     {
-      behaviour: 'expands iam:Put* to the three Put*Policy actions',
+      behaviour: 'names a combination granted in one document as one path',
+      change: put({ Effect: 'Allow', Action: ['iam:PassRole', 'ec2:RunInstances'], Resource: '*' }),
+      reason: 'grants privilege-escalation paths iam:PassRole + ec2:RunInstances on *',
+    },
+    {
+      behaviour: 'names the three actions of the Lambda path',
+      change: put({
+        Effect: 'Allow',
+        Action: ['iam:PassRole', 'lambda:CreateFunction', 'lambda:InvokeFunction'],
+        Resource: '*',
+      }),
+      reason: 'iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction',
+    },
+    {
+      behaviour: 'expands iam:Put* to the Put*Policy paths a user can use',
       change: put({ Effect: 'Allow', Action: 'iam:Put*', Resource: '*' }),
       reason:
-        'grants privilege-escalation actions iam:PutUserPolicy, iam:PutRolePolicy, iam:PutGroupPolicy on *',
+        'grants privilege-escalation paths iam:PutUserPolicy, iam:PutGroupPolicy on *, and iam:PutRolePolicy, part of',
     },
     {
       behaviour: 'caps a long list and says how many more',
       change: put({ Effect: 'Allow', Action: ['iam:Attach*', 'iam:Put*', 'sts:AssumeRole'], Resource: '*' }),
       reason:
-        'grants privilege-escalation actions iam:AttachUserPolicy, iam:AttachRolePolicy, iam:AttachGroupPolicy, iam:PutUserPolicy and 3 more on *',
+        'grants privilege-escalation paths iam:AttachUserPolicy, iam:AttachGroupPolicy, iam:AttachRolePolicy + sts:AssumeRole, iam:PutUserPolicy and 2 more on *',
     },
     {
-      behaviour: 'flags sts:AssumeRole on *',
+      behaviour: 'flags sts:AssumeRole on * as part of paths',
       change: put({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }),
-      reason: 'grants privilege-escalation actions sts:AssumeRole on *',
+      reason: 'grants sts:AssumeRole on *, part of privilege-escalation paths such as',
     },
     {
       behaviour: 'flags lambda:UpdateFunctionCode through a service wildcard',
@@ -42,7 +58,7 @@ describe('privilege-escalation-actions', () => {
     {
       behaviour: 'flags what NotAction leaves granted when it only spares IAM',
       change: put({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }),
-      reason: 'sts:AssumeRole',
+      reason: 'lambda:UpdateFunctionCode',
     },
     {
       behaviour: 'collects actions across several statements',
@@ -50,7 +66,7 @@ describe('privilege-escalation-actions', () => {
         { Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' },
         { Effect: 'Allow', Action: 'iam:CreateAccessKey', Resource: '*' },
       ),
-      reason: 'iam:PassRole, iam:CreateAccessKey on *',
+      reason: 'grants privilege-escalation paths iam:CreateAccessKey on *, and iam:PassRole',
     },
     {
       behaviour: 'says so when NotResource leaves nearly every resource',
@@ -60,6 +76,23 @@ describe('privilege-escalation-actions', () => {
         NotResource: 'arn:aws:iam::111122223333:role/admin',
       }),
       reason: 'iam:PassRole on every resource except arn:aws:iam::111122223333:role/admin',
+    },
+    {
+      behaviour: 'says the path comes from an attached policy, judged by its document',
+      change: withManagedPolicy(
+        changeOf('AttachRolePolicy', {
+          roleName: 'app',
+          policyArn: 'arn:aws:iam::111122223333:policy/ReadOnlyHelper',
+        }),
+        {
+          source: 'iam',
+          document: {
+            Statement: [{ Effect: 'Allow', Action: ['iam:PassRole', 'ec2:RunInstances'], Resource: ['*'] }],
+          },
+        },
+      ),
+      reason:
+        'attaches ReadOnlyHelper to role app, which grants privilege-escalation paths iam:PassRole + ec2:RunInstances on *',
     },
   ])('$behaviour', ({ change, reason }) => {
     const finding = privilegeEscalationActions.evaluate(change, NO_CONTEXT);
@@ -75,6 +108,16 @@ describe('privilege-escalation-actions', () => {
         Action: 'iam:PassRole',
         Resource: 'arn:aws:iam::111122223333:role/app',
       }),
+    },
+    {
+      behaviour: 'ignores a detached policy whatever it grants',
+      change: withManagedPolicy(
+        changeOf('DetachRolePolicy', { roleName: 'app', policyArn: 'arn:aws:iam::111122223333:policy/Ops' }),
+        {
+          source: 'store',
+          document: { Statement: [{ Effect: 'Allow', Action: ['iam:*'], Resource: ['*'] }] },
+        },
+      ),
     },
     {
       behaviour: 'ignores a Deny of escalation actions',

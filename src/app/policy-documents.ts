@@ -1,0 +1,136 @@
+/**
+ * Resolving the document of the managed policy a call names (attach, detach, permissions boundary): the record
+ * carries only its ARN, and a policy is judged by what it grants, never by its name. The sources are asked in
+ * order — the store (a document the bot saw written, and IAM versions it read before), IAM itself (`GetPolicy` +
+ * `GetPolicyVersion`, each version cached in the store by ARN and version id), the catalogue of AWS managed
+ * policies (offline: the CLI, tests) — and when none has it the document is unknown and the change says why.
+ */
+import {
+  isAwsManagedPolicy,
+  managedPolicyCall,
+  type PolicyLookup,
+  withManagedPolicy,
+} from '../domain/managed-policy';
+import { policyVersionKey } from '../domain/resources';
+import type { Change, PolicyDocument } from '../domain/types';
+import type { IamGateway } from './iam-port';
+import type { ChangeStore } from './ports';
+
+/** A place a policy's document may be found: the document, or why it is not there (in words). */
+export interface PolicyDocumentSource {
+  /** Which source this is, as the alert names it. */
+  readonly kind: 'store' | 'iam' | 'catalogue';
+  /**
+   * The policy's document as of the call (`eventTime`, `eventId`), or `{ missing }` saying why not. Throws only on
+   * a failure the resolver should report as the source's reason (it catches and words it).
+   */
+  find(
+    policyArn: string,
+    at: { eventTime: string; eventId: string },
+  ): Promise<PolicyLookup | { missing: string }>;
+}
+
+/** The AWS managed policies as published at build time: the latest document of each, by ARN. */
+export interface ManagedPolicyCatalogue {
+  /** The latest version of an AWS managed policy, or undefined when the catalogue does not hold it. */
+  latest(policyArn: string): Promise<{ versionId: string; document: PolicyDocument } | undefined>;
+}
+
+function message(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+/** The store: the default document the bot saw a `CreatePolicy`/`CreatePolicyVersion` write. */
+export class StoredPolicyDocuments implements PolicyDocumentSource {
+  readonly kind = 'store';
+
+  constructor(private readonly store: Pick<ChangeStore, 'documentBefore'>) {}
+
+  async find(policyArn: string, at: { eventTime: string; eventId: string }) {
+    const seen = await this.store.documentBefore(`policy/${policyArn}/default`, at.eventTime, at.eventId);
+    if (seen?.document) return { source: 'store' as const, document: seen.document };
+    return { missing: seen?.unknownReason ?? 'not seen before' };
+  }
+}
+
+/**
+ * IAM: the policy's default version (`GetPolicy`), its document from the store when that version was read before,
+ * else `GetPolicyVersion` — kept in the store under the ARN and version id, which never change.
+ */
+export class IamPolicyDocuments implements PolicyDocumentSource {
+  readonly kind = 'iam';
+
+  constructor(
+    private readonly iam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>,
+    private readonly cache: Pick<ChangeStore, 'documentBefore' | 'putDocument'>,
+    private readonly now: () => Date,
+  ) {}
+
+  async find(policyArn: string) {
+    const policy = await this.iam.getManagedPolicy(policyArn);
+    if (!policy) return { missing: 'no such policy' };
+    const versionId = policy.defaultVersionId;
+    const key = policyVersionKey(policyArn, versionId);
+    // A version's document never changes: any snapshot of it is the one.
+    const cached = await this.cache.documentBefore(key, '9999-12-31T23:59:59Z', '~');
+    if (cached?.document) return { source: 'iam' as const, document: cached.document, versionId };
+    const version = await this.iam.getPolicyVersion(policyArn, versionId);
+    if (!version?.document) return { missing: `version ${versionId} could not be read` };
+    await this.cache.putDocument(
+      {
+        resourceKey: key,
+        eventTime: this.now().toISOString(),
+        eventId: `iam-${versionId}`,
+        document: version.document,
+      },
+      this.now(),
+    );
+    return { source: 'iam' as const, document: version.document, versionId };
+  }
+}
+
+/** The catalogue of AWS managed policies (offline); customer managed policies are never in it. */
+export class CataloguePolicyDocuments implements PolicyDocumentSource {
+  readonly kind = 'catalogue';
+
+  constructor(private readonly catalogue: ManagedPolicyCatalogue) {}
+
+  async find(policyArn: string) {
+    if (!isAwsManagedPolicy(policyArn)) return { missing: 'not an AWS managed policy' };
+    const latest = await this.catalogue.latest(policyArn);
+    if (!latest) return { missing: 'not in the AWS managed policy catalogue' };
+    return { source: 'catalogue' as const, document: latest.document, versionId: latest.versionId };
+  }
+}
+
+/** Asks each source in turn for the document of the managed policy a change names. */
+export class PolicyDocumentResolver {
+  constructor(
+    private readonly sources: readonly PolicyDocumentSource[],
+    private readonly log: (message: string, details?: Record<string, unknown>) => void = () => {},
+  ) {}
+
+  /** The policy's document from the first source that has it, or unknown with each source's reason. */
+  async lookup(policyArn: string, at: { eventTime: string; eventId: string }): Promise<PolicyLookup> {
+    const reasons: string[] = [];
+    for (const source of this.sources) {
+      try {
+        const found = await source.find(policyArn, at);
+        if (!('missing' in found)) return found;
+        reasons.push(`${source.kind === 'iam' ? 'IAM' : source.kind}: ${found.missing}`);
+      } catch (error: unknown) {
+        this.log('policy document source failed', { source: source.kind, policyArn, error: message(error) });
+        reasons.push(`${source.kind === 'iam' ? 'IAM' : source.kind}: ${message(error)}`);
+      }
+    }
+    return { source: 'unknown', reason: reasons.join('; ') || 'no source to ask' };
+  }
+
+  /** The change with the document of the managed policy it names; other changes, and failed calls, unchanged. */
+  async resolve(change: Change): Promise<Change> {
+    const call = managedPolicyCall(change);
+    if (!call || change.outcome !== 'success') return change;
+    return withManagedPolicy(change, await this.lookup(call.policyArn, change));
+  }
+}
