@@ -81,7 +81,10 @@ describe('the local runtime, in a browser', () => {
     expect(await alert.locator('.mk-broadcast').textContent()).toBe('@here');
 
     await alert.getByRole('button', { name: 'Acknowledge' }).click();
-    await alert.getByText(/Acknowledged by/).waitFor({ timeout: 30_000 });
+    await alert
+      .getByText(/Acknowledged by/)
+      .first()
+      .waitFor({ timeout: 30_000 });
 
     await alert.getByRole('button', { name: 'Revert', exact: true }).click();
     // The button's confirm dialog first, as Slack shows it.
