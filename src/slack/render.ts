@@ -11,6 +11,7 @@ import type {
   ContextBlock,
   HeaderBlock,
   KnownBlock,
+  MessageAttachment,
   SectionBlock,
 } from '@slack/types';
 import type { AlarmCall, CallSource } from '../app/alert-port';
@@ -29,6 +30,7 @@ import type {
   Target,
 } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
+import { statusAttachment, statusLine } from './alert-look';
 import { context, mrkdwn, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { alarmConsoleLink, cloudTrailEventLink, iamPolicyLink, iamTargetLink } from './links';
@@ -38,6 +40,11 @@ export interface SlackMessage {
   /** What notifications, screen readers and old clients show. Always present, escaped. */
   text: string;
   blocks: KnownBlock[];
+  /**
+   * Secondary attachments: only an alert's coloured status bar (one context line), the one way Slack colours a
+   * Block Kit message. Absent on every other message.
+   */
+  attachments?: MessageAttachment[];
 }
 
 export interface RenderOptions {
@@ -302,7 +309,8 @@ function capitalise(text: string): string {
 }
 
 /** The short "what" of the header: the sentence for a success, "Denied attempt: …" for a failed call. */
-function headline(change: Change): string {
+/** What a change's header says after its level: the change in a few words, or the failed attempt. */
+export function changeHeadline(change: Change): string {
   if (change.outcome === 'success') return capitalise(describeChange(change));
   const what = targetLabel(change.target);
   const kind = isDenied(change.errorCode) ? 'Denied attempt' : 'Failed attempt';
@@ -579,7 +587,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   }
 
   const blocks: KnownBlock[] = [
-    header(`${level.emoji} ${level.label} · ${headline(change)}`),
+    header(`${level.emoji} ${level.label} · ${changeHeadline(change)}`),
     section(summary.join('\n')),
     {
       type: 'section',
@@ -600,7 +608,8 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
 
   const account = change.accountId ? ` in account ${change.accountId}` : '';
   const text = `${mention}${level.label}: ${truncate(`${actorName} ${what}${account}`, LIMIT.section)}`;
-  return { text, blocks };
+  const open = { status: 'open', handling: 'open', level: change.risk.level } as const;
+  return { text, blocks, attachments: [statusAttachment(open, statusLine(open, undefined))] };
 }
 
 // --- the alarm message ----------------------------------------------------------------------------------------
