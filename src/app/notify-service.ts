@@ -29,6 +29,7 @@ import type {
 } from '../domain/types';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import { type BotStepStore, documentDigest } from './bot-steps';
+import { MuteGate, type MuteStore } from './mute-port';
 import type {
   Burst,
   ChangeStore,
@@ -72,6 +73,8 @@ export interface NotifyDependencies {
   store: ChangeStore;
   /** Daily counters for `/iam-changes stats`. */
   stats?: StatsStore;
+  /** Responders' mutes: a change an active mute covers is stored and counted but not posted. None when absent. */
+  mutes?: Pick<MuteStore, 'active'>;
   /** Slack, told in facts: the adapter renders alerts, summaries and notes. */
   slack: AlertChannel;
   logs: LogSearch;
@@ -98,6 +101,8 @@ export interface NotifyResult {
   grouped: string[];
   duplicates: string[];
   ownCalls: string[];
+  /** Changes an active mute kept from posting (stored and counted all the same). */
+  muted: string[];
   alarms: Array<{ name: string; state: string; calls: number; source: string }>;
   skipped: SkippedRecord[];
   /** Parts of the notification that could not be read, and the dead-letter message each is kept as. */
@@ -115,7 +120,7 @@ export class DeliveryIncompleteError extends Error {
 }
 
 const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
-const DELIVERED = new Set(['delivered', 'grouped', 'own-call']);
+const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'muted']);
 
 function sessionKey(change: Change): string {
   return change.actor.arn || change.actor.principalId || change.actor.name;
@@ -159,11 +164,16 @@ export class NotifyService {
       grouped: [],
       duplicates: [],
       ownCalls: [],
+      muted: [],
       alarms: [],
       skipped: [],
       unreadable: [],
     };
     const setAside: UnreadablePart[] = [...unreadable];
+    // One read of the active mutes for the whole notification, and only if a change needs it.
+    const mutes = this.deps.mutes
+      ? new MuteGate(this.deps.mutes, () => this.deps.clock.now(), this.log)
+      : undefined;
     for (const item of items) {
       if (item.kind === 'alarm') {
         let alarm: AlarmEvent;
@@ -174,10 +184,14 @@ export class NotifyService {
           setAside.push({ reason: error.message, input: item.message });
           continue;
         }
-        await this.processAlarm(alarm, result, deadline, invocationId);
+        await this.processAlarm(alarm, result, deadline, invocationId, mutes);
       } else {
-        await this.processRecord(item.record, result, deadline, (reason) =>
-          setAside.push({ reason, input: item.record }),
+        await this.processRecord(
+          item.record,
+          result,
+          deadline,
+          (reason) => setAside.push({ reason, input: item.record }),
+          mutes,
         );
       }
     }
@@ -216,6 +230,7 @@ export class NotifyService {
     result: NotifyResult,
     deadline: number,
     unreadable: (reason: string) => void,
+    mutes?: MuteGate,
   ): Promise<StoredChange | undefined> {
     let normalised: ReturnType<typeof normaliseRecord>;
     try {
@@ -229,7 +244,7 @@ export class NotifyService {
       result.skipped.push(normalised.skipped);
       return undefined;
     }
-    return this.deliver(normalised.change, result, deadline);
+    return this.deliver(normalised.change, result, deadline, mutes);
   }
 
   /** Judges a change with what the store knows of the document before it, and remembers the one after. */
@@ -323,7 +338,12 @@ export class NotifyService {
     return this.deps.settings.channelByLevel[change.risk.level] ?? this.deps.settings.defaultChannel;
   }
 
-  private async deliver(change: Change, result: NotifyResult, deadline: number): Promise<StoredChange> {
+  private async deliver(
+    change: Change,
+    result: NotifyResult,
+    deadline: number,
+    mutes?: MuteGate,
+  ): Promise<StoredChange> {
     const { store, clock } = this.deps;
     const leaseUntil = () =>
       new Date(clock.now().getTime() + (this.deps.settings.deliveryLeaseSeconds ?? 120) * 1000);
@@ -353,7 +373,13 @@ export class NotifyService {
       return record;
     }
     try {
-      if (assessed.bot?.recorded) {
+      const mute = assessed.bot?.recorded ? undefined : await mutes?.muteFor(assessed);
+      if (mute) {
+        // Stored and counted already; it only does not post. Queries and the digest still list it.
+        await store.markDelivery(assessed.eventId, { delivery: 'muted', mutedBy: mute.id }, clock.now());
+        result.muted.push(assessed.eventId);
+        this.log('change muted', { eventId: assessed.eventId, mute: mute.id });
+      } else if (assessed.bot?.recorded) {
         const ref = await this.postOwnCallNote(assessed);
         await store.markDelivery(assessed.eventId, { delivery: 'own-call', slack: ref }, clock.now());
         result.ownCalls.push(assessed.eventId);
@@ -556,6 +582,7 @@ export class NotifyService {
     result: NotifyResult,
     deadline: number,
     owner: string,
+    mutes?: MuteGate,
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
     const now = clock.now();
@@ -572,7 +599,7 @@ export class NotifyService {
       return;
     }
     try {
-      await this.postAlarm(alarm, result, deadline);
+      await this.postAlarm(alarm, result, deadline, mutes);
     } catch (error: unknown) {
       await store.releaseAlarm(alarm, owner).catch((release: unknown) => {
         this.log('alarm claim not released; it is taken over once it expires', {
@@ -584,7 +611,12 @@ export class NotifyService {
     }
   }
 
-  private async postAlarm(alarm: AlarmEvent, result: NotifyResult, deadline: number): Promise<void> {
+  private async postAlarm(
+    alarm: AlarmEvent,
+    result: NotifyResult,
+    deadline: number,
+    mutes?: MuteGate,
+  ): Promise<void> {
     const { store, clock, slack, settings } = this.deps;
     if (alarm.state !== 'ALARM') {
       const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
@@ -608,11 +640,17 @@ export class NotifyService {
     const { records, source } = await this.findAlarmCalls(alarm);
     const calls: AlarmCall[] = [];
     for (const record of records) {
-      const stored = await this.processRecord(record, result, deadline, (reason) => {
-        // Found in CloudTrail's own logs, which keep it: noted, not kept again.
-        result.skipped.push({ eventName: record.eventName, eventSource: record.eventSource, reason });
-        this.log('record behind the alarm not readable', { alarm: alarm.name, reason });
-      });
+      const stored = await this.processRecord(
+        record,
+        result,
+        deadline,
+        (reason) => {
+          // Found in CloudTrail's own logs, which keep it: noted, not kept again.
+          result.skipped.push({ eventName: record.eventName, eventSource: record.eventSource, reason });
+          this.log('record behind the alarm not readable', { alarm: alarm.name, reason });
+        },
+        mutes,
+      );
       if (stored) calls.push({ change: stored.change });
     }
     const linked = await Promise.all(

@@ -14,7 +14,8 @@ export interface SlackRef {
 }
 
 /** How far a change got towards Slack. */
-export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'failed';
+/** `muted`: stored and counted, not posted, because an active mute (`mutedBy`) covered it. */
+export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'muted' | 'failed';
 
 /** A change as the store keeps it. */
 export interface StoredChange {
@@ -24,6 +25,8 @@ export interface StoredChange {
   slack?: SlackRef;
   /** The burst it belongs to, when it was grouped. */
   burstId?: string;
+  /** The mute that kept it from posting, when `delivery` is `muted`. */
+  mutedBy?: string;
   /** For a burst's parent: the running count its message shows, so every re-render of it keeps the count. */
   burstNote?: BurstNote;
   attempts: number;
@@ -125,7 +128,7 @@ export interface ChangeStore {
   /** Records where a change went in Slack and its new delivery state. */
   markDelivery(
     eventId: string,
-    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string },
+    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string; mutedBy?: string },
     now: Date,
   ): Promise<void>;
   /** Records a failed delivery attempt; the change stays undelivered for the retry. */

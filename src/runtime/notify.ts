@@ -7,6 +7,7 @@ import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import { lazily, onDemandDeadLetters, onDemandSecrets } from './on-demand';
 
@@ -53,6 +54,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
+    mutes: new DynamoMuteStore(dynamo, tableOptions),
     slack: new SlackAlertChannel(slack),
     logs: {
       metricFilters: async (namespace, metricName) =>

@@ -14,12 +14,13 @@ import type {
   ViewSubmitAction,
 } from '@slack/bolt';
 import type { JobOrigin } from '../app/jobs';
-import { ACTION_IDS, CHANGE_MENU_ACTION_PATTERN, SLASH_COMMAND, VIEW_IDS } from './action-ids';
+import { ACTION_IDS, CHANGE_MENU_ACTION_PATTERN, MUTE_VIEW, SLASH_COMMAND, VIEW_IDS } from './action-ids';
 import { onAcknowledge } from './listeners/acknowledge';
 import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
+import { onMute, onMuteSubmission, onUnmute } from './listeners/mute';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
 import { DIFF_PAGE_ACTION_PATTERN } from './render-diff';
@@ -73,6 +74,22 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(ACTION_IDS.CONFIRM_RETRY, onConfirmRetry);
   action(CHANGE_MENU_ACTION_PATTERN, onChangeMenu);
   action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
+  action(ACTION_IDS.MUTE, onMute);
+  action(ACTION_IDS.UNMUTE, onUnmute);
+
+  app.view<ViewSubmitAction>(
+    { type: 'view_submission', callback_id: MUTE_VIEW.CALLBACK_ID },
+    async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) =>
+      onMuteSubmission(
+        {
+          ack: (response) => args.ack(response),
+          body: args.body,
+          view: args.view as ViewSubmissionArgs['view'],
+          ...signed(args.context),
+        },
+        deps,
+      ),
+  );
 
   for (const callbackId of Object.values(VIEW_IDS)) {
     app.view<ViewSubmitAction>(

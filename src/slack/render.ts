@@ -501,6 +501,7 @@ function actionsBlock(change: AssessedChange): ActionsBlock {
   const elements: Button[] = [
     button(ACTION_IDS.ACKNOWLEDGE, 'Acknowledge', value, { style: 'primary' }),
     button(ACTION_IDS.VIEW_DIFF, 'View diff', value),
+    button(ACTION_IDS.MUTE, 'Mute similar…', value),
   ];
   if (offersRevert(change)) {
     const calls = change.revert.steps.map((step) => step.action);

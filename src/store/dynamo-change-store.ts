@@ -184,6 +184,7 @@ function toStoredChange(item: Item): RespondedChange {
   };
   if (stored.slack) result.slack = stored.slack;
   if (stored.burstId !== undefined) result.burstId = stored.burstId;
+  if (stored.mutedBy !== undefined) result.mutedBy = stored.mutedBy;
   if (stored.burstNote) result.burstNote = stored.burstNote;
   if (stored.lastError !== undefined) result.lastError = stored.lastError;
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
@@ -428,7 +429,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   async markDelivery(
     eventId: string,
-    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string },
+    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string; mutedBy?: string },
     now: Date,
   ): Promise<void> {
     const values: Item = { ':delivery': update.delivery, ':now': now.toISOString() };
@@ -440,6 +441,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     if (update.burstId !== undefined) {
       set.push('burstId = :burstId');
       values[':burstId'] = update.burstId;
+    }
+    if (update.mutedBy !== undefined) {
+      set.push('mutedBy = :mutedBy');
+      values[':mutedBy'] = update.mutedBy;
     }
     await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),

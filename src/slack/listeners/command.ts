@@ -11,6 +11,7 @@ import { permalinkBaseOf } from '../links';
 import { renderProblem, renderStatusChecking } from '../render-notice';
 import { renderHelp, renderQueryAnswer, renderQueryError, renderSearching } from '../render-query';
 import { type Interaction, type ListenerDependencies, originOf, requesterOf, tellUser } from './context';
+import { answerMutes } from './mute';
 
 /** The parts of a slash command payload the listener reads (a subset of Bolt's). */
 export interface SlashCommand {
@@ -51,6 +52,15 @@ export async function onCommand(
   deps: ListenerDependencies,
 ): Promise<void> {
   const now = deps.clock.now();
+  if ((command.text ?? '').trim().toLowerCase() === 'mutes') {
+    await ack();
+    await answerMutes(
+      command.response_url,
+      { eventId: '', user: { id: command.user_id }, responseUrl: command.response_url },
+      deps,
+    );
+    return;
+  }
   const parsed = parseQuery(command.text ?? '', now);
   if (!parsed.ok) {
     await ack(renderQueryError(parsed.error, command.text ?? ''));

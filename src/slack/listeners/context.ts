@@ -6,6 +6,7 @@
 import type { AuditLog } from '../../app/audit-port';
 import type { ResponderAuthorizer } from '../../app/authorize';
 import type { JobOrigin, JobQueue, Requester } from '../../app/jobs';
+import type { MuteStore } from '../../app/mute-port';
 import type { Clock, SlackRef } from '../../app/ports';
 import type { QueryService } from '../../app/query-service';
 import type { AckStore, RevertStore } from '../../app/revert-port';
@@ -29,6 +30,8 @@ export interface ListenerDependencies {
   queries: Pick<QueryService, 'answer' | 'historyNeeded'>;
   clock: Clock;
   log: ListenerLog;
+  /** Responders' mutes; without it "Mute similar" and `/iam-changes mutes` say mutes are not available. */
+  mutes?: MuteStore;
 }
 
 /** The person behind an interaction, as Slack sends it (`user` of an action or view submission). */
