@@ -501,7 +501,6 @@ function actionsBlock(change: AssessedChange): ActionsBlock {
   const elements: Button[] = [
     button(ACTION_IDS.ACKNOWLEDGE, 'Acknowledge', value, { style: 'primary' }),
     button(ACTION_IDS.VIEW_DIFF, 'View diff', value),
-    button(ACTION_IDS.MUTE, 'Mute similar…', value),
   ];
   if (offersRevert(change)) {
     const calls = change.revert.steps.map((step) => step.action);
@@ -530,6 +529,8 @@ function actionsBlock(change: AssessedChange): ActionsBlock {
       }),
     );
   }
+  // Last: the quietest action, and the one a reader should reach for after the others.
+  elements.push(button(ACTION_IDS.MUTE, 'Mute similar…', value));
   return { type: 'actions', elements };
 }
 
