@@ -21,6 +21,7 @@ export type AuditAction =
   | 'lift-quarantine'
   | 'mute'
   | 'unmute'
+  | 'expect'
   | 'unauthorised'
   /** A job whose Slack request could not be verified: the actor is "unverified job", never the user it claims. */
   | 'unverified-job'

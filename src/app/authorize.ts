@@ -15,7 +15,7 @@ import type { SlackInteractionGateway } from './slack-port';
 export type ResponderAction = 'revert' | 'quarantine' | 'lift-quarantine';
 
 /** Everything only responders may do: the IAM actions, and muting alerts or lifting a mute. */
-export type GuardedAction = ResponderAction | 'mute' | 'unmute';
+export type GuardedAction = ResponderAction | 'mute' | 'unmute' | 'expect';
 
 /** Whether someone may respond, and why, in words for the log and the audit entry. */
 export interface AuthorizationDecision {

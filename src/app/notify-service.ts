@@ -29,6 +29,7 @@ import type {
 } from '../domain/types';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import { type BotStepStore, documentDigest } from './bot-steps';
+import { ExpectationGate, type ExpectationStore } from './expectation-port';
 import { MuteGate, type MuteStore } from './mute-port';
 import type {
   Burst,
@@ -75,6 +76,11 @@ export interface NotifyDependencies {
   stats?: StatsStore;
   /** Responders' mutes: a change an active mute covers is stored and counted but not posted. None when absent. */
   mutes?: Pick<MuteStore, 'active'>;
+  /**
+   * Announced planned work: a matching change is lowered one level and posted in the announcement's thread; one on
+   * an announced target outside the window or by someone else carries an "unexpected" reason. None when absent.
+   */
+  expectations?: Pick<ExpectationStore, 'endingAfter'>;
   /** Slack, told in facts: the adapter renders alerts, summaries and notes. */
   slack: AlertChannel;
   logs: LogSearch;
@@ -117,6 +123,12 @@ export class DeadLetterError extends Error {
 /** The invocation ran out of time with work still queued; failing it makes SNS deliver it again. */
 export class DeliveryIncompleteError extends Error {
   override name = 'DeliveryIncompleteError';
+}
+
+/** The per-notification hooks: mutes and expectations, each read once. */
+interface Gates {
+  mutes?: MuteGate;
+  expected?: ExpectationGate;
 }
 
 const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
@@ -174,6 +186,10 @@ export class NotifyService {
     const mutes = this.deps.mutes
       ? new MuteGate(this.deps.mutes, () => this.deps.clock.now(), this.log)
       : undefined;
+    const expected = this.deps.expectations
+      ? new ExpectationGate(this.deps.expectations, () => this.deps.clock.now(), this.log)
+      : undefined;
+    const gates: Gates = { ...(mutes ? { mutes } : {}), ...(expected ? { expected } : {}) };
     for (const item of items) {
       if (item.kind === 'alarm') {
         let alarm: AlarmEvent;
@@ -184,14 +200,14 @@ export class NotifyService {
           setAside.push({ reason: error.message, input: item.message });
           continue;
         }
-        await this.processAlarm(alarm, result, deadline, invocationId, mutes);
+        await this.processAlarm(alarm, result, deadline, invocationId, gates);
       } else {
         await this.processRecord(
           item.record,
           result,
           deadline,
           (reason) => setAside.push({ reason, input: item.record }),
-          mutes,
+          gates,
         );
       }
     }
@@ -230,7 +246,7 @@ export class NotifyService {
     result: NotifyResult,
     deadline: number,
     unreadable: (reason: string) => void,
-    mutes?: MuteGate,
+    gates: Gates = {},
   ): Promise<StoredChange | undefined> {
     let normalised: ReturnType<typeof normaliseRecord>;
     try {
@@ -244,7 +260,7 @@ export class NotifyService {
       result.skipped.push(normalised.skipped);
       return undefined;
     }
-    return this.deliver(normalised.change, result, deadline, mutes);
+    return this.deliver(normalised.change, result, deadline, gates);
   }
 
   /** Judges a change with what the store knows of the document before it, and remembers the one after. */
@@ -342,7 +358,7 @@ export class NotifyService {
     change: Change,
     result: NotifyResult,
     deadline: number,
-    mutes?: MuteGate,
+    gates: Gates = {},
   ): Promise<StoredChange> {
     const { store, clock } = this.deps;
     const leaseUntil = () =>
@@ -355,6 +371,7 @@ export class NotifyService {
     let assessed = record?.change ?? (await this.assess(change));
     if (!record) {
       assessed = await this.judgeBotCall(assessed);
+      if (!assessed.bot) assessed = (await gates.expected?.judge(assessed)) ?? assessed;
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.
@@ -373,7 +390,8 @@ export class NotifyService {
       return record;
     }
     try {
-      const mute = assessed.bot?.recorded ? undefined : await mutes?.muteFor(assessed);
+      const mute = assessed.bot?.recorded ? undefined : await gates.mutes?.muteFor(assessed);
+      const announcement = assessed.expected?.message;
       if (mute) {
         // Stored and counted already; it only does not post. Queries and the digest still list it.
         await store.markDelivery(assessed.eventId, { delivery: 'muted', mutedBy: mute.id }, clock.now());
@@ -383,6 +401,11 @@ export class NotifyService {
         const ref = await this.postOwnCallNote(assessed);
         await store.markDelivery(assessed.eventId, { delivery: 'own-call', slack: ref }, clock.now());
         result.ownCalls.push(assessed.eventId);
+      } else if (announcement) {
+        // Planned work: in the announcement's thread, never grouped into a burst of its own.
+        const ref = await this.postAlert(assessed, announcement);
+        result.posted.push(assessed.eventId);
+        return { ...record, delivery: 'delivered', slack: ref };
       } else if (SEVERE.has(assessed.risk.level)) {
         const ref = await this.postAlert(assessed);
         result.posted.push(assessed.eventId);
@@ -414,9 +437,15 @@ export class NotifyService {
     return false;
   }
 
-  private async postAlert(change: AssessedChange): Promise<SlackRef> {
+  private async postAlert(
+    change: AssessedChange,
+    thread?: { channel: string; ts: string },
+  ): Promise<SlackRef> {
     const mention = this.deps.settings.mentionOnCritical && change.risk.level === 'critical';
-    const ref = await this.deps.slack.postChange(this.channelFor(change), change, { mention });
+    const ref = await this.deps.slack.postChange(this.channelFor(change), change, {
+      mention,
+      ...(thread ? { thread } : {}),
+    });
     await this.deps.store.markDelivery(
       change.eventId,
       { delivery: 'delivered', slack: ref },
@@ -582,7 +611,7 @@ export class NotifyService {
     result: NotifyResult,
     deadline: number,
     owner: string,
-    mutes?: MuteGate,
+    gates: Gates = {},
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
     const now = clock.now();
@@ -599,7 +628,7 @@ export class NotifyService {
       return;
     }
     try {
-      await this.postAlarm(alarm, result, deadline, mutes);
+      await this.postAlarm(alarm, result, deadline, gates);
     } catch (error: unknown) {
       await store.releaseAlarm(alarm, owner).catch((release: unknown) => {
         this.log('alarm claim not released; it is taken over once it expires', {
@@ -615,7 +644,7 @@ export class NotifyService {
     alarm: AlarmEvent,
     result: NotifyResult,
     deadline: number,
-    mutes?: MuteGate,
+    gates: Gates = {},
   ): Promise<void> {
     const { store, clock, slack, settings } = this.deps;
     if (alarm.state !== 'ALARM') {
@@ -649,7 +678,7 @@ export class NotifyService {
           result.skipped.push({ eventName: record.eventName, eventSource: record.eventSource, reason });
           this.log('record behind the alarm not readable', { alarm: alarm.name, reason });
         },
-        mutes,
+        gates,
       );
       if (stored) calls.push({ change: stored.change });
     }

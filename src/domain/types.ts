@@ -194,6 +194,8 @@ export interface AssessedChange extends Change {
    * quarantine, posted as a thread note), not when someone else used the role (a critical alert).
    */
   bot?: { role: 'worker' | 'responder'; recorded: boolean };
+  /** Set when an announced expectation covered it: its alert goes in the announcement's thread. */
+  expected?: { id: string; message?: { channel: string; ts: string } };
 }
 
 /** A read-only or non-IAM record that was seen and set aside. */

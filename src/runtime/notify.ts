@@ -7,6 +7,7 @@ import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import { lazily, onDemandDeadLetters, onDemandSecrets } from './on-demand';
@@ -55,6 +56,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
     mutes: new DynamoMuteStore(dynamo, tableOptions),
+    expectations: new DynamoExpectationStore(dynamo, tableOptions),
     slack: new SlackAlertChannel(slack),
     logs: {
       metricFilters: async (namespace, metricName) =>

@@ -8,6 +8,7 @@ import { type Config, requireSigningSecret, requireSlackToken } from '../config'
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAuditLog } from '../store/dynamo-audit-log';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import type { SecretReader } from './on-demand';
@@ -55,5 +56,6 @@ export function buildStores(config: Config, dynamo: DynamoDBDocumentClient, audi
     audit: new LoggedAuditLog(new DynamoAuditLog(dynamo, options), auditLine),
     stats: new DynamoStatsStore(dynamo, options),
     mutes: new DynamoMuteStore(dynamo, options),
+    expectations: new DynamoExpectationStore(dynamo, options),
   };
 }

@@ -74,7 +74,7 @@ export async function buildListenerDependencies(wiring: SlackWiring): Promise<Li
 function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGateway): ListenerDependencies {
   const { config, aws } = wiring;
   const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const { store, audit, stats, mutes } = buildStores(
+  const { store, audit, stats, mutes, expectations } = buildStores(
     config,
     aws?.dynamo ?? createDocumentClient(options),
     wiring.auditLine ?? jsonLineAuditWriter(),
@@ -94,6 +94,7 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
     clock,
     log: wiring.log ?? consoleLog,
     mutes,
+    expectations,
   };
 }
 

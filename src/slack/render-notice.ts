@@ -39,6 +39,7 @@ const VERBS: Record<GuardedAction, string> = {
   'lift-quarantine': 'lift quarantines',
   mute: 'mute alerts',
   unmute: 'lift mutes',
+  expect: 'announce expected changes',
 };
 
 /** `<@U…>` for users, `<!subteam^S…>` for user groups: how Slack shows the configured responders. */

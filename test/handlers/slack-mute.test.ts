@@ -17,6 +17,7 @@ import { handler } from '../../src/handlers/slack';
 import { ACTION_IDS, MUTE_VIEW, REASON_INPUT } from '../../src/slack/action-ids';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
+import { DynamoExpectationStore } from '../../src/store/dynamo-expectations';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { awsTestEnv } from '../support/moto';
 import {
@@ -44,6 +45,7 @@ const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 let components: Components;
 let h: Harness;
 let mutes: DynamoMuteStore;
+let expectations: DynamoExpectationStore;
 let notify: NotifyService;
 /** The notify path's clock: moved forward to see a mute expire, without waiting. */
 let notifyNow = () => new Date();
@@ -76,6 +78,7 @@ beforeAll(async () => {
     JOBS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iam-changes-jobs-unused`,
   });
   mutes = new DynamoMuteStore(components.dynalite.documentClient, { tableName: h.tableName });
+  expectations = new DynamoExpectationStore(components.dynalite.documentClient, { tableName: h.tableName });
   const cloudTrail = new CloudTrailClient({
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
@@ -85,6 +88,7 @@ beforeAll(async () => {
     store: h.store,
     stats: h.stats,
     mutes,
+    expectations,
     slack: new SlackAlertChannel(
       new WebApiSlackGateway(
         createSlackClient({ token: 'xoxb-test-token', slackApiUrl: components.slack.url, retries: 0 }),
@@ -396,5 +400,73 @@ describe('mutes through the Slack handler', () => {
       ),
     ).toMatchObject({ actor: { slackUserId: ALICE }, result: 'done' });
     expect((await arrive(change(actor))).postedMessages).toBe(1);
+  });
+});
+
+describe('expectations through the Slack handler', () => {
+  async function announce(text: string, user = ALICE) {
+    const before = components.slack.messages.length;
+    const answers = await slash(`expect ${text}`, user);
+    const posted = components.slack.messages.slice(before).find((m) => m.channel === CHANNEL && !m.threadTs);
+    return { answers, posted };
+  }
+
+  it('posts the expectation; a matching change is lowered one level and threaded under it', async () => {
+    const role = unique('deploy-target');
+    const { posted } = await announce(`role/${role} 2h deploy #812`);
+    expect(textOf(posted?.blocks)).toContain('deploy #812');
+    const kept = (await expectations.endingAfter(new Date())).find((e) => e.resource === `role/${role}`);
+    expect(kept?.message?.ts).toBe(posted?.ts);
+    expect(
+      (await h.auditEntries()).find((entry) => entry.action === 'expect' && entry.target === `role/${role}`),
+    ).toMatchObject({ actor: { slackUserId: ALICE }, result: 'done', reason: 'deploy #812' });
+
+    const arrived = await arrive(change(unique('anyone'), ADMIN, role));
+    expect(arrived.stored.change.risk.level).toBe('high');
+    expect(arrived.stored.change.risk.reasons[0]).toMatch(
+      /^Expected: announced by alice \(deploy #812\); lowered from critical/,
+    );
+    expect(arrived.stored.slack?.threadTs).toBe(posted?.ts);
+    const [listing] = await slash('expectations');
+    expect(textOf(listing?.blocks)).toContain(`role/${role}`);
+  });
+
+  it('calls out a change on the target by someone else, or outside the window, as unexpected', async () => {
+    const role = unique('ci-only');
+    const { posted } = await announce(`role/${role} by ci-bot 2h nightly`);
+
+    const byCi = await arrive(change('ci-bot', READ_ONLY, role));
+    expect(byCi.stored.slack?.threadTs).toBe(posted?.ts);
+
+    const byOther = await arrive(change(unique('intruder'), ADMIN, role));
+    expect(byOther.stored.change.risk.level).toBe('critical');
+    expect(byOther.stored.slack?.threadTs).toBeUndefined();
+    expect(byOther.stored.change.risk.reasons.join('\n')).toContain('not by the announced actor ci-bot');
+
+    notifyNow = () => new Date(Date.now() + 3 * 3_600_000);
+    try {
+      const late = change('ci-bot', READ_ONLY, role);
+      late.eventTime = new Date(Date.now() + 3 * 3_600_000).toISOString();
+      const after = await arrive(late);
+      expect(after.stored.change.risk.reasons.join('\n')).toContain('outside the announced window');
+      expect(after.stored.slack?.threadTs).not.toBe(posted?.ts);
+    } finally {
+      notifyNow = () => new Date();
+    }
+  });
+
+  it('refuses a non-responder and audits it; nothing is announced', async () => {
+    const role = unique('sneaky');
+    const { posted } = await announce(`role/${role} 7d cover`, MALLORY);
+    expect(posted).toBeUndefined();
+    expect((await expectations.endingAfter(new Date())).some((e) => e.resource === `role/${role}`)).toBe(
+      false,
+    );
+    expect(
+      (await h.auditEntries()).some(
+        (entry) => entry.action === 'unauthorised' && entry.details?.attempted === 'expect',
+      ),
+    ).toBe(true);
+    expect((await arrive(change(unique('x'), ADMIN, role))).stored.change.risk.level).toBe('critical');
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { AuditLog } from '../../app/audit-port';
 import type { ResponderAuthorizer } from '../../app/authorize';
+import type { ExpectationStore } from '../../app/expectation-port';
 import type { JobOrigin, JobQueue, Requester } from '../../app/jobs';
 import type { MuteStore } from '../../app/mute-port';
 import type { Clock, SlackRef } from '../../app/ports';
@@ -32,6 +33,8 @@ export interface ListenerDependencies {
   log: ListenerLog;
   /** Responders' mutes; without it "Mute similar" and `/iam-changes mutes` say mutes are not available. */
   mutes?: MuteStore;
+  /** Announced planned work; without it `/iam-changes expect` says expectations are not available. */
+  expectations?: ExpectationStore;
 }
 
 /** The person behind an interaction, as Slack sends it (`user` of an action or view submission). */
