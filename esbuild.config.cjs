@@ -10,6 +10,12 @@
  *   land beside it; each function's `package.patterns` leaves the others' directories out of its zip.
  * - Whitespace and syntax minified, identifiers kept: a stack trace in the logs names the real functions and
  *   classes. No source maps: `--enable-source-maps` costs 20–30 ms of every cold start.
+ *
+ * It also builds the `iam-changes` CLI (`node esbuild.config.cjs cli`, the `prepare` script that `npm ci` runs):
+ * the same options for the Node the CLI runs on (20 and later), into `dist/cli/`. The entry holds only the
+ * command list; each command is a chunk loaded when it runs, so `help` and `explain` never parse the AWS SDK.
+ * `dist/cli/build.json` lists the sources it was built from and when, so `bin/iam-changes.mjs` runs the bundle
+ * only while no source is newer, and the TypeScript through tsx otherwise.
  */
 const PLUGIN_ONLY = ['outputFileExtension', 'exclude'];
 
@@ -43,5 +49,88 @@ function esbuildOptions() {
   return { ...options, outExtension: { '.js': pluginOptions().outputFileExtension } };
 }
 
+/** Where the CLI bundle goes, relative to the repository root (ignored by git, biome and the packaged zips). */
+const CLI_OUTDIR = 'dist/cli';
+
+/** The esbuild options of the CLI bundle: the functions' options, for the Node versions the CLI supports. */
+function cliOptions() {
+  return {
+    ...esbuildOptions(),
+    target: 'node20',
+    entryPoints: { cli: 'src/cli.ts' },
+    // dynalite (the local runtime's store, `dev` only) stores on LevelDB, a native addon found relative to its own
+    // files: it is loaded from node_modules.
+    external: ['dynalite'],
+    chunkNames: 'chunks/[name]-[hash]',
+    logLevel: 'warning',
+  };
+}
+
+/**
+ * Builds the CLI into `dist/cli/` under `root`: into a directory of its own first, then swapped in, so a CLI
+ * started meanwhile finds either the old bundle, the new one or none (and then runs from source), never half of
+ * one. Resolves to what `dist/cli/build.json` says.
+ */
+async function buildCli(root = __dirname) {
+  const path = require('node:path');
+  const fs = require('node:fs');
+  const { build } = require('esbuild');
+  // Taken before reading any source: a file saved during the build counts as newer than the bundle.
+  const builtAt = Date.now();
+  const outdir = path.join(root, CLI_OUTDIR);
+  const staging = `${outdir}.${process.pid}.tmp`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  try {
+    const result = await build({ ...cliOptions(), absWorkingDir: root, outdir: staging, metafile: true });
+    // The sandbox page's files, read at run time from beside the code (`new URL('./page/', import.meta.url)`),
+    // which in the bundle is a chunk.
+    const page = path.join('src', 'local', 'slack-sandbox', 'page');
+    fs.cpSync(path.join(root, page), path.join(staging, 'chunks', 'page'), { recursive: true });
+    const pageFiles = fs.readdirSync(path.join(root, page)).map((file) => path.posix.join(page, file));
+    const sources = Object.keys(result.metafile.inputs)
+      .filter((input) => !input.includes('node_modules/'))
+      .concat(pageFiles, ['package.json', 'package-lock.json', 'esbuild.config.cjs'])
+      .sort();
+    const manifest = { builtAt, entry: 'cli.mjs', sources };
+    fs.writeFileSync(path.join(staging, 'build.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    fs.rmSync(outdir, { recursive: true, force: true });
+    fs.renameSync(staging, outdir);
+    return manifest;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
 module.exports = pluginOptions;
 module.exports.esbuildOptions = esbuildOptions;
+module.exports.cliOptions = cliOptions;
+module.exports.buildCli = buildCli;
+module.exports.CLI_OUTDIR = CLI_OUTDIR;
+
+// `node esbuild.config.cjs cli`: the `prepare` script. Without esbuild (an install without dev dependencies) it
+// says so and succeeds: the CLI then runs from source.
+if (require.main === module && process.argv[2] === 'cli') {
+  let available = true;
+  try {
+    require.resolve('esbuild');
+  } catch {
+    available = false;
+    process.stderr.write(
+      'iam-changes: esbuild is not installed, so the CLI runs from source (slower start)\n',
+    );
+  }
+  if (available) {
+    buildCli().then(
+      (manifest) =>
+        process.stdout.write(
+          `iam-changes: CLI built into ${CLI_OUTDIR} from ${manifest.sources.length} files\n`,
+        ),
+      (error) => {
+        process.stderr.write(
+          `iam-changes: could not build the CLI: ${error instanceof Error ? error.message : error}\n`,
+        );
+        process.exitCode = 1;
+      },
+    );
+  }
+}

@@ -5,5 +5,17 @@ declare function pluginOptions(): BuildOptions & { outputFileExtension: string; 
 declare namespace pluginOptions {
   /** The same options as esbuild itself takes them. */
   function esbuildOptions(): BuildOptions;
+  /** The options of the CLI bundle (`dist/cli/`). */
+  function cliOptions(): BuildOptions;
+  /** What `dist/cli/build.json` records: when the bundle was built, its entry, and the sources it came from. */
+  interface CliManifest {
+    builtAt: number;
+    entry: string;
+    sources: string[];
+  }
+  /** Builds the CLI into `dist/cli/` under `root` (default: the repository) and returns its manifest. */
+  function buildCli(root?: string): Promise<CliManifest>;
+  /** `dist/cli`, relative to the repository root. */
+  const CLI_OUTDIR: string;
 }
 export = pluginOptions;

@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Before any test file: a moto_server for the run, or one line saying how to get one.
-    globalSetup: ['test/setup/moto.ts'],
+    // Before any test file, each in a file of its own: a moto_server for the run (or one line saying how to get
+    // one), and the CLI bundle the tests that spawn the CLI run.
+    globalSetup: ['test/setup/moto.ts', 'test/setup/build-cli.ts'],
     // The functions' structured log lines of a passing test are not printed (see the file).
     setupFiles: ['test/setup/quiet-logs.ts'],
     // What a passing test writes to the console is not printed either; a failing test's is.

@@ -1,13 +1,11 @@
 // zod/mini: the same schemas, tree-shakable, so every Lambda bundle carries only the validators it uses.
 import * as z from 'zod/mini';
+import { ConfigError } from './config-error';
 import type { BotIdentity } from './domain/bot-identity';
 import type { BotSurface } from './domain/quarantine';
 import { RISK_LEVELS, type RiskLevel } from './domain/types';
 
-/** A missing or malformed setting. The message names the key and what was expected. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from './config-error';
 
 function split(value: string | undefined): string[] {
   return (value ?? '')
@@ -76,6 +74,9 @@ const schema = z.object({
   SLACK_CHANNEL_INFO: channel,
   SLACK_MENTION_CRITICAL: flag(true),
   EXPECTED_ACTORS: list(),
+  CIS_ALARM_NAMES: list(),
+  POLICY_VALIDATION: flag(true),
+  OTHER_ALARMS: z._default(z.enum(['post', 'skip'], 'expected post or skip'), 'post'),
   TRUSTED_ACCOUNTS: list((id) => /^\d{12}$/.test(id), 'expected 12-digit account ids'),
   BOT_WORKER_ROLE_ARN: matching(
     /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
@@ -148,6 +149,12 @@ export interface Config {
   };
   /** ARN globs whose changes are lowered one level and grouped, never dropped. */
   expectedActors: string[];
+  /** Alarms taken as CIS 4.4 alarms by name, whatever their metric. */
+  cisAlarmNames: string[];
+  /** Validate new and changed documents with IAM Access Analyzer `ValidatePolicy` before posting. */
+  policyValidation: boolean;
+  /** An alarm on the alerts topic that is not a CIS 4.4 alarm: posted plainly, naming its metric, or skipped. */
+  otherAlarms: 'post' | 'skip';
   trustedAccounts: string[];
   /** Who the bot is in CloudTrail: its worker role exactly, its responder role in the organisation's accounts. */
   bot: BotIdentity;
@@ -228,6 +235,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       responders: values.SLACK_RESPONDERS,
     },
     expectedActors: values.EXPECTED_ACTORS,
+    cisAlarmNames: values.CIS_ALARM_NAMES,
+    policyValidation: values.POLICY_VALIDATION,
+    otherAlarms: values.OTHER_ALARMS,
     trustedAccounts: values.TRUSTED_ACCOUNTS,
     bot: {
       ...(values.BOT_WORKER_ROLE_ARN ? { workerRoleArn: values.BOT_WORKER_ROLE_ARN } : {}),

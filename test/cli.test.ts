@@ -1,9 +1,18 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli';
 import { assertBlockKitLimits } from './support/block-kit-limits';
 
@@ -55,13 +64,21 @@ async function runCli(argv: string[], stdin = ''): Promise<Run> {
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
-/** Runs the real `bin/iam-changes.mjs` in a child process from the repository root. */
-function runBin(argv: string[], stdin?: string): Promise<Run> {
+/**
+ * Runs the real `bin/iam-changes.mjs` in a child process from the repository root (or `root`): the bundle the
+ * global setup built, unless `env` picks otherwise.
+ */
+function runBin(
+  argv: string[],
+  stdin?: string,
+  env: Record<string, string> = {},
+  root = REPO_ROOT,
+): Promise<Run> {
   return new Promise((done, fail) => {
     const child = execFile(
       process.execPath,
       ['bin/iam-changes.mjs', ...argv],
-      { cwd: REPO_ROOT, timeout: 20_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: root, env: { ...process.env, ...env }, timeout: 20_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
           fail(error);
@@ -377,6 +394,81 @@ describe('iam-changes CLI', () => {
 
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^usage: iam-changes/);
+    });
+  });
+
+  describe('bin/iam-changes.mjs: bundle or source', () => {
+    it('runs the same commands from the bundle and from source (IAM_CHANGES_CLI=bundle / source)', async () => {
+      const fromBundle = await runBin(['explain', CRITICAL_ATTACH], undefined, { IAM_CHANGES_CLI: 'bundle' });
+      const fromSource = await runBin(['explain', CRITICAL_ATTACH], undefined, { IAM_CHANGES_CLI: 'source' });
+
+      expect(fromBundle.code).toBe(0);
+      expect(fromSource.code).toBe(0);
+      expect(fromBundle.stdout).toBe(fromSource.stdout);
+      expect(expectExplanation(parseOutput(fromBundle)).changes).toHaveLength(1);
+    });
+
+    describe('in a copy of the repository with a marked bundle and marked sources', () => {
+      let root: string;
+
+      /** A bundle entry and a source entry whose `main` say which of them ran. */
+      function layout(builtAt: number, sources: string[]): void {
+        rmSync(root, { recursive: true, force: true });
+        mkdirSync(join(root, 'bin'), { recursive: true });
+        mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+        mkdirSync(join(root, 'src'), { recursive: true });
+        symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+        writeFileSync(
+          join(root, 'bin', 'iam-changes.mjs'),
+          readFileSync(join(REPO_ROOT, 'bin', 'iam-changes.mjs')),
+        );
+        writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+        writeFileSync(
+          join(root, 'dist', 'cli', 'cli.mjs'),
+          "export async function main(_argv, io) { io.stdout.write('bundle\\n'); return 0; }\n",
+        );
+        writeFileSync(
+          join(root, 'src', 'cli.ts'),
+          "export async function main(_argv: string[], io: { stdout: NodeJS.WritableStream }): Promise<number> { io.stdout.write('source\\n'); return 0; }\n",
+        );
+        writeFileSync(
+          join(root, 'dist', 'cli', 'build.json'),
+          JSON.stringify({ builtAt, entry: 'cli.mjs', sources }),
+        );
+      }
+
+      beforeAll(() => {
+        root = mkdtempSync(join(tmpdir(), 'iam-changes-bin-'));
+      });
+
+      afterAll(() => {
+        rmSync(root, { recursive: true, force: true });
+      });
+
+      it('runs the bundle while no source is newer than it', async () => {
+        layout(Date.now() + 60_000, ['src/cli.ts', 'package.json']);
+
+        expect((await runBin(['help'], undefined, {}, root)).stdout).toBe('bundle\n');
+      });
+
+      it('runs the sources through tsx when a source was changed after the build', async () => {
+        layout(Date.now() - 60_000, ['src/cli.ts', 'package.json']);
+
+        expect((await runBin(['help'], undefined, {}, root)).stdout).toBe('source\n');
+      });
+
+      it('runs the sources when a source the bundle came from is gone', async () => {
+        layout(Date.now() + 60_000, ['src/cli.ts', 'src/removed.ts']);
+
+        expect((await runBin(['help'], undefined, {}, root)).stdout).toBe('source\n');
+      });
+
+      it('runs the sources when there is no bundle (npm ci --ignore-scripts)', async () => {
+        layout(Date.now() + 60_000, ['src/cli.ts']);
+        rmSync(join(root, 'dist'), { recursive: true });
+
+        expect((await runBin(['help'], undefined, {}, root)).stdout).toBe('source\n');
+      });
     });
   });
 });

@@ -79,6 +79,11 @@ export interface TaskFailure {
   detail: string;
   /** True when the change is gone from the store (retention): nothing was changed. */
   notFound?: boolean;
+  /**
+   * What to do instead, when the failure is not the task's usual kind (the CIS 4.4 status with no AWS account to
+   * read at all): one sentence, said in place of the usual advice.
+   */
+  advice?: string;
 }
 
 /** The actions a confirmation modal confirms. */

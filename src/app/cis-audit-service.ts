@@ -30,6 +30,20 @@ export class AuditCallError extends Error {
 }
 
 /**
+ * There is no account to audit at all (the local runtime without AWS): not a failed call, so the answer is what
+ * to start with rather than which permission to check. `advice` is that next step, one line.
+ */
+export class AuditUnavailableError extends Error {
+  override name = 'AuditUnavailableError';
+  readonly advice: string;
+
+  constructor(message: string, advice: string) {
+    super(message);
+    this.advice = advice;
+  }
+}
+
+/**
  * Runs the CIS 4.4 audit: the report's checks, in chain order, each failed one with the `aws` commands that
  * fix it. Rejects with {@link AuditCallError} when the facts cannot be gathered.
  */

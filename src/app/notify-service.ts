@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readAlarm } from '../domain/alarm';
+import { classifyAlarm, type OtherAlarmsMode } from '../domain/alarm-kind';
 import { type BotIdentity, botRoleOf, callKey, unrecordedBotChange } from '../domain/bot-identity';
 import { normaliseRecord } from '../domain/change';
 import { CIS44_EVENT_NAMES } from '../domain/events';
@@ -11,6 +12,7 @@ import {
   parseFilterPattern,
 } from '../domain/filter-pattern';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
+import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
   defaultSwitchOf,
   documentAfter,
@@ -31,6 +33,7 @@ import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import { ExpectationGate, type ExpectationStore } from './expectation-port';
 import { MuteGate, type MuteStore } from './mute-port';
+import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
   Burst,
   ChangeStore,
@@ -67,6 +70,10 @@ export interface NotifySettings {
    * longest a Lambda invocation runs, so a claim older than that belongs to an invocation that is gone.
    */
   alarmClaimSeconds?: number;
+  /** Alarms taken as CIS 4.4 alarms by name, whatever their metric. */
+  cisAlarmNames?: string[];
+  /** What to do with an alarm that is not a CIS 4.4 alarm: post it plainly (default) or skip it. */
+  otherAlarms?: OtherAlarmsMode;
 }
 
 /** What the notify path needs from the outside world. */
@@ -99,6 +106,11 @@ export interface NotifyDependencies {
   deadLetters?: DeadLetterSink;
   /** Logs one line per notable event; the handler passes its logger. */
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /**
+   * AWS's policy validator: the documents a change sets are validated before the alert is posted, and its
+   * security warnings and errors join the reasons. Without it, nothing is validated.
+   */
+  validator?: PolicyValidator;
 }
 
 /** What happened to each change and alarm of one notification. */
@@ -269,11 +281,12 @@ export class NotifyService {
     const before = key
       ? await this.deps.store.documentBefore(key, change.eventTime, change.eventId)
       : undefined;
-    const assessed = assessChange(
+    const judged = assessChange(
       change,
       this.deps.settings.risk,
       before ? { previousDocument: before.document } : undefined,
     );
+    const assessed = await this.validate(judged);
     const after = documentAfter(change);
     if (key && after !== undefined) await this.remember(change, key, after);
     const version = versionSnapshotOf(change);
@@ -296,6 +309,17 @@ export class NotifyService {
       );
     }
     return assessed;
+  }
+
+  /** AWS's findings on the documents the change set, when a validator is configured and there are any. */
+  private async validate(change: AssessedChange): Promise<AssessedChange> {
+    const documents = documentsToValidate(change);
+    if (this.deps.validator === undefined || documents.length === 0) return change;
+    const validation = await validateDocuments(this.deps.validator, documents);
+    if (validation.status === 'unavailable') {
+      this.log('AWS policy validation unavailable', { eventId: change.eventId, reason: validation.reason });
+    }
+    return withValidation(change, validation);
   }
 
   /** Records what a document became at this change. */
@@ -607,13 +631,22 @@ export class NotifyService {
    * fails gives the claim up, so the retry of any delivery may post at once.
    */
   private async processAlarm(
-    alarm: AlarmEvent,
+    received: AlarmEvent,
     result: NotifyResult,
     deadline: number,
     owner: string,
     gates: Gates = {},
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
+    const kind = await this.classifyAlarm(received);
+    if (!kind.cis44 && settings.otherAlarms === 'skip') {
+      const reason = `alarm ${received.name} (${received.state}) skipped: not a CIS 4.4 alarm, ${kind.reason}`;
+      result.skipped.push({ eventName: received.name, eventSource: 'cloudwatch', reason });
+      result.alarms.push({ name: received.name, state: received.state, calls: 0, source: 'skipped' });
+      this.log('alarm skipped', { alarm: received.name, reason: kind.reason });
+      return;
+    }
+    const alarm = kind.cis44 ? received : { ...received, notCis44: kind.reason };
     const now = clock.now();
     const until = new Date(now.getTime() + (settings.alarmClaimSeconds ?? 900) * 1000);
     const claim = await store.claimAlarm(alarm, { owner, until }, now);
@@ -666,6 +699,13 @@ export class NotifyService {
       return;
     }
 
+    if (alarm.notCis44 !== undefined) {
+      // Not IAM changes: no calls to look for. The message names the alarm's metric and says why.
+      const ref = await slack.postAlarm(settings.defaultChannel, { alarm, calls: [], source: 'none' });
+      await store.updateAlarm(alarm, { slack: ref, source: 'none', summary: 'posted' }, clock.now());
+      result.alarms.push({ name: alarm.name, state: alarm.state, calls: 0, source: 'not-cis44' });
+      return;
+    }
     const { records, source } = await this.findAlarmCalls(alarm);
     const calls: AlarmCall[] = [];
     for (const record of records) {
@@ -718,6 +758,29 @@ export class NotifyService {
     return records.filter((record) =>
       matchesFilterPattern(parsed, { message: JSON.stringify(record), json: record }),
     );
+  }
+
+  /** A CIS 4.4 alarm, or another alarm sharing the topic (its metric's filters say which). */
+  private async classifyAlarm(alarm: AlarmEvent) {
+    const configured = this.deps.settings.cisAlarmNames ?? [];
+    let filters: { filterName: string; countsIamChanges: boolean }[] | undefined;
+    if (!configured.includes(alarm.name) && alarm.metricNamespace && alarm.metricName) {
+      try {
+        const found = await this.deps.logs.metricFilters(alarm.metricNamespace, alarm.metricName);
+        // The coverage analysis is loaded with the first alarm: most notifications carry none.
+        const { selectsCis44Calls } = await import('../domain/cis44-coverage');
+        filters = found.map((filter) => ({
+          filterName: filter.filterName,
+          countsIamChanges: selectsCis44Calls(filter.filterPattern),
+        }));
+      } catch (error: unknown) {
+        this.log('metric filters of the alarm not readable; taken as a CIS 4.4 alarm', {
+          alarm: alarm.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    return classifyAlarm(alarm, filters, configured);
   }
 
   /** A stored alarm summary's facts again, with its calls, to update it in place. */

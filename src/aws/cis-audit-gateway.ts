@@ -4,7 +4,8 @@
  *
  * Calls, in order: `DescribeTrails` (shadow trails included) → per trail `GetTrailStatus` and
  * `GetEventSelectors` (by ARN) → per trail log group in this region `DescribeMetricFilters` → per distinct
- * pattern `TestMetricFilter` with the 16 sample records (real AWS only) → per metric of a filter counting any
+ * pattern `TestMetricFilter` with the varied sample records of the 16 calls — user, role, root, SSO, console,
+ * failed; 96 records in batches of 50 (real AWS only) → per metric of a filter counting any
  * CIS 4.4 call `DescribeAlarmsForMetric` → per SNS action of those alarms `GetTopicAttributes` and
  * `ListSubscriptionsByTopic`.
  */
@@ -45,7 +46,7 @@ import {
   type TopicFacts,
   type TrailFacts,
 } from '../domain/cis-audit';
-import { CIS44_SAMPLE_RECORDS } from '../domain/cis44-samples';
+import { cis44SampleVariants } from '../domain/cis44-samples';
 import { CIS44_EVENT_NAMES, type Cis44EventName } from '../domain/events';
 import { type AwsClientOptions, awsClientConfig } from './clients';
 
@@ -65,7 +66,7 @@ export interface CisAuditClients {
 /** How {@link AwsCisAuditGateway} gathers. */
 export interface CisAuditGatewayOptions {
   /**
-   * Ask CloudWatch Logs' `TestMetricFilter` which of the 16 sample records each pattern matches, as a second
+   * Ask CloudWatch Logs' `TestMetricFilter` which of the varied sample records each pattern matches, as a second
    * opinion on the local evaluator. Default true, except when the CloudWatch Logs client was given an explicit
    * endpoint (an emulator: moto has no `TestMetricFilter`). Callers that take the endpoint from
    * `AWS_ENDPOINT_URL` should pass false themselves: the SDK does not mark that endpoint as custom.
@@ -84,8 +85,16 @@ export interface CisAuditClientSettings extends AwsClientOptions {
 
 const DEFAULT_MAX_PAGES = 100;
 
-/** The 16 samples as CloudTrail writes them to CloudWatch Logs: one compact JSON object per event. */
-const SAMPLE_MESSAGES = CIS44_EVENT_NAMES.map((name) => JSON.stringify(CIS44_SAMPLE_RECORDS[name]));
+/**
+ * The varied samples of each of the 16 calls (user, role, root, SSO, console, failed) as CloudTrail writes
+ * them to CloudWatch Logs: one compact JSON object per event.
+ */
+const SAMPLES = CIS44_EVENT_NAMES.flatMap((name) =>
+  cis44SampleVariants(name).map((sample) => ({ ...sample, message: JSON.stringify(sample.record) })),
+);
+
+/** `TestMetricFilter` takes at most 50 log event messages per request. */
+const TEST_BATCH = 50;
 
 /**
  * Builds the four clients of the audit once, for a process that audits one region (the CLI). Same timeouts
@@ -125,16 +134,6 @@ async function call<T>(name: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error: unknown) {
     throw new AuditCallError(name, errorText(error), { cause: error });
-  }
-}
-
-function eventNameOf(message: string | undefined): Cis44EventName | undefined {
-  if (message === undefined) return undefined;
-  try {
-    const name = (JSON.parse(message) as { eventName?: unknown }).eventName;
-    return CIS44_EVENT_NAMES.find((candidate) => candidate === name);
-  } catch {
-    return undefined;
   }
 }
 
@@ -379,26 +378,42 @@ export class AwsCisAuditGateway implements CisAuditGateway {
     }
   }
 
+  /**
+   * Sends every varied sample (in batches of {@link TEST_BATCH}) and judges each call by all of its samples:
+   * covered when every one matched, partial when some did.
+   */
   async #testPattern(filterPattern: string): Promise<MetricFilterTestResult> {
+    const matched = new Set<number>();
     try {
-      const response = await this.#clients.cloudWatchLogs.send(
-        new TestMetricFilterCommand({ filterPattern, logEventMessages: SAMPLE_MESSAGES }),
-      );
-      const matched = new Set<Cis44EventName>();
-      for (const match of response.matches ?? []) {
-        // Matches carry the message; the event number is only the fallback (1-based, as AWS numbers them).
-        const name =
-          eventNameOf(match.eventMessage) ??
-          (match.eventNumber === undefined ? undefined : CIS44_EVENT_NAMES[match.eventNumber - 1]);
-        if (name !== undefined) matched.add(name);
+      for (let start = 0; start < SAMPLES.length; start += TEST_BATCH) {
+        const batch = SAMPLES.slice(start, start + TEST_BATCH);
+        const response = await this.#clients.cloudWatchLogs.send(
+          new TestMetricFilterCommand({
+            filterPattern,
+            logEventMessages: batch.map((sample) => sample.message),
+          }),
+        );
+        for (const match of response.matches ?? []) {
+          // Matches carry the message; the event number (1-based in the batch) is only the fallback.
+          let index = batch.findIndex((sample) => sample.message === match.eventMessage);
+          if (index < 0 && match.eventNumber !== undefined) index = match.eventNumber - 1;
+          if (index >= 0 && index < batch.length) matched.add(start + index);
+        }
       }
-      return {
-        covered: CIS44_EVENT_NAMES.filter((name) => matched.has(name)),
-        missing: CIS44_EVENT_NAMES.filter((name) => !matched.has(name)),
-      };
     } catch (error: unknown) {
       return { error: `logs:TestMetricFilter: ${errorText(error)}` };
     }
+    const covered: Cis44EventName[] = [];
+    const partial: { eventName: Cis44EventName; matched: string[] }[] = [];
+    for (const name of CIS44_EVENT_NAMES) {
+      const variants = SAMPLES.flatMap((sample, index) =>
+        sample.eventName === name ? [{ variant: sample.variant, hit: matched.has(index) }] : [],
+      );
+      const hits = variants.filter((variant) => variant.hit).map((variant) => variant.variant);
+      if (hits.length === variants.length) covered.push(name);
+      else if (hits.length > 0) partial.push({ eventName: name, matched: hits });
+    }
+    return { covered, partial, missing: CIS44_EVENT_NAMES.filter((name) => !covered.includes(name)) };
   }
 
   async #alarmsFor(namespace: string, metricName: string): Promise<AlarmFacts[]> {

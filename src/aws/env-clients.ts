@@ -6,6 +6,7 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig, IAM_EVENTS_REGION, IAM_REGION } from './client-config';
 
@@ -47,12 +48,18 @@ export function createClientsFromEnv(
   return {
     iam: new IAMClient(configFor(env, IAM_REGION, 'IAM')),
     cloudTrail: new CloudTrailClient(configFor(env, IAM_EVENTS_REGION, 'CLOUDTRAIL')),
-    ...(options.table
-      ? {
-          dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(configFor(env, region, 'DYNAMODB')), {
-            marshallOptions: { removeUndefinedValues: true },
-          }),
-        }
-      : {}),
+    ...(options.table ? { dynamo: createTableClientFromEnv(env, region) } : {}),
   };
+}
+
+/** STS (us-east-1 unless the environment names a region), to learn whose credentials these are and to assume roles. */
+export function createStsFromEnv(env: Env): STSClient {
+  return new STSClient(configFor(env, nonEmpty(env.AWS_REGION) ?? IAM_REGION, 'STS'));
+}
+
+/** DynamoDB in `region` through the document client (the bot's table), from the environment. */
+export function createTableClientFromEnv(env: Env, region: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(configFor(env, region, 'DYNAMODB')), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
 }

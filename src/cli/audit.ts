@@ -107,7 +107,6 @@ async function audit(settings: CisAuditClientSettings, testMetricFilter: boolean
  */
 export const auditCommand: CliCommand = {
   name: 'audit',
-  summary: 'audit [--json]     check CIS 4.4 in the account: trail → log group → filter → alarm → SNS',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseArgs({

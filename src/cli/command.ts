@@ -20,8 +20,6 @@ export class UsageError extends Error {
  */
 export interface CliCommand {
   name: string;
-  /** One line for `iam-changes help`: `explain [FILE|-]   what it does`. */
-  summary: string;
   /** The command's own help, printed by `iam-changes <name> --help`. */
   usage: string;
   run(args: string[], io: CliIo): Promise<number>;

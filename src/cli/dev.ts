@@ -21,7 +21,7 @@ options:
   --no-moto         do not start moto_server (simulated IAM, dry-run reverts)
   --scenario NAME   run a demo scenario once started (repeatable): ${SCENARIO_NAMES.join(', ')}
 
-exit codes: 0 stopped by Ctrl-C, 1 could not start, 2 bad usage`;
+exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 could not start or stop cleanly, 2 bad usage`;
 
 function parse(args: string[]) {
   const { values, positionals } = parseArgs({
@@ -52,17 +52,64 @@ function parse(args: string[]) {
   return { port, dataDir: values.data, moto: !values['no-moto'], scenarios };
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
+/** How long stopping may take before what is left is killed: `npm start` stops within 3 s. */
+const STOP_DEADLINE_MS = 2_500;
+/** How often the parent process is checked (see {@link untilStopAsked}). */
+const PARENT_CHECK_MS = 500;
+
+/**
+ * Resolves with the reason to stop: the first SIGINT or SIGTERM, or the parent process gone. Later signals are
+ * taken and ignored while stopping: Ctrl-C in a terminal reaches both npm and this process, and npm forwards its
+ * copy, so one key press arrives twice and must not kill the process half-way through stopping.
+ *
+ * The parent check is for an `npm start` whose npm was killed outright (SIGKILL, a closed terminal): this process
+ * would otherwise run on, orphaned, with moto_server and the ports.
+ */
+function untilStopAsked(): { asked: Promise<string>; dispose(): void } {
+  const parent = process.ppid;
+  let timer: NodeJS.Timeout | undefined;
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const asked = new Promise<string>((resolve) => {
+    let done = false;
+    const finish = (reason: string) => {
+      if (done) return;
+      done = true;
+      if (timer) clearInterval(timer);
+      resolve(reason);
     };
+    onSignal = (signal) => finish(signal);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    timer = setInterval(() => {
+      if (process.ppid !== parent) finish('parent process gone');
+    }, PARENT_CHECK_MS);
+    timer.unref();
   });
+  return {
+    asked,
+    dispose() {
+      if (timer) clearInterval(timer);
+      if (onSignal) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    },
+  };
+}
+
+/** Resolves true when `work` settled within `ms`, false otherwise (then it runs on, unawaited). */
+async function within(work: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
 }
 
 /**
@@ -71,14 +118,13 @@ function untilSignal(): Promise<NodeJS.Signals> {
  */
 export const devCommand: CliCommand = {
   name: 'dev',
-  summary: 'dev [--port N]     run the whole bot locally: Slack sandbox page, moto_server, demo scenarios',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const options = parse(args);
     const env = io.env ?? process.env;
     const print = (line: string) => io.stdout.write(`${line}\n`);
     // Ctrl-C while starting stops what was started, once the start has got that far.
-    const signal = untilSignal();
+    const stopAsked = untilStopAsked();
     let runtime: Awaited<ReturnType<typeof startLocalRuntime>>;
     try {
       runtime = await startLocalRuntime({
@@ -89,6 +135,7 @@ export const devCommand: CliCommand = {
         log: (line) => io.stderr.write(`${line}\n`),
       });
     } catch (error: unknown) {
+      stopAsked.dispose();
       io.stderr.write(
         `iam-changes dev: could not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`,
       );
@@ -98,7 +145,7 @@ export const devCommand: CliCommand = {
     print(`iam-changes is running locally.`);
     print(`  Open ${runtime.urls.page}`);
     for (const line of runtime.status) print(`  ${`${line.label}:`.padEnd(12)}${line.value}`);
-    print('  Press Ctrl-C to stop.');
+    print(`  Press Ctrl-C to stop (or: kill ${process.pid}).`);
     print('');
     for (const name of options.scenarios) {
       try {
@@ -110,13 +157,21 @@ export const devCommand: CliCommand = {
         );
       }
     }
-    const received = await signal;
-    print(`\n${received}: stopping…`);
+    const reason = await stopAsked.asked;
+    print(`\n${reason}: stopping…`);
     try {
-      await runtime.stop();
+      const stopped = await within(runtime.stop(), STOP_DEADLINE_MS);
+      if (!stopped) {
+        runtime.kill();
+        io.stderr.write(`iam-changes dev: not stopped after ${STOP_DEADLINE_MS} ms: killed what was left\n`);
+        return 1;
+      }
     } catch (error: unknown) {
       io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
       return 1;
+    } finally {
+      // Still taken (and ignored) until here, so a repeated Ctrl-C never cuts the stop short.
+      stopAsked.dispose();
     }
     print('stopped.');
     return 0;

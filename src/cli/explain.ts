@@ -6,12 +6,13 @@ import { renderAlarm, renderChange } from '../slack/render';
 import { type CliCommand, type CliIo, readSource, writeJson } from './command';
 
 const INPUT_HELP = `FILE is any input the bot accepts: a Lambda SNS event, an SNS notification, an EventBridge event,
-a CloudTrail record, a CloudTrail log file ({"Records": [...]}), an array of records, or a
-CloudWatch alarm message. Without FILE (or with -) the input is read from standard input.
+a CloudTrail record, a CloudTrail log file ({"Records": [...]}), an array of records, the output of
+aws cloudtrail lookup-events ({"Events": [{"CloudTrailEvent": "..."}]}), or a CloudWatch alarm message. Without FILE (or with -) the input is read from standard input.
 
 options:
   --expected-actor GLOB   an ARN glob whose changes are lowered one level (repeatable)
   --trusted-account ID    an account id trust policies may name without alarm (repeatable)
+  --cis-alarm NAME        an alarm to take as a CIS 4.4 alarm whatever its metric (repeatable)
   --compact               print JSON on one line`;
 
 function parse(args: string[]) {
@@ -21,6 +22,7 @@ function parse(args: string[]) {
     options: {
       'expected-actor': { type: 'string', multiple: true, default: [] },
       'trusted-account': { type: 'string', multiple: true, default: [] },
+      'cis-alarm': { type: 'string', multiple: true, default: [] },
       'no-here': { type: 'boolean', default: false },
       compact: { type: 'boolean', default: false },
     },
@@ -34,13 +36,13 @@ function parse(args: string[]) {
 
 async function explainSource(args: string[], io: CliIo) {
   const { values, file, context } = parse(args);
-  return { values, explanation: explainItems(readInputText(await readSource(file, io)), context) };
+  const items = readInputText(await readSource(file, io));
+  return { values, explanation: explainItems(items, context, { cisAlarmNames: values['cis-alarm'] ?? [] }) };
 }
 
 /** `iam-changes explain`: the normalised, judged changes, alarms and skipped records of any input. */
 export const explainCommand: CliCommand = {
   name: 'explain',
-  summary: 'explain [FILE|-]   print the changes, alarms and skipped records of a notification as JSON',
   usage: `usage: iam-changes explain [FILE|-] [options]\n\n${INPUT_HELP}`,
   async run(args, io) {
     const { values, explanation } = await explainSource(args, io);
@@ -52,7 +54,6 @@ export const explainCommand: CliCommand = {
 /** `iam-changes render`: the Slack messages (fallback text + Block Kit) the bot would post. */
 export const renderCommand: CliCommand = {
   name: 'render',
-  summary: 'render [FILE|-]    print the Slack messages (text + Block Kit) the bot would post for it',
   usage: `usage: iam-changes render [FILE|-] [options]\n\n${INPUT_HELP}\n  --no-here               do not mention @here on critical changes`,
   async run(args, io) {
     const { values, explanation } = await explainSource(args, io);

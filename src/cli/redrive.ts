@@ -12,8 +12,6 @@ import { type CliCommand, UsageError, writeJson } from './command';
  */
 export const redriveCommand: CliCommand = {
   name: 'redrive',
-  summary:
-    'redrive --queue URL  deliver the notifications a dead-letter queue kept (only what is missing is posted)',
   usage: `usage: iam-changes redrive --queue URL [--max N]
 
 Reads the notify dead-letter queue (stack output NotifyDeadLetterQueueUrl) and runs each notification through

@@ -1,4 +1,9 @@
 import { parseArgs } from 'node:util';
+import {
+  AssumeRoleCommand,
+  type AssumeRoleCommandOutput,
+  GetCallerIdentityCommand,
+} from '@aws-sdk/client-sts';
 import type { AuditEntry, AuditLog } from '../app/audit-port';
 import { BeforeStateResolver } from '../app/before-state';
 import type { ChangeStore, DocumentSnapshot } from '../app/ports';
@@ -12,7 +17,12 @@ import {
 } from '../app/revert-service';
 import { IAM_REGION } from '../aws/client-config';
 import { CloudTrailHistory } from '../aws/cloudtrail-history';
-import { createClientsFromEnv, credentialsFrom } from '../aws/env-clients';
+import {
+  createClientsFromEnv,
+  createStsFromEnv,
+  createTableClientFromEnv,
+  credentialsFrom,
+} from '../aws/env-clients';
 import { AwsIamGateway } from '../aws/iam-gateway';
 import { botRoleOf } from '../domain/bot-identity';
 import { explainItems } from '../domain/explain';
@@ -23,7 +33,7 @@ import { DynamoAuditLog } from '../store/dynamo-audit-log';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { type CliCommand, type CliIo, readSource, UsageError, writeJson } from './command';
 
-const USAGE = `usage: iam-changes revert FILE [--event-id ID] [--execute [--reason TEXT] [--by NAME]] [--json]
+const USAGE = `usage: iam-changes revert FILE [--event-id ID] [--role NAME|ARN] [--execute [--reason TEXT] [--by NAME]] [--json]
 
 Reverts one IAM change the way the Slack Revert button does, for when Slack is down or you prefer a
 terminal. FILE is any input the bot accepts (a CloudTrail record, a CloudTrail log file, an EventBridge
@@ -38,12 +48,17 @@ the calls run in order, and IAM is read back to prove the result.
 
 options:
   --event-id ID   the change to revert when FILE holds several
+  --role NAME|ARN the role to assume in the change's account (the bot's responder role there, e.g.
+                  iam-changes-responder), when your credentials are for another account
   --execute       make the calls (default: dry run)
   --reason TEXT   why, for the record (default: "reverted with the iam-changes CLI")
   --by NAME       who, for the record (default: $USER)
   --json          print the preview (and the outcome) as JSON
 
-AWS is reached with the usual credentials; AWS_ENDPOINT_URL points every call elsewhere (moto_server).
+AWS is reached with the usual credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, …);
+AWS_ENDPOINT_URL points every call elsewhere (moto_server). They must be for the account the change was made
+in (STS GetCallerIdentity says whose they are): otherwise it refuses, unless --role names a role to assume
+there.
 With TABLE_NAME and AWS credentials the bot's DynamoDB table holds the claim, the result and the audit
 entry, shared with the Slack bot; otherwise they are kept in memory for this run only (it says so).
 BOT_WORKER_ROLE_ARN (the worker role's exact ARN) marks the bot's own calls, which are never reverted from here.
@@ -136,6 +151,7 @@ function parse(args: string[]) {
       execute: { type: 'boolean', default: false },
       reason: { type: 'string' },
       by: { type: 'string' },
+      role: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -221,7 +237,108 @@ function formatOutcome(outcome: RevertOutcome): string {
   }
 }
 
+/** The one line said when no credentials are found: what to set. */
+const NO_CREDENTIALS =
+  'no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), for the account the change was made in';
+
+const ROLE_NAME = /^[\w+=,.@/-]{1,512}$/;
+const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
+
+/** The ARN of `--role` in `accountId`: a name is made an ARN there; an ARN must be in that account. */
+function roleArnOf(role: string, accountId: string): string {
+  const arn = ROLE_ARN.exec(role);
+  if (arn) {
+    if (arn[1] !== accountId) {
+      throw new UsageError(
+        `--role ${role} is in account ${arn[1]}, the change was made in account ${accountId}`,
+      );
+    }
+    return role;
+  }
+  if (!ROLE_NAME.test(role) || role.startsWith('arn:')) {
+    throw new UsageError(`--role: expected a role name or a role ARN, got ${JSON.stringify(role)}`);
+  }
+  const name = role.replace(/^\/+/, '');
+  return `arn:aws:iam::${accountId}:role/${name}`;
+}
+
+/** A problem with the credentials: one line, exit 1. */
+class CredentialsProblem extends Error {
+  override name = 'CredentialsProblem';
+}
+
+function awsErrorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return `${error.name}: ${error.message.split('\n')[0]}`;
+}
+
+/**
+ * Whose the credentials are (STS GetCallerIdentity), and, with `--role`, the assumed role's credentials: the
+ * environment to reach IAM and CloudTrail of the change's account with. Refuses (a {@link CredentialsProblem})
+ * when there are none, when STS refuses them, or when they are for another account than the change's and no
+ * role is named — acting there with them would read, and revert, the wrong account's IAM.
+ */
+async function credentialsForChange(env: Env, accountId: string, role: string | undefined): Promise<Env> {
+  const sts = createStsFromEnv(env);
+  try {
+    let caller: string | undefined;
+    try {
+      caller = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    } catch (error: unknown) {
+      if (error instanceof Error && error.name === 'CredentialsProviderError')
+        throw new CredentialsProblem(NO_CREDENTIALS);
+      throw new CredentialsProblem(`STS did not accept the AWS credentials (${awsErrorText(error)})`);
+    }
+    if (role === undefined) {
+      if (caller === accountId) return env;
+      throw new CredentialsProblem(
+        `refused: the AWS credentials are for account ${caller ?? 'unknown'}, the change was made in account ${accountId}: use credentials for ${accountId}, or --role NAME to assume the responder role there`,
+      );
+    }
+    const roleArn = roleArnOf(role, accountId);
+    let output: AssumeRoleCommandOutput;
+    try {
+      output = await sts.send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'iam-changes-cli', DurationSeconds: 900 }),
+      );
+    } catch (error: unknown) {
+      throw new CredentialsProblem(
+        `could not assume ${roleArn} with the credentials of account ${caller ?? 'unknown'} (${awsErrorText(error)})`,
+      );
+    }
+    const credentials = output.Credentials;
+    if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) {
+      throw new CredentialsProblem(`assuming ${roleArn} returned no credentials`);
+    }
+    const sessionAccount = output.AssumedRoleUser?.Arn?.split(':')[4];
+    if (sessionAccount !== accountId) {
+      throw new CredentialsProblem(
+        `assuming ${roleArn} gave a session in account ${sessionAccount ?? 'unknown'}, not ${accountId}`,
+      );
+    }
+    return {
+      ...env,
+      AWS_ACCESS_KEY_ID: credentials.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.SecretAccessKey,
+      AWS_SESSION_TOKEN: credentials.SessionToken,
+      AWS_PROFILE: undefined,
+    };
+  } finally {
+    sts.destroy();
+  }
+}
+
 async function run(args: string[], io: CliIo): Promise<number> {
+  try {
+    return await revert(args, io);
+  } catch (error: unknown) {
+    if (!(error instanceof CredentialsProblem)) throw error;
+    io.stderr.write(`iam-changes: ${error.message}\n`);
+    return 1;
+  }
+}
+
+async function revert(args: string[], io: CliIo): Promise<number> {
   const { values, file } = parse(args);
   if (file === undefined) throw new UsageError('give the FILE holding the change to revert (or - for stdin)');
   const picked = pickChange(await readSource(file, io), values['event-id']);
@@ -231,8 +348,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const botRole = workerRoleArn ? botRoleOf(picked.actor, { workerRoleArn, memberAccounts: [] }) : undefined;
   const change: AssessedChange = botRole ? { ...picked, bot: { role: botRole, recorded: true } } : picked;
   const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? IAM_REGION;
-
-  const { iam: iamClient, cloudTrail, dynamo } = createClientsFromEnv(env, region, { table: hasTable(env) });
+  const accountId = change.recipientAccountId ?? change.accountId;
+  const role = nonEmpty(values.role);
+  // IAM and CloudTrail of the change's account; the table stays the one the environment names (the bot's own).
+  const actingEnv = await credentialsForChange(env, accountId, role);
+  const { iam: iamClient, cloudTrail } = createClientsFromEnv(actingEnv, region, { table: false });
+  const dynamo = hasTable(env) ? createTableClientFromEnv(env, region) : undefined;
   try {
     const now = new Date();
     let store: RevertStore & Pick<ChangeStore, 'documentBefore'>;
@@ -328,8 +449,6 @@ function previewJson(preview: RevertPreview) {
  */
 export const revertCommand: CliCommand = {
   name: 'revert',
-  summary:
-    'revert FILE        dry-run (or --execute) the revert of a change: plan, drift check, aws iam commands',
   usage: USAGE,
   run,
 };

@@ -51,8 +51,13 @@ const CLIENT_PATTERNS: Array<[Client, RegExp]> = [
   ['sdk-java', /\baws-sdk-java\b/i],
 ];
 
+/**
+ * The AWS Management Console and the service consoles: `console.amazonaws.com`, `signin.amazonaws.com`,
+ * `console.ec2.amazonaws.com`, and the consoles that name themselves in an SDK user agent —
+ * `aws-internal/3 aws-sdk-java/… , AWSLambdaConsole/1.1`, `[S3Console/0.4, aws-internal/3 …]`.
+ */
 const CONSOLE_AGENT =
-  /console\.amazonaws\.com|signin\.amazonaws\.com|console\.aws\.amazon\.com|^\[\w*Console\//i;
+  /console\.amazonaws\.com|signin\.amazonaws\.com|console\.aws\.amazon\.com|\bconsole\.[a-z0-9-]+\.amazonaws\.com|(?:^|[\s,[(])[A-Za-z0-9-]*Console\/\d/i;
 
 /**
  * The client a call came from. Terraform, CDK and the CLI are looked for before the SDKs they embed;

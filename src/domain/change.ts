@@ -91,6 +91,10 @@ function syntheticEventId(record: CloudTrailRecord): string {
   return `synthetic-${hash.toString(16).padStart(16, '0')}`;
 }
 
+function lastSegment(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
 function policyNameFromArn(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
 }
@@ -138,6 +142,20 @@ export function readTarget(
       (accountId && target.name ? `arn:aws:iam::${accountId}:policy${target.path}${target.name}` : '');
     if (arn) target.policyArn = arn;
     target.policyName = target.name;
+  } else if (eventName === 'CreateServiceLinkedRole') {
+    // The request names only the service (`AWSServiceName`, logged as `aWSServiceName`); the role IAM
+    // created is in the response.
+    const role = obj(obj(response)?.role);
+    const roleArn = str(role?.arn);
+    const roleName = str(role?.roleName) ?? (roleArn ? lastSegment(roleArn) : undefined);
+    const service = str(params.AWSServiceName) ?? str(params.aWSServiceName);
+    if (service) target.service = service;
+    if (roleName) {
+      target.kind = 'role';
+      target.name = roleName;
+    } else {
+      target.name = service ? `the service-linked role of ${service}` : '';
+    }
   } else if (policyArn && /Policy$|PolicyVersion$/.test(eventName) && !/^(Attach|Detach)/.test(eventName)) {
     target.kind = 'policy';
     target.name = policyNameFromArn(policyArn);
@@ -257,6 +275,14 @@ export function normaliseRecord(record: CloudTrailRecord): NormaliseResult {
   const callerAccount = str(identity?.accountId);
   if (callerAccount && accountId && callerAccount !== accountId) change.recipientAccountId = accountId;
   if (errorCode) change.errorCode = errorCode;
+  // A rename that happened: the entity is now known by its new name (the old page no longer exists).
+  const newName =
+    eventName === 'UpdateUser'
+      ? str(request?.newUserName)
+      : eventName === 'UpdateGroup'
+        ? str(request?.newGroupName)
+        : undefined;
+  if (newName && !errorCode && newName !== change.target.name) change.target.newName = newName;
   const errorMessage = str(record.errorMessage);
   if (errorMessage) change.errorMessage = errorMessage;
   return { change };

@@ -10,13 +10,27 @@
  * trail writes to, proves nothing. When the account has several candidate chains the one needing the fewest
  * fixes is reported, and named. Each failed check carries the exact `aws` CLI commands that fix it, written
  * so that running the fixes of every failed check, in order, is safe to repeat (`create-topic`,
- * `put-metric-filter` and `put-metric-alarm` are idempotent) and keeps what the account already has (other
- * alarm actions, data-event selectors).
+ * `put-metric-filter`, `put-metric-alarm` and `put-bucket-policy` are upserts; creating a log group, a
+ * bucket or a trail is guarded by a look-up) and keeps what the account already has (other alarm actions,
+ * data-event selectors, what a partial metric filter counted besides the 16 calls).
+ *
+ * A filter covers a call only when it counts **every** record of it (see src/domain/cis44-coverage.ts):
+ * one restricted to IAM users, to successful calls or to the CLI is partial, and the fix extends it.
  *
  * Pure: no SDK, no environment, no clock.
  */
+
+import {
+  type Cis44Coverage,
+  type Cis44PartialCall,
+  cis44PatternFor,
+  evaluateCis44Coverage,
+  evaluateCis44CoverageOfAll,
+  extendFilterPattern,
+  selectsCis44Calls,
+} from './cis44-coverage';
 import { CIS44_EVENT_NAMES, type Cis44EventName, IAM_EVENT_SOURCE } from './events';
-import { CIS44_FILTER_PATTERN, type Cis44Coverage, evaluateCis44Coverage } from './filter-pattern';
+import { CIS44_FILTER_PATTERN, MAX_FILTER_PATTERN_LENGTH } from './filter-pattern';
 
 // ---------------------------------------------------------------------------------------------------------
 // Facts
@@ -83,9 +97,17 @@ export interface MetricTransformationFacts {
   dimensions?: Readonly<Record<string, string>>;
 }
 
-/** What `TestMetricFilter` (real CloudWatch Logs) said of a pattern, given the 16 sample records. */
+/**
+ * What `TestMetricFilter` (real CloudWatch Logs) said of a pattern, given the varied sample records of each
+ * call (user, role, root, SSO, console, failed): `covered` when it matched every sample of the call,
+ * `partial` when only some (with the variants it matched), `missing` for every call not covered.
+ */
 export type MetricFilterTestResult =
-  | { covered: readonly Cis44EventName[]; missing: readonly Cis44EventName[] }
+  | {
+      covered: readonly Cis44EventName[];
+      missing: readonly Cis44EventName[];
+      partial?: readonly { eventName: Cis44EventName; matched: readonly string[] }[];
+    }
   | { error: string };
 
 /** A metric filter on one of the trails' log groups. */
@@ -591,7 +613,11 @@ function judgeAlarmMetric(alarm: AlarmFacts, transformation: MetricTransformatio
 interface FilterCoverage {
   covered: Cis44EventName[];
   missing: Cis44EventName[];
+  /** Calls counted only for some records, with the restricting condition. */
+  partial: Cis44PartialCall[];
   local: Cis44Coverage;
+  /** Other filters on the log group publishing to the same metric, whose counts add up with this one's. */
+  siblings: MetricFilterFacts[];
   /** What TestMetricFilter adds, in words, for the detail. */
   note: string;
 }
@@ -621,40 +647,72 @@ interface Target {
   topicArn: string;
 }
 
+/**
+ * The coverage of a filter together with its siblings (the other filters on the log group feeding the same
+ * metric). The local, symbolic judgement decides; `TestMetricFilter`, when it answered for a lone filter, can
+ * only take calls away (a call covered locally that CloudWatch Logs did not match on every sample record is
+ * not covered), and any disagreement is said.
+ */
 function coverageOf(
   filter: MetricFilterFacts,
+  siblings: MetricFilterFacts[],
   facts: CisAuditFacts,
   cache: Map<string, Cis44Coverage>,
 ): FilterCoverage {
-  let local = cache.get(filter.filterPattern);
+  const patterns = [filter.filterPattern, ...siblings.map((sibling) => sibling.filterPattern)];
+  const cacheKey = JSON.stringify(patterns);
+  let local = cache.get(cacheKey);
   if (local === undefined) {
-    local = evaluateCis44Coverage(filter.filterPattern);
-    cache.set(filter.filterPattern, local);
+    local = evaluateCis44CoverageOfAll(patterns);
+    cache.set(cacheKey, local);
   }
+  const together =
+    siblings.length === 0
+      ? ''
+      : `counted together with ${listNames(siblings.map((sibling) => quoted(sibling.filterName)))} on the same metric`;
+  const base = { local, siblings, partial: local.partial };
+  const withNote = (note: string) => [together, note].filter(Boolean).join('; ');
   const test = filter.awsTest;
-  if (test === undefined) {
+  if (test === undefined || siblings.length > 0) {
     const note =
       facts.testMetricFilter === false ? 'TestMetricFilter: not asked for, the endpoint is not AWS' : '';
-    return { covered: local.covered, missing: local.missing, local, note };
+    return { ...base, covered: local.covered, missing: local.missing, note: withNote(note) };
   }
   if ('error' in test) {
     return {
+      ...base,
       covered: local.covered,
       missing: local.missing,
-      local,
-      note: `TestMetricFilter could not run: ${test.error}`,
+      note: withNote(`TestMetricFilter could not run: ${test.error}`),
     };
   }
-  const agrees =
-    test.covered.length === local.covered.length &&
-    test.covered.every((name) => local.covered.includes(name));
+  const covered = local.covered.filter((name) => test.covered.includes(name));
+  const unmatched = local.covered.filter((name) => !test.covered.includes(name));
+  const beyond = test.covered.filter((name) => !local.covered.includes(name));
+  const words: string[] = [];
+  if (unmatched.length > 0) {
+    words.push(
+      `TestMetricFilter did not match every sample record of ${listNames(unmatched)}, so they are not counted as covered`,
+    );
+  }
+  const someSamples = (test.partial ?? []).filter(
+    (call) => !local.partial.some((p) => p.eventName === call.eventName),
+  );
+  for (const call of someSamples.slice(0, 3)) {
+    words.push(`TestMetricFilter matched only the ${call.matched.join(', ')} samples of ${call.eventName}`);
+  }
+  if (beyond.length > 0) {
+    words.push(
+      `TestMetricFilter matched every sample of ${listNames(beyond)}, but other records of those calls would not be counted`,
+    );
+  }
   return {
-    covered: [...test.covered],
-    missing: [...test.missing],
-    local,
-    note: agrees
-      ? `TestMetricFilter agrees (${test.covered.length} of 16)`
-      : `TestMetricFilter matched ${test.covered.length} of 16 and the local evaluator ${local.covered.length}: AWS's answer is used`,
+    ...base,
+    covered,
+    missing: CIS44_EVENT_NAMES.filter((name) => !covered.includes(name)),
+    note: withNote(
+      words.length === 0 ? `TestMetricFilter agrees (${covered.length} of 16)` : words.join('; '),
+    ),
   };
 }
 
@@ -665,8 +723,23 @@ function coverageOf(
  */
 export function countsCis44Calls(filter: MetricFilterFacts): boolean {
   const test = filter.awsTest;
-  if (test !== undefined && !('error' in test)) return test.covered.length > 0;
-  return evaluateCis44Coverage(filter.filterPattern).covered.length > 0;
+  if (test !== undefined && !('error' in test)) {
+    return test.covered.length > 0 || (test.partial ?? []).length > 0;
+  }
+  return selectsCis44Calls(filter.filterPattern);
+}
+
+function sameTransformationMetric(a: MetricTransformationFacts, b: MetricTransformationFacts): boolean {
+  return a.metricNamespace === b.metricNamespace && a.metricName === b.metricName;
+}
+
+function countsAnyCis44Call(filter: MetricFilterFacts, selects: Map<string, boolean>): boolean {
+  let result = selects.get(filter.filterPattern);
+  if (result === undefined) {
+    result = selectsCis44Calls(filter.filterPattern);
+    selects.set(filter.filterPattern, result);
+  }
+  return result;
 }
 
 function sameMetric(alarm: AlarmFacts, transformation: MetricTransformationFacts): boolean {
@@ -675,6 +748,7 @@ function sameMetric(alarm: AlarmFacts, transformation: MetricTransformationFacts
 
 function enumerateChains(facts: CisAuditFacts): Chain[] {
   const cache = new Map<string, Cis44Coverage>();
+  const selects = new Map<string, boolean>();
   const chains: Chain[] = [];
   const trails: (TrailFacts | undefined)[] = facts.trails.length > 0 ? [...facts.trails] : [undefined];
   for (const trail of trails) {
@@ -686,17 +760,24 @@ function enumerateChains(facts: CisAuditFacts): Chain[] {
     const filters = reachable
       ? facts.metricFilters
           .filter((filter) => filter.logGroupName === logGroup.name)
-          .flatMap((filter) => {
-            const coverage = coverageOf(filter, facts, cache);
-            // A filter that counts none of the 16 calls (a root-login filter, say) is no CIS 4.4 candidate:
-            // "fixing" it would break the control it serves.
-            if (coverage.covered.length === 0) return [];
-            return filter.metricTransformations.map((transformation) => ({
-              filter,
-              transformation,
-              coverage,
-            }));
-          })
+          .flatMap((filter) =>
+            filter.metricTransformations.flatMap((transformation) => {
+              const siblings = facts.metricFilters.filter(
+                (other) =>
+                  other !== filter &&
+                  other.logGroupName === logGroup.name &&
+                  other.metricTransformations.some((candidate) =>
+                    sameTransformationMetric(candidate, transformation),
+                  ) &&
+                  countsAnyCis44Call(other, selects),
+              );
+              const coverage = coverageOf(filter, siblings, facts, cache);
+              // A filter that counts none of the 16 calls (a root-login filter, say) is no CIS 4.4 candidate:
+              // "fixing" it would break the control it serves.
+              if (!countsAnyCis44Call(filter, selects)) return [];
+              return [{ filter, transformation, coverage }];
+            }),
+          )
       : [];
     const filterOptions = filters.length > 0 ? filters : [undefined];
     for (const option of filterOptions) {
@@ -854,19 +935,167 @@ function subscribe(topicArn: string): string {
   ].join('\n');
 }
 
+/** The bucket name the trail fix writes to, until the reader puts their own in. */
+const TRAIL_BUCKET_PLACEHOLDER = '<cloudtrail-log-bucket>';
+
+/**
+ * The bucket policy CloudTrail needs to deliver a trail's logs, as the AWS CloudTrail User Guide documents
+ * it ("Amazon S3 bucket policy for CloudTrail"): the ACL check and the write, each only for this trail
+ * (`aws:SourceArn`), the write only under `AWSLogs/<account>/` and with the bucket owner in full control.
+ */
+export function cloudTrailBucketPolicy(bucket: string, trailArn: string, account: string): string {
+  const partition = parseArn(trailArn)?.partition ?? 'aws';
+  const source = { 'aws:SourceArn': trailArn };
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AWSCloudTrailAclCheck20150319',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 's3:GetBucketAcl',
+        Resource: `arn:${partition}:s3:::${bucket}`,
+        Condition: { StringEquals: source },
+      },
+      {
+        Sid: 'AWSCloudTrailWrite20150319',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `arn:${partition}:s3:::${bucket}/AWSLogs/${account}/*`,
+        Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...source } },
+      },
+    ],
+  });
+}
+
+/** `aws … describe …  >/dev/null 2>&1 || aws … create …`: creates only what is not there yet. */
+function unless(check: string, create: string): string {
+  return `${check} >/dev/null 2>&1 || ${create}`;
+}
+
+/**
+ * A log group, created only when absent: `create-log-group` fails with ResourceAlreadyExistsException when
+ * run twice, and `|| true` would hide every other failure too, so the fix looks first.
+ */
+function createLogGroup(region: string, name: string): string {
+  // A JMESPath JSON literal (backquoted) keeps the name a string whatever it holds.
+  const query = `logGroups[?logGroupName==\`${JSON.stringify(name)}\`].logGroupName`;
+  const check = awsCommand('logs', 'describe-log-groups', [
+    ['--region', region],
+    ['--log-group-name-prefix', name],
+    ['--query', query],
+    ['--output', 'text'],
+  ]);
+  const create = awsCommand('logs', 'create-log-group', [
+    ['--region', region],
+    ['--log-group-name', name],
+  ]);
+  return `${check} | grep -qxF -- ${sh(name)} || ${create}`;
+}
+
+/**
+ * A trail with its bucket: the bucket (created only when absent), the bucket policy CloudTrail checks when
+ * the trail is created, the trail (created only when absent) and its logging. Every line can run twice.
+ */
 function createTrail(target: Target): string {
+  const bucket = TRAIL_BUCKET_PLACEHOLDER;
+  const trailArn = `arn:${target.partition}:cloudtrail:${target.trailRegion}:${target.account}:trail/${target.trailName}`;
+  const createBucket: Option[] = [
+    ['--region', target.trailRegion],
+    ['--bucket', bucket],
+  ];
+  // us-east-1 takes no location constraint; every other region needs one.
+  if (target.trailRegion !== 'us-east-1') {
+    createBucket.push(['--create-bucket-configuration', `LocationConstraint=${target.trailRegion}`]);
+  }
   return [
-    awsCommand('cloudtrail', 'create-trail', [
-      ['--region', target.trailRegion],
-      ['--name', target.trailName],
-      ['--s3-bucket-name', '<cloudtrail-log-bucket>'],
-      ['--is-multi-region-trail'],
-      ['--include-global-service-events'],
+    `# replace ${bucket} with the bucket for the trail's logs; put-bucket-policy replaces the bucket's whole policy, so merge these two statements into any policy it already has`,
+    unless(
+      awsCommand('s3api', 'head-bucket', [['--bucket', bucket]]),
+      awsCommand('s3api', 'create-bucket', createBucket),
+    ),
+    awsCommand('s3api', 'put-bucket-policy', [
+      ['--bucket', bucket],
+      ['--policy', cloudTrailBucketPolicy(bucket, trailArn, target.account)],
     ]),
+    unless(
+      awsCommand('cloudtrail', 'get-trail', [
+        ['--region', target.trailRegion],
+        ['--name', target.trailName],
+      ]),
+      awsCommand('cloudtrail', 'create-trail', [
+        ['--region', target.trailRegion],
+        ['--name', target.trailName],
+        ['--s3-bucket-name', bucket],
+        ['--is-multi-region-trail'],
+        ['--include-global-service-events'],
+      ]),
+    ),
     awsCommand('cloudtrail', 'start-logging', [
       ['--region', target.trailRegion],
       ['--name', target.trailName],
     ]),
+  ].join('\n');
+}
+
+/** `PutRolePolicy and PutUserPolicy only when userIdentity.type is IAMUser`, grouped by condition. */
+function partialWords(partial: readonly Cis44PartialCall[]): string {
+  const byCondition = new Map<string, string[]>();
+  for (const call of partial) {
+    const names = byCondition.get(call.condition) ?? [];
+    names.push(call.eventName);
+    byCondition.set(call.condition, names);
+  }
+  return [...byCondition]
+    .map(
+      ([condition, names]) => `${names.length === 16 ? 'all 16 calls' : listNames(names, 16)} ${condition}`,
+    )
+    .join('; ');
+}
+
+/**
+ * The chain's filter pattern once the metric-filter fix has run: extended with the calls it misses when
+ * that fits in one pattern, its own otherwise (a second filter then counts them). Every fix that rewrites
+ * the filter uses this, so running all fixes in order never undoes the extension.
+ */
+function patternAfterFix(chain: Chain): string {
+  const filter = chain.filter as MetricFilterFacts;
+  const missing = chain.coverage?.missing ?? [];
+  if (missing.length === 0) return filter.filterPattern;
+  return extendFilterPattern(filter.filterPattern, missing) ?? filter.filterPattern;
+}
+
+/**
+ * The fix of a filter that misses calls or counts them only for some records: its pattern extended with
+ * what it misses (keeping everything else it counted), or — when that cannot be one pattern (a text
+ * pattern, or past CloudWatch Logs' length limit) — a second filter on the same log group and metric that
+ * counts exactly the missing calls. CloudWatch adds up filters publishing to one metric, and so does the
+ * audit, so a second run of the audit passes and a second run of the fix changes nothing.
+ */
+function extendFilterFix(chain: Chain, target: Target, facts: CisAuditFacts): string {
+  const filter = chain.filter as MetricFilterFacts;
+  const missing = chain.coverage?.missing ?? [];
+  const extended = extendFilterPattern(filter.filterPattern, missing);
+  if (extended !== undefined) {
+    return [
+      `# keeps what filter ${quoted(filter.filterName)} counts and adds the ${plural(missing.length, 'call')} it does not count for every record`,
+      putMetricFilter(target, filter.filterName, undefined, extended),
+    ].join('\n');
+  }
+  const taken = new Set(
+    facts.metricFilters
+      .filter((other) => other.logGroupName === filter.logGroupName)
+      .map((other) => other.filterName),
+  );
+  let name: string = CIS44_FIX_DEFAULTS.filterName;
+  for (let suffix = 2; taken.has(name); suffix++) name = `${CIS44_FIX_DEFAULTS.filterName}-${suffix}`;
+  const why = filter.filterPattern.trim().startsWith('{')
+    ? `extending it would pass the ${MAX_FILTER_PATTERN_LENGTH}-character limit of a filter pattern`
+    : 'it is not a JSON pattern, so it cannot be joined with one';
+  return [
+    `# filter ${quoted(filter.filterName)} stays as it is (${why}): a second filter on the same metric counts the ${plural(missing.length, 'call')} it misses`,
+    putMetricFilter(target, name, undefined, cis44PatternFor(missing)),
   ].join('\n');
 }
 
@@ -959,10 +1188,7 @@ const checkTrailCloudWatchLogs: CheckOf = (chain, target, facts) => {
   const id = 'trail-cloudwatch-logs';
   const trail = chain.trail;
   const createAndAttach = [
-    awsCommand('logs', 'create-log-group', [
-      ['--region', target.logsRegion],
-      ['--log-group-name', target.logGroupName],
-    ]),
+    createLogGroup(target.logsRegion, target.logGroupName),
     '# the role must trust cloudtrail.amazonaws.com and allow logs:CreateLogStream and logs:PutLogEvents on the group',
     awsCommand('cloudtrail', 'update-trail', [
       ['--region', target.trailRegion],
@@ -1000,10 +1226,7 @@ const checkTrailCloudWatchLogs: CheckOf = (chain, target, facts) => {
       id,
       pass: false,
       detail: `trail ${name} delivers to log group ${quoted(group.name)}, which does not exist`,
-      fix: awsCommand('logs', 'create-log-group', [
-        ['--region', group.region],
-        ['--log-group-name', group.name],
-      ]),
+      fix: createLogGroup(group.region, group.name),
     };
   }
   if (group.region !== facts.region) {
@@ -1078,11 +1301,17 @@ const checkMetricFilter: CheckOf = (chain, target, facts) => {
   if (coverage.missing.length === 0) {
     return { id, pass: true, detail: `${where} counts all 16 calls into ${metric}${note}` };
   }
+  const partial = partialWords(coverage.partial);
+  const never = coverage.missing.filter((name) => !coverage.partial.some((call) => call.eventName === name));
+  const problems = [
+    partial === '' ? '' : `it counts ${partial}`,
+    never.length === 0 ? '' : `it misses ${listNames(never, 16)}`,
+  ].filter(Boolean);
   return {
     id,
     pass: false,
-    detail: `${where} counts ${coverage.covered.length} of 16 calls into ${metric}; it misses ${listNames(coverage.missing, 16)}${note}`,
-    fix: putMetricFilter(target, filter.filterName),
+    detail: `${where} counts ${coverage.covered.length} of 16 calls for every record into ${metric}; ${problems.join('; ')}${note}`,
+    fix: extendFilterFix(chain, target, facts),
   };
 };
 
@@ -1100,7 +1329,7 @@ const checkAlarmOnMetric: CheckOf = (chain, target) => {
   // for the unit the filter publishes, so the alarm watches exactly the published metric.
   const filterFix =
     Object.keys(chain.transformation.dimensions ?? {}).length > 0
-      ? [putMetricFilter(target, chain.filter.filterName, undefined, chain.filter.filterPattern)]
+      ? [putMetricFilter(target, chain.filter.filterName, undefined, patternAfterFix(chain))]
       : [];
   return { id, pass: false, detail: verdict.detail, fix: [...filterFix, fix].join('\n') };
 };
@@ -1120,7 +1349,7 @@ const checkAlarmFires: CheckOf = (chain, target) => {
       pass: false,
       detail: verdict.detail,
       fix: [
-        putMetricFilter(target, chain.filter.filterName, '1', chain.filter.filterPattern),
+        putMetricFilter(target, chain.filter.filterName, '1', patternAfterFix(chain)),
         putMetricAlarm(chain, fixedTarget),
       ].join('\n'),
     };

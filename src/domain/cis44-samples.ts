@@ -1,8 +1,11 @@
 /**
- * One representative CloudTrail record for each of the 16 calls the CIS AWS Foundations Benchmark 4.4 metric
- * filter counts: a successful call by an IAM user through the AWS CLI in us-east-1, with the request
- * parameters and response elements IAM logs for that call. Filter-pattern coverage is judged against these,
- * serialised as CloudTrail delivers them to CloudWatch Logs (one compact JSON object per log event).
+ * Representative CloudTrail records of the 16 calls the CIS AWS Foundations Benchmark 4.4 metric filter
+ * counts: for each call a successful call by an IAM user through the AWS CLI in us-east-1, with the request
+ * parameters and response elements IAM logs for that call, and {@link cis44SampleVariants} — the same call
+ * made by a role, the root user, an IAM Identity Center (SSO) session, in the console, and refused. The
+ * audit's live `TestMetricFilter` step sends all of them (serialised as CloudTrail delivers them to
+ * CloudWatch Logs: one compact JSON object per log event); the local judgement of a pattern is symbolic
+ * (src/domain/cis44-coverage.ts) and uses them only as witnesses for text patterns.
  */
 
 import type { Cis44EventName } from './events';
@@ -249,3 +252,126 @@ export const CIS44_SAMPLE_RECORDS: Record<Cis44EventName, CloudTrailRecord> = {
     eventID: '5c66c458-1c8c-457b-a78f-5a8532f4bdb0',
   }),
 };
+
+/** Who made a sample call, and how it went: the variations a CIS 4.4 filter must count alike. */
+export const CIS44_SAMPLE_VARIANTS = ['user', 'role', 'root', 'sso', 'console', 'failed'] as const;
+
+export type Cis44SampleVariant = (typeof CIS44_SAMPLE_VARIANTS)[number];
+
+/** One sample record of a call, labelled by its variant. */
+export interface Cis44Sample {
+  eventName: Cis44EventName;
+  variant: Cis44SampleVariant;
+  record: CloudTrailRecord;
+}
+
+const ROLE_SESSION_ISSUER = {
+  type: 'Role',
+  principalId: 'AROAXIF6QT5RYEXAMPLE',
+  arn: `arn:aws:iam::${ACCOUNT}:role/deploy-pipeline`,
+  accountId: ACCOUNT,
+  userName: 'deploy-pipeline',
+};
+
+const SSO_SESSION_ISSUER = {
+  type: 'Role',
+  principalId: 'AROAXIF6QT5RSSOEXAMPLE',
+  arn: `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_0123456789abcdef`,
+  accountId: ACCOUNT,
+  userName: 'AWSReservedSSO_AdministratorAccess_0123456789abcdef',
+};
+
+function withChanges(
+  base: CloudTrailRecord,
+  changes: Record<string, unknown>,
+  drop: readonly string[] = [],
+): CloudTrailRecord {
+  const copy: Record<string, unknown> = { ...base, ...changes };
+  for (const key of drop) delete copy[key];
+  return copy as CloudTrailRecord;
+}
+
+function variantRecord(eventName: Cis44EventName, variant: Cis44SampleVariant): CloudTrailRecord {
+  const base = CIS44_SAMPLE_RECORDS[eventName];
+  switch (variant) {
+    case 'user':
+      return base;
+    case 'role':
+      return withChanges(base, {
+        userIdentity: {
+          type: 'AssumedRole',
+          principalId: `${ROLE_SESSION_ISSUER.principalId}:GitHubActions`,
+          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deploy-pipeline/GitHubActions`,
+          accountId: ACCOUNT,
+          accessKeyId: 'ASIAXIF6QT5RREXAMPLE',
+          sessionContext: {
+            sessionIssuer: ROLE_SESSION_ISSUER,
+            attributes: { creationDate: base.eventTime, mfaAuthenticated: 'false' },
+          },
+        },
+        sourceIPAddress: '198.51.100.7',
+        userAgent:
+          'APN/1.0 HashiCorp/1.0 Terraform/1.9.6 (+https://www.terraform.io) terraform-provider-aws/5.73.0 m/C aws-sdk-go-v2/1.32.2 os/linux lang/go#1.23.2 api/iam#1.37.2',
+      });
+    case 'root':
+      return withChanges(base, {
+        userIdentity: {
+          type: 'Root',
+          principalId: ACCOUNT,
+          arn: `arn:aws:iam::${ACCOUNT}:root`,
+          accountId: ACCOUNT,
+          accessKeyId: 'ASIAXIF6QT5RROOTEXAM',
+          sessionContext: { attributes: { creationDate: base.eventTime, mfaAuthenticated: 'true' } },
+        },
+        sourceIPAddress: '192.0.2.44',
+        userAgent: 'AWS Internal',
+        sessionCredentialFromConsole: 'true',
+      });
+    case 'sso':
+      return withChanges(base, {
+        userIdentity: {
+          type: 'AssumedRole',
+          principalId: `${SSO_SESSION_ISSUER.principalId}:maria@example.com`,
+          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${SSO_SESSION_ISSUER.userName}/maria@example.com`,
+          accountId: ACCOUNT,
+          accessKeyId: 'ASIAXIF6QT5RSSOEXAMP',
+          sessionContext: {
+            sessionIssuer: SSO_SESSION_ISSUER,
+            attributes: { creationDate: base.eventTime, mfaAuthenticated: 'false' },
+          },
+        },
+        sourceIPAddress: '2001:db8::17',
+        userAgent:
+          'Boto3/1.35.40 md/Botocore#1.35.40 ua/2.0 os/macos#24.1.0 md/arch#arm64 lang/python#3.12.7',
+      });
+    case 'console':
+      return withChanges(base, {
+        userIdentity: {
+          ...(base.userIdentity as Record<string, unknown>),
+          accessKeyId: 'ASIAXIF6QT5RCONSOLE1',
+        },
+        sourceIPAddress: '203.0.113.80',
+        userAgent: 'AWS Internal',
+        sessionCredentialFromConsole: 'true',
+      });
+    case 'failed':
+      return withChanges(
+        base,
+        {
+          errorCode: 'AccessDenied',
+          errorMessage: `User: arn:aws:iam::${ACCOUNT}:user/alice is not authorized to perform: iam:${eventName} because no identity-based policy allows the iam:${eventName} action`,
+          responseElements: null,
+        },
+        [],
+      );
+  }
+}
+
+/** Every variant of a call's sample, in {@link CIS44_SAMPLE_VARIANTS} order. */
+export function cis44SampleVariants(eventName: Cis44EventName): Cis44Sample[] {
+  return CIS44_SAMPLE_VARIANTS.map((variant) => ({
+    eventName,
+    variant,
+    record: variantRecord(eventName, variant),
+  }));
+}

@@ -1,6 +1,7 @@
 import { readAlarm } from './alarm';
+import { classifyAlarm } from './alarm-kind';
 import { normaliseRecord } from './change';
-import { InputError, type InputItem } from './input';
+import { type CloudTrailRecord, InputError, type InputItem } from './input';
 import { type BeforeState, planRevert } from './revert';
 import { assessRisk } from './risk/assess';
 import type { RiskContext } from './risk/rule';
@@ -13,6 +14,12 @@ export interface Explanation {
   skipped: SkippedRecord[];
 }
 
+/** How {@link explainItems} reads what is not a change. */
+export interface ExplainOptions {
+  /** Alarms taken as CIS 4.4 alarms by name (`CIS_ALARM_NAMES`). */
+  cisAlarmNames?: string[];
+}
+
 /** Judges one change: its risk and its revert plan, given what is known of the state before it. */
 export function assessChange(change: Change, context: RiskContext, before?: BeforeState): AssessedChange {
   const riskContext =
@@ -23,15 +30,24 @@ export function assessChange(change: Change, context: RiskContext, before?: Befo
 }
 
 /**
- * Normalises and judges every item of an input. A change that appears twice (same `eventID`) is kept once;
- * a record that can't be read is set aside with the reason rather than failing its neighbours.
+ * Normalises and judges every item of an input. A change that appears twice (same `eventID`) is kept once and
+ * the later copy is listed in `skipped` with the reason; a record that can't be read is set aside with the
+ * reason rather than failing its neighbours.
  */
-export function explainItems(items: InputItem[], context: RiskContext): Explanation {
+export function explainItems(
+  items: InputItem[],
+  context: RiskContext,
+  options: ExplainOptions = {},
+): Explanation {
   const out: Explanation = { changes: [], alarms: [], skipped: [] };
-  const seen = new Set<string>();
+  /** eventID → the first record with it, to tell a redelivery from a different record reusing the id. */
+  const seen = new Map<string, CloudTrailRecord>();
   for (const item of items) {
     if (item.kind === 'alarm') {
-      out.alarms.push(readAlarm(item.message));
+      // Offline there are no metric filters to read: configured names and AWS service metrics still tell.
+      const alarm = readAlarm(item.message);
+      const kind = classifyAlarm(alarm, undefined, options.cisAlarmNames ?? []);
+      out.alarms.push(kind.cis44 ? alarm : { ...alarm, notCis44: kind.reason });
       continue;
     }
     let result: ReturnType<typeof normaliseRecord>;
@@ -51,8 +67,20 @@ export function explainItems(items: InputItem[], context: RiskContext): Explanat
       out.skipped.push(result.skipped);
       continue;
     }
-    if (seen.has(result.change.eventId)) continue;
-    seen.add(result.change.eventId);
+    const earlier = seen.get(result.change.eventId);
+    if (earlier !== undefined) {
+      out.skipped.push({
+        eventId: result.change.eventId,
+        eventName: result.change.eventName,
+        eventSource: result.change.eventSource,
+        reason:
+          JSON.stringify(item.record) === JSON.stringify(earlier)
+            ? 'duplicate eventID: the same record appeared earlier in the input and is listed once'
+            : 'duplicate eventID: a different record with the same eventID appeared earlier in the input; the first is kept',
+      });
+      continue;
+    }
+    seen.set(result.change.eventId, item.record);
     out.changes.push(assessChange(result.change, context));
   }
   return out;

@@ -19,9 +19,6 @@
  * first use and caches them, so evaluating thousands of events costs one walk of precompiled predicates each.
  */
 
-import { CIS44_SAMPLE_RECORDS } from './cis44-samples';
-import { CIS44_EVENT_NAMES, type Cis44EventName } from './events';
-
 /** The CIS AWS Foundations Benchmark 4.4 metric filter pattern, exactly as the benchmark prints it. */
 export const CIS44_FILTER_PATTERN =
   '{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)}';
@@ -892,6 +889,21 @@ function compile(pattern: FilterPattern): EventTest {
   }
 }
 
+const compiledConditions = new WeakMap<JsonCondition, JsonTest>();
+
+/**
+ * True when a JSON condition (a whole JSON pattern's tree or any part of it) holds for an already parsed
+ * event, with the same rules as {@link matchesFilterPattern}. Compiled on first use and cached.
+ */
+export function matchesJsonCondition(condition: JsonCondition, root: unknown): boolean {
+  let test = compiledConditions.get(condition);
+  if (test === undefined) {
+    test = compileJson(condition);
+    compiledConditions.set(condition, test);
+  }
+  return test(root);
+}
+
 const compiledPatterns = new WeakMap<FilterPattern, EventTest>();
 
 /**
@@ -906,51 +918,4 @@ export function matchesFilterPattern(pattern: FilterPattern, event: FilterLogEve
     compiledPatterns.set(pattern, test);
   }
   return test(event);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// CIS 4.4 coverage
-// ---------------------------------------------------------------------------------------------------------
-
-export interface Cis44Coverage {
-  valid: boolean;
-  /** Why the pattern is invalid: one line, ending with the position. */
-  error?: string;
-  position?: number;
-  /** The CIS 4.4 calls whose sample record the pattern matches, in the benchmark's order. */
-  covered: Cis44EventName[];
-  /** The CIS 4.4 calls it lets through uncounted. */
-  missing: Cis44EventName[];
-}
-
-/** Each sample as CloudTrail writes it to CloudWatch Logs: one compact JSON object per log event. */
-const CIS44_SAMPLE_EVENTS = CIS44_EVENT_NAMES.map((eventName) => {
-  const message = JSON.stringify(CIS44_SAMPLE_RECORDS[eventName]);
-  return { eventName, event: { message, json: JSON.parse(message) as unknown } };
-});
-
-/**
- * Which of the 16 CIS 4.4 calls a metric filter pattern counts, judged by matching a representative
- * CloudTrail record of each. An invalid pattern counts none: `valid: false`, the error and its position.
- */
-export function evaluateCis44Coverage(pattern: string): Cis44Coverage {
-  let parsed: FilterPattern;
-  try {
-    parsed = parseFilterPattern(pattern);
-  } catch (error: unknown) {
-    if (!(error instanceof FilterPatternError)) throw error;
-    return {
-      valid: false,
-      error: error.message,
-      position: error.position,
-      covered: [],
-      missing: [...CIS44_EVENT_NAMES],
-    };
-  }
-  const covered: Cis44EventName[] = [];
-  const missing: Cis44EventName[] = [];
-  for (const { eventName, event } of CIS44_SAMPLE_EVENTS) {
-    (matchesFilterPattern(parsed, event) ? covered : missing).push(eventName);
-  }
-  return { valid: true, covered, missing };
 }

@@ -51,6 +51,7 @@ export type Envelope =
   | 'eventbridge-event'
   | 'cloudtrail-log-file'
   | 'lambda-destination-record'
+  | 'lookup-events'
   | 'array';
 
 export type InputItem =
@@ -226,6 +227,22 @@ function walk(value: unknown, via: Envelope[], depth: number, parts: InputParts)
     return;
   }
 
+  // `aws cloudtrail lookup-events` output, { "Events": [ { …, "CloudTrailEvent": "<record as JSON text>" } ] },
+  // or one of its events on its own: what responders paste during an incident.
+  if (Array.isArray(value.Events)) {
+    eachElement(
+      value.Events,
+      parts,
+      (event, index) => readLookupEvent(event, `Events[${index}]`, via, parts),
+      (event) => ({ Events: [event] }),
+    );
+    return;
+  }
+  if (typeof value.CloudTrailEvent === 'string' && ('EventId' in value || 'EventName' in value)) {
+    readLookupEvent(value, 'the LookupEvents event', via, parts);
+    return;
+  }
+
   // A Lambda on-failure destination record (what the dead-letter queue holds): the original event is requestPayload.
   if ('requestPayload' in value && 'requestContext' in value) {
     walk(value.requestPayload, [...via, 'lambda-destination-record'], depth + 1, parts);
@@ -268,8 +285,29 @@ function walk(value: unknown, via: Envelope[], depth: number, parts: InputParts)
   }
 
   throw new InputError(
-    `unrecognised input: ${describeValue(value)} (expected an SNS event or notification, an EventBridge event, a CloudTrail record or log file, or a CloudWatch alarm message)`,
+    `unrecognised input: ${describeValue(value)} (expected an SNS event or notification, an EventBridge event, a CloudTrail record or log file, lookup-events output, or a CloudWatch alarm message)`,
   );
+}
+
+/** One event of `LookupEvents` output: its `CloudTrailEvent` text is the record. */
+function readLookupEvent(event: unknown, what: string, via: Envelope[], parts: InputParts): void {
+  const text = isObject(event) ? event.CloudTrailEvent : undefined;
+  if (typeof text !== 'string') {
+    throw new InputError(
+      `${what} of the lookup-events output has no CloudTrailEvent text (found ${describeValue(event)})`,
+    );
+  }
+  const record = parseJsonText(text, `the CloudTrailEvent of ${what}`);
+  if (!isObject(record) || !isCloudTrailRecord(record)) {
+    throw new InputError(
+      `the CloudTrailEvent of ${what} is not a CloudTrail record (found ${describeValue(record)}, expected eventName and eventSource)`,
+    );
+  }
+  parts.items.push({
+    kind: 'cloudtrail',
+    record: record as CloudTrailRecord,
+    via: [...via, 'lookup-events'],
+  });
 }
 
 /**

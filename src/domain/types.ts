@@ -3,6 +3,8 @@
  * Everything here is plain data, safe to serialise to JSON and to store.
  */
 
+import type { PolicyValidation } from './policy-validation';
+
 /** Risk levels, most severe first. */
 export const RISK_LEVELS = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -83,6 +85,13 @@ export interface Target {
   versionId?: string;
   /** The IAM path of a created or deleted managed policy. */
   path?: string;
+  /**
+   * The new name of a user or group a successful `UpdateUser` / `UpdateGroup` renamed (`newUserName`,
+   * `newGroupName`): `name` is the old one, which no longer exists.
+   */
+  newName?: string;
+  /** The service a service-linked role was created for (`CreateServiceLinkedRole`). */
+  service?: string;
 }
 
 /** A principal block of a trust policy statement: `"*"` or a map of principal kinds to lists. */
@@ -194,6 +203,8 @@ export interface AssessedChange extends Change {
    * quarantine, posted as a thread note), not when someone else used the role (a critical alert).
    */
   bot?: { role: 'worker' | 'responder'; recorded: boolean };
+  /** AWS Access Analyzer's findings on the documents the change set, or why they could not be had. */
+  validation?: PolicyValidation;
   /** Set when an announced expectation covered it: its alert goes in the announcement's thread. */
   expected?: { id: string; message?: { channel: string; ts: string } };
 }
@@ -233,4 +244,9 @@ export interface AlarmEvent {
   windowEnd: string;
   /** How the window was found. */
   windowSource: 'datapoints' | 'periods';
+  /**
+   * Set when the alarm is not a CIS 4.4 alarm (another alarm on a shared topic): why, in words. Such an
+   * alarm is shown plainly, naming its metric, and never as IAM policy changes.
+   */
+  notCis44?: string;
 }

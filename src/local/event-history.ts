@@ -18,6 +18,8 @@ export interface LocalEventHistory {
   endpoint: string;
   /** Remembers a record the runtime fed to the bot. */
   add(record: CloudTrailRecord): void;
+  /** The records whose `eventTime` is from `start` to `end` (inclusive), oldest first. */
+  between(start: Date, end: Date): CloudTrailRecord[];
   close(): Promise<void>;
 }
 
@@ -205,6 +207,14 @@ export async function startLocalEventHistory(options: { path?: string } = {}): P
         const dropped = records.shift();
         if (dropped) seen.delete(String(dropped.eventID));
       }
+    },
+    between(start, end) {
+      return records
+        .filter((record) => {
+          const at = Date.parse(String(record.eventTime));
+          return at >= start.getTime() && at <= end.getTime();
+        })
+        .sort((a, b) => Date.parse(String(a.eventTime)) - Date.parse(String(b.eventTime)));
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

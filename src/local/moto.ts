@@ -1,8 +1,9 @@
 /**
  * The local runtime's AWS: a `moto_server` child process on a free loopback port, when `moto_server` is on PATH.
- * It is started with AWS managed policies loaded (so `AdministratorAccess` exists to attach) and stopped by its
- * PID — SIGTERM, then SIGKILL — so no emulator outlives the runtime; if the process exits without stopping it (an
- * uncaught error), an exit hook kills it by PID.
+ * It is started with AWS managed policies loaded (so `AdministratorAccess` exists to attach), in a process group
+ * of its own (a Ctrl-C in the terminal reaches the runtime, which stops it in order), and stopped by that group —
+ * SIGTERM, then SIGKILL — so no emulator, nor anything it started, outlives the runtime; if the process exits
+ * without stopping it (an uncaught error), an exit hook kills the group.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -17,6 +18,8 @@ export interface LocalMoto {
   pid: number;
   /** Stops it by PID and waits until it has exited. Safe to call twice. */
   stop(): Promise<void>;
+  /** Kills it (SIGKILL to its process group) at once, without waiting. */
+  kill(): void;
 }
 
 /** moto_server exited or did not answer in time. */
@@ -25,7 +28,8 @@ export class MotoStartError extends Error {
 }
 
 const READY_TIMEOUT_MS = 30_000;
-const STOP_GRACE_MS = 5_000;
+/** SIGTERM, then SIGKILL after this long: `npm start` stops within 3 s. */
+const STOP_GRACE_MS = 1_500;
 const STDERR_TAIL_CHARS = 4_000;
 
 /** The full path of an executable on PATH, or undefined. */
@@ -119,9 +123,10 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/** Signals the process group `pid` leads (the child was spawned detached, as its leader). */
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(pid, name);
+    process.kill(-pid, name);
   } catch (error: unknown) {
     // ESRCH: it is already gone.
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
@@ -149,6 +154,7 @@ export async function startLocalMoto(
   const child = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', ...env },
+    detached: true,
   });
   // moto logs every request on stderr: drain it (a full pipe would block it) and keep a tail for errors.
   let stderrTail = '';
@@ -199,5 +205,5 @@ export async function startLocalMoto(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (pid === undefined) throw new MotoStartError('moto_server started without a process id');
-  return { endpoint, pid, stop };
+  return { endpoint, pid, stop, kill: onExit };
 }

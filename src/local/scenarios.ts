@@ -4,13 +4,17 @@
  * records in a CloudTrail log group behind the CIS metric filter and then the alarm's notification.
  *
  * With the runtime's own moto_server (`account`), every call a record describes is first really made there —
- * the role is created, the policy attached — so Revert really undoes it. Without one, only the records are fed.
- * Scenarios never touch an AWS account the runtime did not start itself.
+ * the role is created, the policy attached — so Revert really undoes it, and every principal a button acts on
+ * exists (Quarantine has a user, a key, a role to act on). Without one, only the records are fed.
+ *
+ * What a scenario sets up before its change (Terraform creating the role the change then opens) is recorded in
+ * the CloudTrail history — so Revert knows what to restore — but never posted: the demo's own setup is not an
+ * alert. Scenarios never touch an AWS account the runtime did not start itself.
  */
 
 import type { ScenarioAccount } from '../aws/scenario-account';
 import { CIS44_FIX_DEFAULTS } from '../domain/cis-audit';
-import { CIS44_FILTER_PATTERN } from '../domain/filter-pattern';
+import { CIS44_FILTER_PATTERN, matchesFilterPattern, parseFilterPattern } from '../domain/filter-pattern';
 import type { CloudTrailRecord } from '../domain/input';
 import {
   alarmMessage,
@@ -82,13 +86,30 @@ export interface ScenarioContext {
   account?: ScenarioAccount;
   /** The account the records name (moto's default account). */
   accountId: string;
-  /** Told about every record a scenario feeds (the simulated IAM of a run without moto follows them). */
+  /**
+   * Told about every record a scenario feeds or sets up with (the CloudTrail event history holds them, and the
+   * simulated IAM of a run without moto follows them).
+   */
   observe?: (record: CloudTrailRecord) => void;
+  /**
+   * The records of the CloudTrail event history from `start` to `end` (inclusive): where the bot looks for the
+   * calls behind an alarm when there is no log group to search (no moto).
+   */
+  history?: (start: Date, end: Date) => CloudTrailRecord[];
   now?: () => Date;
 }
 
 /** Where the CIS 4.4 scenario keeps its CloudTrail log group on moto. */
 export const SCENARIO_LOG_GROUP = 'aws-cloudtrail-logs-iam-changes-local';
+
+/** The trail the CIS 4.4 scenario builds on moto, delivering to {@link SCENARIO_LOG_GROUP}. */
+export const SCENARIO_TRAIL = 'iam-changes-local-trail';
+
+/** The SNS topic the CIS 4.4 scenario's alarm notifies on moto. */
+export const SCENARIO_TOPIC = 'iam-changes-local-cis-alarms';
+
+/** The CIS 4.4 alarm's period in the demo, as CIS 4.4 examples set it. */
+const PERIOD_SECONDS = 300;
 
 const ADMIN_POLICY_ARN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
@@ -107,6 +128,11 @@ function seconds(base: Date, offset: number): Date {
 /** A short id that keeps names made by different runs apart (IAM names must be unique). */
 function runId(now: Date): string {
   return now.getTime().toString(36).slice(-5);
+}
+
+/** Records a setup call in the CloudTrail history, without an alert: the demo's own doing. */
+function setUp(context: ScenarioContext, record: CloudTrailRecord): void {
+  context.observe?.(record);
 }
 
 async function feed(context: ScenarioContext, record: CloudTrailRecord): Promise<void> {
@@ -158,8 +184,11 @@ async function trustPolicy(context: ScenarioContext, now: Date): Promise<void> {
   // The trust policy before the change must be on record, or Revert could not know what to restore: the role's
   // creation the first time, Terraform setting it back on later runs.
   const created = context.account ? (await context.account.ensureRole(role, original)).created : false;
+  // Quarantine acts on the caller: mallory and her access key exist.
+  await context.account?.ensureUser('mallory');
+  await context.account?.ensureAccessKey('mallory');
   if (created) {
-    await feed(
+    setUp(
       context,
       trailRecord({
         eventName: 'CreateRole',
@@ -181,7 +210,7 @@ async function trustPolicy(context: ScenarioContext, now: Date): Promise<void> {
     );
   } else {
     await context.account?.updateAssumeRolePolicy(role, original);
-    await feed(
+    setUp(
       context,
       trailRecord({
         eventName: 'UpdateAssumeRolePolicy',
@@ -226,7 +255,7 @@ async function inlinePolicy(context: ScenarioContext, now: Date): Promise<void> 
   await context.account?.ensureUser(user);
   // Terraform's version first: the document before the contractor's edit, which Revert puts back.
   await context.account?.putUserPolicy(user, policyName, baseline);
-  await feed(
+  setUp(
     context,
     trailRecord({
       eventName: 'PutUserPolicy',
@@ -255,6 +284,17 @@ async function terraformBurst(context: ScenarioContext, now: Date): Promise<void
   const actors = scenarioActors(context.accountId, `terraform-apply-${run}`);
   const records: CloudTrailRecord[] = [];
   const start = seconds(now, -40);
+  // Quarantine acts on the session's role.
+  await context.account?.ensureRole(
+    'terraform-ci',
+    document([
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${context.accountId}:root` },
+        Action: 'sts:AssumeRole',
+      },
+    ]),
+  );
   for (let index = 1; index <= 10; index += 1) {
     const service = `svc${String(index).padStart(2, '0')}-${run}`;
     const policyName = `${service}-read`;
@@ -338,7 +378,7 @@ async function terraformBurst(context: ScenarioContext, now: Date): Promise<void
 async function cisAlarm(context: ScenarioContext, now: Date): Promise<void> {
   const actors = scenarioActors(context.accountId);
   const run = runId(now);
-  const periodMs = 300_000;
+  const periodMs = PERIOD_SECONDS * 1000;
   const first = seconds(now, -20);
   const periodStart = new Date(Math.floor(first.getTime() / periodMs) * periodMs);
   const base = first.getTime() < periodStart.getTime() ? periodStart : first;
@@ -408,21 +448,53 @@ async function cisAlarm(context: ScenarioContext, now: Date): Promise<void> {
       metricNamespace,
       metricName,
     });
+    // The rest of the chain, so `/iam-changes status` passes: the alarm below is one this account really has.
+    await context.account.ensureCis44Chain({
+      accountId: context.accountId,
+      trailName: SCENARIO_TRAIL,
+      bucketName: `aws-cloudtrail-logs-${context.accountId}-iam-changes-local`,
+      deliveryRoleName: 'CloudTrail_CloudWatchLogs_Role',
+      logGroupName: SCENARIO_LOG_GROUP,
+      metricNamespace,
+      metricName,
+      alarmName,
+      topicName: SCENARIO_TOPIC,
+      subscriberEmail: 'security@example.com',
+      period: PERIOD_SECONDS,
+    });
     for (const entry of records) context.observe?.(entry);
   } else {
     // No log group to search without moto: the records come by EventBridge, and the alarm says what it found.
     for (const entry of records) await feed(context, entry);
   }
+  const stateChangeTime = seconds(now, 1);
+  // The datapoint is what the bot will find in the period, as a metric counts everything the filter matched in
+  // it — this run's three calls, and any other scenario's calls in the same five minutes.
+  const periodEnd = new Date(Math.min(periodStart.getTime() + periodMs, stateChangeTime.getTime()));
+  const count = await cis44CallsBetween(context, periodStart, periodEnd);
   const alarm = alarmMessage({
     accountId: context.accountId,
     alarmName,
     metricNamespace,
     metricName,
     periodStart,
-    count: records.length,
-    stateChangeTime: seconds(now, 1),
+    count,
+    stateChangeTime,
   });
+  await context.account?.raiseAlarm(alarmName, String(alarm.NewStateReason ?? ''));
   await context.notify(snsEvent(alarm, context.accountId, `ALARM: "${alarmName}" in US East (N. Virginia)`));
+}
+
+/**
+ * How many CIS 4.4 calls the bot finds behind an alarm for the period: in the log group on moto (what the metric
+ * filter counts), otherwise in the CloudTrail history.
+ */
+async function cis44CallsBetween(context: ScenarioContext, start: Date, end: Date): Promise<number> {
+  const messages = context.account
+    ? await context.account.logMessages(SCENARIO_LOG_GROUP, start, end)
+    : (context.history?.(start, end) ?? []).map((record) => JSON.stringify(record));
+  const pattern = parseFilterPattern(CIS44_FILTER_PATTERN);
+  return messages.filter((message) => matchesFilterPattern(pattern, { message })).length;
 }
 
 const RUNNERS: Record<ScenarioName, (context: ScenarioContext, now: Date) => Promise<void>> = {

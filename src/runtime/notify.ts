@@ -10,7 +10,7 @@ import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { DynamoStatsStore } from '../store/dynamo-stats';
-import { lazily, onDemandDeadLetters, onDemandSecrets } from './on-demand';
+import { lazily, onDemandDeadLetters, onDemandPolicyValidator, onDemandSecrets } from './on-demand';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -51,7 +51,10 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
+  // Access Analyzer is loaded with the first document to validate.
+  const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   return new NotifyService({
+    ...(validator ? { validator } : {}),
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
@@ -76,6 +79,8 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
       bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
+      cisAlarmNames: config.cisAlarmNames,
+      otherAlarms: config.otherAlarms,
     },
     ...(deadLetters ? { deadLetters } : {}),
     ...(log ? { log } : {}),

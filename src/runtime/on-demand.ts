@@ -14,6 +14,7 @@ import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { TrailEventLookup } from '../app/event-confirmation';
 import type { IamGateway } from '../app/iam-port';
 import type { JobQueue } from '../app/jobs';
+import type { PolicyValidator } from '../app/policy-validation-port';
 import type { DeadLetterSink, TrailHistory } from '../app/ports';
 import type { HistoryLookup } from '../app/query-port';
 import type { AwsClientOptions } from '../aws/client-config';
@@ -74,6 +75,8 @@ export function onDemandIam(build: () => Promise<IamGateway>): IamGateway {
     get(_target, name) {
       // Not a promise: `await` on the port must not mistake it for one.
       if (name === 'then') return undefined;
+      // A property, not a call: the AWS gateway this loads always writes for real.
+      if (name === 'dryRun') return false;
       return async (...args: unknown[]) => {
         const iam = (await load()) as unknown as Record<PropertyKey, (...values: unknown[]) => unknown>;
         const method = iam[name];
@@ -120,4 +123,29 @@ export function onDemandCisAudit(settings: { endpoint?: string }): CisAuditGatew
     );
   });
   return { gatherFacts: async () => (await load()).gatherFacts() };
+}
+
+/**
+ * AWS's policy validator (IAM Access Analyzer `ValidatePolicy`), its SDK loaded with the first document to
+ * validate — most notifications carry none (attach, detach, delete) and never load it. A failure to load is an
+ * unavailable validator, never a failed notification.
+ */
+export function onDemandPolicyValidator(
+  options: AwsClientOptions,
+  given?: () => Promise<PolicyValidator>,
+): PolicyValidator {
+  const load = lazily(
+    given ?? (async () => (await import('../aws/access-analyzer-validator')).createPolicyValidator(options)),
+  );
+  return {
+    validate: async (document) => {
+      let validator: PolicyValidator;
+      try {
+        validator = await load();
+      } catch (error: unknown) {
+        return { unavailable: error instanceof Error ? error.name : String(error) };
+      }
+      return validator.validate(document);
+    },
+  };
 }

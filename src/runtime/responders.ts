@@ -8,6 +8,7 @@ import { type Config, requireSigningSecret, requireSlackToken } from '../config'
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAuditLog } from '../store/dynamo-audit-log';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoCisStatusStore } from '../store/dynamo-cis-status';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { DynamoStatsStore } from '../store/dynamo-stats';
@@ -55,6 +56,7 @@ export function buildStores(config: Config, dynamo: DynamoDBDocumentClient, audi
     store: new DynamoChangeStore(dynamo, options),
     audit: new LoggedAuditLog(new DynamoAuditLog(dynamo, options), auditLine),
     stats: new DynamoStatsStore(dynamo, options),
+    cisStatus: new DynamoCisStatusStore(dynamo, options),
     mutes: new DynamoMuteStore(dynamo, options),
     expectations: new DynamoExpectationStore(dynamo, options),
   };

@@ -11,6 +11,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ResponderAuthorizer } from '../app/authorize';
+import { HomeService } from '../app/home-service';
 import type { JobQueue } from '../app/jobs';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { SlackInteractionGateway } from '../app/slack-port';
@@ -74,17 +75,25 @@ export async function buildListenerDependencies(wiring: SlackWiring): Promise<Li
 function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGateway): ListenerDependencies {
   const { config, aws } = wiring;
   const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const { store, audit, stats, mutes, expectations } = buildStores(
+  const { store, audit, stats, cisStatus, mutes, expectations } = buildStores(
     config,
     aws?.dynamo ?? createDocumentClient(options),
     wiring.auditLine ?? jsonLineAuditWriter(),
   );
   const clock = { now: () => new Date() };
+  const authorizer = new ResponderAuthorizer({ responders: config.slack.responders, slack, clock, audit });
   return {
     slack,
     store,
     audit,
-    authorizer: new ResponderAuthorizer({ responders: config.slack.responders, slack, clock, audit }),
+    authorizer,
+    home: new HomeService({
+      changes: store,
+      stats,
+      cisStatus,
+      isResponder: async (userId) => (await authorizer.canRespond(userId)).allowed,
+      clock,
+    }),
     jobs: wiring.jobs ?? onDemandJobQueue(options, requireJobsTopic(config), aws?.sns),
     queries: buildQueryService(config, {
       store,

@@ -20,6 +20,7 @@ import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
+import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
 import { onMute, onMuteSubmission, onUnmute } from './listeners/mute';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
@@ -74,6 +75,8 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(ACTION_IDS.CONFIRM_RETRY, onConfirmRetry);
   action(CHANGE_MENU_ACTION_PATTERN, onChangeMenu);
   action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
+  // A link button: Slack opens the page and still tells the app; nothing to do but acknowledge.
+  action(ACTION_IDS.OPEN_LINK, async (args) => args.ack());
   action(ACTION_IDS.MUTE, onMute);
   action(ACTION_IDS.UNMUTE, onUnmute);
 
@@ -106,6 +109,13 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
         ),
     );
   }
+
+  // HTTP events arrive on the same endpoint as every other request, signed and verified the same way.
+  app.event('app_home_opened', async ({ event }) => {
+    const home = deps.home;
+    if (!home) return;
+    await onHomeOpened(event as HomeOpenedEvent, { home, slack: deps.slack, log: deps.log });
+  });
 
   app.command(SLASH_COMMAND, async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) =>
     onCommand(

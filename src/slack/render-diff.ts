@@ -17,6 +17,13 @@ import {
   type StatementField,
 } from '../domain/diff';
 import { principalEntries } from '../domain/policy';
+import {
+  DIFF_FINDING_TYPES,
+  describeFinding,
+  findingsOf,
+  type PolicyValidation,
+  unavailableNote,
+} from '../domain/policy-validation';
 import type { Change, Principal, Statement } from '../domain/types';
 import { DIFF_PAGE_ACTION_IDS, diffPageValue, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context as contextBlock, plain, section } from './blocks';
@@ -461,6 +468,30 @@ function pagerBlocks(change: Change, page: number, count: number): KnownBlock[] 
 }
 
 /**
+ * AWS Access Analyzer's findings on the new documents — security warnings, errors and warnings, most serious
+ * first — or why they could not be had. Nothing when the change was not validated.
+ */
+function validationLines(validation: PolicyValidation | undefined): string[] {
+  if (validation === undefined) return [];
+  const note = unavailableNote(validation);
+  const findings = findingsOf(validation, DIFF_FINDING_TYPES);
+  if (findings.length === 0) {
+    return note
+      ? [`:grey_question: ${truncate(note, 300)}`]
+      : ['*AWS Access Analyzer*: no security warnings, errors or warnings'];
+  }
+  const lines = ['*AWS Access Analyzer*'];
+  for (const finding of findings) {
+    const more = /^https:\/\/[^\s<>|]+$/.test(finding.learnMoreLink ?? '')
+      ? ` <${finding.learnMoreLink}|more>`
+      : '';
+    lines.push(`• ${truncate(describeFinding(finding), 600)} (${inlineCode(finding.field, 40)})${more}`);
+  }
+  if (note) lines.push(`:grey_question: ${truncate(note, 300)}`);
+  return lines;
+}
+
+/**
  * The diff modal, one page of it. Page 1 starts with where the before-state came from (the bot's own record,
  * a CloudTrail event, an IAM policy version, or an explicit "unknown"), what the change does to the risk, the
  * statement changes (➕ added, ➖ removed, ✏️ changed) and a summary; then the unified diff of the canonical JSON
@@ -470,7 +501,7 @@ function pagerBlocks(change: Change, page: number, count: number): KnownBlock[] 
  * @param page the page to show, from 0; out of range is brought into range.
  */
 export function renderDiffModal(
-  change: Change,
+  change: Change & { validation?: PolicyValidation },
   diff: PolicyDiff,
   source: DiffSource,
   delta: RiskDelta,
@@ -479,6 +510,7 @@ export function renderDiffModal(
   const content: KnownBlock[] = [
     ...packLines(originLines(change, diff, source)).map(section),
     ...packLines(riskLines(delta)).map(section),
+    ...packLines(validationLines(change.validation)).map(section),
     { type: 'divider' },
     ...packLines(statementLines(change, diff)).map(section),
     ...packLines(summaryLines(diff)).map(section),

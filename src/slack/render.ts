@@ -17,6 +17,7 @@ import type {
 import type { AlarmCall, CallSource } from '../app/alert-port';
 import { clientLabel, describeActorType } from '../domain/actor';
 import { principalEntries } from '../domain/policy';
+import { unavailableNote } from '../domain/policy-validation';
 import type {
   Actor,
   AlarmEvent,
@@ -33,7 +34,13 @@ import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { statusAttachment, statusLine } from './alert-look';
 import { context, mrkdwn, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
-import { alarmConsoleLink, cloudTrailEventLink, iamPolicyLink, iamTargetLink } from './links';
+import {
+  alarmConsoleLink,
+  cloudTrailEventLink,
+  iamPolicyLink,
+  iamTargetLink,
+  identityCenterLink,
+} from './links';
 
 /** A message ready for `chat.postMessage` / `chat.update`: the fallback `text` and the blocks. */
 export interface SlackMessage {
@@ -183,7 +190,10 @@ function packSections(
 // --- describing a change --------------------------------------------------------------------------------------
 
 function entityLabel(target: Target): string {
-  return target.name ? `${target.kind} ${target.name}` : `a ${target.kind}`;
+  if (!target.name) return `a ${target.kind}`;
+  return target.newName
+    ? `${target.kind} ${target.name} → ${target.newName}`
+    : `${target.kind} ${target.name}`;
 }
 
 function targetLabel(target: Target): string {
@@ -277,11 +287,24 @@ function phrase(change: Change): { past: string; attempt: string } {
             `open the trust policy of ${entity} to everyone`,
           )
         : both(`changed the trust policy of ${entity}`, `change the trust policy of ${entity}`);
-    default: {
-      const on = targetLabel(target) ? ` on ${targetLabel(target)}` : '';
-      return both(`called ${name}${on}`, `call ${name}${on}`);
-    }
+    case 'UpdateUser':
+    case 'UpdateGroup':
+      if (target.newName) {
+        const old = `${target.kind} ${target.name}`;
+        return both(`renamed ${old} to ${target.newName}`, `rename ${old} to ${target.newName}`);
+      }
+      break;
+    case 'CreateServiceLinkedRole':
+      if (target.kind === 'role' && target.service) {
+        return both(
+          `created service-linked role ${target.name} for ${target.service}`,
+          `create a service-linked role for ${target.service}`,
+        );
+      }
+      break;
   }
+  const on = targetLabel(target) ? ` on ${targetLabel(target)}` : '';
+  return both(`called ${name}${on}`, `call ${name}${on}`);
 }
 
 /** True for error codes that mean IAM refused the caller, as opposed to a call that failed for another reason. */
@@ -491,9 +514,23 @@ function offersRevert(change: AssessedChange): boolean {
   return change.outcome === 'success' && change.revert.supported;
 }
 
-/** The root user and AWS services cannot be fenced in with a deny policy; every other caller can. */
+/**
+ * The root user and AWS services cannot be fenced in with a deny policy, and an IAM Identity Center session's
+ * role is shared by everyone with its permission set (the quarantine refuses it): every other caller can.
+ */
 function offersQuarantine(change: AssessedChange): boolean {
-  return change.actor.type !== 'root' && change.actor.type !== 'aws-service';
+  return change.actor.type !== 'root' && change.actor.type !== 'aws-service' && change.actor.type !== 'sso';
+}
+
+/** For an IAM Identity Center caller, in place of Quarantine: where to take their access away. */
+function identityCenterButton(change: AssessedChange): Button {
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.OPEN_LINK,
+    text: { type: 'plain_text', text: 'Open IAM Identity Center' },
+    url: identityCenterLink(change.actor.sessionIssuerArn),
+    value: change.eventId.slice(0, MAX_BUTTON_VALUE_LENGTH),
+  };
 }
 
 function actionsBlock(change: AssessedChange): ActionsBlock {
@@ -517,6 +554,7 @@ function actionsBlock(change: AssessedChange): ActionsBlock {
       }),
     );
   }
+  if (change.actor.type === 'sso') elements.push(identityCenterButton(change));
   if (offersQuarantine(change)) {
     elements.push(
       button(ACTION_IDS.QUARANTINE, 'Quarantine caller', value, {
@@ -553,6 +591,11 @@ function metaContext(change: AssessedChange): ContextBlock {
     `Event ${inlineCode(change.eventId, 300)} · ${inlineCode(change.eventName, 100)}`,
     change.cis44 ? ':white_check_mark: CIS 4.4 policy change' : 'Not one of the 16 CIS 4.4 events',
   ];
+  if (change.actor.type === 'sso') {
+    elements.push(
+      `Quarantine not offered: ${truncate(change.actor.name || 'the caller', 200)} signed in through IAM Identity Center${change.actor.ssoPermissionSet ? ` (permission set ${inlineCode(change.actor.ssoPermissionSet, 100)})` : ''}, whose role everyone with that permission set shares — remove the assignment or disable the user in IAM Identity Center`,
+    );
+  }
   if (!change.revert.supported) {
     elements.push(
       `Revert not offered: ${truncate(change.revert.reason ?? 'no safe inverse for this call', 400)}`,
@@ -567,6 +610,8 @@ function metaContext(change: AssessedChange): ContextBlock {
   if (change.eventId.length > MAX_BUTTON_VALUE_LENGTH) {
     elements.push('The event id is too long for Slack buttons: use `/iam-changes` to act on it');
   }
+  const unavailable = change.validation ? unavailableNote(change.validation) : undefined;
+  if (unavailable) elements.push(`:grey_question: ${truncate(unavailable, 300)}`);
   return context(elements);
 }
 
@@ -640,6 +685,20 @@ const SOURCES: Record<CallSource, string> = {
   none: 'no source',
 };
 
+/** The summary of an alarm that shares the topic but is not about IAM changes: its metric, never "IAM". */
+function otherAlarmSummary(alarm: AlarmEvent): string {
+  const metric = [alarm.metricNamespace, alarm.metricName].filter(Boolean).join('/');
+  const named = metric ? inlineCode(metric, 200) : 'its metric';
+  switch (alarm.state) {
+    case 'ALARM':
+      return `:red_circle: *ALARM*: ${named} crossed the alarm's threshold`;
+    case 'OK':
+      return `:large_green_circle: *OK*: ${named} is back within the alarm's threshold`;
+    case 'INSUFFICIENT_DATA':
+      return `:white_circle: *INSUFFICIENT_DATA*: the alarm has no data on ${named} to judge`;
+  }
+}
+
 function metricLabel(alarm: AlarmEvent): string {
   const name = [alarm.metricNamespace, alarm.metricName].filter(Boolean).join('/');
   if (!name) return 'not given';
@@ -708,7 +767,7 @@ function callSections(details: AlarmDetails): SectionBlock[] {
  */
 export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): SlackMessage {
   const state = STATES[alarm.state];
-  const summary = [state.summary];
+  const summary = [alarm.notCis44 === undefined ? state.summary : otherAlarmSummary(alarm)];
   if (alarm.previousState) summary[0] += ` (was ${alarm.previousState})`;
   if (alarm.description) summary.push(truncate(alarm.description, 500));
   if (alarm.reason) summary.push(`>${truncate(alarm.reason, 1000)}`);
@@ -732,10 +791,11 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
         ),
       ],
     },
-    ...callSections(details),
+    ...(alarm.notCis44 === undefined ? callSections(details) : []),
   ];
   const consoleLink = alarmConsoleLink(alarm);
   const meta = [`Alarm ${inlineCode(alarm.name, 255)} · changed state ${slackDate(alarm.stateChangeTime)}`];
+  if (alarm.notCis44 !== undefined) meta.push(`Not a CIS 4.4 alarm: ${truncate(alarm.notCis44, 500)}`);
   // The alarm name is in the URL: the same length cap as every other link keeps the context under its limit.
   if (consoleLink && consoleLink.length <= MAX_LINK_URL)
     meta.push(`:link: ${link(consoleLink, 'Alarm in CloudWatch')}`);

@@ -68,7 +68,7 @@ export function renderFailure(failure: TaskFailure): SlackMessage {
       `this change is no longer stored (event ${failure.detail})`,
       'Nothing was changed.',
     );
-  return renderProblem(what, failure.detail, FAILURE_ADVICE[failure.task]);
+  return renderProblem(what, failure.detail, failure.advice ?? FAILURE_ADVICE[failure.task]);
 }
 
 /** The one-line note for one of the bot's own IAM calls that came back from CloudTrail. */

@@ -191,6 +191,7 @@ function toStoredChange(item: Item): RespondedChange {
   if (stored.revert) result.revert = stored.revert;
   if (stored.acknowledgement) result.acknowledgement = stored.acknowledgement;
   if (stored.quarantine) result.quarantine = stored.quarantine;
+  if (stored.actorAnswer) result.actorAnswer = stored.actorAnswer;
   return result;
 }
 
@@ -880,10 +881,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     }
   }
 
-  async changesBetween(start: string, end: string, limit: number): Promise<StoredChange[]> {
+  async changesBetween(start: string, end: string, limit: number): Promise<RespondedChange[]> {
     const from = sortableTime(start);
     const to = sortableTime(end);
-    const found: StoredChange[] = [];
+    const found: RespondedChange[] = [];
     if (limit <= 0 || from >= to) return found;
     // Items older than the retention are gone, so older days are not worth a request each.
     const maxDays = Math.ceil(this.retentionSeconds / DAY_SECONDS) + 2;
@@ -896,7 +897,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     return found;
   }
 
-  async changesByActor(actor: string, start: string, end: string, limit: number): Promise<StoredChange[]> {
+  async changesByActor(actor: string, start: string, end: string, limit: number): Promise<RespondedChange[]> {
     return this.listIndex(
       INDEX_BY_ACTOR,
       'gsi2',
@@ -912,7 +913,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     start: string,
     end: string,
     limit: number,
-  ): Promise<StoredChange[]> {
+  ): Promise<RespondedChange[]> {
     return this.listIndex(
       INDEX_BY_RESOURCE,
       'gsi3',
@@ -1001,8 +1002,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     from: string,
     to: string,
     limit: number,
-  ): Promise<StoredChange[]> {
-    const found: StoredChange[] = [];
+  ): Promise<RespondedChange[]> {
+    const found: RespondedChange[] = [];
     if (limit <= 0 || from >= to) return found;
     const items = this.query(
       {

@@ -11,7 +11,8 @@
  *   asked outside its home region, fails with TrailNotFoundException.
  * - CloudWatch Logs: PutMetricFilter / DescribeMetricFilters (no paging; an unknown log group gives an empty
  *   list, not ResourceNotFoundException). TestMetricFilter is NOT implemented (moto answers with an HTML 404
- *   page), so the gateway skips it against an explicit endpoint and records the failure when asked anyway.
+ *   page), so the gateway skips it against an explicit endpoint and records the failure when asked anyway;
+ *   where a test needs its answer, aws-sdk-client-mock gives it and every other call goes to moto.
  * - CloudWatch: PutMetricAlarm / DescribeAlarmsForMetric (matched on namespace and metric name only).
  * - SNS: CreateTopic, GetTopicAttributes and ListSubscriptionsByTopic (NotFoundException for a deleted topic;
  *   pages of 100). Every subscription is confirmed at once — email, https, even an unreachable http endpoint —
@@ -28,7 +29,11 @@ import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwa
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
+  DescribeMetricFiltersCommand,
+  type DescribeMetricFiltersCommandInput,
   PutMetricFilterCommand,
+  TestMetricFilterCommand,
+  type TestMetricFilterCommandInput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateTopicCommand,
@@ -37,6 +42,7 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuditCallError, runCisAudit } from '../../src/app/cis-audit-service';
 import { AwsCisAuditGateway, createCisAuditClients } from '../../src/aws/cis-audit-gateway';
@@ -175,6 +181,12 @@ async function completeSetup(pattern = CIS44_FILTER_PATTERN): Promise<string> {
   return topicArn;
 }
 
+/** Every message is a compact CloudTrail record, as CloudTrail writes it to CloudWatch Logs. */
+function isCompactIamRecord(message: string): boolean {
+  const record = JSON.parse(message) as { eventSource?: string };
+  return JSON.stringify(record) === message && record.eventSource === 'iam.amazonaws.com';
+}
+
 function gateway(region = REGION, options: { testMetricFilter?: boolean } = {}) {
   return new AwsCisAuditGateway(createCisAuditClients(config(region)), options);
 }
@@ -306,19 +318,26 @@ describe('runCisAudit on moto_server', () => {
     expect(detail(report, 'metric-filter-covers-16')).toContain('TestMetricFilter: not asked for');
   });
 
-  it('fails a filter missing events and names them', async () => {
-    await completeSetup(
-      CIS44_FILTER_PATTERN.replace('||($.eventName=CreatePolicyVersion)', '').replace(
-        '||($.eventName=DeletePolicyVersion)',
-        '',
-      ),
+  it('fails a filter missing events and names them; its fix, applied twice, extends it and passes', async () => {
+    const narrowed = CIS44_FILTER_PATTERN.replace('||($.eventName=CreatePolicyVersion)', '').replace(
+      '||($.eventName=DeletePolicyVersion)',
+      '',
     );
+    await completeSetup(narrowed);
     const report = await audit();
     expect(failing(report)).toEqual(['metric-filter-covers-16']);
     expect(report.missingEvents).toEqual(['CreatePolicyVersion', 'DeletePolicyVersion']);
-    expect(fix(report, 'metric-filter-covers-16')).toBe(
-      `aws logs put-metric-filter --region us-east-1 --log-group-name ${LOG_GROUP} --filter-name CIS-4.4-IAMPolicyChanges --filter-pattern '${CIS44_FILTER_PATTERN}' --metric-transformations metricName=IAMPolicyChanges,metricNamespace=CISBenchmark,metricValue=1`,
-    );
+    const extended = `{(${narrowed.slice(1, -1)})||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)}`;
+    expect(fix(report, 'metric-filter-covers-16').split('\n')).toEqual([
+      '# keeps what filter "CIS-4.4-IAMPolicyChanges" counts and adds the 2 calls it does not count for every record',
+      `aws logs put-metric-filter --region us-east-1 --log-group-name ${LOG_GROUP} --filter-name CIS-4.4-IAMPolicyChanges --filter-pattern '${extended}' --metric-transformations metricName=IAMPolicyChanges,metricNamespace=CISBenchmark,metricValue=1`,
+    ]);
+    for (let run = 0; run < 2; run++) {
+      await createFilter(extended);
+      const after = await audit();
+      expect(failing(after)).toEqual([]);
+      expect(after.missingEvents).toEqual([]);
+    }
   });
 
   it('passes a filter written with quotes, spaces, newlines and in reverse order', async () => {
@@ -437,6 +456,62 @@ describe('AwsCisAuditGateway on moto_server', () => {
     const facts = await gateway().gatherFacts();
     expect(facts.testMetricFilter).toBe(false);
     expect(facts.metricFilters[0]?.awsTest).toBeUndefined();
+  });
+
+  it('sends TestMetricFilter every varied sample of the 16 calls, in batches of 50, and judges each call by all of them', async () => {
+    const pattern = `{ (${CIS44_FILTER_PATTERN.slice(1, -1)}) && ($.userIdentity.type = IAMUser) }`;
+    await completeSetup(pattern);
+    const clients = createCisAuditClients(config());
+    const passThrough = new CloudWatchLogsClient(config());
+    const batches: string[][] = [];
+    const logs = mockClient(clients.cloudWatchLogs);
+    logs
+      .on(DescribeMetricFiltersCommand)
+      .callsFake((input: DescribeMetricFiltersCommandInput) =>
+        passThrough.send(new DescribeMetricFiltersCommand(input)),
+      );
+    // What CloudWatch Logs answers for this pattern: the records of IAM users match, the others do not.
+    logs.on(TestMetricFilterCommand).callsFake((input: TestMetricFilterCommandInput) => {
+      const messages = input.logEventMessages ?? [];
+      batches.push(messages);
+      return {
+        matches: messages.flatMap((eventMessage, index) =>
+          (JSON.parse(eventMessage) as { userIdentity: { type: string } }).userIdentity.type === 'IAMUser'
+            ? [{ eventNumber: index + 1, eventMessage }]
+            : [],
+        ),
+      };
+    });
+    const facts = await new AwsCisAuditGateway(clients, { testMetricFilter: true }).gatherFacts();
+    expect(batches.map((batch) => batch.length)).toEqual([50, 46]);
+    expect(batches.every((batch) => batch.every(isCompactIamRecord))).toBe(true);
+    const types = new Set(
+      batches
+        .flat()
+        .map((message) => (JSON.parse(message) as { userIdentity: { type: string } }).userIdentity.type),
+    );
+    expect(types).toEqual(new Set(['IAMUser', 'AssumedRole', 'Root']));
+    expect(batches.flat().some((message) => message.includes('"errorCode":"AccessDenied"'))).toBe(true);
+    const test = facts.metricFilters[0]?.awsTest;
+    expect(test).toEqual({
+      covered: [],
+      missing: [...CIS44_EVENT_NAMES],
+      partial: CIS44_EVENT_NAMES.map((eventName) => ({ eventName, matched: ['user', 'console', 'failed'] })),
+    });
+    logs.restore();
+  });
+
+  it('judges a partial filter on moto: the detail names the condition and the fix extends the filter', async () => {
+    const pattern = `{ ($.eventName = PutRolePolicy) && ($.errorCode NOT EXISTS) }`;
+    await completeSetup(pattern);
+    const report = await audit();
+    expect(failing(report)).toEqual(['metric-filter-covers-16']);
+    expect(detail(report, 'metric-filter-covers-16')).toContain(
+      'it counts PutRolePolicy only when errorCode is absent',
+    );
+    expect(fix(report, 'metric-filter-covers-16')).toContain(
+      `--filter-name CIS-4.4-IAMPolicyChanges --filter-pattern '{(($.eventName = PutRolePolicy) && ($.errorCode NOT EXISTS))||($.eventName=DeleteGroupPolicy)`,
+    );
   });
 
   it("records moto's missing TestMetricFilter when asked for it, and goes on", async () => {

@@ -1,7 +1,15 @@
+import {
+  AccessAnalyzerClient,
+  AccessDeniedException,
+  ThrottlingException,
+  ValidatePolicyCommand,
+} from '@aws-sdk/client-accessanalyzer';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterError, DeliveryIncompleteError } from '../../src/app/notify-service';
 import { redrive } from '../../src/app/redrive';
+import { AccessAnalyzerPolicyValidator } from '../../src/aws/access-analyzer-validator';
 import { SqsDeadLetterQueue, SqsDeadLetterSink } from '../../src/aws/sqs-dead-letter-queue';
 import { readAlarm } from '../../src/domain/alarm';
 import { InputError, readInput } from '../../src/domain/input';
@@ -22,6 +30,16 @@ import {
 import { PERMALINK_ORIGIN } from '../support/slack-server';
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+
+/**
+ * Alarms no metric filter feeds in these tests: CIS 4.4 alarms only because they are configured as such
+ * (`CIS_ALARM_NAMES`), as an alarm on a filter in another account or region must be.
+ */
+const CONFIGURED = {
+  cisAlarmNames: ['NoFilterHere', 'Empty', 'DiedHolding', 'RetriedHolder', 'SlackDown'].map(
+    (metric) => `CIS-4.4-${metric}`,
+  ),
+};
 
 let components: Components;
 
@@ -204,7 +222,10 @@ describe('NotifyService', () => {
       { roleName: 'fallback', policyArn: ADMIN },
       { eventTime: at(period, 60) },
     );
-    const { service, trailMock } = await notifyServiceOn(components, { lookupEvents: [record] });
+    const { service, trailMock } = await notifyServiceOn(components, {
+      lookupEvents: [record],
+      settings: CONFIGURED,
+    });
     const before = components.slack.topLevel(CHANNEL).length;
 
     const result = await service.process(
@@ -217,9 +238,50 @@ describe('NotifyService', () => {
     expect(JSON.stringify(summary?.blocks)).toMatch(/LookupEvents|CloudTrail event history/);
   });
 
+  it('posts an alarm no IAM-change filter feeds plainly, naming its metric, without looking for IAM calls', async () => {
+    const period = recentPeriod();
+    const { service, trailMock } = await notifyServiceOn(components, { lookupEvents: [] });
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    const result = await service.process(alarmNotification({ metricName: 'Unrelated', periodStart: period }));
+
+    expect(result.alarms).toEqual([
+      { name: 'CIS-4.4-Unrelated', state: 'ALARM', calls: 0, source: 'not-cis44' },
+    ]);
+    expect(trailMock.calls()).toHaveLength(0);
+    const posted = components.slack.topLevel(CHANNEL).slice(before);
+    expect(posted).toHaveLength(1);
+    const blocks = JSON.stringify(posted[0]?.blocks);
+    expect(blocks).not.toContain('IAM policy changes were counted');
+    expect(blocks).toContain("`CISBenchmark/Unrelated` crossed the alarm's threshold");
+    expect(blocks).toContain(
+      'Not a CIS 4.4 alarm: no metric filter on IAM changes feeds CISBenchmark/Unrelated',
+    );
+  });
+
+  it('skips an alarm that is not a CIS 4.4 alarm when so configured, and says why', async () => {
+    const period = recentPeriod();
+    const { service, trailMock } = await notifyServiceOn(components, { settings: { otherAlarms: 'skip' } });
+    const before = components.slack.messages.length;
+
+    const result = await service.process(alarmNotification({ metricName: 'SkipMe', periodStart: period }));
+
+    expect(components.slack.messages).toHaveLength(before);
+    expect(trailMock.calls()).toHaveLength(0);
+    expect(result.alarms).toEqual([{ name: 'CIS-4.4-SkipMe', state: 'ALARM', calls: 0, source: 'skipped' }]);
+    expect(result.skipped).toEqual([
+      {
+        eventName: 'CIS-4.4-SkipMe',
+        eventSource: 'cloudwatch',
+        reason:
+          'alarm CIS-4.4-SkipMe (ALARM) skipped: not a CIS 4.4 alarm, no metric filter on IAM changes feeds CISBenchmark/SkipMe',
+      },
+    ]);
+  });
+
   it('says when nothing was found behind an alarm', async () => {
     const period = recentPeriod();
-    const { service } = await notifyServiceOn(components, { lookupEvents: [] });
+    const { service } = await notifyServiceOn(components, { lookupEvents: [], settings: CONFIGURED });
     const before = components.slack.topLevel(CHANNEL).length;
 
     await service.process(alarmNotification({ metricName: 'Empty', periodStart: period }));
@@ -684,14 +746,21 @@ describe('NotifyService with one alarm delivered more than once', () => {
     const message = noCallsAlarm('DiedHolding');
     const now = new Date();
     const later = new Date(now.getTime() + 901_000);
-    const { service, store, tableName } = await notifyServiceOn(components, { now: () => now });
+    const { service, store, tableName } = await notifyServiceOn(components, {
+      now: () => now,
+      settings: CONFIGURED,
+    });
     const [item] = readInput(message);
     if (item?.kind !== 'alarm') throw new Error('expected an alarm');
     const alarm = readAlarm(item.message);
     await store.claimAlarm(alarm, { owner: 'died', until: new Date(now.getTime() + 900_000) }, now);
 
     const meanwhile = await service.process(message, Number.POSITIVE_INFINITY, 'redelivery-1');
-    const { service: afterwards } = await notifyServiceOn(components, { tableName, now: () => later });
+    const { service: afterwards } = await notifyServiceOn(components, {
+      tableName,
+      now: () => later,
+      settings: CONFIGURED,
+    });
     const expired = await afterwards.process(message, Number.POSITIVE_INFINITY, 'redelivery-2');
     const again = await afterwards.process(message, Number.POSITIVE_INFINITY, 'redelivery-3');
 
@@ -703,7 +772,7 @@ describe('NotifyService with one alarm delivered more than once', () => {
 
   it('lets the retry of the invocation holding the claim post at once', async () => {
     const message = noCallsAlarm('RetriedHolder');
-    const { service, store } = await notifyServiceOn(components);
+    const { service, store } = await notifyServiceOn(components, { settings: CONFIGURED });
     const [item] = readInput(message);
     if (item?.kind !== 'alarm') throw new Error('expected an alarm');
     const now = new Date();
@@ -721,7 +790,7 @@ describe('NotifyService with one alarm delivered more than once', () => {
 
   it('gives the claim up when posting fails, so the next delivery posts', async () => {
     const message = noCallsAlarm('SlackDown');
-    const { service } = await notifyServiceOn(components);
+    const { service } = await notifyServiceOn(components, { settings: CONFIGURED });
     components.slack.failNext('chat.postMessage', { status: 503 }, 3);
 
     await expect(service.process(message, Number.POSITIVE_INFINITY, 'first')).rejects.toBeInstanceOf(
@@ -731,5 +800,92 @@ describe('NotifyService with one alarm delivered more than once', () => {
 
     expect(next.alarms[0]?.source).toBe('cloudtrail');
     expect(summariesOf('SlackDown')).toHaveLength(1);
+  });
+});
+
+describe('NotifyService with AWS policy validation', () => {
+  const analyzer = new AccessAnalyzerClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  const analyzerMock = mockClient(analyzer);
+  const validator = new AccessAnalyzerPolicyValidator(analyzer);
+
+  function readOnlyPut(roleName: string) {
+    return cloudTrailRecord('PutRolePolicy', {
+      roleName,
+      policyName: 'read-reports',
+      policyDocument: inlineDocument('s3:GetObject', 'arn:aws:s3:::reports/*'),
+    });
+  }
+
+  it('adds the security warnings AWS finds to the alert before posting it', async () => {
+    analyzerMock.reset();
+    analyzerMock.on(ValidatePolicyCommand).resolves({
+      findings: [
+        {
+          findingType: 'SECURITY_WARNING',
+          issueCode: 'PASS_ROLE_WITH_STAR_IN_RESOURCE',
+          findingDetails:
+            'Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive.',
+          learnMoreLink:
+            'https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html',
+          locations: [],
+        },
+      ],
+    });
+    const { service, store } = await notifyServiceOn(components, { validator });
+    const record = readOnlyPut('validated-role');
+
+    await service.process(eventBridgeNotification(record));
+
+    const stored = await store.getChange(String(record.eventID));
+    expect(stored?.change.risk.reasons).toContain(
+      'AWS Access Analyzer security warning (PASS_ROLE_WITH_STAR_IN_RESOURCE): Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive.',
+    );
+    expect(stored?.change.validation?.status).toBe('validated');
+    const alert = components.slack
+      .topLevel(CHANNEL)
+      .find((message) => message.text.includes('validated-role'));
+    expect(JSON.stringify(alert?.blocks)).toContain('PASS_ROLE_WITH_STAR_IN_RESOURCE');
+    expect(analyzerMock.commandCalls(ValidatePolicyCommand)[0]?.args[0].input.policyType).toBe(
+      'IDENTITY_POLICY',
+    );
+  });
+
+  it.each([
+    ['AccessDenied', new AccessDeniedException({ message: 'not authorized', $metadata: {} })],
+    ['Throttling', new ThrottlingException({ message: 'Rate exceeded', $metadata: {} })],
+  ])('says validation was unavailable (%s) and changes nothing else', async (reason, error) => {
+    analyzerMock.reset();
+    analyzerMock.on(ValidatePolicyCommand).rejects(error);
+    const { service, store } = await notifyServiceOn(components, { validator });
+    const plain = await notifyServiceOn(components);
+    const record = readOnlyPut(`unvalidated-${reason}`);
+    const twin = { ...readOnlyPut(`unvalidated-${reason}`), eventID: `${String(record.eventID)}-twin` };
+
+    await service.process(eventBridgeNotification(record));
+    await plain.service.process(eventBridgeNotification(twin));
+
+    const stored = (await store.getChange(String(record.eventID)))?.change;
+    const without = (await plain.store.getChange(twin.eventID))?.change;
+    expect(stored?.validation).toEqual({ status: 'unavailable', reason, findings: [] });
+    expect(stored?.risk).toEqual(without?.risk);
+    const alert = components.slack
+      .topLevel(CHANNEL)
+      .find((message) => message.text.includes(`unvalidated-${reason}`));
+    expect(JSON.stringify(alert?.blocks)).toContain(`AWS policy validation unavailable: ${reason}`);
+  });
+
+  it('asks nothing of AWS for a change that sets no document', async () => {
+    analyzerMock.reset();
+    const { service } = await notifyServiceOn(components, { validator });
+    await service.process(
+      eventBridgeNotification(
+        cloudTrailRecord('AttachRolePolicy', { roleName: 'no-document', policyArn: ADMIN }),
+      ),
+    );
+    expect(analyzerMock.commandCalls(ValidatePolicyCommand)).toHaveLength(0);
   });
 });

@@ -3,10 +3,12 @@
  * store, dynalite (through AWS_ENDPOINT_URL_DYNAMODB). moto has no CloudTrail LookupEvents: the history
  * look-up fails there, which the resolver must survive.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
@@ -14,6 +16,7 @@ import {
   IAMClient,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/command';
 import { revertCommand } from '../../src/cli/revert';
@@ -34,6 +37,51 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * The account the changes are made in: moto's default account, the one STS GetCallerIdentity names for the test
+ * keys. (moto keeps an account per access key that is an account id for IAM, but its GetCallerIdentity names the
+ * default account for them; assumed-role sessions it names right.)
+ */
+const CHANGE_ACCOUNT = '123456789012';
+const OTHER_ACCOUNT = '444455556666';
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** A CloudTrail record of a change made in {@link CHANGE_ACCOUNT}. */
+function changeRecord(...args: Parameters<typeof cloudTrailRecord>): ReturnType<typeof cloudTrailRecord> {
+  const [eventName, requestParameters, overrides = {}] = args;
+  return cloudTrailRecord(eventName, requestParameters, { recipientAccountId: CHANGE_ACCOUNT, ...overrides });
+}
+
+/** Credentials of a session in {@link OTHER_ACCOUNT}: a role there, assumed with the default keys. */
+async function otherAccountEnv(): Promise<Record<string, string>> {
+  const other = new IAMClient({
+    ...awsTestEnv(moto.endpoint),
+    credentials: { accessKeyId: OTHER_ACCOUNT, secretAccessKey: 'testing' },
+  });
+  const sts = new STSClient(awsTestEnv(moto.endpoint));
+  try {
+    counter += 1;
+    const name = `security-oncall-${counter}`;
+    await other.send(
+      new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(TRUST) }),
+    );
+    const session = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${OTHER_ACCOUNT}:role/${name}`,
+        RoleSessionName: 'oncall',
+      }),
+    );
+    return awsEnv({
+      AWS_ACCESS_KEY_ID: session.Credentials?.AccessKeyId ?? '',
+      AWS_SECRET_ACCESS_KEY: session.Credentials?.SecretAccessKey ?? '',
+      AWS_SESSION_TOKEN: session.Credentials?.SessionToken ?? '',
+    });
+  } finally {
+    other.destroy();
+    sts.destroy();
+  }
 }
 
 let moto: MotoServer;
@@ -129,7 +177,7 @@ async function attachedPolicy(): Promise<{
   );
   const arn = output.Policy?.Arn ?? '';
   await iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: arn }));
-  const record = cloudTrailRecord(
+  const record = changeRecord(
     'AttachRolePolicy',
     { roleName: role, policyArn: arn },
     { eventTime: new Date().toISOString() },
@@ -209,7 +257,7 @@ describe('iam-changes revert', () => {
     const { role, arn } = await attachedPolicy();
     const { DetachRolePolicyCommand } = await import('@aws-sdk/client-iam');
     await iam.send(new DetachRolePolicyCommand({ RoleName: role, PolicyArn: arn }));
-    const record = cloudTrailRecord(
+    const record = changeRecord(
       'AttachRolePolicy',
       { roleName: role, policyArn: arn },
       { eventTime: new Date().toISOString() },
@@ -237,7 +285,7 @@ describe('iam-changes revert', () => {
         PolicyDocument: JSON.stringify(ADMIN_LIKE),
       }),
     );
-    const record = cloudTrailRecord(
+    const record = changeRecord(
       'PutRolePolicy',
       { roleName: role, policyName: 'deploy', policyDocument: JSON.stringify(ADMIN_LIKE) },
       { eventTime: new Date().toISOString() },
@@ -254,7 +302,7 @@ describe('iam-changes revert', () => {
   });
 
   it('refuses with exit 1 a change that has no revert', async () => {
-    const record = cloudTrailRecord(
+    const record = changeRecord(
       'CreateAccessKey',
       { userName: 'bob' },
       { eventTime: new Date().toISOString() },
@@ -289,7 +337,7 @@ describe('iam-changes revert', () => {
       'an --event-id the file does not hold',
       async () => [
         await file(
-          cloudTrailRecord('AttachRolePolicy', { roleName: 'r', policyArn: 'arn:aws:iam::aws:policy/x' }),
+          changeRecord('AttachRolePolicy', { roleName: 'r', policyArn: 'arn:aws:iam::aws:policy/x' }),
         ),
         '--event-id',
         'nope',
@@ -335,5 +383,110 @@ describe('iam-changes revert', () => {
     const again = await revert([input, '--execute'], env);
     expect(again.code).toBe(1);
     expect(again.stdout).toContain('already reverted by carol');
+  });
+});
+
+describe('iam-changes revert: whose credentials', () => {
+  /** Runs the real bin with exactly `env` (no credentials of the test process leak in). */
+  function runBin(args: string[], env: Record<string, string>): Promise<Run> {
+    return new Promise((done, fail) => {
+      execFile(
+        process.execPath,
+        ['bin/iam-changes.mjs', 'revert', ...args],
+        { cwd: ROOT, env, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number') {
+            fail(error);
+            return;
+          }
+          done({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  it('without credentials says in one line what to set', async () => {
+    const { record } = await attachedPolicy();
+    const home = await mkdtemp(join(tmpdir(), 'iam-changes-home-'));
+    try {
+      const run = await runBin([await file(record)], {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        AWS_ENDPOINT_URL: moto.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_CONFIG_FILE: join(home, 'no-config'),
+        AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-credentials'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
+
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      // The one line of ours; (on Node 20 the AWS SDK adds its own Node-version warning before it).
+      expect(run.stderr.split('\n').filter((line) => line.startsWith('iam-changes'))).toEqual([
+        expect.stringMatching(
+          /^iam-changes: no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+        ),
+      ]);
+      expect(run.stderr).not.toContain('CredentialsProviderError');
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses with credentials of another account, naming both, and changes nothing', async () => {
+    const { role, arn, record } = await attachedPolicy();
+
+    const run = await revert([await file(record), '--execute'], await otherAccountEnv());
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `iam-changes: refused: the AWS credentials are for account ${OTHER_ACCOUNT}, the change was made in account ${CHANGE_ACCOUNT}: use credentials for ${CHANGE_ACCOUNT}, or --role NAME to assume the responder role there\n`,
+    );
+    expect(await attached(role)).toEqual([arn]);
+  });
+
+  it('with --role, assumes the responder role in the change’s account and reverts there', async () => {
+    const { role, record } = await attachedPolicy();
+    const responder = `iam-changes-responder-${counter}`;
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: responder,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        }),
+      }),
+    );
+
+    const run = await revert(
+      [await file(record), '--role', responder, '--execute', '--reason', 'from the security account'],
+      await otherAccountEnv(),
+    );
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/reverted:\n {2}done: aws iam detach-role-policy/);
+    expect(await attached(role)).toEqual([]);
+  });
+
+  it('refuses a --role ARN in another account than the change’s (exit 2)', async () => {
+    const { record } = await attachedPolicy();
+
+    const run = await revert(
+      [await file(record), '--role', `arn:aws:iam::${OTHER_ACCOUNT}:role/iam-changes-responder`],
+      await otherAccountEnv(),
+    );
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `iam-changes: --role arn:aws:iam::${OTHER_ACCOUNT}:role/iam-changes-responder is in account ${OTHER_ACCOUNT}, the change was made in account ${CHANGE_ACCOUNT}\n`,
+    );
   });
 });

@@ -47,6 +47,15 @@ describe('detectClient', () => {
     ['console.amazonaws.com', 'console'],
     ['signin.amazonaws.com', 'console'],
     ['[S3Console/0.4]', 'console'],
+    // The Lambda console calls IAM through an internal Java SDK and names itself at the end.
+    [
+      'aws-internal/3 aws-sdk-java/1.11.1030 Linux/5.4.156-94.273.amzn2int.x86_64 OpenJDK_64-Bit_Server_VM/25.312-b07 java/1.8.0_312 vendor/Oracle_Corporation cfg/retry-mode/standard, AWSLambdaConsole/1.1',
+      'console',
+    ],
+    ['[S3Console/0.4, aws-internal/3 aws-sdk-java/1.12.488 Linux/5.10.219 java/17.0.11]', 'console'],
+    ['console.ec2.amazonaws.com', 'console'],
+    ['AWSCloudFormationConsole/1.0 aws-internal/3', 'console'],
+    ['ConsoleLoginHelper', 'other'],
     [
       'aws-cli/2.18.5 md/awscrt#0.22.0 ua/2.0 os/linux#6.8.0-1016-aws md/arch#x86_64 lang/python#3.12.6 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/prompt#off md/command#iam.attach-role-policy',
       'aws-cli',

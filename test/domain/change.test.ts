@@ -578,3 +578,75 @@ describe('normaliseRecord identity', () => {
     });
   });
 });
+
+describe('normaliseRecord: created service-linked roles and renames', () => {
+  const ROLE_ARN =
+    'arn:aws:iam::111122223333:role/aws-service-role/elasticbeanstalk.amazonaws.com/AWSServiceRoleForElasticBeanstalk';
+
+  it.each<[string, Record<string, unknown> | null, Record<string, unknown>, Partial<Target>]>([
+    [
+      'names the role from the response',
+      { AWSServiceName: 'elasticbeanstalk.amazonaws.com' },
+      { responseElements: { role: { roleName: 'AWSServiceRoleForElasticBeanstalk', arn: ROLE_ARN } } },
+      {
+        kind: 'role',
+        name: 'AWSServiceRoleForElasticBeanstalk',
+        arn: ROLE_ARN,
+        service: 'elasticbeanstalk.amazonaws.com',
+      },
+    ],
+    [
+      'reads the name from the ARN when the response has no roleName',
+      { aWSServiceName: 'elasticbeanstalk.amazonaws.com' },
+      { responseElements: { role: { arn: ROLE_ARN } } },
+      { kind: 'role', name: 'AWSServiceRoleForElasticBeanstalk', service: 'elasticbeanstalk.amazonaws.com' },
+    ],
+    [
+      'says whose role a failed call did not create, never naming the service as the target',
+      { AWSServiceName: 'elasticbeanstalk.amazonaws.com' },
+      { errorCode: 'AccessDenied', responseElements: null },
+      { kind: 'unknown', name: 'the service-linked role of elasticbeanstalk.amazonaws.com' },
+    ],
+  ])('CreateServiceLinkedRole %s', (_, request, overrides, target) => {
+    expect(changeOf('CreateServiceLinkedRole', request, overrides).target).toMatchObject(target);
+  });
+
+  it.each<[string, string, Record<string, unknown>, Record<string, unknown>, Partial<Target>, boolean]>([
+    [
+      'a user rename',
+      'UpdateUser',
+      { userName: 'bob', newUserName: 'robert' },
+      {},
+      { kind: 'user', name: 'bob', newName: 'robert' },
+      true,
+    ],
+    [
+      'a group rename',
+      'UpdateGroup',
+      { groupName: 'dev', newGroupName: 'developers' },
+      {},
+      { kind: 'group', name: 'dev', newName: 'developers' },
+      true,
+    ],
+    [
+      'a path change only',
+      'UpdateUser',
+      { userName: 'bob', newPath: '/staff/' },
+      {},
+      { kind: 'user', name: 'bob' },
+      false,
+    ],
+    [
+      'a failed rename (the old name still stands)',
+      'UpdateGroup',
+      { groupName: 'dev', newGroupName: 'developers' },
+      { errorCode: 'EntityAlreadyExists' },
+      { kind: 'group', name: 'dev' },
+      false,
+    ],
+  ])('%s', (_, eventName, request, overrides, target, renamed) => {
+    const change = changeOf(eventName, request, overrides);
+    expect(change.target).toMatchObject(target);
+    expect('newName' in change.target).toBe(renamed);
+  });
+});

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CIS44_SAMPLE_RECORDS } from '../../src/domain/cis44-samples';
-import { CIS44_EVENT_NAMES } from '../../src/domain/events';
 import {
   CIS44_FILTER_PATTERN,
-  evaluateCis44Coverage,
   type FilterPattern,
   FilterPatternError,
   matchesFilterPattern,
@@ -31,8 +28,6 @@ function matchingLines(pattern: string, lines: readonly string[]): number[] {
   const parsed = parseFilterPattern(pattern);
   return lines.flatMap((message, index) => (matchesFilterPattern(parsed, { message }) ? [index + 1] : []));
 }
-
-const CIS44_CLAUSES = CIS44_EVENT_NAMES.map((name) => `($.eventName=${name})`);
 
 // Examples below come from the Amazon CloudWatch Logs User Guide page "Filter pattern syntax for metric
 // filters, subscription filters, and filter log events" (current and earlier editions), with the outcome the
@@ -582,100 +577,5 @@ describe('parseFilterPattern', () => {
 
   it('accepts a pattern of exactly 1024 characters', () => {
     expect(parseFilterPattern('x'.repeat(1024)).kind).toBe('terms');
-  });
-});
-
-describe('evaluateCis44Coverage', () => {
-  const ALL = [...CIS44_EVENT_NAMES];
-
-  it.each([
-    ['the benchmark’s exact pattern', CIS44_FILTER_PATTERN],
-    ['quoted values', `{${CIS44_EVENT_NAMES.map((name) => `($.eventName="${name}")`).join('||')}}`],
-    [
-      'extra spaces',
-      `{ ${CIS44_EVENT_NAMES.map((name) => `(  $.eventName   =   ${name}  )`).join('  ||  ')} }`,
-    ],
-    ['newlines between clauses', `{\n  ${CIS44_CLAUSES.join('\n  ||\n  ')}\n}`],
-    ['clauses in reverse order', `{${[...CIS44_CLAUSES].reverse().join('||')}}`],
-    [
-      'no parentheses per clause',
-      `{ ${CIS44_EVENT_NAMES.map((name) => `$.eventName = ${name}`).join(' || ')} }`,
-    ],
-    [
-      'an AND with the IAM event source',
-      `{ ($.eventSource = iam.amazonaws.com) && (${CIS44_CLAUSES.join('||')}) }`,
-    ],
-    ['tabs and CRLF line ends', `{\t${CIS44_CLAUSES.join('\r\n||\t')}\r\n}`],
-  ])('covers all 16 calls with %s', (_, pattern) => {
-    expect(evaluateCis44Coverage(pattern)).toEqual({ valid: true, covered: ALL, missing: [] });
-  });
-
-  it('reports the 14 calls a two-clause pattern misses', () => {
-    const result = evaluateCis44Coverage(
-      '{ ($.eventName = PutRolePolicy) || ($.eventName = AttachRolePolicy) }',
-    );
-    expect(result.valid).toBe(true);
-    expect(result.covered).toEqual(['PutRolePolicy', 'AttachRolePolicy']);
-    expect(result.missing).toHaveLength(14);
-    expect(result.missing).toEqual(
-      ALL.filter((name) => name !== 'PutRolePolicy' && name !== 'AttachRolePolicy'),
-    );
-  });
-
-  it('covers nothing when ANDed with the AWS Organizations event source', () => {
-    const result = evaluateCis44Coverage(
-      `{ ($.eventSource = organizations.amazonaws.com) && (${CIS44_CLAUSES.join('||')}) }`,
-    );
-    expect(result).toEqual({ valid: true, covered: [], missing: ALL });
-  });
-
-  it('covers only the three Put…Policy calls with a wildcard', () => {
-    expect(evaluateCis44Coverage('{ $.eventName = "Put*Policy" }').covered).toEqual([
-      'PutGroupPolicy',
-      'PutRolePolicy',
-      'PutUserPolicy',
-    ]);
-  });
-
-  it('covers the one call whose record text holds a term', () => {
-    expect(evaluateCis44Coverage('AttachRolePolicy').covered).toEqual(['AttachRolePolicy']);
-  });
-
-  it('covers everything with the empty pattern and nothing with a case-changed name', () => {
-    expect(evaluateCis44Coverage('').covered).toEqual(ALL);
-    expect(evaluateCis44Coverage('{ $.eventName = putrolepolicy }').covered).toEqual([]);
-  });
-
-  it.each([
-    ['{ $.eventName = }', 16],
-    ['{ ($.eventName = PutRolePolicy }', 31],
-    ['{ $.eventName = PutRolePolicy) }', 29],
-    ['{ $.eventName == PutRolePolicy }', 15],
-    ['{ $.eventName = PutRolePolicy', 29],
-    // The unclosed "(" swallows the clauses after it, so the parser notices only at the final "}".
-    [
-      CIS44_FILTER_PATTERN.replace('($.eventName=PutRolePolicy)', '($.eventName=PutRolePolicy'),
-      CIS44_FILTER_PATTERN.length - 2,
-    ],
-  ])('reports %j as invalid at position %i, covering nothing', (pattern, position) => {
-    const result = evaluateCis44Coverage(pattern);
-    expect(result).toMatchObject({ valid: false, position, covered: [], missing: ALL });
-    expect(result.error).toContain(`at position ${position}`);
-  });
-});
-
-describe('CIS44_SAMPLE_RECORDS', () => {
-  it.each(CIS44_EVENT_NAMES)('holds a successful IAM-user %s call in us-east-1', (eventName) => {
-    const record = CIS44_SAMPLE_RECORDS[eventName];
-    expect(record).toMatchObject({
-      eventName,
-      eventSource: 'iam.amazonaws.com',
-      awsRegion: 'us-east-1',
-      eventType: 'AwsApiCall',
-      userIdentity: { type: 'IAMUser' },
-    });
-    expect(record).not.toHaveProperty('errorCode');
-    expect(Object.keys(record.requestParameters ?? {}).length).toBeGreaterThan(0);
-    expect(record).toHaveProperty('responseElements');
   });
 });

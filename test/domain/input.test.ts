@@ -330,3 +330,54 @@ describe('readInputParts', () => {
     ]);
   });
 });
+
+describe('lookup-events output', () => {
+  const record = fixture('cloudtrail/attach-role-policy.json') as { eventID: string };
+  const event = (cloudTrailEvent: unknown) => ({
+    EventId: record.eventID,
+    EventName: 'AttachRolePolicy',
+    ReadOnly: 'false',
+    EventSource: 'iam.amazonaws.com',
+    Resources: [],
+    CloudTrailEvent: cloudTrailEvent,
+  });
+
+  it.each<[string, unknown, number]>([
+    ['raw aws cloudtrail lookup-events output', { Events: [event(JSON.stringify(record))] }, 1],
+    ['two events of one page', { Events: [event(JSON.stringify(record)), event(JSON.stringify(record))] }, 2],
+    ['one event on its own', event(JSON.stringify(record)), 1],
+    ['an empty page', { Events: [], NextToken: 'abc' }, 0],
+  ])('reads %s', (_, input, count) => {
+    const items = readInput(input);
+    expect(items).toHaveLength(count);
+    for (const item of items) {
+      expect(item).toMatchObject({ kind: 'cloudtrail', record: { eventID: record.eventID } });
+      expect(item.via.at(-1)).toBe('lookup-events');
+    }
+  });
+
+  it.each<[string, unknown, string]>([
+    [
+      'an event without CloudTrailEvent',
+      { Events: [{ EventId: 'x' }] },
+      'Events[0] of the lookup-events output has no CloudTrailEvent text',
+    ],
+    [
+      'CloudTrailEvent that is not JSON',
+      { Events: [event('{oops')] },
+      'the CloudTrailEvent of Events[0] is not JSON',
+    ],
+    [
+      'CloudTrailEvent that is not a record',
+      { Events: [event('{"a":1}')] },
+      'the CloudTrailEvent of Events[0] is not a CloudTrail record',
+    ],
+  ])('sets aside %s with one clear line, keeping the rest', (_, input, reason) => {
+    const withGood = { Events: [...(input as { Events: unknown[] }).Events, event(JSON.stringify(record))] };
+    const parts = readInputParts(withGood);
+    expect(parts.items).toHaveLength(1);
+    expect(parts.unreadable).toHaveLength(1);
+    expect(parts.unreadable[0]?.reason).toContain(reason);
+    expect(parts.unreadable[0]?.reason).not.toContain('\n');
+  });
+});

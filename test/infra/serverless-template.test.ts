@@ -16,8 +16,9 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import AdmZip from 'adm-zip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JOB_MAX_AGE_SECONDS } from '../../src/app/job-verification';
+import { evaluateCis44Coverage } from '../../src/domain/cis44-coverage';
 import { CIS44_EVENT_NAMES } from '../../src/domain/events';
-import { CIS44_FILTER_PATTERN, evaluateCis44Coverage } from '../../src/domain/filter-pattern';
+import { CIS44_FILTER_PATTERN } from '../../src/domain/filter-pattern';
 import { TABLE_INDEXES, TABLE_KEY_SCHEMA, TTL_ATTRIBUTE } from '../../src/store/table';
 import { bundledCalls, missingPermissions } from '../support/bundle-commands';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -667,6 +668,15 @@ describe('serverless.yml', () => {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(false);
     }
     expect(allows(worker, tableWrite('BatchWriteItem', 'CHANGE#e1'))).toBe(false);
+  });
+
+  it('lets only notify ask Access Analyzer to validate a policy, and nothing else of Access Analyzer', () => {
+    for (const role of ['NotifyRole', 'SlackRole', 'WorkerRole']) {
+      const granted = statementsOf(plain, role)
+        .flatMap(actions)
+        .filter((action) => action.startsWith('access-analyzer:'));
+      expect(granted, role).toEqual(role === 'NotifyRole' ? ['access-analyzer:ValidatePolicy'] : []);
+    }
   });
 
   it('lets notify write its own kinds of items and mark bot steps consumed, nothing else', () => {

@@ -105,6 +105,37 @@ describe('the local runtime without AWS', () => {
     expect(sandbox.workspace.messages.find((message) => message.ts === alert.ts)?.text).toMatch(/reverted/i);
   }, 30_000);
 
+  it('answers /iam-changes status with what is missing (AWS), not with a failed call', async () => {
+    const sandbox = runtime.sandbox;
+    if (!sandbox) throw new Error('no sandbox');
+    const before = sandbox.workspace.ephemerals.length;
+    await sandbox.interactions.command('/iam-changes status');
+    await runtime.idle();
+    const answer = sandbox.workspace.ephemerals.slice(before).at(-1);
+    const text = `${answer?.text}\n${JSON.stringify(answer?.blocks)}`;
+
+    expect(text).toContain('this local run has no AWS (started with --no-moto)');
+    expect(text).toContain('moto_server on PATH');
+    expect(text).not.toMatch(/ECONNREFUSED|may read CloudTrail/);
+  });
+
+  it('says in the alarm as many calls as its datapoint, with other scenarios in the same period', async () => {
+    const sandbox = runtime.sandbox;
+    if (!sandbox) throw new Error('no sandbox');
+    await runtime.runScenario('terraform-burst');
+    await runtime.runScenario('cis-alarm');
+    await runtime.idle();
+    const alarm = sandbox.workspace.messages.findLast((message) =>
+      message.text.startsWith('ALARM: CIS-4.4-IAMPolicyChanges'),
+    );
+    if (!alarm) throw new Error('no alarm posted');
+    const calls = Number(/· (\d+) calls/.exec(alarm.text)?.[1]);
+
+    // The burst's ten CreatePolicy and ten AttachRolePolicy calls fall in the period too, unless it just began.
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(alarm.blocks)).toContain(`[${calls}.0 (`);
+  }, 60_000);
+
   it('keeps the store and the channel across a restart on the same data folder', async () => {
     const before = runtime.sandbox?.workspace.messages.length ?? 0;
     expect(before).toBeGreaterThan(0);

@@ -123,7 +123,7 @@ describe('renderCisStatus', () => {
     // Placeholders keep their angle brackets only as entities.
     expect(sections[0]).toContain("--s3-bucket-name '&lt;cloudtrail-log-bucket&gt;'");
     expect(sections.at(-1)).toBe(
-      `*Missing events* (16 of 16, uncounted by the filter): ${CIS44_EVENT_NAMES.map((name) => `\`${name}\``).join(', ')}`,
+      `*Missing events* (16 of 16, no CIS 4.4 metric filter counts them): ${CIS44_EVENT_NAMES.map((name) => `\`${name}\``).join(', ')}`,
     );
   });
 

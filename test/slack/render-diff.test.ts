@@ -8,6 +8,7 @@ import {
   riskDelta,
 } from '../../src/domain/diff';
 import { parsePolicyDocument } from '../../src/domain/policy';
+import type { PolicyValidation, ValidationFinding } from '../../src/domain/policy-validation';
 import type { Change, PolicyDocument } from '../../src/domain/types';
 import {
   DIFF_PAGE_ACTION_ID,
@@ -471,5 +472,67 @@ describe('modalViolations', () => {
     expect(violations).toMatch(/text is 80 characters \(max 75\)/);
     expect(violations).toMatch(/action_id same is used more than once/);
     expect(violations).toMatch(/raw mention in: hello <!channel>/);
+  });
+});
+
+describe('renderDiffModal with AWS Access Analyzer findings', () => {
+  const after = doc(READ, PASS_ROLE);
+  const finding = (
+    type: ValidationFinding['type'],
+    issueCode: string,
+    detail = `${issueCode} <!channel>`,
+  ) => ({
+    field: 'policyDocument',
+    type,
+    issueCode,
+    detail,
+  });
+
+  it.each<[string, PolicyValidation, string[], string[]]>([
+    [
+      'security warnings, errors and warnings, most serious first; no suggestions',
+      {
+        status: 'validated',
+        findings: [
+          finding('WARNING', 'MISSING_VERSION'),
+          finding('SUGGESTION', 'EMPTY_ARRAY_ACTION'),
+          finding('SECURITY_WARNING', 'PASS_ROLE_WITH_STAR_IN_RESOURCE'),
+          finding('ERROR', 'INVALID_ACTION'),
+        ],
+      },
+      [
+        'AWS Access Analyzer security warning (PASS_ROLE_WITH_STAR_IN_RESOURCE)',
+        'AWS Access Analyzer error (INVALID_ACTION)',
+        'AWS Access Analyzer warning (MISSING_VERSION)',
+      ],
+      ['EMPTY_ARRAY_ACTION', '<!channel>'],
+    ],
+    [
+      'that nothing was found',
+      { status: 'validated', findings: [] },
+      ['*AWS Access Analyzer*: no security warnings, errors or warnings'],
+      [],
+    ],
+    [
+      'that validation was unavailable',
+      { status: 'unavailable', reason: 'AccessDenied', findings: [] },
+      ['AWS policy validation unavailable: AccessDenied'],
+      ['*AWS Access Analyzer*: no'],
+    ],
+  ])('shows %s', (_, validation, shown, hidden) => {
+    const change = { ...putRole(after), validation };
+    const { view } = render(null, after, { kind: 'store' }, change);
+    const text = textOf(view);
+    let at = -1;
+    for (const line of shown) {
+      const found = text.indexOf(line);
+      expect(found, line).toBeGreaterThan(at);
+      at = found;
+    }
+    for (const line of hidden) expect(text).not.toContain(line);
+  });
+
+  it('shows nothing of Access Analyzer for a change that was not validated', () => {
+    expect(textOf(render(null, after).view)).not.toContain('Access Analyzer');
   });
 });

@@ -69,6 +69,7 @@ export async function notifyServiceOn(
     tableName?: string;
     deadLetters?: DeadLetterSink;
     log?: NotifyDependencies['log'];
+    validator?: NotifyDependencies['validator'];
   } = {},
 ) {
   const tableName = options.tableName ?? (await components.dynalite.createTable());
@@ -114,6 +115,7 @@ export async function notifyServiceOn(
     },
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.validator ? { validator: options.validator } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };
 }

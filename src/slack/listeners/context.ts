@@ -6,6 +6,7 @@
 import type { AuditLog } from '../../app/audit-port';
 import type { ResponderAuthorizer } from '../../app/authorize';
 import type { ExpectationStore } from '../../app/expectation-port';
+import type { HomeService } from '../../app/home-service';
 import type { JobOrigin, JobQueue, Requester } from '../../app/jobs';
 import type { MuteStore } from '../../app/mute-port';
 import type { Clock, SlackRef } from '../../app/ports';
@@ -29,6 +30,8 @@ export interface ListenerDependencies {
   authorizer: Pick<ResponderAuthorizer, 'authorize' | 'responders'>;
   jobs: JobQueue;
   queries: Pick<QueryService, 'answer' | 'historyNeeded'>;
+  /** The Home tab's facts; without it `app_home_opened` is ignored. */
+  home?: Pick<HomeService, 'factsFor'>;
   clock: Clock;
   log: ListenerLog;
   /** Responders' mutes; without it "Mute similar" and `/iam-changes mutes` say mutes are not available. */

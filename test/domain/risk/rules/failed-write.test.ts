@@ -7,28 +7,34 @@ const attach = { roleName: 'app', policyArn: 'arn:aws:iam::aws:policy/Administra
 
 describe('failed-write', () => {
   it.each([
-    {
-      behaviour: 'reads AccessDenied as probing',
-      errorCode: 'AccessDenied',
-      reason: 'AttachRolePolicy failed with AccessDenied: someone may be probing for permissions',
-    },
-    {
-      behaviour: 'reads UnauthorizedOperation as probing',
-      errorCode: 'Client.UnauthorizedOperation',
-      reason:
-        'AttachRolePolicy failed with Client.UnauthorizedOperation: someone may be probing for permissions',
-    },
-    {
-      behaviour: 'names the call and code of any other error',
-      errorCode: 'NoSuchEntity',
-      reason: 'AttachRolePolicy failed with NoSuchEntity: the call was attempted but changed nothing',
-    },
-  ])('$behaviour', ({ errorCode, reason }) => {
+    ['AccessDenied', 'high'],
+    ['AccessDeniedException', 'high'],
+    ['Client.UnauthorizedOperation', 'high'],
+    ['UnauthorizedAccess', 'high'],
+    ['NotAuthorizedException', 'high'],
+    ['Client.NotAuthorized', 'high'],
+    ['EntityAlreadyExists', 'low'],
+    ['EntityAlreadyExistsException', 'low'],
+    ['MalformedPolicyDocument', 'low'],
+    ['MalformedPolicyDocumentException', 'low'],
+    ['NoSuchEntity', 'low'],
+    ['NoSuchEntityException', 'low'],
+    ['LimitExceeded', 'low'],
+    ['DeleteConflict', 'low'],
+    ['InvalidInput', 'low'],
+    ['ServiceFailure', 'low'],
+  ] as const)('rates a call failing with %s as %s', (errorCode, level) => {
     const finding = failedWrite.evaluate(
       changeOf('AttachRolePolicy', attach, { errorCode, errorMessage: 'message', responseElements: null }),
       NO_CONTEXT,
     );
-    expect(finding).toEqual({ level: 'high', reason });
+    expect(finding).toEqual({
+      level,
+      reason:
+        level === 'high'
+          ? `AttachRolePolicy failed with ${errorCode}: someone may be probing for permissions`
+          : `AttachRolePolicy failed with ${errorCode}: the call was attempted but changed nothing`,
+    });
   });
 
   it('works on a failed call whose request parameters CloudTrail left null', () => {
