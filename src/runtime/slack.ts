@@ -21,6 +21,8 @@ import { type Config, requireJobsTopic } from '../config';
 import { registerListeners } from '../slack/app';
 import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
+import { homeExpectationOf } from '../slack/render-expectation';
+import { homeMuteOf } from '../slack/render-mute';
 import { guardSlackRequest, type MAX_SLACK_BODY_BYTES, readSignedRequest } from '../slack/request-guard';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildQueryService } from './queries';
@@ -93,6 +95,12 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
       cisStatus,
       isResponder: async (userId) => (await authorizer.canRespond(userId)).allowed,
       clock,
+      sources: {
+        mutes: { active: async (now) => (await mutes.active(now)).map(homeMuteOf) },
+        expectations: {
+          active: async (now) => (await expectations.endingAfter(now)).map(homeExpectationOf),
+        },
+      },
     }),
     jobs: wiring.jobs ?? onDemandJobQueue(options, requireJobsTopic(config), aws?.sns),
     queries: buildQueryService(config, {

@@ -2,6 +2,7 @@
  * Pure builders for expectations: the announcement posted in the channel (matching changes are threaded under
  * it) and the list `/iam-changes expectations` answers with. Every typed value is escaped.
  */
+import type { HomeExpectation } from '../app/home-service';
 import type { Expectation } from '../domain/expectation';
 import { context, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
@@ -52,5 +53,16 @@ export function renderExpectationList(expectations: readonly Expectation[], now:
       ...(lines.length ? lines : [section('Nothing is expected now.')]),
       ...more,
     ],
+  };
+}
+
+/** An expectation as the Home tab lists it (what it covers in words, escaped here). */
+export function homeExpectationOf(expectation: Expectation): HomeExpectation {
+  return {
+    id: expectation.id,
+    target: describeExpectation(expectation),
+    until: expectation.endsAt,
+    by: expectation.createdBy,
+    note: expectation.note,
   };
 }

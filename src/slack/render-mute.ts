@@ -5,6 +5,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { AuditActor } from '../app/audit-port';
+import type { HomeMute } from '../app/home-service';
 import type { MUTE_DURATIONS, Mute, MuteMatch, MuteScope } from '../domain/mute';
 import type { AssessedChange } from '../domain/types';
 import { ACTION_IDS, MUTE_VIEW, REASON_INPUT } from './action-ids';
@@ -198,4 +199,15 @@ export function muteBlocks(mutes: readonly Mute[]): KnownBlock[] {
 export function renderMuteList(mutes: readonly Mute[]): SlackMessage {
   const head = mutes.length === 1 ? '1 active mute' : `${mutes.length} active mutes`;
   return { text: head, blocks: [section(`*${head}*`), ...muteBlocks(mutes)] };
+}
+
+/** A mute as the Home tab lists it: what it covers in words (escaped here), until when, by whom, why. */
+export function homeMuteOf(mute: Mute): HomeMute {
+  return {
+    id: mute.id,
+    scope: `${describeMute(mute)}${mute.includesCritical ? ' (includes critical)' : ''}`,
+    until: mute.expiresAt,
+    by: mute.createdBy,
+    reason: mute.reason,
+  };
 }

@@ -35,7 +35,7 @@ import {
   textOf,
   unique,
 } from '../support/responder-harness';
-import { signedSlackRequest } from '../support/slack-requests';
+import { apiGatewayRequest, signedSlackRequest, slackSignature } from '../support/slack-requests';
 
 const SECRET = 'f1e2d3c4b5a6f7e8d9c0b1a2f3e4d5c6';
 const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
@@ -468,5 +468,40 @@ describe('expectations through the Slack handler', () => {
       ),
     ).toBe(true);
     expect((await arrive(change(unique('x'), ADMIN, role))).stored.change.risk.level).toBe('critical');
+  });
+});
+
+describe('the Home tab', () => {
+  it('lists the active mutes and the open expectations', async () => {
+    const first = change(unique('home-actor'));
+    await muteFrom(first, { scope: 'actor', duration: '8h', reason: 'home tab mute reason' });
+    await slash(`expect role/${unique('home-role')} 1h home tab rollout`, ALICE);
+
+    const body = JSON.stringify({
+      token: 'legacy',
+      team_id: 'T0LOCAL',
+      api_app_id: 'A0BOT',
+      type: 'event_callback',
+      event_id: `Ev${Date.now()}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_home_opened', user: ALICE, channel: 'D0ALICE', tab: 'home', event_ts: '1.1' },
+    });
+    const at = Math.floor(Date.now() / 1000);
+    const response = await handler(
+      apiGatewayRequest(
+        body,
+        {
+          'content-type': 'application/json',
+          'x-slack-request-timestamp': String(at),
+          'x-slack-signature': slackSignature(body, at, SECRET),
+        },
+        ACCOUNT,
+      ),
+      context,
+    );
+    expect(response.statusCode).toBe(200);
+    const home = textOf(components.slack.homes.get(ALICE));
+    expect(home).toContain('home tab mute reason');
+    expect(home).toContain('home tab rollout');
   });
 });
