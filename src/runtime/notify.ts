@@ -5,10 +5,10 @@ import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
+import { DynamoActiveMutes } from '../store/dynamo-active-mutes';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
-import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import { lazily, onDemandDeadLetters, onDemandPolicyValidator, onDemandSecrets } from './on-demand';
 
@@ -58,7 +58,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
-    mutes: new DynamoMuteStore(dynamo, tableOptions),
+    mutes: new DynamoActiveMutes(dynamo, tableOptions),
     expectations: new DynamoExpectationStore(dynamo, tableOptions),
     slack: new SlackAlertChannel(slack),
     logs: {

@@ -9,8 +9,6 @@ import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway'
 import { DynamoAuditLog } from '../store/dynamo-audit-log';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoCisStatusStore } from '../store/dynamo-cis-status';
-import { DynamoExpectationStore } from '../store/dynamo-expectations';
-import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import type { SecretReader } from './on-demand';
 
@@ -57,7 +55,5 @@ export function buildStores(config: Config, dynamo: DynamoDBDocumentClient, audi
     audit: new LoggedAuditLog(new DynamoAuditLog(dynamo, options), auditLine),
     stats: new DynamoStatsStore(dynamo, options),
     cisStatus: new DynamoCisStatusStore(dynamo, options),
-    mutes: new DynamoMuteStore(dynamo, options),
-    expectations: new DynamoExpectationStore(dynamo, options),
   };
 }

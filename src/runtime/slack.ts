@@ -24,6 +24,8 @@ import type { ListenerDependencies, ListenerLog } from '../slack/listeners/conte
 import { homeExpectationOf } from '../slack/render-expectation';
 import { homeMuteOf } from '../slack/render-mute';
 import { guardSlackRequest, type MAX_SLACK_BODY_BYTES, readSignedRequest } from '../slack/request-guard';
+import { DynamoExpectationStore } from '../store/dynamo-expectations';
+import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildQueryService } from './queries';
 import {
@@ -77,11 +79,16 @@ export async function buildListenerDependencies(wiring: SlackWiring): Promise<Li
 function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGateway): ListenerDependencies {
   const { config, aws } = wiring;
   const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const { store, audit, stats, cisStatus, mutes, expectations } = buildStores(
+  const dynamo = aws?.dynamo ?? createDocumentClient(options);
+  const { store, audit, stats, cisStatus } = buildStores(
     config,
-    aws?.dynamo ?? createDocumentClient(options),
+    dynamo,
     wiring.auditLine ?? jsonLineAuditWriter(),
   );
+  // Only the Slack function makes and lifts mutes and keeps expectations: the other bundles never carry them.
+  const tableOptions = { tableName: config.tableName };
+  const mutes = new DynamoMuteStore(dynamo, tableOptions);
+  const expectations = new DynamoExpectationStore(dynamo, tableOptions);
   const clock = { now: () => new Date() };
   const authorizer = new ResponderAuthorizer({ responders: config.slack.responders, slack, clock, audit });
   return {
