@@ -110,6 +110,10 @@ const schema = z.object({
     'iam-changes-quarantine',
   ),
   BURST_WINDOW_SECONDS: positiveInt(300),
+  DIGEST_LEVELS: list(
+    (level) => (RISK_LEVELS as readonly string[]).includes(level),
+    'expected risk levels (critical, high, medium, low, info), comma-separated',
+  ),
   RETENTION_DAYS: positiveInt(400),
   CLOUDTRAIL_REGION: z._default(z.string(), 'us-east-1'),
   AWS_ENDPOINT_URL: url(),
@@ -179,6 +183,8 @@ export interface Config {
     functionArnPrefix?: string;
   };
   burstWindowSeconds: number;
+  /** Levels posted only in the daily digest (`DIGEST_LEVELS`), not one by one; still stored and queryable. */
+  digestLevels: RiskLevel[];
   retentionDays: number;
   cloudTrailRegion: string;
   /**
@@ -259,6 +265,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       functionArnPrefix: values.FUNCTION_ARN_PREFIX,
     },
     burstWindowSeconds: values.BURST_WINDOW_SECONDS,
+    digestLevels: values.DIGEST_LEVELS as RiskLevel[],
     retentionDays: values.RETENTION_DAYS,
     cloudTrailRegion: values.CLOUDTRAIL_REGION,
     awsEndpointUrl: values.AWS_ENDPOINT_URL,

@@ -11,6 +11,7 @@ import {
   matchesFilterPattern,
   parseFilterPattern,
 } from '../domain/filter-pattern';
+import { accountOf, groupOf } from '../domain/fleet';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
 import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
@@ -36,6 +37,7 @@ import { MuteGate, type MuteStore } from './mute-port';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
   Burst,
+  BurstNote,
   ChangeStore,
   Clock,
   DeadLetterSink,
@@ -55,6 +57,8 @@ export interface NotifySettings {
   risk: RiskContext;
   /** Who the bot is in CloudTrail: its worker role exactly, its responder role in the organisation's accounts. */
   bot: BotIdentity;
+  /** Levels not posted one by one but in the daily digest (`digest-service.ts`); still stored and queryable. */
+  digestLevels?: readonly RiskLevel[];
   /** Changes from one session within this many seconds of each other share one parent message. */
   burstWindowSeconds: number;
   /** Changes listed in one thread message of a burst. */
@@ -117,6 +121,8 @@ export interface NotifyDependencies {
 export interface NotifyResult {
   posted: string[];
   grouped: string[];
+  /** Kept for the daily digest (a digest level): posted there, not now. */
+  digested: string[];
   duplicates: string[];
   ownCalls: string[];
   /** Changes an active mute kept from posting (stored and counted all the same). */
@@ -144,19 +150,17 @@ interface Gates {
 }
 
 const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
-const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'muted']);
-
-function sessionKey(change: Change): string {
-  return change.actor.arn || change.actor.principalId || change.actor.name;
-}
+const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'muted', 'digest']);
 
 /**
  * The notify use case: turns one SNS notification into Slack messages, exactly once per change.
  *
  * Every change is claimed in the store by its CloudTrail event id before anything is posted, so SNS
  * redeliveries and the same change arriving by the alarm path and the EventBridge path give one message.
- * Critical and high changes get their own message; the rest from one actor session are grouped under the
- * session's first message with their lines in its thread. Any Slack or store failure is thrown after the change
+ * A critical or high change is grouped only with the same change (same caller identity, event and target) made
+ * in other accounts within the burst window — one message with one `@here`, a running count of accounts, each
+ * account's line in its thread; the rest from one caller (regardless of account) are grouped under the first
+ * one's message with their lines in its thread (see `domain/fleet.ts`). Any Slack or store failure is thrown after the change
  * is recorded as undelivered, so SNS retries and a redrive posts only what is missing.
  */
 export class NotifyService {
@@ -186,6 +190,7 @@ export class NotifyService {
     const result: NotifyResult = {
       posted: [],
       grouped: [],
+      digested: [],
       duplicates: [],
       ownCalls: [],
       muted: [],
@@ -430,10 +435,9 @@ export class NotifyService {
         const ref = await this.postAlert(assessed, announcement);
         result.posted.push(assessed.eventId);
         return { ...record, delivery: 'delivered', slack: ref };
-      } else if (SEVERE.has(assessed.risk.level)) {
-        const ref = await this.postAlert(assessed);
-        result.posted.push(assessed.eventId);
-        return { ...record, delivery: 'delivered', slack: ref };
+      } else if (this.deps.settings.digestLevels?.includes(assessed.risk.level)) {
+        await store.markDelivery(assessed.eventId, { delivery: 'digest' }, clock.now());
+        result.digested.push(assessed.eventId);
       } else {
         await this.deliverGrouped(assessed, record, result, deadline);
       }
@@ -502,7 +506,8 @@ export class NotifyService {
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
     const channel = this.channelFor(change);
-    const key = `${channel}#${sessionKey(change)}`;
+    // Severe changes group only with the same change in other accounts; the rest by caller, across accounts.
+    const { key, kind } = groupOf(change, channel, SEVERE.has(change.risk.level));
     const windowMs = settings.burstWindowSeconds * 1000;
 
     // A redelivery of a change already queued in a burst only needs the thread flushed.
@@ -523,29 +528,49 @@ export class NotifyService {
         lastEventTime: change.eventTime,
         count: 1,
         shownCount: 1,
+        kind,
+        accountIds: [accountOf(change)],
       };
       if (await store.startBurst(fresh, burst?.burstId, clock.now())) {
-        const ref = await this.postAlert(change);
-        await store.setBurstParent(key, ref, clock.now());
-        await store.markDelivery(
-          change.eventId,
-          { delivery: 'delivered', slack: ref, burstId: fresh.burstId },
-          clock.now(),
-        );
-        result.posted.push(change.eventId);
-        await this.flushBurst(key, deadline);
+        await this.postParent(change, key, fresh.burstId, result, deadline);
         return;
       }
       burst = await store.getBurst(key);
     }
     if (!burst) throw new Error(`burst ${key} vanished while joining it`);
+    // This change started the burst but its message failed to post: it is the parent, posted now (its lease held).
+    if (burst.parentEventId === change.eventId && !burst.parent) {
+      await this.postParent(change, key, burst.burstId, result, deadline);
+      return;
+    }
     await store.addToBurst(
       key,
-      { burstId: burst.burstId, eventId: change.eventId, eventTime: change.eventTime },
+      {
+        burstId: burst.burstId,
+        eventId: change.eventId,
+        eventTime: change.eventTime,
+        accountId: accountOf(change),
+      },
       clock.now(),
     );
     await store.markDelivery(change.eventId, { delivery: 'pending', burstId: burst.burstId }, clock.now());
     result.grouped.push(change.eventId);
+    await this.flushBurst(key, deadline);
+  }
+
+  /** Posts the message a burst's thread hangs under, then whatever was queued meanwhile. */
+  private async postParent(
+    change: AssessedChange,
+    key: string,
+    burstId: string,
+    result: NotifyResult,
+    deadline: number,
+  ): Promise<void> {
+    const { store, clock } = this.deps;
+    const ref = await this.postAlert(change);
+    await store.setBurstParent(key, ref, clock.now());
+    await store.markDelivery(change.eventId, { delivery: 'delivered', slack: ref, burstId }, clock.now());
+    result.posted.push(change.eventId);
     await this.flushBurst(key, deadline);
   }
 
@@ -555,8 +580,7 @@ export class NotifyService {
    * queued change is never left behind. Out of time with changes still queued: throw, so SNS tries again.
    */
   private async flushBurst(key: string, deadline: number): Promise<void> {
-    const { store, clock, slack, settings } = this.deps;
-    const batchSize = settings.burstBatchSize ?? 40;
+    const { store, clock, settings } = this.deps;
     const countIntervalMs = (settings.burstCountIntervalSeconds ?? 5) * 1000;
     const leaseMs = (settings.burstLeaseSeconds ?? 60) * 1000;
 
@@ -567,43 +591,18 @@ export class NotifyService {
       let shown: { count: number; at: string } | undefined;
       try {
         const parent = burst?.parent;
-        if (!burst || !parent) return;
-        for (;;) {
-          if (clock.now().getTime() > deadline) break;
-          const items = await store.pendingBurstItems(burst.burstId, batchSize);
-          if (items.length === 0) break;
-          const changes = (await Promise.all(items.map((item) => store.getChange(item.eventId))))
-            .filter((entry): entry is StoredChange => entry !== undefined)
-            .map((entry) => entry.change);
-          const ref = await slack.postBurstLines(parent, changes);
-          for (const change of changes) {
-            await store.markDelivery(
-              change.eventId,
-              { delivery: 'grouped', slack: { ...ref, threadTs: parent.ts }, burstId: burst.burstId },
-              clock.now(),
-            );
-          }
-          await store.removeBurstItems(burst.burstId, items);
-        }
-        burst = (await store.getBurst(key)) ?? burst;
-        const stale = burst.count !== burst.shownCount;
-        const due = !burst.shownAt || clock.now().getTime() - Date.parse(burst.shownAt) >= countIntervalMs;
-        const drained = (await store.pendingBurstItems(burst.burstId, 1)).length === 0;
-        if (stale && (due || drained)) {
-          const parentChange = await store.getChange(burst.parentEventId);
-          if (parentChange) {
-            // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
-            const burstNote = { more: burst.count - 1, startedAt: burst.startedAt };
-            await store.recordBurstNote(burst.parentEventId, burstNote);
-            await slack.updateAlert(parent, { ...parentChange, burstNote });
-            shown = { count: burst.count, at: clock.now().toISOString() };
-          }
-        }
+        if (burst && parent) ({ burst, shown } = await this.drainBurst(key, burst, parent, deadline));
       } finally {
         await store.releaseBurstLease(key, shown);
       }
-      const left = burst ? await store.pendingBurstItems(burst.burstId, 1) : [];
-      const parentStale = burst ? burst.count !== (shown?.count ?? burst.shownCount) : false;
+      if (!burst?.parent) {
+        // The parent is still being posted: its poster flushes once it is, unless it found the lease held here —
+        // so look again now that the lease is free.
+        if ((await store.getBurst(key))?.parent) continue;
+        return;
+      }
+      const left = await store.pendingBurstItems(burst.burstId, 1);
+      const parentStale = burst.count !== (shown?.count ?? burst.shownCount);
       if (left.length === 0 && !parentStale) return;
       if (clock.now().getTime() > deadline) {
         if (left.length > 0)
@@ -622,6 +621,52 @@ export class NotifyService {
         else return;
       }
     }
+  }
+
+  /** Posts a burst's queued lines and refreshes its parent's count, while holding the burst's lease. */
+  private async drainBurst(
+    key: string,
+    held: Burst,
+    parent: SlackRef,
+    deadline: number,
+  ): Promise<{ burst: Burst; shown?: { count: number; at: string } }> {
+    const { store, clock, slack, settings } = this.deps;
+    const batchSize = settings.burstBatchSize ?? 40;
+    const countIntervalMs = (settings.burstCountIntervalSeconds ?? 5) * 1000;
+    let burst = held;
+    let shown: { count: number; at: string } | undefined;
+    for (;;) {
+      if (clock.now().getTime() > deadline) break;
+      const items = await store.pendingBurstItems(burst.burstId, batchSize);
+      if (items.length === 0) break;
+      const changes = (await Promise.all(items.map((item) => store.getChange(item.eventId))))
+        .filter((entry): entry is StoredChange => entry !== undefined)
+        .map((entry) => entry.change);
+      const ref = await slack.postBurstLines(parent, changes);
+      for (const change of changes) {
+        await store.markDelivery(
+          change.eventId,
+          { delivery: 'grouped', slack: { ...ref, threadTs: parent.ts }, burstId: burst.burstId },
+          clock.now(),
+        );
+      }
+      await store.removeBurstItems(burst.burstId, items);
+    }
+    burst = (await store.getBurst(key)) ?? burst;
+    const stale = burst.count !== burst.shownCount;
+    const due = !burst.shownAt || clock.now().getTime() - Date.parse(burst.shownAt) >= countIntervalMs;
+    const drained = (await store.pendingBurstItems(burst.burstId, 1)).length === 0;
+    if (stale && (due || drained)) {
+      const parentChange = await store.getChange(burst.parentEventId);
+      if (parentChange) {
+        // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
+        const burstNote = burstNoteOf(burst);
+        await store.recordBurstNote(burst.parentEventId, burstNote);
+        await slack.updateAlert(parent, { ...parentChange, burstNote });
+        shown = { count: burst.count, at: clock.now().toISOString() };
+      }
+    }
+    return shown ? { burst, shown } : { burst };
   }
 
   /**
@@ -837,6 +882,17 @@ export class NotifyService {
       return { records: [], source: 'none' };
     }
   }
+}
+
+/** What a burst's parent shows: how many more changes, in how many accounts, and a fleet group's id. */
+function burstNoteOf(burst: Burst): BurstNote {
+  const accounts = burst.accountIds?.length ?? 0;
+  return {
+    more: burst.count - 1,
+    startedAt: burst.startedAt,
+    ...(accounts > 1 ? { accounts } : {}),
+    ...(burst.kind === 'fleet' ? { groupId: burst.burstId } : {}),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

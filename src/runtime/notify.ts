@@ -1,13 +1,16 @@
+import { DigestService } from '../app/digest-service';
 import { NotifyService } from '../app/notify-service';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
+import { renderDigest } from '../slack/render-digest';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoActiveMutes } from '../store/dynamo-active-mutes';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoDigestStore } from '../store/dynamo-digest-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import { lazily, onDemandDeadLetters, onDemandPolicyValidator, onDemandSecrets } from './on-demand';
@@ -19,6 +22,44 @@ export interface NotifyWiring {
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
 
+/** One pacer for every post of this process: alerts, bursts and digests share each channel's second. */
+const sharedPacer = new ChannelPacer({ intervalMs: 1100 });
+
+/** The Slack gateway of this process, with its token from SSM (or the environment) and per-channel pacing. */
+async function pacedSlack(config: Config, aws: AwsClients | undefined): Promise<WebApiSlackGateway> {
+  const options = { cloudTrailRegion: config.cloudTrailRegion };
+  const source = requireSlackToken(config);
+  // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.
+  const token = 'token' in source ? source.token : await onDemandSecrets(options, aws?.ssm)(source.parameter);
+  return new WebApiSlackGateway(createSlackClient({ token, slackApiUrl: config.slack.apiUrl }), {
+    // A little over Slack's one message per second per channel, so network jitter does not earn a 429.
+    pacer: sharedPacer,
+  });
+}
+
+/**
+ * Builds the daily digest (`DIGEST_LEVELS`): the store's changes of the day, a claim per channel and day on the
+ * same table, posts through the same paced Slack gateway as the notify path.
+ */
+export async function buildDigestService({ config, aws, log }: NotifyWiring): Promise<DigestService> {
+  const options = { cloudTrailRegion: config.cloudTrailRegion };
+  const dynamo = aws?.dynamo ?? createDocumentClient(options);
+  const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
+  return new DigestService({
+    changes: new DynamoChangeStore(dynamo, tableOptions),
+    claims: new DynamoDigestStore(dynamo, tableOptions),
+    slack: await pacedSlack(config, aws),
+    render: renderDigest,
+    clock: { now: () => new Date() },
+    settings: {
+      levels: config.digestLevels,
+      defaultChannel: config.slack.defaultChannel,
+      channelByLevel: config.slack.channelByLevel,
+    },
+    ...(log ? { log } : {}),
+  });
+}
+
 /**
  * Builds the notify use case from configuration: AWS clients once, the Slack token from SSM (or the
  * environment, locally), the DynamoDB store, a per-channel pacer shared by every post of this process, and the
@@ -27,13 +68,7 @@ export interface NotifyWiring {
 export async function buildNotifyService({ config, aws, log }: NotifyWiring): Promise<NotifyService> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
-  const source = requireSlackToken(config);
-  // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.
-  const token = 'token' in source ? source.token : await onDemandSecrets(options, aws?.ssm)(source.parameter);
-  const slack = new WebApiSlackGateway(createSlackClient({ token, slackApiUrl: config.slack.apiUrl }), {
-    // A little over Slack's one message per second per channel, so network jitter does not earn a 429.
-    pacer: new ChannelPacer({ intervalMs: 1100 }),
-  });
+  const slack = await pacedSlack(config, aws);
   const search = lazily(async () => {
     if (aws) {
       const [{ CloudWatchLogsSearch }, { CloudTrailHistory }] = await Promise.all([
@@ -79,6 +114,7 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
       bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
+      digestLevels: config.digestLevels,
       cisAlarmNames: config.cisAlarmNames,
       otherAlarms: config.otherAlarms,
     },

@@ -20,6 +20,7 @@ import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
+import { onFleetQuarantine, onFleetRevert, onFleetSubmission } from './listeners/fleet';
 import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
 import { onMute, onMuteSubmission, onUnmute } from './listeners/mute';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
@@ -75,6 +76,8 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(ACTION_IDS.CONFIRM_RETRY, onConfirmRetry);
   action(CHANGE_MENU_ACTION_PATTERN, onChangeMenu);
   action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
+  action(ACTION_IDS.FLEET_REVERT, onFleetRevert);
+  action(ACTION_IDS.FLEET_QUARANTINE, onFleetQuarantine);
   // A link button: Slack opens the page and still tells the app; nothing to do but acknowledge.
   action(ACTION_IDS.OPEN_LINK, async (args) => args.ack());
   action(ACTION_IDS.MUTE, onMute);
@@ -94,11 +97,16 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
       ),
   );
 
+  const fleetViews: ReadonlySet<string> = new Set([
+    VIEW_IDS.FLEET_REVERT_CONFIRM,
+    VIEW_IDS.FLEET_QUARANTINE_CONFIRM,
+  ]);
   for (const callbackId of Object.values(VIEW_IDS)) {
+    const submission = fleetViews.has(callbackId) ? onFleetSubmission : onConfirmSubmission;
     app.view<ViewSubmitAction>(
       { type: 'view_submission', callback_id: callbackId },
       async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) =>
-        onConfirmSubmission(
+        submission(
           {
             ack: (response) => args.ack(response),
             body: args.body,

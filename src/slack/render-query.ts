@@ -170,6 +170,7 @@ function stateOf(entry: QueryEntry): string[] {
   }
   if (stored.delivery === 'failed') states.push(':warning: failed delivery');
   else if (stored.delivery === 'pending') states.push('not posted yet');
+  else if (stored.delivery === 'digest') states.push('in the daily digest');
   return states;
 }
 

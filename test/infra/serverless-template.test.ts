@@ -489,7 +489,7 @@ describe('serverless.yml', () => {
   });
 
   it('routes the 16 CIS 4.4 calls from aws.iam to the alerts topic by default', () => {
-    const rules = active(plain, 'AWS::Events::Rule');
+    const rules = active(plain, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
     expect(rules).toHaveLength(1);
     const pattern = rules[0]?.[1].Properties?.EventPattern as {
       source: string[];
@@ -501,8 +501,20 @@ describe('serverless.yml', () => {
     expect(JSON.stringify(rules[0]?.[1].Properties?.Targets)).toContain('AlertsTopic');
   });
 
+  it('schedules the daily digest on the notify function, with the digest event as its input', () => {
+    const schedules = active(plain, 'AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties?.ScheduleExpression,
+    );
+    expect(schedules).toHaveLength(1);
+    const rule = schedules[0]?.[1].Properties;
+    expect(rule?.ScheduleExpression).toBe('cron(0 8 * * ? *)');
+    const targets = JSON.stringify(rule?.Targets);
+    expect(targets).toContain('NotifyLambdaFunction');
+    expect(targets).toContain('iam-changes.digest');
+  });
+
   it('routes every IAM call CloudTrail records as a write with allWrites=true, whatever its name', () => {
-    const rules = active(withParams, 'AWS::Events::Rule');
+    const rules = active(withParams, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
     expect(rules).toHaveLength(1);
     // Names matter no more: Disable*, Resync*, … are writes too.
     expect(rules[0]?.[1].Properties?.EventPattern).toEqual({
@@ -971,9 +983,10 @@ describe("serverless.yml: the stack's own failures", () => {
         }
       }
     }
-    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does.
-    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(1);
-    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(1);
+    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does (the IAM rule in use and
+    // the daily digest's schedule).
+    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(2);
+    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(2);
   });
 
   it("lets EventBridge write to the rules' dead-letter queue for this stack's active rule only", () => {
