@@ -22,6 +22,7 @@ import {
   versionSnapshotOf,
 } from '../domain/resources';
 import type { RiskContext } from '../domain/risk/rule';
+import { routeChange } from '../domain/routing';
 import type {
   AlarmEvent,
   AssessedChange,
@@ -30,6 +31,7 @@ import type {
   RiskLevel,
   SkippedRecord,
 } from '../domain/types';
+import type { AccountDirectory } from './account-directory';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import { ExpectationGate, type ExpectationStore } from './expectation-port';
@@ -48,6 +50,7 @@ import type {
   TrailHistory,
 } from './ports';
 import type { StatsStore } from './query-port';
+import type { RoutingTableSource } from './routing-port';
 
 /** Routing and grouping settings the notify path needs (a slice of the parsed configuration). */
 export interface NotifySettings {
@@ -110,6 +113,10 @@ export interface NotifyDependencies {
   deadLetters?: DeadLetterSink;
   /** Logs one line per notable event; the handler passes its logger. */
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /** Names and OU paths of the organisation's accounts, added to each change before it is stored. */
+  accounts?: AccountDirectory;
+  /** The routing table; without it, each change goes to its level's channel or the default one. */
+  routes?: RoutingTableSource;
   /**
    * AWS's policy validator: the documents a change sets are validated before the alert is posted, and its
    * security warnings and errors join the reasons. Without it, nothing is validated.
@@ -379,8 +386,18 @@ export class NotifyService {
     return unrecordedBotChange(change, role);
   }
 
-  private channelFor(change: AssessedChange): string {
-    return this.deps.settings.channelByLevel[change.risk.level] ?? this.deps.settings.defaultChannel;
+  /** The routing table's first matching rule's channel, else the level's channel, else the default. */
+  private async channelFor(change: AssessedChange): Promise<string> {
+    const table = (await this.deps.routes?.table()) ?? [];
+    return routeChange(table, change, this.deps.settings).channel;
+  }
+
+  /** The change with its account's name and OU path, when the directory knows them (it never throws). */
+  private async withAccount(change: AssessedChange): Promise<AssessedChange> {
+    const directory = this.deps.accounts;
+    if (!directory || !change.accountId) return change;
+    const account = await directory.describe(change.accountId);
+    return account.name || account.ouPath ? { ...change, account } : change;
   }
 
   private async deliver(
@@ -399,7 +416,7 @@ export class NotifyService {
     }
     let assessed = record?.change ?? (await this.assess(change));
     if (!record) {
-      assessed = await this.judgeBotCall(assessed);
+      assessed = await this.withAccount(await this.judgeBotCall(assessed));
       if (!assessed.bot) assessed = (await gates.expected?.judge(assessed)) ?? assessed;
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
@@ -470,7 +487,7 @@ export class NotifyService {
     thread?: { channel: string; ts: string },
   ): Promise<SlackRef> {
     const mention = this.deps.settings.mentionOnCritical && change.risk.level === 'critical';
-    const ref = await this.deps.slack.postChange(this.channelFor(change), change, {
+    const ref = await this.deps.slack.postChange(await this.channelFor(change), change, {
       mention,
       ...(thread ? { thread } : {}),
     });
@@ -505,7 +522,7 @@ export class NotifyService {
     deadline: number,
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
-    const channel = this.channelFor(change);
+    const channel = await this.channelFor(change);
     // Severe changes group only with the same change in other accounts; the rest by caller, across accounts.
     const { key, kind } = groupOf(change, channel, SEVERE.has(change.risk.level));
     const windowMs = settings.burstWindowSeconds * 1000;

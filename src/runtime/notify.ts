@@ -1,5 +1,8 @@
+import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
 import { DigestService } from '../app/digest-service';
 import { NotifyService } from '../app/notify-service';
+import type { RoutingTableSource } from '../app/routing-port';
+import { fixedRoutingTable, RoutingTextSource } from '../app/routing-table';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
@@ -7,6 +10,7 @@ import { ChannelPacer } from '../slack/channel-pacer';
 import { renderDigest } from '../slack/render-digest';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
+import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
 import { DynamoActiveMutes } from '../store/dynamo-active-mutes';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
@@ -83,6 +87,13 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
     return (await import('../aws/alarm-search')).createAlarmSearch(options);
   });
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
+  const clock = { now: () => new Date() };
+  const accounts = new CachedAccountDirectory({
+    store: new DynamoAccountDirectoryStore(dynamo, tableOptions),
+    ...(config.accounts.readOrganizations ? { source: organizationsSource(config, options) } : {}),
+    clock,
+    ...(log ? { log } : {}),
+  });
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
@@ -106,7 +117,9 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       iamEvents: async (start, end, names) => (await search()).trail.iamEvents(start, end, names),
       resourceEvents: async (name, start, end) => (await search()).trail.resourceEvents(name, start, end),
     },
-    clock: { now: () => new Date() },
+    clock,
+    accounts,
+    routes: routingSource(config, options, aws, log),
     settings: {
       defaultChannel: config.slack.defaultChannel,
       channelByLevel: config.slack.channelByLevel,
@@ -119,6 +132,37 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
       otherAlarms: config.otherAlarms,
     },
     ...(deadLetters ? { deadLetters } : {}),
+    ...(log ? { log } : {}),
+  });
+}
+
+/** Organizations, loaded on the directory's first refresh (once a day): most cold starts never load it. */
+function organizationsSource(config: Config, options: { cloudTrailRegion: string }): AccountSource {
+  const source = lazily(async () => {
+    const { createOrganizationsClient, OrganizationsAccountSource } = await import(
+      '../aws/organizations-accounts'
+    );
+    return new OrganizationsAccountSource(
+      createOrganizationsClient(config.accounts.organizationsRoleArn, options),
+    );
+  });
+  return { listAccounts: async () => (await source()).listAccounts() };
+}
+
+/** The routing table: given inline (validated with the configuration), or the SSM parameter, read every 5 minutes. */
+function routingSource(
+  config: Config,
+  options: { cloudTrailRegion: string },
+  aws: AwsClients | undefined,
+  log: NotifyWiring['log'],
+): RoutingTableSource | undefined {
+  if (config.routing.table) return fixedRoutingTable(config.routing.table);
+  const parameter = config.routing.parameter;
+  if (!parameter) return undefined;
+  const read = onDemandSecrets(options, aws?.ssm);
+  return new RoutingTextSource({
+    read: () => read(parameter),
+    clock: { now: () => new Date() },
     ...(log ? { log } : {}),
   });
 }

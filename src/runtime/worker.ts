@@ -89,7 +89,7 @@ export async function buildWorkerService({
   const gateway = slack ?? buildInteractionGateway(config, await readBotToken(config, secrets));
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
   const queries = lazily(async () =>
-    (await import('./queries')).buildQueryService(config, { store, stats, trail }),
+    (await import('./queries')).buildQueryService(config, { store, stats, trail, dynamo }),
   );
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});

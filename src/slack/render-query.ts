@@ -112,6 +112,7 @@ function describeFilters(query: Query): string[] {
   if (query.actor) parts.push(`by *${truncate(query.actor, 100)}*`);
   if (query.resource) parts.push(`on ${inlineCode(query.resource, 200)}`);
   if (query.eventPattern) parts.push(`event ${inlineCode(query.eventPattern, 100)}`);
+  if (query.account) parts.push(`in *${truncate(query.account, 100)}*`);
   if (query.failedOnly) parts.push('failed calls only');
   if (query.minLevel) parts.push(`risk ${query.minLevel}${query.minLevel === 'critical' ? '' : '+'}`);
   return parts;
@@ -184,6 +185,7 @@ function entryLine(entry: QueryEntry, options: QueryRenderOptions): string {
   return (
     `• ${slackDate(change.eventTime)} · ${level.emoji} ${level.label} · ` +
     `*${truncate(change.actor.name || 'unknown caller', 80)}* ${linked}` +
+    (change.account?.name ? ` in ${truncate(change.account.name, 60)}` : '') +
     (states.length > 0 ? ` · ${states.join(' · ')}` : '')
   );
 }
