@@ -47,6 +47,8 @@ export interface AlarmSummary {
 export interface ChangeAlertOptions {
   /** Call the channel's attention to it (`@here`): set for critical changes when the configuration says so. */
   mention: boolean;
+  /** Post it in this thread (an expectation's announcement) instead of the channel. */
+  thread?: { channel: string; ts: string };
 }
 
 /**

@@ -19,6 +19,9 @@ export type AuditAction =
   | 'quarantine'
   | 'quarantine-refused'
   | 'lift-quarantine'
+  | 'mute'
+  | 'unmute'
+  | 'expect'
   | 'unauthorised'
   /** A job whose Slack request could not be verified: the actor is "unverified job", never the user it claims. */
   | 'unverified-job'

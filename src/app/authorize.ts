@@ -14,6 +14,9 @@ import type { SlackInteractionGateway } from './slack-port';
 /** The responder actions that need authorisation (acknowledging and looking need none). */
 export type ResponderAction = 'revert' | 'quarantine' | 'lift-quarantine';
 
+/** Everything only responders may do: the IAM actions, and muting alerts or lifting a mute. */
+export type GuardedAction = ResponderAction | 'mute' | 'unmute' | 'expect';
+
 /** Whether someone may respond, and why, in words for the log and the audit entry. */
 export interface AuthorizationDecision {
   allowed: boolean;
@@ -92,7 +95,7 @@ export class ResponderAuthorizer {
    */
   async authorize(
     actor: AuditActor & { slackUserId: string },
-    action: ResponderAction,
+    action: GuardedAction,
     eventId: string,
     stage: 'button' | 'submission' | 'worker' = 'button',
   ): Promise<AuthorizationDecision & { auditError?: string }> {

@@ -37,6 +37,8 @@ import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
 import type { EscalationStep } from './escalation-check';
+import { ExpectationGate, type ExpectationStore } from './expectation-port';
+import { MuteGate, type MuteStore } from './mute-port';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
   Burst,
@@ -89,6 +91,13 @@ export interface NotifyDependencies {
   store: ChangeStore;
   /** Daily counters for `/iam-changes stats`. */
   stats?: StatsStore;
+  /** Responders' mutes: a change an active mute covers is stored and counted but not posted. None when absent. */
+  mutes?: Pick<MuteStore, 'active'>;
+  /**
+   * Announced planned work: a matching change is lowered one level and posted in the announcement's thread; one on
+   * an announced target outside the window or by someone else carries an "unexpected" reason. None when absent.
+   */
+  expectations?: Pick<ExpectationStore, 'endingAfter'>;
   /** Slack, told in facts: the adapter renders alerts, summaries and notes. */
   slack: AlertChannel;
   logs: LogSearch;
@@ -135,6 +144,8 @@ export interface NotifyResult {
   digested: string[];
   duplicates: string[];
   ownCalls: string[];
+  /** Changes an active mute kept from posting (stored and counted all the same). */
+  muted: string[];
   alarms: Array<{ name: string; state: string; calls: number; source: string }>;
   skipped: SkippedRecord[];
   /** Parts of the notification that could not be read, and the dead-letter message each is kept as. */
@@ -151,8 +162,14 @@ export class DeliveryIncompleteError extends Error {
   override name = 'DeliveryIncompleteError';
 }
 
+/** The per-notification hooks: mutes and expectations, each read once. */
+interface Gates {
+  mutes?: MuteGate;
+  expected?: ExpectationGate;
+}
+
 const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
-const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'digest']);
+const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'muted', 'digest']);
 
 /**
  * The notify use case: turns one SNS notification into Slack messages, exactly once per change.
@@ -195,11 +212,13 @@ export class NotifyService {
       digested: [],
       duplicates: [],
       ownCalls: [],
+      muted: [],
       alarms: [],
       skipped: [],
       unreadable: [],
     };
     const setAside: UnreadablePart[] = [...unreadable];
+    const gates = this.gates();
     for (const item of items) {
       if (item.kind === 'alarm') {
         let alarm: AlarmEvent;
@@ -210,10 +229,14 @@ export class NotifyService {
           setAside.push({ reason: error.message, input: item.message });
           continue;
         }
-        await this.processAlarm(alarm, result, deadline, invocationId);
+        await this.processAlarm(alarm, result, deadline, invocationId, gates);
       } else {
-        await this.processRecord(item.record, result, deadline, (reason) =>
-          setAside.push({ reason, input: item.record }),
+        await this.processRecord(
+          item.record,
+          result,
+          deadline,
+          (reason) => setAside.push({ reason, input: item.record }),
+          gates,
         );
       }
     }
@@ -226,9 +249,11 @@ export class NotifyService {
    * so a call the EventBridge path or an earlier search already delivered is not posted again.
    */
   async deliverRecords(records: CloudTrailRecord[], deadline: number): Promise<NotifyResult> {
+    const gates = this.gates();
     const result: NotifyResult = {
       posted: [],
       grouped: [],
+      muted: [],
       digested: [],
       duplicates: [],
       ownCalls: [],
@@ -237,10 +262,16 @@ export class NotifyService {
       unreadable: [],
     };
     for (const record of records) {
-      await this.processRecord(record, result, deadline, (reason) => {
-        // Found in CloudTrail's own logs, which keep it: noted, not kept again.
-        result.skipped.push({ eventName: record.eventName, eventSource: record.eventSource, reason });
-      });
+      await this.processRecord(
+        record,
+        result,
+        deadline,
+        (reason) => {
+          // Found in CloudTrail's own logs, which keep it: noted, not kept again.
+          result.skipped.push({ eventName: record.eventName, eventSource: record.eventSource, reason });
+        },
+        gates,
+      );
     }
     return result;
   }
@@ -270,12 +301,26 @@ export class NotifyService {
     }
   }
 
+  /**
+   * The mutes and expectations one notification is judged against: each read once, and only if a change needs it.
+   */
+  private gates(): Gates {
+    const mutes = this.deps.mutes
+      ? new MuteGate(this.deps.mutes, () => this.deps.clock.now(), this.log)
+      : undefined;
+    const expected = this.deps.expectations
+      ? new ExpectationGate(this.deps.expectations, () => this.deps.clock.now(), this.log)
+      : undefined;
+    return { ...(mutes ? { mutes } : {}), ...(expected ? { expected } : {}) };
+  }
+
   /** Delivers one CloudTrail record; one that cannot be read is handed to `unreadable` with the reason. */
   private async processRecord(
     record: CloudTrailRecord,
     result: NotifyResult,
     deadline: number,
     unreadable: (reason: string) => void,
+    gates: Gates = {},
   ): Promise<StoredChange | undefined> {
     let normalised: ReturnType<typeof normaliseRecord>;
     try {
@@ -289,7 +334,7 @@ export class NotifyService {
       result.skipped.push(normalised.skipped);
       return undefined;
     }
-    return this.deliver(normalised.change, result, deadline);
+    return this.deliver(normalised.change, result, deadline, gates);
   }
 
   /** Judges a change with what the store knows of the document before it, and remembers the one after. */
@@ -407,7 +452,12 @@ export class NotifyService {
     return account.name || account.ouPath ? { ...change, account } : change;
   }
 
-  private async deliver(change: Change, result: NotifyResult, deadline: number): Promise<StoredChange> {
+  private async deliver(
+    change: Change,
+    result: NotifyResult,
+    deadline: number,
+    gates: Gates = {},
+  ): Promise<StoredChange> {
     const { store, clock } = this.deps;
     const leaseUntil = () =>
       new Date(clock.now().getTime() + (this.deps.settings.deliveryLeaseSeconds ?? 120) * 1000);
@@ -419,6 +469,7 @@ export class NotifyService {
     let assessed = record?.change ?? (await this.assess(change));
     if (!record) {
       assessed = await this.withAccount(await this.judgeBotCall(assessed));
+      if (!assessed.bot) assessed = (await gates.expected?.judge(assessed)) ?? assessed;
       if (this.deps.escalation) assessed = await this.deps.escalation.prepare(assessed);
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
@@ -438,10 +489,22 @@ export class NotifyService {
       return record;
     }
     try {
-      if (assessed.bot?.recorded) {
+      const mute = assessed.bot?.recorded ? undefined : await gates.mutes?.muteFor(assessed);
+      const announcement = assessed.expected?.message;
+      if (mute) {
+        // Stored and counted already; it only does not post. Queries and the digest still list it.
+        await store.markDelivery(assessed.eventId, { delivery: 'muted', mutedBy: mute.id }, clock.now());
+        result.muted.push(assessed.eventId);
+        this.log('change muted', { eventId: assessed.eventId, mute: mute.id });
+      } else if (assessed.bot?.recorded) {
         const ref = await this.postOwnCallNote(assessed);
         await store.markDelivery(assessed.eventId, { delivery: 'own-call', slack: ref }, clock.now());
         result.ownCalls.push(assessed.eventId);
+      } else if (announcement) {
+        // Planned work: in the announcement's thread, never grouped into a burst of its own.
+        const ref = await this.postAlert(assessed, announcement);
+        result.posted.push(assessed.eventId);
+        return { ...record, delivery: 'delivered', slack: ref };
       } else if (this.deps.settings.digestLevels?.includes(assessed.risk.level)) {
         await store.markDelivery(assessed.eventId, { delivery: 'digest' }, clock.now());
         result.digested.push(assessed.eventId);
@@ -474,9 +537,15 @@ export class NotifyService {
     return false;
   }
 
-  private async postAlert(change: AssessedChange): Promise<SlackRef> {
+  private async postAlert(
+    change: AssessedChange,
+    thread?: { channel: string; ts: string },
+  ): Promise<SlackRef> {
     const mention = this.deps.settings.mentionOnCritical && change.risk.level === 'critical';
-    const ref = await this.deps.slack.postChange(await this.channelFor(change), change, { mention });
+    const ref = await this.deps.slack.postChange(await this.channelFor(change), change, {
+      mention,
+      ...(thread ? { thread } : {}),
+    });
     await this.deps.store.markDelivery(
       change.eventId,
       { delivery: 'delivered', slack: ref },
@@ -683,6 +752,7 @@ export class NotifyService {
     result: NotifyResult,
     deadline: number,
     owner: string,
+    gates: Gates = {},
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
     const kind = await this.classifyAlarm(received);
@@ -708,7 +778,7 @@ export class NotifyService {
       return;
     }
     try {
-      await this.postAlarm(alarm, result, deadline);
+      await this.postAlarm(alarm, result, deadline, gates);
     } catch (error: unknown) {
       await store.releaseAlarm(alarm, owner).catch((release: unknown) => {
         this.log('alarm claim not released; it is taken over once it expires', {
@@ -720,7 +790,12 @@ export class NotifyService {
     }
   }
 
-  private async postAlarm(alarm: AlarmEvent, result: NotifyResult, deadline: number): Promise<void> {
+  private async postAlarm(
+    alarm: AlarmEvent,
+    result: NotifyResult,
+    deadline: number,
+    gates: Gates = {},
+  ): Promise<void> {
     const { store, clock, slack, settings } = this.deps;
     if (alarm.state !== 'ALARM') {
       // The calls up to this state change are searched before it is marked done: a failure retries the whole.
@@ -755,11 +830,17 @@ export class NotifyService {
     if (sources.length > 0) await this.deps.followUp?.opened(alarm, sources, records);
     const calls: AlarmCall[] = [];
     for (const record of records) {
-      const stored = await this.processRecord(record, result, deadline, (reason) => {
-        // Found in CloudTrail's own logs, which keep it: noted, not kept again.
-        result.skipped.push({ eventName: record.eventName, eventSource: record.eventSource, reason });
-        this.log('record behind the alarm not readable', { alarm: alarm.name, reason });
-      });
+      const stored = await this.processRecord(
+        record,
+        result,
+        deadline,
+        (reason) => {
+          // Found in CloudTrail's own logs, which keep it: noted, not kept again.
+          result.skipped.push({ eventName: record.eventName, eventSource: record.eventSource, reason });
+          this.log('record behind the alarm not readable', { alarm: alarm.name, reason });
+        },
+        gates,
+      );
       if (stored) calls.push({ change: stored.change });
     }
     const linked = await Promise.all(

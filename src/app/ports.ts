@@ -14,15 +14,16 @@ export interface SlackRef {
 }
 
 /**
- * How far a change got towards Slack. `digest`: kept for the daily digest of its channel (a digest level).
- * `imported`: backfilled from the trail's S3 archive (`iam-changes scan --import`), never posted; a live delivery
- * of the same call may still post it.
+ * How far a change got towards Slack. `muted`: stored and counted, not posted, because an active mute (`mutedBy`)
+ * covered it; `digest`: kept for the daily digest of its channel (a digest level); `imported`: backfilled from the
+ * trail's S3 archive (`iam-changes scan --import`), never posted; a live delivery of the same call may still post it.
  */
 export type DeliveryState =
   | 'pending'
   | 'delivered'
   | 'grouped'
   | 'own-call'
+  | 'muted'
   | 'failed'
   | 'digest'
   | 'imported';
@@ -35,6 +36,8 @@ export interface StoredChange {
   slack?: SlackRef;
   /** The burst it belongs to, when it was grouped. */
   burstId?: string;
+  /** The mute that kept it from posting, when `delivery` is `muted`. */
+  mutedBy?: string;
   /** For a burst's parent: the running count its message shows, so every re-render of it keeps the count. */
   burstNote?: BurstNote;
   attempts: number;
@@ -153,7 +156,7 @@ export interface ChangeStore {
    */
   markDelivery(
     eventId: string,
-    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string },
+    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string; mutedBy?: string },
     now: Date,
   ): Promise<void>;
   /** Records a failed delivery attempt; the change stays undelivered for the retry. */

@@ -107,6 +107,7 @@ export const QUERY_HELP = [
   '*limit* `N`: list up to N changes (default 20, at most 200) · *share*: post the answer in the channel',
   '',
   '`/iam-changes stats [30d]` — changes per day, by level, actor and client · `/iam-changes status` — the CIS 4.4 checks · `/iam-changes help`',
+  '`/iam-changes mutes` — active mutes, with Unmute · `/iam-changes expect role/ci-runner 2h deploy #812` (or `by <actor>`, an event glob) — announce planned work · `/iam-changes expectations`',
   'Examples: `/iam-changes 7d by alice` · `/iam-changes on role/ci-runner` · `/iam-changes failed risk high+ 24h`',
 ].join('\n');
 

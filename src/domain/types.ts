@@ -237,6 +237,8 @@ export interface AssessedChange extends Change {
   validation?: PolicyValidation;
   /** The check of what the changed principal can reach now; absent for changes that touch no principal. */
   escalation?: EscalationCheck;
+  /** Set when an announced expectation covered it: its alert goes in the announcement's thread. */
+  expected?: { id: string; message?: { channel: string; ts: string } };
 }
 
 /** One escalation path a change opened, as stored and rendered. */

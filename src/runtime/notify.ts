@@ -23,10 +23,12 @@ import { renderDigest } from '../slack/render-digest';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
+import { DynamoActiveMutes } from '../store/dynamo-active-mutes';
 import { DynamoAlarmCursorStore } from '../store/dynamo-alarm-cursors';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoDigestStore } from '../store/dynamo-digest-store';
+import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import {
   lazily,
@@ -199,6 +201,8 @@ export async function buildNotifyRuntime({
     ...(escalationStep ? { escalation: escalationStep } : {}),
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
+    mutes: new DynamoActiveMutes(dynamo, tableOptions),
+    expectations: new DynamoExpectationStore(dynamo, tableOptions),
     slack: new SlackAlertChannel(slack),
     logs: {
       metricFilters: async (namespace, metricName) =>

@@ -21,7 +21,11 @@ import { type Config, requireJobsTopic } from '../config';
 import { registerListeners } from '../slack/app';
 import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
+import { homeExpectationOf } from '../slack/render-expectation';
+import { homeMuteOf } from '../slack/render-mute';
 import { guardSlackRequest, type MAX_SLACK_BODY_BYTES, readSignedRequest } from '../slack/request-guard';
+import { DynamoExpectationStore } from '../store/dynamo-expectations';
+import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory } from './on-demand';
 import { buildQueryService } from './queries';
 import {
@@ -81,6 +85,10 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
     dynamo,
     wiring.auditLine ?? jsonLineAuditWriter(),
   );
+  // Only the Slack function makes and lifts mutes and keeps expectations: the other bundles never carry them.
+  const tableOptions = { tableName: config.tableName };
+  const mutes = new DynamoMuteStore(dynamo, tableOptions);
+  const expectations = new DynamoExpectationStore(dynamo, tableOptions);
   const clock = { now: () => new Date() };
   const authorizer = new ResponderAuthorizer({ responders: config.slack.responders, slack, clock, audit });
   return {
@@ -94,6 +102,12 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
       cisStatus,
       isResponder: async (userId) => (await authorizer.canRespond(userId)).allowed,
       clock,
+      sources: {
+        mutes: { active: async (now) => (await mutes.active(now)).map(homeMuteOf) },
+        expectations: {
+          active: async (now) => (await expectations.endingAfter(now)).map(homeExpectationOf),
+        },
+      },
     }),
     jobs: wiring.jobs ?? onDemandJobQueue(options, requireJobsTopic(config), aws?.sns),
     queries: buildQueryService(config, {
@@ -104,6 +118,8 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
     }),
     clock,
     log: wiring.log ?? consoleLog,
+    mutes,
+    expectations,
   };
 }
 

@@ -19,6 +19,24 @@ export const ACTION_IDS = Object.freeze({
   FLEET_QUARANTINE: 'fleet.quarantine',
   /** A button that only opens a link (IAM Identity Center): Slack still sends the click, which is only acked. */
   OPEN_LINK: 'change.open_link',
+  /** "Mute similar…" on an alert: opens the mute modal. */
+  MUTE: 'change.mute',
+  /** "Unmute" beside a mute in `/iam-changes mutes` and the Home tab; its value is the mute's id. */
+  UNMUTE: 'mute.unmute',
+} as const);
+
+/**
+ * The mute modal: its `callback_id` (kept apart from {@link VIEW_IDS}, whose submissions publish jobs) and its
+ * inputs' block and action ids. Its `private_metadata` is JSON `{eventId, channel, ts}`.
+ */
+export const MUTE_VIEW = Object.freeze({
+  CALLBACK_ID: 'change.mute_create',
+  SCOPE_BLOCK: 'mute_scope',
+  SCOPE_ACTION: 'mute.scope',
+  DURATION_BLOCK: 'mute_duration',
+  DURATION_ACTION: 'mute.duration',
+  CRITICAL_BLOCK: 'mute_critical',
+  CRITICAL_ACTION: 'mute.critical',
 } as const);
 
 /** Matches the burst thread menus' action ids (`change.menu:<eventId>`), for `app.action(...)`. */

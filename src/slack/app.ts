@@ -14,7 +14,7 @@ import type {
   ViewSubmitAction,
 } from '@slack/bolt';
 import type { JobOrigin } from '../app/jobs';
-import { ACTION_IDS, CHANGE_MENU_ACTION_PATTERN, SLASH_COMMAND, VIEW_IDS } from './action-ids';
+import { ACTION_IDS, CHANGE_MENU_ACTION_PATTERN, MUTE_VIEW, SLASH_COMMAND, VIEW_IDS } from './action-ids';
 import { onAcknowledge } from './listeners/acknowledge';
 import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
@@ -22,6 +22,7 @@ import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confir
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
 import { onFleetQuarantine, onFleetRevert, onFleetSubmission } from './listeners/fleet';
 import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
+import { onMute, onMuteSubmission, onUnmute } from './listeners/mute';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
 import { DIFF_PAGE_ACTION_PATTERN } from './render-diff';
@@ -79,6 +80,22 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(ACTION_IDS.FLEET_QUARANTINE, onFleetQuarantine);
   // A link button: Slack opens the page and still tells the app; nothing to do but acknowledge.
   action(ACTION_IDS.OPEN_LINK, async (args) => args.ack());
+  action(ACTION_IDS.MUTE, onMute);
+  action(ACTION_IDS.UNMUTE, onUnmute);
+
+  app.view<ViewSubmitAction>(
+    { type: 'view_submission', callback_id: MUTE_VIEW.CALLBACK_ID },
+    async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) =>
+      onMuteSubmission(
+        {
+          ack: (response) => args.ack(response),
+          body: args.body,
+          view: args.view as ViewSubmissionArgs['view'],
+          ...signed(args.context),
+        },
+        deps,
+      ),
+  );
 
   const fleetViews: ReadonlySet<string> = new Set([
     VIEW_IDS.FLEET_REVERT_CONFIRM,

@@ -6,7 +6,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { AuditActor } from '../app/audit-port';
-import type { ResponderAction } from '../app/authorize';
+import type { GuardedAction, ResponderAction } from '../app/authorize';
 import type { LiftOutcome, QuarantineOutcome } from '../app/quarantine-service';
 import type { Acknowledgement, QuarantineRecord, RevertRecord, RevertStepResult } from '../app/revert-port';
 import type { DriftCheck, RevertOutcome } from '../app/revert-service';
@@ -33,10 +33,13 @@ function note(text: string, blocks: KnownBlock[]): SlackMessage {
   return { text: truncate(text, 3000), blocks: blocks.slice(0, MAX_BLOCKS) };
 }
 
-const VERBS: Record<ResponderAction, string> = {
+const VERBS: Record<GuardedAction, string> = {
   revert: 'revert changes',
   quarantine: 'quarantine callers',
   'lift-quarantine': 'lift quarantines',
+  mute: 'mute alerts',
+  unmute: 'lift mutes',
+  expect: 'announce expected changes',
 };
 
 /** `<@U…>` for users, `<!subteam^S…>` for user groups: how Slack shows the configured responders. */
@@ -51,7 +54,7 @@ function responderMention(id: string): string {
  * revert changes"), and where to ask. Sent only to the person who clicked, so the group mention pings nobody.
  */
 export function renderUnauthorised(
-  action: ResponderAction,
+  action: GuardedAction,
   responders: readonly string[],
   channel?: string,
 ): SlackMessage {

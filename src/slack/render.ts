@@ -569,6 +569,8 @@ function actionsBlock(change: AssessedChange): ActionsBlock {
       }),
     );
   }
+  // Last: the quietest action, and the one a reader should reach for after the others.
+  elements.push(button(ACTION_IDS.MUTE, 'Mute similar…', value));
   return { type: 'actions', elements };
 }
 

@@ -113,7 +113,10 @@ export class SlackAlertChannel implements AlertChannel {
   constructor(protected readonly gateway: SlackGateway) {}
 
   postChange(channel: string, change: AssessedChange, options: ChangeAlertOptions): Promise<SlackRef> {
-    return this.post({ channel }, renderChange(change, { mentionOnCritical: options.mention }));
+    const where = options.thread
+      ? { channel: options.thread.channel, threadTs: options.thread.ts }
+      : { channel };
+    return this.post(where, renderChange(change, { mentionOnCritical: options.mention }));
   }
 
   updateAlert(ref: SlackRef, state: RespondedChange): Promise<void> {

@@ -190,6 +190,7 @@ function toStoredChange(item: Item): RespondedChange {
   };
   if (stored.slack) result.slack = stored.slack;
   if (stored.burstId !== undefined) result.burstId = stored.burstId;
+  if (stored.mutedBy !== undefined) result.mutedBy = stored.mutedBy;
   if (stored.burstNote) result.burstNote = stored.burstNote;
   if (stored.lastError !== undefined) result.lastError = stored.lastError;
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
@@ -461,7 +462,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   async markDelivery(
     eventId: string,
-    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string },
+    update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string; mutedBy?: string },
     now: Date,
   ): Promise<void> {
     const values: Item = { ':delivery': update.delivery, ':now': now.toISOString() };
@@ -473,6 +474,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     if (update.burstId !== undefined) {
       set.push('burstId = :burstId');
       values[':burstId'] = update.burstId;
+    }
+    if (update.mutedBy !== undefined) {
+      set.push('mutedBy = :mutedBy');
+      values[':mutedBy'] = update.mutedBy;
     }
     if (update.delivery === 'pending') {
       // Queued in a burst: another invocation may already have posted its line (`grouped`), which must stay.

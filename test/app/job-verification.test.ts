@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry, AuditLog } from '../../src/app/audit-port';
-import type { ResponderAction } from '../../src/app/authorize';
+import type { GuardedAction, ResponderAction } from '../../src/app/authorize';
 import {
   DEFAULT_JOB_MAX_AGE_SECONDS,
   type InteractionCheck,
@@ -368,7 +368,7 @@ function setup(options: Setup = {}) {
   const audit = new MemoryAudit();
   const next = new RecordingRunner();
   const responders = new Set(options.responders ?? ['U0ALICE']);
-  const authorizations: Array<{ userId: string; action: ResponderAction; eventId: string; stage?: string }> =
+  const authorizations: Array<{ userId: string; action: GuardedAction; eventId: string; stage?: string }> =
     [];
   const stored = new Map(options.stored ?? [[EVENT, item(EVENT)]]);
   const logs: Array<[string, Record<string, unknown>]> = [];

@@ -780,6 +780,19 @@ describe('serverless.yml', () => {
     expect(allows(slack, tableWrite('BatchWriteItem', 'AUDIT#2025-01-01'))).toBe(false);
   });
 
+  it('lets the Slack function keep and lift mutes and keep expectations, and nothing beside them', () => {
+    const slack = statementsOf(plain, 'SlackRole');
+    expect(allows(slack, tableWrite('PutItem', 'MUTE'))).toBe(true);
+    expect(allows(slack, tableWrite('DeleteItem', 'MUTE'))).toBe(true);
+    expect(allows(slack, tableWrite('PutItem', 'EXPECT'))).toBe(true);
+    for (const pk of ['MUTEX', 'MUTE#x', 'CHANGE#e1', 'EXPECTATION']) {
+      expect(allows(slack, tableWrite('PutItem', pk)), pk).toBe(false);
+      expect(allows(slack, tableWrite('DeleteItem', pk)), pk).toBe(false);
+    }
+    const notify = statementsOf(plain, 'NotifyRole');
+    expect(allows(notify, tableWrite('PutItem', 'MUTE'))).toBe(false);
+  });
+
   it('lets the worker record reverts and quarantines on changes, and put only audit, bot-step and job-proof items', () => {
     const worker = statementsOf(plain, 'WorkerRole');
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'revert', 'updatedAt']))).toBe(

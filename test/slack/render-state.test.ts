@@ -67,7 +67,12 @@ describe('withResponseState', () => {
       stored(change, { acknowledgement: { by: ALICE, at: '2026-11-20T14:02:00Z' } }),
     );
 
-    expect(buttons(message)).toEqual([ACTION_IDS.VIEW_DIFF, ACTION_IDS.REVERT, ACTION_IDS.QUARANTINE]);
+    expect(buttons(message)).toEqual([
+      ACTION_IDS.VIEW_DIFF,
+      ACTION_IDS.REVERT,
+      ACTION_IDS.QUARANTINE,
+      ACTION_IDS.MUTE,
+    ]);
     const seconds = Date.parse('2026-11-20T14:02:00Z') / 1000;
     expect(text(message)).toContain(`Acknowledged* by <@U0ALICE> at <!date^${seconds}^`);
     expect(JSON.stringify(message)).not.toContain('<!here>');
@@ -148,6 +153,7 @@ describe('withResponseState', () => {
       ACTION_IDS.ACKNOWLEDGE,
       ACTION_IDS.VIEW_DIFF,
       ACTION_IDS.REVERT,
+      ACTION_IDS.MUTE,
       ACTION_IDS.LIFT_QUARANTINE,
     ]);
     expect(text(active)).toContain('Caller quarantined* by <@U0ALICE>');
@@ -159,7 +165,7 @@ describe('withResponseState', () => {
     assertBlockKitLimits(lifted);
   });
 
-  it('drops the buttons block when nothing is left to click', () => {
+  it('keeps only what is still worth clicking when the change is handled', () => {
     const change = assessChange(
       changeOf(
         'AttachRolePolicy',
@@ -179,7 +185,7 @@ describe('withResponseState', () => {
       renderChange(change),
       stored(change, { acknowledgement: { by: ALICE, at: '2026-11-20T14:02:00Z' }, revert: revert('done') }),
     );
-    expect(buttons(message)).toEqual([ACTION_IDS.VIEW_DIFF]);
+    expect(buttons(message)).toEqual([ACTION_IDS.VIEW_DIFF, ACTION_IDS.MUTE]);
   });
 
   it('keeps a burst count note and the 50-block limit', () => {

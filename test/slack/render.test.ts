@@ -138,7 +138,7 @@ function deniedAttach(): AssessedChange {
 }
 
 describe('renderChange', () => {
-  it('renders an admin attach with the level, who, what, where, when and all four buttons', () => {
+  it('renders an admin attach with the level, who, what, where, when and all five buttons', () => {
     const change = adminAttach();
     const message = render(change);
     const [head, summary] = message.blocks;
@@ -175,9 +175,16 @@ describe('renderChange', () => {
       ACTION_IDS.VIEW_DIFF,
       ACTION_IDS.REVERT,
       ACTION_IDS.QUARANTINE,
+      ACTION_IDS.MUTE,
     ]);
-    expect(actions.map((button) => button.value)).toEqual(Array(4).fill(change.eventId));
-    expect(actions.map((button) => button.style)).toEqual(['primary', undefined, 'danger', 'danger']);
+    expect(actions.map((button) => button.value)).toEqual(Array(5).fill(change.eventId));
+    expect(actions.map((button) => button.style)).toEqual([
+      'primary',
+      undefined,
+      'danger',
+      'danger',
+      undefined,
+    ]);
     const revert = actions[2];
     expect(revert?.confirm?.title?.text).toBe('Revert this change?');
     expect(revert?.confirm?.text.text).toContain(
@@ -204,6 +211,7 @@ describe('renderChange', () => {
       ACTION_IDS.ACKNOWLEDGE,
       ACTION_IDS.VIEW_DIFF,
       ACTION_IDS.QUARANTINE,
+      ACTION_IDS.MUTE,
     ]);
   });
 
@@ -480,7 +488,7 @@ describe('renderChange', () => {
       revert: DETACH_ADMIN,
     };
     const message = render(change);
-    expect(buttons(message)).toHaveLength(3);
+    expect(buttons(message)).toHaveLength(4);
   });
 
   it('keeps limits and escaping whatever the names are', () => {

@@ -12,6 +12,8 @@ import { permalinkBaseOf } from '../links';
 import { renderProblem, renderStatusChecking } from '../render-notice';
 import { renderHelp, renderQueryAnswer, renderQueryError, renderSearching } from '../render-query';
 import { type Interaction, type ListenerDependencies, originOf, requesterOf, tellUser } from './context';
+import { announceExpectation, answerExpectations } from './expect';
+import { answerMutes } from './mute';
 
 /** The parts of a slash command payload the listener reads (a subset of Bolt's). */
 export interface SlashCommand {
@@ -52,6 +54,20 @@ export async function onCommand(
   deps: ListenerDependencies,
 ): Promise<void> {
   const now = deps.clock.now();
+  const words = (command.text ?? '').trim();
+  const first = words.split(/\s+/)[0]?.toLowerCase() ?? '';
+  if (first === 'mutes' || first === 'expect' || first === 'expectations') {
+    await ack();
+    const asker: Interaction = {
+      eventId: '',
+      user: { id: command.user_id, ...(command.user_name ? { name: command.user_name } : {}) },
+      responseUrl: command.response_url,
+    };
+    if (first === 'mutes') await answerMutes(command.response_url, asker, deps);
+    else if (first === 'expectations') await answerExpectations(command.response_url, asker, deps);
+    else await announceExpectation(words.slice(first.length), command.channel_id, asker, deps);
+    return;
+  }
   const parsed = parseQuery(command.text ?? '', now);
   if (!parsed.ok) {
     await ack(renderQueryError(parsed.error, command.text ?? ''));

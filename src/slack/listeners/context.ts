@@ -5,8 +5,10 @@
  */
 import type { AuditLog } from '../../app/audit-port';
 import type { ResponderAuthorizer } from '../../app/authorize';
+import type { ExpectationStore } from '../../app/expectation-port';
 import type { HomeService } from '../../app/home-service';
 import type { JobOrigin, JobQueue, Requester } from '../../app/jobs';
+import type { MuteStore } from '../../app/mute-port';
 import type { Clock, SlackRef } from '../../app/ports';
 import type { QueryService } from '../../app/query-service';
 import type { AckStore, RevertStore } from '../../app/revert-port';
@@ -32,6 +34,10 @@ export interface ListenerDependencies {
   home?: Pick<HomeService, 'factsFor'>;
   clock: Clock;
   log: ListenerLog;
+  /** Responders' mutes; without it "Mute similar" and `/iam-changes mutes` say mutes are not available. */
+  mutes?: MuteStore;
+  /** Announced planned work; without it `/iam-changes expect` says expectations are not available. */
+  expectations?: ExpectationStore;
 }
 
 /** The person behind an interaction, as Slack sends it (`user` of an action or view submission). */
