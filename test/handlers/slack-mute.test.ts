@@ -20,6 +20,7 @@ import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-g
 import { DynamoExpectationStore } from '../../src/store/dynamo-expectations';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { awsTestEnv } from '../support/moto';
+import { catalogueContent } from '../support/policy-content';
 import {
   ACCOUNT,
   ALICE,
@@ -86,6 +87,7 @@ beforeAll(async () => {
   mockClient(cloudTrail).on(LookupEventsCommand).resolves({ Events: [] });
   notify = new NotifyService({
     store: h.store,
+    content: catalogueContent(h.store),
     stats: h.stats,
     mutes,
     expectations,

@@ -13,7 +13,20 @@ const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const ALICE = { slackUserId: 'U0ALICE', name: 'alice' };
 
 function critical(): AssessedChange {
-  return assessChange(changeOf('AttachRolePolicy', { roleName: 'ci-runner', policyArn: ADMIN }), {
+  // Judged by what AdministratorAccess grants, as notify resolves it.
+  const change = {
+    ...changeOf('AttachRolePolicy', { roleName: 'ci-runner', policyArn: ADMIN }),
+    managedPolicy: {
+      policyArn: ADMIN,
+      use: 'attached' as const,
+      source: 'catalogue' as const,
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow' as const, Action: ['*'], Resource: ['*'] }],
+      },
+    },
+  };
+  return assessChange(change, {
     expectedActors: [],
     trustedAccounts: [],
   });

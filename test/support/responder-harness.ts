@@ -45,6 +45,7 @@ import { DynamoStatsStore } from '../../src/store/dynamo-stats';
 import { cloudTrailRecord } from './cloudtrail';
 import { type DynaliteServer, startDynalite } from './dynalite';
 import { awsTestEnv, type MotoServer, startMoto } from './moto';
+import { catalogueContent } from './policy-content';
 import { type LocalSlack, startSlackServer } from './slack-server';
 
 /** moto's account: IAM ARNs it makes carry it, so the records must too. */
@@ -227,7 +228,9 @@ export async function responderHarness(
   ): Promise<AssessedChange> {
     const result = normaliseRecord(record);
     if (!('change' in result)) throw new Error(result.skipped.reason);
-    const change = assessChange(result.change, { expectedActors: [], trustedAccounts: [] });
+    // Judged by what it grants, as notify judges it: the attached policy's document from the catalogue.
+    const prepared = await catalogueContent().prepare(result.change);
+    const change = assessChange(prepared.change, { expectedActors: [], trustedAccounts: [] });
     const now = new Date();
     await store.claimChange(change, now, now);
     await stats.record(change, now);
