@@ -60,6 +60,11 @@ export class RecordingIamGateway implements IamGateway {
     private readonly clock: Clock,
   ) {}
 
+  /** Whether the gateway it records for only simulates its writes. */
+  get dryRun(): boolean | undefined {
+    return this.iam.dryRun;
+  }
+
   private async recordCall(key: string): Promise<void> {
     const now = this.clock.now();
     await this.steps.record(

@@ -98,6 +98,11 @@ export interface AccessKey {
 
 /** The IAM reads and writes of reverts, drift checks, quarantine and diffs. */
 export interface IamGateway {
+  /**
+   * True when writes are simulated (the local runtime without AWS): they change an in-memory account and nothing
+   * in AWS. Every surface that shows a write says "dry run" then.
+   */
+  readonly dryRun?: boolean;
   /** An inline policy's document, or `null` when the policy (or the entity) does not exist. */
   getInlinePolicy(entity: IamEntity, policyName: string): Promise<PolicyDocument | null>;
   /** The managed policies attached to an entity (all pages). Throws `NoSuchEntity` when the entity is gone. */

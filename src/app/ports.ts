@@ -178,6 +178,8 @@ export interface OutgoingMessage {
   channel: string;
   text: string;
   blocks?: unknown[];
+  /** Secondary attachments (an alert's coloured status bar); plain JSON, like the blocks. */
+  attachments?: unknown[];
   threadTs?: string;
 }
 

@@ -68,6 +68,8 @@ export interface QuarantinePreview {
   activeKeys: string[];
   /** The calls, in order, for the modes previewed. */
   steps: RevertStep[];
+  /** True when the calls would only be simulated (the local runtime without AWS): nothing changes in AWS. */
+  dryRun?: boolean;
   /** The equivalent `aws iam` command lines. */
   cli: string[];
   /** True when a quarantine policy of the bot is already attached to the target. */
@@ -91,6 +93,8 @@ export interface LiftPreview {
   keysToRestore: string[];
   /** The calls, in order (detach, delete the quarantine's policy, reactivate keys). */
   steps: RevertStep[];
+  /** True when the calls would only be simulated (the local runtime without AWS): nothing changes in AWS. */
+  dryRun?: boolean;
   /** The equivalent `aws iam` command lines. */
   cli: string[];
   /** Why the lift would not run. */
@@ -108,6 +112,8 @@ export type QuarantineOutcome =
       deactivatedKeys: string[];
       /** What did not go as planned while the quarantine holds. */
       warnings: string[];
+      /** True when IAM was only simulated: nothing changed in AWS. */
+      dryRun?: boolean;
     }
   | { status: 'already-quarantined'; target: IamEntity; policyArn: string }
   | { status: 'already-claimed'; existing: QuarantineRecord }
@@ -126,6 +132,8 @@ export type LiftOutcome =
       restoredKeys: string[];
       /** What did not go as planned (a key deleted meanwhile, a policy left behind). */
       warnings: string[];
+      /** True when IAM was only simulated: nothing changed in AWS. */
+      dryRun?: boolean;
     }
   | { status: 'not-quarantined'; target: IamEntity }
   | { status: 'refused'; reason: string }
@@ -198,6 +206,7 @@ export class QuarantineService {
       activeKeys: [],
       steps: [],
       cli: [],
+      ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
       alreadyQuarantined: false,
     };
     if ('refused' in target) {
@@ -254,7 +263,13 @@ export class QuarantineService {
     const stored = await this.deps.store.getChange(eventId);
     if (!stored) throw new ChangeNotFoundError(eventId);
     const record = stored.quarantine;
-    const preview: LiftPreview = { change: stored.change, keysToRestore: [], steps: [], cli: [] };
+    const preview: LiftPreview = {
+      change: stored.change,
+      keysToRestore: [],
+      steps: [],
+      cli: [],
+      ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
+    };
     if (record) preview.quarantine = record;
     if (!record || record.status === 'failed') {
       preview.refusal = record
@@ -344,6 +359,7 @@ export class QuarantineService {
       by,
       reason,
       at: now.toISOString(),
+      ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
     };
     const claim = await this.deps.store.claimQuarantine(eventId, record, now);
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
@@ -404,6 +420,7 @@ export class QuarantineService {
       modes: preview.modes,
       deactivatedKeys: deactivated,
       warnings,
+      ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
     };
   }
 
@@ -515,6 +532,7 @@ export class QuarantineService {
         ...(recorded ? { modes: recorded.modes ?? ['deny-iam'] } : {}),
         restoredKeys: restored,
         warnings,
+        ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
       };
     } catch (error: unknown) {
       const text = message(error);

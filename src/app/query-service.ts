@@ -78,10 +78,15 @@ export interface HistorySearchSummary {
 /** The answer to a list query. */
 export interface ListAnswer {
   kind: 'list';
-  /** The newest matching changes, at most `query.limit`. */
+  /**
+   * The most severe matching changes, newest first within a level, at most `query.limit`: a critical change is
+   * never pushed out of the list by newer low ones.
+   */
   entries: QueryEntry[];
   /** Matching changes counted (a lower bound when `complete` is false). */
   matched: number;
+  /** Matching changes by risk level (only the levels seen), over every matched change. */
+  byLevel: Partial<Record<RiskLevel, number>>;
   /** False when reading stopped at the scan limit: there may be more than `matched`. */
   complete: boolean;
   /** Totals over every matched change, most first. */
@@ -148,7 +153,12 @@ export function summariseStats(days: DailyStats[]): StatsAnswer {
   };
 }
 
-function newestFirst(left: QueryEntry, right: QueryEntry): number {
+const SEVERITY: Record<RiskLevel, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
+/** Most severe first; newest first within a level; the event id breaks ties, so the order is stable. */
+function severeThenNewest(left: QueryEntry, right: QueryEntry): number {
+  const bySeverity = SEVERITY[left.change.risk.level] - SEVERITY[right.change.risk.level];
+  if (bySeverity !== 0) return bySeverity;
   const byTime = Date.parse(right.change.eventTime) - Date.parse(left.change.eventTime);
   return byTime !== 0 ? byTime : right.change.eventId.localeCompare(left.change.eventId);
 }
@@ -160,11 +170,14 @@ function listAnswer(matches: QueryEntry[], query: Query, complete: boolean): Lis
     // The store's copy wins over CloudTrail's: it knows the Slack message and the state.
     if (!seen || (!seen.stored && entry.stored)) unique.set(entry.change.eventId, entry);
   }
-  const sorted = [...unique.values()].sort(newestFirst);
+  const sorted = [...unique.values()].sort(severeThenNewest);
+  const byLevel: Partial<Record<RiskLevel, number>> = {};
+  for (const entry of sorted) byLevel[entry.change.risk.level] = (byLevel[entry.change.risk.level] ?? 0) + 1;
   return {
     kind: 'list',
     entries: sorted.slice(0, query.limit),
     matched: sorted.length,
+    byLevel,
     complete,
     byEvent: tally(sorted.map((entry) => [entry.change.eventName, 1])),
     byActor: tally(sorted.map((entry) => [entry.change.actor.name || 'unknown', 1])),

@@ -36,6 +36,8 @@ export interface RevertRecord {
   finishedAt?: string;
   /** Why it failed or was refused, in words. */
   error?: string;
+  /** True when IAM was only simulated (the local runtime without AWS): nothing changed in any account. */
+  dryRun?: boolean;
 }
 
 /** An acknowledgement ("I'm on it"): the first one wins. */
@@ -71,6 +73,22 @@ export interface QuarantineRecord {
   at: string;
   error?: string;
   lifted?: { by: AuditActor; reason: string; at: string; restoredKeys?: string[] };
+  /** True when IAM was only simulated (the local runtime without AWS): nothing changed in any account. */
+  dryRun?: boolean;
+}
+
+/**
+ * What the person who made a change answered when asked whether it was them ("was this you?"): `confirmed`
+ * with their reason (and a ticket), or `denied`. Recorded once, by that person only.
+ */
+export interface ActorAnswer {
+  answer: 'confirmed' | 'denied';
+  /** The Slack user who answered (the actor). */
+  by: AuditActor;
+  /** ISO time of the answer. */
+  at: string;
+  reason?: string;
+  ticket?: string;
 }
 
 /** A stored change with what responders did about it. */
@@ -78,6 +96,8 @@ export interface RespondedChange extends StoredChange {
   revert?: RevertRecord;
   acknowledgement?: Acknowledgement;
   quarantine?: QuarantineRecord;
+  /** The actor's own answer about the change, when they were asked. */
+  actorAnswer?: ActorAnswer;
 }
 
 /** Outcome of claiming a revert: the claim, or the revert someone else already claimed. */

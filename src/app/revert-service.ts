@@ -82,6 +82,8 @@ export interface RevertPreview {
   drift: DriftCheck;
   /** Why the revert would not run; absent when it would. */
   refusal?: string;
+  /** True when the calls would only be simulated (the local runtime without AWS): nothing changes in AWS. */
+  dryRun?: boolean;
   /** The revert already recorded on the change, if any. */
   revert?: RevertRecord;
   /**
@@ -299,6 +301,7 @@ export class RevertService {
       at: now.toISOString(),
       steps: [],
     };
+    if (this.deps.iam.dryRun) claim.dryRun = true;
     const claimed = await store.claimRevert(eventId, claim, now);
     if (!claimed.claimed) {
       await this.audit(stored.change, request, 'revert-refused', 'already-claimed', {
@@ -413,6 +416,7 @@ export class RevertService {
     if (refusal) preview.refusal = refusal;
     if (stored.revert) preview.revert = stored.revert;
     if (confirmation) preview.confirmation = confirmation;
+    if (this.deps.iam.dryRun) preview.dryRun = true;
     return preview;
   }
 

@@ -35,6 +35,11 @@ export interface ResponseMessage {
   blocks?: unknown[];
   /** Replace the message the `response_url` belongs to (an earlier answer) instead of adding one. */
   replace_original?: boolean;
+  /**
+   * Delete the message the `response_url` belongs to (an earlier ephemeral answer, such as a "searching" note)
+   * instead of posting: an ephemeral note cannot be replaced by a message the whole channel sees.
+   */
+  delete_original?: boolean;
 }
 
 /**

@@ -37,7 +37,10 @@ import type { RevertService } from './revert-service';
 export interface WorkerSettings {
   /** Accounts whose principals are trusted in trust policies, for the diff's risk delta. */
   trustedAccounts: string[];
-  /** Progress posts one history search makes at most (Slack allows five posts per `response_url`). Default 3. */
+  /**
+   * Progress posts one history search makes at most. Slack allows five posts per `response_url`: the searching
+   * note, these, and up to two for the answer (a shared answer removes the private note, then posts). Default 2.
+   */
   maxProgressPosts?: number;
   /** Seconds between two progress posts of a history search. Default 15. */
   progressIntervalSeconds?: number;
@@ -400,7 +403,7 @@ export class WorkerService {
       return { kind: job.kind, outcome: 'bad-query' };
     }
     const query = parsed.query;
-    const maxPosts = this.deps.settings.maxProgressPosts ?? 3;
+    const maxPosts = this.deps.settings.maxProgressPosts ?? 2;
     const intervalMs = (this.deps.settings.progressIntervalSeconds ?? 15) * 1000;
     let posts = 0;
     let lastPost = now.getTime();

@@ -74,6 +74,8 @@ function noSuchEntity(action: string, what: string): IamCallError {
 
 /** {@link IamGateway} on an in-memory account: the local runtime's dry run. */
 export class SimulatedIamGateway implements IamGateway {
+  /** Every write here is simulated. */
+  readonly dryRun = true;
   private readonly entities = new Map<string, SimulatedEntity>();
   private readonly policies = new Map<string, SimulatedPolicy>();
   private readonly accessKeys = new Map<string, AccessKey[]>();

@@ -75,6 +75,8 @@ export function onDemandIam(build: () => Promise<IamGateway>): IamGateway {
     get(_target, name) {
       // Not a promise: `await` on the port must not mistake it for one.
       if (name === 'then') return undefined;
+      // A property, not a call: the AWS gateway this loads always writes for real.
+      if (name === 'dryRun') return false;
       return async (...args: unknown[]) => {
         const iam = (await load()) as unknown as Record<PropertyKey, (...values: unknown[]) => unknown>;
         const method = iam[name];

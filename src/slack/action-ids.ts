@@ -13,6 +13,8 @@ export const ACTION_IDS = Object.freeze({
   CHANGE_MENU: 'change.menu',
   /** "Check again" in a confirmation modal waiting for CloudTrail; its value is `<action>|<eventId>`. */
   CONFIRM_RETRY: 'change.confirm_retry',
+  /** A button that only opens a link (IAM Identity Center): Slack still sends the click, which is only acked. */
+  OPEN_LINK: 'change.open_link',
 } as const);
 
 /** Matches the burst thread menus' action ids (`change.menu:<eventId>`), for `app.action(...)`. */

@@ -73,6 +73,8 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(ACTION_IDS.CONFIRM_RETRY, onConfirmRetry);
   action(CHANGE_MENU_ACTION_PATTERN, onChangeMenu);
   action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
+  // A link button: Slack opens the page and still tells the app; nothing to do but acknowledge.
+  action(ACTION_IDS.OPEN_LINK, async (args) => args.ack());
 
   for (const callbackId of Object.values(VIEW_IDS)) {
     app.view<ViewSubmitAction>(

@@ -43,6 +43,20 @@ export function iamGroupLink(groupName: string): string {
   return `${IAM_CONSOLE}#/groups/details/${encodePart(groupName)}`;
 }
 
+/** `…:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_…`: Identity Center's home region in the path. */
+const SSO_ROLE_REGION = /:role\/aws-reserved\/sso\.amazonaws\.com\/([a-z0-9-]+)\/AWSReservedSSO_/;
+
+/**
+ * The IAM Identity Center console, in the instance's home region when the session's role ARN names it (the
+ * `AWSReservedSSO_…` role's path does, except for instances made in us-east-1 before regions were in the path):
+ * where a responder removes the permission set assignment or disables the user, since a deny policy on the
+ * shared reserved role would stop everyone using that permission set.
+ */
+export function identityCenterLink(sessionIssuerArn: string | undefined): string {
+  const region = validRegion(SSO_ROLE_REGION.exec(sessionIssuerArn ?? '')?.[1]) ?? 'us-east-1';
+  return `https://${region}.console.aws.amazon.com/singlesignon/home?region=${region}`;
+}
+
 /** The IAM console page of a managed policy, which the console finds by its ARN. */
 export function iamPolicyLink(policyArn: string): string {
   return `${IAM_CONSOLE}#/policies/details/${encodePart(policyArn)}`;

@@ -59,6 +59,7 @@ export function withBurstCount(message: SlackMessage, more: number, startedAt: s
     `:repeat: *+${more} more change${more === 1 ? '' : 's'}* from this session since ${slackDate(startedAt)} — listed in the thread`,
   ]);
   return {
+    ...message,
     text: `${message.text} (+${more} more in the thread)`,
     blocks: [...message.blocks.slice(0, 49), note],
   };

@@ -113,7 +113,7 @@ function modal(
   action: ConfirmAction,
   meta: ConfirmMetadata,
   blocks: KnownBlock[],
-  options: { submit?: boolean; refused?: boolean } = {},
+  options: { submit?: boolean; refused?: boolean; dryRun?: boolean } = {},
 ): ModalView {
   const words = WORDS[action];
   const view: ModalView = {
@@ -123,10 +123,30 @@ function modal(
     close: plain(options.submit ? 'Cancel' : 'Close'),
     blocks,
   };
-  if (options.submit) view.submit = plain(words.submit);
+  if (options.submit) view.submit = plain(options.dryRun ? `${words.submit} (dry run)` : words.submit);
   const metadata = confirmMetadataText(meta);
   if (metadata) view.private_metadata = metadata;
   return view;
+}
+
+/** Said first in every confirmation whose calls would only be simulated. */
+function dryRunBlocks(dryRun: boolean | undefined): KnownBlock[] {
+  if (!dryRun) return [];
+  return [
+    section(
+      ':test_tube: *Dry run.* No AWS is configured: IAM is simulated in memory on this machine. Nothing confirmed here changes any AWS account.',
+    ),
+  ];
+}
+
+/**
+ * The heading over the calls: they will run, or (in a dry run) be made to the simulated IAM only. `extra` goes
+ * after the bold words, before the colon.
+ */
+function runHeading(dryRun: boolean | undefined, extra = ''): string {
+  return dryRun
+    ? `:test_tube: *Dry run: these IAM calls will be made, in this order, to the simulated IAM only — nothing in AWS*${extra}:`
+    : `:warning: *These IAM calls will run, in this order*${extra}:`;
 }
 
 function headBlocks(change: Change): KnownBlock[] {
@@ -249,14 +269,50 @@ export function describeBeforeSource(source: BeforeStateSource): string {
   }
 }
 
-/** The drift check in words: ok, drifted (current vs expected), could not be read, or nothing to check. */
-export function describeDrift(drift: DriftCheck): string {
-  if ('skipped' in drift) return `not needed: ${truncate(drift.skipped, 400)}`;
-  if ('error' in drift) return `:warning: the live state could not be read: ${truncate(drift.error, 600)}`;
-  if (!drift.drifted) {
-    return `:white_check_mark: the live state matches the state right after the change (${truncate(drift.expected, 600)})`;
+/** Code sections one described state (a document, in words and JSON) may take in a modal or a note. */
+const MAX_STATE_BLOCKS = 5;
+
+/**
+ * A described state (`inline policy x on role web: {"Version":…}`) as code lines: the words, then the document
+ * pretty-printed so each statement reads on its own lines; several states (`…; …`) one a line.
+ */
+export function stateLines(described: string): string[] {
+  const start = described.indexOf('{');
+  if (start >= 0) {
+    try {
+      const document: unknown = JSON.parse(described.slice(start));
+      const head = described.slice(0, start).trimEnd();
+      return [...(head === '' ? [] : [head]), ...JSON.stringify(document, null, 2).split('\n')];
+    } catch {
+      // Not one document after the words (several states joined, or a document cut short): shown as it is.
+    }
   }
-  return `:warning: *drifted* — the live state changed since the change\n• *now:* ${truncate(drift.current, 800)}\n• *expected:* ${truncate(drift.expected, 800)}`;
+  return described.split('; ');
+}
+
+/**
+ * The drift check as blocks: ok (and the state it matched), drifted (the live state and the expected one), could
+ * not be read, or nothing to check. A described state holds policy JSON, so it always goes in a code block —
+ * in mrkdwn `"iam:*","s3:*"` would read as bold — escaped, wrapped, and cut only with a line saying so.
+ */
+export function driftBlocks(drift: DriftCheck, where = ''): SectionBlock[] {
+  if ('skipped' in drift) return [section(`*Drift check:* not needed: ${truncate(drift.skipped, 400)}`)];
+  if ('error' in drift)
+    return [
+      section(`*Drift check:* :warning: the live state could not be read: ${truncate(drift.error, 600)}`),
+    ];
+  if (!drift.drifted) {
+    return [
+      section('*Drift check:* :white_check_mark: the live state matches the state right after the change:'),
+      ...codeSections(stateLines(drift.expected), MAX_STATE_BLOCKS, where),
+    ];
+  }
+  return [
+    section('*Drift check:* :warning: *drifted* — the live state changed since the change.\n*Now:*'),
+    ...codeSections(stateLines(drift.current), MAX_STATE_BLOCKS, where),
+    section('*Expected:*'),
+    ...codeSections(stateLines(drift.expected), MAX_STATE_BLOCKS, where),
+  ];
 }
 
 // --- loading and error ----------------------------------------------------------------------------------------
@@ -330,7 +386,7 @@ export function renderRevertConfirm(preview: RevertPreview, meta: ConfirmMetadat
   const { change, plan } = preview;
   const refused = preview.refusal !== undefined;
   const where = `run ${inlineCode('npx iam-changes revert <record.json>')} to see every command`;
-  const blocks: KnownBlock[] = [...headBlocks(change)];
+  const blocks: KnownBlock[] = [...headBlocks(change), ...dryRunBlocks(preview.dryRun)];
   const waiting = preview.confirmation?.status === 'pending';
   if (waiting) {
     blocks.push(section(`:hourglass_flowing_sand: *Waiting for CloudTrail.*\n${refusalLine(preview)}`), {
@@ -349,13 +405,10 @@ export function renderRevertConfirm(preview: RevertPreview, meta: ConfirmMetadat
     blocks.push(section(`:no_entry: *This change can't be reverted from Slack.*\n${refusalLine(preview)}`));
   const heading = refused
     ? '*The revert would make these IAM calls* (nothing will run):'
-    : ':warning: *These IAM calls will run, in this order:*';
+    : runHeading(preview.dryRun);
   blocks.push(...callBlocks(heading, plan.steps, plan.cli, where));
-  const facts = [
-    `*Before-state:* ${describeBeforeSource(preview.beforeSource)}`,
-    `*Drift check:* ${describeDrift(preview.drift)}`,
-  ];
-  blocks.push(...packLines(facts));
+  blocks.push(...packLines([`*Before-state:* ${describeBeforeSource(preview.beforeSource)}`]));
+  blocks.push(...driftBlocks(preview.drift, where));
   const notes = (plan.notes ?? []).map((note) => `_${truncate(note, 600)}_`);
   if (notes.length > 0) blocks.push(context(notes.slice(0, 10)));
   if (refused) return modal('revert', meta, blocks, { refused: true });
@@ -365,7 +418,7 @@ export function renderRevertConfirm(preview: RevertPreview, meta: ConfirmMetadat
       'Just before the calls run the live state is read again: if it changed, nothing runs. A second click sees this revert and does nothing.',
     ]),
   );
-  return modal('revert', meta, blocks, { submit: true });
+  return modal('revert', meta, blocks, { submit: true, ...(preview.dryRun ? { dryRun: true } : {}) });
 }
 
 // --- quarantine -----------------------------------------------------------------------------------------------
@@ -383,7 +436,7 @@ function principalText(target: { kind: string; name: string; arn?: string }): st
  */
 export function renderQuarantineConfirm(preview: QuarantinePreview, meta: ConfirmMetadata): ModalView {
   const { change, target } = preview;
-  const blocks: KnownBlock[] = [...headBlocks(change)];
+  const blocks: KnownBlock[] = [...headBlocks(change), ...dryRunBlocks(preview.dryRun)];
   const refusal =
     'refused' in target
       ? target.refused
@@ -427,7 +480,10 @@ export function renderQuarantineConfirm(preview: QuarantinePreview, meta: Confir
     ),
     ...codeSections(JSON.stringify(preview.document, null, 2).split('\n'), 5),
     ...callBlocks(
-      ':warning: *These IAM calls will run, in this order* (plus `UpdateAccessKey` for each active key with _Deactivate access keys_):',
+      runHeading(
+        preview.dryRun,
+        ' (plus `UpdateAccessKey` for each active key with _Deactivate access keys_)',
+      ),
       preview.steps,
       preview.cli,
       '',
@@ -437,7 +493,7 @@ export function renderQuarantineConfirm(preview: QuarantinePreview, meta: Confir
     ]),
     reasonInput('quarantine'),
   );
-  return modal('quarantine', meta, blocks, { submit: true });
+  return modal('quarantine', meta, blocks, { submit: true, ...(preview.dryRun ? { dryRun: true } : {}) });
 }
 
 function modeOption(mode: QuarantineMode): PlainTextOption {
@@ -509,7 +565,7 @@ export function quarantineModesOf(values: ModeStateValues | undefined): Quaranti
  * required reason. Refused (no quarantine recorded, already lifted, the policy no longer attached): no submit.
  */
 export function renderLiftConfirm(preview: LiftPreview, meta: ConfirmMetadata): ModalView {
-  const blocks: KnownBlock[] = [...headBlocks(preview.change)];
+  const blocks: KnownBlock[] = [...headBlocks(preview.change), ...dryRunBlocks(preview.dryRun)];
   const record = preview.quarantine;
   if (record) {
     blocks.push(
@@ -530,10 +586,13 @@ export function renderLiftConfirm(preview: LiftPreview, meta: ConfirmMetadata): 
     section(
       `:unlock: *Lift the quarantine of ${principalText(preview.target)}*: ${preview.policyArn ? `detaches and deletes ${inlineCode(preview.policyArn, 300)}, so IAM, ${inlineCode('sts:AssumeRole')} and everything else it denied work for it again` : 'its deny policy is no longer attached'}.${preview.keysToRestore.length > 0 ? ` Sets Active again the access keys the quarantine deactivated: ${preview.keysToRestore.map((key) => inlineCode(key, 40)).join(', ')}.` : ''}`,
     ),
-    ...callBlocks('*These IAM calls will run:*', preview.steps, preview.cli, ''),
+    ...callBlocks(runHeading(preview.dryRun), preview.steps, preview.cli, ''),
     reasonInput('lift-quarantine'),
   );
-  return modal('lift-quarantine', meta, blocks, { submit: true });
+  return modal('lift-quarantine', meta, blocks, {
+    submit: true,
+    ...(preview.dryRun ? { dryRun: true } : {}),
+  });
 }
 
 /**

@@ -17,12 +17,17 @@ import { inlineCode, truncate } from './escape';
 import { modeList, stillPossible } from './quarantine-words';
 import type { SlackMessage } from './render';
 import { slackDate } from './render';
-import { codeSections } from './render-confirm';
+import { codeSections, driftBlocks, stateLines } from './render-confirm';
 import { mentionOf, reasonText } from './render-state';
 
 const MAX_BLOCKS = 50;
+/** Said under every outcome that ran on the local runtime's simulated IAM. */
+const DRY_RUN_LINE =
+  ':test_tube: _A dry run: no AWS is configured, so IAM is simulated on this machine. Nothing changed in any AWS account._';
 /** Code blocks a thread note may take: the rest of the note needs a few of Slack's 50. */
 const MAX_CODE_BLOCKS = 40;
+/** Code blocks a described state (what IAM shows now) may take in a note. */
+const MAX_STATE_BLOCKS = 5;
 
 function note(text: string, blocks: KnownBlock[]): SlackMessage {
   return { text: truncate(text, 3000), blocks: blocks.slice(0, MAX_BLOCKS) };
@@ -113,9 +118,10 @@ function stepLines(steps: RevertStepResult[]): string[] {
   );
 }
 
-function driftLines(drift: DriftCheck | undefined): string[] {
+/** A drift that refused a revert, as the modal shows it: the live and the expected state in code blocks. */
+function refusedDrift(drift: DriftCheck | undefined): KnownBlock[] {
   if (!drift || !('drifted' in drift) || !drift.drifted) return [];
-  return [`*Now:* ${truncate(drift.current, 1000)}`, `*Expected:* ${truncate(drift.expected, 1000)}`];
+  return driftBlocks(drift);
 }
 
 /** Ephemeral or note: a revert someone else claimed first. */
@@ -143,23 +149,22 @@ export function renderRevertOutcome(outcome: RevertOutcome, by: AuditActor): Sla
   switch (outcome.status) {
     case 'done': {
       const record = outcome.record;
-      return note(`Reverted by ${by.name}`, [
+      const dry = record.dryRun === true;
+      return note(`Reverted${dry ? ' (dry run)' : ''} by ${by.name}`, [
         section(
-          `:leftwards_arrow_with_hook: *Reverted* by ${mentionOf(by)} — ${reasonText(record.reason)}\n*Ran:*`,
+          `:leftwards_arrow_with_hook: *Reverted${dry ? ' (dry run)' : ''}* by ${mentionOf(by)} — ${reasonText(record.reason)}${dry ? `\n${DRY_RUN_LINE}` : ''}\n*${dry ? 'Ran on the simulated IAM' : 'Ran'}:*`,
         ),
         ...codeSections(stepLines(record.steps), MAX_CODE_BLOCKS, where),
-        section(`*IAM now shows:* ${truncate(outcome.verification.current, 1500)}`),
+        section(dry ? '*The simulated IAM now shows:*' : '*IAM now shows:*'),
+        ...codeSections(stateLines(outcome.verification.current), MAX_STATE_BLOCKS),
       ]);
     }
     case 'refused':
       return note(`Revert refused: ${outcome.reason}`, [
         section(
-          [
-            `:no_entry: *Revert refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1200)}`,
-            ...driftLines(outcome.preview.drift),
-            'Nothing ran.',
-          ].join('\n'),
+          `:no_entry: *Revert refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1200)}\nNothing ran.`,
         ),
+        ...refusedDrift(outcome.preview.drift),
       ]);
     case 'failed': {
       const steps = outcome.record.steps;
@@ -226,17 +231,18 @@ export function renderQuarantineOutcome(
           : outcome.modes.includes('deactivate-keys')
             ? ' It had no active access keys to deactivate.'
             : '';
+      const dry = outcome.dryRun === true;
       const blocks: KnownBlock[] = [
         section(
-          `:lock: *Quarantined* ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}
+          `:lock: *Quarantined${dry ? ' (dry run)' : ''}* ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}${dry ? `\n${DRY_RUN_LINE}` : ''}
 *Modes:* ${inlineCode(modeList(outcome.modes), 100)}.${keys}
 ${stillPossible(outcome.modes, outcome.target.kind)}
-*Ran:*`,
+*${dry ? 'Ran on the simulated IAM' : 'Ran'}:*`,
         ),
         ...codeSections(ran, 4),
       ];
       if (outcome.warnings.length > 0) blocks.push(warningsSection(outcome.warnings));
-      return note(`Caller quarantined by ${by.name}`, blocks);
+      return note(`Caller quarantined${dry ? ' (dry run)' : ''} by ${by.name}`, blocks);
     }
     case 'already-claimed':
       return note('Quarantine already claimed', [
@@ -292,15 +298,16 @@ export function renderLiftOutcome(outcome: LiftOutcome, by: AuditActor, reason: 
           ? `
 Access keys set Active again: ${outcome.restoredKeys.map((key) => inlineCode(key, 40)).join(', ')}.`
           : '';
+      const dry = outcome.dryRun === true;
       const blocks: KnownBlock[] = [
         section(
-          `:unlock: *Quarantine lifted*${modes} from ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}${keys}
-*Ran:*`,
+          `:unlock: *Quarantine lifted${dry ? ' (dry run)' : ''}*${modes} from ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}${keys}${dry ? `\n${DRY_RUN_LINE}` : ''}
+*${dry ? 'Ran on the simulated IAM' : 'Ran'}:*`,
         ),
         ...codeSections(ran, 4),
       ];
       if (outcome.warnings.length > 0) blocks.push(warningsSection(outcome.warnings));
-      return note(`Quarantine lifted by ${by.name}`, blocks);
+      return note(`Quarantine lifted${dry ? ' (dry run)' : ''} by ${by.name}`, blocks);
     }
     case 'not-quarantined':
       return note('Not quarantined', [

@@ -195,6 +195,13 @@ function totalsLine(title: string, tallies: Tally[], unit: string): string {
   return `*${title}:* ${shown.join(' · ')}${rest > 0 ? ` · +${plural(rest, `more ${unit}`)}` : ''}`;
 }
 
+/** `🚨 *2 critical* · 🔴 *5 high* · …`: the matched changes per level, most severe first, levels seen only. */
+function levelCounts(byLevel: ListAnswer['byLevel']): string {
+  return RISK_LEVELS.filter((level) => (byLevel[level] ?? 0) > 0)
+    .map((level) => `${LEVELS[level].emoji} *${(byLevel[level] ?? 0).toLocaleString('en-US')} ${level}*`)
+    .join(' · ');
+}
+
 function renderList(query: Query, answer: ListAnswer, now: Date, options: QueryRenderOptions): QueryMessage {
   const described = describeQuery(query, now);
   const count = answer.complete
@@ -208,7 +215,11 @@ function renderList(query: Query, answer: ListAnswer, now: Date, options: QueryR
       ),
     );
   } else {
-    blocks.push(section(`*${count}* ${described}. Newest first.`));
+    blocks.push(
+      section(
+        `*${count}* ${described}.\n${levelCounts(answer.byLevel)}\n_Most severe first, newest first within a level._`,
+      ),
+    );
     const lines = answer.entries.map((entry) => entryLine(entry, options));
     blocks.push(
       ...packLines(
@@ -430,12 +441,15 @@ export function renderQueryError(error: QueryError, text: string): QueryMessage 
   ]);
 }
 
-/** The first answer to a query that needs CloudTrail history: the results follow when the search ends. */
+/**
+ * The first answer to a query that needs CloudTrail history: the results replace it when the search ends. Only
+ * the asker sees it, even for `share`: the channel sees the answer alone.
+ */
 export function renderSearching(query: Query, now: Date = new Date(query.end)): QueryMessage {
   const note =
     `:mag: Searching CloudTrail event history for IAM changes ${describeQuery(query, now)}…\n` +
     'The bot keeps only what it has seen since it was installed; older changes are read from CloudTrail at 50 ' +
-    'events a page and 2 pages a second, so this can take a few minutes. The answer will appear here.';
+    `events a page and 2 pages a second, so this can take a few minutes. ${query.share ? 'The answer will be posted in the channel, and this note removed.' : 'The answer will replace this note.'}`;
   return message(undefined, 'Searching CloudTrail event history…', [section(note)]);
 }
 

@@ -4,17 +4,21 @@
  * sense go (Acknowledge once acknowledged, Revert once a revert ran), Quarantine becomes Lift quarantine while
  * the caller is quarantined, and an update never pings `<!here>` again.
  */
-import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
+import type { ActionsBlock, Button, HeaderBlock, KnownBlock } from '@slack/types';
+import { type AlertState, alertStateOf } from '../app/alert-state';
 import type { AuditActor } from '../app/audit-port';
 import type { RespondedChange } from '../app/revert-port';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
+import { stateHeadline, statusAttachment, statusLine } from './alert-look';
 import { context } from './blocks';
 import { inlineCode, truncate, truncateEscaped } from './escape';
-import { renderChange, type SlackMessage, slackDate } from './render';
+import { changeHeadline, renderChange, type SlackMessage, slackDate } from './render';
 import { withBurstCount } from './render-burst';
 
 const MAX_BLOCKS = 50;
 const MAX_REASON = 500;
+const MAX_HEADER = 150;
+const DRY_RUN_NOTE = '_(a dry run: IAM was only simulated, nothing changed in AWS)_';
 const MAX_ERROR = 800;
 const MENTION = '<!here> ';
 
@@ -43,15 +47,16 @@ function stateLines(stored: RespondedChange): string[] {
   if (revert) {
     const who = mentionOf(revert.by);
     const when = slackDate(revert.finishedAt ?? revert.at);
+    const dry = revert.dryRun ? ' (dry run)' : '';
     switch (revert.status) {
       case 'claimed':
         lines.push(
-          `:hourglass_flowing_sand: *Revert in progress* — requested by ${who} at ${slackDate(revert.at)}: ${reasonText(revert.reason)}`,
+          `:hourglass_flowing_sand: *Revert in progress${dry}* — requested by ${who} at ${slackDate(revert.at)}: ${reasonText(revert.reason)}`,
         );
         break;
       case 'done':
         lines.push(
-          `:leftwards_arrow_with_hook: *Reverted* by ${who} at ${when} — ${reasonText(revert.reason)}`,
+          `:leftwards_arrow_with_hook: *Reverted${dry}* by ${who} at ${when} — ${reasonText(revert.reason)}${revert.dryRun ? ` ${DRY_RUN_NOTE}` : ''}`,
         );
         break;
       case 'failed':
@@ -78,7 +83,7 @@ function stateLines(stored: RespondedChange): string[] {
         break;
       case 'active':
         lines.push(
-          `:lock: *Caller quarantined* by ${who} at ${slackDate(quarantine.at)}: ${principal} is denied IAM and sts:AssumeRole (modes ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}) — ${reasonText(quarantine.reason)}`,
+          `:lock: *Caller quarantined${quarantine.dryRun ? ' (dry run)' : ''}* by ${who} at ${slackDate(quarantine.at)}: ${principal} is denied IAM and sts:AssumeRole (modes ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}) — ${reasonText(quarantine.reason)}`,
         );
         break;
       case 'lifted': {
@@ -96,6 +101,16 @@ function stateLines(stored: RespondedChange): string[] {
         break;
     }
   }
+  const answer = stored.actorAnswer;
+  if (answer) {
+    const ticket = answer.ticket ? ` (${inlineCode(answer.ticket, 100)})` : '';
+    const reason = answer.reason ? `: ${reasonText(answer.reason)}` : '';
+    lines.push(
+      answer.answer === 'confirmed'
+        ? `:ballot_box_with_check: ${mentionOf(answer.by)} *confirmed* they made this change at ${slackDate(answer.at)}${reason}${ticket}`
+        : `:warning: ${mentionOf(answer.by)} *says they did not make this change* (${slackDate(answer.at)})${reason}`,
+    );
+  }
   const ack = stored.acknowledgement;
   if (ack) lines.push(`:raised_hand: *Acknowledged* by ${mentionOf(ack.by)} at ${slackDate(ack.at)}`);
   return lines;
@@ -111,10 +126,16 @@ function stateTags(stored: RespondedChange): string[] {
       failed: 'revert failed',
       refused: 'revert refused',
     };
-    tags.push(words[stored.revert.status]);
+    tags.push(`${words[stored.revert.status]}${stored.revert.dryRun ? ' (dry run)' : ''}`);
   }
   if (stored.quarantine?.status === 'active') tags.push('caller quarantined');
   if (stored.quarantine?.status === 'lifted') tags.push('quarantine lifted');
+  if (stored.actorAnswer) {
+    const name = truncate(stored.actorAnswer.by.name || 'the actor', 100);
+    tags.push(
+      stored.actorAnswer.answer === 'confirmed' ? `confirmed by ${name}` : `${name} says it wasn't them`,
+    );
+  }
   if (stored.acknowledgement) {
     tags.push(`acknowledged by ${truncate(stored.acknowledgement.by.name || 'someone', 100)}`);
   }
@@ -149,6 +170,13 @@ function actionsFor(block: ActionsBlock | undefined, stored: RespondedChange): A
   return { ...block, type: 'actions', elements };
 }
 
+/** The header says where the alert stands (`✅ Reverted — was CRITICAL · …`); an open alert keeps its own. */
+function withStateHeader(block: HeaderBlock, state: AlertState, stored: RespondedChange): HeaderBlock {
+  if (state.status === 'open') return block;
+  const text = truncate(`${stateHeadline(state)} · ${changeHeadline(stored.change)}`, MAX_HEADER);
+  return { ...block, text: { ...block.text, text } };
+}
+
 /** The first section loses the `<!here> ` the alert may have been posted with: an update never pings again. */
 function withoutMention(block: KnownBlock): KnownBlock {
   if (block.type === 'section' && block.text?.text.startsWith(MENTION)) {
@@ -165,6 +193,7 @@ function withoutMention(block: KnownBlock): KnownBlock {
  * ({@link ACTION_IDS.LIFT_QUARANTINE}) while the caller is quarantined. `<!here>` is never in the result.
  */
 export function withResponseState(message: SlackMessage, stored: RespondedChange): SlackMessage {
+  const state = alertStateOf(stored);
   const lines = stateLines(stored);
   const tags = stateTags(stored);
   const text = message.text.startsWith(MENTION) ? message.text.slice(MENTION.length) : message.text;
@@ -172,6 +201,7 @@ export function withResponseState(message: SlackMessage, stored: RespondedChange
   let actions: ActionsBlock | undefined;
   for (const block of message.blocks) {
     if (block.type === 'actions' && actions === undefined) actions = block;
+    else if (block.type === 'header') blocks.push(withStateHeader(block, state, stored));
     else blocks.push(withoutMention(block));
   }
   // At most three lines, each a few hundred characters (reasons and errors are cut): far under Slack's limits.
@@ -181,7 +211,8 @@ export function withResponseState(message: SlackMessage, stored: RespondedChange
   // Slack's 50 blocks: the head, the state and the buttons stay; the policy readings give way first.
   while (blocks.length > MAX_BLOCKS) blocks.splice(4, 1);
   const fallback = tags.length > 0 ? `[${tags.join(', ')}] ${text}` : text;
-  return { text: truncateEscaped(fallback, 40_000), blocks };
+  const line = statusLine(state, state.by ? mentionOf(state.by) : undefined);
+  return { text: truncateEscaped(fallback, 40_000), blocks, attachments: [statusAttachment(state, line)] };
 }
 
 /**

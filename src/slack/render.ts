@@ -11,6 +11,7 @@ import type {
   ContextBlock,
   HeaderBlock,
   KnownBlock,
+  MessageAttachment,
   SectionBlock,
 } from '@slack/types';
 import type { AlarmCall, CallSource } from '../app/alert-port';
@@ -30,15 +31,27 @@ import type {
   Target,
 } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
+import { statusAttachment, statusLine } from './alert-look';
 import { context, mrkdwn, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
-import { alarmConsoleLink, cloudTrailEventLink, iamPolicyLink, iamTargetLink } from './links';
+import {
+  alarmConsoleLink,
+  cloudTrailEventLink,
+  iamPolicyLink,
+  iamTargetLink,
+  identityCenterLink,
+} from './links';
 
 /** A message ready for `chat.postMessage` / `chat.update`: the fallback `text` and the blocks. */
 export interface SlackMessage {
   /** What notifications, screen readers and old clients show. Always present, escaped. */
   text: string;
   blocks: KnownBlock[];
+  /**
+   * Secondary attachments: only an alert's coloured status bar (one context line), the one way Slack colours a
+   * Block Kit message. Absent on every other message.
+   */
+  attachments?: MessageAttachment[];
 }
 
 export interface RenderOptions {
@@ -319,7 +332,8 @@ function capitalise(text: string): string {
 }
 
 /** The short "what" of the header: the sentence for a success, "Denied attempt: …" for a failed call. */
-function headline(change: Change): string {
+/** What a change's header says after its level: the change in a few words, or the failed attempt. */
+export function changeHeadline(change: Change): string {
   if (change.outcome === 'success') return capitalise(describeChange(change));
   const what = targetLabel(change.target);
   const kind = isDenied(change.errorCode) ? 'Denied attempt' : 'Failed attempt';
@@ -500,9 +514,23 @@ function offersRevert(change: AssessedChange): boolean {
   return change.outcome === 'success' && change.revert.supported;
 }
 
-/** The root user and AWS services cannot be fenced in with a deny policy; every other caller can. */
+/**
+ * The root user and AWS services cannot be fenced in with a deny policy, and an IAM Identity Center session's
+ * role is shared by everyone with its permission set (the quarantine refuses it): every other caller can.
+ */
 function offersQuarantine(change: AssessedChange): boolean {
-  return change.actor.type !== 'root' && change.actor.type !== 'aws-service';
+  return change.actor.type !== 'root' && change.actor.type !== 'aws-service' && change.actor.type !== 'sso';
+}
+
+/** For an IAM Identity Center caller, in place of Quarantine: where to take their access away. */
+function identityCenterButton(change: AssessedChange): Button {
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.OPEN_LINK,
+    text: { type: 'plain_text', text: 'Open IAM Identity Center' },
+    url: identityCenterLink(change.actor.sessionIssuerArn),
+    value: change.eventId.slice(0, MAX_BUTTON_VALUE_LENGTH),
+  };
 }
 
 function actionsBlock(change: AssessedChange): ActionsBlock {
@@ -526,6 +554,7 @@ function actionsBlock(change: AssessedChange): ActionsBlock {
       }),
     );
   }
+  if (change.actor.type === 'sso') elements.push(identityCenterButton(change));
   if (offersQuarantine(change)) {
     elements.push(
       button(ACTION_IDS.QUARANTINE, 'Quarantine caller', value, {
@@ -560,6 +589,11 @@ function metaContext(change: AssessedChange): ContextBlock {
     `Event ${inlineCode(change.eventId, 300)} · ${inlineCode(change.eventName, 100)}`,
     change.cis44 ? ':white_check_mark: CIS 4.4 policy change' : 'Not one of the 16 CIS 4.4 events',
   ];
+  if (change.actor.type === 'sso') {
+    elements.push(
+      `Quarantine not offered: ${truncate(change.actor.name || 'the caller', 200)} signed in through IAM Identity Center${change.actor.ssoPermissionSet ? ` (permission set ${inlineCode(change.actor.ssoPermissionSet, 100)})` : ''}, whose role everyone with that permission set shares — remove the assignment or disable the user in IAM Identity Center`,
+    );
+  }
   if (!change.revert.supported) {
     elements.push(
       `Revert not offered: ${truncate(change.revert.reason ?? 'no safe inverse for this call', 400)}`,
@@ -598,7 +632,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   }
 
   const blocks: KnownBlock[] = [
-    header(`${level.emoji} ${level.label} · ${headline(change)}`),
+    header(`${level.emoji} ${level.label} · ${changeHeadline(change)}`),
     section(summary.join('\n')),
     {
       type: 'section',
@@ -619,7 +653,8 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
 
   const account = change.accountId ? ` in account ${change.accountId}` : '';
   const text = `${mention}${level.label}: ${truncate(`${actorName} ${what}${account}`, LIMIT.section)}`;
-  return { text, blocks };
+  const open = { status: 'open', handling: 'open', level: change.risk.level } as const;
+  return { text, blocks, attachments: [statusAttachment(open, statusLine(open, undefined))] };
 }
 
 // --- the alarm message ----------------------------------------------------------------------------------------

@@ -205,8 +205,21 @@ export class SlackResponderChannel extends SlackAlertChannel implements Responde
     });
   }
 
+  /**
+   * An answer replaces the private note that said it was coming ("Searching CloudTrail…", "Checking CIS 4.4…").
+   * A shared answer cannot replace a private note (Slack does not change who sees a message), so the note is
+   * deleted first and the answer posted in the channel.
+   */
   async answer(responseUrl: string, answer: CommandAnswer): Promise<void> {
-    await this.gateway.respond(responseUrl, await this.responseTo(answer));
+    const response = await this.responseTo(answer);
+    if (response.response_type === 'in_channel') {
+      try {
+        await this.gateway.respond(responseUrl, { text: '', delete_original: true });
+      } catch {
+        // The note may be gone already (dismissed): the answer matters, so it is posted all the same.
+      }
+    }
+    await this.gateway.respond(responseUrl, response);
   }
 
   /** How each answer replaces what the person saw before: an ephemeral answer replaces the earlier note. */

@@ -120,6 +120,9 @@ export class SlackDeliveryError extends Error {
 /** The shape `@slack/web-api` types blocks as; ours come from the pure builders as plain JSON. */
 type SlackBlocks = Extract<ChatPostMessageArguments, { blocks: unknown }>['blocks'];
 
+/** The shape `@slack/web-api` types attachments as; ours come from the pure builders as plain JSON. */
+type SlackAttachments = Extract<ChatPostMessageArguments, { attachments: unknown }>['attachments'];
+
 /** The shape `@slack/web-api` types views as; ours come from the pure builders as plain JSON. */
 type SlackViewArgument = ViewsOpenArguments['view'];
 
@@ -180,6 +183,9 @@ export class WebApiSlackGateway implements SlackGateway, SlackInteractionGateway
         channel: message.channel,
         text: message.text,
         ...(message.blocks === undefined ? {} : { blocks: message.blocks as SlackBlocks }),
+        ...(message.attachments === undefined
+          ? {}
+          : { attachments: message.attachments as SlackAttachments }),
         ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
         unfurl_links: false,
         unfurl_media: false,
@@ -198,7 +204,10 @@ export class WebApiSlackGateway implements SlackGateway, SlackInteractionGateway
     return ref;
   }
 
-  /** Replaces the message's text, and its blocks when given (Slack keeps the previous blocks when none are sent). */
+  /**
+   * Replaces the message's text, and its blocks and attachments when given (Slack keeps the previous ones when none
+   * are sent).
+   */
   async updateMessage(ref: SlackRef, message: Omit<OutgoingMessage, 'channel' | 'threadTs'>): Promise<void> {
     await this.call('chat.update', () =>
       this.client.chat.update({
@@ -206,6 +215,9 @@ export class WebApiSlackGateway implements SlackGateway, SlackInteractionGateway
         ts: ref.ts,
         text: message.text,
         ...(message.blocks === undefined ? {} : { blocks: message.blocks as SlackBlocks }),
+        ...(message.attachments === undefined
+          ? {}
+          : { attachments: message.attachments as SlackAttachments }),
       }),
     );
   }

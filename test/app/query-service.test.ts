@@ -170,15 +170,16 @@ describe('QueryService.answer', () => {
     await seed(STORED);
   });
 
-  it('answers `by alice` from the actor index, newest first', async () => {
+  it('answers `by alice` from the actor index, most severe first, newest first within a level', async () => {
     const byActor = vi.spyOn(store, 'changesByActor');
     const between = vi.spyOn(store, 'changesBetween');
     const answer = await list('7d by alice');
     expect(answer.entries.map((entry) => entry.change.eventTime)).toEqual([
       '2026-11-20T14:00:00Z',
-      '2026-11-18T10:00:00Z',
       '2026-11-15T10:00:00Z',
+      '2026-11-18T10:00:00Z',
     ]);
+    expect(answer.byLevel).toEqual({ critical: 2, medium: 1 });
     expect(byActor).toHaveBeenCalledWith(
       'arn:aws:iam::111122223333:user/alice',
       query('7d').start,
@@ -187,6 +188,25 @@ describe('QueryService.answer', () => {
     );
     expect(between).not.toHaveBeenCalled();
     expect(answer.entries[0]?.stored?.delivery).toBe('pending');
+  });
+
+  it('keeps the criticals of a busy week on the first page, with counts per level', async () => {
+    // 30 newer low changes and two older criticals: newest-first would list the lows and hide the criticals.
+    const lows = Array.from({ length: 30 }, (_, index) => ({
+      at: new Date(Date.parse('2026-11-20T14:10:00Z') + index * 60_000).toISOString(),
+      who: 'ci-runner/terraform',
+      role: `svc-${index}`,
+      level: 'low' as const,
+      id: `low-${index}`,
+    }));
+    await seed(lows);
+    const answer = await list('7d');
+    const levels = answer.entries.map((entry) => entry.change.risk.level);
+    expect(answer.entries).toHaveLength(20);
+    expect(levels.slice(0, 4)).toEqual(['critical', 'critical', 'high', 'high']);
+    expect(answer.entries[0]?.change.eventTime).toBe('2026-11-20T14:00:00Z');
+    expect(answer.byLevel).toEqual({ critical: 2, high: 2, medium: 1, low: 31 });
+    expect(answer.matched).toBe(36);
   });
 
   it('finds the sessions of a role by the role name, case-insensitively', async () => {

@@ -326,7 +326,9 @@ describe('WorkerService', () => {
     it('shares the status report in the channel when asked', async () => {
       const url = components.slack.responseUrl('status-shared');
       await h.worker.run({ kind: 'status', responseUrl: url, by, channelId: CHANNEL, share: true });
-      const [post] = components.slack.responsesTo('status-shared');
+      // The private "checking" note goes first: the channel sees the report alone.
+      const [removal, post] = components.slack.responsesTo('status-shared');
+      expect(removal).toMatchObject({ delete_original: true });
       expect(post?.response_type).toBe('in_channel');
       expect(post?.replace_original).toBe(false);
     });

@@ -58,10 +58,23 @@ describe('the local runtime without AWS', () => {
     await runtime.idle();
     const view = sandbox.workspace.viewStack('U0LOCALDEV').at(-1);
     if (!view) throw new Error('no confirmation modal');
-    expect(JSON.stringify(view.view)).toContain('the live state matches the state right after the change');
+    const modal = JSON.stringify(view.view);
+    expect(modal).toContain('the live state matches the state right after the change');
+    // Nothing runs in AWS here, and the modal says so instead of "These IAM calls will run".
+    expect(modal).toContain('*Dry run.* No AWS is configured');
+    expect(modal).not.toContain('These IAM calls will run');
+    expect((view.view as { submit?: { text?: string } }).submit?.text).toBe('Revert (dry run)');
     await sandbox.interactions.submitView(view.id, { reason: { 'change.reason': 'dry run' } });
     await runtime.idle();
-    expect(sandbox.workspace.messages.find((message) => message.ts === alert.ts)?.text).toMatch(/reverted/i);
+    const updated = sandbox.workspace.messages.find((message) => message.ts === alert.ts);
+    expect(updated?.text).toMatch(/reverted \(dry run\)/i);
+    expect(JSON.stringify(updated?.blocks)).toContain('Reverted (dry run) — was CRITICAL');
+    const thread = JSON.stringify(
+      sandbox.workspace.messages.filter((message) => message.threadTs === alert.ts).map((m) => m.blocks),
+    );
+    expect(thread).toContain('*Reverted (dry run)*');
+    expect(thread).toContain('Ran on the simulated IAM');
+    expect(thread).not.toMatch(/\*Ran:\*/);
     expect(
       lines.some((line) => line.startsWith('dry run (simulated IAM): iam:DetachRolePolicy ci-runner')),
     ).toBe(true);

@@ -199,6 +199,23 @@ describe('the Slack sandbox Web API', () => {
     expect((await postJson(`${sandbox.url}/response/not-a-url`, { text: 'x' })).status).toBe(404);
   });
 
+  it("lets a slash command's response_url replace, then delete, the private note it posted last", async () => {
+    const url = sandbox.workspace.issueResponseUrl({
+      channel: sandbox.workspace.defaultChannelId,
+      user: SANDBOX_USER_ID,
+      command: '/iam-changes 30d',
+    });
+    const before = sandbox.workspace.ephemerals.length;
+    await postJson(url, { text: 'Searching CloudTrail event history…' });
+    await postJson(url, { text: 'Still searching', replace_original: true });
+    expect(sandbox.workspace.ephemerals).toHaveLength(before + 1);
+    expect(sandbox.workspace.ephemerals.at(-1)?.text).toBe('Still searching');
+    await postJson(url, { text: '', delete_original: true });
+    await postJson(url, { text: 'the answer', response_type: 'in_channel' });
+    expect(sandbox.workspace.ephemerals).toHaveLength(before);
+    expect(sandbox.workspace.messages.at(-1)?.text).toBe('the answer');
+  });
+
   it('refuses page requests without its header, and requests for another host name', async () => {
     const forged = await fetch(`${sandbox.url}/sandbox/user`, {
       method: 'POST',

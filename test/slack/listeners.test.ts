@@ -447,13 +447,16 @@ describe('Revert', () => {
 
     const thread = textOf(components.slack.thread(alertTs).map((m) => m.blocks));
     expect(thread).toContain('Revert refused');
-    expect(thread).toMatch(/\*Now:\*.*\n\*Expected:\*/);
+    // The live and the expected state, each in its own code block.
+    expect(thread).toMatch(
+      /\*Now:\*\s+section\s+mrkdwn\s+```\n[^`]*not attached[^`]*```[\s\S]*\*Expected:\*\s+section\s+mrkdwn\s+```\n[^`]* attached/,
+    );
     expect(thread).toContain('Nothing ran.');
     expect(textOf(ephemeralsTo(ALICE).map((e) => e.blocks))).toContain('Revert refused');
 
     const again = await openConfirmation(onRevert, ACTION_IDS.REVERT, change.eventId, ALICE, alertTs);
     expect(again.view.submit).toBeUndefined();
-    expect(textOf(again.view)).toMatch(/drifted[\s\S]*now:[\s\S]*expected:/);
+    expect(textOf(again.view)).toMatch(/drifted[\s\S]*Now:[\s\S]*Expected:/);
     assertModalLimits(again.view);
   });
 });
@@ -666,6 +669,19 @@ describe('/iam-changes', () => {
     assertBlockKitLimits(report as { text: string; blocks: unknown[] });
   });
 
+  it('with share, removes the private checking note and posts the status in the channel', async () => {
+    const { args, spy, responses } = command(components.slack, 'status share');
+
+    await onCommand(args, h.deps);
+    expect(spy.calls[0]?.response_type).toBe('ephemeral');
+    await h.idle();
+
+    const [removal, report] = responses();
+    expect(removal).toMatchObject({ delete_original: true });
+    expect(report?.response_type).toBe('in_channel');
+    expect(report?.text).toMatch(/CIS 4.4 audit: FAIL/);
+  });
+
   it('searches CloudTrail for a range older than the store: searching note, then the answer, five posts at most', async () => {
     await h.storeChange(
       recordOf('DetachRolePolicy', {
@@ -693,9 +709,38 @@ describe('/iam-changes', () => {
 
     const posts = responses();
     expect(posts.length).toBeLessThanOrEqual(5);
-    expect(posts.filter((post) => String(post.text).startsWith('Still searching'))).toHaveLength(3);
+    expect(posts.filter((post) => String(post.text).startsWith('Still searching'))).toHaveLength(2);
     const answer = posts.at(-1);
     expect(textOf(answer?.blocks)).toContain('ancient-role');
     expect(textOf(answer?.blocks)).toContain('recent');
+    // The answer takes the searching note's place: nothing is left saying "the answer will appear here".
+    expect(answer?.replace_original).toBe(true);
+    expect(answer?.response_type).toBe('ephemeral');
+  });
+
+  it('with share, removes the private searching note and posts the answer in the channel', async () => {
+    const old = cloudTrailRecord(
+      'AttachRolePolicy',
+      { roleName: 'shared-role', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+      { eventTime: new Date(Date.now() - 20 * 86_400_000).toISOString() },
+    );
+    h.trailMock
+      .on(LookupEventsCommand)
+      .resolves({ Events: [{ EventId: old.eventID, CloudTrailEvent: JSON.stringify(old) }] });
+    const { args, responses } = command(components.slack, '30d share');
+
+    await onCommand(args, h.deps);
+    const [searching] = responses();
+    expect(searching?.response_type).toBe('ephemeral');
+    expect(textOf(searching?.blocks)).toContain('posted in the channel, and this note removed');
+    await h.idle();
+
+    const posts = responses();
+    expect(posts.length).toBeLessThanOrEqual(5);
+    const [removal, answer] = posts.slice(-2);
+    expect(removal).toMatchObject({ delete_original: true });
+    expect(answer?.response_type).toBe('in_channel');
+    expect(answer?.replace_original).toBe(false);
+    expect(textOf(answer?.blocks)).toContain('shared-role');
   });
 });

@@ -80,7 +80,9 @@ describe('renderRevertConfirm', () => {
     expect(shown).toContain(
       '1. `iam:DetachRolePolicy` — RoleName `web`, PolicyArn `arn:aws:iam::111122223333:policy/wide-open`',
     );
-    expect(codeText(view)).toBe(`aws iam detach-role-policy --role-name web --policy-arn ${POLICY}`);
+    expect(codeText(view)).toBe(
+      `aws iam detach-role-policy --role-name web --policy-arn ${POLICY}\n${POLICY} attached to role web`,
+    );
     expect(shown).toContain('*Before-state:* IAM (policy version `v1`) — the default version');
     expect(shown).toContain('the live state matches the state right after the change');
     const input = view.blocks.find((block) => block.type === 'input');
@@ -111,8 +113,70 @@ describe('renderRevertConfirm', () => {
     const shown = text(view);
     expect(shown).toContain("This change can't be reverted from Slack");
     expect(shown).toContain('The live state changed since the change.');
-    expect(shown).toMatch(/drifted\*.*now:\* arn:.*not attached.*expected:\* arn:/);
+    expect(shown).toMatch(/drifted\*.*\*Now:\*.*\*Expected:\*/);
+    expect(codeText(view)).toContain(`${POLICY} not attached to role web\n${POLICY} attached to role web`);
     expect(shown).toContain('nothing will run');
+    assertModalLimits(view);
+  });
+
+  it('puts every policy document of the drift check in code blocks, never in mrkdwn', () => {
+    const wide = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['iam:*', 's3:*'], Resource: '*' }],
+    });
+    const narrow = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::b/<x>&y' }],
+    });
+    const drifted = renderRevertConfirm(
+      preview(change, {
+        drift: {
+          drifted: true,
+          expected: `inline policy admin on role web: ${wide}`,
+          current: `inline policy admin on role web: ${narrow}`,
+        },
+        refusal: 'the live state changed since the change',
+      }),
+      META,
+    );
+    const matched = renderRevertConfirm(
+      preview(change, {
+        drift: { drifted: false, expected: `inline policy admin on role web: ${wide}`, current: '' },
+      }),
+      META,
+    );
+
+    for (const view of [drifted, matched]) {
+      const prose = view.blocks
+        .map(sectionText)
+        .filter((body) => !body.startsWith('```'))
+        .join('\n');
+      expect(prose).not.toContain('iam:*');
+      expect(prose).not.toContain('"Statement"');
+      expect(codeText(view)).toContain('"iam:*",');
+      expect(codeText(view)).toContain('inline policy admin on role web:\n{\n  "Version": "2012-10-17",');
+      assertModalLimits(view);
+    }
+    // Escaped inside the code block too: `<x>&y` cannot open a link or a mention.
+    expect(text(drifted)).toContain('b/&lt;x&gt;&amp;y');
+  });
+
+  it('keeps a drifted document that does not fit within the limits, saying how much is left out', () => {
+    const statements = Array.from({ length: 400 }, (_, index) => ({
+      Sid: `S${index}`,
+      Effect: 'Allow',
+      Action: [`s3:GetObject${index}`, 'iam:*'],
+      Resource: `arn:aws:s3:::bucket-${index}/*`,
+    }));
+    const huge = `inline policy big on role web: ${JSON.stringify({ Version: '2012-10-17', Statement: statements })}`;
+    const view = renderRevertConfirm(
+      preview(change, {
+        drift: { drifted: true, expected: huge, current: huge },
+        refusal: 'the live state changed since the change',
+      }),
+      META,
+    );
+    expect(text(view)).toMatch(/\d+ more lines do not fit this modal/);
     assertModalLimits(view);
   });
 
@@ -189,7 +253,8 @@ describe('renderRevertConfirm', () => {
 
     expect(plan.cli[0]?.length).toBeGreaterThan(6000);
     expect(view.blocks.filter((block) => sectionText(block).startsWith('```')).length).toBeGreaterThan(2);
-    expect(codeText(view)).toBe(plan.cli[0]);
+    // The command, then the drift check's state (`x`) in its own code block.
+    expect(codeText(view)).toBe(`${plan.cli[0]}\nx`);
     expect(text(view)).toContain('PolicyDocument (a document of');
     assertModalLimits(view);
   });

@@ -62,6 +62,9 @@ function listAnswer(entries: QueryEntry[], matched = entries.length, complete = 
     complete,
     byEvent: tally(entries.map((entry) => [entry.change.eventName, 1])),
     byActor: tally(entries.map((entry) => [entry.change.actor.name, 1])),
+    byLevel: Object.fromEntries(
+      tally(entries.map((entry) => [entry.change.risk.level, 1])).map(({ name, count }) => [name, count]),
+    ),
   };
 }
 
@@ -103,6 +106,22 @@ describe('renderQueryAnswer (list)', () => {
     expect(text).toContain('by *alice*');
     expect(text).toContain('last 7 days');
     expect(message.text).toMatch(/^1 IAM changes by alice/);
+  });
+
+  it('says how many changes there are at each level on top, and the order of the list', () => {
+    const answer = {
+      ...listAnswer([entry(change('a', 'critical')), entry(change('b', 'high'))], 40),
+      byLevel: { critical: 2, high: 3, low: 35 },
+    };
+    const message = renderQueryAnswer(query('7d'), answer, NOW);
+    const first = message.blocks[0];
+    const top = first?.type === 'section' ? (first.text?.text ?? '') : '';
+    expect(top).toContain(
+      ':rotating_light: *2 critical* · :red_circle: *3 high* · :large_yellow_circle: *35 low*',
+    );
+    expect(top).toContain('Most severe first, newest first within a level');
+    expect(allText(message)).toContain('38 more');
+    assertBlockKitLimits(message);
   });
 
   it('posts in the channel only when the query says share', () => {

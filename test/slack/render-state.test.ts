@@ -247,3 +247,170 @@ describe('mentionOf', () => {
     expect(mentionOf({ slackUserId: 'not an id>', name: 'eve' })).toBe('*eve*');
   });
 });
+
+describe('alert states at a glance', () => {
+  const QUARANTINE = {
+    target: { kind: 'user' as const, name: 'alice' },
+    policyArn: 'arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine',
+    by: ALICE,
+    reason: 'keys leaked',
+    at: '2026-11-20T14:06:00Z',
+  };
+  const JANE = { slackUserId: 'U0JANE', name: 'jane' };
+
+  function headerOf(message: SlackMessage): string {
+    const block = message.blocks[0];
+    return block?.type === 'header' ? block.text.text : '';
+  }
+
+  function colourOf(message: SlackMessage): string | undefined {
+    expect(message.attachments).toHaveLength(1);
+    return message.attachments?.[0]?.color;
+  }
+
+  function statusOf(message: SlackMessage): string {
+    return JSON.stringify(message.attachments?.[0]?.blocks);
+  }
+
+  it.each<[string, Partial<RespondedChange>, RegExp, string, RegExp]>([
+    [
+      'acknowledged',
+      { acknowledgement: { by: ALICE, at: '2026-11-20T14:02:00Z' } },
+      /^:eyes: Acknowledged by alice — CRITICAL · /,
+      '#1D9BD1',
+      /\*In hand\* — acknowledged by <@U0ALICE>/,
+    ],
+    [
+      'reverting',
+      { revert: revert('claimed') },
+      /^:hourglass_flowing_sand: Reverting — CRITICAL · /,
+      '#1D9BD1',
+      /revert in progress by <@U0ALICE>/,
+    ],
+    [
+      'reverted',
+      { revert: revert('done') },
+      /^:white_check_mark: Reverted — was CRITICAL · /,
+      '#2EB67D',
+      /\*Handled\* — reverted by <@U0ALICE>/,
+    ],
+    [
+      'reverted in a dry run',
+      { revert: revert('done', { dryRun: true }) },
+      /^:white_check_mark: Reverted \(dry run\) — was CRITICAL · /,
+      '#2EB67D',
+      /a dry run: IAM was only simulated/,
+    ],
+    [
+      'revert failed',
+      { revert: revert('failed', { error: 'AccessDenied' }) },
+      /^:x: Revert failed — CRITICAL · /,
+      '#E01E5A',
+      /\*Open\* — the revert by <@U0ALICE> failed: finish it by hand/,
+    ],
+    [
+      'quarantining',
+      { quarantine: { ...QUARANTINE, status: 'claimed' } },
+      /^:hourglass_flowing_sand: Quarantining the caller — CRITICAL · /,
+      '#1D9BD1',
+      /quarantine being applied/,
+    ],
+    [
+      'quarantined',
+      { quarantine: { ...QUARANTINE, status: 'active' } },
+      /^:lock: Caller quarantined — CRITICAL · /,
+      '#2EB67D',
+      /the change itself still stands until reverted/,
+    ],
+    [
+      'confirmed by the actor',
+      {
+        actorAnswer: {
+          answer: 'confirmed',
+          by: JANE,
+          at: '2026-11-20T14:03:00Z',
+          reason: 'deploy',
+          ticket: '#812',
+        },
+      },
+      /^:ballot_box_with_check: Confirmed by jane — was CRITICAL · /,
+      '#2EB67D',
+      /\*Handled\* — confirmed by <@U0JANE>, who made the change/,
+    ],
+    [
+      'denied by the actor',
+      { actorAnswer: { answer: 'denied', by: JANE, at: '2026-11-20T14:03:00Z' } },
+      /^:warning: jane says it wasn't them — CRITICAL · /,
+      '#E01E5A',
+      /<@U0JANE> says they did not make this change/,
+    ],
+  ])('%s: the header, the colour and the status line say so', (_name, extra, header, colour, status) => {
+    const change = critical();
+    const message = withResponseState(renderChange(change), stored(change, extra));
+
+    expect(headerOf(message)).toMatch(header);
+    expect(headerOf(message)).toContain('Attached AdministratorAccess');
+    expect(colourOf(message)).toBe(colour);
+    expect(statusOf(message)).toMatch(status);
+    assertBlockKitLimits(message);
+  });
+
+  it('tells an open critical from a handled one by its header emoji and its colour', () => {
+    const change = critical();
+    const open = renderChange(change);
+    const handled = withResponseState(renderChange(change), stored(change, { revert: revert('done') }));
+
+    expect(headerOf(open)).toMatch(/^:rotating_light: CRITICAL · /);
+    expect(colourOf(open)).toBe('#E01E5A');
+    expect(statusOf(open)).toContain('*Open critical* — nobody has acknowledged it yet');
+    expect(headerOf(handled)).toMatch(/^:white_check_mark: /);
+    expect(colourOf(handled)).not.toBe(colourOf(open));
+    assertBlockKitLimits(open);
+  });
+
+  it('colours an open alert by its level', () => {
+    const low = assessChange(
+      changeOf('PutRolePolicy', {
+        roleName: 'app',
+        policyName: 'read',
+        policyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }],
+        }),
+      }),
+      { expectedActors: [], trustedAccounts: [] },
+    );
+    expect(low.risk.level).not.toBe('critical');
+    expect(colourOf(renderChange(low))).not.toBe('#E01E5A');
+    expect(statusOf(renderChange(low))).toContain('*Open* — nobody');
+  });
+
+  it('decides by the most decisive response: a revert outranks an acknowledgement and a quarantine', () => {
+    const change = critical();
+    const message = withResponseState(
+      renderChange(change),
+      stored(change, {
+        acknowledgement: { by: ALICE, at: '2026-11-20T14:02:00Z' },
+        quarantine: { ...QUARANTINE, status: 'active' },
+        revert: revert('done'),
+      }),
+    );
+    expect(headerOf(message)).toMatch(/^:white_check_mark: Reverted — was CRITICAL/);
+    // Every line of what happened is still listed under the alert.
+    expect(text(message)).toContain('Acknowledged* by');
+    expect(text(message)).toContain('Caller quarantined* by');
+  });
+
+  it('escapes a responder name in the header and never lets it grow past 150 characters', () => {
+    const change = critical();
+    const message = withResponseState(
+      renderChange(change),
+      stored(change, {
+        acknowledgement: { by: { name: `<!channel> ${'x'.repeat(200)}` }, at: '2026-11-20T14:02:00Z' },
+      }),
+    );
+    expect(headerOf(message)).toContain('&lt;!channel&gt;');
+    expect(headerOf(message).length).toBeLessThanOrEqual(150);
+    assertBlockKitLimits(message);
+  });
+});

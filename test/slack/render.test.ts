@@ -405,7 +405,7 @@ describe('renderChange', () => {
     expect(allText(render(service))).toContain('Called by service `cloudformation.amazonaws.com`');
   });
 
-  it('names the SSO permission set and what quarantining its role would fence in', () => {
+  it('offers IAM Identity Center, not a quarantine that would be refused, to an SSO caller, keeping the e-mail as recorded', () => {
     const change: AssessedChange = {
       ...changeOf(
         'AttachRolePolicy',
@@ -413,11 +413,12 @@ describe('renderChange', () => {
         {
           userIdentity: {
             type: 'AssumedRole',
-            arn: 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/alice@example.com',
+            arn: 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/Alice.Doe@Example.com',
             accountId: '111122223333',
             sessionContext: {
               sessionIssuer: {
                 type: 'Role',
+                arn: 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef',
                 userName: 'AWSReservedSSO_AdministratorAccess_0123456789abcdef',
               },
             },
@@ -429,11 +430,19 @@ describe('renderChange', () => {
       revert: DETACH_ADMIN,
     };
     const message = render(change);
-    expect(allText(message)).toContain('*alice@example.com* · SSO permission set AdministratorAccess');
+    expect(allText(message)).toContain('*Alice.Doe@Example.com* · SSO permission set AdministratorAccess');
     expect(allText(message)).toContain('MFA: unknown · Client: Console');
-    expect(buttons(message)[3]?.confirm?.text.text).toContain(
-      'role AWSReservedSSO_AdministratorAccess_0123456789abcdef (everyone using permission set AdministratorAccess)',
+    const ids = buttons(message).map((button) => button.action_id);
+    expect(ids).not.toContain(ACTION_IDS.QUARANTINE);
+    const identityCenter = buttons(message).find((button) => button.action_id === ACTION_IDS.OPEN_LINK);
+    expect(identityCenter?.text.text).toBe('Open IAM Identity Center');
+    expect(identityCenter?.url).toBe(
+      'https://eu-west-1.console.aws.amazon.com/singlesignon/home?region=eu-west-1',
     );
+    expect(allText(message)).toContain(
+      'Quarantine not offered: Alice.Doe@Example.com signed in through IAM Identity Center (permission set `AdministratorAccess`)',
+    );
+    assertBlockKitLimits(message);
   });
 
   it('gives no CloudTrail link for a synthetic event id', () => {

@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 interface MessageLike {
   text?: unknown;
   blocks?: unknown;
+  attachments?: unknown;
 }
 
 type Json = Record<string, unknown>;
@@ -199,6 +200,26 @@ export function blockKitViolations(message: MessageLike): string[] {
     }
     checkBlock(where, block, actionIds, out);
   });
+  if (message.attachments !== undefined) {
+    if (!Array.isArray(message.attachments)) out.push('attachments: not a list');
+    else
+      message.attachments.forEach((attachment, index) => {
+        const where = `attachments[${index}]`;
+        if (!isObject(attachment)) {
+          out.push(`${where}: not an object`);
+          return;
+        }
+        if (attachment.color !== undefined && !/^#[0-9A-Fa-f]{6}$/.test(String(attachment.color)))
+          out.push(`${where}.color: ${String(attachment.color)} is not a #RRGGBB colour`);
+        const blocks = Array.isArray(attachment.blocks) ? attachment.blocks : [];
+        if (blocks.length > LIMITS.blocks)
+          out.push(`${where}.blocks: ${blocks.length} (max ${LIMITS.blocks})`);
+        blocks.forEach((block, blockIndex) => {
+          if (isObject(block)) checkBlock(`${where}.blocks[${blockIndex}]`, block, actionIds, out);
+          else out.push(`${where}.blocks[${blockIndex}]: not an object`);
+        });
+      });
+  }
   for (const [name, ids] of [
     ['action_id', actionIds],
     ['block_id', blockIds],

@@ -40,6 +40,8 @@ export interface StoredMessage {
   threadTs?: string;
   text: string;
   blocks: unknown[] | undefined;
+  /** Secondary attachments (an alert's coloured status bar), when sent. */
+  attachments?: unknown[];
   /** How many times `chat.update` changed it. */
   updates: number;
 }
@@ -196,6 +198,8 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
       const threadTs = optionalString(params.thread_ts);
       const message: StoredMessage = { channel, ts: nextTs(), text: text ?? '', blocks, updates: 0 };
       if (threadTs !== undefined) message.threadTs = threadTs;
+      const attachments = optionalAttachments(params.attachments);
+      if (attachments !== undefined) message.attachments = attachments;
       messages.push(message);
       return { channel, ts: message.ts, message: messageJson(message) };
     },
@@ -210,6 +214,11 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
       // Like Slack: text is replaced when sent, and blocks only when sent (an empty array removes them).
       if (text !== undefined) message.text = text;
       if (blocks !== undefined) message.blocks = blocks.length === 0 ? undefined : blocks;
+      const attachments = optionalAttachments(params.attachments);
+      if (attachments !== undefined) {
+        if (attachments.length === 0) delete message.attachments;
+        else message.attachments = attachments;
+      }
       message.updates += 1;
       return { channel, ts, text: message.text, message: messageJson(message) };
     },
@@ -481,6 +490,12 @@ function optionalBlocks(value: unknown): unknown[] | undefined {
   return value;
 }
 
+function optionalAttachments(value: unknown): unknown[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new ApiError('invalid_attachments');
+  return value;
+}
+
 function requireView(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new ApiError('invalid_arguments');
@@ -496,6 +511,7 @@ function messageJson(message: StoredMessage): Params {
     ts: message.ts,
     ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
     ...(message.blocks === undefined ? {} : { blocks: message.blocks }),
+    ...(message.attachments === undefined ? {} : { attachments: message.attachments }),
   };
 }
 

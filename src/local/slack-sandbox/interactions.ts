@@ -378,22 +378,22 @@ export class SandboxInteractions {
     }
     const replyText = str(reply.text) ?? '';
     const blocks = Array.isArray(reply.blocks) ? reply.blocks : undefined;
-    if (reply.response_type === 'in_channel') {
-      this.workspace.addMessage({
-        channel,
-        user: SANDBOX_BOT.userId,
-        text: replyText,
-        command: trimmed,
-        ...(blocks === undefined ? {} : { blocks }),
-      });
-    } else {
-      this.workspace.addEphemeral({
-        channel,
-        user: userId,
-        text: replyText,
-        ...(blocks === undefined ? {} : { blocks }),
-      });
-    }
+    const posted =
+      reply.response_type === 'in_channel'
+        ? this.workspace.addMessage({
+            channel,
+            user: SANDBOX_BOT.userId,
+            text: replyText,
+            command: trimmed,
+            ...(blocks === undefined ? {} : { blocks }),
+          })
+        : this.workspace.addEphemeral({
+            channel,
+            user: userId,
+            text: replyText,
+            ...(blocks === undefined ? {} : { blocks }),
+          });
+    this.workspace.rememberCommandReply(fields.response_url ?? '', posted.ts);
     return { ok: true };
   }
 

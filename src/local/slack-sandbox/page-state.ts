@@ -139,7 +139,7 @@ export function pageState(
         channel: message.channel,
         ts: message.ts,
         ...(message.threadTs === undefined ? {} : { threadTs: message.threadTs }),
-        html: messageHtml(message.text, message.blocks, options),
+        html: messageHtml(message.text, message.blocks, options, message.attachments),
         text: message.text,
         edited: message.edits > 0,
         replyCount: replies.get(`${message.channel}/${message.ts}`) ?? 0,

@@ -249,16 +249,30 @@ export function blockHtml(block: unknown, options: RenderHtmlOptions = {}): stri
   }
 }
 
-/** A message's blocks as HTML, or its `text` when it has none (what Slack shows then). */
+/**
+ * A message's blocks as HTML, or its `text` when it has none (what Slack shows then), followed by its secondary
+ * attachments' blocks beside their coloured bar. Only a `#RRGGBB` colour reaches the page.
+ */
 export function messageHtml(
   text: string,
   blocks: unknown[] | undefined,
   options: RenderHtmlOptions = {},
+  attachments: unknown[] = [],
 ): string {
-  if (blocks === undefined || blocks.length === 0) {
-    return `<div class="bk-section"><div class="bk-section-body"><div class="bk-text">${mrkdwnToHtml(text, options)}</div></div></div>`;
-  }
-  return blocks.map((block) => blockHtml(block, options)).join('');
+  const main =
+    blocks === undefined || blocks.length === 0
+      ? `<div class="bk-section"><div class="bk-section-body"><div class="bk-text">${mrkdwnToHtml(text, options)}</div></div></div>`
+      : blocks.map((block) => blockHtml(block, options)).join('');
+  const extra = attachments
+    .filter(isObject)
+    .map((attachment) => {
+      const colour = typeof attachment.color === 'string' && /^#[0-9A-Fa-f]{6}$/.test(attachment.color);
+      const style = colour ? ` style="border-left-color:${String(attachment.color)}"` : '';
+      const inner = Array.isArray(attachment.blocks) ? attachment.blocks : [];
+      return `<div class="bk-attachment"${style}>${inner.map((block) => blockHtml(block, options)).join('')}</div>`;
+    })
+    .join('');
+  return main + extra;
 }
 
 /** A modal's title, body and buttons as HTML. */

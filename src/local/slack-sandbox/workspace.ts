@@ -66,6 +66,8 @@ export interface SandboxMessage {
   user: string;
   text: string;
   blocks?: unknown[];
+  /** Secondary attachments (an alert's coloured status bar). */
+  attachments?: unknown[];
   /** How many times `chat.update` changed it. */
   edits: number;
   /** Set by `response_url` replies posted in the channel after a slash command. */
@@ -333,6 +335,8 @@ export class SandboxWorkspace {
     if (body.delete_original === true || body.delete_original === 'true') {
       const index = this.messages.findIndex((m) => m.channel === target.channel && m.ts === target.messageTs);
       if (index >= 0) this.messages.splice(index, 1);
+      const ephemeral = this.ephemerals.findIndex((e) => e.ts === target.messageTs);
+      if (ephemeral >= 0) this.ephemerals.splice(ephemeral, 1);
       this.changed(true);
       return { status: 200, body: { ok: true } };
     }
@@ -355,7 +359,7 @@ export class SandboxWorkspace {
     }
     if (body.response_type === 'in_channel') {
       const threadTs = str(body.thread_ts) ?? target.threadTs;
-      this.addMessage({
+      const posted = this.addMessage({
         channel: target.channel,
         user: SANDBOX_BOT.userId,
         text,
@@ -363,16 +367,26 @@ export class SandboxWorkspace {
         ...(threadTs === undefined ? {} : { threadTs }),
         ...(target.command === undefined ? {} : { command: target.command }),
       });
+      if (target.command !== undefined) target.messageTs = posted.ts;
     } else {
-      this.addEphemeral({
+      const posted = this.addEphemeral({
         channel: target.channel,
         user: target.user,
         text,
         ...(blocks === undefined ? {} : { blocks }),
         ...(target.threadTs === undefined ? {} : { threadTs: target.threadTs }),
       });
+      // A slash command's later posts replace (or delete) the last answer it gave.
+      if (target.command !== undefined) target.messageTs = posted.ts;
     }
     return { status: 200, body: { ok: true } };
+  }
+
+  /** A slash command's ack reply is what its `response_url` replaces or deletes next. */
+  rememberCommandReply(responseUrl: string, ts: string): void {
+    const token = responseUrl.slice(responseUrl.lastIndexOf('/') + 1);
+    const target = this.responseTargets.get(token);
+    if (target) target.messageTs = ts;
   }
 
   /** Shows the current user a reply to something they did (a slash command's ack body). */
@@ -489,6 +503,7 @@ export class SandboxWorkspace {
       ts: message.ts,
       ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
       ...(message.blocks === undefined ? {} : { blocks: message.blocks }),
+      ...(message.attachments === undefined ? {} : { attachments: message.attachments }),
     };
   }
 
@@ -520,7 +535,7 @@ export class SandboxWorkspace {
     }),
     'chat.postMessage': (params) => {
       const channel = this.channelId(requireString(params.channel, 'channel_not_found'), true);
-      const { text, blocks } = this.content(params);
+      const { text, blocks, attachments } = this.content(params);
       const threadTs = str(params.thread_ts);
       if (threadTs !== undefined && !this.messages.some((m) => m.channel === channel && m.ts === threadTs)) {
         throw new SlackApiError('thread_not_found');
@@ -530,19 +545,24 @@ export class SandboxWorkspace {
         user: SANDBOX_BOT.userId,
         text,
         ...(blocks === undefined ? {} : { blocks }),
+        ...(attachments === undefined || attachments.length === 0 ? {} : { attachments }),
         ...(threadTs === undefined ? {} : { threadTs }),
       });
       return { channel, ts: message.ts, message: this.messageJson(message) };
     },
     'chat.update': (params) => {
       const message = this.findMessage(params.channel, params.ts);
-      const { text, blocks } = this.content(params);
+      const { text, blocks, attachments } = this.content(params);
       if (message.user !== SANDBOX_BOT.userId) throw new SlackApiError('cant_update_message');
-      // Like Slack: the text is replaced, and the blocks only when sent (an empty array removes them).
+      // Like Slack: the text is replaced, and the blocks (and attachments) only when sent (an empty array removes them).
       message.text = text;
       if (blocks !== undefined) {
         if (blocks.length === 0) delete message.blocks;
         else message.blocks = withBlockIds(blocks, `b${message.ts}.`);
+      }
+      if (attachments !== undefined) {
+        if (attachments.length === 0) delete message.attachments;
+        else message.attachments = attachments;
       }
       message.edits += 1;
       this.changed(true);
@@ -647,10 +667,23 @@ export class SandboxWorkspace {
     },
   };
 
-  private content(params: Json): { text: string; blocks: unknown[] | undefined } {
+  private content(params: Json): {
+    text: string;
+    blocks: unknown[] | undefined;
+    attachments: unknown[] | undefined;
+  } {
     const text = typeof params.text === 'string' ? params.text : undefined;
     const blocks = params.blocks === undefined ? undefined : params.blocks;
     if (blocks !== undefined && !Array.isArray(blocks)) throw new SlackApiError('invalid_blocks_format');
+    const attachments = params.attachments;
+    if (attachments !== undefined && !Array.isArray(attachments))
+      throw new SlackApiError('invalid_attachments');
+    for (const attachment of attachments ?? []) {
+      const inner = isObject(attachment) && Array.isArray(attachment.blocks) ? attachment.blocks : [];
+      const problems = inner.length === 0 ? [] : messageViolations('attachment', inner);
+      if (!isObject(attachment) || problems.length > 0)
+        throw new SlackApiError('invalid_attachments', problems);
+    }
     if (text === undefined && (blocks === undefined || blocks.length === 0))
       throw new SlackApiError('no_text');
     const violations = messageViolations(text, blocks);
@@ -660,7 +693,7 @@ export class SandboxWorkspace {
         violations,
       );
     }
-    return { text: text ?? '', blocks };
+    return { text: text ?? '', blocks, attachments };
   }
 
   private checkedView(value: unknown): Json {

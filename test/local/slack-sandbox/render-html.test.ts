@@ -42,6 +42,24 @@ describe('messageHtml', () => {
     });
   });
 
+  it("draws an alert's status beside its coloured bar, and lets only a #RRGGBB colour into the page", () => {
+    const change = assessChange(
+      changeOf('AttachRolePolicy', {
+        roleName: 'ci-runner',
+        policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+      }),
+      { expectedActors: [], trustedAccounts: [] },
+    );
+    const message = renderChange(change);
+    const html = messageHtml(message.text, message.blocks, {}, message.attachments);
+    expect(html).toContain('<div class="bk-attachment" style="border-left-color:#E01E5A">');
+    expect(html).toContain('<b>Open critical</b>');
+
+    const hostile = messageHtml('x', undefined, {}, [{ color: 'red;background:url(https://x)', blocks: [] }]);
+    expect(hostile).toContain('<div class="bk-attachment">');
+    expect(hostile).not.toContain('url(');
+  });
+
   it('draws the fallback text when a message has no blocks, and says which blocks it cannot draw', () => {
     expect(messageHtml('*just text*', undefined)).toContain('<b>just text</b>');
     expect(messageHtml('x', [{ type: 'rich_text', elements: [] }])).toContain(
