@@ -30,6 +30,7 @@ import type {
   SkippedRecord,
 } from '../domain/types';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
+import type { AskActorService } from './ask-actor-service';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
@@ -102,6 +103,8 @@ export interface NotifyDependencies {
    * security warnings and errors join the reasons. Without it, nothing is validated.
    */
   validator?: PolicyValidator;
+  /** "Was this you?": asks the actor of each change posted as its own alert. Off when absent. */
+  askActor?: Pick<AskActorService, 'ask'>;
 }
 
 /** What happened to each change and alarm of one notification. */
@@ -384,7 +387,9 @@ export class NotifyService {
       } else if (SEVERE.has(assessed.risk.level)) {
         const ref = await this.postAlert(assessed);
         result.posted.push(assessed.eventId);
-        return { ...record, delivery: 'delivered', slack: ref };
+        const delivered: StoredChange = { ...record, delivery: 'delivered', slack: ref };
+        await this.askActor(delivered);
+        return delivered;
       } else {
         await this.deliverGrouped(assessed, record, result, deadline);
       }
@@ -421,6 +426,20 @@ export class NotifyService {
       this.deps.clock.now(),
     );
     return ref;
+  }
+
+  /** "Was this you?" to the change's actor, when configured: a failure is logged, never the alert's. */
+  private async askActor(stored: StoredChange): Promise<void> {
+    if (!this.deps.askActor) return;
+    try {
+      const outcome = await this.deps.askActor.ask(stored);
+      this.log('asked the actor', { eventId: stored.change.eventId, outcome });
+    } catch (error: unknown) {
+      this.log('could not ask the actor', {
+        eventId: stored.change.eventId,
+        error: error instanceof Error ? error.message.split('\n')[0] : String(error),
+      });
+    }
   }
 
   /** The bot's own IAM calls (a revert, a quarantine) are a note in the thread of the change on that resource. */

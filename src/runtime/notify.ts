@@ -1,4 +1,6 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { NotifyService } from '../app/notify-service';
+import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
@@ -15,6 +17,10 @@ export interface NotifyWiring {
   config: Config;
   aws?: AwsClients;
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
+  askActor?: AskActorConfig | false;
+  /** IAM for "was this you?"'s user tags (the home account's when not given). */
+  iam?: Pick<IAMClient, 'send'>;
 }
 
 /**
@@ -22,7 +28,12 @@ export interface NotifyWiring {
  * environment, locally), the DynamoDB store, a per-channel pacer shared by every post of this process, and the
  * dead-letter queue for unreadable input when `NOTIFY_DEAD_LETTER_QUEUE_URL` is set.
  */
-export async function buildNotifyService({ config, aws, log }: NotifyWiring): Promise<NotifyService> {
+export async function buildNotifyService({
+  config,
+  aws,
+  log,
+  ...wiring
+}: NotifyWiring): Promise<NotifyService> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
   const source = requireSlackToken(config);
@@ -51,7 +62,21 @@ export async function buildNotifyService({ config, aws, log }: NotifyWiring): Pr
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
   // Access Analyzer is loaded with the first document to validate.
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
+  const ask = wiring.askActor === undefined ? readAskActorConfig(process.env) : wiring.askActor || undefined;
+  // Loaded only when configured: IAM (for the users' tags) and the audit log stay out of a plain notify.
+  const askActor = ask
+    ? await (await import('./ask-actor')).buildAskActorService({
+        config,
+        ask,
+        dynamo,
+        slack,
+        secrets: onDemandSecrets(options, aws?.ssm),
+        ...(wiring.iam ? { iam: wiring.iam } : aws ? { iam: aws.iam } : {}),
+        ...(log ? { log } : {}),
+      })
+    : undefined;
   return new NotifyService({
+    ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),
     store: new DynamoChangeStore(dynamo, tableOptions),
     stats: new DynamoStatsStore(dynamo, tableOptions),

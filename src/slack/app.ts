@@ -16,12 +16,14 @@ import type {
 import type { JobOrigin } from '../app/jobs';
 import { ACTION_IDS, CHANGE_MENU_ACTION_PATTERN, SLASH_COMMAND, VIEW_IDS } from './action-ids';
 import { onAcknowledge } from './listeners/acknowledge';
+import { onActorConfirm, onActorConfirmSubmission, onActorDeny } from './listeners/ask-actor';
 import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
+import { ASK_IDS } from './render-ask';
 import { DIFF_PAGE_ACTION_PATTERN } from './render-diff';
 
 export type { ListenerDependencies } from './listeners/context';
@@ -73,6 +75,8 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(ACTION_IDS.CONFIRM_RETRY, onConfirmRetry);
   action(CHANGE_MENU_ACTION_PATTERN, onChangeMenu);
   action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
+  action(ASK_IDS.YES, onActorConfirm);
+  action(ASK_IDS.NO, onActorDeny);
   // A link button: Slack opens the page and still tells the app; nothing to do but acknowledge.
   action(ACTION_IDS.OPEN_LINK, async (args) => args.ack());
 
@@ -91,6 +95,20 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
         ),
     );
   }
+
+  app.view<ViewSubmitAction>(
+    { type: 'view_submission', callback_id: ASK_IDS.VIEW },
+    async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) =>
+      onActorConfirmSubmission(
+        {
+          ack: (response) => args.ack(response),
+          body: args.body,
+          view: args.view as ViewSubmissionArgs['view'],
+          ...signed(args.context),
+        },
+        deps,
+      ),
+  );
 
   app.command(SLASH_COMMAND, async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) =>
     onCommand(

@@ -89,7 +89,8 @@ describe('handler bundles', () => {
     const worker = await bundledPackages('worker');
     expect(worker.atStart).not.toContain('@aws-sdk/client-iam');
     expect(worker.all).toContain('@aws-sdk/client-iam');
-    expect((await bundledPackages('notify')).all).not.toContain('@aws-sdk/client-iam');
+    // Notify reads IAM users' tags (ListUserTags) only when "was this you?" is configured: never at start.
+    expect((await bundledPackages('notify')).atStart).not.toContain('@aws-sdk/client-iam');
     expect((await bundledPackages('slack')).all).not.toContain('@aws-sdk/client-iam');
   });
 });

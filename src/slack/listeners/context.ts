@@ -3,6 +3,7 @@
  * arguments fit them, and tests build them by hand without Bolt), and the helpers that keep a listener from ever
  * throwing at the user — who is asking, where to answer, and an ephemeral "what went wrong, what to do".
  */
+import type { AskActorService } from '../../app/ask-actor-service';
 import type { AuditLog } from '../../app/audit-port';
 import type { ResponderAuthorizer } from '../../app/authorize';
 import type { JobOrigin, JobQueue, Requester } from '../../app/jobs';
@@ -29,6 +30,8 @@ export interface ListenerDependencies {
   queries: Pick<QueryService, 'answer' | 'historyNeeded'>;
   clock: Clock;
   log: ListenerLog;
+  /** "Was this you?" answers: absent when asking the actor is not configured (the buttons then say so). */
+  askActor?: Pick<AskActorService, 'answer' | 'check'>;
 }
 
 /** The person behind an interaction, as Slack sends it (`user` of an action or view submission). */
