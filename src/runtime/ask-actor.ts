@@ -8,7 +8,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AskActorService } from '../app/ask-actor-service';
 import type { AuditLog } from '../app/audit-port';
-import { LoggedAuditLog } from '../app/logged-audit-log';
+import { AUDIT_LINE_MESSAGE } from '../app/logged-audit-log';
 import type { AskActorConfig } from '../ask-actor-config';
 import { IamTagActorResolver } from '../aws/actor-resolver';
 import { awsClientConfig, IAM_REGION } from '../aws/client-config';
@@ -16,7 +16,6 @@ import type { Config } from '../config';
 import { parseActorMapping } from '../domain/actor-mapping';
 import { SlackActorAskChannel } from '../slack/render-ask';
 import type { WebApiSlackGateway } from '../slack/web-api-gateway';
-import { DynamoAuditLog } from '../store/dynamo-audit-log';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import type { SecretReader } from './on-demand';
 import { jsonLineAuditWriter } from './responders';
@@ -27,13 +26,25 @@ export interface AskActorWiring {
   ask: AskActorConfig;
   dynamo: DynamoDBDocumentClient;
   slack: WebApiSlackGateway;
-  /** The audit log (the table's, with a JSON log line first, when not given). */
+  /** The audit log (a JSON log line only, when not given: see `logLineAudit`). */
   audit?: AuditLog;
   /** IAM for the users' tags (built on the home account's credentials when not given). */
   iam?: Pick<IAMClient, 'send'>;
   /** Reads `ASK_ACTOR_MAPPING_PARAMETER` when set. */
   secrets?: SecretReader;
   log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+/**
+ * The notify function may not write the audit table (its role allows only its own items): who was asked is kept
+ * as the same JSON audit line in its log. Answers, taken by the Slack function, go to the table.
+ */
+function logLineAudit(): AuditLog {
+  const write = jsonLineAuditWriter();
+  return {
+    append: async (entry) => write(AUDIT_LINE_MESSAGE, { ...entry, audit: true }),
+    list: async () => [],
+  };
 }
 
 /** The "was this you?" use case, or a clear `ConfigError`-like throw when the mapping parameter is bad. */
@@ -55,15 +66,7 @@ export async function buildAskActorService(wiring: AskActorWiring): Promise<AskA
       tableName: config.tableName,
       retentionDays: config.retentionDays,
     }),
-    audit:
-      wiring.audit ??
-      new LoggedAuditLog(
-        new DynamoAuditLog(wiring.dynamo, {
-          tableName: config.tableName,
-          retentionDays: config.retentionDays,
-        }),
-        jsonLineAuditWriter(),
-      ),
+    audit: wiring.audit ?? logLineAudit(),
     clock: { now: () => new Date() },
     settings: { timeoutMinutes: ask.timeoutMinutes },
     ...(wiring.log ? { log: wiring.log } : {}),
