@@ -5,19 +5,19 @@
  */
 import type { CloudTrailRecord } from '../domain/input';
 import type { AssessedChange, RiskLevel } from '../domain/types';
-import type { StoredChange } from './ports';
+import type { RespondedChange } from './revert-port';
 
 /**
- * Read-only questions `/iam-changes` asks of the change store's indexes (`DynamoChangeStore` implements them):
+ * Read-only questions `/iam-changes` and the Home tab ask of the change store's indexes (`DynamoChangeStore` implements them):
  * times are ISO 8601, ranges are `[start, end)`, at most `limit` changes, newest first. Throws on storage failure.
  */
 export interface ChangeQueries {
   /** Changes whose event time is in the range, across day partitions of the `byTime` index. */
-  changesBetween(start: string, end: string, limit: number): Promise<StoredChange[]>;
+  changesBetween(start: string, end: string, limit: number): Promise<RespondedChange[]>;
   /** Changes by one actor: its ARN, or its name when CloudTrail gave no ARN (the store's `actorOf`). */
-  changesByActor(actor: string, start: string, end: string, limit: number): Promise<StoredChange[]>;
+  changesByActor(actor: string, start: string, end: string, limit: number): Promise<RespondedChange[]>;
   /** Changes on one resource, named as the domain's `resourceOf` names it (`role/ci-runner`). */
-  changesOnResource(resource: string, start: string, end: string, limit: number): Promise<StoredChange[]>;
+  changesOnResource(resource: string, start: string, end: string, limit: number): Promise<RespondedChange[]>;
 }
 
 /** The counters of one UTC day. Every map holds only the keys that were counted. */

@@ -51,6 +51,8 @@ export interface SlackInteractionGateway extends SlackGateway {
   openView(triggerId: string, view: SlackView): Promise<ViewRef>;
   /** `views.update` by view id; with `hash`, only when the view is still the version that hash names. */
   updateView(viewId: string, view: SlackView, hash?: string): Promise<ViewRef>;
+  /** `views.publish`: sets a user's Home tab of the app to `view` (`type: home`). */
+  publishView(userId: string, view: SlackView): Promise<void>;
   /** `chat.postEphemeral`: a message only `user` sees. */
   postEphemeral(message: EphemeralMessage): Promise<void>;
   /** `usergroups.users.list`: the user ids in a user group (`S…`). */

@@ -20,6 +20,7 @@ import type {
 } from './alert-port';
 import type { BeforeStateResolver, BeforeStateSource } from './before-state';
 import type { CisAuditGateway } from './cis-audit-service';
+import type { CisStatusCache } from './home-service';
 import type { IamGateway } from './iam-port';
 import type { AlertRef, Job, Requester } from './jobs';
 import type { Clock } from './ports';
@@ -57,6 +58,8 @@ export interface WorkerDependencies {
   iam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
   queries: Pick<QueryService, 'searchHistory'>;
   cisAudit: CisAuditGateway;
+  /** Where each CIS 4.4 audit's result is kept for the Home tab; without it, none is kept. */
+  cisStatus?: Pick<CisStatusCache, 'save'>;
   clock: Clock;
   settings: WorkerSettings;
   /** Where problems that are not the job's outcome go (a Slack update that failed). */
@@ -445,6 +448,11 @@ export class WorkerService {
     try {
       const { runCisAudit } = await import('./cis-audit-service');
       const report = await runCisAudit(this.deps.cisAudit);
+      await this.deps.cisStatus
+        ?.save({ checkedAt: this.deps.clock.now().toISOString(), report })
+        .catch((error: unknown) =>
+          this.log('CIS 4.4 status not kept for the Home tab', { error: message(error) }),
+        );
       const delivered = await this.respond(job.responseUrl, {
         kind: 'cis-status',
         report,

@@ -8,6 +8,7 @@ import { type Config, requireSigningSecret, requireSlackToken } from '../config'
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAuditLog } from '../store/dynamo-audit-log';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoCisStatusStore } from '../store/dynamo-cis-status';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import type { SecretReader } from './on-demand';
 
@@ -53,5 +54,6 @@ export function buildStores(config: Config, dynamo: DynamoDBDocumentClient, audi
     store: new DynamoChangeStore(dynamo, options),
     audit: new LoggedAuditLog(new DynamoAuditLog(dynamo, options), auditLine),
     stats: new DynamoStatsStore(dynamo, options),
+    cisStatus: new DynamoCisStatusStore(dynamo, options),
   };
 }

@@ -14,6 +14,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { AskActorService } from '../app/ask-actor-service';
 import { ResponderAuthorizer } from '../app/authorize';
+import { HomeService } from '../app/home-service';
 import type { JobQueue } from '../app/jobs';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { SlackInteractionGateway } from '../app/slack-port';
@@ -109,13 +110,25 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
   const { config, aws } = wiring;
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
-  const { store, audit, stats } = buildStores(config, dynamo, wiring.auditLine ?? jsonLineAuditWriter());
+  const { store, audit, stats, cisStatus } = buildStores(
+    config,
+    dynamo,
+    wiring.auditLine ?? jsonLineAuditWriter(),
+  );
   const clock = { now: () => new Date() };
+  const authorizer = new ResponderAuthorizer({ responders: config.slack.responders, slack, clock, audit });
   const deps: ListenerDependencies = {
     slack,
     store,
     audit,
-    authorizer: new ResponderAuthorizer({ responders: config.slack.responders, slack, clock, audit }),
+    authorizer,
+    home: new HomeService({
+      changes: store,
+      stats,
+      cisStatus,
+      isResponder: async (userId) => (await authorizer.canRespond(userId)).allowed,
+      clock,
+    }),
     jobs: wiring.jobs ?? onDemandJobQueue(options, requireJobsTopic(config), aws?.sns),
     queries: buildQueryService(config, {
       store,

@@ -79,7 +79,7 @@ export async function buildWorkerService({
 }: WorkerWiring): Promise<JobRunner> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
-  const { store, audit, stats } = buildStores(config, dynamo, auditLine);
+  const { store, audit, stats, cisStatus } = buildStores(config, dynamo, auditLine);
   const trail = onDemandTrailHistory(options, aws?.cloudTrail);
   const clock = { now: () => new Date() };
   const secrets = onDemandSecrets(options, aws?.ssm);
@@ -169,6 +169,7 @@ export async function buildWorkerService({
         searchHistory: async (query, onProgress) => (await queries()).searchHistory(query, onProgress),
       },
       cisAudit: audit44,
+      cisStatus,
       clock,
       settings: { trustedAccounts: config.trustedAccounts },
       ...(log ? { log } : {}),

@@ -21,6 +21,7 @@ import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
+import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
 import { ASK_IDS } from './render-ask';
@@ -109,6 +110,13 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
         deps,
       ),
   );
+
+  // HTTP events arrive on the same endpoint as every other request, signed and verified the same way.
+  app.event('app_home_opened', async ({ event }) => {
+    const home = deps.home;
+    if (!home) return;
+    await onHomeOpened(event as HomeOpenedEvent, { home, slack: deps.slack, log: deps.log });
+  });
 
   app.command(SLASH_COMMAND, async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) =>
     onCommand(

@@ -29,6 +29,7 @@ import {
   LogLevel,
   type RetryOptions,
   type ViewsOpenArguments,
+  type ViewsPublishArguments,
   WebAPIHTTPError,
   WebAPIPlatformError,
   WebAPIRateLimitedError,
@@ -251,6 +252,12 @@ export class WebApiSlackGateway implements SlackGateway, SlackInteractionGateway
       }),
     );
     return viewRef('views.update', response.view);
+  }
+
+  async publishView(userId: string, view: SlackView): Promise<void> {
+    await this.call('views.publish', () =>
+      this.client.views.publish({ user_id: userId, view: view as ViewsPublishArguments['view'] }),
+    );
   }
 
   async postEphemeral(message: EphemeralMessage): Promise<void> {

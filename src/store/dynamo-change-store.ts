@@ -943,10 +943,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     }
   }
 
-  async changesBetween(start: string, end: string, limit: number): Promise<StoredChange[]> {
+  async changesBetween(start: string, end: string, limit: number): Promise<RespondedChange[]> {
     const from = sortableTime(start);
     const to = sortableTime(end);
-    const found: StoredChange[] = [];
+    const found: RespondedChange[] = [];
     if (limit <= 0 || from >= to) return found;
     // Items older than the retention are gone, so older days are not worth a request each.
     const maxDays = Math.ceil(this.retentionSeconds / DAY_SECONDS) + 2;
@@ -959,7 +959,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     return found;
   }
 
-  async changesByActor(actor: string, start: string, end: string, limit: number): Promise<StoredChange[]> {
+  async changesByActor(actor: string, start: string, end: string, limit: number): Promise<RespondedChange[]> {
     return this.listIndex(
       INDEX_BY_ACTOR,
       'gsi2',
@@ -975,7 +975,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     start: string,
     end: string,
     limit: number,
-  ): Promise<StoredChange[]> {
+  ): Promise<RespondedChange[]> {
     return this.listIndex(
       INDEX_BY_RESOURCE,
       'gsi3',
@@ -1064,8 +1064,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     from: string,
     to: string,
     limit: number,
-  ): Promise<StoredChange[]> {
-    const found: StoredChange[] = [];
+  ): Promise<RespondedChange[]> {
+    const found: RespondedChange[] = [];
     if (limit <= 0 || from >= to) return found;
     const items = this.query(
       {

@@ -8,6 +8,7 @@ import { AuditCallError } from '../../src/app/cis-audit-service';
 import type { Job } from '../../src/app/jobs';
 import { WorkerService } from '../../src/app/worker-service';
 import { VIEW_IDS } from '../../src/slack/action-ids';
+import { DynamoCisStatusStore } from '../../src/store/dynamo-cis-status';
 import { assertBlockKitLimits } from '../support/block-kit-limits';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { assertModalLimits } from '../support/modal-limits';
@@ -321,6 +322,22 @@ describe('WorkerService', () => {
       expect(result.outcome).toBe('failed');
       const [post] = components.slack.responsesTo('status-denied');
       expect(textOf(post?.blocks)).toContain('cloudtrail:DescribeTrails failed: AccessDenied');
+    });
+
+    it('keeps each CIS 4.4 audit for the Home tab, with when it ran', async () => {
+      const cisStatus = new DynamoCisStatusStore(components.dynalite.documentClient, {
+        tableName: h.tableName,
+      });
+      const worker = new WorkerService({ ...h.workerDeps, cisStatus });
+      const url = components.slack.responseUrl('status-kept');
+      expect(await cisStatus.latest()).toBeUndefined();
+
+      await worker.run({ kind: 'status', responseUrl: url, by, channelId: CHANNEL });
+
+      const kept = await cisStatus.latest();
+      expect(kept?.report.pass).toBe(false);
+      expect(kept?.report.checks.length).toBeGreaterThan(0);
+      expect(Date.parse(kept?.checkedAt ?? '')).not.toBeNaN();
     });
 
     it('shares the status report in the channel when asked', async () => {

@@ -20,6 +20,7 @@ export const SLACK_METHODS = [
   'chat.postEphemeral',
   'views.open',
   'views.update',
+  'views.publish',
   'users.info',
   'usergroups.users.list',
   'auth.test',
@@ -108,6 +109,8 @@ export interface LocalSlack {
   responses: StoredResponse[];
   /** User groups `usergroups.users.list` answers from; change it to move people in and out. */
   userGroups: Map<string, string[]>;
+  /** Each user's Home tab as `views.publish` last set it, by user id. */
+  homes: Map<string, Record<string, unknown>>;
   /** A `response_url` on this server: `http://127.0.0.1:PORT/response/<id>`. */
   responseUrl(id: string): string;
   /** Bodies posted to one `response_url` id. */
@@ -159,6 +162,7 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
   const calls: RecordedCall[] = [];
   const responses: StoredResponse[] = [];
   const userGroups = new Map<string, string[]>(Object.entries(options.userGroups ?? {}));
+  const homes = new Map<string, Record<string, unknown>>();
   const failures = new Map<string, InjectedFailure[]>();
   const recentPosts = new Map<string, number[]>();
   let isDown = false;
@@ -276,6 +280,14 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
       stored.updates += 1;
       stored.hash = `${stored.id}.${stored.updates}`;
       return { view: viewJson(stored) };
+    },
+    'views.publish': (params) => {
+      const user = optionalString(params.user_id);
+      if (user === undefined) throw new ApiError('invalid_arguments');
+      const view = requireView(params.view);
+      if (view.type !== 'home') throw new ApiError('invalid_arguments');
+      homes.set(user, view);
+      return { view: { id: `VHOME${user}`, ...view } };
     },
     'users.info': (params) => {
       const id = optionalString(params.user);
@@ -409,6 +421,7 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
     calls,
     responses,
     userGroups,
+    homes,
     responseUrl(id) {
       return `${baseUrl.replace(/\/api\/$/, '')}/response/${encodeURIComponent(id)}`;
     },

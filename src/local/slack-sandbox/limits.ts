@@ -168,13 +168,20 @@ function checkBlock(pointer: string, block: unknown, blockIds: Set<string>, out:
   }
 }
 
-/** What Slack would say about a message's text and blocks; empty when it would take them. */
-export function messageViolations(text: string | undefined, blocks: unknown[] | undefined): string[] {
+/**
+ * What Slack would say about a message's text and blocks (or, with `maxBlocks` 100, a Home tab's blocks); empty
+ * when it would take them.
+ */
+export function messageViolations(
+  text: string | undefined,
+  blocks: unknown[] | undefined,
+  maxBlocks: number = LIMITS.messageBlocks,
+): string[] {
   const out: string[] = [];
   if (text !== undefined && text.length > LIMITS.messageText) out.push(error('/text', 'msg_too_long'));
   if (blocks === undefined) return out;
-  if (blocks.length > LIMITS.messageBlocks) {
-    out.push(error('/blocks', `must provide at most ${LIMITS.messageBlocks} items`));
+  if (blocks.length > maxBlocks) {
+    out.push(error('/blocks', `must provide at most ${maxBlocks} items`));
   }
   const blockIds = new Set<string>();
   blocks.forEach((block, index) => {

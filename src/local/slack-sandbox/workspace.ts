@@ -202,6 +202,8 @@ export class SandboxWorkspace {
   private readonly now: () => number;
   private readonly triggers = new Map<string, { user: string; expiresAt: number; used: boolean }>();
   private readonly responseTargets = new Map<string, ResponseTarget>();
+  /** Each user's Home tab of the app, as `views.publish` last set it. */
+  readonly homes = new Map<string, Json>();
   private readonly listeners = new Set<() => void>();
   private lastMicros = 0;
   private noticeCount = 0;
@@ -631,6 +633,19 @@ export class SandboxWorkspace {
       if (hash !== undefined && hash !== stored.hash) throw new SlackApiError('hash_conflict');
       this.replaceView(stored, this.checkedView(params.view));
       return { view: this.viewJson(stored) };
+    },
+    'views.publish': (params) => {
+      const user = requireString(params.user_id, 'user_not_found');
+      if (this.user(user) === undefined) throw new SlackApiError('user_not_found');
+      const view = params.view;
+      if (!isObject(view) || view.type !== 'home' || !Array.isArray(view.blocks))
+        throw new SlackApiError('invalid_arguments');
+      // A Home tab takes up to 100 blocks, of the kinds a message takes.
+      const violations = messageViolations(undefined, view.blocks, 100);
+      if (violations.length > 0) throw new SlackApiError('invalid_arguments', violations);
+      this.homes.set(user, view);
+      this.changed(false);
+      return { view: { id: `VH${user}`, ...view } };
     },
     'users.info': (params) => {
       const id = requireString(params.user, 'user_not_found');

@@ -6,6 +6,7 @@
 import type { AskActorService } from '../../app/ask-actor-service';
 import type { AuditLog } from '../../app/audit-port';
 import type { ResponderAuthorizer } from '../../app/authorize';
+import type { HomeService } from '../../app/home-service';
 import type { JobOrigin, JobQueue, Requester } from '../../app/jobs';
 import type { Clock, SlackRef } from '../../app/ports';
 import type { QueryService } from '../../app/query-service';
@@ -28,6 +29,8 @@ export interface ListenerDependencies {
   authorizer: Pick<ResponderAuthorizer, 'authorize' | 'responders'>;
   jobs: JobQueue;
   queries: Pick<QueryService, 'answer' | 'historyNeeded'>;
+  /** The Home tab's facts; without it `app_home_opened` is ignored. */
+  home?: Pick<HomeService, 'factsFor'>;
   clock: Clock;
   log: ListenerLog;
   /** "Was this you?" answers: absent when asking the actor is not configured (the buttons then say so). */

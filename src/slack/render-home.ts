@@ -1,0 +1,190 @@
+/**
+ * Pure builder of the bot's Home tab (`views.publish`, `type: home`) from {@link HomeFacts}: the open alerts most
+ * severe first, the last seven days' counts, the CIS 4.4 status as last checked, active quarantines, the last
+ * reverts, and the active mutes and expectations. Responders get each alert's buttons — the same action ids as
+ * the alert's, so a click goes through the same listeners, checks and signed jobs; everyone else reads only.
+ * Values from events are escaped; Slack's limits hold (100 blocks, 3000 characters a section).
+ */
+import type { ActionsBlock, Button, HomeView, KnownBlock } from '@slack/types';
+import { alertStateOf } from '../app/alert-state';
+import type { HomeFacts } from '../app/home-service';
+import { RISK_LEVELS } from '../domain/types';
+import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
+import { context, section } from './blocks';
+import { inlineCode, truncate } from './escape';
+import { describeChange, LEVELS, slackDate } from './render';
+import { mentionOf, reasonText } from './render-state';
+
+/** Slack's limit on a Home view's blocks. */
+const MAX_HOME_BLOCKS = 100;
+
+function header(text: string): KnownBlock {
+  return { type: 'header', text: { type: 'plain_text', text: truncate(text, 150), emoji: true } };
+}
+
+function button(actionId: string, label: string, value: string, style?: 'primary' | 'danger'): Button {
+  return {
+    type: 'button',
+    action_id: actionId,
+    text: { type: 'plain_text', text: label },
+    value,
+    ...(style ? { style } : {}),
+  };
+}
+
+/** An alert's buttons on the Home tab, by what can still be done; none when its event id is too long. */
+function alertActions(stored: HomeFacts['open'][number], index: number): ActionsBlock | undefined {
+  const eventId = stored.change.eventId;
+  if (eventId.length > MAX_BUTTON_VALUE_LENGTH) return undefined;
+  const elements: Button[] = [];
+  if (!stored.acknowledgement)
+    elements.push(button(ACTION_IDS.ACKNOWLEDGE, 'Acknowledge', eventId, 'primary'));
+  elements.push(button(ACTION_IDS.VIEW_DIFF, 'View diff', eventId));
+  const change = stored.change;
+  const revertTaken = stored.revert !== undefined && stored.revert.status !== 'refused';
+  if (change.outcome === 'success' && change.revert.supported && !revertTaken)
+    elements.push(button(ACTION_IDS.REVERT, 'Revert', eventId, 'danger'));
+  const quarantinable = !['root', 'aws-service', 'sso'].includes(change.actor.type);
+  if (quarantinable && stored.quarantine?.status !== 'active' && stored.quarantine?.status !== 'claimed')
+    elements.push(button(ACTION_IDS.QUARANTINE, 'Quarantine caller', eventId, 'danger'));
+  return { type: 'actions', block_id: `home.open.${index}`, elements };
+}
+
+function alertLine(stored: HomeFacts['open'][number]): string {
+  const change = stored.change;
+  const level = LEVELS[change.risk.level];
+  const state = alertStateOf(stored);
+  const note = state.status === 'open' ? '' : ` · _${state.status.replace(/-/g, ' ')}_`;
+  return `${level.emoji} *${level.label}* · ${slackDate(change.eventTime)} · *${truncate(change.actor.name || 'unknown caller', 100)}* ${truncate(describeChange(change), 1200)}${note}`;
+}
+
+function levelCounts(byLevel: HomeFacts['week']['byLevel']): string {
+  const parts = RISK_LEVELS.filter((level) => (byLevel[level] ?? 0) > 0).map(
+    (level) => `${LEVELS[level].emoji} *${byLevel[level]} ${level}*`,
+  );
+  return parts.length > 0 ? parts.join(' · ') : 'none';
+}
+
+function none(what: string): KnownBlock {
+  return context([`_No ${what}._`]);
+}
+
+/** The Home tab for one viewer. */
+export function renderHome(facts: HomeFacts): HomeView {
+  const responder = facts.viewer.responder;
+  const blocks: KnownBlock[] = [
+    header(':shield: iam-changes'),
+    context([
+      `Updated ${slackDate(facts.now)} · ${
+        responder
+          ? 'You are a responder: the buttons act as they do on the alerts.'
+          : 'Read-only: only the configured responders can acknowledge, revert or quarantine.'
+      }`,
+    ]),
+  ];
+  if (facts.problems.length > 0) {
+    blocks.push(
+      section(
+        `:warning: ${facts.problems
+          .slice(0, 5)
+          .map((problem) => truncate(problem, 400))
+          .join('\n')}`,
+      ),
+    );
+  }
+
+  blocks.push(header(`Open alerts (${facts.openCount})`));
+  if (facts.open.length === 0) blocks.push(none('open alerts in the last 7 days'));
+  facts.open.forEach((stored, index) => {
+    blocks.push(section(alertLine(stored)));
+    const actions = responder ? alertActions(stored, index) : undefined;
+    if (actions) blocks.push(actions);
+  });
+  if (facts.openCount > facts.open.length) {
+    blocks.push(
+      context([
+        `… and ${facts.openCount - facts.open.length} more: \`/iam-changes 7d\` lists them, most severe first.`,
+      ]),
+    );
+  }
+
+  blocks.push(header('Last 7 days'));
+  blocks.push(
+    section(
+      `*${facts.week.total} change${facts.week.total === 1 ? '' : 's'}*${facts.week.failed > 0 ? ` (${facts.week.failed} failed)` : ''}: ${levelCounts(facts.week.byLevel)}`,
+    ),
+  );
+
+  blocks.push(header('CIS 4.4'));
+  if (facts.cis) {
+    const { report, checkedAt } = facts.cis;
+    const failing = report.checks.filter((check) => !check.pass).map((check) => check.id);
+    blocks.push(
+      section(
+        report.pass
+          ? `:white_check_mark: *Pass*: the metric filter, alarm and subscriber are in place in ${inlineCode(report.region, 40)}.`
+          : `:x: *Fail* in ${inlineCode(report.region, 40)}: ${failing.map((id) => inlineCode(id, 60)).join(', ') || 'see the report'}.`,
+      ),
+      context([`Last checked ${slackDate(checkedAt)} · \`/iam-changes status\` checks again.`]),
+    );
+  } else {
+    blocks.push(
+      context(['_Not checked yet: `/iam-changes status` runs the audit and keeps its result here._']),
+    );
+  }
+
+  blocks.push(header('Active quarantines'));
+  if (facts.quarantines.length === 0) blocks.push(none('active quarantines'));
+  facts.quarantines.forEach((stored, index) => {
+    const quarantine = stored.quarantine;
+    if (!quarantine) return;
+    blocks.push(
+      section(
+        `:lock: ${inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150)} by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)}${quarantine.dryRun ? ' _(dry run)_' : ''} — ${reasonText(quarantine.reason, 300)}`,
+      ),
+    );
+    if (responder && stored.change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) {
+      blocks.push({
+        type: 'actions',
+        block_id: `home.quarantine.${index}`,
+        elements: [button(ACTION_IDS.LIFT_QUARANTINE, 'Lift quarantine', stored.change.eventId)],
+      });
+    }
+  });
+
+  blocks.push(header('Last reverts'));
+  if (facts.reverts.length === 0) blocks.push(none('reverts in the last 30 days'));
+  for (const stored of facts.reverts) {
+    const revert = stored.revert;
+    if (!revert) continue;
+    const words = { claimed: 'in progress', done: 'reverted', failed: 'failed', refused: 'refused' };
+    blocks.push(
+      section(
+        `:leftwards_arrow_with_hook: *${words[revert.status]}${revert.dryRun ? ' (dry run)' : ''}* ${truncate(describeChange(stored.change), 800)} — by ${mentionOf(revert.by)} ${slackDate(revert.finishedAt ?? revert.at)}`,
+      ),
+    );
+  }
+
+  blocks.push(header('Mutes'));
+  if (facts.mutes.length === 0) blocks.push(none('active mutes'));
+  for (const mute of facts.mutes) {
+    blocks.push(
+      section(
+        `:mute: ${truncate(mute.scope, 300)} until ${slackDate(mute.until)} — by ${mentionOf(mute.by)}: ${reasonText(mute.reason, 300)}`,
+      ),
+    );
+  }
+
+  blocks.push(header('Expected changes'));
+  if (facts.expectations.length === 0) blocks.push(none('expected changes announced'));
+  for (const expectation of facts.expectations) {
+    blocks.push(
+      section(
+        `:calendar: ${truncate(expectation.target, 300)} until ${slackDate(expectation.until)} — by ${mentionOf(expectation.by)}: ${reasonText(expectation.note, 300)}`,
+      ),
+    );
+  }
+
+  // The open list is capped well under Slack's 100 blocks; the sections after it stay whatever happens.
+  return { type: 'home', blocks: blocks.slice(0, MAX_HOME_BLOCKS) };
+}
