@@ -60,6 +60,12 @@ const COMMANDS: CommandEntry[] = [
       'redrive --queue URL  deliver the notifications a dead-letter queue kept (only what is missing is posted)',
     load: async () => (await import('./cli/redrive')).redriveCommand,
   },
+  {
+    name: 'check-routing',
+    summary:
+      'check-routing FILE|-  validate a routing table before deploying it (the bad rule named in one line)',
+    load: async () => (await import('./cli/check-routing')).checkRoutingCommand,
+  },
 ];
 
 function usage(): string {

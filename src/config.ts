@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ConfigError } from './config-error';
 import type { BotIdentity } from './domain/bot-identity';
 import type { BotSurface } from './domain/quarantine';
+import { parseRoutingTable, type RoutingRule, RoutingTableError } from './domain/routing';
 import { RISK_LEVELS, type RiskLevel } from './domain/types';
 
 export { ConfigError } from './config-error';
@@ -110,6 +111,10 @@ const schema = z.object({
     'iam-changes-quarantine',
   ),
   BURST_WINDOW_SECONDS: positiveInt(300),
+  DIGEST_LEVELS: list(
+    (level) => (RISK_LEVELS as readonly string[]).includes(level),
+    'expected risk levels (critical, high, medium, low, info), comma-separated',
+  ),
   RETENTION_DAYS: positiveInt(400),
   CLOUDTRAIL_REGION: z._default(z.string(), 'us-east-1'),
   AWS_ENDPOINT_URL: url(),
@@ -122,6 +127,12 @@ const schema = z.object({
     z.string().check(z.minLength(16, 'expected the external id of the responder role (16+ characters)')),
   ),
   RESPONDER_EXTERNAL_ID_PARAMETER: matching(SSM_NAME, 'expected an SSM parameter name starting with /'),
+  ROUTING_TABLE: z.optional(z.string()),
+  ROUTING_TABLE_PARAMETER: matching(SSM_NAME, 'expected an SSM parameter name starting with /'),
+  ORGANIZATIONS_ROLE_ARN: matching(
+    /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    'expected the ARN of a role in the management account that may read Organizations',
+  ),
 });
 
 /** The bot's settings, parsed once at start. */
@@ -179,6 +190,8 @@ export interface Config {
     functionArnPrefix?: string;
   };
   burstWindowSeconds: number;
+  /** Levels posted only in the daily digest (`DIGEST_LEVELS`), not one by one; still stored and queryable. */
+  digestLevels: RiskLevel[];
   retentionDays: number;
   cloudTrailRegion: string;
   /**
@@ -188,7 +201,7 @@ export interface Config {
   awsEndpointUrl?: string;
   /**
    * Member accounts of an AWS Organization: a change in another account than `homeAccountId` is read, reverted
-   * and quarantined through the role `roleName` that `templates/responder-role.yml` creates there, assumed with
+   * and quarantined through the role `roleName` that `templates/member-account.yml` creates there, assumed with
    * the external id. Without `homeAccountId` every change is acted on with the worker's own credentials.
    */
   responder: {
@@ -199,6 +212,23 @@ export interface Config {
     externalId?: string;
     /** The SSM parameter holding the external id (deployed stages). */
     externalIdParameter?: string;
+  };
+  /**
+   * Which channel each change goes to besides the per-level channels: a table given inline (`ROUTING_TABLE`,
+   * validated here) or the SSM parameter holding it (`ROUTING_TABLE_PARAMETER`, read and validated at run time).
+   */
+  routing: {
+    table?: RoutingRule[];
+    parameter?: string;
+  };
+  /**
+   * Names and OU paths of the organisation's accounts: read from Organizations by the notify function when the
+   * bot serves an organisation (`ORGANIZATION_ID`), through `organizationsRoleArn` when set (a role in the
+   * management account, for a security-tooling account that is not a delegated administrator).
+   */
+  accounts: {
+    readOrganizations: boolean;
+    organizationsRoleArn?: string;
   };
 }
 
@@ -215,6 +245,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const values = result.data;
+  let routingTable: RoutingRule[] | undefined;
+  if (values.ROUTING_TABLE !== undefined) {
+    try {
+      routingTable = parseRoutingTable(values.ROUTING_TABLE);
+    } catch (error: unknown) {
+      if (!(error instanceof RoutingTableError)) throw error;
+      throw new ConfigError(`invalid configuration: ROUTING_TABLE: ${error.message}`);
+    }
+  }
   const channelByLevel: Partial<Record<RiskLevel, string>> = {};
   for (const level of RISK_LEVELS) {
     const value = values[`SLACK_CHANNEL_${level.toUpperCase()}` as keyof typeof values];
@@ -259,6 +298,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       functionArnPrefix: values.FUNCTION_ARN_PREFIX,
     },
     burstWindowSeconds: values.BURST_WINDOW_SECONDS,
+    digestLevels: values.DIGEST_LEVELS as RiskLevel[],
     retentionDays: values.RETENTION_DAYS,
     cloudTrailRegion: values.CLOUDTRAIL_REGION,
     awsEndpointUrl: values.AWS_ENDPOINT_URL,
@@ -267,6 +307,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       roleName: values.RESPONDER_ROLE_NAME,
       externalId: values.RESPONDER_EXTERNAL_ID,
       externalIdParameter: values.RESPONDER_EXTERNAL_ID_PARAMETER,
+    },
+    routing: {
+      ...(routingTable ? { table: routingTable } : {}),
+      ...(values.ROUTING_TABLE_PARAMETER ? { parameter: values.ROUTING_TABLE_PARAMETER } : {}),
+    },
+    accounts: {
+      readOrganizations: Boolean(values.ORGANIZATION_ID || values.ORGANIZATIONS_ROLE_ARN),
+      ...(values.ORGANIZATIONS_ROLE_ARN ? { organizationsRoleArn: values.ORGANIZATIONS_ROLE_ARN } : {}),
     },
   };
 }

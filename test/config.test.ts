@@ -114,3 +114,47 @@ describe('parseConfig: member accounts', () => {
     expect(() => parseConfig(env)).toThrow(words);
   });
 });
+
+describe('parseConfig: the organisation settings', () => {
+  it('reads the routing table parameter, the per-level channels and the Organizations role', () => {
+    const config = parseConfig({
+      ROUTING_TABLE_PARAMETER: '/iam-changes/prod/routing-table',
+      SLACK_CHANNEL_CRITICAL: '#iam-critical',
+      SLACK_CHANNEL_HIGH: 'C0HIGH',
+      ORGANIZATION_ID: 'o-a1b2c3d4e5',
+      ORGANIZATIONS_ROLE_ARN: 'arn:aws:iam::111111111111:role/iam-changes-directory',
+    });
+    expect(config.routing).toEqual({ parameter: '/iam-changes/prod/routing-table' });
+    expect(config.slack.channelByLevel).toEqual({ critical: '#iam-critical', high: 'C0HIGH' });
+    expect(config.accounts).toEqual({
+      readOrganizations: true,
+      organizationsRoleArn: 'arn:aws:iam::111111111111:role/iam-changes-directory',
+    });
+  });
+
+  it('reads Organizations only for an organisation', () => {
+    expect(parseConfig({}).accounts).toEqual({ readOrganizations: false });
+    expect(parseConfig({ ORGANIZATION_ID: 'o-a1b2c3d4e5' }).accounts).toEqual({ readOrganizations: true });
+  });
+
+  it('validates a routing table given inline, naming the bad rule in one line', () => {
+    expect(
+      parseConfig({ ROUTING_TABLE: '[{"ou":"Root/Sandbox","channel":"#sandbox"}]' }).routing.table,
+    ).toEqual([{ ou: ['Root/Sandbox'], channel: '#sandbox' }]);
+    expect(() =>
+      parseConfig({
+        ROUTING_TABLE: '[{"ou":"Root/Sandbox","channel":"#ok"},{"level":"hgh","channel":"#x"}]',
+      }),
+    ).toThrow(
+      new ConfigError(
+        'invalid configuration: ROUTING_TABLE: routing rule 2: level: expected a risk level (critical, high, medium, low, info), optionally with +',
+      ),
+    );
+  });
+
+  it('refuses an Organizations role that is not a role ARN', () => {
+    expect(() => parseConfig({ ORGANIZATIONS_ROLE_ARN: 'iam-changes-directory' })).toThrow(
+      /ORGANIZATIONS_ROLE_ARN/,
+    );
+  });
+});

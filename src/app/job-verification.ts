@@ -18,7 +18,7 @@
 import type { JobRunner } from './account-router';
 import type { AuditLog } from './audit-port';
 import type { ResponderAction, ResponderAuthorizer } from './authorize';
-import type { Job, JobOrigin, Requester } from './jobs';
+import type { FleetAction, Job, JobOrigin, Requester } from './jobs';
 import type { Clock } from './ports';
 import type { RevertStore } from './revert-port';
 import type { SlackInteractionGateway } from './slack-port';
@@ -36,6 +36,17 @@ export type InteractionRequest =
       reason: string;
       modes?: string[];
       /** The alert thread the modal was opened for (its metadata). */
+      alert?: { channel: string; ts: string };
+    }
+  /** "Revert / Quarantine in all accounts" on a fleet group's message. */
+  | { kind: 'open-fleet-confirmation'; action: FleetAction; groupId: string }
+  /** A fleet group's confirmation modal submitted, with its reason and the time of the list it showed. */
+  | {
+      kind: 'fleet-confirm';
+      action: FleetAction;
+      groupId: string;
+      asOf: string;
+      reason: string;
       alert?: { channel: string; ts: string };
     }
   /** View diff, or one of the diff modal's pages. */
@@ -135,7 +146,25 @@ const RESPONDER_JOBS: ReadonlySet<Job['kind']> = new Set([
   'quarantine',
   'lift-quarantine',
   'prepare-confirmation',
+  'prepare-fleet-confirmation',
+  'fleet-revert',
+  'fleet-quarantine',
 ]);
+
+/** The responder action a job asks for, checked against who may respond now. */
+function responderActionOf(job: Job): ResponderAction {
+  switch (job.kind) {
+    case 'prepare-confirmation':
+    case 'prepare-fleet-confirmation':
+      return job.action;
+    case 'fleet-revert':
+      return 'revert';
+    case 'fleet-quarantine':
+      return 'quarantine';
+    default:
+      return job.kind as ResponderAction;
+  }
+}
 
 function message(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -177,6 +206,27 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
         return 'the quarantine modes differ from the ones submitted';
       }
       return undefined;
+    case 'prepare-fleet-confirmation':
+      if (request.kind !== 'open-fleet-confirmation') {
+        return `a ${request.kind} request cannot open a fleet confirmation`;
+      }
+      if (request.action !== job.action) return `the request opens a ${request.action}, not a ${job.action}`;
+      if (request.groupId !== job.groupId) return 'the request names another group';
+      return undefined;
+    case 'fleet-revert':
+    case 'fleet-quarantine': {
+      const action = job.kind === 'fleet-revert' ? 'revert' : 'quarantine';
+      if (request.kind !== 'fleet-confirm') return `a ${request.kind} request cannot confirm a ${job.kind}`;
+      if (request.action !== action) return `the request confirms a ${request.action}, not a ${action}`;
+      if (request.groupId !== job.groupId) return 'the request names another group';
+      if (request.asOf !== job.asOf)
+        return 'the job would act on another list of accounts than the one confirmed';
+      if (request.reason.trim() !== job.reason.trim()) return 'the reason differs from the one submitted';
+      if (job.alert?.channel !== request.alert?.channel || job.alert?.ts !== request.alert?.ts) {
+        return 'the alert thread differs from the one the modal was opened for';
+      }
+      return undefined;
+    }
     case 'diff':
       if (request.kind !== 'diff') return `a ${request.kind} request cannot ask for a diff`;
       if (request.eventId !== job.eventId) return 'the request names another change';
@@ -264,9 +314,8 @@ export class VerifiedJobRunner implements JobRunner {
     }
     const by: Requester = { slackUserId: userId, name: await this.nameOf(userId, userName) };
     if (RESPONDER_JOBS.has(job.kind)) {
-      const action: ResponderAction =
-        job.kind === 'prepare-confirmation' ? job.action : (job.kind as ResponderAction);
-      const eventId = 'eventId' in job ? job.eventId : '';
+      const action = responderActionOf(job);
+      const eventId = 'eventId' in job ? job.eventId : 'groupId' in job ? job.groupId : '';
       const decision = await this.deps.authorizer.authorize(by, action, eventId, 'worker');
       if (!decision.allowed)
         return { ok: false, problem: `${userId} is not a responder now: ${decision.reason}` };

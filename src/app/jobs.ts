@@ -77,6 +77,32 @@ export type Job = JobBase &
         alert?: AlertRef;
       }
     | {
+        /**
+         * Fill the confirmation modal of an action on a whole fleet group (one change made in many accounts): each
+         * account's calls, read from the group's changes in the store.
+         */
+        kind: 'prepare-fleet-confirmation';
+        action: FleetAction;
+        /** The group, as the message's button named it; the worker reads its changes from the store. */
+        groupId: string;
+        viewId: string;
+        by: Requester;
+        alert?: AlertRef;
+      }
+    | {
+        /**
+         * Revert, or quarantine the caller of, every change of a fleet group the confirmation listed: the group's
+         * changes the bot had seen by `asOf` (from the modal's metadata), each in its own account.
+         */
+        kind: 'fleet-revert' | 'fleet-quarantine';
+        groupId: string;
+        /** ISO time: the changes first seen up to then are the ones the confirmation listed. */
+        asOf: string;
+        by: Requester;
+        reason: string;
+        alert?: AlertRef;
+      }
+    | {
         /** A `/iam-changes` query older than the store: searched in CloudTrail, answered through `response_url`. */
         kind: 'history';
         text: string;
@@ -97,7 +123,13 @@ export type Job = JobBase &
       }
   );
 
-/** The kinds of job: `revert`, `quarantine`, `lift-quarantine`, `diff`, `prepare-confirmation`, `history`, `status`. */
+/** What can be done to a whole fleet group. */
+export type FleetAction = 'revert' | 'quarantine';
+
+/**
+ * The kinds of job: `revert`, `quarantine`, `lift-quarantine`, `diff`, `prepare-confirmation`, `history`,
+ * `status`, and on fleet groups `prepare-fleet-confirmation`, `fleet-revert`, `fleet-quarantine`.
+ */
 export type JobKind = Job['kind'];
 
 /** Publishes jobs for the worker. Throws when the job could not be queued (the listener tells the user). */
@@ -118,6 +150,9 @@ const KINDS: ReadonlySet<string> = new Set<JobKind>([
   'prepare-confirmation',
   'history',
   'status',
+  'prepare-fleet-confirmation',
+  'fleet-revert',
+  'fleet-quarantine',
 ]);
 
 /** The text fields each kind needs beyond `kind` and `by`. */
@@ -129,6 +164,9 @@ const REQUIRED: Record<JobKind, readonly string[]> = {
   'prepare-confirmation': ['eventId', 'viewId', 'action'],
   history: ['text', 'responseUrl', 'channelId'],
   status: ['responseUrl', 'channelId'],
+  'prepare-fleet-confirmation': ['groupId', 'viewId', 'action'],
+  'fleet-revert': ['groupId', 'asOf', 'reason'],
+  'fleet-quarantine': ['groupId', 'asOf', 'reason'],
 };
 
 const CONFIRMABLE: ReadonlySet<string> = new Set(['revert', 'quarantine', 'lift-quarantine']);
@@ -159,6 +197,11 @@ export function parseJob(text: string): Job {
   if (job.kind === 'prepare-confirmation' && !CONFIRMABLE.has(String(job.action))) {
     throw new JobFormatError(
       `the prepare-confirmation job has an unknown action ${JSON.stringify(job.action)}`,
+    );
+  }
+  if (job.kind === 'prepare-fleet-confirmation' && job.action !== 'revert' && job.action !== 'quarantine') {
+    throw new JobFormatError(
+      `the prepare-fleet-confirmation job has an unknown action ${JSON.stringify(job.action)}`,
     );
   }
   if (job.origin !== undefined) {

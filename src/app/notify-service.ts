@@ -11,6 +11,7 @@ import {
   matchesFilterPattern,
   parseFilterPattern,
 } from '../domain/filter-pattern';
+import { accountOf, groupOf } from '../domain/fleet';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
 import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
@@ -21,6 +22,7 @@ import {
   versionSnapshotOf,
 } from '../domain/resources';
 import type { RiskContext } from '../domain/risk/rule';
+import { routeChange } from '../domain/routing';
 import type {
   AlarmEvent,
   AssessedChange,
@@ -29,12 +31,14 @@ import type {
   RiskLevel,
   SkippedRecord,
 } from '../domain/types';
+import type { AccountDirectory } from './account-directory';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import type { AskActorService } from './ask-actor-service';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
   Burst,
+  BurstNote,
   ChangeStore,
   Clock,
   DeadLetterSink,
@@ -45,6 +49,7 @@ import type {
   TrailHistory,
 } from './ports';
 import type { StatsStore } from './query-port';
+import type { RoutingTableSource } from './routing-port';
 
 /** Routing and grouping settings the notify path needs (a slice of the parsed configuration). */
 export interface NotifySettings {
@@ -54,6 +59,8 @@ export interface NotifySettings {
   risk: RiskContext;
   /** Who the bot is in CloudTrail: its worker role exactly, its responder role in the organisation's accounts. */
   bot: BotIdentity;
+  /** Levels not posted one by one but in the daily digest (`digest-service.ts`); still stored and queryable. */
+  digestLevels?: readonly RiskLevel[];
   /** Changes from one session within this many seconds of each other share one parent message. */
   burstWindowSeconds: number;
   /** Changes listed in one thread message of a burst. */
@@ -98,6 +105,10 @@ export interface NotifyDependencies {
   deadLetters?: DeadLetterSink;
   /** Logs one line per notable event; the handler passes its logger. */
   log?: (message: string, details?: Record<string, unknown>) => void;
+  /** Names and OU paths of the organisation's accounts, added to each change before it is stored. */
+  accounts?: AccountDirectory;
+  /** The routing table; without it, each change goes to its level's channel or the default one. */
+  routes?: RoutingTableSource;
   /**
    * AWS's policy validator: the documents a change sets are validated before the alert is posted, and its
    * security warnings and errors join the reasons. Without it, nothing is validated.
@@ -111,6 +122,8 @@ export interface NotifyDependencies {
 export interface NotifyResult {
   posted: string[];
   grouped: string[];
+  /** Kept for the daily digest (a digest level): posted there, not now. */
+  digested: string[];
   duplicates: string[];
   ownCalls: string[];
   alarms: Array<{ name: string; state: string; calls: number; source: string }>;
@@ -130,19 +143,17 @@ export class DeliveryIncompleteError extends Error {
 }
 
 const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
-const DELIVERED = new Set(['delivered', 'grouped', 'own-call']);
-
-function sessionKey(change: Change): string {
-  return change.actor.arn || change.actor.principalId || change.actor.name;
-}
+const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'digest']);
 
 /**
  * The notify use case: turns one SNS notification into Slack messages, exactly once per change.
  *
  * Every change is claimed in the store by its CloudTrail event id before anything is posted, so SNS
  * redeliveries and the same change arriving by the alarm path and the EventBridge path give one message.
- * Critical and high changes get their own message; the rest from one actor session are grouped under the
- * session's first message with their lines in its thread. Any Slack or store failure is thrown after the change
+ * A critical or high change is grouped only with the same change (same caller identity, event and target) made
+ * in other accounts within the burst window — one message with one `@here`, a running count of accounts, each
+ * account's line in its thread; the rest from one caller (regardless of account) are grouped under the first
+ * one's message with their lines in its thread (see `domain/fleet.ts`). Any Slack or store failure is thrown after the change
  * is recorded as undelivered, so SNS retries and a redrive posts only what is missing.
  */
 export class NotifyService {
@@ -172,6 +183,7 @@ export class NotifyService {
     const result: NotifyResult = {
       posted: [],
       grouped: [],
+      digested: [],
       duplicates: [],
       ownCalls: [],
       alarms: [],
@@ -346,8 +358,18 @@ export class NotifyService {
     return unrecordedBotChange(change, role);
   }
 
-  private channelFor(change: AssessedChange): string {
-    return this.deps.settings.channelByLevel[change.risk.level] ?? this.deps.settings.defaultChannel;
+  /** The routing table's first matching rule's channel, else the level's channel, else the default. */
+  private async channelFor(change: AssessedChange): Promise<string> {
+    const table = (await this.deps.routes?.table()) ?? [];
+    return routeChange(table, change, this.deps.settings).channel;
+  }
+
+  /** The change with its account's name and OU path, when the directory knows them (it never throws). */
+  private async withAccount(change: AssessedChange): Promise<AssessedChange> {
+    const directory = this.deps.accounts;
+    if (!directory || !change.accountId) return change;
+    const account = await directory.describe(change.accountId);
+    return account.name || account.ouPath ? { ...change, account } : change;
   }
 
   private async deliver(change: Change, result: NotifyResult, deadline: number): Promise<StoredChange> {
@@ -361,7 +383,7 @@ export class NotifyService {
     }
     let assessed = record?.change ?? (await this.assess(change));
     if (!record) {
-      assessed = await this.judgeBotCall(assessed);
+      assessed = await this.withAccount(await this.judgeBotCall(assessed));
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.
@@ -384,12 +406,9 @@ export class NotifyService {
         const ref = await this.postOwnCallNote(assessed);
         await store.markDelivery(assessed.eventId, { delivery: 'own-call', slack: ref }, clock.now());
         result.ownCalls.push(assessed.eventId);
-      } else if (SEVERE.has(assessed.risk.level)) {
-        const ref = await this.postAlert(assessed);
-        result.posted.push(assessed.eventId);
-        const delivered: StoredChange = { ...record, delivery: 'delivered', slack: ref };
-        await this.askActor(delivered);
-        return delivered;
+      } else if (this.deps.settings.digestLevels?.includes(assessed.risk.level)) {
+        await store.markDelivery(assessed.eventId, { delivery: 'digest' }, clock.now());
+        result.digested.push(assessed.eventId);
       } else {
         await this.deliverGrouped(assessed, record, result, deadline);
       }
@@ -419,7 +438,7 @@ export class NotifyService {
 
   private async postAlert(change: AssessedChange): Promise<SlackRef> {
     const mention = this.deps.settings.mentionOnCritical && change.risk.level === 'critical';
-    const ref = await this.deps.slack.postChange(this.channelFor(change), change, { mention });
+    const ref = await this.deps.slack.postChange(await this.channelFor(change), change, { mention });
     await this.deps.store.markDelivery(
       change.eventId,
       { delivery: 'delivered', slack: ref },
@@ -465,8 +484,9 @@ export class NotifyService {
     deadline: number,
   ): Promise<void> {
     const { store, clock, settings } = this.deps;
-    const channel = this.channelFor(change);
-    const key = `${channel}#${sessionKey(change)}`;
+    const channel = await this.channelFor(change);
+    // Severe changes group only with the same change in other accounts; the rest by caller, across accounts.
+    const { key, kind } = groupOf(change, channel, SEVERE.has(change.risk.level));
     const windowMs = settings.burstWindowSeconds * 1000;
 
     // A redelivery of a change already queued in a burst only needs the thread flushed.
@@ -487,29 +507,51 @@ export class NotifyService {
         lastEventTime: change.eventTime,
         count: 1,
         shownCount: 1,
+        kind,
+        accountIds: [accountOf(change)],
       };
       if (await store.startBurst(fresh, burst?.burstId, clock.now())) {
-        const ref = await this.postAlert(change);
-        await store.setBurstParent(key, ref, clock.now());
-        await store.markDelivery(
-          change.eventId,
-          { delivery: 'delivered', slack: ref, burstId: fresh.burstId },
-          clock.now(),
-        );
-        result.posted.push(change.eventId);
-        await this.flushBurst(key, deadline);
+        await this.postParent(change, key, fresh.burstId, result, deadline);
         return;
       }
       burst = await store.getBurst(key);
     }
     if (!burst) throw new Error(`burst ${key} vanished while joining it`);
+    // This change started the burst but its message failed to post: it is the parent, posted now (its lease held).
+    if (burst.parentEventId === change.eventId && !burst.parent) {
+      await this.postParent(change, key, burst.burstId, result, deadline);
+      return;
+    }
     await store.addToBurst(
       key,
-      { burstId: burst.burstId, eventId: change.eventId, eventTime: change.eventTime },
+      {
+        burstId: burst.burstId,
+        eventId: change.eventId,
+        eventTime: change.eventTime,
+        accountId: accountOf(change),
+      },
       clock.now(),
     );
     await store.markDelivery(change.eventId, { delivery: 'pending', burstId: burst.burstId }, clock.now());
     result.grouped.push(change.eventId);
+    await this.flushBurst(key, deadline);
+  }
+
+  /** Posts the message a burst's thread hangs under, then whatever was queued meanwhile. */
+  private async postParent(
+    change: AssessedChange,
+    key: string,
+    burstId: string,
+    result: NotifyResult,
+    deadline: number,
+  ): Promise<void> {
+    const { store, clock } = this.deps;
+    const ref = await this.postAlert(change);
+    await store.setBurstParent(key, ref, clock.now());
+    await store.markDelivery(change.eventId, { delivery: 'delivered', slack: ref, burstId }, clock.now());
+    result.posted.push(change.eventId);
+    const stored = await store.getChange(change.eventId);
+    if (stored) await this.askActor(stored);
     await this.flushBurst(key, deadline);
   }
 
@@ -519,8 +561,7 @@ export class NotifyService {
    * queued change is never left behind. Out of time with changes still queued: throw, so SNS tries again.
    */
   private async flushBurst(key: string, deadline: number): Promise<void> {
-    const { store, clock, slack, settings } = this.deps;
-    const batchSize = settings.burstBatchSize ?? 40;
+    const { store, clock, settings } = this.deps;
     const countIntervalMs = (settings.burstCountIntervalSeconds ?? 5) * 1000;
     const leaseMs = (settings.burstLeaseSeconds ?? 60) * 1000;
 
@@ -531,43 +572,18 @@ export class NotifyService {
       let shown: { count: number; at: string } | undefined;
       try {
         const parent = burst?.parent;
-        if (!burst || !parent) return;
-        for (;;) {
-          if (clock.now().getTime() > deadline) break;
-          const items = await store.pendingBurstItems(burst.burstId, batchSize);
-          if (items.length === 0) break;
-          const changes = (await Promise.all(items.map((item) => store.getChange(item.eventId))))
-            .filter((entry): entry is StoredChange => entry !== undefined)
-            .map((entry) => entry.change);
-          const ref = await slack.postBurstLines(parent, changes);
-          for (const change of changes) {
-            await store.markDelivery(
-              change.eventId,
-              { delivery: 'grouped', slack: { ...ref, threadTs: parent.ts }, burstId: burst.burstId },
-              clock.now(),
-            );
-          }
-          await store.removeBurstItems(burst.burstId, items);
-        }
-        burst = (await store.getBurst(key)) ?? burst;
-        const stale = burst.count !== burst.shownCount;
-        const due = !burst.shownAt || clock.now().getTime() - Date.parse(burst.shownAt) >= countIntervalMs;
-        const drained = (await store.pendingBurstItems(burst.burstId, 1)).length === 0;
-        if (stale && (due || drained)) {
-          const parentChange = await store.getChange(burst.parentEventId);
-          if (parentChange) {
-            // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
-            const burstNote = { more: burst.count - 1, startedAt: burst.startedAt };
-            await store.recordBurstNote(burst.parentEventId, burstNote);
-            await slack.updateAlert(parent, { ...parentChange, burstNote });
-            shown = { count: burst.count, at: clock.now().toISOString() };
-          }
-        }
+        if (burst && parent) ({ burst, shown } = await this.drainBurst(key, burst, parent, deadline));
       } finally {
         await store.releaseBurstLease(key, shown);
       }
-      const left = burst ? await store.pendingBurstItems(burst.burstId, 1) : [];
-      const parentStale = burst ? burst.count !== (shown?.count ?? burst.shownCount) : false;
+      if (!burst?.parent) {
+        // The parent is still being posted: its poster flushes once it is, unless it found the lease held here —
+        // so look again now that the lease is free.
+        if ((await store.getBurst(key))?.parent) continue;
+        return;
+      }
+      const left = await store.pendingBurstItems(burst.burstId, 1);
+      const parentStale = burst.count !== (shown?.count ?? burst.shownCount);
       if (left.length === 0 && !parentStale) return;
       if (clock.now().getTime() > deadline) {
         if (left.length > 0)
@@ -586,6 +602,52 @@ export class NotifyService {
         else return;
       }
     }
+  }
+
+  /** Posts a burst's queued lines and refreshes its parent's count, while holding the burst's lease. */
+  private async drainBurst(
+    key: string,
+    held: Burst,
+    parent: SlackRef,
+    deadline: number,
+  ): Promise<{ burst: Burst; shown?: { count: number; at: string } }> {
+    const { store, clock, slack, settings } = this.deps;
+    const batchSize = settings.burstBatchSize ?? 40;
+    const countIntervalMs = (settings.burstCountIntervalSeconds ?? 5) * 1000;
+    let burst = held;
+    let shown: { count: number; at: string } | undefined;
+    for (;;) {
+      if (clock.now().getTime() > deadline) break;
+      const items = await store.pendingBurstItems(burst.burstId, batchSize);
+      if (items.length === 0) break;
+      const changes = (await Promise.all(items.map((item) => store.getChange(item.eventId))))
+        .filter((entry): entry is StoredChange => entry !== undefined)
+        .map((entry) => entry.change);
+      const ref = await slack.postBurstLines(parent, changes);
+      for (const change of changes) {
+        await store.markDelivery(
+          change.eventId,
+          { delivery: 'grouped', slack: { ...ref, threadTs: parent.ts }, burstId: burst.burstId },
+          clock.now(),
+        );
+      }
+      await store.removeBurstItems(burst.burstId, items);
+    }
+    burst = (await store.getBurst(key)) ?? burst;
+    const stale = burst.count !== burst.shownCount;
+    const due = !burst.shownAt || clock.now().getTime() - Date.parse(burst.shownAt) >= countIntervalMs;
+    const drained = (await store.pendingBurstItems(burst.burstId, 1)).length === 0;
+    if (stale && (due || drained)) {
+      const parentChange = await store.getChange(burst.parentEventId);
+      if (parentChange) {
+        // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
+        const burstNote = burstNoteOf(burst);
+        await store.recordBurstNote(burst.parentEventId, burstNote);
+        await slack.updateAlert(parent, { ...parentChange, burstNote });
+        shown = { count: burst.count, at: clock.now().toISOString() };
+      }
+    }
+    return shown ? { burst, shown } : { burst };
   }
 
   /**
@@ -789,6 +851,17 @@ export class NotifyService {
       return { records: [], source: 'none' };
     }
   }
+}
+
+/** What a burst's parent shows: how many more changes, in how many accounts, and a fleet group's id. */
+function burstNoteOf(burst: Burst): BurstNote {
+  const accounts = burst.accountIds?.length ?? 0;
+  return {
+    more: burst.count - 1,
+    startedAt: burst.startedAt,
+    ...(accounts > 1 ? { accounts } : {}),
+    ...(burst.kind === 'fleet' ? { groupId: burst.burstId } : {}),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -13,8 +13,8 @@ export interface SlackRef {
   threadTs?: string;
 }
 
-/** How far a change got towards Slack. */
-export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'failed';
+/** How far a change got towards Slack; `digest`: kept for the daily digest of its channel (a digest level). */
+export type DeliveryState = 'pending' | 'delivered' | 'grouped' | 'own-call' | 'failed' | 'digest';
 
 /** A change as the store keeps it. */
 export interface StoredChange {
@@ -38,6 +38,13 @@ export interface StoredChange {
 export interface BurstNote {
   more: number;
   startedAt: string;
+  /** How many accounts the burst's changes were made in, when more than one. */
+  accounts?: number;
+  /**
+   * Set for a fleet group (one change made in many accounts): its id, which the message's "in every account"
+   * buttons name, so the worker reads the group's changes from the store.
+   */
+  groupId?: string;
 }
 
 /** Outcome of claiming an event id. */
@@ -80,8 +87,9 @@ export interface AlarmClaim {
 }
 
 /**
- * A run of grouped changes from one actor session in one channel. The first change is the parent message;
- * the rest go in its thread in batches, and the parent's running count is updated in place.
+ * Grouped changes in one channel: one caller's run of changes, or one change made in many accounts (a fleet
+ * group, see `domain/fleet.ts`). The first change is the parent message; the rest go in its thread in batches,
+ * and the parent's running count (changes and accounts) is updated in place.
  */
 export interface Burst {
   key: string;
@@ -99,6 +107,10 @@ export interface Burst {
   shownAt?: string;
   /** Until when (ISO) one invocation holds the right to post the thread. */
   leaseUntil?: string;
+  /** `fleet`: one change made in many accounts (see `domain/fleet.ts`); `session` (the default): one caller's run. */
+  kind?: 'session' | 'fleet';
+  /** The distinct accounts its changes were made in, sorted. */
+  accountIds?: string[];
 }
 
 /** A change waiting to be listed in its burst's thread. */
@@ -106,6 +118,8 @@ export interface BurstItem {
   burstId: string;
   eventId: string;
   eventTime: string;
+  /** The account the change was made in, counted among the burst's accounts. */
+  accountId?: string;
 }
 
 /** Persistence for everything the bot remembers. Every method throws on storage failure (the caller retries). */
@@ -122,7 +136,10 @@ export interface ChangeStore {
    */
   acquireDeliveryLease(eventId: string, now: Date, until: Date): Promise<boolean>;
   getChange(eventId: string): Promise<StoredChange | undefined>;
-  /** Records where a change went in Slack and its new delivery state. */
+  /**
+   * Records where a change went in Slack and its new delivery state. `pending` (queued in a burst) never takes a
+   * change back from `grouped` or `delivered`: the invocation posting the burst's thread may have been first.
+   */
   markDelivery(
     eventId: string,
     update: { delivery: DeliveryState; slack?: SlackRef; burstId?: string },
@@ -171,6 +188,11 @@ export interface ChangeStore {
   removeBurstItems(burstId: string, items: BurstItem[]): Promise<void>;
   /** Keeps the running count a burst's parent shows on the parent change; a lower count than stored is ignored. */
   recordBurstNote(parentEventId: string, note: BurstNote): Promise<void>;
+  /**
+   * The event ids of every change a burst ever held, the parent included (kept for the retention period, unlike
+   * the queue of thread lines): what an action on a whole fleet group acts on. At most `limit` of them.
+   */
+  burstMembers(burstId: string, limit: number): Promise<string[]>;
 }
 
 /** A Slack message to post: fallback text and Block Kit blocks. */

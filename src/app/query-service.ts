@@ -9,6 +9,7 @@ import { InputError } from '../domain/input';
 import { actorMatches, actorNamesOfKey, hasWildcard, matchesQuery, type Query } from '../domain/query';
 import type { RiskContext } from '../domain/risk/rule';
 import type { AssessedChange, RiskLevel } from '../domain/types';
+import { type AccountDirectory, NO_ACCOUNT_DIRECTORY } from './account-directory';
 import type { Clock, StoredChange } from './ports';
 import type { ChangeQueries, DailyStats, HistoryAttribute, HistoryLookup, StatsStore } from './query-port';
 
@@ -41,6 +42,8 @@ export interface QueryServiceDependencies {
   retentionDays: number;
   /** How changes found only in CloudTrail are judged (the notify path's settings). */
   risk: RiskContext;
+  /** Resolves `in <account or OU>`; without it, only a 12-digit account id is understood there. */
+  accounts?: AccountDirectory;
   /** Changes read from the store for one answer at most (default 1,000). */
   scanLimit?: number;
   /** How far back CloudTrail history reaches (default 90 days). */
@@ -227,6 +230,11 @@ export function historyAttribute(query: Query): HistoryAttribute {
   return { AttributeKey: 'EventSource', AttributeValue: IAM_EVENT_SOURCE };
 }
 
+/** `in <term>` names no account the bot knows of. The message is one line for the person who asked. */
+export class UnknownAccountError extends Error {
+  override readonly name = 'UnknownAccountError';
+}
+
 /**
  * Answers `/iam-changes` queries. List queries read one store index — by resource for `on role/x`, by actor
  * for `by alice` (the actor's index keys are found in the daily counters), else by time — and filter the rest
@@ -246,8 +254,24 @@ export class QueryService {
     this.pagesPerSlice = deps.historyPagesPerSlice ?? DEFAULT_PAGES_PER_SLICE;
   }
 
+  /**
+   * The query with `in <term>` resolved to account ids through the account directory. Throws
+   * {@link UnknownAccountError} when the term names no account.
+   */
+  async resolveAccounts(query: Query): Promise<Query> {
+    if (query.account === undefined || query.accountIds) return query;
+    const accounts = await (this.deps.accounts ?? NO_ACCOUNT_DIRECTORY).resolve(query.account);
+    if (accounts.length === 0) {
+      throw new UnknownAccountError(
+        `no account or OU is named "${query.account}": use an account name, a 12-digit account id, or an OU path such as Root/Workloads`,
+      );
+    }
+    return { ...query, accountIds: accounts.map((account) => account.id) };
+  }
+
   /** Answers from the store alone: fast (a few index queries), whatever the range. */
-  async answer(query: Query): Promise<QueryAnswer> {
+  async answer(given: Query): Promise<QueryAnswer> {
+    const query = await this.resolveAccounts(given);
     switch (query.kind) {
       case 'help':
         return { kind: 'help' };
@@ -279,6 +303,7 @@ export class QueryService {
    */
   async historyNeeded(query: Query): Promise<boolean> {
     if (query.kind !== 'list') return false;
+    await this.resolveAccounts(query);
     const window = await this.historyWindow(query);
     return window !== undefined;
   }
@@ -289,9 +314,10 @@ export class QueryService {
    * Stops at `historyMaxPages` (the summary says so). Changes found in both keep the store's record.
    */
   async searchHistory(
-    query: Query,
+    given: Query,
     onProgress?: (progress: SearchProgress) => void | Promise<void>,
   ): Promise<ListAnswer> {
+    const query = await this.resolveAccounts(given);
     const stored = await this.fromStore(query);
     const window = await this.historyWindow(query);
     if (!window) return listAnswer(stored.entries, query, stored.complete);

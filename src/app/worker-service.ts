@@ -121,6 +121,11 @@ export class WorkerService {
         return this.searchHistory(job);
       case 'status':
         return this.reportStatus(job);
+      case 'prepare-fleet-confirmation':
+      case 'fleet-revert':
+      case 'fleet-quarantine':
+        // Run by the fleet runner in front of the per-account workers (`fleet-actions.ts`), never here.
+        return { kind: job.kind, outcome: 'not-handled' };
     }
   }
 

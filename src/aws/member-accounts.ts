@@ -1,5 +1,5 @@
 /**
- * IAM in a member account of an AWS Organization, through the responder role `templates/responder-role.yml`
+ * IAM in a member account of an AWS Organization, through the responder role `templates/member-account.yml`
  * creates there (deployed with a StackSet): `sts:AssumeRole` with the shared external id, credentials kept by the
  * client and renewed by the SDK before they expire. The STS code is loaded on the first member-account call, so
  * a worker that only ever acts in its own account never loads it.

@@ -5,7 +5,8 @@
  * ```
  * /iam-changes [24h | 7d | 30m | last 7 days | since 2026-11-01 | between A and B | today | yesterday]
  *              [by <user, role or session>] [on role/<name> | user/<name> | group/<name> | policy/<name or arn>]
- *              [event <Name or Prefix*>] [failed] [risk high+ | risk critical] [limit N] [share]
+ *              [event <Name or Prefix*>] [in <account name | id | OU path>] [failed] [risk high+ | risk critical]
+ *              [limit N] [share]
  * /iam-changes stats [30d]      /iam-changes status      /iam-changes help
  * ```
  *
@@ -31,6 +32,13 @@ export interface Query {
   resource?: string;
   /** An event name or a glob (`Put*`, `*RolePolicy`), matched without regard to case. */
   eventPattern?: string;
+  /** `in <term>`: an account name, a 12-digit id or an OU path (or OU name), as typed. */
+  account?: string;
+  /**
+   * The accounts {@link Query.account} names, resolved through the account directory by the query use case
+   * before the query runs: only changes in these accounts match. Absent: every account.
+   */
+  accountIds?: string[];
   /** Only calls that failed (denied attempts and other errors). */
   failedOnly: boolean;
   /** Only changes at this level or more severe. */
@@ -88,12 +96,13 @@ const DAY = 24 * HOUR;
 /** The help text, with Slack mrkdwn emphasis and code spans; escape `<` and `>` before it goes into a message. */
 export const QUERY_HELP = [
   '*`/iam-changes` — IAM policy changes the bot has seen*',
-  '`/iam-changes [range] [by <who>] [on <resource>] [event <Name or Prefix*>] [failed] [risk high+] [limit N] [share]`',
+  '`/iam-changes [range] [by <who>] [on <resource>] [event <Name or Prefix*>] [in <account or OU>] [failed] [risk high+] [limit N] [share]`',
   '',
   '*Range* (default: last 7 days, UTC): `24h`, `7d`, `30m`, `2w`, `last 7 days`, `since 2026-11-01`, `between 2026-11-01 and 2026-11-05`, `today`, `yesterday`',
   '*by* a user, role or session: `by alice`, `@alice`, `by ci-runner`, `by "jane@example.com"`, or an ARN',
   '*on* a resource: `on role/ci-runner`, `user/bob`, `group/devs`, `policy/AdministratorAccess` or a policy ARN',
   '*event*: `event AttachRolePolicy`, `event Put*` (a prefix), names in any case',
+  '*in* an account or OU: `in prod-payments` (its name), `in 111122223333`, `in Root/Workloads/Prod` (every account under that OU), `in Sandbox`',
   '*failed*: only calls that failed (denied attempts) · *risk* `high+` or `critical`: only that severe or worse',
   '*limit* `N`: list up to N changes (default 20, at most 200) · *share*: post the answer in the channel',
   '',
@@ -144,7 +153,7 @@ const QUOTES: Record<string, string> = {
 };
 
 /** Keywords that may be glued to their value with `:` or `=` (`by:alice`, `limit=50`). */
-const GLUED = /^(by|on|event|events|risk|level|severity|limit|top|since)[:=](.+)$/i;
+const GLUED = /^(by|on|in|event|events|risk|level|severity|limit|top|since)[:=](.+)$/i;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -272,6 +281,8 @@ interface Draft {
   resourceToken?: Token;
   eventPattern?: string;
   eventToken?: Token;
+  account?: string;
+  accountToken?: Token;
   failedOnly: boolean;
   failedToken?: Token;
   minLevel?: RiskLevel;
@@ -286,7 +297,7 @@ const RESOURCE = /^(role|user|group|policy)\/(.+)$/i;
 const RESOURCE_ARN = /^arn:aws[\w-]*:iam::(\d{12}|aws):(role|user|group|policy)\/(.+)$/i;
 const EVENT_PATTERN = /^[A-Za-z*]+$/;
 const HELP_WORDS = new Set(['help', '?', '-h', '--help', 'usage']);
-const NOISE = new Set(['list', 'show', 'changes', 'in', 'for']);
+const NOISE = new Set(['list', 'show', 'changes', 'for']);
 /** Words that start a clause: never taken as the value of the keyword before them unless quoted. */
 const KEYWORDS = new Set([
   'by',
@@ -354,11 +365,9 @@ class Parser {
     return value;
   }
 
-  private once<K extends 'actorToken' | 'resourceToken' | 'eventToken' | 'levelToken' | 'limitToken'>(
-    key: K,
-    token: Token,
-    what: string,
-  ): void {
+  private once<
+    K extends 'actorToken' | 'resourceToken' | 'eventToken' | 'accountToken' | 'levelToken' | 'limitToken',
+  >(key: K, token: Token, what: string): void {
     if (this.draft[key]) this.fail(`${what} is given twice: keep one`, token);
     this.draft[key] = token;
   }
@@ -416,6 +425,10 @@ class Parser {
         if (this.draft.failedToken) this.fail('`failed` is given twice', token);
         this.draft.failedToken = token;
         this.draft.failedOnly = true;
+        return;
+      case 'in':
+      case 'account':
+        this.account(token);
         return;
       case 'risk':
       case 'level':
@@ -637,6 +650,30 @@ class Parser {
     this.draft.eventPattern = token.value;
   }
 
+  /**
+   * `in <account or OU>`. `in` before a range (`in 7d`, `in the last 7 days`) is only a word, as it always was;
+   * anything else after it names accounts.
+   */
+  private account(keyword: Token): void {
+    const following = this.peek();
+    if (keyword.lower === 'in' && following && !following.quoted) {
+      const unitFollows = !this.peek(1)?.quoted && unitMs(this.peek(1)?.lower ?? '') !== undefined;
+      const rangeWord = ['the', 'last', 'past', 'since', 'between', 'today', 'yesterday'].includes(
+        following.lower,
+      );
+      const duration =
+        /^\d+(?:\.\d+)?[a-z]+$/.test(following.lower) &&
+        unitMs(following.lower.replace(/^[\d.]+/, '')) !== undefined;
+      if (rangeWord || duration || (/^\d+(?:\.\d+)?$/.test(following.lower) && unitFollows)) {
+        if (following.lower === 'the') this.index += 1;
+        return;
+      }
+    }
+    const token = this.valueAfter(keyword, 'an account name, id or OU path, e.g. `in prod-payments`');
+    this.once('accountToken', token, 'the account');
+    this.draft.account = token.value.trim();
+  }
+
   private level(token: Token, at: Token): void {
     const match = LEVEL_WORD.exec(token.lower.replace(/^>=?/, ''));
     if (!match?.[1]) this.fail('expected a level: `critical`, `high+`, `medium+`, `low+` or `info+`', token);
@@ -660,6 +697,7 @@ class Parser {
         draft.actorToken,
         draft.resourceToken,
         draft.eventToken,
+        draft.accountToken,
         draft.failedToken,
         draft.levelToken,
         draft.limitToken,
@@ -687,6 +725,7 @@ class Parser {
     if (draft.actor !== undefined) query.actor = draft.actor;
     if (draft.resource !== undefined) query.resource = draft.resource;
     if (draft.eventPattern !== undefined) query.eventPattern = draft.eventPattern;
+    if (draft.account !== undefined) query.account = draft.account;
     if (draft.minLevel !== undefined) query.minLevel = draft.minLevel;
     return query;
   }
@@ -799,6 +838,7 @@ export function matchesQuery(change: MatchableChange, query: Query): boolean {
   const time = Date.parse(change.eventTime);
   if (!(time >= Date.parse(query.start) && time < Date.parse(query.end))) return false;
   if (query.failedOnly && change.outcome !== 'failed') return false;
+  if (query.accountIds && !query.accountIds.includes(change.accountId)) return false;
   if (query.minLevel && !(change.risk && atLeast(change.risk.level, query.minLevel))) return false;
   if (query.eventPattern && !eventMatches(query.eventPattern, change.eventName)) return false;
   if (query.actor && !actorMatches(change.actor, query.actor)) return false;

@@ -2,6 +2,7 @@
  * The vocabulary of the domain: what a normalised IAM change, its risk and its revert plan look like.
  * Everything here is plain data, safe to serialise to JSON and to store.
  */
+import type { AccountFacts } from './accounts';
 
 import type { PolicyValidation } from './policy-validation';
 
@@ -203,6 +204,11 @@ export interface AssessedChange extends Change {
    * quarantine, posted as a thread note), not when someone else used the role (a critical alert).
    */
   bot?: { role: 'worker' | 'responder'; recorded: boolean };
+  /**
+   * The account the call acted in (`accountId`) as the organisation names it, when the account directory knew
+   * it at the time the change was assessed: rendered beside the id in every message.
+   */
+  account?: AccountFacts;
   /** AWS Access Analyzer's findings on the documents the change set, or why they could not be had. */
   validation?: PolicyValidation;
 }

@@ -1,14 +1,21 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
+import { DigestService } from '../app/digest-service';
 import { NotifyService } from '../app/notify-service';
+import type { RoutingTableSource } from '../app/routing-port';
+import { fixedRoutingTable, RoutingTextSource } from '../app/routing-table';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
 import { ChannelPacer } from '../slack/channel-pacer';
+import { renderDigest } from '../slack/render-digest';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
+import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoDigestStore } from '../store/dynamo-digest-store';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import { lazily, onDemandDeadLetters, onDemandPolicyValidator, onDemandSecrets } from './on-demand';
 
@@ -21,6 +28,44 @@ export interface NotifyWiring {
   askActor?: AskActorConfig | false;
   /** IAM for "was this you?"'s user tags (the home account's when not given). */
   iam?: Pick<IAMClient, 'send'>;
+}
+
+/** One pacer for every post of this process: alerts, bursts and digests share each channel's second. */
+const sharedPacer = new ChannelPacer({ intervalMs: 1100 });
+
+/** The Slack gateway of this process, with its token from SSM (or the environment) and per-channel pacing. */
+async function pacedSlack(config: Config, aws: AwsClients | undefined): Promise<WebApiSlackGateway> {
+  const options = { cloudTrailRegion: config.cloudTrailRegion };
+  const source = requireSlackToken(config);
+  // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.
+  const token = 'token' in source ? source.token : await onDemandSecrets(options, aws?.ssm)(source.parameter);
+  return new WebApiSlackGateway(createSlackClient({ token, slackApiUrl: config.slack.apiUrl }), {
+    // A little over Slack's one message per second per channel, so network jitter does not earn a 429.
+    pacer: sharedPacer,
+  });
+}
+
+/**
+ * Builds the daily digest (`DIGEST_LEVELS`): the store's changes of the day, a claim per channel and day on the
+ * same table, posts through the same paced Slack gateway as the notify path.
+ */
+export async function buildDigestService({ config, aws, log }: NotifyWiring): Promise<DigestService> {
+  const options = { cloudTrailRegion: config.cloudTrailRegion };
+  const dynamo = aws?.dynamo ?? createDocumentClient(options);
+  const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
+  return new DigestService({
+    changes: new DynamoChangeStore(dynamo, tableOptions),
+    claims: new DynamoDigestStore(dynamo, tableOptions),
+    slack: await pacedSlack(config, aws),
+    render: renderDigest,
+    clock: { now: () => new Date() },
+    settings: {
+      levels: config.digestLevels,
+      defaultChannel: config.slack.defaultChannel,
+      channelByLevel: config.slack.channelByLevel,
+    },
+    ...(log ? { log } : {}),
+  });
 }
 
 /**
@@ -36,13 +81,7 @@ export async function buildNotifyService({
 }: NotifyWiring): Promise<NotifyService> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
-  const source = requireSlackToken(config);
-  // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.
-  const token = 'token' in source ? source.token : await onDemandSecrets(options, aws?.ssm)(source.parameter);
-  const slack = new WebApiSlackGateway(createSlackClient({ token, slackApiUrl: config.slack.apiUrl }), {
-    // A little over Slack's one message per second per channel, so network jitter does not earn a 429.
-    pacer: new ChannelPacer({ intervalMs: 1100 }),
-  });
+  const slack = await pacedSlack(config, aws);
   const search = lazily(async () => {
     if (aws) {
       const [{ CloudWatchLogsSearch }, { CloudTrailHistory }] = await Promise.all([
@@ -57,6 +96,13 @@ export async function buildNotifyService({
     return (await import('../aws/alarm-search')).createAlarmSearch(options);
   });
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
+  const clock = { now: () => new Date() };
+  const accounts = new CachedAccountDirectory({
+    store: new DynamoAccountDirectoryStore(dynamo, tableOptions),
+    ...(config.accounts.readOrganizations ? { source: organizationsSource(config, options) } : {}),
+    clock,
+    ...(log ? { log } : {}),
+  });
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
@@ -92,7 +138,9 @@ export async function buildNotifyService({
       iamEvents: async (start, end, names) => (await search()).trail.iamEvents(start, end, names),
       resourceEvents: async (name, start, end) => (await search()).trail.resourceEvents(name, start, end),
     },
-    clock: { now: () => new Date() },
+    clock,
+    accounts,
+    routes: routingSource(config, options, aws, log),
     settings: {
       defaultChannel: config.slack.defaultChannel,
       channelByLevel: config.slack.channelByLevel,
@@ -100,10 +148,42 @@ export async function buildNotifyService({
       risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
       bot: config.bot,
       burstWindowSeconds: config.burstWindowSeconds,
+      digestLevels: config.digestLevels,
       cisAlarmNames: config.cisAlarmNames,
       otherAlarms: config.otherAlarms,
     },
     ...(deadLetters ? { deadLetters } : {}),
+    ...(log ? { log } : {}),
+  });
+}
+
+/** Organizations, loaded on the directory's first refresh (once a day): most cold starts never load it. */
+function organizationsSource(config: Config, options: { cloudTrailRegion: string }): AccountSource {
+  const source = lazily(async () => {
+    const { createOrganizationsClient, OrganizationsAccountSource } = await import(
+      '../aws/organizations-accounts'
+    );
+    return new OrganizationsAccountSource(
+      createOrganizationsClient(config.accounts.organizationsRoleArn, options),
+    );
+  });
+  return { listAccounts: async () => (await source()).listAccounts() };
+}
+
+/** The routing table: given inline (validated with the configuration), or the SSM parameter, read every 5 minutes. */
+function routingSource(
+  config: Config,
+  options: { cloudTrailRegion: string },
+  aws: AwsClients | undefined,
+  log: NotifyWiring['log'],
+): RoutingTableSource | undefined {
+  if (config.routing.table) return fixedRoutingTable(config.routing.table);
+  const parameter = config.routing.parameter;
+  if (!parameter) return undefined;
+  const read = onDemandSecrets(options, aws?.ssm);
+  return new RoutingTextSource({
+    read: () => read(parameter),
+    clock: { now: () => new Date() },
     ...(log ? { log } : {}),
   });
 }

@@ -2,18 +2,39 @@
  * The `/iam-changes` query service's wiring: the Slack handler builds it at cold start (every query goes through
  * it); the worker imports this module on its first history search.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CachedAccountDirectory } from '../app/account-directory';
 import type { HistoryLookup } from '../app/query-port';
 import { QueryService } from '../app/query-service';
 import type { Config } from '../config';
+import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
 import type { DynamoChangeStore } from '../store/dynamo-change-store';
 import type { DynamoStatsStore } from '../store/dynamo-stats';
 
-/** The `/iam-changes` query service on the store, the daily counters and CloudTrail history. */
+/**
+ * The `/iam-changes` query service on the store, the daily counters and CloudTrail history; with `dynamo`, `in
+ * <account or OU>` is resolved through the account directory's copy in the table (kept fresh by notify: these
+ * functions never call Organizations).
+ */
 export function buildQueryService(
   config: Config,
-  parts: { store: DynamoChangeStore; stats: DynamoStatsStore; trail: HistoryLookup },
+  parts: {
+    store: DynamoChangeStore;
+    stats: DynamoStatsStore;
+    trail: HistoryLookup;
+    dynamo?: DynamoDBDocumentClient;
+  },
 ): QueryService {
+  const clock = { now: () => new Date() };
   return new QueryService({
+    ...(parts.dynamo
+      ? {
+          accounts: new CachedAccountDirectory({
+            store: new DynamoAccountDirectoryStore(parts.dynamo, { tableName: config.tableName }),
+            clock,
+          }),
+        }
+      : {}),
     changes: parts.store,
     stats: parts.stats,
     history: parts.trail,

@@ -134,6 +134,7 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
       store,
       stats,
       trail: onDemandTrailHistory(options, aws?.cloudTrail),
+      dynamo,
     }),
     clock,
     log: wiring.log ?? consoleLog,

@@ -9,17 +9,20 @@ import { ResponderAuthorizer } from '../app/authorize';
 import { RecordingIamGateway } from '../app/bot-steps';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { TrailEventLookup } from '../app/event-confirmation';
+import { type AccountUseCases, FleetActionRunner } from '../app/fleet-actions';
 import type { IamGateway } from '../app/iam-port';
 import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
+import type { Job } from '../app/jobs';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { TrailHistory } from '../app/ports';
 import type { SlackInteractionGateway } from '../app/slack-port';
-import { WorkerService } from '../app/worker-service';
+import { type JobResult, WorkerService } from '../app/worker-service';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
 
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
+import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
 import { SlackResponderChannel } from '../slack/slack-alert-channel';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
@@ -86,12 +89,15 @@ export async function buildWorkerService({
   const gateway = slack ?? buildInteractionGateway(config, await readBotToken(config, secrets));
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
   const queries = lazily(async () =>
-    (await import('./queries')).buildQueryService(config, { store, stats, trail }),
+    (await import('./queries')).buildQueryService(config, { store, stats, trail, dynamo }),
   );
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
 
   const steps = new DynamoBotStepStore(dynamo, { tableName: config.tableName });
+  /** Each account's revert and quarantine use cases, for actions on a fleet group; the bot's own under HOME. */
+  const HOME = 'home';
+  const accountUseCases = new Map<string, AccountUseCases>();
   /** The use cases on one account's IAM (`accountId`: that account), every IAM write recorded before it is made. */
   const workerOn = (
     accountIam: IamGateway,
@@ -145,6 +151,17 @@ export async function buildWorkerService({
         },
       });
       return { resolver, revert, quarantine };
+    });
+    accountUseCases.set(accountId ?? HOME, {
+      revert: {
+        prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
+        execute: async (eventId, request) => (await useCases()).revert.execute(eventId, request),
+      },
+      quarantine: {
+        prepare: async (eventId) => (await useCases()).quarantine.prepare(eventId),
+        quarantine: async (eventId, by, reason, modes) =>
+          (await useCases()).quarantine.quarantine(eventId, by, reason, modes),
+      },
     });
     return new WorkerService({
       slack: new SlackResponderChannel(gateway),
@@ -206,16 +223,41 @@ export async function buildWorkerService({
       return new AwsIamGateway(aws?.iam ?? createIamClient(options));
     });
   const home = workerOn(homeIam, homeAccountId);
-  if (givenIam || homeAccountId === undefined) return verified(home);
+  /** Fleet jobs (one change made in many accounts) act through each account's use cases; others pass on. */
+  const fleet = (next: JobRunner, useCasesIn: (accountId: string) => AccountUseCases): JobRunner =>
+    new FleetActionRunner({
+      store,
+      useCasesIn,
+      slack: gateway,
+      presenter: SLACK_FLEET_PRESENTER,
+      audit,
+      clock,
+      next,
+      ...(log ? { log } : {}),
+    });
+  const homeUseCases = (): AccountUseCases => {
+    const found = accountUseCases.get(homeAccountId ?? HOME);
+    if (!found) throw new Error('the home account has no use cases');
+    return found;
+  };
+  if (givenIam || homeAccountId === undefined) {
+    // One account: a fleet member made anywhere else is refused rather than acted on here.
+    const own = /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
+    return verified(
+      fleet(home, (accountId) => {
+        if (own && accountId !== own) throw new Error(`the bot acts only in its own account ${own}`);
+        return homeUseCases();
+      }),
+    );
+  }
 
   const externalId = lazily(async () => {
     const source = requireResponderExternalId(config);
     return 'externalId' in source ? source.externalId : secrets(source.parameter);
   });
   const members = new Map<string, WorkerService>();
-  const router = new AccountRouter({
-    store,
-    workerFor(accountId) {
+  const router = {
+    workerFor(accountId: string | undefined): JobRunner {
       if (accountId === undefined || accountId === homeAccountId) return home;
       let worker = members.get(accountId);
       if (!worker) {
@@ -235,6 +277,18 @@ export async function buildWorkerService({
       }
       return worker;
     },
-  });
-  return verified(router);
+    run(job: Job): Promise<JobResult> {
+      return accountRouter.run(job);
+    },
+  };
+  const accountRouter = new AccountRouter({ store, workerFor: (accountId) => router.workerFor(accountId) });
+  const useCasesIn = (accountId: string): AccountUseCases => {
+    router.workerFor(accountId);
+    if (accountId === homeAccountId) return homeUseCases();
+    const found = accountUseCases.get(accountId);
+    // Never another account's use cases in its place: that would act in the wrong account.
+    if (!found) throw new Error(`no worker acts in account ${accountId}`);
+    return found;
+  };
+  return verified(fleet(router, useCasesIn));
 }

@@ -13,6 +13,10 @@ export const ACTION_IDS = Object.freeze({
   CHANGE_MENU: 'change.menu',
   /** "Check again" in a confirmation modal waiting for CloudTrail; its value is `<action>|<eventId>`. */
   CONFIRM_RETRY: 'change.confirm_retry',
+  /** On a fleet group's message (one change made in many accounts): revert it in every account. Value: group id. */
+  FLEET_REVERT: 'fleet.revert',
+  /** On a fleet group's message: quarantine the caller in every account. Value: group id. */
+  FLEET_QUARANTINE: 'fleet.quarantine',
   /** A button that only opens a link (IAM Identity Center): Slack still sends the click, which is only acked. */
   OPEN_LINK: 'change.open_link',
 } as const);
@@ -62,6 +66,9 @@ export const VIEW_IDS = Object.freeze({
   REVERT_CONFIRM: 'change.revert_confirm',
   QUARANTINE_CONFIRM: 'change.quarantine_confirm',
   LIFT_QUARANTINE_CONFIRM: 'change.lift_quarantine_confirm',
+  /** A fleet group's confirmations; their `private_metadata` is JSON `{groupId, asOf, channel, ts}`. */
+  FLEET_REVERT_CONFIRM: 'fleet.revert_confirm',
+  FLEET_QUARANTINE_CONFIRM: 'fleet.quarantine_confirm',
 } as const);
 
 /** One of the confirmation modals' callback ids. */

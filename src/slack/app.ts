@@ -21,6 +21,7 @@ import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
+import { onFleetQuarantine, onFleetRevert, onFleetSubmission } from './listeners/fleet';
 import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
@@ -78,14 +79,21 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
   action(ASK_IDS.YES, onActorConfirm);
   action(ASK_IDS.NO, onActorDeny);
+  action(ACTION_IDS.FLEET_REVERT, onFleetRevert);
+  action(ACTION_IDS.FLEET_QUARANTINE, onFleetQuarantine);
   // A link button: Slack opens the page and still tells the app; nothing to do but acknowledge.
   action(ACTION_IDS.OPEN_LINK, async (args) => args.ack());
 
+  const fleetViews: ReadonlySet<string> = new Set([
+    VIEW_IDS.FLEET_REVERT_CONFIRM,
+    VIEW_IDS.FLEET_QUARANTINE_CONFIRM,
+  ]);
   for (const callbackId of Object.values(VIEW_IDS)) {
+    const submission = fleetViews.has(callbackId) ? onFleetSubmission : onConfirmSubmission;
     app.view<ViewSubmitAction>(
       { type: 'view_submission', callback_id: callbackId },
       async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) =>
-        onConfirmSubmission(
+        submission(
           {
             ack: (response) => args.ack(response),
             body: args.body,

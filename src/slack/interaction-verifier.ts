@@ -19,6 +19,7 @@ import {
 } from './action-ids';
 import { permalinkBaseOf } from './links';
 import { confirmActionOf, parseConfirmMetadata, quarantineModesOf } from './render-confirm';
+import { fleetActionOf, parseFleetMetadata } from './render-fleet';
 import { checkSlackSignature } from './signature';
 
 const BUTTON_ACTIONS: Readonly<Record<string, ResponderAction>> = {
@@ -39,6 +40,10 @@ function text(value: unknown): string | undefined {
 
 /** What a button (or a menu option) with this action id and value asks for. */
 function buttonRequest(actionId: string, value: string): InteractionRequest {
+  if (actionId === ACTION_IDS.FLEET_REVERT || actionId === ACTION_IDS.FLEET_QUARANTINE) {
+    const action = actionId === ACTION_IDS.FLEET_REVERT ? 'revert' : 'quarantine';
+    return { kind: 'open-fleet-confirmation', action, groupId: value };
+  }
   const action = BUTTON_ACTIONS[actionId];
   if (action) return { kind: 'open-confirmation', action, eventId: value };
   if (actionId === ACTION_IDS.VIEW_DIFF) return { kind: 'diff', eventId: value, page: 0 };
@@ -68,8 +73,30 @@ function blockActionRequest(payload: Json): InteractionRequest {
   return buttonRequest(actionId, text(action?.value) ?? '');
 }
 
+/** A fleet confirmation's submission: the group, the time of the list shown and the reason, from the signed view. */
+function fleetSubmissionRequest(view: Json | undefined): InteractionRequest | undefined {
+  const action = fleetActionOf(text(view?.callback_id) ?? '');
+  if (!action) return undefined;
+  const meta = parseFleetMetadata(text(view?.private_metadata));
+  if (!meta) return { kind: 'other', what: 'a fleet submission without its group' };
+  const values = object(object(view?.state)?.values) ?? {};
+  const reasonBlock = object(values[REASON_INPUT.BLOCK_ID]);
+  const reason = text(object(reasonBlock?.[REASON_INPUT.ACTION_ID])?.value) ?? '';
+  const request: InteractionRequest = {
+    kind: 'fleet-confirm',
+    action,
+    groupId: meta.groupId,
+    asOf: meta.asOf,
+    reason,
+  };
+  if (meta.channel && meta.ts) request.alert = { channel: meta.channel, ts: meta.ts };
+  return request;
+}
+
 function submissionRequest(payload: Json): InteractionRequest {
   const view = object(payload.view);
+  const fleet = fleetSubmissionRequest(view);
+  if (fleet) return fleet;
   const action = confirmActionOf(text(view?.callback_id) ?? '');
   const meta = parseConfirmMetadata(text(view?.private_metadata));
   if (!action || !meta) return { kind: 'other', what: 'a submission of another view' };

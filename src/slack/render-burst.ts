@@ -3,10 +3,11 @@
  * parent, and the "resolved" mark on an alarm summary. Same rules as `render.ts`: escaped values, Slack's limits.
  */
 import type { KnownBlock, SectionBlock } from '@slack/types';
+import type { BurstNote } from '../app/ports';
 import type { AlarmEvent, AssessedChange } from '../domain/types';
-import { ACTION_IDS } from './action-ids';
+import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, section } from './blocks';
-import { truncate } from './escape';
+import { escapeText, inlineCode, truncate } from './escape';
 import { describeChange, LEVELS, type SlackMessage, slackDate } from './render';
 
 /** Changes one thread message lists at most: one section each, under Slack's 50 blocks. */
@@ -38,7 +39,7 @@ export function renderBurstBatch(changes: AssessedChange[]): SlackMessage {
   const shown = changes.slice(0, MAX_BURST_LINES);
   const blocks: KnownBlock[] = shown.map((change) => {
     const level = LEVELS[change.risk.level];
-    const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${truncate(describeChange(change), 2400)} · \`${truncate(change.eventName, 80)}\``;
+    const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${accountLabel(change)} ${truncate(describeChange(change), 2300)} · \`${truncate(change.eventName, 80)}\``;
     const accessory = menuFor(change);
     return { ...section(line), ...(accessory ? { accessory } : {}) };
   });
@@ -52,17 +53,52 @@ export function renderBurstBatch(changes: AssessedChange[]): SlackMessage {
   return { text, blocks };
 }
 
-/** The parent message of a burst with its running count: how many more changes its thread lists. */
-export function withBurstCount(message: SlackMessage, more: number, startedAt: string): SlackMessage {
+/** The account a change was made in, by name when the directory knew it: `*prod-payments* (111122223333)`. */
+export function accountLabel(change: Pick<AssessedChange, 'accountId' | 'account'>): string {
+  const id = change.accountId || 'unknown account';
+  const name = change.account?.name;
+  return name ? `*${truncate(name, 60)}* (${escapeText(id)})` : inlineCode(id, 40);
+}
+
+/**
+ * The parent message of a burst with its running count: how many more changes its thread lists, in how many
+ * accounts. A fleet group (one change made in many accounts) also gets the buttons acting on every account.
+ */
+export function withBurstCount(message: SlackMessage, note: BurstNote, revertable = true): SlackMessage {
+  const { more, startedAt, accounts, groupId } = note;
   if (more <= 0) return message;
-  const note = context([
-    `:repeat: *+${more} more change${more === 1 ? '' : 's'}* from this session since ${slackDate(startedAt)} — listed in the thread`,
-  ]);
-  return {
-    ...message,
-    text: `${message.text} (+${more} more in the thread)`,
-    blocks: [...message.blocks.slice(0, 49), note],
-  };
+  const changes = `*+${more} more change${more === 1 ? '' : 's'}*`;
+  const line =
+    groupId !== undefined && accounts !== undefined
+      ? `:globe_with_meridians: *The same change in ${accounts} accounts* (${changes}) since ${slackDate(startedAt)} — each account listed in the thread`
+      : `:repeat: ${changes} from this caller${accounts ? ` in ${accounts} accounts` : ''} since ${slackDate(startedAt)} — listed in the thread`;
+  const blocks: KnownBlock[] = [...message.blocks.slice(0, 48), context([line])];
+  if (groupId !== undefined && accounts !== undefined && groupId.length <= MAX_BUTTON_VALUE_LENGTH) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'fleet_actions',
+      elements: [
+        ...(revertable
+          ? [
+              {
+                type: 'button' as const,
+                action_id: ACTION_IDS.FLEET_REVERT,
+                text: { type: 'plain_text' as const, text: `Revert in all ${accounts} accounts…` },
+                value: groupId,
+              },
+            ]
+          : []),
+        {
+          type: 'button' as const,
+          action_id: ACTION_IDS.FLEET_QUARANTINE,
+          text: { type: 'plain_text' as const, text: `Quarantine the caller in all ${accounts} accounts…` },
+          value: groupId,
+        },
+      ],
+    });
+  }
+  const where = accounts ? ` in ${accounts} accounts` : '';
+  return { ...message, text: `${message.text} (+${more} more${where} in the thread)`, blocks };
 }
 
 /** An alarm summary marked resolved, when the alarm went back to OK. */

@@ -29,6 +29,7 @@ import { DIFF_PAGE_ACTION_IDS, diffPageValue, MAX_BUTTON_VALUE_LENGTH } from './
 import { context as contextBlock, plain, section } from './blocks';
 import { breakFences, escapeText, inlineCode, truncate, truncateEscaped, wrapEscaped } from './escape';
 import { describeChange, LEVELS, slackDate } from './render';
+import { changeAccountMrkdwn } from './render-account';
 
 /** The `callback_id` of every diff modal (loading, diff, error), so listeners can tell them from other views. */
 export const DIFF_VIEW_CALLBACK_ID = 'change.diff_view';
@@ -123,7 +124,7 @@ function codeList(items: readonly string[], max = LIST_ITEMS, itemMax = 120): st
 function headBlocks(change: Change): KnownBlock[] {
   const actor = truncate(change.actor.name || 'unknown caller', 100);
   const meta = [`Event ${inlineCode(change.eventId, 200)} · ${slackDate(change.eventTime)}`];
-  if (change.accountId) meta.push(`Account ${inlineCode(change.accountId, 40)}`);
+  if (change.accountId) meta.push(`Account ${changeAccountMrkdwn(change)}`);
   return [section(`*${actor}* ${truncate(describeChange(change), 1500)}.`), contextBlock(meta)];
 }
 

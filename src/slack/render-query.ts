@@ -112,6 +112,7 @@ function describeFilters(query: Query): string[] {
   if (query.actor) parts.push(`by *${truncate(query.actor, 100)}*`);
   if (query.resource) parts.push(`on ${inlineCode(query.resource, 200)}`);
   if (query.eventPattern) parts.push(`event ${inlineCode(query.eventPattern, 100)}`);
+  if (query.account) parts.push(`in *${truncate(query.account, 100)}*`);
   if (query.failedOnly) parts.push('failed calls only');
   if (query.minLevel) parts.push(`risk ${query.minLevel}${query.minLevel === 'critical' ? '' : '+'}`);
   return parts;
@@ -170,6 +171,7 @@ function stateOf(entry: QueryEntry): string[] {
   }
   if (stored.delivery === 'failed') states.push(':warning: failed delivery');
   else if (stored.delivery === 'pending') states.push('not posted yet');
+  else if (stored.delivery === 'digest') states.push('in the daily digest');
   return states;
 }
 
@@ -183,6 +185,7 @@ function entryLine(entry: QueryEntry, options: QueryRenderOptions): string {
   return (
     `• ${slackDate(change.eventTime)} · ${level.emoji} ${level.label} · ` +
     `*${truncate(change.actor.name || 'unknown caller', 80)}* ${linked}` +
+    (change.account?.name ? ` in ${truncate(change.account.name, 60)}` : '') +
     (states.length > 0 ? ` · ${states.join(' · ')}` : '')
   );
 }

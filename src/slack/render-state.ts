@@ -240,5 +240,8 @@ export function withResponseState(message: SlackMessage, stored: RespondedChange
 export function renderAlertUpdate(stored: RespondedChange): SlackMessage {
   const message = renderChange(stored.change, { mentionOnCritical: false });
   const note = stored.burstNote;
-  return withResponseState(note ? withBurstCount(message, note.more, note.startedAt) : message, stored);
+  return withResponseState(
+    note ? withBurstCount(message, note, stored.change.revert.supported) : message,
+    stored,
+  );
 }

@@ -41,6 +41,7 @@ import {
   iamTargetLink,
   identityCenterLink,
 } from './links';
+import { changeAccountMrkdwn, changeAccountPlain } from './render-account';
 
 /** A message ready for `chat.postMessage` / `chat.update`: the fallback `text` and the blocks. */
 export interface SlackMessage {
@@ -435,7 +436,7 @@ function whoField(actor: Actor): string {
 }
 
 function whereField(change: Change): string {
-  const lines = ['*Where*', `Account ${inlineCode(change.accountId || 'unknown', 40)}`];
+  const lines = ['*Where*', `Account ${changeAccountMrkdwn(change)}`];
   if (change.recipientAccountId && change.actor.accountId) {
     lines.push(`Caller from account ${inlineCode(change.actor.accountId, 40)}`);
   }
@@ -651,7 +652,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   blocks.push(metaContext(change));
   if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change));
 
-  const account = change.accountId ? ` in account ${change.accountId}` : '';
+  const account = change.accountId ? ` in account ${changeAccountPlain(change)}` : '';
   const text = `${mention}${level.label}: ${truncate(`${actorName} ${what}${account}`, LIMIT.section)}`;
   const open = { status: 'open', handling: 'open', level: change.risk.level } as const;
   return { text, blocks, attachments: [statusAttachment(open, statusLine(open, undefined))] };

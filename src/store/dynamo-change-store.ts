@@ -8,7 +8,9 @@
  * - document snapshot `DOC#<resourceKey>` / `<eventTime>#<eventId>`, the document kept as JSON text;
  * - alarm state change `ALARM#<name>` / `<stateChangeTime>`, with the claim on its summary (`summary`
  *   `claimed` by `claimOwner` until `claimUntil`, then `posted`);
- * - burst `BURST#<key>` / `BURST`, and its queued thread lines `BURSTITEM#<burstId>` / `<eventTime>#<eventId>`.
+ * - burst `BURST#<key>` / `BURST`, its queued thread lines `BURSTITEM#<burstId>` / `<eventTime>#<eventId>`, and
+ *   its members `BURSTMEMBER#<burstId>` / `<eventId>` (kept after the thread is posted: a fleet group's actions
+ *   read them);
  *
  * Every item carries `expiresAt` (epoch seconds, `retentionDays` after it was written) for DynamoDB TTL. Times in
  * keys are rewritten to `Date#toISOString` form, so `…14:00:00Z` and `…14:00:00.500Z` sort by time, not by text.
@@ -175,6 +177,10 @@ function burstItemKey(burstId: string, item: Pick<BurstItem, 'eventId' | 'eventT
   return { pk: `BURSTITEM#${burstId}`, sk: `${sortableTime(item.eventTime)}#${item.eventId}` };
 }
 
+function burstMemberKey(burstId: string, eventId: string): Item {
+  return { pk: `BURSTMEMBER#${burstId}`, sk: eventId };
+}
+
 function toStoredChange(item: Item): RespondedChange {
   const stored = item as unknown as RespondedChange;
   const result: RespondedChange = {
@@ -238,6 +244,10 @@ function toBurst(item: Item): Burst {
   if (stored.parent) result.parent = stored.parent;
   if (stored.shownAt !== undefined) result.shownAt = stored.shownAt;
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
+  if (stored.kind !== undefined) result.kind = stored.kind;
+  // A string set in the table: read back as a Set by the document client.
+  const accounts = (item as { accountIds?: unknown }).accountIds;
+  if (accounts instanceof Set && accounts.size > 0) result.accountIds = [...accounts].map(String).sort();
   return result;
 }
 
@@ -509,6 +519,24 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       set.push('burstId = :burstId');
       values[':burstId'] = update.burstId;
     }
+    if (update.delivery === 'pending') {
+      // Queued in a burst: another invocation may already have posted its line (`grouped`), which must stay.
+      try {
+        await this.documentClient.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: changeKey(eventId),
+            UpdateExpression: `SET ${set.join(', ')} REMOVE leaseUntil`,
+            ConditionExpression: 'attribute_exists(pk) AND NOT (delivery IN (:grouped, :delivered))',
+            ExpressionAttributeValues: { ...values, ':grouped': 'grouped', ':delivered': 'delivered' },
+          }),
+        );
+      } catch (error: unknown) {
+        if (!isConditionFailed(error)) throw error;
+        if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
+      }
+      return;
+    }
     await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),
       UpdateExpression: `SET ${set.join(', ')} REMOVE leaseUntil`,
@@ -759,12 +787,16 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   /** With `expectedBurstId`, also starts one when the expected burst has meanwhile expired from the table. */
   async startBurst(burst: Burst, expectedBurstId: string | undefined, now: Date): Promise<boolean> {
+    const { accountIds, ...rest } = burst;
     const item: Item = {
       ...burstKey(burst.key),
-      ...plain(burst),
+      ...plain(rest),
+      ...(accountIds && accountIds.length > 0 ? { accountIds: new Set(accountIds) } : {}),
       lastEventKey: sortableTime(burst.lastEventTime),
       [TTL_ATTRIBUTE]: this.expiresAt(now),
     };
+    // The parent is a member first: a burst that is not started leaves a member nobody reads.
+    await this.putBurstMember(burst.burstId, burst.parentEventId, now);
     const condition =
       expectedBurstId === undefined
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
@@ -799,18 +831,20 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         },
       }),
     );
+    await this.putBurstMember(item.burstId, item.eventId, now);
     const values: Item = {
       ':burstId': item.burstId,
       ':eventId': item.eventId,
       ':eventIds': new Set([item.eventId]),
       ':one': 1,
       ':now': now.toISOString(),
+      ...(item.accountId ? { ':accountIds': new Set([item.accountId]) } : {}),
     };
+    const accounts = item.accountId ? ', accountIds :accountIds' : '';
     const counted = 'burstId = :burstId AND NOT contains(eventIds, :eventId)';
     const attempts: Array<Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>> = [
       {
-        UpdateExpression:
-          'SET lastEventTime = :eventTime, lastEventKey = :eventKey, updatedAt = :now ADD #count :one, eventIds :eventIds',
+        UpdateExpression: `SET lastEventTime = :eventTime, lastEventKey = :eventKey, updatedAt = :now ADD #count :one, eventIds :eventIds${accounts}`,
         ConditionExpression: `${counted} AND lastEventKey < :eventKey`,
         ExpressionAttributeNames: { '#count': 'count' },
         ExpressionAttributeValues: {
@@ -820,7 +854,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         },
       },
       {
-        UpdateExpression: 'SET updatedAt = :now ADD #count :one, eventIds :eventIds',
+        UpdateExpression: `SET updatedAt = :now ADD #count :one, eventIds :eventIds${accounts}`,
         ConditionExpression: counted,
         ExpressionAttributeNames: { '#count': 'count' },
         ExpressionAttributeValues: values,
@@ -928,6 +962,34 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     } catch (caught: unknown) {
       if (!isConditionFailed(caught)) throw caught;
     }
+  }
+
+  /** In event id order; reads every page up to `limit`. */
+  async burstMembers(burstId: string, limit: number): Promise<string[]> {
+    const found: string[] = [];
+    if (limit <= 0) return found;
+    const items = this.query(
+      {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `BURSTMEMBER#${burstId}` },
+        ConsistentRead: true,
+      },
+      MAX_LISTING_PAGES,
+    );
+    for await (const item of items) {
+      found.push(String(item.sk));
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+
+  private async putBurstMember(burstId: string, eventId: string, now: Date): Promise<void> {
+    await this.documentClient.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...burstMemberKey(burstId, eventId), burstId, eventId, [TTL_ATTRIBUTE]: this.expiresAt(now) },
+      }),
+    );
   }
 
   async removeBurstItems(burstId: string, items: BurstItem[]): Promise<void> {

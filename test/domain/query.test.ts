@@ -137,6 +137,17 @@ describe('parseQuery', () => {
     ['7d stats', { kind: 'stats', start: ago(7 * DAY) }],
     ['STATS since 2026-11-01 share', { kind: 'stats', start: '2026-11-01T00:00:00.000Z', share: true }],
     ['status', { kind: 'status' }],
+    ['7d in prod-payments', { start: ago(7 * DAY), account: 'prod-payments' }],
+    ['in 111122223333', { account: '111122223333' }],
+    ['in Root/Workloads/Prod by alice', { account: 'Root/Workloads/Prod', actor: 'alice' }],
+    ['in "Prod Accounts" 24h', { account: 'Prod Accounts', start: ago(DAY) }],
+    ['in:sandbox-7', { account: 'sandbox-7' }],
+    ['account prod-payments', { account: 'prod-payments' }],
+    // `in` before a range is a word, as it always was.
+    ['changes in 24h', { start: ago(DAY) }],
+    ['in the last 3 hours', { start: ago(3 * HOUR) }],
+    ['in 7 days', { start: ago(7 * DAY) }],
+    ['in last week in prod-payments', { start: ago(7 * DAY), account: 'prod-payments' }],
     ['help', { kind: 'help' }],
     ['?', { kind: 'help' }],
     ['help me please', { kind: 'help' }],
@@ -181,6 +192,10 @@ describe('parseQuery', () => {
     ['last', 0, 'last', /needs a duration/],
     ['last forever', 5, 'forever', /expected a duration/],
     ['4000d', 0, '4000d', /longer than/],
+    ['in', 0, 'in', /`in` needs an account name, id or OU path/],
+    ['in prod in dev', 11, 'dev', /the account is given twice/],
+    ['stats in prod-payments', 9, 'prod-payments', /`stats` counts every change per day/],
+    ['in by alice', 3, 'by', /`in` needs/],
   ];
 
   it.each(errors)('points at the part of %j it did not understand', (text, position, fragment, message) => {
@@ -331,6 +346,15 @@ describe('matchesQuery', () => {
       .filter(([, change]) => matchesQuery(change, query))
       .map(([name]) => name);
     expect(matched).toEqual(expected);
+  });
+
+  it('keeps only the changes in the accounts `in` was resolved to', () => {
+    const query = parsed('7d in prod-payments');
+    // Not resolved yet (no directory): every account.
+    expect(matchesQuery(byAlice, query)).toBe(true);
+    expect(matchesQuery(byAlice, { ...query, accountIds: [byAlice.accountId] })).toBe(true);
+    expect(matchesQuery(byAlice, { ...query, accountIds: ['999999999999'] })).toBe(false);
+    expect(matchesQuery(byAlice, { ...query, accountIds: [] })).toBe(false);
   });
 
   it('needs the risk level to answer a risk filter', () => {

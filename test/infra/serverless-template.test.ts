@@ -150,6 +150,8 @@ function resolve(template: Template, node: unknown): unknown {
       }
       case 'Fn::Not':
         return !walk((argument as unknown[])[0]);
+      case 'Fn::And':
+        return (argument as unknown[]).every((item) => walk(item) === true);
       case 'Condition':
         return conditionHolds(template, String(argument));
       default:
@@ -174,6 +176,11 @@ function active(template: Template, type: string) {
   return Object.entries(template.Resources).filter(
     ([, resource]) => resource.Type === type && conditionHolds(template, resource.Condition),
   );
+}
+
+/** The rules matching IAM events (not schedules such as the daily digest's). */
+function iamRules(template: Template) {
+  return active(template, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
 }
 
 function resource(template: Template, id: string): { Type: string; Properties?: Json } {
@@ -329,6 +336,11 @@ const OPS_EMAIL = 'secops-oncall@example.com';
 let dir: string;
 let plain: Template;
 let withParams: Template;
+/** The organisation id alone: the central bus with the CIS 4.4 rule. */
+let orgOnly: Template;
+/** An organisation whose accounts are listed through a role in the management account. */
+let withRole: Template;
+const DIRECTORY_ROLE = 'arn:aws:iam::111111111111:role/iam-changes-directory';
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'iam-changes-package-'));
@@ -346,6 +358,11 @@ beforeAll(async () => {
     `opsEmail=${OPS_EMAIL}`,
     'notifyReservedConcurrency=20',
     'workerReservedConcurrency=5',
+  ]);
+  orgOnly = await packageWith(path.join(dir, 'org'), [`organizationId=${ORGANIZATION}`]);
+  withRole = await packageWith(path.join(dir, 'role'), [
+    `organizationId=${ORGANIZATION}`,
+    `organizationsRoleArn=${DIRECTORY_ROLE}`,
   ]);
 }, 240_000);
 
@@ -458,7 +475,7 @@ describe('serverless.yml', () => {
 
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(bySid.EventBridgeRule?.Condition).toEqual({
-      ArnEquals: { 'aws:SourceArn': ['IamWritesRule.Arn'] },
+      ArnEquals: { 'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn'] },
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
     });
     expect(bySid.Cis44Alarm).toMatchObject({
@@ -473,7 +490,9 @@ describe('serverless.yml', () => {
       Condition: { ArnEquals: { 'aws:SourceArn': EXTRA_ALARMS } },
     });
     expect(bySid.NoOtherPublisher?.Condition).toEqual({
-      ArnNotEquals: { 'aws:SourceArn': ['IamWritesRule.Arn', 'Cis44Alarm.Arn', ...EXTRA_ALARMS] },
+      ArnNotEquals: {
+        'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn', 'Cis44Alarm.Arn', ...EXTRA_ALARMS],
+      },
     });
     expect(allows(statements, publish('events.amazonaws.com', 'IamWritesRule.Arn'))).toBe(true);
     expect(allows(statements, publish('cloudwatch.amazonaws.com', 'Cis44Alarm.Arn'))).toBe(true);
@@ -489,7 +508,7 @@ describe('serverless.yml', () => {
   });
 
   it('routes the 16 CIS 4.4 calls from aws.iam to the alerts topic by default', () => {
-    const rules = active(plain, 'AWS::Events::Rule');
+    const rules = active(plain, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
     expect(rules).toHaveLength(1);
     const pattern = rules[0]?.[1].Properties?.EventPattern as {
       source: string[];
@@ -501,8 +520,23 @@ describe('serverless.yml', () => {
     expect(JSON.stringify(rules[0]?.[1].Properties?.Targets)).toContain('AlertsTopic');
   });
 
+  it('schedules the daily digest on the notify function, with the digest event as its input', () => {
+    const schedules = active(plain, 'AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties?.ScheduleExpression,
+    );
+    expect(schedules).toHaveLength(1);
+    const rule = schedules[0]?.[1].Properties;
+    expect(rule?.ScheduleExpression).toBe('cron(0 8 * * ? *)');
+    const targets = JSON.stringify(rule?.Targets);
+    expect(targets).toContain('NotifyLambdaFunction');
+    expect(targets).toContain('iam-changes.digest');
+  });
+
   it('routes every IAM call CloudTrail records as a write with allWrites=true, whatever its name', () => {
-    const rules = active(withParams, 'AWS::Events::Rule');
+    // The default bus's IAM rule (not the digest's schedule); the central bus's rule is checked with the organisation.
+    const rules = active(withParams, 'AWS::Events::Rule').filter(
+      ([, rule]) => rule.Properties?.EventPattern && !rule.Properties?.EventBusName,
+    );
     expect(rules).toHaveLength(1);
     // Names matter no more: Disable*, Resync*, … are writes too.
     expect(rules[0]?.[1].Properties?.EventPattern).toEqual({
@@ -510,6 +544,75 @@ describe('serverless.yml', () => {
       'detail-type': ['AWS API Call via CloudTrail'],
       detail: { eventSource: ['iam.amazonaws.com'], readOnly: [false] },
     });
+  });
+
+  it('creates no central event bus, bus policy or organisation rule without an organisation id', () => {
+    expect(active(plain, 'AWS::Events::EventBus')).toEqual([]);
+    expect(active(plain, 'AWS::Events::EventBusPolicy')).toEqual([]);
+    expect(iamRules(plain).map(([id]) => id)).toEqual(['IamChangesRule']);
+    expect(plain.Outputs?.CentralEventBusArn).toMatchObject({ Condition: 'HasOrganizationId' });
+    expect(conditionHolds(plain, 'HasOrganizationId')).toBe(false);
+  });
+
+  it("admits events:PutEvents on the central bus from the organisation's accounts only", () => {
+    expect(active(orgOnly, 'AWS::Events::EventBus').map(([id]) => id)).toEqual(['OrgEventBus']);
+    const [[, policy] = ['', { Type: '' }]] = active(orgOnly, 'AWS::Events::EventBusPolicy');
+    const resolved = resolve(orgOnly, policy.Properties) as {
+      EventBusName: string;
+      Statement: PolicyStatement;
+    };
+    expect(resolved.EventBusName).toBe('ref:OrgEventBus');
+    expect(resolved.Statement).toEqual({
+      Sid: 'OrganizationPutEvents',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: 'OrgEventBus.Arn',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION } },
+    });
+    const putEvents = (context: Record<string, string>): Request => ({
+      action: 'events:PutEvents',
+      resource: 'OrgEventBus.Arn',
+      principal: { AWS: 'arn:aws:iam::111111111111:role/iam-changes-forwarder' },
+      context,
+    });
+    expect(allows([resolved.Statement], putEvents({ 'aws:PrincipalOrgID': ORGANIZATION }))).toBe(true);
+    expect(allows([resolved.Statement], putEvents({ 'aws:PrincipalOrgID': 'o-zzzzzzzzzz' }))).toBe(false);
+    expect(allows([resolved.Statement], putEvents({}))).toBe(false);
+  });
+
+  it('routes the same IAM events from the central bus to the alerts topic, and lets that rule publish', () => {
+    const rules = Object.fromEntries(iamRules(orgOnly));
+    expect(Object.keys(rules).sort()).toEqual(['IamChangesRule', 'OrgIamChangesRule']);
+    const central = resolve(orgOnly, rules.OrgIamChangesRule?.Properties) as Json;
+    const local = resolve(orgOnly, rules.IamChangesRule?.Properties) as Json;
+    expect(central.EventBusName).toBe('ref:OrgEventBus');
+    // The default bus's rule stays: a single-account deploy keeps working.
+    expect(local.EventBusName).toBeUndefined();
+    expect(central.EventPattern).toEqual(local.EventPattern);
+    expect(central.Targets).toMatchObject([
+      { Id: 'alerts', Arn: 'ref:AlertsTopic', DeadLetterConfig: { Arn: 'RuleDeadLetterQueue.Arn' } },
+    ]);
+
+    const statements = topicStatements(orgOnly, 'AlertsTopicPolicy');
+    const publish = (sourceArn: string): Request => ({
+      action: 'sns:Publish',
+      resource: 'ref:AlertsTopic',
+      principal: { Service: 'events.amazonaws.com' },
+      context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': ACCOUNT },
+    });
+    expect(allows(statements, publish('OrgIamChangesRule.Arn'))).toBe(true);
+    expect(allows(statements, publish('IamChangesRule.Arn'))).toBe(true);
+    expect(deniedExplicitly(statements, publish('OrgIamWritesRule.Arn'))).toBe(true);
+    expect(resolve(orgOnly, orgOnly.Outputs?.CentralEventBusArn)).toMatchObject({ Value: 'OrgEventBus.Arn' });
+  });
+
+  it('routes every IAM write from the central bus too with allWrites=true, with the same pattern', () => {
+    const rules = Object.fromEntries(iamRules(withParams));
+    expect(Object.keys(rules).sort()).toEqual(['IamWritesRule', 'OrgIamWritesRule']);
+    expect(rules.OrgIamWritesRule?.Properties?.EventPattern).toEqual(
+      rules.IamWritesRule?.Properties?.EventPattern,
+    );
   });
 
   it('creates no metric filter or alarm without a CloudTrail log group', () => {
@@ -688,6 +791,7 @@ describe('serverless.yml', () => {
       'BURST#b',
       'BURSTITEM#b',
       'STATS#d',
+      'ACCOUNTS#',
     ]) {
       expect(allows(notify, tableWrite('PutItem', pk)), pk).toBe(true);
       expect(allows(notify, tableWrite('UpdateItem', pk)), pk).toBe(true);
@@ -701,12 +805,69 @@ describe('serverless.yml', () => {
     expect(allows(notify, tableWrite('PutItem', 'BOTSTEP#s1'))).toBe(false);
     expect(allows(notify, tableWrite('PutItem', 'AUDIT#2025-01-01'))).toBe(false);
     expect(allows(notify, tableWrite('PutItem', 'JOBPROOF#p1'))).toBe(false);
+    // Only notify keeps the account directory's copy.
+    for (const role of ['SlackRole', 'WorkerRole']) {
+      expect(allows(statementsOf(plain, role), tableWrite('PutItem', 'ACCOUNTS#')), role).toBe(false);
+    }
+  });
+
+  it('keeps the routing table in an SSM parameter from the routingTable param, read by notify', () => {
+    const stored = (template: Template) =>
+      resolve(template, resource(template, 'RoutingTableParameter').Properties) as Json;
+    expect(stored(plain)).toMatchObject({
+      Name: '/iam-changes/test/routing-table',
+      Type: 'String',
+      Value: '[]',
+    });
+    expect(stored(orgOnly).Value).toBe('[]');
+    expect(functionEnvironment(plain, 'notify').ROUTING_TABLE_PARAMETER).toBe(
+      '/iam-changes/test/routing-table',
+    );
+    for (const level of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO']) {
+      expect(functionEnvironment(plain, 'notify')[`SLACK_CHANNEL_${level}`], level).toBe('');
+    }
+  });
+
+  it('lets notify read Organizations only for an organisation, directly or through the configured role', () => {
+    const ORGANIZATIONS = [
+      'organizations:ListRoots',
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListAccountsForParent',
+    ];
+    const reads = (template: Template) =>
+      statementsOf(template, 'NotifyRole').filter((statement) =>
+        actions(statement).some(
+          (action) => action.startsWith('organizations:') || action === 'sts:AssumeRole',
+        ),
+      );
+    expect(reads(plain)).toEqual([]);
+    expect(reads(orgOnly)).toEqual([
+      { Sid: 'ListOrganization', Effect: 'Allow', Action: ORGANIZATIONS, Resource: '*' },
+    ]);
+    // Nothing in the organisation writes: no organizations: action beyond listing.
+    for (const statement of [
+      ...statementsOf(orgOnly, 'NotifyRole'),
+      ...statementsOf(orgOnly, 'WorkerRole'),
+    ]) {
+      for (const action of actions(statement).filter((name) => name.startsWith('organizations:'))) {
+        expect(ORGANIZATIONS).toContain(action);
+      }
+    }
+    expect(reads(withRole)).toEqual([
+      {
+        Sid: 'ListOrganizationThroughRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: DIRECTORY_ROLE,
+      },
+    ]);
+    expect(functionEnvironment(withRole, 'notify').ORGANIZATIONS_ROLE_ARN).toBe(DIRECTORY_ROLE);
   });
 
   it('lets each function read only its own SSM parameters, by exact ARN', () => {
     const parameter = (name: string) => `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/iam-changes/test/${name}`;
     const expected: Record<string, string[]> = {
-      NotifyRole: [parameter('slack-bot-token')],
+      NotifyRole: [parameter('slack-bot-token'), parameter('routing-table')],
       SlackRole: [parameter('slack-bot-token'), parameter('slack-signing-secret')],
       WorkerRole: [
         parameter('slack-bot-token'),
@@ -958,9 +1119,11 @@ describe("serverless.yml: the stack's own failures", () => {
         }
       }
     }
-    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does.
-    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(1);
-    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(1);
+    // No alarm outlives its rule: each rule's alarm exists exactly when the rule does (the IAM rule in use and
+    // the daily digest's schedule).
+    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(2);
+    // With an organisation: the central bus's rule too.
+    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
   });
 
   it("lets EventBridge write to the rules' dead-letter queue for this stack's active rule only", () => {
@@ -978,6 +1141,10 @@ describe("serverless.yml: the stack's own failures", () => {
     expect(send(plain, 'IamChangesRule.Arn', 'sns.amazonaws.com')).toBe(false);
     expect(send(withParams, 'IamWritesRule.Arn')).toBe(true);
     expect(send(withParams, 'IamChangesRule.Arn')).toBe(false);
+    // The central bus's rule too, with an organisation.
+    expect(send(withParams, 'OrgIamWritesRule.Arn')).toBe(true);
+    expect(send(orgOnly, 'OrgIamChangesRule.Arn')).toBe(true);
+    expect(send(plain, 'OrgIamChangesRule.Arn')).toBe(false);
   });
 
   it('gives each queue exactly one queue policy (a second one would replace the first)', () => {
@@ -1078,6 +1245,9 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
     'sqs:ReceiveMessage':
       '`iam-changes redrive` reads the dead-letter queue, with the operator’s credentials',
     'sqs:DeleteMessage': '`iam-changes redrive` deletes what it delivered, with the operator’s credentials',
+    // Checked where it is sent: with organizationsRoleArn, the role allows exactly that role (the test of
+    // Organizations reads above).
+    'sts:AssumeRole': 'account names through organizationsRoleArn, a parameter this template does not set',
   },
   slack: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',

@@ -234,6 +234,23 @@ describe('display safety', () => {
     expectSafe(shown);
   });
 
+  it('shows a hostile account name and OU path escaped in the alert, the diff and the fallback text', () => {
+    const change: AssessedChange = {
+      ...hostileChange(),
+      account: { id: '111122223333', name: HOSTILE, ouPath: `Root/${HOSTILE}` },
+    };
+    const alert = renderChange(change);
+    expectSafe(alert);
+    expect(alert.text).toContain(`in account ${ESCAPED} (111122223333)`);
+    // The name is cut to 60 characters, never inside an entity.
+    expect(strings(alert.blocks).join('\n')).toContain(`Account *&lt;!channel&gt; http://evil.example`);
+    expect(strings(alert.blocks).join('\n')).toContain(`* \`111122223333\` · Root/${ESCAPED}`);
+    const diff = diffDocuments(null, null);
+    const modal = renderDiffModal(change, diff, { kind: 'unknown', detail: '' }, riskDelta(change, diff));
+    expectSafe(modal);
+    expect(strings(modal.blocks).join('\n')).toContain(`* \`111122223333\` · Root/${ESCAPED}`);
+  });
+
   it('shows the hostile name escaped and marked in the alert, fallback text included', () => {
     const message = renderChange(hostileChange());
 

@@ -116,7 +116,9 @@ describe('renderCisStatus', () => {
     );
     const sections = sectionTexts(message.blocks);
     for (const [index, id] of CIS_AUDIT_CHECK_IDS.entries()) {
-      expect(sections[index]).toMatch(new RegExp(`^✗ \\*${id}\\* — .+\\n\\*Fix:\\*\\n\`\`\`aws `));
+      // A fix is `aws` commands, some led by a `#` comment saying what to fill in first.
+      expect(sections[index]).toMatch(new RegExp(`^✗ \\*${id}\\* — .+\\n\\*Fix:\\*\\n\`\`\`(aws |# )`));
+      expect(sections[index]).toMatch(/\naws |```aws /);
     }
     // The exact CIS pattern is in the put-metric-filter fix, escaped for Slack and otherwise unchanged.
     expect(sections[3]).toContain(`--filter-pattern '${CIS44_FILTER_PATTERN}'`);

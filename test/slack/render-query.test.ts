@@ -108,6 +108,18 @@ describe('renderQueryAnswer (list)', () => {
     expect(message.text).toMatch(/^1 IAM changes by alice/);
   });
 
+  it("names the account or OU asked for, and each change's account by name when known", () => {
+    const named = {
+      ...change(),
+      account: { id: '111122223333', name: 'prod-payments', ouPath: 'Root/Prod' },
+    };
+    const message = renderQueryAnswer(query('7d in prod-payments'), listAnswer([entry(named)]), NOW);
+    assertBlockKitLimits(message);
+    const text = allText(message);
+    expect(text).toContain('in *prod-payments*');
+    expect(text).toContain('to role ci-runner in prod-payments');
+  });
+
   it('says how many changes there are at each level on top, and the order of the list', () => {
     const answer = {
       ...listAnswer([entry(change('a', 'critical')), entry(change('b', 'high'))], 40),

@@ -184,7 +184,7 @@ describe('withResponseState', () => {
 
   it('keeps a burst count note and the 50-block limit', () => {
     const change = critical();
-    const burst = withBurstCount(renderChange(change), 12, '2026-11-20T14:00:00Z');
+    const burst = withBurstCount(renderChange(change), { more: 12, startedAt: '2026-11-20T14:00:00Z' });
     const message = withResponseState(
       burst,
       stored(change, { acknowledgement: { by: ALICE, at: '2026-11-20T14:02:00Z' } }),

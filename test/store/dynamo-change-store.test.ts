@@ -232,6 +232,8 @@ describe('DynamoChangeStore', () => {
       'ALARM',
       'BURST',
       'BURSTITEM',
+      'BURSTMEMBER',
+      'BURSTMEMBER',
       'CHANGE',
       'DOC',
     ]);
@@ -518,6 +520,46 @@ describe('DynamoChangeStore', () => {
     expect(rest).toEqual(items.slice(55));
     expect(await store.pendingBurstItems('burst-2', 10)).toHaveLength(1);
     expect(await store.pendingBurstItems('burst-1', 0)).toEqual([]);
+  });
+
+  it('counts the distinct accounts of a burst and keeps its members after the thread is posted', async () => {
+    const key = 'fleet@C0SECURITY';
+    await store.startBurst(
+      burstOf(key, 'burst-f', { kind: 'fleet', parentEventId: 'f0', accountIds: ['111111111111'] }),
+      undefined,
+      NOW,
+    );
+    const items: BurstItem[] = ['222222222222', '333333333333', '222222222222'].map((accountId, index) => ({
+      burstId: 'burst-f',
+      eventId: `f${index + 1}`,
+      eventTime: NOW.toISOString(),
+      accountId,
+    }));
+    for (const item of items) await store.addToBurst(key, item, NOW);
+    // A retried call counts nothing twice.
+    await store.addToBurst(key, items[0] as BurstItem, NOW);
+    await store.removeBurstItems('burst-f', items);
+
+    const burst = await store.getBurst(key);
+    expect(burst?.kind).toBe('fleet');
+    expect(burst?.count).toBe(4);
+    expect(burst?.accountIds).toEqual(['111111111111', '222222222222', '333333333333']);
+    expect(await store.pendingBurstItems('burst-f', 10)).toEqual([]);
+    expect(await store.burstMembers('burst-f', 100)).toEqual(['f0', 'f1', 'f2', 'f3']);
+    expect(await store.burstMembers('burst-f', 2)).toHaveLength(2);
+  });
+
+  it('never takes a change back to pending once its burst line is posted', async () => {
+    const change = attachAdmin('pending-race', '2026-11-20T14:00:00Z');
+    await store.claimChange(change, NOW, LEASE);
+    await store.markDelivery(change.eventId, { delivery: 'grouped', burstId: 'b' }, NOW);
+
+    await store.markDelivery(change.eventId, { delivery: 'pending', burstId: 'b' }, NOW);
+
+    expect((await store.getChange(change.eventId))?.delivery).toBe('grouped');
+    await expect(
+      store.markDelivery('never-claimed', { delivery: 'pending', burstId: 'b' }, NOW),
+    ).rejects.toThrow(/never-claimed/);
   });
 
   it('answers queries by time, actor and resource newest first within [start, end)', async () => {

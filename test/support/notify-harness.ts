@@ -69,6 +69,8 @@ export async function notifyServiceOn(
     tableName?: string;
     deadLetters?: DeadLetterSink;
     log?: NotifyDependencies['log'];
+    accounts?: NotifyDependencies['accounts'];
+    routes?: NotifyDependencies['routes'];
     validator?: NotifyDependencies['validator'];
   } = {},
 ) {
@@ -115,6 +117,8 @@ export async function notifyServiceOn(
     },
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.accounts ? { accounts: options.accounts } : {}),
+    ...(options.routes ? { routes: options.routes } : {}),
     ...(options.validator ? { validator: options.validator } : {}),
   });
   return { service, store, stats, botSteps, trailMock, tableName };

@@ -7,6 +7,7 @@ import type { Job, JobOrigin } from '../../src/app/jobs';
 import { ACTION_IDS, QUARANTINE_MODES_INPUT, REASON_INPUT } from '../../src/slack/action-ids';
 import { CONFIRM_CALLBACK_IDS } from '../../src/slack/render-confirm';
 import { DIFF_PAGE_ACTION_IDS, diffPageValue } from '../../src/slack/render-diff';
+import { FLEET_CALLBACK_IDS } from '../../src/slack/render-fleet';
 import { signSlackRequest } from '../../src/slack/signature';
 
 /** The signing secret the signed-job tests configure (`SLACK_SIGNING_SECRET`). */
@@ -72,6 +73,40 @@ export function slackBodyOf(job: Job): string {
                 type: 'button',
               },
         ],
+      });
+    case 'prepare-fleet-confirmation':
+      return form({
+        type: 'block_actions',
+        user,
+        actions: [
+          {
+            action_id: job.action === 'revert' ? ACTION_IDS.FLEET_REVERT : ACTION_IDS.FLEET_QUARANTINE,
+            value: job.groupId,
+            type: 'button',
+          },
+        ],
+      });
+    case 'fleet-revert':
+    case 'fleet-quarantine':
+      return form({
+        type: 'view_submission',
+        user,
+        view: {
+          id: 'V-SIGNED-FLEET',
+          callback_id: FLEET_CALLBACK_IDS[job.kind === 'fleet-revert' ? 'revert' : 'quarantine'],
+          private_metadata: JSON.stringify({
+            groupId: job.groupId,
+            asOf: job.asOf,
+            ...(job.alert ? { channel: job.alert.channel, ts: job.alert.ts } : {}),
+          }),
+          state: {
+            values: {
+              [REASON_INPUT.BLOCK_ID]: {
+                [REASON_INPUT.ACTION_ID]: { type: 'plain_text_input', value: job.reason },
+              },
+            },
+          },
+        },
       });
     case 'history':
     case 'status':

@@ -1,9 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SNSEvent } from 'aws-lambda';
+import type { DigestResult } from '../../app/digest-service';
 import type { NotifyResult } from '../../app/notify-service';
 import { parseConfig } from '../../config';
+import { previousDay } from '../../domain/digest';
 import { InputError } from '../../domain/input';
-import { buildNotifyService } from '../../runtime/notify';
+import { buildDigestService, buildNotifyService } from '../../runtime/notify';
 import { lazily } from '../../runtime/on-demand';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
@@ -19,13 +21,46 @@ const service = lazily(async () =>
   }),
 );
 
+const digest = lazily(async () =>
+  buildDigestService({
+    config: parseConfig(process.env),
+    log: (message, details) => logger.warn(message, details ?? {}),
+  }),
+);
+
+/** The scheduled rule's input (`serverless.yml`): post the daily digest of `day` (yesterday, UTC, unless given). */
+export interface DigestEvent {
+  kind: 'iam-changes.digest';
+  day?: string;
+}
+
+function isDigestEvent(event: unknown): event is DigestEvent {
+  return (
+    typeof event === 'object' && event !== null && (event as { kind?: unknown }).kind === 'iam-changes.digest'
+  );
+}
+
 /**
- * SNS alerts topic → Slack. Parses nothing itself: the use case reads the event, and keeps what it cannot read in
- * the dead-letter queue (`NOTIFY_DEAD_LETTER_QUEUE_URL`). Any failure is rethrown so SNS retries the notification
+ * SNS alerts topic → Slack; the daily schedule's {@link DigestEvent} → the digest of each channel, posted once.
+ * Parses nothing itself: the use case reads the event, and keeps what it cannot read in the dead-letter queue (`NOTIFY_DEAD_LETTER_QUEUE_URL`). Any failure is rethrown so SNS retries the notification
  * and, after its retries, the function's on-failure destination keeps it. The request id names this invocation's
  * claims: Lambda keeps it across its retries of the event.
  */
-export async function handler(event: SNSEvent, context: Context): Promise<NotifyResult> {
+export function handler(event: DigestEvent, context: Context): Promise<DigestResult>;
+export function handler(event: SNSEvent, context: Context): Promise<NotifyResult>;
+export async function handler(
+  event: SNSEvent | DigestEvent,
+  context: Context,
+): Promise<NotifyResult | DigestResult> {
+  if (isDigestEvent(event)) {
+    const day =
+      typeof event.day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(event.day)
+        ? event.day
+        : previousDay(new Date());
+    const result = await (await digest()).run(day, context.awsRequestId);
+    logger.info('digest run', { ...result });
+    return result;
+  }
   try {
     const result = await (await service()).process(
       event,

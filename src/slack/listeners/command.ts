@@ -6,6 +6,7 @@
  * goes out and a `history` job searches CloudTrail.
  */
 import type { JobOrigin } from '../../app/jobs';
+import { UnknownAccountError } from '../../app/query-service';
 import { parseQuery } from '../../domain/query';
 import { permalinkBaseOf } from '../links';
 import { renderProblem, renderStatusChecking } from '../render-notice';
@@ -113,6 +114,14 @@ export async function onCommand(
     const answer = await deps.queries.answer(query);
     await respond(renderQueryAnswer(query, answer, deps.clock.now(), permalinkBase ? { permalinkBase } : {}));
   } catch (error: unknown) {
+    if (error instanceof UnknownAccountError) {
+      await tellUser(
+        deps,
+        interaction,
+        renderProblem('No such account', error.message, '`/iam-changes help` shows the syntax.'),
+      );
+      return;
+    }
     deps.log.error('/iam-changes not answered', { text: command.text, error: message(error) });
     await tellUser(
       deps,

@@ -1,0 +1,123 @@
+/**
+ * The notify path in an organisation: every message names the account (its name and OU path from the account
+ * directory's copy on dynalite) and goes to the channel the routing table picks, first match wins, with the
+ * per-level channels as the default; an invalid routing table loses no message.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CachedAccountDirectory } from '../../src/app/account-directory';
+import { RoutingTextSource } from '../../src/app/routing-table';
+import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
+import { cloudTrailRecord } from '../support/cloudtrail';
+import {
+  CHANNEL,
+  type Components,
+  eventBridgeNotification,
+  notifyServiceOn,
+  startComponents,
+} from '../support/notify-harness';
+
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+const PAYMENTS = '111122223333';
+const SANDBOX = '444455556666';
+const TABLE = JSON.stringify([
+  { name: 'payments', account: 'prod-payments', level: 'high+', channel: '#payments-security' },
+  { name: 'sandbox', ou: 'Root/Sandbox', channel: '#sandbox' },
+]);
+
+let components: Components;
+
+beforeAll(async () => {
+  components = await startComponents();
+});
+
+afterAll(async () => {
+  await components?.stop();
+});
+
+async function organisationNotify(routingText: string, lines: string[] = []) {
+  const tableName = await components.dynalite.createTable();
+  const now = () => new Date();
+  const directoryStore = new DynamoAccountDirectoryStore(components.dynalite.documentClient, { tableName });
+  await directoryStore.write({
+    accounts: [
+      { id: PAYMENTS, name: 'prod-payments', ouPath: 'Root/Workloads/Prod' },
+      { id: SANDBOX, name: 'sandbox-7', ouPath: 'Root/Sandbox' },
+    ],
+    fetchedAt: now().toISOString(),
+  });
+  return notifyServiceOn(components, {
+    tableName,
+    settings: { channelByLevel: { critical: '#iam-critical' } },
+    accounts: new CachedAccountDirectory({ store: directoryStore, clock: { now } }),
+    routes: new RoutingTextSource({
+      read: async () => routingText,
+      clock: { now },
+      log: (message) => lines.push(message),
+    }),
+    log: (message) => lines.push(message),
+  });
+}
+
+function recordIn(account: string, roleName: string, policyArn: string) {
+  return cloudTrailRecord('AttachRolePolicy', { roleName, policyArn }, { recipientAccountId: account });
+}
+
+describe('NotifyService in an organisation', () => {
+  it('names the account and its OU path in the message and keeps them with the change', async () => {
+    const { service, store } = await organisationNotify(TABLE);
+    const record = recordIn(PAYMENTS, 'payments-app', ADMIN);
+    await service.process(eventBridgeNotification(record));
+
+    const [posted] = components.slack.topLevel('#payments-security').slice(-1);
+    expect(posted?.text).toContain('in account prod-payments (111122223333)');
+    expect(JSON.stringify(posted?.blocks)).toContain('*prod-payments* `111122223333` · Root/Workloads/Prod');
+    expect((await store.getChange(String(record.eventID)))?.change.account).toEqual({
+      id: PAYMENTS,
+      name: 'prod-payments',
+      ouPath: 'Root/Workloads/Prod',
+    });
+  });
+
+  it('sends each change to the first matching rule, else its level channel, else the default', async () => {
+    const { service } = await organisationNotify(TABLE);
+    const count = (channel: string) => components.slack.topLevel(channel).length;
+    const before = {
+      payments: count('#payments-security'),
+      sandbox: count('#sandbox'),
+      critical: count('#iam-critical'),
+      other: count(CHANNEL),
+    };
+    // Critical in prod-payments: the payments rule, before the critical channel.
+    await service.process(eventBridgeNotification(recordIn(PAYMENTS, 'a', ADMIN)));
+    // Critical in the sandbox: the sandbox rule.
+    await service.process(eventBridgeNotification(recordIn(SANDBOX, 'b', ADMIN)));
+    // Critical in an account of no rule: the critical channel.
+    await service.process(eventBridgeNotification(recordIn('777788889999', 'c', ADMIN)));
+    // Low in prod-payments (below high+): the default channel.
+    await service.process(eventBridgeNotification(recordIn(PAYMENTS, 'd', READ_ONLY)));
+    expect({
+      payments: count('#payments-security') - before.payments,
+      sandbox: count('#sandbox') - before.sandbox,
+      critical: count('#iam-critical') - before.critical,
+      other: count(CHANNEL) - before.other,
+    }).toEqual({ payments: 1, sandbox: 1, critical: 1, other: 1 });
+    // An account the directory does not know is named by its id alone.
+    expect(components.slack.topLevel('#iam-critical').at(-1)?.text).toContain('in account 777788889999');
+  });
+
+  it('with an invalid routing table, posts to the per-level channels and says why in one log line', async () => {
+    const lines: string[] = [];
+    const { service } = await organisationNotify(
+      '[{"acount":"prod-payments","channel":"#payments-security"}]',
+      lines,
+    );
+    const before = components.slack.topLevel('#iam-critical').length;
+    const result = await service.process(eventBridgeNotification(recordIn(PAYMENTS, 'e', ADMIN)));
+    expect(result.posted).toHaveLength(1);
+    expect(components.slack.topLevel('#iam-critical')).toHaveLength(before + 1);
+    expect(lines).toContain(
+      'routing table invalid, using the per-level channels: routing rule 1: unknown field acount (fields: name, account, ou, level, event, actor, channel)',
+    );
+  });
+});
