@@ -26,7 +26,13 @@ export type AuditAction =
   /** A job whose Slack request could not be verified: the actor is "unverified job", never the user it claims. */
   | 'unverified-job'
   /** A verified job refused for what it is about (an unknown event id, a stored item that is not the change). */
-  | 'job-refused';
+  | 'job-refused'
+  /** The change's actor was sent "was this you?" (or could not be). */
+  | 'actor-ask'
+  /** The actor answered "was this you?". */
+  | 'actor-answer'
+  /** Someone other than the asked actor pressed an answer button, or answered twice: refused. */
+  | 'actor-answer-refused';
 
 /** One audit entry. */
 export interface AuditEntry {

@@ -34,6 +34,7 @@ import type {
 import type { AccountDirectory } from './account-directory';
 import type { AlarmFollowPort } from './alarm-follow';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
+import type { AskActorService } from './ask-actor-service';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
 import type { EscalationStep } from './escalation-check';
@@ -134,6 +135,8 @@ export interface NotifyDependencies {
    * and up to when, and when the alarm leaves ALARM. Without it only the calls of the firing window are named.
    */
   followUp?: AlarmFollowPort;
+  /** "Was this you?": asks the actor of each change posted as its own alert. Off when absent. */
+  askActor?: Pick<AskActorService, 'ask'>;
 }
 
 /** What happened to each change and alarm of one notification. */
@@ -554,6 +557,20 @@ export class NotifyService {
     return ref;
   }
 
+  /** "Was this you?" to the change's actor, when configured: a failure is logged, never the alert's. */
+  private async askActor(stored: StoredChange): Promise<void> {
+    if (!this.deps.askActor) return;
+    try {
+      const outcome = await this.deps.askActor.ask(stored);
+      this.log('asked the actor', { eventId: stored.change.eventId, outcome });
+    } catch (error: unknown) {
+      this.log('could not ask the actor', {
+        eventId: stored.change.eventId,
+        error: error instanceof Error ? error.message.split('\n')[0] : String(error),
+      });
+    }
+  }
+
   /** The bot's own IAM calls (a revert, a quarantine) are a note in the thread of the change on that resource. */
   private async postOwnCallNote(change: AssessedChange): Promise<SlackRef> {
     const earlier = await this.deps.store.latestChangeOnResource(resourceOf(change), change.eventTime);
@@ -643,6 +660,8 @@ export class NotifyService {
     await store.setBurstParent(key, ref, clock.now());
     await store.markDelivery(change.eventId, { delivery: 'delivered', slack: ref, burstId }, clock.now());
     result.posted.push(change.eventId);
+    const stored = await store.getChange(change.eventId);
+    if (stored) await this.askActor(stored);
     await this.flushBurst(key, deadline);
   }
 

@@ -91,6 +91,23 @@ export interface ActorAnswer {
   ticket?: string;
 }
 
+/**
+ * That the actor was asked "was this you?": the Slack user the answer must come from (as found when the DM was
+ * sent), how they were found, where the DM is, and — once the configured time passed unanswered — when that was
+ * noted on the alert.
+ */
+export interface ActorAsk {
+  slackUserId: string;
+  /** How the user was found: `mapping`, `iam-tag`, `identity-center`, `session-name`. */
+  source: string;
+  /** ISO time the DM was sent. */
+  at: string;
+  /** The DM's channel and ts. */
+  dm?: { channel: string; ts: string };
+  /** ISO time the alert said nobody answered in time. */
+  timedOutAt?: string;
+}
+
 /** A stored change with what responders did about it. */
 export interface RespondedChange extends StoredChange {
   revert?: RevertRecord;
@@ -98,6 +115,8 @@ export interface RespondedChange extends StoredChange {
   quarantine?: QuarantineRecord;
   /** The actor's own answer about the change, when they were asked. */
   actorAnswer?: ActorAnswer;
+  /** That the actor was asked, and whom the answer must come from. */
+  actorAsk?: ActorAsk;
 }
 
 /** Outcome of claiming a revert: the claim, or the revert someone else already claimed. */

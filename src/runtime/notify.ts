@@ -1,3 +1,4 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
 import { AlarmFollowService } from '../app/alarm-follow';
 import { ChangeContent } from '../app/change-content';
@@ -15,6 +16,7 @@ import {
 } from '../app/policy-documents';
 import type { RoutingTableSource } from '../app/routing-port';
 import { fixedRoutingTable, RoutingTextSource } from '../app/routing-table';
+import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
@@ -54,6 +56,10 @@ export interface NotifyWiring {
   jobs?: JobQueue;
   /** AWS managed policies offline, asked after IAM (the local runtime); none when not given. */
   managedPolicies?: ManagedPolicyCatalogue;
+  /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
+  askActor?: AskActorConfig | false;
+  /** IAM for "was this you?"'s user tags (the home account's when not given). */
+  askActorIam?: Pick<IAMClient, 'send'>;
 }
 
 /** One pacer for every post of this process: alerts, bursts and digests share each channel's second. */
@@ -115,6 +121,8 @@ export async function buildNotifyRuntime({
   escalation,
   jobs,
   managedPolicies,
+  askActor: askActorSetting,
+  askActorIam,
 }: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
@@ -181,6 +189,19 @@ export async function buildNotifyRuntime({
     (queue ? new DeferredEscalation(queue, (text, details) => log?.(text, details)) : undefined);
   // Access Analyzer is loaded with the first document to validate.
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
+  const ask = askActorSetting === undefined ? readAskActorConfig(process.env) : askActorSetting || undefined;
+  // Loaded only when configured: IAM (for the users' tags) and the audit log stay out of a plain notify.
+  const askActor = ask
+    ? await (await import('./ask-actor')).buildAskActorService({
+        config,
+        ask,
+        dynamo,
+        slack,
+        secrets: onDemandSecrets(options, aws?.ssm),
+        ...(askActorIam ? { iam: askActorIam } : aws ? { iam: aws.iam } : {}),
+        ...(log ? { log } : {}),
+      })
+    : undefined;
   const follow = new AlarmFollowService({
     cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
     logs: {
@@ -195,6 +216,7 @@ export async function buildNotifyRuntime({
   });
   const notify = new NotifyService({
     followUp: follow,
+    ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),
     store,
     content,

@@ -9,21 +9,28 @@
  * on any `App` with `registerListeners` (Socket Mode included); `buildSlackHandler` with the same wiring gives
  * the Lambda-shaped handler, to feed signed API Gateway v2 requests.
  */
+
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { AskActorService } from '../app/ask-actor-service';
 import { ResponderAuthorizer } from '../app/authorize';
 import { HomeService } from '../app/home-service';
 import type { JobQueue } from '../app/jobs';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { SlackInteractionGateway } from '../app/slack-port';
+import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireJobsTopic } from '../config';
 import { registerListeners } from '../slack/app';
 import { App, AwsLambdaReceiver, LogLevel } from '../slack/bolt-lambda';
 import type { ListenerDependencies, ListenerLog } from '../slack/listeners/context';
+import { SlackActorAskChannel } from '../slack/render-ask';
 import { homeExpectationOf } from '../slack/render-expectation';
 import { homeMuteOf } from '../slack/render-mute';
 import { guardSlackRequest, type MAX_SLACK_BODY_BYTES, readSignedRequest } from '../slack/request-guard';
+import type { WebApiSlackGateway } from '../slack/web-api-gateway';
+import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoMuteStore } from '../store/dynamo-mutes';
 import { onDemandJobQueue, onDemandSecrets, onDemandTrailHistory } from './on-demand';
@@ -59,6 +66,8 @@ export interface SlackWiring {
   log?: ListenerLog;
   /** Where each audit entry is written as a log line before the table (standard output when not given). */
   auditLine?: AuditLineWriter;
+  /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
+  askActor?: AskActorConfig | false;
 }
 
 const consoleLog: ListenerLog = {
@@ -76,6 +85,31 @@ export async function buildListenerDependencies(wiring: SlackWiring): Promise<Li
   );
 }
 
+/** The "was this you?" answers' use case, when configured (it only needs the store, the audit log and Slack). */
+function askActorOf(
+  wiring: SlackWiring,
+  slack: SlackInteractionGateway,
+  deps: ListenerDependencies,
+  dynamo: DynamoDBDocumentClient,
+): ListenerDependencies['askActor'] {
+  const ask = wiring.askActor === undefined ? readAskActorConfig(process.env) : wiring.askActor || undefined;
+  if (!ask) return undefined;
+  const store = new DynamoChangeStore(dynamo, {
+    tableName: wiring.config.tableName,
+    retentionDays: wiring.config.retentionDays,
+  });
+  return new AskActorService({
+    // Answers never resolve anyone: who may answer was recorded when the DM was sent.
+    resolver: { targetOf: async () => undefined },
+    slack: new SlackActorAskChannel(slack as WebApiSlackGateway),
+    store,
+    audit: deps.audit,
+    clock: deps.clock,
+    settings: { timeoutMinutes: ask.timeoutMinutes },
+    log: (message, details) => deps.log.warn(message, details),
+  });
+}
+
 function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGateway): ListenerDependencies {
   const { config, aws } = wiring;
   const options = { cloudTrailRegion: config.cloudTrailRegion };
@@ -91,7 +125,7 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
   const expectations = new DynamoExpectationStore(dynamo, tableOptions);
   const clock = { now: () => new Date() };
   const authorizer = new ResponderAuthorizer({ responders: config.slack.responders, slack, clock, audit });
-  return {
+  const deps: ListenerDependencies = {
     slack,
     store,
     audit,
@@ -121,6 +155,9 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
     mutes,
     expectations,
   };
+  const askActor = askActorOf(wiring, slack, deps, dynamo);
+  if (askActor) deps.askActor = askActor;
+  return deps;
 }
 
 /**

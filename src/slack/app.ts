@@ -16,6 +16,7 @@ import type {
 import type { JobOrigin } from '../app/jobs';
 import { ACTION_IDS, CHANGE_MENU_ACTION_PATTERN, MUTE_VIEW, SLASH_COMMAND, VIEW_IDS } from './action-ids';
 import { onAcknowledge } from './listeners/acknowledge';
+import { onActorConfirm, onActorConfirmSubmission, onActorDeny } from './listeners/ask-actor';
 import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
@@ -25,6 +26,7 @@ import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
 import { onMute, onMuteSubmission, onUnmute } from './listeners/mute';
 import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
+import { ASK_IDS } from './render-ask';
 import { DIFF_PAGE_ACTION_PATTERN } from './render-diff';
 
 export type { ListenerDependencies } from './listeners/context';
@@ -76,6 +78,8 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(ACTION_IDS.CONFIRM_RETRY, onConfirmRetry);
   action(CHANGE_MENU_ACTION_PATTERN, onChangeMenu);
   action(DIFF_PAGE_ACTION_PATTERN, onDiffPage);
+  action(ASK_IDS.YES, onActorConfirm);
+  action(ASK_IDS.NO, onActorDeny);
   action(ACTION_IDS.FLEET_REVERT, onFleetRevert);
   action(ACTION_IDS.FLEET_QUARANTINE, onFleetQuarantine);
   // A link button: Slack opens the page and still tells the app; nothing to do but acknowledge.
@@ -117,6 +121,20 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
         ),
     );
   }
+
+  app.view<ViewSubmitAction>(
+    { type: 'view_submission', callback_id: ASK_IDS.VIEW },
+    async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) =>
+      onActorConfirmSubmission(
+        {
+          ack: (response) => args.ack(response),
+          body: args.body,
+          view: args.view as ViewSubmissionArgs['view'],
+          ...signed(args.context),
+        },
+        deps,
+      ),
+  );
 
   // HTTP events arrive on the same endpoint as every other request, signed and verified the same way.
   app.event('app_home_opened', async ({ event }) => {

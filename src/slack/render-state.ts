@@ -8,6 +8,7 @@ import type { ActionsBlock, Button, HeaderBlock, KnownBlock } from '@slack/types
 import { type AlertState, alertStateOf } from '../app/alert-state';
 import type { AuditActor } from '../app/audit-port';
 import type { RespondedChange } from '../app/revert-port';
+import { raiseLevel } from '../domain/risk/levels';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { stateHeadline, statusAttachment, statusLine } from './alert-look';
 import { context } from './blocks';
@@ -108,7 +109,15 @@ function stateLines(stored: RespondedChange): string[] {
     lines.push(
       answer.answer === 'confirmed'
         ? `:ballot_box_with_check: ${mentionOf(answer.by)} *confirmed* they made this change at ${slackDate(answer.at)}${reason}${ticket}`
-        : `:warning: ${mentionOf(answer.by)} *says they did not make this change* (${slackDate(answer.at)})${reason}`,
+        : `:warning: ${mentionOf(answer.by)} *says they did not make this change* (${slackDate(answer.at)})${reason} — risk raised from ${stored.change.risk.level.toUpperCase()} to ${raiseLevel(stored.change.risk.level).toUpperCase()}`,
+    );
+  } else if (stored.actorAsk?.timedOutAt) {
+    lines.push(
+      `:hourglass: ${mentionOf({ slackUserId: stored.actorAsk.slackUserId, name: 'the actor' })} was asked "was this you?" at ${slackDate(stored.actorAsk.at)} and has not answered`,
+    );
+  } else if (stored.actorAsk) {
+    lines.push(
+      `:speech_balloon: Asked ${mentionOf({ slackUserId: stored.actorAsk.slackUserId, name: 'the actor' })} "was this you?" at ${slackDate(stored.actorAsk.at)}`,
     );
   }
   const ack = stored.acknowledgement;
@@ -199,20 +208,28 @@ export function withResponseState(message: SlackMessage, stored: RespondedChange
   const text = message.text.startsWith(MENTION) ? message.text.slice(MENTION.length) : message.text;
   const blocks: KnownBlock[] = [];
   let actions: ActionsBlock | undefined;
+  // "No, it wasn't me": the risk goes up one level and the buttons (Revert, Quarantine) come to the top.
+  const denied = state.status === 'denied';
+  const shown = denied ? { ...state, level: raiseLevel(state.level) } : state;
   for (const block of message.blocks) {
     if (block.type === 'actions' && actions === undefined) actions = block;
-    else if (block.type === 'header') blocks.push(withStateHeader(block, state, stored));
+    else if (block.type === 'header') blocks.push(withStateHeader(block, shown, stored));
     else blocks.push(withoutMention(block));
   }
   // At most three lines, each a few hundred characters (reasons and errors are cut): far under Slack's limits.
-  if (lines.length > 0) blocks.push(context(lines));
   const adjusted = actionsFor(actions, stored);
-  if (adjusted) blocks.push(adjusted);
+  if (denied) {
+    const top = blocks[0]?.type === 'header' ? 1 : 0;
+    blocks.splice(top, 0, ...(lines.length > 0 ? [context(lines)] : []), ...(adjusted ? [adjusted] : []));
+  } else {
+    if (lines.length > 0) blocks.push(context(lines));
+    if (adjusted) blocks.push(adjusted);
+  }
   // Slack's 50 blocks: the head, the state and the buttons stay; the policy readings give way first.
   while (blocks.length > MAX_BLOCKS) blocks.splice(4, 1);
   const fallback = tags.length > 0 ? `[${tags.join(', ')}] ${text}` : text;
-  const line = statusLine(state, state.by ? mentionOf(state.by) : undefined);
-  return { text: truncateEscaped(fallback, 40_000), blocks, attachments: [statusAttachment(state, line)] };
+  const line = statusLine(shown, shown.by ? mentionOf(shown.by) : undefined);
+  return { text: truncateEscaped(fallback, 40_000), blocks, attachments: [statusAttachment(shown, line)] };
 }
 
 /**

@@ -294,6 +294,33 @@ export class WebApiSlackGateway implements SlackGateway, SlackInteractionGateway
     return name;
   }
 
+  /** `users.lookupByEmail`: the user id, or undefined when no user of the workspace has that e-mail. */
+  async userIdByEmail(email: string): Promise<string | undefined> {
+    try {
+      const response = await this.call('users.lookupByEmail', () =>
+        this.client.users.lookupByEmail({ email }),
+      );
+      return response.user?.id;
+    } catch (error: unknown) {
+      if (error instanceof SlackDeliveryError && error.code === 'users_not_found') return undefined;
+      throw error;
+    }
+  }
+
+  /** `conversations.open`: the id of the DM channel with one user. */
+  async openDirectMessage(userId: string): Promise<string> {
+    const response = await this.call('conversations.open', () =>
+      this.client.conversations.open({ users: userId, return_im: false }),
+    );
+    const id = response.channel?.id;
+    if (!id) {
+      throw new SlackDeliveryError('conversations.open answered ok without a channel', {
+        method: 'conversations.open',
+      });
+    }
+    return id;
+  }
+
   async respond(responseUrl: string, message: ResponseMessage): Promise<void> {
     const method = 'response_url';
     let url: URL;

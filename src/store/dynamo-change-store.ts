@@ -46,6 +46,8 @@ import type {
   Acknowledgement,
   AcknowledgeResult,
   AckStore,
+  ActorAnswer,
+  ActorAsk,
   QuarantineClaimResult,
   QuarantineRecord,
   QuarantineStore,
@@ -197,6 +199,7 @@ function toStoredChange(item: Item): RespondedChange {
   if (stored.revert) result.revert = stored.revert;
   if (stored.acknowledgement) result.acknowledgement = stored.acknowledgement;
   if (stored.quarantine) result.quarantine = stored.quarantine;
+  if (stored.actorAsk) result.actorAsk = stored.actorAsk;
   if (stored.actorAnswer) result.actorAnswer = stored.actorAnswer;
   return result;
 }
@@ -417,6 +420,70 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     const existing = await this.getChange(eventId);
     if (!existing?.acknowledgement) throw new StoreItemNotFoundError(`change ${eventId}`);
     return { recorded: false, existing: existing.acknowledgement };
+  }
+
+  /** "Was this you?" asked: recorded once per change (a conditional write); false when it already was. */
+  async recordActorAsk(eventId: string, ask: ActorAsk, now: Date): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET actorAsk = :ask, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(actorAsk)',
+      ExpressionAttributeValues: { ':ask': plain(ask), ':now': now.toISOString() },
+    });
+  }
+
+  /** Where the ask's DM is. */
+  async recordActorAskDm(eventId: string, dm: { channel: string; ts: string }, now: Date): Promise<void> {
+    await this.documentClient.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: changeKey(eventId),
+        UpdateExpression: 'SET actorAsk.dm = :dm, updatedAt = :now',
+        ConditionExpression: 'attribute_exists(actorAsk)',
+        ExpressionAttributeValues: { ':dm': plain(dm), ':now': now.toISOString() },
+      }),
+    );
+  }
+
+  /**
+   * The actor's answer, recorded only when the change was asked of the user answering and nobody answered yet
+   * (one conditional write): false otherwise.
+   */
+  async recordActorAnswer(eventId: string, answer: ActorAnswer, now: Date): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET actorAnswer = :answer, updatedAt = :now',
+      ConditionExpression: 'actorAsk.slackUserId = :user AND attribute_not_exists(actorAnswer)',
+      ExpressionAttributeValues: {
+        ':answer': plain(answer),
+        ':user': answer.by.slackUserId ?? '',
+        ':now': now.toISOString(),
+      },
+    });
+  }
+
+  /** An unanswered ask whose time ran out, marked once: false when answered or already marked. */
+  async markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET actorAsk.timedOutAt = :at, updatedAt = :now',
+      ConditionExpression:
+        'attribute_exists(actorAsk) AND attribute_not_exists(actorAnswer) AND attribute_not_exists(actorAsk.timedOutAt)',
+      ExpressionAttributeValues: { ':at': at, ':now': now.toISOString() },
+    });
+  }
+
+  private async conditionalUpdate(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {
+    try {
+      await this.documentClient.send(new UpdateCommand(input));
+      return true;
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 
   /**

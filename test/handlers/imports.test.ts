@@ -107,7 +107,8 @@ describe('handler bundles', () => {
     const worker = await bundledPackages('worker');
     expect(worker.atStart).not.toContain('@aws-sdk/client-iam');
     expect(worker.all).toContain('@aws-sdk/client-iam');
-    // Notify reads an attached policy's document (GetPolicy, GetPolicyVersion) on the first attach it judges.
+    // Notify reads an attached policy's document (GetPolicy, GetPolicyVersion) on the first attach it judges,
+    // and users' tags (ListUserTags) when "was this you?" is configured: never at start.
     const notify = await bundledPackages('notify');
     expect(notify.atStart).not.toContain('@aws-sdk/client-iam');
     expect(notify.all).toContain('@aws-sdk/client-iam');

@@ -24,6 +24,8 @@ export const SLACK_METHODS = [
   'users.info',
   'usergroups.users.list',
   'auth.test',
+  'users.lookupByEmail',
+  'conversations.open',
 ] as const;
 
 export type SlackMethod = (typeof SLACK_METHODS)[number];
@@ -83,6 +85,8 @@ export interface LocalSlackUser {
   name: string;
   realName?: string;
   tz?: string;
+  /** What `users.lookupByEmail` finds the user by (compared without case, like Slack). */
+  email?: string;
 }
 
 export interface LocalSlackOptions {
@@ -308,6 +312,23 @@ export async function startSlackServer(options: LocalSlackOptions = {}): Promise
       const members = id === undefined ? undefined : userGroups.get(id);
       if (members === undefined) throw new ApiError('no_such_subteam');
       return { users: [...members] };
+    },
+    'users.lookupByEmail': (params) => {
+      const email = optionalString(params.email)?.toLowerCase();
+      const found = Object.entries(options.users ?? {}).find(
+        ([, user]) => user.email?.toLowerCase() === email,
+      );
+      if (email === undefined || found === undefined) throw new ApiError('users_not_found');
+      const [id, user] = found;
+      return { user: { id, team_id: TEAM.id, name: user.name, profile: { email: user.email } } };
+    },
+    'conversations.open': (params) => {
+      const users = optionalString(params.users);
+      if (users === undefined || users.includes(',')) throw new ApiError('not_enough_users');
+      if (options.users !== undefined && options.users[users] === undefined)
+        throw new ApiError('user_not_found');
+      // A DM's channel id is `D` and the user's id, stable per user as in Slack.
+      return { channel: { id: `D${users.slice(1)}` } };
     },
     'auth.test': () => ({
       url: `https://${TEAM.domain}.slack.com/`,

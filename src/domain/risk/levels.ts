@@ -27,3 +27,9 @@ export function lowerLevel(level: RiskLevel): RiskLevel {
 export function atLeast(level: RiskLevel, min: RiskLevel): boolean {
   return levelRank(level) >= levelRank(min);
 }
+
+/** One step more severe (info → low → medium → high → critical); critical stays critical. */
+export function raiseLevel(level: RiskLevel): RiskLevel {
+  const index = RISK_LEVELS.indexOf(level);
+  return RISK_LEVELS[Math.max(index - 1, 0)] ?? 'critical';
+}

@@ -1,0 +1,266 @@
+/**
+ * "Was this you?": after a change's alert is posted, the person who made it is found in Slack and asked in a DM;
+ * their answer — and only theirs — is shown on the alert. "Yes" (with a reason, optionally a ticket) marks the
+ * alert confirmed; "No" escalates it: the risk goes up one level, the channel hears `@here` in the thread, and
+ * Revert / Quarantine move to the top. No answer within the configured time is noted on the alert.
+ *
+ * Who may answer is decided once, when the DM is sent: the Slack user id is recorded with the change, and an
+ * answer is accepted only from a Slack-signed interaction by that user id (a conditional write, so two answers or
+ * a replayed one never both count). Anyone else is refused and audited.
+ */
+import type { AskTarget } from '../domain/actor-mapping';
+import type { AssessedChange } from '../domain/types';
+import type { AuditActor, AuditLog } from './audit-port';
+import type { Clock, SlackRef } from './ports';
+import type { ActorAnswer, ActorAsk, RespondedChange } from './revert-port';
+
+/** Finds the Slack user to ask about a change (mapping, IAM user tags, the session's e-mail). */
+export interface ActorResolver {
+  /** The target for `change`'s caller, or undefined when nobody can be named. Throws when a lookup fails. */
+  targetOf(change: AssessedChange): Promise<AskTarget | undefined>;
+}
+
+/** Slack as the ask needs it: find a user by e-mail, DM them, update the alert, post in its thread. */
+export interface ActorAskChannel {
+  /** `users.lookupByEmail`: the user id, or undefined when no Slack user has that e-mail. */
+  userIdByEmail(email: string): Promise<string | undefined>;
+  /** `conversations.open` + `chat.postMessage`: the question, with Yes / No. */
+  sendAsk(userId: string, change: AssessedChange): Promise<SlackRef>;
+  /** Re-renders the alert with its state now. */
+  updateAlert(ref: SlackRef, state: RespondedChange): Promise<void>;
+  /** After a "No": `@here` in the alert's thread. */
+  postDenial(place: { channel: string; threadTs: string }, state: RespondedChange): Promise<void>;
+  /** Replaces the DM's buttons with what was answered (or that time ran out). */
+  updateAsk(dm: { channel: string; ts: string }, state: RespondedChange): Promise<void>;
+}
+
+/** The store as the ask needs it. Methods throw on storage failure. */
+export interface ActorAskStore {
+  getChange(eventId: string): Promise<RespondedChange | undefined>;
+  /** Records that the actor was asked, once per change: false when it already was. */
+  recordActorAsk(eventId: string, ask: ActorAsk, now: Date): Promise<boolean>;
+  /** Records where the DM of a recorded ask is. */
+  recordActorAskDm(eventId: string, dm: { channel: string; ts: string }, now: Date): Promise<void>;
+  /**
+   * Records the answer when the change was asked of `answer.by.slackUserId` and not answered yet (a conditional
+   * write): false otherwise.
+   */
+  recordActorAnswer(eventId: string, answer: ActorAnswer, now: Date): Promise<boolean>;
+  /** Marks an unanswered ask as timed out (once): false when it was answered or already marked. */
+  markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean>;
+}
+
+/** Settings of the ask. */
+export interface AskActorSettings {
+  /** Minutes without an answer before the alert says so. */
+  timeoutMinutes: number;
+}
+
+/** What the ask is built from. */
+export interface AskActorDependencies {
+  resolver: ActorResolver;
+  slack: ActorAskChannel;
+  store: ActorAskStore;
+  audit: AuditLog;
+  clock: Clock;
+  settings: AskActorSettings;
+  log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+/** How an ask went. */
+export type AskOutcome = 'asked' | 'already-asked' | 'nobody-to-ask' | 'no-slack-user' | 'not-posted';
+
+/** An answer as it came in: who pressed (as Slack signed it), what, and the reason and ticket typed. */
+export interface AnswerRequest {
+  eventId: string;
+  by: AuditActor & { slackUserId: string };
+  answer: 'confirmed' | 'denied';
+  reason?: string;
+  ticket?: string;
+}
+
+/** How an answer went: recorded, or refused and why (for the ephemeral note to the person who pressed). */
+export type AnswerOutcome =
+  | { kind: 'recorded'; state: RespondedChange }
+  | { kind: 'not-stored' }
+  | { kind: 'not-asked' }
+  | { kind: 'not-yours' }
+  | { kind: 'already-answered'; answer: ActorAnswer };
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+/** The "was this you?" use case. */
+export class AskActorService {
+  private readonly log: NonNullable<AskActorDependencies['log']>;
+
+  constructor(private readonly deps: AskActorDependencies) {
+    this.log = deps.log ?? ((text, details) => console.warn(text, details));
+  }
+
+  /**
+   * Asks the actor of a change whose alert is posted. Never throws for "nobody to ask"; throws when Slack or the
+   * store fail (the caller logs it: the alert itself is already out).
+   */
+  async ask(stored: RespondedChange): Promise<AskOutcome> {
+    const { change } = stored;
+    if (!stored.slack || stored.slack.threadTs !== undefined) return 'not-posted';
+    if (stored.actorAsk) return 'already-asked';
+    const target = await this.deps.resolver.targetOf(change);
+    if (!target) return 'nobody-to-ask';
+    const userId = target.kind === 'user' ? target.userId : await this.deps.slack.userIdByEmail(target.email);
+    const now = this.deps.clock.now();
+    if (!userId) {
+      await this.audit(stored, { name: 'iam-changes' }, 'actor-ask', 'no Slack user with that e-mail', {
+        source: target.source,
+      });
+      return 'no-slack-user';
+    }
+    const ask: ActorAsk = { slackUserId: userId, source: target.source, at: now.toISOString() };
+    // Recorded before the DM: whoever the DM reaches, only this user id may answer.
+    if (!(await this.deps.store.recordActorAsk(change.eventId, ask, now))) return 'already-asked';
+    const dm = await this.deps.slack.sendAsk(userId, change);
+    await this.deps.store.recordActorAskDm(change.eventId, { channel: dm.channel, ts: dm.ts }, now);
+    // The alert says who was asked, so responders know an answer may come.
+    const asked: RespondedChange = {
+      ...stored,
+      actorAsk: { ...ask, dm: { channel: dm.channel, ts: dm.ts } },
+    };
+    const ref = stored.slack;
+    try {
+      await this.deps.slack.updateAlert(ref, asked);
+    } catch (error: unknown) {
+      this.log('could not update the alert', { eventId: change.eventId, error: firstLine(error) });
+    }
+    await this.audit(stored, { name: 'iam-changes' }, 'actor-ask', 'asked', {
+      slackUserId: userId,
+      source: target.source,
+    });
+    return 'asked';
+  }
+
+  /**
+   * An answer from a Slack-signed interaction: recorded only when it comes from the user the change was asked of
+   * and nobody answered yet; anything else is refused and audited. A recorded answer updates the alert (and, for
+   * "No", posts `@here` in its thread) and the DM.
+   */
+  async answer(request: AnswerRequest): Promise<AnswerOutcome> {
+    const checked = await this.check(request);
+    if (checked.kind !== 'may-answer') return checked;
+    const stored = checked.stored;
+    const refuse = async (why: string) =>
+      this.audit(stored, request.by, 'actor-answer-refused', `refused: ${why}`, { answer: request.answer });
+    const now = this.deps.clock.now();
+    const answer: ActorAnswer = { answer: request.answer, by: request.by, at: now.toISOString() };
+    const reason = request.reason?.trim();
+    const ticket = request.ticket?.trim();
+    if (reason) answer.reason = reason.slice(0, 500);
+    if (ticket) answer.ticket = ticket.slice(0, 100);
+    if (!(await this.deps.store.recordActorAnswer(request.eventId, answer, now))) {
+      const fresh = await this.deps.store.getChange(request.eventId);
+      await refuse('already answered');
+      if (fresh?.actorAnswer) return { kind: 'already-answered', answer: fresh.actorAnswer };
+      return { kind: 'not-yours' };
+    }
+    const state = (await this.deps.store.getChange(request.eventId)) ?? { ...stored, actorAnswer: answer };
+    await this.audit(state, request.by, 'actor-answer', request.answer, {
+      ...(answer.reason ? { reason: answer.reason } : {}),
+      ...(answer.ticket ? { ticket: answer.ticket } : {}),
+    });
+    await this.tell(state, request.answer === 'denied');
+    return { kind: 'recorded', state };
+  }
+
+  /**
+   * Whether `request.by` may answer about the change (before "Yes" opens its modal, and again on every answer):
+   * refusals are audited.
+   */
+  async check(
+    request: Omit<AnswerRequest, 'reason' | 'ticket'>,
+  ): Promise<Exclude<AnswerOutcome, { kind: 'recorded' }> | { kind: 'may-answer'; stored: RespondedChange }> {
+    const stored = await this.deps.store.getChange(request.eventId);
+    if (!stored) return { kind: 'not-stored' };
+    const refuse = async (why: string) =>
+      this.audit(stored, request.by, 'actor-answer-refused', `refused: ${why}`, { answer: request.answer });
+    if (!stored.actorAsk) {
+      await refuse('the actor was not asked about this change');
+      return { kind: 'not-asked' };
+    }
+    if (stored.actorAsk.slackUserId !== request.by.slackUserId) {
+      await refuse(`only ${stored.actorAsk.slackUserId} may answer`);
+      return { kind: 'not-yours' };
+    }
+    if (stored.actorAnswer) {
+      await refuse('already answered');
+      return { kind: 'already-answered', answer: stored.actorAnswer };
+    }
+    return { kind: 'may-answer', stored };
+  }
+
+  /**
+   * Notes on the alerts of asked, unanswered changes that the configured time passed. `pending` are the changes
+   * to look at (the sweep's query, or a later event's). Returns the event ids noted.
+   */
+  async noteUnanswered(pending: Iterable<RespondedChange>): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const limit = this.deps.settings.timeoutMinutes * 60_000;
+    const noted: string[] = [];
+    for (const stored of pending) {
+      const ask = stored.actorAsk;
+      if (!ask || stored.actorAnswer || ask.timedOutAt) continue;
+      if (now.getTime() - Date.parse(ask.at) < limit) continue;
+      const at = now.toISOString();
+      if (!(await this.deps.store.markActorAskTimedOut(stored.change.eventId, at, now))) continue;
+      const state: RespondedChange = { ...stored, actorAsk: { ...ask, timedOutAt: at } };
+      await this.tell(state, false);
+      await this.audit(state, { name: 'iam-changes' }, 'actor-ask', 'no answer in time', {
+        slackUserId: ask.slackUserId,
+        minutes: this.deps.settings.timeoutMinutes,
+      });
+      noted.push(stored.change.eventId);
+    }
+    return noted;
+  }
+
+  /** The alert, its thread (for a denial) and the DM hear of it; a Slack failure is logged, the answer stands. */
+  private async tell(state: RespondedChange, denied: boolean): Promise<void> {
+    const eventId = state.change.eventId;
+    const attempt = async (what: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error: unknown) {
+        this.log(`could not ${what}`, { eventId, error: firstLine(error) });
+      }
+    };
+    const ref = state.slack;
+    if (ref) {
+      await attempt('update the alert', () => this.deps.slack.updateAlert(ref, state));
+      if (denied) {
+        await attempt('post the denial', () =>
+          this.deps.slack.postDenial({ channel: ref.channel, threadTs: ref.threadTs ?? ref.ts }, state),
+        );
+      }
+    }
+    const dm = state.actorAsk?.dm;
+    if (dm) await attempt('update the DM', () => this.deps.slack.updateAsk(dm, state));
+  }
+
+  private async audit(
+    stored: RespondedChange,
+    actor: AuditActor,
+    action: 'actor-ask' | 'actor-answer' | 'actor-answer-refused',
+    result: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await this.deps.audit.append({
+      at: this.deps.clock.now().toISOString(),
+      actor,
+      action,
+      eventId: stored.change.eventId,
+      result,
+      details,
+    });
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * "Was this you?" end to end: a change arrives through the real notify use case (store on dynalite, IAM user tags
+ * on moto_server, Slack on the local Web API server), the actor is found and DMed; the answers come in as
+ * HMAC-signed requests into the real Slack handler (Bolt's receiver). The attacks come first: someone else pressing
+ * the DM's buttons, an unsigned or forged request, a replay of the right answer.
+ */
+import { CreateUserCommand, IAMClient, TagUserCommand } from '@aws-sdk/client-iam';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AskActorService } from '../../src/app/ask-actor-service';
+import { parseJob } from '../../src/app/jobs';
+import type { RespondedChange } from '../../src/app/revert-port';
+import type { AwsClients } from '../../src/aws/clients';
+import { parseConfig } from '../../src/config';
+import { buildNotifyService } from '../../src/runtime/notify';
+import { buildSlackHandler, type SlackHandler } from '../../src/runtime/slack';
+import { ASK_IDS, SlackActorAskChannel } from '../../src/slack/render-ask';
+import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
+import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
+import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { cloudTrailRecord } from '../support/cloudtrail';
+import { type DynaliteServer, startDynalite } from '../support/dynalite';
+import { awsTestEnv, type MotoServer, startMoto } from '../support/moto';
+import { eventBridgeNotification } from '../support/notify-harness';
+import { signedSlackRequest } from '../support/slack-requests';
+import { type LocalSlack, startSlackServer } from '../support/slack-server';
+
+const ACCOUNT = '123456789012';
+const CHANNEL = 'C0ALERTS';
+const SECRET = 'ask-actor-signing-secret-0123456789';
+const JANE = 'U0JANE';
+const ALICE = 'U0ALICE';
+const MALLORY = 'U0MALLORY';
+const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
+
+let dynalite: DynaliteServer;
+let moto: MotoServer;
+let slack: LocalSlack;
+let iam: IAMClient;
+let tableName: string;
+let handler: SlackHandler;
+let counter = 0;
+
+function configOf() {
+  return parseConfig({
+    TABLE_NAME: tableName,
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.url,
+    SLACK_CHANNEL: CHANNEL,
+    SLACK_RESPONDERS: ALICE,
+    JOBS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:iam-changes-jobs-test',
+  });
+}
+
+const askSettings = { rules: [], timeoutMinutes: 30 };
+
+beforeAll(async () => {
+  [dynalite, moto, slack] = await Promise.all([
+    startDynalite(),
+    startMoto(),
+    startSlackServer({
+      users: {
+        [JANE]: { name: 'jane', realName: 'Jane Doe', email: 'jane@example.com' },
+        [ALICE]: { name: 'alice', realName: 'Alice Admin', email: 'alice@example.com' },
+        [MALLORY]: { name: 'mallory', realName: 'Mallory M' },
+      },
+    }),
+  ]);
+  iam = new IAMClient(awsTestEnv(moto.endpoint));
+  tableName = await dynalite.createTable();
+  handler = await buildSlackHandler({
+    config: configOf(),
+    aws: { dynamo: dynalite.documentClient } as AwsClients,
+    jobs: { publish: async () => undefined },
+    askActor: askSettings,
+    log: { error: () => undefined, warn: () => undefined },
+    auditLine: () => undefined,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  iam?.destroy();
+  await Promise.all([dynalite?.stop(), moto?.stop(), slack?.close()]);
+});
+
+/** An IAM user on moto tagged with the person's e-mail, and a change they made: posted through notify. */
+async function changeBy(tags: Record<string, string>): Promise<RespondedChange> {
+  counter += 1;
+  const userName = `jane-dev-${counter}`;
+  await iam.send(new CreateUserCommand({ UserName: userName }));
+  await iam.send(
+    new TagUserCommand({
+      UserName: userName,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+  const record = cloudTrailRecord(
+    'AttachRolePolicy',
+    { roleName: `app-${counter}`, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+    {
+      eventTime: new Date().toISOString(),
+      recipientAccountId: ACCOUNT,
+      userIdentity: {
+        type: 'IAMUser',
+        principalId: 'AIDAEXAMPLE',
+        arn: `arn:aws:iam::${ACCOUNT}:user/${userName}`,
+        accountId: ACCOUNT,
+        accessKeyId: 'AKIAEXAMPLE',
+        userName,
+      },
+    },
+  );
+  const notify = await buildNotifyService({
+    config: configOf(),
+    aws: { dynamo: dynalite.documentClient } as AwsClients,
+    askActor: askSettings,
+    askActorIam: iam,
+  });
+  const result = await notify.process(eventBridgeNotification(record));
+  const eventId = result.posted[0];
+  if (!eventId) throw new Error(`nothing posted: ${JSON.stringify(result)}`);
+  return stored(eventId);
+}
+
+async function stored(eventId: string): Promise<RespondedChange> {
+  const change = await new DynamoChangeStore(dynalite.documentClient, { tableName }).getChange(eventId);
+  if (!change) throw new Error(`no change ${eventId}`);
+  return change;
+}
+
+function dmOf(change: RespondedChange) {
+  const dm = change.actorAsk?.dm;
+  const message = slack.messages.find((m) => m.channel === dm?.channel && m.ts === dm?.ts);
+  if (!message) throw new Error('no DM');
+  return message;
+}
+
+function alertOf(change: RespondedChange) {
+  const message = slack.messages.find(
+    (m) => m.channel === change.slack?.channel && m.ts === change.slack?.ts,
+  );
+  if (!message) throw new Error('no alert');
+  return message;
+}
+
+/** A DM button click as Slack sends it, signed. */
+function click(actionId: string, change: RespondedChange, user: string, secret = SECRET) {
+  counter += 1;
+  const dm = change.actorAsk?.dm ?? { channel: 'D0NONE', ts: '1.0' };
+  const body = new URLSearchParams({
+    payload: JSON.stringify({
+      type: 'block_actions',
+      team: { id: 'T0LOCAL', domain: 'local-slack' },
+      user: { id: user, username: user.toLowerCase(), team_id: 'T0LOCAL' },
+      api_app_id: 'A0BOT',
+      token: 'legacy',
+      trigger_id: `trigger-ask-${counter}`,
+      container: { type: 'message', message_ts: dm.ts, channel_id: dm.channel, is_ephemeral: false },
+      channel: { id: dm.channel, name: 'directmessage' },
+      message: { type: 'message', ts: dm.ts, text: 'Was this you?' },
+      response_url: slack.responseUrl(`ask-${counter}`),
+      actions: [
+        { type: 'button', action_id: actionId, block_id: 'b', value: change.change.eventId, action_ts: '1' },
+      ],
+    }),
+  }).toString();
+  return signedSlackRequest(body, secret);
+}
+
+/** The "Yes" modal submitted, signed. */
+function submitYes(change: RespondedChange, user: string, reason: string, ticket = '') {
+  const body = new URLSearchParams({
+    payload: JSON.stringify({
+      type: 'view_submission',
+      team: { id: 'T0LOCAL', domain: 'local-slack' },
+      user: { id: user, username: user.toLowerCase(), team_id: 'T0LOCAL' },
+      api_app_id: 'A0BOT',
+      token: 'legacy',
+      trigger_id: `trigger-view-${counter}`,
+      view: {
+        id: 'V0ASK',
+        type: 'modal',
+        callback_id: ASK_IDS.VIEW,
+        private_metadata: change.change.eventId,
+        state: {
+          values: {
+            [ASK_IDS.REASON_BLOCK]: { [ASK_IDS.REASON_ACTION]: { type: 'plain_text_input', value: reason } },
+            [ASK_IDS.TICKET_BLOCK]: { [ASK_IDS.TICKET_ACTION]: { type: 'plain_text_input', value: ticket } },
+          },
+        },
+      },
+    }),
+  }).toString();
+  return signedSlackRequest(body, SECRET);
+}
+
+async function auditOf(eventId: string) {
+  const entries = await new DynamoAuditLog(dynalite.documentClient, { tableName }).list(new Date(0), 200);
+  return entries.filter((entry) => entry.eventId === eventId);
+}
+
+function ephemeralsTo(user: string) {
+  return slack.ephemerals.filter((e) => e.user === user);
+}
+
+describe('was this you?', () => {
+  it('finds the actor by their IAM user e-mail tag and DMs them the change with Yes / No', async () => {
+    const change = await changeBy({ email: 'Jane@Example.com' });
+    expect(change.actorAsk).toMatchObject({ slackUserId: JANE, source: 'iam-tag' });
+    const dm = dmOf(change);
+    expect(dm.channel).toBe('D0JANE');
+    const buttons = JSON.stringify(dm.blocks);
+    expect(buttons).toContain(ASK_IDS.YES);
+    expect(buttons).toContain(ASK_IDS.NO);
+    expect(slack.callsTo('users.lookupByEmail').at(-1)?.body.email).toBe('Jane@Example.com');
+    expect(JSON.stringify(alertOf(change).blocks)).toContain('was this you?');
+  });
+
+  it('refuses and audits a responder, or anyone else, pressing the DM buttons', async () => {
+    const change = await changeBy({ slack: JANE });
+    for (const [user, action] of [
+      [ALICE, ASK_IDS.NO],
+      [MALLORY, ASK_IDS.NO],
+      [MALLORY, ASK_IDS.YES],
+    ] as const) {
+      const before = ephemeralsTo(user).length;
+      const response = await handler(click(action, change, user), context);
+      expect(response.statusCode).toBe(200);
+      expect(
+        ephemeralsTo(user)
+          .slice(before)
+          .map((e) => e.text)
+          .join(' '),
+      ).toMatch(/Only the person who was asked/);
+    }
+    const after = await stored(change.change.eventId);
+    expect(after.actorAnswer).toBeUndefined();
+    expect(
+      slack.views.filter((v) => v.view.callback_id === ASK_IDS.VIEW && v.triggerId.includes('ask')),
+    ).toHaveLength(0);
+    const refused = (await auditOf(change.change.eventId)).filter((e) => e.action === 'actor-answer-refused');
+    expect(refused.map((e) => e.actor.slackUserId).sort()).toEqual([ALICE, MALLORY, MALLORY].sort());
+    // A submission of the "Yes" form by someone else is refused too, even without the button.
+    await handler(submitYes(change, MALLORY, 'it was me, honest'), context);
+    expect((await stored(change.change.eventId)).actorAnswer).toBeUndefined();
+  });
+
+  it('refuses a click not signed with the app secret: 401, nothing recorded', async () => {
+    const change = await changeBy({ slack: JANE });
+    const response = await handler(click(ASK_IDS.NO, change, JANE, 'not-the-secret'), context);
+    expect(response.statusCode).toBe(401);
+    expect((await stored(change.change.eventId)).actorAnswer).toBeUndefined();
+  });
+
+  it('takes no job for an answer: a forged "answer" job is not a job the worker reads', () => {
+    expect(() =>
+      parseJob(
+        JSON.stringify({ kind: 'actor-answer', eventId: 'x', by: { slackUserId: JANE, name: 'jane' } }),
+      ),
+    ).toThrow(/unknown job kind/);
+  });
+
+  it('"Yes": the actor gives a reason and a ticket; the alert says confirmed; a replay changes nothing', async () => {
+    const change = await changeBy({ slack: JANE });
+    const opened = await handler(click(ASK_IDS.YES, change, JANE), context);
+    expect(opened.statusCode).toBe(200);
+    const modal = slack.views.at(-1);
+    expect(modal?.view.callback_id).toBe(ASK_IDS.VIEW);
+    expect(modal?.view.private_metadata).toBe(change.change.eventId);
+
+    const empty = await handler(submitYes(change, JANE, '   '), context);
+    expect(JSON.parse(empty.body ?? '{}')).toMatchObject({ response_action: 'errors' });
+
+    const submission = submitYes(change, JANE, 'deploy #812', 'CHG-812');
+    expect((await handler(submission, context)).statusCode).toBe(200);
+    const after = await stored(change.change.eventId);
+    expect(after.actorAnswer).toMatchObject({
+      answer: 'confirmed',
+      reason: 'deploy #812',
+      ticket: 'CHG-812',
+    });
+    expect(after.actorAnswer?.by.slackUserId).toBe(JANE);
+    const alert = alertOf(after);
+    expect(JSON.stringify(alert.blocks)).toMatch(/Confirmed by jane/);
+    expect(JSON.stringify(alert.blocks)).toContain('deploy #812');
+    expect(JSON.stringify(dmOf(after).blocks)).not.toContain(ASK_IDS.YES);
+
+    // The same signed submission again (a replay) and a later "No" from Jane: the first answer stands.
+    await handler(submission, context);
+    await handler(click(ASK_IDS.NO, after, JANE), context);
+    expect((await stored(change.change.eventId)).actorAnswer?.answer).toBe('confirmed');
+    const entries = await auditOf(change.change.eventId);
+    expect(entries.filter((e) => e.action === 'actor-answer')).toHaveLength(1);
+    expect(entries.filter((e) => e.action === 'actor-answer-refused').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('"No": risk up one level, @here in the thread, Revert / Quarantine at the top of the alert', async () => {
+    const change = await changeBy({ slack: JANE });
+    const level = change.change.risk.level;
+    expect((await handler(click(ASK_IDS.NO, change, JANE), context)).statusCode).toBe(200);
+    const after = await stored(change.change.eventId);
+    expect(after.actorAnswer).toMatchObject({ answer: 'denied' });
+    const alert = alertOf(after);
+    const blocks = alert.blocks as Array<{ type: string; text?: { text: string }; elements?: unknown[] }>;
+    expect(blocks[0]?.type).toBe('header');
+    expect(blocks[0]?.text?.text).toMatch(/says it wasn't them/);
+    expect(blocks[0]?.text?.text).toContain(level === 'critical' ? 'CRITICAL' : '');
+    const actions = blocks.findIndex((b) => b.type === 'actions');
+    expect(actions).toBeLessThanOrEqual(2);
+    expect(JSON.stringify(blocks[actions])).toContain('change.revert');
+    const thread = slack.thread(after.slack?.ts ?? '');
+    expect(thread.map((m) => m.text).join('\n')).toMatch(
+      /<!here> <@U0JANE> says they did not make this change/,
+    );
+  });
+
+  it('no answer in time is noted on the alert and in the DM, once', async () => {
+    const change = await changeBy({ slack: JANE });
+    const gateway = new WebApiSlackGateway(
+      createSlackClient({ token: 'xoxb-test', slackApiUrl: slack.url, retries: 0 }),
+    );
+    const later = new Date(Date.parse(change.actorAsk?.at ?? '') + 31 * 60_000);
+    const service = new AskActorService({
+      resolver: { targetOf: async () => undefined },
+      slack: new SlackActorAskChannel(gateway),
+      store: new DynamoChangeStore(dynalite.documentClient, { tableName }),
+      audit: new DynamoAuditLog(dynalite.documentClient, { tableName }),
+      clock: { now: () => later },
+      settings: { timeoutMinutes: 30 },
+    });
+    expect(await service.noteUnanswered([change])).toEqual([change.change.eventId]);
+    expect(await service.noteUnanswered([await stored(change.change.eventId)])).toEqual([]);
+    const after = await stored(change.change.eventId);
+    expect(after.actorAsk?.timedOutAt).toBe(later.toISOString());
+    expect(JSON.stringify(alertOf(after).blocks)).toContain('has not answered');
+    expect(JSON.stringify(dmOf(after).blocks)).toContain('No answer in time');
+  });
+});
