@@ -11,6 +11,7 @@ import type { RiskContext } from '../domain/risk/rule';
 import { type ArchiveFilter, iamRecordsOf, keepsRecord } from '../domain/trail-archive';
 import type { AssessedChange } from '../domain/types';
 import { type ArchiveFile, ArchiveFileError, type TrailArchive } from './archive-port';
+import type { ChangeContent } from './change-content';
 import type { Clock } from './ports';
 import type { StatsStore } from './query-port';
 
@@ -54,6 +55,8 @@ export interface ScanReport {
 export interface ScanOptions {
   /** How changes are judged. */
   risk: RiskContext;
+  /** What judging needs beyond the record (an attached policy's document, the action catalogue); none when absent. */
+  content?: Pick<ChangeContent, 'prepare'>;
   /** Files read at once (default 4): decompression runs on the thread pool, so a few overlap well. */
   concurrency?: number;
   /** Files read at most, the first in name order (oldest days first within a folder); default all. */
@@ -124,7 +127,15 @@ export async function scanArchive(
         if (!('change' in normalised)) continue;
         if (seen.has(normalised.change.eventId)) continue;
         seen.add(normalised.change.eventId);
-        found.push(assessChange(normalised.change, options.risk));
+        const prepared = options.content
+          ? await options.content.prepare(normalised.change)
+          : { change: normalised.change };
+        found.push(
+          assessChange(
+            prepared.change,
+            prepared.actions ? { ...options.risk, actions: prepared.actions } : options.risk,
+          ),
+        );
       }
     } catch (error: unknown) {
       if (!(error instanceof ArchiveFileError || error instanceof InputError)) throw error;

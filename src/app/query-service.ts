@@ -10,6 +10,7 @@ import { actorMatches, actorNamesOfKey, hasWildcard, matchesQuery, type Query } 
 import type { RiskContext } from '../domain/risk/rule';
 import type { AssessedChange, RiskLevel } from '../domain/types';
 import { type AccountDirectory, NO_ACCOUNT_DIRECTORY } from './account-directory';
+import type { ChangeContent } from './change-content';
 import type { Clock, StoredChange } from './ports';
 import type {
   ArchiveHistory,
@@ -52,6 +53,11 @@ export interface QueryServiceDependencies {
   retentionDays: number;
   /** How changes found only in CloudTrail are judged (the notify path's settings). */
   risk: RiskContext;
+  /**
+   * What judging needs beyond the record (an attached policy's document, the action catalogue), as notify
+   * resolves it; without it an attach found only in CloudTrail is judged without its policy's document.
+   */
+  content?: Pick<ChangeContent, 'prepare'>;
   /** Resolves `in <account or OU>`; without it, only a 12-digit account id is understood there. */
   accounts?: AccountDirectory;
   /** Changes read from the store for one answer at most (default 1,000). */
@@ -378,7 +384,7 @@ export class QueryService {
       summary.events += result.events;
       if (result.truncated) summary.truncated = true;
       for (const record of result.records) {
-        const change = this.judge(record);
+        const change = await this.judge(record);
         if (change && matchesQuery(change, query)) found.push({ change });
       }
       cursor = sliceStart;
@@ -453,14 +459,22 @@ export class QueryService {
   }
 
   /** A CloudTrail record as an assessed change, or undefined when it is not an IAM write or can't be read. */
-  private judge(record: Parameters<typeof normaliseRecord>[0]): AssessedChange | undefined {
+  private async judge(record: Parameters<typeof normaliseRecord>[0]): Promise<AssessedChange | undefined> {
+    let result: ReturnType<typeof normaliseRecord>;
     try {
-      const result = normaliseRecord(record);
-      return 'change' in result ? assessChange(result.change, this.deps.risk) : undefined;
+      result = normaliseRecord(record);
     } catch (error: unknown) {
       if (error instanceof InputError) return undefined;
       throw error;
     }
+    if (!('change' in result)) return undefined;
+    const prepared = this.deps.content
+      ? await this.deps.content.prepare(result.change)
+      : { change: result.change };
+    return assessChange(
+      prepared.change,
+      prepared.actions ? { ...this.deps.risk, actions: prepared.actions } : this.deps.risk,
+    );
   }
 
   /** Candidates from the narrowest index, filtered by the whole query. */

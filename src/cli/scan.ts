@@ -161,7 +161,23 @@ export async function runScan(args: string[], io: CliIo): Promise<number> {
   let lastDraw = 0;
   const changes: AssessedChange[] = [];
 
+  // Offline, as `explain`: an attach is judged by the AWS managed policy catalogue's document.
+  const [
+    { ChangeContent },
+    { CataloguePolicyDocuments, PolicyDocumentResolver },
+    { GeneratedManagedPolicyCatalogue },
+  ] = await Promise.all([
+    import('../app/change-content'),
+    import('../app/policy-documents'),
+    import('../catalogue/managed-policies'),
+  ]);
+  const content = new ChangeContent({
+    policies: new PolicyDocumentResolver([
+      new CataloguePolicyDocuments(new GeneratedManagedPolicyCatalogue()),
+    ]),
+  });
   const report = await scanArchive(archive, filter, {
+    content,
     concurrency,
     risk: {
       expectedActors: values['expected-actor'] ?? [],

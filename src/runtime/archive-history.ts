@@ -3,6 +3,8 @@
  * `scan` use case on `S3TrailArchive`, bounded for the worker's time. The S3 client and the scan code load with
  * the first search, so the Slack function (which only asks whether a search is needed) never loads them.
  */
+
+import type { ChangeContent } from '../app/change-content';
 import type { ArchiveHistory } from '../app/query-port';
 import type { Config } from '../config';
 import type { RiskContext } from '../domain/risk/rule';
@@ -19,7 +21,11 @@ export const ARCHIVE_SEARCH_SECONDS = 200;
 const ARCHIVE_CONCURRENCY = 8;
 
 /** The archive of the configuration, or undefined when none is configured. */
-export function archiveHistoryOf(config: Config, risk: RiskContext): ArchiveHistory | undefined {
+export function archiveHistoryOf(
+  config: Config,
+  risk: RiskContext,
+  content?: Pick<ChangeContent, 'prepare'>,
+): ArchiveHistory | undefined {
   const history = config.history;
   if (!history) return undefined;
   const location = `s3://${history.bucket}/${history.prefix}`;
@@ -37,6 +43,7 @@ export function archiveHistoryOf(config: Config, risk: RiskContext): ArchiveHist
         { since: window.start, until: window.end },
         {
           risk,
+          ...(content ? { content } : {}),
           concurrency: ARCHIVE_CONCURRENCY,
           maxFiles: ARCHIVE_MAX_FILES,
           deadline: Date.now() + ARCHIVE_SEARCH_SECONDS * 1000,

@@ -4,6 +4,8 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedAccountDirectory } from '../app/account-directory';
+import { ChangeContent } from '../app/change-content';
+import { PolicyDocumentResolver, StoredPolicyDocuments } from '../app/policy-documents';
 import type { HistoryLookup } from '../app/query-port';
 import { QueryService } from '../app/query-service';
 import type { Config } from '../config';
@@ -28,8 +30,13 @@ export function buildQueryService(
 ): QueryService {
   const clock = { now: () => new Date() };
   const risk = { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts };
-  const archive = archiveHistoryOf(config, risk);
+  // Attaches found only in history are judged by the documents the bot has seen (notify keeps each one it read).
+  const content = new ChangeContent({
+    policies: new PolicyDocumentResolver([new StoredPolicyDocuments(parts.store)]),
+  });
+  const archive = archiveHistoryOf(config, risk, content);
   return new QueryService({
+    content,
     ...(parts.dynamo
       ? {
           accounts: new CachedAccountDirectory({

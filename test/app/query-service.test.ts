@@ -25,6 +25,7 @@ import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { DynamoStatsStore } from '../../src/store/dynamo-stats';
 import { changeOf, cloudTrailRecord } from '../support/cloudtrail';
 import { type DynaliteServer, startDynalite } from '../support/dynalite';
+import { catalogueContent } from '../support/policy-content';
 
 const NOW = new Date('2026-11-20T15:00:00.000Z');
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
@@ -133,6 +134,8 @@ function service(overrides: Partial<QueryServiceDependencies> = {}): QueryServic
   return new QueryService({
     changes: store,
     stats,
+    // Judged like notify judges: AdministratorAccess by the catalogue's document.
+    content: catalogueContent(),
     history: new CloudTrailHistory(new CloudTrailClient({ region: 'us-east-1' }), {
       sleep: time.sleep,
       now: time.now,

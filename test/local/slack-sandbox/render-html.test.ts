@@ -3,14 +3,17 @@ import { assessChange } from '../../../src/domain/explain';
 import { messageHtml, viewHtml } from '../../../src/local/slack-sandbox/render-html';
 import { renderChange } from '../../../src/slack/render';
 import { changeOf } from '../../support/cloudtrail';
+import { withAdministratorDocument } from '../../support/policy-content';
 
 describe('messageHtml', () => {
   it('draws an alert: header, fields, context, and its buttons with ids and confirm dialogs', () => {
     const change = assessChange(
-      changeOf('AttachRolePolicy', {
-        roleName: 'ci-runner',
-        policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
-      }),
+      withAdministratorDocument(
+        changeOf('AttachRolePolicy', {
+          roleName: 'ci-runner',
+          policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+        }),
+      ),
       { expectedActors: [], trustedAccounts: [] },
     );
     const message = renderChange(change);
@@ -44,10 +47,12 @@ describe('messageHtml', () => {
 
   it("draws an alert's status beside its coloured bar, and lets only a #RRGGBB colour into the page", () => {
     const change = assessChange(
-      changeOf('AttachRolePolicy', {
-        roleName: 'ci-runner',
-        policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
-      }),
+      withAdministratorDocument(
+        changeOf('AttachRolePolicy', {
+          roleName: 'ci-runner',
+          policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+        }),
+      ),
       { expectedActors: [], trustedAccounts: [] },
     );
     const message = renderChange(change);
