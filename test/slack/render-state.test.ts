@@ -8,24 +8,16 @@ import { withBurstCount } from '../../src/slack/render-burst';
 import { mentionOf, renderAlertUpdate, withResponseState } from '../../src/slack/render-state';
 import { assertBlockKitLimits } from '../support/block-kit-limits';
 import { changeOf } from '../support/cloudtrail';
+import { withAdministratorDocument } from '../support/policy-content';
 
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const ALICE = { slackUserId: 'U0ALICE', name: 'alice' };
 
 function critical(): AssessedChange {
   // Judged by what AdministratorAccess grants, as notify resolves it.
-  const change = {
-    ...changeOf('AttachRolePolicy', { roleName: 'ci-runner', policyArn: ADMIN }),
-    managedPolicy: {
-      policyArn: ADMIN,
-      use: 'attached' as const,
-      source: 'catalogue' as const,
-      document: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow' as const, Action: ['*'], Resource: ['*'] }],
-      },
-    },
-  };
+  const change = withAdministratorDocument(
+    changeOf('AttachRolePolicy', { roleName: 'ci-runner', policyArn: ADMIN }),
+  );
   return assessChange(change, {
     expectedActors: [],
     trustedAccounts: [],
