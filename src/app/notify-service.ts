@@ -34,7 +34,7 @@ import type {
 import type { AccountDirectory } from './account-directory';
 import type { AlarmFollowPort } from './alarm-follow';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
-import type { AskActorService } from './ask-actor-service';
+import type { ActorAskStep } from './ask-actor-service';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
 import type { EscalationStep } from './escalation-check';
@@ -135,8 +135,11 @@ export interface NotifyDependencies {
    * and up to when, and when the alarm leaves ALARM. Without it only the calls of the firing window are named.
    */
   followUp?: AlarmFollowPort;
-  /** "Was this you?": asks the actor of each change posted as its own alert. Off when absent. */
-  askActor?: Pick<AskActorService, 'ask'>;
+  /**
+   * "Was this you?": each change posted as its own alert is handed over (to the worker, which maps the actor and
+   * sends the DM). Off when absent.
+   */
+  askActor?: ActorAskStep;
 }
 
 /** What happened to each change and alarm of one notification. */

@@ -27,7 +27,10 @@ import { EmulatorScenarioAccount } from '../aws/scenario-account';
 import { GeneratedManagedPolicyCatalogue } from '../catalogue/managed-policies';
 import { type Config, parseConfig } from '../config';
 import { CIS44_FIX_DEFAULTS } from '../domain/cis-audit';
+import { readAskActorConfig } from '../ask-actor-config';
+import { buildAskSweep } from '../runtime/ask-actor';
 import { buildNotifyRuntime } from '../runtime/notify';
+import { buildInteractionGateway, buildStores } from '../runtime/responders';
 import { buildListenerDependencies, buildSlackHandler } from '../runtime/slack';
 import { registerListeners } from '../slack/app';
 import type { ListenerLog } from '../slack/listeners/context';
@@ -364,10 +367,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       report('warn', `bot: ${message}${detailsText(details)}`);
     const auditLine: AuditLineWriter = (message, line) =>
       report('info', `${message}: ${JSON.stringify(line)}`);
+    // "Was this you?" (ASK_ACTOR…), read from the runtime's environment for every part alike: notify queues the
+    // ask, the worker sends the DM, the Slack handler takes the answer, a timer notes the asks left unanswered.
+    const askActor = readAskActorConfig(env);
+    // The job queue is made with the worker, below; notify's ask jobs reach it through this.
+    let askJobs: InProcessJobQueue | undefined;
     const notifyRuntime = await buildNotifyRuntime({
       config,
       aws: clients,
       log: botLog,
+      askActor: askActor ?? false,
+      askActorJobs: {
+        publish: async (job) => {
+          if (!askJobs) throw new Error('the job queue is not started yet');
+          await askJobs.publish(job);
+        },
+      },
       ...(simulatedIam ? { iam: simulatedIam } : {}),
       managedPolicies: new GeneratedManagedPolicyCatalogue(),
     });
@@ -380,6 +395,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }, 60_000);
     follow.unref();
     stops.push({ name: 'alarm follow-up', stop: async () => clearInterval(follow) });
+    if (askActor) {
+      // The deployed `follow` function's other duty, every minute here: asks left unanswered are noted.
+      const sweep = buildAskSweep({
+        config,
+        ask: askActor,
+        dynamo: clients.dynamo,
+        slack: async () => buildInteractionGateway(config, botToken),
+        audit: buildStores(config, clients.dynamo, auditLine).audit,
+        log: botLog,
+      });
+      const sweeping = setInterval(() => {
+        sweep.sweep().catch((error: unknown) => {
+          report('warn', `unanswered asks: ${error instanceof Error ? error.message : String(error)}`);
+        });
+      }, 60_000);
+      sweeping.unref();
+      stops.push({ name: 'unanswered asks', stop: async () => clearInterval(sweeping) });
+    }
     const worker = await buildLocalWorker({
       config,
       aws: clients,
@@ -390,10 +423,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // the sandbox signs every request, so its jobs are verified exactly as the deployed worker verifies them.
       trust: socketMode ? 'in-process' : 'signed-by-slack',
       auditLine,
+      askActor: askActor ?? false,
     });
     const jobs = new InProcessJobQueue((job) => worker.run(job), {
       log: (line, details) => report('error', `worker: ${line}${detailsText(details)}`),
     });
+    askJobs = jobs;
     // A job half-way through (a revert) gets a moment to finish and record itself; stopping takes at most 3 s.
     stops.push({ name: 'jobs', stop: () => withTimeout(jobs.idle(), 1_500) });
     const listenerLog: ListenerLog = {
@@ -411,6 +446,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         jobs,
         log: listenerLog,
         auditLine,
+        askActor: askActor ?? false,
       });
       const receiver = new SocketModeReceiver({
         appToken: String(env.SLACK_APP_TOKEN),
@@ -435,6 +471,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         jobs,
         log: listenerLog,
         auditLine,
+        askActor: askActor ?? false,
       });
       botEndpoint = await startBotEndpoint({
         handler,

@@ -1,6 +1,6 @@
-import type { IAMClient } from '@aws-sdk/client-iam';
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
 import { AlarmFollowService } from '../app/alarm-follow';
+import { QueuedActorAsk } from '../app/ask-actor-service';
 import { ChangeContent } from '../app/change-content';
 import { DigestService } from '../app/digest-service';
 import { DeferredEscalation, type EscalationStep } from '../app/escalation-check';
@@ -58,8 +58,11 @@ export interface NotifyWiring {
   managedPolicies?: ManagedPolicyCatalogue;
   /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
   askActor?: AskActorConfig | false;
-  /** IAM for "was this you?"'s user tags (the home account's when not given). */
-  askActorIam?: Pick<IAMClient, 'send'>;
+  /**
+   * Where "was this you?" jobs go: `jobs`, else the jobs topic (`JOBS_TOPIC_ARN`) when not given. The local runtime
+   * passes its in-process queue, which its worker runs.
+   */
+  askActorJobs?: JobQueue;
 }
 
 /** One pacer for every post of this process: alerts, bursts and digests share each channel's second. */
@@ -122,7 +125,7 @@ export async function buildNotifyRuntime({
   jobs,
   managedPolicies,
   askActor: askActorSetting,
-  askActorIam,
+  askActorJobs,
 }: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
@@ -190,18 +193,10 @@ export async function buildNotifyRuntime({
   // Access Analyzer is loaded with the first document to validate.
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   const ask = askActorSetting === undefined ? readAskActorConfig(process.env) : askActorSetting || undefined;
-  // Loaded only when configured: IAM (for the users' tags) and the audit log stay out of a plain notify.
-  const askActor = ask
-    ? await (await import('./ask-actor')).buildAskActorService({
-        config,
-        ask,
-        dynamo,
-        slack,
-        secrets: onDemandSecrets(options, aws?.ssm),
-        ...(askActorIam ? { iam: askActorIam } : aws ? { iam: aws.iam } : {}),
-        ...(log ? { log } : {}),
-      })
-    : undefined;
+  // The worker maps the actor and sends the DM: notify only queues the posted change's id.
+  const askQueue = ask ? (askActorJobs ?? queue) : undefined;
+  if (ask && !askQueue) log?.('"was this you?" is configured but there is no jobs topic to ask through', {});
+  const askActor = askQueue ? new QueuedActorAsk(askQueue) : undefined;
   const follow = new AlarmFollowService({
     cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
     logs: {
