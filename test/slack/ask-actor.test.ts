@@ -6,14 +6,15 @@
  * request, a replay of the right answer, forged and replayed ask jobs.
  */
 import { CreateUserCommand, IAMClient, TagUserCommand } from '@aws-sdk/client-iam';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AskActorService } from '../../src/app/ask-actor-service';
 import type { JobRunner } from '../../src/app/account-router';
 import { type Job, parseJob, SYSTEM_REQUESTER } from '../../src/app/jobs';
 import type { RespondedChange } from '../../src/app/revert-port';
 import type { AwsClients } from '../../src/aws/clients';
 import { parseConfig } from '../../src/config';
+import { buildAskSweep } from '../../src/runtime/ask-actor';
 import { buildNotifyService } from '../../src/runtime/notify';
 import { buildSlackHandler, type SlackHandler } from '../../src/runtime/slack';
 import { buildWorkerService } from '../../src/runtime/worker';
@@ -21,6 +22,7 @@ import { ASK_IDS, SlackActorAskChannel } from '../../src/slack/render-ask';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { PENDING_ASK_PARTITION } from '../../src/store/dynamo-pending-asks';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { type DynaliteServer, startDynalite } from '../support/dynalite';
 import { awsTestEnv, type MotoServer, startMoto } from '../support/moto';
@@ -391,25 +393,84 @@ describe('was this you?', () => {
     );
   });
 
-  it('no answer in time is noted on the alert and in the DM, once', async () => {
+  it('no answer in time: the scheduled sweep notes it on the alert and in the DM, once, and only when due', async () => {
     const change = await changeBy({ slack: JANE });
-    const gateway = new WebApiSlackGateway(
-      createSlackClient({ token: 'xoxb-test', slackApiUrl: slack.url, retries: 0 }),
-    );
-    const later = new Date(Date.parse(change.actorAsk?.at ?? '') + 31 * 60_000);
-    const service = new AskActorService({
-      resolver: { targetOf: async () => undefined },
-      slack: new SlackActorAskChannel(gateway),
-      store: new DynamoChangeStore(dynalite.documentClient, { tableName }),
-      audit: new DynamoAuditLog(dynalite.documentClient, { tableName }),
-      clock: { now: () => later },
-      settings: { timeoutMinutes: 30 },
-    });
-    expect(await service.noteUnanswered([change])).toEqual([change.change.eventId]);
-    expect(await service.noteUnanswered([await stored(change.change.eventId)])).toEqual([]);
+    const askedAt = Date.parse(change.actorAsk?.at ?? '');
+    const early = sweepAt(new Date(askedAt + 29 * 60_000));
+    expect(await early.sweep.sweep()).toEqual([]);
+    expect(await pendingIds()).toContain(change.change.eventId);
+
+    const later = new Date(askedAt + 31 * 60_000);
+    const late = sweepAt(later);
+    expect(await late.sweep.sweep()).toContain(change.change.eventId);
+    expect(await sweepAt(later).sweep.sweep()).not.toContain(change.change.eventId);
     const after = await stored(change.change.eventId);
     expect(after.actorAsk?.timedOutAt).toBe(later.toISOString());
     expect(JSON.stringify(alertOf(after).blocks)).toContain('has not answered');
     expect(JSON.stringify(dmOf(after).blocks)).toContain('No answer in time');
+    expect(await pendingIds()).not.toContain(change.change.eventId);
+    const noted = (await auditOf(change.change.eventId)).filter((e) => e.result === 'no answer in time');
+    expect(noted).toHaveLength(1);
+  });
+
+  it('an ask answered in time is never noted as unanswered; the sweep forgets it', async () => {
+    const change = await changeBy({ slack: JANE });
+    await handler(click(ASK_IDS.NO, change, JANE), context);
+    const answered = await stored(change.change.eventId);
+    const alertBefore = JSON.stringify(alertOf(answered).blocks);
+    const late = sweepAt(new Date(Date.parse(change.actorAsk?.at ?? '') + 120 * 60_000));
+    expect(await late.sweep.sweep()).not.toContain(change.change.eventId);
+    expect((await stored(change.change.eventId)).actorAsk?.timedOutAt).toBeUndefined();
+    expect(JSON.stringify(alertOf(answered).blocks)).toBe(alertBefore);
+    expect(await pendingIds()).not.toContain(change.change.eventId);
+  });
+
+  it('a sweep with nothing overdue is one DynamoDB query and reads no Slack token', async () => {
+    await changeBy({ slack: JANE });
+    // Everything overdue so far is swept first, so the next run has nothing to do.
+    await sweepAt(new Date(Date.now() + 365 * 86_400_000)).sweep.sweep();
+    const idle = sweepAt(new Date());
+    expect(await idle.sweep.sweep()).toEqual([]);
+    expect(idle.commands).toEqual(['QueryCommand']);
+    expect(idle.slackBuilt()).toBe(false);
   });
 });
+
+/** The waiting asks' event ids (the sweep's list), read straight from the table. */
+async function pendingIds(): Promise<string[]> {
+  const page = await dynalite.documentClient.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': PENDING_ASK_PARTITION },
+    }),
+  );
+  return (page.Items ?? []).map((item) => String(item.eventId));
+}
+
+/**
+ * The sweep the scheduled follow-up function runs (`buildAskSweep`), on a clock stopped at `now`, counting the
+ * DynamoDB commands it sends and whether it built its Slack gateway.
+ */
+function sweepAt(now: Date) {
+  const commands: string[] = [];
+  const counted = {
+    send: (command: { constructor: { name: string } }) => {
+      commands.push(command.constructor.name);
+      return dynalite.documentClient.send(command as never);
+    },
+  } as unknown as typeof dynalite.documentClient;
+  let built = false;
+  const sweep = buildAskSweep({
+    config: configOf(),
+    ask: askSettings,
+    dynamo: counted,
+    slack: async () => {
+      built = true;
+      return new WebApiSlackGateway(createSlackClient({ token: 'xoxb-test', slackApiUrl: slack.url, retries: 0 }));
+    },
+    audit: new DynamoAuditLog(dynalite.documentClient, { tableName }),
+    clock: { now: () => now },
+  });
+  return { sweep, commands, slackBuilt: () => built };
+}
