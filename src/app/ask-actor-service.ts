@@ -140,7 +140,11 @@ export class QueuedActorAsk implements ActorAskStep {
   async ask(stored: RespondedChange): Promise<AskOutcome | 'queued'> {
     if (!stored.slack || stored.slack.threadTs !== undefined) return 'not-posted';
     if (stored.actorAsk) return 'already-asked';
-    await this.queue.publish({ kind: 'ask-actor', eventId: stored.change.eventId, by: { ...SYSTEM_REQUESTER } });
+    await this.queue.publish({
+      kind: 'ask-actor',
+      eventId: stored.change.eventId,
+      by: { ...SYSTEM_REQUESTER },
+    });
     return 'queued';
   }
 }

@@ -19,6 +19,7 @@ import { AuditUnavailableError, type CisAuditGateway } from '../app/cis-audit-se
 import { InProcessJobQueue } from '../app/in-process-job-queue';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { NotifyService } from '../app/notify-service';
+import { readAskActorConfig } from '../ask-actor-config';
 import { AwsCisAuditGateway, createCisAuditClients } from '../aws/cis-audit-gateway';
 import type { AwsClients } from '../aws/clients';
 import { CloudTrailHistory } from '../aws/cloudtrail-history';
@@ -27,8 +28,7 @@ import { EmulatorScenarioAccount } from '../aws/scenario-account';
 import { GeneratedManagedPolicyCatalogue } from '../catalogue/managed-policies';
 import { type Config, parseConfig } from '../config';
 import { CIS44_FIX_DEFAULTS } from '../domain/cis-audit';
-import { readAskActorConfig } from '../ask-actor-config';
-import { buildAskSweep } from '../runtime/ask-actor';
+import { buildAskSweep } from '../runtime/ask-sweep';
 import { buildNotifyRuntime } from '../runtime/notify';
 import { buildInteractionGateway, buildStores } from '../runtime/responders';
 import { buildListenerDependencies, buildSlackHandler } from '../runtime/slack';

@@ -1,16 +1,15 @@
 /**
  * Wiring of "was this you?": the use case on the change store, the waiting list, the audit log, Slack (the Web API
  * gateway) and the resolver (the mapping, IAM user tags). Built by the worker (to ask, on notify's `ask-actor`
- * jobs) and the scheduled follow-up function (to note asks left unanswered), only when `readAskActorConfig` says
- * the feature is on. The Slack handler takes the answers with a use case of its own that resolves no one.
+ * jobs) only when `readAskActorConfig` says the feature is on. The Slack handler takes the answers with a use case
+ * of its own that resolves no one; the scheduled sweep of unanswered asks is `./ask-sweep`.
  */
 
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type ActorAskChannel, AskActorService } from '../app/ask-actor-service';
+import { AskActorService } from '../app/ask-actor-service';
 import type { AuditLog } from '../app/audit-port';
 import { AUDIT_LINE_MESSAGE } from '../app/logged-audit-log';
-import type { Clock } from '../app/ports';
 import type { AskActorConfig } from '../ask-actor-config';
 import { IamTagActorResolver } from '../aws/actor-resolver';
 import { awsClientConfig, IAM_REGION } from '../aws/client-config';
@@ -20,7 +19,7 @@ import { SlackActorAskChannel } from '../slack/render-ask';
 import type { WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoPendingAsks } from '../store/dynamo-pending-asks';
-import { lazily, type SecretReader } from './on-demand';
+import type { SecretReader } from './on-demand';
 import { jsonLineAuditWriter } from './responders';
 
 /** What the ask is built from. */
@@ -38,10 +37,7 @@ export interface AskActorWiring {
   log?: (message: string, details: Record<string, unknown>) => void;
 }
 
-/**
- * The follow-up function (notify's role) may not write the audit table: the asks it notes as unanswered are kept
- * as the same JSON audit line in its log. The worker passes its audit log (the table and the line).
- */
+/** Where no audit log is given (the worker passes its own: the table and the line), entries are JSON lines only. */
 function logLineAudit(): AuditLog {
   const write = jsonLineAuditWriter();
   return {
@@ -73,48 +69,6 @@ export async function buildAskActorService(wiring: AskActorWiring): Promise<AskA
     clock: { now: () => new Date() },
     settings: { timeoutMinutes: ask.timeoutMinutes },
     pending: new DynamoPendingAsks(wiring.dynamo, { tableName: config.tableName }),
-    ...(wiring.log ? { log: wiring.log } : {}),
-  });
-}
-
-/** What the scheduled sweep of unanswered asks is built from. */
-export interface AskSweepWiring {
-  config: Config;
-  ask: AskActorConfig;
-  dynamo: DynamoDBDocumentClient;
-  /** The Slack gateway, built on the first overdue ask: a run with nothing overdue reads no token. */
-  slack: () => Promise<AskActorWiring['slack']>;
-  audit?: AuditLog;
-  clock?: Clock;
-  log?: (message: string, details: Record<string, unknown>) => void;
-}
-
-/**
- * The sweep of asks left unanswered past `ASK_ACTOR_TIMEOUT_MINUTES` (the scheduled follow-up function, and the
- * local runtime's timer): with nothing overdue, one DynamoDB query and nothing else — no token, no IAM.
- */
-export function buildAskSweep(wiring: AskSweepWiring): Pick<AskActorService, 'sweep'> {
-  const slack = lazily(async () => new SlackActorAskChannel(await wiring.slack()));
-  const channel: ActorAskChannel = {
-    userIdByEmail: async (email) => (await slack()).userIdByEmail(email),
-    sendAsk: async (userId, change) => (await slack()).sendAsk(userId, change),
-    updateAlert: async (ref, state) => (await slack()).updateAlert(ref, state),
-    postDenial: async (place, state) => (await slack()).postDenial(place, state),
-    updateAsk: async (dm, state) => (await slack()).updateAsk(dm, state),
-  };
-  const { config } = wiring;
-  return new AskActorService({
-    // The sweep asks no one: it only notes asks already made.
-    resolver: { targetOf: async () => undefined },
-    slack: channel,
-    store: new DynamoChangeStore(wiring.dynamo, {
-      tableName: config.tableName,
-      retentionDays: config.retentionDays,
-    }),
-    pending: new DynamoPendingAsks(wiring.dynamo, { tableName: config.tableName }),
-    audit: wiring.audit ?? logLineAudit(),
-    clock: wiring.clock ?? { now: () => new Date() },
-    settings: { timeoutMinutes: wiring.ask.timeoutMinutes },
     ...(wiring.log ? { log: wiring.log } : {}),
   });
 }

@@ -69,7 +69,7 @@ export interface NotifyWiring {
 const sharedPacer = new ChannelPacer({ intervalMs: 1100 });
 
 /** The Slack gateway of this process, with its token from SSM (or the environment) and per-channel pacing. */
-async function pacedSlack(config: Config, aws: AwsClients | undefined): Promise<WebApiSlackGateway> {
+export async function pacedSlack(config: Config, aws: AwsClients | undefined): Promise<WebApiSlackGateway> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const source = requireSlackToken(config);
   // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.

@@ -35,7 +35,8 @@ import { lazily, onDemandCisAudit, onDemandIam, onDemandSecrets, onDemandTrailHi
 /** Whether the Slack gateway can also DM (the Web API gateway does; a test's narrower gateway may not). */
 function isWebApiGateway(
   gateway: SlackInteractionGateway,
-): gateway is SlackInteractionGateway & Pick<WebApiSlackGateway, 'userIdByEmail' | 'openDirectMessage' | 'postMessage' | 'updateMessage'> {
+): gateway is SlackInteractionGateway &
+  Pick<WebApiSlackGateway, 'userIdByEmail' | 'openDirectMessage' | 'postMessage' | 'updateMessage'> {
   const candidate = gateway as Partial<WebApiSlackGateway>;
   return (
     typeof candidate.userIdByEmail === 'function' &&

@@ -14,11 +14,11 @@ import { type Job, parseJob, SYSTEM_REQUESTER } from '../../src/app/jobs';
 import type { RespondedChange } from '../../src/app/revert-port';
 import type { AwsClients } from '../../src/aws/clients';
 import { parseConfig } from '../../src/config';
-import { buildAskSweep } from '../../src/runtime/ask-actor';
+import { buildAskSweep } from '../../src/runtime/ask-sweep';
 import { buildNotifyService } from '../../src/runtime/notify';
 import { buildSlackHandler, type SlackHandler } from '../../src/runtime/slack';
 import { buildWorkerService } from '../../src/runtime/worker';
-import { ASK_IDS, SlackActorAskChannel } from '../../src/slack/render-ask';
+import { ASK_IDS } from '../../src/slack/render-ask';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
@@ -253,7 +253,11 @@ describe('was this you? — the worker asks, notify only queues', () => {
   it('the same ask job delivered twice (a retry, or a replay of the message) sends one DM', async () => {
     const change = await changeBy({ slack: JANE });
     const dms = slack.callsTo('conversations.open').length;
-    const again = await runJob({ kind: 'ask-actor', eventId: change.change.eventId, by: { ...SYSTEM_REQUESTER } });
+    const again = await runJob({
+      kind: 'ask-actor',
+      eventId: change.change.eventId,
+      by: { ...SYSTEM_REQUESTER },
+    });
     expect(again.outcome).toBe('already-asked');
     expect(slack.callsTo('conversations.open')).toHaveLength(dms);
     expect((await stored(change.change.eventId)).actorAsk?.slackUserId).toBe(JANE);
@@ -467,7 +471,9 @@ function sweepAt(now: Date) {
     dynamo: counted,
     slack: async () => {
       built = true;
-      return new WebApiSlackGateway(createSlackClient({ token: 'xoxb-test', slackApiUrl: slack.url, retries: 0 }));
+      return new WebApiSlackGateway(
+        createSlackClient({ token: 'xoxb-test', slackApiUrl: slack.url, retries: 0 }),
+      );
     },
     audit: new DynamoAuditLog(dynalite.documentClient, { tableName }),
     clock: { now: () => now },

@@ -29,19 +29,18 @@ const runtime = lazily(async () =>
   }),
 );
 const askSweep = lazily(async () => {
-  const [{ buildAskSweep }, { onDemandSecrets }, { readBotToken, buildInteractionGateway }] = await Promise.all([
-    import('../../runtime/ask-actor'),
-    import('../../runtime/on-demand'),
-    import('../../runtime/responders'),
+  const [{ buildAskSweep }, { pacedSlack }] = await Promise.all([
+    import('../../runtime/ask-sweep'),
+    import('../../runtime/notify'),
   ]);
   if (!ask) throw new Error('"was this you?" is not configured');
-  const secrets = onDemandSecrets({ cloudTrailRegion: config.cloudTrailRegion });
   return buildAskSweep({
     config,
     ask,
     dynamo,
-    slack: async () => buildInteractionGateway(config, await readBotToken(config, secrets)),
-    // This function's role appends no audit items: the entry is the audit log line (as notify's are).
+    // The same paced gateway as the alarm follow-up's posts, its token from SSM.
+    slack: () => pacedSlack(config, undefined),
+    // This function's role appends no audit items: each entry is the audit log line (as notify's are).
     log: (message, details) => logger.warn(message, details),
   });
 });
