@@ -138,24 +138,26 @@ export function pageState(
     channels: [...workspace.channels.values()].filter((c) => c.dm === undefined || c.dm === me.id),
     defaultChannel: workspace.defaultChannelId,
     home: homeOf(workspace, me.id, options),
-    messages: workspace.messages.filter((message) => !hidden.has(message.channel)).map((message) => {
-      const author =
-        message.user === SANDBOX_BOT.userId
-          ? SANDBOX_BOT.name
-          : (workspace.user(message.user)?.name ?? message.user);
-      return {
-        channel: message.channel,
-        ts: message.ts,
-        ...(message.threadTs === undefined ? {} : { threadTs: message.threadTs }),
-        html: messageHtml(message.text, message.blocks, options, message.attachments),
-        text: message.text,
-        edited: message.edits > 0,
-        replyCount: replies.get(`${message.channel}/${message.ts}`) ?? 0,
-        ...(message.command === undefined ? {} : { command: message.command }),
-        author,
-        isBot: message.user === SANDBOX_BOT.userId,
-      };
-    }),
+    messages: workspace.messages
+      .filter((message) => !hidden.has(message.channel))
+      .map((message) => {
+        const author =
+          message.user === SANDBOX_BOT.userId
+            ? SANDBOX_BOT.name
+            : (workspace.user(message.user)?.name ?? message.user);
+        return {
+          channel: message.channel,
+          ts: message.ts,
+          ...(message.threadTs === undefined ? {} : { threadTs: message.threadTs }),
+          html: messageHtml(message.text, message.blocks, options, message.attachments),
+          text: message.text,
+          edited: message.edits > 0,
+          replyCount: replies.get(`${message.channel}/${message.ts}`) ?? 0,
+          ...(message.command === undefined ? {} : { command: message.command }),
+          author,
+          isBot: message.user === SANDBOX_BOT.userId,
+        };
+      }),
     ephemerals: workspace.ephemerals
       .filter((ephemeral) => ephemeral.user === me.id)
       .map((ephemeral) => ({

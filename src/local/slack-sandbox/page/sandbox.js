@@ -236,7 +236,9 @@ function drawChannel() {
     'No messages yet. Run a demo scenario on the left, or type /iam-changes help below.',
   );
   const info = state.channels.find((c) => c.id === channel);
-  $('channel-title').textContent = info?.dm ? `@ ${state.bot.name} (direct message)` : `# ${info ? info.name : channel}`;
+  $('channel-title').textContent = info?.dm
+    ? `@ ${state.bot.name} (direct message)`
+    : `# ${info ? info.name : channel}`;
 }
 
 function drawThread() {
