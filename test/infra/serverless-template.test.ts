@@ -796,7 +796,7 @@ describe('serverless.yml', () => {
     expect(allows(notify, tableWrite('PutItem', 'MUTE'))).toBe(false);
   });
 
-  it('lets the worker record reverts and quarantines on changes, and put only audit, bot-step and job-proof items', () => {
+  it('lets the worker record reverts and quarantines on changes, and put only audit, bot-step, job-proof and quarantine-list items', () => {
     const worker = statementsOf(plain, 'WorkerRole');
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'revert', 'updatedAt']))).toBe(
       true,
@@ -806,8 +806,13 @@ describe('serverless.yml', () => {
     );
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['acknowledgement']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['revert', 'delivery']))).toBe(false);
-    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1']) {
+    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1', 'QUARANTINED']) {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(true);
+    }
+    // The active quarantines' list: an entry is removed when its quarantine ends; nothing else is deleted.
+    expect(allows(worker, tableWrite('DeleteItem', 'QUARANTINED'))).toBe(true);
+    for (const pk of ['CHANGE#e1', 'AUDIT#2025-01-01', 'MUTE', 'QUARANTINED#x']) {
+      expect(allows(worker, tableWrite('DeleteItem', pk)), pk).toBe(false);
     }
     for (const pk of ['CHANGE#e1', 'DOC#111122223333#role/x', 'ALARM#a', 'BURST#b', 'STATS#2025-01-01']) {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(false);
@@ -1391,8 +1396,6 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
   },
   worker: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
-    'dynamodb:DeleteItem':
-      'the waiting asks’ remove: the worker only asks, the follow function sweeps the waiting list (its role deletes)',
   },
   // The scheduled follow-up runs the notify path with notify's role.
   follow: {
