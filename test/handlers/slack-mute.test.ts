@@ -219,12 +219,17 @@ function change(actor: string, policyArn = READ_ONLY, role = unique('muted-role'
   return recordOf('AttachRolePolicy', { roleName: role, policyArn }, { user: actor });
 }
 
-/** Runs a change through the notify path; says whether it posted a message of its own. */
+/**
+ * Runs a change through the notify path; says whether it posted a message (an alert, or a line in a burst's
+ * thread), apart from the thread lines that list it as muted.
+ */
 async function arrive(record: CloudTrailRecord) {
   const before = components.slack.messages.length;
   const result = await notify.process(record);
   const stored = await h.stored(String(record.eventID));
-  return { result, stored, postedMessages: components.slack.messages.length - before };
+  const added = components.slack.messages.slice(before);
+  const mutedLines = added.filter((m) => m.threadTs !== undefined && /:mute: _muted_/.test(textOf(m.blocks)));
+  return { result, stored, postedMessages: added.length - mutedLines.length, mutedLines };
 }
 
 /** Posts an alert through notify and makes a mute from it as `user` through the real handler. */
@@ -289,6 +294,10 @@ describe('mutes through the Slack handler', () => {
     expect(quiet.postedMessages).toBe(0);
     expect(quiet.result.muted).toEqual([during.eventID]);
     expect(quiet.stored).toMatchObject({ delivery: 'muted', mutedBy: mute?.id });
+    // The first change's burst is still going: the muted one is listed in its thread, marked muted, and stays muted.
+    expect(quiet.mutedLines).toHaveLength(1);
+    expect(quiet.mutedLines[0]?.threadTs).toBe(made.ts);
+    expect(quiet.stored.slack?.threadTs).toBe(made.ts);
     const countAfter =
       (await h.stats.read(day, new Date(Date.now() + 86_400_000).toISOString()))[0]?.total ?? 0;
     expect(countAfter).toBe(countBefore + 1);
