@@ -13,6 +13,7 @@ import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, section } from './blocks';
 import { inlineCode, truncate } from './escape';
 import { describeChange, LEVELS, slackDate } from './render';
+import { endExpectationButton } from './render-expectation';
 import { unmuteButton } from './render-mute';
 import { mentionOf, reasonText } from './render-state';
 
@@ -183,10 +184,13 @@ export function renderHome(facts: HomeFacts): HomeView {
   blocks.push(header('Expected changes'));
   if (facts.expectations.length === 0) blocks.push(none('expected changes announced'));
   for (const expectation of facts.expectations) {
+    const line = section(
+      `:calendar: ${truncate(expectation.target, 300)} until ${slackDate(expectation.until)} — by ${mentionOf(expectation.by)}: ${reasonText(expectation.note, 300)}`,
+    );
     blocks.push(
-      section(
-        `:calendar: ${truncate(expectation.target, 300)} until ${slackDate(expectation.until)} — by ${mentionOf(expectation.by)}: ${reasonText(expectation.note, 300)}`,
-      ),
+      responder && expectation.id.length <= MAX_BUTTON_VALUE_LENGTH
+        ? { ...line, accessory: endExpectationButton(expectation.id) }
+        : line,
     );
   }
 

@@ -480,6 +480,79 @@ describe('expectations through the Slack handler', () => {
     ).toBe(true);
     expect((await arrive(change(unique('x'), ADMIN, role))).stored.change.risk.level).toBe('critical');
   });
+
+  it('limits an expectation to one account: a change on the target in another account is not expected by it', async () => {
+    const role = unique('one-account');
+    const { posted } = await announce(`role/${role} in ${ACCOUNT} 2h rollout`);
+    expect(textOf(posted?.blocks)).toContain(`in \`${ACCOUNT}\``);
+    const kept = (await expectations.endingAfter(new Date())).find((e) => e.resource === `role/${role}`);
+    expect(kept?.accountId).toBe(ACCOUNT);
+
+    const here = await arrive(change(unique('dev'), ADMIN, role));
+    expect(here.stored.slack?.threadTs).toBe(posted?.ts);
+    const elsewhere = change(unique('dev'), ADMIN, role);
+    elsewhere.recipientAccountId = '999988887777';
+    (elsewhere.userIdentity as { accountId: string }).accountId = '999988887777';
+    (elsewhere.userIdentity as { arn: string }).arn = `arn:aws:iam::999988887777:user/someone`;
+    const other = await arrive(elsewhere);
+    expect(other.stored.change.risk.level).toBe('critical');
+    expect(other.stored.slack?.threadTs).toBeUndefined();
+    expect(other.stored.change.risk.reasons.join('\n')).not.toMatch(/Expected|Unexpected/);
+
+    const refused = await slash(`expect role/${role} in prod 2h`);
+    expect(textOf(refused[0]?.blocks ?? refused[0])).toMatch(/12-digit account id/);
+  });
+
+  it('ends early only for a responder (refusals audited); the announcement says so and later changes are unexpected', async () => {
+    const role = unique('ends-early');
+    const { posted } = await announce(`role/${role} 4h maintenance`);
+    const kept = (await expectations.endingAfter(new Date())).find((e) => e.resource === `role/${role}`);
+    if (!kept || !posted) throw new Error('not announced');
+    expect(JSON.stringify(posted.blocks)).toContain(ACTION_IDS.END_EXPECTATION);
+
+    const refused = await click(ACTION_IDS.END_EXPECTATION, kept.id, MALLORY, posted.ts);
+    expect(refused.response.statusCode).toBe(200);
+    expect((await expectations.endingAfter(new Date())).find((e) => e.id === kept.id)?.endsAt).toBe(
+      kept.endsAt,
+    );
+    expect(
+      (await h.auditEntries()).some(
+        (entry) =>
+          entry.action === 'unauthorised' &&
+          entry.actor.slackUserId === MALLORY &&
+          entry.eventId === `expectation:${kept.id}`,
+      ),
+    ).toBe(true);
+
+    const ended = await click(ACTION_IDS.END_EXPECTATION, kept.id, ALICE, posted.ts);
+    expect(ended.response.statusCode).toBe(200);
+    const open = await expectations.endingAfter(new Date(Date.now() - 60_000));
+    const now = open.filter((e) => e.id === kept.id);
+    expect(now).toHaveLength(1);
+    expect(now[0]?.endedEarly?.by.slackUserId).toBe(ALICE);
+    expect(Date.parse(now[0]?.endsAt ?? '')).toBeLessThan(Date.parse(kept.endsAt));
+    expect(
+      (await h.auditEntries()).find(
+        (entry) => entry.action === 'expect-end' && entry.target === `role/${role}`,
+      ),
+    ).toMatchObject({ actor: { slackUserId: ALICE }, result: 'done' });
+    const announcement = components.slack.messages.find((m) => m.ts === posted.ts);
+    expect(textOf(announcement?.blocks)).toContain('Ended early by <@U0ALICE>');
+    expect(JSON.stringify(announcement?.blocks)).not.toContain(ACTION_IDS.END_EXPECTATION);
+
+    // A second click: already over, nothing changes.
+    await click(ACTION_IDS.END_EXPECTATION, kept.id, ALICE, posted.ts);
+    expect(
+      (await h.auditEntries()).filter((e) => e.action === 'expect-end' && e.target === `role/${role}`),
+    ).toHaveLength(1);
+
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const late = change(unique('dev'), READ_ONLY, role);
+    late.eventTime = new Date(Date.now() + 1000).toISOString();
+    const after = await arrive(late);
+    expect(after.stored.change.risk.reasons.join('\n')).toContain('outside the announced window');
+    expect(after.stored.slack?.threadTs).not.toBe(posted.ts);
+  });
 });
 
 describe('the Home tab', () => {
