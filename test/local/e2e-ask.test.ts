@@ -96,8 +96,10 @@ describe('"was this you?" from the sandbox page', () => {
     expect(await home.isVisible()).toBe(true);
     expect(await page.locator('#messages').isVisible()).toBe(false);
     expect(await page.locator('#channel-title').textContent()).toBe('iam-changes · Home');
-    // The two alerts of this run are open: the Home tab lists them, with their buttons.
-    expect(await home.textContent()).toContain('ci-runner');
+    // The denied change is open, with its buttons; the confirmed one is in hand, not open.
+    const open = await home.textContent();
+    expect(open).toContain('deploy-bot');
+    expect(open).not.toContain('ci-runner');
     expect(await home.getByRole('button').count()).toBeGreaterThan(0);
     expect(browser.pageErrors).toEqual([]);
   }, 60_000);
