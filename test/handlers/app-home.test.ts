@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../src/handlers/slack';
 import { ACTION_IDS } from '../../src/slack/action-ids';
 import { DynamoCisStatusStore } from '../../src/store/dynamo-cis-status';
+import { DynamoExpectationStore } from '../../src/store/dynamo-expectations';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { blockKitViolations } from '../support/block-kit-limits';
 import { awsTestEnv } from '../support/moto';
@@ -420,6 +421,41 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
     expect(unmuted[0]?.actor.slackUserId).toBe(ALICE);
     expect(unmuteButtonsOf(homeOf(ALICE))).not.toContain('home-mute-lifted');
     expect(textOf(homeOf(ALICE).blocks)).not.toContain('home-mute-lifted');
+  });
+
+  it('ends an expectation from the Home tab (responders only): ended, audited, and the tab drawn without it', async () => {
+    const store = new DynamoExpectationStore(components.dynalite.documentClient, { tableName: h.tableName });
+    const now = Date.now();
+    await store.put({
+      id: 'home-expectation',
+      resource: 'role/home-rollout',
+      note: 'home rollout',
+      startsAt: new Date(now - 60_000).toISOString(),
+      endsAt: new Date(now + 3_600_000).toISOString(),
+      createdBy: { slackUserId: ALICE, name: 'alice' },
+    });
+    await handler(homeOpened(ALICE), context);
+    const ends = (view: { blocks: Array<Block & { accessory?: { action_id?: string; value?: string } }> }) =>
+      view.blocks.flatMap((block) =>
+        block.accessory?.action_id === ACTION_IDS.END_EXPECTATION ? [block.accessory.value] : [],
+      );
+    expect(ends(homeOf(ALICE))).toContain('home-expectation');
+    await handler(homeOpened(CAROL), context);
+    expect(ends(homeOf(CAROL))).toEqual([]);
+
+    await handler(homeClick(CAROL, ACTION_IDS.END_EXPECTATION, 'home-expectation'), context);
+    expect((await store.endingAfter(new Date())).some((e) => e.id === 'home-expectation')).toBe(true);
+
+    await handler(homeClick(ALICE, ACTION_IDS.END_EXPECTATION, 'home-expectation'), context);
+    expect(
+      (await store.endingAfter(new Date(Date.now() + 1000))).some((e) => e.id === 'home-expectation'),
+    ).toBe(false);
+    expect(
+      (await h.auditEntries()).filter(
+        (e) => e.action === 'expect-end' && e.details?.expectationId === 'home-expectation',
+      ),
+    ).toHaveLength(1);
+    expect(textOf(homeOf(ALICE).blocks)).not.toContain('home rollout');
   });
 
   it('lists an active quarantine whatever its age, and forgets it once lifted', async () => {
