@@ -66,6 +66,8 @@ export interface LocalRuntimeOptions {
   log?: (line: string) => void;
   /** Between two CloudTrail look-ups when connected to a real account (default 60 s). */
   pollIntervalMs?: number;
+  /** Between two sweeps of unanswered "was this you?" asks, when `ASK_ACTOR` is on (default 60 s). */
+  askSweepIntervalMs?: number;
 }
 
 /** Which Slack and which AWS a runtime is connected to. */
@@ -396,7 +398,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     follow.unref();
     stops.push({ name: 'alarm follow-up', stop: async () => clearInterval(follow) });
     if (askActor) {
-      // The deployed `follow` function's other duty, every minute here: asks left unanswered are noted.
+      // The deployed `follow` function's other duty, every minute here (`askSweepIntervalMs`): asks left
+      // unanswered are noted.
       const sweep = buildAskSweep({
         config,
         ask: askActor,
@@ -409,7 +412,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         sweep.sweep().catch((error: unknown) => {
           report('warn', `unanswered asks: ${error instanceof Error ? error.message : String(error)}`);
         });
-      }, 60_000);
+      }, options.askSweepIntervalMs ?? 60_000);
       sweeping.unref();
       stops.push({ name: 'unanswered asks', stop: async () => clearInterval(sweeping) });
     }

@@ -7,7 +7,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../src/local/runtime';
 import { localRuntimeEnv } from './moto';
 
 /** Where Debian's package puts Chromium. */
@@ -33,12 +33,13 @@ async function requireChromium(): Promise<void> {
 }
 
 /**
- * Starts the local runtime on moto (with `env` added to the test environment) and Chromium on a fresh profile,
- * `name` naming their temporary folders.
+ * Starts the local runtime on moto (with `env` added to the test environment, and `options` to its own) and
+ * Chromium on a fresh profile, `name` naming their temporary folders.
  */
 export async function startBrowserRuntime(
   name: string,
   env: Record<string, string> = {},
+  options: Pick<LocalRuntimeOptions, 'askSweepIntervalMs'> = {},
 ): Promise<BrowserRuntime> {
   await requireChromium();
   const dataDir = await mkdtemp(join(tmpdir(), `iam-changes-${name}-data-`));
@@ -57,6 +58,7 @@ export async function startBrowserRuntime(
       dataDir,
       moto: true,
       env: { ...localRuntimeEnv(), ...env },
+      ...options,
     });
     browser = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
