@@ -981,14 +981,32 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
    * change is not stored.
    */
   async recordEscalation(eventId: string, change: AssessedChange, _now: Date): Promise<void> {
+    // The worker's part of the judgement: the level and reasons, the escalation check, the validation tried again
+    // and where the job stands (removed once the worker has run it).
+    const set = ['#change.#risk = :risk', '#change.#escalation = :escalation'];
+    const values: Record<string, unknown> = {
+      ':risk': plain(change.risk),
+      ':escalation': plain(change.escalation ?? null),
+    };
+    if (change.validation) {
+      set.push('#change.#validation = :validation');
+      values[':validation'] = plain(change.validation);
+    }
+    if (change.followUp) {
+      set.push('#change.#followUp = :followUp');
+      values[':followUp'] = plain(change.followUp);
+    }
     await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),
-      UpdateExpression: 'SET #change.#risk = :risk, #change.#escalation = :escalation',
-      ExpressionAttributeNames: { '#change': 'change', '#risk': 'risk', '#escalation': 'escalation' },
-      ExpressionAttributeValues: {
-        ':risk': plain(change.risk),
-        ':escalation': plain(change.escalation ?? null),
+      UpdateExpression: `SET ${set.join(', ')}${change.followUp ? '' : ' REMOVE #change.#followUp'}`,
+      ExpressionAttributeNames: {
+        '#change': 'change',
+        '#risk': 'risk',
+        '#escalation': 'escalation',
+        '#followUp': 'followUp',
+        ...(change.validation ? { '#validation': 'validation' } : {}),
       },
+      ExpressionAttributeValues: values,
     });
   }
 
