@@ -27,7 +27,14 @@ import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
 import { SlackResponderChannel } from '../slack/slack-alert-channel';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
-import { lazily, onDemandCisAudit, onDemandIam, onDemandSecrets, onDemandTrailHistory } from './on-demand';
+import {
+  lazily,
+  onDemandCisAudit,
+  onDemandIam,
+  onDemandPolicyValidator,
+  onDemandSecrets,
+  onDemandTrailHistory,
+} from './on-demand';
 
 /** A principal directory built on its first call. */
 function onDemandDirectory(build: () => Promise<PrincipalDirectory>): PrincipalDirectory {
@@ -110,6 +117,7 @@ export async function buildWorkerService({
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
 
   const steps = new DynamoBotStepStore(dynamo, { tableName: config.tableName });
+  const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   /** Each account's revert and quarantine use cases, for actions on a fleet group; the bot's own under HOME. */
   const HOME = 'home';
   const accountUseCases = new Map<string, AccountUseCases>();
@@ -189,6 +197,8 @@ export async function buildWorkerService({
         store,
         alerts: new SlackAlertRefresher(gateway),
         now: clock.now,
+        // A change notify could not validate is validated again here (Access Analyzer is not per account).
+        ...(validator ? { validator } : {}),
         ...(log ? { log } : {}),
       });
     });
