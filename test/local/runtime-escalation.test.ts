@@ -24,20 +24,29 @@ describe('the local runtime on moto: escalation paths', () => {
 
   it.each([
     ['admin-policy', 'attached AdministratorAccess', 'role ci-runner can now reach administrator through'],
-    ['inline-policy', 'ReadDeployArtifacts', 'can now reach administrator through'],
-  ])('says what the %s scenario opened, never leaving "checking…"', async (scenario, alertText, expected) => {
-    const sandbox = runtime.sandbox;
-    if (!sandbox) throw new Error('no sandbox');
-    await runtime.runScenario(scenario);
-    await runtime.idle();
-    const alert = sandbox.workspace.messages.find(
-      (message) => message.text.includes(alertText) || JSON.stringify(message.blocks).includes(alertText),
-    );
-    if (!alert) throw new Error(`no alert among ${sandbox.workspace.messages.map((m) => m.text).join(' | ')}`);
-    const shown = JSON.stringify(alert.blocks);
+    [
+      'inline-policy',
+      'wrote inline policy deploy-access',
+      'user contractor-bob can now reach administrator through',
+    ],
+  ])(
+    'says what the %s scenario opened, never leaving "checking…"',
+    async (scenario, alertText, expected) => {
+      const sandbox = runtime.sandbox;
+      if (!sandbox) throw new Error('no sandbox');
+      await runtime.runScenario(scenario);
+      await runtime.idle();
+      const alert = sandbox.workspace.messages.find(
+        (message) => message.text.includes(alertText) || JSON.stringify(message.blocks).includes(alertText),
+      );
+      if (!alert)
+        throw new Error(`no alert among ${sandbox.workspace.messages.map((m) => m.text).join(' | ')}`);
+      const shown = JSON.stringify(alert.blocks);
 
-    expect(shown).toContain(expected);
-    expect(shown).toContain('Escalation paths opened for');
-    expect(shown).not.toContain('Checking escalation paths');
-  }, 60_000);
+      expect(shown).toContain(expected);
+      expect(shown).toContain('Escalation paths opened for');
+      expect(shown).not.toContain('Checking escalation paths');
+    },
+    60_000,
+  );
 });
