@@ -13,10 +13,13 @@
 
 import type { NamedDocument, PrincipalKind, PrincipalPolicies } from '../domain/escalation';
 import { changedPrincipal, checkEscalation, withEscalation } from '../domain/escalation';
+import { assessChange } from '../domain/explain';
 import { policyNameOf } from '../domain/managed-policy';
-import { documentsToValidate, revalidated } from '../domain/policy-validation';
+import { documentsToValidate, revalidated, withValidation } from '../domain/policy-validation';
 import { documentKeyOf } from '../domain/resources';
-import type { AssessedChange, EscalationCheck, PolicyDocument } from '../domain/types';
+import type { RiskContext } from '../domain/risk/rule';
+import type { AssessedChange, Change, EscalationCheck, PolicyDocument } from '../domain/types';
+import type { ChangeContent } from './change-content';
 import type { IamEntity, IamGateway } from './iam-port';
 import { isIamError } from './iam-port';
 import { type JobQueue, SYSTEM_REQUESTER } from './jobs';
@@ -38,8 +41,8 @@ export interface PrincipalDirectory {
 export interface EscalationStore {
   getChange(eventId: string): Promise<StoredChange | undefined>;
   /**
-   * Replaces the stored change's judgement (`risk`, `escalation`, and `validation` and `followUp` when set) with
-   * the checked one; a change without `followUp` has it removed.
+   * Replaces the stored change's judgement (`risk`, `escalation`, and `validation`, `managedPolicy` and `followUp`
+   * when set) with the checked one; a change without `followUp` has it removed.
    */
   recordEscalation(eventId: string, change: AssessedChange, now: Date): Promise<void>;
   documentBefore: ChangeStore['documentBefore'];
@@ -208,6 +211,11 @@ export class EscalationCheckService {
       now: () => Date;
       /** AWS's policy validator, for a change notify could not validate; without it validation is not retried. */
       validator?: PolicyValidator;
+      /**
+       * The attached policy's document where notify could not find it (a member account's customer policy, one no
+       * source of notify's had), with the settings to judge the change again by it. Without it, not looked for.
+       */
+      rejudge?: { content: Pick<ChangeContent, 'prepare'>; risk: RiskContext };
       log?: (message: string, details: Record<string, unknown>) => void;
     },
   ) {}
@@ -218,6 +226,11 @@ export class EscalationCheckService {
     const { followUp: _done, ...rest } = stored.change;
     let change: AssessedChange = rest;
     let changed = stored.change.followUp !== undefined;
+    if (this.deps.rejudge && change.managedPolicy?.source === 'unknown' && !change.bot && !change.expected) {
+      const judged = await this.rejudged(change, this.deps.rejudge);
+      changed ||= judged !== change;
+      change = judged;
+    }
     const validator = this.deps.validator;
     if (validator && change.validation?.status === 'unavailable') {
       const validation = await validateDocuments(validator, documentsToValidate(change));
@@ -246,6 +259,42 @@ export class EscalationCheckService {
       });
     }
     return { outcome: 'checked' };
+  }
+
+  /**
+   * The change judged again with the attached policy's document, when it can be found now; as it was otherwise.
+   * What notify added is kept: the account's name, AWS's findings, where the escalation check stands.
+   */
+  private async rejudged(
+    change: AssessedChange,
+    { content, risk }: { content: Pick<ChangeContent, 'prepare'>; risk: RiskContext },
+  ): Promise<AssessedChange> {
+    const {
+      risk: _risk,
+      revert: _revert,
+      managedPolicy: _unknown,
+      validation,
+      escalation,
+      account,
+      followUp: _followUp,
+      bot: _bot,
+      expected: _expected,
+      ...call
+    } = change;
+    const prepared = await content.prepare(call as Change);
+    if (
+      prepared.change.managedPolicy?.source === undefined ||
+      prepared.change.managedPolicy.source === 'unknown'
+    ) {
+      return change;
+    }
+    let judged: AssessedChange = assessChange(
+      prepared.change,
+      prepared.actions ? { ...risk, actions: prepared.actions } : risk,
+    );
+    if (account) judged = { ...judged, account };
+    if (validation) judged = withValidation(judged, validation);
+    return escalation ? { ...judged, escalation } : judged;
   }
 }
 

@@ -981,8 +981,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
    * change is not stored.
    */
   async recordEscalation(eventId: string, change: AssessedChange, _now: Date): Promise<void> {
-    // The worker's part of the judgement: the level and reasons, the escalation check, the validation tried again
-    // and where the job stands (removed once the worker has run it).
+    // The worker's part of the judgement: the level and reasons, the escalation check, the validation tried again,
+    // the attached policy's document found since, and where the job stands (removed once the worker has run it).
     const set = ['#change.#risk = :risk', '#change.#escalation = :escalation'];
     const values: Record<string, unknown> = {
       ':risk': plain(change.risk),
@@ -991,6 +991,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     if (change.validation) {
       set.push('#change.#validation = :validation');
       values[':validation'] = plain(change.validation);
+    }
+    if (change.managedPolicy) {
+      set.push('#change.#managedPolicy = :managedPolicy');
+      values[':managedPolicy'] = plain(change.managedPolicy);
     }
     if (change.followUp) {
       set.push('#change.#followUp = :followUp');
@@ -1005,6 +1009,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         '#escalation': 'escalation',
         '#followUp': 'followUp',
         ...(change.validation ? { '#validation': 'validation' } : {}),
+        ...(change.managedPolicy ? { '#managedPolicy': 'managedPolicy' } : {}),
       },
       ExpressionAttributeValues: values,
     });

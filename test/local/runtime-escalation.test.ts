@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime';
+import type { ScenarioName } from '../../src/local/scenarios';
 import { localRuntimeEnv } from '../support/moto';
 
 describe('the local runtime on moto: escalation paths', () => {
@@ -22,7 +23,7 @@ describe('the local runtime on moto: escalation paths', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it.each([
+  it.each<[ScenarioName, string, string]>([
     ['admin-policy', 'attached AdministratorAccess', 'role ci-runner can now reach administrator through'],
     [
       'inline-policy',
