@@ -139,6 +139,16 @@ export function resourceOf(change: Pick<Change, 'target'>): string {
   return `${kind}/${name}`;
 }
 
+/**
+ * The resource a change is listed under in the `byResource` index: {@link resourceOf}, except that a user or
+ * group a change renamed is listed under its new name — the one it has from then on, whose later changes share
+ * the key (the old name no longer exists).
+ */
+export function indexedResourceOf(change: Pick<Change, 'target'>): string {
+  const { kind, newName } = change.target;
+  return newName && (kind === 'user' || kind === 'group') ? `${kind}/${newName}` : resourceOf(change);
+}
+
 /** The actor a change is indexed under: the caller's ARN, or its name when CloudTrail gave no ARN. */
 export function actorOf(change: Pick<Change, 'actor'>): string {
   return change.actor.arn || change.actor.name;
@@ -332,7 +342,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       gsi1sk: sortKey,
       gsi2pk: `ACTOR#${actorOf(change)}`,
       gsi2sk: sortKey,
-      gsi3pk: `RESOURCE#${resourceOf(change)}`,
+      gsi3pk: `RESOURCE#${indexedResourceOf(change)}`,
       gsi3sk: sortKey,
       [TTL_ATTRIBUTE]: this.expiresAt(now),
     };
