@@ -374,33 +374,37 @@ export class NotifyEscalation implements EscalationStep {
     const worker = this.deps.queue !== undefined;
     const revalidate = worker && change.validation?.status === 'unavailable';
     if (!principal) return revalidate ? { ...change, followUp: { state: 'queued' } } : change;
-    const check = await this.checkHere(change);
-    if (check && (isFinal(check) || !worker)) {
-      const checked = withEscalation(change, check);
+    const here = await this.checkHere(change);
+    if ('check' in here && (isFinal(here.check) || !worker)) {
+      const checked = withEscalation(change, here.check);
       return revalidate ? { ...checked, followUp: { state: 'queued' } } : checked;
     }
     if (!worker) {
+      const why = 'why' in here ? here.why : 'not finished';
       return withEscalation(change, {
         state: 'unavailable',
-        reason: `not finished within ${this.deps.budgetMs} ms, and there is no worker to finish it`,
+        reason: `${why}, and there is no worker to run it`,
       });
     }
     return { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } };
   }
 
-  /** Notify's own check, or `undefined` when it cannot read the account or did not finish in time. */
-  private async checkHere(change: AssessedChange): Promise<EscalationCheck | undefined> {
+  /** Notify's own check, or why it has none (its account is not notify's, it did not finish in time…). */
+  private async checkHere(change: AssessedChange): Promise<{ check: EscalationCheck } | { why: string }> {
     const checker = this.deps.checker;
-    if (!checker || this.deps.budgetMs <= 0) return undefined;
-    if (this.deps.reads && !this.deps.reads(change.accountId)) return undefined;
+    if (!checker || this.deps.budgetMs <= 0) return { why: 'notify does not check escalation itself' };
+    if (this.deps.reads && !this.deps.reads(change.accountId)) {
+      return { why: `account ${change.accountId} is read only by the worker` };
+    }
     try {
-      return await within(checker.check(change), this.deps.budgetMs);
+      const check = await within(checker.check(change), this.deps.budgetMs);
+      return check ? { check } : { why: `not finished within ${this.deps.budgetMs} ms` };
     } catch (error: unknown) {
       this.deps.log?.('escalation check in notify failed; left to the worker', {
         eventId: change.eventId,
         error: message(error),
       });
-      return undefined;
+      return { why: `it failed: ${message(error)}` };
     }
   }
 

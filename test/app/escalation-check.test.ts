@@ -399,6 +399,34 @@ describe('notify checks escalation itself when the documents are at hand', () =>
   });
 });
 
+describe('notify without a worker (no jobs topic)', () => {
+  it('posts what its own check found, saying what it could not read, never "checking…"', async () => {
+    const { service, store: on } = await notifyWith({ checker: (at) => checkerOn(at, { storeOnly: true }) });
+    const { record } = await passRoleAttach();
+
+    await service.process(eventBridgeNotification(record));
+
+    const stored = await on.getChange(String(record.eventID));
+    expect(stored?.change.escalation).toMatchObject({ state: 'done', opened: [] });
+    expect(stored?.change.escalation?.state === 'done' && stored.change.escalation.incomplete).toEqual([
+      expect.stringContaining('managed policy ReadOnlyHelper'),
+    ]);
+    expect(stored?.change.followUp).toBeUndefined();
+  });
+
+  it('says why there is no check for an account it does not read', async () => {
+    const { service, store: on } = await notifyWith({ checker: (at) => checkerOn(at), reads: () => false });
+    const { record } = await passRoleAttach();
+
+    await service.process(eventBridgeNotification(record));
+
+    expect((await on.getChange(String(record.eventID)))?.change.escalation).toEqual({
+      state: 'unavailable',
+      reason: `account ${record.recipientAccountId} is read only by the worker, and there is no worker to run it`,
+    });
+  });
+});
+
 describe('a worker job that cannot be queued', () => {
   it('says on the alert that the check could not run, fails the notification, and queues it when it comes again', async () => {
     let failing = true;
