@@ -4,11 +4,13 @@
  * read from IAM and judged against the known escalation methods (`src/domain/escalation`); the paths the change
  * opened join the change's reasons ("role X can now reach administrator through …").
  *
- * It needs IAM reads notify does not have, so notify marks the change "checking escalation paths…" and queues a
- * job; the worker runs the check and updates the alert. The job names only a stored change: the worker reads
- * everything else from the store and IAM, writes nothing to IAM, and updates only that change's own message — so
- * a job from notify (not Slack-signed) is honoured without letting its sender cause any IAM write (DESIGN §9).
- * Where the documents are at hand without a job (the local runtime), the check runs before the alert is posted.
+ * Notify runs it itself when the principal is in its own account and every document is at hand within a small
+ * budget ({@link NotifyEscalation}); otherwise it marks the change "checking escalation paths…" and queues a job,
+ * and the worker runs the check — with validation tried again, and the attached policy's document read where
+ * notify could not — and updates the alert. The job names only a stored change: the worker reads everything else
+ * from the store, IAM and Access Analyzer, writes nothing to IAM, and updates only that change's own judgement and
+ * message — so a job from notify (not Slack-signed) is honoured without letting its sender cause any IAM write
+ * (DESIGN §9).
  */
 
 import type { NamedDocument, PrincipalKind, PrincipalPolicies } from '../domain/escalation';
