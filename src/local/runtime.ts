@@ -384,7 +384,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       config,
       aws: clients,
       log: botLog,
-      ...(simulatedIam ? { iam: simulatedIam } : {}),
+      ...(simulatedIam ? { iam: simulatedIam, principals: simulatedIam } : {}),
       managedPolicies: new GeneratedManagedPolicyCatalogue(),
       // The escalation check notify does not finish itself runs in process, as the deployed worker runs it.
       jobs,

@@ -51,3 +51,32 @@ describe('the local runtime on moto: escalation paths', () => {
     60_000,
   );
 });
+
+describe('the local runtime without AWS: escalation paths on the simulated IAM', () => {
+  let dataDir: string;
+  let runtime: LocalRuntime;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'iam-changes-runtime-escalation-none-'));
+    runtime = await startLocalRuntime({ port: 0, dataDir, moto: false, env: {} });
+  }, 30_000);
+  afterAll(async () => {
+    await runtime?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('says what the admin-policy scenario opened, read from the calls the simulated account followed', async () => {
+    const sandbox = runtime.sandbox;
+    if (!sandbox) throw new Error('no sandbox');
+    await runtime.runScenario('admin-policy');
+    await runtime.idle();
+    const alert = sandbox.workspace.messages.find((message) =>
+      message.text.includes('attached AdministratorAccess'),
+    );
+    if (!alert) throw new Error('no alert');
+    const shown = JSON.stringify(alert.blocks);
+
+    expect(shown).toContain('role ci-runner can now reach administrator through');
+    expect(shown).not.toMatch(/Checking escalation paths|ECONNREFUSED|not checked/);
+  }, 30_000);
+});
