@@ -526,7 +526,9 @@ describe('validation tried again by the worker', () => {
       const stored = await on.getChange(String(record.eventID));
       expect(stored?.change.validation).toMatchObject({ status: 'unavailable' });
       expect(stored?.change.followUp).toEqual({ state: 'queued' });
-      expect(messageOf(stored?.slack?.ts).shown).toContain('AWS policy validation unavailable');
+      expect(messageOf(stored?.slack?.ts).shown).toContain(
+        'AWS policy validation unavailable: AccessDenied (the worker validates it again)',
+      );
       expect(queue.jobs.map((job) => ('eventId' in job ? job.eventId : job.kind))).toEqual([
         String(record.eventID),
       ]);
