@@ -372,21 +372,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // "Was this you?" (ASK_ACTOR…), read from the runtime's environment for every part alike: notify queues the
     // ask, the worker sends the DM, the Slack handler takes the answer, a timer notes the asks left unanswered.
     const askActor = readAskActorConfig(env);
-    // The job queue is made with the worker, below; notify's ask jobs reach it through this.
-    let askJobs: InProcessJobQueue | undefined;
+    const worker = await buildLocalWorker({
+      config,
+      aws: clients,
+      cisAudit,
+      ...(simulatedIam ? { simulatedIam } : {}),
+      log: botLog,
+      // Socket Mode requests arrive unsigned over the app's WebSocket and their jobs never leave this process;
+      // the sandbox signs every request, so its jobs are verified exactly as the deployed worker verifies them.
+      trust: socketMode ? 'in-process' : 'signed-by-slack',
+      auditLine,
+      askActor: askActor ?? false,
+    });
+    const jobs = new InProcessJobQueue((job) => worker.run(job), {
+      log: (line, details) => report('error', `worker: ${line}${detailsText(details)}`),
+    });
+    // A job half-way through (a revert) gets a moment to finish and record itself; stopping takes at most 3 s.
+    stops.push({ name: 'jobs', stop: () => withTimeout(jobs.idle(), 1_500) });
     const notifyRuntime = await buildNotifyRuntime({
       config,
       aws: clients,
       log: botLog,
-      askActor: askActor ?? false,
-      askActorJobs: {
-        publish: async (job) => {
-          if (!askJobs) throw new Error('the job queue is not started yet');
-          await askJobs.publish(job);
-        },
-      },
-      ...(simulatedIam ? { iam: simulatedIam } : {}),
+      ...(simulatedIam ? { iam: simulatedIam, principals: simulatedIam } : {}),
       managedPolicies: new GeneratedManagedPolicyCatalogue(),
+      // The escalation check notify does not finish itself runs in process, as the deployed worker runs it; so
+      // does "was this you?".
+      jobs,
+      askActor: askActor ?? false,
     });
     notify = notifyRuntime.notify;
     // The deployed `follow` function's schedule, every minute here: alarms that stay in ALARM are searched on.
@@ -416,24 +428,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sweeping.unref();
       stops.push({ name: 'unanswered asks', stop: async () => clearInterval(sweeping) });
     }
-    const worker = await buildLocalWorker({
-      config,
-      aws: clients,
-      cisAudit,
-      ...(simulatedIam ? { simulatedIam } : {}),
-      log: botLog,
-      // Socket Mode requests arrive unsigned over the app's WebSocket and their jobs never leave this process;
-      // the sandbox signs every request, so its jobs are verified exactly as the deployed worker verifies them.
-      trust: socketMode ? 'in-process' : 'signed-by-slack',
-      auditLine,
-      askActor: askActor ?? false,
-    });
-    const jobs = new InProcessJobQueue((job) => worker.run(job), {
-      log: (line, details) => report('error', `worker: ${line}${detailsText(details)}`),
-    });
-    askJobs = jobs;
-    // A job half-way through (a revert) gets a moment to finish and record itself; stopping takes at most 3 s.
-    stops.push({ name: 'jobs', stop: () => withTimeout(jobs.idle(), 1_500) });
     const listenerLog: ListenerLog = {
       error: (line, details) => report('error', `slack: ${line}${detailsText(details)}`),
       warn: (line, details) => report('warn', `slack: ${line}${detailsText(details)}`),
