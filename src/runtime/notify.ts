@@ -63,17 +63,15 @@ export interface NotifyWiring {
    * read-only AWS reader, loaded on first use, when not given).
    */
   principals?: PrincipalDirectory & Pick<IamGateway, 'listAttachedPolicies' | 'getInlinePolicy'>;
-  /** Where escalation jobs go instead of the jobs topic (the local runtime's in-process queue). */
+  /**
+   * Where escalation and "was this you?" jobs go instead of the jobs topic (the local runtime's in-process
+   * queue, which its worker runs).
+   */
   jobs?: JobQueue;
   /** AWS managed policies offline, asked after IAM (the local runtime); none when not given. */
   managedPolicies?: ManagedPolicyCatalogue;
   /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
   askActor?: AskActorConfig | false;
-  /**
-   * Where "was this you?" jobs go: `jobs`, else the jobs topic (`JOBS_TOPIC_ARN`) when not given. The local runtime
-   * passes its in-process queue, which its worker runs.
-   */
-  askActorJobs?: JobQueue;
 }
 
 /** One pacer for every post of this process: alerts, bursts and digests share each channel's second. */
@@ -137,7 +135,6 @@ export async function buildNotifyRuntime({
   jobs,
   managedPolicies,
   askActor: askActorSetting,
-  askActorJobs,
 }: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
@@ -235,7 +232,7 @@ export async function buildNotifyRuntime({
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   const ask = askActorSetting === undefined ? readAskActorConfig(process.env) : askActorSetting || undefined;
   // The worker maps the actor and sends the DM: notify only queues the posted change's id.
-  const askQueue = ask ? (askActorJobs ?? queue) : undefined;
+  const askQueue = ask ? queue : undefined;
   if (ask && !askQueue) log?.('"was this you?" is configured but there is no jobs topic to ask through', {});
   const askActor = askQueue ? new QueuedActorAsk(askQueue) : undefined;
   const follow = new AlarmFollowService({

@@ -148,7 +148,8 @@ async function postedChangeBy(tags: Record<string, string>): Promise<string> {
     config: configOf(),
     aws: { dynamo: dynalite.documentClient } as AwsClients,
     askActor: askSettings,
-    askActorJobs: { publish: async (job) => void queued.push(job) },
+    // The jobs topic, as the worker would receive it: the escalation check's jobs and the ask's.
+    jobs: { publish: async (job) => void queued.push(job) },
   });
   const result = await notify.process(eventBridgeNotification(record));
   const eventId = result.posted[0];
