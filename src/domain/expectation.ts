@@ -5,9 +5,10 @@
  * other than the announced actor, is called out as unexpected. Pure: the caller passes `now`.
  *
  * `in <account id>` limits an expectation to one account: changes in other accounts are neither expected nor
- * called unexpected by it. A change made up to {@link EXPECTATION_GRACE_MS} before the announcement that matches
- * it is expected, not unexpected: CloudTrail delivers events minutes late, and work is often started just before
- * it is announced. A responder may end an expectation early; from then on it is over like any other.
+ * called unexpected by it. A change made up to {@link EXPECTATION_GRACE_MS} before the announcement is expected,
+ * not unexpected, only when the expectation names its actor (`by <actor>`) and the change's caller matches: work is
+ * often started just before it is announced, but without a named actor the grace would let anyone's change made
+ * just before an announcement pass as planned. A responder may end an expectation early; from then on it is over like any other.
  */
 import { type AssessedChange, type Change, RISK_LEVELS, type RiskLevel } from './types';
 
@@ -133,12 +134,15 @@ function actorMatches(glob: string, change: Change): boolean {
     .some((value) => globMatches(glob, value));
 }
 
-/** Within the window, counting the grace before the announcement. */
-function within(expectation: Expectation, at: string): boolean {
-  const time = Date.parse(at);
-  return (
-    time >= Date.parse(expectation.startsAt) - EXPECTATION_GRACE_MS && time <= Date.parse(expectation.endsAt)
-  );
+/**
+ * Within the window. The grace before the announcement counts only when the expectation names the actor and the
+ * change's caller is that actor.
+ */
+function within(expectation: Expectation, change: Change): boolean {
+  const time = Date.parse(change.eventTime);
+  const graced = expectation.actor !== undefined && actorMatches(expectation.actor, change);
+  const opens = Date.parse(expectation.startsAt) - (graced ? EXPECTATION_GRACE_MS : 0);
+  return time >= opens && time <= Date.parse(expectation.endsAt);
 }
 
 /** An expectation limited to an account says nothing about changes in any other. */
@@ -174,7 +178,7 @@ export type ExpectationVerdict =
 export function judgeExpected(expectations: readonly Expectation[], change: Change): ExpectationVerdict {
   for (const expectation of expectations) {
     if (!inAccount(expectation, change)) continue;
-    if (!within(expectation, change.eventTime)) continue;
+    if (!within(expectation, change)) continue;
     if (expectation.resource && expectation.resource !== targetOf(change)) continue;
     if (expectation.actor && !actorMatches(expectation.actor, change)) continue;
     if (expectation.eventGlob && !globMatches(expectation.eventGlob, change.eventName)) continue;
@@ -183,7 +187,7 @@ export function judgeExpected(expectations: readonly Expectation[], change: Chan
   for (const expectation of expectations) {
     if (!inAccount(expectation, change)) continue;
     if (!expectation.resource || expectation.resource !== targetOf(change)) continue;
-    if (!within(expectation, change.eventTime)) {
+    if (!within(expectation, change)) {
       return { kind: 'unexpected', expectation, why: 'outside the announced window' };
     }
     if (expectation.actor && !actorMatches(expectation.actor, change)) {

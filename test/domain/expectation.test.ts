@@ -144,13 +144,21 @@ describe('expectations limited to an account, with a grace before the announceme
   });
 
   it.each([
-    ['2026-11-20T12:55:00Z', 'expected'],
-    ['2026-11-20T12:57:30Z', 'expected'],
-    ['2026-11-20T12:54:59Z', 'unexpected'],
-    ['2026-11-20T12:00:00Z', 'unexpected'],
-  ] as const)('a matching change at %s, before the 13:00 announcement, is %s', (at, kind) => {
+    // The grace before the announcement only for the named actor.
+    ['by alice', '2026-11-20T12:55:00Z', 'alice', 'expected'],
+    ['by alice', '2026-11-20T12:57:30Z', 'alice', 'expected'],
+    ['by alice', '2026-11-20T12:54:59Z', 'alice', 'unexpected'],
+    ['by alice', '2026-11-20T12:00:00Z', 'alice', 'unexpected'],
+    ['by alice', '2026-11-20T12:57:30Z', 'mallory', 'unexpected'],
+    ['by alice', '2026-11-20T13:00:00Z', 'alice', 'expected'],
+    // Attack: with no actor named, a change made just before the announcement is not turned into a planned one.
+    ['no actor', '2026-11-20T12:57:30Z', 'mallory', 'unexpected'],
+    ['no actor', '2026-11-20T12:59:59Z', 'alice', 'unexpected'],
+    ['no actor', '2026-11-20T13:00:00Z', 'mallory', 'expected'],
+  ] as const)('expectation %s: a change at %s by %s is %s', (named, at, user, kind) => {
     expect(EXPECTATION_GRACE_MS).toBe(5 * 60_000);
-    expect(judgeExpected([EXPECTATION], attach('ci-runner', at)).kind).toBe(kind);
+    const expectation: Expectation = named === 'by alice' ? { ...EXPECTATION, actor: 'alice' } : EXPECTATION;
+    expect(judgeExpected([expectation], attach('ci-runner', at, user)).kind).toBe(kind);
   });
 
   it('ends early: the window closes then, and later changes on the target are unexpected', () => {
