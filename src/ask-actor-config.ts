@@ -5,7 +5,9 @@
  * - `ASK_ACTOR` — `true` to ask (also implied by a mapping);
  * - `ASK_ACTOR_MAPPING` — JSON `{ "<ARN or name glob>": "<Slack user id or e-mail>" }`, or
  *   `ASK_ACTOR_MAPPING_PARAMETER`, the SSM parameter holding it;
- * - `ASK_ACTOR_TIMEOUT_MINUTES` — minutes without an answer before the alert says so (default 60).
+ * - `ASK_ACTOR_TIMEOUT_MINUTES` — minutes without an answer before the alert says so (default 60);
+ * - `ASK_ACTOR_TRUST_SESSION_NAMES` — `true` to ask the e-mail a role session outside IAM Identity Center is named
+ *   after (off by default: whoever assumes the role chooses that name, and so who is asked).
  */
 import { ConfigError } from './config-error';
 import { type ActorMappingRule, parseActorMapping } from './domain/actor-mapping';
@@ -16,6 +18,8 @@ export interface AskActorConfig {
   /** The SSM parameter to read more rules from (deployed stages). */
   mappingParameter?: string;
   timeoutMinutes: number;
+  /** Whether a non-Identity Center role session's e-mail name may pick who is asked. */
+  trustSessionNames?: boolean;
 }
 
 /** Reads the settings; undefined when the feature is off. Throws {@link ConfigError} naming the bad key. */
@@ -48,5 +52,10 @@ export function readAskActorConfig(env: Record<string, string | undefined>): Ask
       'invalid configuration: ASK_ACTOR_TIMEOUT_MINUTES: expected a whole number of minutes from 1 to 10080',
     );
   }
-  return { rules, ...(mappingParameter ? { mappingParameter } : {}), timeoutMinutes };
+  const trustText = (env.ASK_ACTOR_TRUST_SESSION_NAMES ?? '').trim().toLowerCase();
+  if (trustText !== '' && !['true', 'false', '1', '0', 'yes', 'no'].includes(trustText)) {
+    throw new ConfigError('invalid configuration: ASK_ACTOR_TRUST_SESSION_NAMES: expected true or false');
+  }
+  const trustSessionNames = ['true', '1', 'yes'].includes(trustText);
+  return { rules, ...(mappingParameter ? { mappingParameter } : {}), timeoutMinutes, trustSessionNames };
 }

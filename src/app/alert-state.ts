@@ -15,8 +15,8 @@ import type { RespondedChange } from './revert-port';
  * - `quarantined`: the caller is quarantined (the change itself may still stand);
  * - `quarantining`: a quarantine is being applied;
  * - `denied`: the actor said they did not make this change;
- * - `confirmed`: the actor confirmed they made it;
  * - `acknowledged`: a responder is on it;
+ * - `confirmed`: the actor confirmed they made it (in hand at most, open when critical: see `HANDLING`);
  * - `open`: nobody has done anything yet.
  */
 export type AlertStatus =
@@ -26,8 +26,8 @@ export type AlertStatus =
   | 'quarantined'
   | 'quarantining'
   | 'denied'
-  | 'confirmed'
   | 'acknowledged'
+  | 'confirmed'
   | 'open';
 
 /** How far an alert is from needing nobody: `open` needs someone, `in-hand` has someone, `handled` is done. */
@@ -47,10 +47,15 @@ export interface AlertState {
   dryRun?: boolean;
 }
 
+/**
+ * A "Yes" from the actor is never `handled`: who is asked can depend on what the caller controls (their IAM user's
+ * own tags, a trusted session name), so a confirmation puts the alert at most "in hand" until a responder
+ * acknowledges or reverts it — and leaves a critical open.
+ */
 const HANDLING: Record<AlertStatus, AlertHandling> = {
   reverted: 'handled',
   quarantined: 'handled',
-  confirmed: 'handled',
+  confirmed: 'in-hand',
   reverting: 'in-hand',
   quarantining: 'in-hand',
   acknowledged: 'in-hand',
@@ -66,7 +71,9 @@ function state(
   at?: string,
   dryRun?: boolean,
 ): AlertState {
-  const out: AlertState = { status, handling: HANDLING[status], level: stored.change.risk.level };
+  const level = stored.change.risk.level;
+  const handling = status === 'confirmed' && level === 'critical' ? 'open' : HANDLING[status];
+  const out: AlertState = { status, handling, level };
   if (by) out.by = by;
   if (at) out.at = at;
   if (dryRun) out.dryRun = true;
@@ -85,7 +92,8 @@ export function alertStateOf(stored: RespondedChange): AlertState {
     return state('quarantined', stored, quarantine.by, quarantine.at, quarantine.dryRun);
   if (quarantine?.status === 'claimed') return state('quarantining', stored, quarantine.by, quarantine.at);
   if (actorAnswer?.answer === 'denied') return state('denied', stored, actorAnswer.by, actorAnswer.at);
-  if (actorAnswer?.answer === 'confirmed') return state('confirmed', stored, actorAnswer.by, actorAnswer.at);
+  // A responder's acknowledgement outranks the actor's own "Yes": it is what takes a critical off the open list.
   if (acknowledgement) return state('acknowledged', stored, acknowledgement.by, acknowledgement.at);
+  if (actorAnswer?.answer === 'confirmed') return state('confirmed', stored, actorAnswer.by, actorAnswer.at);
   return state('open', stored);
 }

@@ -163,7 +163,11 @@ export class HomeService {
     const weekStart = since(HOME_WINDOW_DAYS);
     const open = recent
       .filter((stored) => stored.change.eventTime >= weekStart && stored.slack !== undefined)
-      .filter((stored) => alertStateOf(stored).handling === 'open')
+      // The actor's own "Yes" keeps an alert here until a responder acknowledges or reverts it.
+      .filter((stored) => {
+        const state = alertStateOf(stored);
+        return state.handling === 'open' || state.status === 'confirmed';
+      })
       .sort(
         (left, right) =>
           SEVERITY[left.change.risk.level] - SEVERITY[right.change.risk.level] ||

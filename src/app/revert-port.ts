@@ -106,6 +106,11 @@ export interface ActorAsk {
   dm?: { channel: string; ts: string };
   /** ISO time the alert said nobody answered in time. */
   timedOutAt?: string;
+  /**
+   * The DM could not be sent (one line why, and when): the person was never asked, so the sweep never says they did
+   * not answer, and a retry of the ask job may send it.
+   */
+  dmFailed?: { at: string; why: string };
 }
 
 /** A stored change with what responders did about it. */

@@ -1,7 +1,7 @@
 /**
  * Finds the Slack user behind a change's caller for "was this you?": the configured mapping, then — for an IAM
- * user of the account the bot runs in — the user's `slack` or `email` tag (`iam:ListUserTags`, read-only), then the
- * session's e-mail. The pure rules are `src/domain/actor-mapping.ts`; this adapter only reads the tags.
+ * user of the account the bot runs in — the user's `slack` or `email` tag (`iam:ListUserTags`, read-only), then an IAM
+ * Identity Center session's e-mail (any other session's only when `trustSessionNames` is on). The pure rules are `src/domain/actor-mapping.ts`; this adapter only reads the tags.
  */
 import { type IAMClient, ListUserTagsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import type { ActorResolver } from '../app/ask-actor-service';
@@ -15,6 +15,8 @@ export interface ActorResolverOptions {
   iam?: Pick<IAMClient, 'send'>;
   /** The account `iam` reads: a user of another account has no tags to read here. */
   homeAccountId?: string;
+  /** Use non-Identity Center role session names that are e-mails (`ASK_ACTOR_TRUST_SESSION_NAMES`; off by default). */
+  trustSessionNames?: boolean;
 }
 
 /** {@link ActorResolver} over IAM's `ListUserTags`. */
@@ -23,9 +25,10 @@ export class IamTagActorResolver implements ActorResolver {
 
   async targetOf(change: AssessedChange): Promise<AskTarget | undefined> {
     const { actor } = change;
-    const mapped = askTargetOf(actor, this.options.rules);
+    const options = { trustSessionNames: this.options.trustSessionNames === true };
+    const mapped = askTargetOf(actor, this.options.rules, {}, options);
     if (mapped || actor.type !== 'iam-user') return mapped;
-    return askTargetOf(actor, [], await this.tagsOf(actor.name, actor.accountId));
+    return askTargetOf(actor, [], await this.tagsOf(actor.name, actor.accountId), options);
   }
 
   private async tagsOf(userName: string, accountId: string | undefined): Promise<Record<string, string>> {

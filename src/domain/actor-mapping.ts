@@ -5,10 +5,22 @@
  *
  * The order decides: a configured mapping first (the operator said so), then an IAM user's `slack` or `email` tag,
  * then what the session itself says — an IAM Identity Center user name or session name that is an e-mail address.
+ *
+ * Who is asked must not be the caller's choice, or a caller picks an accomplice to say "Yes". So mapping rules match
+ * only parts of the identity AWS sets — an IAM user's ARN and name, the role (or IAM user) that issued a session, an
+ * IAM Identity Center session (whose session name AWS sets to the user) — never a role session name or a federated
+ * user's name, which whoever calls `AssumeRole` / `GetFederationToken` picks. A role session name that reads as an
+ * e-mail is used only for Identity Center sessions, or when the operator turns on `trustSessionNames`. An IAM user's
+ * own tags are used (the `TagUser` permission is the operator's to guard), and every target says how it was found,
+ * so the alert can say how much a "Yes" is worth.
  */
 import type { Actor } from './types';
 
-/** One configured rule: callers whose ARN or name matches `match` (a glob, `*` any run) are `slack`. */
+/**
+ * One configured rule: callers whose identity matches `match` (a glob, `*` any run) are `slack` — an IAM user's ARN or
+ * name, a session's issuing role (or IAM user) ARN, an IAM Identity Center session's ARN or user name; never a role
+ * session name or federated user name the caller picked.
+ */
 export interface ActorMappingRule {
   match: string;
   /** A Slack user id (`U…`, `W…`) or an e-mail address `users.lookupByEmail` knows. */
@@ -22,6 +34,51 @@ export type ActorSource = 'mapping' | 'iam-tag' | 'identity-center' | 'session-n
 export type AskTarget =
   | { kind: 'user'; userId: string; source: ActorSource }
   | { kind: 'email'; email: string; source: ActorSource };
+
+/**
+ * How each source of a target is told on the alert and in the DM's record, so responders weigh a "Yes": whether the
+ * caller could have picked the person asked.
+ */
+export const ACTOR_SOURCE_EXPLAINED: Record<ActorSource, string> = {
+  mapping: 'found by the configured mapping',
+  'iam-tag': "found by the IAM user's own tag",
+  'identity-center': 'found by IAM Identity Center',
+  'session-name': 'found by the session name, which the caller chooses',
+};
+
+/** What the resolver may trust beyond what AWS sets. */
+export interface AskTargetOptions {
+  /**
+   * Use a role session name that is an e-mail address even outside IAM Identity Center. Off by default: whoever
+   * calls `AssumeRole` chooses the session name, so they choose who is asked.
+   */
+  trustSessionNames?: boolean;
+}
+
+/**
+ * True for a session of an IAM Identity Center permission set: the `AWSReservedSSO_…` role under the
+ * `/aws-reserved/sso.amazonaws.com/` path, which only IAM Identity Center can create (a role of the same name
+ * anyone makes elsewhere does not count). Its session name is the user's sign-in name, set by AWS.
+ */
+export function isIdentityCenterSession(actor: Actor): boolean {
+  return (
+    Boolean(actor.ssoPermissionSet) &&
+    /:role\/aws-reserved\/sso\.amazonaws\.com\//.test(actor.sessionIssuerArn ?? '')
+  );
+}
+
+/**
+ * The parts of the caller's identity a mapping rule may match: the ones the caller cannot choose. An IAM user's ARN
+ * and name; a session's issuer (the role, or the IAM user behind a federation token); an IAM Identity Center
+ * session's own ARN and name too (AWS sets them to the user). Never a role session name or a federated user's name.
+ */
+function mappableNames(actor: Actor): string[] {
+  const names: Array<string | undefined> = [actor.sessionIssuerArn];
+  if (actor.type === 'iam-user' || actor.type === 'identity-center-user' || isIdentityCenterSession(actor)) {
+    names.push(actor.arn, actor.name);
+  }
+  return names.filter((name): name is string => Boolean(name));
+}
 
 /** A Slack user id as Slack writes it: `U…`, or `W…` on Enterprise Grid. */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
@@ -109,8 +166,9 @@ export function askTargetOf(
   actor: Actor,
   rules: readonly ActorMappingRule[],
   tags: Readonly<Record<string, string>> = {},
+  options: AskTargetOptions = {},
 ): AskTarget | undefined {
-  const names = [actor.arn, actor.name, actor.sessionIssuerArn].filter((n): n is string => Boolean(n));
+  const names = mappableNames(actor);
   for (const rule of rules) {
     if (names.some((name) => globMatches(rule.match, name))) return targetOf(rule.slack, 'mapping');
   }
@@ -127,13 +185,12 @@ export function askTargetOf(
   if (actor.type === 'identity-center-user' && isEmail(actor.name)) {
     return { kind: 'email', email: actor.name, source: 'identity-center' };
   }
-  // An IAM Identity Center session's name is the user's sign-in name, usually their e-mail.
+  // An IAM Identity Center session's name is the user's sign-in name, usually their e-mail, set by AWS. Any other
+  // session's name is the caller's choice: used only when the operator said so.
   if (actor.sessionName && isEmail(actor.sessionName)) {
-    return {
-      kind: 'email',
-      email: actor.sessionName,
-      source: actor.ssoPermissionSet ? 'identity-center' : 'session-name',
-    };
+    if (isIdentityCenterSession(actor))
+      return { kind: 'email', email: actor.sessionName, source: 'identity-center' };
+    if (options.trustSessionNames) return { kind: 'email', email: actor.sessionName, source: 'session-name' };
   }
   return undefined;
 }

@@ -58,6 +58,7 @@ export async function buildAskActorService(wiring: AskActorWiring): Promise<AskA
     resolver: new IamTagActorResolver({
       rules,
       iam,
+      trustSessionNames: ask.trustSessionNames === true,
       ...(config.responder.homeAccountId ? { homeAccountId: config.responder.homeAccountId } : {}),
     }),
     slack: new SlackActorAskChannel(wiring.slack),

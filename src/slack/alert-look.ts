@@ -2,7 +2,7 @@
  * How an alert's status looks: the header's emoji and words, and the colour of the bar beside the message (a
  * secondary attachment holding one status line, the only way Slack colours a Block Kit message). An open
  * critical is red with 🚨; anything in hand is blue; anything handled is green; a failed revert or an actor who
- * says it was not them stays red. Pure: no I/O. Nothing else of this folder is imported, so `render.ts` (the first post,
+ * says it was not them stays red, and so does a critical the actor confirmed (their word is not a responder's). Pure: no I/O. Nothing else of this folder is imported, so `render.ts` (the first post,
  * always open) and `render-state.ts` (every later update) share it.
  */
 import type { MessageAttachment } from '@slack/types';
@@ -53,7 +53,7 @@ export function stateHeadline(state: AlertState): string {
     quarantined: `:lock: Caller quarantined${dry} — ${level}`,
     quarantining: `:hourglass_flowing_sand: Quarantining the caller — ${level}`,
     denied: `:warning: ${nameOf(state.by)} says it wasn't them — ${level}`,
-    confirmed: `:ballot_box_with_check: Confirmed by ${nameOf(state.by)} — was ${level}`,
+    confirmed: `:ballot_box_with_check: Confirmed by ${nameOf(state.by)} — ${level}`,
     acknowledged: `:eyes: Acknowledged by ${nameOf(state.by)} — ${level}`,
   };
   return state.status === 'open' ? '' : words[state.status];
@@ -79,7 +79,8 @@ export function statusLine(state: AlertState, who: string | undefined): string {
     case 'quarantined':
       return `*Handled* — caller quarantined${by}${dry}; the change itself still stands until reverted`;
     case 'confirmed':
-      return `*Handled* — confirmed${by}, who made the change`;
+      // The actor's own word: a responder still has to look (the caller may have chosen who was asked).
+      return `${state.handling === 'open' ? '*Open critical*' : '*In hand*'} — confirmed${by} as their change; a responder still has to acknowledge or revert it`;
     case 'revert-failed':
       return `*Open* — the revert${by} failed: finish it by hand`;
     case 'denied':

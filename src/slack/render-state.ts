@@ -8,6 +8,7 @@ import type { ActionsBlock, Button, HeaderBlock, KnownBlock } from '@slack/types
 import { type AlertState, alertStateOf } from '../app/alert-state';
 import type { AuditActor } from '../app/audit-port';
 import type { RespondedChange } from '../app/revert-port';
+import { ACTOR_SOURCE_EXPLAINED } from '../domain/actor-mapping';
 import { raiseLevel } from '../domain/risk/levels';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { stateHeadline, statusAttachment, statusLine } from './alert-look';
@@ -111,18 +112,35 @@ function stateLines(stored: RespondedChange): string[] {
         ? `:ballot_box_with_check: ${mentionOf(answer.by)} *confirmed* they made this change at ${slackDate(answer.at)}${reason}${ticket}`
         : `:warning: ${mentionOf(answer.by)} *says they did not make this change* (${slackDate(answer.at)})${reason} — risk raised from ${stored.change.risk.level.toUpperCase()} to ${raiseLevel(stored.change.risk.level).toUpperCase()}`,
     );
+  } else if (stored.actorAsk?.dmFailed) {
+    lines.push(
+      `:warning: ${mentionOf({ slackUserId: stored.actorAsk.slackUserId, name: 'the actor' })} could not be asked "was this you?": ${truncate(stored.actorAsk.dmFailed.why, MAX_ERROR)}`,
+    );
   } else if (stored.actorAsk?.timedOutAt) {
     lines.push(
-      `:hourglass: ${mentionOf({ slackUserId: stored.actorAsk.slackUserId, name: 'the actor' })} was asked "was this you?" at ${slackDate(stored.actorAsk.at)} and has not answered`,
+      `:hourglass: ${mentionOf({ slackUserId: stored.actorAsk.slackUserId, name: 'the actor' })} was asked "was this you?" at ${slackDate(stored.actorAsk.at)}${foundBy(stored.actorAsk.source)} and has not answered`,
     );
   } else if (stored.actorAsk) {
     lines.push(
-      `:speech_balloon: Asked ${mentionOf({ slackUserId: stored.actorAsk.slackUserId, name: 'the actor' })} "was this you?" at ${slackDate(stored.actorAsk.at)}`,
+      `:speech_balloon: Asked ${mentionOf({ slackUserId: stored.actorAsk.slackUserId, name: 'the actor' })} "was this you?" at ${slackDate(stored.actorAsk.at)}${foundBy(stored.actorAsk.source)}`,
     );
   }
+  // How the person was found, next to their "Yes": a caller may have chosen whom the bot asked.
+  if (answer && stored.actorAsk)
+    lines.push(`:mag: ${mentionOf(answer.by)} was ${foundByText(stored.actorAsk.source)}`);
   const ack = stored.acknowledgement;
   if (ack) lines.push(`:raised_hand: *Acknowledged* by ${mentionOf(ack.by)} at ${slackDate(ack.at)}`);
   return lines;
+}
+
+/** How the asked person was found, as the alert says it (`found by the configured mapping`, …). */
+function foundByText(source: string): string {
+  return (ACTOR_SOURCE_EXPLAINED as Record<string, string>)[source] ?? `found by ${inlineCode(source, 40)}`;
+}
+
+/** ` — found by …`, to follow "Asked @x". */
+function foundBy(source: string): string {
+  return ` — ${foundByText(source)}`;
 }
 
 /** Short tags for the fallback text (notifications, screen readers), escaped like the rest of it. */

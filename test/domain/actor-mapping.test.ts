@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { askTargetOf, globMatches, parseActorMapping } from '../../src/domain/actor-mapping';
+import {
+  ACTOR_SOURCE_EXPLAINED,
+  askTargetOf,
+  globMatches,
+  parseActorMapping,
+} from '../../src/domain/actor-mapping';
 import type { Actor } from '../../src/domain/types';
 
 const base: Actor = {
@@ -12,6 +17,89 @@ const base: Actor = {
   userAgent: 'aws-cli/2',
   client: 'aws-cli',
 };
+
+/** A session of an IAM Identity Center permission set: its role lives under the path only Identity Center uses. */
+const SSO: Actor = {
+  ...base,
+  type: 'sso',
+  arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/jane@example.com',
+  name: 'jane@example.com',
+  sessionName: 'jane@example.com',
+  ssoPermissionSet: 'Admin',
+  sessionIssuerArn:
+    'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef',
+};
+
+/** `aws sts assume-role --role-arn …/ci-deploy --role-session-name accomplice@corp.example`: the caller names the session. */
+const CHOSEN_SESSION: Actor = {
+  ...base,
+  type: 'assumed-role',
+  arn: 'arn:aws:sts::123456789012:assumed-role/ci-deploy/accomplice@corp.example',
+  name: 'ci-deploy/accomplice@corp.example',
+  sessionName: 'accomplice@corp.example',
+  sessionIssuerArn: 'arn:aws:iam::123456789012:role/ci-deploy',
+};
+
+describe('askTargetOf: the caller does not choose who is asked', () => {
+  it.each([
+    ['a role session named after an e-mail', CHOSEN_SESSION, [], undefined],
+    [
+      'a role someone named like an Identity Center role, outside its reserved path',
+      {
+        ...CHOSEN_SESSION,
+        type: 'sso',
+        ssoPermissionSet: 'Admin',
+        sessionIssuerArn: 'arn:aws:iam::123456789012:role/AWSReservedSSO_Admin_0123456789abcdef',
+      } as Actor,
+      [],
+      undefined,
+    ],
+    [
+      'a mapping rule on the session name matches nothing',
+      CHOSEN_SESSION,
+      [{ match: '*/accomplice@corp.example', slack: 'U0ACCOMPL' }],
+      undefined,
+    ],
+    [
+      'a mapping rule on a federated user name matches nothing',
+      {
+        ...base,
+        type: 'federated-user',
+        arn: 'arn:aws:sts::123456789012:federated-user/boss',
+        name: 'boss',
+        sessionIssuerArn: 'arn:aws:iam::123456789012:user/build',
+      } as Actor,
+      [{ match: '*federated-user/boss', slack: 'U0BOSS' }],
+      undefined,
+    ],
+    [
+      'a mapping rule on the issuing role matches',
+      CHOSEN_SESSION,
+      [{ match: 'arn:aws:iam::*:role/ci-deploy', slack: 'U0CIOWNER' }],
+      { kind: 'user', userId: 'U0CIOWNER', source: 'mapping' },
+    ],
+    [
+      'a mapping rule on an Identity Center user matches (AWS names the session)',
+      SSO,
+      [{ match: '*/jane@example.com', slack: 'U0JANE' }],
+      { kind: 'user', userId: 'U0JANE', source: 'mapping' },
+    ],
+  ])('%s', (_name, actor, rules, expected) => {
+    expect(askTargetOf(actor, rules)).toEqual(expected);
+  });
+
+  it('uses a session name outside Identity Center only when the operator turned it on, and says so', () => {
+    expect(askTargetOf(CHOSEN_SESSION, [], {}, { trustSessionNames: true })).toEqual({
+      kind: 'email',
+      email: 'accomplice@corp.example',
+      source: 'session-name',
+    });
+    expect(ACTOR_SOURCE_EXPLAINED['session-name']).toBe(
+      'found by the session name, which the caller chooses',
+    );
+    expect(ACTOR_SOURCE_EXPLAINED['iam-tag']).toBe("found by the IAM user's own tag");
+  });
+});
 
 describe('askTargetOf', () => {
   it.each([
@@ -39,7 +127,7 @@ describe('askTargetOf', () => {
     ['a tag that is neither', base, [], { email: 'not an address' }, undefined],
     [
       'an SSO session e-mail',
-      { ...base, type: 'assumed-role', sessionName: 'Jane@Example.com', ssoPermissionSet: 'Admin' } as Actor,
+      { ...SSO, sessionName: 'Jane@Example.com' } as Actor,
       [],
       {},
       { kind: 'email', email: 'Jane@Example.com', source: 'identity-center' },

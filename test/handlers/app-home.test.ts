@@ -201,6 +201,26 @@ describe('the Home tab through the Slack handler', () => {
         { by: { slackUserId: ALICE, name: 'alice' }, at: new Date().toISOString() },
         new Date(),
       );
+      // Confirmed by the actor only: their own "Yes" does not take it off the open list.
+      const confirmed = (
+        await h.storeChange(
+          recordOf('AttachRolePolicy', {
+            roleName: 'home-confirmed',
+            policyArn: 'arn:aws:iam::aws:policy/IAMFullAccess',
+          }),
+        )
+      ).eventId;
+      const askedAt = new Date();
+      await h.store.recordActorAsk(
+        confirmed,
+        { slackUserId: 'U0MALLORY', source: 'session-name', at: askedAt.toISOString() },
+        askedAt,
+      );
+      await h.store.recordActorAnswer(
+        confirmed,
+        { answer: 'confirmed', by: { slackUserId: 'U0MALLORY', name: 'mallory' }, at: askedAt.toISOString() },
+        askedAt,
+      );
       quarantined = (
         await h.storeChange(
           recordOf(
@@ -249,6 +269,7 @@ describe('the Home tab through the Slack handler', () => {
       expect(open.indexOf('home-admin')).toBeGreaterThan(-1);
       expect(open.indexOf('home-admin')).toBeLessThan(open.indexOf('home-low'));
       expect(open).not.toContain('home-acked');
+      expect(open).toContain('home-confirmed');
       expect(text).toMatch(/:rotating_light: \*\d+ critical\*/);
       expect(text).toContain(':x: *Fail*');
       expect(text).toContain('`metric-filter`');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { alertStateOf } from '../../src/app/alert-state';
 import type { RespondedChange, RevertRecord } from '../../src/app/revert-port';
 import { assessChange } from '../../src/domain/explain';
 import type { AssessedChange } from '../../src/domain/types';
@@ -344,9 +345,9 @@ describe('alert states at a glance', () => {
           ticket: '#812',
         },
       },
-      /^:ballot_box_with_check: Confirmed by jane — was CRITICAL · /,
-      '#2EB67D',
-      /\*Handled\* — confirmed by <@U0JANE>, who made the change/,
+      /^:ballot_box_with_check: Confirmed by jane — CRITICAL · /,
+      '#E01E5A',
+      /\*Open critical\* — confirmed by <@U0JANE> as their change; a responder still has to acknowledge or revert it/,
     ],
     [
       'denied by the actor',
@@ -364,6 +365,43 @@ describe('alert states at a glance', () => {
     expect(colourOf(message)).toBe(colour);
     expect(statusOf(message)).toMatch(status);
     assertBlockKitLimits(message);
+  });
+
+  it('a "Yes" from the actor never handles an alert: a critical stays open, anything else is in hand until a responder acts', () => {
+    const yes = {
+      actorAsk: { slackUserId: 'U0JANE', source: 'iam-tag', at: '2026-11-20T14:01:00Z' },
+      actorAnswer: { answer: 'confirmed' as const, by: JANE, at: '2026-11-20T14:03:00Z', reason: 'deploy' },
+    };
+    const change = critical();
+    const confirmed = stored(change, yes);
+    expect(alertStateOf(confirmed)).toMatchObject({ status: 'confirmed', handling: 'open' });
+    const lower = { ...change, risk: { ...change.risk, level: 'high' as const } };
+    expect(alertStateOf(stored(lower, yes))).toMatchObject({ status: 'confirmed', handling: 'in-hand' });
+    const message = withResponseState(renderChange(change), confirmed);
+    expect(colourOf(message)).toBe('#E01E5A');
+    // The alert says how the person asked was found, so responders weigh the "Yes".
+    expect(JSON.stringify(message.blocks)).toContain("<@U0JANE> was found by the IAM user's own tag");
+    const acknowledged = stored(change, {
+      ...yes,
+      acknowledgement: { by: { slackUserId: 'U0ALICE', name: 'alice' }, at: '2026-11-20T14:05:00Z' },
+    });
+    expect(alertStateOf(acknowledged)).toMatchObject({ status: 'acknowledged', handling: 'in-hand' });
+  });
+
+  it('an ask whose DM could not be sent says the person could not be asked, and why', () => {
+    const change = critical();
+    const failed = stored(change, {
+      actorAsk: {
+        slackUserId: 'U0JANE',
+        source: 'mapping',
+        at: '2026-11-20T14:01:00Z',
+        dmFailed: { at: '2026-11-20T14:01:01Z', why: 'Slack said: ratelimited' },
+      },
+    });
+    const text = JSON.stringify(withResponseState(renderChange(change), failed).blocks);
+    expect(text).toContain('could not be asked');
+    expect(text).toContain('ratelimited');
+    expect(text).not.toContain('has not answered');
   });
 
   it('tells an open critical from a handled one by its header emoji and its colour', () => {
