@@ -47,6 +47,11 @@ export interface ActorAskStore {
    * write): false otherwise.
    */
   recordActorAnswer(eventId: string, answer: ActorAnswer, now: Date): Promise<boolean>;
+  /**
+   * Marks that the DM of the recorded ask could not be sent (`why` one line), when no DM is recorded: false
+   * otherwise. A change so marked may be asked again, and is never noted as unanswered.
+   */
+  markActorAskDmFailed(eventId: string, failure: { at: string; why: string }, now: Date): Promise<boolean>;
   /** Marks an unanswered ask as timed out (once): false when it was answered or already marked. */
   markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean>;
 }
@@ -149,6 +154,12 @@ export class QueuedActorAsk implements ActorAskStep {
   }
 }
 
+/** An ask whose DM could not be sent, with no DM recorded and no answer, may be sent again. */
+function canAskAgain(stored: RespondedChange): boolean {
+  const ask = stored.actorAsk;
+  return Boolean(ask?.dmFailed) && !ask?.dm && !stored.actorAnswer;
+}
+
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0] ?? text;
@@ -179,7 +190,7 @@ export class AskActorService {
   async ask(stored: RespondedChange): Promise<AskOutcome> {
     const { change } = stored;
     if (!stored.slack || stored.slack.threadTs !== undefined) return 'not-posted';
-    if (stored.actorAsk) return 'already-asked';
+    if (stored.actorAsk && !canAskAgain(stored)) return 'already-asked';
     const target = await this.deps.resolver.targetOf(change);
     if (!target) return 'nobody-to-ask';
     const userId = target.kind === 'user' ? target.userId : await this.deps.slack.userIdByEmail(target.email);
@@ -196,7 +207,13 @@ export class AskActorService {
     await this.deps.pending?.add({ eventId: change.eventId, at: ask.at });
     // Recorded before the DM: whoever the DM reaches, only this user id may answer.
     if (!(await this.deps.store.recordActorAsk(change.eventId, ask, now))) return 'already-asked';
-    const dm = await this.deps.slack.sendAsk(userId, change);
+    let dm: SlackRef;
+    try {
+      dm = await this.deps.slack.sendAsk(userId, change);
+    } catch (error: unknown) {
+      await this.dmFailed(stored, ask, error);
+      throw error;
+    }
     await this.deps.store.recordActorAskDm(change.eventId, { channel: dm.channel, ts: dm.ts }, now);
     // The alert says who was asked, so responders know an answer may come.
     const asked: RespondedChange = {
@@ -214,6 +231,33 @@ export class AskActorService {
       source: target.source,
     });
     return 'asked';
+  }
+
+  /**
+   * The DM of a recorded ask could not be sent: the ask is marked so (a retry of the job may send it, and the sweep
+   * never says this person did not answer), the alert says they could not be asked and why, and it is audited. The
+   * waiting entry is dropped. Failures here are logged: the caller rethrows the DM's own error.
+   */
+  private async dmFailed(stored: RespondedChange, ask: ActorAsk, error: unknown): Promise<void> {
+    const eventId = stored.change.eventId;
+    const now = this.deps.clock.now();
+    const failure = { at: now.toISOString(), why: `Slack refused the DM: ${firstLine(error)}`.slice(0, 300) };
+    try {
+      if (!(await this.deps.store.markActorAskDmFailed(eventId, failure, now))) return;
+      await this.deps.pending?.remove({ eventId, at: ask.at });
+      if (stored.slack)
+        await this.deps.slack.updateAlert(stored.slack, {
+          ...stored,
+          actorAsk: { ...ask, dmFailed: failure },
+        });
+      await this.audit(stored, { name: 'iam-changes' }, 'actor-ask', 'the DM could not be sent', {
+        slackUserId: ask.slackUserId,
+        source: ask.source,
+        error: failure.why,
+      });
+    } catch (inner: unknown) {
+      this.log('could not record a failed DM', { eventId, error: firstLine(inner) });
+    }
   }
 
   /**
@@ -284,7 +328,8 @@ export class AskActorService {
     const noted: string[] = [];
     for (const stored of pending) {
       const ask = stored.actorAsk;
-      if (!ask || stored.actorAnswer || ask.timedOutAt) continue;
+      // A DM that was never delivered asked nobody: nothing to say "has not answered" about.
+      if (!ask || stored.actorAnswer || ask.timedOutAt || ask.dmFailed) continue;
       if (now.getTime() - Date.parse(ask.at) < limit) continue;
       const at = now.toISOString();
       if (!(await this.deps.store.markActorAskTimedOut(stored.change.eventId, at, now))) continue;

@@ -442,7 +442,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       TableName: this.tableName,
       Key: changeKey(eventId),
       UpdateExpression: 'SET actorAsk = :ask, updatedAt = :now',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(actorAsk)',
+      // Once per change — unless the DM of the recorded ask could not be sent (and nobody answered): then a retry
+      // may ask again.
+      ConditionExpression:
+        'attribute_exists(pk) AND (attribute_not_exists(actorAsk) OR (attribute_exists(actorAsk.dmFailed) AND attribute_not_exists(actorAsk.dm) AND attribute_not_exists(actorAnswer)))',
       ExpressionAttributeValues: { ':ask': plain(ask), ':now': now.toISOString() },
     });
   }
@@ -479,13 +482,32 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   }
 
   /** An unanswered ask whose time ran out, marked once: false when answered or already marked. */
+  /**
+   * Marks that the DM of the recorded ask could not be sent, when no DM is recorded for it: false otherwise (the
+   * DM was recorded after all, or there is no ask).
+   */
+  async markActorAskDmFailed(
+    eventId: string,
+    failure: { at: string; why: string },
+    now: Date,
+  ): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET actorAsk.dmFailed = :failure, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(actorAsk) AND attribute_not_exists(actorAsk.dm)',
+      ExpressionAttributeValues: { ':failure': plain(failure), ':now': now.toISOString() },
+    });
+  }
+
   async markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean> {
     return this.conditionalUpdate({
       TableName: this.tableName,
       Key: changeKey(eventId),
       UpdateExpression: 'SET actorAsk.timedOutAt = :at, updatedAt = :now',
+      // Never for a DM that was not delivered: that person was not asked.
       ConditionExpression:
-        'attribute_exists(actorAsk) AND attribute_not_exists(actorAnswer) AND attribute_not_exists(actorAsk.timedOutAt)',
+        'attribute_exists(actorAsk) AND attribute_not_exists(actorAnswer) AND attribute_not_exists(actorAsk.timedOutAt) AND attribute_not_exists(actorAsk.dmFailed)',
       ExpressionAttributeValues: { ':at': at, ':now': now.toISOString() },
     });
   }

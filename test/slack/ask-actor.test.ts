@@ -418,6 +418,33 @@ describe('was this you?', () => {
     expect(noted).toHaveLength(1);
   });
 
+  it('a DM Slack refused: the alert says the person could not be asked, the sweep never says they did not answer, a retry asks', async () => {
+    const eventId = await postedChangeBy({ slack: JANE });
+    const job = queued.find((j) => j.kind === 'ask-actor' && j.eventId === eventId);
+    if (!job) throw new Error(`no ask-actor job for ${eventId}`);
+    slack.failNext('conversations.open', { ok: false, error: 'cannot_dm_bot' });
+    await runJob(job).catch((error: unknown) => error);
+    const failed = await stored(eventId);
+    expect(failed.actorAsk?.dmFailed?.why).toContain('cannot_dm_bot');
+    expect(failed.actorAsk?.dm).toBeUndefined();
+    expect(JSON.stringify(alertOf(failed).blocks)).toContain('could not be asked');
+
+    const late = sweepAt(new Date(Date.parse(failed.actorAsk?.at ?? '') + 120 * 60_000));
+    expect(await late.sweep.sweep()).not.toContain(eventId);
+    const afterSweep = await stored(eventId);
+    expect(afterSweep.actorAsk?.timedOutAt).toBeUndefined();
+    expect(JSON.stringify(alertOf(afterSweep).blocks)).not.toContain('has not answered');
+
+    // The job again (the queue's retry): this time the DM goes out and the ask is an ordinary one.
+    expect(await runJob(job, 'retry-1')).toEqual({ kind: 'ask-actor', outcome: 'asked' });
+    const asked = await stored(eventId);
+    expect(asked.actorAsk?.dm).toBeDefined();
+    expect(asked.actorAsk?.dmFailed).toBeUndefined();
+    expect(JSON.stringify(alertOf(asked).blocks)).not.toContain('could not be asked');
+    const audit = await auditOf(eventId);
+    expect(audit.filter((e) => e.result === 'the DM could not be sent')).toHaveLength(1);
+  });
+
   it('an ask answered in time is never noted as unanswered; the sweep forgets it', async () => {
     const change = await changeBy({ slack: JANE });
     await handler(click(ASK_IDS.NO, change, JANE), context);
