@@ -59,13 +59,21 @@ export interface FollowRun {
  */
 export async function handler(_event: unknown, context: Context): Promise<FollowRun> {
   const run: FollowRun = { alarms: [], unanswered: [] };
-  const active = await cursors.activeCursors();
-  if (active.length > 0) {
-    run.alarms = await (await runtime()).follow.run(
-      Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
-      active,
-    );
-    logger.info('alarms followed', { outcomes: run.alarms });
+  // The two duties are independent: an alarm follow-up that throws must not skip the ask sweep. Its error is
+  // thrown again once the sweep ran, so the run still counts as failed.
+  let alarmFailure: unknown;
+  try {
+    const active = await cursors.activeCursors();
+    if (active.length > 0) {
+      run.alarms = await (await runtime()).follow.run(
+        Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+        active,
+      );
+      logger.info('alarms followed', { outcomes: run.alarms });
+    }
+  } catch (error: unknown) {
+    alarmFailure = error;
+    logger.error('the alarm follow-up failed; the ask sweep still runs', error as Error);
   }
   if (ask && pendingAsks) {
     const overdue = await pendingAsks.askedBefore(overdueCutoff(new Date(), ask.timeoutMinutes), 1);
@@ -74,5 +82,6 @@ export async function handler(_event: unknown, context: Context): Promise<Follow
       if (run.unanswered.length > 0) logger.info('unanswered asks noted', { eventIds: run.unanswered });
     }
   }
+  if (alarmFailure !== undefined) throw alarmFailure;
   return run;
 }
