@@ -10,7 +10,7 @@ import { alertStateOf } from './alert-state';
 import type { AuditActor } from './audit-port';
 import type { Clock } from './ports';
 import type { ChangeQueries, StatsStore } from './query-port';
-import type { RespondedChange } from './revert-port';
+import type { QuarantineRecord, RespondedChange } from './revert-port';
 
 /** The CIS 4.4 status as the last audit found it. */
 export interface CachedCisStatus {
@@ -57,8 +57,17 @@ export interface HomeSources {
    * Every active quarantine whatever its age (up to `limit`); without it only those of the last
    * {@link HOME_HISTORY_DAYS} days' changes are found.
    */
-  quarantines?: { active(limit: number): Promise<RespondedChange[]> };
+  quarantines?: { active(limit: number): Promise<HomeQuarantine[]> };
   expectations?: { active(now: Date): Promise<HomeExpectation[]> };
+}
+
+/**
+ * An active quarantine as the Home tab shows it: the change's id and the quarantine record — kept on the store's
+ * own list, so a quarantine still shows after its change's item expired (a stored change is one of these too).
+ */
+export interface HomeQuarantine {
+  change: { eventId: string };
+  quarantine?: QuarantineRecord;
 }
 
 /** Everything the Home tab shows, for one viewer. */
@@ -74,8 +83,8 @@ export interface HomeFacts {
   week: { total: number; failed: number; byLevel: Partial<Record<RiskLevel, number>> };
   /** The CIS 4.4 status as last checked; absent when it never was. */
   cis?: CachedCisStatus;
-  /** Callers quarantined now (for changes of the last {@link HOME_HISTORY_DAYS} days). */
-  quarantines: RespondedChange[];
+  /** Callers quarantined now (every active one the store lists, and those of the last days' changes). */
+  quarantines: HomeQuarantine[];
   /** The last reverts (done, failed or in progress), newest first. */
   reverts: RespondedChange[];
   mutes: HomeMute[];
@@ -150,7 +159,7 @@ export class HomeService {
       attempt(
         'the quarantines',
         async () => (await this.deps.sources?.quarantines?.active(HOME_LIST_LIMIT)) ?? [],
-        [] as RespondedChange[],
+        [] as HomeQuarantine[],
       ),
     ]);
     // Active quarantines of any age, then any of the recent changes' the list did not name (kept before it existed).

@@ -29,6 +29,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { HomeQuarantine } from '../app/home-service';
 import type {
   AlarmClaim,
   Burst,
@@ -569,7 +570,12 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     const key = { pk: QUARANTINED_PARTITION, sk: eventId };
     if (record.status === 'active') {
       await this.documentClient.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...key, eventId, at: record.at } }),
+        // The record itself too: the list item has no TTL, so the quarantine still shows (and can be lifted by
+        // its id) after the change's own item expired.
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, eventId, at: record.at, quarantine: plain(record) },
+        }),
       );
     } else if (record.status === 'lifted' || record.status === 'failed') {
       await this.documentClient.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
@@ -578,9 +584,11 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   /**
    * The changes whose caller is quarantined now, whatever their age (up to `limit`, most recent first): the
-   * `QUARANTINED` list, each read back and kept only while its record still says active.
+   * `QUARANTINED` list, each read back and kept only while its record still says active. A change whose item
+   * expired (its TTL) is listed from the record kept on the list item: an active quarantine is never dropped for
+   * its change's age.
    */
-  async activeQuarantines(limit: number): Promise<RespondedChange[]> {
+  async activeQuarantines(limit: number): Promise<Array<RespondedChange | HomeQuarantine>> {
     const page = await this.documentClient.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -589,11 +597,25 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       }),
     );
     const listed = (page.Items ?? [])
-      .map((item) => ({ eventId: String(item.eventId), at: String(item.at ?? '') }))
+      .map((item) => ({
+        eventId: String(item.eventId),
+        at: String(item.at ?? ''),
+        quarantine: item.quarantine as QuarantineRecord | undefined,
+      }))
       .sort((left, right) => right.at.localeCompare(left.at))
       .slice(0, limit);
-    const found = await Promise.all(listed.map(({ eventId }) => this.getChange(eventId)));
-    return found.filter((stored): stored is RespondedChange => stored?.quarantine?.status === 'active');
+    const found = await Promise.all(
+      listed.map(async (entry): Promise<RespondedChange | HomeQuarantine | undefined> => {
+        const stored = await this.getChange(entry.eventId);
+        if (stored) return stored;
+        return entry.quarantine
+          ? { change: { eventId: entry.eventId }, quarantine: entry.quarantine }
+          : undefined;
+      }),
+    );
+    return found.filter(
+      (stored): stored is RespondedChange | HomeQuarantine => stored?.quarantine?.status === 'active',
+    );
   }
 
   async markDelivery(

@@ -4,7 +4,7 @@
  * the local Slack server. An empty store, a busy one, a responder's tab with buttons and a read-only one.
  */
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../src/handlers/slack';
@@ -523,5 +523,36 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
     await h.store.recordQuarantine(change.eventId, { ...record, status: 'lifted' }, new Date());
     await handler(homeOpened(ALICE), context);
     expect(textOf(homeOf(ALICE).blocks)).not.toContain('`user/old-timer`');
+  });
+
+  it('still lists an active quarantine after its change item expired (the table TTL removed it)', async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'long-gone', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'long-gone' },
+      ),
+    );
+    const now = new Date();
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-gone',
+      target: { kind: 'user' as const, name: 'long-gone' },
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-gone`,
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'access keys leaked',
+      at: now.toISOString(),
+    };
+    await h.store.claimQuarantine(change.eventId, record, now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+    // What DynamoDB's TTL does once the change's retention is over.
+    await components.dynalite.documentClient.send(
+      new DeleteCommand({ TableName: h.tableName, Key: { pk: `CHANGE#${change.eventId}`, sk: 'CHANGE' } }),
+    );
+
+    await handler(homeOpened(ALICE), context);
+    const text = textOf(homeOf(ALICE).blocks);
+    expect(text).toContain('`user/long-gone`');
+    expect(text).toContain('access keys leaked');
   });
 });
