@@ -165,7 +165,10 @@ function vary(value: unknown, index: number, uniqueActions: boolean, key = ''): 
   if (ID_KEYS.has(key)) return `${value}-${index}`;
   if (TIME_KEYS.has(key)) {
     const time = Date.parse(value);
-    return Number.isNaN(time) ? value : new Date(time + (index % 86_400) * 1000).toISOString();
+    if (Number.isNaN(time)) return value;
+    const later = new Date(time + (index % 86_400) * 1000).toISOString();
+    // Kept in the form the record used: CloudTrail writes whole seconds.
+    return value.includes('.') ? later : later.replace('.000Z', 'Z');
   }
   if (NAME_KEYS.has(key) && value !== '') return `${value}${index}`;
   if (key === 'sourceIPAddress' && /^\d+\.\d+\.\d+\.\d+$/.test(value))
