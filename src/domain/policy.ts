@@ -1,3 +1,4 @@
+import { BoundedCache } from './bounded-cache';
 import type { PolicyDocument, Principal, Statement } from './types';
 
 /** A policy document that could not be read: the text is kept by the caller, the reason is said here. */
@@ -49,6 +50,30 @@ function toCondition(value: unknown): Statement['Condition'] {
   return out;
 }
 
+/** Action lists longer than this (AWS managed policies, read once each) are not worth a content key. */
+const INTERNED_LIST_MAX = 256;
+
+/** Action lists read before, by content: see {@link internActionList}. */
+const actionLists = new BoundedCache<string, string[]>(4096);
+
+/**
+ * The one frozen copy of an action list with this content. Documents that list the same actions (the same
+ * policy written again, a Terraform module applied to many roles) then share the list, and everything kept per
+ * list — its compiled expression, what it grants, which escalation actions it covers — is worked out once for
+ * them all. A module-level bounded cache of a pure function: frozen, a shared list can't be changed through one
+ * of its documents.
+ */
+export function internActionList(list: readonly string[]): string[] {
+  if (list.length > INTERNED_LIST_MAX) return Object.freeze([...list]) as string[];
+  const key = JSON.stringify(list);
+  let kept = actionLists.get(key);
+  if (!kept) {
+    kept = Object.freeze([...list]) as string[];
+    actionLists.set(key, kept);
+  }
+  return kept;
+}
+
 function toStatement(value: unknown, index: number): Statement {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new PolicyDocumentError(`Statement[${index}] must be an object`);
@@ -61,9 +86,9 @@ function toStatement(value: unknown, index: number): Statement {
   const statement: Statement = { Effect: effect };
   if (typeof raw.Sid === 'string') statement.Sid = raw.Sid;
   const action = toList(raw.Action, `Statement[${index}].Action`);
-  if (action) statement.Action = action;
+  if (action) statement.Action = internActionList(action);
   const notAction = toList(raw.NotAction, `Statement[${index}].NotAction`);
-  if (notAction) statement.NotAction = notAction;
+  if (notAction) statement.NotAction = internActionList(notAction);
   const resource = toList(raw.Resource, `Statement[${index}].Resource`);
   if (resource) statement.Resource = resource;
   const notResource = toList(raw.NotResource, `Statement[${index}].NotResource`);
@@ -197,7 +222,12 @@ interface CompiledList {
   byService: Map<string, RegExp>;
   /** Patterns whose service part has a wildcard (`*`, `ia*:Get*`), or that name no service. */
   other?: RegExp;
+  /** Actions asked about before and the answer (the rules ask the same few dozen of every list). */
+  answers: Map<string, boolean>;
 }
+
+/** How many answers a compiled list keeps; the rest are worked out each time. */
+const ANSWERS_KEPT = 256;
 
 const listCache = new WeakMap<readonly string[], CompiledList>();
 
@@ -213,6 +243,7 @@ function compileList(patterns: readonly string[]): CompiledList {
   const expression = (list: string[]) => new RegExp(`^(?:${list.map(wildcardSource).join('|')})$`, 'i');
   const out: CompiledList = {
     byService: new Map([...groups].map(([service, list]) => [service, expression(list)])),
+    answers: new Map(),
   };
   if (other.length > 0) out.other = expression(other);
   return out;
@@ -229,10 +260,13 @@ export function anyWildcardMatch(patterns: readonly string[], value: string): bo
     compiled = compileList(patterns);
     listCache.set(patterns, compiled);
   }
+  const known = compiled.answers.get(value);
+  if (known !== undefined) return known;
   const colon = value.indexOf(':');
   const service = colon === -1 ? '' : value.slice(0, colon).toLowerCase();
-  if (compiled.byService.get(service)?.test(value)) return true;
-  return compiled.other?.test(value) ?? false;
+  const answer = compiled.byService.get(service)?.test(value) || (compiled.other?.test(value) ?? false);
+  if (compiled.answers.size < ANSWERS_KEPT) compiled.answers.set(value, answer);
+  return answer;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  anyWildcardMatch,
   canonicalDocument,
+  internActionList,
   PolicyDocumentError,
   parsePolicyDocument,
   principalAccount,
@@ -329,6 +331,93 @@ describe('statementCoversAction', () => {
     expect(statementCoversAction(statement, 'iam:CreateUser')).toBe(false);
     expect(statementCoversAction(statement, 'organizations:LeaveOrganization')).toBe(false);
   });
+});
+
+describe('internActionList', () => {
+  it.each([
+    {
+      behaviour: 'the same content is one list',
+      first: ['s3:GetObject', 'iam:*'],
+      second: ['s3:GetObject', 'iam:*'],
+      same: true,
+    },
+    {
+      behaviour: 'another order is another list',
+      first: ['s3:GetObject', 'iam:*'],
+      second: ['iam:*', 's3:GetObject'],
+      same: false,
+    },
+    {
+      behaviour: 'another case is another list',
+      first: ['iam:PassRole'],
+      second: ['IAM:PassRole'],
+      same: false,
+    },
+    {
+      behaviour: 'a list that only joins the same is another list',
+      first: ['a,b'],
+      second: ['a', 'b'],
+      same: false,
+    },
+    { behaviour: 'the empty list is one list', first: [], second: [], same: true },
+  ])('$behaviour', ({ first, second, same }) => {
+    const one = internActionList(first);
+    const other = internActionList(second);
+    expect(one === other).toBe(same);
+    expect(one).toEqual(first);
+    expect(other).toEqual(second);
+    expect(Object.isFrozen(one)).toBe(true);
+  });
+
+  it('keeps a frozen copy, so the caller changing its own array changes nothing kept', () => {
+    const mine = ['ec2:RunInstances'];
+    const kept = internActionList(mine);
+    mine.push('iam:PassRole');
+    expect(internActionList(['ec2:RunInstances'])).toBe(kept);
+    expect(kept).toEqual(['ec2:RunInstances']);
+    expect(() => (kept as string[]).push('iam:PassRole')).toThrow(TypeError);
+  });
+
+  it('copies a list too long to key by content, without keeping it', () => {
+    const long = Array.from({ length: 300 }, (_, index) => `s3:Action${index}`);
+    expect(internActionList(long)).toEqual(long);
+    expect(internActionList(long)).not.toBe(internActionList(long));
+  });
+
+  it('gives documents listing the same actions one list, and different actions their own', () => {
+    const read = (actions: unknown, resource: string) =>
+      parsePolicyDocument(
+        JSON.stringify({ Statement: { Effect: 'Allow', Action: actions, Resource: resource } }),
+      ).Statement[0];
+    const first = read(['iam:PassRole', 'ec2:RunInstances'], 'arn:aws:iam::111122223333:role/a');
+    const second = read(['iam:PassRole', 'ec2:RunInstances'], 'arn:aws:iam::111122223333:role/b');
+    const third = read(['iam:PassRole', 'lambda:CreateFunction'], 'arn:aws:iam::111122223333:role/a');
+    expect(second?.Action).toBe(first?.Action);
+    expect(third?.Action).not.toBe(first?.Action);
+    expect(read('iam:PassRole', '*')?.Action).toBe(read(['iam:PassRole'], '*')?.Action);
+  });
+});
+
+describe('anyWildcardMatch', () => {
+  const LIST = internActionList(['iam:Put*', 's3:GetObject', '*:Describe*', 'ec2:Run?nstances']);
+  it.each([
+    ['iam:PutRolePolicy', true],
+    ['IAM:putrolepolicy', true],
+    ['iam:PassRole', false],
+    ['s3:GetObject', true],
+    ['s3:GetObjectAcl', false],
+    ['ec2:DescribeInstances', true],
+    ['ec2:RunInstances', true],
+    ['ec2:RunXInstances', false],
+    ['', false],
+  ])(
+    'answers %s as %s, first asked and asked again, as a list never asked before does',
+    (action, matches) => {
+      expect(anyWildcardMatch(LIST, action)).toBe(matches);
+      expect(anyWildcardMatch(LIST, action)).toBe(matches);
+      expect(anyWildcardMatch([...LIST], action)).toBe(matches);
+    },
+  );
 });
 
 describe('statementOnAllResources', () => {
