@@ -145,6 +145,61 @@ export function parsePolicyDocument(input: unknown): PolicyDocument {
   return toPolicyDocument(json);
 }
 
+/** Texts longer than this are read each time: no request document is (IAM's largest inline limit is 10,240). */
+const KEPT_TEXT_MAX = 10_240;
+
+/** Document texts read before and what they gave: see {@link readPolicyDocument}. */
+const documentTexts = new BoundedCache<string, { document: PolicyDocument } | { error: string }>(512);
+
+/**
+ * {@link parsePolicyDocument} for a document as a request carries it, answering instead of throwing: the
+ * document, or why it can't be read. A text read before is answered from a bounded cache (the same policy
+ * written again, a broken tool sending the same text) with the same document, frozen so no reader can change
+ * what another is given; a text that can't be read costs no exceptions the second time.
+ */
+export function readPolicyDocument(input: unknown): { document: PolicyDocument } | { error: string } {
+  const keep = typeof input === 'string' && input.length <= KEPT_TEXT_MAX;
+  if (keep) {
+    const known = documentTexts.get(input);
+    if (known) return known;
+  }
+  let result: { document: PolicyDocument } | { error: string };
+  try {
+    result = { document: parsePolicyDocument(input) };
+  } catch (error: unknown) {
+    if (!(error instanceof PolicyDocumentError)) throw error;
+    result = { error: error.message };
+  }
+  if (keep) {
+    if ('document' in result) freezeDocument(result.document);
+    documentTexts.set(input, Object.freeze(result));
+  }
+  return result;
+}
+
+/** Freezes a parsed document all the way down (its action lists already are). */
+function freezeDocument(document: PolicyDocument): void {
+  for (const statement of document.Statement) {
+    for (const list of [statement.Resource, statement.NotResource]) if (list) Object.freeze(list);
+    for (const principal of [statement.Principal, statement.NotPrincipal]) {
+      if (principal && principal !== '*') {
+        for (const ids of Object.values(principal)) Object.freeze(ids);
+        Object.freeze(principal);
+      }
+    }
+    if (statement.Condition) {
+      for (const block of Object.values(statement.Condition)) {
+        for (const values of Object.values(block)) Object.freeze(values);
+        Object.freeze(block);
+      }
+      Object.freeze(statement.Condition);
+    }
+    Object.freeze(statement);
+  }
+  Object.freeze(document.Statement);
+  Object.freeze(document);
+}
+
 /** Sorted, de-duplicated copy of a list, so documents compare and print the same whatever their order. */
 function canonicalList(list: string[] | undefined): string[] | undefined {
   return list ? [...new Set(list)].sort() : undefined;

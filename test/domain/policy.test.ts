@@ -8,6 +8,7 @@ import {
   parsePolicyDocument,
   principalAccount,
   principalEntries,
+  readPolicyDocument,
   statementCoversAction,
   statementOnAllResources,
   toPolicyDocument,
@@ -395,6 +396,61 @@ describe('internActionList', () => {
     expect(second?.Action).toBe(first?.Action);
     expect(third?.Action).not.toBe(first?.Action);
     expect(read('iam:PassRole', '*')?.Action).toBe(read(['iam:PassRole'], '*')?.Action);
+  });
+});
+
+describe('readPolicyDocument', () => {
+  const text = (resource: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['iam:PassRole'],
+          Resource: resource,
+          Principal: { AWS: ['111122223333'] },
+          Condition: { StringEquals: { 'aws:RequestedRegion': ['eu-west-1'] } },
+        },
+      ],
+    });
+
+  it.each([
+    { behaviour: 'JSON text', input: text('*') },
+    {
+      behaviour: 'URL-encoded JSON text',
+      input: encodeURIComponent(text('arn:aws:iam::111122223333:role/app')),
+    },
+    { behaviour: 'a parsed object', input: JSON.parse(text('*')) as unknown },
+    { behaviour: 'text that is not JSON', input: "{'Version': '2012-10-17'}" },
+    { behaviour: 'truncated text', input: '{' },
+    { behaviour: 'empty text', input: '' },
+    { behaviour: 'a document without statements', input: '{"Version":"2012-10-17"}' },
+  ])('reads $behaviour as parsePolicyDocument does, first read and read again', ({ input }) => {
+    let expected: { document: unknown } | { error: string };
+    try {
+      expected = { document: parsePolicyDocument(input) };
+    } catch (error: unknown) {
+      if (!(error instanceof PolicyDocumentError)) throw error;
+      expected = { error: error.message };
+    }
+    expect(readPolicyDocument(input)).toEqual(expected);
+    expect(readPolicyDocument(input)).toEqual(expected);
+  });
+
+  it('gives the same text the same frozen document, and another text its own', () => {
+    const first = readPolicyDocument(text('arn:aws:s3:::a'));
+    const again = readPolicyDocument(text('arn:aws:s3:::a'));
+    const other = readPolicyDocument(text('arn:aws:s3:::b'));
+    if (!('document' in first) || !('document' in again) || !('document' in other)) throw new Error('unread');
+    expect(again.document).toBe(first.document);
+    expect(other.document).not.toBe(first.document);
+    expect(other.document.Statement[0]?.Resource).toEqual(['arn:aws:s3:::b']);
+    const statement = first.document.Statement[0] as Statement;
+    expect(Object.isFrozen(first.document)).toBe(true);
+    expect(Object.isFrozen(statement)).toBe(true);
+    expect(Object.isFrozen(statement.Resource)).toBe(true);
+    expect(Object.isFrozen(statement.Condition?.StringEquals?.['aws:RequestedRegion'])).toBe(true);
+    expect(() => statement.Resource?.push('*')).toThrow(TypeError);
   });
 });
 
