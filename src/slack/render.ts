@@ -144,20 +144,44 @@ export function slackDate(iso: string, format = '{date_short_pretty} {time}'): s
 /**
  * Joins `head` and as many `lines` as fit in `budget` characters. When some do not fit, the last line says how
  * many were left out (`more(n)`), so nothing is ever cut silently. Lines are never cut in the middle, so
- * formatting and links stay whole.
+ * formatting and links stay whole. `total` is how many lines there are when only the first were made (see
+ * {@link linesWithin}).
  */
-function fitLines(head: string, lines: string[], budget: number, more: (hidden: number) => string): string {
-  const all = [head, ...lines].join('\n');
-  if (all.length <= budget) return all;
+function fitLines(
+  head: string,
+  lines: string[],
+  budget: number,
+  more: (hidden: number) => string,
+  total = lines.length,
+): string {
+  if (lines.length === total) {
+    const all = [head, ...lines].join('\n');
+    if (all.length <= budget) return all;
+  }
   let text = head;
   let shown = 0;
   for (const line of lines) {
     const next = `${text}\n${line}`;
-    if (next.length + 1 + more(lines.length - shown - 1).length > budget) break;
+    if (next.length + 1 + more(total - shown - 1).length > budget) break;
     text = next;
     shown += 1;
   }
-  return `${text}\n${more(lines.length - shown)}`;
+  return `${text}\n${more(total - shown)}`;
+}
+
+/**
+ * The first of `total` lines, made one at a time, up to the first that takes the text past `budget`: all
+ * {@link fitLines} can show of them (a managed policy may hold a hundred statements; a section shows a few).
+ */
+function linesWithin(head: string, total: number, budget: number, line: (index: number) => string): string[] {
+  const lines: string[] = [];
+  let length = head.length;
+  for (let index = 0; index < total && length <= budget; index++) {
+    const next = line(index);
+    lines.push(next);
+    length += 1 + next.length;
+  }
+  return lines;
 }
 
 /**
@@ -403,13 +427,19 @@ function documentSection(entry: RequestDocument, failed: boolean): SectionBlock 
   }
   const statements = entry.document.Statement;
   if (statements.length === 0) return section(`${title}\nNo statements.`);
-  const lines = statements.map((statement) => `• ${readStatement(statement)}`);
+  const lines = linesWithin(
+    title,
+    statements.length,
+    LIMIT.section,
+    (index) => `• ${readStatement(statements[index] as Statement)}`,
+  );
   return section(
     fitLines(
       title,
       lines,
       LIMIT.section,
       (hidden) => `… ${plural(hidden, 'more statement')} — View diff for the full document`,
+      statements.length,
     ),
   );
 }
