@@ -142,9 +142,9 @@ const TIME_KEYS = new Set(['eventTime', 'EventTime', 'time']);
  * attach the same managed policies and reuse the same action lists. With `uniqueActions`, every action list also
  * gains a pattern of its own, so no cache keyed on a document's content can answer.
  */
-function vary(value: unknown, index: number, uniqueActions: boolean, key = ''): unknown {
+function vary(value: unknown, index: number, uniqueActions: boolean, key = '', inList = false): unknown {
   if (Array.isArray(value)) {
-    const items = value.map((item) => vary(item, index, uniqueActions, key));
+    const items = value.map((item) => vary(item, index, uniqueActions, key, true));
     return uniqueActions && (key === 'Action' || key === 'NotAction')
       ? [...items, `bench:Unique${index}*`]
       : items;
@@ -181,7 +181,8 @@ function vary(value: unknown, index: number, uniqueActions: boolean, key = ''): 
     !value.includes('$')
   )
     return `${value}${index}`;
-  if (uniqueActions && (key === 'Action' || key === 'NotAction')) return [value, `bench:Unique${index}*`];
+  if (uniqueActions && !inList && (key === 'Action' || key === 'NotAction'))
+    return [value, `bench:Unique${index}*`];
   return value;
 }
 
