@@ -18,6 +18,7 @@ import type { AlarmCall, CallSource } from '../app/alert-port';
 import { clientLabel, describeActorType } from '../domain/actor';
 import { principalEntries } from '../domain/policy';
 import { unavailableNote } from '../domain/policy-validation';
+import { isAccessDeniedCode } from '../domain/risk/rules/failed-write';
 import type {
   Actor,
   AlarmEvent,
@@ -333,9 +334,12 @@ function phrase(change: Change): { past: string; attempt: string } {
   return both(`called ${name}${on}`, `call ${name}${on}`);
 }
 
-/** True for error codes that mean IAM refused the caller, as opposed to a call that failed for another reason. */
+/**
+ * True for error codes that mean IAM refused the caller, as opposed to a call that failed for another reason:
+ * the failed-write rule's own reading, so the headline never says "denied" where the level says a mistake.
+ */
 function isDenied(errorCode: string | undefined): boolean {
-  return /AccessDenied|Unauthori[sz]ed|NotAuthorized|Forbidden/i.test(errorCode ?? '');
+  return errorCode !== undefined && isAccessDeniedCode(errorCode);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isAccessDeniedCode } from '../../src/domain/risk/rules/failed-write';
 import type {
   AlarmEvent,
   AssessedChange,
@@ -13,6 +14,7 @@ import { ACTION_IDS } from '../../src/slack/action-ids';
 import {
   type AlarmCall,
   type AlarmDetails,
+  changeHeadline,
   describeChange,
   type RenderOptions,
   renderAlarm,
@@ -213,6 +215,25 @@ describe('renderChange', () => {
       ACTION_IDS.QUARANTINE,
       ACTION_IDS.MUTE,
     ]);
+  });
+
+  it.each([
+    ['AccessDenied', 'Denied attempt', 'was denied'],
+    ['AccessDeniedException', 'Denied attempt', 'was denied'],
+    ['UnauthorizedOperation', 'Denied attempt', 'was denied'],
+    ['Client.UnauthorizedOperation', 'Denied attempt', 'was denied'],
+    ['Client.NotAuthorized', 'Denied attempt', 'was denied'],
+    ['Forbidden', 'Failed attempt', 'it failed'],
+    ['EntityAlreadyExists', 'Failed attempt', 'it failed'],
+    ['MalformedPolicyDocument', 'Failed attempt', 'it failed'],
+    ['NoSuchEntity', 'Failed attempt', 'it failed'],
+  ])('reads a call failed with %s as the failed-write rule does: %s', (errorCode, headline, sentence) => {
+    const change = changeOf('PutUserPolicy', { userName: 'bob', policyName: 'p' }, { errorCode });
+    expect(isAccessDeniedCode(errorCode)).toBe(headline === 'Denied attempt');
+    expect(changeHeadline(change)).toBe(`${headline}: PutUserPolicy on user bob`);
+    expect(describeChange(change)).toBe(
+      `tried to write inline policy p on user bob but ${sentence} (${errorCode})`,
+    );
   });
 
   it('reads a failed call whose request CloudTrail did not record', () => {
