@@ -54,7 +54,7 @@ function toCondition(value: unknown): Statement['Condition'] {
 const INTERNED_LIST_MAX = 256;
 
 /** Action lists read before, by content: see {@link internActionList}. */
-const actionLists = new BoundedCache<string, string[]>(4096);
+const actionLists = new BoundedCache<string, string[]>(1024);
 
 /**
  * The one frozen copy of an action list with this content. Documents that list the same actions (the same

@@ -31,12 +31,40 @@ export function attachedPrefix(change: Change, statement: Statement): string {
   return `attaches ${attached.policyArn.slice(attached.policyArn.lastIndexOf('/') + 1)} to ${targetPhrase(change)}, which `;
 }
 
-/** Every `Allow` statement of the change's documents that play `role`. */
-export function allowStatements(change: Change, role: DocumentRole): Statement[] {
-  return documentsOf(change, role).flatMap((document) =>
+/**
+ * Every `Allow` statement of the change's documents that play `role`. Most rules ask this of every change: the
+ * answer is kept per change (weakly) for as long as its documents are the same objects. Callers read the list,
+ * never change it.
+ */
+export function allowStatements(change: Change, role: DocumentRole): readonly Statement[] {
+  const known = allowedByChange.get(change);
+  if (known && known.documents === change.documents && known.managedPolicy === change.managedPolicy) {
+    const statements = known.byRole.get(role);
+    if (statements) return statements;
+  }
+  const statements = documentsOf(change, role).flatMap((document) =>
     document.Statement.filter((statement) => statement.Effect === 'Allow'),
   );
+  if (known && known.documents === change.documents && known.managedPolicy === change.managedPolicy) {
+    known.byRole.set(role, statements);
+  } else {
+    allowedByChange.set(change, {
+      documents: change.documents,
+      managedPolicy: change.managedPolicy,
+      byRole: new Map([[role, statements]]),
+    });
+  }
+  return statements;
 }
+
+const allowedByChange = new WeakMap<
+  Change,
+  {
+    documents: Change['documents'];
+    managedPolicy: Change['managedPolicy'];
+    byRole: Map<DocumentRole, readonly Statement[]>;
+  }
+>();
 
 /** A string request parameter, or undefined when absent, empty or not a string. */
 export function requestString(change: Change, key: string): string | undefined {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionCatalogue, CatalogueAction } from '../../../src/domain/actions';
 import { internActionList } from '../../../src/domain/policy';
-import { adminGrant } from '../../../src/domain/risk/statements';
+import { adminGrant, allowStatements } from '../../../src/domain/risk/statements';
 import type { Statement } from '../../../src/domain/types';
+import { changeOf } from '../../support/cloudtrail';
 
 const IAM: CatalogueAction[] = [
   { name: 'GetRole', accessLevel: 'Read' },
@@ -78,5 +79,42 @@ describe('adminGrant, kept per action list and catalogue', () => {
     const list = internActionList(['*']);
     expect(adminGrant(statement({ Effect: 'Deny', Action: list }))).toBeUndefined();
     expect(adminGrant(statement({ Action: list }))?.kind).toBe('everything');
+  });
+});
+
+describe('allowStatements, kept per change', () => {
+  const documentOf = (...statements: Statement[]) => ({ Statement: statements });
+  const allowS3 = statement({ Action: ['s3:GetObject'] });
+  const denyAll = statement({ Effect: 'Deny', Action: ['*'] });
+  const allowIam = statement({ Action: ['iam:PassRole'] });
+  const change = changeOf('PutRolePolicy', {
+    roleName: 'app',
+    policyName: 'inline',
+    policyDocument: JSON.stringify(documentOf(allowS3, denyAll)),
+  });
+
+  it.each([
+    { role: 'permissions' as const, expected: [allowS3] },
+    { role: 'trust' as const, expected: [] },
+  ])('gives the $role Allow statements, the same asked again', ({ role, expected }) => {
+    expect(allowStatements(change, role)).toEqual(expected);
+    expect(allowStatements(change, role)).toEqual(expected);
+  });
+
+  it('answers a copy of the change with other documents for its own documents', () => {
+    allowStatements(change, 'permissions');
+    const other = {
+      ...change,
+      documents: [{ role: 'permissions' as const, field: 'policyDocument', document: documentOf(allowIam) }],
+    };
+    expect(allowStatements(other, 'permissions')).toEqual([allowIam]);
+    expect(allowStatements(change, 'permissions')).toEqual([allowS3]);
+  });
+
+  it('never answers a change from what its earlier documents held', () => {
+    const mutable = { ...change };
+    expect(allowStatements(mutable, 'permissions')).toEqual([allowS3]);
+    mutable.documents = [{ role: 'permissions', field: 'policyDocument', document: documentOf(allowIam) }];
+    expect(allowStatements(mutable, 'permissions')).toEqual([allowIam]);
   });
 });
