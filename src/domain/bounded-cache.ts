@@ -1,8 +1,9 @@
 /**
- * A map that holds at most `limit` entries and forgets the one used least recently first: the store behind the
- * domain's module-level caches of pure functions (the same answer for the same input, computed once while it is
- * asked for). A cache never changes an answer, only how soon it comes; the bound keeps a long-lived process (a
- * warm Lambda, the local runtime) from growing with every distinct input it has seen.
+ * A map that holds at most `limit` entries and forgets the oldest first: the store behind the domain's
+ * module-level caches of pure functions (the same answer for the same input, computed once while it is kept). A
+ * cache never changes an answer, only how soon it comes; the bound keeps a long-lived process (a warm Lambda,
+ * the local runtime) from growing with every distinct input it has seen. Reading an entry does not renew it:
+ * a read costs one look-up, and an entry still in use when it is forgotten is worked out once more.
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, V>();
@@ -17,17 +18,12 @@ export class BoundedCache<K, V> {
     return this.entries.size;
   }
 
-  /** The value kept for `key`, now the most recently used; undefined when none is kept. */
+  /** The value kept for `key`; undefined when none is kept. */
   get(key: K): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
+    return this.entries.get(key);
   }
 
-  /** Keeps `value` for `key`, forgetting the least recently used entry when the cache is full. */
+  /** Keeps `value` for `key` as the newest entry, forgetting the oldest when the cache is full. */
   set(key: K, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);

@@ -251,7 +251,8 @@ export function canonicalDocument(document: PolicyDocument): PolicyDocument {
   return out;
 }
 
-const patternCache = new Map<string, RegExp>();
+/** Compiled patterns (bounded: a stream of distinct patterns never drops the common ones all at once). */
+const patternCache = new BoundedCache<string, RegExp>(5000);
 
 /** The regular expression source of one IAM wildcard pattern. */
 function wildcardSource(pattern: string): string {
@@ -266,7 +267,6 @@ export function wildcardMatch(pattern: string, value: string): boolean {
   let regex = patternCache.get(pattern);
   if (!regex) {
     regex = new RegExp(`^${wildcardSource(pattern)}$`, 'i');
-    if (patternCache.size > 5000) patternCache.clear();
     patternCache.set(pattern, regex);
   }
   return regex.test(value);

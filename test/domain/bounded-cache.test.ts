@@ -26,7 +26,7 @@ describe('BoundedCache', () => {
       forgotten: ['a'],
     },
     {
-      behaviour: 'forgets the least recently used, not the least recently set',
+      behaviour: 'forgets the oldest even when it was read since',
       limit: 2,
       steps: [
         ['set', 'a'],
@@ -34,8 +34,8 @@ describe('BoundedCache', () => {
         ['get', 'a'],
         ['set', 'c'],
       ],
-      kept: ['a', 'c'],
-      forgotten: ['b'],
+      kept: ['b', 'c'],
+      forgotten: ['a'],
     },
     {
       behaviour: 'setting a key again refreshes it without growing',
@@ -50,7 +50,7 @@ describe('BoundedCache', () => {
       forgotten: ['b'],
     },
     {
-      behaviour: 'a miss refreshes nothing',
+      behaviour: 'a miss keeps nothing',
       limit: 1,
       steps: [
         ['set', 'a'],
