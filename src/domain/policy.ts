@@ -6,10 +6,11 @@ export class PolicyDocumentError extends Error {
   override name = 'PolicyDocumentError';
 }
 
-function toList(value: unknown, field: string): string[] | undefined {
+function toList(value: unknown, field: string, copy = true): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...value];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+    return copy ? [...value] : value;
   throw new PolicyDocumentError(`${field} must be a string or a list of strings`);
 }
 
@@ -85,9 +86,10 @@ function toStatement(value: unknown, index: number): Statement {
   }
   const statement: Statement = { Effect: effect };
   if (typeof raw.Sid === 'string') statement.Sid = raw.Sid;
-  const action = toList(raw.Action, `Statement[${index}].Action`);
+  // internActionList copies what it keeps: the input's own array is only read.
+  const action = toList(raw.Action, `Statement[${index}].Action`, false);
   if (action) statement.Action = internActionList(action);
-  const notAction = toList(raw.NotAction, `Statement[${index}].NotAction`);
+  const notAction = toList(raw.NotAction, `Statement[${index}].NotAction`, false);
   if (notAction) statement.NotAction = internActionList(notAction);
   const resource = toList(raw.Resource, `Statement[${index}].Resource`);
   if (resource) statement.Resource = resource;

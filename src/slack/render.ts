@@ -361,10 +361,12 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The short "what" of the header: the sentence for a success, "Denied attempt: …" for a failed call. */
-/** What a change's header says after its level: the change in a few words, or the failed attempt. */
-export function changeHeadline(change: Change): string {
-  if (change.outcome === 'success') return capitalise(describeChange(change));
+/**
+ * What a change's header says after its level: the change in a few words, or the failed attempt ("Denied
+ * attempt: …"). `described` is {@link describeChange} of the change when the caller already has it.
+ */
+export function changeHeadline(change: Change, described?: string): string {
+  if (change.outcome === 'success') return capitalise(described ?? describeChange(change));
   const what = targetLabel(change.target);
   const kind = isDenied(change.errorCode) ? 'Denied attempt' : 'Failed attempt';
   return `${kind}: ${change.eventName}${what ? ` on ${what}` : ''}`;
@@ -670,7 +672,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   }
 
   const blocks: KnownBlock[] = [
-    header(`${level.emoji} ${level.label} · ${changeHeadline(change)}`),
+    header(`${level.emoji} ${level.label} · ${changeHeadline(change, what)}`),
     section(summary.join('\n')),
     {
       type: 'section',
