@@ -258,10 +258,9 @@ const patternCache = new BoundedCache<string, RegExp>(5000);
 
 /** The regular expression source of one IAM wildcard pattern. */
 function wildcardSource(pattern: string): string {
-  return pattern
-    .split('')
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
+  return pattern.replace(/[*?.+^${}()|[\]\\]/g, (char) =>
+    char === '*' ? '.*' : char === '?' ? '.' : `\\${char}`,
+  );
 }
 
 /** IAM wildcard match (`*` any run, `?` one character), case-insensitive as IAM action names are. */

@@ -299,6 +299,18 @@ describe('wildcardMatch', () => {
     ['arn:aws:s3:::bucket/(a|b)', 'arn:aws:s3:::bucket/a', false],
     ['arn:aws:s3:::bucket/(a|b)', 'arn:aws:s3:::bucket/(a|b)', true],
     ['iam:PassRole', 'iam:PassRoleToService', false],
+    ['a+b', 'a+b', true],
+    ['a+b', 'aab', false],
+    ['[ab]', 'a', false],
+    ['[ab]', '[ab]', true],
+    ['x{2}', 'xx', false],
+    ['x{2}', 'x{2}', true],
+    ['^a$', '^a$', true],
+    ['a\\d', 'a\\d', true],
+    ['a\\d', 'a1', false],
+    ['a\\*', 'a\\anything', true],
+    ['*?', '', false],
+    ['*?', 'x', true],
   ])('matches %j against %j: %s', (pattern, value, matches) => {
     expect(wildcardMatch(pattern, value)).toBe(matches);
   });
