@@ -203,6 +203,8 @@ interface Counts {
   /** CloudTrail records and alarm messages read from the inputs: what "records" counts. */
   records: number;
   changes: number;
+  /** Changes whose attached AWS managed policy was judged on its document from the generated catalogue. */
+  catalogued: number;
   alarms: number;
   skipped: number;
   blocks: number;
@@ -214,7 +216,7 @@ function pass(
   prepare: PrepareChange,
   peak: Peak,
 ): { seconds: number; cpuSeconds: number; counts: Counts } {
-  const counts: Counts = { records: 0, changes: 0, alarms: 0, skipped: 0, blocks: 0 };
+  const counts: Counts = { records: 0, changes: 0, catalogued: 0, alarms: 0, skipped: 0, blocks: 0 };
   const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let index = 0; index < inputs.length; index++) {
@@ -225,6 +227,8 @@ function pass(
     counts.skipped += explanation.skipped.length;
     for (const change of explanation.changes) {
       counts.changes += 1;
+      if (change.managedPolicy?.source === 'catalogue' && change.managedPolicy.document)
+        counts.catalogued += 1;
       counts.blocks += renderChange(change).blocks.length;
     }
     for (const alarm of explanation.alarms) {
@@ -288,12 +292,17 @@ const counts = main.counts;
 const unique = measure(buildInputs(base, inputCount, true), prepare, peak);
 const uniqueTypical = median(unique.perSecond);
 
+const catalogueActions = (CATALOGUE.serviceKeys ?? []).reduce(
+  (sum, service) => sum + (CATALOGUE.actionsOf(service)?.length ?? 0),
+  0,
+);
 const cpus = os.cpus();
 const machine = `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores (one used), ${os.platform()} ${os.arch()}`;
 const sources = `${base.length - corpusCount} fixtures${corpusCount > 0 ? ` and ${corpusCount} real-world corpus files` : '; real-world corpus absent'}`;
 const lines = [
   `inputs per run:    ${count(inputCount)}, cycling ${sources}, each a different record`,
   `records per run:   ${count(counts.records)} (${count(counts.changes)} changes and ${count(counts.alarms)} alarms rendered, ${count(counts.skipped)} skipped)`,
+  `catalogues:        ${count(CATALOGUE.serviceKeys?.length ?? 0)} services of actions loaded (${count(catalogueActions)} actions); ${count(counts.catalogued)} changes judged on an AWS managed policy's document from the generated catalogue`,
   `runs:              ${runCount} after 2 warm-up passes`,
   `throughput:        median ${rate(typical)} records/s (min ${rate(Math.min(...main.perSecond))}, max ${rate(Math.max(...main.perSecond))})`,
   `per record:        ${((1e6 / typical) | 0).toLocaleString('en-US')} µs median`,

@@ -179,8 +179,11 @@ export function readPolicyDocument(input: unknown): { document: PolicyDocument }
   return result;
 }
 
-/** Freezes a parsed document all the way down (its action lists already are). */
-function freezeDocument(document: PolicyDocument): void {
+/**
+ * Freezes a parsed document all the way down (its action lists already are), so it can be handed to every
+ * reader of a cache: none can change what another is given.
+ */
+export function freezeDocument(document: PolicyDocument): void {
   for (const statement of document.Statement) {
     for (const list of [statement.Resource, statement.NotResource]) if (list) Object.freeze(list);
     for (const principal of [statement.Principal, statement.NotPrincipal]) {
