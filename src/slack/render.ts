@@ -138,8 +138,23 @@ function safeUrl(url: string | undefined): string | undefined {
 export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
   const millis = Date.parse(iso);
   if (Number.isNaN(millis)) return truncate(iso, 60);
-  const fallback = new Date(millis).toISOString().replace('.000Z', 'Z');
+  const fallback = isPlainTime(iso) ? iso : new Date(millis).toISOString().replace('.000Z', 'Z');
   return `<!date^${Math.floor(millis / 1000)}^${format}|${fallback}>`;
+}
+
+/** CloudTrail's own form, `2026-11-20T14:05:31Z`. */
+const WHOLE_SECOND_TIME = /^\d{4}-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+
+/**
+ * True when a time is already what {@link slackDate} would write back: CloudTrail's whole-second form with a
+ * day no month lacks (a 30 February is rolled over by `Date.parse`, so it is written back from the date).
+ */
+function isPlainTime(iso: string): boolean {
+  const parts = WHOLE_SECOND_TIME.exec(iso);
+  if (!parts) return false;
+  const month = Number(parts[1]);
+  const day = Number(parts[2]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 28;
 }
 
 /**
