@@ -586,7 +586,7 @@ function identityCenterButton(change: AssessedChange): Button {
   };
 }
 
-function actionsBlock(change: AssessedChange): ActionsBlock {
+function actionsBlock(change: AssessedChange, described = describeChange(change)): ActionsBlock {
   const value = change.eventId;
   const elements: Button[] = [
     button(ACTION_IDS.ACKNOWLEDGE, 'Acknowledge', value, { style: 'primary' }),
@@ -601,7 +601,7 @@ function actionsBlock(change: AssessedChange): ActionsBlock {
         style: 'danger',
         confirm: confirm(
           'Revert this change?',
-          `Reverts "${describeChange(change)}" with ${summary}. Next you give a reason; the live state is checked before anything runs.`,
+          `Reverts "${described}" with ${summary}. Next you give a reason; the live state is checked before anything runs.`,
           'Revert',
         ),
       }),
@@ -708,7 +708,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   const links = linksContext(change);
   if (links) blocks.push(links);
   blocks.push(metaContext(change));
-  if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change));
+  if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change, what));
 
   const account = change.accountId ? ` in account ${changeAccountPlain(change)}` : '';
   const text = `${mention}${level.label}: ${truncate(`${actorName} ${what}${account}`, LIMIT.section)}`;
