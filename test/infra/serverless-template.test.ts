@@ -716,7 +716,7 @@ describe('serverless.yml', () => {
     expect(allows(notify, tableWrite('PutItem', 'MUTE'))).toBe(false);
   });
 
-  it('lets the worker record reverts and quarantines on changes, and put only audit, bot-step and job-proof items', () => {
+  it('lets the worker record reverts, quarantines and checks on changes, and put only audit, bot-step, job-proof and policy-version items', () => {
     const worker = statementsOf(plain, 'WorkerRole');
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'revert', 'updatedAt']))).toBe(
       true,
@@ -724,24 +724,55 @@ describe('serverless.yml', () => {
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'quarantine', 'updatedAt']))).toBe(
       true,
     );
+    // The escalation check's and validation's result on the change's judgement.
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'change']))).toBe(true);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['acknowledgement']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['revert', 'delivery']))).toBe(false);
-    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1']) {
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['change', 'slack']))).toBe(false);
+    for (const pk of [
+      'AUDIT#2025-01-01',
+      'BOTSTEP#s1',
+      'JOBPROOF#p1',
+      'DOC#policy/arn:aws:iam::111122223333:policy/p/version/v2',
+    ]) {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(true);
     }
-    for (const pk of ['CHANGE#e1', 'DOC#111122223333#role/x', 'ALARM#a', 'BURST#b', 'STATS#2025-01-01']) {
+    // Never what the bot saw written: a policy's default document, an inline or trust document.
+    for (const pk of [
+      'CHANGE#e1',
+      'DOC#111122223333#role/x',
+      'DOC#policy/arn:aws:iam::111122223333:policy/p/default',
+      'ALARM#a',
+      'BURST#b',
+      'STATS#2025-01-01',
+    ]) {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(false);
     }
     expect(allows(worker, tableWrite('BatchWriteItem', 'CHANGE#e1'))).toBe(false);
   });
 
-  it('lets only notify ask Access Analyzer to validate a policy, and nothing else of Access Analyzer', () => {
+  it('lets notify and the worker (trying again) ask Access Analyzer to validate a policy, and nothing else of it', () => {
     for (const role of ['NotifyRole', 'SlackRole', 'WorkerRole']) {
       const granted = statementsOf(plain, role)
         .flatMap(actions)
         .filter((action) => action.startsWith('access-analyzer:'));
-      expect(granted, role).toEqual(role === 'NotifyRole' ? ['access-analyzer:ValidatePolicy'] : []);
+      expect(granted, role).toEqual(role === 'SlackRole' ? [] : ['access-analyzer:ValidatePolicy']);
     }
+  });
+
+  it("lets notify read only its own account's principals for the escalation check, and write none", () => {
+    const notify = statementsOf(plain, 'NotifyRole');
+    const iamActions = notify.flatMap(actions).filter((action) => action.startsWith('iam:'));
+    expect(
+      iamActions.every((action) => /^iam:(Get|List)/.test(action)),
+      iamActions.join(', '),
+    ).toBe(true);
+    const reads = notify.find((statement) => statement.Sid === 'ReadPrincipalsForEscalation');
+    if (!reads) throw new Error('no ReadPrincipalsForEscalation statement');
+    expect(actions(reads)).toEqual(
+      expect.arrayContaining(['iam:ListAttachedRolePolicies', 'iam:GetRolePolicy', 'iam:ListGroupsForUser']),
+    );
+    expect(JSON.stringify(reads.Resource)).not.toContain('"*"');
   });
 
   it('lets notify write its own kinds of items and mark bot steps consumed, nothing else', () => {
