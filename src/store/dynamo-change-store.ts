@@ -57,7 +57,14 @@ import type {
   RevertStore,
 } from '../app/revert-port';
 import type { AlarmEvent, AssessedChange, Change, PolicyDocument } from '../domain/types';
-import { INDEX_BY_ACTOR, INDEX_BY_RESOURCE, INDEX_BY_TIME, retentionSeconds, TTL_ATTRIBUTE } from './table';
+import {
+  INDEX_BY_ACCOUNT,
+  INDEX_BY_ACTOR,
+  INDEX_BY_RESOURCE,
+  INDEX_BY_TIME,
+  retentionSeconds,
+  TTL_ATTRIBUTE,
+} from './table';
 
 const DAY_SECONDS = 86_400;
 const DAY_MS = DAY_SECONDS * 1000;
@@ -320,7 +327,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     return this.putIfAbsent(this.changeItem(record, now));
   }
 
-  /** A change's item with its index keys (day, actor, resource). */
+  /** A change's item with its index keys (day, actor, resource and, when known, account). */
   private changeItem(record: StoredChange, now: Date): Item {
     const change = record.change;
     const sortKey = `${sortableTime(change.eventTime)}#${change.eventId}`;
@@ -334,6 +341,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       gsi2sk: sortKey,
       gsi3pk: `RESOURCE#${resourceOf(change)}`,
       gsi3sk: sortKey,
+      // Sparse: a record naming no account is in every other index, not this one.
+      ...(change.accountId ? { gsi4pk: `ACCOUNT#${change.accountId}`, gsi4sk: sortKey } : {}),
       [TTL_ATTRIBUTE]: this.expiresAt(now),
     };
   }
@@ -1094,6 +1103,22 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     );
   }
 
+  async changesInAccount(
+    accountId: string,
+    start: string,
+    end: string,
+    limit: number,
+  ): Promise<RespondedChange[]> {
+    return this.listIndex(
+      INDEX_BY_ACCOUNT,
+      'gsi4',
+      `ACCOUNT#${accountId}`,
+      sortableTime(start),
+      sortableTime(end),
+      limit,
+    );
+  }
+
   private expiresAt(now: Date): number {
     return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
   }
@@ -1167,7 +1192,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   /** Up to `limit` changes of one index partition with sort keys in `[from, to)`, newest first. */
   private async listIndex(
     indexName: string,
-    prefix: 'gsi1' | 'gsi2' | 'gsi3',
+    prefix: 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4',
     partition: string,
     from: string,
     to: string,
