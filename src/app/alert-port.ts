@@ -7,6 +7,7 @@
  * Every method throws when Slack refuses or cannot be reached (after the client's bounded retries); the caller
  * decides whether that fails its work or is only logged.
  */
+import type { AccountFacts } from '../domain/accounts';
 import type { AuditReport } from '../domain/cis-audit';
 import type { PolicyDiff, RiskDelta } from '../domain/diff';
 import type { Query, QueryError } from '../domain/query';
@@ -37,10 +38,14 @@ export interface AlarmCall {
 /** What an alarm summary says: the state change, the calls found behind it, where they were looked for. */
 export interface AlarmSummary {
   alarm: AlarmEvent;
+  /** The alarm's account as the organisation names it, when the account directory knows it. */
+  account?: AccountFacts;
   calls: AlarmCall[];
   source: CallSource;
   /** The state change (OK, INSUFFICIENT_DATA) that ended this alarm, once it did. */
   resolvedBy?: AlarmEvent;
+  /** Calls found after the summary was posted, while the alarm stayed in ALARM (each posted on its own). */
+  laterCalls?: number;
 }
 
 /** How a change's alert is first posted. */

@@ -85,6 +85,10 @@ export interface StoredAlarm {
   calls: string[];
   source?: 'cloudwatch-logs' | 'cloudtrail' | 'none';
   resolvedAt?: string;
+  /** The state (OK, INSUFFICIENT_DATA) it was resolved by, beside `resolvedAt`. */
+  resolvedState?: AlarmState;
+  /** Calls found after its summary was posted, while it stayed in ALARM (the follow-up's count, shown on it). */
+  laterCalls?: number;
   /**
    * Who is posting its summary: `claimed` while one invocation holds it (until `claimUntil`), `posted` once done.
    * Absent on items written before claims existed: posted when `slack` is set.
@@ -188,6 +192,13 @@ export interface ChangeStore {
   updateAlarm(alarm: AlarmEvent, update: Partial<Omit<StoredAlarm, 'alarm'>>, now: Date): Promise<void>;
   /** The latest ALARM occurrence of an alarm before a time, to mark it resolved on OK. */
   latestAlarmOccurrence(name: string, before: string): Promise<StoredAlarm | undefined>;
+  /**
+   * Marks a stored change as found by the follow-up of the alarm occurrence `alarm` (a conditional write): true
+   * the first time, false when it was already marked or is not stored.
+   */
+  markFollowedCall(eventId: string, alarm: string): Promise<boolean>;
+  /** Adds `count` to an alarm occurrence's later calls (an atomic `ADD`). */
+  addLaterCalls(alarm: AlarmEvent, count: number, now: Date): Promise<void>;
 
   getBurst(key: string): Promise<Burst | undefined>;
   /** Starts a new burst for the key, replacing an expired one (`expectedBurstId`); false when someone else did. */

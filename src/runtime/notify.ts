@@ -202,19 +202,25 @@ export async function buildNotifyRuntime({
         ...(log ? { log } : {}),
       })
     : undefined;
-  const follow = new AlarmFollowService({
+  const follow: AlarmFollowService = new AlarmFollowService({
     cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
     logs: {
-      searchRecords: async (group, pattern, start, end) =>
-        (await search()).logs.searchRecords(group, pattern, start, end),
+      async *pages(group, pattern, start, end) {
+        yield* (await search()).logs.pages(group, pattern, start, end);
+      },
     },
     deliver: async (records, deadline) => {
       await notify.deliverRecords(records, deadline);
     },
+    summaries: {
+      recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
+        notify.recordLaterCalls(alarmName, openedAt, eventIds),
+      showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
+    },
     clock: { now: () => new Date() },
     ...(log ? { log } : {}),
   });
-  const notify = new NotifyService({
+  const notify: NotifyService = new NotifyService({
     followUp: follow,
     ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),

@@ -104,6 +104,8 @@ export function renderAlarmSummary(summary: AlarmSummary): SlackMessage {
     calls: summary.calls,
     source: summary.source,
     searched: true,
+    ...(summary.account ? { account: summary.account } : {}),
+    ...(summary.laterCalls ? { laterCalls: summary.laterCalls } : {}),
   });
   return summary.resolvedBy ? withResolved(message, summary.resolvedBy) : message;
 }

@@ -231,6 +231,8 @@ function toStoredAlarm(item: Item): StoredAlarm {
   if (stored.slack) result.slack = stored.slack;
   if (stored.source !== undefined) result.source = stored.source;
   if (stored.resolvedAt !== undefined) result.resolvedAt = stored.resolvedAt;
+  if (stored.resolvedState !== undefined) result.resolvedState = stored.resolvedState;
+  if (typeof stored.laterCalls === 'number') result.laterCalls = stored.laterCalls;
   if (stored.summary !== undefined) result.summary = stored.summary;
   if (stored.claimOwner !== undefined) result.claimOwner = stored.claimOwner;
   if (stored.claimUntil !== undefined) result.claimUntil = stored.claimUntil;
@@ -781,7 +783,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     const names: Record<string, string> = {};
     const values: Item = { ':now': now.toISOString() };
     const set = ['updatedAt = :now'];
-    for (const field of ['slack', 'calls', 'source', 'resolvedAt', 'summary'] as const) {
+    for (const field of ['slack', 'calls', 'source', 'resolvedAt', 'resolvedState', 'summary'] as const) {
       const value = update[field];
       if (value === undefined) continue;
       // Names go through placeholders: `source` and others are DynamoDB reserved words.
@@ -794,6 +796,32 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       UpdateExpression: `SET ${set.join(', ')}`,
       ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
+    });
+  }
+
+  async markFollowedCall(eventId: string, alarm: string): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET followedBy = :alarm',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(followedBy)',
+          ExpressionAttributeValues: { ':alarm': alarm },
+        }),
+      );
+      return true;
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async addLaterCalls(alarm: AlarmEvent, count: number, now: Date): Promise<void> {
+    await this.updateExisting(`alarm ${alarm.name} at ${alarm.stateChangeTime}`, {
+      Key: alarmKey(alarm),
+      UpdateExpression: 'SET updatedAt = :now ADD laterCalls :count',
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':count': count },
     });
   }
 
