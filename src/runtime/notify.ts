@@ -1,4 +1,5 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
 import { AlarmFollowService } from '../app/alarm-follow';
 import { ChangeContent } from '../app/change-content';
@@ -91,6 +92,8 @@ export async function buildDigestService({ config, aws, log }: NotifyWiring): Pr
     slack: await pacedSlack(config, aws),
     render: renderDigest,
     clock: { now: () => new Date() },
+    accounts: accountDirectory(config, dynamo, options, log),
+    ...routesOption(routingSource(config, options, aws, log)),
     settings: {
       levels: config.digestLevels,
       defaultChannel: config.slack.defaultChannel,
@@ -142,12 +145,7 @@ export async function buildNotifyRuntime({
   });
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
   const clock = { now: () => new Date() };
-  const accounts = new CachedAccountDirectory({
-    store: new DynamoAccountDirectoryStore(dynamo, tableOptions),
-    ...(config.accounts.readOrganizations ? { source: organizationsSource(config, options) } : {}),
-    clock,
-    ...(log ? { log } : {}),
-  });
+  const accounts = accountDirectory(config, dynamo, options, log);
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
@@ -260,6 +258,25 @@ export async function buildNotifyRuntime({
     ...(log ? { log } : {}),
   });
   return { notify, follow };
+}
+
+/** The account directory over the table's copy, refreshed from Organizations when the deploy names an organisation. */
+function accountDirectory(
+  config: Config,
+  dynamo: DynamoDBDocumentClient,
+  options: { cloudTrailRegion: string },
+  log: NotifyWiring['log'],
+): CachedAccountDirectory {
+  return new CachedAccountDirectory({
+    store: new DynamoAccountDirectoryStore(dynamo, { tableName: config.tableName }),
+    ...(config.accounts.readOrganizations ? { source: organizationsSource(config, options) } : {}),
+    clock: { now: () => new Date() },
+    ...(log ? { log } : {}),
+  });
+}
+
+function routesOption(routes: RoutingTableSource | undefined): { routes?: RoutingTableSource } {
+  return routes ? { routes } : {};
 }
 
 /** Organizations, loaded on the directory's first refresh (once a day): most cold starts never load it. */
