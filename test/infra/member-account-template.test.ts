@@ -17,6 +17,7 @@ import {
   CreateEventBusCommand,
   DescribeEventBusCommand,
   EventBridgeClient,
+  ListTargetsByRuleCommand,
   PutEventsCommand,
   PutPermissionCommand,
   PutRuleCommand,
@@ -32,6 +33,7 @@ import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -138,7 +140,13 @@ describe('templates/member-account.yml', () => {
     const resources = resourcesIn(member, inMember());
     const rule = resources.ForwardingRule?.Properties as { Name: string; Targets: Json[] };
     expect(rule.Targets).toEqual([
-      { Id: 'iam-changes-central-bus', Arn: BUS_ARN, RoleArn: 'ForwarderRole.Arn' },
+      {
+        Id: 'iam-changes-central-bus',
+        Arn: BUS_ARN,
+        RoleArn: 'ForwarderRole.Arn',
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        DeadLetterConfig: { Arn: 'ForwardDeadLetterQueue.Arn' },
+      },
     ]);
     const role = resources.ForwarderRole?.Properties as {
       RoleName: string;
@@ -190,9 +198,40 @@ describe('templates/member-account.yml', () => {
     expect(conditionHoldsIn(member, central, 'ForwardEvents')).toBe(false);
     expect(Object.keys(resourcesIn(member, central))).toEqual(['ResponderRole']);
     expect(Object.keys(resourcesIn(member, inMember())).sort()).toEqual([
+      'ForwardDeadLetterQueue',
+      'ForwardDeadLetterQueuePolicy',
       'ForwarderRole',
       'ForwardingRule',
       'ResponderRole',
+    ]);
+  });
+
+  it('keeps what the central bus refused in an encrypted dead-letter queue only the forwarding rule may write', () => {
+    const resources = resourcesIn(member, inMember());
+    const rule = resources.ForwardingRule?.Properties as { Name: string; Targets: Json[] };
+    const target = rule.Targets[0] as { RetryPolicy: Json; DeadLetterConfig: { Arn: string } };
+    // Retried for a day (EventBridge's most), then kept for 14 days (SQS's most).
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 });
+    expect(resources.ForwardDeadLetterQueue?.Properties).toEqual({
+      QueueName: 'iam-changes-forward-dlq',
+      MessageRetentionPeriod: 1209600,
+      SqsManagedSseEnabled: true,
+    });
+    const policy = resources.ForwardDeadLetterQueuePolicy?.Properties as {
+      Queues: unknown[];
+      PolicyDocument: { Statement: Statement[] };
+    };
+    expect(policy.Queues).toEqual(['ref:ForwardDeadLetterQueue']);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: 'ForwardDeadLetterQueue.Arn',
+        Condition: {
+          ArnEquals: { 'aws:SourceArn': `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}` },
+        },
+      },
     ]);
   });
 });
@@ -329,12 +368,44 @@ describe('on moto_server, in two accounts of an organisation', () => {
     await events.send(
       new PutRuleCommand({ Name: rule.Name, EventPattern: JSON.stringify(rule.EventPattern) }),
     );
+    // Its dead-letter queue, with the template's policy, and the target with its retry policy.
+    const memberSqs = track(new SQSClient(asAccount(memberId)));
+    const queue = resources.ForwardDeadLetterQueue?.Properties as { QueueName: string };
+    const dlqUrl = (await memberSqs.send(new CreateQueueCommand({ QueueName: queue.QueueName }))).QueueUrl;
+    const dlqArn = (
+      await memberSqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    const queuePolicy = resources.ForwardDeadLetterQueuePolicy?.Properties as { PolicyDocument: Json };
+    await memberSqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: dlqUrl,
+        Attributes: {
+          Policy: JSON.stringify(queuePolicy.PolicyDocument).replace(
+            '"ForwardDeadLetterQueue.Arn"',
+            JSON.stringify(dlqArn),
+          ),
+        },
+      }),
+    );
+    const target = (resources.ForwardingRule?.Properties as { Targets: Json[] }).Targets[0] as {
+      RetryPolicy: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+    };
     await events.send(
       new PutTargetsCommand({
         Rule: rule.Name,
-        Targets: [{ Id: 'iam-changes-central-bus', Arn: busArn, RoleArn: forwarderArn }],
+        Targets: [
+          {
+            Id: 'iam-changes-central-bus',
+            Arn: busArn,
+            RoleArn: forwarderArn,
+            RetryPolicy: target.RetryPolicy,
+            DeadLetterConfig: { Arn: dlqArn },
+          },
+        ],
       }),
     );
+    const [kept] = (await events.send(new ListTargetsByRuleCommand({ Rule: rule.Name }))).Targets ?? [];
+    expect(kept).toMatchObject({ DeadLetterConfig: { Arn: dlqArn }, RetryPolicy: target.RetryPolicy });
 
     // CloudTrail puts the member's IAM calls on its default bus (AWS would refuse an `aws.` source from anyone else).
     const record = (eventName: string, readOnly: boolean) =>
