@@ -387,7 +387,7 @@ describe('on moto_server, in two accounts of an organisation', () => {
         },
       }),
     );
-    const target = (resources.ForwardingRule?.Properties as { Targets: Json[] }).Targets[0] as {
+    const target = (rule as unknown as { Targets: Json[] }).Targets[0] as {
       RetryPolicy: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
     };
     await events.send(
