@@ -772,7 +772,9 @@ export class NotifyService {
       const parentChange = await store.getChange(burst.parentEventId);
       if (parentChange) {
         // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
-        const burstNote = burstNoteOf(burst);
+        // What was last done to a fleet group stays on its message as its count moves on.
+        const acted = parentChange.burstNote?.fleetActed;
+        const burstNote = { ...burstNoteOf(burst), ...(acted ? { fleetActed: acted } : {}) };
         await store.recordBurstNote(burst.parentEventId, burstNote);
         await slack.updateAlert(parent, { ...parentChange, burstNote });
         shown = { count: burst.count, at: clock.now().toISOString() };

@@ -21,7 +21,7 @@ import { type JobResult, WorkerService } from '../app/worker-service';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
-
+import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
 import { SlackResponderChannel } from '../slack/slack-alert-channel';
@@ -277,6 +277,7 @@ export async function buildWorkerService({
       store,
       useCasesIn,
       slack: gateway,
+      alerts: new SlackAlertRefresher(gateway),
       presenter: SLACK_FLEET_PRESENTER,
       audit,
       clock,

@@ -37,6 +37,7 @@ import type {
   ClaimResult,
   DeliveryState,
   DocumentSnapshot,
+  FleetActed,
   SlackRef,
   StoredAlarm,
   StoredChange,
@@ -1026,6 +1027,14 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         ':risk': plain(change.risk),
         ':escalation': plain(change.escalation ?? null),
       },
+    });
+  }
+
+  async recordFleetActed(parentEventId: string, acted: FleetActed): Promise<void> {
+    await this.updateExisting(`change ${parentEventId}`, {
+      Key: changeKey(parentEventId),
+      UpdateExpression: 'SET burstNote.fleetActed = :acted, updatedAt = :now',
+      ExpressionAttributeValues: { ':acted': plain(acted), ':now': new Date().toISOString() },
     });
   }
 

@@ -40,7 +40,12 @@ export interface ViewSubmissionArgs {
         string,
         | Record<
             string,
-            { value?: string | null; selected_options?: { value?: string }[] | null } | undefined
+            | {
+                value?: string | null;
+                selected_option?: { value?: string } | null;
+                selected_options?: { value?: string }[] | null;
+              }
+            | undefined
           >
         | undefined
       >;

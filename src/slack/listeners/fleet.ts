@@ -6,8 +6,14 @@
  * name only the group and the time of the list confirmed — the worker reads the accounts from the store.
  */
 import type { FleetAction } from '../../app/jobs';
-import { REASON_INPUT } from '../action-ids';
-import { fleetActionOf, parseFleetMetadata, renderFleetLoading, renderFleetProblem } from '../render-fleet';
+import { FLEET_ACCOUNTS_INPUT, REASON_INPUT } from '../action-ids';
+import {
+  fleetActionOf,
+  fleetMembersOf,
+  parseFleetMetadata,
+  renderFleetLoading,
+  renderFleetProblem,
+} from '../render-fleet';
 import { renderProblem, renderRequestedNote, renderUnauthorised } from '../render-notice';
 import type { ViewErrors, ViewSubmissionArgs } from './confirm';
 import {
@@ -124,6 +130,11 @@ export async function onFleetSubmission(
     await ack(errors('Give a reason: it goes in the alert thread and the audit log.'));
     return;
   }
+  const chosen = fleetMembersOf(view.state.values);
+  if ('error' in chosen) {
+    await ack({ response_action: 'errors', errors: { [FLEET_ACCOUNTS_INPUT.BLOCK_ID]: chosen.error } });
+    return;
+  }
   let by: Awaited<ReturnType<typeof requesterOf>>;
   try {
     by = await requesterOf(body.user, deps);
@@ -158,6 +169,7 @@ export async function onFleetSubmission(
         kind: action === 'revert' ? 'fleet-revert' : 'fleet-quarantine',
         groupId: meta.groupId,
         asOf: meta.asOf,
+        ...(chosen.members ? { members: chosen.members } : {}),
         by,
         reason,
         ...(alert ? { alert } : {}),
