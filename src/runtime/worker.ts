@@ -103,9 +103,13 @@ export async function buildWorkerService({
   const secrets = onDemandSecrets(options, aws?.ssm);
   const gateway = slack ?? buildInteractionGateway(config, await readBotToken(config, secrets));
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
-  const queries = lazily(async () =>
-    (await import('./queries')).buildQueryService(config, { store, stats, trail, dynamo }),
-  );
+  const queries = lazily(async () => {
+    const [{ buildQueryService }, { archiveHistoryOf }] = await Promise.all([
+      import('./queries'),
+      import('./archive-history'),
+    ]);
+    return buildQueryService(config, { store, stats, trail, dynamo }, archiveHistoryOf);
+  });
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
 
