@@ -9,6 +9,7 @@ import { RoutingTextSource } from '../../src/app/routing-table';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import {
+  alarmNotification,
   CHANNEL,
   type Components,
   eventBridgeNotification,
@@ -77,6 +78,48 @@ describe('NotifyService in an organisation', () => {
       name: 'prod-payments',
       ouPath: 'Root/Workloads/Prod',
     });
+  });
+
+  it("names the account the caller acted from, and the alarm summary's account, by name", async () => {
+    const { service } = await organisationNotify('[]');
+    // A role of prod-payments acting in the sandbox account.
+    const record = cloudTrailRecord(
+      'AttachRolePolicy',
+      { roleName: 'cross', policyArn: READ_ONLY },
+      {
+        recipientAccountId: SANDBOX,
+        userIdentity: {
+          type: 'AssumedRole',
+          principalId: 'AROAPAYMENTS:deploy',
+          arn: `arn:aws:sts::${PAYMENTS}:assumed-role/deployer/deploy`,
+          accountId: PAYMENTS,
+          sessionContext: {
+            sessionIssuer: {
+              type: 'Role',
+              arn: `arn:aws:iam::${PAYMENTS}:role/deployer`,
+              userName: 'deployer',
+            },
+          },
+        },
+      },
+    );
+    await service.process(eventBridgeNotification(record));
+    const alert = components.slack
+      .topLevel(CHANNEL)
+      .find((message) => JSON.stringify(message.blocks).includes('cross'));
+    const blocks = JSON.stringify(alert?.blocks);
+    expect(blocks).toContain('Account *sandbox-7* `444455556666`');
+    expect(blocks).toContain('Caller from account *prod-payments* `111122223333`');
+
+    // The stack's alarm in the payments account: no calls behind it here, its account by name all the same.
+    await service.process(
+      alarmNotification({ metricName: 'OrgNamed', periodStart: new Date(Date.now() - 3_600_000) }),
+    );
+    const summary = components.slack
+      .topLevel(CHANNEL)
+      .find((message) => message.text.includes('CIS-4.4-OrgNamed'));
+    expect(summary?.text).toContain('in account prod-payments (111122223333)');
+    expect(JSON.stringify(summary?.blocks)).toContain('*prod-payments* `111122223333` · Root/Workloads/Prod');
   });
 
   it('sends each change to the first matching rule, else its level channel, else the default', async () => {
