@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -15,6 +16,9 @@ export default defineConfig({
       // project supports Node 20 on purpose (package.json engines), so the notice is switched off by the SDK's own flag.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
+    // Most files wait on other processes (moto_server, dynalite, spawned CLIs and bundles) more than they compute, so
+    // one file more than the cores keeps them busy; vitest's default (cores - 1) runs one file at a time on 2 cores.
+    maxWorkers: availableParallelism() + 1,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', 'json'],

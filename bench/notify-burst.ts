@@ -11,7 +11,7 @@ import { startDynalite } from '../test/support/dynalite';
 import { startMoto } from '../test/support/moto';
 import { eventBridgeNotification } from '../test/support/notify-harness';
 import { startSlackServer } from '../test/support/slack-server';
-import { withPeakMemory, writeSection } from './results';
+import { invokeConcurrently, withPeakMemory, writeSection } from './results';
 
 const CHANGES = 1000;
 const CONCURRENCY = 20;
@@ -130,27 +130,7 @@ async function main(): Promise<void> {
       peakRssMiB,
       peakHeapMiB,
       result: failures,
-    } = await withPeakMemory(async () => {
-      let next = 0;
-      let failed = 0;
-      const worker = async () => {
-        while (next < events.length) {
-          const event = events[next++];
-          if (!event) break;
-          // A failed invocation is retried, as SNS retries it.
-          for (let attempt = 0; attempt < 3; attempt++) {
-            try {
-              await handler(event, context);
-              break;
-            } catch {
-              failed += 1;
-            }
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-      return failed;
-    });
+    } = await withPeakMemory(() => invokeConcurrently(handler, events, context, CONCURRENCY));
     const seconds = (performance.now() - began) / 1000;
 
     const represented = new Set(slack.messages.flatMap((message) => representedIds(message.blocks)));

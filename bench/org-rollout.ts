@@ -13,7 +13,7 @@ import { cloudTrailRecord } from '../test/support/cloudtrail';
 import { startDynalite } from '../test/support/dynalite';
 import { eventBridgeNotification } from '../test/support/notify-harness';
 import { startSlackServer } from '../test/support/slack-server';
-import { withPeakMemory, writeSection } from './results';
+import { invokeConcurrently, withPeakMemory, writeSection } from './results';
 
 const ROLLOUT_ACCOUNTS = 500;
 const TERRAFORM_ACCOUNTS = 50;
@@ -174,26 +174,7 @@ async function main(): Promise<void> {
       peakRssMiB,
       peakHeapMiB,
       result: failures,
-    } = await withPeakMemory(async () => {
-      let next = 0;
-      let failed = 0;
-      const lane = async () => {
-        while (next < events.length) {
-          const event = events[next++];
-          if (!event) break;
-          for (let attempt = 0; attempt < 3; attempt++) {
-            try {
-              await handler(event, context);
-              break;
-            } catch {
-              failed += 1;
-            }
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-      return failed;
-    });
+    } = await withPeakMemory(() => invokeConcurrently(handler, events, context, CONCURRENCY));
     const seconds = (performance.now() - began) / 1000;
     clearInterval(sampler);
 

@@ -41,6 +41,20 @@ const positiveInt = (fallback: number) =>
     }),
   );
 
+const wholeNumber = (fallback: number) =>
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const number = Number(value);
+      if (!Number.isInteger(number) || number < 0) {
+        ctx.issues.push({ code: 'custom', message: 'expected a whole number, 0 or more', input: value });
+        return z.NEVER;
+      }
+      return number;
+    }),
+  );
+
 const matching = (pattern: RegExp, message: string) =>
   z.optional(z.string().check(z.regex(pattern, message)));
 const url = () => z.optional(z.url('expected an http(s) URL'));
@@ -77,6 +91,7 @@ const schema = z.object({
   EXPECTED_ACTORS: list(),
   CIS_ALARM_NAMES: list(),
   POLICY_VALIDATION: flag(true),
+  ESCALATION_INLINE_MS: wholeNumber(1500),
   OTHER_ALARMS: z._default(z.enum(['post', 'skip'], 'expected post or skip'), 'post'),
   TRUSTED_ACCOUNTS: list((id) => /^\d{12}$/.test(id), 'expected 12-digit account ids'),
   BOT_WORKER_ROLE_ARN: matching(
@@ -171,6 +186,11 @@ export interface Config {
   cisAlarmNames: string[];
   /** Validate new and changed documents with IAM Access Analyzer `ValidatePolicy` before posting. */
   policyValidation: boolean;
+  /**
+   * How long notify may spend on the escalation check itself before leaving it to the worker (0: always the
+   * worker). Notify checks only changes in its own account.
+   */
+  escalationInlineMs: number;
   /** An alarm on the alerts topic that is not a CIS 4.4 alarm: posted plainly, naming its metric, or skipped. */
   otherAlarms: 'post' | 'skip';
   trustedAccounts: string[];
@@ -283,6 +303,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     expectedActors: values.EXPECTED_ACTORS,
     cisAlarmNames: values.CIS_ALARM_NAMES,
     policyValidation: values.POLICY_VALIDATION,
+    escalationInlineMs: values.ESCALATION_INLINE_MS,
     otherAlarms: values.OTHER_ALARMS,
     trustedAccounts: values.TRUSTED_ACCOUNTS,
     bot: {

@@ -4,22 +4,29 @@
  * read from IAM and judged against the known escalation methods (`src/domain/escalation`); the paths the change
  * opened join the change's reasons ("role X can now reach administrator through …").
  *
- * It needs IAM reads notify does not have, so notify marks the change "checking escalation paths…" and queues a
- * job; the worker runs the check and updates the alert. The job names only a stored change: the worker reads
- * everything else from the store and IAM, writes nothing to IAM, and updates only that change's own message — so
- * a job from notify (not Slack-signed) is honoured without letting its sender cause any IAM write (DESIGN §9).
- * Where the documents are at hand without a job (the local runtime), the check runs before the alert is posted.
+ * Notify runs it itself when the principal is in its own account and every document is at hand within a small
+ * budget ({@link NotifyEscalation}); otherwise it marks the change "checking escalation paths…" and queues a job,
+ * and the worker runs the check — with validation tried again, and the attached policy's document read where
+ * notify could not — and updates the alert. The job names only a stored change: the worker reads everything else
+ * from the store, IAM and Access Analyzer, writes nothing to IAM, and updates only that change's own judgement and
+ * message — so a job from notify (not Slack-signed) is honoured without letting its sender cause any IAM write
+ * (DESIGN §9).
  */
 
 import type { NamedDocument, PrincipalKind, PrincipalPolicies } from '../domain/escalation';
 import { changedPrincipal, checkEscalation, withEscalation } from '../domain/escalation';
+import { assessChange } from '../domain/explain';
 import { policyNameOf } from '../domain/managed-policy';
+import { documentsToValidate, revalidated, withValidation } from '../domain/policy-validation';
 import { documentKeyOf } from '../domain/resources';
-import type { AssessedChange, EscalationCheck, PolicyDocument } from '../domain/types';
+import type { RiskContext } from '../domain/risk/rule';
+import type { AssessedChange, Change, EscalationCheck, PolicyDocument } from '../domain/types';
+import type { ChangeContent } from './change-content';
 import type { IamEntity, IamGateway } from './iam-port';
 import { isIamError } from './iam-port';
 import { type JobQueue, SYSTEM_REQUESTER } from './jobs';
 import type { PolicyDocumentResolver } from './policy-documents';
+import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type { ChangeStore, StoredChange } from './ports';
 
 /** The IAM reads about a principal that the {@link IamGateway} does not make. */
@@ -35,7 +42,10 @@ export interface PrincipalDirectory {
 /** Where checked changes are kept: read the change, record its check and merged risk. */
 export interface EscalationStore {
   getChange(eventId: string): Promise<StoredChange | undefined>;
-  /** Replaces the stored change's judgement (`risk`, `escalation`) with the checked one. */
+  /**
+   * Replaces the stored change's judgement (`risk`, `escalation`, and `validation`, `managedPolicy` and `followUp`
+   * when set) with the checked one; a change without `followUp` has it removed.
+   */
   recordEscalation(eventId: string, change: AssessedChange, now: Date): Promise<void>;
   documentBefore: ChangeStore['documentBefore'];
 }
@@ -190,7 +200,10 @@ export interface EscalationJobResult {
   outcome: 'checked' | 'not-applicable' | 'unknown-change';
 }
 
-/** The worker's half: check a stored change, record the result, bring its message up to date. */
+/**
+ * The worker's half: finish the judgement notify left to it — AWS validation tried again where it was
+ * unavailable, the escalation check where it is not done — record the result and bring the message up to date.
+ */
 export class EscalationCheckService {
   constructor(
     private readonly deps: {
@@ -198,6 +211,13 @@ export class EscalationCheckService {
       store: Pick<EscalationStore, 'getChange' | 'recordEscalation'>;
       alerts: AlertRefresher;
       now: () => Date;
+      /** AWS's policy validator, for a change notify could not validate; without it validation is not retried. */
+      validator?: PolicyValidator;
+      /**
+       * The attached policy's document where notify could not find it (a member account's customer policy, one no
+       * source of notify's had), with the settings to judge the change again by it. Without it, not looked for.
+       */
+      rejudge?: { content: Pick<ChangeContent, 'prepare'>; risk: RiskContext };
       log?: (message: string, details: Record<string, unknown>) => void;
     },
   ) {}
@@ -205,9 +225,31 @@ export class EscalationCheckService {
   async run(eventId: string): Promise<EscalationJobResult> {
     const stored = await this.deps.store.getChange(eventId);
     if (!stored) return { outcome: 'unknown-change' };
-    const check = await this.deps.checker.check(stored.change);
-    if (!check) return { outcome: 'not-applicable' };
-    const change = withEscalation(stored.change, check);
+    const { followUp: _done, ...rest } = stored.change;
+    let change: AssessedChange = rest;
+    let changed = stored.change.followUp !== undefined;
+    if (this.deps.rejudge && change.managedPolicy?.source === 'unknown' && !change.bot && !change.expected) {
+      const judged = await this.rejudged(change, this.deps.rejudge);
+      changed ||= judged !== change;
+      change = judged;
+    }
+    const validator = this.deps.validator;
+    if (validator && change.validation?.status === 'unavailable') {
+      const validation = await validateDocuments(validator, documentsToValidate(change));
+      if (validation.status === 'unavailable') {
+        this.deps.log?.('AWS policy validation still unavailable', { eventId, reason: validation.reason });
+      }
+      change = revalidated(change, validation);
+      changed = true;
+    }
+    if (changedPrincipal(change) && !change.bot && change.escalation?.state !== 'done') {
+      const check = await this.deps.checker.check(change);
+      if (check) {
+        change = withEscalation(change, check);
+        changed = true;
+      }
+    }
+    if (!changed) return { outcome: 'not-applicable' };
     await this.deps.store.recordEscalation(eventId, change, this.deps.now());
     try {
       await this.deps.alerts.refresh({ ...stored, change });
@@ -220,53 +262,224 @@ export class EscalationCheckService {
     }
     return { outcome: 'checked' };
   }
+
+  /**
+   * The change judged again with the attached policy's document, when it can be found now; as it was otherwise.
+   * What notify added is kept: the account's name, AWS's findings, where the escalation check stands.
+   */
+  private async rejudged(
+    change: AssessedChange,
+    { content, risk }: { content: Pick<ChangeContent, 'prepare'>; risk: RiskContext },
+  ): Promise<AssessedChange> {
+    const {
+      risk: _risk,
+      revert: _revert,
+      managedPolicy: _unknown,
+      validation,
+      escalation,
+      account,
+      followUp: _followUp,
+      bot: _bot,
+      expected: _expected,
+      ...call
+    } = change;
+    const prepared = await content.prepare(call as Change);
+    if (
+      prepared.change.managedPolicy?.source === undefined ||
+      prepared.change.managedPolicy.source === 'unknown'
+    ) {
+      return change;
+    }
+    let judged: AssessedChange = assessChange(
+      prepared.change,
+      prepared.actions ? { ...risk, actions: prepared.actions } : risk,
+    );
+    if (account) judged = { ...judged, account };
+    if (validation) judged = withValidation(judged, validation);
+    return escalation ? { ...judged, escalation } : judged;
+  }
 }
 
 /**
- * How notify takes part: `prepare` before the change is stored and posted, `delivered` once it is. Inline, the
- * check runs in `prepare`; deferred, `prepare` marks the change as checking and `delivered` queues the job.
+ * How notify takes part: `prepare` before the change is stored and posted, `delivered` once it is, `redelivered`
+ * when a notification of a change already posted comes again (SNS's retry after a failure).
  */
 export interface EscalationStep {
   prepare(change: AssessedChange): Promise<AssessedChange>;
+  /**
+   * Queues the worker's part, when the change needs one. Throws {@link FollowUpNotQueuedError} when the job could
+   * not be published — after saying so on the change and its alert — so the notification is delivered again.
+   */
   delivered(change: AssessedChange): Promise<void>;
+  /** Queues the job again for a posted change whose job could not be published; nothing for any other change. */
+  redelivered(stored: StoredChange): Promise<void>;
 }
 
-/** The check run by notify itself, before posting (where IAM reads are at hand: the local runtime). */
-export class InlineEscalation implements EscalationStep {
-  constructor(private readonly checker: Pick<EscalationChecker, 'check'>) {}
+/** The worker's job for a change could not be published: the change says so; the notification must come again. */
+export class FollowUpNotQueuedError extends Error {
+  override readonly name = 'FollowUpNotQueuedError';
+}
+
+/** Which of the check's outcomes notify may post as they are, rather than leave to the worker. */
+function isFinal(check: EscalationCheck): boolean {
+  return check.state === 'done' && (check.incomplete ?? []).length === 0;
+}
+
+/** `undefined` when `work` has not settled within `ms` (it goes on, unobserved: it only reads). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What notify's part of the check is built from. */
+export interface NotifyEscalationDependencies {
+  /**
+   * The check on what notify can read itself (its own account's IAM, the store, the catalogue). Without it
+   * every check goes to the worker.
+   */
+  checker?: Pick<EscalationChecker, 'check'>;
+  /** Whether `checker` can read the account a change was made in (notify reads only its own). Default: all. */
+  reads?: (accountId: string) => boolean;
+  /** How long notify waits for its own check before leaving it to the worker. */
+  budgetMs: number;
+  /** The worker's jobs topic. Without it notify posts whatever its own check found. */
+  queue?: JobQueue;
+  /** Where the change's judgement is kept, to say on it that its job could not be queued. */
+  store: Pick<EscalationStore, 'getChange' | 'recordEscalation'>;
+  /** Brings the posted alert up to date when its job could not be queued. */
+  alerts: AlertRefresher;
+  now: () => Date;
+  log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+/**
+ * Notify's part of the escalation check. When every document the check needs is at hand — the principal in
+ * notify's own account, each attached policy's document in the store, the catalogue or IAM's answer, all within
+ * `budgetMs` — the check runs here and the alert is posted with its result. Otherwise the change is posted as
+ * "checking escalation paths…" and a job hands the check to the worker, which reads what notify could not (a
+ * member account through the responder role, a document no source here had) and updates the message. A change
+ * whose validation was unavailable is handed to the worker too, which validates it again.
+ */
+export class NotifyEscalation implements EscalationStep {
+  constructor(private readonly deps: NotifyEscalationDependencies) {}
 
   async prepare(change: AssessedChange): Promise<AssessedChange> {
-    const check = await this.checker.check(change);
-    return check ? withEscalation(change, check) : change;
+    if (change.bot) return change;
+    const principal = changedPrincipal(change);
+    const worker = this.deps.queue !== undefined;
+    const revalidate = worker && change.validation?.status === 'unavailable';
+    if (!principal) return revalidate ? { ...change, followUp: { state: 'queued' } } : change;
+    const here = await this.checkHere(change);
+    if ('check' in here && (isFinal(here.check) || !worker)) {
+      const checked = withEscalation(change, here.check);
+      return revalidate ? { ...checked, followUp: { state: 'queued' } } : checked;
+    }
+    if (!worker) {
+      const why = 'why' in here ? here.why : 'not finished';
+      return withEscalation(change, {
+        state: 'unavailable',
+        reason: `${why}, and there is no worker to run it`,
+      });
+    }
+    return { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } };
   }
 
-  async delivered(): Promise<void> {}
-}
-
-/** The check left to the worker: the alert says "checking escalation paths…" until the job updates it. */
-export class DeferredEscalation implements EscalationStep {
-  constructor(
-    private readonly queue: JobQueue,
-    private readonly log: (message: string, details: Record<string, unknown>) => void = () => {},
-  ) {}
-
-  async prepare(change: AssessedChange): Promise<AssessedChange> {
-    return changedPrincipal(change) && !change.bot
-      ? { ...change, escalation: { state: 'checking' } }
-      : change;
+  /** Notify's own check, or why it has none (its account is not notify's, it did not finish in time…). */
+  private async checkHere(change: AssessedChange): Promise<{ check: EscalationCheck } | { why: string }> {
+    const checker = this.deps.checker;
+    if (!checker || this.deps.budgetMs <= 0) return { why: 'notify does not check escalation itself' };
+    if (this.deps.reads && !this.deps.reads(change.accountId)) {
+      return { why: `account ${change.accountId} is read only by the worker` };
+    }
+    try {
+      const check = await within(checker.check(change), this.deps.budgetMs);
+      return check ? { check } : { why: `not finished within ${this.deps.budgetMs} ms` };
+    } catch (error: unknown) {
+      this.deps.log?.('escalation check in notify failed; left to the worker', {
+        eventId: change.eventId,
+        error: message(error),
+      });
+      return { why: `it failed: ${message(error)}` };
+    }
   }
 
   async delivered(change: AssessedChange): Promise<void> {
-    if (change.escalation?.state !== 'checking') return;
+    if (change.followUp === undefined) return;
+    await this.publish(change);
+  }
+
+  async redelivered(stored: StoredChange): Promise<void> {
+    if (stored.change.followUp?.state !== 'not-queued') return;
+    const { followUp: _failed, ...change } = stored.change;
+    const waiting: AssessedChange = {
+      ...change,
+      ...(changedPrincipal(change) && change.escalation?.state !== 'done'
+        ? { escalation: { state: 'checking' } as const }
+        : {}),
+      followUp: { state: 'queued' },
+    };
+    // Recorded and shown before publishing: the worker's result, however soon it comes, is written after it.
+    await this.deps.store.recordEscalation(change.eventId, waiting, this.deps.now());
+    await this.refresh({ ...stored, change: waiting });
+    await this.publish(waiting);
+  }
+
+  /** Publishes the job; when that fails, says so on the change and its alert and throws. */
+  private async publish(change: AssessedChange): Promise<void> {
     try {
-      await this.queue.publish({
+      await this.deps.queue?.publish({
         kind: 'escalation-check',
         eventId: change.eventId,
         by: { ...SYSTEM_REQUESTER },
       });
+      return;
     } catch (error: unknown) {
-      // The alert is out and stays "checking"; the log says the check was lost (`iam-changes explain` can run it).
-      this.log('escalation check not queued', { eventId: change.eventId, error: message(error) });
+      const why = message(error);
+      this.deps.log?.('escalation check not queued', { eventId: change.eventId, error: why });
+      const failed: AssessedChange = {
+        ...change,
+        ...(change.escalation?.state === 'checking'
+          ? {
+              escalation: {
+                state: 'unavailable' as const,
+                reason: `the check could not be queued for the worker (${why}); it is queued again when the notification is retried`,
+              },
+            }
+          : {}),
+        followUp: { state: 'not-queued', reason: why },
+      };
+      try {
+        await this.deps.store.recordEscalation(change.eventId, failed, this.deps.now());
+        const stored = await this.deps.store.getChange(change.eventId);
+        if (stored) await this.refresh({ ...stored, change: failed });
+      } catch (recording: unknown) {
+        // The retry queues the job whatever the alert says; only its wording is lost.
+        this.deps.log?.('the alert could not say that its check was not queued', {
+          eventId: change.eventId,
+          error: message(recording),
+        });
+      }
+      throw new FollowUpNotQueuedError(`the worker's job for ${change.eventId} could not be queued: ${why}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private async refresh(stored: StoredChange): Promise<void> {
+    try {
+      await this.deps.alerts.refresh(stored);
+    } catch (error: unknown) {
+      this.deps.log?.('the alert could not be updated', {
+        eventId: stored.change.eventId,
+        error: message(error),
+      });
     }
   }
 }

@@ -119,10 +119,11 @@ export type Job = JobBase &
       }
     | {
         /**
-         * Check what the principal a stored change touched can reach now, and update that change's alert. Queued
-         * by notify, not by a Slack interaction: it carries no signed request, `by` is always
-         * {@link SYSTEM_REQUESTER}, and the worker lets it only read (the store, IAM) and update the change's own
-         * message.
+         * Finish the judgement notify left: check what the principal a stored change touched can reach now,
+         * validate its documents again where Access Analyzer was unavailable, read the attached policy's document
+         * where notify could not, and update that change's alert. Queued by notify, not by a Slack interaction: it
+         * carries no signed request, `by` is always {@link SYSTEM_REQUESTER}, and the worker lets it only read
+         * (the store, IAM, Access Analyzer) and update the change's own judgement and message.
          */
         kind: 'escalation-check';
         eventId: string;

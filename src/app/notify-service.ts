@@ -488,6 +488,8 @@ export class NotifyService {
     let record = await store.getChange(change.eventId);
     if (record && DELIVERED.has(record.delivery)) {
       result.duplicates.push(change.eventId);
+      // Delivered again after the worker's job could not be queued: queue it now (or fail again, to be retried).
+      await this.deps.escalation?.redelivered(record);
       return record;
     }
     let assessed = record?.change ?? (await this.assess(change));
@@ -512,6 +514,7 @@ export class NotifyService {
     } else if (!(await this.takeOver(record, result, leaseUntil()))) {
       return record;
     }
+    let announced: StoredChange | undefined;
     try {
       const mute = assessed.bot?.recorded ? undefined : await gates.mutes?.muteFor(assessed);
       const announcement = assessed.expected?.message;
@@ -528,20 +531,22 @@ export class NotifyService {
         // Planned work: in the announcement's thread, never grouped into a burst of its own.
         const ref = await this.postAlert(assessed, announcement);
         result.posted.push(assessed.eventId);
-        return { ...record, delivery: 'delivered', slack: ref };
+        announced = { ...record, delivery: 'delivered', slack: ref };
       } else if (this.deps.settings.digestLevels?.includes(assessed.risk.level)) {
         await store.markDelivery(assessed.eventId, { delivery: 'digest' }, clock.now());
         result.digested.push(assessed.eventId);
-        await this.deps.escalation?.delivered(assessed);
       } else {
         await this.deliverGrouped(assessed, record, result, deadline);
-        await this.deps.escalation?.delivered(assessed);
       }
     } catch (error: unknown) {
       const message = error instanceof Error ? error.message : String(error);
       await store.markFailed(assessed.eventId, message.slice(0, 500), clock.now()).catch(() => undefined);
       throw error;
     }
+    // Delivered (or kept, when muted): a job that cannot be queued fails the notification, to be delivered again,
+    // never the alert.
+    await this.deps.escalation?.delivered(assessed);
+    if (announced) return announced;
     return (await store.getChange(assessed.eventId)) ?? record;
   }
 

@@ -134,3 +134,38 @@ export class PolicyDocumentResolver {
     return withManagedPolicy(change, await this.lookup(call.policyArn, change));
   }
 }
+
+/** `GetPolicy` and `GetPolicyVersion` on one account's IAM. */
+export type PolicyReader = Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
+
+/**
+ * Reads a managed policy in the account its ARN names: AWS managed policies and the home account's with the
+ * bot's own IAM, another account's customer policy through `memberReader` (the responder role there) — a
+ * customer policy exists only in its own account, so asking the home account would only say it does not exist.
+ */
+export class AccountPolicyReader implements PolicyReader {
+  constructor(
+    private readonly deps: {
+      home: PolicyReader;
+      /** The bot's own account; without it (one account) every policy is read at home. */
+      homeAccountId?: string;
+      /** The reader of a member account's IAM; without it another account's policy is read at home. */
+      memberReader?: (accountId: string) => PolicyReader;
+    },
+  ) {}
+
+  async getManagedPolicy(policyArn: string) {
+    return this.readerFor(policyArn).getManagedPolicy(policyArn);
+  }
+
+  async getPolicyVersion(policyArn: string, versionId: string) {
+    return this.readerFor(policyArn).getPolicyVersion(policyArn, versionId);
+  }
+
+  private readerFor(policyArn: string): PolicyReader {
+    const account = /^arn:aws[\w-]*:iam::(\d{12}):policy\//.exec(policyArn)?.[1];
+    const { home, homeAccountId, memberReader } = this.deps;
+    if (!account || !memberReader || homeAccountId === undefined || account === homeAccountId) return home;
+    return memberReader(account);
+  }
+}

@@ -20,7 +20,13 @@ import {
   type VersionProbe,
 } from '../domain/drift';
 import { resourceOf } from '../domain/resources';
-import { planRevert, protectedTarget, type RevertGuard, toCliCommand } from '../domain/revert';
+import {
+  planRevert,
+  protectedAttachment,
+  protectedTarget,
+  type RevertGuard,
+  toCliCommand,
+} from '../domain/revert';
 import type {
   AssessedChange,
   BeforeStateNeed,
@@ -381,6 +387,9 @@ export class RevertService {
       refusal = plan.needs.map((need) => NEED_WORDS[need]).join('; ');
     const guard = this.deps.settings?.guard;
     if (!refusal && guard) refusal = protectedTarget(change, guard);
+    if (!refusal && guard && plan.supported && writesPolicyVersions(plan)) {
+      refusal = await this.protectedByAttachment(change, guard);
+    }
 
     let drift: DriftCheck = { skipped: 'the change has no revert' };
     if (plan.supported) {
@@ -500,6 +509,20 @@ export class RevertService {
    * IAM refuses DeletePolicy while the policy is attached or has non-default versions: refuse while attached
    * (listing where), and delete the non-default versions first.
    */
+  /**
+   * Why the managed policy a version revert writes must not be written: it is attached to a protected principal or
+   * one of the bot's own roles (read live; unreadable attachments refuse too).
+   */
+  private async protectedByAttachment(change: Change, guard: RevertGuard): Promise<string | undefined> {
+    const arn = change.target.policyArn;
+    if (!arn) return 'the policy ARN is not in the record: no revert';
+    try {
+      return protectedAttachment(change, await this.deps.iam.listPolicyAttachments(arn), guard);
+    } catch (error: unknown) {
+      return `the policy's attachments could not be read (${message(error)}): no revert`;
+    }
+  }
+
   private async expandCreatePolicy(
     change: Change,
     plan: RevertPlan,
@@ -639,4 +662,16 @@ export class RevertService {
       details: JSON.parse(JSON.stringify(details)) as Record<string, unknown>,
     });
   }
+}
+
+/** The version calls of a revert: they change what every principal the policy is attached to may do. */
+const POLICY_VERSION_ACTIONS = new Set([
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+]);
+
+/** Whether the plan writes a managed policy's versions. */
+function writesPolicyVersions(plan: RevertPlan): boolean {
+  return plan.steps.some((step) => POLICY_VERSION_ACTIONS.has(step.action));
 }

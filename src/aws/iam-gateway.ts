@@ -17,17 +17,11 @@ import {
   DetachGroupPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
-  GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRoleCommand,
-  GetRolePolicyCommand,
-  GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
-  ListAttachedGroupPoliciesCommand,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
   ListEntitiesForPolicyCommand,
   ListPolicyVersionsCommand,
   type Policy,
@@ -57,6 +51,7 @@ import { PLACEHOLDERS } from '../domain/revert';
 import type { PolicyDocument, RevertStep } from '../domain/types';
 import { type AwsClientOptions, awsClientConfig, IAM_REGION } from './client-config';
 import { toIamError } from './iam-gateway-errors';
+import { AwsPrincipalDirectory } from './principal-directory';
 
 export { toIamError };
 
@@ -108,68 +103,19 @@ export function createIamClient(options: AwsClientOptions = {}): IAMClient {
 
 /** {@link IamGateway} on an `IAMClient`. */
 export class AwsIamGateway implements IamGateway {
-  constructor(private readonly client: IAMClient) {}
+  /** The read-only calls it shares with notify's escalation check. */
+  private readonly reader: AwsPrincipalDirectory;
+
+  constructor(private readonly client: IAMClient) {
+    this.reader = new AwsPrincipalDirectory(client);
+  }
 
   async getInlinePolicy(entity: IamEntity, policyName: string): Promise<PolicyDocument | null> {
-    const action = `iam:Get${kindName(entity)}Policy`;
-    try {
-      const text = await this.call(action, async () => {
-        switch (entity.kind) {
-          case 'role':
-            return (
-              await this.client.send(
-                new GetRolePolicyCommand({ RoleName: entity.name, PolicyName: policyName }),
-              )
-            ).PolicyDocument;
-          case 'user':
-            return (
-              await this.client.send(
-                new GetUserPolicyCommand({ UserName: entity.name, PolicyName: policyName }),
-              )
-            ).PolicyDocument;
-          case 'group':
-            return (
-              await this.client.send(
-                new GetGroupPolicyCommand({ GroupName: entity.name, PolicyName: policyName }),
-              )
-            ).PolicyDocument;
-        }
-      });
-      return parsePolicyDocument(text ?? '');
-    } catch (error: unknown) {
-      if (isIamError(error, 'NoSuchEntity')) return null;
-      throw error;
-    }
+    return this.reader.getInlinePolicy(entity, policyName);
   }
 
   async listAttachedPolicies(entity: IamEntity): Promise<AttachedPolicy[]> {
-    const action = `iam:ListAttached${kindName(entity)}Policies`;
-    const found: AttachedPolicy[] = [];
-    let marker: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page += 1) {
-      const output = await this.call(action, () => {
-        switch (entity.kind) {
-          case 'role':
-            return this.client.send(
-              new ListAttachedRolePoliciesCommand({ RoleName: entity.name, Marker: marker }),
-            );
-          case 'user':
-            return this.client.send(
-              new ListAttachedUserPoliciesCommand({ UserName: entity.name, Marker: marker }),
-            );
-          case 'group':
-            return this.client.send(
-              new ListAttachedGroupPoliciesCommand({ GroupName: entity.name, Marker: marker }),
-            );
-        }
-      });
-      for (const policy of output.AttachedPolicies ?? []) {
-        if (policy.PolicyArn) found.push({ arn: policy.PolicyArn, name: policy.PolicyName ?? '' });
-      }
-      if (!output.IsTruncated || !output.Marker) break;
-      marker = output.Marker;
-    }
-    return found;
+    return this.reader.listAttachedPolicies(entity);
   }
 
   async getManagedPolicy(policyArn: string): Promise<ManagedPolicy | null> {

@@ -126,3 +126,25 @@ export function withValidation(change: AssessedChange, validation: PolicyValidat
     },
   };
 }
+
+/**
+ * The change validated again (the worker's retry of a validation that was unavailable): the reasons the earlier
+ * validation added are taken out and the new one's put in. The level is kept — what raised it is still shown,
+ * or was shown on an alert people may have acted on.
+ */
+export function revalidated(change: AssessedChange, validation: PolicyValidation): AssessedChange {
+  const earlier = new Set(findingsOf(change.validation, ALERT_FINDING_TYPES).map(describeFinding));
+  const rules = change.risk.rules;
+  const at = earlier.size > 0 ? rules.indexOf('access-analyzer') : -1;
+  return withValidation(
+    {
+      ...change,
+      risk: {
+        ...change.risk,
+        reasons: change.risk.reasons.filter((reason) => !earlier.has(reason)),
+        rules: at === -1 ? rules : [...rules.slice(0, at), ...rules.slice(at + 1)],
+      },
+    },
+    validation,
+  );
+}

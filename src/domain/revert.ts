@@ -327,3 +327,43 @@ export function protectedTarget(change: Change, guard: RevertGuard): string | un
   const glob = guard.protectedPrincipals.find((pattern) => wildcardMatch(pattern, arn));
   return glob ? `${kind} ${name} is a protected principal (${glob}): undo it by hand` : undefined;
 }
+
+/** The roles, users and groups a managed policy is attached to, by name. */
+export interface PolicyAttachedTo {
+  roles: readonly string[];
+  users: readonly string[];
+  groups: readonly string[];
+}
+
+/**
+ * Why a revert that writes a managed policy's versions (`CreatePolicyVersion`, `DeletePolicyVersion`,
+ * `SetDefaultPolicyVersion`) would change what a protected principal or one of the bot's own roles may do, or
+ * `undefined`. A policy is not a principal, so {@link protectedTarget} lets it through and IAM cannot deny edits to
+ * a policy by what it is attached to: this check, on the policy's attachments read before the revert, is the guard.
+ */
+export function protectedAttachment(
+  change: Change,
+  attachedTo: PolicyAttachedTo,
+  guard: RevertGuard,
+): string | undefined {
+  if (change.target.kind !== 'policy') return undefined;
+  const policy = change.target.policyName ?? change.target.name;
+  for (const role of attachedTo.roles) {
+    if (guard.botRoleName?.(role)) {
+      return `${policy} is attached to role ${role}, one of the bot's own roles: the bot never changes itself, undo it by hand`;
+    }
+  }
+  const entities = [
+    ...attachedTo.roles.map((name) => ['role', name] as const),
+    ...attachedTo.users.map((name) => ['user', name] as const),
+    ...attachedTo.groups.map((name) => ['group', name] as const),
+  ];
+  for (const [kind, name] of entities) {
+    const arn = `arn:aws:iam::${change.accountId}:${kind}/${name}`;
+    const glob = guard.protectedPrincipals.find((pattern) => wildcardMatch(pattern, arn));
+    if (glob) {
+      return `${policy} is attached to ${kind} ${name}, a protected principal (${glob}): undo it by hand`;
+    }
+  }
+  return undefined;
+}

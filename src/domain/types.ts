@@ -244,7 +244,16 @@ export interface AssessedChange extends Change {
   escalation?: EscalationCheck;
   /** Set when an announced expectation covered it: its alert goes in the announcement's thread. */
   expected?: { id: string; message?: { channel: string; ts: string } };
+  /**
+   * The worker's part of the judgement (the escalation check, validation tried again): `queued` once its job was
+   * published, `not-queued` (with why) when publishing failed — the notification is then delivered again and the
+   * job queued on that delivery.
+   */
+  followUp?: FollowUp;
 }
+
+/** Where the worker's part of a change's judgement stands (see {@link AssessedChange.followUp}). */
+export type FollowUp = { state: 'queued' } | { state: 'not-queued'; reason: string };
 
 /** One escalation path a change opened, as stored and rendered. */
 export interface OpenedPath {

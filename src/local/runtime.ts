@@ -364,22 +364,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       report('warn', `bot: ${message}${detailsText(details)}`);
     const auditLine: AuditLineWriter = (message, line) =>
       report('info', `${message}: ${JSON.stringify(line)}`);
-    const notifyRuntime = await buildNotifyRuntime({
-      config,
-      aws: clients,
-      log: botLog,
-      ...(simulatedIam ? { iam: simulatedIam } : {}),
-      managedPolicies: new GeneratedManagedPolicyCatalogue(),
-    });
-    notify = notifyRuntime.notify;
-    // The deployed `follow` function's schedule, every minute here: alarms that stay in ALARM are searched on.
-    const follow = setInterval(() => {
-      notifyRuntime.follow.run(Date.now() + 50_000).catch((error: unknown) => {
-        report('warn', `alarm follow-up: ${error instanceof Error ? error.message : String(error)}`);
-      });
-    }, 60_000);
-    follow.unref();
-    stops.push({ name: 'alarm follow-up', stop: async () => clearInterval(follow) });
     const worker = await buildLocalWorker({
       config,
       aws: clients,
@@ -396,6 +380,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     // A job half-way through (a revert) gets a moment to finish and record itself; stopping takes at most 3 s.
     stops.push({ name: 'jobs', stop: () => withTimeout(jobs.idle(), 1_500) });
+    const notifyRuntime = await buildNotifyRuntime({
+      config,
+      aws: clients,
+      log: botLog,
+      ...(simulatedIam ? { iam: simulatedIam, principals: simulatedIam } : {}),
+      managedPolicies: new GeneratedManagedPolicyCatalogue(),
+      // The escalation check notify does not finish itself runs in process, as the deployed worker runs it.
+      jobs,
+    });
+    notify = notifyRuntime.notify;
+    // The deployed `follow` function's schedule, every minute here: alarms that stay in ALARM are searched on.
+    const follow = setInterval(() => {
+      notifyRuntime.follow.run(Date.now() + 50_000).catch((error: unknown) => {
+        report('warn', `alarm follow-up: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }, 60_000);
+    follow.unref();
+    stops.push({ name: 'alarm follow-up', stop: async () => clearInterval(follow) });
     const listenerLog: ListenerLog = {
       error: (line, details) => report('error', `slack: ${line}${detailsText(details)}`),
       warn: (line, details) => report('warn', `slack: ${line}${detailsText(details)}`),

@@ -4,6 +4,8 @@
  * applies revert and quarantine calls to itself instead of to AWS. Every write is a dry run: it is logged and
  * changes nothing outside this process. It starts empty on each run.
  */
+
+import type { PrincipalDirectory } from '../app/escalation-check';
 import type {
   AccessKey,
   AccessKeyStatus,
@@ -25,6 +27,10 @@ interface SimulatedEntity {
   attached: Set<string>;
   inline: Map<string, PolicyDocument>;
   trust?: PolicyDocument;
+  /** A user's groups. */
+  groups?: Set<string>;
+  /** A role's or user's permissions boundary (a policy ARN). */
+  boundary?: string;
 }
 
 interface SimulatedPolicy {
@@ -72,8 +78,11 @@ function noSuchEntity(action: string, what: string): IamCallError {
   return new IamCallError(action, 'NoSuchEntity', `${what} cannot be found (simulated IAM)`);
 }
 
-/** {@link IamGateway} on an in-memory account: the local runtime's dry run. */
-export class SimulatedIamGateway implements IamGateway {
+/**
+ * {@link IamGateway} on an in-memory account: the local runtime's dry run. It is also the escalation check's
+ * {@link PrincipalDirectory} there, from the calls it has followed.
+ */
+export class SimulatedIamGateway implements IamGateway, PrincipalDirectory {
   /** Every write here is simulated. */
   readonly dryRun = true;
   private readonly entities = new Map<string, SimulatedEntity>();
@@ -169,6 +178,28 @@ export class SimulatedIamGateway implements IamGateway {
         if (policy && target.versionId) policy.defaultVersionId = target.versionId;
         return;
       }
+      case 'AddUserToGroup':
+      case 'RemoveUserFromGroup': {
+        const userName = text(change.requestParameters?.userName as string | undefined);
+        const groupName = text(change.requestParameters?.groupName as string | undefined);
+        if (!userName || !groupName) return;
+        const user = this.entity({ kind: 'user', name: userName });
+        this.entity({ kind: 'group', name: groupName });
+        user.groups ??= new Set();
+        if (eventName === 'AddUserToGroup') user.groups.add(groupName);
+        else user.groups.delete(groupName);
+        return;
+      }
+      case 'PutRolePermissionsBoundary':
+      case 'PutUserPermissionsBoundary':
+      case 'DeleteRolePermissionsBoundary':
+      case 'DeleteUserPermissionsBoundary': {
+        const entity = this.entity({ kind: eventName.includes('Role') ? 'role' : 'user', name: target.name });
+        const arn = text(change.requestParameters?.permissionsBoundary as string | undefined);
+        if (eventName.startsWith('Put') && arn) entity.boundary = arn;
+        else delete entity.boundary;
+        return;
+      }
       default:
         return;
     }
@@ -191,6 +222,21 @@ export class SimulatedIamGateway implements IamGateway {
 
   async getInlinePolicy(entity: IamEntity, policyName: string): Promise<PolicyDocument | null> {
     return this.entities.get(key(entity))?.inline.get(policyName) ?? null;
+  }
+
+  /** The names of an entity's inline policies, for the escalation check. */
+  async inlinePolicyNames(entity: IamEntity): Promise<string[]> {
+    return [...this.existing(entity, `iam:List${entity.kind}Policies`).inline.keys()];
+  }
+
+  /** The groups the calls seen so far put a user in. */
+  async groupsOf(userName: string): Promise<string[]> {
+    return [...(this.existing({ kind: 'user', name: userName }, 'iam:ListGroupsForUser').groups ?? [])];
+  }
+
+  /** The permissions boundary the calls seen so far set, `null` when none. */
+  async permissionsBoundary(entity: { kind: 'role' | 'user'; name: string }): Promise<string | null> {
+    return this.existing(entity, `iam:Get${entity.kind}`).boundary ?? null;
   }
 
   async listAttachedPolicies(entity: IamEntity): Promise<AttachedPolicy[]> {

@@ -6,6 +6,7 @@
 
 import type { JobRunner } from '../app/account-router';
 import type { CisAuditGateway } from '../app/cis-audit-service';
+import type { PrincipalDirectory } from '../app/escalation-check';
 import type { IamGateway } from '../app/iam-port';
 import type { JobTrust } from '../app/job-verification';
 import type { AuditLineWriter } from '../app/logged-audit-log';
@@ -19,7 +20,7 @@ export interface LocalWorkerWiring {
   aws: AwsClients;
   cisAudit: CisAuditGateway;
   /** The simulated IAM of a run without AWS; absent, IAM is `aws.iam`. */
-  simulatedIam?: IamGateway;
+  simulatedIam?: IamGateway & PrincipalDirectory;
   log?: (message: string, details: Record<string, unknown>) => void;
   /** How far jobs are trusted (see {@link WorkerWiring.trust}); signed by Slack unless set. */
   trust?: JobTrust;
@@ -35,8 +36,9 @@ export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRu
     aws,
     cisAudit,
     ...(simulatedIam
-      ? // IAM is in memory: reading it back after a revert needs no waiting for eventual consistency.
-        { iam: simulatedIam, verifyDelayMs: 0 }
+      ? // IAM is in memory: reading it back after a revert needs no waiting for eventual consistency. The
+        // escalation check reads the principals there too.
+        { iam: simulatedIam, directory: simulatedIam, verifyDelayMs: 0 }
       : {}),
     ...(log ? { log } : {}),
     ...(trust ? { trust } : {}),

@@ -4,7 +4,12 @@ import { type AccountSource, CachedAccountDirectory } from '../app/account-direc
 import { AlarmFollowService } from '../app/alarm-follow';
 import { ChangeContent } from '../app/change-content';
 import { DigestService } from '../app/digest-service';
-import { DeferredEscalation, type EscalationStep } from '../app/escalation-check';
+import {
+  EscalationChecker,
+  type EscalationStep,
+  NotifyEscalation,
+  type PrincipalDirectory,
+} from '../app/escalation-check';
 import type { IamGateway } from '../app/iam-port';
 import type { JobQueue } from '../app/jobs';
 import { NotifyService } from '../app/notify-service';
@@ -21,6 +26,7 @@ import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
+import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { ChannelPacer } from '../slack/channel-pacer';
 import { renderDigest } from '../slack/render-digest';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
@@ -49,10 +55,15 @@ export interface NotifyWiring {
   /** IAM for policy documents (`GetPolicy`, `GetPolicyVersion`); the AWS IAM gateway, loaded on first use, when not given. */
   iam?: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
   /**
-   * How the escalation check runs: queued for the worker on the jobs topic (`JOBS_TOPIC_ARN`) when not given, not
-   * at all without a jobs topic; the local runtime runs it inline.
+   * How the escalation check runs (when not given: by notify itself where the documents are at hand within
+   * `ESCALATION_INLINE_MS`, else queued for the worker on the jobs topic, `JOBS_TOPIC_ARN`).
    */
   escalation?: EscalationStep;
+  /**
+   * IAM for notify's own escalation check: a principal's attached and inline policies, groups and boundary (the
+   * read-only AWS reader, loaded on first use, when not given).
+   */
+  principals?: PrincipalDirectory & Pick<IamGateway, 'listAttachedPolicies' | 'getInlinePolicy'>;
   /** Where escalation jobs go instead of the jobs topic (the local runtime's in-process queue). */
   jobs?: JobQueue;
   /** AWS managed policies offline, asked after IAM (the local runtime); none when not given. */
@@ -122,6 +133,7 @@ export async function buildNotifyRuntime({
   log,
   iam,
   escalation,
+  principals: givenPrincipals,
   jobs,
   managedPolicies,
   askActor: askActorSetting,
@@ -151,14 +163,17 @@ export async function buildNotifyRuntime({
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
   const store = new DynamoChangeStore(dynamo, tableOptions);
   // An attach is judged by the policy's document: seen before (the store), else IAM (loaded with the first look-up).
-  const reader = lazily(async () => {
-    const [{ AwsPolicyReader }, { IAMClient }, { awsClientConfig, IAM_REGION }] = await Promise.all([
-      import('../aws/policy-reader'),
+  const iamClient = lazily(async () => {
+    if (aws?.iam) return aws.iam;
+    const [{ IAMClient }, { awsClientConfig, IAM_REGION }] = await Promise.all([
       import('@aws-sdk/client-iam'),
       import('../aws/client-config'),
     ]);
-    return new AwsPolicyReader(aws?.iam ?? new IAMClient(awsClientConfig(IAM_REGION, options)));
+    return new IAMClient(awsClientConfig(IAM_REGION, options));
   });
+  const reader = lazily(
+    async () => new (await import('../aws/policy-reader')).AwsPolicyReader(await iamClient()),
+  );
   const policyIam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'> = iam ?? {
     getManagedPolicy: async (arn) => (await reader()).getManagedPolicy(arn),
     getPolicyVersion: async (arn, version) => (await reader()).getPolicyVersion(arn, version),
@@ -182,9 +197,35 @@ export async function buildNotifyRuntime({
   });
   const queue =
     jobs ?? (config.jobsTopicArn ? onDemandJobQueue(options, config.jobsTopicArn, aws?.sns) : undefined);
+  // The escalation check's principal reads (read-only) load with the first change to a principal's policies.
+  const principalReader = lazily(
+    async () => new (await import('../aws/principal-directory')).AwsPrincipalDirectory(await iamClient()),
+  );
+  const principals = givenPrincipals ?? {
+    listAttachedPolicies: async (entity) => (await principalReader()).listAttachedPolicies(entity),
+    getInlinePolicy: async (entity, name) => (await principalReader()).getInlinePolicy(entity, name),
+    inlinePolicyNames: async (entity) => (await principalReader()).inlinePolicyNames(entity),
+    groupsOf: async (user) => (await principalReader()).groupsOf(user),
+    permissionsBoundary: async (entity) => (await principalReader()).permissionsBoundary(entity),
+  };
   const escalationStep =
     escalation ??
-    (queue ? new DeferredEscalation(queue, (text, details) => log?.(text, details)) : undefined);
+    new NotifyEscalation({
+      checker: new EscalationChecker({
+        iam: principals,
+        directory: principals,
+        policies,
+        store,
+        now: clock.now,
+      }),
+      reads: readsAccount(config),
+      budgetMs: config.escalationInlineMs,
+      ...(queue ? { queue } : {}),
+      store,
+      alerts: new SlackAlertRefresher(slack),
+      now: clock.now,
+      ...(log ? { log: (text: string, details: Record<string, unknown>) => log(text, details) } : {}),
+    });
   // Access Analyzer is loaded with the first document to validate.
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   const ask = askActorSetting === undefined ? readAskActorConfig(process.env) : askActorSetting || undefined;
@@ -224,7 +265,7 @@ export async function buildNotifyRuntime({
     ...(validator ? { validator } : {}),
     store,
     content,
-    ...(escalationStep ? { escalation: escalationStep } : {}),
+    escalation: escalationStep,
     stats: new DynamoStatsStore(dynamo, tableOptions),
     botSteps: new DynamoBotStepStore(dynamo, tableOptions),
     mutes: new DynamoActiveMutes(dynamo, tableOptions),
@@ -277,6 +318,17 @@ function accountDirectory(
 
 function routesOption(routes: RoutingTableSource | undefined): { routes?: RoutingTableSource } {
   return routes ? { routes } : {};
+}
+
+/**
+ * The accounts notify reads IAM in for its own escalation check: its own only (`HOME_ACCOUNT_ID`, else the
+ * worker role's account); a member account's principals are read by the worker, through the responder role.
+ */
+function readsAccount(config: Config): (accountId: string) => boolean {
+  const own =
+    config.responder.homeAccountId ??
+    /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
+  return own === undefined ? () => true : (accountId) => accountId === own;
 }
 
 /** Organizations, loaded on the directory's first refresh (once a day): most cold starts never load it. */

@@ -7,7 +7,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedAccountDirectory } from '../app/account-directory';
 import { ChangeContent } from '../app/change-content';
-import { PolicyDocumentResolver, StoredPolicyDocuments } from '../app/policy-documents';
+import type { IamGateway } from '../app/iam-port';
+import { IamPolicyDocuments, PolicyDocumentResolver, StoredPolicyDocuments } from '../app/policy-documents';
 import type { ArchiveHistory, HistoryLookup } from '../app/query-port';
 import { QueryService } from '../app/query-service';
 import type { Config } from '../config';
@@ -55,15 +56,25 @@ export function buildQueryService(
     stats: DynamoStatsStore;
     trail: HistoryLookup;
     dynamo?: DynamoDBDocumentClient;
+    /**
+     * IAM for the documents the store never saw (`GetPolicy` + `GetPolicyVersion`, each version kept in the
+     * store): the worker's, reading each policy in the account its ARN names. Without it (the Slack function),
+     * only the store is asked.
+     */
+    policies?: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
   },
   /** The archive to search: its location alone unless given (the worker gives the S3 search). */
   archiveOf: ArchiveFactory = archiveLocationOf,
 ): QueryService {
   const clock = { now: () => new Date() };
   const risk = { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts };
-  // Attaches found only in history are judged by the documents the bot has seen (notify keeps each one it read).
+  // Attaches found only in history are judged by the documents the bot has seen (notify keeps each one it read),
+  // then, in the worker, by IAM's.
   const content = new ChangeContent({
-    policies: new PolicyDocumentResolver([new StoredPolicyDocuments(parts.store)]),
+    policies: new PolicyDocumentResolver([
+      new StoredPolicyDocuments(parts.store),
+      ...(parts.policies ? [new IamPolicyDocuments(parts.policies, parts.store, clock.now)] : []),
+    ]),
   });
   const archive = archiveOf(config, risk, content);
   return new QueryService({

@@ -15,6 +15,7 @@ import type { IamGateway } from '../app/iam-port';
 import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
 import type { Job } from '../app/jobs';
 import type { AuditLineWriter } from '../app/logged-audit-log';
+import type { PolicyReader } from '../app/policy-documents';
 import type { TrailHistory } from '../app/ports';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import { type JobResult, WorkerService } from '../app/worker-service';
@@ -27,7 +28,14 @@ import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
 import { SlackResponderChannel } from '../slack/slack-alert-channel';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
-import { lazily, onDemandCisAudit, onDemandIam, onDemandSecrets, onDemandTrailHistory } from './on-demand';
+import {
+  lazily,
+  onDemandCisAudit,
+  onDemandIam,
+  onDemandPolicyValidator,
+  onDemandSecrets,
+  onDemandTrailHistory,
+} from './on-demand';
 
 /** A principal directory built on its first call. */
 function onDemandDirectory(build: () => Promise<PrincipalDirectory>): PrincipalDirectory {
@@ -102,18 +110,65 @@ export async function buildWorkerService({
   const clock = { now: () => new Date() };
   const secrets = onDemandSecrets(options, aws?.ssm);
   const gateway = slack ?? buildInteractionGateway(config, await readBotToken(config, secrets));
+  const externalId = lazily(async () => {
+    const source = requireResponderExternalId(config);
+    return 'externalId' in source ? source.externalId : secrets(source.parameter);
+  });
+  /** Managed policies read in their own account: at home with the worker's IAM, elsewhere through the responder role. */
+  const memberPolicyReaders = new Map<string, PolicyReader>();
+  const memberPolicyReader = (accountId: string): PolicyReader => {
+    let reader = memberPolicyReaders.get(accountId);
+    if (!reader) {
+      const role = { roleName: config.responder.roleName, externalId };
+      const load = lazily(async () => {
+        const [{ AwsPolicyReader }, { createMemberIamClient }] = await Promise.all([
+          import('../aws/policy-reader'),
+          import('../aws/member-accounts'),
+        ]);
+        return new AwsPolicyReader(createMemberIamClient(accountId, role, options));
+      });
+      reader = {
+        getManagedPolicy: async (arn) => (await load()).getManagedPolicy(arn),
+        getPolicyVersion: async (arn, version) => (await load()).getPolicyVersion(arn, version),
+      };
+      memberPolicyReaders.set(accountId, reader);
+    }
+    return reader;
+  };
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
   const queries = lazily(async () => {
-    const [{ buildQueryService }, { archiveHistoryOf }] = await Promise.all([
+    const [{ buildQueryService }, { AccountPolicyReader }, { archiveHistoryOf }] = await Promise.all([
       import('./queries'),
+      import('../app/policy-documents'),
       import('./archive-history'),
     ]);
-    return buildQueryService(config, { store, stats, trail, dynamo }, archiveHistoryOf);
+    return buildQueryService(
+      config,
+      {
+        store,
+        stats,
+        trail,
+        dynamo,
+        // An attach found only in history is judged by its document, read in the account the policy is in.
+        policies: new AccountPolicyReader({
+          home: homeIam,
+          ...(homeAccountId === undefined || givenIam
+            ? {}
+            : { homeAccountId, memberReader: memberPolicyReader }),
+        }),
+      },
+      archiveHistoryOf,
+    );
   });
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
 
   const steps = new DynamoBotStepStore(dynamo, { tableName: config.tableName });
+  const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
+  // The action catalogue loads with the first document that has a wildcard or NotAction to expand.
+  const actionCatalogue = lazily(
+    async () => new (await import('../catalogue/action-catalogue')).IamDataActionCatalogue(),
+  );
   /** Each account's revert and quarantine use cases, for actions on a fleet group; the bot's own under HOME. */
   const HOME = 'home';
   const accountUseCases = new Map<string, AccountUseCases>();
@@ -175,12 +230,17 @@ export async function buildWorkerService({
     // The escalation check reads only: the account's IAM before the recording wrapper, the store, Slack. Its code
     // loads with the first escalation job.
     const escalation = lazily(async () => {
-      const [{ EscalationCheckService, EscalationChecker }, policyDocuments, { SlackAlertRefresher }] =
-        await Promise.all([
-          import('../app/escalation-check'),
-          import('../app/policy-documents'),
-          import('../slack/alert-refresher'),
-        ]);
+      const [
+        { EscalationCheckService, EscalationChecker },
+        policyDocuments,
+        { SlackAlertRefresher },
+        { ChangeContent },
+      ] = await Promise.all([
+        import('../app/escalation-check'),
+        import('../app/policy-documents'),
+        import('../slack/alert-refresher'),
+        import('../app/change-content'),
+      ]);
       const policies = new policyDocuments.PolicyDocumentResolver(
         [
           new policyDocuments.StoredPolicyDocuments(store),
@@ -193,6 +253,19 @@ export async function buildWorkerService({
         store,
         alerts: new SlackAlertRefresher(gateway),
         now: clock.now,
+        // A change notify could not validate is validated again here (Access Analyzer is not per account).
+        ...(validator ? { validator } : {}),
+        // An attached policy notify could not read (another account's, say) is read in this worker's account.
+        rejudge: {
+          content: new ChangeContent({
+            policies,
+            actions: {
+              forStatements: async (statements) => (await actionCatalogue()).forStatements(statements),
+            },
+            ...(log ? { log: (text, details) => log(text, details ?? {}) } : {}),
+          }),
+          risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
+        },
         ...(log ? { log } : {}),
       });
     });
@@ -304,10 +377,6 @@ export async function buildWorkerService({
     );
   }
 
-  const externalId = lazily(async () => {
-    const source = requireResponderExternalId(config);
-    return 'externalId' in source ? source.externalId : secrets(source.parameter);
-  });
   const members = new Map<string, WorkerService>();
   const router = {
     workerFor(accountId: string | undefined): JobRunner {

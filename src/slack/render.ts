@@ -620,7 +620,11 @@ function metaContext(change: AssessedChange): ContextBlock {
     elements.push('The event id is too long for Slack buttons: use `/iam-changes` to act on it');
   }
   const unavailable = change.validation ? unavailableNote(change.validation) : undefined;
-  if (unavailable) elements.push(`:grey_question: ${truncate(unavailable, 300)}`);
+  if (unavailable) {
+    // Handed to the worker, which validates again and updates this message.
+    const again = change.followUp?.state === 'queued' ? ' (the worker validates it again)' : '';
+    elements.push(`:grey_question: ${truncate(unavailable, 300)}${again}`);
+  }
   return context(elements);
 }
 

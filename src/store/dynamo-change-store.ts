@@ -147,6 +147,16 @@ export function resourceOf(change: Pick<Change, 'target'>): string {
   return `${kind}/${name}`;
 }
 
+/**
+ * The resource a change is listed under in the `byResource` index: {@link resourceOf}, except that a user or
+ * group a change renamed is listed under its new name — the one it has from then on, whose later changes share
+ * the key (the old name no longer exists).
+ */
+export function indexedResourceOf(change: Pick<Change, 'target'>): string {
+  const { kind, newName } = change.target;
+  return newName && (kind === 'user' || kind === 'group') ? `${kind}/${newName}` : resourceOf(change);
+}
+
 /** The actor a change is indexed under: the caller's ARN, or its name when CloudTrail gave no ARN. */
 export function actorOf(change: Pick<Change, 'actor'>): string {
   return change.actor.arn || change.actor.name;
@@ -342,7 +352,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       gsi1sk: sortKey,
       gsi2pk: `ACTOR#${actorOf(change)}`,
       gsi2sk: sortKey,
-      gsi3pk: `RESOURCE#${resourceOf(change)}`,
+      gsi3pk: `RESOURCE#${indexedResourceOf(change)}`,
       gsi3sk: sortKey,
       // Sparse: a record naming no account is in every other index, not this one.
       ...(change.accountId ? { gsi4pk: `ACCOUNT#${change.accountId}`, gsi4sk: sortKey } : {}),
@@ -1019,14 +1029,37 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
    * change is not stored.
    */
   async recordEscalation(eventId: string, change: AssessedChange, _now: Date): Promise<void> {
+    // The worker's part of the judgement: the level and reasons, the escalation check, the validation tried again,
+    // the attached policy's document found since, and where the job stands (removed once the worker has run it).
+    const set = ['#change.#risk = :risk', '#change.#escalation = :escalation'];
+    const values: Record<string, unknown> = {
+      ':risk': plain(change.risk),
+      ':escalation': plain(change.escalation ?? null),
+    };
+    if (change.validation) {
+      set.push('#change.#validation = :validation');
+      values[':validation'] = plain(change.validation);
+    }
+    if (change.managedPolicy) {
+      set.push('#change.#managedPolicy = :managedPolicy');
+      values[':managedPolicy'] = plain(change.managedPolicy);
+    }
+    if (change.followUp) {
+      set.push('#change.#followUp = :followUp');
+      values[':followUp'] = plain(change.followUp);
+    }
     await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),
-      UpdateExpression: 'SET #change.#risk = :risk, #change.#escalation = :escalation',
-      ExpressionAttributeNames: { '#change': 'change', '#risk': 'risk', '#escalation': 'escalation' },
-      ExpressionAttributeValues: {
-        ':risk': plain(change.risk),
-        ':escalation': plain(change.escalation ?? null),
+      UpdateExpression: `SET ${set.join(', ')}${change.followUp ? '' : ' REMOVE #change.#followUp'}`,
+      ExpressionAttributeNames: {
+        '#change': 'change',
+        '#risk': 'risk',
+        '#escalation': 'escalation',
+        '#followUp': 'followUp',
+        ...(change.validation ? { '#validation': 'validation' } : {}),
+        ...(change.managedPolicy ? { '#managedPolicy': 'managedPolicy' } : {}),
       },
+      ExpressionAttributeValues: values,
     });
   }
 

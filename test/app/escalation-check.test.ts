@@ -1,8 +1,16 @@
 /**
  * The escalation check end to end: a real moto_server holds the principals and their policies, dynalite the
- * store, a local Slack server the alert. Notify posts the change as "checking escalation paths…" and queues a job;
- * the check reads what the principal can do after the change and updates the alert.
+ * store, a local Slack server the alert. Notify checks the change itself when every document is at hand within
+ * its budget; otherwise it posts "checking escalation paths…" and queues a job, and the worker's check updates
+ * the alert. A job that cannot be queued is said on the alert and fails the notification, so it comes again.
+ * Access Analyzer (which moto lacks) is `aws-sdk-client-mock`'s.
  */
+
+import {
+  AccessAnalyzerClient,
+  AccessDeniedException,
+  ValidatePolicyCommand,
+} from '@aws-sdk/client-accessanalyzer';
 import {
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
@@ -15,18 +23,22 @@ import {
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DeferredEscalation,
   EscalationChecker,
   EscalationCheckService,
+  FollowUpNotQueuedError,
+  NotifyEscalation,
+  type NotifyEscalationDependencies,
 } from '../../src/app/escalation-check';
-import type { Job } from '../../src/app/jobs';
+import type { Job, JobQueue } from '../../src/app/jobs';
 import {
   IamPolicyDocuments,
   PolicyDocumentResolver,
   StoredPolicyDocuments,
 } from '../../src/app/policy-documents';
+import { AccessAnalyzerPolicyValidator } from '../../src/aws/access-analyzer-validator';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { AwsPrincipalDirectory } from '../../src/aws/principal-directory';
 import { assessChange } from '../../src/domain/explain';
@@ -221,11 +233,329 @@ describe('EscalationChecker', () => {
   });
 });
 
+const slackGateway = () =>
+  new WebApiSlackGateway(createSlackClient({ token: 'xoxb-test-token', slackApiUrl: components.slack.url }));
+
+/** The check on moto's IAM, its documents from the store, then (unless `storeOnly`) IAM. */
+function checkerOn(on: DynamoChangeStore, options: { storeOnly?: boolean } = {}): EscalationChecker {
+  const iam = new AwsIamGateway(client);
+  return new EscalationChecker({
+    iam,
+    directory: new AwsPrincipalDirectory(client),
+    policies: new PolicyDocumentResolver([
+      new StoredPolicyDocuments(on),
+      ...(options.storeOnly ? [] : [new IamPolicyDocuments(iam, on, () => new Date())]),
+    ]),
+    store: on,
+    now: () => new Date(),
+  });
+}
+
+/** A notify service whose escalation step is notify's own, on a fresh table; without a checker, all to the worker. */
+async function notifyWith(
+  options: Partial<Omit<NotifyEscalationDependencies, 'checker'>> & {
+    checker?: (on: DynamoChangeStore) => NotifyEscalationDependencies['checker'];
+    validator?: AccessAnalyzerPolicyValidator;
+  } = {},
+) {
+  const tableName = await components.dynalite.createTable();
+  const on = new DynamoChangeStore(components.dynalite.documentClient, { tableName });
+  const { checker, validator, ...rest } = options;
+  const step = new NotifyEscalation({
+    budgetMs: 0,
+    store: on,
+    alerts: new SlackAlertRefresher(slackGateway()),
+    now: () => new Date(),
+    ...(checker ? { checker: checker(on), budgetMs: 10_000 } : {}),
+    ...rest,
+  });
+  const { service } = await notifyServiceOn(components, {
+    tableName,
+    escalation: step,
+    ...(validator ? { validator } : {}),
+  });
+  return { service, store: on };
+}
+
+/** The worker's half on the same table. */
+function workerOn(on: DynamoChangeStore, validator?: AccessAnalyzerPolicyValidator): EscalationCheckService {
+  return new EscalationCheckService({
+    checker: checkerOn(on),
+    store: on,
+    alerts: new SlackAlertRefresher(slackGateway()),
+    now: () => new Date(),
+    ...(validator ? { validator } : {}),
+  });
+}
+
+function recordingQueue(): JobQueue & { jobs: Job[] } {
+  const jobs: Job[] = [];
+  return { jobs, publish: async (job) => void jobs.push(job) };
+}
+
+const nowSeconds = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+/** A role that may pass roles, and the attach (made in IAM) of a policy that runs instances to it. */
+async function passRoleAttach(): Promise<{ name: string; record: ReturnType<typeof cloudTrailRecord> }> {
+  const name = await role({ pass: allow(['iam:PassRole']) });
+  const compute = await policy('ReadOnlyHelper', allow(['ec2:RunInstances']));
+  await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: compute }));
+  const record = cloudTrailRecord(
+    'AttachRolePolicy',
+    { roleName: name, policyArn: compute },
+    { eventTime: nowSeconds() },
+  );
+  return { name, record };
+}
+
+function messageOf(ts: string | undefined) {
+  const message = components.slack.messages.find((entry) => entry.ts === ts);
+  return { message, shown: JSON.stringify(message?.blocks ?? []) };
+}
+
+describe('notify checks escalation itself when the documents are at hand', () => {
+  it('posts the paths at once, never "checking…", and queues no job', async () => {
+    const queue = recordingQueue();
+    const { service, store: on } = await notifyWith({ checker: (at) => checkerOn(at), queue });
+    const { name, record } = await passRoleAttach();
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    await service.process(eventBridgeNotification(record));
+
+    const posted = components.slack.topLevel(CHANNEL).slice(before);
+    expect(posted).toHaveLength(1);
+    const shown = JSON.stringify(posted[0]?.blocks);
+    expect(shown).toContain(`role ${name} can now reach administrator through`);
+    expect(shown).not.toContain('Checking escalation paths');
+    expect(posted[0]?.updates ?? 0).toBe(0);
+    expect(queue.jobs).toEqual([]);
+    const stored = await on.getChange(String(record.eventID));
+    expect(stored?.change.escalation).toMatchObject({ state: 'done', opened: [{ id: 'pass-role-ec2' }] });
+    expect(stored?.change.followUp).toBeUndefined();
+  });
+
+  it('leaves the check to the worker when a document is not at hand, and the worker finishes it', async () => {
+    const queue = recordingQueue();
+    // Notify's sources know only what the store saw: the customer policy's document is not among it.
+    const { service, store: on } = await notifyWith({
+      checker: (at) => checkerOn(at, { storeOnly: true }),
+      queue,
+    });
+    const { name, record } = await passRoleAttach();
+
+    await service.process(eventBridgeNotification(record));
+
+    const stored = await on.getChange(String(record.eventID));
+    expect(stored?.change.escalation).toEqual({ state: 'checking' });
+    expect(stored?.change.followUp).toEqual({ state: 'queued' });
+    expect(messageOf(stored?.slack?.ts).shown).toContain('Checking escalation paths…');
+    expect(queue.jobs.map((job) => job.kind)).toEqual(['escalation-check']);
+
+    expect(await workerOn(on).run(String(record.eventID))).toEqual({ outcome: 'checked' });
+
+    const after = await on.getChange(String(record.eventID));
+    expect(after?.change.escalation).toMatchObject({ state: 'done', opened: [{ id: 'pass-role-ec2' }] });
+    expect(after?.change.followUp).toBeUndefined();
+    const { shown } = messageOf(after?.slack?.ts);
+    expect(shown).toContain(`role ${name} can now reach administrator through`);
+    expect(shown).not.toContain('Checking escalation paths');
+  });
+
+  it('leaves the check to the worker when it does not finish within the budget', async () => {
+    const queue = recordingQueue();
+    const { service, store: on } = await notifyWith({
+      checker: () => ({ check: () => new Promise(() => {}) }),
+      budgetMs: 20,
+      queue,
+    });
+    const { record } = await passRoleAttach();
+
+    await service.process(eventBridgeNotification(record));
+
+    expect((await on.getChange(String(record.eventID)))?.change.escalation).toEqual({ state: 'checking' });
+    expect(queue.jobs).toHaveLength(1);
+  });
+
+  it("never reads another account's principals: a member account's change goes to the worker", async () => {
+    const queue = recordingQueue();
+    const asked: string[] = [];
+    const { service, store: on } = await notifyWith({
+      checker: (at) => ({
+        check: async (change) => {
+          asked.push(change.eventId);
+          return checkerOn(at).check(change);
+        },
+      }),
+      reads: (accountId) => accountId === '999999999999',
+      queue,
+    });
+    const { record } = await passRoleAttach();
+
+    await service.process(eventBridgeNotification(record));
+
+    expect(asked).toEqual([]);
+    expect((await on.getChange(String(record.eventID)))?.change.escalation).toEqual({ state: 'checking' });
+    expect(queue.jobs).toHaveLength(1);
+  });
+});
+
+describe('notify without a worker (no jobs topic)', () => {
+  it('posts what its own check found, saying what it could not read, never "checking…"', async () => {
+    const { service, store: on } = await notifyWith({ checker: (at) => checkerOn(at, { storeOnly: true }) });
+    const { record } = await passRoleAttach();
+
+    await service.process(eventBridgeNotification(record));
+
+    const stored = await on.getChange(String(record.eventID));
+    expect(stored?.change.escalation).toMatchObject({ state: 'done', opened: [] });
+    expect(stored?.change.escalation?.state === 'done' && stored.change.escalation.incomplete).toEqual([
+      expect.stringContaining('managed policy ReadOnlyHelper'),
+    ]);
+    expect(stored?.change.followUp).toBeUndefined();
+  });
+
+  it('says why there is no check for an account it does not read', async () => {
+    const { service, store: on } = await notifyWith({ checker: (at) => checkerOn(at), reads: () => false });
+    const { record } = await passRoleAttach();
+
+    await service.process(eventBridgeNotification(record));
+
+    expect((await on.getChange(String(record.eventID)))?.change.escalation).toEqual({
+      state: 'unavailable',
+      reason: `account ${record.recipientAccountId} is read only by the worker, and there is no worker to run it`,
+    });
+  });
+});
+
+describe('a worker job that cannot be queued', () => {
+  it('says on the alert that the check could not run, fails the notification, and queues it when it comes again', async () => {
+    let failing = true;
+    const jobs: Job[] = [];
+    const queue: JobQueue = {
+      publish: async (job) => {
+        if (failing)
+          throw new Error('AuthorizationError: not authorized to perform SNS:Publish\n    at stack');
+        jobs.push(job);
+      },
+    };
+    const { service, store: on } = await notifyWith({ queue });
+    const { record } = await passRoleAttach();
+    const notification = eventBridgeNotification(record);
+    const before = components.slack.topLevel(CHANNEL).length;
+
+    await expect(service.process(notification)).rejects.toBeInstanceOf(FollowUpNotQueuedError);
+
+    const stored = await on.getChange(String(record.eventID));
+    expect(stored?.delivery).toBe('delivered');
+    expect(stored?.change.followUp).toEqual({
+      state: 'not-queued',
+      reason: 'AuthorizationError: not authorized to perform SNS:Publish',
+    });
+    let { shown } = messageOf(stored?.slack?.ts);
+    expect(shown).not.toContain('Checking escalation paths');
+    expect(shown).toContain(
+      'Escalation paths not checked: the check could not be queued for the worker (AuthorizationError: not authorized to perform SNS:Publish)',
+    );
+    expect(shown).not.toContain('at stack');
+
+    // SNS delivers the notification again: the alert is not posted twice, the job is queued this time.
+    failing = false;
+    const again = await service.process(notification);
+
+    expect(again.duplicates).toEqual([String(record.eventID)]);
+    expect(components.slack.topLevel(CHANNEL).length - before).toBe(1);
+    expect(jobs.map((job) => ('eventId' in job ? job.eventId : job.kind))).toEqual([String(record.eventID)]);
+    const waiting = await on.getChange(String(record.eventID));
+    expect(waiting?.change.escalation).toEqual({ state: 'checking' });
+    expect(waiting?.change.followUp).toEqual({ state: 'queued' });
+    ({ shown } = messageOf(waiting?.slack?.ts));
+    expect(shown).toContain('Checking escalation paths…');
+
+    // A third delivery (the EventBridge and alarm paths both bring it) queues nothing more.
+    await service.process(notification);
+    expect(jobs).toHaveLength(1);
+  });
+});
+
+describe('validation tried again by the worker', () => {
+  const accessAnalyzer = new AccessAnalyzerClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+  const analyzer = mockClient(accessAnalyzer);
+  const validator = new AccessAnalyzerPolicyValidator(accessAnalyzer);
+  const PASS_ROLE = {
+    findingType: 'SECURITY_WARNING' as const,
+    issueCode: 'PASS_ROLE_WITH_STAR_IN_RESOURCE',
+    findingDetails:
+      'Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive.',
+    learnMoreLink:
+      'https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html',
+    locations: [],
+  };
+
+  it.each([
+    ['an inline policy written to a role', 'PutRolePolicy'],
+    ['a new managed policy, which touches no principal', 'CreatePolicy'],
+  ])(
+    'validates %s again when Access Analyzer was denied, and the message shows the findings',
+    async (_what, eventName) => {
+      analyzer.reset();
+      analyzer
+        .on(ValidatePolicyCommand)
+        .rejectsOnce(new AccessDeniedException({ message: 'not authorized', $metadata: {} }))
+        .resolves({ findings: [PASS_ROLE] });
+      const queue = recordingQueue();
+      const { service, store: on } = await notifyWith({ queue, validator });
+      const document = allow(['iam:PassRole']);
+      const name = await role();
+      const parameters =
+        eventName === 'PutRolePolicy'
+          ? { roleName: name, policyName: 'pass', policyDocument: document }
+          : { policyName: unique('Passer'), policyDocument: document };
+      if (eventName === 'PutRolePolicy') {
+        await client.send(
+          new PutRolePolicyCommand({ RoleName: name, PolicyName: 'pass', PolicyDocument: document }),
+        );
+      }
+      const record = cloudTrailRecord(eventName, parameters, { eventTime: nowSeconds() });
+
+      await service.process(eventBridgeNotification(record));
+
+      const stored = await on.getChange(String(record.eventID));
+      expect(stored?.change.validation).toMatchObject({ status: 'unavailable' });
+      expect(stored?.change.followUp).toEqual({ state: 'queued' });
+      expect(messageOf(stored?.slack?.ts).shown).toContain(
+        'AWS policy validation unavailable: AccessDenied (the worker validates it again)',
+      );
+      expect(queue.jobs.map((job) => ('eventId' in job ? job.eventId : job.kind))).toEqual([
+        String(record.eventID),
+      ]);
+
+      expect(await workerOn(on, validator).run(String(record.eventID))).toEqual({ outcome: 'checked' });
+
+      const after = await on.getChange(String(record.eventID));
+      expect(after?.change.validation).toMatchObject({
+        status: 'validated',
+        findings: [{ issueCode: 'PASS_ROLE_WITH_STAR_IN_RESOURCE' }],
+      });
+      expect(
+        after?.change.risk.reasons.filter((reason) => reason.includes('PASS_ROLE_WITH_STAR')),
+      ).toHaveLength(1);
+      expect(after?.change.followUp).toBeUndefined();
+      const { shown } = messageOf(after?.slack?.ts);
+      expect(shown).toContain('PASS_ROLE_WITH_STAR_IN_RESOURCE');
+      expect(shown).not.toContain('AWS policy validation unavailable');
+    },
+  );
+});
+
 describe('the escalation check from notify to the worker', () => {
   it('posts "checking escalation paths…", queues a job, and the job updates the alert with the path', async () => {
     const jobs: Job[] = [];
-    const { service, store: notifyStore } = await notifyServiceOn(components, {
-      escalation: new DeferredEscalation({ publish: async (job) => void jobs.push(job) }),
+    const { service, store: notifyStore } = await notifyWith({
+      queue: { publish: async (job) => void jobs.push(job) },
     });
     const name = await role({ pass: allow(['iam:PassRole']) });
     const compute = await policy('ReadOnlyHelper', allow(['ec2:RunInstances', 'lambda:*']));
@@ -254,26 +584,7 @@ describe('the escalation check from notify to the worker', () => {
     const stored = await notifyStore.getChange(String(record.eventID));
     expect(stored?.change.escalation).toEqual({ state: 'checking' });
 
-    const iam = new AwsIamGateway(client);
-    const worker = new EscalationCheckService({
-      checker: new EscalationChecker({
-        iam,
-        directory: new AwsPrincipalDirectory(client),
-        policies: new PolicyDocumentResolver([
-          new StoredPolicyDocuments(notifyStore),
-          new IamPolicyDocuments(iam, notifyStore, () => new Date()),
-        ]),
-        store: notifyStore,
-        now: () => new Date(),
-      }),
-      store: notifyStore,
-      alerts: new SlackAlertRefresher(
-        new WebApiSlackGateway(
-          createSlackClient({ token: 'xoxb-test-token', slackApiUrl: components.slack.url }),
-        ),
-      ),
-      now: () => new Date(),
-    });
+    const worker = workerOn(notifyStore);
 
     expect(await worker.run(String(record.eventID))).toEqual({ outcome: 'checked' });
 

@@ -734,6 +734,87 @@ describe('RevertService', () => {
       await expect(gateway.getManagedPolicy(arn)).resolves.not.toBeNull();
     });
 
+    it.each([
+      [
+        'a protected role',
+        (role: string) => ({ protectedPrincipals: [`arn:aws:iam::*:role/${role}`] }),
+        /a protected principal/,
+      ],
+      [
+        "one of the bot's own roles",
+        (role: string) => ({ protectedPrincipals: [], botRoleName: (name: string) => name === role }),
+        /bot's own roles/,
+      ],
+    ])(
+      'refuses to write the versions of a policy attached to %s, and changes nothing',
+      async (_name, guardFor, expected) => {
+        // The attack: a policy attached to a break-glass (or the bot's own) role is edited elsewhere; the revert
+        // would rewrite what that role may do, which the protected-principal guard on roles alone lets through.
+        const arn = await managedPolicy(READ);
+        const [role, other] = [await entity('role'), await entity('role')];
+        await attach(other, arn);
+        await attach(role, arn);
+        await iamClient.send(
+          new CreatePolicyVersionCommand({
+            PolicyArn: arn,
+            PolicyDocument: JSON.stringify(ADMIN_LIKE),
+            SetAsDefault: true,
+          }),
+        );
+        const eventId = await stored(
+          change(
+            'CreatePolicyVersion',
+            { policyArn: arn, policyDocument: text(ADMIN_LIKE), setAsDefault: true },
+            { policyVersion: { versionId: 'v2', isDefaultVersion: true } },
+          ),
+        );
+
+        const outcome = await service({ settings: { guard: guardFor(role.name) } }).execute(eventId, {
+          by: ALICE,
+          reason: REASON,
+        });
+
+        expect(outcome.status).toBe('refused');
+        expect(outcome.status === 'refused' && outcome.reason).toMatch(
+          new RegExp(`attached to role ${role.name}`),
+        );
+        expect(outcome.status === 'refused' && outcome.reason).toMatch(expected);
+        await expect(gateway.getManagedPolicy(arn)).resolves.toMatchObject({ defaultVersionId: 'v2' });
+        expect((await gateway.listPolicyVersions(arn))?.map((version) => version.versionId).sort()).toEqual([
+          'v1',
+          'v2',
+        ]);
+      },
+    );
+
+    it('reverts the versions of a policy attached only to principals the guard leaves alone', async () => {
+      const arn = await managedPolicy(READ);
+      await attach(await entity('role'), arn);
+      await iamClient.send(
+        new CreatePolicyVersionCommand({
+          PolicyArn: arn,
+          PolicyDocument: JSON.stringify(ADMIN_LIKE),
+          SetAsDefault: true,
+        }),
+      );
+      const eventId = await stored(
+        change(
+          'CreatePolicyVersion',
+          { policyArn: arn, policyDocument: text(ADMIN_LIKE), setAsDefault: true },
+          { policyVersion: { versionId: 'v2', isDefaultVersion: true } },
+        ),
+      );
+
+      const outcome = await service({
+        settings: {
+          guard: { protectedPrincipals: ['arn:aws:iam::*:role/break-glass'], botRoleName: () => false },
+        },
+      }).execute(eventId, { by: ALICE, reason: REASON });
+
+      expect(outcome.status).toBe('done');
+      await expect(gateway.getManagedPolicy(arn)).resolves.toMatchObject({ defaultVersionId: 'v1' });
+    });
+
     it("refuses a change notify recognised as the bot's own recorded step", async () => {
       const target = await entity('role');
       const arn = await managedPolicy();

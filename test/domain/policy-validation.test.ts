@@ -3,6 +3,7 @@ import { assessChange } from '../../src/domain/explain';
 import {
   documentsToValidate,
   type PolicyValidation,
+  revalidated,
   type ValidationFinding,
   withValidation,
 } from '../../src/domain/policy-validation';
@@ -122,5 +123,45 @@ describe('withValidation', () => {
       findings: [finding('SECURITY_WARNING', 'PASS_ROLE_WITH_STAR_IN_RESOURCE')],
     });
     expect(judged.risk.level).toBe('critical');
+  });
+});
+
+describe('revalidated', () => {
+  const base = assessChange(
+    changeOf('PutRolePolicy', { roleName: 'r', policyName: 'p', policyDocument: DOCUMENT }),
+    NO_CONTEXT,
+  );
+  const passRole = finding('SECURITY_WARNING', 'PASS_ROLE_WITH_STAR_IN_RESOURCE');
+  const shown =
+    'AWS Access Analyzer security warning (PASS_ROLE_WITH_STAR_IN_RESOURCE): PASS_ROLE_WITH_STAR_IN_RESOURCE detail';
+
+  it.each<[string, PolicyValidation, PolicyValidation, string[], number]>([
+    [
+      'findings of a validation that was unavailable join the reasons',
+      { status: 'unavailable', reason: 'AccessDenied', findings: [] },
+      { status: 'validated', findings: [passRole] },
+      [shown],
+      1,
+    ],
+    [
+      'findings of the earlier partial validation are not listed twice',
+      { status: 'unavailable', reason: 'Throttling', findings: [passRole] },
+      { status: 'validated', findings: [passRole, finding('ERROR', 'INVALID_ACTION')] },
+      [shown, 'AWS Access Analyzer error (INVALID_ACTION): INVALID_ACTION detail'],
+      1,
+    ],
+    [
+      'still unavailable: the new reason, nothing else',
+      { status: 'unavailable', reason: 'AccessDenied', findings: [] },
+      { status: 'unavailable', reason: 'Throttling', findings: [] },
+      [],
+      0,
+    ],
+  ])('%s', (_, earlier, again, added, rules) => {
+    const judged = revalidated(withValidation(base, earlier), again);
+
+    expect(judged.validation).toEqual(again);
+    expect(judged.risk.reasons).toEqual([...base.risk.reasons, ...added]);
+    expect(judged.risk.rules.filter((rule) => rule === 'access-analyzer')).toHaveLength(rules);
   });
 });

@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CloudTrailRecord } from '../../src/domain/input';
-import { type BeforeState, planRevert, protectedTarget, toCliCommand } from '../../src/domain/revert';
+import {
+  type BeforeState,
+  planRevert,
+  protectedAttachment,
+  protectedTarget,
+  toCliCommand,
+} from '../../src/domain/revert';
 import type { PolicyDocument, RevertPlan, RevertStep } from '../../src/domain/types';
 import { changeOf } from '../support/cloudtrail';
 
@@ -867,6 +873,68 @@ describe('protectedTarget', () => {
     ],
   ])('%s', (_name, change, expected) => {
     const found = protectedTarget(change, guard);
+    if (expected === undefined) expect(found).toBeUndefined();
+    else expect(found).toMatch(expected);
+  });
+});
+
+describe('protectedAttachment', () => {
+  const guard = {
+    protectedPrincipals: ['arn:aws:iam::*:role/break-glass*', 'arn:aws:iam::111122223333:user/admin'],
+    botRoleName: (name: string) => name.startsWith('iam-changes-'),
+  };
+  const versionOf = changeOf(
+    'CreatePolicyVersion',
+    { policyArn: 'arn:aws:iam::111122223333:policy/Shared', policyDocument: '{}', setAsDefault: true },
+    { recipientAccountId: '111122223333' },
+  );
+  const none = { roles: [], users: [], groups: [] };
+
+  it.each([
+    ['attached to nothing', versionOf, none, undefined],
+    [
+      'attached to ordinary principals',
+      versionOf,
+      { roles: ['app'], users: ['bob'], groups: ['devs'] },
+      undefined,
+    ],
+    [
+      'attached to a break-glass role',
+      versionOf,
+      { ...none, roles: ['app', 'break-glass-2'] },
+      /role break-glass-2, a protected principal/,
+    ],
+    [
+      'attached to a protected user',
+      versionOf,
+      { ...none, users: ['admin'] },
+      /user admin, a protected principal/,
+    ],
+    [
+      "attached to the bot's worker role",
+      versionOf,
+      { ...none, roles: ['iam-changes-worker-prod'] },
+      /bot's own roles/,
+    ],
+    ['a group named like a protected user', versionOf, { ...none, groups: ['admin'] }, undefined],
+    [
+      'protected in another account only',
+      changeOf(
+        'SetDefaultPolicyVersion',
+        { policyArn: 'arn:aws:iam::444455556666:policy/Shared', versionId: 'v1' },
+        { recipientAccountId: '444455556666' },
+      ),
+      { ...none, users: ['admin'] },
+      undefined,
+    ],
+    [
+      'an attach (its principal is checked by protectedTarget)',
+      changeOf('AttachRolePolicy', { roleName: 'app', policyArn: 'arn:aws:iam::111122223333:policy/Shared' }),
+      { ...none, roles: ['break-glass-1'] },
+      undefined,
+    ],
+  ])('%s', (_name, change, attachedTo, expected) => {
+    const found = protectedAttachment(change, attachedTo, guard);
     if (expected === undefined) expect(found).toBeUndefined();
     else expect(found).toMatch(expected);
   });

@@ -11,6 +11,7 @@ import {
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  GetPolicyCommand,
   GetRoleCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
@@ -264,6 +265,51 @@ describe('worker handler with HOME_ACCOUNT_ID, a change in a member account', ()
     expect(text).toContain('IAM policy version `v1`');
     expect(text).toContain('*Added*');
     expect(text).toContain('secretsmanager:GetSecretValue');
+  });
+
+  it("reads a member account's customer policy through the responder role: the attach judged by it, its paths checked", async () => {
+    // Named to look harmless; it allows everything. Only the member account holds it.
+    const policy = await memberIam.send(
+      new CreatePolicyCommand({
+        PolicyName: unique('ReadOnlyHelper'),
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        }),
+      }),
+    );
+    const policyArn = policy.Policy?.Arn ?? '';
+    const role = unique('helper-role');
+    await roleWith(memberIam, role, [policyArn]);
+    // Stored as notify leaves it: the document unknown (notify reads no other account), the rest to the worker.
+    const change = await h.storeChange(memberRecord('AttachRolePolicy', { roleName: role, policyArn }));
+    expect(change.managedPolicy?.source).toBe('unknown');
+    expect(change.risk.level).not.toBe('critical');
+
+    const [result] = await handler(
+      snsJobsEvent(
+        JSON.stringify({
+          kind: 'escalation-check',
+          eventId: change.eventId,
+          by: { slackUserId: 'iam-changes', name: 'iam-changes' },
+        }),
+      ),
+      context,
+    );
+
+    expect(result).toEqual({ kind: 'escalation-check', outcome: 'checked' });
+    const stored = (await h.stored(change.eventId)).change;
+    expect(stored.managedPolicy).toMatchObject({ source: 'iam', versionId: 'v1' });
+    expect(stored.risk.level).toBe('critical');
+    expect(stored.escalation).toMatchObject({ state: 'done', principal: `role ${role}` });
+    expect(stored.escalation?.state === 'done' && stored.escalation.opened.length).toBeGreaterThan(0);
+    expect(stored.risk.reasons[0]).toContain(`role ${role} can now reach administrator through`);
+    const { alert } = await slackOf(change.eventId);
+    expect(alert).toContain('can now reach administrator through');
+    // Asked of the home account, the policy does not exist: it was read where it lives.
+    await expect(homeIam.send(new GetPolicyCommand({ PolicyArn: policyArn }))).rejects.toThrow(
+      /not found|NoSuchEntity/i,
+    );
   });
 
   it('quarantines a member account user in the member account', async () => {

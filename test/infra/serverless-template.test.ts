@@ -21,6 +21,7 @@ import { CIS44_EVENT_NAMES } from '../../src/domain/events';
 import { CIS44_FILTER_PATTERN } from '../../src/domain/filter-pattern';
 import { TABLE_INDEXES, TABLE_KEY_SCHEMA, TTL_ATTRIBUTE } from '../../src/store/table';
 import { bundledCalls, missingPermissions } from '../support/bundle-commands';
+import { type CfnTemplate, conditionHoldsIn, resolveIn, type StackContext } from '../support/cfn-template';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { awsTestEnv } from '../support/moto';
 import {
@@ -37,11 +38,22 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SERVERLESS = path.join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
 
 type Json = Record<string, unknown>;
-interface Template {
-  Parameters?: Record<string, { Type: string; Default?: unknown }>;
-  Conditions?: Record<string, unknown>;
-  Resources: Record<string, { Type: string; Condition?: string; Properties?: Json }>;
-  Outputs?: Json;
+type Template = CfnTemplate;
+
+/** The account the stack's pseudo parameters stand for when the template is read here. */
+const ACCOUNT = '123456789012';
+const STACK: StackContext = { accountId: ACCOUNT };
+
+/**
+ * The value CloudFormation would give `node` in this template with its parameters' defaults: intrinsic functions
+ * evaluated, `AWS::NoValue` dropped, a resource's `Ref` as `ref:<id>` and its `Fn::GetAtt` as `<id>.<attribute>`.
+ */
+function resolve(template: Template, node: unknown): unknown {
+  return resolveIn(template, STACK, node);
+}
+
+function conditionHolds(template: Template, name: string | undefined): boolean {
+  return conditionHoldsIn(template, STACK, name);
 }
 
 async function packageWith(dir: string, params: string[]): Promise<Template> {
@@ -81,95 +93,6 @@ async function packageWith(dir: string, params: string[]): Promise<Template> {
   return JSON.parse(
     await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as Template;
-}
-
-/** What the stack's pseudo parameters stand for when the template is read here. */
-const ACCOUNT = '123456789012';
-const PSEUDO: Record<string, string> = {
-  'AWS::AccountId': ACCOUNT,
-  'AWS::Partition': 'aws',
-  'AWS::Region': 'us-east-1',
-  'AWS::URLSuffix': 'amazonaws.com',
-};
-const NO_VALUE = Symbol('AWS::NoValue');
-
-/**
- * The value CloudFormation would give `node` in this template with its parameters' defaults: intrinsic functions
- * evaluated, `AWS::NoValue` dropped, a resource's `Ref` as `ref:<id>` and its `Fn::GetAtt` as `<id>.<attribute>`.
- */
-function resolve(template: Template, node: unknown): unknown {
-  const refOf = (name: string): unknown => {
-    if (name === 'AWS::NoValue') return NO_VALUE;
-    if (name in PSEUDO) return PSEUDO[name];
-    const parameter = template.Parameters?.[name];
-    if (parameter) {
-      const value = String(parameter.Default ?? '');
-      return parameter.Type === 'CommaDelimitedList' ? value.split(',') : value;
-    }
-    if (name in template.Resources) return `ref:${name}`;
-    throw new Error(`Ref to nothing: ${name}`);
-  };
-  const sub = (text: string, variables: Record<string, unknown>) =>
-    text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
-      if (name in variables) return String(variables[name]);
-      return name.includes('.') && !name.startsWith('AWS::') ? name : String(refOf(name));
-    });
-  const walk = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(walk).filter((item) => item !== NO_VALUE);
-    if (value === null || typeof value !== 'object') return value;
-    const object = value as Json;
-    const [key] = Object.keys(object);
-    const argument = key === undefined ? undefined : object[key];
-    switch (Object.keys(object).length === 1 ? key : undefined) {
-      case 'Ref':
-        return refOf(String(argument));
-      case 'Fn::GetAtt': {
-        const [id, attribute] = Array.isArray(argument) ? argument : String(argument).split('.');
-        return `${id}.${attribute}`;
-      }
-      case 'Fn::If': {
-        const [condition, whenTrue, whenFalse] = argument as unknown[];
-        return walk(conditionHolds(template, String(condition)) ? whenTrue : whenFalse);
-      }
-      case 'Fn::Join': {
-        const [delimiter, items] = argument as [string, unknown];
-        return (walk(items) as unknown[]).join(delimiter);
-      }
-      case 'Fn::Split': {
-        const [delimiter, text] = argument as [string, unknown];
-        return String(walk(text)).split(delimiter);
-      }
-      case 'Fn::Sub': {
-        if (typeof argument === 'string') return sub(argument, {});
-        const [text, variables] = argument as [string, Json];
-        return sub(text, walk(variables) as Json);
-      }
-      case 'Fn::Equals': {
-        const [left, right] = (argument as unknown[]).map(walk);
-        return JSON.stringify(left) === JSON.stringify(right);
-      }
-      case 'Fn::Not':
-        return !walk((argument as unknown[])[0]);
-      case 'Fn::And':
-        return (argument as unknown[]).every((item) => walk(item) === true);
-      case 'Condition':
-        return conditionHolds(template, String(argument));
-      default:
-        return Object.fromEntries(
-          Object.entries(object)
-            .map(([name, item]) => [name, walk(item)])
-            .filter(([, item]) => item !== NO_VALUE),
-        );
-    }
-  };
-  return walk(node);
-}
-
-function conditionHolds(template: Template, name: string | undefined): boolean {
-  if (!name) return true;
-  const condition = template.Conditions?.[name];
-  if (condition === undefined) throw new Error(`no condition ${name}`);
-  return resolve(template, condition) === true;
 }
 
 function active(template: Template, type: string) {
@@ -793,7 +716,7 @@ describe('serverless.yml', () => {
     expect(allows(notify, tableWrite('PutItem', 'MUTE'))).toBe(false);
   });
 
-  it('lets the worker record reverts and quarantines on changes, and put only audit, bot-step and job-proof items', () => {
+  it('lets the worker record reverts, quarantines and checks on changes, and put only audit, bot-step, job-proof and policy-version items', () => {
     const worker = statementsOf(plain, 'WorkerRole');
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'revert', 'updatedAt']))).toBe(
       true,
@@ -801,24 +724,55 @@ describe('serverless.yml', () => {
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'quarantine', 'updatedAt']))).toBe(
       true,
     );
+    // The escalation check's and validation's result on the change's judgement.
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'change']))).toBe(true);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['acknowledgement']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['revert', 'delivery']))).toBe(false);
-    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1']) {
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['change', 'slack']))).toBe(false);
+    for (const pk of [
+      'AUDIT#2025-01-01',
+      'BOTSTEP#s1',
+      'JOBPROOF#p1',
+      'DOC#policy/arn:aws:iam::111122223333:policy/p/version/v2',
+    ]) {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(true);
     }
-    for (const pk of ['CHANGE#e1', 'DOC#111122223333#role/x', 'ALARM#a', 'BURST#b', 'STATS#2025-01-01']) {
+    // Never what the bot saw written: a policy's default document, an inline or trust document.
+    for (const pk of [
+      'CHANGE#e1',
+      'DOC#111122223333#role/x',
+      'DOC#policy/arn:aws:iam::111122223333:policy/p/default',
+      'ALARM#a',
+      'BURST#b',
+      'STATS#2025-01-01',
+    ]) {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(false);
     }
     expect(allows(worker, tableWrite('BatchWriteItem', 'CHANGE#e1'))).toBe(false);
   });
 
-  it('lets only notify ask Access Analyzer to validate a policy, and nothing else of Access Analyzer', () => {
+  it('lets notify and the worker (trying again) ask Access Analyzer to validate a policy, and nothing else of it', () => {
     for (const role of ['NotifyRole', 'SlackRole', 'WorkerRole']) {
       const granted = statementsOf(plain, role)
         .flatMap(actions)
         .filter((action) => action.startsWith('access-analyzer:'));
-      expect(granted, role).toEqual(role === 'NotifyRole' ? ['access-analyzer:ValidatePolicy'] : []);
+      expect(granted, role).toEqual(role === 'SlackRole' ? [] : ['access-analyzer:ValidatePolicy']);
     }
+  });
+
+  it("lets notify read only its own account's principals for the escalation check, and write none", () => {
+    const notify = statementsOf(plain, 'NotifyRole');
+    const iamActions = notify.flatMap(actions).filter((action) => action.startsWith('iam:'));
+    expect(
+      iamActions.every((action) => /^iam:(Get|List)/.test(action)),
+      iamActions.join(', '),
+    ).toBe(true);
+    const reads = notify.find((statement) => statement.Sid === 'ReadPrincipalsForEscalation');
+    if (!reads) throw new Error('no ReadPrincipalsForEscalation statement');
+    expect(actions(reads)).toEqual(
+      expect.arrayContaining(['iam:ListAttachedRolePolicies', 'iam:GetRolePolicy', 'iam:ListGroupsForUser']),
+    );
+    expect(JSON.stringify(reads.Resource)).not.toContain('"*"');
   });
 
   it('lets notify write its own kinds of items and mark bot steps consumed, nothing else', () => {

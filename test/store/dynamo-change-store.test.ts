@@ -640,3 +640,49 @@ describe('DynamoChangeStore', () => {
     expect(await store.changesBetween(end, start, 10)).toEqual([]);
   });
 });
+
+describe('DynamoChangeStore: renames in the by-resource index', () => {
+  it.each([
+    ['UpdateUser', { userName: 'bob', newUserName: 'robert' }, 'user/robert', 'user/bob'],
+    ['UpdateGroup', { groupName: 'devs', newGroupName: 'engineers' }, 'group/engineers', 'group/devs'],
+  ])(
+    'lists a successful %s under the new name, the one the entity has from then on',
+    async (eventName, params, now, old) => {
+      const rename = assessed(eventName, params, { eventTime: '2026-11-20T14:00:00Z' });
+      const next = assessed(
+        eventName === 'UpdateUser' ? 'AttachUserPolicy' : 'AttachGroupPolicy',
+        eventName === 'UpdateUser'
+          ? { userName: 'robert', policyArn: ADMIN }
+          : { groupName: 'engineers', policyArn: ADMIN },
+        { eventTime: '2026-11-20T14:05:00Z' },
+      );
+      await store.claimChange(rename, NOW, LEASE);
+      await store.claimChange(next, NOW, LEASE);
+
+      const start = '2026-11-20T00:00:00Z';
+      const end = '2026-11-21T00:00:00Z';
+      expect(eventIdsOf(await store.changesOnResource(now, start, end, 10))).toEqual([
+        next.eventId,
+        rename.eventId,
+      ]);
+      expect(await store.changesOnResource(old, start, end, 10)).toEqual([]);
+    },
+  );
+
+  it('keeps a failed rename under the name that still exists', async () => {
+    const failed = assessed(
+      'UpdateUser',
+      { userName: 'bob', newUserName: 'robert' },
+      { eventTime: '2026-11-20T14:00:00Z', errorCode: 'AccessDenied', errorMessage: 'denied' },
+    );
+    await store.claimChange(failed, NOW, LEASE);
+
+    const found = await store.changesOnResource(
+      'user/bob',
+      '2026-11-20T00:00:00Z',
+      '2026-11-21T00:00:00Z',
+      10,
+    );
+    expect(eventIdsOf(found)).toEqual([failed.eventId]);
+  });
+});
