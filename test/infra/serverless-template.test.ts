@@ -1275,10 +1275,6 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
   },
   slack: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
-    's3:ListBucket':
-      'the query service’s S3 history: the Slack function only asks whether a range needs it, the worker searches',
-    's3:GetObject':
-      'the query service’s S3 history: the Slack function only asks whether a range needs it, the worker searches',
   },
   worker: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
