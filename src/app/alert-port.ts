@@ -9,6 +9,7 @@
  */
 import type { AccountFacts } from '../domain/accounts';
 import type { AuditReport } from '../domain/cis-audit';
+import type { ForwardingStop } from '../domain/forwarding';
 import type { PolicyDiff, RiskDelta } from '../domain/diff';
 import type { Query, QueryError } from '../domain/query';
 import type { AlarmEvent, AlarmState, AssessedChange, Change } from '../domain/types';
@@ -72,7 +73,12 @@ export type ThreadNote =
   /** A quarantine was lifted (or not) for `by`. */
   | { kind: 'lift-quarantine'; outcome: LiftOutcome; by: AuditActor; reason: string }
   /** A task failed before it could say anything else. */
-  | { kind: 'failure'; failure: TaskFailure };
+  | { kind: 'failure'; failure: TaskFailure }
+  /**
+   * A member account's forwarding of IAM changes was stopped (or someone tried): its rule deleted or disabled, or
+   * its target removed. `account` is the directory's facts, when known; `mention` calls the channel's attention.
+   */
+  | { kind: 'forwarding-stopped'; stop: ForwardingStop; account?: AccountFacts; mention: boolean };
 
 /** The slow tasks a responder starts. */
 export type ResponderTask = 'revert' | 'quarantine' | 'lift-quarantine' | 'history' | 'status';

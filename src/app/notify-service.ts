@@ -12,6 +12,7 @@ import {
   parseFilterPattern,
 } from '../domain/filter-pattern';
 import { accountOf, groupOf } from '../domain/fleet';
+import { type ForwardingStop, forwardingStopOf } from '../domain/forwarding';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
 import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
@@ -325,6 +326,11 @@ export class NotifyService {
     unreadable: (reason: string) => void,
     gates: Gates = {},
   ): Promise<StoredChange | undefined> {
+    const stop = forwardingStopOf(record);
+    if (stop) {
+      await this.reportForwardingStop(stop, result);
+      return undefined;
+    }
     let normalised: ReturnType<typeof normaliseRecord>;
     try {
       normalised = normaliseRecord(record);
@@ -338,6 +344,28 @@ export class NotifyService {
       return undefined;
     }
     return this.deliver(normalised.change, result, deadline, gates);
+  }
+
+  /**
+   * A member account's forwarding was stopped (or someone tried): said in the critical channel (else the default),
+   * with `@here` when it was stopped and mentions are on. Not stored as a change: it is no IAM change.
+   */
+  private async reportForwardingStop(stop: ForwardingStop, result: NotifyResult): Promise<void> {
+    const { settings } = this.deps;
+    const account = this.deps.accounts ? await this.deps.accounts.describe(stop.accountId) : undefined;
+    const known = account && (account.name || account.ouPath) ? { account } : {};
+    await this.deps.slack.postThreadNote(
+      { channel: settings.channelByLevel.critical ?? settings.defaultChannel },
+      { kind: 'forwarding-stopped', stop, ...known, mention: settings.mentionOnCritical },
+    );
+    result.posted.push(stop.eventId);
+    this.log('forwarding of IAM changes stopped in a member account', {
+      accountId: stop.accountId,
+      eventName: stop.eventName,
+      rule: stop.ruleName,
+      caller: stop.caller,
+      ...(stop.errorCode ? { errorCode: stop.errorCode } : {}),
+    });
   }
 
   /** Judges a change with what the store knows of the document before it, and remembers the one after. */

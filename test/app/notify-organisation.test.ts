@@ -163,4 +163,37 @@ describe('NotifyService in an organisation', () => {
       'routing table invalid, using the per-level channels: routing rule 1: unknown field acount (fields: name, account, ou, level, event, actor, channel)',
     );
   });
+
+  it("says in the critical channel, by account name, that a member account's forwarding was stopped", async () => {
+    const { service, store } = await organisationNotify('[]');
+    const stop = cloudTrailRecord(
+      'DeleteRule',
+      { name: 'iam-changes-forward' },
+      {
+        eventSource: 'events.amazonaws.com',
+        recipientAccountId: SANDBOX,
+        userIdentity: {
+          type: 'AssumedRole',
+          principalId: 'AROASANDBOX:<!channel>',
+          arn: `arn:aws:sts::${SANDBOX}:assumed-role/Admin/<!channel>`,
+          accountId: SANDBOX,
+        },
+      },
+    );
+    const before = components.slack.topLevel('#iam-critical').length;
+
+    const result = await service.process(eventBridgeNotification(stop));
+
+    expect(result.posted).toEqual([stop.eventID]);
+    const [posted] = components.slack.topLevel('#iam-critical').slice(before);
+    const blocks = JSON.stringify(posted?.blocks);
+    expect(posted?.text).toContain(
+      '<!here> Stopped: IAM change forwarding from account sandbox-7 (444455556666)',
+    );
+    expect(blocks).toContain('IAM changes are no longer forwarded* from account *sandbox-7* `444455556666`');
+    expect(blocks).toContain('`DeleteRule` on the rule `iam-changes-forward`');
+    expect(blocks).not.toContain('<!channel>');
+    // No IAM change: nothing stored under its id.
+    expect(await store.getChange(String(stop.eventID))).toBeUndefined();
+  });
 });

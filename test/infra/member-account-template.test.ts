@@ -72,15 +72,17 @@ let member: CfnTemplate;
 let responder: CfnTemplate;
 let patterns: { cis44: Json; allWrites: Json };
 let stackBusStatement: Statement;
+let forwardingStopPattern: Json;
 
 beforeAll(async () => {
   member = await readYamlFile(path.join(ROOT, 'templates', 'member-account.yml'));
   responder = await readYamlFile(path.join(ROOT, 'templates', 'responder-role.yml'));
   const service = await readYamlFile<{
-    custom: { iamEventPatterns: typeof patterns };
+    custom: { iamEventPatterns: typeof patterns; forwardingStopPattern: Json };
     resources: { Resources: Record<string, { Properties: { Statement: Statement } }> };
   }>(path.join(ROOT, 'serverless.yml'));
   patterns = service.custom.iamEventPatterns;
+  forwardingStopPattern = service.custom.forwardingStopPattern;
   stackBusStatement = service.resources.Resources.OrgEventBusPolicy?.Properties.Statement as Statement;
 });
 
@@ -162,7 +164,12 @@ describe('templates/member-account.yml', () => {
         Action: 'sts:AssumeRole',
         Condition: {
           StringEquals: { 'aws:SourceAccount': MEMBER },
-          ArnEquals: { 'aws:SourceArn': `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}` },
+          ArnEquals: {
+            'aws:SourceArn': [
+              `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}`,
+              `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}-watch`,
+            ],
+          },
         },
       },
     ]);
@@ -202,6 +209,7 @@ describe('templates/member-account.yml', () => {
       'ForwardDeadLetterQueuePolicy',
       'ForwarderRole',
       'ForwardingRule',
+      'ForwardingWatchRule',
       'ResponderRole',
     ]);
   });
@@ -229,10 +237,27 @@ describe('templates/member-account.yml', () => {
         Action: 'sqs:SendMessage',
         Resource: 'ForwardDeadLetterQueue.Arn',
         Condition: {
-          ArnEquals: { 'aws:SourceArn': `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}` },
+          ArnEquals: {
+            'aws:SourceArn': [
+              `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}`,
+              `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}-watch`,
+            ],
+          },
         },
       },
     ]);
+  });
+
+  it("watches the forwarding rule with the stack's pattern, forwarding its deletion to the central bus", () => {
+    const resources = resourcesIn(member, inMember());
+    const watch = resources.ForwardingWatchRule?.Properties as {
+      Name: string;
+      EventPattern: Json;
+      Targets: Json[];
+    };
+    expect(watch.Name).toBe('iam-changes-forward-watch');
+    expect(watch.EventPattern).toEqual(forwardingStopPattern);
+    expect(watch.Targets).toEqual((resources.ForwardingRule?.Properties as { Targets: Json[] }).Targets);
   });
 });
 
@@ -435,6 +460,47 @@ describe('on moto_server, in two accounts of an organisation', () => {
       'detail-type': 'AWS API Call via CloudTrail',
       detail: { eventName: 'AttachRolePolicy', recipientAccountId: memberId },
     });
+  });
+
+  it("delivers the calls that stop forwarding through the watch rule's pattern, and no other call", async () => {
+    const events = track(new EventBridgeClient(asAccount(memberId)));
+    const sqs = track(new SQSClient(asAccount(memberId)));
+    const watch = resourcesIn(member, { accountId: memberId, parameters: PARAMETERS }).ForwardingWatchRule
+      ?.Properties as { Name: string; EventPattern: Json };
+    // moto has no TestEventPattern: the rule delivers to a queue standing in for the central bus.
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'watch-stand-in' }))).QueueUrl;
+    const queueArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    await events.send(
+      new PutRuleCommand({ Name: watch.Name, EventPattern: JSON.stringify(watch.EventPattern) }),
+    );
+    await events.send(
+      new PutTargetsCommand({ Rule: watch.Name, Targets: [{ Id: 'stand-in', Arn: queueArn }] }),
+    );
+    const call = (eventName: string, requestParameters: Json) => ({
+      Source: 'aws.events',
+      DetailType: 'AWS API Call via CloudTrail',
+      Detail: JSON.stringify({ eventSource: 'events.amazonaws.com', eventName, requestParameters }),
+    });
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          call('DeleteRule', { name: 'iam-changes-forward' }),
+          call('RemoveTargets', { rule: 'iam-changes-forward', ids: ['x'] }),
+          call('DeleteRule', { name: 'app-rule' }),
+          call('PutTargets', { rule: 'iam-changes-forward' }),
+        ],
+      }),
+    );
+
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    const delivered = (received.Messages ?? []).map(
+      (message) => (JSON.parse(message.Body ?? '{}') as { detail: { eventName: string } }).detail.eventName,
+    );
+    expect(delivered.sort()).toEqual(['DeleteRule', 'RemoveTargets']);
   });
 
   it('keeps a bus policy that admits the organisation and refuses an outsider (moto stores it, AWS enforces it)', async () => {
