@@ -9,8 +9,8 @@
  */
 import type { AccountFacts } from '../domain/accounts';
 import type { AuditReport } from '../domain/cis-audit';
-import type { ForwardingStop } from '../domain/forwarding';
 import type { PolicyDiff, RiskDelta } from '../domain/diff';
+import type { ForwardingStop } from '../domain/forwarding';
 import type { Query, QueryError } from '../domain/query';
 import type { AlarmEvent, AlarmState, AssessedChange, Change } from '../domain/types';
 import type { AuditActor } from './audit-port';

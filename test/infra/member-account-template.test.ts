@@ -257,7 +257,8 @@ describe('templates/member-account.yml', () => {
     };
     expect(watch.Name).toBe('iam-changes-forward-watch');
     expect(watch.EventPattern).toEqual(forwardingStopPattern);
-    expect(watch.Targets).toEqual((resources.ForwardingRule?.Properties as { Targets: Json[] }).Targets);
+    const forwarding = resources.ForwardingRule?.Properties as { Targets: Json[] } | undefined;
+    expect(watch.Targets).toEqual(forwarding?.Targets);
   });
 });
 
