@@ -155,8 +155,32 @@ export function readActor(record: JsonObject): Actor {
       actor.name =
         str(identity.userName) ?? str(identity.principalId) ?? (arn ? lastSegment(arn) : 'unknown');
   }
+  const onBehalfOf = identityCenterUserOf(obj(identity.onBehalfOf));
+  if (onBehalfOf) actor.identityCenterUser = onBehalfOf;
   actor.client = detectClient(userAgent, { console: actor.console, invokedBy });
   return actor;
+}
+
+/** `ssoins-` then hex: an Identity Center instance id. */
+const INSTANCE_ID = /^ssoins-[0-9a-f]{16}$/;
+/** `d-` then ten characters: an identity store id. */
+const IDENTITY_STORE_ID = /^d-[0-9a-z]{10}$/;
+/** An Identity Center user id: a UUID, optionally prefixed with the store's id (`d-…-uuid`). */
+const USER_ID = /^(?:[0-9a-f]{10}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The Identity Center user CloudTrail says a session acts for (`onBehalfOf`: `userId`, `identityStoreArn`,
+ * `identityCenterInstanceArn`), when the ids read as Identity Center ids: they end up in a console link.
+ */
+function identityCenterUserOf(onBehalfOf: JsonObject | undefined): Actor['identityCenterUser'] | undefined {
+  const userId = str(onBehalfOf?.userId);
+  if (!userId || !USER_ID.test(userId)) return undefined;
+  const user: NonNullable<Actor['identityCenterUser']> = { userId };
+  const instanceId = /\/(ssoins-[0-9a-f]+)$/.exec(str(onBehalfOf?.identityCenterInstanceArn) ?? '')?.[1];
+  if (instanceId && INSTANCE_ID.test(instanceId)) user.instanceId = instanceId;
+  const storeId = /\/(d-[0-9a-z]+)$/.exec(str(onBehalfOf?.identityStoreArn) ?? '')?.[1];
+  if (storeId && IDENTITY_STORE_ID.test(storeId)) user.identityStoreId = storeId;
+  return user;
 }
 
 /** A few words on how the caller is authenticated, e.g. "assumed role ci-runner", "SSO (AdministratorAccess)". */

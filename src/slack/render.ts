@@ -536,8 +536,13 @@ function identityCenterButton(change: AssessedChange): Button {
   return {
     type: 'button',
     action_id: ACTION_IDS.OPEN_LINK,
-    text: { type: 'plain_text', text: 'Open IAM Identity Center' },
-    url: identityCenterLink(change.actor.sessionIssuerArn),
+    text: {
+      type: 'plain_text',
+      text: change.actor.identityCenterUser?.instanceId
+        ? 'Open the user in IAM Identity Center'
+        : 'Open IAM Identity Center',
+    },
+    url: identityCenterLink(change.actor.sessionIssuerArn, change.actor.identityCenterUser),
     value: change.eventId.slice(0, MAX_BUTTON_VALUE_LENGTH),
   };
 }

@@ -212,6 +212,34 @@ describe('readActor', () => {
     });
   });
 
+  it('reads the Identity Center user CloudTrail names on the session (onBehalfOf), and ignores ids that are not ids', () => {
+    const userId = '94482488-3041-7026-18f3-be45837cd0e4';
+    const onBehalfOf = {
+      userId,
+      identityStoreArn: 'arn:aws:identitystore::111122223333:identitystore/d-1234567890',
+      identityCenterInstanceArn: 'arn:aws:sso:::instance/ssoins-72239c385425574d',
+    };
+    const actor = readActor(callBy({ ...assumedRole(SSO_ROLE, 'jane@example.com'), onBehalfOf }));
+    expect(actor.identityCenterUser).toEqual({
+      userId,
+      instanceId: 'ssoins-72239c385425574d',
+      identityStoreId: 'd-1234567890',
+    });
+
+    const forged = readActor(
+      callBy({
+        ...assumedRole(SSO_ROLE, 'jane@example.com'),
+        onBehalfOf: { userId: '../../evil', identityCenterInstanceArn: 'arn:aws:sso:::instance/ssoins-<x>' },
+      }),
+    );
+    expect(forged.identityCenterUser).toBeUndefined();
+    const storeOnly = readActor(
+      callBy({ ...assumedRole(SSO_ROLE, 'jane@example.com'), onBehalfOf: { userId } }),
+    );
+    expect(storeOnly.identityCenterUser).toEqual({ userId });
+    expect(readActor(callBy(assumedRole(SSO_ROLE, 'jane@example.com'))).identityCenterUser).toBeUndefined();
+  });
+
   it('names an SSO session without a session name by its permission set', () => {
     const actor = readActor(callBy(assumedRole('AWSReservedSSO_ReadOnly_fedcba9876543210', undefined)));
 

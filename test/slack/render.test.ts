@@ -451,6 +451,19 @@ describe('renderChange', () => {
       'Quarantine not offered: Alice.Doe@Example.com signed in through IAM Identity Center (permission set `AdministratorAccess`)',
     );
     assertBlockKitLimits(message);
+
+    // When CloudTrail names the Identity Center user and instance, the button opens that user's page.
+    const userId = '94482488-3041-7026-18f3-be45837cd0e4';
+    const named = render({
+      ...change,
+      actor: { ...change.actor, identityCenterUser: { userId, instanceId: 'ssoins-72239c385425574d' } },
+    });
+    const toUser = buttons(named).find((button) => button.action_id === ACTION_IDS.OPEN_LINK);
+    expect(toUser?.text.text).toBe('Open the user in IAM Identity Center');
+    expect(toUser?.url).toBe(
+      `https://eu-west-1.console.aws.amazon.com/singlesignon/home?region=eu-west-1#!/instances/72239c385425574d/users/user-details/${userId}`,
+    );
+    assertBlockKitLimits(named);
   });
 
   it('gives no CloudTrail link for a synthetic event id', () => {
