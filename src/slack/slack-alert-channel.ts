@@ -77,12 +77,16 @@ export function renderForwardingStopped(
 ): SlackMessage {
   const facts = account?.id === stop.accountId ? account : undefined;
   const attempt = stop.errorCode !== undefined;
+  const where = accountMrkdwn(stop.accountId, facts);
   const head = attempt
-    ? `:warning: *Someone tried to stop forwarding IAM changes* from account ${accountMrkdwn(stop.accountId, facts)} (${inlineCode(stop.errorCode ?? '', 60)}): forwarding goes on.`
-    : `:rotating_light: *IAM changes are no longer forwarded* from account ${accountMrkdwn(stop.accountId, facts)}: until \`${FORWARDING_RULE}\` is restored there (redeploy the member template), its IAM changes reach the bot only through the organisation trail's alarm, if at all.`;
+    ? `:warning: *Someone tried to ${stop.rewrite ? 'change' : 'stop'} the forwarding of IAM changes* from account ${where} (${inlineCode(stop.errorCode ?? '', 60)}): forwarding goes on.`
+    : stop.rewrite
+      ? `:rotating_light: *The forwarding of IAM changes was rewritten* in account ${where}: a new pattern, state or target can hide some or all of its IAM changes from the bot. A redeploy of the member template does this too; otherwise check \`${FORWARDING_RULE}\` there and redeploy the template.`
+      : `:rotating_light: *IAM changes are no longer forwarded* from account ${where}: until \`${FORWARDING_RULE}\` is restored there (redeploy the member template), its IAM changes reach the bot only through the organisation trail's alarm, if at all.`;
   const detail = `${inlineCode(stop.caller, 300)} called ${inlineCode(stop.eventName, 40)} on the rule ${inlineCode(stop.ruleName, 100)}${stop.eventTime ? ` at ${slackDate(stop.eventTime)}` : ''}.`;
   const ping = mention && !attempt ? '<!here> ' : '';
-  const plainText = `${ping}${attempt ? 'Attempt to stop' : 'Stopped'}: IAM change forwarding from account ${truncate(accountPlain(stop.accountId, facts), 80)} (${truncate(stop.eventName, 40)} on ${truncate(stop.ruleName, 100)})`;
+  const verb = stop.rewrite ? ['Attempt to change', 'Rewritten'] : ['Attempt to stop', 'Stopped'];
+  const plainText = `${ping}${attempt ? verb[0] : verb[1]}: IAM change forwarding from account ${truncate(accountPlain(stop.accountId, facts), 80)} (${truncate(stop.eventName, 40)} on ${truncate(stop.ruleName, 100)})`;
   return { text: plainText, blocks: [section(`${ping}${head}\n${detail}`)] };
 }
 

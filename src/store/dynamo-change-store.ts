@@ -203,6 +203,38 @@ function burstMemberKey(burstId: string, eventId: string): Item {
   return { pk: `BURSTMEMBER#${burstId}`, sk: eventId };
 }
 
+const count = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+const word = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * A stored burst note as the messages may show it: counts are whole numbers and the action one of the two the
+ * worker takes, whatever was written (the worker's role may write this attribute; its values reach Slack
+ * formatting as numbers only). A note without its count or start is dropped.
+ */
+function readBurstNote(value: unknown): BurstNote | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const given = value as Record<string, unknown>;
+  const more = count(given.more);
+  const startedAt = word(given.startedAt);
+  if (more === undefined || startedAt === undefined) return undefined;
+  const note: BurstNote = { more, startedAt };
+  const accounts = count(given.accounts);
+  if (accounts !== undefined) note.accounts = accounts;
+  const groupId = word(given.groupId);
+  if (groupId !== undefined) note.groupId = groupId;
+  const acted = given.fleetActed as Record<string, unknown> | undefined;
+  if (typeof acted === 'object' && acted !== null) {
+    const action = acted.action === 'revert' || acted.action === 'quarantine' ? acted.action : undefined;
+    const [done, total, actedAccounts] = [count(acted.done), count(acted.total), count(acted.accounts)];
+    const [by, at] = [word(acted.by), word(acted.at)];
+    if (action && done !== undefined && total !== undefined && actedAccounts !== undefined && by && at) {
+      note.fleetActed = { action, done, total, accounts: actedAccounts, by, at };
+    }
+  }
+  return note;
+}
+
 function toStoredChange(item: Item): RespondedChange {
   const stored = item as unknown as RespondedChange;
   const result: RespondedChange = {
@@ -215,7 +247,8 @@ function toStoredChange(item: Item): RespondedChange {
   if (stored.slack) result.slack = stored.slack;
   if (stored.burstId !== undefined) result.burstId = stored.burstId;
   if (stored.mutedBy !== undefined) result.mutedBy = stored.mutedBy;
-  if (stored.burstNote) result.burstNote = stored.burstNote;
+  const burstNote = readBurstNote(stored.burstNote);
+  if (burstNote) result.burstNote = burstNote;
   if (stored.lastError !== undefined) result.lastError = stored.lastError;
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
   if (stored.revert) result.revert = stored.revert;

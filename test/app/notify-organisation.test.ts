@@ -196,4 +196,30 @@ describe('NotifyService in an organisation', () => {
     // No IAM change: nothing stored under its id.
     expect(await store.getChange(String(stop.eventID))).toBeUndefined();
   });
+
+  it('says so when the forwarding rule is rewritten to leave a caller out, not only when it is stopped', async () => {
+    const { service } = await organisationNotify('[]');
+    const rewrite = cloudTrailRecord(
+      'PutRule',
+      {
+        name: 'iam-changes-forward',
+        state: 'ENABLED',
+        eventPattern:
+          '{"detail":{"userIdentity":{"arn":[{"anything-but":"arn:aws:iam::444455556666:user/mallory"}]}}}',
+      },
+      { eventSource: 'events.amazonaws.com', recipientAccountId: SANDBOX },
+    );
+    const before = components.slack.topLevel('#iam-critical').length;
+
+    const result = await service.process(eventBridgeNotification(rewrite));
+
+    expect(result.posted).toEqual([rewrite.eventID]);
+    const [posted] = components.slack.topLevel('#iam-critical').slice(before);
+    expect(posted?.text).toContain(
+      '<!here> Rewritten: IAM change forwarding from account sandbox-7 (444455556666)',
+    );
+    expect(JSON.stringify(posted?.blocks)).toContain(
+      'The forwarding of IAM changes was rewritten* in account *sandbox-7*',
+    );
+  });
 });

@@ -69,7 +69,17 @@ describe('forwardingStopOf', () => {
       'a rule of that name on another bus',
       eventsCall('DeleteRule', { name: 'iam-changes-forward', eventBusName: 'custom' }),
     ],
-    ['a call that does not stop it', eventsCall('PutTargets', { rule: 'iam-changes-forward' })],
+    [
+      'a call that neither stops nor rewrites it',
+      eventsCall('DescribeRule', { name: 'iam-changes-forward' }),
+    ],
+    [
+      "a call on another account's default bus",
+      eventsCall('DeleteRule', {
+        name: 'iam-changes-forward',
+        eventBusName: 'arn:aws:events:us-east-1:999999999999:event-bus/default',
+      }),
+    ],
     [
       'another service',
       eventsCall('DeleteRule', { name: 'iam-changes-forward' }, { eventSource: 'iam.amazonaws.com' }),
@@ -77,6 +87,40 @@ describe('forwardingStopOf', () => {
     ['no request', eventsCall('DeleteRule', {}, { requestParameters: null })],
   ])('%s is not', (_, record) => {
     expect(forwardingStopOf(record)).toBeUndefined();
+  });
+
+  // The attack: bending forwarding without stopping it, which the three stop calls alone never saw.
+  it.each([
+    [
+      'PutRule disabling it',
+      eventsCall('PutRule', { name: 'iam-changes-forward', state: 'DISABLED' }),
+      undefined,
+    ],
+    [
+      'PutRule narrowing its pattern to leave one caller out',
+      eventsCall('PutRule', {
+        name: 'iam-changes-forward',
+        eventPattern:
+          '{"detail":{"userIdentity":{"arn":[{"anything-but":"arn:aws:iam::222233334444:user/mallory"}]}}}',
+        state: 'ENABLED',
+      }),
+      true,
+    ],
+    [
+      'PutTargets aiming it elsewhere',
+      eventsCall('PutTargets', {
+        rule: 'iam-changes-forward',
+        targets: [
+          { id: 'iam-changes-central-bus', arn: 'arn:aws:events:us-east-1:222233334444:event-bus/sink' },
+        ],
+      }),
+      true,
+    ],
+    ['PutRule on the watch rule', eventsCall('PutRule', { name: 'iam-changes-forward-watch' }), true],
+  ])('%s is seen (a rewrite: %s)', (_, record, rewrite) => {
+    const found = forwardingStopOf(record);
+    expect(found).toMatchObject({ accountId: MEMBER });
+    expect(found?.rewrite).toBe(rewrite);
   });
 
   it('keeps the error of a refused attempt', () => {

@@ -463,7 +463,7 @@ describe('on moto_server, in two accounts of an organisation', () => {
     });
   });
 
-  it("delivers the calls that stop forwarding through the watch rule's pattern, and no other call", async () => {
+  it("delivers the calls that stop or rewrite forwarding through the watch rule's pattern, and no other call", async () => {
     const events = track(new EventBridgeClient(asAccount(memberId)));
     const sqs = track(new SQSClient(asAccount(memberId)));
     const watch = resourcesIn(member, { accountId: memberId, parameters: PARAMETERS }).ForwardingWatchRule
@@ -491,6 +491,8 @@ describe('on moto_server, in two accounts of an organisation', () => {
           call('RemoveTargets', { rule: 'iam-changes-forward', ids: ['x'] }),
           call('DeleteRule', { name: 'app-rule' }),
           call('PutTargets', { rule: 'iam-changes-forward' }),
+          call('PutRule', { name: 'app-rule' }),
+          call('DescribeRule', { name: 'iam-changes-forward' }),
         ],
       }),
     );
@@ -501,7 +503,7 @@ describe('on moto_server, in two accounts of an organisation', () => {
     const delivered = (received.Messages ?? []).map(
       (message) => (JSON.parse(message.Body ?? '{}') as { detail: { eventName: string } }).detail.eventName,
     );
-    expect(delivered.sort()).toEqual(['DeleteRule', 'RemoveTargets']);
+    expect(delivered.sort()).toEqual(['DeleteRule', 'PutTargets', 'RemoveTargets']);
   });
 
   it('keeps a bus policy that admits the organisation and refuses an outsider (moto stores it, AWS enforces it)', async () => {
