@@ -117,7 +117,7 @@ describe('forwardingStopOf', () => {
       true,
     ],
     ['PutRule on the watch rule', eventsCall('PutRule', { name: 'iam-changes-forward-watch' }), true],
-  ])('%s is seen (a rewrite: %s)', (_, record, rewrite) => {
+  ])('%s is seen', (_, record, rewrite) => {
     const found = forwardingStopOf(record);
     expect(found).toMatchObject({ accountId: MEMBER });
     expect(found?.rewrite).toBe(rewrite);
