@@ -239,7 +239,12 @@ export async function buildWorkerService({
       const policies = new policyDocuments.PolicyDocumentResolver(
         [
           new policyDocuments.StoredPolicyDocuments(store),
-          new policyDocuments.IamPolicyDocuments(accountIam, store, clock.now),
+          // The worker only reads the version cache: notify alone writes it (the worker's role may not).
+          new policyDocuments.IamPolicyDocuments(
+            accountIam,
+            { documentBefore: (key, time, id) => store.documentBefore(key, time, id) },
+            clock.now,
+          ),
         ],
         (text, details) => log?.(text, details ?? {}),
       );
