@@ -19,6 +19,7 @@ import { assessChange } from '../domain/explain';
 import { policyNameOf } from '../domain/managed-policy';
 import { documentsToValidate, revalidated, withValidation } from '../domain/policy-validation';
 import { documentKeyOf } from '../domain/resources';
+import { compareLevels } from '../domain/risk/levels';
 import type { RiskContext } from '../domain/risk/rule';
 import type { AssessedChange, Change, EscalationCheck, PolicyDocument } from '../domain/types';
 import type { ChangeContent } from './change-content';
@@ -296,7 +297,12 @@ export class EscalationCheckService {
     );
     if (account) judged = { ...judged, account };
     if (validation) judged = withValidation(judged, validation);
-    return escalation ? { ...judged, escalation } : judged;
+    // The path notify's check found stays among the reasons: assessChange knows nothing of it.
+    if (escalation) judged = withEscalation(judged, escalation);
+    // A second look may only raise the level: a document read later (a default version made since, a policy
+    // edited to look harmless) never lowers what notify said of the change.
+    if (compareLevels(judged.risk.level, change.risk.level) > 0) return change;
+    return judged;
   }
 }
 
@@ -311,7 +317,10 @@ export interface EscalationStep {
    * not be published — after saying so on the change and its alert — so the notification is delivered again.
    */
   delivered(change: AssessedChange): Promise<void>;
-  /** Queues the job again for a posted change whose job could not be published; nothing for any other change. */
+  /**
+   * Queues the job again for a posted change whose worker's part is still outstanding (its job not published, or
+   * perhaps never published: notify may have ended before); nothing for any other change.
+   */
   redelivered(stored: StoredChange): Promise<void>;
 }
 
@@ -416,7 +425,14 @@ export class NotifyEscalation implements EscalationStep {
   }
 
   async redelivered(stored: StoredChange): Promise<void> {
-    if (stored.change.followUp?.state !== 'not-queued') return;
+    const followUp = stored.change.followUp;
+    if (followUp === undefined) return;
+    if (followUp.state === 'queued') {
+      // Outstanding: notify may have ended between posting and publishing. Publishing again is harmless (the
+      // worker's run is idempotent and removes `followUp` once done); never publishing leaves "Checking…" forever.
+      await this.publish(stored.change);
+      return;
+    }
     const { followUp: _failed, ...change } = stored.change;
     const waiting: AssessedChange = {
       ...change,

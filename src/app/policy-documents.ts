@@ -42,6 +42,14 @@ function message(error: unknown): string {
   return text.split('\n')[0] ?? text;
 }
 
+/** Whether a version was created after a call: CloudTrail gives whole seconds, so the same second is not after. */
+function createdAfter(createDate: string, eventTime: string): boolean {
+  const created = Date.parse(createDate);
+  const at = Date.parse(eventTime);
+  if (Number.isNaN(created) || Number.isNaN(at)) return false;
+  return Math.floor(created / 1000) * 1000 > at;
+}
+
 /**
  * A document read back from the store, checked as any other input is: the store is written by more than one
  * function, so what it holds is parsed again and a malformed one counts as absent (never a crash in a rule).
@@ -82,7 +90,8 @@ export type PolicyVersionCache = Pick<ChangeStore, 'documentBefore'> &
 /**
  * IAM: the policy's default version (`GetPolicy`), its document from the store when that version was read before,
  * else `GetPolicyVersion` — kept in the store under the ARN and version id, which never change. A cached document
- * is parsed again when read; a malformed one (or one the store cannot read) is read from IAM instead.
+ * is parsed again when read; a malformed one (or one the store cannot read) is read from IAM instead. With
+ * `versionsBeforeTheCall`, a default version IAM says was created after the call is unknown.
  */
 export class IamPolicyDocuments implements PolicyDocumentSource {
   readonly kind = 'iam';
@@ -91,10 +100,17 @@ export class IamPolicyDocuments implements PolicyDocumentSource {
     private readonly iam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>,
     private readonly cache: PolicyVersionCache,
     private readonly now: () => Date,
-    private readonly log: (message: string, details?: Record<string, unknown>) => void = () => {},
+    private readonly options: {
+      log?: (message: string, details?: Record<string, unknown>) => void;
+      /**
+       * Reading long after the call (the worker's second look): a default version IAM says was created after the
+       * call is unknown, never taken for the one the call used. Off, today's default stands for the call's.
+       */
+      versionsBeforeTheCall?: boolean;
+    } = {},
   ) {}
 
-  async find(policyArn: string) {
+  async find(policyArn: string, at?: { eventTime: string; eventId: string }) {
     const policy = await this.iam.getManagedPolicy(policyArn);
     if (!policy) return { missing: 'no such policy' };
     const versionId = policy.defaultVersionId;
@@ -103,6 +119,13 @@ export class IamPolicyDocuments implements PolicyDocumentSource {
     if (cached) return { source: 'iam' as const, document: cached, versionId };
     const version = await this.iam.getPolicyVersion(policyArn, versionId);
     if (!version?.document) return { missing: `version ${versionId} could not be read` };
+    // Read later than the call (the worker's second look): a default made after it says nothing of what it was.
+    const strict = this.options.versionsBeforeTheCall === true;
+    if (strict && at && version.createDate && createdAfter(version.createDate, at.eventTime)) {
+      return {
+        missing: `the default version ${versionId} was created after the change (${version.createDate})`,
+      };
+    }
     await this.cache.putDocument?.(
       {
         resourceKey: key,
@@ -122,11 +145,14 @@ export class IamPolicyDocuments implements PolicyDocumentSource {
       const snapshot = await this.cache.documentBefore(key, '9999-12-31T23:59:59Z', '~');
       const document = storedDocument(snapshot?.document);
       if (snapshot?.document && !document) {
-        this.log('cached policy version is malformed; read from IAM', { policyArn });
+        this.options.log?.('cached policy version is malformed; read from IAM', { policyArn });
       }
       return document;
     } catch (error: unknown) {
-      this.log('cached policy version unreadable; read from IAM', { policyArn, error: message(error) });
+      this.options.log?.('cached policy version unreadable; read from IAM', {
+        policyArn,
+        error: message(error),
+      });
       return undefined;
     }
   }

@@ -183,7 +183,7 @@ export async function buildNotifyRuntime({
   const policies = new PolicyDocumentResolver(
     [
       new StoredPolicyDocuments(store),
-      new IamPolicyDocuments(policyIam, store, clock.now, log),
+      new IamPolicyDocuments(policyIam, store, clock.now, log ? { log } : {}),
       ...(managedPolicies ? [new CataloguePolicyDocuments(managedPolicies)] : []),
     ],
     log,

@@ -244,6 +244,8 @@ export async function buildWorkerService({
             accountIam,
             { documentBefore: (key, time, id) => store.documentBefore(key, time, id) },
             clock.now,
+            // Its look comes later than notify's: a default version made since is not the one the call used.
+            { versionsBeforeTheCall: true },
           ),
         ],
         (text, details) => log?.(text, details ?? {}),

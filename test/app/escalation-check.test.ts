@@ -17,6 +17,7 @@ import {
   AttachRolePolicyCommand,
   CreateGroupCommand,
   CreatePolicyCommand,
+  CreatePolicyVersionCommand,
   CreateRoleCommand,
   CreateUserCommand,
   IAMClient,
@@ -25,6 +26,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChangeContent } from '../../src/app/change-content';
 import {
   EscalationChecker,
   EscalationCheckService,
@@ -41,9 +43,13 @@ import {
 import { AccessAnalyzerPolicyValidator } from '../../src/aws/access-analyzer-validator';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { AwsPrincipalDirectory } from '../../src/aws/principal-directory';
+import { IamDataActionCatalogue } from '../../src/catalogue/action-catalogue';
+import { withEscalation } from '../../src/domain/escalation';
 import { assessChange } from '../../src/domain/explain';
+import { withManagedPolicy } from '../../src/domain/managed-policy';
 import type { AssessedChange } from '../../src/domain/types';
 import { SlackAlertRefresher } from '../../src/slack/alert-refresher';
+import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { changeOf, cloudTrailRecord } from '../support/cloudtrail';
@@ -471,9 +477,158 @@ describe('a worker job that cannot be queued', () => {
     ({ shown } = messageOf(waiting?.slack?.ts));
     expect(shown).toContain('Checking escalation paths…');
 
-    // A third delivery (the EventBridge and alarm paths both bring it) queues nothing more.
+    // A third delivery (the EventBridge and alarm paths both bring it) while the check is outstanding queues it
+    // again — harmless, the worker's run is idempotent; once the worker has run, nothing more.
     await service.process(notification);
-    expect(jobs).toHaveLength(1);
+    expect(jobs).toHaveLength(2);
+    expect(await workerOn(on).run(String(record.eventID))).toEqual({ outcome: 'checked' });
+    await service.process(notification);
+    expect(jobs).toHaveLength(2);
+  });
+
+  it('queues the job on the next delivery when notify ended between posting the alert and publishing it', async () => {
+    const queue = recordingQueue();
+    const tableName = await components.dynalite.createTable();
+    const on = new DynamoChangeStore(components.dynalite.documentClient, { tableName });
+    const step = new NotifyEscalation({
+      budgetMs: 0,
+      queue,
+      store: on,
+      alerts: new SlackAlertRefresher(slackGateway()),
+      now: () => new Date(),
+    });
+    // The first invocation is killed once the alert is posted, before the job is published.
+    const killed = await notifyServiceOn(components, {
+      tableName,
+      escalation: {
+        prepare: (change) => step.prepare(change),
+        delivered: async () => {
+          throw new Error('Task timed out after 30.00 seconds');
+        },
+        redelivered: (stored) => step.redelivered(stored),
+      },
+    });
+    const { service } = await notifyServiceOn(components, { tableName, escalation: step });
+    const { record } = await passRoleAttach();
+    const eventId = String(record.eventID);
+
+    await expect(killed.service.process(eventBridgeNotification(record))).rejects.toThrow('Task timed out');
+    expect(queue.jobs).toEqual([]);
+    expect((await on.getChange(eventId))?.change.escalation).toEqual({ state: 'checking' });
+
+    // SNS delivers the notification again: the job is published, and the worker ends "Checking…".
+    await service.process(eventBridgeNotification(record));
+
+    expect(queue.jobs.map((job) => ('eventId' in job ? job.eventId : job.kind))).toEqual([eventId]);
+    expect(await workerOn(on).run(eventId)).toEqual({ outcome: 'checked' });
+    const after = await on.getChange(eventId);
+    expect(after?.change.escalation).toMatchObject({ state: 'done', opened: [{ id: 'pass-role-ec2' }] });
+    expect(after?.change.followUp).toBeUndefined();
+    expect(messageOf(after?.slack?.ts).shown).not.toContain('Checking escalation paths');
+  });
+});
+
+const RISK = { expectedActors: [], trustedAccounts: [] };
+
+/** The worker's half with the attached policy's document read from moto's IAM to judge a change again. */
+function rejudgingWorkerOn(on: DynamoChangeStore): EscalationCheckService {
+  const iam = new AwsIamGateway(client);
+  return new EscalationCheckService({
+    checker: checkerOn(on),
+    store: on,
+    alerts: new SlackAlertRefresher(slackGateway()),
+    now: () => new Date(),
+    rejudge: {
+      content: new ChangeContent({
+        policies: new PolicyDocumentResolver([
+          new IamPolicyDocuments(iam, on, () => new Date(), { versionsBeforeTheCall: true }),
+        ]),
+        actions: {
+          forStatements: async (statements) => new IamDataActionCatalogue().forStatements(statements),
+        },
+      }),
+      risk: RISK,
+    },
+  });
+}
+
+/** Stores and posts `change` as notify delivered it, on a fresh table. */
+async function delivered(change: AssessedChange): Promise<DynamoChangeStore> {
+  const on = new DynamoChangeStore(components.dynalite.documentClient, {
+    tableName: await components.dynalite.createTable(),
+  });
+  const now = new Date();
+  await on.claimChange(change, now, new Date(now.getTime() + 60_000));
+  const ref = await new SlackAlertChannel(slackGateway()).postChange(CHANNEL, change, { mention: false });
+  await on.markDelivery(change.eventId, { delivery: 'delivered', slack: ref }, now);
+  return on;
+}
+
+/** An attach of `policyArn` to `roleName` (at `eventTime`, default now) whose document notify could not read. */
+function unreadAttach(roleName: string, policyArn: string, eventTime = nowSeconds()): AssessedChange {
+  const raw = changeOf('AttachRolePolicy', { roleName, policyArn }, { eventTime });
+  return assessChange(withManagedPolicy(raw, { source: 'unknown', reason: 'IAM: AccessDenied' }), RISK);
+}
+
+describe('the worker judging again an attach whose document notify could not read', () => {
+  it("keeps the path notify's check found among the reasons and at critical", async () => {
+    const { name, record } = await passRoleAttach();
+    const params = record.requestParameters as { policyArn: string };
+    const change = unreadAttach(name, params.policyArn);
+    const on = await delivered(change);
+    const check = await checkerOn(on).check(change);
+    expect(check).toMatchObject({ state: 'done', opened: [{ id: 'pass-role-ec2' }] });
+    const checked = withEscalation(change, check as NonNullable<typeof check>);
+    await on.recordEscalation(change.eventId, { ...checked, followUp: { state: 'queued' } }, new Date());
+
+    expect(await rejudgingWorkerOn(on).run(change.eventId)).toEqual({ outcome: 'checked' });
+
+    const after = await on.getChange(change.eventId);
+    expect(after?.change.managedPolicy).toMatchObject({ source: 'iam' });
+    expect(after?.change.escalation).toMatchObject({ state: 'done', opened: [{ id: 'pass-role-ec2' }] });
+    expect(after?.change.risk.level).toBe('critical');
+    expect(after?.change.risk.reasons[0]).toContain(`role ${name} can now reach administrator through`);
+  });
+
+  it('never lowers the level: a harmless default version made after the attach is not the one attached', async () => {
+    const name = await role();
+    const admin = await policy('Helper', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    // The attach, then the attacker's harmless default version before the worker reads the policy.
+    const change = unreadAttach(name, admin, new Date(Date.now() - 60_000).toISOString());
+    await client.send(
+      new CreatePolicyVersionCommand({
+        PolicyArn: admin,
+        PolicyDocument: allow(['s3:GetObject'], 'arn:aws:s3:::b/*'),
+        SetAsDefault: true,
+      }),
+    );
+    const on = await delivered(change);
+    await on.recordEscalation(
+      change.eventId,
+      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
+      new Date(),
+    );
+
+    await rejudgingWorkerOn(on).run(change.eventId);
+
+    const after = await on.getChange(change.eventId);
+    expect(change.risk.level).toBe('medium');
+    expect(after?.change.risk.level).toBe('medium');
+    expect(after?.change.managedPolicy).toMatchObject({ source: 'unknown' });
+  });
+
+  it('never lowers the level whatever document it reads now', async () => {
+    const name = await role();
+    const harmless = await policy('Helper', allow(['s3:GetObject'], 'arn:aws:s3:::b/*'));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: harmless }));
+    const change = unreadAttach(name, harmless);
+    const on = await delivered(change);
+    await on.recordEscalation(change.eventId, { ...change, followUp: { state: 'queued' } }, new Date());
+
+    await rejudgingWorkerOn(on).run(change.eventId);
+
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('medium');
   });
 });
 

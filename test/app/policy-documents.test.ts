@@ -209,6 +209,31 @@ describe('PolicyDocumentResolver', () => {
     ).toBeUndefined();
   });
 
+  it("says a default version created after the call is unknown when reading late (the worker), never taking today's for it", async () => {
+    const store = await storeOf();
+    const arn = await customerPolicy('Later', EVERYTHING);
+    await client.send(
+      new CreatePolicyVersionCommand({
+        PolicyArn: arn,
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+        }),
+        SetAsDefault: true,
+      }),
+    );
+    const resolver = new PolicyDocumentResolver([
+      new IamPolicyDocuments(iam, store, () => new Date(), { versionsBeforeTheCall: true }),
+    ]);
+
+    const found = await resolver.lookup(arn, { eventTime: '2020-01-01T00:00:00Z', eventId: 'e-old' });
+
+    expect(found.source).toBe('unknown');
+    expect(found.source === 'unknown' && found.reason).toMatch(
+      /^IAM: the default version v2 was created after the change \(/,
+    );
+  });
+
   it('reads AWS managed policies from IAM (moto loads them)', async () => {
     const store = await storeOf();
     const resolver = new PolicyDocumentResolver([new IamPolicyDocuments(iam, store, () => new Date())]);
