@@ -29,6 +29,7 @@ import { type JobQueue, SYSTEM_REQUESTER } from './jobs';
 import type { PolicyDocumentResolver } from './policy-documents';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type { ChangeStore, StoredChange } from './ports';
+import type { RaisedAlertGate } from './raised-alert';
 
 /** The IAM reads about a principal that the {@link IamGateway} does not make. */
 export interface PrincipalDirectory {
@@ -219,6 +220,11 @@ export class EscalationCheckService {
        * source of notify's had), with the settings to judge the change again by it. Without it, not looked for.
        */
       rejudge?: { content: Pick<ChangeContent, 'prepare'>; risk: RiskContext };
+      /**
+       * Notify's gates, for a change this check raised: muted, digested or grouped by its lower level (or posted in
+       * a lower level's channel), it is posted again where its new level goes. Without it, only updated in place.
+       */
+      raise?: Pick<RaisedAlertGate, 'regate'>;
       log?: (message: string, details: Record<string, unknown>) => void;
     },
   ) {}
@@ -251,6 +257,15 @@ export class EscalationCheckService {
       }
     }
     if (!changed) return { outcome: 'not-applicable' };
+    // Before recording: a post that fails fails the job, and its retry (still seeing the lower level) posts it.
+    const raised = await this.deps.raise?.regate(stored, change);
+    if (raised) {
+      this.deps.log?.('raised change posted again', {
+        eventId,
+        level: change.risk.level,
+        why: raised.reason,
+      });
+    }
     await this.deps.store.recordEscalation(eventId, change, this.deps.now());
     try {
       await this.deps.alerts.refresh({ ...stored, change });

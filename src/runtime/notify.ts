@@ -19,8 +19,6 @@ import {
   PolicyDocumentResolver,
   StoredPolicyDocuments,
 } from '../app/policy-documents';
-import type { RoutingTableSource } from '../app/routing-port';
-import { fixedRoutingTable, RoutingTextSource } from '../app/routing-table';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
@@ -45,6 +43,7 @@ import {
   onDemandPolicyValidator,
   onDemandSecrets,
 } from './on-demand';
+import { routingSource } from './routing';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -279,7 +278,7 @@ export async function buildNotifyRuntime({
     },
     clock,
     accounts,
-    routes: routingSource(config, options, aws, log),
+    routes: routingSource(config, options, aws?.ssm, log),
     settings: {
       defaultChannel: config.slack.defaultChannel,
       channelByLevel: config.slack.channelByLevel,
@@ -319,22 +318,4 @@ function organizationsSource(config: Config, options: { cloudTrailRegion: string
     );
   });
   return { listAccounts: async () => (await source()).listAccounts() };
-}
-
-/** The routing table: given inline (validated with the configuration), or the SSM parameter, read every 5 minutes. */
-function routingSource(
-  config: Config,
-  options: { cloudTrailRegion: string },
-  aws: AwsClients | undefined,
-  log: NotifyWiring['log'],
-): RoutingTableSource | undefined {
-  if (config.routing.table) return fixedRoutingTable(config.routing.table);
-  const parameter = config.routing.parameter;
-  if (!parameter) return undefined;
-  const read = onDemandSecrets(options, aws?.ssm);
-  return new RoutingTextSource({
-    read: () => read(parameter),
-    clock: { now: () => new Date() },
-    ...(log ? { log } : {}),
-  });
 }

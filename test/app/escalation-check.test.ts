@@ -40,6 +40,7 @@ import {
   PolicyDocumentResolver,
   StoredPolicyDocuments,
 } from '../../src/app/policy-documents';
+import { RaisedAlertGate } from '../../src/app/raised-alert';
 import { AccessAnalyzerPolicyValidator } from '../../src/aws/access-analyzer-validator';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { AwsPrincipalDirectory } from '../../src/aws/principal-directory';
@@ -47,11 +48,14 @@ import { IamDataActionCatalogue } from '../../src/catalogue/action-catalogue';
 import { withEscalation } from '../../src/domain/escalation';
 import { assessChange } from '../../src/domain/explain';
 import { withManagedPolicy } from '../../src/domain/managed-policy';
+import { actorKeyOf, type Mute } from '../../src/domain/mute';
+import { routeChange } from '../../src/domain/routing';
 import type { AssessedChange } from '../../src/domain/types';
 import { SlackAlertRefresher } from '../../src/slack/alert-refresher';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { changeOf, cloudTrailRecord } from '../support/cloudtrail';
 import { awsTestEnv } from '../support/moto';
 import {
@@ -552,16 +556,33 @@ function rejudgingWorkerOn(on: DynamoChangeStore): EscalationCheckService {
   });
 }
 
-/** Stores and posts `change` as notify delivered it, on a fresh table. */
-async function delivered(change: AssessedChange): Promise<DynamoChangeStore> {
-  const on = new DynamoChangeStore(components.dynalite.documentClient, {
-    tableName: await components.dynalite.createTable(),
-  });
+/** Stores `change` on a fresh table as notify delivered it: posted (by default), muted, digested or grouped. */
+async function delivered(
+  change: AssessedChange,
+  how: 'delivered' | 'muted' | 'digest' | 'grouped' = 'delivered',
+  mutedBy = 'm-1',
+): Promise<DynamoChangeStore> {
+  return (await deliveredOn(change, how, mutedBy)).on;
+}
+
+async function deliveredOn(
+  change: AssessedChange,
+  how: 'delivered' | 'muted' | 'digest' | 'grouped',
+  mutedBy: string,
+): Promise<{ on: DynamoChangeStore; tableName: string }> {
+  const tableName = await components.dynalite.createTable();
+  const on = new DynamoChangeStore(components.dynalite.documentClient, { tableName });
   const now = new Date();
   await on.claimChange(change, now, new Date(now.getTime() + 60_000));
-  const ref = await new SlackAlertChannel(slackGateway()).postChange(CHANNEL, change, { mention: false });
-  await on.markDelivery(change.eventId, { delivery: 'delivered', slack: ref }, now);
-  return on;
+  if (how === 'muted') await on.markDelivery(change.eventId, { delivery: 'muted', mutedBy }, now);
+  else if (how === 'digest') await on.markDelivery(change.eventId, { delivery: 'digest' }, now);
+  else {
+    const alerts = new SlackAlertChannel(slackGateway());
+    const parent = await alerts.postChange(CHANNEL, change, { mention: false });
+    const ref = how === 'grouped' ? { channel: parent.channel, ts: parent.ts, threadTs: parent.ts } : parent;
+    await on.markDelivery(change.eventId, { delivery: how, slack: ref }, now);
+  }
+  return { on, tableName };
 }
 
 /** An attach of `policyArn` to `roleName` (at `eventTime`, default now) whose document notify could not read. */
@@ -629,6 +650,113 @@ describe('the worker judging again an attach whose document notify could not rea
     await rejudgingWorkerOn(on).run(change.eventId);
 
     expect((await on.getChange(change.eventId))?.change.risk.level).toBe('medium');
+  });
+});
+
+const CRITICAL_CHANNEL = 'C-CRITICAL';
+
+/** The rejudging worker with notify's gates: medium and low digested, critical to its own channel with @here. */
+function gatedWorkerOn(on: DynamoChangeStore, tableName: string): EscalationCheckService {
+  const iam = new AwsIamGateway(client);
+  return new EscalationCheckService({
+    checker: checkerOn(on),
+    store: on,
+    alerts: new SlackAlertRefresher(slackGateway()),
+    now: () => new Date(),
+    rejudge: {
+      content: new ChangeContent({
+        policies: new PolicyDocumentResolver([
+          new IamPolicyDocuments(iam, on, () => new Date(), { versionsBeforeTheCall: true }),
+        ]),
+        actions: {
+          forStatements: async (statements) => new IamDataActionCatalogue().forStatements(statements),
+        },
+      }),
+      risk: RISK,
+    },
+    raise: new RaisedAlertGate({
+      alerts: new SlackAlertChannel(slackGateway()),
+      channelFor: async (change) =>
+        routeChange([], change, { defaultChannel: CHANNEL, channelByLevel: { critical: CRITICAL_CHANNEL } })
+          .channel,
+      mutes: new DynamoMuteStore(components.dynalite.documentClient, { tableName }),
+      digestLevels: ['medium', 'low'],
+      mentionOnCritical: true,
+      now: () => new Date(),
+    }),
+  });
+}
+
+/** A mute of everything `change`'s actor does, made an hour ago for a day. */
+function muteOf(change: AssessedChange, id: string, includesCritical: boolean): Mute {
+  const now = Date.now();
+  return {
+    id,
+    scope: 'actor',
+    actorKey: actorKeyOf(change.actor),
+    actorName: change.actor.name,
+    accountId: change.accountId,
+    reason: 'noisy deploys',
+    createdBy: { slackUserId: 'U1', name: 'sam' },
+    createdAt: new Date(now - 3_600_000).toISOString(),
+    expiresAt: new Date(now + 86_400_000).toISOString(),
+    includesCritical,
+    fromEventId: 'e-0',
+  };
+}
+
+describe("a change the worker raises to critical goes through notify's gates again", () => {
+  it.each([
+    ['muted by a mute that does not include critical changes', 'muted'],
+    ['put in the digest as medium', 'digest'],
+    ["listed in a burst's thread", 'grouped'],
+    ['posted in the medium channel', 'delivered'],
+  ] as const)('posts a change %s as a new alert in the critical channel, with @here', async (_what, how) => {
+    const name = await role();
+    const admin = await policy('CustomerAdmin', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    const change = unreadAttach(name, admin);
+    expect(change.risk.level).toBe('medium');
+    const { on, tableName } = await deliveredOn(change, how, 'm-quiet');
+    await new DynamoMuteStore(components.dynalite.documentClient, { tableName }).put(
+      muteOf(change, 'm-quiet', false),
+    );
+    await on.recordEscalation(
+      change.eventId,
+      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
+      new Date(),
+    );
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+
+    expect(await gatedWorkerOn(on, tableName).run(change.eventId)).toEqual({ outcome: 'checked' });
+
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('critical');
+    const posted = components.slack.topLevel(CRITICAL_CHANNEL).slice(before);
+    expect(posted).toHaveLength(1);
+    expect(JSON.stringify(posted[0])).toContain('<!here>');
+    expect(JSON.stringify(posted[0]?.blocks)).toContain(`attaches CustomerAdmin`);
+
+    // The job delivered again posts nothing more: the stored level is critical already.
+    await gatedWorkerOn(on, tableName).run(change.eventId);
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
+  });
+
+  it('keeps muted a change whose mute says it includes critical changes', async () => {
+    const name = await role();
+    const admin = await policy('CustomerAdmin', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    const change = unreadAttach(name, admin);
+    const { on, tableName } = await deliveredOn(change, 'muted', 'm-all');
+    await new DynamoMuteStore(components.dynalite.documentClient, { tableName }).put(
+      muteOf(change, 'm-all', true),
+    );
+    await on.recordEscalation(change.eventId, { ...change, followUp: { state: 'queued' } }, new Date());
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+
+    await gatedWorkerOn(on, tableName).run(change.eventId);
+
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('critical');
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).length).toBe(before);
   });
 });
 

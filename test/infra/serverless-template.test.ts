@@ -803,7 +803,7 @@ describe('serverless.yml', () => {
     }
   });
 
-  it('keeps the routing table in an SSM parameter from the routingTable param, read by notify', () => {
+  it('keeps the routing table in an SSM parameter from the routingTable param, read by notify and the worker', () => {
     const stored = (template: Template) =>
       resolve(template, resource(template, 'RoutingTableParameter').Properties) as Json;
     expect(stored(plain)).toMatchObject({
@@ -812,9 +812,11 @@ describe('serverless.yml', () => {
       Value: '[]',
     });
     expect(stored(orgOnly).Value).toBe('[]');
-    expect(functionEnvironment(plain, 'notify').ROUTING_TABLE_PARAMETER).toBe(
-      '/iam-changes/test/routing-table',
-    );
+    for (const name of ['notify', 'worker'] as const) {
+      expect(functionEnvironment(plain, name).ROUTING_TABLE_PARAMETER, name).toBe(
+        '/iam-changes/test/routing-table',
+      );
+    }
     for (const level of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO']) {
       expect(functionEnvironment(plain, 'notify')[`SLACK_CHANNEL_${level}`], level).toBe('');
     }
@@ -894,6 +896,8 @@ describe('serverless.yml', () => {
         parameter('slack-bot-token'),
         parameter('slack-signing-secret'),
         parameter('responder-external-id'),
+        // Where a change the escalation check raised is posted again.
+        parameter('routing-table'),
       ],
     };
     for (const [role, arns] of Object.entries(expected)) {
