@@ -326,7 +326,11 @@ export class EscalationCheckService {
  * when a notification of a change already posted comes again (SNS's retry after a failure).
  */
 export interface EscalationStep {
-  prepare(change: AssessedChange): Promise<AssessedChange>;
+  /**
+   * The change with notify's part of the check, or marked for the worker's. `deadline` (epoch ms) is when the
+   * invocation must stop starting new work: notify's own check never runs past it.
+   */
+  prepare(change: AssessedChange, deadline?: number): Promise<AssessedChange>;
   /**
    * Queues the worker's part, when the change needs one. Throws {@link FollowUpNotQueuedError} when the job could
    * not be published — after saying so on the change and its alert — so the notification is delivered again.
@@ -362,6 +366,9 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   }
 }
 
+/** Time kept after notify's own check to store and post the change: one Slack post and a few store writes. */
+export const DELIVERY_RESERVE_MS = 3_000;
+
 /** What notify's part of the check is built from. */
 export interface NotifyEscalationDependencies {
   /**
@@ -373,6 +380,11 @@ export interface NotifyEscalationDependencies {
   reads?: (accountId: string) => boolean;
   /** How long notify waits for its own check before leaving it to the worker. */
   budgetMs: number;
+  /**
+   * The invocation's time kept for storing and posting the change after the check (default
+   * {@link DELIVERY_RESERVE_MS}): with less than that left before the deadline, the worker checks it.
+   */
+  reserveMs?: number;
   /** The worker's jobs topic. Without it notify posts whatever its own check found. */
   queue?: JobQueue;
   /** Where the change's judgement is kept, to say on it that its job could not be queued. */
@@ -394,13 +406,13 @@ export interface NotifyEscalationDependencies {
 export class NotifyEscalation implements EscalationStep {
   constructor(private readonly deps: NotifyEscalationDependencies) {}
 
-  async prepare(change: AssessedChange): Promise<AssessedChange> {
+  async prepare(change: AssessedChange, deadline = Number.POSITIVE_INFINITY): Promise<AssessedChange> {
     if (change.bot) return change;
     const principal = changedPrincipal(change);
     const worker = this.deps.queue !== undefined;
     const revalidate = worker && change.validation?.status === 'unavailable';
     if (!principal) return revalidate ? { ...change, followUp: { state: 'queued' } } : change;
-    const here = await this.checkHere(change);
+    const here = await this.checkHere(change, deadline);
     if ('check' in here && (isFinal(here.check) || !worker)) {
       const checked = withEscalation(change, here.check);
       return revalidate ? { ...checked, followUp: { state: 'queued' } } : checked;
@@ -416,15 +428,22 @@ export class NotifyEscalation implements EscalationStep {
   }
 
   /** Notify's own check, or why it has none (its account is not notify's, it did not finish in time…). */
-  private async checkHere(change: AssessedChange): Promise<{ check: EscalationCheck } | { why: string }> {
+  private async checkHere(
+    change: AssessedChange,
+    deadline: number,
+  ): Promise<{ check: EscalationCheck } | { why: string }> {
     const checker = this.deps.checker;
     if (!checker || this.deps.budgetMs <= 0) return { why: 'notify does not check escalation itself' };
     if (this.deps.reads && !this.deps.reads(change.accountId)) {
       return { why: `account ${change.accountId} is read only by the worker` };
     }
+    // Within the budget and the invocation's time, keeping enough of it to store and post the change after.
+    const left = deadline - this.deps.now().getTime() - (this.deps.reserveMs ?? DELIVERY_RESERVE_MS);
+    const budgetMs = Math.min(this.deps.budgetMs, left);
+    if (budgetMs <= 0) return { why: 'the invocation is near its end' };
     try {
-      const check = await within(checker.check(change), this.deps.budgetMs);
-      return check ? { check } : { why: `not finished within ${this.deps.budgetMs} ms` };
+      const check = await within(checker.check(change), budgetMs);
+      return check ? { check } : { why: `not finished within ${budgetMs} ms` };
     } catch (error: unknown) {
       this.deps.log?.('escalation check in notify failed; left to the worker', {
         eventId: change.eventId,

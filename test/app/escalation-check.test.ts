@@ -386,6 +386,28 @@ describe('notify checks escalation itself when the documents are at hand', () =>
     expect(queue.jobs).toHaveLength(1);
   });
 
+  it('leaves the check to the worker when the invocation is near its end, whatever the budget', async () => {
+    const queue = recordingQueue();
+    const asked: string[] = [];
+    const { service, store: on } = await notifyWith({
+      checker: (at) => ({
+        check: async (change) => {
+          asked.push(change.eventId);
+          return checkerOn(at).check(change);
+        },
+      }),
+      queue,
+    });
+    const { record } = await passRoleAttach();
+
+    // Less time left before the deadline than storing and posting the change needs after a check.
+    await service.process(eventBridgeNotification(record), Date.now() + 1_000);
+
+    expect(asked).toEqual([]);
+    expect((await on.getChange(String(record.eventID)))?.change.escalation).toEqual({ state: 'checking' });
+    expect(queue.jobs).toHaveLength(1);
+  });
+
   it("never reads another account's principals: a member account's change goes to the worker", async () => {
     const queue = recordingQueue();
     const asked: string[] = [];
