@@ -388,6 +388,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       managedPolicies: new GeneratedManagedPolicyCatalogue(),
       // The escalation check notify does not finish itself runs in process, as the deployed worker runs it.
       jobs,
+      // On its own moto (or none) there is one account, notify's own; against real AWS, only the home account.
+      ...(awsMode === 'external' ? {} : { escalationReads: () => true }),
     });
     notify = notifyRuntime.notify;
     // The deployed `follow` function's schedule, every minute here: alarms that stay in ALARM are searched on.

@@ -64,6 +64,11 @@ export interface NotifyWiring {
   principals?: PrincipalDirectory & Pick<IamGateway, 'listAttachedPolicies' | 'getInlinePolicy'>;
   /** Where escalation jobs go instead of the jobs topic (the local runtime's in-process queue). */
   jobs?: JobQueue;
+  /**
+   * The accounts notify's own escalation check reads (the local runtime: the one account it simulates). Default:
+   * its own account ({@link readsAccount}), none when it does not know which that is.
+   */
+  escalationReads?: (accountId: string) => boolean;
   /** AWS managed policies offline, asked after IAM (the local runtime); none when not given. */
   managedPolicies?: ManagedPolicyCatalogue;
   /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
@@ -131,6 +136,7 @@ export async function buildNotifyRuntime({
   escalation,
   principals: givenPrincipals,
   jobs,
+  escalationReads,
   managedPolicies,
   askActor: askActorSetting,
   askActorIam,
@@ -219,7 +225,7 @@ export async function buildNotifyRuntime({
         store,
         now: clock.now,
       }),
-      reads: readsAccount(config),
+      reads: escalationReads ?? readsAccount(config),
       budgetMs: config.escalationInlineMs,
       ...(queue ? { queue } : {}),
       store,
@@ -299,12 +305,14 @@ export async function buildNotifyRuntime({
 /**
  * The accounts notify reads IAM in for its own escalation check: its own only (`HOME_ACCOUNT_ID`, else the
  * worker role's account); a member account's principals are read by the worker, through the responder role.
+ * Knowing neither, notify cannot tell its own account from another's — reading a member account's role by name in
+ * its own would judge whatever has that name here — so it checks none and leaves every check to the worker.
  */
-function readsAccount(config: Config): (accountId: string) => boolean {
+export function readsAccount(config: Pick<Config, 'responder' | 'bot'>): (accountId: string) => boolean {
   const own =
     config.responder.homeAccountId ??
     /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
-  return own === undefined ? () => true : (accountId) => accountId === own;
+  return own === undefined ? () => false : (accountId) => accountId === own;
 }
 
 /** Organizations, loaded on the directory's first refresh (once a day): most cold starts never load it. */
