@@ -152,7 +152,7 @@ export interface AlertChannel {
    */
   updateAlert(ref: SlackRef, state: RespondedChange): Promise<void>;
   /** Lists grouped changes in their burst parent's thread; returns the thread message. */
-  postBurstLines(parent: SlackRef, changes: AssessedChange[]): Promise<SlackRef>;
+  postBurstLines(parent: SlackRef, changes: AssessedChange[], muted?: ReadonlySet<string>): Promise<SlackRef>;
   /** Posts an alarm's summary. */
   postAlarm(channel: string, summary: AlarmSummary): Promise<SlackRef>;
   /** Updates an alarm's summary in place (with `resolvedBy` once the alarm is over). */

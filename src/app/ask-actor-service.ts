@@ -11,6 +11,7 @@
 import type { AskTarget } from '../domain/actor-mapping';
 import type { AssessedChange } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
+import { type JobQueue, SYSTEM_REQUESTER } from './jobs';
 import type { Clock, SlackRef } from './ports';
 import type { ActorAnswer, ActorAsk, RespondedChange } from './revert-port';
 
@@ -50,6 +51,25 @@ export interface ActorAskStore {
   markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean>;
 }
 
+/** An ask waiting for its answer: the change and when its actor was asked. */
+export interface PendingAsk {
+  eventId: string;
+  at: string;
+}
+
+/**
+ * The asks still waiting, so that the scheduled sweep finds the overdue ones in one read instead of scanning
+ * changes. Methods throw on storage failure.
+ */
+export interface PendingAsks {
+  /** Keeps `ask` until it is removed (writing it again is harmless). */
+  add(ask: PendingAsk): Promise<void>;
+  /** Up to `limit` asks made at or before `cutoff`, oldest first. */
+  askedBefore(cutoff: Date, limit: number): Promise<PendingAsk[]>;
+  /** Forgets `ask` (answered, noted as unanswered, or its change gone). */
+  remove(ask: PendingAsk): Promise<void>;
+}
+
 /** Settings of the ask. */
 export interface AskActorSettings {
   /** Minutes without an answer before the alert says so. */
@@ -64,11 +84,27 @@ export interface AskActorDependencies {
   audit: AuditLog;
   clock: Clock;
   settings: AskActorSettings;
+  /** The asks waiting for an answer, for {@link AskActorService.sweep}; without it asks are not swept. */
+  pending?: PendingAsks;
   log?: (message: string, details: Record<string, unknown>) => void;
 }
 
 /** How an ask went. */
-export type AskOutcome = 'asked' | 'already-asked' | 'nobody-to-ask' | 'no-slack-user' | 'not-posted';
+export type AskOutcome =
+  | 'asked'
+  | 'already-asked'
+  | 'nobody-to-ask'
+  | 'no-slack-user'
+  | 'not-posted'
+  | 'not-stored';
+
+/** Asks made at or before this time are overdue when answers are awaited for `timeoutMinutes`. */
+export function overdueCutoff(now: Date, timeoutMinutes: number): Date {
+  return new Date(now.getTime() - timeoutMinutes * 60_000);
+}
+
+/** How many overdue asks one sweep handles at most; the next run takes the rest. */
+const SWEEP_BATCH = 25;
 
 /** An answer as it came in: who pressed (as Slack signed it), what, and the reason and ticket typed. */
 export interface AnswerRequest {
@@ -87,6 +123,32 @@ export type AnswerOutcome =
   | { kind: 'not-yours' }
   | { kind: 'already-answered'; answer: ActorAnswer };
 
+/** What notify needs of the ask: hand over a posted change. */
+export interface ActorAskStep {
+  /** Hands the change over to be asked about; resolves to what became of it (`queued` when handed to the worker). */
+  ask(stored: RespondedChange): Promise<AskOutcome | 'queued'>;
+}
+
+/**
+ * Notify's side of "was this you?": the posted change's id goes to the worker as an `ask-actor` job, and the
+ * worker maps the actor (IAM user tags, the mapping) and sends the DM. Notify itself reads no tags and DMs no one.
+ * Throws when the job could not be queued (notify logs it; the alert is already out).
+ */
+export class QueuedActorAsk implements ActorAskStep {
+  constructor(private readonly queue: JobQueue) {}
+
+  async ask(stored: RespondedChange): Promise<AskOutcome | 'queued'> {
+    if (!stored.slack || stored.slack.threadTs !== undefined) return 'not-posted';
+    if (stored.actorAsk) return 'already-asked';
+    await this.queue.publish({
+      kind: 'ask-actor',
+      eventId: stored.change.eventId,
+      by: { ...SYSTEM_REQUESTER },
+    });
+    return 'queued';
+  }
+}
+
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0] ?? text;
@@ -98,6 +160,16 @@ export class AskActorService {
 
   constructor(private readonly deps: AskActorDependencies) {
     this.log = deps.log ?? ((text, details) => console.warn(text, details));
+  }
+
+  /**
+   * Asks the actor of the stored change `eventId` (the worker's `ask-actor` job): the change is read from the
+   * store, never taken from the job, so a job can only ask about a change the bot posted, and only once.
+   */
+  async askAbout(eventId: string): Promise<AskOutcome> {
+    const stored = await this.deps.store.getChange(eventId);
+    if (!stored || stored.change.eventId !== eventId) return 'not-stored';
+    return this.ask(stored);
   }
 
   /**
@@ -119,6 +191,9 @@ export class AskActorService {
       return 'no-slack-user';
     }
     const ask: ActorAsk = { slackUserId: userId, source: target.source, at: now.toISOString() };
+    // Kept for the sweep first: an ask recorded and then lost from the waiting list would never time out. A
+    // waiting entry whose ask was not recorded (already asked) is dropped by the sweep.
+    await this.deps.pending?.add({ eventId: change.eventId, at: ask.at });
     // Recorded before the DM: whoever the DM reaches, only this user id may answer.
     if (!(await this.deps.store.recordActorAsk(change.eventId, ask, now))) return 'already-asked';
     const dm = await this.deps.slack.sendAsk(userId, change);
@@ -220,6 +295,29 @@ export class AskActorService {
         minutes: this.deps.settings.timeoutMinutes,
       });
       noted.push(stored.change.eventId);
+    }
+    return noted;
+  }
+
+  /**
+   * The scheduled sweep: the asks made longer ago than the configured time are looked at, those still unanswered
+   * noted on their alerts ({@link noteUnanswered}), and all of them forgotten. With nothing overdue it is one read
+   * of the waiting list. A change that fails is logged and kept for the next run. Returns the event ids noted.
+   */
+  async sweep(): Promise<string[]> {
+    const pending = this.deps.pending;
+    if (!pending) return [];
+    const now = this.deps.clock.now();
+    const due = await pending.askedBefore(overdueCutoff(now, this.deps.settings.timeoutMinutes), SWEEP_BATCH);
+    const noted: string[] = [];
+    for (const item of due) {
+      try {
+        const stored = await this.deps.store.getChange(item.eventId);
+        if (stored) noted.push(...(await this.noteUnanswered([stored])));
+        await pending.remove(item);
+      } catch (error: unknown) {
+        this.log('could not note an unanswered ask', { eventId: item.eventId, error: firstLine(error) });
+      }
     }
     return noted;
   }

@@ -22,6 +22,7 @@ export type AuditAction =
   | 'mute'
   | 'unmute'
   | 'expect'
+  | 'expect-end'
   | 'unauthorised'
   /** A job whose Slack request could not be verified: the actor is "unverified job", never the user it claims. */
   | 'unverified-job'

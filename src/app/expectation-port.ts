@@ -14,6 +14,11 @@ export interface ExpectationStore {
   put(expectation: Expectation): Promise<void>;
   /** Every expectation whose window ends after `since`, soonest to end first: one query. */
   endingAfter(since: Date): Promise<Expectation[]>;
+  /**
+   * Keeps `next` in place of `previous` (the same id, another end: an expectation ended early). The new item is
+   * written before the old one is removed, so the expectation is never missing in between.
+   */
+  replace(previous: Expectation, next: Expectation): Promise<void>;
 }
 
 /**

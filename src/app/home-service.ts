@@ -53,6 +53,11 @@ export interface HomeExpectation {
 /** Where the active mutes and expectations come from, once those features exist: each is optional. */
 export interface HomeSources {
   mutes?: { active(now: Date): Promise<HomeMute[]> };
+  /**
+   * Every active quarantine whatever its age (up to `limit`); without it only those of the last
+   * {@link HOME_HISTORY_DAYS} days' changes are found.
+   */
+  quarantines?: { active(limit: number): Promise<RespondedChange[]> };
   expectations?: { active(now: Date): Promise<HomeExpectation[]> };
 }
 
@@ -127,7 +132,7 @@ export class HomeService {
       }
     };
     const since = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
-    const [responder, recent, days, cis, mutes, expectations] = await Promise.all([
+    const [responder, recent, days, cis, mutes, expectations, quarantined] = await Promise.all([
       this.deps.isResponder(userId).catch(() => false),
       attempt(
         'recent changes',
@@ -142,7 +147,19 @@ export class HomeService {
       attempt('the CIS 4.4 status', async () => this.deps.cisStatus?.latest(), undefined),
       attempt('the mutes', async () => (await this.deps.sources?.mutes?.active(now)) ?? [], []),
       attempt('the expectations', async () => (await this.deps.sources?.expectations?.active(now)) ?? [], []),
+      attempt(
+        'the quarantines',
+        async () => (await this.deps.sources?.quarantines?.active(HOME_LIST_LIMIT)) ?? [],
+        [] as RespondedChange[],
+      ),
     ]);
+    // Active quarantines of any age, then any of the recent changes' the list did not name (kept before it existed).
+    const quarantines = [...quarantined];
+    for (const stored of recent) {
+      if (stored.quarantine?.status !== 'active') continue;
+      if (!quarantines.some((known) => known.change.eventId === stored.change.eventId))
+        quarantines.push(stored);
+    }
     const weekStart = since(HOME_WINDOW_DAYS);
     const open = recent
       .filter((stored) => stored.change.eventTime >= weekStart && stored.slack !== undefined)
@@ -175,9 +192,7 @@ export class HomeService {
         failed: days.reduce((sum, day) => sum + day.failed, 0),
         byLevel,
       },
-      quarantines: recent
-        .filter((stored) => stored.quarantine?.status === 'active')
-        .slice(0, HOME_LIST_LIMIT),
+      quarantines: quarantines.slice(0, HOME_LIST_LIMIT),
       reverts: reverts.slice(0, 5),
       mutes: mutes.slice(0, HOME_LIST_LIMIT),
       expectations: expectations.slice(0, HOME_LIST_LIMIT),

@@ -241,6 +241,8 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
       return undefined;
     case 'escalation-check':
       return 'an escalation check is queued by the bot, never by a Slack request';
+    case 'ask-actor':
+      return '"was this you?" is asked by the bot, never on a Slack request';
     case 'history':
     case 'status':
       if (request.kind !== 'command') return `a ${request.kind} request is not a command`;
@@ -293,12 +295,13 @@ export class VerifiedJobRunner implements JobRunner {
   }
 
   /**
-   * A job the bot queued itself (an escalation check from notify): it carries no signed request, so it is
-   * honoured only as what it is — a read-only check of a change the store holds, run as no one. Whatever else it
-   * claims is dropped here; the worker's use case for it reads IAM and updates only that change's message.
+   * A job the bot queued itself (an escalation check or "was this you?" from notify): it carries no signed
+   * request, so it is honoured only as what it is — about a change the store holds, run as no one. Whatever else
+   * it claims is dropped here; the escalation check reads IAM and updates only that change's message, the ask DMs
+   * only the person the change's caller maps to, once per change.
    */
   private async runSystemJob(job: Job, delivery?: JobDelivery): Promise<JobResult> {
-    if (job.kind !== 'escalation-check' || job.origin !== undefined) {
+    if ((job.kind !== 'escalation-check' && job.kind !== 'ask-actor') || job.origin !== undefined) {
       await this.refuse(job, 'a system job carries no Slack request');
       return { kind: job.kind, outcome: 'unverified' };
     }

@@ -125,6 +125,17 @@ export type Job = JobBase &
         by: Requester;
       }
     | {
+        /**
+         * "Was this you?": find the Slack user behind a posted change's caller and DM them the question. Queued by
+         * notify once the change's own alert is posted, like the escalation check: no signed request, `by` is
+         * always {@link SYSTEM_REQUESTER}; the worker reads the change from the store, asks at most once per change
+         * (a conditional write records whom before the DM goes out) and changes nothing in IAM.
+         */
+        kind: 'ask-actor';
+        eventId: string;
+        by: Requester;
+      }
+    | {
         /** `/iam-changes status`: the CIS 4.4 audit (several AWS calls), answered through `response_url`. */
         kind: 'status';
         responseUrl: string;
@@ -141,7 +152,7 @@ export type FleetAction = 'revert' | 'quarantine';
 /**
  * The kinds of job: `revert`, `quarantine`, `lift-quarantine`, `diff`, `prepare-confirmation`, `history`,
  * `status`, on fleet groups `prepare-fleet-confirmation`, `fleet-revert`, `fleet-quarantine` (from Slack
- * interactions), and `escalation-check` (from notify).
+ * interactions), and `escalation-check` and `ask-actor` (from notify).
  */
 export type JobKind = Job['kind'];
 
@@ -151,8 +162,8 @@ export const SYSTEM_REQUESTER: Readonly<Requester> = Object.freeze({
   name: 'iam-changes',
 });
 
-/** Jobs the bot queues itself (not from Slack): read-only, about a stored change. */
-export const SYSTEM_JOB_KINDS: ReadonlySet<JobKind> = new Set(['escalation-check']);
+/** Jobs the bot queues itself (not from Slack): about a stored change, never writing IAM. */
+export const SYSTEM_JOB_KINDS: ReadonlySet<JobKind> = new Set(['escalation-check', 'ask-actor']);
 
 /** Publishes jobs for the worker. Throws when the job could not be queued (the listener tells the user). */
 export interface JobQueue {
@@ -176,6 +187,7 @@ const KINDS: ReadonlySet<string> = new Set<JobKind>([
   'fleet-revert',
   'fleet-quarantine',
   'escalation-check',
+  'ask-actor',
 ]);
 
 /** The text fields each kind needs beyond `kind` and `by`. */
@@ -191,6 +203,7 @@ const REQUIRED: Record<JobKind, readonly string[]> = {
   'fleet-revert': ['groupId', 'asOf', 'reason'],
   'fleet-quarantine': ['groupId', 'asOf', 'reason'],
   'escalation-check': ['eventId'],
+  'ask-actor': ['eventId'],
 };
 
 const CONFIRMABLE: ReadonlySet<string> = new Set(['revert', 'quarantine', 'lift-quarantine']);

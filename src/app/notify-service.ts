@@ -34,7 +34,7 @@ import type {
 import type { AccountDirectory } from './account-directory';
 import type { AlarmFollowPort } from './alarm-follow';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
-import type { AskActorService } from './ask-actor-service';
+import type { ActorAskStep } from './ask-actor-service';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
 import type { EscalationStep } from './escalation-check';
@@ -135,8 +135,11 @@ export interface NotifyDependencies {
    * and up to when, and when the alarm leaves ALARM. Without it only the calls of the firing window are named.
    */
   followUp?: AlarmFollowPort;
-  /** "Was this you?": asks the actor of each change posted as its own alert. Off when absent. */
-  askActor?: Pick<AskActorService, 'ask'>;
+  /**
+   * "Was this you?": each change posted as its own alert is handed over (to the worker, which maps the actor and
+   * sends the DM). Off when absent.
+   */
+  askActor?: ActorAskStep;
 }
 
 /** What happened to each change and alarm of one notification. */
@@ -502,6 +505,7 @@ export class NotifyService {
         await store.markDelivery(assessed.eventId, { delivery: 'muted', mutedBy: mute.id }, clock.now());
         result.muted.push(assessed.eventId);
         this.log('change muted', { eventId: assessed.eventId, mute: mute.id });
+        await this.listMutedInBurst(assessed, record, mute.id, deadline);
       } else if (assessed.bot?.recorded) {
         const ref = await this.postOwnCallNote(assessed);
         await store.markDelivery(assessed.eventId, { delivery: 'own-call', slack: ref }, clock.now());
@@ -652,6 +656,42 @@ export class NotifyService {
     await this.flushBurst(key, deadline);
   }
 
+  /**
+   * A muted change whose group has a burst going (its thread open, within the window) is listed in that thread,
+   * marked muted, like the group's other changes: responders following the burst see it, it posts nothing of its
+   * own, and it never starts a burst. It stays `muted` (queries, the digest and Home say so).
+   */
+  private async listMutedInBurst(
+    change: AssessedChange,
+    stored: StoredChange,
+    muteId: string,
+    deadline: number,
+  ): Promise<void> {
+    const { store, clock, settings } = this.deps;
+    if (stored.burstId) return;
+    const { key } = groupOf(change, await this.channelFor(change), SEVERE.has(change.risk.level));
+    const burst = await store.getBurst(key);
+    if (!burst) return;
+    const windowMs = settings.burstWindowSeconds * 1000;
+    if (Date.parse(change.eventTime) - Date.parse(burst.lastEventTime) > windowMs) return;
+    await store.addToBurst(
+      key,
+      {
+        burstId: burst.burstId,
+        eventId: change.eventId,
+        eventTime: change.eventTime,
+        accountId: accountOf(change),
+      },
+      clock.now(),
+    );
+    await store.markDelivery(
+      change.eventId,
+      { delivery: 'muted', mutedBy: muteId, burstId: burst.burstId },
+      clock.now(),
+    );
+    await this.flushBurst(key, deadline);
+  }
+
   /** Posts the message a burst's thread hangs under, then whatever was queued meanwhile. */
   private async postParent(
     change: AssessedChange,
@@ -735,14 +775,22 @@ export class NotifyService {
       if (clock.now().getTime() > deadline) break;
       const items = await store.pendingBurstItems(burst.burstId, batchSize);
       if (items.length === 0) break;
-      const changes = (await Promise.all(items.map((item) => store.getChange(item.eventId))))
-        .filter((entry): entry is StoredChange => entry !== undefined)
-        .map((entry) => entry.change);
-      const ref = await slack.postBurstLines(parent, changes);
-      for (const change of changes) {
+      const entries = (await Promise.all(items.map((item) => store.getChange(item.eventId)))).filter(
+        (entry): entry is StoredChange => entry !== undefined,
+      );
+      const changes = entries.map((entry) => entry.change);
+      const muted = new Set(
+        entries.filter((entry) => entry.delivery === 'muted').map((entry) => entry.change.eventId),
+      );
+      const ref = await slack.postBurstLines(parent, changes, muted);
+      for (const entry of entries) {
+        const line = { slack: { ...ref, threadTs: parent.ts }, burstId: burst.burstId };
+        // A muted change listed in the thread stays muted: it was listed, never posted as an alert.
         await store.markDelivery(
-          change.eventId,
-          { delivery: 'grouped', slack: { ...ref, threadTs: parent.ts }, burstId: burst.burstId },
+          entry.change.eventId,
+          entry.delivery === 'muted'
+            ? { delivery: 'muted', ...line, ...(entry.mutedBy ? { mutedBy: entry.mutedBy } : {}) }
+            : { delivery: 'grouped', ...line },
           clock.now(),
         );
       }

@@ -18,6 +18,7 @@ import type {
   ResponderChannel,
   ThreadNote,
 } from './alert-port';
+import type { AskActorService } from './ask-actor-service';
 import type { BeforeStateResolver, BeforeStateSource } from './before-state';
 import type { CisAuditGateway } from './cis-audit-service';
 import type { EscalationCheckService } from './escalation-check';
@@ -63,6 +64,8 @@ export interface WorkerDependencies {
   cisStatus?: Pick<CisStatusCache, 'save'>;
   /** The escalation check of a stored change (read-only); without it such jobs end `not-configured`. */
   escalation?: Pick<EscalationCheckService, 'run'>;
+  /** "Was this you?" for a posted change (maps the actor, sends the DM); without it such jobs end `not-configured`. */
+  askActor?: Pick<AskActorService, 'askAbout'>;
   clock: Clock;
   settings: WorkerSettings;
   /** Where problems that are not the job's outcome go (a Slack update that failed). */
@@ -134,6 +137,22 @@ export class WorkerService {
           kind: job.kind,
           outcome: (await this.deps.escalation?.run(job.eventId))?.outcome ?? 'not-configured',
         };
+      case 'ask-actor':
+        return this.askActor(job.eventId);
+    }
+  }
+
+  /**
+   * "Was this you?": a failure is logged and ends the job, never retried — the ask is recorded before its DM, so a
+   * retry would find it asked and send nothing anyway.
+   */
+  private async askActor(eventId: string): Promise<JobResult> {
+    if (!this.deps.askActor) return { kind: 'ask-actor', outcome: 'not-configured' };
+    try {
+      return { kind: 'ask-actor', outcome: await this.deps.askActor.askAbout(eventId) };
+    } catch (error: unknown) {
+      this.log('could not ask the actor', { eventId, error: message(error) });
+      return { kind: 'ask-actor', outcome: 'failed' };
     }
   }
 

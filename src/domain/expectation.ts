@@ -3,6 +3,11 @@
  * `by <actor>`, or an event glob such as `Put*Policy`). A change that matches within the window is lowered one
  * level and threaded under the announcement; a change on the announced target outside the window, or by someone
  * other than the announced actor, is called out as unexpected. Pure: the caller passes `now`.
+ *
+ * `in <account id>` limits an expectation to one account: changes in other accounts are neither expected nor
+ * called unexpected by it. A change made up to {@link EXPECTATION_GRACE_MS} before the announcement that matches
+ * it is expected, not unexpected: CloudTrail delivers events minutes late, and work is often started just before
+ * it is announced. A responder may end an expectation early; from then on it is over like any other.
  */
 import { type AssessedChange, type Change, RISK_LEVELS, type RiskLevel } from './types';
 
@@ -15,19 +20,27 @@ export interface Expectation {
   actor?: string;
   /** A glob on the event name (`Put*Policy`). */
   eventGlob?: string;
+  /** The one account it is about (`in 111122223333`); any account when absent. */
+  accountId?: string;
   note: string;
   startsAt: string;
   endsAt: string;
   createdBy: { slackUserId: string; name: string };
   /** The announcement's message: matching changes are threaded under it. */
   message?: { channel: string; ts: string };
+  /** Set when a responder ended it before its window was over (`endsAt` is then when). */
+  endedEarly?: { by: { slackUserId: string; name: string }; at: string };
 }
+
+/** How long before its announcement a matching change still counts as expected. */
+export const EXPECTATION_GRACE_MS = 5 * 60_000;
 
 /** What `/iam-changes expect …` asked for, before it is stored. */
 export interface ExpectationRequest {
   resource?: string;
   actor?: string;
   eventGlob?: string;
+  accountId?: string;
   durationMs: number;
   note: string;
 }
@@ -39,8 +52,9 @@ const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 /**
  * Reads `<subject…> <duration> [note]` (the words after `expect`): a target `role/…`, `user/…`, `group/…` or
- * `policy/…`, `by <actor>`, an event glob, in any combination (at least one), then a duration (`30m`, `2h`, `1d`;
- * at most 7 days), then an optional note. Returns one line saying what is wrong otherwise.
+ * `policy/…`, `by <actor>`, an event glob, in any combination (at least one), optionally `in <12-digit account
+ * id>`, then a duration (`30m`, `2h`, `1d`; at most 7 days), then an optional note. Returns one line saying what is
+ * wrong otherwise.
  */
 export function parseExpectation(
   text: string,
@@ -60,6 +74,13 @@ export function parseExpectation(
       const actor = words[index + 1];
       if (!actor) return { ok: false, error: '`by` needs an actor: `by ci-runner`' };
       request.actor = actor.slice(0, 200);
+      index += 1;
+    } else if (word === 'in') {
+      const account = words[index + 1];
+      if (!account || !/^\d{12}$/.test(account)) {
+        return { ok: false, error: '`in` needs a 12-digit account id: `in 111122223333`' };
+      }
+      request.accountId = account;
       index += 1;
     } else if (/^(role|user|group|policy)\/\S+$/.test(word)) {
       request.resource = word.slice(0, 300);
@@ -112,9 +133,31 @@ function actorMatches(glob: string, change: Change): boolean {
     .some((value) => globMatches(glob, value));
 }
 
+/** Within the window, counting the grace before the announcement. */
 function within(expectation: Expectation, at: string): boolean {
   const time = Date.parse(at);
-  return time >= Date.parse(expectation.startsAt) && time <= Date.parse(expectation.endsAt);
+  return (
+    time >= Date.parse(expectation.startsAt) - EXPECTATION_GRACE_MS && time <= Date.parse(expectation.endsAt)
+  );
+}
+
+/** An expectation limited to an account says nothing about changes in any other. */
+function inAccount(expectation: Expectation, change: Change): boolean {
+  return !expectation.accountId || expectation.accountId === change.accountId;
+}
+
+/**
+ * The expectation ended early by `by` at `now`: its window closes then. Undefined when it is already over (there
+ * is nothing to end).
+ */
+export function endExpectation(
+  expectation: Expectation,
+  by: { slackUserId: string; name: string },
+  now: Date,
+): Expectation | undefined {
+  if (Date.parse(expectation.endsAt) <= now.getTime()) return undefined;
+  const at = now.toISOString();
+  return { ...expectation, endsAt: at, endedEarly: { by, at } };
 }
 
 /** How a change stands against the expectations: expected by one, unexpected against one, or neither. */
@@ -130,6 +173,7 @@ export type ExpectationVerdict =
  */
 export function judgeExpected(expectations: readonly Expectation[], change: Change): ExpectationVerdict {
   for (const expectation of expectations) {
+    if (!inAccount(expectation, change)) continue;
     if (!within(expectation, change.eventTime)) continue;
     if (expectation.resource && expectation.resource !== targetOf(change)) continue;
     if (expectation.actor && !actorMatches(expectation.actor, change)) continue;
@@ -137,6 +181,7 @@ export function judgeExpected(expectations: readonly Expectation[], change: Chan
     return { kind: 'expected', expectation };
   }
   for (const expectation of expectations) {
+    if (!inAccount(expectation, change)) continue;
     if (!expectation.resource || expectation.resource !== targetOf(change)) continue;
     if (!within(expectation, change.eventTime)) {
       return { kind: 'unexpected', expectation, why: 'outside the announced window' };

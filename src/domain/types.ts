@@ -55,6 +55,11 @@ export interface Actor {
   sessionName?: string;
   /** For SSO sessions: the IAM Identity Center permission set behind the `AWSReservedSSO_…` role. */
   ssoPermissionSet?: string;
+  /**
+   * The IAM Identity Center user behind the session, when CloudTrail names them (`userIdentity.onBehalfOf`):
+   * their user id, and the instance's id (`ssoins-…`, from `identityCenterInstanceArn`) and identity store id.
+   */
+  identityCenterUser?: { userId: string; instanceId?: string; identityStoreId?: string };
   /** The AWS service that made the call on the caller's behalf (`cloudformation.amazonaws.com`). */
   invokedBy?: string;
   /** Whether the session was MFA-authenticated; absent when CloudTrail does not say. */

@@ -19,6 +19,7 @@ import { AuditUnavailableError, type CisAuditGateway } from '../app/cis-audit-se
 import { InProcessJobQueue } from '../app/in-process-job-queue';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { NotifyService } from '../app/notify-service';
+import { readAskActorConfig } from '../ask-actor-config';
 import { AwsCisAuditGateway, createCisAuditClients } from '../aws/cis-audit-gateway';
 import type { AwsClients } from '../aws/clients';
 import { CloudTrailHistory } from '../aws/cloudtrail-history';
@@ -27,7 +28,9 @@ import { EmulatorScenarioAccount } from '../aws/scenario-account';
 import { GeneratedManagedPolicyCatalogue } from '../catalogue/managed-policies';
 import { type Config, parseConfig } from '../config';
 import { CIS44_FIX_DEFAULTS } from '../domain/cis-audit';
+import { buildAskSweep } from '../runtime/ask-sweep';
 import { buildNotifyRuntime } from '../runtime/notify';
+import { buildInteractionGateway, buildStores } from '../runtime/responders';
 import { buildListenerDependencies, buildSlackHandler } from '../runtime/slack';
 import { registerListeners } from '../slack/app';
 import type { ListenerLog } from '../slack/listeners/context';
@@ -63,6 +66,8 @@ export interface LocalRuntimeOptions {
   log?: (line: string) => void;
   /** Between two CloudTrail look-ups when connected to a real account (default 60 s). */
   pollIntervalMs?: number;
+  /** Between two sweeps of unanswered "was this you?" asks, when `ASK_ACTOR` is on (default 60 s). */
+  askSweepIntervalMs?: number;
 }
 
 /** Which Slack and which AWS a runtime is connected to. */
@@ -364,6 +369,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       report('warn', `bot: ${message}${detailsText(details)}`);
     const auditLine: AuditLineWriter = (message, line) =>
       report('info', `${message}: ${JSON.stringify(line)}`);
+    // "Was this you?" (ASK_ACTOR…), read from the runtime's environment for every part alike: notify queues the
+    // ask, the worker sends the DM, the Slack handler takes the answer, a timer notes the asks left unanswered.
+    const askActor = readAskActorConfig(env);
     const worker = await buildLocalWorker({
       config,
       aws: clients,
@@ -374,6 +382,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // the sandbox signs every request, so its jobs are verified exactly as the deployed worker verifies them.
       trust: socketMode ? 'in-process' : 'signed-by-slack',
       auditLine,
+      askActor: askActor ?? false,
     });
     const jobs = new InProcessJobQueue((job) => worker.run(job), {
       log: (line, details) => report('error', `worker: ${line}${detailsText(details)}`),
@@ -386,8 +395,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log: botLog,
       ...(simulatedIam ? { iam: simulatedIam, principals: simulatedIam } : {}),
       managedPolicies: new GeneratedManagedPolicyCatalogue(),
-      // The escalation check notify does not finish itself runs in process, as the deployed worker runs it.
+      // The escalation check notify does not finish itself runs in process, as the deployed worker runs it; so
+      // does "was this you?".
       jobs,
+      askActor: askActor ?? false,
       // On its own moto (or none) there is one account, notify's own; against real AWS, only the home account.
       ...(awsMode === 'external' ? {} : { escalationReads: () => true }),
     });
@@ -400,6 +411,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }, 60_000);
     follow.unref();
     stops.push({ name: 'alarm follow-up', stop: async () => clearInterval(follow) });
+    if (askActor) {
+      // The deployed `follow` function's other duty, every minute here (`askSweepIntervalMs`): asks left
+      // unanswered are noted.
+      const sweep = buildAskSweep({
+        config,
+        ask: askActor,
+        dynamo: clients.dynamo,
+        slack: async () => buildInteractionGateway(config, botToken),
+        audit: buildStores(config, clients.dynamo, auditLine).audit,
+        log: botLog,
+      });
+      const sweeping = setInterval(() => {
+        sweep.sweep().catch((error: unknown) => {
+          report('warn', `unanswered asks: ${error instanceof Error ? error.message : String(error)}`);
+        });
+      }, options.askSweepIntervalMs ?? 60_000);
+      sweeping.unref();
+      stops.push({ name: 'unanswered asks', stop: async () => clearInterval(sweeping) });
+    }
     const listenerLog: ListenerLog = {
       error: (line, details) => report('error', `slack: ${line}${detailsText(details)}`),
       warn: (line, details) => report('warn', `slack: ${line}${detailsText(details)}`),
@@ -415,6 +445,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         jobs,
         log: listenerLog,
         auditLine,
+        askActor: askActor ?? false,
       });
       const receiver = new SocketModeReceiver({
         appToken: String(env.SLACK_APP_TOKEN),
@@ -439,6 +470,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         jobs,
         log: listenerLog,
         auditLine,
+        askActor: askActor ?? false,
       });
       botEndpoint = await startBotEndpoint({
         handler,

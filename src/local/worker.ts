@@ -26,11 +26,13 @@ export interface LocalWorkerWiring {
   trust?: JobTrust;
   /** Where audit entries are written as log lines (standard output when not given). */
   auditLine?: AuditLineWriter;
+  /** "Was this you?" settings (see {@link WorkerWiring.askActor}). */
+  askActor?: WorkerWiring['askActor'];
 }
 
 /** Builds the worker use case for the local runtime: the deployed worker, on the simulated IAM when there is one. */
 export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRunner> {
-  const { config, aws, cisAudit, simulatedIam, log, trust, auditLine } = wiring;
+  const { config, aws, cisAudit, simulatedIam, log, trust, auditLine, askActor } = wiring;
   return buildWorkerService({
     config,
     aws,
@@ -43,5 +45,6 @@ export async function buildLocalWorker(wiring: LocalWorkerWiring): Promise<JobRu
     ...(log ? { log } : {}),
     ...(trust ? { trust } : {}),
     ...(auditLine ? { auditLine } : {}),
+    ...(askActor === undefined ? {} : { askActor }),
   });
 }

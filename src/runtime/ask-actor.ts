@@ -1,7 +1,8 @@
 /**
- * Wiring of "was this you?": the use case on the change store, the audit log, Slack (the Web API gateway) and the
- * resolver (the mapping, IAM user tags). Built by the notify path (to ask) and the Slack handler (to take answers)
- * only when `readAskActorConfig` says the feature is on.
+ * Wiring of "was this you?": the use case on the change store, the waiting list, the audit log, Slack (the Web API
+ * gateway) and the resolver (the mapping, IAM user tags). Built by the worker (to ask, on notify's `ask-actor`
+ * jobs) only when `readAskActorConfig` says the feature is on. The Slack handler takes the answers with a use case
+ * of its own that resolves no one; the scheduled sweep of unanswered asks is `./ask-sweep`.
  */
 
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -17,6 +18,7 @@ import { parseActorMapping } from '../domain/actor-mapping';
 import { SlackActorAskChannel } from '../slack/render-ask';
 import type { WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
+import { DynamoPendingAsks } from '../store/dynamo-pending-asks';
 import type { SecretReader } from './on-demand';
 import { jsonLineAuditWriter } from './responders';
 
@@ -25,7 +27,7 @@ export interface AskActorWiring {
   config: Config;
   ask: AskActorConfig;
   dynamo: DynamoDBDocumentClient;
-  slack: WebApiSlackGateway;
+  slack: Pick<WebApiSlackGateway, 'userIdByEmail' | 'openDirectMessage' | 'postMessage' | 'updateMessage'>;
   /** The audit log (a JSON log line only, when not given: see `logLineAudit`). */
   audit?: AuditLog;
   /** IAM for the users' tags (built on the home account's credentials when not given). */
@@ -35,10 +37,7 @@ export interface AskActorWiring {
   log?: (message: string, details: Record<string, unknown>) => void;
 }
 
-/**
- * The notify function may not write the audit table (its role allows only its own items): who was asked is kept
- * as the same JSON audit line in its log. Answers, taken by the Slack function, go to the table.
- */
+/** Where no audit log is given (the worker passes its own: the table and the line), entries are JSON lines only. */
 function logLineAudit(): AuditLog {
   const write = jsonLineAuditWriter();
   return {
@@ -69,6 +68,7 @@ export async function buildAskActorService(wiring: AskActorWiring): Promise<AskA
     audit: wiring.audit ?? logLineAudit(),
     clock: { now: () => new Date() },
     settings: { timeoutMinutes: ask.timeoutMinutes },
+    pending: new DynamoPendingAsks(wiring.dynamo, { tableName: config.tableName }),
     ...(wiring.log ? { log: wiring.log } : {}),
   });
 }

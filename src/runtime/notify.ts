@@ -1,6 +1,6 @@
-import type { IAMClient } from '@aws-sdk/client-iam';
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
 import { AlarmFollowService } from '../app/alarm-follow';
+import { QueuedActorAsk } from '../app/ask-actor-service';
 import { ChangeContent } from '../app/change-content';
 import { DigestService } from '../app/digest-service';
 import {
@@ -62,7 +62,10 @@ export interface NotifyWiring {
    * read-only AWS reader, loaded on first use, when not given).
    */
   principals?: PrincipalDirectory & Pick<IamGateway, 'listAttachedPolicies' | 'getInlinePolicy'>;
-  /** Where escalation jobs go instead of the jobs topic (the local runtime's in-process queue). */
+  /**
+   * Where escalation and "was this you?" jobs go instead of the jobs topic (the local runtime's in-process
+   * queue, which its worker runs).
+   */
   jobs?: JobQueue;
   /**
    * The accounts notify's own escalation check reads (the local runtime: the one account it simulates). Default:
@@ -73,15 +76,13 @@ export interface NotifyWiring {
   managedPolicies?: ManagedPolicyCatalogue;
   /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
   askActor?: AskActorConfig | false;
-  /** IAM for "was this you?"'s user tags (the home account's when not given). */
-  askActorIam?: Pick<IAMClient, 'send'>;
 }
 
 /** One pacer for every post of this process: alerts, bursts and digests share each channel's second. */
 const sharedPacer = new ChannelPacer({ intervalMs: 1100 });
 
 /** The Slack gateway of this process, with its token from SSM (or the environment) and per-channel pacing. */
-async function pacedSlack(config: Config, aws: AwsClients | undefined): Promise<WebApiSlackGateway> {
+export async function pacedSlack(config: Config, aws: AwsClients | undefined): Promise<WebApiSlackGateway> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const source = requireSlackToken(config);
   // SSM, CloudWatch Logs and CloudTrail are loaded only when needed: a token from SSM, an alarm to search.
@@ -139,7 +140,6 @@ export async function buildNotifyRuntime({
   escalationReads,
   managedPolicies,
   askActor: askActorSetting,
-  askActorIam,
 }: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
@@ -236,18 +236,10 @@ export async function buildNotifyRuntime({
   // Access Analyzer is loaded with the first document to validate.
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   const ask = askActorSetting === undefined ? readAskActorConfig(process.env) : askActorSetting || undefined;
-  // Loaded only when configured: IAM (for the users' tags) and the audit log stay out of a plain notify.
-  const askActor = ask
-    ? await (await import('./ask-actor')).buildAskActorService({
-        config,
-        ask,
-        dynamo,
-        slack,
-        secrets: onDemandSecrets(options, aws?.ssm),
-        ...(askActorIam ? { iam: askActorIam } : aws ? { iam: aws.iam } : {}),
-        ...(log ? { log } : {}),
-      })
-    : undefined;
+  // The worker maps the actor and sends the DM: notify only queues the posted change's id.
+  const askQueue = ask ? queue : undefined;
+  if (ask && !askQueue) log?.('"was this you?" is configured but there is no jobs topic to ask through', {});
+  const askActor = askQueue ? new QueuedActorAsk(askQueue) : undefined;
   const follow = new AlarmFollowService({
     cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
     logs: {

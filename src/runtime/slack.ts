@@ -138,6 +138,7 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
       clock,
       sources: {
         mutes: { active: async (now) => (await mutes.active(now)).map(homeMuteOf) },
+        quarantines: { active: (limit) => store.activeQuarantines(limit) },
         expectations: {
           active: async (now) => (await expectations.endingAfter(now)).map(homeExpectationOf),
         },

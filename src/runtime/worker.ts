@@ -4,6 +4,7 @@
  * an in-process job queue, by the local runtime.
  */
 
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { AccountRouter, type JobRunner } from '../app/account-router';
 import { ResponderAuthorizer } from '../app/authorize';
 import { RecordingIamGateway } from '../app/bot-steps';
@@ -19,6 +20,7 @@ import type { PolicyReader } from '../app/policy-documents';
 import type { TrailHistory } from '../app/ports';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import { type JobResult, WorkerService } from '../app/worker-service';
+import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
@@ -26,6 +28,7 @@ import { botSurfaceOf, type Config, requireResponderExternalId } from '../config
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
 import { SlackResponderChannel } from '../slack/slack-alert-channel';
+import type { WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import {
@@ -36,6 +39,20 @@ import {
   onDemandSecrets,
   onDemandTrailHistory,
 } from './on-demand';
+
+/** Whether the Slack gateway can also DM (the Web API gateway does; a test's narrower gateway may not). */
+function isWebApiGateway(
+  gateway: SlackInteractionGateway,
+): gateway is SlackInteractionGateway &
+  Pick<WebApiSlackGateway, 'userIdByEmail' | 'openDirectMessage' | 'postMessage' | 'updateMessage'> {
+  const candidate = gateway as Partial<WebApiSlackGateway>;
+  return (
+    typeof candidate.userIdByEmail === 'function' &&
+    typeof candidate.openDirectMessage === 'function' &&
+    typeof candidate.postMessage === 'function' &&
+    typeof candidate.updateMessage === 'function'
+  );
+}
 
 /** A principal directory built on its first call. */
 function onDemandDirectory(build: () => Promise<PrincipalDirectory>): PrincipalDirectory {
@@ -82,6 +99,10 @@ export interface WorkerWiring {
   trust?: JobTrust;
   /** Where each audit entry is written as a log line before the table (standard output when not given). */
   auditLine?: AuditLineWriter;
+  /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
+  askActor?: AskActorConfig | false;
+  /** IAM for "was this you?"'s user tags, in the home account (`aws.iam`, else built on first use, when not given). */
+  askActorIam?: Pick<IAMClient, 'send'>;
 }
 
 /**
@@ -103,6 +124,8 @@ export async function buildWorkerService({
   log,
   trust = 'signed-by-slack',
   auditLine = jsonLineAuditWriter(),
+  askActor: askActorSetting,
+  askActorIam,
 }: WorkerWiring): Promise<JobRunner> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
@@ -158,6 +181,28 @@ export async function buildWorkerService({
   });
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
+
+  // "Was this you?" (notify's ask-actor jobs): built, and IAM's tag reads loaded, with the first such job.
+  const ask = askActorSetting === undefined ? readAskActorConfig(process.env) : askActorSetting || undefined;
+  const askService = ask
+    ? lazily(async () =>
+        (await import('./ask-actor')).buildAskActorService({
+          config,
+          ask,
+          dynamo,
+          slack: isWebApiGateway(gateway)
+            ? gateway
+            : buildInteractionGateway(config, await readBotToken(config, secrets)),
+          audit,
+          secrets,
+          ...(askActorIam ? { iam: askActorIam } : aws?.iam ? { iam: aws.iam } : {}),
+          ...(log ? { log } : {}),
+        }),
+      )
+    : undefined;
+  const askActor = askService
+    ? { askAbout: async (eventId: string) => (await askService()).askAbout(eventId) }
+    : undefined;
 
   const steps = new DynamoBotStepStore(dynamo, { tableName: config.tableName });
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
@@ -309,6 +354,7 @@ export async function buildWorkerService({
       slack: new SlackResponderChannel(gateway),
       store,
       escalation: { run: async (eventId) => (await escalation()).run(eventId) },
+      ...(askActor ? { askActor } : {}),
       revert: {
         prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
         execute: async (eventId, request) => (await useCases()).revert.execute(eventId, request),

@@ -23,6 +23,8 @@ export const ACTION_IDS = Object.freeze({
   MUTE: 'change.mute',
   /** "Unmute" beside a mute in `/iam-changes mutes` and the Home tab; its value is the mute's id. */
   UNMUTE: 'mute.unmute',
+  /** "End now" on an expectation's announcement and on the Home tab; its value is the expectation's id. */
+  END_EXPECTATION: 'expect.end',
 } as const);
 
 /**

@@ -21,6 +21,7 @@ import { onChangeMenu } from './listeners/change-menu';
 import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
+import { onEndExpectation } from './listeners/expect';
 import { onFleetQuarantine, onFleetRevert, onFleetSubmission } from './listeners/fleet';
 import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
 import { onMute, onMuteSubmission, onUnmute } from './listeners/mute';
@@ -86,6 +87,7 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
   action(ACTION_IDS.OPEN_LINK, async (args) => args.ack());
   action(ACTION_IDS.MUTE, onMute);
   action(ACTION_IDS.UNMUTE, onUnmute);
+  action(ACTION_IDS.END_EXPECTATION, onEndExpectation);
 
   app.view<ViewSubmitAction>(
     { type: 'view_submission', callback_id: MUTE_VIEW.CALLBACK_ID },

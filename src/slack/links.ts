@@ -52,9 +52,17 @@ const SSO_ROLE_REGION = /:role\/aws-reserved\/sso\.amazonaws\.com\/([a-z0-9-]+)\
  * where a responder removes the permission set assignment or disables the user, since a deny policy on the
  * shared reserved role would stop everyone using that permission set.
  */
-export function identityCenterLink(sessionIssuerArn: string | undefined): string {
+export function identityCenterLink(
+  sessionIssuerArn: string | undefined,
+  user?: { userId: string; instanceId?: string },
+): string {
   const region = validRegion(SSO_ROLE_REGION.exec(sessionIssuerArn ?? '')?.[1]) ?? 'us-east-1';
-  return `https://${region}.console.aws.amazon.com/singlesignon/home?region=${region}`;
+  const home = `https://${region}.console.aws.amazon.com/singlesignon/home?region=${region}`;
+  // The user's own page, when CloudTrail named the user and the instance: the console addresses users under the
+  // instance (its id without `ssoins-`), not under the identity store.
+  const instance = /^ssoins-([0-9a-f]{16})$/.exec(user?.instanceId ?? '')?.[1];
+  if (!user || !instance) return home;
+  return `${home}#!/instances/${instance}/users/user-details/${encodeURIComponent(user.userId)}`;
 }
 
 /** The IAM console page of a managed policy, which the console finds by its ARN. */

@@ -34,12 +34,16 @@ function menuFor(change: AssessedChange): SectionBlock['accessory'] | undefined 
   };
 }
 
-/** One line per change, each with a menu to acknowledge, see the diff or revert it. */
-export function renderBurstBatch(changes: AssessedChange[]): SlackMessage {
+/**
+ * One line per change, each with a menu to acknowledge, see the diff or revert it. A change in `muted` (its
+ * event id) is marked so: a mute kept it from posting on its own, and it is listed here all the same.
+ */
+export function renderBurstBatch(changes: AssessedChange[], muted?: ReadonlySet<string>): SlackMessage {
   const shown = changes.slice(0, MAX_BURST_LINES);
   const blocks: KnownBlock[] = shown.map((change) => {
     const level = LEVELS[change.risk.level];
-    const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${accountLabel(change)} ${truncate(describeChange(change), 2300)} · \`${truncate(change.eventName, 80)}\``;
+    const mark = muted?.has(change.eventId) ? ' :mute: _muted_' : '';
+    const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${accountLabel(change)} ${truncate(describeChange(change), 2300)} · \`${truncate(change.eventName, 80)}\`${mark}`;
     const accessory = menuFor(change);
     return { ...section(line), ...(accessory ? { accessory } : {}) };
   });

@@ -2,9 +2,11 @@
  * Pure builders for expectations: the announcement posted in the channel (matching changes are threaded under
  * it) and the list `/iam-changes expectations` answers with. Every typed value is escaped.
  */
+import type { Button } from '@slack/types';
 import type { HomeExpectation } from '../app/home-service';
 import type { Expectation } from '../domain/expectation';
-import { context, section } from './blocks';
+import { ACTION_IDS } from './action-ids';
+import { context, plain, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { type SlackMessage, slackDate } from './render';
 
@@ -14,19 +16,48 @@ export function describeExpectation(expectation: Expectation): string {
   if (expectation.eventGlob) parts.push(inlineCode(expectation.eventGlob, 100));
   parts.push(expectation.resource ? `on ${inlineCode(expectation.resource, 300)}` : 'changes');
   if (expectation.actor) parts.push(`by ${inlineCode(expectation.actor, 200)}`);
+  if (expectation.accountId) parts.push(`in ${inlineCode(expectation.accountId, 20)}`);
   return parts.join(' ');
+}
+
+/** "End now": closes the window early (responders only, audited). */
+export function endExpectationButton(expectationId: string): Button {
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.END_EXPECTATION,
+    text: plain('End now'),
+    value: expectationId,
+    confirm: {
+      title: plain('End this expectation?'),
+      text: plain('From now on, changes on its target are called out as unexpected again.'),
+      confirm: plain('End now'),
+      deny: plain('Cancel'),
+    },
+  };
 }
 
 /** The announcement in the channel. */
 export function renderExpectationPosted(expectation: Expectation): SlackMessage {
   const note = expectation.note ? `: ${escapeText(truncate(expectation.note, 300))}` : '';
   const text = `:calendar: <@${expectation.createdBy.slackUserId}> expects ${describeExpectation(expectation)} from ${slackDate(expectation.startsAt)} until ${slackDate(expectation.endsAt)}${note}`;
+  const ended = expectation.endedEarly;
+  if (ended) {
+    return {
+      text: truncate(`Expected changes ended early by ${ended.by.name}`, 3000),
+      blocks: [
+        section(truncate(text, 3000)),
+        context([
+          `:stop_sign: Ended early by <@${ended.by.slackUserId}> ${slackDate(ended.at)}: changes on this target are no longer expected.`,
+        ]),
+      ],
+    };
+  }
   return {
     text: truncate(`Expected changes until ${expectation.endsAt}`, 3000),
     blocks: [
-      section(truncate(text, 3000)),
+      { ...section(truncate(text, 3000)), accessory: endExpectationButton(expectation.id) },
       context([
-        'Matching changes are lowered one level and posted in this thread; a change on this target outside the window, or by someone else, is called out as unexpected.',
+        'Matching changes are lowered one level and posted in this thread; a change on this target outside the window, or by someone else, is called out as unexpected. A change up to 5 minutes before this announcement counts as expected.',
       ]),
     ],
   };

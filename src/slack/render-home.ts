@@ -13,6 +13,8 @@ import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, section } from './blocks';
 import { inlineCode, truncate } from './escape';
 import { describeChange, LEVELS, slackDate } from './render';
+import { endExpectationButton } from './render-expectation';
+import { unmuteButton } from './render-mute';
 import { mentionOf, reasonText } from './render-state';
 
 /** Slack's limit on a Home view's blocks. */
@@ -168,20 +170,27 @@ export function renderHome(facts: HomeFacts): HomeView {
   blocks.push(header('Mutes'));
   if (facts.mutes.length === 0) blocks.push(none('active mutes'));
   for (const mute of facts.mutes) {
+    const line = section(
+      `:mute: ${truncate(mute.scope, 300)} until ${slackDate(mute.until)} — by ${mentionOf(mute.by)}: ${reasonText(mute.reason, 300)}`,
+    );
+    // Responders lift a mute here as from `/iam-changes mutes`: the same button, the same checked and audited path.
     blocks.push(
-      section(
-        `:mute: ${truncate(mute.scope, 300)} until ${slackDate(mute.until)} — by ${mentionOf(mute.by)}: ${reasonText(mute.reason, 300)}`,
-      ),
+      responder && mute.id.length <= MAX_BUTTON_VALUE_LENGTH
+        ? { ...line, accessory: unmuteButton(mute.id) }
+        : line,
     );
   }
 
   blocks.push(header('Expected changes'));
   if (facts.expectations.length === 0) blocks.push(none('expected changes announced'));
   for (const expectation of facts.expectations) {
+    const line = section(
+      `:calendar: ${truncate(expectation.target, 300)} until ${slackDate(expectation.until)} — by ${mentionOf(expectation.by)}: ${reasonText(expectation.note, 300)}`,
+    );
     blocks.push(
-      section(
-        `:calendar: ${truncate(expectation.target, 300)} until ${slackDate(expectation.until)} — by ${mentionOf(expectation.by)}: ${reasonText(expectation.note, 300)}`,
-      ),
+      responder && expectation.id.length <= MAX_BUTTON_VALUE_LENGTH
+        ? { ...line, accessory: endExpectationButton(expectation.id) }
+        : line,
     );
   }
 

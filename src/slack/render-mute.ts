@@ -3,7 +3,7 @@
  * list `/iam-changes mutes` answers with (each mute with its Unmute button). Every value from an event or typed
  * by a person is escaped, and each message keeps Slack's limits.
  */
-import type { KnownBlock } from '@slack/types';
+import type { Button, KnownBlock } from '@slack/types';
 import type { AuditActor } from '../app/audit-port';
 import type { HomeMute } from '../app/home-service';
 import type { MUTE_DURATIONS, Mute, MuteMatch, MuteScope } from '../domain/mute';
@@ -171,6 +171,22 @@ export function muteLine(mute: Mute): string {
   );
 }
 
+/** The Unmute button of one mute (with Slack's confirm dialog): in `/iam-changes mutes` and on the Home tab. */
+export function unmuteButton(muteId: string): Button {
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.UNMUTE,
+    text: plain('Unmute'),
+    value: muteId,
+    confirm: {
+      title: plain('Lift this mute?'),
+      text: plain('Similar changes post again from the next one.'),
+      confirm: plain('Unmute'),
+      deny: plain('Cancel'),
+    },
+  };
+}
+
 /** Each active mute with its Unmute button, for `/iam-changes mutes` and the Home tab (at most 20 shown). */
 export function muteBlocks(mutes: readonly Mute[]): KnownBlock[] {
   if (mutes.length === 0) return [section('No mutes are active: every alert posts.')];
@@ -178,18 +194,7 @@ export function muteBlocks(mutes: readonly Mute[]): KnownBlock[] {
   const blocks: KnownBlock[] = shown.map((mute) => ({
     type: 'section',
     text: { type: 'mrkdwn', text: muteLine(mute) },
-    accessory: {
-      type: 'button',
-      action_id: ACTION_IDS.UNMUTE,
-      text: plain('Unmute'),
-      value: mute.id,
-      confirm: {
-        title: plain('Lift this mute?'),
-        text: plain('Similar changes post again from the next one.'),
-        confirm: plain('Unmute'),
-        deny: plain('Cancel'),
-      },
-    },
+    accessory: unmuteButton(mute.id),
   }));
   if (mutes.length > shown.length) blocks.push(context([`${mutes.length - shown.length} more not shown.`]));
   return blocks;

@@ -18,6 +18,7 @@ import type { AlarmCall, CallSource } from '../app/alert-port';
 import { clientLabel, describeActorType } from '../domain/actor';
 import { principalEntries } from '../domain/policy';
 import { unavailableNote } from '../domain/policy-validation';
+import { isAccessDeniedCode } from '../domain/risk/rules/failed-write';
 import type {
   Actor,
   AlarmEvent,
@@ -137,27 +138,66 @@ function safeUrl(url: string | undefined): string | undefined {
 export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
   const millis = Date.parse(iso);
   if (Number.isNaN(millis)) return truncate(iso, 60);
-  const fallback = new Date(millis).toISOString().replace('.000Z', 'Z');
+  const fallback = isPlainTime(iso) ? iso : new Date(millis).toISOString().replace('.000Z', 'Z');
   return `<!date^${Math.floor(millis / 1000)}^${format}|${fallback}>`;
+}
+
+/** CloudTrail's own form, `2026-11-20T14:05:31Z`. */
+const WHOLE_SECOND_TIME = /^\d{4}-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+
+/**
+ * True when a time is already what {@link slackDate} would write back: CloudTrail's whole-second form with a
+ * day no month lacks (a 30 February is rolled over by `Date.parse`, so it is written back from the date).
+ */
+function isPlainTime(iso: string): boolean {
+  const parts = WHOLE_SECOND_TIME.exec(iso);
+  if (!parts) return false;
+  const month = Number(parts[1]);
+  const day = Number(parts[2]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 28;
 }
 
 /**
  * Joins `head` and as many `lines` as fit in `budget` characters. When some do not fit, the last line says how
  * many were left out (`more(n)`), so nothing is ever cut silently. Lines are never cut in the middle, so
- * formatting and links stay whole.
+ * formatting and links stay whole. `total` is how many lines there are when only the first were made (see
+ * {@link linesWithin}).
  */
-function fitLines(head: string, lines: string[], budget: number, more: (hidden: number) => string): string {
-  const all = [head, ...lines].join('\n');
-  if (all.length <= budget) return all;
+function fitLines(
+  head: string,
+  lines: string[],
+  budget: number,
+  more: (hidden: number) => string,
+  total = lines.length,
+): string {
+  if (lines.length === total) {
+    const all = [head, ...lines].join('\n');
+    if (all.length <= budget) return all;
+  }
   let text = head;
   let shown = 0;
   for (const line of lines) {
     const next = `${text}\n${line}`;
-    if (next.length + 1 + more(lines.length - shown - 1).length > budget) break;
+    if (next.length + 1 + more(total - shown - 1).length > budget) break;
     text = next;
     shown += 1;
   }
-  return `${text}\n${more(lines.length - shown)}`;
+  return `${text}\n${more(total - shown)}`;
+}
+
+/**
+ * The first of `total` lines, made one at a time, up to the first that takes the text past `budget`: all
+ * {@link fitLines} can show of them (a managed policy may hold a hundred statements; a section shows a few).
+ */
+function linesWithin(head: string, total: number, budget: number, line: (index: number) => string): string[] {
+  const lines: string[] = [];
+  let length = head.length;
+  for (let index = 0; index < total && length <= budget; index++) {
+    const next = line(index);
+    lines.push(next);
+    length += 1 + next.length;
+  }
+  return lines;
 }
 
 /**
@@ -309,9 +349,12 @@ function phrase(change: Change): { past: string; attempt: string } {
   return both(`called ${name}${on}`, `call ${name}${on}`);
 }
 
-/** True for error codes that mean IAM refused the caller, as opposed to a call that failed for another reason. */
+/**
+ * True for error codes that mean IAM refused the caller, as opposed to a call that failed for another reason:
+ * the failed-write rule's own reading, so the headline never says "denied" where the level says a mistake.
+ */
 function isDenied(errorCode: string | undefined): boolean {
-  return /AccessDenied|Unauthori[sz]ed|NotAuthorized|Forbidden/i.test(errorCode ?? '');
+  return errorCode !== undefined && isAccessDeniedCode(errorCode);
 }
 
 /**
@@ -333,10 +376,12 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The short "what" of the header: the sentence for a success, "Denied attempt: …" for a failed call. */
-/** What a change's header says after its level: the change in a few words, or the failed attempt. */
-export function changeHeadline(change: Change): string {
-  if (change.outcome === 'success') return capitalise(describeChange(change));
+/**
+ * What a change's header says after its level: the change in a few words, or the failed attempt ("Denied
+ * attempt: …"). `described` is {@link describeChange} of the change when the caller already has it.
+ */
+export function changeHeadline(change: Change, described?: string): string {
+  if (change.outcome === 'success') return capitalise(described ?? describeChange(change));
   const what = targetLabel(change.target);
   const kind = isDenied(change.errorCode) ? 'Denied attempt' : 'Failed attempt';
   return `${kind}: ${change.eventName}${what ? ` on ${what}` : ''}`;
@@ -403,13 +448,19 @@ function documentSection(entry: RequestDocument, failed: boolean): SectionBlock 
   }
   const statements = entry.document.Statement;
   if (statements.length === 0) return section(`${title}\nNo statements.`);
-  const lines = statements.map((statement) => `• ${readStatement(statement)}`);
+  const lines = linesWithin(
+    title,
+    statements.length,
+    LIMIT.section,
+    (index) => `• ${readStatement(statements[index] as Statement)}`,
+  );
   return section(
     fitLines(
       title,
       lines,
       LIMIT.section,
       (hidden) => `… ${plural(hidden, 'more statement')} — View diff for the full document`,
+      statements.length,
     ),
   );
 }
@@ -529,13 +580,18 @@ function identityCenterButton(change: AssessedChange): Button {
   return {
     type: 'button',
     action_id: ACTION_IDS.OPEN_LINK,
-    text: { type: 'plain_text', text: 'Open IAM Identity Center' },
-    url: identityCenterLink(change.actor.sessionIssuerArn),
+    text: {
+      type: 'plain_text',
+      text: change.actor.identityCenterUser?.instanceId
+        ? 'Open the user in IAM Identity Center'
+        : 'Open IAM Identity Center',
+    },
+    url: identityCenterLink(change.actor.sessionIssuerArn, change.actor.identityCenterUser),
     value: change.eventId.slice(0, MAX_BUTTON_VALUE_LENGTH),
   };
 }
 
-function actionsBlock(change: AssessedChange): ActionsBlock {
+function actionsBlock(change: AssessedChange, described = describeChange(change)): ActionsBlock {
   const value = change.eventId;
   const elements: Button[] = [
     button(ACTION_IDS.ACKNOWLEDGE, 'Acknowledge', value, { style: 'primary' }),
@@ -550,7 +606,7 @@ function actionsBlock(change: AssessedChange): ActionsBlock {
         style: 'danger',
         confirm: confirm(
           'Revert this change?',
-          `Reverts "${describeChange(change)}" with ${summary}. Next you give a reason; the live state is checked before anything runs.`,
+          `Reverts "${described}" with ${summary}. Next you give a reason; the live state is checked before anything runs.`,
           'Revert',
         ),
       }),
@@ -640,7 +696,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   }
 
   const blocks: KnownBlock[] = [
-    header(`${level.emoji} ${level.label} · ${changeHeadline(change)}`),
+    header(`${level.emoji} ${level.label} · ${changeHeadline(change, what)}`),
     section(summary.join('\n')),
     {
       type: 'section',
@@ -661,7 +717,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   const links = linksContext(change);
   if (links) blocks.push(links);
   blocks.push(metaContext(change));
-  if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change));
+  if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change, what));
 
   const account = change.accountId ? ` in account ${changeAccountPlain(change)}` : '';
   const text = `${mention}${level.label}: ${truncate(`${actorName} ${what}${account}`, LIMIT.section)}`;

@@ -123,8 +123,12 @@ export class SlackAlertChannel implements AlertChannel {
     return this.gateway.updateMessage(ref, renderAlertUpdate(state));
   }
 
-  postBurstLines(parent: SlackRef, changes: AssessedChange[]): Promise<SlackRef> {
-    return this.post({ channel: parent.channel, threadTs: parent.ts }, renderBurstBatch(changes));
+  postBurstLines(
+    parent: SlackRef,
+    changes: AssessedChange[],
+    muted?: ReadonlySet<string>,
+  ): Promise<SlackRef> {
+    return this.post({ channel: parent.channel, threadTs: parent.ts }, renderBurstBatch(changes, muted));
   }
 
   postAlarm(channel: string, summary: AlarmSummary): Promise<SlackRef> {

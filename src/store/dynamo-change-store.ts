@@ -20,6 +20,7 @@ import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
   type BatchWriteCommandOutput,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -58,6 +59,9 @@ import type {
 } from '../app/revert-port';
 import type { AlarmEvent, AssessedChange, Change, PolicyDocument } from '../domain/types';
 import { INDEX_BY_ACTOR, INDEX_BY_RESOURCE, INDEX_BY_TIME, retentionSeconds, TTL_ATTRIBUTE } from './table';
+
+/** The partition listing the changes whose caller is quarantined now (`sk`: the event id). */
+export const QUARANTINED_PARTITION = 'QUARANTINED';
 
 const DAY_SECONDS = 86_400;
 const DAY_MS = DAY_SECONDS * 1000;
@@ -529,12 +533,45 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     return { claimed: false, existing: existing.quarantine };
   }
 
+  /**
+   * Sets the quarantine record; an active quarantine is also listed under `QUARANTINED` (one item per change,
+   * removed when it is lifted or fails), so the Home tab finds every active quarantine whatever its age in one
+   * query rather than in the last days' changes.
+   */
   async recordQuarantine(eventId: string, record: QuarantineRecord, now: Date): Promise<void> {
     await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),
       UpdateExpression: 'SET quarantine = :quarantine, updatedAt = :now',
       ExpressionAttributeValues: { ':quarantine': plain(record), ':now': now.toISOString() },
     });
+    const key = { pk: QUARANTINED_PARTITION, sk: eventId };
+    if (record.status === 'active') {
+      await this.documentClient.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...key, eventId, at: record.at } }),
+      );
+    } else if (record.status === 'lifted' || record.status === 'failed') {
+      await this.documentClient.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+    }
+  }
+
+  /**
+   * The changes whose caller is quarantined now, whatever their age (up to `limit`, most recent first): the
+   * `QUARANTINED` list, each read back and kept only while its record still says active.
+   */
+  async activeQuarantines(limit: number): Promise<RespondedChange[]> {
+    const page = await this.documentClient.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': QUARANTINED_PARTITION },
+      }),
+    );
+    const listed = (page.Items ?? [])
+      .map((item) => ({ eventId: String(item.eventId), at: String(item.at ?? '') }))
+      .sort((left, right) => right.at.localeCompare(left.at))
+      .slice(0, limit);
+    const found = await Promise.all(listed.map(({ eventId }) => this.getChange(eventId)));
+    return found.filter((stored): stored is RespondedChange => stored?.quarantine?.status === 'active');
   }
 
   async markDelivery(

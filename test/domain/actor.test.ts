@@ -108,6 +108,24 @@ describe('detectClient', () => {
     expect(detectClient(userAgent, { console: false })).toBe(client);
   });
 
+  it.each([
+    ['aws-cli/2.15.0 Python/3.11.6', 'aws-cli', 'aws-cli'],
+    ['', 'other', 'cloudformation'],
+    ['Mozilla/5.0 (X11; Linux x86_64)', 'other', 'cloudformation'],
+    ['AWSLambdaConsole/1.1', 'console', 'console'],
+  ])(
+    'reads %j the same when read again, whatever else the call says (%s, %s invoked by CloudFormation)',
+    (userAgent, alone, invoked) => {
+      for (let read = 0; read < 2; read++) {
+        expect(detectClient(userAgent, { console: false })).toBe(alone);
+        expect(detectClient(userAgent, { console: false, invokedBy: 'cloudformation.amazonaws.com' })).toBe(
+          invoked,
+        );
+        expect(detectClient(userAgent, { console: true })).toBe('console');
+      }
+    },
+  );
+
   it('calls anything from a console session the console, whatever the user agent', () => {
     expect(detectClient('AWS Internal', { console: true })).toBe('console');
     expect(detectClient('Mozilla/5.0 (Macintosh)', { console: true })).toBe('console');
@@ -210,6 +228,34 @@ describe('readActor', () => {
       name: 'jane@example.com',
       ssoPermissionSet: 'AdministratorAccess',
     });
+  });
+
+  it('reads the Identity Center user CloudTrail names on the session (onBehalfOf), and ignores ids that are not ids', () => {
+    const userId = '94482488-3041-7026-18f3-be45837cd0e4';
+    const onBehalfOf = {
+      userId,
+      identityStoreArn: 'arn:aws:identitystore::111122223333:identitystore/d-1234567890',
+      identityCenterInstanceArn: 'arn:aws:sso:::instance/ssoins-72239c385425574d',
+    };
+    const actor = readActor(callBy({ ...assumedRole(SSO_ROLE, 'jane@example.com'), onBehalfOf }));
+    expect(actor.identityCenterUser).toEqual({
+      userId,
+      instanceId: 'ssoins-72239c385425574d',
+      identityStoreId: 'd-1234567890',
+    });
+
+    const forged = readActor(
+      callBy({
+        ...assumedRole(SSO_ROLE, 'jane@example.com'),
+        onBehalfOf: { userId: '../../evil', identityCenterInstanceArn: 'arn:aws:sso:::instance/ssoins-<x>' },
+      }),
+    );
+    expect(forged.identityCenterUser).toBeUndefined();
+    const storeOnly = readActor(
+      callBy({ ...assumedRole(SSO_ROLE, 'jane@example.com'), onBehalfOf: { userId } }),
+    );
+    expect(storeOnly.identityCenterUser).toEqual({ userId });
+    expect(readActor(callBy(assumedRole(SSO_ROLE, 'jane@example.com'))).identityCenterUser).toBeUndefined();
   });
 
   it('names an SSO session without a session name by its permission set', () => {

@@ -4,11 +4,14 @@
  * the local Slack server. An empty store, a busy one, a responder's tab with buttons and a read-only one.
  */
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../src/handlers/slack';
 import { ACTION_IDS } from '../../src/slack/action-ids';
 import { DynamoCisStatusStore } from '../../src/store/dynamo-cis-status';
+import { DynamoExpectationStore } from '../../src/store/dynamo-expectations';
+import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { blockKitViolations } from '../support/block-kit-limits';
 import { awsTestEnv } from '../support/moto';
 import {
@@ -318,5 +321,186 @@ describe('the Home tab through the Slack handler', () => {
       expect(text).toContain('home-low');
       expect(text).toContain('`user/mallory`');
     });
+  });
+});
+
+describe('the Home tab: mutes to lift, quarantines of any age', () => {
+  const mutes = () => new DynamoMuteStore(components.dynalite.documentClient, { tableName: h.tableName });
+
+  /** A Home click as Slack sends it: the view is the Home tab, there is no channel and no response_url. */
+  function homeClick(user: string, actionId: string, value: string) {
+    const body = new URLSearchParams({
+      payload: JSON.stringify({
+        type: 'block_actions',
+        team: { id: 'T0LOCAL', domain: 'local-slack' },
+        user: { id: user, username: user.toLowerCase(), team_id: 'T0LOCAL' },
+        api_app_id: 'A0BOT',
+        token: 'legacy',
+        trigger_id: `trigger-${Date.now()}-${user}`,
+        container: { type: 'view', view_id: `VH${user}` },
+        view: { id: `VH${user}`, type: 'home', blocks: [] },
+        actions: [{ type: 'button', action_id: actionId, block_id: 'home.mute', value, action_ts: '1' }],
+      }),
+    }).toString();
+    const at = Math.floor(Date.now() / 1000);
+    return apiGatewayRequest(
+      body,
+      { 'x-slack-request-timestamp': String(at), 'x-slack-signature': slackSignature(body, at, SECRET) },
+      ACCOUNT,
+    );
+  }
+
+  async function aMute(id: string): Promise<void> {
+    const now = Date.now();
+    await mutes().put({
+      id,
+      scope: 'resource',
+      resource: `role/${id}`,
+      accountId: ACCOUNT,
+      reason: `noisy ${id}`,
+      createdBy: { slackUserId: ALICE, name: 'alice' },
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+      includesCritical: false,
+      fromEventId: `event-${id}`,
+    });
+  }
+
+  /** The Unmute buttons of the Home tab: section accessories. */
+  function unmuteButtonsOf(view: {
+    blocks: Array<Block & { accessory?: { action_id?: string; value?: string } }>;
+  }) {
+    return view.blocks.flatMap((block) =>
+      block.accessory?.action_id === ACTION_IDS.UNMUTE ? [block.accessory.value] : [],
+    );
+  }
+
+  it('gives a responder an Unmute button per mute, and a non-responder none', async () => {
+    await aMute('home-mute-listed');
+    await handler(homeOpened(ALICE), context);
+    expect(unmuteButtonsOf(homeOf(ALICE))).toContain('home-mute-listed');
+    await handler(homeOpened(CAROL), context);
+    expect(textOf(homeOf(CAROL).blocks)).toContain('home-mute-listed');
+    expect(unmuteButtonsOf(homeOf(CAROL))).toEqual([]);
+  });
+
+  it('refuses and audits Unmute from someone who is not a responder: the mute stays, the tab is drawn again', async () => {
+    await aMute('home-mute-kept');
+    const publishes = components.slack.callsTo('views.publish').length;
+    expect(await handler(homeClick(CAROL, ACTION_IDS.UNMUTE, 'home-mute-kept'), context)).toMatchObject({
+      statusCode: 200,
+    });
+    expect(await mutes().get('home-mute-kept')).toBeDefined();
+    const refused = (await h.auditEntries()).filter(
+      (entry) => entry.actor.slackUserId === CAROL && JSON.stringify(entry).includes('home-mute-kept'),
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    expect(
+      refused.every((entry) => /refused|unauthori[sz]ed|not/i.test(`${entry.action} ${entry.result}`)),
+    ).toBe(true);
+    expect(components.slack.callsTo('views.publish').length).toBeGreaterThan(publishes);
+    // The refusal goes to the person's Messages tab with the app: a Home click has no channel to answer in.
+    const told = components.slack.callsTo('chat.postMessage').filter((call) => call.body.channel === CAROL);
+    expect(told.length).toBeGreaterThan(0);
+    expect(unmuteButtonsOf(homeOf(CAROL))).toEqual([]);
+    expect(textOf(homeOf(CAROL).blocks)).toContain('home-mute-kept');
+  });
+
+  it('lifts a mute from the Home tab as from /iam-changes mutes: audited, and the tab is drawn without it', async () => {
+    await aMute('home-mute-lifted');
+    await handler(homeOpened(ALICE), context);
+    expect(unmuteButtonsOf(homeOf(ALICE))).toContain('home-mute-lifted');
+    expect(await handler(homeClick(ALICE, ACTION_IDS.UNMUTE, 'home-mute-lifted'), context)).toMatchObject({
+      statusCode: 200,
+    });
+    expect(await mutes().get('home-mute-lifted')).toBeUndefined();
+    const unmuted = (await h.auditEntries()).filter(
+      (entry) => entry.action === 'unmute' && entry.details?.muteId === 'home-mute-lifted',
+    );
+    expect(unmuted).toHaveLength(1);
+    expect(unmuted[0]?.actor.slackUserId).toBe(ALICE);
+    expect(unmuteButtonsOf(homeOf(ALICE))).not.toContain('home-mute-lifted');
+    expect(textOf(homeOf(ALICE).blocks)).not.toContain('home-mute-lifted');
+  });
+
+  it('ends an expectation from the Home tab (responders only): ended, audited, and the tab drawn without it', async () => {
+    const store = new DynamoExpectationStore(components.dynalite.documentClient, { tableName: h.tableName });
+    const now = Date.now();
+    await store.put({
+      id: 'home-expectation',
+      resource: 'role/home-rollout',
+      note: 'home rollout',
+      startsAt: new Date(now - 60_000).toISOString(),
+      endsAt: new Date(now + 3_600_000).toISOString(),
+      createdBy: { slackUserId: ALICE, name: 'alice' },
+    });
+    await handler(homeOpened(ALICE), context);
+    const ends = (view: { blocks: Array<Block & { accessory?: { action_id?: string; value?: string } }> }) =>
+      view.blocks.flatMap((block) =>
+        block.accessory?.action_id === ACTION_IDS.END_EXPECTATION ? [block.accessory.value] : [],
+      );
+    expect(ends(homeOf(ALICE))).toContain('home-expectation');
+    await handler(homeOpened(CAROL), context);
+    expect(ends(homeOf(CAROL))).toEqual([]);
+
+    await handler(homeClick(CAROL, ACTION_IDS.END_EXPECTATION, 'home-expectation'), context);
+    expect((await store.endingAfter(new Date())).some((e) => e.id === 'home-expectation')).toBe(true);
+
+    await handler(homeClick(ALICE, ACTION_IDS.END_EXPECTATION, 'home-expectation'), context);
+    expect(
+      (await store.endingAfter(new Date(Date.now() + 1000))).some((e) => e.id === 'home-expectation'),
+    ).toBe(false);
+    expect(
+      (await h.auditEntries()).filter(
+        (e) => e.action === 'expect-end' && e.details?.expectationId === 'home-expectation',
+      ),
+    ).toHaveLength(1);
+    expect(textOf(homeOf(ALICE).blocks)).not.toContain('home rollout');
+  });
+
+  it('lists an active quarantine whatever its age, and forgets it once lifted', async () => {
+    const old = new Date(Date.now() - 90 * 86_400_000);
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'old-timer', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'old-timer' },
+      ),
+    );
+    // Made 90 days ago: far outside the 30 days of changes the Home reads.
+    await components.dynalite.documentClient.send(
+      new UpdateCommand({
+        TableName: h.tableName,
+        Key: { pk: `CHANGE#${change.eventId}`, sk: 'CHANGE' },
+        UpdateExpression: 'SET #change.eventTime = :old, eventTime = :old, gsi1pk = :day, gsi1sk = :sort',
+        ExpressionAttributeNames: { '#change': 'change' },
+        ExpressionAttributeValues: {
+          ':old': old.toISOString(),
+          ':day': `DAY#${old.toISOString().slice(0, 10)}`,
+          ':sort': `${old.toISOString()}#${change.eventId}`,
+        },
+      }),
+    );
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-old',
+      target: { kind: 'user' as const, name: 'old-timer' },
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-old`,
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'keys on a pastebin',
+      at: old.toISOString(),
+    };
+    await h.store.claimQuarantine(change.eventId, record, old);
+    await h.store.recordQuarantine(change.eventId, record, old);
+
+    await handler(homeOpened(ALICE), context);
+    expect(textOf(homeOf(ALICE).blocks)).toContain('`user/old-timer`');
+    expect(buttonsOf(homeOf(ALICE))).toContainEqual(
+      expect.objectContaining({ action_id: ACTION_IDS.LIFT_QUARANTINE, value: change.eventId }),
+    );
+
+    await h.store.recordQuarantine(change.eventId, { ...record, status: 'lifted' }, new Date());
+    await handler(homeOpened(ALICE), context);
+    expect(textOf(homeOf(ALICE).blocks)).not.toContain('`user/old-timer`');
   });
 });

@@ -108,7 +108,7 @@ describe('handler bundles', () => {
     expect(worker.atStart).not.toContain('@aws-sdk/client-iam');
     expect(worker.all).toContain('@aws-sdk/client-iam');
     // Notify reads an attached policy's document (GetPolicy, GetPolicyVersion) on the first attach it judges,
-    // and users' tags (ListUserTags) when "was this you?" is configured: never at start.
+    // never at start. (Users' tags for "was this you?" are read by the worker.)
     const notify = await bundledPackages('notify');
     expect(notify.atStart).not.toContain('@aws-sdk/client-iam');
     expect(notify.all).toContain('@aws-sdk/client-iam');

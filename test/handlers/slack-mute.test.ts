@@ -219,12 +219,17 @@ function change(actor: string, policyArn = READ_ONLY, role = unique('muted-role'
   return recordOf('AttachRolePolicy', { roleName: role, policyArn }, { user: actor });
 }
 
-/** Runs a change through the notify path; says whether it posted a message of its own. */
+/**
+ * Runs a change through the notify path; says whether it posted a message (an alert, or a line in a burst's
+ * thread), apart from the thread lines that list it as muted.
+ */
 async function arrive(record: CloudTrailRecord) {
   const before = components.slack.messages.length;
   const result = await notify.process(record);
   const stored = await h.stored(String(record.eventID));
-  return { result, stored, postedMessages: components.slack.messages.length - before };
+  const added = components.slack.messages.slice(before);
+  const mutedLines = added.filter((m) => m.threadTs !== undefined && /:mute: _muted_/.test(textOf(m.blocks)));
+  return { result, stored, postedMessages: added.length - mutedLines.length, mutedLines };
 }
 
 /** Posts an alert through notify and makes a mute from it as `user` through the real handler. */
@@ -289,6 +294,10 @@ describe('mutes through the Slack handler', () => {
     expect(quiet.postedMessages).toBe(0);
     expect(quiet.result.muted).toEqual([during.eventID]);
     expect(quiet.stored).toMatchObject({ delivery: 'muted', mutedBy: mute?.id });
+    // The first change's burst is still going: the muted one is listed in its thread, marked muted, and stays muted.
+    expect(quiet.mutedLines).toHaveLength(1);
+    expect(quiet.mutedLines[0]?.threadTs).toBe(made.ts);
+    expect(quiet.stored.slack?.threadTs).toBe(made.ts);
     const countAfter =
       (await h.stats.read(day, new Date(Date.now() + 86_400_000).toISOString()))[0]?.total ?? 0;
     expect(countAfter).toBe(countBefore + 1);
@@ -470,6 +479,79 @@ describe('expectations through the Slack handler', () => {
       ),
     ).toBe(true);
     expect((await arrive(change(unique('x'), ADMIN, role))).stored.change.risk.level).toBe('critical');
+  });
+
+  it('limits an expectation to one account: a change on the target in another account is not expected by it', async () => {
+    const role = unique('one-account');
+    const { posted } = await announce(`role/${role} in ${ACCOUNT} 2h rollout`);
+    expect(textOf(posted?.blocks)).toContain(`in \`${ACCOUNT}\``);
+    const kept = (await expectations.endingAfter(new Date())).find((e) => e.resource === `role/${role}`);
+    expect(kept?.accountId).toBe(ACCOUNT);
+
+    const here = await arrive(change(unique('dev'), ADMIN, role));
+    expect(here.stored.slack?.threadTs).toBe(posted?.ts);
+    const elsewhere = change(unique('dev'), ADMIN, role);
+    elsewhere.recipientAccountId = '999988887777';
+    (elsewhere.userIdentity as { accountId: string }).accountId = '999988887777';
+    (elsewhere.userIdentity as { arn: string }).arn = `arn:aws:iam::999988887777:user/someone`;
+    const other = await arrive(elsewhere);
+    expect(other.stored.change.risk.level).toBe('critical');
+    expect(other.stored.slack?.threadTs).toBeUndefined();
+    expect(other.stored.change.risk.reasons.join('\n')).not.toMatch(/Expected|Unexpected/);
+
+    const refused = await slash(`expect role/${role} in prod 2h`);
+    expect(textOf(refused[0]?.blocks ?? refused[0])).toMatch(/12-digit account id/);
+  });
+
+  it('ends early only for a responder (refusals audited); the announcement says so and later changes are unexpected', async () => {
+    const role = unique('ends-early');
+    const { posted } = await announce(`role/${role} 4h maintenance`);
+    const kept = (await expectations.endingAfter(new Date())).find((e) => e.resource === `role/${role}`);
+    if (!kept || !posted) throw new Error('not announced');
+    expect(JSON.stringify(posted.blocks)).toContain(ACTION_IDS.END_EXPECTATION);
+
+    const refused = await click(ACTION_IDS.END_EXPECTATION, kept.id, MALLORY, posted.ts);
+    expect(refused.response.statusCode).toBe(200);
+    expect((await expectations.endingAfter(new Date())).find((e) => e.id === kept.id)?.endsAt).toBe(
+      kept.endsAt,
+    );
+    expect(
+      (await h.auditEntries()).some(
+        (entry) =>
+          entry.action === 'unauthorised' &&
+          entry.actor.slackUserId === MALLORY &&
+          entry.eventId === `expectation:${kept.id}`,
+      ),
+    ).toBe(true);
+
+    const ended = await click(ACTION_IDS.END_EXPECTATION, kept.id, ALICE, posted.ts);
+    expect(ended.response.statusCode).toBe(200);
+    const open = await expectations.endingAfter(new Date(Date.now() - 60_000));
+    const now = open.filter((e) => e.id === kept.id);
+    expect(now).toHaveLength(1);
+    expect(now[0]?.endedEarly?.by.slackUserId).toBe(ALICE);
+    expect(Date.parse(now[0]?.endsAt ?? '')).toBeLessThan(Date.parse(kept.endsAt));
+    expect(
+      (await h.auditEntries()).find(
+        (entry) => entry.action === 'expect-end' && entry.target === `role/${role}`,
+      ),
+    ).toMatchObject({ actor: { slackUserId: ALICE }, result: 'done' });
+    const announcement = components.slack.messages.find((m) => m.ts === posted.ts);
+    expect(textOf(announcement?.blocks)).toContain('Ended early by <@U0ALICE>');
+    expect(JSON.stringify(announcement?.blocks)).not.toContain(ACTION_IDS.END_EXPECTATION);
+
+    // A second click: already over, nothing changes.
+    await click(ACTION_IDS.END_EXPECTATION, kept.id, ALICE, posted.ts);
+    expect(
+      (await h.auditEntries()).filter((e) => e.action === 'expect-end' && e.target === `role/${role}`),
+    ).toHaveLength(1);
+
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const late = change(unique('dev'), READ_ONLY, role);
+    late.eventTime = new Date(Date.now() + 1000).toISOString();
+    const after = await arrive(late);
+    expect(after.stored.change.risk.reasons.join('\n')).toContain('outside the announced window');
+    expect(after.stored.slack?.threadTs).not.toBe(posted.ts);
   });
 });
 

@@ -285,6 +285,9 @@ beforeAll(async () => {
     'workerReservedConcurrency=5',
     `historyBucket=${HISTORY_BUCKET}`,
     'historyPrefix=AWSLogs/o-a1b2c3d4e5/',
+    'askActor=true',
+    'askActorTimeoutMinutes=45',
+    'askActorMappingInSsm=true',
   ]);
   orgOnly = await packageWith(path.join(dir, 'org'), [`organizationId=${ORGANIZATION}`]);
   withRole = await packageWith(path.join(dir, 'role'), [
@@ -716,7 +719,7 @@ describe('serverless.yml', () => {
     expect(allows(notify, tableWrite('PutItem', 'MUTE'))).toBe(false);
   });
 
-  it('lets the worker record reverts, quarantines and checks on changes, and put only audit, bot-step and job-proof items', () => {
+  it('lets the worker record reverts, quarantines and checks on changes, and put only audit, bot-step, job-proof and quarantine-list items', () => {
     const worker = statementsOf(plain, 'WorkerRole');
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'revert', 'updatedAt']))).toBe(
       true,
@@ -729,8 +732,13 @@ describe('serverless.yml', () => {
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['acknowledgement']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['revert', 'delivery']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['change', 'slack']))).toBe(false);
-    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1']) {
+    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1', 'QUARANTINED']) {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(true);
+    }
+    // The active quarantines' list: an entry is removed when its quarantine ends; nothing else is deleted.
+    expect(allows(worker, tableWrite('DeleteItem', 'QUARANTINED'))).toBe(true);
+    for (const pk of ['CHANGE#e1', 'AUDIT#2025-01-01', 'MUTE', 'QUARANTINED#x']) {
+      expect(allows(worker, tableWrite('DeleteItem', pk)), pk).toBe(false);
     }
     // Never what the bot saw written (a policy's default document, an inline or trust document), nor the cache of
     // policy versions notify trusts: a harmless document there would blind notify to a powerful policy.
@@ -747,6 +755,66 @@ describe('serverless.yml', () => {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(false);
     }
     expect(allows(worker, tableWrite('BatchWriteItem', 'CHANGE#e1'))).toBe(false);
+  });
+
+  it('"was this you?" is off unless askActor=true: no ask permissions, ASK_ACTOR false in every function', () => {
+    for (const name of FUNCTIONS) {
+      expect(functionEnvironment(plain, name).ASK_ACTOR, name).toBe('false');
+    }
+    for (const role of ['NotifyRole', 'SlackRole', 'WorkerRole']) {
+      const statements = statementsOf(plain, role);
+      expect(
+        allows(statements, { action: 'iam:ListUserTags', resource: 'arn:aws:iam::123456789012:user/jane' }),
+        role,
+      ).toBe(false);
+      expect(allows(statements, tableWrite('UpdateItem', 'CHANGE#e1', ['actorAsk'])), role).toBe(
+        role === 'NotifyRole',
+      );
+      expect(allows(statements, tableWrite('UpdateItem', 'CHANGE#e1', ['actorAnswer'])), role).toBe(
+        role === 'NotifyRole',
+      );
+      expect(allows(statements, tableWrite('PutItem', 'ASKWAIT')), role).toBe(false);
+      expect(allows(statements, tableWrite('DeleteItem', 'ASKWAIT')), role).toBe(false);
+    }
+  });
+
+  it('"was this you?" on: only the worker reads user tags and records whom it asked; only Slack records the answer', () => {
+    for (const name of FUNCTIONS) {
+      expect(functionEnvironment(withParams, name).ASK_ACTOR, name).toBe('true');
+      expect(functionEnvironment(withParams, name).ASK_ACTOR_TIMEOUT_MINUTES, name).toBe('45');
+    }
+    const [notify, slack, worker] = ['NotifyRole', 'SlackRole', 'WorkerRole'].map((role) =>
+      statementsOf(withParams, role),
+    ) as [PolicyStatement[], PolicyStatement[], PolicyStatement[]];
+    const tags = { action: 'iam:ListUserTags', resource: `arn:aws:iam::${ACCOUNT}:user/jane` };
+    expect(allows(worker, tags)).toBe(true);
+    expect(allows(worker, { ...tags, resource: 'arn:aws:iam::999999999999:user/jane' })).toBe(false);
+    expect(allows(notify, tags)).toBe(false);
+    expect(allows(slack, tags)).toBe(false);
+
+    const ask = ['pk', 'sk', 'actorAsk', 'updatedAt'];
+    const answer = ['pk', 'sk', 'actorAnswer', 'updatedAt'];
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ask))).toBe(true);
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', answer))).toBe(false);
+    expect(allows(worker, tableWrite('PutItem', 'ASKWAIT'))).toBe(true);
+    // The Slack function takes answers: it may not rewrite whom the change was asked of, nor answer with more.
+    expect(allows(slack, tableWrite('UpdateItem', 'CHANGE#e1', answer))).toBe(true);
+    expect(allows(slack, tableWrite('UpdateItem', 'CHANGE#e1', ask))).toBe(false);
+    expect(allows(slack, tableWrite('UpdateItem', 'CHANGE#e1', [...answer, 'actorAsk']))).toBe(false);
+    expect(allows(slack, tableWrite('PutItem', 'ASKWAIT'))).toBe(false);
+    // The follow function (notify's role) sweeps the waiting list.
+    expect(allows(notify, tableWrite('DeleteItem', 'ASKWAIT'))).toBe(true);
+    expect(allows(notify, tableWrite('DeleteItem', 'CHANGE#e1'))).toBe(false);
+    expect(allows(notify, tableWrite('DeleteItem', 'MUTE'))).toBe(false);
+
+    const mapping = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/iam-changes/test/ask-actor-mapping`;
+    expect(functionEnvironment(withParams, 'worker').ASK_ACTOR_MAPPING_PARAMETER).toBe(
+      '/iam-changes/test/ask-actor-mapping',
+    );
+    expect(functionEnvironment(plain, 'worker').ASK_ACTOR_MAPPING_PARAMETER).toBe('');
+    expect(allows(worker, { action: 'ssm:GetParameter', resource: mapping })).toBe(true);
+    expect(allows(notify, { action: 'ssm:GetParameter', resource: mapping })).toBe(false);
+    expect(allows(slack, { action: 'ssm:GetParameter', resource: mapping })).toBe(false);
   });
 
   it('lets notify and the worker (trying again) ask Access Analyzer to validate a policy, and nothing else of it', () => {
@@ -1497,7 +1565,14 @@ describe('the packaged functions', () => {
   );
 
   it('follow: with no alarm in ALARM, reads its cursors and loads nothing else (no Slack token needed)', async () => {
-    expect(await invoke('follow', {}, {})).toEqual([]);
+    expect(await invoke('follow', {}, {})).toEqual({ alarms: [], unanswered: [] });
+  });
+
+  it('follow with "was this you?" on and no ask overdue: one more query, still no Slack token', async () => {
+    expect(await invoke('follow', {}, { ASK_ACTOR: 'true', ASK_ACTOR_TIMEOUT_MINUTES: '30' })).toEqual({
+      alarms: [],
+      unanswered: [],
+    });
   });
 
   it('notify: reads the bot token from SSM and posts the change to Slack', async () => {

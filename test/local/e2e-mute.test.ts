@@ -4,58 +4,24 @@
  * the modal; with a reason and "includes critical" the mute is kept, the thread says so, and `/iam-changes mutes`
  * lists it.
  */
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime';
-import { localRuntimeEnv } from '../support/moto';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-async function requireChromium(): Promise<void> {
-  try {
-    await access(CHROMIUM);
-  } catch {
-    throw new Error(`Chromium is not at ${CHROMIUM}: install it with apt-get install chromium`);
-  }
-}
+import type { LocalRuntime } from '../../src/local/runtime';
+import { type BrowserRuntime, startBrowserRuntime } from '../support/browser-runtime';
 
 describe('a mute from the sandbox page', () => {
-  let dataDir: string;
-  let profileDir: string;
+  let browser: BrowserRuntime;
   let runtime: LocalRuntime;
-  let browser: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    await requireChromium();
-    dataDir = await mkdtemp(join(tmpdir(), 'iam-changes-mute-data-'));
-    profileDir = await mkdtemp(join(tmpdir(), 'iam-changes-mute-profile-'));
-    runtime = await startLocalRuntime({ port: 0, dataDir, moto: true, env: localRuntimeEnv() });
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
-    page = await browser.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    browser = await startBrowserRuntime('mute');
+    ({ runtime, page, pageErrors } = browser);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(profileDir, { recursive: true, force: true });
+    await browser?.stop();
   });
 
   it('mutes similar changes from a critical alert, including critical, with a reason', async () => {

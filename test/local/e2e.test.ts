@@ -3,65 +3,28 @@
  * page in Debian's Chromium (playwright-core, never a downloaded browser). The admin-policy scenario really
  * attaches AdministratorAccess on moto; the alert's Revert must really detach it there.
  */
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../src/local/runtime';
-import { localRuntimeEnv, runtimeMotoEndpoint } from '../support/moto';
+import type { LocalRuntime } from '../../src/local/runtime';
+import { type BrowserRuntime, startBrowserRuntime } from '../support/browser-runtime';
+import { runtimeMotoEndpoint } from '../support/moto';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = '/tmp/iam-changes-e2e.png';
 
-/** Debian's Chromium, or a failure saying how to get it: in CI and locally alike, this test never skips. */
-async function requireChromium(): Promise<void> {
-  try {
-    await access(CHROMIUM);
-  } catch {
-    const where = process.env.CI ? 'CI must install it' : 'install it';
-    throw new Error(`Chromium is not at ${CHROMIUM}: ${where} with apt-get install chromium`);
-  }
-}
-
 describe('the local runtime, in a browser', () => {
-  let dataDir: string;
-  let profileDir: string;
+  let browser: BrowserRuntime;
   let runtime: LocalRuntime;
-  let browser: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    await requireChromium();
-    dataDir = await mkdtemp(join(tmpdir(), 'iam-changes-e2e-data-'));
-    profileDir = await mkdtemp(join(tmpdir(), 'iam-changes-e2e-profile-'));
-    runtime = await startLocalRuntime({ port: 0, dataDir, moto: true, env: localRuntimeEnv() });
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = await browser.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    browser = await startBrowserRuntime('e2e');
+    ({ runtime, page, pageErrors } = browser);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(profileDir, { recursive: true, force: true });
+    await browser?.stop();
   });
 
   it('runs on moto_server and says so', () => {

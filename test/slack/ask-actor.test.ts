@@ -1,23 +1,28 @@
 /**
- * "Was this you?" end to end: a change arrives through the real notify use case (store on dynalite, IAM user tags
- * on moto_server, Slack on the local Web API server), the actor is found and DMed; the answers come in as
- * HMAC-signed requests into the real Slack handler (Bolt's receiver). The attacks come first: someone else pressing
- * the DM's buttons, an unsigned or forged request, a replay of the right answer.
+ * "Was this you?" end to end: a change arrives through the real notify use case (store on dynalite, Slack on the
+ * local Web API server), which queues an `ask-actor` job; the real worker (its job verification included) maps the
+ * actor (IAM user tags on moto_server) and DMs them; the answers come in as HMAC-signed requests into the real Slack
+ * handler (Bolt's receiver). The attacks come first: someone else pressing the DM's buttons, an unsigned or forged
+ * request, a replay of the right answer, forged and replayed ask jobs.
  */
 import { CreateUserCommand, IAMClient, TagUserCommand } from '@aws-sdk/client-iam';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AskActorService } from '../../src/app/ask-actor-service';
-import { parseJob } from '../../src/app/jobs';
+import type { JobRunner } from '../../src/app/account-router';
+import { type Job, parseJob, SYSTEM_REQUESTER } from '../../src/app/jobs';
 import type { RespondedChange } from '../../src/app/revert-port';
 import type { AwsClients } from '../../src/aws/clients';
 import { parseConfig } from '../../src/config';
+import { buildAskSweep } from '../../src/runtime/ask-sweep';
 import { buildNotifyService } from '../../src/runtime/notify';
 import { buildSlackHandler, type SlackHandler } from '../../src/runtime/slack';
-import { ASK_IDS, SlackActorAskChannel } from '../../src/slack/render-ask';
+import { buildWorkerService } from '../../src/runtime/worker';
+import { ASK_IDS } from '../../src/slack/render-ask';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { PENDING_ASK_PARTITION } from '../../src/store/dynamo-pending-asks';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { type DynaliteServer, startDynalite } from '../support/dynalite';
 import { awsTestEnv, type MotoServer, startMoto } from '../support/moto';
@@ -39,7 +44,10 @@ let slack: LocalSlack;
 let iam: IAMClient;
 let tableName: string;
 let handler: SlackHandler;
+let worker: JobRunner;
 let counter = 0;
+/** The jobs notify queued, as the jobs topic would carry them. */
+const queued: Job[] = [];
 
 function configOf() {
   return parseConfig({
@@ -77,6 +85,14 @@ beforeAll(async () => {
     log: { error: () => undefined, warn: () => undefined },
     auditLine: () => undefined,
   });
+  worker = await buildWorkerService({
+    config: configOf(),
+    aws: { dynamo: dynalite.documentClient, iam } as unknown as AwsClients,
+    askActor: askSettings,
+    askActorIam: iam,
+    log: () => undefined,
+    auditLine: () => undefined,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -84,8 +100,25 @@ afterAll(async () => {
   await Promise.all([dynalite?.stop(), moto?.stop(), slack?.close()]);
 });
 
-/** An IAM user on moto tagged with the person's e-mail, and a change they made: posted through notify. */
+/** Runs `job` on the worker as the jobs topic delivers it (JSON, a message id). */
+async function runJob(job: Job, messageId = `msg-${++counter}`) {
+  return worker.run(parseJob(JSON.stringify(job)), { id: messageId });
+}
+
+/**
+ * An IAM user on moto tagged with the person's e-mail, and a change they made: posted through notify, whose
+ * `ask-actor` job then runs on the worker.
+ */
 async function changeBy(tags: Record<string, string>): Promise<RespondedChange> {
+  const eventId = await postedChangeBy(tags);
+  const job = queued.find((j) => j.kind === 'ask-actor' && j.eventId === eventId);
+  if (!job) throw new Error(`no ask-actor job for ${eventId}`);
+  expect(await runJob(job)).toEqual({ kind: 'ask-actor', outcome: 'asked' });
+  return stored(eventId);
+}
+
+/** A change by a tagged IAM user, posted through notify: its ask is queued, not sent. */
+async function postedChangeBy(tags: Record<string, string>): Promise<string> {
   counter += 1;
   const userName = `jane-dev-${counter}`;
   await iam.send(new CreateUserCommand({ UserName: userName }));
@@ -115,12 +148,13 @@ async function changeBy(tags: Record<string, string>): Promise<RespondedChange> 
     config: configOf(),
     aws: { dynamo: dynalite.documentClient } as AwsClients,
     askActor: askSettings,
-    askActorIam: iam,
+    // The jobs topic, as the worker would receive it: the escalation check's jobs and the ask's.
+    jobs: { publish: async (job) => void queued.push(job) },
   });
   const result = await notify.process(eventBridgeNotification(record));
   const eventId = result.posted[0];
   if (!eventId) throw new Error(`nothing posted: ${JSON.stringify(result)}`);
-  return stored(eventId);
+  return eventId;
 }
 
 async function stored(eventId: string): Promise<RespondedChange> {
@@ -203,6 +237,55 @@ async function auditOf(eventId: string) {
 function ephemeralsTo(user: string) {
   return slack.ephemerals.filter((e) => e.user === user);
 }
+
+describe('was this you? — the worker asks, notify only queues', () => {
+  it('notify reads no tags and DMs no one: it queues one ask-actor job, as the bot, with no Slack request', async () => {
+    const lookups = slack.callsTo('users.lookupByEmail').length;
+    const opens = slack.callsTo('conversations.open').length;
+    const eventId = await postedChangeBy({ email: 'jane@example.com' });
+    expect(queued.filter((job) => job.kind === 'ask-actor' && job.eventId === eventId)).toEqual([
+      { kind: 'ask-actor', eventId, by: { ...SYSTEM_REQUESTER } },
+    ]);
+    expect(slack.callsTo('users.lookupByEmail')).toHaveLength(lookups);
+    expect(slack.callsTo('conversations.open')).toHaveLength(opens);
+    expect((await stored(eventId)).actorAsk).toBeUndefined();
+  });
+
+  it('the same ask job delivered twice (a retry, or a replay of the message) sends one DM', async () => {
+    const change = await changeBy({ slack: JANE });
+    const dms = slack.callsTo('conversations.open').length;
+    const again = await runJob({
+      kind: 'ask-actor',
+      eventId: change.change.eventId,
+      by: { ...SYSTEM_REQUESTER },
+    });
+    expect(again.outcome).toBe('already-asked');
+    expect(slack.callsTo('conversations.open')).toHaveLength(dms);
+    expect((await stored(change.change.eventId)).actorAsk?.slackUserId).toBe(JANE);
+  });
+
+  it('an ask job about a change the store does not hold DMs no one', async () => {
+    const dms = slack.callsTo('conversations.open').length;
+    const result = await runJob({ kind: 'ask-actor', eventId: 'never-stored', by: { ...SYSTEM_REQUESTER } });
+    expect(result).toEqual({ kind: 'ask-actor', outcome: 'unknown-change' });
+    expect(slack.callsTo('conversations.open')).toHaveLength(dms);
+  });
+
+  it('an ask job that names a person or carries a Slack request is not a job the worker reads', () => {
+    const forged = [
+      { kind: 'ask-actor', eventId: 'e', by: { slackUserId: MALLORY, name: 'mallory' } },
+      {
+        kind: 'ask-actor',
+        eventId: 'e',
+        by: { ...SYSTEM_REQUESTER },
+        origin: { body: 'payload=%7B%7D', timestamp: '1', signature: 'v0=00' },
+      },
+    ];
+    for (const job of forged) {
+      expect(() => parseJob(JSON.stringify(job))).toThrow(/names a user or carries a Slack request/);
+    }
+  });
+});
 
 describe('was this you?', () => {
   it('finds the actor by their IAM user e-mail tag and DMs them the change with Yes / No', async () => {
@@ -315,25 +398,86 @@ describe('was this you?', () => {
     );
   });
 
-  it('no answer in time is noted on the alert and in the DM, once', async () => {
+  it('no answer in time: the scheduled sweep notes it on the alert and in the DM, once, and only when due', async () => {
     const change = await changeBy({ slack: JANE });
-    const gateway = new WebApiSlackGateway(
-      createSlackClient({ token: 'xoxb-test', slackApiUrl: slack.url, retries: 0 }),
-    );
-    const later = new Date(Date.parse(change.actorAsk?.at ?? '') + 31 * 60_000);
-    const service = new AskActorService({
-      resolver: { targetOf: async () => undefined },
-      slack: new SlackActorAskChannel(gateway),
-      store: new DynamoChangeStore(dynalite.documentClient, { tableName }),
-      audit: new DynamoAuditLog(dynalite.documentClient, { tableName }),
-      clock: { now: () => later },
-      settings: { timeoutMinutes: 30 },
-    });
-    expect(await service.noteUnanswered([change])).toEqual([change.change.eventId]);
-    expect(await service.noteUnanswered([await stored(change.change.eventId)])).toEqual([]);
+    const askedAt = Date.parse(change.actorAsk?.at ?? '');
+    const early = sweepAt(new Date(askedAt + 29 * 60_000));
+    expect(await early.sweep.sweep()).toEqual([]);
+    expect(await pendingIds()).toContain(change.change.eventId);
+
+    const later = new Date(askedAt + 31 * 60_000);
+    const late = sweepAt(later);
+    expect(await late.sweep.sweep()).toContain(change.change.eventId);
+    expect(await sweepAt(later).sweep.sweep()).not.toContain(change.change.eventId);
     const after = await stored(change.change.eventId);
     expect(after.actorAsk?.timedOutAt).toBe(later.toISOString());
     expect(JSON.stringify(alertOf(after).blocks)).toContain('has not answered');
     expect(JSON.stringify(dmOf(after).blocks)).toContain('No answer in time');
+    expect(await pendingIds()).not.toContain(change.change.eventId);
+    const noted = (await auditOf(change.change.eventId)).filter((e) => e.result === 'no answer in time');
+    expect(noted).toHaveLength(1);
+  });
+
+  it('an ask answered in time is never noted as unanswered; the sweep forgets it', async () => {
+    const change = await changeBy({ slack: JANE });
+    await handler(click(ASK_IDS.NO, change, JANE), context);
+    const answered = await stored(change.change.eventId);
+    const alertBefore = JSON.stringify(alertOf(answered).blocks);
+    const late = sweepAt(new Date(Date.parse(change.actorAsk?.at ?? '') + 120 * 60_000));
+    expect(await late.sweep.sweep()).not.toContain(change.change.eventId);
+    expect((await stored(change.change.eventId)).actorAsk?.timedOutAt).toBeUndefined();
+    expect(JSON.stringify(alertOf(answered).blocks)).toBe(alertBefore);
+    expect(await pendingIds()).not.toContain(change.change.eventId);
+  });
+
+  it('a sweep with nothing overdue is one DynamoDB query and reads no Slack token', async () => {
+    await changeBy({ slack: JANE });
+    // Everything overdue so far is swept first, so the next run has nothing to do.
+    await sweepAt(new Date(Date.now() + 365 * 86_400_000)).sweep.sweep();
+    const idle = sweepAt(new Date());
+    expect(await idle.sweep.sweep()).toEqual([]);
+    expect(idle.commands).toEqual(['QueryCommand']);
+    expect(idle.slackBuilt()).toBe(false);
   });
 });
+
+/** The waiting asks' event ids (the sweep's list), read straight from the table. */
+async function pendingIds(): Promise<string[]> {
+  const page = await dynalite.documentClient.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': PENDING_ASK_PARTITION },
+    }),
+  );
+  return (page.Items ?? []).map((item) => String(item.eventId));
+}
+
+/**
+ * The sweep the scheduled follow-up function runs (`buildAskSweep`), on a clock stopped at `now`, counting the
+ * DynamoDB commands it sends and whether it built its Slack gateway.
+ */
+function sweepAt(now: Date) {
+  const commands: string[] = [];
+  const counted = {
+    send: (command: { constructor: { name: string } }) => {
+      commands.push(command.constructor.name);
+      return dynalite.documentClient.send(command as never);
+    },
+  } as unknown as typeof dynalite.documentClient;
+  let built = false;
+  const sweep = buildAskSweep({
+    config: configOf(),
+    ask: askSettings,
+    dynamo: counted,
+    slack: async () => {
+      built = true;
+      return new WebApiSlackGateway(
+        createSlackClient({ token: 'xoxb-test', slackApiUrl: slack.url, retries: 0 }),
+      );
+    },
+    audit: new DynamoAuditLog(dynalite.documentClient, { tableName }),
+    clock: { now: () => now },
+  });
+  return { sweep, commands, slackBuilt: () => built };
+}

@@ -8,6 +8,7 @@ import {
   iamRoleLink,
   iamTargetLink,
   iamUserLink,
+  identityCenterLink,
   isSyntheticEventId,
 } from '../../src/slack/links';
 
@@ -85,5 +86,24 @@ describe('alarmConsoleLink', () => {
 
   it('gives no link when the region is unknown', () => {
     expect(alarmConsoleLink({ name: 'x' })).toBeUndefined();
+  });
+});
+
+describe('identityCenterLink', () => {
+  const SSO_ARN =
+    'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef';
+  const userId = '94482488-3041-7026-18f3-be45837cd0e4';
+
+  it("links the user's own page when CloudTrail named the user and the instance", () => {
+    expect(identityCenterLink(SSO_ARN, { userId, instanceId: 'ssoins-72239c385425574d' })).toBe(
+      `https://eu-west-1.console.aws.amazon.com/singlesignon/home?region=eu-west-1#!/instances/72239c385425574d/users/user-details/${userId}`,
+    );
+  });
+
+  it('links the console home otherwise: no user, or no instance to address the user under', () => {
+    const home = 'https://eu-west-1.console.aws.amazon.com/singlesignon/home?region=eu-west-1';
+    expect(identityCenterLink(SSO_ARN)).toBe(home);
+    expect(identityCenterLink(SSO_ARN, { userId })).toBe(home);
+    expect(identityCenterLink(SSO_ARN, { userId, instanceId: 'ssoins-not-hex' })).toBe(home);
   });
 });

@@ -1,6 +1,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isAccessDeniedCode } from '../../src/domain/risk/rules/failed-write';
 import type {
   AlarmEvent,
   AssessedChange,
@@ -13,12 +14,14 @@ import { ACTION_IDS } from '../../src/slack/action-ids';
 import {
   type AlarmCall,
   type AlarmDetails,
+  changeHeadline,
   describeChange,
   type RenderOptions,
   renderAlarm,
   renderChange,
   renderThreadNote,
   type SlackMessage,
+  slackDate,
 } from '../../src/slack/render';
 import { assertBlockKitLimits, blockKitViolations } from '../support/block-kit-limits';
 import { changeOf } from '../support/cloudtrail';
@@ -213,6 +216,25 @@ describe('renderChange', () => {
       ACTION_IDS.QUARANTINE,
       ACTION_IDS.MUTE,
     ]);
+  });
+
+  it.each([
+    ['AccessDenied', 'Denied attempt', 'was denied'],
+    ['AccessDeniedException', 'Denied attempt', 'was denied'],
+    ['UnauthorizedOperation', 'Denied attempt', 'was denied'],
+    ['Client.UnauthorizedOperation', 'Denied attempt', 'was denied'],
+    ['Client.NotAuthorized', 'Denied attempt', 'was denied'],
+    ['Forbidden', 'Failed attempt', 'it failed'],
+    ['EntityAlreadyExists', 'Failed attempt', 'it failed'],
+    ['MalformedPolicyDocument', 'Failed attempt', 'it failed'],
+    ['NoSuchEntity', 'Failed attempt', 'it failed'],
+  ])('reads a call failed with %s as the failed-write rule does: %s', (errorCode, headline, sentence) => {
+    const change = changeOf('PutUserPolicy', { userName: 'bob', policyName: 'p' }, { errorCode });
+    expect(isAccessDeniedCode(errorCode)).toBe(headline === 'Denied attempt');
+    expect(changeHeadline(change)).toBe(`${headline}: PutUserPolicy on user bob`);
+    expect(describeChange(change)).toBe(
+      `tried to write inline policy p on user bob but ${sentence} (${errorCode})`,
+    );
   });
 
   it('reads a failed call whose request CloudTrail did not record', () => {
@@ -451,6 +473,19 @@ describe('renderChange', () => {
       'Quarantine not offered: Alice.Doe@Example.com signed in through IAM Identity Center (permission set `AdministratorAccess`)',
     );
     assertBlockKitLimits(message);
+
+    // When CloudTrail names the Identity Center user and instance, the button opens that user's page.
+    const userId = '94482488-3041-7026-18f3-be45837cd0e4';
+    const named = render({
+      ...change,
+      actor: { ...change.actor, identityCenterUser: { userId, instanceId: 'ssoins-72239c385425574d' } },
+    });
+    const toUser = buttons(named).find((button) => button.action_id === ACTION_IDS.OPEN_LINK);
+    expect(toUser?.text.text).toBe('Open the user in IAM Identity Center');
+    expect(toUser?.url).toBe(
+      `https://eu-west-1.console.aws.amazon.com/singlesignon/home?region=eu-west-1#!/instances/72239c385425574d/users/user-details/${userId}`,
+    );
+    assertBlockKitLimits(named);
   });
 
   it('gives no CloudTrail link for a synthetic event id', () => {
@@ -842,5 +877,45 @@ describe('blockKitViolations', () => {
     expect(violations).toContain('blocks[1].elements[0]: value is 2001 characters (max 2000)');
     expect(violations).toContain('blocks[1].elements[0].confirm.title: text is 101 characters (max 100)');
     expect(violations).toContain('blocks[1].elements[0].confirm.text: text is 301 characters (max 300)');
+  });
+});
+
+describe('slackDate', () => {
+  /** The date token as it was first written: the fallback always written back from the parsed date. */
+  function fromTheDate(iso: string): string {
+    const millis = Date.parse(iso);
+    if (Number.isNaN(millis)) return iso;
+    return `<!date^${Math.floor(millis / 1000)}^{date_short_pretty} {time}|${new Date(millis).toISOString().replace('.000Z', 'Z')}>`;
+  }
+
+  it.each([
+    ['2026-11-20T14:05:31Z', '<!date^1795183531^{date_short_pretty} {time}|2026-11-20T14:05:31Z>'],
+    ['2024-02-29T23:59:59Z', '<!date^1709251199^{date_short_pretty} {time}|2024-02-29T23:59:59Z>'],
+    ['2023-02-29T00:00:00Z', '<!date^1677628800^{date_short_pretty} {time}|2023-03-01T00:00:00Z>'],
+    ['2026-04-31T10:00:00Z', '<!date^1777629600^{date_short_pretty} {time}|2026-05-01T10:00:00Z>'],
+    ['2026-11-20T14:05:31.250Z', '<!date^1795183531^{date_short_pretty} {time}|2026-11-20T14:05:31.250Z>'],
+    ['2026-11-20T14:05:31+01:00', '<!date^1795179931^{date_short_pretty} {time}|2026-11-20T13:05:31Z>'],
+    ['not a time', 'not a time'],
+  ])('writes %s as %s, as the parsed date reads', (iso, expected) => {
+    expect(slackDate(iso)).toBe(expected);
+    expect(fromTheDate(iso)).toBe(expected);
+  });
+
+  it('writes any whole-second time as the parsed date reads', () => {
+    const two = (value: number) => String(value).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1970, max: 2100 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 0, max: 60 }),
+        (year, month, day, hour, minute) => {
+          const iso = `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(minute % 60)}Z`;
+          expect(slackDate(iso)).toBe(fromTheDate(iso));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -122,6 +122,7 @@ export function slackBodyOf(job: Job): string {
           : {}),
       }).toString();
     case 'escalation-check':
+    case 'ask-actor':
       // No Slack request causes one; a forged one carries a block action that asks for nothing.
       return form({ type: 'block_actions', user, actions: [] });
   }

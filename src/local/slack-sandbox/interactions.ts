@@ -299,6 +299,54 @@ export class SandboxInteractions {
     );
   }
 
+  /**
+   * The page's Home tab opened: the Events API's `app_home_opened` for the person the page acts as, JSON and signed
+   * as Slack sends events; the bot answers with `views.publish`, which the workspace keeps for the page to draw.
+   */
+  async openHome(): Promise<InteractionOutcome> {
+    const userId = this.workspace.currentUser;
+    const now = Date.now();
+    const body = JSON.stringify({
+      token: 'sandbox-verification-token',
+      team_id: SANDBOX_TEAM.id,
+      api_app_id: SANDBOX_BOT.appId,
+      type: 'event_callback',
+      event_id: `Ev0LOCAL${now}`,
+      event_time: Math.floor(now / 1000),
+      event: {
+        type: 'app_home_opened',
+        user: userId,
+        channel: `D0${userId.replace(/^U0?/, '')}`,
+        tab: 'home',
+        event_ts: this.actionTs(),
+        ...(this.workspace.homes.has(userId) ? { view: { id: `VH${userId}`, type: 'home' } } : {}),
+      },
+      authorizations: [{ team_id: SANDBOX_TEAM.id, user_id: SANDBOX_BOT.userId, is_bot: true }],
+    });
+    return this.outcome(await this.send(body, 'app_home_opened', 'application/json'));
+  }
+
+  /** A click on an element of the Home tab the bot published for the person the page acts as. */
+  async clickInHome(target: ActionTarget): Promise<InteractionOutcome> {
+    const userId = this.workspace.currentUser;
+    const home = this.workspace.homes.get(userId);
+    if (home === undefined) return { ok: false, message: 'The Home tab is empty: open it first.' };
+    const element = findElement(home.blocks, target);
+    if (element === undefined) return { ok: false, message: 'That button is no longer on the Home tab.' };
+    const viewId = `VH${userId}`;
+    const payload: Json = {
+      type: 'block_actions',
+      ...this.common(userId),
+      container: { type: 'view', view_id: viewId },
+      trigger_id: this.workspace.issueTrigger(userId),
+      view: { ...home, id: viewId, type: 'home', state: { values: {} } },
+      actions: [actionJson(element, target, this.actionTs())],
+    };
+    return this.outcome(
+      await this.send(interactionBody(payload), `block_actions ${target.actionId} (on the Home tab)`),
+    );
+  }
+
   /** The modal's submit button: `view_submission`, then what its `response_action` says. */
   async submitView(viewId: string, submitted: SubmittedValues): Promise<InteractionOutcome> {
     const stored = this.workspace.findView(viewId);
@@ -459,7 +507,11 @@ export class SandboxInteractions {
   }
 
   /** Posts a signed body to the bot and logs how it went. Status 0 when the bot could not be reached. */
-  private async send(body: string, what: string): Promise<{ status: number; body: string; error?: string }> {
+  private async send(
+    body: string,
+    what: string,
+    contentType = 'application/x-www-form-urlencoded',
+  ): Promise<{ status: number; body: string; error?: string }> {
     const url = this.options.botUrl();
     if (url === undefined) {
       this.workspace.notice('error', `${what}: the bot's endpoint is not running.`);
@@ -470,7 +522,7 @@ export class SandboxInteractions {
       const response = await fetch(url, {
         method: 'POST',
         headers: {
-          'content-type': 'application/x-www-form-urlencoded',
+          'content-type': contentType,
           'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
           ...signSlackRequest(this.options.signingSecret, body),
         },

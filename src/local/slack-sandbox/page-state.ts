@@ -73,8 +73,11 @@ export interface PageState {
   bot: { name: string };
   me: { id: string; name: string; realName: string; responder: boolean };
   users: Array<{ id: string; name: string; realName: string; responder: boolean }>;
-  channels: Array<{ id: string; name: string }>;
+  /** Channels, and the bot's DMs with the person the page acts as (`dm` set); other people's DMs are left out. */
+  channels: Array<{ id: string; name: string; dm?: string }>;
   defaultChannel: string;
+  /** The bot's Home tab for this person, as `views.publish` last set it; null until the bot published one. */
+  home: { html: string } | null;
   messages: PageMessage[];
   ephemerals: PageEphemeral[];
   view: PageView | null;
@@ -114,6 +117,10 @@ export function pageState(
       replies.set(key, (replies.get(key) ?? 0) + 1);
     }
   }
+  // Someone else's DMs with the bot are theirs: the page acting as you never shows them.
+  const hidden = new Set(
+    [...workspace.channels.values()].filter((c) => c.dm !== undefined && c.dm !== me.id).map((c) => c.id),
+  );
   const stack = workspace.viewStack(me.id);
   const top = stack[stack.length - 1];
   let view: PageView | null = null;
@@ -128,26 +135,29 @@ export function pageState(
     bot: { name: SANDBOX_BOT.name },
     me: { id: me.id, name: me.name, realName: me.realName, responder: me.responder },
     users: SANDBOX_USERS.map((user) => ({ ...user })),
-    channels: [...workspace.channels.values()],
+    channels: [...workspace.channels.values()].filter((c) => c.dm === undefined || c.dm === me.id),
     defaultChannel: workspace.defaultChannelId,
-    messages: workspace.messages.map((message) => {
-      const author =
-        message.user === SANDBOX_BOT.userId
-          ? SANDBOX_BOT.name
-          : (workspace.user(message.user)?.name ?? message.user);
-      return {
-        channel: message.channel,
-        ts: message.ts,
-        ...(message.threadTs === undefined ? {} : { threadTs: message.threadTs }),
-        html: messageHtml(message.text, message.blocks, options, message.attachments),
-        text: message.text,
-        edited: message.edits > 0,
-        replyCount: replies.get(`${message.channel}/${message.ts}`) ?? 0,
-        ...(message.command === undefined ? {} : { command: message.command }),
-        author,
-        isBot: message.user === SANDBOX_BOT.userId,
-      };
-    }),
+    home: homeOf(workspace, me.id, options),
+    messages: workspace.messages
+      .filter((message) => !hidden.has(message.channel))
+      .map((message) => {
+        const author =
+          message.user === SANDBOX_BOT.userId
+            ? SANDBOX_BOT.name
+            : (workspace.user(message.user)?.name ?? message.user);
+        return {
+          channel: message.channel,
+          ts: message.ts,
+          ...(message.threadTs === undefined ? {} : { threadTs: message.threadTs }),
+          html: messageHtml(message.text, message.blocks, options, message.attachments),
+          text: message.text,
+          edited: message.edits > 0,
+          replyCount: replies.get(`${message.channel}/${message.ts}`) ?? 0,
+          ...(message.command === undefined ? {} : { command: message.command }),
+          author,
+          isBot: message.user === SANDBOX_BOT.userId,
+        };
+      }),
     ephemerals: workspace.ephemerals
       .filter((ephemeral) => ephemeral.user === me.id)
       .map((ephemeral) => ({
@@ -164,4 +174,11 @@ export function pageState(
     scenarios: extras.scenarios,
     ...(extras.scenarioNote === undefined ? {} : { scenarioNote: extras.scenarioNote }),
   };
+}
+
+/** The Home tab the bot published for `userId`, drawn like a message's blocks. */
+function homeOf(workspace: SandboxWorkspace, userId: string, options: RenderHtmlOptions): PageState['home'] {
+  const home = workspace.homes.get(userId);
+  if (home === undefined || !Array.isArray(home.blocks)) return null;
+  return { html: messageHtml('', home.blocks, options) };
 }

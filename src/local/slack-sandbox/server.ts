@@ -190,8 +190,11 @@ export async function startSlackSandbox(options: SlackSandboxOptions): Promise<S
 
   const pageAction = async (path: string, body: Json): Promise<unknown> => {
     switch (path) {
+      case '/sandbox/home':
+        return interactions.openHome();
       case '/sandbox/action': {
         const target = actionTarget(body);
+        if (body.home === true) return interactions.clickInHome(target);
         if (typeof body.viewId === 'string') {
           return interactions.clickInView(
             body.viewId,

@@ -22,6 +22,8 @@ export interface SandboxUser {
   realName: string;
   /** In the responders' user group (may acknowledge, revert, quarantine). */
   responder: boolean;
+  /** What `users.lookupByEmail` finds them by. */
+  email: string;
 }
 
 /** The sandbox user the page acts as by default: "you", a responder. */
@@ -29,8 +31,20 @@ export const SANDBOX_USER_ID = 'U0LOCALDEV';
 
 /** The people of the sandbox workspace. */
 export const SANDBOX_USERS: readonly SandboxUser[] = Object.freeze([
-  { id: SANDBOX_USER_ID, name: 'you', realName: 'You (local sandbox)', responder: true },
-  { id: 'U0LOCALGUEST', name: 'guest', realName: 'Guest (not a responder)', responder: false },
+  {
+    id: SANDBOX_USER_ID,
+    name: 'you',
+    realName: 'You (local sandbox)',
+    responder: true,
+    email: 'you@iam-changes.local',
+  },
+  {
+    id: 'U0LOCALGUEST',
+    name: 'guest',
+    realName: 'Guest (not a responder)',
+    responder: false,
+    email: 'guest@iam-changes.local',
+  },
 ]);
 
 /** The responders' user group (`usergroups.users.list`): every responder of {@link SANDBOX_USERS}. */
@@ -150,9 +164,16 @@ export interface SandboxWorkspaceOptions {
   now?: () => number;
 }
 
+/** A conversation: a channel, or the bot's direct message with one person (`dm`: their user id). */
+export interface SandboxChannel {
+  id: string;
+  name: string;
+  dm?: string;
+}
+
 interface SavedState {
   version: 1;
-  channels: Array<{ id: string; name: string }>;
+  channels: SandboxChannel[];
   messages: SandboxMessage[];
 }
 
@@ -184,7 +205,7 @@ function withBlockIds(blocks: unknown[], seed: string): unknown[] {
  * listeners (the page's live updates).
  */
 export class SandboxWorkspace {
-  readonly channels = new Map<string, { id: string; name: string }>();
+  readonly channels = new Map<string, SandboxChannel>();
   readonly messages: SandboxMessage[] = [];
   readonly ephemerals: SandboxEphemeral[] = [];
   /** The open modal stack of each user. */
@@ -603,7 +624,30 @@ export class SandboxWorkspace {
     'conversations.info': (params) => {
       const id = this.channelId(requireString(params.channel, 'channel_not_found'));
       const channel = this.channels.get(id);
+      if (channel?.dm !== undefined) return { channel: { id, is_im: true, user: channel.dm } };
       return { channel: { id, name: channel?.name, is_channel: true, is_member: true, is_private: false } };
+    },
+    'conversations.open': (params) => {
+      // One person only: the bot's DM with them (a group DM is not something the bot opens).
+      const users = requireString(params.users, 'users_list_not_supplied').split(',');
+      const [userId] = users;
+      if (users.length !== 1 || userId === undefined) throw new SlackApiError('not_enough_users');
+      const user = this.user(userId);
+      if (user === undefined) throw new SlackApiError('user_not_found');
+      const id = `D0${userId.replace(/^U0?/, '')}`;
+      if (!this.channels.has(id)) {
+        this.channels.set(id, { id, name: user.name, dm: userId });
+        this.changed(true);
+      }
+      return { channel: { id } };
+    },
+    'users.lookupByEmail': (params) => {
+      const email = requireString(params.email, 'users_not_found').toLowerCase();
+      const user = SANDBOX_USERS.find((candidate) => candidate.email.toLowerCase() === email);
+      if (user === undefined) throw new SlackApiError('users_not_found');
+      return {
+        user: { id: user.id, team_id: SANDBOX_TEAM.id, name: user.name, real_name: user.realName },
+      };
     },
     'views.open': (params) => {
       const user = this.useTrigger(params.trigger_id);

@@ -58,8 +58,8 @@ export interface ActionBody {
   channel?: { id: string };
   message?: { ts: string; thread_ts?: string };
   container?: { message_ts?: string; channel_id?: string; thread_ts?: string };
-  /** Set when the action came from a modal (the diff's Previous / Next). */
-  view?: { id: string; private_metadata?: string };
+  /** Set when the action came from a modal (the diff's Previous / Next) or the Home tab (`type: 'home'`). */
+  view?: { id: string; type?: string; private_metadata?: string };
   response_url?: string;
 }
 
@@ -162,7 +162,8 @@ export async function tellUser(
       await deps.slack.respond(interaction.responseUrl, { response_type: 'ephemeral', ...note });
       return;
     }
-    deps.log.warn('nowhere to answer the user', { user: interaction.user.id, text: note.text });
+    // A click on the Home tab has neither: the answer goes to the app's Messages tab (a DM by user id).
+    await deps.slack.postMessage({ channel: interaction.user.id, ...note });
   } catch (error: unknown) {
     deps.log.error('could not answer the user', { user: interaction.user.id, error: message(error) });
   }

@@ -1,13 +1,23 @@
 /**
  * `/iam-changes expect <target | by actor | event glob…> <duration> [note]` (responders only, audited) posts the
  * announcement in the channel and keeps the expectation with the announcement's ts, so the notify path threads
- * matching changes under it; `/iam-changes expectations` lists the open ones.
+ * matching changes under it; `/iam-changes expectations` lists the open ones. "End now" on the announcement (or
+ * on the Home tab) closes the window early: responders only, audited, the announcement updated in place.
  */
 import { randomUUID } from 'node:crypto';
-import { type Expectation, parseExpectation } from '../../domain/expectation';
+import { type Expectation, endExpectation, parseExpectation } from '../../domain/expectation';
 import { renderExpectationList, renderExpectationPosted } from '../render-expectation';
 import { renderProblem, renderUnauthorised } from '../render-notice';
-import { type Interaction, type ListenerDependencies, requesterOf, tellUser } from './context';
+import {
+  type ActionArgs,
+  guarded,
+  type Interaction,
+  interactionOf,
+  type ListenerDependencies,
+  requesterOf,
+  tellUser,
+} from './context';
+import { onHomeOpened } from './home';
 
 function message(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -64,6 +74,7 @@ export async function announceExpectation(
       ...(request.resource ? { resource: request.resource } : {}),
       ...(request.actor ? { actor: request.actor } : {}),
       ...(request.eventGlob ? { eventGlob: request.eventGlob } : {}),
+      ...(request.accountId ? { accountId: request.accountId } : {}),
       note: request.note,
       startsAt: now.toISOString(),
       endsAt: new Date(now.getTime() + request.durationMs).toISOString(),
@@ -83,6 +94,7 @@ export async function announceExpectation(
         expectationId: kept.id,
         actor: kept.actor,
         eventGlob: kept.eventGlob,
+        accountId: kept.accountId,
         endsAt: kept.endsAt,
         message: kept.message,
       },
@@ -113,5 +125,82 @@ export async function answerExpectations(
   } catch (error: unknown) {
     deps.log.error('/iam-changes expectations not answered', { error: message(error) });
     await tellUser(deps, interaction, renderProblem('The expectations could not be listed', message(error)));
+  }
+}
+
+/**
+ * "End now" on an expectation: `ack()`, check the person is a responder (a refusal is audited and told), close the
+ * window, audit it and update the announcement; from the Home tab, the tab is drawn again.
+ */
+export async function onEndExpectation(
+  { ack, body, action, signed }: ActionArgs,
+  deps: ListenerDependencies,
+): Promise<void> {
+  await ack();
+  const id = action.value ?? '';
+  const interaction = interactionOf(body, '', signed);
+  await guarded(deps, interaction, 'end the expectation', async () => {
+    const store = deps.expectations;
+    if (!store) {
+      await tellUser(deps, interaction, NOT_CONFIGURED);
+      return;
+    }
+    const by = await requesterOf(interaction.user, deps);
+    const decision = await deps.authorizer.authorize(by, 'expect', `expectation:${id}`, 'button');
+    if (!decision.allowed) {
+      deps.log.warn('unauthorised attempt', {
+        user: by.slackUserId,
+        action: 'end-expectation',
+        reason: decision.reason,
+      });
+      await tellUser(
+        deps,
+        interaction,
+        renderUnauthorised('expect', deps.authorizer.responders, interaction.channel),
+      );
+      return;
+    }
+    const now = deps.clock.now();
+    const current = (await store.endingAfter(now)).find((expectation) => expectation.id === id);
+    const ended = current ? endExpectation(current, by, now) : undefined;
+    if (!current || !ended) {
+      await tellUser(
+        deps,
+        interaction,
+        renderProblem(
+          'This expectation is already over',
+          `expectation ${id.slice(0, 60)}`,
+          'Nothing to end.',
+        ),
+      );
+      return;
+    }
+    await store.replace(current, ended);
+    await deps.audit.append({
+      at: now.toISOString(),
+      actor: by,
+      action: 'expect-end',
+      ...(ended.resource ? { target: ended.resource } : {}),
+      result: 'done',
+      details: {
+        expectationId: id,
+        announcedEnd: current.endsAt,
+        endedAt: ended.endsAt,
+        message: ended.message,
+      },
+    });
+    if (ended.message) {
+      try {
+        await deps.slack.updateMessage(ended.message, renderExpectationPosted(ended));
+      } catch (error: unknown) {
+        deps.log.error('the announcement was not updated', { expectationId: id, error: message(error) });
+      }
+    }
+  });
+  if (body.view?.type === 'home' && deps.home) {
+    await onHomeOpened(
+      { type: 'app_home_opened', user: interaction.user.id, tab: 'home' },
+      { home: deps.home, slack: deps.slack, log: deps.log },
+    );
   }
 }

@@ -34,6 +34,7 @@ import {
   tellUser,
   threadOf,
 } from './context';
+import { onHomeOpened } from './home';
 
 /** The listeners' dependencies with the mute store (absent: mutes are not offered). */
 type MuteDependencies = ListenerDependencies & { mutes?: MuteStore };
@@ -236,10 +237,17 @@ export async function onUnmute(
     const note = renderUnmutedNote(removed, actor);
     if (interaction.responseUrl) {
       await deps.slack.respond(interaction.responseUrl, { response_type: 'ephemeral', ...note });
-    } else {
+    } else if (body.view?.type !== 'home') {
       await tellUser(deps, interaction, note);
     }
   });
+  // From the Home tab, the tab itself is the answer: drawn again, without the mute (or with it, when refused).
+  if (body.view?.type === 'home' && deps.home) {
+    await onHomeOpened(
+      { type: 'app_home_opened', user: interaction.user.id, tab: 'home' },
+      { home: deps.home, slack: deps.slack, log: deps.log },
+    );
+  }
 }
 
 /** `/iam-changes mutes`: the active mutes, each with its Unmute button, to the person who asked. */

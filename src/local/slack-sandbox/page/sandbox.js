@@ -6,6 +6,8 @@ const $ = (id) => document.getElementById(id);
 
 let state;
 let channel;
+/** What the main pane shows: a conversation (`channel`), or the bot's Home tab. */
+let pane = 'channel';
 let threadTs;
 let loading = false;
 let reloadAgain = false;
@@ -200,7 +202,29 @@ function byTs(a, b) {
   return Number(a.ts) - Number(b.ts);
 }
 
+function drawHome() {
+  const home = $('home');
+  const showing = pane === 'home';
+  home.hidden = !showing;
+  $('messages').hidden = showing;
+  $('composer').hidden = showing || state.mode === 'socket-mode';
+  $('home-button').className = showing ? 'active' : '';
+  if (!showing) return;
+  $('channel-title').textContent = 'iam-changes · Home';
+  if (state.home) {
+    home.innerHTML = state.home.html;
+    formatDates(home);
+  } else {
+    home.replaceChildren();
+    const empty = document.createElement('div');
+    empty.className = 'empty';
+    empty.textContent = 'Opening the Home tab…';
+    home.append(empty);
+  }
+}
+
 function drawChannel() {
+  if (pane === 'home') return;
   const top = state.messages.filter((m) => m.channel === channel && m.threadTs === undefined);
   const ephemerals = state.ephemerals.filter((e) => e.channel === channel && e.threadTs === undefined);
   const items = [...top.map((m) => ({ ts: m.ts, element: messageElement(m, false) }))];
@@ -212,7 +236,9 @@ function drawChannel() {
     'No messages yet. Run a demo scenario on the left, or type /iam-changes help below.',
   );
   const info = state.channels.find((c) => c.id === channel);
-  $('channel-title').textContent = `# ${info ? info.name : channel}`;
+  $('channel-title').textContent = info?.dm
+    ? `@ ${state.bot.name} (direct message)`
+    : `# ${info ? info.name : channel}`;
 }
 
 function drawThread() {
@@ -254,22 +280,23 @@ function drawSidebar() {
       return option;
     }),
   );
-  $('channel-list').replaceChildren(
-    ...state.channels.map((c) => {
-      const item = document.createElement('li');
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = `# ${c.name}`;
-      button.className = c.id === channel ? 'active' : '';
-      button.addEventListener('click', () => {
-        channel = c.id;
-        threadTs = undefined;
-        draw();
-      });
-      item.append(button);
-      return item;
-    }),
-  );
+  const conversation = (c) => {
+    const item = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = c.dm ? `@ ${state.bot.name}` : `# ${c.name}`;
+    button.className = pane === 'channel' && c.id === channel ? 'active' : '';
+    button.addEventListener('click', () => {
+      pane = 'channel';
+      channel = c.id;
+      threadTs = undefined;
+      draw();
+    });
+    item.append(button);
+    return item;
+  };
+  $('channel-list').replaceChildren(...state.channels.filter((c) => !c.dm).map(conversation));
+  $('dm-list').replaceChildren(...state.channels.filter((c) => c.dm).map(conversation));
   const note = $('scenario-note');
   note.hidden = !state.scenarioNote;
   note.textContent = state.scenarioNote ?? '';
@@ -386,6 +413,7 @@ function draw() {
   $('socket-note').hidden = state.mode !== 'socket-mode';
   $('composer').hidden = state.mode === 'socket-mode';
   drawSidebar();
+  drawHome();
   drawChannel();
   drawThread();
   drawModal();
@@ -441,6 +469,7 @@ async function act(element, value) {
   const form = element.closest('#modal-form');
   const message = element.closest('[data-message]');
   const ephemeral = element.closest('[data-ephemeral]');
+  const home = element.closest('[data-home]');
   if (form) {
     body.viewId = form.dataset.viewId;
     body.values = modalValues();
@@ -449,6 +478,8 @@ async function act(element, value) {
   } else if (message) {
     body.channel = message.dataset.channel;
     body.ts = message.dataset.ts;
+  } else if (home) {
+    body.home = true;
   } else {
     return;
   }
@@ -497,6 +528,15 @@ document.addEventListener('change', (event) => {
 
 $('user-select').addEventListener('change', (event) => {
   post('/sandbox/user', { id: event.target.value });
+});
+
+$('home-button').addEventListener('click', async () => {
+  pane = 'home';
+  threadTs = undefined;
+  draw();
+  // Like Slack: opening the tab sends app_home_opened, and the bot publishes the view the page then draws.
+  const answer = await post('/sandbox/home', {});
+  if (!answer.ok && answer.message) toast(answer.message);
 });
 
 $('thread-close').addEventListener('click', () => {
