@@ -238,6 +238,11 @@ export interface AssessedChange extends Change {
    * it at the time the change was assessed: rendered beside the id in every message.
    */
   account?: AccountFacts;
+  /**
+   * The account the caller acted from (`actor.accountId`) as the organisation names it, when it is another account
+   * than `accountId` and the directory knew it: the alert's "Caller from account" line.
+   */
+  callerAccount?: AccountFacts;
   /** AWS Access Analyzer's findings on the documents the change set, or why they could not be had. */
   validation?: PolicyValidation;
   /** The check of what the changed principal can reach now; absent for changes that touch no principal. */

@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
 import { AlarmFollowService } from '../app/alarm-follow';
 import { QueuedActorAsk } from '../app/ask-actor-service';
@@ -19,6 +20,7 @@ import {
   PolicyDocumentResolver,
   StoredPolicyDocuments,
 } from '../app/policy-documents';
+import type { RoutingTableSource } from '../app/routing-port';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
@@ -107,6 +109,8 @@ export async function buildDigestService({ config, aws, log }: NotifyWiring): Pr
     slack: await pacedSlack(config, aws),
     render: renderDigest,
     clock: { now: () => new Date() },
+    accounts: accountDirectory(config, dynamo, options, log),
+    ...routesOption(routingSource(config, options, aws?.ssm, log)),
     settings: {
       levels: config.digestLevels,
       defaultChannel: config.slack.defaultChannel,
@@ -159,12 +163,7 @@ export async function buildNotifyRuntime({
   });
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
   const clock = { now: () => new Date() };
-  const accounts = new CachedAccountDirectory({
-    store: new DynamoAccountDirectoryStore(dynamo, tableOptions),
-    ...(config.accounts.readOrganizations ? { source: organizationsSource(config, options) } : {}),
-    clock,
-    ...(log ? { log } : {}),
-  });
+  const accounts = accountDirectory(config, dynamo, options, log);
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
@@ -240,19 +239,25 @@ export async function buildNotifyRuntime({
   const askQueue = ask ? queue : undefined;
   if (ask && !askQueue) log?.('"was this you?" is configured but there is no jobs topic to ask through', {});
   const askActor = askQueue ? new QueuedActorAsk(askQueue) : undefined;
-  const follow = new AlarmFollowService({
+  const follow: AlarmFollowService = new AlarmFollowService({
     cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
     logs: {
-      searchRecords: async (group, pattern, start, end) =>
-        (await search()).logs.searchRecords(group, pattern, start, end),
+      async *pages(group, pattern, start, end) {
+        yield* (await search()).logs.pages(group, pattern, start, end);
+      },
     },
     deliver: async (records, deadline) => {
       await notify.deliverRecords(records, deadline);
     },
+    summaries: {
+      recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
+        notify.recordLaterCalls(alarmName, openedAt, eventIds),
+      showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
+    },
     clock: { now: () => new Date() },
     ...(log ? { log } : {}),
   });
-  const notify = new NotifyService({
+  const notify: NotifyService = new NotifyService({
     followUp: follow,
     ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),
@@ -292,6 +297,25 @@ export async function buildNotifyRuntime({
     ...(log ? { log } : {}),
   });
   return { notify, follow };
+}
+
+/** The account directory over the table's copy, refreshed from Organizations when the deploy names an organisation. */
+function accountDirectory(
+  config: Config,
+  dynamo: DynamoDBDocumentClient,
+  options: { cloudTrailRegion: string },
+  log: NotifyWiring['log'],
+): CachedAccountDirectory {
+  return new CachedAccountDirectory({
+    store: new DynamoAccountDirectoryStore(dynamo, { tableName: config.tableName }),
+    ...(config.accounts.readOrganizations ? { source: organizationsSource(config, options) } : {}),
+    clock: { now: () => new Date() },
+    ...(log ? { log } : {}),
+  });
+}
+
+function routesOption(routes: RoutingTableSource | undefined): { routes?: RoutingTableSource } {
+  return routes ? { routes } : {};
 }
 
 /**

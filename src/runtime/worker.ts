@@ -24,7 +24,7 @@ import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
-
+import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
 import { SlackResponderChannel } from '../slack/slack-alert-channel';
@@ -161,23 +161,28 @@ export async function buildWorkerService({
   };
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
   const queries = lazily(async () => {
-    const [{ buildQueryService }, { AccountPolicyReader }] = await Promise.all([
+    const [{ buildQueryService }, { AccountPolicyReader }, { archiveHistoryOf }] = await Promise.all([
       import('./queries'),
       import('../app/policy-documents'),
+      import('./archive-history'),
     ]);
-    return buildQueryService(config, {
-      store,
-      stats,
-      trail,
-      dynamo,
-      // An attach found only in history is judged by its document, read in the account the policy is in.
-      policies: new AccountPolicyReader({
-        home: homeIam,
-        ...(homeAccountId === undefined || givenIam
-          ? {}
-          : { homeAccountId, memberReader: memberPolicyReader }),
-      }),
-    });
+    return buildQueryService(
+      config,
+      {
+        store,
+        stats,
+        trail,
+        dynamo,
+        // An attach found only in history is judged by its document, read in the account the policy is in.
+        policies: new AccountPolicyReader({
+          home: homeIam,
+          ...(homeAccountId === undefined || givenIam
+            ? {}
+            : { homeAccountId, memberReader: memberPolicyReader }),
+        }),
+      },
+      archiveHistoryOf,
+    );
   });
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
@@ -425,6 +430,7 @@ export async function buildWorkerService({
       store,
       useCasesIn,
       slack: gateway,
+      alerts: new SlackAlertRefresher(gateway),
       presenter: SLACK_FLEET_PRESENTER,
       audit,
       clock,

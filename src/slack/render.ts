@@ -15,6 +15,7 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import type { AlarmCall, CallSource } from '../app/alert-port';
+import type { AccountFacts } from '../domain/accounts';
 import { clientLabel, describeActorType } from '../domain/actor';
 import { principalEntries } from '../domain/policy';
 import { unavailableNote } from '../domain/policy-validation';
@@ -42,7 +43,7 @@ import {
   iamTargetLink,
   identityCenterLink,
 } from './links';
-import { changeAccountMrkdwn, changeAccountPlain } from './render-account';
+import { accountMrkdwn, accountPlain, changeAccountMrkdwn, changeAccountPlain } from './render-account';
 import { escalationContext, managedPolicyDocumentEntry } from './render-grants';
 
 /** A message ready for `chat.postMessage` / `chat.update`: the fallback `text` and the blocks. */
@@ -71,6 +72,10 @@ export type { AlarmCall, CallSource } from '../app/alert-port';
 export interface AlarmDetails {
   calls?: AlarmCall[];
   source?: CallSource;
+  /** The alarm's account as the organisation names it (the account directory's facts). */
+  account?: AccountFacts;
+  /** Calls the follow-up found after the summary was posted. */
+  laterCalls?: number;
   /** True once the look-up ran; defaults to true when `calls` is given. */
   searched?: boolean;
 }
@@ -487,10 +492,12 @@ function whoField(actor: Actor): string {
   return lines.join('\n');
 }
 
-function whereField(change: Change): string {
+function whereField(change: Change & Pick<Partial<AssessedChange>, 'account' | 'callerAccount'>): string {
   const lines = ['*Where*', `Account ${changeAccountMrkdwn(change)}`];
-  if (change.recipientAccountId && change.actor.accountId) {
-    lines.push(`Caller from account ${inlineCode(change.actor.accountId, 40)}`);
+  const caller = change.actor.accountId;
+  if (change.recipientAccountId && caller) {
+    const facts = change.callerAccount?.id === caller ? change.callerAccount : undefined;
+    lines.push(`Caller from account ${accountMrkdwn(caller, facts)}`);
   }
   lines.push(`Region ${inlineCode(change.region, 40)}`);
   const actor = change.actor;
@@ -774,13 +781,16 @@ function metricLabel(alarm: AlarmEvent): string {
   return `${inlineCode(name, 200)}${period}${times}`;
 }
 
-function callLine(call: AlarmCall): string {
+/** One call behind an alarm; its account is named when it is not the alarm's (an organisation trail's log group). */
+function callLine(call: AlarmCall, alarmAccountId: string | undefined): string {
   const change = call.change;
   const level = LEVELS[change.risk.level];
   const what = link(safeUrl(call.permalink), describeChange(change), 300);
+  const where =
+    change.accountId && change.accountId !== alarmAccountId ? ` in ${changeAccountMrkdwn(change)}` : '';
   return (
     `• ${slackDate(change.eventTime, '{time}')} · ${level.emoji} ${level.label} · ` +
-    `*${truncate(change.actor.name || 'unknown caller', 80)}* ${what}`
+    `*${truncate(change.actor.name || 'unknown caller', 80)}* ${what}${where}`
   );
 }
 
@@ -793,7 +803,7 @@ function levelCounts(calls: AlarmCall[]): string {
     .join(', ');
 }
 
-function callSections(details: AlarmDetails): SectionBlock[] {
+function callSections(details: AlarmDetails, alarmAccountId: string | undefined): SectionBlock[] {
   const calls = details.calls ?? [];
   const searched = details.searched ?? details.calls !== undefined;
   const source = details.source ? SOURCES[details.source] : undefined;
@@ -817,13 +827,23 @@ function callSections(details: AlarmDetails): SectionBlock[] {
   );
   const found = source && details.source !== 'none' ? ` found in ${source}` : '';
   const head = `*${plural(calls.length, 'call')} in the window*${found}: ${levelCounts(calls)}. Most severe first.`;
-  const lines = sorted.slice(0, MAX_LISTED_CALLS).map(callLine);
+  const lines = sorted.slice(0, MAX_LISTED_CALLS).map((call) => callLine(call, alarmAccountId));
   return packSections(head, lines, {
     budget: LIMIT.section,
     maxSections: MAX_CALL_SECTIONS,
     total: calls.length,
     more: (hidden) => `… and ${hidden} more`,
   }).map(section);
+}
+
+/** The directory's facts of the alarm's account, when they are about that account. */
+function accountFacts(alarm: AlarmEvent, details: AlarmDetails) {
+  return details.account && details.account.id === alarm.accountId ? details.account : undefined;
+}
+
+/** The follow-up's count on the summary: calls found after it was posted, each posted as its own alert. */
+function laterCallsLine(count: number): string {
+  return `:mag: *${plural(count, 'more call')} found since this summary*, while the alarm stayed in ALARM — each posted as its own alert.`;
 }
 
 /**
@@ -849,7 +869,7 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
     {
       type: 'section',
       fields: [
-        mrkdwn(`*Account*\n${inlineCode(alarm.accountId || 'unknown', 40)}`),
+        mrkdwn(`*Account*\n${accountMrkdwn(alarm.accountId || 'unknown', accountFacts(alarm, details))}`),
         mrkdwn(`*Region*\n${region}`),
         mrkdwn(`*Metric*\n${metricLabel(alarm)}`),
         mrkdwn(
@@ -857,7 +877,8 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
         ),
       ],
     },
-    ...(alarm.notCis44 === undefined ? callSections(details) : []),
+    ...(alarm.notCis44 === undefined ? callSections(details, alarm.accountId) : []),
+    ...(details.laterCalls ? [section(laterCallsLine(details.laterCalls))] : []),
   ];
   const consoleLink = alarmConsoleLink(alarm);
   const meta = [`Alarm ${inlineCode(alarm.name, 255)} · changed state ${slackDate(alarm.stateChangeTime)}`];
@@ -868,7 +889,9 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
   blocks.push(context(meta));
 
   const calls = details.calls?.length ? ` · ${plural(details.calls.length, 'call')}` : '';
-  const text = `${alarm.state}: ${truncate(alarm.name, 255)} in account ${truncate(alarm.accountId || 'unknown', 40)}${calls}`;
+  const later = details.laterCalls ? ` · ${plural(details.laterCalls, 'later call')}` : '';
+  const account = accountPlain(alarm.accountId || 'unknown', accountFacts(alarm, details));
+  const text = `${alarm.state}: ${truncate(alarm.name, 255)} in account ${truncate(account, 80)}${calls}${later}`;
   return { text, blocks };
 }
 

@@ -126,17 +126,22 @@ describe("the worker's history search", () => {
       { roleName: 'ci-runner', policyArn: memberPolicy },
       { eventTime: new Date(NOW.getTime() - 3 * 86_400_000).toISOString(), recipientAccountId: MEMBER },
     );
+    // As CloudTrail answers: the record only in the slices of time that hold it.
+    const at = new Date(String(record.eventTime)).getTime();
     mockClient(cloudTrail)
       .on(LookupEventsCommand)
-      .resolves({
-        Events: [
-          {
-            EventId: String(record.eventID),
-            EventName: record.eventName,
-            CloudTrailEvent: JSON.stringify(record),
-          },
-        ],
-      });
+      .callsFake((input: { StartTime?: Date; EndTime?: Date }) => ({
+        Events:
+          (input.StartTime?.getTime() ?? 0) <= at && at <= (input.EndTime?.getTime() ?? Infinity)
+            ? [
+                {
+                  EventId: String(record.eventID),
+                  EventName: record.eventName,
+                  CloudTrailEvent: JSON.stringify(record),
+                },
+              ]
+            : [],
+      }));
     const service = buildQueryService(parseConfig({ TABLE_NAME: tableName, RETENTION_DAYS: '400' }), {
       store,
       stats,

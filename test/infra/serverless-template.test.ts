@@ -102,8 +102,11 @@ function active(template: Template, type: string) {
 }
 
 /** The rules matching IAM events (not schedules such as the daily digest's). */
+/** The rules matching IAM events (the forwarding-stop rule matches EventBridge's own calls). */
 function iamRules(template: Template) {
-  return active(template, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
+  return active(template, 'AWS::Events::Rule').filter(([, rule]) =>
+    JSON.stringify((rule.Properties?.EventPattern as Json | undefined)?.source ?? []).includes('aws.iam'),
+  );
 }
 
 function resource(template: Template, id: string): { Type: string; Properties?: Json } {
@@ -414,7 +417,9 @@ describe('serverless.yml', () => {
 
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(bySid.EventBridgeRule?.Condition).toEqual({
-      ArnEquals: { 'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn'] },
+      ArnEquals: {
+        'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn', 'OrgForwardingStopRule.Arn'],
+      },
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
     });
     expect(bySid.Cis44Alarm).toMatchObject({
@@ -430,7 +435,13 @@ describe('serverless.yml', () => {
     });
     expect(bySid.NoOtherPublisher?.Condition).toEqual({
       ArnNotEquals: {
-        'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn', 'Cis44Alarm.Arn', ...EXTRA_ALARMS],
+        'aws:SourceArn': [
+          'IamWritesRule.Arn',
+          'OrgIamWritesRule.Arn',
+          'OrgForwardingStopRule.Arn',
+          'Cis44Alarm.Arn',
+          ...EXTRA_ALARMS,
+        ],
       },
     });
     expect(allows(statements, publish('events.amazonaws.com', 'IamWritesRule.Arn'))).toBe(true);
@@ -544,6 +555,25 @@ describe('serverless.yml', () => {
     expect(allows(statements, publish('IamChangesRule.Arn'))).toBe(true);
     expect(deniedExplicitly(statements, publish('OrgIamWritesRule.Arn'))).toBe(true);
     expect(resolve(orgOnly, orgOnly.Outputs?.CentralEventBusArn)).toMatchObject({ Value: 'OrgEventBus.Arn' });
+  });
+
+  it("routes a member account's stopped forwarding from the central bus to the alerts topic, with an organisation only", () => {
+    const [, rule] =
+      active(orgOnly, 'AWS::Events::Rule').find(([id]) => id === 'OrgForwardingStopRule') ?? [];
+    const properties = resolve(orgOnly, rule?.Properties) as Json;
+    expect(properties.EventBusName).toBe('ref:OrgEventBus');
+    expect((properties.EventPattern as Json).source).toEqual(['aws.events']);
+    expect(properties.Targets).toMatchObject([{ Id: 'alerts', Arn: 'ref:AlertsTopic' }]);
+    expect(active(plain, 'AWS::Events::Rule').some(([id]) => id === 'OrgForwardingStopRule')).toBe(false);
+    const statements = topicStatements(orgOnly, 'AlertsTopicPolicy');
+    expect(
+      allows(statements, {
+        action: 'sns:Publish',
+        resource: 'ref:AlertsTopic',
+        principal: { Service: 'events.amazonaws.com' },
+        context: { 'aws:SourceArn': 'OrgForwardingStopRule.Arn', 'aws:SourceAccount': ACCOUNT },
+      }),
+    ).toBe(true);
   });
 
   it('routes every IAM write from the central bus too with allWrites=true, with the same pattern', () => {
@@ -1216,8 +1246,8 @@ describe("serverless.yml: the stack's own failures", () => {
     // daily digest's schedule and the follow function's schedule).
     expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
     // With every option on: the all-writes rule in place of the CIS rule, the digest's and the follow-up's schedules,
-    // and the central bus's rule.
-    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(4);
+    // and the central bus's two rules (IAM changes, stopped forwarding).
+    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(5);
   });
 
   it("lets EventBridge write to the rules' dead-letter queue for this stack's active rule only", () => {
@@ -1345,10 +1375,6 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
   },
   slack: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
-    's3:ListBucket':
-      'the query service’s S3 history: the Slack function only asks whether a range needs it, the worker searches',
-    's3:GetObject':
-      'the query service’s S3 history: the Slack function only asks whether a range needs it, the worker searches',
   },
   worker: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',

@@ -801,6 +801,60 @@ describe('renderAlarm', () => {
   });
 });
 
+describe('account names in alarm summaries and alerts', () => {
+  const HOSTILE = { id: '111122223333', name: '<!channel> & prod', ouPath: 'Root/<@U1>' };
+
+  it("names the alarm's account, escaped, in the field and the fallback text", () => {
+    const message = alarmMessage(ALARM, { account: HOSTILE, calls: [], searched: true });
+    expect(allText(message)).toContain(
+      '*Account*\n*&lt;!channel&gt; &amp; prod* `111122223333` · Root/&lt;@U1&gt;',
+    );
+    expect(message.text).toBe(
+      'ALARM: CIS-4.4-IAMPolicyChanges in account &lt;!channel&gt; &amp; prod (111122223333)',
+    );
+  });
+
+  it('ignores facts about another account than the alarm’s', () => {
+    const message = alarmMessage(ALARM, { account: { ...HOSTILE, id: '999999999999' } });
+    expect(allText(message)).toContain('*Account*\n`111122223333`');
+  });
+
+  it('names the account of a call made in another account than the alarm’s (an organisation trail)', () => {
+    const [call, local] = callsOf(2);
+    if (!call || !local) throw new Error('no calls');
+    const member: AlarmCall = {
+      ...call,
+      change: {
+        ...call.change,
+        accountId: '444455556666',
+        account: { id: '444455556666', name: 'prod-payments', ouPath: 'Root/Prod' },
+      },
+    };
+    const lines = callLines(alarmMessage(ALARM, { calls: [member, local], source: 'cloudwatch-logs' }));
+    expect(lines.find((line) => line.includes('app-role-0'))).toContain(
+      'in *prod-payments* `444455556666` · Root/Prod',
+    );
+    expect(lines.find((line) => line.includes('app-role-1'))).not.toContain(' in ');
+  });
+
+  it('shows the count of calls found after the summary', () => {
+    const message = alarmMessage(ALARM, { calls: callsOf(1), laterCalls: 12 });
+    expect(allText(message)).toContain('*12 more calls found since this summary*');
+    expect(message.text).toContain('· 12 later calls');
+  });
+
+  it('names the account the caller acted from, escaped', () => {
+    const change = adminAttach({
+      recipientAccountId: '111122223333',
+      callerAccount: { id: '999988887777', name: 'ci-<tooling>' },
+    });
+    const cross = { ...change, actor: { ...change.actor, accountId: '999988887777' } };
+    expect(allText(render(cross))).toContain('Caller from account *ci-&lt;tooling&gt;* `999988887777`');
+    const unknown = { ...cross, callerAccount: undefined };
+    expect(allText(render(unknown))).toContain('Caller from account `999988887777`');
+  });
+});
+
 describe('renderThreadNote', () => {
   it('renders a follow-up as escaped text', () => {
     const message = checked(renderThreadNote('Reverted by <@U999> & <!channel>'));
