@@ -527,7 +527,7 @@ export class NotifyService {
     if (!record) {
       assessed = await this.withAccount(await this.judgeBotCall(assessed));
       if (!assessed.bot) assessed = (await gates.expected?.judge(assessed)) ?? assessed;
-      if (this.deps.escalation) assessed = await this.deps.escalation.prepare(assessed);
+      if (this.deps.escalation) assessed = await this.deps.escalation.prepare(assessed, deadline);
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.

@@ -21,7 +21,6 @@ import {
   StoredPolicyDocuments,
 } from '../app/policy-documents';
 import type { RoutingTableSource } from '../app/routing-port';
-import { fixedRoutingTable, RoutingTextSource } from '../app/routing-table';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
@@ -46,6 +45,7 @@ import {
   onDemandPolicyValidator,
   onDemandSecrets,
 } from './on-demand';
+import { routingSource } from './routing';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -69,6 +69,11 @@ export interface NotifyWiring {
    * queue, which its worker runs).
    */
   jobs?: JobQueue;
+  /**
+   * The accounts notify's own escalation check reads (the local runtime: the one account it simulates). Default:
+   * its own account ({@link readsAccount}), none when it does not know which that is.
+   */
+  escalationReads?: (accountId: string) => boolean;
   /** AWS managed policies offline, asked after IAM (the local runtime); none when not given. */
   managedPolicies?: ManagedPolicyCatalogue;
   /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
@@ -105,7 +110,7 @@ export async function buildDigestService({ config, aws, log }: NotifyWiring): Pr
     render: renderDigest,
     clock: { now: () => new Date() },
     accounts: accountDirectory(config, dynamo, options, log),
-    ...routesOption(routingSource(config, options, aws, log)),
+    ...routesOption(routingSource(config, options, aws?.ssm, log)),
     settings: {
       levels: config.digestLevels,
       defaultChannel: config.slack.defaultChannel,
@@ -136,6 +141,7 @@ export async function buildNotifyRuntime({
   escalation,
   principals: givenPrincipals,
   jobs,
+  escalationReads,
   managedPolicies,
   askActor: askActorSetting,
 }: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
@@ -181,7 +187,7 @@ export async function buildNotifyRuntime({
   const policies = new PolicyDocumentResolver(
     [
       new StoredPolicyDocuments(store),
-      new IamPolicyDocuments(policyIam, store, clock.now),
+      new IamPolicyDocuments(policyIam, store, clock.now, log ? { log } : {}),
       ...(managedPolicies ? [new CataloguePolicyDocuments(managedPolicies)] : []),
     ],
     log,
@@ -218,7 +224,7 @@ export async function buildNotifyRuntime({
         store,
         now: clock.now,
       }),
-      reads: readsAccount(config),
+      reads: escalationReads ?? readsAccount(config),
       budgetMs: config.escalationInlineMs,
       ...(queue ? { queue } : {}),
       store,
@@ -275,7 +281,7 @@ export async function buildNotifyRuntime({
     },
     clock,
     accounts,
-    routes: routingSource(config, options, aws, log),
+    routes: routingSource(config, options, aws?.ssm, log),
     settings: {
       defaultChannel: config.slack.defaultChannel,
       channelByLevel: config.slack.channelByLevel,
@@ -315,12 +321,14 @@ function routesOption(routes: RoutingTableSource | undefined): { routes?: Routin
 /**
  * The accounts notify reads IAM in for its own escalation check: its own only (`HOME_ACCOUNT_ID`, else the
  * worker role's account); a member account's principals are read by the worker, through the responder role.
+ * Knowing neither, notify cannot tell its own account from another's — reading a member account's role by name in
+ * its own would judge whatever has that name here — so it checks none and leaves every check to the worker.
  */
-function readsAccount(config: Config): (accountId: string) => boolean {
+export function readsAccount(config: Pick<Config, 'responder' | 'bot'>): (accountId: string) => boolean {
   const own =
     config.responder.homeAccountId ??
     /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
-  return own === undefined ? () => true : (accountId) => accountId === own;
+  return own === undefined ? () => false : (accountId) => accountId === own;
 }
 
 /** Organizations, loaded on the directory's first refresh (once a day): most cold starts never load it. */
@@ -334,22 +342,4 @@ function organizationsSource(config: Config, options: { cloudTrailRegion: string
     );
   });
   return { listAccounts: async () => (await source()).listAccounts() };
-}
-
-/** The routing table: given inline (validated with the configuration), or the SSM parameter, read every 5 minutes. */
-function routingSource(
-  config: Config,
-  options: { cloudTrailRegion: string },
-  aws: AwsClients | undefined,
-  log: NotifyWiring['log'],
-): RoutingTableSource | undefined {
-  if (config.routing.table) return fixedRoutingTable(config.routing.table);
-  const parameter = config.routing.parameter;
-  if (!parameter) return undefined;
-  const read = onDemandSecrets(options, aws?.ssm);
-  return new RoutingTextSource({
-    read: () => read(parameter),
-    clock: { now: () => new Date() },
-    ...(log ? { log } : {}),
-  });
 }

@@ -57,8 +57,8 @@ export function buildQueryService(
     trail: HistoryLookup;
     dynamo?: DynamoDBDocumentClient;
     /**
-     * IAM for the documents the store never saw (`GetPolicy` + `GetPolicyVersion`, each version kept in the
-     * store): the worker's, reading each policy in the account its ARN names. Without it (the Slack function),
+     * IAM for the documents the store never saw (`GetPolicy` + `GetPolicyVersion`, the versions notify cached
+     * read from the store): the worker's, reading each policy in the account its ARN names. Without it (the Slack function),
      * only the store is asked.
      */
     policies?: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
@@ -73,7 +73,16 @@ export function buildQueryService(
   const content = new ChangeContent({
     policies: new PolicyDocumentResolver([
       new StoredPolicyDocuments(parts.store),
-      ...(parts.policies ? [new IamPolicyDocuments(parts.policies, parts.store, clock.now)] : []),
+      // The version cache is only read here: notify alone writes it (the worker's role may not).
+      ...(parts.policies
+        ? [
+            new IamPolicyDocuments(
+              parts.policies,
+              { documentBefore: (key, time, id) => parts.store.documentBefore(key, time, id) },
+              clock.now,
+            ),
+          ]
+        : []),
     ]),
   });
   const archive = archiveOf(config, risk, content);
