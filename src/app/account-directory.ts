@@ -29,6 +29,28 @@ export interface AccountDirectory {
   resolve(term: string): Promise<AccountFacts[]>;
 }
 
+/** What a scheduled refresh of the directory did. */
+export interface AccountRefreshResult {
+  /**
+   * `refreshed`: read again from Organizations and kept; `fresh`: the kept copy was recent enough (one store
+   * read); `failed`: Organizations could not be read (the old copy stays); `not-configured`: no organisation.
+   */
+  outcome: 'refreshed' | 'fresh' | 'failed' | 'not-configured';
+  /** Accounts in the copy now, when there is one. */
+  accounts?: number;
+  /** When the copy now used was read from Organizations (ISO). */
+  fetchedAt?: string;
+}
+
+/** The daily refresh of the account directory, run by a schedule so names stay current however quiet notify is. */
+export interface AccountDirectoryRefresher {
+  /**
+   * Reads Organizations again unless the kept copy is younger than `maxAgeSeconds` (so a refresh notify made a
+   * little earlier is not repeated). Never throws: a failure is its outcome.
+   */
+  refreshOlderThan(maxAgeSeconds: number): Promise<AccountRefreshResult>;
+}
+
 /** The directory of a bot that knows no organisation: ids only, and `in` resolves a 12-digit id to itself. */
 export const NO_ACCOUNT_DIRECTORY: AccountDirectory = {
   async describe(accountId) {
@@ -75,7 +97,7 @@ export interface CachedAccountDirectoryDependencies {
  * know (a new account), and never failing — a stale snapshot is used when the refresh fails, and an account
  * nothing is known of is its id alone.
  */
-export class CachedAccountDirectory implements AccountDirectory {
+export class CachedAccountDirectory implements AccountDirectory, AccountDirectoryRefresher {
   private memory?: { snapshot: AccountDirectorySnapshot | undefined; readAt: number };
   private inFlight?: Promise<AccountDirectorySnapshot | undefined>;
   private lastRefreshAttempt = Number.NEGATIVE_INFINITY;
@@ -97,6 +119,26 @@ export class CachedAccountDirectory implements AccountDirectory {
 
   async resolve(term: string): Promise<AccountFacts[]> {
     return matchAccounts(term, (await this.snapshot())?.accounts ?? []);
+  }
+
+  async refreshOlderThan(maxAgeSeconds: number): Promise<AccountRefreshResult> {
+    if (!this.deps.source) return { outcome: 'not-configured' };
+    let kept: AccountDirectorySnapshot | undefined;
+    try {
+      kept = await this.deps.store.read();
+    } catch (error: unknown) {
+      this.log('account directory: the cached copy could not be read', { error: messageOf(error) });
+    }
+    const now = this.deps.clock.now();
+    if (kept && !isSnapshotStale(kept, now, maxAgeSeconds)) {
+      return { outcome: 'fresh', accounts: kept.accounts.length, fetchedAt: kept.fetchedAt };
+    }
+    const snapshot = await this.refresh(kept);
+    const refreshed = snapshot !== undefined && snapshot !== kept;
+    return {
+      outcome: refreshed ? 'refreshed' : 'failed',
+      ...(snapshot ? { accounts: snapshot.accounts.length, fetchedAt: snapshot.fetchedAt } : {}),
+    };
   }
 
   /** The snapshot to answer from: memory, else the store, refreshed when stale; `undefined` when none at all. */

@@ -9,16 +9,17 @@ import {
   advanceCursor,
   closeCursor,
   type FollowSource,
+  type FollowWindow,
   followWindow,
   openCursor,
   type SeenCall,
   settleCursor,
-  unseenCalls,
+  splitWindow,
 } from '../domain/alarm-cursor';
 import { FilterPatternError, matchesFilterPattern, parseFilterPattern } from '../domain/filter-pattern';
 import type { CloudTrailRecord } from '../domain/input';
 import type { AlarmEvent } from '../domain/types';
-import type { Clock, LogSearch } from './ports';
+import type { Clock } from './ports';
 
 /**
  * Where the cursors are kept: one per alarm, each write conditional on the version read, so a scheduled run and
@@ -37,6 +38,35 @@ export interface AlarmCursorStore {
 
 /** Hands found calls to the notify path, which claims each by event id before posting it. */
 export type CallSink = (records: CloudTrailRecord[], deadline: number) => Promise<void>;
+
+/**
+ * The log group search the follow-up reads: every record the pattern matches in `[start, end]` (inclusive, as
+ * `FilterLogEvents` takes it), page by page as the service returns them, with no limit on how many — the caller
+ * decides when a window holds too many to keep at once. Throws when the search fails.
+ */
+export interface FollowLogSearch {
+  pages(
+    logGroupName: string,
+    filterPattern: string,
+    start: Date,
+    end: Date,
+  ): AsyncIterable<readonly CloudTrailRecord[]>;
+}
+
+/**
+ * The count of calls found after an alarm's summary was posted, kept with the alarm and shown on its summary. The
+ * alarm is named by its name and the time it went into ALARM (`openedAt`). Both methods throw when the store or
+ * Slack fails (the follow-up logs it and goes on).
+ */
+export interface LaterCallsPort {
+  /**
+   * Counts the calls of `eventIds` (already handed to the notify path) as the alarm's later calls: each call once
+   * however often it is found again, and none its summary already lists. Returns how many were new.
+   */
+  recordLaterCalls(alarmName: string, openedAt: string, eventIds: readonly string[]): Promise<number>;
+  /** Updates the alarm's summary in place with the count kept. */
+  showLaterCalls(alarmName: string, openedAt: string): Promise<void>;
+}
 
 /** What the notify path tells the follow-up: an alarm fired (with what its summary searched), or left ALARM. */
 export interface AlarmFollowPort {
@@ -58,8 +88,15 @@ export interface FollowOutcome {
 /** What the follow-up needs. */
 export interface AlarmFollowDependencies {
   cursors: AlarmCursorStore;
-  logs: Pick<LogSearch, 'searchRecords'>;
+  logs: FollowLogSearch;
   deliver: CallSink;
+  /** The count of calls found after the alarm's summary, kept and shown on it; not counted when absent. */
+  summaries?: LaterCallsPort;
+  /**
+   * Records one pass over a window keeps before it splits the window in two (default 10,000, CloudWatch Logs'
+   * own page size): a window that cannot be split further is paged on, handing over this many at a time.
+   */
+  recordsPerPass?: number;
   clock: Clock;
   /** How far each search reaches back before where the last one stopped (default 15 minutes). */
   overlapMs?: number;
@@ -159,9 +196,11 @@ export class AlarmFollowService implements AlarmFollowPort {
       state: start.state,
     };
     let cursor: AlarmCursor | undefined = start;
+    // Calls handed over in this run: a later window's overlap does not hand them over again.
+    const handed = new Set<string>();
     for (let lost = 0; cursor && lost < MAX_ATTEMPTS; ) {
       const now = this.deps.clock.now();
-      const window = followWindow(cursor, now, this.deps.overlapMs);
+      let window = followWindow(cursor, now, this.deps.overlapMs);
       if (!window) {
         // Nothing left to search: a closing cursor may be due to close.
         const settled = settleCursor(cursor, now, this.deps.overlapMs);
@@ -173,24 +212,28 @@ export class AlarmFollowService implements AlarmFollowPort {
         }
         break;
       }
-      const records = await this.search(cursor.sources, window);
-      outcome.searches += 1;
-      const fresh = unseenCalls(
-        cursor,
-        records.flatMap((record) =>
-          typeof record.eventID === 'string' ? [{ eventId: record.eventID, record }] : [],
-        ),
-      ).map((entry) => entry.record);
-      // Records without an event id cannot be told apart: the notify path names them by content.
-      const anonymous = records.filter((record) => typeof record.eventID !== 'string');
-      if (fresh.length + anonymous.length > 0) await this.deps.deliver([...fresh, ...anonymous], deadline);
-      const next = advanceCursor(cursor, window, seen(records), now, this.deps.overlapMs);
+      let swept: Sweep | undefined;
+      for (;;) {
+        swept = await this.sweep(cursor, window, deadline, handed);
+        outcome.searches += 1;
+        if (!('split' in swept)) break;
+        // More records than one pass keeps: the first half now, the rest in the next window.
+        window = swept.split;
+      }
+      if ('cut' in swept) {
+        // Out of time while paging on: the cursor stays, and the next run searches the window again.
+        outcome.handedOver += swept.handedOver;
+        if (swept.counted > 0) await this.showLaterCalls(cursor);
+        break;
+      }
+      if (swept.counted > 0) await this.showLaterCalls(cursor);
+      const next = advanceCursor(cursor, window, swept.found, now, this.deps.overlapMs);
       if (await this.deps.cursors.saveCursor(next, cursor.version)) {
-        outcome.handedOver += fresh.length + anonymous.length;
+        outcome.handedOver += swept.handedOver;
         outcome.state = next.state;
         // Caught up with now (or the OK time): the next scheduled run goes on from here.
         if (!window.behind || this.deps.clock.now().getTime() > deadline) break;
-        // Left behind (runs that failed): search on at once, one bounded window after another.
+        // Left behind (runs that failed, a window split): search on at once, one bounded window after another.
         cursor = next;
         continue;
       }
@@ -204,37 +247,123 @@ export class AlarmFollowService implements AlarmFollowPort {
     return outcome;
   }
 
-  /** The records each source's pattern really matches in the window (emulators apply JSON patterns loosely). */
-  private async search(
-    sources: FollowSource[],
-    window: { start: Date; end: Date },
-  ): Promise<CloudTrailRecord[]> {
-    const found: CloudTrailRecord[] = [];
-    for (const source of sources) {
-      const records = await this.deps.logs.searchRecords(
+  /** The summary updated with its count of later calls; a failure is logged, never the follow-up's. */
+  private async showLaterCalls(cursor: AlarmCursor): Promise<void> {
+    const summaries = this.deps.summaries;
+    if (!summaries || cursor.openedAt === '') return;
+    try {
+      await summaries.showLaterCalls(cursor.alarmName, cursor.openedAt);
+    } catch (error: unknown) {
+      this.log("the alarm's summary could not show the later calls", {
+        alarm: cursor.alarmName,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /** Counts handed-over calls as the alarm's later calls; 0 (logged) when that fails: the calls are posted anyway. */
+  private async countLaterCalls(cursor: AlarmCursor, records: readonly CloudTrailRecord[]): Promise<number> {
+    const summaries = this.deps.summaries;
+    if (!summaries || cursor.openedAt === '') return 0;
+    const ids = records.flatMap((record) => (typeof record.eventID === 'string' ? [record.eventID] : []));
+    if (ids.length === 0) return 0;
+    try {
+      return await summaries.recordLaterCalls(cursor.alarmName, cursor.openedAt, ids);
+    } catch (error: unknown) {
+      this.log("the alarm's later calls could not be counted", {
+        alarm: cursor.alarmName,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return 0;
+    }
+  }
+
+  /**
+   * One pass over `window`: the records each source's pattern really matches (emulators apply JSON patterns
+   * loosely), those neither on the cursor's boundary nor handed over earlier in this run (`handed`) handed over,
+   * `recordsPerPass` at a time. Once more than `recordsPerPass` of them are past where the cursor stopped, the pass
+   * stops and asks for the window to be split (the overlap before that point is read by every window however it
+   * is split, so it is not counted); a window that cannot be split (the calls of one second) is paged on to its
+   * end instead. Either way no record is skipped.
+   */
+  private async sweep(
+    cursor: AlarmCursor,
+    window: FollowWindow,
+    deadline: number,
+    handed: Set<string>,
+  ): Promise<Sweep> {
+    const limit = this.deps.recordsPerPass ?? DEFAULT_RECORDS_PER_PASS;
+    const split = splitWindow(cursor, window);
+    const until = Date.parse(cursor.searchedUntil);
+    const onBoundary = new Set(cursor.boundary.map((call) => call.eventId));
+    const found: SeenCall[] = [];
+    let pending: CloudTrailRecord[] = [];
+    let past = 0;
+    let handedOver = 0;
+    let counted = 0;
+    const handOver = async () => {
+      if (pending.length === 0) return;
+      await this.deps.deliver(pending, deadline);
+      handedOver += pending.length;
+      counted += await this.countLaterCalls(cursor, pending);
+      for (const record of pending) if (typeof record.eventID === 'string') handed.add(record.eventID);
+      pending = [];
+    };
+    for (const source of cursor.sources) {
+      const parsed = parsedPattern(source.filterPattern);
+      for await (const page of this.deps.logs.pages(
         source.logGroupName,
         source.filterPattern,
         window.start,
         window.end,
-      );
-      found.push(...keepMatching(records, source.filterPattern));
+      )) {
+        const matching = parsed ? page.filter((record) => matches(parsed, record)) : page;
+        for (const record of matching) {
+          const time = typeof record.eventTime === 'string' ? Date.parse(record.eventTime) : Number.NaN;
+          if (!(time <= until)) past += 1;
+        }
+        if (split && past > limit) return { split };
+        found.push(...seen(matching));
+        for (const record of matching) {
+          // Records without an event id cannot be told apart: the notify path names them by content.
+          if (typeof record.eventID === 'string') {
+            if (onBoundary.has(record.eventID) || handed.has(record.eventID)) continue;
+            onBoundary.add(record.eventID);
+          }
+          pending.push(record);
+        }
+        if (pending.length >= limit) {
+          await handOver();
+          if (this.deps.clock.now().getTime() > deadline) return { cut: true, handedOver, counted };
+        }
+      }
     }
-    return found;
+    await handOver();
+    return { found, handedOver, counted };
   }
 }
 
-/** The records a metric filter pattern counts; all of them when the pattern cannot be read here. */
-function keepMatching(records: CloudTrailRecord[], pattern: string): CloudTrailRecord[] {
-  let parsed: ReturnType<typeof parseFilterPattern>;
+/** Records one pass over a window keeps before splitting it: the most `FilterLogEvents` returns in one page. */
+const DEFAULT_RECORDS_PER_PASS = 10_000;
+
+/** What one pass over a window came to: done, split in two, or cut short by the deadline while paging on. */
+type Sweep =
+  | { found: SeenCall[]; handedOver: number; counted: number }
+  | { split: FollowWindow }
+  | { cut: true; handedOver: number; counted: number };
+
+/** The pattern as this module evaluates it; undefined when it cannot be read here (every record is kept). */
+function parsedPattern(pattern: string): ReturnType<typeof parseFilterPattern> | undefined {
   try {
-    parsed = parseFilterPattern(pattern);
+    return parseFilterPattern(pattern);
   } catch (error: unknown) {
-    if (error instanceof FilterPatternError) return records;
+    if (error instanceof FilterPatternError) return undefined;
     throw error;
   }
-  return records.filter((record) =>
-    matchesFilterPattern(parsed, { message: JSON.stringify(record), json: record }),
-  );
+}
+
+function matches(parsed: ReturnType<typeof parseFilterPattern>, record: CloudTrailRecord): boolean {
+  return matchesFilterPattern(parsed, { message: JSON.stringify(record), json: record });
 }
 
 /** A cursor changed under every one of a run's conditional writes. */

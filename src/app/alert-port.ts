@@ -7,8 +7,10 @@
  * Every method throws when Slack refuses or cannot be reached (after the client's bounded retries); the caller
  * decides whether that fails its work or is only logged.
  */
+import type { AccountFacts } from '../domain/accounts';
 import type { AuditReport } from '../domain/cis-audit';
 import type { PolicyDiff, RiskDelta } from '../domain/diff';
+import type { ForwardingStop } from '../domain/forwarding';
 import type { Query, QueryError } from '../domain/query';
 import type { AlarmEvent, AlarmState, AssessedChange, Change } from '../domain/types';
 import type { AuditActor } from './audit-port';
@@ -37,10 +39,14 @@ export interface AlarmCall {
 /** What an alarm summary says: the state change, the calls found behind it, where they were looked for. */
 export interface AlarmSummary {
   alarm: AlarmEvent;
+  /** The alarm's account as the organisation names it, when the account directory knows it. */
+  account?: AccountFacts;
   calls: AlarmCall[];
   source: CallSource;
   /** The state change (OK, INSUFFICIENT_DATA) that ended this alarm, once it did. */
   resolvedBy?: AlarmEvent;
+  /** Calls found after the summary was posted, while the alarm stayed in ALARM (each posted on its own). */
+  laterCalls?: number;
 }
 
 /** How a change's alert is first posted. */
@@ -67,7 +73,12 @@ export type ThreadNote =
   /** A quarantine was lifted (or not) for `by`. */
   | { kind: 'lift-quarantine'; outcome: LiftOutcome; by: AuditActor; reason: string }
   /** A task failed before it could say anything else. */
-  | { kind: 'failure'; failure: TaskFailure };
+  | { kind: 'failure'; failure: TaskFailure }
+  /**
+   * A member account's forwarding of IAM changes was stopped (or someone tried): its rule deleted or disabled, or
+   * its target removed. `account` is the directory's facts, when known; `mention` calls the channel's attention.
+   */
+  | { kind: 'forwarding-stopped'; stop: ForwardingStop; account?: AccountFacts; mention: boolean };
 
 /** The slow tasks a responder starts. */
 export type ResponderTask = 'revert' | 'quarantine' | 'lift-quarantine' | 'history' | 'status';

@@ -5,8 +5,17 @@
  * before it is posted, so a retried or doubled invocation posts it once.
  */
 import { buildDigest, type Digest } from '../domain/digest';
+import { routeChange } from '../domain/routing';
 import type { RiskLevel } from '../domain/types';
+import type { AccountDirectoryRefresher, AccountRefreshResult } from './account-directory';
 import type { Clock, SlackGateway, SlackRef, StoredChange } from './ports';
+import type { RoutingTableSource } from './routing-port';
+
+/**
+ * How old the account directory's copy may be when the daily run starts before it is read again: half a day, so a
+ * daily schedule refreshes it every day unless notify just did.
+ */
+const DAILY_REFRESH_AGE_SECONDS = 12 * 3600;
 
 /** Where the day's changes are read from (the store's `byTime` index). */
 export interface DigestSource {
@@ -59,12 +68,18 @@ export interface DigestDependencies {
   render: DigestRenderer;
   clock: Clock;
   settings: DigestSettings;
+  /** The routing table the notify path uses: each change's digest goes to the channel it routes the change to. */
+  routes?: RoutingTableSource;
+  /** The account directory, refreshed by this daily run before the digest (names in every message stay current). */
+  accounts?: AccountDirectoryRefresher;
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
 
 /** What one run did, per channel. */
 export interface DigestResult {
   day: string;
+  /** What the account directory's daily refresh did, when there is a directory. */
+  accounts?: AccountRefreshResult;
   channels: Array<{
     channel: string;
     changes: number;
@@ -80,26 +95,32 @@ export class DigestService {
     this.log = deps.log ?? (() => {});
   }
 
-  /** The channel a level's changes go to: the same routing as the notify path. */
-  private channelFor(level: RiskLevel): string {
-    return this.deps.settings.channelByLevel[level] ?? this.deps.settings.defaultChannel;
-  }
-
   /**
-   * Posts the digest of `day` (`yyyy-mm-dd`, UTC) in every channel that has digest changes that day. A channel
-   * without any posts nothing. Throws when a post fails (after giving its claim up), so the schedule retries.
+   * The daily run: the account directory refreshed first (its failure is the result's, never the digest's), then
+   * the digest of `day` (`yyyy-mm-dd`, UTC) posted in every channel that has digest changes that day — the channel
+   * the routing table gives each change, else its level's, as the notify path routes. A channel without any posts
+   * nothing. Throws when a post fails (after giving its claim up), so the schedule retries.
    */
   async run(day: string, owner: string): Promise<DigestResult> {
     const { settings, clock } = this.deps;
     const result: DigestResult = { day, channels: [] };
+    if (this.deps.accounts) {
+      result.accounts = await this.deps.accounts.refreshOlderThan(DAILY_REFRESH_AGE_SECONDS);
+      if (result.accounts.outcome === 'failed') {
+        this.log('account directory: the daily refresh failed; the kept copy is used', {
+          ...result.accounts,
+        });
+      }
+    }
     if (settings.levels.length === 0) return result;
+    const table = (await this.deps.routes?.table()) ?? [];
     const start = `${day}T00:00:00.000Z`;
     const end = new Date(Date.parse(start) + 86_400_000).toISOString();
     const stored = await this.deps.changes.changesBetween(start, end, settings.maxChanges ?? 20_000);
     const byChannel = new Map<string, StoredChange[]>();
     for (const entry of stored) {
       if (entry.delivery !== 'digest') continue;
-      const channel = this.channelFor(entry.change.risk.level);
+      const channel = routeChange(table, entry.change, settings).channel;
       byChannel.set(channel, [...(byChannel.get(channel) ?? []), entry]);
     }
     for (const [channel, entries] of byChannel) {

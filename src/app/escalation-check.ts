@@ -19,6 +19,7 @@ import { assessChange } from '../domain/explain';
 import { policyNameOf } from '../domain/managed-policy';
 import { documentsToValidate, revalidated, withValidation } from '../domain/policy-validation';
 import { documentKeyOf } from '../domain/resources';
+import { compareLevels } from '../domain/risk/levels';
 import type { RiskContext } from '../domain/risk/rule';
 import type { AssessedChange, Change, EscalationCheck, PolicyDocument } from '../domain/types';
 import type { ChangeContent } from './change-content';
@@ -28,6 +29,7 @@ import { type JobQueue, SYSTEM_REQUESTER } from './jobs';
 import type { PolicyDocumentResolver } from './policy-documents';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type { ChangeStore, StoredChange } from './ports';
+import type { RaisedAlertGate } from './raised-alert';
 
 /** The IAM reads about a principal that the {@link IamGateway} does not make. */
 export interface PrincipalDirectory {
@@ -218,6 +220,11 @@ export class EscalationCheckService {
        * source of notify's had), with the settings to judge the change again by it. Without it, not looked for.
        */
       rejudge?: { content: Pick<ChangeContent, 'prepare'>; risk: RiskContext };
+      /**
+       * Notify's gates, for a change this check raised: muted, digested or grouped by its lower level (or posted in
+       * a lower level's channel), it is posted again where its new level goes. Without it, only updated in place.
+       */
+      raise?: Pick<RaisedAlertGate, 'regate'>;
       log?: (message: string, details: Record<string, unknown>) => void;
     },
   ) {}
@@ -250,6 +257,15 @@ export class EscalationCheckService {
       }
     }
     if (!changed) return { outcome: 'not-applicable' };
+    // Before recording: a post that fails fails the job, and its retry (still seeing the lower level) posts it.
+    const raised = await this.deps.raise?.regate(stored, change);
+    if (raised) {
+      this.deps.log?.('raised change posted again', {
+        eventId,
+        level: change.risk.level,
+        why: raised.reason,
+      });
+    }
     await this.deps.store.recordEscalation(eventId, change, this.deps.now());
     try {
       await this.deps.alerts.refresh({ ...stored, change });
@@ -296,7 +312,12 @@ export class EscalationCheckService {
     );
     if (account) judged = { ...judged, account };
     if (validation) judged = withValidation(judged, validation);
-    return escalation ? { ...judged, escalation } : judged;
+    // The path notify's check found stays among the reasons: assessChange knows nothing of it.
+    if (escalation) judged = withEscalation(judged, escalation);
+    // A second look may only raise the level: a document read later (a default version made since, a policy
+    // edited to look harmless) never lowers what notify said of the change.
+    if (compareLevels(judged.risk.level, change.risk.level) > 0) return change;
+    return judged;
   }
 }
 
@@ -305,13 +326,20 @@ export class EscalationCheckService {
  * when a notification of a change already posted comes again (SNS's retry after a failure).
  */
 export interface EscalationStep {
-  prepare(change: AssessedChange): Promise<AssessedChange>;
+  /**
+   * The change with notify's part of the check, or marked for the worker's. `deadline` (epoch ms) is when the
+   * invocation must stop starting new work: notify's own check never runs past it.
+   */
+  prepare(change: AssessedChange, deadline?: number): Promise<AssessedChange>;
   /**
    * Queues the worker's part, when the change needs one. Throws {@link FollowUpNotQueuedError} when the job could
    * not be published — after saying so on the change and its alert — so the notification is delivered again.
    */
   delivered(change: AssessedChange): Promise<void>;
-  /** Queues the job again for a posted change whose job could not be published; nothing for any other change. */
+  /**
+   * Queues the job again for a posted change whose worker's part is still outstanding (its job not published, or
+   * perhaps never published: notify may have ended before); nothing for any other change.
+   */
   redelivered(stored: StoredChange): Promise<void>;
 }
 
@@ -338,6 +366,9 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   }
 }
 
+/** Time kept after notify's own check to store and post the change: one Slack post and a few store writes. */
+export const DELIVERY_RESERVE_MS = 3_000;
+
 /** What notify's part of the check is built from. */
 export interface NotifyEscalationDependencies {
   /**
@@ -349,6 +380,11 @@ export interface NotifyEscalationDependencies {
   reads?: (accountId: string) => boolean;
   /** How long notify waits for its own check before leaving it to the worker. */
   budgetMs: number;
+  /**
+   * The invocation's time kept for storing and posting the change after the check (default
+   * {@link DELIVERY_RESERVE_MS}): with less than that left before the deadline, the worker checks it.
+   */
+  reserveMs?: number;
   /** The worker's jobs topic. Without it notify posts whatever its own check found. */
   queue?: JobQueue;
   /** Where the change's judgement is kept, to say on it that its job could not be queued. */
@@ -370,13 +406,13 @@ export interface NotifyEscalationDependencies {
 export class NotifyEscalation implements EscalationStep {
   constructor(private readonly deps: NotifyEscalationDependencies) {}
 
-  async prepare(change: AssessedChange): Promise<AssessedChange> {
+  async prepare(change: AssessedChange, deadline = Number.POSITIVE_INFINITY): Promise<AssessedChange> {
     if (change.bot) return change;
     const principal = changedPrincipal(change);
     const worker = this.deps.queue !== undefined;
     const revalidate = worker && change.validation?.status === 'unavailable';
     if (!principal) return revalidate ? { ...change, followUp: { state: 'queued' } } : change;
-    const here = await this.checkHere(change);
+    const here = await this.checkHere(change, deadline);
     if ('check' in here && (isFinal(here.check) || !worker)) {
       const checked = withEscalation(change, here.check);
       return revalidate ? { ...checked, followUp: { state: 'queued' } } : checked;
@@ -392,15 +428,22 @@ export class NotifyEscalation implements EscalationStep {
   }
 
   /** Notify's own check, or why it has none (its account is not notify's, it did not finish in time…). */
-  private async checkHere(change: AssessedChange): Promise<{ check: EscalationCheck } | { why: string }> {
+  private async checkHere(
+    change: AssessedChange,
+    deadline: number,
+  ): Promise<{ check: EscalationCheck } | { why: string }> {
     const checker = this.deps.checker;
     if (!checker || this.deps.budgetMs <= 0) return { why: 'notify does not check escalation itself' };
     if (this.deps.reads && !this.deps.reads(change.accountId)) {
       return { why: `account ${change.accountId} is read only by the worker` };
     }
+    // Within the budget and the invocation's time, keeping enough of it to store and post the change after.
+    const left = deadline - this.deps.now().getTime() - (this.deps.reserveMs ?? DELIVERY_RESERVE_MS);
+    const budgetMs = Math.min(this.deps.budgetMs, left);
+    if (budgetMs <= 0) return { why: 'the invocation is near its end' };
     try {
-      const check = await within(checker.check(change), this.deps.budgetMs);
-      return check ? { check } : { why: `not finished within ${this.deps.budgetMs} ms` };
+      const check = await within(checker.check(change), budgetMs);
+      return check ? { check } : { why: `not finished within ${budgetMs} ms` };
     } catch (error: unknown) {
       this.deps.log?.('escalation check in notify failed; left to the worker', {
         eventId: change.eventId,
@@ -416,7 +459,14 @@ export class NotifyEscalation implements EscalationStep {
   }
 
   async redelivered(stored: StoredChange): Promise<void> {
-    if (stored.change.followUp?.state !== 'not-queued') return;
+    const followUp = stored.change.followUp;
+    if (followUp === undefined) return;
+    if (followUp.state === 'queued') {
+      // Outstanding: notify may have ended between posting and publishing. Publishing again is harmless (the
+      // worker's run is idempotent and removes `followUp` once done); never publishing leaves "Checking…" forever.
+      await this.publish(stored.change);
+      return;
+    }
     const { followUp: _failed, ...change } = stored.change;
     const waiting: AssessedChange = {
       ...change,

@@ -12,9 +12,10 @@
  */
 import type { JobRunner } from './account-router';
 import type { AuditLog } from './audit-port';
+import type { AlertRefresher } from './escalation-check';
 import type { JobDelivery } from './job-verification';
 import type { AlertRef, FleetAction, Job, Requester } from './jobs';
-import type { ChangeStore, Clock } from './ports';
+import type { ChangeStore, Clock, FleetActed } from './ports';
 import type { QuarantineOutcome, QuarantinePreview, QuarantineService } from './quarantine-service';
 import type { RespondedChange, RevertStore } from './revert-port';
 import type { RevertOutcome, RevertPreview, RevertService } from './revert-service';
@@ -69,7 +70,9 @@ export interface FleetPresenter {
 
 /** What the fleet runner needs. */
 export interface FleetDependencies {
-  store: Pick<ChangeStore, 'burstMembers'> & Pick<RevertStore, 'getChange'>;
+  store: Pick<ChangeStore, 'burstMembers' | 'recordFleetActed'> & Pick<RevertStore, 'getChange'>;
+  /** Re-renders the group's message after an action on it (its buttons give way to what was done). */
+  alerts?: AlertRefresher;
   /** The use cases acting in `accountId` (the bot's own account, or a member's through the responder role). */
   useCasesIn(accountId: string): AccountUseCases;
   slack: Pick<SlackInteractionGateway, 'updateView' | 'postMessage' | 'postEphemeral'>;
@@ -89,6 +92,26 @@ export class FleetGroupNotFoundError extends Error {
 function message(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n')[0] ?? text;
+}
+
+/**
+ * The members a job acts on: all of them, or exactly those `chosen` — and none when one chosen is not among
+ * them (a forged or stale choice), which is refused as a whole.
+ */
+export function chosenMembers(
+  members: RespondedChange[],
+  chosen: readonly string[] | undefined,
+): RespondedChange[] {
+  if (chosen === undefined) return members;
+  const byId = new Map(members.map((stored) => [stored.change.eventId, stored]));
+  const outside = chosen.filter((eventId) => !byId.has(eventId));
+  if (outside.length > 0) {
+    throw new FleetGroupNotFoundError(
+      `${outside.length} of the accounts chosen ${outside.length === 1 ? 'is' : 'are'} not in the group listed; nothing was done`,
+    );
+  }
+  const wanted = new Set(chosen);
+  return members.filter((stored) => wanted.has(stored.change.eventId));
 }
 
 /** The account an action on a change acts in: where the change was made, or for a quarantine the caller's. */
@@ -189,7 +212,7 @@ export class FleetActionRunner implements JobRunner {
     let members: RespondedChange[];
     try {
       if (Number.isNaN(asOf.getTime())) throw new FleetGroupNotFoundError(`unreadable list time ${job.asOf}`);
-      members = await this.members(job.groupId, asOf);
+      members = chosenMembers(await this.members(job.groupId, asOf), job.members);
     } catch (error: unknown) {
       if (!(error instanceof FleetGroupNotFoundError)) throw error;
       await this.audit(job.by, action, job.groupId, `refused: ${error.message}`, job.reason);
@@ -219,12 +242,50 @@ export class FleetActionRunner implements JobRunner {
       job.groupId,
       [...counts].map(([status, count]) => `${status} ${count}`).join(', ') || 'nothing to do',
       job.reason,
-      { accounts: results.length },
+      { accounts: results.length, ...(job.members ? { chosen: job.members.length } : {}) },
     );
+    await this.showActed(job.groupId, action, results, job.by);
     return {
       kind: job.kind,
       outcome: [...counts].map(([status, count]) => `${status}:${count}`).join(' ') || 'empty',
     };
+  }
+
+  /**
+   * The group's message shows what was done in place of its buttons (they come back when accounts join later). A
+   * failure is logged: the results are in the thread all the same.
+   */
+  private async showActed(
+    groupId: string,
+    action: FleetAction,
+    results: FleetResult[],
+    by: Requester,
+  ): Promise<void> {
+    const { store, alerts } = this.deps;
+    if (!alerts) return;
+    try {
+      const parent = await store.getChange(groupId);
+      if (!parent?.burstNote) return;
+      const done = results.filter(
+        (result) =>
+          'outcome' in result &&
+          (result.outcome.status === 'done' ||
+            result.outcome.status === 'already-quarantined' ||
+            (result.outcome.status === 'already-claimed' && result.outcome.existing.status === 'done')),
+      ).length;
+      const fleetActed: FleetActed = {
+        action,
+        done,
+        total: results.length,
+        accounts: parent.burstNote.accounts ?? results.length,
+        by: by.name,
+        at: this.deps.clock.now().toISOString(),
+      };
+      await store.recordFleetActed(groupId, fleetActed);
+      await alerts.refresh({ ...parent, burstNote: { ...parent.burstNote, fleetActed } });
+    } catch (error: unknown) {
+      this.log('fleet message not updated', { groupId, error: message(error) });
+    }
   }
 
   private async actOn(

@@ -54,6 +54,8 @@ export type InteractionRequest =
       groupId: string;
       asOf: string;
       reason: string;
+      /** The accounts' changes chosen (event ids); absent: all of those listed. */
+      members?: string[];
       alert?: { channel: string; ts: string };
     }
   /** View diff, or one of the diff modal's pages. */
@@ -178,7 +180,7 @@ function message(error: unknown): string {
   return text.split('\n')[0] ?? text;
 }
 
-function sameModes(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   const left = [...new Set(a ?? [])].sort();
   const right = [...new Set(b ?? [])].sort();
   return left.length === right.length && left.every((mode, index) => mode === right[index]);
@@ -208,7 +210,7 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
       // Denying IAM is in every quarantine, ticked or not.
       if (
         job.kind === 'quarantine' &&
-        !sameModes(['deny-iam', ...(job.modes ?? [])], ['deny-iam', ...(request.modes ?? [])])
+        !sameSet(['deny-iam', ...(job.modes ?? [])], ['deny-iam', ...(request.modes ?? [])])
       ) {
         return 'the quarantine modes differ from the ones submitted';
       }
@@ -228,6 +230,11 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
       if (request.groupId !== job.groupId) return 'the request names another group';
       if (request.asOf !== job.asOf)
         return 'the job would act on another list of accounts than the one confirmed';
+      if (
+        (request.members === undefined) !== (job.members === undefined) ||
+        !sameSet(request.members, job.members)
+      )
+        return 'the job would act in other accounts than the ones chosen';
       if (request.reason.trim() !== job.reason.trim()) return 'the reason differs from the one submitted';
       if (job.alert?.channel !== request.alert?.channel || job.alert?.ts !== request.alert?.ts) {
         return 'the alert thread differs from the one the modal was opened for';

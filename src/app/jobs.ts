@@ -98,6 +98,11 @@ export type Job = JobBase &
         groupId: string;
         /** ISO time: the changes first seen up to then are the ones the confirmation listed. */
         asOf: string;
+        /**
+         * The event ids of the group's changes (one per account) the responder chose, as the signed submission names
+         * them; absent: every change listed. The worker acts on these only, and on none when one is not in the group.
+         */
+        members?: string[];
         by: Requester;
         reason: string;
         alert?: AlertRef;
@@ -245,6 +250,17 @@ export function parseJob(text: string): Job {
     throw new JobFormatError(
       `the prepare-fleet-confirmation job has an unknown action ${JSON.stringify(job.action)}`,
     );
+  }
+  if (
+    (job.kind === 'fleet-revert' || job.kind === 'fleet-quarantine') &&
+    job.members !== undefined &&
+    !(
+      Array.isArray(job.members) &&
+      job.members.length > 0 &&
+      job.members.every((member) => typeof member === 'string' && member !== '')
+    )
+  ) {
+    throw new JobFormatError(`the ${job.kind} job's members are not a list of event ids`);
   }
   if (job.origin !== undefined) {
     const origin = job.origin as Record<string, unknown> | null;

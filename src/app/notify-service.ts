@@ -12,6 +12,7 @@ import {
   parseFilterPattern,
 } from '../domain/filter-pattern';
 import { accountOf, groupOf } from '../domain/fleet';
+import { type ForwardingStop, forwardingStopOf } from '../domain/forwarding';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
 import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
@@ -31,7 +32,7 @@ import type {
   RiskLevel,
   SkippedRecord,
 } from '../domain/types';
-import type { AccountDirectory } from './account-directory';
+import type { AccountDirectory, AccountFacts } from './account-directory';
 import type { AlarmFollowPort } from './alarm-follow';
 import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
 import type { ActorAskStep } from './ask-actor-service';
@@ -328,6 +329,11 @@ export class NotifyService {
     unreadable: (reason: string) => void,
     gates: Gates = {},
   ): Promise<StoredChange | undefined> {
+    const stop = forwardingStopOf(record);
+    if (stop) {
+      await this.reportForwardingStop(stop, result);
+      return undefined;
+    }
     let normalised: ReturnType<typeof normaliseRecord>;
     try {
       normalised = normaliseRecord(record);
@@ -341,6 +347,28 @@ export class NotifyService {
       return undefined;
     }
     return this.deliver(normalised.change, result, deadline, gates);
+  }
+
+  /**
+   * A member account's forwarding was stopped (or someone tried): said in the critical channel (else the default),
+   * with `@here` when it was stopped and mentions are on. Not stored as a change: it is no IAM change.
+   */
+  private async reportForwardingStop(stop: ForwardingStop, result: NotifyResult): Promise<void> {
+    const { settings } = this.deps;
+    const account = this.deps.accounts ? await this.deps.accounts.describe(stop.accountId) : undefined;
+    const known = account && (account.name || account.ouPath) ? { account } : {};
+    await this.deps.slack.postThreadNote(
+      { channel: settings.channelByLevel.critical ?? settings.defaultChannel },
+      { kind: 'forwarding-stopped', stop, ...known, mention: settings.mentionOnCritical },
+    );
+    result.posted.push(stop.eventId);
+    this.log('forwarding of IAM changes stopped in a member account', {
+      accountId: stop.accountId,
+      eventName: stop.eventName,
+      rule: stop.ruleName,
+      caller: stop.caller,
+      ...(stop.errorCode ? { errorCode: stop.errorCode } : {}),
+    });
   }
 
   /** Judges a change with what the store knows of the document before it, and remembers the one after. */
@@ -450,12 +478,33 @@ export class NotifyService {
     return routeChange(table, change, this.deps.settings).channel;
   }
 
-  /** The change with its account's name and OU path, when the directory knows them (it never throws). */
+  /**
+   * The change with its account's name and OU path, and those of the account its caller acted from when that is
+   * another one, when the directory knows them (it never throws).
+   */
   private async withAccount(change: AssessedChange): Promise<AssessedChange> {
     const directory = this.deps.accounts;
     if (!directory || !change.accountId) return change;
+    const known = (facts: AccountFacts) => Boolean(facts.name || facts.ouPath);
     const account = await directory.describe(change.accountId);
-    return account.name || account.ouPath ? { ...change, account } : change;
+    const callerId = change.actor.accountId;
+    const caller =
+      change.recipientAccountId && callerId && callerId !== change.accountId
+        ? await directory.describe(callerId)
+        : undefined;
+    return {
+      ...change,
+      ...(known(account) ? { account } : {}),
+      ...(caller && known(caller) ? { callerAccount: caller } : {}),
+    };
+  }
+
+  /** The alarm's account as the directory names it, to spread into its summary (nothing when unknown). */
+  private async alarmAccount(alarm: AlarmEvent): Promise<{ account?: AccountFacts }> {
+    const directory = this.deps.accounts;
+    if (!directory || !alarm.accountId) return {};
+    const account = await directory.describe(alarm.accountId);
+    return account.name || account.ouPath ? { account } : {};
   }
 
   private async deliver(
@@ -478,7 +527,7 @@ export class NotifyService {
     if (!record) {
       assessed = await this.withAccount(await this.judgeBotCall(assessed));
       if (!assessed.bot) assessed = (await gates.expected?.judge(assessed)) ?? assessed;
-      if (this.deps.escalation) assessed = await this.deps.escalation.prepare(assessed);
+      if (this.deps.escalation) assessed = await this.deps.escalation.prepare(assessed, deadline);
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.
@@ -804,7 +853,9 @@ export class NotifyService {
       const parentChange = await store.getChange(burst.parentEventId);
       if (parentChange) {
         // Kept on the parent first, so an acknowledgement or a revert re-rendering it keeps the count too.
-        const burstNote = burstNoteOf(burst);
+        // What was last done to a fleet group stays on its message as its count moves on.
+        const acted = parentChange.burstNote?.fleetActed;
+        const burstNote = { ...burstNoteOf(burst), ...(acted ? { fleetActed: acted } : {}) };
         await store.recordBurstNote(burst.parentEventId, burstNote);
         await slack.updateAlert(parent, { ...parentChange, burstNote });
         shown = { count: burst.count, at: clock.now().toISOString() };
@@ -879,7 +930,11 @@ export class NotifyService {
           { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
           { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
         );
-        await store.updateAlarm(earlier.alarm, { resolvedAt: alarm.stateChangeTime }, clock.now());
+        await store.updateAlarm(
+          earlier.alarm,
+          { resolvedAt: alarm.stateChangeTime, resolvedState: alarm.state },
+          clock.now(),
+        );
       }
       await store.updateAlarm(
         alarm,
@@ -892,7 +947,12 @@ export class NotifyService {
 
     if (alarm.notCis44 !== undefined) {
       // Not IAM changes: no calls to look for. The message names the alarm's metric and says why.
-      const ref = await slack.postAlarm(settings.defaultChannel, { alarm, calls: [], source: 'none' });
+      const ref = await slack.postAlarm(settings.defaultChannel, {
+        alarm,
+        ...(await this.alarmAccount(alarm)),
+        calls: [],
+        source: 'none',
+      });
       await store.updateAlarm(alarm, { slack: ref, source: 'none', summary: 'posted' }, clock.now());
       result.alarms.push({ name: alarm.name, state: alarm.state, calls: 0, source: 'not-cis44' });
       return;
@@ -923,7 +983,12 @@ export class NotifyService {
       }),
     );
     const listed = [...linked, ...calls.slice(20).map((call) => ({ change: call.change }))];
-    const ref = await slack.postAlarm(settings.defaultChannel, { alarm, calls: listed, source });
+    const ref = await slack.postAlarm(settings.defaultChannel, {
+      alarm,
+      ...(await this.alarmAccount(alarm)),
+      calls: listed,
+      source,
+    });
     await store.updateAlarm(
       alarm,
       { slack: ref, calls: calls.map((call) => call.change.eventId), source, summary: 'posted' },
@@ -984,7 +1049,56 @@ export class NotifyService {
     const listed = calls
       .filter((entry): entry is StoredChange => entry !== undefined)
       .map((entry) => ({ change: entry.change }));
-    return { alarm: record.alarm, calls: listed, source: record.source ?? 'none' };
+    return {
+      alarm: record.alarm,
+      ...(await this.alarmAccount(record.alarm)),
+      calls: listed,
+      source: record.source ?? 'none',
+      ...(record.laterCalls ? { laterCalls: record.laterCalls } : {}),
+      ...(record.resolvedAt
+        ? {
+            resolvedBy: {
+              ...record.alarm,
+              state: record.resolvedState ?? 'OK',
+              stateChangeTime: record.resolvedAt,
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** The ALARM occurrence that went into ALARM at `openedAt` (the follow-up's cursor's), when stored. */
+  private async alarmOpenedAt(alarmName: string, openedAt: string): Promise<StoredAlarm | undefined> {
+    const opened = Date.parse(openedAt);
+    const record = await this.deps.store.latestAlarmOccurrence(alarmName, new Date(opened + 1).toISOString());
+    return record && Date.parse(record.alarm.stateChangeTime) === opened ? record : undefined;
+  }
+
+  /**
+   * Counts calls the follow-up found (and handed to {@link deliverRecords}) as later calls of the alarm that went
+   * into ALARM at `openedAt`: each stored call is marked with the alarm once (a conditional write), so a call found
+   * again is not counted again; calls its summary lists are not later calls. Returns how many were new.
+   */
+  async recordLaterCalls(alarmName: string, openedAt: string, eventIds: readonly string[]): Promise<number> {
+    const { store, clock } = this.deps;
+    const record = await this.alarmOpenedAt(alarmName, openedAt);
+    if (!record) return 0;
+    const listed = new Set(record.calls);
+    const mark = `${alarmName}@${record.alarm.stateChangeTime}`;
+    let added = 0;
+    for (const eventId of eventIds) {
+      if (listed.has(eventId)) continue;
+      if (await store.markFollowedCall(eventId, mark)) added += 1;
+    }
+    if (added > 0) await store.addLaterCalls(record.alarm, added, clock.now());
+    return added;
+  }
+
+  /** The alarm's summary updated in place with the count of later calls kept on it (nothing when none). */
+  async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
+    const record = await this.alarmOpenedAt(alarmName, openedAt);
+    if (!record?.slack || !record.laterCalls) return;
+    await this.deps.slack.updateAlarm(record.slack, await this.summaryOf(record));
   }
 
   /**

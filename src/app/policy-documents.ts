@@ -11,6 +11,7 @@ import {
   type PolicyLookup,
   withManagedPolicy,
 } from '../domain/managed-policy';
+import { PolicyDocumentError, parsePolicyDocument } from '../domain/policy';
 import { policyVersionKey } from '../domain/resources';
 import type { Change, PolicyDocument } from '../domain/types';
 import type { IamGateway } from './iam-port';
@@ -41,6 +42,28 @@ function message(error: unknown): string {
   return text.split('\n')[0] ?? text;
 }
 
+/** Whether a version was created after a call: CloudTrail gives whole seconds, so the same second is not after. */
+function createdAfter(createDate: string, eventTime: string): boolean {
+  const created = Date.parse(createDate);
+  const at = Date.parse(eventTime);
+  if (Number.isNaN(created) || Number.isNaN(at)) return false;
+  return Math.floor(created / 1000) * 1000 > at;
+}
+
+/**
+ * A document read back from the store, checked as any other input is: the store is written by more than one
+ * function, so what it holds is parsed again and a malformed one counts as absent (never a crash in a rule).
+ */
+function storedDocument(document: unknown): PolicyDocument | undefined {
+  if (document === null || document === undefined) return undefined;
+  try {
+    return parsePolicyDocument(document);
+  } catch (error: unknown) {
+    if (error instanceof PolicyDocumentError) return undefined;
+    throw error;
+  }
+}
+
 /** The store: the default document the bot saw a `CreatePolicy`/`CreatePolicyVersion` write. */
 export class StoredPolicyDocuments implements PolicyDocumentSource {
   readonly kind = 'store';
@@ -49,35 +72,61 @@ export class StoredPolicyDocuments implements PolicyDocumentSource {
 
   async find(policyArn: string, at: { eventTime: string; eventId: string }) {
     const seen = await this.store.documentBefore(`policy/${policyArn}/default`, at.eventTime, at.eventId);
-    if (seen?.document) return { source: 'store' as const, document: seen.document };
+    const document = storedDocument(seen?.document);
+    if (document) return { source: 'store' as const, document };
+    if (seen?.document) return { missing: 'the stored document is malformed' };
     return { missing: seen?.unknownReason ?? 'not seen before' };
   }
 }
 
 /**
+ * Where {@link IamPolicyDocuments} keeps the versions it read. Without `putDocument` the cache is only read: the
+ * worker's role may not write it, so a stolen worker credential cannot plant a harmless document under a powerful
+ * policy's version for notify to trust.
+ */
+export type PolicyVersionCache = Pick<ChangeStore, 'documentBefore'> &
+  Partial<Pick<ChangeStore, 'putDocument'>>;
+
+/**
  * IAM: the policy's default version (`GetPolicy`), its document from the store when that version was read before,
- * else `GetPolicyVersion` — kept in the store under the ARN and version id, which never change.
+ * else `GetPolicyVersion` — kept in the store under the ARN and version id, which never change. A cached document
+ * is parsed again when read; a malformed one (or one the store cannot read) is read from IAM instead. With
+ * `versionsBeforeTheCall`, a default version IAM says was created after the call is unknown.
  */
 export class IamPolicyDocuments implements PolicyDocumentSource {
   readonly kind = 'iam';
 
   constructor(
     private readonly iam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>,
-    private readonly cache: Pick<ChangeStore, 'documentBefore' | 'putDocument'>,
+    private readonly cache: PolicyVersionCache,
     private readonly now: () => Date,
+    private readonly options: {
+      log?: (message: string, details?: Record<string, unknown>) => void;
+      /**
+       * Reading long after the call (the worker's second look): a default version IAM says was created after the
+       * call is unknown, never taken for the one the call used. Off, today's default stands for the call's.
+       */
+      versionsBeforeTheCall?: boolean;
+    } = {},
   ) {}
 
-  async find(policyArn: string) {
+  async find(policyArn: string, at?: { eventTime: string; eventId: string }) {
     const policy = await this.iam.getManagedPolicy(policyArn);
     if (!policy) return { missing: 'no such policy' };
     const versionId = policy.defaultVersionId;
     const key = policyVersionKey(policyArn, versionId);
-    // A version's document never changes: any snapshot of it is the one.
-    const cached = await this.cache.documentBefore(key, '9999-12-31T23:59:59Z', '~');
-    if (cached?.document) return { source: 'iam' as const, document: cached.document, versionId };
+    const cached = await this.cached(policyArn, key);
+    if (cached) return { source: 'iam' as const, document: cached, versionId };
     const version = await this.iam.getPolicyVersion(policyArn, versionId);
     if (!version?.document) return { missing: `version ${versionId} could not be read` };
-    await this.cache.putDocument(
+    // Read later than the call (the worker's second look): a default made after it says nothing of what it was.
+    const strict = this.options.versionsBeforeTheCall === true;
+    if (strict && at && version.createDate && createdAfter(version.createDate, at.eventTime)) {
+      return {
+        missing: `the default version ${versionId} was created after the change (${version.createDate})`,
+      };
+    }
+    await this.cache.putDocument?.(
       {
         resourceKey: key,
         eventTime: this.now().toISOString(),
@@ -87,6 +136,25 @@ export class IamPolicyDocuments implements PolicyDocumentSource {
       this.now(),
     );
     return { source: 'iam' as const, document: version.document, versionId };
+  }
+
+  /** The version's document as cached, when there is a well-formed one. */
+  private async cached(policyArn: string, key: string): Promise<PolicyDocument | undefined> {
+    try {
+      // A version's document never changes: any snapshot of it is the one.
+      const snapshot = await this.cache.documentBefore(key, '9999-12-31T23:59:59Z', '~');
+      const document = storedDocument(snapshot?.document);
+      if (snapshot?.document && !document) {
+        this.options.log?.('cached policy version is malformed; read from IAM', { policyArn });
+      }
+      return document;
+    } catch (error: unknown) {
+      this.options.log?.('cached policy version unreadable; read from IAM', {
+        policyArn,
+        error: message(error),
+      });
+      return undefined;
+    }
   }
 }
 

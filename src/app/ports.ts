@@ -59,6 +59,23 @@ export interface BurstNote {
    * buttons name, so the worker reads the group's changes from the store.
    */
   groupId?: string;
+  /**
+   * The last action taken on the whole fleet group, and in how many of its accounts it was done: the message shows
+   * it in place of the buttons (which come back when accounts joined the group since).
+   */
+  fleetActed?: FleetActed;
+}
+
+/** An action on a fleet group, as its message shows it. */
+export interface FleetActed {
+  action: 'revert' | 'quarantine';
+  /** Accounts where it was done (or already was), of `total` acted on. */
+  done: number;
+  total: number;
+  /** The group's accounts when it ran: more accounts since bring the buttons back. */
+  accounts: number;
+  by: string;
+  at: string;
 }
 
 /** Outcome of claiming an event id. */
@@ -85,6 +102,10 @@ export interface StoredAlarm {
   calls: string[];
   source?: 'cloudwatch-logs' | 'cloudtrail' | 'none';
   resolvedAt?: string;
+  /** The state (OK, INSUFFICIENT_DATA) it was resolved by, beside `resolvedAt`. */
+  resolvedState?: AlarmState;
+  /** Calls found after its summary was posted, while it stayed in ALARM (the follow-up's count, shown on it). */
+  laterCalls?: number;
   /**
    * Who is posting its summary: `claimed` while one invocation holds it (until `claimUntil`), `posted` once done.
    * Absent on items written before claims existed: posted when `slack` is set.
@@ -188,6 +209,13 @@ export interface ChangeStore {
   updateAlarm(alarm: AlarmEvent, update: Partial<Omit<StoredAlarm, 'alarm'>>, now: Date): Promise<void>;
   /** The latest ALARM occurrence of an alarm before a time, to mark it resolved on OK. */
   latestAlarmOccurrence(name: string, before: string): Promise<StoredAlarm | undefined>;
+  /**
+   * Marks a stored change as found by the follow-up of the alarm occurrence `alarm` (a conditional write): true
+   * the first time, false when it was already marked or is not stored.
+   */
+  markFollowedCall(eventId: string, alarm: string): Promise<boolean>;
+  /** Adds `count` to an alarm occurrence's later calls (an atomic `ADD`). */
+  addLaterCalls(alarm: AlarmEvent, count: number, now: Date): Promise<void>;
 
   getBurst(key: string): Promise<Burst | undefined>;
   /** Starts a new burst for the key, replacing an expired one (`expectedBurstId`); false when someone else did. */
@@ -202,6 +230,8 @@ export interface ChangeStore {
   removeBurstItems(burstId: string, items: BurstItem[]): Promise<void>;
   /** Keeps the running count a burst's parent shows on the parent change; a lower count than stored is ignored. */
   recordBurstNote(parentEventId: string, note: BurstNote): Promise<void>;
+  /** Keeps what was last done to a fleet group on its parent's burst note (the worker; nothing else of the note). */
+  recordFleetActed(parentEventId: string, acted: FleetActed): Promise<void>;
   /**
    * The event ids of every change a burst ever held, the parent included (kept for the retention period, unlike
    * the queue of thread lines): what an action on a whole fleet group acts on. At most `limit` of them.

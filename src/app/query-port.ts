@@ -18,6 +18,11 @@ export interface ChangeQueries {
   changesByActor(actor: string, start: string, end: string, limit: number): Promise<RespondedChange[]>;
   /** Changes on one resource, named as the domain's `resourceOf` names it (`role/ci-runner`). */
   changesOnResource(resource: string, start: string, end: string, limit: number): Promise<RespondedChange[]>;
+  /**
+   * Changes made in one account (its 12-digit id), from the `byAccount` index: `in <account>` reads these alone,
+   * however many changes other accounts made in the range.
+   */
+  changesInAccount(accountId: string, start: string, end: string, limit: number): Promise<RespondedChange[]>;
 }
 
 /** The counters of one UTC day. Every map holds only the keys that were counted. */

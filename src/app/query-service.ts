@@ -37,6 +37,11 @@ const FIRST_SLICE_MS = 6 * HOUR_MS;
 const MIN_SLICE_MS = 5 * 60_000;
 /** Actor index partitions one answer reads at most; a name matching more is answered from the time index. */
 const MAX_ACTOR_KEYS = 25;
+/**
+ * Account index partitions one answer reads at most: `in <OU>` naming more accounts is answered from the time
+ * index (one query per account beats one scan of the range only while the accounts are few).
+ */
+const MAX_ACCOUNT_KEYS = 50;
 const IAM_EVENT_SOURCE = 'iam.amazonaws.com';
 /** CloudTrail writes a log file to S3 within minutes: the last hour is asked of `LookupEvents` as well. */
 const ARCHIVE_DELIVERY_LAG_MS = HOUR_MS;
@@ -501,6 +506,13 @@ export class QueryService {
       if (keys) {
         return Promise.all(keys.map((key) => changes.changesByActor(key, start, end, this.scanLimit)));
       }
+    }
+    const accounts = query.accountIds;
+    if (accounts && accounts.length <= MAX_ACCOUNT_KEYS) {
+      // Each account's own partition: changes in other accounts never use up the scan limit.
+      return Promise.all(
+        accounts.map((account) => changes.changesInAccount(account, start, end, this.scanLimit)),
+      );
     }
     return [await changes.changesBetween(start, end, this.scanLimit)];
   }

@@ -7,6 +7,7 @@ import {
   DescribeMetricFiltersCommand,
   FilterLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import type { FollowLogSearch } from '../app/alarm-follow';
 import type { LogSearch, MetricFilterSource } from '../app/ports';
 import type { CloudTrailRecord } from '../domain/input';
 import { parseCloudTrailRecordText } from '../domain/input';
@@ -59,7 +60,7 @@ const DEFAULT_MAX_FILTER_PAGES = 100;
  * (moto_server returns every event in the window for a `{ … }` pattern), so callers that depend on the
  * pattern must re-check `eventName`/`eventSource` on the records they get back.
  */
-export class CloudWatchLogsSearch implements LogSearch {
+export class CloudWatchLogsSearch implements LogSearch, FollowLogSearch {
   readonly #client: CloudWatchLogsClient;
   readonly #options: CloudWatchLogsSearchOptions;
 
@@ -102,6 +103,46 @@ export class CloudWatchLogsSearch implements LogSearch {
     end: Date,
   ): Promise<CloudTrailRecord[]> {
     return (await this.search(logGroupName, filterPattern, start, end)).records;
+  }
+
+  /**
+   * Every CloudTrail record the pattern matches in `[start, end]`, one `FilterLogEvents` page at a time, with no
+   * limit on pages or records (the caller bounds the window): the alarm follow-up pages on through a window that
+   * holds more than one search keeps. Duplicates by `eventID` within the search are dropped.
+   */
+  async *pages(
+    logGroupName: string,
+    filterPattern: string,
+    start: Date,
+    end: Date,
+  ): AsyncGenerator<CloudTrailRecord[]> {
+    const seen = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const response = await this.#client.send(
+        new FilterLogEventsCommand({
+          logGroupName,
+          filterPattern,
+          startTime: start.getTime(),
+          endTime: end.getTime(),
+          limit: this.#options.pageSize,
+          nextToken,
+        }),
+      );
+      const records: CloudTrailRecord[] = [];
+      for (const event of response.events ?? []) {
+        const record = parseCloudTrailRecordText(event.message);
+        if (!record) continue;
+        if (record.eventID !== undefined) {
+          if (seen.has(record.eventID)) continue;
+          seen.add(record.eventID);
+        }
+        records.push(record);
+      }
+      yield records;
+      // FilterLogEvents may return an empty page with a token while it is still searching: follow it.
+      nextToken = response.nextToken === nextToken ? undefined : response.nextToken;
+    } while (nextToken);
   }
 
   /**

@@ -36,6 +36,7 @@ export class AwsPolicyReader implements Pick<IamGateway, 'getManagedPolicy' | 'g
       return {
         versionId: version?.VersionId ?? versionId,
         isDefault: version?.IsDefaultVersion === true,
+        ...(version?.CreateDate ? { createDate: new Date(version.CreateDate).toISOString() } : {}),
         document: parsePolicyDocument(version?.Document ?? ''),
       };
     } catch (error: unknown) {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { ManagedPolicyCatalogue } from '../app/policy-documents';
-import { PolicyDocumentError, toPolicyDocument } from '../domain/policy';
+import { freezeDocument, PolicyDocumentError, toPolicyDocument } from '../domain/policy';
 import type { PolicyDocument } from '../domain/types';
 
 /** Where the generated catalogue is, next to the sources. */
@@ -42,6 +42,8 @@ interface CatalogueFile {
 /** The generated catalogue, read once on first use. */
 export class GeneratedManagedPolicyCatalogue implements ManagedPolicyCatalogue {
   private file?: Promise<CatalogueFile>;
+  /** Documents read so far, by ARN (the catalogue holds one version of each): read once, frozen, shared. */
+  private readonly documents = new Map<string, { versionId: string; document: PolicyDocument } | undefined>();
 
   constructor(private readonly location?: URL | string) {}
 
@@ -51,17 +53,11 @@ export class GeneratedManagedPolicyCatalogue implements ManagedPolicyCatalogue {
   }
 
   async latest(policyArn: string): Promise<{ versionId: string; document: PolicyDocument } | undefined> {
-    const entry = (await this.load()).policies[policyArn];
-    if (!entry) return undefined;
-    try {
-      return {
-        versionId: entry.v,
-        document: toPolicyDocument({ Version: '2012-10-17', Statement: entry.s }),
-      };
-    } catch (error: unknown) {
-      if (error instanceof PolicyDocumentError) return undefined;
-      throw error;
-    }
+    const file = await this.load();
+    if (this.documents.has(policyArn)) return this.documents.get(policyArn);
+    const found = read(file, policyArn);
+    this.documents.set(policyArn, found);
+    return found;
   }
 
   private load(): Promise<CatalogueFile> {
@@ -72,5 +68,22 @@ export class GeneratedManagedPolicyCatalogue implements ManagedPolicyCatalogue {
       return JSON.parse(text) as CatalogueFile;
     })();
     return this.file;
+  }
+}
+
+/** The entry of one policy as a frozen document, or undefined when the catalogue has none (or can't read it). */
+function read(
+  file: CatalogueFile,
+  policyArn: string,
+): { versionId: string; document: PolicyDocument } | undefined {
+  const entry = Object.hasOwn(file.policies, policyArn) ? file.policies[policyArn] : undefined;
+  if (!entry) return undefined;
+  try {
+    const document = toPolicyDocument({ Version: '2012-10-17', Statement: entry.s });
+    freezeDocument(document);
+    return { versionId: entry.v, document };
+  } catch (error: unknown) {
+    if (error instanceof PolicyDocumentError) return undefined;
+    throw error;
   }
 }

@@ -56,11 +56,13 @@ export function servicesOfStatements(statements: readonly Statement[]): Set<stri
 /** The actions of one service a statement grants (`Action` matched, or not excluded by `NotAction`). */
 function grantedIn(statement: Statement, service: string, actions: readonly CatalogueAction[]): string[] {
   const full = (name: string) => `${service}:${name}`;
-  if (statement.Action) {
-    const patterns = statement.Action.filter((pattern) => wildcardMatch(serviceOf(pattern), service));
-    if (patterns.length === 0) return [];
+  const granting = statement.Action;
+  if (granting) {
+    // Only patterns of this service (or of a wildcard service) can match its actions: the whole list is
+    // matched, compiled once per list rather than once per service.
+    if (!granting.some((pattern) => wildcardMatch(serviceOf(pattern), service))) return [];
     return actions
-      .filter((action) => anyWildcardMatch(patterns, full(action.name)))
+      .filter((action) => anyWildcardMatch(granting, full(action.name)))
       .map((action) => full(action.name));
   }
   const excluded = statement.NotAction;
@@ -124,6 +126,36 @@ export interface StatementGrant {
  * holds are expanded; a named service it does not hold is listed as unknown, never guessed.
  */
 export function expandStatement(statement: Statement, catalogue: ActionCatalogue): StatementGrant {
+  const list = statement.Action ?? statement.NotAction;
+  // A statement with both (IAM refuses it) is expanded on both: not kept.
+  if (!list || (statement.Action && statement.NotAction)) return expand(statement, catalogue);
+  let known = expansions.get(catalogue);
+  if (!known) {
+    known = { byAction: new WeakMap(), byNotAction: new WeakMap() };
+    expansions.set(catalogue, known);
+  }
+  const byList = statement.Action ? known.byAction : known.byNotAction;
+  let grant = byList.get(list);
+  if (!grant) {
+    grant = expand(statement, catalogue);
+    byList.set(list, grant);
+  }
+  return grant;
+}
+
+/**
+ * Expansions kept per catalogue and action list (weakly): the answer depends on nothing else, and the same list
+ * is the same object wherever it is written (see `internActionList`). Callers read the grant, never change it.
+ */
+const expansions = new WeakMap<
+  ActionCatalogue,
+  {
+    byAction: WeakMap<readonly string[], StatementGrant>;
+    byNotAction: WeakMap<readonly string[], StatementGrant>;
+  }
+>();
+
+function expand(statement: Statement, catalogue: ActionCatalogue): StatementGrant {
   const wanted = servicesOfStatements([statement]);
   const keys =
     wanted === 'all' ? (catalogue.serviceKeys ?? []) : [...wanted].filter((service) => !/[*?]/.test(service));

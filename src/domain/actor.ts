@@ -1,3 +1,4 @@
+import { BoundedCache } from './bounded-cache';
 import type { Actor, ActorType, Client } from './types';
 
 type JsonObject = Record<string, unknown>;
@@ -59,15 +60,30 @@ const CLIENT_PATTERNS: Array<[Client, RegExp]> = [
 const CONSOLE_AGENT =
   /console\.amazonaws\.com|signin\.amazonaws\.com|console\.aws\.amazon\.com|\bconsole\.[a-z0-9-]+\.amazonaws\.com|(?:^|[\s,[(])[A-Za-z0-9-]*Console\/\d/i;
 
+/** User agents read before: a handful of tools and versions write nearly every record of an account. */
+const agentClients = new BoundedCache<string, Client | null>(512);
+
+/**
+ * The client a user agent names, or null when it names none: the console first, then the tools before the
+ * SDKs they embed. A module-level bounded cache of a pure function (agents up to 1,000 characters are kept).
+ */
+function clientOfAgent(userAgent: string): Client | null {
+  const known = agentClients.get(userAgent);
+  if (known !== undefined) return known;
+  let client: Client | null = CONSOLE_AGENT.test(userAgent) ? 'console' : null;
+  if (!client) client = CLIENT_PATTERNS.find(([, pattern]) => pattern.test(userAgent))?.[0] ?? null;
+  if (userAgent.length <= 1000) agentClients.set(userAgent, client);
+  return client;
+}
+
 /**
  * The client a call came from. Terraform, CDK and the CLI are looked for before the SDKs they embed;
  * console sessions are known by CloudTrail's `sessionCredentialFromConsole` or the console's user agent.
  */
 export function detectClient(userAgent: string, options: { console: boolean; invokedBy?: string }): Client {
-  if (options.console || CONSOLE_AGENT.test(userAgent)) return 'console';
-  for (const [client, pattern] of CLIENT_PATTERNS) {
-    if (pattern.test(userAgent)) return client;
-  }
+  if (options.console) return 'console';
+  const byAgent = clientOfAgent(userAgent);
+  if (byAgent) return byAgent;
   if (options.invokedBy === 'cloudformation.amazonaws.com') return 'cloudformation';
   if (options.invokedBy) return 'aws-internal';
   return 'other';
@@ -99,7 +115,7 @@ export function readActor(record: JsonObject): Actor {
     type,
     arn,
     name: '',
-    console: consoleSession || CONSOLE_AGENT.test(userAgent),
+    console: consoleSession || clientOfAgent(userAgent) === 'console',
     sourceIp,
     sourceIsService: sourceIp !== '' && isServiceSource(sourceIp),
     userAgent,

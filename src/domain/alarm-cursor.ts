@@ -92,6 +92,22 @@ export function followWindow(
     : { start: new Date(start), end: new Date(end) };
 }
 
+/** Below this span past where the cursor stopped, a window is not split further: its records are paged on. */
+export const MIN_SPLIT_MS = 1000;
+
+/**
+ * The first half of a window whose search returned more records than one pass keeps: from the same start to
+ * halfway between where the cursor stopped and the window's end, `behind` so the second half follows at once.
+ * Undefined when that part is already under {@link MIN_SPLIT_MS} (the calls of one instant, or the overlap alone,
+ * exceed the limit): the caller then pages on through every record instead.
+ */
+export function splitWindow(cursor: AlarmCursor, window: FollowWindow): FollowWindow | undefined {
+  const until = ms(cursor.searchedUntil);
+  const past = window.end.getTime() - until;
+  if (!(past > MIN_SPLIT_MS)) return undefined;
+  return { start: window.start, end: new Date(until + Math.floor(past / 2)), behind: true };
+}
+
 /** The calls of `found` the cursor has not seen yet (by event id), each once. */
 export function unseenCalls<T extends { eventId: string }>(cursor: AlarmCursor, found: readonly T[]): T[] {
   const seen = new Set(cursor.boundary.map((call) => call.eventId));

@@ -1,7 +1,7 @@
 import { readActor } from './actor';
 import { IAM_EVENT_SOURCE, isCis44Event, isIamWriteRecord } from './events';
 import { type CloudTrailRecord, InputError } from './input';
-import { PolicyDocumentError, parsePolicyDocument } from './policy';
+import { readPolicyDocument } from './policy';
 import type { Actor, Change, DocumentRole, RequestDocument, SkippedRecord, Target } from './types';
 
 type JsonObject = Record<string, unknown>;
@@ -218,12 +218,9 @@ export function readDocuments(eventName: string, request: JsonObject | null): Re
     const raw = request[field];
     if (raw === undefined || raw === null) continue;
     const entry: RequestDocument = { role: roleOf(eventName), field };
-    try {
-      entry.document = parsePolicyDocument(raw);
-    } catch (error: unknown) {
-      if (!(error instanceof PolicyDocumentError)) throw error;
-      entry.error = error.message;
-    }
+    const read = readPolicyDocument(raw);
+    if ('document' in read) entry.document = read.document;
+    else entry.error = read.error;
     out.push(entry);
   }
   return out;

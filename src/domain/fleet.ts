@@ -92,10 +92,11 @@ export function accountOf(change: Pick<Change, 'accountId'>): string {
 export type GroupKind = 'session' | 'fleet';
 
 /**
- * The group a change joins in `channel`. A severe change (critical, high) is grouped only with the same change —
- * same caller identity, event, outcome, target and level — in other accounts (`fleet`), so its message stays
- * about one thing and keeps its single `@here`; any other change joins its caller's run (`session`), keyed by
- * the caller's identity regardless of account. The channel is part of the key: a group never spans channels.
+ * The group a change joins. A severe change (critical, high) is grouped only with the same change — same caller
+ * identity, event, outcome, target and level — in other accounts (`fleet`), so its message stays about one thing
+ * and keeps its single `@here`; a fleet group spans channels: its one message goes where the routing table sends
+ * the group's first change. Any other change joins its caller's run (`session`), keyed by the caller's identity
+ * regardless of account, in `channel` (the change's route): a run never spans channels.
  */
 export function groupOf(
   change: Change & { risk: { level: string } },
@@ -103,6 +104,6 @@ export function groupOf(
   severe: boolean,
 ): { key: string; kind: GroupKind } {
   return severe
-    ? { key: `${channel}#fleet#${change.risk.level}#${fleetKey(change)}`, kind: 'fleet' }
+    ? { key: `fleet#${change.risk.level}#${fleetKey(change)}`, kind: 'fleet' }
     : { key: `${channel}#${actorIdentity(change.actor)}`, kind: 'session' };
 }

@@ -1,3 +1,4 @@
+import { BoundedCache } from './bounded-cache';
 import type { PolicyDocument, Principal, Statement } from './types';
 
 /** A policy document that could not be read: the text is kept by the caller, the reason is said here. */
@@ -5,10 +6,11 @@ export class PolicyDocumentError extends Error {
   override name = 'PolicyDocumentError';
 }
 
-function toList(value: unknown, field: string): string[] | undefined {
+function toList(value: unknown, field: string, copy = true): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...value];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+    return copy ? [...value] : value;
   throw new PolicyDocumentError(`${field} must be a string or a list of strings`);
 }
 
@@ -49,6 +51,30 @@ function toCondition(value: unknown): Statement['Condition'] {
   return out;
 }
 
+/** Action lists longer than this (AWS managed policies, read once each) are not worth a content key. */
+const INTERNED_LIST_MAX = 256;
+
+/** Action lists read before, by content: see {@link internActionList}. */
+const actionLists = new BoundedCache<string, string[]>(1024);
+
+/**
+ * The one frozen copy of an action list with this content. Documents that list the same actions (the same
+ * policy written again, a Terraform module applied to many roles) then share the list, and everything kept per
+ * list — its compiled expression, what it grants, which escalation actions it covers — is worked out once for
+ * them all. A module-level bounded cache of a pure function: frozen, a shared list can't be changed through one
+ * of its documents.
+ */
+export function internActionList(list: readonly string[]): string[] {
+  if (list.length > INTERNED_LIST_MAX) return Object.freeze([...list]) as string[];
+  const key = JSON.stringify(list);
+  let kept = actionLists.get(key);
+  if (!kept) {
+    kept = Object.freeze([...list]) as string[];
+    actionLists.set(key, kept);
+  }
+  return kept;
+}
+
 function toStatement(value: unknown, index: number): Statement {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new PolicyDocumentError(`Statement[${index}] must be an object`);
@@ -60,10 +86,11 @@ function toStatement(value: unknown, index: number): Statement {
   }
   const statement: Statement = { Effect: effect };
   if (typeof raw.Sid === 'string') statement.Sid = raw.Sid;
-  const action = toList(raw.Action, `Statement[${index}].Action`);
-  if (action) statement.Action = action;
-  const notAction = toList(raw.NotAction, `Statement[${index}].NotAction`);
-  if (notAction) statement.NotAction = notAction;
+  // internActionList copies what it keeps: the input's own array is only read.
+  const action = toList(raw.Action, `Statement[${index}].Action`, false);
+  if (action) statement.Action = internActionList(action);
+  const notAction = toList(raw.NotAction, `Statement[${index}].NotAction`, false);
+  if (notAction) statement.NotAction = internActionList(notAction);
   const resource = toList(raw.Resource, `Statement[${index}].Resource`);
   if (resource) statement.Resource = resource;
   const notResource = toList(raw.NotResource, `Statement[${index}].NotResource`);
@@ -120,6 +147,64 @@ export function parsePolicyDocument(input: unknown): PolicyDocument {
   return toPolicyDocument(json);
 }
 
+/** Texts longer than this are read each time: no request document is (IAM's largest inline limit is 10,240). */
+const KEPT_TEXT_MAX = 10_240;
+
+/** Document texts read before and what they gave: see {@link readPolicyDocument}. */
+const documentTexts = new BoundedCache<string, { document: PolicyDocument } | { error: string }>(512);
+
+/**
+ * {@link parsePolicyDocument} for a document as a request carries it, answering instead of throwing: the
+ * document, or why it can't be read. A text read before is answered from a bounded cache (the same policy
+ * written again, a broken tool sending the same text) with the same document, frozen so no reader can change
+ * what another is given; a text that can't be read costs no exceptions the second time.
+ */
+export function readPolicyDocument(input: unknown): { document: PolicyDocument } | { error: string } {
+  const keep = typeof input === 'string' && input.length <= KEPT_TEXT_MAX;
+  if (keep) {
+    const known = documentTexts.get(input);
+    if (known) return known;
+  }
+  let result: { document: PolicyDocument } | { error: string };
+  try {
+    result = { document: parsePolicyDocument(input) };
+  } catch (error: unknown) {
+    if (!(error instanceof PolicyDocumentError)) throw error;
+    result = { error: error.message };
+  }
+  if (keep) {
+    if ('document' in result) freezeDocument(result.document);
+    documentTexts.set(input, Object.freeze(result));
+  }
+  return result;
+}
+
+/**
+ * Freezes a parsed document all the way down (its action lists already are), so it can be handed to every
+ * reader of a cache: none can change what another is given.
+ */
+export function freezeDocument(document: PolicyDocument): void {
+  for (const statement of document.Statement) {
+    for (const list of [statement.Resource, statement.NotResource]) if (list) Object.freeze(list);
+    for (const principal of [statement.Principal, statement.NotPrincipal]) {
+      if (principal && principal !== '*') {
+        for (const ids of Object.values(principal)) Object.freeze(ids);
+        Object.freeze(principal);
+      }
+    }
+    if (statement.Condition) {
+      for (const block of Object.values(statement.Condition)) {
+        for (const values of Object.values(block)) Object.freeze(values);
+        Object.freeze(block);
+      }
+      Object.freeze(statement.Condition);
+    }
+    Object.freeze(statement);
+  }
+  Object.freeze(document.Statement);
+  Object.freeze(document);
+}
+
 /** Sorted, de-duplicated copy of a list, so documents compare and print the same whatever their order. */
 function canonicalList(list: string[] | undefined): string[] | undefined {
   return list ? [...new Set(list)].sort() : undefined;
@@ -171,14 +256,14 @@ export function canonicalDocument(document: PolicyDocument): PolicyDocument {
   return out;
 }
 
-const patternCache = new Map<string, RegExp>();
+/** Compiled patterns (bounded: a stream of distinct patterns never drops the common ones all at once). */
+const patternCache = new BoundedCache<string, RegExp>(5000);
 
 /** The regular expression source of one IAM wildcard pattern. */
 function wildcardSource(pattern: string): string {
-  return pattern
-    .split('')
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
+  return pattern.replace(/[*?.+^${}()|[\]\\]/g, (char) =>
+    char === '*' ? '.*' : char === '?' ? '.' : `\\${char}`,
+  );
 }
 
 /** IAM wildcard match (`*` any run, `?` one character), case-insensitive as IAM action names are. */
@@ -186,7 +271,6 @@ export function wildcardMatch(pattern: string, value: string): boolean {
   let regex = patternCache.get(pattern);
   if (!regex) {
     regex = new RegExp(`^${wildcardSource(pattern)}$`, 'i');
-    if (patternCache.size > 5000) patternCache.clear();
     patternCache.set(pattern, regex);
   }
   return regex.test(value);
@@ -197,7 +281,12 @@ interface CompiledList {
   byService: Map<string, RegExp>;
   /** Patterns whose service part has a wildcard (`*`, `ia*:Get*`), or that name no service. */
   other?: RegExp;
+  /** Actions asked about before and the answer (the rules ask the same few dozen of every list). */
+  answers: Map<string, boolean>;
 }
+
+/** How many answers a compiled list keeps; the rest are worked out each time. */
+const ANSWERS_KEPT = 256;
 
 const listCache = new WeakMap<readonly string[], CompiledList>();
 
@@ -213,6 +302,7 @@ function compileList(patterns: readonly string[]): CompiledList {
   const expression = (list: string[]) => new RegExp(`^(?:${list.map(wildcardSource).join('|')})$`, 'i');
   const out: CompiledList = {
     byService: new Map([...groups].map(([service, list]) => [service, expression(list)])),
+    answers: new Map(),
   };
   if (other.length > 0) out.other = expression(other);
   return out;
@@ -229,10 +319,13 @@ export function anyWildcardMatch(patterns: readonly string[], value: string): bo
     compiled = compileList(patterns);
     listCache.set(patterns, compiled);
   }
+  const known = compiled.answers.get(value);
+  if (known !== undefined) return known;
   const colon = value.indexOf(':');
   const service = colon === -1 ? '' : value.slice(0, colon).toLowerCase();
-  if (compiled.byService.get(service)?.test(value)) return true;
-  return compiled.other?.test(value) ?? false;
+  const answer = compiled.byService.get(service)?.test(value) || (compiled.other?.test(value) ?? false);
+  if (compiled.answers.size < ANSWERS_KEPT) compiled.answers.set(value, answer);
+  return answer;
 }
 
 /**

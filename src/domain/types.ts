@@ -238,6 +238,11 @@ export interface AssessedChange extends Change {
    * it at the time the change was assessed: rendered beside the id in every message.
    */
   account?: AccountFacts;
+  /**
+   * The account the caller acted from (`actor.accountId`) as the organisation names it, when it is another account
+   * than `accountId` and the directory knew it: the alert's "Caller from account" line.
+   */
+  callerAccount?: AccountFacts;
   /** AWS Access Analyzer's findings on the documents the change set, or why they could not be had. */
   validation?: PolicyValidation;
   /** The check of what the changed principal can reach now; absent for changes that touch no principal. */
@@ -245,9 +250,11 @@ export interface AssessedChange extends Change {
   /** Set when an announced expectation covered it: its alert goes in the announcement's thread. */
   expected?: { id: string; message?: { channel: string; ts: string } };
   /**
-   * The worker's part of the judgement (the escalation check, validation tried again): `queued` once its job was
-   * published, `not-queued` (with why) when publishing failed — the notification is then delivered again and the
-   * job queued on that delivery.
+   * The worker's part of the judgement (the escalation check, validation tried again), outstanding until the
+   * worker has run it: `queued` from before its job is published (notify may end before publishing: every
+   * delivery of the notification while it is outstanding publishes it again, and the worker's run is idempotent),
+   * `not-queued` (with why) when publishing failed — the notification is then delivered again and the job queued
+   * on that delivery.
    */
   followUp?: FollowUp;
 }

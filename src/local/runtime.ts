@@ -399,6 +399,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // does "was this you?".
       jobs,
       askActor: askActor ?? false,
+      // On its own moto (or none) there is one account, notify's own; against real AWS, only the home account.
+      ...(awsMode === 'external' ? {} : { escalationReads: () => true }),
     });
     notify = notifyRuntime.notify;
     // The deployed `follow` function's schedule, every minute here: alarms that stay in ALARM are searched on.

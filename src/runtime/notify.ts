@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
 import { AlarmFollowService } from '../app/alarm-follow';
 import { QueuedActorAsk } from '../app/ask-actor-service';
@@ -20,7 +21,6 @@ import {
   StoredPolicyDocuments,
 } from '../app/policy-documents';
 import type { RoutingTableSource } from '../app/routing-port';
-import { fixedRoutingTable, RoutingTextSource } from '../app/routing-table';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
@@ -45,6 +45,7 @@ import {
   onDemandPolicyValidator,
   onDemandSecrets,
 } from './on-demand';
+import { routingSource } from './routing';
 
 /** Everything the notify path is built from; tests pass their own clients. */
 export interface NotifyWiring {
@@ -68,6 +69,11 @@ export interface NotifyWiring {
    * queue, which its worker runs).
    */
   jobs?: JobQueue;
+  /**
+   * The accounts notify's own escalation check reads (the local runtime: the one account it simulates). Default:
+   * its own account ({@link readsAccount}), none when it does not know which that is.
+   */
+  escalationReads?: (accountId: string) => boolean;
   /** AWS managed policies offline, asked after IAM (the local runtime); none when not given. */
   managedPolicies?: ManagedPolicyCatalogue;
   /** "Was this you?" settings: read from the environment when not given; `false` turns it off. */
@@ -103,6 +109,8 @@ export async function buildDigestService({ config, aws, log }: NotifyWiring): Pr
     slack: await pacedSlack(config, aws),
     render: renderDigest,
     clock: { now: () => new Date() },
+    accounts: accountDirectory(config, dynamo, options, log),
+    ...routesOption(routingSource(config, options, aws?.ssm, log)),
     settings: {
       levels: config.digestLevels,
       defaultChannel: config.slack.defaultChannel,
@@ -133,6 +141,7 @@ export async function buildNotifyRuntime({
   escalation,
   principals: givenPrincipals,
   jobs,
+  escalationReads,
   managedPolicies,
   askActor: askActorSetting,
 }: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
@@ -154,12 +163,7 @@ export async function buildNotifyRuntime({
   });
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
   const clock = { now: () => new Date() };
-  const accounts = new CachedAccountDirectory({
-    store: new DynamoAccountDirectoryStore(dynamo, tableOptions),
-    ...(config.accounts.readOrganizations ? { source: organizationsSource(config, options) } : {}),
-    clock,
-    ...(log ? { log } : {}),
-  });
+  const accounts = accountDirectory(config, dynamo, options, log);
   const queueUrl = config.notifyDeadLetterQueueUrl;
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
@@ -183,7 +187,7 @@ export async function buildNotifyRuntime({
   const policies = new PolicyDocumentResolver(
     [
       new StoredPolicyDocuments(store),
-      new IamPolicyDocuments(policyIam, store, clock.now),
+      new IamPolicyDocuments(policyIam, store, clock.now, log ? { log } : {}),
       ...(managedPolicies ? [new CataloguePolicyDocuments(managedPolicies)] : []),
     ],
     log,
@@ -220,7 +224,7 @@ export async function buildNotifyRuntime({
         store,
         now: clock.now,
       }),
-      reads: readsAccount(config),
+      reads: escalationReads ?? readsAccount(config),
       budgetMs: config.escalationInlineMs,
       ...(queue ? { queue } : {}),
       store,
@@ -235,19 +239,25 @@ export async function buildNotifyRuntime({
   const askQueue = ask ? queue : undefined;
   if (ask && !askQueue) log?.('"was this you?" is configured but there is no jobs topic to ask through', {});
   const askActor = askQueue ? new QueuedActorAsk(askQueue) : undefined;
-  const follow = new AlarmFollowService({
+  const follow: AlarmFollowService = new AlarmFollowService({
     cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
     logs: {
-      searchRecords: async (group, pattern, start, end) =>
-        (await search()).logs.searchRecords(group, pattern, start, end),
+      async *pages(group, pattern, start, end) {
+        yield* (await search()).logs.pages(group, pattern, start, end);
+      },
     },
     deliver: async (records, deadline) => {
       await notify.deliverRecords(records, deadline);
     },
+    summaries: {
+      recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
+        notify.recordLaterCalls(alarmName, openedAt, eventIds),
+      showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
+    },
     clock: { now: () => new Date() },
     ...(log ? { log } : {}),
   });
-  const notify = new NotifyService({
+  const notify: NotifyService = new NotifyService({
     followUp: follow,
     ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),
@@ -271,7 +281,7 @@ export async function buildNotifyRuntime({
     },
     clock,
     accounts,
-    routes: routingSource(config, options, aws, log),
+    routes: routingSource(config, options, aws?.ssm, log),
     settings: {
       defaultChannel: config.slack.defaultChannel,
       channelByLevel: config.slack.channelByLevel,
@@ -289,15 +299,36 @@ export async function buildNotifyRuntime({
   return { notify, follow };
 }
 
+/** The account directory over the table's copy, refreshed from Organizations when the deploy names an organisation. */
+function accountDirectory(
+  config: Config,
+  dynamo: DynamoDBDocumentClient,
+  options: { cloudTrailRegion: string },
+  log: NotifyWiring['log'],
+): CachedAccountDirectory {
+  return new CachedAccountDirectory({
+    store: new DynamoAccountDirectoryStore(dynamo, { tableName: config.tableName }),
+    ...(config.accounts.readOrganizations ? { source: organizationsSource(config, options) } : {}),
+    clock: { now: () => new Date() },
+    ...(log ? { log } : {}),
+  });
+}
+
+function routesOption(routes: RoutingTableSource | undefined): { routes?: RoutingTableSource } {
+  return routes ? { routes } : {};
+}
+
 /**
  * The accounts notify reads IAM in for its own escalation check: its own only (`HOME_ACCOUNT_ID`, else the
  * worker role's account); a member account's principals are read by the worker, through the responder role.
+ * Knowing neither, notify cannot tell its own account from another's — reading a member account's role by name in
+ * its own would judge whatever has that name here — so it checks none and leaves every check to the worker.
  */
-function readsAccount(config: Config): (accountId: string) => boolean {
+export function readsAccount(config: Pick<Config, 'responder' | 'bot'>): (accountId: string) => boolean {
   const own =
     config.responder.homeAccountId ??
     /^arn:aws[\w-]*:iam::(\d{12}):/.exec(config.bot.workerRoleArn ?? '')?.[1];
-  return own === undefined ? () => true : (accountId) => accountId === own;
+  return own === undefined ? () => false : (accountId) => accountId === own;
 }
 
 /** Organizations, loaded on the directory's first refresh (once a day): most cold starts never load it. */
@@ -311,22 +342,4 @@ function organizationsSource(config: Config, options: { cloudTrailRegion: string
     );
   });
   return { listAccounts: async () => (await source()).listAccounts() };
-}
-
-/** The routing table: given inline (validated with the configuration), or the SSM parameter, read every 5 minutes. */
-function routingSource(
-  config: Config,
-  options: { cloudTrailRegion: string },
-  aws: AwsClients | undefined,
-  log: NotifyWiring['log'],
-): RoutingTableSource | undefined {
-  if (config.routing.table) return fixedRoutingTable(config.routing.table);
-  const parameter = config.routing.parameter;
-  if (!parameter) return undefined;
-  const read = onDemandSecrets(options, aws?.ssm);
-  return new RoutingTextSource({
-    read: () => read(parameter),
-    clock: { now: () => new Date() },
-    ...(log ? { log } : {}),
-  });
 }

@@ -24,7 +24,7 @@ import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
-
+import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
 import { SlackResponderChannel } from '../slack/slack-alert-channel';
@@ -71,6 +71,7 @@ import {
   readBotToken,
   readSigningSecret,
 } from './responders';
+import { routingSource } from './routing';
 
 /** What the worker is built from; everything but `config` defaults to the real thing. */
 export interface WorkerWiring {
@@ -160,23 +161,28 @@ export async function buildWorkerService({
   };
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
   const queries = lazily(async () => {
-    const [{ buildQueryService }, { AccountPolicyReader }] = await Promise.all([
+    const [{ buildQueryService }, { AccountPolicyReader }, { archiveHistoryOf }] = await Promise.all([
       import('./queries'),
       import('../app/policy-documents'),
+      import('./archive-history'),
     ]);
-    return buildQueryService(config, {
-      store,
-      stats,
-      trail,
-      dynamo,
-      // An attach found only in history is judged by its document, read in the account the policy is in.
-      policies: new AccountPolicyReader({
-        home: homeIam,
-        ...(homeAccountId === undefined || givenIam
-          ? {}
-          : { homeAccountId, memberReader: memberPolicyReader }),
-      }),
-    });
+    return buildQueryService(
+      config,
+      {
+        store,
+        stats,
+        trail,
+        dynamo,
+        // An attach found only in history is judged by its document, read in the account the policy is in.
+        policies: new AccountPolicyReader({
+          home: homeIam,
+          ...(homeAccountId === undefined || givenIam
+            ? {}
+            : { homeAccountId, memberReader: memberPolicyReader }),
+        }),
+      },
+      archiveHistoryOf,
+    );
   });
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
@@ -275,16 +281,36 @@ export async function buildWorkerService({
         policyDocuments,
         { SlackAlertRefresher },
         { ChangeContent },
+        { RaisedAlertGate },
+        { SlackAlertChannel },
+        { DynamoActiveMutes },
+        { routeChange },
       ] = await Promise.all([
         import('../app/escalation-check'),
         import('../app/policy-documents'),
         import('../slack/alert-refresher'),
         import('../app/change-content'),
+        import('../app/raised-alert'),
+        import('../slack/slack-alert-channel'),
+        import('../store/dynamo-active-mutes'),
+        import('../domain/routing'),
       ]);
+      const routes = routingSource(config, options, aws?.ssm, (text, details) => log?.(text, details ?? {}));
+      const defaults = {
+        defaultChannel: config.slack.defaultChannel,
+        channelByLevel: config.slack.channelByLevel,
+      };
       const policies = new policyDocuments.PolicyDocumentResolver(
         [
           new policyDocuments.StoredPolicyDocuments(store),
-          new policyDocuments.IamPolicyDocuments(accountIam, store, clock.now),
+          // The worker only reads the version cache: notify alone writes it (the worker's role may not).
+          new policyDocuments.IamPolicyDocuments(
+            accountIam,
+            { documentBefore: (key, time, id) => store.documentBefore(key, time, id) },
+            clock.now,
+            // Its look comes later than notify's: a default version made since is not the one the call used.
+            { versionsBeforeTheCall: true },
+          ),
         ],
         (text, details) => log?.(text, details ?? {}),
       );
@@ -293,6 +319,15 @@ export async function buildWorkerService({
         store,
         alerts: new SlackAlertRefresher(gateway),
         now: clock.now,
+        // A change raised past what held it back in notify (a mute, the digest, a burst) is posted again.
+        raise: new RaisedAlertGate({
+          alerts: new SlackAlertChannel(gateway),
+          channelFor: async (change) => routeChange((await routes?.table()) ?? [], change, defaults).channel,
+          mutes: new DynamoActiveMutes(dynamo, { tableName: config.tableName }),
+          digestLevels: config.digestLevels,
+          mentionOnCritical: config.slack.mentionOnCritical,
+          now: clock.now,
+        }),
         // A change notify could not validate is validated again here (Access Analyzer is not per account).
         ...(validator ? { validator } : {}),
         // An attached policy notify could not read (another account's, say) is read in this worker's account.
@@ -395,6 +430,7 @@ export async function buildWorkerService({
       store,
       useCasesIn,
       slack: gateway,
+      alerts: new SlackAlertRefresher(gateway),
       presenter: SLACK_FLEET_PRESENTER,
       audit,
       clock,

@@ -104,6 +104,18 @@ export const REASON_INPUT = Object.freeze({
  * The quarantine confirmation's checkboxes of modes (`deny-iam` is ticked and always applied): block id and
  * element action id. The options' values are the {@link QuarantineMode}s.
  */
+/** A fleet confirmation's choice of accounts: all those listed, or only the ones picked in {@link FLEET_ACCOUNTS_INPUT}. */
+export const FLEET_SCOPE_INPUT = Object.freeze({
+  BLOCK_ID: 'fleet_scope',
+  ACTION_ID: 'fleet.scope',
+} as const);
+
+/** A fleet confirmation's accounts to act in (each option's value is that account's change's event id). */
+export const FLEET_ACCOUNTS_INPUT = Object.freeze({
+  BLOCK_ID: 'fleet_accounts',
+  ACTION_ID: 'fleet.accounts',
+} as const);
+
 export const QUARANTINE_MODES_INPUT = Object.freeze({
   BLOCK_ID: 'quarantine_modes',
   ACTION_ID: 'change.quarantine_modes',

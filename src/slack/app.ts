@@ -22,10 +22,16 @@ import { type CommandArgs, onCommand } from './listeners/command';
 import { onConfirmSubmission, type ViewSubmissionArgs } from './listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from './listeners/context';
 import { onEndExpectation } from './listeners/expect';
-import { onFleetQuarantine, onFleetRevert, onFleetSubmission } from './listeners/fleet';
 import { type HomeOpenedEvent, onHomeOpened } from './listeners/home';
 import { onMute, onMuteSubmission, onUnmute } from './listeners/mute';
-import { onConfirmRetry, onLiftQuarantine, onQuarantine, onRevert } from './listeners/respond';
+import {
+  onConfirmRetry,
+  onFleetQuarantine,
+  onFleetRevert,
+  onLiftQuarantine,
+  onQuarantine,
+  onRevert,
+} from './listeners/respond';
 import { onDiffPage, onViewDiff } from './listeners/view-diff';
 import { ASK_IDS } from './render-ask';
 import { DIFF_PAGE_ACTION_PATTERN } from './render-diff';
@@ -103,16 +109,12 @@ export function registerListeners(app: App, deps: ListenerDependencies): void {
       ),
   );
 
-  const fleetViews: ReadonlySet<string> = new Set([
-    VIEW_IDS.FLEET_REVERT_CONFIRM,
-    VIEW_IDS.FLEET_QUARANTINE_CONFIRM,
-  ]);
   for (const callbackId of Object.values(VIEW_IDS)) {
-    const submission = fleetViews.has(callbackId) ? onFleetSubmission : onConfirmSubmission;
+    // Every confirmation, of one change or of a fleet group's accounts, is submitted through one listener.
     app.view<ViewSubmitAction>(
       { type: 'view_submission', callback_id: callbackId },
       async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) =>
-        submission(
+        onConfirmSubmission(
           {
             ack: (response) => args.ack(response),
             body: args.body,

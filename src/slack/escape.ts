@@ -60,19 +60,30 @@ const UNCUTTABLE = /&(?:amp|lt|gt);|\[U\+[0-9A-F]{4}\]|[\s\S]/gu;
 export function truncateEscaped(escaped: string, max: number): string {
   if (escaped.length <= max) return escaped;
   if (max < ELLIPSIS.length) return '';
-  const budget = max - ELLIPSIS.length;
-  let out = '';
-  for (const [piece] of escaped.matchAll(UNCUTTABLE)) {
-    if (out.length + piece.length > budget) break;
-    out += piece;
-  }
-  return out + ELLIPSIS;
+  return escaped.slice(0, cutBefore(escaped, max - ELLIPSIS.length)) + ELLIPSIS;
 }
 
+/** A piece longer than one code unit: an entity, a code-point marker, a surrogate pair. */
+const LONG_PIECE = /&(?:amp|lt|gt);|\[U\+[0-9A-F]{4}\]|[\uD800-\uDBFF][\uDC00-\uDFFF]/y;
+
+/** The longest piece of any kind, in code units (`[U+XXXX]`). */
+const LONGEST_PIECE = 8;
+
 /**
- * Escapes a raw value and cuts it to at most `max` characters: escape first, then cut, so the limit holds for
- * what Slack receives and no entity is split.
+ * Where to cut `escaped` to keep at most `budget` code units without splitting a piece of
+ * {@link UNCUTTABLE}. None of those pieces holds the first character of another (`&` and `[` open them and
+ * appear in none; a low surrogate opens nothing), so the one piece that can straddle the cut starts within
+ * the last few units before it: one look there, instead of walking the text piece by piece.
  */
+function cutBefore(escaped: string, budget: number): number {
+  for (let start = Math.max(0, budget - LONGEST_PIECE + 1); start < budget; start++) {
+    LONG_PIECE.lastIndex = start;
+    const piece = LONG_PIECE.exec(escaped);
+    if (piece && start + piece[0].length > budget) return start;
+  }
+  return budget;
+}
+
 export function truncate(text: string, max: number): string {
   return truncateEscaped(escapeText(text), max);
 }

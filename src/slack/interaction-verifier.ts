@@ -19,7 +19,7 @@ import {
 } from './action-ids';
 import { permalinkBaseOf } from './links';
 import { confirmActionOf, parseConfirmMetadata, quarantineModesOf } from './render-confirm';
-import { fleetActionOf, parseFleetMetadata } from './render-fleet';
+import { type FleetStateValues, fleetActionOf, fleetMembersOf, parseFleetMetadata } from './render-fleet';
 import { checkSlackSignature } from './signature';
 
 const BUTTON_ACTIONS: Readonly<Record<string, ResponderAction>> = {
@@ -82,12 +82,15 @@ function fleetSubmissionRequest(view: Json | undefined): InteractionRequest | un
   const values = object(object(view?.state)?.values) ?? {};
   const reasonBlock = object(values[REASON_INPUT.BLOCK_ID]);
   const reason = text(object(reasonBlock?.[REASON_INPUT.ACTION_ID])?.value) ?? '';
+  // The accounts as Slack signed them; "only some" with none picked chooses none (no job can match it).
+  const chosen = fleetMembersOf(values as FleetStateValues);
   const request: InteractionRequest = {
     kind: 'fleet-confirm',
     action,
     groupId: meta.groupId,
     asOf: meta.asOf,
     reason,
+    ...('error' in chosen ? { members: [] } : chosen.members ? { members: chosen.members } : {}),
   };
   if (meta.channel && meta.ts) request.alert = { channel: meta.channel, ts: meta.ts };
   return request;

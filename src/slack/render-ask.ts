@@ -14,6 +14,7 @@ import type { AssessedChange } from '../domain/types';
 import { context, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { changeHeadline, LEVELS, type SlackMessage, slackDate } from './render';
+import { changeAccountMrkdwn } from './render-account';
 import { mentionOf, reasonText, renderAlertUpdate } from './render-state';
 import type { WebApiSlackGateway } from './web-api-gateway';
 
@@ -38,7 +39,7 @@ export function renderAsk(change: AssessedChange): SlackMessage {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Was this you?', emoji: true } },
     section(
-      `${level.emoji} *${what}* in account ${inlineCode(change.actor.accountId ?? 'unknown', 20)} at ${slackDate(change.eventTime)}\n` +
+      `${level.emoji} *${what}* in account ${changeAccountMrkdwn(change)} at ${slackDate(change.eventTime)}\n` +
         `Caller ${inlineCode(change.actor.arn || change.actor.name, 300)} · ${inlineCode(change.eventName, 100)} on ${inlineCode(resourceOf(change), 300)}`,
     ),
     context([

@@ -3,7 +3,7 @@
  * parent, and the "resolved" mark on an alarm summary. Same rules as `render.ts`: escaped values, Slack's limits.
  */
 import type { KnownBlock, SectionBlock } from '@slack/types';
-import type { BurstNote } from '../app/ports';
+import type { BurstNote, FleetActed } from '../app/ports';
 import type { AlarmEvent, AssessedChange } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, section } from './blocks';
@@ -76,8 +76,17 @@ export function withBurstCount(message: SlackMessage, note: BurstNote, revertabl
     groupId !== undefined && accounts !== undefined
       ? `:globe_with_meridians: *The same change in ${accounts} accounts* (${changes}) since ${slackDate(startedAt)} — each account listed in the thread`
       : `:repeat: ${changes} from this caller${accounts ? ` in ${accounts} accounts` : ''} since ${slackDate(startedAt)} — listed in the thread`;
-  const blocks: KnownBlock[] = [...message.blocks.slice(0, 48), context([line])];
-  if (groupId !== undefined && accounts !== undefined && groupId.length <= MAX_BUTTON_VALUE_LENGTH) {
+  const blocks: KnownBlock[] = [...message.blocks.slice(0, 47), context([line])];
+  const acted = note.fleetActed;
+  if (acted) blocks.push(context([fleetActedLine(acted)]));
+  // After an action on the whole group its buttons give way to what was done, until more accounts join.
+  const offered = !acted || (accounts ?? 0) > acted.accounts;
+  if (
+    offered &&
+    groupId !== undefined &&
+    accounts !== undefined &&
+    groupId.length <= MAX_BUTTON_VALUE_LENGTH
+  ) {
     blocks.push({
       type: 'actions',
       block_id: 'fleet_actions',
@@ -103,6 +112,13 @@ export function withBurstCount(message: SlackMessage, note: BurstNote, revertabl
   }
   const where = accounts ? ` in ${accounts} accounts` : '';
   return { ...message, text: `${message.text} (+${more} more${where} in the thread)`, blocks };
+}
+
+/** What was last done to a whole fleet group: `Reverted in 38 of 40 accounts by Alice, <date>`. */
+function fleetActedLine(acted: FleetActed): string {
+  const what = acted.action === 'revert' ? 'Reverted' : 'Caller quarantined';
+  const icon = acted.done === acted.total ? ':white_check_mark:' : ':warning:';
+  return `${icon} *${what} in ${acted.done} of ${acted.total} account${acted.total === 1 ? '' : 's'}* by ${truncate(acted.by, 80)} ${slackDate(acted.at)} — each account's result in the thread`;
 }
 
 /** An alarm summary marked resolved, when the alarm went back to OK. */

@@ -8,11 +8,88 @@ import type { KnownBlock } from '@slack/types';
 import type { FleetConfirmMetadata, FleetPlan, FleetPresenter, FleetResult } from '../app/fleet-actions';
 import type { FleetAction, Requester } from '../app/jobs';
 import type { RespondedChange } from '../app/revert-port';
-import { REASON_INPUT, VIEW_IDS } from './action-ids';
+import { FLEET_ACCOUNTS_INPUT, FLEET_SCOPE_INPUT, REASON_INPUT, VIEW_IDS } from './action-ids';
 import { context, plain, section } from './blocks';
 import { breakFences, escapeText, truncate, truncateEscaped } from './escape';
 import { describeChange, type SlackMessage } from './render';
+import { accountPlain } from './render-account';
 import { accountLabel } from './render-burst';
+
+/** Options one select menu (or one of its option groups) holds at most, and option groups one menu holds. */
+const OPTIONS_PER_GROUP = 100;
+const MAX_OPTION_GROUPS = 100;
+
+/** The state values of a submitted fleet confirmation that {@link fleetMembersOf} reads. */
+export type FleetStateValues = Record<
+  string,
+  | Record<
+      string,
+      | { selected_option?: { value?: string } | null; selected_options?: { value?: string }[] | null }
+      | undefined
+    >
+  | undefined
+>;
+
+/**
+ * The accounts a submitted fleet confirmation chose: `members` undefined for all of those listed, else the event
+ * ids picked (each once, sorted); `error` when "only the accounts chosen" was picked with none. Whatever a forged
+ * payload picks, the worker acts only on the group's own changes (and on none when one is not the group's).
+ */
+export function fleetMembersOf(
+  values: FleetStateValues | undefined,
+): { members?: string[] } | { error: string } {
+  const scope = values?.[FLEET_SCOPE_INPUT.BLOCK_ID]?.[FLEET_SCOPE_INPUT.ACTION_ID]?.selected_option?.value;
+  if (scope !== 'chosen') return {};
+  const picked =
+    values?.[FLEET_ACCOUNTS_INPUT.BLOCK_ID]?.[FLEET_ACCOUNTS_INPUT.ACTION_ID]?.selected_options ?? [];
+  const members = [...new Set(picked.flatMap((option) => (option.value ? [option.value] : [])))].sort();
+  return members.length > 0 ? { members } : { error: 'Choose at least one account, or pick all of them.' };
+}
+
+/**
+ * The choice of accounts: all of those that can run (the default), or only those picked in a multi-select (one
+ * option per account, its change's event id as the value; grouped by 100 beyond 100 accounts, as Slack allows).
+ */
+function accountChoice(runnable: RespondedChange[]): KnownBlock[] {
+  const options = runnable.slice(0, OPTIONS_PER_GROUP * MAX_OPTION_GROUPS).map((stored) => ({
+    text: plain(truncate(accountPlain(stored.change.accountId, stored.change.account), 75)),
+    value: stored.change.eventId,
+  }));
+  const groups: Array<{ label: ReturnType<typeof plain>; options: typeof options }> = [];
+  for (let start = 0; start < options.length; start += OPTIONS_PER_GROUP) {
+    const end = Math.min(start + OPTIONS_PER_GROUP, options.length);
+    groups.push({ label: plain(`Accounts ${start + 1}–${end}`), options: options.slice(start, end) });
+  }
+  const all = {
+    text: plain(`All ${runnable.length} account${runnable.length === 1 ? '' : 's'} that can run`),
+    value: 'all',
+  };
+  return [
+    {
+      type: 'input',
+      block_id: FLEET_SCOPE_INPUT.BLOCK_ID,
+      label: plain('Act in'),
+      element: {
+        type: 'radio_buttons',
+        action_id: FLEET_SCOPE_INPUT.ACTION_ID,
+        initial_option: all,
+        options: [all, { text: plain('Only the accounts chosen below'), value: 'chosen' }],
+      },
+    },
+    {
+      type: 'input',
+      block_id: FLEET_ACCOUNTS_INPUT.BLOCK_ID,
+      optional: true,
+      label: plain('Accounts to act in (when only some)'),
+      element: {
+        type: 'multi_static_select',
+        action_id: FLEET_ACCOUNTS_INPUT.ACTION_ID,
+        placeholder: plain('Choose accounts'),
+        ...(groups.length > 1 ? { option_groups: groups } : { options }),
+      },
+    },
+  ];
+}
 
 /** The fleet confirmation modals' callback ids, by action. */
 export const FLEET_CALLBACK_IDS: Readonly<Record<FleetAction, string>> = Object.freeze({
@@ -177,6 +254,10 @@ export function renderFleetConfirm(action: FleetAction, plans: FleetPlan[], meta
     );
   }
   if (runnableCount === 0) return modal(action, meta, blocks);
+  const runnablePlans = runnable.flatMap(([, group]) => group.plans.map((plan) => plan.stored));
+  // The choice and the reason always fit: the listing above is capped below Slack's 100 blocks.
+  blocks.splice(97 - 1);
+  blocks.push(...accountChoice(runnablePlans));
   blocks.push({
     type: 'input',
     block_id: REASON_INPUT.BLOCK_ID,
@@ -188,7 +269,7 @@ export function renderFleetConfirm(action: FleetAction, plans: FleetPlan[], meta
       max_length: 1000,
     },
   });
-  return modal(action, meta, blocks, `${action === 'revert' ? 'Revert' : 'Quarantine'} in ${runnableCount}`);
+  return modal(action, meta, blocks, action === 'revert' ? 'Revert' : 'Quarantine');
 }
 
 function resultLine(result: FleetResult): string {

@@ -15,9 +15,11 @@ import type {
   SectionBlock,
 } from '@slack/types';
 import type { AlarmCall, CallSource } from '../app/alert-port';
+import type { AccountFacts } from '../domain/accounts';
 import { clientLabel, describeActorType } from '../domain/actor';
 import { principalEntries } from '../domain/policy';
 import { unavailableNote } from '../domain/policy-validation';
+import { isAccessDeniedCode } from '../domain/risk/rules/failed-write';
 import type {
   Actor,
   AlarmEvent,
@@ -41,7 +43,7 @@ import {
   iamTargetLink,
   identityCenterLink,
 } from './links';
-import { changeAccountMrkdwn, changeAccountPlain } from './render-account';
+import { accountMrkdwn, accountPlain, changeAccountMrkdwn, changeAccountPlain } from './render-account';
 import { escalationContext, managedPolicyDocumentEntry } from './render-grants';
 
 /** A message ready for `chat.postMessage` / `chat.update`: the fallback `text` and the blocks. */
@@ -70,6 +72,10 @@ export type { AlarmCall, CallSource } from '../app/alert-port';
 export interface AlarmDetails {
   calls?: AlarmCall[];
   source?: CallSource;
+  /** The alarm's account as the organisation names it (the account directory's facts). */
+  account?: AccountFacts;
+  /** Calls the follow-up found after the summary was posted. */
+  laterCalls?: number;
   /** True once the look-up ran; defaults to true when `calls` is given. */
   searched?: boolean;
 }
@@ -137,27 +143,66 @@ function safeUrl(url: string | undefined): string | undefined {
 export function slackDate(iso: string, format = '{date_short_pretty} {time}'): string {
   const millis = Date.parse(iso);
   if (Number.isNaN(millis)) return truncate(iso, 60);
-  const fallback = new Date(millis).toISOString().replace('.000Z', 'Z');
+  const fallback = isPlainTime(iso) ? iso : new Date(millis).toISOString().replace('.000Z', 'Z');
   return `<!date^${Math.floor(millis / 1000)}^${format}|${fallback}>`;
+}
+
+/** CloudTrail's own form, `2026-11-20T14:05:31Z`. */
+const WHOLE_SECOND_TIME = /^\d{4}-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+
+/**
+ * True when a time is already what {@link slackDate} would write back: CloudTrail's whole-second form with a
+ * day no month lacks (a 30 February is rolled over by `Date.parse`, so it is written back from the date).
+ */
+function isPlainTime(iso: string): boolean {
+  const parts = WHOLE_SECOND_TIME.exec(iso);
+  if (!parts) return false;
+  const month = Number(parts[1]);
+  const day = Number(parts[2]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= 28;
 }
 
 /**
  * Joins `head` and as many `lines` as fit in `budget` characters. When some do not fit, the last line says how
  * many were left out (`more(n)`), so nothing is ever cut silently. Lines are never cut in the middle, so
- * formatting and links stay whole.
+ * formatting and links stay whole. `total` is how many lines there are when only the first were made (see
+ * {@link linesWithin}).
  */
-function fitLines(head: string, lines: string[], budget: number, more: (hidden: number) => string): string {
-  const all = [head, ...lines].join('\n');
-  if (all.length <= budget) return all;
+function fitLines(
+  head: string,
+  lines: string[],
+  budget: number,
+  more: (hidden: number) => string,
+  total = lines.length,
+): string {
+  if (lines.length === total) {
+    const all = [head, ...lines].join('\n');
+    if (all.length <= budget) return all;
+  }
   let text = head;
   let shown = 0;
   for (const line of lines) {
     const next = `${text}\n${line}`;
-    if (next.length + 1 + more(lines.length - shown - 1).length > budget) break;
+    if (next.length + 1 + more(total - shown - 1).length > budget) break;
     text = next;
     shown += 1;
   }
-  return `${text}\n${more(lines.length - shown)}`;
+  return `${text}\n${more(total - shown)}`;
+}
+
+/**
+ * The first of `total` lines, made one at a time, up to the first that takes the text past `budget`: all
+ * {@link fitLines} can show of them (a managed policy may hold a hundred statements; a section shows a few).
+ */
+function linesWithin(head: string, total: number, budget: number, line: (index: number) => string): string[] {
+  const lines: string[] = [];
+  let length = head.length;
+  for (let index = 0; index < total && length <= budget; index++) {
+    const next = line(index);
+    lines.push(next);
+    length += 1 + next.length;
+  }
+  return lines;
 }
 
 /**
@@ -309,9 +354,12 @@ function phrase(change: Change): { past: string; attempt: string } {
   return both(`called ${name}${on}`, `call ${name}${on}`);
 }
 
-/** True for error codes that mean IAM refused the caller, as opposed to a call that failed for another reason. */
+/**
+ * True for error codes that mean IAM refused the caller, as opposed to a call that failed for another reason:
+ * the failed-write rule's own reading, so the headline never says "denied" where the level says a mistake.
+ */
 function isDenied(errorCode: string | undefined): boolean {
-  return /AccessDenied|Unauthori[sz]ed|NotAuthorized|Forbidden/i.test(errorCode ?? '');
+  return errorCode !== undefined && isAccessDeniedCode(errorCode);
 }
 
 /**
@@ -333,10 +381,12 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The short "what" of the header: the sentence for a success, "Denied attempt: …" for a failed call. */
-/** What a change's header says after its level: the change in a few words, or the failed attempt. */
-export function changeHeadline(change: Change): string {
-  if (change.outcome === 'success') return capitalise(describeChange(change));
+/**
+ * What a change's header says after its level: the change in a few words, or the failed attempt ("Denied
+ * attempt: …"). `described` is {@link describeChange} of the change when the caller already has it.
+ */
+export function changeHeadline(change: Change, described?: string): string {
+  if (change.outcome === 'success') return capitalise(described ?? describeChange(change));
   const what = targetLabel(change.target);
   const kind = isDenied(change.errorCode) ? 'Denied attempt' : 'Failed attempt';
   return `${kind}: ${change.eventName}${what ? ` on ${what}` : ''}`;
@@ -403,13 +453,19 @@ function documentSection(entry: RequestDocument, failed: boolean): SectionBlock 
   }
   const statements = entry.document.Statement;
   if (statements.length === 0) return section(`${title}\nNo statements.`);
-  const lines = statements.map((statement) => `• ${readStatement(statement)}`);
+  const lines = linesWithin(
+    title,
+    statements.length,
+    LIMIT.section,
+    (index) => `• ${readStatement(statements[index] as Statement)}`,
+  );
   return section(
     fitLines(
       title,
       lines,
       LIMIT.section,
       (hidden) => `… ${plural(hidden, 'more statement')} — View diff for the full document`,
+      statements.length,
     ),
   );
 }
@@ -436,10 +492,12 @@ function whoField(actor: Actor): string {
   return lines.join('\n');
 }
 
-function whereField(change: Change): string {
+function whereField(change: Change & Pick<Partial<AssessedChange>, 'account' | 'callerAccount'>): string {
   const lines = ['*Where*', `Account ${changeAccountMrkdwn(change)}`];
-  if (change.recipientAccountId && change.actor.accountId) {
-    lines.push(`Caller from account ${inlineCode(change.actor.accountId, 40)}`);
+  const caller = change.actor.accountId;
+  if (change.recipientAccountId && caller) {
+    const facts = change.callerAccount?.id === caller ? change.callerAccount : undefined;
+    lines.push(`Caller from account ${accountMrkdwn(caller, facts)}`);
   }
   lines.push(`Region ${inlineCode(change.region, 40)}`);
   const actor = change.actor;
@@ -540,7 +598,7 @@ function identityCenterButton(change: AssessedChange): Button {
   };
 }
 
-function actionsBlock(change: AssessedChange): ActionsBlock {
+function actionsBlock(change: AssessedChange, described = describeChange(change)): ActionsBlock {
   const value = change.eventId;
   const elements: Button[] = [
     button(ACTION_IDS.ACKNOWLEDGE, 'Acknowledge', value, { style: 'primary' }),
@@ -555,7 +613,7 @@ function actionsBlock(change: AssessedChange): ActionsBlock {
         style: 'danger',
         confirm: confirm(
           'Revert this change?',
-          `Reverts "${describeChange(change)}" with ${summary}. Next you give a reason; the live state is checked before anything runs.`,
+          `Reverts "${described}" with ${summary}. Next you give a reason; the live state is checked before anything runs.`,
           'Revert',
         ),
       }),
@@ -645,7 +703,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   }
 
   const blocks: KnownBlock[] = [
-    header(`${level.emoji} ${level.label} · ${changeHeadline(change)}`),
+    header(`${level.emoji} ${level.label} · ${changeHeadline(change, what)}`),
     section(summary.join('\n')),
     {
       type: 'section',
@@ -666,7 +724,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   const links = linksContext(change);
   if (links) blocks.push(links);
   blocks.push(metaContext(change));
-  if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change));
+  if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change, what));
 
   const account = change.accountId ? ` in account ${changeAccountPlain(change)}` : '';
   const text = `${mention}${level.label}: ${truncate(`${actorName} ${what}${account}`, LIMIT.section)}`;
@@ -723,13 +781,16 @@ function metricLabel(alarm: AlarmEvent): string {
   return `${inlineCode(name, 200)}${period}${times}`;
 }
 
-function callLine(call: AlarmCall): string {
+/** One call behind an alarm; its account is named when it is not the alarm's (an organisation trail's log group). */
+function callLine(call: AlarmCall, alarmAccountId: string | undefined): string {
   const change = call.change;
   const level = LEVELS[change.risk.level];
   const what = link(safeUrl(call.permalink), describeChange(change), 300);
+  const where =
+    change.accountId && change.accountId !== alarmAccountId ? ` in ${changeAccountMrkdwn(change)}` : '';
   return (
     `• ${slackDate(change.eventTime, '{time}')} · ${level.emoji} ${level.label} · ` +
-    `*${truncate(change.actor.name || 'unknown caller', 80)}* ${what}`
+    `*${truncate(change.actor.name || 'unknown caller', 80)}* ${what}${where}`
   );
 }
 
@@ -742,7 +803,7 @@ function levelCounts(calls: AlarmCall[]): string {
     .join(', ');
 }
 
-function callSections(details: AlarmDetails): SectionBlock[] {
+function callSections(details: AlarmDetails, alarmAccountId: string | undefined): SectionBlock[] {
   const calls = details.calls ?? [];
   const searched = details.searched ?? details.calls !== undefined;
   const source = details.source ? SOURCES[details.source] : undefined;
@@ -766,13 +827,23 @@ function callSections(details: AlarmDetails): SectionBlock[] {
   );
   const found = source && details.source !== 'none' ? ` found in ${source}` : '';
   const head = `*${plural(calls.length, 'call')} in the window*${found}: ${levelCounts(calls)}. Most severe first.`;
-  const lines = sorted.slice(0, MAX_LISTED_CALLS).map(callLine);
+  const lines = sorted.slice(0, MAX_LISTED_CALLS).map((call) => callLine(call, alarmAccountId));
   return packSections(head, lines, {
     budget: LIMIT.section,
     maxSections: MAX_CALL_SECTIONS,
     total: calls.length,
     more: (hidden) => `… and ${hidden} more`,
   }).map(section);
+}
+
+/** The directory's facts of the alarm's account, when they are about that account. */
+function accountFacts(alarm: AlarmEvent, details: AlarmDetails) {
+  return details.account && details.account.id === alarm.accountId ? details.account : undefined;
+}
+
+/** The follow-up's count on the summary: calls found after it was posted, each posted as its own alert. */
+function laterCallsLine(count: number): string {
+  return `:mag: *${plural(count, 'more call')} found since this summary*, while the alarm stayed in ALARM — each posted as its own alert.`;
 }
 
 /**
@@ -798,7 +869,7 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
     {
       type: 'section',
       fields: [
-        mrkdwn(`*Account*\n${inlineCode(alarm.accountId || 'unknown', 40)}`),
+        mrkdwn(`*Account*\n${accountMrkdwn(alarm.accountId || 'unknown', accountFacts(alarm, details))}`),
         mrkdwn(`*Region*\n${region}`),
         mrkdwn(`*Metric*\n${metricLabel(alarm)}`),
         mrkdwn(
@@ -806,7 +877,8 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
         ),
       ],
     },
-    ...(alarm.notCis44 === undefined ? callSections(details) : []),
+    ...(alarm.notCis44 === undefined ? callSections(details, alarm.accountId) : []),
+    ...(details.laterCalls ? [section(laterCallsLine(details.laterCalls))] : []),
   ];
   const consoleLink = alarmConsoleLink(alarm);
   const meta = [`Alarm ${inlineCode(alarm.name, 255)} · changed state ${slackDate(alarm.stateChangeTime)}`];
@@ -817,7 +889,9 @@ export function renderAlarm(alarm: AlarmEvent, details: AlarmDetails = {}): Slac
   blocks.push(context(meta));
 
   const calls = details.calls?.length ? ` · ${plural(details.calls.length, 'call')}` : '';
-  const text = `${alarm.state}: ${truncate(alarm.name, 255)} in account ${truncate(alarm.accountId || 'unknown', 40)}${calls}`;
+  const later = details.laterCalls ? ` · ${plural(details.laterCalls, 'later call')}` : '';
+  const account = accountPlain(alarm.accountId || 'unknown', accountFacts(alarm, details));
+  const text = `${alarm.state}: ${truncate(alarm.name, 255)} in account ${truncate(account, 80)}${calls}${later}`;
   return { text, blocks };
 }
 

@@ -21,9 +21,14 @@ import type {
 import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
 import type { RespondedChange } from '../app/revert-port';
 import type { ResponseMessage, SlackInteractionGateway, SlackView } from '../app/slack-port';
+import type { AccountFacts } from '../domain/accounts';
+import { FORWARDING_RULE, type ForwardingStop } from '../domain/forwarding';
 import { resourceOf } from '../domain/resources';
 import type { AssessedChange } from '../domain/types';
-import { renderAlarm, renderChange, renderThreadNote, type SlackMessage } from './render';
+import { section } from './blocks';
+import { inlineCode, truncate } from './escape';
+import { renderAlarm, renderChange, renderThreadNote, type SlackMessage, slackDate } from './render';
+import { accountMrkdwn, accountPlain } from './render-account';
 import { renderBurstBatch, withResolved } from './render-burst';
 import {
   renderConfirmError,
@@ -60,6 +65,31 @@ const NO_LONGER_STORED = (eventId: string) =>
   `This change is no longer stored (event ${eventId}): the bot keeps changes for its retention period only.`;
 
 /** A failed task in words: what did not happen, why, and what to do now. */
+/**
+ * A member account stopped forwarding its IAM changes (or someone tried): who, which call, on which rule, and what
+ * it means — until the rule is restored that account's changes reach the bot only through the alarm path, if at
+ * all. Everything from the event is escaped; `<!here>` only when `mention`.
+ */
+export function renderForwardingStopped(
+  stop: ForwardingStop,
+  account: AccountFacts | undefined,
+  mention: boolean,
+): SlackMessage {
+  const facts = account?.id === stop.accountId ? account : undefined;
+  const attempt = stop.errorCode !== undefined;
+  const where = accountMrkdwn(stop.accountId, facts);
+  const head = attempt
+    ? `:warning: *Someone tried to ${stop.rewrite ? 'change' : 'stop'} the forwarding of IAM changes* from account ${where} (${inlineCode(stop.errorCode ?? '', 60)}): forwarding goes on.`
+    : stop.rewrite
+      ? `:rotating_light: *The forwarding of IAM changes was rewritten* in account ${where}: a new pattern, state or target can hide some or all of its IAM changes from the bot. A redeploy of the member template does this too; otherwise check \`${FORWARDING_RULE}\` there and redeploy the template.`
+      : `:rotating_light: *IAM changes are no longer forwarded* from account ${where}: until \`${FORWARDING_RULE}\` is restored there (redeploy the member template), its IAM changes reach the bot only through the organisation trail's alarm, if at all.`;
+  const detail = `${inlineCode(stop.caller, 300)} called ${inlineCode(stop.eventName, 40)} on the rule ${inlineCode(stop.ruleName, 100)}${stop.eventTime ? ` at ${slackDate(stop.eventTime)}` : ''}.`;
+  const ping = mention && !attempt ? '<!here> ' : '';
+  const verb = stop.rewrite ? ['Attempt to change', 'Rewritten'] : ['Attempt to stop', 'Stopped'];
+  const plainText = `${ping}${attempt ? verb[0] : verb[1]}: IAM change forwarding from account ${truncate(accountPlain(stop.accountId, facts), 80)} (${truncate(stop.eventName, 40)} on ${truncate(stop.ruleName, 100)})`;
+  return { text: plainText, blocks: [section(`${ping}${head}\n${detail}`)] };
+}
+
 export function renderFailure(failure: TaskFailure): SlackMessage {
   const what = FAILED_TASK[failure.task];
   if (failure.notFound)
@@ -95,6 +125,8 @@ export function renderNote(note: ThreadNote): SlackMessage {
       return renderLiftOutcome(note.outcome, note.by, note.reason);
     case 'failure':
       return renderFailure(note.failure);
+    case 'forwarding-stopped':
+      return renderForwardingStopped(note.stop, note.account, note.mention);
   }
 }
 
@@ -104,6 +136,8 @@ export function renderAlarmSummary(summary: AlarmSummary): SlackMessage {
     calls: summary.calls,
     source: summary.source,
     searched: true,
+    ...(summary.account ? { account: summary.account } : {}),
+    ...(summary.laterCalls ? { laterCalls: summary.laterCalls } : {}),
   });
   return summary.resolvedBy ? withResolved(message, summary.resolvedBy) : message;
 }

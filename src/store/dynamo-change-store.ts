@@ -39,6 +39,7 @@ import type {
   ClaimResult,
   DeliveryState,
   DocumentSnapshot,
+  FleetActed,
   SlackRef,
   StoredAlarm,
   StoredChange,
@@ -59,7 +60,14 @@ import type {
   RevertStore,
 } from '../app/revert-port';
 import type { AlarmEvent, AssessedChange, Change, PolicyDocument } from '../domain/types';
-import { INDEX_BY_ACTOR, INDEX_BY_RESOURCE, INDEX_BY_TIME, retentionSeconds, TTL_ATTRIBUTE } from './table';
+import {
+  INDEX_BY_ACCOUNT,
+  INDEX_BY_ACTOR,
+  INDEX_BY_RESOURCE,
+  INDEX_BY_TIME,
+  retentionSeconds,
+  TTL_ATTRIBUTE,
+} from './table';
 
 /** The partition listing the changes whose caller is quarantined now (`sk`: the event id). */
 export const QUARANTINED_PARTITION = 'QUARANTINED';
@@ -196,6 +204,38 @@ function burstMemberKey(burstId: string, eventId: string): Item {
   return { pk: `BURSTMEMBER#${burstId}`, sk: eventId };
 }
 
+const count = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+const word = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * A stored burst note as the messages may show it: counts are whole numbers and the action one of the two the
+ * worker takes, whatever was written (the worker's role may write this attribute; its values reach Slack
+ * formatting as numbers only). A note without its count or start is dropped.
+ */
+function readBurstNote(value: unknown): BurstNote | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const given = value as Record<string, unknown>;
+  const more = count(given.more);
+  const startedAt = word(given.startedAt);
+  if (more === undefined || startedAt === undefined) return undefined;
+  const note: BurstNote = { more, startedAt };
+  const accounts = count(given.accounts);
+  if (accounts !== undefined) note.accounts = accounts;
+  const groupId = word(given.groupId);
+  if (groupId !== undefined) note.groupId = groupId;
+  const acted = given.fleetActed as Record<string, unknown> | undefined;
+  if (typeof acted === 'object' && acted !== null) {
+    const action = acted.action === 'revert' || acted.action === 'quarantine' ? acted.action : undefined;
+    const [done, total, actedAccounts] = [count(acted.done), count(acted.total), count(acted.accounts)];
+    const [by, at] = [word(acted.by), word(acted.at)];
+    if (action && done !== undefined && total !== undefined && actedAccounts !== undefined && by && at) {
+      note.fleetActed = { action, done, total, accounts: actedAccounts, by, at };
+    }
+  }
+  return note;
+}
+
 function toStoredChange(item: Item): RespondedChange {
   const stored = item as unknown as RespondedChange;
   const result: RespondedChange = {
@@ -208,7 +248,8 @@ function toStoredChange(item: Item): RespondedChange {
   if (stored.slack) result.slack = stored.slack;
   if (stored.burstId !== undefined) result.burstId = stored.burstId;
   if (stored.mutedBy !== undefined) result.mutedBy = stored.mutedBy;
-  if (stored.burstNote) result.burstNote = stored.burstNote;
+  const burstNote = readBurstNote(stored.burstNote);
+  if (burstNote) result.burstNote = burstNote;
   if (stored.lastError !== undefined) result.lastError = stored.lastError;
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
   if (stored.revert) result.revert = stored.revert;
@@ -239,6 +280,8 @@ function toStoredAlarm(item: Item): StoredAlarm {
   if (stored.slack) result.slack = stored.slack;
   if (stored.source !== undefined) result.source = stored.source;
   if (stored.resolvedAt !== undefined) result.resolvedAt = stored.resolvedAt;
+  if (stored.resolvedState !== undefined) result.resolvedState = stored.resolvedState;
+  if (typeof stored.laterCalls === 'number') result.laterCalls = stored.laterCalls;
   if (stored.summary !== undefined) result.summary = stored.summary;
   if (stored.claimOwner !== undefined) result.claimOwner = stored.claimOwner;
   if (stored.claimUntil !== undefined) result.claimUntil = stored.claimUntil;
@@ -335,7 +378,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     return this.putIfAbsent(this.changeItem(record, now));
   }
 
-  /** A change's item with its index keys (day, actor, resource). */
+  /** A change's item with its index keys (day, actor, resource and, when known, account). */
   private changeItem(record: StoredChange, now: Date): Item {
     const change = record.change;
     const sortKey = `${sortableTime(change.eventTime)}#${change.eventId}`;
@@ -349,6 +392,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       gsi2sk: sortKey,
       gsi3pk: `RESOURCE#${indexedResourceOf(change)}`,
       gsi3sk: sortKey,
+      // Sparse: a record naming no account is in every other index, not this one.
+      ...(change.accountId ? { gsi4pk: `ACCOUNT#${change.accountId}`, gsi4sk: sortKey } : {}),
       [TTL_ATTRIBUTE]: this.expiresAt(now),
     };
   }
@@ -863,7 +908,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     const names: Record<string, string> = {};
     const values: Item = { ':now': now.toISOString() };
     const set = ['updatedAt = :now'];
-    for (const field of ['slack', 'calls', 'source', 'resolvedAt', 'summary'] as const) {
+    for (const field of ['slack', 'calls', 'source', 'resolvedAt', 'resolvedState', 'summary'] as const) {
       const value = update[field];
       if (value === undefined) continue;
       // Names go through placeholders: `source` and others are DynamoDB reserved words.
@@ -876,6 +921,32 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       UpdateExpression: `SET ${set.join(', ')}`,
       ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
+    });
+  }
+
+  async markFollowedCall(eventId: string, alarm: string): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET followedBy = :alarm',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(followedBy)',
+          ExpressionAttributeValues: { ':alarm': alarm },
+        }),
+      );
+      return true;
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async addLaterCalls(alarm: AlarmEvent, count: number, now: Date): Promise<void> {
+    await this.updateExisting(`alarm ${alarm.name} at ${alarm.stateChangeTime}`, {
+      Key: alarmKey(alarm),
+      UpdateExpression: 'SET updatedAt = :now ADD laterCalls :count',
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':count': count },
     });
   }
 
@@ -1106,6 +1177,14 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     });
   }
 
+  async recordFleetActed(parentEventId: string, acted: FleetActed): Promise<void> {
+    await this.updateExisting(`change ${parentEventId}`, {
+      Key: changeKey(parentEventId),
+      UpdateExpression: 'SET burstNote.fleetActed = :acted, updatedAt = :now',
+      ExpressionAttributeValues: { ':acted': plain(acted), ':now': new Date().toISOString() },
+    });
+  }
+
   async recordBurstNote(parentEventId: string, note: BurstNote): Promise<void> {
     try {
       await this.documentClient.send(
@@ -1208,6 +1287,22 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     );
   }
 
+  async changesInAccount(
+    accountId: string,
+    start: string,
+    end: string,
+    limit: number,
+  ): Promise<RespondedChange[]> {
+    return this.listIndex(
+      INDEX_BY_ACCOUNT,
+      'gsi4',
+      `ACCOUNT#${accountId}`,
+      sortableTime(start),
+      sortableTime(end),
+      limit,
+    );
+  }
+
   private expiresAt(now: Date): number {
     return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
   }
@@ -1281,7 +1376,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   /** Up to `limit` changes of one index partition with sort keys in `[from, to)`, newest first. */
   private async listIndex(
     indexName: string,
-    prefix: 'gsi1' | 'gsi2' | 'gsi3',
+    prefix: 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4',
     partition: string,
     from: string,
     to: string,

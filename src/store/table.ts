@@ -31,6 +31,7 @@ export function retentionSeconds(retentionDays: number = DEFAULT_RETENTION_DAYS)
 export const INDEX_BY_TIME = 'byTime';
 export const INDEX_BY_ACTOR = 'byActor';
 export const INDEX_BY_RESOURCE = 'byResource';
+export const INDEX_BY_ACCOUNT = 'byAccount';
 
 /** Primary key: `pk` (what the item is: `CHANGE#…`, `DOC#…`, `ALARM#…`, `BURST#…`) and `sk`. */
 export const TABLE_KEY_SCHEMA: KeySchemaElement[] = [
@@ -48,6 +49,8 @@ export const TABLE_ATTRIBUTES: AttributeDefinition[] = [
   'gsi2sk',
   'gsi3pk',
   'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
 ].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
 
 function index(name: string, partitionKey: string, sortKey: string): GlobalSecondaryIndex {
@@ -63,13 +66,15 @@ function index(name: string, partitionKey: string, sortKey: string): GlobalSecon
 
 /**
  * The global secondary indexes, all on changes only (sparse) with every attribute projected:
- * `byTime` (`DAY#<yyyy-mm-dd>`), `byActor` (`ACTOR#<arn or name>`) and `byResource` (`RESOURCE#<kind>/<name>`),
- * each sorted by `<eventTime>#<eventId>`.
+ * `byTime` (`DAY#<yyyy-mm-dd>`), `byActor` (`ACTOR#<arn or name>`), `byResource` (`RESOURCE#<kind>/<name>`) and
+ * `byAccount` (`ACCOUNT#<12-digit id>`: `in <account>` reads only that account's changes), each sorted by
+ * `<eventTime>#<eventId>`.
  */
 export const TABLE_INDEXES: GlobalSecondaryIndex[] = [
   index(INDEX_BY_TIME, 'gsi1pk', 'gsi1sk'),
   index(INDEX_BY_ACTOR, 'gsi2pk', 'gsi2sk'),
   index(INDEX_BY_RESOURCE, 'gsi3pk', 'gsi3sk'),
+  index(INDEX_BY_ACCOUNT, 'gsi4pk', 'gsi4sk'),
 ];
 
 /** The `CreateTable` request for the table (on-demand capacity). TTL is enabled separately where supported. */

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlarmFollowPort, AlarmFollowService } from '../../src/app/alarm-follow';
 import type { NotifyService } from '../../src/app/notify-service';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
+import { CIS44_FILTER_PATTERN } from '../../src/domain/filter-pattern';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { DynamoAlarmCursorStore } from '../../src/store/dynamo-alarm-cursors';
 import type { DynamoChangeStore } from '../../src/store/dynamo-change-store';
@@ -112,9 +113,20 @@ async function followedNotify(clock: { now: Date }, tableName?: string) {
     deliver: async (records, deadline) => {
       await (notify.service as NotifyService).deliverRecords(records, deadline);
     },
+    summaries: notify.service as NotifyService,
     clock: { now: () => clock.now },
   });
   return { ...notify, follow, cursors };
+}
+
+/** The alarm's summary message as the channel holds it now (updated in place). */
+function summaryOf(metricName: string) {
+  const summaries = components.slack
+    .topLevel(CHANNEL)
+    .filter(
+      (message) => message.text.includes('CIS-4.4-') && JSON.stringify(message.blocks).includes(metricName),
+    );
+  return summaries.at(-1);
 }
 
 /** Top-level alerts naming this user (the alarm summaries, which list calls too, left out). */
@@ -147,6 +159,7 @@ describe('AlarmFollowService', () => {
     clock.now = at(10);
     const [run1] = await follow.run(Number.POSITIVE_INFINITY);
     expect(run1).toMatchObject({ handedOver: 1, state: 'open' });
+    expect(summaryOf('Followed')?.text).toContain('1 later call');
 
     // Run 2: a call in this account and one an organisation trail recorded in a member account.
     const third = call('fl-third', base, 12);
@@ -189,6 +202,11 @@ describe('AlarmFollowService', () => {
     clock.now = at(40);
     await follow.run(Number.POSITIVE_INFINITY);
     expect(alertsFor('fl-straggler')).toHaveLength(1);
+    // The summary counts every call found after it once (fl-first is its own): the EventBridge call too.
+    const summary = summaryOf('Followed');
+    expect(summary?.text).toContain('7 later calls');
+    expect(summary?.text).toMatch(/^\[resolved\]/);
+    expect(JSON.stringify(summary?.blocks)).toContain('7 more calls found since this summary');
     expect(await cursors.activeCursors()).toEqual([]);
     expect(await deliveryOf(store, afterOk)).toBeUndefined();
     // Nothing is in ALARM: a run finds nothing to do.
@@ -252,5 +270,79 @@ describe('AlarmFollowService', () => {
     const { service, cursors } = await followedNotify(clock);
     await service.process(alarmNotification({ metricName: 'NoLogGroup', periodStart: base }));
     expect(await cursors.activeCursors()).toEqual([]);
+  });
+
+  describe('a window holding more records than one search keeps', () => {
+    /** A log group with `count` calls made at `minuteOf(index)` after `base`, put as CloudTrail would. */
+    async function crowdedGroup(base: Date, count: number, minuteOf: (index: number) => number) {
+      const group = await cloudTrailLogGroup(components, [], `Crowded${Date.now()}`);
+      const records = Array.from({ length: count }, (_, index) =>
+        call(`crowd-${index}`, base, minuteOf(index)),
+      );
+      // PutLogEvents takes at most 1 MB a request.
+      for (let start = 0; start < records.length; start += 500) {
+        await deliver(group, records.slice(start, start + 500));
+      }
+      return { group, ids: records.map((record) => String(record.eventID)) };
+    }
+
+    /** The follow-up alone on a cursor opened at `base`, its calls handed to a sink that keeps their ids. */
+    async function followOn(group: string, base: Date, now: Date, options: { recordsPerPass?: number } = {}) {
+      const tableName = await components.dynalite.createTable();
+      const cursors = new DynamoAlarmCursorStore(components.dynalite.documentClient, { tableName });
+      const alarmName = `crowded-${tableName}`;
+      await cursors.saveCursor(
+        {
+          alarmName,
+          openedAt: base.toISOString(),
+          sources: [{ logGroupName: group, filterPattern: CIS44_FILTER_PATTERN }],
+          searchedUntil: base.toISOString(),
+          boundary: [],
+          state: 'open',
+          version: 1,
+        },
+        undefined,
+      );
+      const handed: string[] = [];
+      const follow = new AlarmFollowService({
+        cursors,
+        logs: new CloudWatchLogsSearch(components.logs, { pageSize: 2000 }),
+        deliver: async (records) => {
+          handed.push(...records.map((record) => String(record.eventID)));
+        },
+        clock: { now: () => now },
+        ...options,
+      });
+      return { follow, handed };
+    }
+
+    it('splits a window of 10,050 calls and hands every one over once', async () => {
+      const base = basePeriod();
+      const { group, ids } = await crowdedGroup(base, 10_050, (index) => 1 + (index % 600) / 60);
+      const { follow, handed } = await followOn(group, base, new Date(base.getTime() + 12 * MINUTE));
+
+      const [outcome] = await follow.run(Number.POSITIVE_INFINITY);
+
+      expect(outcome?.searches).toBeGreaterThan(1);
+      expect(handed).toHaveLength(ids.length);
+      expect(new Set(handed)).toEqual(new Set(ids));
+    }, 300_000);
+
+    it('pages on through calls of one second that no split can separate', async () => {
+      const base = basePeriod();
+      const { group, ids } = await crowdedGroup(base, 1_200, () => 1);
+      const { follow, handed } = await followOn(
+        group,
+        // The cursor stopped just before the calls: the window past it cannot be split below a second.
+        new Date(base.getTime() + MINUTE - 500),
+        new Date(base.getTime() + MINUTE + 400),
+        { recordsPerPass: 250 },
+      );
+
+      await follow.run(Number.POSITIVE_INFINITY);
+
+      expect(handed).toHaveLength(ids.length);
+      expect(new Set(handed)).toEqual(new Set(ids));
+    }, 120_000);
   });
 });

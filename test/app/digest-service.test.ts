@@ -3,11 +3,15 @@
  * digest posts each channel's day once — however many invocations run it — grouped by account and caller.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CachedAccountDirectory } from '../../src/app/account-directory';
 import { DigestService } from '../../src/app/digest-service';
+import { fixedRoutingTable } from '../../src/app/routing-table';
 import { normaliseRecord } from '../../src/domain/change';
 import { buildDigest, previousDay } from '../../src/domain/digest';
 import { assessChange } from '../../src/domain/explain';
+import { parseRoutingTable } from '../../src/domain/routing';
 import { renderDigest } from '../../src/slack/render-digest';
+import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
 import { DynamoDigestStore } from '../../src/store/dynamo-digest-store';
 import { assertBlockKitLimits } from '../support/block-kit-limits';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -162,6 +166,132 @@ describe('DigestService', () => {
     expect(
       await claims.claimDigest('#c', '2026-11-20', 'd', later, new Date(afterExpiry.getTime() + 3_600_000)),
     ).toBe('posted');
+  });
+});
+
+describe('DigestService: the daily run', () => {
+  const PAYMENTS = '#payments-digest';
+
+  async function digestWith(
+    tableName: string,
+    options: Partial<ConstructorParameters<typeof DigestService>[0]>,
+  ) {
+    const { WebApiSlackGateway, createSlackClient } = await import('../../src/slack/web-api-gateway');
+    const gateway = new WebApiSlackGateway(
+      createSlackClient({ token: 'xoxb-test', slackApiUrl: components.slack.url, retries: 0 }),
+    );
+    const { DynamoChangeStore } = await import('../../src/store/dynamo-change-store');
+    return new DigestService({
+      changes: new DynamoChangeStore(components.dynalite.documentClient, { tableName }),
+      claims: new DynamoDigestStore(components.dynalite.documentClient, { tableName }),
+      slack: gateway,
+      render: renderDigest,
+      clock: { now: () => new Date() },
+      settings: { levels: ['low'], defaultChannel: CHANNEL, channelByLevel: { low: LOW_CHANNEL } },
+      ...options,
+    });
+  }
+
+  it('posts each change in the digest of the channel the routing table gives it', async () => {
+    const day = '2026-11-18';
+    const { service, tableName } = await notifyServiceOn(components, {
+      settings: { digestLevels: ['low'], channelByLevel: { low: LOW_CHANNEL } },
+    });
+    await service.process(
+      eventBridgeNotification(putBy('777777777777', 'carol', `${day}T09:00:00Z`, 'pay-1')),
+    );
+    await service.process(
+      eventBridgeNotification(putBy('888888888888', 'dave', `${day}T09:00:00Z`, 'other-1')),
+    );
+    const routes = fixedRoutingTable(
+      parseRoutingTable(JSON.stringify([{ account: '777777777777', channel: PAYMENTS }])),
+    );
+
+    const result = await (await digestWith(tableName, { routes })).run(day, 'routed');
+
+    expect(result.channels.map((entry) => [entry.channel, entry.changes]).sort()).toEqual([
+      [LOW_CHANNEL, 1],
+      [PAYMENTS, 1],
+    ]);
+    const payments = JSON.stringify(components.slack.topLevel(PAYMENTS).at(-1)?.blocks);
+    expect(payments).toContain('777777777777');
+    expect(payments).not.toContain('888888888888');
+  });
+
+  it('refreshes the account names first, from Organizations, and only when the kept copy is half a day old', async () => {
+    const tableName = await components.dynalite.createTable();
+    const store = new DynamoAccountDirectoryStore(components.dynalite.documentClient, { tableName });
+    let now = new Date('2026-11-21T08:00:00Z');
+    let reads = 0;
+    let names = ['prod-payments'];
+    const directory = new CachedAccountDirectory({
+      store,
+      source: {
+        listAccounts: async () => {
+          reads += 1;
+          return names.map((name, index) => ({ id: `11111111111${index}`, name }));
+        },
+      },
+      clock: { now: () => now },
+    });
+    const digest = await digestWith(tableName, {
+      accounts: directory,
+      settings: { levels: [], defaultChannel: CHANNEL, channelByLevel: {} },
+    });
+
+    expect((await digest.run('2026-11-20', 'a')).accounts).toMatchObject({
+      outcome: 'refreshed',
+      accounts: 1,
+    });
+    expect((await store.read())?.accounts.map((account) => account.name)).toEqual(['prod-payments']);
+    // An hour later (a retried schedule): the copy is fresh, one store read and no Organizations call.
+    now = new Date('2026-11-21T09:00:00Z');
+    expect((await digest.run('2026-11-20', 'b')).accounts).toMatchObject({ outcome: 'fresh' });
+    expect(reads).toBe(1);
+    // The next day: read again, a renamed account with it.
+    names = ['payments-prod', 'new-sandbox'];
+    now = new Date('2026-11-22T08:00:00Z');
+    expect((await digest.run('2026-11-21', 'c')).accounts).toMatchObject({
+      outcome: 'refreshed',
+      accounts: 2,
+    });
+    expect((await store.read())?.accounts.map((account) => account.name)).toEqual([
+      'payments-prod',
+      'new-sandbox',
+    ]);
+  });
+
+  it('keeps the old copy and still posts when Organizations cannot be read', async () => {
+    const tableName = await components.dynalite.createTable();
+    const store = new DynamoAccountDirectoryStore(components.dynalite.documentClient, { tableName });
+    await store.write({
+      accounts: [{ id: '111111111111', name: 'kept' }],
+      fetchedAt: '2026-11-01T00:00:00Z',
+    });
+    const lines: string[] = [];
+    const directory = new CachedAccountDirectory({
+      store,
+      source: {
+        listAccounts: async () => {
+          throw new Error('TooManyRequestsException: Rate exceeded');
+        },
+      },
+      clock: { now: () => new Date('2026-11-21T08:00:00Z') },
+    });
+    const digest = await digestWith(tableName, {
+      accounts: directory,
+      log: (message) => lines.push(message),
+    });
+
+    const result = await digest.run('2026-11-20', 'a');
+
+    expect(result.accounts).toMatchObject({
+      outcome: 'failed',
+      accounts: 1,
+      fetchedAt: '2026-11-01T00:00:00Z',
+    });
+    expect(lines).toContain('account directory: the daily refresh failed; the kept copy is used');
+    expect((await store.read())?.accounts).toEqual([{ id: '111111111111', name: 'kept' }]);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   AttachRolePolicyCommand,
   CreateGroupCommand,
   CreatePolicyCommand,
+  CreatePolicyVersionCommand,
   CreateRoleCommand,
   CreateUserCommand,
   IAMClient,
@@ -25,6 +26,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChangeContent } from '../../src/app/change-content';
 import {
   EscalationChecker,
   EscalationCheckService,
@@ -38,14 +40,22 @@ import {
   PolicyDocumentResolver,
   StoredPolicyDocuments,
 } from '../../src/app/policy-documents';
+import { RaisedAlertGate } from '../../src/app/raised-alert';
 import { AccessAnalyzerPolicyValidator } from '../../src/aws/access-analyzer-validator';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { AwsPrincipalDirectory } from '../../src/aws/principal-directory';
+import { IamDataActionCatalogue } from '../../src/catalogue/action-catalogue';
+import { withEscalation } from '../../src/domain/escalation';
 import { assessChange } from '../../src/domain/explain';
+import { withManagedPolicy } from '../../src/domain/managed-policy';
+import { actorKeyOf, type Mute } from '../../src/domain/mute';
+import { routeChange } from '../../src/domain/routing';
 import type { AssessedChange } from '../../src/domain/types';
 import { SlackAlertRefresher } from '../../src/slack/alert-refresher';
+import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { changeOf, cloudTrailRecord } from '../support/cloudtrail';
 import { awsTestEnv } from '../support/moto';
 import {
@@ -376,6 +386,28 @@ describe('notify checks escalation itself when the documents are at hand', () =>
     expect(queue.jobs).toHaveLength(1);
   });
 
+  it('leaves the check to the worker when the invocation is near its end, whatever the budget', async () => {
+    const queue = recordingQueue();
+    const asked: string[] = [];
+    const { service, store: on } = await notifyWith({
+      checker: (at) => ({
+        check: async (change) => {
+          asked.push(change.eventId);
+          return checkerOn(at).check(change);
+        },
+      }),
+      queue,
+    });
+    const { record } = await passRoleAttach();
+
+    // Less time left before the deadline than storing and posting the change needs after a check.
+    await service.process(eventBridgeNotification(record), Date.now() + 1_000);
+
+    expect(asked).toEqual([]);
+    expect((await on.getChange(String(record.eventID)))?.change.escalation).toEqual({ state: 'checking' });
+    expect(queue.jobs).toHaveLength(1);
+  });
+
   it("never reads another account's principals: a member account's change goes to the worker", async () => {
     const queue = recordingQueue();
     const asked: string[] = [];
@@ -471,9 +503,282 @@ describe('a worker job that cannot be queued', () => {
     ({ shown } = messageOf(waiting?.slack?.ts));
     expect(shown).toContain('Checking escalation paths…');
 
-    // A third delivery (the EventBridge and alarm paths both bring it) queues nothing more.
+    // A third delivery (the EventBridge and alarm paths both bring it) while the check is outstanding queues it
+    // again — harmless, the worker's run is idempotent; once the worker has run, nothing more.
     await service.process(notification);
-    expect(jobs).toHaveLength(1);
+    expect(jobs).toHaveLength(2);
+    expect(await workerOn(on).run(String(record.eventID))).toEqual({ outcome: 'checked' });
+    await service.process(notification);
+    expect(jobs).toHaveLength(2);
+  });
+
+  it('queues the job on the next delivery when notify ended between posting the alert and publishing it', async () => {
+    const queue = recordingQueue();
+    const tableName = await components.dynalite.createTable();
+    const on = new DynamoChangeStore(components.dynalite.documentClient, { tableName });
+    const step = new NotifyEscalation({
+      budgetMs: 0,
+      queue,
+      store: on,
+      alerts: new SlackAlertRefresher(slackGateway()),
+      now: () => new Date(),
+    });
+    // The first invocation is killed once the alert is posted, before the job is published.
+    const killed = await notifyServiceOn(components, {
+      tableName,
+      escalation: {
+        prepare: (change) => step.prepare(change),
+        delivered: async () => {
+          throw new Error('Task timed out after 30.00 seconds');
+        },
+        redelivered: (stored) => step.redelivered(stored),
+      },
+    });
+    const { service } = await notifyServiceOn(components, { tableName, escalation: step });
+    const { record } = await passRoleAttach();
+    const eventId = String(record.eventID);
+
+    await expect(killed.service.process(eventBridgeNotification(record))).rejects.toThrow('Task timed out');
+    expect(queue.jobs).toEqual([]);
+    expect((await on.getChange(eventId))?.change.escalation).toEqual({ state: 'checking' });
+
+    // SNS delivers the notification again: the job is published, and the worker ends "Checking…".
+    await service.process(eventBridgeNotification(record));
+
+    expect(queue.jobs.map((job) => ('eventId' in job ? job.eventId : job.kind))).toEqual([eventId]);
+    expect(await workerOn(on).run(eventId)).toEqual({ outcome: 'checked' });
+    const after = await on.getChange(eventId);
+    expect(after?.change.escalation).toMatchObject({ state: 'done', opened: [{ id: 'pass-role-ec2' }] });
+    expect(after?.change.followUp).toBeUndefined();
+    expect(messageOf(after?.slack?.ts).shown).not.toContain('Checking escalation paths');
+  });
+});
+
+const RISK = { expectedActors: [], trustedAccounts: [] };
+
+/** The worker's half with the attached policy's document read from moto's IAM to judge a change again. */
+function rejudgingWorkerOn(on: DynamoChangeStore): EscalationCheckService {
+  const iam = new AwsIamGateway(client);
+  return new EscalationCheckService({
+    checker: checkerOn(on),
+    store: on,
+    alerts: new SlackAlertRefresher(slackGateway()),
+    now: () => new Date(),
+    rejudge: {
+      content: new ChangeContent({
+        policies: new PolicyDocumentResolver([
+          new IamPolicyDocuments(iam, on, () => new Date(), { versionsBeforeTheCall: true }),
+        ]),
+        actions: {
+          forStatements: async (statements) => new IamDataActionCatalogue().forStatements(statements),
+        },
+      }),
+      risk: RISK,
+    },
+  });
+}
+
+/** Stores `change` on a fresh table as notify delivered it: posted (by default), muted, digested or grouped. */
+async function delivered(
+  change: AssessedChange,
+  how: 'delivered' | 'muted' | 'digest' | 'grouped' = 'delivered',
+  mutedBy = 'm-1',
+): Promise<DynamoChangeStore> {
+  return (await deliveredOn(change, how, mutedBy)).on;
+}
+
+async function deliveredOn(
+  change: AssessedChange,
+  how: 'delivered' | 'muted' | 'digest' | 'grouped',
+  mutedBy: string,
+): Promise<{ on: DynamoChangeStore; tableName: string }> {
+  const tableName = await components.dynalite.createTable();
+  const on = new DynamoChangeStore(components.dynalite.documentClient, { tableName });
+  const now = new Date();
+  await on.claimChange(change, now, new Date(now.getTime() + 60_000));
+  if (how === 'muted') await on.markDelivery(change.eventId, { delivery: 'muted', mutedBy }, now);
+  else if (how === 'digest') await on.markDelivery(change.eventId, { delivery: 'digest' }, now);
+  else {
+    const alerts = new SlackAlertChannel(slackGateway());
+    const parent = await alerts.postChange(CHANNEL, change, { mention: false });
+    const ref = how === 'grouped' ? { channel: parent.channel, ts: parent.ts, threadTs: parent.ts } : parent;
+    await on.markDelivery(change.eventId, { delivery: how, slack: ref }, now);
+  }
+  return { on, tableName };
+}
+
+/** An attach of `policyArn` to `roleName` (at `eventTime`, default now) whose document notify could not read. */
+function unreadAttach(roleName: string, policyArn: string, eventTime = nowSeconds()): AssessedChange {
+  const raw = changeOf('AttachRolePolicy', { roleName, policyArn }, { eventTime });
+  return assessChange(withManagedPolicy(raw, { source: 'unknown', reason: 'IAM: AccessDenied' }), RISK);
+}
+
+describe('the worker judging again an attach whose document notify could not read', () => {
+  it("keeps the path notify's check found among the reasons and at critical", async () => {
+    const { name, record } = await passRoleAttach();
+    const params = record.requestParameters as { policyArn: string };
+    const change = unreadAttach(name, params.policyArn);
+    const on = await delivered(change);
+    const check = await checkerOn(on).check(change);
+    expect(check).toMatchObject({ state: 'done', opened: [{ id: 'pass-role-ec2' }] });
+    const checked = withEscalation(change, check as NonNullable<typeof check>);
+    await on.recordEscalation(change.eventId, { ...checked, followUp: { state: 'queued' } }, new Date());
+
+    expect(await rejudgingWorkerOn(on).run(change.eventId)).toEqual({ outcome: 'checked' });
+
+    const after = await on.getChange(change.eventId);
+    expect(after?.change.managedPolicy).toMatchObject({ source: 'iam' });
+    expect(after?.change.escalation).toMatchObject({ state: 'done', opened: [{ id: 'pass-role-ec2' }] });
+    expect(after?.change.risk.level).toBe('critical');
+    expect(after?.change.risk.reasons[0]).toContain(`role ${name} can now reach administrator through`);
+  });
+
+  it('never lowers the level: a harmless default version made after the attach is not the one attached', async () => {
+    const name = await role();
+    const admin = await policy('Helper', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    // The attach, then the attacker's harmless default version before the worker reads the policy.
+    const change = unreadAttach(name, admin, new Date(Date.now() - 60_000).toISOString());
+    await client.send(
+      new CreatePolicyVersionCommand({
+        PolicyArn: admin,
+        PolicyDocument: allow(['s3:GetObject'], 'arn:aws:s3:::b/*'),
+        SetAsDefault: true,
+      }),
+    );
+    const on = await delivered(change);
+    await on.recordEscalation(
+      change.eventId,
+      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
+      new Date(),
+    );
+
+    await rejudgingWorkerOn(on).run(change.eventId);
+
+    const after = await on.getChange(change.eventId);
+    expect(change.risk.level).toBe('medium');
+    expect(after?.change.risk.level).toBe('medium');
+    expect(after?.change.managedPolicy).toMatchObject({ source: 'unknown' });
+  });
+
+  it('never lowers the level whatever document it reads now', async () => {
+    const name = await role();
+    const harmless = await policy('Helper', allow(['s3:GetObject'], 'arn:aws:s3:::b/*'));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: harmless }));
+    const change = unreadAttach(name, harmless);
+    const on = await delivered(change);
+    await on.recordEscalation(change.eventId, { ...change, followUp: { state: 'queued' } }, new Date());
+
+    await rejudgingWorkerOn(on).run(change.eventId);
+
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('medium');
+  });
+});
+
+const CRITICAL_CHANNEL = 'C-CRITICAL';
+
+/** The rejudging worker with notify's gates: medium and low digested, critical to its own channel with @here. */
+function gatedWorkerOn(on: DynamoChangeStore, tableName: string): EscalationCheckService {
+  const iam = new AwsIamGateway(client);
+  return new EscalationCheckService({
+    checker: checkerOn(on),
+    store: on,
+    alerts: new SlackAlertRefresher(slackGateway()),
+    now: () => new Date(),
+    rejudge: {
+      content: new ChangeContent({
+        policies: new PolicyDocumentResolver([
+          new IamPolicyDocuments(iam, on, () => new Date(), { versionsBeforeTheCall: true }),
+        ]),
+        actions: {
+          forStatements: async (statements) => new IamDataActionCatalogue().forStatements(statements),
+        },
+      }),
+      risk: RISK,
+    },
+    raise: new RaisedAlertGate({
+      alerts: new SlackAlertChannel(slackGateway()),
+      channelFor: async (change) =>
+        routeChange([], change, { defaultChannel: CHANNEL, channelByLevel: { critical: CRITICAL_CHANNEL } })
+          .channel,
+      mutes: new DynamoMuteStore(components.dynalite.documentClient, { tableName }),
+      digestLevels: ['medium', 'low'],
+      mentionOnCritical: true,
+      now: () => new Date(),
+    }),
+  });
+}
+
+/** A mute of everything `change`'s actor does, made an hour ago for a day. */
+function muteOf(change: AssessedChange, id: string, includesCritical: boolean): Mute {
+  const now = Date.now();
+  return {
+    id,
+    scope: 'actor',
+    actorKey: actorKeyOf(change.actor),
+    actorName: change.actor.name,
+    accountId: change.accountId,
+    reason: 'noisy deploys',
+    createdBy: { slackUserId: 'U1', name: 'sam' },
+    createdAt: new Date(now - 3_600_000).toISOString(),
+    expiresAt: new Date(now + 86_400_000).toISOString(),
+    includesCritical,
+    fromEventId: 'e-0',
+  };
+}
+
+describe("a change the worker raises to critical goes through notify's gates again", () => {
+  it.each([
+    ['muted by a mute that does not include critical changes', 'muted'],
+    ['put in the digest as medium', 'digest'],
+    ["listed in a burst's thread", 'grouped'],
+    ['posted in the medium channel', 'delivered'],
+  ] as const)('posts a change %s as a new alert in the critical channel, with @here', async (_what, how) => {
+    const name = await role();
+    const admin = await policy('CustomerAdmin', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    const change = unreadAttach(name, admin);
+    expect(change.risk.level).toBe('medium');
+    const { on, tableName } = await deliveredOn(change, how, 'm-quiet');
+    await new DynamoMuteStore(components.dynalite.documentClient, { tableName }).put(
+      muteOf(change, 'm-quiet', false),
+    );
+    await on.recordEscalation(
+      change.eventId,
+      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
+      new Date(),
+    );
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+
+    expect(await gatedWorkerOn(on, tableName).run(change.eventId)).toEqual({ outcome: 'checked' });
+
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('critical');
+    const posted = components.slack.topLevel(CRITICAL_CHANNEL).slice(before);
+    expect(posted).toHaveLength(1);
+    expect(JSON.stringify(posted[0])).toContain('<!here>');
+    expect(JSON.stringify(posted[0]?.blocks)).toContain(`attaches CustomerAdmin`);
+
+    // The job delivered again posts nothing more: the stored level is critical already.
+    await gatedWorkerOn(on, tableName).run(change.eventId);
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
+  });
+
+  it('keeps muted a change whose mute says it includes critical changes', async () => {
+    const name = await role();
+    const admin = await policy('CustomerAdmin', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    const change = unreadAttach(name, admin);
+    const { on, tableName } = await deliveredOn(change, 'muted', 'm-all');
+    await new DynamoMuteStore(components.dynalite.documentClient, { tableName }).put(
+      muteOf(change, 'm-all', true),
+    );
+    await on.recordEscalation(change.eventId, { ...change, followUp: { state: 'queued' } }, new Date());
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+
+    await gatedWorkerOn(on, tableName).run(change.eventId);
+
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('critical');
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).length).toBe(before);
   });
 });
 

@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotifyService } from '../../src/app/notify-service';
+import { fixedRoutingTable } from '../../src/app/routing-table';
 import type { CloudTrailRecord } from '../../src/domain/input';
+import { parseRoutingTable } from '../../src/domain/routing';
 import { assertBlockKitLimits } from '../support/block-kit-limits';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import {
@@ -179,5 +181,36 @@ describe('one change made in many accounts', () => {
       expect(['delivered', 'grouped']).toContain((await store.getChange(String(record.eventID)))?.delivery);
     }
     expect(allText(posted[0]?.blocks)).toContain('in 10 accounts');
+  });
+
+  it("posts one message where the routing table sends the group's first change, though its accounts route apart", async () => {
+    const routes = fixedRoutingTable(
+      parseRoutingTable(
+        JSON.stringify([
+          { account: account(301), channel: '#fleet-first' },
+          { account: [account(302), account(303)], channel: '#fleet-other' },
+        ]),
+      ),
+    );
+    const { service } = await notifyServiceOn(components, { routes });
+    const role = `routed-rollout-${Date.now()}`;
+    const records = [301, 302, 303, 304].map((index) =>
+      callIn(account(index), role, 'AttachRolePolicy', { roleName: 'break-glass', policyArn: ADMIN }),
+    );
+    const before = {
+      first: components.slack.topLevel('#fleet-first').length,
+      other: components.slack.topLevel('#fleet-other').length,
+      main: components.slack.topLevel(CHANNEL).length,
+    };
+
+    for (const record of records) await service.process(eventBridgeNotification(record));
+
+    const posted = components.slack.topLevel('#fleet-first').slice(before.first);
+    expect(posted).toHaveLength(1);
+    expect(components.slack.topLevel('#fleet-other')).toHaveLength(before.other);
+    expect(components.slack.topLevel(CHANNEL)).toHaveLength(before.main);
+    const thread = components.slack.thread(posted[0]?.ts ?? '').map((message) => allText(message.blocks));
+    for (const index of [302, 303, 304]) expect(thread.join('\n')).toContain(account(index));
+    expect(allText(posted[0]?.blocks)).toContain('The same change in 4 accounts');
   });
 });

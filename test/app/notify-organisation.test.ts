@@ -9,6 +9,7 @@ import { RoutingTextSource } from '../../src/app/routing-table';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import {
+  alarmNotification,
   CHANNEL,
   type Components,
   eventBridgeNotification,
@@ -79,6 +80,48 @@ describe('NotifyService in an organisation', () => {
     });
   });
 
+  it("names the account the caller acted from, and the alarm summary's account, by name", async () => {
+    const { service } = await organisationNotify('[]');
+    // A role of prod-payments acting in the sandbox account.
+    const record = cloudTrailRecord(
+      'AttachRolePolicy',
+      { roleName: 'cross', policyArn: READ_ONLY },
+      {
+        recipientAccountId: SANDBOX,
+        userIdentity: {
+          type: 'AssumedRole',
+          principalId: 'AROAPAYMENTS:deploy',
+          arn: `arn:aws:sts::${PAYMENTS}:assumed-role/deployer/deploy`,
+          accountId: PAYMENTS,
+          sessionContext: {
+            sessionIssuer: {
+              type: 'Role',
+              arn: `arn:aws:iam::${PAYMENTS}:role/deployer`,
+              userName: 'deployer',
+            },
+          },
+        },
+      },
+    );
+    await service.process(eventBridgeNotification(record));
+    const alert = components.slack
+      .topLevel(CHANNEL)
+      .find((message) => JSON.stringify(message.blocks).includes('cross'));
+    const blocks = JSON.stringify(alert?.blocks);
+    expect(blocks).toContain('Account *sandbox-7* `444455556666`');
+    expect(blocks).toContain('Caller from account *prod-payments* `111122223333`');
+
+    // The stack's alarm in the payments account: no calls behind it here, its account by name all the same.
+    await service.process(
+      alarmNotification({ metricName: 'OrgNamed', periodStart: new Date(Date.now() - 3_600_000) }),
+    );
+    const summary = components.slack
+      .topLevel(CHANNEL)
+      .find((message) => message.text.includes('CIS-4.4-OrgNamed'));
+    expect(summary?.text).toContain('in account prod-payments (111122223333)');
+    expect(JSON.stringify(summary?.blocks)).toContain('*prod-payments* `111122223333` · Root/Workloads/Prod');
+  });
+
   it('sends each change to the first matching rule, else its level channel, else the default', async () => {
     const { service } = await organisationNotify(TABLE);
     const count = (channel: string) => components.slack.topLevel(channel).length;
@@ -118,6 +161,65 @@ describe('NotifyService in an organisation', () => {
     expect(components.slack.topLevel('#iam-critical')).toHaveLength(before + 1);
     expect(lines).toContain(
       'routing table invalid, using the per-level channels: routing rule 1: unknown field acount (fields: name, account, ou, level, event, actor, channel)',
+    );
+  });
+
+  it("says in the critical channel, by account name, that a member account's forwarding was stopped", async () => {
+    const { service, store } = await organisationNotify('[]');
+    const stop = cloudTrailRecord(
+      'DeleteRule',
+      { name: 'iam-changes-forward' },
+      {
+        eventSource: 'events.amazonaws.com',
+        recipientAccountId: SANDBOX,
+        userIdentity: {
+          type: 'AssumedRole',
+          principalId: 'AROASANDBOX:<!channel>',
+          arn: `arn:aws:sts::${SANDBOX}:assumed-role/Admin/<!channel>`,
+          accountId: SANDBOX,
+        },
+      },
+    );
+    const before = components.slack.topLevel('#iam-critical').length;
+
+    const result = await service.process(eventBridgeNotification(stop));
+
+    expect(result.posted).toEqual([stop.eventID]);
+    const [posted] = components.slack.topLevel('#iam-critical').slice(before);
+    const blocks = JSON.stringify(posted?.blocks);
+    expect(posted?.text).toContain(
+      '<!here> Stopped: IAM change forwarding from account sandbox-7 (444455556666)',
+    );
+    expect(blocks).toContain('IAM changes are no longer forwarded* from account *sandbox-7* `444455556666`');
+    expect(blocks).toContain('`DeleteRule` on the rule `iam-changes-forward`');
+    expect(blocks).not.toContain('<!channel>');
+    // No IAM change: nothing stored under its id.
+    expect(await store.getChange(String(stop.eventID))).toBeUndefined();
+  });
+
+  it('says so when the forwarding rule is rewritten to leave a caller out, not only when it is stopped', async () => {
+    const { service } = await organisationNotify('[]');
+    const rewrite = cloudTrailRecord(
+      'PutRule',
+      {
+        name: 'iam-changes-forward',
+        state: 'ENABLED',
+        eventPattern:
+          '{"detail":{"userIdentity":{"arn":[{"anything-but":"arn:aws:iam::444455556666:user/mallory"}]}}}',
+      },
+      { eventSource: 'events.amazonaws.com', recipientAccountId: SANDBOX },
+    );
+    const before = components.slack.topLevel('#iam-critical').length;
+
+    const result = await service.process(eventBridgeNotification(rewrite));
+
+    expect(result.posted).toEqual([rewrite.eventID]);
+    const [posted] = components.slack.topLevel('#iam-critical').slice(before);
+    expect(posted?.text).toContain(
+      '<!here> Rewritten: IAM change forwarding from account sandbox-7 (444455556666)',
+    );
+    expect(JSON.stringify(posted?.blocks)).toContain(
+      'The forwarding of IAM changes was rewritten* in account *sandbox-7*',
     );
   });
 });

@@ -3,6 +3,7 @@
  * managed policies loaded), then the catalogue of AWS managed policies, then unknown with every source's reason.
  */
 import { CreatePolicyCommand, CreatePolicyVersionCommand, IAMClient } from '@aws-sdk/client-iam';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IamGateway } from '../../src/app/iam-port';
 import {
@@ -126,6 +127,111 @@ describe('PolicyDocumentResolver', () => {
     ).toMatchObject({
       document: { Statement: [{ Action: ['*'] }] },
     });
+  });
+
+  it.each([
+    ['not JSON', '{"Statement":'],
+    ['with no statement', '{"Version":"2012-10-17"}'],
+    [
+      'with a statement of the wrong shape',
+      '{"Statement":[{"Effect":"Allow","Action":{"a":1},"Resource":"*"}]}',
+    ],
+  ])(
+    'reads a version from IAM when its cached document is malformed (%s), never crashing a rule',
+    async (_what, text) => {
+      const tableName = await dynalite.createTable();
+      const store = new DynamoChangeStore(dynalite.documentClient, { tableName });
+      const arn = await customerPolicy('Poisoned', EVERYTHING);
+      await dynalite.documentClient.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: `DOC#${policyVersionKey(arn, 'v1')}`,
+            sk: '9999-12-31T23:59:58.000Z#x',
+            resourceKey: policyVersionKey(arn, 'v1'),
+            eventTime: '9999-12-31T23:59:58Z',
+            eventId: 'x',
+            document: text,
+          },
+        }),
+      );
+      const { calls, port } = counting(iam);
+      const resolver = new PolicyDocumentResolver([new IamPolicyDocuments(port, store, () => new Date())]);
+
+      const change = await resolver.resolve(
+        changeOf('AttachRolePolicy', { roleName: 'app', policyArn: arn }),
+      );
+
+      expect(calls.filter((call) => call.startsWith('GetPolicyVersion'))).toHaveLength(1);
+      expect(assessChange(change, { expectedActors: [], trustedAccounts: [] }).risk.level).toBe('critical');
+    },
+  );
+
+  it("normalises a cached document written in IAM's loose form (a string for a list) before any rule reads it", async () => {
+    const tableName = await dynalite.createTable();
+    const store = new DynamoChangeStore(dynalite.documentClient, { tableName });
+    const arn = await customerPolicy('Loose', EVERYTHING);
+    await dynalite.documentClient.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          pk: `DOC#${policyVersionKey(arn, 'v1')}`,
+          sk: '2026-11-20T13:00:00.000Z#x',
+          resourceKey: policyVersionKey(arn, 'v1'),
+          eventTime: '2026-11-20T13:00:00Z',
+          eventId: 'x',
+          document: '{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}',
+        },
+      }),
+    );
+    const resolver = new PolicyDocumentResolver([new IamPolicyDocuments(iam, store, () => new Date())]);
+
+    const change = await resolver.resolve(changeOf('AttachRolePolicy', { roleName: 'app', policyArn: arn }));
+
+    expect(change.managedPolicy?.document?.Statement).toEqual([
+      { Effect: 'Allow', Action: ['*'], Resource: ['*'] },
+    ]);
+    expect(assessChange(change, { expectedActors: [], trustedAccounts: [] }).risk.level).toBe('critical');
+  });
+
+  it("never writes the version cache without the cache's writer (the worker only reads it)", async () => {
+    const store = await storeOf();
+    const arn = await customerPolicy('ReadOnlyCache', EVERYTHING);
+    const source = new IamPolicyDocuments(
+      iam,
+      { documentBefore: (key, time, id) => store.documentBefore(key, time, id) },
+      () => new Date(),
+    );
+
+    expect(await source.find(arn)).toMatchObject({ source: 'iam', versionId: 'v1' });
+    expect(
+      await store.documentBefore(policyVersionKey(arn, 'v1'), '9999-12-31T23:59:59Z', '~'),
+    ).toBeUndefined();
+  });
+
+  it("says a default version created after the call is unknown when reading late (the worker), never taking today's for it", async () => {
+    const store = await storeOf();
+    const arn = await customerPolicy('Later', EVERYTHING);
+    await client.send(
+      new CreatePolicyVersionCommand({
+        PolicyArn: arn,
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+        }),
+        SetAsDefault: true,
+      }),
+    );
+    const resolver = new PolicyDocumentResolver([
+      new IamPolicyDocuments(iam, store, () => new Date(), { versionsBeforeTheCall: true }),
+    ]);
+
+    const found = await resolver.lookup(arn, { eventTime: '2020-01-01T00:00:00Z', eventId: 'e-old' });
+
+    expect(found.source).toBe('unknown');
+    expect(found.source === 'unknown' && found.reason).toMatch(
+      /^IAM: the default version v2 was created after the change \(/,
+    );
   });
 
   it('reads AWS managed policies from IAM (moto loads them)', async () => {

@@ -91,3 +91,67 @@ describe('QueryService: in <account or OU>', () => {
     );
   });
 });
+
+describe('QueryService: in <account> reads that account alone', () => {
+  const OTHER = '444444444444';
+  let crowded: QueryService;
+
+  beforeAll(async () => {
+    const tableName = await db.createTable();
+    const store = new DynamoChangeStore(db.documentClient, { tableName, retentionDays: 400 });
+    const stats = new DynamoStatsStore(db.documentClient, { tableName, retentionDays: 400 });
+    const directoryStore = new DynamoAccountDirectoryStore(db.documentClient, { tableName });
+    await directoryStore.write({
+      accounts: [...Object.values(ACCOUNTS), { id: OTHER, name: 'shared-ci', ouPath: 'Root/Tooling' }],
+      fetchedAt: NOW.toISOString(),
+    });
+    // Two changes in prod-payments, the oldest of the range, then 1,100 newer ones elsewhere: a scan of the time
+    // index stops at its 1,000-change limit before reaching them.
+    const claim = async (account: string, minute: number, role: string) => {
+      const at = new Date(Date.parse('2026-11-19T00:00:00Z') + minute * 60_000).toISOString();
+      const change = assessChange(
+        changeOf(
+          'AttachRolePolicy',
+          { roleName: role, policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+          { recipientAccountId: account, eventTime: at },
+        ),
+        RISK,
+      );
+      await store.claimChange(change, NOW, NOW);
+    };
+    await claim(ACCOUNTS.payments.id, 0, 'payments-a');
+    await claim(ACCOUNTS.payments.id, 1, 'payments-b');
+    for (let batch = 0; batch < 1100; batch += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) => claim(OTHER, 10 + batch + i, `ci-${batch + i}`)),
+      );
+    }
+    crowded = new QueryService({
+      changes: store,
+      stats,
+      history: new CloudTrailHistory(cloudTrail),
+      clock: { now: () => NOW },
+      retentionDays: 400,
+      risk: RISK,
+      accounts: new CachedAccountDirectory({ store: directoryStore, clock: { now: () => NOW } }),
+    });
+  }, 120_000);
+
+  it('finds every change of the account however many other accounts made after them', async () => {
+    const answer = await crowded.answer(query('7d in prod-payments'));
+    if (answer.kind !== 'list') throw new Error(answer.kind);
+    expect(answer.entries.map((entry) => entry.change.target.name).sort()).toEqual([
+      'payments-a',
+      'payments-b',
+    ]);
+    expect(answer.matched).toBe(2);
+    expect(answer.complete).toBe(true);
+  });
+
+  it('without `in`, the same range is a scan that says it stopped at its limit', async () => {
+    const answer = await crowded.answer(query('7d'));
+    if (answer.kind !== 'list') throw new Error(answer.kind);
+    expect(answer.complete).toBe(false);
+    expect(answer.entries.some((entry) => entry.change.accountId === ACCOUNTS.payments.id)).toBe(false);
+  });
+});

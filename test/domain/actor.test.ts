@@ -108,6 +108,24 @@ describe('detectClient', () => {
     expect(detectClient(userAgent, { console: false })).toBe(client);
   });
 
+  it.each([
+    ['aws-cli/2.15.0 Python/3.11.6', 'aws-cli', 'aws-cli'],
+    ['', 'other', 'cloudformation'],
+    ['Mozilla/5.0 (X11; Linux x86_64)', 'other', 'cloudformation'],
+    ['AWSLambdaConsole/1.1', 'console', 'console'],
+  ])(
+    'reads %j the same when read again, whatever else the call says (%s, %s invoked by CloudFormation)',
+    (userAgent, alone, invoked) => {
+      for (let read = 0; read < 2; read++) {
+        expect(detectClient(userAgent, { console: false })).toBe(alone);
+        expect(detectClient(userAgent, { console: false, invokedBy: 'cloudformation.amazonaws.com' })).toBe(
+          invoked,
+        );
+        expect(detectClient(userAgent, { console: true })).toBe('console');
+      }
+    },
+  );
+
   it('calls anything from a console session the console, whatever the user agent', () => {
     expect(detectClient('AWS Internal', { console: true })).toBe('console');
     expect(detectClient('Mozilla/5.0 (Macintosh)', { console: true })).toBe('console');

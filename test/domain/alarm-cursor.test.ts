@@ -8,6 +8,7 @@ import {
   MAX_BOUNDARY,
   openCursor,
   settleCursor,
+  splitWindow,
   unseenCalls,
 } from '../../src/domain/alarm-cursor';
 
@@ -211,5 +212,25 @@ describe('settleCursor', () => {
     ],
   ])('%s', (_what, given, now, state) => {
     expect(settleCursor(given, now)?.state).toBe(state);
+  });
+});
+
+describe('splitWindow', () => {
+  const S = 1000;
+  it.each([
+    // [case, where the cursor stopped (minutes), window end (ms after it), expected end (ms after it) or none]
+    ['halves the part past where the cursor stopped', 5, 20 * 60_000, 10 * 60_000],
+    ['halves a two-second part to one second', 5, 2 * S, S],
+    ['leaves a part of one second as it is: paged on instead', 5, S, undefined],
+    ['leaves a window that ends where the cursor stopped', 5, 0, undefined],
+  ])('%s', (_, stopped, past, expected) => {
+    const start = new Date(T(stopped).getTime() - FOLLOW_OVERLAP_MS);
+    const end = new Date(T(stopped).getTime() + past);
+    const split = splitWindow(cursor({ searchedUntil: iso(stopped) }), { start, end });
+    if (expected === undefined) {
+      expect(split).toBeUndefined();
+      return;
+    }
+    expect(split).toEqual({ start, end: new Date(T(stopped).getTime() + expected), behind: true });
   });
 });

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  anyWildcardMatch,
   canonicalDocument,
+  internActionList,
   PolicyDocumentError,
   parsePolicyDocument,
   principalAccount,
   principalEntries,
+  readPolicyDocument,
   statementCoversAction,
   statementOnAllResources,
   toPolicyDocument,
@@ -296,6 +299,18 @@ describe('wildcardMatch', () => {
     ['arn:aws:s3:::bucket/(a|b)', 'arn:aws:s3:::bucket/a', false],
     ['arn:aws:s3:::bucket/(a|b)', 'arn:aws:s3:::bucket/(a|b)', true],
     ['iam:PassRole', 'iam:PassRoleToService', false],
+    ['a+b', 'a+b', true],
+    ['a+b', 'aab', false],
+    ['[ab]', 'a', false],
+    ['[ab]', '[ab]', true],
+    ['x{2}', 'xx', false],
+    ['x{2}', 'x{2}', true],
+    ['^a$', '^a$', true],
+    ['a\\d', 'a\\d', true],
+    ['a\\d', 'a1', false],
+    ['a\\*', 'a\\anything', true],
+    ['*?', '', false],
+    ['*?', 'x', true],
   ])('matches %j against %j: %s', (pattern, value, matches) => {
     expect(wildcardMatch(pattern, value)).toBe(matches);
   });
@@ -329,6 +344,148 @@ describe('statementCoversAction', () => {
     expect(statementCoversAction(statement, 'iam:CreateUser')).toBe(false);
     expect(statementCoversAction(statement, 'organizations:LeaveOrganization')).toBe(false);
   });
+});
+
+describe('internActionList', () => {
+  it.each([
+    {
+      behaviour: 'the same content is one list',
+      first: ['s3:GetObject', 'iam:*'],
+      second: ['s3:GetObject', 'iam:*'],
+      same: true,
+    },
+    {
+      behaviour: 'another order is another list',
+      first: ['s3:GetObject', 'iam:*'],
+      second: ['iam:*', 's3:GetObject'],
+      same: false,
+    },
+    {
+      behaviour: 'another case is another list',
+      first: ['iam:PassRole'],
+      second: ['IAM:PassRole'],
+      same: false,
+    },
+    {
+      behaviour: 'a list that only joins the same is another list',
+      first: ['a,b'],
+      second: ['a', 'b'],
+      same: false,
+    },
+    { behaviour: 'the empty list is one list', first: [], second: [], same: true },
+  ])('$behaviour', ({ first, second, same }) => {
+    const one = internActionList(first);
+    const other = internActionList(second);
+    expect(one === other).toBe(same);
+    expect(one).toEqual(first);
+    expect(other).toEqual(second);
+    expect(Object.isFrozen(one)).toBe(true);
+  });
+
+  it('keeps a frozen copy, so the caller changing its own array changes nothing kept', () => {
+    const mine = ['ec2:RunInstances'];
+    const kept = internActionList(mine);
+    mine.push('iam:PassRole');
+    expect(internActionList(['ec2:RunInstances'])).toBe(kept);
+    expect(kept).toEqual(['ec2:RunInstances']);
+    expect(() => (kept as string[]).push('iam:PassRole')).toThrow(TypeError);
+  });
+
+  it('copies a list too long to key by content, without keeping it', () => {
+    const long = Array.from({ length: 300 }, (_, index) => `s3:Action${index}`);
+    expect(internActionList(long)).toEqual(long);
+    expect(internActionList(long)).not.toBe(internActionList(long));
+  });
+
+  it('gives documents listing the same actions one list, and different actions their own', () => {
+    const read = (actions: unknown, resource: string) =>
+      parsePolicyDocument(
+        JSON.stringify({ Statement: { Effect: 'Allow', Action: actions, Resource: resource } }),
+      ).Statement[0];
+    const first = read(['iam:PassRole', 'ec2:RunInstances'], 'arn:aws:iam::111122223333:role/a');
+    const second = read(['iam:PassRole', 'ec2:RunInstances'], 'arn:aws:iam::111122223333:role/b');
+    const third = read(['iam:PassRole', 'lambda:CreateFunction'], 'arn:aws:iam::111122223333:role/a');
+    expect(second?.Action).toBe(first?.Action);
+    expect(third?.Action).not.toBe(first?.Action);
+    expect(read('iam:PassRole', '*')?.Action).toBe(read(['iam:PassRole'], '*')?.Action);
+  });
+});
+
+describe('readPolicyDocument', () => {
+  const text = (resource: string) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['iam:PassRole'],
+          Resource: resource,
+          Principal: { AWS: ['111122223333'] },
+          Condition: { StringEquals: { 'aws:RequestedRegion': ['eu-west-1'] } },
+        },
+      ],
+    });
+
+  it.each([
+    { behaviour: 'JSON text', input: text('*') },
+    {
+      behaviour: 'URL-encoded JSON text',
+      input: encodeURIComponent(text('arn:aws:iam::111122223333:role/app')),
+    },
+    { behaviour: 'a parsed object', input: JSON.parse(text('*')) as unknown },
+    { behaviour: 'text that is not JSON', input: "{'Version': '2012-10-17'}" },
+    { behaviour: 'truncated text', input: '{' },
+    { behaviour: 'empty text', input: '' },
+    { behaviour: 'a document without statements', input: '{"Version":"2012-10-17"}' },
+  ])('reads $behaviour as parsePolicyDocument does, first read and read again', ({ input }) => {
+    let expected: { document: unknown } | { error: string };
+    try {
+      expected = { document: parsePolicyDocument(input) };
+    } catch (error: unknown) {
+      if (!(error instanceof PolicyDocumentError)) throw error;
+      expected = { error: error.message };
+    }
+    expect(readPolicyDocument(input)).toEqual(expected);
+    expect(readPolicyDocument(input)).toEqual(expected);
+  });
+
+  it('gives the same text the same frozen document, and another text its own', () => {
+    const first = readPolicyDocument(text('arn:aws:s3:::a'));
+    const again = readPolicyDocument(text('arn:aws:s3:::a'));
+    const other = readPolicyDocument(text('arn:aws:s3:::b'));
+    if (!('document' in first) || !('document' in again) || !('document' in other)) throw new Error('unread');
+    expect(again.document).toBe(first.document);
+    expect(other.document).not.toBe(first.document);
+    expect(other.document.Statement[0]?.Resource).toEqual(['arn:aws:s3:::b']);
+    const statement = first.document.Statement[0] as Statement;
+    expect(Object.isFrozen(first.document)).toBe(true);
+    expect(Object.isFrozen(statement)).toBe(true);
+    expect(Object.isFrozen(statement.Resource)).toBe(true);
+    expect(Object.isFrozen(statement.Condition?.StringEquals?.['aws:RequestedRegion'])).toBe(true);
+    expect(() => statement.Resource?.push('*')).toThrow(TypeError);
+  });
+});
+
+describe('anyWildcardMatch', () => {
+  const LIST = internActionList(['iam:Put*', 's3:GetObject', '*:Describe*', 'ec2:Run?nstances']);
+  it.each([
+    ['iam:PutRolePolicy', true],
+    ['IAM:putrolepolicy', true],
+    ['iam:PassRole', false],
+    ['s3:GetObject', true],
+    ['s3:GetObjectAcl', false],
+    ['ec2:DescribeInstances', true],
+    ['ec2:RunInstances', true],
+    ['ec2:RunXInstances', false],
+    ['', false],
+  ])(
+    'answers %s as %s, first asked and asked again, as a list never asked before does',
+    (action, matches) => {
+      expect(anyWildcardMatch(LIST, action)).toBe(matches);
+      expect(anyWildcardMatch(LIST, action)).toBe(matches);
+      expect(anyWildcardMatch([...LIST], action)).toBe(matches);
+    },
+  );
 });
 
 describe('statementOnAllResources', () => {

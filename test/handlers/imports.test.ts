@@ -101,6 +101,8 @@ describe('handler bundles', () => {
     expect(worker.atStart).not.toContain('@aws-sdk/client-s3');
     expect(worker.all).toContain('@aws-sdk/client-s3');
     expect((await bundledPackages('notify')).all).not.toContain('@aws-sdk/client-s3');
+    // The Slack function only asks whether a range needs the archive (the worker searches it): no S3 code at all.
+    expect((await bundledPackages('slack')).all).not.toContain('@aws-sdk/client-s3');
   });
 
   it('loads the IAM client in the worker and notify only with their first IAM call, never in the Slack function', async () => {

@@ -20,7 +20,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config';
 import { handler } from '../../src/handlers/notify';
+import { readsAccount } from '../../src/runtime/notify';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { awsTestEnv } from '../support/moto';
@@ -181,5 +183,28 @@ describe('notify handler: the escalation check', () => {
     ).toHaveLength(1);
     sns.destroy();
     sqs.destroy();
+  });
+});
+
+describe('the accounts notify checks escalation in itself', () => {
+  const OWN = '111122223333';
+  const MEMBER = '444455556666';
+  it.each([
+    ['HOME_ACCOUNT_ID', { homeAccountId: OWN }, {}, [true, false]],
+    [
+      "the worker role's account",
+      {},
+      { workerRoleArn: `arn:aws:iam::${OWN}:role/iam-changes-worker` },
+      [true, false],
+    ],
+    // Not knowing its own account, it would read a member account's role by name in its own: it reads none.
+    ['neither', {}, {}, [false, false]],
+  ] as const)('with %s: its own account %s, a member account not', (_what, responder, bot, [own, member]) => {
+    const reads = readsAccount({
+      responder: responder as Config['responder'],
+      bot: bot as Config['bot'],
+    });
+
+    expect([reads(OWN), reads(MEMBER)]).toEqual([own, member]);
   });
 });

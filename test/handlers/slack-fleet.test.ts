@@ -164,7 +164,12 @@ function click(actionId: string, value: string, user: string, messageTs: string)
   });
 }
 
-function submission(view: Record<string, unknown>, viewId: string, reason: string): string {
+function submission(
+  view: Record<string, unknown>,
+  viewId: string,
+  reason: string,
+  choice: Record<string, unknown> = {},
+): string {
   return interaction({
     type: 'view_submission',
     team: { id: 'T0LOCAL', domain: 'local-slack' },
@@ -177,7 +182,9 @@ function submission(view: Record<string, unknown>, viewId: string, reason: strin
       type: 'modal',
       callback_id: view.callback_id,
       private_metadata: view.private_metadata,
-      state: { values: { reason: { 'change.reason': { type: 'plain_text_input', value: reason } } } },
+      state: {
+        values: { reason: { 'change.reason': { type: 'plain_text_input', value: reason } }, ...choice },
+      },
       hash: 'h',
     },
   });
@@ -300,5 +307,54 @@ describe('slack and worker handlers: a change made in many accounts', () => {
     const thread = textOf(components.slack.thread(group.ts).map((message) => message.blocks));
     expect(thread).toContain('2 of 2 accounts done');
     for (const account of MEMBERS) expect(thread).toContain(account);
+  });
+
+  it('reverts only in the account chosen in the confirmation, and asks again when none is chosen', async () => {
+    const group = await fleetGroup();
+    await slackHandler(
+      signedSlackRequest(click(ACTION_IDS.FLEET_REVERT, group.groupId, ALICE, group.ts), SECRET),
+      context,
+    );
+    const [prepare] = await jobsPublished();
+    await workerHandler(jobsEvent(JSON.stringify(prepare)), context);
+    const viewId = prepare && 'viewId' in prepare ? prepare.viewId : '';
+    const view = components.slack.views.find((candidate) => candidate.id === viewId)?.view ?? {};
+    // The option the modal offers for the second account.
+    const select = (view.blocks as Array<Record<string, unknown>>).find(
+      (block) => block.block_id === 'fleet_accounts',
+    ) as { element: { options: Array<{ value: string; text: { text: string } }> } };
+    const second = select.element.options.find((option) => option.text.text.includes(MEMBERS[1] ?? '-'));
+    expect(second).toBeDefined();
+    const chosen = (values: string[]) => ({
+      fleet_scope: { 'fleet.scope': { type: 'radio_buttons', selected_option: { value: 'chosen' } } },
+      fleet_accounts: {
+        'fleet.accounts': {
+          type: 'multi_static_select',
+          selected_options: values.map((value) => ({ value })),
+        },
+      },
+    });
+
+    const none = await slackHandler(
+      signedSlackRequest(submission(view, viewId, 'only one', chosen([])), SECRET),
+      context,
+    );
+    expect(JSON.parse(String(none.body))).toEqual({
+      response_action: 'errors',
+      errors: { fleet_accounts: 'Choose at least one account, or pick all of them.' },
+    });
+    expect(await jobsPublished()).toEqual([]);
+
+    await slackHandler(
+      signedSlackRequest(submission(view, viewId, 'only one', chosen([second?.value ?? ''])), SECRET),
+      context,
+    );
+    const [revert] = await jobsPublished();
+    expect(revert).toMatchObject({ kind: 'fleet-revert', members: [second?.value] });
+
+    const [done] = await workerHandler(jobsEvent(JSON.stringify(revert)), context);
+    expect(done).toEqual({ kind: 'fleet-revert', outcome: 'done:1' });
+    expect(await attachedTo(MEMBERS[0] ?? '', group.role)).toEqual([ADMIN]);
+    expect(await attachedTo(MEMBERS[1] ?? '', group.role)).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ import {
   CreateEventBusCommand,
   DescribeEventBusCommand,
   EventBridgeClient,
+  ListTargetsByRuleCommand,
   PutEventsCommand,
   PutPermissionCommand,
   PutRuleCommand,
@@ -32,6 +33,7 @@ import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -70,15 +72,17 @@ let member: CfnTemplate;
 let responder: CfnTemplate;
 let patterns: { cis44: Json; allWrites: Json };
 let stackBusStatement: Statement;
+let forwardingStopPattern: Json;
 
 beforeAll(async () => {
   member = await readYamlFile(path.join(ROOT, 'templates', 'member-account.yml'));
   responder = await readYamlFile(path.join(ROOT, 'templates', 'responder-role.yml'));
   const service = await readYamlFile<{
-    custom: { iamEventPatterns: typeof patterns };
+    custom: { iamEventPatterns: typeof patterns; forwardingStopPattern: Json };
     resources: { Resources: Record<string, { Properties: { Statement: Statement } }> };
   }>(path.join(ROOT, 'serverless.yml'));
   patterns = service.custom.iamEventPatterns;
+  forwardingStopPattern = service.custom.forwardingStopPattern;
   stackBusStatement = service.resources.Resources.OrgEventBusPolicy?.Properties.Statement as Statement;
 });
 
@@ -138,7 +142,13 @@ describe('templates/member-account.yml', () => {
     const resources = resourcesIn(member, inMember());
     const rule = resources.ForwardingRule?.Properties as { Name: string; Targets: Json[] };
     expect(rule.Targets).toEqual([
-      { Id: 'iam-changes-central-bus', Arn: BUS_ARN, RoleArn: 'ForwarderRole.Arn' },
+      {
+        Id: 'iam-changes-central-bus',
+        Arn: BUS_ARN,
+        RoleArn: 'ForwarderRole.Arn',
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        DeadLetterConfig: { Arn: 'ForwardDeadLetterQueue.Arn' },
+      },
     ]);
     const role = resources.ForwarderRole?.Properties as {
       RoleName: string;
@@ -154,7 +164,12 @@ describe('templates/member-account.yml', () => {
         Action: 'sts:AssumeRole',
         Condition: {
           StringEquals: { 'aws:SourceAccount': MEMBER },
-          ArnEquals: { 'aws:SourceArn': `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}` },
+          ArnEquals: {
+            'aws:SourceArn': [
+              `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}`,
+              `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}-watch`,
+            ],
+          },
         },
       },
     ]);
@@ -190,10 +205,60 @@ describe('templates/member-account.yml', () => {
     expect(conditionHoldsIn(member, central, 'ForwardEvents')).toBe(false);
     expect(Object.keys(resourcesIn(member, central))).toEqual(['ResponderRole']);
     expect(Object.keys(resourcesIn(member, inMember())).sort()).toEqual([
+      'ForwardDeadLetterQueue',
+      'ForwardDeadLetterQueuePolicy',
       'ForwarderRole',
       'ForwardingRule',
+      'ForwardingWatchRule',
       'ResponderRole',
     ]);
+  });
+
+  it('keeps what the central bus refused in an encrypted dead-letter queue only the forwarding rule may write', () => {
+    const resources = resourcesIn(member, inMember());
+    const rule = resources.ForwardingRule?.Properties as { Name: string; Targets: Json[] };
+    const target = rule.Targets[0] as { RetryPolicy: Json; DeadLetterConfig: { Arn: string } };
+    // Retried for a day (EventBridge's most), then kept for 14 days (SQS's most).
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 });
+    expect(resources.ForwardDeadLetterQueue?.Properties).toEqual({
+      QueueName: 'iam-changes-forward-dlq',
+      MessageRetentionPeriod: 1209600,
+      SqsManagedSseEnabled: true,
+    });
+    const policy = resources.ForwardDeadLetterQueuePolicy?.Properties as {
+      Queues: unknown[];
+      PolicyDocument: { Statement: Statement[] };
+    };
+    expect(policy.Queues).toEqual(['ref:ForwardDeadLetterQueue']);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: 'ForwardDeadLetterQueue.Arn',
+        Condition: {
+          ArnEquals: {
+            'aws:SourceArn': [
+              `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}`,
+              `arn:aws:events:us-east-1:${MEMBER}:rule/${rule.Name}-watch`,
+            ],
+          },
+        },
+      },
+    ]);
+  });
+
+  it("watches the forwarding rule with the stack's pattern, forwarding its deletion to the central bus", () => {
+    const resources = resourcesIn(member, inMember());
+    const watch = resources.ForwardingWatchRule?.Properties as {
+      Name: string;
+      EventPattern: Json;
+      Targets: Json[];
+    };
+    expect(watch.Name).toBe('iam-changes-forward-watch');
+    expect(watch.EventPattern).toEqual(forwardingStopPattern);
+    const forwarding = resources.ForwardingRule?.Properties as { Targets: Json[] } | undefined;
+    expect(watch.Targets).toEqual(forwarding?.Targets);
   });
 });
 
@@ -329,12 +394,44 @@ describe('on moto_server, in two accounts of an organisation', () => {
     await events.send(
       new PutRuleCommand({ Name: rule.Name, EventPattern: JSON.stringify(rule.EventPattern) }),
     );
+    // Its dead-letter queue, with the template's policy, and the target with its retry policy.
+    const memberSqs = track(new SQSClient(asAccount(memberId)));
+    const queue = resources.ForwardDeadLetterQueue?.Properties as { QueueName: string };
+    const dlqUrl = (await memberSqs.send(new CreateQueueCommand({ QueueName: queue.QueueName }))).QueueUrl;
+    const dlqArn = (
+      await memberSqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    const queuePolicy = resources.ForwardDeadLetterQueuePolicy?.Properties as { PolicyDocument: Json };
+    await memberSqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: dlqUrl,
+        Attributes: {
+          Policy: JSON.stringify(queuePolicy.PolicyDocument).replace(
+            '"ForwardDeadLetterQueue.Arn"',
+            JSON.stringify(dlqArn),
+          ),
+        },
+      }),
+    );
+    const target = (rule as unknown as { Targets: Json[] }).Targets[0] as {
+      RetryPolicy: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+    };
     await events.send(
       new PutTargetsCommand({
         Rule: rule.Name,
-        Targets: [{ Id: 'iam-changes-central-bus', Arn: busArn, RoleArn: forwarderArn }],
+        Targets: [
+          {
+            Id: 'iam-changes-central-bus',
+            Arn: busArn,
+            RoleArn: forwarderArn,
+            RetryPolicy: target.RetryPolicy,
+            DeadLetterConfig: { Arn: dlqArn },
+          },
+        ],
       }),
     );
+    const [kept] = (await events.send(new ListTargetsByRuleCommand({ Rule: rule.Name }))).Targets ?? [];
+    expect(kept).toMatchObject({ DeadLetterConfig: { Arn: dlqArn }, RetryPolicy: target.RetryPolicy });
 
     // CloudTrail puts the member's IAM calls on its default bus (AWS would refuse an `aws.` source from anyone else).
     const record = (eventName: string, readOnly: boolean) =>
@@ -364,6 +461,49 @@ describe('on moto_server, in two accounts of an organisation', () => {
       'detail-type': 'AWS API Call via CloudTrail',
       detail: { eventName: 'AttachRolePolicy', recipientAccountId: memberId },
     });
+  });
+
+  it("delivers the calls that stop or rewrite forwarding through the watch rule's pattern, and no other call", async () => {
+    const events = track(new EventBridgeClient(asAccount(memberId)));
+    const sqs = track(new SQSClient(asAccount(memberId)));
+    const watch = resourcesIn(member, { accountId: memberId, parameters: PARAMETERS }).ForwardingWatchRule
+      ?.Properties as { Name: string; EventPattern: Json };
+    // moto has no TestEventPattern: the rule delivers to a queue standing in for the central bus.
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'watch-stand-in' }))).QueueUrl;
+    const queueArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    await events.send(
+      new PutRuleCommand({ Name: watch.Name, EventPattern: JSON.stringify(watch.EventPattern) }),
+    );
+    await events.send(
+      new PutTargetsCommand({ Rule: watch.Name, Targets: [{ Id: 'stand-in', Arn: queueArn }] }),
+    );
+    const call = (eventName: string, requestParameters: Json) => ({
+      Source: 'aws.events',
+      DetailType: 'AWS API Call via CloudTrail',
+      Detail: JSON.stringify({ eventSource: 'events.amazonaws.com', eventName, requestParameters }),
+    });
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          call('DeleteRule', { name: 'iam-changes-forward' }),
+          call('RemoveTargets', { rule: 'iam-changes-forward', ids: ['x'] }),
+          call('DeleteRule', { name: 'app-rule' }),
+          call('PutTargets', { rule: 'iam-changes-forward' }),
+          call('PutRule', { name: 'app-rule' }),
+          call('DescribeRule', { name: 'iam-changes-forward' }),
+        ],
+      }),
+    );
+
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    const delivered = (received.Messages ?? []).map(
+      (message) => (JSON.parse(message.Body ?? '{}') as { detail: { eventName: string } }).detail.eventName,
+    );
+    expect(delivered.sort()).toEqual(['DeleteRule', 'PutTargets', 'RemoveTargets']);
   });
 
   it('keeps a bus policy that admits the organisation and refuses an outsider (moto stores it, AWS enforces it)', async () => {

@@ -102,8 +102,11 @@ function active(template: Template, type: string) {
 }
 
 /** The rules matching IAM events (not schedules such as the daily digest's). */
+/** The rules matching IAM events (the forwarding-stop rule matches EventBridge's own calls). */
 function iamRules(template: Template) {
-  return active(template, 'AWS::Events::Rule').filter(([, rule]) => rule.Properties?.EventPattern);
+  return active(template, 'AWS::Events::Rule').filter(([, rule]) =>
+    JSON.stringify((rule.Properties?.EventPattern as Json | undefined)?.source ?? []).includes('aws.iam'),
+  );
 }
 
 function resource(template: Template, id: string): { Type: string; Properties?: Json } {
@@ -414,7 +417,9 @@ describe('serverless.yml', () => {
 
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(bySid.EventBridgeRule?.Condition).toEqual({
-      ArnEquals: { 'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn'] },
+      ArnEquals: {
+        'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn', 'OrgForwardingStopRule.Arn'],
+      },
       StringEquals: { 'aws:SourceAccount': ACCOUNT },
     });
     expect(bySid.Cis44Alarm).toMatchObject({
@@ -430,7 +435,13 @@ describe('serverless.yml', () => {
     });
     expect(bySid.NoOtherPublisher?.Condition).toEqual({
       ArnNotEquals: {
-        'aws:SourceArn': ['IamWritesRule.Arn', 'OrgIamWritesRule.Arn', 'Cis44Alarm.Arn', ...EXTRA_ALARMS],
+        'aws:SourceArn': [
+          'IamWritesRule.Arn',
+          'OrgIamWritesRule.Arn',
+          'OrgForwardingStopRule.Arn',
+          'Cis44Alarm.Arn',
+          ...EXTRA_ALARMS,
+        ],
       },
     });
     expect(allows(statements, publish('events.amazonaws.com', 'IamWritesRule.Arn'))).toBe(true);
@@ -544,6 +555,25 @@ describe('serverless.yml', () => {
     expect(allows(statements, publish('IamChangesRule.Arn'))).toBe(true);
     expect(deniedExplicitly(statements, publish('OrgIamWritesRule.Arn'))).toBe(true);
     expect(resolve(orgOnly, orgOnly.Outputs?.CentralEventBusArn)).toMatchObject({ Value: 'OrgEventBus.Arn' });
+  });
+
+  it("routes a member account's stopped forwarding from the central bus to the alerts topic, with an organisation only", () => {
+    const [, rule] =
+      active(orgOnly, 'AWS::Events::Rule').find(([id]) => id === 'OrgForwardingStopRule') ?? [];
+    const properties = resolve(orgOnly, rule?.Properties) as Json;
+    expect(properties.EventBusName).toBe('ref:OrgEventBus');
+    expect((properties.EventPattern as Json).source).toEqual(['aws.events']);
+    expect(properties.Targets).toMatchObject([{ Id: 'alerts', Arn: 'ref:AlertsTopic' }]);
+    expect(active(plain, 'AWS::Events::Rule').some(([id]) => id === 'OrgForwardingStopRule')).toBe(false);
+    const statements = topicStatements(orgOnly, 'AlertsTopicPolicy');
+    expect(
+      allows(statements, {
+        action: 'sns:Publish',
+        resource: 'ref:AlertsTopic',
+        principal: { Service: 'events.amazonaws.com' },
+        context: { 'aws:SourceArn': 'OrgForwardingStopRule.Arn', 'aws:SourceAccount': ACCOUNT },
+      }),
+    ).toBe(true);
   });
 
   it('routes every IAM write from the central bus too with allWrites=true, with the same pattern', () => {
@@ -719,7 +749,7 @@ describe('serverless.yml', () => {
     expect(allows(notify, tableWrite('PutItem', 'MUTE'))).toBe(false);
   });
 
-  it('lets the worker record reverts, quarantines and checks on changes, and put only audit, bot-step, job-proof, policy-version and quarantine-list items', () => {
+  it('lets the worker record reverts, quarantines and checks on changes, and put only audit, bot-step, job-proof and quarantine-list items', () => {
     const worker = statementsOf(plain, 'WorkerRole');
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'revert', 'updatedAt']))).toBe(
       true,
@@ -732,13 +762,7 @@ describe('serverless.yml', () => {
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['acknowledgement']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['revert', 'delivery']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['change', 'slack']))).toBe(false);
-    for (const pk of [
-      'AUDIT#2025-01-01',
-      'BOTSTEP#s1',
-      'JOBPROOF#p1',
-      'DOC#policy/arn:aws:iam::111122223333:policy/p/version/v2',
-      'QUARANTINED',
-    ]) {
+    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1', 'QUARANTINED']) {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(true);
     }
     // The active quarantines' list: an entry is removed when its quarantine ends; nothing else is deleted.
@@ -746,8 +770,11 @@ describe('serverless.yml', () => {
     for (const pk of ['CHANGE#e1', 'AUDIT#2025-01-01', 'MUTE', 'QUARANTINED#x']) {
       expect(allows(worker, tableWrite('DeleteItem', pk)), pk).toBe(false);
     }
-    // Never what the bot saw written: a policy's default document, an inline or trust document.
+    // Never what the bot saw written (a policy's default document, an inline or trust document), nor the cache of
+    // policy versions notify trusts: a harmless document there would blind notify to a powerful policy.
     for (const pk of [
+      'DOC#policy/arn:aws:iam::aws:policy/AdministratorAccess/version/v1',
+      'DOC#policy/arn:aws:iam::111122223333:policy/p/version/v2',
       'CHANGE#e1',
       'DOC#111122223333#role/x',
       'DOC#policy/arn:aws:iam::111122223333:policy/p/default',
@@ -875,7 +902,7 @@ describe('serverless.yml', () => {
     }
   });
 
-  it('keeps the routing table in an SSM parameter from the routingTable param, read by notify', () => {
+  it('keeps the routing table in an SSM parameter from the routingTable param, read by notify and the worker', () => {
     const stored = (template: Template) =>
       resolve(template, resource(template, 'RoutingTableParameter').Properties) as Json;
     expect(stored(plain)).toMatchObject({
@@ -884,9 +911,11 @@ describe('serverless.yml', () => {
       Value: '[]',
     });
     expect(stored(orgOnly).Value).toBe('[]');
-    expect(functionEnvironment(plain, 'notify').ROUTING_TABLE_PARAMETER).toBe(
-      '/iam-changes/test/routing-table',
-    );
+    for (const name of ['notify', 'worker'] as const) {
+      expect(functionEnvironment(plain, name).ROUTING_TABLE_PARAMETER, name).toBe(
+        '/iam-changes/test/routing-table',
+      );
+    }
     for (const level of ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO']) {
       expect(functionEnvironment(plain, 'notify')[`SLACK_CHANNEL_${level}`], level).toBe('');
     }
@@ -966,6 +995,8 @@ describe('serverless.yml', () => {
         parameter('slack-bot-token'),
         parameter('slack-signing-secret'),
         parameter('responder-external-id'),
+        // Where a change the escalation check raised is posted again.
+        parameter('routing-table'),
       ],
     };
     for (const [role, arns] of Object.entries(expected)) {
@@ -1216,8 +1247,8 @@ describe("serverless.yml: the stack's own failures", () => {
     // daily digest's schedule and the follow function's schedule).
     expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
     // With every option on: the all-writes rule in place of the CIS rule, the digest's and the follow-up's schedules,
-    // and the central bus's rule.
-    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(4);
+    // and the central bus's two rules (IAM changes, stopped forwarding).
+    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(5);
   });
 
   it("lets EventBridge write to the rules' dead-letter queue for this stack's active rule only", () => {
@@ -1345,10 +1376,6 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
   },
   slack: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
-    's3:ListBucket':
-      'the query service’s S3 history: the Slack function only asks whether a range needs it, the worker searches',
-    's3:GetObject':
-      'the query service’s S3 history: the Slack function only asks whether a range needs it, the worker searches',
   },
   worker: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',

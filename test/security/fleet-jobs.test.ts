@@ -255,6 +255,61 @@ describe('a fleet group: attacks on its jobs', () => {
     expect(await attachedTo(HOME, group.role)).toEqual([ADMIN]);
   });
 
+  it('acts only in the accounts the responder chose: a job adding one to the signed choice is refused', async () => {
+    const group = await fleetGroup();
+    const [first, second, third] = group.records.map((record) => String(record.eventID));
+    if (!first || !second || !third) throw new Error('no members');
+    const signed = signJob<Job>({
+      kind: 'fleet-revert',
+      groupId: group.groupId,
+      asOf: asOfNow(),
+      members: [first],
+      by,
+      reason: 'only the first',
+      alert: group.alert,
+    });
+
+    // The signed submission chose one account: a job naming two, or all of them, is not what was signed.
+    const widened = { ...signed, members: [first, second] } as Job;
+    const [refused] = await handler(jobsEvent(widened, unique('message')), context);
+    const all = { ...(signed as unknown as Record<string, unknown>) };
+    delete all.members;
+    const [everywhere] = await handler(jobsEvent(all as unknown as Job, unique('message')), context);
+
+    expect(refused).toEqual({ kind: 'fleet-revert', outcome: 'unverified' });
+    expect(everywhere).toEqual({ kind: 'fleet-revert', outcome: 'unverified' });
+    for (const account of MEMBERS) expect(await attachedTo(account, group.role)).toEqual([ADMIN]);
+
+    const [done] = await handler(jobsEvent(signed, unique('message')), context);
+
+    expect(done?.outcome).toBe('done:1');
+    expect(await attachedTo(MEMBERS[0] ?? '', group.role)).toEqual([]);
+    for (const account of MEMBERS.slice(1)) expect(await attachedTo(account, group.role)).toEqual([ADMIN]);
+  });
+
+  it('refuses a signed choice naming a change outside the group, in every account', async () => {
+    const group = await fleetGroup();
+    const [first] = group.records.map((record) => String(record.eventID));
+    const [result] = await handler(
+      jobsEvent(
+        signJob<Job>({
+          kind: 'fleet-revert',
+          groupId: group.groupId,
+          asOf: asOfNow(),
+          members: [first ?? '', group.outsider],
+          by,
+          reason: 'crafted options',
+          alert: group.alert,
+        }),
+      ),
+      context,
+    );
+
+    expect(result?.outcome).toBe('not-found');
+    for (const account of [...MEMBERS, OUTSIDER])
+      expect(await attachedTo(account, group.role)).toEqual([ADMIN]);
+  });
+
   it('refuses a group id that is no fleet group (a single change), and changes nothing', async () => {
     const group = await fleetGroup();
     const [result] = await handler(
@@ -398,5 +453,10 @@ describe('a fleet group: reverting in every account', () => {
     const thread = textOf(components.slack.thread(group.alert.ts).map((message) => message.blocks));
     expect(thread).toContain('3 of 3 accounts done');
     for (const account of MEMBERS) expect(thread).toContain(account);
+    // The group's message says what was done, and its buttons are gone.
+    const after = components.slack.messages.find((message) => message.ts === group.alert.ts);
+    expect(JSON.stringify(after?.blocks)).toContain('Reverted in 3 of 3 accounts');
+    expect(JSON.stringify(after?.blocks)).not.toContain(ACTION_IDS.FLEET_REVERT);
+    expect(JSON.stringify(after?.blocks)).not.toContain(ACTION_IDS.FLEET_QUARANTINE);
   });
 });

@@ -146,6 +146,62 @@ describe('truncateEscaped', () => {
   });
 });
 
+describe('truncateEscaped: where it cuts', () => {
+  /** The cut as it was first written: piece by piece from the start, while the next piece still fits. */
+  function cutPieceByPiece(escaped: string, max: number): string {
+    if (escaped.length <= max) return escaped;
+    if (max < ELLIPSIS.length) return '';
+    let out = '';
+    for (const [piece] of escaped.matchAll(/&(?:amp|lt|gt);|\[U\+[0-9A-F]{4}\]|[\s\S]/gu)) {
+      if (out.length + piece.length > max - ELLIPSIS.length) break;
+      out += piece;
+    }
+    return out + ELLIPSIS;
+  }
+
+  it.each([
+    ['abcdef', 4, 'abc…'],
+    ['ab&amp;cd', 4, 'ab…'],
+    ['ab&amp;cd', 8, 'ab&amp;…'],
+    ['a[U+202E]bc', 10, 'a[U+202E]…'],
+    ['a[U+202E]b', 8, 'a…'],
+    ['a[U+20]&lt;x', 8, 'a[U+20]…'],
+    ['a😀b', 3, 'a…'],
+    ['a😀bc', 4, 'a😀…'],
+    ['a\uD800\uD800\uDC00b', 3, 'a\uD800…'],
+    ['&amp;&amp;', 6, '&amp;…'],
+    ['abc', 0, ''],
+  ])('cuts %j to %i as %j', (text, max, expected) => {
+    expect(truncateEscaped(text, max)).toBe(expected);
+    expect(cutPieceByPiece(text, max)).toBe(expected);
+  });
+
+  it('cuts any escaped text where cutting piece by piece would', () => {
+    const piece = fc.constantFrom(
+      'a',
+      '&amp;',
+      '&lt;',
+      '&gt;',
+      '&',
+      'amp;',
+      '[U+202E]',
+      '[U+',
+      ']',
+      '😀',
+      '\uD800',
+      '\uDC00',
+      '[',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), fc.integer({ min: 0, max: 60 }), (pieces, max) => {
+        const text = pieces.join('');
+        expect(truncateEscaped(text, max)).toBe(cutPieceByPiece(text, max));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('inlineCode', () => {
   it('wraps an escaped value in a code span', () => {
     expect(inlineCode('iam:* & <x>')).toBe('`iam:* &amp; &lt;x&gt;`');

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { FleetPlan, FleetResult } from '../../src/app/fleet-actions';
 import type { RespondedChange } from '../../src/app/revert-port';
 import { assessChange } from '../../src/domain/explain';
-import { parseFleetMetadata, renderFleetConfirm, renderFleetResults } from '../../src/slack/render-fleet';
+import {
+  fleetMembersOf,
+  parseFleetMetadata,
+  renderFleetConfirm,
+  renderFleetResults,
+} from '../../src/slack/render-fleet';
 import { assertBlockKitLimits } from '../support/block-kit-limits';
 import { changeOf } from '../support/cloudtrail';
 import { assertModalLimits } from '../support/modal-limits';
@@ -58,7 +63,28 @@ describe('renderFleetConfirm', () => {
     expect(text).toContain('the live state drifted');
     expect(text).toContain('# in &lt;account&gt;');
     for (const index of [0, 250, 499]) expect(text).toContain(account(index));
-    expect(view.submit?.text).toBe('Revert in 499');
+    expect(view.submit?.text).toBe('Revert');
+    // The responder chooses: all 499 that can run (the default), or some of them, each one option.
+    const inputs = view.blocks.filter((block) => block.type === 'input') as unknown as Array<{
+      block_id: string;
+      element: {
+        type: string;
+        initial_option?: { value: string; text: { text: string } };
+        option_groups?: Array<{ options: Array<{ value: string; text: { text: string } }> }>;
+      };
+    }>;
+    expect(inputs.map((input) => input.block_id)).toEqual(['fleet_scope', 'fleet_accounts', 'reason']);
+    expect(inputs[0]?.element.initial_option).toMatchObject({
+      value: 'all',
+      text: { text: 'All 499 accounts that can run' },
+    });
+    const groups = inputs[1]?.element.option_groups ?? [];
+    expect(groups.map((group) => group.options.length)).toEqual([100, 100, 100, 100, 99]);
+    const values = groups.flatMap((group) => group.options.map((option) => option.value));
+    const runnable = plans.filter((_, index) => index !== 7).map((plan) => plan.stored.change.eventId);
+    expect(values.sort()).toEqual([...runnable].sort());
+    for (const group of groups)
+      for (const option of group.options) expect(option.text.text.length).toBeLessThanOrEqual(75);
     expect(parseFleetMetadata(view.private_metadata)).toEqual(META);
   });
 
@@ -115,5 +141,25 @@ describe('renderFleetResults', () => {
     expect(text).toContain('495 of 500 accounts done');
     expect(text).toContain(account(499));
     expect(text).toContain('AccessDenied assuming the responder role');
+  });
+});
+
+describe('fleetMembersOf', () => {
+  const scope = (value: string) => ({ fleet_scope: { 'fleet.scope': { selected_option: { value } } } });
+  const picked = (...values: string[]) => ({
+    fleet_accounts: { 'fleet.accounts': { selected_options: values.map((value) => ({ value })) } },
+  });
+
+  it.each([
+    ['no choice at all', {}, {}],
+    ['all', { ...scope('all'), ...picked('e-2') }, {}],
+    ['only some', { ...scope('chosen'), ...picked('e-2', 'e-1', 'e-2') }, { members: ['e-1', 'e-2'] }],
+    [
+      'only some, none picked',
+      scope('chosen'),
+      { error: 'Choose at least one account, or pick all of them.' },
+    ],
+  ])('%s', (_, values, expected) => {
+    expect(fleetMembersOf(values)).toEqual(expected);
   });
 });

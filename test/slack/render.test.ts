@@ -1,6 +1,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isAccessDeniedCode } from '../../src/domain/risk/rules/failed-write';
 import type {
   AlarmEvent,
   AssessedChange,
@@ -13,12 +14,14 @@ import { ACTION_IDS } from '../../src/slack/action-ids';
 import {
   type AlarmCall,
   type AlarmDetails,
+  changeHeadline,
   describeChange,
   type RenderOptions,
   renderAlarm,
   renderChange,
   renderThreadNote,
   type SlackMessage,
+  slackDate,
 } from '../../src/slack/render';
 import { assertBlockKitLimits, blockKitViolations } from '../support/block-kit-limits';
 import { changeOf } from '../support/cloudtrail';
@@ -213,6 +216,25 @@ describe('renderChange', () => {
       ACTION_IDS.QUARANTINE,
       ACTION_IDS.MUTE,
     ]);
+  });
+
+  it.each([
+    ['AccessDenied', 'Denied attempt', 'was denied'],
+    ['AccessDeniedException', 'Denied attempt', 'was denied'],
+    ['UnauthorizedOperation', 'Denied attempt', 'was denied'],
+    ['Client.UnauthorizedOperation', 'Denied attempt', 'was denied'],
+    ['Client.NotAuthorized', 'Denied attempt', 'was denied'],
+    ['Forbidden', 'Failed attempt', 'it failed'],
+    ['EntityAlreadyExists', 'Failed attempt', 'it failed'],
+    ['MalformedPolicyDocument', 'Failed attempt', 'it failed'],
+    ['NoSuchEntity', 'Failed attempt', 'it failed'],
+  ])('reads a call failed with %s as the failed-write rule does: %s', (errorCode, headline, sentence) => {
+    const change = changeOf('PutUserPolicy', { userName: 'bob', policyName: 'p' }, { errorCode });
+    expect(isAccessDeniedCode(errorCode)).toBe(headline === 'Denied attempt');
+    expect(changeHeadline(change)).toBe(`${headline}: PutUserPolicy on user bob`);
+    expect(describeChange(change)).toBe(
+      `tried to write inline policy p on user bob but ${sentence} (${errorCode})`,
+    );
   });
 
   it('reads a failed call whose request CloudTrail did not record', () => {
@@ -779,6 +801,60 @@ describe('renderAlarm', () => {
   });
 });
 
+describe('account names in alarm summaries and alerts', () => {
+  const HOSTILE = { id: '111122223333', name: '<!channel> & prod', ouPath: 'Root/<@U1>' };
+
+  it("names the alarm's account, escaped, in the field and the fallback text", () => {
+    const message = alarmMessage(ALARM, { account: HOSTILE, calls: [], searched: true });
+    expect(allText(message)).toContain(
+      '*Account*\n*&lt;!channel&gt; &amp; prod* `111122223333` · Root/&lt;@U1&gt;',
+    );
+    expect(message.text).toBe(
+      'ALARM: CIS-4.4-IAMPolicyChanges in account &lt;!channel&gt; &amp; prod (111122223333)',
+    );
+  });
+
+  it('ignores facts about another account than the alarm’s', () => {
+    const message = alarmMessage(ALARM, { account: { ...HOSTILE, id: '999999999999' } });
+    expect(allText(message)).toContain('*Account*\n`111122223333`');
+  });
+
+  it('names the account of a call made in another account than the alarm’s (an organisation trail)', () => {
+    const [call, local] = callsOf(2);
+    if (!call || !local) throw new Error('no calls');
+    const member: AlarmCall = {
+      ...call,
+      change: {
+        ...call.change,
+        accountId: '444455556666',
+        account: { id: '444455556666', name: 'prod-payments', ouPath: 'Root/Prod' },
+      },
+    };
+    const lines = callLines(alarmMessage(ALARM, { calls: [member, local], source: 'cloudwatch-logs' }));
+    expect(lines.find((line) => line.includes('app-role-0'))).toContain(
+      'in *prod-payments* `444455556666` · Root/Prod',
+    );
+    expect(lines.find((line) => line.includes('app-role-1'))).not.toContain(' in ');
+  });
+
+  it('shows the count of calls found after the summary', () => {
+    const message = alarmMessage(ALARM, { calls: callsOf(1), laterCalls: 12 });
+    expect(allText(message)).toContain('*12 more calls found since this summary*');
+    expect(message.text).toContain('· 12 later calls');
+  });
+
+  it('names the account the caller acted from, escaped', () => {
+    const change = adminAttach({
+      recipientAccountId: '111122223333',
+      callerAccount: { id: '999988887777', name: 'ci-<tooling>' },
+    });
+    const cross = { ...change, actor: { ...change.actor, accountId: '999988887777' } };
+    expect(allText(render(cross))).toContain('Caller from account *ci-&lt;tooling&gt;* `999988887777`');
+    const unknown = { ...cross, callerAccount: undefined };
+    expect(allText(render(unknown))).toContain('Caller from account `999988887777`');
+  });
+});
+
 describe('renderThreadNote', () => {
   it('renders a follow-up as escaped text', () => {
     const message = checked(renderThreadNote('Reverted by <@U999> & <!channel>'));
@@ -855,5 +931,45 @@ describe('blockKitViolations', () => {
     expect(violations).toContain('blocks[1].elements[0]: value is 2001 characters (max 2000)');
     expect(violations).toContain('blocks[1].elements[0].confirm.title: text is 101 characters (max 100)');
     expect(violations).toContain('blocks[1].elements[0].confirm.text: text is 301 characters (max 300)');
+  });
+});
+
+describe('slackDate', () => {
+  /** The date token as it was first written: the fallback always written back from the parsed date. */
+  function fromTheDate(iso: string): string {
+    const millis = Date.parse(iso);
+    if (Number.isNaN(millis)) return iso;
+    return `<!date^${Math.floor(millis / 1000)}^{date_short_pretty} {time}|${new Date(millis).toISOString().replace('.000Z', 'Z')}>`;
+  }
+
+  it.each([
+    ['2026-11-20T14:05:31Z', '<!date^1795183531^{date_short_pretty} {time}|2026-11-20T14:05:31Z>'],
+    ['2024-02-29T23:59:59Z', '<!date^1709251199^{date_short_pretty} {time}|2024-02-29T23:59:59Z>'],
+    ['2023-02-29T00:00:00Z', '<!date^1677628800^{date_short_pretty} {time}|2023-03-01T00:00:00Z>'],
+    ['2026-04-31T10:00:00Z', '<!date^1777629600^{date_short_pretty} {time}|2026-05-01T10:00:00Z>'],
+    ['2026-11-20T14:05:31.250Z', '<!date^1795183531^{date_short_pretty} {time}|2026-11-20T14:05:31.250Z>'],
+    ['2026-11-20T14:05:31+01:00', '<!date^1795179931^{date_short_pretty} {time}|2026-11-20T13:05:31Z>'],
+    ['not a time', 'not a time'],
+  ])('writes %s as %s, as the parsed date reads', (iso, expected) => {
+    expect(slackDate(iso)).toBe(expected);
+    expect(fromTheDate(iso)).toBe(expected);
+  });
+
+  it('writes any whole-second time as the parsed date reads', () => {
+    const two = (value: number) => String(value).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1970, max: 2100 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 0, max: 60 }),
+        (year, month, day, hour, minute) => {
+          const iso = `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(minute % 60)}Z`;
+          expect(slackDate(iso)).toBe(fromTheDate(iso));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

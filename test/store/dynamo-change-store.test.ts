@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Burst, BurstItem, StoredChange } from '../../src/app/ports';
 import type { AlarmEvent, AssessedChange, PolicyDocument } from '../../src/domain/types';
@@ -521,6 +521,48 @@ describe('DynamoChangeStore', () => {
     });
     await store.recordBurstNote(change.eventId, { more: 9, startedAt: NOW.toISOString() });
     expect((await store.getChange(change.eventId))?.burstNote?.more).toBe(9);
+  });
+
+  it('reads a burst note written with text where its counts belong as numbers only, never as Slack formatting', async () => {
+    // The attack: whoever may write the attribute (the worker's role may) stores mentions for the message to show.
+    const change = assessed('AttachRolePolicy', {
+      roleName: 'noted',
+      policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+    });
+    await store.claimChange(change, NOW, LEASE);
+    const write = (burstNote: unknown) =>
+      db.documentClient.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `CHANGE#${change.eventId}`, sk: 'CHANGE' },
+          UpdateExpression: 'SET burstNote = :note',
+          ExpressionAttributeValues: { ':note': burstNote },
+        }),
+      );
+
+    await write({
+      more: 4,
+      startedAt: NOW.toISOString(),
+      accounts: '<!channel>',
+      fleetActed: { action: '<!here>', done: 1, total: 2, accounts: 2, by: 'alice', at: NOW.toISOString() },
+    });
+    expect((await store.getChange(change.eventId))?.burstNote).toEqual({
+      more: 4,
+      startedAt: NOW.toISOString(),
+    });
+
+    await write({ more: '<!channel>', startedAt: NOW.toISOString() });
+    expect((await store.getChange(change.eventId))?.burstNote).toBeUndefined();
+
+    const acted = { action: 'revert', done: 2, total: 3, accounts: 3, by: 'alice', at: NOW.toISOString() };
+    await write({ more: 1, startedAt: NOW.toISOString(), accounts: 3, groupId: 'g-1', fleetActed: acted });
+    expect((await store.getChange(change.eventId))?.burstNote).toEqual({
+      more: 1,
+      startedAt: NOW.toISOString(),
+      accounts: 3,
+      groupId: 'g-1',
+      fleetActed: acted,
+    });
   });
 
   it('lists pending burst items oldest first and removes them in batches', async () => {

@@ -4,7 +4,13 @@
  * command, form-encoded and signed with the app's signing secret.
  */
 import type { Job, JobOrigin } from '../../src/app/jobs';
-import { ACTION_IDS, QUARANTINE_MODES_INPUT, REASON_INPUT } from '../../src/slack/action-ids';
+import {
+  ACTION_IDS,
+  FLEET_ACCOUNTS_INPUT,
+  FLEET_SCOPE_INPUT,
+  QUARANTINE_MODES_INPUT,
+  REASON_INPUT,
+} from '../../src/slack/action-ids';
 import { CONFIRM_CALLBACK_IDS } from '../../src/slack/render-confirm';
 import { DIFF_PAGE_ACTION_IDS, diffPageValue } from '../../src/slack/render-diff';
 import { FLEET_CALLBACK_IDS } from '../../src/slack/render-fleet';
@@ -103,6 +109,19 @@ export function slackBodyOf(job: Job): string {
             values: {
               [REASON_INPUT.BLOCK_ID]: {
                 [REASON_INPUT.ACTION_ID]: { type: 'plain_text_input', value: job.reason },
+              },
+              // The accounts chosen: all of them, or only the members the job names.
+              [FLEET_SCOPE_INPUT.BLOCK_ID]: {
+                [FLEET_SCOPE_INPUT.ACTION_ID]: {
+                  type: 'radio_buttons',
+                  selected_option: { value: job.members ? 'chosen' : 'all' },
+                },
+              },
+              [FLEET_ACCOUNTS_INPUT.BLOCK_ID]: {
+                [FLEET_ACCOUNTS_INPUT.ACTION_ID]: {
+                  type: 'multi_static_select',
+                  selected_options: (job.members ?? []).map((value) => ({ value })),
+                },
               },
             },
           },

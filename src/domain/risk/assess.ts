@@ -43,10 +43,12 @@ export function assessRisk(
   context: RiskContext,
   rules: readonly RiskRule[] = RISK_RULES,
 ): Risk {
-  const matched = rules
-    .map((rule) => ({ id: rule.id, finding: rule.evaluate(change, context) }))
-    .filter((entry): entry is { id: string; finding: RiskFinding } => entry.finding !== null)
-    .sort((a, b) => compareLevels(a.finding.level, b.finding.level));
+  const matched: { id: string; finding: RiskFinding }[] = [];
+  for (const rule of rules) {
+    const finding = rule.evaluate(change, context);
+    if (finding !== null) matched.push({ id: rule.id, finding });
+  }
+  matched.sort((a, b) => compareLevels(a.finding.level, b.finding.level));
 
   const first = matched[0]?.finding ?? baseline(change);
   const reasons = matched.length > 0 ? matched.map((entry) => entry.finding.reason) : [first.reason];

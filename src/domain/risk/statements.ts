@@ -4,7 +4,7 @@
  * documents, documents that could not be parsed, `null` request parameters.
  */
 import { type ActionCatalogue, expandStatement, grantsWholeService } from '../actions';
-import { statementOnAllResources, wildcardMatch } from '../policy';
+import { internActionList, statementOnAllResources, wildcardMatch } from '../policy';
 import type { Change, DocumentRole, PolicyDocument, Statement } from '../types';
 
 /**
@@ -31,12 +31,40 @@ export function attachedPrefix(change: Change, statement: Statement): string {
   return `attaches ${attached.policyArn.slice(attached.policyArn.lastIndexOf('/') + 1)} to ${targetPhrase(change)}, which `;
 }
 
-/** Every `Allow` statement of the change's documents that play `role`. */
-export function allowStatements(change: Change, role: DocumentRole): Statement[] {
-  return documentsOf(change, role).flatMap((document) =>
+/**
+ * Every `Allow` statement of the change's documents that play `role`. Most rules ask this of every change: the
+ * answer is kept per change (weakly) for as long as its documents are the same objects. Callers read the list,
+ * never change it.
+ */
+export function allowStatements(change: Change, role: DocumentRole): readonly Statement[] {
+  const known = allowedByChange.get(change);
+  if (known && known.documents === change.documents && known.managedPolicy === change.managedPolicy) {
+    const statements = known.byRole.get(role);
+    if (statements) return statements;
+  }
+  const statements = documentsOf(change, role).flatMap((document) =>
     document.Statement.filter((statement) => statement.Effect === 'Allow'),
   );
+  if (known && known.documents === change.documents && known.managedPolicy === change.managedPolicy) {
+    known.byRole.set(role, statements);
+  } else {
+    allowedByChange.set(change, {
+      documents: change.documents,
+      managedPolicy: change.managedPolicy,
+      byRole: new Map([[role, statements]]),
+    });
+  }
+  return statements;
 }
+
+const allowedByChange = new WeakMap<
+  Change,
+  {
+    documents: Change['documents'];
+    managedPolicy: Change['managedPolicy'];
+    byRole: Map<DocumentRole, readonly Statement[]>;
+  }
+>();
 
 /** A string request parameter, or undefined when absent, empty or not a string. */
 export function requestString(change: Change, key: string): string | undefined {
@@ -118,21 +146,35 @@ export type AdminGrant =
  * them cover every IAM action count, which no single pattern shows.
  */
 export function adminGrant(statement: Statement, catalogue?: ActionCatalogue): AdminGrant | undefined {
-  // Attached AWS managed policies are the same objects change after change: their answer is kept.
-  let known = adminGrants.get(statement);
+  if (statement.Effect !== 'Allow') return undefined;
+  // The answer depends only on the list the statement grants by: kept per list (weakly, see internActionList),
+  // so an attached managed policy, or the same action list in another document, is judged once.
+  const list = statement.Action ?? statement.NotAction;
+  if (!list) return undefined;
+  const byList = statement.Action ? adminGrantsByAction : adminGrantsByNotAction;
+  let known = byList.get(list);
   if (!known) {
-    known = new Map();
-    adminGrants.set(statement, known);
+    known = { byCatalogue: new WeakMap() };
+    byList.set(list, known);
   }
-  const key = catalogue ?? NO_CATALOGUE;
-  if (known.has(key)) return known.get(key);
+  if (!catalogue) {
+    if (!('withoutCatalogue' in known)) known.withoutCatalogue = judgeAdminGrant(statement);
+    return known.withoutCatalogue;
+  }
+  if (known.byCatalogue.has(catalogue)) return known.byCatalogue.get(catalogue);
   const grant = judgeAdminGrant(statement, catalogue);
-  known.set(key, grant);
+  known.byCatalogue.set(catalogue, grant);
   return grant;
 }
 
-const NO_CATALOGUE: ActionCatalogue = { actionsOf: () => undefined };
-const adminGrants = new WeakMap<Statement, Map<ActionCatalogue, AdminGrant | undefined>>();
+/** What {@link adminGrant} found for one list, without a catalogue and per catalogue. */
+interface KnownAdminGrants {
+  withoutCatalogue?: AdminGrant | undefined;
+  byCatalogue: WeakMap<ActionCatalogue, AdminGrant | undefined>;
+}
+
+const adminGrantsByAction = new WeakMap<readonly string[], KnownAdminGrants>();
+const adminGrantsByNotAction = new WeakMap<readonly string[], KnownAdminGrants>();
 
 function judgeAdminGrant(statement: Statement, catalogue?: ActionCatalogue): AdminGrant | undefined {
   if (statement.Effect !== 'Allow') return undefined;
@@ -142,7 +184,9 @@ function judgeAdminGrant(statement: Statement, catalogue?: ActionCatalogue): Adm
     const iam = statement.Action.find((pattern) => patternGrantsService(pattern, 'iam'));
     if (iam) return { kind: 'all-iam', pattern: iam };
     if (catalogue?.actionsOf('iam')) {
-      const iamPatterns = statement.Action.filter((pattern) => wildcardMatch(servicePart(pattern), 'iam'));
+      const iamPatterns = internActionList(
+        statement.Action.filter((pattern) => wildcardMatch(servicePart(pattern), 'iam')),
+      );
       const grant = expandStatement({ ...statement, Action: iamPatterns }, catalogue);
       if (iamPatterns.length > 0 && grantsWholeService(grant, 'iam')) {
         return { kind: 'all-iam', pattern: formatList(iamPatterns, 3) };

@@ -28,7 +28,10 @@ const digest = lazily(async () =>
   }),
 );
 
-/** The scheduled rule's input (`serverless.yml`): post the daily digest of `day` (yesterday, UTC, unless given). */
+/**
+ * The daily scheduled rule's input (`serverless.yml`): refresh the account names from Organizations, then post the
+ * daily digest of `day` (yesterday, UTC, unless given).
+ */
 export interface DigestEvent {
   kind: 'iam-changes.digest';
   day?: string;
@@ -41,7 +44,8 @@ function isDigestEvent(event: unknown): event is DigestEvent {
 }
 
 /**
- * SNS alerts topic → Slack; the daily schedule's {@link DigestEvent} → the digest of each channel, posted once.
+ * SNS alerts topic → Slack; the daily schedule's {@link DigestEvent} → the account names refreshed, then the digest
+ * of each channel, posted once.
  * Parses nothing itself: the use case reads the event, and keeps what it cannot read in the dead-letter queue (`NOTIFY_DEAD_LETTER_QUEUE_URL`). Any failure is rethrown so SNS retries the notification
  * and, after its retries, the function's on-failure destination keeps it. The request id names this invocation's
  * claims: Lambda keeps it across its retries of the event.

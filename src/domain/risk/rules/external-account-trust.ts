@@ -4,7 +4,7 @@ import type { RiskRule } from '../rule';
 import { allowStatements, formatList, succeeded } from '../statements';
 
 /** The accounts an `Allow` statement's AWS principals belong to (`*` is public-trust's business). */
-function trustedAccountsOf(statements: Statement[]): string[] {
+function trustedAccountsOf(statements: readonly Statement[]): string[] {
   const accounts = statements
     .filter((statement) => statement.Effect === 'Allow')
     .flatMap((statement) => principalEntries(statement.Principal))

@@ -22,10 +22,22 @@ export const PRIVILEGE_ESCALATION_ACTIONS: readonly string[] = [
 ];
 
 /** The escalation-method actions a statement grants on (nearly) every resource, in the table's order. */
-export function escalationActionsOf(statement: Statement): string[] {
+export function escalationActionsOf(statement: Statement): readonly string[] {
   if (statement.Effect !== 'Allow' || !wideResourceScope(statement)) return [];
-  return PRIVILEGE_ESCALATION_ACTIONS.filter((action) => statementCoversAction(statement, action));
+  // Which actions a list covers depends on the list alone: kept per list (weakly; see internActionList).
+  const list = statement.Action ?? statement.NotAction;
+  if (!list) return [];
+  const cache = statement.Action ? coveredByAction : coveredByNotAction;
+  let covered = cache.get(list);
+  if (!covered) {
+    covered = PRIVILEGE_ESCALATION_ACTIONS.filter((action) => statementCoversAction(statement, action));
+    cache.set(list, covered);
+  }
+  return covered;
 }
+
+const coveredByAction = new WeakMap<readonly string[], readonly string[]>();
+const coveredByNotAction = new WeakMap<readonly string[], readonly string[]>();
 
 function principalKind(change: Change): PrincipalKind {
   const kind = change.target.kind;
@@ -50,6 +62,9 @@ export const privilegeEscalationActions: RiskRule = {
       (statement) => !adminGrant(statement) && wideResourceScope(statement),
     );
     if (statements.length === 0) return null;
+    // Every method needs actions of the table: a document granting none of them opens no path and holds no part.
+    const granted = new Set(statements.flatMap(escalationActionsOf));
+    if (granted.size === 0) return null;
     const scopes = [...new Set(statements.map((statement) => wideResourceScope(statement) ?? 'on *'))];
     const kind = principalKind(change);
     const first = statements[0];
@@ -61,7 +76,6 @@ export const privilegeEscalationActions: RiskRule = {
       identity: [{ name: 'this document', document }],
     });
     const used = new Set(paths.flatMap((path) => path.actions));
-    const granted = new Set(statements.flatMap(escalationActionsOf));
     const held = PRIVILEGE_ESCALATION_ACTIONS.filter((action) => granted.has(action) && !used.has(action));
     const partial = ESCALATION_METHODS.filter((method) =>
       actionsFor(method, kind).some((action) => held.includes(action)),

@@ -6,7 +6,7 @@ import {
   type ServiceGrant,
   serviceOf,
 } from '../../actions';
-import { wildcardMatch } from '../../policy';
+import { internActionList, wildcardMatch } from '../../policy';
 import type { Statement } from '../../types';
 import type { RiskRule } from '../rule';
 import { allowStatements, attachedPrefix, formatList, succeeded } from '../statements';
@@ -86,15 +86,23 @@ export const wideActionGrant: RiskRule = {
   },
 };
 
-/** Kept per statement and catalogue: an attached managed policy is the same object change after change. */
-const phraseCache = new WeakMap<Statement, WeakMap<ActionCatalogue, string[]>>();
+/**
+ * Kept per action list and catalogue (weakly): the phrases depend on nothing else, and an attached managed
+ * policy, or the same action list in another document, is the same list (see `internActionList`).
+ */
+const phrasesByAction = new WeakMap<readonly string[], WeakMap<ActionCatalogue, string[]>>();
+const phrasesByNotAction = new WeakMap<readonly string[], WeakMap<ActionCatalogue, string[]>>();
 
 /** What one statement's wildcards or NotAction grant, as phrases; none when they grant no permissions management. */
 function phrasesOf(statement: Statement, catalogue: ActionCatalogue): string[] {
-  let byCatalogue = phraseCache.get(statement);
+  const list = statement.NotAction ?? statement.Action;
+  // A statement with both (IAM refuses it) is judged on both: not kept.
+  if (!list || (statement.Action && statement.NotAction)) return judgePhrases(statement, catalogue);
+  const cache = statement.NotAction ? phrasesByNotAction : phrasesByAction;
+  let byCatalogue = cache.get(list);
   if (!byCatalogue) {
     byCatalogue = new WeakMap();
-    phraseCache.set(statement, byCatalogue);
+    cache.set(list, byCatalogue);
   }
   const known = byCatalogue.get(catalogue);
   if (known) return known;
@@ -111,7 +119,7 @@ function judgePhrases(statement: Statement, catalogue: ActionCatalogue): string[
   const grant = expandStatement(
     statement.NotAction
       ? statement
-      : { ...statement, Action: patterns.filter((pattern) => /[*?]/.test(pattern)) },
+      : { ...statement, Action: internActionList(patterns.filter((pattern) => /[*?]/.test(pattern))) },
     catalogue,
   );
   const telling = grant.services.filter((entry) => managing(entry, catalogue) > 0);

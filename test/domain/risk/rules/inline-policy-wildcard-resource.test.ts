@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   inlinePolicyWildcardResource,
   looksLikeWrite,
+  writePatternsOf,
 } from '../../../../src/domain/risk/rules/inline-policy-wildcard-resource';
 import { changeOf } from '../../../support/cloudtrail';
 import { NO_CONTEXT, policyText } from '../support';
@@ -83,7 +84,32 @@ describe('inline-policy-wildcard-resource', () => {
     ['kms:Decrypt', false],
     ['s3:Get*', false],
     ['ec2:Describe*', false],
+    ['IAM:putRolePolicy', true],
+    ['iam:Pu?RolePolicy', true],
+    ['iam:Pu*', true],
+    ['iam:P*', true],
+    ['iam:*', true],
+    ['iam:?', true],
+    ['*', true],
+    ['iam:Pa*', false],
+    ['iam:Pux*', false],
+    ['iam:PassRole', false],
+    ['PutObject', true],
+    ['s3:Putter', true],
+    ['s3:', false],
+    ['', false],
   ])('reads %s as a write: %s', (pattern, expected) => {
     expect(looksLikeWrite(pattern)).toBe(expected);
+  });
+
+  it.each([
+    { list: ['s3:GetObject', 's3:PutObject', 'ec2:Delete*'], writes: ['s3:PutObject', 'ec2:Delete*'] },
+    { list: ['s3:GetObject', 'ec2:Describe*'], writes: [] },
+    { list: [], writes: [] },
+  ])('finds the writes of $list the same when asked again', ({ list, writes }) => {
+    expect(writePatternsOf(list)).toEqual(writes);
+    expect(writePatternsOf(list)).toEqual(writes);
+    // A list with the same content is answered for itself, never from another list's entry.
+    expect(writePatternsOf([...list, 'iam:CreateUser'])).toEqual([...writes, 'iam:CreateUser']);
   });
 });

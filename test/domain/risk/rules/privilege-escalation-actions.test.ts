@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { withManagedPolicy } from '../../../../src/domain/managed-policy';
-import { privilegeEscalationActions } from '../../../../src/domain/risk/rules/privilege-escalation-actions';
+import { internActionList } from '../../../../src/domain/policy';
+import {
+  escalationActionsOf,
+  privilegeEscalationActions,
+} from '../../../../src/domain/risk/rules/privilege-escalation-actions';
+import type { Statement } from '../../../../src/domain/types';
 import { changeOf } from '../../../support/cloudtrail';
 import { NO_CONTEXT, policyText } from '../support';
 
@@ -144,5 +149,49 @@ describe('privilege-escalation-actions', () => {
     },
   ])('$behaviour', ({ change }) => {
     expect(privilegeEscalationActions.evaluate(change, NO_CONTEXT)).toBeNull();
+  });
+});
+
+describe('escalationActionsOf, kept per action list', () => {
+  const list = internActionList(['iam:PassRole', 'ec2:RunInstances']);
+  const statement = (fields: Partial<Statement>): Statement => ({
+    Effect: 'Allow',
+    Resource: ['*'],
+    ...fields,
+  });
+
+  it.each([
+    {
+      behaviour: 'an Action list',
+      of: statement({ Action: list }),
+      expected: ['iam:PassRole', 'ec2:RunInstances'],
+    },
+    {
+      behaviour: 'the same list on one role only',
+      of: statement({ Action: list, Resource: ['arn:aws:iam::111122223333:role/a'] }),
+      expected: [],
+    },
+    { behaviour: 'the same list as a Deny', of: statement({ Effect: 'Deny', Action: list }), expected: [] },
+    {
+      behaviour: 'the same list as NotAction',
+      of: statement({ NotAction: list }),
+      excludes: ['iam:PassRole', 'ec2:RunInstances'],
+    },
+  ])('$behaviour: the same kept and worked out afresh', ({ of, expected, excludes }) => {
+    const first = escalationActionsOf(of);
+    expect(escalationActionsOf(of)).toEqual(first);
+    expect(escalationActionsOf(JSON.parse(JSON.stringify(of)) as Statement)).toEqual(first);
+    if (expected) expect(first).toEqual(expected);
+    for (const action of excludes ?? []) expect(first).not.toContain(action);
+    if (excludes) expect(first).toContain('iam:CreatePolicyVersion');
+  });
+
+  it('says nothing of a document granting no action of the table', () => {
+    expect(
+      privilegeEscalationActions.evaluate(
+        put({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }),
+        NO_CONTEXT,
+      ),
+    ).toBeNull();
   });
 });

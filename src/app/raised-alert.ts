@@ -1,0 +1,81 @@
+/**
+ * A change the worker judged more severe than notify did goes through notify's gates again. Notify muted,
+ * digested or grouped it (or posted it in a lower level's channel) by the level it had then; when the worker's
+ * second look raises it — an escalation path found, an attached document read at last — what held it back may
+ * no longer apply, and the change is posted as a new top-level alert in the channel its new level routes to,
+ * with the critical mention. A mute made without "includes critical" never hides a critical change.
+ */
+import { muteFor } from '../domain/mute';
+import { compareLevels } from '../domain/risk/levels';
+import type { AssessedChange, RiskLevel } from '../domain/types';
+import type { AlertChannel } from './alert-port';
+import type { MuteStore } from './mute-port';
+import type { SlackRef, StoredChange } from './ports';
+
+/** What the gate is built from: notify's settings, read again. */
+export interface RaisedAlertDependencies {
+  /** Posts the alert for one change. */
+  alerts: Pick<AlertChannel, 'postChange'>;
+  /** The channel the routing gives a change at its level now (a routing rule's, else its level's). */
+  channelFor(change: AssessedChange): Promise<string>;
+  /** The mutes, to see whether the one that held the change back still covers it at its new level. */
+  mutes: Pick<MuteStore, 'active'>;
+  /** The levels notify puts in the daily digest instead of posting. */
+  digestLevels: readonly RiskLevel[];
+  /** Whether a critical alert calls the channel's attention. */
+  mentionOnCritical: boolean;
+  now: () => Date;
+}
+
+/** Why a raised change is posted again, for the log. */
+export type RaisedReason = 'mute-no-longer-covers' | 'out-of-digest' | 'grouped-critical' | 'other-channel';
+
+/** Posts a change again when the level it was raised to would not have been held back where it is. */
+export class RaisedAlertGate {
+  constructor(private readonly deps: RaisedAlertDependencies) {}
+
+  /**
+   * `stored` is the change as notify delivered it, `change` its judgement now. Returns where the new alert went
+   * and why, or `undefined` when the level did not rise or nothing held it back.
+   */
+  async regate(
+    stored: StoredChange,
+    change: AssessedChange,
+  ): Promise<{ ref: SlackRef; reason: RaisedReason } | undefined> {
+    if (compareLevels(change.risk.level, stored.change.risk.level) >= 0) return undefined;
+    const channel = await this.deps.channelFor(change);
+    const reason = await this.heldBack(stored, change, channel);
+    if (!reason) return undefined;
+    const mention = this.deps.mentionOnCritical && change.risk.level === 'critical';
+    const ref = await this.deps.alerts.postChange(channel, change, { mention });
+    return { ref, reason };
+  }
+
+  /** What kept the change from being seen at its new level, if anything still does not let it be. */
+  private async heldBack(
+    stored: StoredChange,
+    change: AssessedChange,
+    channel: string,
+  ): Promise<RaisedReason | undefined> {
+    const level = change.risk.level;
+    switch (stored.delivery) {
+      case 'muted': {
+        const now = this.deps.now();
+        const mutes = (await this.deps.mutes.active(now)).filter((mute) => mute.id === stored.mutedBy);
+        return muteFor(mutes, change, level, now) ? undefined : 'mute-no-longer-covers';
+      }
+      case 'digest':
+        return this.deps.digestLevels.includes(level) ? undefined : 'out-of-digest';
+      case 'grouped':
+        // A line in a burst's thread: a critical change gets its own alert.
+        return level === 'critical' ? 'grouped-critical' : undefined;
+      case 'delivered':
+        // Planned work stays in its announcement's thread; a top-level alert elsewhere than its level's channel
+        // is posted there too.
+        if (!stored.slack || stored.slack.threadTs || change.expected) return undefined;
+        return stored.slack.channel === channel ? undefined : 'other-channel';
+      default:
+        return undefined;
+    }
+  }
+}
