@@ -44,6 +44,7 @@ import { MuteGate, type MuteStore } from './mute-port';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
   Burst,
+  BurstItem,
   BurstNote,
   ChangeStore,
   Clock,
@@ -690,16 +691,7 @@ export class NotifyService {
       await this.postParent(change, key, burst.burstId, result, deadline);
       return;
     }
-    await store.addToBurst(
-      key,
-      {
-        burstId: burst.burstId,
-        eventId: change.eventId,
-        eventTime: change.eventTime,
-        accountId: accountOf(change),
-      },
-      clock.now(),
-    );
+    await store.addToBurst(key, burstItemOf(change, burst.burstId), clock.now());
     await store.markDelivery(change.eventId, { delivery: 'pending', burstId: burst.burstId }, clock.now());
     result.grouped.push(change.eventId);
     await this.flushBurst(key, deadline);
@@ -723,16 +715,7 @@ export class NotifyService {
     if (!burst) return;
     const windowMs = settings.burstWindowSeconds * 1000;
     if (Date.parse(change.eventTime) - Date.parse(burst.lastEventTime) > windowMs) return;
-    await store.addToBurst(
-      key,
-      {
-        burstId: burst.burstId,
-        eventId: change.eventId,
-        eventTime: change.eventTime,
-        accountId: accountOf(change),
-      },
-      clock.now(),
-    );
+    await store.addToBurst(key, burstItemOf(change, burst.burstId), clock.now());
     await store.markDelivery(
       change.eventId,
       { delivery: 'muted', mutedBy: muteId, burstId: burst.burstId },
@@ -1167,4 +1150,9 @@ function burstNoteOf(burst: Burst): BurstNote {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A change as an item of a burst's thread. */
+function burstItemOf(change: AssessedChange, burstId: string): BurstItem {
+  return { burstId, eventId: change.eventId, eventTime: change.eventTime, accountId: accountOf(change) };
 }

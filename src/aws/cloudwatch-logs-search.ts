@@ -105,6 +105,20 @@ export class CloudWatchLogsSearch implements LogSearch, FollowLogSearch {
     return (await this.search(logGroupName, filterPattern, start, end)).records;
   }
 
+  /** One `FilterLogEvents` page of the search (times inclusive, in milliseconds). */
+  #page(logGroupName: string, filterPattern: string, start: Date, end: Date, nextToken: string | undefined) {
+    return this.#client.send(
+      new FilterLogEventsCommand({
+        logGroupName,
+        filterPattern,
+        startTime: start.getTime(),
+        endTime: end.getTime(),
+        limit: this.#options.pageSize,
+        nextToken,
+      }),
+    );
+  }
+
   /**
    * Every CloudTrail record the pattern matches in `[start, end]`, one `FilterLogEvents` page at a time, with no
    * limit on pages or records (the caller bounds the window): the alarm follow-up pages on through a window that
@@ -119,16 +133,7 @@ export class CloudWatchLogsSearch implements LogSearch, FollowLogSearch {
     const seen = new Set<string>();
     let nextToken: string | undefined;
     do {
-      const response = await this.#client.send(
-        new FilterLogEventsCommand({
-          logGroupName,
-          filterPattern,
-          startTime: start.getTime(),
-          endTime: end.getTime(),
-          limit: this.#options.pageSize,
-          nextToken,
-        }),
-      );
+      const response = await this.#page(logGroupName, filterPattern, start, end, nextToken);
       const records: CloudTrailRecord[] = [];
       for (const event of response.events ?? []) {
         const record = parseCloudTrailRecordText(event.message);
@@ -175,16 +180,7 @@ export class CloudWatchLogsSearch implements LogSearch, FollowLogSearch {
         result.truncated = true;
         break;
       }
-      const response = await this.#client.send(
-        new FilterLogEventsCommand({
-          logGroupName,
-          filterPattern,
-          startTime: start.getTime(),
-          endTime: end.getTime(),
-          limit: this.#options.pageSize,
-          nextToken,
-        }),
-      );
+      const response = await this.#page(logGroupName, filterPattern, start, end, nextToken);
       result.pages += 1;
       const events = response.events ?? [];
       for (const [index, event] of events.entries()) {

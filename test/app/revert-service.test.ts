@@ -200,6 +200,24 @@ const ENTITY_KINDS = [
   ['Group', 'group'],
 ] as const;
 
+/** `CreatePolicyVersion` of an admin-like document as v2, the default, on `arn`: done in IAM and stored. */
+async function adminVersionMadeDefault(arn: string): Promise<string> {
+  await iamClient.send(
+    new CreatePolicyVersionCommand({
+      PolicyArn: arn,
+      PolicyDocument: JSON.stringify(ADMIN_LIKE),
+      SetAsDefault: true,
+    }),
+  );
+  return stored(
+    change(
+      'CreatePolicyVersion',
+      { policyArn: arn, policyDocument: text(ADMIN_LIKE), setAsDefault: true },
+      { policyVersion: { versionId: 'v2', isDefaultVersion: true } },
+    ),
+  );
+}
+
 async function attach(target: IamEntity, arn: string): Promise<void> {
   if (target.kind === 'role')
     await iamClient.send(new AttachRolePolicyCommand({ RoleName: target.name, PolicyArn: arn }));
@@ -456,20 +474,7 @@ describe('RevertService', () => {
 
     it('CreatePolicyVersion as default → the previous default back and the new version deleted (IAM: v1 before v2)', async () => {
       const arn = await managedPolicy(READ);
-      await iamClient.send(
-        new CreatePolicyVersionCommand({
-          PolicyArn: arn,
-          PolicyDocument: JSON.stringify(ADMIN_LIKE),
-          SetAsDefault: true,
-        }),
-      );
-      const eventId = await stored(
-        change(
-          'CreatePolicyVersion',
-          { policyArn: arn, policyDocument: text(ADMIN_LIKE), setAsDefault: true },
-          { policyVersion: { versionId: 'v2', isDefaultVersion: true } },
-        ),
-      );
+      const eventId = await adminVersionMadeDefault(arn);
 
       const outcome = await service().execute(eventId, { by: ALICE, reason: REASON });
 
@@ -790,20 +795,7 @@ describe('RevertService', () => {
     it('reverts the versions of a policy attached only to principals the guard leaves alone', async () => {
       const arn = await managedPolicy(READ);
       await attach(await entity('role'), arn);
-      await iamClient.send(
-        new CreatePolicyVersionCommand({
-          PolicyArn: arn,
-          PolicyDocument: JSON.stringify(ADMIN_LIKE),
-          SetAsDefault: true,
-        }),
-      );
-      const eventId = await stored(
-        change(
-          'CreatePolicyVersion',
-          { policyArn: arn, policyDocument: text(ADMIN_LIKE), setAsDefault: true },
-          { policyVersion: { versionId: 'v2', isDefaultVersion: true } },
-        ),
-      );
+      const eventId = await adminVersionMadeDefault(arn);
 
       const outcome = await service({
         settings: {
@@ -907,20 +899,7 @@ describe('RevertService', () => {
   describe('failures', () => {
     it('stops at a failed step, records which steps ran, and audits it', async () => {
       const arn = await managedPolicy(READ);
-      await iamClient.send(
-        new CreatePolicyVersionCommand({
-          PolicyArn: arn,
-          PolicyDocument: JSON.stringify(ADMIN_LIKE),
-          SetAsDefault: true,
-        }),
-      );
-      const eventId = await stored(
-        change(
-          'CreatePolicyVersion',
-          { policyArn: arn, policyDocument: text(ADMIN_LIKE), setAsDefault: true },
-          { policyVersion: { versionId: 'v2', isDefaultVersion: true } },
-        ),
-      );
+      const eventId = await adminVersionMadeDefault(arn);
       class FailingDelete extends AwsIamGateway {
         override async execute(step: RevertStep): Promise<void> {
           if (step.action === 'iam:DeletePolicyVersion') {
