@@ -379,8 +379,11 @@ async function cisAlarm(context: ScenarioContext, now: Date): Promise<void> {
   const actors = scenarioActors(context.accountId);
   const run = runId(now);
   const periodMs = PERIOD_SECONDS * 1000;
+  // The three calls go 20 s back, 2 s apart, all in one alarm period: the period of the latest possible call
+  // (now − 16 s), starting later than 20 s back when that period began since. A run never straddles two periods,
+  // so each period counts every run in it whole.
   const first = seconds(now, -20);
-  const periodStart = new Date(Math.floor(first.getTime() / periodMs) * periodMs);
+  const periodStart = new Date(Math.floor(seconds(now, -16).getTime() / periodMs) * periodMs);
   const base = first.getTime() < periodStart.getTime() ? periodStart : first;
   const policyName = `billing-export-${run}`;
   const policyDocument = document([{ Effect: 'Allow', Action: ['ce:Get*', 'cur:Describe*'], Resource: '*' }]);
