@@ -11,7 +11,8 @@ import { startDynalite } from '../test/support/dynalite';
 import { startMoto } from '../test/support/moto';
 import { eventBridgeNotification } from '../test/support/notify-harness';
 import { startSlackServer } from '../test/support/slack-server';
-import { invokeConcurrently, withPeakMemory, writeSection } from './results';
+import { invokeConcurrently, representedIds } from './notify-load';
+import { withPeakMemory, writeSection } from './results';
 
 const CHANGES = 1000;
 const CONCURRENCY = 20;
@@ -73,27 +74,6 @@ function record(index: number, start: number) {
       },
     },
   );
-}
-
-/** Event ids a message stands for: its Acknowledge button's value, and its thread lines' menus. */
-function representedIds(blocks: unknown): string[] {
-  const ids: string[] = [];
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-      return;
-    }
-    if (typeof node !== 'object' || node === null) return;
-    const element = node as { action_id?: unknown; value?: unknown };
-    if (element.action_id === 'change.acknowledge' && typeof element.value === 'string')
-      ids.push(element.value);
-    if (typeof element.action_id === 'string' && element.action_id.startsWith('change.menu:')) {
-      ids.push(element.action_id.slice('change.menu:'.length));
-    }
-    for (const value of Object.values(node)) visit(value);
-  };
-  visit(blocks);
-  return ids;
 }
 
 async function main(): Promise<void> {

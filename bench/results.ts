@@ -51,32 +51,3 @@ export async function withPeakMemory<T>(
     clearInterval(timer);
   }
 }
-
-/**
- * Hands every event to `handler`, `concurrency` invocations at once as Lambda would run them; a failed invocation is
- * retried up to three times, as SNS retries it. Resolves the number of failed attempts.
- */
-export async function invokeConcurrently<E, C>(
-  handler: (event: E, context: C) => Promise<unknown>,
-  events: readonly E[],
-  context: C,
-  concurrency: number,
-): Promise<number> {
-  let next = 0;
-  let failed = 0;
-  const lane = async () => {
-    while (next < events.length) {
-      const event = events[next++] as E;
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          await handler(event, context);
-          break;
-        } catch {
-          failed += 1;
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
-  return failed;
-}
