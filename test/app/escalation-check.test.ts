@@ -558,8 +558,13 @@ const RISK = { expectedActors: [], trustedAccounts: [] };
 
 /** The worker's half with the attached policy's document read from moto's IAM to judge a change again. */
 function rejudgingWorkerOn(on: DynamoChangeStore): EscalationCheckService {
+  return new EscalationCheckService(rejudgingDependencies(on));
+}
+
+/** What {@link rejudgingWorkerOn} is built from, for workers that add to it. */
+function rejudgingDependencies(on: DynamoChangeStore) {
   const iam = new AwsIamGateway(client);
-  return new EscalationCheckService({
+  return {
     checker: checkerOn(on),
     store: on,
     alerts: new SlackAlertRefresher(slackGateway()),
@@ -570,12 +575,13 @@ function rejudgingWorkerOn(on: DynamoChangeStore): EscalationCheckService {
           new IamPolicyDocuments(iam, on, () => new Date(), { versionsBeforeTheCall: true }),
         ]),
         actions: {
-          forStatements: async (statements) => new IamDataActionCatalogue().forStatements(statements),
+          forStatements: async (statements: Parameters<IamDataActionCatalogue['forStatements']>[0]) =>
+            new IamDataActionCatalogue().forStatements(statements),
         },
       }),
       risk: RISK,
     },
-  });
+  };
 }
 
 /** Stores `change` on a fresh table as notify delivered it: posted (by default), muted, digested or grouped. */
@@ -679,23 +685,8 @@ const CRITICAL_CHANNEL = 'C-CRITICAL';
 
 /** The rejudging worker with notify's gates: medium and low digested, critical to its own channel with @here. */
 function gatedWorkerOn(on: DynamoChangeStore, tableName: string): EscalationCheckService {
-  const iam = new AwsIamGateway(client);
   return new EscalationCheckService({
-    checker: checkerOn(on),
-    store: on,
-    alerts: new SlackAlertRefresher(slackGateway()),
-    now: () => new Date(),
-    rejudge: {
-      content: new ChangeContent({
-        policies: new PolicyDocumentResolver([
-          new IamPolicyDocuments(iam, on, () => new Date(), { versionsBeforeTheCall: true }),
-        ]),
-        actions: {
-          forStatements: async (statements) => new IamDataActionCatalogue().forStatements(statements),
-        },
-      }),
-      risk: RISK,
-    },
+    ...rejudgingDependencies(on),
     raise: new RaisedAlertGate({
       alerts: new SlackAlertChannel(slackGateway()),
       channelFor: async (change) =>
