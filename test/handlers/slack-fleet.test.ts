@@ -10,14 +10,7 @@ import {
   IAMClient,
   ListAttachedRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +36,7 @@ import {
   startComponents,
   textOf,
 } from '../support/responder-harness';
+import { slackFunctionAws } from '../support/slack-function-aws';
 import { signedSlackRequest } from '../support/slack-requests';
 
 const SECRET = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
@@ -83,32 +77,12 @@ function clientFor(account: string): IAMClient {
 beforeAll(async () => {
   components = await startComponents();
   h = await responderHarness(components);
-  const aws = awsTestEnv(components.moto.endpoint);
-  const ssm = new SSMClient(aws);
-  await ssm.send(
-    new PutParameterCommand({
-      Name: '/iam-changes/fleet/slack-signing-secret',
-      Type: 'SecureString',
-      Value: SECRET,
-    }),
-  );
-  ssm.destroy();
-  const sns = new SNSClient(aws);
-  const topic = await sns.send(new CreateTopicCommand({ Name: 'iam-changes-jobs-fleet' }));
-  sqs = new SQSClient(aws);
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'jobs-tap-fleet' }))).QueueUrl ?? '';
-  const attributes = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topic.TopicArn,
-      Protocol: 'sqs',
-      Endpoint: attributes.Attributes?.QueueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
-  sns.destroy();
+  const jobs = await slackFunctionAws(components.moto.endpoint, {
+    stage: 'fleet',
+    secret: SECRET,
+    queueName: 'jobs-tap-fleet',
+  });
+  ({ sqs, queueUrl } = jobs);
   for (const account of MEMBERS) {
     await clientFor(account).send(
       new CreateRoleCommand({ RoleName: 'iam-changes-responder', AssumeRolePolicyDocument: TRUST_EC2 }),
@@ -125,7 +99,7 @@ beforeAll(async () => {
     SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/fleet/slack-signing-secret',
     SLACK_API_URL: components.slack.url,
     SLACK_RESPONDERS: ALICE,
-    JOBS_TOPIC_ARN: topic.TopicArn,
+    JOBS_TOPIC_ARN: jobs.topicArn,
     HOME_ACCOUNT_ID: ACCOUNT,
     RESPONDER_EXTERNAL_ID: 'external-id-0123456789',
   });

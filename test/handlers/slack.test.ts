@@ -1,22 +1,9 @@
-/**
- * The Slack Lambda handler end to end: real HMAC-signed API Gateway v2 requests into the real handler (Bolt's
- * AwsLambdaReceiver), the signing secret from SSM on moto_server, the store on dynalite, Slack on the local
- * server, and jobs published to an SNS topic on moto (read back through a subscribed SQS queue).
- */
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJob } from '../../src/app/jobs';
 import { handler } from '../../src/handlers/slack';
 import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
-import { awsTestEnv } from '../support/moto';
 import {
   ACCOUNT,
   ALICE,
@@ -29,6 +16,7 @@ import {
   startComponents,
   textOf,
 } from '../support/responder-harness';
+import { slackFunctionAws } from '../support/slack-function-aws';
 import { apiGatewayRequest, signedSlackRequest, slackSignature } from '../support/slack-requests';
 
 const SECRET = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
@@ -43,32 +31,12 @@ const saved = { ...process.env };
 beforeAll(async () => {
   components = await startComponents();
   h = await responderHarness(components);
-  const aws = awsTestEnv(components.moto.endpoint);
-  const ssm = new SSMClient(aws);
-  await ssm.send(
-    new PutParameterCommand({
-      Name: '/iam-changes/test/slack-signing-secret',
-      Type: 'SecureString',
-      Value: SECRET,
-    }),
-  );
-  ssm.destroy();
-  const sns = new SNSClient(aws);
-  const topic = await sns.send(new CreateTopicCommand({ Name: 'iam-changes-jobs-test' }));
-  sqs = new SQSClient(aws);
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'jobs-tap' }))).QueueUrl ?? '';
-  const attributes = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn: topic.TopicArn,
-      Protocol: 'sqs',
-      Endpoint: attributes.Attributes?.QueueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
-  sns.destroy();
+  const jobs = await slackFunctionAws(components.moto.endpoint, {
+    stage: 'test',
+    secret: SECRET,
+    queueName: 'jobs-tap',
+  });
+  ({ sqs, queueUrl } = jobs);
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'testing',
@@ -80,7 +48,7 @@ beforeAll(async () => {
     SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/test/slack-signing-secret',
     SLACK_API_URL: components.slack.url,
     SLACK_RESPONDERS: `${ALICE},S0SECOPS`,
-    JOBS_TOPIC_ARN: topic.TopicArn,
+    JOBS_TOPIC_ARN: jobs.topicArn,
   });
   // The store has known changes for a few days: a 24-hour query is answered from it.
   const old = recordOf('DetachRolePolicy', {
