@@ -5,8 +5,8 @@
  * opened join the change's reasons ("role X can now reach administrator through …").
  *
  * Notify runs it itself when the principal is in its own account and every document is at hand within a small
- * budget ({@link NotifyEscalation}); otherwise it marks the change "checking escalation paths…" and queues a job,
- * and the worker runs the check — with validation tried again, and the attached policy's document read where
+ * budget ({@link NotifyEscalation}); otherwise it marks the change "checking escalation paths…" and queues a
+ * `judge-change` job, and the worker runs the check — with validation tried again, and the attached policy's document read where
  * notify could not — and updates the alert. The job names only a stored change: the worker reads everything else
  * from the store, IAM and Access Analyzer, writes nothing to IAM, and updates only that change's own judgement and
  * message — so a job from notify (not Slack-signed) is honoured without letting its sender cause any IAM write
@@ -485,7 +485,7 @@ export class NotifyEscalation implements EscalationStep {
   private async publish(change: AssessedChange): Promise<void> {
     try {
       await this.deps.queue?.publish({
-        kind: 'escalation-check',
+        kind: 'judge-change',
         eventId: change.eventId,
         by: { ...SYSTEM_REQUESTER },
       });

@@ -246,8 +246,8 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
       if (request.eventId !== job.eventId) return 'the request names another change';
       if (request.page !== (job.page ?? 0)) return 'the request asks for another page';
       return undefined;
-    case 'escalation-check':
-      return 'an escalation check is queued by the bot, never by a Slack request';
+    case 'judge-change':
+      return 'a change is judged again when the bot queues it, never on a Slack request';
     case 'ask-actor':
       return '"was this you?" is asked by the bot, never on a Slack request';
     case 'history':
@@ -302,13 +302,13 @@ export class VerifiedJobRunner implements JobRunner {
   }
 
   /**
-   * A job the bot queued itself (an escalation check or "was this you?" from notify): it carries no signed
-   * request, so it is honoured only as what it is — about a change the store holds, run as no one. Whatever else
-   * it claims is dropped here; the escalation check reads IAM and updates only that change's message, the ask DMs
-   * only the person the change's caller maps to, once per change.
+   * A job the bot queued itself (`judge-change` or "was this you?" from notify): it carries no signed request, so
+   * it is honoured only as what it is — about a change the store holds, run as no one. Whatever else it claims is
+   * dropped here; judging reads IAM and updates only that change's judgement and message, the ask DMs only the
+   * person the change's caller maps to, once per change.
    */
   private async runSystemJob(job: Job, delivery?: JobDelivery): Promise<JobResult> {
-    if ((job.kind !== 'escalation-check' && job.kind !== 'ask-actor') || job.origin !== undefined) {
+    if ((job.kind !== 'judge-change' && job.kind !== 'ask-actor') || job.origin !== undefined) {
       await this.refuse(job, 'a system job carries no Slack request');
       return { kind: job.kind, outcome: 'unverified' };
     }

@@ -62,7 +62,10 @@ export interface WorkerDependencies {
   cisAudit: CisAuditGateway;
   /** Where each CIS 4.4 audit's result is kept for the Home tab; without it, none is kept. */
   cisStatus?: Pick<CisStatusCache, 'save'>;
-  /** The escalation check of a stored change (read-only); without it such jobs end `not-configured`. */
+  /**
+   * Judging a stored change again (its attached policy, AWS validation, escalation paths: reads only, and writes
+   * the change's own judgement); without it `judge-change` jobs end `not-configured`.
+   */
   escalation?: Pick<EscalationCheckService, 'run'>;
   /** "Was this you?" for a posted change (maps the actor, sends the DM); without it such jobs end `not-configured`. */
   askActor?: Pick<AskActorService, 'askAbout'>;
@@ -132,7 +135,7 @@ export class WorkerService {
       case 'fleet-quarantine':
         // Run by the fleet runner in front of the per-account workers (`fleet-actions.ts`), never here.
         return { kind: job.kind, outcome: 'not-handled' };
-      case 'escalation-check':
+      case 'judge-change':
         return {
           kind: job.kind,
           outcome: (await this.deps.escalation?.run(job.eventId))?.outcome ?? 'not-configured',

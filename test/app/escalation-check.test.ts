@@ -359,7 +359,7 @@ describe('notify checks escalation itself when the documents are at hand', () =>
     expect(stored?.change.escalation).toEqual({ state: 'checking' });
     expect(stored?.change.followUp).toEqual({ state: 'queued' });
     expect(messageOf(stored?.slack?.ts).shown).toContain('Checking escalation paths…');
-    expect(queue.jobs.map((job) => job.kind)).toEqual(['escalation-check']);
+    expect(queue.jobs.map((job) => job.kind)).toEqual(['judge-change']);
 
     expect(await workerOn(on).run(String(record.eventID))).toEqual({ outcome: 'checked' });
 
@@ -872,7 +872,7 @@ describe('the escalation check from notify to the worker', () => {
     expect(JSON.stringify(posted[0]?.blocks)).toContain('Checking escalation paths…');
     expect(jobs).toEqual([
       {
-        kind: 'escalation-check',
+        kind: 'judge-change',
         eventId: record.eventID,
         by: { slackUserId: 'iam-changes', name: 'iam-changes' },
       },
