@@ -386,6 +386,38 @@ describe('notify checks escalation itself when the documents are at hand', () =>
     expect(queue.jobs).toHaveLength(1);
   });
 
+  it('spends one budget on the whole notification: the changes after it is spent go to the worker', async () => {
+    const queue = recordingQueue();
+    // Each check takes 1.6 s by notify's clock: more than the whole 1.5 s budget.
+    let elapsedMs = 0;
+    const checked: string[] = [];
+    const { service, store: on } = await notifyWith({
+      checker: (at) => ({
+        check: async (change) => {
+          checked.push(change.eventId);
+          const check = await checkerOn(at).check(change);
+          elapsedMs += 1600;
+          return check;
+        },
+      }),
+      budgetMs: 1500,
+      now: () => new Date(Date.now() + elapsedMs),
+      queue,
+    });
+    const attaches = [await passRoleAttach(), await passRoleAttach(), await passRoleAttach()];
+    const ids = attaches.map(({ record }) => String(record.eventID));
+
+    // One notification (a CloudTrail log file) of three changes.
+    await service.process({ Records: attaches.map(({ record }) => record) });
+
+    expect(checked).toEqual([ids[0]]);
+    const states = await Promise.all(
+      ids.map(async (id) => (await on.getChange(id))?.change.escalation?.state),
+    );
+    expect(states).toEqual(['done', 'checking', 'checking']);
+    expect(queue.jobs.map((job) => 'eventId' in job && job.eventId)).toEqual(ids.slice(1));
+  });
+
   it('leaves the check to the worker when the invocation is near its end, whatever the budget', async () => {
     const queue = recordingQueue();
     const asked: string[] = [];
