@@ -229,8 +229,13 @@ export class EscalationCheckService {
     },
   ) {}
 
-  async run(eventId: string): Promise<EscalationJobResult> {
-    const stored = await this.deps.store.getChange(eventId);
+  /**
+   * Judges the stored change `eventId` again. `given`: the change as the job already read it (not read again);
+   * read here when not given. Its judgement is then written whole ({@link EscalationStore.recordEscalation}): no
+   * conditional write needs the item read again.
+   */
+  async run(eventId: string, given?: StoredChange): Promise<EscalationJobResult> {
+    const stored = given?.change.eventId === eventId ? given : await this.deps.store.getChange(eventId);
     if (!stored) return { outcome: 'unknown-change' };
     const { followUp: _done, ...rest } = stored.change;
     let change: AssessedChange = rest;

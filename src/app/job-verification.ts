@@ -15,7 +15,7 @@
  * verified job about a change the store does not hold is audited as a refusal too.
  */
 
-import type { JobRunner } from './account-router';
+import type { ChangeRead, JobRunner } from './account-router';
 import type { AuditLog } from './audit-port';
 import type { ResponderAction, ResponderAuthorizer } from './authorize';
 import {
@@ -294,11 +294,12 @@ export class VerifiedJobRunner implements JobRunner {
       return { kind: job.kind, outcome: 'unverified' };
     }
     const verified = asUser(job, verdict.by);
+    if (!('eventId' in verified)) return this.deps.next.run(verified, delivery);
     // An unknown event id is audited and still handed on: the worker tells the person it is no longer stored.
-    if ('eventId' in verified && (await this.checkChange(verified, verdict.by)) === 'tampered') {
-      return { kind: job.kind, outcome: 'refused' };
-    }
-    return this.deps.next.run(verified, delivery);
+    const checked = await this.checkChange(verified, verdict.by);
+    if (checked.verdict === 'tampered') return { kind: job.kind, outcome: 'refused' };
+    // The change as read here is the one the job runs on: it is not read again behind.
+    return this.deps.next.run(verified, delivery, checked.read);
   }
 
   /**
@@ -318,6 +319,7 @@ export class VerifiedJobRunner implements JobRunner {
     return this.deps.next.run(
       { kind: job.kind, eventId: job.eventId, by: { ...SYSTEM_REQUESTER } },
       delivery,
+      { stored },
     );
   }
 
@@ -371,18 +373,20 @@ export class VerifiedJobRunner implements JobRunner {
   }
 
   /**
-   * Re-reads the job's change: `unknown` (audited) when the store does not hold it, `tampered` (audited) when
-   * the item under its key holds another change, `ok` otherwise — and when the store can't be read (the worker
-   * reads it again and says so).
+   * Reads the job's change: `unknown` (audited) when the store does not hold it, `tampered` (audited) when the item
+   * under its key holds another change, `ok` otherwise — and when the store can't be read (the worker reads it
+   * again and says so). With the change as read, to hand on with the job (none when the read failed).
    */
   private async checkChange(
     job: Job & { eventId: string },
     by: Requester,
-  ): Promise<'ok' | 'unknown' | 'tampered'> {
+  ): Promise<{ verdict: 'ok' | 'unknown' | 'tampered'; read?: ChangeRead }> {
     let problem: string | undefined;
     let verdict: 'ok' | 'unknown' | 'tampered' = 'ok';
+    let read: ChangeRead;
     try {
       const stored = await this.deps.store.getChange(job.eventId);
+      read = { stored };
       if (!stored) {
         problem = 'unknown event id';
         verdict = 'unknown';
@@ -395,9 +399,9 @@ export class VerifiedJobRunner implements JobRunner {
         eventId: job.eventId,
         error: message(error),
       });
-      return 'ok';
+      return { verdict: 'ok' };
     }
-    if (!problem) return 'ok';
+    if (!problem) return { verdict, read };
     await this.auditSafely({
       at: this.deps.clock.now().toISOString(),
       actor: by,
@@ -406,7 +410,7 @@ export class VerifiedJobRunner implements JobRunner {
       result: `refused: ${problem}`,
       details: { job: job.kind },
     });
-    return verdict;
+    return { verdict, read };
   }
 
   private async refuse(job: Job, problem: string): Promise<void> {
