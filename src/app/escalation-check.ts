@@ -6,11 +6,11 @@
  *
  * Notify runs it itself when the principal is in its own account and every document is at hand within a small
  * budget ({@link NotifyEscalation}); otherwise it marks the change "checking escalation paths…" and queues a
- * `judge-change` job, and the worker runs the check — with validation tried again, and the attached policy's document read where
- * notify could not — and updates the alert. The job names only a stored change: the worker reads everything else
- * from the store, IAM and Access Analyzer, writes nothing to IAM, and updates only that change's own judgement and
- * message — so a job from notify (not Slack-signed) is honoured without letting its sender cause any IAM write
- * (DESIGN §9).
+ * `judge-change` job, and the worker runs the check — with validation tried again, and the attached policy's
+ * document read where notify could not — and updates the alert. The job names only a stored change: the worker
+ * reads everything else from the store, IAM and Access Analyzer, writes nothing to IAM, and updates only that
+ * change's own judgement and message — so a job from notify (not Slack-signed) is honoured without letting its
+ * sender cause any IAM write (DESIGN §9).
  */
 
 import type { NamedDocument, PrincipalKind, PrincipalPolicies } from '../domain/escalation';
@@ -378,11 +378,11 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 /**
- * The time notify may spend on its own escalation checks while delivering one notification (`ESCALATION_INLINE_MS`),
- * shared by all of its changes: a notification of 50 records spends it once, not 50 times. Changes are checked in
- * turn while some is left; each check is charged the time it took (by the clock it is given), and once none is
- * left the remaining changes go to the worker ("checking escalation paths…"). Not shared between concurrent
- * checks: notify delivers one change at a time.
+ * The time notify may spend on its own escalation checks while delivering one notification
+ * (`ESCALATION_INLINE_MS`), shared by all of its changes: a notification of 50 records spends it once, not 50
+ * times. Changes are checked in turn while some is left; each check is charged the time it took (by the clock it
+ * is given), and once none is left the remaining changes go to the worker ("checking escalation paths…"). Not
+ * shared between concurrent checks: notify delivers one change at a time.
  */
 export class EscalationBudget {
   private spentMs = 0;
@@ -444,10 +444,11 @@ export interface NotifyEscalationDependencies {
 /**
  * Notify's part of the escalation check. When every document the check needs is at hand — the principal in
  * notify's own account, each attached policy's document in the store, the catalogue or IAM's answer, all within
- * what is left of the notification's `budgetMs` — the check runs here and the alert is posted with its result. Otherwise the change is posted as
- * "checking escalation paths…" and a job hands the check to the worker, which reads what notify could not (a
- * member account through the responder role, a document no source here had) and updates the message. A change
- * whose validation was unavailable is handed to the worker too, which validates it again.
+ * what is left of the notification's `budgetMs` — the check runs here and the alert is posted with its result.
+ * Otherwise the change is posted as "checking escalation paths…" and a job hands the check to the worker, which
+ * reads what notify could not (a member account through the responder role, a document no source here had) and
+ * updates the message. A change whose validation was unavailable is handed to the worker too, which validates it
+ * again.
  */
 export class NotifyEscalation implements EscalationStep {
   constructor(private readonly deps: NotifyEscalationDependencies) {}
