@@ -262,8 +262,31 @@ describe('account names through the Slack and worker handlers', () => {
       .find((message) => textOf(message.blocks).includes(':no_bell:'));
     expect(textOf(note?.blocks)).toContain(`in ${IN_SENTENCE} until`);
     // The note's own mrkdwn reaches Slack as written: the mention and the date are not escaped a second time.
-    expect(textOf(note?.blocks)).toMatch(
-      new RegExp(`:no_bell: <@${ALICE}> muted .* until <!date\\^\\d+\\^`),
+    expect(textOf(note?.blocks)).toMatch(new RegExp(`:no_bell: <@${ALICE}> muted .* until <!date\\^\\d+\\^`));
+  });
+
+  it('an announced expectation names the account it is about', async () => {
+    const body = new URLSearchParams({
+      token: 'legacy',
+      team_id: 'T0LOCAL',
+      team_domain: 'local-slack',
+      channel_id: CHANNEL,
+      channel_name: 'iam-changes',
+      user_id: ALICE,
+      user_name: 'alice',
+      command: '/iam-changes',
+      text: `expect role/ci-runner in ${ACCOUNT} 2h deploy #812`,
+      api_app_id: 'A0BOT',
+      response_url: components.slack.responseUrl(unique('names-expect')),
+      trigger_id: 't',
+    }).toString();
+    const response = await slackHandler(signedSlackRequest(body, SECRET), context);
+    expect(response.statusCode).toBe(200);
+    const announced = components.slack.messages.find((message) =>
+      textOf(message.blocks).includes(':calendar:'),
     );
+    expect(textOf(announced?.blocks)).toContain(`expects on \`role/ci-runner\` in ${IN_SENTENCE} from`);
+    // The announcement's own mrkdwn reaches Slack as written: the mention is not escaped a second time.
+    expect(textOf(announced?.blocks)).toContain(`:calendar: <@${ALICE}> expects`);
   });
 });

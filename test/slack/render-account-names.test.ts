@@ -10,6 +10,7 @@ import type { ChangeAccount } from '../../src/app/alert-port';
 import type { LiftPreview, QuarantinePreview } from '../../src/app/quarantine-service';
 import type { RevertOutcome, RevertPreview } from '../../src/app/revert-service';
 import type { AccountFacts } from '../../src/domain/accounts';
+import type { Expectation } from '../../src/domain/expectation';
 import { assessChange } from '../../src/domain/explain';
 import { type Mute, planMute } from '../../src/domain/mute';
 import { quarantineDocument } from '../../src/domain/quarantine';
@@ -21,6 +22,7 @@ import {
   renderQuarantineConfirm,
   renderRevertConfirm,
 } from '../../src/slack/render-confirm';
+import { renderExpectationList, renderExpectationPosted } from '../../src/slack/render-expectation';
 import { muteLine, renderMutedNote, renderUnmutedNote } from '../../src/slack/render-mute';
 import {
   renderLiftOutcome,
@@ -122,7 +124,19 @@ function messages(change: AssessedChange): Array<[string, SlackMessage | ModalVi
     ...(change.account ? { account: change.account } : {}),
   };
   const mute = muteFrom(change);
+  const expectation: Expectation = {
+    id: 'x-1',
+    resource: 'role/app',
+    accountId: change.accountId,
+    ...(change.account?.name ? { accountName: change.account.name } : {}),
+    note: 'deploy #812',
+    startsAt: AT,
+    endsAt: '2026-11-20T16:05:00Z',
+    createdBy: BY,
+  };
   return [
+    ['the expectation announced', renderExpectationPosted(expectation)],
+    ['the expectations listed', renderExpectationList([expectation], new Date(AT))],
     ['the muted note', renderMutedNote(mute)],
     ['the unmuted note', renderUnmutedNote(mute, BY)],
     [
