@@ -231,6 +231,18 @@ describe('backfill-index', () => {
     expect(await inAccount(store, LEDGER)).toEqual([rewritten]);
   });
 
+  it('two runs at once index every change once between them', async () => {
+    const { tableName, store, ids } = await oldTable(12);
+    const [one, two] = await Promise.all([
+      backfillAccountIndex(db.documentClient, tableName, { pageSize: 3 }),
+      backfillAccountIndex(db.documentClient, tableName, { pageSize: 5 }),
+    ]);
+    expect(one.indexed + two.indexed).toBe(ids.length);
+    expect(one.gone + two.gone).toBe(0);
+    const all = [...(await inAccount(store, PAYMENTS)), ...(await inAccount(store, LEDGER))].sort();
+    expect(all).toEqual([...ids].sort());
+  });
+
   it('refuses bad input in one line', async () => {
     const missing = cliIo({});
     expect(await main(['backfill-index'], missing.io)).toBe(2);
