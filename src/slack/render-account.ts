@@ -29,16 +29,6 @@ export function accountInline(accountId: string, facts?: Pick<AccountFacts, 'nam
   return facts?.name ? `*${truncate(facts.name, 60)}* (${escapeText(id)})` : inlineCode(id, 40);
 }
 
-/** A change's account inside a sentence ({@link accountInline}). */
-export function changeAccountInline(
-  change: Pick<AssessedChange, 'accountId'> & Pick<Partial<AssessedChange>, 'account'>,
-): string {
-  return accountInline(
-    change.accountId,
-    change.account?.id === change.accountId ? change.account : undefined,
-  );
-}
-
 /**
  * Plain text for a notification's fallback text: `prod-payments (111122223333)`, or the id when unknown. Raw, not
  * escaped: the caller escapes the whole text it is part of.
