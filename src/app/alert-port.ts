@@ -57,6 +57,9 @@ export interface ChangeAlertOptions {
   thread?: { channel: string; ts: string };
 }
 
+/** The account a change was made in, with the directory's facts about it when it had them (to name it). */
+export type ChangeAccount = Pick<AssessedChange, 'accountId'> & Pick<Partial<AssessedChange>, 'account'>;
+
 /**
  * A follow-up told in an alert's thread (or, for an outcome, to the person who asked). Each kind is a fact; the
  * adapter words it.
@@ -66,12 +69,24 @@ export type ThreadNote =
   | { kind: 'own-call'; change: AssessedChange; earlierAlertFound: boolean }
   /** An alarm whose summary is in this thread changed state again. */
   | { kind: 'alarm-state'; alarmName: string; state: AlarmState }
-  /** A revert ran (or was refused, or found claimed) for `by`. */
-  | { kind: 'revert'; outcome: RevertOutcome; by: AuditActor }
+  /** A revert ran (or was refused, or found claimed) for `by`, in the account of `where` when known. */
+  | { kind: 'revert'; outcome: RevertOutcome; by: AuditActor; where?: ChangeAccount }
   /** A quarantine was applied (or refused) for `by`. */
-  | { kind: 'quarantine'; outcome: QuarantineOutcome; by: AuditActor; reason: string }
+  | {
+      kind: 'quarantine';
+      outcome: QuarantineOutcome;
+      by: AuditActor;
+      reason: string;
+      where?: ChangeAccount;
+    }
   /** A quarantine was lifted (or not) for `by`. */
-  | { kind: 'lift-quarantine'; outcome: LiftOutcome; by: AuditActor; reason: string }
+  | {
+      kind: 'lift-quarantine';
+      outcome: LiftOutcome;
+      by: AuditActor;
+      reason: string;
+      where?: ChangeAccount;
+    }
   /** A task failed before it could say anything else. */
   | { kind: 'failure'; failure: TaskFailure }
   /**

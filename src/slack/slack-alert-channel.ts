@@ -118,11 +118,11 @@ export function renderNote(note: ThreadNote): SlackMessage {
     case 'alarm-state':
       return renderThreadNote(`Alarm ${note.alarmName} is ${note.state} again.`);
     case 'revert':
-      return renderRevertOutcome(note.outcome, note.by);
+      return renderRevertOutcome(note.outcome, note.by, note.where);
     case 'quarantine':
-      return renderQuarantineOutcome(note.outcome, note.by, note.reason);
+      return renderQuarantineOutcome(note.outcome, note.by, note.reason, note.where);
     case 'lift-quarantine':
-      return renderLiftOutcome(note.outcome, note.by, note.reason);
+      return renderLiftOutcome(note.outcome, note.by, note.reason, note.where);
     case 'failure':
       return renderFailure(note.failure);
     case 'forwarding-stopped':

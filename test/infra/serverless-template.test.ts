@@ -878,6 +878,7 @@ describe('serverless.yml', () => {
       'CHANGE#e1',
       'DOC#111122223333#role/x',
       'ALARM#a',
+      'LATER#a#2026-11-20T14:05:00.000Z',
       'ALARMCURSOR',
       'BURST#b',
       'BURSTITEM#b',
