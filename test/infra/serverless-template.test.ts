@@ -883,6 +883,8 @@ describe('serverless.yml', () => {
       'BURSTITEM#b',
       'STATS#d',
       'ACCOUNTS#',
+      'FWDSTOP#e1',
+      'FWDNOTICE#111122223333',
     ]) {
       expect(allows(notify, tableWrite('PutItem', pk)), pk).toBe(true);
       expect(allows(notify, tableWrite('UpdateItem', pk)), pk).toBe(true);
