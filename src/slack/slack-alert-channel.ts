@@ -18,11 +18,17 @@ import type {
   TaskFailure,
   ThreadNote,
 } from '../app/alert-port';
+import type { ForwardingFinding } from '../app/forwarding-check';
 import type { ForwardingNotice } from '../app/forwarding-notices';
 import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
 import type { RespondedChange } from '../app/revert-port';
 import type { ResponseMessage, SlackInteractionGateway, SlackView } from '../app/slack-port';
-import { FORWARDING_RULE, type ForwardingStop } from '../domain/forwarding';
+import {
+  FORWARDER_ROLE,
+  FORWARDING_RULE,
+  type ForwardingProblem,
+  type ForwardingStop,
+} from '../domain/forwarding';
 import { resourceOf } from '../domain/resources';
 import type { AssessedChange } from '../domain/types';
 import { section } from './blocks';
@@ -92,6 +98,53 @@ export function renderForwardingNotice(notice: ForwardingNotice): SlackMessage {
   const times = count > 1 ? ` — ${count} ${noun}` : '';
   const plainText = `${ping}${attempt ? verb[0] : verb[1]}: IAM change forwarding from account ${truncate(accountPlain(first.accountId, facts), 80)} (${truncate(first.eventName, 40)} on ${truncate(first.ruleName, 100)})${times}`;
   return { text: plainText, blocks };
+}
+
+const PROBLEM_WORDS: Record<ForwardingProblem, string> = {
+  missing: `the rule \`${FORWARDING_RULE}\` is gone`,
+  disabled: 'the rule is disabled',
+  pattern:
+    "the rule matches other events than the template's (a narrowed pattern can leave some callers out)",
+  retargeted: 'the rule no longer targets the central event bus',
+  'target-role': `its target on the central bus uses another role than \`${FORWARDER_ROLE}\``,
+  input: 'its target on the central bus sends something else than the event (an input or transformer)',
+};
+
+/**
+ * A change in a member account's forwarding found by the scheduled check: broken (what is wrong, `@here` when
+ * `mention`), not checkable (why, never taken as healthy), or whole again (a line in the thread of the notice it
+ * ends). The account by name; everything from AWS escaped.
+ */
+export function renderForwardingFinding(finding: ForwardingFinding): SlackMessage {
+  const { account, health } = finding;
+  const where = accountMrkdwn(account.id, account);
+  const plainWhere = truncate(accountPlain(account.id, account), 80);
+  if (health.status === 'broken') {
+    const ping = finding.mention ? '<!here> ' : '';
+    const what = health.problems.map((problem) => PROBLEM_WORDS[problem]).join('; ');
+    return {
+      text: `${ping}Forwarding broken: IAM changes from account ${plainWhere} may no longer reach the bot`,
+      blocks: [
+        section(
+          `${ping}:rotating_light: *IAM changes may no longer be forwarded* from account ${where}: the forwarding check found that ${what}. Until \`${FORWARDING_RULE}\` is restored there (redeploy the member template), its IAM changes reach the bot only through the organisation trail's alarm, if at all.`,
+        ),
+      ],
+    };
+  }
+  if (health.status === 'unchecked') {
+    return {
+      text: `Forwarding cannot be checked in account ${plainWhere}`,
+      blocks: [
+        section(
+          `:warning: *The forwarding of IAM changes cannot be checked* in account ${where}: ${inlineCode(health.reason, 300)}. It is not known to be working: deploy the member template there (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.`,
+        ),
+      ],
+    };
+  }
+  const was = finding.previous?.status === 'unchecked' ? 'can be checked again and' : 'is restored:';
+  return renderThreadNote(
+    `:white_check_mark: The forwarding of IAM changes from account ${where} ${was} \`${FORWARDING_RULE}\` is enabled, matches the template's events and targets the central bus.`,
+  );
 }
 
 /** A failed task in words: what did not happen, why, and what to do now. */
@@ -178,6 +231,10 @@ export class SlackAlertChannel implements AlertChannel {
 
   postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef> {
     return this.post(place, renderNote(note));
+  }
+
+  postForwardingFinding(place: AlertPlace, finding: ForwardingFinding): Promise<SlackRef> {
+    return this.post(place, renderForwardingFinding(finding));
   }
 
   postForwardingNotice(channel: string, notice: ForwardingNotice): Promise<SlackRef> {
