@@ -141,10 +141,15 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
       ],
     };
   }
-  const was = finding.previous?.status === 'unchecked' ? 'can be checked again and' : 'is restored:';
-  return renderThreadNote(
-    `:white_check_mark: The forwarding of IAM changes from account ${where} ${was} \`${FORWARDING_RULE}\` is enabled, matches the template's events and targets the central bus.`,
-  );
+  const was = finding.previous?.status === 'unchecked' ? 'can be checked again and is whole' : 'is restored';
+  return {
+    text: `Forwarding ${was}: IAM changes from account ${plainWhere}`,
+    blocks: [
+      section(
+        `:white_check_mark: The forwarding of IAM changes from account ${where} ${was}: \`${FORWARDING_RULE}\` is enabled, matches the template's events and targets the central bus.`,
+      ),
+    ],
+  };
 }
 
 /** A failed task in words: what did not happen, why, and what to do now. */
