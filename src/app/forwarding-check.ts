@@ -136,9 +136,13 @@ export class ForwardingCheck {
       this.log('forwarding check: no account directory kept yet; nothing checked');
       return { ...result, skipped: 'no account directory kept yet' };
     }
+    // The central bus's account forwards nothing (the template's ForwardEvents condition), whatever HOME says.
+    const busAccount = settings.centralBusArn.split(':')[4];
     const accounts = snapshot.accounts.filter(
       (account) =>
-        account.id !== settings.homeAccountId && (account.status === undefined || ACTIVE.has(account.status)),
+        account.id !== settings.homeAccountId &&
+        account.id !== busAccount &&
+        (account.status === undefined || ACTIVE.has(account.status)),
     );
     const states = new Map((await this.deps.states.all()).map((state) => [state.accountId, state]));
     const turn = accounts.length === 0 ? 0 : Math.floor(clock.now().getTime() / 3_600_000) % accounts.length;

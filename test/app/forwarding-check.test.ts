@@ -294,4 +294,19 @@ describe('the scheduled forwarding check', () => {
     await check().run();
     expect(posted()).toHaveLength(before + 4);
   }, 60_000);
+
+  it('tells a finding Slack refused on the next run, and only once', async () => {
+    const account = ids.healthy ?? '';
+    await events(account).send(new DisableRuleCommand({ Name: 'iam-changes-forward' }));
+    const about = () => posted().filter((message) => message.text.includes('prod-payments'));
+    slack.failNext('chat.postMessage', { ok: false, error: 'channel_not_found' });
+
+    await expect(check().run()).rejects.toThrow(/1 findings could not be told/);
+    expect(about()).toEqual([]);
+
+    await check().run();
+    await check().run();
+    expect(about()).toHaveLength(1);
+    expect(JSON.stringify(about()[0]?.blocks)).toContain('the rule is disabled');
+  }, 60_000);
 });
