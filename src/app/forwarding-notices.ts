@@ -215,8 +215,8 @@ export class ForwardingNotices {
           if (wait > 0 && clock.now().getTime() + wait < deadline) await sleep(wait);
           // The count as it is after the wait, on the message already posted.
           const ref = group.ref;
-          const now = await store.getGroup(accountId, kind);
-          if (now?.groupId === group.groupId) group = now;
+          const current = await store.getGroup(accountId, kind);
+          if (current?.groupId === group.groupId) group = current;
           await this.deps.slack.updateForwardingNotice(ref, await this.notice(group));
           shown = { count: group.count, ref };
           lastShownAt = clock.now().getTime();
