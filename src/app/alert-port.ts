@@ -10,10 +10,10 @@
 import type { AccountFacts } from '../domain/accounts';
 import type { AuditReport } from '../domain/cis-audit';
 import type { PolicyDiff, RiskDelta } from '../domain/diff';
-import type { ForwardingStop } from '../domain/forwarding';
 import type { Query, QueryError } from '../domain/query';
 import type { AlarmEvent, AlarmState, AssessedChange, Change } from '../domain/types';
 import type { AuditActor } from './audit-port';
+import type { ForwardingNoticeChannel } from './forwarding-notices';
 import type { SlackRef } from './ports';
 import type { LiftOutcome, LiftPreview, QuarantineOutcome, QuarantinePreview } from './quarantine-service';
 import type { QueryAnswer } from './query-service';
@@ -88,12 +88,7 @@ export type ThreadNote =
       where?: ChangeAccount;
     }
   /** A task failed before it could say anything else. */
-  | { kind: 'failure'; failure: TaskFailure }
-  /**
-   * A member account's forwarding of IAM changes was stopped (or someone tried): its rule deleted or disabled, or
-   * its target removed. `account` is the directory's facts, when known; `mention` calls the channel's attention.
-   */
-  | { kind: 'forwarding-stopped'; stop: ForwardingStop; account?: AccountFacts; mention: boolean };
+  | { kind: 'failure'; failure: TaskFailure };
 
 /** The slow tasks a responder starts. */
 export type ResponderTask = 'revert' | 'quarantine' | 'lift-quarantine' | 'history' | 'status';
@@ -168,8 +163,11 @@ export type CommandAnswer =
   | { kind: 'cis-status'; report: AuditReport; now: Date; share: boolean }
   | { kind: 'failure'; failure: TaskFailure };
 
-/** The notify path's view of Slack: alerts, alarm summaries and their threads. */
-export interface AlertChannel {
+/**
+ * The notify path's view of Slack: alerts, alarm summaries and their threads, and the notices of member accounts'
+ * forwarding being stopped ({@link ForwardingNoticeChannel}).
+ */
+export interface AlertChannel extends ForwardingNoticeChannel {
   /** Posts the alert for one change; returns where it is. */
   postChange(channel: string, change: AssessedChange, options: ChangeAlertOptions): Promise<SlackRef>;
   /**

@@ -12,7 +12,7 @@ import {
   parseFilterPattern,
 } from '../domain/filter-pattern';
 import { accountOf, groupOf } from '../domain/fleet';
-import { type ForwardingStop, forwardingStopOf } from '../domain/forwarding';
+import { forwardingStopOf } from '../domain/forwarding';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
 import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
@@ -40,6 +40,7 @@ import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
 import type { EscalationStep } from './escalation-check';
 import { ExpectationGate, type ExpectationStore } from './expectation-port';
+import { type ForwardingNoticeStore, ForwardingNotices } from './forwarding-notices';
 import { MuteGate, type MuteStore } from './mute-port';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
@@ -138,6 +139,11 @@ export interface NotifyDependencies {
    */
   followUp?: AlarmFollowPort;
   /**
+   * Where the notices of member accounts' forwarding being stopped are claimed and grouped: one per call however
+   * often it is delivered, one per account and kind within an hour however often it is repeated.
+   */
+  forwardingNotices: ForwardingNoticeStore;
+  /**
    * "Was this you?": each change posted as its own alert is handed over (to the worker, which maps the actor and
    * sends the DM). Off when absent.
    */
@@ -208,9 +214,25 @@ const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'muted', 'digest'
  */
 export class NotifyService {
   private readonly log: NonNullable<NotifyDependencies['log']>;
+  private readonly forwarding: ForwardingNotices;
 
   constructor(private readonly deps: NotifyDependencies) {
     this.log = deps.log ?? (() => {});
+    const { settings, accounts } = deps;
+    this.forwarding = new ForwardingNotices({
+      store: deps.forwardingNotices,
+      slack: deps.slack,
+      clock: deps.clock,
+      ...(accounts ? { describeAccount: (id: string) => accounts.describe(id) } : {}),
+      settings: {
+        channel: settings.channelByLevel.critical ?? settings.defaultChannel,
+        mentionOnCritical: settings.mentionOnCritical,
+        ...(settings.burstCountIntervalSeconds === undefined
+          ? {}
+          : { countIntervalSeconds: settings.burstCountIntervalSeconds }),
+      },
+      log: this.log,
+    });
   }
 
   /**
@@ -261,6 +283,7 @@ export class NotifyService {
           deadline,
           (reason) => setAside.push({ reason, input: item.record }),
           gates,
+          invocationId,
         );
       }
     }
@@ -347,10 +370,15 @@ export class NotifyService {
     deadline: number,
     unreadable: (reason: string) => void,
     gates: Gates = {},
+    owner: string = randomUUID(),
   ): Promise<StoredChange | undefined> {
     const stop = forwardingStopOf(record);
     if (stop) {
-      await this.reportForwardingStop(stop, result);
+      // Not stored as a change: it is no IAM change. Said in the critical channel (else the default).
+      const outcome = await this.forwarding.report(stop, owner, deadline);
+      if (outcome === 'duplicate') result.duplicates.push(stop.eventId);
+      else if (outcome === 'posted') result.posted.push(stop.eventId);
+      else result.grouped.push(stop.eventId);
       return undefined;
     }
     let normalised: ReturnType<typeof normaliseRecord>;
@@ -366,28 +394,6 @@ export class NotifyService {
       return undefined;
     }
     return this.deliver(normalised.change, result, deadline, gates);
-  }
-
-  /**
-   * A member account's forwarding was stopped (or someone tried): said in the critical channel (else the default),
-   * with `@here` when it was stopped and mentions are on. Not stored as a change: it is no IAM change.
-   */
-  private async reportForwardingStop(stop: ForwardingStop, result: NotifyResult): Promise<void> {
-    const { settings } = this.deps;
-    const account = this.deps.accounts ? await this.deps.accounts.describe(stop.accountId) : undefined;
-    const known = account && (account.name || account.ouPath) ? { account } : {};
-    await this.deps.slack.postThreadNote(
-      { channel: settings.channelByLevel.critical ?? settings.defaultChannel },
-      { kind: 'forwarding-stopped', stop, ...known, mention: settings.mentionOnCritical },
-    );
-    result.posted.push(stop.eventId);
-    this.log('forwarding of IAM changes stopped in a member account', {
-      accountId: stop.accountId,
-      eventName: stop.eventName,
-      rule: stop.ruleName,
-      caller: stop.caller,
-      ...(stop.errorCode ? { errorCode: stop.errorCode } : {}),
-    });
   }
 
   /** Judges a change with what the store knows of the document before it, and remembers the one after. */

@@ -37,6 +37,7 @@ import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoDigestStore } from '../store/dynamo-digest-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
+import { DynamoForwardingNoticeStore } from '../store/dynamo-forwarding-notices';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import {
   lazily,
@@ -259,6 +260,7 @@ export async function buildNotifyRuntime({
   });
   const notify: NotifyService = new NotifyService({
     followUp: follow,
+    forwardingNotices: new DynamoForwardingNoticeStore(dynamo, tableOptions),
     ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),
     store,

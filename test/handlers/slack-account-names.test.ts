@@ -18,6 +18,7 @@ import { handler as workerHandler } from '../../src/handlers/worker';
 import { ACTION_IDS, MUTE_VIEW, REASON_INPUT, VIEW_IDS } from '../../src/slack/action-ids';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
+import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { jobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
@@ -104,6 +105,9 @@ beforeAll(async () => {
     stats: h.stats,
     mutes: new DynamoMuteStore(components.dynalite.documentClient, { tableName: h.tableName }),
     accounts: new CachedAccountDirectory({ store: directoryStore, clock: { now: () => new Date() } }),
+    forwardingNotices: new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
+      tableName: h.tableName,
+    }),
     slack: new SlackAlertChannel(h.slack),
     logs: new CloudWatchLogsSearch(new CloudWatchLogsClient(awsTestEnv(components.moto.endpoint))),
     trail: { iamEvents: async () => [], resourceEvents: async () => [] },

@@ -23,6 +23,7 @@ import { handler as workerHandler } from '../../src/handlers/worker';
 import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
+import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { jobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
@@ -207,6 +208,9 @@ async function fleetGroup() {
     accounts: new CachedAccountDirectory({
       store: new DynamoAccountDirectoryStore(components.dynalite.documentClient, { tableName: h.tableName }),
       clock: { now: () => new Date() },
+    }),
+    forwardingNotices: new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
+      tableName: h.tableName,
     }),
     slack: new SlackAlertChannel(h.slack),
     logs: { metricFilters: async () => [], searchRecords: async () => [] },
