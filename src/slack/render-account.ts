@@ -30,11 +30,13 @@ function factsOf(change: AccountOfChange): AccountFacts | undefined {
 
 /**
  * An account name as inert mrkdwn: bold (`*prod-payments*`) when it holds none of mrkdwn's formatting characters,
- * else a code span (`` `prod*payments` ``); escaped and cut either way, so it can neither format nor close what
- * is around it.
+ * else a code span (`` `prod*payments` ``); on one line, escaped and cut either way, so it can neither format nor
+ * close what is around it.
  */
 export function accountNameMrkdwn(name: string): string {
-  return FORMATTING.test(name) ? inlineCode(name, NAME_MAX) : `*${truncate(name, NAME_MAX)}*`;
+  // Organizations allows only printable ASCII; a copy holding line breaks anyway shows them as spaces.
+  const oneLine = name.replace(/\s+/g, ' ');
+  return FORMATTING.test(oneLine) ? inlineCode(oneLine, NAME_MAX) : `*${truncate(oneLine, NAME_MAX)}*`;
 }
 
 /** mrkdwn: `*prod-payments* `111122223333` · Root/Workloads/Prod`, or `` `111122223333` `` when unknown. */

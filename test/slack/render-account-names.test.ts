@@ -18,6 +18,7 @@ import { quarantineDocument } from '../../src/domain/quarantine';
 import { planRevert } from '../../src/domain/revert';
 import type { AssessedChange } from '../../src/domain/types';
 import { renderChange, type SlackMessage } from '../../src/slack/render';
+import { accountNameMrkdwn } from '../../src/slack/render-account';
 import { renderBurstBatch } from '../../src/slack/render-burst';
 import {
   renderLiftConfirm,
@@ -308,6 +309,16 @@ describe('an account name made of mrkdwn', () => {
     }
     const fleet = textOf(renderFleetConfirm('revert', [fleetPlan], fleetMeta).blocks);
     expect(fleet).toContain(`\`${ACCOUNT}\` (${SPOOFING_SHOWN})`);
+  });
+
+  it.each([
+    ['plain', 'prod-payments', '*prod-payments*'],
+    ['underscores', 'prod_payments_', '`prod_payments_`'],
+    ['a tilde', '~prod~', '`~prod~`'],
+    ['a line break', 'prod\n*999988887777*', '`prod *999988887777*`'],
+    ['Slack entities', 'a<b>&c', '*a&lt;b&gt;&amp;c*'],
+  ])('a name with %s (%j) is shown inert', (_case, name, shown) => {
+    expect(accountNameMrkdwn(name)).toBe(shown);
   });
 
   it('a name without formatting characters stays bold', () => {
