@@ -34,7 +34,7 @@ import type {
 } from '../domain/types';
 import type { AccountDirectory, AccountFacts } from './account-directory';
 import type { AlarmFollowPort } from './alarm-follow';
-import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
+import { type AlarmCall, type AlarmSummary, type AlertChannel, SlackMessageGoneError } from './alert-port';
 import type { ActorAskStep } from './ask-actor-service';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
@@ -932,11 +932,20 @@ export class NotifyService {
       await this.deps.followUp?.closed(alarm, deadline);
       const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
       if (earlier?.slack && !earlier.resolvedAt) {
-        await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
-        await slack.postThreadNote(
-          { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
-          { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
-        );
+        try {
+          await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
+          await slack.postThreadNote(
+            { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
+            { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
+          );
+        } catch (error: unknown) {
+          // Deleted or archived: no redelivery of this notification could mark it, so it is resolved in the store.
+          if (!(error instanceof SlackMessageGoneError)) throw error;
+          this.log('the alarm summary is no longer in Slack; marked resolved in the store only', {
+            alarm: alarm.name,
+            error: error.message,
+          });
+        }
         await store.updateAlarm(
           earlier.alarm,
           { resolvedAt: alarm.stateChangeTime, resolvedState: alarm.state },
