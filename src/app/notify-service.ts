@@ -12,7 +12,7 @@ import {
   parseFilterPattern,
 } from '../domain/filter-pattern';
 import { accountOf, groupOf } from '../domain/fleet';
-import { type ForwardingStop, forwardingStopOf } from '../domain/forwarding';
+import { forwardingStopOf } from '../domain/forwarding';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
 import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
@@ -34,12 +34,13 @@ import type {
 } from '../domain/types';
 import type { AccountDirectory, AccountFacts } from './account-directory';
 import type { AlarmFollowPort } from './alarm-follow';
-import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
+import { type AlarmCall, type AlarmSummary, type AlertChannel, SlackMessageGoneError } from './alert-port';
 import type { ActorAskStep } from './ask-actor-service';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
 import type { EscalationBudget, EscalationStep } from './escalation-check';
 import { ExpectationGate, type ExpectationStore } from './expectation-port';
+import { type ForwardingNoticeStore, ForwardingNotices } from './forwarding-notices';
 import { MuteGate, type MuteStore } from './mute-port';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
@@ -138,6 +139,11 @@ export interface NotifyDependencies {
    */
   followUp?: AlarmFollowPort;
   /**
+   * Where the notices of member accounts' forwarding being stopped are claimed and grouped: one per call however
+   * often it is delivered, one per account and kind within an hour however often it is repeated.
+   */
+  forwardingNotices: ForwardingNoticeStore;
+  /**
    * "Was this you?": each change posted as its own alert is handed over (to the worker, which maps the actor and
    * sends the DM). Off when absent.
    */
@@ -158,6 +164,22 @@ export interface NotifyResult {
   skipped: SkippedRecord[];
   /** Parts of the notification that could not be read, and the dead-letter message each is kept as. */
   unreadable: Array<{ reason: string; keptAs?: string }>;
+}
+
+/**
+ * What {@link NotifyService.deliverRecords} did, and the event ids it took as IAM changes (stored: posted, grouped,
+ * muted, kept for the digest, the bot's own, or already delivered); records it set aside are not among them.
+ */
+export interface DeliveredRecords extends NotifyResult {
+  changes: string[];
+}
+
+/** Updates of an alarm's summary one {@link NotifyService.showLaterCalls} makes before leaving it to the next run. */
+const MAX_SUMMARY_UPDATES = 5;
+
+/** The summary's count of later calls could not be brought up to the count kept (it kept rising). */
+export class SummaryUpdateError extends Error {
+  override name = 'SummaryUpdateError';
 }
 
 /** An unreadable part could not be kept in the dead-letter queue; failing makes SNS deliver it all again. */
@@ -194,9 +216,25 @@ const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'muted', 'digest'
  */
 export class NotifyService {
   private readonly log: NonNullable<NotifyDependencies['log']>;
+  private readonly forwarding: ForwardingNotices;
 
   constructor(private readonly deps: NotifyDependencies) {
     this.log = deps.log ?? (() => {});
+    const { settings, accounts } = deps;
+    this.forwarding = new ForwardingNotices({
+      store: deps.forwardingNotices,
+      slack: deps.slack,
+      clock: deps.clock,
+      ...(accounts ? { describeAccount: (id: string) => accounts.describe(id) } : {}),
+      settings: {
+        channel: settings.channelByLevel.critical ?? settings.defaultChannel,
+        mentionOnCritical: settings.mentionOnCritical,
+        ...(settings.burstCountIntervalSeconds === undefined
+          ? {}
+          : { countIntervalSeconds: settings.burstCountIntervalSeconds }),
+      },
+      log: this.log,
+    });
   }
 
   /**
@@ -247,6 +285,7 @@ export class NotifyService {
           deadline,
           (reason) => setAside.push({ reason, input: item.record }),
           gates,
+          invocationId,
         );
       }
     }
@@ -258,8 +297,9 @@ export class NotifyService {
    * Delivers CloudTrail records found elsewhere (the alarm follow-up's searches), each claimed by event id first,
    * so a call the EventBridge path or an earlier search already delivered is not posted again.
    */
-  async deliverRecords(records: CloudTrailRecord[], deadline: number): Promise<NotifyResult> {
+  async deliverRecords(records: CloudTrailRecord[], deadline: number): Promise<DeliveredRecords> {
     const gates = this.gates();
+    const changes: string[] = [];
     const result: NotifyResult = {
       posted: [],
       grouped: [],
@@ -272,7 +312,7 @@ export class NotifyService {
       unreadable: [],
     };
     for (const record of records) {
-      await this.processRecord(
+      const stored = await this.processRecord(
         record,
         result,
         deadline,
@@ -282,8 +322,9 @@ export class NotifyService {
         },
         gates,
       );
+      if (stored) changes.push(stored.change.eventId);
     }
-    return result;
+    return { ...result, changes };
   }
 
   /** Keeps each unreadable part in the dead-letter queue (or, without one, only logs it), one line each. */
@@ -337,10 +378,15 @@ export class NotifyService {
     deadline: number,
     unreadable: (reason: string) => void,
     gates: Gates = {},
+    owner: string = randomUUID(),
   ): Promise<StoredChange | undefined> {
     const stop = forwardingStopOf(record);
     if (stop) {
-      await this.reportForwardingStop(stop, result);
+      // Not stored as a change: it is no IAM change. Said in the critical channel (else the default).
+      const outcome = await this.forwarding.report(stop, owner, deadline);
+      if (outcome === 'duplicate') result.duplicates.push(stop.eventId);
+      else if (outcome === 'posted') result.posted.push(stop.eventId);
+      else result.grouped.push(stop.eventId);
       return undefined;
     }
     let normalised: ReturnType<typeof normaliseRecord>;
@@ -356,28 +402,6 @@ export class NotifyService {
       return undefined;
     }
     return this.deliver(normalised.change, result, deadline, gates);
-  }
-
-  /**
-   * A member account's forwarding was stopped (or someone tried): said in the critical channel (else the default),
-   * with `@here` when it was stopped and mentions are on. Not stored as a change: it is no IAM change.
-   */
-  private async reportForwardingStop(stop: ForwardingStop, result: NotifyResult): Promise<void> {
-    const { settings } = this.deps;
-    const account = this.deps.accounts ? await this.deps.accounts.describe(stop.accountId) : undefined;
-    const known = account && (account.name || account.ouPath) ? { account } : {};
-    await this.deps.slack.postThreadNote(
-      { channel: settings.channelByLevel.critical ?? settings.defaultChannel },
-      { kind: 'forwarding-stopped', stop, ...known, mention: settings.mentionOnCritical },
-    );
-    result.posted.push(stop.eventId);
-    this.log('forwarding of IAM changes stopped in a member account', {
-      accountId: stop.accountId,
-      eventName: stop.eventName,
-      rule: stop.ruleName,
-      caller: stop.caller,
-      ...(stop.errorCode ? { errorCode: stop.errorCode } : {}),
-    });
   }
 
   /** Judges a change with what the store knows of the document before it, and remembers the one after. */
@@ -917,11 +941,20 @@ export class NotifyService {
       await this.deps.followUp?.closed(alarm, deadline);
       const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
       if (earlier?.slack && !earlier.resolvedAt) {
-        await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
-        await slack.postThreadNote(
-          { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
-          { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
-        );
+        try {
+          await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
+          await slack.postThreadNote(
+            { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
+            { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
+          );
+        } catch (error: unknown) {
+          // Deleted or archived: no redelivery of this notification could mark it, so it is resolved in the store.
+          if (!(error instanceof SlackMessageGoneError)) throw error;
+          this.log('the alarm summary is no longer in Slack; marked resolved in the store only', {
+            alarm: alarm.name,
+            error: error.message,
+          });
+        }
         await store.updateAlarm(
           earlier.alarm,
           { resolvedAt: alarm.stateChangeTime, resolvedState: alarm.state },
@@ -1067,30 +1100,59 @@ export class NotifyService {
   }
 
   /**
-   * Counts calls the follow-up found (and handed to {@link deliverRecords}) as later calls of the alarm that went
-   * into ALARM at `openedAt`: each stored call is marked with the alarm once (a conditional write), so a call found
-   * again is not counted again; calls its summary lists are not later calls. Returns how many were new.
+   * Records calls the follow-up found (and handed to {@link deliverRecords}) as later calls of the alarm that went
+   * into ALARM at `openedAt`: one record per call, so a call found again is recorded once; calls its summary lists
+   * are not later calls. Returns how many were new. The count is derived from these records by
+   * {@link showLaterCalls}, so a run cut short after recording loses nothing.
    */
   async recordLaterCalls(alarmName: string, openedAt: string, eventIds: readonly string[]): Promise<number> {
     const { store, clock } = this.deps;
     const record = await this.alarmOpenedAt(alarmName, openedAt);
     if (!record) return 0;
     const listed = new Set(record.calls);
-    const mark = `${alarmName}@${record.alarm.stateChangeTime}`;
-    let added = 0;
-    for (const eventId of eventIds) {
-      if (listed.has(eventId)) continue;
-      if (await store.markFollowedCall(eventId, mark)) added += 1;
-    }
-    if (added > 0) await store.addLaterCalls(record.alarm, added, clock.now());
-    return added;
+    const later = eventIds.filter((eventId) => !listed.has(eventId));
+    if (later.length === 0) return 0;
+    return store.recordLaterCalls(record.alarm, later, clock.now());
   }
 
-  /** The alarm's summary updated in place with the count of later calls kept on it (nothing when none). */
-  async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
+  /**
+   * Keeps the alarm's count of later calls: counts the recorded later calls afresh and raises the count kept on the
+   * alarm to it (never lowers it), so a stale recount changes nothing. Store only; idempotent.
+   *
+   * An alarm already followed before later calls were recorded one by one keeps its old added-up count when that is
+   * higher: calls found again in the follow-up's overlap are recorded now, so adding the two could count a call
+   * twice. Such an occurrence may show fewer later calls than were made (README, upgrade); later ones are exact.
+   */
+  async keepLaterCallsCount(alarmName: string, openedAt: string): Promise<void> {
+    const { store, clock } = this.deps;
     const record = await this.alarmOpenedAt(alarmName, openedAt);
-    if (!record?.slack || !record.laterCalls) return;
-    await this.deps.slack.updateAlarm(record.slack, await this.summaryOf(record));
+    if (!record) return;
+    const counted = await store.countLaterCalls(record.alarm);
+    if (counted > (record.laterCalls ?? 0)) {
+      await store.raiseAlarmCount(record.alarm, 'laterCalls', counted, clock.now());
+    }
+  }
+
+  /**
+   * Updates the alarm's summary in place while it shows fewer later calls than the count kept. Two runs may show
+   * at once and Slack may apply their updates in either order, so after each update the alarm is read again and,
+   * if its count rose past the one just shown, shown again: the last update to land is followed by a read that
+   * sees the latest count. `shownLaterCalls` only spares an update when the summary already shows the count.
+   */
+  async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
+    const { store, clock } = this.deps;
+    let shown: number | undefined;
+    for (let attempt = 0; attempt < MAX_SUMMARY_UPDATES; attempt += 1) {
+      const record = await this.alarmOpenedAt(alarmName, openedAt);
+      const total = record?.laterCalls ?? 0;
+      if (!record?.slack || total === 0 || total <= (shown ?? record.shownLaterCalls ?? 0)) return;
+      await this.deps.slack.updateAlarm(record.slack, await this.summaryOf(record));
+      shown = total;
+      await store.raiseAlarmCount(record.alarm, 'shownLaterCalls', total, clock.now());
+    }
+    throw new SummaryUpdateError(
+      `alarm ${alarmName}: its count of later calls kept rising while the summary was updated`,
+    );
   }
 
   /**

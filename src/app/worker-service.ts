@@ -11,6 +11,7 @@ import { becameDefault } from '../domain/drift';
 import type { Change, PolicyDocument } from '../domain/types';
 import type { ChangeRead } from './account-router';
 import type {
+  ChangeAccount,
   CommandAnswer,
   Confirmation,
   ConfirmSubject,
@@ -235,7 +236,7 @@ export class WorkerService {
     // Read again on purpose: the revert has just written the item (its claim and result, with conditional
     // writes), and the alert is rendered from the item as it now is, not as it was before the job.
     const stored = await this.stored(job.eventId);
-    const note: ThreadNote = { kind: 'revert', outcome, by: job.by };
+    const note: ThreadNote = { kind: 'revert', outcome, by: job.by, ...whereOf(stored) };
     if (outcome.status !== 'already-claimed') {
       await this.refreshAlert(stored);
       await this.replyInThread(stored, job.alert, note);
@@ -272,6 +273,7 @@ export class WorkerService {
     }
     // Read again on purpose, as after a revert: the quarantine (or lift) has just written the item.
     const stored = await this.stored(job.eventId);
+    note = { ...note, ...whereOf(stored) };
     await this.refreshAlert(stored);
     await this.replyInThread(stored, job.alert, note);
     if (status !== 'done' && status !== 'lifted') await this.tellRequester(stored, job.alert, job.by, note);
@@ -588,4 +590,11 @@ function threadOf(
     return { channel: stored.slack.channel, threadTs: stored.slack.threadTs ?? stored.slack.ts };
   if (alert) return { channel: alert.channel, threadTs: alert.ts };
   return undefined;
+}
+
+/** The account a stored change was made in, as a note names it: nothing when the change could not be read. */
+function whereOf(stored: RespondedChange | undefined): { where?: ChangeAccount } {
+  if (!stored?.change.accountId) return {};
+  const { accountId, account } = stored.change;
+  return { where: { accountId, ...(account ? { account } : {}) } };
 }

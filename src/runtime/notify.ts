@@ -37,6 +37,7 @@ import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoDigestStore } from '../store/dynamo-digest-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
+import { DynamoForwardingNoticeStore } from '../store/dynamo-forwarding-notices';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import {
   lazily,
@@ -247,12 +248,12 @@ export async function buildNotifyRuntime({
         yield* (await search()).logs.pages(group, pattern, start, end);
       },
     },
-    deliver: async (records, deadline) => {
-      await notify.deliverRecords(records, deadline);
-    },
+    deliver: async (records, deadline) => (await notify.deliverRecords(records, deadline)).changes,
     summaries: {
       recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
         notify.recordLaterCalls(alarmName, openedAt, eventIds),
+      keepLaterCallsCount: (alarmName, openedAt): Promise<void> =>
+        notify.keepLaterCallsCount(alarmName, openedAt),
       showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
     },
     clock: { now: () => new Date() },
@@ -260,6 +261,7 @@ export async function buildNotifyRuntime({
   });
   const notify: NotifyService = new NotifyService({
     followUp: follow,
+    forwardingNotices: new DynamoForwardingNoticeStore(dynamo, tableOptions),
     ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),
     store,

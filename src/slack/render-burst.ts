@@ -7,8 +7,9 @@ import type { BurstNote, FleetActed } from '../app/ports';
 import type { AlarmEvent, AssessedChange } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, section } from './blocks';
-import { escapeText, inlineCode, truncate } from './escape';
+import { truncate } from './escape';
 import { describeChange, LEVELS, type SlackMessage, slackDate } from './render';
+import { changeAccountInline } from './render-account';
 
 /** Changes one thread message lists at most: one section each, under Slack's 50 blocks. */
 export const MAX_BURST_LINES = 45;
@@ -43,7 +44,7 @@ export function renderBurstBatch(changes: AssessedChange[], muted?: ReadonlySet<
   const blocks: KnownBlock[] = shown.map((change) => {
     const level = LEVELS[change.risk.level];
     const mark = muted?.has(change.eventId) ? ' :mute: _muted_' : '';
-    const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${accountLabel(change)} ${truncate(describeChange(change), 2300)} · \`${truncate(change.eventName, 80)}\`${mark}`;
+    const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${changeAccountInline(change)} ${truncate(describeChange(change), 2300)} · \`${truncate(change.eventName, 80)}\`${mark}`;
     const accessory = menuFor(change);
     return { ...section(line), ...(accessory ? { accessory } : {}) };
   });
@@ -55,13 +56,6 @@ export function renderBurstBatch(changes: AssessedChange[], muted?: ReadonlySet<
     ? `${changes.length} more IAM change${changes.length === 1 ? '' : 's'} from ${truncate(first.actor.name, 200)}`
     : 'No changes';
   return { text, blocks };
-}
-
-/** The account a change was made in, by name when the directory knew it: `*prod-payments* (111122223333)`. */
-export function accountLabel(change: Pick<AssessedChange, 'accountId' | 'account'>): string {
-  const id = change.accountId || 'unknown account';
-  const name = change.account?.name;
-  return name ? `*${truncate(name, 60)}* (${escapeText(id)})` : inlineCode(id, 40);
 }
 
 /**
