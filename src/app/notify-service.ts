@@ -38,7 +38,7 @@ import { type AlarmCall, type AlarmSummary, type AlertChannel, SlackMessageGoneE
 import type { ActorAskStep } from './ask-actor-service';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
-import type { EscalationStep } from './escalation-check';
+import type { EscalationBudget, EscalationStep } from './escalation-check';
 import { ExpectationGate, type ExpectationStore } from './expectation-port';
 import { type ForwardingNoticeStore, ForwardingNotices } from './forwarding-notices';
 import { MuteGate, type MuteStore } from './mute-port';
@@ -192,10 +192,12 @@ export class DeliveryIncompleteError extends Error {
   override name = 'DeliveryIncompleteError';
 }
 
-/** The per-notification hooks: mutes and expectations, each read once. */
+/** The per-notification hooks: mutes and expectations, each read once, and the time for escalation checks. */
 interface Gates {
   mutes?: MuteGate;
   expected?: ExpectationGate;
+  /** Notify's own escalation checks of all the notification's changes draw on this one budget. */
+  escalation?: EscalationBudget;
 }
 
 const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
@@ -351,7 +353,8 @@ export class NotifyService {
   }
 
   /**
-   * The mutes and expectations one notification is judged against: each read once, and only if a change needs it.
+   * The mutes and expectations one notification is judged against (each read once, and only if a change needs
+   * it), and the one budget its escalation checks in notify share.
    */
   private gates(): Gates {
     const mutes = this.deps.mutes
@@ -360,7 +363,12 @@ export class NotifyService {
     const expected = this.deps.expectations
       ? new ExpectationGate(this.deps.expectations, () => this.deps.clock.now(), this.log)
       : undefined;
-    return { ...(mutes ? { mutes } : {}), ...(expected ? { expected } : {}) };
+    const escalation = this.deps.escalation?.budget?.();
+    return {
+      ...(mutes ? { mutes } : {}),
+      ...(expected ? { expected } : {}),
+      ...(escalation ? { escalation } : {}),
+    };
   }
 
   /** Delivers one CloudTrail record; one that cannot be read is handed to `unreadable` with the reason. */
@@ -552,7 +560,8 @@ export class NotifyService {
     if (!record) {
       assessed = await this.withAccount(await this.judgeBotCall(assessed));
       if (!assessed.bot) assessed = (await gates.expected?.judge(assessed)) ?? assessed;
-      if (this.deps.escalation) assessed = await this.deps.escalation.prepare(assessed, deadline);
+      if (this.deps.escalation)
+        assessed = await this.deps.escalation.prepare(assessed, deadline, gates.escalation);
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.

@@ -57,7 +57,8 @@ export interface NotifyWiring {
   iam?: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
   /**
    * How the escalation check runs (when not given: by notify itself where the documents are at hand within
-   * `ESCALATION_INLINE_MS`, else queued for the worker on the jobs topic, `JOBS_TOPIC_ARN`).
+   * `ESCALATION_INLINE_MS`, one budget per notification, else queued for the worker on the jobs topic,
+   * `JOBS_TOPIC_ARN`).
    */
   escalation?: EscalationStep;
   /**
