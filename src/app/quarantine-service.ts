@@ -327,7 +327,10 @@ export class QuarantineService {
    * claims the change's quarantine (a second, concurrent one gets `already-claimed`), creates the quarantine's
    * own deny policy, attaches it, reads the attachment back, deactivates the user's active access keys when asked
    * (recording which), records it on the change and audits it. Refusals are audited too. `given`: as for
-   * {@link prepare}; a read made before the claim is enough, since the store checks the claim's condition itself.
+   * {@link prepare}, but only a hint: the fleet runner reads every member before its loop, so by a member's turn
+   * the quarantine it saw claimed may have failed. A refusal is never decided on it: when it shows a quarantine
+   * being applied or holding, the change is read again here; when it shows none, the store's conditional claim
+   * decides.
    */
   async quarantine(
     eventId: string,
@@ -339,6 +342,7 @@ export class QuarantineService {
     let preview: QuarantinePreview;
     try {
       preview = await this.prepare(eventId, modes, given);
+      if (preview.existing && given) preview = await this.prepare(eventId, modes);
     } catch (error: unknown) {
       if (error instanceof ChangeNotFoundError) throw error;
       const text = `could not read IAM: ${message(error)}`;
@@ -455,7 +459,9 @@ export class QuarantineService {
     let recorded: QuarantineRecord | undefined;
     if ('eventId' in subject) {
       eventId = subject.eventId;
-      const stored = await this.changeOf(subject.eventId, given);
+      let stored = await this.changeOf(subject.eventId, given);
+      // A handed-in read is a hint (as for quarantine): a refusal is decided on the change as it is now.
+      if (given && stored.quarantine?.status === 'claimed') stored = await this.changeOf(subject.eventId);
       recorded = stored.quarantine;
       if (recorded?.status === 'claimed') {
         const refusal = `the quarantine by ${recorded.by.name} is being applied now: lift it once it is done`;
@@ -521,20 +527,22 @@ export class QuarantineService {
       for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
       const now = this.deps.clock.now();
       if (eventId && recorded) {
-        await this.deps.store.recordQuarantine(
-          eventId,
-          {
-            ...recorded,
-            status: 'lifted',
-            lifted: {
-              by,
-              reason,
-              at: now.toISOString(),
-              ...(restored.length > 0 ? { restoredKeys: restored } : {}),
-            },
+        const lifted: QuarantineRecord = {
+          ...recorded,
+          status: 'lifted',
+          lifted: {
+            by,
+            reason,
+            at: now.toISOString(),
+            ...(restored.length > 0 ? { restoredKeys: restored } : {}),
           },
-          now,
-        );
+        };
+        // Only over the quarantine this lift read: one recorded since (a newer quarantine) stays as it is.
+        if (!(await this.deps.store.recordLift(eventId, lifted, now))) {
+          warnings.push(
+            'the change records another quarantine state since this lift read it (lifted already, or quarantined again): its record was left as it is',
+          );
+        }
       }
       const policyArn = policies[0] ?? recorded?.policyArn ?? '';
       await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'lifted', {
@@ -564,12 +572,15 @@ export class QuarantineService {
     return quarantineDocument({ modes, at, ...(surface ? { surface } : {}) });
   }
 
-  /** The recorded quarantine's policy among those attached: its own ARN, or a bot quarantine policy by name. */
+  /**
+   * The recorded quarantine's policy among those attached: its own ARN. Only a record naming no policy of its own
+   * (the shared name) matches any bot quarantine policy: a record of one quarantine must never pick another's
+   * policy (a newer quarantine of the same principal, made after this record was read).
+   */
   private recordedPolicy(attached: { arn: string }[], record: QuarantineRecord): string | undefined {
-    return (
-      attached.find((item) => item.arn === record.policyArn)?.arn ??
-      attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName))?.arn
-    );
+    const own = attached.find((item) => item.arn === record.policyArn)?.arn;
+    if (own || this.ownPolicy(record.policyArn)) return own;
+    return attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName))?.arn;
   }
 
   /** True for a quarantine's own policy (`<name>-<id>`), which lifting deletes; not a shared one by the bare name. */

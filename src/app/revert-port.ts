@@ -161,6 +161,12 @@ export interface QuarantineStore {
   claimQuarantine(eventId: string, claim: QuarantineRecord, now: Date): Promise<QuarantineClaimResult>;
   /** Sets the change's quarantine record (the latest state wins); throws when the change is not stored. */
   recordQuarantine(eventId: string, record: QuarantineRecord, now: Date): Promise<void>;
+  /**
+   * Records the lift `record` (status `lifted`) only over the quarantine it lifted: a conditional write on the
+   * recorded quarantine still holding `record.claimId`, active (or failed). False, with nothing written, when it
+   * does not (lifted already, or a newer quarantine claimed since); throws when the change is not stored.
+   */
+  recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean>;
 }
 
 /** The event id names no stored change. */

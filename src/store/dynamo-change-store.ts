@@ -638,6 +638,43 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   }
 
   /**
+   * Records a lift over the quarantine it lifted, and only over that one (a conditional write): the record must
+   * still hold `record.claimId`, active (or failed: a deny policy attached whose read-back failed). False when it
+   * does not — another lift recorded it first, or a newer quarantine was claimed since — and then nothing is
+   * written, so a newer quarantine is never recorded as lifted nor dropped from the `QUARANTINED` list. Throws
+   * {@link StoreItemNotFoundError} when the change is not stored.
+   */
+  async recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #quarantine = :quarantine, updatedAt = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND #quarantine.claimId = :claimId AND #quarantine.#status IN (:active, :failed)',
+          ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':quarantine': plain(record),
+            ':now': now.toISOString(),
+            ':claimId': record.claimId,
+            ':active': 'active',
+            ':failed': 'failed',
+          },
+        }),
+      );
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+      if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
+      return false;
+    }
+    await this.documentClient.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: QUARANTINED_PARTITION, sk: eventId } }),
+    );
+    return true;
+  }
+
+  /**
    * The changes whose caller is quarantined now, whatever their age (up to `limit`, most recent first): the
    * `QUARANTINED` list, each read back and kept only while its record still says active. A change whose item
    * expired (its TTL) is listed from the record kept on the list item: an active quarantine is never dropped for
