@@ -40,18 +40,26 @@ export interface ActorAskStore {
   getChange(eventId: string): Promise<RespondedChange | undefined>;
   /** Records that the actor was asked, once per change: false when it already was. */
   recordActorAsk(eventId: string, ask: ActorAsk, now: Date): Promise<boolean>;
-  /** Records where the DM of a recorded ask is. */
-  recordActorAskDm(eventId: string, dm: { channel: string; ts: string }, now: Date): Promise<void>;
+  /**
+   * Records where the DM of a recorded ask is; returns the change as written, which the alert is redrawn from (an
+   * acknowledgement or a revert recorded since the job read the change stays on it).
+   */
+  recordActorAskDm(eventId: string, dm: { channel: string; ts: string }, now: Date): Promise<RespondedChange>;
   /**
    * Records the answer when the change was asked of `answer.by.slackUserId` and not answered yet (a conditional
    * write): false otherwise.
    */
   recordActorAnswer(eventId: string, answer: ActorAnswer, now: Date): Promise<boolean>;
   /**
-   * Marks that the DM of the recorded ask could not be sent (`why` one line), when no DM is recorded: false
-   * otherwise. A change so marked may be asked again, and is never noted as unanswered.
+   * Marks that the DM of the recorded ask could not be sent (`why` one line), when no DM is recorded, and returns
+   * the change as written: `undefined` otherwise. A change so marked may be asked again, and is never noted as
+   * unanswered.
    */
-  markActorAskDmFailed(eventId: string, failure: { at: string; why: string }, now: Date): Promise<boolean>;
+  markActorAskDmFailed(
+    eventId: string,
+    failure: { at: string; why: string },
+    now: Date,
+  ): Promise<RespondedChange | undefined>;
   /** Marks an unanswered ask as timed out (once): false when it was answered or already marked. */
   markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean>;
 }
@@ -215,13 +223,14 @@ export class AskActorService {
       await this.dmFailed(stored, ask, error);
       throw error;
     }
-    await this.deps.store.recordActorAskDm(change.eventId, { channel: dm.channel, ts: dm.ts }, now);
-    // The alert says who was asked, so responders know an answer may come.
-    const asked: RespondedChange = {
-      ...stored,
-      actorAsk: { ...ask, dm: { channel: dm.channel, ts: dm.ts } },
-    };
-    const ref = stored.slack;
+    // The alert says who was asked, so responders know an answer may come: redrawn from the item as written, so
+    // what was recorded since the job read the change (an acknowledgement, a revert) stays on it.
+    const asked = await this.deps.store.recordActorAskDm(
+      change.eventId,
+      { channel: dm.channel, ts: dm.ts },
+      now,
+    );
+    const ref = asked.slack ?? stored.slack;
     try {
       await this.deps.slack.updateAlert(ref, asked);
     } catch (error: unknown) {
@@ -244,13 +253,10 @@ export class AskActorService {
     const now = this.deps.clock.now();
     const failure = { at: now.toISOString(), why: `Slack refused the DM: ${firstLine(error)}`.slice(0, 300) };
     try {
-      if (!(await this.deps.store.markActorAskDmFailed(eventId, failure, now))) return;
+      const marked = await this.deps.store.markActorAskDmFailed(eventId, failure, now);
+      if (!marked) return;
       await this.deps.pending?.remove({ eventId, at: ask.at });
-      if (stored.slack)
-        await this.deps.slack.updateAlert(stored.slack, {
-          ...stored,
-          actorAsk: { ...ask, dmFailed: failure },
-        });
+      if (marked.slack) await this.deps.slack.updateAlert(marked.slack, marked);
       await this.audit(stored, { name: 'iam-changes' }, 'actor-ask', 'the DM could not be sent', {
         slackUserId: ask.slackUserId,
         source: ask.source,

@@ -46,9 +46,10 @@ export interface EscalationStore {
   getChange(eventId: string): Promise<StoredChange | undefined>;
   /**
    * Replaces the stored change's judgement (`risk`, `escalation`, and `validation`, `managedPolicy` and `followUp`
-   * when set) with the checked one; a change without `followUp` has it removed.
+   * when set) with the checked one; a change without `followUp` has it removed. Returns the change as written, which
+   * its message is redrawn from: what responders recorded meanwhile (an acknowledgement, a revert, an ask) stays.
    */
-  recordEscalation(eventId: string, change: AssessedChange, now: Date): Promise<void>;
+  recordEscalation(eventId: string, change: AssessedChange, now: Date): Promise<StoredChange>;
   documentBefore: ChangeStore['documentBefore'];
 }
 
@@ -271,9 +272,11 @@ export class EscalationCheckService {
         why: raised.reason,
       });
     }
-    await this.deps.store.recordEscalation(eventId, change, this.deps.now());
+    const written = await this.deps.store.recordEscalation(eventId, change, this.deps.now());
     try {
-      await this.deps.alerts.refresh({ ...stored, change });
+      // From the item as written, never the read the job started with: an acknowledgement, a revert or an ask
+      // recorded while the check ran stays on the message.
+      await this.deps.alerts.refresh(written);
     } catch (error: unknown) {
       // Recorded: the next re-render of the alert (an acknowledgement, a revert) shows it.
       this.deps.log?.('the alert could not be updated with the escalation check', {
@@ -536,8 +539,7 @@ export class NotifyEscalation implements EscalationStep {
       followUp: { state: 'queued' },
     };
     // Recorded and shown before publishing: the worker's result, however soon it comes, is written after it.
-    await this.deps.store.recordEscalation(change.eventId, waiting, this.deps.now());
-    await this.refresh({ ...stored, change: waiting });
+    await this.refresh(await this.deps.store.recordEscalation(change.eventId, waiting, this.deps.now()));
     await this.publish(waiting);
   }
 
@@ -566,9 +568,7 @@ export class NotifyEscalation implements EscalationStep {
         followUp: { state: 'not-queued', reason: why },
       };
       try {
-        await this.deps.store.recordEscalation(change.eventId, failed, this.deps.now());
-        const stored = await this.deps.store.getChange(change.eventId);
-        if (stored) await this.refresh({ ...stored, change: failed });
+        await this.refresh(await this.deps.store.recordEscalation(change.eventId, failed, this.deps.now()));
       } catch (recording: unknown) {
         // The retry queues the job whatever the alert says; only its wording is lost.
         this.deps.log?.('the alert could not say that its check was not queued', {

@@ -506,17 +506,23 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     });
   }
 
-  /** Where the ask's DM is. */
-  async recordActorAskDm(eventId: string, dm: { channel: string; ts: string }, now: Date): Promise<void> {
-    await this.documentClient.send(
+  /** Where the ask's DM is; the change as written (`ALL_NEW`). */
+  async recordActorAskDm(
+    eventId: string,
+    dm: { channel: string; ts: string },
+    now: Date,
+  ): Promise<RespondedChange> {
+    const output = await this.documentClient.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: changeKey(eventId),
         UpdateExpression: 'SET actorAsk.dm = :dm, updatedAt = :now',
         ConditionExpression: 'attribute_exists(actorAsk)',
         ExpressionAttributeValues: { ':dm': plain(dm), ':now': now.toISOString() },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    return toStoredChange(output.Attributes ?? {});
   }
 
   /**
@@ -539,21 +545,30 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   /** An unanswered ask whose time ran out, marked once: false when answered or already marked. */
   /**
-   * Marks that the DM of the recorded ask could not be sent, when no DM is recorded for it: false otherwise (the
-   * DM was recorded after all, or there is no ask).
+   * Marks that the DM of the recorded ask could not be sent, when no DM is recorded for it, and returns the change
+   * as written: `undefined` otherwise (the DM was recorded after all, or there is no ask).
    */
   async markActorAskDmFailed(
     eventId: string,
     failure: { at: string; why: string },
     now: Date,
-  ): Promise<boolean> {
-    return this.conditionalUpdate({
-      TableName: this.tableName,
-      Key: changeKey(eventId),
-      UpdateExpression: 'SET actorAsk.dmFailed = :failure, updatedAt = :now',
-      ConditionExpression: 'attribute_exists(actorAsk) AND attribute_not_exists(actorAsk.dm)',
-      ExpressionAttributeValues: { ':failure': plain(failure), ':now': now.toISOString() },
-    });
+  ): Promise<RespondedChange | undefined> {
+    try {
+      const output = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET actorAsk.dmFailed = :failure, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(actorAsk) AND attribute_not_exists(actorAsk.dm)',
+          ExpressionAttributeValues: { ':failure': plain(failure), ':now': now.toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toStoredChange(output.Attributes ?? {});
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
   }
 
   async markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean> {
@@ -1222,7 +1237,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
    * the rest of the item — delivery, responses — is left as it is. Throws {@link StoreItemNotFoundError} when the
    * change is not stored.
    */
-  async recordEscalation(eventId: string, change: AssessedChange, _now: Date): Promise<void> {
+  async recordEscalation(eventId: string, change: AssessedChange, _now: Date): Promise<RespondedChange> {
     // The worker's part of the judgement: the level and reasons, the escalation check, the validation tried again,
     // the attached policy's document found since, and where the job stands (removed once the worker has run it).
     const set = ['#change.#risk = :risk', '#change.#escalation = :escalation'];
@@ -1242,7 +1257,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       set.push('#change.#followUp = :followUp');
       values[':followUp'] = plain(change.followUp);
     }
-    await this.updateExisting(`change ${eventId}`, {
+    const written = await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),
       UpdateExpression: `SET ${set.join(', ')}${change.followUp ? '' : ' REMOVE #change.#followUp'}`,
       ExpressionAttributeNames: {
@@ -1255,6 +1270,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       },
       ExpressionAttributeValues: values,
     });
+    return toStoredChange(written);
   }
 
   async recordFleetActed(parentEventId: string, acted: FleetActed): Promise<void> {
@@ -1411,22 +1427,27 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     }
   }
 
-  /** An update that must not create the item: a missing one is {@link StoreItemNotFoundError}. */
+  /**
+   * An update that must not create the item: a missing one is {@link StoreItemNotFoundError}. Returns the item as
+   * written (`ALL_NEW`): what a message is redrawn from, never a read taken before the write.
+   */
   private async updateExisting(
     what: string,
     input: Pick<
       UpdateCommandInput,
       'Key' | 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
     >,
-  ): Promise<void> {
+  ): Promise<Item> {
     try {
-      await this.documentClient.send(
+      const output = await this.documentClient.send(
         new UpdateCommand({
           ...input,
           TableName: this.tableName,
           ConditionExpression: 'attribute_exists(pk)',
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      return output.Attributes ?? {};
     } catch (error: unknown) {
       if (isConditionFailed(error)) throw new StoreItemNotFoundError(what, { cause: error });
       throw error;

@@ -880,6 +880,34 @@ describe('validation tried again by the worker', () => {
 });
 
 describe('the escalation check from notify to the worker', () => {
+  it('keeps an acknowledgement recorded while the check ran: the alert is redrawn from the item as written', async () => {
+    const { service, store: on } = await notifyWith({ queue: recordingQueue() });
+    const { record } = await passRoleAttach();
+    await service.process(eventBridgeNotification(record));
+    const eventId = String(record.eventID);
+    // The job read the change...
+    const read = await on.getChange(eventId);
+    expect(read?.change.escalation).toEqual({ state: 'checking' });
+    // ...and a responder acknowledged it while the check ran.
+    const at = new Date().toISOString();
+    expect(
+      await on.recordAcknowledgement(
+        eventId,
+        { by: { slackUserId: 'U0ALICE', name: 'alice' }, at },
+        new Date(),
+      ),
+    ).toEqual({ recorded: true });
+
+    expect(await workerOn(on).run(eventId, read)).toEqual({ outcome: 'checked' });
+
+    const after = await on.getChange(eventId);
+    expect(after?.acknowledgement?.by.name).toBe('alice');
+    const { message, shown } = messageOf(after?.slack?.ts);
+    expect(message?.updates).toBeGreaterThan(0);
+    expect(shown).toContain('Escalation paths opened for role');
+    expect(shown).toContain('*Acknowledged* by');
+  });
+
   it('posts "checking escalation paths…", queues a job, and the job updates the alert with the path', async () => {
     const jobs: Job[] = [];
     const { service, store: notifyStore } = await notifyWith({
