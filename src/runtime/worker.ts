@@ -325,6 +325,7 @@ export async function buildWorkerService({
         now: clock.now,
         // A change raised past what held it back in notify (a mute, the digest, a burst) is posted again.
         raise: new RaisedAlertGate({
+          claims: store,
           alerts: new SlackAlertChannel(gateway),
           channelFor: async (change) => routeChange((await routes?.table()) ?? [], change, defaults).channel,
           mutes: new DynamoActiveMutes(dynamo, { tableName: config.tableName }),

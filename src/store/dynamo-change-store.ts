@@ -59,7 +59,7 @@ import type {
   RevertRecord,
   RevertStore,
 } from '../app/revert-port';
-import type { AlarmEvent, AssessedChange, Change, PolicyDocument } from '../domain/types';
+import type { AlarmEvent, AssessedChange, Change, PolicyDocument, RiskLevel } from '../domain/types';
 import {
   accountIndexKeys,
   INDEX_BY_ACCOUNT,
@@ -207,6 +207,11 @@ function burstKey(key: string): Item {
 
 function burstItemKey(burstId: string, item: Pick<BurstItem, 'eventId' | 'eventTime'>): Item {
   return { pk: `BURSTITEM#${burstId}`, sk: `${sortableTime(item.eventTime)}#${item.eventId}` };
+}
+
+/** The change item's attribute for the raised alert at `level` ({@link DynamoChangeStore.claimRaisedPost}). */
+function raisedPostAttribute(level: RiskLevel): string {
+  return `raisedPost:${level}`;
 }
 
 function burstMemberKey(burstId: string, eventId: string): Item {
@@ -1271,6 +1276,60 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       ExpressionAttributeValues: values,
     });
     return toStoredChange(written);
+  }
+
+  /**
+   * {@link RaisedPostClaims}: one attribute per level on the change item (`raisedPost:<level>`, a level being one
+   * of a fixed few), holding the claim's lease and, once posted, where. Taken when absent, or when its lease ran out
+   * with nothing posted.
+   */
+  async claimRaisedPost(eventId: string, level: RiskLevel, now: Date, until: Date): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #post = :claim',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(#post) OR (attribute_not_exists(#post.posted) AND #post.#until < :now))',
+          ExpressionAttributeNames: { '#post': raisedPostAttribute(level), '#until': 'until' },
+          ExpressionAttributeValues: {
+            ':claim': { until: until.toISOString() },
+            ':now': now.toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
+    return false;
+  }
+
+  async recordRaisedPost(eventId: string, level: RiskLevel, ref: SlackRef, now: Date): Promise<void> {
+    await this.updateExisting(`change ${eventId}`, {
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET #post.posted = :posted',
+      ExpressionAttributeNames: { '#post': raisedPostAttribute(level) },
+      ExpressionAttributeValues: { ':posted': plain({ ...ref, at: now.toISOString() }) },
+    });
+  }
+
+  async releaseRaisedPost(eventId: string, level: RiskLevel): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'REMOVE #post',
+          ConditionExpression: 'attribute_exists(#post) AND attribute_not_exists(#post.posted)',
+          ExpressionAttributeNames: { '#post': raisedPostAttribute(level) },
+        }),
+      );
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
   }
 
   async recordFleetActed(parentEventId: string, acted: FleetActed): Promise<void> {

@@ -720,6 +720,7 @@ function gatedWorkerOn(on: DynamoChangeStore, tableName: string): EscalationChec
   return new EscalationCheckService({
     ...rejudgingDependencies(on),
     raise: new RaisedAlertGate({
+      claims: on,
       alerts: new SlackAlertChannel(slackGateway()),
       channelFor: async (change) =>
         routeChange([], change, { defaultChannel: CHANNEL, channelByLevel: { critical: CRITICAL_CHANNEL } })
@@ -783,6 +784,29 @@ describe("a change the worker raises to critical goes through notify's gates aga
 
     // The job delivered again posts nothing more: the stored level is critical already.
     await gatedWorkerOn(on, tableName).run(change.eventId);
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
+  });
+
+  it('posts the raised alert once when two judge-change jobs of the change run at the same time', async () => {
+    const name = await role();
+    const admin = await policy('CustomerAdmin', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    const change = unreadAttach(name, admin);
+    const { on, tableName } = await deliveredOn(change, 'digest', 'm-none');
+    await on.recordEscalation(
+      change.eventId,
+      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
+      new Date(),
+    );
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+
+    // Both read the change at its lower level before either records the raise.
+    const results = await Promise.all([
+      gatedWorkerOn(on, tableName).run(change.eventId),
+      gatedWorkerOn(on, tableName).run(change.eventId),
+    ]);
+
+    expect(results).toEqual([{ outcome: 'checked' }, { outcome: 'checked' }]);
     expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
   });
 
