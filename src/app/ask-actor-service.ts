@@ -11,6 +11,7 @@
 import type { AskTarget } from '../domain/actor-mapping';
 import type { AssessedChange } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
+import { handedInOrRead } from './handed-in-change';
 import { type JobQueue, SYSTEM_REQUESTER } from './jobs';
 import type { Clock, SlackRef } from './ports';
 import type { ActorAnswer, ActorAsk, RespondedChange } from './revert-port';
@@ -187,7 +188,7 @@ export class AskActorService {
    * the change as the worker already read it from the store for this job (not read again).
    */
   async askAbout(eventId: string, given?: RespondedChange): Promise<AskOutcome> {
-    const stored = given?.change.eventId === eventId ? given : await this.deps.store.getChange(eventId);
+    const stored = await handedInOrRead(eventId, given, this.deps.store);
     if (!stored || stored.change.eventId !== eventId) return 'not-stored';
     return this.ask(stored);
   }

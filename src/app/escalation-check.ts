@@ -23,6 +23,7 @@ import { compareLevels } from '../domain/risk/levels';
 import type { RiskContext } from '../domain/risk/rule';
 import type { AssessedChange, Change, EscalationCheck, PolicyDocument } from '../domain/types';
 import type { ChangeContent } from './change-content';
+import { handedInOrRead } from './handed-in-change';
 import type { IamEntity, IamGateway } from './iam-port';
 import { isIamError } from './iam-port';
 import { type JobQueue, SYSTEM_REQUESTER } from './jobs';
@@ -236,7 +237,7 @@ export class EscalationCheckService {
    * conditional write needs the item read again.
    */
   async run(eventId: string, given?: StoredChange): Promise<EscalationJobResult> {
-    const stored = given?.change.eventId === eventId ? given : await this.deps.store.getChange(eventId);
+    const stored = await handedInOrRead(eventId, given, this.deps.store);
     if (!stored) return { outcome: 'unknown-change' };
     const { followUp: _done, ...rest } = stored.change;
     let change: AssessedChange = rest;

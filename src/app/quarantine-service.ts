@@ -29,6 +29,7 @@ import {
 import { toCliCommand } from '../domain/revert';
 import type { AssessedChange, PolicyDocument, RevertStep } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
+import { handedInOrRead } from './handed-in-change';
 import type { AccessKey, IamGateway } from './iam-port';
 import type { Clock } from './ports';
 import type { QuarantineRecord, QuarantineStore, RespondedChange } from './revert-port';
@@ -179,8 +180,7 @@ export class QuarantineService {
 
   /** The change `given` (when it is the one named), else read from the store; throws when it is not stored. */
   private async changeOf(eventId: string, given?: RespondedChange): Promise<RespondedChange> {
-    if (given?.change.eventId === eventId) return given;
-    const stored = await this.deps.store.getChange(eventId);
+    const stored = await handedInOrRead(eventId, given, this.deps.store);
     if (!stored) throw new ChangeNotFoundError(eventId);
     return stored;
   }

@@ -158,6 +158,21 @@ describe('each worker job reads its change once', () => {
     expect(made).toHaveLength(2);
   });
 
+  it('lift-quarantine: one read before, and one after it wrote the item, for the alert as written', async () => {
+    const { eventId, alert } = await postedChange();
+    const quarantined = await run(
+      signJob({ kind: 'quarantine', eventId, by: alice, reason: 'stop them', alert }),
+    );
+    expect(quarantined.result.outcome).toBe('done');
+
+    const { result, reads: made } = await run(
+      signJob({ kind: 'lift-quarantine', eventId, by: alice, reason: 'cleared', alert }),
+    );
+
+    expect(result.outcome).toBe('lifted');
+    expect(made).toHaveLength(2);
+  });
+
   it('a change the store does not hold is read once, and the person is told it is gone', async () => {
     const { result, reads: made } = await run(
       signJob({ kind: 'diff', eventId: 'never-stored', viewId: 'V-gone', by: alice }),
