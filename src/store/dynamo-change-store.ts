@@ -209,11 +209,6 @@ function burstItemKey(burstId: string, item: Pick<BurstItem, 'eventId' | 'eventT
   return { pk: `BURSTITEM#${burstId}`, sk: `${sortableTime(item.eventTime)}#${item.eventId}` };
 }
 
-/** The change item's attribute for the raised alert at `level` ({@link DynamoChangeStore.claimRaisedPost}). */
-function raisedPostAttribute(level: RiskLevel): string {
-  return `raisedPost:${level}`;
-}
-
 function burstMemberKey(burstId: string, eventId: string): Item {
   return { pk: `BURSTMEMBER#${burstId}`, sk: eventId };
 }
@@ -511,23 +506,22 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     });
   }
 
-  /** Where the ask's DM is; the change as written (`ALL_NEW`). */
+  /** Where the ask's DM is; the change as it is once written (read back). */
   async recordActorAskDm(
     eventId: string,
     dm: { channel: string; ts: string },
     now: Date,
   ): Promise<RespondedChange> {
-    const output = await this.documentClient.send(
+    await this.documentClient.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: changeKey(eventId),
         UpdateExpression: 'SET actorAsk.dm = :dm, updatedAt = :now',
         ConditionExpression: 'attribute_exists(actorAsk)',
         ExpressionAttributeValues: { ':dm': plain(dm), ':now': now.toISOString() },
-        ReturnValues: 'ALL_NEW',
       }),
     );
-    return toStoredChange(output.Attributes ?? {});
+    return this.readBack(eventId);
   }
 
   /**
@@ -558,22 +552,14 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     failure: { at: string; why: string },
     now: Date,
   ): Promise<RespondedChange | undefined> {
-    try {
-      const output = await this.documentClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: changeKey(eventId),
-          UpdateExpression: 'SET actorAsk.dmFailed = :failure, updatedAt = :now',
-          ConditionExpression: 'attribute_exists(actorAsk) AND attribute_not_exists(actorAsk.dm)',
-          ExpressionAttributeValues: { ':failure': plain(failure), ':now': now.toISOString() },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toStoredChange(output.Attributes ?? {});
-    } catch (error: unknown) {
-      if (isConditionFailed(error)) return undefined;
-      throw error;
-    }
+    const marked = await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET actorAsk.dmFailed = :failure, updatedAt = :now',
+      ConditionExpression: 'attribute_exists(actorAsk) AND attribute_not_exists(actorAsk.dm)',
+      ExpressionAttributeValues: { ':failure': plain(failure), ':now': now.toISOString() },
+    });
+    return marked ? this.readBack(eventId) : undefined;
   }
 
   async markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean> {
@@ -1262,7 +1248,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       set.push('#change.#followUp = :followUp');
       values[':followUp'] = plain(change.followUp);
     }
-    const written = await this.updateExisting(`change ${eventId}`, {
+    await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),
       UpdateExpression: `SET ${set.join(', ')}${change.followUp ? '' : ' REMOVE #change.#followUp'}`,
       ExpressionAttributeNames: {
@@ -1275,13 +1261,24 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       },
       ExpressionAttributeValues: values,
     });
-    return toStoredChange(written);
+    return this.readBack(eventId);
   }
 
   /**
-   * {@link RaisedPostClaims}: one attribute per level on the change item (`raisedPost:<level>`, a level being one
-   * of a fixed few), holding the claim's lease and, once posted, where. Taken when absent, or when its lease ran out
-   * with nothing posted.
+   * The change as it is right after a write of this store's (a consistent read): what its message is redrawn from.
+   * Not `ReturnValues: ALL_NEW` on the write: the functions' roles allow their updates only with `NONE` or
+   * `UPDATED_*` (see `serverless.yml`), so a write can never return attributes its role may not name.
+   */
+  private async readBack(eventId: string): Promise<RespondedChange> {
+    const item = await this.get(changeKey(eventId));
+    if (!item) throw new StoreItemNotFoundError(`change ${eventId}`);
+    return toStoredChange(item);
+  }
+
+  /**
+   * {@link RaisedPostClaims}: one map on the change item, `raisedPost`, holding per level the claim's lease and,
+   * once posted, where. A level's entry is taken when absent, or when its lease ran out with nothing posted. The
+   * map is made first when missing (DynamoDB sets no path under a missing map): two writes, the second conditional.
    */
   async claimRaisedPost(eventId: string, level: RiskLevel, now: Date, until: Date): Promise<boolean> {
     try {
@@ -1289,47 +1286,44 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         new UpdateCommand({
           TableName: this.tableName,
           Key: changeKey(eventId),
-          UpdateExpression: 'SET #post = :claim',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(#post) OR (attribute_not_exists(#post.posted) AND #post.#until < :now))',
-          ExpressionAttributeNames: { '#post': raisedPostAttribute(level), '#until': 'until' },
-          ExpressionAttributeValues: {
-            ':claim': { until: until.toISOString() },
-            ':now': now.toISOString(),
-          },
+          UpdateExpression: 'SET raisedPost = if_not_exists(raisedPost, :empty)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':empty': {} },
         }),
       );
-      return true;
     } catch (error: unknown) {
-      if (!isConditionFailed(error)) throw error;
+      if (isConditionFailed(error)) throw new StoreItemNotFoundError(`change ${eventId}`, { cause: error });
+      throw error;
     }
-    if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
-    return false;
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET raisedPost.#level = :claim',
+      ConditionExpression:
+        'attribute_not_exists(raisedPost.#level) OR (attribute_not_exists(raisedPost.#level.posted) AND raisedPost.#level.#until < :now)',
+      ExpressionAttributeNames: { '#level': level, '#until': 'until' },
+      ExpressionAttributeValues: { ':claim': { until: until.toISOString() }, ':now': now.toISOString() },
+    });
   }
 
   async recordRaisedPost(eventId: string, level: RiskLevel, ref: SlackRef, now: Date): Promise<void> {
     await this.updateExisting(`change ${eventId}`, {
       Key: changeKey(eventId),
-      UpdateExpression: 'SET #post.posted = :posted',
-      ExpressionAttributeNames: { '#post': raisedPostAttribute(level) },
+      UpdateExpression: 'SET raisedPost.#level.posted = :posted',
+      ExpressionAttributeNames: { '#level': level },
       ExpressionAttributeValues: { ':posted': plain({ ...ref, at: now.toISOString() }) },
     });
   }
 
   async releaseRaisedPost(eventId: string, level: RiskLevel): Promise<void> {
-    try {
-      await this.documentClient.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: changeKey(eventId),
-          UpdateExpression: 'REMOVE #post',
-          ConditionExpression: 'attribute_exists(#post) AND attribute_not_exists(#post.posted)',
-          ExpressionAttributeNames: { '#post': raisedPostAttribute(level) },
-        }),
-      );
-    } catch (error: unknown) {
-      if (!isConditionFailed(error)) throw error;
-    }
+    await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'REMOVE raisedPost.#level',
+      ConditionExpression:
+        'attribute_exists(raisedPost.#level) AND attribute_not_exists(raisedPost.#level.posted)',
+      ExpressionAttributeNames: { '#level': level },
+    });
   }
 
   async recordFleetActed(parentEventId: string, acted: FleetActed): Promise<void> {
@@ -1486,27 +1480,22 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     }
   }
 
-  /**
-   * An update that must not create the item: a missing one is {@link StoreItemNotFoundError}. Returns the item as
-   * written (`ALL_NEW`): what a message is redrawn from, never a read taken before the write.
-   */
+  /** An update that must not create the item: a missing one is {@link StoreItemNotFoundError}. */
   private async updateExisting(
     what: string,
     input: Pick<
       UpdateCommandInput,
       'Key' | 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
     >,
-  ): Promise<Item> {
+  ): Promise<void> {
     try {
-      const output = await this.documentClient.send(
+      await this.documentClient.send(
         new UpdateCommand({
           ...input,
           TableName: this.tableName,
           ConditionExpression: 'attribute_exists(pk)',
-          ReturnValues: 'ALL_NEW',
         }),
       );
-      return output.Attributes ?? {};
     } catch (error: unknown) {
       if (isConditionFailed(error)) throw new StoreItemNotFoundError(what, { cause: error });
       throw error;

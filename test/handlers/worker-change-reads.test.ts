@@ -1,7 +1,7 @@
 /**
  * Each worker job reads its change from the store once: the verification's read is handed to the router, the
- * worker and the use case it calls. The one read more is after a revert or quarantine, which has just written the
- * item: the alert is rendered from it as written. The worker is built as the Lambda builds it, in an organisation
+ * worker and the use case it calls. The one read more is after a revert, a quarantine, a lift or a judgement,
+ * which has just written the item: the alert is rendered from it as written, never from the read the job began with. The worker is built as the Lambda builds it, in an organisation
  * (`HOME_ACCOUNT_ID`, so the account router is in the path), on dynalite through a client whose reads of change
  * items are counted as they leave it; IAM on moto_server, Slack on the local server.
  */
@@ -125,11 +125,6 @@ describe('each worker job reads its change once', () => {
         }),
       outcome: 'view-updated',
     },
-    {
-      job: 'judge-change',
-      make: (eventId) => ({ kind: 'judge-change', eventId, by: { ...SYSTEM_REQUESTER } }),
-      outcome: 'checked',
-    },
   ])('$job: one read', async ({ make, outcome }) => {
     const { eventId, alert } = await postedChange();
 
@@ -155,6 +150,15 @@ describe('each worker job reads its change once', () => {
     const { result, reads: made } = await run(make(eventId, alert));
 
     expect(result.outcome).toBe('done');
+    expect(made).toHaveLength(2);
+  });
+
+  it('judge-change: one read before, and one after it recorded the judgement, for the alert as written', async () => {
+    const { eventId } = await postedChange();
+
+    const { result, reads: made } = await run({ kind: 'judge-change', eventId, by: { ...SYSTEM_REQUESTER } });
+
+    expect(result.outcome).toBe('checked');
     expect(made).toHaveLength(2);
   });
 
