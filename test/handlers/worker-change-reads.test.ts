@@ -1,9 +1,10 @@
 /**
  * Each worker job reads its change from the store once: the verification's read is handed to the router, the
  * worker and the use case it calls. The one read more is after a revert, a quarantine, a lift or a judgement,
- * which has just written the item: the alert is rendered from it as written, never from the read the job began with. The worker is built as the Lambda builds it, in an organisation
- * (`HOME_ACCOUNT_ID`, so the account router is in the path), on dynalite through a client whose reads of change
- * items are counted as they leave it; IAM on moto_server, Slack on the local server.
+ * which has just written the item: the alert is rendered from it as written, never from the read the job began
+ * with. The worker is built as the Lambda builds it, in an organisation (`HOME_ACCOUNT_ID`, so the account router
+ * is in the path), on dynalite through a client whose reads of change items are counted as they leave it; IAM on
+ * moto_server, Slack on the local server.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
