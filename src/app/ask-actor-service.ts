@@ -341,7 +341,11 @@ export class AskActorService {
       if (now.getTime() - Date.parse(ask.at) < limit) continue;
       const at = now.toISOString();
       if (!(await this.deps.store.markActorAskTimedOut(stored.change.eventId, at, now))) continue;
-      const state: RespondedChange = { ...stored, actorAsk: { ...ask, timedOutAt: at } };
+      // Drawn from the change as stored now: what was recorded since it was read (an acknowledgement) stays.
+      const state: RespondedChange = (await this.deps.store.getChange(stored.change.eventId)) ?? {
+        ...stored,
+        actorAsk: { ...ask, timedOutAt: at },
+      };
       await this.tell(state, false);
       await this.audit(state, { name: 'iam-changes' }, 'actor-ask', 'no answer in time', {
         slackUserId: ask.slackUserId,

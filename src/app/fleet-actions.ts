@@ -282,7 +282,9 @@ export class FleetActionRunner implements JobRunner {
         at: this.deps.clock.now().toISOString(),
       };
       await store.recordFleetActed(groupId, fleetActed);
-      await alerts.refresh({ ...parent, burstNote: { ...parent.burstNote, fleetActed } });
+      // Drawn from the parent as stored after the write, not the read above.
+      const written = await store.getChange(groupId);
+      await alerts.refresh(written ?? { ...parent, burstNote: { ...parent.burstNote, fleetActed } });
     } catch (error: unknown) {
       this.log('fleet message not updated', { groupId, error: message(error) });
     }
