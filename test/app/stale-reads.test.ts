@@ -241,6 +241,23 @@ describe('lifting a quarantine while a newer one is recorded', () => {
     expect(listed.map((item) => item.change.eventId)).toContain(eventId);
   });
 
+  it('a lift is not refused on a read that saw the quarantine still being applied', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(user);
+    // The lift's job read the change while the quarantine was claimed; it is active by the lift's turn.
+    const claimedRead = await store.getChange(eventId);
+    const outcome = await quarantines().quarantine(eventId, BOB, 'stop them');
+    if (outcome.status !== 'done' || !claimedRead) throw new Error('not quarantined');
+    const stale = {
+      ...claimedRead,
+      quarantine: { ...claimOf(user, 'd0d0d0d0-0000-4000-8000-000000000000'), by: BOB },
+    };
+
+    expect((await quarantines().lift({ eventId }, ALICE, 'cleared', stale)).status).toBe('lifted');
+    expect(await attachedTo(user)).toEqual([]);
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+  });
+
   it('the lift is recorded only over the active quarantine it lifted (a conditional write)', async () => {
     const user = await iamUser();
     const eventId = await changeBy(user);
