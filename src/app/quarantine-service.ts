@@ -102,6 +102,9 @@ export interface LiftPreview {
   refusal?: string;
 }
 
+/** How long one lift holds the right to lift a change's quarantine when it ends without saying (a crash). */
+export const LIFT_LEASE_MS = 5 * 60_000;
+
 /** How a quarantine ended. */
 export type QuarantineOutcome =
   | {
@@ -446,7 +449,11 @@ export class QuarantineService {
    * given), reads it back, deletes the quarantine's own policy, and sets Active again the access keys the
    * quarantine recorded as deactivated (only those, and only while they still exist). Lifting by principal
    * restores no keys: no record says which were the bot's. Audited; recorded on the change when lifted by event id.
-   * `given`: the change as the job already read it, for a lift by event id (not read again).
+   * A lift by event id first claims the right to lift the quarantine it read (a conditional write on the change:
+   * still that quarantine, active or failed, and no other lift running), so a lift working from an older read —
+   * the quarantine lifted since, or made again — or beside another lift changes nothing in IAM and is refused;
+   * the claim is given back when the lift does not happen. `given`: the change as the job already read it, for a
+   * lift by event id (not read again; a refusal is never decided on it).
    */
   async lift(
     subject: LiftSubject,
@@ -485,6 +492,42 @@ export class QuarantineService {
     } else {
       entity = subject.principal;
     }
+    let liftId: string | undefined;
+    if (eventId && recorded) {
+      // The right to lift this very quarantine, taken before IAM is touched: a lift that read an older record (a
+      // quarantine lifted since, or made again since) or runs beside another lift changes nothing.
+      const now = this.deps.clock.now();
+      const id = randomUUID();
+      const until = new Date(now.getTime() + LIFT_LEASE_MS).toISOString();
+      if (!(await this.deps.store.claimLift(eventId, recorded, { id, until }, now))) {
+        const refusal =
+          recorded.status === 'lifted'
+            ? `the quarantine was already lifted${recorded.lifted ? ` by ${recorded.lifted.by.name} at ${recorded.lifted.at}` : ''}`
+            : 'the quarantine recorded on this change is no longer the one this lift read (lifted, quarantined again or being lifted since): look at the alert again';
+        await this.audit(by, 'lift-quarantine', eventId, recorded.target, reason, `refused: ${refusal}`);
+        return { status: 'refused', reason: refusal };
+      }
+      liftId = id;
+    }
+    const outcome = await this.liftHolding(entity, eventId, recorded, by, reason);
+    if (eventId && liftId && outcome.status !== 'lifted') {
+      try {
+        await this.deps.store.releaseLift(eventId, liftId);
+      } catch {
+        // Held until its lease ends: a lift after that may run.
+      }
+    }
+    return outcome;
+  }
+
+  /** The lift's IAM calls and record, once the right to lift is held (or, by principal, needs none). */
+  private async liftHolding(
+    entity: IamEntity,
+    eventId: string | undefined,
+    recorded: QuarantineRecord | undefined,
+    by: AuditActor,
+    reason: string,
+  ): Promise<LiftOutcome> {
     const recordedKeys = recorded?.status === 'active' ? (recorded.deactivatedKeys ?? []) : [];
     try {
       // Only keys named both in the record and in the quarantine policy's description in IAM: the table alone
@@ -527,8 +570,9 @@ export class QuarantineService {
       for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
       const now = this.deps.clock.now();
       if (eventId && recorded) {
+        const { lifting: _held, ...record } = recorded;
         const lifted: QuarantineRecord = {
-          ...recorded,
+          ...record,
           status: 'lifted',
           lifted: {
             by,

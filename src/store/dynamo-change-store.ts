@@ -209,6 +209,26 @@ function burstItemKey(burstId: string, item: Pick<BurstItem, 'eventId' | 'eventT
   return { pk: `BURSTITEM#${burstId}`, sk: `${sortableTime(item.eventTime)}#${item.eventId}` };
 }
 
+/**
+ * The condition that the change's recorded quarantine is still `record`'s (its claim id; a record from before
+ * claim ids, none) and active or failed: what a lift may act on and be recorded over. Names `#quarantine` and
+ * `#status`.
+ */
+function sameQuarantine(record: QuarantineRecord): { condition: string; values: Item } {
+  const statuses = '#quarantine.#status IN (:active, :failed)';
+  const values: Item = { ':active': 'active', ':failed': 'failed' };
+  if (record.claimId === undefined) {
+    return {
+      condition: `attribute_exists(#quarantine) AND attribute_not_exists(#quarantine.claimId) AND ${statuses}`,
+      values,
+    };
+  }
+  return {
+    condition: `#quarantine.claimId = :claimId AND ${statuses}`,
+    values: { ...values, ':claimId': record.claimId },
+  };
+}
+
 function burstMemberKey(burstId: string, eventId: string): Item {
   return { pk: `BURSTMEMBER#${burstId}`, sk: eventId };
 }
@@ -651,21 +671,19 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
    * {@link StoreItemNotFoundError} when the change is not stored.
    */
   async recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean> {
+    const same = sameQuarantine(record);
     try {
       await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: changeKey(eventId),
           UpdateExpression: 'SET #quarantine = :quarantine, updatedAt = :now',
-          ConditionExpression:
-            'attribute_exists(pk) AND #quarantine.claimId = :claimId AND #quarantine.#status IN (:active, :failed)',
+          ConditionExpression: `attribute_exists(pk) AND ${same.condition}`,
           ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status' },
           ExpressionAttributeValues: {
+            ...same.values,
             ':quarantine': plain(record),
             ':now': now.toISOString(),
-            ':claimId': record.claimId,
-            ':active': 'active',
-            ':failed': 'failed',
           },
         }),
       );
@@ -678,6 +696,53 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       new DeleteCommand({ TableName: this.tableName, Key: { pk: QUARANTINED_PARTITION, sk: eventId } }),
     );
     return true;
+  }
+
+  /** See {@link QuarantineStore.claimLift}: a conditional write of `quarantine.lifting`. */
+  async claimLift(
+    eventId: string,
+    record: QuarantineRecord,
+    lifting: { id: string; until: string },
+    now: Date,
+  ): Promise<boolean> {
+    const same = sameQuarantine(record);
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #quarantine.#lifting = :lifting, updatedAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#until < :now)`,
+          ExpressionAttributeNames: {
+            '#quarantine': 'quarantine',
+            '#status': 'status',
+            '#lifting': 'lifting',
+            '#until': 'until',
+          },
+          ExpressionAttributeValues: {
+            ...same.values,
+            ':lifting': plain(lifting),
+            ':now': now.toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
+    return false;
+  }
+
+  async releaseLift(eventId: string, id: string): Promise<void> {
+    await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'REMOVE #quarantine.#lifting',
+      ConditionExpression: '#quarantine.#lifting.id = :id',
+      ExpressionAttributeNames: { '#quarantine': 'quarantine', '#lifting': 'lifting' },
+      ExpressionAttributeValues: { ':id': id },
+    });
   }
 
   /**

@@ -233,12 +233,33 @@ describe('lifting a quarantine while a newer one is recorded', () => {
     if (second.status !== 'done') throw new Error(`not quarantined again: ${second.status}`);
     // ...before the second lift went on with what it had read.
     const late = await quarantines().lift({ eventId }, ALICE, 'lift it', stale);
-    expect(late.status).not.toBe('lifted');
+    expect(late).toMatchObject({
+      status: 'refused',
+      reason: expect.stringMatching(/no longer the one this lift read/),
+    });
     expect(await attachedTo(user)).toEqual([second.policyArn]);
     const record = (await store.getChange(eventId))?.quarantine;
     expect(record).toMatchObject({ status: 'active', policyArn: second.policyArn });
     const listed = await store.activeQuarantines(10);
     expect(listed.map((item) => item.change.eventId)).toContain(eventId);
+  });
+
+  it('runs one of two lifts of the same quarantine; the other touches nothing', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(user);
+    const outcome = await quarantines().quarantine(eventId, BOB, 'stop them');
+    if (outcome.status !== 'done') throw new Error('not quarantined');
+    const read = await store.getChange(eventId);
+
+    const lifts = await Promise.all([
+      quarantines().lift({ eventId }, ALICE, 'first', read),
+      quarantines().lift({ eventId }, BOB, 'second', read),
+    ]);
+
+    expect(lifts.map((lift) => lift.status).sort()).toEqual(['lifted', 'refused']);
+    expect(await attachedTo(user)).toEqual([]);
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({ status: 'lifted' });
+    expect((await store.getChange(eventId))?.quarantine?.lifting).toBeUndefined();
   });
 
   it('a lift is not refused on a read that saw the quarantine still being applied', async () => {
