@@ -80,6 +80,9 @@ export type ThreadNote =
    */
   | { kind: 'forwarding-stopped'; stop: ForwardingStop; account?: AccountFacts; mention: boolean };
 
+/** The notes the notify path posts (the worker's outcome notes are the {@link ResponderChannel}'s). */
+export type AlertNote = Extract<ThreadNote, { kind: 'own-call' | 'alarm-state' | 'forwarding-stopped' }>;
+
 /** The slow tasks a responder starts. */
 export type ResponderTask = 'revert' | 'quarantine' | 'lift-quarantine' | 'history' | 'status';
 
@@ -169,13 +172,15 @@ export interface AlertChannel {
   /** Updates an alarm's summary in place (with `resolvedBy` once the alarm is over). */
   updateAlarm(ref: SlackRef, summary: AlarmSummary): Promise<void>;
   /** Posts a follow-up in a thread (or, without `threadTs`, in the channel). */
-  postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef>;
+  postThreadNote(place: AlertPlace, note: AlertNote): Promise<SlackRef>;
   /** A link to a posted message, when Slack gives one. */
   permalink(ref: SlackRef): Promise<string | undefined>;
 }
 
 /** The worker's view of Slack: everything the notify path has, plus modals, notes to one person and answers. */
 export interface ResponderChannel extends AlertChannel {
+  /** Posts a follow-up in a thread (or in the channel): the notify path's notes, and what became of a task. */
+  postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef>;
   /** Fills a confirmation modal (opened in a loading state by the listener) with what was prepared. */
   showConfirmation(viewId: string, subject: ConfirmSubject, confirmation: Confirmation): Promise<void>;
   /** Fills a diff modal (opened in a loading state by the listener). */

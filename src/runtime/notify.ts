@@ -1,9 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
-import { AlarmFollowService } from '../app/alarm-follow';
+import type { AlarmFollowPort, AlarmFollowService } from '../app/alarm-follow';
 import { QueuedActorAsk } from '../app/ask-actor-service';
 import { ChangeContent } from '../app/change-content';
-import { DigestService } from '../app/digest-service';
 import {
   EscalationChecker,
   type EscalationStep,
@@ -27,15 +26,12 @@ import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireSlackToken } from '../config';
 import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { ChannelPacer } from '../slack/channel-pacer';
-import { renderDigest } from '../slack/render-digest';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
 import { DynamoActiveMutes } from '../store/dynamo-active-mutes';
-import { DynamoAlarmCursorStore } from '../store/dynamo-alarm-cursors';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
-import { DynamoDigestStore } from '../store/dynamo-digest-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import {
@@ -96,44 +92,30 @@ export async function pacedSlack(config: Config, aws: AwsClients | undefined): P
 }
 
 /**
- * Builds the daily digest (`DIGEST_LEVELS`): the store's changes of the day, a claim per channel and day on the
- * same table, posts through the same paced Slack gateway as the notify path.
- */
-export async function buildDigestService({ config, aws, log }: NotifyWiring): Promise<DigestService> {
-  const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const dynamo = aws?.dynamo ?? createDocumentClient(options);
-  const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
-  return new DigestService({
-    changes: new DynamoChangeStore(dynamo, tableOptions),
-    claims: new DynamoDigestStore(dynamo, tableOptions),
-    slack: await pacedSlack(config, aws),
-    render: renderDigest,
-    clock: { now: () => new Date() },
-    accounts: accountDirectory(config, dynamo, options, log),
-    ...routesOption(routingSource(config, options, aws?.ssm, log)),
-    settings: {
-      levels: config.digestLevels,
-      defaultChannel: config.slack.defaultChannel,
-      channelByLevel: config.slack.channelByLevel,
-    },
-    ...(log ? { log } : {}),
-  });
-}
-
-/**
  * Builds the notify use case from configuration: AWS clients once, the Slack token from SSM (or the
  * environment, locally), the DynamoDB store, a per-channel pacer shared by every post of this process, and the
  * dead-letter queue for unreadable input when `NOTIFY_DEAD_LETTER_QUEUE_URL` is set.
  */
 export async function buildNotifyService(wiring: NotifyWiring): Promise<NotifyService> {
-  return (await buildNotifyRuntime(wiring)).notify;
+  return (await wireNotify(wiring)).notify;
 }
 
 /**
  * The notify use case and the alarm follow-up it tells about alarms (which hands the calls it finds back to it):
- * what the notify function and the scheduled follow-up function run.
+ * what the scheduled follow-up function and the local runtime run.
  */
-export async function buildNotifyRuntime({
+export async function buildNotifyRuntime(
+  wiring: NotifyWiring,
+): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
+  const { notify, follow } = await wireNotify(wiring);
+  return { notify, follow: await follow() };
+}
+
+/**
+ * The notify use case, with the alarm follow-up built (and its code loaded) on first use: with the first alarm
+ * notify is told about, or by {@link buildNotifyRuntime}. An IAM event never loads it.
+ */
+async function wireNotify({
   config,
   aws,
   log,
@@ -144,23 +126,16 @@ export async function buildNotifyRuntime({
   escalationReads,
   managedPolicies,
   askActor: askActorSetting,
-}: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
+}: NotifyWiring): Promise<{ notify: NotifyService; follow: () => Promise<AlarmFollowService> }> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
   const slack = await pacedSlack(config, aws);
-  const search = lazily(async () => {
-    if (aws) {
-      const [{ CloudWatchLogsSearch }, { CloudTrailHistory }] = await Promise.all([
-        import('../aws/cloudwatch-logs-search'),
-        import('../aws/cloudtrail-history'),
-      ]);
-      return {
-        logs: new CloudWatchLogsSearch(aws.cloudWatchLogs),
-        trail: new CloudTrailHistory(aws.cloudTrail),
-      };
-    }
-    return (await import('../aws/alarm-search')).createAlarmSearch(options);
-  });
+  const search = lazily(async () =>
+    (await import('../aws/alarm-search')).createAlarmSearch(
+      options,
+      aws ? { cloudWatchLogs: aws.cloudWatchLogs, cloudTrail: aws.cloudTrail } : {},
+    ),
+  );
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
   const clock = { now: () => new Date() };
   const accounts = accountDirectory(config, dynamo, options, log);
@@ -168,18 +143,12 @@ export async function buildNotifyRuntime({
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
   const store = new DynamoChangeStore(dynamo, tableOptions);
-  // An attach is judged by the policy's document: seen before (the store), else IAM (loaded with the first look-up).
-  const iamClient = lazily(async () => {
-    if (aws?.iam) return aws.iam;
-    const [{ IAMClient }, { awsClientConfig, IAM_REGION }] = await Promise.all([
-      import('@aws-sdk/client-iam'),
-      import('../aws/client-config'),
-    ]);
-    return new IAMClient(awsClientConfig(IAM_REGION, options));
-  });
-  const reader = lazily(
-    async () => new (await import('../aws/policy-reader')).AwsPolicyReader(await iamClient()),
+  // An attach is judged by the policy's document: seen before (the store), else IAM. IAM's client and both
+  // read-only readers (policies, and principals for the escalation check) load with the first IAM read.
+  const iamReaders = lazily(async () =>
+    (await import('../aws/iam-readers')).createIamReaders(options, aws?.iam),
   );
+  const reader = lazily(async () => (await iamReaders()).policies);
   const policyIam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'> = iam ?? {
     getManagedPolicy: async (arn) => (await reader()).getManagedPolicy(arn),
     getPolicyVersion: async (arn, version) => (await reader()).getPolicyVersion(arn, version),
@@ -204,9 +173,7 @@ export async function buildNotifyRuntime({
   const queue =
     jobs ?? (config.jobsTopicArn ? onDemandJobQueue(options, config.jobsTopicArn, aws?.sns) : undefined);
   // The escalation check's principal reads (read-only) load with the first change to a principal's policies.
-  const principalReader = lazily(
-    async () => new (await import('../aws/principal-directory')).AwsPrincipalDirectory(await iamClient()),
-  );
+  const principalReader = lazily(async () => (await iamReaders()).principals);
   const principals = givenPrincipals ?? {
     listAttachedPolicies: async (entity) => (await principalReader()).listAttachedPolicies(entity),
     getInlinePolicy: async (entity, name) => (await principalReader()).getInlinePolicy(entity, name),
@@ -239,26 +206,36 @@ export async function buildNotifyRuntime({
   const askQueue = ask ? queue : undefined;
   if (ask && !askQueue) log?.('"was this you?" is configured but there is no jobs topic to ask through', {});
   const askActor = askQueue ? new QueuedActorAsk(askQueue) : undefined;
-  const follow: AlarmFollowService = new AlarmFollowService({
-    cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
-    logs: {
-      async *pages(group, pattern, start, end) {
-        yield* (await search()).logs.pages(group, pattern, start, end);
+  const follow = lazily(async () => {
+    const [{ AlarmFollowService }, { DynamoAlarmCursorStore }] = await Promise.all([
+      import('../app/alarm-follow'),
+      import('../store/dynamo-alarm-cursors'),
+    ]);
+    return new AlarmFollowService({
+      cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
+      logs: {
+        async *pages(group, pattern, start, end) {
+          yield* (await search()).logs.pages(group, pattern, start, end);
+        },
       },
-    },
-    deliver: async (records, deadline) => {
-      await notify.deliverRecords(records, deadline);
-    },
-    summaries: {
-      recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
-        notify.recordLaterCalls(alarmName, openedAt, eventIds),
-      showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
-    },
-    clock: { now: () => new Date() },
-    ...(log ? { log } : {}),
+      deliver: async (records, deadline) => {
+        await notify.deliverRecords(records, deadline);
+      },
+      summaries: {
+        recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
+          notify.recordLaterCalls(alarmName, openedAt, eventIds),
+        showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
+      },
+      clock: { now: () => new Date() },
+      ...(log ? { log } : {}),
+    });
   });
+  const followUp: AlarmFollowPort = {
+    opened: async (alarm, sources, found) => (await follow()).opened(alarm, sources, found),
+    closed: async (alarm, deadline) => (await follow()).closed(alarm, deadline),
+  };
   const notify: NotifyService = new NotifyService({
-    followUp: follow,
+    followUp,
     ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),
     store,
@@ -300,7 +277,7 @@ export async function buildNotifyRuntime({
 }
 
 /** The account directory over the table's copy, refreshed from Organizations when the deploy names an organisation. */
-function accountDirectory(
+export function accountDirectory(
   config: Config,
   dynamo: DynamoDBDocumentClient,
   options: { cloudTrailRegion: string },
@@ -314,7 +291,8 @@ function accountDirectory(
   });
 }
 
-function routesOption(routes: RoutingTableSource | undefined): { routes?: RoutingTableSource } {
+/** The routing table as an optional dependency: present only when one is configured. */
+export function routesOption(routes: RoutingTableSource | undefined): { routes?: RoutingTableSource } {
   return routes ? { routes } : {};
 }
 

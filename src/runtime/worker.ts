@@ -27,13 +27,12 @@ import { botSurfaceOf, type Config, requireResponderExternalId } from '../config
 import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
-import { SlackResponderChannel } from '../slack/slack-alert-channel';
+import { SlackResponderChannel } from '../slack/slack-responder-channel';
 import type { WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import {
   lazily,
-  onDemandCisAudit,
   onDemandIam,
   onDemandPolicyValidator,
   onDemandSecrets,
@@ -62,6 +61,22 @@ function onDemandDirectory(build: () => Promise<PrincipalDirectory>): PrincipalD
     groupsOf: async (userName) => (await load()).groupsOf(userName),
     permissionsBoundary: async (entity) => (await load()).permissionsBoundary(entity),
   };
+}
+
+/**
+ * The CIS 4.4 audit of the bot's own region, on four clients of its own (CloudTrail, CloudWatch Logs,
+ * CloudWatch, SNS) built on the first audit. Against an emulator (`endpoint`) `TestMetricFilter` is skipped:
+ * moto does not have it.
+ */
+function onDemandCisAudit(settings: { endpoint?: string }): CisAuditGateway {
+  const load = lazily(async () => {
+    const { AwsCisAuditGateway, createCisAuditClients } = await import('../aws/cis-audit-gateway');
+    return new AwsCisAuditGateway(
+      createCisAuditClients(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+      { testMetricFilter: settings.endpoint === undefined },
+    );
+  });
+  return { gatherFacts: async () => (await load()).gatherFacts() };
 }
 
 import {
