@@ -11,10 +11,10 @@ import { RecordingIamGateway } from '../app/bot-steps';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { PrincipalDirectory } from '../app/escalation-check';
 import type { TrailEventLookup } from '../app/event-confirmation';
-import { type AccountUseCases, FleetActionRunner } from '../app/fleet-actions';
+import type { AccountUseCases } from '../app/fleet-actions';
 import type { IamGateway } from '../app/iam-port';
 import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
-import type { Job } from '../app/jobs';
+import { isFleetJob, type Job } from '../app/jobs';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { PolicyReader } from '../app/policy-documents';
 import type { TrailHistory } from '../app/ports';
@@ -23,10 +23,9 @@ import { type JobResult, WorkerService } from '../app/worker-service';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
-import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
+import { type Config, requireResponderExternalId } from '../config';
 import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
-import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
 import { SlackResponderChannel } from '../slack/slack-responder-channel';
 import type { WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
@@ -86,7 +85,6 @@ import {
   readBotToken,
   readSigningSecret,
 } from './responders';
-import { routingSource } from './routing';
 
 /** What the worker is built from; everything but `config` defaults to the real thing. */
 export interface WorkerWiring {
@@ -246,119 +244,35 @@ export async function buildWorkerService({
     // The revert, quarantine and before-state use cases load with the first job that needs them (a query or
     // status job never does). Before-states and confirmations come from the CloudTrail history of the account
     // the change was made in.
-    const useCases = lazily(async () => {
-      const [{ BeforeStateResolver }, { RevertService }, { QuarantineService }, { CloudTrailConfirmer }] =
-        await Promise.all([
-          import('../app/before-state'),
-          import('../app/revert-service'),
-          import('../app/quarantine-service'),
-          import('../app/event-confirmation'),
-        ]);
-      const resolver = new BeforeStateResolver({ store, trail: events, iam, clock });
-      const revert = new RevertService({
+    const useCases = lazily(async () =>
+      (await import('./worker-actions')).buildAccountActions({
+        config,
         store,
         iam,
-        resolver,
+        events,
         clock,
         audit,
-        // A revert that grants access back waits for this account's CloudTrail to confirm the change.
-        confirmer: new CloudTrailConfirmer(events, clock),
-        settings: {
-          // Reverts never write to protected principals or the bot's own roles (the IAM policy denies it too).
-          guard: {
-            protectedPrincipals: config.protectedPrincipals,
-            botRoleName: (name) => name.startsWith('iam-changes-') || name === config.responder.roleName,
-          },
-          ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
-        },
-      });
-      const quarantine = new QuarantineService({
-        store,
-        iam,
-        clock,
-        audit,
-        settings: {
-          bot: config.bot,
-          protectedPrincipals: config.protectedPrincipals,
-          policyName: config.quarantinePolicyName,
-          botSurface: botSurfaceOf(config),
-          // The account this worker's IAM acts in: its deny policy is made there, for its principals only.
-          ...(accountId === undefined ? {} : { accountId }),
-        },
-      });
-      return { resolver, revert, quarantine };
-    });
+        ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
+        ...(accountId === undefined ? {} : { accountId }),
+      }),
+    );
     // The escalation check reads only: the account's IAM before the recording wrapper, the store, Slack. Its code
     // loads with the first escalation job.
-    const escalation = lazily(async () => {
-      const [
-        { EscalationCheckService, EscalationChecker },
-        policyDocuments,
-        { SlackAlertRefresher },
-        { ChangeContent },
-        { RaisedAlertGate },
-        { SlackAlertChannel },
-        { DynamoActiveMutes },
-        { routeChange },
-      ] = await Promise.all([
-        import('../app/escalation-check'),
-        import('../app/policy-documents'),
-        import('../slack/alert-refresher'),
-        import('../app/change-content'),
-        import('../app/raised-alert'),
-        import('../slack/slack-alert-channel'),
-        import('../store/dynamo-active-mutes'),
-        import('../domain/routing'),
-      ]);
-      const routes = routingSource(config, options, aws?.ssm, (text, details) => log?.(text, details ?? {}));
-      const defaults = {
-        defaultChannel: config.slack.defaultChannel,
-        channelByLevel: config.slack.channelByLevel,
-      };
-      const policies = new policyDocuments.PolicyDocumentResolver(
-        [
-          new policyDocuments.StoredPolicyDocuments(store),
-          // The worker only reads the version cache: notify alone writes it (the worker's role may not).
-          new policyDocuments.IamPolicyDocuments(
-            accountIam,
-            { documentBefore: (key, time, id) => store.documentBefore(key, time, id) },
-            clock.now,
-            // Its look comes later than notify's: a default version made since is not the one the call used.
-            { versionsBeforeTheCall: true },
-          ),
-        ],
-        (text, details) => log?.(text, details ?? {}),
-      );
-      return new EscalationCheckService({
-        checker: new EscalationChecker({ iam: accountIam, directory, policies, store, now: clock.now }),
+    const escalation = lazily(async () =>
+      (await import('./worker-escalation')).buildEscalationCheck({
+        config,
+        aws,
+        dynamo,
         store,
-        alerts: new SlackAlertRefresher(gateway),
-        now: clock.now,
-        // A change raised past what held it back in notify (a mute, the digest, a burst) is posted again.
-        raise: new RaisedAlertGate({
-          alerts: new SlackAlertChannel(gateway),
-          channelFor: async (change) => routeChange((await routes?.table()) ?? [], change, defaults).channel,
-          mutes: new DynamoActiveMutes(dynamo, { tableName: config.tableName }),
-          digestLevels: config.digestLevels,
-          mentionOnCritical: config.slack.mentionOnCritical,
-          now: clock.now,
-        }),
-        // A change notify could not validate is validated again here (Access Analyzer is not per account).
+        accountIam,
+        directory,
+        gateway,
+        clock,
+        actions: { forStatements: async (statements) => (await actionCatalogue()).forStatements(statements) },
         ...(validator ? { validator } : {}),
-        // An attached policy notify could not read (another account's, say) is read in this worker's account.
-        rejudge: {
-          content: new ChangeContent({
-            policies,
-            actions: {
-              forStatements: async (statements) => (await actionCatalogue()).forStatements(statements),
-            },
-            ...(log ? { log: (text, details) => log(text, details ?? {}) } : {}),
-          }),
-          risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
-        },
         ...(log ? { log } : {}),
-      });
-    });
+      }),
+    );
     accountUseCases.set(accountId ?? HOME, {
       revert: {
         prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
@@ -440,18 +354,30 @@ export async function buildWorkerService({
     });
   const home = workerOn(homeIam, homeAccountId);
   /** Fleet jobs (one change made in many accounts) act through each account's use cases; others pass on. */
-  const fleet = (next: JobRunner, useCasesIn: (accountId: string) => AccountUseCases): JobRunner =>
-    new FleetActionRunner({
-      store,
-      useCasesIn,
-      slack: gateway,
-      alerts: new SlackAlertRefresher(gateway),
-      presenter: SLACK_FLEET_PRESENTER,
-      audit,
-      clock,
-      next,
-      ...(log ? { log } : {}),
+  const fleet = (next: JobRunner, useCasesIn: (accountId: string) => AccountUseCases): JobRunner => {
+    // The fleet runner and its modals' builders load with the first fleet job: other jobs pass on without them.
+    const runner = lazily(async () => {
+      const [{ FleetActionRunner }, { SLACK_FLEET_PRESENTER }] = await Promise.all([
+        import('../app/fleet-actions'),
+        import('../slack/render-fleet'),
+      ]);
+      return new FleetActionRunner({
+        store,
+        useCasesIn,
+        slack: gateway,
+        alerts: new SlackAlertRefresher(gateway),
+        presenter: SLACK_FLEET_PRESENTER,
+        audit,
+        clock,
+        next,
+        ...(log ? { log } : {}),
+      });
     });
+    return {
+      run: async (job, delivery) =>
+        isFleetJob(job) ? (await runner()).run(job, delivery) : next.run(job, delivery),
+    };
+  };
   const homeUseCases = (): AccountUseCases => {
     const found = accountUseCases.get(homeAccountId ?? HOME);
     if (!found) throw new Error('the home account has no use cases');
