@@ -130,8 +130,10 @@ async function wireNotify({
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
   const slack = await pacedSlack(config, aws);
+  // The alarm path's adapters (searches, follow-up, cursors) are one chunk, loaded with the first alarm.
+  const alarmPath = lazily(async () => import('./alarm-path'));
   const search = lazily(async () =>
-    (await import('../aws/alarm-search')).createAlarmSearch(
+    (await alarmPath()).createAlarmSearch(
       options,
       aws ? { cloudWatchLogs: aws.cloudWatchLogs, cloudTrail: aws.cloudTrail } : {},
     ),
@@ -207,10 +209,7 @@ async function wireNotify({
   if (ask && !askQueue) log?.('"was this you?" is configured but there is no jobs topic to ask through', {});
   const askActor = askQueue ? new QueuedActorAsk(askQueue) : undefined;
   const follow = lazily(async () => {
-    const [{ AlarmFollowService }, { DynamoAlarmCursorStore }] = await Promise.all([
-      import('../app/alarm-follow'),
-      import('../store/dynamo-alarm-cursors'),
-    ]);
+    const { AlarmFollowService, DynamoAlarmCursorStore } = await alarmPath();
     return new AlarmFollowService({
       cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
       logs: {

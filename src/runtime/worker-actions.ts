@@ -9,7 +9,8 @@ import type { IamGateway } from '../app/iam-port';
 import type { Clock, TrailHistory } from '../app/ports';
 import { QuarantineService } from '../app/quarantine-service';
 import { RevertService } from '../app/revert-service';
-import { botSurfaceOf, type Config } from '../config';
+import type { Config } from '../config';
+import type { BotSurface } from '../domain/quarantine';
 import type { DynamoChangeStore } from '../store/dynamo-change-store';
 
 /** What one account's use cases act on. */
@@ -24,6 +25,8 @@ export interface AccountActionWiring {
   audit: AuditLog;
   /** Pause between read-backs after a revert (the service's default when not given). */
   verifyDelayMs?: number;
+  /** What a quarantine must leave the bot able to do (`botSurfaceOf` of the configuration). */
+  botSurface: BotSurface;
   /** The account this worker's IAM acts in: a quarantine's deny policy is made there, for its principals only. */
   accountId?: string;
 }
@@ -37,6 +40,7 @@ export function buildAccountActions({
   clock,
   audit,
   verifyDelayMs,
+  botSurface,
   accountId,
 }: AccountActionWiring): {
   resolver: BeforeStateResolver;
@@ -70,7 +74,7 @@ export function buildAccountActions({
       bot: config.bot,
       protectedPrincipals: config.protectedPrincipals,
       policyName: config.quarantinePolicyName,
-      botSurface: botSurfaceOf(config),
+      botSurface,
       // The account this worker's IAM acts in: its deny policy is made there, for its principals only.
       ...(accountId === undefined ? {} : { accountId }),
     },

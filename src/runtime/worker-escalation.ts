@@ -6,33 +6,38 @@
  */
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AlertChannel } from '../app/alert-port';
 import { type ActionCatalogueLoader, ChangeContent } from '../app/change-content';
-import { EscalationChecker, EscalationCheckService, type PrincipalDirectory } from '../app/escalation-check';
+import {
+  type AlertRefresher,
+  EscalationChecker,
+  EscalationCheckService,
+  type PrincipalDirectory,
+} from '../app/escalation-check';
 import type { IamGateway } from '../app/iam-port';
 import { IamPolicyDocuments, PolicyDocumentResolver, StoredPolicyDocuments } from '../app/policy-documents';
 import type { PolicyValidator } from '../app/policy-validation-port';
 import type { Clock } from '../app/ports';
 import { RaisedAlertGate } from '../app/raised-alert';
-import type { SlackInteractionGateway } from '../app/slack-port';
-import type { AwsClients } from '../aws/clients';
 import type { Config } from '../config';
-import { routeChange } from '../domain/routing';
-import { SlackAlertRefresher } from '../slack/alert-refresher';
-import { SlackAlertChannel } from '../slack/slack-alert-channel';
+import type { AssessedChange } from '../domain/types';
 import { DynamoActiveMutes } from '../store/dynamo-active-mutes';
 import type { DynamoChangeStore } from '../store/dynamo-change-store';
-import { routingSource } from './routing';
 
 /** What one account's escalation check is built on. */
 export interface EscalationWiring {
   config: Config;
-  aws?: AwsClients;
   dynamo: DynamoDBDocumentClient;
   store: DynamoChangeStore;
   /** The account's IAM, before the recording wrapper: the check only reads. */
   accountIam: IamGateway;
   directory: PrincipalDirectory;
-  gateway: SlackInteractionGateway;
+  /** Updates the alert in place with the check's result. */
+  refresher: AlertRefresher;
+  /** Posts an alert again, when the check raised it past what held it back in notify. */
+  channel: Pick<AlertChannel, 'postChange'>;
+  /** The channel a raised alert goes to: the routing table's, else its level's, else the default. */
+  channelFor: (change: AssessedChange) => Promise<string>;
   clock: Clock;
   /** The action catalogue, loaded with the first document that has a wildcard or NotAction to expand. */
   actions: ActionCatalogueLoader;
@@ -43,23 +48,18 @@ export interface EscalationWiring {
 /** The escalation check service of one account. */
 export function buildEscalationCheck({
   config,
-  aws,
   dynamo,
   store,
   accountIam,
   directory,
-  gateway,
+  refresher,
+  channel,
+  channelFor,
   clock,
   actions,
   validator,
   log,
 }: EscalationWiring): EscalationCheckService {
-  const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const routes = routingSource(config, options, aws?.ssm, (text, details) => log?.(text, details ?? {}));
-  const defaults = {
-    defaultChannel: config.slack.defaultChannel,
-    channelByLevel: config.slack.channelByLevel,
-  };
   const policies = new PolicyDocumentResolver(
     [
       new StoredPolicyDocuments(store),
@@ -77,12 +77,12 @@ export function buildEscalationCheck({
   return new EscalationCheckService({
     checker: new EscalationChecker({ iam: accountIam, directory, policies, store, now: clock.now }),
     store,
-    alerts: new SlackAlertRefresher(gateway),
+    alerts: refresher,
     now: clock.now,
     // A change raised past what held it back in notify (a mute, the digest, a burst) is posted again.
     raise: new RaisedAlertGate({
-      alerts: new SlackAlertChannel(gateway),
-      channelFor: async (change) => routeChange((await routes?.table()) ?? [], change, defaults).channel,
+      alerts: channel,
+      channelFor,
       mutes: new DynamoActiveMutes(dynamo, { tableName: config.tableName }),
       digestLevels: config.digestLevels,
       mentionOnCritical: config.slack.mentionOnCritical,

@@ -23,7 +23,7 @@ import { type JobResult, WorkerService } from '../app/worker-service';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
-import { type Config, requireResponderExternalId } from '../config';
+import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
 import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
 import { SlackResponderChannel } from '../slack/slack-responder-channel';
@@ -78,6 +78,7 @@ function onDemandCisAudit(settings: { endpoint?: string }): CisAuditGateway {
   return { gatherFacts: async () => (await load()).gatherFacts() };
 }
 
+import { routeChange } from '../domain/routing';
 import {
   buildInteractionGateway,
   buildStores,
@@ -85,6 +86,7 @@ import {
   readBotToken,
   readSigningSecret,
 } from './responders';
+import { routingSource } from './routing';
 
 /** What the worker is built from; everything but `config` defaults to the real thing. */
 export interface WorkerWiring {
@@ -222,6 +224,12 @@ export async function buildWorkerService({
     ? { askAbout: async (eventId: string) => (await askService()).askAbout(eventId) }
     : undefined;
 
+  // Where an alert the escalation check raised is posted again: the routing table, else the level's channel.
+  const routes = routingSource(config, options, aws?.ssm, (text, details) => log?.(text, details ?? {}));
+  const routeDefaults = {
+    defaultChannel: config.slack.defaultChannel,
+    channelByLevel: config.slack.channelByLevel,
+  };
   const steps = new DynamoBotStepStore(dynamo, { tableName: config.tableName });
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   // The action catalogue loads with the first document that has a wildcard or NotAction to expand.
@@ -244,6 +252,7 @@ export async function buildWorkerService({
     // The revert, quarantine and before-state use cases load with the first job that needs them (a query or
     // status job never does). Before-states and confirmations come from the CloudTrail history of the account
     // the change was made in.
+    const slack = new SlackResponderChannel(gateway);
     const useCases = lazily(async () =>
       (await import('./worker-actions')).buildAccountActions({
         config,
@@ -252,6 +261,7 @@ export async function buildWorkerService({
         events,
         clock,
         audit,
+        botSurface: botSurfaceOf(config),
         ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
         ...(accountId === undefined ? {} : { accountId }),
       }),
@@ -261,12 +271,14 @@ export async function buildWorkerService({
     const escalation = lazily(async () =>
       (await import('./worker-escalation')).buildEscalationCheck({
         config,
-        aws,
         dynamo,
         store,
         accountIam,
         directory,
-        gateway,
+        refresher: new SlackAlertRefresher(gateway),
+        channel: slack,
+        channelFor: async (change) =>
+          routeChange((await routes?.table()) ?? [], change, routeDefaults).channel,
         clock,
         actions: { forStatements: async (statements) => (await actionCatalogue()).forStatements(statements) },
         ...(validator ? { validator } : {}),
@@ -285,7 +297,7 @@ export async function buildWorkerService({
       },
     });
     return new WorkerService({
-      slack: new SlackResponderChannel(gateway),
+      slack,
       store,
       escalation: { run: async (eventId) => (await escalation()).run(eventId) },
       ...(askActor ? { askActor } : {}),
