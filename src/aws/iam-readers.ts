@@ -1,7 +1,7 @@
 /**
- * The notify path's read-only IAM adapters on one client: the policy reader (`GetPolicy`, `GetPolicyVersion`) and
- * the principal directory of the escalation check. One module, so the notify function loads the IAM client and
- * both readers together with its first IAM read, and never before.
+ * The read-only IAM adapters on one client: the policy reader (`GetPolicy`, `GetPolicyVersion`) and the principal
+ * directory of the escalation check. One module, so a function loads the IAM client and both readers together
+ * with its first IAM read (one chunk), and never before.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { type AwsClientOptions, awsClientConfig, IAM_REGION } from './client-config';

@@ -160,11 +160,11 @@ export async function buildWorkerService({
     if (!reader) {
       const role = { roleName: config.responder.roleName, externalId };
       const load = lazily(async () => {
-        const [{ AwsPolicyReader }, { createMemberIamClient }] = await Promise.all([
-          import('../aws/policy-reader'),
+        const [{ createIamReaders }, { createMemberIamClient }] = await Promise.all([
+          import('../aws/iam-readers'),
           import('../aws/member-accounts'),
         ]);
-        return new AwsPolicyReader(createMemberIamClient(accountId, role, options));
+        return createIamReaders(options, createMemberIamClient(accountId, role, options)).policies;
       });
       reader = {
         getManagedPolicy: async (arn) => (await load()).getManagedPolicy(arn),
@@ -352,10 +352,7 @@ export async function buildWorkerService({
   const homeAccountId = config.responder.homeAccountId;
   const homeDirectory = onDemandDirectory(
     async () =>
-      givenDirectory ??
-      new (await import('../aws/principal-directory')).AwsPrincipalDirectory(
-        aws?.iam ?? (await import('../aws/iam-gateway')).createIamClient(options),
-      ),
+      givenDirectory ?? (await import('../aws/iam-readers')).createIamReaders(options, aws?.iam).principals,
   );
   // The IAM client and gateway load with the first IAM call: a query or status job never needs them.
   const homeIam =
@@ -424,11 +421,11 @@ export async function buildWorkerService({
           (await import('../aws/member-cloudtrail')).createMemberCloudTrailClient(accountId, role, options),
         );
         const memberDirectory = onDemandDirectory(async () => {
-          const [{ AwsPrincipalDirectory }, { createMemberIamClient }] = await Promise.all([
-            import('../aws/principal-directory'),
+          const [{ createIamReaders }, { createMemberIamClient }] = await Promise.all([
+            import('../aws/iam-readers'),
             import('../aws/member-accounts'),
           ]);
-          return new AwsPrincipalDirectory(createMemberIamClient(accountId, role, options));
+          return createIamReaders(options, createMemberIamClient(accountId, role, options)).principals;
         });
         worker = workerOn(memberIam, accountId, memberTrail, memberDirectory);
         members.set(accountId, worker);
