@@ -175,30 +175,19 @@ export async function buildWorkerService({
     return reader;
   };
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
-  const queries = lazily(async () => {
-    const [{ buildQueryService }, { AccountPolicyReader }, { archiveHistoryOf }] = await Promise.all([
-      import('./queries'),
-      import('../app/policy-documents'),
-      import('./archive-history'),
-    ]);
-    return buildQueryService(
+  const queries = lazily(async () =>
+    (await import('./worker-history')).buildHistorySearch({
       config,
-      {
-        store,
-        stats,
-        trail,
-        dynamo,
-        // An attach found only in history is judged by its document, read in the account the policy is in.
-        policies: new AccountPolicyReader({
-          home: homeIam,
-          ...(homeAccountId === undefined || givenIam
-            ? {}
-            : { homeAccountId, memberReader: memberPolicyReader }),
-        }),
-      },
-      archiveHistoryOf,
-    );
-  });
+      store,
+      stats,
+      trail,
+      dynamo,
+      home: homeIam,
+      ...(homeAccountId === undefined || givenIam
+        ? {}
+        : { members: { homeAccountId, memberReader: memberPolicyReader } }),
+    }),
+  );
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
 

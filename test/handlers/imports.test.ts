@@ -223,7 +223,12 @@ describe('code loaded on the path that needs it', () => {
     ],
     'prepare-confirmation': ['src/slack/render-confirm.ts'],
     diff: ['src/domain/diff.ts', 'src/domain/drift.ts', 'src/slack/render-diff.ts'],
-    history: ['src/app/query-service.ts', 'src/domain/query.ts', 'src/slack/render-query.ts'],
+    history: [
+      'src/runtime/worker-history.ts',
+      'src/app/query-service.ts',
+      'src/domain/query.ts',
+      'src/slack/render-query.ts',
+    ],
     status: ['src/app/cis-audit-service.ts', 'src/slack/render-audit.ts'],
     'escalation-check': [
       'src/runtime/worker-escalation.ts',
