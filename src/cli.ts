@@ -72,6 +72,12 @@ const COMMANDS: CommandEntry[] = [
       "scan SOURCE        the IAM writes in CloudTrail's S3 log files (folder or s3://); --import backfills the store",
     load: async () => (await import('./cli/scan')).scanCommand,
   },
+  {
+    name: 'backfill-index',
+    summary:
+      'backfill-index --table T  add the byAccount index keys to changes stored before it (upgrade step; resumable)',
+    load: async () => (await import('./cli/backfill-index')).backfillIndexCommand,
+  },
 ];
 
 function usage(): string {

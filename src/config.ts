@@ -148,6 +148,11 @@ const schema = z.object({
     /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
     'expected the ARN of a role in the management account that may read Organizations',
   ),
+  CENTRAL_EVENT_BUS_ARN: matching(
+    /^arn:aws[\w-]*:events:[\w-]+:\d{12}:event-bus\/[\w.-]+$/,
+    'expected the ARN of the central event bus (arn:aws:events:REGION:ACCOUNT:event-bus/NAME)',
+  ),
+  ALL_WRITES: flag(false),
   HISTORY_BUCKET: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
   HISTORY_PREFIX: matching(/^\S*$/, 'expected an S3 key prefix without spaces'),
 });
@@ -257,6 +262,11 @@ export interface Config {
     readOrganizations: boolean;
     organizationsRoleArn?: string;
   };
+  /**
+   * The scheduled check of the member accounts' forwarding (`CENTRAL_EVENT_BUS_ARN`, set by the stack for an
+   * organisation; `ALL_WRITES`, the stack's `allWrites`): absent when there is no central bus to forward to.
+   */
+  forwarding?: { centralBusArn: string; allWrites: boolean };
 }
 
 /**
@@ -347,6 +357,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       readOrganizations: Boolean(values.ORGANIZATION_ID || values.ORGANIZATIONS_ROLE_ARN),
       ...(values.ORGANIZATIONS_ROLE_ARN ? { organizationsRoleArn: values.ORGANIZATIONS_ROLE_ARN } : {}),
     },
+    ...(values.CENTRAL_EVENT_BUS_ARN
+      ? { forwarding: { centralBusArn: values.CENTRAL_EVENT_BUS_ARN, allWrites: values.ALL_WRITES } }
+      : {}),
   };
 }
 

@@ -54,17 +54,20 @@ export interface FollowLogSearch {
 }
 
 /**
- * The count of calls found after an alarm's summary was posted, kept with the alarm and shown on its summary. The
- * alarm is named by its name and the time it went into ALARM (`openedAt`). Both methods throw when the store or
- * Slack fails (the follow-up logs it and goes on).
+ * The calls found after an alarm's summary was posted, recorded with the alarm, and their count shown on its
+ * summary. The alarm is named by its name and the time it went into ALARM (`openedAt`). Both methods throw when
+ * the store or Slack fails.
  */
 export interface LaterCallsPort {
   /**
-   * Counts the calls of `eventIds` (already handed to the notify path) as the alarm's later calls: each call once
-   * however often it is found again, and none its summary already lists. Returns how many were new.
+   * Records the calls of `eventIds` (already handed to the notify path) as the alarm's later calls: each call once
+   * however often it is recorded again, and none its summary already lists. Returns how many were new.
    */
   recordLaterCalls(alarmName: string, openedAt: string, eventIds: readonly string[]): Promise<number>;
-  /** Updates the alarm's summary in place with the count kept. */
+  /**
+   * Derives the count from the calls recorded, keeps it with the alarm and updates its summary in place when that
+   * shows fewer: idempotent, so a call after any interruption completes what the last one left undone.
+   */
   showLaterCalls(alarmName: string, openedAt: string): Promise<void>;
 }
 
@@ -116,8 +119,10 @@ function seen(records: readonly CloudTrailRecord[]): SeenCall[] {
 
 /**
  * The follow-up use case. Its guarantees: a cursor only moves past a window that was searched and whose calls were
- * handed over, with a conditional write, so nothing is missed when two runs overlap; the notify path claims each
- * call before posting it, so nothing is posted twice.
+ * handed over and recorded as the alarm's later calls, with a conditional write, so nothing is missed when two
+ * runs overlap; the notify path claims each call before posting it, so nothing is posted twice. The count of later
+ * calls is derived from those records at the end of every run (and before a cursor closes), so a run cut short at
+ * any step leaves the count short only until the next run.
  */
 export class AlarmFollowService implements AlarmFollowPort {
   private readonly log: NonNullable<AlarmFollowDependencies['log']>;
@@ -198,17 +203,25 @@ export class AlarmFollowService implements AlarmFollowPort {
     let cursor: AlarmCursor | undefined = start;
     // Calls handed over in this run: a later window's overlap does not hand them over again.
     const handed = new Set<string>();
+    // The occurrences (by `openedAt`) whose count this run already tried to complete, and every one it followed.
+    const shown = new Set<string>();
+    const followed = new Map<string, AlarmCursor>();
     for (let lost = 0; cursor && lost < MAX_ATTEMPTS; ) {
+      followed.set(cursor.openedAt, cursor);
       const now = this.deps.clock.now();
       let window = followWindow(cursor, now, this.deps.overlapMs);
       if (!window) {
         // Nothing left to search: a closing cursor may be due to close.
         const settled = settleCursor(cursor, now, this.deps.overlapMs);
-        if (
-          settled &&
-          (await this.deps.cursors.saveCursor({ ...settled, version: cursor.version + 1 }, cursor.version))
-        ) {
-          outcome.state = 'closed';
+        if (settled) {
+          // Its count is completed first: once closed, no run comes back to it. When that fails it stays closing.
+          shown.add(cursor.openedAt);
+          if (
+            (await this.showLaterCalls(cursor)) &&
+            (await this.deps.cursors.saveCursor({ ...settled, version: cursor.version + 1 }, cursor.version))
+          ) {
+            outcome.state = 'closed';
+          }
         }
         break;
       }
@@ -221,13 +234,17 @@ export class AlarmFollowService implements AlarmFollowPort {
         window = swept.split;
       }
       if ('cut' in swept) {
-        // Out of time while paging on: the cursor stays, and the next run searches the window again.
+        // Out of time while paging on, or calls handed over but not recorded as later calls: the cursor stays,
+        // and the next run searches the window again (the notify path posts nothing twice; records are kept once).
         outcome.handedOver += swept.handedOver;
-        if (swept.counted > 0) await this.showLaterCalls(cursor);
         break;
       }
-      if (swept.counted > 0) await this.showLaterCalls(cursor);
-      const next = advanceCursor(cursor, window, swept.found, now, this.deps.overlapMs);
+      let next = advanceCursor(cursor, window, swept.found, now, this.deps.overlapMs);
+      if (next.state === 'closed') {
+        // Its count is completed first: once closed, no run comes back to it. When that fails it stays closing.
+        shown.add(cursor.openedAt);
+        if (!(await this.showLaterCalls(cursor))) next = { ...next, state: cursor.state };
+      }
       if (await this.deps.cursors.saveCursor(next, cursor.version)) {
         outcome.handedOver += swept.handedOver;
         outcome.state = next.state;
@@ -243,38 +260,55 @@ export class AlarmFollowService implements AlarmFollowPort {
       cursor = await this.deps.cursors.getCursor(start.alarmName);
       if (cursor) outcome.state = cursor.state;
     }
+    // Every run completes the count from what is recorded, whether or not it found anything: an earlier run may
+    // have been cut after recording calls and before counting or showing them.
+    for (const [openedAt, followedCursor] of followed) {
+      if (!shown.has(openedAt)) await this.showLaterCalls(followedCursor);
+    }
     if (outcome.handedOver > 0) this.log('calls found while the alarm stays in ALARM', { ...outcome });
     return outcome;
   }
 
-  /** The summary updated with its count of later calls; a failure is logged, never the follow-up's. */
-  private async showLaterCalls(cursor: AlarmCursor): Promise<void> {
+  /**
+   * The alarm's count of later calls completed from what is recorded, and its summary updated; true when done (or
+   * nothing to do). A failure is logged, never the follow-up's: the next run completes it.
+   */
+  private async showLaterCalls(cursor: AlarmCursor): Promise<boolean> {
     const summaries = this.deps.summaries;
-    if (!summaries || cursor.openedAt === '') return;
+    if (!summaries || cursor.openedAt === '') return true;
     try {
       await summaries.showLaterCalls(cursor.alarmName, cursor.openedAt);
+      return true;
     } catch (error: unknown) {
-      this.log("the alarm's summary could not show the later calls", {
+      this.log("the alarm's summary could not show the later calls; the next run tries again", {
         alarm: cursor.alarmName,
         error: error instanceof Error ? error.message : String(error),
       });
+      return false;
     }
   }
 
-  /** Counts handed-over calls as the alarm's later calls; 0 (logged) when that fails: the calls are posted anyway. */
-  private async countLaterCalls(cursor: AlarmCursor, records: readonly CloudTrailRecord[]): Promise<number> {
+  /**
+   * Records handed-over calls as the alarm's later calls. False (logged) when that fails: the calls are posted
+   * anyway, and the cursor stays so the next run records them.
+   */
+  private async recordLaterCalls(
+    cursor: AlarmCursor,
+    records: readonly CloudTrailRecord[],
+  ): Promise<boolean> {
     const summaries = this.deps.summaries;
-    if (!summaries || cursor.openedAt === '') return 0;
+    if (!summaries || cursor.openedAt === '') return true;
     const ids = records.flatMap((record) => (typeof record.eventID === 'string' ? [record.eventID] : []));
-    if (ids.length === 0) return 0;
+    if (ids.length === 0) return true;
     try {
-      return await summaries.recordLaterCalls(cursor.alarmName, cursor.openedAt, ids);
+      await summaries.recordLaterCalls(cursor.alarmName, cursor.openedAt, ids);
+      return true;
     } catch (error: unknown) {
-      this.log("the alarm's later calls could not be counted", {
+      this.log("the alarm's later calls could not be recorded; the next run searches them again", {
         alarm: cursor.alarmName,
         error: error instanceof Error ? error.message : String(error),
       });
-      return 0;
+      return false;
     }
   }
 
@@ -300,12 +334,12 @@ export class AlarmFollowService implements AlarmFollowPort {
     let pending: CloudTrailRecord[] = [];
     let past = 0;
     let handedOver = 0;
-    let counted = 0;
+    let unrecorded = false;
     const handOver = async () => {
       if (pending.length === 0) return;
       await this.deps.deliver(pending, deadline);
       handedOver += pending.length;
-      counted += await this.countLaterCalls(cursor, pending);
+      if (!(await this.recordLaterCalls(cursor, pending))) unrecorded = true;
       for (const record of pending) if (typeof record.eventID === 'string') handed.add(record.eventID);
       pending = [];
     };
@@ -334,23 +368,26 @@ export class AlarmFollowService implements AlarmFollowPort {
         }
         if (pending.length >= limit) {
           await handOver();
-          if (this.deps.clock.now().getTime() > deadline) return { cut: true, handedOver, counted };
+          if (this.deps.clock.now().getTime() > deadline) return { cut: true, handedOver };
         }
       }
     }
     await handOver();
-    return { found, handedOver, counted };
+    return unrecorded ? { cut: true, handedOver } : { found, handedOver };
   }
 }
 
 /** Records one pass over a window keeps before splitting it: the most `FilterLogEvents` returns in one page. */
 const DEFAULT_RECORDS_PER_PASS = 10_000;
 
-/** What one pass over a window came to: done, split in two, or cut short by the deadline while paging on. */
+/**
+ * What one pass over a window came to: done, split in two, or cut short (by the deadline while paging on, or
+ * because calls handed over could not be recorded as later calls).
+ */
 type Sweep =
-  | { found: SeenCall[]; handedOver: number; counted: number }
+  | { found: SeenCall[]; handedOver: number }
   | { split: FollowWindow }
-  | { cut: true; handedOver: number; counted: number };
+  | { cut: true; handedOver: number };
 
 /** The pattern as this module evaluates it; undefined when it cannot be read here (every record is kept). */
 function parsedPattern(pattern: string): ReturnType<typeof parseFilterPattern> | undefined {

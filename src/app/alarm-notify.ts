@@ -295,30 +295,44 @@ export class AlarmNotifier {
   }
 
   /**
-   * Counts calls the follow-up found (and handed to {@link deliverRecords}) as later calls of the alarm that went
-   * into ALARM at `openedAt`: each stored call is marked with the alarm once (a conditional write), so a call found
-   * again is not counted again; calls its summary lists are not later calls. Returns how many were new.
+   * Records calls the follow-up found (and handed to the notify path's `deliverRecords`) as later calls of the
+   * alarm that went into ALARM at `openedAt`: one record per call, so a call found again is recorded once; calls its
+   * summary lists are not later calls. Returns how many were new. The count is derived from these records by
+   * {@link showLaterCalls}, so a run cut short after recording loses nothing.
    */
   async recordLaterCalls(alarmName: string, openedAt: string, eventIds: readonly string[]): Promise<number> {
     const { store, clock } = this.deps;
     const record = await this.alarmOpenedAt(alarmName, openedAt);
     if (!record) return 0;
     const listed = new Set(record.calls);
-    const mark = `${alarmName}@${record.alarm.stateChangeTime}`;
-    let added = 0;
-    for (const eventId of eventIds) {
-      if (listed.has(eventId)) continue;
-      if (await store.markFollowedCall(eventId, mark)) added += 1;
-    }
-    if (added > 0) await store.addLaterCalls(record.alarm, added, clock.now());
-    return added;
+    const later = eventIds.filter((eventId) => !listed.has(eventId));
+    if (later.length === 0) return 0;
+    return store.recordLaterCalls(record.alarm, later, clock.now());
   }
 
-  /** The alarm's summary updated in place with the count of later calls kept on it (nothing when none). */
+  /**
+   * Brings the alarm's count of later calls up to what is recorded, and its summary up to that count: counts the
+   * recorded later calls afresh, keeps the count on the alarm (raised, never lowered) and updates the summary in
+   * place when it shows fewer. Idempotent: whatever step an earlier call stopped at, this one completes it.
+   */
   async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
+    const { store, clock } = this.deps;
     const record = await this.alarmOpenedAt(alarmName, openedAt);
-    if (!record?.slack || !record.laterCalls) return;
-    await this.deps.slack.updateAlarm(record.slack, await this.summaryOf(record));
+    if (!record) return;
+    const counted = await store.countLaterCalls(record.alarm);
+    // Alarms counted before the count was derived from records keep their old (added-up) count when higher.
+    const total = Math.max(counted, record.laterCalls ?? 0);
+    if (total > (record.laterCalls ?? 0)) {
+      await store.raiseAlarmCount(record.alarm, 'laterCalls', total, clock.now());
+    }
+    if (!record.slack || total === 0 || (record.shownLaterCalls ?? 0) >= total) return;
+    await this.deps.slack.updateAlarm(record.slack, await this.summaryOf({ ...record, laterCalls: total }));
+    if (await store.raiseAlarmCount(record.alarm, 'shownLaterCalls', total, clock.now())) return;
+    // Another run showed a higher count first, and this update may have landed after it: show the latest again.
+    const latest = await this.alarmOpenedAt(alarmName, openedAt);
+    if (latest?.slack && latest.laterCalls) {
+      await this.deps.slack.updateAlarm(latest.slack, await this.summaryOf(latest));
+    }
   }
 
   /**

@@ -10,10 +10,10 @@
 import type { AccountFacts } from '../domain/accounts';
 import type { AuditReport } from '../domain/cis-audit';
 import type { PolicyDiff, RiskDelta } from '../domain/diff';
-import type { ForwardingStop } from '../domain/forwarding';
 import type { Query, QueryError } from '../domain/query';
 import type { AlarmEvent, AlarmState, AssessedChange, Change } from '../domain/types';
 import type { AuditActor } from './audit-port';
+import type { ForwardingNoticeChannel } from './forwarding-notices';
 import type { SlackRef } from './ports';
 import type { LiftOutcome, LiftPreview, QuarantineOutcome, QuarantinePreview } from './quarantine-service';
 import type { QueryAnswer } from './query-service';
@@ -57,6 +57,9 @@ export interface ChangeAlertOptions {
   thread?: { channel: string; ts: string };
 }
 
+/** The account a change was made in, with the directory's facts about it when it had them (to name it). */
+export type ChangeAccount = Pick<AssessedChange, 'accountId'> & Pick<Partial<AssessedChange>, 'account'>;
+
 /**
  * A follow-up told in an alert's thread (or, for an outcome, to the person who asked). Each kind is a fact; the
  * adapter words it.
@@ -66,22 +69,29 @@ export type ThreadNote =
   | { kind: 'own-call'; change: AssessedChange; earlierAlertFound: boolean }
   /** An alarm whose summary is in this thread changed state again. */
   | { kind: 'alarm-state'; alarmName: string; state: AlarmState }
-  /** A revert ran (or was refused, or found claimed) for `by`. */
-  | { kind: 'revert'; outcome: RevertOutcome; by: AuditActor }
+  /** A revert ran (or was refused, or found claimed) for `by`, in the account of `where` when known. */
+  | { kind: 'revert'; outcome: RevertOutcome; by: AuditActor; where?: ChangeAccount }
   /** A quarantine was applied (or refused) for `by`. */
-  | { kind: 'quarantine'; outcome: QuarantineOutcome; by: AuditActor; reason: string }
+  | {
+      kind: 'quarantine';
+      outcome: QuarantineOutcome;
+      by: AuditActor;
+      reason: string;
+      where?: ChangeAccount;
+    }
   /** A quarantine was lifted (or not) for `by`. */
-  | { kind: 'lift-quarantine'; outcome: LiftOutcome; by: AuditActor; reason: string }
+  | {
+      kind: 'lift-quarantine';
+      outcome: LiftOutcome;
+      by: AuditActor;
+      reason: string;
+      where?: ChangeAccount;
+    }
   /** A task failed before it could say anything else. */
-  | { kind: 'failure'; failure: TaskFailure }
-  /**
-   * A member account's forwarding of IAM changes was stopped (or someone tried): its rule deleted or disabled, or
-   * its target removed. `account` is the directory's facts, when known; `mention` calls the channel's attention.
-   */
-  | { kind: 'forwarding-stopped'; stop: ForwardingStop; account?: AccountFacts; mention: boolean };
+  | { kind: 'failure'; failure: TaskFailure };
 
 /** The notes the notify path posts (the worker's outcome notes are the {@link ResponderChannel}'s). */
-export type AlertNote = Extract<ThreadNote, { kind: 'own-call' | 'alarm-state' | 'forwarding-stopped' }>;
+export type AlertNote = Extract<ThreadNote, { kind: 'own-call' | 'alarm-state' }>;
 
 /** The slow tasks a responder starts. */
 export type ResponderTask = 'revert' | 'quarantine' | 'lift-quarantine' | 'history' | 'status';
@@ -156,8 +166,11 @@ export type CommandAnswer =
   | { kind: 'cis-status'; report: AuditReport; now: Date; share: boolean }
   | { kind: 'failure'; failure: TaskFailure };
 
-/** The notify path's view of Slack: alerts, alarm summaries and their threads. */
-export interface AlertChannel {
+/**
+ * The notify path's view of Slack: alerts, alarm summaries and their threads, and the notices of member accounts'
+ * forwarding being stopped ({@link ForwardingNoticeChannel}).
+ */
+export interface AlertChannel extends ForwardingNoticeChannel {
   /** Posts the alert for one change; returns where it is. */
   postChange(channel: string, change: AssessedChange, options: ChangeAlertOptions): Promise<SlackRef>;
   /**

@@ -4,7 +4,7 @@ import { assessChange } from '../domain/assess-change';
 import { type BotIdentity, botRoleOf, callKey, unrecordedBotChange } from '../domain/bot-identity';
 import { normaliseRecord } from '../domain/change';
 import { accountOf, groupOf } from '../domain/fleet';
-import { type ForwardingStop, forwardingStopOf } from '../domain/forwarding';
+import { forwardingStopOf } from '../domain/forwarding';
 import { type CloudTrailRecord, InputError, readInputParts, type UnreadablePart } from '../domain/input';
 import { documentsToValidate, withValidation } from '../domain/policy-validation';
 import {
@@ -26,6 +26,7 @@ import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
 import type { EscalationStep } from './escalation-check';
 import { ExpectationGate, type ExpectationStore } from './expectation-port';
+import { type ForwardingNoticeStore, ForwardingNotices } from './forwarding-notices';
 import { MuteGate, type MuteStore } from './mute-port';
 import { type PolicyValidator, validateDocuments } from './policy-validation-port';
 import type {
@@ -123,6 +124,11 @@ export interface NotifyDependencies {
    */
   followUp?: AlarmFollowPort;
   /**
+   * Where the notices of member accounts' forwarding being stopped are claimed and grouped: one per call however
+   * often it is delivered, one per account and kind within an hour however often it is repeated.
+   */
+  forwardingNotices: ForwardingNoticeStore;
+  /**
    * "Was this you?": each change posted as its own alert is handed over (to the worker, which maps the actor and
    * sends the DM). Off when absent.
    */
@@ -177,10 +183,26 @@ const DELIVERED = new Set(['delivered', 'grouped', 'own-call', 'muted', 'digest'
  */
 export class NotifyService {
   private readonly log: NonNullable<NotifyDependencies['log']>;
+  private readonly forwarding: ForwardingNotices;
   private alarmPath: Promise<AlarmNotifier> | undefined;
 
   constructor(private readonly deps: NotifyDependencies) {
     this.log = deps.log ?? (() => {});
+    const { settings, accounts } = deps;
+    this.forwarding = new ForwardingNotices({
+      store: deps.forwardingNotices,
+      slack: deps.slack,
+      clock: deps.clock,
+      ...(accounts ? { describeAccount: (id: string) => accounts.describe(id) } : {}),
+      settings: {
+        channel: settings.channelByLevel.critical ?? settings.defaultChannel,
+        mentionOnCritical: settings.mentionOnCritical,
+        ...(settings.burstCountIntervalSeconds === undefined
+          ? {}
+          : { countIntervalSeconds: settings.burstCountIntervalSeconds }),
+      },
+      log: this.log,
+    });
   }
 
   /**
@@ -205,15 +227,18 @@ export class NotifyService {
   }
 
   /**
-   * Counts calls the follow-up found (and handed to {@link deliverRecords}) as later calls of the alarm that went
-   * into ALARM at `openedAt`: each stored call is marked with the alarm once, so a call found again is not counted
-   * again; calls its summary lists are not later calls. Returns how many were new.
+   * Records calls the follow-up found (and handed to {@link deliverRecords}) as later calls of the alarm that went
+   * into ALARM at `openedAt`: one record per call, so a call found again is recorded once; calls its summary lists
+   * are not later calls. Returns how many were new.
    */
   async recordLaterCalls(alarmName: string, openedAt: string, eventIds: readonly string[]): Promise<number> {
     return (await this.alarms()).recordLaterCalls(alarmName, openedAt, eventIds);
   }
 
-  /** The alarm's summary updated in place with the count of later calls kept on it (nothing when none). */
+  /**
+   * Brings the alarm's count of later calls up to what is recorded, and its summary up to that count. Idempotent:
+   * whatever step an earlier call stopped at, this one completes it.
+   */
   async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
     return (await this.alarms()).showLaterCalls(alarmName, openedAt);
   }
@@ -258,6 +283,7 @@ export class NotifyService {
           deadline,
           (reason) => setAside.push({ reason, input: item.record }),
           gates,
+          invocationId,
         );
       }
     }
@@ -342,10 +368,15 @@ export class NotifyService {
     deadline: number,
     unreadable: (reason: string) => void,
     gates: NotifyGates = {},
+    owner: string = randomUUID(),
   ): Promise<StoredChange | undefined> {
     const stop = forwardingStopOf(record);
     if (stop) {
-      await this.reportForwardingStop(stop, result);
+      // Not stored as a change: it is no IAM change. Said in the critical channel (else the default).
+      const outcome = await this.forwarding.report(stop, owner, deadline);
+      if (outcome === 'duplicate') result.duplicates.push(stop.eventId);
+      else if (outcome === 'posted') result.posted.push(stop.eventId);
+      else result.grouped.push(stop.eventId);
       return undefined;
     }
     let normalised: ReturnType<typeof normaliseRecord>;
@@ -361,28 +392,6 @@ export class NotifyService {
       return undefined;
     }
     return this.deliver(normalised.change, result, deadline, gates);
-  }
-
-  /**
-   * A member account's forwarding was stopped (or someone tried): said in the critical channel (else the default),
-   * with `@here` when it was stopped and mentions are on. Not stored as a change: it is no IAM change.
-   */
-  private async reportForwardingStop(stop: ForwardingStop, result: NotifyResult): Promise<void> {
-    const { settings } = this.deps;
-    const account = this.deps.accounts ? await this.deps.accounts.describe(stop.accountId) : undefined;
-    const known = account && (account.name || account.ouPath) ? { account } : {};
-    await this.deps.slack.postThreadNote(
-      { channel: settings.channelByLevel.critical ?? settings.defaultChannel },
-      { kind: 'forwarding-stopped', stop, ...known, mention: settings.mentionOnCritical },
-    );
-    result.posted.push(stop.eventId);
-    this.log('forwarding of IAM changes stopped in a member account', {
-      accountId: stop.accountId,
-      eventName: stop.eventName,
-      rule: stop.ruleName,
-      caller: stop.caller,
-      ...(stop.errorCode ? { errorCode: stop.errorCode } : {}),
-    });
   }
 
   /** Judges a change with what the store knows of the document before it, and remembers the one after. */

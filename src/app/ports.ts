@@ -104,8 +104,13 @@ export interface StoredAlarm {
   resolvedAt?: string;
   /** The state (OK, INSUFFICIENT_DATA) it was resolved by, beside `resolvedAt`. */
   resolvedState?: AlarmState;
-  /** Calls found after its summary was posted, while it stayed in ALARM (the follow-up's count, shown on it). */
+  /**
+   * Calls found after its summary was posted, while it stayed in ALARM: the count of its recorded later calls
+   * (`recordLaterCalls`), kept here to render the summary.
+   */
   laterCalls?: number;
+  /** The count of later calls its Slack summary was last updated with (behind `laterCalls` until it is). */
+  shownLaterCalls?: number;
   /**
    * Who is posting its summary: `claimed` while one invocation holds it (until `claimUntil`), `posted` once done.
    * Absent on items written before claims existed: posted when `slack` is set.
@@ -210,12 +215,22 @@ export interface ChangeStore {
   /** The latest ALARM occurrence of an alarm before a time, to mark it resolved on OK. */
   latestAlarmOccurrence(name: string, before: string): Promise<StoredAlarm | undefined>;
   /**
-   * Marks a stored change as found by the follow-up of the alarm occurrence `alarm` (a conditional write): true
-   * the first time, false when it was already marked or is not stored.
+   * Records `eventIds` as later calls of the alarm occurrence `alarm` (found by its follow-up after its summary
+   * was posted): one record per call, so recording a call again changes nothing. Returns how many were new.
    */
-  markFollowedCall(eventId: string, alarm: string): Promise<boolean>;
-  /** Adds `count` to an alarm occurrence's later calls (an atomic `ADD`). */
-  addLaterCalls(alarm: AlarmEvent, count: number, now: Date): Promise<void>;
+  recordLaterCalls(alarm: AlarmEvent, eventIds: readonly string[], now: Date): Promise<number>;
+  /** How many later calls are recorded for the alarm occurrence: the count its summary shows, derived afresh. */
+  countLaterCalls(alarm: AlarmEvent): Promise<number>;
+  /**
+   * Sets the occurrence's `laterCalls` (the count kept) or `shownLaterCalls` (the count its Slack summary shows)
+   * to `count` if that is more than it holds: a stale recount never lowers it. False when it was not raised.
+   */
+  raiseAlarmCount(
+    alarm: AlarmEvent,
+    field: 'laterCalls' | 'shownLaterCalls',
+    count: number,
+    now: Date,
+  ): Promise<boolean>;
 
   getBurst(key: string): Promise<Burst | undefined>;
   /** Starts a new burst for the key, replacing an expired one (`expectedBurstId`); false when someone else did. */

@@ -9,6 +9,7 @@
 
 import type { Change, PolicyDocument } from '../domain/types';
 import type {
+  ChangeAccount,
   CommandAnswer,
   Confirmation,
   ConfirmSubject,
@@ -208,7 +209,7 @@ export class WorkerService {
       return this.failed(job, job.alert, error);
     }
     const stored = await this.stored(job.eventId);
-    const note: ThreadNote = { kind: 'revert', outcome, by: job.by };
+    const note: ThreadNote = { kind: 'revert', outcome, by: job.by, ...whereOf(stored) };
     if (outcome.status !== 'already-claimed') {
       await this.refreshAlert(stored);
       await this.replyInThread(stored, job.alert, note);
@@ -236,6 +237,7 @@ export class WorkerService {
       return this.failed(job, job.alert, error);
     }
     const stored = await this.stored(job.eventId);
+    note = { ...note, ...whereOf(stored) };
     await this.refreshAlert(stored);
     await this.replyInThread(stored, job.alert, note);
     if (status !== 'done' && status !== 'lifted') await this.tellRequester(stored, job.alert, job.by, note);
@@ -532,4 +534,11 @@ function threadOf(
     return { channel: stored.slack.channel, threadTs: stored.slack.threadTs ?? stored.slack.ts };
   if (alert) return { channel: alert.channel, threadTs: alert.ts };
   return undefined;
+}
+
+/** The account a stored change was made in, as a note names it: nothing when the change could not be read. */
+function whereOf(stored: RespondedChange | undefined): { where?: ChangeAccount } {
+  if (!stored?.change.accountId) return {};
+  const { accountId, account } = stored.change;
+  return { where: { accountId, ...(account ? { account } : {}) } };
 }

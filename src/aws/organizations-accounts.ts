@@ -70,6 +70,8 @@ export class OrganizationsAccountSource implements AccountSource {
             ...(account.Name ? { name: account.Name } : {}),
             ouPath: parent.path,
             parentId: parent.id,
+            // `State` replaces the older `Status`; either names a suspended or closing account.
+            ...((account.State ?? account.Status) ? { status: account.State ?? account.Status } : {}),
           });
         }
       }

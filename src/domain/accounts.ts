@@ -16,6 +16,11 @@ export interface AccountFacts {
   ouPath?: string;
   /** The id of the account's parent (`ou-…` or `r-…`). */
   parentId?: string;
+  /**
+   * Its state in Organizations (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, …); absent in copies kept before it was
+   * read, taken as active.
+   */
+  status?: string;
 }
 
 /** Every account the directory knows, as one snapshot, and when it was read from Organizations. */

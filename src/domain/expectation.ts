@@ -23,6 +23,8 @@ export interface Expectation {
   eventGlob?: string;
   /** The one account it is about (`in 111122223333`); any account when absent. */
   accountId?: string;
+  /** That account's name in the organisation when it was announced (for people; never matched on). */
+  accountName?: string;
   note: string;
   startsAt: string;
   endsAt: string;

@@ -79,3 +79,149 @@ export function forwardingStopOf(record: CloudTrailRecord): ForwardingStop | und
   if ((eventName === 'PutRule' && !disables) || eventName === 'PutTargets') stop.rewrite = true;
   return stop;
 }
+
+/**
+ * The IAM events a member account's forwarding rule matches, as `templates/member-account.yml` writes them: the 16
+ * CIS 4.4 calls with `SetDefaultPolicyVersion` and `UpdateAssumeRolePolicy`, or (`AllWrites`) every IAM write. The
+ * same patterns as the stack's `custom.iamEventPatterns` (a test keeps them equal).
+ */
+export const FORWARDED_EVENT_PATTERNS = {
+  cis44: {
+    source: ['aws.iam'],
+    'detail-type': ['AWS API Call via CloudTrail'],
+    detail: {
+      eventSource: ['iam.amazonaws.com'],
+      eventName: [
+        'DeleteGroupPolicy',
+        'DeleteRolePolicy',
+        'DeleteUserPolicy',
+        'PutGroupPolicy',
+        'PutRolePolicy',
+        'PutUserPolicy',
+        'CreatePolicy',
+        'DeletePolicy',
+        'CreatePolicyVersion',
+        'DeletePolicyVersion',
+        'AttachRolePolicy',
+        'DetachRolePolicy',
+        'AttachUserPolicy',
+        'DetachUserPolicy',
+        'AttachGroupPolicy',
+        'DetachGroupPolicy',
+        'SetDefaultPolicyVersion',
+        'UpdateAssumeRolePolicy',
+      ],
+    },
+  },
+  allWrites: {
+    source: ['aws.iam'],
+    'detail-type': ['AWS API Call via CloudTrail'],
+    detail: { eventSource: ['iam.amazonaws.com'], readOnly: [false] },
+  },
+} as const;
+
+/** The role the member template's forwarding rule puts events on the central bus with. */
+export const FORWARDER_ROLE = 'iam-changes-forwarder';
+
+/** What a member account's forwarding rule is, as `DescribeRule` and `ListTargetsByRule` tell it. */
+export interface ForwardingRuleFacts {
+  /** False when the account has no rule of that name on its default bus. */
+  exists: boolean;
+  /** `ENABLED`, `DISABLED`, `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`. */
+  state?: string;
+  /** The rule's event pattern, as JSON text. */
+  eventPattern?: string;
+  targets: Array<{
+    arn?: string;
+    roleArn?: string;
+    /** The target sends something else than the event: `Input`, `InputPath` or an input transformer. */
+    transformsInput: boolean;
+  }>;
+}
+
+/**
+ * What can be wrong with a forwarding rule: gone; not enabled; matching other events than the template's; no
+ * target on the central bus; that target put with another role than the template's (one that may not put events
+ * there); that target sending something else than the event.
+ */
+export type ForwardingProblem = 'missing' | 'disabled' | 'pattern' | 'retargeted' | 'target-role' | 'input';
+
+/** What the rule should be in `accountId`. */
+export interface ForwardingExpectation {
+  accountId: string;
+  /** The central bus's ARN (the stack's `CentralEventBusArn`). */
+  centralBusArn: string;
+  /**
+   * The stack forwards every IAM write (`allWrites`): only that pattern is whole. Otherwise the CIS 4.4 pattern and
+   * the every-write one (which holds more) are both whole.
+   */
+  allWrites: boolean;
+}
+
+/** One account's forwarding as last checked: whole, with problems, or not checkable (and why, in one line). */
+export type ForwardingHealth =
+  | { status: 'healthy' }
+  | { status: 'broken'; problems: ForwardingProblem[] }
+  | { status: 'unchecked'; reason: string };
+
+/** An equality key of a health: the same key, the same state (a changed reason alone is no new state). */
+export function healthKey(health: ForwardingHealth): string {
+  if (health.status === 'broken') return `broken:${[...health.problems].sort().join(',')}`;
+  return health.status;
+}
+
+/** A JSON value with its object keys sorted and its arrays as sorted sets: patterns compared by meaning. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value))
+    return value
+      .map(canonical)
+      .map((item) => JSON.stringify(item))
+      .sort()
+      .map((text) => JSON.parse(text) as unknown);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, item]) => [key, canonical(item)]),
+    );
+  return value;
+}
+
+function samePattern(text: string | undefined, pattern: unknown): boolean {
+  if (text === undefined) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  return JSON.stringify(canonical(parsed)) === JSON.stringify(canonical(pattern));
+}
+
+const ENABLED_STATES = new Set(['ENABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS']);
+
+/**
+ * Judges a member account's forwarding rule against the template: every problem found, none when it forwards as
+ * the template does. A target on another bus beside the central one is not a problem (the events still arrive).
+ */
+export function judgeForwarding(
+  facts: ForwardingRuleFacts,
+  expected: ForwardingExpectation,
+): ForwardingHealth {
+  if (!facts.exists) return { status: 'broken', problems: ['missing'] };
+  const problems: ForwardingProblem[] = [];
+  if (!ENABLED_STATES.has(facts.state ?? '')) problems.push('disabled');
+  const whole = expected.allWrites
+    ? [FORWARDED_EVENT_PATTERNS.allWrites]
+    : [FORWARDED_EVENT_PATTERNS.cis44, FORWARDED_EVENT_PATTERNS.allWrites];
+  if (!whole.some((pattern) => samePattern(facts.eventPattern, pattern))) problems.push('pattern');
+  const central = facts.targets.filter((target) => target.arn === expected.centralBusArn);
+  if (central.length === 0) problems.push('retargeted');
+  else {
+    const role = new RegExp(`^arn:aws[\\w-]*:iam::${expected.accountId}:role/${FORWARDER_ROLE}$`);
+    const withRole = central.filter((target) => role.test(target.roleArn ?? ''));
+    if (withRole.length === 0) problems.push('target-role');
+    else if (withRole.every((target) => target.transformsInput)) problems.push('input');
+  }
+  return problems.length === 0 ? { status: 'healthy' } : { status: 'broken', problems };
+}

@@ -5,6 +5,8 @@
  * A critical change is never muted by a mute made from a lower alert, nor by one that does not say, in so many
  * words, that it includes critical changes (`includesCritical`, offered only on a critical alert).
  */
+
+import type { AccountFacts } from './accounts';
 import { resourceOf } from './resources';
 import type { Actor, Change, RiskLevel } from './types';
 
@@ -32,6 +34,8 @@ export interface MuteMatch {
   resource?: string;
   /** The account the alert's change was made in: a mute is for that account only. */
   accountId?: string;
+  /** That account's name in the organisation when the mute was made (for people; never matched on). */
+  accountName?: string;
 }
 
 /** A mute as it is stored. */
@@ -59,9 +63,12 @@ export function actorKeyOf(actor: Actor): string {
   return actor.sessionIssuerArn || actor.arn || actor.name;
 }
 
-/** What a mute of `scope` made from `change` matches. */
-export function muteMatchOf(change: Change, scope: MuteScope): MuteMatch {
-  const account = change.accountId ? { accountId: change.accountId } : {};
+/** What a mute of `scope` made from `change` matches (with its account's name, when the change carries it). */
+export function muteMatchOf(change: Change & { account?: AccountFacts }, scope: MuteScope): MuteMatch {
+  const name = change.account?.id === change.accountId ? change.account?.name : undefined;
+  const account = change.accountId
+    ? { accountId: change.accountId, ...(name ? { accountName: name } : {}) }
+    : {};
   if (scope === 'resource') return { scope, resource: resourceOf(change), ...account };
   const actor = { actorKey: actorKeyOf(change.actor), actorName: change.actor.name };
   if (scope === 'actor') return { scope, ...actor, ...account };
@@ -122,7 +129,7 @@ export interface MuteRequest {
  * that is not critical.
  */
 export function planMute(
-  change: Change & { risk: { level: RiskLevel } },
+  change: Change & { risk: { level: RiskLevel }; account?: AccountFacts },
   request: MuteRequest,
   made: { id: string; by: { slackUserId: string; name: string }; now: Date },
 ): Mute {

@@ -34,6 +34,7 @@ import { DynamoActiveMutes } from '../store/dynamo-active-mutes';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
+import { DynamoForwardingNoticeStore } from '../store/dynamo-forwarding-notices';
 import { DynamoStatsStore } from '../store/dynamo-stats';
 import {
   lazily,
@@ -236,6 +237,7 @@ async function wireNotify({
   };
   const notify: NotifyService = new NotifyService({
     followUp,
+    forwardingNotices: new DynamoForwardingNoticeStore(dynamo, tableOptions),
     ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),
     store,

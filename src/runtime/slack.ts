@@ -12,6 +12,7 @@
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { CachedAccountDirectory } from '../app/account-directory';
 import { AskActorService } from '../app/ask-actor-service';
 import { ResponderAuthorizer } from '../app/authorize';
 import { HomeService } from '../app/home-service';
@@ -30,6 +31,7 @@ import { homeExpectationOf } from '../slack/render-expectation';
 import { homeMuteOf } from '../slack/render-mute';
 import { guardSlackRequest, type MAX_SLACK_BODY_BYTES, readSignedRequest } from '../slack/request-guard';
 import type { WebApiSlackGateway } from '../slack/web-api-gateway';
+import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoMuteStore } from '../store/dynamo-mutes';
@@ -155,6 +157,11 @@ function listenerDependencies(wiring: SlackWiring, slack: SlackInteractionGatewa
     log: wiring.log ?? consoleLog,
     mutes,
     expectations,
+    // The copy notify keeps: read only here (a name unknown to it is shown as the id).
+    accounts: new CachedAccountDirectory({
+      store: new DynamoAccountDirectoryStore(dynamo, tableOptions),
+      clock,
+    }),
   };
   const askActor = askActorOf(wiring, slack, deps, dynamo);
   if (askActor) deps.askActor = askActor;

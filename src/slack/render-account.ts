@@ -4,7 +4,7 @@
  */
 import type { AccountFacts } from '../domain/accounts';
 import type { AssessedChange, Change } from '../domain/types';
-import { inlineCode, truncate } from './escape';
+import { escapeText, inlineCode, truncate } from './escape';
 
 /** The facts of `accountId` carried by the change, when they are about that account. */
 function factsOf(change: Change & { account?: AccountFacts }, accountId: string): AccountFacts | undefined {
@@ -18,6 +18,15 @@ export function accountMrkdwn(accountId: string, facts?: AccountFacts): string {
   const name = facts.name ? `*${truncate(facts.name, 60)}* ` : '';
   const path = facts.ouPath ? ` · ${truncate(facts.ouPath, 120)}` : '';
   return `${name}${id}${path}`;
+}
+
+/**
+ * mrkdwn for an account named inside a sentence (a fleet line, a mute, a revert's result): `*prod-payments*
+ * (111122223333)`, or `` `111122223333` `` when no name is known.
+ */
+export function accountInline(accountId: string, facts?: Pick<AccountFacts, 'name'>): string {
+  const id = accountId || 'unknown account';
+  return facts?.name ? `*${truncate(facts.name, 60)}* (${escapeText(id)})` : inlineCode(id, 40);
 }
 
 /**

@@ -7,8 +7,9 @@ import type { BurstNote, FleetActed } from '../app/ports';
 import type { AlarmEvent, AssessedChange } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, section } from './blocks';
-import { escapeText, inlineCode, truncate } from './escape';
+import { truncate } from './escape';
 import { describeChange, LEVELS, type SlackMessage, slackDate } from './render';
+import { accountInline } from './render-account';
 
 /** Changes one thread message lists at most: one section each, under Slack's 50 blocks. */
 export const MAX_BURST_LINES = 45;
@@ -59,9 +60,7 @@ export function renderBurstBatch(changes: AssessedChange[], muted?: ReadonlySet<
 
 /** The account a change was made in, by name when the directory knew it: `*prod-payments* (111122223333)`. */
 export function accountLabel(change: Pick<AssessedChange, 'accountId' | 'account'>): string {
-  const id = change.accountId || 'unknown account';
-  const name = change.account?.name;
-  return name ? `*${truncate(name, 60)}* (${escapeText(id)})` : inlineCode(id, 40);
+  return accountInline(change.accountId, change.account);
 }
 
 /**

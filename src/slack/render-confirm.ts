@@ -22,7 +22,7 @@ import type { BeforeStateSource } from '../app/before-state';
 import type { LiftPreview, QuarantinePreview } from '../app/quarantine-service';
 import type { DriftCheck, RevertPreview } from '../app/revert-service';
 import { isQuarantineMode, type QuarantineMode } from '../domain/quarantine';
-import type { Change, RevertStep } from '../domain/types';
+import type { AssessedChange, Change, RevertStep } from '../domain/types';
 import {
   ACTION_IDS,
   QUARANTINE_MODES_INPUT,
@@ -35,6 +35,7 @@ import { context, plain, section } from './blocks';
 import { breakFences, escapeText, inlineCode, truncate, wrapEscaped } from './escape';
 import { MODE_WORDS } from './quarantine-words';
 import { describeChange, slackDate } from './render';
+import { changeAccountMrkdwn } from './render-account';
 import { mentionOf, reasonText } from './render-state';
 
 /** The three confirmable actions (the worker's {@link ConfirmAction}). */
@@ -149,10 +150,12 @@ function runHeading(dryRun: boolean | undefined, extra = ''): string {
     : `:warning: *These IAM calls will run, in this order*${extra}:`;
 }
 
-function headBlocks(change: Change): KnownBlock[] {
+/** Who did what, in which account (by name when the directory knew it), with the event id and time. */
+function headBlocks(change: Change & Pick<Partial<AssessedChange>, 'account'>): KnownBlock[] {
   const actor = truncate(change.actor.name || 'unknown caller', 100);
+  const where = change.accountId ? `\nIn account ${changeAccountMrkdwn(change)}` : '';
   return [
-    section(`*${actor}* ${truncate(describeChange(change), 1500)}.`),
+    section(`*${actor}* ${truncate(describeChange(change), 1500)}.${where}`),
     context([`Event ${inlineCode(change.eventId, 200)} · ${slackDate(change.eventTime)}`]),
   ];
 }

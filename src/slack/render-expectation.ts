@@ -7,16 +7,20 @@ import type { HomeExpectation } from '../app/home-service';
 import type { Expectation } from '../domain/expectation';
 import { ACTION_IDS } from './action-ids';
 import { context, plain, section } from './blocks';
-import { escapeText, inlineCode, truncate } from './escape';
+import { inlineCode, truncate, truncateEscaped } from './escape';
 import { type SlackMessage, slackDate } from './render';
+import { accountInline } from './render-account';
 
-/** What an expectation covers, in words (escaped). */
+/** What an expectation covers, in words (escaped), its account by name when it was known. */
 export function describeExpectation(expectation: Expectation): string {
   const parts: string[] = [];
   if (expectation.eventGlob) parts.push(inlineCode(expectation.eventGlob, 100));
   parts.push(expectation.resource ? `on ${inlineCode(expectation.resource, 300)}` : 'changes');
   if (expectation.actor) parts.push(`by ${inlineCode(expectation.actor, 200)}`);
-  if (expectation.accountId) parts.push(`in ${inlineCode(expectation.accountId, 20)}`);
+  if (expectation.accountId) {
+    const name = expectation.accountName ? { name: expectation.accountName } : undefined;
+    parts.push(`in ${accountInline(expectation.accountId, name)}`);
+  }
   return parts.join(' ');
 }
 
@@ -38,14 +42,14 @@ export function endExpectationButton(expectationId: string): Button {
 
 /** The announcement in the channel. */
 export function renderExpectationPosted(expectation: Expectation): SlackMessage {
-  const note = expectation.note ? `: ${escapeText(truncate(expectation.note, 300))}` : '';
+  const note = expectation.note ? `: ${truncate(expectation.note, 300)}` : '';
   const text = `:calendar: <@${expectation.createdBy.slackUserId}> expects ${describeExpectation(expectation)} from ${slackDate(expectation.startsAt)} until ${slackDate(expectation.endsAt)}${note}`;
   const ended = expectation.endedEarly;
   if (ended) {
     return {
       text: truncate(`Expected changes ended early by ${ended.by.name}`, 3000),
       blocks: [
-        section(truncate(text, 3000)),
+        section(truncateEscaped(text, 3000)),
         context([
           `:stop_sign: Ended early by <@${ended.by.slackUserId}> ${slackDate(ended.at)}: changes on this target are no longer expected.`,
         ]),
@@ -55,7 +59,7 @@ export function renderExpectationPosted(expectation: Expectation): SlackMessage 
   return {
     text: truncate(`Expected changes until ${expectation.endsAt}`, 3000),
     blocks: [
-      { ...section(truncate(text, 3000)), accessory: endExpectationButton(expectation.id) },
+      { ...section(truncateEscaped(text, 3000)), accessory: endExpectationButton(expectation.id) },
       context([
         'Matching changes are lowered one level and posted in this thread; a change on this target outside the window, or by someone else, is called out as unexpected. A change up to 5 minutes before this announcement counts as expected.',
       ]),
@@ -68,9 +72,9 @@ export function renderExpectationList(expectations: readonly Expectation[], now:
   const open = expectations.filter((expectation) => Date.parse(expectation.endsAt) > now.getTime());
   const head = open.length === 1 ? '1 expectation open' : `${open.length} expectations open`;
   const lines = open.slice(0, 20).map((expectation) => {
-    const note = expectation.note ? `: ${escapeText(truncate(expectation.note, 200))}` : '';
+    const note = expectation.note ? `: ${truncate(expectation.note, 200)}` : '';
     return section(
-      truncate(
+      truncateEscaped(
         `${describeExpectation(expectation)} until ${slackDate(expectation.endsAt)}, by <@${expectation.createdBy.slackUserId}>${note}`,
         3000,
       ),

@@ -10,8 +10,9 @@ import type { MUTE_DURATIONS, Mute, MuteMatch, MuteScope } from '../domain/mute'
 import type { AssessedChange } from '../domain/types';
 import { ACTION_IDS, MUTE_VIEW, REASON_INPUT } from './action-ids';
 import { context, plain, section } from './blocks';
-import { escapeText, inlineCode, truncate } from './escape';
+import { escapeText, inlineCode, truncate, truncateEscaped } from './escape';
 import { type SlackMessage, slackDate } from './render';
+import { accountInline } from './render-account';
 
 /** Where the modal was opened from: the alert's change and message. */
 export interface MuteMetadata {
@@ -33,9 +34,11 @@ const DURATION_LABELS: Record<keyof typeof MUTE_DURATIONS, string> = {
   '7d': '7 days',
 };
 
-/** What a mute covers, in words for people (escaped). */
+/** What a mute covers, in words for people (escaped), its account by name when it was known. */
 export function describeMute(mute: MuteMatch): string {
-  const account = mute.accountId ? ` in ${mute.accountId}` : '';
+  const account = mute.accountId
+    ? ` in ${accountInline(mute.accountId, mute.accountName ? { name: mute.accountName } : undefined)}`
+    : '';
   switch (mute.scope) {
     case 'actor':
       return `changes by ${inlineCode(mute.actorName ?? mute.actorKey ?? '?', 120)}${account}`;
@@ -151,22 +154,25 @@ export function renderMuteModal(change: AssessedChange, meta: MuteMetadata): Rec
 /** The thread note when a mute is made. */
 export function renderMutedNote(mute: Mute): SlackMessage {
   const critical = mute.includesCritical ? ' *including critical changes*' : '';
-  const text = `:no_bell: <@${mute.createdBy.slackUserId}> muted ${describeMute(mute)}${critical} until ${slackDate(mute.expiresAt)}: ${escapeText(truncate(mute.reason, 500))}`;
-  return { text: truncate(`Muted until ${mute.expiresAt}`, 3000), blocks: [section(truncate(text, 3000))] };
+  const text = `:no_bell: <@${mute.createdBy.slackUserId}> muted ${describeMute(mute)}${critical} until ${slackDate(mute.expiresAt)}: ${truncate(mute.reason, 500)}`;
+  return {
+    text: truncate(`Muted until ${mute.expiresAt}`, 3000),
+    blocks: [section(truncateEscaped(text, 3000))],
+  };
 }
 
 /** The note when a mute is lifted before its time. */
 export function renderUnmutedNote(mute: Mute, by: AuditActor): SlackMessage {
   const who = by.slackUserId ? `<@${by.slackUserId}>` : escapeText(by.name);
   const text = `:bell: ${who} lifted the mute of ${describeMute(mute)}: those changes post again.`;
-  return { text: 'Mute lifted', blocks: [section(truncate(text, 3000))] };
+  return { text: 'Mute lifted', blocks: [section(truncateEscaped(text, 3000))] };
 }
 
 /** One mute's line, for the list and the Home tab. */
 export function muteLine(mute: Mute): string {
   const critical = mute.includesCritical ? ' (includes critical)' : '';
-  return truncate(
-    `${describeMute(mute)}${critical} until ${slackDate(mute.expiresAt)}, by <@${mute.createdBy.slackUserId}>: ${escapeText(truncate(mute.reason, 200))}`,
+  return truncateEscaped(
+    `${describeMute(mute)}${critical} until ${slackDate(mute.expiresAt)}, by <@${mute.createdBy.slackUserId}>: ${truncate(mute.reason, 200)}`,
     3000,
   );
 }

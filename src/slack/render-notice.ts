@@ -5,6 +5,7 @@
  * IAM or typed by a person is escaped, and each message keeps Slack's limits.
  */
 import type { KnownBlock } from '@slack/types';
+import type { ChangeAccount } from '../app/alert-port';
 import type { AuditActor } from '../app/audit-port';
 import type { GuardedAction, ResponderAction } from '../app/authorize';
 import type { LiftOutcome, QuarantineOutcome } from '../app/quarantine-service';
@@ -17,6 +18,7 @@ import { inlineCode, truncate } from './escape';
 import { modeList, stillPossible } from './quarantine-words';
 import type { SlackMessage } from './render';
 import { slackDate } from './render';
+import { accountInline, accountPlain } from './render-account';
 import { codeSections, driftBlocks, stateLines } from './render-confirm';
 import { mentionOf, reasonText } from './render-state';
 
@@ -31,6 +33,16 @@ const MAX_STATE_BLOCKS = 5;
 
 function note(text: string, blocks: KnownBlock[]): SlackMessage {
   return { text: truncate(text, 3000), blocks: blocks.slice(0, MAX_BLOCKS) };
+}
+
+/** ` in *prod-payments* (111122223333)` (mrkdwn) and ` in prod-payments (111122223333)` (raw, for `note`'s text). */
+function inAccount(where: ChangeAccount | undefined): { mrkdwn: string; plain: string } {
+  if (!where?.accountId) return { mrkdwn: '', plain: '' };
+  const facts = where.account?.id === where.accountId ? where.account : undefined;
+  return {
+    mrkdwn: ` in ${accountInline(where.accountId, facts)}`,
+    plain: ` in ${accountPlain(where.accountId, facts)}`,
+  };
 }
 
 const VERBS: Record<GuardedAction, string> = {
@@ -147,15 +159,20 @@ export function describeClaimed(existing: RevertRecord): string {
  * now), refused (why, with current vs expected on drift: nothing ran), failed (which calls ran, which failed and
  * which did not run), or already claimed by someone else.
  */
-export function renderRevertOutcome(outcome: RevertOutcome, by: AuditActor): SlackMessage {
+export function renderRevertOutcome(
+  outcome: RevertOutcome,
+  by: AuditActor,
+  account?: ChangeAccount,
+): SlackMessage {
   const where = `see the audit log (${inlineCode('revert')} entries) for every call`;
+  const inside = inAccount(account);
   switch (outcome.status) {
     case 'done': {
       const record = outcome.record;
       const dry = record.dryRun === true;
-      return note(`Reverted${dry ? ' (dry run)' : ''} by ${by.name}`, [
+      return note(`Reverted${dry ? ' (dry run)' : ''}${inside.plain} by ${by.name}`, [
         section(
-          `:leftwards_arrow_with_hook: *Reverted${dry ? ' (dry run)' : ''}* by ${mentionOf(by)} — ${reasonText(record.reason)}${dry ? `\n${DRY_RUN_LINE}` : ''}\n*${dry ? 'Ran on the simulated IAM' : 'Ran'}:*`,
+          `:leftwards_arrow_with_hook: *Reverted${dry ? ' (dry run)' : ''}*${inside.mrkdwn} by ${mentionOf(by)} — ${reasonText(record.reason)}${dry ? `\n${DRY_RUN_LINE}` : ''}\n*${dry ? 'Ran on the simulated IAM' : 'Ran'}:*`,
         ),
         ...codeSections(stepLines(record.steps), MAX_CODE_BLOCKS, where),
         section(dry ? '*The simulated IAM now shows:*' : '*IAM now shows:*'),
@@ -163,9 +180,9 @@ export function renderRevertOutcome(outcome: RevertOutcome, by: AuditActor): Sla
       ]);
     }
     case 'refused':
-      return note(`Revert refused: ${outcome.reason}`, [
+      return note(`Revert refused${inside.plain}: ${outcome.reason}`, [
         section(
-          `:no_entry: *Revert refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1200)}\nNothing ran.`,
+          `:no_entry: *Revert refused*${inside.mrkdwn} (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1200)}\nNothing ran.`,
         ),
         ...refusedDrift(outcome.preview.drift),
       ]);
@@ -173,11 +190,11 @@ export function renderRevertOutcome(outcome: RevertOutcome, by: AuditActor): Sla
       const steps = outcome.record.steps;
       const blocks: KnownBlock[] = [
         section(
-          `:x: *Revert failed* (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: the calls marked ✓ ran, ✗ failed, – did not run. Finish it by hand.`,
+          `:x: *Revert failed*${inside.mrkdwn} (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: the calls marked ✓ ran, ✗ failed, – did not run. Finish it by hand.`,
         ),
       ];
       if (steps.length > 0) blocks.push(...codeSections(stepLines(steps), MAX_CODE_BLOCKS, where));
-      return note(`Revert failed: ${outcome.error}`, blocks);
+      return note(`Revert failed${inside.plain}: ${outcome.error}`, blocks);
     }
     case 'already-claimed':
       return note('Already reverted', [section(`:information_source: ${describeClaimed(outcome.existing)}`)]);
@@ -218,7 +235,9 @@ export function renderQuarantineOutcome(
   outcome: QuarantineOutcome,
   by: AuditActor,
   reason: string,
+  account?: ChangeAccount,
 ): SlackMessage {
+  const inside = inAccount(account);
   switch (outcome.status) {
     case 'done': {
       const ran = [
@@ -237,7 +256,7 @@ export function renderQuarantineOutcome(
       const dry = outcome.dryRun === true;
       const blocks: KnownBlock[] = [
         section(
-          `:lock: *Quarantined${dry ? ' (dry run)' : ''}* ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}${dry ? `\n${DRY_RUN_LINE}` : ''}
+          `:lock: *Quarantined${dry ? ' (dry run)' : ''}* ${entityText(outcome.target)}${inside.mrkdwn} by ${mentionOf(by)} — ${reasonText(reason)}${dry ? `\n${DRY_RUN_LINE}` : ''}
 *Modes:* ${inlineCode(modeList(outcome.modes), 100)}.${keys}
 ${stillPossible(outcome.modes, outcome.target.kind)}
 *${dry ? 'Ran on the simulated IAM' : 'Ran'}:*`,
@@ -245,7 +264,7 @@ ${stillPossible(outcome.modes, outcome.target.kind)}
         ...codeSections(ran, 4),
       ];
       if (outcome.warnings.length > 0) blocks.push(warningsSection(outcome.warnings));
-      return note(`Caller quarantined${dry ? ' (dry run)' : ''} by ${by.name}`, blocks);
+      return note(`Caller quarantined${dry ? ' (dry run)' : ''}${inside.plain} by ${by.name}`, blocks);
     }
     case 'already-claimed':
       return note('Quarantine already claimed', [
@@ -260,15 +279,15 @@ ${stillPossible(outcome.modes, outcome.target.kind)}
         ),
       ]);
     case 'refused':
-      return note(`Quarantine refused: ${outcome.reason}`, [
+      return note(`Quarantine refused${inside.plain}: ${outcome.reason}`, [
         section(
-          `:no_entry: *Quarantine refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1500)}. Nothing ran.`,
+          `:no_entry: *Quarantine refused*${inside.mrkdwn} (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1500)}. Nothing ran.`,
         ),
       ]);
     case 'failed':
-      return note(`Quarantine failed: ${outcome.error}`, [
+      return note(`Quarantine failed${inside.plain}: ${outcome.error}`, [
         section(
-          `:x: *Quarantine failed* (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: ${outcome.target ? `${entityText(outcome.target)} may or may not have the deny policy attached.` : 'nothing was attached.'}`,
+          `:x: *Quarantine failed*${inside.mrkdwn} (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: ${outcome.target ? `${entityText(outcome.target)} may or may not have the deny policy attached.` : 'nothing was attached.'}`,
         ),
       ]);
   }
@@ -285,7 +304,13 @@ function warningsSection(warnings: readonly string[]): KnownBlock {
 }
 
 /** The thread note on how lifting a quarantine ended. */
-export function renderLiftOutcome(outcome: LiftOutcome, by: AuditActor, reason: string): SlackMessage {
+export function renderLiftOutcome(
+  outcome: LiftOutcome,
+  by: AuditActor,
+  reason: string,
+  account?: ChangeAccount,
+): SlackMessage {
+  const inside = inAccount(account);
   switch (outcome.status) {
     case 'lifted': {
       const ran = [
@@ -304,13 +329,13 @@ Access keys set Active again: ${outcome.restoredKeys.map((key) => inlineCode(key
       const dry = outcome.dryRun === true;
       const blocks: KnownBlock[] = [
         section(
-          `:unlock: *Quarantine lifted${dry ? ' (dry run)' : ''}*${modes} from ${entityText(outcome.target)} by ${mentionOf(by)} — ${reasonText(reason)}${keys}${dry ? `\n${DRY_RUN_LINE}` : ''}
+          `:unlock: *Quarantine lifted${dry ? ' (dry run)' : ''}*${modes} from ${entityText(outcome.target)}${inside.mrkdwn} by ${mentionOf(by)} — ${reasonText(reason)}${keys}${dry ? `\n${DRY_RUN_LINE}` : ''}
 *${dry ? 'Ran on the simulated IAM' : 'Ran'}:*`,
         ),
         ...codeSections(ran, 4),
       ];
       if (outcome.warnings.length > 0) blocks.push(warningsSection(outcome.warnings));
-      return note(`Quarantine lifted${dry ? ' (dry run)' : ''} by ${by.name}`, blocks);
+      return note(`Quarantine lifted${dry ? ' (dry run)' : ''}${inside.plain} by ${by.name}`, blocks);
     }
     case 'not-quarantined':
       return note('Not quarantined', [
@@ -321,13 +346,13 @@ Access keys set Active again: ${outcome.restoredKeys.map((key) => inlineCode(key
     case 'refused':
       return note(`Lift refused: ${outcome.reason}`, [
         section(
-          `:no_entry: *Lift refused* (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1500)}.`,
+          `:no_entry: *Lift refused*${inside.mrkdwn} (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1500)}.`,
         ),
       ]);
     case 'failed':
       return note(`Lift failed: ${outcome.error}`, [
         section(
-          `:x: *Lifting the quarantine failed* (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: ${entityText(outcome.target)} may still have the deny policy attached.`,
+          `:x: *Lifting the quarantine failed*${inside.mrkdwn} (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: ${entityText(outcome.target)} may still have the deny policy attached.`,
         ),
       ]);
   }

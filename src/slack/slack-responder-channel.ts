@@ -59,11 +59,21 @@ export async function renderFailure(failure: TaskFailure): Promise<SlackMessage>
 export async function renderResponderNote(note: ThreadNote): Promise<SlackMessage> {
   switch (note.kind) {
     case 'revert':
-      return (await import('./render-notice')).renderRevertOutcome(note.outcome, note.by);
+      return (await import('./render-notice')).renderRevertOutcome(note.outcome, note.by, note.where);
     case 'quarantine':
-      return (await import('./render-notice')).renderQuarantineOutcome(note.outcome, note.by, note.reason);
+      return (await import('./render-notice')).renderQuarantineOutcome(
+        note.outcome,
+        note.by,
+        note.reason,
+        note.where,
+      );
     case 'lift-quarantine':
-      return (await import('./render-notice')).renderLiftOutcome(note.outcome, note.by, note.reason);
+      return (await import('./render-notice')).renderLiftOutcome(
+        note.outcome,
+        note.by,
+        note.reason,
+        note.where,
+      );
     case 'failure':
       return renderFailure(note.failure);
     default:

@@ -192,6 +192,14 @@ function alarmKey(alarm: Pick<AlarmEvent, 'name' | 'stateChangeTime'>): Item {
   return { pk: `ALARM#${alarm.name}`, sk: sortableTime(alarm.stateChangeTime) };
 }
 
+/**
+ * One later call of one alarm occurrence: the occurrence's partition (`LATER#<name>#<time it went into ALARM>`),
+ * one item per event id, so recording a call twice keeps one item and the count is the partition's size.
+ */
+function laterCallKey(alarm: Pick<AlarmEvent, 'name' | 'stateChangeTime'>, eventId: string): Item {
+  return { pk: `LATER#${alarm.name}#${sortableTime(alarm.stateChangeTime)}`, sk: eventId };
+}
+
 function burstKey(key: string): Item {
   return { pk: `BURST#${key}`, sk: 'BURST' };
 }
@@ -282,6 +290,7 @@ function toStoredAlarm(item: Item): StoredAlarm {
   if (stored.resolvedAt !== undefined) result.resolvedAt = stored.resolvedAt;
   if (stored.resolvedState !== undefined) result.resolvedState = stored.resolvedState;
   if (typeof stored.laterCalls === 'number') result.laterCalls = stored.laterCalls;
+  if (typeof stored.shownLaterCalls === 'number') result.shownLaterCalls = stored.shownLaterCalls;
   if (stored.summary !== undefined) result.summary = stored.summary;
   if (stored.claimOwner !== undefined) result.claimOwner = stored.claimOwner;
   if (stored.claimUntil !== undefined) result.claimUntil = stored.claimUntil;
@@ -924,15 +933,56 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     });
   }
 
-  async markFollowedCall(eventId: string, alarm: string): Promise<boolean> {
+  async recordLaterCalls(alarm: AlarmEvent, eventIds: readonly string[], now: Date): Promise<number> {
+    let added = 0;
+    for (const eventId of new Set(eventIds)) {
+      const item: Item = {
+        ...laterCallKey(alarm, eventId),
+        alarmName: alarm.name,
+        openedAt: alarm.stateChangeTime,
+        [TTL_ATTRIBUTE]: this.expiresAt(now),
+      };
+      if (await this.putIfAbsent(item)) added += 1;
+    }
+    return added;
+  }
+
+  async countLaterCalls(alarm: AlarmEvent): Promise<number> {
+    const { pk } = laterCallKey(alarm, '');
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      const output = await this.documentClient.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      count += output.Count ?? 0;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  async raiseAlarmCount(
+    alarm: AlarmEvent,
+    field: 'laterCalls' | 'shownLaterCalls',
+    count: number,
+    now: Date,
+  ): Promise<boolean> {
     try {
       await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: changeKey(eventId),
-          UpdateExpression: 'SET followedBy = :alarm',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(followedBy)',
-          ExpressionAttributeValues: { ':alarm': alarm },
+          Key: alarmKey(alarm),
+          UpdateExpression: 'SET #field = :count, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#field) OR #field < :count)',
+          ExpressionAttributeNames: { '#field': field },
+          ExpressionAttributeValues: { ':count': count, ':now': now.toISOString() },
         }),
       );
       return true;
@@ -940,14 +990,6 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       if (isConditionFailed(error)) return false;
       throw error;
     }
-  }
-
-  async addLaterCalls(alarm: AlarmEvent, count: number, now: Date): Promise<void> {
-    await this.updateExisting(`alarm ${alarm.name} at ${alarm.stateChangeTime}`, {
-      Key: alarmKey(alarm),
-      UpdateExpression: 'SET updatedAt = :now ADD laterCalls :count',
-      ExpressionAttributeValues: { ':now': now.toISOString(), ':count': count },
-    });
   }
 
   async latestAlarmOccurrence(name: string, before: string): Promise<StoredAlarm | undefined> {

@@ -4,7 +4,7 @@
  * the test's, moved between the scheduled runs; the log events are put when CloudTrail would deliver them.
  */
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AlarmFollowPort, AlarmFollowService } from '../../src/app/alarm-follow';
 import type { NotifyService } from '../../src/app/notify-service';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
@@ -344,5 +344,144 @@ describe('AlarmFollowService', () => {
       expect(handed).toHaveLength(ids.length);
       expect(new Set(handed)).toEqual(new Set(ids));
     }, 120_000);
+  });
+
+  describe('the count of later calls on the summary is exact, whatever step a run is cut at', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    /** An alarm fired on `fc-first-<tag>`, then two calls made after its summary, in the log group. */
+    async function alarmWithTwoLaterCalls(tag: string) {
+      const base = basePeriod();
+      const at = (minutes: number) => new Date(base.getTime() + minutes * MINUTE);
+      const clock = { now: at(7) };
+      const metric = `Exact${tag}`;
+      const group = await cloudTrailLogGroup(components, [call(`fc-first-${tag}`, base, 1)], metric);
+      const followed = await followedNotify(clock);
+      await followed.service.process(alarmNotification({ metricName: metric, periodStart: base }));
+      await deliver(group, [call(`fc-a-${tag}`, base, 8), call(`fc-b-${tag}`, base, 9)]);
+      clock.now = at(10);
+      const text = () => summaryOf(metric)?.text ?? '';
+      return { ...followed, base, at, clock, group, metric, text };
+    }
+
+    it('a run whose recording of the calls fails part way leaves the cursor; the next run counts 2, not 4', async () => {
+      const alarm = await alarmWithTwoLaterCalls('Recorded');
+      const [before] = await alarm.cursors.activeCursors();
+      // The calls are recorded, then the store fails (as if the run were cut right after the write).
+      const record = alarm.store.recordLaterCalls.bind(alarm.store);
+      vi.spyOn(alarm.store, 'recordLaterCalls').mockImplementationOnce(async (...args) => {
+        await record(...args);
+        throw new Error('ProvisionedThroughputExceededException');
+      });
+
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alertsFor('fc-a-Recorded')).toHaveLength(1);
+      expect(alertsFor('fc-b-Recorded')).toHaveLength(1);
+      const [after] = await alarm.cursors.activeCursors();
+      expect(after?.searchedUntil).toBe(before?.searchedUntil);
+
+      alarm.clock.now = alarm.at(11);
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alarm.text()).toContain('2 later calls');
+      alarm.clock.now = alarm.at(12);
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alarm.text()).toContain('2 later calls');
+      expect(alertsFor('fc-a-Recorded')).toHaveLength(1);
+    });
+
+    it('a run whose recording fails outright posts the calls anyway and the next run counts them', async () => {
+      const alarm = await alarmWithTwoLaterCalls('Unrecorded');
+      vi.spyOn(alarm.store, 'recordLaterCalls').mockRejectedValueOnce(new Error('InternalServerError'));
+
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alertsFor('fc-a-Unrecorded')).toHaveLength(1);
+      expect(alarm.text()).not.toContain('later call');
+
+      alarm.clock.now = alarm.at(11);
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alarm.text()).toContain('2 later calls');
+      expect(alertsFor('fc-b-Unrecorded')).toHaveLength(1);
+    });
+
+    it.each([
+      ['counting the records fails', 'countLaterCalls'],
+      ['keeping the count fails', 'raiseAlarmCount'],
+    ] as const)('when %s, the next run that finds nothing new completes the count', async (_case, method) => {
+      const alarm = await alarmWithTwoLaterCalls(`Step${method}`);
+      vi.spyOn(alarm.store, method).mockRejectedValueOnce(new Error('RequestLimitExceeded'));
+
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alarm.text()).not.toContain('later call');
+
+      alarm.clock.now = alarm.at(11);
+      const [outcome] = await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(outcome?.handedOver).toBe(0);
+      expect(alarm.text()).toContain('2 later calls');
+    });
+
+    it('when Slack refuses the summary update, the next run shows the count kept', async () => {
+      const alarm = await alarmWithTwoLaterCalls('SlackDown');
+      components.slack.failNext('chat.update', { ok: false, error: 'internal_error' });
+
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alarm.text()).not.toContain('later call');
+
+      alarm.clock.now = alarm.at(11);
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alarm.text()).toContain('2 later calls');
+    });
+
+    it('a run out of time while paging on is completed by the next run, every call counted once', async () => {
+      const alarm = await alarmWithTwoLaterCalls('Deadline');
+      await deliver(alarm.group, [call('fc-c-Deadline', alarm.base, 9.5)]);
+      // The follow-up alone, one call a pass, on a clock past the deadline after the first hand-over.
+      const ticking = { now: alarm.at(10) };
+      const follow = new AlarmFollowService({
+        cursors: alarm.cursors,
+        logs: new CloudWatchLogsSearch(components.logs),
+        deliver: async (records, deadline) => {
+          await (alarm.service as NotifyService).deliverRecords(records, deadline);
+          ticking.now = new Date(ticking.now.getTime() + MINUTE);
+        },
+        summaries: alarm.service as NotifyService,
+        recordsPerPass: 1,
+        clock: { now: () => ticking.now },
+      });
+
+      const [cut] = await follow.run(alarm.at(10).getTime() + 30_000);
+      expect(cut?.handedOver).toBe(1);
+      expect(alarm.text()).not.toContain('3 later calls');
+
+      await follow.run(Number.POSITIVE_INFINITY);
+      expect(alarm.text()).toContain('3 later calls');
+      for (const name of ['fc-a-Deadline', 'fc-b-Deadline', 'fc-c-Deadline'])
+        expect({ name, alerts: alertsFor(name).length }).toEqual({ name, alerts: 1 });
+    });
+
+    it('a closing cursor whose count cannot be completed stays open until the next run completes it', async () => {
+      const alarm = await alarmWithTwoLaterCalls('Closing');
+      vi.spyOn(alarm.store, 'countLaterCalls').mockRejectedValue(new Error('ServiceUnavailable'));
+      alarm.clock.now = alarm.at(12);
+      await alarm.service.process(
+        alarmNotification({
+          metricName: alarm.metric,
+          periodStart: alarm.base,
+          state: 'OK',
+          stateChangeTime: alarm.at(11),
+        }),
+      );
+      alarm.clock.now = alarm.at(40);
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect((await alarm.cursors.activeCursors()).map((cursor) => cursor.state)).toEqual(['closing']);
+      expect(alarm.text()).not.toContain('later call');
+
+      vi.restoreAllMocks();
+      alarm.clock.now = alarm.at(41);
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(await alarm.cursors.activeCursors()).toEqual([]);
+      expect(alarm.text()).toMatch(/^\[resolved\].*2 later calls/);
+    });
   });
 });

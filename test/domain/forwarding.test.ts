@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { forwardingStopOf } from '../../src/domain/forwarding';
+import {
+  FORWARDED_EVENT_PATTERNS,
+  type ForwardingRuleFacts,
+  forwardingStopOf,
+  healthKey,
+  judgeForwarding,
+} from '../../src/domain/forwarding';
 import type { CloudTrailRecord } from '../../src/domain/input';
 
 const MEMBER = '555566667777';
@@ -126,5 +132,132 @@ describe('forwardingStopOf', () => {
   it('keeps the error of a refused attempt', () => {
     const record = eventsCall('DeleteRule', { name: 'iam-changes-forward' }, { errorCode: 'AccessDenied' });
     expect(forwardingStopOf(record)?.errorCode).toBe('AccessDenied');
+  });
+});
+
+const BUS = 'arn:aws:events:us-east-1:222233334444:event-bus/iam-changes-org-prod';
+const FORWARDER = `arn:aws:iam::${MEMBER}:role/iam-changes-forwarder`;
+
+/** The rule as the member template makes it, with `changes` applied. */
+function rule(changes: Partial<ForwardingRuleFacts> = {}): ForwardingRuleFacts {
+  return {
+    exists: true,
+    state: 'ENABLED',
+    eventPattern: JSON.stringify(FORWARDED_EVENT_PATTERNS.cis44),
+    targets: [{ arn: BUS, roleArn: FORWARDER, transformsInput: false }],
+    ...changes,
+  };
+}
+
+describe('judgeForwarding', () => {
+  const expected = { accountId: MEMBER, centralBusArn: BUS, allWrites: false };
+
+  it.each([
+    ["the template's rule", rule()],
+    [
+      'the same pattern with its lists in another order',
+      rule({
+        eventPattern: JSON.stringify({
+          detail: {
+            eventName: [...FORWARDED_EVENT_PATTERNS.cis44.detail.eventName].reverse(),
+            eventSource: ['iam.amazonaws.com'],
+          },
+          'detail-type': ['AWS API Call via CloudTrail'],
+          source: ['aws.iam'],
+        }),
+      }),
+    ],
+    [
+      'every IAM write, more than the stack asks for',
+      rule({ eventPattern: JSON.stringify(FORWARDED_EVENT_PATTERNS.allWrites) }),
+    ],
+    [
+      'a second target beside the central bus',
+      rule({
+        targets: [
+          { arn: BUS, roleArn: FORWARDER, transformsInput: false },
+          { arn: 'arn:aws:sqs:us-east-1:555566667777:copy', transformsInput: true },
+        ],
+      }),
+    ],
+  ])('%s is whole', (_, facts) => {
+    expect(judgeForwarding(facts, expected)).toEqual({ status: 'healthy' });
+  });
+
+  it.each([
+    ['no rule', { exists: false, targets: [] }, ['missing']],
+    ['a disabled rule', rule({ state: 'DISABLED' }), ['disabled']],
+    [
+      'a pattern leaving one caller out',
+      rule({
+        eventPattern: JSON.stringify({
+          ...FORWARDED_EVENT_PATTERNS.cis44,
+          detail: {
+            ...FORWARDED_EVENT_PATTERNS.cis44.detail,
+            userIdentity: { arn: [{ 'anything-but': `arn:aws:iam::${MEMBER}:user/mallory` }] },
+          },
+        }),
+      }),
+      ['pattern'],
+    ],
+    ['the CIS 4.4 calls only, when the stack forwards every write', rule(), ['pattern'], { allWrites: true }],
+    ['a pattern that is no JSON', rule({ eventPattern: '{not json' }), ['pattern']],
+    [
+      'the target aimed at another bus',
+      rule({
+        targets: [
+          {
+            arn: 'arn:aws:events:us-east-1:999999999999:event-bus/sink',
+            roleArn: FORWARDER,
+            transformsInput: false,
+          },
+        ],
+      }),
+      ['retargeted'],
+    ],
+    ['no target at all', rule({ targets: [] }), ['retargeted']],
+    [
+      'the central bus put with another role',
+      rule({
+        targets: [{ arn: BUS, roleArn: `arn:aws:iam::${MEMBER}:role/no-put-events`, transformsInput: false }],
+      }),
+      ['target-role'],
+    ],
+    [
+      'the forwarder role of another account',
+      rule({
+        targets: [
+          {
+            arn: BUS,
+            roleArn: 'arn:aws:iam::999999999999:role/iam-changes-forwarder',
+            transformsInput: false,
+          },
+        ],
+      }),
+      ['target-role'],
+    ],
+    [
+      'the event replaced by a constant input',
+      rule({ targets: [{ arn: BUS, roleArn: FORWARDER, transformsInput: true }] }),
+      ['input'],
+    ],
+    ['disabled and retargeted at once', rule({ state: 'DISABLED', targets: [] }), ['disabled', 'retargeted']],
+  ] as Array<[string, ForwardingRuleFacts, string[], { allWrites?: boolean }?]>)(
+    '%s is broken',
+    (_, facts, problems, options) => {
+      expect(judgeForwarding(facts, { ...expected, ...options })).toEqual({ status: 'broken', problems });
+    },
+  );
+
+  it('keys a state by its problems, in any order, and not by the reason it could not be checked', () => {
+    expect(healthKey({ status: 'broken', problems: ['retargeted', 'disabled'] })).toBe(
+      healthKey({ status: 'broken', problems: ['disabled', 'retargeted'] }),
+    );
+    expect(healthKey({ status: 'unchecked', reason: 'a' })).toBe(
+      healthKey({ status: 'unchecked', reason: 'b' }),
+    );
+    expect(healthKey({ status: 'broken', problems: ['missing'] })).not.toBe(
+      healthKey({ status: 'broken', problems: ['disabled'] }),
+    );
   });
 });

@@ -2,7 +2,8 @@
  * "In every account" end to end through the real handlers: a signed click on a fleet group's message into the
  * Slack handler (Bolt), the job it publishes on the jobs topic (moto SNS → SQS) run by the worker handler, the
  * signed submission of the modal it filled, and the revert in each member account (moto, multi-account through
- * the responder role). The store on dynalite, Slack on the local server.
+ * the responder role). The store on dynalite (with the account directory's copy: members are shown by name), Slack
+ * on the local server.
  */
 import {
   AttachRolePolicyCommand,
@@ -14,12 +15,15 @@ import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CachedAccountDirectory } from '../../src/app/account-directory';
 import { type Job, parseJob } from '../../src/app/jobs';
 import { NotifyService } from '../../src/app/notify-service';
 import { handler as slackHandler } from '../../src/handlers/slack';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
+import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
+import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { jobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
@@ -41,6 +45,12 @@ import { signedSlackRequest } from '../support/slack-requests';
 
 const SECRET = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
 const MEMBERS = ['111111111111', '222222222222'];
+/** The account directory's names for the members (escaped in every message). */
+const NAMES: Record<string, string> = { '111111111111': 'prod-payments', '222222222222': 'prod-ledger<eu>' };
+const SHOWN: Record<string, string> = {
+  '111111111111': '*prod-payments* (111111111111)',
+  '222222222222': '*prod-ledger&lt;eu&gt;* (222222222222)',
+};
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const TRUST_EC2 = JSON.stringify({
   Version: '2012-10-17',
@@ -88,6 +98,12 @@ beforeAll(async () => {
       new CreateRoleCommand({ RoleName: 'iam-changes-responder', AssumeRolePolicyDocument: TRUST_EC2 }),
     );
   }
+  await new DynamoAccountDirectoryStore(components.dynalite.documentClient, { tableName: h.tableName }).write(
+    {
+      accounts: MEMBERS.map((id) => ({ id, name: NAMES[id] ?? id, ouPath: 'Root/Workloads' })),
+      fetchedAt: new Date().toISOString(),
+    },
+  );
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'testing',
@@ -184,6 +200,13 @@ async function fleetGroup() {
     // Judged like notify judges: AdministratorAccess by the catalogue's document.
     content: catalogueContent(),
     store: h.store,
+    accounts: new CachedAccountDirectory({
+      store: new DynamoAccountDirectoryStore(components.dynalite.documentClient, { tableName: h.tableName }),
+      clock: { now: () => new Date() },
+    }),
+    forwardingNotices: new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
+      tableName: h.tableName,
+    }),
     slack: new SlackAlertChannel(h.slack),
     logs: { metricFilters: async () => [], searchRecords: async () => [] },
     trail: { iamEvents: async () => [], resourceEvents: async () => [] },
@@ -261,7 +284,7 @@ describe('slack and worker handlers: a change made in many accounts', () => {
     const viewId = prepare && 'viewId' in prepare ? prepare.viewId : '';
     const view = components.slack.views.find((candidate) => candidate.id === viewId)?.view ?? {};
     expect(view.callback_id).toBe(VIEW_IDS.FLEET_REVERT_CONFIRM);
-    for (const account of MEMBERS) expect(textOf(view)).toContain(account);
+    for (const account of MEMBERS) expect(textOf(view)).toContain(SHOWN[account]);
 
     const submitted = await slackHandler(
       signedSlackRequest(submission(view, viewId, 'rollout not approved'), SECRET),
@@ -280,7 +303,7 @@ describe('slack and worker handlers: a change made in many accounts', () => {
     for (const account of MEMBERS) expect(await attachedTo(account, group.role)).toEqual([]);
     const thread = textOf(components.slack.thread(group.ts).map((message) => message.blocks));
     expect(thread).toContain('2 of 2 accounts done');
-    for (const account of MEMBERS) expect(thread).toContain(account);
+    for (const account of MEMBERS) expect(thread).toContain(SHOWN[account]);
   });
 
   it('reverts only in the account chosen in the confirmation, and asks again when none is chosen', async () => {

@@ -18,6 +18,7 @@ import { ACTION_IDS, MUTE_VIEW, REASON_INPUT } from '../../src/slack/action-ids'
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoExpectationStore } from '../../src/store/dynamo-expectations';
+import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { awsTestEnv } from '../support/moto';
 import { catalogueContent } from '../support/policy-content';
@@ -87,6 +88,9 @@ beforeAll(async () => {
   mockClient(cloudTrail).on(LookupEventsCommand).resolves({ Events: [] });
   notify = new NotifyService({
     store: h.store,
+    forwardingNotices: new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
+      tableName: h.tableName,
+    }),
     content: catalogueContent(h.store),
     stats: h.stats,
     mutes,

@@ -38,6 +38,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORWARDED_EVENT_PATTERNS } from '../../src/domain/forwarding';
 import {
   type CfnTemplate,
   conditionHoldsIn,
@@ -129,6 +130,29 @@ describe('templates/member-account.yml', () => {
       `arn:aws:iam::${MEMBER}:role/iam-changes-*`,
       ['arn:aws:iam::*:role/break-glass'],
     ]);
+  });
+
+  it("lets the responder role read the forwarding rule, and only that, for the worker's forwarding check", () => {
+    const role = resourcesIn(member, inMember()).ResponderRole?.Properties as {
+      Policies: Array<{ PolicyDocument: { Statement: Statement[] } }>;
+    };
+    const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+    const onEvents = statements.filter((statement) =>
+      (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).some((action) =>
+        action.startsWith('events:'),
+      ),
+    );
+    expect(onEvents).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['events:DescribeRule', 'events:ListTargetsByRule'],
+        Resource: `arn:aws:events:us-east-1:${MEMBER}:rule/iam-changes-forward`,
+      },
+    ]);
+  });
+
+  it("judges forwarding against the stack's own IAM event patterns", () => {
+    expect(FORWARDED_EVENT_PATTERNS).toEqual(patterns);
   });
 
   it("forwards the same IAM events as the stack's rules, for either value of AllWrites", () => {

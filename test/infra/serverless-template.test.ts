@@ -584,6 +584,26 @@ describe('serverless.yml', () => {
     );
   });
 
+  it("checks the member accounts' forwarding hourly on the worker, which alone may assume the responder role", () => {
+    const schedule = active(plain, 'AWS::Events::Rule').find(
+      ([, rule]) => rule.Properties?.Name === 'iam-changes-test-forwarding-check',
+    );
+    expect(schedule?.[1].Properties?.ScheduleExpression).toBe('rate(1 hour)');
+    const [target] = (schedule?.[1].Properties?.Targets ?? []) as Json[];
+    expect(JSON.stringify(target?.Arn)).toContain('WorkerLambdaFunction');
+    expect(JSON.parse(String(target?.Input))).toEqual({ kind: 'iam-changes.forwarding-check' });
+    const env = (template: Template) =>
+      (
+        resolve(template, resource(template, 'WorkerLambdaFunction').Properties) as {
+          Environment: { Variables: Json };
+        }
+      ).Environment.Variables;
+    // Without an organisation there is no central bus: the check does nothing.
+    expect(env(plain).CENTRAL_EVENT_BUS_ARN).toBe('');
+    expect(env(withParams).CENTRAL_EVENT_BUS_ARN).toBe('OrgEventBus.Arn');
+    expect(env(withParams).ALL_WRITES).toBe('true');
+  });
+
   it('runs the alarm follow-up on a schedule, with the notify role', () => {
     const schedules = active(plain, 'AWS::Events::Rule').filter(
       ([, rule]) => rule.Properties?.ScheduleExpression,
@@ -762,7 +782,7 @@ describe('serverless.yml', () => {
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['acknowledgement']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['revert', 'delivery']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['change', 'slack']))).toBe(false);
-    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1', 'QUARANTINED']) {
+    for (const pk of ['AUDIT#2025-01-01', 'BOTSTEP#s1', 'JOBPROOF#p1', 'QUARANTINED', 'FWDSTATE']) {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(true);
     }
     // The active quarantines' list: an entry is removed when its quarantine ends; nothing else is deleted.
@@ -878,11 +898,14 @@ describe('serverless.yml', () => {
       'CHANGE#e1',
       'DOC#111122223333#role/x',
       'ALARM#a',
+      'LATER#a#2026-11-20T14:05:00.000Z',
       'ALARMCURSOR',
       'BURST#b',
       'BURSTITEM#b',
       'STATS#d',
       'ACCOUNTS#',
+      'FWDSTOP#e1',
+      'FWDNOTICE#111122223333',
     ]) {
       expect(allows(notify, tableWrite('PutItem', pk)), pk).toBe(true);
       expect(allows(notify, tableWrite('UpdateItem', pk)), pk).toBe(true);
@@ -1244,11 +1267,11 @@ describe("serverless.yml: the stack's own failures", () => {
       }
     }
     // No alarm outlives its rule: each rule's alarm exists exactly when the rule does (the IAM rule in use, the
-    // daily digest's schedule and the follow function's schedule).
-    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(3);
-    // With every option on: the all-writes rule in place of the CIS rule, the digest's and the follow-up's schedules,
-    // and the central bus's two rules (IAM changes, stopped forwarding).
-    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(5);
+    // daily digest's schedule, the follow function's and the forwarding check's schedules).
+    expect(alarmsOn(plain, 'AWS/Events', 'FailedInvocations')).toHaveLength(4);
+    // With every option on: the all-writes rule in place of the CIS rule, the three schedules, and the central
+    // bus's two rules (IAM changes, stopped forwarding).
+    expect(alarmsOn(withParams, 'AWS/Events', 'FailedInvocations')).toHaveLength(6);
   });
 
   it("lets EventBridge write to the rules' dead-letter queue for this stack's active rule only", () => {
@@ -1379,6 +1402,10 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
   },
   worker: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
+    // Sent with the responder role's credentials, in member accounts only: templates/member-account.yml allows
+    // them there, on the forwarding rule only (test/infra/member-account-template.test.ts).
+    'events:DescribeRule': 'the forwarding check, as the responder role in member accounts',
+    'events:ListTargetsByRule': 'the forwarding check, as the responder role in member accounts',
   },
   // The scheduled follow-up runs the notify path with notify's role.
   follow: {

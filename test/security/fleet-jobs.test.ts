@@ -21,6 +21,7 @@ import type { CloudTrailRecord } from '../../src/domain/input';
 import { handler } from '../../src/handlers/worker';
 import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
+import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { jobsEvent as snsJobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
@@ -167,6 +168,9 @@ async function fleetGroup(rolePrefix = 'break-glass') {
     // Judged like notify judges: AdministratorAccess by the catalogue's document.
     content: catalogueContent(),
     store: h.store,
+    forwardingNotices: new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
+      tableName: h.tableName,
+    }),
     slack: new SlackAlertChannel(h.slack),
     logs: { metricFilters: async () => [], searchRecords: async () => [] },
     trail: { iamEvents: async () => [], resourceEvents: async () => [] },

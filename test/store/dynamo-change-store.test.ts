@@ -407,6 +407,30 @@ describe('DynamoChangeStore', () => {
     ).rejects.toBeInstanceOf(StoreItemNotFoundError);
   });
 
+  it("records an alarm occurrence's later calls once each, counts them afresh and only ever raises its counts", async () => {
+    const fired = alarmAt('2026-11-20T14:05:00.000Z', 'ALARM');
+    const firedAgain = alarmAt('2026-11-20T14:30:00.000Z', 'ALARM');
+    await store.claimAlarm(fired, CLAIM, NOW);
+
+    expect(await store.recordLaterCalls(fired, ['e1', 'e2', 'e2'], NOW)).toBe(2);
+    expect(await store.recordLaterCalls(fired, ['e2', 'e3'], NOW)).toBe(1);
+    expect(await store.recordLaterCalls(firedAgain, ['e1'], NOW)).toBe(1);
+    expect(await store.countLaterCalls(fired)).toBe(3);
+    expect(await store.countLaterCalls(firedAgain)).toBe(1);
+    // Later-call records sit outside the alarm's partition: its occurrences are read as before.
+    expect((await store.latestAlarmOccurrence(fired.name, '2026-11-20T15:00:00Z'))?.alarm).toEqual(fired);
+
+    expect(await store.raiseAlarmCount(fired, 'laterCalls', 3, NOW)).toBe(true);
+    expect(await store.raiseAlarmCount(fired, 'laterCalls', 2, NOW)).toBe(false);
+    expect(await store.raiseAlarmCount(fired, 'laterCalls', 3, NOW)).toBe(false);
+    expect(await store.raiseAlarmCount(fired, 'shownLaterCalls', 1, NOW)).toBe(true);
+    const record = await store.latestAlarmOccurrence(fired.name, '2026-11-20T15:00:00Z');
+    expect(record).toMatchObject({ laterCalls: 3, shownLaterCalls: 1 });
+    expect(
+      await store.raiseAlarmCount(alarmAt('2026-11-20T09:00:00.000Z', 'ALARM'), 'laterCalls', 1, NOW),
+    ).toBe(false);
+  });
+
   it('gives an alarm summary claim to one caller until it expires, is given up or is posted', async () => {
     const fired = alarmAt('2026-11-20T14:05:00.000Z', 'ALARM');
     const expired = new Date(CLAIM.until.getTime() + 1);

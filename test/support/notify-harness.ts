@@ -29,6 +29,7 @@ import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoBotStepStore } from '../../src/store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
+import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { DynamoStatsStore } from '../../src/store/dynamo-stats';
 import { type DynaliteServer, startDynalite } from './dynalite';
 import { awsTestEnv, type MotoServer, startMoto } from './moto';
@@ -109,8 +110,12 @@ export async function notifyServiceOn(
     minRetryDelayMs: 10,
     maxRetryDelayMs: 50,
   });
+  const forwardingNotices = new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
+    tableName,
+  });
   const service = new NotifyService({
     store,
+    forwardingNotices,
     stats,
     botSteps,
     slack: new SlackAlertChannel(new WebApiSlackGateway(slackClient)),
@@ -143,7 +148,7 @@ export async function notifyServiceOn(
     ...(options.validator ? { validator: options.validator } : {}),
     ...(options.followUp ? { followUp: options.followUp } : {}),
   });
-  return { service, store, stats, botSteps, trailMock, tableName };
+  return { service, store, stats, botSteps, forwardingNotices, trailMock, tableName };
 }
 
 let groups = 0;

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SNSEvent } from 'aws-lambda';
+import type { ForwardingCheckResult } from '../../app/forwarding-check';
 import { JobFormatError, parseJob } from '../../app/jobs';
 import type { JobResult } from '../../app/worker-service';
 import { parseConfig } from '../../config';
@@ -18,12 +19,64 @@ const service = lazily(async () =>
   }),
 );
 
+const forwardingCheck = lazily(async () =>
+  (await import('../../runtime/forwarding-check')).buildForwardingCheck({
+    config: parseConfig(process.env),
+    log: (message, details) => logger.warn(message, details ?? {}),
+  }),
+);
+
+/** Time kept back from the Lambda timeout to finish the accounts under way and answer. */
+const SAFETY_MARGIN_MS = 30_000;
+
+/** The forwarding check's schedule input (`serverless.yml`): every member account's forwarding rule checked. */
+export interface ForwardingCheckEvent {
+  kind: 'iam-changes.forwarding-check';
+}
+
+function isForwardingCheckEvent(event: unknown): event is ForwardingCheckEvent {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as { kind?: unknown }).kind === 'iam-changes.forwarding-check'
+  );
+}
+
+/**
+ * The schedule's {@link ForwardingCheckEvent} → the forwarding check of every member account (nothing without a
+ * central bus); a finding that could not be told fails the invocation, so Lambda tries again.
+ */
+export async function checkForwarding(
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<ForwardingCheckResult> {
+  const check = await forwardingCheck();
+  if (!check) return { ...NOTHING_CHECKED, skipped: 'no central event bus (not an organisation deploy)' };
+  const result = await check.run(Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
+  logger.info('forwarding check run', { ...result });
+  return result;
+}
+
+const NOTHING_CHECKED: ForwardingCheckResult = {
+  checked: 0,
+  healthy: 0,
+  broken: 0,
+  unchecked: 0,
+  posted: 0,
+  notReached: 0,
+};
+
 /**
  * SNS jobs topic → the worker use case, one job per record. A job that can't be read is logged in one line and
  * rethrown, so SNS's retries and then the dead-letter queue keep it; so is a job whose outcome could be told to
  * nobody.
  */
-export async function handler(event: SNSEvent, _context: Context): Promise<JobResult[]> {
+export function handler(event: ForwardingCheckEvent, context: Context): Promise<ForwardingCheckResult>;
+export function handler(event: SNSEvent, context: Context): Promise<JobResult[]>;
+export async function handler(
+  event: SNSEvent | ForwardingCheckEvent,
+  context: Context,
+): Promise<JobResult[] | ForwardingCheckResult> {
+  if (isForwardingCheckEvent(event)) return checkForwarding(context);
   const worker = await service();
   const results: JobResult[] = [];
   for (const record of event.Records ?? []) {

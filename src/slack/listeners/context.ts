@@ -3,6 +3,7 @@
  * arguments fit them, and tests build them by hand without Bolt), and the helpers that keep a listener from ever
  * throwing at the user — who is asking, where to answer, and an ephemeral "what went wrong, what to do".
  */
+import type { AccountDirectory } from '../../app/account-directory';
 import type { AskActorService } from '../../app/ask-actor-service';
 import type { AuditLog } from '../../app/audit-port';
 import type { ResponderAuthorizer } from '../../app/authorize';
@@ -39,6 +40,8 @@ export interface ListenerDependencies {
   mutes?: MuteStore;
   /** Announced planned work; without it `/iam-changes expect` says expectations are not available. */
   expectations?: ExpectationStore;
+  /** The account directory's copy (read only), to name the account an expectation is about. */
+  accounts?: Pick<AccountDirectory, 'describe'>;
   /** "Was this you?" answers: absent when asking the actor is not configured (the buttons then say so). */
   askActor?: Pick<AskActorService, 'answer' | 'check'>;
 }

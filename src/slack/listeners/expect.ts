@@ -69,12 +69,14 @@ export async function announceExpectation(
     }
     const now = deps.clock.now();
     const { request } = parsed;
+    const accountName = request.accountId ? await nameOf(deps, request.accountId) : undefined;
     const expectation: Expectation = {
       id: randomUUID(),
       ...(request.resource ? { resource: request.resource } : {}),
       ...(request.actor ? { actor: request.actor } : {}),
       ...(request.eventGlob ? { eventGlob: request.eventGlob } : {}),
       ...(request.accountId ? { accountId: request.accountId } : {}),
+      ...(accountName ? { accountName } : {}),
       note: request.note,
       startsAt: now.toISOString(),
       endsAt: new Date(now.getTime() + request.durationMs).toISOString(),
@@ -202,5 +204,19 @@ export async function onEndExpectation(
       { type: 'app_home_opened', user: interaction.user.id, tab: 'home' },
       { home: deps.home, slack: deps.slack, log: deps.log },
     );
+  }
+}
+
+/** The account's name in the directory's copy; undefined when unknown or unreadable (the id alone is shown). */
+async function nameOf(deps: ListenerDependencies, accountId: string): Promise<string | undefined> {
+  if (!deps.accounts) return undefined;
+  try {
+    return (await deps.accounts.describe(accountId)).name;
+  } catch (error: unknown) {
+    deps.log.warn('account name not read; the expectation shows the id', {
+      accountId,
+      error: message(error),
+    });
+    return undefined;
   }
 }

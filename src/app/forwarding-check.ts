@@ -1,0 +1,238 @@
+/**
+ * The scheduled check of every member account's forwarding: the watch rule sees the calls that stop forwarding,
+ * but someone with enough rights can delete the watch rule first, or the forwarding rule's own `DeleteRule` may
+ * never reach the central bus. So, on a schedule, the worker reads each active account's forwarding rule through
+ * the responder role (`DescribeRule`, `ListTargetsByRule`: the only two calls, on that rule only) and judges it
+ * against the member template. A notice is posted when an account's state changes — missing, disabled, narrowed,
+ * retargeted, or not checkable at all (never taken as healthy) — and a "restored" line in its thread when it is
+ * whole again; an unchanged state posts nothing, however many runs see it.
+ *
+ * The security-tooling account itself is not checked: the member template forwards nothing there (the stack's
+ * own default-bus rule sends its events). The management account is checked like any other: it gets the same
+ * template as a plain stack.
+ */
+import type { AccountDirectorySnapshot, AccountFacts } from '../domain/accounts';
+import {
+  type ForwardingExpectation,
+  type ForwardingHealth,
+  type ForwardingRuleFacts,
+  healthKey,
+  judgeForwarding,
+} from '../domain/forwarding';
+import type { SlackRef } from './ports';
+
+/** Reads an account's forwarding rule. Throws when it cannot (the role not assumable, access denied, throttled). */
+export interface ForwardingRuleReader {
+  read(accountId: string): Promise<ForwardingRuleFacts>;
+}
+
+/** One account's forwarding as last told: its state, since when, and the notice that told it. */
+export interface StoredForwardingState {
+  accountId: string;
+  health: ForwardingHealth;
+  /** ISO time the state was first seen. */
+  since: string;
+  /** The notice posted for it (none for a first healthy check, which posts nothing). */
+  ref?: SlackRef;
+  /** Kept, but its notice could not be posted: the next run tells it. */
+  untold?: boolean;
+}
+
+/** The states, one item per account. Both methods throw on a store failure. */
+export interface ForwardingStateStore {
+  all(): Promise<StoredForwardingState[]>;
+  /**
+   * Replaces an account's state, only while it still is `previousKey` ({@link healthKey}; `undefined`: none kept
+   * yet): two runs at once tell a change once. False when it changed meanwhile.
+   */
+  replace(state: StoredForwardingState, previousKey: string | undefined, now: Date): Promise<boolean>;
+}
+
+/** A change of one account's forwarding, as a notice tells it. */
+export interface ForwardingFinding {
+  account: AccountFacts;
+  health: ForwardingHealth;
+  /** The state before, for a "restored" line. */
+  previous?: ForwardingHealth;
+  /** Call the channel's attention to it (`@here`): forwarding broken, mentions on. */
+  mention: boolean;
+}
+
+/** The Slack side, in facts. Throws when Slack refuses. */
+export interface ForwardingFindingChannel {
+  /** Posts a finding in the channel, or (a "restored" line) in the thread of the notice it ends. */
+  postForwardingFinding(
+    place: { channel: string; threadTs?: string },
+    finding: ForwardingFinding,
+  ): Promise<SlackRef>;
+}
+
+/** What the check needs. */
+export interface ForwardingCheckDependencies {
+  /** The account directory's copy (kept by notify from Organizations). */
+  accounts: { read(): Promise<AccountDirectorySnapshot | undefined> };
+  reader: ForwardingRuleReader;
+  states: ForwardingStateStore;
+  slack: ForwardingFindingChannel;
+  clock: { now(): Date };
+  settings: {
+    /** The central bus, and whether the stack forwards every IAM write. */
+    centralBusArn: string;
+    allWrites: boolean;
+    /** The security-tooling account: not checked. */
+    homeAccountId?: string;
+    /** The critical channel, else the default one. */
+    channel: string;
+    mentionOnCritical: boolean;
+    /** Accounts read at once (default 8). */
+    concurrency?: number;
+  };
+  log?: (message: string, details?: Record<string, unknown>) => void;
+}
+
+/** What one run did. */
+export interface ForwardingCheckResult {
+  /** Accounts read, and how they were found. */
+  checked: number;
+  healthy: number;
+  broken: number;
+  unchecked: number;
+  /** Notices and "restored" lines posted. */
+  posted: number;
+  /** Accounts left for the next run (the deadline came first). */
+  notReached: number;
+  /** Why nothing was checked, when nothing was. */
+  skipped?: string;
+}
+
+/** Account states Organizations reports for accounts that still run (no state known: taken as active). */
+const ACTIVE = new Set(['ACTIVE']);
+
+/** The scheduled forwarding check (see the module's comment). */
+export class ForwardingCheck {
+  private readonly log: NonNullable<ForwardingCheckDependencies['log']>;
+
+  constructor(private readonly deps: ForwardingCheckDependencies) {
+    this.log = deps.log ?? (() => {});
+  }
+
+  /**
+   * Checks every active account but the home one, starting no account after `deadline`; the order turns with
+   * each hour, so a run cut short leaves different accounts for the next. Throws after the run when a notice
+   * could not be posted (its state was put back, so the next run tells it again).
+   */
+  async run(deadline: number = Number.POSITIVE_INFINITY): Promise<ForwardingCheckResult> {
+    const { settings, clock } = this.deps;
+    const result: ForwardingCheckResult = {
+      checked: 0,
+      healthy: 0,
+      broken: 0,
+      unchecked: 0,
+      posted: 0,
+      notReached: 0,
+    };
+    const snapshot = await this.deps.accounts.read();
+    if (!snapshot || snapshot.accounts.length === 0) {
+      this.log('forwarding check: no account directory kept yet; nothing checked');
+      return { ...result, skipped: 'no account directory kept yet' };
+    }
+    // The central bus's account forwards nothing (the template's ForwardEvents condition), whatever HOME says.
+    const busAccount = settings.centralBusArn.split(':')[4];
+    const accounts = snapshot.accounts.filter(
+      (account) =>
+        account.id !== settings.homeAccountId &&
+        account.id !== busAccount &&
+        (account.status === undefined || ACTIVE.has(account.status)),
+    );
+    const states = new Map((await this.deps.states.all()).map((state) => [state.accountId, state]));
+    const turn = accounts.length === 0 ? 0 : Math.floor(clock.now().getTime() / 3_600_000) % accounts.length;
+    const queue = [...accounts.slice(turn), ...accounts.slice(0, turn)];
+    const failures: unknown[] = [];
+    const worker = async () => {
+      for (let account = queue.shift(); account; account = queue.shift()) {
+        if (clock.now().getTime() > deadline) {
+          result.notReached += 1;
+          continue;
+        }
+        try {
+          await this.checkAccount(account, states.get(account.id), result);
+        } catch (error: unknown) {
+          failures.push(error);
+          this.log('forwarding check: the finding could not be told', {
+            accountId: account.id,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, settings.concurrency ?? 8) }, worker));
+    if (result.notReached > 0)
+      this.log('forwarding check: the deadline came first', { notReached: result.notReached });
+    if (failures.length > 0)
+      throw new AggregateError(failures, `forwarding check: ${failures.length} findings could not be told`);
+    return result;
+  }
+
+  private async checkAccount(
+    account: AccountFacts,
+    kept: StoredForwardingState | undefined,
+    result: ForwardingCheckResult,
+  ): Promise<void> {
+    const { settings, clock } = this.deps;
+    const health = await this.healthOf(account.id);
+    result.checked += 1;
+    result[health.status === 'healthy' ? 'healthy' : health.status] += 1;
+    const key = healthKey(health);
+    // What was last told; a state kept but never told (its notice failed) is told again.
+    const told = kept && !kept.untold ? kept : undefined;
+    if (told && key === healthKey(told.health)) return;
+    const keptKey = kept ? healthKey(kept.health) : undefined;
+    const now = clock.now();
+    const state: StoredForwardingState = { accountId: account.id, health, since: now.toISOString() };
+    // Claimed first, so two runs at once tell it once; the first healthy look is kept without a word.
+    if (!(await this.deps.states.replace(state, keptKey, now))) return;
+    if (!told && health.status === 'healthy') return;
+    const finding: ForwardingFinding = {
+      account,
+      health,
+      ...(told ? { previous: told.health } : {}),
+      mention: settings.mentionOnCritical && health.status === 'broken',
+    };
+    const restored = health.status === 'healthy';
+    const place =
+      restored && told?.ref
+        ? { channel: told.ref.channel, threadTs: told.ref.threadTs ?? told.ref.ts }
+        : { channel: settings.channel };
+    let ref: SlackRef;
+    try {
+      ref = await this.deps.slack.postForwardingFinding(place, finding);
+    } catch (error: unknown) {
+      // Not told: what was told before is kept (or this state, marked untold), so the next run tells it.
+      await this.deps.states.replace(told ?? { ...state, untold: true }, key, clock.now());
+      throw error;
+    }
+    result.posted += 1;
+    this.log('forwarding of IAM changes: a member account changed state', {
+      accountId: account.id,
+      state: key,
+      ...(told ? { was: healthKey(told.health) } : {}),
+    });
+    if (!restored) await this.deps.states.replace({ ...state, ref }, key, clock.now());
+  }
+
+  /** The account's forwarding judged, or not checkable (one line why). */
+  private async healthOf(accountId: string): Promise<ForwardingHealth> {
+    const expected: ForwardingExpectation = {
+      accountId,
+      centralBusArn: this.deps.settings.centralBusArn,
+      allWrites: this.deps.settings.allWrites,
+    };
+    try {
+      return judgeForwarding(await this.deps.reader.read(accountId), expected);
+    } catch (error: unknown) {
+      const name = error instanceof Error ? error.name : 'Error';
+      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+      return { status: 'unchecked', reason: `${name}: ${message}`.slice(0, 300) };
+    }
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The notice that a member account's forwarding of IAM changes was stopped, rewritten, or tried to be: posted once
+ * per call however often SNS delivers it, and once per account and kind within a window however often the call is
+ * repeated. A loop of 200 refused `DeleteRule` calls is one notice whose running count and last caller are updated
+ * in place; a call of another kind (a refused attempt, a rewrite, a stop are three kinds) or in another account gets
+ * its own, so a stop that succeeded is never folded into the notice of attempts that failed.
+ *
+ * Every call is claimed by its event id with a conditional write before anything else; the group it joins is one
+ * store item per account and kind, started (and its notice posted) by the first call of a window and counted by
+ * the rest; its message is written only by the invocation holding the group's lease, which looks again after
+ * letting go, so the last count is always shown.
+ */
+import type { AccountFacts } from '../domain/accounts';
+import type { ForwardingStop } from '../domain/forwarding';
+import type { SlackRef } from './ports';
+
+/** The three kinds of call a notice groups: refused attempts, rewrites, stops. Never mixed in one notice. */
+export type ForwardingNoticeKind = 'attempt' | 'rewrite' | 'stop';
+
+/** The kind of notice a call belongs to. */
+export function noticeKindOf(stop: ForwardingStop): ForwardingNoticeKind {
+  if (stop.errorCode !== undefined) return 'attempt';
+  return stop.rewrite ? 'rewrite' : 'stop';
+}
+
+/** The calls of one kind in one account within one window, as their notice shows them. */
+export interface ForwardingNotice {
+  kind: ForwardingNoticeKind;
+  /** The call that opened the window (its notice's headline). */
+  first: ForwardingStop;
+  /** The latest call counted (by event time), the first one while it is alone. */
+  last: ForwardingStop;
+  /** Calls counted in the window, the first included. */
+  count: number;
+  /** The account as the directory names it, when known. */
+  account?: AccountFacts;
+  /** Call the channel's attention to it (`@here`) when it is first posted: a stop or rewrite, mentions on. */
+  mention: boolean;
+}
+
+/** One account's group of one kind, as the store keeps it. */
+export interface ForwardingNoticeGroup {
+  accountId: string;
+  kind: ForwardingNoticeKind;
+  /** The event id of the call that started it: a new window is a new group. */
+  groupId: string;
+  first: ForwardingStop;
+  last: ForwardingStop;
+  count: number;
+  /** The count its message shows (0 before it is posted). */
+  shownCount: number;
+  /** Until when (ISO) later calls join it rather than start a new notice. */
+  windowEnds: string;
+  /** Its message, once posted. */
+  ref?: SlackRef;
+}
+
+/** What claiming a call's event id found. */
+export type NoticeClaim =
+  /** This invocation holds it now; `countedIn` is the group a failed earlier try already counted it in. */
+  | { claimed: true; countedIn?: string }
+  /** It was fully handled before (a redelivery). */
+  | { claimed: false; reason: 'done' }
+  /** Another invocation holds it now: that one's retries finish it. */
+  | { claimed: false; reason: 'busy' };
+
+/**
+ * The notices' store: one claim item per call, one group item per account and kind. Every write is conditional;
+ * every method throws on a store failure.
+ */
+export interface ForwardingNoticeStore {
+  /** Claims the call for `owner` until `until`, unless it is done or another owner holds it unexpired. */
+  claimCall(eventId: string, owner: string, until: Date, now: Date): Promise<NoticeClaim>;
+  /** Notes that the call is counted in `groupId`, so a retry does not count it twice. */
+  markCounted(eventId: string, owner: string, groupId: string): Promise<void>;
+  /** The call is handled: a redelivery finds it done. */
+  finishCall(eventId: string, owner: string, now: Date): Promise<void>;
+  /** Gives the claim up (a failure), so a retry may take it at once. */
+  releaseCall(eventId: string, owner: string): Promise<void>;
+  /**
+   * Counts the call in its account's group of its kind: joins the group whose window is open at `now`, else starts
+   * a new one ending at `windowEnds` (`started: true`: this call's notice is the one to post).
+   */
+  joinGroup(
+    stop: ForwardingStop,
+    kind: ForwardingNoticeKind,
+    now: Date,
+    windowEnds: Date,
+  ): Promise<{ group: ForwardingNoticeGroup; started: boolean }>;
+  /** The group of an account and kind, as it is now. */
+  getGroup(accountId: string, kind: ForwardingNoticeKind): Promise<ForwardingNoticeGroup | undefined>;
+  /** Takes the right to write the group's message until `until`; false when another invocation holds it. */
+  acquireGroupLease(accountId: string, kind: ForwardingNoticeKind, now: Date, until: Date): Promise<boolean>;
+  /** Lets the lease go, recording what its message now shows (and where it is, once posted). */
+  releaseGroupLease(
+    accountId: string,
+    kind: ForwardingNoticeKind,
+    groupId: string,
+    shown?: { count: number; ref: SlackRef },
+  ): Promise<void>;
+}
+
+/** The Slack side of the notices, in facts: the adapter words them. Both throw when Slack refuses. */
+export interface ForwardingNoticeChannel {
+  postForwardingNotice(channel: string, notice: ForwardingNotice): Promise<SlackRef>;
+  /** Updates a posted notice in place (never calling anyone's attention again). */
+  updateForwardingNotice(ref: SlackRef, notice: ForwardingNotice): Promise<void>;
+}
+
+/** What posting notices needs. */
+export interface ForwardingNoticeDependencies {
+  store: ForwardingNoticeStore;
+  slack: ForwardingNoticeChannel;
+  clock: { now(): Date };
+  /** The account directory's facts of an account (its name), when there is a directory. */
+  describeAccount?: (accountId: string) => Promise<AccountFacts>;
+  settings: {
+    /** Where notices go: the critical channel, else the default one. */
+    channel: string;
+    mentionOnCritical: boolean;
+    /** How long after a notice is posted the same kind of call in the same account updates it (default 3600). */
+    windowSeconds?: number;
+    /** How long one invocation may hold a call's claim or a group's lease (default 120). */
+    leaseSeconds?: number;
+    /** The least time between two updates of a notice's count (default 2; 0 in tests). */
+    countIntervalSeconds?: number;
+  };
+  log?: (message: string, details?: Record<string, unknown>) => void;
+}
+
+/** What became of one call. */
+export type ForwardingNoticeOutcome = 'posted' | 'counted' | 'duplicate';
+
+/** A notice's group could not be shown before the deadline: failing makes SNS deliver the call again. */
+export class ForwardingNoticeIncompleteError extends Error {
+  override name = 'ForwardingNoticeIncompleteError';
+}
+
+/** Posts and updates the forwarding notices (see the module's comment). */
+export class ForwardingNotices {
+  private readonly log: NonNullable<ForwardingNoticeDependencies['log']>;
+
+  constructor(private readonly deps: ForwardingNoticeDependencies) {
+    this.log = deps.log ?? (() => {});
+  }
+
+  /**
+   * Handles one call: a redelivery of a handled call does nothing (`duplicate`); otherwise the call is counted in
+   * its group and the group's notice posted or brought up to date. Throws when Slack or the store fails, after
+   * giving the claim up, so SNS delivers the call again and nothing is counted twice.
+   */
+  async report(
+    stop: ForwardingStop,
+    owner: string,
+    deadline: number = Number.POSITIVE_INFINITY,
+  ): Promise<ForwardingNoticeOutcome> {
+    const { store, clock, settings } = this.deps;
+    const leaseMs = (settings.leaseSeconds ?? 120) * 1000;
+    const now = clock.now();
+    const claim = await store.claimCall(stop.eventId, owner, new Date(now.getTime() + leaseMs), now);
+    if (!claim.claimed) return 'duplicate';
+    const kind = noticeKindOf(stop);
+    try {
+      let started = false;
+      if (claim.countedIn === undefined) {
+        const windowEnds = new Date(now.getTime() + (settings.windowSeconds ?? 3600) * 1000);
+        const joined = await store.joinGroup(stop, kind, now, windowEnds);
+        started = joined.started;
+        await store.markCounted(stop.eventId, owner, joined.group.groupId);
+      }
+      await this.show(stop.accountId, kind, deadline);
+      await store.finishCall(stop.eventId, owner, clock.now());
+      this.log('forwarding of IAM changes stopped or changed in a member account', {
+        accountId: stop.accountId,
+        eventName: stop.eventName,
+        rule: stop.ruleName,
+        caller: stop.caller,
+        kind,
+        ...(stop.errorCode ? { errorCode: stop.errorCode } : {}),
+      });
+      return started ? 'posted' : 'counted';
+    } catch (error: unknown) {
+      await store.releaseCall(stop.eventId, owner).catch((release: unknown) => {
+        this.log('forwarding notice: the claim could not be given up', {
+          eventId: stop.eventId,
+          error: release instanceof Error ? release.message : String(release),
+        });
+      });
+      throw error;
+    }
+  }
+
+  /**
+   * Brings the group's message up to date while holding its lease: posts it when it has none yet, else updates
+   * its count when behind. Whoever counts a call tries the lease after counting, and the holder looks again after
+   * letting it go, so no count is left unshown. A notice still unposted at the deadline throws.
+   */
+  private async show(accountId: string, kind: ForwardingNoticeKind, deadline: number): Promise<void> {
+    const { store, clock, settings } = this.deps;
+    const leaseMs = (settings.leaseSeconds ?? 120) * 1000;
+    const intervalMs = (settings.countIntervalSeconds ?? 2) * 1000;
+    let lastShownAt = Number.NEGATIVE_INFINITY;
+    for (;;) {
+      const now = clock.now();
+      if (!(await store.acquireGroupLease(accountId, kind, now, new Date(now.getTime() + leaseMs)))) return;
+      let group = await store.getGroup(accountId, kind);
+      let shown: { count: number; ref: SlackRef } | undefined;
+      try {
+        if (group && !group.ref) {
+          const ref = await this.deps.slack.postForwardingNotice(settings.channel, await this.notice(group));
+          shown = { count: group.count, ref };
+          lastShownAt = clock.now().getTime();
+        } else if (group?.ref && group.count !== group.shownCount) {
+          const wait = intervalMs - (clock.now().getTime() - lastShownAt);
+          if (wait > 0 && clock.now().getTime() + wait < deadline) await sleep(wait);
+          // The count as it is after the wait, on the message already posted.
+          const ref = group.ref;
+          const current = await store.getGroup(accountId, kind);
+          if (current?.groupId === group.groupId) group = current;
+          await this.deps.slack.updateForwardingNotice(ref, await this.notice(group));
+          shown = { count: group.count, ref };
+          lastShownAt = clock.now().getTime();
+        }
+      } finally {
+        if (group) await store.releaseGroupLease(accountId, kind, group.groupId, shown);
+      }
+      const after = await store.getGroup(accountId, kind);
+      if (!after || (after.ref && after.count === after.shownCount)) return;
+      if (clock.now().getTime() > deadline) {
+        if (!after.ref)
+          throw new ForwardingNoticeIncompleteError(
+            `forwarding notice for account ${accountId} (${kind}) not posted by the deadline`,
+          );
+        return;
+      }
+    }
+  }
+
+  private async notice(group: ForwardingNoticeGroup): Promise<ForwardingNotice> {
+    const { settings } = this.deps;
+    const account = this.deps.describeAccount ? await this.deps.describeAccount(group.accountId) : undefined;
+    const known = account && (account.name || account.ouPath) ? { account } : {};
+    return {
+      kind: group.kind,
+      first: group.first,
+      last: group.last,
+      count: group.count,
+      ...known,
+      mention: settings.mentionOnCritical && group.kind !== 'attempt',
+    };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,312 @@
+/**
+ * The scheduled forwarding check on moto_server's multi-account support (an account is chosen by the key of a role
+ * assumed in it): an organisation whose member accounts have the member template's forwarding rule and forwarder
+ * role made as the template would make them (moto runs no CloudFormation), read through the responder role by the
+ * real EventBridge adapter; the account directory's copy and the states on dynalite; the notices on the local
+ * Slack server. Then the rule is deleted, disabled, retargeted, restored.
+ *
+ * moto assumes any role, even one no account has, so "the role cannot be assumed" is an account whose STS answers
+ * nothing (a closed loopback port): the same failure, for the check, as AWS refusing the assumption.
+ */
+import { createServer } from 'node:net';
+import path from 'node:path';
+import {
+  DeleteRuleCommand,
+  DisableRuleCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ForwardingCheck } from '../../src/app/forwarding-check';
+import { createMemberEventsClient, MemberForwardingReader } from '../../src/aws/member-forwarding';
+import { OrganizationsAccountSource } from '../../src/aws/organizations-accounts';
+import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
+import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
+import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
+import { DynamoForwardingStateStore } from '../../src/store/dynamo-forwarding-states';
+import { type CfnTemplate, readYamlFile, resourcesIn } from '../support/cfn-template';
+import { type DynaliteServer, startDynalite } from '../support/dynalite';
+import { awsTestEnv, type MotoServer, startMoto } from '../support/moto';
+import { type LocalSlack, type StoredMessage, startSlackServer } from '../support/slack-server';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const CHANNEL = '#iam-critical';
+const EXTERNAL_ID = 'external-id-0123456789';
+
+let moto: MotoServer;
+let dynalite: DynaliteServer;
+let slack: LocalSlack;
+let member: CfnTemplate;
+let tableName: string;
+let closedPort: number;
+const saved: Record<string, string | undefined> = {};
+const ids: Record<string, string> = {};
+let busArn: string;
+const clients: Array<{ destroy(): void }> = [];
+
+/** Client configuration acting in `accountId` with the organisation's access role (what a StackSet would use). */
+function asAccount(accountId: string) {
+  return {
+    ...awsTestEnv(moto.endpoint),
+    credentials: fromTemporaryCredentials({
+      params: {
+        RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
+        RoleSessionName: 'setup',
+      },
+      masterCredentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      clientConfig: { region: 'us-east-1', endpoint: moto.endpoint },
+    }),
+  };
+}
+
+function events(accountId: string): EventBridgeClient {
+  const client = new EventBridgeClient(asAccount(accountId));
+  clients.push(client);
+  return client;
+}
+
+/** The member template's forwarder role and forwarding rule with its target, in `accountId`, as it makes them. */
+async function deployForwarding(accountId: string): Promise<void> {
+  const resources = resourcesIn(member, {
+    accountId,
+    parameters: {
+      CentralEventBusArn: busArn,
+      WorkerRoleArn: `arn:aws:iam::${ids.security}:role/iam-changes-worker-test`,
+      ExternalId: EXTERNAL_ID,
+    },
+  });
+  const role = resources.ForwarderRole?.Properties as { RoleName: string; AssumeRolePolicyDocument: unknown };
+  const iam = new IAMClient(asAccount(accountId));
+  clients.push(iam);
+  await iam
+    .send(
+      new CreateRoleCommand({
+        RoleName: role.RoleName,
+        AssumeRolePolicyDocument: JSON.stringify(role.AssumeRolePolicyDocument),
+      }),
+    )
+    .catch((error: unknown) => {
+      if ((error as Error).name !== 'EntityAlreadyExistsException') throw error;
+    });
+  const rule = resources.ForwardingRule?.Properties as {
+    Name: string;
+    EventPattern: unknown;
+    Targets: Array<{ Id: string; Arn: string; RetryPolicy: unknown }>;
+  };
+  const client = events(accountId);
+  await client.send(new PutRuleCommand({ Name: rule.Name, EventPattern: JSON.stringify(rule.EventPattern) }));
+  const [target] = rule.Targets;
+  await client.send(
+    new PutTargetsCommand({
+      Rule: rule.Name,
+      Targets: [
+        {
+          Id: target?.Id,
+          Arn: target?.Arn,
+          RoleArn: `arn:aws:iam::${accountId}:role/${role.RoleName}`,
+        },
+      ],
+    }),
+  );
+}
+
+function check(): ForwardingCheck {
+  const role = { roleName: 'iam-changes-responder', externalId: async () => EXTERNAL_ID };
+  const unreachable = new EventBridgeClient({
+    ...awsTestEnv(moto.endpoint),
+    credentials: fromTemporaryCredentials({
+      params: { RoleArn: `arn:aws:iam::${ids.noTemplate}:role/iam-changes-responder`, RoleSessionName: 'x' },
+      masterCredentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      clientConfig: { region: 'us-east-1', endpoint: `http://127.0.0.1:${closedPort}`, maxAttempts: 1 },
+    }),
+  });
+  clients.push(unreachable);
+  return new ForwardingCheck({
+    accounts: new DynamoAccountDirectoryStore(dynalite.documentClient, { tableName }),
+    reader: new MemberForwardingReader((accountId) =>
+      accountId === ids.noTemplate
+        ? unreachable
+        : createMemberEventsClient(accountId, role, { maxAttempts: 1 }),
+    ),
+    states: new DynamoForwardingStateStore(dynalite.documentClient, { tableName }),
+    slack: new SlackAlertChannel(
+      new WebApiSlackGateway(
+        createSlackClient({ token: 'xoxb-test-token', slackApiUrl: slack.url, retries: 0 }),
+      ),
+    ),
+    clock: { now: () => new Date() },
+    settings: {
+      centralBusArn: busArn,
+      allWrites: false,
+      homeAccountId: ids.security,
+      channel: CHANNEL,
+      mentionOnCritical: true,
+    },
+  });
+}
+
+function posted(): StoredMessage[] {
+  return slack.topLevel(CHANNEL);
+}
+
+beforeAll(async () => {
+  [moto, dynalite, slack] = await Promise.all([startMoto(), startDynalite(), startSlackServer()]);
+  member = await readYamlFile(path.join(ROOT, 'templates', 'member-account.yml'));
+  tableName = await dynalite.createTable();
+  // The responder role's credentials come from the environment's, as in the worker: here moto's.
+  for (const [key, value] of Object.entries({
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+  })) {
+    saved[key] = process.env[key];
+    process.env[key] = value;
+  }
+  closedPort = await new Promise<number>((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+  const organizations = new OrganizationsClient(awsTestEnv(moto.endpoint));
+  clients.push(organizations);
+  await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  for (const [key, name] of Object.entries({
+    security: 'security-tooling',
+    healthy: 'prod-payments',
+    deleted: 'prod-orders',
+    disabled: 'staging-web',
+    retargeted: 'sandbox-7',
+    noTemplate: 'legacy-data',
+  })) {
+    ids[key] =
+      (
+        await organizations.send(
+          new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
+        )
+      ).CreateAccountStatus?.AccountId ?? '';
+  }
+  busArn = `arn:aws:events:us-east-1:${ids.security}:event-bus/iam-changes-org-test`;
+  for (const key of ['healthy', 'deleted', 'disabled', 'retargeted']) await deployForwarding(ids[key] ?? '');
+  // The directory's copy, as notify keeps it: read from Organizations (the management account included).
+  const accounts = await new OrganizationsAccountSource(organizations).listAccounts();
+  await new DynamoAccountDirectoryStore(dynalite.documentClient, { tableName }).write({
+    accounts,
+    fetchedAt: new Date().toISOString(),
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  for (const [key, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  await Promise.all([moto?.stop(), dynalite?.stop(), slack?.close()]);
+});
+
+describe('the scheduled forwarding check', () => {
+  it('says nothing of healthy accounts, reports an account it cannot check once, and never the home account', async () => {
+    const first = await check().run();
+
+    // The management account (moto's own) got no plain stack here: told too (on AWS its missing responder role
+    // makes it "cannot check"; moto assumes any role, so there its rule is found missing).
+    expect(first).toMatchObject({ checked: 6, healthy: 4, broken: 1, unchecked: 1, posted: 2 });
+    const about = (id: string) => posted().filter((message) => JSON.stringify(message.blocks).includes(id));
+    expect(about(ids.noTemplate ?? '')).toHaveLength(1);
+    const [unchecked] = about(ids.noTemplate ?? '');
+    expect(unchecked?.text).toContain('Forwarding cannot be checked in account legacy-data');
+    expect(unchecked?.text).not.toContain('<!here>');
+    for (const key of ['security', 'healthy', 'deleted', 'disabled', 'retargeted'])
+      expect(about(ids[key] ?? ''), key).toEqual([]);
+
+    const before = posted().length;
+    const second = await check().run();
+    expect(second.posted).toBe(0);
+    expect(posted()).toHaveLength(before);
+  }, 60_000);
+
+  it('posts once, by account name and with @here, a rule deleted, disabled or retargeted, and "restored" in its thread', async () => {
+    const deleted = ids.deleted ?? '';
+    const disabled = ids.disabled ?? '';
+    const retargeted = ids.retargeted ?? '';
+    // Deleting the watch rule first leaves nothing to forward these calls: the check sees what they did.
+    await events(deleted).send(
+      new RemoveTargetsCommand({ Rule: 'iam-changes-forward', Ids: ['iam-changes-central-bus'] }),
+    );
+    await events(deleted).send(new DeleteRuleCommand({ Name: 'iam-changes-forward' }));
+    await events(disabled).send(new DisableRuleCommand({ Name: 'iam-changes-forward' }));
+    await events(retargeted).send(
+      new PutTargetsCommand({
+        Rule: 'iam-changes-forward',
+        Targets: [
+          {
+            Id: 'iam-changes-central-bus',
+            Arn: 'arn:aws:events:us-east-1:999999999999:event-bus/elsewhere',
+            RoleArn: `arn:aws:iam::${retargeted}:role/iam-changes-forwarder`,
+          },
+        ],
+      }),
+    );
+    const before = posted().length;
+
+    const run = await check().run();
+
+    expect(run).toMatchObject({ broken: 4, posted: 3 });
+    const notices = posted().slice(before);
+    expect(notices).toHaveLength(3);
+    const text = (name: string) => notices.find((message) => message.text.includes(name));
+    expect(text('prod-orders')?.text).toBe(
+      `<!here> Forwarding broken: IAM changes from account prod-orders (${deleted}) may no longer reach the bot`,
+    );
+    expect(JSON.stringify(text('prod-orders')?.blocks)).toContain('is gone');
+    expect(JSON.stringify(text('staging-web')?.blocks)).toContain('the rule is disabled');
+    expect(JSON.stringify(text('sandbox-7')?.blocks)).toContain('no longer targets the central event bus');
+
+    // The next run: the same states, nothing new.
+    await check().run();
+    expect(posted()).toHaveLength(before + 3);
+
+    // Restored by a redeploy of the template: one line in the thread of its notice, nothing at the top.
+    await deployForwarding(deleted);
+    const restored = await check().run();
+    expect(restored.posted).toBe(1);
+    expect(posted()).toHaveLength(before + 3);
+    const notice = text('prod-orders') as StoredMessage;
+    const [line] = slack.thread(notice.ts);
+    expect(line?.text).toContain('is restored');
+    expect(line?.text).toContain('prod-orders');
+
+    // Broken again later: a new notice, as a new state.
+    await events(deleted).send(new DisableRuleCommand({ Name: 'iam-changes-forward' }));
+    await check().run();
+    expect(posted()).toHaveLength(before + 4);
+  }, 60_000);
+
+  it('tells a finding Slack refused on the next run, and only once', async () => {
+    const account = ids.healthy ?? '';
+    await events(account).send(new DisableRuleCommand({ Name: 'iam-changes-forward' }));
+    const about = () => posted().filter((message) => message.text.includes('prod-payments'));
+    slack.failNext('chat.postMessage', { ok: false, error: 'channel_not_found' });
+
+    await expect(check().run()).rejects.toThrow(/1 findings could not be told/);
+    expect(about()).toEqual([]);
+
+    await check().run();
+    await check().run();
+    expect(about()).toHaveLength(1);
+    expect(JSON.stringify(about()[0]?.blocks)).toContain('the rule is disabled');
+  }, 60_000);
+});

@@ -1,0 +1,116 @@
+/**
+ * The worker Lambda handler on its forwarding-check schedule, end to end: built from the environment as the stack
+ * sets it (`CENTRAL_EVENT_BUS_ARN`, `HOME_ACCOUNT_ID`, the responder role's external id), it reads the account
+ * directory's copy on dynalite, each member account's rule on moto_server through the responder role, and posts
+ * to the local Slack server. The jobs topic cannot start it: an SNS event is never the schedule's input.
+ */
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORWARDED_EVENT_PATTERNS } from '../../src/domain/forwarding';
+import { handler } from '../../src/handlers/worker';
+import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
+import { awsTestEnv } from '../support/moto';
+import { type Components, snsEvent, startComponents } from '../support/notify-harness';
+
+const HOME = '123456789012';
+const WHOLE = '111111111111';
+const EMPTY = '222222222222';
+const BUS = `arn:aws:events:us-east-1:${HOME}:event-bus/iam-changes-org-test`;
+const CRITICAL = '#iam-critical';
+const context = { getRemainingTimeInMillis: () => 300_000 } as Context;
+
+let components: Components;
+let events: EventBridgeClient;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  components = await startComponents();
+  const tableName = await components.dynalite.createTable();
+  await new DynamoAccountDirectoryStore(components.dynalite.documentClient, { tableName }).write({
+    accounts: [
+      { id: HOME, name: 'security-tooling', ouPath: 'Root', status: 'ACTIVE' },
+      { id: WHOLE, name: 'prod-payments', ouPath: 'Root/Prod', status: 'ACTIVE' },
+      { id: EMPTY, name: 'new-account', ouPath: 'Root/Prod', status: 'ACTIVE' },
+      // Suspended: not checked (its role could not answer anyway).
+      { id: '333333333333', name: 'closed-one', ouPath: 'Root', status: 'SUSPENDED' },
+    ],
+    fetchedAt: new Date().toISOString(),
+  });
+  // The member template's rule in one account; none in the other.
+  events = new EventBridgeClient({
+    ...awsTestEnv(components.moto.endpoint),
+    credentials: fromTemporaryCredentials({
+      params: {
+        RoleArn: `arn:aws:iam::${WHOLE}:role/OrganizationAccountAccessRole`,
+        RoleSessionName: 'setup',
+      },
+      masterCredentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      clientConfig: { region: 'us-east-1', endpoint: components.moto.endpoint },
+    }),
+  });
+  await events.send(
+    new PutRuleCommand({
+      Name: 'iam-changes-forward',
+      EventPattern: JSON.stringify(FORWARDED_EVENT_PATTERNS.cis44),
+    }),
+  );
+  await events.send(
+    new PutTargetsCommand({
+      Rule: 'iam-changes-forward',
+      Targets: [
+        {
+          Id: 'iam-changes-central-bus',
+          Arn: BUS,
+          RoleArn: `arn:aws:iam::${WHOLE}:role/iam-changes-forwarder`,
+        },
+      ],
+    }),
+  );
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ENDPOINT_URL: components.moto.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
+    TABLE_NAME: tableName,
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_API_URL: components.slack.url,
+    SLACK_CHANNEL_CRITICAL: CRITICAL,
+    HOME_ACCOUNT_ID: HOME,
+    ORGANIZATION_ID: 'o-a1b2c3d4e5',
+    CENTRAL_EVENT_BUS_ARN: BUS,
+    ALL_WRITES: 'false',
+    RESPONDER_EXTERNAL_ID: 'external-id-0123456789',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  process.env = saved;
+  events?.destroy();
+  await components?.stop();
+});
+
+describe('the worker on its forwarding-check schedule', () => {
+  it('tells the account whose rule is missing, once, by name; the whole one, the home and the suspended one never', async () => {
+    const first = await handler({ kind: 'iam-changes.forwarding-check' }, context);
+
+    expect(first).toMatchObject({ checked: 2, healthy: 1, broken: 1, posted: 1 });
+    const notices = components.slack.topLevel(CRITICAL);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.text).toBe(
+      `<!here> Forwarding broken: IAM changes from account new-account (${EMPTY}) may no longer reach the bot`,
+    );
+
+    const second = await handler({ kind: 'iam-changes.forwarding-check' }, context);
+    expect(second).toMatchObject({ checked: 2, posted: 0 });
+    expect(components.slack.topLevel(CRITICAL)).toHaveLength(1);
+  }, 60_000);
+
+  it('never runs the check for a message on the jobs topic shaped like the schedule input', async () => {
+    const before = components.slack.callsTo('chat.postMessage').length;
+    await expect(handler(snsEvent({ kind: 'iam-changes.forwarding-check' }), context)).rejects.toThrow();
+    expect(components.slack.callsTo('chat.postMessage')).toHaveLength(before);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The forwarding notices and the forwarding check's findings as Slack messages: hostile values from events, AWS
+ * errors and the account directory (an account named `<!channel>`, a caller session named so, an error message
+ * quoting markup) ping nobody and stay inside Block Kit's limits, however long they are.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ForwardingNotice } from '../../src/app/forwarding-notices';
+import type { ForwardingStop } from '../../src/domain/forwarding';
+import { renderForwardingFinding, renderForwardingNotice } from '../../src/slack/slack-alert-channel';
+import { assertBlockKitLimits } from '../support/block-kit-limits';
+
+const ACCOUNT = '555566667777';
+const HOSTILE = `<!channel> <@U123> &amp; ${'x'.repeat(5000)}`;
+
+function stop(changes: Partial<ForwardingStop> = {}): ForwardingStop {
+  return {
+    eventId: 'e1',
+    eventName: 'DeleteRule',
+    ruleName: 'iam-changes-forward',
+    accountId: ACCOUNT,
+    caller: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/${HOSTILE}`,
+    eventTime: '2026-12-04T10:00:00Z',
+    ...changes,
+  };
+}
+
+function expectSafe(message: { text: string; blocks: unknown[] }, mention: boolean): void {
+  assertBlockKitLimits(message);
+  const all = JSON.stringify(message);
+  expect(all).not.toContain('<!channel>');
+  expect(all).not.toContain('<@U123>');
+  expect(all.includes('<!here>')).toBe(mention);
+}
+
+describe('renderForwardingNotice', () => {
+  const account = { id: ACCOUNT, name: HOSTILE, ouPath: HOSTILE };
+
+  it('escapes and bounds a lone stop, calling attention only when told to', () => {
+    const notice: ForwardingNotice = {
+      kind: 'stop',
+      first: stop(),
+      last: stop(),
+      count: 1,
+      account,
+      mention: true,
+    };
+    expectSafe(renderForwardingNotice(notice), true);
+    expectSafe(renderForwardingNotice({ ...notice, mention: false }), false);
+  });
+
+  it('names the count and the last call of a repeated attempt, escaped, never with @here', () => {
+    const last = stop({ eventId: 'e200', errorCode: `AccessDenied ${HOSTILE}`, caller: `last ${HOSTILE}` });
+    const notice: ForwardingNotice = {
+      kind: 'attempt',
+      first: stop({ errorCode: 'AccessDenied' }),
+      last,
+      count: 200,
+      account,
+      mention: false,
+    };
+    const message = renderForwardingNotice(notice);
+    expectSafe(message, false);
+    expect(message.text).toContain('200 refused attempts');
+    expect(JSON.stringify(message.blocks)).toContain('*200 refused attempts* in this account');
+  });
+});
+
+describe('renderForwardingFinding', () => {
+  const account = { id: ACCOUNT, name: HOSTILE };
+
+  it.each([
+    ['broken', { status: 'broken', problems: ['missing'] }, true],
+    ['broken in every way', { status: 'broken', problems: ['disabled', 'pattern', 'retargeted'] }, true],
+    [
+      'not checkable, with a hostile error',
+      { status: 'unchecked', reason: `AccessDenied: ${HOSTILE}` },
+      false,
+    ],
+    ['restored', { status: 'healthy' }, false],
+  ] as const)('%s is escaped and bounded', (_, health, mention) => {
+    expectSafe(
+      renderForwardingFinding({
+        account,
+        health: health as Parameters<typeof renderForwardingFinding>[0]['health'],
+        previous: { status: 'broken', problems: ['missing'] },
+        mention,
+      }),
+      mention,
+    );
+  });
+
+  it('says what is wrong in words, and that an account not checkable is not known to work', () => {
+    const broken = JSON.stringify(
+      renderForwardingFinding({
+        account: { id: ACCOUNT, name: 'prod-payments' },
+        health: { status: 'broken', problems: ['disabled', 'retargeted'] },
+        mention: true,
+      }).blocks,
+    );
+    expect(broken).toContain('the rule is disabled; the rule no longer targets the central event bus');
+    const unchecked = renderForwardingFinding({
+      account: { id: ACCOUNT, name: 'prod-payments' },
+      health: { status: 'unchecked', reason: 'AccessDenied: not authorized to perform sts:AssumeRole' },
+      mention: false,
+    });
+    expect(unchecked.text).toBe(`Forwarding cannot be checked in account prod-payments (${ACCOUNT})`);
+    expect(JSON.stringify(unchecked.blocks)).toContain('It is not known to be working');
+  });
+});
