@@ -2,8 +2,8 @@
  * The Slack side of the fact ports ({@link AlertChannel}, {@link ResponderChannel}): each fact a use case hands
  * over is rendered by the pure builders of this folder and sent through the Web API gateway. Wording, layout,
  * `@here`, `replace_original` — every choice of how something looks in Slack — is made here, never in
- * `src/app`. The builders only some jobs need (the diff, the query answers, the CIS 4.4 report) are imported
- * with the first job that needs them, as before, so a cold start for a revert does not load them.
+ * `src/app`. The worker's side ({@link ResponderChannel}: modals, outcome notes, answers) is
+ * `slack-responder-channel.ts`, so the notify function never reaches those builders.
  */
 import type {
   AlarmSummary,
