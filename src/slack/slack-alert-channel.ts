@@ -1,8 +1,8 @@
 /**
- * The Slack side of the fact ports ({@link AlertChannel}, {@link ResponderChannel}): each fact a use case hands
+ * The Slack side of the notify path's fact port ({@link AlertChannel}): each fact a use case hands
  * over is rendered by the pure builders of this folder and sent through the Web API gateway. Wording, layout,
  * `@here`, `replace_original` — every choice of how something looks in Slack — is made here, never in
- * `src/app`. The worker's side ({@link ResponderChannel}: modals, outcome notes, answers) is
+ * `src/app`. The worker's side (`ResponderChannel`: modals, outcome notes, answers) is
  * `slack-responder-channel.ts`, so the notify function never reaches those builders.
  */
 import type {
