@@ -23,9 +23,17 @@ import {
 } from '../domain/input';
 import type { AlarmEvent } from '../domain/types';
 import type { AccountFacts } from './account-directory';
-import type { AlarmCall, AlarmSummary } from './alert-port';
+import { type AlarmCall, type AlarmSummary, SlackMessageGoneError } from './alert-port';
 import type { NotifyDependencies, NotifyGates, NotifyResult } from './notify-service';
 import type { StoredAlarm, StoredChange } from './ports';
+
+/** Updates of an alarm's summary one {@link AlarmNotifier.showLaterCalls} makes before leaving it to the next run. */
+const MAX_SUMMARY_UPDATES = 5;
+
+/** The summary's count of later calls could not be brought up to the count kept (it kept rising). */
+export class SummaryUpdateError extends Error {
+  override name = 'SummaryUpdateError';
+}
 
 /**
  * Delivers one CloudTrail record found behind an alarm through the notify path (claimed by event id first), handing
@@ -147,11 +155,20 @@ export class AlarmNotifier {
       await this.deps.followUp?.closed(alarm, deadline);
       const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
       if (earlier?.slack && !earlier.resolvedAt) {
-        await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
-        await slack.postThreadNote(
-          { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
-          { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
-        );
+        try {
+          await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
+          await slack.postThreadNote(
+            { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
+            { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
+          );
+        } catch (error: unknown) {
+          // Deleted or archived: no redelivery of this notification could mark it, so it is resolved in the store.
+          if (!(error instanceof SlackMessageGoneError)) throw error;
+          this.log('the alarm summary is no longer in Slack; marked resolved in the store only', {
+            alarm: alarm.name,
+            error: error.message,
+          });
+        }
         await store.updateAlarm(
           earlier.alarm,
           { resolvedAt: alarm.stateChangeTime, resolvedState: alarm.state },
@@ -311,28 +328,43 @@ export class AlarmNotifier {
   }
 
   /**
-   * Brings the alarm's count of later calls up to what is recorded, and its summary up to that count: counts the
-   * recorded later calls afresh, keeps the count on the alarm (raised, never lowered) and updates the summary in
-   * place when it shows fewer. Idempotent: whatever step an earlier call stopped at, this one completes it.
+   * Keeps the alarm's count of later calls: counts the recorded later calls afresh and raises the count kept on the
+   * alarm to it (never lowers it), so a stale recount changes nothing. Store only; idempotent.
+   *
+   * An alarm already followed before later calls were recorded one by one keeps its old added-up count when that is
+   * higher: calls found again in the follow-up's overlap are recorded now, so adding the two could count a call
+   * twice. Such an occurrence may show fewer later calls than were made (README, upgrade); later ones are exact.
    */
-  async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
+  async keepLaterCallsCount(alarmName: string, openedAt: string): Promise<void> {
     const { store, clock } = this.deps;
     const record = await this.alarmOpenedAt(alarmName, openedAt);
     if (!record) return;
     const counted = await store.countLaterCalls(record.alarm);
-    // Alarms counted before the count was derived from records keep their old (added-up) count when higher.
-    const total = Math.max(counted, record.laterCalls ?? 0);
-    if (total > (record.laterCalls ?? 0)) {
-      await store.raiseAlarmCount(record.alarm, 'laterCalls', total, clock.now());
+    if (counted > (record.laterCalls ?? 0)) {
+      await store.raiseAlarmCount(record.alarm, 'laterCalls', counted, clock.now());
     }
-    if (!record.slack || total === 0 || (record.shownLaterCalls ?? 0) >= total) return;
-    await this.deps.slack.updateAlarm(record.slack, await this.summaryOf({ ...record, laterCalls: total }));
-    if (await store.raiseAlarmCount(record.alarm, 'shownLaterCalls', total, clock.now())) return;
-    // Another run showed a higher count first, and this update may have landed after it: show the latest again.
-    const latest = await this.alarmOpenedAt(alarmName, openedAt);
-    if (latest?.slack && latest.laterCalls) {
-      await this.deps.slack.updateAlarm(latest.slack, await this.summaryOf(latest));
+  }
+
+  /**
+   * Updates the alarm's summary in place while it shows fewer later calls than the count kept. Two runs may show
+   * at once and Slack may apply their updates in either order, so after each update the alarm is read again and,
+   * if its count rose past the one just shown, shown again: the last update to land is followed by a read that
+   * sees the latest count. `shownLaterCalls` only spares an update when the summary already shows the count.
+   */
+  async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
+    const { store, clock } = this.deps;
+    let shown: number | undefined;
+    for (let attempt = 0; attempt < MAX_SUMMARY_UPDATES; attempt += 1) {
+      const record = await this.alarmOpenedAt(alarmName, openedAt);
+      const total = record?.laterCalls ?? 0;
+      if (!record?.slack || total === 0 || total <= (shown ?? record.shownLaterCalls ?? 0)) return;
+      await this.deps.slack.updateAlarm(record.slack, await this.summaryOf(record));
+      shown = total;
+      await store.raiseAlarmCount(record.alarm, 'shownLaterCalls', total, clock.now());
     }
+    throw new SummaryUpdateError(
+      `alarm ${alarmName}: its count of later calls kept rising while the summary was updated`,
+    );
   }
 
   /**

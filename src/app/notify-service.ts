@@ -151,6 +151,14 @@ export interface NotifyResult {
   unreadable: Array<{ reason: string; keptAs?: string }>;
 }
 
+/**
+ * What {@link NotifyService.deliverRecords} did, and the event ids it took as IAM changes (stored: posted, grouped,
+ * muted, kept for the digest, the bot's own, or already delivered); records it set aside are not among them.
+ */
+export interface DeliveredRecords extends NotifyResult {
+  changes: string[];
+}
+
 /** An unreadable part could not be kept in the dead-letter queue; failing makes SNS deliver it all again. */
 export class DeadLetterError extends Error {
   override name = 'DeadLetterError';
@@ -236,9 +244,14 @@ export class NotifyService {
   }
 
   /**
-   * Brings the alarm's count of later calls up to what is recorded, and its summary up to that count. Idempotent:
-   * whatever step an earlier call stopped at, this one completes it.
+   * Keeps the alarm's count of later calls: counts the recorded later calls afresh and raises the count kept on the
+   * alarm to it (never lowers it). Store only; idempotent.
    */
+  async keepLaterCallsCount(alarmName: string, openedAt: string): Promise<void> {
+    return (await this.alarms()).keepLaterCallsCount(alarmName, openedAt);
+  }
+
+  /** Updates the alarm's summary in place while it shows fewer later calls than the count kept. */
   async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
     return (await this.alarms()).showLaterCalls(alarmName, openedAt);
   }
@@ -295,8 +308,9 @@ export class NotifyService {
    * Delivers CloudTrail records found elsewhere (the alarm follow-up's searches), each claimed by event id first,
    * so a call the EventBridge path or an earlier search already delivered is not posted again.
    */
-  async deliverRecords(records: CloudTrailRecord[], deadline: number): Promise<NotifyResult> {
+  async deliverRecords(records: CloudTrailRecord[], deadline: number): Promise<DeliveredRecords> {
     const gates = this.gates();
+    const changes: string[] = [];
     const result: NotifyResult = {
       posted: [],
       grouped: [],
@@ -309,7 +323,7 @@ export class NotifyService {
       unreadable: [],
     };
     for (const record of records) {
-      await this.processRecord(
+      const stored = await this.processRecord(
         record,
         result,
         deadline,
@@ -319,8 +333,9 @@ export class NotifyService {
         },
         gates,
       );
+      if (stored) changes.push(stored.change.eventId);
     }
-    return result;
+    return { ...result, changes };
   }
 
   /** Keeps each unreadable part in the dead-letter queue (or, without one, only logs it), one line each. */

@@ -219,12 +219,12 @@ async function wireNotify({
           yield* (await search()).logs.pages(group, pattern, start, end);
         },
       },
-      deliver: async (records, deadline) => {
-        await notify.deliverRecords(records, deadline);
-      },
+      deliver: async (records, deadline) => (await notify.deliverRecords(records, deadline)).changes,
       summaries: {
         recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
           notify.recordLaterCalls(alarmName, openedAt, eventIds),
+        keepLaterCallsCount: (alarmName, openedAt): Promise<void> =>
+          notify.keepLaterCallsCount(alarmName, openedAt),
         showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
       },
       clock: { now: () => new Date() },

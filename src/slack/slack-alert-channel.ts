@@ -12,6 +12,7 @@ import type {
   AlertPlace,
   ChangeAlertOptions,
 } from '../app/alert-port';
+import { SlackMessageGoneError } from '../app/alert-port';
 import type { ForwardingFinding } from '../app/forwarding-check';
 import type { ForwardingNotice } from '../app/forwarding-notices';
 import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
@@ -30,6 +31,15 @@ import { renderAlarm, renderChange, renderThreadNote, type SlackMessage, slackDa
 import { accountMrkdwn, accountPlain } from './render-account';
 import { renderBurstBatch, withResolved } from './render-burst';
 import { renderAlertUpdate } from './render-state';
+import { SlackDeliveryError } from './web-api-gateway';
+
+/** Slack's answers to an update of a message it no longer has, or in a channel the bot can no longer write to. */
+const GONE: ReadonlySet<string> = new Set([
+  'message_not_found',
+  'channel_not_found',
+  'is_archived',
+  'not_in_channel',
+]);
 
 /**
  * A member account stopped forwarding its IAM changes, rewrote the forwarding, or someone tried: the first call —
@@ -175,8 +185,17 @@ export class SlackAlertChannel implements AlertChannel {
     return this.post({ channel }, renderAlarmSummary(summary));
   }
 
-  updateAlarm(ref: SlackRef, summary: AlarmSummary): Promise<void> {
-    return this.gateway.updateMessage(ref, renderAlarmSummary(summary));
+  async updateAlarm(ref: SlackRef, summary: AlarmSummary): Promise<void> {
+    try {
+      await this.gateway.updateMessage(ref, renderAlarmSummary(summary));
+    } catch (error: unknown) {
+      if (error instanceof SlackDeliveryError && error.code !== undefined && GONE.has(error.code)) {
+        throw new SlackMessageGoneError(`the alarm summary is no longer in Slack (${error.code})`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
   }
 
   postThreadNote(place: AlertPlace, note: AlertNote): Promise<SlackRef> {
