@@ -382,8 +382,9 @@ export async function buildWorkerService({
       });
     });
     return {
-      run: async (job, delivery) =>
-        isFleetJob(job) ? (await runner()).run(job, delivery) : next.run(job, delivery),
+      // The change as the verification read it is handed on (each job reads its change once).
+      run: async (job, delivery, read) =>
+        isFleetJob(job) ? (await runner()).run(job, delivery, read) : next.run(job, delivery, read),
     };
   };
   const homeUseCases = (): AccountUseCases => {
