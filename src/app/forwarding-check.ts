@@ -1,9 +1,9 @@
 /**
  * The scheduled check of every member account's forwarding: the watch rule sees the calls that stop forwarding,
  * but someone with enough rights can delete the watch rule first, or the forwarding rule's own `DeleteRule` may
- * never reach the central bus. So, on a schedule, the worker reads each active account's forwarding rule through
- * the responder role (`DescribeRule`, `ListTargetsByRule`: the only two calls, on that rule only) and judges it
- * against the member template. A notice is posted when an account's state changes — missing, disabled, narrowed,
+ * never reach the central bus. So, on a schedule, the worker reads each active account's forwarding rule and watch
+ * rule through the responder role (`DescribeRule`, `ListTargetsByRule`: the only two calls, on those rules only)
+ * and judges both against the member template. A notice is posted when an account's state changes — missing, disabled, narrowed,
  * retargeted, or not checkable at all (never taken as healthy) — and a "restored" line in its thread when it is
  * whole again; an unchanged state posts nothing, however many runs see it.
  *
@@ -15,15 +15,18 @@ import type { AccountDirectorySnapshot, AccountFacts } from '../domain/accounts'
 import {
   type ForwardingExpectation,
   type ForwardingHealth,
-  type ForwardingRuleFacts,
   healthKey,
-  judgeForwarding,
+  judgeMemberForwarding,
+  type MemberForwardingFacts,
 } from '../domain/forwarding';
 import type { SlackRef } from './ports';
 
-/** Reads an account's forwarding rule. Throws when it cannot (the role not assumable, access denied, throttled). */
+/**
+ * Reads an account's forwarding rule and its watch rule. Throws when it cannot (the role not assumable, access
+ * denied, throttled).
+ */
 export interface ForwardingRuleReader {
-  read(accountId: string): Promise<ForwardingRuleFacts>;
+  read(accountId: string): Promise<MemberForwardingFacts>;
 }
 
 /** One account's forwarding as last told: its state, since when, and the notice that told it. */
@@ -228,7 +231,7 @@ export class ForwardingCheck {
       allWrites: this.deps.settings.allWrites,
     };
     try {
-      return judgeForwarding(await this.deps.reader.read(accountId), expected);
+      return judgeMemberForwarding(await this.deps.reader.read(accountId), expected);
     } catch (error: unknown) {
       const name = error instanceof Error ? error.name : 'Error';
       const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';

@@ -26,6 +26,7 @@ import type { ResponseMessage, SlackInteractionGateway, SlackView } from '../app
 import {
   FORWARDER_ROLE,
   FORWARDING_RULE,
+  FORWARDING_WATCH_RULE,
   type ForwardingProblem,
   type ForwardingStop,
 } from '../domain/forwarding';
@@ -108,6 +109,12 @@ const PROBLEM_WORDS: Record<ForwardingProblem, string> = {
   retargeted: 'the rule no longer targets the central event bus',
   'target-role': `its target on the central bus uses another role than \`${FORWARDER_ROLE}\``,
   input: 'its target on the central bus sends something else than the event (an input or transformer)',
+  'watch-missing': `the watch rule \`${FORWARDING_WATCH_RULE}\` is gone`,
+  'watch-disabled': 'the watch rule is disabled',
+  'watch-pattern': "the watch rule matches other calls than the template's",
+  'watch-retargeted': 'the watch rule no longer targets the central event bus',
+  'watch-target-role': `the watch rule's target on the central bus uses another role than \`${FORWARDER_ROLE}\``,
+  'watch-input': "the watch rule's target on the central bus sends something else than the event",
 };
 
 /**
@@ -122,6 +129,17 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
   if (health.status === 'broken') {
     const ping = finding.mention ? '<!here> ' : '';
     const what = health.problems.map((problem) => PROBLEM_WORDS[problem]).join('; ');
+    // Only the watch rule broken: IAM changes still arrive, but a call that stops them would go unseen.
+    if (health.problems.every((problem) => problem.startsWith('watch-'))) {
+      return {
+        text: `${ping}Forwarding watch broken: a stop of IAM change forwarding from account ${plainWhere} would go unseen`,
+        blocks: [
+          section(
+            `${ping}:rotating_light: *The watch on the forwarding of IAM changes is broken* in account ${where}: the forwarding check found that ${what}. IAM changes are still forwarded, but a call that stops or rewrites \`${FORWARDING_RULE}\` is no longer told at once (only by this check, within its schedule). Whoever did it may act next: check who changed \`${FORWARDING_WATCH_RULE}\` in the organisation trail, and redeploy the member template there.`,
+          ),
+        ],
+      };
+    }
     return {
       text: `${ping}Forwarding broken: IAM changes from account ${plainWhere} may no longer reach the bot`,
       blocks: [
@@ -146,7 +164,7 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
     text: `Forwarding ${was}: IAM changes from account ${plainWhere}`,
     blocks: [
       section(
-        `:white_check_mark: The forwarding of IAM changes from account ${where} ${was}: \`${FORWARDING_RULE}\` is enabled, matches the template's events and targets the central bus.`,
+        `:white_check_mark: The forwarding of IAM changes from account ${where} ${was}: \`${FORWARDING_RULE}\` and its watch rule are enabled, match the template's events and target the central bus.`,
       ),
     ],
   };

@@ -2,8 +2,8 @@
  * The scheduled forwarding check on moto_server's multi-account support (an account is chosen by the key of a role
  * assumed in it): an organisation whose member accounts have the member template's forwarding rule and forwarder
  * role made as the template would make them (moto runs no CloudFormation), read through the responder role by the
- * real EventBridge adapter; the account directory's copy and the states on dynalite; the notices on the local
- * Slack server. Then the rule is deleted, disabled, retargeted, restored.
+ * real EventBridge adapter, with the watch rule that forwards the calls on it; the account directory's copy and the states on dynalite; the notices on the local
+ * Slack server. Then the rule is deleted, disabled, retargeted, restored; the watch rule narrowed, disabled, deleted.
  *
  * moto assumes any role, even one no account has, so "the role cannot be assumed" is an account whose STS answers
  * nothing (a closed loopback port): the same failure, for the check, as AWS refusing the assumption.
@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardingCheck } from '../../src/app/forwarding-check';
 import { createMemberEventsClient, MemberForwardingReader } from '../../src/aws/member-forwarding';
 import { OrganizationsAccountSource } from '../../src/aws/organizations-accounts';
+import { FORWARDING_STOP_PATTERN } from '../../src/domain/forwarding';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
@@ -74,8 +75,14 @@ function events(accountId: string): EventBridgeClient {
   return client;
 }
 
-/** The member template's forwarder role and forwarding rule with its target, in `accountId`, as it makes them. */
-async function deployForwarding(accountId: string): Promise<void> {
+/**
+ * The member template's forwarder role, forwarding rule and watch rule with their targets, in `accountId`, as it
+ * makes them (`only`: that rule alone, as someone restoring it by hand would).
+ */
+async function deployForwarding(
+  accountId: string,
+  only?: 'ForwardingRule' | 'ForwardingWatchRule',
+): Promise<void> {
   const resources = resourcesIn(member, {
     accountId,
     parameters: {
@@ -97,26 +104,30 @@ async function deployForwarding(accountId: string): Promise<void> {
     .catch((error: unknown) => {
       if ((error as Error).name !== 'EntityAlreadyExistsException') throw error;
     });
-  const rule = resources.ForwardingRule?.Properties as {
-    Name: string;
-    EventPattern: unknown;
-    Targets: Array<{ Id: string; Arn: string; RetryPolicy: unknown }>;
-  };
   const client = events(accountId);
-  await client.send(new PutRuleCommand({ Name: rule.Name, EventPattern: JSON.stringify(rule.EventPattern) }));
-  const [target] = rule.Targets;
-  await client.send(
-    new PutTargetsCommand({
-      Rule: rule.Name,
-      Targets: [
-        {
-          Id: target?.Id,
-          Arn: target?.Arn,
-          RoleArn: `arn:aws:iam::${accountId}:role/${role.RoleName}`,
-        },
-      ],
-    }),
-  );
+  for (const name of only ? [only] : (['ForwardingRule', 'ForwardingWatchRule'] as const)) {
+    const rule = resources[name]?.Properties as {
+      Name: string;
+      EventPattern: unknown;
+      Targets: Array<{ Id: string; Arn: string; RetryPolicy: unknown }>;
+    };
+    await client.send(
+      new PutRuleCommand({ Name: rule.Name, EventPattern: JSON.stringify(rule.EventPattern) }),
+    );
+    const [target] = rule.Targets;
+    await client.send(
+      new PutTargetsCommand({
+        Rule: rule.Name,
+        Targets: [
+          {
+            Id: target?.Id,
+            Arn: target?.Arn,
+            RoleArn: `arn:aws:iam::${accountId}:role/${role.RoleName}`,
+          },
+        ],
+      }),
+    );
+  }
 }
 
 function check(): ForwardingCheck {
@@ -190,6 +201,8 @@ beforeAll(async () => {
     disabled: 'staging-web',
     retargeted: 'sandbox-7',
     noTemplate: 'legacy-data',
+    watchNarrowed: 'prod-ledger',
+    watchDisabled: 'prod-search',
   })) {
     ids[key] =
       (
@@ -199,7 +212,8 @@ beforeAll(async () => {
       ).CreateAccountStatus?.AccountId ?? '';
   }
   busArn = `arn:aws:events:us-east-1:${ids.security}:event-bus/iam-changes-org-test`;
-  for (const key of ['healthy', 'deleted', 'disabled', 'retargeted']) await deployForwarding(ids[key] ?? '');
+  for (const key of ['healthy', 'deleted', 'disabled', 'retargeted', 'watchNarrowed', 'watchDisabled'])
+    await deployForwarding(ids[key] ?? '');
   // The directory's copy, as notify keeps it: read from Organizations (the management account included).
   const accounts = await new OrganizationsAccountSource(organizations).listAccounts();
   await new DynamoAccountDirectoryStore(dynalite.documentClient, { tableName }).write({
@@ -223,13 +237,21 @@ describe('the scheduled forwarding check', () => {
 
     // The management account (moto's own) got no plain stack here: told too (on AWS its missing responder role
     // makes it "cannot check"; moto assumes any role, so there its rule is found missing).
-    expect(first).toMatchObject({ checked: 6, healthy: 4, broken: 1, unchecked: 1, posted: 2 });
+    expect(first).toMatchObject({ checked: 8, healthy: 6, broken: 1, unchecked: 1, posted: 2 });
     const about = (id: string) => posted().filter((message) => JSON.stringify(message.blocks).includes(id));
     expect(about(ids.noTemplate ?? '')).toHaveLength(1);
     const [unchecked] = about(ids.noTemplate ?? '');
     expect(unchecked?.text).toContain('Forwarding cannot be checked in account legacy-data');
     expect(unchecked?.text).not.toContain('<!here>');
-    for (const key of ['security', 'healthy', 'deleted', 'disabled', 'retargeted'])
+    for (const key of [
+      'security',
+      'healthy',
+      'deleted',
+      'disabled',
+      'retargeted',
+      'watchNarrowed',
+      'watchDisabled',
+    ])
       expect(about(ids[key] ?? ''), key).toEqual([]);
 
     const before = posted().length;
@@ -308,5 +330,60 @@ describe('the scheduled forwarding check', () => {
     await check().run();
     expect(about()).toHaveLength(1);
     expect(JSON.stringify(about()[0]?.blocks)).toContain('the rule is disabled');
+  }, 60_000);
+
+  it('sees the watch rule narrowed or disabled first, even when the forwarding rule was put back before the run', async () => {
+    const narrowed = ids.watchNarrowed ?? '';
+    const disabled = ids.watchDisabled ?? '';
+    // The attack: narrow the watch rule so it no longer forwards DeleteRule, delete the forwarding rule (no call
+    // reaches the bus), act unseen, then put the forwarding rule back as it was before the hourly run.
+    await events(narrowed).send(
+      new PutRuleCommand({
+        Name: 'iam-changes-forward-watch',
+        EventPattern: JSON.stringify({
+          ...FORWARDING_STOP_PATTERN,
+          detail: { ...FORWARDING_STOP_PATTERN.detail, eventName: ['PutTargets'] },
+        }),
+      }),
+    );
+    await events(narrowed).send(
+      new RemoveTargetsCommand({ Rule: 'iam-changes-forward', Ids: ['iam-changes-central-bus'] }),
+    );
+    await events(narrowed).send(new DeleteRuleCommand({ Name: 'iam-changes-forward' }));
+    await deployForwarding(narrowed, 'ForwardingRule');
+    await events(disabled).send(new DisableRuleCommand({ Name: 'iam-changes-forward-watch' }));
+    const about = (name: string) => posted().filter((message) => message.text.includes(name));
+
+    const run = await check().run();
+
+    expect(about('prod-ledger')).toHaveLength(1);
+    expect(about('prod-ledger')[0]?.text).toBe(
+      `<!here> Forwarding watch broken: a stop of IAM change forwarding from account prod-ledger (${narrowed}) would go unseen`,
+    );
+    expect(JSON.stringify(about('prod-ledger')[0]?.blocks)).toContain(
+      "the watch rule matches other calls than the template's",
+    );
+    expect(about('prod-search')).toHaveLength(1);
+    expect(JSON.stringify(about('prod-search')[0]?.blocks)).toContain('the watch rule is disabled');
+    expect(run.posted).toBeGreaterThanOrEqual(2);
+
+    // Unchanged on the next run: nothing new. Deleted outright later: a new state, a new notice.
+    await check().run();
+    expect(about('prod-search')).toHaveLength(1);
+    await events(disabled).send(
+      new RemoveTargetsCommand({ Rule: 'iam-changes-forward-watch', Ids: ['iam-changes-central-bus'] }),
+    );
+    await events(disabled).send(new DeleteRuleCommand({ Name: 'iam-changes-forward-watch' }));
+    await check().run();
+    expect(about('prod-search')).toHaveLength(2);
+    expect(JSON.stringify(about('prod-search')[1]?.blocks)).toContain(
+      'the watch rule `iam-changes-forward-watch` is gone',
+    );
+
+    // Put back by a redeploy: "restored" in the thread.
+    await deployForwarding(narrowed);
+    await check().run();
+    const [line] = slack.thread((about('prod-ledger')[0] as StoredMessage).ts);
+    expect(line?.text).toContain('is restored');
   }, 60_000);
 });

@@ -8,7 +8,7 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORWARDED_EVENT_PATTERNS } from '../../src/domain/forwarding';
+import { FORWARDED_EVENT_PATTERNS, FORWARDING_STOP_PATTERN } from '../../src/domain/forwarding';
 import { handler } from '../../src/handlers/worker';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
 import { awsTestEnv } from '../support/moto';
@@ -38,7 +38,7 @@ beforeAll(async () => {
     ],
     fetchedAt: new Date().toISOString(),
   });
-  // The member template's rule in one account; none in the other.
+  // The member template's two rules in one account; none in the other.
   events = new EventBridgeClient({
     ...awsTestEnv(components.moto.endpoint),
     credentials: fromTemporaryCredentials({
@@ -50,24 +50,24 @@ beforeAll(async () => {
       clientConfig: { region: 'us-east-1', endpoint: components.moto.endpoint },
     }),
   });
-  await events.send(
-    new PutRuleCommand({
-      Name: 'iam-changes-forward',
-      EventPattern: JSON.stringify(FORWARDED_EVENT_PATTERNS.cis44),
-    }),
-  );
-  await events.send(
-    new PutTargetsCommand({
-      Rule: 'iam-changes-forward',
-      Targets: [
-        {
-          Id: 'iam-changes-central-bus',
-          Arn: BUS,
-          RoleArn: `arn:aws:iam::${WHOLE}:role/iam-changes-forwarder`,
-        },
-      ],
-    }),
-  );
+  for (const [name, pattern] of [
+    ['iam-changes-forward', FORWARDED_EVENT_PATTERNS.cis44],
+    ['iam-changes-forward-watch', FORWARDING_STOP_PATTERN],
+  ] as const) {
+    await events.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(pattern) }));
+    await events.send(
+      new PutTargetsCommand({
+        Rule: name,
+        Targets: [
+          {
+            Id: 'iam-changes-central-bus',
+            Arn: BUS,
+            RoleArn: `arn:aws:iam::${WHOLE}:role/iam-changes-forwarder`,
+          },
+        ],
+      }),
+    );
+  }
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'testing',

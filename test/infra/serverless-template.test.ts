@@ -1403,7 +1403,7 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
   worker: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
     // Sent with the responder role's credentials, in member accounts only: templates/member-account.yml allows
-    // them there, on the forwarding rule only (test/infra/member-account-template.test.ts).
+    // them there, on the forwarding rule and its watch rule only (test/infra/member-account-template.test.ts).
     'events:DescribeRule': 'the forwarding check, as the responder role in member accounts',
     'events:ListTargetsByRule': 'the forwarding check, as the responder role in member accounts',
   },

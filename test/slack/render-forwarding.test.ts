@@ -71,6 +71,7 @@ describe('renderForwardingFinding', () => {
   it.each([
     ['broken', { status: 'broken', problems: ['missing'] }, true],
     ['broken in every way', { status: 'broken', problems: ['disabled', 'pattern', 'retargeted'] }, true],
+    ['its watch broken', { status: 'broken', problems: ['watch-missing', 'watch-pattern'] }, true],
     [
       'not checkable, with a hostile error',
       { status: 'unchecked', reason: `AccessDenied: ${HOSTILE}` },
@@ -105,5 +106,26 @@ describe('renderForwardingFinding', () => {
     });
     expect(unchecked.text).toBe(`Forwarding cannot be checked in account prod-payments (${ACCOUNT})`);
     expect(JSON.stringify(unchecked.blocks)).toContain('It is not known to be working');
+  });
+
+  it('tells a broken watch rule apart from broken forwarding, and forwarding broken first when both are', () => {
+    const watchOnly = renderForwardingFinding({
+      account: { id: ACCOUNT, name: 'prod-payments' },
+      health: { status: 'broken', problems: ['watch-disabled'] },
+      mention: true,
+    });
+    expect(watchOnly.text).toBe(
+      `<!here> Forwarding watch broken: a stop of IAM change forwarding from account prod-payments (${ACCOUNT}) would go unseen`,
+    );
+    expect(JSON.stringify(watchOnly.blocks)).toContain('the watch rule is disabled');
+    const both = renderForwardingFinding({
+      account: { id: ACCOUNT, name: 'prod-payments' },
+      health: { status: 'broken', problems: ['missing', 'watch-missing'] },
+      mention: true,
+    });
+    expect(both.text).toContain('Forwarding broken: IAM changes from account prod-payments');
+    expect(JSON.stringify(both.blocks)).toContain(
+      'the rule `iam-changes-forward` is gone; the watch rule `iam-changes-forward-watch` is gone',
+    );
   });
 });
