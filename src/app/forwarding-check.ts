@@ -29,26 +29,44 @@ export interface ForwardingRuleReader {
   read(accountId: string): Promise<MemberForwardingFacts>;
 }
 
-/** One account's forwarding as last told: its state, since when, and the notice that told it. */
-export interface StoredForwardingState {
-  accountId: string;
+/** A state as it was told: what the check found, since when, and the notice that told it. */
+export interface ToldForwardingState {
   health: ForwardingHealth;
   /** ISO time the state was first seen. */
   since: string;
   /** The notice posted for it (none for a first healthy check, which posts nothing). */
   ref?: SlackRef;
-  /** Kept, but its notice could not be posted: the next run tells it. */
+}
+
+/**
+ * One account's forwarding as last found. A change is kept `untold` before its notice is posted and made told
+ * only after, so a run that dies in between (a Lambda timeout, a crash) leaves it for the next run to tell.
+ */
+export interface StoredForwardingState extends ToldForwardingState {
+  accountId: string;
+  /** Found, but its notice is not known to be posted: the next run tells it. */
   untold?: boolean;
+  /** While untold: when a run took it to tell (ISO); other runs leave it alone for the claim's lease. */
+  claimedAt?: string;
+  /** While untold: the state told before it (a "restored" line goes in its notice's thread). */
+  previous?: ToldForwardingState;
+  /** The item's version, set by the store: a replace names the version it replaces. */
+  version?: string;
 }
 
 /** The states, one item per account. Both methods throw on a store failure. */
 export interface ForwardingStateStore {
   all(): Promise<StoredForwardingState[]>;
   /**
-   * Replaces an account's state, only while it still is `previousKey` ({@link healthKey}; `undefined`: none kept
-   * yet): two runs at once tell a change once. False when it changed meanwhile.
+   * Replaces an account's state, only while it still is `previous` (its `version`; `undefined`: none kept yet):
+   * two runs at once tell a change once. The state as stored (with its new version), or `undefined` when it
+   * changed meanwhile.
    */
-  replace(state: StoredForwardingState, previousKey: string | undefined, now: Date): Promise<boolean>;
+  replace(
+    state: StoredForwardingState,
+    previous: StoredForwardingState | undefined,
+    now: Date,
+  ): Promise<StoredForwardingState | undefined>;
 }
 
 /** A change of one account's forwarding, as a notice tells it. */
@@ -89,6 +107,11 @@ export interface ForwardingCheckDependencies {
     mentionOnCritical: boolean;
     /** Accounts read at once (default 8). */
     concurrency?: number;
+    /**
+     * How long a change taken by a run to tell is left to it (default 15 minutes, the longest a Lambda runs):
+     * after that, the run is taken as dead and the next run tells the change.
+     */
+    claimLeaseMs?: number;
   };
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
@@ -111,6 +134,13 @@ export interface ForwardingCheckResult {
 /** Account states Organizations reports for accounts that still run (no state known: taken as active). */
 const ACTIVE = new Set(['ACTIVE']);
 
+/** The default lease of a change taken to tell: the longest a Lambda invocation runs. */
+const CLAIM_LEASE_MS = 15 * 60_000;
+
+function toldPart(state: StoredForwardingState): ToldForwardingState {
+  return { health: state.health, since: state.since, ...(state.ref ? { ref: state.ref } : {}) };
+}
+
 /** The scheduled forwarding check (see the module's comment). */
 export class ForwardingCheck {
   private readonly log: NonNullable<ForwardingCheckDependencies['log']>;
@@ -122,7 +152,7 @@ export class ForwardingCheck {
   /**
    * Checks every active account but the home one, starting no account after `deadline`; the order turns with
    * each hour, so a run cut short leaves different accounts for the next. Throws after the run when a notice
-   * could not be posted (its state was put back, so the next run tells it again).
+   * could not be posted (its state is kept untold, so the next run tells it).
    */
   async run(deadline: number = Number.POSITIVE_INFINITY): Promise<ForwardingCheckResult> {
     const { settings, clock } = this.deps;
@@ -181,20 +211,34 @@ export class ForwardingCheck {
     kept: StoredForwardingState | undefined,
     result: ForwardingCheckResult,
   ): Promise<void> {
-    const { settings, clock } = this.deps;
+    const { settings, clock, states } = this.deps;
     const health = await this.healthOf(account.id);
     result.checked += 1;
     result[health.status === 'healthy' ? 'healthy' : health.status] += 1;
     const key = healthKey(health);
-    // What was last told; a state kept but never told (its notice failed) is told again.
-    const told = kept && !kept.untold ? kept : undefined;
-    if (told && key === healthKey(told.health)) return;
-    const keptKey = kept ? healthKey(kept.health) : undefined;
     const now = clock.now();
-    const state: StoredForwardingState = { accountId: account.id, health, since: now.toISOString() };
-    // Claimed first, so two runs at once tell it once; the first healthy look is kept without a word.
-    if (!(await this.deps.states.replace(state, keptKey, now))) return;
-    if (!told && health.status === 'healthy') return;
+    // A change another run took to tell, still within its lease: that run is telling it.
+    const lease = settings.claimLeaseMs ?? CLAIM_LEASE_MS;
+    if (kept?.untold && kept.claimedAt && now.getTime() - Date.parse(kept.claimedAt) < lease) return;
+    // What was last told: the kept state, or, when that is untold, the one told before it.
+    const told: ToldForwardingState | undefined = kept && !kept.untold ? toldPart(kept) : kept?.previous;
+    if (told && key === healthKey(told.health)) {
+      // Unchanged; or an untold change that went back before it was told: told as it was, nothing to post.
+      if (kept?.untold) await states.replace({ accountId: account.id, ...told }, kept, now);
+      return;
+    }
+    const since = kept?.untold && healthKey(kept.health) === key ? kept.since : now.toISOString();
+    const base: StoredForwardingState = { accountId: account.id, health, since };
+    // The first look at an account, healthy: kept without a word.
+    if (!told && health.status === 'healthy') {
+      await states.replace(base, kept, now);
+      return;
+    }
+    const untold: StoredForwardingState = { ...base, untold: true, ...(told ? { previous: told } : {}) };
+    // Claimed untold first, so two runs at once tell it once and a run that dies before it is told leaves it to
+    // the next run; made told only once posted.
+    const claim = await states.replace({ ...untold, claimedAt: now.toISOString() }, kept, now);
+    if (!claim) return;
     const finding: ForwardingFinding = {
       account,
       health,
@@ -210,8 +254,16 @@ export class ForwardingCheck {
     try {
       ref = await this.deps.slack.postForwardingFinding(place, finding);
     } catch (error: unknown) {
-      // Not told: what was told before is kept (or this state, marked untold), so the next run tells it.
-      await this.deps.states.replace(told ?? { ...state, untold: true }, key, clock.now());
+      // Not told: left untold, its claim released, so the next run tells it.
+      await states.replace(untold, claim, clock.now()).catch((release: unknown) =>
+        this.log(
+          'forwarding check: the claim could not be released (the next run after its lease tells it)',
+          {
+            accountId: account.id,
+            error: release instanceof Error ? release.message : String(release),
+          },
+        ),
+      );
       throw error;
     }
     result.posted += 1;
@@ -220,7 +272,8 @@ export class ForwardingCheck {
       state: key,
       ...(told ? { was: healthKey(told.health) } : {}),
     });
-    if (!restored) await this.deps.states.replace({ ...state, ref }, key, clock.now());
+    // Told. Should this write fail, the change is told again after its lease: twice rather than never.
+    await states.replace({ ...base, ...(restored ? {} : { ref }) }, claim, clock.now());
   }
 
   /** The account's forwarding judged, or not checkable (one line why). */

@@ -20,6 +20,7 @@ import type {
 import type { SlackRef } from '../app/ports';
 import type { ForwardingStop } from '../domain/forwarding';
 import { isConditionFailed } from './dynamo-change-store';
+import { plainJson } from './plain-json';
 import { retentionSeconds, TTL_ATTRIBUTE } from './table';
 
 const claimKey = (eventId: string) => ({ pk: `FWDSTOP#${eventId}`, sk: 'CLAIM' });
@@ -27,11 +28,6 @@ const groupKey = (accountId: string, kind: ForwardingNoticeKind) => ({
   pk: `FWDNOTICE#${accountId}`,
   sk: kind,
 });
-
-/** Plain JSON for the document client, which refuses `undefined` inside a value. */
-function plain<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
 
 function toGroup(item: Record<string, unknown>): ForwardingNoticeGroup {
   return {
@@ -159,7 +155,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
         UpdateExpression: 'SET #last = :stop ADD #count :one',
         ConditionExpression: `${open} AND #last.eventTime <= :time`,
         ExpressionAttributeNames: { '#count': 'count', '#last': 'last' },
-        ExpressionAttributeValues: { ...values, ':stop': plain(stop), ':time': stop.eventTime },
+        ExpressionAttributeValues: { ...values, ':stop': plainJson(stop), ':time': stop.eventTime },
       },
       {
         UpdateExpression: 'ADD #count :one',
@@ -184,8 +180,8 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
         ...key,
         accountId: stop.accountId,
         groupId: stop.eventId,
-        first: plain(stop),
-        last: plain(stop),
+        first: plainJson(stop),
+        last: plainJson(stop),
         count: 1,
         shownCount: 0,
         startedAt: now.toISOString(),
@@ -259,7 +255,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
                 ExpressionAttributeValues: {
                   ':group': groupId,
                   ':count': shown.count,
-                  ':ref': plain(shown.ref),
+                  ':ref': plainJson(shown.ref),
                 },
               }
             : {

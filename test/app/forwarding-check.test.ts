@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForwardingCheck } from '../../src/app/forwarding-check';
+import { ForwardingCheck, type ForwardingFindingChannel } from '../../src/app/forwarding-check';
 import { createMemberEventsClient, MemberForwardingReader } from '../../src/aws/member-forwarding';
 import { OrganizationsAccountSource } from '../../src/aws/organizations-accounts';
 import { FORWARDING_STOP_PATTERN } from '../../src/domain/forwarding';
@@ -130,7 +130,16 @@ async function deployForwarding(
   }
 }
 
-function check(): ForwardingCheck {
+/** The local Slack server's channel, as the worker posts findings. */
+function slackChannel(): ForwardingFindingChannel {
+  return new SlackAlertChannel(
+    new WebApiSlackGateway(
+      createSlackClient({ token: 'xoxb-test-token', slackApiUrl: slack.url, retries: 0 }),
+    ),
+  );
+}
+
+function check(options: { now?: () => Date; channel?: ForwardingFindingChannel } = {}): ForwardingCheck {
   const role = { roleName: 'iam-changes-responder', externalId: async () => EXTERNAL_ID };
   const unreachable = new EventBridgeClient({
     ...awsTestEnv(moto.endpoint),
@@ -149,12 +158,8 @@ function check(): ForwardingCheck {
         : createMemberEventsClient(accountId, role, { maxAttempts: 1 }),
     ),
     states: new DynamoForwardingStateStore(dynalite.documentClient, { tableName }),
-    slack: new SlackAlertChannel(
-      new WebApiSlackGateway(
-        createSlackClient({ token: 'xoxb-test-token', slackApiUrl: slack.url, retries: 0 }),
-      ),
-    ),
-    clock: { now: () => new Date() },
+    slack: options.channel ?? slackChannel(),
+    clock: { now: options.now ?? (() => new Date()) },
     settings: {
       centralBusArn: busArn,
       allWrites: false,
@@ -203,6 +208,7 @@ beforeAll(async () => {
     noTemplate: 'legacy-data',
     watchNarrowed: 'prod-ledger',
     watchDisabled: 'prod-search',
+    crashed: 'prod-billing',
   })) {
     ids[key] =
       (
@@ -212,7 +218,15 @@ beforeAll(async () => {
       ).CreateAccountStatus?.AccountId ?? '';
   }
   busArn = `arn:aws:events:us-east-1:${ids.security}:event-bus/iam-changes-org-test`;
-  for (const key of ['healthy', 'deleted', 'disabled', 'retargeted', 'watchNarrowed', 'watchDisabled'])
+  for (const key of [
+    'healthy',
+    'deleted',
+    'disabled',
+    'retargeted',
+    'watchNarrowed',
+    'watchDisabled',
+    'crashed',
+  ])
     await deployForwarding(ids[key] ?? '');
   // The directory's copy, as notify keeps it: read from Organizations (the management account included).
   const accounts = await new OrganizationsAccountSource(organizations).listAccounts();
@@ -237,7 +251,7 @@ describe('the scheduled forwarding check', () => {
 
     // The management account (moto's own) got no plain stack here: told too (on AWS its missing responder role
     // makes it "cannot check"; moto assumes any role, so there its rule is found missing).
-    expect(first).toMatchObject({ checked: 8, healthy: 6, broken: 1, unchecked: 1, posted: 2 });
+    expect(first).toMatchObject({ checked: 9, healthy: 7, broken: 1, unchecked: 1, posted: 2 });
     const about = (id: string) => posted().filter((message) => JSON.stringify(message.blocks).includes(id));
     expect(about(ids.noTemplate ?? '')).toHaveLength(1);
     const [unchecked] = about(ids.noTemplate ?? '');
@@ -384,6 +398,46 @@ describe('the scheduled forwarding check', () => {
     await deployForwarding(narrowed);
     await check().run();
     const [line] = slack.thread((about('prod-ledger')[0] as StoredMessage).ts);
+    expect(line?.text).toContain('is restored');
+  }, 60_000);
+
+  it('tells a finding whose run died while posting it on the next run, once, and not while that run may live', async () => {
+    const account = ids.crashed ?? '';
+    await events(account).send(new DisableRuleCommand({ Name: 'iam-changes-forward' }));
+    const about = () => posted().filter((message) => message.text.includes('prod-billing'));
+    // The invocation dies in the middle of the post (a Lambda timeout, a crash): the post never returns and
+    // nothing after it runs. Other accounts' findings go through as usual.
+    let reached!: () => void;
+    const atPost = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const real = slackChannel();
+    const dying: ForwardingFindingChannel = {
+      postForwardingFinding: (place, finding) => {
+        if (finding.account.id !== account) return real.postForwardingFinding(place, finding);
+        reached();
+        return new Promise(() => {});
+      },
+    };
+    void check({ channel: dying }).run();
+    await atPost;
+
+    // A run while the dying one may still be posting (within the longest a Lambda runs) leaves it to that run.
+    const during = await check().run();
+    expect(during.posted).toBe(0);
+    expect(about()).toEqual([]);
+
+    // The next run after that: told, once.
+    const later = () => new Date(Date.now() + 16 * 60_000);
+    await check({ now: later }).run();
+    await check({ now: later }).run();
+    expect(about()).toHaveLength(1);
+    expect(JSON.stringify(about()[0]?.blocks)).toContain('the rule is disabled');
+
+    // And restored later: in the thread of the notice that was told.
+    await deployForwarding(account, 'ForwardingRule');
+    await check({ now: later }).run();
+    const [line] = slack.thread((about()[0] as StoredMessage).ts);
     expect(line?.text).toContain('is restored');
   }, 60_000);
 });

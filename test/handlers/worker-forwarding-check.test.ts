@@ -4,7 +4,12 @@
  * directory's copy on dynalite, each member account's rule on moto_server through the responder role, and posts
  * to the local Slack server. The jobs topic cannot start it: an SNS event is never the schedule's input.
  */
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DisableRuleCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,4 +118,21 @@ describe('the worker on its forwarding-check schedule', () => {
     await expect(handler(snsEvent({ kind: 'iam-changes.forwarding-check' }), context)).rejects.toThrow();
     expect(components.slack.callsTo('chat.postMessage')).toHaveLength(before);
   });
+
+  it('does not wait out a long Retry-After: the finding fails at once and the next run tells it', async () => {
+    await events.send(new DisableRuleCommand({ Name: 'iam-changes-forward' }));
+    const about = () =>
+      components.slack.topLevel(CRITICAL).filter((message) => message.text.includes('prod-payments'));
+    // An hour's Retry-After: waited out, the run would outlast the worker (and this test).
+    components.slack.failNext('chat.postMessage', { status: 429, retryAfter: 3600 });
+
+    await expect(handler({ kind: 'iam-changes.forwarding-check' }, context)).rejects.toThrow(
+      /could not be told/,
+    );
+    expect(about()).toEqual([]);
+
+    await handler({ kind: 'iam-changes.forwarding-check' }, context);
+    await handler({ kind: 'iam-changes.forwarding-check' }, context);
+    expect(about()).toHaveLength(1);
+  }, 60_000);
 });
