@@ -89,13 +89,26 @@ export interface ForwardingNoticeStore {
   ): Promise<{ group: ForwardingNoticeGroup; started: boolean }>;
   /** The group of an account and kind, as it is now. */
   getGroup(accountId: string, kind: ForwardingNoticeKind): Promise<ForwardingNoticeGroup | undefined>;
-  /** Takes the right to write the group's message until `until`; false when another invocation holds it. */
-  acquireGroupLease(accountId: string, kind: ForwardingNoticeKind, now: Date, until: Date): Promise<boolean>;
-  /** Lets the lease go, recording what its message now shows (and where it is, once posted). */
+  /**
+   * Takes the right to write the group's message for `owner` until `until`: free, expired, or already `owner`'s (a
+   * retry of an invocation that died holding it takes it back at once). False when another owner holds it.
+   */
+  acquireGroupLease(
+    accountId: string,
+    kind: ForwardingNoticeKind,
+    owner: string,
+    now: Date,
+    until: Date,
+  ): Promise<boolean>;
+  /**
+   * Lets `owner`'s lease go, recording what its message now shows (and where it is, once posted); nothing when the
+   * lease is no longer `owner`'s.
+   */
   releaseGroupLease(
     accountId: string,
     kind: ForwardingNoticeKind,
     groupId: string,
+    owner: string,
     shown?: { count: number; ref: SlackRef },
   ): Promise<void>;
 }
@@ -168,7 +181,7 @@ export class ForwardingNotices {
         started = joined.started;
         await store.markCounted(stop.eventId, owner, joined.group.groupId);
       }
-      await this.show(stop.accountId, kind, deadline);
+      await this.show(stop.accountId, kind, owner, deadline);
       await store.finishCall(stop.eventId, owner, clock.now());
       this.log('forwarding of IAM changes stopped or changed in a member account', {
         accountId: stop.accountId,
@@ -193,16 +206,33 @@ export class ForwardingNotices {
   /**
    * Brings the group's message up to date while holding its lease: posts it when it has none yet, else updates
    * its count when behind. Whoever counts a call tries the lease after counting, and the holder looks again after
-   * letting it go, so no count is left unshown. A notice still unposted at the deadline throws.
+   * letting it go, so no count is left unshown. While another invocation holds the lease of a notice not yet
+   * posted, this one waits for it (that one may have died): a notice still unposted at the deadline throws, so the
+   * call is not finished and is delivered again.
    */
-  private async show(accountId: string, kind: ForwardingNoticeKind, deadline: number): Promise<void> {
+  private async show(
+    accountId: string,
+    kind: ForwardingNoticeKind,
+    owner: string,
+    deadline: number,
+  ): Promise<void> {
     const { store, clock, settings } = this.deps;
     const leaseMs = (settings.leaseSeconds ?? 120) * 1000;
     const intervalMs = (settings.countIntervalSeconds ?? 2) * 1000;
     let lastShownAt = Number.NEGATIVE_INFINITY;
     for (;;) {
       const now = clock.now();
-      if (!(await store.acquireGroupLease(accountId, kind, now, new Date(now.getTime() + leaseMs)))) return;
+      if (!(await store.acquireGroupLease(accountId, kind, owner, now, new Date(now.getTime() + leaseMs)))) {
+        // The holder shows the count and looks again after letting go; a notice it has not posted yet is waited
+        // for, never taken as told.
+        if ((await store.getGroup(accountId, kind))?.ref) return;
+        if (clock.now().getTime() + BUSY_POLL_MS > deadline)
+          throw new ForwardingNoticeIncompleteError(
+            `forwarding notice for account ${accountId} (${kind}) not posted by the deadline: another invocation holds it`,
+          );
+        await sleep(BUSY_POLL_MS);
+        continue;
+      }
       let group = await store.getGroup(accountId, kind);
       let shown: { count: number; ref: SlackRef } | undefined;
       try {
@@ -222,7 +252,7 @@ export class ForwardingNotices {
           lastShownAt = clock.now().getTime();
         }
       } finally {
-        if (group) await store.releaseGroupLease(accountId, kind, group.groupId, shown);
+        if (group) await store.releaseGroupLease(accountId, kind, group.groupId, owner, shown);
       }
       const after = await store.getGroup(accountId, kind);
       if (!after || (after.ref && after.count === after.shownCount)) return;
@@ -250,6 +280,9 @@ export class ForwardingNotices {
     };
   }
 }
+
+/** How often an invocation waiting for another's first post of a notice looks again. */
+const BUSY_POLL_MS = 250;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

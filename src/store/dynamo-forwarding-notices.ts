@@ -215,6 +215,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
   async acquireGroupLease(
     accountId: string,
     kind: ForwardingNoticeKind,
+    owner: string,
     now: Date,
     until: Date,
   ): Promise<boolean> {
@@ -223,10 +224,14 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: groupKey(accountId, kind),
-          UpdateExpression: 'SET leaseUntil = :until',
+          UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner',
           ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-          ExpressionAttributeValues: { ':until': until.toISOString(), ':now': now.toISOString() },
+            'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeValues: {
+            ':until': until.toISOString(),
+            ':now': now.toISOString(),
+            ':owner': owner,
+          },
         }),
       );
       return true;
@@ -240,6 +245,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
     accountId: string,
     kind: ForwardingNoticeKind,
     groupId: string,
+    owner: string,
     shown?: { count: number; ref: SlackRef },
   ): Promise<void> {
     try {
@@ -247,25 +253,55 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: groupKey(accountId, kind),
-          ConditionExpression: 'groupId = :group',
+          ConditionExpression: 'groupId = :group AND leaseOwner = :owner',
           ...(shown
             ? {
-                UpdateExpression: 'REMOVE leaseUntil SET shownCount = :count, #ref = :ref',
+                UpdateExpression: 'REMOVE leaseUntil, leaseOwner SET shownCount = :count, #ref = :ref',
                 ExpressionAttributeNames: { '#ref': 'ref' },
                 ExpressionAttributeValues: {
                   ':group': groupId,
+                  ':owner': owner,
                   ':count': shown.count,
                   ':ref': plainJson(shown.ref),
                 },
               }
             : {
-                UpdateExpression: 'REMOVE leaseUntil',
-                ExpressionAttributeValues: { ':group': groupId },
+                UpdateExpression: 'REMOVE leaseUntil, leaseOwner',
+                ExpressionAttributeValues: { ':group': groupId, ':owner': owner },
               }),
         }),
       );
     } catch (error: unknown) {
-      // A new window replaced the group: its lease is not this one's to free.
+      // A new window replaced the group, or the lease expired and another took it: not this one's to free. What
+      // was posted is still recorded (once), so no one posts the notice again.
+      if (!isConditionFailed(error)) throw error;
+      if (shown) await this.recordShown(accountId, kind, groupId, shown);
+      return;
+    }
+  }
+
+  private async recordShown(
+    accountId: string,
+    kind: ForwardingNoticeKind,
+    groupId: string,
+    shown: { count: number; ref: SlackRef },
+  ): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: groupKey(accountId, kind),
+          UpdateExpression: 'SET shownCount = :count, #ref = :ref',
+          ConditionExpression: 'groupId = :group AND attribute_not_exists(#ref)',
+          ExpressionAttributeNames: { '#ref': 'ref' },
+          ExpressionAttributeValues: {
+            ':group': groupId,
+            ':count': shown.count,
+            ':ref': plainJson(shown.ref),
+          },
+        }),
+      );
+    } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
     }
   }

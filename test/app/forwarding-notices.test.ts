@@ -5,7 +5,10 @@
  * several Lambda containers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noticeKindOf } from '../../src/app/forwarding-notices';
+import { forwardingStopOf } from '../../src/domain/forwarding';
 import type { CloudTrailRecord } from '../../src/domain/input';
+import type { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import {
   type Components,
@@ -62,6 +65,25 @@ function stopCall(
 /** The top-level messages in the notices' channel about `account`. */
 function noticesAbout(account: string): StoredMessage[] {
   return components.slack.topLevel(CRITICAL).filter((message) => message.text.includes(account));
+}
+
+/**
+ * What an invocation `owner` wrote before dying holding the group's lease of `record`'s call: the call claimed,
+ * counted in its group, the group's lease taken.
+ */
+async function diedHoldingTheGroup(
+  store: DynamoForwardingNoticeStore | undefined,
+  record: CloudTrailRecord,
+  owner: string,
+): Promise<void> {
+  const stop = forwardingStopOf(record);
+  if (!store || !stop) throw new Error('no store, or not a forwarding stop');
+  const now = new Date();
+  const until = new Date(now.getTime() + 120_000);
+  await store.claimCall(stop.eventId, owner, until, now);
+  const { group } = await store.joinGroup(stop, noticeKindOf(stop), now, new Date(now.getTime() + 3_600_000));
+  await store.markCounted(stop.eventId, owner, group.groupId);
+  expect(await store.acquireGroupLease(stop.accountId, noticeKindOf(stop), owner, now, until)).toBe(true);
 }
 
 async function services(count: number) {
@@ -188,5 +210,60 @@ describe('forwarding-stop notices', () => {
 
     expect(noticesAbout(account)).toHaveLength(1);
     expect(noticesAbout(account)[0]?.text).not.toContain('refused attempts');
+  });
+
+  it('posts the notice on the retry of an invocation that died holding the group, which takes it back', async () => {
+    const [notify] = await services(1);
+    const account = newAccount();
+    const record = stopCall(account);
+    // The invocation `req-1` claimed the call, counted it and took the group's lease, then died before posting
+    // (a Lambda timeout): its store writes, as it made them.
+    await diedHoldingTheGroup(notify?.forwardingNotices, record, 'req-1');
+
+    // Lambda retries it with the same request id.
+    const retry = await notify?.service.process(
+      eventBridgeNotification(record),
+      Number.POSITIVE_INFINITY,
+      'req-1',
+    );
+
+    expect(retry?.duplicates).toEqual([]);
+    expect(noticesAbout(account)).toHaveLength(1);
+    expect(noticesAbout(account)[0]?.text).toContain(
+      `<!here> Stopped: IAM change forwarding from account ${account}`,
+    );
+    // Handled now: another delivery posts nothing more.
+    await notify?.service.process(eventBridgeNotification(record), Number.POSITIVE_INFINITY, 'req-9');
+    expect(noticesAbout(account)).toHaveLength(1);
+  });
+
+  it('never takes a notice another invocation died before posting as told: the call fails and its retry posts it', async () => {
+    const tableName = await components.dynalite.createTable();
+    const settings = { channelByLevel: { critical: CRITICAL } };
+    const notify = await notifyServiceOn(components, { tableName, settings });
+    const account = newAccount();
+    const first = stopCall(account, { second: 0 });
+    const second = stopCall(account, { second: 5 });
+    await diedHoldingTheGroup(notify.forwardingNotices, first, 'dead-invocation');
+
+    // The next call of the same kind finds the group held and its notice unposted: it waits, then fails at its
+    // deadline rather than finishing a call whose notice nobody posted.
+    await expect(
+      notify.service.process(eventBridgeNotification(second), Date.now() + 1_000, 'req-2'),
+    ).rejects.toThrow(/not posted by the deadline/);
+    expect(noticesAbout(account)).toEqual([]);
+
+    // Its retry, once the dead invocation's lease is over: the notice, counting both calls.
+    const later = await notifyServiceOn(components, {
+      tableName,
+      settings,
+      now: () => new Date(Date.now() + 10 * 60_000),
+    });
+    await later.service.process(eventBridgeNotification(second), Number.POSITIVE_INFINITY, 'req-2');
+    expect(noticesAbout(account)).toHaveLength(1);
+    expect(noticesAbout(account)[0]?.text).toContain('2 calls that stop it');
+    // The dead invocation's own retry finds it shown.
+    await later.service.process(eventBridgeNotification(first), Number.POSITIVE_INFINITY, 'dead-invocation');
+    expect(noticesAbout(account)).toHaveLength(1);
   });
 });
