@@ -75,7 +75,10 @@ export interface ForwardingFinding {
   health: ForwardingHealth;
   /** The state before, for a "restored" line. */
   previous?: ForwardingHealth;
-  /** Call the channel's attention to it (`@here`): forwarding broken, mentions on. */
+  /**
+   * Call the channel's attention to it (`@here`), mentions on: forwarding broken, or an account checked before
+   * that can no longer be checked (whoever can stop its forwarding can also stop the check seeing it).
+   */
   mention: boolean;
 }
 
@@ -112,6 +115,11 @@ export interface ForwardingCheckDependencies {
      * after that, the run is taken as dead and the next run tells the change.
      */
     claimLeaseMs?: number;
+    /**
+     * The pause before an account that could not be read is read once more (default 2000 ms): a single throttle
+     * or network failure is no finding.
+     */
+    retryPauseMs?: number;
   };
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
@@ -188,7 +196,7 @@ export class ForwardingCheck {
           continue;
         }
         try {
-          await this.checkAccount(account, states.get(account.id), result);
+          await this.checkAccount(account, states.get(account.id), result, deadline);
         } catch (error: unknown) {
           failures.push(error);
           this.log('forwarding check: the finding could not be told', {
@@ -210,9 +218,10 @@ export class ForwardingCheck {
     account: AccountFacts,
     kept: StoredForwardingState | undefined,
     result: ForwardingCheckResult,
+    deadline: number,
   ): Promise<void> {
     const { settings, clock, states } = this.deps;
-    const health = await this.healthOf(account.id);
+    const health = await this.healthOf(account.id, deadline);
     result.checked += 1;
     result[health.status === 'healthy' ? 'healthy' : health.status] += 1;
     const key = healthKey(health);
@@ -243,7 +252,9 @@ export class ForwardingCheck {
       account,
       health,
       ...(told ? { previous: told.health } : {}),
-      mention: settings.mentionOnCritical && health.status === 'broken',
+      mention:
+        settings.mentionOnCritical &&
+        (health.status === 'broken' || (health.status === 'unchecked' && told !== undefined)),
     };
     const restored = health.status === 'healthy';
     const place =
@@ -276,19 +287,34 @@ export class ForwardingCheck {
     await states.replace({ ...base, ...(restored ? {} : { ref }) }, claim, clock.now());
   }
 
-  /** The account's forwarding judged, or not checkable (one line why). */
-  private async healthOf(accountId: string): Promise<ForwardingHealth> {
+  /**
+   * The account's forwarding judged, or not checkable (one line why) when it could not be read twice, a pause
+   * apart (once only when the pause would pass the deadline).
+   */
+  private async healthOf(accountId: string, deadline: number): Promise<ForwardingHealth> {
+    const { settings, clock } = this.deps;
     const expected: ForwardingExpectation = {
       accountId,
-      centralBusArn: this.deps.settings.centralBusArn,
-      allWrites: this.deps.settings.allWrites,
+      centralBusArn: settings.centralBusArn,
+      allWrites: settings.allWrites,
     };
-    try {
-      return judgeMemberForwarding(await this.deps.reader.read(accountId), expected);
-    } catch (error: unknown) {
-      const name = error instanceof Error ? error.name : 'Error';
-      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-      return { status: 'unchecked', reason: `${name}: ${message}`.slice(0, 300) };
+    const pause = settings.retryPauseMs ?? 2000;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return judgeMemberForwarding(await this.deps.reader.read(accountId), expected);
+      } catch (error: unknown) {
+        if (attempt < 2 && clock.now().getTime() + pause <= deadline) {
+          this.log('forwarding check: an account could not be read; reading it once more', {
+            accountId,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          continue;
+        }
+        const name = error instanceof Error ? error.name : 'Error';
+        const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+        return { status: 'unchecked', reason: `${name}: ${message}`.slice(0, 300) };
+      }
     }
   }
 }

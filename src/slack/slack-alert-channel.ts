@@ -119,7 +119,7 @@ const PROBLEM_WORDS: Record<ForwardingProblem, string> = {
 
 /**
  * A change in a member account's forwarding found by the scheduled check: broken (what is wrong, `@here` when
- * `mention`), not checkable (why, never taken as healthy), or whole again (a line in the thread of the notice it
+ * `mention`), not checkable (why, never taken as healthy; `@here` when `mention`), or whole again (a line in the thread of the notice it
  * ends). The account by name; everything from AWS escaped.
  */
 export function renderForwardingFinding(finding: ForwardingFinding): SlackMessage {
@@ -150,11 +150,16 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
     };
   }
   if (health.status === 'unchecked') {
+    const ping = finding.mention ? '<!here> ' : '';
+    // Checked before: whoever can stop the forwarding can also take the check's access away first.
+    const before = finding.previous
+      ? ' It could be checked before: the role or its permissions may have been changed on purpose, and until it can be checked again a stopped forwarding there goes unseen.'
+      : '';
     return {
-      text: `Forwarding cannot be checked in account ${plainWhere}`,
+      text: `${ping}Forwarding cannot be checked in account ${plainWhere}`,
       blocks: [
         section(
-          `:warning: *The forwarding of IAM changes cannot be checked* in account ${where}: ${inlineCode(health.reason, 300)}. It is not known to be working: deploy the member template there (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.`,
+          `${ping}:warning: *The forwarding of IAM changes cannot be checked* in account ${where}: ${inlineCode(health.reason, 300)}. It is not known to be working: deploy the member template there (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.${before}`,
         ),
       ],
     };

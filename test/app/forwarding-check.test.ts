@@ -139,7 +139,16 @@ function slackChannel(): ForwardingFindingChannel {
   );
 }
 
-function check(options: { now?: () => Date; channel?: ForwardingFindingChannel } = {}): ForwardingCheck {
+function check(
+  options: {
+    now?: () => Date;
+    channel?: ForwardingFindingChannel;
+    /** Accounts whose STS answers nothing this run, besides the one that never can be checked. */
+    unreachable?: string[];
+    /** Accounts whose first read this run is throttled (an EventBridge `ThrottlingException`). */
+    throttledOnce?: string[];
+  } = {},
+): ForwardingCheck {
   const role = { roleName: 'iam-changes-responder', externalId: async () => EXTERNAL_ID };
   const unreachable = new EventBridgeClient({
     ...awsTestEnv(moto.endpoint),
@@ -150,13 +159,20 @@ function check(options: { now?: () => Date; channel?: ForwardingFindingChannel }
     }),
   });
   clients.push(unreachable);
+  const throttled = new Set(options.throttledOnce);
   return new ForwardingCheck({
     accounts: new DynamoAccountDirectoryStore(dynalite.documentClient, { tableName }),
-    reader: new MemberForwardingReader((accountId) =>
-      accountId === ids.noTemplate
-        ? unreachable
-        : createMemberEventsClient(accountId, role, { maxAttempts: 1 }),
-    ),
+    reader: new MemberForwardingReader((accountId) => {
+      if (accountId === ids.noTemplate || options.unreachable?.includes(accountId)) return unreachable;
+      const client = createMemberEventsClient(accountId, role, { maxAttempts: 1 });
+      clients.push(client);
+      if (!throttled.has(accountId)) return client;
+      throttled.delete(accountId);
+      return {
+        send: () =>
+          Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })),
+      } as unknown as EventBridgeClient;
+    }),
     states: new DynamoForwardingStateStore(dynalite.documentClient, { tableName }),
     slack: options.channel ?? slackChannel(),
     clock: { now: options.now ?? (() => new Date()) },
@@ -166,6 +182,7 @@ function check(options: { now?: () => Date; channel?: ForwardingFindingChannel }
       homeAccountId: ids.security,
       channel: CHANNEL,
       mentionOnCritical: true,
+      retryPauseMs: 10,
     },
   });
 }
@@ -209,6 +226,7 @@ beforeAll(async () => {
     watchNarrowed: 'prod-ledger',
     watchDisabled: 'prod-search',
     crashed: 'prod-billing',
+    revoked: 'prod-identity',
   })) {
     ids[key] =
       (
@@ -226,6 +244,7 @@ beforeAll(async () => {
     'watchNarrowed',
     'watchDisabled',
     'crashed',
+    'revoked',
   ])
     await deployForwarding(ids[key] ?? '');
   // The directory's copy, as notify keeps it: read from Organizations (the management account included).
@@ -251,7 +270,7 @@ describe('the scheduled forwarding check', () => {
 
     // The management account (moto's own) got no plain stack here: told too (on AWS its missing responder role
     // makes it "cannot check"; moto assumes any role, so there its rule is found missing).
-    expect(first).toMatchObject({ checked: 9, healthy: 7, broken: 1, unchecked: 1, posted: 2 });
+    expect(first).toMatchObject({ checked: 10, healthy: 8, broken: 1, unchecked: 1, posted: 2 });
     const about = (id: string) => posted().filter((message) => JSON.stringify(message.blocks).includes(id));
     expect(about(ids.noTemplate ?? '')).toHaveLength(1);
     const [unchecked] = about(ids.noTemplate ?? '');
@@ -265,6 +284,8 @@ describe('the scheduled forwarding check', () => {
       'retargeted',
       'watchNarrowed',
       'watchDisabled',
+      'crashed',
+      'revoked',
     ])
       expect(about(ids[key] ?? ''), key).toEqual([]);
 
@@ -439,5 +460,27 @@ describe('the scheduled forwarding check', () => {
     await check({ now: later }).run();
     const [line] = slack.thread((about()[0] as StoredMessage).ts);
     expect(line?.text).toContain('is restored');
+  }, 60_000);
+
+  it('reads a failed account once more before telling it, and tells one checked before that no longer can be with @here', async () => {
+    const account = ids.revoked ?? '';
+    const about = () => posted().filter((message) => message.text.includes('prod-identity'));
+
+    // One throttled read: read again, whole, nothing said.
+    const throttled = await check({ throttledOnce: [account] }).run();
+    // legacy-data only, as ever.
+    expect(throttled.unchecked).toBe(1);
+    expect(about()).toEqual([]);
+
+    // Its role taken away (here: its STS no longer answers): whoever can stop the forwarding can stop the check
+    // seeing it first, so this is told like a break.
+    await check({ unreachable: [account] }).run();
+    expect(about()).toHaveLength(1);
+    expect(about()[0]?.text).toBe(
+      `<!here> Forwarding cannot be checked in account prod-identity (${account})`,
+    );
+    expect(JSON.stringify(about()[0]?.blocks)).toContain('It could be checked before');
+    await check({ unreachable: [account] }).run();
+    expect(about()).toHaveLength(1);
   }, 60_000);
 });

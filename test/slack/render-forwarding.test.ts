@@ -77,6 +77,11 @@ describe('renderForwardingFinding', () => {
       { status: 'unchecked', reason: `AccessDenied: ${HOSTILE}` },
       false,
     ],
+    [
+      'no longer checkable, with a hostile error',
+      { status: 'unchecked', reason: `AccessDenied: ${HOSTILE}` },
+      true,
+    ],
     ['restored', { status: 'healthy' }, false],
   ] as const)('%s is escaped and bounded', (_, health, mention) => {
     expectSafe(
