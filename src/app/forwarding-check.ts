@@ -67,6 +67,10 @@ export interface ForwardingStateStore {
     previous: StoredForwardingState | undefined,
     now: Date,
   ): Promise<StoredForwardingState | undefined>;
+  /** Where the last run cut short by its deadline stopped: the first account it did not reach. */
+  readCursor(): Promise<string | undefined>;
+  /** Records where the next run starts (`undefined`: every account was reached, start anywhere). */
+  writeCursor(accountId: string | undefined, now: Date): Promise<void>;
 }
 
 /** A change of one account's forwarding, as a notice tells it. */
@@ -158,8 +162,9 @@ export class ForwardingCheck {
   }
 
   /**
-   * Checks every active account but the home one, starting no account after `deadline`; the order turns with
-   * each hour, so a run cut short leaves different accounts for the next. Throws after the run when a notice
+   * Checks every active account but the home one, by account id, starting no account after `deadline`; a run
+   * cut short records the first account it did not reach and the next run starts there, so a large organisation
+   * is covered over consecutive runs. Throws after the run when a notice
    * could not be posted (its state is kept untold, so the next run tells it).
    */
   async run(deadline: number = Number.POSITIVE_INFINITY): Promise<ForwardingCheckResult> {
@@ -186,13 +191,24 @@ export class ForwardingCheck {
         (account.status === undefined || ACTIVE.has(account.status)),
     );
     const states = new Map((await this.deps.states.all()).map((state) => [state.accountId, state]));
-    const turn = accounts.length === 0 ? 0 : Math.floor(clock.now().getTime() / 3_600_000) % accounts.length;
-    const queue = [...accounts.slice(turn), ...accounts.slice(0, turn)];
+    // By account id, from where the last run cut short stopped (the accounts it did not reach first).
+    accounts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const cursor = await this.deps.states.readCursor();
+    const start =
+      cursor === undefined
+        ? 0
+        : Math.max(
+            0,
+            accounts.findIndex((account) => account.id >= cursor),
+          );
+    const queue = [...accounts.slice(start), ...accounts.slice(0, start)];
+    let firstNotReached: string | undefined;
     const failures: unknown[] = [];
     const worker = async () => {
       for (let account = queue.shift(); account; account = queue.shift()) {
         if (clock.now().getTime() > deadline) {
           result.notReached += 1;
+          firstNotReached ??= account.id;
           continue;
         }
         try {
@@ -208,7 +224,16 @@ export class ForwardingCheck {
     };
     await Promise.all(Array.from({ length: Math.max(1, settings.concurrency ?? 8) }, worker));
     if (result.notReached > 0)
-      this.log('forwarding check: the deadline came first', { notReached: result.notReached });
+      this.log('forwarding check: the deadline came first', {
+        notReached: result.notReached,
+        firstNotReached,
+      });
+    if (firstNotReached !== cursor) {
+      await this.deps.states.writeCursor(firstNotReached, clock.now()).catch((error: unknown) => {
+        // The next run starts where this one did: no account is lost, only later.
+        failures.push(error);
+      });
+    }
     if (failures.length > 0)
       throw new AggregateError(failures, `forwarding check: ${failures.length} findings could not be told`);
     return result;

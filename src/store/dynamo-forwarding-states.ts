@@ -2,11 +2,11 @@
  * The {@link ForwardingStateStore} on the bot's one table: one item per member account under the partition
  * `FWDSTATE` (`sk` the account id), read in one query by each run of the check and written only when an account's
  * state changes (twice: untold, then told), with a condition on the version it replaces (`version`, a random
- * token per write). Items expire with the retention period
+ * token per write). Beside them, `#cursor`: the first account a run cut short did not reach. Items expire with the retention period
  * after their last change; an account whose item expired is looked at afresh (a healthy one silently).
  */
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   ForwardingStateStore,
   StoredForwardingState,
@@ -67,6 +67,27 @@ export class DynamoForwardingStateStore implements ForwardingStateStore {
     return states;
   }
 
+  async readCursor(): Promise<string | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({ TableName: this.tableName, Key: CURSOR_KEY, ConsistentRead: true }),
+    );
+    return typeof Item?.accountId === 'string' ? Item.accountId : undefined;
+  }
+
+  async writeCursor(accountId: string | undefined, now: Date): Promise<void> {
+    await this.documentClient.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...CURSOR_KEY,
+          ...(accountId === undefined ? {} : { accountId }),
+          updatedAt: now.toISOString(),
+          [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + this.retentionSeconds,
+        },
+      }),
+    );
+  }
+
   async replace(
     state: StoredForwardingState,
     previous: StoredForwardingState | undefined,
@@ -103,6 +124,12 @@ export class DynamoForwardingStateStore implements ForwardingStateStore {
     }
   }
 }
+
+/**
+ * The item holding where the next run starts, in the states' partition (the only one the worker may put items in
+ * besides its own): no `health`, so `all()` passes it by.
+ */
+const CURSOR_KEY = { pk: FORWARDING_STATE_PARTITION, sk: '#cursor' };
 
 /** Only while the item still is `previous`: its version, or (an item written before versions) its state. */
 function condition(previous: StoredForwardingState | undefined) {

@@ -147,6 +147,9 @@ function check(
     unreachable?: string[];
     /** Accounts whose first read this run is throttled (an EventBridge `ThrottlingException`). */
     throttledOnce?: string[];
+    /** Told of each account read, in order. */
+    onRead?: (accountId: string) => void;
+    concurrency?: number;
   } = {},
 ): ForwardingCheck {
   const role = { roleName: 'iam-changes-responder', externalId: async () => EXTERNAL_ID };
@@ -163,6 +166,7 @@ function check(
   return new ForwardingCheck({
     accounts: new DynamoAccountDirectoryStore(dynalite.documentClient, { tableName }),
     reader: new MemberForwardingReader((accountId) => {
+      options.onRead?.(accountId);
       if (accountId === ids.noTemplate || options.unreachable?.includes(accountId)) return unreachable;
       const client = createMemberEventsClient(accountId, role, { maxAttempts: 1 });
       clients.push(client);
@@ -183,6 +187,7 @@ function check(
       channel: CHANNEL,
       mentionOnCritical: true,
       retryPauseMs: 10,
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     },
   });
 }
@@ -482,5 +487,40 @@ describe('the scheduled forwarding check', () => {
     expect(JSON.stringify(about()[0]?.blocks)).toContain('It could be checked before');
     await check({ unreachable: [account] }).run();
     expect(about()).toHaveLength(1);
+  }, 60_000);
+
+  it('starts the run after one cut short by its deadline with the accounts that one did not reach', async () => {
+    let skew = 0;
+    const now = () => new Date(Date.now() + skew);
+    const deadline = Date.now() + 60_000;
+    // Run 1 reads three accounts, then its deadline has passed (the clock jumps past it).
+    const first: string[] = [];
+    const cut = await check({
+      now,
+      concurrency: 1,
+      onRead: (accountId) => {
+        if (first.includes(accountId)) return; // read once more after a failure
+        first.push(accountId);
+        if (first.length === 3) skew = 120_000;
+      },
+    }).run(deadline);
+    expect(first).toHaveLength(3);
+    expect(cut.notReached).toBeGreaterThan(0);
+
+    // Run 2, the same hour: the accounts run 1 missed come first, in order, then the ones it read.
+    skew = 0;
+    const second: string[] = [];
+    const full = await check({
+      now,
+      concurrency: 1,
+      onRead: (accountId) => {
+        if (!second.includes(accountId)) second.push(accountId);
+      },
+    }).run();
+    expect(full.notReached).toBe(0);
+    expect(second).toHaveLength(3 + cut.notReached);
+    expect(second.slice(cut.notReached)).toEqual(first);
+    expect(new Set(second.slice(0, cut.notReached)).size).toBe(cut.notReached);
+    expect(second.slice(0, cut.notReached).some((accountId) => first.includes(accountId))).toBe(false);
   }, 60_000);
 });
