@@ -86,6 +86,14 @@ export interface ForwardingFinding {
   mention: boolean;
 }
 
+/** Many accounts newly found in the same state by one run (an upgrade, a StackSet not yet updated), told at once. */
+export interface ForwardingSummary {
+  /** Their state (an unchecked one's reason is the first account's). */
+  health: ForwardingHealth;
+  accounts: AccountFacts[];
+  mention: boolean;
+}
+
 /** The Slack side, in facts. Throws when Slack refuses. */
 export interface ForwardingFindingChannel {
   /** Posts a finding in the channel, or (a "restored" line) in the thread of the notice it ends. */
@@ -93,6 +101,23 @@ export interface ForwardingFindingChannel {
     place: { channel: string; threadTs?: string },
     finding: ForwardingFinding,
   ): Promise<SlackRef>;
+  /** Posts one notice naming every account of a summary. */
+  postForwardingSummary(channel: string, summary: ForwardingSummary): Promise<SlackRef>;
+}
+
+/** A change found in one account and claimed untold, waiting to be told. */
+interface PendingFinding {
+  finding: ForwardingFinding;
+  key: string;
+  /** The notice a "restored" line goes under. */
+  thread?: SlackRef;
+  /** The state as it is once told (its notice's ref added, but for a "restored" line). */
+  base: StoredForwardingState;
+  /** The state as it is left when not told: untold, its claim released. */
+  untold: StoredForwardingState;
+  /** The claim, as stored. */
+  claim: StoredForwardingState;
+  restored: boolean;
 }
 
 /** What the check needs. */
@@ -124,6 +149,11 @@ export interface ForwardingCheckDependencies {
      * or network failure is no finding.
      */
     retryPauseMs?: number;
+    /**
+     * More accounts than this newly found in the same state by one run are told in one notice naming them all
+     * (default 5): an upgrade or a StackSet not yet rolled out does not post one critical notice per account.
+     */
+    summaryThreshold?: number;
   };
   log?: (message: string, details?: Record<string, unknown>) => void;
 }
@@ -204,6 +234,7 @@ export class ForwardingCheck {
     const queue = [...accounts.slice(start), ...accounts.slice(0, start)];
     let firstNotReached: string | undefined;
     const failures: unknown[] = [];
+    const pending: PendingFinding[] = [];
     const worker = async () => {
       for (let account = queue.shift(); account; account = queue.shift()) {
         if (clock.now().getTime() > deadline) {
@@ -212,10 +243,11 @@ export class ForwardingCheck {
           continue;
         }
         try {
-          await this.checkAccount(account, states.get(account.id), result, deadline);
+          const found = await this.checkAccount(account, states.get(account.id), result, deadline);
+          if (found) pending.push(found);
         } catch (error: unknown) {
           failures.push(error);
-          this.log('forwarding check: the finding could not be told', {
+          this.log('forwarding check: the account could not be checked', {
             accountId: account.id,
             error: error instanceof Error ? error.message : String(error),
           });
@@ -223,6 +255,7 @@ export class ForwardingCheck {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, settings.concurrency ?? 8) }, worker));
+    await this.tell(pending, result, failures, deadline);
     if (result.notReached > 0)
       this.log('forwarding check: the deadline came first', {
         notReached: result.notReached,
@@ -239,12 +272,16 @@ export class ForwardingCheck {
     return result;
   }
 
+  /**
+   * Reads one account and, when its state changed, claims the change untold (so two runs at once tell it once and
+   * a run that dies before telling it leaves it to the next run): the change to tell, or nothing.
+   */
   private async checkAccount(
     account: AccountFacts,
     kept: StoredForwardingState | undefined,
     result: ForwardingCheckResult,
     deadline: number,
-  ): Promise<void> {
+  ): Promise<PendingFinding | undefined> {
     const { settings, clock, states } = this.deps;
     const health = await this.healthOf(account.id, deadline);
     result.checked += 1;
@@ -253,63 +290,129 @@ export class ForwardingCheck {
     const now = clock.now();
     // A change another run took to tell, still within its lease: that run is telling it.
     const lease = settings.claimLeaseMs ?? CLAIM_LEASE_MS;
-    if (kept?.untold && kept.claimedAt && now.getTime() - Date.parse(kept.claimedAt) < lease) return;
+    if (kept?.untold && kept.claimedAt && now.getTime() - Date.parse(kept.claimedAt) < lease)
+      return undefined;
     // What was last told: the kept state, or, when that is untold, the one told before it.
     const told: ToldForwardingState | undefined = kept && !kept.untold ? toldPart(kept) : kept?.previous;
     if (told && key === healthKey(told.health)) {
       // Unchanged; or an untold change that went back before it was told: told as it was, nothing to post.
       if (kept?.untold) await states.replace({ accountId: account.id, ...told }, kept, now);
-      return;
+      return undefined;
     }
     const since = kept?.untold && healthKey(kept.health) === key ? kept.since : now.toISOString();
     const base: StoredForwardingState = { accountId: account.id, health, since };
     // The first look at an account, healthy: kept without a word.
     if (!told && health.status === 'healthy') {
       await states.replace(base, kept, now);
-      return;
+      return undefined;
     }
     const untold: StoredForwardingState = { ...base, untold: true, ...(told ? { previous: told } : {}) };
-    // Claimed untold first, so two runs at once tell it once and a run that dies before it is told leaves it to
-    // the next run; made told only once posted.
     const claim = await states.replace({ ...untold, claimedAt: now.toISOString() }, kept, now);
-    if (!claim) return;
-    const finding: ForwardingFinding = {
-      account,
-      health,
-      ...(told ? { previous: told.health } : {}),
-      mention:
-        settings.mentionOnCritical &&
-        (health.status === 'broken' || (health.status === 'unchecked' && told !== undefined)),
-    };
+    if (!claim) return undefined;
     const restored = health.status === 'healthy';
-    const place =
-      restored && told?.ref
-        ? { channel: told.ref.channel, threadTs: told.ref.threadTs ?? told.ref.ts }
-        : { channel: settings.channel };
-    let ref: SlackRef;
-    try {
-      ref = await this.deps.slack.postForwardingFinding(place, finding);
-    } catch (error: unknown) {
-      // Not told: left untold, its claim released, so the next run tells it.
-      await states.replace(untold, claim, clock.now()).catch((release: unknown) =>
-        this.log(
-          'forwarding check: the claim could not be released (the next run after its lease tells it)',
-          {
-            accountId: account.id,
-            error: release instanceof Error ? release.message : String(release),
-          },
-        ),
-      );
-      throw error;
+    return {
+      finding: {
+        account,
+        health,
+        ...(told ? { previous: told.health } : {}),
+        mention:
+          settings.mentionOnCritical &&
+          (health.status === 'broken' || (health.status === 'unchecked' && told !== undefined)),
+      },
+      key,
+      ...(restored && told?.ref ? { thread: told.ref } : {}),
+      base,
+      untold,
+      claim,
+      restored,
+    };
+  }
+
+  /**
+   * Tells the run's changes, one post at a time (the gateway paces them per channel): a "restored" line in the
+   * thread of the notice it ends; a new state as a notice of its own, or — more than `summaryThreshold` accounts
+   * newly in the same state — one notice naming them all. Each told change is made told with its notice; one whose
+   * post failed, or not reached by the deadline, is left untold with its claim released, for the next run.
+   */
+  private async tell(
+    pending: PendingFinding[],
+    result: ForwardingCheckResult,
+    failures: unknown[],
+    deadline: number,
+  ): Promise<void> {
+    const { settings, clock, states } = this.deps;
+    const threshold = settings.summaryThreshold ?? 5;
+    const byKey = new Map<string, PendingFinding[]>();
+    for (const item of pending.filter((item) => !item.thread)) {
+      byKey.set(item.key, [...(byKey.get(item.key) ?? []), item]);
     }
-    result.posted += 1;
-    this.log('forwarding of IAM changes: a member account changed state', {
-      accountId: account.id,
-      state: key,
-      ...(told ? { was: healthKey(told.health) } : {}),
-    });
-    // Told. Should this write fail, the change is told again after its lease: twice rather than never.
-    await states.replace({ ...base, ...(restored ? {} : { ref }) }, claim, clock.now());
+    const batches = [
+      ...[...byKey.values()].flatMap((group) =>
+        group.length > threshold ? [group] : group.map((item) => [item]),
+      ),
+      ...pending.filter((item) => item.thread).map((item) => [item]),
+    ];
+    const release = async (batch: PendingFinding[]) => {
+      for (const item of batch) {
+        await states.replace(item.untold, item.claim, clock.now()).catch((error: unknown) =>
+          this.log(
+            'forwarding check: a claim could not be released (the next run after its lease tells it)',
+            {
+              accountId: item.base.accountId,
+              error: error instanceof Error ? error.message : String(error),
+            },
+          ),
+        );
+      }
+    };
+    for (const [index, batch] of batches.entries()) {
+      const [first] = batch;
+      if (!first) continue;
+      if (clock.now().getTime() > deadline) {
+        this.log('forwarding check: the deadline came first; changes left for the next run', {
+          left: batches.slice(index).reduce((sum, left) => sum + left.length, 0),
+        });
+        for (const left of batches.slice(index)) await release(left);
+        return;
+      }
+      let ref: SlackRef;
+      try {
+        ref =
+          batch.length === 1
+            ? await this.deps.slack.postForwardingFinding(
+                first.thread
+                  ? { channel: first.thread.channel, threadTs: first.thread.threadTs ?? first.thread.ts }
+                  : { channel: settings.channel },
+                first.finding,
+              )
+            : await this.deps.slack.postForwardingSummary(settings.channel, {
+                health: first.finding.health,
+                accounts: batch.map((item) => item.finding.account),
+                mention: batch.some((item) => item.finding.mention),
+              });
+      } catch (error: unknown) {
+        failures.push(error);
+        this.log('forwarding check: the finding could not be told', {
+          accountIds: batch.map((item) => item.base.accountId),
+          error: error instanceof Error ? error.message : String(error),
+        });
+        await release(batch);
+        continue;
+      }
+      result.posted += 1;
+      for (const item of batch) {
+        this.log('forwarding of IAM changes: a member account changed state', {
+          accountId: item.base.accountId,
+          state: item.key,
+          ...(item.finding.previous ? { was: healthKey(item.finding.previous) } : {}),
+          ...(batch.length > 1 ? { summary: batch.length } : {}),
+        });
+        // Told. Should this write fail, the change is told again after its lease: twice rather than never.
+        await states
+          .replace({ ...item.base, ...(item.restored ? {} : { ref }) }, item.claim, clock.now())
+          .catch((error: unknown) => failures.push(error));
+      }
+    }
   }
 
   /**

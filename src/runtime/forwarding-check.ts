@@ -29,8 +29,8 @@ export interface ForwardingCheckWiring {
 }
 
 /**
- * Builds the check, or `undefined` when the deploy has no central bus (no organisation): nothing is forwarded,
- * so nothing is checked.
+ * Builds the check, or `undefined` when the deploy has no central bus (no organisation: nothing is forwarded, so
+ * nothing is checked) or the check is switched off (`FORWARDING_CHECK=false`).
  */
 export async function buildForwardingCheck({
   config,
@@ -39,7 +39,7 @@ export async function buildForwardingCheck({
   log,
 }: ForwardingCheckWiring): Promise<ForwardingCheck | undefined> {
   const forwarding = config.forwarding;
-  if (!forwarding) return undefined;
+  if (!forwarding || forwarding.checkOff) return undefined;
   const options: AwsClientOptions = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = givenDynamo ?? createDocumentClient(options);
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };

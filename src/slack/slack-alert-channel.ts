@@ -18,7 +18,7 @@ import type {
   TaskFailure,
   ThreadNote,
 } from '../app/alert-port';
-import type { ForwardingFinding } from '../app/forwarding-check';
+import type { ForwardingFinding, ForwardingSummary } from '../app/forwarding-check';
 import type { ForwardingNotice } from '../app/forwarding-notices';
 import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
 import type { RespondedChange } from '../app/revert-port';
@@ -116,6 +116,45 @@ const PROBLEM_WORDS: Record<ForwardingProblem, string> = {
   'watch-target-role': `the watch rule's target on the central bus uses another role than \`${FORWARDER_ROLE}\``,
   'watch-input': "the watch rule's target on the central bus sends something else than the event",
 };
+
+/** Accounts a summary names in full; the rest are counted. */
+const SUMMARY_NAMES = 30;
+
+/**
+ * Many accounts newly found in the same state by one run of the forwarding check (an upgrade, a StackSet not yet
+ * rolled out), in one notice: the state as {@link renderForwardingFinding} words it, then the accounts by name (the
+ * first {@link SUMMARY_NAMES}, and how many more). Restored lines still go in each account's own thread.
+ */
+export function renderForwardingSummary(summary: ForwardingSummary): SlackMessage {
+  const { health, accounts } = summary;
+  const ping = summary.mention ? '<!here> ' : '';
+  const count = accounts.length;
+  const names = accounts
+    .slice(0, SUMMARY_NAMES)
+    // Name and id only (no OU path): thirty fit one section's 3,000 characters.
+    .map(
+      (account) =>
+        `• ${accountMrkdwn(account.id, account.name ? { id: account.id, name: account.name } : undefined)}`,
+    )
+    .join('\n');
+  const more =
+    count > SUMMARY_NAMES ? `\n…and ${count - SUMMARY_NAMES} more (the worker's log names each).` : '';
+  const what =
+    health.status === 'broken'
+      ? health.problems.map((problem) => PROBLEM_WORDS[problem]).join('; ')
+      : health.status === 'unchecked'
+        ? `it cannot be checked (${inlineCode(health.reason, 300)})`
+        : 'it is whole';
+  const head =
+    health.status === 'unchecked'
+      ? `:warning: *The forwarding of IAM changes cannot be checked* in ${count} accounts: ${what}. It is not known to be working there: deploy the member template (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.`
+      : `:rotating_light: *IAM changes may not all be forwarded* from ${count} accounts: the forwarding check found that ${what}. An upgrade not yet rolled out to them (an old \`responder-role.yml\`, a StackSet not yet updated) does this too; otherwise redeploy the member template there.`;
+  const text =
+    health.status === 'unchecked'
+      ? `${ping}Forwarding cannot be checked in ${count} accounts`
+      : `${ping}Forwarding broken in ${count} accounts: their IAM changes may no longer reach the bot`;
+  return { text, blocks: [section(`${ping}${head}`), section(`${names}${more}`)] };
+}
 
 /**
  * A change in a member account's forwarding found by the scheduled check: broken (what is wrong, `@here` when
@@ -263,6 +302,10 @@ export class SlackAlertChannel implements AlertChannel {
 
   postForwardingFinding(place: AlertPlace, finding: ForwardingFinding): Promise<SlackRef> {
     return this.post(place, renderForwardingFinding(finding));
+  }
+
+  postForwardingSummary(channel: string, summary: ForwardingSummary): Promise<SlackRef> {
+    return this.post({ channel }, renderForwardingSummary(summary));
   }
 
   postForwardingNotice(channel: string, notice: ForwardingNotice): Promise<SlackRef> {

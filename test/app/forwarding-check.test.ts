@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardingCheck, type ForwardingFindingChannel } from '../../src/app/forwarding-check';
 import { createMemberEventsClient, MemberForwardingReader } from '../../src/aws/member-forwarding';
 import { OrganizationsAccountSource } from '../../src/aws/organizations-accounts';
+import type { AccountFacts } from '../../src/domain/accounts';
 import { FORWARDING_STOP_PATTERN } from '../../src/domain/forwarding';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
@@ -48,6 +49,7 @@ let dynalite: DynaliteServer;
 let slack: LocalSlack;
 let member: CfnTemplate;
 let tableName: string;
+let organizations: OrganizationsClient;
 let closedPort: number;
 const saved: Record<string, string | undefined> = {};
 const ids: Record<string, string> = {};
@@ -150,6 +152,8 @@ function check(
     /** Told of each account read, in order. */
     onRead?: (accountId: string) => void;
     concurrency?: number;
+    /** Another table (its own account directory and states). */
+    table?: string;
   } = {},
 ): ForwardingCheck {
   const role = { roleName: 'iam-changes-responder', externalId: async () => EXTERNAL_ID };
@@ -164,7 +168,9 @@ function check(
   clients.push(unreachable);
   const throttled = new Set(options.throttledOnce);
   return new ForwardingCheck({
-    accounts: new DynamoAccountDirectoryStore(dynalite.documentClient, { tableName }),
+    accounts: new DynamoAccountDirectoryStore(dynalite.documentClient, {
+      tableName: options.table ?? tableName,
+    }),
     reader: new MemberForwardingReader((accountId) => {
       options.onRead?.(accountId);
       if (accountId === ids.noTemplate || options.unreachable?.includes(accountId)) return unreachable;
@@ -177,7 +183,9 @@ function check(
           Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })),
       } as unknown as EventBridgeClient;
     }),
-    states: new DynamoForwardingStateStore(dynalite.documentClient, { tableName }),
+    states: new DynamoForwardingStateStore(dynalite.documentClient, {
+      tableName: options.table ?? tableName,
+    }),
     slack: options.channel ?? slackChannel(),
     clock: { now: options.now ?? (() => new Date()) },
     settings: {
@@ -218,7 +226,7 @@ beforeAll(async () => {
     });
   });
 
-  const organizations = new OrganizationsClient(awsTestEnv(moto.endpoint));
+  organizations = new OrganizationsClient(awsTestEnv(moto.endpoint));
   clients.push(organizations);
   await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
   for (const [key, name] of Object.entries({
@@ -439,6 +447,7 @@ describe('the scheduled forwarding check', () => {
     });
     const real = slackChannel();
     const dying: ForwardingFindingChannel = {
+      postForwardingSummary: (channel, summary) => real.postForwardingSummary(channel, summary),
       postForwardingFinding: (place, finding) => {
         if (finding.account.id !== account) return real.postForwardingFinding(place, finding);
         reached();
@@ -522,5 +531,51 @@ describe('the scheduled forwarding check', () => {
     expect(second.slice(cut.notReached)).toEqual(first);
     expect(new Set(second.slice(0, cut.notReached)).size).toBe(cut.notReached);
     expect(second.slice(0, cut.notReached).some((accountId) => first.includes(accountId))).toBe(false);
+  }, 60_000);
+
+  it('tells more than five accounts newly found in the same state in one notice naming them, not one each', async () => {
+    // An upgrade: seven accounts still on the old responder-role.yml, no rules at all; an eighth whole.
+    const table = await dynalite.createTable();
+    const created: AccountFacts[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const name = `upgrade-${i}`;
+      const id =
+        (
+          await organizations.send(
+            new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
+          )
+        ).CreateAccountStatus?.AccountId ?? '';
+      created.push({ id, name, ouPath: 'Root', status: 'ACTIVE' });
+    }
+    const [whole] = created.slice(7) as [AccountFacts];
+    await deployForwarding(whole.id);
+    await new DynamoAccountDirectoryStore(dynalite.documentClient, { tableName: table }).write({
+      accounts: created,
+      fetchedAt: new Date().toISOString(),
+    });
+    const about = () => posted().filter((message) => message.text.includes('7 accounts'));
+    const before = posted().length;
+
+    const run = await check({ table }).run();
+
+    expect(run).toMatchObject({ checked: 8, broken: 7, posted: 1 });
+    expect(posted()).toHaveLength(before + 1);
+    expect(about()).toHaveLength(1);
+    expect(about()[0]?.text).toBe(
+      '<!here> Forwarding broken in 7 accounts: their IAM changes may no longer reach the bot',
+    );
+    const blocks = JSON.stringify(about()[0]?.blocks);
+    for (const account of created.slice(0, 7)) expect(blocks).toContain(`*${account.name}*`);
+    expect(blocks).not.toContain('upgrade-7');
+
+    // Nothing more while they stay so; one of them upgraded: "restored" in the summary's thread.
+    await check({ table }).run();
+    expect(posted()).toHaveLength(before + 1);
+    await deployForwarding(created[0]?.id ?? '');
+    await check({ table }).run();
+    expect(posted()).toHaveLength(before + 1);
+    const [line] = slack.thread((about()[0] as StoredMessage).ts);
+    expect(line?.text).toContain('upgrade-0');
+    expect(line?.text).toContain('is restored');
   }, 60_000);
 });

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FORWARDED_EVENT_PATTERNS, FORWARDING_STOP_PATTERN } from '../../src/domain/forwarding';
 import { handler } from '../../src/handlers/worker';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
@@ -134,5 +134,24 @@ describe('the worker on its forwarding-check schedule', () => {
     await handler({ kind: 'iam-changes.forwarding-check' }, context);
     await handler({ kind: 'iam-changes.forwarding-check' }, context);
     expect(about()).toHaveLength(1);
+  }, 60_000);
+
+  it('reads and posts nothing when the check is switched off (forwardingCheck=false)', async () => {
+    const before = components.slack.callsTo('chat.postMessage').length;
+    await events.send(new DisableRuleCommand({ Name: 'iam-changes-forward-watch' }));
+    process.env.FORWARDING_CHECK = 'false';
+    vi.resetModules();
+    const { handler: switchedOff } = await import('../../src/handlers/worker');
+    try {
+      const result = await switchedOff({ kind: 'iam-changes.forwarding-check' }, context);
+      expect(result).toMatchObject({
+        checked: 0,
+        posted: 0,
+        skipped: expect.stringContaining('switched off'),
+      });
+      expect(components.slack.callsTo('chat.postMessage')).toHaveLength(before);
+    } finally {
+      delete process.env.FORWARDING_CHECK;
+    }
   }, 60_000);
 });

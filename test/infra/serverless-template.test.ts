@@ -291,6 +291,7 @@ beforeAll(async () => {
     'askActor=true',
     'askActorTimeoutMinutes=45',
     'askActorMappingInSsm=true',
+    'forwardingCheck=false',
   ]);
   orgOnly = await packageWith(path.join(dir, 'org'), [`organizationId=${ORGANIZATION}`]);
   withRole = await packageWith(path.join(dir, 'role'), [
@@ -602,6 +603,9 @@ describe('serverless.yml', () => {
     expect(env(plain).CENTRAL_EVENT_BUS_ARN).toBe('');
     expect(env(withParams).CENTRAL_EVENT_BUS_ARN).toBe('OrgEventBus.Arn');
     expect(env(withParams).ALL_WRITES).toBe('true');
+    // On by default; switched off by a deploy parameter (an upgrade not yet rolled out to the member accounts).
+    expect(env(plain).FORWARDING_CHECK).toBe('true');
+    expect(env(withParams).FORWARDING_CHECK).toBe('false');
   });
 
   it('runs the alarm follow-up on a schedule, with the notify role', () => {

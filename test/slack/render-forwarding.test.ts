@@ -6,7 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ForwardingNotice } from '../../src/app/forwarding-notices';
 import type { ForwardingStop } from '../../src/domain/forwarding';
-import { renderForwardingFinding, renderForwardingNotice } from '../../src/slack/slack-alert-channel';
+import {
+  renderForwardingFinding,
+  renderForwardingNotice,
+  renderForwardingSummary,
+} from '../../src/slack/slack-alert-channel';
 import { assertBlockKitLimits } from '../support/block-kit-limits';
 
 const ACCOUNT = '555566667777';
@@ -132,5 +136,41 @@ describe('renderForwardingFinding', () => {
     expect(JSON.stringify(both.blocks)).toContain(
       'the rule `iam-changes-forward` is gone; the watch rule `iam-changes-forward-watch` is gone',
     );
+  });
+});
+
+describe('renderForwardingSummary', () => {
+  const many = (count: number, name: (i: number) => string) =>
+    Array.from({ length: count }, (_, i) => ({
+      id: String(100000000000 + i),
+      name: name(i),
+      ouPath: HOSTILE,
+    }));
+
+  it.each([
+    ['broken', { status: 'broken', problems: ['target-role'] }, true],
+    ['not checkable', { status: 'unchecked', reason: `AccessDenied: ${HOSTILE}` }, false],
+  ] as const)('names many hostile-named accounts %s within the limits', (_, health, mention) => {
+    const message = renderForwardingSummary({
+      health: health as Parameters<typeof renderForwardingSummary>[0]['health'],
+      accounts: many(200, () => HOSTILE),
+      mention,
+    });
+    expectSafe(message, mention);
+    expect(JSON.stringify(message.blocks)).toContain('and 170 more');
+  });
+
+  it('names each account and says an upgrade not rolled out does this too', () => {
+    const message = renderForwardingSummary({
+      health: { status: 'broken', problems: ['watch-missing'] },
+      accounts: many(7, (i) => `prod-${i}`),
+      mention: true,
+    });
+    expect(message.text).toBe(
+      '<!here> Forwarding broken in 7 accounts: their IAM changes may no longer reach the bot',
+    );
+    const blocks = JSON.stringify(message.blocks);
+    for (let i = 0; i < 7; i += 1) expect(blocks).toContain(`*prod-${i}*`);
+    expect(blocks).toContain('responder-role.yml');
   });
 });

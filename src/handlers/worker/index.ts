@@ -50,7 +50,13 @@ export async function checkForwarding(
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<ForwardingCheckResult> {
   const check = await forwardingCheck();
-  if (!check) return { ...NOTHING_CHECKED, skipped: 'no central event bus (not an organisation deploy)' };
+  if (!check) {
+    const skipped = parseConfig(process.env).forwarding?.checkOff
+      ? 'the forwarding check is switched off (forwardingCheck=false)'
+      : 'no central event bus (not an organisation deploy)';
+    logger.info('forwarding check not run', { skipped });
+    return { ...NOTHING_CHECKED, skipped };
+  }
   const result = await check.run(Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
   logger.info('forwarding check run', { ...result });
   return result;
