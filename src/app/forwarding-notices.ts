@@ -49,6 +49,11 @@ export interface ForwardingNoticeGroup {
   count: number;
   /** The count its message shows (0 before it is posted). */
   shownCount: number;
+  /**
+   * When (ISO) its message was last posted or updated, by any invocation: the next update waits for the count
+   * interval from there, however many invocations the calls come in.
+   */
+  shownAt?: string;
   /** Until when (ISO) later calls join it rather than start a new notice. */
   windowEnds: string;
   /** Its message, once posted. */
@@ -109,7 +114,7 @@ export interface ForwardingNoticeStore {
     kind: ForwardingNoticeKind,
     groupId: string,
     owner: string,
-    shown?: { count: number; ref: SlackRef },
+    shown?: { count: number; ref: SlackRef; at: Date },
   ): Promise<void>;
 }
 
@@ -127,6 +132,8 @@ export interface ForwardingNoticeDependencies {
   clock: { now(): Date };
   /** The account directory's facts of an account (its name), when there is a directory. */
   describeAccount?: (accountId: string) => Promise<AccountFacts>;
+  /** Waits before an update (a timer by default; tests pass one that moves their clock). */
+  sleep?: (ms: number) => Promise<void>;
   settings: {
     /** Where notices go: the critical channel, else the default one. */
     channel: string;
@@ -219,7 +226,6 @@ export class ForwardingNotices {
     const { store, clock, settings } = this.deps;
     const leaseMs = (settings.leaseSeconds ?? 120) * 1000;
     const intervalMs = (settings.countIntervalSeconds ?? 2) * 1000;
-    let lastShownAt = Number.NEGATIVE_INFINITY;
     for (;;) {
       const now = clock.now();
       if (!(await store.acquireGroupLease(accountId, kind, owner, now, new Date(now.getTime() + leaseMs)))) {
@@ -234,22 +240,22 @@ export class ForwardingNotices {
         continue;
       }
       let group = await store.getGroup(accountId, kind);
-      let shown: { count: number; ref: SlackRef } | undefined;
+      let shown: { count: number; ref: SlackRef; at: Date } | undefined;
       try {
         if (group && !group.ref) {
           const ref = await this.deps.slack.postForwardingNotice(settings.channel, await this.notice(group));
-          shown = { count: group.count, ref };
-          lastShownAt = clock.now().getTime();
+          shown = { count: group.count, ref, at: clock.now() };
         } else if (group?.ref && group.count !== group.shownCount) {
+          // Spaced from the last update by whichever invocation made it: one per call would keep the channel busy.
+          const lastShownAt = group.shownAt ? Date.parse(group.shownAt) : Number.NEGATIVE_INFINITY;
           const wait = intervalMs - (clock.now().getTime() - lastShownAt);
-          if (wait > 0 && clock.now().getTime() + wait < deadline) await sleep(wait);
+          if (wait > 0 && clock.now().getTime() + wait < deadline) await (this.deps.sleep ?? sleep)(wait);
           // The count as it is after the wait, on the message already posted.
           const ref = group.ref;
           const current = await store.getGroup(accountId, kind);
           if (current?.groupId === group.groupId) group = current;
           await this.deps.slack.updateForwardingNotice(ref, await this.notice(group));
-          shown = { count: group.count, ref };
-          lastShownAt = clock.now().getTime();
+          shown = { count: group.count, ref, at: clock.now() };
         }
       } finally {
         if (group) await store.releaseGroupLease(accountId, kind, group.groupId, owner, shown);

@@ -39,6 +39,7 @@ function toGroup(item: Record<string, unknown>): ForwardingNoticeGroup {
     count: Number(item.count ?? 1),
     shownCount: Number(item.shownCount ?? 0),
     windowEnds: String(item.windowEnds),
+    ...(typeof item.shownAt === 'string' ? { shownAt: item.shownAt } : {}),
     ...(item.ref ? { ref: item.ref as SlackRef } : {}),
   };
 }
@@ -246,7 +247,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
     kind: ForwardingNoticeKind,
     groupId: string,
     owner: string,
-    shown?: { count: number; ref: SlackRef },
+    shown?: { count: number; ref: SlackRef; at: Date },
   ): Promise<void> {
     try {
       await this.documentClient.send(
@@ -256,13 +257,15 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
           ConditionExpression: 'groupId = :group AND leaseOwner = :owner',
           ...(shown
             ? {
-                UpdateExpression: 'REMOVE leaseUntil, leaseOwner SET shownCount = :count, #ref = :ref',
+                UpdateExpression:
+                  'REMOVE leaseUntil, leaseOwner SET shownCount = :count, #ref = :ref, shownAt = :at',
                 ExpressionAttributeNames: { '#ref': 'ref' },
                 ExpressionAttributeValues: {
                   ':group': groupId,
                   ':owner': owner,
                   ':count': shown.count,
                   ':ref': plainJson(shown.ref),
+                  ':at': shown.at.toISOString(),
                 },
               }
             : {
@@ -284,20 +287,21 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
     accountId: string,
     kind: ForwardingNoticeKind,
     groupId: string,
-    shown: { count: number; ref: SlackRef },
+    shown: { count: number; ref: SlackRef; at: Date },
   ): Promise<void> {
     try {
       await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: groupKey(accountId, kind),
-          UpdateExpression: 'SET shownCount = :count, #ref = :ref',
+          UpdateExpression: 'SET shownCount = :count, #ref = :ref, shownAt = :at',
           ConditionExpression: 'groupId = :group AND attribute_not_exists(#ref)',
           ExpressionAttributeNames: { '#ref': 'ref' },
           ExpressionAttributeValues: {
             ':group': groupId,
             ':count': shown.count,
             ':ref': plainJson(shown.ref),
+            ':at': shown.at.toISOString(),
           },
         }),
       );

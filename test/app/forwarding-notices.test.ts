@@ -5,10 +5,12 @@
  * several Lambda containers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noticeKindOf } from '../../src/app/forwarding-notices';
+import { ForwardingNotices, noticeKindOf } from '../../src/app/forwarding-notices';
 import { forwardingStopOf } from '../../src/domain/forwarding';
 import type { CloudTrailRecord } from '../../src/domain/input';
-import type { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
+import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
+import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
+import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import {
   type Components,
@@ -265,5 +267,42 @@ describe('forwarding-stop notices', () => {
     // The dead invocation's own retry finds it shown.
     await later.service.process(eventBridgeNotification(first), Number.POSITIVE_INFINITY, 'dead-invocation');
     expect(noticesAbout(account)).toHaveLength(1);
+  });
+
+  it('spaces the updates of a notice by the count interval across invocations, each refused call being one', async () => {
+    const tableName = await components.dynalite.createTable();
+    const store = new DynamoForwardingNoticeStore(components.dynalite.documentClient, { tableName });
+    const slack = new SlackAlertChannel(
+      new WebApiSlackGateway(
+        createSlackClient({ token: 'xoxb-test-token', slackApiUrl: components.slack.url, retries: 0 }),
+      ),
+    );
+    let time = Date.UTC(2026, 10, 20, 14, 0, 0);
+    const waits: number[] = [];
+    // Each refused call is its own Lambda invocation: nothing of the one before is kept in memory.
+    const invocation = () =>
+      new ForwardingNotices({
+        store,
+        slack,
+        clock: { now: () => new Date(time) },
+        sleep: async (ms) => {
+          waits.push(ms);
+          time += ms;
+        },
+        settings: { channel: CRITICAL, mentionOnCritical: true, countIntervalSeconds: 30 },
+      });
+    const account = newAccount();
+    for (let i = 0; i < 4; i += 1) {
+      const stop = forwardingStopOf(stopCall(account, { errorCode: 'AccessDenied', second: i }));
+      if (!stop) throw new Error('not a forwarding stop');
+      await invocation().report(stop, `req-${i}`);
+      time += 1_000;
+    }
+
+    const [notice] = noticesAbout(account) as [StoredMessage];
+    expect(notice.text).toContain('4 refused attempts');
+    // Three updates after the post, each 30 s (on the clock) after the one before, whoever made it.
+    expect(notice.updates).toBe(3);
+    expect(waits).toEqual([29_000, 29_000, 29_000]);
   });
 });
