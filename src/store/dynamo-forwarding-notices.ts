@@ -24,15 +24,17 @@ import { plainJson } from './plain-json';
 import { retentionSeconds, TTL_ATTRIBUTE } from './table';
 
 const claimKey = (eventId: string) => ({ pk: `FWDSTOP#${eventId}`, sk: 'CLAIM' });
-const groupKey = (accountId: string, kind: ForwardingNoticeKind) => ({
+const groupKey = (accountId: string, group: string) => ({
   pk: `FWDNOTICE#${accountId}`,
-  sk: kind,
+  sk: group,
 });
 
 function toGroup(item: Record<string, unknown>): ForwardingNoticeGroup {
   return {
     accountId: String(item.accountId),
-    kind: item.sk as ForwardingNoticeKind,
+    // Items written before groups by caller: the sort key was the kind.
+    kind: (item.kind ?? item.sk) as ForwardingNoticeKind,
+    group: String(item.sk),
     groupId: String(item.groupId),
     first: item.first as ForwardingStop,
     last: item.last as ForwardingStop,
@@ -144,10 +146,11 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
   async joinGroup(
     stop: ForwardingStop,
     kind: ForwardingNoticeKind,
+    group: string,
     now: Date,
     windowEnds: Date,
   ): Promise<{ group: ForwardingNoticeGroup; started: boolean }> {
-    const key = groupKey(stop.accountId, kind);
+    const key = groupKey(stop.accountId, group);
     const open = 'attribute_exists(pk) AND windowEnds > :now';
     const values = { ':one': 1, ':now': now.toISOString() };
     // The latest call by event time is the one the notice names last; an older one arriving late only counts.
@@ -180,6 +183,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
       const item = {
         ...key,
         accountId: stop.accountId,
+        kind,
         groupId: stop.eventId,
         first: plainJson(stop),
         last: plainJson(stop),
@@ -203,19 +207,19 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
         if (!isConditionFailed(error)) throw error;
       }
     }
-    throw new Error(`forwarding notice group ${stop.accountId}/${kind}: could neither join nor start one`);
+    throw new Error(`forwarding notice group ${stop.accountId}/${group}: could neither join nor start one`);
   }
 
-  async getGroup(accountId: string, kind: ForwardingNoticeKind): Promise<ForwardingNoticeGroup | undefined> {
+  async getGroup(accountId: string, group: string): Promise<ForwardingNoticeGroup | undefined> {
     const { Item } = await this.documentClient.send(
-      new GetCommand({ TableName: this.tableName, Key: groupKey(accountId, kind), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: groupKey(accountId, group), ConsistentRead: true }),
     );
     return Item ? toGroup(Item) : undefined;
   }
 
   async acquireGroupLease(
     accountId: string,
-    kind: ForwardingNoticeKind,
+    group: string,
     owner: string,
     now: Date,
     until: Date,
@@ -224,7 +228,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
       await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: groupKey(accountId, kind),
+          Key: groupKey(accountId, group),
           UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner',
           ConditionExpression:
             'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
@@ -244,7 +248,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
 
   async releaseGroupLease(
     accountId: string,
-    kind: ForwardingNoticeKind,
+    group: string,
     groupId: string,
     owner: string,
     shown?: { count: number; ref: SlackRef; at: Date },
@@ -253,7 +257,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
       await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: groupKey(accountId, kind),
+          Key: groupKey(accountId, group),
           ConditionExpression: 'groupId = :group AND leaseOwner = :owner',
           ...(shown
             ? {
@@ -278,14 +282,14 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
       // A new window replaced the group, or the lease expired and another took it: not this one's to free. What
       // was posted is still recorded (once), so no one posts the notice again.
       if (!isConditionFailed(error)) throw error;
-      if (shown) await this.recordShown(accountId, kind, groupId, shown);
+      if (shown) await this.recordShown(accountId, group, groupId, shown);
       return;
     }
   }
 
   private async recordShown(
     accountId: string,
-    kind: ForwardingNoticeKind,
+    group: string,
     groupId: string,
     shown: { count: number; ref: SlackRef; at: Date },
   ): Promise<void> {
@@ -293,7 +297,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
       await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: groupKey(accountId, kind),
+          Key: groupKey(accountId, group),
           UpdateExpression: 'SET shownCount = :count, #ref = :ref, shownAt = :at',
           ConditionExpression: 'groupId = :group AND attribute_not_exists(#ref)',
           ExpressionAttributeNames: { '#ref': 'ref' },

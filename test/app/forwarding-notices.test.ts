@@ -5,7 +5,7 @@
  * several Lambda containers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForwardingNotices, noticeKindOf } from '../../src/app/forwarding-notices';
+import { ForwardingNotices, noticeGroupOf, noticeKindOf } from '../../src/app/forwarding-notices';
 import { forwardingStopOf } from '../../src/domain/forwarding';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
@@ -83,9 +83,15 @@ async function diedHoldingTheGroup(
   const now = new Date();
   const until = new Date(now.getTime() + 120_000);
   await store.claimCall(stop.eventId, owner, until, now);
-  const { group } = await store.joinGroup(stop, noticeKindOf(stop), now, new Date(now.getTime() + 3_600_000));
+  const { group } = await store.joinGroup(
+    stop,
+    noticeKindOf(stop),
+    noticeGroupOf(stop),
+    now,
+    new Date(now.getTime() + 3_600_000),
+  );
   await store.markCounted(stop.eventId, owner, group.groupId);
-  expect(await store.acquireGroupLease(stop.accountId, noticeKindOf(stop), owner, now, until)).toBe(true);
+  expect(await store.acquireGroupLease(stop.accountId, noticeGroupOf(stop), owner, now, until)).toBe(true);
 }
 
 async function services(count: number) {
@@ -304,5 +310,32 @@ describe('forwarding-stop notices', () => {
     // Three updates after the post, each 30 s (on the clock) after the one before, whoever made it.
     expect(notice.updates).toBe(3);
     expect(waits).toEqual([29_000, 29_000, 29_000]);
+  });
+
+  it("never counts one caller's rewrite or stop in another's notice: a StackSet redeploy, then an attacker", async () => {
+    const [notify] = await services(1);
+    const account = newAccount();
+    const stackSet = 'stacksets-exec-0123456789abcdef';
+    // The StackSet redeploys the member template: a rewrite notice (as it should, it says so).
+    await notify?.service.process(
+      eventBridgeNotification(stopCall(account, { eventName: 'PutTargets', caller: stackSet })),
+    );
+    // Within the hour, someone else aims the forwarding elsewhere, twice.
+    await notify?.service.process(
+      eventBridgeNotification(stopCall(account, { eventName: 'PutTargets', caller: 'mallory', second: 60 })),
+    );
+    await notify?.service.process(
+      eventBridgeNotification(stopCall(account, { eventName: 'PutTargets', caller: 'mallory', second: 61 })),
+    );
+
+    const notices = noticesAbout(account);
+    expect(notices).toHaveLength(2);
+    const [redeploy, attack] = notices as [StoredMessage, StoredMessage];
+    expect(redeploy.text).toContain('<!here> Rewritten');
+    expect(JSON.stringify(redeploy.blocks)).toContain(stackSet);
+    expect(JSON.stringify(redeploy.blocks)).not.toContain('mallory');
+    expect(attack.text).toContain('<!here> Rewritten');
+    expect(attack.text).toContain('2 rewrites');
+    expect(JSON.stringify(attack.blocks)).toContain('mallory');
   });
 });
