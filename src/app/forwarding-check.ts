@@ -194,10 +194,14 @@ export class ForwardingCheck {
   /**
    * Checks every active account but the home one, by account id, starting no account after `deadline`; a run
    * cut short records the first account it did not reach and the next run starts there, so a large organisation
-   * is covered over consecutive runs. Throws after the run when a notice
-   * could not be posted (its state is kept untold, so the next run tells it).
+   * is covered over consecutive runs. The changes found are then told until `tellDeadline` (default `deadline`;
+   * the time kept for posting): any not told by then stay untold for the next run. Throws after the run when a
+   * notice could not be posted (its state is kept untold, so the next run tells it).
    */
-  async run(deadline: number = Number.POSITIVE_INFINITY): Promise<ForwardingCheckResult> {
+  async run(
+    deadline: number = Number.POSITIVE_INFINITY,
+    tellDeadline: number = deadline,
+  ): Promise<ForwardingCheckResult> {
     const { settings, clock } = this.deps;
     const result: ForwardingCheckResult = {
       checked: 0,
@@ -255,7 +259,7 @@ export class ForwardingCheck {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, settings.concurrency ?? 8) }, worker));
-    await this.tell(pending, result, failures, deadline);
+    await this.tell(pending, result, failures, Math.max(deadline, tellDeadline));
     if (result.notReached > 0)
       this.log('forwarding check: the deadline came first', {
         notReached: result.notReached,

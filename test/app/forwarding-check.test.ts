@@ -578,4 +578,41 @@ describe('the scheduled forwarding check', () => {
     expect(line?.text).toContain('upgrade-0');
     expect(line?.text).toContain('is restored');
   }, 60_000);
+
+  it('still tells what a run cut short by its deadline found in the accounts it read', async () => {
+    const table = await dynalite.createTable();
+    const created: AccountFacts[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const name = `cut-${i}`;
+      const id =
+        (
+          await organizations.send(
+            new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
+          )
+        ).CreateAccountStatus?.AccountId ?? '';
+      created.push({ id, name, status: 'ACTIVE' });
+    }
+    await new DynamoAccountDirectoryStore(dynalite.documentClient, { tableName: table }).write({
+      accounts: created,
+      fetchedAt: new Date().toISOString(),
+    });
+    let skew = 0;
+    const read = new Set<string>();
+    const deadline = Date.now() + 60_000;
+    const run = await check({
+      table,
+      concurrency: 1,
+      now: () => new Date(Date.now() + skew),
+      onRead: (accountId) => {
+        read.add(accountId);
+        if (read.size === 2) skew = 120_000;
+      },
+    }).run(deadline, deadline + 600_000);
+
+    expect(run).toMatchObject({ checked: 2, broken: 2, notReached: 1, posted: 2 });
+    const told = created.filter((account) =>
+      posted().some((message) => message.text.includes(`${account.name} (`)),
+    );
+    expect(told.map((account) => account.id).sort()).toEqual([...read].sort());
+  }, 60_000);
 });
