@@ -193,8 +193,8 @@ export interface Config {
   /** Validate new and changed documents with IAM Access Analyzer `ValidatePolicy` before posting. */
   policyValidation: boolean;
   /**
-   * How long notify may spend on the escalation check itself before leaving it to the worker (0: always the
-   * worker). Notify checks only changes in its own account.
+   * How long notify may spend on escalation checks itself per notification, all its changes together, before
+   * leaving the rest to the worker (0: always the worker). Notify checks only changes in its own account.
    */
   escalationInlineMs: number;
   /** An alarm on the alerts topic that is not a CIS 4.4 alarm: posted plainly, naming its metric, or skipped. */

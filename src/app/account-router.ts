@@ -6,13 +6,26 @@
 import type { Change } from '../domain/types';
 import type { JobDelivery } from './job-verification';
 import type { Job } from './jobs';
-import type { RevertStore } from './revert-port';
+import type { RespondedChange, RevertStore } from './revert-port';
 import type { JobResult } from './worker-service';
+
+/**
+ * The change a job is about, as a runner in front read it from the store for this job (`stored` undefined: the
+ * store does not hold it). Handed on with the job so that each job reads its change once: the runners behind, and
+ * the use cases they call, take it instead of reading the item again. Absent when no runner has read it (or the
+ * read failed): then whoever needs it reads it.
+ */
+export interface ChangeRead {
+  stored: RespondedChange | undefined;
+}
 
 /** Anything that runs jobs: the worker of one account, or the router over several. */
 export interface JobRunner {
-  /** Runs one job; `delivery` names the message it came in (SNS redeliveries of one message share it). */
-  run(job: Job, delivery?: JobDelivery): Promise<JobResult>;
+  /**
+   * Runs one job; `delivery` names the message it came in (SNS redeliveries of one message share it), `read` is
+   * the job's change as already read for it.
+   */
+  run(job: Job, delivery?: JobDelivery, read?: ChangeRead): Promise<JobResult>;
 }
 
 /**
@@ -44,15 +57,17 @@ export interface AccountRouterDependencies {
 export class AccountRouter implements JobRunner {
   constructor(private readonly deps: AccountRouterDependencies) {}
 
-  async run(job: Job): Promise<JobResult> {
-    if (!('eventId' in job)) return this.deps.workerFor(undefined).run(job);
-    let change: Change | undefined;
-    try {
-      change = (await this.deps.store.getChange(job.eventId))?.change;
-    } catch {
-      // The bot's own worker reads the change again and tells Slack that it could not.
-      change = undefined;
+  async run(job: Job, delivery?: JobDelivery, read?: ChangeRead): Promise<JobResult> {
+    if (!('eventId' in job)) return this.deps.workerFor(undefined).run(job, delivery);
+    let known = read;
+    if (!known) {
+      try {
+        known = { stored: await this.deps.store.getChange(job.eventId) };
+      } catch {
+        // The bot's own worker reads the change again and tells Slack that it could not.
+        known = undefined;
+      }
     }
-    return this.deps.workerFor(accountOfJob(job, change)).run(job);
+    return this.deps.workerFor(accountOfJob(job, known?.stored?.change)).run(job, delivery, known);
   }
 }

@@ -36,8 +36,13 @@ export interface AlarmCursorStore {
   saveCursor(cursor: AlarmCursor, expectedVersion: number | undefined): Promise<boolean>;
 }
 
-/** Hands found calls to the notify path, which claims each by event id before posting it. */
-export type CallSink = (records: CloudTrailRecord[], deadline: number) => Promise<void>;
+/**
+ * Hands found calls to the notify path, which claims each by event id before posting it. Resolves to the event
+ * ids it took as IAM changes (posted, grouped, muted, kept for the digest, the bot's own, or already delivered by
+ * the other path): the records it sets aside (not an IAM write, such as an Organizations `CreatePolicy` the CIS
+ * 4.4 pattern also matches; unreadable) are not the alarm's later calls.
+ */
+export type CallSink = (records: CloudTrailRecord[], deadline: number) => Promise<readonly string[]>;
 
 /**
  * The log group search the follow-up reads: every record the pattern matches in `[start, end]` (inclusive, as
@@ -55,19 +60,19 @@ export interface FollowLogSearch {
 
 /**
  * The calls found after an alarm's summary was posted, recorded with the alarm, and their count shown on its
- * summary. The alarm is named by its name and the time it went into ALARM (`openedAt`). Both methods throw when
- * the store or Slack fails.
+ * summary. The alarm is named by its name and the time it went into ALARM (`openedAt`). Each method throws when
+ * the store (or, for {@link LaterCallsPort.showLaterCalls}, Slack) fails; each is idempotent, so a call after any
+ * interruption completes what the last one left undone.
  */
 export interface LaterCallsPort {
   /**
-   * Records the calls of `eventIds` (already handed to the notify path) as the alarm's later calls: each call once
-   * however often it is recorded again, and none its summary already lists. Returns how many were new.
+   * Records the calls of `eventIds` (taken as IAM changes by the notify path) as the alarm's later calls: each
+   * call once however often it is recorded again, and none its summary already lists. Returns how many were new.
    */
   recordLaterCalls(alarmName: string, openedAt: string, eventIds: readonly string[]): Promise<number>;
-  /**
-   * Derives the count from the calls recorded, keeps it with the alarm and updates its summary in place when that
-   * shows fewer: idempotent, so a call after any interruption completes what the last one left undone.
-   */
+  /** Derives the count from the calls recorded and keeps it with the alarm (raised, never lowered). Store only. */
+  keepLaterCallsCount(alarmName: string, openedAt: string): Promise<void>;
+  /** Updates the alarm's summary in place while it shows fewer later calls than the count kept. */
   showLaterCalls(alarmName: string, openedAt: string): Promise<void>;
 }
 
@@ -122,7 +127,9 @@ function seen(records: readonly CloudTrailRecord[]): SeenCall[] {
  * handed over and recorded as the alarm's later calls, with a conditional write, so nothing is missed when two
  * runs overlap; the notify path claims each call before posting it, so nothing is posted twice. The count of later
  * calls is derived from those records at the end of every run (and before a cursor closes), so a run cut short at
- * any step leaves the count short only until the next run.
+ * any step leaves the count short only until the next run. A run whose store steps failed (recording, counting)
+ * fails with {@link FollowUpError} once it has done what it could; showing the count on the summary is best effort
+ * (logged): Slack refusing it for good (the message deleted, the channel archived) never keeps a cursor open.
  */
 export class AlarmFollowService implements AlarmFollowPort {
   private readonly log: NonNullable<AlarmFollowDependencies['log']>;
@@ -206,6 +213,8 @@ export class AlarmFollowService implements AlarmFollowPort {
     // The occurrences (by `openedAt`) whose count this run already tried to complete, and every one it followed.
     const shown = new Set<string>();
     const followed = new Map<string, AlarmCursor>();
+    // What the store could not do this run: the run fails once the rest is done (the next run completes it).
+    const failures: string[] = [];
     for (let lost = 0; cursor && lost < MAX_ATTEMPTS; ) {
       followed.set(cursor.openedAt, cursor);
       const now = this.deps.clock.now();
@@ -214,10 +223,10 @@ export class AlarmFollowService implements AlarmFollowPort {
         // Nothing left to search: a closing cursor may be due to close.
         const settled = settleCursor(cursor, now, this.deps.overlapMs);
         if (settled) {
-          // Its count is completed first: once closed, no run comes back to it. When that fails it stays closing.
+          // Its count is kept first: once closed, no run comes back to it. When that fails it stays closing.
           shown.add(cursor.openedAt);
           if (
-            (await this.showLaterCalls(cursor)) &&
+            (await this.completeCount(cursor, failures)) &&
             (await this.deps.cursors.saveCursor({ ...settled, version: cursor.version + 1 }, cursor.version))
           ) {
             outcome.state = 'closed';
@@ -237,13 +246,15 @@ export class AlarmFollowService implements AlarmFollowPort {
         // Out of time while paging on, or calls handed over but not recorded as later calls: the cursor stays,
         // and the next run searches the window again (the notify path posts nothing twice; records are kept once).
         outcome.handedOver += swept.handedOver;
+        if (swept.cut === 'unrecorded')
+          failures.push('calls handed over could not be recorded as later calls');
         break;
       }
       let next = advanceCursor(cursor, window, swept.found, now, this.deps.overlapMs);
       if (next.state === 'closed') {
-        // Its count is completed first: once closed, no run comes back to it. When that fails it stays closing.
+        // Its count is kept first: once closed, no run comes back to it. When that fails it stays closing.
         shown.add(cursor.openedAt);
-        if (!(await this.showLaterCalls(cursor))) next = { ...next, state: cursor.state };
+        if (!(await this.completeCount(cursor, failures))) next = { ...next, state: cursor.state };
       }
       if (await this.deps.cursors.saveCursor(next, cursor.version)) {
         outcome.handedOver += swept.handedOver;
@@ -263,42 +274,54 @@ export class AlarmFollowService implements AlarmFollowPort {
     // Every run completes the count from what is recorded, whether or not it found anything: an earlier run may
     // have been cut after recording calls and before counting or showing them.
     for (const [openedAt, followedCursor] of followed) {
-      if (!shown.has(openedAt)) await this.showLaterCalls(followedCursor);
+      if (!shown.has(openedAt)) await this.completeCount(followedCursor, failures);
     }
     if (outcome.handedOver > 0) this.log('calls found while the alarm stays in ALARM', { ...outcome });
+    if (failures.length > 0) {
+      throw new FollowUpError(`alarm ${start.alarmName}: ${[...new Set(failures)].join('; ')}`);
+    }
     return outcome;
   }
 
   /**
-   * The alarm's count of later calls completed from what is recorded, and its summary updated; true when done (or
-   * nothing to do). A failure is logged, never the follow-up's: the next run completes it.
+   * The alarm's count of later calls kept from what is recorded, then shown on its summary. True when the count is
+   * kept (or there is nothing to count): only that store step decides whether a cursor may close. A store failure
+   * is added to `failures` (the run fails; the next one completes the count); a Slack failure is only logged, as
+   * the summary may be gone for good (deleted, its channel archived) and every later run tries it again while the
+   * alarm is followed.
    */
-  private async showLaterCalls(cursor: AlarmCursor): Promise<boolean> {
+  private async completeCount(cursor: AlarmCursor, failures: string[]): Promise<boolean> {
     const summaries = this.deps.summaries;
     if (!summaries || cursor.openedAt === '') return true;
     try {
-      await summaries.showLaterCalls(cursor.alarmName, cursor.openedAt);
-      return true;
+      await summaries.keepLaterCallsCount(cursor.alarmName, cursor.openedAt);
     } catch (error: unknown) {
-      this.log("the alarm's summary could not show the later calls; the next run tries again", {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log("the alarm's later calls could not be counted; the next run tries again", {
+        alarm: cursor.alarmName,
+        error: message,
+      });
+      failures.push(`the later calls could not be counted: ${message}`);
+      return false;
+    }
+    try {
+      await summaries.showLaterCalls(cursor.alarmName, cursor.openedAt);
+    } catch (error: unknown) {
+      this.log("the alarm's summary could not show the later calls", {
         alarm: cursor.alarmName,
         error: error instanceof Error ? error.message : String(error),
       });
-      return false;
     }
+    return true;
   }
 
   /**
-   * Records handed-over calls as the alarm's later calls. False (logged) when that fails: the calls are posted
-   * anyway, and the cursor stays so the next run records them.
+   * Records the calls the notify path took as IAM changes as the alarm's later calls. False (logged) when that
+   * fails: the calls are posted anyway, and the cursor stays so the next run records them.
    */
-  private async recordLaterCalls(
-    cursor: AlarmCursor,
-    records: readonly CloudTrailRecord[],
-  ): Promise<boolean> {
+  private async recordLaterCalls(cursor: AlarmCursor, ids: readonly string[]): Promise<boolean> {
     const summaries = this.deps.summaries;
     if (!summaries || cursor.openedAt === '') return true;
-    const ids = records.flatMap((record) => (typeof record.eventID === 'string' ? [record.eventID] : []));
     if (ids.length === 0) return true;
     try {
       await summaries.recordLaterCalls(cursor.alarmName, cursor.openedAt, ids);
@@ -337,9 +360,9 @@ export class AlarmFollowService implements AlarmFollowPort {
     let unrecorded = false;
     const handOver = async () => {
       if (pending.length === 0) return;
-      await this.deps.deliver(pending, deadline);
+      const changes = await this.deps.deliver(pending, deadline);
       handedOver += pending.length;
-      if (!(await this.recordLaterCalls(cursor, pending))) unrecorded = true;
+      if (!(await this.recordLaterCalls(cursor, changes))) unrecorded = true;
       for (const record of pending) if (typeof record.eventID === 'string') handed.add(record.eventID);
       pending = [];
     };
@@ -368,12 +391,12 @@ export class AlarmFollowService implements AlarmFollowPort {
         }
         if (pending.length >= limit) {
           await handOver();
-          if (this.deps.clock.now().getTime() > deadline) return { cut: true, handedOver };
+          if (this.deps.clock.now().getTime() > deadline) return { cut: 'deadline', handedOver };
         }
       }
     }
     await handOver();
-    return unrecorded ? { cut: true, handedOver } : { found, handedOver };
+    return unrecorded ? { cut: 'unrecorded', handedOver } : { found, handedOver };
   }
 }
 
@@ -387,7 +410,7 @@ const DEFAULT_RECORDS_PER_PASS = 10_000;
 type Sweep =
   | { found: SeenCall[]; handedOver: number }
   | { split: FollowWindow }
-  | { cut: true; handedOver: number };
+  | { cut: 'deadline' | 'unrecorded'; handedOver: number };
 
 /** The pattern as this module evaluates it; undefined when it cannot be read here (every record is kept). */
 function parsedPattern(pattern: string): ReturnType<typeof parseFilterPattern> | undefined {

@@ -179,7 +179,10 @@ export interface AlertChannel extends ForwardingNoticeChannel {
   postBurstLines(parent: SlackRef, changes: AssessedChange[], muted?: ReadonlySet<string>): Promise<SlackRef>;
   /** Posts an alarm's summary. */
   postAlarm(channel: string, summary: AlarmSummary): Promise<SlackRef>;
-  /** Updates an alarm's summary in place (with `resolvedBy` once the alarm is over). */
+  /**
+   * Updates an alarm's summary in place (with `resolvedBy` once the alarm is over). Throws
+   * {@link SlackMessageGoneError} when Slack no longer has the summary.
+   */
   updateAlarm(ref: SlackRef, summary: AlarmSummary): Promise<void>;
   /** Posts a follow-up in a thread (or, without `threadTs`, in the channel). */
   postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef>;
@@ -197,4 +200,12 @@ export interface ResponderChannel extends AlertChannel {
   tellUser(place: AlertPlace, user: string, note: ThreadNote): Promise<void>;
   /** Answers a slash command through its `response_url`. */
   answer(responseUrl: string, answer: CommandAnswer): Promise<void>;
+}
+
+/**
+ * Slack no longer has the message (deleted, or its channel archived, left or gone): no retry can update it, so
+ * the caller carries on without it rather than fail for good.
+ */
+export class SlackMessageGoneError extends Error {
+  override name = 'SlackMessageGoneError';
 }

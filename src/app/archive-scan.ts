@@ -12,6 +12,7 @@ import { type ArchiveFilter, iamRecordsOf, keepsRecord } from '../domain/trail-a
 import type { AssessedChange } from '../domain/types';
 import { type ArchiveFile, ArchiveFileError, type TrailArchive } from './archive-port';
 import type { ChangeContent } from './change-content';
+import { PolicyReadMemo } from './policy-documents';
 import type { Clock } from './ports';
 import type { StatsStore } from './query-port';
 
@@ -57,6 +58,11 @@ export interface ScanOptions {
   risk: RiskContext;
   /** What judging needs beyond the record (an attached policy's document, the action catalogue); none when absent. */
   content?: Pick<ChangeContent, 'prepare'>;
+  /**
+   * The policy reads `content` shares across the scan's records: each policy read once per scan (or per query,
+   * when the query hands in its own). One for this scan alone when not given.
+   */
+  reads?: PolicyReadMemo;
   /** Files read at once (default 4): decompression runs on the thread pool, so a few overlap well. */
   concurrency?: number;
   /** Files read at most, the first in name order (oldest days first within a folder); default all. */
@@ -106,6 +112,7 @@ export async function scanArchive(
     skippedFiles: 0,
   };
   const seen = new Set<string>();
+  const reads = options.reads ?? new PolicyReadMemo();
 
   const scanFile = async (file: ArchiveFile): Promise<void> => {
     const found: AssessedChange[] = [];
@@ -128,7 +135,7 @@ export async function scanArchive(
         if (seen.has(normalised.change.eventId)) continue;
         seen.add(normalised.change.eventId);
         const prepared = options.content
-          ? await options.content.prepare(normalised.change)
+          ? await options.content.prepare(normalised.change, reads)
           : { change: normalised.change };
         found.push(
           assessChange(

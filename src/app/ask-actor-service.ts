@@ -175,10 +175,11 @@ export class AskActorService {
 
   /**
    * Asks the actor of the stored change `eventId` (the worker's `ask-actor` job): the change is read from the
-   * store, never taken from the job, so a job can only ask about a change the bot posted, and only once.
+   * store, never taken from the job, so a job can only ask about a change the bot posted, and only once. `given`:
+   * the change as the worker already read it from the store for this job (not read again).
    */
-  async askAbout(eventId: string): Promise<AskOutcome> {
-    const stored = await this.deps.store.getChange(eventId);
+  async askAbout(eventId: string, given?: RespondedChange): Promise<AskOutcome> {
+    const stored = given?.change.eventId === eventId ? given : await this.deps.store.getChange(eventId);
     if (!stored || stored.change.eventId !== eventId) return 'not-stored';
     return this.ask(stored);
   }

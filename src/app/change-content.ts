@@ -7,7 +7,7 @@
 import type { ActionCatalogue } from '../domain/actions';
 import { documentsOf } from '../domain/risk/statements';
 import type { Change, Statement } from '../domain/types';
-import type { PolicyDocumentResolver } from './policy-documents';
+import type { PolicyDocumentResolver, PolicyReadMemo } from './policy-documents';
 
 /** Loads the catalogue's services a set of statements can touch. */
 export interface ActionCatalogueLoader {
@@ -41,8 +41,12 @@ export class ChangeContent {
     },
   ) {}
 
-  async prepare(change: Change): Promise<PreparedChange> {
-    const resolved = this.deps.policies ? await this.deps.policies.resolve(change) : change;
+  /**
+   * The change with its attached policy's document, and the catalogue its documents need. `reads`: the search it is
+   * part of (a history query), so a policy named by many of its records is read from IAM once.
+   */
+  async prepare(change: Change, reads?: PolicyReadMemo): Promise<PreparedChange> {
+    const resolved = this.deps.policies ? await this.deps.policies.resolve(change, reads) : change;
     const statements = documentsOf(resolved, 'permissions').flatMap((document) => document.Statement);
     if (!this.deps.actions || !statements.some(hidesActions)) return { change: resolved };
     try {

@@ -5,12 +5,12 @@
  * opened join the change's reasons ("role X can now reach administrator through …").
  *
  * Notify runs it itself when the principal is in its own account and every document is at hand within a small
- * budget ({@link NotifyEscalation}); otherwise it marks the change "checking escalation paths…" and queues a job,
- * and the worker runs the check — with validation tried again, and the attached policy's document read where
- * notify could not — and updates the alert. The job names only a stored change: the worker reads everything else
- * from the store, IAM and Access Analyzer, writes nothing to IAM, and updates only that change's own judgement and
- * message — so a job from notify (not Slack-signed) is honoured without letting its sender cause any IAM write
- * (DESIGN §9).
+ * budget ({@link NotifyEscalation}); otherwise it marks the change "checking escalation paths…" and queues a
+ * `judge-change` job, and the worker runs the check — with validation tried again, and the attached policy's
+ * document read where notify could not — and updates the alert. The job names only a stored change: the worker
+ * reads everything else from the store, IAM and Access Analyzer, writes nothing to IAM, and updates only that
+ * change's own judgement and message — so a job from notify (not Slack-signed) is honoured without letting its
+ * sender cause any IAM write (DESIGN §9).
  */
 
 import type { NamedDocument, PrincipalKind, PrincipalPolicies } from '../domain/escalation';
@@ -229,8 +229,13 @@ export class EscalationCheckService {
     },
   ) {}
 
-  async run(eventId: string): Promise<EscalationJobResult> {
-    const stored = await this.deps.store.getChange(eventId);
+  /**
+   * Judges the stored change `eventId` again. `given`: the change as the job already read it (not read again);
+   * read here when not given. Its judgement is then written whole ({@link EscalationStore.recordEscalation}): no
+   * conditional write needs the item read again.
+   */
+  async run(eventId: string, given?: StoredChange): Promise<EscalationJobResult> {
+    const stored = given?.change.eventId === eventId ? given : await this.deps.store.getChange(eventId);
     if (!stored) return { outcome: 'unknown-change' };
     const { followUp: _done, ...rest } = stored.change;
     let change: AssessedChange = rest;
@@ -327,10 +332,16 @@ export class EscalationCheckService {
  */
 export interface EscalationStep {
   /**
-   * The change with notify's part of the check, or marked for the worker's. `deadline` (epoch ms) is when the
-   * invocation must stop starting new work: notify's own check never runs past it.
+   * A fresh {@link EscalationBudget} for one notification: every change of it is checked on the same budget. A
+   * step without one checks each change on a budget of its own.
    */
-  prepare(change: AssessedChange, deadline?: number): Promise<AssessedChange>;
+  budget?(): EscalationBudget;
+  /**
+   * The change with notify's part of the check, or marked for the worker's. `deadline` (epoch ms) is when the
+   * invocation must stop starting new work: notify's own check never runs past it. `budget`: the notification's
+   * (from {@link budget}); without it, one for this change alone.
+   */
+  prepare(change: AssessedChange, deadline?: number, budget?: EscalationBudget): Promise<AssessedChange>;
   /**
    * Queues the worker's part, when the change needs one. Throws {@link FollowUpNotQueuedError} when the job could
    * not be published — after saying so on the change and its alert — so the notification is delivered again.
@@ -366,6 +377,38 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   }
 }
 
+/**
+ * The time notify may spend on its own escalation checks while delivering one notification
+ * (`ESCALATION_INLINE_MS`), shared by all of its changes: a notification of 50 records spends it once, not 50
+ * times. Changes are checked in turn while some is left; each check is charged the time it took (by the clock it
+ * is given), and once none is left the remaining changes go to the worker ("checking escalation paths…"). Not
+ * shared between concurrent checks: notify delivers one change at a time.
+ */
+export class EscalationBudget {
+  private spentMs = 0;
+
+  constructor(
+    /** The whole budget, in ms. */
+    readonly totalMs: number,
+    private readonly now: () => Date,
+  ) {}
+
+  /** What is left of it, in ms (never below 0). */
+  remainingMs(): number {
+    return Math.max(0, this.totalMs - this.spentMs);
+  }
+
+  /** Runs `work` and charges the time it took to the budget, whether it settles or throws. */
+  async spend<T>(work: () => Promise<T>): Promise<T> {
+    const start = this.now().getTime();
+    try {
+      return await work();
+    } finally {
+      this.spentMs += Math.max(0, this.now().getTime() - start);
+    }
+  }
+}
+
 /** Time kept after notify's own check to store and post the change: one Slack post and a few store writes. */
 export const DELIVERY_RESERVE_MS = 3_000;
 
@@ -378,7 +421,10 @@ export interface NotifyEscalationDependencies {
   checker?: Pick<EscalationChecker, 'check'>;
   /** Whether `checker` can read the account a change was made in (notify reads only its own). Default: all. */
   reads?: (accountId: string) => boolean;
-  /** How long notify waits for its own check before leaving it to the worker. */
+  /**
+   * How long notify may spend on its own checks for one notification, all its changes together
+   * ({@link EscalationBudget}), before leaving the rest to the worker.
+   */
   budgetMs: number;
   /**
    * The invocation's time kept for storing and posting the change after the check (default
@@ -398,21 +444,30 @@ export interface NotifyEscalationDependencies {
 /**
  * Notify's part of the escalation check. When every document the check needs is at hand — the principal in
  * notify's own account, each attached policy's document in the store, the catalogue or IAM's answer, all within
- * `budgetMs` — the check runs here and the alert is posted with its result. Otherwise the change is posted as
- * "checking escalation paths…" and a job hands the check to the worker, which reads what notify could not (a
- * member account through the responder role, a document no source here had) and updates the message. A change
- * whose validation was unavailable is handed to the worker too, which validates it again.
+ * what is left of the notification's `budgetMs` — the check runs here and the alert is posted with its result.
+ * Otherwise the change is posted as "checking escalation paths…" and a job hands the check to the worker, which
+ * reads what notify could not (a member account through the responder role, a document no source here had) and
+ * updates the message. A change whose validation was unavailable is handed to the worker too, which validates it
+ * again.
  */
 export class NotifyEscalation implements EscalationStep {
   constructor(private readonly deps: NotifyEscalationDependencies) {}
 
-  async prepare(change: AssessedChange, deadline = Number.POSITIVE_INFINITY): Promise<AssessedChange> {
+  budget(): EscalationBudget {
+    return new EscalationBudget(this.deps.budgetMs, this.deps.now);
+  }
+
+  async prepare(
+    change: AssessedChange,
+    deadline = Number.POSITIVE_INFINITY,
+    budget: EscalationBudget = this.budget(),
+  ): Promise<AssessedChange> {
     if (change.bot) return change;
     const principal = changedPrincipal(change);
     const worker = this.deps.queue !== undefined;
     const revalidate = worker && change.validation?.status === 'unavailable';
     if (!principal) return revalidate ? { ...change, followUp: { state: 'queued' } } : change;
-    const here = await this.checkHere(change, deadline);
+    const here = await this.checkHere(change, deadline, budget);
     if ('check' in here && (isFinal(here.check) || !worker)) {
       const checked = withEscalation(change, here.check);
       return revalidate ? { ...checked, followUp: { state: 'queued' } } : checked;
@@ -431,18 +486,23 @@ export class NotifyEscalation implements EscalationStep {
   private async checkHere(
     change: AssessedChange,
     deadline: number,
+    budget: EscalationBudget,
   ): Promise<{ check: EscalationCheck } | { why: string }> {
     const checker = this.deps.checker;
     if (!checker || this.deps.budgetMs <= 0) return { why: 'notify does not check escalation itself' };
     if (this.deps.reads && !this.deps.reads(change.accountId)) {
       return { why: `account ${change.accountId} is read only by the worker` };
     }
-    // Within the budget and the invocation's time, keeping enough of it to store and post the change after.
+    const remaining = budget.remainingMs();
+    if (remaining <= 0)
+      return { why: `the notification's ${budget.totalMs} ms for checks in notify are spent` };
+    // Within what is left of the notification's budget and of the invocation's time, keeping enough of the latter
+    // to store and post the change after.
     const left = deadline - this.deps.now().getTime() - (this.deps.reserveMs ?? DELIVERY_RESERVE_MS);
-    const budgetMs = Math.min(this.deps.budgetMs, left);
+    const budgetMs = Math.min(remaining, left);
     if (budgetMs <= 0) return { why: 'the invocation is near its end' };
     try {
-      const check = await within(checker.check(change), budgetMs);
+      const check = await budget.spend(() => within(checker.check(change), budgetMs));
       return check ? { check } : { why: `not finished within ${budgetMs} ms` };
     } catch (error: unknown) {
       this.deps.log?.('escalation check in notify failed; left to the worker', {
@@ -485,7 +545,7 @@ export class NotifyEscalation implements EscalationStep {
   private async publish(change: AssessedChange): Promise<void> {
     try {
       await this.deps.queue?.publish({
-        kind: 'escalation-check',
+        kind: 'judge-change',
         eventId: change.eventId,
         by: { ...SYSTEM_REQUESTER },
       });

@@ -10,7 +10,7 @@
  * once), the drift check, CloudTrail's confirmation before a revert that grants access back, the refusal to touch
  * protected principals or the bot's own roles.
  */
-import type { JobRunner } from './account-router';
+import type { ChangeRead, JobRunner } from './account-router';
 import type { AuditLog } from './audit-port';
 import type { AlertRefresher } from './escalation-check';
 import type { JobDelivery } from './job-verification';
@@ -131,7 +131,7 @@ export class FleetActionRunner implements JobRunner {
     this.log = deps.log ?? ((text, details) => console.warn(text, details));
   }
 
-  async run(job: Job, delivery?: JobDelivery): Promise<JobResult> {
+  async run(job: Job, delivery?: JobDelivery, read?: ChangeRead): Promise<JobResult> {
     switch (job.kind) {
       case 'prepare-fleet-confirmation':
         return this.prepare(job);
@@ -139,7 +139,7 @@ export class FleetActionRunner implements JobRunner {
       case 'fleet-quarantine':
         return this.execute(job);
       default:
-        return this.deps.next.run(job, delivery);
+        return this.deps.next.run(job, delivery, read);
     }
   }
 
@@ -197,8 +197,8 @@ export class FleetActionRunner implements JobRunner {
     try {
       const useCases = this.deps.useCasesIn(fleetAccountOf(action, stored));
       return action === 'revert'
-        ? { action, stored, preview: await useCases.revert.prepare(eventId) }
-        : { action, stored, preview: await useCases.quarantine.prepare(eventId) };
+        ? { action, stored, preview: await useCases.revert.prepare(eventId, stored) }
+        : { action, stored, preview: await useCases.quarantine.prepare(eventId, undefined, stored) };
     } catch (error: unknown) {
       return { action, stored, error: message(error) };
     }
@@ -298,9 +298,13 @@ export class FleetActionRunner implements JobRunner {
     try {
       const useCases = this.deps.useCasesIn(fleetAccountOf(action, stored));
       if (action === 'revert') {
-        return { action, stored, outcome: await useCases.revert.execute(eventId, { by, reason }) };
+        return { action, stored, outcome: await useCases.revert.execute(eventId, { by, reason }, stored) };
       }
-      return { action, stored, outcome: await useCases.quarantine.quarantine(eventId, by, reason) };
+      return {
+        action,
+        stored,
+        outcome: await useCases.quarantine.quarantine(eventId, by, reason, undefined, stored),
+      };
     } catch (error: unknown) {
       this.log(`fleet ${action} failed in one account`, { eventId, error: message(error) });
       return { action, stored, error: message(error) };

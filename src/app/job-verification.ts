@@ -15,7 +15,7 @@
  * verified job about a change the store does not hold is audited as a refusal too.
  */
 
-import type { JobRunner } from './account-router';
+import type { ChangeRead, JobRunner } from './account-router';
 import type { AuditLog } from './audit-port';
 import type { ResponderAction, ResponderAuthorizer } from './authorize';
 import {
@@ -246,8 +246,8 @@ export function jobMismatch(job: Job, request: InteractionRequest): string | und
       if (request.eventId !== job.eventId) return 'the request names another change';
       if (request.page !== (job.page ?? 0)) return 'the request asks for another page';
       return undefined;
-    case 'escalation-check':
-      return 'an escalation check is queued by the bot, never by a Slack request';
+    case 'judge-change':
+      return 'a change is judged again when the bot queues it, never on a Slack request';
     case 'ask-actor':
       return '"was this you?" is asked by the bot, never on a Slack request';
     case 'history':
@@ -294,21 +294,22 @@ export class VerifiedJobRunner implements JobRunner {
       return { kind: job.kind, outcome: 'unverified' };
     }
     const verified = asUser(job, verdict.by);
+    if (!('eventId' in verified)) return this.deps.next.run(verified, delivery);
     // An unknown event id is audited and still handed on: the worker tells the person it is no longer stored.
-    if ('eventId' in verified && (await this.checkChange(verified, verdict.by)) === 'tampered') {
-      return { kind: job.kind, outcome: 'refused' };
-    }
-    return this.deps.next.run(verified, delivery);
+    const checked = await this.checkChange(verified, verdict.by);
+    if (checked.verdict === 'tampered') return { kind: job.kind, outcome: 'refused' };
+    // The change as read here is the one the job runs on: it is not read again behind.
+    return this.deps.next.run(verified, delivery, checked.read);
   }
 
   /**
-   * A job the bot queued itself (an escalation check or "was this you?" from notify): it carries no signed
-   * request, so it is honoured only as what it is — about a change the store holds, run as no one. Whatever else
-   * it claims is dropped here; the escalation check reads IAM and updates only that change's message, the ask DMs
-   * only the person the change's caller maps to, once per change.
+   * A job the bot queued itself (`judge-change` or "was this you?" from notify): it carries no signed request, so
+   * it is honoured only as what it is — about a change the store holds, run as no one. Whatever else it claims is
+   * dropped here; judging reads IAM and updates only that change's judgement and message, the ask DMs only the
+   * person the change's caller maps to, once per change.
    */
   private async runSystemJob(job: Job, delivery?: JobDelivery): Promise<JobResult> {
-    if ((job.kind !== 'escalation-check' && job.kind !== 'ask-actor') || job.origin !== undefined) {
+    if ((job.kind !== 'judge-change' && job.kind !== 'ask-actor') || job.origin !== undefined) {
       await this.refuse(job, 'a system job carries no Slack request');
       return { kind: job.kind, outcome: 'unverified' };
     }
@@ -318,6 +319,7 @@ export class VerifiedJobRunner implements JobRunner {
     return this.deps.next.run(
       { kind: job.kind, eventId: job.eventId, by: { ...SYSTEM_REQUESTER } },
       delivery,
+      { stored },
     );
   }
 
@@ -371,18 +373,20 @@ export class VerifiedJobRunner implements JobRunner {
   }
 
   /**
-   * Re-reads the job's change: `unknown` (audited) when the store does not hold it, `tampered` (audited) when
-   * the item under its key holds another change, `ok` otherwise — and when the store can't be read (the worker
-   * reads it again and says so).
+   * Reads the job's change: `unknown` (audited) when the store does not hold it, `tampered` (audited) when the item
+   * under its key holds another change, `ok` otherwise — and when the store can't be read (the worker reads it
+   * again and says so). With the change as read, to hand on with the job (none when the read failed).
    */
   private async checkChange(
     job: Job & { eventId: string },
     by: Requester,
-  ): Promise<'ok' | 'unknown' | 'tampered'> {
+  ): Promise<{ verdict: 'ok' | 'unknown' | 'tampered'; read?: ChangeRead }> {
     let problem: string | undefined;
     let verdict: 'ok' | 'unknown' | 'tampered' = 'ok';
+    let read: ChangeRead;
     try {
       const stored = await this.deps.store.getChange(job.eventId);
+      read = { stored };
       if (!stored) {
         problem = 'unknown event id';
         verdict = 'unknown';
@@ -395,9 +399,9 @@ export class VerifiedJobRunner implements JobRunner {
         eventId: job.eventId,
         error: message(error),
       });
-      return 'ok';
+      return { verdict: 'ok' };
     }
-    if (!problem) return 'ok';
+    if (!problem) return { verdict, read };
     await this.auditSafely({
       at: this.deps.clock.now().toISOString(),
       actor: by,
@@ -406,7 +410,7 @@ export class VerifiedJobRunner implements JobRunner {
       result: `refused: ${problem}`,
       details: { job: job.kind },
     });
-    return verdict;
+    return { verdict, read };
   }
 
   private async refuse(job: Job, problem: string): Promise<void> {

@@ -119,20 +119,22 @@ export type Job = JobBase &
       }
     | {
         /**
-         * Finish the judgement notify left: check what the principal a stored change touched can reach now,
-         * validate its documents again where Access Analyzer was unavailable, read the attached policy's document
-         * where notify could not, and update that change's alert. Queued by notify, not by a Slack interaction: it
-         * carries no signed request, `by` is always {@link SYSTEM_REQUESTER}, and the worker lets it only read
-         * (the store, IAM, Access Analyzer) and update the change's own judgement and message.
+         * Judge a stored change again where notify could not finish: read the attached policy's document from IAM
+         * where notify could not (and judge the change by it), validate its documents again where Access Analyzer
+         * was unavailable, check what the principal it touched can reach now (the escalation paths), and update
+         * that change's alert. Queued by notify, not by a Slack interaction: it carries no signed request, `by` is
+         * always {@link SYSTEM_REQUESTER}, and the worker lets it only read (the store, IAM, Access Analyzer) and
+         * update the change's own judgement and message. Jobs queued under its former name,
+         * {@link LEGACY_JUDGE_CHANGE_KIND}, are read as this kind.
          */
-        kind: 'escalation-check';
+        kind: 'judge-change';
         eventId: string;
         by: Requester;
       }
     | {
         /**
          * "Was this you?": find the Slack user behind a posted change's caller and DM them the question. Queued by
-         * notify once the change's own alert is posted, like the escalation check: no signed request, `by` is
+         * notify once the change's own alert is posted, like `judge-change`: no signed request, `by` is
          * always {@link SYSTEM_REQUESTER}; the worker reads the change from the store, asks at most once per change
          * (a conditional write records whom before the DM goes out) and changes nothing in IAM.
          */
@@ -157,7 +159,7 @@ export type FleetAction = 'revert' | 'quarantine';
 /**
  * The kinds of job: `revert`, `quarantine`, `lift-quarantine`, `diff`, `prepare-confirmation`, `history`,
  * `status`, on fleet groups `prepare-fleet-confirmation`, `fleet-revert`, `fleet-quarantine` (from Slack
- * interactions), and `escalation-check` and `ask-actor` (from notify).
+ * interactions), and `judge-change` and `ask-actor` (from notify).
  */
 export type JobKind = Job['kind'];
 
@@ -168,7 +170,15 @@ export const SYSTEM_REQUESTER: Readonly<Requester> = Object.freeze({
 });
 
 /** Jobs the bot queues itself (not from Slack): about a stored change, never writing IAM. */
-export const SYSTEM_JOB_KINDS: ReadonlySet<JobKind> = new Set(['escalation-check', 'ask-actor']);
+export const SYSTEM_JOB_KINDS: ReadonlySet<JobKind> = new Set(['judge-change', 'ask-actor']);
+
+/**
+ * The name `judge-change` jobs were queued under before it said what they do (they re-read the attached policy,
+ * re-validate and re-judge, not only check escalation). Jobs published by a notify deployed before the rename may
+ * still be on the jobs topic, in its retries or in the dead-letter queue for a redrive: {@link parseJob} reads
+ * them as `judge-change`, held to the same rules (no person, no Slack request), so they run exactly as before.
+ */
+export const LEGACY_JUDGE_CHANGE_KIND = 'escalation-check';
 
 /** Publishes jobs for the worker. Throws when the job could not be queued (the listener tells the user). */
 export interface JobQueue {
@@ -191,7 +201,7 @@ const KINDS: ReadonlySet<string> = new Set<JobKind>([
   'prepare-fleet-confirmation',
   'fleet-revert',
   'fleet-quarantine',
-  'escalation-check',
+  'judge-change',
   'ask-actor',
 ]);
 
@@ -207,7 +217,7 @@ const REQUIRED: Record<JobKind, readonly string[]> = {
   'prepare-fleet-confirmation': ['groupId', 'viewId', 'action'],
   'fleet-revert': ['groupId', 'asOf', 'reason'],
   'fleet-quarantine': ['groupId', 'asOf', 'reason'],
-  'escalation-check': ['eventId'],
+  'judge-change': ['eventId'],
   'ask-actor': ['eventId'],
 };
 
@@ -226,6 +236,8 @@ export function parseJob(text: string): Job {
   }
   if (typeof value !== 'object' || value === null) throw new JobFormatError('the job is not an object');
   const job = value as Record<string, unknown>;
+  // Queued before the rename: the same job under its new name, checked as one below.
+  if (job.kind === LEGACY_JUDGE_CHANGE_KIND) job.kind = 'judge-change';
   if (typeof job.kind !== 'string' || !KINDS.has(job.kind)) {
     throw new JobFormatError(`unknown job kind ${JSON.stringify(job.kind)}`);
   }

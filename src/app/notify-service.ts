@@ -34,11 +34,11 @@ import type {
 } from '../domain/types';
 import type { AccountDirectory, AccountFacts } from './account-directory';
 import type { AlarmFollowPort } from './alarm-follow';
-import type { AlarmCall, AlarmSummary, AlertChannel } from './alert-port';
+import { type AlarmCall, type AlarmSummary, type AlertChannel, SlackMessageGoneError } from './alert-port';
 import type { ActorAskStep } from './ask-actor-service';
 import { type BotStepStore, documentDigest } from './bot-steps';
 import type { ChangeContent } from './change-content';
-import type { EscalationStep } from './escalation-check';
+import type { EscalationBudget, EscalationStep } from './escalation-check';
 import { ExpectationGate, type ExpectationStore } from './expectation-port';
 import { type ForwardingNoticeStore, ForwardingNotices } from './forwarding-notices';
 import { MuteGate, type MuteStore } from './mute-port';
@@ -166,6 +166,22 @@ export interface NotifyResult {
   unreadable: Array<{ reason: string; keptAs?: string }>;
 }
 
+/**
+ * What {@link NotifyService.deliverRecords} did, and the event ids it took as IAM changes (stored: posted, grouped,
+ * muted, kept for the digest, the bot's own, or already delivered); records it set aside are not among them.
+ */
+export interface DeliveredRecords extends NotifyResult {
+  changes: string[];
+}
+
+/** Updates of an alarm's summary one {@link NotifyService.showLaterCalls} makes before leaving it to the next run. */
+const MAX_SUMMARY_UPDATES = 5;
+
+/** The summary's count of later calls could not be brought up to the count kept (it kept rising). */
+export class SummaryUpdateError extends Error {
+  override name = 'SummaryUpdateError';
+}
+
 /** An unreadable part could not be kept in the dead-letter queue; failing makes SNS deliver it all again. */
 export class DeadLetterError extends Error {
   override name = 'DeadLetterError';
@@ -176,10 +192,12 @@ export class DeliveryIncompleteError extends Error {
   override name = 'DeliveryIncompleteError';
 }
 
-/** The per-notification hooks: mutes and expectations, each read once. */
+/** The per-notification hooks: mutes and expectations, each read once, and the time for escalation checks. */
 interface Gates {
   mutes?: MuteGate;
   expected?: ExpectationGate;
+  /** Notify's own escalation checks of all the notification's changes draw on this one budget. */
+  escalation?: EscalationBudget;
 }
 
 const SEVERE: ReadonlySet<RiskLevel> = new Set(['critical', 'high']);
@@ -279,8 +297,9 @@ export class NotifyService {
    * Delivers CloudTrail records found elsewhere (the alarm follow-up's searches), each claimed by event id first,
    * so a call the EventBridge path or an earlier search already delivered is not posted again.
    */
-  async deliverRecords(records: CloudTrailRecord[], deadline: number): Promise<NotifyResult> {
+  async deliverRecords(records: CloudTrailRecord[], deadline: number): Promise<DeliveredRecords> {
     const gates = this.gates();
+    const changes: string[] = [];
     const result: NotifyResult = {
       posted: [],
       grouped: [],
@@ -293,7 +312,7 @@ export class NotifyService {
       unreadable: [],
     };
     for (const record of records) {
-      await this.processRecord(
+      const stored = await this.processRecord(
         record,
         result,
         deadline,
@@ -303,8 +322,9 @@ export class NotifyService {
         },
         gates,
       );
+      if (stored) changes.push(stored.change.eventId);
     }
-    return result;
+    return { ...result, changes };
   }
 
   /** Keeps each unreadable part in the dead-letter queue (or, without one, only logs it), one line each. */
@@ -333,7 +353,8 @@ export class NotifyService {
   }
 
   /**
-   * The mutes and expectations one notification is judged against: each read once, and only if a change needs it.
+   * The mutes and expectations one notification is judged against (each read once, and only if a change needs
+   * it), and the one budget its escalation checks in notify share.
    */
   private gates(): Gates {
     const mutes = this.deps.mutes
@@ -342,7 +363,12 @@ export class NotifyService {
     const expected = this.deps.expectations
       ? new ExpectationGate(this.deps.expectations, () => this.deps.clock.now(), this.log)
       : undefined;
-    return { ...(mutes ? { mutes } : {}), ...(expected ? { expected } : {}) };
+    const escalation = this.deps.escalation?.budget?.();
+    return {
+      ...(mutes ? { mutes } : {}),
+      ...(expected ? { expected } : {}),
+      ...(escalation ? { escalation } : {}),
+    };
   }
 
   /** Delivers one CloudTrail record; one that cannot be read is handed to `unreadable` with the reason. */
@@ -534,7 +560,8 @@ export class NotifyService {
     if (!record) {
       assessed = await this.withAccount(await this.judgeBotCall(assessed));
       if (!assessed.bot) assessed = (await gates.expected?.judge(assessed)) ?? assessed;
-      if (this.deps.escalation) assessed = await this.deps.escalation.prepare(assessed, deadline);
+      if (this.deps.escalation)
+        assessed = await this.deps.escalation.prepare(assessed, deadline, gates.escalation);
       const claim = await store.claimChange(assessed, clock.now(), leaseUntil());
       record = claim.record;
       // Counted once, by the claimer; a counting failure must not hold back the alert.
@@ -914,11 +941,20 @@ export class NotifyService {
       await this.deps.followUp?.closed(alarm, deadline);
       const earlier = await store.latestAlarmOccurrence(alarm.name, alarm.stateChangeTime);
       if (earlier?.slack && !earlier.resolvedAt) {
-        await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
-        await slack.postThreadNote(
-          { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
-          { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
-        );
+        try {
+          await slack.updateAlarm(earlier.slack, { ...(await this.summaryOf(earlier)), resolvedBy: alarm });
+          await slack.postThreadNote(
+            { channel: earlier.slack.channel, threadTs: earlier.slack.ts },
+            { kind: 'alarm-state', alarmName: alarm.name, state: alarm.state },
+          );
+        } catch (error: unknown) {
+          // Deleted or archived: no redelivery of this notification could mark it, so it is resolved in the store.
+          if (!(error instanceof SlackMessageGoneError)) throw error;
+          this.log('the alarm summary is no longer in Slack; marked resolved in the store only', {
+            alarm: alarm.name,
+            error: error.message,
+          });
+        }
         await store.updateAlarm(
           earlier.alarm,
           { resolvedAt: alarm.stateChangeTime, resolvedState: alarm.state },
@@ -1080,28 +1116,43 @@ export class NotifyService {
   }
 
   /**
-   * Brings the alarm's count of later calls up to what is recorded, and its summary up to that count: counts the
-   * recorded later calls afresh, keeps the count on the alarm (raised, never lowered) and updates the summary in
-   * place when it shows fewer. Idempotent: whatever step an earlier call stopped at, this one completes it.
+   * Keeps the alarm's count of later calls: counts the recorded later calls afresh and raises the count kept on the
+   * alarm to it (never lowers it), so a stale recount changes nothing. Store only; idempotent.
+   *
+   * An alarm already followed before later calls were recorded one by one keeps its old added-up count when that is
+   * higher: calls found again in the follow-up's overlap are recorded now, so adding the two could count a call
+   * twice. Such an occurrence may show fewer later calls than were made (README, upgrade); later ones are exact.
    */
-  async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
+  async keepLaterCallsCount(alarmName: string, openedAt: string): Promise<void> {
     const { store, clock } = this.deps;
     const record = await this.alarmOpenedAt(alarmName, openedAt);
     if (!record) return;
     const counted = await store.countLaterCalls(record.alarm);
-    // Alarms counted before the count was derived from records keep their old (added-up) count when higher.
-    const total = Math.max(counted, record.laterCalls ?? 0);
-    if (total > (record.laterCalls ?? 0)) {
-      await store.raiseAlarmCount(record.alarm, 'laterCalls', total, clock.now());
+    if (counted > (record.laterCalls ?? 0)) {
+      await store.raiseAlarmCount(record.alarm, 'laterCalls', counted, clock.now());
     }
-    if (!record.slack || total === 0 || (record.shownLaterCalls ?? 0) >= total) return;
-    await this.deps.slack.updateAlarm(record.slack, await this.summaryOf({ ...record, laterCalls: total }));
-    if (await store.raiseAlarmCount(record.alarm, 'shownLaterCalls', total, clock.now())) return;
-    // Another run showed a higher count first, and this update may have landed after it: show the latest again.
-    const latest = await this.alarmOpenedAt(alarmName, openedAt);
-    if (latest?.slack && latest.laterCalls) {
-      await this.deps.slack.updateAlarm(latest.slack, await this.summaryOf(latest));
+  }
+
+  /**
+   * Updates the alarm's summary in place while it shows fewer later calls than the count kept. Two runs may show
+   * at once and Slack may apply their updates in either order, so after each update the alarm is read again and,
+   * if its count rose past the one just shown, shown again: the last update to land is followed by a read that
+   * sees the latest count. `shownLaterCalls` only spares an update when the summary already shows the count.
+   */
+  async showLaterCalls(alarmName: string, openedAt: string): Promise<void> {
+    const { store, clock } = this.deps;
+    let shown: number | undefined;
+    for (let attempt = 0; attempt < MAX_SUMMARY_UPDATES; attempt += 1) {
+      const record = await this.alarmOpenedAt(alarmName, openedAt);
+      const total = record?.laterCalls ?? 0;
+      if (!record?.slack || total === 0 || total <= (shown ?? record.shownLaterCalls ?? 0)) return;
+      await this.deps.slack.updateAlarm(record.slack, await this.summaryOf(record));
+      shown = total;
+      await store.raiseAlarmCount(record.alarm, 'shownLaterCalls', total, clock.now());
     }
+    throw new SummaryUpdateError(
+      `alarm ${alarmName}: its count of later calls kept rising while the summary was updated`,
+    );
   }
 
   /**

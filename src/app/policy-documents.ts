@@ -17,17 +17,46 @@ import type { Change, PolicyDocument } from '../domain/types';
 import type { IamGateway } from './iam-port';
 import type { ChangeStore } from './ports';
 
+/**
+ * The reads of one search (a `/iam-changes` history query, with its archive scan): each managed policy's default
+ * version (`GetPolicy`) and each version's document (`GetPolicyVersion`, or the store's copy) are read at most once
+ * for it, however many of its records name the policy — 200 attaches of one policy read IAM once, not 200 times.
+ * A failed read is kept as failed for the search too (asking again, record after record, would only fail again
+ * and spend IAM's rate). Made afresh for every search, so the next one sees a default version made meanwhile.
+ * Concurrent callers of one key share its read.
+ */
+export class PolicyReadMemo {
+  private readonly reads = new Map<string, Promise<unknown>>();
+
+  /** What `read` gives for `key`, read on the first call for that key only. */
+  once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let pending = this.reads.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read();
+      this.reads.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** How many distinct reads were made (or are under way). */
+  get size(): number {
+    return this.reads.size;
+  }
+}
+
 /** A place a policy's document may be found: the document, or why it is not there (in words). */
 export interface PolicyDocumentSource {
   /** Which source this is, as the alert names it. */
   readonly kind: 'store' | 'iam' | 'catalogue';
   /**
    * The policy's document as of the call (`eventTime`, `eventId`), or `{ missing }` saying why not. Throws only on
-   * a failure the resolver should report as the source's reason (it catches and words it).
+   * a failure the resolver should report as the source's reason (it catches and words it). With `reads`, what the
+   * source reads by policy and version alone (not by the call's time) is read once for all the calls sharing it.
    */
   find(
     policyArn: string,
     at: { eventTime: string; eventId: string },
+    reads?: PolicyReadMemo,
   ): Promise<PolicyLookup | { missing: string }>;
 }
 
@@ -110,15 +139,14 @@ export class IamPolicyDocuments implements PolicyDocumentSource {
     } = {},
   ) {}
 
-  async find(policyArn: string, at?: { eventTime: string; eventId: string }) {
-    const policy = await this.iam.getManagedPolicy(policyArn);
+  async find(policyArn: string, at?: { eventTime: string; eventId: string }, reads?: PolicyReadMemo) {
+    const once = <T>(key: string, read: () => Promise<T>) => (reads ? reads.once(key, read) : read());
+    const policy = await once(`GetPolicy ${policyArn}`, () => this.iam.getManagedPolicy(policyArn));
     if (!policy) return { missing: 'no such policy' };
     const versionId = policy.defaultVersionId;
     const key = policyVersionKey(policyArn, versionId);
-    const cached = await this.cached(policyArn, key);
-    if (cached) return { source: 'iam' as const, document: cached, versionId };
-    const version = await this.iam.getPolicyVersion(policyArn, versionId);
-    if (!version?.document) return { missing: `version ${versionId} could not be read` };
+    const version = await once(`version ${key}`, () => this.readVersion(policyArn, versionId, key));
+    if ('missing' in version) return version;
     // Read later than the call (the worker's second look): a default made after it says nothing of what it was.
     const strict = this.options.versionsBeforeTheCall === true;
     if (strict && at && version.createDate && createdAfter(version.createDate, at.eventTime)) {
@@ -126,6 +154,22 @@ export class IamPolicyDocuments implements PolicyDocumentSource {
         missing: `the default version ${versionId} was created after the change (${version.createDate})`,
       };
     }
+    return { source: 'iam' as const, document: version.document, versionId };
+  }
+
+  /**
+   * One version's document: the store's copy when there is a well-formed one (no `createDate`: it was read before,
+   * and kept only when IAM said it existed), else `GetPolicyVersion`, kept in the store where this source may write.
+   */
+  private async readVersion(
+    policyArn: string,
+    versionId: string,
+    key: string,
+  ): Promise<{ document: PolicyDocument; createDate?: string } | { missing: string }> {
+    const cached = await this.cached(policyArn, key);
+    if (cached) return { document: cached };
+    const version = await this.iam.getPolicyVersion(policyArn, versionId);
+    if (!version?.document) return { missing: `version ${versionId} could not be read` };
     await this.cache.putDocument?.(
       {
         resourceKey: key,
@@ -135,7 +179,7 @@ export class IamPolicyDocuments implements PolicyDocumentSource {
       },
       this.now(),
     );
-    return { source: 'iam' as const, document: version.document, versionId };
+    return { document: version.document, ...(version.createDate ? { createDate: version.createDate } : {}) };
   }
 
   /** The version's document as cached, when there is a well-formed one. */
@@ -179,12 +223,19 @@ export class PolicyDocumentResolver {
     private readonly log: (message: string, details?: Record<string, unknown>) => void = () => {},
   ) {}
 
-  /** The policy's document from the first source that has it, or unknown with each source's reason. */
-  async lookup(policyArn: string, at: { eventTime: string; eventId: string }): Promise<PolicyLookup> {
+  /**
+   * The policy's document from the first source that has it, or unknown with each source's reason. `reads`: the
+   * search this look-up is part of, whose IAM reads it shares ({@link PolicyReadMemo}).
+   */
+  async lookup(
+    policyArn: string,
+    at: { eventTime: string; eventId: string },
+    reads?: PolicyReadMemo,
+  ): Promise<PolicyLookup> {
     const reasons: string[] = [];
     for (const source of this.sources) {
       try {
-        const found = await source.find(policyArn, at);
+        const found = await source.find(policyArn, at, reads);
         if (!('missing' in found)) return found;
         reasons.push(`${source.kind === 'iam' ? 'IAM' : source.kind}: ${found.missing}`);
       } catch (error: unknown) {
@@ -195,11 +246,14 @@ export class PolicyDocumentResolver {
     return { source: 'unknown', reason: reasons.join('; ') || 'no source to ask' };
   }
 
-  /** The change with the document of the managed policy it names; other changes, and failed calls, unchanged. */
-  async resolve(change: Change): Promise<Change> {
+  /**
+   * The change with the document of the managed policy it names; other changes, and failed calls, unchanged.
+   * `reads`: as for {@link lookup}.
+   */
+  async resolve(change: Change, reads?: PolicyReadMemo): Promise<Change> {
     const call = managedPolicyCall(change);
     if (!call || change.outcome !== 'success') return change;
-    return withManagedPolicy(change, await this.lookup(call.policyArn, change));
+    return withManagedPolicy(change, await this.lookup(call.policyArn, change, reads));
   }
 }
 

@@ -31,7 +31,7 @@ import type { AssessedChange, PolicyDocument, RevertStep } from '../domain/types
 import type { AuditActor, AuditLog } from './audit-port';
 import type { AccessKey, IamGateway } from './iam-port';
 import type { Clock } from './ports';
-import type { QuarantineRecord, QuarantineStore } from './revert-port';
+import type { QuarantineRecord, QuarantineStore, RespondedChange } from './revert-port';
 import { ChangeNotFoundError } from './revert-port';
 
 /** What the quarantine path needs. */
@@ -177,13 +177,25 @@ export class QuarantineService {
     this.policyName = deps.settings.policyName ?? QUARANTINE_POLICY_NAME;
   }
 
-  /**
-   * Who would be quarantined and how (with `modes`, `deny-iam` alone unless given), or why not: refused
-   * principals, a quarantine of this change that is being applied or holds. Reads only.
-   */
-  async prepare(eventId: string, modes?: readonly QuarantineMode[]): Promise<QuarantinePreview> {
+  /** The change `given` (when it is the one named), else read from the store; throws when it is not stored. */
+  private async changeOf(eventId: string, given?: RespondedChange): Promise<RespondedChange> {
+    if (given?.change.eventId === eventId) return given;
     const stored = await this.deps.store.getChange(eventId);
     if (!stored) throw new ChangeNotFoundError(eventId);
+    return stored;
+  }
+
+  /**
+   * Who would be quarantined and how (with `modes`, `deny-iam` alone unless given), or why not: refused
+   * principals, a quarantine of this change that is being applied or holds. Reads only. `given`: the change as
+   * the job already read it (not read again); read here when not given.
+   */
+  async prepare(
+    eventId: string,
+    modes?: readonly QuarantineMode[],
+    given?: RespondedChange,
+  ): Promise<QuarantinePreview> {
+    const stored = await this.changeOf(eventId, given);
     const change = stored.change;
     const accountId = this.deps.settings.accountId ?? change.accountId;
     const target = quarantineTarget(change.actor, { ...this.deps.settings, accountId });
@@ -257,11 +269,10 @@ export class QuarantineService {
    * What lifting the quarantine recorded on a change would do: detach its deny policy, delete that policy, set
    * the access keys it deactivated Active again — or why not (no quarantine on the change, one being applied,
    * already lifted, the principal gone, nothing attached and no keys to restore). Reads only. Throws
-   * {@link ChangeNotFoundError} for an unknown event id.
+   * {@link ChangeNotFoundError} for an unknown event id. `given`: as for {@link prepare}.
    */
-  async prepareLift(eventId: string): Promise<LiftPreview> {
-    const stored = await this.deps.store.getChange(eventId);
-    if (!stored) throw new ChangeNotFoundError(eventId);
+  async prepareLift(eventId: string, given?: RespondedChange): Promise<LiftPreview> {
+    const stored = await this.changeOf(eventId, given);
     const record = stored.quarantine;
     const preview: LiftPreview = {
       change: stored.change,
@@ -315,17 +326,19 @@ export class QuarantineService {
    * Quarantines the change's caller with `modes` (`deny-iam` always; `deactivate-keys` for IAM users only):
    * claims the change's quarantine (a second, concurrent one gets `already-claimed`), creates the quarantine's
    * own deny policy, attaches it, reads the attachment back, deactivates the user's active access keys when asked
-   * (recording which), records it on the change and audits it. Refusals are audited too.
+   * (recording which), records it on the change and audits it. Refusals are audited too. `given`: as for
+   * {@link prepare}; a read made before the claim is enough, since the store checks the claim's condition itself.
    */
   async quarantine(
     eventId: string,
     by: AuditActor,
     reason: string,
     modes?: readonly QuarantineMode[],
+    given?: RespondedChange,
   ): Promise<QuarantineOutcome> {
     let preview: QuarantinePreview;
     try {
-      preview = await this.prepare(eventId, modes);
+      preview = await this.prepare(eventId, modes, given);
     } catch (error: unknown) {
       if (error instanceof ChangeNotFoundError) throw error;
       const text = `could not read IAM: ${message(error)}`;
@@ -429,15 +442,20 @@ export class QuarantineService {
    * given), reads it back, deletes the quarantine's own policy, and sets Active again the access keys the
    * quarantine recorded as deactivated (only those, and only while they still exist). Lifting by principal
    * restores no keys: no record says which were the bot's. Audited; recorded on the change when lifted by event id.
+   * `given`: the change as the job already read it, for a lift by event id (not read again).
    */
-  async lift(subject: LiftSubject, by: AuditActor, reason: string): Promise<LiftOutcome> {
+  async lift(
+    subject: LiftSubject,
+    by: AuditActor,
+    reason: string,
+    given?: RespondedChange,
+  ): Promise<LiftOutcome> {
     let entity: IamEntity;
     let eventId: string | undefined;
     let recorded: QuarantineRecord | undefined;
     if ('eventId' in subject) {
       eventId = subject.eventId;
-      const stored = await this.deps.store.getChange(subject.eventId);
-      if (!stored) throw new ChangeNotFoundError(subject.eventId);
+      const stored = await this.changeOf(subject.eventId, given);
       recorded = stored.quarantine;
       if (recorded?.status === 'claimed') {
         const refusal = `the quarantine by ${recorded.by.name} is being applied now: lift it once it is done`;

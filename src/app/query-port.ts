@@ -5,6 +5,7 @@
  */
 import type { CloudTrailRecord } from '../domain/input';
 import type { AssessedChange, RiskLevel } from '../domain/types';
+import type { PolicyReadMemo } from './policy-documents';
 import type { RespondedChange } from './revert-port';
 
 /**
@@ -116,7 +117,11 @@ export interface ArchiveSearchSummary {
  */
 export interface ArchiveHistory {
   readonly location: string;
-  search(window: { start: Date; end: Date }): Promise<{
+  /** `reads`: the query's policy reads, shared with the rest of its search ({@link PolicyReadMemo}). */
+  search(
+    window: { start: Date; end: Date },
+    options?: { reads?: PolicyReadMemo },
+  ): Promise<{
     changes: AssessedChange[];
     summary: Omit<ArchiveSearchSummary, 'start' | 'end'>;
   }>;

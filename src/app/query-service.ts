@@ -11,6 +11,7 @@ import type { RiskContext } from '../domain/risk/rule';
 import type { AssessedChange, RiskLevel } from '../domain/types';
 import { type AccountDirectory, NO_ACCOUNT_DIRECTORY } from './account-directory';
 import type { ChangeContent } from './change-content';
+import { PolicyReadMemo } from './policy-documents';
 import type { Clock, StoredChange } from './ports';
 import type {
   ArchiveHistory,
@@ -348,7 +349,9 @@ export class QueryService {
   ): Promise<ListAnswer> {
     const query = await this.resolveAccounts(given);
     const stored = await this.fromStore(query);
-    const archived = await this.searchArchive(query);
+    // One query, one read of each policy its records attach or detach (archive and CloudTrail alike).
+    const reads = new PolicyReadMemo();
+    const archived = await this.searchArchive(query, reads);
     let window = await this.historyWindow(query);
     // What the archive answered is not asked again: LookupEvents only for what S3 may not have yet.
     if (window && archived && !archived.summary.error) {
@@ -389,7 +392,7 @@ export class QueryService {
       summary.events += result.events;
       if (result.truncated) summary.truncated = true;
       for (const record of result.records) {
-        const change = await this.judge(record);
+        const change = await this.judge(record, reads);
         if (change && matchesQuery(change, query)) found.push({ change });
       }
       cursor = sliceStart;
@@ -417,13 +420,14 @@ export class QueryService {
    */
   private async searchArchive(
     query: Query,
+    reads: PolicyReadMemo,
   ): Promise<{ entries: QueryEntry[]; summary: ArchiveSearchSummary } | undefined> {
     const archive = this.deps.archive;
     const window = archive ? await this.archiveWindow(query) : undefined;
     if (!archive || !window) return undefined;
     const base = { start: window.start.toISOString(), end: window.end.toISOString() };
     try {
-      const result = await archive.search(window);
+      const result = await archive.search(window, { reads });
       const entries = result.changes
         .filter((change) => matchesQuery(change, query))
         .map((change) => ({ change }));
@@ -464,7 +468,10 @@ export class QueryService {
   }
 
   /** A CloudTrail record as an assessed change, or undefined when it is not an IAM write or can't be read. */
-  private async judge(record: Parameters<typeof normaliseRecord>[0]): Promise<AssessedChange | undefined> {
+  private async judge(
+    record: Parameters<typeof normaliseRecord>[0],
+    reads: PolicyReadMemo,
+  ): Promise<AssessedChange | undefined> {
     let result: ReturnType<typeof normaliseRecord>;
     try {
       result = normaliseRecord(record);
@@ -474,7 +481,7 @@ export class QueryService {
     }
     if (!('change' in result)) return undefined;
     const prepared = this.deps.content
-      ? await this.deps.content.prepare(result.change)
+      ? await this.deps.content.prepare(result.change, reads)
       : { change: result.change };
     return assessChange(
       prepared.change,

@@ -282,10 +282,11 @@ export class RevertService {
    * What a revert of the change would do and whether it would run: the plan with the resolved before-state, its
    * `aws iam` commands, where the before-state came from, the drift check, and the refusal (not supported, an
    * unknown before-state, drift, already claimed or done, the bot's own call, a created policy still attached).
-   * Reads only. Throws {@link ChangeNotFoundError} for an unknown event id.
+   * Reads only. Throws {@link ChangeNotFoundError} for an unknown event id. `stored`: the change as the job already
+   * read it (not read again); read here when not given.
    */
-  async prepare(eventId: string): Promise<RevertPreview> {
-    return this.preview(await this.stored(eventId));
+  async prepare(eventId: string, stored?: RespondedChange): Promise<RevertPreview> {
+    return this.preview(await this.stored(eventId, stored));
   }
 
   /**
@@ -293,10 +294,12 @@ export class RevertService {
    * click, the CLI) gets `already-claimed` with who and when. Just before the calls the before-state is resolved
    * again and the live state re-read; drift (or any other refusal) releases the claim as `refused` and changes
    * nothing. The steps run in order and stop at the first failure; IAM is read back afterwards. The outcome is
-   * recorded on the change item and in the audit log, with every step and whether it ran.
+   * recorded on the change item and in the audit log, with every step and whether it ran. `stored`: as for
+   * {@link prepare}. A read made before the claim is enough: the claim's condition is checked by the store itself,
+   * on the item as it is when the claim is written, whatever this read saw.
    */
-  async execute(eventId: string, request: RevertRequest): Promise<RevertOutcome> {
-    const stored = await this.stored(eventId);
+  async execute(eventId: string, request: RevertRequest, given?: RespondedChange): Promise<RevertOutcome> {
+    const stored = await this.stored(eventId, given);
     const { store, clock } = this.deps;
     const now = clock.now();
     const claim: RevertRecord = {
@@ -361,7 +364,9 @@ export class RevertService {
     }
   }
 
-  private async stored(eventId: string): Promise<RespondedChange> {
+  /** The change `given` (when it is the one named), else read from the store. */
+  private async stored(eventId: string, given?: RespondedChange): Promise<RespondedChange> {
+    if (given?.change.eventId === eventId) return given;
     const stored = await this.deps.store.getChange(eventId);
     if (!stored) throw new ChangeNotFoundError(eventId);
     return stored;

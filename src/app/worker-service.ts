@@ -9,6 +9,7 @@
 
 import { becameDefault } from '../domain/drift';
 import type { Change, PolicyDocument } from '../domain/types';
+import type { ChangeRead } from './account-router';
 import type {
   ChangeAccount,
   CommandAnswer,
@@ -25,6 +26,7 @@ import type { CisAuditGateway } from './cis-audit-service';
 import type { EscalationCheckService } from './escalation-check';
 import type { CisStatusCache } from './home-service';
 import type { IamGateway } from './iam-port';
+import type { JobDelivery } from './job-verification';
 import type { AlertRef, Job, Requester } from './jobs';
 import type { Clock } from './ports';
 import type { QuarantineService } from './quarantine-service';
@@ -63,7 +65,10 @@ export interface WorkerDependencies {
   cisAudit: CisAuditGateway;
   /** Where each CIS 4.4 audit's result is kept for the Home tab; without it, none is kept. */
   cisStatus?: Pick<CisStatusCache, 'save'>;
-  /** The escalation check of a stored change (read-only); without it such jobs end `not-configured`. */
+  /**
+   * Judging a stored change again (its attached policy, AWS validation, escalation paths: reads only, and writes
+   * the change's own judgement); without it `judge-change` jobs end `not-configured`.
+   */
   escalation?: Pick<EscalationCheckService, 'run'>;
   /** "Was this you?" for a posted change (maps the actor, sends the DM); without it such jobs end `not-configured`. */
   askActor?: Pick<AskActorService, 'askAbout'>;
@@ -111,19 +116,22 @@ export class WorkerService {
 
   /**
    * Runs one job and tells Slack how it went. Rejects only when the outcome could be told to nobody (the use
-   * case failed unexpectedly and Slack could not be reached either), so the job is retried or kept.
+   * case failed unexpectedly and Slack could not be reached either), so the job is retried or kept. `read`: the
+   * job's change as the runners in front already read it for this job; it is handed to the use cases rather than
+   * read again (read here only when nobody did).
    */
-  async run(job: Job): Promise<JobResult> {
+  async run(job: Job, _delivery?: JobDelivery, read?: ChangeRead): Promise<JobResult> {
+    const known = 'eventId' in job ? knownChange(job.eventId, read) : undefined;
     switch (job.kind) {
       case 'prepare-confirmation':
-        return this.prepareConfirmation(job);
+        return this.prepareConfirmation(job, known);
       case 'revert':
-        return this.revertChange(job);
+        return this.revertChange(job, known);
       case 'quarantine':
       case 'lift-quarantine':
-        return this.quarantineCaller(job);
+        return this.quarantineCaller(job, known);
       case 'diff':
-        return this.showDiff(job);
+        return this.showDiff(job, known);
       case 'history':
         return this.searchHistory(job);
       case 'status':
@@ -133,13 +141,14 @@ export class WorkerService {
       case 'fleet-quarantine':
         // Run by the fleet runner in front of the per-account workers (`fleet-actions.ts`), never here.
         return { kind: job.kind, outcome: 'not-handled' };
-      case 'escalation-check':
+      case 'judge-change':
+        if (known && !known.stored) return { kind: job.kind, outcome: 'unknown-change' };
         return {
           kind: job.kind,
-          outcome: (await this.deps.escalation?.run(job.eventId))?.outcome ?? 'not-configured',
+          outcome: (await this.deps.escalation?.run(job.eventId, known?.stored))?.outcome ?? 'not-configured',
         };
       case 'ask-actor':
-        return this.askActor(job.eventId);
+        return this.askActor(job.eventId, known);
     }
   }
 
@@ -147,10 +156,11 @@ export class WorkerService {
    * "Was this you?": a failure is logged and ends the job, never retried — the ask is recorded before its DM, so a
    * retry would find it asked and send nothing anyway.
    */
-  private async askActor(eventId: string): Promise<JobResult> {
+  private async askActor(eventId: string, known: ChangeRead | undefined): Promise<JobResult> {
     if (!this.deps.askActor) return { kind: 'ask-actor', outcome: 'not-configured' };
+    if (known && !known.stored) return { kind: 'ask-actor', outcome: 'not-stored' };
     try {
-      return { kind: 'ask-actor', outcome: await this.deps.askActor.askAbout(eventId) };
+      return { kind: 'ask-actor', outcome: await this.deps.askActor.askAbout(eventId, known?.stored) };
     } catch (error: unknown) {
       this.log('could not ask the actor', { eventId, error: message(error) });
       return { kind: 'ask-actor', outcome: 'failed' };
@@ -159,20 +169,27 @@ export class WorkerService {
 
   // --- confirmation modals ----------------------------------------------------------------------------------
 
-  private async prepareConfirmation(job: Extract<Job, { kind: 'prepare-confirmation' }>): Promise<JobResult> {
+  private async prepareConfirmation(
+    job: Extract<Job, { kind: 'prepare-confirmation' }>,
+    known: ChangeRead | undefined,
+  ): Promise<JobResult> {
     const subject: ConfirmSubject = { eventId: job.eventId };
     if (job.alert) Object.assign(subject, { channel: job.alert.channel, ts: job.alert.ts });
     let confirmation: Confirmation;
     let outcome = 'view-updated';
     try {
+      const stored = storedOrThrow(job.eventId, known);
       if (job.action === 'revert')
-        confirmation = { action: 'revert', preview: await this.deps.revert.prepare(job.eventId) };
+        confirmation = { action: 'revert', preview: await this.deps.revert.prepare(job.eventId, stored) };
       else if (job.action === 'quarantine') {
-        confirmation = { action: 'quarantine', preview: await this.deps.quarantine.prepare(job.eventId) };
+        confirmation = {
+          action: 'quarantine',
+          preview: await this.deps.quarantine.prepare(job.eventId, undefined, stored),
+        };
       } else
         confirmation = {
           action: 'lift-quarantine',
-          preview: await this.deps.quarantine.prepareLift(job.eventId),
+          preview: await this.deps.quarantine.prepareLift(job.eventId, stored),
         };
     } catch (error: unknown) {
       const notFound = error instanceof ChangeNotFoundError;
@@ -202,13 +219,22 @@ export class WorkerService {
 
   // --- revert and quarantine --------------------------------------------------------------------------------
 
-  private async revertChange(job: Extract<Job, { kind: 'revert' }>): Promise<JobResult> {
+  private async revertChange(
+    job: Extract<Job, { kind: 'revert' }>,
+    known: ChangeRead | undefined,
+  ): Promise<JobResult> {
     let outcome: Awaited<ReturnType<RevertService['execute']>>;
     try {
-      outcome = await this.deps.revert.execute(job.eventId, { by: job.by, reason: job.reason });
+      outcome = await this.deps.revert.execute(
+        job.eventId,
+        { by: job.by, reason: job.reason },
+        storedOrThrow(job.eventId, known),
+      );
     } catch (error: unknown) {
       return this.failed(job, job.alert, error);
     }
+    // Read again on purpose: the revert has just written the item (its claim and result, with conditional
+    // writes), and the alert is rendered from the item as it now is, not as it was before the job.
     const stored = await this.stored(job.eventId);
     const note: ThreadNote = { kind: 'revert', outcome, by: job.by, ...whereOf(stored) };
     if (outcome.status !== 'already-claimed') {
@@ -221,22 +247,31 @@ export class WorkerService {
 
   private async quarantineCaller(
     job: Extract<Job, { kind: 'quarantine' | 'lift-quarantine' }>,
+    known: ChangeRead | undefined,
   ): Promise<JobResult> {
     let note: ThreadNote;
     let status: string;
     try {
+      const given = storedOrThrow(job.eventId, known);
       if (job.kind === 'quarantine') {
-        const outcome = await this.deps.quarantine.quarantine(job.eventId, job.by, job.reason, job.modes);
+        const outcome = await this.deps.quarantine.quarantine(
+          job.eventId,
+          job.by,
+          job.reason,
+          job.modes,
+          given,
+        );
         note = { kind: 'quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
       } else {
-        const outcome = await this.deps.quarantine.lift({ eventId: job.eventId }, job.by, job.reason);
+        const outcome = await this.deps.quarantine.lift({ eventId: job.eventId }, job.by, job.reason, given);
         note = { kind: 'lift-quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
       }
     } catch (error: unknown) {
       return this.failed(job, job.alert, error);
     }
+    // Read again on purpose, as after a revert: the quarantine (or lift) has just written the item.
     const stored = await this.stored(job.eventId);
     note = { ...note, ...whereOf(stored) };
     await this.refreshAlert(stored);
@@ -328,13 +363,16 @@ export class WorkerService {
 
   // --- diff -------------------------------------------------------------------------------------------------
 
-  private async showDiff(job: Extract<Job, { kind: 'diff' }>): Promise<JobResult> {
+  private async showDiff(
+    job: Extract<Job, { kind: 'diff' }>,
+    known: ChangeRead | undefined,
+  ): Promise<JobResult> {
     const { diffDocuments, diffInputsFor, riskDelta } = await import('../domain/diff');
     const show = (result: DiffResult) =>
       this.updateView(job.viewId, job.eventId, (viewId) => this.deps.slack.showDiff(viewId, result));
     let stored: RespondedChange | undefined;
     try {
-      stored = await this.deps.store.getChange(job.eventId);
+      stored = known ? known.stored : await this.deps.store.getChange(job.eventId);
     } catch (error: unknown) {
       await show({ kind: 'unreadable', eventId: job.eventId, detail: message(error) });
       return { kind: job.kind, outcome: 'failed' };
@@ -522,6 +560,25 @@ export class WorkerService {
       return false;
     }
   }
+}
+
+/**
+ * The job's change as read in front of the worker, when it was read for this very change (a read of another
+ * change's item is not trusted for this one: it is read again); `undefined` when it must be read here.
+ */
+function knownChange(eventId: string, read: ChangeRead | undefined): ChangeRead | undefined {
+  if (!read) return undefined;
+  if (read.stored && read.stored.change.eventId !== eventId) return undefined;
+  return read;
+}
+
+/**
+ * The change to hand to a use case: the one read in front, `undefined` (the use case reads it) when none was,
+ * and {@link ChangeNotFoundError} when the read in front found none.
+ */
+function storedOrThrow(eventId: string, known: ChangeRead | undefined): RespondedChange | undefined {
+  if (known && !known.stored) throw new ChangeNotFoundError(eventId);
+  return known?.stored;
 }
 
 /** Where to answer about a change: its alert's thread (a grouped change's burst thread), else the job's. */

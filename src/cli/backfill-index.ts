@@ -21,7 +21,8 @@ run again. After every page it prints a progress line to stderr with the positio
   --page-size N       items each scan page reads (default 500)
 
 AWS credentials from the environment; AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_DYNAMODB) is honoured.
-Exit 0 when the whole table was read, 1 when it failed part way (resume from the last position printed).`,
+Exit 0 when the whole table was read, 1 when it failed part way (resume from the last position printed),
+2 for bad input (a --resume position DynamoDB refuses included).`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -55,11 +56,13 @@ Exit 0 when the whole table was read, 1 when it failed part way (resume from the
     const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
     const client = createTableClientFromEnv(env, region);
     let last = values.resume;
+    let pages = 0;
     try {
       const done = await backfillAccountIndex(client, tableName, {
         ...(from ? { from } : {}),
         pageSize,
         onPage(progress) {
+          pages = progress.pages;
           last = progress.resumeFrom ? encodePosition(progress.resumeFrom) : undefined;
           io.stderr.write(
             `page ${progress.pages}: ${progress.scanned} items read, ${progress.indexed} indexed` +
@@ -71,11 +74,19 @@ Exit 0 when the whole table was read, 1 when it failed part way (resume from the
       io.stdout.write(
         `backfill-index ${tableName}: ${done.scanned} items read in ${done.pages} pages; ` +
           `${done.indexed} changes indexed, ${done.alreadyIndexed} already indexed meanwhile, ` +
+          `${done.changedMeanwhile} written again meanwhile (read again), ` +
           `${done.withoutAccount} naming no account (left out of the index), ${done.gone} expired meanwhile\n`,
       );
       return 0;
     } catch (error: unknown) {
       const message = error instanceof Error ? error.message : String(error);
+      if (from && pages === 0 && error instanceof Error && error.name === 'ValidationException') {
+        // DynamoDB refused the start key itself: resuming from it again would fail the same way.
+        io.stderr.write(
+          `iam-changes: --resume: DynamoDB refused this position (${message.split('\n')[0]}); give one a progress line printed for this table, or none to start over\n`,
+        );
+        return 2;
+      }
       io.stderr.write(
         `iam-changes: backfill-index stopped: ${message.split('\n')[0]}` +
           (last ? `; resume with --resume ${last}\n` : '; run it again to start over\n'),

@@ -16,6 +16,15 @@ function obj(value: unknown): JsonObject | null {
 
 const CANONICAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 
+/** Days in each month of a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The days of `month` (1–12) of `year` in the proleptic Gregorian calendar, as `Date` reckons them. */
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return MONTH_DAYS[month - 1] ?? 0;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}
+
 /**
  * CloudTrail writes `2026-11-20T14:05:31Z`; exports and SIEMs rewrite it as `2026-11-20 14:05:31` or with
  * nanoseconds. All are UTC.
@@ -25,24 +34,17 @@ export function normaliseEventTime(value: unknown): string {
     // The form CloudTrail itself writes needs no rewriting: check the calendar and keep it.
     const canonical = CANONICAL_TIME.exec(value);
     if (canonical) {
-      const [, year, month, day, hour, minute, second] = canonical.map(Number) as number[] as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
-      const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+      const year = Number(canonical[1]);
+      const month = Number(canonical[2]);
+      const day = Number(canonical[3]);
       if (
         month >= 1 &&
         month <= 12 &&
         day >= 1 &&
-        day <= daysInMonth &&
-        hour < 24 &&
-        minute < 60 &&
-        second < 60
+        day <= daysInMonth(year, month) &&
+        Number(canonical[4]) < 24 &&
+        Number(canonical[5]) < 60 &&
+        Number(canonical[6]) < 60
       )
         return value;
     }

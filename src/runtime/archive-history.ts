@@ -35,7 +35,7 @@ export function archiveHistoryOf(
   });
   return {
     location,
-    async search(window) {
+    async search(window, searchOptions) {
       const { scanArchive } = await import('../app/archive-scan');
       const changes: AssessedChange[] = [];
       const report = await scanArchive(
@@ -44,6 +44,7 @@ export function archiveHistoryOf(
         {
           risk,
           ...(content ? { content } : {}),
+          ...(searchOptions?.reads ? { reads: searchOptions.reads } : {}),
           concurrency: ARCHIVE_CONCURRENCY,
           maxFiles: ARCHIVE_MAX_FILES,
           deadline: Date.now() + ARCHIVE_SEARCH_SECONDS * 1000,

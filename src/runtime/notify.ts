@@ -57,7 +57,8 @@ export interface NotifyWiring {
   iam?: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
   /**
    * How the escalation check runs (when not given: by notify itself where the documents are at hand within
-   * `ESCALATION_INLINE_MS`, else queued for the worker on the jobs topic, `JOBS_TOPIC_ARN`).
+   * `ESCALATION_INLINE_MS`, one budget per notification, else queued for the worker on the jobs topic,
+   * `JOBS_TOPIC_ARN`).
    */
   escalation?: EscalationStep;
   /**
@@ -247,12 +248,12 @@ export async function buildNotifyRuntime({
         yield* (await search()).logs.pages(group, pattern, start, end);
       },
     },
-    deliver: async (records, deadline) => {
-      await notify.deliverRecords(records, deadline);
-    },
+    deliver: async (records, deadline) => (await notify.deliverRecords(records, deadline)).changes,
     summaries: {
       recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
         notify.recordLaterCalls(alarmName, openedAt, eventIds),
+      keepLaterCallsCount: (alarmName, openedAt): Promise<void> =>
+        notify.keepLaterCallsCount(alarmName, openedAt),
       showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
     },
     clock: { now: () => new Date() },

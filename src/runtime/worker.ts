@@ -5,7 +5,7 @@
  */
 
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { AccountRouter, type JobRunner } from '../app/account-router';
+import { AccountRouter, type ChangeRead, type JobRunner } from '../app/account-router';
 import { ResponderAuthorizer } from '../app/authorize';
 import { RecordingIamGateway } from '../app/bot-steps';
 import type { CisAuditGateway } from '../app/cis-audit-service';
@@ -13,11 +13,12 @@ import type { PrincipalDirectory } from '../app/escalation-check';
 import type { TrailEventLookup } from '../app/event-confirmation';
 import { type AccountUseCases, FleetActionRunner } from '../app/fleet-actions';
 import type { IamGateway } from '../app/iam-port';
-import { type JobTrust, VerifiedJobRunner } from '../app/job-verification';
+import { type JobDelivery, type JobTrust, VerifiedJobRunner } from '../app/job-verification';
 import type { Job } from '../app/jobs';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { PolicyReader } from '../app/policy-documents';
 import type { TrailHistory } from '../app/ports';
+import type { RespondedChange } from '../app/revert-port';
 import type { SlackInteractionGateway } from '../app/slack-port';
 import { type JobResult, WorkerService } from '../app/worker-service';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
@@ -206,7 +207,10 @@ export async function buildWorkerService({
       )
     : undefined;
   const askActor = askService
-    ? { askAbout: async (eventId: string) => (await askService()).askAbout(eventId) }
+    ? {
+        askAbout: async (eventId: string, stored?: RespondedChange) =>
+          (await askService()).askAbout(eventId, stored),
+      }
     : undefined;
 
   const steps = new DynamoBotStepStore(dynamo, { tableName: config.tableName });
@@ -346,30 +350,36 @@ export async function buildWorkerService({
     });
     accountUseCases.set(accountId ?? HOME, {
       revert: {
-        prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
-        execute: async (eventId, request) => (await useCases()).revert.execute(eventId, request),
+        prepare: async (eventId, stored) => (await useCases()).revert.prepare(eventId, stored),
+        execute: async (eventId, request, stored) =>
+          (await useCases()).revert.execute(eventId, request, stored),
       },
       quarantine: {
-        prepare: async (eventId) => (await useCases()).quarantine.prepare(eventId),
-        quarantine: async (eventId, by, reason, modes) =>
-          (await useCases()).quarantine.quarantine(eventId, by, reason, modes),
+        prepare: async (eventId, modes, stored) =>
+          (await useCases()).quarantine.prepare(eventId, modes, stored),
+        quarantine: async (eventId, by, reason, modes, stored) =>
+          (await useCases()).quarantine.quarantine(eventId, by, reason, modes, stored),
       },
     });
     return new WorkerService({
       slack: new SlackResponderChannel(gateway),
       store,
-      escalation: { run: async (eventId) => (await escalation()).run(eventId) },
+      escalation: { run: async (eventId, stored) => (await escalation()).run(eventId, stored) },
       ...(askActor ? { askActor } : {}),
+      // The change as the job already read it is handed through: each job reads its change once.
       revert: {
-        prepare: async (eventId) => (await useCases()).revert.prepare(eventId),
-        execute: async (eventId, request) => (await useCases()).revert.execute(eventId, request),
+        prepare: async (eventId, stored) => (await useCases()).revert.prepare(eventId, stored),
+        execute: async (eventId, request, stored) =>
+          (await useCases()).revert.execute(eventId, request, stored),
       },
       quarantine: {
-        prepare: async (eventId) => (await useCases()).quarantine.prepare(eventId),
-        prepareLift: async (eventId) => (await useCases()).quarantine.prepareLift(eventId),
-        quarantine: async (eventId, by, reason, modes) =>
-          (await useCases()).quarantine.quarantine(eventId, by, reason, modes),
-        lift: async (subject, by, reason) => (await useCases()).quarantine.lift(subject, by, reason),
+        prepare: async (eventId, modes, stored) =>
+          (await useCases()).quarantine.prepare(eventId, modes, stored),
+        prepareLift: async (eventId, stored) => (await useCases()).quarantine.prepareLift(eventId, stored),
+        quarantine: async (eventId, by, reason, modes, stored) =>
+          (await useCases()).quarantine.quarantine(eventId, by, reason, modes, stored),
+        lift: async (subject, by, reason, stored) =>
+          (await useCases()).quarantine.lift(subject, by, reason, stored),
       },
       resolver: {
         resolveBeforeState: async (change, options) =>
@@ -482,8 +492,8 @@ export async function buildWorkerService({
       }
       return worker;
     },
-    run(job: Job): Promise<JobResult> {
-      return accountRouter.run(job);
+    run(job: Job, delivery?: JobDelivery, read?: ChangeRead): Promise<JobResult> {
+      return accountRouter.run(job, delivery, read);
     },
   };
   const accountRouter = new AccountRouter({ store, workerFor: (accountId) => router.workerFor(accountId) });

@@ -93,7 +93,8 @@ export function truncate(text: string, max: number): string {
  * contain a backtick (it would close the span), so backticks are shown as `'`.
  */
 export function inlineCode(value: string, max = 200): string {
-  return `\`${truncate(value.replace(/`/g, "'"), max)}\``;
+  const shown = value.includes('`') ? value.replace(/`/g, "'") : value;
+  return `\`${truncate(shown, max)}\``;
 }
 
 /** Slack quirk: three backticks in a row close a code block, so a zero-width space goes between backticks. */

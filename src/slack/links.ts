@@ -102,7 +102,8 @@ export function alarmConsoleLink(alarm: { name: string; region?: string }): stri
  * `encodeURIComponent` refuses; it becomes U+FFFD instead, so a link is still built.
  */
 function encodePart(value: string): string {
-  return encodeURIComponent(value.toWellFormed());
+  // Checking is a scan; making well-formed copies the string: only a string that needs it is copied.
+  return encodeURIComponent(value.isWellFormed() ? value : value.toWellFormed());
 }
 
 /** `https://<team>.slack.com/archives`, so listed changes link to their alerts; undefined when unknown. */

@@ -9,7 +9,7 @@ import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, section } from './blocks';
 import { truncate } from './escape';
 import { describeChange, LEVELS, type SlackMessage, slackDate } from './render';
-import { accountInline } from './render-account';
+import { changeAccountInline } from './render-account';
 
 /** Changes one thread message lists at most: one section each, under Slack's 50 blocks. */
 export const MAX_BURST_LINES = 45;
@@ -44,7 +44,7 @@ export function renderBurstBatch(changes: AssessedChange[], muted?: ReadonlySet<
   const blocks: KnownBlock[] = shown.map((change) => {
     const level = LEVELS[change.risk.level];
     const mark = muted?.has(change.eventId) ? ' :mute: _muted_' : '';
-    const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${accountLabel(change)} ${truncate(describeChange(change), 2300)} · \`${truncate(change.eventName, 80)}\`${mark}`;
+    const line = `${level.emoji} ${slackDate(change.eventTime, '{time_secs}')} ${changeAccountInline(change)} ${truncate(describeChange(change), 2300)} · \`${truncate(change.eventName, 80)}\`${mark}`;
     const accessory = menuFor(change);
     return { ...section(line), ...(accessory ? { accessory } : {}) };
   });
@@ -56,11 +56,6 @@ export function renderBurstBatch(changes: AssessedChange[], muted?: ReadonlySet<
     ? `${changes.length} more IAM change${changes.length === 1 ? '' : 's'} from ${truncate(first.actor.name, 200)}`
     : 'No changes';
   return { text, blocks };
-}
-
-/** The account a change was made in, by name when the directory knew it: `*prod-payments* (111122223333)`. */
-export function accountLabel(change: Pick<AssessedChange, 'accountId' | 'account'>): string {
-  return accountInline(change.accountId, change.account);
 }
 
 /**

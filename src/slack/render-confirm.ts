@@ -35,7 +35,7 @@ import { context, plain, section } from './blocks';
 import { breakFences, escapeText, inlineCode, truncate, wrapEscaped } from './escape';
 import { MODE_WORDS } from './quarantine-words';
 import { describeChange, slackDate } from './render';
-import { changeAccountMrkdwn } from './render-account';
+import { changeAccountIdFirst } from './render-account';
 import { mentionOf, reasonText } from './render-state';
 
 /** The three confirmable actions (the worker's {@link ConfirmAction}). */
@@ -153,7 +153,7 @@ function runHeading(dryRun: boolean | undefined, extra = ''): string {
 /** Who did what, in which account (by name when the directory knew it), with the event id and time. */
 function headBlocks(change: Change & Pick<Partial<AssessedChange>, 'account'>): KnownBlock[] {
   const actor = truncate(change.actor.name || 'unknown caller', 100);
-  const where = change.accountId ? `\nIn account ${changeAccountMrkdwn(change)}` : '';
+  const where = change.accountId ? `\nIn account ${changeAccountIdFirst(change)}` : '';
   return [
     section(`*${actor}* ${truncate(describeChange(change), 1500)}.${where}`),
     context([`Event ${inlineCode(change.eventId, 200)} · ${slackDate(change.eventTime)}`]),

@@ -9,6 +9,7 @@ import type { RiskLevel } from '../domain/types';
 import { context, section } from './blocks';
 import { escapeText, truncate } from './escape';
 import { LEVELS, type SlackMessage } from './render';
+import { accountInline } from './render-account';
 
 /** Account sections one message carries (a header block and a context leave room under 50). */
 const ACCOUNTS_PER_MESSAGE = 40;
@@ -16,9 +17,10 @@ const ACCOUNTS_PER_MESSAGE = 40;
 const ACTORS_PER_ACCOUNT = 12;
 
 function accountSection(account: DigestAccount): KnownBlock {
-  const name = account.accountName
-    ? `*${truncate(account.accountName, 60)}* (${escapeText(account.accountId)})`
-    : `*${escapeText(account.accountId)}*`;
+  const name = accountInline(
+    account.accountId,
+    account.accountName ? { name: account.accountName } : undefined,
+  );
   const lines = account.actors.slice(0, ACTORS_PER_ACCOUNT).map((actor) => {
     const events = actor.events
       .slice(0, 6)

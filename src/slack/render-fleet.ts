@@ -12,8 +12,7 @@ import { FLEET_ACCOUNTS_INPUT, FLEET_SCOPE_INPUT, REASON_INPUT, VIEW_IDS } from 
 import { context, plain, section } from './blocks';
 import { breakFences, escapeText, truncate, truncateEscaped } from './escape';
 import { describeChange, type SlackMessage } from './render';
-import { accountPlain } from './render-account';
-import { accountLabel } from './render-burst';
+import { changeAccountIdFirst, changeAccountInline, changeAccountPlain } from './render-account';
 
 /** Options one select menu (or one of its option groups) holds at most, and option groups one menu holds. */
 const OPTIONS_PER_GROUP = 100;
@@ -52,7 +51,7 @@ export function fleetMembersOf(
  */
 function accountChoice(runnable: RespondedChange[]): KnownBlock[] {
   const options = runnable.slice(0, OPTIONS_PER_GROUP * MAX_OPTION_GROUPS).map((stored) => ({
-    text: plain(truncate(accountPlain(stored.change.accountId, stored.change.account), 75)),
+    text: plain(truncate(changeAccountPlain(stored.change, true), 75)),
     value: stored.change.eventId,
   }));
   const groups: Array<{ label: ReturnType<typeof plain>; options: typeof options }> = [];
@@ -175,7 +174,7 @@ function accountSections(entries: RespondedChange[]): KnownBlock[] {
   let current = '';
   let listed = 0;
   for (const stored of entries) {
-    const label = accountLabel(stored.change);
+    const label = changeAccountIdFirst(stored.change, false);
     if (current.length + label.length + 2 > SECTION_BUDGET) {
       if (sections.length + 1 >= ACCOUNT_SECTIONS) break;
       sections.push(current);
@@ -273,7 +272,7 @@ export function renderFleetConfirm(action: FleetAction, plans: FleetPlan[], meta
 }
 
 function resultLine(result: FleetResult): string {
-  const where = accountLabel(result.stored.change);
+  const where = changeAccountInline(result.stored.change);
   if ('error' in result) return `:x: ${where} — failed: ${truncate(result.error, 300)}`;
   const outcome = result.outcome;
   switch (outcome.status) {

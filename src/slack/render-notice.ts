@@ -18,7 +18,7 @@ import { inlineCode, truncate } from './escape';
 import { modeList, stillPossible } from './quarantine-words';
 import type { SlackMessage } from './render';
 import { slackDate } from './render';
-import { accountInline, accountPlain } from './render-account';
+import { changeAccountInline, changeAccountPlain } from './render-account';
 import { codeSections, driftBlocks, stateLines } from './render-confirm';
 import { mentionOf, reasonText } from './render-state';
 
@@ -38,11 +38,7 @@ function note(text: string, blocks: KnownBlock[]): SlackMessage {
 /** ` in *prod-payments* (111122223333)` (mrkdwn) and ` in prod-payments (111122223333)` (raw, for `note`'s text). */
 function inAccount(where: ChangeAccount | undefined): { mrkdwn: string; plain: string } {
   if (!where?.accountId) return { mrkdwn: '', plain: '' };
-  const facts = where.account?.id === where.accountId ? where.account : undefined;
-  return {
-    mrkdwn: ` in ${accountInline(where.accountId, facts)}`,
-    plain: ` in ${accountPlain(where.accountId, facts)}`,
-  };
+  return { mrkdwn: ` in ${changeAccountInline(where)}`, plain: ` in ${changeAccountPlain(where)}` };
 }
 
 const VERBS: Record<GuardedAction, string> = {

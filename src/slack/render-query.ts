@@ -13,6 +13,7 @@ import { type Client, RISK_LEVELS } from '../domain/types';
 import { context, section } from './blocks';
 import { escapeText, inlineCode, truncate } from './escape';
 import { describeChange, LEVELS, slackDate } from './render';
+import { changeAccountInline } from './render-account';
 
 /** A slash-command response: shown only to the person who asked (`ephemeral`) or to the channel. */
 export interface QueryMessage {
@@ -185,7 +186,7 @@ function entryLine(entry: QueryEntry, options: QueryRenderOptions): string {
   return (
     `• ${slackDate(change.eventTime)} · ${level.emoji} ${level.label} · ` +
     `*${truncate(change.actor.name || 'unknown caller', 80)}* ${linked}` +
-    (change.account?.name ? ` in ${truncate(change.account.name, 60)}` : '') +
+    (change.account?.name ? ` in ${changeAccountInline(change)}` : '') +
     (states.length > 0 ? ` · ${states.join(' · ')}` : '')
   );
 }

@@ -507,16 +507,31 @@ function whereField(change: Change & Pick<Partial<AssessedChange>, 'account' | '
   return lines.join('\n');
 }
 
-function targetField(change: Change): string {
+/**
+ * What the target field and the links line both show of a change's target: its label and console pages, made
+ * once per message.
+ */
+interface TargetLinks {
+  label: string;
+  entityUrl: string | undefined;
+  /** The managed policy a call attaches or detaches (not a policy call's own target), with its label. */
+  policy?: { url: string; label: string };
+}
+
+function targetLinksOf(target: Change['target']): TargetLinks {
+  const out: TargetLinks = { label: targetLabel(target), entityUrl: iamTargetLink(target) };
+  if (target.policyArn && target.kind !== 'policy') {
+    out.policy = { url: iamPolicyLink(target.policyArn), label: policyLabel(target) };
+  }
+  return out;
+}
+
+function targetField(change: Change, links: TargetLinks): string {
   const target = change.target;
   const lines = ['*Target*'];
-  const label = targetLabel(target) || 'not recorded';
-  const entityUrl = iamTargetLink(target);
-  lines.push(link(entityUrl, label));
-  if (target.policyArn && target.kind !== 'policy') {
-    const policyArn = target.policyArn;
-    const policyUrl = iamPolicyLink(policyArn);
-    lines.push(`Managed policy ${link(policyUrl, policyLabel(target))}`);
+  lines.push(link(links.entityUrl, links.label || 'not recorded'));
+  if (links.policy) {
+    lines.push(`Managed policy ${link(links.policy.url, links.policy.label)}`);
   } else if (target.policyName && target.kind !== 'policy') {
     lines.push(`Inline policy ${inlineCode(target.policyName, 130)}`);
   }
@@ -637,17 +652,12 @@ function actionsBlock(change: AssessedChange, described = describeChange(change)
   return { type: 'actions', elements };
 }
 
-function linksContext(change: Change): ContextBlock | undefined {
+function linksContext(change: Change, target: TargetLinks): ContextBlock | undefined {
   const links: string[] = [];
   const trail = cloudTrailEventLink(change.eventId, change.region);
   if (trail) links.push(link(trail, 'CloudTrail event'));
-  const entity = iamTargetLink(change.target);
-  if (entity) links.push(link(entity, `${targetLabel(change.target)} in IAM`));
-  if (change.target.policyArn && change.target.kind !== 'policy') {
-    const policyArn = change.target.policyArn;
-    const policyUrl = iamPolicyLink(policyArn);
-    links.push(link(policyUrl, `${policyLabel(change.target)} in IAM`));
-  }
+  if (target.entityUrl) links.push(link(target.entityUrl, `${target.label} in IAM`));
+  if (target.policy) links.push(link(target.policy.url, `${target.policy.label} in IAM`));
   return links.length > 0 ? context([`:link: ${links.join(' · ')}`]) : undefined;
 }
 
@@ -695,6 +705,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
   const mention = change.risk.level === 'critical' && options.mentionOnCritical !== false ? '<!here> ' : '';
   const what = describeChange(change);
   const actorName = change.actor.name || 'unknown caller';
+  const targetLinks = targetLinksOf(change.target);
 
   const summary: string[] = [`${mention}*${truncate(actorName, 100)}* ${truncate(what, 1000)}.`];
   if (change.outcome === 'failed') {
@@ -711,7 +722,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
         mrkdwn(whoField(change.actor)),
         mrkdwn(whereField(change)),
         mrkdwn(`*When*\n${slackDate(change.eventTime)}`),
-        mrkdwn(targetField(change)),
+        mrkdwn(targetField(change, targetLinks)),
       ],
     },
     reasonsSection(change),
@@ -721,7 +732,7 @@ export function renderChange(change: AssessedChange, options: RenderOptions = {}
       .slice(0, 5)
       .map((entry) => documentSection(entry, change.outcome === 'failed')),
   ];
-  const links = linksContext(change);
+  const links = linksContext(change, targetLinks);
   if (links) blocks.push(links);
   blocks.push(metaContext(change));
   if (change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) blocks.push(actionsBlock(change, what));

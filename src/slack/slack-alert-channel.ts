@@ -18,6 +18,7 @@ import type {
   TaskFailure,
   ThreadNote,
 } from '../app/alert-port';
+import { SlackMessageGoneError } from '../app/alert-port';
 import type { ForwardingFinding, ForwardingSummary } from '../app/forwarding-check';
 import type { ForwardingNotice } from '../app/forwarding-notices';
 import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
@@ -50,6 +51,15 @@ import {
   renderRevertOutcome,
 } from './render-notice';
 import { renderAlertUpdate } from './render-state';
+import { SlackDeliveryError } from './web-api-gateway';
+
+/** Slack's answers to an update of a message it no longer has, or in a channel the bot can no longer write to. */
+const GONE: ReadonlySet<string> = new Set([
+  'message_not_found',
+  'channel_not_found',
+  'is_archived',
+  'not_in_channel',
+]);
 
 const FAILED_TASK: Record<TaskFailure['task'], string> = {
   revert: 'The revert did not run',
@@ -292,8 +302,17 @@ export class SlackAlertChannel implements AlertChannel {
     return this.post({ channel }, renderAlarmSummary(summary));
   }
 
-  updateAlarm(ref: SlackRef, summary: AlarmSummary): Promise<void> {
-    return this.gateway.updateMessage(ref, renderAlarmSummary(summary));
+  async updateAlarm(ref: SlackRef, summary: AlarmSummary): Promise<void> {
+    try {
+      await this.gateway.updateMessage(ref, renderAlarmSummary(summary));
+    } catch (error: unknown) {
+      if (error instanceof SlackDeliveryError && error.code !== undefined && GONE.has(error.code)) {
+        throw new SlackMessageGoneError(`the alarm summary is no longer in Slack (${error.code})`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
   }
 
   postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef> {

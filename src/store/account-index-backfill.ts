@@ -6,10 +6,13 @@
  * Safe beside the running bot and safe to run twice, or twice at once: an update only adds the two attributes to
  * an item that still exists, still lacks them and still names the account and the sort key it was read with; it
  * touches no other attribute, so a write made meanwhile (a revert, a mute, a newer copy of the item) is never undone.
+ * An item whose account or sort key changed meanwhile is read again and indexed from what it holds now. What is
+ * indexed is exactly what the change store indexes ({@link accountIndexKeys}).
  */
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, ScanCommand, type ScanCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { accountIndexKeys } from './table';
 
 /** Where a backfill stopped: DynamoDB's `LastEvaluatedKey`, opaque to the caller. */
 export type BackfillPosition = Record<string, unknown>;
@@ -24,6 +27,11 @@ export interface BackfillTally {
   indexed: number;
   /** Changes that had their keys by the time of the update (another run, or the bot, wrote them meanwhile). */
   alreadyIndexed: number;
+  /**
+   * Changes whose account or time was written again between the scan and the update: read again and updated
+   * from what they hold now (and so also counted as indexed, already indexed, without account or gone).
+   */
+  changedMeanwhile: number;
   /** Changes naming no account: outside the index by design (it is sparse), left as they are. */
   withoutAccount: number;
   /** Changes deleted (expired) between the scan and the update: nothing is recreated. */
@@ -47,7 +55,10 @@ export interface BackfillOptions {
 
 const DEFAULT_PAGE_SIZE = 500;
 const CHANGE_PREFIX = 'CHANGE#';
-const ACCOUNT_ID = /^\d{12}$/;
+/** Times one change is read again because it kept changing under the update, before it is left to a next run. */
+const MAX_REREADS = 3;
+/** What the backfill reads of a change: the key, the index keys and the account. */
+const PROJECTION = 'pk, sk, gsi1sk, gsi4pk, #change.accountId';
 
 /** A change item as the scan projects it. */
 interface ScannedChange {
@@ -77,6 +88,7 @@ export async function backfillAccountIndex(
     scanned: 0,
     indexed: 0,
     alreadyIndexed: 0,
+    changedMeanwhile: 0,
     withoutAccount: 0,
     gone: 0,
   };
@@ -86,7 +98,7 @@ export async function backfillAccountIndex(
       TableName: tableName,
       Limit: options.pageSize ?? DEFAULT_PAGE_SIZE,
       FilterExpression: 'begins_with(pk, :change) AND attribute_not_exists(gsi4pk)',
-      ProjectionExpression: 'pk, sk, gsi1sk, gsi4pk, #change.accountId',
+      ProjectionExpression: PROJECTION,
       ExpressionAttributeNames: { '#change': 'change' },
       ExpressionAttributeValues: { ':change': CHANGE_PREFIX },
       ConsistentRead: true,
@@ -107,43 +119,69 @@ export async function backfillAccountIndex(
 async function backfillItem(
   client: DynamoDBDocumentClient,
   tableName: string,
-  item: ScannedChange,
+  scanned: ScannedChange,
   tally: BackfillTally,
 ): Promise<void> {
-  const accountId = item.change?.accountId;
-  const sortKey = item.gsi1sk;
-  // The store indexes only a 12-digit account and sorts every index by the same `<time>#<eventId>` key.
-  if (typeof accountId !== 'string' || !ACCOUNT_ID.test(accountId) || typeof sortKey !== 'string') {
-    tally.withoutAccount += 1;
-    return;
-  }
-  try {
-    await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { pk: item.pk, sk: item.sk },
-        UpdateExpression: 'SET gsi4pk = :pk, gsi4sk = :sk',
-        ConditionExpression:
-          'attribute_exists(pk) AND attribute_not_exists(gsi4pk) AND #change.accountId = :account AND gsi1sk = :sk',
-        ExpressionAttributeNames: { '#change': 'change' },
-        ExpressionAttributeValues: { ':pk': `ACCOUNT#${accountId}`, ':sk': sortKey, ':account': accountId },
-      }),
-    );
-    tally.indexed += 1;
-  } catch (error: unknown) {
-    if (!isConditionFailed(error)) throw error;
-    // Which condition failed: the item is gone, or it was written again (with its keys) since the scan read it.
+  let item = scanned;
+  for (let reread = 0; ; reread += 1) {
+    // The keys the change store writes for this change (`gsi1sk` is the `<time>#<eventId>` every index sorts by).
+    const sortKey = item.gsi1sk;
+    const keys = typeof sortKey === 'string' ? accountIndexKeys(item.change?.accountId, sortKey) : undefined;
+    if (!keys) {
+      tally.withoutAccount += 1;
+      return;
+    }
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET gsi4pk = :pk, gsi4sk = :sk',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(gsi4pk) AND #change.accountId = :account AND gsi1sk = :sk',
+          ExpressionAttributeNames: { '#change': 'change' },
+          ExpressionAttributeValues: {
+            ':pk': keys.gsi4pk,
+            ':sk': keys.gsi4sk,
+            ':account': item.change?.accountId,
+          },
+        }),
+      );
+      tally.indexed += 1;
+      return;
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    // Which condition failed: the item is gone, was given its keys meanwhile, or names another account or time now.
     const now = await client.send(
       new GetCommand({
         TableName: tableName,
         Key: { pk: item.pk, sk: item.sk },
-        ProjectionExpression: 'pk',
+        ProjectionExpression: PROJECTION,
+        ExpressionAttributeNames: { '#change': 'change' },
         ConsistentRead: true,
       }),
     );
-    if (now.Item) tally.alreadyIndexed += 1;
-    else tally.gone += 1;
+    const current = now.Item as ScannedChange | undefined;
+    if (!current) {
+      tally.gone += 1;
+      return;
+    }
+    if (current.gsi4pk !== undefined) {
+      tally.alreadyIndexed += 1;
+      return;
+    }
+    if (reread === 0) tally.changedMeanwhile += 1;
+    if (reread >= MAX_REREADS) {
+      throw new BackfillContentionError(`change ${item.pk} kept changing while it was indexed; run again`);
+    }
+    item = current;
   }
+}
+
+/** A change kept being written under the backfill's update: the run stops (resume from its last position). */
+export class BackfillContentionError extends Error {
+  override name = 'BackfillContentionError';
 }
 
 /** A position as one printable word (base64url JSON), so a run can be resumed from what the last one printed. */

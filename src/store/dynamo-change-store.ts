@@ -61,6 +61,7 @@ import type {
 } from '../app/revert-port';
 import type { AlarmEvent, AssessedChange, Change, PolicyDocument } from '../domain/types';
 import {
+  accountIndexKeys,
   INDEX_BY_ACCOUNT,
   INDEX_BY_ACTOR,
   INDEX_BY_RESOURCE,
@@ -402,7 +403,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       gsi3pk: `RESOURCE#${indexedResourceOf(change)}`,
       gsi3sk: sortKey,
       // Sparse: a record naming no account is in every other index, not this one.
-      ...(change.accountId ? { gsi4pk: `ACCOUNT#${change.accountId}`, gsi4sk: sortKey } : {}),
+      ...accountIndexKeys(change.accountId, sortKey),
       [TTL_ATTRIBUTE]: this.expiresAt(now),
     };
   }

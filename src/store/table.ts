@@ -33,6 +33,19 @@ export const INDEX_BY_ACTOR = 'byActor';
 export const INDEX_BY_RESOURCE = 'byResource';
 export const INDEX_BY_ACCOUNT = 'byAccount';
 
+/**
+ * A change's `byAccount` index keys, from its account and its `<time>#<eventId>` sort key; none when it names no
+ * account (the index is sparse). The one rule for the change store and the index backfill alike.
+ */
+export function accountIndexKeys(
+  accountId: unknown,
+  sortKey: string,
+): { gsi4pk: string; gsi4sk: string } | undefined {
+  return typeof accountId === 'string' && accountId !== ''
+    ? { gsi4pk: `ACCOUNT#${accountId}`, gsi4sk: sortKey }
+    : undefined;
+}
+
 /** Primary key: `pk` (what the item is: `CHANGE#…`, `DOC#…`, `ALARM#…`, `BURST#…`) and `sk`. */
 export const TABLE_KEY_SCHEMA: KeySchemaElement[] = [
   { AttributeName: 'pk', KeyType: 'HASH' },

@@ -5,11 +5,12 @@
  */
 import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type AlarmFollowPort, AlarmFollowService } from '../../src/app/alarm-follow';
+import { type AlarmFollowPort, AlarmFollowService, FollowUpError } from '../../src/app/alarm-follow';
 import type { NotifyService } from '../../src/app/notify-service';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
 import { CIS44_FILTER_PATTERN } from '../../src/domain/filter-pattern';
 import type { CloudTrailRecord } from '../../src/domain/input';
+import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { DynamoAlarmCursorStore } from '../../src/store/dynamo-alarm-cursors';
 import type { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -110,9 +111,8 @@ async function followedNotify(clock: { now: Date }, tableName?: string) {
   follow = new AlarmFollowService({
     cursors,
     logs: new CloudWatchLogsSearch(components.logs),
-    deliver: async (records, deadline) => {
-      await (notify.service as NotifyService).deliverRecords(records, deadline);
-    },
+    deliver: async (records, deadline) =>
+      (await (notify.service as NotifyService).deliverRecords(records, deadline)).changes,
     summaries: notify.service as NotifyService,
     clock: { now: () => clock.now },
   });
@@ -309,6 +309,7 @@ describe('AlarmFollowService', () => {
         logs: new CloudWatchLogsSearch(components.logs, { pageSize: 2000 }),
         deliver: async (records) => {
           handed.push(...records.map((record) => String(record.eventID)));
+          return [];
         },
         clock: { now: () => now },
         ...options,
@@ -366,7 +367,7 @@ describe('AlarmFollowService', () => {
       return { ...followed, base, at, clock, group, metric, text };
     }
 
-    it('a run whose recording of the calls fails part way leaves the cursor; the next run counts 2, not 4', async () => {
+    it('a run whose recording of the calls fails part way leaves the cursor and fails; the next run counts 2, not 4', async () => {
       const alarm = await alarmWithTwoLaterCalls('Recorded');
       const [before] = await alarm.cursors.activeCursors();
       // The calls are recorded, then the store fails (as if the run were cut right after the write).
@@ -376,7 +377,7 @@ describe('AlarmFollowService', () => {
         throw new Error('ProvisionedThroughputExceededException');
       });
 
-      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      await expect(alarm.follow.run(Number.POSITIVE_INFINITY)).rejects.toThrow(FollowUpError);
       expect(alertsFor('fc-a-Recorded')).toHaveLength(1);
       expect(alertsFor('fc-b-Recorded')).toHaveLength(1);
       const [after] = await alarm.cursors.activeCursors();
@@ -391,11 +392,13 @@ describe('AlarmFollowService', () => {
       expect(alertsFor('fc-a-Recorded')).toHaveLength(1);
     });
 
-    it('a run whose recording fails outright posts the calls anyway and the next run counts them', async () => {
+    it('a run whose recording fails outright posts the calls anyway, fails, and the next run counts them', async () => {
       const alarm = await alarmWithTwoLaterCalls('Unrecorded');
       vi.spyOn(alarm.store, 'recordLaterCalls').mockRejectedValueOnce(new Error('InternalServerError'));
 
-      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      await expect(alarm.follow.run(Number.POSITIVE_INFINITY)).rejects.toThrow(
+        /could not be recorded as later calls/,
+      );
       expect(alertsFor('fc-a-Unrecorded')).toHaveLength(1);
       expect(alarm.text()).not.toContain('later call');
 
@@ -408,18 +411,21 @@ describe('AlarmFollowService', () => {
     it.each([
       ['counting the records fails', 'countLaterCalls'],
       ['keeping the count fails', 'raiseAlarmCount'],
-    ] as const)('when %s, the next run that finds nothing new completes the count', async (_case, method) => {
-      const alarm = await alarmWithTwoLaterCalls(`Step${method}`);
-      vi.spyOn(alarm.store, method).mockRejectedValueOnce(new Error('RequestLimitExceeded'));
+    ] as const)(
+      'when %s, the run fails and the next run that finds nothing new completes the count',
+      async (_case, method) => {
+        const alarm = await alarmWithTwoLaterCalls(`Step${method}`);
+        vi.spyOn(alarm.store, method).mockRejectedValueOnce(new Error('RequestLimitExceeded'));
 
-      await alarm.follow.run(Number.POSITIVE_INFINITY);
-      expect(alarm.text()).not.toContain('later call');
+        await expect(alarm.follow.run(Number.POSITIVE_INFINITY)).rejects.toThrow(/could not be counted/);
+        expect(alarm.text()).not.toContain('later call');
 
-      alarm.clock.now = alarm.at(11);
-      const [outcome] = await alarm.follow.run(Number.POSITIVE_INFINITY);
-      expect(outcome?.handedOver).toBe(0);
-      expect(alarm.text()).toContain('2 later calls');
-    });
+        alarm.clock.now = alarm.at(11);
+        const [outcome] = await alarm.follow.run(Number.POSITIVE_INFINITY);
+        expect(outcome?.handedOver).toBe(0);
+        expect(alarm.text()).toContain('2 later calls');
+      },
+    );
 
     it('when Slack refuses the summary update, the next run shows the count kept', async () => {
       const alarm = await alarmWithTwoLaterCalls('SlackDown');
@@ -442,8 +448,9 @@ describe('AlarmFollowService', () => {
         cursors: alarm.cursors,
         logs: new CloudWatchLogsSearch(components.logs),
         deliver: async (records, deadline) => {
-          await (alarm.service as NotifyService).deliverRecords(records, deadline);
+          const delivered = await (alarm.service as NotifyService).deliverRecords(records, deadline);
           ticking.now = new Date(ticking.now.getTime() + MINUTE);
+          return delivered.changes;
         },
         summaries: alarm.service as NotifyService,
         recordsPerPass: 1,
@@ -460,9 +467,39 @@ describe('AlarmFollowService', () => {
         expect({ name, alerts: alertsFor(name).length }).toEqual({ name, alerts: 1 });
     });
 
-    it('a closing cursor whose count cannot be completed stays open until the next run completes it', async () => {
+    it('a closing cursor whose count cannot be kept stays open, failing, until a run completes it', async () => {
       const alarm = await alarmWithTwoLaterCalls('Closing');
       vi.spyOn(alarm.store, 'countLaterCalls').mockRejectedValue(new Error('ServiceUnavailable'));
+      const ok = alarmNotification({
+        metricName: alarm.metric,
+        periodStart: alarm.base,
+        state: 'OK',
+        stateChangeTime: alarm.at(11),
+      });
+      alarm.clock.now = alarm.at(12);
+      // The OK notification fails (SNS delivers it again), its cursor closing.
+      await expect(alarm.service.process(ok)).rejects.toThrow(FollowUpError);
+      alarm.clock.now = alarm.at(40);
+      await expect(alarm.follow.run(Number.POSITIVE_INFINITY)).rejects.toThrow(FollowUpError);
+      expect((await alarm.cursors.activeCursors()).map((cursor) => cursor.state)).toEqual(['closing']);
+      expect(alarm.text()).not.toContain('later call');
+
+      vi.restoreAllMocks();
+      alarm.clock.now = alarm.at(41);
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(await alarm.cursors.activeCursors()).toEqual([]);
+      expect(alarm.text()).toContain('2 later calls');
+      await alarm.service.process(ok);
+      expect(alarm.text()).toMatch(/^\[resolved\].*2 later calls/);
+    });
+
+    it('a summary Slack no longer has (deleted) neither fails the OK nor keeps the cursor from closing after the overlap', async () => {
+      const alarm = await alarmWithTwoLaterCalls('Deleted');
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alarm.text()).toContain('2 later calls');
+      // Someone deletes the summary; a call made before the OK reaches the log group late.
+      const summary = summaryOf(alarm.metric);
+      components.slack.messages.splice(components.slack.messages.indexOf(summary as never), 1);
       alarm.clock.now = alarm.at(12);
       await alarm.service.process(
         alarmNotification({
@@ -472,16 +509,95 @@ describe('AlarmFollowService', () => {
           stateChangeTime: alarm.at(11),
         }),
       );
+      const name = `CIS-4.4-${alarm.metric}`;
+      expect((await alarm.store.latestAlarmOccurrence(name, alarm.at(11).toISOString()))?.resolvedAt).toBe(
+        alarm.at(11).toISOString(),
+      );
+      expect((await alarm.cursors.activeCursors()).map((cursor) => cursor.state)).toEqual(['closing']);
+      await deliver(alarm.group, [call('fc-late-Deleted', alarm.base, 10.5)]);
+
       alarm.clock.now = alarm.at(40);
       await alarm.follow.run(Number.POSITIVE_INFINITY);
-      expect((await alarm.cursors.activeCursors()).map((cursor) => cursor.state)).toEqual(['closing']);
-      expect(alarm.text()).not.toContain('later call');
 
-      vi.restoreAllMocks();
-      alarm.clock.now = alarm.at(41);
-      await alarm.follow.run(Number.POSITIVE_INFINITY);
       expect(await alarm.cursors.activeCursors()).toEqual([]);
-      expect(alarm.text()).toMatch(/^\[resolved\].*2 later calls/);
+      expect(alertsFor('fc-late-Deleted')).toHaveLength(1);
+      expect((await alarm.store.latestAlarmOccurrence(name, alarm.at(11).toISOString()))?.laterCalls).toBe(3);
+    });
+
+    it('a call the notify path sets aside (an Organizations CreatePolicy the CIS 4.4 pattern matches) is not counted', async () => {
+      const alarm = await alarmWithTwoLaterCalls('Organizations');
+      const organizations = cloudTrailRecord(
+        'CreatePolicy',
+        { name: 'deny-leaving', type: 'SERVICE_CONTROL_POLICY', content: '{}' },
+        {
+          eventSource: 'organizations.amazonaws.com',
+          eventTime: new Date(alarm.at(8.5).getTime()).toISOString().replace('.000Z', 'Z'),
+        },
+      );
+      await deliver(alarm.group, [organizations]);
+
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+
+      expect(alarm.text()).toContain('2 later calls');
+      const kept = await alarm.store.latestAlarmOccurrence(
+        `CIS-4.4-${alarm.metric}`,
+        alarm.at(10).toISOString(),
+      );
+      expect(kept?.laterCalls).toBe(2);
+    });
+
+    it('two runs showing the count at once leave the summary at the higher count, whatever order Slack applies them in', async () => {
+      const alarm = await alarmWithTwoLaterCalls('Overlap');
+      await alarm.follow.run(Number.POSITIVE_INFINITY);
+      expect(alarm.text()).toContain('2 later calls');
+      const [cursor] = await alarm.cursors.activeCursors();
+      const { alarmName, openedAt } = cursor as { alarmName: string; openedAt: string };
+      const more = async (ids: string[]) => {
+        await alarm.service.recordLaterCalls(alarmName, openedAt, ids);
+        await alarm.service.keepLaterCallsCount(alarmName, openedAt);
+      };
+      // Run A's update (5) reaches Slack only after run B's (7); A then records what it showed before B does.
+      let releaseA = () => {};
+      const heldA = new Promise<void>((resolve) => {
+        releaseA = resolve;
+      });
+      let releaseB = () => {};
+      const heldB = new Promise<void>((resolve) => {
+        releaseB = resolve;
+      });
+      const update = SlackAlertChannel.prototype.updateAlarm;
+      let updates = 0;
+      vi.spyOn(SlackAlertChannel.prototype, 'updateAlarm').mockImplementation(async function (
+        this: SlackAlertChannel,
+        ...args
+      ) {
+        updates += 1;
+        if (updates === 1) await heldA;
+        return update.apply(this, args);
+      });
+      const raise = alarm.store.raiseAlarmCount.bind(alarm.store);
+      let bHeld = false;
+      vi.spyOn(alarm.store, 'raiseAlarmCount').mockImplementation(async (...args) => {
+        if (args[1] === 'shownLaterCalls' && args[2] === 7 && !bHeld) {
+          bHeld = true;
+          await heldB;
+        }
+        return raise(...args);
+      });
+
+      await more(['x-1', 'x-2', 'x-3']);
+      const runA = alarm.service.showLaterCalls(alarmName, openedAt);
+      await vi.waitFor(() => expect(updates).toBe(1));
+      await more(['x-4', 'x-5']);
+      const runB = alarm.service.showLaterCalls(alarmName, openedAt);
+      await vi.waitFor(() => expect(bHeld).toBe(true));
+      expect(alarm.text()).toContain('7 later calls');
+      releaseA();
+      await runA;
+      releaseB();
+      await runB;
+
+      expect(alarm.text()).toContain('7 later calls');
     });
   });
 });

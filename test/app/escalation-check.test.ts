@@ -359,7 +359,7 @@ describe('notify checks escalation itself when the documents are at hand', () =>
     expect(stored?.change.escalation).toEqual({ state: 'checking' });
     expect(stored?.change.followUp).toEqual({ state: 'queued' });
     expect(messageOf(stored?.slack?.ts).shown).toContain('Checking escalation paths…');
-    expect(queue.jobs.map((job) => job.kind)).toEqual(['escalation-check']);
+    expect(queue.jobs.map((job) => job.kind)).toEqual(['judge-change']);
 
     expect(await workerOn(on).run(String(record.eventID))).toEqual({ outcome: 'checked' });
 
@@ -384,6 +384,38 @@ describe('notify checks escalation itself when the documents are at hand', () =>
 
     expect((await on.getChange(String(record.eventID)))?.change.escalation).toEqual({ state: 'checking' });
     expect(queue.jobs).toHaveLength(1);
+  });
+
+  it('spends one budget on the whole notification: the changes after it is spent go to the worker', async () => {
+    const queue = recordingQueue();
+    // Each check takes 1.6 s by notify's clock: more than the whole 1.5 s budget.
+    let elapsedMs = 0;
+    const checked: string[] = [];
+    const { service, store: on } = await notifyWith({
+      checker: (at) => ({
+        check: async (change) => {
+          checked.push(change.eventId);
+          const check = await checkerOn(at).check(change);
+          elapsedMs += 1600;
+          return check;
+        },
+      }),
+      budgetMs: 1500,
+      now: () => new Date(Date.now() + elapsedMs),
+      queue,
+    });
+    const attaches = [await passRoleAttach(), await passRoleAttach(), await passRoleAttach()];
+    const ids = attaches.map(({ record }) => String(record.eventID));
+
+    // One notification (a CloudTrail log file) of three changes.
+    await service.process({ Records: attaches.map(({ record }) => record) });
+
+    expect(checked).toEqual([ids[0]]);
+    const states = await Promise.all(
+      ids.map(async (id) => (await on.getChange(id))?.change.escalation?.state),
+    );
+    expect(states).toEqual(['done', 'checking', 'checking']);
+    expect(queue.jobs.map((job) => 'eventId' in job && job.eventId)).toEqual(ids.slice(1));
   });
 
   it('leaves the check to the worker when the invocation is near its end, whatever the budget', async () => {
@@ -872,7 +904,7 @@ describe('the escalation check from notify to the worker', () => {
     expect(JSON.stringify(posted[0]?.blocks)).toContain('Checking escalation paths…');
     expect(jobs).toEqual([
       {
-        kind: 'escalation-check',
+        kind: 'judge-change',
         eventId: record.eventID,
         by: { slackUserId: 'iam-changes', name: 'iam-changes' },
       },

@@ -12,7 +12,7 @@ describe('parseJob', () => {
     { kind: 'prepare-confirmation', action: 'quarantine', eventId: 'e', viewId: 'V1', by },
     { kind: 'history', text: '90d', responseUrl: 'https://hooks.slack.com/x', by, channelId: 'C1' },
     { kind: 'status', responseUrl: 'https://hooks.slack.com/x', by, channelId: 'C1', share: true },
-    { kind: 'escalation-check', eventId: 'e', by: { ...SYSTEM_REQUESTER } },
+    { kind: 'judge-change', eventId: 'e', by: { ...SYSTEM_REQUESTER } },
   ];
 
   it.each(jobs.map((job) => [job.kind, job] as const))(
@@ -39,17 +39,14 @@ describe('parseJob', () => {
       JSON.stringify({ kind: 'diff', eventId: 'e', viewId: 'V', by, page: -1 }),
       'page that is not a whole number',
     ],
+    [JSON.stringify({ kind: 'judge-change', by: SYSTEM_REQUESTER }), 'the judge-change job has no eventId'],
     [
-      JSON.stringify({ kind: 'escalation-check', by: SYSTEM_REQUESTER }),
-      'the escalation-check job has no eventId',
-    ],
-    [
-      JSON.stringify({ kind: 'escalation-check', eventId: 'e', by }),
-      'the escalation-check job names a user or carries a Slack request it cannot have',
+      JSON.stringify({ kind: 'judge-change', eventId: 'e', by }),
+      'the judge-change job names a user or carries a Slack request it cannot have',
     ],
     [
       JSON.stringify({
-        kind: 'escalation-check',
+        kind: 'judge-change',
         eventId: 'e',
         by: SYSTEM_REQUESTER,
         origin: { body: 'b', timestamp: '1', signature: 'v0=x' },
@@ -57,6 +54,29 @@ describe('parseJob', () => {
       'names a user or carries a Slack request',
     ],
   ])('refuses %s in one line', (text, words) => {
+    expect(() => parseJob(text)).toThrow(JobFormatError);
+    expect(() => parseJob(text)).toThrow(words);
+  });
+});
+
+describe('parseJob of a job queued under the former name escalation-check', () => {
+  it('reads it as the judge-change job it is, with nothing else changed', () => {
+    const queued = { kind: 'escalation-check', eventId: 'e-1', by: { ...SYSTEM_REQUESTER } };
+
+    expect(parseJob(JSON.stringify(queued))).toEqual({ ...queued, kind: 'judge-change' });
+  });
+
+  it.each([
+    ['naming a person', { by }, 'names a user or carries a Slack request'],
+    [
+      'carrying a Slack request',
+      { by: SYSTEM_REQUESTER, origin: { body: 'b', timestamp: '1', signature: 'v0=x' } },
+      'names a user or carries a Slack request',
+    ],
+    ['without a change', { eventId: undefined, by: SYSTEM_REQUESTER }, 'has no eventId'],
+  ])('holds it to the same rules: refused when %s', (_case, fields, words) => {
+    const text = JSON.stringify({ kind: 'escalation-check', eventId: 'e-1', ...fields });
+
     expect(() => parseJob(text)).toThrow(JobFormatError);
     expect(() => parseJob(text)).toThrow(words);
   });

@@ -138,7 +138,9 @@ describe('backfill-index', () => {
     expect(first.err()).toMatch(/^page 1: 3 items read, \d+ indexed \(resume: --resume [\w-]+\)$/m);
     expect(first.err()).toMatch(/\(end of table\)\n$/);
     expect(first.out()).toContain(`backfill-index ${tableName}: 8 items read in`);
-    expect(first.out()).toContain('7 changes indexed, 0 already indexed meanwhile, 1 naming no account');
+    expect(first.out()).toContain(
+      '7 changes indexed, 0 already indexed meanwhile, 0 written again meanwhile (read again), 1 naming no account',
+    );
 
     const anonymousItem = await db.documentClient.send(
       new GetCommand({ TableName: tableName, Key: { pk: `CHANGE#${anonymous.eventId}`, sk: 'CHANGE' } }),
@@ -229,6 +231,60 @@ describe('backfill-index', () => {
     expect(await store.getChange(expired)).toBeUndefined();
     expect(await inAccount(store, PAYMENTS)).toEqual([acknowledged]);
     expect(await inAccount(store, LEDGER)).toEqual([rewritten]);
+  });
+
+  it('indexes exactly what the store indexes: an account named by something other than 12 digits too', async () => {
+    const { tableName, store, ids } = await oldTable(2);
+    const [odd] = ids as [string];
+    await db.documentClient.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: `CHANGE#${odd}`, sk: 'CHANGE' },
+        UpdateExpression: 'SET #change.accountId = :account',
+        ExpressionAttributeNames: { '#change': 'change' },
+        ExpressionAttributeValues: { ':account': 'legacy-7' },
+      }),
+    );
+    const done = await backfillAccountIndex(db.documentClient, tableName);
+    expect(done).toMatchObject({ indexed: 2, withoutAccount: 0 });
+    expect(await inAccount(store, 'legacy-7')).toEqual([odd]);
+  });
+
+  it('a change whose account was written again between the scan and the update is read again and indexed by it', async () => {
+    const { tableName, store, ids } = await oldTable(1);
+    const [moved] = ids as [string];
+    let raced = false;
+    const racing = {
+      send: async (command: unknown) => {
+        if (command instanceof UpdateCommand && !raced) {
+          raced = true;
+          await db.documentClient.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: `CHANGE#${moved}`, sk: 'CHANGE' },
+              UpdateExpression: 'SET #change.accountId = :account',
+              ExpressionAttributeNames: { '#change': 'change' },
+              ExpressionAttributeValues: { ':account': LEDGER },
+            }),
+          );
+        }
+        return db.documentClient.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+
+    const done = await backfillAccountIndex(racing, tableName);
+    expect(done).toMatchObject({ indexed: 1, changedMeanwhile: 1, alreadyIndexed: 0, gone: 0 });
+    expect(await inAccount(store, PAYMENTS)).toEqual([]);
+    expect(await inAccount(store, LEDGER)).toEqual([moved]);
+  });
+
+  it('a --resume position DynamoDB refuses is bad input, not a position to resume from again', async () => {
+    const { tableName } = await oldTable(1);
+    const position = encodePosition({ pk: 'CHANGE#x', sk: 'CHANGE', gsi9pk: 'not a key' });
+    const refused = cliIo(dynaliteEnv());
+    expect(await main(['backfill-index', '--table', tableName, '--resume', position], refused.io)).toBe(2);
+    expect(refused.err()).toMatch(/^iam-changes: --resume: DynamoDB refused this position \(.+\); give one/);
+    expect(refused.err()).not.toContain(`resume with --resume ${position}`);
   });
 
   it('two runs at once index every change once between them', async () => {

@@ -173,7 +173,7 @@ describe('notify handler: the escalation check', () => {
     );
     expect(Messages?.map((message) => JSON.parse(message.Body ?? '{}'))).toEqual([
       {
-        kind: 'escalation-check',
+        kind: 'judge-change',
         eventId: record.eventID,
         by: { slackUserId: 'iam-changes', name: 'iam-changes' },
       },

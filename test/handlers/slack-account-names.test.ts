@@ -42,11 +42,25 @@ import { signedSlackRequest } from '../support/slack-requests';
 
 const SECRET = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
-/** The directory's name for the account the changes are made in, with a character Slack must see escaped. */
-const NAME = 'security-tooling<prod>';
-const ESCAPED = 'security-tooling&lt;prod&gt;';
-const IN_ALERT = `*${ESCAPED}* \`${ACCOUNT}\` · Root/Security`;
-const IN_SENTENCE = `*${ESCAPED}* (${ACCOUNT})`;
+/**
+ * The directory's name for the account the changes are made in: a member account may name itself anything
+ * (`account:PutAccountName`), here mrkdwn that would read as another account's id in bold, and `<>` Slack must
+ * see escaped.
+ */
+const NAME = 'prod<payments>* `999988887777` *';
+const SPOOFED = '999988887777';
+const ESCAPED = 'prod&lt;payments&gt;* `999988887777` *';
+/** The name as shown: a code span (it holds mrkdwn characters), its backticks shown as `'`, so nothing formats. */
+const NAMED = "`prod&lt;payments&gt;* '999988887777' *`";
+const IN_ALERT = `${NAMED} \`${ACCOUNT}\` · Root/Security`;
+const IN_SENTENCE = `${NAMED} (${ACCOUNT})`;
+/** Where a confirmation acts: the id first. */
+const IN_CONFIRMATION = `In account \`${ACCOUNT}\` (${NAMED} · Root/Security)`;
+
+/** Text outside the name's own code span never shows the id the name pretends to be. */
+function expectNoSpoof(text: string): void {
+  expect(text.split(NAMED).join('')).not.toContain(SPOOFED);
+}
 
 let components: Components;
 let h: Harness;
@@ -198,6 +212,7 @@ describe('account names through the Slack and worker handlers', () => {
     const alert = await alertOf(await adminAttached());
     const posted = components.slack.messages.find((message) => message.ts === alert.ts);
     expect(textOf(posted?.blocks)).toContain(IN_ALERT);
+    expectNoSpoof(textOf(posted?.blocks));
   });
 
   it('the revert confirmation names the account, and so does the result posted in the thread', async () => {
@@ -205,8 +220,9 @@ describe('account names through the Slack and worker handlers', () => {
 
     const { view, viewId } = await confirmationOf(ACTION_IDS.REVERT, alert);
     expect(view.callback_id).toBe(VIEW_IDS.REVERT_CONFIRM);
-    expect(textOf(view.blocks)).toContain(`In account ${IN_ALERT}`);
-    expect(textOf(view.blocks)).not.toContain(NAME);
+    expect(textOf(view.blocks)).toContain(IN_CONFIRMATION);
+    expect(textOf(view.blocks)).not.toContain(ESCAPED);
+    expectNoSpoof(textOf(view.blocks));
 
     const submitted = await slackHandler(
       signedSlackRequest(submission(view, viewId, reason('not approved')), SECRET),
@@ -221,6 +237,7 @@ describe('account names through the Slack and worker handlers', () => {
       .thread(alert.ts)
       .find((message) => textOf(message.blocks).includes('Reverted'));
     expect(textOf(result?.blocks)).toContain(`*Reverted* in ${IN_SENTENCE} by <@${ALICE}>`);
+    expectNoSpoof(textOf(result?.blocks));
     expect(result?.text).toContain(`Reverted in ${ESCAPED} (${ACCOUNT}) by`);
   });
 
@@ -232,7 +249,8 @@ describe('account names through the Slack and worker handlers', () => {
 
     const { view } = await confirmationOf(ACTION_IDS.QUARANTINE, alert);
     expect(view.callback_id).toBe(VIEW_IDS.QUARANTINE_CONFIRM);
-    expect(textOf(view.blocks)).toContain(`In account ${IN_ALERT}`);
+    expect(textOf(view.blocks)).toContain(IN_CONFIRMATION);
+    expectNoSpoof(textOf(view.blocks));
   });
 
   it("a mute's note in the thread names the account it is limited to", async () => {
@@ -265,6 +283,7 @@ describe('account names through the Slack and worker handlers', () => {
       .thread(alert.ts)
       .find((message) => textOf(message.blocks).includes(':no_bell:'));
     expect(textOf(note?.blocks)).toContain(`in ${IN_SENTENCE} until`);
+    expectNoSpoof(textOf(note?.blocks));
     // The note's own mrkdwn reaches Slack as written: the mention and the date are not escaped a second time.
     expect(textOf(note?.blocks)).toMatch(new RegExp(`:no_bell: <@${ALICE}> muted .* until <!date\\^\\d+\\^`));
   });
@@ -290,6 +309,7 @@ describe('account names through the Slack and worker handlers', () => {
       textOf(message.blocks).includes(':calendar:'),
     );
     expect(textOf(announced?.blocks)).toContain(`expects on \`role/ci-runner\` in ${IN_SENTENCE} from`);
+    expectNoSpoof(textOf(announced?.blocks));
     // The announcement's own mrkdwn reaches Slack as written: the mention is not escaped a second time.
     expect(textOf(announced?.blocks)).toContain(`:calendar: <@${ALICE}> expects`);
   });

@@ -51,6 +51,11 @@ const SHOWN: Record<string, string> = {
   '111111111111': '*prod-payments* (111111111111)',
   '222222222222': '*prod-ledger&lt;eu&gt;* (222222222222)',
 };
+/** How the confirmation lists them: the id first. */
+const CONFIRMING: Record<string, string> = {
+  '111111111111': '`111111111111` (*prod-payments*)',
+  '222222222222': '`222222222222` (*prod-ledger&lt;eu&gt;*)',
+};
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const TRUST_EC2 = JSON.stringify({
   Version: '2012-10-17',
@@ -284,7 +289,7 @@ describe('slack and worker handlers: a change made in many accounts', () => {
     const viewId = prepare && 'viewId' in prepare ? prepare.viewId : '';
     const view = components.slack.views.find((candidate) => candidate.id === viewId)?.view ?? {};
     expect(view.callback_id).toBe(VIEW_IDS.FLEET_REVERT_CONFIRM);
-    for (const account of MEMBERS) expect(textOf(view)).toContain(SHOWN[account]);
+    for (const account of MEMBERS) expect(textOf(view)).toContain(CONFIRMING[account]);
 
     const submitted = await slackHandler(
       signedSlackRequest(submission(view, viewId, 'rollout not approved'), SECRET),

@@ -289,7 +289,7 @@ describe('worker handler with HOME_ACCOUNT_ID, a change in a member account', ()
     const [result] = await handler(
       snsJobsEvent(
         JSON.stringify({
-          kind: 'escalation-check',
+          kind: 'judge-change',
           eventId: change.eventId,
           by: { slackUserId: 'iam-changes', name: 'iam-changes' },
         }),
@@ -297,7 +297,7 @@ describe('worker handler with HOME_ACCOUNT_ID, a change in a member account', ()
       context,
     );
 
-    expect(result).toEqual({ kind: 'escalation-check', outcome: 'checked' });
+    expect(result).toEqual({ kind: 'judge-change', outcome: 'checked' });
     const stored = (await h.stored(change.eventId)).change;
     expect(stored.managedPolicy).toMatchObject({ source: 'iam', versionId: 'v1' });
     expect(stored.risk.level).toBe('critical');

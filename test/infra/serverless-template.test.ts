@@ -344,7 +344,7 @@ describe('serverless.yml', () => {
       Condition: { ArnNotEquals: { 'aws:PrincipalArn': ['SlackRole.Arn', 'NotifyRole.Arn'] } },
     });
     expect(statements).toContainEqual({
-      Sid: 'NotifyEscalationChecks',
+      Sid: 'NotifyJudgeAndAskJobs',
       Effect: 'Allow',
       Principal: { AWS: 'NotifyRole.Arn' },
       Action: 'sns:Publish',

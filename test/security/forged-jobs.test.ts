@@ -437,19 +437,19 @@ describe('a forged alert and a responder who reverts it', () => {
   });
 });
 
-describe("a job that claims to be the bot's own escalation check", () => {
+describe("a job that claims to be the bot's own judge-change", () => {
   const system = { slackUserId: 'iam-changes', name: 'iam-changes' };
 
-  it('an unsigned escalation check of a forged change only reads: IAM untouched, no revert, nobody audited as acting', async () => {
+  it('a judge-change of a forged change only reads: IAM untouched, no revert, nobody audited as acting', async () => {
     const victim = await role();
     const change = await forgedDetach(victim);
 
     const [result] = await handler(
-      jobsEvent({ kind: 'escalation-check', eventId: change.eventId, by: system }),
+      jobsEvent({ kind: 'judge-change', eventId: change.eventId, by: system }),
       context,
     );
 
-    expect(result).toEqual({ kind: 'escalation-check', outcome: 'checked' });
+    expect(result).toEqual({ kind: 'judge-change', outcome: 'checked' });
     expect(await attachedTo(victim)).toEqual([]);
     const stored = await h.stored(change.eventId);
     expect(stored.revert).toBeUndefined();
@@ -462,13 +462,13 @@ describe("a job that claims to be the bot's own escalation check", () => {
     expect((await auditOf(change.eventId)).filter((entry) => entry.action !== 'unverified-job')).toEqual([]);
   });
 
-  it('an escalation check about a change the store does not hold does nothing', async () => {
+  it('a judge-change about a change the store does not hold does nothing', async () => {
     const [result] = await handler(
-      jobsEvent({ kind: 'escalation-check', eventId: 'never-stored', by: system }),
+      jobsEvent({ kind: 'judge-change', eventId: 'never-stored', by: system }),
       context,
     );
 
-    expect(result).toEqual({ kind: 'escalation-check', outcome: 'unknown-change' });
+    expect(result).toEqual({ kind: 'judge-change', outcome: 'unknown-change' });
   });
 
   it("a revert job dressed as the bot's own (its requester, no Slack request): refused, IAM untouched", async () => {
@@ -481,21 +481,21 @@ describe("a job that claims to be the bot's own escalation check", () => {
     expect(await attachedTo(victim)).toEqual([]);
   });
 
-  it('an escalation check that carries a Slack request or names a person is not read as a job at all', async () => {
+  it('a judge-change that carries a Slack request or names a person is not read as a job at all', async () => {
     const victim = await role();
     const change = await forgedDetach(victim);
     const signed = signJob(revertJob(change.eventId));
 
     await expect(
       handler(
-        jobsEvent({ kind: 'escalation-check', eventId: change.eventId, by: system, origin: signed.origin }),
+        jobsEvent({ kind: 'judge-change', eventId: change.eventId, by: system, origin: signed.origin }),
         context,
       ),
     ).rejects.toThrow(/carries a Slack request it cannot have|names a user/);
     await expect(
       handler(
         jobsEvent({
-          kind: 'escalation-check',
+          kind: 'judge-change',
           eventId: change.eventId,
           by: { slackUserId: ALICE, name: 'alice' },
         }),
@@ -503,5 +503,66 @@ describe("a job that claims to be the bot's own escalation check", () => {
       ),
     ).rejects.toThrow(/names a user or carries a Slack request/);
     expect(await attachedTo(victim)).toEqual([]);
+  });
+});
+
+describe('a job queued under the former name escalation-check (published by a notify deployed before the rename)', () => {
+  const system = { slackUserId: 'iam-changes', name: 'iam-changes' };
+  /** The SNS event of a job as the former notify wrote it: the old kind, which the `Job` type no longer has. */
+  const legacyEvent = (fields: Record<string, unknown>) =>
+    snsJobsEvent(JSON.stringify({ kind: 'escalation-check', ...fields }));
+
+  it('runs exactly as a judge-change: the change judged again, IAM only read', async () => {
+    const [oldRole, newRole] = [await role(), await role()];
+    const [old, renamed] = [await forgedDetach(oldRole), await forgedDetach(newRole)];
+
+    const [legacy] = await handler(legacyEvent({ eventId: old.eventId, by: system }), context);
+    const [current] = await handler(
+      jobsEvent({ kind: 'judge-change', eventId: renamed.eventId, by: system }),
+      context,
+    );
+
+    expect(legacy).toEqual({ kind: 'judge-change', outcome: 'checked' });
+    expect(legacy).toEqual(current);
+    const [judgedOld, judgedNew] = [await h.stored(old.eventId), await h.stored(renamed.eventId)];
+    expect(judgedOld.change.escalation).toMatchObject({
+      state: 'done',
+      principal: `role ${oldRole}`,
+      opened: [],
+    });
+    expect(judgedOld.change.risk).toEqual(judgedNew.change.risk);
+    expect(judgedOld.revert).toBeUndefined();
+    expect(judgedOld.quarantine).toBeUndefined();
+    expect(await attachedTo(oldRole)).toEqual([]);
+  });
+
+  it('about a change the store does not hold: nothing, as before', async () => {
+    const [result] = await handler(legacyEvent({ eventId: 'never-stored', by: system }), context);
+
+    expect(result).toEqual({ kind: 'judge-change', outcome: 'unknown-change' });
+  });
+
+  it.each([
+    ['a genuinely signed Slack request of a responder', () => signJob(revertJob('x')).origin, system],
+    [
+      'a request signed with another secret',
+      () => signJob(revertJob('x'), { secret: 'not-the-secret' }).origin,
+      system,
+    ],
+    [
+      'no request but a person named as its requester',
+      () => undefined,
+      { slackUserId: ALICE, name: 'alice' },
+    ],
+  ])('carrying %s: not read as a job, IAM untouched', async (_case, originOf, by) => {
+    const victim = await role();
+    const change = await forgedDetach(victim);
+    const origin = originOf();
+
+    await expect(
+      handler(legacyEvent({ eventId: change.eventId, by, ...(origin ? { origin } : {}) }), context),
+    ).rejects.toThrow(/names a user or carries a Slack request/);
+    expect(await attachedTo(victim)).toEqual([]);
+    expect((await h.stored(change.eventId)).change.escalation).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@
 import type { ModalView } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { ChangeAccount } from '../../src/app/alert-port';
+import type { FleetPlan, FleetResult } from '../../src/app/fleet-actions';
 import type { LiftPreview, QuarantinePreview } from '../../src/app/quarantine-service';
 import type { RevertOutcome, RevertPreview } from '../../src/app/revert-service';
 import type { AccountFacts } from '../../src/domain/accounts';
@@ -16,13 +17,17 @@ import { type Mute, planMute } from '../../src/domain/mute';
 import { quarantineDocument } from '../../src/domain/quarantine';
 import { planRevert } from '../../src/domain/revert';
 import type { AssessedChange } from '../../src/domain/types';
-import type { SlackMessage } from '../../src/slack/render';
+import { renderChange, type SlackMessage } from '../../src/slack/render';
+import { accountNameMrkdwn } from '../../src/slack/render-account';
+import { renderBurstBatch } from '../../src/slack/render-burst';
 import {
   renderLiftConfirm,
   renderQuarantineConfirm,
   renderRevertConfirm,
 } from '../../src/slack/render-confirm';
+import { renderDigest } from '../../src/slack/render-digest';
 import { renderExpectationList, renderExpectationPosted } from '../../src/slack/render-expectation';
+import { renderFleetConfirm, renderFleetResults } from '../../src/slack/render-fleet';
 import { muteLine, renderMutedNote, renderUnmutedNote } from '../../src/slack/render-mute';
 import {
   renderLiftOutcome,
@@ -35,6 +40,14 @@ import { textOf } from '../support/responder-harness';
 const ACCOUNT = '111122223333';
 const NAMED: AccountFacts = { id: ACCOUNT, name: 'prod-payments <&>', ouPath: 'Root/Workloads/Prod' };
 const ESCAPED_NAME = 'prod-payments &lt;&amp;&gt;';
+/**
+ * A name a member account gave itself (`account:PutAccountName`) to read as another account: in bold it would show
+ * `prod-payments` then the code span `999988887777`.
+ */
+const SPOOFING: AccountFacts = { id: ACCOUNT, name: 'prod-payments* `999988887777` *', ouPath: 'Root/Prod' };
+const SPOOFED_ID = '999988887777';
+/** The spoofing name as shown: one code span (backticks shown as `'`), inside which nothing formats. */
+const SPOOFING_SHOWN = "`prod-payments* '999988887777' *`";
 const AT = '2026-11-20T14:05:00Z';
 const META = { eventId: 'e-1', channel: 'C0ALERTS', ts: '1.000100' };
 const BY = { slackUserId: 'U0ALICE', name: 'alice' };
@@ -214,5 +227,108 @@ describe('account names in responder messages', () => {
     const modal = renderRevertConfirm(revertPreview(change), META);
     expect(textOf(modal.blocks)).not.toContain('elsewhere');
     expect(textOf(modal.blocks)).toContain(`In account \`${ACCOUNT}\``);
+  });
+});
+
+/** Every mrkdwn text in blocks (plain_text shows `*` and backticks as they are: nothing there formats). */
+function mrkdwnOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(mrkdwnOf);
+  if (typeof value !== 'object' || value === null) return [];
+  const object = value as Record<string, unknown>;
+  if (object.type === 'mrkdwn' && typeof object.text === 'string') return [object.text];
+  return Object.values(object).flatMap(mrkdwnOf);
+}
+
+/** The mrkdwn of a message or a modal with the name's own code span taken out: what could pass for an id. */
+function outsideTheName(message: { blocks?: unknown }): string {
+  return mrkdwnOf(message.blocks).join('\n').split(SPOOFING_SHOWN).join('');
+}
+
+function respondedIn(change: AssessedChange) {
+  return {
+    change,
+    delivery: 'grouped',
+    attempts: 1,
+    firstSeenAt: AT,
+    updatedAt: AT,
+  } as const;
+}
+
+describe('an account name made of mrkdwn', () => {
+  const spoofed = changeIn(SPOOFING);
+  const stored = respondedIn(spoofed);
+  const fleetPlan = {
+    action: 'revert',
+    stored,
+    preview: { plan: { cli: ['aws iam detach-role-policy --role-name app'] } },
+  } as unknown as FleetPlan;
+  const fleetResult = { action: 'revert', stored, outcome: { status: 'done' } } as unknown as FleetResult;
+  const fleetMeta = { groupId: 'g-1', asOf: AT, channel: 'C0ALERTS', ts: '1.2' };
+  const others: Array<[string, { blocks?: unknown }]> = [
+    ['the alert', renderChange(spoofed)],
+    ['a burst line', renderBurstBatch([spoofed])],
+    ['the fleet confirmation', renderFleetConfirm('revert', [fleetPlan], fleetMeta)],
+    ...renderFleetResults('revert', [fleetResult], BY, 'rollback').map((message): [string, SlackMessage] => [
+      'the fleet result',
+      message,
+    ]),
+    ...renderDigest(
+      {
+        day: '2026-11-19',
+        count: 1,
+        accounts: [
+          {
+            accountId: ACCOUNT,
+            accountName: SPOOFING.name as string,
+            count: 1,
+            actors: [{ name: 'alice', level: 'critical', count: 1, events: [{ eventName: 'X', count: 1 }] }],
+          },
+        ],
+      },
+      ['critical'],
+    ).map((message): [string, SlackMessage] => ['the digest', message]),
+  ];
+
+  it.each([...messages(spoofed), ...others])(
+    '%s shows it as one inert code span beside the real id, never as another id',
+    (_name, message) => {
+      const shown = textOf(message.blocks as SlackMessage['blocks']);
+      expect(shown).toContain(SPOOFING_SHOWN);
+      expect(shown).toContain(ACCOUNT);
+      expect(outsideTheName(message)).not.toContain(SPOOFED_ID);
+    },
+  );
+
+  it('the revert, quarantine, lift and fleet confirmations show the id first', () => {
+    for (const modal of [
+      renderRevertConfirm(revertPreview(spoofed), META),
+      renderQuarantineConfirm(quarantinePreview(spoofed), META),
+      renderLiftConfirm(liftPreview(spoofed), META),
+    ]) {
+      expect(textOf(modal.blocks)).toContain(`In account \`${ACCOUNT}\` (${SPOOFING_SHOWN} · Root/Prod)`);
+    }
+    const fleet = textOf(renderFleetConfirm('revert', [fleetPlan], fleetMeta).blocks);
+    expect(fleet).toContain(`\`${ACCOUNT}\` (${SPOOFING_SHOWN})`);
+  });
+
+  it.each([
+    ['plain', 'prod-payments', '*prod-payments*'],
+    ['underscores', 'prod_payments_', '`prod_payments_`'],
+    ['a tilde', '~prod~', '`~prod~`'],
+    ['a line break', 'prod\n*999988887777*', '`prod *999988887777*`'],
+    ['Slack entities', 'a<b>&c', '*a&lt;b&gt;&amp;c*'],
+  ])('a name with %s (%j) is shown inert', (_case, name, shown) => {
+    expect(accountNameMrkdwn(name)).toBe(shown);
+  });
+
+  it('a name without formatting characters stays bold', () => {
+    expect(textOf(renderChange(changeIn(NAMED)).blocks)).toContain(`*${ESCAPED_NAME}* \`${ACCOUNT}\``);
+  });
+
+  it('a burst line and a fleet line do not show facts about another account as the change’s', () => {
+    const elsewhere = { ...changeIn(), account: { id: '999999999999', name: 'elsewhere' } };
+    const plan = { ...fleetPlan, stored: respondedIn(elsewhere) } as FleetPlan;
+    expect(textOf(renderBurstBatch([elsewhere]).blocks)).not.toContain('elsewhere');
+    expect(textOf(renderFleetConfirm('revert', [plan], fleetMeta).blocks)).not.toContain('elsewhere');
   });
 });

@@ -117,7 +117,7 @@ describe('renderQueryAnswer (list)', () => {
     assertBlockKitLimits(message);
     const text = allText(message);
     expect(text).toContain('in *prod-payments*');
-    expect(text).toContain('to role ci-runner in prod-payments');
+    expect(text).toContain('to role ci-runner in *prod-payments* (111122223333)');
   });
 
   it('says how many changes there are at each level on top, and the order of the list', () => {

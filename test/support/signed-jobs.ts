@@ -140,7 +140,7 @@ export function slackBodyOf(job: Job): string {
           ? { team_domain: new URL(job.permalinkBase).hostname.split('.')[0] ?? '' }
           : {}),
       }).toString();
-    case 'escalation-check':
+    case 'judge-change':
     case 'ask-actor':
       // No Slack request causes one; a forged one carries a block action that asks for nothing.
       return form({ type: 'block_actions', user, actions: [] });

@@ -18,8 +18,9 @@ export const fullAdminStatement: RiskRule = {
     if (!succeeded(change)) return null;
     for (const statement of allowStatements(change, 'permissions')) {
       const scope = wideResourceScope(statement);
+      if (!scope) continue;
       const grant = adminGrant(statement, context.actions);
-      if (!scope || !grant) continue;
+      if (!grant) continue;
       const from = attachedPrefix(change, statement);
       switch (grant.kind) {
         case 'everything':
