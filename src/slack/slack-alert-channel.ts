@@ -159,10 +159,14 @@ export function renderForwardingSummary(summary: ForwardingSummary): SlackMessag
     health.status === 'unchecked'
       ? `:warning: *The forwarding of IAM changes cannot be checked* in ${count} accounts: ${what}. It is not known to be working there: deploy the member template (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.`
       : `:rotating_light: *IAM changes may not all be forwarded* from ${count} accounts: the forwarding check found that ${what}. An upgrade not yet rolled out to them (an old \`responder-role.yml\`, a StackSet not yet updated) does this too; otherwise redeploy the member template there.`;
+  const watchOnly =
+    health.status === 'broken' && health.problems.every((problem) => problem.startsWith('watch-'));
   const text =
     health.status === 'unchecked'
       ? `${ping}Forwarding cannot be checked in ${count} accounts`
-      : `${ping}Forwarding broken in ${count} accounts: their IAM changes may no longer reach the bot`;
+      : watchOnly
+        ? `${ping}Forwarding watch broken in ${count} accounts: a stop of their IAM change forwarding would go unseen`
+        : `${ping}Forwarding broken in ${count} accounts: their IAM changes may no longer reach the bot`;
   return { text, blocks: [section(`${ping}${head}`), section(`${names}${more}`)] };
 }
 

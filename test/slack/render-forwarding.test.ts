@@ -167,7 +167,7 @@ describe('renderForwardingSummary', () => {
       mention: true,
     });
     expect(message.text).toBe(
-      '<!here> Forwarding broken in 7 accounts: their IAM changes may no longer reach the bot',
+      '<!here> Forwarding watch broken in 7 accounts: a stop of their IAM change forwarding would go unseen',
     );
     const blocks = JSON.stringify(message.blocks);
     for (let i = 0; i < 7; i += 1) expect(blocks).toContain(`*prod-${i}*`);
