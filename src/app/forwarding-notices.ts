@@ -8,7 +8,7 @@
  * own, so a stop that succeeded is never folded into the notice of attempts that failed.
  *
  * Every call is claimed by its event id with a conditional write before anything else; the group it joins is one
- * store item per account and kind, started (and its notice posted) by the first call of a window and counted by
+ * store item per account and group ({@link noticeGroupOf}), started (and its notice posted) by the first call of a window and counted by
  * the rest; its message is written only by the invocation holding the group's lease, which looks again after
  * letting go, so the last count is always shown.
  */

@@ -1,8 +1,9 @@
 /**
  * The {@link ForwardingNoticeStore} on the bot's one table: a claim per call, `FWDSTOP#<eventId>` / `CLAIM`
- * (`claimed` by one invocation until `claimUntil`, then `done`), and a group per account and kind,
- * `FWDNOTICE#<accountId>` / `<kind>`, replaced by a new group once its window is over. Conditional writes only;
- * items expire with the retention period.
+ * (`claimed` by one invocation until `claimUntil`, then `done`), and a group per account and group name,
+ * `FWDNOTICE#<accountId>` / `attempt` or `<kind>#<caller digest>` (its kind kept in `kind`), replaced by a new group
+ * once its window is over; its message is written by the holder of its lease (`leaseUntil`, `leaseOwner`), which
+ * records when it last showed it (`shownAt`). Conditional writes only; items expire with the retention period.
  */
 import {
   type DynamoDBDocumentClient,
