@@ -31,7 +31,7 @@ const forwardingCheck = lazily(async () =>
  * posts what it found until the second (a finding not posted by then is told by the next run).
  */
 const READ_MARGIN_MS = 60_000;
-const TELL_MARGIN_MS = 10_000;
+const TELL_MARGIN_MS = 15_000;
 
 /** The forwarding check's schedule input (`serverless.yml`): every member account's forwarding rule checked. */
 export interface ForwardingCheckEvent {
@@ -62,7 +62,8 @@ export async function checkForwarding(
     return { ...NOTHING_CHECKED, skipped };
   }
   const end = Date.now() + context.getRemainingTimeInMillis();
-  // Accounts are read until a minute before the timeout; what they showed is told until ten seconds before it.
+  // Accounts are read until a minute before the timeout; what they showed is told until 15 s before it (one post
+  // takes about 10 s at most, its retries included).
   const result = await check.run(end - READ_MARGIN_MS, end - TELL_MARGIN_MS);
   logger.info('forwarding check run', { ...result });
   return result;
