@@ -1,29 +1,22 @@
 /**
- * The Slack side of the fact ports ({@link AlertChannel}, {@link ResponderChannel}): each fact a use case hands
+ * The Slack side of the notify path's fact port ({@link AlertChannel}): each fact a use case hands
  * over is rendered by the pure builders of this folder and sent through the Web API gateway. Wording, layout,
  * `@here`, `replace_original` — every choice of how something looks in Slack — is made here, never in
- * `src/app`. The builders only some jobs need (the diff, the query answers, the CIS 4.4 report) are imported
- * with the first job that needs them, as before, so a cold start for a revert does not load them.
+ * `src/app`. The worker's side (`ResponderChannel`: modals, outcome notes, answers) is
+ * `slack-responder-channel.ts`, so the notify function never reaches those builders.
  */
 import type {
   AlarmSummary,
   AlertChannel,
+  AlertNote,
   AlertPlace,
   ChangeAlertOptions,
-  CommandAnswer,
-  Confirmation,
-  ConfirmSubject,
-  DiffResult,
-  ResponderChannel,
-  TaskFailure,
-  ThreadNote,
 } from '../app/alert-port';
 import { SlackMessageGoneError } from '../app/alert-port';
 import type { ForwardingFinding, ForwardingSummary } from '../app/forwarding-check';
 import type { ForwardingNotice } from '../app/forwarding-notices';
 import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
 import type { RespondedChange } from '../app/revert-port';
-import type { ResponseMessage, SlackInteractionGateway, SlackView } from '../app/slack-port';
 import {
   FORWARDER_ROLE,
   FORWARDING_RULE,
@@ -38,18 +31,6 @@ import { inlineCode, truncate } from './escape';
 import { renderAlarm, renderChange, renderThreadNote, type SlackMessage, slackDate } from './render';
 import { accountMrkdwn, accountPlain } from './render-account';
 import { renderBurstBatch, withResolved } from './render-burst';
-import {
-  renderConfirmError,
-  renderLiftConfirm,
-  renderQuarantineConfirm,
-  renderRevertConfirm,
-} from './render-confirm';
-import {
-  renderLiftOutcome,
-  renderProblem,
-  renderQuarantineOutcome,
-  renderRevertOutcome,
-} from './render-notice';
 import { renderAlertUpdate } from './render-state';
 import { SlackDeliveryError } from './web-api-gateway';
 
@@ -60,26 +41,6 @@ const GONE: ReadonlySet<string> = new Set([
   'is_archived',
   'not_in_channel',
 ]);
-
-const FAILED_TASK: Record<TaskFailure['task'], string> = {
-  revert: 'The revert did not run',
-  quarantine: 'The quarantine did not run',
-  'lift-quarantine': 'The quarantine was not lifted',
-  history: 'The CloudTrail search failed',
-  status: 'The CIS 4.4 status could not be checked',
-};
-
-const FAILURE_ADVICE: Record<TaskFailure['task'], string> = {
-  revert: 'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
-  quarantine: 'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
-  'lift-quarantine': 'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
-  history: 'Try again, or narrow the query (a shorter range, `on role/…`).',
-  status:
-    'Check that the worker may read CloudTrail, CloudWatch Logs, CloudWatch and SNS, or run `npx iam-changes audit`.',
-};
-
-const NO_LONGER_STORED = (eventId: string) =>
-  `This change is no longer stored (event ${eventId}): the bot keeps changes for its retention period only.`;
 
 /**
  * A member account stopped forwarding its IAM changes, rewrote the forwarding, or someone tried: the first call —
@@ -228,18 +189,6 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
   };
 }
 
-/** A failed task in words: what did not happen, why, and what to do now. */
-export function renderFailure(failure: TaskFailure): SlackMessage {
-  const what = FAILED_TASK[failure.task];
-  if (failure.notFound)
-    return renderProblem(
-      what,
-      `this change is no longer stored (event ${failure.detail})`,
-      'Nothing was changed.',
-    );
-  return renderProblem(what, failure.detail, failure.advice ?? FAILURE_ADVICE[failure.task]);
-}
-
 /** The one-line note for one of the bot's own IAM calls that came back from CloudTrail. */
 function ownCallText(change: AssessedChange, earlierAlertFound: boolean): string {
   const what = `${change.eventName} on ${resourceOf(change)}`;
@@ -249,21 +198,17 @@ function ownCallText(change: AssessedChange, earlierAlertFound: boolean): string
   return `↩️ ${what} by iam-changes (${change.actor.name}) — ${result}`;
 }
 
-/** A thread note (or a note to one person) as a message. */
-export function renderNote(note: ThreadNote): SlackMessage {
+/**
+ * A note of the notify path (one of the bot's own calls, an alarm's state) as a message. The worker's outcome notes
+ * are rendered by its own channel (`slack-responder-channel.ts`), so the notify function never reaches their
+ * builders.
+ */
+export function renderNote(note: AlertNote): SlackMessage {
   switch (note.kind) {
     case 'own-call':
       return renderThreadNote(ownCallText(note.change, note.earlierAlertFound));
     case 'alarm-state':
       return renderThreadNote(`Alarm ${note.alarmName} is ${note.state} again.`);
-    case 'revert':
-      return renderRevertOutcome(note.outcome, note.by, note.where);
-    case 'quarantine':
-      return renderQuarantineOutcome(note.outcome, note.by, note.reason, note.where);
-    case 'lift-quarantine':
-      return renderLiftOutcome(note.outcome, note.by, note.reason, note.where);
-    case 'failure':
-      return renderFailure(note.failure);
   }
 }
 
@@ -319,7 +264,7 @@ export class SlackAlertChannel implements AlertChannel {
     }
   }
 
-  postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef> {
+  postThreadNote(place: AlertPlace, note: AlertNote): Promise<SlackRef> {
     return this.post(place, renderNote(note));
   }
 
@@ -348,126 +293,4 @@ export class SlackAlertChannel implements AlertChannel {
     if (place.threadTs !== undefined) outgoing.threadTs = place.threadTs;
     return this.gateway.postMessage(outgoing);
   }
-}
-
-/** The worker's {@link ResponderChannel}: the alert channel plus modals, ephemeral notes and command answers. */
-export class SlackResponderChannel extends SlackAlertChannel implements ResponderChannel {
-  constructor(protected override readonly gateway: SlackInteractionGateway) {
-    super(gateway);
-  }
-
-  async showConfirmation(viewId: string, subject: ConfirmSubject, confirmation: Confirmation): Promise<void> {
-    const meta: ConfirmSubject = { eventId: subject.eventId };
-    if (subject.channel !== undefined && subject.ts !== undefined)
-      Object.assign(meta, { channel: subject.channel, ts: subject.ts });
-    let view: SlackView;
-    if ('problem' in confirmation) {
-      const { detail, notFound } = confirmation.problem;
-      const text = notFound
-        ? NO_LONGER_STORED(subject.eventId)
-        : `The ${confirmation.action} could not be prepared: ${detail}`;
-      view = renderConfirmError(confirmation.action, text, meta);
-    } else if (confirmation.action === 'revert') view = renderRevertConfirm(confirmation.preview, meta);
-    else if (confirmation.action === 'quarantine') view = renderQuarantineConfirm(confirmation.preview, meta);
-    else view = renderLiftConfirm(confirmation.preview, meta);
-    await this.gateway.updateView(viewId, view);
-  }
-
-  async showDiff(viewId: string, result: DiffResult): Promise<void> {
-    const { DIFF_VIEW_CALLBACK_ID, renderDiffError, renderDiffModal } = await import('./render-diff');
-    const { renderProblemModal } = await import('./render-confirm');
-    let view: SlackView;
-    switch (result.kind) {
-      case 'diff':
-        view = renderDiffModal(result.change, result.diff, result.source, result.delta, result.page);
-        break;
-      case 'failed':
-        view = renderDiffError(result.change, result.detail);
-        break;
-      case 'unreadable':
-        view = renderProblemModal(
-          DIFF_VIEW_CALLBACK_ID,
-          'Policy diff',
-          `The change could not be read: ${result.detail}`,
-        );
-        break;
-      case 'not-found':
-        view = renderProblemModal(DIFF_VIEW_CALLBACK_ID, 'Policy diff', NO_LONGER_STORED(result.eventId));
-        break;
-    }
-    await this.gateway.updateView(viewId, view);
-  }
-
-  async tellUser(place: AlertPlace, user: string, note: ThreadNote): Promise<void> {
-    const message = renderNote(note);
-    await this.gateway.postEphemeral({
-      channel: place.channel,
-      user,
-      ...message,
-      ...(place.threadTs === undefined ? {} : { threadTs: place.threadTs }),
-    });
-  }
-
-  /**
-   * An answer replaces the private note that said it was coming ("Searching CloudTrail…", "Checking CIS 4.4…").
-   * A shared answer cannot replace a private note (Slack does not change who sees a message), so the note is
-   * deleted first and the answer posted in the channel.
-   */
-  async answer(responseUrl: string, answer: CommandAnswer): Promise<void> {
-    const response = await this.responseTo(answer);
-    if (response.response_type === 'in_channel') {
-      try {
-        await this.gateway.respond(responseUrl, { text: '', delete_original: true });
-      } catch {
-        // The note may be gone already (dismissed): the answer matters, so it is posted all the same.
-      }
-    }
-    await this.gateway.respond(responseUrl, response);
-  }
-
-  /** How each answer replaces what the person saw before: an ephemeral answer replaces the earlier note. */
-  private async responseTo(answer: CommandAnswer): Promise<ResponseMessage> {
-    switch (answer.kind) {
-      case 'query': {
-        const { renderQueryAnswer } = await import('./render-query');
-        const rendered = renderQueryAnswer(
-          answer.query,
-          answer.answer,
-          answer.now,
-          answer.permalinkBase ? { permalinkBase: answer.permalinkBase } : {},
-        );
-        return response(rendered, rendered.response_type, rendered.response_type === 'ephemeral');
-      }
-      case 'query-error': {
-        const { renderQueryError } = await import('./render-query');
-        const rendered = renderQueryError(answer.error, answer.text);
-        return response(rendered, rendered.response_type, true);
-      }
-      case 'search-progress': {
-        const { renderSearchProgress } = await import('./render-query');
-        const rendered = renderSearchProgress(answer.pages, answer.events, answer.searchedFrom);
-        return response(rendered, rendered.response_type, true);
-      }
-      case 'cis-status': {
-        const { renderCisStatus } = await import('./render-audit');
-        const rendered = renderCisStatus(answer.report, answer.now);
-        return response(rendered, answer.share ? 'in_channel' : 'ephemeral', !answer.share);
-      }
-      case 'failure':
-        return response(renderFailure(answer.failure), 'ephemeral', true);
-    }
-  }
-}
-
-function response(
-  message: SlackMessage,
-  responseType: 'ephemeral' | 'in_channel',
-  replaceOriginal: boolean,
-): ResponseMessage {
-  return {
-    response_type: responseType,
-    text: message.text,
-    blocks: message.blocks,
-    replace_original: replaceOriginal,
-  };
 }
