@@ -13,13 +13,14 @@ import type {
   ChangeAlertOptions,
 } from '../app/alert-port';
 import { SlackMessageGoneError } from '../app/alert-port';
-import type { ForwardingFinding } from '../app/forwarding-check';
+import type { ForwardingFinding, ForwardingSummary } from '../app/forwarding-check';
 import type { ForwardingNotice } from '../app/forwarding-notices';
 import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
 import type { RespondedChange } from '../app/revert-port';
 import {
   FORWARDER_ROLE,
   FORWARDING_RULE,
+  FORWARDING_WATCH_RULE,
   type ForwardingProblem,
   type ForwardingStop,
 } from '../domain/forwarding';
@@ -79,11 +80,60 @@ const PROBLEM_WORDS: Record<ForwardingProblem, string> = {
   retargeted: 'the rule no longer targets the central event bus',
   'target-role': `its target on the central bus uses another role than \`${FORWARDER_ROLE}\``,
   input: 'its target on the central bus sends something else than the event (an input or transformer)',
+  'watch-missing': `the watch rule \`${FORWARDING_WATCH_RULE}\` is gone`,
+  'watch-disabled': 'the watch rule is disabled',
+  'watch-pattern': "the watch rule matches other calls than the template's",
+  'watch-retargeted': 'the watch rule no longer targets the central event bus',
+  'watch-target-role': `the watch rule's target on the central bus uses another role than \`${FORWARDER_ROLE}\``,
+  'watch-input': "the watch rule's target on the central bus sends something else than the event",
 };
+
+/** Accounts a summary names in full; the rest are counted. */
+const SUMMARY_NAMES = 30;
+
+/**
+ * Many accounts newly found in the same state by one run of the forwarding check (an upgrade, a StackSet not yet
+ * rolled out), in one notice: the state as {@link renderForwardingFinding} words it, then the accounts by name (the
+ * first {@link SUMMARY_NAMES}, and how many more). Restored lines still go in each account's own thread.
+ */
+export function renderForwardingSummary(summary: ForwardingSummary): SlackMessage {
+  const { health, accounts } = summary;
+  const ping = summary.mention ? '<!here> ' : '';
+  const count = accounts.length;
+  const names = accounts
+    .slice(0, SUMMARY_NAMES)
+    // Name and id only (no OU path): thirty fit one section's 3,000 characters.
+    .map(
+      (account) =>
+        `• ${accountMrkdwn(account.id, account.name ? { id: account.id, name: account.name } : undefined)}`,
+    )
+    .join('\n');
+  const more =
+    count > SUMMARY_NAMES ? `\n…and ${count - SUMMARY_NAMES} more (the worker's log names each).` : '';
+  const what =
+    health.status === 'broken'
+      ? health.problems.map((problem) => PROBLEM_WORDS[problem]).join('; ')
+      : health.status === 'unchecked'
+        ? `it cannot be checked (${inlineCode(health.reason, 300)})`
+        : 'it is whole';
+  const head =
+    health.status === 'unchecked'
+      ? `:warning: *The forwarding of IAM changes cannot be checked* in ${count} accounts: ${what}. It is not known to be working there: deploy the member template (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.`
+      : `:rotating_light: *IAM changes may not all be forwarded* from ${count} accounts: the forwarding check found that ${what}. An upgrade not yet rolled out to them (an old \`responder-role.yml\`, a StackSet not yet updated) does this too; otherwise redeploy the member template there.`;
+  const watchOnly =
+    health.status === 'broken' && health.problems.every((problem) => problem.startsWith('watch-'));
+  const text =
+    health.status === 'unchecked'
+      ? `${ping}Forwarding cannot be checked in ${count} accounts`
+      : watchOnly
+        ? `${ping}Forwarding watch broken in ${count} accounts: a stop of their IAM change forwarding would go unseen`
+        : `${ping}Forwarding broken in ${count} accounts: their IAM changes may no longer reach the bot`;
+  return { text, blocks: [section(`${ping}${head}`), section(`${names}${more}`)] };
+}
 
 /**
  * A change in a member account's forwarding found by the scheduled check: broken (what is wrong, `@here` when
- * `mention`), not checkable (why, never taken as healthy), or whole again (a line in the thread of the notice it
+ * `mention`), not checkable (why, never taken as healthy; `@here` when `mention`), or whole again (a line in the thread of the notice it
  * ends). The account by name; everything from AWS escaped.
  */
 export function renderForwardingFinding(finding: ForwardingFinding): SlackMessage {
@@ -93,6 +143,17 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
   if (health.status === 'broken') {
     const ping = finding.mention ? '<!here> ' : '';
     const what = health.problems.map((problem) => PROBLEM_WORDS[problem]).join('; ');
+    // Only the watch rule broken: IAM changes still arrive, but a call that stops them would go unseen.
+    if (health.problems.every((problem) => problem.startsWith('watch-'))) {
+      return {
+        text: `${ping}Forwarding watch broken: a stop of IAM change forwarding from account ${plainWhere} would go unseen`,
+        blocks: [
+          section(
+            `${ping}:rotating_light: *The watch on the forwarding of IAM changes is broken* in account ${where}: the forwarding check found that ${what}. IAM changes are still forwarded, but a call that stops or rewrites \`${FORWARDING_RULE}\` is no longer told at once (only by this check, within its schedule). Whoever did it may act next: check who changed \`${FORWARDING_WATCH_RULE}\` in the organisation trail, and redeploy the member template there.`,
+          ),
+        ],
+      };
+    }
     return {
       text: `${ping}Forwarding broken: IAM changes from account ${plainWhere} may no longer reach the bot`,
       blocks: [
@@ -103,11 +164,16 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
     };
   }
   if (health.status === 'unchecked') {
+    const ping = finding.mention ? '<!here> ' : '';
+    // Checked before: whoever can stop the forwarding can also take the check's access away first.
+    const before = finding.previous
+      ? ' It could be checked before: the role or its permissions may have been changed on purpose, and until it can be checked again a stopped forwarding there goes unseen.'
+      : '';
     return {
-      text: `Forwarding cannot be checked in account ${plainWhere}`,
+      text: `${ping}Forwarding cannot be checked in account ${plainWhere}`,
       blocks: [
         section(
-          `:warning: *The forwarding of IAM changes cannot be checked* in account ${where}: ${inlineCode(health.reason, 300)}. It is not known to be working: deploy the member template there (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.`,
+          `${ping}:warning: *The forwarding of IAM changes cannot be checked* in account ${where}: ${inlineCode(health.reason, 300)}. It is not known to be working: deploy the member template there (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.${before}`,
         ),
       ],
     };
@@ -117,7 +183,7 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
     text: `Forwarding ${was}: IAM changes from account ${plainWhere}`,
     blocks: [
       section(
-        `:white_check_mark: The forwarding of IAM changes from account ${where} ${was}: \`${FORWARDING_RULE}\` is enabled, matches the template's events and targets the central bus.`,
+        `:white_check_mark: The forwarding of IAM changes from account ${where} ${was}: \`${FORWARDING_RULE}\` and its watch rule are enabled, match the template's events and target the central bus.`,
       ),
     ],
   };
@@ -204,6 +270,10 @@ export class SlackAlertChannel implements AlertChannel {
 
   postForwardingFinding(place: AlertPlace, finding: ForwardingFinding): Promise<SlackRef> {
     return this.post(place, renderForwardingFinding(finding));
+  }
+
+  postForwardingSummary(channel: string, summary: ForwardingSummary): Promise<SlackRef> {
+    return this.post({ channel }, renderForwardingSummary(summary));
   }
 
   postForwardingNotice(channel: string, notice: ForwardingNotice): Promise<SlackRef> {
