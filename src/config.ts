@@ -153,6 +153,7 @@ const schema = z.object({
     'expected the ARN of the central event bus (arn:aws:events:REGION:ACCOUNT:event-bus/NAME)',
   ),
   ALL_WRITES: flag(false),
+  FORWARDING_CHECK: flag(true),
   HISTORY_BUCKET: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
   HISTORY_PREFIX: matching(/^\S*$/, 'expected an S3 key prefix without spaces'),
 });
@@ -265,8 +266,9 @@ export interface Config {
   /**
    * The scheduled check of the member accounts' forwarding (`CENTRAL_EVENT_BUS_ARN`, set by the stack for an
    * organisation; `ALL_WRITES`, the stack's `allWrites`): absent when there is no central bus to forward to.
+   * `checkOff` when `FORWARDING_CHECK=false` (the stack's `forwardingCheck`): the scheduled runs do nothing.
    */
-  forwarding?: { centralBusArn: string; allWrites: boolean };
+  forwarding?: { centralBusArn: string; allWrites: boolean; checkOff?: boolean };
 }
 
 /**
@@ -358,7 +360,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       ...(values.ORGANIZATIONS_ROLE_ARN ? { organizationsRoleArn: values.ORGANIZATIONS_ROLE_ARN } : {}),
     },
     ...(values.CENTRAL_EVENT_BUS_ARN
-      ? { forwarding: { centralBusArn: values.CENTRAL_EVENT_BUS_ARN, allWrites: values.ALL_WRITES } }
+      ? {
+          forwarding: {
+            centralBusArn: values.CENTRAL_EVENT_BUS_ARN,
+            allWrites: values.ALL_WRITES,
+            ...(values.FORWARDING_CHECK ? {} : { checkOff: true }),
+          },
+        }
       : {}),
   };
 }

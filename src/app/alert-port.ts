@@ -90,6 +90,9 @@ export type ThreadNote =
   /** A task failed before it could say anything else. */
   | { kind: 'failure'; failure: TaskFailure };
 
+/** The notes the notify path posts (the worker's outcome notes are the {@link ResponderChannel}'s). */
+export type AlertNote = Extract<ThreadNote, { kind: 'own-call' | 'alarm-state' }>;
+
 /** The slow tasks a responder starts. */
 export type ResponderTask = 'revert' | 'quarantine' | 'lift-quarantine' | 'history' | 'status';
 
@@ -185,13 +188,15 @@ export interface AlertChannel extends ForwardingNoticeChannel {
    */
   updateAlarm(ref: SlackRef, summary: AlarmSummary): Promise<void>;
   /** Posts a follow-up in a thread (or, without `threadTs`, in the channel). */
-  postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef>;
+  postThreadNote(place: AlertPlace, note: AlertNote): Promise<SlackRef>;
   /** A link to a posted message, when Slack gives one. */
   permalink(ref: SlackRef): Promise<string | undefined>;
 }
 
 /** The worker's view of Slack: everything the notify path has, plus modals, notes to one person and answers. */
 export interface ResponderChannel extends AlertChannel {
+  /** Posts a follow-up in a thread (or in the channel): the notify path's notes, and what became of a task. */
+  postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef>;
   /** Fills a confirmation modal (opened in a loading state by the listener) with what was prepared. */
   showConfirmation(viewId: string, subject: ConfirmSubject, confirmation: Confirmation): Promise<void>;
   /** Fills a diff modal (opened in a loading state by the listener). */

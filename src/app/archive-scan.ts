@@ -4,8 +4,9 @@
  * records, and its IAM writes normalised and judged. A file that cannot be read is reported by name and skipped;
  * the rest are scanned.
  */
+
+import { assessChange } from '../domain/assess-change';
 import { normaliseRecord } from '../domain/change';
-import { assessChange } from '../domain/explain';
 import { InputError } from '../domain/input';
 import type { RiskContext } from '../domain/risk/rule';
 import { type ArchiveFilter, iamRecordsOf, keepsRecord } from '../domain/trail-archive';

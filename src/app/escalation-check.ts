@@ -13,9 +13,9 @@
  * sender cause any IAM write (DESIGN §9).
  */
 
+import { assessChange } from '../domain/assess-change';
 import type { NamedDocument, PrincipalKind, PrincipalPolicies } from '../domain/escalation';
 import { changedPrincipal, checkEscalation, withEscalation } from '../domain/escalation';
-import { assessChange } from '../domain/explain';
 import { policyNameOf } from '../domain/managed-policy';
 import { documentsToValidate, revalidated, withValidation } from '../domain/policy-validation';
 import { documentKeyOf } from '../domain/resources';

@@ -1,15 +1,18 @@
 /**
  * The notice that a member account's forwarding of IAM changes was stopped, rewritten, or tried to be: posted once
- * per call however often SNS delivers it, and once per account and kind within a window however often the call is
- * repeated. A loop of 200 refused `DeleteRule` calls is one notice whose running count and last caller are updated
- * in place; a call of another kind (a refused attempt, a rewrite, a stop are three kinds) or in another account gets
- * its own, so a stop that succeeded is never folded into the notice of attempts that failed.
+ * per call however often SNS delivers it, and once per group within a window however often the call is repeated.
+ * Refused attempts are grouped per account: a loop of 200 refused `DeleteRule` calls is one notice whose running
+ * count and last caller are updated in place. Stops and rewrites that succeeded are grouped per account, kind and
+ * caller: a StackSet redeploy's `PutTargets` and someone else's within the hour are two notices, never one count.
+ * A call of another kind (a refused attempt, a rewrite, a stop are three kinds) or in another account gets its
+ * own, so a stop that succeeded is never folded into the notice of attempts that failed.
  *
  * Every call is claimed by its event id with a conditional write before anything else; the group it joins is one
- * store item per account and kind, started (and its notice posted) by the first call of a window and counted by
+ * store item per account and group ({@link noticeGroupOf}), started (and its notice posted) by the first call of a window and counted by
  * the rest; its message is written only by the invocation holding the group's lease, which looks again after
  * letting go, so the last count is always shown.
  */
+import { createHash } from 'node:crypto';
 import type { AccountFacts } from '../domain/accounts';
 import type { ForwardingStop } from '../domain/forwarding';
 import type { SlackRef } from './ports';
@@ -23,7 +26,18 @@ export function noticeKindOf(stop: ForwardingStop): ForwardingNoticeKind {
   return stop.rewrite ? 'rewrite' : 'stop';
 }
 
-/** The calls of one kind in one account within one window, as their notice shows them. */
+/**
+ * The group a call's notice belongs to within its account: its kind, and for a call that succeeded (a stop, a
+ * rewrite) its caller too, so one principal's calls never hide another's.
+ */
+export function noticeGroupOf(stop: ForwardingStop): string {
+  const kind = noticeKindOf(stop);
+  if (kind === 'attempt') return kind;
+  // A digest, not the ARN: a sort key is bounded, a caller's ARN not quite.
+  return `${kind}#${createHash('sha256').update(stop.caller).digest('hex').slice(0, 32)}`;
+}
+
+/** The calls of one group in one account within one window, as their notice shows them. */
 export interface ForwardingNotice {
   kind: ForwardingNoticeKind;
   /** The call that opened the window (its notice's headline). */
@@ -38,10 +52,12 @@ export interface ForwardingNotice {
   mention: boolean;
 }
 
-/** One account's group of one kind, as the store keeps it. */
+/** One account's group ({@link noticeGroupOf}), as the store keeps it. */
 export interface ForwardingNoticeGroup {
   accountId: string;
   kind: ForwardingNoticeKind;
+  /** Its name within the account ({@link noticeGroupOf}). */
+  group: string;
   /** The event id of the call that started it: a new window is a new group. */
   groupId: string;
   first: ForwardingStop;
@@ -49,6 +65,11 @@ export interface ForwardingNoticeGroup {
   count: number;
   /** The count its message shows (0 before it is posted). */
   shownCount: number;
+  /**
+   * When (ISO) its message was last posted or updated, by any invocation: the next update waits for the count
+   * interval from there, however many invocations the calls come in.
+   */
+  shownAt?: string;
   /** Until when (ISO) later calls join it rather than start a new notice. */
   windowEnds: string;
   /** Its message, once posted. */
@@ -84,19 +105,33 @@ export interface ForwardingNoticeStore {
   joinGroup(
     stop: ForwardingStop,
     kind: ForwardingNoticeKind,
+    group: string,
     now: Date,
     windowEnds: Date,
   ): Promise<{ group: ForwardingNoticeGroup; started: boolean }>;
-  /** The group of an account and kind, as it is now. */
-  getGroup(accountId: string, kind: ForwardingNoticeKind): Promise<ForwardingNoticeGroup | undefined>;
-  /** Takes the right to write the group's message until `until`; false when another invocation holds it. */
-  acquireGroupLease(accountId: string, kind: ForwardingNoticeKind, now: Date, until: Date): Promise<boolean>;
-  /** Lets the lease go, recording what its message now shows (and where it is, once posted). */
+  /** An account's group, as it is now. */
+  getGroup(accountId: string, group: string): Promise<ForwardingNoticeGroup | undefined>;
+  /**
+   * Takes the right to write the group's message for `owner` until `until`: free, expired, or already `owner`'s (a
+   * retry of an invocation that died holding it takes it back at once). False when another owner holds it.
+   */
+  acquireGroupLease(
+    accountId: string,
+    group: string,
+    owner: string,
+    now: Date,
+    until: Date,
+  ): Promise<boolean>;
+  /**
+   * Lets `owner`'s lease go, recording what its message now shows (and where it is, once posted); nothing when the
+   * lease is no longer `owner`'s.
+   */
   releaseGroupLease(
     accountId: string,
-    kind: ForwardingNoticeKind,
+    group: string,
     groupId: string,
-    shown?: { count: number; ref: SlackRef },
+    owner: string,
+    shown?: { count: number; ref: SlackRef; at: Date },
   ): Promise<void>;
 }
 
@@ -114,6 +149,8 @@ export interface ForwardingNoticeDependencies {
   clock: { now(): Date };
   /** The account directory's facts of an account (its name), when there is a directory. */
   describeAccount?: (accountId: string) => Promise<AccountFacts>;
+  /** Waits before an update (a timer by default; tests pass one that moves their clock). */
+  sleep?: (ms: number) => Promise<void>;
   settings: {
     /** Where notices go: the critical channel, else the default one. */
     channel: string;
@@ -164,11 +201,11 @@ export class ForwardingNotices {
       let started = false;
       if (claim.countedIn === undefined) {
         const windowEnds = new Date(now.getTime() + (settings.windowSeconds ?? 3600) * 1000);
-        const joined = await store.joinGroup(stop, kind, now, windowEnds);
+        const joined = await store.joinGroup(stop, kind, noticeGroupOf(stop), now, windowEnds);
         started = joined.started;
         await store.markCounted(stop.eventId, owner, joined.group.groupId);
       }
-      await this.show(stop.accountId, kind, deadline);
+      await this.show(stop.accountId, noticeGroupOf(stop), owner, deadline);
       await store.finishCall(stop.eventId, owner, clock.now());
       this.log('forwarding of IAM changes stopped or changed in a member account', {
         accountId: stop.accountId,
@@ -193,43 +230,56 @@ export class ForwardingNotices {
   /**
    * Brings the group's message up to date while holding its lease: posts it when it has none yet, else updates
    * its count when behind. Whoever counts a call tries the lease after counting, and the holder looks again after
-   * letting it go, so no count is left unshown. A notice still unposted at the deadline throws.
+   * letting it go, so no count is left unshown. While another invocation holds the lease of a notice not yet
+   * posted, this one waits for it (that one may have died): a notice still unposted at the deadline throws, so the
+   * call is not finished and is delivered again.
    */
-  private async show(accountId: string, kind: ForwardingNoticeKind, deadline: number): Promise<void> {
+  private async show(accountId: string, groupName: string, owner: string, deadline: number): Promise<void> {
     const { store, clock, settings } = this.deps;
     const leaseMs = (settings.leaseSeconds ?? 120) * 1000;
     const intervalMs = (settings.countIntervalSeconds ?? 2) * 1000;
-    let lastShownAt = Number.NEGATIVE_INFINITY;
     for (;;) {
       const now = clock.now();
-      if (!(await store.acquireGroupLease(accountId, kind, now, new Date(now.getTime() + leaseMs)))) return;
-      let group = await store.getGroup(accountId, kind);
-      let shown: { count: number; ref: SlackRef } | undefined;
+      if (
+        !(await store.acquireGroupLease(accountId, groupName, owner, now, new Date(now.getTime() + leaseMs)))
+      ) {
+        // The holder shows the count and looks again after letting go; a notice it has not posted yet is waited
+        // for, never taken as told.
+        if ((await store.getGroup(accountId, groupName))?.ref) return;
+        if (clock.now().getTime() + BUSY_POLL_MS > deadline)
+          throw new ForwardingNoticeIncompleteError(
+            `forwarding notice for account ${accountId} (${groupName}) not posted by the deadline: another invocation holds it`,
+          );
+        await sleep(BUSY_POLL_MS);
+        continue;
+      }
+      let group = await store.getGroup(accountId, groupName);
+      let shown: { count: number; ref: SlackRef; at: Date } | undefined;
       try {
         if (group && !group.ref) {
           const ref = await this.deps.slack.postForwardingNotice(settings.channel, await this.notice(group));
-          shown = { count: group.count, ref };
-          lastShownAt = clock.now().getTime();
+          shown = { count: group.count, ref, at: clock.now() };
         } else if (group?.ref && group.count !== group.shownCount) {
+          // Spaced from the last update by whichever invocation made it: one per call would keep the channel busy.
+          const lastShownAt = group.shownAt ? Date.parse(group.shownAt) : Number.NEGATIVE_INFINITY;
           const wait = intervalMs - (clock.now().getTime() - lastShownAt);
-          if (wait > 0 && clock.now().getTime() + wait < deadline) await sleep(wait);
+          if (wait > 0 && clock.now().getTime() + wait < deadline) await (this.deps.sleep ?? sleep)(wait);
           // The count as it is after the wait, on the message already posted.
           const ref = group.ref;
-          const current = await store.getGroup(accountId, kind);
+          const current = await store.getGroup(accountId, groupName);
           if (current?.groupId === group.groupId) group = current;
           await this.deps.slack.updateForwardingNotice(ref, await this.notice(group));
-          shown = { count: group.count, ref };
-          lastShownAt = clock.now().getTime();
+          shown = { count: group.count, ref, at: clock.now() };
         }
       } finally {
-        if (group) await store.releaseGroupLease(accountId, kind, group.groupId, shown);
+        if (group) await store.releaseGroupLease(accountId, groupName, group.groupId, owner, shown);
       }
-      const after = await store.getGroup(accountId, kind);
+      const after = await store.getGroup(accountId, groupName);
       if (!after || (after.ref && after.count === after.shownCount)) return;
       if (clock.now().getTime() > deadline) {
         if (!after.ref)
           throw new ForwardingNoticeIncompleteError(
-            `forwarding notice for account ${accountId} (${kind}) not posted by the deadline`,
+            `forwarding notice for account ${accountId} (${groupName}) not posted by the deadline`,
           );
         return;
       }
@@ -250,6 +300,9 @@ export class ForwardingNotices {
     };
   }
 }
+
+/** How often an invocation waiting for another's first post of a notice looks again. */
+const BUSY_POLL_MS = 250;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

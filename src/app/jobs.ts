@@ -2,7 +2,7 @@
  * Slow work the Slack listeners hand off: they `ack()` within Slack's 3 seconds and publish a job; the worker
  * (an SNS-subscribed Lambda with a dead-letter queue, or in process locally) runs it and answers in Slack.
  */
-import { isQuarantineMode, type QuarantineMode } from '../domain/quarantine';
+import { isQuarantineMode, type QuarantineMode } from '../domain/quarantine-mode';
 
 /** Who asked, as Slack names them. */
 export interface Requester {
@@ -179,6 +179,21 @@ export const SYSTEM_JOB_KINDS: ReadonlySet<JobKind> = new Set(['judge-change', '
  * them as `judge-change`, held to the same rules (no person, no Slack request), so they run exactly as before.
  */
 export const LEGACY_JUDGE_CHANGE_KIND = 'escalation-check';
+
+/** A job on a whole fleet group (one change made in many accounts), run by the fleet runner in front of the workers. */
+export type FleetJob = Extract<
+  Job,
+  { kind: 'prepare-fleet-confirmation' | 'fleet-revert' | 'fleet-quarantine' }
+>;
+
+/** Whether `job` acts on a fleet group (so the worker hands it to the fleet runner). */
+export function isFleetJob(job: Job): job is FleetJob {
+  return (
+    job.kind === 'prepare-fleet-confirmation' ||
+    job.kind === 'fleet-revert' ||
+    job.kind === 'fleet-quarantine'
+  );
+}
 
 /** Publishes jobs for the worker. Throws when the job could not be queued (the listener tells the user). */
 export interface JobQueue {

@@ -3,8 +3,9 @@
  * counters, and — when the range reaches back before what the store holds — from CloudTrail event history,
  * page by page with progress, for the worker to run (it can take minutes at 2 requests a second).
  */
+
+import { assessChange } from '../domain/assess-change';
 import { normaliseRecord } from '../domain/change';
-import { assessChange } from '../domain/explain';
 import { InputError } from '../domain/input';
 import { actorMatches, actorNamesOfKey, hasWildcard, matchesQuery, type Query } from '../domain/query';
 import type { RiskContext } from '../domain/risk/rule';

@@ -7,7 +7,6 @@
  * Slack hears of them: a Slack failure afterwards is logged, never turned into a second attempt.
  */
 
-import { becameDefault } from '../domain/drift';
 import type { Change, PolicyDocument } from '../domain/types';
 import type { ChangeRead } from './account-router';
 import type {
@@ -411,6 +410,8 @@ export class WorkerService {
     managedPolicyDocument?: PolicyDocument;
     source: DiffSource;
   }> {
+    // Loaded with the first diff, as the rest of the diff's code (`showDiff`).
+    const { becameDefault } = await import('../domain/drift');
     const resolved = await this.deps.resolver.resolveBeforeState(change);
     let previousDocument = resolved.state.previousDocument;
     let managedPolicyDocument = ATTACH_DETACH.test(change.eventName) ? resolved.policyDocument : undefined;

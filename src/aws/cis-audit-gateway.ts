@@ -48,7 +48,7 @@ import {
 } from '../domain/cis-audit';
 import { cis44SampleVariants } from '../domain/cis44-samples';
 import { CIS44_EVENT_NAMES, type Cis44EventName } from '../domain/events';
-import { type AwsClientOptions, awsClientConfig } from './clients';
+import { type AwsClientOptions, awsClientConfig } from './client-config';
 
 /**
  * The clients the audit reads through. All must be in the audited region: CloudTrail delivers only to a log

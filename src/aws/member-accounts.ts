@@ -4,7 +4,9 @@
  * client and renewed by the SDK before they expire. The STS code is loaded on the first member-account call, so
  * a worker that only ever acts in its own account never loads it.
  */
+
 import { IAMClient } from '@aws-sdk/client-iam';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { type AwsClientOptions, awsClientConfig, IAM_REGION } from './client-config';
 
 /** The role the worker assumes in a member account. */
@@ -36,7 +38,6 @@ export function responderRoleArn(
 export function memberCredentials(accountId: string, role: ResponderRole, options: AwsClientOptions = {}) {
   const roleArn = responderRoleArn(accountId, role);
   return async () => {
-    const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
     const provide = fromTemporaryCredentials({
       params: {
         RoleArn: roleArn,

@@ -1,7 +1,8 @@
 /**
- * A member account's forwarding rule, read through the responder role: `DescribeRule` and `ListTargetsByRule` on
- * `iam-changes-forward` of the account's default bus in us-east-1 (where the member template puts it), the only two
- * EventBridge calls the role allows, on that rule only. Loaded with the first scheduled forwarding check.
+ * A member account's forwarding rule and its watch rule, read through the responder role: `DescribeRule` and
+ * `ListTargetsByRule` on `iam-changes-forward` and `iam-changes-forward-watch` of the account's default bus in
+ * us-east-1 (where the member template puts them), the only two EventBridge calls the role allows, on those two rules
+ * only. Loaded with the first scheduled forwarding check.
  */
 import {
   DescribeRuleCommand,
@@ -12,7 +13,12 @@ import {
   type Target,
 } from '@aws-sdk/client-eventbridge';
 import type { ForwardingRuleReader } from '../app/forwarding-check';
-import { FORWARDING_RULE, type ForwardingRuleFacts } from '../domain/forwarding';
+import {
+  FORWARDING_RULE,
+  FORWARDING_WATCH_RULE,
+  type ForwardingRuleFacts,
+  type MemberForwardingFacts,
+} from '../domain/forwarding';
 import { type AwsClientOptions, awsClientConfig, IAM_EVENTS_REGION } from './client-config';
 import { memberCredentials, type ResponderRole } from './member-accounts';
 
@@ -41,11 +47,19 @@ function transformsInput(target: Target): boolean {
 export class MemberForwardingReader implements ForwardingRuleReader {
   constructor(private readonly clientFor: (accountId: string) => Pick<EventBridgeClient, 'send'>) {}
 
-  async read(accountId: string): Promise<ForwardingRuleFacts> {
+  async read(accountId: string): Promise<MemberForwardingFacts> {
     const client = this.clientFor(accountId);
+    const forward = await this.readRule(client, FORWARDING_RULE);
+    return { forward, watch: await this.readRule(client, FORWARDING_WATCH_RULE) };
+  }
+
+  private async readRule(
+    client: Pick<EventBridgeClient, 'send'>,
+    name: string,
+  ): Promise<ForwardingRuleFacts> {
     let rule: DescribeRuleCommandOutput;
     try {
-      rule = await client.send(new DescribeRuleCommand({ Name: FORWARDING_RULE }));
+      rule = await client.send(new DescribeRuleCommand({ Name: name }));
     } catch (error: unknown) {
       if (
         error instanceof ResourceNotFoundException ||
@@ -59,7 +73,7 @@ export class MemberForwardingReader implements ForwardingRuleReader {
     do {
       const page = await client.send(
         new ListTargetsByRuleCommand({
-          Rule: FORWARDING_RULE,
+          Rule: name,
           ...(nextToken ? { NextToken: nextToken } : {}),
         }),
       );

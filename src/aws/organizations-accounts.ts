@@ -15,6 +15,7 @@ import {
   paginateListOrganizationalUnitsForParent,
   paginateListRoots,
 } from '@aws-sdk/client-organizations';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AccountSource } from '../app/account-directory';
 import type { AccountFacts } from '../domain/accounts';
 import { type AwsClientOptions, awsClientConfig } from './client-config';
@@ -35,7 +36,6 @@ export function createOrganizationsClient(
   return new OrganizationsClient({
     ...config,
     credentials: async () => {
-      const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
       return fromTemporaryCredentials({
         params: { RoleArn: roleArn, RoleSessionName: 'iam-changes-directory', DurationSeconds: 900 },
         clientConfig: awsClientConfig(ORGANIZATIONS_REGION, options),

@@ -1,12 +1,14 @@
 import type { ActionCatalogue } from './actions';
 import { readAlarm } from './alarm';
 import { classifyAlarm } from './alarm-kind';
+import { assessChange } from './assess-change';
 import { normaliseRecord } from './change';
 import { type CloudTrailRecord, InputError, type InputItem } from './input';
-import { type BeforeState, planRevert } from './revert';
-import { assessRisk } from './risk/assess';
 import type { RiskContext } from './risk/rule';
 import type { AlarmEvent, AssessedChange, Change, SkippedRecord } from './types';
+
+/** Judging one change, also offered here beside the reading of whole inputs (`assess-change.ts` holds it). */
+export { assessChange };
 
 /**
  * What judging a change needs beyond its record, found beforehand by the caller (the document of an attached
@@ -27,15 +29,6 @@ export interface ExplainOptions {
   cisAlarmNames?: string[];
   /** Adds what judging needs beyond the record (an attached policy's document, the action catalogue). */
   prepare?: PrepareChange;
-}
-
-/** Judges one change: its risk and its revert plan, given what is known of the state before it. */
-export function assessChange(change: Change, context: RiskContext, before?: BeforeState): AssessedChange {
-  const riskContext =
-    before && before.previousDocument !== undefined
-      ? { ...context, previousDocument: before.previousDocument }
-      : context;
-  return { ...change, risk: assessRisk(change, riskContext), revert: planRevert(change, before) };
 }
 
 /**

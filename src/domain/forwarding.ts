@@ -120,6 +120,23 @@ export const FORWARDED_EVENT_PATTERNS = {
   },
 } as const;
 
+/**
+ * The calls a member account's watch rule ({@link FORWARDING_WATCH_RULE}) forwards, as `templates/member-account.yml`
+ * writes them: the stack's `custom.forwardingStopPattern` (a test keeps the three equal).
+ */
+export const FORWARDING_STOP_PATTERN = {
+  source: ['aws.events'],
+  'detail-type': ['AWS API Call via CloudTrail'],
+  detail: {
+    eventSource: ['events.amazonaws.com'],
+    eventName: [...FORWARDING_STOP_EVENTS],
+    $or: [
+      { requestParameters: { name: [FORWARDING_RULE, FORWARDING_WATCH_RULE] } },
+      { requestParameters: { rule: [FORWARDING_RULE, FORWARDING_WATCH_RULE] } },
+    ],
+  },
+} as const;
+
 /** The role the member template's forwarding rule puts events on the central bus with. */
 export const FORWARDER_ROLE = 'iam-changes-forwarder';
 
@@ -139,12 +156,22 @@ export interface ForwardingRuleFacts {
   }>;
 }
 
+/** What a member account's two rules are: the forwarding rule and the watch rule that forwards the calls on it. */
+export interface MemberForwardingFacts {
+  forward: ForwardingRuleFacts;
+  watch: ForwardingRuleFacts;
+}
+
+/** What can be wrong with one rule (see {@link ForwardingProblem}). */
+export type RuleProblem = 'missing' | 'disabled' | 'pattern' | 'retargeted' | 'target-role' | 'input';
+
 /**
- * What can be wrong with a forwarding rule: gone; not enabled; matching other events than the template's; no
- * target on the central bus; that target put with another role than the template's (one that may not put events
- * there); that target sending something else than the event.
+ * What can be wrong with a member account's forwarding: of the forwarding rule, gone; not enabled; matching other
+ * events than the template's; no target on the central bus; that target put with another role than the template's
+ * (one that may not put events there); that target sending something else than the event. The same of the watch
+ * rule, prefixed `watch-`: IAM changes may still arrive, but a call that stops their forwarding is no longer seen.
  */
-export type ForwardingProblem = 'missing' | 'disabled' | 'pattern' | 'retargeted' | 'target-role' | 'input';
+export type ForwardingProblem = RuleProblem | `watch-${RuleProblem}`;
 
 /** What the rule should be in `accountId`. */
 export interface ForwardingExpectation {
@@ -200,20 +227,14 @@ function samePattern(text: string | undefined, pattern: unknown): boolean {
 
 const ENABLED_STATES = new Set(['ENABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS']);
 
-/**
- * Judges a member account's forwarding rule against the template: every problem found, none when it forwards as
- * the template does. A target on another bus beside the central one is not a problem (the events still arrive).
- */
-export function judgeForwarding(
+function ruleProblems(
   facts: ForwardingRuleFacts,
+  whole: readonly unknown[],
   expected: ForwardingExpectation,
-): ForwardingHealth {
-  if (!facts.exists) return { status: 'broken', problems: ['missing'] };
-  const problems: ForwardingProblem[] = [];
+): RuleProblem[] {
+  if (!facts.exists) return ['missing'];
+  const problems: RuleProblem[] = [];
   if (!ENABLED_STATES.has(facts.state ?? '')) problems.push('disabled');
-  const whole = expected.allWrites
-    ? [FORWARDED_EVENT_PATTERNS.allWrites]
-    : [FORWARDED_EVENT_PATTERNS.cis44, FORWARDED_EVENT_PATTERNS.allWrites];
   if (!whole.some((pattern) => samePattern(facts.eventPattern, pattern))) problems.push('pattern');
   const central = facts.targets.filter((target) => target.arn === expected.centralBusArn);
   if (central.length === 0) problems.push('retargeted');
@@ -223,5 +244,39 @@ export function judgeForwarding(
     if (withRole.length === 0) problems.push('target-role');
     else if (withRole.every((target) => target.transformsInput)) problems.push('input');
   }
+  return problems;
+}
+
+function healthOf(problems: ForwardingProblem[]): ForwardingHealth {
   return problems.length === 0 ? { status: 'healthy' } : { status: 'broken', problems };
+}
+
+/**
+ * Judges a member account's forwarding rule against the template: every problem found, none when it forwards as
+ * the template does. A target on another bus beside the central one is not a problem (the events still arrive).
+ */
+export function judgeForwarding(
+  facts: ForwardingRuleFacts,
+  expected: ForwardingExpectation,
+): ForwardingHealth {
+  const whole = expected.allWrites
+    ? [FORWARDED_EVENT_PATTERNS.allWrites]
+    : [FORWARDED_EVENT_PATTERNS.cis44, FORWARDED_EVENT_PATTERNS.allWrites];
+  return healthOf(ruleProblems(facts, whole, expected));
+}
+
+/**
+ * Judges both of a member account's rules: the forwarding rule as {@link judgeForwarding} does, and the watch rule
+ * against {@link FORWARDING_STOP_PATTERN} with the same target (its problems prefixed `watch-`). Whoever deletes or
+ * narrows the watch rule first, then acts on the forwarding rule, is seen here even when no call was.
+ */
+export function judgeMemberForwarding(
+  facts: MemberForwardingFacts,
+  expected: ForwardingExpectation,
+): ForwardingHealth {
+  const forward = judgeForwarding(facts.forward, expected);
+  const watch = ruleProblems(facts.watch, [FORWARDING_STOP_PATTERN], expected).map(
+    (problem) => `watch-${problem}` as const,
+  );
+  return healthOf([...(forward.status === 'broken' ? forward.problems : []), ...watch]);
 }

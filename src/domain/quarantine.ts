@@ -8,7 +8,11 @@
  */
 import { type BotIdentity, botRoleOf } from './bot-identity';
 import { wildcardMatch } from './policy';
+import { isQuarantineMode, QUARANTINE_MODES, type QuarantineMode } from './quarantine-mode';
 import type { Actor, PolicyDocument, Statement } from './types';
+
+/** The modes, in a module of their own so a job can be read without the quarantine's policy builders. */
+export { isQuarantineMode, QUARANTINE_MODES, type QuarantineMode };
 
 /** The customer managed policy the bot attaches. */
 export const QUARANTINE_POLICY_NAME = 'iam-changes-quarantine';
@@ -38,26 +42,6 @@ export function keysInDescription(description: string | undefined, target: strin
 
 /** IAM's limit on a customer managed policy document, in characters without whitespace. */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
-
-/**
- * What a quarantine does, chosen in the confirmation modal:
- * - `deny-iam` — always applied: `Deny iam:*` and `sts:AssumeRole`;
- * - `revoke-sessions` — `Deny *` for credentials issued before the quarantine (`aws:TokenIssueTime`);
- * - `deactivate-keys` — IAM users only: their active access keys are set Inactive (restored on lift).
- */
-export type QuarantineMode = 'deny-iam' | 'revoke-sessions' | 'deactivate-keys';
-
-/** Every mode, in the order they are shown and applied. */
-export const QUARANTINE_MODES: readonly QuarantineMode[] = Object.freeze([
-  'deny-iam',
-  'revoke-sessions',
-  'deactivate-keys',
-]);
-
-/** True for a known {@link QuarantineMode}. */
-export function isQuarantineMode(value: unknown): value is QuarantineMode {
-  return typeof value === 'string' && (QUARANTINE_MODES as readonly string[]).includes(value);
-}
 
 /** Whether a mode can be applied to a kind of principal, and why not when it can't. */
 export function modeAvailability(

@@ -32,34 +32,42 @@ const oneOrMore = (what: string) =>
     ]),
   );
 
-const ruleSchema = z.strictObject({
-  /** A rule's name, shown in logs; optional. */
-  name: z.optional(z.string()),
-  /** Account ids or names (case-insensitive); `*` is a wildcard. */
-  account: oneOrMore('an account id or name'),
-  /** OU paths (`Root/Workloads/Prod`, `Root/` optional): the account is under one of them. */
-  ou: oneOrMore('an OU path'),
-  /** Levels: `critical`, or `high+` for high and more severe. */
-  level: z.optional(
-    z.union([
-      z
-        .string()
-        .check(z.regex(LEVEL, `expected a risk level (${RISK_LEVELS.join(', ')}), optionally with +`)),
-      z
-        .array(
-          z
-            .string()
-            .check(z.regex(LEVEL, `expected a risk level (${RISK_LEVELS.join(', ')}), optionally with +`)),
-        )
-        .check(z.minLength(1, 'expected a risk level')),
-    ]),
-  ),
-  /** Event name globs (`Put*`, `*RolePolicy`), without regard to case. */
-  event: oneOrMore('an event name or glob'),
-  /** Actor globs matched against the caller's ARN, the role or user that issued its session, and its name. */
-  actor: oneOrMore('an actor ARN, name or glob'),
-  channel: z.string().check(z.regex(CHANNEL, 'expected a Slack channel id or #name')),
-});
+/**
+ * The schema of one rule, built on the first table read: most deployments configure no routing table, and their
+ * functions never pay for building it at start.
+ */
+function buildRuleSchema() {
+  return z.strictObject({
+    /** A rule's name, shown in logs; optional. */
+    name: z.optional(z.string()),
+    /** Account ids or names (case-insensitive); `*` is a wildcard. */
+    account: oneOrMore('an account id or name'),
+    /** OU paths (`Root/Workloads/Prod`, `Root/` optional): the account is under one of them. */
+    ou: oneOrMore('an OU path'),
+    /** Levels: `critical`, or `high+` for high and more severe. */
+    level: z.optional(
+      z.union([
+        z
+          .string()
+          .check(z.regex(LEVEL, `expected a risk level (${RISK_LEVELS.join(', ')}), optionally with +`)),
+        z
+          .array(
+            z
+              .string()
+              .check(z.regex(LEVEL, `expected a risk level (${RISK_LEVELS.join(', ')}), optionally with +`)),
+          )
+          .check(z.minLength(1, 'expected a risk level')),
+      ]),
+    ),
+    /** Event name globs (`Put*`, `*RolePolicy`), without regard to case. */
+    event: oneOrMore('an event name or glob'),
+    /** Actor globs matched against the caller's ARN, the role or user that issued its session, and its name. */
+    actor: oneOrMore('an actor ARN, name or glob'),
+    channel: z.string().check(z.regex(CHANNEL, 'expected a Slack channel id or #name')),
+  });
+}
+
+let ruleSchema: ReturnType<typeof buildRuleSchema> | undefined;
 
 /** One rule of the table, with every field that takes a list as a list. */
 export interface RoutingRule {
@@ -103,6 +111,7 @@ export function parseRoutingTable(text: string): RoutingRule[] {
         ? ` (${(entry as { name: string }).name})`
         : ''
     }`;
+    ruleSchema ??= buildRuleSchema();
     const result = ruleSchema.safeParse(entry);
     if (!result.success) {
       const issue = result.error.issues[0];

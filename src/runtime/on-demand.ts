@@ -10,7 +10,6 @@ import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { TrailEventLookup } from '../app/event-confirmation';
 import type { IamGateway } from '../app/iam-port';
 import type { JobQueue } from '../app/jobs';
@@ -107,22 +106,6 @@ export function onDemandDeadLetters(
     return new SqsDeadLetterSink(given ?? createSqsClient(options), queueUrl);
   });
   return { keep: async (input, reason) => (await load()).keep(input, reason) };
-}
-
-/**
- * The CIS 4.4 audit of the bot's own region, on four clients of its own (CloudTrail, CloudWatch Logs,
- * CloudWatch, SNS) built on the first audit. Against an emulator (`endpoint`) `TestMetricFilter` is skipped:
- * moto does not have it.
- */
-export function onDemandCisAudit(settings: { endpoint?: string }): CisAuditGateway {
-  const load = lazily(async () => {
-    const { AwsCisAuditGateway, createCisAuditClients } = await import('../aws/cis-audit-gateway');
-    return new AwsCisAuditGateway(
-      createCisAuditClients(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-      { testMetricFilter: settings.endpoint === undefined },
-    );
-  });
-  return { gatherFacts: async () => (await load()).gatherFacts() };
 }
 
 /**

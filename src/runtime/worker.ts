@@ -11,10 +11,10 @@ import { RecordingIamGateway } from '../app/bot-steps';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { PrincipalDirectory } from '../app/escalation-check';
 import type { TrailEventLookup } from '../app/event-confirmation';
-import { type AccountUseCases, FleetActionRunner } from '../app/fleet-actions';
+import type { AccountUseCases } from '../app/fleet-actions';
 import type { IamGateway } from '../app/iam-port';
 import { type JobDelivery, type JobTrust, VerifiedJobRunner } from '../app/job-verification';
-import type { Job } from '../app/jobs';
+import { isFleetJob, type Job } from '../app/jobs';
 import type { AuditLineWriter } from '../app/logged-audit-log';
 import type { PolicyReader } from '../app/policy-documents';
 import type { TrailHistory } from '../app/ports';
@@ -27,14 +27,12 @@ import { createDocumentClient } from '../aws/dynamo-client';
 import { botSurfaceOf, type Config, requireResponderExternalId } from '../config';
 import { SlackAlertRefresher } from '../slack/alert-refresher';
 import { SlackInteractionVerifier } from '../slack/interaction-verifier';
-import { SLACK_FLEET_PRESENTER } from '../slack/render-fleet';
-import { SlackResponderChannel } from '../slack/slack-alert-channel';
+import { SlackResponderChannel } from '../slack/slack-responder-channel';
 import type { WebApiSlackGateway } from '../slack/web-api-gateway';
 import { DynamoBotStepStore } from '../store/dynamo-bot-steps';
 import { DynamoJobProofStore } from '../store/dynamo-job-proofs';
 import {
   lazily,
-  onDemandCisAudit,
   onDemandIam,
   onDemandPolicyValidator,
   onDemandSecrets,
@@ -65,6 +63,23 @@ function onDemandDirectory(build: () => Promise<PrincipalDirectory>): PrincipalD
   };
 }
 
+/**
+ * The CIS 4.4 audit of the bot's own region, on four clients of its own (CloudTrail, CloudWatch Logs,
+ * CloudWatch, SNS) built on the first audit. Against an emulator (`endpoint`) `TestMetricFilter` is skipped:
+ * moto does not have it.
+ */
+function onDemandCisAudit(settings: { endpoint?: string }): CisAuditGateway {
+  const load = lazily(async () => {
+    const { AwsCisAuditGateway, createCisAuditClients } = await import('../aws/cis-audit-gateway');
+    return new AwsCisAuditGateway(
+      createCisAuditClients(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+      { testMetricFilter: settings.endpoint === undefined },
+    );
+  });
+  return { gatherFacts: async () => (await load()).gatherFacts() };
+}
+
+import { routeChange } from '../domain/routing';
 import {
   buildInteractionGateway,
   buildStores,
@@ -146,11 +161,11 @@ export async function buildWorkerService({
     if (!reader) {
       const role = { roleName: config.responder.roleName, externalId };
       const load = lazily(async () => {
-        const [{ AwsPolicyReader }, { createMemberIamClient }] = await Promise.all([
-          import('../aws/policy-reader'),
+        const [{ createIamReaders }, { createMemberIamClient }] = await Promise.all([
+          import('../aws/iam-readers'),
           import('../aws/member-accounts'),
         ]);
-        return new AwsPolicyReader(createMemberIamClient(accountId, role, options));
+        return createIamReaders(options, createMemberIamClient(accountId, role, options)).policies;
       });
       reader = {
         getManagedPolicy: async (arn) => (await load()).getManagedPolicy(arn),
@@ -161,30 +176,19 @@ export async function buildWorkerService({
     return reader;
   };
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
-  const queries = lazily(async () => {
-    const [{ buildQueryService }, { AccountPolicyReader }, { archiveHistoryOf }] = await Promise.all([
-      import('./queries'),
-      import('../app/policy-documents'),
-      import('./archive-history'),
-    ]);
-    return buildQueryService(
+  const queries = lazily(async () =>
+    (await import('./worker-history')).buildHistorySearch({
       config,
-      {
-        store,
-        stats,
-        trail,
-        dynamo,
-        // An attach found only in history is judged by its document, read in the account the policy is in.
-        policies: new AccountPolicyReader({
-          home: homeIam,
-          ...(homeAccountId === undefined || givenIam
-            ? {}
-            : { homeAccountId, memberReader: memberPolicyReader }),
-        }),
-      },
-      archiveHistoryOf,
-    );
-  });
+      store,
+      stats,
+      trail,
+      dynamo,
+      home: homeIam,
+      ...(homeAccountId === undefined || givenIam
+        ? {}
+        : { members: { homeAccountId, memberReader: memberPolicyReader } }),
+    }),
+  );
   const audit44 =
     cisAudit ?? onDemandCisAudit(config.awsEndpointUrl ? { endpoint: config.awsEndpointUrl } : {});
 
@@ -213,6 +217,12 @@ export async function buildWorkerService({
       }
     : undefined;
 
+  // Where an alert the escalation check raised is posted again: the routing table, else the level's channel.
+  const routes = routingSource(config, options, aws?.ssm, (text, details) => log?.(text, details ?? {}));
+  const routeDefaults = {
+    defaultChannel: config.slack.defaultChannel,
+    channelByLevel: config.slack.channelByLevel,
+  };
   const steps = new DynamoBotStepStore(dynamo, { tableName: config.tableName });
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
   // The action catalogue loads with the first document that has a wildcard or NotAction to expand.
@@ -235,120 +245,39 @@ export async function buildWorkerService({
     // The revert, quarantine and before-state use cases load with the first job that needs them (a query or
     // status job never does). Before-states and confirmations come from the CloudTrail history of the account
     // the change was made in.
-    const useCases = lazily(async () => {
-      const [{ BeforeStateResolver }, { RevertService }, { QuarantineService }, { CloudTrailConfirmer }] =
-        await Promise.all([
-          import('../app/before-state'),
-          import('../app/revert-service'),
-          import('../app/quarantine-service'),
-          import('../app/event-confirmation'),
-        ]);
-      const resolver = new BeforeStateResolver({ store, trail: events, iam, clock });
-      const revert = new RevertService({
+    const slack = new SlackResponderChannel(gateway);
+    const useCases = lazily(async () =>
+      (await import('./worker-actions')).buildAccountActions({
+        config,
         store,
         iam,
-        resolver,
+        events,
         clock,
         audit,
-        // A revert that grants access back waits for this account's CloudTrail to confirm the change.
-        confirmer: new CloudTrailConfirmer(events, clock),
-        settings: {
-          // Reverts never write to protected principals or the bot's own roles (the IAM policy denies it too).
-          guard: {
-            protectedPrincipals: config.protectedPrincipals,
-            botRoleName: (name) => name.startsWith('iam-changes-') || name === config.responder.roleName,
-          },
-          ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
-        },
-      });
-      const quarantine = new QuarantineService({
-        store,
-        iam,
-        clock,
-        audit,
-        settings: {
-          bot: config.bot,
-          protectedPrincipals: config.protectedPrincipals,
-          policyName: config.quarantinePolicyName,
-          botSurface: botSurfaceOf(config),
-          // The account this worker's IAM acts in: its deny policy is made there, for its principals only.
-          ...(accountId === undefined ? {} : { accountId }),
-        },
-      });
-      return { resolver, revert, quarantine };
-    });
+        botSurface: botSurfaceOf(config),
+        ...(verifyDelayMs === undefined ? {} : { verifyDelayMs }),
+        ...(accountId === undefined ? {} : { accountId }),
+      }),
+    );
     // The escalation check reads only: the account's IAM before the recording wrapper, the store, Slack. Its code
     // loads with the first escalation job.
-    const escalation = lazily(async () => {
-      const [
-        { EscalationCheckService, EscalationChecker },
-        policyDocuments,
-        { SlackAlertRefresher },
-        { ChangeContent },
-        { RaisedAlertGate },
-        { SlackAlertChannel },
-        { DynamoActiveMutes },
-        { routeChange },
-      ] = await Promise.all([
-        import('../app/escalation-check'),
-        import('../app/policy-documents'),
-        import('../slack/alert-refresher'),
-        import('../app/change-content'),
-        import('../app/raised-alert'),
-        import('../slack/slack-alert-channel'),
-        import('../store/dynamo-active-mutes'),
-        import('../domain/routing'),
-      ]);
-      const routes = routingSource(config, options, aws?.ssm, (text, details) => log?.(text, details ?? {}));
-      const defaults = {
-        defaultChannel: config.slack.defaultChannel,
-        channelByLevel: config.slack.channelByLevel,
-      };
-      const policies = new policyDocuments.PolicyDocumentResolver(
-        [
-          new policyDocuments.StoredPolicyDocuments(store),
-          // The worker only reads the version cache: notify alone writes it (the worker's role may not).
-          new policyDocuments.IamPolicyDocuments(
-            accountIam,
-            { documentBefore: (key, time, id) => store.documentBefore(key, time, id) },
-            clock.now,
-            // Its look comes later than notify's: a default version made since is not the one the call used.
-            { versionsBeforeTheCall: true },
-          ),
-        ],
-        (text, details) => log?.(text, details ?? {}),
-      );
-      return new EscalationCheckService({
-        checker: new EscalationChecker({ iam: accountIam, directory, policies, store, now: clock.now }),
+    const escalation = lazily(async () =>
+      (await import('./worker-escalation')).buildEscalationCheck({
+        config,
+        dynamo,
         store,
-        alerts: new SlackAlertRefresher(gateway),
-        now: clock.now,
-        // A change raised past what held it back in notify (a mute, the digest, a burst) is posted again.
-        raise: new RaisedAlertGate({
-          claims: store,
-          alerts: new SlackAlertChannel(gateway),
-          channelFor: async (change) => routeChange((await routes?.table()) ?? [], change, defaults).channel,
-          mutes: new DynamoActiveMutes(dynamo, { tableName: config.tableName }),
-          digestLevels: config.digestLevels,
-          mentionOnCritical: config.slack.mentionOnCritical,
-          now: clock.now,
-        }),
-        // A change notify could not validate is validated again here (Access Analyzer is not per account).
+        accountIam,
+        directory,
+        refresher: new SlackAlertRefresher(gateway),
+        channel: slack,
+        channelFor: async (change) =>
+          routeChange((await routes?.table()) ?? [], change, routeDefaults).channel,
+        clock,
+        actions: { forStatements: async (statements) => (await actionCatalogue()).forStatements(statements) },
         ...(validator ? { validator } : {}),
-        // An attached policy notify could not read (another account's, say) is read in this worker's account.
-        rejudge: {
-          content: new ChangeContent({
-            policies,
-            actions: {
-              forStatements: async (statements) => (await actionCatalogue()).forStatements(statements),
-            },
-            ...(log ? { log: (text, details) => log(text, details ?? {}) } : {}),
-          }),
-          risk: { expectedActors: config.expectedActors, trustedAccounts: config.trustedAccounts },
-        },
         ...(log ? { log } : {}),
-      });
-    });
+      }),
+    );
     // One pair of loaders for the fleet runner and the worker alike. The change as the job already read it is
     // handed through: each job reads its change once.
     const revert: WorkerDependencies['revert'] = {
@@ -367,7 +296,7 @@ export async function buildWorkerService({
     };
     accountUseCases.set(accountId ?? HOME, { revert, quarantine });
     return new WorkerService({
-      slack: new SlackResponderChannel(gateway),
+      slack,
       store,
       escalation: { run: async (eventId, stored) => (await escalation()).run(eventId, stored) },
       ...(askActor ? { askActor } : {}),
@@ -413,10 +342,7 @@ export async function buildWorkerService({
   const homeAccountId = config.responder.homeAccountId;
   const homeDirectory = onDemandDirectory(
     async () =>
-      givenDirectory ??
-      new (await import('../aws/principal-directory')).AwsPrincipalDirectory(
-        aws?.iam ?? (await import('../aws/iam-gateway')).createIamClient(options),
-      ),
+      givenDirectory ?? (await import('../aws/iam-readers')).createIamReaders(options, aws?.iam).principals,
   );
   // The IAM client and gateway load with the first IAM call: a query or status job never needs them.
   const homeIam =
@@ -427,18 +353,31 @@ export async function buildWorkerService({
     });
   const home = workerOn(homeIam, homeAccountId);
   /** Fleet jobs (one change made in many accounts) act through each account's use cases; others pass on. */
-  const fleet = (next: JobRunner, useCasesIn: (accountId: string) => AccountUseCases): JobRunner =>
-    new FleetActionRunner({
-      store,
-      useCasesIn,
-      slack: gateway,
-      alerts: new SlackAlertRefresher(gateway),
-      presenter: SLACK_FLEET_PRESENTER,
-      audit,
-      clock,
-      next,
-      ...(log ? { log } : {}),
+  const fleet = (next: JobRunner, useCasesIn: (accountId: string) => AccountUseCases): JobRunner => {
+    // The fleet runner and its modals' builders load with the first fleet job: other jobs pass on without them.
+    const runner = lazily(async () => {
+      const [{ FleetActionRunner }, { SLACK_FLEET_PRESENTER }] = await Promise.all([
+        import('../app/fleet-actions'),
+        import('../slack/render-fleet'),
+      ]);
+      return new FleetActionRunner({
+        store,
+        useCasesIn,
+        slack: gateway,
+        alerts: new SlackAlertRefresher(gateway),
+        presenter: SLACK_FLEET_PRESENTER,
+        audit,
+        clock,
+        next,
+        ...(log ? { log } : {}),
+      });
     });
+    return {
+      // The change as the verification read it is handed on (each job reads its change once).
+      run: async (job, delivery, read) =>
+        isFleetJob(job) ? (await runner()).run(job, delivery, read) : next.run(job, delivery, read),
+    };
+  };
   const homeUseCases = (): AccountUseCases => {
     const found = accountUseCases.get(homeAccountId ?? HOME);
     if (!found) throw new Error('the home account has no use cases');
@@ -473,11 +412,11 @@ export async function buildWorkerService({
           (await import('../aws/member-cloudtrail')).createMemberCloudTrailClient(accountId, role, options),
         );
         const memberDirectory = onDemandDirectory(async () => {
-          const [{ AwsPrincipalDirectory }, { createMemberIamClient }] = await Promise.all([
-            import('../aws/principal-directory'),
+          const [{ createIamReaders }, { createMemberIamClient }] = await Promise.all([
+            import('../aws/iam-readers'),
             import('../aws/member-accounts'),
           ]);
-          return new AwsPrincipalDirectory(createMemberIamClient(accountId, role, options));
+          return createIamReaders(options, createMemberIamClient(accountId, role, options)).principals;
         });
         worker = workerOn(memberIam, accountId, memberTrail, memberDirectory);
         members.set(accountId, worker);

@@ -18,8 +18,7 @@ import {
   REASON_INPUT,
 } from './action-ids';
 import { permalinkBaseOf } from './links';
-import { confirmActionOf, parseConfirmMetadata, quarantineModesOf } from './render-confirm';
-import { type FleetStateValues, fleetActionOf, fleetMembersOf, parseFleetMetadata } from './render-fleet';
+import type { FleetStateValues } from './render-fleet';
 import { checkSlackSignature } from './signature';
 
 const BUTTON_ACTIONS: Readonly<Record<string, ResponderAction>> = {
@@ -74,7 +73,8 @@ function blockActionRequest(payload: Json): InteractionRequest {
 }
 
 /** A fleet confirmation's submission: the group, the time of the list shown and the reason, from the signed view. */
-function fleetSubmissionRequest(view: Json | undefined): InteractionRequest | undefined {
+async function fleetSubmissionRequest(view: Json | undefined): Promise<InteractionRequest | undefined> {
+  const { fleetActionOf, fleetMembersOf, parseFleetMetadata } = await import('./render-fleet');
   const action = fleetActionOf(text(view?.callback_id) ?? '');
   if (!action) return undefined;
   const meta = parseFleetMetadata(text(view?.private_metadata));
@@ -96,10 +96,15 @@ function fleetSubmissionRequest(view: Json | undefined): InteractionRequest | un
   return request;
 }
 
-function submissionRequest(payload: Json): InteractionRequest {
+/**
+ * A confirmation modal's submission. The modals' metadata readers load with the first submission (a revert, a
+ * quarantine, a fleet action): a button or a command never loads the modals' builders.
+ */
+async function submissionRequest(payload: Json): Promise<InteractionRequest> {
   const view = object(payload.view);
-  const fleet = fleetSubmissionRequest(view);
+  const fleet = await fleetSubmissionRequest(view);
   if (fleet) return fleet;
+  const { confirmActionOf, parseConfirmMetadata, quarantineModesOf } = await import('./render-confirm');
   const action = confirmActionOf(text(view?.callback_id) ?? '');
   const meta = parseConfirmMetadata(text(view?.private_metadata));
   if (!action || !meta) return { kind: 'other', what: 'a submission of another view' };
@@ -113,9 +118,9 @@ function submissionRequest(payload: Json): InteractionRequest {
 }
 
 /** What a request body asks for, and who sent it; `undefined` when the body is neither a payload nor a command. */
-export function readInteraction(
+export async function readInteraction(
   body: string,
-): { userId: string; userName?: string; request: InteractionRequest } | undefined {
+): Promise<{ userId: string; userName?: string; request: InteractionRequest } | undefined> {
   const form = new URLSearchParams(body);
   const payloadText = form.get('payload');
   if (payloadText !== null) {
@@ -133,7 +138,7 @@ export function readInteraction(
       payload.type === 'block_actions'
         ? blockActionRequest(payload)
         : payload.type === 'view_submission'
-          ? submissionRequest(payload)
+          ? await submissionRequest(payload)
           : ({ kind: 'other', what: `a ${String(payload.type)} payload` } as const);
     return { userId, ...(userName ? { userName } : {}), request };
   }
@@ -164,7 +169,7 @@ export class SlackInteractionVerifier implements InteractionVerifier {
       pastSeconds: maxAgeSeconds,
     });
     if (!check.ok) return { ok: false, problem: check.problem };
-    const read = readInteraction(origin.body);
+    const read = await readInteraction(origin.body);
     if (!read) return { ok: false, problem: 'the signed body is neither an interaction nor a command' };
     const requestId = createHash('sha256').update(origin.signature).digest('hex');
     return { ok: true, interaction: { ...read, requestId } };

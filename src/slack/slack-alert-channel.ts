@@ -1,32 +1,26 @@
 /**
- * The Slack side of the fact ports ({@link AlertChannel}, {@link ResponderChannel}): each fact a use case hands
+ * The Slack side of the notify path's fact port ({@link AlertChannel}): each fact a use case hands
  * over is rendered by the pure builders of this folder and sent through the Web API gateway. Wording, layout,
  * `@here`, `replace_original` — every choice of how something looks in Slack — is made here, never in
- * `src/app`. The builders only some jobs need (the diff, the query answers, the CIS 4.4 report) are imported
- * with the first job that needs them, as before, so a cold start for a revert does not load them.
+ * `src/app`. The worker's side (`ResponderChannel`: modals, outcome notes, answers) is
+ * `slack-responder-channel.ts`, so the notify function never reaches those builders.
  */
 import type {
   AlarmSummary,
   AlertChannel,
+  AlertNote,
   AlertPlace,
   ChangeAlertOptions,
-  CommandAnswer,
-  Confirmation,
-  ConfirmSubject,
-  DiffResult,
-  ResponderChannel,
-  TaskFailure,
-  ThreadNote,
 } from '../app/alert-port';
 import { SlackMessageGoneError } from '../app/alert-port';
-import type { ForwardingFinding } from '../app/forwarding-check';
+import type { ForwardingFinding, ForwardingSummary } from '../app/forwarding-check';
 import type { ForwardingNotice } from '../app/forwarding-notices';
 import type { OutgoingMessage, SlackGateway, SlackRef } from '../app/ports';
 import type { RespondedChange } from '../app/revert-port';
-import type { ResponseMessage, SlackInteractionGateway, SlackView } from '../app/slack-port';
 import {
   FORWARDER_ROLE,
   FORWARDING_RULE,
+  FORWARDING_WATCH_RULE,
   type ForwardingProblem,
   type ForwardingStop,
 } from '../domain/forwarding';
@@ -37,18 +31,6 @@ import { inlineCode, truncate } from './escape';
 import { renderAlarm, renderChange, renderThreadNote, type SlackMessage, slackDate } from './render';
 import { accountMrkdwn, accountPlain } from './render-account';
 import { renderBurstBatch, withResolved } from './render-burst';
-import {
-  renderConfirmError,
-  renderLiftConfirm,
-  renderQuarantineConfirm,
-  renderRevertConfirm,
-} from './render-confirm';
-import {
-  renderLiftOutcome,
-  renderProblem,
-  renderQuarantineOutcome,
-  renderRevertOutcome,
-} from './render-notice';
 import { renderAlertUpdate } from './render-state';
 import { SlackDeliveryError } from './web-api-gateway';
 
@@ -59,26 +41,6 @@ const GONE: ReadonlySet<string> = new Set([
   'is_archived',
   'not_in_channel',
 ]);
-
-const FAILED_TASK: Record<TaskFailure['task'], string> = {
-  revert: 'The revert did not run',
-  quarantine: 'The quarantine did not run',
-  'lift-quarantine': 'The quarantine was not lifted',
-  history: 'The CloudTrail search failed',
-  status: 'The CIS 4.4 status could not be checked',
-};
-
-const FAILURE_ADVICE: Record<TaskFailure['task'], string> = {
-  revert: 'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
-  quarantine: 'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
-  'lift-quarantine': 'Nothing more will be tried automatically: check the audit log and IAM, then try again.',
-  history: 'Try again, or narrow the query (a shorter range, `on role/…`).',
-  status:
-    'Check that the worker may read CloudTrail, CloudWatch Logs, CloudWatch and SNS, or run `npx iam-changes audit`.',
-};
-
-const NO_LONGER_STORED = (eventId: string) =>
-  `This change is no longer stored (event ${eventId}): the bot keeps changes for its retention period only.`;
 
 /**
  * A member account stopped forwarding its IAM changes, rewrote the forwarding, or someone tried: the first call —
@@ -118,11 +80,60 @@ const PROBLEM_WORDS: Record<ForwardingProblem, string> = {
   retargeted: 'the rule no longer targets the central event bus',
   'target-role': `its target on the central bus uses another role than \`${FORWARDER_ROLE}\``,
   input: 'its target on the central bus sends something else than the event (an input or transformer)',
+  'watch-missing': `the watch rule \`${FORWARDING_WATCH_RULE}\` is gone`,
+  'watch-disabled': 'the watch rule is disabled',
+  'watch-pattern': "the watch rule matches other calls than the template's",
+  'watch-retargeted': 'the watch rule no longer targets the central event bus',
+  'watch-target-role': `the watch rule's target on the central bus uses another role than \`${FORWARDER_ROLE}\``,
+  'watch-input': "the watch rule's target on the central bus sends something else than the event",
 };
+
+/** Accounts a summary names in full; the rest are counted. */
+const SUMMARY_NAMES = 30;
+
+/**
+ * Many accounts newly found in the same state by one run of the forwarding check (an upgrade, a StackSet not yet
+ * rolled out), in one notice: the state as {@link renderForwardingFinding} words it, then the accounts by name (the
+ * first {@link SUMMARY_NAMES}, and how many more). Restored lines still go in each account's own thread.
+ */
+export function renderForwardingSummary(summary: ForwardingSummary): SlackMessage {
+  const { health, accounts } = summary;
+  const ping = summary.mention ? '<!here> ' : '';
+  const count = accounts.length;
+  const names = accounts
+    .slice(0, SUMMARY_NAMES)
+    // Name and id only (no OU path): thirty fit one section's 3,000 characters.
+    .map(
+      (account) =>
+        `• ${accountMrkdwn(account.id, account.name ? { id: account.id, name: account.name } : undefined)}`,
+    )
+    .join('\n');
+  const more =
+    count > SUMMARY_NAMES ? `\n…and ${count - SUMMARY_NAMES} more (the worker's log names each).` : '';
+  const what =
+    health.status === 'broken'
+      ? health.problems.map((problem) => PROBLEM_WORDS[problem]).join('; ')
+      : health.status === 'unchecked'
+        ? `it cannot be checked (${inlineCode(health.reason, 300)})`
+        : 'it is whole';
+  const head =
+    health.status === 'unchecked'
+      ? `:warning: *The forwarding of IAM changes cannot be checked* in ${count} accounts: ${what}. It is not known to be working there: deploy the member template (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.`
+      : `:rotating_light: *IAM changes may not all be forwarded* from ${count} accounts: the forwarding check found that ${what}. An upgrade not yet rolled out to them (an old \`responder-role.yml\`, a StackSet not yet updated) does this too; otherwise redeploy the member template there.`;
+  const watchOnly =
+    health.status === 'broken' && health.problems.every((problem) => problem.startsWith('watch-'));
+  const text =
+    health.status === 'unchecked'
+      ? `${ping}Forwarding cannot be checked in ${count} accounts`
+      : watchOnly
+        ? `${ping}Forwarding watch broken in ${count} accounts: a stop of their IAM change forwarding would go unseen`
+        : `${ping}Forwarding broken in ${count} accounts: their IAM changes may no longer reach the bot`;
+  return { text, blocks: [section(`${ping}${head}`), section(`${names}${more}`)] };
+}
 
 /**
  * A change in a member account's forwarding found by the scheduled check: broken (what is wrong, `@here` when
- * `mention`), not checkable (why, never taken as healthy), or whole again (a line in the thread of the notice it
+ * `mention`), not checkable (why, never taken as healthy; `@here` when `mention`), or whole again (a line in the thread of the notice it
  * ends). The account by name; everything from AWS escaped.
  */
 export function renderForwardingFinding(finding: ForwardingFinding): SlackMessage {
@@ -132,6 +143,17 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
   if (health.status === 'broken') {
     const ping = finding.mention ? '<!here> ' : '';
     const what = health.problems.map((problem) => PROBLEM_WORDS[problem]).join('; ');
+    // Only the watch rule broken: IAM changes still arrive, but a call that stops them would go unseen.
+    if (health.problems.every((problem) => problem.startsWith('watch-'))) {
+      return {
+        text: `${ping}Forwarding watch broken: a stop of IAM change forwarding from account ${plainWhere} would go unseen`,
+        blocks: [
+          section(
+            `${ping}:rotating_light: *The watch on the forwarding of IAM changes is broken* in account ${where}: the forwarding check found that ${what}. IAM changes are still forwarded, but a call that stops or rewrites \`${FORWARDING_RULE}\` is no longer told at once (only by this check, within its schedule). Whoever did it may act next: check who changed \`${FORWARDING_WATCH_RULE}\` in the organisation trail, and redeploy the member template there.`,
+          ),
+        ],
+      };
+    }
     return {
       text: `${ping}Forwarding broken: IAM changes from account ${plainWhere} may no longer reach the bot`,
       blocks: [
@@ -142,11 +164,16 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
     };
   }
   if (health.status === 'unchecked') {
+    const ping = finding.mention ? '<!here> ' : '';
+    // Checked before: whoever can stop the forwarding can also take the check's access away first.
+    const before = finding.previous
+      ? ' It could be checked before: the role or its permissions may have been changed on purpose, and until it can be checked again a stopped forwarding there goes unseen.'
+      : '';
     return {
-      text: `Forwarding cannot be checked in account ${plainWhere}`,
+      text: `${ping}Forwarding cannot be checked in account ${plainWhere}`,
       blocks: [
         section(
-          `:warning: *The forwarding of IAM changes cannot be checked* in account ${where}: ${inlineCode(health.reason, 300)}. It is not known to be working: deploy the member template there (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.`,
+          `${ping}:warning: *The forwarding of IAM changes cannot be checked* in account ${where}: ${inlineCode(health.reason, 300)}. It is not known to be working: deploy the member template there (in the management account as a plain stack), or check the role \`iam-changes-responder\` and its external id.${before}`,
         ),
       ],
     };
@@ -156,22 +183,10 @@ export function renderForwardingFinding(finding: ForwardingFinding): SlackMessag
     text: `Forwarding ${was}: IAM changes from account ${plainWhere}`,
     blocks: [
       section(
-        `:white_check_mark: The forwarding of IAM changes from account ${where} ${was}: \`${FORWARDING_RULE}\` is enabled, matches the template's events and targets the central bus.`,
+        `:white_check_mark: The forwarding of IAM changes from account ${where} ${was}: \`${FORWARDING_RULE}\` and its watch rule are enabled, match the template's events and target the central bus.`,
       ),
     ],
   };
-}
-
-/** A failed task in words: what did not happen, why, and what to do now. */
-export function renderFailure(failure: TaskFailure): SlackMessage {
-  const what = FAILED_TASK[failure.task];
-  if (failure.notFound)
-    return renderProblem(
-      what,
-      `this change is no longer stored (event ${failure.detail})`,
-      'Nothing was changed.',
-    );
-  return renderProblem(what, failure.detail, failure.advice ?? FAILURE_ADVICE[failure.task]);
 }
 
 /** The one-line note for one of the bot's own IAM calls that came back from CloudTrail. */
@@ -183,21 +198,17 @@ function ownCallText(change: AssessedChange, earlierAlertFound: boolean): string
   return `↩️ ${what} by iam-changes (${change.actor.name}) — ${result}`;
 }
 
-/** A thread note (or a note to one person) as a message. */
-export function renderNote(note: ThreadNote): SlackMessage {
+/**
+ * A note of the notify path (one of the bot's own calls, an alarm's state) as a message. The worker's outcome notes
+ * are rendered by its own channel (`slack-responder-channel.ts`), so the notify function never reaches their
+ * builders.
+ */
+export function renderNote(note: AlertNote): SlackMessage {
   switch (note.kind) {
     case 'own-call':
       return renderThreadNote(ownCallText(note.change, note.earlierAlertFound));
     case 'alarm-state':
       return renderThreadNote(`Alarm ${note.alarmName} is ${note.state} again.`);
-    case 'revert':
-      return renderRevertOutcome(note.outcome, note.by, note.where);
-    case 'quarantine':
-      return renderQuarantineOutcome(note.outcome, note.by, note.reason, note.where);
-    case 'lift-quarantine':
-      return renderLiftOutcome(note.outcome, note.by, note.reason, note.where);
-    case 'failure':
-      return renderFailure(note.failure);
   }
 }
 
@@ -253,12 +264,16 @@ export class SlackAlertChannel implements AlertChannel {
     }
   }
 
-  postThreadNote(place: AlertPlace, note: ThreadNote): Promise<SlackRef> {
+  postThreadNote(place: AlertPlace, note: AlertNote): Promise<SlackRef> {
     return this.post(place, renderNote(note));
   }
 
   postForwardingFinding(place: AlertPlace, finding: ForwardingFinding): Promise<SlackRef> {
     return this.post(place, renderForwardingFinding(finding));
+  }
+
+  postForwardingSummary(channel: string, summary: ForwardingSummary): Promise<SlackRef> {
+    return this.post({ channel }, renderForwardingSummary(summary));
   }
 
   postForwardingNotice(channel: string, notice: ForwardingNotice): Promise<SlackRef> {
@@ -278,126 +293,4 @@ export class SlackAlertChannel implements AlertChannel {
     if (place.threadTs !== undefined) outgoing.threadTs = place.threadTs;
     return this.gateway.postMessage(outgoing);
   }
-}
-
-/** The worker's {@link ResponderChannel}: the alert channel plus modals, ephemeral notes and command answers. */
-export class SlackResponderChannel extends SlackAlertChannel implements ResponderChannel {
-  constructor(protected override readonly gateway: SlackInteractionGateway) {
-    super(gateway);
-  }
-
-  async showConfirmation(viewId: string, subject: ConfirmSubject, confirmation: Confirmation): Promise<void> {
-    const meta: ConfirmSubject = { eventId: subject.eventId };
-    if (subject.channel !== undefined && subject.ts !== undefined)
-      Object.assign(meta, { channel: subject.channel, ts: subject.ts });
-    let view: SlackView;
-    if ('problem' in confirmation) {
-      const { detail, notFound } = confirmation.problem;
-      const text = notFound
-        ? NO_LONGER_STORED(subject.eventId)
-        : `The ${confirmation.action} could not be prepared: ${detail}`;
-      view = renderConfirmError(confirmation.action, text, meta);
-    } else if (confirmation.action === 'revert') view = renderRevertConfirm(confirmation.preview, meta);
-    else if (confirmation.action === 'quarantine') view = renderQuarantineConfirm(confirmation.preview, meta);
-    else view = renderLiftConfirm(confirmation.preview, meta);
-    await this.gateway.updateView(viewId, view);
-  }
-
-  async showDiff(viewId: string, result: DiffResult): Promise<void> {
-    const { DIFF_VIEW_CALLBACK_ID, renderDiffError, renderDiffModal } = await import('./render-diff');
-    const { renderProblemModal } = await import('./render-confirm');
-    let view: SlackView;
-    switch (result.kind) {
-      case 'diff':
-        view = renderDiffModal(result.change, result.diff, result.source, result.delta, result.page);
-        break;
-      case 'failed':
-        view = renderDiffError(result.change, result.detail);
-        break;
-      case 'unreadable':
-        view = renderProblemModal(
-          DIFF_VIEW_CALLBACK_ID,
-          'Policy diff',
-          `The change could not be read: ${result.detail}`,
-        );
-        break;
-      case 'not-found':
-        view = renderProblemModal(DIFF_VIEW_CALLBACK_ID, 'Policy diff', NO_LONGER_STORED(result.eventId));
-        break;
-    }
-    await this.gateway.updateView(viewId, view);
-  }
-
-  async tellUser(place: AlertPlace, user: string, note: ThreadNote): Promise<void> {
-    const message = renderNote(note);
-    await this.gateway.postEphemeral({
-      channel: place.channel,
-      user,
-      ...message,
-      ...(place.threadTs === undefined ? {} : { threadTs: place.threadTs }),
-    });
-  }
-
-  /**
-   * An answer replaces the private note that said it was coming ("Searching CloudTrail…", "Checking CIS 4.4…").
-   * A shared answer cannot replace a private note (Slack does not change who sees a message), so the note is
-   * deleted first and the answer posted in the channel.
-   */
-  async answer(responseUrl: string, answer: CommandAnswer): Promise<void> {
-    const response = await this.responseTo(answer);
-    if (response.response_type === 'in_channel') {
-      try {
-        await this.gateway.respond(responseUrl, { text: '', delete_original: true });
-      } catch {
-        // The note may be gone already (dismissed): the answer matters, so it is posted all the same.
-      }
-    }
-    await this.gateway.respond(responseUrl, response);
-  }
-
-  /** How each answer replaces what the person saw before: an ephemeral answer replaces the earlier note. */
-  private async responseTo(answer: CommandAnswer): Promise<ResponseMessage> {
-    switch (answer.kind) {
-      case 'query': {
-        const { renderQueryAnswer } = await import('./render-query');
-        const rendered = renderQueryAnswer(
-          answer.query,
-          answer.answer,
-          answer.now,
-          answer.permalinkBase ? { permalinkBase: answer.permalinkBase } : {},
-        );
-        return response(rendered, rendered.response_type, rendered.response_type === 'ephemeral');
-      }
-      case 'query-error': {
-        const { renderQueryError } = await import('./render-query');
-        const rendered = renderQueryError(answer.error, answer.text);
-        return response(rendered, rendered.response_type, true);
-      }
-      case 'search-progress': {
-        const { renderSearchProgress } = await import('./render-query');
-        const rendered = renderSearchProgress(answer.pages, answer.events, answer.searchedFrom);
-        return response(rendered, rendered.response_type, true);
-      }
-      case 'cis-status': {
-        const { renderCisStatus } = await import('./render-audit');
-        const rendered = renderCisStatus(answer.report, answer.now);
-        return response(rendered, answer.share ? 'in_channel' : 'ephemeral', !answer.share);
-      }
-      case 'failure':
-        return response(renderFailure(answer.failure), 'ephemeral', true);
-    }
-  }
-}
-
-function response(
-  message: SlackMessage,
-  responseType: 'ephemeral' | 'in_channel',
-  replaceOriginal: boolean,
-): ResponseMessage {
-  return {
-    response_type: responseType,
-    text: message.text,
-    blocks: message.blocks,
-    replace_original: replaceOriginal,
-  };
 }

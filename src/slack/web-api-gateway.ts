@@ -62,6 +62,11 @@ export interface SlackClientOptions {
   timeoutMs?: number;
   /** Where the client logs; without one it logs errors only, to the console. */
   logger?: Logger;
+  /**
+   * Fail a 429 at once (code `ratelimited`) rather than wait its `Retry-After`, which is not capped: for a caller
+   * whose time is bounded and who tells what failed later itself (the scheduled forwarding check). Default false.
+   */
+  rejectRateLimitedCalls?: boolean;
 }
 
 /** Defaults sized so that a call that keeps failing gives up within about ten seconds (3 × 3 s + backoff). */
@@ -93,7 +98,7 @@ export function createSlackClient(options: SlackClientOptions): WebClient {
     ...(slackApiUrl === undefined ? {} : { slackApiUrl }),
     retryConfig,
     timeout: options.timeoutMs ?? SLACK_CLIENT_DEFAULTS.timeoutMs,
-    rejectRateLimitedCalls: false,
+    rejectRateLimitedCalls: options.rejectRateLimitedCalls ?? false,
     // Method names only, never absolute URLs taken from input.
     allowAbsoluteUrls: false,
     ...(options.logger === undefined ? { logLevel: LogLevel.ERROR } : { logger: options.logger }),

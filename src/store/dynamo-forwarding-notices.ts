@@ -1,8 +1,9 @@
 /**
  * The {@link ForwardingNoticeStore} on the bot's one table: a claim per call, `FWDSTOP#<eventId>` / `CLAIM`
- * (`claimed` by one invocation until `claimUntil`, then `done`), and a group per account and kind,
- * `FWDNOTICE#<accountId>` / `<kind>`, replaced by a new group once its window is over. Conditional writes only;
- * items expire with the retention period.
+ * (`claimed` by one invocation until `claimUntil`, then `done`), and a group per account and group name,
+ * `FWDNOTICE#<accountId>` / `attempt` or `<kind>#<caller digest>` (its kind kept in `kind`), replaced by a new group
+ * once its window is over; its message is written by the holder of its lease (`leaseUntil`, `leaseOwner`), which
+ * records when it last showed it (`shownAt`). Conditional writes only; items expire with the retention period.
  */
 import {
   type DynamoDBDocumentClient,
@@ -20,29 +21,28 @@ import type {
 import type { SlackRef } from '../app/ports';
 import type { ForwardingStop } from '../domain/forwarding';
 import { isConditionFailed } from './dynamo-change-store';
+import { plainJson } from './plain-json';
 import { retentionSeconds, TTL_ATTRIBUTE } from './table';
 
 const claimKey = (eventId: string) => ({ pk: `FWDSTOP#${eventId}`, sk: 'CLAIM' });
-const groupKey = (accountId: string, kind: ForwardingNoticeKind) => ({
+const groupKey = (accountId: string, group: string) => ({
   pk: `FWDNOTICE#${accountId}`,
-  sk: kind,
+  sk: group,
 });
-
-/** Plain JSON for the document client, which refuses `undefined` inside a value. */
-function plain<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
 
 function toGroup(item: Record<string, unknown>): ForwardingNoticeGroup {
   return {
     accountId: String(item.accountId),
-    kind: item.sk as ForwardingNoticeKind,
+    // Items written before groups by caller: the sort key was the kind.
+    kind: (item.kind ?? item.sk) as ForwardingNoticeKind,
+    group: String(item.sk),
     groupId: String(item.groupId),
     first: item.first as ForwardingStop,
     last: item.last as ForwardingStop,
     count: Number(item.count ?? 1),
     shownCount: Number(item.shownCount ?? 0),
     windowEnds: String(item.windowEnds),
+    ...(typeof item.shownAt === 'string' ? { shownAt: item.shownAt } : {}),
     ...(item.ref ? { ref: item.ref as SlackRef } : {}),
   };
 }
@@ -147,10 +147,11 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
   async joinGroup(
     stop: ForwardingStop,
     kind: ForwardingNoticeKind,
+    group: string,
     now: Date,
     windowEnds: Date,
   ): Promise<{ group: ForwardingNoticeGroup; started: boolean }> {
-    const key = groupKey(stop.accountId, kind);
+    const key = groupKey(stop.accountId, group);
     const open = 'attribute_exists(pk) AND windowEnds > :now';
     const values = { ':one': 1, ':now': now.toISOString() };
     // The latest call by event time is the one the notice names last; an older one arriving late only counts.
@@ -159,7 +160,7 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
         UpdateExpression: 'SET #last = :stop ADD #count :one',
         ConditionExpression: `${open} AND #last.eventTime <= :time`,
         ExpressionAttributeNames: { '#count': 'count', '#last': 'last' },
-        ExpressionAttributeValues: { ...values, ':stop': plain(stop), ':time': stop.eventTime },
+        ExpressionAttributeValues: { ...values, ':stop': plainJson(stop), ':time': stop.eventTime },
       },
       {
         UpdateExpression: 'ADD #count :one',
@@ -183,9 +184,10 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
       const item = {
         ...key,
         accountId: stop.accountId,
+        kind,
         groupId: stop.eventId,
-        first: plain(stop),
-        last: plain(stop),
+        first: plainJson(stop),
+        last: plainJson(stop),
         count: 1,
         shownCount: 0,
         startedAt: now.toISOString(),
@@ -206,19 +208,20 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
         if (!isConditionFailed(error)) throw error;
       }
     }
-    throw new Error(`forwarding notice group ${stop.accountId}/${kind}: could neither join nor start one`);
+    throw new Error(`forwarding notice group ${stop.accountId}/${group}: could neither join nor start one`);
   }
 
-  async getGroup(accountId: string, kind: ForwardingNoticeKind): Promise<ForwardingNoticeGroup | undefined> {
+  async getGroup(accountId: string, group: string): Promise<ForwardingNoticeGroup | undefined> {
     const { Item } = await this.documentClient.send(
-      new GetCommand({ TableName: this.tableName, Key: groupKey(accountId, kind), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: groupKey(accountId, group), ConsistentRead: true }),
     );
     return Item ? toGroup(Item) : undefined;
   }
 
   async acquireGroupLease(
     accountId: string,
-    kind: ForwardingNoticeKind,
+    group: string,
+    owner: string,
     now: Date,
     until: Date,
   ): Promise<boolean> {
@@ -226,11 +229,15 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
       await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: groupKey(accountId, kind),
-          UpdateExpression: 'SET leaseUntil = :until',
+          Key: groupKey(accountId, group),
+          UpdateExpression: 'SET leaseUntil = :until, leaseOwner = :owner',
           ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-          ExpressionAttributeValues: { ':until': until.toISOString(), ':now': now.toISOString() },
+            'attribute_exists(pk) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeValues: {
+            ':until': until.toISOString(),
+            ':now': now.toISOString(),
+            ':owner': owner,
+          },
         }),
       );
       return true;
@@ -242,34 +249,68 @@ export class DynamoForwardingNoticeStore implements ForwardingNoticeStore {
 
   async releaseGroupLease(
     accountId: string,
-    kind: ForwardingNoticeKind,
+    group: string,
     groupId: string,
-    shown?: { count: number; ref: SlackRef },
+    owner: string,
+    shown?: { count: number; ref: SlackRef; at: Date },
   ): Promise<void> {
     try {
       await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: groupKey(accountId, kind),
-          ConditionExpression: 'groupId = :group',
+          Key: groupKey(accountId, group),
+          ConditionExpression: 'groupId = :group AND leaseOwner = :owner',
           ...(shown
             ? {
-                UpdateExpression: 'REMOVE leaseUntil SET shownCount = :count, #ref = :ref',
+                UpdateExpression:
+                  'REMOVE leaseUntil, leaseOwner SET shownCount = :count, #ref = :ref, shownAt = :at',
                 ExpressionAttributeNames: { '#ref': 'ref' },
                 ExpressionAttributeValues: {
                   ':group': groupId,
+                  ':owner': owner,
                   ':count': shown.count,
-                  ':ref': plain(shown.ref),
+                  ':ref': plainJson(shown.ref),
+                  ':at': shown.at.toISOString(),
                 },
               }
             : {
-                UpdateExpression: 'REMOVE leaseUntil',
-                ExpressionAttributeValues: { ':group': groupId },
+                UpdateExpression: 'REMOVE leaseUntil, leaseOwner',
+                ExpressionAttributeValues: { ':group': groupId, ':owner': owner },
               }),
         }),
       );
     } catch (error: unknown) {
-      // A new window replaced the group: its lease is not this one's to free.
+      // A new window replaced the group, or the lease expired and another took it: not this one's to free. What
+      // was posted is still recorded (once), so no one posts the notice again.
+      if (!isConditionFailed(error)) throw error;
+      if (shown) await this.recordShown(accountId, group, groupId, shown);
+      return;
+    }
+  }
+
+  private async recordShown(
+    accountId: string,
+    group: string,
+    groupId: string,
+    shown: { count: number; ref: SlackRef; at: Date },
+  ): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: groupKey(accountId, group),
+          UpdateExpression: 'SET shownCount = :count, #ref = :ref, shownAt = :at',
+          ConditionExpression: 'groupId = :group AND attribute_not_exists(#ref)',
+          ExpressionAttributeNames: { '#ref': 'ref' },
+          ExpressionAttributeValues: {
+            ':group': groupId,
+            ':count': shown.count,
+            ':ref': plainJson(shown.ref),
+            ':at': shown.at.toISOString(),
+          },
+        }),
+      );
+    } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
     }
   }

@@ -1,14 +1,21 @@
 /**
  * The {@link ForwardingStateStore} on the bot's one table: one item per member account under the partition
  * `FWDSTATE` (`sk` the account id), read in one query by each run of the check and written only when an account's
- * state changes, with a condition on the state it replaces (`stateKey`). Items expire with the retention period
+ * state changes (twice: untold, then told), with a condition on the version it replaces (`version`, a random
+ * token per write). Beside them, `#cursor`: the first account a run cut short did not reach. Items expire with the retention period
  * after their last change; an account whose item expired is looked at afresh (a healthy one silently).
  */
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { ForwardingStateStore, StoredForwardingState } from '../app/forwarding-check';
+import { randomUUID } from 'node:crypto';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  ForwardingStateStore,
+  StoredForwardingState,
+  ToldForwardingState,
+} from '../app/forwarding-check';
 import type { SlackRef } from '../app/ports';
 import { type ForwardingHealth, healthKey } from '../domain/forwarding';
 import { isConditionFailed } from './dynamo-change-store';
+import { plainJson } from './plain-json';
 import { retentionSeconds, TTL_ATTRIBUTE } from './table';
 
 /** The partition key of every state item. */
@@ -48,6 +55,11 @@ export class DynamoForwardingStateStore implements ForwardingStateStore {
           since: String(item.since ?? ''),
           ...(item.ref ? { ref: item.ref as SlackRef } : {}),
           ...(item.untold === true ? { untold: true } : {}),
+          ...(typeof item.claimedAt === 'string' ? { claimedAt: item.claimedAt } : {}),
+          ...(item.previous && typeof item.previous === 'object'
+            ? { previous: item.previous as ToldForwardingState }
+            : {}),
+          ...(typeof item.version === 'string' ? { version: item.version } : {}),
         });
       }
       startKey = page.LastEvaluatedKey;
@@ -55,7 +67,33 @@ export class DynamoForwardingStateStore implements ForwardingStateStore {
     return states;
   }
 
-  async replace(state: StoredForwardingState, previousKey: string | undefined, now: Date): Promise<boolean> {
+  async readCursor(): Promise<string | undefined> {
+    const { Item } = await this.documentClient.send(
+      new GetCommand({ TableName: this.tableName, Key: CURSOR_KEY, ConsistentRead: true }),
+    );
+    return typeof Item?.accountId === 'string' ? Item.accountId : undefined;
+  }
+
+  async writeCursor(accountId: string | undefined, now: Date): Promise<void> {
+    await this.documentClient.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...CURSOR_KEY,
+          ...(accountId === undefined ? {} : { accountId }),
+          updatedAt: now.toISOString(),
+          [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + this.retentionSeconds,
+        },
+      }),
+    );
+  }
+
+  async replace(
+    state: StoredForwardingState,
+    previous: StoredForwardingState | undefined,
+    now: Date,
+  ): Promise<StoredForwardingState | undefined> {
+    const version = randomUUID();
     try {
       await this.documentClient.send(
         new PutCommand({
@@ -64,26 +102,45 @@ export class DynamoForwardingStateStore implements ForwardingStateStore {
             pk: FORWARDING_STATE_PARTITION,
             sk: state.accountId,
             stateKey: healthKey(state.health),
+            version,
             // Plain JSON: the document client refuses `undefined` inside a value.
-            health: JSON.parse(JSON.stringify(state.health)) as ForwardingHealth,
+            health: plainJson(state.health),
             since: state.since,
-            ...(state.ref ? { ref: JSON.parse(JSON.stringify(state.ref)) as SlackRef } : {}),
+            ...(state.ref ? { ref: plainJson(state.ref) } : {}),
             ...(state.untold ? { untold: true } : {}),
+            ...(state.untold && state.claimedAt ? { claimedAt: state.claimedAt } : {}),
+            ...(state.untold && state.previous ? { previous: plainJson(state.previous) } : {}),
             updatedAt: now.toISOString(),
             [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + this.retentionSeconds,
           },
-          ...(previousKey === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: 'stateKey = :previous',
-                ExpressionAttributeValues: { ':previous': previousKey },
-              }),
+          ...condition(previous),
         }),
       );
-      return true;
+      const { version: _, ...rest } = state;
+      return { ...rest, version };
     } catch (error: unknown) {
-      if (isConditionFailed(error)) return false;
+      if (isConditionFailed(error)) return undefined;
       throw error;
     }
   }
+}
+
+/**
+ * The item holding where the next run starts, in the states' partition (the only one the worker may put items in
+ * besides its own): no `health`, so `all()` passes it by.
+ */
+const CURSOR_KEY = { pk: FORWARDING_STATE_PARTITION, sk: '#cursor' };
+
+/** Only while the item still is `previous`: its version, or (an item written before versions) its state. */
+function condition(previous: StoredForwardingState | undefined) {
+  if (previous === undefined) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  if (previous.version !== undefined)
+    return {
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeValues: { ':version': previous.version },
+    };
+  return {
+    ConditionExpression: 'stateKey = :previous AND attribute_not_exists(version)',
+    ExpressionAttributeValues: { ':previous': healthKey(previous.health) },
+  };
 }

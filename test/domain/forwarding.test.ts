@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   FORWARDED_EVENT_PATTERNS,
+  FORWARDING_STOP_EVENTS,
+  FORWARDING_STOP_PATTERN,
   type ForwardingRuleFacts,
   forwardingStopOf,
   healthKey,
   judgeForwarding,
+  judgeMemberForwarding,
 } from '../../src/domain/forwarding';
 import type { CloudTrailRecord } from '../../src/domain/input';
 
@@ -259,5 +262,73 @@ describe('judgeForwarding', () => {
     expect(healthKey({ status: 'broken', problems: ['missing'] })).not.toBe(
       healthKey({ status: 'broken', problems: ['disabled'] }),
     );
+  });
+});
+
+describe('judgeMemberForwarding', () => {
+  const expected = { accountId: MEMBER, centralBusArn: BUS, allWrites: false };
+  const watch = (changes: Partial<ForwardingRuleFacts> = {}) =>
+    rule({ eventPattern: JSON.stringify(FORWARDING_STOP_PATTERN), ...changes });
+  const narrowed = (detail: Record<string, unknown>) =>
+    watch({
+      eventPattern: JSON.stringify({
+        ...FORWARDING_STOP_PATTERN,
+        detail: { ...FORWARDING_STOP_PATTERN.detail, ...detail },
+      }),
+    });
+
+  it('takes both rules as the template makes them as whole', () => {
+    expect(judgeMemberForwarding({ forward: rule(), watch: watch() }, expected)).toEqual({
+      status: 'healthy',
+    });
+  });
+
+  it.each([
+    ['no watch rule', rule(), { exists: false, targets: [] }, ['watch-missing']],
+    ['a disabled watch rule', rule(), watch({ state: 'DISABLED' }), ['watch-disabled']],
+    [
+      'a watch rule no longer matching DeleteRule',
+      rule(),
+      narrowed({ eventName: ['PutRule', 'PutTargets'] }),
+      ['watch-pattern'],
+    ],
+    [
+      'a watch rule naming only itself',
+      rule(),
+      narrowed({ $or: [{ requestParameters: { name: ['iam-changes-forward-watch'] } }] }),
+      ['watch-pattern'],
+    ],
+    [
+      'a watch rule with the forwarding pattern',
+      rule(),
+      watch({ eventPattern: JSON.stringify(FORWARDED_EVENT_PATTERNS.cis44) }),
+      ['watch-pattern'],
+    ],
+    ['a watch rule with no target', rule(), watch({ targets: [] }), ['watch-retargeted']],
+    [
+      'a watch rule sending a constant',
+      rule(),
+      watch({ targets: [{ arn: BUS, roleArn: FORWARDER, transformsInput: true }] }),
+      ['watch-input'],
+    ],
+    [
+      'both rules gone',
+      { exists: false, targets: [] },
+      { exists: false, targets: [] },
+      ['missing', 'watch-missing'],
+    ],
+    ['the forwarding rule disabled only', rule({ state: 'DISABLED' }), watch(), ['disabled']],
+  ] as Array<[string, ForwardingRuleFacts, ForwardingRuleFacts, string[]]>)(
+    '%s is broken',
+    (_, forward, watchFacts, problems) => {
+      expect(judgeMemberForwarding({ forward, watch: watchFacts }, expected)).toEqual({
+        status: 'broken',
+        problems,
+      });
+    },
+  );
+
+  it('keeps the watch pattern to the calls the notices recognise', () => {
+    expect([...FORWARDING_STOP_PATTERN.detail.eventName]).toEqual([...FORWARDING_STOP_EVENTS]);
   });
 });

@@ -4,11 +4,16 @@
  * directory's copy on dynalite, each member account's rule on moto_server through the responder role, and posts
  * to the local Slack server. The jobs topic cannot start it: an SNS event is never the schedule's input.
  */
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DisableRuleCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORWARDED_EVENT_PATTERNS } from '../../src/domain/forwarding';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FORWARDED_EVENT_PATTERNS, FORWARDING_STOP_PATTERN } from '../../src/domain/forwarding';
 import { handler } from '../../src/handlers/worker';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
 import { awsTestEnv } from '../support/moto';
@@ -38,7 +43,7 @@ beforeAll(async () => {
     ],
     fetchedAt: new Date().toISOString(),
   });
-  // The member template's rule in one account; none in the other.
+  // The member template's two rules in one account; none in the other.
   events = new EventBridgeClient({
     ...awsTestEnv(components.moto.endpoint),
     credentials: fromTemporaryCredentials({
@@ -50,24 +55,24 @@ beforeAll(async () => {
       clientConfig: { region: 'us-east-1', endpoint: components.moto.endpoint },
     }),
   });
-  await events.send(
-    new PutRuleCommand({
-      Name: 'iam-changes-forward',
-      EventPattern: JSON.stringify(FORWARDED_EVENT_PATTERNS.cis44),
-    }),
-  );
-  await events.send(
-    new PutTargetsCommand({
-      Rule: 'iam-changes-forward',
-      Targets: [
-        {
-          Id: 'iam-changes-central-bus',
-          Arn: BUS,
-          RoleArn: `arn:aws:iam::${WHOLE}:role/iam-changes-forwarder`,
-        },
-      ],
-    }),
-  );
+  for (const [name, pattern] of [
+    ['iam-changes-forward', FORWARDED_EVENT_PATTERNS.cis44],
+    ['iam-changes-forward-watch', FORWARDING_STOP_PATTERN],
+  ] as const) {
+    await events.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(pattern) }));
+    await events.send(
+      new PutTargetsCommand({
+        Rule: name,
+        Targets: [
+          {
+            Id: 'iam-changes-central-bus',
+            Arn: BUS,
+            RoleArn: `arn:aws:iam::${WHOLE}:role/iam-changes-forwarder`,
+          },
+        ],
+      }),
+    );
+  }
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'testing',
@@ -113,4 +118,40 @@ describe('the worker on its forwarding-check schedule', () => {
     await expect(handler(snsEvent({ kind: 'iam-changes.forwarding-check' }), context)).rejects.toThrow();
     expect(components.slack.callsTo('chat.postMessage')).toHaveLength(before);
   });
+
+  it('does not wait out a long Retry-After: the finding fails at once and the next run tells it', async () => {
+    await events.send(new DisableRuleCommand({ Name: 'iam-changes-forward' }));
+    const about = () =>
+      components.slack.topLevel(CRITICAL).filter((message) => message.text.includes('prod-payments'));
+    // An hour's Retry-After: waited out, the run would outlast the worker (and this test).
+    components.slack.failNext('chat.postMessage', { status: 429, retryAfter: 3600 });
+
+    await expect(handler({ kind: 'iam-changes.forwarding-check' }, context)).rejects.toThrow(
+      /could not be told/,
+    );
+    expect(about()).toEqual([]);
+
+    await handler({ kind: 'iam-changes.forwarding-check' }, context);
+    await handler({ kind: 'iam-changes.forwarding-check' }, context);
+    expect(about()).toHaveLength(1);
+  }, 60_000);
+
+  it('reads and posts nothing when the check is switched off (forwardingCheck=false)', async () => {
+    const before = components.slack.callsTo('chat.postMessage').length;
+    await events.send(new DisableRuleCommand({ Name: 'iam-changes-forward-watch' }));
+    process.env.FORWARDING_CHECK = 'false';
+    vi.resetModules();
+    const { handler: switchedOff } = await import('../../src/handlers/worker');
+    try {
+      const result = await switchedOff({ kind: 'iam-changes.forwarding-check' }, context);
+      expect(result).toMatchObject({
+        checked: 0,
+        posted: 0,
+        skipped: expect.stringContaining('switched off'),
+      });
+      expect(components.slack.callsTo('chat.postMessage')).toHaveLength(before);
+    } finally {
+      delete process.env.FORWARDING_CHECK;
+    }
+  }, 60_000);
 });

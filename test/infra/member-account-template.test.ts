@@ -38,7 +38,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORWARDED_EVENT_PATTERNS } from '../../src/domain/forwarding';
+import { FORWARDED_EVENT_PATTERNS, FORWARDING_STOP_PATTERN } from '../../src/domain/forwarding';
 import {
   type CfnTemplate,
   conditionHoldsIn,
@@ -132,7 +132,7 @@ describe('templates/member-account.yml', () => {
     ]);
   });
 
-  it("lets the responder role read the forwarding rule, and only that, for the worker's forwarding check", () => {
+  it("lets the responder role read the forwarding rule and its watch rule, and only those, for the worker's forwarding check", () => {
     const role = resourcesIn(member, inMember()).ResponderRole?.Properties as {
       Policies: Array<{ PolicyDocument: { Statement: Statement[] } }>;
     };
@@ -146,13 +146,23 @@ describe('templates/member-account.yml', () => {
       {
         Effect: 'Allow',
         Action: ['events:DescribeRule', 'events:ListTargetsByRule'],
-        Resource: `arn:aws:events:us-east-1:${MEMBER}:rule/iam-changes-forward`,
+        Resource: [
+          `arn:aws:events:us-east-1:${MEMBER}:rule/iam-changes-forward`,
+          `arn:aws:events:us-east-1:${MEMBER}:rule/iam-changes-forward-watch`,
+        ],
       },
     ]);
   });
 
   it("judges forwarding against the stack's own IAM event patterns", () => {
     expect(FORWARDED_EVENT_PATTERNS).toEqual(patterns);
+  });
+
+  it("judges the watch rule against the stack's forwarding-stop pattern, which the template's watch rule has", () => {
+    expect(FORWARDING_STOP_PATTERN).toEqual(forwardingStopPattern);
+    expect(resourcesIn(member, inMember()).ForwardingWatchRule?.Properties.EventPattern).toEqual(
+      FORWARDING_STOP_PATTERN,
+    );
   });
 
   it("forwards the same IAM events as the stack's rules, for either value of AllWrites", () => {

@@ -291,6 +291,7 @@ beforeAll(async () => {
     'askActor=true',
     'askActorTimeoutMinutes=45',
     'askActorMappingInSsm=true',
+    'forwardingCheck=false',
   ]);
   orgOnly = await packageWith(path.join(dir, 'org'), [`organizationId=${ORGANIZATION}`]);
   withRole = await packageWith(path.join(dir, 'role'), [
@@ -602,6 +603,9 @@ describe('serverless.yml', () => {
     expect(env(plain).CENTRAL_EVENT_BUS_ARN).toBe('');
     expect(env(withParams).CENTRAL_EVENT_BUS_ARN).toBe('OrgEventBus.Arn');
     expect(env(withParams).ALL_WRITES).toBe('true');
+    // On by default; switched off by a deploy parameter (an upgrade not yet rolled out to the member accounts).
+    expect(env(plain).FORWARDING_CHECK).toBe('true');
+    expect(env(withParams).FORWARDING_CHECK).toBe('false');
   });
 
   it('runs the alarm follow-up on a schedule, with the notify role', () => {
@@ -1406,7 +1410,7 @@ const NOT_SENT: Record<FunctionName, Record<string, string>> = {
   worker: {
     'dynamodb:BatchWriteItem': 'the change store’s removeBurstItems: only the notify service flushes bursts',
     // Sent with the responder role's credentials, in member accounts only: templates/member-account.yml allows
-    // them there, on the forwarding rule only (test/infra/member-account-template.test.ts).
+    // them there, on the forwarding rule and its watch rule only (test/infra/member-account-template.test.ts).
     'events:DescribeRule': 'the forwarding check, as the responder role in member accounts',
     'events:ListTargetsByRule': 'the forwarding check, as the responder role in member accounts',
   },

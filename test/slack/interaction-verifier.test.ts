@@ -358,8 +358,8 @@ describe('readInteraction', () => {
     ],
   ];
 
-  it.each(requests)('reads %s', (_name, body, expected) => {
-    const read = readInteraction(body);
+  it.each(requests)('reads %s', async (_name, body, expected) => {
+    const read = await readInteraction(body);
     expect(read?.request).toEqual(expected);
     expect(read?.userId).toBe('U0ALICE');
   });
@@ -379,34 +379,36 @@ describe('readInteraction', () => {
     ['command fields with no command', command({ user_id: 'U0ALICE', text: 'status' })],
     ['an empty body', ''],
     ['a JSON body (not form-encoded)', JSON.stringify({ type: 'block_actions', user: ALICE })],
-  ])('gives nothing for %s', (_name, body) => {
-    expect(readInteraction(body)).toBeUndefined();
+  ])('gives nothing for %s', async (_name, body) => {
+    expect(await readInteraction(body)).toBeUndefined();
   });
 
   it.each([
     ['the username first', { id: 'U1', username: 'al', name: 'Alice' }, 'al'],
     ['the name when there is no username', { id: 'U1', name: 'Alice' }, 'Alice'],
     ['no name when there is neither', { id: 'U1' }, undefined],
-  ])('takes from a payload user %s', (_name, user, expected) => {
-    const read = readInteraction(click(ACTION_IDS.REVERT, EVENT, user));
+  ])('takes from a payload user %s', async (_name, user, expected) => {
+    const read = await readInteraction(click(ACTION_IDS.REVERT, EVENT, user));
     expect(read?.userId).toBe('U1');
     expect(read?.userName).toBe(expected);
     expect(read !== undefined && 'userName' in read).toBe(expected !== undefined);
   });
 
-  it('takes the user of a command and their user_name', () => {
-    const read = readInteraction(command({ command: '/iam-changes', user_id: 'U0BOB', user_name: 'bob' }));
+  it('takes the user of a command and their user_name', async () => {
+    const read = await readInteraction(
+      command({ command: '/iam-changes', user_id: 'U0BOB', user_name: 'bob' }),
+    );
     expect(read).toMatchObject({ userId: 'U0BOB', userName: 'bob' });
   });
 
-  it('reads the user from the signed payload, never from a user_id field beside it', () => {
+  it('reads the user from the signed payload, never from a user_id field beside it', async () => {
     const body = `${click(ACTION_IDS.REVERT, EVENT)}&user_id=U0MALLORY&command=%2Fiam-changes`;
-    const read = readInteraction(body);
+    const read = await readInteraction(body);
     expect(read?.userId).toBe('U0ALICE');
     expect(read?.request.kind).toBe('open-confirmation');
   });
 
-  it('reads only the first action of a block_actions payload', () => {
+  it('reads only the first action of a block_actions payload', async () => {
     const body = payloadBody({
       type: 'block_actions',
       user: ALICE,
@@ -415,7 +417,7 @@ describe('readInteraction', () => {
         { action_id: ACTION_IDS.REVERT, value: 'other' },
       ],
     });
-    expect(readInteraction(body)?.request).toEqual({ kind: 'diff', eventId: EVENT, page: 0 });
+    expect((await readInteraction(body))?.request).toEqual({ kind: 'diff', eventId: EVENT, page: 0 });
   });
 });
 

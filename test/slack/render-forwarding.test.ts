@@ -6,7 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ForwardingNotice } from '../../src/app/forwarding-notices';
 import type { ForwardingStop } from '../../src/domain/forwarding';
-import { renderForwardingFinding, renderForwardingNotice } from '../../src/slack/slack-alert-channel';
+import {
+  renderForwardingFinding,
+  renderForwardingNotice,
+  renderForwardingSummary,
+} from '../../src/slack/slack-alert-channel';
 import { assertBlockKitLimits } from '../support/block-kit-limits';
 
 const ACCOUNT = '555566667777';
@@ -71,10 +75,16 @@ describe('renderForwardingFinding', () => {
   it.each([
     ['broken', { status: 'broken', problems: ['missing'] }, true],
     ['broken in every way', { status: 'broken', problems: ['disabled', 'pattern', 'retargeted'] }, true],
+    ['its watch broken', { status: 'broken', problems: ['watch-missing', 'watch-pattern'] }, true],
     [
       'not checkable, with a hostile error',
       { status: 'unchecked', reason: `AccessDenied: ${HOSTILE}` },
       false,
+    ],
+    [
+      'no longer checkable, with a hostile error',
+      { status: 'unchecked', reason: `AccessDenied: ${HOSTILE}` },
+      true,
     ],
     ['restored', { status: 'healthy' }, false],
   ] as const)('%s is escaped and bounded', (_, health, mention) => {
@@ -105,5 +115,62 @@ describe('renderForwardingFinding', () => {
     });
     expect(unchecked.text).toBe(`Forwarding cannot be checked in account prod-payments (${ACCOUNT})`);
     expect(JSON.stringify(unchecked.blocks)).toContain('It is not known to be working');
+  });
+
+  it('tells a broken watch rule apart from broken forwarding, and forwarding broken first when both are', () => {
+    const watchOnly = renderForwardingFinding({
+      account: { id: ACCOUNT, name: 'prod-payments' },
+      health: { status: 'broken', problems: ['watch-disabled'] },
+      mention: true,
+    });
+    expect(watchOnly.text).toBe(
+      `<!here> Forwarding watch broken: a stop of IAM change forwarding from account prod-payments (${ACCOUNT}) would go unseen`,
+    );
+    expect(JSON.stringify(watchOnly.blocks)).toContain('the watch rule is disabled');
+    const both = renderForwardingFinding({
+      account: { id: ACCOUNT, name: 'prod-payments' },
+      health: { status: 'broken', problems: ['missing', 'watch-missing'] },
+      mention: true,
+    });
+    expect(both.text).toContain('Forwarding broken: IAM changes from account prod-payments');
+    expect(JSON.stringify(both.blocks)).toContain(
+      'the rule `iam-changes-forward` is gone; the watch rule `iam-changes-forward-watch` is gone',
+    );
+  });
+});
+
+describe('renderForwardingSummary', () => {
+  const many = (count: number, name: (i: number) => string) =>
+    Array.from({ length: count }, (_, i) => ({
+      id: String(100000000000 + i),
+      name: name(i),
+      ouPath: HOSTILE,
+    }));
+
+  it.each([
+    ['broken', { status: 'broken', problems: ['target-role'] }, true],
+    ['not checkable', { status: 'unchecked', reason: `AccessDenied: ${HOSTILE}` }, false],
+  ] as const)('names many hostile-named accounts %s within the limits', (_, health, mention) => {
+    const message = renderForwardingSummary({
+      health: health as Parameters<typeof renderForwardingSummary>[0]['health'],
+      accounts: many(200, () => HOSTILE),
+      mention,
+    });
+    expectSafe(message, mention);
+    expect(JSON.stringify(message.blocks)).toContain('and 170 more');
+  });
+
+  it('names each account and says an upgrade not rolled out does this too', () => {
+    const message = renderForwardingSummary({
+      health: { status: 'broken', problems: ['watch-missing'] },
+      accounts: many(7, (i) => `prod-${i}`),
+      mention: true,
+    });
+    expect(message.text).toBe(
+      '<!here> Forwarding watch broken in 7 accounts: a stop of their IAM change forwarding would go unseen',
+    );
+    const blocks = JSON.stringify(message.blocks);
+    for (let i = 0; i < 7; i += 1) expect(blocks).toContain(`*prod-${i}*`);
+    expect(blocks).toContain('responder-role.yml');
   });
 });

@@ -37,7 +37,7 @@ import type { CommandAnswer, CommandArgs } from '../../src/slack/listeners/comma
 import type { ViewErrors, ViewSubmissionArgs } from '../../src/slack/listeners/confirm';
 import type { ActionArgs, ListenerDependencies } from '../../src/slack/listeners/context';
 import { renderChange } from '../../src/slack/render';
-import { SlackResponderChannel } from '../../src/slack/slack-alert-channel';
+import { SlackResponderChannel } from '../../src/slack/slack-responder-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';

@@ -3,9 +3,8 @@ import type { Context, SNSEvent } from 'aws-lambda';
 import type { DigestResult } from '../../app/digest-service';
 import type { NotifyResult } from '../../app/notify-service';
 import { parseConfig } from '../../config';
-import { previousDay } from '../../domain/digest';
 import { InputError } from '../../domain/input';
-import { buildDigestService, buildNotifyService } from '../../runtime/notify';
+import { buildNotifyService } from '../../runtime/notify';
 import { lazily } from '../../runtime/on-demand';
 
 const logger = new Logger({ serviceName: 'iam-changes' });
@@ -21,8 +20,10 @@ const service = lazily(async () =>
   }),
 );
 
+/** The daily digest's wiring, loaded (and built) by the schedule's first run: an IAM event never loads it. */
+const digestRuntime = lazily(async () => import('../../runtime/digest'));
 const digest = lazily(async () =>
-  buildDigestService({
+  (await digestRuntime()).buildDigestService({
     config: parseConfig(process.env),
     log: (message, details) => logger.warn(message, details ?? {}),
   }),
@@ -60,7 +61,7 @@ export async function handler(
     const day =
       typeof event.day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(event.day)
         ? event.day
-        : previousDay(new Date());
+        : (await digestRuntime()).previousDay(new Date());
     const result = await (await digest()).run(day, context.awsRequestId);
     logger.info('digest run', { ...result });
     return result;

@@ -26,8 +26,12 @@ const forwardingCheck = lazily(async () =>
   }),
 );
 
-/** Time kept back from the Lambda timeout to finish the accounts under way and answer. */
-const SAFETY_MARGIN_MS = 30_000;
+/**
+ * Time kept back from the Lambda timeout by the forwarding check: it starts no account after the first, and
+ * posts what it found until the second (a finding not posted by then is told by the next run).
+ */
+const READ_MARGIN_MS = 60_000;
+const TELL_MARGIN_MS = 15_000;
 
 /** The forwarding check's schedule input (`serverless.yml`): every member account's forwarding rule checked. */
 export interface ForwardingCheckEvent {
@@ -50,8 +54,17 @@ export async function checkForwarding(
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<ForwardingCheckResult> {
   const check = await forwardingCheck();
-  if (!check) return { ...NOTHING_CHECKED, skipped: 'no central event bus (not an organisation deploy)' };
-  const result = await check.run(Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS);
+  if (!check) {
+    const skipped = parseConfig(process.env).forwarding?.checkOff
+      ? 'the forwarding check is switched off (forwardingCheck=false)'
+      : 'no central event bus (not an organisation deploy)';
+    logger.info('forwarding check not run', { skipped });
+    return { ...NOTHING_CHECKED, skipped };
+  }
+  const end = Date.now() + context.getRemainingTimeInMillis();
+  // Accounts are read until a minute before the timeout; what they showed is told until 15 s before it (one post
+  // takes about 10 s at most, its retries included).
+  const result = await check.run(end - READ_MARGIN_MS, end - TELL_MARGIN_MS);
   logger.info('forwarding check run', { ...result });
   return result;
 }
