@@ -7,6 +7,7 @@
  * moto_server, Slack on the local server.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TagUserCommand } from '@aws-sdk/client-iam';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRunner } from '../../src/app/account-router';
@@ -19,6 +20,7 @@ import {
   ACCOUNT,
   ALICE,
   attachedPolicy,
+  CAROL,
   CHANNEL,
   type Components,
   type Harness,
@@ -32,6 +34,8 @@ import { signJob, TEST_SIGNING_SECRET } from '../support/signed-jobs';
 let components: Components;
 let h: Harness;
 let worker: JobRunner;
+/** The same worker with "was this you?" on. */
+let asking: JobRunner;
 let counted: DynamoDBClient;
 /** The change items read (`GetItem`), by key, as the worker's client sent them. */
 const reads: string[] = [];
@@ -67,6 +71,14 @@ beforeAll(async () => {
     log: () => undefined,
     auditLine: () => undefined,
   });
+  asking = await buildWorkerService({
+    config: parseConfig(env),
+    aws: { dynamo: DynamoDBDocumentClient.from(counted), iam: components.iamClient } as unknown as AwsClients,
+    askActor: { rules: [], timeoutMinutes: 30 },
+    askActorIam: components.iamClient,
+    log: () => undefined,
+    auditLine: () => undefined,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -89,10 +101,10 @@ async function postedChange() {
 }
 
 /** Runs `job` as the jobs topic delivers it and returns its outcome and the reads of its change. */
-async function run(job: Job) {
+async function run(job: Job, on: JobRunner = worker) {
   reads.length = 0;
   messages += 1;
-  const result = await worker.run(parseJob(JSON.stringify(job)), { id: `reads-${messages}` });
+  const result = await on.run(parseJob(JSON.stringify(job)), { id: `reads-${messages}` });
   return { result, reads: reads.filter((key) => key === `CHANGE#${'eventId' in job ? job.eventId : ''}`) };
 }
 
@@ -160,6 +172,25 @@ describe('each worker job reads its change once', () => {
     const { result, reads: made } = await run({ kind: 'judge-change', eventId, by: { ...SYSTEM_REQUESTER } });
 
     expect(result.outcome).toBe('checked');
+    expect(made).toHaveLength(2);
+  });
+
+  it('ask-actor: one read before, and one after it recorded the DM, for the alert as written', async () => {
+    const { role, policyArn } = await attachedPolicy(components);
+    const caller = await iamUser(components);
+    await components.iamClient.send(
+      new TagUserCommand({ UserName: caller, Tags: [{ Key: 'slack', Value: CAROL }] }),
+    );
+    const change = await h.storeChange(
+      recordOf('AttachRolePolicy', { roleName: role, policyArn }, { user: caller }),
+    );
+
+    const { result, reads: made } = await run(
+      { kind: 'ask-actor', eventId: change.eventId, by: { ...SYSTEM_REQUESTER } },
+      asking,
+    );
+
+    expect(result.outcome).toBe('asked');
     expect(made).toHaveLength(2);
   });
 
