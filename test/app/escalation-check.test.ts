@@ -810,6 +810,28 @@ describe("a change the worker raises to critical goes through notify's gates aga
     expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
   });
 
+  it("gives the claim back when the raised alert could not be posted: the job's retry posts it", async () => {
+    const name = await role();
+    const admin = await policy('CustomerAdmin', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    const change = unreadAttach(name, admin);
+    const { on, tableName } = await deliveredOn(change, 'digest', 'm-none');
+    await on.recordEscalation(
+      change.eventId,
+      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
+      new Date(),
+    );
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+    components.slack.failNext('chat.postMessage', { ok: false, error: 'channel_not_found' });
+
+    await expect(gatedWorkerOn(on, tableName).run(change.eventId)).rejects.toThrow(/channel_not_found/);
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('medium');
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(0);
+
+    expect(await gatedWorkerOn(on, tableName).run(change.eventId)).toEqual({ outcome: 'checked' });
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
+  });
+
   it('keeps muted a change whose mute says it includes critical changes', async () => {
     const name = await role();
     const admin = await policy('CustomerAdmin', allow(['*']));
