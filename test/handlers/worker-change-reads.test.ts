@@ -209,6 +209,64 @@ describe('each worker job reads its change once', () => {
     expect(made).toHaveLength(2);
   });
 
+  it("fleet-quarantine: each member once for the list, and the group's message once after its note is written", async () => {
+    const changes = [];
+    for (let i = 0; i < 2; i += 1) {
+      const { role, policyArn } = await attachedPolicy(components);
+      const caller = await iamUser(components);
+      changes.push(
+        await h.storeChange(recordOf('AttachRolePolicy', { roleName: role, policyArn }, { user: caller })),
+      );
+    }
+    const [parent, member] = changes;
+    if (!parent || !member) throw new Error('not stored');
+    // Grouped as notify groups one change made in many accounts: the parent's id is the group's.
+    const groupId = parent.eventId;
+    const now = new Date(Date.now() - 60_000);
+    const at = now.toISOString();
+    const key = `fleet-${groupId}`;
+    await h.store.startBurst(
+      {
+        key,
+        burstId: groupId,
+        channel: CHANNEL,
+        parentEventId: groupId,
+        startedAt: at,
+        lastEventTime: at,
+        count: 1,
+        shownCount: 1,
+      },
+      undefined,
+      now,
+    );
+    await h.store.addToBurst(key, { burstId: groupId, eventId: member.eventId, eventTime: at }, now);
+    await h.store.markDelivery(member.eventId, { delivery: 'grouped', burstId: groupId }, now);
+    await h.store.recordBurstNote(groupId, { more: 1, startedAt: at, groupId });
+    const alert = { channel: CHANNEL, ts: (await h.stored(groupId)).slack?.ts ?? '' };
+
+    reads.length = 0;
+    messages += 1;
+    const result = await worker.run(
+      parseJob(
+        JSON.stringify(
+          signJob({
+            kind: 'fleet-quarantine',
+            groupId,
+            asOf: new Date().toISOString(),
+            by: alice,
+            reason: 'stop them all',
+            alert,
+          }),
+        ),
+      ),
+      { id: `reads-${messages}` },
+    );
+
+    expect(result.outcome).toBe('done:2');
+    expect(reads.filter((read) => read === `CHANGE#${member.eventId}`)).toHaveLength(1);
+    expect(reads.filter((read) => read === `CHANGE#${groupId}`)).toHaveLength(2);
+  });
+
   it('a change the store does not hold is read once, and the person is told it is gone', async () => {
     const { result, reads: made } = await run(
       signJob({ kind: 'diff', eventId: 'never-stored', viewId: 'V-gone', by: alice }),
