@@ -11,6 +11,7 @@
 import type { AskTarget } from '../domain/actor-mapping';
 import type { AssessedChange } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
+import { handedInOrRead } from './handed-in-change';
 import { type JobQueue, SYSTEM_REQUESTER } from './jobs';
 import type { Clock, SlackRef } from './ports';
 import type { ActorAnswer, ActorAsk, RespondedChange } from './revert-port';
@@ -40,18 +41,26 @@ export interface ActorAskStore {
   getChange(eventId: string): Promise<RespondedChange | undefined>;
   /** Records that the actor was asked, once per change: false when it already was. */
   recordActorAsk(eventId: string, ask: ActorAsk, now: Date): Promise<boolean>;
-  /** Records where the DM of a recorded ask is. */
-  recordActorAskDm(eventId: string, dm: { channel: string; ts: string }, now: Date): Promise<void>;
+  /**
+   * Records where the DM of a recorded ask is; returns the change as written, which the alert is redrawn from (an
+   * acknowledgement or a revert recorded since the job read the change stays on it).
+   */
+  recordActorAskDm(eventId: string, dm: { channel: string; ts: string }, now: Date): Promise<RespondedChange>;
   /**
    * Records the answer when the change was asked of `answer.by.slackUserId` and not answered yet (a conditional
    * write): false otherwise.
    */
   recordActorAnswer(eventId: string, answer: ActorAnswer, now: Date): Promise<boolean>;
   /**
-   * Marks that the DM of the recorded ask could not be sent (`why` one line), when no DM is recorded: false
-   * otherwise. A change so marked may be asked again, and is never noted as unanswered.
+   * Marks that the DM of the recorded ask could not be sent (`why` one line), when no DM is recorded, and returns
+   * the change as written: `undefined` otherwise. A change so marked may be asked again, and is never noted as
+   * unanswered.
    */
-  markActorAskDmFailed(eventId: string, failure: { at: string; why: string }, now: Date): Promise<boolean>;
+  markActorAskDmFailed(
+    eventId: string,
+    failure: { at: string; why: string },
+    now: Date,
+  ): Promise<RespondedChange | undefined>;
   /** Marks an unanswered ask as timed out (once): false when it was answered or already marked. */
   markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean>;
 }
@@ -179,7 +188,7 @@ export class AskActorService {
    * the change as the worker already read it from the store for this job (not read again).
    */
   async askAbout(eventId: string, given?: RespondedChange): Promise<AskOutcome> {
-    const stored = given?.change.eventId === eventId ? given : await this.deps.store.getChange(eventId);
+    const stored = await handedInOrRead(eventId, given, this.deps.store);
     if (!stored || stored.change.eventId !== eventId) return 'not-stored';
     return this.ask(stored);
   }
@@ -215,13 +224,14 @@ export class AskActorService {
       await this.dmFailed(stored, ask, error);
       throw error;
     }
-    await this.deps.store.recordActorAskDm(change.eventId, { channel: dm.channel, ts: dm.ts }, now);
-    // The alert says who was asked, so responders know an answer may come.
-    const asked: RespondedChange = {
-      ...stored,
-      actorAsk: { ...ask, dm: { channel: dm.channel, ts: dm.ts } },
-    };
-    const ref = stored.slack;
+    // The alert says who was asked, so responders know an answer may come: redrawn from the item as written, so
+    // what was recorded since the job read the change (an acknowledgement, a revert) stays on it.
+    const asked = await this.deps.store.recordActorAskDm(
+      change.eventId,
+      { channel: dm.channel, ts: dm.ts },
+      now,
+    );
+    const ref = asked.slack ?? stored.slack;
     try {
       await this.deps.slack.updateAlert(ref, asked);
     } catch (error: unknown) {
@@ -244,13 +254,10 @@ export class AskActorService {
     const now = this.deps.clock.now();
     const failure = { at: now.toISOString(), why: `Slack refused the DM: ${firstLine(error)}`.slice(0, 300) };
     try {
-      if (!(await this.deps.store.markActorAskDmFailed(eventId, failure, now))) return;
+      const marked = await this.deps.store.markActorAskDmFailed(eventId, failure, now);
+      if (!marked) return;
       await this.deps.pending?.remove({ eventId, at: ask.at });
-      if (stored.slack)
-        await this.deps.slack.updateAlert(stored.slack, {
-          ...stored,
-          actorAsk: { ...ask, dmFailed: failure },
-        });
+      if (marked.slack) await this.deps.slack.updateAlert(marked.slack, marked);
       await this.audit(stored, { name: 'iam-changes' }, 'actor-ask', 'the DM could not be sent', {
         slackUserId: ask.slackUserId,
         source: ask.source,
@@ -334,7 +341,11 @@ export class AskActorService {
       if (now.getTime() - Date.parse(ask.at) < limit) continue;
       const at = now.toISOString();
       if (!(await this.deps.store.markActorAskTimedOut(stored.change.eventId, at, now))) continue;
-      const state: RespondedChange = { ...stored, actorAsk: { ...ask, timedOutAt: at } };
+      // Drawn from the change as stored now: what was recorded since it was read (an acknowledgement) stays.
+      const state: RespondedChange = (await this.deps.store.getChange(stored.change.eventId)) ?? {
+        ...stored,
+        actorAsk: { ...ask, timedOutAt: at },
+      };
       await this.tell(state, false);
       await this.audit(state, { name: 'iam-changes' }, 'actor-ask', 'no answer in time', {
         slackUserId: ask.slackUserId,

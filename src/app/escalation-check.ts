@@ -23,6 +23,7 @@ import { compareLevels } from '../domain/risk/levels';
 import type { RiskContext } from '../domain/risk/rule';
 import type { AssessedChange, Change, EscalationCheck, PolicyDocument } from '../domain/types';
 import type { ChangeContent } from './change-content';
+import { handedInOrRead } from './handed-in-change';
 import type { IamEntity, IamGateway } from './iam-port';
 import { isIamError } from './iam-port';
 import { type JobQueue, SYSTEM_REQUESTER } from './jobs';
@@ -46,9 +47,10 @@ export interface EscalationStore {
   getChange(eventId: string): Promise<StoredChange | undefined>;
   /**
    * Replaces the stored change's judgement (`risk`, `escalation`, and `validation`, `managedPolicy` and `followUp`
-   * when set) with the checked one; a change without `followUp` has it removed.
+   * when set) with the checked one; a change without `followUp` has it removed. Returns the change as written, which
+   * its message is redrawn from: what responders recorded meanwhile (an acknowledgement, a revert, an ask) stays.
    */
-  recordEscalation(eventId: string, change: AssessedChange, now: Date): Promise<void>;
+  recordEscalation(eventId: string, change: AssessedChange, now: Date): Promise<StoredChange>;
   documentBefore: ChangeStore['documentBefore'];
 }
 
@@ -235,7 +237,7 @@ export class EscalationCheckService {
    * conditional write needs the item read again.
    */
   async run(eventId: string, given?: StoredChange): Promise<EscalationJobResult> {
-    const stored = given?.change.eventId === eventId ? given : await this.deps.store.getChange(eventId);
+    const stored = await handedInOrRead(eventId, given, this.deps.store);
     if (!stored) return { outcome: 'unknown-change' };
     const { followUp: _done, ...rest } = stored.change;
     let change: AssessedChange = rest;
@@ -271,9 +273,11 @@ export class EscalationCheckService {
         why: raised.reason,
       });
     }
-    await this.deps.store.recordEscalation(eventId, change, this.deps.now());
+    const written = await this.deps.store.recordEscalation(eventId, change, this.deps.now());
     try {
-      await this.deps.alerts.refresh({ ...stored, change });
+      // From the item as written, never the read the job started with: an acknowledgement, a revert or an ask
+      // recorded while the check ran stays on the message.
+      await this.deps.alerts.refresh(written);
     } catch (error: unknown) {
       // Recorded: the next re-render of the alert (an acknowledgement, a revert) shows it.
       this.deps.log?.('the alert could not be updated with the escalation check', {
@@ -536,8 +540,7 @@ export class NotifyEscalation implements EscalationStep {
       followUp: { state: 'queued' },
     };
     // Recorded and shown before publishing: the worker's result, however soon it comes, is written after it.
-    await this.deps.store.recordEscalation(change.eventId, waiting, this.deps.now());
-    await this.refresh({ ...stored, change: waiting });
+    await this.refresh(await this.deps.store.recordEscalation(change.eventId, waiting, this.deps.now()));
     await this.publish(waiting);
   }
 
@@ -566,9 +569,7 @@ export class NotifyEscalation implements EscalationStep {
         followUp: { state: 'not-queued', reason: why },
       };
       try {
-        await this.deps.store.recordEscalation(change.eventId, failed, this.deps.now());
-        const stored = await this.deps.store.getChange(change.eventId);
-        if (stored) await this.refresh({ ...stored, change: failed });
+        await this.refresh(await this.deps.store.recordEscalation(change.eventId, failed, this.deps.now()));
       } catch (recording: unknown) {
         // The retry queues the job whatever the alert says; only its wording is lost.
         this.deps.log?.('the alert could not say that its check was not queued', {

@@ -244,7 +244,13 @@ export class FleetActionRunner implements JobRunner {
       job.reason,
       { accounts: results.length, ...(job.members ? { chosen: job.members.length } : {}) },
     );
-    await this.showActed(job.groupId, action, results, job.by);
+    await this.showActed(
+      job.groupId,
+      action,
+      results,
+      job.by,
+      members.find((stored) => stored.change.eventId === job.groupId),
+    );
     return {
       kind: job.kind,
       outcome: [...counts].map(([status, count]) => `${status}:${count}`).join(' ') || 'empty',
@@ -260,11 +266,13 @@ export class FleetActionRunner implements JobRunner {
     action: FleetAction,
     results: FleetResult[],
     by: Requester,
+    listed: RespondedChange | undefined,
   ): Promise<void> {
     const { store, alerts } = this.deps;
     if (!alerts) return;
     try {
-      const parent = await store.getChange(groupId);
+      // The group's note (its account count) as listed; read when the parent was not among the chosen members.
+      const parent = listed ?? (await store.getChange(groupId));
       if (!parent?.burstNote) return;
       const done = results.filter(
         (result) =>
@@ -282,7 +290,9 @@ export class FleetActionRunner implements JobRunner {
         at: this.deps.clock.now().toISOString(),
       };
       await store.recordFleetActed(groupId, fleetActed);
-      await alerts.refresh({ ...parent, burstNote: { ...parent.burstNote, fleetActed } });
+      // Drawn from the parent as stored after the write, not the read above.
+      const written = await store.getChange(groupId);
+      await alerts.refresh(written ?? { ...parent, burstNote: { ...parent.burstNote, fleetActed } });
     } catch (error: unknown) {
       this.log('fleet message not updated', { groupId, error: message(error) });
     }

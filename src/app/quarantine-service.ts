@@ -29,6 +29,7 @@ import {
 import { toCliCommand } from '../domain/revert';
 import type { AssessedChange, PolicyDocument, RevertStep } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
+import { handedInOrRead } from './handed-in-change';
 import type { AccessKey, IamGateway } from './iam-port';
 import type { Clock } from './ports';
 import type { QuarantineRecord, QuarantineStore, RespondedChange } from './revert-port';
@@ -100,6 +101,9 @@ export interface LiftPreview {
   /** Why the lift would not run. */
   refusal?: string;
 }
+
+/** How long one lift holds the right to lift a change's quarantine when it ends without saying (a crash). */
+export const LIFT_LEASE_MS = 5 * 60_000;
 
 /** How a quarantine ended. */
 export type QuarantineOutcome =
@@ -179,8 +183,7 @@ export class QuarantineService {
 
   /** The change `given` (when it is the one named), else read from the store; throws when it is not stored. */
   private async changeOf(eventId: string, given?: RespondedChange): Promise<RespondedChange> {
-    if (given?.change.eventId === eventId) return given;
-    const stored = await this.deps.store.getChange(eventId);
+    const stored = await handedInOrRead(eventId, given, this.deps.store);
     if (!stored) throw new ChangeNotFoundError(eventId);
     return stored;
   }
@@ -327,7 +330,10 @@ export class QuarantineService {
    * claims the change's quarantine (a second, concurrent one gets `already-claimed`), creates the quarantine's
    * own deny policy, attaches it, reads the attachment back, deactivates the user's active access keys when asked
    * (recording which), records it on the change and audits it. Refusals are audited too. `given`: as for
-   * {@link prepare}; a read made before the claim is enough, since the store checks the claim's condition itself.
+   * {@link prepare}, but only a hint: the fleet runner reads every member before its loop, so by a member's turn
+   * the quarantine it saw claimed may have failed. A refusal is never decided on it: when it shows a quarantine
+   * being applied or holding, the change is read again here; when it shows none, the store's conditional claim
+   * decides.
    */
   async quarantine(
     eventId: string,
@@ -339,6 +345,7 @@ export class QuarantineService {
     let preview: QuarantinePreview;
     try {
       preview = await this.prepare(eventId, modes, given);
+      if (preview.existing && given) preview = await this.prepare(eventId, modes);
     } catch (error: unknown) {
       if (error instanceof ChangeNotFoundError) throw error;
       const text = `could not read IAM: ${message(error)}`;
@@ -442,7 +449,11 @@ export class QuarantineService {
    * given), reads it back, deletes the quarantine's own policy, and sets Active again the access keys the
    * quarantine recorded as deactivated (only those, and only while they still exist). Lifting by principal
    * restores no keys: no record says which were the bot's. Audited; recorded on the change when lifted by event id.
-   * `given`: the change as the job already read it, for a lift by event id (not read again).
+   * A lift by event id first claims the right to lift the quarantine it read (a conditional write on the change:
+   * still that quarantine, active or failed, and no other lift running), so a lift working from an older read —
+   * the quarantine lifted since, or made again — or beside another lift changes nothing in IAM and is refused;
+   * the claim is given back when the lift does not happen. `given`: the change as the job already read it, for a
+   * lift by event id (not read again; a refusal is never decided on it).
    */
   async lift(
     subject: LiftSubject,
@@ -455,7 +466,9 @@ export class QuarantineService {
     let recorded: QuarantineRecord | undefined;
     if ('eventId' in subject) {
       eventId = subject.eventId;
-      const stored = await this.changeOf(subject.eventId, given);
+      let stored = await this.changeOf(subject.eventId, given);
+      // A handed-in read is a hint (as for quarantine): a refusal is decided on the change as it is now.
+      if (given && stored.quarantine?.status === 'claimed') stored = await this.changeOf(subject.eventId);
       recorded = stored.quarantine;
       if (recorded?.status === 'claimed') {
         const refusal = `the quarantine by ${recorded.by.name} is being applied now: lift it once it is done`;
@@ -479,6 +492,42 @@ export class QuarantineService {
     } else {
       entity = subject.principal;
     }
+    let liftId: string | undefined;
+    if (eventId && recorded) {
+      // The right to lift this very quarantine, taken before IAM is touched: a lift that read an older record (a
+      // quarantine lifted since, or made again since) or runs beside another lift changes nothing.
+      const now = this.deps.clock.now();
+      const id = randomUUID();
+      const until = new Date(now.getTime() + LIFT_LEASE_MS).toISOString();
+      if (!(await this.deps.store.claimLift(eventId, recorded, { id, until }, now))) {
+        const refusal =
+          recorded.status === 'lifted'
+            ? `the quarantine was already lifted${recorded.lifted ? ` by ${recorded.lifted.by.name} at ${recorded.lifted.at}` : ''}`
+            : 'the quarantine recorded on this change is no longer the one this lift read (lifted, quarantined again or being lifted since): look at the alert again';
+        await this.audit(by, 'lift-quarantine', eventId, recorded.target, reason, `refused: ${refusal}`);
+        return { status: 'refused', reason: refusal };
+      }
+      liftId = id;
+    }
+    const outcome = await this.liftHolding(entity, eventId, recorded, by, reason);
+    if (eventId && liftId && outcome.status !== 'lifted') {
+      try {
+        await this.deps.store.releaseLift(eventId, liftId);
+      } catch {
+        // Held until its lease ends: a lift after that may run.
+      }
+    }
+    return outcome;
+  }
+
+  /** The lift's IAM calls and record, once the right to lift is held (or, by principal, needs none). */
+  private async liftHolding(
+    entity: IamEntity,
+    eventId: string | undefined,
+    recorded: QuarantineRecord | undefined,
+    by: AuditActor,
+    reason: string,
+  ): Promise<LiftOutcome> {
     const recordedKeys = recorded?.status === 'active' ? (recorded.deactivatedKeys ?? []) : [];
     try {
       // Only keys named both in the record and in the quarantine policy's description in IAM: the table alone
@@ -521,20 +570,23 @@ export class QuarantineService {
       for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
       const now = this.deps.clock.now();
       if (eventId && recorded) {
-        await this.deps.store.recordQuarantine(
-          eventId,
-          {
-            ...recorded,
-            status: 'lifted',
-            lifted: {
-              by,
-              reason,
-              at: now.toISOString(),
-              ...(restored.length > 0 ? { restoredKeys: restored } : {}),
-            },
+        const { lifting: _held, ...record } = recorded;
+        const lifted: QuarantineRecord = {
+          ...record,
+          status: 'lifted',
+          lifted: {
+            by,
+            reason,
+            at: now.toISOString(),
+            ...(restored.length > 0 ? { restoredKeys: restored } : {}),
           },
-          now,
-        );
+        };
+        // Only over the quarantine this lift read: one recorded since (a newer quarantine) stays as it is.
+        if (!(await this.deps.store.recordLift(eventId, lifted, now))) {
+          warnings.push(
+            'the change records another quarantine state since this lift read it (lifted already, or quarantined again): its record was left as it is',
+          );
+        }
       }
       const policyArn = policies[0] ?? recorded?.policyArn ?? '';
       await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'lifted', {
@@ -564,12 +616,15 @@ export class QuarantineService {
     return quarantineDocument({ modes, at, ...(surface ? { surface } : {}) });
   }
 
-  /** The recorded quarantine's policy among those attached: its own ARN, or a bot quarantine policy by name. */
+  /**
+   * The recorded quarantine's policy among those attached: its own ARN. Only a record naming no policy of its own
+   * (the shared name) matches any bot quarantine policy: a record of one quarantine must never pick another's
+   * policy (a newer quarantine of the same principal, made after this record was read).
+   */
   private recordedPolicy(attached: { arn: string }[], record: QuarantineRecord): string | undefined {
-    return (
-      attached.find((item) => item.arn === record.policyArn)?.arn ??
-      attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName))?.arn
-    );
+    const own = attached.find((item) => item.arn === record.policyArn)?.arn;
+    if (own || this.ownPolicy(record.policyArn)) return own;
+    return attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName))?.arn;
   }
 
   /** True for a quarantine's own policy (`<name>-<id>`), which lifting deletes; not a shared one by the bare name. */

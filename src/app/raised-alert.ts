@@ -12,8 +12,29 @@ import type { AlertChannel } from './alert-port';
 import type { MuteStore } from './mute-port';
 import type { SlackRef, StoredChange } from './ports';
 
+/** How long one job holds the right to post a raised alert before another may (its post not recorded). */
+export const RAISED_POST_LEASE_MS = 5 * 60_000;
+
+/**
+ * Who posts a raised alert: two judge-change jobs of one change (a redelivery, a retry while the first still runs)
+ * both see the lower level they read, and only one may post. The claim is a conditional write on the change.
+ */
+export interface RaisedPostClaims {
+  /**
+   * Takes the right to post the change's raised alert at `level` until `until`: false when another job holds it
+   * or the alert at that level is already posted. Throws when the change is not stored.
+   */
+  claimRaisedPost(eventId: string, level: RiskLevel, now: Date, until: Date): Promise<boolean>;
+  /** Records the raised alert at `level` as posted (at `ref`): it is never posted again. */
+  recordRaisedPost(eventId: string, level: RiskLevel, ref: SlackRef, now: Date): Promise<void>;
+  /** Gives the claim back after the post failed, so the job's retry posts it. */
+  releaseRaisedPost(eventId: string, level: RiskLevel): Promise<void>;
+}
+
 /** What the gate is built from: notify's settings, read again. */
 export interface RaisedAlertDependencies {
+  /** The claim that lets one job only post a change's raised alert. */
+  claims: RaisedPostClaims;
   /** Posts the alert for one change. */
   alerts: Pick<AlertChannel, 'postChange'>;
   /** The channel the routing gives a change at its level now (a routing rule's, else its level's). */
@@ -36,7 +57,8 @@ export class RaisedAlertGate {
 
   /**
    * `stored` is the change as notify delivered it, `change` its judgement now. Returns where the new alert went
-   * and why, or `undefined` when the level did not rise or nothing held it back.
+   * and why, or `undefined` when the level did not rise, nothing held it back, or another job posts it (the
+   * claim: posted once whatever the number of jobs). A post that fails gives the claim back and throws.
    */
   async regate(
     stored: StoredChange,
@@ -46,8 +68,20 @@ export class RaisedAlertGate {
     const channel = await this.deps.channelFor(change);
     const reason = await this.heldBack(stored, change, channel);
     if (!reason) return undefined;
-    const mention = this.deps.mentionOnCritical && change.risk.level === 'critical';
-    const ref = await this.deps.alerts.postChange(channel, change, { mention });
+    const level = change.risk.level;
+    const { claims } = this.deps;
+    const now = this.deps.now();
+    const until = new Date(now.getTime() + RAISED_POST_LEASE_MS);
+    if (!(await claims.claimRaisedPost(change.eventId, level, now, until))) return undefined;
+    const mention = this.deps.mentionOnCritical && level === 'critical';
+    let ref: SlackRef;
+    try {
+      ref = await this.deps.alerts.postChange(channel, change, { mention });
+    } catch (error: unknown) {
+      await claims.releaseRaisedPost(change.eventId, level);
+      throw error;
+    }
+    await claims.recordRaisedPost(change.eventId, level, ref, this.deps.now());
     return { ref, reason };
   }
 

@@ -73,6 +73,11 @@ export interface QuarantineRecord {
   at: string;
   error?: string;
   lifted?: { by: AuditActor; reason: string; at: string; restoredKeys?: string[] };
+  /**
+   * A lift running now (its id, and until when it holds the right to lift): set by a conditional write before the
+   * lift touches IAM, so two lifts never both run, gone once the lift is recorded or given back.
+   */
+  lifting?: { id: string; until: string };
   /** True when IAM was only simulated (the local runtime without AWS): nothing changed in any account. */
   dryRun?: boolean;
 }
@@ -161,6 +166,25 @@ export interface QuarantineStore {
   claimQuarantine(eventId: string, claim: QuarantineRecord, now: Date): Promise<QuarantineClaimResult>;
   /** Sets the change's quarantine record (the latest state wins); throws when the change is not stored. */
   recordQuarantine(eventId: string, record: QuarantineRecord, now: Date): Promise<void>;
+  /**
+   * Records the lift `record` (status `lifted`) only over the quarantine it lifted: a conditional write on the
+   * recorded quarantine still holding `record.claimId`, active (or failed). False, with nothing written, when it
+   * does not (lifted already, or a newer quarantine claimed since); throws when the change is not stored.
+   */
+  recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean>;
+  /**
+   * Takes the right to lift the quarantine `record` (a conditional write): the recorded quarantine must still
+   * hold its `claimId`, active or failed, with no other lift running (or one whose `lifting.until` passed). False
+   * otherwise: lifted already, quarantined again since, or another lift running. Throws when not stored.
+   */
+  claimLift(
+    eventId: string,
+    record: QuarantineRecord,
+    lifting: { id: string; until: string },
+    now: Date,
+  ): Promise<boolean>;
+  /** Gives back a lift claim `id` that did not lift (its IAM calls failed): nothing when it is not held. */
+  releaseLift(eventId: string, id: string): Promise<void>;
 }
 
 /** The event id names no stored change. */

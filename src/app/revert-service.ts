@@ -38,6 +38,7 @@ import type {
 import type { AuditActor, AuditEntry, AuditLog } from './audit-port';
 import type { BeforeStateResolver, BeforeStateSource, ResolvedBeforeState } from './before-state';
 import type { Confirmation, EventConfirmer } from './event-confirmation';
+import { handedInOrRead } from './handed-in-change';
 import { type IamGateway, isIamError } from './iam-port';
 import type { Clock } from './ports';
 import {
@@ -366,8 +367,7 @@ export class RevertService {
 
   /** The change `given` (when it is the one named), else read from the store. */
   private async stored(eventId: string, given?: RespondedChange): Promise<RespondedChange> {
-    if (given?.change.eventId === eventId) return given;
-    const stored = await this.deps.store.getChange(eventId);
+    const stored = await handedInOrRead(eventId, given, this.deps.store);
     if (!stored) throw new ChangeNotFoundError(eventId);
     return stored;
   }

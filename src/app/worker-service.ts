@@ -23,6 +23,7 @@ import type { AskActorService } from './ask-actor-service';
 import type { BeforeStateResolver, BeforeStateSource } from './before-state';
 import type { CisAuditGateway } from './cis-audit-service';
 import type { EscalationCheckService } from './escalation-check';
+import { namesChange } from './handed-in-change';
 import type { CisStatusCache } from './home-service';
 import type { IamGateway } from './iam-port';
 import type { JobDelivery } from './job-verification';
@@ -569,7 +570,7 @@ export class WorkerService {
  */
 function knownChange(eventId: string, read: ChangeRead | undefined): ChangeRead | undefined {
   if (!read) return undefined;
-  if (read.stored && read.stored.change.eventId !== eventId) return undefined;
+  if (read.stored && !namesChange(eventId, read.stored)) return undefined;
   return read;
 }
 

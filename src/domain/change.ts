@@ -19,7 +19,7 @@ const CANONICAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 /** Days in each month of a common year. */
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** The days of `month` (1–12) of `year` in the proleptic Gregorian calendar, as `Date` reckons them. */
+/** The days of `month` (1–12) of `year` in the proleptic Gregorian calendar, as `Date` parses ISO dates. */
 function daysInMonth(year: number, month: number): number {
   if (month !== 2) return MONTH_DAYS[month - 1] ?? 0;
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
@@ -56,14 +56,13 @@ export function normaliseEventTime(value: unknown): string {
   text = text.replace(/(\.\d{3})\d+/, '$1');
   if (!/(Z|[+-]\d{2}:?\d{2})$/.test(text)) text += 'Z';
   const time = new Date(text);
-  // V8 rolls impossible days over (2022-02-30 → 2022-03-02) instead of refusing them.
+  // V8 rolls impossible days over (2022-02-30 → 2022-03-02) instead of refusing them: the day is checked against
+  // the same calendar as the canonical form's (not Date.UTC, which reads years 0–99 as 1900–1999).
   const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const calendar = new Date(Date.UTC(year, month - 1, day));
   if (
     !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) ||
     Number.isNaN(time.getTime()) ||
-    calendar.getUTCMonth() !== month - 1 ||
-    calendar.getUTCDate() !== day
+    !(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))
   ) {
     throw new InputError(`the CloudTrail eventTime ${JSON.stringify(value.slice(0, 40))} is not a date`);
   }

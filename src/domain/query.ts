@@ -230,15 +230,11 @@ function parseDate(text: string): { ms: number; hasTime: boolean } | undefined {
     );
   if (!match) return undefined;
   const [, year, month, day, hours, minutes, seconds, zone] = match;
-  const ms = Date.UTC(
-    Number(year),
-    Number(month) - 1,
-    Number(day),
-    Number(hours ?? 0),
-    Number(minutes ?? 0),
-    Number(seconds ?? 0),
-  );
-  const check = new Date(ms);
+  // Not Date.UTC: it reads years 0–99 as 1900–1999.
+  const check = new Date(0);
+  check.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  check.setUTCHours(Number(hours ?? 0), Number(minutes ?? 0), Number(seconds ?? 0), 0);
+  const ms = check.getTime();
   if (
     check.getUTCMonth() !== Number(month) - 1 ||
     check.getUTCDate() !== Number(day) ||

@@ -81,6 +81,7 @@ export function buildEscalationCheck({
     now: clock.now,
     // A change raised past what held it back in notify (a mute, the digest, a burst) is posted again.
     raise: new RaisedAlertGate({
+      claims: store,
       alerts: channel,
       channelFor,
       mutes: new DynamoActiveMutes(dynamo, { tableName: config.tableName }),

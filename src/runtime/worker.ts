@@ -20,7 +20,7 @@ import type { PolicyReader } from '../app/policy-documents';
 import type { TrailHistory } from '../app/ports';
 import type { RespondedChange } from '../app/revert-port';
 import type { SlackInteractionGateway } from '../app/slack-port';
-import { type JobResult, WorkerService } from '../app/worker-service';
+import { type JobResult, type WorkerDependencies, WorkerService } from '../app/worker-service';
 import { type AskActorConfig, readAskActorConfig } from '../ask-actor-config';
 import type { AwsClients } from '../aws/clients';
 import { createDocumentClient } from '../aws/dynamo-client';
@@ -278,39 +278,30 @@ export async function buildWorkerService({
         ...(log ? { log } : {}),
       }),
     );
-    accountUseCases.set(accountId ?? HOME, {
-      revert: {
-        prepare: async (eventId, stored) => (await useCases()).revert.prepare(eventId, stored),
-        execute: async (eventId, request, stored) =>
-          (await useCases()).revert.execute(eventId, request, stored),
-      },
-      quarantine: {
-        prepare: async (eventId, modes, stored) =>
-          (await useCases()).quarantine.prepare(eventId, modes, stored),
-        quarantine: async (eventId, by, reason, modes, stored) =>
-          (await useCases()).quarantine.quarantine(eventId, by, reason, modes, stored),
-      },
-    });
+    // One pair of loaders for the fleet runner and the worker alike. The change as the job already read it is
+    // handed through: each job reads its change once.
+    const revert: WorkerDependencies['revert'] = {
+      prepare: async (eventId, stored) => (await useCases()).revert.prepare(eventId, stored),
+      execute: async (eventId, request, stored) =>
+        (await useCases()).revert.execute(eventId, request, stored),
+    };
+    const quarantine: WorkerDependencies['quarantine'] = {
+      prepare: async (eventId, modes, stored) =>
+        (await useCases()).quarantine.prepare(eventId, modes, stored),
+      prepareLift: async (eventId, stored) => (await useCases()).quarantine.prepareLift(eventId, stored),
+      quarantine: async (eventId, by, reason, modes, stored) =>
+        (await useCases()).quarantine.quarantine(eventId, by, reason, modes, stored),
+      lift: async (subject, by, reason, stored) =>
+        (await useCases()).quarantine.lift(subject, by, reason, stored),
+    };
+    accountUseCases.set(accountId ?? HOME, { revert, quarantine });
     return new WorkerService({
       slack,
       store,
       escalation: { run: async (eventId, stored) => (await escalation()).run(eventId, stored) },
       ...(askActor ? { askActor } : {}),
-      // The change as the job already read it is handed through: each job reads its change once.
-      revert: {
-        prepare: async (eventId, stored) => (await useCases()).revert.prepare(eventId, stored),
-        execute: async (eventId, request, stored) =>
-          (await useCases()).revert.execute(eventId, request, stored),
-      },
-      quarantine: {
-        prepare: async (eventId, modes, stored) =>
-          (await useCases()).quarantine.prepare(eventId, modes, stored),
-        prepareLift: async (eventId, stored) => (await useCases()).quarantine.prepareLift(eventId, stored),
-        quarantine: async (eventId, by, reason, modes, stored) =>
-          (await useCases()).quarantine.quarantine(eventId, by, reason, modes, stored),
-        lift: async (subject, by, reason, stored) =>
-          (await useCases()).quarantine.lift(subject, by, reason, stored),
-      },
+      revert,
+      quarantine,
       resolver: {
         resolveBeforeState: async (change, options) =>
           (await useCases()).resolver.resolveBeforeState(change, options),

@@ -59,7 +59,7 @@ import type {
   RevertRecord,
   RevertStore,
 } from '../app/revert-port';
-import type { AlarmEvent, AssessedChange, Change, PolicyDocument } from '../domain/types';
+import type { AlarmEvent, AssessedChange, Change, PolicyDocument, RiskLevel } from '../domain/types';
 import {
   accountIndexKeys,
   INDEX_BY_ACCOUNT,
@@ -207,6 +207,26 @@ function burstKey(key: string): Item {
 
 function burstItemKey(burstId: string, item: Pick<BurstItem, 'eventId' | 'eventTime'>): Item {
   return { pk: `BURSTITEM#${burstId}`, sk: `${sortableTime(item.eventTime)}#${item.eventId}` };
+}
+
+/**
+ * The condition that the change's recorded quarantine is still `record`'s (its claim id; a record from before
+ * claim ids, none) and active or failed: what a lift may act on and be recorded over. Names `#quarantine` and
+ * `#status`.
+ */
+function sameQuarantine(record: QuarantineRecord): { condition: string; values: Item } {
+  const statuses = '#quarantine.#status IN (:active, :failed)';
+  const values: Item = { ':active': 'active', ':failed': 'failed' };
+  if (record.claimId === undefined) {
+    return {
+      condition: `attribute_exists(#quarantine) AND attribute_not_exists(#quarantine.claimId) AND ${statuses}`,
+      values,
+    };
+  }
+  return {
+    condition: `#quarantine.claimId = :claimId AND ${statuses}`,
+    values: { ...values, ':claimId': record.claimId },
+  };
 }
 
 function burstMemberKey(burstId: string, eventId: string): Item {
@@ -506,8 +526,12 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     });
   }
 
-  /** Where the ask's DM is. */
-  async recordActorAskDm(eventId: string, dm: { channel: string; ts: string }, now: Date): Promise<void> {
+  /** Where the ask's DM is; the change as it is once written (read back). */
+  async recordActorAskDm(
+    eventId: string,
+    dm: { channel: string; ts: string },
+    now: Date,
+  ): Promise<RespondedChange> {
     await this.documentClient.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -517,6 +541,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         ExpressionAttributeValues: { ':dm': plain(dm), ':now': now.toISOString() },
       }),
     );
+    return this.readBack(eventId);
   }
 
   /**
@@ -539,21 +564,22 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   /** An unanswered ask whose time ran out, marked once: false when answered or already marked. */
   /**
-   * Marks that the DM of the recorded ask could not be sent, when no DM is recorded for it: false otherwise (the
-   * DM was recorded after all, or there is no ask).
+   * Marks that the DM of the recorded ask could not be sent, when no DM is recorded for it, and returns the change
+   * as written: `undefined` otherwise (the DM was recorded after all, or there is no ask).
    */
   async markActorAskDmFailed(
     eventId: string,
     failure: { at: string; why: string },
     now: Date,
-  ): Promise<boolean> {
-    return this.conditionalUpdate({
+  ): Promise<RespondedChange | undefined> {
+    const marked = await this.conditionalUpdate({
       TableName: this.tableName,
       Key: changeKey(eventId),
       UpdateExpression: 'SET actorAsk.dmFailed = :failure, updatedAt = :now',
       ConditionExpression: 'attribute_exists(actorAsk) AND attribute_not_exists(actorAsk.dm)',
       ExpressionAttributeValues: { ':failure': plain(failure), ':now': now.toISOString() },
     });
+    return marked ? this.readBack(eventId) : undefined;
   }
 
   async markActorAskTimedOut(eventId: string, at: string, now: Date): Promise<boolean> {
@@ -635,6 +661,88 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     } else if (record.status === 'lifted' || record.status === 'failed') {
       await this.documentClient.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
     }
+  }
+
+  /**
+   * Records a lift over the quarantine it lifted, and only over that one (a conditional write): the record must
+   * still hold `record.claimId`, active (or failed: a deny policy attached whose read-back failed). False when it
+   * does not — another lift recorded it first, or a newer quarantine was claimed since — and then nothing is
+   * written, so a newer quarantine is never recorded as lifted nor dropped from the `QUARANTINED` list. Throws
+   * {@link StoreItemNotFoundError} when the change is not stored.
+   */
+  async recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean> {
+    const same = sameQuarantine(record);
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #quarantine = :quarantine, updatedAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND ${same.condition}`,
+          ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...same.values,
+            ':quarantine': plain(record),
+            ':now': now.toISOString(),
+          },
+        }),
+      );
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+      if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
+      return false;
+    }
+    await this.documentClient.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: QUARANTINED_PARTITION, sk: eventId } }),
+    );
+    return true;
+  }
+
+  /** See {@link QuarantineStore.claimLift}: a conditional write of `quarantine.lifting`. */
+  async claimLift(
+    eventId: string,
+    record: QuarantineRecord,
+    lifting: { id: string; until: string },
+    now: Date,
+  ): Promise<boolean> {
+    const same = sameQuarantine(record);
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #quarantine.#lifting = :lifting, updatedAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#until < :now)`,
+          ExpressionAttributeNames: {
+            '#quarantine': 'quarantine',
+            '#status': 'status',
+            '#lifting': 'lifting',
+            '#until': 'until',
+          },
+          ExpressionAttributeValues: {
+            ...same.values,
+            ':lifting': plain(lifting),
+            ':now': now.toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
+    return false;
+  }
+
+  async releaseLift(eventId: string, id: string): Promise<void> {
+    await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'REMOVE #quarantine.#lifting',
+      ConditionExpression: '#quarantine.#lifting.id = :id',
+      ExpressionAttributeNames: { '#quarantine': 'quarantine', '#lifting': 'lifting' },
+      ExpressionAttributeValues: { ':id': id },
+    });
   }
 
   /**
@@ -1185,7 +1293,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
    * the rest of the item — delivery, responses — is left as it is. Throws {@link StoreItemNotFoundError} when the
    * change is not stored.
    */
-  async recordEscalation(eventId: string, change: AssessedChange, _now: Date): Promise<void> {
+  async recordEscalation(eventId: string, change: AssessedChange, _now: Date): Promise<RespondedChange> {
     // The worker's part of the judgement: the level and reasons, the escalation check, the validation tried again,
     // the attached policy's document found since, and where the job stands (removed once the worker has run it).
     const set = ['#change.#risk = :risk', '#change.#escalation = :escalation'];
@@ -1217,6 +1325,69 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         ...(change.managedPolicy ? { '#managedPolicy': 'managedPolicy' } : {}),
       },
       ExpressionAttributeValues: values,
+    });
+    return this.readBack(eventId);
+  }
+
+  /**
+   * The change as it is right after a write of this store's (a consistent read): what its message is redrawn from.
+   * Not `ReturnValues: ALL_NEW` on the write: the functions' roles allow their updates only with `NONE` or
+   * `UPDATED_*` (see `serverless.yml`), so a write can never return attributes its role may not name.
+   */
+  private async readBack(eventId: string): Promise<RespondedChange> {
+    const item = await this.get(changeKey(eventId));
+    if (!item) throw new StoreItemNotFoundError(`change ${eventId}`);
+    return toStoredChange(item);
+  }
+
+  /**
+   * {@link RaisedPostClaims}: one map on the change item, `raisedPost`, holding per level the claim's lease and,
+   * once posted, where. A level's entry is taken when absent, or when its lease ran out with nothing posted. The
+   * map is made first when missing (DynamoDB sets no path under a missing map): two writes, the second conditional.
+   */
+  async claimRaisedPost(eventId: string, level: RiskLevel, now: Date, until: Date): Promise<boolean> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET raisedPost = if_not_exists(raisedPost, :empty)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':empty': {} },
+        }),
+      );
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) throw new StoreItemNotFoundError(`change ${eventId}`, { cause: error });
+      throw error;
+    }
+    return this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET raisedPost.#level = :claim',
+      ConditionExpression:
+        'attribute_not_exists(raisedPost.#level) OR (attribute_not_exists(raisedPost.#level.posted) AND raisedPost.#level.#until < :now)',
+      ExpressionAttributeNames: { '#level': level, '#until': 'until' },
+      ExpressionAttributeValues: { ':claim': { until: until.toISOString() }, ':now': now.toISOString() },
+    });
+  }
+
+  async recordRaisedPost(eventId: string, level: RiskLevel, ref: SlackRef, now: Date): Promise<void> {
+    await this.updateExisting(`change ${eventId}`, {
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET raisedPost.#level.posted = :posted',
+      ExpressionAttributeNames: { '#level': level },
+      ExpressionAttributeValues: { ':posted': plain({ ...ref, at: now.toISOString() }) },
+    });
+  }
+
+  async releaseRaisedPost(eventId: string, level: RiskLevel): Promise<void> {
+    await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'REMOVE raisedPost.#level',
+      ConditionExpression:
+        'attribute_exists(raisedPost.#level) AND attribute_not_exists(raisedPost.#level.posted)',
+      ExpressionAttributeNames: { '#level': level },
     });
   }
 

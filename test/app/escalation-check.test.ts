@@ -720,6 +720,7 @@ function gatedWorkerOn(on: DynamoChangeStore, tableName: string): EscalationChec
   return new EscalationCheckService({
     ...rejudgingDependencies(on),
     raise: new RaisedAlertGate({
+      claims: on,
       alerts: new SlackAlertChannel(slackGateway()),
       channelFor: async (change) =>
         routeChange([], change, { defaultChannel: CHANNEL, channelByLevel: { critical: CRITICAL_CHANNEL } })
@@ -783,6 +784,51 @@ describe("a change the worker raises to critical goes through notify's gates aga
 
     // The job delivered again posts nothing more: the stored level is critical already.
     await gatedWorkerOn(on, tableName).run(change.eventId);
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
+  });
+
+  it('posts the raised alert once when two judge-change jobs of the change run at the same time', async () => {
+    const name = await role();
+    const admin = await policy('CustomerAdmin', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    const change = unreadAttach(name, admin);
+    const { on, tableName } = await deliveredOn(change, 'digest', 'm-none');
+    await on.recordEscalation(
+      change.eventId,
+      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
+      new Date(),
+    );
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+
+    // Both read the change at its lower level before either records the raise.
+    const results = await Promise.all([
+      gatedWorkerOn(on, tableName).run(change.eventId),
+      gatedWorkerOn(on, tableName).run(change.eventId),
+    ]);
+
+    expect(results).toEqual([{ outcome: 'checked' }, { outcome: 'checked' }]);
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
+  });
+
+  it("gives the claim back when the raised alert could not be posted: the job's retry posts it", async () => {
+    const name = await role();
+    const admin = await policy('CustomerAdmin', allow(['*']));
+    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+    const change = unreadAttach(name, admin);
+    const { on, tableName } = await deliveredOn(change, 'digest', 'm-none');
+    await on.recordEscalation(
+      change.eventId,
+      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
+      new Date(),
+    );
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+    components.slack.failNext('chat.postMessage', { ok: false, error: 'channel_not_found' });
+
+    await expect(gatedWorkerOn(on, tableName).run(change.eventId)).rejects.toThrow(/channel_not_found/);
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('medium');
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(0);
+
+    expect(await gatedWorkerOn(on, tableName).run(change.eventId)).toEqual({ outcome: 'checked' });
     expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
   });
 
@@ -880,6 +926,34 @@ describe('validation tried again by the worker', () => {
 });
 
 describe('the escalation check from notify to the worker', () => {
+  it('keeps an acknowledgement recorded while the check ran: the alert is redrawn from the item as written', async () => {
+    const { service, store: on } = await notifyWith({ queue: recordingQueue() });
+    const { record } = await passRoleAttach();
+    await service.process(eventBridgeNotification(record));
+    const eventId = String(record.eventID);
+    // The job read the change...
+    const read = await on.getChange(eventId);
+    expect(read?.change.escalation).toEqual({ state: 'checking' });
+    // ...and a responder acknowledged it while the check ran.
+    const at = new Date().toISOString();
+    expect(
+      await on.recordAcknowledgement(
+        eventId,
+        { by: { slackUserId: 'U0ALICE', name: 'alice' }, at },
+        new Date(),
+      ),
+    ).toEqual({ recorded: true });
+
+    expect(await workerOn(on).run(eventId, read)).toEqual({ outcome: 'checked' });
+
+    const after = await on.getChange(eventId);
+    expect(after?.acknowledgement?.by.name).toBe('alice');
+    const { message, shown } = messageOf(after?.slack?.ts);
+    expect(message?.updates).toBeGreaterThan(0);
+    expect(shown).toContain('Escalation paths opened for role');
+    expect(shown).toContain('*Acknowledged* by');
+  });
+
   it('posts "checking escalation paths…", queues a job, and the job updates the alert with the path', async () => {
     const jobs: Job[] = [];
     const { service, store: notifyStore } = await notifyWith({

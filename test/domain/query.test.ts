@@ -54,6 +54,15 @@ describe('parseQuery', () => {
     ['LAST 90 DAYS', { start: ago(90 * DAY) }],
     ['since 2026-11-01', { start: '2026-11-01T00:00:00.000Z' }],
     ['since 2026/11/01', { start: '2026-11-01T00:00:00.000Z' }],
+    // Years 0–99 are those years, not 1900–1999 (what Date.UTC makes of them); year 0000 is a leap year.
+    [
+      'between 0050-03-01 and 0050-03-02',
+      { start: '0050-03-01T00:00:00.000Z', end: '0050-03-03T00:00:00.000Z' },
+    ],
+    [
+      'between 0000-02-28 and 0000-02-29',
+      { start: '0000-02-28T00:00:00.000Z', end: '0000-03-01T00:00:00.000Z' },
+    ],
     ['since 2026-11-01 10:30', { start: '2026-11-01T10:30:00.000Z' }],
     ['since 2026-11-01T10:30:00+02:00', { start: '2026-11-01T08:30:00.000Z' }],
     ['since 3d', { start: ago(3 * DAY) }],
@@ -174,6 +183,7 @@ describe('parseQuery', () => {
     ['risk extreme', 5, 'extreme', /expected a level/],
     ['since 2026-13-01', 6, '2026-13-01', /not a date/],
     ['since 2026-02-30', 6, '2026-02-30', /not a date/],
+    ['since 0100-02-29', 6, '0100-02-29', /not a date/],
     ['since tomorrow', 6, 'tomorrow', /expected a date/],
     ['since 2027-01-01', 6, '2027-01-01', /future/],
     ['between 2026-11-05 and 2026-11-01', 23, '2026-11-01', /ends before it starts/],

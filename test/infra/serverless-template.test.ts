@@ -783,6 +783,9 @@ describe('serverless.yml', () => {
     );
     // The escalation check's and validation's result on the change's judgement.
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'change']))).toBe(true);
+    // The claim on posting a change the worker raised.
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'raisedPost']))).toBe(true);
+    expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['raisedPost', 'delivery']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['acknowledgement']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['revert', 'delivery']))).toBe(false);
     expect(allows(worker, tableWrite('UpdateItem', 'CHANGE#e1', ['change', 'slack']))).toBe(false);

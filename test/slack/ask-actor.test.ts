@@ -14,6 +14,7 @@ import { type Job, parseJob, SYSTEM_REQUESTER } from '../../src/app/jobs';
 import type { RespondedChange } from '../../src/app/revert-port';
 import type { AwsClients } from '../../src/aws/clients';
 import { parseConfig } from '../../src/config';
+import { buildAskActorService } from '../../src/runtime/ask-actor';
 import { buildAskSweep } from '../../src/runtime/ask-sweep';
 import { buildNotifyService } from '../../src/runtime/notify';
 import { buildSlackHandler, type SlackHandler } from '../../src/runtime/slack';
@@ -298,6 +299,32 @@ describe('was this you?', () => {
     expect(buttons).toContain(ASK_IDS.NO);
     expect(slack.callsTo('users.lookupByEmail').at(-1)?.body.email).toBe('Jane@Example.com');
     expect(JSON.stringify(alertOf(change).blocks)).toContain('was this you?');
+  });
+
+  it("an acknowledgement recorded while the ask ran stays on the alert: it is redrawn from the store, not the job's read", async () => {
+    const eventId = await postedChangeBy({ email: 'jane@example.com' });
+    const job = queued.find((j) => j.kind === 'ask-actor' && j.eventId === eventId);
+    if (!job) throw new Error(`no ask-actor job for ${eventId}`);
+    // The worker read the change for the job...
+    const read = await stored(eventId);
+    // ...then a responder acknowledged it while the ask looked the person up.
+    const on = new DynamoChangeStore(dynalite.documentClient, { tableName });
+    const at = new Date().toISOString();
+    expect(
+      await on.recordAcknowledgement(eventId, { by: { slackUserId: ALICE, name: 'alice' }, at }, new Date()),
+    ).toEqual({ recorded: true });
+    // The worker's ask-actor use case, handed the job's read as the worker hands it on.
+    const service = await buildAskActorService({
+      config: configOf(),
+      ask: askSettings,
+      dynamo: dynalite.documentClient,
+      slack: new WebApiSlackGateway(createSlackClient({ token: 'xoxb-test-token', slackApiUrl: slack.url })),
+      iam,
+    });
+    expect(await service.askAbout(eventId, read)).toBe('asked');
+    const shown = JSON.stringify(alertOf(await stored(eventId)).blocks);
+    expect(shown).toContain('was this you?');
+    expect(shown).toContain('*Acknowledged* by');
   });
 
   it('refuses and audits a responder, or anyone else, pressing the DM buttons', async () => {
