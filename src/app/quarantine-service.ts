@@ -102,8 +102,15 @@ export interface LiftPreview {
   refusal?: string;
 }
 
-/** How long one lift holds the right to lift a change's quarantine when it ends without saying (a crash). */
-export const LIFT_LEASE_MS = 5 * 60_000;
+/** The worker function's timeout (`functions.worker.timeout` in serverless.yml): the longest one lift job runs. */
+export const WORKER_TIMEOUT_MS = 300_000;
+
+/**
+ * How long one lift holds the right to lift a change's quarantine when it ends without saying (a crash): longer
+ * than a worker can run, so no other lift starts while one may still be calling IAM. A retry of the same job
+ * (the same delivery id) takes its own claim over at once, whatever is left of the lease.
+ */
+export const LIFT_LEASE_MS = WORKER_TIMEOUT_MS + 60_000;
 
 /** How a quarantine ended. */
 export type QuarantineOutcome =
@@ -453,13 +460,16 @@ export class QuarantineService {
    * still that quarantine, active or failed, and no other lift running), so a lift working from an older read —
    * the quarantine lifted since, or made again — or beside another lift changes nothing in IAM and is refused;
    * the claim is given back when the lift does not happen. `given`: the change as the job already read it, for a
-   * lift by event id (not read again; a refusal is never decided on it).
+   * lift by event id (not read again; a refusal is never decided on it). `attempt`: what identifies this lift
+   * across retries — the job's delivery id, the same for every redelivery of one job — so a retry of a lift that
+   * died after claiming takes its own claim over and finishes it (a fresh id when none is given).
    */
   async lift(
     subject: LiftSubject,
     by: AuditActor,
     reason: string,
     given?: RespondedChange,
+    attempt?: string,
   ): Promise<LiftOutcome> {
     let entity: IamEntity;
     let eventId: string | undefined;
@@ -497,7 +507,7 @@ export class QuarantineService {
       // The right to lift this very quarantine, taken before IAM is touched: a lift that read an older record (a
       // quarantine lifted since, or made again since) or runs beside another lift changes nothing.
       const now = this.deps.clock.now();
-      const id = randomUUID();
+      const id = attempt ?? randomUUID();
       const until = new Date(now.getTime() + LIFT_LEASE_MS).toISOString();
       if (!(await this.deps.store.claimLift(eventId, recorded, { id, until }, now))) {
         const refusal =
@@ -534,11 +544,12 @@ export class QuarantineService {
       // can't be trusted to say which keys the bot turned off.
       const keyWarnings: string[] = [];
       let keys: string[] = [];
+      const recordedPolicy =
+        recorded && (recordedKeys.length > 0 || this.ownPolicy(recorded.policyArn))
+          ? await this.deps.iam.getManagedPolicy(recorded.policyArn)
+          : undefined;
       if (recordedKeys.length > 0 && recorded) {
-        const named = keysInDescription(
-          (await this.deps.iam.getManagedPolicy(recorded.policyArn))?.description,
-          entityKey(entity),
-        );
+        const named = keysInDescription(recordedPolicy?.description, entityKey(entity));
         keys = recordedKeys.filter((id) => named.includes(id));
         for (const id of recordedKeys.filter((key) => !named.includes(key))) {
           keyWarnings.push(`access key ${id} is not named by the quarantine policy in IAM: not reactivated`);
@@ -548,12 +559,20 @@ export class QuarantineService {
       const policies = recorded
         ? [this.recordedPolicy(attached, recorded)].filter((arn): arn is string => arn !== undefined)
         : attached.map((item) => item.arn).filter((arn) => isQuarantinePolicyArn(arn, this.policyName));
-      if (policies.length === 0 && keys.length === 0) {
+      // A recorded active quarantine whose policy is no longer attached (a lift that died after detaching it, or
+      // someone by hand) is completed: recorded as lifted, so the change is not stuck as quarantined for good.
+      const completing = policies.length === 0 && eventId !== undefined && recorded?.status === 'active';
+      if (policies.length === 0 && keys.length === 0 && !completing) {
         await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'not-quarantined');
         return { status: 'not-quarantined', target: entity };
       }
       const ran: RevertStep[] = [];
       const warnings: string[] = [...keyWarnings];
+      if (completing) {
+        warnings.unshift(
+          `${recorded.policyArn} was no longer attached to ${entityKey(entity)}: the quarantine is recorded as lifted`,
+        );
+      }
       for (const policyArn of policies) {
         await this.deps.iam.detachManagedPolicy(entity, policyArn);
         ran.push(attachStep(entity, policyArn, 'Detach'));
@@ -561,13 +580,18 @@ export class QuarantineService {
       const after = await this.deps.iam.listAttachedPolicies(entity);
       const still = policies.find((arn) => after.some((item) => item.arn === arn));
       if (still) throw new Error(`${still} is still attached to ${entityKey(entity)} after detaching it`);
-      for (const policyArn of policies.filter((arn) => this.ownPolicy(arn))) {
+      // Keys before the policy: its description is the only trusted list of the keys the quarantine turned off,
+      // so it is deleted last — a lift that dies in between leaves it for the retry to read.
+      const restored = await this.restoreKeys(entity.name, keys, warnings);
+      for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
+      // A completed lift's own policy, detached by the lift that died, is deleted too when it is still there.
+      const leftOver =
+        completing && recordedPolicy && this.ownPolicy(recorded.policyArn) ? [recorded.policyArn] : [];
+      for (const policyArn of [...policies.filter((arn) => this.ownPolicy(arn)), ...leftOver]) {
         const problems = await this.removePolicy(policyArn);
         if (problems.length === 0) ran.push({ action: 'iam:DeletePolicy', params: { PolicyArn: policyArn } });
         warnings.push(...problems);
       }
-      const restored = await this.restoreKeys(entity.name, keys, warnings);
-      for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
       const now = this.deps.clock.now();
       if (eventId && recorded) {
         const { lifting: _held, ...record } = recorded;

@@ -174,8 +174,9 @@ export interface QuarantineStore {
   recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean>;
   /**
    * Takes the right to lift the quarantine `record` (a conditional write): the recorded quarantine must still
-   * hold its `claimId`, active or failed, with no other lift running (or one whose `lifting.until` passed). False
-   * otherwise: lifted already, quarantined again since, or another lift running. Throws when not stored.
+   * hold its `claimId`, active or failed, with no other lift running (or one whose `lifting.until` passed, or one
+   * with this `lifting.id`: a retry of the same lift takes its own claim over). False otherwise: lifted already,
+   * quarantined again since, or another lift running. Throws when not stored.
    */
   claimLift(
     eventId: string,

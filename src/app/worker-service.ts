@@ -120,7 +120,7 @@ export class WorkerService {
    * job's change as the runners in front already read it for this job; it is handed to the use cases rather than
    * read again (read here only when nobody did).
    */
-  async run(job: Job, _delivery?: JobDelivery, read?: ChangeRead): Promise<JobResult> {
+  async run(job: Job, delivery?: JobDelivery, read?: ChangeRead): Promise<JobResult> {
     const known = 'eventId' in job ? knownChange(job.eventId, read) : undefined;
     switch (job.kind) {
       case 'prepare-confirmation':
@@ -129,7 +129,7 @@ export class WorkerService {
         return this.revertChange(job, known);
       case 'quarantine':
       case 'lift-quarantine':
-        return this.quarantineCaller(job, known);
+        return this.quarantineCaller(job, known, delivery);
       case 'diff':
         return this.showDiff(job, known);
       case 'history':
@@ -248,6 +248,7 @@ export class WorkerService {
   private async quarantineCaller(
     job: Extract<Job, { kind: 'quarantine' | 'lift-quarantine' }>,
     known: ChangeRead | undefined,
+    delivery: JobDelivery | undefined,
   ): Promise<JobResult> {
     let note: ThreadNote;
     let status: string;
@@ -264,7 +265,14 @@ export class WorkerService {
         note = { kind: 'quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
       } else {
-        const outcome = await this.deps.quarantine.lift({ eventId: job.eventId }, job.by, job.reason, given);
+        // The delivery id is the same for every retry of this job: a retry takes over its own lift claim.
+        const outcome = await this.deps.quarantine.lift(
+          { eventId: job.eventId },
+          job.by,
+          job.reason,
+          given,
+          delivery?.id,
+        );
         note = { kind: 'lift-quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
       }

@@ -698,7 +698,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     return true;
   }
 
-  /** See {@link QuarantineStore.claimLift}: a conditional write of `quarantine.lifting`. */
+  /**
+   * See {@link QuarantineStore.claimLift}: a conditional write of `quarantine.lifting`, taken when no lift holds
+   * it, its lease passed, or it is this lift's own (a retry of the same job, which takes it over).
+   */
   async claimLift(
     eventId: string,
     record: QuarantineRecord,
@@ -712,16 +715,18 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           TableName: this.tableName,
           Key: changeKey(eventId),
           UpdateExpression: 'SET #quarantine.#lifting = :lifting, updatedAt = :now',
-          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#until < :now)`,
+          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#id = :liftId OR #quarantine.#lifting.#until < :now)`,
           ExpressionAttributeNames: {
             '#quarantine': 'quarantine',
             '#status': 'status',
             '#lifting': 'lifting',
+            '#id': 'id',
             '#until': 'until',
           },
           ExpressionAttributeValues: {
             ...same.values,
             ':lifting': plain(lifting),
+            ':liftId': lifting.id,
             ':now': now.toISOString(),
           },
         }),

@@ -499,3 +499,88 @@ describe('QuarantineService deactivate-keys', () => {
     });
   });
 });
+
+/**
+ * A service whose IAM stops for good right after `step` has been done in IAM: a worker that died there (its
+ * timeout, a crash). `reached` resolves once it has.
+ */
+function dyingAfter(step: 'detach' | 'delete-policy'): {
+  service: QuarantineService;
+  reached: Promise<void>;
+} {
+  let reach: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  const iam = Object.create(gateway) as AwsIamGateway;
+  const hang = () => {
+    reach();
+    return new Promise<never>(() => undefined);
+  };
+  if (step === 'detach') {
+    iam.detachManagedPolicy = async (entity, arn) => {
+      await gateway.detachManagedPolicy(entity, arn);
+      return hang();
+    };
+  } else {
+    iam.execute = async (step) => {
+      await gateway.execute(step);
+      return step.action === 'iam:DeletePolicy' ? hang() : undefined;
+    };
+  }
+  return {
+    service: new QuarantineService({
+      store,
+      iam,
+      clock: { now: () => new Date() },
+      audit,
+      settings: {
+        bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
+        protectedPrincipals: [],
+      },
+    }),
+    reached,
+  };
+}
+
+describe('QuarantineService: a lift retried after it died half-way', () => {
+  for (const step of ['detach', 'delete-policy'] as const) {
+    it(`the retry of the same job (same delivery id) after it died after ${step} lifts: keys Active, record lifted`, async () => {
+      const user = await iamUser();
+      const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+      const key = created.AccessKey?.AccessKeyId ?? '';
+      const eventId = await changeBy(userIdentity(user));
+      const done = await service().quarantine(eventId, ALICE, 'keys leaked', ['deactivate-keys']);
+      if (done.status !== 'done') throw new Error(done.status);
+
+      const dying = dyingAfter(step);
+      void dying.service.lift({ eventId }, ALICE, 'rotated', undefined, 'delivery-1');
+      await dying.reached;
+
+      const retried = await service().lift({ eventId }, ALICE, 'rotated', undefined, 'delivery-1');
+      expect(retried).toMatchObject({ status: 'lifted', target: { kind: 'user', name: user } });
+      expect((await gateway.listAccessKeys(user)).map((item) => [item.id, item.status])).toEqual([
+        [key, 'Active'],
+      ]);
+      expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
+      expect(await gateway.getManagedPolicy(done.policyArn)).toBeNull();
+      const record = (await store.getChange(eventId))?.quarantine;
+      expect(record?.status).toBe('lifted');
+      expect(record?.lifting).toBeUndefined();
+      expect(await store.activeQuarantines(10)).toEqual([]);
+    });
+  }
+
+  it('another job (another delivery id) is still refused while the dead lift holds its lease', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    await service().quarantine(eventId, ALICE, 'x');
+    const dying = dyingAfter('detach');
+    void dying.service.lift({ eventId }, ALICE, 'y', undefined, 'delivery-1');
+    await dying.reached;
+
+    await expect(service().lift({ eventId }, ALICE, 'y', undefined, 'delivery-2')).resolves.toMatchObject({
+      status: 'refused',
+    });
+  });
+});
