@@ -278,7 +278,8 @@ export class QuarantineService {
   /**
    * What lifting the quarantine recorded on a change would do: detach its deny policy, delete that policy, set
    * the access keys it deactivated Active again — or why not (no quarantine on the change, one being applied,
-   * already lifted, the principal gone, nothing attached and no keys to restore). Reads only. Throws
+   * already lifted, IAM unreadable). A quarantine whose policy is no longer attached is offered too: lifting it
+   * records it lifted. Reads only. Throws
    * {@link ChangeNotFoundError} for an unknown event id. `given`: as for {@link prepare}.
    */
   async prepareLift(eventId: string, given?: RespondedChange): Promise<LiftPreview> {
@@ -317,15 +318,22 @@ export class QuarantineService {
     }
     const policy = this.recordedPolicy(attached, record);
     preview.keysToRestore = [...(record.deactivatedKeys ?? [])];
-    if (!policy && preview.keysToRestore.length === 0) {
-      preview.refusal = `${entityKey(record.target)} no longer has the quarantine policy attached: someone lifted it by hand, nothing to lift`;
-      return preview;
-    }
+    // An active quarantine whose policy is no longer attached (detached by hand, or by a lift that died) is still
+    // offered: the lift records it lifted — otherwise it would stay listed as quarantined for good — and deletes
+    // the quarantine's own policy when it is still there.
     if (policy) {
       preview.policyArn = policy;
       preview.steps.push(attachStep(record.target, policy, 'Detach'));
       if (this.ownPolicy(policy))
         preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: policy } });
+    } else if (this.ownPolicy(record.policyArn)) {
+      try {
+        if (await this.deps.iam.getManagedPolicy(record.policyArn))
+          preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: record.policyArn } });
+      } catch (error: unknown) {
+        preview.refusal = `the quarantine policy ${record.policyArn} could not be read (${message(error)})`;
+        return preview;
+      }
     }
     for (const key of preview.keysToRestore) preview.steps.push(keyStep(record.target.name, key, 'Active'));
     preview.cli = preview.steps.map(toCliCommand);

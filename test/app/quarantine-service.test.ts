@@ -323,7 +323,7 @@ describe('QuarantineService.prepareLift', () => {
     expect(after.refusal).toMatch(/^the quarantine was already lifted by alice at /);
   });
 
-  it('refuses when nothing was quarantined, or the policy was detached by hand', async () => {
+  it('refuses when nothing was quarantined; offers to complete one whose policy was detached by hand', async () => {
     const user = await iamUser();
     const eventId = await changeBy(userIdentity(user));
     expect((await service().prepareLift(eventId)).refusal).toBe(
@@ -331,13 +331,19 @@ describe('QuarantineService.prepareLift', () => {
     );
 
     const outcome = await service().quarantine(eventId, ALICE, 'x');
-    await gateway.detachManagedPolicy(
-      { kind: 'user', name: user },
-      outcome.status === 'done' ? outcome.policyArn : '',
-    );
-    expect((await service().prepareLift(eventId)).refusal).toMatch(
-      /no longer has the quarantine policy attached/,
-    );
+    const policyArn = outcome.status === 'done' ? outcome.policyArn : '';
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, policyArn);
+    const preview = await service().prepareLift(eventId);
+    expect(preview.refusal).toBeUndefined();
+    expect(preview.policyArn).toBeUndefined();
+    expect(preview.steps).toEqual([{ action: 'iam:DeletePolicy', params: { PolicyArn: policyArn } }]);
+
+    await expect(service().lift({ eventId }, ALICE, 'y')).resolves.toMatchObject({
+      status: 'lifted',
+      warnings: [`${policyArn} was no longer attached to user/${user}: the quarantine is recorded as lifted`],
+    });
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+    expect(await gateway.getManagedPolicy(policyArn)).toBeNull();
   });
 
   it('uses the configured policy name (QUARANTINE_POLICY_NAME) to quarantine and to lift', async () => {
