@@ -21,6 +21,7 @@ import {
   type QuarantineSettings,
   type QuarantineTarget,
   quarantineDocument,
+  quarantineEventOf,
   quarantinePolicyArn,
   quarantinePolicyDescription,
   quarantinePolicyName,
@@ -73,7 +74,10 @@ export interface QuarantinePreview {
   dryRun?: boolean;
   /** The equivalent `aws iam` command lines. */
   cli: string[];
-  /** True when a quarantine policy of the bot is already attached to the target. */
+  /**
+   * True when a quarantine the bot holds is already attached to the target: a policy the store records as an
+   * active quarantine of it (a look-alike by name or description does not count).
+   */
   alreadyQuarantined: boolean;
   /** The quarantine recorded on the change, when one is being applied or holds. */
   existing?: QuarantineRecord;
@@ -246,10 +250,10 @@ export class QuarantineService {
     }
     const entity: IamEntity = { kind: target.kind, name: target.name };
     const attached = await this.deps.iam.listAttachedPolicies(entity);
-    const current = attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName));
+    const current = await this.recordedQuarantineAmong(attached, entity);
     if (current) {
       preview.alreadyQuarantined = true;
-      preview.policyArn = current.arn;
+      preview.policyArn = current;
       return preview;
     }
     if (entity.kind === 'user') {
@@ -641,6 +645,34 @@ export class QuarantineService {
       await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'failed', { error: text });
       return { status: 'failed', error: text, target: entity };
     }
+  }
+
+  /**
+   * The attached policy that is a quarantine of `entity` the bot holds now: one named like the bot's whose
+   * description names the change it was attached for, where the store records an active quarantine of `entity`
+   * with that very policy. A name and a description anyone with `iam:CreatePolicy` can copy: the principal being
+   * quarantined (an administrator) could otherwise attach a harmless look-alike to itself and be skipped.
+   */
+  private async recordedQuarantineAmong(
+    attached: { arn: string }[],
+    entity: IamEntity,
+  ): Promise<string | undefined> {
+    for (const { arn } of attached) {
+      if (!isQuarantinePolicyArn(arn, this.policyName)) continue;
+      const eventId = quarantineEventOf(
+        (await this.deps.iam.getManagedPolicy(arn))?.description,
+        entityKey(entity),
+      );
+      if (!eventId) continue;
+      const record = (await this.deps.store.getChange(eventId))?.quarantine;
+      if (
+        record?.status === 'active' &&
+        record.policyArn === arn &&
+        entityKey(record.target) === entityKey(entity)
+      )
+        return arn;
+    }
+    return undefined;
   }
 
   private document(modes: readonly QuarantineMode[], at: Date): PolicyDocument {

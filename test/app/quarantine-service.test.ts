@@ -590,3 +590,64 @@ describe('QuarantineService: a lift retried after it died half-way', () => {
     });
   });
 });
+
+describe('QuarantineService and a look-alike quarantine policy', () => {
+  const HARMLESS = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }],
+  });
+
+  /** What the caller (with iam:*) attaches to itself before anyone quarantines it. */
+  async function lookAlike(user: string, name: string, description?: string): Promise<string> {
+    const created = await iamClient.send(
+      new CreatePolicyCommand({
+        PolicyName: name,
+        Path: '/iam-changes/',
+        PolicyDocument: HARMLESS,
+        ...(description ? { Description: description } : {}),
+      }),
+    );
+    const arn = created.Policy?.Arn ?? '';
+    await gateway.attachManagedPolicy({ kind: 'user', name: user }, arn);
+    return arn;
+  }
+
+  it('quarantines a caller that attached its own iam-changes-quarantine-<id>: the bot attaches its own deny', async () => {
+    const user = await iamUser();
+    const fake = await lookAlike(user, `iam-changes-quarantine-${unique('abc').replace('-', '')}`);
+    const eventId = await changeBy(userIdentity(user));
+
+    expect((await service().prepare(eventId)).alreadyQuarantined).toBe(false);
+    const outcome = await service().quarantine(eventId, ALICE, 'admin gone rogue');
+
+    expect(outcome).toMatchObject({ status: 'done', policyArn: expect.stringMatching(OWN_POLICY) });
+    const attached = (await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn);
+    expect(attached.sort()).toEqual([fake, outcome.status === 'done' ? outcome.policyArn : ''].sort());
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('active');
+  });
+
+  it('is not fooled by a copied description naming another change whose quarantine is not active', async () => {
+    const user = await iamUser();
+    const other = await changeBy(userIdentity(user));
+    await lookAlike(
+      user,
+      `iam-changes-quarantine-${unique('def').replace('-', '')}`,
+      `Attached by iam-changes to user/${user} for CloudTrail event ${other}; deleted when the quarantine is lifted`,
+    );
+    const eventId = await changeBy(userIdentity(user));
+
+    await expect(service().quarantine(eventId, ALICE, 'x')).resolves.toMatchObject({ status: 'done' });
+  });
+
+  it('still says already-quarantined for the active quarantine of another change of the same caller', async () => {
+    const user = await iamUser();
+    const first = await changeBy(userIdentity(user));
+    const held = await service().quarantine(first, ALICE, 'x');
+    const second = await changeBy(userIdentity(user));
+
+    await expect(service().quarantine(second, ALICE, 'y')).resolves.toMatchObject({
+      status: 'already-quarantined',
+      policyArn: held.status === 'done' ? held.policyArn : 'none',
+    });
+  });
+});
