@@ -5,7 +5,7 @@
  * conditional write on the change item). Every attempt — done, refused, already claimed or failed — is audited,
  * and the state is recorded on the change item.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IamEntity } from '../domain/drift';
 import {
   effectiveModes,
@@ -33,8 +33,13 @@ import type { AuditActor, AuditLog } from './audit-port';
 import { handedInOrRead } from './handed-in-change';
 import type { AccessKey, IamGateway } from './iam-port';
 import type { Clock } from './ports';
-import type { QuarantineRecord, QuarantineStore, RespondedChange } from './revert-port';
-import { ChangeNotFoundError } from './revert-port';
+import {
+  ChangeNotFoundError,
+  QUARANTINE_CLAIM_LEASE_MS,
+  type QuarantineRecord,
+  type QuarantineStore,
+  type RespondedChange,
+} from './revert-port';
 
 /** What the quarantine path needs. */
 export interface QuarantineDependencies {
@@ -106,15 +111,24 @@ export interface LiftPreview {
   refusal?: string;
 }
 
-/** The worker function's timeout (`functions.worker.timeout` in serverless.yml): the longest one lift job runs. */
-export const WORKER_TIMEOUT_MS = 300_000;
-
 /**
  * How long one lift holds the right to lift a change's quarantine when it ends without saying (a crash): longer
  * than a worker can run, so no other lift starts while one may still be calling IAM. A retry of the same job
  * (the same delivery id) takes its own claim over at once, whatever is left of the lease.
  */
-export const LIFT_LEASE_MS = WORKER_TIMEOUT_MS + 60_000;
+export const LIFT_LEASE_MS = QUARANTINE_CLAIM_LEASE_MS;
+
+/** True for a quarantine claim whose job is taken for dead: its lease passed (a claim without one: its age). */
+export function isDeadClaim(record: QuarantineRecord, now: Date): boolean {
+  if (record.status !== 'claimed') return false;
+  const until = record.until ?? new Date(Date.parse(record.at) + QUARANTINE_CLAIM_LEASE_MS).toISOString();
+  return until < now.toISOString();
+}
+
+/** A claim id that is the same for every retry of one job on one change (the policy name is derived from it). */
+function attemptClaimId(attempt: string, eventId: string): string {
+  return createHash('sha256').update(`${attempt}\n${eventId}`).digest('hex').slice(0, 32);
+}
 
 /** How a quarantine ended. */
 export type QuarantineOutcome =
@@ -209,6 +223,16 @@ export class QuarantineService {
     modes?: readonly QuarantineMode[],
     given?: RespondedChange,
   ): Promise<QuarantinePreview> {
+    return this.preview(eventId, modes, given);
+  }
+
+  /** {@link prepare}; a claim with `ownClaimId` (this job's, from an earlier try of it) is no refusal. */
+  private async preview(
+    eventId: string,
+    modes: readonly QuarantineMode[] | undefined,
+    given: RespondedChange | undefined,
+    ownClaimId?: string,
+  ): Promise<QuarantinePreview> {
     const stored = await this.changeOf(eventId, given);
     const change = stored.change;
     const accountId = this.deps.settings.accountId ?? change.accountId;
@@ -240,7 +264,11 @@ export class QuarantineService {
       return preview;
     }
     const existing = stored.quarantine;
-    if (existing && (existing.status === 'claimed' || existing.status === 'active')) {
+    const live =
+      existing &&
+      !isDeadClaim(existing, this.deps.clock.now()) &&
+      !(existing.status === 'claimed' && ownClaimId !== undefined && existing.claimId === ownClaimId);
+    if (existing && live && (existing.status === 'claimed' || existing.status === 'active')) {
       preview.existing = existing;
       preview.refusal =
         existing.status === 'claimed'
@@ -309,7 +337,7 @@ export class QuarantineService {
       preview.refusal = `the quarantine was already lifted${by}`;
       return preview;
     }
-    if (record.status === 'claimed') {
+    if (record.status === 'claimed' && !isDeadClaim(record, this.deps.clock.now())) {
       preview.refusal = `the quarantine by ${record.by.name} is being applied now: lift it once it is done`;
       return preview;
     }
@@ -330,10 +358,21 @@ export class QuarantineService {
       preview.steps.push(attachStep(record.target, policy, 'Detach'));
       if (this.ownPolicy(policy))
         preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: policy } });
-    } else if (this.ownPolicy(record.policyArn)) {
+    }
+    if (!policy || record.status === 'claimed') {
+      // A claim whose job died: the keys its policy's description names (it never recorded them).
       try {
-        if (await this.deps.iam.getManagedPolicy(record.policyArn))
+        const own = this.ownPolicy(record.policyArn)
+          ? await this.deps.iam.getManagedPolicy(record.policyArn)
+          : null;
+        if (own && !policy)
           preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: record.policyArn } });
+        if (own && record.status === 'claimed')
+          preview.keysToRestore = keysInDescription(own.description, entityKey(record.target));
+        if (!own && !policy && record.status === 'claimed') {
+          preview.refusal = `the quarantine by ${record.by.name} never finished and left nothing in IAM: nothing to lift`;
+          return preview;
+        }
       } catch (error: unknown) {
         preview.refusal = `the quarantine policy ${record.policyArn} could not be read (${message(error)})`;
         return preview;
@@ -360,11 +399,13 @@ export class QuarantineService {
     reason: string,
     modes?: readonly QuarantineMode[],
     given?: RespondedChange,
+    attempt?: string,
   ): Promise<QuarantineOutcome> {
+    const claimId = attempt ? attemptClaimId(attempt, eventId) : randomUUID();
     let preview: QuarantinePreview;
     try {
-      preview = await this.prepare(eventId, modes, given);
-      if (preview.existing && given) preview = await this.prepare(eventId, modes);
+      preview = await this.preview(eventId, modes, given, claimId);
+      if (preview.existing && given) preview = await this.preview(eventId, modes, undefined, claimId);
     } catch (error: unknown) {
       if (error instanceof ChangeNotFoundError) throw error;
       const text = `could not read IAM: ${message(error)}`;
@@ -385,7 +426,6 @@ export class QuarantineService {
       return { status: 'already-quarantined', target: entity, policyArn: preview.policyArn };
     }
     const now = this.deps.clock.now();
-    const claimId = randomUUID();
     const accountId = this.deps.settings.accountId ?? preview.change.accountId;
     const name = quarantinePolicyName(this.policyName, claimId);
     const policyArn = quarantinePolicyArn(accountId, name);
@@ -400,8 +440,15 @@ export class QuarantineService {
       at: now.toISOString(),
       ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
     };
-    const claim = await this.deps.store.claimQuarantine(eventId, record, now);
+    const claim = await this.deps.store.claimQuarantine(
+      eventId,
+      { ...record, until: new Date(now.getTime() + QUARANTINE_CLAIM_LEASE_MS).toISOString() },
+      now,
+    );
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
+    // A claim taken over (its job died, or this is a retry of it): what it left in IAM is cleared first, and the
+    // keys it deactivated are carried over so the lift still restores them.
+    const leftover = claim.replaced ? await this.clearDeadClaim(claim.replaced) : { keys: [], warnings: [] };
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
@@ -409,6 +456,8 @@ export class QuarantineService {
     const keysListed = preview.modes.includes('deactivate-keys')
       ? await this.activeKeys(entity.name)
       : { ids: [], warnings: [] };
+    const carried = leftover.keys.filter((id) => !keysListed.ids.includes(id));
+    keysListed.warnings.unshift(...leftover.warnings);
     let created = false;
     let attachedPolicy = false;
     try {
@@ -421,7 +470,7 @@ export class QuarantineService {
         name,
         path: QUARANTINE_POLICY_PATH,
         document,
-        description: quarantinePolicyDescription(entityKey(entity), eventId, keysListed.ids),
+        description: quarantinePolicyDescription(entityKey(entity), eventId, [...keysListed.ids, ...carried]),
       });
       created = true;
       await this.deps.iam.attachManagedPolicy(entity, policyArn);
@@ -441,6 +490,7 @@ export class QuarantineService {
     }
 
     const { deactivated, warnings } = await this.deactivateKeys(entity.name, keysListed.ids);
+    deactivated.push(...carried);
     warnings.unshift(...keysListed.warnings);
     const active: QuarantineRecord = { ...record, status: 'active' };
     if (deactivated.length > 0) active.deactivatedKeys = deactivated;
@@ -492,7 +542,8 @@ export class QuarantineService {
       // A handed-in read is a hint (as for quarantine): a refusal is decided on the change as it is now.
       if (given && stored.quarantine?.status === 'claimed') stored = await this.changeOf(subject.eventId);
       recorded = stored.quarantine;
-      if (recorded?.status === 'claimed') {
+      // A claim whose job died is lifted as a failed quarantine: only its own policy, if it got that far.
+      if (recorded?.status === 'claimed' && !isDeadClaim(recorded, this.deps.clock.now())) {
         const refusal = `the quarantine by ${recorded.by.name} is being applied now: lift it once it is done`;
         await this.audit(by, 'lift-quarantine', eventId, recorded.target, reason, `refused: ${refusal}`);
         return { status: 'refused', reason: refusal };
@@ -550,6 +601,7 @@ export class QuarantineService {
     by: AuditActor,
     reason: string,
   ): Promise<LiftOutcome> {
+    const deadClaim = recorded?.status === 'claimed';
     const recordedKeys = recorded?.status === 'active' ? (recorded.deactivatedKeys ?? []) : [];
     try {
       // Only keys named both in the record and in the quarantine policy's description in IAM: the table alone
@@ -560,6 +612,10 @@ export class QuarantineService {
         recorded && (recordedKeys.length > 0 || this.ownPolicy(recorded.policyArn))
           ? await this.deps.iam.getManagedPolicy(recorded.policyArn)
           : undefined;
+      if (deadClaim && recorded && recordedPolicy) {
+        // The claim's job died before recording which keys it deactivated: its policy's description says.
+        keys = keysInDescription(recordedPolicy.description, entityKey(entity));
+      }
       if (recordedKeys.length > 0 && recorded) {
         const named = keysInDescription(recordedPolicy?.description, entityKey(entity));
         keys = recordedKeys.filter((id) => named.includes(id));
@@ -573,7 +629,11 @@ export class QuarantineService {
         : attached.map((item) => item.arn).filter((arn) => isQuarantinePolicyArn(arn, this.policyName));
       // A recorded active quarantine whose policy is no longer attached (a lift that died after detaching it, or
       // someone by hand) is completed: recorded as lifted, so the change is not stuck as quarantined for good.
-      const completing = policies.length === 0 && eventId !== undefined && recorded?.status === 'active';
+      const completing =
+        policies.length === 0 &&
+        eventId !== undefined &&
+        (recorded?.status === 'active' ||
+          (deadClaim && recordedPolicy !== undefined && recordedPolicy !== null));
       if (policies.length === 0 && keys.length === 0 && !completing) {
         await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'not-quarantined');
         return { status: 'not-quarantined', target: entity };
@@ -606,7 +666,7 @@ export class QuarantineService {
       }
       const now = this.deps.clock.now();
       if (eventId && recorded) {
-        const { lifting: _held, ...record } = recorded;
+        const { lifting: _held, until: _claimUntil, ...record } = recorded;
         const lifted: QuarantineRecord = {
           ...record,
           status: 'lifted',
@@ -644,6 +704,30 @@ export class QuarantineService {
       const text = message(error);
       await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'failed', { error: text });
       return { status: 'failed', error: text, target: entity };
+    }
+  }
+
+  /**
+   * Clears what a claim whose job died left in IAM: its own policy, detached from its principal and deleted,
+   * and the access keys its description says it deactivated (returned, for the new quarantine to carry over).
+   */
+  private async clearDeadClaim(dead: QuarantineRecord): Promise<{ keys: string[]; warnings: string[] }> {
+    if (!this.ownPolicy(dead.policyArn)) return { keys: [], warnings: [] };
+    try {
+      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
+      if (!policy) return { keys: [], warnings: [] };
+      const keys = keysInDescription(policy.description, entityKey(dead.target));
+      const attached = await this.deps.iam.listAttachedPolicies(dead.target);
+      if (attached.some((item) => item.arn === dead.policyArn))
+        await this.deps.iam.detachManagedPolicy(dead.target, dead.policyArn);
+      return { keys, warnings: await this.removePolicy(dead.policyArn) };
+    } catch (error: unknown) {
+      return {
+        keys: [],
+        warnings: [
+          `what the earlier, unfinished quarantine left (${dead.policyArn}) could not be cleared (${message(error)})`,
+        ],
+      };
     }
   }
 

@@ -255,17 +255,18 @@ export class WorkerService {
     try {
       const given = storedOrThrow(job.eventId, known);
       if (job.kind === 'quarantine') {
+        // The delivery id is the same for every retry of this job: a retry takes over its own claim.
         const outcome = await this.deps.quarantine.quarantine(
           job.eventId,
           job.by,
           job.reason,
           job.modes,
           given,
+          delivery?.id,
         );
         note = { kind: 'quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
       } else {
-        // The delivery id is the same for every retry of this job: a retry takes over its own lift claim.
         const outcome = await this.deps.quarantine.lift(
           { eventId: job.eventId },
           job.by,

@@ -510,10 +510,11 @@ describe('QuarantineService deactivate-keys', () => {
  * A service whose IAM stops for good right after `step` has been done in IAM: a worker that died there (its
  * timeout, a crash). `reached` resolves once it has.
  */
-function dyingAfter(step: 'detach' | 'delete-policy'): {
-  service: QuarantineService;
-  reached: Promise<void>;
-} {
+function dyingAfter(
+  step: 'detach' | 'delete-policy' | 'attach',
+  /** How far in the past the dying job ran. */
+  agoMs = 0,
+): { service: QuarantineService; reached: Promise<void> } {
   let reach: () => void = () => undefined;
   const reached = new Promise<void>((resolve) => {
     reach = resolve;
@@ -523,7 +524,12 @@ function dyingAfter(step: 'detach' | 'delete-policy'): {
     reach();
     return new Promise<never>(() => undefined);
   };
-  if (step === 'detach') {
+  if (step === 'attach') {
+    iam.attachManagedPolicy = async (entity, arn) => {
+      await gateway.attachManagedPolicy(entity, arn);
+      return hang();
+    };
+  } else if (step === 'detach') {
     iam.detachManagedPolicy = async (entity, arn) => {
       await gateway.detachManagedPolicy(entity, arn);
       return hang();
@@ -538,7 +544,7 @@ function dyingAfter(step: 'detach' | 'delete-policy'): {
     service: new QuarantineService({
       store,
       iam,
-      clock: { now: () => new Date() },
+      clock: { now: () => new Date(Date.now() - agoMs) },
       audit,
       settings: {
         bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
@@ -649,5 +655,89 @@ describe('QuarantineService and a look-alike quarantine policy', () => {
       status: 'already-quarantined',
       policyArn: held.status === 'done' ? held.policyArn : 'none',
     });
+  });
+});
+
+describe('QuarantineService: a quarantine whose job died after claiming', () => {
+  const LONG_AGO = 20 * 60_000;
+
+  it('a later quarantine takes the dead claim over, clears what it left, and attaches its own deny', async () => {
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    const dead = (await store.getChange(eventId))?.quarantine;
+    expect(dead?.status).toBe('claimed');
+    expect(dead?.until !== undefined && dead.until < new Date().toISOString()).toBe(true);
+
+    expect((await service().prepare(eventId)).refusal).toBeUndefined();
+    const outcome = await service().quarantine(eventId, ALICE, 'again', ['deactivate-keys']);
+
+    expect(outcome).toMatchObject({ status: 'done', deactivatedKeys: [key] });
+    const policyArn = outcome.status === 'done' ? outcome.policyArn : '';
+    expect(policyArn).not.toBe(dead?.policyArn);
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      policyArn,
+    ]);
+    expect(await gateway.getManagedPolicy(dead?.policyArn ?? '')).toBeNull();
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({ status: 'active', policyArn });
+  });
+
+  it('a live claim (its lease not passed) is still refused as being applied', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach');
+    void dying.service.quarantine(eventId, ALICE, 'x', undefined, undefined, 'delivery-1');
+    await dying.reached;
+
+    await expect(
+      service().quarantine(eventId, ALICE, 'y', undefined, undefined, 'delivery-2'),
+    ).resolves.toMatchObject({ status: 'already-claimed' });
+  });
+
+  it('a retry of the same job (same delivery id) takes its own claim over: one deny attached, recorded active', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach');
+    void dying.service.quarantine(eventId, ALICE, 'x', undefined, undefined, 'delivery-1');
+    await dying.reached;
+
+    const outcome = await service().quarantine(eventId, ALICE, 'x', undefined, undefined, 'delivery-1');
+    expect(outcome).toMatchObject({ status: 'done', policyArn: expect.stringMatching(OWN_POLICY) });
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      outcome.status === 'done' ? outcome.policyArn : '',
+    ]);
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('active');
+  });
+
+  it("a lift of the dead claim detaches that claim's own policy only, restores its keys, and records it lifted", async () => {
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    const dead = (await store.getChange(eventId))?.quarantine;
+    // A newer quarantine of the same user (another change) holds meanwhile: its deny must stay.
+    const other = await changeBy(userIdentity(user));
+    const held = await service().quarantine(other, ALICE, 'other change');
+    expect(held.status).toBe('done');
+    const heldArn = held.status === 'done' ? held.policyArn : '';
+    // The dying job had got as far as its keys before it died (what its description names).
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+    expect((await service().prepareLift(eventId)).refusal).toBeUndefined();
+
+    const lifted = await service().lift({ eventId }, ALICE, 'done');
+
+    expect(lifted).toMatchObject({ status: 'lifted', policyArn: dead?.policyArn, restoredKeys: [key] });
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      heldArn,
+    ]);
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+    expect((await store.getChange(other))?.quarantine?.status).toBe('active');
   });
 });
