@@ -539,29 +539,24 @@ export class QuarantineService {
     if ('eventId' in subject) {
       eventId = subject.eventId;
       let stored = await this.changeOf(subject.eventId, given);
-      // A handed-in read is a hint (as for quarantine): a refusal is decided on the change as it is now.
-      if (given && stored.quarantine?.status === 'claimed') stored = await this.changeOf(subject.eventId);
+      // A handed-in read is a hint (as for quarantine): a refusal is decided on the change as it is now, so it is
+      // read again unless it shows a quarantine a lift acts on (whose claim the store checks before IAM is touched).
+      const actionable = stored.quarantine?.status === 'active' || stored.quarantine?.status === 'failed';
+      if (given && !actionable) stored = await this.changeOf(subject.eventId);
       recorded = stored.quarantine;
+      if (!recorded) {
+        // Never every bot policy on the caller: those are other changes' quarantines, each lifted from its own.
+        const refusal = 'no quarantine is recorded on this change: nothing to lift';
+        await this.audit(by, 'lift-quarantine', eventId, undefined, reason, `refused: ${refusal}`);
+        return { status: 'refused', reason: refusal };
+      }
       // A claim whose job died is lifted as a failed quarantine: only its own policy, if it got that far.
       if (recorded?.status === 'claimed' && !isDeadClaim(recorded, this.deps.clock.now())) {
         const refusal = `the quarantine by ${recorded.by.name} is being applied now: lift it once it is done`;
         await this.audit(by, 'lift-quarantine', eventId, recorded.target, reason, `refused: ${refusal}`);
         return { status: 'refused', reason: refusal };
       }
-      if (recorded) entity = recorded.target;
-      else {
-        const accountId = this.deps.settings.accountId ?? stored.change.accountId;
-        const target = quarantineTarget(stored.change.actor, {
-          bot: { memberAccounts: [] },
-          protectedPrincipals: [],
-          accountId,
-        });
-        if ('refused' in target) {
-          await this.audit(by, 'lift-quarantine', eventId, undefined, reason, `refused: ${target.refused}`);
-          return { status: 'refused', reason: target.refused };
-        }
-        entity = { kind: target.kind, name: target.name };
-      }
+      entity = recorded.target;
     } else {
       entity = subject.principal;
     }
@@ -765,14 +760,12 @@ export class QuarantineService {
   }
 
   /**
-   * The recorded quarantine's policy among those attached: its own ARN. Only a record naming no policy of its own
-   * (the shared name) matches any bot quarantine policy: a record of one quarantine must never pick another's
-   * policy (a newer quarantine of the same principal, made after this record was read).
+   * The recorded quarantine's policy among those attached: the ARN it records, and only that (a record from
+   * before each quarantine had its own policy names the shared one, and matches only it): a record of one
+   * quarantine must never pick another's policy (another change's quarantine of the same principal).
    */
   private recordedPolicy(attached: { arn: string }[], record: QuarantineRecord): string | undefined {
-    const own = attached.find((item) => item.arn === record.policyArn)?.arn;
-    if (own || this.ownPolicy(record.policyArn)) return own;
-    return attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName))?.arn;
+    return attached.find((item) => item.arn === record.policyArn)?.arn;
   }
 
   /** True for a quarantine's own policy (`<name>-<id>`), which lifting deletes; not a shared one by the bare name. */

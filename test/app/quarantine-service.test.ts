@@ -741,3 +741,62 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     expect((await store.getChange(other))?.quarantine?.status).toBe('active');
   });
 });
+
+describe('QuarantineService: a lift by event id decides on the store', () => {
+  it("refuses a lift of a change with no quarantine recorded, leaving another change's quarantine of the same caller", async () => {
+    const user = await iamUser();
+    const changeA = await changeBy(userIdentity(user));
+    const changeB = await changeBy(userIdentity(user));
+    const held = await service().quarantine(changeB, ALICE, 'B');
+    const heldArn = held.status === 'done' ? held.policyArn : '';
+
+    const given = await store.getChange(changeA);
+    await expect(service().lift({ eventId: changeA }, ALICE, 'A', given)).resolves.toEqual({
+      status: 'refused',
+      reason: 'no quarantine is recorded on this change: nothing to lift',
+    });
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      heldArn,
+    ]);
+    expect((await store.getChange(changeB))?.quarantine?.status).toBe('active');
+  });
+
+  it('reads the change again when the handed-in read shows no quarantine to lift, and lifts the one recorded now', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const before = await store.getChange(eventId);
+    const held = await service().quarantine(eventId, ALICE, 'x');
+
+    await expect(service().lift({ eventId }, ALICE, 'y', before)).resolves.toMatchObject({
+      status: 'lifted',
+      policyArn: held.status === 'done' ? held.policyArn : 'none',
+    });
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+  });
+
+  it('a record naming the shared policy (from before each quarantine had its own) matches only that policy', async () => {
+    const user = await iamUser();
+    const changeA = await changeBy(userIdentity(user));
+    const changeB = await changeBy(userIdentity(user));
+    const held = await service().quarantine(changeB, ALICE, 'B');
+    const heldArn = held.status === 'done' ? held.policyArn : '';
+    await store.recordQuarantine(
+      changeA,
+      {
+        status: 'active',
+        target: { kind: 'user', name: user },
+        policyArn: POLICY_ARN,
+        by: ALICE,
+        reason: 'old',
+        at: new Date().toISOString(),
+      },
+      new Date(),
+    );
+
+    const lifted = await service().lift({ eventId: changeA }, ALICE, 'A');
+    expect(lifted.status).toBe('lifted');
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      heldArn,
+    ]);
+  });
+});
