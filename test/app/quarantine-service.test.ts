@@ -10,6 +10,7 @@ import {
   DeleteAccessKeyCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/app/audit-port';
 import { QuarantineService } from '../../src/app/quarantine-service';
@@ -798,5 +799,33 @@ describe('QuarantineService: a lift by event id decides on the store', () => {
     expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
       heldArn,
     ]);
+  });
+});
+
+describe('QuarantineService: the lift is recorded, the active list is not updated', () => {
+  it('reports lifted (not failed) when the QUARANTINED list entry cannot be deleted after the lift is recorded', async () => {
+    const tableName = await db.createTable();
+    const real = db.documentClient;
+    // The table refuses to delete list entries (a throttle, a permission gone): everything else goes through.
+    const flaky = {
+      send: (command: unknown) =>
+        command instanceof DeleteCommand
+          ? Promise.reject(new Error('ProvisionedThroughputExceededException'))
+          : real.send(command as never),
+    } as unknown as DynamoDBDocumentClient;
+    store = new DynamoChangeStore(flaky, { tableName });
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    await service().quarantine(eventId, ALICE, 'x');
+
+    await expect(service().lift({ eventId }, ALICE, 'y')).resolves.toMatchObject({ status: 'lifted' });
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+    // The list entry stayed (the delete did fail), and is not shown as an active quarantine.
+    const entry = await real.send(
+      new GetCommand({ TableName: tableName, Key: { pk: 'QUARANTINED', sk: eventId } }),
+    );
+    expect(entry.Item).toBeDefined();
+    expect(await store.activeQuarantines(10)).toEqual([]);
+    expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
   });
 });
