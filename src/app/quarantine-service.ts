@@ -446,9 +446,18 @@ export class QuarantineService {
       now,
     );
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
-    // A claim taken over (its job died, or this is a retry of it): what it left in IAM is cleared first, and the
-    // keys it deactivated are carried over so the lift still restores them.
-    const leftover = claim.replaced ? await this.clearDeadClaim(claim.replaced) : { keys: [], warnings: [] };
+    // A claim taken over (its job died, or this is a retry of it): the keys it deactivated are carried over so the
+    // lift still restores them, and what it left in IAM is cleared — once this quarantine's own deny is attached
+    // (no moment unfenced), or first when it used the very policy name this one is about to create (a retry).
+    const replaced = claim.replaced;
+    const clearFirst = replaced?.policyArn === policyArn;
+    const leftover = replaced
+      ? clearFirst
+        ? await this.clearDeadClaim(replaced)
+        : { keys: await this.deadClaimKeys(replaced), warnings: [] }
+      : { keys: [], warnings: [] };
+    const clearLater = async (): Promise<string[]> =>
+      replaced && !clearFirst ? (await this.clearDeadClaim(replaced)).warnings : [];
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
@@ -482,6 +491,7 @@ export class QuarantineService {
     } catch (error: unknown) {
       const text = message(error);
       const warnings = created && !attachedPolicy ? await this.removePolicy(policyArn) : [];
+      warnings.push(...(await clearLater()));
       const failed: QuarantineRecord = { ...record, status: 'failed', error: text };
       if (warnings.length > 0) failed.warnings = warnings;
       await this.deps.store.recordQuarantine(eventId, failed, this.deps.clock.now());
@@ -491,7 +501,7 @@ export class QuarantineService {
 
     const { deactivated, warnings } = await this.deactivateKeys(entity.name, keysListed.ids);
     deactivated.push(...carried);
-    warnings.unshift(...keysListed.warnings);
+    warnings.unshift(...keysListed.warnings, ...(await clearLater()));
     const active: QuarantineRecord = { ...record, status: 'active' };
     if (deactivated.length > 0) active.deactivatedKeys = deactivated;
     if (warnings.length > 0) active.warnings = warnings;
@@ -699,6 +709,17 @@ export class QuarantineService {
       const text = message(error);
       await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'failed', { error: text });
       return { status: 'failed', error: text, target: entity };
+    }
+  }
+
+  /** The access keys a dead claim's own policy names as deactivated (none when it never got that far). */
+  private async deadClaimKeys(dead: QuarantineRecord): Promise<string[]> {
+    if (!this.ownPolicy(dead.policyArn)) return [];
+    try {
+      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
+      return keysInDescription(policy?.description, entityKey(dead.target));
+    } catch {
+      return [];
     }
   }
 
