@@ -125,8 +125,12 @@ export function isDeadClaim(record: QuarantineRecord, now: Date): boolean {
   return until < now.toISOString();
 }
 
-/** A claim id that is the same for every retry of one job on one change (the policy name is derived from it). */
-function attemptClaimId(attempt: string, eventId: string): string {
+/**
+ * The claim id of a quarantine run for the job delivery `attempt`: the same for every retry of that delivery on
+ * that change (its own claim is taken over), different across changes of one job (a fleet's members) and across
+ * deliveries. The quarantine's policy name is derived from it.
+ */
+export function attemptClaimId(attempt: string, eventId: string): string {
   return createHash('sha256').update(`${attempt}\n${eventId}`).digest('hex').slice(0, 32);
 }
 
