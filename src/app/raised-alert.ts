@@ -83,6 +83,7 @@ export interface RaisedAlertDependencies {
   /** Whether a critical alert calls the channel's attention. */
   mentionOnCritical: boolean;
   now: () => Date;
+  /** Where a post made after its claim passed to another job is said. */
   log?: (message: string, details: Record<string, unknown>) => void;
 }
 
