@@ -120,7 +120,7 @@ export class WorkerService {
    * job's change as the runners in front already read it for this job; it is handed to the use cases rather than
    * read again (read here only when nobody did).
    */
-  async run(job: Job, _delivery?: JobDelivery, read?: ChangeRead): Promise<JobResult> {
+  async run(job: Job, delivery?: JobDelivery, read?: ChangeRead): Promise<JobResult> {
     const known = 'eventId' in job ? knownChange(job.eventId, read) : undefined;
     switch (job.kind) {
       case 'prepare-confirmation':
@@ -145,7 +145,9 @@ export class WorkerService {
         if (known && !known.stored) return { kind: job.kind, outcome: 'unknown-change' };
         return {
           kind: job.kind,
-          outcome: (await this.deps.escalation?.run(job.eventId, known?.stored))?.outcome ?? 'not-configured',
+          outcome:
+            (await this.deps.escalation?.run(job.eventId, known?.stored, delivery))?.outcome ??
+            'not-configured',
         };
       case 'ask-actor':
         return this.askActor(job.eventId, known);
