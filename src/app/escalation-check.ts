@@ -13,6 +13,7 @@
  * sender cause any IAM write (DESIGN §9).
  */
 
+import { randomUUID } from 'node:crypto';
 import { assessChange } from '../domain/assess-change';
 import type { NamedDocument, PrincipalKind, PrincipalPolicies } from '../domain/escalation';
 import { changedPrincipal, checkEscalation, withEscalation } from '../domain/escalation';
@@ -234,9 +235,10 @@ export class EscalationCheckService {
   /**
    * Judges the stored change `eventId` again. `given`: the change as the job already read it (not read again);
    * read here when not given. Its judgement is then written whole ({@link EscalationStore.recordEscalation}): no
-   * conditional write needs the item read again.
+   * conditional write needs the item read again. `delivery`: the job's delivery (its id the same on every retry),
+   * whose retry takes over its own claim on posting a raised alert; without it, a run is a job of its own.
    */
-  async run(eventId: string, given?: StoredChange): Promise<EscalationJobResult> {
+  async run(eventId: string, given?: StoredChange, delivery?: { id: string }): Promise<EscalationJobResult> {
     const stored = await handedInOrRead(eventId, given, this.deps.store);
     if (!stored) return { outcome: 'unknown-change' };
     const { followUp: _done, ...rest } = stored.change;
@@ -264,8 +266,9 @@ export class EscalationCheckService {
       }
     }
     if (!changed) return { outcome: 'not-applicable' };
-    // Before recording: a post that fails fails the job, and its retry (still seeing the lower level) posts it.
-    const raised = await this.deps.raise?.regate(stored, change);
+    // Before recording, never after: a post that fails — or another job's post not yet made — fails this job
+    // with nothing recorded, and its retry (still seeing the lower level) posts the alert or finds it posted.
+    const raised = await this.deps.raise?.regate(stored, change, delivery?.id ?? randomUUID());
     if (raised) {
       this.deps.log?.('raised change posted again', {
         eventId,

@@ -145,7 +145,9 @@ export class WorkerService {
         if (known && !known.stored) return { kind: job.kind, outcome: 'unknown-change' };
         return {
           kind: job.kind,
-          outcome: (await this.deps.escalation?.run(job.eventId, known?.stored))?.outcome ?? 'not-configured',
+          outcome:
+            (await this.deps.escalation?.run(job.eventId, known?.stored, delivery))?.outcome ??
+            'not-configured',
         };
       case 'ask-actor':
         return this.askActor(job.eventId, known);

@@ -5,6 +5,7 @@
  * forwarded, before the rule goes, by the rule itself and by its watch rule `iam-changes-forward-watch`. Pure: a
  * CloudTrail record in, the fact out.
  */
+import { CIS44_EVENT_NAMES } from './events';
 import type { CloudTrailRecord } from './input';
 
 /** The forwarding rule's name in every member account, and the rule that watches it. */
@@ -91,26 +92,7 @@ export const FORWARDED_EVENT_PATTERNS = {
     'detail-type': ['AWS API Call via CloudTrail'],
     detail: {
       eventSource: ['iam.amazonaws.com'],
-      eventName: [
-        'DeleteGroupPolicy',
-        'DeleteRolePolicy',
-        'DeleteUserPolicy',
-        'PutGroupPolicy',
-        'PutRolePolicy',
-        'PutUserPolicy',
-        'CreatePolicy',
-        'DeletePolicy',
-        'CreatePolicyVersion',
-        'DeletePolicyVersion',
-        'AttachRolePolicy',
-        'DetachRolePolicy',
-        'AttachUserPolicy',
-        'DetachUserPolicy',
-        'AttachGroupPolicy',
-        'DetachGroupPolicy',
-        'SetDefaultPolicyVersion',
-        'UpdateAssumeRolePolicy',
-      ],
+      eventName: [...CIS44_EVENT_NAMES, 'SetDefaultPolicyVersion', 'UpdateAssumeRolePolicy'],
     },
   },
   allWrites: {

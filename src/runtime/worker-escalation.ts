@@ -88,6 +88,7 @@ export function buildEscalationCheck({
       digestLevels: config.digestLevels,
       mentionOnCritical: config.slack.mentionOnCritical,
       now: clock.now,
+      ...(log ? { log } : {}),
     }),
     // A change notify could not validate is validated again here (Access Analyzer is not per account).
     ...(validator ? { validator } : {}),

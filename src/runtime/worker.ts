@@ -298,7 +298,9 @@ export async function buildWorkerService({
     return new WorkerService({
       slack,
       store,
-      escalation: { run: async (eventId, stored) => (await escalation()).run(eventId, stored) },
+      escalation: {
+        run: async (eventId, stored, delivery) => (await escalation()).run(eventId, stored, delivery),
+      },
       ...(askActor ? { askActor } : {}),
       revert,
       quarantine,

@@ -45,6 +45,7 @@ import type {
   StoredChange,
 } from '../app/ports';
 import type { ChangeQueries } from '../app/query-port';
+import type { RaisedPostClaim } from '../app/raised-alert';
 import {
   type Acknowledgement,
   type AcknowledgeResult,
@@ -1385,11 +1386,19 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   }
 
   /**
-   * {@link RaisedPostClaims}: one map on the change item, `raisedPost`, holding per level the claim's lease and,
-   * once posted, where. A level's entry is taken when absent, or when its lease ran out with nothing posted. The
-   * map is made first when missing (DynamoDB sets no path under a missing map): two writes, the second conditional.
+   * {@link RaisedPostClaims}: one map on the change item, `raisedPost`, holding per level the claim's holder and
+   * lease and, once posted, where. A level's entry is taken when absent, when it is the holder's own (its retry), or
+   * when its lease ran out with nothing posted. The map is made first when missing (DynamoDB sets no path under a
+   * missing map): two writes, the second conditional. A refused claim is read back (consistently) to tell a posted
+   * alert from one another job still holds.
    */
-  async claimRaisedPost(eventId: string, level: RiskLevel, now: Date, until: Date): Promise<boolean> {
+  async claimRaisedPost(
+    eventId: string,
+    level: RiskLevel,
+    holder: string,
+    now: Date,
+    until: Date,
+  ): Promise<RaisedPostClaim> {
     try {
       await this.documentClient.send(
         new UpdateCommand({
@@ -1404,34 +1413,54 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       if (isConditionFailed(error)) throw new StoreItemNotFoundError(`change ${eventId}`, { cause: error });
       throw error;
     }
-    return this.conditionalUpdate({
+    const claimed = await this.conditionalUpdate({
       TableName: this.tableName,
       Key: changeKey(eventId),
       UpdateExpression: 'SET raisedPost.#level = :claim',
       ConditionExpression:
-        'attribute_not_exists(raisedPost.#level) OR (attribute_not_exists(raisedPost.#level.posted) AND raisedPost.#level.#until < :now)',
-      ExpressionAttributeNames: { '#level': level, '#until': 'until' },
-      ExpressionAttributeValues: { ':claim': { until: until.toISOString() }, ':now': now.toISOString() },
+        'attribute_not_exists(raisedPost.#level) OR (attribute_not_exists(raisedPost.#level.posted) AND (raisedPost.#level.#holder = :holder OR raisedPost.#level.#until < :now))',
+      ExpressionAttributeNames: { '#level': level, '#until': 'until', '#holder': 'holder' },
+      ExpressionAttributeValues: {
+        ':claim': { holder, until: until.toISOString() },
+        ':holder': holder,
+        ':now': now.toISOString(),
+      },
     });
+    if (claimed) return 'claimed';
+    const entry = ((await this.get(changeKey(eventId)))?.raisedPost as Item | undefined)?.[level] as
+      | Item
+      | undefined;
+    // Given back between the write and this read: still another job's doing, so this one comes again.
+    return entry?.posted !== undefined ? 'posted' : 'held';
   }
 
-  async recordRaisedPost(eventId: string, level: RiskLevel, ref: SlackRef, now: Date): Promise<void> {
-    await this.updateExisting(`change ${eventId}`, {
+  async recordRaisedPost(
+    eventId: string,
+    level: RiskLevel,
+    holder: string,
+    ref: SlackRef,
+    now: Date,
+  ): Promise<boolean> {
+    return this.conditionalUpdate({
+      TableName: this.tableName,
       Key: changeKey(eventId),
       UpdateExpression: 'SET raisedPost.#level.posted = :posted',
-      ExpressionAttributeNames: { '#level': level },
-      ExpressionAttributeValues: { ':posted': plain({ ...ref, at: now.toISOString() }) },
+      ConditionExpression:
+        'raisedPost.#level.#holder = :holder AND attribute_not_exists(raisedPost.#level.posted)',
+      ExpressionAttributeNames: { '#level': level, '#holder': 'holder' },
+      ExpressionAttributeValues: { ':posted': plain({ ...ref, at: now.toISOString() }), ':holder': holder },
     });
   }
 
-  async releaseRaisedPost(eventId: string, level: RiskLevel): Promise<void> {
+  async releaseRaisedPost(eventId: string, level: RiskLevel, holder: string): Promise<void> {
     await this.conditionalUpdate({
       TableName: this.tableName,
       Key: changeKey(eventId),
       UpdateExpression: 'REMOVE raisedPost.#level',
       ConditionExpression:
-        'attribute_exists(raisedPost.#level) AND attribute_not_exists(raisedPost.#level.posted)',
-      ExpressionAttributeNames: { '#level': level },
+        'raisedPost.#level.#holder = :holder AND attribute_not_exists(raisedPost.#level.posted)',
+      ExpressionAttributeNames: { '#level': level, '#holder': 'holder' },
+      ExpressionAttributeValues: { ':holder': holder },
     });
   }
 

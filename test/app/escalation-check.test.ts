@@ -40,7 +40,7 @@ import {
   PolicyDocumentResolver,
   StoredPolicyDocuments,
 } from '../../src/app/policy-documents';
-import { RaisedAlertGate } from '../../src/app/raised-alert';
+import { RaisedAlertGate, type RaisedPostClaims, RaisedPostPendingError } from '../../src/app/raised-alert';
 import { AccessAnalyzerPolicyValidator } from '../../src/aws/access-analyzer-validator';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { AwsPrincipalDirectory } from '../../src/aws/principal-directory';
@@ -715,12 +715,19 @@ describe('the worker judging again an attach whose document notify could not rea
 
 const CRITICAL_CHANNEL = 'C-CRITICAL';
 
-/** The rejudging worker with notify's gates: medium and low digested, critical to its own channel with @here. */
-function gatedWorkerOn(on: DynamoChangeStore, tableName: string): EscalationCheckService {
+/**
+ * The rejudging worker with notify's gates: medium and low digested, critical to its own channel with @here.
+ * `claims`: the store's raised-post claims, or a job's view of them (one that stops after claiming, say).
+ */
+function gatedWorkerOn(
+  on: DynamoChangeStore,
+  tableName: string,
+  claims: RaisedPostClaims = on,
+): EscalationCheckService {
   return new EscalationCheckService({
     ...rejudgingDependencies(on),
     raise: new RaisedAlertGate({
-      claims: on,
+      claims,
       alerts: new SlackAlertChannel(slackGateway()),
       channelFor: async (change) =>
         routeChange([], change, { defaultChannel: CHANNEL, channelByLevel: { critical: CRITICAL_CHANNEL } })
@@ -749,6 +756,25 @@ function muteOf(change: AssessedChange, id: string, includesCritical: boolean): 
     includesCritical,
     fromEventId: 'e-0',
   };
+}
+
+/** An attach of an administrator policy notify could not read, put in the digest at medium, its check queued. */
+async function raisedByTheWorker(): Promise<{
+  change: AssessedChange;
+  on: DynamoChangeStore;
+  tableName: string;
+}> {
+  const name = await role();
+  const admin = await policy('CustomerAdmin', allow(['*']));
+  await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
+  const change = unreadAttach(name, admin);
+  const { on, tableName } = await deliveredOn(change, 'digest', 'm-none');
+  await on.recordEscalation(
+    change.eventId,
+    { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
+    new Date(),
+  );
+  return { change, on, tableName };
 }
 
 describe("a change the worker raises to critical goes through notify's gates again", () => {
@@ -788,39 +814,28 @@ describe("a change the worker raises to critical goes through notify's gates aga
   });
 
   it('posts the raised alert once when two judge-change jobs of the change run at the same time', async () => {
-    const name = await role();
-    const admin = await policy('CustomerAdmin', allow(['*']));
-    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
-    const change = unreadAttach(name, admin);
-    const { on, tableName } = await deliveredOn(change, 'digest', 'm-none');
-    await on.recordEscalation(
-      change.eventId,
-      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
-      new Date(),
-    );
+    const { change, on, tableName } = await raisedByTheWorker();
     const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+    const jobs = [{ id: 'job-a' }, { id: 'job-b' }];
 
     // Both read the change at its lower level before either records the raise.
-    const results = await Promise.all([
-      gatedWorkerOn(on, tableName).run(change.eventId),
-      gatedWorkerOn(on, tableName).run(change.eventId),
-    ]);
+    const results = await Promise.allSettled(
+      jobs.map((job) => gatedWorkerOn(on, tableName).run(change.eventId, undefined, job)),
+    );
+    // A job that found the other's claim not yet posted failed, and comes again.
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'rejected') {
+        expect(result.reason).toBeInstanceOf(RaisedPostPendingError);
+        await gatedWorkerOn(on, tableName).run(change.eventId, undefined, jobs[i]);
+      }
+    }
 
-    expect(results).toEqual([{ outcome: 'checked' }, { outcome: 'checked' }]);
     expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('critical');
   });
 
   it("gives the claim back when the raised alert could not be posted: the job's retry posts it", async () => {
-    const name = await role();
-    const admin = await policy('CustomerAdmin', allow(['*']));
-    await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: admin }));
-    const change = unreadAttach(name, admin);
-    const { on, tableName } = await deliveredOn(change, 'digest', 'm-none');
-    await on.recordEscalation(
-      change.eventId,
-      { ...change, escalation: { state: 'checking' }, followUp: { state: 'queued' } },
-      new Date(),
-    );
+    const { change, on, tableName } = await raisedByTheWorker();
     const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
     components.slack.failNext('chat.postMessage', { ok: false, error: 'channel_not_found' });
 
@@ -829,6 +844,79 @@ describe("a change the worker raises to critical goes through notify's gates aga
     expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(0);
 
     expect(await gatedWorkerOn(on, tableName).run(change.eventId)).toEqual({ outcome: 'checked' });
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
+  });
+
+  it("never records the raise while another job's post is pending: its post fails, and the alert still goes out once", async () => {
+    const { change, on, tableName } = await raisedByTheWorker();
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+    const a = { id: 'sns-message-a' };
+    const b = { id: 'sns-message-b' };
+    let second: Promise<unknown> = Promise.resolve();
+    // Job A claims and, before its post, job B (which read the change at medium too) runs to its end.
+    const aClaims: RaisedPostClaims = {
+      claimRaisedPost: async (...args) => {
+        const claim = await on.claimRaisedPost(...args);
+        second = gatedWorkerOn(on, tableName).run(change.eventId, undefined, b);
+        await second.catch(() => undefined);
+        return claim;
+      },
+      recordRaisedPost: (...args) => on.recordRaisedPost(...args),
+      releaseRaisedPost: (...args) => on.releaseRaisedPost(...args),
+    };
+    components.slack.failNext('chat.postMessage', { ok: false, error: 'ratelimited' });
+
+    await expect(gatedWorkerOn(on, tableName, aClaims).run(change.eventId, undefined, a)).rejects.toThrow(
+      /ratelimited/,
+    );
+    await expect(second).rejects.toBeInstanceOf(RaisedPostPendingError);
+    // Neither job recorded the raise: both come again seeing medium.
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('medium');
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(0);
+
+    expect(await gatedWorkerOn(on, tableName).run(change.eventId, undefined, a)).toEqual({
+      outcome: 'checked',
+    });
+    await gatedWorkerOn(on, tableName).run(change.eventId, undefined, b);
+
+    const posted = components.slack.topLevel(CRITICAL_CHANNEL).slice(before);
+    expect(posted).toHaveLength(1);
+    expect(JSON.stringify(posted[0])).toContain('<!here>');
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('critical');
+  });
+
+  it('lets a job that died after claiming post the alert when it is retried inside its lease, and no other job', async () => {
+    const { change, on, tableName } = await raisedByTheWorker();
+    const before = components.slack.topLevel(CRITICAL_CHANNEL).length;
+    const job = { id: 'sns-message-crashed' };
+    // The Lambda is stopped right after its claim is written: no post, no release.
+    const dies: RaisedPostClaims = {
+      claimRaisedPost: async (...args) => {
+        await on.claimRaisedPost(...args);
+        throw new Error('Task timed out after 300.00 seconds');
+      },
+      recordRaisedPost: (...args) => on.recordRaisedPost(...args),
+      releaseRaisedPost: (...args) => on.releaseRaisedPost(...args),
+    };
+    await expect(gatedWorkerOn(on, tableName, dies).run(change.eventId, undefined, job)).rejects.toThrow(
+      /timed out/,
+    );
+
+    // Another job inside the lease records nothing: the claim's holder may still post.
+    await expect(
+      gatedWorkerOn(on, tableName).run(change.eventId, undefined, { id: 'sns-message-other' }),
+    ).rejects.toBeInstanceOf(RaisedPostPendingError);
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('medium');
+
+    // Lambda's retry of the same delivery, a minute later: well inside the five-minute lease.
+    expect(await gatedWorkerOn(on, tableName).run(change.eventId, undefined, job)).toEqual({
+      outcome: 'checked',
+    });
+    expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
+    expect((await on.getChange(change.eventId))?.change.risk.level).toBe('critical');
+
+    // The other job's retry finds it done.
+    await gatedWorkerOn(on, tableName).run(change.eventId, undefined, { id: 'sns-message-other' });
     expect(components.slack.topLevel(CRITICAL_CHANNEL).slice(before)).toHaveLength(1);
   });
 

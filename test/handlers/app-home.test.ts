@@ -13,6 +13,7 @@ import { DynamoCisStatusStore } from '../../src/store/dynamo-cis-status';
 import { DynamoExpectationStore } from '../../src/store/dynamo-expectations';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { blockKitViolations } from '../support/block-kit-limits';
+import { handlerEnv } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
 import {
   ACCOUNT,
@@ -43,19 +44,14 @@ beforeAll(async () => {
     new PutParameterCommand({ Name: '/iam-changes/test/home-secret', Type: 'SecureString', Value: SECRET }),
   );
   ssm.destroy();
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: components.moto.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
-    TABLE_NAME: h.tableName,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/test/home-secret',
-    SLACK_API_URL: components.slack.url,
-    SLACK_RESPONDERS: `${ALICE},S0SECOPS`,
-    JOBS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iam-changes-jobs-unused`,
-  });
+  Object.assign(
+    process.env,
+    handlerEnv(components, h.tableName, {
+      SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/test/home-secret',
+      SLACK_RESPONDERS: `${ALICE},S0SECOPS`,
+      JOBS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iam-changes-jobs-unused`,
+    }),
+  );
 });
 
 afterAll(async () => {

@@ -20,7 +20,7 @@ import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
 import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
-import { jobsEvent } from '../support/lambda-env';
+import { handlerEnv, jobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
 import { catalogueContent } from '../support/policy-content';
 import {
@@ -78,20 +78,15 @@ beforeAll(async () => {
     queueName: 'jobs-tap-names',
   });
   ({ sqs, queueUrl } = jobs);
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: components.moto.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
-    TABLE_NAME: h.tableName,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/names/slack-signing-secret',
-    SLACK_API_URL: components.slack.url,
-    SLACK_RESPONDERS: ALICE,
-    JOBS_TOPIC_ARN: jobs.topicArn,
-    HOME_ACCOUNT_ID: ACCOUNT,
-  });
+  Object.assign(
+    process.env,
+    handlerEnv(components, h.tableName, {
+      SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/names/slack-signing-secret',
+      SLACK_RESPONDERS: ALICE,
+      JOBS_TOPIC_ARN: jobs.topicArn,
+      HOME_ACCOUNT_ID: ACCOUNT,
+    }),
+  );
   const directoryStore = new DynamoAccountDirectoryStore(components.dynalite.documentClient, {
     tableName: h.tableName,
   });

@@ -20,6 +20,7 @@ import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-g
 import { DynamoExpectationStore } from '../../src/store/dynamo-expectations';
 import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
+import { handlerEnv } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
 import { catalogueContent } from '../support/policy-content';
 import {
@@ -66,19 +67,14 @@ beforeAll(async () => {
     }),
   );
   ssm.destroy();
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: components.moto.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
-    TABLE_NAME: h.tableName,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/mute/signing-secret',
-    SLACK_API_URL: components.slack.url,
-    SLACK_RESPONDERS: `${ALICE},S0SECOPS`,
-    JOBS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iam-changes-jobs-unused`,
-  });
+  Object.assign(
+    process.env,
+    handlerEnv(components, h.tableName, {
+      SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/mute/signing-secret',
+      SLACK_RESPONDERS: `${ALICE},S0SECOPS`,
+      JOBS_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iam-changes-jobs-unused`,
+    }),
+  );
   mutes = new DynamoMuteStore(components.dynalite.documentClient, { tableName: h.tableName });
   expectations = new DynamoExpectationStore(components.dynalite.documentClient, { tableName: h.tableName });
   const cloudTrail = new CloudTrailClient({

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJob } from '../../src/app/jobs';
 import { handler } from '../../src/handlers/slack';
 import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
+import { handlerEnv } from '../support/lambda-env';
 import {
   ACCOUNT,
   ALICE,
@@ -37,19 +38,14 @@ beforeAll(async () => {
     queueName: 'jobs-tap',
   });
   ({ sqs, queueUrl } = jobs);
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_ENDPOINT_URL: components.moto.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: components.dynalite.endpoint,
-    TABLE_NAME: h.tableName,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/test/slack-signing-secret',
-    SLACK_API_URL: components.slack.url,
-    SLACK_RESPONDERS: `${ALICE},S0SECOPS`,
-    JOBS_TOPIC_ARN: jobs.topicArn,
-  });
+  Object.assign(
+    process.env,
+    handlerEnv(components, h.tableName, {
+      SLACK_SIGNING_SECRET_PARAMETER: '/iam-changes/test/slack-signing-secret',
+      SLACK_RESPONDERS: `${ALICE},S0SECOPS`,
+      JOBS_TOPIC_ARN: jobs.topicArn,
+    }),
+  );
   // The store has known changes for a few days: a 24-hour query is answered from it.
   const old = recordOf('DetachRolePolicy', {
     roleName: 'long-ago',

@@ -16,6 +16,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import AdmZip from 'adm-zip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JOB_MAX_AGE_SECONDS } from '../../src/app/job-verification';
+import { RAISED_POST_LEASE_MS } from '../../src/app/raised-alert';
 import { QUARANTINE_CLAIM_LEASE_MS, WORKER_TIMEOUT_MS } from '../../src/app/revert-port';
 import { evaluateCis44Coverage } from '../../src/domain/cis44-coverage';
 import { CIS44_EVENT_NAMES } from '../../src/domain/events';
@@ -835,6 +836,16 @@ describe('serverless.yml', () => {
       expect(allows(worker, tableWrite('PutItem', pk)), pk).toBe(false);
     }
     expect(allows(worker, tableWrite('BatchWriteItem', 'CHANGE#e1'))).toBe(false);
+  });
+
+  it("holds a raised alert's claim at least as long as a worker invocation runs", () => {
+    const found = active(plain, 'AWS::Lambda::Function').find(
+      ([, fn]) => fn.Properties?.FunctionName === 'iam-changes-test-worker',
+    );
+    const timeoutSeconds = Number(found?.[1].Properties?.Timeout);
+    expect(timeoutSeconds).toBeGreaterThan(0);
+    // A claim never runs out under a job still running, so no second job posts the alert beside it.
+    expect(RAISED_POST_LEASE_MS).toBeGreaterThanOrEqual(timeoutSeconds * 1000);
   });
 
   it('"was this you?" is off unless askActor=true: no ask permissions, ASK_ACTOR false in every function', () => {
