@@ -5,7 +5,7 @@
  * conditional write on the change item). Every attempt — done, refused, already claimed or failed — is audited,
  * and the state is recorded on the change item.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IamEntity } from '../domain/drift';
 import {
   effectiveModes,
@@ -21,6 +21,7 @@ import {
   type QuarantineSettings,
   type QuarantineTarget,
   quarantineDocument,
+  quarantineEventOf,
   quarantinePolicyArn,
   quarantinePolicyDescription,
   quarantinePolicyName,
@@ -32,8 +33,13 @@ import type { AuditActor, AuditLog } from './audit-port';
 import { handedInOrRead } from './handed-in-change';
 import type { AccessKey, IamGateway } from './iam-port';
 import type { Clock } from './ports';
-import type { QuarantineRecord, QuarantineStore, RespondedChange } from './revert-port';
-import { ChangeNotFoundError } from './revert-port';
+import {
+  ChangeNotFoundError,
+  QUARANTINE_CLAIM_LEASE_MS,
+  type QuarantineRecord,
+  type QuarantineStore,
+  type RespondedChange,
+} from './revert-port';
 
 /** What the quarantine path needs. */
 export interface QuarantineDependencies {
@@ -73,7 +79,10 @@ export interface QuarantinePreview {
   dryRun?: boolean;
   /** The equivalent `aws iam` command lines. */
   cli: string[];
-  /** True when a quarantine policy of the bot is already attached to the target. */
+  /**
+   * True when a quarantine the bot holds is already attached to the target: a policy the store records as an
+   * active quarantine of it (a look-alike by name or description does not count).
+   */
   alreadyQuarantined: boolean;
   /** The quarantine recorded on the change, when one is being applied or holds. */
   existing?: QuarantineRecord;
@@ -102,8 +111,28 @@ export interface LiftPreview {
   refusal?: string;
 }
 
-/** How long one lift holds the right to lift a change's quarantine when it ends without saying (a crash). */
-export const LIFT_LEASE_MS = 5 * 60_000;
+/**
+ * How long one lift holds the right to lift a change's quarantine when it ends without saying (a crash): longer
+ * than a worker can run, so no other lift starts while one may still be calling IAM. A retry of the same job
+ * (the same delivery id) takes its own claim over at once, whatever is left of the lease.
+ */
+export const LIFT_LEASE_MS = QUARANTINE_CLAIM_LEASE_MS;
+
+/** True for a quarantine claim whose job is taken for dead: its lease passed (a claim without one: its age). */
+export function isDeadClaim(record: QuarantineRecord, now: Date): boolean {
+  if (record.status !== 'claimed') return false;
+  const until = record.until ?? new Date(Date.parse(record.at) + QUARANTINE_CLAIM_LEASE_MS).toISOString();
+  return until < now.toISOString();
+}
+
+/**
+ * The claim id of a quarantine run for the job delivery `attempt`: the same for every retry of that delivery on
+ * that change (its own claim is taken over), different across changes of one job (a fleet's members) and across
+ * deliveries. The quarantine's policy name is derived from it.
+ */
+export function attemptClaimId(attempt: string, eventId: string): string {
+  return createHash('sha256').update(`${attempt}\n${eventId}`).digest('hex').slice(0, 32);
+}
 
 /** How a quarantine ended. */
 export type QuarantineOutcome =
@@ -198,6 +227,16 @@ export class QuarantineService {
     modes?: readonly QuarantineMode[],
     given?: RespondedChange,
   ): Promise<QuarantinePreview> {
+    return this.preview(eventId, modes, given);
+  }
+
+  /** {@link prepare}; a claim with `ownClaimId` (this job's, from an earlier try of it) is no refusal. */
+  private async preview(
+    eventId: string,
+    modes: readonly QuarantineMode[] | undefined,
+    given: RespondedChange | undefined,
+    ownClaimId?: string,
+  ): Promise<QuarantinePreview> {
     const stored = await this.changeOf(eventId, given);
     const change = stored.change;
     const accountId = this.deps.settings.accountId ?? change.accountId;
@@ -229,7 +268,11 @@ export class QuarantineService {
       return preview;
     }
     const existing = stored.quarantine;
-    if (existing && (existing.status === 'claimed' || existing.status === 'active')) {
+    const live =
+      existing &&
+      !isDeadClaim(existing, this.deps.clock.now()) &&
+      !(existing.status === 'claimed' && ownClaimId !== undefined && existing.claimId === ownClaimId);
+    if (existing && live && (existing.status === 'claimed' || existing.status === 'active')) {
       preview.existing = existing;
       preview.refusal =
         existing.status === 'claimed'
@@ -239,10 +282,10 @@ export class QuarantineService {
     }
     const entity: IamEntity = { kind: target.kind, name: target.name };
     const attached = await this.deps.iam.listAttachedPolicies(entity);
-    const current = attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName));
+    const current = await this.recordedQuarantineAmong(attached, entity);
     if (current) {
       preview.alreadyQuarantined = true;
-      preview.policyArn = current.arn;
+      preview.policyArn = current;
       return preview;
     }
     if (entity.kind === 'user') {
@@ -271,7 +314,8 @@ export class QuarantineService {
   /**
    * What lifting the quarantine recorded on a change would do: detach its deny policy, delete that policy, set
    * the access keys it deactivated Active again — or why not (no quarantine on the change, one being applied,
-   * already lifted, the principal gone, nothing attached and no keys to restore). Reads only. Throws
+   * already lifted, IAM unreadable). A quarantine whose policy is no longer attached is offered too: lifting it
+   * records it lifted. Reads only. Throws
    * {@link ChangeNotFoundError} for an unknown event id. `given`: as for {@link prepare}.
    */
   async prepareLift(eventId: string, given?: RespondedChange): Promise<LiftPreview> {
@@ -297,7 +341,7 @@ export class QuarantineService {
       preview.refusal = `the quarantine was already lifted${by}`;
       return preview;
     }
-    if (record.status === 'claimed') {
+    if (record.status === 'claimed' && !isDeadClaim(record, this.deps.clock.now())) {
       preview.refusal = `the quarantine by ${record.by.name} is being applied now: lift it once it is done`;
       return preview;
     }
@@ -310,15 +354,33 @@ export class QuarantineService {
     }
     const policy = this.recordedPolicy(attached, record);
     preview.keysToRestore = [...(record.deactivatedKeys ?? [])];
-    if (!policy && preview.keysToRestore.length === 0) {
-      preview.refusal = `${entityKey(record.target)} no longer has the quarantine policy attached: someone lifted it by hand, nothing to lift`;
-      return preview;
-    }
+    // An active quarantine whose policy is no longer attached (detached by hand, or by a lift that died) is still
+    // offered: the lift records it lifted — otherwise it would stay listed as quarantined for good — and deletes
+    // the quarantine's own policy when it is still there.
     if (policy) {
       preview.policyArn = policy;
       preview.steps.push(attachStep(record.target, policy, 'Detach'));
       if (this.ownPolicy(policy))
         preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: policy } });
+    }
+    if (!policy || record.status === 'claimed') {
+      // A claim whose job died: the keys its policy's description names (it never recorded them).
+      try {
+        const own = this.ownPolicy(record.policyArn)
+          ? await this.deps.iam.getManagedPolicy(record.policyArn)
+          : null;
+        if (own && !policy)
+          preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: record.policyArn } });
+        if (own && record.status === 'claimed')
+          preview.keysToRestore = keysInDescription(own.description, entityKey(record.target));
+        if (!own && !policy && record.status === 'claimed') {
+          preview.refusal = `the quarantine by ${record.by.name} never finished and left nothing in IAM: nothing to lift`;
+          return preview;
+        }
+      } catch (error: unknown) {
+        preview.refusal = `the quarantine policy ${record.policyArn} could not be read (${message(error)})`;
+        return preview;
+      }
     }
     for (const key of preview.keysToRestore) preview.steps.push(keyStep(record.target.name, key, 'Active'));
     preview.cli = preview.steps.map(toCliCommand);
@@ -341,11 +403,13 @@ export class QuarantineService {
     reason: string,
     modes?: readonly QuarantineMode[],
     given?: RespondedChange,
+    attempt?: string,
   ): Promise<QuarantineOutcome> {
+    const claimId = attempt ? attemptClaimId(attempt, eventId) : randomUUID();
     let preview: QuarantinePreview;
     try {
-      preview = await this.prepare(eventId, modes, given);
-      if (preview.existing && given) preview = await this.prepare(eventId, modes);
+      preview = await this.preview(eventId, modes, given, claimId);
+      if (preview.existing && given) preview = await this.preview(eventId, modes, undefined, claimId);
     } catch (error: unknown) {
       if (error instanceof ChangeNotFoundError) throw error;
       const text = `could not read IAM: ${message(error)}`;
@@ -366,7 +430,6 @@ export class QuarantineService {
       return { status: 'already-quarantined', target: entity, policyArn: preview.policyArn };
     }
     const now = this.deps.clock.now();
-    const claimId = randomUUID();
     const accountId = this.deps.settings.accountId ?? preview.change.accountId;
     const name = quarantinePolicyName(this.policyName, claimId);
     const policyArn = quarantinePolicyArn(accountId, name);
@@ -381,8 +444,24 @@ export class QuarantineService {
       at: now.toISOString(),
       ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
     };
-    const claim = await this.deps.store.claimQuarantine(eventId, record, now);
+    const claim = await this.deps.store.claimQuarantine(
+      eventId,
+      { ...record, until: new Date(now.getTime() + QUARANTINE_CLAIM_LEASE_MS).toISOString() },
+      now,
+    );
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
+    // A claim taken over (its job died, or this is a retry of it): the keys it deactivated are carried over so the
+    // lift still restores them, and what it left in IAM is cleared — once this quarantine's own deny is attached
+    // (no moment unfenced), or first when it used the very policy name this one is about to create (a retry).
+    const replaced = claim.replaced;
+    const clearFirst = replaced?.policyArn === policyArn;
+    const leftover = replaced
+      ? clearFirst
+        ? await this.clearDeadClaim(replaced)
+        : { keys: await this.deadClaimKeys(replaced), warnings: [] }
+      : { keys: [], warnings: [] };
+    const clearLater = async (): Promise<string[]> =>
+      replaced && !clearFirst ? (await this.clearDeadClaim(replaced)).warnings : [];
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
@@ -390,6 +469,8 @@ export class QuarantineService {
     const keysListed = preview.modes.includes('deactivate-keys')
       ? await this.activeKeys(entity.name)
       : { ids: [], warnings: [] };
+    const carried = leftover.keys.filter((id) => !keysListed.ids.includes(id));
+    keysListed.warnings.unshift(...leftover.warnings);
     let created = false;
     let attachedPolicy = false;
     try {
@@ -402,7 +483,7 @@ export class QuarantineService {
         name,
         path: QUARANTINE_POLICY_PATH,
         document,
-        description: quarantinePolicyDescription(entityKey(entity), eventId, keysListed.ids),
+        description: quarantinePolicyDescription(entityKey(entity), eventId, [...keysListed.ids, ...carried]),
       });
       created = true;
       await this.deps.iam.attachManagedPolicy(entity, policyArn);
@@ -414,6 +495,7 @@ export class QuarantineService {
     } catch (error: unknown) {
       const text = message(error);
       const warnings = created && !attachedPolicy ? await this.removePolicy(policyArn) : [];
+      warnings.push(...(await clearLater()));
       const failed: QuarantineRecord = { ...record, status: 'failed', error: text };
       if (warnings.length > 0) failed.warnings = warnings;
       await this.deps.store.recordQuarantine(eventId, failed, this.deps.clock.now());
@@ -422,7 +504,8 @@ export class QuarantineService {
     }
 
     const { deactivated, warnings } = await this.deactivateKeys(entity.name, keysListed.ids);
-    warnings.unshift(...keysListed.warnings);
+    deactivated.push(...carried);
+    warnings.unshift(...keysListed.warnings, ...(await clearLater()));
     const active: QuarantineRecord = { ...record, status: 'active' };
     if (deactivated.length > 0) active.deactivatedKeys = deactivated;
     if (warnings.length > 0) active.warnings = warnings;
@@ -453,13 +536,16 @@ export class QuarantineService {
    * still that quarantine, active or failed, and no other lift running), so a lift working from an older read —
    * the quarantine lifted since, or made again — or beside another lift changes nothing in IAM and is refused;
    * the claim is given back when the lift does not happen. `given`: the change as the job already read it, for a
-   * lift by event id (not read again; a refusal is never decided on it).
+   * lift by event id (not read again; a refusal is never decided on it). `attempt`: what identifies this lift
+   * across retries — the job's delivery id, the same for every redelivery of one job — so a retry of a lift that
+   * died after claiming takes its own claim over and finishes it (a fresh id when none is given).
    */
   async lift(
     subject: LiftSubject,
     by: AuditActor,
     reason: string,
     given?: RespondedChange,
+    attempt?: string,
   ): Promise<LiftOutcome> {
     let entity: IamEntity;
     let eventId: string | undefined;
@@ -467,28 +553,24 @@ export class QuarantineService {
     if ('eventId' in subject) {
       eventId = subject.eventId;
       let stored = await this.changeOf(subject.eventId, given);
-      // A handed-in read is a hint (as for quarantine): a refusal is decided on the change as it is now.
-      if (given && stored.quarantine?.status === 'claimed') stored = await this.changeOf(subject.eventId);
+      // A handed-in read is a hint (as for quarantine): a refusal is decided on the change as it is now, so it is
+      // read again unless it shows a quarantine a lift acts on (whose claim the store checks before IAM is touched).
+      const actionable = stored.quarantine?.status === 'active' || stored.quarantine?.status === 'failed';
+      if (given && !actionable) stored = await this.changeOf(subject.eventId);
       recorded = stored.quarantine;
-      if (recorded?.status === 'claimed') {
+      if (!recorded) {
+        // Never every bot policy on the caller: those are other changes' quarantines, each lifted from its own.
+        const refusal = 'no quarantine is recorded on this change: nothing to lift';
+        await this.audit(by, 'lift-quarantine', eventId, undefined, reason, `refused: ${refusal}`);
+        return { status: 'refused', reason: refusal };
+      }
+      // A claim whose job died is lifted as a failed quarantine: only its own policy, if it got that far.
+      if (recorded?.status === 'claimed' && !isDeadClaim(recorded, this.deps.clock.now())) {
         const refusal = `the quarantine by ${recorded.by.name} is being applied now: lift it once it is done`;
         await this.audit(by, 'lift-quarantine', eventId, recorded.target, reason, `refused: ${refusal}`);
         return { status: 'refused', reason: refusal };
       }
-      if (recorded) entity = recorded.target;
-      else {
-        const accountId = this.deps.settings.accountId ?? stored.change.accountId;
-        const target = quarantineTarget(stored.change.actor, {
-          bot: { memberAccounts: [] },
-          protectedPrincipals: [],
-          accountId,
-        });
-        if ('refused' in target) {
-          await this.audit(by, 'lift-quarantine', eventId, undefined, reason, `refused: ${target.refused}`);
-          return { status: 'refused', reason: target.refused };
-        }
-        entity = { kind: target.kind, name: target.name };
-      }
+      entity = recorded.target;
     } else {
       entity = subject.principal;
     }
@@ -497,7 +579,7 @@ export class QuarantineService {
       // The right to lift this very quarantine, taken before IAM is touched: a lift that read an older record (a
       // quarantine lifted since, or made again since) or runs beside another lift changes nothing.
       const now = this.deps.clock.now();
-      const id = randomUUID();
+      const id = attempt ?? randomUUID();
       const until = new Date(now.getTime() + LIFT_LEASE_MS).toISOString();
       if (!(await this.deps.store.claimLift(eventId, recorded, { id, until }, now))) {
         const refusal =
@@ -528,17 +610,23 @@ export class QuarantineService {
     by: AuditActor,
     reason: string,
   ): Promise<LiftOutcome> {
+    const deadClaim = recorded?.status === 'claimed';
     const recordedKeys = recorded?.status === 'active' ? (recorded.deactivatedKeys ?? []) : [];
     try {
       // Only keys named both in the record and in the quarantine policy's description in IAM: the table alone
       // can't be trusted to say which keys the bot turned off.
       const keyWarnings: string[] = [];
       let keys: string[] = [];
+      const recordedPolicy =
+        recorded && (recordedKeys.length > 0 || this.ownPolicy(recorded.policyArn))
+          ? await this.deps.iam.getManagedPolicy(recorded.policyArn)
+          : undefined;
+      if (deadClaim && recorded && recordedPolicy) {
+        // The claim's job died before recording which keys it deactivated: its policy's description says.
+        keys = keysInDescription(recordedPolicy.description, entityKey(entity));
+      }
       if (recordedKeys.length > 0 && recorded) {
-        const named = keysInDescription(
-          (await this.deps.iam.getManagedPolicy(recorded.policyArn))?.description,
-          entityKey(entity),
-        );
+        const named = keysInDescription(recordedPolicy?.description, entityKey(entity));
         keys = recordedKeys.filter((id) => named.includes(id));
         for (const id of recordedKeys.filter((key) => !named.includes(key))) {
           keyWarnings.push(`access key ${id} is not named by the quarantine policy in IAM: not reactivated`);
@@ -548,12 +636,24 @@ export class QuarantineService {
       const policies = recorded
         ? [this.recordedPolicy(attached, recorded)].filter((arn): arn is string => arn !== undefined)
         : attached.map((item) => item.arn).filter((arn) => isQuarantinePolicyArn(arn, this.policyName));
-      if (policies.length === 0 && keys.length === 0) {
+      // A recorded active quarantine whose policy is no longer attached (a lift that died after detaching it, or
+      // someone by hand) is completed: recorded as lifted, so the change is not stuck as quarantined for good.
+      const completing =
+        policies.length === 0 &&
+        eventId !== undefined &&
+        (recorded?.status === 'active' ||
+          (deadClaim && recordedPolicy !== undefined && recordedPolicy !== null));
+      if (policies.length === 0 && keys.length === 0 && !completing) {
         await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'not-quarantined');
         return { status: 'not-quarantined', target: entity };
       }
       const ran: RevertStep[] = [];
       const warnings: string[] = [...keyWarnings];
+      if (completing) {
+        warnings.unshift(
+          `${recorded.policyArn} was no longer attached to ${entityKey(entity)}: the quarantine is recorded as lifted`,
+        );
+      }
       for (const policyArn of policies) {
         await this.deps.iam.detachManagedPolicy(entity, policyArn);
         ran.push(attachStep(entity, policyArn, 'Detach'));
@@ -561,16 +661,21 @@ export class QuarantineService {
       const after = await this.deps.iam.listAttachedPolicies(entity);
       const still = policies.find((arn) => after.some((item) => item.arn === arn));
       if (still) throw new Error(`${still} is still attached to ${entityKey(entity)} after detaching it`);
-      for (const policyArn of policies.filter((arn) => this.ownPolicy(arn))) {
+      // Keys before the policy: its description is the only trusted list of the keys the quarantine turned off,
+      // so it is deleted last — a lift that dies in between leaves it for the retry to read.
+      const restored = await this.restoreKeys(entity.name, keys, warnings);
+      for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
+      // A completed lift's own policy, detached by the lift that died, is deleted too when it is still there.
+      const leftOver =
+        completing && recordedPolicy && this.ownPolicy(recorded.policyArn) ? [recorded.policyArn] : [];
+      for (const policyArn of [...policies.filter((arn) => this.ownPolicy(arn)), ...leftOver]) {
         const problems = await this.removePolicy(policyArn);
         if (problems.length === 0) ran.push({ action: 'iam:DeletePolicy', params: { PolicyArn: policyArn } });
         warnings.push(...problems);
       }
-      const restored = await this.restoreKeys(entity.name, keys, warnings);
-      for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
       const now = this.deps.clock.now();
       if (eventId && recorded) {
-        const { lifting: _held, ...record } = recorded;
+        const { lifting: _held, until: _claimUntil, ...record } = recorded;
         const lifted: QuarantineRecord = {
           ...record,
           status: 'lifted',
@@ -611,20 +716,81 @@ export class QuarantineService {
     }
   }
 
+  /** The access keys a dead claim's own policy names as deactivated (none when it never got that far). */
+  private async deadClaimKeys(dead: QuarantineRecord): Promise<string[]> {
+    if (!this.ownPolicy(dead.policyArn)) return [];
+    try {
+      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
+      return keysInDescription(policy?.description, entityKey(dead.target));
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Clears what a claim whose job died left in IAM: its own policy, detached from its principal and deleted,
+   * and the access keys its description says it deactivated (returned, for the new quarantine to carry over).
+   */
+  private async clearDeadClaim(dead: QuarantineRecord): Promise<{ keys: string[]; warnings: string[] }> {
+    if (!this.ownPolicy(dead.policyArn)) return { keys: [], warnings: [] };
+    try {
+      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
+      if (!policy) return { keys: [], warnings: [] };
+      const keys = keysInDescription(policy.description, entityKey(dead.target));
+      const attached = await this.deps.iam.listAttachedPolicies(dead.target);
+      if (attached.some((item) => item.arn === dead.policyArn))
+        await this.deps.iam.detachManagedPolicy(dead.target, dead.policyArn);
+      return { keys, warnings: await this.removePolicy(dead.policyArn) };
+    } catch (error: unknown) {
+      return {
+        keys: [],
+        warnings: [
+          `what the earlier, unfinished quarantine left (${dead.policyArn}) could not be cleared (${message(error)})`,
+        ],
+      };
+    }
+  }
+
+  /**
+   * The attached policy that is a quarantine of `entity` the bot holds now: one named like the bot's whose
+   * description names the change it was attached for, where the store records an active quarantine of `entity`
+   * with that very policy. A name and a description anyone with `iam:CreatePolicy` can copy: the principal being
+   * quarantined (an administrator) could otherwise attach a harmless look-alike to itself and be skipped.
+   */
+  private async recordedQuarantineAmong(
+    attached: { arn: string }[],
+    entity: IamEntity,
+  ): Promise<string | undefined> {
+    for (const { arn } of attached) {
+      if (!isQuarantinePolicyArn(arn, this.policyName)) continue;
+      const eventId = quarantineEventOf(
+        (await this.deps.iam.getManagedPolicy(arn))?.description,
+        entityKey(entity),
+      );
+      if (!eventId) continue;
+      const record = (await this.deps.store.getChange(eventId))?.quarantine;
+      if (
+        record?.status === 'active' &&
+        record.policyArn === arn &&
+        entityKey(record.target) === entityKey(entity)
+      )
+        return arn;
+    }
+    return undefined;
+  }
+
   private document(modes: readonly QuarantineMode[], at: Date): PolicyDocument {
     const surface = this.deps.settings.botSurface;
     return quarantineDocument({ modes, at, ...(surface ? { surface } : {}) });
   }
 
   /**
-   * The recorded quarantine's policy among those attached: its own ARN. Only a record naming no policy of its own
-   * (the shared name) matches any bot quarantine policy: a record of one quarantine must never pick another's
-   * policy (a newer quarantine of the same principal, made after this record was read).
+   * The recorded quarantine's policy among those attached: the ARN it records, and only that (a record from
+   * before each quarantine had its own policy names the shared one, and matches only it): a record of one
+   * quarantine must never pick another's policy (another change's quarantine of the same principal).
    */
   private recordedPolicy(attached: { arn: string }[], record: QuarantineRecord): string | undefined {
-    const own = attached.find((item) => item.arn === record.policyArn)?.arn;
-    if (own || this.ownPolicy(record.policyArn)) return own;
-    return attached.find((item) => isQuarantinePolicyArn(item.arn, this.policyName))?.arn;
+    return attached.find((item) => item.arn === record.policyArn)?.arn;
   }
 
   /** True for a quarantine's own policy (`<name>-<id>`), which lifting deletes; not a shared one by the bare name. */

@@ -71,6 +71,11 @@ export interface QuarantineRecord {
   reason: string;
   /** ISO time the quarantine was claimed; `revoke-sessions` denies credentials issued before it. */
   at: string;
+  /**
+   * While `claimed`: until when the claim holds (ISO). After it, the claim's job is taken for dead: a new
+   * quarantine may take the claim over, and a lift treats it as failed.
+   */
+  until?: string;
   error?: string;
   lifted?: { by: AuditActor; reason: string; at: string; restoredKeys?: string[] };
   /**
@@ -153,15 +158,30 @@ export interface AckStore {
   recordAcknowledgement(eventId: string, ack: Acknowledgement, now: Date): Promise<AcknowledgeResult>;
 }
 
-/** Outcome of claiming a quarantine: the claim, or the quarantine someone else holds. */
-export type QuarantineClaimResult = { claimed: true } | { claimed: false; existing: QuarantineRecord };
+/** The worker function's timeout (`functions.worker.timeout` in serverless.yml): the longest one job runs. */
+export const WORKER_TIMEOUT_MS = 300_000;
+
+/**
+ * How long a quarantine claim or a lift claim holds when its job ends without saying (a crash, the timeout):
+ * longer than a worker can run, so no other job takes it over while its holder may still be calling IAM.
+ */
+export const QUARANTINE_CLAIM_LEASE_MS = WORKER_TIMEOUT_MS + 60_000;
+
+/**
+ * Outcome of claiming a quarantine: the claim (with the claim it took over, when its holder died or it was this
+ * job's own, so what it left in IAM can be cleared), or the quarantine someone else holds.
+ */
+export type QuarantineClaimResult =
+  | { claimed: true; replaced?: QuarantineRecord }
+  | { claimed: false; existing: QuarantineRecord };
 
 /** Quarantine as recorded on the change item, claimed exactly once. */
 export interface QuarantineStore {
   getChange(eventId: string): Promise<RespondedChange | undefined>;
   /**
    * Claims the change's quarantine with a conditional write: succeeds when the change has none, or its last one
-   * failed or was lifted; otherwise returns the one recorded. Throws when the change is not stored.
+   * failed or was lifted, or is a claim whose `until` passed or with this `claim.claimId` (a retry of the same
+   * job); otherwise returns the one recorded. Throws when the change is not stored.
    */
   claimQuarantine(eventId: string, claim: QuarantineRecord, now: Date): Promise<QuarantineClaimResult>;
   /** Sets the change's quarantine record (the latest state wins); throws when the change is not stored. */
@@ -174,8 +194,9 @@ export interface QuarantineStore {
   recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean>;
   /**
    * Takes the right to lift the quarantine `record` (a conditional write): the recorded quarantine must still
-   * hold its `claimId`, active or failed, with no other lift running (or one whose `lifting.until` passed). False
-   * otherwise: lifted already, quarantined again since, or another lift running. Throws when not stored.
+   * hold its `claimId`, active or failed, with no other lift running (or one whose `lifting.until` passed, or one
+   * with this `lifting.id`: a retry of the same lift takes its own claim over). False otherwise: lifted already,
+   * quarantined again since, or another lift running. Throws when not stored.
    */
   claimLift(
     eventId: string,

@@ -129,7 +129,7 @@ export class WorkerService {
         return this.revertChange(job, known);
       case 'quarantine':
       case 'lift-quarantine':
-        return this.quarantineCaller(job, known);
+        return this.quarantineCaller(job, known, delivery);
       case 'diff':
         return this.showDiff(job, known);
       case 'history':
@@ -250,23 +250,32 @@ export class WorkerService {
   private async quarantineCaller(
     job: Extract<Job, { kind: 'quarantine' | 'lift-quarantine' }>,
     known: ChangeRead | undefined,
+    delivery: JobDelivery | undefined,
   ): Promise<JobResult> {
     let note: ThreadNote;
     let status: string;
     try {
       const given = storedOrThrow(job.eventId, known);
       if (job.kind === 'quarantine') {
+        // The delivery id is the same for every retry of this job: a retry takes over its own claim.
         const outcome = await this.deps.quarantine.quarantine(
           job.eventId,
           job.by,
           job.reason,
           job.modes,
           given,
+          delivery?.id,
         );
         note = { kind: 'quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
       } else {
-        const outcome = await this.deps.quarantine.lift({ eventId: job.eventId }, job.by, job.reason, given);
+        const outcome = await this.deps.quarantine.lift(
+          { eventId: job.eventId },
+          job.by,
+          job.reason,
+          given,
+          delivery?.id,
+        );
         note = { kind: 'lift-quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
       }

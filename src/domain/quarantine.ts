@@ -40,6 +40,20 @@ export function keysInDescription(description: string | undefined, target: strin
   return match?.[1] ? match[1].split(',').filter(Boolean) : [];
 }
 
+/**
+ * The CloudTrail event a quarantine policy's description says it was attached for, fencing in `target`
+ * (`undefined` when the description is not the bot's for that target). Only a claim: anyone with
+ * `iam:CreatePolicy` can write such a description, so the caller checks it against the bot's own record.
+ */
+export function quarantineEventOf(description: string | undefined, target: string): string | undefined {
+  const prefix = `Attached by iam-changes to ${target} for CloudTrail event `;
+  if (!description?.startsWith(prefix)) return undefined;
+  const rest = description.slice(prefix.length);
+  const end = rest.indexOf(';');
+  const eventId = end < 0 ? rest : rest.slice(0, end);
+  return eventId.length > 0 && !/\s/.test(eventId) ? eventId : undefined;
+}
+
 /** IAM's limit on a customer managed policy document, in characters without whitespace. */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
 

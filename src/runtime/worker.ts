@@ -289,10 +289,10 @@ export async function buildWorkerService({
       prepare: async (eventId, modes, stored) =>
         (await useCases()).quarantine.prepare(eventId, modes, stored),
       prepareLift: async (eventId, stored) => (await useCases()).quarantine.prepareLift(eventId, stored),
-      quarantine: async (eventId, by, reason, modes, stored) =>
-        (await useCases()).quarantine.quarantine(eventId, by, reason, modes, stored),
-      lift: async (subject, by, reason, stored) =>
-        (await useCases()).quarantine.lift(subject, by, reason, stored),
+      quarantine: async (eventId, by, reason, modes, stored, attempt) =>
+        (await useCases()).quarantine.quarantine(eventId, by, reason, modes, stored, attempt),
+      lift: async (subject, by, reason, stored, attempt) =>
+        (await useCases()).quarantine.lift(subject, by, reason, stored, attempt),
     };
     accountUseCases.set(accountId ?? HOME, { revert, quarantine });
     return new WorkerService({

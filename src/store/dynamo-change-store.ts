@@ -46,19 +46,20 @@ import type {
 } from '../app/ports';
 import type { ChangeQueries } from '../app/query-port';
 import type { RaisedPostClaim } from '../app/raised-alert';
-import type {
-  Acknowledgement,
-  AcknowledgeResult,
-  AckStore,
-  ActorAnswer,
-  ActorAsk,
-  QuarantineClaimResult,
-  QuarantineRecord,
-  QuarantineStore,
-  RespondedChange,
-  RevertClaimResult,
-  RevertRecord,
-  RevertStore,
+import {
+  type Acknowledgement,
+  type AcknowledgeResult,
+  type AckStore,
+  type ActorAnswer,
+  type ActorAsk,
+  QUARANTINE_CLAIM_LEASE_MS,
+  type QuarantineClaimResult,
+  type QuarantineRecord,
+  type QuarantineStore,
+  type RespondedChange,
+  type RevertClaimResult,
+  type RevertRecord,
+  type RevertStore,
 } from '../app/revert-port';
 import type { AlarmEvent, AssessedChange, Change, PolicyDocument, RiskLevel } from '../domain/types';
 import {
@@ -215,18 +216,43 @@ function burstItemKey(burstId: string, item: Pick<BurstItem, 'eventId' | 'eventT
  * claim ids, none) and active or failed: what a lift may act on and be recorded over. Names `#quarantine` and
  * `#status`.
  */
-function sameQuarantine(record: QuarantineRecord): { condition: string; values: Item } {
-  const statuses = '#quarantine.#status IN (:active, :failed)';
-  const values: Item = { ':active': 'active', ':failed': 'failed' };
+function sameQuarantine(
+  record: QuarantineRecord,
+  now: Date,
+): { condition: string; names: Record<string, string>; values: Item } {
+  const dead = deadClaim(now);
+  const statuses = `(#quarantine.#status IN (:active, :failed) OR ${dead.condition})`;
+  const values: Item = { ':active': 'active', ':failed': 'failed', ...dead.values };
+  const names = dead.names;
   if (record.claimId === undefined) {
     return {
       condition: `attribute_exists(#quarantine) AND attribute_not_exists(#quarantine.claimId) AND ${statuses}`,
+      names,
       values,
     };
   }
   return {
     condition: `#quarantine.claimId = :claimId AND ${statuses}`,
+    names,
     values: { ...values, ':claimId': record.claimId },
+  };
+}
+
+/**
+ * The condition that the change's recorded quarantine is a claim whose holder died: `claimed`, its `until`
+ * passed (or, on a claim from before claims had a lease, claimed longer than a lease ago). Names `#quarantine`
+ * and `#status`.
+ */
+function deadClaim(now: Date): { condition: string; names: Record<string, string>; values: Item } {
+  return {
+    condition:
+      '(#quarantine.#status = :claimed AND (#quarantine.#claimUntil < :claimNow OR (attribute_not_exists(#quarantine.#claimUntil) AND #quarantine.#claimAt < :claimStale)))',
+    names: { '#claimUntil': 'until', '#claimAt': 'at' },
+    values: {
+      ':claimed': 'claimed',
+      ':claimNow': now.toISOString(),
+      ':claimStale': new Date(now.getTime() - QUARANTINE_CLAIM_LEASE_MS).toISOString(),
+    },
   };
 }
 
@@ -607,28 +633,34 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   /**
    * A conditional write on the change item: the claim is taken when the change has no quarantine, or its last one
-   * failed or was lifted, so two confirmations of one change quarantine once. Throws
+   * failed or was lifted, or was claimed by a holder that died (its lease passed) or by this very claim (a retry of
+   * the same job, same `claimId`), so two confirmations of one change quarantine once. A claim taken over is
+   * returned as `replaced`, so its leftovers in IAM can be cleared. Throws
    * {@link StoreItemNotFoundError} when the change is not stored.
    */
   async claimQuarantine(eventId: string, claim: QuarantineRecord, now: Date): Promise<QuarantineClaimResult> {
+    const dead = deadClaim(now);
     try {
-      await this.documentClient.send(
+      const output = await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: changeKey(eventId),
           UpdateExpression: 'SET #quarantine = :claim, updatedAt = :now',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(#quarantine) OR #quarantine.#status IN (:failed, :lifted))',
-          ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status' },
+          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#quarantine) OR #quarantine.#status IN (:failed, :lifted) OR ${dead.condition} OR (#quarantine.#status = :claimed AND #quarantine.claimId = :claimId))`,
+          ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status', ...dead.names },
           ExpressionAttributeValues: {
             ':claim': plain(claim),
             ':now': now.toISOString(),
             ':failed': 'failed',
             ':lifted': 'lifted',
+            ':claimId': claim.claimId ?? '',
+            ...dead.values,
           },
+          ReturnValues: 'UPDATED_OLD',
         }),
       );
-      return { claimed: true };
+      const old = output.Attributes?.quarantine as QuarantineRecord | undefined;
+      return old?.status === 'claimed' ? { claimed: true, replaced: old } : { claimed: true };
     } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
     }
@@ -666,13 +698,14 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   /**
    * Records a lift over the quarantine it lifted, and only over that one (a conditional write): the record must
-   * still hold `record.claimId`, active (or failed: a deny policy attached whose read-back failed). False when it
+   * still hold `record.claimId`, active (or failed: a deny policy attached whose read-back failed; or a claim whose
+   * holder died, see `deadClaim`). False when it
    * does not — another lift recorded it first, or a newer quarantine was claimed since — and then nothing is
    * written, so a newer quarantine is never recorded as lifted nor dropped from the `QUARANTINED` list. Throws
    * {@link StoreItemNotFoundError} when the change is not stored.
    */
   async recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean> {
-    const same = sameQuarantine(record);
+    const same = sameQuarantine(record, now);
     try {
       await this.documentClient.send(
         new UpdateCommand({
@@ -680,7 +713,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           Key: changeKey(eventId),
           UpdateExpression: 'SET #quarantine = :quarantine, updatedAt = :now',
           ConditionExpression: `attribute_exists(pk) AND ${same.condition}`,
-          ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status' },
+          ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status', ...same.names },
           ExpressionAttributeValues: {
             ...same.values,
             ':quarantine': plain(record),
@@ -693,36 +726,47 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
       return false;
     }
-    await this.documentClient.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: QUARANTINED_PARTITION, sk: eventId } }),
-    );
+    try {
+      await this.documentClient.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { pk: QUARANTINED_PARTITION, sk: eventId } }),
+      );
+    } catch {
+      // The lift is recorded: a list entry left behind is only a hint — `activeQuarantines` reads each change back
+      // and drops it once its record is no longer active — so the lift is not reported failed for it.
+    }
     return true;
   }
 
-  /** See {@link QuarantineStore.claimLift}: a conditional write of `quarantine.lifting`. */
+  /**
+   * See {@link QuarantineStore.claimLift}: a conditional write of `quarantine.lifting`, taken when no lift holds
+   * it, its lease passed, or it is this lift's own (a retry of the same job, which takes it over).
+   */
   async claimLift(
     eventId: string,
     record: QuarantineRecord,
     lifting: { id: string; until: string },
     now: Date,
   ): Promise<boolean> {
-    const same = sameQuarantine(record);
+    const same = sameQuarantine(record, now);
     try {
       await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: changeKey(eventId),
           UpdateExpression: 'SET #quarantine.#lifting = :lifting, updatedAt = :now',
-          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#until < :now)`,
+          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#id = :liftId OR #quarantine.#lifting.#until < :now)`,
           ExpressionAttributeNames: {
             '#quarantine': 'quarantine',
             '#status': 'status',
             '#lifting': 'lifting',
+            '#id': 'id',
             '#until': 'until',
+            ...same.names,
           },
           ExpressionAttributeValues: {
             ...same.values,
             ':lifting': plain(lifting),
+            ':liftId': lifting.id,
             ':now': now.toISOString(),
           },
         }),

@@ -10,6 +10,7 @@ import {
   DeleteAccessKeyCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/app/audit-port';
 import { QuarantineService } from '../../src/app/quarantine-service';
@@ -323,7 +324,7 @@ describe('QuarantineService.prepareLift', () => {
     expect(after.refusal).toMatch(/^the quarantine was already lifted by alice at /);
   });
 
-  it('refuses when nothing was quarantined, or the policy was detached by hand', async () => {
+  it('refuses when nothing was quarantined; offers to complete one whose policy was detached by hand', async () => {
     const user = await iamUser();
     const eventId = await changeBy(userIdentity(user));
     expect((await service().prepareLift(eventId)).refusal).toBe(
@@ -331,13 +332,19 @@ describe('QuarantineService.prepareLift', () => {
     );
 
     const outcome = await service().quarantine(eventId, ALICE, 'x');
-    await gateway.detachManagedPolicy(
-      { kind: 'user', name: user },
-      outcome.status === 'done' ? outcome.policyArn : '',
-    );
-    expect((await service().prepareLift(eventId)).refusal).toMatch(
-      /no longer has the quarantine policy attached/,
-    );
+    const policyArn = outcome.status === 'done' ? outcome.policyArn : '';
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, policyArn);
+    const preview = await service().prepareLift(eventId);
+    expect(preview.refusal).toBeUndefined();
+    expect(preview.policyArn).toBeUndefined();
+    expect(preview.steps).toEqual([{ action: 'iam:DeletePolicy', params: { PolicyArn: policyArn } }]);
+
+    await expect(service().lift({ eventId }, ALICE, 'y')).resolves.toMatchObject({
+      status: 'lifted',
+      warnings: [`${policyArn} was no longer attached to user/${user}: the quarantine is recorded as lifted`],
+    });
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+    expect(await gateway.getManagedPolicy(policyArn)).toBeNull();
   });
 
   it('uses the configured policy name (QUARANTINE_POLICY_NAME) to quarantine and to lift', async () => {
@@ -497,5 +504,328 @@ describe('QuarantineService deactivate-keys', () => {
       restoredKeys: [],
       warnings: [`access key ${key} no longer exists: nothing to reactivate`],
     });
+  });
+});
+
+/**
+ * A service whose IAM stops for good right after `step` has been done in IAM: a worker that died there (its
+ * timeout, a crash). `reached` resolves once it has.
+ */
+function dyingAfter(
+  step: 'detach' | 'delete-policy' | 'attach',
+  /** How far in the past the dying job ran. */
+  agoMs = 0,
+): { service: QuarantineService; reached: Promise<void> } {
+  let reach: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  const iam = Object.create(gateway) as AwsIamGateway;
+  const hang = () => {
+    reach();
+    return new Promise<never>(() => undefined);
+  };
+  if (step === 'attach') {
+    iam.attachManagedPolicy = async (entity, arn) => {
+      await gateway.attachManagedPolicy(entity, arn);
+      return hang();
+    };
+  } else if (step === 'detach') {
+    iam.detachManagedPolicy = async (entity, arn) => {
+      await gateway.detachManagedPolicy(entity, arn);
+      return hang();
+    };
+  } else {
+    iam.execute = async (step) => {
+      await gateway.execute(step);
+      return step.action === 'iam:DeletePolicy' ? hang() : undefined;
+    };
+  }
+  return {
+    service: new QuarantineService({
+      store,
+      iam,
+      clock: { now: () => new Date(Date.now() - agoMs) },
+      audit,
+      settings: {
+        bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
+        protectedPrincipals: [],
+      },
+    }),
+    reached,
+  };
+}
+
+describe('QuarantineService: a lift retried after it died half-way', () => {
+  for (const step of ['detach', 'delete-policy'] as const) {
+    it(`the retry of the same job (same delivery id) after it died after ${step} lifts: keys Active, record lifted`, async () => {
+      const user = await iamUser();
+      const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+      const key = created.AccessKey?.AccessKeyId ?? '';
+      const eventId = await changeBy(userIdentity(user));
+      const done = await service().quarantine(eventId, ALICE, 'keys leaked', ['deactivate-keys']);
+      if (done.status !== 'done') throw new Error(done.status);
+
+      const dying = dyingAfter(step);
+      void dying.service.lift({ eventId }, ALICE, 'rotated', undefined, 'delivery-1');
+      await dying.reached;
+
+      const retried = await service().lift({ eventId }, ALICE, 'rotated', undefined, 'delivery-1');
+      expect(retried).toMatchObject({ status: 'lifted', target: { kind: 'user', name: user } });
+      expect((await gateway.listAccessKeys(user)).map((item) => [item.id, item.status])).toEqual([
+        [key, 'Active'],
+      ]);
+      expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
+      expect(await gateway.getManagedPolicy(done.policyArn)).toBeNull();
+      const record = (await store.getChange(eventId))?.quarantine;
+      expect(record?.status).toBe('lifted');
+      expect(record?.lifting).toBeUndefined();
+      expect(await store.activeQuarantines(10)).toEqual([]);
+    });
+  }
+
+  it('another job (another delivery id) is still refused while the dead lift holds its lease', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    await service().quarantine(eventId, ALICE, 'x');
+    const dying = dyingAfter('detach');
+    void dying.service.lift({ eventId }, ALICE, 'y', undefined, 'delivery-1');
+    await dying.reached;
+
+    await expect(service().lift({ eventId }, ALICE, 'y', undefined, 'delivery-2')).resolves.toMatchObject({
+      status: 'refused',
+    });
+  });
+});
+
+describe('QuarantineService and a look-alike quarantine policy', () => {
+  const HARMLESS = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }],
+  });
+
+  /** What the caller (with iam:*) attaches to itself before anyone quarantines it. */
+  async function lookAlike(user: string, name: string, description?: string): Promise<string> {
+    const created = await iamClient.send(
+      new CreatePolicyCommand({
+        PolicyName: name,
+        Path: '/iam-changes/',
+        PolicyDocument: HARMLESS,
+        ...(description ? { Description: description } : {}),
+      }),
+    );
+    const arn = created.Policy?.Arn ?? '';
+    await gateway.attachManagedPolicy({ kind: 'user', name: user }, arn);
+    return arn;
+  }
+
+  it('quarantines a caller that attached its own iam-changes-quarantine-<id>: the bot attaches its own deny', async () => {
+    const user = await iamUser();
+    const fake = await lookAlike(user, `iam-changes-quarantine-${unique('abc').replace('-', '')}`);
+    const eventId = await changeBy(userIdentity(user));
+
+    expect((await service().prepare(eventId)).alreadyQuarantined).toBe(false);
+    const outcome = await service().quarantine(eventId, ALICE, 'admin gone rogue');
+
+    expect(outcome).toMatchObject({ status: 'done', policyArn: expect.stringMatching(OWN_POLICY) });
+    const attached = (await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn);
+    expect(attached.sort()).toEqual([fake, outcome.status === 'done' ? outcome.policyArn : ''].sort());
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('active');
+  });
+
+  it('is not fooled by a copied description naming another change whose quarantine is not active', async () => {
+    const user = await iamUser();
+    const other = await changeBy(userIdentity(user));
+    await lookAlike(
+      user,
+      `iam-changes-quarantine-${unique('def').replace('-', '')}`,
+      `Attached by iam-changes to user/${user} for CloudTrail event ${other}; deleted when the quarantine is lifted`,
+    );
+    const eventId = await changeBy(userIdentity(user));
+
+    await expect(service().quarantine(eventId, ALICE, 'x')).resolves.toMatchObject({ status: 'done' });
+  });
+
+  it('still says already-quarantined for the active quarantine of another change of the same caller', async () => {
+    const user = await iamUser();
+    const first = await changeBy(userIdentity(user));
+    const held = await service().quarantine(first, ALICE, 'x');
+    const second = await changeBy(userIdentity(user));
+
+    await expect(service().quarantine(second, ALICE, 'y')).resolves.toMatchObject({
+      status: 'already-quarantined',
+      policyArn: held.status === 'done' ? held.policyArn : 'none',
+    });
+  });
+});
+
+describe('QuarantineService: a quarantine whose job died after claiming', () => {
+  const LONG_AGO = 20 * 60_000;
+
+  it('a later quarantine takes the dead claim over, clears what it left, and attaches its own deny', async () => {
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    const dead = (await store.getChange(eventId))?.quarantine;
+    expect(dead?.status).toBe('claimed');
+    expect(dead?.until !== undefined && dead.until < new Date().toISOString()).toBe(true);
+
+    expect((await service().prepare(eventId)).refusal).toBeUndefined();
+    const outcome = await service().quarantine(eventId, ALICE, 'again', ['deactivate-keys']);
+
+    expect(outcome).toMatchObject({ status: 'done', deactivatedKeys: [key] });
+    const policyArn = outcome.status === 'done' ? outcome.policyArn : '';
+    expect(policyArn).not.toBe(dead?.policyArn);
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      policyArn,
+    ]);
+    expect(await gateway.getManagedPolicy(dead?.policyArn ?? '')).toBeNull();
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({ status: 'active', policyArn });
+  });
+
+  it('a live claim (its lease not passed) is still refused as being applied', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach');
+    void dying.service.quarantine(eventId, ALICE, 'x', undefined, undefined, 'delivery-1');
+    await dying.reached;
+
+    await expect(
+      service().quarantine(eventId, ALICE, 'y', undefined, undefined, 'delivery-2'),
+    ).resolves.toMatchObject({ status: 'already-claimed' });
+  });
+
+  it('a retry of the same job (same delivery id) takes its own claim over: one deny attached, recorded active', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach');
+    void dying.service.quarantine(eventId, ALICE, 'x', undefined, undefined, 'delivery-1');
+    await dying.reached;
+
+    const outcome = await service().quarantine(eventId, ALICE, 'x', undefined, undefined, 'delivery-1');
+    expect(outcome).toMatchObject({ status: 'done', policyArn: expect.stringMatching(OWN_POLICY) });
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      outcome.status === 'done' ? outcome.policyArn : '',
+    ]);
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('active');
+  });
+
+  it("a lift of the dead claim detaches that claim's own policy only, restores its keys, and records it lifted", async () => {
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    const dead = (await store.getChange(eventId))?.quarantine;
+    // A newer quarantine of the same user (another change) holds meanwhile: its deny must stay.
+    const other = await changeBy(userIdentity(user));
+    const held = await service().quarantine(other, ALICE, 'other change');
+    expect(held.status).toBe('done');
+    const heldArn = held.status === 'done' ? held.policyArn : '';
+    // The dying job had got as far as its keys before it died (what its description names).
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+    expect((await service().prepareLift(eventId)).refusal).toBeUndefined();
+
+    const lifted = await service().lift({ eventId }, ALICE, 'done');
+
+    expect(lifted).toMatchObject({ status: 'lifted', policyArn: dead?.policyArn, restoredKeys: [key] });
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      heldArn,
+    ]);
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+    expect((await store.getChange(other))?.quarantine?.status).toBe('active');
+  });
+});
+
+describe('QuarantineService: a lift by event id decides on the store', () => {
+  it("refuses a lift of a change with no quarantine recorded, leaving another change's quarantine of the same caller", async () => {
+    const user = await iamUser();
+    const changeA = await changeBy(userIdentity(user));
+    const changeB = await changeBy(userIdentity(user));
+    const held = await service().quarantine(changeB, ALICE, 'B');
+    const heldArn = held.status === 'done' ? held.policyArn : '';
+
+    const given = await store.getChange(changeA);
+    await expect(service().lift({ eventId: changeA }, ALICE, 'A', given)).resolves.toEqual({
+      status: 'refused',
+      reason: 'no quarantine is recorded on this change: nothing to lift',
+    });
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      heldArn,
+    ]);
+    expect((await store.getChange(changeB))?.quarantine?.status).toBe('active');
+  });
+
+  it('reads the change again when the handed-in read shows no quarantine to lift, and lifts the one recorded now', async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const before = await store.getChange(eventId);
+    const held = await service().quarantine(eventId, ALICE, 'x');
+
+    await expect(service().lift({ eventId }, ALICE, 'y', before)).resolves.toMatchObject({
+      status: 'lifted',
+      policyArn: held.status === 'done' ? held.policyArn : 'none',
+    });
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+  });
+
+  it('a record naming the shared policy (from before each quarantine had its own) matches only that policy', async () => {
+    const user = await iamUser();
+    const changeA = await changeBy(userIdentity(user));
+    const changeB = await changeBy(userIdentity(user));
+    const held = await service().quarantine(changeB, ALICE, 'B');
+    const heldArn = held.status === 'done' ? held.policyArn : '';
+    await store.recordQuarantine(
+      changeA,
+      {
+        status: 'active',
+        target: { kind: 'user', name: user },
+        policyArn: POLICY_ARN,
+        by: ALICE,
+        reason: 'old',
+        at: new Date().toISOString(),
+      },
+      new Date(),
+    );
+
+    const lifted = await service().lift({ eventId: changeA }, ALICE, 'A');
+    expect(lifted.status).toBe('lifted');
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      heldArn,
+    ]);
+  });
+});
+
+describe('QuarantineService: the lift is recorded, the active list is not updated', () => {
+  it('reports lifted (not failed) when the QUARANTINED list entry cannot be deleted after the lift is recorded', async () => {
+    const tableName = await db.createTable();
+    const real = db.documentClient;
+    // The table refuses to delete list entries (a throttle, a permission gone): everything else goes through.
+    const flaky = {
+      send: (command: unknown) =>
+        command instanceof DeleteCommand
+          ? Promise.reject(new Error('ProvisionedThroughputExceededException'))
+          : real.send(command as never),
+    } as unknown as DynamoDBDocumentClient;
+    store = new DynamoChangeStore(flaky, { tableName });
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    await service().quarantine(eventId, ALICE, 'x');
+
+    await expect(service().lift({ eventId }, ALICE, 'y')).resolves.toMatchObject({ status: 'lifted' });
+    expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+    // The list entry stayed (the delete did fail), and is not shown as an active quarantine.
+    const entry = await real.send(
+      new GetCommand({ TableName: tableName, Key: { pk: 'QUARANTINED', sk: eventId } }),
+    );
+    expect(entry.Item).toBeDefined();
+    expect(await store.activeQuarantines(10)).toEqual([]);
+    expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
   });
 });

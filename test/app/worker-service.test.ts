@@ -6,6 +6,7 @@ import { CreatePolicyCommand, CreatePolicyVersionCommand } from '@aws-sdk/client
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuditCallError } from '../../src/app/cis-audit-service';
 import type { Job } from '../../src/app/jobs';
+import { attemptClaimId } from '../../src/app/quarantine-service';
 import { WorkerService } from '../../src/app/worker-service';
 import { VIEW_IDS } from '../../src/slack/action-ids';
 import { DynamoCisStatusStore } from '../../src/store/dynamo-cis-status';
@@ -20,6 +21,7 @@ import {
   CHANNEL,
   type Components,
   type Harness,
+  iamUser,
   READ_ONLY,
   recordOf,
   responderHarness,
@@ -216,6 +218,34 @@ describe('WorkerService', () => {
 
       expect(result.outcome).toBe('not-found');
       expect(textOf(components.slack.ephemerals.at(-1)?.blocks)).toContain('no longer stored');
+    });
+
+    it('hands the delivery id to the quarantine and the lift: a retry of the same message takes its own claim', async () => {
+      const user = await iamUser(components);
+      const change = await h.storeChange(
+        recordOf('PutRolePolicy', { roleName: 'v', policyName: 'x', policyDocument: '{}' }, { user }),
+      );
+      const delivery = { id: 'sns-message-1' };
+
+      const quarantined = await h.worker.run(
+        { kind: 'quarantine', eventId: change.eventId, by, reason: 'x' },
+        delivery,
+      );
+      expect(quarantined.outcome).toBe('done');
+      const record = (await h.stored(change.eventId)).quarantine;
+      expect(record?.claimId).toBe(attemptClaimId(delivery.id, change.eventId));
+
+      // An earlier try of the lift job died holding its claim: the retry (same delivery) takes it over.
+      if (!record) throw new Error('no quarantine recorded');
+      const now = new Date();
+      const until = new Date(now.getTime() + 60_000).toISOString();
+      expect(await h.store.claimLift(change.eventId, record, { id: delivery.id, until }, now)).toBe(true);
+      const lifted = await h.worker.run(
+        { kind: 'lift-quarantine', eventId: change.eventId, by, reason: 'y' },
+        delivery,
+      );
+      expect(lifted.outcome).toBe('lifted');
+      expect((await h.stored(change.eventId)).quarantine?.status).toBe('lifted');
     });
 
     it('reports a refused quarantine in the thread and to the requester', async () => {

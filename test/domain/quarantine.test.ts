@@ -12,7 +12,9 @@ import {
   type QuarantineSettings,
   type QuarantineTarget,
   quarantineDocument,
+  quarantineEventOf,
   quarantinePolicyArn,
+  quarantinePolicyDescription,
   quarantinePolicyName,
   quarantineTarget,
 } from '../../src/domain/quarantine';
@@ -285,5 +287,35 @@ describe('quarantine modes and the bot surface', () => {
     expect(isQuarantinePolicyArn(`arn:aws:iam::${ACCOUNT}:policy/iam-changes-quarantine-3f9a1c2b`)).toBe(
       false,
     );
+  });
+});
+
+describe('quarantineEventOf', () => {
+  const EVENT = '0a1b2c3d-0000-4000-8000-000000000001';
+  it.each([
+    ["the bot's description", quarantinePolicyDescription('user/mallory', EVENT), 'user/mallory', EVENT],
+    [
+      'with keys',
+      quarantinePolicyDescription('user/mallory', EVENT, ['AKIAEXAMPLE1']),
+      'user/mallory',
+      EVENT,
+    ],
+    ['for another principal', quarantinePolicyDescription('user/eve', EVENT), 'user/mallory', undefined],
+    [
+      'for a role of the same name',
+      quarantinePolicyDescription('role/mallory', EVENT),
+      'user/mallory',
+      undefined,
+    ],
+    ['no description', undefined, 'user/mallory', undefined],
+    ["someone else's words", 'quarantine for mallory', 'user/mallory', undefined],
+    [
+      'an empty event id',
+      'Attached by iam-changes to user/mallory for CloudTrail event ; x',
+      'user/mallory',
+      undefined,
+    ],
+  ])('%s', (_name, description, target, expected) => {
+    expect(quarantineEventOf(description, target)).toBe(expected);
   });
 });

@@ -17,6 +17,7 @@ import AdmZip from 'adm-zip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JOB_MAX_AGE_SECONDS } from '../../src/app/job-verification';
 import { RAISED_POST_LEASE_MS } from '../../src/app/raised-alert';
+import { QUARANTINE_CLAIM_LEASE_MS, WORKER_TIMEOUT_MS } from '../../src/app/revert-port';
 import { evaluateCis44Coverage } from '../../src/domain/cis44-coverage';
 import { CIS44_EVENT_NAMES } from '../../src/domain/events';
 import { CIS44_FILTER_PATTERN } from '../../src/domain/filter-pattern';
@@ -706,6 +707,28 @@ describe('serverless.yml', () => {
     )?.[1].Properties;
     expect(config).toMatchObject({ MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 });
     expect(Number(config?.MaximumEventAgeInSeconds)).toBeLessThan(DEFAULT_JOB_MAX_AGE_SECONDS);
+  });
+
+  it('holds quarantine and lift claims longer than the worker can run (its timeout)', () => {
+    const worker = active(plain, 'AWS::Lambda::Function').find(
+      ([, fn]) => fn.Properties?.FunctionName === 'iam-changes-test-worker',
+    )?.[1];
+    expect(Number(worker?.Properties?.Timeout) * 1000).toBe(WORKER_TIMEOUT_MS);
+    expect(QUARANTINE_CLAIM_LEASE_MS).toBeGreaterThan(WORKER_TIMEOUT_MS);
+    // Taking a claim over reads back the claim it replaced (UPDATED_OLD).
+    const claim = tableWrite('UpdateItem', 'CHANGE#e1', ['pk', 'sk', 'quarantine', 'updatedAt']);
+    expect(
+      allows(statementsOf(plain, 'WorkerRole'), {
+        ...claim,
+        context: { ...claim.context, 'dynamodb:ReturnValues': ['UPDATED_OLD'] },
+      }),
+    ).toBe(true);
+    expect(
+      allows(statementsOf(plain, 'WorkerRole'), {
+        ...claim,
+        context: { ...claim.context, 'dynamodb:ReturnValues': ['ALL_OLD'] },
+      }),
+    ).toBe(false);
   });
 
   it('gives each function its own role, lets only the worker write IAM, and grants no wildcard action', () => {
