@@ -329,10 +329,8 @@ export class QuarantineService {
       ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
     };
     if (record) preview.quarantine = record;
-    if (!record || record.status === 'failed') {
-      preview.refusal = record
-        ? `the quarantine by ${record.by.name} failed (${record.error ?? 'see the audit log'}): nothing was attached to lift`
-        : 'no quarantine is recorded on this change: nothing to lift';
+    if (!record) {
+      preview.refusal = 'no quarantine is recorded on this change: nothing to lift';
       return preview;
     }
     preview.target = record.target;
@@ -353,6 +351,11 @@ export class QuarantineService {
       return preview;
     }
     const policy = this.recordedPolicy(attached, record);
+    // A failed quarantine has something to lift only when it kept the deny of a dead claim it took over.
+    if (record.status === 'failed' && !policy) {
+      preview.refusal = `the quarantine by ${record.by.name} failed (${record.error ?? 'see the audit log'}): nothing was attached to lift`;
+      return preview;
+    }
     preview.keysToRestore = [...(record.deactivatedKeys ?? [])];
     // An active quarantine whose policy is no longer attached (detached by hand, or by a lift that died) is still
     // offered: the lift records it lifted — otherwise it would stay listed as quarantined for good — and deletes
@@ -495,8 +498,18 @@ export class QuarantineService {
     } catch (error: unknown) {
       const text = message(error);
       const warnings = created && !attachedPolicy ? await this.removePolicy(policyArn) : [];
-      warnings.push(...(await clearLater()));
-      const failed: QuarantineRecord = { ...record, status: 'failed', error: text };
+      // A dead claim taken over keeps what it left in IAM when this deny did not get attached: its policy may be
+      // the only deny the principal has, and its description the only list of the keys it deactivated. The
+      // failure is recorded over that policy, so a lift finds it and restores those keys.
+      const kept = replaced && !clearFirst && !attachedPolicy ? replaced.policyArn : undefined;
+      if (!kept) warnings.push(...(await clearLater()));
+      const failed: QuarantineRecord = {
+        ...record,
+        status: 'failed',
+        error: text,
+        ...(kept ? { policyArn: kept } : {}),
+        ...(kept && leftover.keys.length > 0 ? { deactivatedKeys: leftover.keys } : {}),
+      };
       if (warnings.length > 0) failed.warnings = warnings;
       await this.deps.store.recordQuarantine(eventId, failed, this.deps.clock.now());
       await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, policyArn });
@@ -611,7 +624,9 @@ export class QuarantineService {
     reason: string,
   ): Promise<LiftOutcome> {
     const deadClaim = recorded?.status === 'claimed';
-    const recordedKeys = recorded?.status === 'active' ? (recorded.deactivatedKeys ?? []) : [];
+    // A failed quarantine names keys only when it kept a dead claim's policy (and the keys that claim turned off).
+    const recordedKeys =
+      recorded?.status === 'active' || recorded?.status === 'failed' ? (recorded.deactivatedKeys ?? []) : [];
     try {
       // Only keys named both in the record and in the quarantine policy's description in IAM: the table alone
       // can't be trusted to say which keys the bot turned off.

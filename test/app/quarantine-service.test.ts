@@ -714,6 +714,55 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     expect((await store.getChange(eventId))?.quarantine?.status).toBe('active');
   });
 
+  it("a takeover whose own deny cannot be attached leaves the dead claim's deny attached, and a lift still restores its keys", async () => {
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    const dead = (await store.getChange(eventId))?.quarantine;
+    // The dying job had got as far as its keys before it died (what its description names).
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+    // IAM refuses the new deny (the principal's attached-policy limit, throttling): the old one must stay.
+    const refusing = Object.create(gateway) as AwsIamGateway;
+    refusing.attachManagedPolicy = async () => {
+      throw new Error('LimitExceeded: Cannot exceed quota for PoliciesPerUser: 10');
+    };
+    const takeover = new QuarantineService({
+      store,
+      iam: refusing,
+      clock: { now: () => new Date() },
+      audit,
+      settings: {
+        bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
+        protectedPrincipals: [],
+      },
+    });
+
+    await expect(takeover.quarantine(eventId, ALICE, 'again', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'failed',
+    });
+
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      dead?.policyArn,
+    ]);
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({
+      status: 'failed',
+      policyArn: dead?.policyArn,
+    });
+    // The responder can lift it from Slack: the preview offers the kept deny and its keys.
+    expect(await service().prepareLift(eventId)).toMatchObject({
+      policyArn: dead?.policyArn,
+      keysToRestore: [key],
+    });
+    expect((await service().prepareLift(eventId)).refusal).toBeUndefined();
+    const lifted = await service().lift({ eventId }, ALICE, 'done');
+    expect(lifted).toMatchObject({ status: 'lifted', policyArn: dead?.policyArn, restoredKeys: [key] });
+    expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
+  });
+
   it("a lift of the dead claim detaches that claim's own policy only, restores its keys, and records it lifted", async () => {
     const user = await iamUser();
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
