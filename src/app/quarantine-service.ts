@@ -434,7 +434,10 @@ export class QuarantineService {
     }
     const now = this.deps.clock.now();
     const accountId = this.deps.settings.accountId ?? preview.change.accountId;
-    const name = quarantinePolicyName(this.policyName, claimId);
+    // Each attempt names its own policy, a retry of the same job too: what an earlier attempt attached is cleared
+    // only once this attempt's deny is attached, never before (a re-creation under the same name could fail and
+    // leave the principal with no deny).
+    const name = quarantinePolicyName(this.policyName, randomUUID());
     const policyArn = quarantinePolicyArn(accountId, name);
     const record: QuarantineRecord = {
       status: 'claimed',
@@ -454,17 +457,14 @@ export class QuarantineService {
     );
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
     // A claim taken over (its job died, or this is a retry of it): the keys it deactivated are carried over so the
-    // lift still restores them, and what it left in IAM is cleared — once this quarantine's own deny is attached
-    // (no moment unfenced), or first when it used the very policy name this one is about to create (a retry).
+    // lift still restores them, and what it left in IAM is cleared once this quarantine's own deny is attached (no
+    // moment unfenced; each attempt has a policy of its own).
     const replaced = claim.replaced;
-    const clearFirst = replaced?.policyArn === policyArn;
     const leftover = replaced
-      ? clearFirst
-        ? await this.clearDeadClaim(replaced)
-        : { keys: await this.deadClaimKeys(replaced), warnings: [] }
-      : { keys: [], warnings: [] };
+      ? { keys: await this.deadClaimKeys(replaced), warnings: [] as string[] }
+      : { keys: [] as string[], warnings: [] as string[] };
     const clearLater = async (): Promise<string[]> =>
-      replaced && !clearFirst ? (await this.clearDeadClaim(replaced)).warnings : [];
+      replaced ? (await this.clearDeadClaim(replaced)).warnings : [];
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
@@ -501,7 +501,7 @@ export class QuarantineService {
       // A dead claim taken over keeps what it left in IAM when this deny did not get attached: its policy may be
       // the only deny the principal has, and its description the only list of the keys it deactivated. The
       // failure is recorded over that policy, so a lift finds it and restores those keys.
-      const kept = replaced && !clearFirst && !attachedPolicy ? replaced.policyArn : undefined;
+      const kept = replaced && !attachedPolicy ? replaced.policyArn : undefined;
       if (!kept) warnings.push(...(await clearLater()));
       const failed: QuarantineRecord = {
         ...record,

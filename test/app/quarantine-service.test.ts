@@ -714,6 +714,43 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     expect((await store.getChange(eventId))?.quarantine?.status).toBe('active');
   });
 
+  it("a retry of the same job whose own deny cannot be created leaves the earlier attempt's deny attached", async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach');
+    void dying.service.quarantine(eventId, ALICE, 'x', undefined, undefined, 'delivery-1');
+    await dying.reached;
+    const earlier = (await store.getChange(eventId))?.quarantine?.policyArn;
+    const refusing = Object.create(gateway) as AwsIamGateway;
+    refusing.createManagedPolicy = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+    const retry = new QuarantineService({
+      store,
+      iam: refusing,
+      clock: { now: () => new Date() },
+      audit,
+      settings: {
+        bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
+        protectedPrincipals: [],
+      },
+    });
+
+    await expect(
+      retry.quarantine(eventId, ALICE, 'x', undefined, undefined, 'delivery-1'),
+    ).resolves.toMatchObject({
+      status: 'failed',
+    });
+
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      earlier,
+    ]);
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({
+      status: 'failed',
+      policyArn: earlier,
+    });
+  });
+
   it("a takeover whose own deny cannot be attached leaves the dead claim's deny attached, and a lift still restores its keys", async () => {
     const user = await iamUser();
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
