@@ -61,10 +61,18 @@ beforeEach(async () => {
 });
 
 function service(protectedPrincipals: string[] = []): QuarantineService {
+  return serviceOn(gateway, { protectedPrincipals });
+}
+
+/** The service on `iam` (a gateway that fails or stops where a test says), its clock `agoMs` in the past. */
+function serviceOn(
+  iam: AwsIamGateway,
+  { protectedPrincipals = [], agoMs = 0 }: { protectedPrincipals?: string[]; agoMs?: number } = {},
+): QuarantineService {
   return new QuarantineService({
     store,
-    iam: gateway,
-    clock: { now: () => new Date() },
+    iam,
+    clock: { now: () => new Date(Date.now() - agoMs) },
     audit,
     settings: {
       bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
@@ -542,16 +550,7 @@ function dyingAfter(
     };
   }
   return {
-    service: new QuarantineService({
-      store,
-      iam,
-      clock: { now: () => new Date(Date.now() - agoMs) },
-      audit,
-      settings: {
-        bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
-        protectedPrincipals: [],
-      },
-    }),
+    service: serviceOn(iam, { agoMs }),
     reached,
   };
 }
@@ -725,16 +724,7 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     refusing.createManagedPolicy = async () => {
       throw new Error('Throttling: Rate exceeded');
     };
-    const retry = new QuarantineService({
-      store,
-      iam: refusing,
-      clock: { now: () => new Date() },
-      audit,
-      settings: {
-        bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
-        protectedPrincipals: [],
-      },
-    });
+    const retry = serviceOn(refusing);
 
     await expect(
       retry.quarantine(eventId, ALICE, 'x', undefined, undefined, 'delivery-1'),
@@ -767,16 +757,7 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     refusing.attachManagedPolicy = async () => {
       throw new Error('LimitExceeded: Cannot exceed quota for PoliciesPerUser: 10');
     };
-    const takeover = new QuarantineService({
-      store,
-      iam: refusing,
-      clock: { now: () => new Date() },
-      audit,
-      settings: {
-        bot: { workerRoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-changes-worker`, memberAccounts: [] },
-        protectedPrincipals: [],
-      },
-    });
+    const takeover = serviceOn(refusing);
 
     await expect(takeover.quarantine(eventId, ALICE, 'again', ['deactivate-keys'])).resolves.toMatchObject({
       status: 'failed',
