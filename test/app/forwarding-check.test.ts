@@ -200,6 +200,14 @@ function check(
   });
 }
 
+/** A new account of the organisation on moto, named `name`: its id. */
+async function createAccount(name: string): Promise<string> {
+  const created = await organizations.send(
+    new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
+  );
+  return created.CreateAccountStatus?.AccountId ?? '';
+}
+
 function posted(): StoredMessage[] {
   return slack.topLevel(CHANNEL);
 }
@@ -241,12 +249,7 @@ beforeAll(async () => {
     crashed: 'prod-billing',
     revoked: 'prod-identity',
   })) {
-    ids[key] =
-      (
-        await organizations.send(
-          new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
-        )
-      ).CreateAccountStatus?.AccountId ?? '';
+    ids[key] = await createAccount(name);
   }
   busArn = `arn:aws:events:us-east-1:${ids.security}:event-bus/iam-changes-org-test`;
   for (const key of [
@@ -539,12 +542,7 @@ describe('the scheduled forwarding check', () => {
     const created: AccountFacts[] = [];
     for (let i = 0; i < 8; i += 1) {
       const name = `upgrade-${i}`;
-      const id =
-        (
-          await organizations.send(
-            new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
-          )
-        ).CreateAccountStatus?.AccountId ?? '';
+      const id = await createAccount(name);
       created.push({ id, name, ouPath: 'Root', status: 'ACTIVE' });
     }
     const [whole] = created.slice(7) as [AccountFacts];
@@ -584,12 +582,7 @@ describe('the scheduled forwarding check', () => {
     const created: AccountFacts[] = [];
     for (let i = 0; i < 3; i += 1) {
       const name = `cut-${i}`;
-      const id =
-        (
-          await organizations.send(
-            new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
-          )
-        ).CreateAccountStatus?.AccountId ?? '';
+      const id = await createAccount(name);
       created.push({ id, name, status: 'ACTIVE' });
     }
     await new DynamoAccountDirectoryStore(dynalite.documentClient, { tableName: table }).write({
