@@ -6,7 +6,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedAccountDirectory } from '../app/account-directory';
-import { ChangeContent } from '../app/change-content';
+import { type ActionCatalogueLoader, ChangeContent } from '../app/change-content';
 import type { IamGateway } from '../app/iam-port';
 import { IamPolicyDocuments, PolicyDocumentResolver, StoredPolicyDocuments } from '../app/policy-documents';
 import type { ArchiveHistory, HistoryLookup } from '../app/query-port';
@@ -62,6 +62,11 @@ export function buildQueryService(
      * only the store is asked.
      */
     policies?: Pick<IamGateway, 'getManagedPolicy' | 'getPolicyVersion'>;
+    /**
+     * The action catalogue, so a wildcard found only in history is counted in real actions as notify counted it
+     * (the worker's; the Slack function's queries answer from the store and CloudTrail without it).
+     */
+    actions?: ActionCatalogueLoader;
   },
   /** The archive to search: its location alone unless given (the worker gives the S3 search). */
   archiveOf: ArchiveFactory = archiveLocationOf,
@@ -84,6 +89,7 @@ export function buildQueryService(
           ]
         : []),
     ]),
+    ...(parts.actions ? { actions: parts.actions } : {}),
   });
   const archive = archiveOf(config, risk, content);
   return new QueryService({

@@ -4,6 +4,7 @@
  * each policy is in. One module, so that job's code is one chunk; no other job kind loads it.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ActionCatalogueLoader } from '../app/change-content';
 import { AccountPolicyReader, type PolicyReader } from '../app/policy-documents';
 import type { HistoryLookup } from '../app/query-port';
 import type { QueryService } from '../app/query-service';
@@ -24,6 +25,8 @@ export interface HistorySearchWiring {
   home: PolicyReader;
   /** Another account's policy reader, when the bot acts in an organisation (`HOME_ACCOUNT_ID`). */
   members?: { homeAccountId: string; memberReader: (accountId: string) => PolicyReader };
+  /** The worker's action catalogue, loaded on the first document with a wildcard. */
+  actions?: ActionCatalogueLoader;
 }
 
 /** The query service of the worker's history jobs. */
@@ -35,6 +38,7 @@ export function buildHistorySearch({
   dynamo,
   home,
   members,
+  actions,
 }: HistorySearchWiring): QueryService {
   return buildQueryService(
     config,
@@ -45,6 +49,7 @@ export function buildHistorySearch({
       dynamo,
       // An attach found only in history is judged by its document, read in the account the policy is in.
       policies: new AccountPolicyReader({ home, ...(members ?? {}) }),
+      ...(actions ? { actions } : {}),
     },
     archiveHistoryOf,
   );

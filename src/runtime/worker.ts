@@ -8,6 +8,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { AccountRouter, type ChangeRead, type JobRunner } from '../app/account-router';
 import { ResponderAuthorizer } from '../app/authorize';
 import { RecordingIamGateway } from '../app/bot-steps';
+import type { ActionCatalogueLoader } from '../app/change-content';
 import type { CisAuditGateway } from '../app/cis-audit-service';
 import type { PrincipalDirectory } from '../app/escalation-check';
 import type { TrailEventLookup } from '../app/event-confirmation';
@@ -175,6 +176,14 @@ export async function buildWorkerService({
     }
     return reader;
   };
+  // The action catalogue loads with the first document that has a wildcard or NotAction to expand.
+  const actionCatalogue = lazily(
+    async () => new (await import('../catalogue/action-catalogue')).IamDataActionCatalogue(),
+  );
+  /** The catalogue as the use cases take it. */
+  const actions: ActionCatalogueLoader = {
+    forStatements: async (statements) => (await actionCatalogue()).forStatements(statements),
+  };
   // Only a history search needs the query service: it is built (and its code loaded) on the first one.
   const queries = lazily(async () =>
     (await import('./worker-history')).buildHistorySearch({
@@ -184,6 +193,7 @@ export async function buildWorkerService({
       trail,
       dynamo,
       home: homeIam,
+      actions,
       ...(homeAccountId === undefined || givenIam
         ? {}
         : { members: { homeAccountId, memberReader: memberPolicyReader } }),
@@ -225,10 +235,6 @@ export async function buildWorkerService({
   };
   const steps = new DynamoBotStepStore(dynamo, { tableName: config.tableName });
   const validator = config.policyValidation ? onDemandPolicyValidator(options) : undefined;
-  // The action catalogue loads with the first document that has a wildcard or NotAction to expand.
-  const actionCatalogue = lazily(
-    async () => new (await import('../catalogue/action-catalogue')).IamDataActionCatalogue(),
-  );
   /** Each account's revert and quarantine use cases, for actions on a fleet group; the bot's own under HOME. */
   const HOME = 'home';
   const accountUseCases = new Map<string, AccountUseCases>();
@@ -273,7 +279,7 @@ export async function buildWorkerService({
         channelFor: async (change) =>
           routeChange((await routes?.table()) ?? [], change, routeDefaults).channel,
         clock,
-        actions: { forStatements: async (statements) => (await actionCatalogue()).forStatements(statements) },
+        actions,
         ...(validator ? { validator } : {}),
         ...(log ? { log } : {}),
       }),

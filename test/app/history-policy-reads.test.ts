@@ -7,8 +7,10 @@ import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrai
 import { CreatePolicyCommand, CreatePolicyVersionCommand, IAMClient } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ActionCatalogueLoader } from '../../src/app/change-content';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
 import { AwsPolicyReader } from '../../src/aws/policy-reader';
+import { IamDataActionCatalogue } from '../../src/catalogue/action-catalogue';
 import { parseConfig } from '../../src/config';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { parseQuery, type Query } from '../../src/domain/query';
@@ -84,7 +86,7 @@ function attaches(policyArn: string, count: number, offset = 0): CloudTrailRecor
 }
 
 /** A query service on a fresh table (the store never saw these calls) whose CloudTrail history holds `records`. */
-async function serviceWith(records: CloudTrailRecord[]) {
+async function serviceWith(records: CloudTrailRecord[], actions?: ActionCatalogueLoader) {
   const tableName = await db.createTable();
   const cloudTrail = new CloudTrailClient({
     region: 'us-east-1',
@@ -110,6 +112,7 @@ async function serviceWith(records: CloudTrailRecord[]) {
     stats: new DynamoStatsStore(db.documentClient, { tableName, retentionDays: 400 }),
     trail: new CloudTrailHistory(cloudTrail, { requestsPerSecond: 1000 }),
     policies: new AwsPolicyReader(iam),
+    ...(actions ? { actions } : {}),
   });
 }
 
@@ -178,5 +181,45 @@ describe("the worker's history search reads each policy once per query", () => {
     }
     expect(count('GetPolicyCommand')).toBe(1);
     expect(count('GetPolicyVersionCommand')).toBe(0);
+  });
+});
+
+describe("the worker's history search counts a wildcard in real actions", () => {
+  const put = cloudTrailRecord(
+    'PutRolePolicy',
+    {
+      roleName: 'history-wildcard',
+      policyName: 'org-policies',
+      policyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'organizations:*Policy*', Resource: '*' }],
+      }),
+    },
+    { eventTime: new Date(NOW.getTime() - 86_400_000).toISOString(), recipientAccountId: HOME },
+  );
+  const reasonsOf = (answer: { entries: { change: { risk: { reasons: string[] } } }[] }) =>
+    answer.entries.flatMap((entry) => entry.change.risk.reasons);
+
+  it('as notify did, with the catalogue the worker gives it', async () => {
+    const service = await serviceWith([put], new IamDataActionCatalogue());
+
+    const answer = await service.searchHistory(query('7d'));
+
+    expect(reasonsOf(answer)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /organizations:\*Policy\*` grants \d+ organizations actions, \d+ of them permissions management/,
+        ),
+      ]),
+    );
+  });
+
+  it('without a catalogue, says nothing of counts rather than guess', async () => {
+    const service = await serviceWith([put]);
+
+    const answer = await service.searchHistory(query('7d'));
+
+    expect(answer.entries).toHaveLength(1);
+    expect(reasonsOf(answer).join('\n')).not.toMatch(/ grants \d+ /);
   });
 });
