@@ -8,6 +8,7 @@
 import type { ActionsBlock, Button, HomeView, KnownBlock } from '@slack/types';
 import { alertStateOf } from '../app/alert-state';
 import type { HomeFacts } from '../app/home-service';
+import type { QuarantineRecord } from '../app/revert-port';
 import { RISK_LEVELS } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, section } from './blocks';
@@ -65,6 +66,14 @@ function levelCounts(byLevel: HomeFacts['week']['byLevel']): string {
     (level) => `${LEVELS[level].emoji} *${byLevel[level]} ${level}*`,
   );
   return parts.length > 0 ? parts.join(' · ') : 'none';
+}
+
+/** The last addition of modes to a quarantine, in words (empty when none was added). */
+function modesAddedText(quarantine: QuarantineRecord): string {
+  const last = quarantine.modesAdded?.at(-1);
+  return last
+    ? ` (${inlineCode(last.added.join(', '), 100)} added by ${mentionOf(last.by)} at ${slackDate(last.at)})`
+    : '';
 }
 
 function none(what: string): KnownBlock {
@@ -142,7 +151,7 @@ export function renderHome(facts: HomeFacts): HomeView {
     if (!quarantine) return;
     blocks.push(
       section(
-        `:lock: ${inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150)} by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)}${quarantine.dryRun ? ' _(dry run)_' : ''} — ${reasonText(quarantine.reason, 300)}`,
+        `:lock: ${inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150)} by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)}${quarantine.dryRun ? ' _(dry run)_' : ''} — ${reasonText(quarantine.reason, 300)}\nModes in force: ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}${modesAddedText(quarantine)}`,
       ),
     );
     if (responder && stored.change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) {

@@ -521,6 +521,46 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
     expect(textOf(homeOf(ALICE).blocks)).not.toContain('`user/old-timer`');
   });
 
+  it('shows the modes in force of an active quarantine, and the last modes added to it', async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'escalated', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'escalated' },
+      ),
+    );
+    const now = new Date();
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-more',
+      target: { kind: 'user' as const, name: 'escalated' },
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-more`,
+      modes: ['deny-iam' as const, 'deactivate-keys' as const],
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'first look',
+      at: now.toISOString(),
+      modesAdded: [
+        {
+          id: 'add-1',
+          by: { slackUserId: 'U0BOB', name: 'bob' },
+          reason: 'keys leaked',
+          at: now.toISOString(),
+          added: ['deactivate-keys' as const],
+          eventId: 'e-other',
+          policyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-more`,
+          replacedPolicyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-less`,
+        },
+      ],
+    };
+    await h.store.claimQuarantine(change.eventId, record, now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+
+    await handler(homeOpened(ALICE), context);
+    const text = textOf(homeOf(ALICE).blocks);
+    expect(text).toContain('Modes in force: `deny-iam, deactivate-keys`');
+    expect(text).toContain('`deactivate-keys` added by <@U0BOB>');
+  });
+
   it('still lists an active quarantine after its change item expired (the table TTL removed it)', async () => {
     const change = await h.storeChange(
       recordOf(
