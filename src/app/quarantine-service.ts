@@ -13,6 +13,7 @@ import {
   keysInDescription,
   MANAGED_POLICY_MAX_CHARS,
   modeAvailability,
+  modesToAdd,
   policySize,
   QUARANTINE_MODES,
   QUARANTINE_POLICY_NAME,
@@ -390,15 +391,13 @@ export class QuarantineService {
     const entity = record.target;
     const now = this.deps.clock.now();
     const inForce = effectiveModes(modesInForce(record), kind);
-    const modes = effectiveModes([...inForce, ...preview.modes], kind);
+    const { modes, adds, addable } = modesToAdd(inForce, preview.modes, kind);
     preview.alreadyQuarantined = true;
     preview.active = holder;
     preview.policyArn = record.policyArn;
     preview.inForce = inForce;
-    preview.addable = QUARANTINE_MODES.filter(
-      (mode) => !inForce.includes(mode) && modeAvailability(mode, kind).available,
-    );
-    preview.adds = modes.filter((mode) => !inForce.includes(mode));
+    preview.addable = addable;
+    preview.adds = adds;
     preview.modes = modes;
     preview.document = this.document(modes, sessionsSince(record, now));
     const busy = this.busyWith(record, now, ownId);
