@@ -1204,6 +1204,65 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect((await store.getChange(first))?.quarantine?.status).toBe('lifted');
   });
 
+  it('another job takes a dead addition over once its lease passed: the keys the dead job turned off are kept for the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach', LONG_AGO);
+    void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    const dead = (await store.getChange(first))?.quarantine?.addingModes?.policyArn;
+    // The dying job had got as far as its keys (what its policy's description names).
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    const outcome = await service().quarantine(second, ALICE, 'again', [
+      'deactivate-keys',
+      'revoke-sessions',
+    ]);
+
+    expect(outcome).toMatchObject({
+      status: 'modes-added',
+      added: ['revoke-sessions', 'deactivate-keys'],
+      deactivatedKeys: [key],
+    });
+    const now = outcome.status === 'modes-added' ? outcome.policyArn : '';
+    expect(await attachedTo(user)).toEqual([now]);
+    expect(await gateway.getManagedPolicy(dead ?? '')).toBeNull();
+    expect((await store.getChange(first))?.quarantine).toMatchObject({
+      modes: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+      deactivatedKeys: [key],
+    });
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
+  it('when the new deny cannot be attached: nothing added, the quarantine holds as it was, a later request may add', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const record = (await store.getChange(first))?.quarantine;
+    const refusing = Object.create(gateway) as AwsIamGateway;
+    refusing.attachManagedPolicy = async () => {
+      throw new Error('LimitExceeded: Cannot exceed quota for PoliciesPerUser: 10');
+    };
+
+    await expect(
+      serviceOn(refusing).quarantine(second, ALICE, 'y', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'failed', error: expect.stringContaining('no mode was added') });
+
+    expect(await attachedTo(user)).toEqual([arn]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    expect((await store.getChange(first))?.quarantine).toEqual(record);
+    await expect(service().quarantine(second, ALICE, 'y', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'modes-added',
+      deactivatedKeys: [key],
+    });
+  });
+
   it('a lift that read the quarantine before modes were added changes nothing', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
