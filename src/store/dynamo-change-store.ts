@@ -905,8 +905,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   /**
    * The changes whose caller is quarantined now, whatever their age (up to `limit`, most recent first): the
    * `QUARANTINED` list, each read back and kept only while its record still says active. A change whose item
-   * expired (its TTL) is listed from the record kept on the list item: an active quarantine is never dropped for
-   * its change's age.
+   * expired (its TTL) is listed from the record kept on the list item, marked `expired` (its state unconfirmed): a
+   * quarantine whose deny may still be attached is never dropped for its change's age.
    */
   async activeQuarantines(limit: number): Promise<Array<RespondedChange | HomeQuarantine>> {
     const page = await this.documentClient.send(
@@ -929,7 +929,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         const stored = await this.getChange(entry.eventId);
         if (stored) return stored;
         return entry.quarantine
-          ? { change: { eventId: entry.eventId }, quarantine: entry.quarantine }
+          ? { change: { eventId: entry.eventId }, quarantine: entry.quarantine, expired: true }
           : undefined;
       }),
     );
