@@ -1181,6 +1181,58 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect(await attachedTo(user)).toEqual([]);
   });
 
+  /** Modes added by a job that died detaching the deny it replaced (attached again: as if it died just before). */
+  async function diedBeforeDetaching(
+    user: string,
+  ): Promise<{ first: string; second: string; arn: string; now: string }> {
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const dying = dyingAfter('detach');
+    void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    await gateway.attachManagedPolicy({ kind: 'user', name: user }, arn);
+    const record = (await store.getChange(first))?.quarantine;
+    expect(record?.modes).toEqual(['deny-iam', 'deactivate-keys']);
+    expect((await attachedTo(user)).sort()).toEqual([arn, record?.policyArn].sort());
+    return { first, second, arn, now: record?.policyArn ?? '' };
+  }
+
+  it('a job that died after recording the addition, before detaching the deny it replaced: its retry detaches it', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { second, arn, now } = await diedBeforeDetaching(user);
+
+    const retried = await service().quarantine(
+      second,
+      ALICE,
+      'y',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-1',
+    );
+
+    expect(retried).toMatchObject({ status: 'modes-added', policyArn: now, deactivatedKeys: [key] });
+    expect(await attachedTo(user)).toEqual([now]);
+    expect(await gateway.getManagedPolicy(arn)).toBeNull();
+  });
+
+  it('a job that died after recording the addition, before detaching the deny it replaced: the lift detaches both', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await diedBeforeDetaching(user);
+
+    expect((await service().prepareLift(first)).cli).toEqual(
+      expect.arrayContaining([`aws iam detach-user-policy --user-name ${user} --policy-arn ${arn}`]),
+    );
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [key],
+    });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await gateway.getManagedPolicy(arn)).toBeNull();
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
   it('a lift after an adding job died (its lease passed) detaches both denies and restores the keys it turned off', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
