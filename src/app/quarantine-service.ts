@@ -2,8 +2,9 @@
  * The quarantine use case: give the principal behind a change its own deny policy (at `/iam-changes/`, see
  * `domain/quarantine.ts`) with the modes the responder chose, prove it is attached, deactivate an IAM user's
  * access keys when asked, and undo exactly that on lift. A quarantine of a change is claimed exactly once (a
- * conditional write on the change item). Every attempt — done, refused, already claimed or failed — is audited,
- * and the state is recorded on the change item.
+ * conditional write on the change item). A principal already quarantined (for this change or another) gets the
+ * modes a request adds to that quarantine — never a second one, never fewer modes. Every attempt — done, modes
+ * added, refused, already claimed or failed — is audited, and the state is recorded on the change item.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IamEntity } from '../domain/drift';
@@ -284,7 +285,9 @@ export class QuarantineService {
 
   /**
    * Who would be quarantined and how (with `modes`, `deny-iam` alone unless given), or why not: refused
-   * principals, a quarantine of this change that is being applied or holds. Reads only. `given`: the change as
+   * principals, a quarantine of this change that is being applied. A principal already quarantined (by this change
+   * or another) is previewed as such: the modes in force, those that may be added, those `modes` add and the calls
+   * that add them (refused only when none may be added now). Reads only. `given`: the change as
    * the job already read it (not read again); read here when not given.
    */
   async prepare(
@@ -576,7 +579,9 @@ export class QuarantineService {
   }
 
   /**
-   * Quarantines the change's caller with `modes` (`deny-iam` always; `deactivate-keys` for IAM users only):
+   * Quarantines the change's caller with `modes` (`deny-iam` always; `deactivate-keys` for IAM users only) — or,
+   * when the bot already holds a quarantine of it, adds the modes it lacks to that one (`modes-added`; see
+   * {@link addModes}) or answers `already-quarantined` with the modes in force when none are asked beyond them:
    * claims the change's quarantine (a second, concurrent one gets `already-claimed`), creates the quarantine's
    * own deny policy, attaches it, reads the attachment back, deactivates the user's active access keys when asked
    * (recording which), records it on the change and audits it. Refusals are audited too. `given`: as for
