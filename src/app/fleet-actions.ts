@@ -279,6 +279,7 @@ export class FleetActionRunner implements JobRunner {
           'outcome' in result &&
           (result.outcome.status === 'done' ||
             result.outcome.status === 'already-quarantined' ||
+            result.outcome.status === 'modes-added' ||
             (result.outcome.status === 'already-claimed' && result.outcome.existing.status === 'done')),
       ).length;
       const fleetActed: FleetActed = {

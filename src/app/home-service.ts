@@ -68,6 +68,12 @@ export interface HomeSources {
 export interface HomeQuarantine {
   change: { eventId: string };
   quarantine?: QuarantineRecord;
+  /**
+   * True when the change's item expired (the table's TTL) and `quarantine` is the copy the list kept when it was
+   * last written: the bot can no longer vouch for it (it may have been lifted by hand since) nor lift it by its
+   * change, which is gone.
+   */
+  expired?: boolean;
 }
 
 /** Everything the Home tab shows, for one viewer. */

@@ -2,8 +2,9 @@
  * The quarantine use case: give the principal behind a change its own deny policy (at `/iam-changes/`, see
  * `domain/quarantine.ts`) with the modes the responder chose, prove it is attached, deactivate an IAM user's
  * access keys when asked, and undo exactly that on lift. A quarantine of a change is claimed exactly once (a
- * conditional write on the change item). Every attempt — done, refused, already claimed or failed — is audited,
- * and the state is recorded on the change item.
+ * conditional write on the change item). A principal already quarantined (for this change or another) gets the
+ * modes a request adds to that quarantine — never a second one, never fewer modes. Every attempt — done, modes
+ * added, refused, already claimed or failed — is audited, and the state is recorded on the change item.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IamEntity } from '../domain/drift';
@@ -13,6 +14,7 @@ import {
   keysInDescription,
   MANAGED_POLICY_MAX_CHARS,
   modeAvailability,
+  modesToAdd,
   policySize,
   QUARANTINE_MODES,
   QUARANTINE_POLICY_NAME,
@@ -36,6 +38,8 @@ import type { Clock } from './ports';
 import {
   ChangeNotFoundError,
   QUARANTINE_CLAIM_LEASE_MS,
+  type QuarantineModesAdded,
+  type QuarantineModesAdding,
   type QuarantineRecord,
   type QuarantineStore,
   type RespondedChange,
@@ -86,7 +90,18 @@ export interface QuarantinePreview {
   alreadyQuarantined: boolean;
   /** The quarantine recorded on the change, when one is being applied or holds. */
   existing?: QuarantineRecord;
-  /** Why the quarantine would not run. */
+  /**
+   * When {@link alreadyQuarantined}: the quarantine that holds — the change it is recorded on (this one or
+   * another of the same principal) and its record. A request for modes it lacks adds them to it.
+   */
+  active?: { eventId: string; record: QuarantineRecord };
+  /** When already quarantined: the modes in force. */
+  inForce?: QuarantineMode[];
+  /** When already quarantined: the modes not in force that fit the principal (what a request may add). */
+  addable?: QuarantineMode[];
+  /** When already quarantined: the modes previewed that are not in force, which the request would add. */
+  adds?: QuarantineMode[];
+  /** Why the quarantine would not run (or, already quarantined, why no mode can be added now). */
   refusal?: string;
 }
 
@@ -125,6 +140,12 @@ export function isDeadClaim(record: QuarantineRecord, now: Date): boolean {
   return until < now.toISOString();
 }
 
+/** The modes being added to `record` by a job that is not taken for dead yet (its lease has not passed). */
+function liveAdding(record: QuarantineRecord, now: Date): QuarantineModesAdding | undefined {
+  const adding = record.addingModes;
+  return adding && adding.until >= now.toISOString() ? adding : undefined;
+}
+
 /**
  * The claim id of a quarantine run for the job delivery `attempt`: the same for every retry of that delivery on
  * that change (its own claim is taken over), different across changes of one job (a fleet's members) and across
@@ -148,7 +169,33 @@ export type QuarantineOutcome =
       /** True when IAM was only simulated: nothing changed in AWS. */
       dryRun?: boolean;
     }
-  | { status: 'already-quarantined'; target: IamEntity; policyArn: string }
+  | {
+      /** Modes were added to the quarantine that holds (recorded on the change `quarantinedFor`). */
+      status: 'modes-added';
+      target: IamEntity;
+      /** The change whose quarantine now has the modes. */
+      quarantinedFor: string;
+      /** The deny policy that replaced the quarantine's earlier one, with every mode in force. */
+      policyArn: string;
+      /** The modes this request added. */
+      added: QuarantineMode[];
+      /** Every mode in force now. */
+      modes: QuarantineMode[];
+      /** Access keys this request set Inactive (restored on lift, with those the quarantine turned off before). */
+      deactivatedKeys: string[];
+      warnings: string[];
+      /** True when IAM was only simulated: nothing changed in AWS. */
+      dryRun?: boolean;
+    }
+  | {
+      status: 'already-quarantined';
+      target: IamEntity;
+      policyArn: string;
+      /** The change whose quarantine holds. */
+      quarantinedFor: string;
+      /** The modes in force (the request asked for none beyond them). */
+      modes: QuarantineMode[];
+    }
   | { status: 'already-claimed'; existing: QuarantineRecord }
   | { status: 'refused'; reason: string }
   | { status: 'failed'; error: string; target?: IamEntity; policyArn?: string };
@@ -202,6 +249,25 @@ function keyStep(userName: string, keyId: string, status: 'Active' | 'Inactive')
   };
 }
 
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** The modes a quarantine record says are in force (`deny-iam` only on records from before modes). */
+export function modesInForce(record: QuarantineRecord): QuarantineMode[] {
+  return record.modes ?? ['deny-iam'];
+}
+
+/**
+ * Since when `revoke-sessions` denies credentials: when it came into force (the quarantine, or the addition that
+ * added it), kept as it was when a policy is replaced; `now` when this request adds it.
+ */
+function sessionsSince(record: QuarantineRecord, now: Date): Date {
+  if (!modesInForce(record).includes('revoke-sessions')) return now;
+  const added = record.modesAdded?.find((entry) => entry.added.includes('revoke-sessions'));
+  return new Date(added?.at ?? record.at);
+}
+
 /** The quarantine use case. */
 export class QuarantineService {
   private readonly policyName: string;
@@ -219,7 +285,9 @@ export class QuarantineService {
 
   /**
    * Who would be quarantined and how (with `modes`, `deny-iam` alone unless given), or why not: refused
-   * principals, a quarantine of this change that is being applied or holds. Reads only. `given`: the change as
+   * principals, a quarantine of this change that is being applied. A principal already quarantined (by this change
+   * or another) is previewed as such: the modes in force, those that may be added, those `modes` add and the calls
+   * that add them (refused only when none may be added now). Reads only. `given`: the change as
    * the job already read it (not read again); read here when not given.
    */
   async prepare(
@@ -272,22 +340,20 @@ export class QuarantineService {
       existing &&
       !isDeadClaim(existing, this.deps.clock.now()) &&
       !(existing.status === 'claimed' && ownClaimId !== undefined && existing.claimId === ownClaimId);
-    if (existing && live && (existing.status === 'claimed' || existing.status === 'active')) {
+    if (existing && live && existing.status === 'claimed') {
       preview.existing = existing;
-      preview.refusal =
-        existing.status === 'claimed'
-          ? `a quarantine of this change by ${existing.by.name} is being applied now (since ${existing.at})`
-          : `${entityKey(existing.target)} is already quarantined for this change by ${existing.by.name}: lift it from the alert when done`;
+      preview.refusal = `a quarantine of this change by ${existing.by.name} is being applied now (since ${existing.at})`;
       return preview;
     }
     const entity: IamEntity = { kind: target.kind, name: target.name };
-    const attached = await this.deps.iam.listAttachedPolicies(entity);
-    const current = await this.recordedQuarantineAmong(attached, entity);
-    if (current) {
-      preview.alreadyQuarantined = true;
-      preview.policyArn = current;
-      return preview;
+    let holder: { eventId: string; record: QuarantineRecord } | undefined;
+    if (existing && live && existing.status === 'active') {
+      preview.existing = existing;
+      holder = { eventId, record: existing };
+    } else {
+      holder = await this.recordedQuarantineAmong(await this.deps.iam.listAttachedPolicies(entity), entity);
     }
+    if (holder) return this.previewAdding(preview, holder, kind, ownClaimId);
     if (entity.kind === 'user') {
       preview.activeKeys = (await this.deps.iam.listAccessKeys(entity.name))
         .filter((key) => key.status === 'Active')
@@ -309,6 +375,80 @@ export class QuarantineService {
     }
     preview.cli = preview.steps.map(toCliCommand);
     return preview;
+  }
+
+  /**
+   * The preview of a principal already quarantined by `holder`: the modes in force, those that may be added and
+   * those the previewed modes add, and the calls that add them — a new deny policy with every mode (this
+   * quarantine's own, as each one has), attached before the one it replaces is detached and deleted, and the
+   * user's active keys set Inactive when `deactivate-keys` is added. Refused while the quarantine is being lifted or
+   * has modes added by another job, and when no mode is left to add.
+   */
+  private async previewAdding(
+    preview: QuarantinePreview,
+    holder: { eventId: string; record: QuarantineRecord },
+    kind: 'user' | 'role',
+    ownId: string | undefined,
+  ): Promise<QuarantinePreview> {
+    const { record } = holder;
+    const entity = record.target;
+    const now = this.deps.clock.now();
+    const inForce = effectiveModes(modesInForce(record), kind);
+    const { modes, adds, addable } = modesToAdd(inForce, preview.modes, kind);
+    preview.alreadyQuarantined = true;
+    preview.active = holder;
+    preview.policyArn = record.policyArn;
+    preview.inForce = inForce;
+    preview.addable = addable;
+    preview.adds = adds;
+    preview.modes = modes;
+    preview.document = this.document(modes, sessionsSince(record, now));
+    const busy = this.busyWith(record, now, ownId);
+    if (busy || preview.addable.length === 0) {
+      preview.refusal =
+        busy ??
+        `${entityKey(entity)} is already quarantined${holder.eventId === preview.change.eventId ? ' for this change' : ''} by ${record.by.name} with every mode that applies to it (${inForce.join(', ')}): lift it from the alert when done`;
+      return preview;
+    }
+    if (entity.kind === 'user' && preview.addable.includes('deactivate-keys')) {
+      preview.activeKeys = (await this.deps.iam.listAccessKeys(entity.name))
+        .filter((key) => key.status === 'Active')
+        .map((key) => key.id);
+    }
+    const newArn = quarantinePolicyArn(
+      this.deps.settings.accountId ?? preview.change.accountId,
+      `${this.policyName}-<id>`,
+    );
+    preview.steps.push(
+      {
+        action: 'iam:CreatePolicy',
+        params: {
+          PolicyName: `${this.policyName}-<id>`,
+          Path: QUARANTINE_POLICY_PATH,
+          PolicyDocument: JSON.stringify(preview.document),
+        },
+      },
+      attachStep(entity, newArn, 'Attach'),
+    );
+    if (preview.adds.includes('deactivate-keys')) {
+      for (const key of preview.activeKeys) preview.steps.push(keyStep(entity.name, key, 'Inactive'));
+    }
+    preview.steps.push(attachStep(entity, record.policyArn, 'Detach'));
+    if (this.ownPolicy(record.policyArn))
+      preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: record.policyArn } });
+    preview.cli = preview.steps.map(toCliCommand);
+    return preview;
+  }
+
+  /** Why modes can't be added to the active quarantine `record` now (a lift on it, another job adding modes). */
+  private busyWith(record: QuarantineRecord, now: Date, ownId: string | undefined): string | undefined {
+    const principal = entityKey(record.target);
+    if (record.lifting)
+      return `the quarantine of ${principal} is being lifted (or a lift of it did not finish): lift it, then quarantine again`;
+    const adding = record.addingModes;
+    if (adding && adding.id !== ownId && adding.until >= now.toISOString())
+      return `modes are being added to the quarantine of ${principal} by ${adding.by.name} now (since ${adding.at}): look at the alert again once that is done`;
+    return undefined;
   }
 
   /**
@@ -341,6 +481,11 @@ export class QuarantineService {
     }
     if (record.status === 'claimed' && !isDeadClaim(record, this.deps.clock.now())) {
       preview.refusal = `the quarantine by ${record.by.name} is being applied now: lift it once it is done`;
+      return preview;
+    }
+    const adding = liveAdding(record, this.deps.clock.now());
+    if (adding) {
+      preview.refusal = `modes are being added to the quarantine by ${adding.by.name} now: lift it once that is done`;
       return preview;
     }
     let attached: Awaited<ReturnType<IamGateway['listAttachedPolicies']>>;
@@ -385,13 +530,58 @@ export class QuarantineService {
         return preview;
       }
     }
+    try {
+      // What modes added to the quarantine left attached: a policy replaced but not yet detached, a dead job's.
+      const left = await this.leftByAdding(record, attached);
+      for (const arn of left.policies) {
+        preview.steps.push(attachStep(record.target, arn, 'Detach'), {
+          action: 'iam:DeletePolicy',
+          params: { PolicyArn: arn },
+        });
+      }
+      preview.keysToRestore = unique([...preview.keysToRestore, ...left.keys]);
+    } catch (error: unknown) {
+      preview.refusal = `the quarantine policies of ${entityKey(record.target)} could not be read (${message(error)})`;
+      return preview;
+    }
     for (const key of preview.keysToRestore) preview.steps.push(keyStep(record.target.name, key, 'Active'));
     preview.cli = preview.steps.map(toCliCommand);
     return preview;
   }
 
   /**
-   * Quarantines the change's caller with `modes` (`deny-iam` always; `deactivate-keys` for IAM users only):
+   * What adding modes to the quarantine `record` left in IAM besides its recorded policy: the policies it replaced
+   * that are still attached (a job that died before detaching them), and the policy of a job that died while
+   * adding modes (its claim names it; its lease passed, or a lift would have been refused) with the keys that
+   * policy's description names — the bot's own record of which keys that job was to turn off.
+   */
+  private async leftByAdding(
+    record: QuarantineRecord,
+    attached: { arn: string }[],
+  ): Promise<{ policies: string[]; deletable: string[]; keys: string[] }> {
+    const dead = record.addingModes;
+    const candidates = unique(
+      [dead?.policyArn, ...(record.modesAdded ?? []).map((entry) => entry.replacedPolicyArn)].filter(
+        (arn): arn is string => arn !== undefined && arn !== record.policyArn && this.ownPolicy(arn),
+      ),
+    );
+    const policies = candidates.filter((arn) => attached.some((item) => item.arn === arn));
+    const deletable = [...policies];
+    let keys: string[] = [];
+    if (dead && this.ownPolicy(dead.policyArn) && dead.policyArn !== record.policyArn) {
+      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
+      if (policy) {
+        keys = keysInDescription(policy.description, entityKey(record.target));
+        if (!deletable.includes(dead.policyArn)) deletable.push(dead.policyArn);
+      }
+    }
+    return { policies, deletable, keys };
+  }
+
+  /**
+   * Quarantines the change's caller with `modes` (`deny-iam` always; `deactivate-keys` for IAM users only) — or,
+   * when the bot already holds a quarantine of it, adds the modes it lacks to that one (`modes-added`; see
+   * {@link addModes}) or answers `already-quarantined` with the modes in force when none are asked beyond them:
    * claims the change's quarantine (a second, concurrent one gets `already-claimed`), creates the quarantine's
    * own deny policy, attaches it, reads the attachment back, deactivates the user's active access keys when asked
    * (recording which), records it on the change and audits it. Refusals are audited too. `given`: as for
@@ -425,13 +615,8 @@ export class QuarantineService {
       return { status: 'refused', reason: target.refused };
     }
     const entity: IamEntity = { kind: target.kind, name: target.name };
+    if (preview.active) return this.quarantinedAlready(eventId, preview, preview.active, by, reason, claimId);
     if (preview.existing) return this.alreadyClaimed(by, eventId, entity, reason, preview.existing);
-    if (preview.alreadyQuarantined) {
-      await this.audit(by, 'quarantine', eventId, entity, reason, 'already-quarantined', {
-        policyArn: preview.policyArn,
-      });
-      return { status: 'already-quarantined', target: entity, policyArn: preview.policyArn };
-    }
     const now = this.deps.clock.now();
     const accountId = this.deps.settings.accountId ?? preview.change.accountId;
     // Each attempt names its own policy, a retry of the same job too: what an earlier attempt attached is cleared
@@ -541,6 +726,323 @@ export class QuarantineService {
   }
 
   /**
+   * A request for a principal already quarantined by `holder`: the modes it asks for beyond those in force are
+   * added ({@link addModes}); asking for none, the answer is "already quarantined" with the modes in force ("already
+   * claimed" on the change that holds it, as before) — or, for a retry of a job that added them, what it did.
+   */
+  private async quarantinedAlready(
+    eventId: string,
+    preview: QuarantinePreview,
+    holder: { eventId: string; record: QuarantineRecord },
+    by: AuditActor,
+    reason: string,
+    id: string,
+  ): Promise<QuarantineOutcome> {
+    const { record } = holder;
+    const entity = record.target;
+    if ((preview.adds ?? []).length > 0) {
+      const busy = this.busyWith(record, this.deps.clock.now(), id);
+      if (busy) {
+        await this.audit(by, 'quarantine-refused', eventId, entity, reason, `refused: ${busy}`);
+        return { status: 'refused', reason: busy };
+      }
+      return this.addModes(eventId, preview, holder, by, reason, id);
+    }
+    const done = record.modesAdded?.find((entry) => entry.id === id);
+    if (done) return this.modesAddedBefore(holder, done);
+    if (holder.eventId === eventId) return this.alreadyClaimed(by, eventId, entity, reason, record);
+    const modes = modesInForce(record);
+    await this.audit(by, 'quarantine', eventId, entity, reason, 'already-quarantined', {
+      policyArn: record.policyArn,
+      quarantinedFor: holder.eventId,
+      modes,
+    });
+    return {
+      status: 'already-quarantined',
+      target: entity,
+      policyArn: record.policyArn,
+      quarantinedFor: holder.eventId,
+      modes,
+    };
+  }
+
+  /**
+   * A retry of a job whose modes were added: nothing is added again; what the addition left of the policy it
+   * replaced (a job that died before detaching it) is cleared, and the outcome is told again.
+   */
+  private async modesAddedBefore(
+    holder: { eventId: string; record: QuarantineRecord },
+    done: QuarantineModesAdded,
+  ): Promise<QuarantineOutcome> {
+    const entity = holder.record.target;
+    const left = [done.replacedPolicyArn].filter((arn) => arn !== holder.record.policyArn);
+    const warnings = [...(done.warnings ?? []), ...(await this.clearReplaced(entity, left))];
+    return {
+      status: 'modes-added',
+      target: entity,
+      quarantinedFor: holder.eventId,
+      policyArn: done.policyArn,
+      added: done.added,
+      modes: modesInForce(holder.record),
+      deactivatedKeys: done.deactivatedKeys ?? [],
+      warnings,
+      ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
+    };
+  }
+
+  /**
+   * Adds the modes `preview.adds` to the active quarantine of `holder`, under the same discipline as a quarantine:
+   * the right to add them is claimed on the quarantine's record first (a conditional write: still that quarantine
+   * and that policy, no lift on it, no other job adding modes — a concurrent request is refused, a retry of this
+   * job takes its own claim over). Then a new deny policy with every mode in force is created, its description
+   * naming every key the quarantine has turned off (those it turned off before, as the lift trusts them, and those
+   * it turns off now), attached and read back; the user's active keys are set Inactive when `deactivate-keys` is
+   * added (a key already inactive is never recorded, so the lift never turns it on); the record is written with
+   * the new policy, the modes and the keys (only while the claim holds); and only then is the policy it replaced
+   * detached and deleted, so the principal is fenced in at every moment and the record always names an attached
+   * deny. A job that dies half-way leaves its claim naming its policy: its retry carries over the keys that policy
+   * names and clears it, and a lift after its lease detaches it and restores those keys.
+   */
+  private async addModes(
+    eventId: string,
+    preview: QuarantinePreview,
+    holder: { eventId: string; record: QuarantineRecord },
+    by: AuditActor,
+    reason: string,
+    id: string,
+  ): Promise<QuarantineOutcome> {
+    const { record } = holder;
+    const entity = record.target;
+    const principal = entityKey(entity);
+    const added = preview.adds ?? [];
+    const modes = preview.modes;
+    const now = this.deps.clock.now();
+    const accountId = this.deps.settings.accountId ?? preview.change.accountId;
+    const policyArn = quarantinePolicyArn(accountId, quarantinePolicyName(this.policyName, randomUUID()));
+    const name = policyArn.slice(policyArn.lastIndexOf('/') + 1);
+    const adding: QuarantineModesAdding = {
+      id,
+      until: new Date(now.getTime() + QUARANTINE_CLAIM_LEASE_MS).toISOString(),
+      policyArn,
+      modes: added,
+      by,
+      at: now.toISOString(),
+    };
+    const details = { quarantinedFor: holder.eventId, adding: added };
+    const claim = await this.deps.store.claimModesAdding(holder.eventId, record, adding, now);
+    if (!claim.claimed) return this.notAdded(eventId, holder, preview, by, reason, id);
+    const replaced = claim.replaced && claim.replaced.policyArn !== policyArn ? claim.replaced : undefined;
+    const giveBack = async (): Promise<void> => {
+      try {
+        await this.deps.store.releaseModesAdding(holder.eventId, id, replaced);
+      } catch {
+        // Held until its lease ends: nothing was added, and a lift or another request may run after that.
+      }
+    };
+
+    const warnings: string[] = [];
+    // The keys the quarantine turned off so far, as a lift trusts them: named both in its record and in its
+    // policy's description; and those a dead earlier attempt's policy names (it may have turned them off).
+    let kept: string[];
+    let leftover: string[] = [];
+    let keys: AccessKey[] = [];
+    try {
+      const current = await this.deps.iam.getManagedPolicy(record.policyArn);
+      const named = keysInDescription(current?.description, principal);
+      kept = (record.deactivatedKeys ?? []).filter((key) => named.includes(key));
+      for (const key of (record.deactivatedKeys ?? []).filter((item) => !named.includes(item)))
+        warnings.push(`access key ${key} is not named by the quarantine policy in IAM: not carried over`);
+      if (replaced && this.ownPolicy(replaced.policyArn)) {
+        const left = await this.deps.iam.getManagedPolicy(replaced.policyArn);
+        leftover = keysInDescription(left?.description, principal).filter((key) => !kept.includes(key));
+      }
+      if (entity.kind === 'user' && (added.includes('deactivate-keys') || leftover.length > 0))
+        keys = await this.deps.iam.listAccessKeys(entity.name);
+    } catch (error: unknown) {
+      await giveBack();
+      const text = `could not read IAM: ${message(error)}`;
+      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, ...details });
+      return { status: 'failed', error: text, target: entity, policyArn: record.policyArn };
+    }
+    const toDeactivate = added.includes('deactivate-keys')
+      ? keys.filter((key) => key.status === 'Active' && !kept.includes(key.id)).map((key) => key.id)
+      : [];
+    // Only a leftover key that is off now: one the dead attempt never reached is not the bot's to turn on.
+    const carried = leftover.filter(
+      (id) => !toDeactivate.includes(id) && keys.some((key) => key.id === id && key.status === 'Inactive'),
+    );
+    const document = this.document(modes, sessionsSince(record, now));
+    let created = false;
+    let attachedPolicy = false;
+    try {
+      if (policySize(document) > MANAGED_POLICY_MAX_CHARS) {
+        throw new Error(
+          `the deny document is ${policySize(document)} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}: shorten the bot surface settings`,
+        );
+      }
+      await this.deps.iam.createManagedPolicy({
+        name,
+        path: QUARANTINE_POLICY_PATH,
+        document,
+        description: quarantinePolicyDescription(
+          principal,
+          holder.eventId,
+          unique([...kept, ...carried, ...toDeactivate]),
+        ),
+      });
+      created = true;
+      await this.deps.iam.attachManagedPolicy(entity, policyArn);
+      attachedPolicy = true;
+      const attached = await this.deps.iam.listAttachedPolicies(entity);
+      if (!attached.some((item) => item.arn === policyArn)) {
+        throw new Error(`${policyArn} is not listed on ${principal} after attaching it`);
+      }
+    } catch (error: unknown) {
+      const text = message(error);
+      const problems: string[] = [];
+      let off = !attachedPolicy;
+      if (attachedPolicy) {
+        try {
+          await this.deps.iam.detachManagedPolicy(entity, policyArn);
+          off = true;
+        } catch (detachError: unknown) {
+          problems.push(
+            `${policyArn} could not be detached (${message(detachError)}): a lift detaches it once this request's lease passed`,
+          );
+        }
+      }
+      if (created && off) problems.push(...(await this.removePolicy(policyArn)));
+      // Given back only when nothing of it is attached; else its claim names the policy for the lift to find.
+      if (off) await giveBack();
+      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', {
+        error: text,
+        ...details,
+        policyArn,
+        ...(problems.length > 0 ? { warnings: problems } : {}),
+      });
+      return {
+        status: 'failed',
+        error: `no mode was added (${text}); the quarantine holds as it was`,
+        target: entity,
+        policyArn: record.policyArn,
+      };
+    }
+
+    const turnedOff = await this.deactivateKeys(entity.name, toDeactivate);
+    warnings.push(...turnedOff.warnings);
+    const newKeys = [...turnedOff.deactivated, ...carried];
+    const entry: QuarantineModesAdded = {
+      id,
+      by,
+      reason,
+      at: now.toISOString(),
+      added,
+      eventId,
+      policyArn,
+      replacedPolicyArn: record.policyArn,
+      ...(newKeys.length > 0 ? { deactivatedKeys: newKeys } : {}),
+      ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
+    };
+    const { addingModes: _held, deactivatedKeys: _keys, ...rest } = record;
+    const allKeys = unique([...kept, ...newKeys]);
+    const updated: QuarantineRecord = {
+      ...rest,
+      policyArn,
+      modes,
+      ...(allKeys.length > 0 ? { deactivatedKeys: allKeys } : {}),
+      modesAdded: [...(record.modesAdded ?? []), entry],
+    };
+    if (!(await this.deps.store.recordModesAdded(holder.eventId, updated, id, this.deps.clock.now()))) {
+      const text =
+        'the quarantine changed while the modes were being added (another job took the addition over after this one ran past its lease): look at the alert again';
+      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', {
+        error: text,
+        ...details,
+        policyArn,
+      });
+      return { status: 'failed', error: text, target: entity, policyArn };
+    }
+    // The new deny holds and is recorded: the one it replaced, and what a dead earlier attempt left, go now.
+    warnings.push(...(await this.clearReplaced(entity, [record.policyArn, replaced?.policyArn])));
+    await this.audit(by, 'quarantine', eventId, entity, reason, 'modes-added', {
+      quarantinedFor: holder.eventId,
+      added,
+      modes,
+      policyArn,
+      replacedPolicyArn: record.policyArn,
+      deactivatedKeys: newKeys,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    });
+    return {
+      status: 'modes-added',
+      target: entity,
+      quarantinedFor: holder.eventId,
+      policyArn,
+      added,
+      modes,
+      deactivatedKeys: newKeys,
+      warnings,
+      ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
+    };
+  }
+
+  /**
+   * The claim to add modes was not taken: the quarantine changed since it was read. Read again: the modes may be
+   * in force now (another request added them: "already quarantined"), or why not, in words.
+   */
+  private async notAdded(
+    eventId: string,
+    holder: { eventId: string; record: QuarantineRecord },
+    preview: QuarantinePreview,
+    by: AuditActor,
+    reason: string,
+    id: string,
+  ): Promise<QuarantineOutcome> {
+    const entity = holder.record.target;
+    const now = (await this.deps.store.getChange(holder.eventId))?.quarantine;
+    const same =
+      now?.status === 'active' &&
+      now.claimId === holder.record.claimId &&
+      entityKey(now.target) === entityKey(entity);
+    if (same && preview.modes.every((mode) => modesInForce(now).includes(mode))) {
+      return this.quarantinedAlready(
+        eventId,
+        { ...preview, adds: [] },
+        { ...holder, record: now },
+        by,
+        reason,
+        id,
+      );
+    }
+    const why =
+      (same ? this.busyWith(now, this.deps.clock.now(), id) : undefined) ??
+      `the quarantine of ${entityKey(entity)} changed while this request ran (lifted, or modes added since): look at the alert again`;
+    await this.audit(by, 'quarantine-refused', eventId, entity, reason, `refused: ${why}`, {
+      quarantinedFor: holder.eventId,
+    });
+    return { status: 'refused', reason: why };
+  }
+
+  /** Detaches from `entity` and deletes the replaced deny policies given (own ones only are deleted); what went wrong. */
+  private async clearReplaced(entity: IamEntity, arns: readonly (string | undefined)[]): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const arn of unique(arns.filter((item): item is string => item !== undefined))) {
+      try {
+        const attached = await this.deps.iam.listAttachedPolicies(entity);
+        if (attached.some((item) => item.arn === arn)) await this.deps.iam.detachManagedPolicy(entity, arn);
+      } catch (error: unknown) {
+        warnings.push(
+          `${arn}, which the new deny replaces, could not be detached (${message(error)}): the lift detaches it`,
+        );
+        continue;
+      }
+      if (this.ownPolicy(arn) && (await this.deps.iam.getManagedPolicy(arn).catch(() => null)))
+        warnings.push(...(await this.removePolicy(arn)));
+    }
+    return warnings;
+  }
+
+  /**
    * Lifts a quarantine: detaches the bot's deny policy from the principal recorded on the change (or the one
    * given), reads it back, deletes the quarantine's own policy, and sets Active again the access keys the
    * quarantine recorded as deactivated (only those, and only while they still exist). Lifting by principal
@@ -583,6 +1085,12 @@ export class QuarantineService {
         await this.audit(by, 'lift-quarantine', eventId, recorded.target, reason, `refused: ${refusal}`);
         return { status: 'refused', reason: refusal };
       }
+      const adding = liveAdding(recorded, this.deps.clock.now());
+      if (adding) {
+        const refusal = `modes are being added to the quarantine by ${adding.by.name} now: lift it once that is done`;
+        await this.audit(by, 'lift-quarantine', eventId, recorded.target, reason, `refused: ${refusal}`);
+        return { status: 'refused', reason: refusal };
+      }
       entity = recorded.target;
     } else {
       entity = subject.principal;
@@ -598,7 +1106,7 @@ export class QuarantineService {
         const refusal =
           recorded.status === 'lifted'
             ? `the quarantine was already lifted${recorded.lifted ? ` by ${recorded.lifted.by.name} at ${recorded.lifted.at}` : ''}`
-            : 'the quarantine recorded on this change is no longer the one this lift read (lifted, quarantined again or being lifted since): look at the alert again';
+            : 'the quarantine recorded on this change is no longer the one this lift read (lifted, quarantined again, modes added or being lifted since): look at the alert again';
         await this.audit(by, 'lift-quarantine', eventId, recorded.target, reason, `refused: ${refusal}`);
         return { status: 'refused', reason: refusal };
       }
@@ -651,6 +1159,10 @@ export class QuarantineService {
       const policies = recorded
         ? [this.recordedPolicy(attached, recorded)].filter((arn): arn is string => arn !== undefined)
         : attached.map((item) => item.arn).filter((arn) => isQuarantinePolicyArn(arn, this.policyName));
+      const left = recorded
+        ? await this.leftByAdding(recorded, attached)
+        : { policies: [], deletable: [], keys: [] };
+      keys = unique([...keys, ...left.keys]);
       // A recorded active quarantine whose policy is no longer attached (a lift that died after detaching it, or
       // someone by hand) is completed: recorded as lifted, so the change is not stuck as quarantined for good.
       const completing =
@@ -658,7 +1170,7 @@ export class QuarantineService {
         eventId !== undefined &&
         (recorded?.status === 'active' ||
           (deadClaim && recordedPolicy !== undefined && recordedPolicy !== null));
-      if (policies.length === 0 && keys.length === 0 && !completing) {
+      if (policies.length === 0 && left.policies.length === 0 && keys.length === 0 && !completing) {
         await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'not-quarantined');
         return { status: 'not-quarantined', target: entity };
       }
@@ -669,12 +1181,12 @@ export class QuarantineService {
           `${recorded.policyArn} was no longer attached to ${entityKey(entity)}: the quarantine is recorded as lifted`,
         );
       }
-      for (const policyArn of policies) {
+      for (const policyArn of [...policies, ...left.policies]) {
         await this.deps.iam.detachManagedPolicy(entity, policyArn);
         ran.push(attachStep(entity, policyArn, 'Detach'));
       }
       const after = await this.deps.iam.listAttachedPolicies(entity);
-      const still = policies.find((arn) => after.some((item) => item.arn === arn));
+      const still = [...policies, ...left.policies].find((arn) => after.some((item) => item.arn === arn));
       if (still) throw new Error(`${still} is still attached to ${entityKey(entity)} after detaching it`);
       // Keys before the policy: its description is the only trusted list of the keys the quarantine turned off,
       // so it is deleted last — a lift that dies in between leaves it for the retry to read.
@@ -683,14 +1195,18 @@ export class QuarantineService {
       // A completed lift's own policy, detached by the lift that died, is deleted too when it is still there.
       const leftOver =
         completing && recordedPolicy && this.ownPolicy(recorded.policyArn) ? [recorded.policyArn] : [];
-      for (const policyArn of [...policies.filter((arn) => this.ownPolicy(arn)), ...leftOver]) {
+      for (const policyArn of [
+        ...policies.filter((arn) => this.ownPolicy(arn)),
+        ...leftOver,
+        ...left.deletable,
+      ]) {
         const problems = await this.removePolicy(policyArn);
         if (problems.length === 0) ran.push({ action: 'iam:DeletePolicy', params: { PolicyArn: policyArn } });
         warnings.push(...problems);
       }
       const now = this.deps.clock.now();
       if (eventId && recorded) {
-        const { lifting: _held, until: _claimUntil, ...record } = recorded;
+        const { lifting: _held, until: _claimUntil, addingModes: _adding, ...record } = recorded;
         const lifted: QuarantineRecord = {
           ...record,
           status: 'lifted',
@@ -767,7 +1283,7 @@ export class QuarantineService {
   }
 
   /**
-   * The attached policy that is a quarantine of `entity` the bot holds now: one named like the bot's whose
+   * The quarantine of `entity` the bot holds now (its change and record), found by its attached policy: one named like the bot's whose
    * description names the change it was attached for, where the store records an active quarantine of `entity`
    * with that very policy. A name and a description anyone with `iam:CreatePolicy` can copy: the principal being
    * quarantined (an administrator) could otherwise attach a harmless look-alike to itself and be skipped.
@@ -775,7 +1291,7 @@ export class QuarantineService {
   private async recordedQuarantineAmong(
     attached: { arn: string }[],
     entity: IamEntity,
-  ): Promise<string | undefined> {
+  ): Promise<{ eventId: string; record: QuarantineRecord } | undefined> {
     for (const { arn } of attached) {
       if (!isQuarantinePolicyArn(arn, this.policyName)) continue;
       const eventId = quarantineEventOf(
@@ -789,7 +1305,7 @@ export class QuarantineService {
         record.policyArn === arn &&
         entityKey(record.target) === entityKey(entity)
       )
-        return arn;
+        return { eventId, record };
     }
     return undefined;
   }

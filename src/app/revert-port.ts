@@ -85,6 +85,52 @@ export interface QuarantineRecord {
   lifting?: { id: string; until: string };
   /** True when IAM was only simulated (the local runtime without AWS): nothing changed in any account. */
   dryRun?: boolean;
+  /**
+   * Modes being added to this active quarantine now (a conditional write taken before IAM is touched): the new
+   * deny policy that will replace {@link policyArn} and until when the job adding them holds the right to. No lift
+   * and no other addition runs meanwhile; once `until` passed its job is taken for dead, and a lift detaches that
+   * policy too. Gone once the addition is recorded or given back.
+   */
+  addingModes?: QuarantineModesAdding;
+  /** Modes added to this quarantine after it was applied, oldest first. */
+  modesAdded?: QuarantineModesAdded[];
+}
+
+/** Modes being added to an active quarantine (see {@link QuarantineRecord.addingModes}). */
+export interface QuarantineModesAdding {
+  /** The adding job's id: the same for every retry of that job, which takes it over. */
+  id: string;
+  /** ISO time after which the job is taken for dead. */
+  until: string;
+  /** The deny policy it creates, with the modes in force and those added. */
+  policyArn: string;
+  /** The modes it adds. */
+  modes: QuarantineMode[];
+  by: AuditActor;
+  /** ISO time it was claimed. */
+  at: string;
+}
+
+/** Modes added to an active quarantine, as recorded on it. */
+export interface QuarantineModesAdded {
+  /** The adding job's id (a retry of that job finds its addition done here). */
+  id: string;
+  by: AuditActor;
+  reason: string;
+  /** ISO time the modes were added (`revoke-sessions` added then denies credentials issued before it). */
+  at: string;
+  /** The modes added. */
+  added: QuarantineMode[];
+  /** The change the request was made from (another change of the same principal, or this one). */
+  eventId: string;
+  /** The deny policy the addition attached (with every mode in force then). */
+  policyArn: string;
+  /** The deny policy the new one replaced (detached and deleted once the addition is recorded). */
+  replacedPolicyArn: string;
+  /** The access keys this addition set Inactive (also in the quarantine's `deactivatedKeys`). */
+  deactivatedKeys?: string[];
+  /** What did not go as planned. */
+  warnings?: string[];
 }
 
 /**
@@ -194,9 +240,11 @@ export interface QuarantineStore {
   recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean>;
   /**
    * Takes the right to lift the quarantine `record` (a conditional write): the recorded quarantine must still
-   * hold its `claimId`, active or failed, with no other lift running (or one whose `lifting.until` passed, or one
-   * with this `lifting.id`: a retry of the same lift takes its own claim over). False otherwise: lifted already,
-   * quarantined again since, or another lift running. Throws when not stored.
+   * hold its `claimId` and its `policyArn` (modes added since replace the policy), active or failed, with no other
+   * lift running (or one whose `lifting.until` passed, or one with this `lifting.id`: a retry of the same lift takes
+   * its own claim over) and no modes being added (unless that job's `addingModes.until` passed). False otherwise:
+   * lifted already, quarantined again or modes added since, another lift or an addition running. Throws when not
+   * stored.
    */
   claimLift(
     eventId: string,
@@ -206,6 +254,31 @@ export interface QuarantineStore {
   ): Promise<boolean>;
   /** Gives back a lift claim `id` that did not lift (its IAM calls failed): nothing when it is not held. */
   releaseLift(eventId: string, id: string): Promise<void>;
+  /**
+   * Takes the right to add modes to the active quarantine `record` (a conditional write of
+   * `quarantine.addingModes`): the recorded quarantine must still be `record` — active, its `claimId` and its
+   * `policyArn` — with no lift on it (running or unfinished) and no other addition running (one whose `until`
+   * passed, or one with this `addingModes.id`, a retry of the same job, is taken over and returned as `replaced`).
+   * `{ claimed: false }` otherwise; throws when the change is not stored.
+   */
+  claimModesAdding(
+    eventId: string,
+    record: QuarantineRecord,
+    addingModes: QuarantineModesAdding,
+    now: Date,
+  ): Promise<{ claimed: true; replaced?: QuarantineModesAdding } | { claimed: false }>;
+  /**
+   * Records the quarantine with modes added, `record` (without `addingModes`), only while the addition `id` still
+   * holds it (a conditional write); the Home tab's list of active quarantines carries it too. False, with nothing
+   * written, when it does not; throws when the change is not stored.
+   */
+  recordModesAdded(eventId: string, record: QuarantineRecord, id: string, now: Date): Promise<boolean>;
+  /**
+   * Gives back an addition `id` that added nothing (its deny was not attached): nothing when it is not held. With
+   * `restore`, the addition it took over (a dead job's, whose policy may still be attached) is put back instead, so
+   * a lift still finds that policy.
+   */
+  releaseModesAdding(eventId: string, id: string, restore?: QuarantineModesAdding): Promise<void>;
 }
 
 /** The event id names no stored change. */

@@ -254,6 +254,7 @@ export class WorkerService {
   ): Promise<JobResult> {
     let note: ThreadNote;
     let status: string;
+    let holder: string | undefined;
     try {
       const given = storedOrThrow(job.eventId, known);
       if (job.kind === 'quarantine') {
@@ -268,6 +269,9 @@ export class WorkerService {
         );
         note = { kind: 'quarantine', outcome, by: job.by, reason: job.reason };
         status = outcome.status;
+        // Modes added to the quarantine of another change of the same principal: that alert shows them too.
+        if (outcome.status === 'modes-added' && outcome.quarantinedFor !== job.eventId)
+          holder = outcome.quarantinedFor;
       } else {
         const outcome = await this.deps.quarantine.lift(
           { eventId: job.eventId },
@@ -286,8 +290,10 @@ export class WorkerService {
     const stored = await this.stored(job.eventId);
     note = { ...note, ...whereOf(stored) };
     await this.refreshAlert(stored);
+    if (holder) await this.refreshAlert(await this.stored(holder));
     await this.replyInThread(stored, job.alert, note);
-    if (status !== 'done' && status !== 'lifted') await this.tellRequester(stored, job.alert, job.by, note);
+    if (status !== 'done' && status !== 'lifted' && status !== 'modes-added')
+      await this.tellRequester(stored, job.alert, job.by, note);
     return { kind: job.kind, outcome: status };
   }
 

@@ -83,6 +83,28 @@ export function effectiveModes(
   return QUARANTINE_MODES.filter((mode) => wanted.has(mode) && modeAvailability(mode, kind).available);
 }
 
+/**
+ * What a request for `requested` modes means to a principal already quarantined with `inForce`: the modes in force
+ * afterwards (`modes`, in {@link QUARANTINE_MODES} order), those the request adds (`adds`: none when it asks for the
+ * same or fewer — a quarantine is never weakened by a request), and every mode that could still be added
+ * (`addable`: not in force, fitting the principal).
+ */
+export function modesToAdd(
+  inForce: readonly QuarantineMode[],
+  requested: readonly QuarantineMode[] | undefined,
+  kind: 'user' | 'role',
+): { modes: QuarantineMode[]; adds: QuarantineMode[]; addable: QuarantineMode[] } {
+  const held = effectiveModes(inForce, kind);
+  const modes = effectiveModes([...held, ...(requested ?? [])], kind);
+  return {
+    modes,
+    adds: modes.filter((mode) => !held.includes(mode)),
+    addable: QUARANTINE_MODES.filter(
+      (mode) => !held.includes(mode) && modeAvailability(mode, kind).available,
+    ),
+  };
+}
+
 /** The bot's own resources, which a quarantined principal may not reach whatever the mode. */
 export interface BotSurface {
   /** The alerts and jobs SNS topics. */

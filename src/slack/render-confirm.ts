@@ -440,12 +440,13 @@ function principalText(target: { kind: string; name: string; arn?: string }): st
 export function renderQuarantineConfirm(preview: QuarantinePreview, meta: ConfirmMetadata): ModalView {
   const { change, target } = preview;
   const blocks: KnownBlock[] = [...headBlocks(change), ...dryRunBlocks(preview.dryRun)];
+  const inForce = preview.inForce ? ` with ${preview.inForce.join(', ')}` : '';
   const refusal =
     'refused' in target
       ? target.refused
       : (preview.refusal ??
-        (preview.alreadyQuarantined
-          ? `${target.kind} ${target.name} is already quarantined: ${preview.policyArn} is attached. Lift it from the alert when done`
+        (preview.alreadyQuarantined && (preview.addable ?? []).length === 0
+          ? `${target.kind} ${target.name} is already quarantined${inForce}: ${preview.policyArn} is attached. Lift it from the alert when done`
           : undefined));
   if (refusal !== undefined) {
     blocks.push(
@@ -457,6 +458,7 @@ export function renderQuarantineConfirm(preview: QuarantinePreview, meta: Confir
   }
   // Narrowed for the compiler: a refused target returned above.
   if ('refused' in target) return modal('quarantine', meta, blocks, { refused: true });
+  if (preview.alreadyQuarantined) return renderAddModes(preview, target, meta, blocks);
   const sessions =
     target.kind === 'role'
       ? ' The deny applies to every session of the role, those already running included.'
@@ -499,6 +501,56 @@ export function renderQuarantineConfirm(preview: QuarantinePreview, meta: Confir
   return modal('quarantine', meta, blocks, { submit: true, ...(preview.dryRun ? { dryRun: true } : {}) });
 }
 
+/**
+ * The confirmation for a principal already quarantined: who quarantined it, when and for which change, the modes
+ * in force, and checkboxes for only the modes it may still get; a new deny policy with every mode replaces the
+ * one attached (attached first, so the principal is fenced in at every moment). Nothing in force is taken away.
+ */
+function renderAddModes(
+  preview: QuarantinePreview,
+  target: { kind: string; name: string; arn?: string },
+  meta: ConfirmMetadata,
+  blocks: KnownBlock[],
+): ModalView {
+  const record = preview.active?.record;
+  const inForce = preview.inForce ?? ['deny-iam'];
+  const since = record
+    ? ` by ${mentionOf(record.by)} since ${slackDate(record.at)}${preview.active && preview.active.eventId !== preview.change.eventId ? ` (for change ${inlineCode(preview.active.eventId, 200)})` : ''}`
+    : '';
+  const addable = preview.options.filter((option) => (preview.addable ?? []).includes(option.mode));
+  const keys =
+    target.kind === 'user' && (preview.addable ?? []).includes('deactivate-keys')
+      ? preview.activeKeys.length > 0
+        ? `Active access keys now: ${preview.activeKeys.map((key) => inlineCode(key, 40)).join(', ')}. A key that is already inactive is never turned on by the lift.`
+        : 'The user has no active access keys now.'
+      : undefined;
+  blocks.push(
+    section(
+      `:lock: *${principalText(target)} is already quarantined*${since}.\n*Modes in force:* ${inlineCode(inForce.join(', '), 100)} (${inlineCode(preview.policyArn, 300)} is attached).\nTick what to add: a new deny policy with the modes in force and those ticked replaces it — attached before the old one is detached and deleted. Nothing in force is taken away; ticking nothing adds nothing.`,
+    ),
+    modesInput({ ...preview, options: addable }, preview.adds ?? []),
+    ...(keys ? [context([keys])] : []),
+    section(
+      '*The new deny policy* (with the modes in force; a mode ticked adds its statement or its calls):',
+    ),
+    ...codeSections(JSON.stringify(preview.document, null, 2).split('\n'), 5),
+    ...callBlocks(
+      runHeading(
+        preview.dryRun,
+        ' (plus `UpdateAccessKey` for each active key with _Deactivate access keys_)',
+      ),
+      preview.steps,
+      preview.cli,
+      '',
+    ),
+    context([
+      'Lift the quarantine from the alert of the change it is recorded on: it detaches and deletes the policy and sets Active again only the keys the bot deactivated, in either step.',
+    ]),
+    reasonInput('quarantine'),
+  );
+  return modal('quarantine', meta, blocks, { submit: true, ...(preview.dryRun ? { dryRun: true } : {}) });
+}
+
 function modeOption(mode: QuarantineMode): PlainTextOption {
   const words = MODE_WORDS[mode];
   return {
@@ -512,16 +564,19 @@ function modeOption(mode: QuarantineMode): PlainTextOption {
  * The checkboxes of modes. Slack holds an option's description to 75 characters, so the full words of each mode
  * (what it stops and what it does not) are in the hint under them; `deny-iam` is ticked (it is applied whatever is submitted).
  */
-function modesInput(preview: QuarantinePreview): InputBlock {
+function modesInput(
+  preview: Pick<QuarantinePreview, 'options'>,
+  ticked: readonly QuarantineMode[] = ['deny-iam'],
+): InputBlock {
   const options = preview.options
     .filter((option) => option.available)
     .map((option) => modeOption(option.mode));
-  const base = options.find((option) => option.value === 'deny-iam');
+  const initial = options.filter((option) => ticked.includes(option.value as QuarantineMode));
   const element: Checkboxes = {
     type: 'checkboxes',
     action_id: QUARANTINE_MODES_INPUT.ACTION_ID,
     options,
-    ...(base ? { initial_options: [base] } : {}),
+    ...(initial.length > 0 ? { initial_options: initial } : {}),
   };
   return {
     type: 'input',

@@ -279,7 +279,9 @@ function resultLine(result: FleetResult): string {
     case 'done':
       return `:white_check_mark: ${where} — ${WORDS[result.action].done}`;
     case 'already-quarantined':
-      return `:white_check_mark: ${where} — already quarantined`;
+      return `:white_check_mark: ${where} — already quarantined (${outcome.modes.join(', ')})`;
+    case 'modes-added':
+      return `:white_check_mark: ${where} — already quarantined: added ${outcome.added.join(', ')} (now ${outcome.modes.join(', ')})`;
     case 'already-claimed':
       return `:arrow_right_hook: ${where} — already ${outcome.existing.status} by ${escapeText(outcome.existing.by.name)}`;
     case 'refused':
@@ -300,7 +302,9 @@ export function renderFleetResults(
   const done = results.filter(
     (result) =>
       'outcome' in result &&
-      (result.outcome.status === 'done' || result.outcome.status === 'already-quarantined'),
+      (result.outcome.status === 'done' ||
+        result.outcome.status === 'already-quarantined' ||
+        result.outcome.status === 'modes-added'),
   ).length;
   const head = `*${WORDS[action].verb} in every account* requested by <@${escapeText(by.slackUserId)}> — ${truncate(reason, 500)}\n${done} of ${results.length} account${results.length === 1 ? '' : 's'} done.`;
   const messages: SlackMessage[] = [];

@@ -8,11 +8,14 @@
 import type { ActionsBlock, Button, HomeView, KnownBlock } from '@slack/types';
 import { alertStateOf } from '../app/alert-state';
 import type { HomeFacts } from '../app/home-service';
-import { RISK_LEVELS } from '../domain/types';
+import type { QuarantineRecord } from '../app/revert-port';
+import { toCliCommand } from '../domain/revert';
+import { type RevertStep, RISK_LEVELS } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
 import { context, section } from './blocks';
 import { inlineCode, truncate } from './escape';
 import { describeChange, LEVELS, slackDate } from './render';
+import { codeSections } from './render-confirm';
 import { endExpectationButton } from './render-expectation';
 import { unmuteButton } from './render-mute';
 import { mentionOf, reasonText } from './render-state';
@@ -65,6 +68,43 @@ function levelCounts(byLevel: HomeFacts['week']['byLevel']): string {
     (level) => `${LEVELS[level].emoji} *${byLevel[level]} ${level}*`,
   );
   return parts.length > 0 ? parts.join(' · ') : 'none';
+}
+
+/**
+ * A quarantine whose change expired from the table: the last state the bot recorded, said to be unconfirmed, and
+ * the `aws iam` commands that lift it by hand (its change is gone, so no Lift button could run).
+ */
+function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
+  const { target } = quarantine;
+  const kind = target.kind === 'role' ? 'Role' : target.kind === 'user' ? 'User' : 'Group';
+  const steps: RevertStep[] = [
+    {
+      action: `iam:Detach${kind}Policy`,
+      params: { [`${kind}Name`]: target.name, PolicyArn: quarantine.policyArn },
+    },
+    { action: 'iam:DeletePolicy', params: { PolicyArn: quarantine.policyArn } },
+    ...(quarantine.deactivatedKeys ?? []).map(
+      (key): RevertStep => ({
+        action: 'iam:UpdateAccessKey',
+        params: { UserName: target.name, AccessKeyId: key, Status: 'Active' },
+      }),
+    ),
+  ];
+  const commands = steps.map(toCliCommand);
+  return [
+    section(
+      `:grey_question: *State unknown* — ${inlineCode(`${target.kind}/${target.name}`, 150)} was quarantined by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)} (modes ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}) — ${reasonText(quarantine.reason, 300)}\nIts change has expired from the bot's table: this is the last state recorded, which the bot can no longer confirm nor lift from Slack. Check in IAM whether the deny policy is still attached; to lift it by hand:`,
+    ),
+    ...codeSections(commands, 1),
+  ];
+}
+
+/** The last addition of modes to a quarantine, in words (empty when none was added). */
+function modesAddedText(quarantine: QuarantineRecord): string {
+  const last = quarantine.modesAdded?.at(-1);
+  return last
+    ? ` (${inlineCode(last.added.join(', '), 100)} added by ${mentionOf(last.by)} at ${slackDate(last.at)})`
+    : '';
 }
 
 function none(what: string): KnownBlock {
@@ -140,9 +180,13 @@ export function renderHome(facts: HomeFacts): HomeView {
   facts.quarantines.forEach((stored, index) => {
     const quarantine = stored.quarantine;
     if (!quarantine) return;
+    if ('expired' in stored && stored.expired) {
+      blocks.push(...expiredQuarantine(quarantine));
+      return;
+    }
     blocks.push(
       section(
-        `:lock: ${inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150)} by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)}${quarantine.dryRun ? ' _(dry run)_' : ''} — ${reasonText(quarantine.reason, 300)}`,
+        `:lock: ${inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150)} by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)}${quarantine.dryRun ? ' _(dry run)_' : ''} — ${reasonText(quarantine.reason, 300)}\nModes in force: ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}${modesAddedText(quarantine)}`,
       ),
     );
     if (responder && stored.change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) {

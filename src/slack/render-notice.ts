@@ -268,10 +268,40 @@ ${stillPossible(outcome.modes, outcome.target.kind)}
           `:information_source: ${describeQuarantineClaim(outcome.existing)}: this request did nothing.`,
         ),
       ]);
-    case 'already-quarantined':
-      return note('Already quarantined', [
+    case 'modes-added': {
+      const ran = [
+        `✓ ${entityCli(outcome.target, outcome.policyArn, 'Attach')}`,
+        ...outcome.deactivatedKeys.map(
+          (key) =>
+            `✓ ${toCliCommand({ action: 'iam:UpdateAccessKey', params: { UserName: outcome.target.name, AccessKeyId: key, Status: 'Inactive' } })}`,
+        ),
+      ];
+      const keys =
+        outcome.deactivatedKeys.length > 0
+          ? ` Access keys set Inactive (restored on lift, with any the quarantine turned off before): ${outcome.deactivatedKeys.map((key) => inlineCode(key, 40)).join(', ')}.`
+          : outcome.added.includes('deactivate-keys')
+            ? ' It had no active access keys to deactivate.'
+            : '';
+      const dry = outcome.dryRun === true;
+      const blocks: KnownBlock[] = [
         section(
-          `:information_source: ${entityText(outcome.target)} is already quarantined (${inlineCode(outcome.policyArn, 300)} is attached): nothing more was done.`,
+          `:lock: *Quarantine strengthened${dry ? ' (dry run)' : ''}*: ${entityText(outcome.target)}${inside.mrkdwn} was already quarantined; ${mentionOf(by)} added ${inlineCode(modeList(outcome.added), 100)} — ${reasonText(reason)}${dry ? `\n${DRY_RUN_LINE}` : ''}
+*Modes now in force:* ${inlineCode(modeList(outcome.modes), 100)} (one deny policy, ${inlineCode(outcome.policyArn, 300)}, replaced the earlier one).${keys}
+${stillPossible(outcome.modes, outcome.target.kind)}
+*${dry ? 'Ran on the simulated IAM' : 'Ran'}:*`,
+        ),
+        ...codeSections(ran, 4),
+      ];
+      if (outcome.warnings.length > 0) blocks.push(warningsSection(outcome.warnings));
+      return note(
+        `Quarantine strengthened${dry ? ' (dry run)' : ''}${inside.plain} by ${by.name}: ${modeList(outcome.added)} added`,
+        blocks,
+      );
+    }
+    case 'already-quarantined':
+      return note(`Already quarantined (${modeList(outcome.modes)})`, [
+        section(
+          `:information_source: ${entityText(outcome.target)} is already quarantined with ${inlineCode(modeList(outcome.modes), 100)} (${inlineCode(outcome.policyArn, 300)} is attached): the request asked for nothing more, so nothing was done.`,
         ),
       ]);
     case 'refused':

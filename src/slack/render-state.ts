@@ -87,6 +87,12 @@ function stateLines(stored: RespondedChange): string[] {
         lines.push(
           `:lock: *Caller quarantined${quarantine.dryRun ? ' (dry run)' : ''}* by ${who} at ${slackDate(quarantine.at)}: ${principal} is denied IAM and sts:AssumeRole (modes ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}) — ${reasonText(quarantine.reason)}`,
         );
+        // Modes added since (the latest few): who strengthened it, when, and with what.
+        for (const added of (quarantine.modesAdded ?? []).slice(-3)) {
+          lines.push(
+            `:heavy_plus_sign: ${inlineCode(added.added.join(', '), 100)} added by ${mentionOf(added.by)} at ${slackDate(added.at)} — ${reasonText(added.reason)}`,
+          );
+        }
         break;
       case 'lifted': {
         const lifted = quarantine.lifted;

@@ -54,6 +54,7 @@ import {
   type ActorAsk,
   QUARANTINE_CLAIM_LEASE_MS,
   type QuarantineClaimResult,
+  type QuarantineModesAdding,
   type QuarantineRecord,
   type QuarantineStore,
   type RespondedChange,
@@ -754,17 +755,23 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           TableName: this.tableName,
           Key: changeKey(eventId),
           UpdateExpression: 'SET #quarantine.#lifting = :lifting, updatedAt = :now',
-          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#id = :liftId OR #quarantine.#lifting.#until < :now)`,
+          // Still the policy the lift read (modes added since replace it: a lift working from the read before
+          // would detach a policy no longer attached and leave the new one, and its keys); and not while modes are
+          // being added (until that job is taken for dead): the lift would miss its new policy.
+          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND #quarantine.#policy = :policy AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#id = :liftId OR #quarantine.#lifting.#until < :now) AND (attribute_not_exists(#quarantine.#addingModes) OR #quarantine.#addingModes.#until < :now)`,
           ExpressionAttributeNames: {
             '#quarantine': 'quarantine',
             '#status': 'status',
             '#lifting': 'lifting',
+            '#addingModes': 'addingModes',
+            '#policy': 'policyArn',
             '#id': 'id',
             '#until': 'until',
             ...same.names,
           },
           ExpressionAttributeValues: {
             ...same.values,
+            ':policy': record.policyArn,
             ':lifting': plain(lifting),
             ':liftId': lifting.id,
             ':now': now.toISOString(),
@@ -791,10 +798,115 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   }
 
   /**
+   * See {@link QuarantineStore.claimModesAdding}: a conditional write of `quarantine.addingModes` over the active
+   * quarantine `record` (its claim id and policy), with no lift on it and no live addition but this job's own.
+   */
+  async claimModesAdding(
+    eventId: string,
+    record: QuarantineRecord,
+    addingModes: QuarantineModesAdding,
+    now: Date,
+  ): Promise<{ claimed: true; replaced?: QuarantineModesAdding } | { claimed: false }> {
+    const same =
+      record.claimId === undefined
+        ? 'attribute_not_exists(#quarantine.claimId)'
+        : '#quarantine.claimId = :claimId';
+    try {
+      const output = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #quarantine.#addingModes = :addingModes, updatedAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND ${same} AND #quarantine.#status = :active AND #quarantine.#policy = :policy AND attribute_not_exists(#quarantine.#lifting) AND (attribute_not_exists(#quarantine.#addingModes) OR #quarantine.#addingModes.#id = :id OR #quarantine.#addingModes.#until < :now)`,
+          ExpressionAttributeNames: {
+            '#quarantine': 'quarantine',
+            '#status': 'status',
+            '#policy': 'policyArn',
+            '#lifting': 'lifting',
+            '#addingModes': 'addingModes',
+            '#id': 'id',
+            '#until': 'until',
+          },
+          ExpressionAttributeValues: {
+            ':addingModes': plain(addingModes),
+            ':now': now.toISOString(),
+            ':active': 'active',
+            ':policy': record.policyArn,
+            ':id': addingModes.id,
+            ...(record.claimId === undefined ? {} : { ':claimId': record.claimId }),
+          },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      const old = (output.Attributes?.quarantine as QuarantineRecord | undefined)?.addingModes;
+      return old ? { claimed: true, replaced: old } : { claimed: true };
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
+    return { claimed: false };
+  }
+
+  /**
+   * See {@link QuarantineStore.recordModesAdded}: the record is written only while the addition `id` holds it,
+   * then copied onto the `QUARANTINED` list item (the Home tab shows its modes).
+   */
+  async recordModesAdded(eventId: string, record: QuarantineRecord, id: string, now: Date): Promise<boolean> {
+    const { addingModes: _held, ...written } = record;
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #quarantine = :quarantine, updatedAt = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND #quarantine.#status = :active AND #quarantine.#addingModes.#id = :id',
+          ExpressionAttributeNames: {
+            '#quarantine': 'quarantine',
+            '#status': 'status',
+            '#addingModes': 'addingModes',
+            '#id': 'id',
+          },
+          ExpressionAttributeValues: {
+            ':quarantine': plain(written),
+            ':now': now.toISOString(),
+            ':active': 'active',
+            ':id': id,
+          },
+        }),
+      );
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+      if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
+      return false;
+    }
+    await this.documentClient.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: QUARANTINED_PARTITION, sk: eventId, eventId, at: written.at, quarantine: plain(written) },
+      }),
+    );
+    return true;
+  }
+
+  async releaseModesAdding(eventId: string, id: string, restore?: QuarantineModesAdding): Promise<void> {
+    await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: restore
+        ? 'SET #quarantine.#addingModes = :restore'
+        : 'REMOVE #quarantine.#addingModes',
+      ConditionExpression: '#quarantine.#addingModes.id = :id',
+      ExpressionAttributeNames: { '#quarantine': 'quarantine', '#addingModes': 'addingModes' },
+      ExpressionAttributeValues: { ':id': id, ...(restore ? { ':restore': plain(restore) } : {}) },
+    });
+  }
+
+  /**
    * The changes whose caller is quarantined now, whatever their age (up to `limit`, most recent first): the
    * `QUARANTINED` list, each read back and kept only while its record still says active. A change whose item
-   * expired (its TTL) is listed from the record kept on the list item: an active quarantine is never dropped for
-   * its change's age.
+   * expired (its TTL) is listed from the record kept on the list item, marked `expired` (its state unconfirmed): a
+   * quarantine whose deny may still be attached is never dropped for its change's age.
    */
   async activeQuarantines(limit: number): Promise<Array<RespondedChange | HomeQuarantine>> {
     const page = await this.documentClient.send(
@@ -817,7 +929,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         const stored = await this.getChange(entry.eventId);
         if (stored) return stored;
         return entry.quarantine
-          ? { change: { eventId: entry.eventId }, quarantine: entry.quarantine }
+          ? { change: { eventId: entry.eventId }, quarantine: entry.quarantine, expired: true }
           : undefined;
       }),
     );

@@ -896,3 +896,494 @@ describe('QuarantineService: the lift is recorded, the active list is not update
     expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
   });
 });
+
+describe('QuarantineService: a second quarantine asking for more modes adds them', () => {
+  const LONG_AGO = 20 * 60_000;
+
+  async function keyOf(user: string): Promise<string> {
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    return created.AccessKey?.AccessKeyId ?? '';
+  }
+
+  async function statusOf(user: string): Promise<Record<string, string>> {
+    return Object.fromEntries((await gateway.listAccessKeys(user)).map((key) => [key.id, key.status]));
+  }
+
+  async function attachedTo(user: string): Promise<string[]> {
+    return (await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((policy) => policy.arn);
+  }
+
+  async function denyOnly(user: string): Promise<{ first: string; arn: string }> {
+    const first = await changeBy(userIdentity(user));
+    const held = await service().quarantine(first, ALICE, 'first look');
+    if (held.status !== 'done') throw new Error(held.status);
+    return { first, arn: held.policyArn };
+  }
+
+  it('previews the modes in force and those a request would add', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+
+    const offered = await service().prepare(second);
+    expect(offered).toMatchObject({
+      alreadyQuarantined: true,
+      inForce: ['deny-iam'],
+      addable: ['revoke-sessions', 'deactivate-keys'],
+      adds: [],
+      active: { eventId: first, record: { policyArn: arn } },
+    });
+    expect(offered.refusal).toBeUndefined();
+
+    const adding = await service().prepare(second, ['deactivate-keys']);
+    expect(adding.adds).toEqual(['deactivate-keys']);
+    expect(adding.modes).toEqual(['deny-iam', 'deactivate-keys']);
+    expect(adding.activeKeys).toEqual([key]);
+    expect(adding.cli).toEqual([
+      expect.stringMatching(/^aws iam create-policy /),
+      expect.stringMatching(new RegExp(`^aws iam attach-user-policy --user-name ${user} `)),
+      `aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Inactive`,
+      `aws iam detach-user-policy --user-name ${user} --policy-arn ${arn}`,
+      `aws iam delete-policy --policy-arn ${arn}`,
+    ]);
+    // Reads only.
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    expect(await attachedTo(user)).toEqual([arn]);
+  });
+
+  it('deny-only, then deactivate-keys: the keys go Inactive, recorded on the quarantine that holds; the lift restores them', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const bob = { slackUserId: 'U0BOB', name: 'bob' };
+
+    const outcome = await service().quarantine(second, bob, 'keys seen in a paste site', ['deactivate-keys']);
+
+    expect(outcome).toEqual({
+      status: 'modes-added',
+      target: { kind: 'user', name: user },
+      quarantinedFor: first,
+      policyArn: expect.stringMatching(OWN_POLICY),
+      added: ['deactivate-keys'],
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [key],
+      warnings: [],
+    });
+    const now = outcome.status === 'modes-added' ? outcome.policyArn : '';
+    expect(now).not.toBe(arn);
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+    // One deny attached: the new one; the one it replaced is deleted.
+    expect(await attachedTo(user)).toEqual([now]);
+    expect(await gateway.getManagedPolicy(arn)).toBeNull();
+    expect((await gateway.getManagedPolicy(now))?.description).toContain(`access keys deactivated: ${key}`);
+    const record = (await store.getChange(first))?.quarantine;
+    expect(record).toMatchObject({
+      status: 'active',
+      policyArn: now,
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [key],
+      by: ALICE,
+      modesAdded: [
+        expect.objectContaining({
+          by: bob,
+          added: ['deactivate-keys'],
+          eventId: second,
+          replacedPolicyArn: arn,
+          deactivatedKeys: [key],
+        }),
+      ],
+    });
+    expect(record?.addingModes).toBeUndefined();
+    expect((await store.getChange(second))?.quarantine).toBeUndefined();
+    // The Home tab's list carries the record as it now is.
+    expect((await store.activeQuarantines(10)).map((item) => item.quarantine?.modes)).toEqual([
+      ['deny-iam', 'deactivate-keys'],
+    ]);
+    expect((await entries()).map((entry) => `${entry.action}:${entry.result}`).sort()).toEqual([
+      'quarantine:done',
+      'quarantine:modes-added',
+    ]);
+    expect((await entries()).find((entry) => entry.result === 'modes-added')).toMatchObject({
+      eventId: second,
+      actor: bob,
+      details: { added: ['deactivate-keys'], quarantinedFor: first, deactivatedKeys: [key] },
+    });
+
+    const lifted = await service().lift({ eventId: first }, ALICE, 'rotated');
+    expect(lifted).toMatchObject({
+      status: 'lifted',
+      policyArn: now,
+      modes: ['deny-iam', 'deactivate-keys'],
+      restoredKeys: [key],
+      warnings: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await gateway.getManagedPolicy(now)).toBeNull();
+  });
+
+  it('adds revoke-sessions to a role: the new deny has the sessions statement', async () => {
+    const role = await iamRole();
+    const first = await changeBy(roleSession(role));
+    await service().quarantine(first, ALICE, 'x');
+    const second = await changeBy(roleSession(role));
+
+    const outcome = await service().quarantine(second, ALICE, 'sessions too', [
+      'revoke-sessions',
+      'deactivate-keys',
+    ]);
+
+    expect(outcome).toMatchObject({
+      status: 'modes-added',
+      added: ['revoke-sessions'],
+      modes: ['deny-iam', 'revoke-sessions'],
+    });
+    const arn = outcome.status === 'modes-added' ? outcome.policyArn : '';
+    const policy = await gateway.getManagedPolicy(arn);
+    const document = (await gateway.getPolicyVersion(arn, policy?.defaultVersionId ?? ''))?.document;
+    expect(JSON.stringify(document)).toContain('IamChangesQuarantineRevokeSessions');
+    expect(
+      (await gateway.listAttachedPolicies({ kind: 'role', name: role })).map((item) => item.arn),
+    ).toEqual([arn]);
+  });
+
+  it('a key already inactive before the second step is not reactivated by the lift; keys of the first step are', async () => {
+    const user = await iamUser();
+    const turnedOff = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    await service().quarantine(first, ALICE, 'x', ['deactivate-keys']);
+    // Between the steps: a key created and switched off by someone else, and another one active.
+    const offByHand = await keyOf(user);
+    await gateway.setAccessKeyStatus(user, offByHand, 'Inactive');
+    const second = await changeBy(userIdentity(user));
+
+    const outcome = await service().quarantine(second, ALICE, 'y', ['revoke-sessions']);
+    expect(outcome).toMatchObject({ status: 'modes-added', added: ['revoke-sessions'], deactivatedKeys: [] });
+    expect((await store.getChange(first))?.quarantine?.deactivatedKeys).toEqual([turnedOff]);
+
+    const lifted = await service().lift({ eventId: first }, ALICE, 'z');
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [turnedOff] });
+    expect(await statusOf(user)).toEqual({ [turnedOff]: 'Active', [offByHand]: 'Inactive' });
+  });
+
+  it('deny-only, a key switched off by hand, then deactivate-keys: the lift restores only the key the bot turned off', async () => {
+    const user = await iamUser();
+    const [active, offByHand] = [await keyOf(user), await keyOf(user)];
+    const { first } = await denyOnly(user);
+    await gateway.setAccessKeyStatus(user, offByHand, 'Inactive');
+    const second = await changeBy(userIdentity(user));
+
+    await expect(service().quarantine(second, ALICE, 'y', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'modes-added',
+      deactivatedKeys: [active],
+    });
+    expect(await statusOf(user)).toEqual({ [active]: 'Inactive', [offByHand]: 'Inactive' });
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [active],
+    });
+    expect(await statusOf(user)).toEqual({ [active]: 'Active', [offByHand]: 'Inactive' });
+  });
+
+  it('two concurrent requests adding keys: one adds them, the keys are recorded once, the lift restores all', async () => {
+    const user = await iamUser();
+    const [one, two] = [await keyOf(user), await keyOf(user)];
+    const { first } = await denyOnly(user);
+    const [second, third] = [await changeBy(userIdentity(user)), await changeBy(userIdentity(user))];
+
+    const outcomes = await Promise.all([
+      service().quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a'),
+      service().quarantine(third, ALICE, 'b', ['deactivate-keys'], undefined, 'delivery-b'),
+    ]);
+
+    expect(outcomes.filter((outcome) => outcome.status === 'modes-added')).toHaveLength(1);
+    const record = (await store.getChange(first))?.quarantine;
+    expect([...(record?.deactivatedKeys ?? [])].sort()).toEqual([one, two].sort());
+    expect(record?.modesAdded).toHaveLength(1);
+    expect(record?.addingModes).toBeUndefined();
+    expect(await attachedTo(user)).toEqual([record?.policyArn]);
+    expect(await statusOf(user)).toEqual({ [one]: 'Inactive', [two]: 'Inactive' });
+
+    const lifted = await service().lift({ eventId: first }, ALICE, 'z');
+    expect(lifted.status === 'lifted' && [...lifted.restoredKeys].sort()).toEqual([one, two].sort());
+    expect(await statusOf(user)).toEqual({ [one]: 'Active', [two]: 'Active' });
+    expect(await attachedTo(user)).toEqual([]);
+  });
+
+  it('a retried job after it added the modes changes nothing and says the same', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const done = await service().quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
+    const record = (await store.getChange(first))?.quarantine;
+
+    const retried = await service().quarantine(
+      second,
+      ALICE,
+      'y',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-1',
+    );
+
+    expect(retried).toEqual(done);
+    expect((await store.getChange(first))?.quarantine).toEqual(record);
+    expect(await attachedTo(user)).toEqual([record?.policyArn]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it('a retried job after it died with the new deny attached finishes: one deny, the keys recorded once', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach');
+    void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    const half = (await store.getChange(first))?.quarantine;
+    expect(half?.addingModes?.policyArn).toBeDefined();
+    expect(await attachedTo(user)).toHaveLength(2);
+
+    // Another job is refused while the dying one holds its lease; a lift too.
+    await expect(
+      service().quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-2'),
+    ).resolves.toMatchObject({ status: 'refused' });
+    await expect(service().lift({ eventId: first }, ALICE, 'no')).resolves.toMatchObject({
+      status: 'refused',
+    });
+
+    const retried = await service().quarantine(
+      second,
+      ALICE,
+      'y',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-1',
+    );
+    expect(retried).toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+    const now = retried.status === 'modes-added' ? retried.policyArn : '';
+    expect(await attachedTo(user)).toEqual([now]);
+    expect(await gateway.getManagedPolicy(half?.addingModes?.policyArn ?? '')).toBeNull();
+    expect(await gateway.getManagedPolicy(arn)).toBeNull();
+    expect((await store.getChange(first))?.quarantine).toMatchObject({
+      policyArn: now,
+      deactivatedKeys: [key],
+    });
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    expect(await attachedTo(user)).toEqual([]);
+  });
+
+  /** Modes added by a job that died detaching the deny it replaced (attached again: as if it died just before). */
+  async function diedBeforeDetaching(
+    user: string,
+  ): Promise<{ first: string; second: string; arn: string; now: string }> {
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const dying = dyingAfter('detach');
+    void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    await gateway.attachManagedPolicy({ kind: 'user', name: user }, arn);
+    const record = (await store.getChange(first))?.quarantine;
+    expect(record?.modes).toEqual(['deny-iam', 'deactivate-keys']);
+    expect((await attachedTo(user)).sort()).toEqual([arn, record?.policyArn].sort());
+    return { first, second, arn, now: record?.policyArn ?? '' };
+  }
+
+  it('a job that died after recording the addition, before detaching the deny it replaced: its retry detaches it', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { second, arn, now } = await diedBeforeDetaching(user);
+
+    const retried = await service().quarantine(
+      second,
+      ALICE,
+      'y',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-1',
+    );
+
+    expect(retried).toMatchObject({ status: 'modes-added', policyArn: now, deactivatedKeys: [key] });
+    expect(await attachedTo(user)).toEqual([now]);
+    expect(await gateway.getManagedPolicy(arn)).toBeNull();
+  });
+
+  it('a job that died after recording the addition, before detaching the deny it replaced: the lift detaches both', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await diedBeforeDetaching(user);
+
+    expect((await service().prepareLift(first)).cli).toEqual(
+      expect.arrayContaining([`aws iam detach-user-policy --user-name ${user} --policy-arn ${arn}`]),
+    );
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [key],
+    });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await gateway.getManagedPolicy(arn)).toBeNull();
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
+  it('a lift after an adding job died (its lease passed) detaches both denies and restores the keys it turned off', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach', LONG_AGO);
+    void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    // The dying job had got as far as its keys (what its policy's description names).
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    const preview = await service().prepareLift(first);
+    expect(preview.refusal).toBeUndefined();
+    expect(preview.keysToRestore).toEqual([key]);
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [key],
+    });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    expect((await store.getChange(first))?.quarantine?.status).toBe('lifted');
+  });
+
+  it('another job takes a dead addition over once its lease passed: the keys the dead job turned off are kept for the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const dying = dyingAfter('attach', LONG_AGO);
+    void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
+    await dying.reached;
+    const dead = (await store.getChange(first))?.quarantine?.addingModes?.policyArn;
+    // The dying job had got as far as its keys (what its policy's description names).
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    const outcome = await service().quarantine(second, ALICE, 'again', [
+      'deactivate-keys',
+      'revoke-sessions',
+    ]);
+
+    expect(outcome).toMatchObject({
+      status: 'modes-added',
+      added: ['revoke-sessions', 'deactivate-keys'],
+      deactivatedKeys: [key],
+    });
+    const now = outcome.status === 'modes-added' ? outcome.policyArn : '';
+    expect(await attachedTo(user)).toEqual([now]);
+    expect(await gateway.getManagedPolicy(dead ?? '')).toBeNull();
+    expect((await store.getChange(first))?.quarantine).toMatchObject({
+      modes: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+      deactivatedKeys: [key],
+    });
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
+  it('when the new deny cannot be attached: nothing added, the quarantine holds as it was, a later request may add', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const record = (await store.getChange(first))?.quarantine;
+    const refusing = Object.create(gateway) as AwsIamGateway;
+    refusing.attachManagedPolicy = async () => {
+      throw new Error('LimitExceeded: Cannot exceed quota for PoliciesPerUser: 10');
+    };
+
+    await expect(
+      serviceOn(refusing).quarantine(second, ALICE, 'y', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'failed', error: expect.stringContaining('no mode was added') });
+
+    expect(await attachedTo(user)).toEqual([arn]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    expect((await store.getChange(first))?.quarantine).toEqual(record);
+    await expect(service().quarantine(second, ALICE, 'y', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'modes-added',
+      deactivatedKeys: [key],
+    });
+  });
+
+  it('a lift that read the quarantine before modes were added changes nothing', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first } = await denyOnly(user);
+    const before = await store.getChange(first);
+    await service().quarantine(await changeBy(userIdentity(user)), ALICE, 'y', ['deactivate-keys']);
+    const record = (await store.getChange(first))?.quarantine;
+
+    await expect(service().lift({ eventId: first }, ALICE, 'stale', before)).resolves.toMatchObject({
+      status: 'refused',
+    });
+    expect(await attachedTo(user)).toEqual([record?.policyArn]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+    expect((await store.getChange(first))?.quarantine).toEqual(record);
+  });
+
+  it('the same or weaker modes: already quarantined, naming the modes in force, nothing changed', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    const held = await service().quarantine(first, ALICE, 'x', ['deactivate-keys']);
+    const record = (await store.getChange(first))?.quarantine;
+    const second = await changeBy(userIdentity(user));
+
+    for (const modes of [['deactivate-keys'], ['deny-iam'], undefined] as const) {
+      await expect(service().quarantine(second, ALICE, 'y', modes)).resolves.toEqual({
+        status: 'already-quarantined',
+        target: { kind: 'user', name: user },
+        policyArn: held.status === 'done' ? held.policyArn : 'none',
+        quarantinedFor: first,
+        modes: ['deny-iam', 'deactivate-keys'],
+      });
+    }
+    expect((await store.getChange(first))?.quarantine).toEqual(record);
+    expect(await attachedTo(user)).toEqual([record?.policyArn]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+    // The request on the same change that holds it adds nothing either: already claimed, as before.
+    await expect(service().quarantine(first, ALICE, 'z', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'already-claimed',
+    });
+  });
+
+  it('modes can be added from the change that holds the quarantine too', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first } = await denyOnly(user);
+
+    await expect(service().quarantine(first, ALICE, 'more', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'modes-added',
+      quarantinedFor: first,
+      deactivatedKeys: [key],
+    });
+    expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam', 'deactivate-keys']);
+  });
+
+  it('refuses to add modes while the quarantine is being lifted', async () => {
+    const user = await iamUser();
+    await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    // A lift holds its claim (it has not reached IAM yet).
+    const record = (await store.getChange(first))?.quarantine;
+    if (!record) throw new Error('no quarantine recorded');
+    const until = new Date(Date.now() + 60_000).toISOString();
+    expect(await store.claimLift(first, record, { id: 'lift-1', until }, new Date())).toBe(true);
+
+    await expect(
+      service().quarantine(await changeBy(userIdentity(user)), ALICE, 'more', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'refused', reason: expect.stringContaining('is being lifted') });
+    expect(await attachedTo(user)).toEqual([arn]);
+    expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam']);
+  });
+});

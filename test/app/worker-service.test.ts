@@ -248,6 +248,51 @@ describe('WorkerService', () => {
       expect((await h.stored(change.eventId)).quarantine?.status).toBe('lifted');
     });
 
+    it('adds modes to the quarantine another change of the same caller holds: the confirmation offers them, both alerts show them', async () => {
+      const user = await iamUser(components);
+      const first = await h.storeChange(
+        recordOf('PutRolePolicy', { roleName: 'v', policyName: 'x', policyDocument: '{}' }, { user }),
+      );
+      await h.worker.run({ kind: 'quarantine', eventId: first.eventId, by, reason: 'first look' });
+      const second = await h.storeChange(
+        recordOf('PutRolePolicy', { roleName: 'w', policyName: 'y', policyDocument: '{}' }, { user }),
+      );
+
+      const viewId = await loadingView(VIEW_IDS.QUARANTINE_CONFIRM);
+      await h.worker.run({
+        kind: 'prepare-confirmation',
+        action: 'quarantine',
+        eventId: second.eventId,
+        viewId,
+        by,
+      });
+      const view = viewOf(viewId);
+      expect(view.submit).toBeDefined();
+      expect(textOf(view.blocks)).toContain('is already quarantined');
+      expect(textOf(view.blocks)).toContain('Modes in force:');
+      expect(JSON.stringify(view.blocks)).not.toContain('"value":"deny-iam"');
+      assertModalLimits(view);
+
+      const result = await h.worker.run({
+        kind: 'quarantine',
+        eventId: second.eventId,
+        by,
+        reason: 'keys leaked',
+        modes: ['deny-iam', 'deactivate-keys'],
+      });
+
+      expect(result.outcome).toBe('modes-added');
+      const secondTs = (await h.stored(second.eventId)).slack?.ts ?? '';
+      const note = components.slack.thread(secondTs).at(-1);
+      expect(textOf(note?.blocks)).toContain('Quarantine strengthened');
+      expect(textOf(note?.blocks)).toContain('deny-iam, deactivate-keys');
+      assertBlockKitLimits(note ?? {});
+      const holder = await h.stored(first.eventId);
+      const alert = components.slack.messages.find((message) => message.ts === holder.slack?.ts);
+      expect(textOf(alert?.blocks)).toContain('deny-iam, deactivate-keys');
+      expect(textOf(alert?.blocks)).toContain('added by');
+    });
+
     it('reports a refused quarantine in the thread and to the requester', async () => {
       const record = recordOf(
         'PutRolePolicy',

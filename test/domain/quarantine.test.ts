@@ -6,9 +6,11 @@ import {
   isQuarantinePolicyArn,
   MANAGED_POLICY_MAX_CHARS,
   modeAvailability,
+  modesToAdd,
   policySize,
   QUARANTINE_POLICY_NAME,
   QUARANTINE_POLICY_PATH,
+  type QuarantineMode,
   type QuarantineSettings,
   type QuarantineTarget,
   quarantineDocument,
@@ -317,5 +319,64 @@ describe('quarantineEventOf', () => {
     ],
   ])('%s', (_name, description, target, expected) => {
     expect(quarantineEventOf(description, target)).toBe(expected);
+  });
+});
+
+describe('modesToAdd', () => {
+  it.each<
+    [string, QuarantineMode[], QuarantineMode[] | undefined, 'user' | 'role', ReturnType<typeof modesToAdd>]
+  >([
+    [
+      'deny-only, asking for keys',
+      ['deny-iam'],
+      ['deactivate-keys'],
+      'user',
+      {
+        modes: ['deny-iam', 'deactivate-keys'],
+        adds: ['deactivate-keys'],
+        addable: ['revoke-sessions', 'deactivate-keys'],
+      },
+    ],
+    [
+      'deny-only, asking for everything',
+      ['deny-iam'],
+      ['revoke-sessions', 'deactivate-keys'],
+      'user',
+      {
+        modes: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+        adds: ['revoke-sessions', 'deactivate-keys'],
+        addable: ['revoke-sessions', 'deactivate-keys'],
+      },
+    ],
+    [
+      'the same modes',
+      ['deny-iam', 'deactivate-keys'],
+      ['deactivate-keys'],
+      'user',
+      { modes: ['deny-iam', 'deactivate-keys'], adds: [], addable: ['revoke-sessions'] },
+    ],
+    [
+      'weaker modes: nothing is taken away',
+      ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+      ['deny-iam'],
+      'user',
+      { modes: ['deny-iam', 'revoke-sessions', 'deactivate-keys'], adds: [], addable: [] },
+    ],
+    [
+      'no modes asked (the confirmation before a choice)',
+      ['deny-iam'],
+      undefined,
+      'role',
+      { modes: ['deny-iam'], adds: [], addable: ['revoke-sessions'] },
+    ],
+    [
+      'keys for a role: not a mode it can have',
+      ['deny-iam'],
+      ['deactivate-keys'],
+      'role',
+      { modes: ['deny-iam'], adds: [], addable: ['revoke-sessions'] },
+    ],
+  ])('%s', (_name, inForce, requested, kind, expected) => {
+    expect(modesToAdd(inForce, requested, kind)).toEqual(expected);
   });
 });

@@ -521,7 +521,47 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
     expect(textOf(homeOf(ALICE).blocks)).not.toContain('`user/old-timer`');
   });
 
-  it('still lists an active quarantine after its change item expired (the table TTL removed it)', async () => {
+  it('shows the modes in force of an active quarantine, and the last modes added to it', async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'escalated', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'escalated' },
+      ),
+    );
+    const now = new Date();
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-more',
+      target: { kind: 'user' as const, name: 'escalated' },
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-more`,
+      modes: ['deny-iam' as const, 'deactivate-keys' as const],
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'first look',
+      at: now.toISOString(),
+      modesAdded: [
+        {
+          id: 'add-1',
+          by: { slackUserId: 'U0BOB', name: 'bob' },
+          reason: 'keys leaked',
+          at: now.toISOString(),
+          added: ['deactivate-keys' as const],
+          eventId: 'e-other',
+          policyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-more`,
+          replacedPolicyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-less`,
+        },
+      ],
+    };
+    await h.store.claimQuarantine(change.eventId, record, now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+
+    await handler(homeOpened(ALICE), context);
+    const text = textOf(homeOf(ALICE).blocks);
+    expect(text).toContain('Modes in force: `deny-iam, deactivate-keys`');
+    expect(text).toContain('`deactivate-keys` added by <@U0BOB>');
+  });
+
+  it('lists a quarantine whose change item expired (the table TTL removed it) as of unknown state, with no Lift button', async () => {
     const change = await h.storeChange(
       recordOf(
         'PutUserPolicy',
@@ -538,9 +578,14 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
       by: { slackUserId: ALICE, name: 'alice' },
       reason: 'access keys leaked',
       at: now.toISOString(),
+      deactivatedKeys: ['AKIALONGGONEKEY00001'],
     };
     await h.store.claimQuarantine(change.eventId, record, now);
     await h.store.recordQuarantine(change.eventId, record, now);
+    await handler(homeOpened(ALICE), context);
+    expect(buttonsOf(homeOf(ALICE))).toContainEqual(
+      expect.objectContaining({ action_id: ACTION_IDS.LIFT_QUARANTINE, value: change.eventId }),
+    );
     // What DynamoDB's TTL does once the change's retention is over.
     await components.dynalite.documentClient.send(
       new DeleteCommand({ TableName: h.tableName, Key: { pk: `CHANGE#${change.eventId}`, sk: 'CHANGE' } }),
@@ -548,7 +593,20 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
 
     await handler(homeOpened(ALICE), context);
     const text = textOf(homeOf(ALICE).blocks);
+    // Still listed — its deny may well be attached — but never as a quarantine the bot can vouch for.
     expect(text).toContain('`user/long-gone`');
     expect(text).toContain('access keys leaked');
+    expect(text).toContain('State unknown');
+    expect(text).not.toMatch(/:lock: `user\/long-gone`/);
+    expect(text).toContain(
+      `aws iam detach-user-policy --user-name long-gone --policy-arn ${record.policyArn}`,
+    );
+    expect(text).toContain(
+      'aws iam update-access-key --user-name long-gone --access-key-id AKIALONGGONEKEY00001 --status Active',
+    );
+    // Its change is gone, so a lift by it could not run: no button offers one.
+    expect(buttonsOf(homeOf(ALICE))).not.toContainEqual(
+      expect.objectContaining({ action_id: ACTION_IDS.LIFT_QUARANTINE, value: change.eventId }),
+    );
   });
 });

@@ -219,6 +219,23 @@ function hostileMessages(): Array<[string, SlackMessage | ModalView]> {
       ),
     ],
     [
+      'the quarantine outcome (modes-added)',
+      renderQuarantineOutcome(
+        {
+          status: 'modes-added',
+          target,
+          quarantinedFor: 'e-0',
+          policyArn: quarantine.policyArn,
+          added: ['deactivate-keys'],
+          modes: ['deny-iam', 'deactivate-keys'],
+          deactivatedKeys: ['AKIAEXAMPLEKEY000001'],
+          warnings: [HOSTILE],
+        },
+        BY_NAME,
+        HOSTILE,
+      ),
+    ],
+    [
       'the quarantine outcome (failed)',
       renderQuarantineOutcome({ status: 'failed', error: HOSTILE, target }, BY_NAME, HOSTILE),
     ],

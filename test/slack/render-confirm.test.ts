@@ -353,6 +353,60 @@ describe('renderQuarantineConfirm', () => {
     expect(text(view)).toContain('is not offered: a role has no access keys');
   });
 
+  it('for a caller already quarantined: names the modes in force and offers only those it may still get', () => {
+    const record = {
+      status: 'active' as const,
+      target: { kind: 'user' as const, name: 'alice' },
+      policyArn: `${policyArn}-abc12345`,
+      modes: ['deny-iam' as const],
+      by: { slackUserId: 'U0BOB', name: 'bob' },
+      reason: 'first look',
+      at: '2026-11-20T14:00:00.000Z',
+    };
+    const view = renderQuarantineConfirm(
+      quarantine({
+        alreadyQuarantined: true,
+        policyArn: record.policyArn,
+        active: { eventId: 'e-0', record },
+        inForce: ['deny-iam'],
+        addable: ['revoke-sessions', 'deactivate-keys'],
+        adds: [],
+      }),
+      META,
+    );
+
+    expect(view.submit?.text).toBe('Quarantine');
+    const shown = text(view);
+    expect(shown).toContain('is already quarantined');
+    expect(shown).toContain('<@U0BOB>');
+    expect(shown).toContain('for change `e-0`');
+    expect(shown).toContain('*Modes in force:* `deny-iam`');
+    expect(shown).toContain('`AKIAALICEKEY00000001`');
+    const input = view.blocks.find((block) => block.block_id === QUARANTINE_MODES_INPUT.BLOCK_ID);
+    const element = (input && 'element' in input ? input.element : undefined) as {
+      options: { value: string }[];
+      initial_options?: { value: string }[];
+    };
+    expect(element.options.map((option) => option.value)).toEqual(['revoke-sessions', 'deactivate-keys']);
+    expect(element.initial_options).toBeUndefined();
+    assertModalLimits(view);
+  });
+
+  it('refuses, naming the modes in force, a caller already quarantined with every mode that applies', () => {
+    const view = renderQuarantineConfirm(
+      quarantine({
+        alreadyQuarantined: true,
+        inForce: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+        addable: [],
+        steps: [],
+        cli: [],
+      }),
+      META,
+    );
+    expect(view.submit).toBeUndefined();
+    expect(text(view)).toContain('already quarantined with deny-iam, revoke-sessions, deactivate-keys');
+  });
+
   it.each([
     [
       'a refused target',

@@ -171,6 +171,38 @@ describe('withResponseState', () => {
     assertBlockKitLimits(lifted);
   });
 
+  it('shows the modes now in force and who added modes to the quarantine', () => {
+    const change = critical();
+    const quarantine = {
+      status: 'active' as const,
+      target: { kind: 'user' as const, name: 'alice' },
+      policyArn: 'arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine-b2b2b2b2',
+      modes: ['deny-iam' as const, 'deactivate-keys' as const],
+      by: ALICE,
+      reason: 'first look',
+      at: '2026-11-20T14:06:00Z',
+      modesAdded: [
+        {
+          id: 'x',
+          by: { slackUserId: 'U0BOB', name: 'bob' },
+          reason: 'keys leaked',
+          at: '2026-11-20T14:30:00Z',
+          added: ['deactivate-keys' as const],
+          eventId: 'e-2',
+          policyArn: 'arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine-b2b2b2b2',
+          replacedPolicyArn: 'arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine-a1a1a1a1',
+        },
+      ],
+    };
+
+    const active = withResponseState(renderChange(change), stored(change, { quarantine }));
+
+    expect(text(active)).toContain('(modes `deny-iam, deactivate-keys`)');
+    expect(text(active)).toContain('`deactivate-keys` added by <@U0BOB>');
+    expect(buttons(active)).toContain(ACTION_IDS.LIFT_QUARANTINE);
+    assertBlockKitLimits(active);
+  });
+
   it('keeps only what is still worth clicking when the change is handled', () => {
     const change = assessChange(
       changeOf(
