@@ -268,6 +268,25 @@ function sessionsSince(record: QuarantineRecord, now: Date): Date {
   return new Date(added?.at ?? record.at);
 }
 
+/**
+ * The policies claimed for `record` by jobs that never recorded what they did (they died, or failed keeping their
+ * deny attached): additions not in its `modesAdded`, and — while the quarantine itself was never recorded active —
+ * its claims too. The keys their descriptions name may be off because of them, and nothing else says so; a job
+ * that recorded its work carried its keys into the record.
+ */
+function diedUnrecorded(record: QuarantineRecord): Set<string> {
+  const recorded = new Set(
+    (record.modesAdded ?? []).flatMap((entry) => [entry.policyArn, entry.replacedPolicyArn]),
+  );
+  recorded.add(record.policyArn);
+  return new Set(
+    (record.claimedPolicies ?? [])
+      .filter((entry) => entry.kind === 'adding' || record.status !== 'active')
+      .map((entry) => entry.policyArn)
+      .filter((arn) => !recorded.has(arn)),
+  );
+}
+
 /** The quarantine use case. */
 export class QuarantineService {
   private readonly policyName: string;
@@ -496,8 +515,17 @@ export class QuarantineService {
       return preview;
     }
     const policy = this.recordedPolicy(attached, record);
+    // What the quarantine's earlier jobs left: a policy replaced but not yet detached, dead jobs' denies and keys.
+    let left: Awaited<ReturnType<QuarantineService['leftByAdding']>>;
+    try {
+      left = await this.leftByAdding(record, attached);
+    } catch (error: unknown) {
+      preview.refusal = `the quarantine policies of ${entityKey(record.target)} could not be read (${message(error)})`;
+      return preview;
+    }
+    const leftSomething = left.deletable.length > 0 || left.keys.length > 0;
     // A failed quarantine has something to lift only when it kept the deny of a dead claim it took over.
-    if (record.status === 'failed' && !policy) {
+    if (record.status === 'failed' && !policy && !leftSomething) {
       preview.refusal = `the quarantine by ${record.by.name} failed (${record.error ?? 'see the audit log'}): nothing was attached to lift`;
       return preview;
     }
@@ -521,7 +549,7 @@ export class QuarantineService {
           preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: record.policyArn } });
         if (own && record.status === 'claimed')
           preview.keysToRestore = keysInDescription(own.description, entityKey(record.target));
-        if (!own && !policy && record.status === 'claimed') {
+        if (!own && !policy && record.status === 'claimed' && !leftSomething) {
           preview.refusal = `the quarantine by ${record.by.name} never finished and left nothing in IAM: nothing to lift`;
           return preview;
         }
@@ -530,52 +558,50 @@ export class QuarantineService {
         return preview;
       }
     }
-    try {
-      // What modes added to the quarantine left attached: a policy replaced but not yet detached, a dead job's.
-      const left = await this.leftByAdding(record, attached);
-      for (const arn of left.policies) {
-        preview.steps.push(attachStep(record.target, arn, 'Detach'), {
-          action: 'iam:DeletePolicy',
-          params: { PolicyArn: arn },
-        });
-      }
-      preview.keysToRestore = unique([...preview.keysToRestore, ...left.keys]);
-    } catch (error: unknown) {
-      preview.refusal = `the quarantine policies of ${entityKey(record.target)} could not be read (${message(error)})`;
-      return preview;
-    }
+    for (const arn of left.policies) preview.steps.push(attachStep(record.target, arn, 'Detach'));
+    for (const arn of left.deletable)
+      preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: arn } });
+    preview.keysToRestore = unique([...preview.keysToRestore, ...left.keys]);
     for (const key of preview.keysToRestore) preview.steps.push(keyStep(record.target.name, key, 'Active'));
     preview.cli = preview.steps.map(toCliCommand);
     return preview;
   }
 
   /**
-   * What adding modes to the quarantine `record` left in IAM besides its recorded policy: the policies it replaced
-   * that are still attached (a job that died before detaching them), and the policy of a job that died while
-   * adding modes (its claim names it; its lease passed, or a lift would have been refused) with the keys that
-   * policy's description names — the bot's own record of which keys that job was to turn off.
+   * What the jobs of the quarantine `record` left in IAM besides its recorded policy: every policy claimed for it
+   * (dead claims taken over one after another, additions of modes that died — however many took the last one's
+   * claim over — and the one an addition is running with now, once its lease passed) and the policies additions
+   * replaced, when still attached (`policies`, to detach) or still there (`deletable`), with the keys those
+   * policies' descriptions name — the bot's own record, in IAM, of which keys each job was to turn off.
    */
   private async leftByAdding(
     record: QuarantineRecord,
     attached: { arn: string }[],
   ): Promise<{ policies: string[]; deletable: string[]; keys: string[] }> {
-    const dead = record.addingModes;
     const candidates = unique(
-      [dead?.policyArn, ...(record.modesAdded ?? []).map((entry) => entry.replacedPolicyArn)].filter(
-        (arn): arn is string => arn !== undefined && arn !== record.policyArn && this.ownPolicy(arn),
-      ),
+      [
+        ...(record.claimedPolicies ?? []).map((entry) => entry.policyArn),
+        record.addingModes?.policyArn,
+        ...(record.modesAdded ?? []).map((entry) => entry.replacedPolicyArn),
+      ].filter((arn): arn is string => arn !== undefined && arn !== record.policyArn && this.ownPolicy(arn)),
     );
     const policies = candidates.filter((arn) => attached.some((item) => item.arn === arn));
-    const deletable = [...policies];
-    let keys: string[] = [];
-    if (dead && this.ownPolicy(dead.policyArn) && dead.policyArn !== record.policyArn) {
-      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
-      if (policy) {
-        keys = keysInDescription(policy.description, entityKey(record.target));
-        if (!deletable.includes(dead.policyArn)) deletable.push(dead.policyArn);
-      }
-    }
-    return { policies, deletable, keys };
+    // Keys only from the policies of jobs that never recorded what they did: a recorded job's keys are in the
+    // record (checked against its policy's description), and one it failed to turn off is not the lift's to turn on.
+    const unrecorded = diedUnrecorded(record);
+    if (record.addingModes) unrecorded.add(record.addingModes.policyArn);
+    const dead = await this.leftByEarlierJobs(
+      record.target,
+      candidates.filter((arn) => unrecorded.has(arn)),
+    );
+    const rest = await this.leftByEarlierJobs(
+      record.target,
+      candidates.filter((arn) => !unrecorded.has(arn)),
+    );
+    const failed = dead.warnings[0] ?? rest.warnings[0];
+    if (failed) throw new Error(failed);
+    const deletable = unique([...policies, ...dead.existing, ...rest.existing]);
+    return { policies, deletable, keys: dead.keys };
   }
 
   /**
@@ -641,15 +667,15 @@ export class QuarantineService {
       now,
     );
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
-    // A claim taken over (its job died, or this is a retry of it): the keys it deactivated are carried over so the
-    // lift still restores them, and what it left in IAM is cleared once this quarantine's own deny is attached (no
-    // moment unfenced; each attempt has a policy of its own).
-    const replaced = claim.replaced;
-    const leftover = replaced
-      ? { keys: await this.deadClaimKeys(replaced), warnings: [] as string[] }
-      : { keys: [] as string[], warnings: [] as string[] };
-    const clearLater = async (): Promise<string[]> =>
-      replaced ? (await this.clearDeadClaim(replaced)).warnings : [];
+    // Claims taken over (jobs that died, a retry of this one, a quarantine that failed keeping a dead job's deny):
+    // every policy claimed for this quarantine before is listed. The keys their descriptions name are carried over
+    // so the lift still restores them, and what they left in IAM is cleared once this quarantine's own deny is
+    // attached (no moment unfenced; each attempt has a policy of its own).
+    const leftover = await this.leftByEarlierJobs(
+      entity,
+      claim.claimedPolicies.map((entry) => entry.policyArn).filter((arn) => arn !== policyArn),
+    );
+    const clearLater = async (): Promise<string[]> => this.clearReplaced(entity, leftover.existing);
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
@@ -683,10 +709,11 @@ export class QuarantineService {
     } catch (error: unknown) {
       const text = message(error);
       const warnings = created && !attachedPolicy ? await this.removePolicy(policyArn) : [];
-      // A dead claim taken over keeps what it left in IAM when this deny did not get attached: its policy may be
-      // the only deny the principal has, and its description the only list of the keys it deactivated. The
-      // failure is recorded over that policy, so a lift finds it and restores those keys.
-      const kept = replaced && !attachedPolicy ? replaced.policyArn : undefined;
+      // What dead claims taken over left in IAM stays when this deny did not get attached: their policy may be the
+      // only deny the principal has, and its description the only list of the keys it deactivated. The failure is
+      // recorded over the latest of them (the others stay listed as claimed), so a lift finds them and restores
+      // those keys.
+      const kept = attachedPolicy ? undefined : leftover.existing.at(-1);
       if (!kept) warnings.push(...(await clearLater()));
       const failed: QuarantineRecord = {
         ...record,
@@ -831,10 +858,17 @@ export class QuarantineService {
     const details = { quarantinedFor: holder.eventId, adding: added };
     const claim = await this.deps.store.claimModesAdding(holder.eventId, record, adding, now);
     if (!claim.claimed) return this.notAdded(eventId, holder, preview, by, reason, id);
-    const replaced = claim.replaced && claim.replaced.policyArn !== policyArn ? claim.replaced : undefined;
+    // Every policy an earlier addition claimed (jobs that died, one after another, each taking the last one's claim
+    // over; one whose deny could not be detached after it failed): what they left is carried over and cleared.
+    const earlier = unique(
+      claim.claimedPolicies
+        .map((entry) => entry.policyArn)
+        .filter((arn) => arn !== policyArn && arn !== record.policyArn),
+    );
     const giveBack = async (): Promise<void> => {
       try {
-        await this.deps.store.releaseModesAdding(holder.eventId, id, replaced);
+        // The policies claimed stay listed: a lift still finds what a dead earlier addition left.
+        await this.deps.store.releaseModesAdding(holder.eventId, id);
       } catch {
         // Held until its lease ends: nothing was added, and a lift or another request may run after that.
       }
@@ -852,10 +886,13 @@ export class QuarantineService {
       kept = (record.deactivatedKeys ?? []).filter((key) => named.includes(key));
       for (const key of (record.deactivatedKeys ?? []).filter((item) => !named.includes(item)))
         warnings.push(`access key ${key} is not named by the quarantine policy in IAM: not carried over`);
-      if (replaced && this.ownPolicy(replaced.policyArn)) {
-        const left = await this.deps.iam.getManagedPolicy(replaced.policyArn);
-        leftover = keysInDescription(left?.description, principal).filter((key) => !kept.includes(key));
-      }
+      const dead = diedUnrecorded({ ...record, claimedPolicies: claim.claimedPolicies });
+      const left = await this.leftByEarlierJobs(
+        entity,
+        earlier.filter((arn) => dead.has(arn)),
+      );
+      warnings.push(...left.warnings);
+      leftover = left.keys.filter((key) => !kept.includes(key));
       if (entity.kind === 'user' && (added.includes('deactivate-keys') || leftover.length > 0))
         keys = await this.deps.iam.listAccessKeys(entity.name);
     } catch (error: unknown) {
@@ -952,7 +989,15 @@ export class QuarantineService {
       ...(allKeys.length > 0 ? { deactivatedKeys: allKeys } : {}),
       modesAdded: [...(record.modesAdded ?? []), entry],
     };
-    if (!(await this.deps.store.recordModesAdded(holder.eventId, updated, id, this.deps.clock.now()))) {
+    if (
+      !(await this.deps.store.recordModesAdded(
+        holder.eventId,
+        updated,
+        id,
+        record.policyArn,
+        this.deps.clock.now(),
+      ))
+    ) {
       const text =
         'the quarantine changed while the modes were being added (another job took the addition over after this one ran past its lease): look at the alert again';
       await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', {
@@ -962,8 +1007,8 @@ export class QuarantineService {
       });
       return { status: 'failed', error: text, target: entity, policyArn };
     }
-    // The new deny holds and is recorded: the one it replaced, and what a dead earlier attempt left, go now.
-    warnings.push(...(await this.clearReplaced(entity, [record.policyArn, replaced?.policyArn])));
+    // The new deny holds and is recorded: the one it replaced, and what dead earlier attempts left, go now.
+    warnings.push(...(await this.clearReplaced(entity, [record.policyArn, ...earlier])));
     await this.audit(by, 'quarantine', eventId, entity, reason, 'modes-added', {
       quarantinedFor: holder.eventId,
       added,
@@ -1247,39 +1292,31 @@ export class QuarantineService {
     }
   }
 
-  /** The access keys a dead claim's own policy names as deactivated (none when it never got that far). */
-  private async deadClaimKeys(dead: QuarantineRecord): Promise<string[]> {
-    if (!this.ownPolicy(dead.policyArn)) return [];
-    try {
-      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
-      return keysInDescription(policy?.description, entityKey(dead.target));
-    } catch {
-      return [];
-    }
-  }
-
   /**
-   * Clears what a claim whose job died left in IAM: its own policy, detached from its principal and deleted,
-   * and the access keys its description says it deactivated (returned, for the new quarantine to carry over).
+   * What earlier jobs of a quarantine left in IAM, among the policies `arns` claimed for it: those that still
+   * exist (own ones only), and the keys their descriptions name for `entity` — the bot's own list, in IAM, of the
+   * keys each was to turn off. A policy that cannot be read is named in a warning (it stays listed as claimed).
    */
-  private async clearDeadClaim(dead: QuarantineRecord): Promise<{ keys: string[]; warnings: string[] }> {
-    if (!this.ownPolicy(dead.policyArn)) return { keys: [], warnings: [] };
-    try {
-      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
-      if (!policy) return { keys: [], warnings: [] };
-      const keys = keysInDescription(policy.description, entityKey(dead.target));
-      const attached = await this.deps.iam.listAttachedPolicies(dead.target);
-      if (attached.some((item) => item.arn === dead.policyArn))
-        await this.deps.iam.detachManagedPolicy(dead.target, dead.policyArn);
-      return { keys, warnings: await this.removePolicy(dead.policyArn) };
-    } catch (error: unknown) {
-      return {
-        keys: [],
-        warnings: [
-          `what the earlier, unfinished quarantine left (${dead.policyArn}) could not be cleared (${message(error)})`,
-        ],
-      };
+  private async leftByEarlierJobs(
+    entity: IamEntity,
+    arns: readonly string[],
+  ): Promise<{ existing: string[]; keys: string[]; warnings: string[] }> {
+    const existing: string[] = [];
+    const keys: string[] = [];
+    const warnings: string[] = [];
+    for (const arn of unique(arns).filter((item) => this.ownPolicy(item))) {
+      try {
+        const policy = await this.deps.iam.getManagedPolicy(arn);
+        if (!policy) continue;
+        existing.push(arn);
+        keys.push(...keysInDescription(policy.description, entityKey(entity)));
+      } catch (error: unknown) {
+        warnings.push(
+          `${arn}, left by an earlier, unfinished attempt, could not be read (${message(error)}): the lift clears it`,
+        );
+      }
     }
+    return { existing, keys: unique(keys), warnings };
   }
 
   /**

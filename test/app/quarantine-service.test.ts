@@ -520,7 +520,7 @@ describe('QuarantineService deactivate-keys', () => {
  * timeout, a crash). `reached` resolves once it has.
  */
 function dyingAfter(
-  step: 'detach' | 'delete-policy' | 'attach',
+  step: 'detach' | 'delete-policy' | 'attach' | 'create',
   /** How far in the past the dying job ran. */
   agoMs = 0,
 ): { service: QuarantineService; reached: Promise<void> } {
@@ -533,7 +533,10 @@ function dyingAfter(
     reach();
     return new Promise<never>(() => undefined);
   };
-  if (step === 'attach') {
+  if (step === 'create') {
+    // Dies before its own policy exists: nothing of it in IAM.
+    iam.createManagedPolicy = async () => hang();
+  } else if (step === 'attach') {
     iam.attachManagedPolicy = async (entity, arn) => {
       await gateway.attachManagedPolicy(entity, arn);
       return hang();
@@ -810,6 +813,75 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
   });
 });
 
+describe('QuarantineService: two dead quarantine claims in a row', () => {
+  const LONG_AGO = 20 * 60_000;
+  /** Past the first job's lease, and its own lease passed too by now. */
+  const MIDWAY = 10 * 60_000;
+
+  for (const secondDies of ['attach', 'create'] as const) {
+    it(`the lift detaches the first dead claim's deny too and restores its key (the second died after ${secondDies})`, async () => {
+      const user = await iamUser();
+      const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+      const key = created.AccessKey?.AccessKeyId ?? '';
+      const eventId = await changeBy(userIdentity(user));
+      const first = dyingAfter('attach', LONG_AGO);
+      void first.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+      await first.reached;
+      const policyA = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
+      // The first job had got as far as its keys before it died (what its description names).
+      await gateway.setAccessKeyStatus(user, key, 'Inactive');
+      const second = dyingAfter(secondDies, MIDWAY);
+      void second.service.quarantine(eventId, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-b');
+      await second.reached;
+      expect((await store.getChange(eventId))?.quarantine?.policyArn).not.toBe(policyA);
+
+      expect((await service().prepareLift(eventId)).refusal).toBeUndefined();
+      const lifted = await service().lift({ eventId }, ALICE, 'done');
+
+      expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [key] });
+      expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
+      expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+      expect((await gateway.listAccessKeys(user)).map((item) => [item.id, item.status])).toEqual([
+        [key, 'Active'],
+      ]);
+      expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+    });
+  }
+
+  it('a third quarantine clears both dead claims and carries the key the first one turned off', async () => {
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const eventId = await changeBy(userIdentity(user));
+    const first = dyingAfter('attach', LONG_AGO);
+    void first.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await first.reached;
+    const policyA = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+    const second = dyingAfter('create', MIDWAY);
+    void second.service.quarantine(eventId, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-b');
+    await second.reached;
+
+    const outcome = await service().quarantine(
+      eventId,
+      ALICE,
+      'z',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-c',
+    );
+
+    expect(outcome).toMatchObject({ status: 'done', deactivatedKeys: [key] });
+    const policyC = outcome.status === 'done' ? outcome.policyArn : '';
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      policyC,
+    ]);
+    expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+    await expect(service().lift({ eventId }, ALICE, 'done')).resolves.toMatchObject({ restoredKeys: [key] });
+    expect((await gateway.listAccessKeys(user)).map((item) => item.status)).toEqual(['Active']);
+  });
+});
+
 describe('QuarantineService: a lift by event id decides on the store', () => {
   it("refuses a lift of a change with no quarantine recorded, leaving another change's quarantine of the same caller", async () => {
     const user = await iamUser();
@@ -899,6 +971,8 @@ describe('QuarantineService: the lift is recorded, the active list is not update
 
 describe('QuarantineService: a second quarantine asking for more modes adds them', () => {
   const LONG_AGO = 20 * 60_000;
+  /** Past a job's lease that ran {@link LONG_AGO}, and its own lease passed too by now. */
+  const MIDWAY = 10 * 60_000;
 
   async function keyOf(user: string): Promise<string> {
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
@@ -1291,6 +1365,75 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
   });
 
+  for (const secondDies of ['attach', 'create'] as const) {
+    it(`two dead additions in a row (the second died after ${secondDies}): the lift leaves no bot deny attached and the key Active`, async () => {
+      const user = await iamUser();
+      const key = await keyOf(user);
+      const { first } = await denyOnly(user);
+      const second = await changeBy(userIdentity(user));
+      const jobA = dyingAfter('attach', LONG_AGO);
+      void jobA.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
+      await jobA.reached;
+      const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
+      // Job A had got as far as its keys (what its policy's description names).
+      await gateway.setAccessKeyStatus(user, key, 'Inactive');
+      const jobB = dyingAfter(secondDies, MIDWAY);
+      void jobB.service.quarantine(second, ALICE, 'b', ['deactivate-keys'], undefined, 'delivery-b');
+      await jobB.reached;
+      expect((await store.getChange(first))?.quarantine?.addingModes?.policyArn).not.toBe(policyA);
+
+      const preview = await service().prepareLift(first);
+      expect(preview.refusal).toBeUndefined();
+      expect(preview.keysToRestore).toEqual([key]);
+      expect(preview.cli).toEqual(
+        expect.arrayContaining([`aws iam detach-user-policy --user-name ${user} --policy-arn ${policyA}`]),
+      );
+      await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+        status: 'lifted',
+        restoredKeys: [key],
+      });
+      expect(await attachedTo(user)).toEqual([]);
+      expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+      expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+      expect((await store.getChange(first))?.quarantine?.status).toBe('lifted');
+    });
+  }
+
+  it('after two dead additions in a row, the next addition clears both and keeps the key the first turned off', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const jobA = dyingAfter('attach', LONG_AGO);
+    void jobA.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
+    await jobA.reached;
+    const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+    const jobB = dyingAfter('create', MIDWAY);
+    void jobB.service.quarantine(second, ALICE, 'b', ['deactivate-keys'], undefined, 'delivery-b');
+    await jobB.reached;
+
+    const outcome = await service().quarantine(
+      second,
+      ALICE,
+      'c',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-c',
+    );
+
+    expect(outcome).toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+    const now = outcome.status === 'modes-added' ? outcome.policyArn : '';
+    expect(await attachedTo(user)).toEqual([now]);
+    expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+    expect(await gateway.getManagedPolicy(arn)).toBeNull();
+    expect((await store.getChange(first))?.quarantine?.deactivatedKeys).toEqual([key]);
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
   it('when the new deny cannot be attached: nothing added, the quarantine holds as it was, a later request may add', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
@@ -1308,7 +1451,15 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
 
     expect(await attachedTo(user)).toEqual([arn]);
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
-    expect((await store.getChange(first))?.quarantine).toEqual(record);
+    // The record is as it was; the policy the failed addition claimed is listed (it was deleted: nothing left).
+    const { claimedPolicies, ...after } = (await store.getChange(first))?.quarantine ?? {
+      claimedPolicies: [],
+    };
+    const { claimedPolicies: before, ...was } = record ?? {};
+    expect(after).toEqual(was);
+    expect(claimedPolicies?.slice(0, before?.length ?? 0)).toEqual(before);
+    expect(claimedPolicies).toHaveLength((before?.length ?? 0) + 1);
+    expect(await gateway.getManagedPolicy(claimedPolicies?.at(-1)?.policyArn ?? '')).toBeNull();
     await expect(service().quarantine(second, ALICE, 'y', ['deactivate-keys'])).resolves.toMatchObject({
       status: 'modes-added',
       deactivatedKeys: [key],
