@@ -413,7 +413,17 @@ export class QuarantineService {
     const entity = record.target;
     const now = this.deps.clock.now();
     const inForce = effectiveModes(modesInForce(record), kind);
-    const { modes, adds, addable } = modesToAdd(inForce, preview.modes, kind);
+    // A user's active keys the quarantine does not list as turned off (made before its deny was attached, or one
+    // whose deactivation failed): `deactivate-keys` is not done while one works, so a request for it sweeps them.
+    const unlisted =
+      entity.kind === 'user'
+        ? (await this.deps.iam.listAccessKeys(entity.name))
+            .filter((key) => key.status === 'Active' && !(record.deactivatedKeys ?? []).includes(key.id))
+            .map((key) => key.id)
+        : [];
+    const { modes, adds, addable } = modesToAdd(inForce, preview.modes, kind, {
+      keysLeftActive: unlisted.length > 0,
+    });
     preview.alreadyQuarantined = true;
     preview.active = holder;
     preview.policyArn = record.policyArn;
@@ -429,11 +439,7 @@ export class QuarantineService {
         `${entityKey(entity)} is already quarantined${holder.eventId === preview.change.eventId ? ' for this change' : ''} by ${record.by.name} with every mode that applies to it (${inForce.join(', ')}): lift it from the alert when done`;
       return preview;
     }
-    if (entity.kind === 'user' && preview.addable.includes('deactivate-keys')) {
-      preview.activeKeys = (await this.deps.iam.listAccessKeys(entity.name))
-        .filter((key) => key.status === 'Active')
-        .map((key) => key.id);
-    }
+    if (preview.addable.includes('deactivate-keys')) preview.activeKeys = unlisted;
     const newArn = quarantinePolicyArn(
       this.deps.settings.accountId ?? preview.change.accountId,
       `${this.policyName}-<id>`,

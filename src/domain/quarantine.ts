@@ -88,20 +88,26 @@ export function effectiveModes(
  * afterwards (`modes`, in {@link QUARANTINE_MODES} order), those the request adds (`adds`: none when it asks for the
  * same or fewer — a quarantine is never weakened by a request), and every mode that could still be added
  * (`addable`: not in force, fitting the principal).
+ *
+ * `keysLeftActive`: the user has an active access key the quarantine does not list as turned off (created before
+ * the deny was attached, or one whose deactivation failed). `deactivate-keys` in force is then not done: it stays
+ * addable, and a request for it adds it again — sweeping that key — rather than answering "already quarantined"
+ * while the key works.
  */
 export function modesToAdd(
   inForce: readonly QuarantineMode[],
   requested: readonly QuarantineMode[] | undefined,
   kind: 'user' | 'role',
+  options: { keysLeftActive?: boolean } = {},
 ): { modes: QuarantineMode[]; adds: QuarantineMode[]; addable: QuarantineMode[] } {
   const held = effectiveModes(inForce, kind);
   const modes = effectiveModes([...held, ...(requested ?? [])], kind);
+  const open = (mode: QuarantineMode): boolean =>
+    !held.includes(mode) || (mode === 'deactivate-keys' && options.keysLeftActive === true);
   return {
     modes,
-    adds: modes.filter((mode) => !held.includes(mode)),
-    addable: QUARANTINE_MODES.filter(
-      (mode) => !held.includes(mode) && modeAvailability(mode, kind).available,
-    ),
+    adds: modes.filter((mode) => open(mode) && (!held.includes(mode) || requested?.includes(mode))),
+    addable: QUARANTINE_MODES.filter((mode) => open(mode) && modeAvailability(mode, kind).available),
   };
 }
 

@@ -1521,6 +1521,79 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam', 'deactivate-keys']);
   });
 
+  it('deactivate-keys in force and a key created since: asking for keys again sweeps it, the lift restores it, a key off before stays off', async () => {
+    const user = await iamUser();
+    // IAM allows two keys a user: one off before the quarantine, and one made after it.
+    const offBefore = await keyOf(user);
+    await gateway.setAccessKeyStatus(user, offBefore, 'Inactive');
+    const first = await changeBy(userIdentity(user));
+    await expect(service().quarantine(first, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [],
+    });
+    // A key made in the window before the deny was attached (or by someone else since): it works.
+    const createdSince = await keyOf(user);
+    const second = await changeBy(userIdentity(user));
+
+    const offered = await service().prepare(second, ['deactivate-keys']);
+    expect(offered.refusal).toBeUndefined();
+    expect(offered).toMatchObject({
+      inForce: ['deny-iam', 'deactivate-keys'],
+      addable: ['revoke-sessions', 'deactivate-keys'],
+      adds: ['deactivate-keys'],
+      activeKeys: [createdSince],
+    });
+    const outcome = await service().quarantine(second, ALICE, 'a key made since', ['deactivate-keys']);
+
+    expect(outcome).toMatchObject({
+      status: 'modes-added',
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [createdSince],
+    });
+    expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Inactive' });
+    const record = (await store.getChange(first))?.quarantine;
+    expect(record?.deactivatedKeys).toEqual([createdSince]);
+    expect((await gateway.getManagedPolicy(record?.policyArn ?? ''))?.description).toContain(
+      `access keys deactivated: ${createdSince}`,
+    );
+    // Nothing left active: the same request is answered already quarantined.
+    await expect(service().quarantine(second, ALICE, 'again', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'already-quarantined',
+    });
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [createdSince],
+    });
+    expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Active' });
+  });
+
+  it('a key whose deactivation failed is swept by a later request for keys, and restored by the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    const throttled = Object.create(gateway) as AwsIamGateway;
+    throttled.setAccessKeyStatus = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+    await expect(
+      serviceOn(throttled).quarantine(first, ALICE, 'x', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'done', deactivatedKeys: [] });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+
+    await expect(
+      service().quarantine(await changeBy(userIdentity(user)), ALICE, 'y', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+    expect((await store.getChange(first))?.quarantine?.deactivatedKeys).toEqual([key]);
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
   it('refuses to add modes while the quarantine is being lifted', async () => {
     const user = await iamUser();
     await keyOf(user);

@@ -378,5 +378,54 @@ describe('modesToAdd', () => {
     ],
   ])('%s', (_name, inForce, requested, kind, expected) => {
     expect(modesToAdd(inForce, requested, kind)).toEqual(expected);
+    // No key left active changes nothing.
+    expect(modesToAdd(inForce, requested, kind, { keysLeftActive: false })).toEqual(expected);
+  });
+
+  it.each<
+    [string, QuarantineMode[], QuarantineMode[] | undefined, 'user' | 'role', ReturnType<typeof modesToAdd>]
+  >([
+    [
+      'keys in force, a key left active, asking for keys again: the request sweeps it',
+      ['deny-iam', 'deactivate-keys'],
+      ['deactivate-keys'],
+      'user',
+      {
+        modes: ['deny-iam', 'deactivate-keys'],
+        adds: ['deactivate-keys'],
+        addable: ['revoke-sessions', 'deactivate-keys'],
+      },
+    ],
+    [
+      'every mode in force, a key left active: keys may still be asked for',
+      ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+      undefined,
+      'user',
+      {
+        modes: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+        adds: [],
+        addable: ['deactivate-keys'],
+      },
+    ],
+    [
+      'keys in force, a key left active, asking for sessions only: keys are not swept unasked',
+      ['deny-iam', 'deactivate-keys'],
+      ['revoke-sessions'],
+      'user',
+      {
+        modes: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+        adds: ['revoke-sessions'],
+        addable: ['revoke-sessions', 'deactivate-keys'],
+      },
+    ],
+    [
+      'a role: no keys to sweep',
+      ['deny-iam'],
+      ['deactivate-keys'],
+      'role',
+      { modes: ['deny-iam'], adds: [], addable: ['revoke-sessions'] },
+    ],
+  ])('with a key left active: %s', (_name, inForce, requested, kind, expected) => {
+    expect(modesToAdd(inForce, requested, kind, { keysLeftActive: true })).toEqual(expected);
   });
 });
