@@ -33,7 +33,7 @@ import { toCliCommand } from '../domain/revert';
 import type { AssessedChange, PolicyDocument, RevertStep } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
 import { handedInOrRead } from './handed-in-change';
-import type { AccessKey, IamGateway } from './iam-port';
+import { type AccessKey, type IamGateway, isIamError } from './iam-port';
 import type { Clock } from './ports';
 import {
   ChangeNotFoundError,
@@ -198,7 +198,17 @@ export type QuarantineOutcome =
     }
   | { status: 'already-claimed'; existing: QuarantineRecord }
   | { status: 'refused'; reason: string }
-  | { status: 'failed'; error: string; target?: IamEntity; policyArn?: string };
+  | {
+      status: 'failed';
+      error: string;
+      target?: IamEntity;
+      policyArn?: string;
+      /**
+       * When IAM refused the deny for the principal's limit on attached managed policies: the policies attached to
+       * it besides the quarantine's own deny, so a responder can detach one by hand and ask again.
+       */
+      attachedPolicies?: string[];
+    };
 
 /** How a lift ended. */
 export type LiftOutcome =
@@ -469,7 +479,7 @@ export class QuarantineService {
   private busyWith(record: QuarantineRecord, now: Date, ownId: string | undefined): string | undefined {
     const principal = entityKey(record.target);
     if (record.lifting)
-      return `the quarantine of ${principal} is being lifted (or a lift of it did not finish): lift it, then quarantine again`;
+      return `the quarantine of ${principal} is being lifted, or a lift of it did not finish: no mode is added while a lift holds it, and the quarantine stays in force as it is meanwhile; look at the alert again once the lift is done`;
     const adding = record.addingModes;
     if (adding && adding.id !== ownId && adding.until >= now.toISOString())
       return `modes are being added to the quarantine of ${principal} by ${adding.by.name} now (since ${adding.at}): look at the alert again once that is done`;
@@ -713,7 +723,10 @@ export class QuarantineService {
         throw new Error(`${policyArn} is not listed on ${entityKey(entity)} after attaching it`);
       }
     } catch (error: unknown) {
-      const text = message(error);
+      const limit = await this.attachLimit(entity, error, [policyArn]);
+      const text = limit
+        ? `${limit.why}: detach one of its other policies by hand, then quarantine it again`
+        : message(error);
       const warnings = created && !attachedPolicy ? await this.removePolicy(policyArn) : [];
       // What dead claims taken over left in IAM stays when this deny did not get attached: their policy may be the
       // only deny the principal has, and its description the only list of the keys it deactivated. The failure is
@@ -730,8 +743,18 @@ export class QuarantineService {
       };
       if (warnings.length > 0) failed.warnings = warnings;
       await this.deps.store.recordQuarantine(eventId, failed, this.deps.clock.now());
-      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, policyArn });
-      return { status: 'failed', error: text, target: entity, policyArn };
+      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', {
+        error: text,
+        policyArn,
+        ...(limit ? { attachedPolicies: limit.attached } : {}),
+      });
+      return {
+        status: 'failed',
+        error: text,
+        target: entity,
+        policyArn,
+        ...(limit ? { attachedPolicies: limit.attached } : {}),
+      };
     }
 
     const { deactivated, warnings } = await this.deactivateKeys(entity.name, keysListed.ids);
@@ -941,7 +964,10 @@ export class QuarantineService {
         throw new Error(`${policyArn} is not listed on ${principal} after attaching it`);
       }
     } catch (error: unknown) {
-      const text = message(error);
+      const limit = await this.attachLimit(entity, error, [record.policyArn, policyArn]);
+      const text = limit
+        ? `${limit.why}. The quarantine holds as it was: ${record.policyArn} stays attached, with ${modesInForce(record).join(', ')}. Detach one of its other policies by hand, then ask again`
+        : message(error);
       const problems: string[] = [];
       let off = !attachedPolicy;
       if (attachedPolicy) {
@@ -961,13 +987,17 @@ export class QuarantineService {
         error: text,
         ...details,
         policyArn,
+        ...(limit ? { attachedPolicies: limit.attached } : {}),
         ...(problems.length > 0 ? { warnings: problems } : {}),
       });
       return {
         status: 'failed',
-        error: `no mode was added (${text}); the quarantine holds as it was`,
+        error: limit
+          ? `no mode was added: ${text}`
+          : `no mode was added (${text}); the quarantine holds as it was`,
         target: entity,
         policyArn: record.policyArn,
+        ...(limit ? { attachedPolicies: limit.attached } : {}),
       };
     }
 
@@ -1370,6 +1400,32 @@ export class QuarantineService {
   /** True for a quarantine's own policy (`<name>-<id>`), which lifting deletes; not a shared one by the bare name. */
   private ownPolicy(policyArn: string): boolean {
     return isQuarantinePolicyArn(policyArn, this.policyName) && !policyArn.endsWith(`/${this.policyName}`);
+  }
+
+  /**
+   * When `error` is IAM refusing an attach for the principal's limit on attached managed policies (`LimitExceeded`;
+   * 10 by default, a quota an account may raise): why, in words, and the policies attached to it but `own` (the
+   * quarantine's denies) — the slots a responder may free by hand. An attacker who is an administrator can fill its
+   * own slots before the deny reaches it; the answer is never to lift what holds.
+   */
+  private async attachLimit(
+    entity: IamEntity,
+    error: unknown,
+    own: readonly string[],
+  ): Promise<{ why: string; attached: string[] } | undefined> {
+    if (!isIamError(error, 'LimitExceeded')) return undefined;
+    let attached: string[] = [];
+    try {
+      attached = (await this.deps.iam.listAttachedPolicies(entity))
+        .map((item) => item.arn)
+        .filter((arn) => !own.includes(arn));
+    } catch {
+      // Named only when they can be read: the reason stands without them.
+    }
+    return {
+      why: `IAM refused to attach the new deny: ${entityKey(entity)} already has as many managed policies attached as IAM allows a ${entity.kind} (its attachment limit: ${message(error)})`,
+      attached,
+    };
   }
 
   /** Deletes a quarantine's own policy once nothing has it attached; what went wrong, in words. */

@@ -13,6 +13,7 @@ import {
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/app/audit-port';
+import { IamCallError } from '../../src/app/iam-port';
 import { QuarantineService } from '../../src/app/quarantine-service';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { normaliseRecord } from '../../src/domain/change';
@@ -1594,6 +1595,111 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
   });
 
+  /**
+   * The gateway on moto with IAM's quota of 10 managed policies attached to one user or role, which moto does not
+   * enforce: an attach beyond it fails as IAM's does (`LimitExceeded`).
+   */
+  function withAttachQuota(): AwsIamGateway {
+    const iam = Object.create(gateway) as AwsIamGateway;
+    iam.attachManagedPolicy = async (entity, arn) => {
+      const attached = await gateway.listAttachedPolicies(entity);
+      if (attached.length >= 10 && !attached.some((item) => item.arn === arn)) {
+        const kind = entity.kind === 'role' ? 'Role' : 'User';
+        throw new IamCallError(
+          `iam:Attach${kind}Policy`,
+          'LimitExceeded',
+          `Cannot exceed quota for PoliciesPer${kind}: 10`,
+        );
+      }
+      await gateway.attachManagedPolicy(entity, arn);
+    };
+    return iam;
+  }
+
+  it('a principal that filled its own policy slots: the addition fails saying why, names its other policies, and the quarantine holds', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    // The quarantined user (an administrator) filled every other slot before the deny reached it.
+    const fillers: string[] = [];
+    for (let index = 0; index < 9; index += 1) {
+      const created = await iamClient.send(
+        new CreatePolicyCommand({
+          PolicyName: `${user}-filler-${index}`,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+          }),
+        }),
+      );
+      const filler = created.Policy?.Arn ?? '';
+      await gateway.attachManagedPolicy({ kind: 'user', name: user }, filler);
+      fillers.push(filler);
+    }
+    const record = (await store.getChange(first))?.quarantine;
+    const second = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(second, ALICE, 'keys too', [
+      'deactivate-keys',
+    ]);
+
+    expect(outcome).toMatchObject({ status: 'failed' });
+    if (outcome.status !== 'failed') throw new Error(outcome.status);
+    expect(outcome.error).toContain('no mode was added');
+    expect(outcome.error).toContain(
+      `user/${user} already has as many managed policies attached as IAM allows`,
+    );
+    expect(outcome.error).toContain(`${arn} stays attached`);
+    expect(outcome.error).not.toMatch(/lift/i);
+    expect([...(outcome.attachedPolicies ?? [])].sort()).toEqual([...fillers].sort());
+    // The quarantine holds as it was.
+    expect((await attachedTo(user)).sort()).toEqual([arn, ...fillers].sort());
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    expect((await store.getChange(first))?.quarantine).toMatchObject({
+      status: 'active',
+      policyArn: arn,
+      modes: record?.modes,
+    });
+    expect((await entries()).find((entry) => entry.result === 'failed')).toMatchObject({
+      details: { attachedPolicies: expect.arrayContaining(fillers) },
+    });
+
+    // Once a responder detached one by hand, the same request adds the mode.
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, fillers[0] ?? '');
+    await expect(
+      serviceOn(withAttachQuota()).quarantine(second, ALICE, 'keys too', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+  });
+
+  it('a first quarantine refused for the attachment limit names the policies to detach', async () => {
+    const user = await iamUser();
+    const fillers: string[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      const created = await iamClient.send(
+        new CreatePolicyCommand({
+          PolicyName: `${user}-slot-${index}`,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+          }),
+        }),
+      );
+      await gateway.attachManagedPolicy({ kind: 'user', name: user }, created.Policy?.Arn ?? '');
+      fillers.push(created.Policy?.Arn ?? '');
+    }
+    const eventId = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(eventId, ALICE, 'x');
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('already has as many managed policies attached as IAM allows'),
+    });
+    expect(outcome.status === 'failed' && [...(outcome.attachedPolicies ?? [])].sort()).toEqual(
+      [...fillers].sort(),
+    );
+  });
+
   it('refuses to add modes while the quarantine is being lifted', async () => {
     const user = await iamUser();
     await keyOf(user);
@@ -1607,6 +1713,10 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     await expect(
       service().quarantine(await changeBy(userIdentity(user)), ALICE, 'more', ['deactivate-keys']),
     ).resolves.toMatchObject({ status: 'refused', reason: expect.stringContaining('is being lifted') });
+    // Never the advice to lift and quarantine again: that opens a window with no deny.
+    await expect(
+      service().quarantine(await changeBy(userIdentity(user)), ALICE, 'more', ['deactivate-keys']),
+    ).resolves.toMatchObject({ reason: expect.not.stringMatching(/quarantine again|lift it/) });
     expect(await attachedTo(user)).toEqual([arn]);
     expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam']);
   });

@@ -239,6 +239,19 @@ function hostileMessages(): Array<[string, SlackMessage | ModalView]> {
       'the quarantine outcome (failed)',
       renderQuarantineOutcome({ status: 'failed', error: HOSTILE, target }, BY_NAME, HOSTILE),
     ],
+    [
+      'the quarantine outcome (failed for the attachment limit, naming the policies attached)',
+      renderQuarantineOutcome(
+        {
+          status: 'failed',
+          error: HOSTILE,
+          target,
+          attachedPolicies: [`arn:aws:iam::111122223333:policy/${HOSTILE}`, HOSTILE],
+        },
+        BY_NAME,
+        HOSTILE,
+      ),
+    ],
     ['the requested note', renderRequestedNote('revert', BY_NAME, HOSTILE)],
     ['the revert confirmation modal', renderRevertConfirm(preview, META)],
     ['the quarantine confirmation modal', renderQuarantineConfirm(quarantine, META)],
