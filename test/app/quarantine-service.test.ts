@@ -10,7 +10,7 @@ import {
   DeleteAccessKeyCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/app/audit-port';
 import { IamCallError } from '../../src/app/iam-port';
@@ -967,6 +967,38 @@ describe('QuarantineService: the lift is recorded, the active list is not update
     expect(entry.Item).toBeDefined();
     expect(await store.activeQuarantines(10)).toEqual([]);
     expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
+  });
+
+  it('reports modes added (not a throw) when the active list cannot be updated after the addition is recorded', async () => {
+    const tableName = await db.createTable();
+    const real = db.documentClient;
+    let refuse = false;
+    // Once the quarantine holds, the table refuses to write list entries: everything else goes through.
+    const flaky = {
+      send: (command: unknown) =>
+        refuse && command instanceof PutCommand && command.input.Item?.pk === 'QUARANTINED'
+          ? Promise.reject(new Error('ProvisionedThroughputExceededException'))
+          : real.send(command as never),
+    } as unknown as DynamoDBDocumentClient;
+    store = new DynamoChangeStore(flaky, { tableName });
+    audit = new DynamoAuditLog(real, { tableName });
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const first = await changeBy(userIdentity(user));
+    await service().quarantine(first, ALICE, 'x');
+    refuse = true;
+
+    const outcome = await service().quarantine(await changeBy(userIdentity(user)), ALICE, 'y', [
+      'deactivate-keys',
+    ]);
+
+    expect(outcome).toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+    expect((await store.getChange(first))?.quarantine).toMatchObject({
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [key],
+    });
+    expect((await entries()).map((entry) => entry.result)).toContain('modes-added');
   });
 });
 
