@@ -1432,6 +1432,46 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     });
   }
 
+  it('an addition whose deny could not be detached after it failed, then a dead one: the lift leaves no bot deny attached', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    // Job A: its deny is attached but not read back, and IAM refuses to detach it again.
+    let attachedOnce = false;
+    const stuck = Object.create(gateway) as AwsIamGateway;
+    stuck.attachManagedPolicy = async (entity, policyArn) => {
+      await gateway.attachManagedPolicy(entity, policyArn);
+      attachedOnce = true;
+    };
+    stuck.listAttachedPolicies = async (entity) =>
+      attachedOnce
+        ? Promise.reject(new Error('Throttling: Rate exceeded'))
+        : gateway.listAttachedPolicies(entity);
+    stuck.detachManagedPolicy = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+    await expect(
+      serviceOn(stuck, { agoMs: LONG_AGO }).quarantine(
+        second,
+        ALICE,
+        'a',
+        ['revoke-sessions'],
+        undefined,
+        'delivery-a',
+      ),
+    ).resolves.toMatchObject({ status: 'failed' });
+    const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
+    expect((await attachedTo(user)).sort()).toEqual([arn, policyA].sort());
+    // Job B takes the claim over once A's lease passed, and dies before its own deny exists.
+    const jobB = dyingAfter('create', MIDWAY);
+    void jobB.service.quarantine(second, ALICE, 'b', ['revoke-sessions'], undefined, 'delivery-b');
+    await jobB.reached;
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({ status: 'lifted' });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+  });
+
   it('after two dead additions in a row, the next addition clears both and keeps the key the first turned off', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
