@@ -856,8 +856,12 @@ export class QuarantineService {
    * added (a key already inactive is never recorded, so the lift never turns it on); the record is written with
    * the new policy, the modes and the keys (only while the claim holds); and only then is the policy it replaced
    * detached and deleted, so the principal is fenced in at every moment and the record always names an attached
-   * deny. A job that dies half-way leaves its claim naming its policy: its retry carries over the keys that policy
-   * names and clears it, and a lift after its lease detaches it and restores those keys.
+   * deny. Every addition's policy is listed on the quarantine when it claims (a list only ever appended to), so a
+   * job that dies half-way — or several in a row, each taking the last one's claim over — is never lost: the next
+   * addition carries over the keys those policies name and clears them, and a lift after the lease detaches them and
+   * restores those keys. `deactivate-keys` already in force is added again while the user has an active key the
+   * quarantine does not list: the request sweeps it. When IAM refuses the new deny for the principal's attachment
+   * limit, nothing is added and the answer names the principal's other attached policies.
    */
   private async addModes(
     eventId: string,
