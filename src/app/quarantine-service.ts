@@ -15,6 +15,7 @@ import {
   MANAGED_POLICY_MAX_CHARS,
   modeAvailability,
   modesToAdd,
+  policyNameOf,
   policySize,
   QUARANTINE_MODES,
   QUARANTINE_POLICY_NAME,
@@ -28,6 +29,7 @@ import {
   quarantinePolicyDescription,
   quarantinePolicyName,
   quarantineTarget,
+  sessionsDenyDocument,
 } from '../domain/quarantine';
 import { toCliCommand } from '../domain/revert';
 import type { AssessedChange, PolicyDocument, RevertStep } from '../domain/types';
@@ -37,6 +39,7 @@ import { type AccessKey, type IamGateway, isIamError } from './iam-port';
 import type { Clock } from './ports';
 import {
   ChangeNotFoundError,
+  type ClaimedQuarantinePolicy,
   QUARANTINE_CLAIM_LEASE_MS,
   type QuarantineModesAdded,
   type QuarantineModesAdding,
@@ -276,6 +279,30 @@ function sessionsSince(record: QuarantineRecord, now: Date): Date {
   if (!modesInForce(record).includes('revoke-sessions')) return now;
   const added = record.modesAdded?.find((entry) => entry.added.includes('revoke-sessions'));
   return new Date(added?.at ?? record.at);
+}
+
+/**
+ * The names an addition's inline deny may have (each addition's is named like its own managed policy), for every
+ * addition `claimed` but those `except`.
+ */
+function inlineNames(claimed: readonly ClaimedQuarantinePolicy[], except: readonly string[] = []): string[] {
+  return unique(
+    claimed
+      .filter((entry) => entry.kind === 'adding')
+      .map((entry) => policyNameOf(entry.policyArn))
+      .filter((name) => !except.includes(name)),
+  );
+}
+
+/** `Put{User,Role}Policy` of the inline deny `name` with `document`; without one, its `Delete…Policy`. */
+function inlineStep(entity: IamEntity, name: string, document?: PolicyDocument): RevertStep {
+  const kind = kindName(entity);
+  return document
+    ? {
+        action: `iam:Put${kind}Policy`,
+        params: { [`${kind}Name`]: entity.name, PolicyName: name, PolicyDocument: JSON.stringify(document) },
+      }
+    : { action: `iam:Delete${kind}Policy`, params: { [`${kind}Name`]: entity.name, PolicyName: name } };
 }
 
 /**
@@ -539,7 +566,7 @@ export class QuarantineService {
       preview.refusal = `the quarantine policies of ${entityKey(record.target)} could not be read (${message(error)})`;
       return preview;
     }
-    const leftSomething = left.deletable.length > 0 || left.keys.length > 0;
+    const leftSomething = left.deletable.length > 0 || left.keys.length > 0 || left.inline.length > 0;
     // A failed quarantine has something to lift only when it kept the deny of a dead claim it took over.
     if (record.status === 'failed' && !policy && !leftSomething) {
       preview.refusal = `the quarantine by ${record.by.name} failed (${record.error ?? 'see the audit log'}): nothing was attached to lift`;
@@ -575,6 +602,7 @@ export class QuarantineService {
       }
     }
     for (const arn of left.policies) preview.steps.push(attachStep(record.target, arn, 'Detach'));
+    for (const name of left.inline) preview.steps.push(inlineStep(record.target, name));
     for (const arn of left.deletable)
       preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: arn } });
     preview.keysToRestore = unique([...preview.keysToRestore, ...left.keys]);
@@ -593,7 +621,7 @@ export class QuarantineService {
   private async leftByAdding(
     record: QuarantineRecord,
     attached: { arn: string }[],
-  ): Promise<{ policies: string[]; deletable: string[]; keys: string[] }> {
+  ): Promise<{ policies: string[]; deletable: string[]; keys: string[]; inline: string[] }> {
     const candidates = unique(
       [
         ...(record.claimedPolicies ?? []).map((entry) => entry.policyArn),
@@ -617,7 +645,16 @@ export class QuarantineService {
     const failed = dead.warnings[0] ?? rest.warnings[0];
     if (failed) throw new Error(failed);
     const deletable = unique([...policies, ...dead.existing, ...rest.existing]);
-    return { policies, deletable, keys: dead.keys };
+    // The inline denies additions put when the attachment limit refused a managed one (recorded, or a dead job's).
+    const inline: string[] = [];
+    for (const name of unique([
+      ...(record.inlinePolicyName ? [record.inlinePolicyName] : []),
+      ...inlineNames(record.claimedPolicies ?? []),
+      ...(record.addingModes ? [policyNameOf(record.addingModes.policyArn)] : []),
+    ])) {
+      if (await this.deps.iam.getInlinePolicy(record.target, name)) inline.push(name);
+    }
+    return { policies, deletable, keys: dead.keys, inline };
   }
 
   /**
@@ -985,6 +1022,24 @@ export class QuarantineService {
         }
       }
       if (created && off) problems.push(...(await this.removePolicy(policyArn)));
+      // Only revoke-sessions, with no key to record, can do without a new managed deny: an inline one takes no slot.
+      if (limit && off && added.every((mode) => mode === 'revoke-sessions') && carried.length === 0) {
+        const inline = await this.addInline({
+          eventId,
+          holder,
+          by,
+          reason,
+          id,
+          name,
+          modes,
+          added,
+          earlier,
+          claimed: claim.claimedPolicies,
+          warnings: [...warnings, ...problems],
+          why: limit.why,
+        });
+        if (inline) return inline;
+      }
       // Given back only when nothing of it is attached; else its claim names the policy for the lift to find.
       if (off) await giveBack();
       await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', {
@@ -1020,7 +1075,7 @@ export class QuarantineService {
       ...(newKeys.length > 0 ? { deactivatedKeys: newKeys } : {}),
       ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
     };
-    const { addingModes: _held, deactivatedKeys: _keys, ...rest } = record;
+    const { addingModes: _held, deactivatedKeys: _keys, inlinePolicyName: _inline, ...rest } = record;
     const allKeys = unique([...kept, ...newKeys]);
     const updated: QuarantineRecord = {
       ...rest,
@@ -1049,6 +1104,8 @@ export class QuarantineService {
     }
     // The new deny holds and is recorded: the one it replaced, and what dead earlier attempts left, go now.
     warnings.push(...(await this.clearReplaced(entity, [record.policyArn, ...earlier])));
+    // The new deny holds every mode: an inline deny an earlier addition put (or a dead one left) goes too.
+    warnings.push(...(await this.clearInline(entity, inlineNames(claim.claimedPolicies, [name]))));
     await this.audit(by, 'quarantine', eventId, entity, reason, 'modes-added', {
       quarantinedFor: holder.eventId,
       added,
@@ -1069,6 +1126,118 @@ export class QuarantineService {
       warnings,
       ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
     };
+  }
+
+  /**
+   * `revoke-sessions` added as an inline deny on the principal, when IAM refused a new managed deny for its limit on
+   * attached managed policies: the managed deny in force stays as it is, and an inline policy (named like this
+   * addition's own policy, which the claimed list names) holds the `revoke-sessions` statement. Put, read back, and
+   * recorded (while the addition's claim holds); `undefined` when it could not be put (nothing added: the caller
+   * gives the claim back and fails). A lift deletes it; a later addition folds it into its managed deny.
+   */
+  private async addInline(given: {
+    eventId: string;
+    holder: { eventId: string; record: QuarantineRecord };
+    by: AuditActor;
+    reason: string;
+    id: string;
+    name: string;
+    modes: QuarantineMode[];
+    added: QuarantineMode[];
+    earlier: string[];
+    claimed: readonly ClaimedQuarantinePolicy[];
+    warnings: string[];
+    why: string;
+  }): Promise<QuarantineOutcome | undefined> {
+    const { eventId, holder, by, reason, id, name, modes, added } = given;
+    const { record } = holder;
+    const entity = record.target;
+    const now = this.deps.clock.now();
+    const put = inlineStep(entity, name, sessionsDenyDocument(sessionsSince(record, now)));
+    try {
+      await this.deps.iam.execute(put);
+      if (!(await this.deps.iam.getInlinePolicy(entity, name)))
+        throw new Error(`${name} is not on ${entityKey(entity)} after putting it`);
+    } catch (error: unknown) {
+      // Whatever of it got there is deleted, or left for the lift (the claimed list names it).
+      await this.clearInline(entity, [name]);
+      given.warnings.push(`the inline deny ${name} could not be put either (${message(error)})`);
+      return undefined;
+    }
+    const warnings = [
+      `${given.why}: revoke-sessions was added as the inline deny ${name} instead (no slot needed); ${record.policyArn} still holds the other modes`,
+      ...given.warnings,
+    ];
+    const entry: QuarantineModesAdded = {
+      id,
+      by,
+      reason,
+      at: now.toISOString(),
+      added,
+      eventId,
+      policyArn: record.policyArn,
+      replacedPolicyArn: record.policyArn,
+      inlinePolicyName: name,
+      warnings: [...warnings],
+    };
+    const { addingModes: _held, ...rest } = record;
+    const updated: QuarantineRecord = {
+      ...rest,
+      modes,
+      inlinePolicyName: name,
+      modesAdded: [...(record.modesAdded ?? []), entry],
+    };
+    const details = { quarantinedFor: holder.eventId, adding: added, inlinePolicyName: name };
+    if (
+      !(await this.deps.store.recordModesAdded(
+        holder.eventId,
+        updated,
+        id,
+        record.policyArn,
+        this.deps.clock.now(),
+      ))
+    ) {
+      const text =
+        'the quarantine changed while the modes were being added (another job took the addition over after this one ran past its lease): look at the alert again';
+      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, ...details });
+      return { status: 'failed', error: text, target: entity, policyArn: record.policyArn };
+    }
+    warnings.push(...(await this.clearReplaced(entity, given.earlier)));
+    warnings.push(...(await this.clearInline(entity, inlineNames(given.claimed, [name]))));
+    await this.audit(by, 'quarantine', eventId, entity, reason, 'modes-added', {
+      ...details,
+      modes,
+      policyArn: record.policyArn,
+      deactivatedKeys: [],
+      warnings,
+    });
+    return {
+      status: 'modes-added',
+      target: entity,
+      quarantinedFor: holder.eventId,
+      policyArn: record.policyArn,
+      added,
+      modes,
+      deactivatedKeys: [],
+      warnings,
+      ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
+    };
+  }
+
+  /** Deletes from `entity` the inline denies named (those still there); what went wrong, in words. */
+  private async clearInline(entity: IamEntity, names: readonly string[]): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const name of unique(names)) {
+      try {
+        if (!(await this.deps.iam.getInlinePolicy(entity, name))) continue;
+        await this.deps.iam.execute(inlineStep(entity, name));
+      } catch (error: unknown) {
+        warnings.push(
+          `the inline deny ${name} on ${entityKey(entity)} could not be deleted (${message(error)}): the lift deletes it`,
+        );
+      }
+    }
+    return warnings;
   }
 
   /**
@@ -1246,7 +1415,7 @@ export class QuarantineService {
         : attached.map((item) => item.arn).filter((arn) => isQuarantinePolicyArn(arn, this.policyName));
       const left = recorded
         ? await this.leftByAdding(recorded, attached)
-        : { policies: [], deletable: [], keys: [] };
+        : { policies: [], deletable: [], keys: [], inline: [] };
       keys = unique([...keys, ...left.keys]);
       // A recorded active quarantine whose policy is no longer attached (a lift that died after detaching it, or
       // someone by hand) is completed: recorded as lifted, so the change is not stuck as quarantined for good.
@@ -1255,7 +1424,13 @@ export class QuarantineService {
         eventId !== undefined &&
         (recorded?.status === 'active' ||
           (deadClaim && recordedPolicy !== undefined && recordedPolicy !== null));
-      if (policies.length === 0 && left.policies.length === 0 && keys.length === 0 && !completing) {
+      if (
+        policies.length === 0 &&
+        left.policies.length === 0 &&
+        left.inline.length === 0 &&
+        keys.length === 0 &&
+        !completing
+      ) {
         await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'not-quarantined');
         return { status: 'not-quarantined', target: entity };
       }
@@ -1273,6 +1448,14 @@ export class QuarantineService {
       const after = await this.deps.iam.listAttachedPolicies(entity);
       const still = [...policies, ...left.policies].find((arn) => after.some((item) => item.arn === arn));
       if (still) throw new Error(`${still} is still attached to ${entityKey(entity)} after detaching it`);
+      // The inline denies an addition put when the attachment limit refused a managed one: lifted with the rest.
+      for (const name of left.inline) {
+        const step = inlineStep(entity, name);
+        await this.deps.iam.execute(step);
+        ran.push(step);
+        if (await this.deps.iam.getInlinePolicy(entity, name))
+          throw new Error(`the inline deny ${name} is still on ${entityKey(entity)} after deleting it`);
+      }
       // Keys before the policy: its description is the only trusted list of the keys the quarantine turned off,
       // so it is deleted last — a lift that dies in between leaves it for the retry to read.
       const restored = await this.restoreKeys(entity.name, keys, warnings);

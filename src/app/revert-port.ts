@@ -95,6 +95,13 @@ export interface QuarantineRecord {
   /** Modes added to this quarantine after it was applied, oldest first. */
   modesAdded?: QuarantineModesAdded[];
   /**
+   * An inline deny policy the quarantine put on the principal (`Put{User,Role}Policy`, named like the addition's
+   * own policy) when `revoke-sessions` was added and IAM refused a new managed deny for the principal's limit on
+   * attached managed policies: it holds the `revoke-sessions` statement while {@link policyArn} keeps the rest. Deleted
+   * by the lift, or once a later addition's managed deny holds every mode.
+   */
+  inlinePolicyName?: string;
+  /**
    * Every deny policy a job claimed for this quarantine, oldest first: each quarantine claim (a retry, or a job
    * taking a dead one over, included) and each addition of modes names its own policy when it claims. The store
    * keeps this list beside the record and only ever appends to it while the quarantine lasts (a claim that takes
@@ -147,6 +154,11 @@ export interface QuarantineModesAdded {
   policyArn: string;
   /** The deny policy the new one replaced (detached and deleted once the addition is recorded). */
   replacedPolicyArn: string;
+  /**
+   * When the modes were added as an inline policy of this name (the attachment limit refused a managed one):
+   * `policyArn` and `replacedPolicyArn` are then the managed deny in force, unchanged.
+   */
+  inlinePolicyName?: string;
   /** The access keys this addition set Inactive (also in the quarantine's `deactivatedKeys`). */
   deactivatedKeys?: string[];
   /** What did not go as planned. */

@@ -267,16 +267,34 @@ export function quarantineDocument(options: QuarantineDocumentOptions = {}): Pol
   ];
   if (options.modes?.includes('revoke-sessions')) {
     if (!options.at) throw new RangeError('revoke-sessions needs the time the quarantine starts');
-    statements.push({
-      Sid: 'IamChangesQuarantineRevokeSessions',
-      Effect: 'Deny',
-      Action: ['*'],
-      Resource: ['*'],
-      Condition: { DateLessThan: { 'aws:TokenIssueTime': [options.at.toISOString()] } },
-    });
+    statements.push(revokeSessionsStatement(options.at));
   }
   statements.push(...surfaceStatements(options.surface));
   return { Version: '2012-10-17', Statement: statements };
+}
+
+function revokeSessionsStatement(at: Date): Statement {
+  return {
+    Sid: 'IamChangesQuarantineRevokeSessions',
+    Effect: 'Deny',
+    Action: ['*'],
+    Resource: ['*'],
+    Condition: { DateLessThan: { 'aws:TokenIssueTime': [at.toISOString()] } },
+  };
+}
+
+/**
+ * The inline deny a quarantine in force gets when `revoke-sessions` is added and IAM refuses a new managed deny for
+ * the principal's limit on attached managed policies (an inline policy takes no such slot): the `revoke-sessions`
+ * statement alone, credentials issued before `at` denied. The managed deny in force keeps everything else.
+ */
+export function sessionsDenyDocument(at: Date): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [revokeSessionsStatement(at)] };
+}
+
+/** The name of a policy from its ARN (what follows the last `/`). */
+export function policyNameOf(policyArn: string): string {
+  return policyArn.slice(policyArn.lastIndexOf('/') + 1);
 }
 
 /** The document's size as IAM counts it against {@link MANAGED_POLICY_MAX_CHARS} (JSON without whitespace). */

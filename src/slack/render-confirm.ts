@@ -548,6 +548,11 @@ function renderAddModes(
     ),
     context([
       'Lift the quarantine from the alert of the change it is recorded on: it detaches and deletes the policy and sets Active again only the keys the bot deactivated, in either step.',
+      ...((preview.addable ?? []).includes('revoke-sessions')
+        ? [
+            "If IAM refuses the new deny for the principal's limit on attached managed policies, _Revoke active sessions_ asked for alone is added as an inline deny instead (it takes no slot; the lift deletes it); anything else is not added, and the answer names the policies to detach.",
+          ]
+        : []),
     ]),
     reasonInput('quarantine'),
   );

@@ -9,6 +9,7 @@ import type { ActionsBlock, Button, HomeView, KnownBlock } from '@slack/types';
 import { alertStateOf } from '../app/alert-state';
 import type { HomeFacts } from '../app/home-service';
 import type { QuarantineRecord } from '../app/revert-port';
+import { policyNameOf } from '../domain/quarantine';
 import { toCliCommand } from '../domain/revert';
 import { type RevertStep, RISK_LEVELS } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
@@ -97,18 +98,39 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
   const kind = target.kind === 'role' ? 'Role' : target.kind === 'user' ? 'User' : 'Group';
   const policies = possiblyAttached(quarantine);
   const keys = quarantine.deactivatedKeys ?? [];
+  // An addition refused a managed slot may have put an inline deny, named like its own policy.
+  const inline = [
+    ...new Set([
+      ...(quarantine.inlinePolicyName ? [quarantine.inlinePolicyName] : []),
+      ...(quarantine.claimedPolicies ?? [])
+        .filter((entry) => entry.kind === 'adding')
+        .map((entry) => policyNameOf(entry.policyArn)),
+      ...(quarantine.addingModes ? [policyNameOf(quarantine.addingModes.policyArn)] : []),
+    ]),
+  ];
   const read: RevertStep[] = [
     { action: `iam:ListAttached${kind}Policies`, params: { [`${kind}Name`]: target.name } },
+    ...(inline.length > 0
+      ? [{ action: `iam:List${kind}Policies` as const, params: { [`${kind}Name`]: target.name } }]
+      : []),
     ...policies.map((arn): RevertStep => ({ action: 'iam:GetPolicy', params: { PolicyArn: arn } })),
   ];
   const restore: RevertStep[] = keys.map((key) => ({
     action: 'iam:UpdateAccessKey',
     params: { UserName: target.name, AccessKeyId: key, Status: 'Active' },
   }));
-  const remove: RevertStep[] = policies.flatMap((arn): RevertStep[] => [
-    { action: `iam:Detach${kind}Policy`, params: { [`${kind}Name`]: target.name, PolicyArn: arn } },
-    { action: 'iam:DeletePolicy', params: { PolicyArn: arn } },
-  ]);
+  const remove: RevertStep[] = [
+    ...policies.flatMap((arn): RevertStep[] => [
+      { action: `iam:Detach${kind}Policy`, params: { [`${kind}Name`]: target.name, PolicyArn: arn } },
+      { action: 'iam:DeletePolicy', params: { PolicyArn: arn } },
+    ]),
+    ...inline.map(
+      (name): RevertStep => ({
+        action: `iam:Delete${kind}Policy`,
+        params: { [`${kind}Name`]: target.name, PolicyName: name },
+      }),
+    ),
+  ];
   const keyWords =
     keys.length > 0
       ? `\n2. Turn on again only the keys named *both* in a description read in 1 (\`access keys deactivated: …\`) *and* in this list (the table alone can't say which keys the bot turned off):`
@@ -121,7 +143,7 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
     section(keyWords),
     ...(restore.length > 0 ? codeSections(restore.map(toCliCommand), 1) : []),
     section(
-      '3. Only then detach and delete each of those policies still there (the descriptions are the list of keys: deleting them first loses it):',
+      `3. Only then detach and delete each of those policies still there (the descriptions are the list of keys: deleting them first loses it)${inline.length > 0 ? ', and delete the inline denies of those names that the inline policy list shows' : ''}:`,
     ),
     ...codeSections(remove.map(toCliCommand), 1),
   ];

@@ -18,7 +18,7 @@ import { QuarantineService } from '../../src/app/quarantine-service';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { normaliseRecord } from '../../src/domain/change';
 import { assessChange } from '../../src/domain/explain';
-import { quarantineDocument, quarantinePolicyArn } from '../../src/domain/quarantine';
+import { policyNameOf, quarantineDocument, quarantinePolicyArn } from '../../src/domain/quarantine';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -1741,6 +1741,123 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     await expect(
       serviceOn(withAttachQuota()).quarantine(second, ALICE, 'keys too', ['deactivate-keys']),
     ).resolves.toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+  });
+
+  /** `count` policies of the principal's own attached to it (what an administrator fills its slots with). */
+  async function fillSlots(user: string, count: number): Promise<string[]> {
+    const fillers: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const created = await iamClient.send(
+        new CreatePolicyCommand({
+          PolicyName: `${user}-own-${index}`,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+          }),
+        }),
+      );
+      await gateway.attachManagedPolicy({ kind: 'user', name: user }, created.Policy?.Arn ?? '');
+      fillers.push(created.Policy?.Arn ?? '');
+    }
+    return fillers;
+  }
+
+  it('revoke-sessions at the attachment limit is added as an inline deny, which the lift deletes', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    const fillers = await fillSlots(user, 9);
+    const second = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(second, ALICE, 'sessions', [
+      'revoke-sessions',
+    ]);
+
+    expect(outcome).toMatchObject({
+      status: 'modes-added',
+      policyArn: arn,
+      added: ['revoke-sessions'],
+      modes: ['deny-iam', 'revoke-sessions'],
+      warnings: [expect.stringContaining('as the inline deny')],
+    });
+    const record = (await store.getChange(first))?.quarantine;
+    const inline = record?.inlinePolicyName ?? '';
+    expect(inline).toMatch(/^iam-changes-quarantine-[A-Za-z0-9]{8}$/);
+    expect(record).toMatchObject({ policyArn: arn, modes: ['deny-iam', 'revoke-sessions'] });
+    const document = await gateway.getInlinePolicy({ kind: 'user', name: user }, inline);
+    expect(JSON.stringify(document)).toContain('IamChangesQuarantineRevokeSessions');
+    expect((await attachedTo(user)).sort()).toEqual([arn, ...fillers].sort());
+    // Asking again: in force, nothing added.
+    await expect(
+      serviceOn(withAttachQuota()).quarantine(second, ALICE, 'again', ['revoke-sessions']),
+    ).resolves.toMatchObject({ status: 'already-quarantined' });
+
+    expect((await service().prepareLift(first)).cli).toEqual(
+      expect.arrayContaining([`aws iam delete-user-policy --user-name ${user} --policy-name ${inline}`]),
+    );
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({ status: 'lifted' });
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, inline)).toBeNull();
+    expect((await attachedTo(user)).sort()).toEqual([...fillers].sort());
+  });
+
+  it('once a slot is free, the next addition folds the inline deny into its managed one and deletes it', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first } = await denyOnly(user);
+    const fillers = await fillSlots(user, 9);
+    const second = await changeBy(userIdentity(user));
+    await serviceOn(withAttachQuota()).quarantine(second, ALICE, 'sessions', ['revoke-sessions']);
+    const inline = (await store.getChange(first))?.quarantine?.inlinePolicyName ?? '';
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, fillers[0] ?? '');
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(second, ALICE, 'keys', ['deactivate-keys']);
+
+    expect(outcome).toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+    const now = outcome.status === 'modes-added' ? outcome.policyArn : '';
+    const policy = await gateway.getManagedPolicy(now);
+    const document = await gateway.getPolicyVersion(now, policy?.defaultVersionId ?? '');
+    expect(JSON.stringify(document?.document)).toContain('IamChangesQuarantineRevokeSessions');
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, inline)).toBeNull();
+    const record = (await store.getChange(first))?.quarantine;
+    expect(record?.inlinePolicyName).toBeUndefined();
+    expect(record?.modes).toEqual(['deny-iam', 'revoke-sessions', 'deactivate-keys']);
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      restoredKeys: [key],
+    });
+    expect((await attachedTo(user)).sort()).toEqual(fillers.slice(1).sort());
+  });
+
+  it('an inline addition that died after putting its deny: the lift deletes it', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    await fillSlots(user, 9);
+    const second = await changeBy(userIdentity(user));
+    let reach: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => {
+      reach = resolve;
+    });
+    const dying = withAttachQuota();
+    dying.execute = async (step) => {
+      await gateway.execute(step);
+      if (step.action === 'iam:PutUserPolicy') {
+        reach();
+        await new Promise<never>(() => undefined);
+      }
+    };
+    void serviceOn(dying, { agoMs: LONG_AGO }).quarantine(
+      second,
+      ALICE,
+      'x',
+      ['revoke-sessions'],
+      undefined,
+      'd-1',
+    );
+    await reached;
+    const inline = policyNameOf((await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '');
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, inline)).not.toBeNull();
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({ status: 'lifted' });
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, inline)).toBeNull();
+    expect(await attachedTo(user)).not.toContain(arn);
   });
 
   it('a first quarantine refused for the attachment limit names the policies to detach', async () => {

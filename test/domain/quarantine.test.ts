@@ -7,6 +7,7 @@ import {
   MANAGED_POLICY_MAX_CHARS,
   modeAvailability,
   modesToAdd,
+  policyNameOf,
   policySize,
   QUARANTINE_POLICY_NAME,
   QUARANTINE_POLICY_PATH,
@@ -19,6 +20,7 @@ import {
   quarantinePolicyDescription,
   quarantinePolicyName,
   quarantineTarget,
+  sessionsDenyDocument,
 } from '../../src/domain/quarantine';
 import type { Actor } from '../../src/domain/types';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -427,5 +429,23 @@ describe('modesToAdd', () => {
     ],
   ])('with a key left active: %s', (_name, inForce, requested, kind, expected) => {
     expect(modesToAdd(inForce, requested, kind, { keysLeftActive: true })).toEqual(expected);
+  });
+});
+
+describe('sessionsDenyDocument', () => {
+  it('is the revoke-sessions statement alone, as the full document has it', () => {
+    const at = new Date('2026-11-20T14:00:00.000Z');
+    const full = quarantineDocument({ modes: ['deny-iam', 'revoke-sessions'], at });
+    expect(sessionsDenyDocument(at)).toEqual({
+      Version: '2012-10-17',
+      Statement: full.Statement.filter((statement) => statement.Sid === 'IamChangesQuarantineRevokeSessions'),
+    });
+    expect(sessionsDenyDocument(at).Statement).toHaveLength(1);
+  });
+
+  it('names a policy by its ARN', () => {
+    expect(policyNameOf('arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine-ab12cd34')).toBe(
+      'iam-changes-quarantine-ab12cd34',
+    );
   });
 });

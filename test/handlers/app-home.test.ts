@@ -677,6 +677,11 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
       expect(text).toContain(`aws iam delete-policy --policy-arn ${policy(id)}`);
     }
     expect(text).toContain('named *both* in a description');
+    // The additions' inline denies (an addition refused a managed slot puts one, named like its policy).
+    expect(text).toContain('aws iam list-user-policies --user-name gone-too');
+    expect(text).toContain(
+      'aws iam delete-user-policy --user-name gone-too --policy-name iam-changes-quarantine-dead',
+    );
     const restore = text.indexOf('--access-key-id AKIAGONETOOKEY000001 --status Active');
     expect(restore).toBeGreaterThan(text.indexOf(`aws iam get-policy --policy-arn ${policy('done')}`));
     expect(restore).toBeLessThan(text.indexOf(`aws iam delete-policy --policy-arn ${policy('done')}`));
