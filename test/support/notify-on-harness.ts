@@ -6,6 +6,7 @@
 import { type NotifyDependencies, NotifyService, type NotifySettings } from '../../src/app/notify-service';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
+import { testNotifySettings } from './notify-harness';
 import { catalogueContent } from './policy-content';
 import { CHANNEL, type Components, type Harness } from './responder-harness';
 
@@ -28,15 +29,6 @@ export function notifyOn(components: Components, h: Harness, overrides: NotifyOv
     trail: { iamEvents: async () => [], resourceEvents: async () => [] },
     clock: { now: () => new Date() },
     ...dependencies,
-    settings: {
-      defaultChannel: CHANNEL,
-      channelByLevel: {},
-      mentionOnCritical: true,
-      risk: { expectedActors: [], trustedAccounts: [] },
-      bot: { memberAccounts: [] },
-      burstWindowSeconds: 300,
-      burstCountIntervalSeconds: 0,
-      ...settings,
-    },
+    settings: testNotifySettings(CHANNEL, settings),
   });
 }
