@@ -54,8 +54,8 @@ function mergedName(index, name) {
 }
 
 /**
- * Rewrites the build's output (on disk, or in `result.outputFiles` when `write` is false) and its metafile: the
- * entry's static closure in one file, the start chunks lazy chunks need turned into re-exports of it.
+ * Rewrites the build's output (`result.outputFiles`, in memory) and its metafile: the entry's static closure in one
+ * file, the start chunks lazy chunks need turned into re-exports of it, the others removed.
  */
 async function mergeStart(esbuild, options, result) {
   const outputs = result.metafile.outputs;
@@ -83,10 +83,12 @@ async function mergeStart(esbuild, options, result) {
   const rootDir = path.dirname(rootFile);
   const inClosure = new Map([...closure].map((key) => [absolute(key), key]));
 
-  const written = new Map((result.outputFiles ?? []).map((file) => [file.path, file]));
+  // Always what esbuild produced in this build, never what is on disk (an earlier build's rewritten files).
+  const produced = new Map(result.outputFiles.map((file) => [file.path, file]));
   const textOf = (file) => {
-    const output = written.get(file);
-    return output ? output.text : fs.readFileSync(file, 'utf8');
+    const output = produced.get(file);
+    if (!output) throw new Error(`start-in-one-file: ${file} is not an output of this build`);
+    return output.text;
   };
 
   const chunks = [...closure].filter((key) => key !== root);
@@ -158,18 +160,13 @@ async function mergeStart(esbuild, options, result) {
     );
   });
 
-  if (result.outputFiles) {
-    const kept = [];
-    for (const file of result.outputFiles) {
-      if (removed.has(file.path)) continue;
-      const text = replaced.get(file.path);
-      kept.push(text === undefined ? file : outputFile(file.path, text));
-    }
-    result.outputFiles.splice(0, result.outputFiles.length, ...kept);
-  } else {
-    for (const [file, text] of replaced) fs.writeFileSync(file, text);
-    for (const file of removed) fs.rmSync(file, { force: true });
+  const kept = [];
+  for (const file of result.outputFiles) {
+    if (removed.has(file.path)) continue;
+    const text = replaced.get(file.path);
+    kept.push(text === undefined ? file : outputFile(file.path, text));
   }
+  result.outputFiles.splice(0, result.outputFiles.length, ...kept);
 
   // The metafile as the files now are.
   const later = new Map();
@@ -223,9 +220,23 @@ function startInOneFile() {
       const options = build.initialOptions;
       if (!options.splitting) return;
       options.metafile = true;
+      // esbuild keeps the output in memory; the plugin writes it once rewritten (so a rebuild never reads back an
+      // earlier build's rewritten files, and a failed rewrite leaves nothing half written).
+      const write = options.write !== false;
+      options.write = false;
       build.onEnd(async (result) => {
-        if (result.errors.length > 0 || !result.metafile) return;
+        if (result.errors.length > 0 || !result.metafile || !result.outputFiles) return;
+        const before = new Set(result.outputFiles.map((file) => file.path));
         await mergeStart(build.esbuild, options, result);
+        if (!write) return;
+        const after = new Set(result.outputFiles.map((file) => file.path));
+        for (const file of before) if (!after.has(file)) fs.rmSync(file, { force: true });
+        for (const file of result.outputFiles) {
+          fs.mkdirSync(path.dirname(file.path), { recursive: true });
+          fs.writeFileSync(file.path, file.contents);
+        }
+        // As esbuild returns a build that wrote its files.
+        delete result.outputFiles;
       });
     },
   };

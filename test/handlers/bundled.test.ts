@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { build, type Metafile } from 'esbuild';
+import { build, context as esbuildContext, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esbuildOptions } from '../../esbuild.config.cjs';
 
@@ -100,6 +100,43 @@ async function inNode(script: string, args: string[], env: Record<string, string
   return stdout;
 }
 
+/**
+ * Imports the bundle's entry in a fresh `node`, then every chunk beside it: how many loaded, how many are re-exports
+ * of the entry, and which of those re-exported a value that is not the entry's own.
+ */
+async function loadEverything(
+  entry: string,
+): Promise<{ loaded: number; reexports: number; foreign: string[] }> {
+  const script = `
+        import { readdirSync } from 'node:fs';
+        import path from 'node:path';
+        import { pathToFileURL } from 'node:url';
+        const [entry] = process.argv.slice(2);
+        const main = await import(pathToFileURL(entry).href);
+        const shared = new Set(Object.values(main));
+        const chunks = path.join(path.dirname(entry), 'chunks');
+        let loaded = 0, reexports = 0, foreign = [];
+        for (const file of readdirSync(chunks).filter((file) => file.endsWith('.mjs'))) {
+          const chunk = await import(pathToFileURL(path.join(chunks, file)).href);
+          loaded += 1;
+          const source = (await import('node:fs')).readFileSync(path.join(chunks, file), 'utf8');
+          if (!/^export \\{[^}]*\\} from "\\.\\.\\/index\\.mjs";\\n$/.test(source)) continue;
+          reexports += 1;
+          for (const [exported, value] of Object.entries(chunk)) {
+            if (!shared.has(value)) foreign.push(file + ':' + exported);
+          }
+        }
+        process.stdout.write(JSON.stringify({ loaded, reexports, foreign }));
+      `;
+  return JSON.parse(
+    await inNode(script, [entry], {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bundled',
+      AWS_SECRET_ACCESS_KEY: 'bundled',
+    }),
+  );
+}
+
 describe('bundled functions', () => {
   it.each(FUNCTIONS)('%s: the entry is the only file of the bundle its cold start reads', (name) => {
     const bundle = built.get(name) as Built;
@@ -123,37 +160,33 @@ describe('bundled functions', () => {
   it.each(FUNCTIONS)(
     '%s: every chunk loads after the entry, and what it shares with the entry is the entry’s own instance',
     async (name) => {
-      const script = `
-        import { readdirSync } from 'node:fs';
-        import path from 'node:path';
-        import { pathToFileURL } from 'node:url';
-        const [entry] = process.argv.slice(2);
-        const main = await import(pathToFileURL(entry).href);
-        const shared = new Set(Object.values(main));
-        const chunks = path.join(path.dirname(entry), 'chunks');
-        let loaded = 0, reexports = 0, foreign = [];
-        for (const file of readdirSync(chunks).filter((file) => file.endsWith('.mjs'))) {
-          const chunk = await import(pathToFileURL(path.join(chunks, file)).href);
-          loaded += 1;
-          const source = (await import('node:fs')).readFileSync(path.join(chunks, file), 'utf8');
-          if (!/^export \\{[^}]*\\} from "\\.\\.\\/index\\.mjs";\\n$/.test(source)) continue;
-          reexports += 1;
-          for (const [exported, value] of Object.entries(chunk)) {
-            if (!shared.has(value)) foreign.push(file + ':' + exported);
-          }
-        }
-        process.stdout.write(JSON.stringify({ loaded, reexports, foreign }));
-      `;
-      const report = JSON.parse(
-        await inNode(script, [built.get(name)?.entry ?? ''], {
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'bundled',
-          AWS_SECRET_ACCESS_KEY: 'bundled',
-        }),
-      ) as { loaded: number; reexports: number; foreign: string[] };
+      const report = await loadEverything(built.get(name)?.entry ?? '');
       expect(report.loaded).toBeGreaterThan(5);
       expect(report.reexports).toBeGreaterThan(0);
       expect(report.foreign).toEqual([]);
     },
   );
+
+  it('rebuilds as `serverless offline` does (one context, rebuilt twice) to the same one-file entry', async () => {
+    const outdir = path.join(dir, 'notify-rebuilt');
+    const context = await esbuildContext({
+      ...esbuildOptions(),
+      entryPoints: ['src/handlers/notify/index.ts'],
+      logLevel: 'silent',
+      absWorkingDir: ROOT,
+      outdir,
+    });
+    try {
+      await context.rebuild();
+      await context.rebuild();
+    } finally {
+      await context.dispose();
+    }
+    const entry = path.join(outdir, 'index.mjs');
+
+    expect(readFileSync(entry, 'utf8')).not.toMatch(/\b(from|import)\s*["']\.\.?\//);
+    const report = await loadEverything(entry);
+    expect(report.reexports).toBeGreaterThan(0);
+    expect(report.foreign).toEqual([]);
+  });
 });

@@ -10,19 +10,17 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CachedAccountDirectory } from '../../src/app/account-directory';
 import { type Job, parseJob } from '../../src/app/jobs';
-import { NotifyService } from '../../src/app/notify-service';
+import type { NotifyService } from '../../src/app/notify-service';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { handler as slackHandler } from '../../src/handlers/slack';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { ACTION_IDS, MUTE_VIEW, REASON_INPUT, VIEW_IDS } from '../../src/slack/action-ids';
-import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
-import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { handlerEnv, jobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
-import { catalogueContent } from '../support/policy-content';
+import { notifyOn } from '../support/notify-on-harness';
 import {
   ACCOUNT,
   ALICE,
@@ -94,28 +92,12 @@ beforeAll(async () => {
     accounts: [{ id: ACCOUNT, name: NAME, ouPath: 'Root/Security' }],
     fetchedAt: new Date().toISOString(),
   });
-  notify = new NotifyService({
-    content: catalogueContent(h.store),
-    store: h.store,
+  notify = notifyOn(components, h, {
     stats: h.stats,
     mutes: new DynamoMuteStore(components.dynalite.documentClient, { tableName: h.tableName }),
     accounts: new CachedAccountDirectory({ store: directoryStore, clock: { now: () => new Date() } }),
-    forwardingNotices: new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
-      tableName: h.tableName,
-    }),
-    slack: new SlackAlertChannel(h.slack),
     logs: new CloudWatchLogsSearch(new CloudWatchLogsClient(awsTestEnv(components.moto.endpoint))),
-    trail: { iamEvents: async () => [], resourceEvents: async () => [] },
-    clock: { now: () => new Date() },
-    settings: {
-      defaultChannel: CHANNEL,
-      channelByLevel: {},
-      mentionOnCritical: false,
-      risk: { expectedActors: [], trustedAccounts: [] },
-      bot: { memberAccounts: [] },
-      burstWindowSeconds: 300,
-      burstCountIntervalSeconds: 0,
-    },
+    settings: { mentionOnCritical: false },
   });
 });
 

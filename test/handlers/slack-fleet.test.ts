@@ -17,18 +17,15 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CachedAccountDirectory } from '../../src/app/account-directory';
 import { type Job, parseJob } from '../../src/app/jobs';
-import { NotifyService } from '../../src/app/notify-service';
 import { handler as slackHandler } from '../../src/handlers/slack';
 import { handler as workerHandler } from '../../src/handlers/worker';
 import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
-import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { DynamoAccountDirectoryStore } from '../../src/store/dynamo-account-directory';
-import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { handlerEnv, jobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
 import { eventBridgeNotification } from '../support/notify-harness';
-import { catalogueContent } from '../support/policy-content';
+import { notifyOn } from '../support/notify-on-harness';
 import {
   ACCOUNT,
   ALICE,
@@ -196,30 +193,11 @@ async function fleetGroup() {
     );
     await clientFor(account).send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: ADMIN }));
   }
-  const notify = new NotifyService({
-    // Judged like notify judges: AdministratorAccess by the catalogue's document.
-    content: catalogueContent(),
-    store: h.store,
+  const notify = notifyOn(components, h, {
     accounts: new CachedAccountDirectory({
       store: new DynamoAccountDirectoryStore(components.dynalite.documentClient, { tableName: h.tableName }),
       clock: { now: () => new Date() },
     }),
-    forwardingNotices: new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
-      tableName: h.tableName,
-    }),
-    slack: new SlackAlertChannel(h.slack),
-    logs: { metricFilters: async () => [], searchRecords: async () => [] },
-    trail: { iamEvents: async () => [], resourceEvents: async () => [] },
-    clock: { now: () => new Date() },
-    settings: {
-      defaultChannel: CHANNEL,
-      channelByLevel: {},
-      mentionOnCritical: true,
-      risk: { expectedActors: [], trustedAccounts: [] },
-      bot: { memberAccounts: [] },
-      burstWindowSeconds: 300,
-      burstCountIntervalSeconds: 0,
-    },
   });
   const records = MEMBERS.map((account, index) =>
     cloudTrailRecord(

@@ -8,21 +8,18 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotifyService } from '../../src/app/notify-service';
+import type { NotifyService } from '../../src/app/notify-service';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import type { Mute } from '../../src/domain/mute';
 import { handler } from '../../src/handlers/slack';
 import { ACTION_IDS, MUTE_VIEW, REASON_INPUT } from '../../src/slack/action-ids';
-import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
-import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
 import { DynamoExpectationStore } from '../../src/store/dynamo-expectations';
-import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { DynamoMuteStore } from '../../src/store/dynamo-mutes';
 import { handlerEnv } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
-import { catalogueContent } from '../support/policy-content';
+import { notifyOn } from '../support/notify-on-harness';
 import {
   ACCOUNT,
   ALICE,
@@ -82,32 +79,14 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
   mockClient(cloudTrail).on(LookupEventsCommand).resolves({ Events: [] });
-  notify = new NotifyService({
-    store: h.store,
-    forwardingNotices: new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
-      tableName: h.tableName,
-    }),
-    content: catalogueContent(h.store),
+  notify = notifyOn(components, h, {
     stats: h.stats,
     mutes,
     expectations,
-    slack: new SlackAlertChannel(
-      new WebApiSlackGateway(
-        createSlackClient({ token: 'xoxb-test-token', slackApiUrl: components.slack.url, retries: 0 }),
-      ),
-    ),
     logs: new CloudWatchLogsSearch(new CloudWatchLogsClient(aws)),
     trail: new CloudTrailHistory(cloudTrail, { requestsPerSecond: 1000 }),
     clock: { now: () => notifyNow() },
-    settings: {
-      defaultChannel: CHANNEL,
-      channelByLevel: {},
-      mentionOnCritical: false,
-      risk: { expectedActors: [], trustedAccounts: [] },
-      bot: { memberAccounts: [] },
-      burstWindowSeconds: 300,
-      burstCountIntervalSeconds: 0,
-    },
+    settings: { mentionOnCritical: false },
   });
 });
 

@@ -16,17 +16,14 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/app/jobs';
-import { NotifyService } from '../../src/app/notify-service';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { handler } from '../../src/handlers/worker';
 import { ACTION_IDS, VIEW_IDS } from '../../src/slack/action-ids';
-import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
-import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-notices';
 import { cloudTrailRecord } from '../support/cloudtrail';
 import { jobsEvent as snsJobsEvent } from '../support/lambda-env';
 import { awsTestEnv } from '../support/moto';
 import { eventBridgeNotification } from '../support/notify-harness';
-import { catalogueContent } from '../support/policy-content';
+import { notifyOn } from '../support/notify-on-harness';
 import {
   ACCOUNT,
   ALICE,
@@ -164,27 +161,7 @@ async function fleetGroup(rolePrefix = 'break-glass') {
       new CreateRoleCommand({ RoleName: actor, AssumeRolePolicyDocument: TRUST_EC2 }),
     );
   }
-  const notify = new NotifyService({
-    // Judged like notify judges: AdministratorAccess by the catalogue's document.
-    content: catalogueContent(),
-    store: h.store,
-    forwardingNotices: new DynamoForwardingNoticeStore(components.dynalite.documentClient, {
-      tableName: h.tableName,
-    }),
-    slack: new SlackAlertChannel(h.slack),
-    logs: { metricFilters: async () => [], searchRecords: async () => [] },
-    trail: { iamEvents: async () => [], resourceEvents: async () => [] },
-    clock: { now: () => new Date() },
-    settings: {
-      defaultChannel: CHANNEL,
-      channelByLevel: {},
-      mentionOnCritical: true,
-      risk: { expectedActors: [], trustedAccounts: [] },
-      bot: { memberAccounts: [] },
-      burstWindowSeconds: 300,
-      burstCountIntervalSeconds: 0,
-    },
-  });
+  const notify = notifyOn(components, h);
   const records = MEMBERS.map((account) => rolloutRecord(account, actor, role));
   const outsider = rolloutRecord(OUTSIDER, unique('someone-else'), role);
   for (const record of [...records, outsider]) await notify.process(eventBridgeNotification(record));

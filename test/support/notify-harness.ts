@@ -13,17 +13,10 @@ import {
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AlarmFollowPort } from '../../src/app/alarm-follow';
-import { ChangeContent } from '../../src/app/change-content';
 import { type NotifyDependencies, NotifyService, type NotifySettings } from '../../src/app/notify-service';
-import {
-  CataloguePolicyDocuments,
-  PolicyDocumentResolver,
-  StoredPolicyDocuments,
-} from '../../src/app/policy-documents';
 import type { DeadLetterSink } from '../../src/app/ports';
 import { CloudTrailHistory } from '../../src/aws/cloudtrail-history';
 import { CloudWatchLogsSearch } from '../../src/aws/cloudwatch-logs-search';
-import { GeneratedManagedPolicyCatalogue } from '../../src/catalogue/managed-policies';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import { SlackAlertChannel } from '../../src/slack/slack-alert-channel';
 import { createSlackClient, WebApiSlackGateway } from '../../src/slack/web-api-gateway';
@@ -33,6 +26,7 @@ import { DynamoForwardingNoticeStore } from '../../src/store/dynamo-forwarding-n
 import { DynamoStatsStore } from '../../src/store/dynamo-stats';
 import { type DynaliteServer, startDynalite } from './dynalite';
 import { awsTestEnv, type MotoServer, startMoto } from './moto';
+import { catalogueContent } from './policy-content';
 import { type LocalSlack, startSlackServer } from './slack-server';
 
 export const CHANNEL = '#iam-changes';
@@ -62,6 +56,20 @@ export async function startComponents(): Promise<Components> {
       logs.destroy();
       await Promise.all([dynalite.stop(), moto.stop(), slack.close()]);
     },
+  };
+}
+
+/** Notify's settings in tests: everything posted in `channel`, no expected actor or trusted account; `overrides` on top. */
+export function testNotifySettings(channel: string, overrides: Partial<NotifySettings> = {}): NotifySettings {
+  return {
+    defaultChannel: channel,
+    channelByLevel: {},
+    mentionOnCritical: true,
+    risk: { expectedActors: [], trustedAccounts: [] },
+    bot: { memberAccounts: [] },
+    burstWindowSeconds: 300,
+    burstCountIntervalSeconds: 0,
+    ...overrides,
   };
 }
 
@@ -122,24 +130,8 @@ export async function notifyServiceOn(
     logs: new CloudWatchLogsSearch(components.logs),
     trail: new CloudTrailHistory(cloudTrail, { requestsPerSecond: 1000 }),
     clock: { now: options.now ?? (() => new Date()) },
-    settings: {
-      defaultChannel: CHANNEL,
-      channelByLevel: {},
-      mentionOnCritical: true,
-      risk: { expectedActors: [], trustedAccounts: [] },
-      bot: { memberAccounts: [] },
-      burstWindowSeconds: 300,
-      burstCountIntervalSeconds: 0,
-      ...options.settings,
-    },
-    content:
-      options.content ??
-      new ChangeContent({
-        policies: new PolicyDocumentResolver([
-          new StoredPolicyDocuments(store),
-          new CataloguePolicyDocuments(new GeneratedManagedPolicyCatalogue()),
-        ]),
-      }),
+    settings: testNotifySettings(CHANNEL, options.settings),
+    content: options.content ?? catalogueContent(store),
     ...(options.escalation ? { escalation: options.escalation } : {}),
     ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
     ...(options.log ? { log: options.log } : {}),
