@@ -15,6 +15,7 @@ import {
   MANAGED_POLICY_MAX_CHARS,
   modeAvailability,
   modesToAdd,
+  policyNameOf,
   policySize,
   QUARANTINE_MODES,
   QUARANTINE_POLICY_NAME,
@@ -28,15 +29,17 @@ import {
   quarantinePolicyDescription,
   quarantinePolicyName,
   quarantineTarget,
+  sessionsDenyDocument,
 } from '../domain/quarantine';
 import { toCliCommand } from '../domain/revert';
 import type { AssessedChange, PolicyDocument, RevertStep } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
 import { handedInOrRead } from './handed-in-change';
-import type { AccessKey, IamGateway } from './iam-port';
+import { type AccessKey, type IamGateway, isIamError } from './iam-port';
 import type { Clock } from './ports';
 import {
   ChangeNotFoundError,
+  type ClaimedQuarantinePolicy,
   QUARANTINE_CLAIM_LEASE_MS,
   type QuarantineModesAdded,
   type QuarantineModesAdding,
@@ -198,7 +201,17 @@ export type QuarantineOutcome =
     }
   | { status: 'already-claimed'; existing: QuarantineRecord }
   | { status: 'refused'; reason: string }
-  | { status: 'failed'; error: string; target?: IamEntity; policyArn?: string };
+  | {
+      status: 'failed';
+      error: string;
+      target?: IamEntity;
+      policyArn?: string;
+      /**
+       * When IAM refused the deny for the principal's limit on attached managed policies: the policies attached to
+       * it besides the quarantine's own deny, so a responder can detach one by hand and ask again.
+       */
+      attachedPolicies?: string[];
+    };
 
 /** How a lift ended. */
 export type LiftOutcome =
@@ -266,6 +279,49 @@ function sessionsSince(record: QuarantineRecord, now: Date): Date {
   if (!modesInForce(record).includes('revoke-sessions')) return now;
   const added = record.modesAdded?.find((entry) => entry.added.includes('revoke-sessions'));
   return new Date(added?.at ?? record.at);
+}
+
+/**
+ * The names an addition's inline deny may have (each addition's is named like its own managed policy), for every
+ * addition `claimed` but those `except`.
+ */
+function inlineNames(claimed: readonly ClaimedQuarantinePolicy[], except: readonly string[] = []): string[] {
+  return unique(
+    claimed
+      .filter((entry) => entry.kind === 'adding')
+      .map((entry) => policyNameOf(entry.policyArn))
+      .filter((name) => !except.includes(name)),
+  );
+}
+
+/** `Put{User,Role}Policy` of the inline deny `name` with `document`; without one, its `Delete…Policy`. */
+function inlineStep(entity: IamEntity, name: string, document?: PolicyDocument): RevertStep {
+  const kind = kindName(entity);
+  return document
+    ? {
+        action: `iam:Put${kind}Policy`,
+        params: { [`${kind}Name`]: entity.name, PolicyName: name, PolicyDocument: JSON.stringify(document) },
+      }
+    : { action: `iam:Delete${kind}Policy`, params: { [`${kind}Name`]: entity.name, PolicyName: name } };
+}
+
+/**
+ * The policies claimed for `record` by jobs that never recorded what they did (they died, or failed keeping their
+ * deny attached): additions not in its `modesAdded`, and — while the quarantine itself was never recorded active —
+ * its claims too. The keys their descriptions name may be off because of them, and nothing else says so; a job
+ * that recorded its work carried its keys into the record.
+ */
+function diedUnrecorded(record: QuarantineRecord): Set<string> {
+  const recorded = new Set(
+    (record.modesAdded ?? []).flatMap((entry) => [entry.policyArn, entry.replacedPolicyArn]),
+  );
+  recorded.add(record.policyArn);
+  return new Set(
+    (record.claimedPolicies ?? [])
+      .filter((entry) => entry.kind === 'adding' || record.status !== 'active')
+      .map((entry) => entry.policyArn)
+      .filter((arn) => !recorded.has(arn)),
+  );
 }
 
 /** The quarantine use case. */
@@ -394,7 +450,17 @@ export class QuarantineService {
     const entity = record.target;
     const now = this.deps.clock.now();
     const inForce = effectiveModes(modesInForce(record), kind);
-    const { modes, adds, addable } = modesToAdd(inForce, preview.modes, kind);
+    // A user's active keys the quarantine does not list as turned off (made before its deny was attached, or one
+    // whose deactivation failed): `deactivate-keys` is not done while one works, so a request for it sweeps them.
+    const unlisted =
+      entity.kind === 'user'
+        ? (await this.deps.iam.listAccessKeys(entity.name))
+            .filter((key) => key.status === 'Active' && !(record.deactivatedKeys ?? []).includes(key.id))
+            .map((key) => key.id)
+        : [];
+    const { modes, adds, addable } = modesToAdd(inForce, preview.modes, kind, {
+      keysLeftActive: unlisted.length > 0,
+    });
     preview.alreadyQuarantined = true;
     preview.active = holder;
     preview.policyArn = record.policyArn;
@@ -410,11 +476,7 @@ export class QuarantineService {
         `${entityKey(entity)} is already quarantined${holder.eventId === preview.change.eventId ? ' for this change' : ''} by ${record.by.name} with every mode that applies to it (${inForce.join(', ')}): lift it from the alert when done`;
       return preview;
     }
-    if (entity.kind === 'user' && preview.addable.includes('deactivate-keys')) {
-      preview.activeKeys = (await this.deps.iam.listAccessKeys(entity.name))
-        .filter((key) => key.status === 'Active')
-        .map((key) => key.id);
-    }
+    if (preview.addable.includes('deactivate-keys')) preview.activeKeys = unlisted;
     const newArn = quarantinePolicyArn(
       this.deps.settings.accountId ?? preview.change.accountId,
       `${this.policyName}-<id>`,
@@ -444,7 +506,7 @@ export class QuarantineService {
   private busyWith(record: QuarantineRecord, now: Date, ownId: string | undefined): string | undefined {
     const principal = entityKey(record.target);
     if (record.lifting)
-      return `the quarantine of ${principal} is being lifted (or a lift of it did not finish): lift it, then quarantine again`;
+      return `the quarantine of ${principal} is being lifted, or a lift of it did not finish: no mode is added while a lift holds it, and the quarantine stays in force as it is meanwhile; look at the alert again once the lift is done`;
     const adding = record.addingModes;
     if (adding && adding.id !== ownId && adding.until >= now.toISOString())
       return `modes are being added to the quarantine of ${principal} by ${adding.by.name} now (since ${adding.at}): look at the alert again once that is done`;
@@ -496,8 +558,17 @@ export class QuarantineService {
       return preview;
     }
     const policy = this.recordedPolicy(attached, record);
+    // What the quarantine's earlier jobs left: a policy replaced but not yet detached, dead jobs' denies and keys.
+    let left: Awaited<ReturnType<QuarantineService['leftByAdding']>>;
+    try {
+      left = await this.leftByAdding(record, attached);
+    } catch (error: unknown) {
+      preview.refusal = `the quarantine policies of ${entityKey(record.target)} could not be read (${message(error)})`;
+      return preview;
+    }
+    const leftSomething = left.deletable.length > 0 || left.keys.length > 0 || left.inline.length > 0;
     // A failed quarantine has something to lift only when it kept the deny of a dead claim it took over.
-    if (record.status === 'failed' && !policy) {
+    if (record.status === 'failed' && !policy && !leftSomething) {
       preview.refusal = `the quarantine by ${record.by.name} failed (${record.error ?? 'see the audit log'}): nothing was attached to lift`;
       return preview;
     }
@@ -521,7 +592,7 @@ export class QuarantineService {
           preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: record.policyArn } });
         if (own && record.status === 'claimed')
           preview.keysToRestore = keysInDescription(own.description, entityKey(record.target));
-        if (!own && !policy && record.status === 'claimed') {
+        if (!own && !policy && record.status === 'claimed' && !leftSomething) {
           preview.refusal = `the quarantine by ${record.by.name} never finished and left nothing in IAM: nothing to lift`;
           return preview;
         }
@@ -530,52 +601,60 @@ export class QuarantineService {
         return preview;
       }
     }
-    try {
-      // What modes added to the quarantine left attached: a policy replaced but not yet detached, a dead job's.
-      const left = await this.leftByAdding(record, attached);
-      for (const arn of left.policies) {
-        preview.steps.push(attachStep(record.target, arn, 'Detach'), {
-          action: 'iam:DeletePolicy',
-          params: { PolicyArn: arn },
-        });
-      }
-      preview.keysToRestore = unique([...preview.keysToRestore, ...left.keys]);
-    } catch (error: unknown) {
-      preview.refusal = `the quarantine policies of ${entityKey(record.target)} could not be read (${message(error)})`;
-      return preview;
-    }
+    for (const arn of left.policies) preview.steps.push(attachStep(record.target, arn, 'Detach'));
+    for (const name of left.inline) preview.steps.push(inlineStep(record.target, name));
+    for (const arn of left.deletable)
+      preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: arn } });
+    preview.keysToRestore = unique([...preview.keysToRestore, ...left.keys]);
     for (const key of preview.keysToRestore) preview.steps.push(keyStep(record.target.name, key, 'Active'));
     preview.cli = preview.steps.map(toCliCommand);
     return preview;
   }
 
   /**
-   * What adding modes to the quarantine `record` left in IAM besides its recorded policy: the policies it replaced
-   * that are still attached (a job that died before detaching them), and the policy of a job that died while
-   * adding modes (its claim names it; its lease passed, or a lift would have been refused) with the keys that
-   * policy's description names — the bot's own record of which keys that job was to turn off.
+   * What the jobs of the quarantine `record` left in IAM besides its recorded policy: every policy claimed for it
+   * (dead claims taken over one after another, additions of modes that died — however many took the last one's
+   * claim over — and the one an addition is running with now, once its lease passed) and the policies additions
+   * replaced, when still attached (`policies`, to detach) or still there (`deletable`), with the keys those
+   * policies' descriptions name — the bot's own record, in IAM, of which keys each job was to turn off.
    */
   private async leftByAdding(
     record: QuarantineRecord,
     attached: { arn: string }[],
-  ): Promise<{ policies: string[]; deletable: string[]; keys: string[] }> {
-    const dead = record.addingModes;
+  ): Promise<{ policies: string[]; deletable: string[]; keys: string[]; inline: string[] }> {
     const candidates = unique(
-      [dead?.policyArn, ...(record.modesAdded ?? []).map((entry) => entry.replacedPolicyArn)].filter(
-        (arn): arn is string => arn !== undefined && arn !== record.policyArn && this.ownPolicy(arn),
-      ),
+      [
+        ...(record.claimedPolicies ?? []).map((entry) => entry.policyArn),
+        record.addingModes?.policyArn,
+        ...(record.modesAdded ?? []).map((entry) => entry.replacedPolicyArn),
+      ].filter((arn): arn is string => arn !== undefined && arn !== record.policyArn && this.ownPolicy(arn)),
     );
     const policies = candidates.filter((arn) => attached.some((item) => item.arn === arn));
-    const deletable = [...policies];
-    let keys: string[] = [];
-    if (dead && this.ownPolicy(dead.policyArn) && dead.policyArn !== record.policyArn) {
-      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
-      if (policy) {
-        keys = keysInDescription(policy.description, entityKey(record.target));
-        if (!deletable.includes(dead.policyArn)) deletable.push(dead.policyArn);
-      }
+    // Keys only from the policies of jobs that never recorded what they did: a recorded job's keys are in the
+    // record (checked against its policy's description), and one it failed to turn off is not the lift's to turn on.
+    const unrecorded = diedUnrecorded(record);
+    if (record.addingModes) unrecorded.add(record.addingModes.policyArn);
+    const dead = await this.leftByEarlierJobs(
+      record.target,
+      candidates.filter((arn) => unrecorded.has(arn)),
+    );
+    const rest = await this.leftByEarlierJobs(
+      record.target,
+      candidates.filter((arn) => !unrecorded.has(arn)),
+    );
+    const failed = dead.warnings[0] ?? rest.warnings[0];
+    if (failed) throw new Error(failed);
+    const deletable = unique([...policies, ...dead.existing, ...rest.existing]);
+    // The inline denies additions put when the attachment limit refused a managed one (recorded, or a dead job's).
+    const inline: string[] = [];
+    for (const name of unique([
+      ...(record.inlinePolicyName ? [record.inlinePolicyName] : []),
+      ...inlineNames(record.claimedPolicies ?? []),
+      ...(record.addingModes ? [policyNameOf(record.addingModes.policyArn)] : []),
+    ])) {
+      if (await this.deps.iam.getInlinePolicy(record.target, name)) inline.push(name);
     }
-    return { policies, deletable, keys };
+    return { policies, deletable, keys: dead.keys, inline };
   }
 
   /**
@@ -641,15 +720,15 @@ export class QuarantineService {
       now,
     );
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
-    // A claim taken over (its job died, or this is a retry of it): the keys it deactivated are carried over so the
-    // lift still restores them, and what it left in IAM is cleared once this quarantine's own deny is attached (no
-    // moment unfenced; each attempt has a policy of its own).
-    const replaced = claim.replaced;
-    const leftover = replaced
-      ? { keys: await this.deadClaimKeys(replaced), warnings: [] as string[] }
-      : { keys: [] as string[], warnings: [] as string[] };
-    const clearLater = async (): Promise<string[]> =>
-      replaced ? (await this.clearDeadClaim(replaced)).warnings : [];
+    // Claims taken over (jobs that died, a retry of this one, a quarantine that failed keeping a dead job's deny):
+    // every policy claimed for this quarantine before is listed. The keys their descriptions name are carried over
+    // so the lift still restores them, and what they left in IAM is cleared once this quarantine's own deny is
+    // attached (no moment unfenced; each attempt has a policy of its own).
+    const leftover = await this.leftByEarlierJobs(
+      entity,
+      claim.claimedPolicies.map((entry) => entry.policyArn).filter((arn) => arn !== policyArn),
+    );
+    const clearLater = async (): Promise<string[]> => this.clearReplaced(entity, leftover.existing);
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
@@ -681,12 +760,16 @@ export class QuarantineService {
         throw new Error(`${policyArn} is not listed on ${entityKey(entity)} after attaching it`);
       }
     } catch (error: unknown) {
-      const text = message(error);
+      const limit = await this.attachLimit(entity, error, [policyArn]);
+      const text = limit
+        ? `${limit.why}: detach one of its other policies by hand, then quarantine it again`
+        : message(error);
       const warnings = created && !attachedPolicy ? await this.removePolicy(policyArn) : [];
-      // A dead claim taken over keeps what it left in IAM when this deny did not get attached: its policy may be
-      // the only deny the principal has, and its description the only list of the keys it deactivated. The
-      // failure is recorded over that policy, so a lift finds it and restores those keys.
-      const kept = replaced && !attachedPolicy ? replaced.policyArn : undefined;
+      // What dead claims taken over left in IAM stays when this deny did not get attached: their policy may be the
+      // only deny the principal has, and its description the only list of the keys it deactivated. The failure is
+      // recorded over the latest of them (the others stay listed as claimed), so a lift finds them and restores
+      // those keys.
+      const kept = attachedPolicy ? undefined : leftover.existing.at(-1);
       if (!kept) warnings.push(...(await clearLater()));
       const failed: QuarantineRecord = {
         ...record,
@@ -697,8 +780,18 @@ export class QuarantineService {
       };
       if (warnings.length > 0) failed.warnings = warnings;
       await this.deps.store.recordQuarantine(eventId, failed, this.deps.clock.now());
-      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, policyArn });
-      return { status: 'failed', error: text, target: entity, policyArn };
+      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', {
+        error: text,
+        policyArn,
+        ...(limit ? { attachedPolicies: limit.attached } : {}),
+      });
+      return {
+        status: 'failed',
+        error: text,
+        target: entity,
+        policyArn,
+        ...(limit ? { attachedPolicies: limit.attached } : {}),
+      };
     }
 
     const { deactivated, warnings } = await this.deactivateKeys(entity.name, keysListed.ids);
@@ -800,8 +893,12 @@ export class QuarantineService {
    * added (a key already inactive is never recorded, so the lift never turns it on); the record is written with
    * the new policy, the modes and the keys (only while the claim holds); and only then is the policy it replaced
    * detached and deleted, so the principal is fenced in at every moment and the record always names an attached
-   * deny. A job that dies half-way leaves its claim naming its policy: its retry carries over the keys that policy
-   * names and clears it, and a lift after its lease detaches it and restores those keys.
+   * deny. Every addition's policy is listed on the quarantine when it claims (a list only ever appended to), so a
+   * job that dies half-way — or several in a row, each taking the last one's claim over — is never lost: the next
+   * addition carries over the keys those policies name and clears them, and a lift after the lease detaches them and
+   * restores those keys. `deactivate-keys` already in force is added again while the user has an active key the
+   * quarantine does not list: the request sweeps it. When IAM refuses the new deny for the principal's attachment
+   * limit, nothing is added and the answer names the principal's other attached policies.
    */
   private async addModes(
     eventId: string,
@@ -831,10 +928,17 @@ export class QuarantineService {
     const details = { quarantinedFor: holder.eventId, adding: added };
     const claim = await this.deps.store.claimModesAdding(holder.eventId, record, adding, now);
     if (!claim.claimed) return this.notAdded(eventId, holder, preview, by, reason, id);
-    const replaced = claim.replaced && claim.replaced.policyArn !== policyArn ? claim.replaced : undefined;
+    // Every policy an earlier addition claimed (jobs that died, one after another, each taking the last one's claim
+    // over; one whose deny could not be detached after it failed): what they left is carried over and cleared.
+    const earlier = unique(
+      claim.claimedPolicies
+        .map((entry) => entry.policyArn)
+        .filter((arn) => arn !== policyArn && arn !== record.policyArn),
+    );
     const giveBack = async (): Promise<void> => {
       try {
-        await this.deps.store.releaseModesAdding(holder.eventId, id, replaced);
+        // The policies claimed stay listed: a lift still finds what a dead earlier addition left.
+        await this.deps.store.releaseModesAdding(holder.eventId, id);
       } catch {
         // Held until its lease ends: nothing was added, and a lift or another request may run after that.
       }
@@ -852,10 +956,13 @@ export class QuarantineService {
       kept = (record.deactivatedKeys ?? []).filter((key) => named.includes(key));
       for (const key of (record.deactivatedKeys ?? []).filter((item) => !named.includes(item)))
         warnings.push(`access key ${key} is not named by the quarantine policy in IAM: not carried over`);
-      if (replaced && this.ownPolicy(replaced.policyArn)) {
-        const left = await this.deps.iam.getManagedPolicy(replaced.policyArn);
-        leftover = keysInDescription(left?.description, principal).filter((key) => !kept.includes(key));
-      }
+      const dead = diedUnrecorded({ ...record, claimedPolicies: claim.claimedPolicies });
+      const left = await this.leftByEarlierJobs(
+        entity,
+        earlier.filter((arn) => dead.has(arn)),
+      );
+      warnings.push(...left.warnings);
+      leftover = left.keys.filter((key) => !kept.includes(key));
       if (entity.kind === 'user' && (added.includes('deactivate-keys') || leftover.length > 0))
         keys = await this.deps.iam.listAccessKeys(entity.name);
     } catch (error: unknown) {
@@ -898,7 +1005,10 @@ export class QuarantineService {
         throw new Error(`${policyArn} is not listed on ${principal} after attaching it`);
       }
     } catch (error: unknown) {
-      const text = message(error);
+      const limit = await this.attachLimit(entity, error, [record.policyArn, policyArn]);
+      const text = limit
+        ? `${limit.why}. The quarantine holds as it was: ${record.policyArn} stays attached, with ${modesInForce(record).join(', ')}. Detach one of its other policies by hand, then ask again`
+        : message(error);
       const problems: string[] = [];
       let off = !attachedPolicy;
       if (attachedPolicy) {
@@ -912,19 +1022,41 @@ export class QuarantineService {
         }
       }
       if (created && off) problems.push(...(await this.removePolicy(policyArn)));
+      // Only revoke-sessions, with no key to record, can do without a new managed deny: an inline one takes no slot.
+      if (limit && off && added.every((mode) => mode === 'revoke-sessions') && carried.length === 0) {
+        const inline = await this.addInline({
+          eventId,
+          holder,
+          by,
+          reason,
+          id,
+          name,
+          modes,
+          added,
+          earlier,
+          claimed: claim.claimedPolicies,
+          warnings: [...warnings, ...problems],
+          why: limit.why,
+        });
+        if (inline) return inline;
+      }
       // Given back only when nothing of it is attached; else its claim names the policy for the lift to find.
       if (off) await giveBack();
       await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', {
         error: text,
         ...details,
         policyArn,
+        ...(limit ? { attachedPolicies: limit.attached } : {}),
         ...(problems.length > 0 ? { warnings: problems } : {}),
       });
       return {
         status: 'failed',
-        error: `no mode was added (${text}); the quarantine holds as it was`,
+        error: limit
+          ? `no mode was added: ${text}`
+          : `no mode was added (${text}); the quarantine holds as it was`,
         target: entity,
         policyArn: record.policyArn,
+        ...(limit ? { attachedPolicies: limit.attached } : {}),
       };
     }
 
@@ -943,7 +1075,7 @@ export class QuarantineService {
       ...(newKeys.length > 0 ? { deactivatedKeys: newKeys } : {}),
       ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
     };
-    const { addingModes: _held, deactivatedKeys: _keys, ...rest } = record;
+    const { addingModes: _held, deactivatedKeys: _keys, inlinePolicyName: _inline, ...rest } = record;
     const allKeys = unique([...kept, ...newKeys]);
     const updated: QuarantineRecord = {
       ...rest,
@@ -952,7 +1084,15 @@ export class QuarantineService {
       ...(allKeys.length > 0 ? { deactivatedKeys: allKeys } : {}),
       modesAdded: [...(record.modesAdded ?? []), entry],
     };
-    if (!(await this.deps.store.recordModesAdded(holder.eventId, updated, id, this.deps.clock.now()))) {
+    if (
+      !(await this.deps.store.recordModesAdded(
+        holder.eventId,
+        updated,
+        id,
+        record.policyArn,
+        this.deps.clock.now(),
+      ))
+    ) {
       const text =
         'the quarantine changed while the modes were being added (another job took the addition over after this one ran past its lease): look at the alert again';
       await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', {
@@ -962,8 +1102,10 @@ export class QuarantineService {
       });
       return { status: 'failed', error: text, target: entity, policyArn };
     }
-    // The new deny holds and is recorded: the one it replaced, and what a dead earlier attempt left, go now.
-    warnings.push(...(await this.clearReplaced(entity, [record.policyArn, replaced?.policyArn])));
+    // The new deny holds and is recorded: the one it replaced, and what dead earlier attempts left, go now.
+    warnings.push(...(await this.clearReplaced(entity, [record.policyArn, ...earlier])));
+    // The new deny holds every mode: an inline deny an earlier addition put (or a dead one left) goes too.
+    warnings.push(...(await this.clearInline(entity, inlineNames(claim.claimedPolicies, [name]))));
     await this.audit(by, 'quarantine', eventId, entity, reason, 'modes-added', {
       quarantinedFor: holder.eventId,
       added,
@@ -984,6 +1126,118 @@ export class QuarantineService {
       warnings,
       ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
     };
+  }
+
+  /**
+   * `revoke-sessions` added as an inline deny on the principal, when IAM refused a new managed deny for its limit on
+   * attached managed policies: the managed deny in force stays as it is, and an inline policy (named like this
+   * addition's own policy, which the claimed list names) holds the `revoke-sessions` statement. Put, read back, and
+   * recorded (while the addition's claim holds); `undefined` when it could not be put (nothing added: the caller
+   * gives the claim back and fails). A lift deletes it; a later addition folds it into its managed deny.
+   */
+  private async addInline(given: {
+    eventId: string;
+    holder: { eventId: string; record: QuarantineRecord };
+    by: AuditActor;
+    reason: string;
+    id: string;
+    name: string;
+    modes: QuarantineMode[];
+    added: QuarantineMode[];
+    earlier: string[];
+    claimed: readonly ClaimedQuarantinePolicy[];
+    warnings: string[];
+    why: string;
+  }): Promise<QuarantineOutcome | undefined> {
+    const { eventId, holder, by, reason, id, name, modes, added } = given;
+    const { record } = holder;
+    const entity = record.target;
+    const now = this.deps.clock.now();
+    const put = inlineStep(entity, name, sessionsDenyDocument(sessionsSince(record, now)));
+    try {
+      await this.deps.iam.execute(put);
+      if (!(await this.deps.iam.getInlinePolicy(entity, name)))
+        throw new Error(`${name} is not on ${entityKey(entity)} after putting it`);
+    } catch (error: unknown) {
+      // Whatever of it got there is deleted, or left for the lift (the claimed list names it).
+      await this.clearInline(entity, [name]);
+      given.warnings.push(`the inline deny ${name} could not be put either (${message(error)})`);
+      return undefined;
+    }
+    const warnings = [
+      `${given.why}: revoke-sessions was added as the inline deny ${name} instead (no slot needed); ${record.policyArn} still holds the other modes`,
+      ...given.warnings,
+    ];
+    const entry: QuarantineModesAdded = {
+      id,
+      by,
+      reason,
+      at: now.toISOString(),
+      added,
+      eventId,
+      policyArn: record.policyArn,
+      replacedPolicyArn: record.policyArn,
+      inlinePolicyName: name,
+      warnings: [...warnings],
+    };
+    const { addingModes: _held, ...rest } = record;
+    const updated: QuarantineRecord = {
+      ...rest,
+      modes,
+      inlinePolicyName: name,
+      modesAdded: [...(record.modesAdded ?? []), entry],
+    };
+    const details = { quarantinedFor: holder.eventId, adding: added, inlinePolicyName: name };
+    if (
+      !(await this.deps.store.recordModesAdded(
+        holder.eventId,
+        updated,
+        id,
+        record.policyArn,
+        this.deps.clock.now(),
+      ))
+    ) {
+      const text =
+        'the quarantine changed while the modes were being added (another job took the addition over after this one ran past its lease): look at the alert again';
+      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, ...details });
+      return { status: 'failed', error: text, target: entity, policyArn: record.policyArn };
+    }
+    warnings.push(...(await this.clearReplaced(entity, given.earlier)));
+    warnings.push(...(await this.clearInline(entity, inlineNames(given.claimed, [name]))));
+    await this.audit(by, 'quarantine', eventId, entity, reason, 'modes-added', {
+      ...details,
+      modes,
+      policyArn: record.policyArn,
+      deactivatedKeys: [],
+      warnings,
+    });
+    return {
+      status: 'modes-added',
+      target: entity,
+      quarantinedFor: holder.eventId,
+      policyArn: record.policyArn,
+      added,
+      modes,
+      deactivatedKeys: [],
+      warnings,
+      ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
+    };
+  }
+
+  /** Deletes from `entity` the inline denies named (those still there); what went wrong, in words. */
+  private async clearInline(entity: IamEntity, names: readonly string[]): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const name of unique(names)) {
+      try {
+        if (!(await this.deps.iam.getInlinePolicy(entity, name))) continue;
+        await this.deps.iam.execute(inlineStep(entity, name));
+      } catch (error: unknown) {
+        warnings.push(
+          `the inline deny ${name} on ${entityKey(entity)} could not be deleted (${message(error)}): the lift deletes it`,
+        );
+      }
+    }
+    return warnings;
   }
 
   /**
@@ -1161,7 +1415,7 @@ export class QuarantineService {
         : attached.map((item) => item.arn).filter((arn) => isQuarantinePolicyArn(arn, this.policyName));
       const left = recorded
         ? await this.leftByAdding(recorded, attached)
-        : { policies: [], deletable: [], keys: [] };
+        : { policies: [], deletable: [], keys: [], inline: [] };
       keys = unique([...keys, ...left.keys]);
       // A recorded active quarantine whose policy is no longer attached (a lift that died after detaching it, or
       // someone by hand) is completed: recorded as lifted, so the change is not stuck as quarantined for good.
@@ -1170,7 +1424,13 @@ export class QuarantineService {
         eventId !== undefined &&
         (recorded?.status === 'active' ||
           (deadClaim && recordedPolicy !== undefined && recordedPolicy !== null));
-      if (policies.length === 0 && left.policies.length === 0 && keys.length === 0 && !completing) {
+      if (
+        policies.length === 0 &&
+        left.policies.length === 0 &&
+        left.inline.length === 0 &&
+        keys.length === 0 &&
+        !completing
+      ) {
         await this.audit(by, 'lift-quarantine', eventId, entity, reason, 'not-quarantined');
         return { status: 'not-quarantined', target: entity };
       }
@@ -1188,6 +1448,14 @@ export class QuarantineService {
       const after = await this.deps.iam.listAttachedPolicies(entity);
       const still = [...policies, ...left.policies].find((arn) => after.some((item) => item.arn === arn));
       if (still) throw new Error(`${still} is still attached to ${entityKey(entity)} after detaching it`);
+      // The inline denies an addition put when the attachment limit refused a managed one: lifted with the rest.
+      for (const name of left.inline) {
+        const step = inlineStep(entity, name);
+        await this.deps.iam.execute(step);
+        ran.push(step);
+        if (await this.deps.iam.getInlinePolicy(entity, name))
+          throw new Error(`the inline deny ${name} is still on ${entityKey(entity)} after deleting it`);
+      }
       // Keys before the policy: its description is the only trusted list of the keys the quarantine turned off,
       // so it is deleted last — a lift that dies in between leaves it for the retry to read.
       const restored = await this.restoreKeys(entity.name, keys, warnings);
@@ -1247,39 +1515,31 @@ export class QuarantineService {
     }
   }
 
-  /** The access keys a dead claim's own policy names as deactivated (none when it never got that far). */
-  private async deadClaimKeys(dead: QuarantineRecord): Promise<string[]> {
-    if (!this.ownPolicy(dead.policyArn)) return [];
-    try {
-      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
-      return keysInDescription(policy?.description, entityKey(dead.target));
-    } catch {
-      return [];
-    }
-  }
-
   /**
-   * Clears what a claim whose job died left in IAM: its own policy, detached from its principal and deleted,
-   * and the access keys its description says it deactivated (returned, for the new quarantine to carry over).
+   * What earlier jobs of a quarantine left in IAM, among the policies `arns` claimed for it: those that still
+   * exist (own ones only), and the keys their descriptions name for `entity` — the bot's own list, in IAM, of the
+   * keys each was to turn off. A policy that cannot be read is named in a warning (it stays listed as claimed).
    */
-  private async clearDeadClaim(dead: QuarantineRecord): Promise<{ keys: string[]; warnings: string[] }> {
-    if (!this.ownPolicy(dead.policyArn)) return { keys: [], warnings: [] };
-    try {
-      const policy = await this.deps.iam.getManagedPolicy(dead.policyArn);
-      if (!policy) return { keys: [], warnings: [] };
-      const keys = keysInDescription(policy.description, entityKey(dead.target));
-      const attached = await this.deps.iam.listAttachedPolicies(dead.target);
-      if (attached.some((item) => item.arn === dead.policyArn))
-        await this.deps.iam.detachManagedPolicy(dead.target, dead.policyArn);
-      return { keys, warnings: await this.removePolicy(dead.policyArn) };
-    } catch (error: unknown) {
-      return {
-        keys: [],
-        warnings: [
-          `what the earlier, unfinished quarantine left (${dead.policyArn}) could not be cleared (${message(error)})`,
-        ],
-      };
+  private async leftByEarlierJobs(
+    entity: IamEntity,
+    arns: readonly string[],
+  ): Promise<{ existing: string[]; keys: string[]; warnings: string[] }> {
+    const existing: string[] = [];
+    const keys: string[] = [];
+    const warnings: string[] = [];
+    for (const arn of unique(arns).filter((item) => this.ownPolicy(item))) {
+      try {
+        const policy = await this.deps.iam.getManagedPolicy(arn);
+        if (!policy) continue;
+        existing.push(arn);
+        keys.push(...keysInDescription(policy.description, entityKey(entity)));
+      } catch (error: unknown) {
+        warnings.push(
+          `${arn}, left by an earlier, unfinished attempt, could not be read (${message(error)}): the lift clears it`,
+        );
+      }
     }
+    return { existing, keys: unique(keys), warnings };
   }
 
   /**
@@ -1327,6 +1587,32 @@ export class QuarantineService {
   /** True for a quarantine's own policy (`<name>-<id>`), which lifting deletes; not a shared one by the bare name. */
   private ownPolicy(policyArn: string): boolean {
     return isQuarantinePolicyArn(policyArn, this.policyName) && !policyArn.endsWith(`/${this.policyName}`);
+  }
+
+  /**
+   * When `error` is IAM refusing an attach for the principal's limit on attached managed policies (`LimitExceeded`;
+   * 10 by default, a quota an account may raise): why, in words, and the policies attached to it but `own` (the
+   * quarantine's denies) — the slots a responder may free by hand. An attacker who is an administrator can fill its
+   * own slots before the deny reaches it; the answer is never to lift what holds.
+   */
+  private async attachLimit(
+    entity: IamEntity,
+    error: unknown,
+    own: readonly string[],
+  ): Promise<{ why: string; attached: string[] } | undefined> {
+    if (!isIamError(error, 'LimitExceeded')) return undefined;
+    let attached: string[] = [];
+    try {
+      attached = (await this.deps.iam.listAttachedPolicies(entity))
+        .map((item) => item.arn)
+        .filter((arn) => !own.includes(arn));
+    } catch {
+      // Named only when they can be read: the reason stands without them.
+    }
+    return {
+      why: `IAM refused to attach the new deny: ${entityKey(entity)} already has as many managed policies attached as IAM allows a ${entity.kind} (its attachment limit: ${message(error)})`,
+      attached,
+    };
   }
 
   /** Deletes a quarantine's own policy once nothing has it attached; what went wrong, in words. */

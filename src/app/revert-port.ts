@@ -94,6 +94,33 @@ export interface QuarantineRecord {
   addingModes?: QuarantineModesAdding;
   /** Modes added to this quarantine after it was applied, oldest first. */
   modesAdded?: QuarantineModesAdded[];
+  /**
+   * An inline deny policy the quarantine put on the principal (`Put{User,Role}Policy`, named like the addition's
+   * own policy) when `revoke-sessions` was added and IAM refused a new managed deny for the principal's limit on
+   * attached managed policies: it holds the `revoke-sessions` statement while {@link policyArn} keeps the rest. Deleted
+   * by the lift, or once a later addition's managed deny holds every mode.
+   */
+  inlinePolicyName?: string;
+  /**
+   * Every deny policy a job claimed for this quarantine, oldest first: each quarantine claim (a retry, or a job
+   * taking a dead one over, included) and each addition of modes names its own policy when it claims. The store
+   * keeps this list beside the record and only ever appends to it while the quarantine lasts (a claim that takes
+   * another over never drops it), so whatever a chain of jobs that died left in IAM — their denies, and the keys
+   * their descriptions name — is found by the next job and by the lift. Filled in when read; a record written
+   * never sets it.
+   */
+  claimedPolicies?: ClaimedQuarantinePolicy[];
+}
+
+/** A deny policy claimed for a quarantine (see {@link QuarantineRecord.claimedPolicies}). */
+export interface ClaimedQuarantinePolicy {
+  /** The claim's id: the quarantine's `claimId`, or the addition's `addingModes.id`. */
+  id: string;
+  /** Whether a quarantine or an addition of modes claimed it. */
+  kind: 'quarantine' | 'adding';
+  policyArn: string;
+  /** ISO time of the claim. */
+  at: string;
 }
 
 /** Modes being added to an active quarantine (see {@link QuarantineRecord.addingModes}). */
@@ -127,6 +154,11 @@ export interface QuarantineModesAdded {
   policyArn: string;
   /** The deny policy the new one replaced (detached and deleted once the addition is recorded). */
   replacedPolicyArn: string;
+  /**
+   * When the modes were added as an inline policy of this name (the attachment limit refused a managed one):
+   * `policyArn` and `replacedPolicyArn` are then the managed deny in force, unchanged.
+   */
+  inlinePolicyName?: string;
   /** The access keys this addition set Inactive (also in the quarantine's `deactivatedKeys`). */
   deactivatedKeys?: string[];
   /** What did not go as planned. */
@@ -218,8 +250,16 @@ export const QUARANTINE_CLAIM_LEASE_MS = WORKER_TIMEOUT_MS + 60_000;
  * job's own, so what it left in IAM can be cleared), or the quarantine someone else holds.
  */
 export type QuarantineClaimResult =
-  | { claimed: true; replaced?: QuarantineRecord }
+  | { claimed: true; replaced?: QuarantineRecord; claimedPolicies: ClaimedQuarantinePolicy[] }
   | { claimed: false; existing: QuarantineRecord };
+
+/**
+ * Outcome of claiming an addition of modes: the claim, with the addition it took over (its job died, or a retry of
+ * it) and every policy claimed for the quarantine so far, this one's included; or no claim.
+ */
+export type ModesAddingClaimResult =
+  | { claimed: true; replaced?: QuarantineModesAdding; claimedPolicies: ClaimedQuarantinePolicy[] }
+  | { claimed: false };
 
 /** Quarantine as recorded on the change item, claimed exactly once. */
 export interface QuarantineStore {
@@ -227,7 +267,9 @@ export interface QuarantineStore {
   /**
    * Claims the change's quarantine with a conditional write: succeeds when the change has none, or its last one
    * failed or was lifted, or is a claim whose `until` passed or with this `claim.claimId` (a retry of the same
-   * job); otherwise returns the one recorded. Throws when the change is not stored.
+   * job); otherwise returns the one recorded. The claim's policy is appended to the quarantine's
+   * {@link QuarantineRecord.claimedPolicies} in the same write (a fresh list once the change's quarantine was
+   * lifted or there was none), and the whole list is returned. Throws when the change is not stored.
    */
   claimQuarantine(eventId: string, claim: QuarantineRecord, now: Date): Promise<QuarantineClaimResult>;
   /** Sets the change's quarantine record (the latest state wins); throws when the change is not stored. */
@@ -259,26 +301,35 @@ export interface QuarantineStore {
    * `quarantine.addingModes`): the recorded quarantine must still be `record` — active, its `claimId` and its
    * `policyArn` — with no lift on it (running or unfinished) and no other addition running (one whose `until`
    * passed, or one with this `addingModes.id`, a retry of the same job, is taken over and returned as `replaced`).
-   * `{ claimed: false }` otherwise; throws when the change is not stored.
+   * The addition's policy is appended to {@link QuarantineRecord.claimedPolicies} in the same write (the whole
+   * list is returned), so a job that takes this one over never hides it. `{ claimed: false }` otherwise; throws
+   * when the change is not stored.
    */
   claimModesAdding(
     eventId: string,
     record: QuarantineRecord,
     addingModes: QuarantineModesAdding,
     now: Date,
-  ): Promise<{ claimed: true; replaced?: QuarantineModesAdding } | { claimed: false }>;
+  ): Promise<ModesAddingClaimResult>;
   /**
    * Records the quarantine with modes added, `record` (without `addingModes`), only while the addition `id` still
-   * holds it (a conditional write); the Home tab's list of active quarantines carries it too. False, with nothing
-   * written, when it does not; throws when the change is not stored.
+   * holds it, no lift is on it and it still names `replacedPolicyArn`, the policy the addition replaces (a
+   * conditional write); the Home tab's list of active quarantines carries it too (a list entry is only updated,
+   * never put back for a quarantine lifted meanwhile, and a failure to update it is no failure of the addition).
+   * False, with nothing written, when the condition does not hold; throws when the change is not stored.
    */
-  recordModesAdded(eventId: string, record: QuarantineRecord, id: string, now: Date): Promise<boolean>;
+  recordModesAdded(
+    eventId: string,
+    record: QuarantineRecord,
+    id: string,
+    replacedPolicyArn: string,
+    now: Date,
+  ): Promise<boolean>;
   /**
-   * Gives back an addition `id` that added nothing (its deny was not attached): nothing when it is not held. With
-   * `restore`, the addition it took over (a dead job's, whose policy may still be attached) is put back instead, so
-   * a lift still finds that policy.
+   * Gives back an addition `id` that added nothing (its deny is not attached): nothing when it is not held. The
+   * policies claimed stay listed in {@link QuarantineRecord.claimedPolicies}.
    */
-  releaseModesAdding(eventId: string, id: string, restore?: QuarantineModesAdding): Promise<void>;
+  releaseModesAdding(eventId: string, id: string): Promise<void>;
 }
 
 /** The event id names no stored change. */

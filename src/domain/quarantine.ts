@@ -88,20 +88,26 @@ export function effectiveModes(
  * afterwards (`modes`, in {@link QUARANTINE_MODES} order), those the request adds (`adds`: none when it asks for the
  * same or fewer — a quarantine is never weakened by a request), and every mode that could still be added
  * (`addable`: not in force, fitting the principal).
+ *
+ * `keysLeftActive`: the user has an active access key the quarantine does not list as turned off (created before
+ * the deny was attached, or one whose deactivation failed). `deactivate-keys` in force is then not done: it stays
+ * addable, and a request for it adds it again — sweeping that key — rather than answering "already quarantined"
+ * while the key works.
  */
 export function modesToAdd(
   inForce: readonly QuarantineMode[],
   requested: readonly QuarantineMode[] | undefined,
   kind: 'user' | 'role',
+  options: { keysLeftActive?: boolean } = {},
 ): { modes: QuarantineMode[]; adds: QuarantineMode[]; addable: QuarantineMode[] } {
   const held = effectiveModes(inForce, kind);
   const modes = effectiveModes([...held, ...(requested ?? [])], kind);
+  const open = (mode: QuarantineMode): boolean =>
+    !held.includes(mode) || (mode === 'deactivate-keys' && options.keysLeftActive === true);
   return {
     modes,
-    adds: modes.filter((mode) => !held.includes(mode)),
-    addable: QUARANTINE_MODES.filter(
-      (mode) => !held.includes(mode) && modeAvailability(mode, kind).available,
-    ),
+    adds: modes.filter((mode) => open(mode) && (!held.includes(mode) || requested?.includes(mode))),
+    addable: QUARANTINE_MODES.filter((mode) => open(mode) && modeAvailability(mode, kind).available),
   };
 }
 
@@ -261,16 +267,34 @@ export function quarantineDocument(options: QuarantineDocumentOptions = {}): Pol
   ];
   if (options.modes?.includes('revoke-sessions')) {
     if (!options.at) throw new RangeError('revoke-sessions needs the time the quarantine starts');
-    statements.push({
-      Sid: 'IamChangesQuarantineRevokeSessions',
-      Effect: 'Deny',
-      Action: ['*'],
-      Resource: ['*'],
-      Condition: { DateLessThan: { 'aws:TokenIssueTime': [options.at.toISOString()] } },
-    });
+    statements.push(revokeSessionsStatement(options.at));
   }
   statements.push(...surfaceStatements(options.surface));
   return { Version: '2012-10-17', Statement: statements };
+}
+
+function revokeSessionsStatement(at: Date): Statement {
+  return {
+    Sid: 'IamChangesQuarantineRevokeSessions',
+    Effect: 'Deny',
+    Action: ['*'],
+    Resource: ['*'],
+    Condition: { DateLessThan: { 'aws:TokenIssueTime': [at.toISOString()] } },
+  };
+}
+
+/**
+ * The inline deny a quarantine in force gets when `revoke-sessions` is added and IAM refuses a new managed deny for
+ * the principal's limit on attached managed policies (an inline policy takes no such slot): the `revoke-sessions`
+ * statement alone, credentials issued before `at` denied. The managed deny in force keeps everything else.
+ */
+export function sessionsDenyDocument(at: Date): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [revokeSessionsStatement(at)] };
+}
+
+/** The name of a policy from its ARN (what follows the last `/`). */
+export function policyNameOf(policyArn: string): string {
+  return policyArn.slice(policyArn.lastIndexOf('/') + 1);
 }
 
 /** The document's size as IAM counts it against {@link MANAGED_POLICY_MAX_CHARS} (JSON without whitespace). */

@@ -518,10 +518,13 @@ function renderAddModes(
     ? ` by ${mentionOf(record.by)} since ${slackDate(record.at)}${preview.active && preview.active.eventId !== preview.change.eventId ? ` (for change ${inlineCode(preview.active.eventId, 200)})` : ''}`
     : '';
   const addable = preview.options.filter((option) => (preview.addable ?? []).includes(option.mode));
+  const sweep = inForce.includes('deactivate-keys');
   const keys =
     target.kind === 'user' && (preview.addable ?? []).includes('deactivate-keys')
       ? preview.activeKeys.length > 0
-        ? `Active access keys now: ${preview.activeKeys.map((key) => inlineCode(key, 40)).join(', ')}. A key that is already inactive is never turned on by the lift.`
+        ? sweep
+          ? `_Deactivate access keys_ is in force, yet these keys are active and not turned off by the quarantine (made since, or their deactivation failed): ${preview.activeKeys.map((key) => inlineCode(key, 40)).join(', ')}. Tick it to turn them off too; the lift turns on only the keys the bot turned off.`
+          : `Active access keys now: ${preview.activeKeys.map((key) => inlineCode(key, 40)).join(', ')}. A key that is already inactive is never turned on by the lift.`
         : 'The user has no active access keys now.'
       : undefined;
   blocks.push(
@@ -545,6 +548,11 @@ function renderAddModes(
     ),
     context([
       'Lift the quarantine from the alert of the change it is recorded on: it detaches and deletes the policy and sets Active again only the keys the bot deactivated, in either step.',
+      ...((preview.addable ?? []).includes('revoke-sessions')
+        ? [
+            "If IAM refuses the new deny for the principal's limit on attached managed policies, _Revoke active sessions_ asked for alone is added as an inline deny instead (it takes no slot; the lift deletes it); anything else is not added, and the answer names the policies to detach.",
+          ]
+        : []),
     ]),
     reasonInput('quarantine'),
   );

@@ -10,7 +10,8 @@ import type { FleetAction, Requester } from '../app/jobs';
 import type { RespondedChange } from '../app/revert-port';
 import { FLEET_ACCOUNTS_INPUT, FLEET_SCOPE_INPUT, REASON_INPUT, VIEW_IDS } from './action-ids';
 import { context, plain, section } from './blocks';
-import { breakFences, escapeText, truncate, truncateEscaped } from './escape';
+import { breakFences, escapeText, inlineCode, truncate, truncateEscaped } from './escape';
+import { modeList } from './quarantine-words';
 import { describeChange, type SlackMessage } from './render';
 import { changeAccountIdFirst, changeAccountInline, changeAccountPlain } from './render-account';
 
@@ -279,9 +280,9 @@ function resultLine(result: FleetResult): string {
     case 'done':
       return `:white_check_mark: ${where} — ${WORDS[result.action].done}`;
     case 'already-quarantined':
-      return `:white_check_mark: ${where} — already quarantined (${outcome.modes.join(', ')})`;
+      return `:white_check_mark: ${where} — already quarantined (${inlineCode(modeList(outcome.modes), 100)})`;
     case 'modes-added':
-      return `:white_check_mark: ${where} — already quarantined: added ${outcome.added.join(', ')} (now ${outcome.modes.join(', ')})`;
+      return `:white_check_mark: ${where} — already quarantined: added ${inlineCode(modeList(outcome.added), 100)} (now ${inlineCode(modeList(outcome.modes), 100)})`;
     case 'already-claimed':
       return `:arrow_right_hook: ${where} — already ${outcome.existing.status} by ${escapeText(outcome.existing.by.name)}`;
     case 'refused':

@@ -9,6 +9,7 @@ import type { ActionsBlock, Button, HomeView, KnownBlock } from '@slack/types';
 import { alertStateOf } from '../app/alert-state';
 import type { HomeFacts } from '../app/home-service';
 import type { QuarantineRecord } from '../app/revert-port';
+import { policyNameOf } from '../domain/quarantine';
 import { toCliCommand } from '../domain/revert';
 import { type RevertStep, RISK_LEVELS } from '../domain/types';
 import { ACTION_IDS, MAX_BUTTON_VALUE_LENGTH } from './action-ids';
@@ -71,31 +72,80 @@ function levelCounts(byLevel: HomeFacts['week']['byLevel']): string {
 }
 
 /**
+ * Every deny policy the bot may have left attached for a quarantine, by what its record names: the policy in force,
+ * the policies additions of modes replaced (a job that died before detaching them), and every policy a claim or an
+ * addition claimed (jobs that died half-way).
+ */
+function possiblyAttached(quarantine: QuarantineRecord): string[] {
+  return [
+    ...new Set([
+      quarantine.policyArn,
+      ...(quarantine.modesAdded ?? []).map((entry) => entry.replacedPolicyArn),
+      ...(quarantine.claimedPolicies ?? []).map((entry) => entry.policyArn),
+      ...(quarantine.addingModes ? [quarantine.addingModes.policyArn] : []),
+    ]),
+  ];
+}
+
+/**
  * A quarantine whose change expired from the table: the last state the bot recorded, said to be unconfirmed, and
- * the `aws iam` commands that lift it by hand (its change is gone, so no Lift button could run).
+ * how to lift it by hand (its change is gone, so no Lift button could run). The table alone is not trusted for the
+ * keys: the reader reads each policy's description in IAM first and turns on only keys named both there and in the
+ * list shown, then detaches and deletes every bot policy that may still be attached.
  */
 function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
   const { target } = quarantine;
   const kind = target.kind === 'role' ? 'Role' : target.kind === 'user' ? 'User' : 'Group';
-  const steps: RevertStep[] = [
-    {
-      action: `iam:Detach${kind}Policy`,
-      params: { [`${kind}Name`]: target.name, PolicyArn: quarantine.policyArn },
-    },
-    { action: 'iam:DeletePolicy', params: { PolicyArn: quarantine.policyArn } },
-    ...(quarantine.deactivatedKeys ?? []).map(
-      (key): RevertStep => ({
-        action: 'iam:UpdateAccessKey',
-        params: { UserName: target.name, AccessKeyId: key, Status: 'Active' },
+  const policies = possiblyAttached(quarantine);
+  const keys = quarantine.deactivatedKeys ?? [];
+  // An addition refused a managed slot may have put an inline deny, named like its own policy.
+  const inline = [
+    ...new Set([
+      ...(quarantine.inlinePolicyName ? [quarantine.inlinePolicyName] : []),
+      ...(quarantine.claimedPolicies ?? [])
+        .filter((entry) => entry.kind === 'adding')
+        .map((entry) => policyNameOf(entry.policyArn)),
+      ...(quarantine.addingModes ? [policyNameOf(quarantine.addingModes.policyArn)] : []),
+    ]),
+  ];
+  const read: RevertStep[] = [
+    { action: `iam:ListAttached${kind}Policies`, params: { [`${kind}Name`]: target.name } },
+    ...(inline.length > 0
+      ? [{ action: `iam:List${kind}Policies` as const, params: { [`${kind}Name`]: target.name } }]
+      : []),
+    ...policies.map((arn): RevertStep => ({ action: 'iam:GetPolicy', params: { PolicyArn: arn } })),
+  ];
+  const restore: RevertStep[] = keys.map((key) => ({
+    action: 'iam:UpdateAccessKey',
+    params: { UserName: target.name, AccessKeyId: key, Status: 'Active' },
+  }));
+  const remove: RevertStep[] = [
+    ...policies.flatMap((arn): RevertStep[] => [
+      { action: `iam:Detach${kind}Policy`, params: { [`${kind}Name`]: target.name, PolicyArn: arn } },
+      { action: 'iam:DeletePolicy', params: { PolicyArn: arn } },
+    ]),
+    ...inline.map(
+      (name): RevertStep => ({
+        action: `iam:Delete${kind}Policy`,
+        params: { [`${kind}Name`]: target.name, PolicyName: name },
       }),
     ),
   ];
-  const commands = steps.map(toCliCommand);
+  const keyWords =
+    keys.length > 0
+      ? `\n2. Turn on again only the keys named *both* in a description read in 1 (\`access keys deactivated: …\`) *and* in this list (the table alone can't say which keys the bot turned off):`
+      : '\n2. The record names no access key the bot turned off: a key named in a description read in 1 may have been turned off by a job that died; turn one on only if you know it was the bot.';
   return [
     section(
-      `:grey_question: *State unknown* — ${inlineCode(`${target.kind}/${target.name}`, 150)} was quarantined by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)} (modes ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}) — ${reasonText(quarantine.reason, 300)}\nIts change has expired from the bot's table: this is the last state recorded, which the bot can no longer confirm nor lift from Slack. Check in IAM whether the deny policy is still attached; to lift it by hand:`,
+      `:grey_question: *State unknown* — ${inlineCode(`${target.kind}/${target.name}`, 150)} was quarantined by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)} (modes ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}) — ${reasonText(quarantine.reason, 300)}\nIts change has expired from the bot's table: this is the last state recorded, which the bot can no longer confirm nor lift from Slack. To lift it by hand:\n1. See which of the bot's policies are still attached, and read each one's description in IAM (${policies.length} the record names):`,
     ),
-    ...codeSections(commands, 1),
+    ...codeSections(read.map(toCliCommand), 1),
+    section(keyWords),
+    ...(restore.length > 0 ? codeSections(restore.map(toCliCommand), 1) : []),
+    section(
+      `3. Only then detach and delete each of those policies still there (the descriptions are the list of keys: deleting them first loses it)${inline.length > 0 ? ', and delete the inline denies of those names that the inline policy list shows' : ''}:`,
+    ),
+    ...codeSections(remove.map(toCliCommand), 1),
   ];
 }
 

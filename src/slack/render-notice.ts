@@ -310,12 +310,24 @@ ${stillPossible(outcome.modes, outcome.target.kind)}
           `:no_entry: *Quarantine refused*${inside.mrkdwn} (requested by ${mentionOf(by)}): ${truncate(outcome.reason, 1500)}. Nothing ran.`,
         ),
       ]);
-    case 'failed':
-      return note(`Quarantine failed${inside.plain}: ${outcome.error}`, [
+    case 'failed': {
+      const slots = outcome.attachedPolicies;
+      const blocks: KnownBlock[] = [
         section(
-          `:x: *Quarantine failed*${inside.mrkdwn} (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}\nCheck IAM: ${outcome.target ? `${entityText(outcome.target)} may or may not have the deny policy attached.` : 'nothing was attached.'}`,
+          `:x: *Quarantine failed*${inside.mrkdwn} (requested by ${mentionOf(by)}): ${truncate(outcome.error, 1500)}${slots ? '' : `\nCheck IAM: ${outcome.target ? `${entityText(outcome.target)} may or may not have the deny policy attached.` : 'nothing was attached.'}`}`,
         ),
-      ]);
+      ];
+      if (slots && outcome.target) {
+        const shown = slots.slice(0, 10).map((arn) => `• ${inlineCode(arn, 200)}`);
+        const more = slots.length > shown.length ? `\n…and ${slots.length - shown.length} more` : '';
+        blocks.push(
+          section(
+            `*Also attached to ${entityText(outcome.target)}* (detach one it can spare by hand, e.g. ${inlineCode(entityCli(outcome.target, '<policy-arn>', 'Detach'), 300)}):\n${shown.join('\n')}${more}`,
+          ),
+        );
+      }
+      return note(`Quarantine failed${inside.plain}: ${outcome.error}`, blocks);
+    }
   }
 }
 

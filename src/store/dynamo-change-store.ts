@@ -52,6 +52,8 @@ import {
   type AckStore,
   type ActorAnswer,
   type ActorAsk,
+  type ClaimedQuarantinePolicy,
+  type ModesAddingClaimResult,
   QUARANTINE_CLAIM_LEASE_MS,
   type QuarantineClaimResult,
   type QuarantineModesAdding,
@@ -75,6 +77,30 @@ import {
 
 /** The partition listing the changes whose caller is quarantined now (`sk`: the event id). */
 export const QUARANTINED_PARTITION = 'QUARANTINED';
+
+/**
+ * The change item's attribute listing every deny policy claimed for its quarantine (see
+ * `QuarantineRecord.claimedPolicies`): beside the record, not in it, so no write of the record drops it.
+ */
+const CLAIMED_POLICIES = 'quarantinePolicies';
+
+/** A quarantine record as written: without the claimed policies, which live beside it ({@link CLAIMED_POLICIES}). */
+function writtenRecord(record: QuarantineRecord): QuarantineRecord {
+  const { claimedPolicies: _listed, ...written } = record;
+  return written;
+}
+
+/** The claimed policies as stored (entries of another shape dropped). */
+function readClaimedPolicies(value: unknown): ClaimedQuarantinePolicy[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (entry): entry is ClaimedQuarantinePolicy =>
+      typeof entry === 'object' &&
+      entry !== null &&
+      typeof (entry as ClaimedQuarantinePolicy).policyArn === 'string' &&
+      typeof (entry as ClaimedQuarantinePolicy).id === 'string',
+  );
+}
 
 const DAY_SECONDS = 86_400;
 const DAY_MS = DAY_SECONDS * 1000;
@@ -311,7 +337,11 @@ function toStoredChange(item: Item): RespondedChange {
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
   if (stored.revert) result.revert = stored.revert;
   if (stored.acknowledgement) result.acknowledgement = stored.acknowledgement;
-  if (stored.quarantine) result.quarantine = stored.quarantine;
+  if (stored.quarantine) {
+    const claimed = readClaimedPolicies(item[CLAIMED_POLICIES]);
+    result.quarantine =
+      claimed.length > 0 ? { ...stored.quarantine, claimedPolicies: claimed } : stored.quarantine;
+  }
   if (stored.actorAsk) result.actorAsk = stored.actorAsk;
   if (stored.actorAnswer) result.actorAnswer = stored.actorAnswer;
   return result;
@@ -636,24 +666,40 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
    * A conditional write on the change item: the claim is taken when the change has no quarantine, or its last one
    * failed or was lifted, or was claimed by a holder that died (its lease passed) or by this very claim (a retry of
    * the same job, same `claimId`), so two confirmations of one change quarantine once. A claim taken over is
-   * returned as `replaced`, so its leftovers in IAM can be cleared. Throws
+   * returned as `replaced`, so its leftovers in IAM can be cleared. The claim's policy is appended to the list of
+   * policies claimed for the quarantine in the same write — a claim over a failed one or a dead one continues that
+   * list, a claim over none or a lifted one starts it afresh — and the whole list is returned. Throws
    * {@link StoreItemNotFoundError} when the change is not stored.
    */
   async claimQuarantine(eventId: string, claim: QuarantineRecord, now: Date): Promise<QuarantineClaimResult> {
     const dead = deadClaim(now);
+    const mine: ClaimedQuarantinePolicy = {
+      id: claim.claimId ?? '',
+      kind: 'quarantine',
+      policyArn: claim.policyArn,
+      at: claim.at,
+    };
+    const names = { '#quarantine': 'quarantine', '#status': 'status', '#claimed': CLAIMED_POLICIES };
+    const values = {
+      ':claim': plain(writtenRecord(claim)),
+      ':now': now.toISOString(),
+      ':mine': [plain(mine)],
+    };
     try {
+      // Over a quarantine that failed (it may have kept a dead claim's deny) or a claim whose job died or is this
+      // job's own: the list goes on, so nothing an earlier job of this quarantine left is ever unnamed.
       const output = await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: changeKey(eventId),
-          UpdateExpression: 'SET #quarantine = :claim, updatedAt = :now',
-          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#quarantine) OR #quarantine.#status IN (:failed, :lifted) OR ${dead.condition} OR (#quarantine.#status = :claimed AND #quarantine.claimId = :claimId))`,
-          ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status', ...dead.names },
+          UpdateExpression:
+            'SET #quarantine = :claim, updatedAt = :now, #claimed = list_append(if_not_exists(#claimed, :none), :mine)',
+          ConditionExpression: `attribute_exists(pk) AND (#quarantine.#status = :failed OR ${dead.condition} OR (#quarantine.#status = :claimed AND #quarantine.claimId = :claimId))`,
+          ExpressionAttributeNames: { ...names, ...dead.names },
           ExpressionAttributeValues: {
-            ':claim': plain(claim),
-            ':now': now.toISOString(),
+            ...values,
+            ':none': [],
             ':failed': 'failed',
-            ':lifted': 'lifted',
             ':claimId': claim.claimId ?? '',
             ...dead.values,
           },
@@ -661,7 +707,27 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         }),
       );
       const old = output.Attributes?.quarantine as QuarantineRecord | undefined;
-      return old?.status === 'claimed' ? { claimed: true, replaced: old } : { claimed: true };
+      const claimedPolicies = [...readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]), mine];
+      return old?.status === 'claimed'
+        ? { claimed: true, replaced: old, claimedPolicies }
+        : { claimed: true, claimedPolicies };
+    } catch (error: unknown) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    try {
+      // No quarantine yet, or the last one was lifted: a new quarantine, with a list of its own.
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET #quarantine = :claim, updatedAt = :now, #claimed = :mine',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(#quarantine) OR #quarantine.#status = :lifted)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':lifted': 'lifted' },
+        }),
+      );
+      return { claimed: true, claimedPolicies: [mine] };
     } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
     }
@@ -677,19 +743,35 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
    * query rather than in the last days' changes.
    */
   async recordQuarantine(eventId: string, record: QuarantineRecord, now: Date): Promise<void> {
-    await this.updateExisting(`change ${eventId}`, {
-      Key: changeKey(eventId),
-      UpdateExpression: 'SET quarantine = :quarantine, updatedAt = :now',
-      ExpressionAttributeValues: { ':quarantine': plain(record), ':now': now.toISOString() },
-    });
+    let claimed: ClaimedQuarantinePolicy[] = [];
+    try {
+      const output = await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: changeKey(eventId),
+          UpdateExpression: 'SET quarantine = :quarantine, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':quarantine': plain(writtenRecord(record)),
+            ':now': now.toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      claimed = readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]);
+    } catch (error: unknown) {
+      if (isConditionFailed(error)) throw new StoreItemNotFoundError(`change ${eventId}`, { cause: error });
+      throw error;
+    }
     const key = { pk: QUARANTINED_PARTITION, sk: eventId };
     if (record.status === 'active') {
+      const copy = { ...writtenRecord(record), ...(claimed.length > 0 ? { claimedPolicies: claimed } : {}) };
       await this.documentClient.send(
-        // The record itself too: the list item has no TTL, so the quarantine still shows (and can be lifted by
-        // its id) after the change's own item expired.
+        // The record itself too (with every policy claimed for it): the list item has no TTL, so the quarantine
+        // still shows, with what may still be attached, after the change's own item expired.
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...key, eventId, at: record.at, quarantine: plain(record) },
+          Item: { ...key, eventId, at: record.at, quarantine: plain(copy) },
         }),
       );
     } else if (record.status === 'lifted' || record.status === 'failed') {
@@ -717,7 +799,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           ExpressionAttributeNames: { '#quarantine': 'quarantine', '#status': 'status', ...same.names },
           ExpressionAttributeValues: {
             ...same.values,
-            ':quarantine': plain(record),
+            ':quarantine': plain(writtenRecord(record)),
             ':now': now.toISOString(),
           },
         }),
@@ -799,24 +881,33 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
 
   /**
    * See {@link QuarantineStore.claimModesAdding}: a conditional write of `quarantine.addingModes` over the active
-   * quarantine `record` (its claim id and policy), with no lift on it and no live addition but this job's own.
+   * quarantine `record` (its claim id and policy), with no lift on it and no live addition but this job's own; the
+   * addition's policy is appended to the claimed policies in the same write.
    */
   async claimModesAdding(
     eventId: string,
     record: QuarantineRecord,
     addingModes: QuarantineModesAdding,
     now: Date,
-  ): Promise<{ claimed: true; replaced?: QuarantineModesAdding } | { claimed: false }> {
+  ): Promise<ModesAddingClaimResult> {
     const same =
       record.claimId === undefined
         ? 'attribute_not_exists(#quarantine.claimId)'
         : '#quarantine.claimId = :claimId';
+    const mine: ClaimedQuarantinePolicy = {
+      id: addingModes.id,
+      kind: 'adding',
+      policyArn: addingModes.policyArn,
+      at: addingModes.at,
+    };
     try {
       const output = await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: changeKey(eventId),
-          UpdateExpression: 'SET #quarantine.#addingModes = :addingModes, updatedAt = :now',
+          // Appended, never set: a job taking a dead one's claim over must not hide the policy that one attached.
+          UpdateExpression:
+            'SET #quarantine.#addingModes = :addingModes, updatedAt = :now, #claimed = list_append(if_not_exists(#claimed, :none), :mine)',
           ConditionExpression: `attribute_exists(pk) AND ${same} AND #quarantine.#status = :active AND #quarantine.#policy = :policy AND attribute_not_exists(#quarantine.#lifting) AND (attribute_not_exists(#quarantine.#addingModes) OR #quarantine.#addingModes.#id = :id OR #quarantine.#addingModes.#until < :now)`,
           ExpressionAttributeNames: {
             '#quarantine': 'quarantine',
@@ -826,6 +917,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
             '#addingModes': 'addingModes',
             '#id': 'id',
             '#until': 'until',
+            '#claimed': CLAIMED_POLICIES,
           },
           ExpressionAttributeValues: {
             ':addingModes': plain(addingModes),
@@ -833,13 +925,16 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
             ':active': 'active',
             ':policy': record.policyArn,
             ':id': addingModes.id,
+            ':none': [],
+            ':mine': [plain(mine)],
             ...(record.claimId === undefined ? {} : { ':claimId': record.claimId }),
           },
           ReturnValues: 'UPDATED_OLD',
         }),
       );
       const old = (output.Attributes?.quarantine as QuarantineRecord | undefined)?.addingModes;
-      return old ? { claimed: true, replaced: old } : { claimed: true };
+      const claimedPolicies = [...readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]), mine];
+      return old ? { claimed: true, replaced: old, claimedPolicies } : { claimed: true, claimedPolicies };
     } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
     }
@@ -848,57 +943,76 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   }
 
   /**
-   * See {@link QuarantineStore.recordModesAdded}: the record is written only while the addition `id` holds it,
-   * then copied onto the `QUARANTINED` list item (the Home tab shows its modes).
+   * See {@link QuarantineStore.recordModesAdded}: the record is written only while the addition `id` holds it, no
+   * lift is on it and it still names `replacedPolicyArn`; then copied onto the `QUARANTINED` list item (the Home
+   * tab shows its modes), only over an entry still there.
    */
-  async recordModesAdded(eventId: string, record: QuarantineRecord, id: string, now: Date): Promise<boolean> {
-    const { addingModes: _held, ...written } = record;
+  async recordModesAdded(
+    eventId: string,
+    record: QuarantineRecord,
+    id: string,
+    replacedPolicyArn: string,
+    now: Date,
+  ): Promise<boolean> {
+    const { addingModes: _held, ...written } = writtenRecord(record);
+    let claimed: ClaimedQuarantinePolicy[];
     try {
-      await this.documentClient.send(
+      const output = await this.documentClient.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: changeKey(eventId),
           UpdateExpression: 'SET #quarantine = :quarantine, updatedAt = :now',
           ConditionExpression:
-            'attribute_exists(pk) AND #quarantine.#status = :active AND #quarantine.#addingModes.#id = :id',
+            'attribute_exists(pk) AND #quarantine.#status = :active AND #quarantine.#addingModes.#id = :id AND attribute_not_exists(#quarantine.#lifting) AND #quarantine.#policy = :replaced',
           ExpressionAttributeNames: {
             '#quarantine': 'quarantine',
             '#status': 'status',
             '#addingModes': 'addingModes',
             '#id': 'id',
+            '#lifting': 'lifting',
+            '#policy': 'policyArn',
           },
           ExpressionAttributeValues: {
             ':quarantine': plain(written),
             ':now': now.toISOString(),
             ':active': 'active',
             ':id': id,
+            ':replaced': replacedPolicyArn,
           },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      claimed = readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]);
     } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
       if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
       return false;
     }
-    await this.documentClient.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { pk: QUARANTINED_PARTITION, sk: eventId, eventId, at: written.at, quarantine: plain(written) },
-      }),
-    );
+    const copy = { ...written, ...(claimed.length > 0 ? { claimedPolicies: claimed } : {}) };
+    try {
+      // Only over the entry that lists it: a lift recorded meanwhile removed it, and it must not come back.
+      await this.documentClient.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: QUARANTINED_PARTITION, sk: eventId, eventId, at: written.at, quarantine: plain(copy) },
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+    } catch {
+      // The addition is recorded on the change, which the Home tab reads back: the list entry is only a hint (and
+      // the copy kept for a change that expired), so its write failing or finding no entry fails nothing.
+    }
     return true;
   }
 
-  async releaseModesAdding(eventId: string, id: string, restore?: QuarantineModesAdding): Promise<void> {
+  async releaseModesAdding(eventId: string, id: string): Promise<void> {
     await this.conditionalUpdate({
       TableName: this.tableName,
       Key: changeKey(eventId),
-      UpdateExpression: restore
-        ? 'SET #quarantine.#addingModes = :restore'
-        : 'REMOVE #quarantine.#addingModes',
+      UpdateExpression: 'REMOVE #quarantine.#addingModes',
       ConditionExpression: '#quarantine.#addingModes.id = :id',
       ExpressionAttributeNames: { '#quarantine': 'quarantine', '#addingModes': 'addingModes' },
-      ExpressionAttributeValues: { ':id': id, ...(restore ? { ':restore': plain(restore) } : {}) },
+      ExpressionAttributeValues: { ':id': id },
     });
   }
 

@@ -10,14 +10,15 @@ import {
   DeleteAccessKeyCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/app/audit-port';
+import { IamCallError } from '../../src/app/iam-port';
 import { QuarantineService } from '../../src/app/quarantine-service';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { normaliseRecord } from '../../src/domain/change';
 import { assessChange } from '../../src/domain/explain';
-import { quarantineDocument, quarantinePolicyArn } from '../../src/domain/quarantine';
+import { policyNameOf, quarantineDocument, quarantinePolicyArn } from '../../src/domain/quarantine';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -520,7 +521,7 @@ describe('QuarantineService deactivate-keys', () => {
  * timeout, a crash). `reached` resolves once it has.
  */
 function dyingAfter(
-  step: 'detach' | 'delete-policy' | 'attach',
+  step: 'detach' | 'delete-policy' | 'attach' | 'create',
   /** How far in the past the dying job ran. */
   agoMs = 0,
 ): { service: QuarantineService; reached: Promise<void> } {
@@ -533,7 +534,10 @@ function dyingAfter(
     reach();
     return new Promise<never>(() => undefined);
   };
-  if (step === 'attach') {
+  if (step === 'create') {
+    // Dies before its own policy exists: nothing of it in IAM.
+    iam.createManagedPolicy = async () => hang();
+  } else if (step === 'attach') {
     iam.attachManagedPolicy = async (entity, arn) => {
       await gateway.attachManagedPolicy(entity, arn);
       return hang();
@@ -810,6 +814,75 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
   });
 });
 
+describe('QuarantineService: two dead quarantine claims in a row', () => {
+  const LONG_AGO = 20 * 60_000;
+  /** Past the first job's lease, and its own lease passed too by now. */
+  const MIDWAY = 10 * 60_000;
+
+  for (const secondDies of ['attach', 'create'] as const) {
+    it(`the lift detaches the first dead claim's deny too and restores its key (the second died after ${secondDies})`, async () => {
+      const user = await iamUser();
+      const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+      const key = created.AccessKey?.AccessKeyId ?? '';
+      const eventId = await changeBy(userIdentity(user));
+      const first = dyingAfter('attach', LONG_AGO);
+      void first.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+      await first.reached;
+      const policyA = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
+      // The first job had got as far as its keys before it died (what its description names).
+      await gateway.setAccessKeyStatus(user, key, 'Inactive');
+      const second = dyingAfter(secondDies, MIDWAY);
+      void second.service.quarantine(eventId, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-b');
+      await second.reached;
+      expect((await store.getChange(eventId))?.quarantine?.policyArn).not.toBe(policyA);
+
+      expect((await service().prepareLift(eventId)).refusal).toBeUndefined();
+      const lifted = await service().lift({ eventId }, ALICE, 'done');
+
+      expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [key] });
+      expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
+      expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+      expect((await gateway.listAccessKeys(user)).map((item) => [item.id, item.status])).toEqual([
+        [key, 'Active'],
+      ]);
+      expect((await store.getChange(eventId))?.quarantine?.status).toBe('lifted');
+    });
+  }
+
+  it('a third quarantine clears both dead claims and carries the key the first one turned off', async () => {
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const eventId = await changeBy(userIdentity(user));
+    const first = dyingAfter('attach', LONG_AGO);
+    void first.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await first.reached;
+    const policyA = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+    const second = dyingAfter('create', MIDWAY);
+    void second.service.quarantine(eventId, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-b');
+    await second.reached;
+
+    const outcome = await service().quarantine(
+      eventId,
+      ALICE,
+      'z',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-c',
+    );
+
+    expect(outcome).toMatchObject({ status: 'done', deactivatedKeys: [key] });
+    const policyC = outcome.status === 'done' ? outcome.policyArn : '';
+    expect((await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((p) => p.arn)).toEqual([
+      policyC,
+    ]);
+    expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+    await expect(service().lift({ eventId }, ALICE, 'done')).resolves.toMatchObject({ restoredKeys: [key] });
+    expect((await gateway.listAccessKeys(user)).map((item) => item.status)).toEqual(['Active']);
+  });
+});
+
 describe('QuarantineService: a lift by event id decides on the store', () => {
   it("refuses a lift of a change with no quarantine recorded, leaving another change's quarantine of the same caller", async () => {
     const user = await iamUser();
@@ -895,10 +968,44 @@ describe('QuarantineService: the lift is recorded, the active list is not update
     expect(await store.activeQuarantines(10)).toEqual([]);
     expect(await gateway.listAttachedPolicies({ kind: 'user', name: user })).toEqual([]);
   });
+
+  it('reports modes added (not a throw) when the active list cannot be updated after the addition is recorded', async () => {
+    const tableName = await db.createTable();
+    const real = db.documentClient;
+    let refuse = false;
+    // Once the quarantine holds, the table refuses to write list entries: everything else goes through.
+    const flaky = {
+      send: (command: unknown) =>
+        refuse && command instanceof PutCommand && command.input.Item?.pk === 'QUARANTINED'
+          ? Promise.reject(new Error('ProvisionedThroughputExceededException'))
+          : real.send(command as never),
+    } as unknown as DynamoDBDocumentClient;
+    store = new DynamoChangeStore(flaky, { tableName });
+    audit = new DynamoAuditLog(real, { tableName });
+    const user = await iamUser();
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    const key = created.AccessKey?.AccessKeyId ?? '';
+    const first = await changeBy(userIdentity(user));
+    await service().quarantine(first, ALICE, 'x');
+    refuse = true;
+
+    const outcome = await service().quarantine(await changeBy(userIdentity(user)), ALICE, 'y', [
+      'deactivate-keys',
+    ]);
+
+    expect(outcome).toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+    expect((await store.getChange(first))?.quarantine).toMatchObject({
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [key],
+    });
+    expect((await entries()).map((entry) => entry.result)).toContain('modes-added');
+  });
 });
 
 describe('QuarantineService: a second quarantine asking for more modes adds them', () => {
   const LONG_AGO = 20 * 60_000;
+  /** Past a job's lease that ran {@link LONG_AGO}, and its own lease passed too by now. */
+  const MIDWAY = 10 * 60_000;
 
   async function keyOf(user: string): Promise<string> {
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
@@ -1291,6 +1398,115 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
   });
 
+  for (const secondDies of ['attach', 'create'] as const) {
+    it(`two dead additions in a row (the second died after ${secondDies}): the lift leaves no bot deny attached and the key Active`, async () => {
+      const user = await iamUser();
+      const key = await keyOf(user);
+      const { first } = await denyOnly(user);
+      const second = await changeBy(userIdentity(user));
+      const jobA = dyingAfter('attach', LONG_AGO);
+      void jobA.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
+      await jobA.reached;
+      const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
+      // Job A had got as far as its keys (what its policy's description names).
+      await gateway.setAccessKeyStatus(user, key, 'Inactive');
+      const jobB = dyingAfter(secondDies, MIDWAY);
+      void jobB.service.quarantine(second, ALICE, 'b', ['deactivate-keys'], undefined, 'delivery-b');
+      await jobB.reached;
+      expect((await store.getChange(first))?.quarantine?.addingModes?.policyArn).not.toBe(policyA);
+
+      const preview = await service().prepareLift(first);
+      expect(preview.refusal).toBeUndefined();
+      expect(preview.keysToRestore).toEqual([key]);
+      expect(preview.cli).toEqual(
+        expect.arrayContaining([`aws iam detach-user-policy --user-name ${user} --policy-arn ${policyA}`]),
+      );
+      await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+        status: 'lifted',
+        restoredKeys: [key],
+      });
+      expect(await attachedTo(user)).toEqual([]);
+      expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+      expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+      expect((await store.getChange(first))?.quarantine?.status).toBe('lifted');
+    });
+  }
+
+  it('an addition whose deny could not be detached after it failed, then a dead one: the lift leaves no bot deny attached', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    // Job A: its deny is attached but not read back, and IAM refuses to detach it again.
+    let attachedOnce = false;
+    const stuck = Object.create(gateway) as AwsIamGateway;
+    stuck.attachManagedPolicy = async (entity, policyArn) => {
+      await gateway.attachManagedPolicy(entity, policyArn);
+      attachedOnce = true;
+    };
+    stuck.listAttachedPolicies = async (entity) =>
+      attachedOnce
+        ? Promise.reject(new Error('Throttling: Rate exceeded'))
+        : gateway.listAttachedPolicies(entity);
+    stuck.detachManagedPolicy = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+    await expect(
+      serviceOn(stuck, { agoMs: LONG_AGO }).quarantine(
+        second,
+        ALICE,
+        'a',
+        ['revoke-sessions'],
+        undefined,
+        'delivery-a',
+      ),
+    ).resolves.toMatchObject({ status: 'failed' });
+    const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
+    expect((await attachedTo(user)).sort()).toEqual([arn, policyA].sort());
+    // Job B takes the claim over once A's lease passed, and dies before its own deny exists.
+    const jobB = dyingAfter('create', MIDWAY);
+    void jobB.service.quarantine(second, ALICE, 'b', ['revoke-sessions'], undefined, 'delivery-b');
+    await jobB.reached;
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({ status: 'lifted' });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+  });
+
+  it('after two dead additions in a row, the next addition clears both and keeps the key the first turned off', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const jobA = dyingAfter('attach', LONG_AGO);
+    void jobA.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
+    await jobA.reached;
+    const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+    const jobB = dyingAfter('create', MIDWAY);
+    void jobB.service.quarantine(second, ALICE, 'b', ['deactivate-keys'], undefined, 'delivery-b');
+    await jobB.reached;
+
+    const outcome = await service().quarantine(
+      second,
+      ALICE,
+      'c',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-c',
+    );
+
+    expect(outcome).toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+    const now = outcome.status === 'modes-added' ? outcome.policyArn : '';
+    expect(await attachedTo(user)).toEqual([now]);
+    expect(await gateway.getManagedPolicy(policyA)).toBeNull();
+    expect(await gateway.getManagedPolicy(arn)).toBeNull();
+    expect((await store.getChange(first))?.quarantine?.deactivatedKeys).toEqual([key]);
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
   it('when the new deny cannot be attached: nothing added, the quarantine holds as it was, a later request may add', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
@@ -1308,7 +1524,15 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
 
     expect(await attachedTo(user)).toEqual([arn]);
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
-    expect((await store.getChange(first))?.quarantine).toEqual(record);
+    // The record is as it was; the policy the failed addition claimed is listed (it was deleted: nothing left).
+    const { claimedPolicies, ...after } = (await store.getChange(first))?.quarantine ?? {
+      claimedPolicies: [],
+    };
+    const { claimedPolicies: before, ...was } = record ?? {};
+    expect(after).toEqual(was);
+    expect(claimedPolicies?.slice(0, before?.length ?? 0)).toEqual(before);
+    expect(claimedPolicies).toHaveLength((before?.length ?? 0) + 1);
+    expect(await gateway.getManagedPolicy(claimedPolicies?.at(-1)?.policyArn ?? '')).toBeNull();
     await expect(service().quarantine(second, ALICE, 'y', ['deactivate-keys'])).resolves.toMatchObject({
       status: 'modes-added',
       deactivatedKeys: [key],
@@ -1370,6 +1594,301 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam', 'deactivate-keys']);
   });
 
+  it('deactivate-keys in force and a key created since: asking for keys again sweeps it, the lift restores it, a key off before stays off', async () => {
+    const user = await iamUser();
+    // IAM allows two keys a user: one off before the quarantine, and one made after it.
+    const offBefore = await keyOf(user);
+    await gateway.setAccessKeyStatus(user, offBefore, 'Inactive');
+    const first = await changeBy(userIdentity(user));
+    await expect(service().quarantine(first, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [],
+    });
+    // A key made in the window before the deny was attached (or by someone else since): it works.
+    const createdSince = await keyOf(user);
+    const second = await changeBy(userIdentity(user));
+
+    const offered = await service().prepare(second, ['deactivate-keys']);
+    expect(offered.refusal).toBeUndefined();
+    expect(offered).toMatchObject({
+      inForce: ['deny-iam', 'deactivate-keys'],
+      addable: ['revoke-sessions', 'deactivate-keys'],
+      adds: ['deactivate-keys'],
+      activeKeys: [createdSince],
+    });
+    const outcome = await service().quarantine(second, ALICE, 'a key made since', ['deactivate-keys']);
+
+    expect(outcome).toMatchObject({
+      status: 'modes-added',
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: [createdSince],
+    });
+    expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Inactive' });
+    const record = (await store.getChange(first))?.quarantine;
+    expect(record?.deactivatedKeys).toEqual([createdSince]);
+    expect((await gateway.getManagedPolicy(record?.policyArn ?? ''))?.description).toContain(
+      `access keys deactivated: ${createdSince}`,
+    );
+    // Nothing left active: the same request is answered already quarantined.
+    await expect(service().quarantine(second, ALICE, 'again', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'already-quarantined',
+    });
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [createdSince],
+    });
+    expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Active' });
+  });
+
+  it('a key whose deactivation failed is swept by a later request for keys, and restored by the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    const throttled = Object.create(gateway) as AwsIamGateway;
+    throttled.setAccessKeyStatus = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+    await expect(
+      serviceOn(throttled).quarantine(first, ALICE, 'x', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'done', deactivatedKeys: [] });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+
+    await expect(
+      service().quarantine(await changeBy(userIdentity(user)), ALICE, 'y', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+    expect((await store.getChange(first))?.quarantine?.deactivatedKeys).toEqual([key]);
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
+  /**
+   * The gateway on moto with IAM's quota of 10 managed policies attached to one user or role, which moto does not
+   * enforce: an attach beyond it fails as IAM's does (`LimitExceeded`).
+   */
+  function withAttachQuota(): AwsIamGateway {
+    const iam = Object.create(gateway) as AwsIamGateway;
+    iam.attachManagedPolicy = async (entity, arn) => {
+      const attached = await gateway.listAttachedPolicies(entity);
+      if (attached.length >= 10 && !attached.some((item) => item.arn === arn)) {
+        const kind = entity.kind === 'role' ? 'Role' : 'User';
+        throw new IamCallError(
+          `iam:Attach${kind}Policy`,
+          'LimitExceeded',
+          `Cannot exceed quota for PoliciesPer${kind}: 10`,
+        );
+      }
+      await gateway.attachManagedPolicy(entity, arn);
+    };
+    return iam;
+  }
+
+  it('a principal that filled its own policy slots: the addition fails saying why, names its other policies, and the quarantine holds', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first, arn } = await denyOnly(user);
+    // The quarantined user (an administrator) filled every other slot before the deny reached it.
+    const fillers: string[] = [];
+    for (let index = 0; index < 9; index += 1) {
+      const created = await iamClient.send(
+        new CreatePolicyCommand({
+          PolicyName: `${user}-filler-${index}`,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+          }),
+        }),
+      );
+      const filler = created.Policy?.Arn ?? '';
+      await gateway.attachManagedPolicy({ kind: 'user', name: user }, filler);
+      fillers.push(filler);
+    }
+    const record = (await store.getChange(first))?.quarantine;
+    const second = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(second, ALICE, 'keys too', [
+      'deactivate-keys',
+    ]);
+
+    expect(outcome).toMatchObject({ status: 'failed' });
+    if (outcome.status !== 'failed') throw new Error(outcome.status);
+    expect(outcome.error).toContain('no mode was added');
+    expect(outcome.error).toContain(
+      `user/${user} already has as many managed policies attached as IAM allows`,
+    );
+    expect(outcome.error).toContain(`${arn} stays attached`);
+    expect(outcome.error).not.toMatch(/lift/i);
+    expect([...(outcome.attachedPolicies ?? [])].sort()).toEqual([...fillers].sort());
+    // The quarantine holds as it was.
+    expect((await attachedTo(user)).sort()).toEqual([arn, ...fillers].sort());
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    expect((await store.getChange(first))?.quarantine).toMatchObject({
+      status: 'active',
+      policyArn: arn,
+      modes: record?.modes,
+    });
+    expect((await entries()).find((entry) => entry.result === 'failed')).toMatchObject({
+      details: { attachedPolicies: expect.arrayContaining(fillers) },
+    });
+
+    // Once a responder detached one by hand, the same request adds the mode.
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, fillers[0] ?? '');
+    await expect(
+      serviceOn(withAttachQuota()).quarantine(second, ALICE, 'keys too', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+  });
+
+  /** `count` policies of the principal's own attached to it (what an administrator fills its slots with). */
+  async function fillSlots(user: string, count: number): Promise<string[]> {
+    const fillers: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const created = await iamClient.send(
+        new CreatePolicyCommand({
+          PolicyName: `${user}-own-${index}`,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+          }),
+        }),
+      );
+      await gateway.attachManagedPolicy({ kind: 'user', name: user }, created.Policy?.Arn ?? '');
+      fillers.push(created.Policy?.Arn ?? '');
+    }
+    return fillers;
+  }
+
+  it('revoke-sessions at the attachment limit is added as an inline deny, which the lift deletes', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    const fillers = await fillSlots(user, 9);
+    const second = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(second, ALICE, 'sessions', [
+      'revoke-sessions',
+    ]);
+
+    expect(outcome).toMatchObject({
+      status: 'modes-added',
+      policyArn: arn,
+      added: ['revoke-sessions'],
+      modes: ['deny-iam', 'revoke-sessions'],
+      warnings: [expect.stringContaining('as the inline deny')],
+    });
+    const record = (await store.getChange(first))?.quarantine;
+    const inline = record?.inlinePolicyName ?? '';
+    expect(inline).toMatch(/^iam-changes-quarantine-[A-Za-z0-9]{8}$/);
+    expect(record).toMatchObject({ policyArn: arn, modes: ['deny-iam', 'revoke-sessions'] });
+    const document = await gateway.getInlinePolicy({ kind: 'user', name: user }, inline);
+    expect(JSON.stringify(document)).toContain('IamChangesQuarantineRevokeSessions');
+    expect((await attachedTo(user)).sort()).toEqual([arn, ...fillers].sort());
+    // Asking again: in force, nothing added.
+    await expect(
+      serviceOn(withAttachQuota()).quarantine(second, ALICE, 'again', ['revoke-sessions']),
+    ).resolves.toMatchObject({ status: 'already-quarantined' });
+
+    expect((await service().prepareLift(first)).cli).toEqual(
+      expect.arrayContaining([`aws iam delete-user-policy --user-name ${user} --policy-name ${inline}`]),
+    );
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({ status: 'lifted' });
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, inline)).toBeNull();
+    expect((await attachedTo(user)).sort()).toEqual([...fillers].sort());
+  });
+
+  it('once a slot is free, the next addition folds the inline deny into its managed one and deletes it', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const { first } = await denyOnly(user);
+    const fillers = await fillSlots(user, 9);
+    const second = await changeBy(userIdentity(user));
+    await serviceOn(withAttachQuota()).quarantine(second, ALICE, 'sessions', ['revoke-sessions']);
+    const inline = (await store.getChange(first))?.quarantine?.inlinePolicyName ?? '';
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, fillers[0] ?? '');
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(second, ALICE, 'keys', ['deactivate-keys']);
+
+    expect(outcome).toMatchObject({ status: 'modes-added', deactivatedKeys: [key] });
+    const now = outcome.status === 'modes-added' ? outcome.policyArn : '';
+    const policy = await gateway.getManagedPolicy(now);
+    const document = await gateway.getPolicyVersion(now, policy?.defaultVersionId ?? '');
+    expect(JSON.stringify(document?.document)).toContain('IamChangesQuarantineRevokeSessions');
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, inline)).toBeNull();
+    const record = (await store.getChange(first))?.quarantine;
+    expect(record?.inlinePolicyName).toBeUndefined();
+    expect(record?.modes).toEqual(['deny-iam', 'revoke-sessions', 'deactivate-keys']);
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      restoredKeys: [key],
+    });
+    expect((await attachedTo(user)).sort()).toEqual(fillers.slice(1).sort());
+  });
+
+  it('an inline addition that died after putting its deny: the lift deletes it', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    await fillSlots(user, 9);
+    const second = await changeBy(userIdentity(user));
+    let reach: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => {
+      reach = resolve;
+    });
+    const dying = withAttachQuota();
+    dying.execute = async (step) => {
+      await gateway.execute(step);
+      if (step.action === 'iam:PutUserPolicy') {
+        reach();
+        await new Promise<never>(() => undefined);
+      }
+    };
+    void serviceOn(dying, { agoMs: LONG_AGO }).quarantine(
+      second,
+      ALICE,
+      'x',
+      ['revoke-sessions'],
+      undefined,
+      'd-1',
+    );
+    await reached;
+    const inline = policyNameOf((await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '');
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, inline)).not.toBeNull();
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({ status: 'lifted' });
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, inline)).toBeNull();
+    expect(await attachedTo(user)).not.toContain(arn);
+  });
+
+  it('a first quarantine refused for the attachment limit names the policies to detach', async () => {
+    const user = await iamUser();
+    const fillers: string[] = [];
+    for (let index = 0; index < 10; index += 1) {
+      const created = await iamClient.send(
+        new CreatePolicyCommand({
+          PolicyName: `${user}-slot-${index}`,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+          }),
+        }),
+      );
+      await gateway.attachManagedPolicy({ kind: 'user', name: user }, created.Policy?.Arn ?? '');
+      fillers.push(created.Policy?.Arn ?? '');
+    }
+    const eventId = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(eventId, ALICE, 'x');
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('already has as many managed policies attached as IAM allows'),
+    });
+    expect(outcome.status === 'failed' && [...(outcome.attachedPolicies ?? [])].sort()).toEqual(
+      [...fillers].sort(),
+    );
+  });
+
   it('refuses to add modes while the quarantine is being lifted', async () => {
     const user = await iamUser();
     await keyOf(user);
@@ -1383,6 +1902,10 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     await expect(
       service().quarantine(await changeBy(userIdentity(user)), ALICE, 'more', ['deactivate-keys']),
     ).resolves.toMatchObject({ status: 'refused', reason: expect.stringContaining('is being lifted') });
+    // Never the advice to lift and quarantine again: that opens a window with no deny.
+    await expect(
+      service().quarantine(await changeBy(userIdentity(user)), ALICE, 'more', ['deactivate-keys']),
+    ).resolves.toMatchObject({ reason: expect.not.stringMatching(/quarantine again|lift it/) });
     expect(await attachedTo(user)).toEqual([arn]);
     expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam']);
   });

@@ -7,6 +7,7 @@ import {
   MANAGED_POLICY_MAX_CHARS,
   modeAvailability,
   modesToAdd,
+  policyNameOf,
   policySize,
   QUARANTINE_POLICY_NAME,
   QUARANTINE_POLICY_PATH,
@@ -19,6 +20,7 @@ import {
   quarantinePolicyDescription,
   quarantinePolicyName,
   quarantineTarget,
+  sessionsDenyDocument,
 } from '../../src/domain/quarantine';
 import type { Actor } from '../../src/domain/types';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -378,5 +380,72 @@ describe('modesToAdd', () => {
     ],
   ])('%s', (_name, inForce, requested, kind, expected) => {
     expect(modesToAdd(inForce, requested, kind)).toEqual(expected);
+    // No key left active changes nothing.
+    expect(modesToAdd(inForce, requested, kind, { keysLeftActive: false })).toEqual(expected);
+  });
+
+  it.each<
+    [string, QuarantineMode[], QuarantineMode[] | undefined, 'user' | 'role', ReturnType<typeof modesToAdd>]
+  >([
+    [
+      'keys in force, a key left active, asking for keys again: the request sweeps it',
+      ['deny-iam', 'deactivate-keys'],
+      ['deactivate-keys'],
+      'user',
+      {
+        modes: ['deny-iam', 'deactivate-keys'],
+        adds: ['deactivate-keys'],
+        addable: ['revoke-sessions', 'deactivate-keys'],
+      },
+    ],
+    [
+      'every mode in force, a key left active: keys may still be asked for',
+      ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+      undefined,
+      'user',
+      {
+        modes: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+        adds: [],
+        addable: ['deactivate-keys'],
+      },
+    ],
+    [
+      'keys in force, a key left active, asking for sessions only: keys are not swept unasked',
+      ['deny-iam', 'deactivate-keys'],
+      ['revoke-sessions'],
+      'user',
+      {
+        modes: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+        adds: ['revoke-sessions'],
+        addable: ['revoke-sessions', 'deactivate-keys'],
+      },
+    ],
+    [
+      'a role: no keys to sweep',
+      ['deny-iam'],
+      ['deactivate-keys'],
+      'role',
+      { modes: ['deny-iam'], adds: [], addable: ['revoke-sessions'] },
+    ],
+  ])('with a key left active: %s', (_name, inForce, requested, kind, expected) => {
+    expect(modesToAdd(inForce, requested, kind, { keysLeftActive: true })).toEqual(expected);
+  });
+});
+
+describe('sessionsDenyDocument', () => {
+  it('is the revoke-sessions statement alone, as the full document has it', () => {
+    const at = new Date('2026-11-20T14:00:00.000Z');
+    const full = quarantineDocument({ modes: ['deny-iam', 'revoke-sessions'], at });
+    expect(sessionsDenyDocument(at)).toEqual({
+      Version: '2012-10-17',
+      Statement: full.Statement.filter((statement) => statement.Sid === 'IamChangesQuarantineRevokeSessions'),
+    });
+    expect(sessionsDenyDocument(at).Statement).toHaveLength(1);
+  });
+
+  it('names a policy by its ARN', () => {
+    expect(policyNameOf('arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine-ab12cd34')).toBe(
+      'iam-changes-quarantine-ab12cd34',
+    );
   });
 });

@@ -609,4 +609,81 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
       expect.objectContaining({ action_id: ACTION_IDS.LIFT_QUARANTINE, value: change.eventId }),
     );
   });
+
+  it('tells how to lift an expired quarantine by hand from IAM, not the table alone: every bot policy that may be attached, the descriptions read before the keys', async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'gone-too', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'gone-too' },
+      ),
+    );
+    const now = new Date();
+    const policy = (id: string) => `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-${id}`;
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-first',
+      target: { kind: 'user' as const, name: 'gone-too' },
+      policyArn: policy('first'),
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'keys leaked',
+      at: now.toISOString(),
+    };
+    await h.store.claimQuarantine(change.eventId, record, now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+    // An addition that died after claiming (its policy may be attached), then one that was recorded.
+    const adding = (id: string) => ({
+      id,
+      until: now.toISOString(),
+      policyArn: policy(id),
+      modes: ['deactivate-keys' as const],
+      by: { slackUserId: ALICE, name: 'alice' },
+      at: now.toISOString(),
+    });
+    await h.store.claimModesAdding(change.eventId, record, adding('dead'), now);
+    const later = new Date(now.getTime() + 1000);
+    await h.store.claimModesAdding(change.eventId, record, adding('done'), later);
+    const added = {
+      ...record,
+      policyArn: policy('done'),
+      modes: ['deny-iam' as const, 'deactivate-keys' as const],
+      deactivatedKeys: ['AKIAGONETOOKEY000001'],
+      modesAdded: [
+        {
+          id: 'done',
+          by: { slackUserId: ALICE, name: 'alice' },
+          reason: 'keys too',
+          at: later.toISOString(),
+          added: ['deactivate-keys' as const],
+          eventId: change.eventId,
+          policyArn: policy('done'),
+          replacedPolicyArn: policy('first'),
+        },
+      ],
+    };
+    expect(await h.store.recordModesAdded(change.eventId, added, 'done', policy('first'), later)).toBe(true);
+    await components.dynalite.documentClient.send(
+      new DeleteCommand({ TableName: h.tableName, Key: { pk: `CHANGE#${change.eventId}`, sk: 'CHANGE' } }),
+    );
+
+    await handler(homeOpened(ALICE), context);
+    const text = textOf(homeOf(ALICE).blocks);
+
+    expect(text).toContain('State unknown');
+    expect(text).toContain('aws iam list-attached-user-policies --user-name gone-too');
+    for (const id of ['first', 'dead', 'done']) {
+      expect(text).toContain(`aws iam get-policy --policy-arn ${policy(id)}`);
+      expect(text).toContain(`aws iam detach-user-policy --user-name gone-too --policy-arn ${policy(id)}`);
+      expect(text).toContain(`aws iam delete-policy --policy-arn ${policy(id)}`);
+    }
+    expect(text).toContain('named *both* in a description');
+    // The additions' inline denies (an addition refused a managed slot puts one, named like its policy).
+    expect(text).toContain('aws iam list-user-policies --user-name gone-too');
+    expect(text).toContain(
+      'aws iam delete-user-policy --user-name gone-too --policy-name iam-changes-quarantine-dead',
+    );
+    const restore = text.indexOf('--access-key-id AKIAGONETOOKEY000001 --status Active');
+    expect(restore).toBeGreaterThan(text.indexOf(`aws iam get-policy --policy-arn ${policy('done')}`));
+    expect(restore).toBeLessThan(text.indexOf(`aws iam delete-policy --policy-arn ${policy('done')}`));
+  });
 });

@@ -4,10 +4,15 @@
  * may ping, link or reorder anything — in the blocks or in the fallback `text`.
  */
 
-import type { KnownBlock, ModalView } from '@slack/types';
+import type { HomeView, KnownBlock, ModalView } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { QuarantinePreview } from '../../src/app/quarantine-service';
-import type { RespondedChange, RevertRecord, RevertStepResult } from '../../src/app/revert-port';
+import type {
+  QuarantineRecord,
+  RespondedChange,
+  RevertRecord,
+  RevertStepResult,
+} from '../../src/app/revert-port';
 import type { RevertOutcome, RevertPreview } from '../../src/app/revert-service';
 import { diffDocuments, riskDelta } from '../../src/domain/diff';
 import { assessChange } from '../../src/domain/explain';
@@ -19,6 +24,7 @@ import type { AssessedChange } from '../../src/domain/types';
 import { renderChange, type SlackMessage } from '../../src/slack/render';
 import { renderQuarantineConfirm, renderRevertConfirm } from '../../src/slack/render-confirm';
 import { renderDiffModal } from '../../src/slack/render-diff';
+import { renderHome } from '../../src/slack/render-home';
 import {
   renderAcknowledgedNote,
   renderAlreadyAcknowledged,
@@ -133,7 +139,7 @@ function revertRecord(change: AssessedChange, status: RevertRecord['status']): R
   return { status, claimId: 'claim-1', by: BY_NAME, reason: HOSTILE, at: AT, finishedAt: AT, steps };
 }
 
-function hostileMessages(): Array<[string, SlackMessage | ModalView]> {
+function hostileMessages(): Array<[string, SlackMessage | ModalView | HomeView]> {
   const change = hostileChange();
   const preview = revertPreview(change);
   const outcomes: Array<[string, RevertOutcome]> = [
@@ -165,6 +171,33 @@ function hostileMessages(): Array<[string, SlackMessage | ModalView]> {
       { mode: 'deactivate-keys', available: false, why: `${HOSTILE} is a role: it has no access keys` },
     ],
     activeKeys: [],
+  };
+  /** A quarantine of a user named like an attack, with every field an outsider could have shaped. */
+  const heldByUser: QuarantineRecord = {
+    status: 'active',
+    claimId: HOSTILE,
+    target: { kind: 'user', name: HOSTILE },
+    policyArn: `arn:aws:iam::111122223333:policy/iam-changes/${HOSTILE}`,
+    modes: ['deny-iam', 'deactivate-keys'],
+    deactivatedKeys: [HOSTILE],
+    by: BY_NAME,
+    reason: HOSTILE,
+    at: AT,
+    modesAdded: [
+      {
+        id: HOSTILE,
+        by: BY_NAME,
+        reason: HOSTILE,
+        at: AT,
+        added: ['deactivate-keys'],
+        eventId: HOSTILE,
+        policyArn: `arn:aws:iam::111122223333:policy/iam-changes/${HOSTILE}`,
+        replacedPolicyArn: `arn:aws:iam::111122223333:policy/${HOSTILE}-replaced`,
+      },
+    ],
+    claimedPolicies: [
+      { id: HOSTILE, kind: 'adding', policyArn: `arn:aws:iam::111122223333:policy/${HOSTILE}-dead`, at: AT },
+    ],
   };
   const after = parsePolicyDocument({
     Version: '2012-10-17',
@@ -239,9 +272,61 @@ function hostileMessages(): Array<[string, SlackMessage | ModalView]> {
       'the quarantine outcome (failed)',
       renderQuarantineOutcome({ status: 'failed', error: HOSTILE, target }, BY_NAME, HOSTILE),
     ],
+    [
+      'the quarantine outcome (failed for the attachment limit, naming the policies attached)',
+      renderQuarantineOutcome(
+        {
+          status: 'failed',
+          error: HOSTILE,
+          target,
+          attachedPolicies: [`arn:aws:iam::111122223333:policy/${HOSTILE}`, HOSTILE],
+        },
+        BY_NAME,
+        HOSTILE,
+      ),
+    ],
     ['the requested note', renderRequestedNote('revert', BY_NAME, HOSTILE)],
     ['the revert confirmation modal', renderRevertConfirm(preview, META)],
     ['the quarantine confirmation modal', renderQuarantineConfirm(quarantine, META)],
+    [
+      'the confirmation modal adding modes to a quarantine in force',
+      renderQuarantineConfirm(
+        {
+          ...quarantine,
+          target: { kind: 'user', name: HOSTILE },
+          policyArn: `arn:aws:iam::111122223333:policy/iam-changes/${HOSTILE}`,
+          alreadyQuarantined: true,
+          active: { eventId: HOSTILE, record: heldByUser },
+          inForce: ['deny-iam', 'deactivate-keys'],
+          addable: ['revoke-sessions', 'deactivate-keys'],
+          adds: ['deactivate-keys'],
+          activeKeys: [HOSTILE],
+          steps: [
+            {
+              action: 'iam:UpdateAccessKey',
+              params: { UserName: HOSTILE, AccessKeyId: HOSTILE, Status: 'Inactive' },
+            },
+          ],
+          cli: [`aws iam update-access-key --user-name '${HOSTILE}'`],
+        },
+        META,
+      ),
+    ],
+    [
+      'the Home tab with a quarantine of unknown state (its change expired)',
+      renderHome({
+        viewer: { userId: 'U0VIEWER', responder: true },
+        now: AT,
+        open: [],
+        openCount: 0,
+        week: { total: 0, failed: 0, byLevel: {} },
+        quarantines: [{ change: { eventId: HOSTILE }, quarantine: heldByUser, expired: true }],
+        reverts: [],
+        mutes: [],
+        expectations: [],
+        problems: [],
+      }),
+    ],
     [
       'the diff modal',
       renderDiffModal(put, diff, { kind: 'unknown', detail: HOSTILE }, riskDelta(put, diff)),

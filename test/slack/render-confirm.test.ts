@@ -392,6 +392,29 @@ describe('renderQuarantineConfirm', () => {
     assertModalLimits(view);
   });
 
+  it('keys in force with a key left active: offers to turn it off, saying why it is still active', () => {
+    const view = renderQuarantineConfirm(
+      quarantine({
+        alreadyQuarantined: true,
+        inForce: ['deny-iam', 'revoke-sessions', 'deactivate-keys'],
+        addable: ['deactivate-keys'],
+        adds: [],
+        activeKeys: ['AKIAMADESINCE0000001'],
+      }),
+      META,
+    );
+    expect(view.submit?.text).toBe('Quarantine');
+    const shown = text(view);
+    expect(shown).toContain('is in force, yet these keys are active');
+    expect(shown).toContain('`AKIAMADESINCE0000001`');
+    const input = view.blocks.find((block) => block.block_id === QUARANTINE_MODES_INPUT.BLOCK_ID);
+    const element = (input && 'element' in input ? input.element : undefined) as {
+      options: { value: string }[];
+    };
+    expect(element.options.map((option) => option.value)).toEqual(['deactivate-keys']);
+    assertModalLimits(view);
+  });
+
   it('refuses, naming the modes in force, a caller already quarantined with every mode that applies', () => {
     const view = renderQuarantineConfirm(
       quarantine({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FleetPlan, FleetResult } from '../../src/app/fleet-actions';
 import type { RespondedChange } from '../../src/app/revert-port';
 import { assessChange } from '../../src/domain/explain';
+import type { QuarantineMode } from '../../src/domain/quarantine';
 import {
   fleetMembersOf,
   parseFleetMetadata,
@@ -141,6 +142,47 @@ describe('renderFleetResults', () => {
     expect(text).toContain('495 of 500 accounts done');
     expect(text).toContain(account(499));
     expect(text).toContain('AccessDenied assuming the responder role');
+  });
+
+  it('shows the modes of a quarantine escaped, whatever the record held', () => {
+    // Modes come from the quarantine record in the table; a value that is not a mode must not reach Slack raw.
+    const hostile = '<!channel> <https://evil.example|click>' as QuarantineMode;
+    const target = { kind: 'user' as const, name: 'mallory' };
+    const results: FleetResult[] = [
+      {
+        action: 'quarantine',
+        stored: storedIn(account(1)),
+        outcome: {
+          status: 'modes-added',
+          target,
+          quarantinedFor: 'e-0',
+          policyArn: 'arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine-x',
+          added: [hostile],
+          modes: ['deny-iam', hostile],
+          deactivatedKeys: [],
+          warnings: [],
+        },
+      },
+      {
+        action: 'quarantine',
+        stored: storedIn(account(2)),
+        outcome: {
+          status: 'already-quarantined',
+          target,
+          policyArn: 'arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine-y',
+          quarantinedFor: 'e-0',
+          modes: ['deny-iam', hostile],
+        },
+      },
+    ] as FleetResult[];
+
+    const text = JSON.stringify(
+      renderFleetResults('quarantine', results, { slackUserId: 'U0ALICE', name: 'alice' }, 'r'),
+    );
+
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<https://evil.example');
+    expect(text).toContain('&lt;!channel&gt;');
   });
 });
 

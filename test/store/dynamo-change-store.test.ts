@@ -1,8 +1,14 @@
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Burst, BurstItem, StoredChange } from '../../src/app/ports';
+import type { QuarantineModesAdding, QuarantineRecord } from '../../src/app/revert-port';
 import type { AlarmEvent, AssessedChange, PolicyDocument } from '../../src/domain/types';
-import { DynamoChangeStore, resourceOf, StoreItemNotFoundError } from '../../src/store/dynamo-change-store';
+import {
+  DynamoChangeStore,
+  QUARANTINED_PARTITION,
+  resourceOf,
+  StoreItemNotFoundError,
+} from '../../src/store/dynamo-change-store';
 import { TTL_ATTRIBUTE } from '../../src/store/table';
 import { changeOf } from '../support/cloudtrail';
 import { type DynaliteServer, startDynalite } from '../support/dynalite';
@@ -750,5 +756,206 @@ describe('DynamoChangeStore: renames in the by-resource index', () => {
       10,
     );
     expect(eventIdsOf(found)).toEqual([failed.eventId]);
+  });
+});
+
+describe('DynamoChangeStore: the conditions on adding modes to a quarantine and lifting it', () => {
+  const ALICE = { slackUserId: 'U0ALICE', name: 'alice' };
+  const POLICY = 'arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine-aaaa1111';
+  const NEWER = 'arn:aws:iam::111122223333:policy/iam-changes/iam-changes-quarantine-bbbb2222';
+  const LATER = new Date(NOW.getTime() + 60_000).toISOString();
+  const EARLIER = new Date(NOW.getTime() - 60_000).toISOString();
+  let counter = 0;
+
+  const active: QuarantineRecord = {
+    status: 'active',
+    claimId: 'claim-1',
+    target: { kind: 'user', name: 'mallory' },
+    policyArn: POLICY,
+    modes: ['deny-iam'],
+    by: ALICE,
+    reason: 'r',
+    at: NOW.toISOString(),
+  };
+
+  function adding(id: string, until = LATER, policyArn = NEWER): QuarantineModesAdding {
+    return { id, until, policyArn, modes: ['deactivate-keys'], by: ALICE, at: NOW.toISOString() };
+  }
+
+  /** A stored change whose quarantine is `record` as written (lifting, addingModes and all). */
+  async function quarantined(record: QuarantineRecord): Promise<string> {
+    counter += 1;
+    const change = attachAdmin(`role-${counter}`);
+    await store.claimChange(change, NOW, LEASE);
+    await store.recordQuarantine(change.eventId, record, NOW);
+    return change.eventId;
+  }
+
+  async function recordOf(eventId: string): Promise<QuarantineRecord | undefined> {
+    return (await store.getChange(eventId))?.quarantine;
+  }
+
+  describe('claimModesAdding', () => {
+    it('is taken over the active quarantine read, and lists its policy', async () => {
+      const eventId = await quarantined(active);
+      await expect(store.claimModesAdding(eventId, active, adding('a'), NOW)).resolves.toEqual({
+        claimed: true,
+        claimedPolicies: [{ id: 'a', kind: 'adding', policyArn: NEWER, at: NOW.toISOString() }],
+      });
+      expect((await recordOf(eventId))?.addingModes).toEqual(adding('a'));
+    });
+
+    it.each<[string, Partial<QuarantineRecord>, Partial<QuarantineRecord>]>([
+      ['another quarantine claimed since (another claim id)', { claimId: 'claim-2' }, {}],
+      ['a record without a claim id read, one with it stored', {}, { claimId: undefined }],
+      ['the quarantine failed', { status: 'failed' }, {}],
+      ['the quarantine lifted', { status: 'lifted' }, {}],
+      ['modes added since (another policy)', { policyArn: NEWER }, {}],
+      ['a lift holding it', { lifting: { id: 'lift-1', until: LATER } }, {}],
+      ['a lift that did not finish (its lease passed)', { lifting: { id: 'lift-1', until: EARLIER } }, {}],
+      ['another live addition', { addingModes: adding('other') }, {}],
+    ])('is refused over %s', async (_name, stored, read) => {
+      const eventId = await quarantined({ ...active, ...stored });
+      const before = await recordOf(eventId);
+      const { claimId: _id, ...withoutId } = active;
+      const record = 'claimId' in read ? withoutId : { ...active, ...read };
+      await expect(store.claimModesAdding(eventId, record, adding('a'), NOW)).resolves.toEqual({
+        claimed: false,
+      });
+      expect(await recordOf(eventId)).toEqual(before);
+    });
+
+    it('takes over a dead addition (its lease passed) or its own, returning it and keeping it listed', async () => {
+      const eventId = await quarantined(active);
+      await store.claimModesAdding(
+        eventId,
+        active,
+        adding('dead', EARLIER, POLICY.replace('aaaa', 'dddd')),
+        NOW,
+      );
+      const taken = await store.claimModesAdding(eventId, active, adding('b'), NOW);
+      expect(taken).toMatchObject({ claimed: true, replaced: { id: 'dead' } });
+      const again = await store.claimModesAdding(eventId, active, adding('b', LATER, `${NEWER}x`), NOW);
+      expect(again).toMatchObject({ claimed: true, replaced: { id: 'b' } });
+      // Appended, never replaced: every policy claimed stays named.
+      expect(again.claimed && again.claimedPolicies.map((entry) => entry.policyArn)).toEqual([
+        POLICY.replace('aaaa', 'dddd'),
+        NEWER,
+        `${NEWER}x`,
+      ]);
+      expect((await recordOf(eventId))?.claimedPolicies?.map((entry) => entry.id)).toEqual([
+        'dead',
+        'b',
+        'b',
+      ]);
+    });
+
+    it('throws for a change that is not stored', async () => {
+      await expect(store.claimModesAdding('no-such-event', active, adding('a'), NOW)).rejects.toBeInstanceOf(
+        StoreItemNotFoundError,
+      );
+    });
+  });
+
+  describe('recordModesAdded', () => {
+    const updated: QuarantineRecord = {
+      ...active,
+      policyArn: NEWER,
+      modes: ['deny-iam', 'deactivate-keys'],
+      deactivatedKeys: ['AKIAKEY1'],
+    };
+
+    it('writes the record while the addition holds it, over the policy it replaced, and keeps the claimed list', async () => {
+      const eventId = await quarantined(active);
+      await store.claimModesAdding(eventId, active, adding('a'), NOW);
+      await expect(store.recordModesAdded(eventId, updated, 'a', POLICY, NOW)).resolves.toBe(true);
+      const record = await recordOf(eventId);
+      expect(record).toMatchObject({ policyArn: NEWER, deactivatedKeys: ['AKIAKEY1'] });
+      expect(record?.addingModes).toBeUndefined();
+      expect(record?.claimedPolicies?.map((entry) => entry.policyArn)).toEqual([NEWER]);
+      // The Home tab's list carries it, with the policies claimed.
+      expect((await store.activeQuarantines(10))[0]?.quarantine).toMatchObject({
+        policyArn: NEWER,
+        claimedPolicies: [{ policyArn: NEWER }],
+      });
+    });
+
+    it.each<[string, Partial<QuarantineRecord>, string, string]>([
+      ['another addition holds it', { addingModes: adding('other') }, 'a', POLICY],
+      ['no addition holds it', {}, 'a', POLICY],
+      ['a lift holds it', { addingModes: adding('a'), lifting: { id: 'lift-1', until: LATER } }, 'a', POLICY],
+      ['it was lifted', { addingModes: adding('a'), status: 'lifted' }, 'a', POLICY],
+      ['it names another policy than the one replaced', { addingModes: adding('a') }, 'a', NEWER],
+    ])('writes nothing when %s', async (_name, stored, id, replaced) => {
+      const eventId = await quarantined({ ...active, ...stored });
+      const before = await recordOf(eventId);
+      await expect(store.recordModesAdded(eventId, updated, id, replaced, NOW)).resolves.toBe(false);
+      expect(await recordOf(eventId)).toEqual(before);
+    });
+
+    it('does not put back the list entry of a quarantine no longer listed', async () => {
+      const eventId = await quarantined(active);
+      await store.claimModesAdding(eventId, active, adding('a'), NOW);
+      // Its list entry went (a lift recorded by hand meanwhile, say).
+      await db.documentClient.send(
+        new DeleteCommand({ TableName: tableName, Key: { pk: QUARANTINED_PARTITION, sk: eventId } }),
+      );
+      await expect(store.recordModesAdded(eventId, updated, 'a', POLICY, NOW)).resolves.toBe(true);
+      expect((await rawItems()).filter((item) => item.pk === QUARANTINED_PARTITION)).toEqual([]);
+    });
+
+    it('throws for a change that is not stored', async () => {
+      await expect(store.recordModesAdded('no-such-event', updated, 'a', POLICY, NOW)).rejects.toBeInstanceOf(
+        StoreItemNotFoundError,
+      );
+    });
+  });
+
+  describe('releaseModesAdding', () => {
+    it("gives back only its own addition, and never another's", async () => {
+      const eventId = await quarantined({ ...active, addingModes: adding('other') });
+      await store.releaseModesAdding(eventId, 'a');
+      expect((await recordOf(eventId))?.addingModes).toEqual(adding('other'));
+      await store.releaseModesAdding(eventId, 'other');
+      expect((await recordOf(eventId))?.addingModes).toBeUndefined();
+      expect((await recordOf(eventId))?.status).toBe('active');
+    });
+  });
+
+  describe('claimLift', () => {
+    const lift = { id: 'lift-1', until: LATER };
+
+    it.each<[string, Partial<QuarantineRecord>]>([
+      ['an active quarantine', {}],
+      ['a failed one', { status: 'failed' }],
+      ['a claim whose job died', { status: 'claimed', until: EARLIER }],
+      ['one whose lift died (its lease passed)', { lifting: { id: 'lift-0', until: EARLIER } }],
+      ['one this lift holds already (a retry)', { lifting: { id: 'lift-1', until: LATER } }],
+      ['one whose addition died (its lease passed)', { addingModes: adding('a', EARLIER) }],
+    ])('is taken over %s', async (_name, stored) => {
+      const eventId = await quarantined({ ...active, ...stored });
+      await expect(store.claimLift(eventId, { ...active, ...stored }, lift, NOW)).resolves.toBe(true);
+      expect((await recordOf(eventId))?.lifting).toEqual(lift);
+    });
+
+    it.each<[string, Partial<QuarantineRecord>, Partial<QuarantineRecord>]>([
+      ['another quarantine claimed since', { claimId: 'claim-2' }, {}],
+      ['one lifted already', { status: 'lifted' }, {}],
+      ['a claim still being applied', { status: 'claimed', until: LATER }, {}],
+      ['modes added since (another policy)', { policyArn: NEWER }, {}],
+      ['another live lift', { lifting: { id: 'lift-0', until: LATER } }, {}],
+      ['a live addition', { addingModes: adding('a') }, {}],
+    ])('is refused over %s', async (_name, stored, read) => {
+      const eventId = await quarantined({ ...active, ...stored });
+      const before = await recordOf(eventId);
+      await expect(store.claimLift(eventId, { ...active, ...read }, lift, NOW)).resolves.toBe(false);
+      expect(await recordOf(eventId)).toEqual(before);
+    });
+
+    it('throws for a change that is not stored', async () => {
+      await expect(store.claimLift('no-such-event', active, lift, NOW)).rejects.toBeInstanceOf(
+        StoreItemNotFoundError,
+      );
+    });
   });
 });
