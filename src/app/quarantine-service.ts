@@ -35,12 +35,14 @@ import { toCliCommand } from '../domain/revert';
 import type { AssessedChange, PolicyDocument, RevertStep } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
 import { handedInOrRead } from './handed-in-change';
-import { type AccessKey, type IamGateway, isIamError } from './iam-port';
+import { type AccessKey, type IamGateway, isIamError, type ManagedPolicy } from './iam-port';
 import type { Clock } from './ports';
 import {
   ChangeNotFoundError,
   type ClaimedQuarantinePolicy,
+  type CreatedQuarantinePolicy,
   QUARANTINE_CLAIM_LEASE_MS,
+  type QuarantineJob,
   type QuarantineModesAdded,
   type QuarantineModesAdding,
   type QuarantineRecord,
@@ -324,6 +326,28 @@ function diedUnrecorded(record: QuarantineRecord): Set<string> {
   );
 }
 
+/** What the store recorded of a quarantine's jobs right as they acted: the policies created, the keys turned off. */
+type Ledger = Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'>;
+
+/**
+ * The keys `policy`'s description names for `target`, when it is a policy the bot created (the `PolicyId` recorded
+ * right after `CreatePolicy`; a policy made again under the same name by someone else has another) and only those
+ * the store recorded as turned off by the bot: none otherwise.
+ */
+function restorableNamedBy(
+  policy: ManagedPolicy | null | undefined,
+  target: string,
+  ledger: Ledger,
+): string[] {
+  if (!policy?.policyId) return [];
+  const created = (ledger.createdPolicies ?? []).some(
+    (entry: CreatedQuarantinePolicy) => entry.policyArn === policy.arn && entry.policyId === policy.policyId,
+  );
+  if (!created) return [];
+  const off = ledger.keysTurnedOff ?? [];
+  return keysInDescription(policy.description, target).filter((key) => off.includes(key));
+}
+
 /** The quarantine use case. */
 export class QuarantineService {
   private readonly policyName: string;
@@ -572,7 +596,10 @@ export class QuarantineService {
       preview.refusal = `the quarantine by ${record.by.name} failed (${record.error ?? 'see the audit log'}): nothing was attached to lift`;
       return preview;
     }
-    preview.keysToRestore = [...(record.deactivatedKeys ?? [])];
+    // Only keys the store recorded the bot turned off (the lift also checks its own policy's description names them).
+    preview.keysToRestore = (record.deactivatedKeys ?? []).filter((key) =>
+      (record.keysTurnedOff ?? []).includes(key),
+    );
     // An active quarantine whose policy is no longer attached (detached by hand, or by a lift that died) is still
     // offered: the lift records it lifted — otherwise it would stay listed as quarantined for good — and deletes
     // the quarantine's own policy when it is still there.
@@ -591,7 +618,7 @@ export class QuarantineService {
         if (own && !policy)
           preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: record.policyArn } });
         if (own && record.status === 'claimed')
-          preview.keysToRestore = keysInDescription(own.description, entityKey(record.target));
+          preview.keysToRestore = restorableNamedBy(own, entityKey(record.target), record);
         if (!own && !policy && record.status === 'claimed' && !leftSomething) {
           preview.refusal = `the quarantine by ${record.by.name} never finished and left nothing in IAM: nothing to lift`;
           return preview;
@@ -637,10 +664,12 @@ export class QuarantineService {
     const dead = await this.leftByEarlierJobs(
       record.target,
       candidates.filter((arn) => unrecorded.has(arn)),
+      record,
     );
     const rest = await this.leftByEarlierJobs(
       record.target,
       candidates.filter((arn) => !unrecorded.has(arn)),
+      record,
     );
     const failed = dead.warnings[0] ?? rest.warnings[0];
     if (failed) throw new Error(failed);
@@ -720,6 +749,9 @@ export class QuarantineService {
       now,
     );
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
+    const job: QuarantineJob = { kind: 'quarantine', id: claimId };
+    // What earlier jobs recorded as they acted (read after the claim: none of them may append to it now).
+    const ledger: Ledger = (await this.deps.store.getChange(eventId))?.quarantine ?? {};
     // Claims taken over (jobs that died, a retry of this one, a quarantine that failed keeping a dead job's deny):
     // every policy claimed for this quarantine before is listed. The keys their descriptions name are carried over
     // so the lift still restores them, and what they left in IAM is cleared once this quarantine's own deny is
@@ -727,16 +759,22 @@ export class QuarantineService {
     const leftover = await this.leftByEarlierJobs(
       entity,
       claim.claimedPolicies.map((entry) => entry.policyArn).filter((arn) => arn !== policyArn),
+      ledger,
     );
     const clearLater = async (): Promise<string[]> => this.clearReplaced(entity, leftover.existing);
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
     // only keys named there, whatever the table says.
-    const keysListed = preview.modes.includes('deactivate-keys')
-      ? await this.activeKeys(entity.name)
-      : { ids: [], warnings: [] };
-    const carried = leftover.keys.filter((id) => !keysListed.ids.includes(id));
+    const keysListed =
+      preview.modes.includes('deactivate-keys') || leftover.keys.length > 0
+        ? await this.activeKeys(entity.name)
+        : { ids: [], inactive: [], warnings: [] };
+    if (!preview.modes.includes('deactivate-keys')) keysListed.ids = [];
+    // Only a key that is off now: one an earlier job recorded but someone turned on since is not carried.
+    const carried = leftover.keys.filter(
+      (id) => !keysListed.ids.includes(id) && keysListed.inactive.includes(id),
+    );
     keysListed.warnings.unshift(...leftover.warnings);
     let created = false;
     let attachedPolicy = false;
@@ -746,13 +784,14 @@ export class QuarantineService {
           `the deny document is ${policySize(document)} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}: shorten the bot surface settings`,
         );
       }
-      await this.deps.iam.createManagedPolicy({
+      const made = await this.deps.iam.createManagedPolicy({
         name,
         path: QUARANTINE_POLICY_PATH,
         document,
         description: quarantinePolicyDescription(entityKey(entity), eventId, [...keysListed.ids, ...carried]),
       });
       created = true;
+      await this.recordCreated(eventId, job, policyArn, made);
       await this.deps.iam.attachManagedPolicy(entity, policyArn);
       attachedPolicy = true;
       const attached = await this.deps.iam.listAttachedPolicies(entity);
@@ -794,7 +833,7 @@ export class QuarantineService {
       };
     }
 
-    const { deactivated, warnings } = await this.deactivateKeys(entity.name, keysListed.ids);
+    const { deactivated, warnings } = await this.deactivateKeys(eventId, job, entity.name, keysListed.ids);
     deactivated.push(...carried);
     warnings.unshift(...keysListed.warnings, ...(await clearLater()));
     const active: QuarantineRecord = { ...record, status: 'active' };
@@ -945,14 +984,18 @@ export class QuarantineService {
     };
 
     const warnings: string[] = [];
-    // The keys the quarantine turned off so far, as a lift trusts them: named both in its record and in its
-    // policy's description; and those a dead earlier attempt's policy names (it may have turned them off).
+    const job: QuarantineJob = { kind: 'adding', id };
+    // The keys the quarantine turned off so far, as a lift trusts them: named in its record, recorded by the store
+    // as turned off by the bot, and in its policy's description (the bot's own policy, by its recorded id); and
+    // those a dead earlier attempt recorded and its policy names.
     let kept: string[];
     let leftover: string[] = [];
     let keys: AccessKey[] = [];
     try {
+      // Read after the claim: no earlier job of the quarantine may append to it now.
+      const ledger: Ledger = (await this.deps.store.getChange(holder.eventId))?.quarantine ?? {};
       const current = await this.deps.iam.getManagedPolicy(record.policyArn);
-      const named = keysInDescription(current?.description, principal);
+      const named = restorableNamedBy(current, principal, ledger);
       kept = (record.deactivatedKeys ?? []).filter((key) => named.includes(key));
       for (const key of (record.deactivatedKeys ?? []).filter((item) => !named.includes(item)))
         warnings.push(`access key ${key} is not named by the quarantine policy in IAM: not carried over`);
@@ -960,6 +1003,7 @@ export class QuarantineService {
       const left = await this.leftByEarlierJobs(
         entity,
         earlier.filter((arn) => dead.has(arn)),
+        ledger,
       );
       warnings.push(...left.warnings);
       leftover = left.keys.filter((key) => !kept.includes(key));
@@ -987,7 +1031,7 @@ export class QuarantineService {
           `the deny document is ${policySize(document)} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}: shorten the bot surface settings`,
         );
       }
-      await this.deps.iam.createManagedPolicy({
+      const made = await this.deps.iam.createManagedPolicy({
         name,
         path: QUARANTINE_POLICY_PATH,
         document,
@@ -998,6 +1042,7 @@ export class QuarantineService {
         ),
       });
       created = true;
+      await this.recordCreated(holder.eventId, job, policyArn, made);
       await this.deps.iam.attachManagedPolicy(entity, policyArn);
       attachedPolicy = true;
       const attached = await this.deps.iam.listAttachedPolicies(entity);
@@ -1060,7 +1105,7 @@ export class QuarantineService {
       };
     }
 
-    const turnedOff = await this.deactivateKeys(entity.name, toDeactivate);
+    const turnedOff = await this.deactivateKeys(holder.eventId, job, entity.name, toDeactivate);
     warnings.push(...turnedOff.warnings);
     const newKeys = [...turnedOff.deactivated, ...carried];
     const entry: QuarantineModesAdded = {
@@ -1399,14 +1444,17 @@ export class QuarantineService {
           ? await this.deps.iam.getManagedPolicy(recorded.policyArn)
           : undefined;
       if (deadClaim && recorded && recordedPolicy) {
-        // The claim's job died before recording which keys it deactivated: its policy's description says.
-        keys = keysInDescription(recordedPolicy.description, entityKey(entity));
+        // The claim's job died before recording its outcome: the keys the store recorded it turned off, as its
+        // policy's description names them.
+        keys = restorableNamedBy(recordedPolicy, entityKey(entity), recorded);
       }
       if (recordedKeys.length > 0 && recorded) {
-        const named = keysInDescription(recordedPolicy?.description, entityKey(entity));
+        const named = restorableNamedBy(recordedPolicy, entityKey(entity), recorded);
         keys = recordedKeys.filter((id) => named.includes(id));
         for (const id of recordedKeys.filter((key) => !named.includes(key))) {
-          keyWarnings.push(`access key ${id} is not named by the quarantine policy in IAM: not reactivated`);
+          keyWarnings.push(
+            `access key ${id} is not both recorded as turned off by the bot and named by the bot's own quarantine policy in IAM: not reactivated`,
+          );
         }
       }
       const attached = await this.deps.iam.listAttachedPolicies(entity);
@@ -1523,6 +1571,7 @@ export class QuarantineService {
   private async leftByEarlierJobs(
     entity: IamEntity,
     arns: readonly string[],
+    ledger: Ledger,
   ): Promise<{ existing: string[]; keys: string[]; warnings: string[] }> {
     const existing: string[] = [];
     const keys: string[] = [];
@@ -1532,7 +1581,7 @@ export class QuarantineService {
         const policy = await this.deps.iam.getManagedPolicy(arn);
         if (!policy) continue;
         existing.push(arn);
-        keys.push(...keysInDescription(policy.description, entityKey(entity)));
+        keys.push(...restorableNamedBy(policy, entityKey(entity), ledger));
       } catch (error: unknown) {
         warnings.push(
           `${arn}, left by an earlier, unfinished attempt, could not be read (${message(error)}): the lift clears it`,
@@ -1628,21 +1677,55 @@ export class QuarantineService {
     }
   }
 
-  /** The user's active access keys, or why they could not be listed. */
-  private async activeKeys(userName: string): Promise<{ ids: string[]; warnings: string[] }> {
+  /** The user's active (`ids`) and inactive access keys, or why they could not be listed. */
+  private async activeKeys(
+    userName: string,
+  ): Promise<{ ids: string[]; inactive: string[]; warnings: string[] }> {
     let keys: AccessKey[];
     try {
       keys = await this.deps.iam.listAccessKeys(userName);
     } catch (error: unknown) {
       return {
         ids: [],
+        inactive: [],
         warnings: [`the access keys could not be listed (${message(error)}): none deactivated`],
       };
     }
-    return { ids: keys.filter((item) => item.status === 'Active').map((item) => item.id), warnings: [] };
+    return {
+      ids: keys.filter((item) => item.status === 'Active').map((item) => item.id),
+      inactive: keys.filter((item) => item.status === 'Inactive').map((item) => item.id),
+      warnings: [],
+    };
   }
 
+  /**
+   * Records, under `job`'s claim, the policy IAM just created with the id IAM gave it: the only proof later that
+   * a policy under that name is the bot's own and its description the bot's list of keys. Not recorded (the claim
+   * was taken over, or IAM gave no id): its keys are never restored, which fails closed.
+   */
+  private async recordCreated(
+    eventId: string,
+    job: QuarantineJob,
+    policyArn: string,
+    made: ManagedPolicy,
+  ): Promise<void> {
+    if (!made.policyId) return;
+    await this.deps.store.recordPolicyCreated(
+      eventId,
+      job,
+      { policyArn, policyId: made.policyId },
+      this.deps.clock.now(),
+    );
+  }
+
+  /**
+   * Sets each key Inactive and, right after IAM did, records it under `job`'s claim on the change (`eventId`):
+   * the store's list of keys the bot turned off is what a lift may turn on again. A key whose record fails (the
+   * claim was taken over meanwhile, or the store failed) stays off for good and is named in a warning.
+   */
   private async deactivateKeys(
+    eventId: string,
+    job: QuarantineJob,
     userName: string,
     ids: readonly string[],
   ): Promise<{ deactivated: string[]; warnings: string[] }> {
@@ -1651,10 +1734,21 @@ export class QuarantineService {
     for (const id of ids) {
       try {
         await this.deps.iam.setAccessKeyStatus(userName, id, 'Inactive');
-        deactivated.push(id);
       } catch (error: unknown) {
         warnings.push(`access key ${id} was not deactivated (${message(error)})`);
+        continue;
       }
+      let recorded = false;
+      try {
+        recorded = await this.deps.store.recordKeyTurnedOff(eventId, job, id, this.deps.clock.now());
+      } catch {
+        // Said below: the key is off, and nothing says the bot may turn it on.
+      }
+      if (recorded) deactivated.push(id);
+      else
+        warnings.push(
+          `access key ${id} was deactivated but could not be recorded as the bot's (this job's claim was taken over, or the store failed): the lift leaves it off; turn it on by hand once cleared`,
+        );
     }
     return { deactivated, warnings };
   }

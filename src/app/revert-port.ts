@@ -110,6 +110,33 @@ export interface QuarantineRecord {
    * never sets it.
    */
   claimedPolicies?: ClaimedQuarantinePolicy[];
+  /**
+   * The access keys a job of this quarantine recorded right after IAM set each one Inactive (appended while that
+   * job's claim held, see {@link QuarantineStore.recordKeyTurnedOff}): the only keys a lift, a claim or an addition
+   * may turn on again, and only when a policy the bot created (see {@link createdPolicies}) names them too. A key
+   * turned off by a job that died before recording it stays off. Kept beside the record like
+   * {@link claimedPolicies}; filled in when read, never written with the record.
+   */
+  keysTurnedOff?: string[];
+  /**
+   * The deny policies the bot created for this quarantine, each with the `PolicyId` IAM gave it, recorded right
+   * after `CreatePolicy` (while the job's claim held): a policy found under the same name with another id was made
+   * by someone else, and its description names no key the bot may restore. Filled in when read, never written.
+   */
+  createdPolicies?: CreatedQuarantinePolicy[];
+}
+
+/** A deny policy the bot created for a quarantine (see {@link QuarantineRecord.createdPolicies}). */
+export interface CreatedQuarantinePolicy {
+  policyArn: string;
+  /** IAM's id for it (`ANPA…`), as `CreatePolicy` returned it. */
+  policyId: string;
+}
+
+/** The job of a quarantine holding its claim: the quarantine's own (`claimId`) or an addition of modes (its id). */
+export interface QuarantineJob {
+  kind: 'quarantine' | 'adding';
+  id: string;
 }
 
 /** A deny policy claimed for a quarantine (see {@link QuarantineRecord.claimedPolicies}). */
@@ -330,6 +357,22 @@ export interface QuarantineStore {
    * policies claimed stay listed in {@link QuarantineRecord.claimedPolicies}.
    */
   releaseModesAdding(eventId: string, id: string): Promise<void>;
+  /**
+   * Appends `policy` to {@link QuarantineRecord.createdPolicies} while `job` holds its claim: a quarantine claim
+   * still `claimed` with its `claimId`, or an addition still holding `addingModes` with its id (a conditional
+   * write). False, with nothing written, when the claim is gone (taken over, given back, recorded).
+   */
+  recordPolicyCreated(
+    eventId: string,
+    job: QuarantineJob,
+    policy: CreatedQuarantinePolicy,
+    now: Date,
+  ): Promise<boolean>;
+  /**
+   * Appends `keyId` to {@link QuarantineRecord.keysTurnedOff} while `job` holds its claim (as
+   * {@link recordPolicyCreated}). False, with nothing written, when the claim is gone: that key stays off.
+   */
+  recordKeyTurnedOff(eventId: string, job: QuarantineJob, keyId: string, now: Date): Promise<boolean>;
 }
 
 /** The event id names no stored change. */

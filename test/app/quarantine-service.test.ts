@@ -18,7 +18,12 @@ import { QuarantineService } from '../../src/app/quarantine-service';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { normaliseRecord } from '../../src/domain/change';
 import { assessChange } from '../../src/domain/explain';
-import { policyNameOf, quarantineDocument, quarantinePolicyArn } from '../../src/domain/quarantine';
+import {
+  policyNameOf,
+  quarantineDocument,
+  quarantinePolicyArn,
+  quarantinePolicyDescription,
+} from '../../src/domain/quarantine';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -68,10 +73,14 @@ function service(protectedPrincipals: string[] = []): QuarantineService {
 /** The service on `iam` (a gateway that fails or stops where a test says), its clock `agoMs` in the past. */
 function serviceOn(
   iam: AwsIamGateway,
-  { protectedPrincipals = [], agoMs = 0 }: { protectedPrincipals?: string[]; agoMs?: number } = {},
+  {
+    protectedPrincipals = [],
+    agoMs = 0,
+    on = store,
+  }: { protectedPrincipals?: string[]; agoMs?: number; on?: DynamoChangeStore } = {},
 ): QuarantineService {
   return new QuarantineService({
-    store,
+    store: on,
     iam,
     clock: { now: () => new Date(Date.now() - agoMs) },
     audit,
@@ -521,7 +530,7 @@ describe('QuarantineService deactivate-keys', () => {
  * timeout, a crash). `reached` resolves once it has.
  */
 function dyingAfter(
-  step: 'detach' | 'delete-policy' | 'attach' | 'create',
+  step: 'detach' | 'delete-policy' | 'attach' | 'create' | 'keys',
   /** How far in the past the dying job ran. */
   agoMs = 0,
 ): { service: QuarantineService; reached: Promise<void> } {
@@ -530,11 +539,16 @@ function dyingAfter(
     reach = resolve;
   });
   const iam = Object.create(gateway) as AwsIamGateway;
+  const on = Object.create(store) as DynamoChangeStore;
   const hang = () => {
     reach();
     return new Promise<never>(() => undefined);
   };
-  if (step === 'create') {
+  if (step === 'keys') {
+    // Dies once its keys are off and recorded as the bot's, before its outcome is recorded.
+    on.recordQuarantine = async () => hang();
+    on.recordModesAdded = async () => hang();
+  } else if (step === 'create') {
     // Dies before its own policy exists: nothing of it in IAM.
     iam.createManagedPolicy = async () => hang();
   } else if (step === 'attach') {
@@ -554,7 +568,7 @@ function dyingAfter(
     };
   }
   return {
-    service: serviceOn(iam, { agoMs }),
+    service: serviceOn(iam, { agoMs, on }),
     reached,
   };
 }
@@ -750,12 +764,10 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
     const key = created.AccessKey?.AccessKeyId ?? '';
     const eventId = await changeBy(userIdentity(user));
-    const dying = dyingAfter('attach', LONG_AGO);
+    const dying = dyingAfter('keys', LONG_AGO);
     void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-1');
     await dying.reached;
     const dead = (await store.getChange(eventId))?.quarantine;
-    // The dying job had got as far as its keys before it died (what its description names).
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
     // IAM refuses the new deny (the principal's attached-policy limit, throttling): the old one must stay.
     const refusing = Object.create(gateway) as AwsIamGateway;
     refusing.attachManagedPolicy = async () => {
@@ -790,7 +802,7 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
     const key = created.AccessKey?.AccessKeyId ?? '';
     const eventId = await changeBy(userIdentity(user));
-    const dying = dyingAfter('attach', LONG_AGO);
+    const dying = dyingAfter('keys', LONG_AGO);
     void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-1');
     await dying.reached;
     const dead = (await store.getChange(eventId))?.quarantine;
@@ -799,8 +811,6 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     const held = await service().quarantine(other, ALICE, 'other change');
     expect(held.status).toBe('done');
     const heldArn = held.status === 'done' ? held.policyArn : '';
-    // The dying job had got as far as its keys before it died (what its description names).
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
     expect((await service().prepareLift(eventId)).refusal).toBeUndefined();
 
     const lifted = await service().lift({ eventId }, ALICE, 'done');
@@ -825,12 +835,10 @@ describe('QuarantineService: two dead quarantine claims in a row', () => {
       const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
       const key = created.AccessKey?.AccessKeyId ?? '';
       const eventId = await changeBy(userIdentity(user));
-      const first = dyingAfter('attach', LONG_AGO);
+      const first = dyingAfter('keys', LONG_AGO);
       void first.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
       await first.reached;
       const policyA = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
-      // The first job had got as far as its keys before it died (what its description names).
-      await gateway.setAccessKeyStatus(user, key, 'Inactive');
       const second = dyingAfter(secondDies, MIDWAY);
       void second.service.quarantine(eventId, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-b');
       await second.reached;
@@ -854,11 +862,10 @@ describe('QuarantineService: two dead quarantine claims in a row', () => {
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
     const key = created.AccessKey?.AccessKeyId ?? '';
     const eventId = await changeBy(userIdentity(user));
-    const first = dyingAfter('attach', LONG_AGO);
+    const first = dyingAfter('keys', LONG_AGO);
     void first.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
     await first.reached;
     const policyA = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
     const second = dyingAfter('create', MIDWAY);
     void second.service.quarantine(eventId, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-b');
     await second.reached;
@@ -1345,11 +1352,9 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     const key = await keyOf(user);
     const { first } = await denyOnly(user);
     const second = await changeBy(userIdentity(user));
-    const dying = dyingAfter('attach', LONG_AGO);
+    const dying = dyingAfter('keys', LONG_AGO);
     void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
     await dying.reached;
-    // The dying job had got as far as its keys (what its policy's description names).
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
 
     const preview = await service().prepareLift(first);
     expect(preview.refusal).toBeUndefined();
@@ -1368,12 +1373,10 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     const key = await keyOf(user);
     const { first } = await denyOnly(user);
     const second = await changeBy(userIdentity(user));
-    const dying = dyingAfter('attach', LONG_AGO);
+    const dying = dyingAfter('keys', LONG_AGO);
     void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
     await dying.reached;
     const dead = (await store.getChange(first))?.quarantine?.addingModes?.policyArn;
-    // The dying job had got as far as its keys (what its policy's description names).
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
 
     const outcome = await service().quarantine(second, ALICE, 'again', [
       'deactivate-keys',
@@ -1404,12 +1407,10 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
       const key = await keyOf(user);
       const { first } = await denyOnly(user);
       const second = await changeBy(userIdentity(user));
-      const jobA = dyingAfter('attach', LONG_AGO);
+      const jobA = dyingAfter('keys', LONG_AGO);
       void jobA.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
       await jobA.reached;
       const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
-      // Job A had got as far as its keys (what its policy's description names).
-      await gateway.setAccessKeyStatus(user, key, 'Inactive');
       const jobB = dyingAfter(secondDies, MIDWAY);
       void jobB.service.quarantine(second, ALICE, 'b', ['deactivate-keys'], undefined, 'delivery-b');
       await jobB.reached;
@@ -1477,11 +1478,10 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     const key = await keyOf(user);
     const { first, arn } = await denyOnly(user);
     const second = await changeBy(userIdentity(user));
-    const jobA = dyingAfter('attach', LONG_AGO);
+    const jobA = dyingAfter('keys', LONG_AGO);
     void jobA.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
     await jobA.reached;
     const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
     const jobB = dyingAfter('create', MIDWAY);
     void jobB.service.quarantine(second, ALICE, 'b', ['deactivate-keys'], undefined, 'delivery-b');
     await jobB.reached;
@@ -1525,11 +1525,13 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect(await attachedTo(user)).toEqual([arn]);
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
     // The record is as it was; the policy the failed addition claimed is listed (it was deleted: nothing left).
-    const { claimedPolicies, ...after } = (await store.getChange(first))?.quarantine ?? {
+    const { claimedPolicies, createdPolicies, ...after } = (await store.getChange(first))?.quarantine ?? {
       claimedPolicies: [],
     };
-    const { claimedPolicies: before, ...was } = record ?? {};
+    const { claimedPolicies: before, createdPolicies: madeBefore, ...was } = record ?? {};
     expect(after).toEqual(was);
+    // The policy it created is recorded with its id, beside the record (it names keys it never turned off).
+    expect(createdPolicies).toHaveLength((madeBefore?.length ?? 0) + 1);
     expect(claimedPolicies?.slice(0, before?.length ?? 0)).toEqual(before);
     expect(claimedPolicies).toHaveLength((before?.length ?? 0) + 1);
     expect(await gateway.getManagedPolicy(claimedPolicies?.at(-1)?.policyArn ?? '')).toBeNull();
@@ -1908,5 +1910,143 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     ).resolves.toMatchObject({ reason: expect.not.stringMatching(/quarantine again|lift it/) });
     expect(await attachedTo(user)).toEqual([arn]);
     expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam']);
+  });
+});
+
+describe('QuarantineService restores only keys it recorded turning off', () => {
+  const LONG_AGO = 20 * 60_000;
+
+  async function keyOf(user: string): Promise<string> {
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    return created.AccessKey?.AccessKeyId ?? '';
+  }
+
+  async function statusOf(user: string): Promise<Record<string, string>> {
+    return Object.fromEntries((await gateway.listAccessKeys(user)).map((key) => [key.id, key.status]));
+  }
+
+  async function attachedTo(user: string): Promise<string[]> {
+    return (await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((policy) => policy.arn);
+  }
+
+  async function denyOnly(user: string): Promise<string> {
+    const first = await changeBy(userIdentity(user));
+    const held = await service().quarantine(first, ALICE, 'first look');
+    if (held.status !== 'done') throw new Error(held.status);
+    return first;
+  }
+
+  it('an addition whose deny was attached, not read back and not detached never turned its key off: a key a responder turned off by hand stays off after the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const first = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    let attachedOnce = false;
+    const stuck = Object.create(gateway) as AwsIamGateway;
+    stuck.attachManagedPolicy = async (entity, policyArn) => {
+      await gateway.attachManagedPolicy(entity, policyArn);
+      attachedOnce = true;
+    };
+    stuck.listAttachedPolicies = async (entity) =>
+      attachedOnce
+        ? Promise.reject(new Error('Throttling: Rate exceeded'))
+        : gateway.listAttachedPolicies(entity);
+    stuck.detachManagedPolicy = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+    await expect(
+      serviceOn(stuck, { agoMs: LONG_AGO }).quarantine(second, ALICE, 'a', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'failed' });
+    // Its deny's description names the key it was about to turn off; it never did.
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    // A responder turns the key off by hand.
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    expect((await service().prepareLift(first)).keysToRestore).toEqual([]);
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it("a dead addition's policy made again under its name with a forged description: no key it names is turned on", async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const byHand = await keyOf(user);
+    const first = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    const dead = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive', [byHand]: 'Inactive' });
+    // An administrator of the account deletes the dead job's deny and makes one of the same name, whose
+    // description names a key a responder turned off by hand too.
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, dead);
+    await gateway.execute({ action: 'iam:DeletePolicy', params: { PolicyArn: dead } });
+    await gateway.setAccessKeyStatus(user, byHand, 'Inactive');
+    await iamClient.send(
+      new CreatePolicyCommand({
+        PolicyName: policyNameOf(dead),
+        Path: '/iam-changes/',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }],
+        }),
+        Description: quarantinePolicyDescription(`user/${user}`, first, [key, byHand]),
+      }),
+    );
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive', [byHand]: 'Inactive' });
+  });
+
+  it('a takeover of a dead claim does not carry a key that is on again: a responder turning it off later keeps it off after the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    // Someone turns the key on again before the takeover (deny-only: it turns no key off).
+    await gateway.setAccessKeyStatus(user, key, 'Active');
+
+    const outcome = await service().quarantine(eventId, ALICE, 'again', undefined, undefined, 'delivery-b');
+    expect(outcome).toMatchObject({ status: 'done', deactivatedKeys: [] });
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it('the normal paths still restore: a quarantine with keys, then keys swept by an addition', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    await expect(service().quarantine(eventId, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [key],
+    });
+    const later = await keyOf(user);
+    const second = await changeBy(userIdentity(user));
+    await expect(service().quarantine(second, ALICE, 'y', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'modes-added',
+      deactivatedKeys: [later],
+    });
+    expect((await store.getChange(eventId))?.quarantine?.keysTurnedOff).toEqual([key, later]);
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [key, later],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active', [later]: 'Active' });
   });
 });

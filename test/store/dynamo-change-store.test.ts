@@ -922,6 +922,73 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
     });
   });
 
+  describe('recordKeyTurnedOff and recordPolicyCreated', () => {
+    const made = { policyArn: NEWER, policyId: 'ANPAEXAMPLE1' };
+
+    it.each<[string, Partial<QuarantineRecord>, { kind: 'quarantine' | 'adding'; id: string }]>([
+      [
+        'a quarantine claim it holds',
+        { status: 'claimed', until: LATER },
+        { kind: 'quarantine', id: 'claim-1' },
+      ],
+      ['an addition it holds', { addingModes: adding('a') }, { kind: 'adding', id: 'a' }],
+    ])('append under %s', async (_name, stored, job) => {
+      const eventId = await quarantined({ ...active, ...stored });
+      await expect(store.recordPolicyCreated(eventId, job, made, NOW)).resolves.toBe(true);
+      await expect(store.recordKeyTurnedOff(eventId, job, 'AKIAONE', NOW)).resolves.toBe(true);
+      await expect(store.recordKeyTurnedOff(eventId, job, 'AKIATWO', NOW)).resolves.toBe(true);
+      const record = await recordOf(eventId);
+      expect(record?.keysTurnedOff).toEqual(['AKIAONE', 'AKIATWO']);
+      expect(record?.createdPolicies).toEqual([made]);
+      // Beside the record: a write of the record keeps them.
+      await store.recordQuarantine(eventId, { ...active, ...stored }, NOW);
+      expect((await recordOf(eventId))?.keysTurnedOff).toEqual(['AKIAONE', 'AKIATWO']);
+    });
+
+    it.each<[string, Partial<QuarantineRecord>, { kind: 'quarantine' | 'adding'; id: string }]>([
+      [
+        'a quarantine claim taken over',
+        { status: 'claimed', claimId: 'claim-2' },
+        { kind: 'quarantine', id: 'claim-1' },
+      ],
+      ['a quarantine recorded active (no claim held)', {}, { kind: 'quarantine', id: 'claim-1' }],
+      ['an addition taken over', { addingModes: adding('b') }, { kind: 'adding', id: 'a' }],
+      ['an addition given back', {}, { kind: 'adding', id: 'a' }],
+      [
+        'an addition under a lift',
+        { addingModes: adding('a'), lifting: { id: 'l', until: LATER } },
+        { kind: 'adding', id: 'a' },
+      ],
+    ])('write nothing over %s', async (_name, stored, job) => {
+      const eventId = await quarantined({ ...active, ...stored });
+      await expect(store.recordKeyTurnedOff(eventId, job, 'AKIAONE', NOW)).resolves.toBe(false);
+      await expect(store.recordPolicyCreated(eventId, job, made, NOW)).resolves.toBe(false);
+      const record = await recordOf(eventId);
+      expect(record?.keysTurnedOff).toBeUndefined();
+      expect(record?.createdPolicies).toBeUndefined();
+    });
+
+    it('are kept by a claim over a failed quarantine and started afresh by one over a lifted quarantine', async () => {
+      const job = { kind: 'quarantine' as const, id: 'claim-1' };
+      const eventId = await quarantined({ ...active, status: 'claimed', until: LATER });
+      await store.recordKeyTurnedOff(eventId, job, 'AKIAONE', NOW);
+      await store.recordQuarantine(eventId, { ...active, status: 'failed' }, NOW);
+      const again = { ...active, status: 'claimed' as const, claimId: 'claim-2', until: LATER };
+      await expect(store.claimQuarantine(eventId, again, NOW)).resolves.toMatchObject({ claimed: true });
+      expect((await recordOf(eventId))?.keysTurnedOff).toEqual(['AKIAONE']);
+      await store.recordQuarantine(eventId, { ...again, status: 'lifted' }, NOW);
+      const fresh = { ...active, status: 'claimed' as const, claimId: 'claim-3', until: LATER };
+      await expect(store.claimQuarantine(eventId, fresh, NOW)).resolves.toMatchObject({ claimed: true });
+      expect((await recordOf(eventId))?.keysTurnedOff).toBeUndefined();
+    });
+
+    it('throw for a change that is not stored', async () => {
+      await expect(
+        store.recordKeyTurnedOff('no-such-event', { kind: 'adding', id: 'a' }, 'AKIAONE', NOW),
+      ).rejects.toBeInstanceOf(StoreItemNotFoundError);
+    });
+  });
+
   describe('claimLift', () => {
     const lift = { id: 'lift-1', until: LATER };
 
