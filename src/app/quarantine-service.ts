@@ -225,6 +225,8 @@ export type LiftOutcome =
       modes?: QuarantineMode[];
       /** Access keys set Active again (only those the quarantine deactivated). */
       restoredKeys: string[];
+      /** Access keys the quarantine set Inactive that stay off: created during the incident (see warnings). */
+      keptOffKeys?: string[];
       /** What did not go as planned (a key deleted meanwhile, a policy left behind). */
       warnings: string[];
       /** True when IAM was only simulated: nothing changed in AWS. */
@@ -324,6 +326,23 @@ function diedUnrecorded(record: QuarantineRecord): Set<string> {
       .map((entry) => entry.policyArn)
       .filter((arn) => !recorded.has(arn)),
   );
+}
+
+/**
+ * The keys among `keys` created at or after `since` (the quarantined change's event time): made during the
+ * incident, so turned off but never handed back by a lift. A key whose creation time IAM did not give is not one.
+ */
+function mintedSince(keys: readonly AccessKey[], since: string | undefined): string[] {
+  const from = since ? Date.parse(since) : Number.NaN;
+  if (Number.isNaN(from)) return [];
+  return keys
+    .filter((key) => key.createDate !== undefined && Date.parse(key.createDate) >= from)
+    .map((key) => key.id);
+}
+
+/** Why a key stays off after the lift, in words. */
+function keptOffWhy(id: string): string {
+  return `access key ${id} was created at or after the quarantined change (during the incident): it was set Inactive and stays off after the lift; turn it on by hand only once you know who made it`;
 }
 
 /** What the store recorded of a quarantine's jobs right as they acted: the policies created, the keys turned off. */
@@ -768,9 +787,11 @@ export class QuarantineService {
     // only keys named there, whatever the table says.
     const keysListed =
       preview.modes.includes('deactivate-keys') || leftover.keys.length > 0
-        ? await this.activeKeys(entity.name)
-        : { ids: [], inactive: [], warnings: [] };
+        ? await this.activeKeys(entity.name, preview.change.eventTime)
+        : { ids: [], inactive: [], minted: [], warnings: [] };
     if (!preview.modes.includes('deactivate-keys')) keysListed.ids = [];
+    // Keys made during the incident are turned off but never named as the bot's to restore.
+    const toRestoreLater = keysListed.ids.filter((id) => !keysListed.minted.includes(id));
     // Only a key that is off now: one an earlier job recorded but someone turned on since is not carried.
     const carried = leftover.keys.filter(
       (id) => !keysListed.ids.includes(id) && keysListed.inactive.includes(id),
@@ -788,7 +809,7 @@ export class QuarantineService {
         name,
         path: QUARANTINE_POLICY_PATH,
         document,
-        description: quarantinePolicyDescription(entityKey(entity), eventId, [...keysListed.ids, ...carried]),
+        description: quarantinePolicyDescription(entityKey(entity), eventId, [...toRestoreLater, ...carried]),
       });
       created = true;
       await this.recordCreated(eventId, job, policyArn, made);
@@ -833,11 +854,18 @@ export class QuarantineService {
       };
     }
 
-    const { deactivated, warnings } = await this.deactivateKeys(eventId, job, entity.name, keysListed.ids);
+    const { deactivated, keptOff, warnings } = await this.deactivateKeys(
+      eventId,
+      job,
+      entity.name,
+      keysListed.ids,
+      keysListed.minted,
+    );
     deactivated.push(...carried);
     warnings.unshift(...keysListed.warnings, ...(await clearLater()));
     const active: QuarantineRecord = { ...record, status: 'active' };
     if (deactivated.length > 0) active.deactivatedKeys = deactivated;
+    if (keptOff.length > 0) active.keysKeptOff = keptOff;
     if (warnings.length > 0) active.warnings = warnings;
     await this.deps.store.recordQuarantine(eventId, active, this.deps.clock.now());
     await this.audit(by, 'quarantine', eventId, entity, reason, 'done', {
@@ -991,9 +1019,14 @@ export class QuarantineService {
     let kept: string[];
     let leftover: string[] = [];
     let keys: AccessKey[] = [];
+    // When the incident began: the quarantined change's event time (the quarantine's own time, when its change is
+    // no longer stored). A key made since is turned off, never handed back.
+    let since = record.at;
     try {
       // Read after the claim: no earlier job of the quarantine may append to it now.
-      const ledger: Ledger = (await this.deps.store.getChange(holder.eventId))?.quarantine ?? {};
+      const quarantined = await this.deps.store.getChange(holder.eventId);
+      const ledger: Ledger = quarantined?.quarantine ?? {};
+      if (quarantined) since = quarantined.change.eventTime;
       const current = await this.deps.iam.getManagedPolicy(record.policyArn);
       const named = restorableNamedBy(current, principal, ledger);
       kept = (record.deactivatedKeys ?? []).filter((key) => named.includes(key));
@@ -1018,6 +1051,10 @@ export class QuarantineService {
     const toDeactivate = added.includes('deactivate-keys')
       ? keys.filter((key) => key.status === 'Active' && !kept.includes(key.id)).map((key) => key.id)
       : [];
+    const minted = mintedSince(
+      keys.filter((key) => toDeactivate.includes(key.id)),
+      since,
+    );
     // Only a leftover key that is off now: one the dead attempt never reached is not the bot's to turn on.
     const carried = leftover.filter(
       (id) => !toDeactivate.includes(id) && keys.some((key) => key.id === id && key.status === 'Inactive'),
@@ -1038,7 +1075,7 @@ export class QuarantineService {
         description: quarantinePolicyDescription(
           principal,
           holder.eventId,
-          unique([...kept, ...carried, ...toDeactivate]),
+          unique([...kept, ...carried, ...toDeactivate.filter((id) => !minted.includes(id))]),
         ),
       });
       created = true;
@@ -1105,7 +1142,7 @@ export class QuarantineService {
       };
     }
 
-    const turnedOff = await this.deactivateKeys(holder.eventId, job, entity.name, toDeactivate);
+    const turnedOff = await this.deactivateKeys(holder.eventId, job, entity.name, toDeactivate, minted);
     warnings.push(...turnedOff.warnings);
     const newKeys = [...turnedOff.deactivated, ...carried];
     const entry: QuarantineModesAdded = {
@@ -1120,13 +1157,21 @@ export class QuarantineService {
       ...(newKeys.length > 0 ? { deactivatedKeys: newKeys } : {}),
       ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
     };
-    const { addingModes: _held, deactivatedKeys: _keys, inlinePolicyName: _inline, ...rest } = record;
+    const {
+      addingModes: _held,
+      deactivatedKeys: _keys,
+      inlinePolicyName: _inline,
+      keysKeptOff: _keptOff,
+      ...rest
+    } = record;
     const allKeys = unique([...kept, ...newKeys]);
+    const keptOff = unique([...(record.keysKeptOff ?? []), ...turnedOff.keptOff]);
     const updated: QuarantineRecord = {
       ...rest,
       policyArn,
       modes,
       ...(allKeys.length > 0 ? { deactivatedKeys: allKeys } : {}),
+      ...(keptOff.length > 0 ? { keysKeptOff: keptOff } : {}),
       modesAdded: [...(record.modesAdded ?? []), entry],
     };
     if (
@@ -1507,6 +1552,8 @@ export class QuarantineService {
       // Keys before the policy: its description is the only trusted list of the keys the quarantine turned off,
       // so it is deleted last — a lift that dies in between leaves it for the retry to read.
       const restored = await this.restoreKeys(entity.name, keys, warnings);
+      const keptOff = recorded?.keysKeptOff ?? [];
+      for (const id of keptOff) warnings.push(keptOffWhy(id));
       for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
       // A completed lift's own policy, detached by the lift that died, is deleted too when it is still there.
       const leftOver =
@@ -1553,6 +1600,7 @@ export class QuarantineService {
         policyArn,
         ...(recorded ? { modes: recorded.modes ?? ['deny-iam'] } : {}),
         restoredKeys: restored,
+        ...(keptOff.length > 0 ? { keptOffKeys: keptOff } : {}),
         warnings,
         ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
       };
@@ -1677,10 +1725,14 @@ export class QuarantineService {
     }
   }
 
-  /** The user's active (`ids`) and inactive access keys, or why they could not be listed. */
+  /**
+   * The user's active (`ids`) and inactive access keys, and the active ones created at or after `since` (`minted`),
+   * or why they could not be listed.
+   */
   private async activeKeys(
     userName: string,
-  ): Promise<{ ids: string[]; inactive: string[]; warnings: string[] }> {
+    since?: string,
+  ): Promise<{ ids: string[]; inactive: string[]; minted: string[]; warnings: string[] }> {
     let keys: AccessKey[];
     try {
       keys = await this.deps.iam.listAccessKeys(userName);
@@ -1688,12 +1740,15 @@ export class QuarantineService {
       return {
         ids: [],
         inactive: [],
+        minted: [],
         warnings: [`the access keys could not be listed (${message(error)}): none deactivated`],
       };
     }
+    const active = keys.filter((item) => item.status === 'Active');
     return {
-      ids: keys.filter((item) => item.status === 'Active').map((item) => item.id),
+      ids: active.map((item) => item.id),
       inactive: keys.filter((item) => item.status === 'Inactive').map((item) => item.id),
+      minted: mintedSince(active, since),
       warnings: [],
     };
   }
@@ -1728,14 +1783,22 @@ export class QuarantineService {
     job: QuarantineJob,
     userName: string,
     ids: readonly string[],
-  ): Promise<{ deactivated: string[]; warnings: string[] }> {
+    minted: readonly string[] = [],
+  ): Promise<{ deactivated: string[]; keptOff: string[]; warnings: string[] }> {
     const deactivated: string[] = [];
+    const keptOff: string[] = [];
     const warnings: string[] = [];
     for (const id of ids) {
       try {
         await this.deps.iam.setAccessKeyStatus(userName, id, 'Inactive');
       } catch (error: unknown) {
         warnings.push(`access key ${id} was not deactivated (${message(error)})`);
+        continue;
+      }
+      if (minted.includes(id)) {
+        // Made during the incident: off, and never recorded as the bot's to turn on again.
+        keptOff.push(id);
+        warnings.push(keptOffWhy(id));
         continue;
       }
       let recorded = false;
@@ -1750,7 +1813,7 @@ export class QuarantineService {
           `access key ${id} was deactivated but could not be recorded as the bot's (this job's claim was taken over, or the store failed): the lift leaves it off; turn it on by hand once cleared`,
         );
     }
-    return { deactivated, warnings };
+    return { deactivated, keptOff, warnings };
   }
 
   private async restoreKeys(userName: string, keys: string[], warnings: string[]): Promise<string[]> {

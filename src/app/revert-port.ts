@@ -65,6 +65,11 @@ export interface QuarantineRecord {
   modes?: QuarantineMode[];
   /** The access keys the bot set Inactive: only these are set Active again on lift. */
   deactivatedKeys?: string[];
+  /**
+   * Access keys created at or after the quarantined change's event time (made during the incident) that the
+   * quarantine set Inactive: never named as the bot's to restore, so the lift leaves them off and says so.
+   */
+  keysKeptOff?: string[];
   /** What did not go as planned while the quarantine still holds (a key that could not be deactivated). */
   warnings?: string[];
   by: AuditActor;

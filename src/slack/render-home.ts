@@ -149,6 +149,17 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
   ];
 }
 
+/** The keys a quarantine turned off for good (made during the incident), in words (empty when none). */
+function keptOffText(quarantine: QuarantineRecord): string {
+  const keys = quarantine.keysKeptOff ?? [];
+  if (keys.length === 0) return '';
+  const shown = keys
+    .slice(0, 5)
+    .map((key) => inlineCode(key, 40))
+    .join(', ');
+  return `\nAccess keys kept off after the lift (created at or after the quarantined change, during the incident): ${shown}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
+}
+
 /** The last addition of modes to a quarantine, in words (empty when none was added). */
 function modesAddedText(quarantine: QuarantineRecord): string {
   const last = quarantine.modesAdded?.at(-1);
@@ -236,7 +247,7 @@ export function renderHome(facts: HomeFacts): HomeView {
     }
     blocks.push(
       section(
-        `:lock: ${inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150)} by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)}${quarantine.dryRun ? ' _(dry run)_' : ''} — ${reasonText(quarantine.reason, 300)}\nModes in force: ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}${modesAddedText(quarantine)}`,
+        `:lock: ${inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150)} by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)}${quarantine.dryRun ? ' _(dry run)_' : ''} — ${reasonText(quarantine.reason, 300)}\nModes in force: ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}${modesAddedText(quarantine)}${keptOffText(quarantine)}`,
       ),
     );
     if (responder && stored.change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) {

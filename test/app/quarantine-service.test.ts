@@ -96,15 +96,19 @@ function unique(prefix: string): string {
   return `${prefix}-${counter}`;
 }
 
-/** Stores a change made by the given caller (in moto's account); returns its event id. */
+/**
+ * Stores a change made by the given caller (in moto's account) a millisecond from now, so a key made just before it
+ * is older than it (moto and this clock often share a millisecond); returns its event id.
+ */
 async function changeBy(userIdentity: Record<string, unknown>): Promise<string> {
+  const eventTime = new Date(Date.now() + 1).toISOString();
   const record = cloudTrailRecord(
     'AttachRolePolicy',
     { roleName: 'victim', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
     {
       userIdentity: { accountId: ACCOUNT, ...userIdentity },
       recipientAccountId: ACCOUNT,
-      eventTime: new Date().toISOString(),
+      eventTime,
     },
   );
   const result = normaliseRecord(record);
@@ -1596,7 +1600,7 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam', 'deactivate-keys']);
   });
 
-  it('deactivate-keys in force and a key created since: asking for keys again sweeps it, the lift restores it, a key off before stays off', async () => {
+  it('deactivate-keys in force and a key created since the change: asking for keys again sweeps it off, and the lift leaves it off saying why', async () => {
     const user = await iamUser();
     // IAM allows two keys a user: one off before the quarantine, and one made after it.
     const offBefore = await keyOf(user);
@@ -1621,16 +1625,22 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     });
     const outcome = await service().quarantine(second, ALICE, 'a key made since', ['deactivate-keys']);
 
+    // Made during the incident (after the quarantined change): off, and never the bot's to hand back.
     expect(outcome).toMatchObject({
       status: 'modes-added',
       modes: ['deny-iam', 'deactivate-keys'],
-      deactivatedKeys: [createdSince],
+      deactivatedKeys: [],
+      warnings: [
+        expect.stringContaining(`access key ${createdSince} was created at or after the quarantined change`),
+      ],
     });
     expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Inactive' });
     const record = (await store.getChange(first))?.quarantine;
-    expect(record?.deactivatedKeys).toEqual([createdSince]);
-    expect((await gateway.getManagedPolicy(record?.policyArn ?? ''))?.description).toContain(
-      `access keys deactivated: ${createdSince}`,
+    expect(record?.deactivatedKeys).toBeUndefined();
+    expect(record?.keysKeptOff).toEqual([createdSince]);
+    expect(record?.keysTurnedOff).toBeUndefined();
+    expect((await gateway.getManagedPolicy(record?.policyArn ?? ''))?.description).not.toContain(
+      createdSince,
     );
     // Nothing left active: the same request is answered already quarantined.
     await expect(service().quarantine(second, ALICE, 'again', ['deactivate-keys'])).resolves.toMatchObject({
@@ -1639,9 +1649,37 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
 
     await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
       status: 'lifted',
-      restoredKeys: [createdSince],
+      restoredKeys: [],
+      keptOffKeys: [createdSince],
+      warnings: [
+        expect.stringContaining(`access key ${createdSince} was created at or after the quarantined change`),
+      ],
     });
-    expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Active' });
+    expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Inactive' });
+  });
+
+  it('a first quarantine turns off a key made after the change but never hands it back; an older key is restored', async () => {
+    const user = await iamUser();
+    const older = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    // Made after the change was stored (IAM's CreateDate, later than the change's event time).
+    const minted = await keyOf(user);
+    await expect(service().quarantine(first, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [older],
+      warnings: [
+        expect.stringContaining(`access key ${minted} was created at or after the quarantined change`),
+      ],
+    });
+    expect(await statusOf(user)).toEqual({ [older]: 'Inactive', [minted]: 'Inactive' });
+    expect((await store.getChange(first))?.quarantine?.keysKeptOff).toEqual([minted]);
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [older],
+      keptOffKeys: [minted],
+    });
+    expect(await statusOf(user)).toEqual({ [older]: 'Active', [minted]: 'Inactive' });
   });
 
   it('a key whose deactivation failed is swept by a later request for keys, and restored by the lift', async () => {
@@ -2027,7 +2065,7 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
   });
 
-  it('the normal paths still restore: a quarantine with keys, then keys swept by an addition', async () => {
+  it('the normal paths still restore: a quarantine with keys, then an addition that carries them over', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
     const eventId = await changeBy(userIdentity(user));
@@ -2035,18 +2073,20 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
       status: 'done',
       deactivatedKeys: [key],
     });
-    const later = await keyOf(user);
     const second = await changeBy(userIdentity(user));
-    await expect(service().quarantine(second, ALICE, 'y', ['deactivate-keys'])).resolves.toMatchObject({
+    await expect(service().quarantine(second, ALICE, 'y', ['revoke-sessions'])).resolves.toMatchObject({
       status: 'modes-added',
-      deactivatedKeys: [later],
+      deactivatedKeys: [],
     });
-    expect((await store.getChange(eventId))?.quarantine?.keysTurnedOff).toEqual([key, later]);
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({
+      deactivatedKeys: [key],
+      keysTurnedOff: [key],
+    });
 
     await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
       status: 'lifted',
-      restoredKeys: [key, later],
+      restoredKeys: [key],
     });
-    expect(await statusOf(user)).toEqual({ [key]: 'Active', [later]: 'Active' });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
   });
 });

@@ -559,6 +559,36 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
     const text = textOf(homeOf(ALICE).blocks);
     expect(text).toContain('Modes in force: `deny-iam, deactivate-keys`');
     expect(text).toContain('`deactivate-keys` added by <@U0BOB>');
+    expect(text).not.toContain('kept off');
+  });
+
+  it('says which access keys an active quarantine keeps off after the lift, and why', async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'minter', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'minter' },
+      ),
+    );
+    const now = new Date();
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-minted',
+      target: { kind: 'user' as const, name: 'minter' },
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-minted`,
+      modes: ['deny-iam' as const, 'deactivate-keys' as const],
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'keys made during the incident',
+      at: now.toISOString(),
+      keysKeptOff: ['AKIAMINTEDKEY0000001'],
+    };
+    await h.store.claimQuarantine(change.eventId, record, now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+
+    await handler(homeOpened(ALICE), context);
+    expect(textOf(homeOf(ALICE).blocks)).toContain(
+      'Access keys kept off after the lift (created at or after the quarantined change, during the incident): `AKIAMINTEDKEY0000001`',
+    );
   });
 
   it('lists a quarantine whose change item expired (the table TTL removed it) as of unknown state, with no Lift button', async () => {
