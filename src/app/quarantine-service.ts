@@ -340,6 +340,18 @@ function mintedSince(keys: readonly AccessKey[], since: string | undefined): str
     .map((key) => key.id);
 }
 
+/** The IAM actions that attach a managed policy: the only ones whose `LimitExceeded` is the attachment limit. */
+const ATTACH_ACTION = /^iam:Attach(User|Role|Group)Policy$/;
+
+/**
+ * When `error` is IAM refusing `CreatePolicy` for the account's quota of customer managed policies
+ * (`LimitExceeded`; 1,500 by default): why, in words, and what to do. Nothing was attached then.
+ */
+function policyQuota(error: unknown): string | undefined {
+  if (!isIamError(error, 'LimitExceeded') || error.action !== 'iam:CreatePolicy') return undefined;
+  return `IAM refused to create the new deny: the account already has as many customer managed policies as its quota allows (${message(error)}); nothing was attached. Delete unused customer managed policies or raise the quota (Service Quotas, IAM), then ask again`;
+}
+
 /** Why a key stays off after the lift, in words. */
 function keptOffWhy(id: string): string {
   return `access key ${id} was created at or after the quarantined change (during the incident): it was set Inactive and stays off after the lift; turn it on by hand only once you know who made it`;
@@ -823,7 +835,7 @@ export class QuarantineService {
       const limit = await this.attachLimit(entity, error, [policyArn]);
       const text = limit
         ? `${limit.why}: detach one of its other policies by hand, then quarantine it again`
-        : message(error);
+        : (policyQuota(error) ?? message(error));
       const warnings = created && !attachedPolicy ? await this.removePolicy(policyArn) : [];
       // What dead claims taken over left in IAM stays when this deny did not get attached: their policy may be the
       // only deny the principal has, and its description the only list of the keys it deactivated. The failure is
@@ -1090,7 +1102,7 @@ export class QuarantineService {
       const limit = await this.attachLimit(entity, error, [record.policyArn, policyArn]);
       const text = limit
         ? `${limit.why}. The quarantine holds as it was: ${record.policyArn} stays attached, with ${modesInForce(record).join(', ')}. Detach one of its other policies by hand, then ask again`
-        : message(error);
+        : (policyQuota(error) ?? message(error));
       const problems: string[] = [];
       let off = !attachedPolicy;
       if (attachedPolicy) {
@@ -1697,7 +1709,8 @@ export class QuarantineService {
     error: unknown,
     own: readonly string[],
   ): Promise<{ why: string; attached: string[] } | undefined> {
-    if (!isIamError(error, 'LimitExceeded')) return undefined;
+    // Only an attach refused: `LimitExceeded` from another call (CreatePolicy at the account's quota) is not this.
+    if (!isIamError(error, 'LimitExceeded') || !ATTACH_ACTION.test(error.action)) return undefined;
     let attached: string[] = [];
     try {
       attached = (await this.deps.iam.listAttachedPolicies(entity))

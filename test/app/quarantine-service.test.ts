@@ -1929,6 +1929,54 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     );
   });
 
+  /** IAM at the account's quota of customer managed policies (moto does not keep that quota). */
+  function atPolicyQuota(): AwsIamGateway {
+    const iam = Object.create(gateway) as AwsIamGateway;
+    iam.createManagedPolicy = async () => {
+      throw new IamCallError(
+        'iam:CreatePolicy',
+        'LimitExceeded',
+        'Cannot exceed quota for PoliciesPerAccount: 1500',
+      );
+    };
+    return iam;
+  }
+
+  it("a first quarantine refused by the account's policy quota says so, not the principal's attachment limit", async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(atPolicyQuota()).quarantine(eventId, ALICE, 'x');
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(
+        'the account already has as many customer managed policies as its quota allows',
+      ),
+    });
+    expect(outcome.status === 'failed' && outcome.error).not.toContain('attached as IAM allows');
+    expect(outcome.status === 'failed' && outcome.attachedPolicies).toBeUndefined();
+    expect(await attachedTo(user)).toEqual([]);
+  });
+
+  it("an addition refused by the account's policy quota says so; the quarantine holds as it was", async () => {
+    const user = await iamUser();
+    const { arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(atPolicyQuota()).quarantine(second, ALICE, 'y', ['revoke-sessions']);
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(
+        'the account already has as many customer managed policies as its quota allows',
+      ),
+    });
+    expect(outcome.status === 'failed' && outcome.error).not.toContain('attached as IAM allows');
+    expect(outcome.status === 'failed' && outcome.attachedPolicies).toBeUndefined();
+    expect(await attachedTo(user)).toEqual([arn]);
+  });
+
   it('refuses to add modes while the quarantine is being lifted', async () => {
     const user = await iamUser();
     await keyOf(user);
