@@ -1100,9 +1100,6 @@ export class QuarantineService {
       }
     } catch (error: unknown) {
       const limit = await this.attachLimit(entity, error, [record.policyArn, policyArn]);
-      const text = limit
-        ? `${limit.why}. The quarantine holds as it was: ${record.policyArn} stays attached, with ${modesInForce(record).join(', ')}. Detach one of its other policies by hand, then ask again`
-        : (policyQuota(error) ?? message(error));
       const problems: string[] = [];
       let off = !attachedPolicy;
       if (attachedPolicy) {
@@ -1116,8 +1113,21 @@ export class QuarantineService {
         }
       }
       if (created && off) problems.push(...(await this.removePolicy(policyArn)));
+      // "Holds as it was" only when the recorded deny is among the policies attached now, as IAM lists them.
+      const holding = await this.holding(entity, record.policyArn);
+      const why = limit?.why ?? policyQuota(error) ?? message(error);
+      const text = limit
+        ? `no mode was added: ${why}. ${holding.holds ? `The quarantine holds as it was: ${record.policyArn} stays attached, with ${modesInForce(record).join(', ')}` : holding.words}. Detach one of its other policies by hand, then ask again`
+        : `no mode was added (${why}); ${holding.holds ? 'the quarantine holds as it was' : holding.words}`;
       // Only revoke-sessions, with no key to record, can do without a new managed deny: an inline one takes no slot.
-      if (limit && off && added.every((mode) => mode === 'revoke-sessions') && carried.length === 0) {
+      // Never beside a managed deny that is not attached: an inline revoke-sessions alone would pass for a quarantine.
+      if (
+        limit &&
+        off &&
+        holding.holds &&
+        added.every((mode) => mode === 'revoke-sessions') &&
+        carried.length === 0
+      ) {
         const inline = await this.addInline({
           eventId,
           holder,
@@ -1145,9 +1155,7 @@ export class QuarantineService {
       });
       return {
         status: 'failed',
-        error: limit
-          ? `no mode was added: ${text}`
-          : `no mode was added (${text}); the quarantine holds as it was`,
+        error: text,
         target: entity,
         policyArn: record.policyArn,
         ...(limit ? { attachedPolicies: limit.attached } : {}),
@@ -1722,6 +1730,27 @@ export class QuarantineService {
     return {
       why: `IAM refused to attach the new deny: ${entityKey(entity)} already has as many managed policies attached as IAM allows a ${entity.kind} (its attachment limit: ${message(error)})`,
       attached,
+    };
+  }
+
+  /**
+   * Whether the quarantine's recorded deny `policyArn` is attached to `entity` now, as IAM lists it; when it is
+   * not (or IAM can't say), the words that tell the responder, as critical as it is: the principal may be loose.
+   */
+  private async holding(entity: IamEntity, policyArn: string): Promise<{ holds: boolean; words: string }> {
+    const principal = entityKey(entity);
+    try {
+      if ((await this.deps.iam.listAttachedPolicies(entity)).some((item) => item.arn === policyArn))
+        return { holds: true, words: '' };
+    } catch (error: unknown) {
+      return {
+        holds: false,
+        words: `CRITICAL: the quarantine's recorded deny ${policyArn} could not be confirmed attached to ${principal} (${message(error)}): check its attached policies now`,
+      };
+    }
+    return {
+      holds: false,
+      words: `CRITICAL: the quarantine's recorded deny ${policyArn} is no longer attached to ${principal}: it is not fenced in by it. Attach it again by hand now (${toCliCommand(attachStep(entity, policyArn, 'Attach'))}), then look at the alert again`,
     };
   }
 

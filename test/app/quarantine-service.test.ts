@@ -1977,6 +1977,62 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect(await attachedTo(user)).toEqual([arn]);
   });
 
+  it('an addition that fails after the recorded deny was detached by hand never says the quarantine holds: it says, critically, that the deny is gone', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    // The quarantined administrator (or someone) detached the recorded deny.
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, arn);
+    const refusing = Object.create(gateway) as AwsIamGateway;
+    refusing.attachManagedPolicy = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+
+    // Asked from the change that holds it (another change would find no deny attached and quarantine afresh).
+    const outcome = await serviceOn(refusing).quarantine(first, ALICE, 'y', ['revoke-sessions']);
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(
+        `CRITICAL: the quarantine's recorded deny ${arn} is no longer attached to user/${user}`,
+      ),
+    });
+    expect(outcome.status === 'failed' && outcome.error).not.toContain('holds as it was');
+    expect(outcome.status === 'failed' && outcome.error).toContain(
+      `aws iam attach-user-policy --user-name ${user} --policy-arn ${arn}`,
+    );
+    expect((await store.getChange(first))?.quarantine?.policyArn).toBe(arn);
+  });
+
+  it('at the attachment limit with the recorded deny detached: no inline deny is put beside nothing, and the answer says the deny is gone', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, arn);
+    for (let index = 0; index < 10; index += 1) {
+      const created = await iamClient.send(
+        new CreatePolicyCommand({
+          PolicyName: `${user}-slot-${index}`,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+          }),
+        }),
+      );
+      await gateway.attachManagedPolicy({ kind: 'user', name: user }, created.Policy?.Arn ?? '');
+    }
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(first, ALICE, 'y', ['revoke-sessions']);
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(`CRITICAL: the quarantine's recorded deny ${arn} is no longer attached`),
+    });
+    expect(outcome.status === 'failed' && outcome.error).not.toContain('holds as it was');
+    const claimed = (await store.getChange(first))?.quarantine?.claimedPolicies?.at(-1)?.policyArn ?? '';
+    expect(claimed).not.toBe('');
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, policyNameOf(claimed))).toBeNull();
+    expect((await store.getChange(first))?.quarantine?.inlinePolicyName).toBeUndefined();
+  });
+
   it('refuses to add modes while the quarantine is being lifted', async () => {
     const user = await iamUser();
     await keyOf(user);
