@@ -314,7 +314,8 @@ export interface QuarantineStore {
   recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean>;
   /**
    * Takes the right to lift the quarantine `record` (a conditional write): the recorded quarantine must still
-   * hold its `claimId` and its `policyArn` (modes added since replace the policy), active or failed, with no other
+   * hold its `claimId`, its `policyArn` (modes added since replace the policy) and as many claimed policies as
+   * `record.claimedPolicies` lists (a deny claimed since the read would be missed), active or failed, with no other
    * lift running (or one whose `lifting.until` passed, or one with this `lifting.id`: a retry of the same lift takes
    * its own claim over) and no modes being added (unless that job's `addingModes.until` passed). False otherwise:
    * lifted already, quarantined again or modes added since, another lift or an addition running. Throws when not

@@ -871,6 +871,11 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     now: Date,
   ): Promise<boolean> {
     const same = sameQuarantine(record, now);
+    const read = record.claimedPolicies?.length ?? 0;
+    const listed =
+      read === 0
+        ? '(attribute_not_exists(#claimed) OR size(#claimed) = :listed)'
+        : 'size(#claimed) = :listed';
     try {
       await this.documentClient.send(
         new UpdateCommand({
@@ -880,7 +885,9 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           // Still the policy the lift read (modes added since replace it: a lift working from the read before
           // would detach a policy no longer attached and leave the new one, and its keys); and not while modes are
           // being added (until that job is taken for dead): the lift would miss its new policy.
-          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND #quarantine.#policy = :policy AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#id = :liftId OR #quarantine.#lifting.#until < :now) AND (attribute_not_exists(#quarantine.#addingModes) OR #quarantine.#addingModes.#until < :now)`,
+          // And still the list of claimed policies the lift read (by its length: it is only ever appended to), so
+          // no deny claimed since the read is left attached by a lift that never saw it.
+          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND #quarantine.#policy = :policy AND ${listed} AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#id = :liftId OR #quarantine.#lifting.#until < :now) AND (attribute_not_exists(#quarantine.#addingModes) OR #quarantine.#addingModes.#until < :now)`,
           ExpressionAttributeNames: {
             '#quarantine': 'quarantine',
             '#status': 'status',
@@ -889,10 +896,12 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
             '#policy': 'policyArn',
             '#id': 'id',
             '#until': 'until',
+            '#claimed': CLAIMED_POLICIES,
             ...same.names,
           },
           ExpressionAttributeValues: {
             ...same.values,
+            ':listed': read,
             ':policy': record.policyArn,
             ':lifting': plain(lifting),
             ':liftId': lifting.id,

@@ -922,6 +922,67 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
     });
   });
 
+  describe('claimQuarantine', () => {
+    const claim = (claimId: string, policyArn: string): QuarantineRecord => ({
+      ...active,
+      status: 'claimed',
+      claimId,
+      policyArn,
+      until: LATER,
+    });
+    const entry = (id: string, policyArn: string) => ({
+      id,
+      kind: 'quarantine',
+      policyArn,
+      at: NOW.toISOString(),
+    });
+
+    it('starts a fresh list over a lifted quarantine', async () => {
+      counter += 1;
+      const change = attachAdmin(`role-claims-${counter}`);
+      await store.claimChange(change, NOW, LEASE);
+      const eventId = change.eventId;
+      await store.claimQuarantine(eventId, claim('claim-0', POLICY), NOW);
+      expect((await recordOf(eventId))?.claimedPolicies).toEqual([entry('claim-0', POLICY)]);
+      await store.recordQuarantine(eventId, { ...claim('claim-0', POLICY), status: 'lifted' }, NOW);
+
+      const taken = await store.claimQuarantine(eventId, claim('claim-1', NEWER), NOW);
+
+      expect(taken).toEqual({ claimed: true, claimedPolicies: [entry('claim-1', NEWER)] });
+      expect((await recordOf(eventId))?.claimedPolicies).toEqual([entry('claim-1', NEWER)]);
+    });
+
+    it.each<[string, Partial<QuarantineRecord>]>([
+      ['a failed quarantine', { status: 'failed' }],
+      ['a claim whose job died', { until: EARLIER }],
+    ])('continues the list over %s', async (_name, stored) => {
+      counter += 1;
+      const change = attachAdmin(`role-claims-${counter}`);
+      await store.claimChange(change, NOW, LEASE);
+      const eventId = change.eventId;
+      await store.claimQuarantine(eventId, claim('claim-0', POLICY), NOW);
+      await store.recordQuarantine(eventId, { ...claim('claim-0', POLICY), ...stored }, NOW);
+
+      const taken = await store.claimQuarantine(eventId, claim('claim-1', NEWER), NOW);
+
+      const both = [entry('claim-0', POLICY), entry('claim-1', NEWER)];
+      expect(taken).toMatchObject({ claimed: true, claimedPolicies: both });
+      expect((await recordOf(eventId))?.claimedPolicies).toEqual(both);
+    });
+
+    it('is refused over a live claim and an active quarantine, the list untouched', async () => {
+      const eventId = await quarantined(claim('claim-0', POLICY));
+      await expect(store.claimQuarantine(eventId, claim('claim-1', NEWER), NOW)).resolves.toMatchObject({
+        claimed: false,
+      });
+      await store.recordQuarantine(eventId, active, NOW);
+      await expect(store.claimQuarantine(eventId, claim('claim-2', NEWER), NOW)).resolves.toMatchObject({
+        claimed: false,
+      });
+      expect((await recordOf(eventId))?.claimedPolicies).toBeUndefined();
+    });
+  });
+
   describe('recordKeyTurnedOff and recordPolicyCreated', () => {
     const made = { policyArn: NEWER, policyId: 'ANPAEXAMPLE1' };
 
@@ -1017,6 +1078,23 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
       const before = await recordOf(eventId);
       await expect(store.claimLift(eventId, { ...active, ...read }, lift, NOW)).resolves.toBe(false);
       expect(await recordOf(eventId)).toEqual(before);
+    });
+
+    it('is refused when a policy was claimed for the quarantine since the lift read it, taken over the list it read', async () => {
+      const eventId = await quarantined({ ...active, status: 'claimed', until: LATER });
+      await store.recordQuarantine(eventId, active, NOW);
+      // The lift read the record with no claimed policy listed; an addition claimed one since (and gave it back).
+      const read = await recordOf(eventId);
+      expect(read?.claimedPolicies).toBeUndefined();
+      await store.claimModesAdding(eventId, active, adding('a'), NOW);
+      await store.releaseModesAdding(eventId, 'a');
+      const before = await recordOf(eventId);
+      expect(before?.claimedPolicies).toHaveLength(1);
+      await expect(store.claimLift(eventId, read ?? active, lift, NOW)).resolves.toBe(false);
+      expect(await recordOf(eventId)).toEqual(before);
+      // A lift that read the list as it is now is taken.
+      await expect(store.claimLift(eventId, before ?? active, lift, NOW)).resolves.toBe(true);
+      expect((await recordOf(eventId))?.lifting).toEqual(lift);
     });
 
     it('throws for a change that is not stored', async () => {
