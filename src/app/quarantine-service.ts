@@ -60,6 +60,14 @@ export interface QuarantineDependencies {
   settings: QuarantineSettings;
 }
 
+/** The quarantine that holds a principal: the change it is recorded on, its record, and that change's time. */
+export interface QuarantineHolder {
+  eventId: string;
+  record: QuarantineRecord;
+  /** The quarantined change's CloudTrail event time, when it was read with the record. */
+  eventTime?: string;
+}
+
 /** One mode as the confirmation modal offers it: whether it applies to this principal, and why not. */
 export interface QuarantineModeOption {
   mode: QuarantineMode;
@@ -99,7 +107,7 @@ export interface QuarantinePreview {
    * When {@link alreadyQuarantined}: the quarantine that holds — the change it is recorded on (this one or
    * another of the same principal) and its record. A request for modes it lacks adds them to it.
    */
-  active?: { eventId: string; record: QuarantineRecord };
+  active?: QuarantineHolder;
   /** When already quarantined: the modes in force. */
   inForce?: QuarantineMode[];
   /** When already quarantined: the modes not in force that fit the principal (what a request may add). */
@@ -457,10 +465,10 @@ export class QuarantineService {
       return preview;
     }
     const entity: IamEntity = { kind: target.kind, name: target.name };
-    let holder: { eventId: string; record: QuarantineRecord } | undefined;
+    let holder: QuarantineHolder | undefined;
     if (existing && live && existing.status === 'active') {
       preview.existing = existing;
-      holder = { eventId, record: existing };
+      holder = { eventId, record: existing, eventTime: change.eventTime };
     } else {
       holder = await this.recordedQuarantineAmong(await this.deps.iam.listAttachedPolicies(entity), entity);
     }
@@ -497,7 +505,7 @@ export class QuarantineService {
    */
   private async previewAdding(
     preview: QuarantinePreview,
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     kind: 'user' | 'role',
     ownId: string | undefined,
   ): Promise<QuarantinePreview> {
@@ -781,8 +789,8 @@ export class QuarantineService {
     );
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
     const job: QuarantineJob = { kind: 'quarantine', id: claimId };
-    // What earlier jobs recorded as they acted (read after the claim: none of them may append to it now).
-    const ledger: Ledger = (await this.deps.store.getChange(eventId))?.quarantine ?? {};
+    // What earlier jobs recorded as they acted, as the claim found it (none of them may append to it now).
+    const ledger: Ledger = claim;
     // Claims taken over (jobs that died, a retry of this one, a quarantine that failed keeping a dead job's deny):
     // every policy claimed for this quarantine before is listed. The keys their descriptions name are carried over
     // so the lift still restores them, and what they left in IAM is cleared once this quarantine's own deny is
@@ -905,7 +913,7 @@ export class QuarantineService {
   private async quarantinedAlready(
     eventId: string,
     preview: QuarantinePreview,
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     by: AuditActor,
     reason: string,
     id: string,
@@ -943,7 +951,7 @@ export class QuarantineService {
    * replaced (a job that died before detaching it) is cleared, and the outcome is told again.
    */
   private async modesAddedBefore(
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     done: QuarantineModesAdded,
   ): Promise<QuarantineOutcome> {
     const entity = holder.record.target;
@@ -982,7 +990,7 @@ export class QuarantineService {
   private async addModes(
     eventId: string,
     preview: QuarantinePreview,
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     by: AuditActor,
     reason: string,
     id: string,
@@ -1031,14 +1039,12 @@ export class QuarantineService {
     let kept: string[];
     let leftover: string[] = [];
     let keys: AccessKey[] = [];
-    // When the incident began: the quarantined change's event time (the quarantine's own time, when its change is
-    // no longer stored). A key made since is turned off, never handed back.
-    let since = record.at;
+    // When the incident began: the quarantined change's event time (as read with the quarantine that holds), else
+    // the quarantine's own. A key made since is turned off, never handed back.
+    const since = holder.eventTime ?? record.at;
     try {
-      // Read after the claim: no earlier job of the quarantine may append to it now.
-      const quarantined = await this.deps.store.getChange(holder.eventId);
-      const ledger: Ledger = quarantined?.quarantine ?? {};
-      if (quarantined) since = quarantined.change.eventTime;
+      // As the claim found it: no earlier job of the quarantine may append to it now.
+      const ledger: Ledger = claim;
       const current = await this.deps.iam.getManagedPolicy(record.policyArn);
       const named = restorableNamedBy(current, principal, ledger);
       kept = (record.deactivatedKeys ?? []).filter((key) => named.includes(key));
@@ -1247,7 +1253,7 @@ export class QuarantineService {
    */
   private async addInline(given: {
     eventId: string;
-    holder: { eventId: string; record: QuarantineRecord };
+    holder: QuarantineHolder;
     by: AuditActor;
     reason: string;
     id: string;
@@ -1356,7 +1362,7 @@ export class QuarantineService {
    */
   private async notAdded(
     eventId: string,
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     preview: QuarantinePreview,
     by: AuditActor,
     reason: string,
@@ -1668,7 +1674,7 @@ export class QuarantineService {
   private async recordedQuarantineAmong(
     attached: { arn: string }[],
     entity: IamEntity,
-  ): Promise<{ eventId: string; record: QuarantineRecord } | undefined> {
+  ): Promise<QuarantineHolder | undefined> {
     for (const { arn } of attached) {
       if (!isQuarantinePolicyArn(arn, this.policyName)) continue;
       const eventId = quarantineEventOf(
@@ -1676,13 +1682,14 @@ export class QuarantineService {
         entityKey(entity),
       );
       if (!eventId) continue;
-      const record = (await this.deps.store.getChange(eventId))?.quarantine;
+      const stored = await this.deps.store.getChange(eventId);
+      const record = stored?.quarantine;
       if (
         record?.status === 'active' &&
         record.policyArn === arn &&
         entityKey(record.target) === entityKey(entity)
       )
-        return { eventId, record };
+        return { eventId, record, ...(stored ? { eventTime: stored.change.eventTime } : {}) };
     }
     return undefined;
   }

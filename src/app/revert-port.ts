@@ -282,7 +282,11 @@ export const QUARANTINE_CLAIM_LEASE_MS = WORKER_TIMEOUT_MS + 60_000;
  * job's own, so what it left in IAM can be cleared), or the quarantine someone else holds.
  */
 export type QuarantineClaimResult =
-  | { claimed: true; replaced?: QuarantineRecord; claimedPolicies: ClaimedQuarantinePolicy[] }
+  | ({
+      claimed: true;
+      replaced?: QuarantineRecord;
+      claimedPolicies: ClaimedQuarantinePolicy[];
+    } & ClaimedLedger)
   | { claimed: false; existing: QuarantineRecord };
 
 /**
@@ -290,8 +294,19 @@ export type QuarantineClaimResult =
  * it) and every policy claimed for the quarantine so far, this one's included; or no claim.
  */
 export type ModesAddingClaimResult =
-  | { claimed: true; replaced?: QuarantineModesAdding; claimedPolicies: ClaimedQuarantinePolicy[] }
+  | ({
+      claimed: true;
+      replaced?: QuarantineModesAdding;
+      claimedPolicies: ClaimedQuarantinePolicy[];
+    } & ClaimedLedger)
   | { claimed: false };
+
+/**
+ * What earlier jobs of the quarantine recorded as they acted (see {@link QuarantineRecord.keysTurnedOff} and
+ * {@link QuarantineRecord.createdPolicies}), as the claim found them in the same write: no earlier job may append
+ * to them once the claim is taken. Absent when none.
+ */
+export type ClaimedLedger = Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'>;
 
 /** Quarantine as recorded on the change item, claimed exactly once. */
 export interface QuarantineStore {

@@ -104,6 +104,18 @@ function writtenRecord(record: QuarantineRecord): QuarantineRecord {
   return written;
 }
 
+/** The keys turned off and policies created kept beside the record on `item` (those present). */
+function ledgerOf(
+  item: Record<string, unknown> | undefined,
+): Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'> {
+  const keys = readStrings(item?.[KEYS_TURNED_OFF]);
+  const created = readCreatedPolicies(item?.[CREATED_POLICIES]);
+  return {
+    ...(keys.length > 0 ? { keysTurnedOff: keys } : {}),
+    ...(created.length > 0 ? { createdPolicies: created } : {}),
+  };
+}
+
 /** The record with the lists kept beside it on `item` (those present). */
 function withLists(record: QuarantineRecord, item: Record<string, unknown> | undefined): QuarantineRecord {
   const claimed = readClaimedPolicies(item?.[CLAIMED_POLICIES]);
@@ -742,14 +754,16 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
             ':claimId': claim.claimId ?? '',
             ...dead.values,
           },
-          ReturnValues: 'UPDATED_OLD',
+          // The whole item as it was: the lists earlier jobs appended to beside the record come back too.
+          ReturnValues: 'ALL_OLD',
         }),
       );
       const old = output.Attributes?.quarantine as QuarantineRecord | undefined;
       const claimedPolicies = [...readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]), mine];
+      const ledger = ledgerOf(output.Attributes);
       return old?.status === 'claimed'
-        ? { claimed: true, replaced: old, claimedPolicies }
-        : { claimed: true, claimedPolicies };
+        ? { claimed: true, replaced: old, claimedPolicies, ...ledger }
+        : { claimed: true, claimedPolicies, ...ledger };
     } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
     }
@@ -978,12 +992,15 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
             ':mine': [plain(mine)],
             ...(record.claimId === undefined ? {} : { ':claimId': record.claimId }),
           },
-          ReturnValues: 'UPDATED_OLD',
+          ReturnValues: 'ALL_OLD',
         }),
       );
       const old = (output.Attributes?.quarantine as QuarantineRecord | undefined)?.addingModes;
       const claimedPolicies = [...readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]), mine];
-      return old ? { claimed: true, replaced: old, claimedPolicies } : { claimed: true, claimedPolicies };
+      const ledger = ledgerOf(output.Attributes);
+      return old
+        ? { claimed: true, replaced: old, claimedPolicies, ...ledger }
+        : { claimed: true, claimedPolicies, ...ledger };
     } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
     }
