@@ -998,6 +998,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       const old = (output.Attributes?.quarantine as QuarantineRecord | undefined)?.addingModes;
       const claimedPolicies = [...readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]), mine];
       const ledger = ledgerOf(output.Attributes);
+      await this.listAdding(eventId, addingModes, claimedPolicies);
       return old
         ? { claimed: true, replaced: old, claimedPolicies, ...ledger }
         : { claimed: true, claimedPolicies, ...ledger };
@@ -1006,6 +1007,39 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     }
     if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
     return { claimed: false };
+  }
+
+  /**
+   * Copies a claimed addition (its `addingModes` and the whole list of claimed policies) onto the quarantine's
+   * `QUARANTINED` list item, only over an entry still there: should the addition's job die and the change expire,
+   * the Home tab's by-hand lift still names the policy it may have attached. Best effort: the claim stands without it.
+   */
+  private async listAdding(
+    eventId: string,
+    addingModes: QuarantineModesAdding,
+    claimedPolicies: ClaimedQuarantinePolicy[],
+  ): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: QUARANTINED_PARTITION, sk: eventId },
+          UpdateExpression: 'SET #quarantine.#addingModes = :adding, #quarantine.#claimed = :claimed',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_exists(#quarantine)',
+          ExpressionAttributeNames: {
+            '#quarantine': 'quarantine',
+            '#addingModes': 'addingModes',
+            '#claimed': 'claimedPolicies',
+          },
+          ExpressionAttributeValues: {
+            ':adding': plain(addingModes),
+            ':claimed': claimedPolicies.map((entry) => plain(entry)),
+          },
+        }),
+      );
+    } catch {
+      // Only a hint for a change that expires later: the addition is claimed on the change itself.
+    }
   }
 
   /**

@@ -640,6 +640,55 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
     );
   });
 
+  it("names a dead addition's policy in the by-hand lift of a quarantine whose change expired after the addition died", async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'gone-adding', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'gone-adding' },
+      ),
+    );
+    const now = new Date();
+    const policy = (id: string) => `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-${id}`;
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-held',
+      target: { kind: 'user' as const, name: 'gone-adding' },
+      policyArn: policy('held'),
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'keys leaked',
+      at: now.toISOString(),
+    };
+    await h.store.claimQuarantine(change.eventId, record, now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+    // An addition claims (its policy may get attached) and its job dies: nothing else is written.
+    await h.store.claimModesAdding(
+      change.eventId,
+      record,
+      {
+        id: 'dying',
+        until: now.toISOString(),
+        policyArn: policy('dying'),
+        modes: ['deactivate-keys'],
+        by: { slackUserId: ALICE, name: 'alice' },
+        at: now.toISOString(),
+      },
+      now,
+    );
+    await components.dynalite.documentClient.send(
+      new DeleteCommand({ TableName: h.tableName, Key: { pk: `CHANGE#${change.eventId}`, sk: 'CHANGE' } }),
+    );
+
+    await handler(homeOpened(ALICE), context);
+    const text = textOf(homeOf(ALICE).blocks);
+
+    expect(text).toContain('State unknown');
+    expect(text).toContain(`aws iam get-policy --policy-arn ${policy('dying')}`);
+    expect(text).toContain(
+      `aws iam detach-user-policy --user-name gone-adding --policy-arn ${policy('dying')}`,
+    );
+  });
+
   it('tells how to lift an expired quarantine by hand from IAM, not the table alone: every bot policy that may be attached, the descriptions read before the keys', async () => {
     const change = await h.storeChange(
       recordOf(
