@@ -97,7 +97,12 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
   const { target } = quarantine;
   const kind = target.kind === 'role' ? 'Role' : target.kind === 'user' ? 'User' : 'Group';
   const policies = possiblyAttached(quarantine);
-  const keys = quarantine.deactivatedKeys ?? [];
+  // The keys the store recorded the bot turned off, as the list entry last copied them (a record from before that
+  // list: the keys it names as deactivated).
+  const keys = quarantine.keysTurnedOff ?? quarantine.deactivatedKeys ?? [];
+  const ids = (quarantine.createdPolicies ?? []).map(
+    (entry) => `${policyNameOf(entry.policyArn)} ${entry.policyId}`,
+  );
   // An addition refused a managed slot may have put an inline deny, named like its own policy.
   const inline = [
     ...new Set([
@@ -133,7 +138,7 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
   ];
   const keyWords =
     keys.length > 0
-      ? `\n2. Turn on again only the keys named *both* in a description read in 1 (\`access keys deactivated: …\`) *and* in this list (the table alone can't say which keys the bot turned off):`
+      ? `\n2. Turn on again only the keys named *both* in a description read in 1 (\`access keys deactivated: …\`) *and* in this list (the table alone can't say which keys the bot turned off)${ids.length > 0 ? `, and only from a policy whose \`PolicyId\` is the one the bot recorded when it made it (${ids.map((id) => inlineCode(id, 80)).join(', ')}): one made again under the same name by someone else has another` : ''}:`
       : '\n2. The record names no access key the bot turned off: a key named in a description read in 1 may have been turned off by a job that died; turn one on only if you know it was the bot.';
   return [
     section(

@@ -640,6 +640,54 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
     );
   });
 
+  it('for an expired quarantine, names to turn on only keys the store recorded the bot turned off, with the policy ids it recorded', async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'gone-ledger', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'gone-ledger' },
+      ),
+    );
+    const now = new Date();
+    const policyArn = `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-ledger1`;
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-ledger',
+      target: { kind: 'user' as const, name: 'gone-ledger' },
+      policyArn,
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'keys leaked',
+      at: now.toISOString(),
+      // A key the table names but the store never recorded as turned off by the bot.
+      deactivatedKeys: ['AKIARECORDEDKEY00001', 'AKIATABLEONLYKEY0001'],
+    };
+    const job = { kind: 'quarantine' as const, id: 'q-ledger' };
+    await h.store.claimQuarantine(
+      change.eventId,
+      { ...record, status: 'claimed', until: now.toISOString() },
+      now,
+    );
+    await h.store.recordPolicyCreated(
+      change.eventId,
+      job,
+      { policyArn, policyId: 'ANPALEDGERPOLICY0001' },
+      now,
+    );
+    await h.store.recordKeyTurnedOff(change.eventId, job, 'AKIARECORDEDKEY00001', now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+    await components.dynalite.documentClient.send(
+      new DeleteCommand({ TableName: h.tableName, Key: { pk: `CHANGE#${change.eventId}`, sk: 'CHANGE' } }),
+    );
+
+    await handler(homeOpened(ALICE), context);
+    const text = textOf(homeOf(ALICE).blocks);
+
+    expect(text).toContain('State unknown');
+    expect(text).toContain('--access-key-id AKIARECORDEDKEY00001 --status Active');
+    expect(text).not.toContain('AKIATABLEONLYKEY0001');
+    expect(text).toContain('`iam-changes-quarantine-ledger1 ANPALEDGERPOLICY0001`');
+  });
+
   it("names a dead addition's policy in the by-hand lift of a quarantine whose change expired after the addition died", async () => {
     const change = await h.storeChange(
       recordOf(
