@@ -4,10 +4,9 @@
  * fails, never taken again once the alert is posted.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AssessedChange } from '../../src/domain/types';
-import { DynamoChangeStore, StoreItemNotFoundError } from '../../src/store/dynamo-change-store';
-import { changeOf } from '../support/cloudtrail';
+import { type DynamoChangeStore, StoreItemNotFoundError } from '../../src/store/dynamo-change-store';
 import { type DynaliteServer, startDynalite } from '../support/dynalite';
+import { storeHoldingChange } from '../support/stored-change';
 
 const NOW = new Date('2026-11-20T15:00:00.000Z');
 const LATER = new Date(NOW.getTime() + 5 * 60_000);
@@ -27,17 +26,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  store = new DynamoChangeStore(db.documentClient, { tableName: await db.createTable() });
-  const change: AssessedChange = {
-    ...changeOf('AttachRolePolicy', {
-      roleName: 'ci',
-      policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
-    }),
-    risk: { level: 'medium', reasons: ['x'], rules: ['r'] },
-    revert: { supported: true, steps: [], cli: [] },
-  };
-  eventId = change.eventId;
-  await store.claimChange(change, NOW, NOW);
+  ({ store, eventId } = await storeHoldingChange(db, 'medium', NOW));
 });
 
 describe('DynamoChangeStore raised-alert claims', () => {

@@ -4,14 +4,13 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RevertRecord } from '../../src/app/revert-port';
-import type { AssessedChange } from '../../src/domain/types';
 import {
-  DynamoChangeStore,
+  type DynamoChangeStore,
   RevertClaimLostError,
   StoreItemNotFoundError,
 } from '../../src/store/dynamo-change-store';
-import { changeOf } from '../support/cloudtrail';
 import { type DynaliteServer, startDynalite } from '../support/dynalite';
+import { storeHoldingChange } from '../support/stored-change';
 
 const NOW = new Date('2026-11-20T15:00:00.000Z');
 const ALICE = { slackUserId: 'U0ALICE', name: 'alice' };
@@ -30,17 +29,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  store = new DynamoChangeStore(db.documentClient, { tableName: await db.createTable() });
-  const change: AssessedChange = {
-    ...changeOf('AttachRolePolicy', {
-      roleName: 'ci',
-      policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
-    }),
-    risk: { level: 'critical', reasons: ['x'], rules: ['r'] },
-    revert: { supported: true, steps: [], cli: [] },
-  };
-  await store.claimChange(change, NOW, NOW);
-  eventId = change.eventId;
+  ({ store, eventId } = await storeHoldingChange(db, 'critical', NOW));
 });
 
 function claim(by = ALICE, claimId = `claim-${by.name}`): RevertRecord {
