@@ -35,12 +35,14 @@ import { toCliCommand } from '../domain/revert';
 import type { AssessedChange, PolicyDocument, RevertStep } from '../domain/types';
 import type { AuditActor, AuditLog } from './audit-port';
 import { handedInOrRead } from './handed-in-change';
-import { type AccessKey, type IamGateway, isIamError } from './iam-port';
+import { type AccessKey, type IamGateway, isIamError, type ManagedPolicy } from './iam-port';
 import type { Clock } from './ports';
 import {
   ChangeNotFoundError,
   type ClaimedQuarantinePolicy,
+  type CreatedQuarantinePolicy,
   QUARANTINE_CLAIM_LEASE_MS,
+  type QuarantineJob,
   type QuarantineModesAdded,
   type QuarantineModesAdding,
   type QuarantineRecord,
@@ -56,6 +58,14 @@ export interface QuarantineDependencies {
   audit: AuditLog;
   /** Who may not be quarantined, the policy name and the bot's surface; `accountId` defaults to the change's. */
   settings: QuarantineSettings;
+}
+
+/** The quarantine that holds a principal: the change it is recorded on, its record, and that change's time. */
+export interface QuarantineHolder {
+  eventId: string;
+  record: QuarantineRecord;
+  /** The quarantined change's CloudTrail event time, when it was read with the record. */
+  eventTime?: string;
 }
 
 /** One mode as the confirmation modal offers it: whether it applies to this principal, and why not. */
@@ -97,7 +107,7 @@ export interface QuarantinePreview {
    * When {@link alreadyQuarantined}: the quarantine that holds — the change it is recorded on (this one or
    * another of the same principal) and its record. A request for modes it lacks adds them to it.
    */
-  active?: { eventId: string; record: QuarantineRecord };
+  active?: QuarantineHolder;
   /** When already quarantined: the modes in force. */
   inForce?: QuarantineMode[];
   /** When already quarantined: the modes not in force that fit the principal (what a request may add). */
@@ -223,6 +233,8 @@ export type LiftOutcome =
       modes?: QuarantineMode[];
       /** Access keys set Active again (only those the quarantine deactivated). */
       restoredKeys: string[];
+      /** Access keys the quarantine set Inactive that stay off: created during the incident (see warnings). */
+      keptOffKeys?: string[];
       /** What did not go as planned (a key deleted meanwhile, a policy left behind). */
       warnings: string[];
       /** True when IAM was only simulated: nothing changed in AWS. */
@@ -324,6 +336,57 @@ function diedUnrecorded(record: QuarantineRecord): Set<string> {
   );
 }
 
+/**
+ * The keys among `keys` created at or after `since` (the quarantined change's event time): made during the
+ * incident, so turned off but never handed back by a lift. A key whose creation time IAM did not give is not one.
+ */
+function mintedSince(keys: readonly AccessKey[], since: string | undefined): string[] {
+  const from = since ? Date.parse(since) : Number.NaN;
+  if (Number.isNaN(from)) return [];
+  return keys
+    .filter((key) => key.createDate !== undefined && Date.parse(key.createDate) >= from)
+    .map((key) => key.id);
+}
+
+/** The IAM actions that attach a managed policy: the only ones whose `LimitExceeded` is the attachment limit. */
+const ATTACH_ACTION = /^iam:Attach(User|Role|Group)Policy$/;
+
+/**
+ * When `error` is IAM refusing `CreatePolicy` for the account's quota of customer managed policies
+ * (`LimitExceeded`; 1,500 by default): why, in words, and what to do. Nothing was attached then.
+ */
+function policyQuota(error: unknown): string | undefined {
+  if (!isIamError(error, 'LimitExceeded') || error.action !== 'iam:CreatePolicy') return undefined;
+  return `IAM refused to create the new deny: the account already has as many customer managed policies as its quota allows (${message(error)}); nothing was attached. Delete unused customer managed policies or raise the quota (Service Quotas, IAM), then ask again`;
+}
+
+/** Why a key stays off after the lift, in words. */
+function keptOffWhy(id: string): string {
+  return `access key ${id} was created at or after the quarantined change (during the incident): it was set Inactive and stays off after the lift; turn it on by hand only once you know who made it`;
+}
+
+/** What the store recorded of a quarantine's jobs right as they acted: the policies created, the keys turned off. */
+type Ledger = Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'>;
+
+/**
+ * The keys `policy`'s description names for `target`, when it is a policy the bot created (the `PolicyId` recorded
+ * right after `CreatePolicy`; a policy made again under the same name by someone else has another) and only those
+ * the store recorded as turned off by the bot: none otherwise.
+ */
+function restorableNamedBy(
+  policy: ManagedPolicy | null | undefined,
+  target: string,
+  ledger: Ledger,
+): string[] {
+  if (!policy?.policyId) return [];
+  const created = (ledger.createdPolicies ?? []).some(
+    (entry: CreatedQuarantinePolicy) => entry.policyArn === policy.arn && entry.policyId === policy.policyId,
+  );
+  if (!created) return [];
+  const off = ledger.keysTurnedOff ?? [];
+  return keysInDescription(policy.description, target).filter((key) => off.includes(key));
+}
+
 /** The quarantine use case. */
 export class QuarantineService {
   private readonly policyName: string;
@@ -402,10 +465,10 @@ export class QuarantineService {
       return preview;
     }
     const entity: IamEntity = { kind: target.kind, name: target.name };
-    let holder: { eventId: string; record: QuarantineRecord } | undefined;
+    let holder: QuarantineHolder | undefined;
     if (existing && live && existing.status === 'active') {
       preview.existing = existing;
-      holder = { eventId, record: existing };
+      holder = { eventId, record: existing, eventTime: change.eventTime };
     } else {
       holder = await this.recordedQuarantineAmong(await this.deps.iam.listAttachedPolicies(entity), entity);
     }
@@ -442,7 +505,7 @@ export class QuarantineService {
    */
   private async previewAdding(
     preview: QuarantinePreview,
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     kind: 'user' | 'role',
     ownId: string | undefined,
   ): Promise<QuarantinePreview> {
@@ -572,7 +635,10 @@ export class QuarantineService {
       preview.refusal = `the quarantine by ${record.by.name} failed (${record.error ?? 'see the audit log'}): nothing was attached to lift`;
       return preview;
     }
-    preview.keysToRestore = [...(record.deactivatedKeys ?? [])];
+    // Only keys the store recorded the bot turned off (the lift also checks its own policy's description names them).
+    preview.keysToRestore = (record.deactivatedKeys ?? []).filter((key) =>
+      (record.keysTurnedOff ?? []).includes(key),
+    );
     // An active quarantine whose policy is no longer attached (detached by hand, or by a lift that died) is still
     // offered: the lift records it lifted — otherwise it would stay listed as quarantined for good — and deletes
     // the quarantine's own policy when it is still there.
@@ -591,7 +657,7 @@ export class QuarantineService {
         if (own && !policy)
           preview.steps.push({ action: 'iam:DeletePolicy', params: { PolicyArn: record.policyArn } });
         if (own && record.status === 'claimed')
-          preview.keysToRestore = keysInDescription(own.description, entityKey(record.target));
+          preview.keysToRestore = restorableNamedBy(own, entityKey(record.target), record);
         if (!own && !policy && record.status === 'claimed' && !leftSomething) {
           preview.refusal = `the quarantine by ${record.by.name} never finished and left nothing in IAM: nothing to lift`;
           return preview;
@@ -637,10 +703,12 @@ export class QuarantineService {
     const dead = await this.leftByEarlierJobs(
       record.target,
       candidates.filter((arn) => unrecorded.has(arn)),
+      record,
     );
     const rest = await this.leftByEarlierJobs(
       record.target,
       candidates.filter((arn) => !unrecorded.has(arn)),
+      record,
     );
     const failed = dead.warnings[0] ?? rest.warnings[0];
     if (failed) throw new Error(failed);
@@ -720,6 +788,9 @@ export class QuarantineService {
       now,
     );
     if (!claim.claimed) return this.alreadyClaimed(by, eventId, entity, reason, claim.existing);
+    const job: QuarantineJob = { kind: 'quarantine', id: claimId };
+    // What earlier jobs recorded as they acted, as the claim found it (none of them may append to it now).
+    const ledger: Ledger = claim;
     // Claims taken over (jobs that died, a retry of this one, a quarantine that failed keeping a dead job's deny):
     // every policy claimed for this quarantine before is listed. The keys their descriptions name are carried over
     // so the lift still restores them, and what they left in IAM is cleared once this quarantine's own deny is
@@ -727,16 +798,24 @@ export class QuarantineService {
     const leftover = await this.leftByEarlierJobs(
       entity,
       claim.claimedPolicies.map((entry) => entry.policyArn).filter((arn) => arn !== policyArn),
+      ledger,
     );
     const clearLater = async (): Promise<string[]> => this.clearReplaced(entity, leftover.existing);
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
     // only keys named there, whatever the table says.
-    const keysListed = preview.modes.includes('deactivate-keys')
-      ? await this.activeKeys(entity.name)
-      : { ids: [], warnings: [] };
-    const carried = leftover.keys.filter((id) => !keysListed.ids.includes(id));
+    const keysListed =
+      preview.modes.includes('deactivate-keys') || leftover.keys.length > 0
+        ? await this.activeKeys(entity.name, preview.change.eventTime)
+        : { ids: [], inactive: [], minted: [], warnings: [] };
+    if (!preview.modes.includes('deactivate-keys')) keysListed.ids = [];
+    // Keys made during the incident are turned off but never named as the bot's to restore.
+    const toRestoreLater = keysListed.ids.filter((id) => !keysListed.minted.includes(id));
+    // Only a key that is off now: one an earlier job recorded but someone turned on since is not carried.
+    const carried = leftover.keys.filter(
+      (id) => !keysListed.ids.includes(id) && keysListed.inactive.includes(id),
+    );
     keysListed.warnings.unshift(...leftover.warnings);
     let created = false;
     let attachedPolicy = false;
@@ -746,13 +825,14 @@ export class QuarantineService {
           `the deny document is ${policySize(document)} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}: shorten the bot surface settings`,
         );
       }
-      await this.deps.iam.createManagedPolicy({
+      const made = await this.deps.iam.createManagedPolicy({
         name,
         path: QUARANTINE_POLICY_PATH,
         document,
-        description: quarantinePolicyDescription(entityKey(entity), eventId, [...keysListed.ids, ...carried]),
+        description: quarantinePolicyDescription(entityKey(entity), eventId, [...toRestoreLater, ...carried]),
       });
       created = true;
+      await this.recordCreated(eventId, job, policyArn, made);
       await this.deps.iam.attachManagedPolicy(entity, policyArn);
       attachedPolicy = true;
       const attached = await this.deps.iam.listAttachedPolicies(entity);
@@ -763,7 +843,7 @@ export class QuarantineService {
       const limit = await this.attachLimit(entity, error, [policyArn]);
       const text = limit
         ? `${limit.why}: detach one of its other policies by hand, then quarantine it again`
-        : message(error);
+        : (policyQuota(error) ?? message(error));
       const warnings = created && !attachedPolicy ? await this.removePolicy(policyArn) : [];
       // What dead claims taken over left in IAM stays when this deny did not get attached: their policy may be the
       // only deny the principal has, and its description the only list of the keys it deactivated. The failure is
@@ -794,11 +874,18 @@ export class QuarantineService {
       };
     }
 
-    const { deactivated, warnings } = await this.deactivateKeys(entity.name, keysListed.ids);
+    const { deactivated, keptOff, warnings } = await this.deactivateKeys(
+      eventId,
+      job,
+      entity.name,
+      keysListed.ids,
+      keysListed.minted,
+    );
     deactivated.push(...carried);
     warnings.unshift(...keysListed.warnings, ...(await clearLater()));
     const active: QuarantineRecord = { ...record, status: 'active' };
     if (deactivated.length > 0) active.deactivatedKeys = deactivated;
+    if (keptOff.length > 0) active.keysKeptOff = keptOff;
     if (warnings.length > 0) active.warnings = warnings;
     await this.deps.store.recordQuarantine(eventId, active, this.deps.clock.now());
     await this.audit(by, 'quarantine', eventId, entity, reason, 'done', {
@@ -826,7 +913,7 @@ export class QuarantineService {
   private async quarantinedAlready(
     eventId: string,
     preview: QuarantinePreview,
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     by: AuditActor,
     reason: string,
     id: string,
@@ -864,7 +951,7 @@ export class QuarantineService {
    * replaced (a job that died before detaching it) is cleared, and the outcome is told again.
    */
   private async modesAddedBefore(
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     done: QuarantineModesAdded,
   ): Promise<QuarantineOutcome> {
     const entity = holder.record.target;
@@ -903,7 +990,7 @@ export class QuarantineService {
   private async addModes(
     eventId: string,
     preview: QuarantinePreview,
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     by: AuditActor,
     reason: string,
     id: string,
@@ -945,14 +1032,21 @@ export class QuarantineService {
     };
 
     const warnings: string[] = [];
-    // The keys the quarantine turned off so far, as a lift trusts them: named both in its record and in its
-    // policy's description; and those a dead earlier attempt's policy names (it may have turned them off).
+    const job: QuarantineJob = { kind: 'adding', id };
+    // The keys the quarantine turned off so far, as a lift trusts them: named in its record, recorded by the store
+    // as turned off by the bot, and in its policy's description (the bot's own policy, by its recorded id); and
+    // those a dead earlier attempt recorded and its policy names.
     let kept: string[];
     let leftover: string[] = [];
     let keys: AccessKey[] = [];
+    // When the incident began: the quarantined change's event time (as read with the quarantine that holds), else
+    // the quarantine's own. A key made since is turned off, never handed back.
+    const since = holder.eventTime ?? record.at;
     try {
+      // As the claim found it: no earlier job of the quarantine may append to it now.
+      const ledger: Ledger = claim;
       const current = await this.deps.iam.getManagedPolicy(record.policyArn);
-      const named = keysInDescription(current?.description, principal);
+      const named = restorableNamedBy(current, principal, ledger);
       kept = (record.deactivatedKeys ?? []).filter((key) => named.includes(key));
       for (const key of (record.deactivatedKeys ?? []).filter((item) => !named.includes(item)))
         warnings.push(`access key ${key} is not named by the quarantine policy in IAM: not carried over`);
@@ -960,6 +1054,7 @@ export class QuarantineService {
       const left = await this.leftByEarlierJobs(
         entity,
         earlier.filter((arn) => dead.has(arn)),
+        ledger,
       );
       warnings.push(...left.warnings);
       leftover = left.keys.filter((key) => !kept.includes(key));
@@ -974,6 +1069,10 @@ export class QuarantineService {
     const toDeactivate = added.includes('deactivate-keys')
       ? keys.filter((key) => key.status === 'Active' && !kept.includes(key.id)).map((key) => key.id)
       : [];
+    const minted = mintedSince(
+      keys.filter((key) => toDeactivate.includes(key.id)),
+      since,
+    );
     // Only a leftover key that is off now: one the dead attempt never reached is not the bot's to turn on.
     const carried = leftover.filter(
       (id) => !toDeactivate.includes(id) && keys.some((key) => key.id === id && key.status === 'Inactive'),
@@ -987,17 +1086,18 @@ export class QuarantineService {
           `the deny document is ${policySize(document)} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}: shorten the bot surface settings`,
         );
       }
-      await this.deps.iam.createManagedPolicy({
+      const made = await this.deps.iam.createManagedPolicy({
         name,
         path: QUARANTINE_POLICY_PATH,
         document,
         description: quarantinePolicyDescription(
           principal,
           holder.eventId,
-          unique([...kept, ...carried, ...toDeactivate]),
+          unique([...kept, ...carried, ...toDeactivate.filter((id) => !minted.includes(id))]),
         ),
       });
       created = true;
+      await this.recordCreated(holder.eventId, job, policyArn, made);
       await this.deps.iam.attachManagedPolicy(entity, policyArn);
       attachedPolicy = true;
       const attached = await this.deps.iam.listAttachedPolicies(entity);
@@ -1006,9 +1106,6 @@ export class QuarantineService {
       }
     } catch (error: unknown) {
       const limit = await this.attachLimit(entity, error, [record.policyArn, policyArn]);
-      const text = limit
-        ? `${limit.why}. The quarantine holds as it was: ${record.policyArn} stays attached, with ${modesInForce(record).join(', ')}. Detach one of its other policies by hand, then ask again`
-        : message(error);
       const problems: string[] = [];
       let off = !attachedPolicy;
       if (attachedPolicy) {
@@ -1022,8 +1119,21 @@ export class QuarantineService {
         }
       }
       if (created && off) problems.push(...(await this.removePolicy(policyArn)));
+      // "Holds as it was" only when the recorded deny is among the policies attached now, as IAM lists them.
+      const holding = await this.holding(entity, record.policyArn);
+      const why = limit?.why ?? policyQuota(error) ?? message(error);
+      const text = limit
+        ? `no mode was added: ${why}. ${holding.holds ? `The quarantine holds as it was: ${record.policyArn} stays attached, with ${modesInForce(record).join(', ')}` : holding.words}. Detach one of its other policies by hand, then ask again`
+        : `no mode was added (${why}); ${holding.holds ? 'the quarantine holds as it was' : holding.words}`;
       // Only revoke-sessions, with no key to record, can do without a new managed deny: an inline one takes no slot.
-      if (limit && off && added.every((mode) => mode === 'revoke-sessions') && carried.length === 0) {
+      // Never beside a managed deny that is not attached: an inline revoke-sessions alone would pass for a quarantine.
+      if (
+        limit &&
+        off &&
+        holding.holds &&
+        added.every((mode) => mode === 'revoke-sessions') &&
+        carried.length === 0
+      ) {
         const inline = await this.addInline({
           eventId,
           holder,
@@ -1051,16 +1161,14 @@ export class QuarantineService {
       });
       return {
         status: 'failed',
-        error: limit
-          ? `no mode was added: ${text}`
-          : `no mode was added (${text}); the quarantine holds as it was`,
+        error: text,
         target: entity,
         policyArn: record.policyArn,
         ...(limit ? { attachedPolicies: limit.attached } : {}),
       };
     }
 
-    const turnedOff = await this.deactivateKeys(entity.name, toDeactivate);
+    const turnedOff = await this.deactivateKeys(holder.eventId, job, entity.name, toDeactivate, minted);
     warnings.push(...turnedOff.warnings);
     const newKeys = [...turnedOff.deactivated, ...carried];
     const entry: QuarantineModesAdded = {
@@ -1075,13 +1183,21 @@ export class QuarantineService {
       ...(newKeys.length > 0 ? { deactivatedKeys: newKeys } : {}),
       ...(warnings.length > 0 ? { warnings: [...warnings] } : {}),
     };
-    const { addingModes: _held, deactivatedKeys: _keys, inlinePolicyName: _inline, ...rest } = record;
+    const {
+      addingModes: _held,
+      deactivatedKeys: _keys,
+      inlinePolicyName: _inline,
+      keysKeptOff: _keptOff,
+      ...rest
+    } = record;
     const allKeys = unique([...kept, ...newKeys]);
+    const keptOff = unique([...(record.keysKeptOff ?? []), ...turnedOff.keptOff]);
     const updated: QuarantineRecord = {
       ...rest,
       policyArn,
       modes,
       ...(allKeys.length > 0 ? { deactivatedKeys: allKeys } : {}),
+      ...(keptOff.length > 0 ? { keysKeptOff: keptOff } : {}),
       modesAdded: [...(record.modesAdded ?? []), entry],
     };
     if (
@@ -1137,7 +1253,7 @@ export class QuarantineService {
    */
   private async addInline(given: {
     eventId: string;
-    holder: { eventId: string; record: QuarantineRecord };
+    holder: QuarantineHolder;
     by: AuditActor;
     reason: string;
     id: string;
@@ -1246,7 +1362,7 @@ export class QuarantineService {
    */
   private async notAdded(
     eventId: string,
-    holder: { eventId: string; record: QuarantineRecord },
+    holder: QuarantineHolder,
     preview: QuarantinePreview,
     by: AuditActor,
     reason: string,
@@ -1399,14 +1515,17 @@ export class QuarantineService {
           ? await this.deps.iam.getManagedPolicy(recorded.policyArn)
           : undefined;
       if (deadClaim && recorded && recordedPolicy) {
-        // The claim's job died before recording which keys it deactivated: its policy's description says.
-        keys = keysInDescription(recordedPolicy.description, entityKey(entity));
+        // The claim's job died before recording its outcome: the keys the store recorded it turned off, as its
+        // policy's description names them.
+        keys = restorableNamedBy(recordedPolicy, entityKey(entity), recorded);
       }
       if (recordedKeys.length > 0 && recorded) {
-        const named = keysInDescription(recordedPolicy?.description, entityKey(entity));
+        const named = restorableNamedBy(recordedPolicy, entityKey(entity), recorded);
         keys = recordedKeys.filter((id) => named.includes(id));
         for (const id of recordedKeys.filter((key) => !named.includes(key))) {
-          keyWarnings.push(`access key ${id} is not named by the quarantine policy in IAM: not reactivated`);
+          keyWarnings.push(
+            `access key ${id} is not both recorded as turned off by the bot and named by the bot's own quarantine policy in IAM: not reactivated`,
+          );
         }
       }
       const attached = await this.deps.iam.listAttachedPolicies(entity);
@@ -1459,6 +1578,8 @@ export class QuarantineService {
       // Keys before the policy: its description is the only trusted list of the keys the quarantine turned off,
       // so it is deleted last — a lift that dies in between leaves it for the retry to read.
       const restored = await this.restoreKeys(entity.name, keys, warnings);
+      const keptOff = recorded?.keysKeptOff ?? [];
+      for (const id of keptOff) warnings.push(keptOffWhy(id));
       for (const key of restored) ran.push(keyStep(entity.name, key, 'Active'));
       // A completed lift's own policy, detached by the lift that died, is deleted too when it is still there.
       const leftOver =
@@ -1505,6 +1626,7 @@ export class QuarantineService {
         policyArn,
         ...(recorded ? { modes: recorded.modes ?? ['deny-iam'] } : {}),
         restoredKeys: restored,
+        ...(keptOff.length > 0 ? { keptOffKeys: keptOff } : {}),
         warnings,
         ...(this.deps.iam.dryRun ? { dryRun: true } : {}),
       };
@@ -1523,6 +1645,7 @@ export class QuarantineService {
   private async leftByEarlierJobs(
     entity: IamEntity,
     arns: readonly string[],
+    ledger: Ledger,
   ): Promise<{ existing: string[]; keys: string[]; warnings: string[] }> {
     const existing: string[] = [];
     const keys: string[] = [];
@@ -1532,7 +1655,7 @@ export class QuarantineService {
         const policy = await this.deps.iam.getManagedPolicy(arn);
         if (!policy) continue;
         existing.push(arn);
-        keys.push(...keysInDescription(policy.description, entityKey(entity)));
+        keys.push(...restorableNamedBy(policy, entityKey(entity), ledger));
       } catch (error: unknown) {
         warnings.push(
           `${arn}, left by an earlier, unfinished attempt, could not be read (${message(error)}): the lift clears it`,
@@ -1551,7 +1674,7 @@ export class QuarantineService {
   private async recordedQuarantineAmong(
     attached: { arn: string }[],
     entity: IamEntity,
-  ): Promise<{ eventId: string; record: QuarantineRecord } | undefined> {
+  ): Promise<QuarantineHolder | undefined> {
     for (const { arn } of attached) {
       if (!isQuarantinePolicyArn(arn, this.policyName)) continue;
       const eventId = quarantineEventOf(
@@ -1559,13 +1682,14 @@ export class QuarantineService {
         entityKey(entity),
       );
       if (!eventId) continue;
-      const record = (await this.deps.store.getChange(eventId))?.quarantine;
+      const stored = await this.deps.store.getChange(eventId);
+      const record = stored?.quarantine;
       if (
         record?.status === 'active' &&
         record.policyArn === arn &&
         entityKey(record.target) === entityKey(entity)
       )
-        return { eventId, record };
+        return { eventId, record, ...(stored ? { eventTime: stored.change.eventTime } : {}) };
     }
     return undefined;
   }
@@ -1600,7 +1724,8 @@ export class QuarantineService {
     error: unknown,
     own: readonly string[],
   ): Promise<{ why: string; attached: string[] } | undefined> {
-    if (!isIamError(error, 'LimitExceeded')) return undefined;
+    // Only an attach refused: `LimitExceeded` from another call (CreatePolicy at the account's quota) is not this.
+    if (!isIamError(error, 'LimitExceeded') || !ATTACH_ACTION.test(error.action)) return undefined;
     let attached: string[] = [];
     try {
       attached = (await this.deps.iam.listAttachedPolicies(entity))
@@ -1612,6 +1737,27 @@ export class QuarantineService {
     return {
       why: `IAM refused to attach the new deny: ${entityKey(entity)} already has as many managed policies attached as IAM allows a ${entity.kind} (its attachment limit: ${message(error)})`,
       attached,
+    };
+  }
+
+  /**
+   * Whether the quarantine's recorded deny `policyArn` is attached to `entity` now, as IAM lists it; when it is
+   * not (or IAM can't say), the words that tell the responder, as critical as it is: the principal may be loose.
+   */
+  private async holding(entity: IamEntity, policyArn: string): Promise<{ holds: boolean; words: string }> {
+    const principal = entityKey(entity);
+    try {
+      if ((await this.deps.iam.listAttachedPolicies(entity)).some((item) => item.arn === policyArn))
+        return { holds: true, words: '' };
+    } catch (error: unknown) {
+      return {
+        holds: false,
+        words: `CRITICAL: the quarantine's recorded deny ${policyArn} could not be confirmed attached to ${principal} (${message(error)}): check its attached policies now`,
+      };
+    }
+    return {
+      holds: false,
+      words: `CRITICAL: the quarantine's recorded deny ${policyArn} is no longer attached to ${principal}: it is not fenced in by it. Attach it again by hand now (${toCliCommand(attachStep(entity, policyArn, 'Attach'))}), then look at the alert again`,
     };
   }
 
@@ -1628,35 +1774,95 @@ export class QuarantineService {
     }
   }
 
-  /** The user's active access keys, or why they could not be listed. */
-  private async activeKeys(userName: string): Promise<{ ids: string[]; warnings: string[] }> {
+  /**
+   * The user's active (`ids`) and inactive access keys, and the active ones created at or after `since` (`minted`),
+   * or why they could not be listed.
+   */
+  private async activeKeys(
+    userName: string,
+    since?: string,
+  ): Promise<{ ids: string[]; inactive: string[]; minted: string[]; warnings: string[] }> {
     let keys: AccessKey[];
     try {
       keys = await this.deps.iam.listAccessKeys(userName);
     } catch (error: unknown) {
       return {
         ids: [],
+        inactive: [],
+        minted: [],
         warnings: [`the access keys could not be listed (${message(error)}): none deactivated`],
       };
     }
-    return { ids: keys.filter((item) => item.status === 'Active').map((item) => item.id), warnings: [] };
+    const active = keys.filter((item) => item.status === 'Active');
+    return {
+      ids: active.map((item) => item.id),
+      inactive: keys.filter((item) => item.status === 'Inactive').map((item) => item.id),
+      minted: mintedSince(active, since),
+      warnings: [],
+    };
   }
 
+  /**
+   * Records, under `job`'s claim, the policy IAM just created with the id IAM gave it: the only proof later that
+   * a policy under that name is the bot's own and its description the bot's list of keys. Not recorded (the claim
+   * was taken over, or IAM gave no id): its keys are never restored, which fails closed.
+   */
+  private async recordCreated(
+    eventId: string,
+    job: QuarantineJob,
+    policyArn: string,
+    made: ManagedPolicy,
+  ): Promise<void> {
+    if (!made.policyId) return;
+    await this.deps.store.recordPolicyCreated(
+      eventId,
+      job,
+      { policyArn, policyId: made.policyId },
+      this.deps.clock.now(),
+    );
+  }
+
+  /**
+   * Sets each key Inactive and, right after IAM did, records it under `job`'s claim on the change (`eventId`):
+   * the store's list of keys the bot turned off is what a lift may turn on again. A key whose record fails (the
+   * claim was taken over meanwhile, or the store failed) stays off for good and is named in a warning.
+   */
   private async deactivateKeys(
+    eventId: string,
+    job: QuarantineJob,
     userName: string,
     ids: readonly string[],
-  ): Promise<{ deactivated: string[]; warnings: string[] }> {
+    minted: readonly string[] = [],
+  ): Promise<{ deactivated: string[]; keptOff: string[]; warnings: string[] }> {
     const deactivated: string[] = [];
+    const keptOff: string[] = [];
     const warnings: string[] = [];
     for (const id of ids) {
       try {
         await this.deps.iam.setAccessKeyStatus(userName, id, 'Inactive');
-        deactivated.push(id);
       } catch (error: unknown) {
         warnings.push(`access key ${id} was not deactivated (${message(error)})`);
+        continue;
       }
+      if (minted.includes(id)) {
+        // Made during the incident: off, and never recorded as the bot's to turn on again.
+        keptOff.push(id);
+        warnings.push(keptOffWhy(id));
+        continue;
+      }
+      let recorded = false;
+      try {
+        recorded = await this.deps.store.recordKeyTurnedOff(eventId, job, id, this.deps.clock.now());
+      } catch {
+        // Said below: the key is off, and nothing says the bot may turn it on.
+      }
+      if (recorded) deactivated.push(id);
+      else
+        warnings.push(
+          `access key ${id} was deactivated but could not be recorded as the bot's (this job's claim was taken over, or the store failed): the lift leaves it off; turn it on by hand once cleared`,
+        );
     }
-    return { deactivated, warnings };
+    return { deactivated, keptOff, warnings };
   }
 
   private async restoreKeys(userName: string, keys: string[], warnings: string[]): Promise<string[]> {

@@ -65,6 +65,11 @@ export interface QuarantineRecord {
   modes?: QuarantineMode[];
   /** The access keys the bot set Inactive: only these are set Active again on lift. */
   deactivatedKeys?: string[];
+  /**
+   * Access keys created at or after the quarantined change's event time (made during the incident) that the
+   * quarantine set Inactive: never named as the bot's to restore, so the lift leaves them off and says so.
+   */
+  keysKeptOff?: string[];
   /** What did not go as planned while the quarantine still holds (a key that could not be deactivated). */
   warnings?: string[];
   by: AuditActor;
@@ -110,6 +115,33 @@ export interface QuarantineRecord {
    * never sets it.
    */
   claimedPolicies?: ClaimedQuarantinePolicy[];
+  /**
+   * The access keys a job of this quarantine recorded right after IAM set each one Inactive (appended while that
+   * job's claim held, see {@link QuarantineStore.recordKeyTurnedOff}): the only keys a lift, a claim or an addition
+   * may turn on again, and only when a policy the bot created (see {@link createdPolicies}) names them too. A key
+   * turned off by a job that died before recording it stays off. Kept beside the record like
+   * {@link claimedPolicies}; filled in when read, never written with the record.
+   */
+  keysTurnedOff?: string[];
+  /**
+   * The deny policies the bot created for this quarantine, each with the `PolicyId` IAM gave it, recorded right
+   * after `CreatePolicy` (while the job's claim held): a policy found under the same name with another id was made
+   * by someone else, and its description names no key the bot may restore. Filled in when read, never written.
+   */
+  createdPolicies?: CreatedQuarantinePolicy[];
+}
+
+/** A deny policy the bot created for a quarantine (see {@link QuarantineRecord.createdPolicies}). */
+export interface CreatedQuarantinePolicy {
+  policyArn: string;
+  /** IAM's id for it (`ANPA…`), as `CreatePolicy` returned it. */
+  policyId: string;
+}
+
+/** The job of a quarantine holding its claim: the quarantine's own (`claimId`) or an addition of modes (its id). */
+export interface QuarantineJob {
+  kind: 'quarantine' | 'adding';
+  id: string;
 }
 
 /** A deny policy claimed for a quarantine (see {@link QuarantineRecord.claimedPolicies}). */
@@ -250,7 +282,11 @@ export const QUARANTINE_CLAIM_LEASE_MS = WORKER_TIMEOUT_MS + 60_000;
  * job's own, so what it left in IAM can be cleared), or the quarantine someone else holds.
  */
 export type QuarantineClaimResult =
-  | { claimed: true; replaced?: QuarantineRecord; claimedPolicies: ClaimedQuarantinePolicy[] }
+  | ({
+      claimed: true;
+      replaced?: QuarantineRecord;
+      claimedPolicies: ClaimedQuarantinePolicy[];
+    } & ClaimedLedger)
   | { claimed: false; existing: QuarantineRecord };
 
 /**
@@ -258,8 +294,19 @@ export type QuarantineClaimResult =
  * it) and every policy claimed for the quarantine so far, this one's included; or no claim.
  */
 export type ModesAddingClaimResult =
-  | { claimed: true; replaced?: QuarantineModesAdding; claimedPolicies: ClaimedQuarantinePolicy[] }
+  | ({
+      claimed: true;
+      replaced?: QuarantineModesAdding;
+      claimedPolicies: ClaimedQuarantinePolicy[];
+    } & ClaimedLedger)
   | { claimed: false };
+
+/**
+ * What earlier jobs of the quarantine recorded as they acted (see {@link QuarantineRecord.keysTurnedOff} and
+ * {@link QuarantineRecord.createdPolicies}), as the claim found them in the same write: no earlier job may append
+ * to them once the claim is taken. Absent when none.
+ */
+export type ClaimedLedger = Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'>;
 
 /** Quarantine as recorded on the change item, claimed exactly once. */
 export interface QuarantineStore {
@@ -282,7 +329,8 @@ export interface QuarantineStore {
   recordLift(eventId: string, record: QuarantineRecord, now: Date): Promise<boolean>;
   /**
    * Takes the right to lift the quarantine `record` (a conditional write): the recorded quarantine must still
-   * hold its `claimId` and its `policyArn` (modes added since replace the policy), active or failed, with no other
+   * hold its `claimId`, its `policyArn` (modes added since replace the policy) and as many claimed policies as
+   * `record.claimedPolicies` lists (a deny claimed since the read would be missed), active or failed, with no other
    * lift running (or one whose `lifting.until` passed, or one with this `lifting.id`: a retry of the same lift takes
    * its own claim over) and no modes being added (unless that job's `addingModes.until` passed). False otherwise:
    * lifted already, quarantined again or modes added since, another lift or an addition running. Throws when not
@@ -330,6 +378,22 @@ export interface QuarantineStore {
    * policies claimed stay listed in {@link QuarantineRecord.claimedPolicies}.
    */
   releaseModesAdding(eventId: string, id: string): Promise<void>;
+  /**
+   * Appends `policy` to {@link QuarantineRecord.createdPolicies} while `job` holds its claim: a quarantine claim
+   * still `claimed` with its `claimId`, or an addition still holding `addingModes` with its id (a conditional
+   * write). False, with nothing written, when the claim is gone (taken over, given back, recorded).
+   */
+  recordPolicyCreated(
+    eventId: string,
+    job: QuarantineJob,
+    policy: CreatedQuarantinePolicy,
+    now: Date,
+  ): Promise<boolean>;
+  /**
+   * Appends `keyId` to {@link QuarantineRecord.keysTurnedOff} while `job` holds its claim (as
+   * {@link recordPolicyCreated}). False, with nothing written, when the claim is gone: that key stays off.
+   */
+  recordKeyTurnedOff(eventId: string, job: QuarantineJob, keyId: string, now: Date): Promise<boolean>;
 }
 
 /** The event id names no stored change. */

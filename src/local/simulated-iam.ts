@@ -5,6 +5,7 @@
  * changes nothing outside this process. It starts empty on each run.
  */
 
+import { randomUUID } from 'node:crypto';
 import type { PrincipalDirectory } from '../app/escalation-check';
 import type {
   AccessKey,
@@ -37,6 +38,8 @@ interface SimulatedPolicy {
   name: string;
   path: string;
   description?: string;
+  /** The id IAM would give it (`ANPA…`), new for each policy made under a name. */
+  policyId?: string;
   versions: Map<string, { document: PolicyDocument; createDate: string }>;
   defaultVersionId: string;
   nextVersion: number;
@@ -252,6 +255,7 @@ export class SimulatedIamGateway implements IamGateway, PrincipalDirectory {
       arn: policyArn,
       name: policy.name,
       path: policy.path,
+      ...(policy.policyId ? { policyId: policy.policyId } : {}),
       defaultVersionId: policy.defaultVersionId,
       attachmentCount: attachments.roles.length + attachments.users.length + attachments.groups.length,
       ...(policy.description ? { description: policy.description } : {}),
@@ -384,16 +388,18 @@ export class SimulatedIamGateway implements IamGateway, PrincipalDirectory {
         `A policy called ${policy.name} already exists`,
       );
     }
+    const policyId = `ANPA${randomUUID().replaceAll('-', '').slice(0, 17).toUpperCase()}`;
     this.policies.set(arn, {
       name: policy.name,
       path,
+      policyId,
       ...(policy.description ? { description: policy.description } : {}),
       versions: new Map([['v1', { document: policy.document, createDate: new Date().toISOString() }]]),
       defaultVersionId: 'v1',
       nextVersion: 2,
     });
     this.onWrite(`iam:CreatePolicy ${arn}`);
-    return { arn, name: policy.name, path, defaultVersionId: 'v1', attachmentCount: 0 };
+    return { arn, name: policy.name, path, policyId, defaultVersionId: 'v1', attachmentCount: 0 };
   }
 
   /** A quarantine fences in the caller, whom no scenario record created: the simulation takes them to exist. */

@@ -97,7 +97,12 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
   const { target } = quarantine;
   const kind = target.kind === 'role' ? 'Role' : target.kind === 'user' ? 'User' : 'Group';
   const policies = possiblyAttached(quarantine);
-  const keys = quarantine.deactivatedKeys ?? [];
+  // The keys the store recorded the bot turned off, as the list entry last copied them (a record from before that
+  // list: the keys it names as deactivated).
+  const keys = quarantine.keysTurnedOff ?? quarantine.deactivatedKeys ?? [];
+  const ids = (quarantine.createdPolicies ?? []).map(
+    (entry) => `${policyNameOf(entry.policyArn)} ${entry.policyId}`,
+  );
   // An addition refused a managed slot may have put an inline deny, named like its own policy.
   const inline = [
     ...new Set([
@@ -133,7 +138,7 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
   ];
   const keyWords =
     keys.length > 0
-      ? `\n2. Turn on again only the keys named *both* in a description read in 1 (\`access keys deactivated: …\`) *and* in this list (the table alone can't say which keys the bot turned off):`
+      ? `\n2. Turn on again only the keys named *both* in a description read in 1 (\`access keys deactivated: …\`) *and* in this list (the table alone can't say which keys the bot turned off)${ids.length > 0 ? `, and only from a policy whose \`PolicyId\` is the one the bot recorded when it made it (${ids.map((id) => inlineCode(id, 80)).join(', ')}): one made again under the same name by someone else has another` : ''}:`
       : '\n2. The record names no access key the bot turned off: a key named in a description read in 1 may have been turned off by a job that died; turn one on only if you know it was the bot.';
   return [
     section(
@@ -147,6 +152,17 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
     ),
     ...codeSections(remove.map(toCliCommand), 1),
   ];
+}
+
+/** The keys a quarantine turned off for good (made during the incident), in words (empty when none). */
+function keptOffText(quarantine: QuarantineRecord): string {
+  const keys = quarantine.keysKeptOff ?? [];
+  if (keys.length === 0) return '';
+  const shown = keys
+    .slice(0, 5)
+    .map((key) => inlineCode(key, 40))
+    .join(', ');
+  return `\nAccess keys kept off after the lift (created at or after the quarantined change, during the incident): ${shown}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
 }
 
 /** The last addition of modes to a quarantine, in words (empty when none was added). */
@@ -236,7 +252,7 @@ export function renderHome(facts: HomeFacts): HomeView {
     }
     blocks.push(
       section(
-        `:lock: ${inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150)} by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)}${quarantine.dryRun ? ' _(dry run)_' : ''} — ${reasonText(quarantine.reason, 300)}\nModes in force: ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}${modesAddedText(quarantine)}`,
+        `:lock: ${inlineCode(`${quarantine.target.kind}/${quarantine.target.name}`, 150)} by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)}${quarantine.dryRun ? ' _(dry run)_' : ''} — ${reasonText(quarantine.reason, 300)}\nModes in force: ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}${modesAddedText(quarantine)}${keptOffText(quarantine)}`,
       ),
     );
     if (responder && stored.change.eventId.length <= MAX_BUTTON_VALUE_LENGTH) {

@@ -53,9 +53,11 @@ import {
   type ActorAnswer,
   type ActorAsk,
   type ClaimedQuarantinePolicy,
+  type CreatedQuarantinePolicy,
   type ModesAddingClaimResult,
   QUARANTINE_CLAIM_LEASE_MS,
   type QuarantineClaimResult,
+  type QuarantineJob,
   type QuarantineModesAdding,
   type QuarantineRecord,
   type QuarantineStore,
@@ -84,10 +86,63 @@ export const QUARANTINED_PARTITION = 'QUARANTINED';
  */
 const CLAIMED_POLICIES = 'quarantinePolicies';
 
-/** A quarantine record as written: without the claimed policies, which live beside it ({@link CLAIMED_POLICIES}). */
+/**
+ * The change item's attribute listing the access keys the bot recorded right after turning each off
+ * (`QuarantineRecord.keysTurnedOff`), beside the record like {@link CLAIMED_POLICIES}.
+ */
+const KEYS_TURNED_OFF = 'quarantineKeysOff';
+
+/**
+ * The change item's attribute listing the deny policies the bot created, with their ids
+ * (`QuarantineRecord.createdPolicies`), beside the record like {@link CLAIMED_POLICIES}.
+ */
+const CREATED_POLICIES = 'quarantineCreated';
+
+/** A quarantine record as written: without the lists that live beside it (claimed, created, keys turned off). */
 function writtenRecord(record: QuarantineRecord): QuarantineRecord {
-  const { claimedPolicies: _listed, ...written } = record;
+  const { claimedPolicies: _listed, keysTurnedOff: _keys, createdPolicies: _created, ...written } = record;
   return written;
+}
+
+/** The keys turned off and policies created kept beside the record on `item` (those present). */
+function ledgerOf(
+  item: Record<string, unknown> | undefined,
+): Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'> {
+  const keys = readStrings(item?.[KEYS_TURNED_OFF]);
+  const created = readCreatedPolicies(item?.[CREATED_POLICIES]);
+  return {
+    ...(keys.length > 0 ? { keysTurnedOff: keys } : {}),
+    ...(created.length > 0 ? { createdPolicies: created } : {}),
+  };
+}
+
+/** The record with the lists kept beside it on `item` (those present). */
+function withLists(record: QuarantineRecord, item: Record<string, unknown> | undefined): QuarantineRecord {
+  const claimed = readClaimedPolicies(item?.[CLAIMED_POLICIES]);
+  const keys = readStrings(item?.[KEYS_TURNED_OFF]);
+  const created = readCreatedPolicies(item?.[CREATED_POLICIES]);
+  return {
+    ...record,
+    ...(claimed.length > 0 ? { claimedPolicies: claimed } : {}),
+    ...(keys.length > 0 ? { keysTurnedOff: keys } : {}),
+    ...(created.length > 0 ? { createdPolicies: created } : {}),
+  };
+}
+
+function readStrings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
+}
+
+/** The created policies as stored (entries of another shape dropped). */
+function readCreatedPolicies(value: unknown): CreatedQuarantinePolicy[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (entry): entry is CreatedQuarantinePolicy =>
+      typeof entry === 'object' &&
+      entry !== null &&
+      typeof (entry as CreatedQuarantinePolicy).policyArn === 'string' &&
+      typeof (entry as CreatedQuarantinePolicy).policyId === 'string',
+  );
 }
 
 /** The claimed policies as stored (entries of another shape dropped). */
@@ -337,11 +392,7 @@ function toStoredChange(item: Item): RespondedChange {
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
   if (stored.revert) result.revert = stored.revert;
   if (stored.acknowledgement) result.acknowledgement = stored.acknowledgement;
-  if (stored.quarantine) {
-    const claimed = readClaimedPolicies(item[CLAIMED_POLICIES]);
-    result.quarantine =
-      claimed.length > 0 ? { ...stored.quarantine, claimedPolicies: claimed } : stored.quarantine;
-  }
+  if (stored.quarantine) result.quarantine = withLists(stored.quarantine, item);
   if (stored.actorAsk) result.actorAsk = stored.actorAsk;
   if (stored.actorAnswer) result.actorAnswer = stored.actorAnswer;
   return result;
@@ -703,14 +754,16 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
             ':claimId': claim.claimId ?? '',
             ...dead.values,
           },
-          ReturnValues: 'UPDATED_OLD',
+          // The whole item as it was: the lists earlier jobs appended to beside the record come back too.
+          ReturnValues: 'ALL_OLD',
         }),
       );
       const old = output.Attributes?.quarantine as QuarantineRecord | undefined;
       const claimedPolicies = [...readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]), mine];
+      const ledger = ledgerOf(output.Attributes);
       return old?.status === 'claimed'
-        ? { claimed: true, replaced: old, claimedPolicies }
-        : { claimed: true, claimedPolicies };
+        ? { claimed: true, replaced: old, claimedPolicies, ...ledger }
+        : { claimed: true, claimedPolicies, ...ledger };
     } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
     }
@@ -720,10 +773,11 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
         new UpdateCommand({
           TableName: this.tableName,
           Key: changeKey(eventId),
-          UpdateExpression: 'SET #quarantine = :claim, updatedAt = :now, #claimed = :mine',
+          UpdateExpression:
+            'SET #quarantine = :claim, updatedAt = :now, #claimed = :mine REMOVE #keysOff, #created',
           ConditionExpression:
             'attribute_exists(pk) AND (attribute_not_exists(#quarantine) OR #quarantine.#status = :lifted)',
-          ExpressionAttributeNames: names,
+          ExpressionAttributeNames: { ...names, '#keysOff': KEYS_TURNED_OFF, '#created': CREATED_POLICIES },
           ExpressionAttributeValues: { ...values, ':lifted': 'lifted' },
         }),
       );
@@ -743,7 +797,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
    * query rather than in the last days' changes.
    */
   async recordQuarantine(eventId: string, record: QuarantineRecord, now: Date): Promise<void> {
-    let claimed: ClaimedQuarantinePolicy[] = [];
+    let listed: Record<string, unknown> | undefined;
     try {
       const output = await this.documentClient.send(
         new UpdateCommand({
@@ -758,14 +812,14 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           ReturnValues: 'ALL_NEW',
         }),
       );
-      claimed = readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]);
+      listed = output.Attributes;
     } catch (error: unknown) {
       if (isConditionFailed(error)) throw new StoreItemNotFoundError(`change ${eventId}`, { cause: error });
       throw error;
     }
     const key = { pk: QUARANTINED_PARTITION, sk: eventId };
     if (record.status === 'active') {
-      const copy = { ...writtenRecord(record), ...(claimed.length > 0 ? { claimedPolicies: claimed } : {}) };
+      const copy = withLists(writtenRecord(record), listed);
       await this.documentClient.send(
         // The record itself too (with every policy claimed for it): the list item has no TTL, so the quarantine
         // still shows, with what may still be attached, after the change's own item expired.
@@ -831,6 +885,11 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     now: Date,
   ): Promise<boolean> {
     const same = sameQuarantine(record, now);
+    const read = record.claimedPolicies?.length ?? 0;
+    const listed =
+      read === 0
+        ? '(attribute_not_exists(#claimed) OR size(#claimed) = :listed)'
+        : 'size(#claimed) = :listed';
     try {
       await this.documentClient.send(
         new UpdateCommand({
@@ -840,7 +899,9 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           // Still the policy the lift read (modes added since replace it: a lift working from the read before
           // would detach a policy no longer attached and leave the new one, and its keys); and not while modes are
           // being added (until that job is taken for dead): the lift would miss its new policy.
-          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND #quarantine.#policy = :policy AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#id = :liftId OR #quarantine.#lifting.#until < :now) AND (attribute_not_exists(#quarantine.#addingModes) OR #quarantine.#addingModes.#until < :now)`,
+          // And still the list of claimed policies the lift read (by its length: it is only ever appended to), so
+          // no deny claimed since the read is left attached by a lift that never saw it.
+          ConditionExpression: `attribute_exists(pk) AND ${same.condition} AND #quarantine.#policy = :policy AND ${listed} AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#id = :liftId OR #quarantine.#lifting.#until < :now) AND (attribute_not_exists(#quarantine.#addingModes) OR #quarantine.#addingModes.#until < :now)`,
           ExpressionAttributeNames: {
             '#quarantine': 'quarantine',
             '#status': 'status',
@@ -849,10 +910,12 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
             '#policy': 'policyArn',
             '#id': 'id',
             '#until': 'until',
+            '#claimed': CLAIMED_POLICIES,
             ...same.names,
           },
           ExpressionAttributeValues: {
             ...same.values,
+            ':listed': read,
             ':policy': record.policyArn,
             ':lifting': plain(lifting),
             ':liftId': lifting.id,
@@ -929,17 +992,54 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
             ':mine': [plain(mine)],
             ...(record.claimId === undefined ? {} : { ':claimId': record.claimId }),
           },
-          ReturnValues: 'UPDATED_OLD',
+          ReturnValues: 'ALL_OLD',
         }),
       );
       const old = (output.Attributes?.quarantine as QuarantineRecord | undefined)?.addingModes;
       const claimedPolicies = [...readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]), mine];
-      return old ? { claimed: true, replaced: old, claimedPolicies } : { claimed: true, claimedPolicies };
+      const ledger = ledgerOf(output.Attributes);
+      await this.listAdding(eventId, addingModes, claimedPolicies);
+      return old
+        ? { claimed: true, replaced: old, claimedPolicies, ...ledger }
+        : { claimed: true, claimedPolicies, ...ledger };
     } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
     }
     if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
     return { claimed: false };
+  }
+
+  /**
+   * Copies a claimed addition (its `addingModes` and the whole list of claimed policies) onto the quarantine's
+   * `QUARANTINED` list item, only over an entry still there: should the addition's job die and the change expire,
+   * the Home tab's by-hand lift still names the policy it may have attached. Best effort: the claim stands without it.
+   */
+  private async listAdding(
+    eventId: string,
+    addingModes: QuarantineModesAdding,
+    claimedPolicies: ClaimedQuarantinePolicy[],
+  ): Promise<void> {
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: QUARANTINED_PARTITION, sk: eventId },
+          UpdateExpression: 'SET #quarantine.#addingModes = :adding, #quarantine.#claimed = :claimed',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_exists(#quarantine)',
+          ExpressionAttributeNames: {
+            '#quarantine': 'quarantine',
+            '#addingModes': 'addingModes',
+            '#claimed': 'claimedPolicies',
+          },
+          ExpressionAttributeValues: {
+            ':adding': plain(addingModes),
+            ':claimed': claimedPolicies.map((entry) => plain(entry)),
+          },
+        }),
+      );
+    } catch {
+      // Only a hint for a change that expires later: the addition is claimed on the change itself.
+    }
   }
 
   /**
@@ -955,7 +1055,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     now: Date,
   ): Promise<boolean> {
     const { addingModes: _held, ...written } = writtenRecord(record);
-    let claimed: ClaimedQuarantinePolicy[];
+    let listed: Record<string, unknown> | undefined;
     try {
       const output = await this.documentClient.send(
         new UpdateCommand({
@@ -982,13 +1082,13 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           ReturnValues: 'ALL_NEW',
         }),
       );
-      claimed = readClaimedPolicies(output.Attributes?.[CLAIMED_POLICIES]);
+      listed = output.Attributes;
     } catch (error: unknown) {
       if (!isConditionFailed(error)) throw error;
       if (!(await this.get(changeKey(eventId)))) throw new StoreItemNotFoundError(`change ${eventId}`);
       return false;
     }
-    const copy = { ...written, ...(claimed.length > 0 ? { claimedPolicies: claimed } : {}) };
+    const copy = withLists(written, listed);
     try {
       // Only over the entry that lists it: a lift recorded meanwhile removed it, and it must not come back.
       await this.documentClient.send(
@@ -1003,6 +1103,63 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
       // the copy kept for a change that expired), so its write failing or finding no entry fails nothing.
     }
     return true;
+  }
+
+  /** See {@link QuarantineStore.recordPolicyCreated}. */
+  async recordPolicyCreated(
+    eventId: string,
+    job: QuarantineJob,
+    policy: CreatedQuarantinePolicy,
+    now: Date,
+  ): Promise<boolean> {
+    return this.appendUnderClaim(eventId, job, CREATED_POLICIES, plain(policy), now);
+  }
+
+  /** See {@link QuarantineStore.recordKeyTurnedOff}. */
+  async recordKeyTurnedOff(eventId: string, job: QuarantineJob, keyId: string, now: Date): Promise<boolean> {
+    return this.appendUnderClaim(eventId, job, KEYS_TURNED_OFF, keyId, now);
+  }
+
+  /**
+   * Appends `value` to the list `attribute` beside the quarantine, only while `job` holds its claim: a quarantine
+   * claim still `claimed` with its id, or an addition still holding `addingModes` with its id on the active
+   * quarantine, no lift on it.
+   */
+  private async appendUnderClaim(
+    eventId: string,
+    job: QuarantineJob,
+    attribute: string,
+    value: unknown,
+    now: Date,
+  ): Promise<boolean> {
+    const held =
+      job.kind === 'quarantine'
+        ? '#quarantine.#status = :claimed AND #quarantine.claimId = :id'
+        : '#quarantine.#status = :active AND #quarantine.#addingModes.#id = :id AND attribute_not_exists(#quarantine.#lifting)';
+    const written = await this.conditionalUpdate({
+      TableName: this.tableName,
+      Key: changeKey(eventId),
+      UpdateExpression: 'SET #list = list_append(if_not_exists(#list, :none), :value), updatedAt = :now',
+      ConditionExpression: `attribute_exists(pk) AND ${held}`,
+      ExpressionAttributeNames: {
+        '#quarantine': 'quarantine',
+        '#status': 'status',
+        '#list': attribute,
+        ...(job.kind === 'quarantine'
+          ? {}
+          : { '#addingModes': 'addingModes', '#id': 'id', '#lifting': 'lifting' }),
+      },
+      ExpressionAttributeValues: {
+        ':none': [],
+        ':value': [value],
+        ':now': now.toISOString(),
+        ':id': job.id,
+        ...(job.kind === 'quarantine' ? { ':claimed': 'claimed' } : { ':active': 'active' }),
+      },
+    });
+    if (!written && !(await this.get(changeKey(eventId))))
+      throw new StoreItemNotFoundError(`change ${eventId}`);
+    return written;
   }
 
   async releaseModesAdding(eventId: string, id: string): Promise<void> {

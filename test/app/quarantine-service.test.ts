@@ -18,7 +18,12 @@ import { QuarantineService } from '../../src/app/quarantine-service';
 import { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { normaliseRecord } from '../../src/domain/change';
 import { assessChange } from '../../src/domain/explain';
-import { policyNameOf, quarantineDocument, quarantinePolicyArn } from '../../src/domain/quarantine';
+import {
+  policyNameOf,
+  quarantineDocument,
+  quarantinePolicyArn,
+  quarantinePolicyDescription,
+} from '../../src/domain/quarantine';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { cloudTrailRecord } from '../support/cloudtrail';
@@ -68,10 +73,14 @@ function service(protectedPrincipals: string[] = []): QuarantineService {
 /** The service on `iam` (a gateway that fails or stops where a test says), its clock `agoMs` in the past. */
 function serviceOn(
   iam: AwsIamGateway,
-  { protectedPrincipals = [], agoMs = 0 }: { protectedPrincipals?: string[]; agoMs?: number } = {},
+  {
+    protectedPrincipals = [],
+    agoMs = 0,
+    on = store,
+  }: { protectedPrincipals?: string[]; agoMs?: number; on?: DynamoChangeStore } = {},
 ): QuarantineService {
   return new QuarantineService({
-    store,
+    store: on,
     iam,
     clock: { now: () => new Date(Date.now() - agoMs) },
     audit,
@@ -87,15 +96,19 @@ function unique(prefix: string): string {
   return `${prefix}-${counter}`;
 }
 
-/** Stores a change made by the given caller (in moto's account); returns its event id. */
+/**
+ * Stores a change made by the given caller (in moto's account) a millisecond from now, so a key made just before it
+ * is older than it (moto and this clock often share a millisecond); returns its event id.
+ */
 async function changeBy(userIdentity: Record<string, unknown>): Promise<string> {
+  const eventTime = new Date(Date.now() + 1).toISOString();
   const record = cloudTrailRecord(
     'AttachRolePolicy',
     { roleName: 'victim', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
     {
       userIdentity: { accountId: ACCOUNT, ...userIdentity },
       recipientAccountId: ACCOUNT,
-      eventTime: new Date().toISOString(),
+      eventTime,
     },
   );
   const result = normaliseRecord(record);
@@ -521,7 +534,7 @@ describe('QuarantineService deactivate-keys', () => {
  * timeout, a crash). `reached` resolves once it has.
  */
 function dyingAfter(
-  step: 'detach' | 'delete-policy' | 'attach' | 'create',
+  step: 'detach' | 'delete-policy' | 'attach' | 'create' | 'keys',
   /** How far in the past the dying job ran. */
   agoMs = 0,
 ): { service: QuarantineService; reached: Promise<void> } {
@@ -530,11 +543,16 @@ function dyingAfter(
     reach = resolve;
   });
   const iam = Object.create(gateway) as AwsIamGateway;
+  const on = Object.create(store) as DynamoChangeStore;
   const hang = () => {
     reach();
     return new Promise<never>(() => undefined);
   };
-  if (step === 'create') {
+  if (step === 'keys') {
+    // Dies once its keys are off and recorded as the bot's, before its outcome is recorded.
+    on.recordQuarantine = async () => hang();
+    on.recordModesAdded = async () => hang();
+  } else if (step === 'create') {
     // Dies before its own policy exists: nothing of it in IAM.
     iam.createManagedPolicy = async () => hang();
   } else if (step === 'attach') {
@@ -554,7 +572,7 @@ function dyingAfter(
     };
   }
   return {
-    service: serviceOn(iam, { agoMs }),
+    service: serviceOn(iam, { agoMs, on }),
     reached,
   };
 }
@@ -750,12 +768,10 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
     const key = created.AccessKey?.AccessKeyId ?? '';
     const eventId = await changeBy(userIdentity(user));
-    const dying = dyingAfter('attach', LONG_AGO);
+    const dying = dyingAfter('keys', LONG_AGO);
     void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-1');
     await dying.reached;
     const dead = (await store.getChange(eventId))?.quarantine;
-    // The dying job had got as far as its keys before it died (what its description names).
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
     // IAM refuses the new deny (the principal's attached-policy limit, throttling): the old one must stay.
     const refusing = Object.create(gateway) as AwsIamGateway;
     refusing.attachManagedPolicy = async () => {
@@ -790,7 +806,7 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
     const key = created.AccessKey?.AccessKeyId ?? '';
     const eventId = await changeBy(userIdentity(user));
-    const dying = dyingAfter('attach', LONG_AGO);
+    const dying = dyingAfter('keys', LONG_AGO);
     void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-1');
     await dying.reached;
     const dead = (await store.getChange(eventId))?.quarantine;
@@ -799,8 +815,6 @@ describe('QuarantineService: a quarantine whose job died after claiming', () => 
     const held = await service().quarantine(other, ALICE, 'other change');
     expect(held.status).toBe('done');
     const heldArn = held.status === 'done' ? held.policyArn : '';
-    // The dying job had got as far as its keys before it died (what its description names).
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
     expect((await service().prepareLift(eventId)).refusal).toBeUndefined();
 
     const lifted = await service().lift({ eventId }, ALICE, 'done');
@@ -825,12 +839,10 @@ describe('QuarantineService: two dead quarantine claims in a row', () => {
       const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
       const key = created.AccessKey?.AccessKeyId ?? '';
       const eventId = await changeBy(userIdentity(user));
-      const first = dyingAfter('attach', LONG_AGO);
+      const first = dyingAfter('keys', LONG_AGO);
       void first.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
       await first.reached;
       const policyA = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
-      // The first job had got as far as its keys before it died (what its description names).
-      await gateway.setAccessKeyStatus(user, key, 'Inactive');
       const second = dyingAfter(secondDies, MIDWAY);
       void second.service.quarantine(eventId, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-b');
       await second.reached;
@@ -854,11 +866,10 @@ describe('QuarantineService: two dead quarantine claims in a row', () => {
     const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
     const key = created.AccessKey?.AccessKeyId ?? '';
     const eventId = await changeBy(userIdentity(user));
-    const first = dyingAfter('attach', LONG_AGO);
+    const first = dyingAfter('keys', LONG_AGO);
     void first.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
     await first.reached;
     const policyA = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
     const second = dyingAfter('create', MIDWAY);
     void second.service.quarantine(eventId, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-b');
     await second.reached;
@@ -1345,11 +1356,9 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     const key = await keyOf(user);
     const { first } = await denyOnly(user);
     const second = await changeBy(userIdentity(user));
-    const dying = dyingAfter('attach', LONG_AGO);
+    const dying = dyingAfter('keys', LONG_AGO);
     void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
     await dying.reached;
-    // The dying job had got as far as its keys (what its policy's description names).
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
 
     const preview = await service().prepareLift(first);
     expect(preview.refusal).toBeUndefined();
@@ -1368,12 +1377,10 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     const key = await keyOf(user);
     const { first } = await denyOnly(user);
     const second = await changeBy(userIdentity(user));
-    const dying = dyingAfter('attach', LONG_AGO);
+    const dying = dyingAfter('keys', LONG_AGO);
     void dying.service.quarantine(second, ALICE, 'y', ['deactivate-keys'], undefined, 'delivery-1');
     await dying.reached;
     const dead = (await store.getChange(first))?.quarantine?.addingModes?.policyArn;
-    // The dying job had got as far as its keys (what its policy's description names).
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
 
     const outcome = await service().quarantine(second, ALICE, 'again', [
       'deactivate-keys',
@@ -1404,12 +1411,10 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
       const key = await keyOf(user);
       const { first } = await denyOnly(user);
       const second = await changeBy(userIdentity(user));
-      const jobA = dyingAfter('attach', LONG_AGO);
+      const jobA = dyingAfter('keys', LONG_AGO);
       void jobA.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
       await jobA.reached;
       const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
-      // Job A had got as far as its keys (what its policy's description names).
-      await gateway.setAccessKeyStatus(user, key, 'Inactive');
       const jobB = dyingAfter(secondDies, MIDWAY);
       void jobB.service.quarantine(second, ALICE, 'b', ['deactivate-keys'], undefined, 'delivery-b');
       await jobB.reached;
@@ -1477,11 +1482,10 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     const key = await keyOf(user);
     const { first, arn } = await denyOnly(user);
     const second = await changeBy(userIdentity(user));
-    const jobA = dyingAfter('attach', LONG_AGO);
+    const jobA = dyingAfter('keys', LONG_AGO);
     void jobA.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
     await jobA.reached;
     const policyA = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
-    await gateway.setAccessKeyStatus(user, key, 'Inactive');
     const jobB = dyingAfter('create', MIDWAY);
     void jobB.service.quarantine(second, ALICE, 'b', ['deactivate-keys'], undefined, 'delivery-b');
     await jobB.reached;
@@ -1525,11 +1529,13 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect(await attachedTo(user)).toEqual([arn]);
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
     // The record is as it was; the policy the failed addition claimed is listed (it was deleted: nothing left).
-    const { claimedPolicies, ...after } = (await store.getChange(first))?.quarantine ?? {
+    const { claimedPolicies, createdPolicies, ...after } = (await store.getChange(first))?.quarantine ?? {
       claimedPolicies: [],
     };
-    const { claimedPolicies: before, ...was } = record ?? {};
+    const { claimedPolicies: before, createdPolicies: madeBefore, ...was } = record ?? {};
     expect(after).toEqual(was);
+    // The policy it created is recorded with its id, beside the record (it names keys it never turned off).
+    expect(createdPolicies).toHaveLength((madeBefore?.length ?? 0) + 1);
     expect(claimedPolicies?.slice(0, before?.length ?? 0)).toEqual(before);
     expect(claimedPolicies).toHaveLength((before?.length ?? 0) + 1);
     expect(await gateway.getManagedPolicy(claimedPolicies?.at(-1)?.policyArn ?? '')).toBeNull();
@@ -1594,7 +1600,7 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam', 'deactivate-keys']);
   });
 
-  it('deactivate-keys in force and a key created since: asking for keys again sweeps it, the lift restores it, a key off before stays off', async () => {
+  it('deactivate-keys in force and a key created since the change: asking for keys again sweeps it off, and the lift leaves it off saying why', async () => {
     const user = await iamUser();
     // IAM allows two keys a user: one off before the quarantine, and one made after it.
     const offBefore = await keyOf(user);
@@ -1619,16 +1625,22 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     });
     const outcome = await service().quarantine(second, ALICE, 'a key made since', ['deactivate-keys']);
 
+    // Made during the incident (after the quarantined change): off, and never the bot's to hand back.
     expect(outcome).toMatchObject({
       status: 'modes-added',
       modes: ['deny-iam', 'deactivate-keys'],
-      deactivatedKeys: [createdSince],
+      deactivatedKeys: [],
+      warnings: [
+        expect.stringContaining(`access key ${createdSince} was created at or after the quarantined change`),
+      ],
     });
     expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Inactive' });
     const record = (await store.getChange(first))?.quarantine;
-    expect(record?.deactivatedKeys).toEqual([createdSince]);
-    expect((await gateway.getManagedPolicy(record?.policyArn ?? ''))?.description).toContain(
-      `access keys deactivated: ${createdSince}`,
+    expect(record?.deactivatedKeys).toBeUndefined();
+    expect(record?.keysKeptOff).toEqual([createdSince]);
+    expect(record?.keysTurnedOff).toBeUndefined();
+    expect((await gateway.getManagedPolicy(record?.policyArn ?? ''))?.description).not.toContain(
+      createdSince,
     );
     // Nothing left active: the same request is answered already quarantined.
     await expect(service().quarantine(second, ALICE, 'again', ['deactivate-keys'])).resolves.toMatchObject({
@@ -1637,9 +1649,37 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
 
     await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
       status: 'lifted',
-      restoredKeys: [createdSince],
+      restoredKeys: [],
+      keptOffKeys: [createdSince],
+      warnings: [
+        expect.stringContaining(`access key ${createdSince} was created at or after the quarantined change`),
+      ],
     });
-    expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Active' });
+    expect(await statusOf(user)).toEqual({ [offBefore]: 'Inactive', [createdSince]: 'Inactive' });
+  });
+
+  it('a first quarantine turns off a key made after the change but never hands it back; an older key is restored', async () => {
+    const user = await iamUser();
+    const older = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    // Made after the change was stored (IAM's CreateDate, later than the change's event time).
+    const minted = await keyOf(user);
+    await expect(service().quarantine(first, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [older],
+      warnings: [
+        expect.stringContaining(`access key ${minted} was created at or after the quarantined change`),
+      ],
+    });
+    expect(await statusOf(user)).toEqual({ [older]: 'Inactive', [minted]: 'Inactive' });
+    expect((await store.getChange(first))?.quarantine?.keysKeptOff).toEqual([minted]);
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [older],
+      keptOffKeys: [minted],
+    });
+    expect(await statusOf(user)).toEqual({ [older]: 'Active', [minted]: 'Inactive' });
   });
 
   it('a key whose deactivation failed is swept by a later request for keys, and restored by the lift', async () => {
@@ -1889,6 +1929,110 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     );
   });
 
+  /** IAM at the account's quota of customer managed policies (moto does not keep that quota). */
+  function atPolicyQuota(): AwsIamGateway {
+    const iam = Object.create(gateway) as AwsIamGateway;
+    iam.createManagedPolicy = async () => {
+      throw new IamCallError(
+        'iam:CreatePolicy',
+        'LimitExceeded',
+        'Cannot exceed quota for PoliciesPerAccount: 1500',
+      );
+    };
+    return iam;
+  }
+
+  it("a first quarantine refused by the account's policy quota says so, not the principal's attachment limit", async () => {
+    const user = await iamUser();
+    const eventId = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(atPolicyQuota()).quarantine(eventId, ALICE, 'x');
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(
+        'the account already has as many customer managed policies as its quota allows',
+      ),
+    });
+    expect(outcome.status === 'failed' && outcome.error).not.toContain('attached as IAM allows');
+    expect(outcome.status === 'failed' && outcome.attachedPolicies).toBeUndefined();
+    expect(await attachedTo(user)).toEqual([]);
+  });
+
+  it("an addition refused by the account's policy quota says so; the quarantine holds as it was", async () => {
+    const user = await iamUser();
+    const { arn } = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(atPolicyQuota()).quarantine(second, ALICE, 'y', ['revoke-sessions']);
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(
+        'the account already has as many customer managed policies as its quota allows',
+      ),
+    });
+    expect(outcome.status === 'failed' && outcome.error).not.toContain('attached as IAM allows');
+    expect(outcome.status === 'failed' && outcome.attachedPolicies).toBeUndefined();
+    expect(await attachedTo(user)).toEqual([arn]);
+  });
+
+  it('an addition that fails after the recorded deny was detached by hand never says the quarantine holds: it says, critically, that the deny is gone', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    // The quarantined administrator (or someone) detached the recorded deny.
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, arn);
+    const refusing = Object.create(gateway) as AwsIamGateway;
+    refusing.attachManagedPolicy = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+
+    // Asked from the change that holds it (another change would find no deny attached and quarantine afresh).
+    const outcome = await serviceOn(refusing).quarantine(first, ALICE, 'y', ['revoke-sessions']);
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(
+        `CRITICAL: the quarantine's recorded deny ${arn} is no longer attached to user/${user}`,
+      ),
+    });
+    expect(outcome.status === 'failed' && outcome.error).not.toContain('holds as it was');
+    expect(outcome.status === 'failed' && outcome.error).toContain(
+      `aws iam attach-user-policy --user-name ${user} --policy-arn ${arn}`,
+    );
+    expect((await store.getChange(first))?.quarantine?.policyArn).toBe(arn);
+  });
+
+  it('at the attachment limit with the recorded deny detached: no inline deny is put beside nothing, and the answer says the deny is gone', async () => {
+    const user = await iamUser();
+    const { first, arn } = await denyOnly(user);
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, arn);
+    for (let index = 0; index < 10; index += 1) {
+      const created = await iamClient.send(
+        new CreatePolicyCommand({
+          PolicyName: `${user}-slot-${index}`,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+          }),
+        }),
+      );
+      await gateway.attachManagedPolicy({ kind: 'user', name: user }, created.Policy?.Arn ?? '');
+    }
+
+    const outcome = await serviceOn(withAttachQuota()).quarantine(first, ALICE, 'y', ['revoke-sessions']);
+
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(`CRITICAL: the quarantine's recorded deny ${arn} is no longer attached`),
+    });
+    expect(outcome.status === 'failed' && outcome.error).not.toContain('holds as it was');
+    const claimed = (await store.getChange(first))?.quarantine?.claimedPolicies?.at(-1)?.policyArn ?? '';
+    expect(claimed).not.toBe('');
+    expect(await gateway.getInlinePolicy({ kind: 'user', name: user }, policyNameOf(claimed))).toBeNull();
+    expect((await store.getChange(first))?.quarantine?.inlinePolicyName).toBeUndefined();
+  });
+
   it('refuses to add modes while the quarantine is being lifted', async () => {
     const user = await iamUser();
     await keyOf(user);
@@ -1908,5 +2052,145 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     ).resolves.toMatchObject({ reason: expect.not.stringMatching(/quarantine again|lift it/) });
     expect(await attachedTo(user)).toEqual([arn]);
     expect((await store.getChange(first))?.quarantine?.modes).toEqual(['deny-iam']);
+  });
+});
+
+describe('QuarantineService restores only keys it recorded turning off', () => {
+  const LONG_AGO = 20 * 60_000;
+
+  async function keyOf(user: string): Promise<string> {
+    const created = await iamClient.send(new CreateAccessKeyCommand({ UserName: user }));
+    return created.AccessKey?.AccessKeyId ?? '';
+  }
+
+  async function statusOf(user: string): Promise<Record<string, string>> {
+    return Object.fromEntries((await gateway.listAccessKeys(user)).map((key) => [key.id, key.status]));
+  }
+
+  async function attachedTo(user: string): Promise<string[]> {
+    return (await gateway.listAttachedPolicies({ kind: 'user', name: user })).map((policy) => policy.arn);
+  }
+
+  async function denyOnly(user: string): Promise<string> {
+    const first = await changeBy(userIdentity(user));
+    const held = await service().quarantine(first, ALICE, 'first look');
+    if (held.status !== 'done') throw new Error(held.status);
+    return first;
+  }
+
+  it('an addition whose deny was attached, not read back and not detached never turned its key off: a key a responder turned off by hand stays off after the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const first = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    let attachedOnce = false;
+    const stuck = Object.create(gateway) as AwsIamGateway;
+    stuck.attachManagedPolicy = async (entity, policyArn) => {
+      await gateway.attachManagedPolicy(entity, policyArn);
+      attachedOnce = true;
+    };
+    stuck.listAttachedPolicies = async (entity) =>
+      attachedOnce
+        ? Promise.reject(new Error('Throttling: Rate exceeded'))
+        : gateway.listAttachedPolicies(entity);
+    stuck.detachManagedPolicy = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+    await expect(
+      serviceOn(stuck, { agoMs: LONG_AGO }).quarantine(second, ALICE, 'a', ['deactivate-keys']),
+    ).resolves.toMatchObject({ status: 'failed' });
+    // Its deny's description names the key it was about to turn off; it never did.
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    // A responder turns the key off by hand.
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    expect((await service().prepareLift(first)).keysToRestore).toEqual([]);
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it("a dead addition's policy made again under its name with a forged description: no key it names is turned on", async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const byHand = await keyOf(user);
+    const first = await denyOnly(user);
+    const second = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(second, ALICE, 'a', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    const dead = (await store.getChange(first))?.quarantine?.addingModes?.policyArn ?? '';
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive', [byHand]: 'Inactive' });
+    // An administrator of the account deletes the dead job's deny and makes one of the same name, whose
+    // description names a key a responder turned off by hand too.
+    await gateway.detachManagedPolicy({ kind: 'user', name: user }, dead);
+    await gateway.execute({ action: 'iam:DeletePolicy', params: { PolicyArn: dead } });
+    await gateway.setAccessKeyStatus(user, byHand, 'Inactive');
+    await iamClient.send(
+      new CreatePolicyCommand({
+        PolicyName: policyNameOf(dead),
+        Path: '/iam-changes/',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }],
+        }),
+        Description: quarantinePolicyDescription(`user/${user}`, first, [key, byHand]),
+      }),
+    );
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive', [byHand]: 'Inactive' });
+  });
+
+  it('a takeover of a dead claim does not carry a key that is on again: a responder turning it off later keeps it off after the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    // Someone turns the key on again before the takeover (deny-only: it turns no key off).
+    await gateway.setAccessKeyStatus(user, key, 'Active');
+
+    const outcome = await service().quarantine(eventId, ALICE, 'again', undefined, undefined, 'delivery-b');
+    expect(outcome).toMatchObject({ status: 'done', deactivatedKeys: [] });
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it('the normal paths still restore: a quarantine with keys, then an addition that carries them over', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    await expect(service().quarantine(eventId, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [key],
+    });
+    const second = await changeBy(userIdentity(user));
+    await expect(service().quarantine(second, ALICE, 'y', ['revoke-sessions'])).resolves.toMatchObject({
+      status: 'modes-added',
+      deactivatedKeys: [],
+    });
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({
+      deactivatedKeys: [key],
+      keysTurnedOff: [key],
+    });
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
   });
 });

@@ -559,6 +559,36 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
     const text = textOf(homeOf(ALICE).blocks);
     expect(text).toContain('Modes in force: `deny-iam, deactivate-keys`');
     expect(text).toContain('`deactivate-keys` added by <@U0BOB>');
+    expect(text).not.toContain('kept off');
+  });
+
+  it('says which access keys an active quarantine keeps off after the lift, and why', async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'minter', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'minter' },
+      ),
+    );
+    const now = new Date();
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-minted',
+      target: { kind: 'user' as const, name: 'minter' },
+      policyArn: `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-q-minted`,
+      modes: ['deny-iam' as const, 'deactivate-keys' as const],
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'keys made during the incident',
+      at: now.toISOString(),
+      keysKeptOff: ['AKIAMINTEDKEY0000001'],
+    };
+    await h.store.claimQuarantine(change.eventId, record, now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+
+    await handler(homeOpened(ALICE), context);
+    expect(textOf(homeOf(ALICE).blocks)).toContain(
+      'Access keys kept off after the lift (created at or after the quarantined change, during the incident): `AKIAMINTEDKEY0000001`',
+    );
   });
 
   it('lists a quarantine whose change item expired (the table TTL removed it) as of unknown state, with no Lift button', async () => {
@@ -607,6 +637,103 @@ describe('the Home tab: mutes to lift, quarantines of any age', () => {
     // Its change is gone, so a lift by it could not run: no button offers one.
     expect(buttonsOf(homeOf(ALICE))).not.toContainEqual(
       expect.objectContaining({ action_id: ACTION_IDS.LIFT_QUARANTINE, value: change.eventId }),
+    );
+  });
+
+  it('for an expired quarantine, names to turn on only keys the store recorded the bot turned off, with the policy ids it recorded', async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'gone-ledger', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'gone-ledger' },
+      ),
+    );
+    const now = new Date();
+    const policyArn = `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-ledger1`;
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-ledger',
+      target: { kind: 'user' as const, name: 'gone-ledger' },
+      policyArn,
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'keys leaked',
+      at: now.toISOString(),
+      // A key the table names but the store never recorded as turned off by the bot.
+      deactivatedKeys: ['AKIARECORDEDKEY00001', 'AKIATABLEONLYKEY0001'],
+    };
+    const job = { kind: 'quarantine' as const, id: 'q-ledger' };
+    await h.store.claimQuarantine(
+      change.eventId,
+      { ...record, status: 'claimed', until: now.toISOString() },
+      now,
+    );
+    await h.store.recordPolicyCreated(
+      change.eventId,
+      job,
+      { policyArn, policyId: 'ANPALEDGERPOLICY0001' },
+      now,
+    );
+    await h.store.recordKeyTurnedOff(change.eventId, job, 'AKIARECORDEDKEY00001', now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+    await components.dynalite.documentClient.send(
+      new DeleteCommand({ TableName: h.tableName, Key: { pk: `CHANGE#${change.eventId}`, sk: 'CHANGE' } }),
+    );
+
+    await handler(homeOpened(ALICE), context);
+    const text = textOf(homeOf(ALICE).blocks);
+
+    expect(text).toContain('State unknown');
+    expect(text).toContain('--access-key-id AKIARECORDEDKEY00001 --status Active');
+    expect(text).not.toContain('AKIATABLEONLYKEY0001');
+    expect(text).toContain('`iam-changes-quarantine-ledger1 ANPALEDGERPOLICY0001`');
+  });
+
+  it("names a dead addition's policy in the by-hand lift of a quarantine whose change expired after the addition died", async () => {
+    const change = await h.storeChange(
+      recordOf(
+        'PutUserPolicy',
+        { userName: 'gone-adding', policyName: 'x', policyDocument: '{"Statement":[]}' },
+        { user: 'gone-adding' },
+      ),
+    );
+    const now = new Date();
+    const policy = (id: string) => `arn:aws:iam::${ACCOUNT}:policy/iam-changes/iam-changes-quarantine-${id}`;
+    const record = {
+      status: 'active' as const,
+      claimId: 'q-held',
+      target: { kind: 'user' as const, name: 'gone-adding' },
+      policyArn: policy('held'),
+      by: { slackUserId: ALICE, name: 'alice' },
+      reason: 'keys leaked',
+      at: now.toISOString(),
+    };
+    await h.store.claimQuarantine(change.eventId, record, now);
+    await h.store.recordQuarantine(change.eventId, record, now);
+    // An addition claims (its policy may get attached) and its job dies: nothing else is written.
+    await h.store.claimModesAdding(
+      change.eventId,
+      record,
+      {
+        id: 'dying',
+        until: now.toISOString(),
+        policyArn: policy('dying'),
+        modes: ['deactivate-keys'],
+        by: { slackUserId: ALICE, name: 'alice' },
+        at: now.toISOString(),
+      },
+      now,
+    );
+    await components.dynalite.documentClient.send(
+      new DeleteCommand({ TableName: h.tableName, Key: { pk: `CHANGE#${change.eventId}`, sk: 'CHANGE' } }),
+    );
+
+    await handler(homeOpened(ALICE), context);
+    const text = textOf(homeOf(ALICE).blocks);
+
+    expect(text).toContain('State unknown');
+    expect(text).toContain(`aws iam get-policy --policy-arn ${policy('dying')}`);
+    expect(text).toContain(
+      `aws iam detach-user-policy --user-name gone-adding --policy-arn ${policy('dying')}`,
     );
   });
 

@@ -922,6 +922,134 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
     });
   });
 
+  describe('claimQuarantine', () => {
+    const claim = (claimId: string, policyArn: string): QuarantineRecord => ({
+      ...active,
+      status: 'claimed',
+      claimId,
+      policyArn,
+      until: LATER,
+    });
+    const entry = (id: string, policyArn: string) => ({
+      id,
+      kind: 'quarantine',
+      policyArn,
+      at: NOW.toISOString(),
+    });
+
+    it('starts a fresh list over a lifted quarantine', async () => {
+      counter += 1;
+      const change = attachAdmin(`role-claims-${counter}`);
+      await store.claimChange(change, NOW, LEASE);
+      const eventId = change.eventId;
+      await store.claimQuarantine(eventId, claim('claim-0', POLICY), NOW);
+      expect((await recordOf(eventId))?.claimedPolicies).toEqual([entry('claim-0', POLICY)]);
+      await store.recordQuarantine(eventId, { ...claim('claim-0', POLICY), status: 'lifted' }, NOW);
+
+      const taken = await store.claimQuarantine(eventId, claim('claim-1', NEWER), NOW);
+
+      expect(taken).toEqual({ claimed: true, claimedPolicies: [entry('claim-1', NEWER)] });
+      expect((await recordOf(eventId))?.claimedPolicies).toEqual([entry('claim-1', NEWER)]);
+    });
+
+    it.each<[string, Partial<QuarantineRecord>]>([
+      ['a failed quarantine', { status: 'failed' }],
+      ['a claim whose job died', { until: EARLIER }],
+    ])('continues the list over %s', async (_name, stored) => {
+      counter += 1;
+      const change = attachAdmin(`role-claims-${counter}`);
+      await store.claimChange(change, NOW, LEASE);
+      const eventId = change.eventId;
+      await store.claimQuarantine(eventId, claim('claim-0', POLICY), NOW);
+      await store.recordQuarantine(eventId, { ...claim('claim-0', POLICY), ...stored }, NOW);
+
+      const taken = await store.claimQuarantine(eventId, claim('claim-1', NEWER), NOW);
+
+      const both = [entry('claim-0', POLICY), entry('claim-1', NEWER)];
+      expect(taken).toMatchObject({ claimed: true, claimedPolicies: both });
+      expect((await recordOf(eventId))?.claimedPolicies).toEqual(both);
+    });
+
+    it('is refused over a live claim and an active quarantine, the list untouched', async () => {
+      const eventId = await quarantined(claim('claim-0', POLICY));
+      await expect(store.claimQuarantine(eventId, claim('claim-1', NEWER), NOW)).resolves.toMatchObject({
+        claimed: false,
+      });
+      await store.recordQuarantine(eventId, active, NOW);
+      await expect(store.claimQuarantine(eventId, claim('claim-2', NEWER), NOW)).resolves.toMatchObject({
+        claimed: false,
+      });
+      expect((await recordOf(eventId))?.claimedPolicies).toBeUndefined();
+    });
+  });
+
+  describe('recordKeyTurnedOff and recordPolicyCreated', () => {
+    const made = { policyArn: NEWER, policyId: 'ANPAEXAMPLE1' };
+
+    it.each<[string, Partial<QuarantineRecord>, { kind: 'quarantine' | 'adding'; id: string }]>([
+      [
+        'a quarantine claim it holds',
+        { status: 'claimed', until: LATER },
+        { kind: 'quarantine', id: 'claim-1' },
+      ],
+      ['an addition it holds', { addingModes: adding('a') }, { kind: 'adding', id: 'a' }],
+    ])('append under %s', async (_name, stored, job) => {
+      const eventId = await quarantined({ ...active, ...stored });
+      await expect(store.recordPolicyCreated(eventId, job, made, NOW)).resolves.toBe(true);
+      await expect(store.recordKeyTurnedOff(eventId, job, 'AKIAONE', NOW)).resolves.toBe(true);
+      await expect(store.recordKeyTurnedOff(eventId, job, 'AKIATWO', NOW)).resolves.toBe(true);
+      const record = await recordOf(eventId);
+      expect(record?.keysTurnedOff).toEqual(['AKIAONE', 'AKIATWO']);
+      expect(record?.createdPolicies).toEqual([made]);
+      // Beside the record: a write of the record keeps them.
+      await store.recordQuarantine(eventId, { ...active, ...stored }, NOW);
+      expect((await recordOf(eventId))?.keysTurnedOff).toEqual(['AKIAONE', 'AKIATWO']);
+    });
+
+    it.each<[string, Partial<QuarantineRecord>, { kind: 'quarantine' | 'adding'; id: string }]>([
+      [
+        'a quarantine claim taken over',
+        { status: 'claimed', claimId: 'claim-2' },
+        { kind: 'quarantine', id: 'claim-1' },
+      ],
+      ['a quarantine recorded active (no claim held)', {}, { kind: 'quarantine', id: 'claim-1' }],
+      ['an addition taken over', { addingModes: adding('b') }, { kind: 'adding', id: 'a' }],
+      ['an addition given back', {}, { kind: 'adding', id: 'a' }],
+      [
+        'an addition under a lift',
+        { addingModes: adding('a'), lifting: { id: 'l', until: LATER } },
+        { kind: 'adding', id: 'a' },
+      ],
+    ])('write nothing over %s', async (_name, stored, job) => {
+      const eventId = await quarantined({ ...active, ...stored });
+      await expect(store.recordKeyTurnedOff(eventId, job, 'AKIAONE', NOW)).resolves.toBe(false);
+      await expect(store.recordPolicyCreated(eventId, job, made, NOW)).resolves.toBe(false);
+      const record = await recordOf(eventId);
+      expect(record?.keysTurnedOff).toBeUndefined();
+      expect(record?.createdPolicies).toBeUndefined();
+    });
+
+    it('are kept by a claim over a failed quarantine and started afresh by one over a lifted quarantine', async () => {
+      const job = { kind: 'quarantine' as const, id: 'claim-1' };
+      const eventId = await quarantined({ ...active, status: 'claimed', until: LATER });
+      await store.recordKeyTurnedOff(eventId, job, 'AKIAONE', NOW);
+      await store.recordQuarantine(eventId, { ...active, status: 'failed' }, NOW);
+      const again = { ...active, status: 'claimed' as const, claimId: 'claim-2', until: LATER };
+      await expect(store.claimQuarantine(eventId, again, NOW)).resolves.toMatchObject({ claimed: true });
+      expect((await recordOf(eventId))?.keysTurnedOff).toEqual(['AKIAONE']);
+      await store.recordQuarantine(eventId, { ...again, status: 'lifted' }, NOW);
+      const fresh = { ...active, status: 'claimed' as const, claimId: 'claim-3', until: LATER };
+      await expect(store.claimQuarantine(eventId, fresh, NOW)).resolves.toMatchObject({ claimed: true });
+      expect((await recordOf(eventId))?.keysTurnedOff).toBeUndefined();
+    });
+
+    it('throw for a change that is not stored', async () => {
+      await expect(
+        store.recordKeyTurnedOff('no-such-event', { kind: 'adding', id: 'a' }, 'AKIAONE', NOW),
+      ).rejects.toBeInstanceOf(StoreItemNotFoundError);
+    });
+  });
+
   describe('claimLift', () => {
     const lift = { id: 'lift-1', until: LATER };
 
@@ -950,6 +1078,23 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
       const before = await recordOf(eventId);
       await expect(store.claimLift(eventId, { ...active, ...read }, lift, NOW)).resolves.toBe(false);
       expect(await recordOf(eventId)).toEqual(before);
+    });
+
+    it('is refused when a policy was claimed for the quarantine since the lift read it, taken over the list it read', async () => {
+      const eventId = await quarantined({ ...active, status: 'claimed', until: LATER });
+      await store.recordQuarantine(eventId, active, NOW);
+      // The lift read the record with no claimed policy listed; an addition claimed one since (and gave it back).
+      const read = await recordOf(eventId);
+      expect(read?.claimedPolicies).toBeUndefined();
+      await store.claimModesAdding(eventId, active, adding('a'), NOW);
+      await store.releaseModesAdding(eventId, 'a');
+      const before = await recordOf(eventId);
+      expect(before?.claimedPolicies).toHaveLength(1);
+      await expect(store.claimLift(eventId, read ?? active, lift, NOW)).resolves.toBe(false);
+      expect(await recordOf(eventId)).toEqual(before);
+      // A lift that read the list as it is now is taken.
+      await expect(store.claimLift(eventId, before ?? active, lift, NOW)).resolves.toBe(true);
+      expect((await recordOf(eventId))?.lifting).toEqual(lift);
     });
 
     it('throws for a change that is not stored', async () => {
