@@ -850,13 +850,15 @@ export class QuarantineService {
       // recorded over the latest of them (the others stay listed as claimed), so a lift finds them and restores
       // those keys.
       const kept = attachedPolicy ? undefined : leftover.existing.at(-1);
+      // Only the dead claims' keys that are off now, as on success: one someone turned on since is not theirs.
+      const offStill = leftover.keys.filter((id) => keysListed.inactive.includes(id));
       if (!kept) warnings.push(...(await clearLater()));
       const failed: QuarantineRecord = {
         ...record,
         status: 'failed',
         error: text,
         ...(kept ? { policyArn: kept } : {}),
-        ...(kept && leftover.keys.length > 0 ? { deactivatedKeys: leftover.keys } : {}),
+        ...(kept && offStill.length > 0 ? { deactivatedKeys: offStill } : {}),
       };
       if (warnings.length > 0) failed.warnings = warnings;
       await this.deps.store.recordQuarantine(eventId, failed, this.deps.clock.now());

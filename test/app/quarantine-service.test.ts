@@ -2169,6 +2169,39 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
   });
 
+  it('a failed takeover of a dead claim does not carry a key that is on again: a responder turning it off later keeps it off after the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    // Someone turns the key on again before the takeover, whose deny then fails to attach.
+    await gateway.setAccessKeyStatus(user, key, 'Active');
+    const refusing = Object.create(gateway) as AwsIamGateway;
+    refusing.attachManagedPolicy = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+
+    const outcome = await serviceOn(refusing).quarantine(
+      eventId,
+      ALICE,
+      'again',
+      undefined,
+      undefined,
+      'delivery-b',
+    );
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect((await store.getChange(eventId))?.quarantine?.deactivatedKeys).toBeUndefined();
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
   it('the normal paths still restore: a quarantine with keys, then an addition that carries them over', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
