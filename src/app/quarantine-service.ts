@@ -48,6 +48,7 @@ import {
   type QuarantineRecord,
   type QuarantineStore,
   type RespondedChange,
+  restorableKeys,
 } from './revert-port';
 
 /** What the quarantine path needs. */
@@ -371,7 +372,9 @@ type Ledger = Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'>;
 /**
  * The keys `policy`'s description names for `target`, when it is a policy the bot created (the `PolicyId` recorded
  * right after `CreatePolicy`; a policy made again under the same name by someone else has another) and only those
- * the store recorded as turned off by the bot: none otherwise.
+ * the store recorded as turned off by the very job that created it: none otherwise. A key one job recorded is
+ * never restored through another job's policy (that job may have listed it while it was on again, and died before
+ * turning it off); entries written before the job was kept name no job and restore nothing.
  */
 function restorableNamedBy(
   policy: ManagedPolicy | null | undefined,
@@ -379,12 +382,20 @@ function restorableNamedBy(
   ledger: Ledger,
 ): string[] {
   if (!policy?.policyId) return [];
-  const created = (ledger.createdPolicies ?? []).some(
-    (entry: CreatedQuarantinePolicy) => entry.policyArn === policy.arn && entry.policyId === policy.policyId,
+  const creators = new Set(
+    (ledger.createdPolicies ?? [])
+      .filter(
+        (entry: CreatedQuarantinePolicy) =>
+          entry.policyArn === policy.arn && entry.policyId === policy.policyId && entry.job !== undefined,
+      )
+      .map((entry) => entry.job),
   );
-  if (!created) return [];
-  const off = ledger.keysTurnedOff ?? [];
-  return keysInDescription(policy.description, target).filter((key) => off.includes(key));
+  if (creators.size === 0) return [];
+  const off = restorableKeys(ledger.keysTurnedOff);
+  return keysInDescription(policy.description, target).filter((key) => {
+    const job = off.get(key);
+    return job !== undefined && creators.has(job);
+  });
 }
 
 /** The quarantine use case. */
@@ -637,7 +648,7 @@ export class QuarantineService {
     }
     // Only keys the store recorded the bot turned off (the lift also checks its own policy's description names them).
     preview.keysToRestore = (record.deactivatedKeys ?? []).filter((key) =>
-      (record.keysTurnedOff ?? []).includes(key),
+      restorableKeys(record.keysTurnedOff).has(key),
     );
     // An active quarantine whose policy is no longer attached (detached by hand, or by a lift that died) is still
     // offered: the lift records it lifted — otherwise it would stay listed as quarantined for good — and deletes
@@ -805,10 +816,18 @@ export class QuarantineService {
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
     // only keys named there, whatever the table says.
+    const recordedOff = restorableKeys(ledger.keysTurnedOff);
     const keysListed =
-      preview.modes.includes('deactivate-keys') || leftover.keys.length > 0
+      preview.modes.includes('deactivate-keys') || leftover.keys.length > 0 || recordedOff.size > 0
         ? await this.activeKeys(entity.name, preview.change.eventTime)
         : { ids: [], inactive: [], minted: [], warnings: [] };
+    // A key an earlier job recorded turning off that is on now was turned on by someone since: recorded as found
+    // on, so no earlier job's record of it restores it later (only this job turning it off again would).
+    const foundOn = await this.recordFoundOn(
+      eventId,
+      job,
+      keysListed.ids.filter((id) => recordedOff.has(id)),
+    );
     if (!preview.modes.includes('deactivate-keys')) keysListed.ids = [];
     // Keys made during the incident are turned off but never named as the bot's to restore.
     const toRestoreLater = keysListed.ids.filter((id) => !keysListed.minted.includes(id));
@@ -816,7 +835,7 @@ export class QuarantineService {
     const carried = leftover.keys.filter(
       (id) => !keysListed.ids.includes(id) && keysListed.inactive.includes(id),
     );
-    keysListed.warnings.unshift(...leftover.warnings);
+    keysListed.warnings.unshift(...leftover.warnings, ...foundOn);
     let created = false;
     let attachedPolicy = false;
     try {
@@ -883,7 +902,11 @@ export class QuarantineService {
       keysListed.ids,
       keysListed.minted,
     );
-    deactivated.push(...carried);
+    // Carried keys are recorded again under this claim, whose policy now names them: a key is restored only
+    // through a policy of the job that recorded it.
+    const reRecorded = await this.recordCarried(eventId, job, carried);
+    deactivated.push(...reRecorded.recorded);
+    warnings.push(...reRecorded.warnings);
     warnings.unshift(...keysListed.warnings, ...(await clearLater()));
     const active: QuarantineRecord = { ...record, status: 'active' };
     if (deactivated.length > 0) active.deactivatedKeys = deactivated;
@@ -1060,7 +1083,12 @@ export class QuarantineService {
       );
       warnings.push(...left.warnings);
       leftover = left.keys.filter((key) => !kept.includes(key));
-      if (entity.kind === 'user' && (added.includes('deactivate-keys') || leftover.length > 0))
+      if (
+        entity.kind === 'user' &&
+        (added.includes('deactivate-keys') ||
+          leftover.length > 0 ||
+          restorableKeys(ledger.keysTurnedOff).size > 0)
+      )
         keys = await this.deps.iam.listAccessKeys(entity.name);
     } catch (error: unknown) {
       await giveBack();
@@ -1068,6 +1096,18 @@ export class QuarantineService {
       await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, ...details });
       return { status: 'failed', error: text, target: entity, policyArn: record.policyArn };
     }
+    // A key an earlier job recorded turning off that is on now was turned on by someone since: recorded as found
+    // on (no earlier job's record of it restores it later), and neither kept nor carried.
+    const recordedOff = restorableKeys(claim.keysTurnedOff);
+    const onNow = keys.filter((key) => key.status === 'Active').map((key) => key.id);
+    warnings.push(
+      ...(await this.recordFoundOn(
+        holder.eventId,
+        job,
+        onNow.filter((id) => recordedOff.has(id)),
+      )),
+    );
+    kept = kept.filter((id) => !onNow.includes(id));
     const toDeactivate = added.includes('deactivate-keys')
       ? keys.filter((key) => key.status === 'Active' && !kept.includes(key.id)).map((key) => key.id)
       : [];
@@ -1172,7 +1212,12 @@ export class QuarantineService {
 
     const turnedOff = await this.deactivateKeys(holder.eventId, job, entity.name, toDeactivate, minted);
     warnings.push(...turnedOff.warnings);
-    const newKeys = [...turnedOff.deactivated, ...carried];
+    // The keys kept and carried over are recorded again under this addition, whose policy now names them (the
+    // replaced policies are deleted): a key is restored only through a policy of the job that recorded it.
+    const reRecorded = await this.recordCarried(holder.eventId, job, unique([...kept, ...carried]));
+    warnings.push(...reRecorded.warnings);
+    kept = kept.filter((key) => reRecorded.recorded.includes(key));
+    const newKeys = [...turnedOff.deactivated, ...carried.filter((key) => reRecorded.recorded.includes(key))];
     const entry: QuarantineModesAdded = {
       id,
       by,
@@ -1865,6 +1910,58 @@ export class QuarantineService {
         );
     }
     return { deactivated, keptOff, warnings };
+  }
+
+  /**
+   * Records, under `job`'s claim, each key of `ids` as found on again (an earlier job had recorded turning it off):
+   * the warnings for those that could not be recorded (an earlier job's record of them still stands).
+   */
+  private async recordFoundOn(
+    eventId: string,
+    job: QuarantineJob,
+    ids: readonly string[],
+  ): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const id of ids) {
+      let done = false;
+      try {
+        done = await this.deps.store.recordKeyFoundOn(eventId, job, id, this.deps.clock.now());
+      } catch {
+        // Said below.
+      }
+      if (!done)
+        warnings.push(
+          `access key ${id}, recorded as turned off by an earlier job of this quarantine, is on now and could not be recorded so: check it before a lift, which may turn it on`,
+        );
+    }
+    return warnings;
+  }
+
+  /**
+   * Records again, under `job`'s claim, keys an earlier job of the quarantine turned off and recorded, now carried
+   * into `job`'s own policy. A key whose record fails stays off after the lift and is named in a warning.
+   */
+  private async recordCarried(
+    eventId: string,
+    job: QuarantineJob,
+    ids: readonly string[],
+  ): Promise<{ recorded: string[]; warnings: string[] }> {
+    const recorded: string[] = [];
+    const warnings: string[] = [];
+    for (const id of ids) {
+      let done = false;
+      try {
+        done = await this.deps.store.recordKeyTurnedOff(eventId, job, id, this.deps.clock.now());
+      } catch {
+        // Said below.
+      }
+      if (done) recorded.push(id);
+      else
+        warnings.push(
+          `access key ${id}, turned off by an earlier job of this quarantine, could not be recorded under this one (its claim was taken over, or the store failed): the lift leaves it off; turn it on by hand once cleared`,
+        );
+    }
+    return { recorded, warnings };
   }
 
   private async restoreKeys(userName: string, keys: string[], warnings: string[]): Promise<string[]> {

@@ -65,6 +65,7 @@ import {
   type RevertClaimResult,
   type RevertRecord,
   type RevertStore,
+  type TurnedOffKey,
 } from '../app/revert-port';
 import type { AlarmEvent, AssessedChange, Change, PolicyDocument, RiskLevel } from '../domain/types';
 import {
@@ -108,7 +109,7 @@ function writtenRecord(record: QuarantineRecord): QuarantineRecord {
 function ledgerOf(
   item: Record<string, unknown> | undefined,
 ): Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'> {
-  const keys = readStrings(item?.[KEYS_TURNED_OFF]);
+  const keys = readTurnedOffKeys(item?.[KEYS_TURNED_OFF]);
   const created = readCreatedPolicies(item?.[CREATED_POLICIES]);
   return {
     ...(keys.length > 0 ? { keysTurnedOff: keys } : {}),
@@ -119,7 +120,7 @@ function ledgerOf(
 /** The record with the lists kept beside it on `item` (those present). */
 function withLists(record: QuarantineRecord, item: Record<string, unknown> | undefined): QuarantineRecord {
   const claimed = readClaimedPolicies(item?.[CLAIMED_POLICIES]);
-  const keys = readStrings(item?.[KEYS_TURNED_OFF]);
+  const keys = readTurnedOffKeys(item?.[KEYS_TURNED_OFF]);
   const created = readCreatedPolicies(item?.[CREATED_POLICIES]);
   return {
     ...record,
@@ -129,8 +130,19 @@ function withLists(record: QuarantineRecord, item: Record<string, unknown> | und
   };
 }
 
-function readStrings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
+/**
+ * The keys turned off as stored: `{ keyId, job }` entries; a bare key id (written before the job was kept) is read
+ * with no job, so it is never restored; entries of another shape dropped.
+ */
+function readTurnedOffKeys(value: unknown): TurnedOffKey[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry): TurnedOffKey[] => {
+    if (typeof entry === 'string') return [{ keyId: entry }];
+    if (typeof entry !== 'object' || entry === null) return [];
+    const { keyId, job, on } = entry as { keyId?: unknown; job?: unknown; on?: unknown };
+    if (typeof keyId !== 'string') return [];
+    return [{ keyId, ...(typeof job === 'string' ? { job } : {}), ...(on === true ? { on } : {}) }];
+  });
 }
 
 /** The created policies as stored (entries of another shape dropped). */
@@ -1112,12 +1124,19 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     policy: CreatedQuarantinePolicy,
     now: Date,
   ): Promise<boolean> {
-    return this.appendUnderClaim(eventId, job, CREATED_POLICIES, plain(policy), now);
+    return this.appendUnderClaim(eventId, job, CREATED_POLICIES, plain({ ...policy, job: job.id }), now);
   }
 
   /** See {@link QuarantineStore.recordKeyTurnedOff}. */
   async recordKeyTurnedOff(eventId: string, job: QuarantineJob, keyId: string, now: Date): Promise<boolean> {
-    return this.appendUnderClaim(eventId, job, KEYS_TURNED_OFF, keyId, now);
+    const entry: TurnedOffKey = { keyId, job: job.id };
+    return this.appendUnderClaim(eventId, job, KEYS_TURNED_OFF, plain(entry), now);
+  }
+
+  /** See {@link QuarantineStore.recordKeyFoundOn}. */
+  async recordKeyFoundOn(eventId: string, job: QuarantineJob, keyId: string, now: Date): Promise<boolean> {
+    const entry: TurnedOffKey = { keyId, job: job.id, on: true };
+    return this.appendUnderClaim(eventId, job, KEYS_TURNED_OFF, plain(entry), now);
   }
 
   /**

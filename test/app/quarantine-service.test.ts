@@ -2202,6 +2202,69 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
   });
 
+  it("a key one claim recorded is not restored through another claim's deny: a takeover that listed it on again and died before turning it off", async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    // A turns the key off, records it as the bot's, and dies.
+    const dying = dyingAfter('keys', 2 * LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    // Someone turns the key on again; B takes over, lists it active, names it in its own deny and dies before
+    // UpdateAccessKey.
+    await gateway.setAccessKeyStatus(user, key, 'Active');
+    let reach: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => {
+      reach = resolve;
+    });
+    const stopping = Object.create(gateway) as AwsIamGateway;
+    stopping.setAccessKeyStatus = async () => {
+      reach();
+      return new Promise<never>(() => undefined);
+    };
+    void serviceOn(stopping, { agoMs: LONG_AGO }).quarantine(
+      eventId,
+      ALICE,
+      'again',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-b',
+    );
+    await reached;
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    // A responder turns the key off by hand.
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it("a takeover that carries a dead claim's key records it under its own claim: the lift restores it", async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+
+    await expect(
+      service().quarantine(eventId, ALICE, 'again', undefined, undefined, 'delivery-b'),
+    ).resolves.toMatchObject({ status: 'done', deactivatedKeys: [key] });
+    const record = (await store.getChange(eventId))?.quarantine;
+    expect(record?.keysTurnedOff?.map((entry) => entry.keyId)).toEqual([key, key]);
+    expect(new Set(record?.keysTurnedOff?.map((entry) => entry.job)).size).toBe(2);
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
   it('the normal paths still restore: a quarantine with keys, then an addition that carries them over', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
@@ -2217,7 +2280,7 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     });
     expect((await store.getChange(eventId))?.quarantine).toMatchObject({
       deactivatedKeys: [key],
-      keysTurnedOff: [key],
+      keysTurnedOff: [{ keyId: key }, { keyId: key }],
     });
 
     await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
