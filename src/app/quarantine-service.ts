@@ -48,6 +48,7 @@ import {
   type QuarantineRecord,
   type QuarantineStore,
   type RespondedChange,
+  recordedBeforeJobs,
   restorableKeys,
 } from './revert-port';
 
@@ -398,6 +399,32 @@ function restorableNamedBy(
   });
 }
 
+/**
+ * The keys `policy`'s description names for `target` when it is a policy the bot created, but that
+ * {@link restorableNamedBy} does not give: the job that made it died before recording them, or a later job found
+ * them on again. A lift leaves them as they are and says so.
+ */
+function namedNotRestorable(
+  policy: ManagedPolicy | null | undefined,
+  target: string,
+  ledger: Ledger,
+): string[] {
+  if (!policy?.policyId) return [];
+  const ours = (ledger.createdPolicies ?? []).some(
+    (entry) => entry.policyArn === policy.arn && entry.policyId === policy.policyId,
+  );
+  if (!ours) return [];
+  const restorable = restorableNamedBy(policy, target, ledger);
+  return keysInDescription(policy.description, target).filter((key) => !restorable.includes(key));
+}
+
+/** Why a key a bot deny names is not turned on by the lift, in words. */
+function notRestorableWhy(id: string, policyArn: string, legacy: boolean): string {
+  return legacy
+    ? `access key ${id} (named by ${policyArn}) was recorded before this version, which keeps the job that turned each key off: no key of this quarantine is turned on automatically; turn these keys on by hand after checking each (its last use, who made it)`
+    : `access key ${id} is named by the bot's deny ${policyArn} but is not one the lift may turn on (the job that made the deny died before recording it turned off, a later job found it on again, or a later job could not list the keys to carry it over): the lift leaves it as it is; if it is off, turn it on by hand after checking it`;
+}
+
 /** The quarantine use case. */
 export class QuarantineService {
   private readonly policyName: string;
@@ -698,7 +725,13 @@ export class QuarantineService {
   private async leftByAdding(
     record: QuarantineRecord,
     attached: { arn: string }[],
-  ): Promise<{ policies: string[]; deletable: string[]; keys: string[]; inline: string[] }> {
+  ): Promise<{
+    policies: string[];
+    deletable: string[];
+    keys: string[];
+    inline: string[];
+    stranded: { key: string; policyArn: string }[];
+  }> {
     const candidates = unique(
       [
         ...(record.claimedPolicies ?? []).map((entry) => entry.policyArn),
@@ -733,7 +766,14 @@ export class QuarantineService {
     ])) {
       if (await this.deps.iam.getInlinePolicy(record.target, name)) inline.push(name);
     }
-    return { policies, deletable, keys: dead.keys, inline };
+    // The keys a recorded job's deny names are the record's to restore: any other it names is left and said.
+    return {
+      policies,
+      deletable,
+      keys: dead.keys,
+      inline,
+      stranded: [...dead.stranded, ...rest.stranded, ...rest.named],
+    };
   }
 
   /**
@@ -811,7 +851,15 @@ export class QuarantineService {
       claim.claimedPolicies.map((entry) => entry.policyArn).filter((arn) => arn !== policyArn),
       ledger,
     );
-    const clearLater = async (): Promise<string[]> => this.clearReplaced(entity, leftover.existing);
+    // When the keys cannot be listed, no key of the earlier jobs is carried: their denies are kept (not cleared),
+    // their descriptions the list of the keys they turned off, which the lift names for a responder to check.
+    let unlisted = false;
+    const clearLater = async (): Promise<string[]> =>
+      unlisted && leftover.keys.length > 0
+        ? [
+            `the access keys could not be listed, so the keys earlier unfinished attempts turned off (${leftover.keys.join(', ')}) were not carried over: their denies (${leftover.existing.join(', ')}) are kept, not cleared, and the lift names those keys to turn on by hand after checking`,
+          ]
+        : this.clearReplaced(entity, leftover.existing);
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
@@ -820,7 +868,7 @@ export class QuarantineService {
     const keysListed =
       preview.modes.includes('deactivate-keys') || leftover.keys.length > 0 || recordedOff.size > 0
         ? await this.activeKeys(entity.name, preview.change.eventTime)
-        : { ids: [], inactive: [], minted: [], warnings: [] };
+        : { ids: [], inactive: [], minted: [], warnings: [], listed: true };
     // A key an earlier job recorded turning off that is on now was turned on by someone since: recorded as found
     // on, so no earlier job's record of it restores it later (only this job turning it off again would).
     const foundOn = await this.recordFoundOn(
@@ -828,6 +876,7 @@ export class QuarantineService {
       job,
       keysListed.ids.filter((id) => recordedOff.has(id)),
     );
+    unlisted = !keysListed.listed;
     if (!preview.modes.includes('deactivate-keys')) keysListed.ids = [];
     // Keys made during the incident are turned off but never named as the bot's to restore.
     const toRestoreLater = keysListed.ids.filter((id) => !keysListed.minted.includes(id));
@@ -1556,6 +1605,7 @@ export class QuarantineService {
       // Only keys named both in the record and in the quarantine policy's description in IAM: the table alone
       // can't be trusted to say which keys the bot turned off.
       const keyWarnings: string[] = [];
+      const warned = new Set<string>();
       let keys: string[] = [];
       const recordedPolicy =
         recorded && (recordedKeys.length > 0 || this.ownPolicy(recorded.policyArn))
@@ -1569,7 +1619,10 @@ export class QuarantineService {
       if (recordedKeys.length > 0 && recorded) {
         const named = restorableNamedBy(recordedPolicy, entityKey(entity), recorded);
         keys = recordedKeys.filter((id) => named.includes(id));
-        for (const id of recordedKeys.filter((key) => !named.includes(key))) {
+        for (const id of recordedKeys.filter(
+          (key) => !named.includes(key) && !recordedBeforeJobs(recorded),
+        )) {
+          warned.add(id);
           keyWarnings.push(
             `access key ${id} is not both recorded as turned off by the bot and named by the bot's own quarantine policy in IAM: not reactivated`,
           );
@@ -1581,8 +1634,31 @@ export class QuarantineService {
         : attached.map((item) => item.arn).filter((arn) => isQuarantinePolicyArn(arn, this.policyName));
       const left = recorded
         ? await this.leftByAdding(recorded, attached)
-        : { policies: [], deletable: [], keys: [], inline: [] };
+        : { policies: [], deletable: [], keys: [], inline: [], stranded: [] };
       keys = unique([...keys, ...left.keys]);
+      // Keys a bot deny names that the lift may not turn on: left as they are, each said.
+      const legacy = recorded !== undefined && recordedBeforeJobs(recorded);
+      const stranded = [
+        ...(recorded && recordedPolicy
+          ? namedNotRestorable(recordedPolicy, entityKey(entity), recorded).map((key) => ({
+              key,
+              policyArn: recorded.policyArn,
+            }))
+          : []),
+        ...left.stranded,
+      ];
+      const said = new Set([...keys, ...warned, ...(recorded?.keysKeptOff ?? [])]);
+      for (const { key, policyArn } of stranded) {
+        if (said.has(key)) continue;
+        said.add(key);
+        keyWarnings.push(notRestorableWhy(key, policyArn, legacy));
+      }
+      if (legacy && recorded) {
+        for (const key of recordedKeys.filter((id) => !said.has(id))) {
+          said.add(key);
+          keyWarnings.push(notRestorableWhy(key, recorded.policyArn, true));
+        }
+      }
       // A recorded active quarantine whose policy is no longer attached (a lift that died after detaching it, or
       // someone by hand) is completed: recorded as lifted, so the change is not stuck as quarantined for good.
       const completing =
@@ -1693,23 +1769,37 @@ export class QuarantineService {
     entity: IamEntity,
     arns: readonly string[],
     ledger: Ledger,
-  ): Promise<{ existing: string[]; keys: string[]; warnings: string[] }> {
+  ): Promise<{
+    existing: string[];
+    keys: string[];
+    warnings: string[];
+    /** Keys a bot deny among them names that it may not turn on, each with that deny. */
+    stranded: { key: string; policyArn: string }[];
+    /** The keys of {@link keys}, each with the deny that names it. */
+    named: { key: string; policyArn: string }[];
+  }> {
     const existing: string[] = [];
     const keys: string[] = [];
     const warnings: string[] = [];
+    const stranded: { key: string; policyArn: string }[] = [];
+    const named: { key: string; policyArn: string }[] = [];
     for (const arn of unique(arns).filter((item) => this.ownPolicy(item))) {
       try {
         const policy = await this.deps.iam.getManagedPolicy(arn);
         if (!policy) continue;
         existing.push(arn);
-        keys.push(...restorableNamedBy(policy, entityKey(entity), ledger));
+        const restorable = restorableNamedBy(policy, entityKey(entity), ledger);
+        keys.push(...restorable);
+        for (const key of namedNotRestorable(policy, entityKey(entity), ledger))
+          stranded.push({ key, policyArn: arn });
+        for (const key of restorable) named.push({ key, policyArn: arn });
       } catch (error: unknown) {
         warnings.push(
           `${arn}, left by an earlier, unfinished attempt, could not be read (${message(error)}): the lift clears it`,
         );
       }
     }
-    return { existing, keys: unique(keys), warnings };
+    return { existing, keys: unique(keys), warnings, stranded, named };
   }
 
   /**
@@ -1828,7 +1918,7 @@ export class QuarantineService {
   private async activeKeys(
     userName: string,
     since?: string,
-  ): Promise<{ ids: string[]; inactive: string[]; minted: string[]; warnings: string[] }> {
+  ): Promise<{ ids: string[]; inactive: string[]; minted: string[]; warnings: string[]; listed: boolean }> {
     let keys: AccessKey[];
     try {
       keys = await this.deps.iam.listAccessKeys(userName);
@@ -1838,10 +1928,12 @@ export class QuarantineService {
         inactive: [],
         minted: [],
         warnings: [`the access keys could not be listed (${message(error)}): none deactivated`],
+        listed: false,
       };
     }
     const active = keys.filter((item) => item.status === 'Active');
     return {
+      listed: true,
       ids: active.map((item) => item.id),
       inactive: keys.filter((item) => item.status === 'Inactive').map((item) => item.id),
       minted: mintedSince(active, since),

@@ -2265,6 +2265,63 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
   });
 
+  it("a takeover that cannot list the keys keeps the dead claim's deny and says so; the lift names its key to turn on by hand", async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    const dead = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
+    const unlisting = Object.create(gateway) as AwsIamGateway;
+    // The preview lists them; the claim's own listing is refused.
+    let listings = 0;
+    unlisting.listAccessKeys = async (userName) => {
+      listings += 1;
+      if (listings > 1) throw new Error('Throttling: Rate exceeded');
+      return gateway.listAccessKeys(userName);
+    };
+
+    const outcome = await serviceOn(unlisting).quarantine(eventId, ALICE, 'again', undefined, undefined, 'b');
+    expect(outcome).toMatchObject({ status: 'done', deactivatedKeys: [] });
+    expect(outcome.status === 'done' ? outcome.warnings.join('\n') : '').toContain(
+      `their denies (${dead}) are kept, not cleared`,
+    );
+    expect(await gateway.getManagedPolicy(dead)).not.toBeNull();
+
+    const lifted = await service().lift({ eventId }, ALICE, 'z');
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [] });
+    expect(lifted.status === 'lifted' ? lifted.warnings.join('\n') : '').toContain(
+      `access key ${key} is named by the bot's deny ${dead} but is not one the lift may turn on`,
+    );
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it('a key a dead claim turned off but never recorded stays off after the lift, with a warning naming it', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    let reach: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => {
+      reach = resolve;
+    });
+    const on = Object.create(store) as DynamoChangeStore;
+    on.recordKeyTurnedOff = async () => {
+      reach();
+      return new Promise<never>(() => undefined);
+    };
+    void serviceOn(gateway, { agoMs: LONG_AGO, on }).quarantine(eventId, ALICE, 'x', ['deactivate-keys']);
+    await reached;
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+
+    const lifted = await service().lift({ eventId }, ALICE, 'z');
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [] });
+    expect(lifted.status === 'lifted' ? lifted.warnings.join('\n') : '').toContain(
+      `access key ${key} is named by the bot's deny`,
+    );
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
   it('the normal paths still restore: a quarantine with keys, then an addition that carries them over', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
