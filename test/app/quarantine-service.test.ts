@@ -10,7 +10,13 @@ import {
   DeleteAccessKeyCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/app/audit-port';
 import { IamCallError } from '../../src/app/iam-port';
@@ -60,8 +66,12 @@ afterAll(async () => {
   await Promise.all([db?.stop(), moto?.stop()]);
 });
 
+/** The table of the test running. */
+let table = '';
+
 beforeEach(async () => {
   const tableName = await db.createTable();
+  table = tableName;
   store = new DynamoChangeStore(db.documentClient, { tableName });
   audit = new DynamoAuditLog(db.documentClient, { tableName });
 });
@@ -2318,6 +2328,42 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [] });
     expect(lifted.status === 'lifted' ? lifted.warnings.join('\n') : '').toContain(
       `access key ${key} is named by the bot's deny`,
+    );
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it('a quarantine recorded before jobs were kept per key restores no key, and the lift says to turn them on by hand', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    await expect(service().quarantine(eventId, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [key],
+    });
+    // The lists as the version before wrote them: bare key ids, policies with no job.
+    const record = (await store.getChange(eventId))?.quarantine;
+    await db.documentClient.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `CHANGE#${eventId}`, sk: 'CHANGE' },
+        UpdateExpression: 'SET quarantineKeysOff = :keys, quarantineCreated = :created',
+        ExpressionAttributeValues: {
+          ':keys': [key],
+          ':created': (record?.createdPolicies ?? []).map(({ policyArn, policyId }) => ({
+            policyArn,
+            policyId,
+          })),
+        },
+      }),
+    );
+    expect((await service().prepareLift(eventId)).keysToRestore).toEqual([]);
+
+    const lifted = await service().lift({ eventId }, ALICE, 'z');
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [] });
+    const words = lifted.status === 'lifted' ? lifted.warnings : [];
+    expect(words.filter((line) => line.includes(key))).toHaveLength(1);
+    expect(words.join('\n')).toContain(
+      'was recorded before this version, which keeps the job that turned each key off: no key of this quarantine is turned on automatically; turn these keys on by hand after checking each',
     );
     expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
   });
