@@ -340,13 +340,17 @@ function diedUnrecorded(record: QuarantineRecord): Set<string> {
 
 /**
  * The keys among `keys` created at or after `since` (the quarantined change's event time): made during the
- * incident, so turned off but never handed back by a lift. A key whose creation time IAM did not give is not one.
+ * incident, so turned off but never handed back by a lift. A key whose creation time IAM did not give (or gave
+ * unreadable) is taken for one too: nothing shows it is older, so it fails closed.
  */
 function mintedSince(keys: readonly AccessKey[], since: string | undefined): string[] {
   const from = since ? Date.parse(since) : Number.NaN;
   if (Number.isNaN(from)) return [];
   return keys
-    .filter((key) => key.createDate !== undefined && Date.parse(key.createDate) >= from)
+    .filter((key) => {
+      const made = key.createDate === undefined ? Number.NaN : Date.parse(key.createDate);
+      return Number.isNaN(made) || made >= from;
+    })
     .map((key) => key.id);
 }
 

@@ -116,6 +116,12 @@ export interface QuarantineRecord {
    */
   claimedPolicies?: ClaimedQuarantinePolicy[];
   /**
+   * How many entries the store's list of claimed policies held when the record was read, entries of another shape
+   * included (dropped from {@link claimedPolicies}): what a lift's claim compares the list with. Filled in when
+   * read; a record written never sets it.
+   */
+  claimedPoliciesStored?: number;
+  /**
    * The access keys a job of this quarantine recorded right after IAM set each one Inactive (appended while that
    * job's claim held, see {@link QuarantineStore.recordKeyTurnedOff}): the only keys a lift, a claim or an addition
    * may turn on again, and only when a policy the same job created (see {@link createdPolicies}) names them too: a

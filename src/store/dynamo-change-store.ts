@@ -101,7 +101,13 @@ const CREATED_POLICIES = 'quarantineCreated';
 
 /** A quarantine record as written: without the lists that live beside it (claimed, created, keys turned off). */
 function writtenRecord(record: QuarantineRecord): QuarantineRecord {
-  const { claimedPolicies: _listed, keysTurnedOff: _keys, createdPolicies: _created, ...written } = record;
+  const {
+    claimedPolicies: _listed,
+    claimedPoliciesStored: _count,
+    keysTurnedOff: _keys,
+    createdPolicies: _created,
+    ...written
+  } = record;
   return written;
 }
 
@@ -404,7 +410,13 @@ function toStoredChange(item: Item): RespondedChange {
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
   if (stored.revert) result.revert = stored.revert;
   if (stored.acknowledgement) result.acknowledgement = stored.acknowledgement;
-  if (stored.quarantine) result.quarantine = withLists(stored.quarantine, item);
+  if (stored.quarantine) {
+    const listed = item?.[CLAIMED_POLICIES];
+    result.quarantine = {
+      ...withLists(stored.quarantine, item),
+      ...(Array.isArray(listed) ? { claimedPoliciesStored: listed.length } : {}),
+    };
+  }
   if (stored.actorAsk) result.actorAsk = stored.actorAsk;
   if (stored.actorAnswer) result.actorAnswer = stored.actorAnswer;
   return result;
@@ -897,7 +909,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     now: Date,
   ): Promise<boolean> {
     const same = sameQuarantine(record, now);
-    const read = record.claimedPolicies?.length ?? 0;
+    // The list's length as stored, entries of another shape included: the condition counts them too.
+    const read = record.claimedPoliciesStored ?? record.claimedPolicies?.length ?? 0;
     const listed =
       read === 0
         ? '(attribute_not_exists(#claimed) OR size(#claimed) = :listed)'

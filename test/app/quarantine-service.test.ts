@@ -1539,10 +1539,20 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect(await attachedTo(user)).toEqual([arn]);
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
     // The record is as it was; the policy the failed addition claimed is listed (it was deleted: nothing left).
-    const { claimedPolicies, createdPolicies, ...after } = (await store.getChange(first))?.quarantine ?? {
+    const {
+      claimedPolicies,
+      claimedPoliciesStored: _listedAfter,
+      createdPolicies,
+      ...after
+    } = (await store.getChange(first))?.quarantine ?? {
       claimedPolicies: [],
     };
-    const { claimedPolicies: before, createdPolicies: madeBefore, ...was } = record ?? {};
+    const {
+      claimedPolicies: before,
+      claimedPoliciesStored: _listedBefore,
+      createdPolicies: madeBefore,
+      ...was
+    } = record ?? {};
     expect(after).toEqual(was);
     // The policy it created is recorded with its id, beside the record (it names keys it never turned off).
     expect(createdPolicies).toHaveLength((madeBefore?.length ?? 0) + 1);
@@ -1690,6 +1700,30 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
       keptOffKeys: [minted],
     });
     expect(await statusOf(user)).toEqual({ [older]: 'Active', [minted]: 'Inactive' });
+  });
+
+  it('a key IAM lists with no creation date is taken for one made during the incident: turned off, never handed back', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    const undated = Object.create(gateway) as AwsIamGateway;
+    undated.listAccessKeys = async (userName) =>
+      (await gateway.listAccessKeys(userName)).map(({ createDate: _made, ...rest }) => rest);
+    await expect(
+      serviceOn(undated).quarantine(first, ALICE, 'x', ['deactivate-keys']),
+    ).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+    expect((await store.getChange(first))?.quarantine?.keysKeptOff).toEqual([key]);
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+      keptOffKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
   });
 
   it('a key whose deactivation failed is swept by a later request for keys, and restored by the lift', async () => {

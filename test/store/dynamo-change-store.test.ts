@@ -1105,6 +1105,25 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
       expect((await recordOf(eventId))?.lifting).toEqual(lift);
     });
 
+    it('compares the claimed list with its length as stored, an entry of another shape included', async () => {
+      const eventId = await quarantined(active);
+      await store.claimModesAdding(eventId, active, adding('a', EARLIER), NOW);
+      await store.releaseModesAdding(eventId, 'a');
+      // An entry the reader drops (not a claimed policy's shape), beside the one it keeps.
+      await db.documentClient.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `CHANGE#${eventId}`, sk: 'CHANGE' },
+          UpdateExpression: 'SET quarantinePolicies = list_append(quarantinePolicies, :odd)',
+          ExpressionAttributeValues: { ':odd': ['not-an-entry'] },
+        }),
+      );
+      const read = await recordOf(eventId);
+      expect(read?.claimedPolicies).toHaveLength(1);
+      await expect(store.claimLift(eventId, read ?? active, lift, NOW)).resolves.toBe(true);
+      expect((await recordOf(eventId))?.lifting).toEqual(lift);
+    });
+
     it('throws for a change that is not stored', async () => {
       await expect(store.claimLift('no-such-event', active, lift, NOW)).rejects.toBeInstanceOf(
         StoreItemNotFoundError,
