@@ -13,7 +13,6 @@ import {
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** The attribute holding each item's expiry (epoch seconds) for DynamoDB TTL. */
 export const TTL_ATTRIBUTE = 'expiresAt';
