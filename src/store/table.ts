@@ -7,11 +7,12 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
+  type DynamoDBClient,
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   ResourceNotFoundException,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** The attribute holding each item's expiry (epoch seconds) for DynamoDB TTL. */
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -109,13 +110,29 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
  * Creates the table when it does not exist (the local runtime's embedded store; in AWS the stack creates it).
  * Returns true when it was created now.
  */
-export async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<boolean> {
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return false;
   } catch (error: unknown) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  await createTable(client, tableName);
   return true;
+}
+
+/**
+ * Creates the table and resolves once DynamoDB says it is `ACTIVE`: until then every read and write of it is refused
+ * (`ResourceNotFoundException`), by DynamoDB as by dynalite. `pollSeconds`: the shortest wait between two looks.
+ */
+export async function createTable(
+  client: DynamoDBClient,
+  tableName: string,
+  pollSeconds = 0.05,
+): Promise<void> {
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  await waitUntilTableExists(
+    { client, maxWaitTime: 60, minDelay: pollSeconds, maxDelay: Math.max(pollSeconds, 1) },
+    { TableName: tableName },
+  );
 }

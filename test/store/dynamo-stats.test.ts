@@ -1,12 +1,12 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudTrailRecord } from '../../src/domain/input';
 import type { AssessedChange, RiskLevel } from '../../src/domain/types';
 import { DynamoStatsStore, StatsRangeError, statsDays } from '../../src/store/dynamo-stats';
-import { createTableInput, TTL_ATTRIBUTE } from '../../src/store/table';
+import { createTable, TTL_ATTRIBUTE } from '../../src/store/table';
 import { changeOf } from '../support/cloudtrail';
 import { type DynaliteServer, startDynalite } from '../support/dynalite';
 
@@ -181,7 +181,7 @@ describe('DynamoStatsStore with a full day item', () => {
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
       maxAttempts: 1,
     });
-    await client.send(new CreateTableCommand(createTableInput('small-items')));
+    await createTable(client, 'small-items', 0.002);
   });
 
   afterAll(async () => {

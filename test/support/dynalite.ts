@@ -3,10 +3,10 @@
  * a free loopback port, closed in `afterAll`, with a fresh table per test from {@link DynaliteServer.createTable}.
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { createTableInput } from '../../src/store/table';
+import { createTable } from '../../src/store/table';
 
 /** A running dynalite and clients for it. */
 export interface DynaliteServer {
@@ -53,7 +53,8 @@ export async function startDynalite(): Promise<DynaliteServer> {
     async createTable(name?: string) {
       tables += 1;
       const tableName = name ?? `iam-changes-test-${process.pid}-${tables}`;
-      await client.send(new CreateTableCommand(createTableInput(tableName)));
+      // Once ACTIVE: dynalite answers CreateTable before it marks the table so, and refuses its use until then.
+      await createTable(client, tableName, 0.002);
       return tableName;
     },
     async stop() {
