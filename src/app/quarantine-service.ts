@@ -48,6 +48,8 @@ import {
   type QuarantineRecord,
   type QuarantineStore,
   type RespondedChange,
+  recordedBeforeJobs,
+  restorableKeys,
 } from './revert-port';
 
 /** What the quarantine path needs. */
@@ -338,13 +340,17 @@ function diedUnrecorded(record: QuarantineRecord): Set<string> {
 
 /**
  * The keys among `keys` created at or after `since` (the quarantined change's event time): made during the
- * incident, so turned off but never handed back by a lift. A key whose creation time IAM did not give is not one.
+ * incident, so turned off but never handed back by a lift. A key whose creation time IAM did not give (or gave
+ * unreadable) is taken for one too: nothing shows it is older, so it fails closed.
  */
 function mintedSince(keys: readonly AccessKey[], since: string | undefined): string[] {
   const from = since ? Date.parse(since) : Number.NaN;
   if (Number.isNaN(from)) return [];
   return keys
-    .filter((key) => key.createDate !== undefined && Date.parse(key.createDate) >= from)
+    .filter((key) => {
+      const made = key.createDate === undefined ? Number.NaN : Date.parse(key.createDate);
+      return Number.isNaN(made) || made >= from;
+    })
     .map((key) => key.id);
 }
 
@@ -371,7 +377,9 @@ type Ledger = Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'>;
 /**
  * The keys `policy`'s description names for `target`, when it is a policy the bot created (the `PolicyId` recorded
  * right after `CreatePolicy`; a policy made again under the same name by someone else has another) and only those
- * the store recorded as turned off by the bot: none otherwise.
+ * the store recorded as turned off by the very job that created it: none otherwise. A key one job recorded is
+ * never restored through another job's policy (that job may have listed it while it was on again, and died before
+ * turning it off); entries written before the job was kept name no job and restore nothing.
  */
 function restorableNamedBy(
   policy: ManagedPolicy | null | undefined,
@@ -379,12 +387,46 @@ function restorableNamedBy(
   ledger: Ledger,
 ): string[] {
   if (!policy?.policyId) return [];
-  const created = (ledger.createdPolicies ?? []).some(
-    (entry: CreatedQuarantinePolicy) => entry.policyArn === policy.arn && entry.policyId === policy.policyId,
+  const creators = new Set(
+    (ledger.createdPolicies ?? [])
+      .filter(
+        (entry: CreatedQuarantinePolicy) =>
+          entry.policyArn === policy.arn && entry.policyId === policy.policyId && entry.job !== undefined,
+      )
+      .map((entry) => entry.job),
   );
-  if (!created) return [];
-  const off = ledger.keysTurnedOff ?? [];
-  return keysInDescription(policy.description, target).filter((key) => off.includes(key));
+  if (creators.size === 0) return [];
+  const off = restorableKeys(ledger.keysTurnedOff);
+  return keysInDescription(policy.description, target).filter((key) => {
+    const job = off.get(key);
+    return job !== undefined && creators.has(job);
+  });
+}
+
+/**
+ * The keys `policy`'s description names for `target` when it is a policy the bot created, but that
+ * {@link restorableNamedBy} does not give: the job that made it died before recording them, or a later job found
+ * them on again. A lift leaves them as they are and says so.
+ */
+function namedNotRestorable(
+  policy: ManagedPolicy | null | undefined,
+  target: string,
+  ledger: Ledger,
+): string[] {
+  if (!policy?.policyId) return [];
+  const ours = (ledger.createdPolicies ?? []).some(
+    (entry) => entry.policyArn === policy.arn && entry.policyId === policy.policyId,
+  );
+  if (!ours) return [];
+  const restorable = restorableNamedBy(policy, target, ledger);
+  return keysInDescription(policy.description, target).filter((key) => !restorable.includes(key));
+}
+
+/** Why a key a bot deny names is not turned on by the lift, in words. */
+function notRestorableWhy(id: string, policyArn: string, legacy: boolean): string {
+  return legacy
+    ? `access key ${id} (named by ${policyArn}) was recorded before this version, which keeps the job that turned each key off: no key of this quarantine is turned on automatically; turn these keys on by hand after checking each (its last use, who made it)`
+    : `access key ${id} is named by the bot's deny ${policyArn} but is not one the lift may turn on (the job that made the deny died before recording it turned off, a later job found it on again, or a later job could not list the keys to carry it over): the lift leaves it as it is; if it is off, turn it on by hand after checking it`;
 }
 
 /** The quarantine use case. */
@@ -637,7 +679,7 @@ export class QuarantineService {
     }
     // Only keys the store recorded the bot turned off (the lift also checks its own policy's description names them).
     preview.keysToRestore = (record.deactivatedKeys ?? []).filter((key) =>
-      (record.keysTurnedOff ?? []).includes(key),
+      restorableKeys(record.keysTurnedOff).has(key),
     );
     // An active quarantine whose policy is no longer attached (detached by hand, or by a lift that died) is still
     // offered: the lift records it lifted — otherwise it would stay listed as quarantined for good — and deletes
@@ -687,7 +729,13 @@ export class QuarantineService {
   private async leftByAdding(
     record: QuarantineRecord,
     attached: { arn: string }[],
-  ): Promise<{ policies: string[]; deletable: string[]; keys: string[]; inline: string[] }> {
+  ): Promise<{
+    policies: string[];
+    deletable: string[];
+    keys: string[];
+    inline: string[];
+    stranded: { key: string; policyArn: string }[];
+  }> {
     const candidates = unique(
       [
         ...(record.claimedPolicies ?? []).map((entry) => entry.policyArn),
@@ -722,7 +770,14 @@ export class QuarantineService {
     ])) {
       if (await this.deps.iam.getInlinePolicy(record.target, name)) inline.push(name);
     }
-    return { policies, deletable, keys: dead.keys, inline };
+    // The keys a recorded job's deny names are the record's to restore: any other it names is left and said.
+    return {
+      policies,
+      deletable,
+      keys: dead.keys,
+      inline,
+      stranded: [...dead.stranded, ...rest.stranded, ...rest.named],
+    };
   }
 
   /**
@@ -800,15 +855,32 @@ export class QuarantineService {
       claim.claimedPolicies.map((entry) => entry.policyArn).filter((arn) => arn !== policyArn),
       ledger,
     );
-    const clearLater = async (): Promise<string[]> => this.clearReplaced(entity, leftover.existing);
+    // When the keys cannot be listed, no key of the earlier jobs is carried: their denies are kept (not cleared),
+    // their descriptions the list of the keys they turned off, which the lift names for a responder to check.
+    let unlisted = false;
+    const clearLater = async (): Promise<string[]> =>
+      unlisted && leftover.keys.length > 0
+        ? [
+            `the access keys could not be listed, so the keys earlier unfinished attempts turned off (${leftover.keys.join(', ')}) were not carried over: their denies (${leftover.existing.join(', ')}) are kept, not cleared, and the lift names those keys to turn on by hand after checking`,
+          ]
+        : this.clearReplaced(entity, leftover.existing);
 
     const document = this.document(preview.modes, now);
     // The keys to deactivate are chosen now and named in the policy's description, in IAM: the lift reactivates
     // only keys named there, whatever the table says.
+    const recordedOff = restorableKeys(ledger.keysTurnedOff);
     const keysListed =
-      preview.modes.includes('deactivate-keys') || leftover.keys.length > 0
+      preview.modes.includes('deactivate-keys') || leftover.keys.length > 0 || recordedOff.size > 0
         ? await this.activeKeys(entity.name, preview.change.eventTime)
-        : { ids: [], inactive: [], minted: [], warnings: [] };
+        : { ids: [], inactive: [], minted: [], warnings: [], listed: true };
+    // A key an earlier job recorded turning off that is on now was turned on by someone since: recorded as found
+    // on, so no earlier job's record of it restores it later (only this job turning it off again would).
+    const foundOn = await this.recordFoundOn(
+      eventId,
+      job,
+      keysListed.ids.filter((id) => recordedOff.has(id)),
+    );
+    unlisted = !keysListed.listed;
     if (!preview.modes.includes('deactivate-keys')) keysListed.ids = [];
     // Keys made during the incident are turned off but never named as the bot's to restore.
     const toRestoreLater = keysListed.ids.filter((id) => !keysListed.minted.includes(id));
@@ -816,7 +888,7 @@ export class QuarantineService {
     const carried = leftover.keys.filter(
       (id) => !keysListed.ids.includes(id) && keysListed.inactive.includes(id),
     );
-    keysListed.warnings.unshift(...leftover.warnings);
+    keysListed.warnings.unshift(...leftover.warnings, ...foundOn);
     let created = false;
     let attachedPolicy = false;
     try {
@@ -850,13 +922,15 @@ export class QuarantineService {
       // recorded over the latest of them (the others stay listed as claimed), so a lift finds them and restores
       // those keys.
       const kept = attachedPolicy ? undefined : leftover.existing.at(-1);
+      // Only the dead claims' keys that are off now, as on success: one someone turned on since is not theirs.
+      const offStill = leftover.keys.filter((id) => keysListed.inactive.includes(id));
       if (!kept) warnings.push(...(await clearLater()));
       const failed: QuarantineRecord = {
         ...record,
         status: 'failed',
         error: text,
         ...(kept ? { policyArn: kept } : {}),
-        ...(kept && leftover.keys.length > 0 ? { deactivatedKeys: leftover.keys } : {}),
+        ...(kept && offStill.length > 0 ? { deactivatedKeys: offStill } : {}),
       };
       if (warnings.length > 0) failed.warnings = warnings;
       await this.deps.store.recordQuarantine(eventId, failed, this.deps.clock.now());
@@ -881,7 +955,11 @@ export class QuarantineService {
       keysListed.ids,
       keysListed.minted,
     );
-    deactivated.push(...carried);
+    // Carried keys are recorded again under this claim, whose policy now names them: a key is restored only
+    // through a policy of the job that recorded it.
+    const reRecorded = await this.recordCarried(eventId, job, carried);
+    deactivated.push(...reRecorded.recorded);
+    warnings.push(...reRecorded.warnings);
     warnings.unshift(...keysListed.warnings, ...(await clearLater()));
     const active: QuarantineRecord = { ...record, status: 'active' };
     if (deactivated.length > 0) active.deactivatedKeys = deactivated;
@@ -1058,7 +1136,12 @@ export class QuarantineService {
       );
       warnings.push(...left.warnings);
       leftover = left.keys.filter((key) => !kept.includes(key));
-      if (entity.kind === 'user' && (added.includes('deactivate-keys') || leftover.length > 0))
+      if (
+        entity.kind === 'user' &&
+        (added.includes('deactivate-keys') ||
+          leftover.length > 0 ||
+          restorableKeys(ledger.keysTurnedOff).size > 0)
+      )
         keys = await this.deps.iam.listAccessKeys(entity.name);
     } catch (error: unknown) {
       await giveBack();
@@ -1066,6 +1149,18 @@ export class QuarantineService {
       await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, ...details });
       return { status: 'failed', error: text, target: entity, policyArn: record.policyArn };
     }
+    // A key an earlier job recorded turning off that is on now was turned on by someone since: recorded as found
+    // on (no earlier job's record of it restores it later), and neither kept nor carried.
+    const recordedOff = restorableKeys(claim.keysTurnedOff);
+    const onNow = keys.filter((key) => key.status === 'Active').map((key) => key.id);
+    warnings.push(
+      ...(await this.recordFoundOn(
+        holder.eventId,
+        job,
+        onNow.filter((id) => recordedOff.has(id)),
+      )),
+    );
+    kept = kept.filter((id) => !onNow.includes(id));
     const toDeactivate = added.includes('deactivate-keys')
       ? keys.filter((key) => key.status === 'Active' && !kept.includes(key.id)).map((key) => key.id)
       : [];
@@ -1170,7 +1265,12 @@ export class QuarantineService {
 
     const turnedOff = await this.deactivateKeys(holder.eventId, job, entity.name, toDeactivate, minted);
     warnings.push(...turnedOff.warnings);
-    const newKeys = [...turnedOff.deactivated, ...carried];
+    // The keys kept and carried over are recorded again under this addition, whose policy now names them (the
+    // replaced policies are deleted): a key is restored only through a policy of the job that recorded it.
+    const reRecorded = await this.recordCarried(holder.eventId, job, unique([...kept, ...carried]));
+    warnings.push(...reRecorded.warnings);
+    kept = kept.filter((key) => reRecorded.recorded.includes(key));
+    const newKeys = [...turnedOff.deactivated, ...carried.filter((key) => reRecorded.recorded.includes(key))];
     const entry: QuarantineModesAdded = {
       id,
       by,
@@ -1509,6 +1609,7 @@ export class QuarantineService {
       // Only keys named both in the record and in the quarantine policy's description in IAM: the table alone
       // can't be trusted to say which keys the bot turned off.
       const keyWarnings: string[] = [];
+      const warned = new Set<string>();
       let keys: string[] = [];
       const recordedPolicy =
         recorded && (recordedKeys.length > 0 || this.ownPolicy(recorded.policyArn))
@@ -1522,7 +1623,10 @@ export class QuarantineService {
       if (recordedKeys.length > 0 && recorded) {
         const named = restorableNamedBy(recordedPolicy, entityKey(entity), recorded);
         keys = recordedKeys.filter((id) => named.includes(id));
-        for (const id of recordedKeys.filter((key) => !named.includes(key))) {
+        for (const id of recordedKeys.filter(
+          (key) => !named.includes(key) && !recordedBeforeJobs(recorded),
+        )) {
+          warned.add(id);
           keyWarnings.push(
             `access key ${id} is not both recorded as turned off by the bot and named by the bot's own quarantine policy in IAM: not reactivated`,
           );
@@ -1534,8 +1638,31 @@ export class QuarantineService {
         : attached.map((item) => item.arn).filter((arn) => isQuarantinePolicyArn(arn, this.policyName));
       const left = recorded
         ? await this.leftByAdding(recorded, attached)
-        : { policies: [], deletable: [], keys: [], inline: [] };
+        : { policies: [], deletable: [], keys: [], inline: [], stranded: [] };
       keys = unique([...keys, ...left.keys]);
+      // Keys a bot deny names that the lift may not turn on: left as they are, each said.
+      const legacy = recorded !== undefined && recordedBeforeJobs(recorded);
+      const stranded = [
+        ...(recorded && recordedPolicy
+          ? namedNotRestorable(recordedPolicy, entityKey(entity), recorded).map((key) => ({
+              key,
+              policyArn: recorded.policyArn,
+            }))
+          : []),
+        ...left.stranded,
+      ];
+      const said = new Set([...keys, ...warned, ...(recorded?.keysKeptOff ?? [])]);
+      for (const { key, policyArn } of stranded) {
+        if (said.has(key)) continue;
+        said.add(key);
+        keyWarnings.push(notRestorableWhy(key, policyArn, legacy));
+      }
+      if (legacy && recorded) {
+        for (const key of recordedKeys.filter((id) => !said.has(id))) {
+          said.add(key);
+          keyWarnings.push(notRestorableWhy(key, recorded.policyArn, true));
+        }
+      }
       // A recorded active quarantine whose policy is no longer attached (a lift that died after detaching it, or
       // someone by hand) is completed: recorded as lifted, so the change is not stuck as quarantined for good.
       const completing =
@@ -1646,23 +1773,37 @@ export class QuarantineService {
     entity: IamEntity,
     arns: readonly string[],
     ledger: Ledger,
-  ): Promise<{ existing: string[]; keys: string[]; warnings: string[] }> {
+  ): Promise<{
+    existing: string[];
+    keys: string[];
+    warnings: string[];
+    /** Keys a bot deny among them names that it may not turn on, each with that deny. */
+    stranded: { key: string; policyArn: string }[];
+    /** The keys of {@link keys}, each with the deny that names it. */
+    named: { key: string; policyArn: string }[];
+  }> {
     const existing: string[] = [];
     const keys: string[] = [];
     const warnings: string[] = [];
+    const stranded: { key: string; policyArn: string }[] = [];
+    const named: { key: string; policyArn: string }[] = [];
     for (const arn of unique(arns).filter((item) => this.ownPolicy(item))) {
       try {
         const policy = await this.deps.iam.getManagedPolicy(arn);
         if (!policy) continue;
         existing.push(arn);
-        keys.push(...restorableNamedBy(policy, entityKey(entity), ledger));
+        const restorable = restorableNamedBy(policy, entityKey(entity), ledger);
+        keys.push(...restorable);
+        for (const key of namedNotRestorable(policy, entityKey(entity), ledger))
+          stranded.push({ key, policyArn: arn });
+        for (const key of restorable) named.push({ key, policyArn: arn });
       } catch (error: unknown) {
         warnings.push(
           `${arn}, left by an earlier, unfinished attempt, could not be read (${message(error)}): the lift clears it`,
         );
       }
     }
-    return { existing, keys: unique(keys), warnings };
+    return { existing, keys: unique(keys), warnings, stranded, named };
   }
 
   /**
@@ -1781,7 +1922,7 @@ export class QuarantineService {
   private async activeKeys(
     userName: string,
     since?: string,
-  ): Promise<{ ids: string[]; inactive: string[]; minted: string[]; warnings: string[] }> {
+  ): Promise<{ ids: string[]; inactive: string[]; minted: string[]; warnings: string[]; listed: boolean }> {
     let keys: AccessKey[];
     try {
       keys = await this.deps.iam.listAccessKeys(userName);
@@ -1791,10 +1932,12 @@ export class QuarantineService {
         inactive: [],
         minted: [],
         warnings: [`the access keys could not be listed (${message(error)}): none deactivated`],
+        listed: false,
       };
     }
     const active = keys.filter((item) => item.status === 'Active');
     return {
+      listed: true,
       ids: active.map((item) => item.id),
       inactive: keys.filter((item) => item.status === 'Inactive').map((item) => item.id),
       minted: mintedSince(active, since),
@@ -1863,6 +2006,58 @@ export class QuarantineService {
         );
     }
     return { deactivated, keptOff, warnings };
+  }
+
+  /**
+   * Records, under `job`'s claim, each key of `ids` as found on again (an earlier job had recorded turning it off):
+   * the warnings for those that could not be recorded (an earlier job's record of them still stands).
+   */
+  private async recordFoundOn(
+    eventId: string,
+    job: QuarantineJob,
+    ids: readonly string[],
+  ): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const id of ids) {
+      let done = false;
+      try {
+        done = await this.deps.store.recordKeyFoundOn(eventId, job, id, this.deps.clock.now());
+      } catch {
+        // Said below.
+      }
+      if (!done)
+        warnings.push(
+          `access key ${id}, recorded as turned off by an earlier job of this quarantine, is on now and could not be recorded so: check it before a lift, which may turn it on`,
+        );
+    }
+    return warnings;
+  }
+
+  /**
+   * Records again, under `job`'s claim, keys an earlier job of the quarantine turned off and recorded, now carried
+   * into `job`'s own policy. A key whose record fails stays off after the lift and is named in a warning.
+   */
+  private async recordCarried(
+    eventId: string,
+    job: QuarantineJob,
+    ids: readonly string[],
+  ): Promise<{ recorded: string[]; warnings: string[] }> {
+    const recorded: string[] = [];
+    const warnings: string[] = [];
+    for (const id of ids) {
+      let done = false;
+      try {
+        done = await this.deps.store.recordKeyTurnedOff(eventId, job, id, this.deps.clock.now());
+      } catch {
+        // Said below.
+      }
+      if (done) recorded.push(id);
+      else
+        warnings.push(
+          `access key ${id}, turned off by an earlier job of this quarantine, could not be recorded under this one (its claim was taken over, or the store failed): the lift leaves it off; turn it on by hand once cleared`,
+        );
+    }
+    return { recorded, warnings };
   }
 
   private async restoreKeys(userName: string, keys: string[], warnings: string[]): Promise<string[]> {

@@ -116,13 +116,21 @@ export interface QuarantineRecord {
    */
   claimedPolicies?: ClaimedQuarantinePolicy[];
   /**
+   * How many entries the store's list of claimed policies held when the record was read, entries of another shape
+   * included (dropped from {@link claimedPolicies}): what a lift's claim compares the list with. Filled in when
+   * read; a record written never sets it.
+   */
+  claimedPoliciesStored?: number;
+  /**
    * The access keys a job of this quarantine recorded right after IAM set each one Inactive (appended while that
    * job's claim held, see {@link QuarantineStore.recordKeyTurnedOff}): the only keys a lift, a claim or an addition
-   * may turn on again, and only when a policy the bot created (see {@link createdPolicies}) names them too. A key
+   * may turn on again, and only when a policy the same job created (see {@link createdPolicies}) names them too: a
+   * key one job recorded is never restored through another job's policy. A job that carries keys over (a takeover,
+   * an addition) records them again under its own id. A key
    * turned off by a job that died before recording it stays off. Kept beside the record like
    * {@link claimedPolicies}; filled in when read, never written with the record.
    */
-  keysTurnedOff?: string[];
+  keysTurnedOff?: TurnedOffKey[];
   /**
    * The deny policies the bot created for this quarantine, each with the `PolicyId` IAM gave it, recorded right
    * after `CreatePolicy` (while the job's claim held): a policy found under the same name with another id was made
@@ -136,6 +144,51 @@ export interface CreatedQuarantinePolicy {
   policyArn: string;
   /** IAM's id for it (`ANPA…`), as `CreatePolicy` returned it. */
   policyId: string;
+  /**
+   * The id of the job (claim or addition) that created it, set by the store when recorded. Absent on entries
+   * written before it was kept: such a policy names no key the bot restores.
+   */
+  job?: string;
+}
+
+/**
+ * An access key a job of a quarantine recorded right after turning it off (see
+ * {@link QuarantineRecord.keysTurnedOff}): restorable only through a policy the same job created.
+ */
+export interface TurnedOffKey {
+  keyId: string;
+  /** The id of the job (claim or addition) that recorded it; absent on entries written before it was kept. */
+  job?: string;
+  /**
+   * Set when the job found the key on again (someone turned it on after an earlier job turned it off): from then on
+   * no earlier job's record of it counts, and only a later job turning it off itself makes it restorable again.
+   */
+  on?: boolean;
+}
+
+/**
+ * True for a record written before the store kept, per key turned off and per policy created, the job that did
+ * it: none of its entries names a job.
+ */
+export function recordedBeforeJobs(quarantine: QuarantineRecord): boolean {
+  return (
+    !(quarantine.keysTurnedOff ?? []).some((entry) => entry.job !== undefined) &&
+    !(quarantine.createdPolicies ?? []).some((entry) => entry.job !== undefined)
+  );
+}
+
+/**
+ * The keys a lift may turn on, each with the job whose policy must name it: per key, the latest entry of
+ * {@link QuarantineRecord.keysTurnedOff} (the list is appended to in order), when that entry is a key turned off
+ * by a job the store named. A key last found on again, or recorded before jobs were kept, is in none.
+ */
+export function restorableKeys(keysTurnedOff: readonly TurnedOffKey[] | undefined): Map<string, string> {
+  const latest = new Map<string, TurnedOffKey>();
+  for (const entry of keysTurnedOff ?? []) latest.set(entry.keyId, entry);
+  const restorable = new Map<string, string>();
+  for (const [keyId, entry] of latest)
+    if (entry.job !== undefined && !entry.on) restorable.set(keyId, entry.job);
+  return restorable;
 }
 
 /** The job of a quarantine holding its claim: the quarantine's own (`claimId`) or an addition of modes (its id). */
@@ -379,7 +432,7 @@ export interface QuarantineStore {
    */
   releaseModesAdding(eventId: string, id: string): Promise<void>;
   /**
-   * Appends `policy` to {@link QuarantineRecord.createdPolicies} while `job` holds its claim: a quarantine claim
+   * Appends `policy`, with `job`'s id, to {@link QuarantineRecord.createdPolicies} while `job` holds its claim: a quarantine claim
    * still `claimed` with its `claimId`, or an addition still holding `addingModes` with its id (a conditional
    * write). False, with nothing written, when the claim is gone (taken over, given back, recorded).
    */
@@ -390,10 +443,15 @@ export interface QuarantineStore {
     now: Date,
   ): Promise<boolean>;
   /**
-   * Appends `keyId` to {@link QuarantineRecord.keysTurnedOff} while `job` holds its claim (as
+   * Appends `keyId`, with `job`'s id, to {@link QuarantineRecord.keysTurnedOff} while `job` holds its claim (as
    * {@link recordPolicyCreated}). False, with nothing written, when the claim is gone: that key stays off.
    */
   recordKeyTurnedOff(eventId: string, job: QuarantineJob, keyId: string, now: Date): Promise<boolean>;
+  /**
+   * Appends `keyId` as found on again by `job` (see {@link TurnedOffKey.on}) while `job` holds its claim (as
+   * {@link recordPolicyCreated}): no earlier job's record of the key is restorable after it.
+   */
+  recordKeyFoundOn(eventId: string, job: QuarantineJob, keyId: string, now: Date): Promise<boolean>;
 }
 
 /** The event id names no stored change. */

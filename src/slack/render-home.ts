@@ -8,7 +8,7 @@
 import type { ActionsBlock, Button, HomeView, KnownBlock } from '@slack/types';
 import { alertStateOf } from '../app/alert-state';
 import type { HomeFacts } from '../app/home-service';
-import type { QuarantineRecord } from '../app/revert-port';
+import { type QuarantineRecord, recordedBeforeJobs, restorableKeys } from '../app/revert-port';
 import { policyNameOf } from '../domain/quarantine';
 import { toCliCommand } from '../domain/revert';
 import { type RevertStep, RISK_LEVELS } from '../domain/types';
@@ -97,12 +97,29 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
   const { target } = quarantine;
   const kind = target.kind === 'role' ? 'Role' : target.kind === 'user' ? 'User' : 'Group';
   const policies = possiblyAttached(quarantine);
-  // The keys the store recorded the bot turned off, as the list entry last copied them (a record from before that
-  // list: the keys it names as deactivated).
-  const keys = quarantine.keysTurnedOff ?? quarantine.deactivatedKeys ?? [];
-  const ids = (quarantine.createdPolicies ?? []).map(
-    (entry) => `${policyNameOf(entry.policyArn)} ${entry.policyId}`,
-  );
+  // The keys the store recorded the bot turned off, as the list entry last copied them, each under the job that
+  // recorded it and only where that job recorded a policy it created: the only keys a lift would turn on.
+  const created = (quarantine.createdPolicies ?? []).filter((entry) => entry.job !== undefined);
+  const byJob = [...restorableKeys(quarantine.keysTurnedOff)]
+    .map(([keyId, job]) => ({ keyId, job }))
+    .filter((entry) => created.some((policy) => policy.job === entry.job));
+  const keys = byJob.map((entry) => entry.keyId);
+  const ids = created
+    .filter((policy) => byJob.some((entry) => entry.job === policy.job))
+    .map((policy) => {
+      const named = byJob.filter((entry) => entry.job === policy.job).map((entry) => entry.keyId);
+      return `${policyNameOf(policy.policyArn)} ${policy.policyId}: ${named.join(' ')}`;
+    });
+  // A record written before the store kept which job turned each key off: its keys are never offered as a
+  // command, only named to check.
+  const legacy = recordedBeforeJobs(quarantine)
+    ? [
+        ...new Set([
+          ...(quarantine.deactivatedKeys ?? []),
+          ...(quarantine.keysTurnedOff ?? []).map((entry) => entry.keyId),
+        ]),
+      ]
+    : [];
   // An addition refused a managed slot may have put an inline deny, named like its own policy.
   const inline = [
     ...new Set([
@@ -136,10 +153,14 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
       }),
     ),
   ];
+  const legacyWords =
+    legacy.length > 0
+      ? `\nRecorded before this version (which keys the bot turned off was not yet recorded per job): ${legacy.map((key) => inlineCode(key, 40)).join(', ')} — check each (its last use, who made it) before turning it on; no command is given for them.`
+      : '';
   const keyWords =
     keys.length > 0
-      ? `\n2. Turn on again only the keys named *both* in a description read in 1 (\`access keys deactivated: …\`) *and* in this list (the table alone can't say which keys the bot turned off)${ids.length > 0 ? `, and only from a policy whose \`PolicyId\` is the one the bot recorded when it made it (${ids.map((id) => inlineCode(id, 80)).join(', ')}): one made again under the same name by someone else has another` : ''}:`
-      : '\n2. The record names no access key the bot turned off: a key named in a description read in 1 may have been turned off by a job that died; turn one on only if you know it was the bot.';
+      ? `\n2. Turn on again only the keys named *both* in a description read in 1 (\`access keys deactivated: …\`) *and* in this list (the table alone can't say which keys the bot turned off), and only from the policy whose \`PolicyId\` is the one the bot recorded when it made it, for the keys shown with it (${ids.map((id) => inlineCode(id, 200)).join(', ')}): one made again under the same name by someone else has another:`
+      : `\n2. The record names no access key the bot may turn on: a key named in a description read in 1 may have been turned off by a job that died; turn one on only if you know it was the bot.${legacyWords}`;
   return [
     section(
       `:grey_question: *State unknown* — ${inlineCode(`${target.kind}/${target.name}`, 150)} was quarantined by ${mentionOf(quarantine.by)} since ${slackDate(quarantine.at)} (modes ${inlineCode((quarantine.modes ?? ['deny-iam']).join(', '), 100)}) — ${reasonText(quarantine.reason, 300)}\nIts change has expired from the bot's table: this is the last state recorded, which the bot can no longer confirm nor lift from Slack. To lift it by hand:\n1. See which of the bot's policies are still attached, and read each one's description in IAM (${policies.length} the record names):`,
@@ -147,6 +168,7 @@ function expiredQuarantine(quarantine: QuarantineRecord): KnownBlock[] {
     ...codeSections(read.map(toCliCommand), 1),
     section(keyWords),
     ...(restore.length > 0 ? codeSections(restore.map(toCliCommand), 1) : []),
+    ...(keys.length > 0 && legacyWords ? [section(legacyWords.trim())] : []),
     section(
       `3. Only then detach and delete each of those policies still there (the descriptions are the list of keys: deleting them first loses it)${inline.length > 0 ? ', and delete the inline denies of those names that the inline policy list shows' : ''}:`,
     ),

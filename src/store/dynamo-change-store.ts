@@ -65,6 +65,7 @@ import {
   type RevertClaimResult,
   type RevertRecord,
   type RevertStore,
+  type TurnedOffKey,
 } from '../app/revert-port';
 import type { AlarmEvent, AssessedChange, Change, PolicyDocument, RiskLevel } from '../domain/types';
 import {
@@ -100,7 +101,13 @@ const CREATED_POLICIES = 'quarantineCreated';
 
 /** A quarantine record as written: without the lists that live beside it (claimed, created, keys turned off). */
 function writtenRecord(record: QuarantineRecord): QuarantineRecord {
-  const { claimedPolicies: _listed, keysTurnedOff: _keys, createdPolicies: _created, ...written } = record;
+  const {
+    claimedPolicies: _listed,
+    claimedPoliciesStored: _count,
+    keysTurnedOff: _keys,
+    createdPolicies: _created,
+    ...written
+  } = record;
   return written;
 }
 
@@ -108,7 +115,7 @@ function writtenRecord(record: QuarantineRecord): QuarantineRecord {
 function ledgerOf(
   item: Record<string, unknown> | undefined,
 ): Pick<QuarantineRecord, 'keysTurnedOff' | 'createdPolicies'> {
-  const keys = readStrings(item?.[KEYS_TURNED_OFF]);
+  const keys = readTurnedOffKeys(item?.[KEYS_TURNED_OFF]);
   const created = readCreatedPolicies(item?.[CREATED_POLICIES]);
   return {
     ...(keys.length > 0 ? { keysTurnedOff: keys } : {}),
@@ -119,7 +126,7 @@ function ledgerOf(
 /** The record with the lists kept beside it on `item` (those present). */
 function withLists(record: QuarantineRecord, item: Record<string, unknown> | undefined): QuarantineRecord {
   const claimed = readClaimedPolicies(item?.[CLAIMED_POLICIES]);
-  const keys = readStrings(item?.[KEYS_TURNED_OFF]);
+  const keys = readTurnedOffKeys(item?.[KEYS_TURNED_OFF]);
   const created = readCreatedPolicies(item?.[CREATED_POLICIES]);
   return {
     ...record,
@@ -129,8 +136,19 @@ function withLists(record: QuarantineRecord, item: Record<string, unknown> | und
   };
 }
 
-function readStrings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
+/**
+ * The keys turned off as stored: `{ keyId, job }` entries; a bare key id (written before the job was kept) is read
+ * with no job, so it is never restored; entries of another shape dropped.
+ */
+function readTurnedOffKeys(value: unknown): TurnedOffKey[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry): TurnedOffKey[] => {
+    if (typeof entry === 'string') return [{ keyId: entry }];
+    if (typeof entry !== 'object' || entry === null) return [];
+    const { keyId, job, on } = entry as { keyId?: unknown; job?: unknown; on?: unknown };
+    if (typeof keyId !== 'string') return [];
+    return [{ keyId, ...(typeof job === 'string' ? { job } : {}), ...(on === true ? { on } : {}) }];
+  });
 }
 
 /** The created policies as stored (entries of another shape dropped). */
@@ -392,7 +410,13 @@ function toStoredChange(item: Item): RespondedChange {
   if (stored.leaseUntil !== undefined) result.leaseUntil = stored.leaseUntil;
   if (stored.revert) result.revert = stored.revert;
   if (stored.acknowledgement) result.acknowledgement = stored.acknowledgement;
-  if (stored.quarantine) result.quarantine = withLists(stored.quarantine, item);
+  if (stored.quarantine) {
+    const listed = item?.[CLAIMED_POLICIES];
+    result.quarantine = {
+      ...withLists(stored.quarantine, item),
+      ...(Array.isArray(listed) ? { claimedPoliciesStored: listed.length } : {}),
+    };
+  }
   if (stored.actorAsk) result.actorAsk = stored.actorAsk;
   if (stored.actorAnswer) result.actorAnswer = stored.actorAnswer;
   return result;
@@ -885,7 +909,8 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     now: Date,
   ): Promise<boolean> {
     const same = sameQuarantine(record, now);
-    const read = record.claimedPolicies?.length ?? 0;
+    // The list's length as stored, entries of another shape included: the condition counts them too.
+    const read = record.claimedPoliciesStored ?? record.claimedPolicies?.length ?? 0;
     const listed =
       read === 0
         ? '(attribute_not_exists(#claimed) OR size(#claimed) = :listed)'
@@ -1112,12 +1137,19 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     policy: CreatedQuarantinePolicy,
     now: Date,
   ): Promise<boolean> {
-    return this.appendUnderClaim(eventId, job, CREATED_POLICIES, plain(policy), now);
+    return this.appendUnderClaim(eventId, job, CREATED_POLICIES, plain({ ...policy, job: job.id }), now);
   }
 
   /** See {@link QuarantineStore.recordKeyTurnedOff}. */
   async recordKeyTurnedOff(eventId: string, job: QuarantineJob, keyId: string, now: Date): Promise<boolean> {
-    return this.appendUnderClaim(eventId, job, KEYS_TURNED_OFF, keyId, now);
+    const entry: TurnedOffKey = { keyId, job: job.id };
+    return this.appendUnderClaim(eventId, job, KEYS_TURNED_OFF, plain(entry), now);
+  }
+
+  /** See {@link QuarantineStore.recordKeyFoundOn}. */
+  async recordKeyFoundOn(eventId: string, job: QuarantineJob, keyId: string, now: Date): Promise<boolean> {
+    const entry: TurnedOffKey = { keyId, job: job.id, on: true };
+    return this.appendUnderClaim(eventId, job, KEYS_TURNED_OFF, plain(entry), now);
   }
 
   /**

@@ -10,7 +10,13 @@ import {
   DeleteAccessKeyCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/app/audit-port';
 import { IamCallError } from '../../src/app/iam-port';
@@ -60,8 +66,12 @@ afterAll(async () => {
   await Promise.all([db?.stop(), moto?.stop()]);
 });
 
+/** The table of the test running. */
+let table = '';
+
 beforeEach(async () => {
   const tableName = await db.createTable();
+  table = tableName;
   store = new DynamoChangeStore(db.documentClient, { tableName });
   audit = new DynamoAuditLog(db.documentClient, { tableName });
 });
@@ -1529,10 +1539,20 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
     expect(await attachedTo(user)).toEqual([arn]);
     expect(await statusOf(user)).toEqual({ [key]: 'Active' });
     // The record is as it was; the policy the failed addition claimed is listed (it was deleted: nothing left).
-    const { claimedPolicies, createdPolicies, ...after } = (await store.getChange(first))?.quarantine ?? {
+    const {
+      claimedPolicies,
+      claimedPoliciesStored: _listedAfter,
+      createdPolicies,
+      ...after
+    } = (await store.getChange(first))?.quarantine ?? {
       claimedPolicies: [],
     };
-    const { claimedPolicies: before, createdPolicies: madeBefore, ...was } = record ?? {};
+    const {
+      claimedPolicies: before,
+      claimedPoliciesStored: _listedBefore,
+      createdPolicies: madeBefore,
+      ...was
+    } = record ?? {};
     expect(after).toEqual(was);
     // The policy it created is recorded with its id, beside the record (it names keys it never turned off).
     expect(createdPolicies).toHaveLength((madeBefore?.length ?? 0) + 1);
@@ -1680,6 +1700,30 @@ describe('QuarantineService: a second quarantine asking for more modes adds them
       keptOffKeys: [minted],
     });
     expect(await statusOf(user)).toEqual({ [older]: 'Active', [minted]: 'Inactive' });
+  });
+
+  it('a key IAM lists with no creation date is taken for one made during the incident: turned off, never handed back', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    const undated = Object.create(gateway) as AwsIamGateway;
+    undated.listAccessKeys = async (userName) =>
+      (await gateway.listAccessKeys(userName)).map(({ createDate: _made, ...rest }) => rest);
+    await expect(
+      serviceOn(undated).quarantine(first, ALICE, 'x', ['deactivate-keys']),
+    ).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+    expect((await store.getChange(first))?.quarantine?.keysKeptOff).toEqual([key]);
+
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+      keptOffKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
   });
 
   it('a key whose deactivation failed is swept by a later request for keys, and restored by the lift', async () => {
@@ -2169,6 +2213,195 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
   });
 
+  it('a failed takeover of a dead claim does not carry a key that is on again: a responder turning it off later keeps it off after the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    // Someone turns the key on again before the takeover, whose deny then fails to attach.
+    await gateway.setAccessKeyStatus(user, key, 'Active');
+    const refusing = Object.create(gateway) as AwsIamGateway;
+    refusing.attachManagedPolicy = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+
+    const outcome = await serviceOn(refusing).quarantine(
+      eventId,
+      ALICE,
+      'again',
+      undefined,
+      undefined,
+      'delivery-b',
+    );
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect((await store.getChange(eventId))?.quarantine?.deactivatedKeys).toBeUndefined();
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it("a key one claim recorded is not restored through another claim's deny: a takeover that listed it on again and died before turning it off", async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    // A turns the key off, records it as the bot's, and dies.
+    const dying = dyingAfter('keys', 2 * LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    // Someone turns the key on again; B takes over, lists it active, names it in its own deny and dies before
+    // UpdateAccessKey.
+    await gateway.setAccessKeyStatus(user, key, 'Active');
+    let reach: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => {
+      reach = resolve;
+    });
+    const stopping = Object.create(gateway) as AwsIamGateway;
+    stopping.setAccessKeyStatus = async () => {
+      reach();
+      return new Promise<never>(() => undefined);
+    };
+    void serviceOn(stopping, { agoMs: LONG_AGO }).quarantine(
+      eventId,
+      ALICE,
+      'again',
+      ['deactivate-keys'],
+      undefined,
+      'delivery-b',
+    );
+    await reached;
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+    // A responder turns the key off by hand.
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await attachedTo(user)).toEqual([]);
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it("a takeover that carries a dead claim's key records it under its own claim: the lift restores it", async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+
+    await expect(
+      service().quarantine(eventId, ALICE, 'again', undefined, undefined, 'delivery-b'),
+    ).resolves.toMatchObject({ status: 'done', deactivatedKeys: [key] });
+    const record = (await store.getChange(eventId))?.quarantine;
+    expect(record?.keysTurnedOff?.map((entry) => entry.keyId)).toEqual([key, key]);
+    expect(new Set(record?.keysTurnedOff?.map((entry) => entry.job)).size).toBe(2);
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [key],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Active' });
+  });
+
+  it("a takeover that cannot list the keys keeps the dead claim's deny and says so; the lift names its key to turn on by hand", async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    const dead = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
+    const unlisting = Object.create(gateway) as AwsIamGateway;
+    // The preview lists them; the claim's own listing is refused.
+    let listings = 0;
+    unlisting.listAccessKeys = async (userName) => {
+      listings += 1;
+      if (listings > 1) throw new Error('Throttling: Rate exceeded');
+      return gateway.listAccessKeys(userName);
+    };
+
+    const outcome = await serviceOn(unlisting).quarantine(eventId, ALICE, 'again', undefined, undefined, 'b');
+    expect(outcome).toMatchObject({ status: 'done', deactivatedKeys: [] });
+    expect(outcome.status === 'done' ? outcome.warnings.join('\n') : '').toContain(
+      `their denies (${dead}) are kept, not cleared`,
+    );
+    expect(await gateway.getManagedPolicy(dead)).not.toBeNull();
+
+    const lifted = await service().lift({ eventId }, ALICE, 'z');
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [] });
+    expect(lifted.status === 'lifted' ? lifted.warnings.join('\n') : '').toContain(
+      `access key ${key} is named by the bot's deny ${dead} but is not one the lift may turn on`,
+    );
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it('a key a dead claim turned off but never recorded stays off after the lift, with a warning naming it', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    let reach: () => void = () => undefined;
+    const reached = new Promise<void>((resolve) => {
+      reach = resolve;
+    });
+    const on = Object.create(store) as DynamoChangeStore;
+    on.recordKeyTurnedOff = async () => {
+      reach();
+      return new Promise<never>(() => undefined);
+    };
+    void serviceOn(gateway, { agoMs: LONG_AGO, on }).quarantine(eventId, ALICE, 'x', ['deactivate-keys']);
+    await reached;
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+
+    const lifted = await service().lift({ eventId }, ALICE, 'z');
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [] });
+    expect(lifted.status === 'lifted' ? lifted.warnings.join('\n') : '').toContain(
+      `access key ${key} is named by the bot's deny`,
+    );
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it('a quarantine recorded before jobs were kept per key restores no key, and the lift says to turn them on by hand', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    await expect(service().quarantine(eventId, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [key],
+    });
+    // The lists as the version before wrote them: bare key ids, policies with no job.
+    const record = (await store.getChange(eventId))?.quarantine;
+    await db.documentClient.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: `CHANGE#${eventId}`, sk: 'CHANGE' },
+        UpdateExpression: 'SET quarantineKeysOff = :keys, quarantineCreated = :created',
+        ExpressionAttributeValues: {
+          ':keys': [key],
+          ':created': (record?.createdPolicies ?? []).map(({ policyArn, policyId }) => ({
+            policyArn,
+            policyId,
+          })),
+        },
+      }),
+    );
+    expect((await service().prepareLift(eventId)).keysToRestore).toEqual([]);
+
+    const lifted = await service().lift({ eventId }, ALICE, 'z');
+    expect(lifted).toMatchObject({ status: 'lifted', restoredKeys: [] });
+    const words = lifted.status === 'lifted' ? lifted.warnings : [];
+    expect(words.filter((line) => line.includes(key))).toHaveLength(1);
+    expect(words.join('\n')).toContain(
+      'was recorded before this version, which keeps the job that turned each key off: no key of this quarantine is turned on automatically; turn these keys on by hand after checking each',
+    );
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
   it('the normal paths still restore: a quarantine with keys, then an addition that carries them over', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
@@ -2184,7 +2417,7 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     });
     expect((await store.getChange(eventId))?.quarantine).toMatchObject({
       deactivatedKeys: [key],
-      keysTurnedOff: [key],
+      keysTurnedOff: [{ keyId: key }, { keyId: key }],
     });
 
     await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({

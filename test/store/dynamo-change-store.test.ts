@@ -998,12 +998,19 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
       await expect(store.recordPolicyCreated(eventId, job, made, NOW)).resolves.toBe(true);
       await expect(store.recordKeyTurnedOff(eventId, job, 'AKIAONE', NOW)).resolves.toBe(true);
       await expect(store.recordKeyTurnedOff(eventId, job, 'AKIATWO', NOW)).resolves.toBe(true);
+      await expect(store.recordKeyFoundOn(eventId, job, 'AKIAONE', NOW)).resolves.toBe(true);
+      // Each entry names the job that wrote it, in the order written.
+      const entries = [
+        { keyId: 'AKIAONE', job: job.id },
+        { keyId: 'AKIATWO', job: job.id },
+        { keyId: 'AKIAONE', job: job.id, on: true },
+      ];
       const record = await recordOf(eventId);
-      expect(record?.keysTurnedOff).toEqual(['AKIAONE', 'AKIATWO']);
-      expect(record?.createdPolicies).toEqual([made]);
+      expect(record?.keysTurnedOff).toEqual(entries);
+      expect(record?.createdPolicies).toEqual([{ ...made, job: job.id }]);
       // Beside the record: a write of the record keeps them.
       await store.recordQuarantine(eventId, { ...active, ...stored }, NOW);
-      expect((await recordOf(eventId))?.keysTurnedOff).toEqual(['AKIAONE', 'AKIATWO']);
+      expect((await recordOf(eventId))?.keysTurnedOff).toEqual(entries);
     });
 
     it.each<[string, Partial<QuarantineRecord>, { kind: 'quarantine' | 'adding'; id: string }]>([
@@ -1023,6 +1030,7 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
     ])('write nothing over %s', async (_name, stored, job) => {
       const eventId = await quarantined({ ...active, ...stored });
       await expect(store.recordKeyTurnedOff(eventId, job, 'AKIAONE', NOW)).resolves.toBe(false);
+      await expect(store.recordKeyFoundOn(eventId, job, 'AKIAONE', NOW)).resolves.toBe(false);
       await expect(store.recordPolicyCreated(eventId, job, made, NOW)).resolves.toBe(false);
       const record = await recordOf(eventId);
       expect(record?.keysTurnedOff).toBeUndefined();
@@ -1036,7 +1044,7 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
       await store.recordQuarantine(eventId, { ...active, status: 'failed' }, NOW);
       const again = { ...active, status: 'claimed' as const, claimId: 'claim-2', until: LATER };
       await expect(store.claimQuarantine(eventId, again, NOW)).resolves.toMatchObject({ claimed: true });
-      expect((await recordOf(eventId))?.keysTurnedOff).toEqual(['AKIAONE']);
+      expect((await recordOf(eventId))?.keysTurnedOff).toEqual([{ keyId: 'AKIAONE', job: 'claim-1' }]);
       await store.recordQuarantine(eventId, { ...again, status: 'lifted' }, NOW);
       const fresh = { ...active, status: 'claimed' as const, claimId: 'claim-3', until: LATER };
       await expect(store.claimQuarantine(eventId, fresh, NOW)).resolves.toMatchObject({ claimed: true });
@@ -1094,6 +1102,25 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
       expect(await recordOf(eventId)).toEqual(before);
       // A lift that read the list as it is now is taken.
       await expect(store.claimLift(eventId, before ?? active, lift, NOW)).resolves.toBe(true);
+      expect((await recordOf(eventId))?.lifting).toEqual(lift);
+    });
+
+    it('compares the claimed list with its length as stored, an entry of another shape included', async () => {
+      const eventId = await quarantined(active);
+      await store.claimModesAdding(eventId, active, adding('a', EARLIER), NOW);
+      await store.releaseModesAdding(eventId, 'a');
+      // An entry the reader drops (not a claimed policy's shape), beside the one it keeps.
+      await db.documentClient.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: `CHANGE#${eventId}`, sk: 'CHANGE' },
+          UpdateExpression: 'SET quarantinePolicies = list_append(quarantinePolicies, :odd)',
+          ExpressionAttributeValues: { ':odd': ['not-an-entry'] },
+        }),
+      );
+      const read = await recordOf(eventId);
+      expect(read?.claimedPolicies).toHaveLength(1);
+      await expect(store.claimLift(eventId, read ?? active, lift, NOW)).resolves.toBe(true);
       expect((await recordOf(eventId))?.lifting).toEqual(lift);
     });
 
