@@ -2294,6 +2294,50 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
   });
 
+  it('an addition that cannot record a key found on again adds nothing and makes no deny; a later one records it, and the lift keeps it off', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    await expect(service().quarantine(first, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [key],
+    });
+    const held = (await store.getChange(first))?.quarantine;
+    // Someone turns the key on again; the store then fails to record it found on.
+    await gateway.setAccessKeyStatus(user, key, 'Active');
+    const failing = Object.create(store) as DynamoChangeStore;
+    failing.recordKeyFoundOn = async () => {
+      throw new Error('ProvisionedThroughputExceededException: slow down');
+    };
+    let created = 0;
+    const counting = Object.create(gateway) as AwsIamGateway;
+    counting.createManagedPolicy = async (input) => {
+      created += 1;
+      return gateway.createManagedPolicy(input);
+    };
+    const second = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(counting, { on: failing }).quarantine(second, ALICE, 'y', [
+      'revoke-sessions',
+    ]);
+    expect(outcome).toMatchObject({ status: 'failed', policyArn: held?.policyArn });
+    expect(outcome.status === 'failed' ? outcome.error : '').toContain(key);
+    expect(created).toBe(0);
+    expect(await attachedTo(user)).toEqual([held?.policyArn]);
+    expect((await store.getChange(first))?.quarantine?.addingModes).toBeUndefined();
+
+    // The claim was given back: the next request adds the mode and records the key found on.
+    await expect(service().quarantine(second, ALICE, 'y', ['revoke-sessions'])).resolves.toMatchObject({
+      status: 'modes-added',
+    });
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
   it('a failed takeover of a dead claim does not carry a key that is on again: a responder turning it off later keeps it off after the lift', async () => {
     const user = await iamUser();
     const key = await keyOf(user);
