@@ -366,6 +366,11 @@ function policyQuota(error: unknown): string | undefined {
   return `IAM refused to create the new deny: the account already has as many customer managed policies as its quota allows (${message(error)}); nothing was attached. Delete unused customer managed policies or raise the quota (Service Quotas, IAM), then ask again`;
 }
 
+/** Why a job stopped when it could not record keys found on again, in words. */
+function foundOnUnrecorded(ids: readonly string[]): string {
+  return `the store could not record that access key${ids.length === 1 ? '' : 's'} ${ids.join(', ')}, which an earlier job of this quarantine turned off, ${ids.length === 1 ? 'is' : 'are'} on again, so nothing was changed (an earlier job's record could let a lift turn ${ids.length === 1 ? 'it' : 'them'} on after a responder turns ${ids.length === 1 ? 'it' : 'them'} off): ask again`;
+}
+
 /** Why a key stays off after the lift, in words. */
 function keptOffWhy(id: string): string {
   return `access key ${id} was created at or after the quarantined change (during the incident): it was set Inactive and stays off after the lift; turn it on by hand only once you know who made it`;
@@ -875,7 +880,7 @@ export class QuarantineService {
         : { ids: [], inactive: [], minted: [], warnings: [], listed: true };
     // A key an earlier job recorded turning off that is on now was turned on by someone since: recorded as found
     // on, so no earlier job's record of it restores it later (only this job turning it off again would).
-    const foundOn = await this.recordFoundOn(
+    const notFoundOn = await this.recordFoundOn(
       eventId,
       job,
       keysListed.ids.filter((id) => recordedOff.has(id)),
@@ -888,10 +893,14 @@ export class QuarantineService {
     const carried = leftover.keys.filter(
       (id) => !keysListed.ids.includes(id) && keysListed.inactive.includes(id),
     );
-    keysListed.warnings.unshift(...leftover.warnings, ...foundOn);
+    keysListed.warnings.unshift(...leftover.warnings);
     let created = false;
     let attachedPolicy = false;
     try {
+      // Before anything is made: going on would leave an earlier job's record of a key someone turned on again
+      // standing, and a lift could turn that key on after a responder turns it off. The claim is held here, so
+      // only a store error gets here; the job fails as any other, keeping what earlier jobs left attached.
+      if (notFoundOn.length > 0) throw new Error(foundOnUnrecorded(notFoundOn));
       if (policySize(document) > MANAGED_POLICY_MAX_CHARS) {
         throw new Error(
           `the deny document is ${policySize(document)} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}: shorten the bot surface settings`,
@@ -921,7 +930,14 @@ export class QuarantineService {
       // only deny the principal has, and its description the only list of the keys it deactivated. The failure is
       // recorded over the latest of them (the others stay listed as claimed), so a lift finds them and restores
       // those keys.
-      const kept = attachedPolicy ? undefined : leftover.existing.at(-1);
+      // Also when this deny was attached but not read back (the read-back failed, or did not list it): only a
+      // confirmed attachment may replace theirs, and a confirmed one never gets here. What this job attached, if
+      // anything, stays listed as claimed for the lift to find.
+      const kept = leftover.existing.at(-1);
+      if (attachedPolicy && kept)
+        warnings.push(
+          `${policyArn} was attached but not confirmed, so ${kept} (an earlier attempt's deny) is kept attached beside it: the lift detaches both`,
+        );
       // Only the dead claims' keys that are off now, as on success: one someone turned on since is not theirs.
       const offStill = leftover.keys.filter((id) => keysListed.inactive.includes(id));
       if (!kept) warnings.push(...(await clearLater()));
@@ -1153,13 +1169,18 @@ export class QuarantineService {
     // on (no earlier job's record of it restores it later), and neither kept nor carried.
     const recordedOff = restorableKeys(claim.keysTurnedOff);
     const onNow = keys.filter((key) => key.status === 'Active').map((key) => key.id);
-    warnings.push(
-      ...(await this.recordFoundOn(
-        holder.eventId,
-        job,
-        onNow.filter((id) => recordedOff.has(id)),
-      )),
+    const notFoundOn = await this.recordFoundOn(
+      holder.eventId,
+      job,
+      onNow.filter((id) => recordedOff.has(id)),
     );
+    if (notFoundOn.length > 0) {
+      // Nothing made yet: the quarantine holds as it was, and a later request records the keys found on.
+      await giveBack();
+      const text = `no mode was added: ${foundOnUnrecorded(notFoundOn)}`;
+      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, ...details });
+      return { status: 'failed', error: text, target: entity, policyArn: record.policyArn };
+    }
     kept = kept.filter((id) => !onNow.includes(id));
     const toDeactivate = added.includes('deactivate-keys')
       ? keys.filter((key) => key.status === 'Active' && !kept.includes(key.id)).map((key) => key.id)
@@ -2010,27 +2031,25 @@ export class QuarantineService {
 
   /**
    * Records, under `job`'s claim, each key of `ids` as found on again (an earlier job had recorded turning it off):
-   * the warnings for those that could not be recorded (an earlier job's record of them still stands).
+   * the keys that could not be recorded so (an earlier job's record of them still stands, so a lift could turn
+   * them on once someone turns them off: the job must not go on).
    */
   private async recordFoundOn(
     eventId: string,
     job: QuarantineJob,
     ids: readonly string[],
   ): Promise<string[]> {
-    const warnings: string[] = [];
+    const unrecorded: string[] = [];
     for (const id of ids) {
       let done = false;
       try {
         done = await this.deps.store.recordKeyFoundOn(eventId, job, id, this.deps.clock.now());
       } catch {
-        // Said below.
+        // Said by the caller, which fails the job.
       }
-      if (!done)
-        warnings.push(
-          `access key ${id}, recorded as turned off by an earlier job of this quarantine, is on now and could not be recorded so: check it before a lift, which may turn it on`,
-        );
+      if (!done) unrecorded.push(id);
     }
-    return warnings;
+    return unrecorded;
   }
 
   /**

@@ -433,8 +433,9 @@ export interface QuarantineStore {
   releaseModesAdding(eventId: string, id: string): Promise<void>;
   /**
    * Appends `policy`, with `job`'s id, to {@link QuarantineRecord.createdPolicies} while `job` holds its claim: a quarantine claim
-   * still `claimed` with its `claimId`, or an addition still holding `addingModes` with its id (a conditional
-   * write). False, with nothing written, when the claim is gone (taken over, given back, recorded).
+   * still `claimed` with its `claimId`, or an addition still holding `addingModes` with its id, and no lift on the
+   * quarantine (a conditional write). False, with nothing written, when the claim is gone (taken over, given back,
+   * recorded) or a lift holds the quarantine.
    */
   recordPolicyCreated(
     eventId: string,

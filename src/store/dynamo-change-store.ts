@@ -1155,7 +1155,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   /**
    * Appends `value` to the list `attribute` beside the quarantine, only while `job` holds its claim: a quarantine
    * claim still `claimed` with its id, or an addition still holding `addingModes` with its id on the active
-   * quarantine, no lift on it.
+   * quarantine; either way with no lift on it (a lift of a dead claim works from what was recorded when it began).
    */
   private async appendUnderClaim(
     eventId: string,
@@ -1167,19 +1167,18 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
     const held =
       job.kind === 'quarantine'
         ? '#quarantine.#status = :claimed AND #quarantine.claimId = :id'
-        : '#quarantine.#status = :active AND #quarantine.#addingModes.#id = :id AND attribute_not_exists(#quarantine.#lifting)';
+        : '#quarantine.#status = :active AND #quarantine.#addingModes.#id = :id';
     const written = await this.conditionalUpdate({
       TableName: this.tableName,
       Key: changeKey(eventId),
       UpdateExpression: 'SET #list = list_append(if_not_exists(#list, :none), :value), updatedAt = :now',
-      ConditionExpression: `attribute_exists(pk) AND ${held}`,
+      ConditionExpression: `attribute_exists(pk) AND ${held} AND attribute_not_exists(#quarantine.#lifting)`,
       ExpressionAttributeNames: {
         '#quarantine': 'quarantine',
         '#status': 'status',
         '#list': attribute,
-        ...(job.kind === 'quarantine'
-          ? {}
-          : { '#addingModes': 'addingModes', '#id': 'id', '#lifting': 'lifting' }),
+        '#lifting': 'lifting',
+        ...(job.kind === 'quarantine' ? {} : { '#addingModes': 'addingModes', '#id': 'id' }),
       },
       ExpressionAttributeValues: {
         ':none': [],

@@ -2213,6 +2213,131 @@ describe('QuarantineService restores only keys it recorded turning off', () => {
     expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
   });
 
+  it("a takeover whose deny was attached but not read back keeps the dead claim's deny: the principal is never left with no bot deny", async () => {
+    const user = await iamUser();
+    await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    const dead = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
+    // IAM answers the attach, but the new deny is gone at once (detached by someone else) and the read-back fails.
+    let readBackFails = false;
+    const lost = Object.create(gateway) as AwsIamGateway;
+    lost.attachManagedPolicy = async (entity, policyArn) => {
+      await gateway.attachManagedPolicy(entity, policyArn);
+      await gateway.detachManagedPolicy(entity, policyArn);
+      readBackFails = true;
+    };
+    lost.listAttachedPolicies = async (entity) => {
+      if (!readBackFails) return gateway.listAttachedPolicies(entity);
+      readBackFails = false;
+      throw new Error('Throttling: Rate exceeded');
+    };
+
+    const outcome = await serviceOn(lost).quarantine(
+      eventId,
+      ALICE,
+      'again',
+      undefined,
+      undefined,
+      'delivery-b',
+    );
+
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect(await attachedTo(user)).toContain(dead);
+    expect((await store.getChange(eventId))?.quarantine).toMatchObject({ status: 'failed', policyArn: dead });
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({ status: 'lifted' });
+    expect(await attachedTo(user)).toEqual([]);
+  });
+
+  it('a takeover that cannot record a key found on again fails before creating its deny: a responder turning the key off later keeps it off after the lift', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const eventId = await changeBy(userIdentity(user));
+    const dying = dyingAfter('keys', LONG_AGO);
+    void dying.service.quarantine(eventId, ALICE, 'x', ['deactivate-keys'], undefined, 'delivery-a');
+    await dying.reached;
+    const dead = (await store.getChange(eventId))?.quarantine?.policyArn ?? '';
+    // Someone turns the key on again before the takeover; the store then fails to record it found on.
+    await gateway.setAccessKeyStatus(user, key, 'Active');
+    const failing = Object.create(store) as DynamoChangeStore;
+    failing.recordKeyFoundOn = async () => {
+      throw new Error('ProvisionedThroughputExceededException: slow down');
+    };
+    let created = 0;
+    const counting = Object.create(gateway) as AwsIamGateway;
+    counting.createManagedPolicy = async (input) => {
+      created += 1;
+      return gateway.createManagedPolicy(input);
+    };
+
+    const outcome = await serviceOn(counting, { on: failing }).quarantine(
+      eventId,
+      ALICE,
+      'again',
+      undefined,
+      undefined,
+      'delivery-b',
+    );
+    expect(outcome).toMatchObject({ status: 'failed' });
+    expect(outcome.status === 'failed' ? outcome.error : '').toContain(key);
+    expect(created).toBe(0);
+    // The dead claim's deny stays: the principal is not left unfenced.
+    expect(await attachedTo(user)).toEqual([dead]);
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+
+    await expect(service().lift({ eventId }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
+  it('an addition that cannot record a key found on again adds nothing and makes no deny; a later one records it, and the lift keeps it off', async () => {
+    const user = await iamUser();
+    const key = await keyOf(user);
+    const first = await changeBy(userIdentity(user));
+    await expect(service().quarantine(first, ALICE, 'x', ['deactivate-keys'])).resolves.toMatchObject({
+      status: 'done',
+      deactivatedKeys: [key],
+    });
+    const held = (await store.getChange(first))?.quarantine;
+    // Someone turns the key on again; the store then fails to record it found on.
+    await gateway.setAccessKeyStatus(user, key, 'Active');
+    const failing = Object.create(store) as DynamoChangeStore;
+    failing.recordKeyFoundOn = async () => {
+      throw new Error('ProvisionedThroughputExceededException: slow down');
+    };
+    let created = 0;
+    const counting = Object.create(gateway) as AwsIamGateway;
+    counting.createManagedPolicy = async (input) => {
+      created += 1;
+      return gateway.createManagedPolicy(input);
+    };
+    const second = await changeBy(userIdentity(user));
+
+    const outcome = await serviceOn(counting, { on: failing }).quarantine(second, ALICE, 'y', [
+      'revoke-sessions',
+    ]);
+    expect(outcome).toMatchObject({ status: 'failed', policyArn: held?.policyArn });
+    expect(outcome.status === 'failed' ? outcome.error : '').toContain(key);
+    expect(created).toBe(0);
+    expect(await attachedTo(user)).toEqual([held?.policyArn]);
+    expect((await store.getChange(first))?.quarantine?.addingModes).toBeUndefined();
+
+    // The claim was given back: the next request adds the mode and records the key found on.
+    await expect(service().quarantine(second, ALICE, 'y', ['revoke-sessions'])).resolves.toMatchObject({
+      status: 'modes-added',
+    });
+    await gateway.setAccessKeyStatus(user, key, 'Inactive');
+    await expect(service().lift({ eventId: first }, ALICE, 'z')).resolves.toMatchObject({
+      status: 'lifted',
+      restoredKeys: [],
+    });
+    expect(await statusOf(user)).toEqual({ [key]: 'Inactive' });
+  });
+
   it('a failed takeover of a dead claim does not carry a key that is on again: a responder turning it off later keeps it off after the lift', async () => {
     const user = await iamUser();
     const key = await keyOf(user);

@@ -1027,6 +1027,11 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
         { addingModes: adding('a'), lifting: { id: 'l', until: LATER } },
         { kind: 'adding', id: 'a' },
       ],
+      [
+        'a quarantine claim under a lift (the lift of a claim whose job seemed dead)',
+        { status: 'claimed', until: LATER, lifting: { id: 'l', until: LATER } },
+        { kind: 'quarantine', id: 'claim-1' },
+      ],
     ])('write nothing over %s', async (_name, stored, job) => {
       const eventId = await quarantined({ ...active, ...stored });
       await expect(store.recordKeyTurnedOff(eventId, job, 'AKIAONE', NOW)).resolves.toBe(false);
