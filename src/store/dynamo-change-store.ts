@@ -769,8 +769,10 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
           Key: changeKey(eventId),
           UpdateExpression:
             'SET #quarantine = :claim, updatedAt = :now, #claimed = list_append(if_not_exists(#claimed, :none), :mine)',
-          ConditionExpression: `attribute_exists(pk) AND (#quarantine.#status = :failed OR ${dead.condition} OR (#quarantine.#status = :claimed AND #quarantine.claimId = :claimId))`,
-          ExpressionAttributeNames: { ...names, ...dead.names },
+          // Never while a lift holds the quarantine (it would rewrite the record under the lift and drop its hold),
+          // unless that lift's lease has run out.
+          ConditionExpression: `attribute_exists(pk) AND (#quarantine.#status = :failed OR ${dead.condition} OR (#quarantine.#status = :claimed AND #quarantine.claimId = :claimId)) AND (attribute_not_exists(#quarantine.#lifting) OR #quarantine.#lifting.#liftUntil < :now)`,
+          ExpressionAttributeNames: { ...names, ...dead.names, '#lifting': 'lifting', '#liftUntil': 'until' },
           ExpressionAttributeValues: {
             ...values,
             ':none': [],

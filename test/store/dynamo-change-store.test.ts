@@ -970,6 +970,39 @@ describe('DynamoChangeStore: the conditions on adding modes to a quarantine and 
       expect((await recordOf(eventId))?.claimedPolicies).toEqual(both);
     });
 
+    it.each<[string, Partial<QuarantineRecord>]>([
+      ['a failed quarantine a lift holds', { status: 'failed', lifting: { id: 'lift-0', until: LATER } }],
+      ['a dead claim a lift holds', { until: EARLIER, lifting: { id: 'lift-0', until: LATER } }],
+    ])('is refused over %s, the record and its hold untouched', async (_name, stored) => {
+      counter += 1;
+      const change = attachAdmin(`role-claims-${counter}`);
+      await store.claimChange(change, NOW, LEASE);
+      const eventId = change.eventId;
+      await store.claimQuarantine(eventId, claim('claim-0', POLICY), NOW);
+      await store.recordQuarantine(eventId, { ...claim('claim-0', POLICY), ...stored }, NOW);
+
+      await expect(store.claimQuarantine(eventId, claim('claim-1', NEWER), NOW)).resolves.toMatchObject({
+        claimed: false,
+      });
+      const after = await recordOf(eventId);
+      expect(after?.lifting).toEqual({ id: 'lift-0', until: LATER });
+      expect(after?.claimedPolicies).toEqual([entry('claim-0', POLICY)]);
+    });
+
+    it('takes over a failed quarantine whose lift died (its lease passed)', async () => {
+      counter += 1;
+      const change = attachAdmin(`role-claims-${counter}`);
+      await store.claimChange(change, NOW, LEASE);
+      const eventId = change.eventId;
+      await store.claimQuarantine(eventId, claim('claim-0', POLICY), NOW);
+      const stored = { status: 'failed' as const, lifting: { id: 'lift-0', until: EARLIER } };
+      await store.recordQuarantine(eventId, { ...claim('claim-0', POLICY), ...stored }, NOW);
+
+      await expect(store.claimQuarantine(eventId, claim('claim-1', NEWER), NOW)).resolves.toMatchObject({
+        claimed: true,
+      });
+    });
+
     it('is refused over a live claim and an active quarantine, the list untouched', async () => {
       const eventId = await quarantined(claim('claim-0', POLICY));
       await expect(store.claimQuarantine(eventId, claim('claim-1', NEWER), NOW)).resolves.toMatchObject({
