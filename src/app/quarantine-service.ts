@@ -1321,24 +1321,13 @@ export class QuarantineService {
       ...(keptOff.length > 0 ? { keysKeptOff: keptOff } : {}),
       modesAdded: [...(record.modesAdded ?? []), entry],
     };
-    if (
-      !(await this.deps.store.recordModesAdded(
-        holder.eventId,
-        updated,
-        id,
-        record.policyArn,
-        this.deps.clock.now(),
-      ))
-    ) {
-      const text =
-        'the quarantine changed while the modes were being added (another job took the addition over after this one ran past its lease): look at the alert again';
-      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', {
-        error: text,
-        ...details,
-        policyArn,
-      });
-      return { status: 'failed', error: text, target: entity, policyArn };
-    }
+    const lost = await this.recordAddition(
+      { by, eventId, entity, reason },
+      { holderId: holder.eventId, updated, id, replaced: record.policyArn },
+      { ...details, policyArn },
+      policyArn,
+    );
+    if (lost) return lost;
     // The new deny holds and is recorded: the one it replaced, and what dead earlier attempts left, go now.
     warnings.push(...(await this.clearReplaced(entity, [record.policyArn, ...earlier])));
     // The new deny holds every mode: an inline deny an earlier addition put (or a dead one left) goes too.
@@ -1425,20 +1414,13 @@ export class QuarantineService {
       modesAdded: [...(record.modesAdded ?? []), entry],
     };
     const details = { quarantinedFor: holder.eventId, adding: added, inlinePolicyName: name };
-    if (
-      !(await this.deps.store.recordModesAdded(
-        holder.eventId,
-        updated,
-        id,
-        record.policyArn,
-        this.deps.clock.now(),
-      ))
-    ) {
-      const text =
-        'the quarantine changed while the modes were being added (another job took the addition over after this one ran past its lease): look at the alert again';
-      await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, ...details });
-      return { status: 'failed', error: text, target: entity, policyArn: record.policyArn };
-    }
+    const lost = await this.recordAddition(
+      { by, eventId, entity, reason },
+      { holderId: holder.eventId, updated, id, replaced: record.policyArn },
+      details,
+      record.policyArn,
+    );
+    if (lost) return lost;
     warnings.push(...(await this.clearReplaced(entity, given.earlier)));
     warnings.push(...(await this.clearInline(entity, inlineNames(given.claimed, [name]))));
     await this.audit(by, 'quarantine', eventId, entity, reason, 'modes-added', {
@@ -2119,6 +2101,27 @@ export class QuarantineService {
       existing: { status: existing.status, by: existing.by, at: existing.at },
     });
     return { status: 'already-claimed', existing };
+  }
+
+  /**
+   * Records an addition of modes over the quarantine it held; when another job took the addition over meanwhile
+   * (this one ran past its lease), nothing is recorded and the failure, audited with `details`, is the answer.
+   */
+  private async recordAddition(
+    request: { by: AuditActor; eventId: string; entity: IamEntity; reason: string },
+    addition: { holderId: string; updated: QuarantineRecord; id: string; replaced: string },
+    details: Record<string, unknown>,
+    policyArn: string,
+  ): Promise<QuarantineOutcome | undefined> {
+    const { holderId, updated, id, replaced } = addition;
+    if (await this.deps.store.recordModesAdded(holderId, updated, id, replaced, this.deps.clock.now())) {
+      return undefined;
+    }
+    const text =
+      'the quarantine changed while the modes were being added (another job took the addition over after this one ran past its lease): look at the alert again';
+    const { by, eventId, entity, reason } = request;
+    await this.audit(by, 'quarantine', eventId, entity, reason, 'failed', { error: text, ...details });
+    return { status: 'failed', error: text, target: entity, policyArn };
   }
 
   private async audit(

@@ -959,12 +959,17 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   }
 
   async releaseLift(eventId: string, id: string): Promise<void> {
+    await this.releaseHold(eventId, 'lifting', id);
+  }
+
+  /** Removes a hold (`lifting`, `addingModes`) from the quarantine record, only while the holder `id` still has it. */
+  private async releaseHold(eventId: string, hold: 'lifting' | 'addingModes', id: string): Promise<void> {
     await this.conditionalUpdate({
       TableName: this.tableName,
       Key: changeKey(eventId),
-      UpdateExpression: 'REMOVE #quarantine.#lifting',
-      ConditionExpression: '#quarantine.#lifting.id = :id',
-      ExpressionAttributeNames: { '#quarantine': 'quarantine', '#lifting': 'lifting' },
+      UpdateExpression: 'REMOVE #quarantine.#hold',
+      ConditionExpression: '#quarantine.#hold.id = :id',
+      ExpressionAttributeNames: { '#quarantine': 'quarantine', '#hold': hold },
       ExpressionAttributeValues: { ':id': id },
     });
   }
@@ -1196,14 +1201,7 @@ export class DynamoChangeStore implements ChangeStore, ChangeQueries, RevertStor
   }
 
   async releaseModesAdding(eventId: string, id: string): Promise<void> {
-    await this.conditionalUpdate({
-      TableName: this.tableName,
-      Key: changeKey(eventId),
-      UpdateExpression: 'REMOVE #quarantine.#addingModes',
-      ConditionExpression: '#quarantine.#addingModes.id = :id',
-      ExpressionAttributeNames: { '#quarantine': 'quarantine', '#addingModes': 'addingModes' },
-      ExpressionAttributeValues: { ':id': id },
-    });
+    await this.releaseHold(eventId, 'addingModes', id);
   }
 
   /**
