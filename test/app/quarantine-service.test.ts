@@ -33,7 +33,8 @@ import {
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { cloudTrailRecord } from '../support/cloudtrail';
-import { type DynaliteServer, startDynalite } from '../support/dynalite';
+import type { DynaliteServer } from '../support/dynalite';
+import { type IamStoreEmulators, startIamStoreEmulators } from '../support/iam-store-emulators';
 import { awsTestEnv, type MotoServer, startMoto } from '../support/moto';
 
 /** moto's account. */
@@ -48,22 +49,21 @@ const TRUST = JSON.stringify({
 });
 
 let db: DynaliteServer;
-let moto: MotoServer;
 let iamClient: IAMClient;
 let gateway: AwsIamGateway;
 let store: DynamoChangeStore;
 let audit: DynamoAuditLog;
 let counter = 0;
 
+let emulators: IamStoreEmulators | undefined;
+
 beforeAll(async () => {
-  [db, moto] = await Promise.all([startDynalite(), startMoto()]);
-  iamClient = new IAMClient(awsTestEnv(moto.endpoint));
-  gateway = new AwsIamGateway(iamClient);
+  emulators = await startIamStoreEmulators();
+  ({ db, iamClient, gateway } = emulators);
 });
 
 afterAll(async () => {
-  iamClient?.destroy();
-  await Promise.all([db?.stop(), moto?.stop()]);
+  await emulators?.stop();
 });
 
 /** The table of the test running. */

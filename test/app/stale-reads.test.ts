@@ -4,13 +4,13 @@
  * quarantine may find a newer one recorded by the time it writes. The store (dynalite) decides, through its
  * conditional writes; IAM on moto_server.
  */
-import { CreateUserCommand, IAMClient, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
+import { CreateUserCommand, type IAMClient, ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountUseCases } from '../../src/app/fleet-actions';
 import { FleetActionRunner } from '../../src/app/fleet-actions';
 import { QuarantineService } from '../../src/app/quarantine-service';
 import type { QuarantineRecord } from '../../src/app/revert-port';
-import { AwsIamGateway } from '../../src/aws/iam-gateway';
+import type { AwsIamGateway } from '../../src/aws/iam-gateway';
 import { normaliseRecord } from '../../src/domain/change';
 import { assessChange } from '../../src/domain/explain';
 import { isQuarantinePolicyArn, QUARANTINE_POLICY_NAME } from '../../src/domain/quarantine';
@@ -18,8 +18,8 @@ import { SLACK_FLEET_PRESENTER } from '../../src/slack/render-fleet';
 import { DynamoAuditLog } from '../../src/store/dynamo-audit-log';
 import { DynamoChangeStore } from '../../src/store/dynamo-change-store';
 import { cloudTrailRecord } from '../support/cloudtrail';
-import { type DynaliteServer, startDynalite } from '../support/dynalite';
-import { awsTestEnv, type MotoServer, startMoto } from '../support/moto';
+import type { DynaliteServer } from '../support/dynalite';
+import { type IamStoreEmulators, startIamStoreEmulators } from '../support/iam-store-emulators';
 
 /** moto's account. */
 const ACCOUNT = '123456789012';
@@ -27,22 +27,21 @@ const ALICE = { slackUserId: 'U0ALICE', name: 'alice' };
 const BOB = { slackUserId: 'U0BOB', name: 'bob' };
 
 let db: DynaliteServer;
-let moto: MotoServer;
 let iamClient: IAMClient;
 let gateway: AwsIamGateway;
 let store: DynamoChangeStore;
 let audit: DynamoAuditLog;
 let counter = 0;
 
+let emulators: IamStoreEmulators | undefined;
+
 beforeAll(async () => {
-  [db, moto] = await Promise.all([startDynalite(), startMoto()]);
-  iamClient = new IAMClient(awsTestEnv(moto.endpoint));
-  gateway = new AwsIamGateway(iamClient);
+  emulators = await startIamStoreEmulators();
+  ({ db, iamClient, gateway } = emulators);
 });
 
 afterAll(async () => {
-  iamClient?.destroy();
-  await Promise.all([db?.stop(), moto?.stop()]);
+  await emulators?.stop();
 });
 
 beforeEach(async () => {
