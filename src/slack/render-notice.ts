@@ -201,6 +201,17 @@ function kindName(entity: IamEntity): string {
   return entity.kind === 'role' ? 'Role' : entity.kind === 'user' ? 'User' : 'Group';
 }
 
+/** The calls a quarantine ran, as the thread shows them: the deny attached, then each key set Inactive. */
+function quarantineCalls(target: IamEntity, policyArn: string, deactivatedKeys: readonly string[]): string[] {
+  return [
+    `✓ ${entityCli(target, policyArn, 'Attach')}`,
+    ...deactivatedKeys.map(
+      (key) =>
+        `✓ ${toCliCommand({ action: 'iam:UpdateAccessKey', params: { UserName: target.name, AccessKeyId: key, Status: 'Inactive' } })}`,
+    ),
+  ];
+}
+
 function entityCli(entity: IamEntity, policyArn: string, verb: 'Attach' | 'Detach'): string {
   return toCliCommand({
     action: `iam:${verb}${kindName(entity)}Policy`,
@@ -236,13 +247,7 @@ export function renderQuarantineOutcome(
   const inside = inAccount(account);
   switch (outcome.status) {
     case 'done': {
-      const ran = [
-        `✓ ${entityCli(outcome.target, outcome.policyArn, 'Attach')}`,
-        ...outcome.deactivatedKeys.map(
-          (key) =>
-            `✓ ${toCliCommand({ action: 'iam:UpdateAccessKey', params: { UserName: outcome.target.name, AccessKeyId: key, Status: 'Inactive' } })}`,
-        ),
-      ];
+      const ran = quarantineCalls(outcome.target, outcome.policyArn, outcome.deactivatedKeys);
       const keys =
         outcome.deactivatedKeys.length > 0
           ? ` Access keys set Inactive (restored on lift): ${outcome.deactivatedKeys.map((key) => inlineCode(key, 40)).join(', ')}.`
@@ -269,13 +274,7 @@ ${stillPossible(outcome.modes, outcome.target.kind)}
         ),
       ]);
     case 'modes-added': {
-      const ran = [
-        `✓ ${entityCli(outcome.target, outcome.policyArn, 'Attach')}`,
-        ...outcome.deactivatedKeys.map(
-          (key) =>
-            `✓ ${toCliCommand({ action: 'iam:UpdateAccessKey', params: { UserName: outcome.target.name, AccessKeyId: key, Status: 'Inactive' } })}`,
-        ),
-      ];
+      const ran = quarantineCalls(outcome.target, outcome.policyArn, outcome.deactivatedKeys);
       const keys =
         outcome.deactivatedKeys.length > 0
           ? ` Access keys set Inactive (restored on lift, with any the quarantine turned off before): ${outcome.deactivatedKeys.map((key) => inlineCode(key, 40)).join(', ')}.`
