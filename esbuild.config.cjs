@@ -22,7 +22,7 @@
  * `dist/cli/build.json` lists the sources it was built from and when, so `bin/iam-changes.mjs` runs the bundle
  * only while no source is newer, and the TypeScript through tsx otherwise.
  */
-const { startInOneFile } = require('./plugins/start-in-one-file.cjs');
+const { startInOneFile, staticClosure } = require('./plugins/start-in-one-file.cjs');
 
 const PLUGIN_ONLY = ['outputFileExtension', 'exclude'];
 
@@ -120,6 +120,7 @@ module.exports.esbuildOptions = esbuildOptions;
 module.exports.cliOptions = cliOptions;
 module.exports.buildCli = buildCli;
 module.exports.CLI_OUTDIR = CLI_OUTDIR;
+module.exports.staticClosure = staticClosure;
 
 // `node esbuild.config.cjs cli`: the `prepare` script. Without esbuild (an install without dev dependencies) it
 // says so and succeeds: the CLI then runs from source.

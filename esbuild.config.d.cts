@@ -1,4 +1,4 @@
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Metafile } from 'esbuild';
 
 /** The options `serverless-esbuild` takes (see `esbuild.config.cjs`). */
 declare function pluginOptions(): BuildOptions & { outputFileExtension: string; exclude: string[] };
@@ -17,5 +17,7 @@ declare namespace pluginOptions {
   function buildCli(root?: string): Promise<CliManifest>;
   /** `dist/cli`, relative to the repository root. */
   const CLI_OUTDIR: string;
+  /** The outputs `start` imports statically, transitively, itself included: what a cold start of it reads. */
+  function staticClosure(outputs: Metafile['outputs'], start: string): Set<string>;
 }
 export = pluginOptions;

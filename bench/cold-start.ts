@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { esbuildOptions } from '../esbuild.config.cjs';
+import { esbuildOptions, staticClosure } from '../esbuild.config.cjs';
 import { writeSection } from './results';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -65,15 +65,7 @@ async function bundle(entry: string, outdir: string, plugins = esbuildOptions().
   );
   if (!entryOutput) throw new Error(`no entry output for ${entry}`);
   // What the entry reads before its handler runs: itself and its static imports, transitively.
-  const atStart = new Set<string>();
-  const pending = [entryOutput];
-  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
-    if (atStart.has(file)) continue;
-    atStart.add(file);
-    for (const { path: imported, kind } of outputs[file]?.imports ?? []) {
-      if (kind === 'import-statement' && outputs[imported]) pending.push(imported);
-    }
-  }
+  const atStart = staticClosure(outputs, entryOutput);
   const bytes = new Map<string, number>();
   for (const file of atStart) {
     for (const [input, { bytesInOutput }] of Object.entries(outputs[file]?.inputs ?? {})) {

@@ -242,4 +242,4 @@ function startInOneFile() {
   };
 }
 
-module.exports = { startInOneFile };
+module.exports = { startInOneFile, staticClosure };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { build, context as esbuildContext, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esbuildOptions } from '../../esbuild.config.cjs';
+import { esbuildOptions, staticClosure } from '../../esbuild.config.cjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -27,16 +27,7 @@ interface Built {
 
 /** The `src/…` inputs of what `entry` (a metafile key) imports statically, transitively, itself included. */
 function startSourcesOf(metafile: Metafile, entry: string): string[] {
-  const seen = new Set<string>();
-  const pending = [entry];
-  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
-    if (seen.has(file)) continue;
-    seen.add(file);
-    for (const { path: imported, kind } of metafile.outputs[file]?.imports ?? []) {
-      if (kind === 'import-statement' && metafile.outputs[imported]) pending.push(imported);
-    }
-  }
-  return [...seen]
+  return [...staticClosure(metafile.outputs, entry)]
     .flatMap((file) => Object.keys(metafile.outputs[file]?.inputs ?? {}))
     .filter((input) => input.startsWith('src/'))
     .sort();

@@ -6,7 +6,7 @@
  */
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { esbuildOptions } from '../../esbuild.config.cjs';
+import { esbuildOptions, staticClosure } from '../../esbuild.config.cjs';
 
 /**
  * What one handler's bundle holds: the packages and the project's own source files (`src/…`) of everything the
@@ -43,15 +43,7 @@ async function bundleHandler(name: string): Promise<Bundled> {
   });
   const outputs = result.metafile.outputs;
   const entry = Object.keys(outputs).find((file) => file.endsWith(`${name}/index.mjs`));
-  const atStart = new Set<string>();
-  const pending = entry ? [entry] : [];
-  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
-    if (atStart.has(file)) continue;
-    atStart.add(file);
-    for (const { path, kind } of outputs[file]?.imports ?? []) {
-      if (kind === 'import-statement' && outputs[path]) pending.push(path);
-    }
-  }
+  const atStart = entry ? staticClosure(outputs, entry) : new Set<string>();
   const packagesOf = (files: Iterable<string>) =>
     new Set(
       [...files].flatMap((file) =>
